@@ -1,0 +1,58 @@
+from django.contrib import admin
+
+from .models import AdminUser, AuditLog, DepartmentAnalytics, SystemConfiguration
+
+
+@admin.register(AdminUser)
+class AdminUserAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "designation", "phone", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "designation"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(DepartmentAnalytics)
+class DepartmentAnalyticsAdmin(admin.ModelAdmin):
+    list_display = [
+        "date",
+        "department",
+        "registrations",
+        "completed",
+        "no_shows",
+        "average_wait_minutes",
+        "p90_wait_minutes",
+        "average_consultation_minutes",
+        "peak_hour",
+        "average_rating",
+    ]
+    list_filter = ["department"]
+    date_hierarchy = "date"
+    search_fields = ["department__name"]
+
+
+@admin.register(SystemConfiguration)
+class SystemConfigurationAdmin(admin.ModelAdmin):
+    list_display = ["hospital_name", "notify_when_patients_ahead", "clinic_opens_at", "clinic_closes_at", "registration_open"]
+
+    def has_add_permission(self, request):
+        return not SystemConfiguration.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor", "action", "object_type", "object_repr", "ip_address"]
+    list_filter = ["action", "object_type", "created_at"]
+    search_fields = ["actor__username", "object_repr", "object_id", "action"]
+    list_select_related = ["actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

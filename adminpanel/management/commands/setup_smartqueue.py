@@ -1,0 +1,168 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from adminpanel.models import AdminUser, SystemConfiguration
+from doctors.models import Doctor
+from notifications.defaults import install_default_templates
+from patients import services
+from patients.models import Department, Patient, Queue
+
+DEMO_DEPARTMENTS = [
+    ("General Medicine", "GEN", "Room 1", 10, "Walk-in consultations and referrals."),
+    ("Cardiology", "CARD", "Room 2", 15, "Heart and blood pressure."),
+    ("Pediatrics", "PED", "Room 3", 12, "Children up to 16."),
+    ("Orthopedics", "ORTH", "Room 4", 15, "Bones, joints and fractures."),
+    ("Dermatology", "DERM", "Room 5", 10, "Skin and hair care."),
+    ("ENT", "ENT", "Room 6", 8, "Ear, nose and throat."),
+]
+
+DEMO_DOCTORS = [
+    ("dr.smith", "John", "Smith", "CARD", "Cardiologist", "Room 2A", Doctor.Availability.AVAILABLE),
+    ("dr.jones", "Sarah", "Jones", "CARD", "Cardiologist", "Room 2B", Doctor.Availability.ON_BREAK),
+    ("dr.patel", "Anil", "Patel", "GEN", "General physician", "Room 1A", Doctor.Availability.AVAILABLE),
+    ("dr.garcia", "Maria", "Garcia", "PED", "Pediatrician", "Room 3A", Doctor.Availability.AVAILABLE),
+    ("dr.lee", "David", "Lee", "ORTH", "Orthopedic surgeon", "Room 4A", Doctor.Availability.BUSY),
+    ("dr.brown", "Emily", "Brown", "DERM", "Dermatologist", "Room 5A", Doctor.Availability.AVAILABLE),
+    ("dr.khan", "Imran", "Khan", "ENT", "ENT specialist", "Room 6A", Doctor.Availability.OFFLINE),
+]
+
+# (name, age, gender, department code, priority, how far the visit got)
+DEMO_VISITS = [
+    ("Alice Walker", 54, "female", "CARD", "normal", "completed"),
+    ("Bob Martin", 61, "male", "CARD", "high", "completed"),
+    ("Chen Wei", 47, "male", "CARD", "normal", "skipped"),
+    ("Divya Rao", 39, "female", "CARD", "normal", "in_consultation"),
+    ("Ethan Hughes", 72, "male", "CARD", "emergency", "waiting"),
+    ("Fatima Noor", 58, "female", "CARD", "normal", "waiting"),
+    ("George Fox", 66, "male", "CARD", "normal", "waiting"),
+    ("Hana Sato", 33, "female", "CARD", "high", "waiting"),
+    ("Ivan Petrov", 29, "male", "GEN", "normal", "completed"),
+    ("Julia Costa", 41, "female", "GEN", "normal", "called"),
+    ("Kofi Mensah", 25, "male", "GEN", "normal", "waiting"),
+    ("Lena Fischer", 36, "female", "GEN", "normal", "cancelled"),
+    ("Mia Torres", 6, "female", "PED", "normal", "completed"),
+    ("Noah Kim", 3, "male", "PED", "high", "waiting"),
+    ("Omar Haddad", 9, "male", "PED", "normal", "waiting"),
+    ("Priya Nair", 45, "female", "ORTH", "normal", "in_consultation"),
+    ("Quentin Blake", 52, "male", "ORTH", "normal", "waiting"),
+    ("Rosa Diaz", 31, "female", "DERM", "normal", "waiting"),
+]
+
+DEMO_PASSWORDS = {"doctor": "doctor123", "admin": "admin123"}
+
+
+class Command(BaseCommand):
+    help = "Install the configuration and default message templates; with --demo-data, demo accounts and queues."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--demo-data", action="store_true", help="Create demo departments, accounts and patients.")
+        parser.add_argument(
+            "--force", action="store_true", help="Create the demo accounts (known passwords) even when DEBUG is off."
+        )
+
+    def handle(self, *args, **options):
+        if options["demo_data"] and not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "Refusing to create demo accounts with known passwords (admin/admin123, dr.smith/doctor123) "
+                "while DEBUG is off. Pass --force if this really is a demo server."
+            )
+        with transaction.atomic():
+            SystemConfiguration.load()
+            templates = install_default_templates()
+            self.stdout.write(f"Configuration ready; {templates} message template(s) installed.")
+            if options["demo_data"]:
+                self.install_demo_data()
+
+    def install_demo_data(self):
+        departments = {}
+        for name, code, room, minutes, description in DEMO_DEPARTMENTS:
+            departments[code], _ = Department.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "room": room,
+                    "average_consultation_minutes": minutes,
+                    "description": description,
+                },
+            )
+        self.ensure_user("admin", "Site", "Administrator", DEMO_PASSWORDS["admin"], superuser=True)
+        manager = self.ensure_user("admin.manager", "Hospital", "Manager", DEMO_PASSWORDS["admin"])
+        AdminUser.objects.get_or_create(user=manager, defaults={"designation": "Operations manager"})
+        doctors = {}
+        for username, first, last, code, specialization, room, availability in DEMO_DOCTORS:
+            user = self.ensure_user(username, first, last, DEMO_PASSWORDS["doctor"])
+            doctor, _ = Doctor.objects.get_or_create(
+                user=user,
+                defaults={
+                    "department": departments[code],
+                    "specialization": specialization,
+                    "room": room,
+                    "availability": availability,
+                },
+            )
+            doctors.setdefault(code, doctor)
+        visits = self.install_demo_morning(departments, doctors)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(departments)} departments, {len(DEMO_DOCTORS)} doctors, {visits} new visit(s) today."
+            )
+        )
+
+    def ensure_user(self, username, first_name, last_name, password, superuser=False):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first_name,
+                "last_name": last_name,
+                "is_staff": superuser,
+                "is_superuser": superuser,
+                "email": f"{username}@example.org",
+            },
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        return user
+
+    def install_demo_morning(self, departments, doctors):
+        """A morning of visits through the real services, then back-dated so waits look like a real clinic."""
+        today = timezone.localdate()
+        created = 0
+        morning_start = timezone.now() - timedelta(hours=3)
+        for index, (name, age, gender, code, priority, outcome) in enumerate(DEMO_VISITS):
+            phone = f"+1555010{index:04d}"
+            patient, _ = Patient.objects.get_or_create(phone=phone, defaults={"name": name, "age": age, "gender": gender})
+            if Queue.objects.filter(patient=patient, token_date=today).exists():
+                continue
+            entry = services.allocate_token(department=departments[code], patient=patient, priority=priority)
+            checked_in = morning_start + timedelta(minutes=6 * index)
+            stamps = self.walk_visit(entry, doctors[code], outcome, checked_in)
+            Queue.objects.filter(pk=entry.pk).update(checked_in_at=checked_in, **stamps)
+            created += 1
+        return created
+
+    def walk_visit(self, entry, doctor, outcome, checked_in):
+        if outcome == "waiting":
+            return {}
+        if outcome == "cancelled":
+            services.cancel(entry=entry)
+            return {"cancelled_at": checked_in + timedelta(minutes=20)}
+        services.call_patient(entry=entry, doctor=doctor)
+        stamps = {"called_at": checked_in + timedelta(minutes=25)}
+        if outcome == "skipped":
+            services.skip(entry=entry)
+            return {**stamps, "skipped_at": checked_in + timedelta(minutes=30)}
+        if outcome == "called":
+            return stamps
+        services.start_consultation(entry=entry)
+        stamps["started_at"] = checked_in + timedelta(minutes=27)
+        if outcome == "completed":
+            services.complete_consultation(entry=entry, consultation_notes="Reviewed; follow up in two weeks.")
+            stamps["completed_at"] = checked_in + timedelta(minutes=39)
+        return stamps

@@ -1,0 +1,117 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class AdminUser(models.Model):
+    """Profile that gives a staff account access to the custom admin panel."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="admin_profile")
+    designation = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "admin user"
+
+    def __str__(self):
+        return self.user.get_full_name() or self.user.username
+
+
+class DepartmentAnalytics(models.Model):
+    """One department's figures for one hospital-local day, rolled up from its queue entries."""
+
+    department = models.ForeignKey("patients.Department", on_delete=models.CASCADE, related_name="analytics")
+    date = models.DateField()
+    registrations = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    no_shows = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    average_wait_minutes = models.FloatField(null=True, blank=True)
+    p90_wait_minutes = models.FloatField(null=True, blank=True)
+    average_consultation_minutes = models.FloatField(null=True, blank=True)
+    peak_hour = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(23)], help_text="Local hour with most registrations."
+    )
+    average_rating = models.FloatField(null=True, blank=True)
+    rating_count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "department analytics"
+        ordering = ["-date", "department__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "date"], name="analytics_one_row_per_department_day"),
+            models.CheckConstraint(
+                condition=Q(peak_hour__isnull=True) | Q(peak_hour__lte=23), name="analytics_peak_hour_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.department} on {self.date}"
+
+
+class SystemConfiguration(models.Model):
+    """Hospital-wide settings editable from the admin panel; a single row, read with load()."""
+
+    hospital_name = models.CharField(max_length=120, default="SmartQueue Hospital")
+    notify_when_patients_ahead = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="Send the 'N patients ahead of you' message when this many are left ahead.",
+    )
+    clinic_opens_at = models.TimeField(default="08:00")
+    clinic_closes_at = models.TimeField(default="17:00")
+    registration_open = models.BooleanField(default=True, help_text="Turn off to stop new online registrations.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "system configuration"
+        verbose_name_plural = "system configuration"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="system_configuration_single_row"),
+            models.CheckConstraint(
+                condition=Q(clinic_closes_at__gt=models.F("clinic_opens_at")),
+                name="system_configuration_closes_after_opening",
+            ),
+        ]
+
+    def __str__(self):
+        return "System configuration"
+
+    def clean(self):
+        if self.clinic_opens_at and self.clinic_closes_at and self.clinic_closes_at <= self.clinic_opens_at:
+            raise ValidationError({"clinic_closes_at": "Closing time must be after opening time."})
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls):
+        configuration, _ = cls.objects.get_or_create(pk=1)
+        return configuration
+
+
+class AuditLog(models.Model):
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_entries"
+    )
+    action = models.CharField(max_length=50, db_index=True)
+    object_type = models.CharField(max_length=50)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        who = self.actor.username if self.actor else "system"
+        return f"{who}: {self.action} {self.object_type} {self.object_repr or self.object_id}"

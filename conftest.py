@@ -1,0 +1,69 @@
+"""Small factories shared by every app's tests."""
+
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from doctors.models import Doctor
+from patients.models import Department, Patient
+
+_sequence = itertools.count(1)
+
+
+def requires_postgresql():
+    return pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/smartqueue (CI's second pass does)",
+    )
+
+
+@pytest.fixture
+def make_department(db):
+    def make(**fields):
+        n = next(_sequence)
+        fields.setdefault("name", f"Department {n}")
+        fields.setdefault("code", f"D{n}")
+        return Department.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def make_patient(db):
+    def make(**fields):
+        n = next(_sequence)
+        fields.setdefault("name", f"Patient {n}")
+        fields.setdefault("phone", f"+1555{n:07d}")
+        fields.setdefault("age", 40)
+        return Patient.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username=None, password="pass-word-123", **fields):
+        username = username or f"user{next(_sequence)}"
+        return get_user_model().objects.create_user(username=username, password=password, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_doctor(db, make_user, make_department):
+    def make(department=None, availability=Doctor.Availability.AVAILABLE, **fields):
+        return Doctor.objects.create(
+            user=fields.pop("user", None) or make_user(),
+            department=department or make_department(),
+            availability=availability,
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def department(make_department):
+    return make_department(name="Cardiology", code="CARD", average_consultation_minutes=10)

@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Doctor(models.Model):
+    class Availability(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        BUSY = "busy", "Busy"
+        ON_BREAK = "on_break", "On break"
+        OFFLINE = "offline", "Offline"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor")
+    department = models.ForeignKey("patients.Department", on_delete=models.PROTECT, related_name="doctors")
+    specialization = models.CharField(max_length=100, blank=True)
+    room = models.CharField(max_length=50, blank=True, help_text="Where patients go when called, e.g. Room 4.")
+    availability = models.CharField(max_length=10, choices=Availability.choices, default=Availability.OFFLINE)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(availability__in=["available", "busy", "on_break", "offline"]),
+                name="doctor_availability_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Dr. {self.display_name}"
+
+    @property
+    def display_name(self):
+        return self.user.get_full_name() or self.user.username
+
+    @property
+    def location(self):
+        return self.room or self.department.room or self.department.name

@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from .models import Notification, NotificationPreference, NotificationTemplate
+
+
+@admin.register(NotificationTemplate)
+class NotificationTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "template_type", "is_active", "updated_at"]
+    list_filter = ["template_type", "is_active"]
+    search_fields = ["name", "sms_template", "whatsapp_template"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["patient", "channel", "opted_out", "updated_at"]
+    list_filter = ["channel", "opted_out"]
+    search_fields = ["patient__name", "patient__phone"]
+    raw_id_fields = ["patient"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "patient", "event", "channel", "status", "attempts", "twilio_sid", "error_code"]
+    list_filter = ["status", "channel", "event", "backend"]
+    search_fields = ["patient__name", "patient__phone", "twilio_sid", "idempotency_key"]
+    list_select_related = ["patient"]
+    raw_id_fields = ["patient", "queue_entry"]
+    readonly_fields = [field.name for field in Notification._meta.fields]

@@ -1,0 +1,46 @@
+"""The message texts installed by setup_smartqueue; admins edit them afterwards as NotificationTemplate rows."""
+
+from .models import NotificationTemplate
+
+TemplateType = NotificationTemplate.TemplateType
+
+DEFAULT_TEMPLATES = {
+    TemplateType.REGISTRATION: (
+        "Registration confirmation",
+        "Hello {name}, your token is {token} for {department}. You are number {position} in line, "
+        "about {wait} min. Follow your place: {link}",
+    ),
+    TemplateType.PATIENTS_AHEAD: (
+        "Patients ahead",
+        "{name}, {position} patients are ahead of token {token} in {department} (about {wait} min). "
+        "Please stay nearby. {link}",
+    ),
+    TemplateType.YOUR_TURN: (
+        "Your turn",
+        "{name}, it is your turn: token {token}, please go to {doctor} now.",
+    ),
+    TemplateType.SKIPPED: (
+        "Skipped / no-show",
+        "{name}, token {token} was called at {time} but you were not there. Please see the {department} desk "
+        "to be called again.",
+    ),
+    TemplateType.BROADCAST: (
+        "Broadcast",
+        "{department} (token {token}): {message}",
+    ),
+    TemplateType.FEEDBACK_REQUEST: (
+        "Feedback request",
+        "Thank you for visiting {department}, {name}. How was it? Rate your visit: {link}",
+    ),
+}
+
+
+def install_default_templates():
+    """Create the default template for every event that has none; never overwrites an admin's edits."""
+    created = 0
+    for template_type, (name, text) in DEFAULT_TEMPLATES.items():
+        _, was_created = NotificationTemplate.objects.get_or_create(
+            template_type=template_type, defaults={"name": name, "sms_template": text}
+        )
+        created += was_created
+    return created

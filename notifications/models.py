@@ -1,0 +1,132 @@
+import string
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+TEMPLATE_PLACEHOLDERS = frozenset({"name", "token", "department", "position", "wait", "doctor", "time", "link", "message"})
+
+
+def validate_template_placeholders(text):
+    """Reject any {placeholder} a message could not fill, and malformed braces."""
+    try:
+        fields = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+    except ValueError as error:
+        raise ValidationError(f"Malformed template: {error}.") from error
+    unknown = sorted(field for field in fields if field not in TEMPLATE_PLACEHOLDERS)
+    if unknown:
+        allowed = ", ".join(f"{{{name}}}" for name in sorted(TEMPLATE_PLACEHOLDERS))
+        raise ValidationError(
+            f"Unknown placeholder {', '.join('{' + name + '}' for name in unknown)}; allowed: {allowed}."
+        )
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+
+
+class NotificationTemplate(models.Model):
+    class TemplateType(models.TextChoices):
+        REGISTRATION = "registration", "Registration confirmation"
+        PATIENTS_AHEAD = "patients_ahead", "N patients ahead of you"
+        YOUR_TURN = "your_turn", "Your turn"
+        SKIPPED = "skipped", "Skipped / no-show"
+        BROADCAST = "broadcast", "Broadcast from the admin panel"
+        FEEDBACK_REQUEST = "feedback_request", "Feedback request"
+        CUSTOM = "custom", "Custom"
+
+    name = models.CharField(max_length=100)
+    template_type = models.CharField(max_length=20, choices=TemplateType.choices)
+    sms_template = models.TextField(validators=[validate_template_placeholders], max_length=1600)
+    whatsapp_template = models.TextField(
+        blank=True,
+        validators=[validate_template_placeholders],
+        max_length=1600,
+        help_text="Leave blank to send the SMS text on WhatsApp too.",
+    )
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["template_type", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template_type"], condition=~Q(template_type="custom"), name="one_template_per_event"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_template_type_display()})"
+
+    def save(self, *args, **kwargs):
+        # Validators also run here so a template saved from code or a shell cannot carry a bad placeholder.
+        validate_template_placeholders(self.sms_template)
+        validate_template_placeholders(self.whatsapp_template)
+        super().save(*args, **kwargs)
+
+    def text_for(self, channel):
+        if channel == Channel.WHATSAPP and self.whatsapp_template:
+            return self.whatsapp_template
+        return self.sms_template
+
+
+class NotificationPreference(models.Model):
+    class PreferredChannel(models.TextChoices):
+        SMS = "sms", "SMS"
+        WHATSAPP = "whatsapp", "WhatsApp"
+        NONE = "none", "No messages"
+
+    patient = models.OneToOneField("patients.Patient", on_delete=models.CASCADE, related_name="notification_preference")
+    channel = models.CharField(max_length=10, choices=PreferredChannel.choices, default=PreferredChannel.SMS)
+    opted_out = models.BooleanField(default=False, help_text="Patient asked for no messages at all (e.g. STOP).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=["sms", "whatsapp", "none"]), name="preference_channel_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.patient_id}: {self.channel}{' (opted out)' if self.opted_out else ''}"
+
+
+class Notification(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        SKIPPED_BY_PREFERENCE = "skipped", "Skipped by preference"
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="notifications")
+    queue_entry = models.ForeignKey(
+        "patients.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    event = models.CharField(max_length=20, choices=NotificationTemplate.TemplateType.choices)
+    idempotency_key = models.CharField(
+        max_length=120, unique=True, help_text="Queue entry + event: a retried or duplicated task never sends twice."
+    )
+    body = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    backend = models.CharField(max_length=10, blank=True, help_text="twilio or console.")
+    twilio_sid = models.CharField(max_length=64, blank=True, db_index=True)
+    error_code = models.CharField(max_length=20, blank=True)
+    error_message = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "sent", "delivered", "failed", "skipped"]),
+                name="notification_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_event_display()} by {self.get_channel_display()}: {self.get_status_display()}"

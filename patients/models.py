@@ -1,0 +1,221 @@
+import uuid
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Case, IntegerField, Q, Value, When
+
+department_code_validator = RegexValidator(
+    r"^[A-Z][A-Z0-9]{1,9}$", "Use 2 to 10 capital letters or digits, starting with a letter (e.g. CARD)."
+)
+
+
+class Department(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    code = models.CharField(
+        max_length=10,
+        unique=True,
+        blank=True,
+        validators=[department_code_validator],
+        help_text="Short code printed on tokens, e.g. CARD for CARD-007. Derived from the name when left blank.",
+    )
+    description = models.TextField(blank=True)
+    room = models.CharField(max_length=50, blank=True)
+    average_consultation_minutes = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(240)]
+    )
+    daily_capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Most tokens issued per day; blank for no limit."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(average_consultation_minutes__gte=1), name="department_consultation_minutes_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.code:
+            self.code = self._unused_code_from_name()
+        super().save(*args, **kwargs)
+
+    def _unused_code_from_name(self):
+        letters = "".join(ch for ch in self.name.upper() if ch.isalnum()) or "DEPT"
+        stem = letters[:4] if letters[0].isalpha() else f"D{letters[:3]}"
+        candidate, suffix = stem, 2
+        while Department.objects.filter(code=candidate).exclude(pk=self.pk).exists():
+            candidate, suffix = f"{stem[:8]}{suffix}", suffix + 1
+        return candidate
+
+
+class Patient(models.Model):
+    class Gender(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        OTHER = "other", "Other"
+        UNDISCLOSED = "undisclosed", "Prefer not to say"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=120)
+    phone = models.CharField(max_length=20, unique=True, help_text="E.164, e.g. +14155550123.")
+    age = models.PositiveSmallIntegerField(validators=[MaxValueValidator(130)])
+    gender = models.CharField(max_length=12, choices=Gender.choices, default=Gender.UNDISCLOSED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(age__lte=130), name="patient_age_at_most_130"),
+            models.CheckConstraint(
+                condition=Q(gender__in=["female", "male", "other", "undisclosed"]), name="patient_gender_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.phone})"
+
+
+class QueueQuerySet(models.QuerySet):
+    def waiting(self):
+        return self.filter(status=Queue.Status.WAITING)
+
+    def for_day(self, day):
+        return self.filter(token_date=day)
+
+    def active(self):
+        return self.filter(status__in=Queue.ACTIVE_STATUSES)
+
+    def in_service_order(self):
+        """Emergency before high before normal; first come, first served within a priority."""
+        return self.annotate(priority_rank=Queue.priority_rank_expression()).order_by(
+            "-priority_rank", "checked_in_at", "id"
+        )
+
+
+class Queue(models.Model):
+    """One visit: a patient's token in a department's queue for one day."""
+
+    class Priority(models.TextChoices):
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        EMERGENCY = "emergency", "Emergency"
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        CALLED = "called", "Called"
+        IN_CONSULTATION = "in_consultation", "In consultation"
+        COMPLETED = "completed", "Completed"
+        SKIPPED = "skipped", "Skipped (no-show)"
+        CANCELLED = "cancelled", "Cancelled"
+
+    PRIORITY_RANK = {Priority.NORMAL: 0, Priority.HIGH: 1, Priority.EMERGENCY: 2}
+    ACTIVE_STATUSES = (Status.WAITING, Status.CALLED, Status.IN_CONSULTATION)
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="queue_entries")
+    doctor = models.ForeignKey(
+        "doctors.Doctor", on_delete=models.SET_NULL, null=True, blank=True, related_name="queue_entries"
+    )
+    token_number = models.PositiveIntegerField()
+    token_date = models.DateField(help_text="The hospital-local day the token belongs to.")
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
+    notes = models.TextField(blank=True, max_length=1000, help_text="Reason for visit, from registration.")
+    consultation_notes = models.TextField(blank=True, max_length=4000)
+    transferred_from = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="transferred_to"
+    )
+    checked_in_at = models.DateTimeField(
+        help_text="Place in line within a priority; kept from the original visit on transfer."
+    )
+    called_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    skipped_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = QueueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "queue entry"
+        verbose_name_plural = "queue entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "token_date", "token_number"], name="queue_one_token_number_per_department_day"
+            ),
+            models.CheckConstraint(condition=Q(token_number__gte=1), name="queue_token_number_positive"),
+            models.CheckConstraint(condition=Q(priority__in=["normal", "high", "emergency"]), name="queue_priority_valid"),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["waiting", "called", "in_consultation", "completed", "skipped", "cancelled"]
+                ),
+                name="queue_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["department", "token_date", "status"], name="queue_department_day_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.token} ({self.get_status_display()})"
+
+    @property
+    def token(self):
+        return format_token(self.department.code, self.token_number)
+
+    @classmethod
+    def priority_rank_expression(cls):
+        return Case(
+            *(When(priority=priority, then=Value(rank)) for priority, rank in cls.PRIORITY_RANK.items()),
+            output_field=IntegerField(),
+        )
+
+    def get_position_in_queue(self):
+        """1-based place among the department's waiting tokens today, or None when not waiting.
+
+        Override this (or Queue.objects.in_service_order) to change the priority rules.
+        """
+        if self.status != self.Status.WAITING:
+            return None
+        rank = self.PRIORITY_RANK[self.priority]
+        ahead_priorities = [p for p, r in self.PRIORITY_RANK.items() if r > rank]
+        ahead = (
+            Queue.objects.waiting()
+            .filter(department_id=self.department_id, token_date=self.token_date)
+            .filter(
+                Q(priority__in=ahead_priorities)
+                | Q(priority=self.priority, checked_in_at__lt=self.checked_in_at)
+                | Q(priority=self.priority, checked_in_at=self.checked_in_at, id__lt=self.id)
+            )
+            .count()
+        )
+        return ahead + 1
+
+
+def format_token(department_code, token_number):
+    return f"{department_code}-{token_number:03d}"
+
+
+class PatientFeedback(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="feedback")
+    queue_entry = models.OneToOneField(Queue, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "patient feedback"
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5"),
+        ]
+
+    def __str__(self):
+        return f"{self.rating}/5 for {self.queue_entry.token}"

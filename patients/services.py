@@ -1,0 +1,251 @@
+"""Token engine and queue lifecycle: the only code that numbers tokens or changes a queue entry's status.
+
+Every change goes through _record_queue_change, which saves, audits and, after the transaction
+commits, publishes the change to the real-time groups and the notification tasks.
+"""
+
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from adminpanel.services import record_audit
+
+from .broadcasts import publish_queue_change
+from .models import Department, Patient, Queue
+
+Status = Queue.Status
+
+ALLOWED_TRANSITIONS = {
+    Status.WAITING: {Status.CALLED, Status.SKIPPED, Status.CANCELLED},
+    Status.CALLED: {Status.IN_CONSULTATION, Status.SKIPPED, Status.CANCELLED},
+    Status.IN_CONSULTATION: {Status.COMPLETED},
+    Status.SKIPPED: {Status.WAITING, Status.CANCELLED},
+    Status.COMPLETED: set(),
+    Status.CANCELLED: set(),
+}
+
+TIMESTAMP_FOR_STATUS = {
+    Status.CALLED: "called_at",
+    Status.IN_CONSULTATION: "started_at",
+    Status.COMPLETED: "completed_at",
+    Status.SKIPPED: "skipped_at",
+    Status.CANCELLED: "cancelled_at",
+}
+
+
+class QueueError(Exception):
+    """A queue action that the hospital's rules do not allow; the message is shown to staff or patients."""
+
+
+class IllegalTransition(QueueError):
+    def __init__(self, entry, from_status, to_status):
+        self.from_status, self.to_status = from_status, to_status
+        super().__init__(
+            f"Token {entry.token} cannot go from '{Status(from_status).label}' to '{Status(to_status).label}'."
+        )
+
+
+class DepartmentUnavailable(QueueError):
+    pass
+
+
+class NothingToCall(QueueError):
+    pass
+
+
+def entry_snapshot(entry):
+    return {
+        "token": entry.token,
+        "status": entry.status,
+        "priority": entry.priority,
+        "department_id": entry.department_id,
+        "doctor_id": entry.doctor_id,
+    }
+
+
+def _record_queue_change(*, entry, event, actor, ip_address, before, created=False):
+    if created:
+        entry.save(force_insert=True)
+    else:
+        entry.save()
+    record_audit(
+        actor=actor,
+        action=f"queue.{event}",
+        target=entry,
+        before=before,
+        after=entry_snapshot(entry),
+        ip_address=ip_address,
+    )
+    transaction.on_commit(
+        partial(publish_queue_change, event=event, entry_id=entry.pk, department_id=entry.department_id)
+    )
+    return entry
+
+
+def next_token_number(*, department, day):
+    """Next number in the department's sequence for the day; the caller must hold the department lock."""
+    last = Queue.objects.filter(department=department, token_date=day).aggregate(last=Max("token_number"))["last"]
+    return (last or 0) + 1
+
+
+def _lock_department(department_id):
+    # The department row is the per-department mutex for numbering. SQLite ignores FOR UPDATE, but its
+    # IMMEDIATE transactions (see settings) already serialise writers.
+    return Department.objects.select_for_update().get(pk=department_id)
+
+
+@transaction.atomic
+def allocate_token(*, department, patient, priority=Queue.Priority.NORMAL, notes="", actor=None, ip_address=None):
+    """Give the patient the department's next token for today (local day), numbered from 1 each morning."""
+    department = _lock_department(department.pk)
+    if not department.is_active:
+        raise DepartmentUnavailable(f"{department.name} is not taking patients at the moment.")
+    now = timezone.now()
+    day = timezone.localdate(now)
+    number = next_token_number(department=department, day=day)
+    if department.daily_capacity and number > department.daily_capacity:
+        raise DepartmentUnavailable(f"{department.name} has issued all {department.daily_capacity} tokens for today.")
+    entry = Queue(
+        patient=patient,
+        department=department,
+        token_number=number,
+        token_date=day,
+        priority=priority,
+        notes=notes,
+        checked_in_at=now,
+    )
+    return _record_queue_change(
+        entry=entry, event="registered", actor=actor, ip_address=ip_address, before={}, created=True
+    )
+
+
+@transaction.atomic
+def register_patient(
+    *, department, name, phone, age, gender, priority=Queue.Priority.NORMAL, notes="", actor=None, ip_address=None
+):
+    """Match the patient by phone (or create them) and give them a token, or their open one for today.
+
+    Returns (entry, created): a second registration for a department where the patient already
+    holds an open token today returns that token instead of a duplicate.
+    """
+    patient, _ = Patient.objects.update_or_create(
+        phone=phone, defaults={"name": name, "age": age, "gender": gender}
+    )
+    _lock_department(department.pk)
+    open_entry = (
+        Queue.objects.active()
+        .for_day(timezone.localdate())
+        .filter(patient=patient, department=department)
+        .select_related("department")
+        .first()
+    )
+    if open_entry is not None:
+        return open_entry, False
+    entry = allocate_token(
+        department=department, patient=patient, priority=priority, notes=notes, actor=actor, ip_address=ip_address
+    )
+    return entry, True
+
+
+def _transition(entry, to_status, *, event, actor, ip_address, **changes):
+    entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
+    if to_status not in ALLOWED_TRANSITIONS[entry.status]:
+        raise IllegalTransition(entry, entry.status, to_status)
+    before = entry_snapshot(entry)
+    entry.status = to_status
+    timestamp_field = TIMESTAMP_FOR_STATUS.get(to_status)
+    if timestamp_field:
+        setattr(entry, timestamp_field, timezone.now())
+    for field, value in changes.items():
+        setattr(entry, field, value)
+    return _record_queue_change(entry=entry, event=event, actor=actor, ip_address=ip_address, before=before)
+
+
+def current_patient_of(doctor):
+    """The entry the doctor has called or is seeing, if any."""
+    return (
+        Queue.objects.filter(doctor=doctor, status__in=[Status.CALLED, Status.IN_CONSULTATION])
+        .select_related("department", "patient")
+        .first()
+    )
+
+
+@transaction.atomic
+def call_next(*, doctor, actor=None, ip_address=None):
+    """Call the first waiting token of the doctor's department, by priority then arrival.
+
+    Two doctors calling at once never get the same patient: the row is locked and others skip it.
+    """
+    current = current_patient_of(doctor)
+    if current is not None:
+        raise QueueError(f"Finish with token {current.token} before calling the next patient.")
+    candidate = (
+        Queue.objects.waiting()
+        .for_day(timezone.localdate())
+        .filter(department_id=doctor.department_id)
+        .in_service_order()
+        .select_for_update(skip_locked=True)
+        .first()
+    )
+    if candidate is None:
+        raise NothingToCall("No patients are waiting.")
+    return _transition(candidate, Status.CALLED, event="called", actor=actor, ip_address=ip_address, doctor=doctor)
+
+
+@transaction.atomic
+def call_patient(*, entry, doctor, actor=None, ip_address=None):
+    """Call a specific waiting token (e.g. out of order at the doctor's discretion)."""
+    current = current_patient_of(doctor)
+    if current is not None and current.pk != entry.pk:
+        raise QueueError(f"Finish with token {current.token} before calling the next patient.")
+    return _transition(entry, Status.CALLED, event="called", actor=actor, ip_address=ip_address, doctor=doctor)
+
+
+@transaction.atomic
+def start_consultation(*, entry, actor=None, ip_address=None):
+    return _transition(entry, Status.IN_CONSULTATION, event="started", actor=actor, ip_address=ip_address)
+
+
+@transaction.atomic
+def complete_consultation(*, entry, consultation_notes="", actor=None, ip_address=None):
+    return _transition(
+        entry,
+        Status.COMPLETED,
+        event="completed",
+        actor=actor,
+        ip_address=ip_address,
+        consultation_notes=consultation_notes,
+    )
+
+
+@transaction.atomic
+def skip(*, entry, actor=None, ip_address=None):
+    """Mark a no-show; the token can be recalled later the same day."""
+    return _transition(entry, Status.SKIPPED, event="skipped", actor=actor, ip_address=ip_address)
+
+
+@transaction.atomic
+def recall(*, entry, actor=None, ip_address=None):
+    """Put a skipped token back in line at its original place (check-in time is kept)."""
+    return _transition(
+        entry, Status.WAITING, event="recalled", actor=actor, ip_address=ip_address, doctor=None, called_at=None
+    )
+
+
+@transaction.atomic
+def cancel(*, entry, actor=None, ip_address=None):
+    return _transition(entry, Status.CANCELLED, event="cancelled", actor=actor, ip_address=ip_address)
+
+
+@transaction.atomic
+def change_priority(*, entry, priority, actor=None, ip_address=None):
+    entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
+    if entry.status != Status.WAITING:
+        raise QueueError(f"Only a waiting token's priority can change; {entry.token} is {entry.get_status_display()}.")
+    if priority not in Queue.Priority.values:
+        raise QueueError(f"Unknown priority '{priority}'.")
+    before = entry_snapshot(entry)
+    entry.priority = priority
+    return _record_queue_change(entry=entry, event="priority_changed", actor=actor, ip_address=ip_address, before=before)

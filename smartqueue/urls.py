@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import path
+
+from .views import HomeView
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("admin/", admin.site.urls),
+]
