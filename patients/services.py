@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from adminpanel.services import record_audit
+from notifications.services import notify_queue_change
 
 from .broadcasts import publish_queue_change
 from .models import Department, Patient, Queue
@@ -81,6 +82,7 @@ def _record_queue_change(*, entry, event, actor, ip_address, before, created=Fal
     transaction.on_commit(
         partial(publish_queue_change, event=event, entry_id=entry.pk, department_id=entry.department_id)
     )
+    transaction.on_commit(partial(notify_queue_change, event=event, entry_id=entry.pk))
     return entry
 
 
