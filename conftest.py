@@ -4,6 +4,7 @@ import itertools
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import connection
 
 from doctors.models import Doctor
@@ -42,11 +43,23 @@ def make_patient(db):
     return make
 
 
+TEST_PASSWORD = "pass-word-123"
+
+
+@pytest.fixture(scope="session")
+def test_password_hash():
+    # Hashing is deliberately slow; hash the shared test password once per run.
+    return make_password(TEST_PASSWORD)
+
+
 @pytest.fixture
-def make_user(db):
-    def make(username=None, password="pass-word-123", **fields):
+def make_user(db, test_password_hash):
+    def make(username=None, password=TEST_PASSWORD, **fields):
         username = username or f"user{next(_sequence)}"
-        return get_user_model().objects.create_user(username=username, password=password, **fields)
+        user = get_user_model()(username=username, **fields)
+        user.password = test_password_hash if password == TEST_PASSWORD else make_password(password)
+        user.save()
+        return user
 
     return make
 

@@ -1,0 +1,198 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from adminpanel.models import AuditLog
+from patients import services
+from patients.models import Queue
+
+Status = Queue.Status
+
+LEGAL_TRANSITIONS = {
+    (Status.WAITING, Status.CALLED),
+    (Status.WAITING, Status.SKIPPED),
+    (Status.WAITING, Status.CANCELLED),
+    (Status.CALLED, Status.IN_CONSULTATION),
+    (Status.CALLED, Status.SKIPPED),
+    (Status.CALLED, Status.CANCELLED),
+    (Status.IN_CONSULTATION, Status.COMPLETED),
+    (Status.SKIPPED, Status.WAITING),
+    (Status.SKIPPED, Status.CANCELLED),
+}
+
+# How to bring a fresh (waiting) entry into each state through the services.
+PATH_TO = {
+    Status.WAITING: [],
+    Status.CALLED: [Status.CALLED],
+    Status.IN_CONSULTATION: [Status.CALLED, Status.IN_CONSULTATION],
+    Status.COMPLETED: [Status.CALLED, Status.IN_CONSULTATION, Status.COMPLETED],
+    Status.SKIPPED: [Status.SKIPPED],
+    Status.CANCELLED: [Status.CANCELLED],
+}
+
+
+def move(entry, to_status, doctor):
+    action = {
+        Status.CALLED: lambda: services.call_patient(entry=entry, doctor=doctor),
+        Status.IN_CONSULTATION: lambda: services.start_consultation(entry=entry),
+        Status.COMPLETED: lambda: services.complete_consultation(entry=entry, consultation_notes="ok"),
+        Status.SKIPPED: lambda: services.skip(entry=entry),
+        Status.WAITING: lambda: services.recall(entry=entry),
+        Status.CANCELLED: lambda: services.cancel(entry=entry),
+    }[to_status]
+    return action()
+
+
+@pytest.fixture
+def doctor(make_doctor, department):
+    return make_doctor(department=department)
+
+
+@pytest.fixture
+def new_entry(department, make_patient):
+    def make(priority=Queue.Priority.NORMAL):
+        return services.allocate_token(department=department, patient=make_patient(), priority=priority)
+
+    return make
+
+
+@pytest.mark.parametrize("from_status", Status.values)
+@pytest.mark.parametrize("to_status", [s for s in Status.values if s != Status.WAITING] + [Status.WAITING])
+def test_every_transition_is_allowed_or_refused_by_the_lifecycle(from_status, to_status, new_entry, doctor):
+    entry = new_entry()
+    for step in PATH_TO[from_status]:
+        entry = move(entry, step, doctor)
+    entry.refresh_from_db()
+    assert entry.status == from_status
+
+    if (from_status, to_status) in LEGAL_TRANSITIONS:
+        moved = move(entry, to_status, doctor)
+        moved.refresh_from_db()
+        assert moved.status == to_status
+    else:
+        audit_rows = AuditLog.objects.count()
+        with pytest.raises(services.IllegalTransition) as refused:
+            move(entry, to_status, doctor)
+        assert Status(from_status).label in str(refused.value)
+        assert Status(to_status).label in str(refused.value)
+        entry.refresh_from_db()
+        assert entry.status == from_status
+        assert AuditLog.objects.count() == audit_rows
+
+
+def test_each_step_stamps_its_time_so_waits_and_consultations_can_be_measured(new_entry, doctor):
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False):
+        entry = new_entry()
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        services.call_patient(entry=entry, doctor=doctor)
+    with time_machine.travel(start + timedelta(minutes=22), tick=False):
+        services.start_consultation(entry=entry)
+    with time_machine.travel(start + timedelta(minutes=34), tick=False):
+        services.complete_consultation(entry=entry)
+
+    entry.refresh_from_db()
+    assert entry.called_at - entry.checked_in_at == timedelta(minutes=20)
+    assert entry.completed_at - entry.started_at == timedelta(minutes=12)
+    assert entry.doctor == doctor
+
+
+def test_emergency_before_high_before_normal_and_first_come_first_served_within_a_priority(
+    new_entry, department
+):
+    normal_1 = new_entry()
+    high_1 = new_entry(Queue.Priority.HIGH)
+    normal_2 = new_entry()
+    emergency = new_entry(Queue.Priority.EMERGENCY)
+    high_2 = new_entry(Queue.Priority.HIGH)
+
+    expected_order = [emergency, high_1, high_2, normal_1, normal_2]
+    ordered = list(Queue.objects.waiting().filter(department=department).in_service_order())
+    assert [e.pk for e in ordered] == [e.pk for e in expected_order]
+    assert [e.get_position_in_queue() for e in expected_order] == [1, 2, 3, 4, 5]
+
+
+def test_call_next_takes_the_highest_priority_and_only_one_patient_at_a_time(new_entry, doctor):
+    new_entry()
+    emergency = new_entry(Queue.Priority.EMERGENCY)
+
+    called = services.call_next(doctor=doctor)
+
+    assert called.pk == emergency.pk
+    assert called.status == Status.CALLED
+    with pytest.raises(services.QueueError, match="Finish with token CARD-002"):
+        services.call_next(doctor=doctor)
+
+
+def test_call_next_with_an_empty_queue_says_so(doctor):
+    with pytest.raises(services.NothingToCall):
+        services.call_next(doctor=doctor)
+
+
+def test_positions_move_up_as_patients_are_called(new_entry, doctor):
+    first, second, third = new_entry(), new_entry(), new_entry()
+
+    services.call_next(doctor=doctor)
+
+    for entry in (first, second, third):
+        entry.refresh_from_db()
+    assert first.get_position_in_queue() is None
+    assert (second.get_position_in_queue(), third.get_position_in_queue()) == (1, 2)
+
+
+def test_a_recalled_no_show_returns_to_its_original_place(new_entry, doctor):
+    first, second = new_entry(), new_entry()
+    services.call_next(doctor=doctor)
+    services.skip(entry=first)
+
+    services.recall(entry=first)
+
+    first.refresh_from_db()
+    assert (first.status, first.doctor, first.called_at) == (Status.WAITING, None, None)
+    assert first.get_position_in_queue() == 1
+    second.refresh_from_db()
+    assert second.get_position_in_queue() == 2
+
+
+def test_only_a_waiting_token_changes_priority(new_entry, doctor):
+    entry, other = new_entry(), new_entry()
+    services.change_priority(entry=other, priority=Queue.Priority.EMERGENCY)
+    other.refresh_from_db()
+    assert other.get_position_in_queue() == 1
+
+    services.call_patient(entry=entry, doctor=doctor)
+    with pytest.raises(services.QueueError, match="Only a waiting token"):
+        services.change_priority(entry=entry, priority=Queue.Priority.HIGH)
+
+
+def test_a_change_is_audited_and_published_only_after_commit(
+    new_entry, doctor, django_capture_on_commit_callbacks, monkeypatch
+):
+    published = []
+    monkeypatch.setattr(services, "publish_queue_change", lambda **event: published.append(event))
+    entry = new_entry()
+
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        services.call_patient(entry=entry, doctor=doctor, actor=doctor.user, ip_address="10.0.0.7")
+    assert published == []
+
+    for callback in pending:
+        callback()
+    assert published == [{"event": "called", "entry_id": entry.pk, "department_id": entry.department_id}]
+    audit = AuditLog.objects.get(action="queue.called")
+    assert (audit.actor, audit.ip_address) == (doctor.user, "10.0.0.7")
+    assert (audit.before["status"], audit.after["status"]) == ("waiting", "called")
+
+
+def test_a_returning_patient_is_matched_by_phone_and_keeps_an_open_token(department):
+    details = {"name": "Asha", "phone": "+14155550100", "age": 30, "gender": "female"}
+    first, created = services.register_patient(department=department, **details)
+    again, created_again = services.register_patient(department=department, **{**details, "age": 31})
+
+    assert (created, created_again) == (True, False)
+    assert again.pk == first.pk
+    assert first.patient.visits.count() == 1
+    first.patient.refresh_from_db()
+    assert first.patient.age == 31

@@ -1,0 +1,122 @@
+import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import IntegrityError, connection, connections, transaction
+
+from conftest import requires_postgresql
+from patients import services
+from patients.models import Queue
+
+
+def test_tokens_are_sequential_from_one_and_show_the_department_code(department, make_patient):
+    entries = [services.allocate_token(department=department, patient=make_patient()) for _ in range(3)]
+
+    assert [entry.token_number for entry in entries] == [1, 2, 3]
+    assert entries[2].token == "CARD-003"
+
+
+def test_each_department_has_its_own_sequence(make_department, make_patient):
+    cardiology, pediatrics = make_department(code="CARD"), make_department(code="PED")
+
+    services.allocate_token(department=cardiology, patient=make_patient())
+    first_pediatric = services.allocate_token(department=pediatrics, patient=make_patient())
+
+    assert first_pediatric.token == "PED-001"
+
+
+def test_numbering_restarts_at_the_hospitals_local_midnight(settings, department, make_patient):
+    settings.TIME_ZONE = "Asia/Kolkata"  # UTC+05:30: local midnight is 18:30 UTC
+    kolkata = ZoneInfo("Asia/Kolkata")
+    with time_machine.travel(datetime(2026, 3, 1, 23, 50, tzinfo=kolkata), tick=False):
+        evening = [services.allocate_token(department=department, patient=make_patient()) for _ in range(2)]
+    with time_machine.travel(datetime(2026, 3, 2, 0, 5, tzinfo=kolkata), tick=False):
+        morning = services.allocate_token(department=department, patient=make_patient())
+
+    assert [entry.token_number for entry in evening] == [1, 2]
+    assert evening[0].token_date.isoformat() == "2026-03-01"
+    assert (morning.token_number, morning.token_date.isoformat()) == (1, "2026-03-02")
+
+
+def test_database_refuses_a_second_token_with_the_same_number_on_the_same_day(department, make_patient):
+    entry = services.allocate_token(department=department, patient=make_patient())
+    duplicate = Queue(
+        patient=make_patient(),
+        department=department,
+        token_number=entry.token_number,
+        token_date=entry.token_date,
+        checked_in_at=entry.checked_in_at,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()
+
+
+def test_inactive_department_takes_no_tokens(make_department, make_patient):
+    closed = make_department(is_active=False)
+
+    with pytest.raises(services.DepartmentUnavailable, match="not taking patients"):
+        services.allocate_token(department=closed, patient=make_patient())
+    assert not Queue.objects.exists()
+
+
+def test_daily_capacity_is_enforced(make_department, make_patient):
+    small = make_department(daily_capacity=2)
+    for _ in range(2):
+        services.allocate_token(department=small, patient=make_patient())
+
+    with pytest.raises(services.DepartmentUnavailable, match="all 2 tokens"):
+        services.allocate_token(department=small, patient=make_patient())
+    assert Queue.objects.filter(department=small).count() == 2
+
+
+def register_concurrently(department, count, max_connections):
+    """Start `count` registrations at the same instant; at most `max_connections` hold a DB connection."""
+    start = threading.Barrier(count)
+    connection_slots = threading.BoundedSemaphore(max_connections)
+    errors = []
+
+    def register(index):
+        start.wait()
+        with connection_slots:
+            try:
+                services.register_patient(
+                    department=department,
+                    name=f"Concurrent {index}",
+                    phone=f"+1555200{index:04d}",
+                    age=30,
+                    gender="female",
+                )
+            except Exception as error:  # collected and asserted on below
+                errors.append(repr(error))
+            finally:
+                connections.close_all()
+
+    threads = [threading.Thread(target=register, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite-specific: runs in the embedded-defaults pass")
+def test_twenty_simultaneous_registrations_on_sqlite_get_tokens_one_to_twenty(department):
+    errors = register_concurrently(department, count=20, max_connections=20)
+
+    assert errors == []
+    numbers = sorted(Queue.objects.filter(department=department).values_list("token_number", flat=True))
+    assert numbers == list(range(1, 21))
+
+
+@pytest.mark.django_db(transaction=True)
+@requires_postgresql()
+def test_two_hundred_simultaneous_registrations_on_postgresql_get_tokens_one_to_two_hundred(department):
+    # PostgreSQL here allows 100 connections; 60 at a time stands in for the app servers' connection pools.
+    errors = register_concurrently(department, count=200, max_connections=60)
+
+    assert errors == []
+    numbers = sorted(Queue.objects.filter(department=department).values_list("token_number", flat=True))
+    assert numbers == list(range(1, 201))

@@ -1,0 +1,59 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def load_settings(**environ):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
+    env.update(environ)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+         "print(settings.DATABASES['default']['ENGINE'], settings.CHANNEL_LAYERS['default']['BACKEND'], "
+         "settings.CELERY_TASK_ALWAYS_EAGER)"],
+        cwd=BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "smartqueue.settings"},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_without_a_secret_key_refuses_to_start_with_a_clear_message():
+    result = load_settings(DEBUG="False")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_embedded_defaults_need_no_external_service():
+    result = load_settings()
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "channels.layers.InMemoryChannelLayer", "True"]
+
+
+def test_database_and_redis_urls_switch_to_postgresql_redis_and_a_real_broker():
+    result = load_settings(
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/smartqueue", REDIS_URL="redis://127.0.0.1:6379/0"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "channels_redis.core.RedisChannelLayer",
+        "False",
+    ]
+
+
+@pytest.mark.django_db
+def test_home_page_links_to_every_entry_point():
+    page = Client().get("/")
+
+    assert page.status_code == 200
+    for link in ("/patients/register/", "/doctors/login/", "/adminpanel/login/", "/admin/"):
+        assert f'href="{link}"' in page.content.decode()
