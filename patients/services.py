@@ -101,7 +101,17 @@ def _lock_department(department_id):
 @transaction.atomic
 def allocate_token(*, department, patient, priority=Queue.Priority.NORMAL, notes="", actor=None, ip_address=None):
     """Give the patient the department's next token for today (local day), numbered from 1 each morning."""
-    department = _lock_department(department.pk)
+    return _issue_token(
+        department=_lock_department(department.pk),
+        patient=patient,
+        priority=priority,
+        notes=notes,
+        actor=actor,
+        ip_address=ip_address,
+    )
+
+
+def _issue_token(*, department, patient, priority, notes, actor, ip_address):
     if not department.is_active:
         raise DepartmentUnavailable(f"{department.name} is not taking patients at the moment.")
     now = timezone.now()
@@ -135,7 +145,7 @@ def register_patient(
     patient, _ = Patient.objects.update_or_create(
         phone=phone, defaults={"name": name, "age": age, "gender": gender}
     )
-    _lock_department(department.pk)
+    department = _lock_department(department.pk)
     open_entry = (
         Queue.objects.active()
         .for_day(timezone.localdate())
@@ -145,7 +155,7 @@ def register_patient(
     )
     if open_entry is not None:
         return open_entry, False
-    entry = allocate_token(
+    entry = _issue_token(
         department=department, patient=patient, priority=priority, notes=notes, actor=actor, ip_address=ip_address
     )
     return entry, True
