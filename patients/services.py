@@ -14,9 +14,10 @@ from adminpanel.services import record_audit
 from notifications.services import notify_queue_change
 
 from .broadcasts import publish_queue_change
-from .models import Department, Patient, Queue
+from .models import Department, Patient, PatientFeedback, Queue
 
 Status = Queue.Status
+FEEDBACK_COMMENT_MAX_LENGTH = PatientFeedback._meta.get_field("comment").max_length
 
 ALLOWED_TRANSITIONS = {
     Status.WAITING: {Status.CALLED, Status.SKIPPED, Status.CANCELLED},
@@ -53,6 +54,10 @@ class DepartmentUnavailable(QueueError):
 
 
 class NothingToCall(QueueError):
+    pass
+
+
+class FeedbackNotAllowed(QueueError):
     pass
 
 
@@ -251,3 +256,31 @@ def change_priority(*, entry, priority, actor=None, ip_address=None):
     before = entry_snapshot(entry)
     entry.priority = priority
     return _record_queue_change(entry=entry, event="priority_changed", actor=actor, ip_address=ip_address, before=before)
+
+
+@transaction.atomic
+def submit_feedback(*, entry, rating, comment="", actor=None, ip_address=None):
+    """Record the patient's 1-5 rating of a completed visit; one feedback per visit."""
+    entry = Queue.objects.select_for_update().select_related("department", "patient").get(pk=entry.pk)
+    if entry.status != Status.COMPLETED:
+        raise FeedbackNotAllowed(
+            f"Feedback opens once the consultation for token {entry.token} is completed "
+            f"(it is {entry.get_status_display().lower()})."
+        )
+    if PatientFeedback.objects.filter(queue_entry=entry).exists():
+        raise FeedbackNotAllowed(f"Feedback for token {entry.token} has already been given. Thank you!")
+    if rating not in range(1, 6):
+        raise FeedbackNotAllowed("The rating must be a whole number from 1 to 5.")
+    if len(comment) > FEEDBACK_COMMENT_MAX_LENGTH:
+        raise FeedbackNotAllowed(f"The comment can be at most {FEEDBACK_COMMENT_MAX_LENGTH} characters.")
+    feedback = PatientFeedback.objects.create(
+        patient=entry.patient, queue_entry=entry, rating=rating, comment=comment.strip()
+    )
+    record_audit(
+        actor=actor,
+        action="feedback.submitted",
+        target=feedback,
+        after={"token": entry.token, "rating": rating},
+        ip_address=ip_address,
+    )
+    return feedback
