@@ -57,7 +57,7 @@ def complete_visit(make_doctor):
 
 
 @pytest.fixture
-def fill_queue(make_department):
+def fill_queue(db):
     """Put `count` waiting tokens in a department in one go, for query-count tests."""
 
     def fill(department, count):
@@ -65,11 +65,12 @@ def fill_queue(make_department):
             Patient(name=f"Waiting {n}", phone=f"+1202555{n:04d}{department.pk}", age=30) for n in range(count)
         )
         now = timezone.now()
+        first_number = services.next_token_number(department=department, day=timezone.localdate(now))
         Queue.objects.bulk_create(
             Queue(
                 patient=patient,
                 department=department,
-                token_number=n + 1,
+                token_number=first_number + n,
                 token_date=timezone.localdate(now),
                 priority=Queue.Priority.EMERGENCY if n % 7 == 0 else Queue.Priority.NORMAL,
                 checked_in_at=now,
