@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from . import services
 from .models import Department, Patient, Queue
-from .selectors import department_overview, department_queue_snapshot, patient_status, visit_status
+from .selectors import department_overview, department_queue_snapshot, is_reception_staff, patient_status, visit_status
 from .serializers import (
     CheckPatientResultSerializer,
     CheckPatientSerializer,
@@ -108,8 +108,13 @@ class RegisterAPI(ThrottledByScope, APIView):
         registration.is_valid(raise_exception=True)
         try:
             entry, created = services.register_patient(
-                **registration.validated_data, actor=request.user, ip_address=client_ip(request)
+                **registration.validated_data,
+                actor=request.user,
+                ip_address=client_ip(request),
+                self_service=not is_reception_staff(request.user),
             )
+        except services.RegistrationClosed as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
         except services.QueueError as refusal:
             return Response({"department": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
         body = {

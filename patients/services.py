@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from adminpanel.models import SystemConfiguration
 from adminpanel.services import record_audit
 from notifications.services import notify_queue_change
 
@@ -58,6 +59,10 @@ class NothingToCall(QueueError):
 
 
 class FeedbackNotAllowed(QueueError):
+    pass
+
+
+class RegistrationClosed(QueueError):
     pass
 
 
@@ -130,13 +135,26 @@ def allocate_token(*, department, patient, priority=Queue.Priority.NORMAL, notes
 
 @transaction.atomic
 def register_patient(
-    *, department, name, phone, age, gender, priority=Queue.Priority.NORMAL, notes="", actor=None, ip_address=None
+    *,
+    department,
+    name,
+    phone,
+    age,
+    gender,
+    priority=Queue.Priority.NORMAL,
+    notes="",
+    actor=None,
+    ip_address=None,
+    self_service=False,
 ):
     """Match the patient by phone (or create them) and give them a token, or their open one for today.
 
     Returns (entry, created): a second registration for a department where the patient already
-    holds an open token today returns that token instead of a duplicate.
+    holds an open token today returns that token instead of a duplicate. Patients registering
+    themselves (self_service) are refused while the admins have closed online registration.
     """
+    if self_service and not SystemConfiguration.load().registration_open:
+        raise RegistrationClosed("Online registration is closed at the moment; please ask at the reception desk.")
     patient, _ = Patient.objects.update_or_create(
         phone=phone, defaults={"name": name, "age": age, "gender": gender}
     )

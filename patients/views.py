@@ -36,7 +36,10 @@ def register(request):
                 notes=details["notes"],
                 actor=request.user,
                 ip_address=client_ip(request),
+                self_service=not reception_staff,
             )
+        except services.RegistrationClosed as refusal:
+            form.add_error(None, str(refusal))
         except services.QueueError as refusal:
             form.add_error("department", str(refusal))
         else:

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from adminpanel.models import AdminUser, AuditLog
+from adminpanel.models import AdminUser, AuditLog, SystemConfiguration
 from patients.models import Patient, Queue
 
 URL = "/patients/api/register/"
@@ -153,3 +153,16 @@ def test_reception_staff_can_register_an_emergency(
 
 def test_the_url_is_the_briefs():
     assert reverse("patients:api-register") == URL
+
+
+def test_patients_cannot_register_online_while_registration_is_closed(api_client, registration, make_user):
+    SystemConfiguration.objects.create(registration_open=False)
+
+    refused = api_client.post(URL, registration, format="json")
+    staff = make_user(is_superuser=True)
+    api_client.force_authenticate(staff)
+    walk_in = api_client.post(URL, registration, format="json")
+
+    assert refused.status_code == 400
+    assert "Online registration is closed" in refused.json()["detail"]
+    assert walk_in.status_code == 201

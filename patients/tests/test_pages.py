@@ -3,7 +3,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from adminpanel.models import AdminUser
+from adminpanel.models import AdminUser, SystemConfiguration
 from patients import services
 from patients.models import Patient, PatientFeedback, Queue
 
@@ -173,3 +173,13 @@ def test_feedback_before_completion_is_refused_on_the_page(client, register):
 
     assert "once the consultation" in response.content.decode()
     assert not PatientFeedback.objects.exists()
+
+
+def test_the_form_says_when_online_registration_is_closed(client, typed):
+    SystemConfiguration.objects.create(registration_open=False)
+
+    response = client.post("/patients/register/", typed)
+
+    assert "Online registration is closed" in response.content.decode()
+    assert 'value="Asha Patel"' in response.content.decode()
+    assert not Queue.objects.exists()
