@@ -99,7 +99,11 @@ class RegisterAPI(ThrottledByScope, APIView):
                 "Token issued",
                 response_only=True,
                 status_codes=["201"],
-                value={**EXAMPLE_VISIT, "created": True, "status_url": "https://hospital.example/patients/status/3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a/"},
+                value={
+                    **EXAMPLE_VISIT,
+                    "created": True,
+                    "status_url": f"https://hospital.example/patients/status/{EXAMPLE_VISIT['patient_id']}/",
+                },
             ),
         ],
     )

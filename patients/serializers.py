@@ -19,7 +19,9 @@ class PhoneField(serializers.CharField):
 
 class RegistrationSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=NAME_MAX_LENGTH)
-    phone = PhoneField(help_text="Any common format; stored in E.164. Numbers without +country use the hospital's region.")
+    phone = PhoneField(
+        help_text="Any common format; stored in E.164. Numbers without +country use the hospital's region."
+    )
     age = serializers.IntegerField(min_value=0, max_value=130)
     gender = serializers.ChoiceField(choices=Patient.Gender.choices, default=Patient.Gender.UNDISCLOSED)
     department = serializers.PrimaryKeyRelatedField(

@@ -15,7 +15,9 @@ def queries_for(api_client, url):
     return len(captured)
 
 
-def test_departments_lists_active_ones_with_queue_length_and_wait(api_client, department, make_department, register, make_doctor):
+def test_departments_lists_active_ones_with_queue_length_and_wait(
+    api_client, department, make_department, register, make_doctor
+):
     make_department(name="Closed wing", code="CLOS", is_active=False)
     make_doctor(department=department)
     register()
@@ -118,7 +120,9 @@ def test_status_of_a_patient_without_a_token_is_404(api_client, make_patient):
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("url", ["/patients/api/departments/", "/patients/api/queue/{dept}/", "/patients/api/patient/{patient}/status/"])
+@pytest.mark.parametrize(
+    "url", ["/patients/api/departments/", "/patients/api/queue/{dept}/", "/patients/api/patient/{patient}/status/"]
+)
 def test_read_endpoints_run_the_same_queries_for_5_or_200_waiting(
     api_client, make_department, make_doctor, fill_queue, register, complete_visit, url
 ):
