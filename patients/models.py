@@ -3,6 +3,7 @@ import uuid
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.urls import reverse
 
 department_code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,9}$", "Use 2 to 10 capital letters or digits, starting with a letter (e.g. CARD)."
@@ -79,6 +80,9 @@ class Patient(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.phone})"
+
+    def get_absolute_url(self):
+        return reverse("patients:status", kwargs={"public_id": self.public_id})
 
 
 class QueueQuerySet(models.QuerySet):

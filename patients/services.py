@@ -10,13 +10,15 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from adminpanel.models import SystemConfiguration
 from adminpanel.services import record_audit
 from notifications.services import notify_queue_change
 
 from .broadcasts import publish_queue_change
-from .models import Department, Patient, Queue
+from .models import Department, Patient, PatientFeedback, Queue
 
 Status = Queue.Status
+FEEDBACK_COMMENT_MAX_LENGTH = PatientFeedback._meta.get_field("comment").max_length
 
 ALLOWED_TRANSITIONS = {
     Status.WAITING: {Status.CALLED, Status.SKIPPED, Status.CANCELLED},
@@ -53,6 +55,14 @@ class DepartmentUnavailable(QueueError):
 
 
 class NothingToCall(QueueError):
+    pass
+
+
+class FeedbackNotAllowed(QueueError):
+    pass
+
+
+class RegistrationClosed(QueueError):
     pass
 
 
@@ -135,13 +145,26 @@ def _issue_token(*, department, patient, priority, notes, actor, ip_address):
 
 @transaction.atomic
 def register_patient(
-    *, department, name, phone, age, gender, priority=Queue.Priority.NORMAL, notes="", actor=None, ip_address=None
+    *,
+    department,
+    name,
+    phone,
+    age,
+    gender,
+    priority=Queue.Priority.NORMAL,
+    notes="",
+    actor=None,
+    ip_address=None,
+    self_service=False,
 ):
     """Match the patient by phone (or create them) and give them a token, or their open one for today.
 
     Returns (entry, created): a second registration for a department where the patient already
-    holds an open token today returns that token instead of a duplicate.
+    holds an open token today returns that token instead of a duplicate. Patients registering
+    themselves (self_service) are refused while the admins have closed online registration.
     """
+    if self_service and not SystemConfiguration.load().registration_open:
+        raise RegistrationClosed("Online registration is closed at the moment; please ask at the reception desk.")
     patient, _ = Patient.objects.update_or_create(
         phone=phone, defaults={"name": name, "age": age, "gender": gender}
     )
@@ -261,3 +284,31 @@ def change_priority(*, entry, priority, actor=None, ip_address=None):
     before = entry_snapshot(entry)
     entry.priority = priority
     return _record_queue_change(entry=entry, event="priority_changed", actor=actor, ip_address=ip_address, before=before)
+
+
+@transaction.atomic
+def submit_feedback(*, entry, rating, comment="", actor=None, ip_address=None):
+    """Record the patient's 1-5 rating of a completed visit; one feedback per visit."""
+    entry = Queue.objects.select_for_update().select_related("department", "patient").get(pk=entry.pk)
+    if entry.status != Status.COMPLETED:
+        raise FeedbackNotAllowed(
+            f"Feedback opens once the consultation for token {entry.token} is completed "
+            f"(it is {entry.get_status_display().lower()})."
+        )
+    if PatientFeedback.objects.filter(queue_entry=entry).exists():
+        raise FeedbackNotAllowed(f"Feedback for token {entry.token} has already been given. Thank you!")
+    if rating not in range(1, 6):
+        raise FeedbackNotAllowed("The rating must be a whole number from 1 to 5.")
+    if len(comment) > FEEDBACK_COMMENT_MAX_LENGTH:
+        raise FeedbackNotAllowed(f"The comment can be at most {FEEDBACK_COMMENT_MAX_LENGTH} characters.")
+    feedback = PatientFeedback.objects.create(
+        patient=entry.patient, queue_entry=entry, rating=rating, comment=comment.strip()
+    )
+    record_audit(
+        actor=actor,
+        action="feedback.submitted",
+        target=feedback,
+        after={"token": entry.token, "rating": rating},
+        ip_address=ip_address,
+    )
+    return feedback

@@ -1,0 +1,296 @@
+"""The patient REST API: thin views over patients.services (writes) and patients.selectors (reads)."""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from . import services
+from .models import Department, Patient, Queue
+from .selectors import department_overview, department_queue_snapshot, is_reception_staff, patient_status, visit_status
+from .serializers import (
+    CheckPatientResultSerializer,
+    CheckPatientSerializer,
+    DepartmentOverviewSerializer,
+    FeedbackResultSerializer,
+    FeedbackSerializer,
+    QueueSnapshotSerializer,
+    RegistrationResultSerializer,
+    RegistrationSerializer,
+    VisitStatusSerializer,
+)
+from .views import client_ip
+
+TAGS = ["Patients"]
+
+EXAMPLE_VISIT = {
+    "patient_id": "3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a",
+    "visit_id": 42,
+    "token": "CARD-007",
+    "date": "2026-11-25",
+    "department": {"id": 1, "name": "Cardiology", "code": "CARD", "room": "Block A, 2nd floor"},
+    "priority": "normal",
+    "status": "waiting",
+    "status_display": "Waiting",
+    "position": 3,
+    "patients_ahead": 2,
+    "estimated_wait_minutes": 30,
+    "go_to": None,
+    "now_serving": ["CARD-004"],
+    "feedback_given": False,
+    "can_give_feedback": False,
+}
+
+
+def rejected(description, example_body, name="Invalid input"):
+    return OpenApiResponse(description=description, examples=[OpenApiExample(name, value=example_body)])
+
+
+THROTTLED = rejected(
+    "Too many requests from this address; retry after the Retry-After header's seconds.",
+    {"detail": "Request was throttled. Expected available in 60 seconds."},
+    name="Throttled",
+)
+NOT_FOUND = rejected("No such object.", {"detail": "No Department matches the given query."}, name="Not found")
+
+
+class ThrottledByScope:
+    throttle_classes = [ScopedRateThrottle]
+
+
+class RegisterAPI(ThrottledByScope, APIView):
+    throttle_scope = "register"
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Register a patient and issue a token",
+        description=(
+            "Matches a returning patient by phone (normalised to E.164) and issues today's next token in the "
+            "department. If the patient already holds an open token there today, that token is returned (200) "
+            "instead of a new one (201)."
+        ),
+        request=RegistrationSerializer,
+        responses={
+            201: RegistrationResultSerializer,
+            200: RegistrationResultSerializer,
+            400: rejected(
+                "A field is missing or invalid, or the department cannot take patients; each error names its field.",
+                {"phone": ["Enter a valid phone number, with the country code if it is not a local number."]},
+            ),
+            429: THROTTLED,
+        },
+        examples=[
+            OpenApiExample(
+                "New patient",
+                request_only=True,
+                value={
+                    "name": "Asha Patel",
+                    "phone": "+1 415 555 0123",
+                    "age": 34,
+                    "gender": "female",
+                    "department": 1,
+                    "notes": "Chest pain on climbing stairs",
+                },
+            ),
+            OpenApiExample(
+                "Token issued",
+                response_only=True,
+                status_codes=["201"],
+                value={
+                    **EXAMPLE_VISIT,
+                    "created": True,
+                    "status_url": f"https://hospital.example/patients/status/{EXAMPLE_VISIT['patient_id']}/",
+                },
+            ),
+        ],
+    )
+    def post(self, request):
+        registration = RegistrationSerializer(data=request.data, context={"request": request})
+        registration.is_valid(raise_exception=True)
+        try:
+            entry, created = services.register_patient(
+                **registration.validated_data,
+                actor=request.user,
+                ip_address=client_ip(request),
+                self_service=not is_reception_staff(request.user),
+            )
+        except services.RegistrationClosed as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
+        except services.QueueError as refusal:
+            return Response({"department": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+        body = {
+            **visit_status(entry=entry),
+            "created": created,
+            "status_url": request.build_absolute_uri(entry.patient.get_absolute_url()),
+        }
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class DepartmentsAPI(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Active departments with their queue length and expected wait",
+        responses={200: DepartmentOverviewSerializer(many=True)},
+        examples=[
+            OpenApiExample(
+                "Departments",
+                response_only=True,
+                value=[
+                    {
+                        "id": 1,
+                        "name": "Cardiology",
+                        "code": "CARD",
+                        "room": "Block A, 2nd floor",
+                        "description": "Heart and blood vessels",
+                        "queue_length": 6,
+                        "doctors_on_duty": 2,
+                        "estimated_wait_minutes": 40,
+                    }
+                ],
+            )
+        ],
+    )
+    def get(self, request):
+        return Response(department_overview())
+
+
+class QueueStatusAPI(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="A department's queue: tokens, priorities and states (no names or phones)",
+        responses={200: QueueSnapshotSerializer, 404: NOT_FOUND},
+        examples=[
+            OpenApiExample(
+                "Queue",
+                response_only=True,
+                value={
+                    "department": EXAMPLE_VISIT["department"],
+                    "date": "2026-11-25",
+                    "now_serving": [{"token": "CARD-004", "status": "in_consultation", "priority": "normal"}],
+                    "waiting": [
+                        {"token": "CARD-009", "priority": "emergency", "status": "waiting", "position": 1,
+                         "estimated_wait_minutes": 10},
+                        {"token": "CARD-005", "priority": "normal", "status": "waiting", "position": 2,
+                         "estimated_wait_minutes": 20},
+                    ],
+                    "queue_length": 2,
+                    "doctors_on_duty": 1,
+                    "minutes_per_consultation": 9.5,
+                    "estimated_wait_minutes": 30,
+                },
+            )
+        ],
+    )
+    def get(self, request, dept_id):
+        department = get_object_or_404(Department, pk=dept_id)
+        return Response(department_queue_snapshot(department=department))
+
+
+class PatientStatusAPI(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="One patient's current visit: token, position, wait, now serving",
+        description="Only this patient's own visit; the id is the public id given at registration.",
+        responses={200: VisitStatusSerializer, 404: NOT_FOUND},
+        examples=[OpenApiExample("Waiting", response_only=True, value=EXAMPLE_VISIT)],
+    )
+    def get(self, request, patient_id):
+        patient = get_object_or_404(Patient, public_id=patient_id)
+        current = patient_status(patient=patient)
+        if current is None:
+            return Response({"detail": "This patient has no token yet."}, status=status.HTTP_404_NOT_FOUND)
+        return Response(current)
+
+
+class CheckPatientAPI(ThrottledByScope, APIView):
+    throttle_scope = "check_patient"
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Whether a phone number belongs to a registered patient",
+        description="Says only whether the number is known and has an open token today; never who it is.",
+        request=CheckPatientSerializer,
+        responses={
+            200: CheckPatientResultSerializer,
+            400: rejected("The phone number is missing or invalid.", {"phone": ["Enter a phone number."]}),
+            429: THROTTLED,
+        },
+        examples=[
+            OpenApiExample("Check", request_only=True, value={"phone": "(415) 555-0123"}),
+            OpenApiExample(
+                "Known patient",
+                response_only=True,
+                value={"phone": "+14155550123", "exists": True, "has_open_token_today": False},
+            ),
+        ],
+    )
+    def post(self, request):
+        check = CheckPatientSerializer(data=request.data)
+        check.is_valid(raise_exception=True)
+        phone = check.validated_data["phone"]
+        return Response(
+            {
+                "phone": phone,
+                "exists": Patient.objects.filter(phone=phone).exists(),
+                "has_open_token_today": Queue.objects.active()
+                .for_day(timezone.localdate())
+                .filter(patient__phone=phone)
+                .exists(),
+            }
+        )
+
+
+class FeedbackAPI(ThrottledByScope, APIView):
+    throttle_scope = "feedback"
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Rate a completed visit (once per visit)",
+        request=FeedbackSerializer,
+        responses={
+            201: FeedbackResultSerializer,
+            400: rejected(
+                "Invalid field, unknown patient or visit, visit not completed yet, or feedback already given.",
+                {"visit_id": ["Feedback for token CARD-007 has already been given. Thank you!"]},
+            ),
+            429: THROTTLED,
+        },
+        examples=[
+            OpenApiExample(
+                "Feedback",
+                request_only=True,
+                value={"patient_id": EXAMPLE_VISIT["patient_id"], "rating": 5, "comment": "Quick and kind."},
+            ),
+            OpenApiExample(
+                "Recorded",
+                response_only=True,
+                status_codes=["201"],
+                value={"visit_id": 42, "token": "CARD-007", "rating": 5, "comment": "Quick and kind."},
+            ),
+        ],
+    )
+    def post(self, request):
+        feedback_form = FeedbackSerializer(data=request.data)
+        feedback_form.is_valid(raise_exception=True)
+        details = feedback_form.validated_data
+        try:
+            feedback = services.submit_feedback(
+                entry=details["entry"],
+                rating=details["rating"],
+                comment=details["comment"],
+                ip_address=client_ip(request),
+            )
+        except services.QueueError as refusal:
+            return Response({"visit_id": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {
+                "visit_id": feedback.queue_entry_id,
+                "token": feedback.queue_entry.token,
+                "rating": feedback.rating,
+                "comment": feedback.comment,
+            },
+            status=status.HTTP_201_CREATED,
+        )

@@ -1,0 +1,77 @@
+from django import forms
+
+from .models import Department, Patient, Queue
+from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
+from .services import FEEDBACK_COMMENT_MAX_LENGTH
+
+NAME_MAX_LENGTH = Patient._meta.get_field("name").max_length
+NOTES_MAX_LENGTH = Queue._meta.get_field("notes").max_length
+
+
+class BootstrapForm(forms.Form):
+    """Bootstrap classes on every widget, and invalid fields marked so their errors show beside them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.RadioSelect):
+                continue
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                widget.attrs["aria-describedby"] = f"{self[name].auto_id}_error"
+
+
+class RegistrationForm(BootstrapForm):
+    """A patient registering on their phone, or reception registering a walk-in (who may also set priority)."""
+
+    name = forms.CharField(max_length=NAME_MAX_LENGTH, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    phone = forms.CharField(
+        max_length=MAX_TYPED_PHONE_LENGTH,
+        help_text="We use it to recognise you next time and to text you when your turn is near.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+    age = forms.IntegerField(min_value=0, max_value=130, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    gender = forms.ChoiceField(choices=Patient.Gender.choices, initial=Patient.Gender.UNDISCLOSED)
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.filter(is_active=True),
+        empty_label="Choose a department",
+        error_messages={"invalid_choice": "Choose one of the departments open for registration."},
+    )
+    notes = forms.CharField(
+        label="Reason for visit (optional)",
+        required=False,
+        max_length=NOTES_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    priority = forms.ChoiceField(choices=Queue.Priority.choices, initial=Queue.Priority.NORMAL)
+
+    def __init__(self, *args, reception_staff=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not reception_staff:
+            # Patients registering themselves are always normal priority; only staff triage.
+            del self.fields["priority"]
+
+    def clean_phone(self):
+        return normalise_phone(self.cleaned_data["phone"])
+
+
+class FeedbackForm(BootstrapForm):
+    rating = forms.TypedChoiceField(
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        label="How was your visit? (5 is best)",
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=FEEDBACK_COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

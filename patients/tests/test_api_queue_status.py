@@ -1,0 +1,139 @@
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from patients import services
+from patients.models import Queue
+
+
+def queries_for(api_client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = api_client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_departments_lists_active_ones_with_queue_length_and_wait(
+    api_client, department, make_department, register, make_doctor
+):
+    make_department(name="Closed wing", code="CLOS", is_active=False)
+    make_doctor(department=department)
+    register()
+    register(phone="+14155550188")
+
+    response = api_client.get("/patients/api/departments/")
+
+    assert response.status_code == 200
+    assert response.json() == [
+        {
+            "id": department.pk,
+            "name": "Cardiology",
+            "code": "CARD",
+            "room": "",
+            "description": "",
+            "queue_length": 2,
+            "doctors_on_duty": 1,
+            "estimated_wait_minutes": 30,
+        }
+    ]
+
+
+def test_queue_lists_tokens_in_service_order_without_names_or_phones(api_client, department, register, make_doctor):
+    first = register(name="Ravi Kumar", phone="+14155550101")
+    register(name="Mei Lin", phone="+14155550102", priority=Queue.Priority.EMERGENCY)
+    serving = register(name="Omar Said", phone="+14155550103")
+    services.call_patient(entry=serving, doctor=make_doctor(department=department))
+
+    response = api_client.get(f"/patients/api/queue/{department.pk}/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert [(t["token"], t["priority"], t["position"]) for t in body["waiting"]] == [
+        ("CARD-002", "emergency", 1),
+        (first.token, "normal", 2),
+    ]
+    assert body["now_serving"] == [{"token": "CARD-003", "status": "called", "priority": "normal"}]
+    assert body["queue_length"] == 2
+    text = response.content.decode()
+    for private in ["Ravi", "Mei", "Omar", "4155550101", "4155550102", "4155550103", "patient"]:
+        assert private not in text
+
+
+def test_queue_of_an_unknown_department_is_404(api_client, db):
+    assert api_client.get("/patients/api/queue/999999/").status_code == 404
+    assert api_client.get("/patients/api/queue/abc/").status_code == 404
+    assert api_client.get(f"/patients/api/queue/{10**30}/").status_code == 404
+
+
+def test_patient_status_shows_own_token_position_and_now_serving(api_client, department, register, make_doctor):
+    serving = register(phone="+14155550111")
+    services.call_patient(entry=serving, doctor=make_doctor(department=department, room="Room 4"))
+    register(phone="+14155550112")
+    mine = register(phone="+14155550113")
+
+    body = api_client.get(f"/patients/api/patient/{mine.patient.public_id}/status/").json()
+
+    assert body["token"] == "CARD-003"
+    assert body["status"] == "waiting"
+    assert body["position"] == 2
+    assert body["patients_ahead"] == 1
+    assert body["estimated_wait_minutes"] == 20
+    assert body["now_serving"] == ["CARD-001"]
+    assert body["go_to"] is None
+    assert body["can_give_feedback"] is False
+
+
+def test_a_called_patient_is_told_where_to_go(api_client, department, register, make_doctor):
+    entry = register()
+    services.call_patient(entry=entry, doctor=make_doctor(department=department, room="Room 4"))
+
+    body = api_client.get(f"/patients/api/patient/{entry.patient.public_id}/status/").json()
+
+    assert (body["status"], body["position"], body["go_to"]) == ("called", None, "Room 4")
+
+
+def test_a_patients_status_reveals_nothing_of_another_patient(api_client, register):
+    first = register(name="Ravi Kumar", phone="+14155550121", notes="Private complaint")
+    second = register(name="Mei Lin", phone="+14155550122")
+
+    response = api_client.get(f"/patients/api/patient/{second.patient.public_id}/status/")
+
+    text = response.content.decode()
+    assert response.json()["token"] == second.token
+    for private in ["Ravi", "Mei", "4155550121", "4155550122", "Private complaint", str(first.patient.public_id)]:
+        assert private not in text
+    assert first.token not in text
+
+
+def test_status_of_an_unknown_or_malformed_patient_id_is_404(api_client, db):
+    assert api_client.get(f"/patients/api/patient/{uuid.uuid4()}/status/").status_code == 404
+    assert api_client.get("/patients/api/patient/42/status/").status_code == 404
+
+
+def test_status_of_a_patient_without_a_token_is_404(api_client, make_patient):
+    patient = make_patient()
+
+    response = api_client.get(f"/patients/api/patient/{patient.public_id}/status/")
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/patients/api/departments/", "/patients/api/queue/{dept}/", "/patients/api/patient/{patient}/status/"]
+)
+def test_read_endpoints_run_the_same_queries_for_5_or_200_waiting(
+    api_client, make_department, make_doctor, fill_queue, register, complete_visit, url
+):
+    counts = []
+    for size in (5, 200):
+        department = make_department()
+        make_doctor(department=department)
+        complete_visit(register(into=department, phone=f"+1415555{size:04d}"))
+        fill_queue(department, size)
+        last = Queue.objects.filter(department=department).order_by("token_number").last()
+        counts.append(queries_for(api_client, url.format(dept=department.pk, patient=last.patient.public_id)))
+
+    assert counts[0] == counts[1]
+    assert counts[0] <= 6

@@ -1,0 +1,168 @@
+import pytest
+from django.urls import reverse
+
+from adminpanel.models import AdminUser, AuditLog, SystemConfiguration
+from patients.models import Patient, Queue
+
+URL = "/patients/api/register/"
+
+
+@pytest.fixture
+def registration(department):
+    return {
+        "name": "Asha Patel",
+        "phone": "(415) 555-0123",
+        "age": 34,
+        "gender": "female",
+        "department": department.pk,
+        "notes": "Chest pain",
+    }
+
+
+def test_registration_issues_a_token_and_returns_the_status_link(api_client, registration):
+    response = api_client.post(URL, registration, format="json")
+
+    assert response.status_code == 201
+    body = response.json()
+    patient = Patient.objects.get()
+    assert patient.phone == "+14155550123"
+    assert body["token"] == "CARD-001"
+    assert body["created"] is True
+    assert body["position"] == 1
+    assert body["estimated_wait_minutes"] == 10
+    assert body["patient_id"] == str(patient.public_id)
+    assert body["status_url"] == f"http://testserver/patients/status/{patient.public_id}/"
+    assert AuditLog.objects.filter(action="queue.registered").count() == 1
+
+
+def test_a_returning_patient_is_matched_by_phone_in_any_format(api_client, registration, make_department):
+    api_client.post(URL, registration, format="json")
+    other = make_department(name="Dermatology", code="DERM")
+
+    response = api_client.post(
+        URL, {**registration, "phone": "+1 415-555-0123", "department": other.pk}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert Patient.objects.count() == 1
+    assert response.json()["token"] == "DERM-001"
+
+
+def test_registering_twice_for_the_same_department_returns_the_open_token(api_client, registration):
+    first = api_client.post(URL, registration, format="json").json()
+
+    again = api_client.post(URL, registration, format="json")
+
+    assert again.status_code == 200
+    assert again.json()["created"] is False
+    assert again.json()["token"] == first["token"]
+    assert Queue.objects.count() == 1
+
+
+@pytest.mark.parametrize("missing", ["name", "phone", "age", "department"])
+def test_each_missing_field_is_named(api_client, registration, missing):
+    del registration[missing]
+
+    response = api_client.post(URL, registration, format="json")
+
+    assert response.status_code == 400
+    assert missing in response.json()
+    assert not Queue.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("phone", "12345"),
+        ("phone", "not a phone"),
+        ("phone", "+1" + "5" * 40),
+        ("age", -1),
+        ("age", 131),
+        ("age", "thirty"),
+        ("gender", "robot"),
+        ("department", 999999),
+        ("department", "cardiology"),
+        ("department", 10**30),
+        ("name", "x" * 121),
+        ("notes", "x" * 1001),
+        ("name", "null\x00byte"),
+        ("priority", "urgent"),
+    ],
+)
+def test_each_bad_value_is_a_400_naming_its_field(api_client, registration, field, value):
+    response = api_client.post(URL, {**registration, field: value}, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Queue.objects.exists()
+
+
+def test_inactive_department_is_refused(api_client, registration, department):
+    department.is_active = False
+    department.save()
+
+    response = api_client.post(URL, registration, format="json")
+
+    assert response.status_code == 400
+    assert "No active department" in response.json()["department"][0]
+
+
+def test_a_full_department_refuses_with_the_reason(api_client, registration, department):
+    department.daily_capacity = 1
+    department.save()
+    api_client.post(URL, registration, format="json")
+
+    response = api_client.post(URL, {**registration, "phone": "+14155550124"}, format="json")
+
+    assert response.status_code == 400
+    assert "issued all 1 tokens" in response.json()["department"][0]
+
+
+@pytest.mark.parametrize("body", ['{"name": "Asha",', "[1, 2]", '"just a string"', "null"])
+def test_malformed_or_non_object_json_is_a_400(api_client, db, body):
+    response = api_client.post(URL, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert not Queue.objects.exists()
+
+
+def test_a_patient_cannot_give_themselves_priority(api_client, registration):
+    response = api_client.post(URL, {**registration, "priority": "emergency"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["priority"] == ["Only reception staff can set a priority."]
+
+
+@pytest.mark.parametrize("staff_kind", ["doctor", "admin_user", "superuser"])
+def test_reception_staff_can_register_an_emergency(
+    api_client, registration, make_user, make_doctor, staff_kind, department
+):
+    user = make_user(is_superuser=staff_kind == "superuser")
+    if staff_kind == "doctor":
+        make_doctor(user=user, department=department)
+    elif staff_kind == "admin_user":
+        AdminUser.objects.create(user=user)
+    api_client.force_authenticate(user)
+
+    response = api_client.post(URL, {**registration, "priority": "emergency"}, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["priority"] == "emergency"
+    assert AuditLog.objects.get(action="queue.registered").actor == user
+
+
+def test_the_url_is_the_briefs():
+    assert reverse("patients:api-register") == URL
+
+
+def test_patients_cannot_register_online_while_registration_is_closed(api_client, registration, make_user):
+    SystemConfiguration.objects.create(registration_open=False)
+
+    refused = api_client.post(URL, registration, format="json")
+    staff = make_user(is_superuser=True)
+    api_client.force_authenticate(staff)
+    walk_in = api_client.post(URL, registration, format="json")
+
+    assert refused.status_code == 400
+    assert "Online registration is closed" in refused.json()["detail"]
+    assert walk_in.status_code == 201

@@ -1,0 +1,66 @@
+import pytest
+from rest_framework.throttling import SimpleRateThrottle
+
+
+@pytest.fixture
+def two_per_minute(monkeypatch):
+    # DRF copies the configured rates onto the throttle class at import, so patch them there.
+    for scope in ("register", "check_patient", "feedback"):
+        monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, "2/min")
+
+
+@pytest.mark.parametrize(
+    "url, body",
+    [
+        ("/patients/api/register/", {}),
+        ("/patients/api/check-patient/", {"phone": "415 555 0150"}),
+        ("/patients/api/feedback/", {}),
+    ],
+)
+def test_too_many_requests_get_429_with_retry_after(api_client, db, two_per_minute, url, body):
+    for _ in range(2):
+        assert api_client.post(url, body, format="json").status_code in (200, 400)
+
+    response = api_client.post(url, body, format="json")
+
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+
+
+def test_reading_is_not_throttled(api_client, db, two_per_minute):
+    for _ in range(5):
+        assert api_client.get("/patients/api/departments/").status_code == 200
+
+
+def test_schema_documents_every_patient_endpoint_with_examples(api_client, db):
+    response = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    assert response.status_code == 200
+    schema = response.json()
+    paths = schema["paths"]
+    expected = {
+        ("/patients/api/register/", "post"),
+        ("/patients/api/departments/", "get"),
+        ("/patients/api/queue/{dept_id}/", "get"),
+        ("/patients/api/patient/{patient_id}/status/", "get"),
+        ("/patients/api/check-patient/", "post"),
+        ("/patients/api/feedback/", "post"),
+    }
+    for path, method in expected:
+        operation = paths[path][method]
+        examples = [
+            content.get("examples")
+            for response in operation["responses"].values()
+            for content in response.get("content", {}).values()
+        ]
+        assert any(examples), f"{method.upper()} {path} has no response example"
+        if method == "post":
+            assert operation["requestBody"]["content"]["application/json"].get("examples"), path
+
+
+def test_docs_page_serves_swagger_from_our_own_static_files(client, db):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 200
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in response.content.decode()
+    assert "cdn" not in response.content.decode().lower()

@@ -1,0 +1,185 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from adminpanel.models import AdminUser, SystemConfiguration
+from patients import services
+from patients.models import Patient, PatientFeedback, Queue
+
+
+@pytest.fixture
+def typed(department):
+    return {
+        "name": "Asha Patel",
+        "phone": "(415) 555-0160",
+        "age": "34",
+        "gender": "female",
+        "department": str(department.pk),
+        "notes": "Cough for a week",
+    }
+
+
+def test_landing_lists_active_departments_with_queue_length_and_wait(client, department, make_department, register):
+    make_department(name="Closed wing", code="CLOS", is_active=False)
+    register()
+
+    response = client.get(reverse("patients:landing"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Cardiology" in page
+    assert "Closed wing" not in page
+    assert re.search(r'class="[^"]*queue-length">1<', page)
+    assert "~20 min" in page
+
+
+def test_registration_page_offers_only_active_departments_and_no_priority(client, department, make_department):
+    make_department(name="Closed wing", code="CLOS", is_active=False)
+
+    page = client.get("/patients/register/").content.decode()
+
+    assert "Cardiology" in page
+    assert "Closed wing" not in page
+    assert 'name="priority"' not in page
+
+
+def test_registering_shows_the_token_position_wait_and_a_qr_code_to_the_status_page(client, typed):
+    response = client.post("/patients/register/", typed, follow=True)
+
+    patient = Patient.objects.get()
+    assert patient.phone == "+14155550160"
+    assert response.redirect_chain[-1][0] == f"/patients/registered/{patient.public_id}/"
+    page = response.content.decode()
+    assert "CARD-001" in page and "token-display" in page
+    assert "Cardiology" in page
+    assert "~10 min" in page
+    assert f"http://testserver/patients/status/{patient.public_id}/" in page
+    assert "<svg" in page
+
+
+def test_a_returning_patient_is_not_duplicated(client, typed, register):
+    register(phone="+14155550160", name="A. Patel")
+
+    client.post("/patients/register/", {**typed, "phone": "+1 415 555 0160"})
+
+    assert Patient.objects.count() == 1
+    assert Queue.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("name", "", "This field is required."),
+        ("phone", "12345", "Enter a valid phone number"),
+        ("age", "131", "less than or equal to 130"),
+        ("age", "-2", "greater than or equal to 0"),
+        ("department", "999999", "Choose one of the departments open for registration."),
+        ("notes", "x" * 1001, "at most 1000 characters"),
+    ],
+)
+def test_form_errors_show_next_to_their_field_and_typed_values_are_kept(client, typed, field, value, message):
+    response = client.post("/patients/register/", {**typed, field: value})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    error = re.search(rf'id="id_{field}_error">([^<]*)<', page)
+    assert error and message in error.group(1)
+    assert re.search(rf'<(input|select|textarea)[^>]*is-invalid[^>]*id="id_{field}"', page)
+    assert 'value="Asha Patel"' in page or field == "name"
+    assert "Cough for a week" in page or field == "notes"
+    assert not Queue.objects.exists()
+
+
+def test_a_department_refusal_is_shown_on_the_department_field(client, typed, department):
+    department.daily_capacity = 1
+    department.save()
+    client.post("/patients/register/", typed)
+
+    response = client.post("/patients/register/", {**typed, "phone": "+14155550161"})
+
+    assert re.search(r'id="id_department_error">[^<]*issued all 1 tokens', response.content.decode())
+
+
+def test_a_patient_posting_a_priority_still_gets_normal(client, typed):
+    client.post("/patients/register/", {**typed, "priority": "emergency"})
+
+    assert Queue.objects.get().priority == "normal"
+
+
+def test_reception_staff_can_choose_a_priority(client, typed, make_user):
+    staff = make_user()
+    AdminUser.objects.create(user=staff)
+    client.force_login(staff)
+
+    assert 'name="priority"' in client.get("/patients/register/").content.decode()
+    client.post("/patients/register/", {**typed, "priority": "emergency"})
+
+    assert Queue.objects.get().priority == "emergency"
+
+
+def test_status_page_shows_token_position_wait_now_serving_and_polls(client, department, register, make_doctor):
+    serving = register(phone="+14155550171")
+    services.call_patient(entry=serving, doctor=make_doctor(department=department))
+    mine = register(phone="+14155550172")
+
+    response = client.get(mine.patient.get_absolute_url())
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<div class="token-display mb-2" data-field="token">CARD-002</div>' in page
+    assert '<div class="fs-3 fw-semibold" data-field="position">1</div>' in page
+    assert "~10 min" in page
+    assert 'data-field="now_serving">CARD-001<' in page
+    assert f'data-status-url="/patients/api/patient/{mine.patient.public_id}/status/"' in page
+    assert "js/patient-status.js" in page
+    assert re.search(r'class="card[^"]* d-none" data-show="can_give_feedback"', page)
+
+
+def test_status_of_unknown_patient_is_404(client, db):
+    assert client.get("/patients/status/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_after_completion_the_status_page_takes_feedback_once(client, register, complete_visit):
+    entry = complete_visit(register())
+    url = entry.patient.get_absolute_url()
+    page = client.get(url).content.decode()
+    assert re.search(r'class="card card-body text-start shadow-sm" data-show="can_give_feedback"', page)
+
+    response = client.post(url, {"rating": "4", "comment": "Friendly"}, follow=True)
+
+    assert PatientFeedback.objects.get().rating == 4
+    assert "Thank you for your feedback." in response.content.decode()
+    again = client.post(url, {"rating": "1"})
+    assert "already been given" in again.content.decode()
+    assert PatientFeedback.objects.get().rating == 4
+
+
+def test_feedback_form_errors_are_shown_and_nothing_is_stored(client, register, complete_visit):
+    entry = complete_visit(register())
+
+    response = client.post(entry.patient.get_absolute_url(), {"rating": "9", "comment": "x" * 2001})
+
+    page = response.content.decode()
+    assert "Select a valid choice" in page
+    assert re.search(r'id="id_comment_error">[^<]*at most 2000 characters', page)
+    assert not PatientFeedback.objects.exists()
+
+
+def test_feedback_before_completion_is_refused_on_the_page(client, register):
+    entry = register()
+
+    response = client.post(entry.patient.get_absolute_url(), {"rating": "5"})
+
+    assert "once the consultation" in response.content.decode()
+    assert not PatientFeedback.objects.exists()
+
+
+def test_the_form_says_when_online_registration_is_closed(client, typed):
+    SystemConfiguration.objects.create(registration_open=False)
+
+    response = client.post("/patients/register/", typed)
+
+    assert "Online registration is closed" in response.content.decode()
+    assert 'value="Asha Patel"' in response.content.decode()
+    assert not Queue.objects.exists()

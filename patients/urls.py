@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import api, views
+
+app_name = "patients"
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("register/", views.register, name="register"),
+    path("registered/<uuid:public_id>/", views.registered, name="registered"),
+    path("status/<uuid:public_id>/", views.status, name="status"),
+    path("api/register/", api.RegisterAPI.as_view(), name="api-register"),
+    path("api/departments/", api.DepartmentsAPI.as_view(), name="api-departments"),
+    path("api/queue/<int:dept_id>/", api.QueueStatusAPI.as_view(), name="api-queue"),
+    path("api/patient/<uuid:patient_id>/status/", api.PatientStatusAPI.as_view(), name="api-patient-status"),
+    path("api/check-patient/", api.CheckPatientAPI.as_view(), name="api-check-patient"),
+    path("api/feedback/", api.FeedbackAPI.as_view(), name="api-feedback"),
+]

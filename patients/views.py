@@ -1,0 +1,98 @@
+import segno
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .forms import FeedbackForm, RegistrationForm
+from .models import Patient
+from .selectors import current_visit, department_overview, is_reception_staff, visit_status
+
+
+def client_ip(request):
+    return request.META.get("REMOTE_ADDR")
+
+
+def landing(request):
+    return render(request, "patients/landing.html", {"departments": department_overview()})
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    reception_staff = is_reception_staff(request.user)
+    form = RegistrationForm(request.POST or None, reception_staff=reception_staff)
+    if request.method == "POST" and form.is_valid():
+        details = form.cleaned_data
+        try:
+            entry, _ = services.register_patient(
+                department=details["department"],
+                name=details["name"],
+                phone=details["phone"],
+                age=details["age"],
+                gender=details["gender"],
+                priority=details.get("priority", "normal"),
+                notes=details["notes"],
+                actor=request.user,
+                ip_address=client_ip(request),
+                self_service=not reception_staff,
+            )
+        except services.RegistrationClosed as refusal:
+            form.add_error(None, str(refusal))
+        except services.QueueError as refusal:
+            form.add_error("department", str(refusal))
+        else:
+            return redirect("patients:registered", public_id=entry.patient.public_id)
+    return render(request, "patients/register.html", {"form": form, "reception_staff": reception_staff})
+
+
+def _visit_or_404(public_id):
+    patient = get_object_or_404(Patient, public_id=public_id)
+    entry = current_visit(patient=patient)
+    if entry is None:
+        raise Http404("This patient has no token yet.")
+    entry.patient = patient
+    return entry
+
+
+def registered(request, public_id):
+    entry = _visit_or_404(public_id)
+    status_url = request.build_absolute_uri(entry.patient.get_absolute_url())
+    return render(
+        request,
+        "patients/registered.html",
+        {
+            "visit": visit_status(entry=entry),
+            "status_url": status_url,
+            "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=5, title="Your status page"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def status(request, public_id):
+    entry = _visit_or_404(public_id)
+    feedback_form = FeedbackForm(request.POST or None)
+    if request.method == "POST" and feedback_form.is_valid():
+        try:
+            services.submit_feedback(
+                entry=entry,
+                rating=feedback_form.cleaned_data["rating"],
+                comment=feedback_form.cleaned_data["comment"],
+                ip_address=client_ip(request),
+            )
+        except services.QueueError as refusal:
+            feedback_form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Thank you for your feedback.")
+            return redirect(entry.patient.get_absolute_url())
+    return render(
+        request,
+        "patients/status.html",
+        {
+            "visit": visit_status(entry=entry),
+            "feedback_form": feedback_form,
+            "status_api_url": reverse("patients:api-patient-status", kwargs={"patient_id": public_id}),
+        },
+    )
