@@ -8,10 +8,12 @@ from django.db import close_old_connections
 
 from notifications.models import Notification, NotificationPreference, NotificationTemplate
 from notifications.tasks import send_queue_message
+from patients.services import allocate_token
 
 from .conftest import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_SMS_NUMBER, TEST_WHATSAPP_NUMBER
 
 REGISTRATION = NotificationTemplate.TemplateType.REGISTRATION
+BROADCAST = NotificationTemplate.TemplateType.BROADCAST
 Status = Notification.Status
 
 
@@ -109,16 +111,15 @@ def test_a_duplicated_task_sends_once(fake_twilio, waiting_entry):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_copies_running_at_once_send_once(fake_twilio, department, make_patient):
-    from patients.services import allocate_token
-
-    entry = allocate_token(department=department, patient=make_patient())
+    entry = allocate_token(department=department, patient=make_patient())  # commits: registration is sent
     fake_twilio.delay_seconds = 0.5
     start = threading.Barrier(2)
+    broadcast = {"entry_id": entry.pk, "template_type": BROADCAST, "message": "Lab closed", "broadcast_id": "b1"}
 
     def run_copy():
         start.wait()
         try:
-            send_queue_message.apply(kwargs={"entry_id": entry.pk, "template_type": REGISTRATION})
+            send_queue_message.apply(kwargs=broadcast)
         finally:
             close_old_connections()
 
@@ -128,8 +129,8 @@ def test_two_copies_running_at_once_send_once(fake_twilio, department, make_pati
     for copy in copies:
         copy.join(timeout=30)
 
-    assert len(fake_twilio.received) == 1
-    notification = Notification.objects.get(queue_entry=entry)
+    assert [message.body for message in fake_twilio.received][1:] == ["Cardiology (token CARD-001): Lab closed"]
+    notification = Notification.objects.get(queue_entry=entry, event=BROADCAST)
     assert (notification.status, notification.attempts) == (Status.SENT, 1)
 
 
