@@ -5,6 +5,7 @@ import pytest
 from adminpanel.models import SystemConfiguration
 from notifications.models import Notification, NotificationTemplate
 from notifications.services import notify_broadcast
+from notifications.tasks import send_queue_message
 from patients import services as queue
 from patients.models import Queue
 
@@ -68,8 +69,10 @@ def test_patient_with_n_ahead_is_told_once(fake_twilio, register, act, doctor):
     act(queue.skip, entry=entries[0])  # nothing moves for waiting patients: CARD-004 is not told again
     act(queue.cancel, entry=entries[1])  # CARD-005 now has exactly 2 ahead
 
-    assert first_ahead == ["Patient 4, 2 patients are ahead of token CARD-004 in Cardiology (about 30 min). "
-                           f"Please stay nearby. http://127.0.0.1:8000/patients/status/{entries[3].patient.public_id}/"]
+    assert first_ahead == [
+        "Patient 4, 2 patients are ahead of token CARD-004 in Cardiology (about 30 min). "
+        f"Please stay nearby. http://127.0.0.1:8000/patients/status/{entries[3].patient.public_id}/"
+    ]
     assert bodies_to(fake_twilio, "+14155550204")[1:] == first_ahead
     assert len(bodies_to(fake_twilio, "+14155550205")) == 2
     assert "2 patients are ahead of token CARD-005" in bodies_to(fake_twilio, "+14155550205")[1]
@@ -95,11 +98,9 @@ def test_skip_and_completion_messages(fake_twilio, register, act, doctor):
 
 def test_stale_message_is_not_sent(fake_twilio, register, act, doctor):
     entry = register("Ravi", "+14155550101")
-    with_called = act(queue.call_next, doctor=doctor)
-    act(queue.skip, entry=with_called)
+    act(queue.call_next, doctor=doctor)
+    act(queue.skip, entry=entry)
     sent_before = len(fake_twilio.received)
-
-    from notifications.tasks import send_queue_message
 
     # A "your turn" delivered late, after the patient was already skipped, would mislead them.
     Notification.objects.filter(queue_entry=entry, event=TemplateType.YOUR_TURN).delete()
