@@ -94,6 +94,8 @@ class NotificationPreference(models.Model):
 class Notification(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
+        # Claimed by one task and handed to the sender: a duplicated task seeing this does not send again.
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
@@ -123,7 +125,7 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["queued", "sent", "delivered", "failed", "skipped"]),
+                condition=Q(status__in=["queued", "sending", "sent", "delivered", "failed", "skipped"]),
                 name="notification_status_valid",
             ),
         ]

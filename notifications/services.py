@@ -1,9 +1,301 @@
-"""Patient messages (SMS/WhatsApp) for queue events; sending happens in Celery tasks after commit."""
+"""Patient messages (SMS/WhatsApp) for queue events; sending happens in Celery tasks after commit.
+
+A message is one Notification row, created once per queue entry and event (its idempotency key):
+a retried or duplicated task finds the row and, unless it can claim it from 'queued', sends nothing.
+"""
+
+import logging
+import uuid
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from adminpanel.models import SystemConfiguration
+from patients.models import Queue
+from patients.selectors import consultation_pace, waiting_queue
+
+from . import tasks
+from .defaults import DEFAULT_TEMPLATES
+from .models import TEMPLATE_PLACEHOLDERS, Channel, Notification, NotificationPreference, NotificationTemplate
+from .senders import SendError, get_sender
+
+logger = logging.getLogger(__name__)
+
+TemplateType = NotificationTemplate.TemplateType
+Status = Notification.Status
+QueueStatus = Queue.Status
+
+QUEUE_EVENT_MESSAGES = {
+    "registered": TemplateType.REGISTRATION,
+    "called": TemplateType.YOUR_TURN,
+    "skipped": TemplateType.SKIPPED,
+    "completed": TemplateType.FEEDBACK_REQUEST,
+}
+# Events after which someone further back may have moved up to exactly N patients ahead.
+LINE_MOVING_EVENTS = frozenset({"called", "skipped", "cancelled", "transferred", "priority_changed"})
+
+# A message whose moment has passed (e.g. "your turn" for a patient already skipped) is not sent.
+STATUSES_STILL_RELEVANT = {
+    TemplateType.REGISTRATION: {QueueStatus.WAITING},
+    TemplateType.PATIENTS_AHEAD: {QueueStatus.WAITING},
+    TemplateType.YOUR_TURN: {QueueStatus.CALLED},
+    TemplateType.SKIPPED: {QueueStatus.SKIPPED},
+    TemplateType.FEEDBACK_REQUEST: {QueueStatus.COMPLETED},
+    TemplateType.BROADCAST: {QueueStatus.WAITING},
+}
+# A token can be called or skipped again after a recall; each time is a new message.
+OCCURRENCE_FIELD = {TemplateType.YOUR_TURN: "called_at", TemplateType.SKIPPED: "skipped_at"}
+
+TWILIO_STATUSES = {
+    "accepted": Status.SENT,
+    "scheduled": Status.SENT,
+    "queued": Status.SENT,
+    "sending": Status.SENT,
+    "sent": Status.SENT,
+    "delivered": Status.DELIVERED,
+    "read": Status.DELIVERED,
+    "undelivered": Status.FAILED,
+    "failed": Status.FAILED,
+}
+
+
+class UnknownDeliveryStatus(ValueError):
+    pass
+
+
+def _enqueue(task, **kwargs):
+    # Hooks run after the queue change committed: a broker outage must not turn that into an error page.
+    try:
+        task.delay(**kwargs)
+    except Exception:
+        logger.exception("Could not enqueue %s with %s", task.name, kwargs)
 
 
 def notify_queue_change(*, event, entry_id):
     """Enqueue the messages a queue event warrants (registration, patients ahead, your turn, ...)."""
+    template_type = QUEUE_EVENT_MESSAGES.get(event)
+    if template_type:
+        _enqueue(tasks.send_queue_message, entry_id=entry_id, template_type=template_type)
+    if event in LINE_MOVING_EVENTS:
+        _enqueue(tasks.announce_patients_ahead, entry_id=entry_id)
 
 
 def notify_broadcast(*, message, department_id=None):
     """Enqueue an admin broadcast to every waiting patient of one department, or of all when None."""
+    _enqueue(tasks.send_broadcast, message=message, department_id=department_id, broadcast_id=uuid.uuid4().hex)
+
+
+def patient_status_link(patient):
+    """Absolute link to the patient's live status page."""
+    return settings.SITE_URL + patient.get_absolute_url()
+
+
+def status_callback_url():
+    return settings.SITE_URL + reverse("notifications:twilio-status")
+
+
+def render_message(text, **values):
+    """Fill a template's placeholders; any placeholder without a value renders empty."""
+    return text.format_map({name: "" for name in TEMPLATE_PLACEHOLDERS} | values)
+
+
+def template_text(template_type, channel):
+    """The admins' text for the event and channel, the default when none exists, None when switched off."""
+    template = NotificationTemplate.objects.filter(template_type=template_type).first()
+    if template is None:
+        return DEFAULT_TEMPLATES[template_type][1]
+    return template.text_for(channel) if template.is_active else None
+
+
+def notification_key(entry, template_type, broadcast_id=""):
+    key = f"queue-{entry.pk}-{template_type}"
+    if broadcast_id:
+        return f"{key}-{broadcast_id}"
+    occurrence = getattr(entry, OCCURRENCE_FIELD.get(template_type, ""), None)
+    return f"{key}-{occurrence:%Y%m%d%H%M%S%f}" if occurrence else key
+
+
+def _channel_and_skip_reason(patient):
+    preference = NotificationPreference.objects.filter(patient=patient).first()
+    if preference is None:
+        return Channel.SMS, ""
+    channel = preference.channel if preference.channel in Channel.values else Channel.SMS
+    if preference.opted_out:
+        return channel, "Patient opted out of messages."
+    if preference.channel == NotificationPreference.PreferredChannel.NONE:
+        return channel, "Patient chose to receive no messages."
+    return channel, ""
+
+
+def _message_values(entry, template_type, message):
+    position = entry.get_position_in_queue()
+    wait = consultation_pace(department=entry.department, day=entry.token_date).estimated_wait_minutes(position)
+    if template_type == TemplateType.PATIENTS_AHEAD and position:
+        # The "N patients ahead" text counts the people before the patient, not their place.
+        position -= 1
+    doctor = entry.doctor
+    return {
+        "name": entry.patient.name,
+        "token": entry.token,
+        "department": entry.department.name,
+        "position": "" if position is None else position,
+        "wait": "" if wait is None else wait,
+        "doctor": f"{doctor} in {doctor.location}" if doctor else (entry.department.room or entry.department.name),
+        "time": timezone.localtime(entry.called_at or timezone.now()).strftime("%H:%M"),
+        "link": patient_status_link(entry.patient),
+        "message": message,
+    }
+
+
+def prepare_queue_notification(*, entry_id, template_type, message="", broadcast_id=""):
+    """The Notification for this entry and event: found if it exists, else rendered and created.
+
+    It is created 'queued', or 'skipped' when the patient's preference says no; None when the entry
+    is gone, the message is no longer relevant, or admins switched that event's template off.
+    """
+    entry = Queue.objects.select_related("patient", "department", "doctor__user").filter(pk=entry_id).first()
+    if entry is None:
+        return None
+    key = notification_key(entry, template_type, broadcast_id)
+    existing = Notification.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    if entry.status not in STATUSES_STILL_RELEVANT[template_type]:
+        logger.info("Not sending %s for queue entry %s: it is now %s", template_type, entry.pk, entry.status)
+        return None
+    channel, skip_reason = _channel_and_skip_reason(entry.patient)
+    text = template_text(template_type, channel)
+    if text is None:
+        return None
+    notification, _ = Notification.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "patient": entry.patient,
+            "queue_entry": entry,
+            "channel": channel,
+            "event": template_type,
+            "body": render_message(text, **_message_values(entry, template_type, message)),
+            "status": Status.SKIPPED_BY_PREFERENCE if skip_reason else Status.QUEUED,
+            "error_message": skip_reason,
+        },
+    )
+    return notification
+
+
+def _sending_lease():
+    # A claim older than this belongs to a worker that died mid-send; well past the HTTP timeout,
+    # so a live send is never taken over.
+    return timedelta(seconds=4 * settings.TWILIO_HTTP_TIMEOUT_SECONDS)
+
+
+def deliver_notification(*, notification_id):
+    """Send a queued notification at most once; returns it with its outcome.
+
+    The row is claimed (queued -> sending) by one conditional UPDATE, so of two copies of a task only
+    one reaches the sender. It comes back 'queued' when a rate limit or outage left attempts to retry.
+    """
+    now = timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=notification_id)
+        .filter(Q(status=Status.QUEUED) | Q(status=Status.SENDING, updated_at__lt=now - _sending_lease()))
+        .update(status=Status.SENDING, attempts=F("attempts") + 1, updated_at=now)
+    )
+    notification = Notification.objects.select_related("patient").get(pk=notification_id)
+    if not claimed:
+        return notification
+    sender = get_sender()
+    try:
+        receipt = sender.send(
+            channel=notification.channel,
+            phone=notification.patient.phone,
+            body=notification.body,
+            status_callback_url=status_callback_url(),
+        )
+    except SendError as error:
+        retry = error.transient and notification.attempts < settings.NOTIFICATION_MAX_ATTEMPTS
+        notification.status = Status.QUEUED if retry else Status.FAILED
+        notification.backend, notification.error_code, notification.error_message = (
+            sender.name,
+            error.code,
+            error.message,
+        )
+        logger.warning(
+            "Notification %s attempt %s failed (%s): %s", notification.pk, notification.attempts, error.code, error.message
+        )
+    else:
+        notification.status, notification.backend, notification.twilio_sid = Status.SENT, receipt.backend, receipt.sid
+        notification.sent_at, notification.error_code, notification.error_message = timezone.now(), "", ""
+    notification.save(
+        update_fields=["status", "backend", "twilio_sid", "sent_at", "error_code", "error_message", "updated_at"]
+    )
+    return notification
+
+
+def announce_patients_ahead(*, entry_id):
+    """Enqueue "N patients ahead" for whoever in the entry's department line now has exactly N ahead.
+
+    N comes from SystemConfiguration; each queue entry gets that message at most once.
+    """
+    entry = Queue.objects.select_related("department", "transferred_from__department").filter(pk=entry_id).first()
+    if entry is None:
+        return []
+    departments = {entry.department}
+    if entry.transferred_from is not None:
+        departments.add(entry.transferred_from.department)
+    ahead = SystemConfiguration.load().notify_when_patients_ahead
+    announced = []
+    for department in departments:
+        line = waiting_queue(department=department, day=entry.token_date)
+        if len(line) <= ahead:
+            continue
+        candidate = line[ahead]
+        if Notification.objects.filter(idempotency_key=notification_key(candidate, TemplateType.PATIENTS_AHEAD)).exists():
+            continue
+        transaction.on_commit(
+            partial(_enqueue, tasks.send_queue_message, entry_id=candidate.pk, template_type=TemplateType.PATIENTS_AHEAD)
+        )
+        announced.append(candidate)
+    return announced
+
+
+def fan_out_broadcast(*, message, department_id, broadcast_id):
+    """Enqueue the broadcast for each of today's waiting patients; returns how many."""
+    entries = Queue.objects.waiting().for_day(timezone.localdate())
+    if department_id is not None:
+        entries = entries.filter(department_id=department_id)
+    entry_ids = list(entries.values_list("pk", flat=True))
+    for entry_id in entry_ids:
+        transaction.on_commit(
+            partial(
+                _enqueue,
+                tasks.send_queue_message,
+                entry_id=entry_id,
+                template_type=TemplateType.BROADCAST,
+                message=message,
+                broadcast_id=broadcast_id,
+            )
+        )
+    return len(entry_ids)
+
+
+@transaction.atomic
+def record_delivery_status(*, message_sid, twilio_status, error_code="", error_message=""):
+    """Apply a Twilio status callback to the Notification it is about; raises Notification.DoesNotExist."""
+    status = TWILIO_STATUSES.get(twilio_status)
+    if status is None:
+        raise UnknownDeliveryStatus(f"Unknown MessageStatus '{twilio_status}'.")
+    notification = Notification.objects.select_for_update().get(twilio_sid=message_sid)
+    # Callbacks can arrive out of order: a late 'sent' never hides a delivery or a failure.
+    if status == Status.SENT and notification.status in (Status.DELIVERED, Status.FAILED):
+        return notification
+    notification.status = status
+    if status == Status.FAILED:
+        notification.error_code = error_code
+        notification.error_message = error_message or f"Twilio reported the message {twilio_status}."
+    notification.save(update_fields=["status", "error_code", "error_message", "updated_at"])
+    return notification

@@ -1,0 +1,42 @@
+"""Celery tasks for patient messages: thin wrappers over notifications.services."""
+
+from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
+
+from . import services
+from .models import Notification
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def send_queue_message(self, *, entry_id, template_type, message="", broadcast_id=""):
+    """Send one event's message to a queue entry's patient; safe to run twice (see services)."""
+    notification = services.prepare_queue_notification(
+        entry_id=entry_id, template_type=template_type, message=message, broadcast_id=broadcast_id
+    )
+    if notification is None:
+        return None
+    notification = services.deliver_notification(notification_id=notification.pk)
+    if notification.status == Notification.Status.QUEUED:
+        # Rate limited or Twilio down: try again later; NOTIFICATION_MAX_ATTEMPTS (counted on the row) ends it.
+        # Returned, not raised: eager runs (no broker) then retry inline even with task_eager_propagates.
+        return self.retry(
+            countdown=get_exponential_backoff_interval(
+                factor=settings.NOTIFICATION_RETRY_BACKOFF_SECONDS,
+                retries=self.request.retries,
+                maximum=settings.NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS,
+                full_jitter=True,
+            ),
+            throw=False,
+        )
+    return notification.status
+
+
+@shared_task(acks_late=True)
+def announce_patients_ahead(*, entry_id):
+    return [entry.pk for entry in services.announce_patients_ahead(entry_id=entry_id)]
+
+
+@shared_task(acks_late=True)
+def send_broadcast(*, message, department_id, broadcast_id):
+    return services.fan_out_broadcast(message=message, department_id=department_id, broadcast_id=broadcast_id)

@@ -1,0 +1,161 @@
+"""Queue events, through the token engine's after-commit hook, become the right patient messages."""
+
+import pytest
+
+from adminpanel.models import SystemConfiguration
+from notifications.models import Notification, NotificationTemplate
+from notifications.services import notify_broadcast
+from notifications.tasks import send_queue_message
+from patients import services as queue
+from patients.models import Queue
+
+TemplateType = NotificationTemplate.TemplateType
+
+
+@pytest.fixture
+def doctor(make_doctor, department, make_user):
+    return make_doctor(
+        department=department, user=make_user(username="dr.smith", password=None, first_name="Jane", last_name="Smith"), room="Room 4"
+    )
+
+
+@pytest.fixture
+def register(department, make_patient, django_capture_on_commit_callbacks):
+    def register(name, phone, **fields):
+        with django_capture_on_commit_callbacks(execute=True):
+            return queue.allocate_token(department=department, patient=make_patient(name=name, phone=phone), **fields)
+
+    return register
+
+
+@pytest.fixture
+def act(django_capture_on_commit_callbacks):
+    def act(service, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return service(**kwargs)
+
+    return act
+
+
+def bodies_to(fake_twilio, phone):
+    return [message.body for message in fake_twilio.received if message.to == phone]
+
+
+def test_registration_confirms_token_place_wait_and_link(fake_twilio, register):
+    register("Ravi", "+14155550101")
+    entry = register("Meena", "+14155550102")
+
+    [body] = bodies_to(fake_twilio, "+14155550102")
+    assert "your token is CARD-002 for Cardiology. You are number 2 in line, about 20 min." in body
+    assert f"http://127.0.0.1:8000/patients/status/{entry.patient.public_id}/" in body
+
+
+def test_call_tells_the_patient_where_to_go(fake_twilio, register, act, doctor):
+    register("Ravi", "+14155550101")
+
+    act(queue.call_next, doctor=doctor)
+
+    assert bodies_to(fake_twilio, "+14155550101")[-1] == (
+        "Ravi, it is your turn: token CARD-001, please go to Dr. Jane Smith in Room 4 now."
+    )
+
+
+def test_patient_with_n_ahead_is_told_once(fake_twilio, register, act, doctor):
+    SystemConfiguration.objects.update_or_create(pk=1, defaults={"notify_when_patients_ahead": 2})
+    entries = [register(f"Patient {n}", f"+1415555020{n}") for n in range(1, 6)]
+
+    act(queue.call_next, doctor=doctor)  # CARD-004 now has CARD-002 and CARD-003 ahead
+    first_ahead = bodies_to(fake_twilio, "+14155550204")[1:]
+    act(queue.skip, entry=entries[0])  # nothing moves for waiting patients: CARD-004 is not told again
+    act(queue.cancel, entry=entries[1])  # CARD-005 now has exactly 2 ahead
+
+    assert first_ahead == [
+        "Patient 4, 2 patients are ahead of token CARD-004 in Cardiology (about 30 min). "
+        f"Please stay nearby. http://127.0.0.1:8000/patients/status/{entries[3].patient.public_id}/"
+    ]
+    assert bodies_to(fake_twilio, "+14155550204")[1:] == first_ahead
+    assert len(bodies_to(fake_twilio, "+14155550205")) == 2
+    assert "2 patients are ahead of token CARD-005" in bodies_to(fake_twilio, "+14155550205")[1]
+    assert Notification.objects.filter(event=TemplateType.PATIENTS_AHEAD).count() == 2
+
+
+def test_skip_and_completion_messages(fake_twilio, register, act, doctor):
+    entry = register("Ravi", "+14155550101")
+    act(queue.call_next, doctor=doctor)
+    act(queue.skip, entry=entry)
+    act(queue.recall, entry=entry)
+    act(queue.call_next, doctor=doctor)
+    act(queue.start_consultation, entry=entry)
+    act(queue.complete_consultation, entry=entry)
+
+    events = list(Notification.objects.filter(queue_entry=entry).order_by("id").values_list("event", flat=True))
+    # Called twice (before and after the recall): each call is its own "your turn".
+    assert events == ["registration", "your_turn", "skipped", "your_turn", "feedback_request"]
+    skipped, feedback = bodies_to(fake_twilio, "+14155550101")[2], bodies_to(fake_twilio, "+14155550101")[-1]
+    assert "token CARD-001 was called at" in skipped and "Please see the Cardiology desk" in skipped
+    assert feedback.startswith("Thank you for visiting Cardiology, Ravi. How was it?")
+
+
+def test_stale_message_is_not_sent(fake_twilio, register, act, doctor):
+    entry = register("Ravi", "+14155550101")
+    act(queue.call_next, doctor=doctor)
+    act(queue.skip, entry=entry)
+    sent_before = len(fake_twilio.received)
+
+    # A "your turn" delivered late, after the patient was already skipped, would mislead them.
+    Notification.objects.filter(queue_entry=entry, event=TemplateType.YOUR_TURN).delete()
+    send_queue_message.apply(kwargs={"entry_id": entry.pk, "template_type": TemplateType.YOUR_TURN})
+
+    assert len(fake_twilio.received) == sent_before
+    assert not Notification.objects.filter(queue_entry=entry, event=TemplateType.YOUR_TURN).exists()
+
+
+def test_switched_off_template_sends_nothing_for_that_event(fake_twilio, register):
+    NotificationTemplate.objects.create(
+        name="Registration", template_type=TemplateType.REGISTRATION, sms_template="{token}", is_active=False
+    )
+
+    register("Ravi", "+14155550101")
+
+    assert fake_twilio.received == []
+
+
+def test_admin_text_and_whatsapp_text_are_used(fake_twilio, register):
+    NotificationTemplate.objects.create(
+        name="Registration", template_type=TemplateType.REGISTRATION, sms_template="Token {token}, place {position}."
+    )
+
+    register("Ravi", "+14155550101")
+
+    assert bodies_to(fake_twilio, "+14155550101") == ["Token CARD-001, place 1."]
+
+
+def test_broadcast_reaches_waiting_patients_of_the_department_only(
+    fake_twilio, register, act, doctor, make_department, make_patient, django_capture_on_commit_callbacks
+):
+    register("Ravi", "+14155550101")
+    register("Meena", "+14155550102")
+    act(queue.call_next, doctor=doctor)  # Ravi is no longer waiting
+    with django_capture_on_commit_callbacks(execute=True):
+        queue.allocate_token(department=make_department(name="Radiology"), patient=make_patient(phone="+14155550103"))
+    received_before = len(fake_twilio.received)
+
+    act(notify_broadcast, message="The clinic closes at 4pm today.", department_id=doctor.department_id)
+
+    assert [(m.to, m.body) for m in fake_twilio.received[received_before:]] == [
+        ("+14155550102", "Cardiology (token CARD-002): The clinic closes at 4pm today.")
+    ]
+
+
+def test_broadcast_to_all_departments(
+    fake_twilio, register, act, make_department, make_patient, django_capture_on_commit_callbacks
+):
+    register("Ravi", "+14155550101")
+    with django_capture_on_commit_callbacks(execute=True):
+        queue.allocate_token(department=make_department(name="Radiology"), patient=make_patient(phone="+14155550103"))
+    received_before = len(fake_twilio.received)
+
+    act(notify_broadcast, message="Fire drill at noon.")
+
+    assert sorted(m.to for m in fake_twilio.received[received_before:]) == ["+14155550101", "+14155550103"]
+    assert Queue.objects.waiting().count() == 2

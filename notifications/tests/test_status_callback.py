@@ -1,0 +1,110 @@
+"""Twilio delivery reports: POST /notifications/twilio/status/ with X-Twilio-Signature."""
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from notifications.models import Notification
+
+from .conftest import TEST_AUTH_TOKEN
+
+CALLBACK_PATH = "/notifications/twilio/status/"
+CALLBACK_URL = "http://127.0.0.1:8000" + CALLBACK_PATH
+
+
+@pytest.fixture
+def sent_notification(settings, waiting_entry):
+    settings.TWILIO_AUTH_TOKEN = TEST_AUTH_TOKEN
+    return Notification.objects.create(
+        patient=waiting_entry.patient,
+        queue_entry=waiting_entry,
+        channel="sms",
+        event="registration",
+        idempotency_key="queue-test-registration",
+        body="Hello",
+        status=Notification.Status.SENT,
+        backend="twilio",
+        twilio_sid="SM0123456789abcdef0123456789abcdef",
+        attempts=1,
+    )
+
+
+def post_callback(client, params, token=TEST_AUTH_TOKEN):
+    signature = RequestValidator(token).compute_signature(CALLBACK_URL, params)
+    return client.post(CALLBACK_PATH, params, headers={"X-Twilio-Signature": signature})
+
+
+def test_signed_delivery_report_marks_the_message_delivered(client, sent_notification):
+    response = post_callback(client, {"MessageSid": sent_notification.twilio_sid, "MessageStatus": "delivered"})
+
+    assert response.status_code == 204
+    sent_notification.refresh_from_db()
+    assert sent_notification.status == Notification.Status.DELIVERED
+
+
+def test_undelivered_report_records_the_failure(client, sent_notification):
+    response = post_callback(
+        client, {"MessageSid": sent_notification.twilio_sid, "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    )
+
+    assert response.status_code == 204
+    sent_notification.refresh_from_db()
+    assert (sent_notification.status, sent_notification.error_code) == (Notification.Status.FAILED, "30003")
+    assert sent_notification.error_message == "Twilio reported the message undelivered."
+
+
+@pytest.mark.parametrize("signature_token", ["someone-elses-token", None])
+def test_unsigned_or_forged_report_is_refused_and_changes_nothing(client, sent_notification, signature_token):
+    params = {"MessageSid": sent_notification.twilio_sid, "MessageStatus": "failed", "ErrorCode": "30008"}
+    if signature_token:
+        response = post_callback(client, params, token=signature_token)
+    else:
+        response = client.post(CALLBACK_PATH, params)
+
+    assert response.status_code == 403
+    sent_notification.refresh_from_db()
+    assert (sent_notification.status, sent_notification.error_code) == (Notification.Status.SENT, "")
+
+
+def test_tampered_parameters_fail_the_signature(client, sent_notification):
+    signature = RequestValidator(TEST_AUTH_TOKEN).compute_signature(
+        CALLBACK_URL, {"MessageSid": sent_notification.twilio_sid, "MessageStatus": "sent"}
+    )
+
+    response = client.post(
+        CALLBACK_PATH,
+        {"MessageSid": sent_notification.twilio_sid, "MessageStatus": "failed"},
+        headers={"X-Twilio-Signature": signature},
+    )
+
+    assert response.status_code == 403
+    sent_notification.refresh_from_db()
+    assert sent_notification.status == Notification.Status.SENT
+
+
+def test_late_sent_report_does_not_undo_delivery(client, sent_notification):
+    post_callback(client, {"MessageSid": sent_notification.twilio_sid, "MessageStatus": "delivered"})
+    post_callback(client, {"MessageSid": sent_notification.twilio_sid, "MessageStatus": "sent"})
+
+    sent_notification.refresh_from_db()
+    assert sent_notification.status == Notification.Status.DELIVERED
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "text"),
+    [
+        ({"MessageStatus": "delivered"}, 400, "MessageSid is required."),
+        ({"MessageSid": "SM0123456789abcdef0123456789abcdef", "MessageStatus": "teleported"}, 400, "MessageStatus"),
+        ({"MessageSid": "SMunknown", "MessageStatus": "delivered"}, 404, "No message with this MessageSid."),
+    ],
+)
+def test_bad_reports_get_a_clear_4xx(client, sent_notification, params, status, text):
+    response = post_callback(client, params)
+
+    assert response.status_code == status
+    assert text in response.content.decode()
+    sent_notification.refresh_from_db()
+    assert sent_notification.status == Notification.Status.SENT
+
+
+def test_get_is_not_allowed(client):
+    assert client.get(CALLBACK_PATH).status_code == 405

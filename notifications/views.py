@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotFound
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from twilio.request_validator import RequestValidator
+
+from . import services
+from .models import Notification
+
+
+def signed_by_twilio(request):
+    """True when X-Twilio-Signature matches this callback, signed with our auth token over its public URL."""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not (settings.TWILIO_AUTH_TOKEN and signature):
+        return False
+    # Twilio signs the URL it was given (SITE_URL based, see services.status_callback_url), which a
+    # proxy in front of the app may not pass through unchanged.
+    url = settings.SITE_URL + request.get_full_path()
+    return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, request.POST, signature)
+
+
+@csrf_exempt
+@require_POST
+def twilio_status_callback(request):
+    """Twilio's delivery report for a message we sent (queued, sent, delivered, failed, undelivered)."""
+    if not signed_by_twilio(request):
+        return HttpResponseForbidden("Invalid or missing X-Twilio-Signature.")
+    message_sid = request.POST.get("MessageSid", "")
+    if not message_sid:
+        return HttpResponseBadRequest("MessageSid is required.")
+    try:
+        services.record_delivery_status(
+            message_sid=message_sid,
+            twilio_status=request.POST.get("MessageStatus", ""),
+            error_code=request.POST.get("ErrorCode", ""),
+            error_message=request.POST.get("ErrorMessage", ""),
+        )
+    except services.UnknownDeliveryStatus as error:
+        return HttpResponseBadRequest(f"MessageStatus: {error}")
+    except Notification.DoesNotExist:
+        return HttpResponseNotFound("No message with this MessageSid.")
+    return HttpResponse(status=204)
