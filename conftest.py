@@ -80,3 +80,20 @@ def make_doctor(db, make_user, make_department):
 @pytest.fixture
 def department(make_department):
     return make_department(name="Cardiology", code="CARD", average_consultation_minutes=10)
+
+
+@pytest.fixture
+def make_token(db, make_patient):
+    """A token in a department's queue today, through the token engine (as registration would)."""
+    from patients import services
+
+    def make(department, priority="normal", **patient_fields):
+        return services.allocate_token(department=department, patient=make_patient(**patient_fields), priority=priority)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashing costs about a second per account on CI's two cores; tests need no brute-force resistance.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,4 +1,20 @@
+"""Admin panel actions: each one saves, writes an AuditLog row and, after commit, tells whoever must know."""
+
+from functools import partial
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms.models import model_to_dict
+
+from doctors.models import Doctor
+from notifications.services import notify_broadcast
+from patients import broadcasts
+from patients.models import Department
+
 from .models import AuditLog
+
+BROADCAST_MAX_LENGTH = 500
 
 
 def record_audit(*, actor, action, target, before=None, after=None, ip_address=None):
@@ -13,3 +29,72 @@ def record_audit(*, actor, action, target, before=None, after=None, ip_address=N
         after=after or {},
         ip_address=ip_address,
     )
+
+
+def _audit_values(instance, fields):
+    # JSON-safe copies: times and dates as ISO text, related objects as their ids.
+    return {
+        field: value.isoformat() if hasattr(value, "isoformat") else value
+        for field, value in model_to_dict(instance, fields=fields).items()
+    }
+
+
+@transaction.atomic
+def save_with_audit(*, instance, changes, action, actor, ip_address=None):
+    """Apply field changes to a model instance (new or existing), validate, save and audit before/after."""
+    fields = list(changes)
+    before = {} if instance.pk is None else _audit_values(type(instance).objects.get(pk=instance.pk), fields)
+    for field, value in changes.items():
+        setattr(instance, field, value)
+    instance.full_clean()
+    instance.save()
+    record_audit(
+        actor=actor,
+        action=action,
+        target=instance,
+        before=before,
+        after=_audit_values(instance, fields),
+        ip_address=ip_address,
+    )
+    return instance
+
+
+@transaction.atomic
+def create_doctor(*, username, password, first_name, last_name, department, actor, ip_address=None, **profile):
+    """Create a doctor's login account and Doctor profile together."""
+    User = get_user_model()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": f"The username '{username}' is taken."})
+    user = User.objects.create_user(username=username, password=password, first_name=first_name, last_name=last_name)
+    return save_with_audit(
+        instance=Doctor(user=user),
+        changes={"department": department, **profile},
+        action="doctor.created",
+        actor=actor,
+        ip_address=ip_address,
+    )
+
+
+@transaction.atomic
+def broadcast_message(*, message, department=None, actor, ip_address=None):
+    """Send a message to every waiting patient of one department (or all active ones when None)."""
+    message = (message or "").strip()
+    if not message:
+        raise ValidationError({"message": "Write the message to send."})
+    if len(message) > BROADCAST_MAX_LENGTH:
+        raise ValidationError({"message": f"Keep the message under {BROADCAST_MAX_LENGTH} characters."})
+    departments = [department] if department is not None else list(Department.objects.filter(is_active=True))
+    for target in departments:
+        record_audit(actor=actor, action="broadcast.sent", target=target, after={"message": message}, ip_address=ip_address)
+        transaction.on_commit(
+            partial(
+                broadcasts.publish_department_change,
+                event="broadcast",
+                department_id=target.pk,
+                payload={"message": message},
+            )
+        )
+    transaction.on_commit(
+        partial(notify_broadcast, message=message, department_id=department.pk if department is not None else None)
+    )
+    return departments

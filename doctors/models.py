@@ -36,3 +36,31 @@ class Doctor(models.Model):
     @property
     def location(self):
         return self.room or self.department.room or self.department.name
+
+
+class DoctorSchedule(models.Model):
+    """One working interval of a doctor's week, e.g. Monday 09:00-13:00; a day may have several."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="schedule")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    starts_at = models.TimeField()
+    ends_at = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="schedule_ends_after_start"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="schedule_weekday_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.starts_at:%H:%M}-{self.ends_at:%H:%M}"

@@ -312,3 +312,36 @@ def submit_feedback(*, entry, rating, comment="", actor=None, ip_address=None):
         ip_address=ip_address,
     )
     return feedback
+
+
+@transaction.atomic
+def transfer(*, entry, to_department, actor=None, ip_address=None):
+    """Send a waiting, called or skipped token to another department; it keeps its place there.
+
+    The old entry is cancelled and linked to a new token of the target department (numbered in that
+    department's sequence) whose check-in time is the original one, so the patient is not sent to the
+    back of the line for a referral they did not choose.
+    """
+    target = _lock_department(to_department.pk)
+    if target.pk == entry.department_id:
+        raise QueueError(f"Token {entry.token} is already in {target.name}.")
+    if not target.is_active:
+        raise DepartmentUnavailable(f"{target.name} is not taking patients at the moment.")
+    day = timezone.localdate()
+    number = next_token_number(department=target, day=day)
+    if target.daily_capacity and number > target.daily_capacity:
+        raise DepartmentUnavailable(f"{target.name} has issued all {target.daily_capacity} tokens for today.")
+    old_entry = _transition(entry, Status.CANCELLED, event="transferred_out", actor=actor, ip_address=ip_address)
+    new_entry = Queue(
+        patient_id=old_entry.patient_id,
+        department=target,
+        token_number=number,
+        token_date=day,
+        priority=old_entry.priority,
+        notes=old_entry.notes,
+        checked_in_at=old_entry.checked_in_at,
+        transferred_from=old_entry,
+    )
+    return _record_queue_change(
+        entry=new_entry, event="transferred_in", actor=actor, ip_address=ip_address, before={}, created=True
+    )

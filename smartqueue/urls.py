@@ -11,4 +11,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("doctors/", include("doctors.urls")),
+    path("adminpanel/", include("adminpanel.urls")),
 ]

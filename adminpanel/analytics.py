@@ -1,0 +1,228 @@
+"""Report figures computed from queue entries and feedback, per department per day and per doctor.
+
+Every function reads a date range with a fixed number of queries and groups the rows in Python,
+so a report costs the same number of queries for one department or fifty. Days are the
+hospital-local token days; a wait is called_at - checked_in_at, a consultation completed_at - started_at.
+"""
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from doctors.models import Doctor
+from patients.models import Department, PatientFeedback, Queue
+
+from .models import DepartmentAnalytics
+
+Status = Queue.Status
+
+VISIT_FIELDS = (
+    "department_id",
+    "doctor_id",
+    "token_date",
+    "status",
+    "checked_in_at",
+    "called_at",
+    "started_at",
+    "completed_at",
+    "transferred_from_id",
+)
+
+
+def minutes_between(start, end):
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds() / 60
+
+
+def wait_minutes(visit):
+    return minutes_between(visit["checked_in_at"], visit["called_at"])
+
+
+def consultation_minutes(visit):
+    return minutes_between(visit["started_at"], visit["completed_at"])
+
+
+def mean(values):
+    values = [value for value in values if value is not None]
+    return sum(values) / len(values) if values else None
+
+
+def percentile_90(values):
+    """Nearest-rank 90th percentile: the wait that 90% of patients did not exceed (an observed value)."""
+    values = sorted(value for value in values if value is not None)
+    if not values:
+        return None
+    return values[math.ceil(0.9 * len(values)) - 1]
+
+
+@dataclass(frozen=True)
+class DepartmentDay:
+    department_id: int
+    department_name: str
+    date: object
+    registrations: int
+    completed: int
+    no_shows: int
+    cancelled: int
+    average_wait_minutes: float | None
+    p90_wait_minutes: float | None
+    average_consultation_minutes: float | None
+    average_rating: float | None
+    rating_count: int
+    peak_hour: int | None
+
+    def as_dict(self):
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DoctorPerformance:
+    doctor_id: int
+    doctor_name: str
+    department_name: str
+    seen: int
+    average_consultation_minutes: float | None
+    average_wait_minutes: float | None
+    average_rating: float | None
+    rating_count: int
+
+
+def visits_between(*, start, end, **filters):
+    return list(Queue.objects.filter(token_date__range=(start, end), **filters).values(*VISIT_FIELDS))
+
+
+def _ratings_between(start, end):
+    return list(
+        PatientFeedback.objects.filter(queue_entry__token_date__range=(start, end)).values(
+            "rating", "queue_entry__department_id", "queue_entry__token_date", "queue_entry__doctor_id"
+        )
+    )
+
+
+def summarise_department_day(*, department, day, visits, ratings):
+    """One department's figures for one day from its visits (dicts of VISIT_FIELDS) and feedback ratings.
+
+    A token transferred in from another department is not a new registration (its first token was);
+    waits are those of the tokens that were called, whatever became of them afterwards.
+    """
+    registrations = [visit for visit in visits if visit["transferred_from_id"] is None]
+    statuses = Counter(visit["status"] for visit in visits)
+    waits = [wait_minutes(visit) for visit in visits]
+    completed = [visit for visit in visits if visit["status"] == Status.COMPLETED]
+    hours = Counter(timezone.localtime(visit["checked_in_at"]).hour for visit in registrations)
+    # Ties go to the earlier hour, so the same data always gives the same peak.
+    peak_hour = min(hours, key=lambda hour: (-hours[hour], hour)) if hours else None
+    return DepartmentDay(
+        department_id=department.pk,
+        department_name=department.name,
+        date=day,
+        registrations=len(registrations),
+        completed=len(completed),
+        no_shows=statuses[Status.SKIPPED],
+        cancelled=statuses[Status.CANCELLED],
+        average_wait_minutes=mean(waits),
+        p90_wait_minutes=percentile_90(waits),
+        average_consultation_minutes=mean(consultation_minutes(visit) for visit in completed),
+        average_rating=mean(ratings),
+        rating_count=len(ratings),
+        peak_hour=peak_hour,
+    )
+
+
+def department_days(*, start, end):
+    """Figures for every department and day in [start, end] that had at least one token (3 queries)."""
+    visits_by_key = defaultdict(list)
+    for visit in visits_between(start=start, end=end):
+        visits_by_key[(visit["department_id"], visit["token_date"])].append(visit)
+    ratings_by_key = defaultdict(list)
+    for rating in _ratings_between(start, end):
+        ratings_by_key[(rating["queue_entry__department_id"], rating["queue_entry__token_date"])].append(
+            rating["rating"]
+        )
+    departments = Department.objects.in_bulk({department_id for department_id, _ in visits_by_key})
+    return [
+        summarise_department_day(
+            department=departments[department_id],
+            day=day,
+            visits=visits_by_key[(department_id, day)],
+            ratings=ratings_by_key[(department_id, day)],
+        )
+        for department_id, day in sorted(visits_by_key, key=lambda key: (key[1], departments[key[0]].name))
+    ]
+
+
+def doctor_performance(*, start, end):
+    """Per doctor over [start, end]: patients seen, mean consultation and wait, mean rating (3 queries)."""
+    seen_by_doctor = defaultdict(list)
+    for visit in visits_between(start=start, end=end, status=Status.COMPLETED, doctor__isnull=False):
+        seen_by_doctor[visit["doctor_id"]].append(visit)
+    ratings_by_doctor = defaultdict(list)
+    for rating in _ratings_between(start, end):
+        if rating["queue_entry__doctor_id"] is not None:
+            ratings_by_doctor[rating["queue_entry__doctor_id"]].append(rating["rating"])
+    doctors = Doctor.objects.select_related("user", "department").in_bulk(set(seen_by_doctor) | set(ratings_by_doctor))
+    rows = [
+        DoctorPerformance(
+            doctor_id=doctor.pk,
+            doctor_name=str(doctor),
+            department_name=doctor.department.name,
+            seen=len(seen_by_doctor[doctor.pk]),
+            average_consultation_minutes=mean(consultation_minutes(visit) for visit in seen_by_doctor[doctor.pk]),
+            average_wait_minutes=mean(wait_minutes(visit) for visit in seen_by_doctor[doctor.pk]),
+            average_rating=mean(ratings_by_doctor[doctor.pk]),
+            rating_count=len(ratings_by_doctor[doctor.pk]),
+        )
+        for doctor in doctors.values()
+    ]
+    return sorted(rows, key=lambda row: (row.department_name, row.doctor_name))
+
+
+ROLLUP_FIELDS = (
+    "registrations",
+    "completed",
+    "no_shows",
+    "cancelled",
+    "average_wait_minutes",
+    "p90_wait_minutes",
+    "average_consultation_minutes",
+    "average_rating",
+    "rating_count",
+    "peak_hour",
+)
+
+
+@transaction.atomic
+def rollup_day(*, day):
+    """Write the day's DepartmentAnalytics rows, replacing any earlier roll-up of that day."""
+    rows = department_days(start=day, end=day)
+    DepartmentAnalytics.objects.filter(date=day).delete()
+    DepartmentAnalytics.objects.bulk_create(
+        DepartmentAnalytics(
+            department_id=row.department_id, date=day, **{field: getattr(row, field) for field in ROLLUP_FIELDS}
+        )
+        for row in rows
+    )
+    return len(rows)
+
+
+def chart_series(rows):
+    """Chart.js-ready series from department_days rows: daily totals, and each department's daily mean wait."""
+    days = sorted({row.date for row in rows})
+    totals = {day: Counter() for day in days}
+    waits = defaultdict(dict)
+    for row in rows:
+        totals[row.date].update(registrations=row.registrations, completed=row.completed, no_shows=row.no_shows)
+        waits[row.department_name][row.date] = row.average_wait_minutes
+    return {
+        "labels": [day.isoformat() for day in days],
+        "totals": {
+            measure: [totals[day][measure] for day in days] for measure in ("registrations", "completed", "no_shows")
+        },
+        "waits": {
+            department: [by_day.get(day) for day in days] for department, by_day in sorted(waits.items())
+        },
+    }

@@ -1,0 +1,144 @@
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.utils import timezone
+
+from doctors.models import Doctor
+from patients.models import Department, Queue
+
+from .models import AuditLog, SystemConfiguration
+
+REPORT_MAX_DAYS = 92
+
+
+class DepartmentForm(forms.ModelForm):
+    class Meta:
+        model = Department
+        fields = ["name", "code", "description", "room", "average_consultation_minutes", "daily_capacity", "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class DoctorForm(forms.ModelForm):
+    class Meta:
+        model = Doctor
+        fields = ["department", "specialization", "room", "is_active"]
+
+
+class NewDoctorForm(forms.Form):
+    """A doctor's login account and profile, created together."""
+
+    username = forms.CharField(max_length=150)
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    password = forms.CharField(widget=forms.PasswordInput, help_text="The doctor's first password.")
+    department = forms.ModelChoiceField(queryset=Department.objects.filter(is_active=True))
+    specialization = forms.CharField(max_length=100, required=False)
+    room = forms.CharField(max_length=50, required=False)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(f"The username '{username}' is taken.")
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password"):
+            user = get_user_model()(username=cleaned.get("username", ""), first_name=cleaned.get("first_name", ""))
+            try:
+                validate_password(cleaned["password"], user)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class SystemConfigurationForm(forms.ModelForm):
+    class Meta:
+        model = SystemConfiguration
+        fields = ["hospital_name", "notify_when_patients_ahead", "clinic_opens_at", "clinic_closes_at", "registration_open"]
+        widgets = {
+            "clinic_opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "clinic_closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+
+class BroadcastForm(forms.Form):
+    message = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.filter(is_active=True), required=False, empty_label="All departments"
+    )
+
+
+class AuditFilterForm(forms.Form):
+    user = forms.CharField(required=False, label="Username")
+    action = forms.CharField(required=False)
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def filter(self, entries):
+        data = self.cleaned_data
+        if data["user"]:
+            entries = entries.filter(actor__username__iexact=data["user"])
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
+        if data["date_from"]:
+            entries = entries.filter(created_at__date__gte=data["date_from"])
+        if data["date_to"]:
+            entries = entries.filter(created_at__date__lte=data["date_to"])
+        return entries
+
+    @staticmethod
+    def action_choices():
+        return AuditLog.objects.order_by("action").values_list("action", flat=True).distinct()
+
+
+class ReportRangeForm(forms.Form):
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        end = cleaned.get("end") or timezone.localdate()
+        start = cleaned.get("start") or end - timedelta(days=6)
+        if end < start:
+            self.add_error("end", "The end date must be on or after the start date.")
+        elif (end - start).days >= REPORT_MAX_DAYS:
+            self.add_error("start", f"Choose at most {REPORT_MAX_DAYS} days.")
+        cleaned.update(start=start, end=end)
+        return cleaned
+
+
+class PanelActionForm(forms.Form):
+    """POST /adminpanel/api/: which department or queue action, and the object it applies to."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("create_department", "Create a department"),
+            ("update_department", "Edit a department"),
+            ("deactivate_department", "Deactivate a department"),
+            ("cancel_token", "Cancel a token"),
+            ("change_priority", "Change a token's priority"),
+            ("broadcast", "Broadcast a message"),
+        ]
+    )
+    department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False)
+    entry = forms.ModelChoiceField(queryset=Queue.objects.select_related("department"), required=False)
+    priority = forms.ChoiceField(choices=Queue.Priority.choices, required=False)
+
+    REQUIRED = {
+        "update_department": ["department"],
+        "deactivate_department": ["department"],
+        "cancel_token": ["entry"],
+        "change_priority": ["entry", "priority"],
+    }
+
+    def clean(self):
+        cleaned = super().clean()
+        for field in self.REQUIRED.get(cleaned.get("action"), []):
+            if not cleaned.get(field) and field not in self.errors:
+                self.add_error(field, f"This action needs '{field}'.")
+        return cleaned

@@ -1,0 +1,37 @@
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from doctors.models import Doctor
+from patients.models import Department
+
+from . import api, views
+
+app_name = "adminpanel"
+
+urlpatterns = [
+    path("login/", views.PanelLoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(next_page="adminpanel:login"), name="logout"),
+    path("", views.LiveQueuesView.as_view(), name="queues"),
+    path("departments/", views.DepartmentListView.as_view(), name="departments"),
+    path("departments/new/", views.DepartmentCreateView.as_view(), name="department-create"),
+    path("departments/<int:pk>/edit/", views.DepartmentUpdateView.as_view(), name="department-edit"),
+    path(
+        "departments/<int:pk>/deactivate/",
+        views.DeactivateView.as_view(model=Department, audit_action="department.deactivated", success_url="adminpanel:departments"),
+        name="department-deactivate",
+    ),
+    path("doctors/", views.DoctorListView.as_view(), name="doctors"),
+    path("doctors/new/", views.DoctorCreateView.as_view(), name="doctor-create"),
+    path("doctors/<int:pk>/edit/", views.DoctorUpdateView.as_view(), name="doctor-edit"),
+    path(
+        "doctors/<int:pk>/deactivate/",
+        views.DeactivateView.as_view(model=Doctor, audit_action="doctor.deactivated", success_url="adminpanel:doctors"),
+        name="doctor-deactivate",
+    ),
+    path("configuration/", views.ConfigurationView.as_view(), name="configuration"),
+    path("broadcast/", views.BroadcastView.as_view(), name="broadcast"),
+    path("audit/", views.AuditLogView.as_view(), name="audit"),
+    path("reports/", views.ReportsView.as_view(), name="reports"),
+    path("reports/export.csv", views.ReportsCSVView.as_view(), name="reports-csv"),
+    path("api/", api.PanelAPI.as_view(), name="api"),
+]

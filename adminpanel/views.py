@@ -1,0 +1,243 @@
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.views import View
+from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
+
+from doctors.models import Doctor
+from patients.models import Department
+from smartqueue.requests import client_ip
+from smartqueue.roles import PanelAdminAuthenticationForm, PanelAdminRequiredMixin, RoleLoginView
+
+from . import analytics, services
+from .forms import (
+    AuditFilterForm,
+    BroadcastForm,
+    DepartmentForm,
+    DoctorForm,
+    NewDoctorForm,
+    ReportRangeForm,
+    SystemConfigurationForm,
+)
+from .models import AuditLog, SystemConfiguration
+from .selectors import live_queues
+
+
+class PanelLoginView(RoleLoginView):
+    authentication_form = PanelAdminAuthenticationForm
+    heading = "Admin panel sign-in"
+    next_page = "adminpanel:queues"
+
+
+class LiveQueuesView(PanelAdminRequiredMixin, TemplateView):
+    template_name = "adminpanel/queues.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(departments=live_queues(), **kwargs)
+
+
+class AuditedFormMixin:
+    """Model form pages whose save goes through services.save_with_audit (so it is audited like the API)."""
+
+    template_name = "adminpanel/form.html"
+    audit_action = ""
+    heading = ""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(heading=self.heading, **kwargs)
+
+    def form_valid(self, form):
+        changes = {field: form.cleaned_data[field] for field in form._meta.fields}
+        try:
+            self.object = services.save_with_audit(
+                instance=form.instance,
+                changes=changes,
+                action=self.audit_action,
+                actor=self.request.user,
+                ip_address=client_ip(self.request),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Saved {self.object}.")
+        return redirect(self.get_success_url())
+
+
+class DepartmentListView(PanelAdminRequiredMixin, ListView):
+    model = Department
+    template_name = "adminpanel/departments.html"
+    context_object_name = "departments"
+
+
+class DepartmentCreateView(PanelAdminRequiredMixin, AuditedFormMixin, CreateView):
+    form_class = DepartmentForm
+    audit_action = "department.created"
+    heading = "New department"
+    success_url = reverse_lazy("adminpanel:departments")
+
+
+class DepartmentUpdateView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
+    model = Department
+    form_class = DepartmentForm
+    audit_action = "department.updated"
+    heading = "Edit department"
+    success_url = reverse_lazy("adminpanel:departments")
+
+
+class DoctorListView(PanelAdminRequiredMixin, ListView):
+    queryset = Doctor.objects.select_related("user", "department").order_by("department__name", "user__last_name")
+    template_name = "adminpanel/doctors.html"
+    context_object_name = "doctors"
+
+
+class DoctorCreateView(PanelAdminRequiredMixin, FormView):
+    form_class = NewDoctorForm
+    template_name = "adminpanel/form.html"
+    extra_context = {"heading": "New doctor"}
+
+    def form_valid(self, form):
+        try:
+            doctor = services.create_doctor(actor=self.request.user, ip_address=client_ip(self.request), **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{doctor} can now sign in as {doctor.user.username}.")
+        return redirect("adminpanel:doctors")
+
+
+class DoctorUpdateView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
+    model = Doctor
+    form_class = DoctorForm
+    audit_action = "doctor.updated"
+    heading = "Edit doctor"
+    success_url = reverse_lazy("adminpanel:doctors")
+
+
+class DeactivateView(PanelAdminRequiredMixin, View):
+    """POST only: take a department or doctor out of service (kept for history, reversible from Edit)."""
+
+    model = None
+    audit_action = ""
+    success_url = None
+
+    def post(self, request, pk):
+        target = get_object_or_404(self.model, pk=pk)
+        services.save_with_audit(
+            instance=target,
+            changes={"is_active": False},
+            action=self.audit_action,
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
+        messages.success(request, f"{target} is deactivated.")
+        return redirect(self.success_url)
+
+
+class ConfigurationView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
+    form_class = SystemConfigurationForm
+    audit_action = "configuration.updated"
+    heading = "System configuration"
+    success_url = reverse_lazy("adminpanel:configuration")
+
+    def get_object(self, queryset=None):
+        return SystemConfiguration.load()
+
+
+class BroadcastView(PanelAdminRequiredMixin, FormView):
+    form_class = BroadcastForm
+    template_name = "adminpanel/form.html"
+    extra_context = {"heading": "Broadcast to waiting patients"}
+
+    def form_valid(self, form):
+        try:
+            departments = services.broadcast_message(
+                actor=self.request.user, ip_address=client_ip(self.request), **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Message sent to the waiting patients of {len(departments)} department(s).")
+        return redirect("adminpanel:broadcast")
+
+
+class AuditLogView(PanelAdminRequiredMixin, ListView):
+    template_name = "adminpanel/audit.html"
+    context_object_name = "entries"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filter_form = AuditFilterForm(self.request.GET or None)
+        entries = AuditLog.objects.select_related("actor")
+        if self.filter_form.is_valid():
+            entries = self.filter_form.filter(entries)
+        return entries
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(
+            filter_form=self.filter_form, actions=AuditFilterForm.action_choices(), query=query.urlencode(), **kwargs
+        )
+
+
+class ReportsView(PanelAdminRequiredMixin, TemplateView):
+    """Per department per day and per doctor, computed from the queue (today's figures are live)."""
+
+    template_name = "adminpanel/reports.html"
+
+    def get_context_data(self, **kwargs):
+        form = ReportRangeForm(self.request.GET)
+        context = super().get_context_data(form=form, **kwargs)
+        if form.is_valid():
+            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+            rows = analytics.department_days(start=start, end=end)
+            context.update(
+                start=start,
+                end=end,
+                department_days=rows,
+                doctors=analytics.doctor_performance(start=start, end=end),
+                chart=analytics.chart_series(rows),
+            )
+        return context
+
+
+CSV_COLUMNS = [
+    ("date", "Date"),
+    ("department_name", "Department"),
+    ("registrations", "Registrations"),
+    ("completed", "Completed"),
+    ("no_shows", "No-shows"),
+    ("cancelled", "Cancelled"),
+    ("average_wait_minutes", "Average wait (min)"),
+    ("p90_wait_minutes", "90th percentile wait (min)"),
+    ("average_consultation_minutes", "Average consultation (min)"),
+    ("average_rating", "Average rating"),
+    ("rating_count", "Ratings"),
+    ("peak_hour", "Peak hour"),
+]
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    return f"{value:.1f}" if isinstance(value, float) else value
+
+
+class ReportsCSVView(PanelAdminRequiredMixin, View):
+    def get(self, request):
+        form = ReportRangeForm(request.GET)
+        if not form.is_valid():
+            problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+            return HttpResponseBadRequest(problems, content_type="text/plain")
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="smartqueue-report-{start}-to-{end}.csv"'
+        writer = csv.writer(response)
+        writer.writerow([label for _, label in CSV_COLUMNS])
+        for row in analytics.department_days(start=start, end=end):
+            writer.writerow([_csv_value(getattr(row, field)) for field, _ in CSV_COLUMNS])
+        return response

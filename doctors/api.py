@@ -1,0 +1,68 @@
+from django.core.exceptions import ValidationError
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from smartqueue.requests import client_ip
+from smartqueue.roles import IsDoctor, active_doctor
+
+from . import services
+from .forms import DoctorActionForm
+from .models import DoctorSchedule
+from .selectors import dashboard_data
+
+
+class DoctorAPIView(APIView):
+    permission_classes = [IsDoctor]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.doctor = active_doctor(request.user)
+
+
+class DashboardAPI(DoctorAPIView):
+    """GET: the dashboard's data. POST: one action (call_next, start, complete, skip, recall, transfer, set_availability)."""
+
+    def get(self, request):
+        return Response(dashboard_data(doctor=self.doctor))
+
+    def post(self, request):
+        form = DoctorActionForm(request.data, doctor=self.doctor)
+        message = form.submit(actor=request.user, ip_address=client_ip(request)) if form.is_valid() else None
+        if message is None:
+            return Response({"errors": form.errors}, status=status.HTTP_400_BAD_REQUEST)
+        self.doctor.refresh_from_db()
+        return Response({"message": message, "dashboard": dashboard_data(doctor=self.doctor)})
+
+
+class WorkingIntervalSerializer(serializers.Serializer):
+    weekday = serializers.ChoiceField(choices=DoctorSchedule.Weekday.choices)
+    starts_at = serializers.TimeField(format="%H:%M")
+    ends_at = serializers.TimeField(format="%H:%M")
+
+
+class WeeklyScheduleSerializer(serializers.Serializer):
+    schedule = WorkingIntervalSerializer(many=True, allow_empty=True)
+
+
+class ScheduleAPI(DoctorAPIView):
+    """GET: the doctor's weekly working hours. POST {"schedule": [{weekday, starts_at, ends_at}, ...]}: replace them."""
+
+    def get(self, request):
+        return Response(WeeklyScheduleSerializer({"schedule": self.doctor.schedule.all()}).data)
+
+    def post(self, request):
+        serializer = WeeklyScheduleSerializer(data=request.data)
+        if not serializer.is_valid():
+            return Response({"errors": serializer.errors}, status=status.HTTP_400_BAD_REQUEST)
+        intervals = [
+            (interval["weekday"], interval["starts_at"], interval["ends_at"])
+            for interval in serializer.validated_data["schedule"]
+        ]
+        try:
+            saved = services.replace_weekly_schedule(
+                doctor=self.doctor, intervals=intervals, actor=request.user, ip_address=client_ip(request)
+            )
+        except ValidationError as error:
+            return Response({"errors": error.message_dict}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(WeeklyScheduleSerializer({"schedule": saved}).data)

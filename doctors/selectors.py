@@ -1,0 +1,73 @@
+"""The doctor dashboard's data, shared by the page, GET /doctors/api/ and (later) the doctor socket."""
+
+from django.utils import timezone
+
+from adminpanel.analytics import consultation_minutes, mean, visits_between, wait_minutes
+from patients.models import Department, Queue
+from patients.selectors import waiting_queue
+from patients.services import current_patient_of
+
+Status = Queue.Status
+
+
+def _minutes_since(moment, now):
+    return int((now - moment).total_seconds() // 60)
+
+
+def _token_row(entry, now):
+    # No phone number: the dashboard is on a screen in a consulting room.
+    return {
+        "id": entry.pk,
+        "token": entry.token,
+        "priority": entry.priority,
+        "priority_label": entry.get_priority_display(),
+        "status": entry.status,
+        "status_label": entry.get_status_display(),
+        "waiting_minutes": _minutes_since(entry.checked_in_at, now),
+        "notes": entry.notes,
+    }
+
+
+def today_statistics(*, doctor, day):
+    """Patients the doctor saw today with their mean consultation and wait, and the department's no-shows."""
+    visits = visits_between(start=day, end=day, department_id=doctor.department_id)
+    seen = [visit for visit in visits if visit["status"] == Status.COMPLETED and visit["doctor_id"] == doctor.pk]
+    return {
+        "seen": len(seen),
+        "average_consultation_minutes": mean(consultation_minutes(visit) for visit in seen),
+        "average_wait_minutes": mean(wait_minutes(visit) for visit in seen),
+        "no_shows": sum(1 for visit in visits if visit["status"] == Status.SKIPPED),
+    }
+
+
+def dashboard_data(*, doctor):
+    now = timezone.now()
+    day = timezone.localdate(now)
+    current = current_patient_of(doctor)
+    skipped = (
+        Queue.objects.for_day(day)
+        .filter(department_id=doctor.department_id, status=Status.SKIPPED)
+        .select_related("department")
+        .order_by("skipped_at")
+    )
+    current_row = None
+    if current is not None:
+        current_row = {**_token_row(current, now), "patient_name": current.patient.name, "age": current.patient.age}
+    return {
+        "doctor": {
+            "id": doctor.pk,
+            "name": str(doctor),
+            "availability": doctor.availability,
+            "availability_label": doctor.get_availability_display(),
+        },
+        "department": {"id": doctor.department_id, "name": doctor.department.name, "code": doctor.department.code},
+        "current": current_row,
+        "waiting": [_token_row(entry, now) for entry in waiting_queue(department=doctor.department, day=day)],
+        "skipped": [_token_row(entry, now) for entry in skipped],
+        "statistics": today_statistics(doctor=doctor, day=day),
+        "transfer_departments": [
+            {"id": department.pk, "name": department.name}
+            for department in Department.objects.filter(is_active=True).exclude(pk=doctor.department_id)
+        ],
+        "generated_at": now.isoformat(),
+    }

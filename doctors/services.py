@@ -1,0 +1,146 @@
+"""What a doctor does from the dashboard: queue actions on its own department, availability, weekly hours."""
+
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from adminpanel.services import record_audit
+from patients import broadcasts
+from patients import services as queue_services
+from patients.models import Queue
+
+from .models import Doctor, DoctorSchedule
+
+
+class NotYourPatient(queue_services.QueueError):
+    """The token is not one this doctor may act on."""
+
+
+def entry_for_doctor(*, doctor, entry_id):
+    """The queue entry, if it belongs to the doctor's department: the one check every doctor action goes through."""
+    entry = Queue.objects.select_related("department").filter(pk=entry_id).first()
+    if entry is None or entry.department_id != doctor.department_id:
+        raise NotYourPatient(f"Token #{entry_id} is not in the {doctor.department.name} queue.")
+    return entry
+
+
+def _own_consultation(*, doctor, entry_id):
+    entry = entry_for_doctor(doctor=doctor, entry_id=entry_id)
+    if entry.doctor_id is not None and entry.doctor_id != doctor.pk:
+        raise NotYourPatient(f"Token {entry.token} is with another doctor.")
+    return entry
+
+
+def call_next(*, doctor, actor, ip_address=None):
+    return queue_services.call_next(doctor=doctor, actor=actor, ip_address=ip_address)
+
+
+def start_consultation(*, doctor, entry_id, actor, ip_address=None):
+    entry = _own_consultation(doctor=doctor, entry_id=entry_id)
+    return queue_services.start_consultation(entry=entry, actor=actor, ip_address=ip_address)
+
+
+def complete_consultation(*, doctor, entry_id, consultation_notes="", actor, ip_address=None):
+    entry = _own_consultation(doctor=doctor, entry_id=entry_id)
+    return queue_services.complete_consultation(
+        entry=entry, consultation_notes=consultation_notes, actor=actor, ip_address=ip_address
+    )
+
+
+def mark_no_show(*, doctor, entry_id, actor, ip_address=None):
+    entry = _own_consultation(doctor=doctor, entry_id=entry_id)
+    return queue_services.skip(entry=entry, actor=actor, ip_address=ip_address)
+
+
+def recall(*, doctor, entry_id, actor, ip_address=None):
+    entry = entry_for_doctor(doctor=doctor, entry_id=entry_id)
+    return queue_services.recall(entry=entry, actor=actor, ip_address=ip_address)
+
+
+def transfer(*, doctor, entry_id, to_department, actor, ip_address=None):
+    entry = _own_consultation(doctor=doctor, entry_id=entry_id)
+    return queue_services.transfer(entry=entry, to_department=to_department, actor=actor, ip_address=ip_address)
+
+
+@transaction.atomic
+def set_availability(*, doctor, availability, actor, ip_address=None):
+    """Record whether the doctor is available, busy, on break or offline, and tell the department's screens."""
+    if availability not in Doctor.Availability.values:
+        raise ValidationError({"availability": f"Choose one of: {', '.join(Doctor.Availability.values)}."})
+    doctor = Doctor.objects.select_for_update().select_related("user").get(pk=doctor.pk)
+    before = {"availability": doctor.availability}
+    doctor.availability = availability
+    doctor.save(update_fields=["availability"])
+    record_audit(
+        actor=actor,
+        action="doctor.availability",
+        target=doctor,
+        before=before,
+        after={"availability": availability},
+        ip_address=ip_address,
+    )
+    transaction.on_commit(
+        partial(
+            broadcasts.publish_department_change,
+            event="availability",
+            department_id=doctor.department_id,
+            payload={"doctor_id": doctor.pk, "availability": availability},
+        )
+    )
+    return doctor
+
+
+def _schedule_snapshot(intervals):
+    return {
+        "intervals": [
+            {"weekday": interval.weekday, "starts_at": f"{interval.starts_at:%H:%M}", "ends_at": f"{interval.ends_at:%H:%M}"}
+            for interval in intervals
+        ]
+    }
+
+
+def validate_week(intervals):
+    """Each interval must end after it starts, and intervals of one day must not overlap."""
+    errors = {}
+    by_day = {}
+    for index, interval in enumerate(intervals):
+        if interval.weekday not in DoctorSchedule.Weekday.values:
+            errors[f"schedule[{index}].weekday"] = "Weekday must be 0 (Monday) to 6 (Sunday)."
+        elif interval.ends_at <= interval.starts_at:
+            errors[f"schedule[{index}].ends_at"] = "End time must be after the start time."
+        else:
+            by_day.setdefault(interval.weekday, []).append((index, interval))
+    for day_intervals in by_day.values():
+        day_intervals.sort(key=lambda item: item[1].starts_at)
+        for (_, earlier), (index, later) in zip(day_intervals, day_intervals[1:]):
+            if later.starts_at < earlier.ends_at:
+                errors[f"schedule[{index}].starts_at"] = (
+                    f"{later.get_weekday_display()} {later.starts_at:%H:%M} overlaps "
+                    f"{earlier.starts_at:%H:%M}-{earlier.ends_at:%H:%M}."
+                )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def replace_weekly_schedule(*, doctor, intervals, actor, ip_address=None):
+    """Replace the doctor's weekly working hours with intervals of (weekday, starts_at, ends_at)."""
+    week = [
+        DoctorSchedule(doctor=doctor, weekday=weekday, starts_at=starts_at, ends_at=ends_at)
+        for weekday, starts_at, ends_at in intervals
+    ]
+    validate_week(week)
+    before = _schedule_snapshot(doctor.schedule.all())
+    doctor.schedule.all().delete()
+    DoctorSchedule.objects.bulk_create(week)
+    saved = list(doctor.schedule.all())
+    record_audit(
+        actor=actor,
+        action="doctor.schedule",
+        target=doctor,
+        before=before,
+        after=_schedule_snapshot(saved),
+        ip_address=ip_address,
+    )
+    return saved
