@@ -250,5 +250,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Twilio's client logs every request's headers at INFO.
         "twilio.http_client": {"level": "WARNING"},
+        # django-axes logs every sign-in at INFO; lockouts are still logged as warnings.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,168 @@
+"""Every dashboard action through POST /doctors/api/, and what GET /doctors/api/ shows."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from adminpanel.models import AuditLog
+from doctors.models import Doctor
+from patients import services as queue_services
+from patients.models import Queue
+
+API = "/doctors/api/"
+
+
+@pytest.fixture
+def doctor(department, make_doctor):
+    return make_doctor(department=department)
+
+
+@pytest.fixture
+def doctor_client(client, doctor):
+    client.force_login(doctor.user)
+    return client
+
+
+def post(client, **data):
+    return client.post(API, data, content_type="application/json", REMOTE_ADDR="10.1.2.3")
+
+
+def test_dashboard_lists_the_queue_in_service_order_without_phone_numbers(doctor_client, department, make_token):
+    normal = make_token(department)
+    emergency = make_token(department, priority="emergency")
+    high = make_token(department, priority="high", phone="+15550009999")
+    data = doctor_client.get(API).json()
+    assert [row["token"] for row in data["waiting"]] == [emergency.token, high.token, normal.token]
+    assert "+15550009999" not in str(data)
+    assert data["current"] is None
+    assert data["department"]["name"] == "Cardiology"
+
+
+def test_waiting_minutes_grow_with_the_clock(doctor_client, department, make_token):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        make_token(department)
+        traveller.shift(timedelta(minutes=17))
+        assert doctor_client.get(API).json()["waiting"][0]["waiting_minutes"] == 17
+
+
+def test_call_next_then_start_then_complete_with_notes(doctor_client, doctor, department, make_token):
+    entry = make_token(department)
+    response = post(doctor_client, action="call_next")
+    assert response.status_code == 200, response.json()
+    assert response.json()["dashboard"]["current"]["token"] == entry.token
+    assert post(doctor_client, action="start").status_code == 200
+    response = post(doctor_client, action="complete", consultation_notes="BP fine; review in a month.")
+    assert response.status_code == 200
+    entry.refresh_from_db()
+    assert entry.status == Queue.Status.COMPLETED
+    assert entry.doctor == doctor
+    assert entry.consultation_notes == "BP fine; review in a month."
+    assert response.json()["dashboard"]["statistics"]["seen"] == 1
+    actions = list(AuditLog.objects.filter(object_id=str(entry.pk)).values_list("action", "actor", "ip_address"))
+    assert ("queue.called", doctor.user.pk, "10.1.2.3") in actions
+    assert ("queue.completed", doctor.user.pk, "10.1.2.3") in actions
+
+
+def test_skip_and_recall(doctor_client, department, make_token):
+    entry = make_token(department)
+    post(doctor_client, action="call_next")
+    response = post(doctor_client, action="skip", entry=entry.pk)
+    assert response.status_code == 200
+    assert [row["token"] for row in response.json()["dashboard"]["skipped"]] == [entry.token]
+    assert response.json()["dashboard"]["statistics"]["no_shows"] == 1
+    response = post(doctor_client, action="recall", entry=entry.pk)
+    assert response.status_code == 200
+    assert [row["token"] for row in response.json()["dashboard"]["waiting"]] == [entry.token]
+
+
+def test_transfer_sends_the_patient_to_the_other_department(doctor_client, department, make_department, make_token):
+    dermatology = make_department(name="Dermatology", code="DERM")
+    entry = make_token(department)
+    post(doctor_client, action="call_next")
+    response = post(doctor_client, action="transfer", to_department=dermatology.pk)
+    assert response.status_code == 200, response.json()
+    new_entry = Queue.objects.get(transferred_from=entry)
+    assert new_entry.department == dermatology and new_entry.status == Queue.Status.WAITING
+    assert response.json()["dashboard"]["current"] is None
+
+
+def test_set_availability_saves_audits_and_tells_the_department(
+    doctor_client, doctor, monkeypatch, django_capture_on_commit_callbacks
+):
+    published = []
+    monkeypatch.setattr("patients.broadcasts.publish_department_change", lambda **kwargs: published.append(kwargs))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(doctor_client, action="set_availability", availability="on_break")
+    assert response.status_code == 200
+    doctor.refresh_from_db()
+    assert doctor.availability == Doctor.Availability.ON_BREAK
+    audit = AuditLog.objects.get(action="doctor.availability")
+    assert (audit.before, audit.after, audit.ip_address) == ({"availability": "available"}, {"availability": "on_break"}, "10.1.2.3")
+    assert published == [
+        {
+            "event": "availability",
+            "department_id": doctor.department_id,
+            "payload": {"doctor_id": doctor.pk, "availability": "on_break"},
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"action": "dance"}, "action"),
+        ({}, "action"),
+        ({"action": "start"}, "entry"),
+        ({"action": "recall"}, "entry"),
+        ({"action": "set_availability", "availability": "asleep"}, "availability"),
+        ({"action": "set_availability"}, "availability"),
+        ({"action": "transfer", "entry": 1}, "to_department"),
+        ({"action": "call_next"}, "action"),
+    ],
+)
+def test_bad_requests_get_400_naming_the_field(doctor_client, data, field):
+    response = post(doctor_client, **data)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_illegal_transition_is_a_400_and_changes_nothing(doctor_client, department, make_token):
+    entry = make_token(department)
+    response = post(doctor_client, action="start", entry=entry.pk)
+    assert response.status_code == 400
+    assert "cannot go from 'Waiting' to 'In consultation'" in response.json()["errors"]["entry"][0]
+    entry.refresh_from_db()
+    assert entry.status == Queue.Status.WAITING
+
+
+def test_a_doctor_cannot_touch_another_departments_tokens(doctor_client, make_department, make_token):
+    elsewhere = make_token(make_department(name="ENT", code="ENT"))
+    queue_services.skip(entry=elsewhere)
+    response = post(doctor_client, action="recall", entry=elsewhere.pk)
+    assert response.status_code == 400
+    assert "not in the Cardiology queue" in response.json()["errors"]["entry"][0]
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == Queue.Status.SKIPPED
+
+
+def test_a_doctor_cannot_complete_a_colleagues_consultation(doctor_client, department, make_doctor, make_token):
+    colleague = make_doctor(department=department)
+    make_token(department)
+    entry = queue_services.call_next(doctor=colleague)
+    queue_services.start_consultation(entry=entry)
+    response = post(doctor_client, action="complete", entry=entry.pk)
+    assert response.status_code == 400
+    assert "with another doctor" in response.json()["errors"]["entry"][0]
+
+
+def test_dashboard_page_buttons_work_without_javascript(doctor_client, department, make_token):
+    entry = make_token(department)
+    page = doctor_client.get(reverse("doctors:dashboard"))
+    assert entry.token in page.content.decode()
+    response = doctor_client.post(reverse("doctors:dashboard"), {"action": "call_next"}, follow=True)
+    assert f"Called {entry.token}." in response.content.decode()
+    response = doctor_client.post(reverse("doctors:dashboard"), {"action": "call_next"}, follow=True)
+    assert f"Finish with token {entry.token}" in response.content.decode()

@@ -1,0 +1,86 @@
+"""POST /doctors/api/schedule/: weekly working hours, validated."""
+
+import pytest
+
+from adminpanel.models import AuditLog
+from doctors.models import DoctorSchedule
+
+URL = "/doctors/api/schedule/"
+
+
+@pytest.fixture
+def doctor(make_doctor):
+    return make_doctor()
+
+
+@pytest.fixture
+def doctor_client(client, doctor):
+    client.force_login(doctor.user)
+    return client
+
+
+def post(client, schedule):
+    return client.post(URL, {"schedule": schedule}, content_type="application/json")
+
+
+def test_weekly_hours_replace_the_old_ones_and_are_audited(doctor_client, doctor):
+    post(doctor_client, [{"weekday": 4, "starts_at": "08:00", "ends_at": "12:00"}])
+    response = post(
+        doctor_client,
+        [
+            {"weekday": 0, "starts_at": "14:00", "ends_at": "17:00"},
+            {"weekday": 0, "starts_at": "09:00", "ends_at": "13:00"},
+        ],
+    )
+    assert response.status_code == 200
+    assert response.json()["schedule"] == [
+        {"weekday": 0, "starts_at": "09:00", "ends_at": "13:00"},
+        {"weekday": 0, "starts_at": "14:00", "ends_at": "17:00"},
+    ]
+    assert [str(interval) for interval in DoctorSchedule.objects.filter(doctor=doctor)] == [
+        "Monday 09:00-13:00",
+        "Monday 14:00-17:00",
+    ]
+    audit = AuditLog.objects.filter(action="doctor.schedule").latest("id")
+    assert audit.before == {"intervals": [{"weekday": 4, "starts_at": "08:00", "ends_at": "12:00"}]}
+    assert doctor_client.get(URL).json() == response.json()
+
+
+@pytest.mark.parametrize(
+    "schedule, field",
+    [
+        ([{"weekday": 1, "starts_at": "13:00", "ends_at": "09:00"}], "schedule[0].ends_at"),
+        ([{"weekday": 1, "starts_at": "09:00", "ends_at": "09:00"}], "schedule[0].ends_at"),
+        (
+            [
+                {"weekday": 2, "starts_at": "09:00", "ends_at": "12:00"},
+                {"weekday": 2, "starts_at": "11:30", "ends_at": "15:00"},
+            ],
+            "schedule[1].starts_at",
+        ),
+    ],
+)
+def test_bad_hours_are_refused_naming_the_interval(doctor_client, doctor, schedule, field):
+    post(doctor_client, [{"weekday": 4, "starts_at": "08:00", "ends_at": "12:00"}])
+    response = post(doctor_client, schedule)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert DoctorSchedule.objects.filter(doctor=doctor).count() == 1
+
+
+def test_malformed_payload_is_a_400(doctor_client):
+    response = post(doctor_client, [{"weekday": 9, "starts_at": "nine", "ends_at": "12:00"}])
+    assert response.status_code == 400
+    assert set(response.json()["errors"]["schedule"]["0"]) == {"weekday", "starts_at"}
+    assert doctor_client.post(URL, {}, content_type="application/json").status_code == 400
+
+
+def test_back_to_back_intervals_are_fine(doctor_client):
+    response = post(
+        doctor_client,
+        [
+            {"weekday": 3, "starts_at": "09:00", "ends_at": "12:00"},
+            {"weekday": 3, "starts_at": "12:00", "ends_at": "15:00"},
+        ],
+    )
+    assert response.status_code == 200

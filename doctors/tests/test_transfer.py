@@ -1,0 +1,70 @@
+"""patients.services.transfer: a referral keeps the patient's place by original check-in time."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from adminpanel.models import AuditLog
+from patients import services
+from patients.models import Queue
+
+
+@pytest.fixture
+def dermatology(make_department):
+    return make_department(name="Dermatology", code="DERM")
+
+
+def test_transferred_token_keeps_its_place_by_original_check_in(department, dermatology, make_token):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        early = make_token(department)
+        traveller.shift(timedelta(minutes=10))
+        already_waiting = make_token(dermatology)
+        traveller.shift(timedelta(minutes=10))
+        new_entry = services.transfer(entry=early, to_department=dermatology)
+    early.refresh_from_db()
+    assert early.status == Queue.Status.CANCELLED
+    assert early.transferred_to == new_entry
+    assert new_entry.token == "DERM-002"
+    assert new_entry.checked_in_at == early.checked_in_at
+    assert new_entry.get_position_in_queue() == 1
+    assert already_waiting.get_position_in_queue() == 2
+
+
+def test_both_entries_are_audited(department, dermatology, make_token, make_user):
+    manager = make_user()
+    entry = make_token(department)
+    new_entry = services.transfer(entry=entry, to_department=dermatology, actor=manager, ip_address="10.0.0.9")
+    rows = AuditLog.objects.filter(action__startswith="queue.transferred").order_by("id")
+    assert [(row.action, row.object_id, row.actor, row.ip_address) for row in rows] == [
+        ("queue.transferred_out", str(entry.pk), manager, "10.0.0.9"),
+        ("queue.transferred_in", str(new_entry.pk), manager, "10.0.0.9"),
+    ]
+    assert rows[0].after["status"] == "cancelled"
+
+
+def test_a_patient_in_consultation_cannot_be_transferred(department, dermatology, make_token, make_doctor):
+    entry = make_token(department)
+    services.call_patient(entry=entry, doctor=make_doctor(department=department))
+    services.start_consultation(entry=entry)
+    with pytest.raises(services.IllegalTransition):
+        services.transfer(entry=entry, to_department=dermatology)
+    assert not Queue.objects.filter(department=dermatology).exists()
+
+
+@pytest.mark.parametrize("problem", ["same", "inactive", "full"])
+def test_transfer_refused_leaves_the_token_waiting(department, dermatology, make_token, problem):
+    entry = make_token(department)
+    target = department if problem == "same" else dermatology
+    if problem == "inactive":
+        dermatology.is_active = False
+        dermatology.save()
+    if problem == "full":
+        dermatology.daily_capacity = 1
+        dermatology.save()
+        make_token(dermatology)
+    with pytest.raises(services.QueueError):
+        services.transfer(entry=entry, to_department=target)
+    entry.refresh_from_db()
+    assert entry.status == Queue.Status.WAITING
