@@ -1,0 +1,189 @@
+"""Report numbers on a constructed day of data, the CSV export, and the daily roll-up."""
+
+import csv
+import io
+from datetime import date, datetime
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from adminpanel import analytics
+from adminpanel.models import AdminUser, DepartmentAnalytics
+from patients import services
+from patients.models import PatientFeedback
+
+DAY = date(2026, 3, 10)
+
+
+def at(hhmm, day=DAY):
+    hour, minute = map(int, hhmm.split(":"))
+    return timezone.make_aware(datetime(day.year, day.month, day.day, hour, minute))
+
+
+@pytest.fixture
+def clinic_day(department, make_department, make_doctor, make_token):
+    """Cardiology's 10 March: seven registrations, one transfer in from ENT, feedback on two visits."""
+    ent = make_department(name="ENT", code="ENT")
+    smith = make_doctor(department=department, user=None)
+    jones = make_doctor(department=department)
+    with time_machine.travel(at("08:00"), tick=False) as clock:
+
+        def visit(check_in, called=None, started=None, completed=None, skipped=None, cancelled=None, doctor=smith):
+            clock.move_to(at(check_in))
+            entry = make_token(department)
+            if called:
+                clock.move_to(at(called))
+                services.call_patient(entry=entry, doctor=doctor)
+            if started:
+                clock.move_to(at(started))
+                services.start_consultation(entry=entry)
+            if completed:
+                clock.move_to(at(completed))
+                services.complete_consultation(entry=entry)
+            if skipped:
+                clock.move_to(at(skipped))
+                services.skip(entry=entry)
+            if cancelled:
+                clock.move_to(at(cancelled))
+                services.cancel(entry=entry)
+            return entry
+
+        first = visit("09:00", called="09:10", started="09:12", completed="09:27")
+        second = visit("09:20", called="09:40", started="09:41", completed="09:51")
+        visit("09:45", called="10:15", skipped="10:20")
+        visit("10:05", called="10:45", started="10:45", completed="11:05", doctor=jones)
+        visit("10:30")
+        visit("10:50", cancelled="11:00")
+        visit("10:55")
+        clock.move_to(at("11:10"))
+        referral = make_token(ent)
+        clock.move_to(at("11:20"))
+        services.transfer(entry=referral, to_department=department)
+        clock.move_to(at("09:30", day=date(2026, 3, 11)))
+        make_token(department)
+    for entry, rating in [(first, 5), (second, 3)]:
+        PatientFeedback.objects.create(patient=entry.patient, queue_entry=entry, rating=rating)
+    return {"cardiology": department, "ent": ent, "smith": smith, "jones": jones}
+
+
+def test_department_day_figures(clinic_day, django_assert_num_queries):
+    with django_assert_num_queries(3):
+        rows = analytics.department_days(start=DAY, end=DAY)
+    by_department = {row.department_name: row for row in rows}
+    assert set(by_department) == {"Cardiology", "ENT"}
+    cardiology = by_department["Cardiology"]
+    assert cardiology.registrations == 7  # the transferred-in token was registered in ENT
+    assert cardiology.completed == 3
+    assert cardiology.no_shows == 1
+    assert cardiology.cancelled == 1
+    assert cardiology.average_wait_minutes == 25.0  # waits 10, 20, 30, 40
+    assert cardiology.p90_wait_minutes == 40.0
+    assert cardiology.average_consultation_minutes == 15.0  # 15, 10, 20
+    assert (cardiology.average_rating, cardiology.rating_count) == (4.0, 2)
+    assert cardiology.peak_hour == 10  # four registrations from 10:00, three from 09:00
+    ent = by_department["ENT"]
+    assert (ent.registrations, ent.cancelled, ent.completed, ent.average_wait_minutes, ent.peak_hour) == (1, 1, 0, None, 11)
+
+
+def test_doctor_performance(clinic_day, django_assert_num_queries):
+    with django_assert_num_queries(3):
+        rows = analytics.doctor_performance(start=DAY, end=DAY)
+    by_doctor = {row.doctor_id: row for row in rows}
+    smith, jones = by_doctor[clinic_day["smith"].pk], by_doctor[clinic_day["jones"].pk]
+    assert (smith.seen, smith.average_consultation_minutes, smith.average_wait_minutes) == (2, 12.5, 15.0)
+    assert (smith.average_rating, smith.rating_count) == (4.0, 2)
+    assert (jones.seen, jones.average_consultation_minutes, jones.average_wait_minutes) == (1, 20.0, 40.0)
+    assert (jones.average_rating, jones.rating_count) == (None, 0)
+
+
+def test_a_date_range_covers_each_day(clinic_day):
+    rows = analytics.department_days(start=DAY, end=date(2026, 3, 11))
+    assert [(row.date, row.department_name, row.registrations) for row in rows] == [
+        (DAY, "Cardiology", 7),
+        (DAY, "ENT", 1),
+        (date(2026, 3, 11), "Cardiology", 1),
+    ]
+
+
+def test_query_count_does_not_grow_with_departments(clinic_day, make_department, make_token, django_assert_num_queries):
+    with time_machine.travel(at("12:00"), tick=False):
+        for _ in range(3):
+            make_token(make_department())
+    with django_assert_num_queries(3):
+        assert len(analytics.department_days(start=DAY, end=DAY)) == 5
+
+
+@pytest.fixture
+def admin_client(client, make_user):
+    manager = make_user()
+    AdminUser.objects.create(user=manager)
+    client.force_login(manager)
+    return client
+
+
+def test_reports_page_shows_tables_and_chart_data(admin_client, clinic_day):
+    response = admin_client.get("/adminpanel/reports/", {"start": "2026-03-10", "end": "2026-03-11"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "chart.umd.min.js" in page and 'id="report-chart-data"' in page
+    assert response.context["chart"]["labels"] == ["2026-03-10", "2026-03-11"]
+    assert response.context["chart"]["totals"]["registrations"] == [8, 1]
+    assert "<td>Cardiology</td><td>7</td><td>3</td><td>1</td>" in page
+    assert "12.5" in page  # Dr. Smith's average consultation
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [({"start": "2026-03-12", "end": "2026-03-10"}, "end"), ({"start": "yesterday"}, "start"), ({"start": "2025-01-01", "end": "2026-03-10"}, "start")],
+)
+def test_bad_report_ranges_are_explained_not_500(admin_client, query, field):
+    response = admin_client.get("/adminpanel/reports/", query)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    csv_response = admin_client.get("/adminpanel/reports/export.csv", query)
+    assert csv_response.status_code == 400
+    assert csv_response.content.decode().startswith(f"{field}:")
+
+
+def test_csv_export_content(admin_client, clinic_day):
+    response = admin_client.get("/adminpanel/reports/export.csv", {"start": "2026-03-10", "end": "2026-03-10"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv"
+    assert 'filename="smartqueue-report-2026-03-10-to-2026-03-10.csv"' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows == [
+        [
+            "Date", "Department", "Registrations", "Completed", "No-shows", "Cancelled", "Average wait (min)",
+            "90th percentile wait (min)", "Average consultation (min)", "Average rating", "Ratings", "Peak hour",
+        ],
+        ["2026-03-10", "Cardiology", "7", "3", "1", "1", "25.0", "40.0", "15.0", "4.0", "2", "10"],
+        ["2026-03-10", "ENT", "1", "0", "0", "1", "", "", "", "", "0", "11"],
+    ]
+
+
+def test_rollup_writes_one_row_per_department_and_rerunning_replaces_it(clinic_day):
+    assert analytics.rollup_day(day=DAY) == 2
+    assert analytics.rollup_day(day=DAY) == 2
+    cardiology = DepartmentAnalytics.objects.get(department=clinic_day["cardiology"], date=DAY)
+    assert (cardiology.registrations, cardiology.p90_wait_minutes, cardiology.peak_hour) == (7, 40.0, 10)
+    assert DepartmentAnalytics.objects.filter(date=DAY).count() == 2
+    PatientFeedback.objects.all().delete()
+    analytics.rollup_day(day=DAY)
+    cardiology = DepartmentAnalytics.objects.get(department=clinic_day["cardiology"], date=DAY)
+    assert (cardiology.average_rating, cardiology.rating_count) == (None, 0)
+    assert DepartmentAnalytics.objects.filter(date=date(2026, 3, 11)).count() == 0
+
+
+def test_rollup_command(clinic_day):
+    out = io.StringIO()
+    call_command("rollup_analytics", "--date", "2026-03-10", stdout=out)
+    assert "Rolled up 2026-03-10: 2 department row(s)." in out.getvalue()
+    assert DepartmentAnalytics.objects.filter(date=DAY).count() == 2
+
+
+@pytest.mark.parametrize("bad", ["2026-02-30", "10/03/2026", "tomorrow"])
+def test_rollup_command_rejects_bad_dates(db, bad):
+    with pytest.raises(CommandError, match="--date must be a real day written YYYY-MM-DD"):
+        call_command("rollup_analytics", "--date", bad)
