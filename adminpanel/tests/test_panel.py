@@ -1,0 +1,236 @@
+"""Admin panel pages and POST /adminpanel/api/: every action saves, audits, and says why when it cannot."""
+
+import pytest
+from django.urls import reverse
+
+from adminpanel.models import AdminUser, AuditLog, SystemConfiguration
+from doctors.models import Doctor
+from patients.models import Department, Queue
+
+API = "/adminpanel/api/"
+
+
+@pytest.fixture
+def manager(make_user):
+    user = make_user(username="manager")
+    AdminUser.objects.create(user=user)
+    return user
+
+
+@pytest.fixture
+def admin_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+def api_post(client, **data):
+    return client.post(API, data, content_type="application/json", REMOTE_ADDR="10.9.8.7")
+
+
+def test_create_edit_and_deactivate_a_department_from_the_pages(admin_client, manager):
+    response = admin_client.post(
+        reverse("adminpanel:department-create"),
+        {"name": "Neurology", "code": "NEURO", "average_consultation_minutes": 20, "daily_capacity": 40, "is_active": "on"},
+        REMOTE_ADDR="10.9.8.7",
+    )
+    assert response.status_code == 302
+    neurology = Department.objects.get(code="NEURO")
+    assert (neurology.average_consultation_minutes, neurology.daily_capacity) == (20, 40)
+    created = AuditLog.objects.get(action="department.created")
+    assert (created.actor, created.ip_address, created.after["code"]) == (manager, "10.9.8.7", "NEURO")
+
+    admin_client.post(
+        reverse("adminpanel:department-edit", args=[neurology.pk]),
+        {"name": "Neurology", "code": "NEURO", "average_consultation_minutes": 25, "is_active": "on"},
+    )
+    edited = AuditLog.objects.get(action="department.updated")
+    assert (edited.before["average_consultation_minutes"], edited.after["average_consultation_minutes"]) == (20, 25)
+    assert (edited.before["daily_capacity"], edited.after["daily_capacity"]) == (40, None)
+
+    admin_client.post(reverse("adminpanel:department-deactivate", args=[neurology.pk]))
+    neurology.refresh_from_db()
+    assert not neurology.is_active
+    assert AuditLog.objects.get(action="department.deactivated").after == {"is_active": False}
+
+
+def test_department_form_errors_name_the_field(admin_client, department):
+    response = admin_client.post(
+        reverse("adminpanel:department-create"), {"name": "Cardio 2", "code": "card", "average_consultation_minutes": 0}
+    )
+    assert response.status_code == 200
+    assert {"code", "average_consultation_minutes"} <= set(response.context["form"].errors)
+    assert not AuditLog.objects.exists()
+
+
+def test_create_a_doctor_who_can_then_sign_in(admin_client, client, department):
+    response = admin_client.post(
+        reverse("adminpanel:doctor-create"),
+        {
+            "username": "dr.new",
+            "first_name": "Nia",
+            "last_name": "New",
+            "password": "Consult-2026-ok",
+            "department": department.pk,
+            "specialization": "Cardiologist",
+        },
+    )
+    assert response.status_code == 302
+    doctor = Doctor.objects.get(user__username="dr.new")
+    assert (doctor.department, doctor.specialization) == (department, "Cardiologist")
+    assert AuditLog.objects.get(action="doctor.created").after["department"] == department.pk
+    admin_client.logout()
+    signed_in = client.post(reverse("doctors:login"), {"username": "dr.new", "password": "Consult-2026-ok"})
+    assert signed_in.status_code == 302 and signed_in.url == reverse("doctors:dashboard")
+
+
+def test_new_doctor_needs_a_free_username_and_a_strong_password(admin_client, department, make_user):
+    make_user(username="dr.taken")
+    response = admin_client.post(
+        reverse("adminpanel:doctor-create"),
+        {"username": "DR.TAKEN", "first_name": "A", "last_name": "B", "password": "123", "department": department.pk},
+    )
+    assert {"username", "password"} <= set(response.context["form"].errors)
+
+
+def test_reassign_and_deactivate_a_doctor(admin_client, make_doctor, make_department):
+    doctor = make_doctor()
+    ent = make_department(name="ENT", code="ENT")
+    admin_client.post(reverse("adminpanel:doctor-edit", args=[doctor.pk]), {"department": ent.pk, "is_active": "on"})
+    doctor.refresh_from_db()
+    assert doctor.department == ent
+    admin_client.post(reverse("adminpanel:doctor-deactivate", args=[doctor.pk]))
+    doctor.refresh_from_db()
+    assert not doctor.is_active
+    assert list(AuditLog.objects.order_by("id").values_list("action", flat=True)) == ["doctor.updated", "doctor.deactivated"]
+
+
+def test_system_configuration_is_validated_and_audited(admin_client):
+    url = reverse("adminpanel:configuration")
+    fields = {"hospital_name": "St Mary", "notify_when_patients_ahead": 5, "clinic_opens_at": "08:00"}
+    response = admin_client.post(url, {**fields, "clinic_closes_at": "07:00"})
+    assert "clinic_closes_at" in response.context["form"].errors
+    admin_client.post(url, {**fields, "clinic_closes_at": "18:30", "registration_open": "on"})
+    configuration = SystemConfiguration.load()
+    assert (configuration.hospital_name, configuration.notify_when_patients_ahead) == ("St Mary", 5)
+    audit = AuditLog.objects.get(action="configuration.updated")
+    assert (audit.before["clinic_closes_at"], audit.after["clinic_closes_at"]) == ("17:00:00", "18:30:00")
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    calls = {"notify": [], "publish": []}
+    monkeypatch.setattr("adminpanel.services.notify_broadcast", lambda **kwargs: calls["notify"].append(kwargs))
+    monkeypatch.setattr("patients.broadcasts.publish_department_change", lambda **kwargs: calls["publish"].append(kwargs))
+    return calls
+
+
+def test_broadcast_to_one_department(admin_client, department, sent, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("adminpanel:broadcast"), {"message": "Dr. Smith is delayed 20 minutes.", "department": department.pk}
+        )
+    assert response.status_code == 302
+    assert sent["notify"] == [{"message": "Dr. Smith is delayed 20 minutes.", "department_id": department.pk}]
+    assert sent["publish"] == [
+        {"event": "broadcast", "department_id": department.pk, "payload": {"message": "Dr. Smith is delayed 20 minutes."}}
+    ]
+    assert AuditLog.objects.get(action="broadcast.sent").object_id == str(department.pk)
+
+
+def test_broadcast_to_all_departments(admin_client, department, make_department, sent, django_capture_on_commit_callbacks):
+    ent = make_department(name="ENT", code="ENT")
+    make_department(name="Closed wing", code="SHUT", is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("adminpanel:broadcast"), {"message": "Fire drill at 11:00."})
+    assert sent["notify"] == [{"message": "Fire drill at 11:00.", "department_id": None}]
+    assert {call["department_id"] for call in sent["publish"]} == {department.pk, ent.pk}
+
+
+def test_empty_broadcast_is_refused(admin_client, sent, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("adminpanel:broadcast"), {"message": "   "})
+    assert "message" in response.context["form"].errors
+    assert sent == {"notify": [], "publish": []}
+
+
+def test_audit_log_filters_by_user_action_and_date(admin_client, manager, make_user, department):
+    from adminpanel.services import record_audit
+
+    other = make_user(username="someone")
+    record_audit(actor=manager, action="department.updated", target=department)
+    record_audit(actor=other, action="department.updated", target=department)
+    record_audit(actor=manager, action="doctor.created", target=department)
+    page = admin_client.get(reverse("adminpanel:audit"), {"user": "manager", "action": "department.updated"})
+    assert [(entry.actor, entry.action) for entry in page.context["entries"]] == [(manager, "department.updated")]
+    assert len(admin_client.get(reverse("adminpanel:audit"), {"date_from": "2001-01-01", "date_to": "2001-01-02"}).context["entries"]) == 0
+    bad = admin_client.get(reverse("adminpanel:audit"), {"date_from": "soon"})
+    assert bad.status_code == 200 and "date_from" in bad.context["filter_form"].errors
+
+
+def test_live_queues_show_lengths_longest_wait_and_who_is_with_whom(admin_client, department, make_doctor, make_token):
+    from patients import services
+
+    doctor = make_doctor(department=department)
+    first = make_token(department, name="Ann Called")
+    make_token(department)
+    make_token(department)
+    services.call_patient(entry=first, doctor=doctor)
+    data = admin_client.get(API).json()
+    cardiology = next(row for row in data["departments"] if row["id"] == department.pk)
+    assert cardiology["waiting"] == 2
+    assert cardiology["longest_wait_minutes"] == 0
+    assert cardiology["with_doctors"][0]["token"] == first.token
+    assert cardiology["with_doctors"][0]["doctor"] == str(doctor)
+    assert "Ann Called" in admin_client.get(reverse("adminpanel:queues")).content.decode()
+
+
+def test_api_department_actions(admin_client, manager):
+    response = api_post(admin_client, action="create_department", name="Oncology", code="ONC", average_consultation_minutes=30)
+    assert response.status_code == 200, response.json()
+    oncology = Department.objects.get(code="ONC")
+    response = api_post(admin_client, action="update_department", department=oncology.pk, daily_capacity=25)
+    assert response.status_code == 200, response.json()
+    oncology.refresh_from_db()
+    assert (oncology.daily_capacity, oncology.average_consultation_minutes, oncology.name) == (25, 30, "Oncology")
+    assert api_post(admin_client, action="deactivate_department", department=oncology.pk).status_code == 200
+    oncology.refresh_from_db()
+    assert not oncology.is_active
+    assert list(AuditLog.objects.filter(ip_address="10.9.8.7").values_list("action", flat=True).order_by("id")) == [
+        "department.created",
+        "department.updated",
+        "department.deactivated",
+    ]
+
+
+def test_api_queue_actions(admin_client, department, make_token, sent, django_capture_on_commit_callbacks):
+    entry = make_token(department)
+    assert api_post(admin_client, action="change_priority", entry=entry.pk, priority="emergency").status_code == 200
+    entry.refresh_from_db()
+    assert entry.priority == Queue.Priority.EMERGENCY
+    assert api_post(admin_client, action="cancel_token", entry=entry.pk).status_code == 200
+    entry.refresh_from_db()
+    assert entry.status == Queue.Status.CANCELLED
+    response = api_post(admin_client, action="cancel_token", entry=entry.pk)
+    assert response.status_code == 400 and "cannot go from 'Cancelled'" in response.json()["errors"]["entry"][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api_post(admin_client, action="broadcast", message="Lunch break 1-2 pm.").status_code == 200
+    assert sent["notify"] == [{"message": "Lunch break 1-2 pm.", "department_id": None}]
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"action": "close_hospital"}, "action"),
+        ({"action": "update_department"}, "department"),
+        ({"action": "update_department", "department": 999999}, "department"),
+        ({"action": "create_department", "name": "", "average_consultation_minutes": 5}, "name"),
+        ({"action": "change_priority", "entry": 999999, "priority": "high"}, "entry"),
+        ({"action": "change_priority"}, "priority"),
+        ({"action": "broadcast", "message": ""}, "message"),
+    ],
+)
+def test_api_bad_requests_get_400_naming_the_field(admin_client, data, field):
+    response = api_post(admin_client, **data)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert not AuditLog.objects.exists()
