@@ -1,0 +1,108 @@
+"""Signing in to each side, throttled failed logins, idle session expiry and CSRF."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from adminpanel.models import AdminUser
+
+PASSWORD = "pass-word-123"
+
+
+@pytest.fixture
+def doctor_user(make_doctor):
+    return make_doctor().user
+
+
+@pytest.fixture
+def manager(make_user):
+    user = make_user()
+    AdminUser.objects.create(user=user)
+    return user
+
+
+def sign_in(client, url_name, user, password=PASSWORD):
+    return client.post(reverse(url_name), {"username": user.username, "password": password})
+
+
+def test_doctor_signs_in_to_the_dashboard_and_out_again(client, doctor_user):
+    response = sign_in(client, "doctors:login", doctor_user)
+    assert response.status_code == 302 and response.url == reverse("doctors:dashboard")
+    assert client.get(reverse("doctors:dashboard")).status_code == 200
+    assert client.post(reverse("doctors:logout")).url == reverse("doctors:login")
+    assert client.get(reverse("doctors:dashboard")).status_code == 302
+
+
+def test_admin_signs_in_to_the_panel(client, manager):
+    response = sign_in(client, "adminpanel:login", manager)
+    assert response.status_code == 302 and response.url == reverse("adminpanel:queues")
+
+
+@pytest.mark.parametrize(
+    "url_name, user_fixture, message",
+    [
+        ("adminpanel:login", "doctor_user", "cannot use the admin panel"),
+        ("doctors:login", "manager", "not an active doctor"),
+    ],
+)
+def test_each_login_page_only_admits_its_role(client, request, url_name, user_fixture, message):
+    response = sign_in(client, url_name, request.getfixturevalue(user_fixture))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_failed_logins_are_throttled_even_for_the_right_password_afterwards(client, settings, doctor_user):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert sign_in(client, "doctors:login", doctor_user, password="wrong").status_code == 200
+    assert sign_in(client, "doctors:login", doctor_user, password="wrong").status_code == 429
+    locked = sign_in(client, "doctors:login", doctor_user)
+    assert locked.status_code == 429
+    assert "Too many failed sign-in attempts" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_is_per_username_and_address(client, make_doctor, doctor_user, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "doctors:login", doctor_user, password="wrong")
+    colleague = make_doctor().user
+    assert sign_in(client, "doctors:login", colleague).status_code == 302
+    elsewhere = Client(REMOTE_ADDR="10.20.30.40")
+    assert sign_in(elsewhere, "doctors:login", doctor_user).status_code == 302
+
+
+def test_a_successful_login_resets_the_failure_count(client, doctor_user, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        sign_in(client, "doctors:login", doctor_user, password="wrong")
+    assert sign_in(client, "doctors:login", doctor_user).status_code == 302
+    client.post(reverse("doctors:logout"))
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        sign_in(client, "doctors:login", doctor_user, password="wrong")
+    assert sign_in(client, "doctors:login", doctor_user).status_code == 302
+
+
+def test_sessions_expire_after_the_idle_time(client, settings, manager):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        sign_in(client, "adminpanel:login", manager)
+        clock.shift(timedelta(seconds=settings.SESSION_COOKIE_AGE - 60))
+        assert client.get(reverse("adminpanel:queues")).status_code == 200
+        clock.shift(timedelta(seconds=settings.SESSION_COOKIE_AGE - 60))
+        assert client.get(reverse("adminpanel:queues")).status_code == 200, "activity keeps the session alive"
+        clock.shift(timedelta(seconds=settings.SESSION_COOKIE_AGE + 60))
+        response = client.get(reverse("adminpanel:queues"))
+        assert response.status_code == 302 and response.url.startswith(reverse("adminpanel:login"))
+
+
+def test_forms_and_apis_require_the_csrf_token(doctor_user, manager):
+    doctor_browser = Client(enforce_csrf_checks=True)
+    doctor_browser.force_login(doctor_user)
+    assert doctor_browser.post(reverse("doctors:dashboard"), {"action": "call_next"}).status_code == 403
+    assert doctor_browser.post("/doctors/api/", {"action": "call_next"}).status_code == 403
+    admin_browser = Client(enforce_csrf_checks=True)
+    admin_browser.force_login(manager)
+    assert admin_browser.post(reverse("adminpanel:broadcast"), {"message": "hi"}).status_code == 403
+    assert 'name="csrfmiddlewaretoken"' in admin_browser.get(reverse("adminpanel:broadcast")).content.decode()
