@@ -92,8 +92,3 @@ def make_token(db, make_patient):
 
     return make
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Real hashing costs about a second per account on CI's two cores; tests need no brute-force resistance.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
