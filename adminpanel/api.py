@@ -1,6 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,9 +25,11 @@ class PanelAPI(APIView):
 
     permission_classes = [IsPanelAdmin]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response({"departments": live_queues(), "generated_at": timezone.now().isoformat()})
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         form = PanelActionForm(request.data)
         if not form.is_valid():

@@ -1,4 +1,6 @@
 from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,9 +25,11 @@ class DoctorAPIView(APIView):
 class DashboardAPI(DoctorAPIView):
     """GET: the dashboard's data. POST: one action (call_next, start, complete, skip, recall, transfer, set_availability)."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response(dashboard_data(doctor=self.doctor))
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         form = DoctorActionForm(request.data, doctor=self.doctor)
         message = form.submit(actor=request.user, ip_address=client_ip(request)) if form.is_valid() else None
@@ -48,9 +52,11 @@ class WeeklyScheduleSerializer(serializers.Serializer):
 class ScheduleAPI(DoctorAPIView):
     """GET: the doctor's weekly working hours. POST {"schedule": [{weekday, starts_at, ends_at}, ...]}: replace them."""
 
+    @extend_schema(responses=WeeklyScheduleSerializer)
     def get(self, request):
         return Response(WeeklyScheduleSerializer({"schedule": self.doctor.schedule.all()}).data)
 
+    @extend_schema(request=WeeklyScheduleSerializer, responses=WeeklyScheduleSerializer)
     def post(self, request):
         serializer = WeeklyScheduleSerializer(data=request.data)
         if not serializer.is_valid():
