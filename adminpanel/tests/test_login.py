@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from adminpanel.models import AdminUser
+from adminpanel.models import AdminUser, AuditLog
 
 PASSWORD = "pass-word-123"
 
@@ -30,11 +30,15 @@ def sign_in(client, url_name, user, password=PASSWORD):
 
 
 def test_doctor_signs_in_to_the_dashboard_and_out_again(client, doctor_user):
-    response = sign_in(client, "doctors:login", doctor_user)
+    response = client.post(
+        reverse("doctors:login"), {"username": doctor_user.username, "password": PASSWORD}, REMOTE_ADDR="10.0.0.5"
+    )
     assert response.status_code == 302 and response.url == reverse("doctors:dashboard")
     assert client.get(reverse("doctors:dashboard")).status_code == 200
     assert client.post(reverse("doctors:logout")).url == reverse("doctors:login")
     assert client.get(reverse("doctors:dashboard")).status_code == 302
+    audit = AuditLog.objects.filter(actor=doctor_user).order_by("id")
+    assert [(row.action, row.ip_address) for row in audit] == [("auth.signed_in", "10.0.0.5"), ("auth.signed_out", "127.0.0.1")]
 
 
 def test_admin_signs_in_to_the_panel(client, manager):

@@ -10,6 +10,11 @@ from patients.models import Department, Queue
 API = "/adminpanel/api/"
 
 
+def panel_actions():
+    """Audit rows of panel actions, leaving out the sign-in every test starts with."""
+    return AuditLog.objects.exclude(action__startswith="auth.")
+
+
 @pytest.fixture
 def manager(make_user):
     user = make_user(username="manager")
@@ -59,7 +64,7 @@ def test_department_form_errors_name_the_field(admin_client, department):
     )
     assert response.status_code == 200
     assert {"code", "average_consultation_minutes"} <= set(response.context["form"].errors)
-    assert not AuditLog.objects.exists()
+    assert not panel_actions().exists()
 
 
 def test_create_a_doctor_who_can_then_sign_in(admin_client, client, department):
@@ -101,7 +106,10 @@ def test_reassign_and_deactivate_a_doctor(admin_client, make_doctor, make_depart
     admin_client.post(reverse("adminpanel:doctor-deactivate", args=[doctor.pk]))
     doctor.refresh_from_db()
     assert not doctor.is_active
-    assert list(AuditLog.objects.order_by("id").values_list("action", flat=True)) == ["doctor.updated", "doctor.deactivated"]
+    assert list(panel_actions().order_by("id").values_list("action", flat=True)) == [
+        "doctor.updated",
+        "doctor.deactivated",
+    ]
 
 
 def test_system_configuration_is_validated_and_audited(admin_client):
@@ -233,4 +241,4 @@ def test_api_bad_requests_get_400_naming_the_field(admin_client, data, field):
     response = api_post(admin_client, **data)
     assert response.status_code == 400
     assert field in response.json()["errors"]
-    assert not AuditLog.objects.exists()
+    assert not panel_actions().exists()
