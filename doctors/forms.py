@@ -5,7 +5,7 @@ from patients.models import Department
 from patients.services import QueueError, current_patient_of
 
 from . import services
-from .models import Doctor
+from .models import Doctor, DoctorSchedule
 
 ACTIONS_ON_A_TOKEN = {"start", "complete", "skip", "recall", "transfer"}
 
@@ -85,3 +85,13 @@ class DoctorActionForm(forms.Form):
         except QueueError as error:
             self.add_error("entry" if action in ACTIONS_ON_A_TOKEN else "action", str(error))
         return None
+
+
+class WorkingIntervalForm(forms.Form):
+    weekday = forms.TypedChoiceField(choices=DoctorSchedule.Weekday.choices, coerce=int)
+    starts_at = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    ends_at = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+
+# Two spare rows under the saved intervals; a row can be removed by ticking Delete.
+WeeklyScheduleFormSet = forms.formset_factory(WorkingIntervalForm, extra=2, can_delete=True, max_num=28, validate_max=True)

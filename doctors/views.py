@@ -1,13 +1,19 @@
+import re
+
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
 from smartqueue.requests import client_ip
 from smartqueue.roles import DoctorAuthenticationForm, DoctorRequiredMixin, RoleLoginView
 
-from .forms import DoctorActionForm
+from . import services
+from .forms import DoctorActionForm, WeeklyScheduleFormSet
 from .models import Doctor
 from .selectors import dashboard_data
+
+SCHEDULE_ERROR_KEY = re.compile(r"schedule\[(\d+)\]\.(\w+)")
 
 
 class DoctorLoginView(RoleLoginView):
@@ -39,3 +45,32 @@ class DashboardView(DoctorRequiredMixin, TemplateView):
         else:
             messages.success(request, message)
         return redirect("doctors:dashboard")
+
+
+class ScheduleView(DoctorRequiredMixin, FormView):
+    """The doctor's weekly working hours as a form; the same rules as POST /doctors/api/schedule/."""
+
+    template_name = "doctors/schedule.html"
+    form_class = WeeklyScheduleFormSet
+
+    def get_initial(self):
+        return [
+            {"weekday": interval.weekday, "starts_at": interval.starts_at, "ends_at": interval.ends_at}
+            for interval in self.doctor.schedule.all()
+        ]
+
+    def form_valid(self, formset):
+        rows = [form for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        intervals = [(row.cleaned_data["weekday"], row.cleaned_data["starts_at"], row.cleaned_data["ends_at"]) for row in rows]
+        try:
+            services.replace_weekly_schedule(
+                doctor=self.doctor, intervals=intervals, actor=self.request.user, ip_address=client_ip(self.request)
+            )
+        except ValidationError as error:
+            # The service names problems "schedule[<index>].<field>"; show each beside its row's field.
+            for key, problems in error.message_dict.items():
+                index, field = SCHEDULE_ERROR_KEY.fullmatch(key).groups()
+                rows[int(index)].add_error(field, problems)
+            return self.form_invalid(formset)
+        messages.success(self.request, "Your weekly hours are saved.")
+        return redirect("doctors:schedule")

@@ -39,6 +39,7 @@ def endpoints(world):
     return [
         # (method, url, data, roles allowed, status when allowed, what the others get)
         ("get", reverse("doctors:dashboard"), None, doctor_side, 200, "doctor_page"),
+        ("get", reverse("doctors:schedule"), None, doctor_side, 200, "doctor_page"),
         ("get", reverse("doctors:api"), None, doctor_side, 200, "api"),
         ("post", reverse("doctors:api"), {"action": "dance"}, doctor_side, 400, "api"),
         ("get", reverse("doctors:api-schedule"), None, doctor_side, 200, "api"),

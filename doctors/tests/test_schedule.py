@@ -84,3 +84,29 @@ def test_back_to_back_intervals_are_fine(doctor_client):
         ],
     )
     assert response.status_code == 200
+
+
+PAGE = "/doctors/schedule/"
+
+
+def page_rows(*rows):
+    data = {"form-TOTAL_FORMS": str(len(rows)), "form-INITIAL_FORMS": "0"}
+    for index, (weekday, starts_at, ends_at) in enumerate(rows):
+        data.update({f"form-{index}-weekday": weekday, f"form-{index}-starts_at": starts_at, f"form-{index}-ends_at": ends_at})
+    return data
+
+
+def test_hours_page_saves_rows_and_skips_blank_ones(doctor_client, doctor):
+    response = doctor_client.post(PAGE, page_rows(("1", "09:00", "12:30"), ("", "", "")))
+    assert response.status_code == 302
+    assert [str(interval) for interval in doctor.schedule.all()] == ["Tuesday 09:00-12:30"]
+    page = doctor_client.get(PAGE).content.decode()
+    assert 'value="09:00"' in page and 'value="12:30"' in page
+
+
+def test_hours_page_shows_overlaps_beside_the_row(doctor_client, doctor):
+    response = doctor_client.post(PAGE, page_rows(("2", "09:00", "12:00"), ("2", "11:00", "13:00")))
+    assert response.status_code == 200
+    formset = response.context["form"]
+    assert "overlaps 09:00-12:00" in formset.forms[1].errors["starts_at"][0]
+    assert not doctor.schedule.exists()
