@@ -222,7 +222,5 @@ def chart_series(rows):
         "totals": {
             measure: [totals[day][measure] for day in days] for measure in ("registrations", "completed", "no_shows")
         },
-        "waits": {
-            department: [by_day.get(day) for day in days] for department, by_day in sorted(waits.items())
-        },
+        "waits": {department: [by_day.get(day) for day in days] for department, by_day in sorted(waits.items())},
     }

@@ -57,7 +57,13 @@ class NewDoctorForm(forms.Form):
 class SystemConfigurationForm(forms.ModelForm):
     class Meta:
         model = SystemConfiguration
-        fields = ["hospital_name", "notify_when_patients_ahead", "clinic_opens_at", "clinic_closes_at", "registration_open"]
+        fields = [
+            "hospital_name",
+            "notify_when_patients_ahead",
+            "clinic_opens_at",
+            "clinic_closes_at",
+            "registration_open",
+        ]
         widgets = {
             "clinic_opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "clinic_closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

@@ -35,7 +35,9 @@ def live_queues():
                 "code": department.code,
                 "is_active": department.is_active,
                 "waiting": len(waiting),
-                "longest_wait_minutes": int((now - waiting[0].checked_in_at).total_seconds() // 60) if waiting else None,
+                "longest_wait_minutes": int((now - waiting[0].checked_in_at).total_seconds() // 60)
+                if waiting
+                else None,
                 "with_doctors": [
                     {
                         "entry_id": entry.pk,

@@ -85,7 +85,9 @@ def broadcast_message(*, message, department=None, actor, ip_address=None):
         raise ValidationError({"message": f"Keep the message under {BROADCAST_MAX_LENGTH} characters."})
     departments = [department] if department is not None else list(Department.objects.filter(is_active=True))
     for target in departments:
-        record_audit(actor=actor, action="broadcast.sent", target=target, after={"message": message}, ip_address=ip_address)
+        record_audit(
+            actor=actor, action="broadcast.sent", target=target, after={"message": message}, ip_address=ip_address
+        )
         transaction.on_commit(
             partial(
                 broadcasts.publish_department_change,

@@ -17,7 +17,9 @@ urlpatterns = [
     path("departments/<int:pk>/edit/", views.DepartmentUpdateView.as_view(), name="department-edit"),
     path(
         "departments/<int:pk>/deactivate/",
-        views.DeactivateView.as_view(model=Department, audit_action="department.deactivated", success_url="adminpanel:departments"),
+        views.DeactivateView.as_view(
+            model=Department, audit_action="department.deactivated", success_url="adminpanel:departments"
+        ),
         name="department-deactivate",
     ),
     path("doctors/", views.DoctorListView.as_view(), name="doctors"),

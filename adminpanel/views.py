@@ -101,7 +101,9 @@ class DoctorCreateView(PanelAdminRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            doctor = services.create_doctor(actor=self.request.user, ip_address=client_ip(self.request), **form.cleaned_data)
+            doctor = services.create_doctor(
+                actor=self.request.user, ip_address=client_ip(self.request), **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)

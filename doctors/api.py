@@ -23,7 +23,7 @@ class DoctorAPIView(APIView):
 
 
 class DashboardAPI(DoctorAPIView):
-    """GET: the dashboard's data. POST: one action (call_next, start, complete, skip, recall, transfer, set_availability)."""
+    """GET: the dashboard's data. POST: one dashboard action, named by `action` (see DoctorActionForm)."""
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):

@@ -94,4 +94,6 @@ class WorkingIntervalForm(forms.Form):
 
 
 # Two spare rows under the saved intervals; a row can be removed by ticking Delete.
-WeeklyScheduleFormSet = forms.formset_factory(WorkingIntervalForm, extra=2, can_delete=True, max_num=28, validate_max=True)
+WeeklyScheduleFormSet = forms.formset_factory(
+    WorkingIntervalForm, extra=2, can_delete=True, max_num=28, validate_max=True
+)

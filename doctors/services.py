@@ -94,7 +94,11 @@ def set_availability(*, doctor, availability, actor, ip_address=None):
 def _schedule_snapshot(intervals):
     return {
         "intervals": [
-            {"weekday": interval.weekday, "starts_at": f"{interval.starts_at:%H:%M}", "ends_at": f"{interval.ends_at:%H:%M}"}
+            {
+                "weekday": interval.weekday,
+                "starts_at": f"{interval.starts_at:%H:%M}",
+                "ends_at": f"{interval.ends_at:%H:%M}",
+            }
             for interval in intervals
         ]
     }

@@ -61,7 +61,9 @@ class ScheduleView(DoctorRequiredMixin, FormView):
 
     def form_valid(self, formset):
         rows = [form for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
-        intervals = [(row.cleaned_data["weekday"], row.cleaned_data["starts_at"], row.cleaned_data["ends_at"]) for row in rows]
+        intervals = [
+            (row.cleaned_data["weekday"], row.cleaned_data["starts_at"], row.cleaned_data["ends_at"]) for row in rows
+        ]
         try:
             services.replace_weekly_schedule(
                 doctor=self.doctor, intervals=intervals, actor=self.request.user, ip_address=client_ip(self.request)

@@ -83,7 +83,9 @@ def test_every_page_and_endpoint_allows_exactly_its_roles(client, world, role):
         elif role == "anonymous" and kind == "doctor_page":
             assert response.status_code == 302 and response.url.startswith(reverse("doctors:login") + "?next="), where
         elif role == "anonymous" and kind == "admin_page":
-            assert response.status_code == 302 and response.url.startswith(reverse("adminpanel:login") + "?next="), where
+            assert response.status_code == 302 and response.url.startswith(reverse("adminpanel:login") + "?next="), (
+                where
+            )
         else:
             assert response.status_code == 403, where
         if user is not None and method == "post" and url.endswith("logout/"):

@@ -38,7 +38,10 @@ def test_doctor_signs_in_to_the_dashboard_and_out_again(client, doctor_user):
     assert client.post(reverse("doctors:logout")).url == reverse("doctors:login")
     assert client.get(reverse("doctors:dashboard")).status_code == 302
     audit = AuditLog.objects.filter(actor=doctor_user).order_by("id")
-    assert [(row.action, row.ip_address) for row in audit] == [("auth.signed_in", "10.0.0.5"), ("auth.signed_out", "127.0.0.1")]
+    assert [(row.action, row.ip_address) for row in audit] == [
+        ("auth.signed_in", "10.0.0.5"),
+        ("auth.signed_out", "127.0.0.1"),
+    ]
 
 
 def test_admin_signs_in_to_the_panel(client, manager):

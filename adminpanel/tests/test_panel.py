@@ -35,7 +35,13 @@ def api_post(client, **data):
 def test_create_edit_and_deactivate_a_department_from_the_pages(admin_client, manager):
     response = admin_client.post(
         reverse("adminpanel:department-create"),
-        {"name": "Neurology", "code": "NEURO", "average_consultation_minutes": 20, "daily_capacity": 40, "is_active": "on"},
+        {
+            "name": "Neurology",
+            "code": "NEURO",
+            "average_consultation_minutes": 20,
+            "daily_capacity": 40,
+            "is_active": "on",
+        },
         REMOTE_ADDR="10.9.8.7",
     )
     assert response.status_code == 302
@@ -128,24 +134,33 @@ def test_system_configuration_is_validated_and_audited(admin_client):
 def sent(monkeypatch):
     calls = {"notify": [], "publish": []}
     monkeypatch.setattr("adminpanel.services.notify_broadcast", lambda **kwargs: calls["notify"].append(kwargs))
-    monkeypatch.setattr("patients.broadcasts.publish_department_change", lambda **kwargs: calls["publish"].append(kwargs))
+    monkeypatch.setattr(
+        "patients.broadcasts.publish_department_change", lambda **kwargs: calls["publish"].append(kwargs)
+    )
     return calls
 
 
 def test_broadcast_to_one_department(admin_client, department, sent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            reverse("adminpanel:broadcast"), {"message": "Dr. Smith is delayed 20 minutes.", "department": department.pk}
+            reverse("adminpanel:broadcast"),
+            {"message": "Dr. Smith is delayed 20 minutes.", "department": department.pk},
         )
     assert response.status_code == 302
     assert sent["notify"] == [{"message": "Dr. Smith is delayed 20 minutes.", "department_id": department.pk}]
     assert sent["publish"] == [
-        {"event": "broadcast", "department_id": department.pk, "payload": {"message": "Dr. Smith is delayed 20 minutes."}}
+        {
+            "event": "broadcast",
+            "department_id": department.pk,
+            "payload": {"message": "Dr. Smith is delayed 20 minutes."},
+        }
     ]
     assert AuditLog.objects.get(action="broadcast.sent").object_id == str(department.pk)
 
 
-def test_broadcast_to_all_departments(admin_client, department, make_department, sent, django_capture_on_commit_callbacks):
+def test_broadcast_to_all_departments(
+    admin_client, department, make_department, sent, django_capture_on_commit_callbacks
+):
     ent = make_department(name="ENT", code="ENT")
     make_department(name="Closed wing", code="SHUT", is_active=False)
     with django_capture_on_commit_callbacks(execute=True):
@@ -170,7 +185,14 @@ def test_audit_log_filters_by_user_action_and_date(admin_client, manager, make_u
     record_audit(actor=manager, action="doctor.created", target=department)
     page = admin_client.get(reverse("adminpanel:audit"), {"user": "manager", "action": "department.updated"})
     assert [(entry.actor, entry.action) for entry in page.context["entries"]] == [(manager, "department.updated")]
-    assert len(admin_client.get(reverse("adminpanel:audit"), {"date_from": "2001-01-01", "date_to": "2001-01-02"}).context["entries"]) == 0
+    assert (
+        len(
+            admin_client.get(reverse("adminpanel:audit"), {"date_from": "2001-01-01", "date_to": "2001-01-02"}).context[
+                "entries"
+            ]
+        )
+        == 0
+    )
     bad = admin_client.get(reverse("adminpanel:audit"), {"date_from": "soon"})
     assert bad.status_code == 200 and "date_from" in bad.context["filter_form"].errors
 
@@ -193,7 +215,9 @@ def test_live_queues_show_lengths_longest_wait_and_who_is_with_whom(admin_client
 
 
 def test_api_department_actions(admin_client, manager):
-    response = api_post(admin_client, action="create_department", name="Oncology", code="ONC", average_consultation_minutes=30)
+    response = api_post(
+        admin_client, action="create_department", name="Oncology", code="ONC", average_consultation_minutes=30
+    )
     assert response.status_code == 200, response.json()
     oncology = Department.objects.get(code="ONC")
     response = api_post(admin_client, action="update_department", department=oncology.pk, daily_capacity=25)

@@ -84,7 +84,13 @@ def test_department_day_figures(clinic_day, django_assert_num_queries):
     assert (cardiology.average_rating, cardiology.rating_count) == (4.0, 2)
     assert cardiology.peak_hour == 10  # four registrations from 10:00, three from 09:00
     ent = by_department["ENT"]
-    assert (ent.registrations, ent.cancelled, ent.completed, ent.average_wait_minutes, ent.peak_hour) == (1, 1, 0, None, 11)
+    assert (ent.registrations, ent.cancelled, ent.completed, ent.average_wait_minutes, ent.peak_hour) == (
+        1,
+        1,
+        0,
+        None,
+        11,
+    )
 
 
 def test_doctor_performance(clinic_day, django_assert_num_queries):
@@ -136,7 +142,11 @@ def test_reports_page_shows_tables_and_chart_data(admin_client, clinic_day):
 
 @pytest.mark.parametrize(
     "query, field",
-    [({"start": "2026-03-12", "end": "2026-03-10"}, "end"), ({"start": "yesterday"}, "start"), ({"start": "2025-01-01", "end": "2026-03-10"}, "start")],
+    [
+        ({"start": "2026-03-12", "end": "2026-03-10"}, "end"),
+        ({"start": "yesterday"}, "start"),
+        ({"start": "2025-01-01", "end": "2026-03-10"}, "start"),
+    ],
 )
 def test_bad_report_ranges_are_explained_not_500(admin_client, query, field):
     response = admin_client.get("/adminpanel/reports/", query)
@@ -155,8 +165,18 @@ def test_csv_export_content(admin_client, clinic_day):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows == [
         [
-            "Date", "Department", "Registrations", "Completed", "No-shows", "Cancelled", "Average wait (min)",
-            "90th percentile wait (min)", "Average consultation (min)", "Average rating", "Ratings", "Peak hour",
+            "Date",
+            "Department",
+            "Registrations",
+            "Completed",
+            "No-shows",
+            "Cancelled",
+            "Average wait (min)",
+            "90th percentile wait (min)",
+            "Average consultation (min)",
+            "Average rating",
+            "Ratings",
+            "Peak hour",
         ],
         ["2026-03-10", "Cardiology", "7", "3", "1", "1", "25.0", "40.0", "15.0", "4.0", "2", "10"],
         ["2026-03-10", "ENT", "1", "0", "0", "1", "", "", "", "", "0", "11"],

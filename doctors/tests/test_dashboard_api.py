@@ -100,7 +100,11 @@ def test_set_availability_saves_audits_and_tells_the_department(
     doctor.refresh_from_db()
     assert doctor.availability == Doctor.Availability.ON_BREAK
     audit = AuditLog.objects.get(action="doctor.availability")
-    assert (audit.before, audit.after, audit.ip_address) == ({"availability": "available"}, {"availability": "on_break"}, "10.1.2.3")
+    assert (audit.before, audit.after, audit.ip_address) == (
+        {"availability": "available"},
+        {"availability": "on_break"},
+        "10.1.2.3",
+    )
     assert published == [
         {
             "event": "availability",

@@ -92,7 +92,9 @@ PAGE = "/doctors/schedule/"
 def page_rows(*rows):
     data = {"form-TOTAL_FORMS": str(len(rows)), "form-INITIAL_FORMS": "0"}
     for index, (weekday, starts_at, ends_at) in enumerate(rows):
-        data.update({f"form-{index}-weekday": weekday, f"form-{index}-starts_at": starts_at, f"form-{index}-ends_at": ends_at})
+        data.update(
+            {f"form-{index}-weekday": weekday, f"form-{index}-starts_at": starts_at, f"form-{index}-ends_at": ends_at}
+        )
     return data
 
 
