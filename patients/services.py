@@ -320,7 +320,7 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
 
     The old entry is cancelled and linked to a new token of the target department (numbered in that
     department's sequence) whose check-in time is the original one, so the patient is not sent to the
-    back of the line for a referral they did not choose.
+    back of the line for a referral they did not choose. Both entries are published as "transferred".
     """
     target = _lock_department(to_department.pk)
     if target.pk == entry.department_id:
@@ -331,7 +331,7 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     number = next_token_number(department=target, day=day)
     if target.daily_capacity and number > target.daily_capacity:
         raise DepartmentUnavailable(f"{target.name} has issued all {target.daily_capacity} tokens for today.")
-    old_entry = _transition(entry, Status.CANCELLED, event="transferred_out", actor=actor, ip_address=ip_address)
+    old_entry = _transition(entry, Status.CANCELLED, event="transferred", actor=actor, ip_address=ip_address)
     new_entry = Queue(
         patient_id=old_entry.patient_id,
         department=target,
@@ -343,5 +343,5 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
         transferred_from=old_entry,
     )
     return _record_queue_change(
-        entry=new_entry, event="transferred_in", actor=actor, ip_address=ip_address, before={}, created=True
+        entry=new_entry, event="transferred", actor=actor, ip_address=ip_address, before={}, created=True
     )

@@ -36,12 +36,11 @@ def test_both_entries_are_audited(department, dermatology, make_token, make_user
     manager = make_user()
     entry = make_token(department)
     new_entry = services.transfer(entry=entry, to_department=dermatology, actor=manager, ip_address="10.0.0.9")
-    rows = AuditLog.objects.filter(action__startswith="queue.transferred").order_by("id")
-    assert [(row.action, row.object_id, row.actor, row.ip_address) for row in rows] == [
-        ("queue.transferred_out", str(entry.pk), manager, "10.0.0.9"),
-        ("queue.transferred_in", str(new_entry.pk), manager, "10.0.0.9"),
+    rows = AuditLog.objects.filter(action="queue.transferred").order_by("id")
+    assert [(row.object_id, row.actor, row.ip_address, row.after["status"]) for row in rows] == [
+        (str(entry.pk), manager, "10.0.0.9", "cancelled"),
+        (str(new_entry.pk), manager, "10.0.0.9", "waiting"),
     ]
-    assert rows[0].after["status"] == "cancelled"
 
 
 def test_a_patient_in_consultation_cannot_be_transferred(department, dermatology, make_token, make_doctor):
@@ -68,3 +67,22 @@ def test_transfer_refused_leaves_the_token_waiting(department, dermatology, make
         services.transfer(entry=entry, to_department=target)
     entry.refresh_from_db()
     assert entry.status == Queue.Status.WAITING
+
+
+def test_both_departments_hear_of_the_transfer_after_commit(
+    department, dermatology, make_token, monkeypatch, django_capture_on_commit_callbacks
+):
+    entry = make_token(department)
+    published, notified = [], []
+    monkeypatch.setattr("patients.services.publish_queue_change", lambda **kwargs: published.append(kwargs))
+    monkeypatch.setattr("patients.services.notify_queue_change", lambda **kwargs: notified.append(kwargs))
+    with django_capture_on_commit_callbacks(execute=True):
+        new_entry = services.transfer(entry=entry, to_department=dermatology)
+    assert published == [
+        {"event": "transferred", "entry_id": entry.pk, "department_id": department.pk},
+        {"event": "transferred", "entry_id": new_entry.pk, "department_id": dermatology.pk},
+    ]
+    assert notified == [
+        {"event": "transferred", "entry_id": entry.pk},
+        {"event": "transferred", "entry_id": new_entry.pk},
+    ]
