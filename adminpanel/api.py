@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from patients import services as queue_services
-from smartqueue.requests import client_ip
+from smartqueue.requests import client_ip, submitted_fields
 from smartqueue.roles import IsPanelAdmin
 
 from . import services
@@ -31,7 +31,7 @@ class PanelAPI(APIView):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        form = PanelActionForm(request.data)
+        form = PanelActionForm(submitted_fields(request))
         if not form.is_valid():
             return _bad_request(form.errors)
         action = form.cleaned_data["action"]

@@ -5,7 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from smartqueue.requests import client_ip
+from smartqueue.requests import client_ip, submitted_fields
 from smartqueue.roles import IsDoctor, active_doctor
 
 from . import services
@@ -31,7 +31,7 @@ class DashboardAPI(DoctorAPIView):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        form = DoctorActionForm(request.data, doctor=self.doctor)
+        form = DoctorActionForm(submitted_fields(request), doctor=self.doctor)
         message = form.submit(actor=request.user, ip_address=client_ip(request)) if form.is_valid() else None
         if message is None:
             return Response({"errors": form.errors}, status=status.HTTP_400_BAD_REQUEST)

@@ -266,3 +266,9 @@ def test_api_bad_requests_get_400_naming_the_field(admin_client, data, field):
     assert response.status_code == 400
     assert field in response.json()["errors"]
     assert not panel_actions().exists()
+
+
+def test_api_body_that_is_not_an_object_is_a_400(admin_client):
+    response = admin_client.post(API, '["create_department"]', content_type="application/json")
+    assert response.status_code == 400
+    assert "object of fields" in response.json()["detail"]

@@ -170,3 +170,10 @@ def test_dashboard_page_buttons_work_without_javascript(doctor_client, departmen
     assert f"Called {entry.token}." in response.content.decode()
     response = doctor_client.post(reverse("doctors:dashboard"), {"action": "call_next"}, follow=True)
     assert f"Finish with token {entry.token}" in response.content.decode()
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '"call_next"', "{not json"])
+def test_a_body_that_is_not_an_object_of_fields_is_a_400(doctor_client, body):
+    response = doctor_client.post(API, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "detail" in response.json()
