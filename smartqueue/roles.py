@@ -35,10 +35,13 @@ def is_panel_admin(user):
 class RoleRequiredMixin(AccessMixin):
     role_check = None
 
+    def has_role(self, user):
+        return self.role_check(user)
+
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not self.role_check(request.user):
+        if not self.has_role(request.user):
             self.raise_exception = True
             return self.handle_no_permission()
         return super().dispatch(request, *args, **kwargs)
@@ -46,12 +49,12 @@ class RoleRequiredMixin(AccessMixin):
 
 class DoctorRequiredMixin(RoleRequiredMixin):
     login_url = "doctors:login"
-    role_check = staticmethod(is_doctor)
     permission_denied_message = "This page is for doctors."
 
-    def dispatch(self, request, *args, **kwargs):
-        self.doctor = active_doctor(request.user)
-        return super().dispatch(request, *args, **kwargs)
+    def has_role(self, user):
+        # Keep the profile: every doctor page acts on this doctor's department.
+        self.doctor = active_doctor(user)
+        return self.doctor is not None
 
 
 class PanelAdminRequiredMixin(RoleRequiredMixin):
