@@ -272,3 +272,25 @@ def test_api_body_that_is_not_an_object_is_a_400(admin_client):
     response = admin_client.post(API, '["create_department"]', content_type="application/json")
     assert response.status_code == 400
     assert "object of fields" in response.json()["detail"]
+
+
+def test_live_queue_queries_do_not_grow_with_departments(admin_client, make_department, make_doctor, make_token):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from patients import services
+
+    def add_busy_department():
+        department = make_department()
+        make_token(department)
+        make_token(department)
+        services.call_next(doctor=make_doctor(department=department))
+
+    add_busy_department()
+    with CaptureQueriesContext(connection) as one_department:
+        admin_client.get(API)
+    for _ in range(3):
+        add_busy_department()
+    with CaptureQueriesContext(connection) as four_departments:
+        admin_client.get(API)
+    assert len(four_departments) == len(one_department)
