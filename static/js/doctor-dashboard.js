@@ -134,6 +134,8 @@
   async function refresh() {
     const response = await fetch(apiUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
     if (response.ok) renderDoctorDashboard(await response.json());
+    // Signed out (idle session expired): reloading takes the user to the sign-in page.
+    else if (response.status === 403) window.location.reload();
   }
 
   root.addEventListener("submit", async (event) => {

@@ -45,6 +45,8 @@
   async function refresh() {
     const response = await fetch(root.dataset.apiUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
     if (response.ok) renderLiveQueues(await response.json());
+    // Signed out (idle session expired): reloading takes the user to the sign-in page.
+    else if (response.status === 403) window.location.reload();
   }
 
   window.renderLiveQueues = renderLiveQueues;
