@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -190,6 +191,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    # Shortly after the hospital's midnight, when yesterday's queue is closed.
+    "rollup-yesterdays-analytics": {
+        "task": "adminpanel.tasks.rollup_analytics",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    # Today so far, so the stored figures never lag the live reports by more than an hour.
+    "rollup-todays-analytics": {
+        "task": "adminpanel.tasks.rollup_analytics",
+        "schedule": crontab(minute=5),
+        "kwargs": {"day": "today"},
+    },
+}
 
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from adminpanel import analytics
 from adminpanel.models import AdminUser, DepartmentAnalytics
+from adminpanel.tasks import rollup_analytics
 from patients import services
 from patients.models import PatientFeedback
 
@@ -207,3 +208,26 @@ def test_rollup_command(clinic_day):
 def test_rollup_command_rejects_bad_dates(db, bad):
     with pytest.raises(CommandError, match="--date must be a real day written YYYY-MM-DD"):
         call_command("rollup_analytics", "--date", bad)
+
+
+@pytest.mark.parametrize(
+    ("now", "argument", "rolled_day"),
+    [("2026-03-11 00:15", None, DAY), ("2026-03-10 23:05", "today", DAY), ("2026-04-01 09:00", "2026-03-10", DAY)],
+)
+def test_beat_task_rolls_up_yesterday_by_default_today_on_demand_or_a_given_day(
+    clinic_day, settings, now, argument, rolled_day
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with time_machine.travel(timezone.make_aware(datetime.fromisoformat(now)), tick=False):
+        rows = rollup_analytics.apply(kwargs={"day": argument}).get()
+
+    assert rows == 2
+    assert set(DepartmentAnalytics.objects.values_list("date", flat=True)) == {rolled_day}
+
+
+def test_beat_schedule_names_registered_tasks(settings):
+    from smartqueue.celery import app
+
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks
