@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Notification, NotificationPreference, NotificationTemplate
+from .models import Notification, NotificationPreference, NotificationTemplate, OutboxMessage
 
 
 @admin.register(NotificationTemplate)
@@ -26,3 +26,10 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ["patient"]
     raw_id_fields = ["patient", "queue_entry"]
     readonly_fields = [field.name for field in Notification._meta.fields]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "task_name", "dispatched_at", "attempts", "last_error"]
+    list_filter = ["task_name", ("dispatched_at", admin.EmptyFieldListFilter)]
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields]

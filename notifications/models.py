@@ -132,3 +132,28 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_event_display()} by {self.get_channel_display()}: {self.get_status_display()}"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task decided inside a database transaction, stored by that same transaction.
+
+    It is handed to the broker after commit; a row left undispatched (broker down, process killed
+    between commit and dispatch) is dispatched again later, so no decided message is lost.
+    """
+
+    task_name = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times it was handed to the broker.")
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(dispatched_at__isnull=True), name="outbox_undispatched"),
+        ]
+
+    def __str__(self):
+        state = f"dispatched {self.dispatched_at:%Y-%m-%d %H:%M:%S}" if self.dispatched_at else "waiting"
+        return f"{self.task_name} ({state})"

@@ -14,6 +14,11 @@ from .models import Channel
 logger = logging.getLogger(__name__)
 
 TOO_MANY_REQUESTS = 429
+LOOKUP_LIMIT = 20
+NETWORK_ERROR = "network"
+LOOKUP_ERROR = "lookup"
+# After these the provider may or may not hold the message, so the next attempt asks before sending.
+OUTCOME_UNKNOWN_CODES = frozenset({NETWORK_ERROR, LOOKUP_ERROR})
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,10 @@ class ConsoleSender:
         logger.debug("Console %s message body: %s", channel, body)
         return SendReceipt(backend=self.name)
 
+    def find_sent(self, *, channel, phone, body, sent_after):
+        # The log keeps no record to look up; writing a message to it twice harms no one.
+        return []
+
 
 class RebasedTwilioHttpClient(TwilioHttpClient):
     """Sends every Twilio API call to base_url, keeping the path (Twilio's own client, another server)."""
@@ -75,7 +84,7 @@ class TwilioSender:
             http_client = TwilioHttpClient(timeout=timeout)
         self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
 
-    def send(self, *, channel, phone, body, status_callback_url):
+    def _addresses(self, channel, phone):
         if channel == Channel.WHATSAPP:
             sender, recipient = settings.TWILIO_WHATSAPP_NUMBER, f"whatsapp:{phone}"
             sender = sender and f"whatsapp:{sender}"
@@ -84,6 +93,10 @@ class TwilioSender:
             sender, recipient, missing = settings.TWILIO_PHONE_NUMBER, phone, "TWILIO_PHONE_NUMBER"
         if not sender:
             raise SendError(code="config", message=f"{missing} is not set; cannot send by {channel}.", transient=False)
+        return sender, recipient
+
+    def send(self, *, channel, phone, body, status_callback_url):
+        sender, recipient = self._addresses(channel, phone)
         try:
             message = self.client.messages.create(
                 to=recipient, from_=sender, body=body, status_callback=status_callback_url
@@ -92,9 +105,24 @@ class TwilioSender:
             transient = error.status == TOO_MANY_REQUESTS or error.status >= 500
             raise SendError(code=error.code or error.status, message=error.msg, transient=transient) from error
         except OSError as error:
-            # requests' connection errors and timeouts are OSErrors: Twilio may be briefly unreachable.
-            raise SendError(code="network", message=str(error), transient=True) from error
+            # requests' connection errors and timeouts are OSErrors: Twilio may be briefly unreachable,
+            # or may have accepted the message before the answer was lost.
+            raise SendError(code=NETWORK_ERROR, message=str(error), transient=True) from error
         return SendReceipt(backend=self.name, sid=message.sid)
+
+    def find_sent(self, *, channel, phone, body, sent_after):
+        """Receipts of messages with this body Twilio sent to the patient since sent_after, newest first."""
+        sender, recipient = self._addresses(channel, phone)
+        try:
+            messages = self.client.messages.list(
+                to=recipient, from_=sender, date_sent_after=sent_after, limit=LOOKUP_LIMIT
+            )
+        except (TwilioRestException, OSError) as error:
+            message = getattr(error, "msg", None) or str(error)
+            raise SendError(
+                code=LOOKUP_ERROR, message=f"Could not ask Twilio whether it already has the message: {message}", transient=True
+            ) from error
+        return [SendReceipt(backend=self.name, sid=message.sid) for message in messages if message.body == body]
 
 
 def twilio_configured():

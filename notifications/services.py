@@ -1,13 +1,13 @@
 """Patient messages (SMS/WhatsApp) for queue events; sending happens in Celery tasks after commit.
 
 A message is one Notification row, created once per queue entry and event (its idempotency key):
-a retried or duplicated task finds the row and, unless it can claim it from 'queued', sends nothing.
+a retried or duplicated task finds the row and, unless it can claim it (from 'queued', or a dead
+worker's expired claim, checked with Twilio first), sends nothing.
 """
 
 import logging
 import uuid
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -19,10 +19,10 @@ from adminpanel.models import SystemConfiguration
 from patients.models import Queue
 from patients.selectors import consultation_pace, waiting_queue
 
-from . import tasks
+from . import outbox, tasks
 from .defaults import DEFAULT_TEMPLATES
 from .models import TEMPLATE_PLACEHOLDERS, Channel, Notification, NotificationPreference, NotificationTemplate
-from .senders import SendError, get_sender
+from .senders import OUTCOME_UNKNOWN_CODES, SendError, get_sender
 
 logger = logging.getLogger(__name__)
 
@@ -64,30 +64,38 @@ TWILIO_STATUSES = {
 }
 
 
+STUCK_BATCH_SIZE = 500
+
+
 class UnknownDeliveryStatus(ValueError):
     pass
 
 
-def _enqueue(task, **kwargs):
-    # Hooks run after the queue change committed: a broker outage must not turn that into an error page.
-    try:
-        task.delay(**kwargs)
-    except Exception:
-        logger.exception("Could not enqueue %s with %s", task.name, kwargs)
-
-
 def notify_queue_change(*, event, entry_id):
-    """Enqueue the messages a queue event warrants (registration, patients ahead, your turn, ...)."""
+    """Record, in the caller's transaction, the messages a queue event warrants; sent after commit.
+
+    Call it inside the transaction that changes the queue: the change and its messages commit together
+    (one INSERT), and a broker outage after commit delays them instead of losing them (see outbox).
+    """
+    calls = []
     template_type = QUEUE_EVENT_MESSAGES.get(event)
     if template_type:
-        _enqueue(tasks.send_queue_message, entry_id=entry_id, template_type=template_type)
+        calls.append((tasks.send_queue_message, {"entry_id": entry_id, "template_type": template_type}))
     if event in LINE_MOVING_EVENTS:
-        _enqueue(tasks.announce_patients_ahead, entry_id=entry_id)
+        calls.append((tasks.announce_patients_ahead, {"entry_id": entry_id}))
+    outbox.enqueue_after_commit(calls)
 
 
 def notify_broadcast(*, message, department_id=None):
-    """Enqueue an admin broadcast to every waiting patient of one department, or of all when None."""
-    _enqueue(tasks.send_broadcast, message=message, department_id=department_id, broadcast_id=uuid.uuid4().hex)
+    """Record an admin broadcast to every waiting patient of one department, or of all when None."""
+    outbox.enqueue_after_commit(
+        [
+            (
+                tasks.send_broadcast,
+                {"message": message, "department_id": department_id, "broadcast_id": uuid.uuid4().hex},
+            )
+        ]
+    )
 
 
 def patient_status_link(patient):
@@ -187,35 +195,68 @@ def prepare_queue_notification(*, entry_id, template_type, message="", broadcast
     return notification
 
 
-def _sending_lease():
-    # A claim older than this belongs to a worker that died mid-send; well past the HTTP timeout,
-    # so a live send is never taken over.
-    return timedelta(seconds=4 * settings.TWILIO_HTTP_TIMEOUT_SECONDS)
+def sending_lease():
+    """How long a claim ('sending') protects a message; older claims belong to a worker that died mid-send."""
+    return timedelta(seconds=settings.NOTIFICATION_SENDING_LEASE_SECONDS)
+
+
+def _claim(notification_id, now):
+    """Claim the row for one sender: 'fresh' from queued, 'takeover' of a dead worker's claim, or None."""
+    rows = Notification.objects.filter(pk=notification_id)
+    claim = {"status": Status.SENDING, "attempts": F("attempts") + 1, "updated_at": now}
+    if rows.filter(status=Status.QUEUED).update(**claim):
+        return "fresh"
+    if rows.filter(status=Status.SENDING, updated_at__lt=now - sending_lease()).update(**claim):
+        return "takeover"
+    return None
+
+
+def _already_accepted(sender, notification):
+    """The provider's receipt for this message if an earlier attempt got it accepted, else None.
+
+    Asked when that attempt's outcome is unknown: its worker died mid-send, or the connection broke
+    after the request went out. Messages whose SID another Notification holds are not this one.
+    """
+    candidates = sender.find_sent(
+        channel=notification.channel,
+        phone=notification.patient.phone,
+        body=notification.body,
+        sent_after=notification.created_at,
+    )
+    claimed_sids = set(
+        Notification.objects.filter(twilio_sid__in=[receipt.sid for receipt in candidates])
+        .exclude(pk=notification.pk)
+        .values_list("twilio_sid", flat=True)
+    )
+    return next((receipt for receipt in candidates if receipt.sid not in claimed_sids), None)
 
 
 def deliver_notification(*, notification_id):
-    """Send a queued notification at most once; returns it with its outcome.
+    """Send a queued notification exactly once; returns it with its outcome.
 
     The row is claimed (queued -> sending) by one conditional UPDATE, so of two copies of a task only
-    one reaches the sender. It comes back 'queued' when a rate limit or outage left attempts to retry.
+    one reaches the sender. A claim older than the lease is taken over, and then Twilio is asked first
+    whether the dead worker's message got through, so it is recorded instead of sent twice. The row
+    comes back 'queued' when a rate limit or outage left attempts to retry.
     """
-    now = timezone.now()
-    claimed = (
-        Notification.objects.filter(pk=notification_id)
-        .filter(Q(status=Status.QUEUED) | Q(status=Status.SENDING, updated_at__lt=now - _sending_lease()))
-        .update(status=Status.SENDING, attempts=F("attempts") + 1, updated_at=now)
-    )
+    claim = _claim(notification_id, timezone.now())
     notification = Notification.objects.select_related("patient").get(pk=notification_id)
-    if not claimed:
+    if claim is None:
         return notification
     sender = get_sender()
     try:
-        receipt = sender.send(
-            channel=notification.channel,
-            phone=notification.patient.phone,
-            body=notification.body,
-            status_callback_url=status_callback_url(),
-        )
+        receipt = None
+        if claim == "takeover" or notification.error_code in OUTCOME_UNKNOWN_CODES:
+            receipt = _already_accepted(sender, notification)
+            if receipt is not None:
+                logger.info("Notification %s was already accepted as %s; not sending again", notification.pk, receipt.sid)
+        if receipt is None:
+            receipt = sender.send(
+                channel=notification.channel,
+                phone=notification.patient.phone,
+                body=notification.body,
+                status_callback_url=status_callback_url(),
+            )
     except SendError as error:
         retry = error.transient and notification.attempts < settings.NOTIFICATION_MAX_ATTEMPTS
         notification.status = Status.QUEUED if retry else Status.FAILED
@@ -236,6 +277,17 @@ def deliver_notification(*, notification_id):
     return notification
 
 
+def stuck_notification_ids():
+    """Messages no task is looking after: claimed by a worker past the lease, or queued for a retry that never came."""
+    now = timezone.now()
+    longest_retry_wait = timedelta(seconds=settings.NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS) + sending_lease()
+    stuck = Notification.objects.filter(
+        Q(status=Status.SENDING, updated_at__lt=now - sending_lease())
+        | Q(status=Status.QUEUED, updated_at__lt=now - longest_retry_wait)
+    )
+    return list(stuck.order_by("updated_at").values_list("pk", flat=True)[:STUCK_BATCH_SIZE])
+
+
 def announce_patients_ahead(*, entry_id):
     """Enqueue "N patients ahead" for whoever in the entry's department line now has exactly N ahead.
 
@@ -249,6 +301,7 @@ def announce_patients_ahead(*, entry_id):
         departments.add(entry.transferred_from.department)
     ahead = SystemConfiguration.load().notify_when_patients_ahead
     announced = []
+    calls = []
     for department in departments:
         line = waiting_queue(department=department, day=entry.token_date)
         if len(line) <= ahead:
@@ -256,10 +309,9 @@ def announce_patients_ahead(*, entry_id):
         candidate = line[ahead]
         if Notification.objects.filter(idempotency_key=notification_key(candidate, TemplateType.PATIENTS_AHEAD)).exists():
             continue
-        transaction.on_commit(
-            partial(_enqueue, tasks.send_queue_message, entry_id=candidate.pk, template_type=TemplateType.PATIENTS_AHEAD)
-        )
+        calls.append((tasks.send_queue_message, {"entry_id": candidate.pk, "template_type": TemplateType.PATIENTS_AHEAD}))
         announced.append(candidate)
+    outbox.enqueue_after_commit(calls)
     return announced
 
 
@@ -269,17 +321,20 @@ def fan_out_broadcast(*, message, department_id, broadcast_id):
     if department_id is not None:
         entries = entries.filter(department_id=department_id)
     entry_ids = list(entries.values_list("pk", flat=True))
-    for entry_id in entry_ids:
-        transaction.on_commit(
-            partial(
-                _enqueue,
+    outbox.enqueue_after_commit(
+        [
+            (
                 tasks.send_queue_message,
-                entry_id=entry_id,
-                template_type=TemplateType.BROADCAST,
-                message=message,
-                broadcast_id=broadcast_id,
+                {
+                    "entry_id": entry_id,
+                    "template_type": TemplateType.BROADCAST,
+                    "message": message,
+                    "broadcast_id": broadcast_id,
+                },
             )
-        )
+            for entry_id in entry_ids
+        ]
+    )
     return len(entry_ids)
 
 

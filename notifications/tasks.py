@@ -1,11 +1,28 @@
-"""Celery tasks for patient messages: thin wrappers over notifications.services."""
+"""Celery tasks for patient messages: thin wrappers over notifications.services and .outbox."""
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from . import services
+from . import outbox, services
 from .models import Notification
+
+
+def _deliver(task, notification_id):
+    notification = services.deliver_notification(notification_id=notification_id)
+    if notification.status == Notification.Status.QUEUED:
+        # Rate limited or Twilio down: try again later; NOTIFICATION_MAX_ATTEMPTS (counted on the row) ends it.
+        # Returned, not raised: eager runs (no broker) then retry inline even with task_eager_propagates.
+        return task.retry(
+            countdown=get_exponential_backoff_interval(
+                factor=settings.NOTIFICATION_RETRY_BACKOFF_SECONDS,
+                retries=task.request.retries,
+                maximum=settings.NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS,
+                full_jitter=True,
+            ),
+            throw=False,
+        )
+    return notification.status
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -16,20 +33,13 @@ def send_queue_message(self, *, entry_id, template_type, message="", broadcast_i
     )
     if notification is None:
         return None
-    notification = services.deliver_notification(notification_id=notification.pk)
-    if notification.status == Notification.Status.QUEUED:
-        # Rate limited or Twilio down: try again later; NOTIFICATION_MAX_ATTEMPTS (counted on the row) ends it.
-        # Returned, not raised: eager runs (no broker) then retry inline even with task_eager_propagates.
-        return self.retry(
-            countdown=get_exponential_backoff_interval(
-                factor=settings.NOTIFICATION_RETRY_BACKOFF_SECONDS,
-                retries=self.request.retries,
-                maximum=settings.NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS,
-                full_jitter=True,
-            ),
-            throw=False,
-        )
-    return notification.status
+    return _deliver(self, notification.pk)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def resume_notification(self, *, notification_id):
+    """Carry on with a message whose task was lost (see resume_stuck_notifications)."""
+    return _deliver(self, notification_id)
 
 
 @shared_task(acks_late=True)
@@ -40,3 +50,18 @@ def announce_patients_ahead(*, entry_id):
 @shared_task(acks_late=True)
 def send_broadcast(*, message, department_id, broadcast_id):
     return services.fan_out_broadcast(message=message, department_id=department_id, broadcast_id=broadcast_id)
+
+
+@shared_task
+def redispatch_outbox():
+    """Celery beat: send what a broker outage or a crash left in the outbox; forget old dispatched rows."""
+    return {"dispatched": outbox.redispatch_undispatched(), "pruned": outbox.prune_dispatched()}
+
+
+@shared_task
+def resume_stuck_notifications():
+    """Celery beat: give messages whose worker died, or whose retry was lost, to a new task."""
+    notification_ids = services.stuck_notification_ids()
+    for notification_id in notification_ids:
+        resume_notification.delay(notification_id=notification_id)
+    return notification_ids

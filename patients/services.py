@@ -1,7 +1,8 @@
 """Token engine and queue lifecycle: the only code that numbers tokens or changes a queue entry's status.
 
-Every change goes through _record_queue_change, which saves, audits and, after the transaction
-commits, publishes the change to the real-time groups and the notification tasks.
+Every change goes through _record_queue_change, which saves, audits, records the patient messages
+it warrants in the same transaction and, after the transaction commits, publishes the change to the
+real-time groups and hands the messages to the notification tasks.
 """
 
 from functools import partial
@@ -92,7 +93,8 @@ def _record_queue_change(*, entry, event, actor, ip_address, before, created=Fal
     transaction.on_commit(
         partial(publish_queue_change, event=event, entry_id=entry.pk, department_id=entry.department_id)
     )
-    transaction.on_commit(partial(notify_queue_change, event=event, entry_id=entry.pk))
+    # Recorded in this transaction (notifications' outbox), handed to Celery after commit.
+    notify_queue_change(event=event, entry_id=entry.pk)
     return entry
 
 

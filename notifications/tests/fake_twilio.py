@@ -8,8 +8,10 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account_sid>AC\w+)/Messages\.json$")
 
@@ -34,13 +36,42 @@ class ReceivedMessage:
         return self.form["Body"]
 
 
+@dataclass(frozen=True)
+class AcceptedMessage:
+    sid: str
+    to: str
+    from_: str
+    body: str
+    date_sent: datetime
+
+    def resource(self, account_sid):
+        return {
+            "sid": self.sid,
+            "account_sid": account_sid,
+            "status": "sent",
+            "to": self.to,
+            "from": self.from_,
+            "body": self.body,
+            "num_segments": "1",
+            "date_created": format_datetime(self.date_sent, usegmt=True),
+            "date_sent": format_datetime(self.date_sent, usegmt=True),
+        }
+
+
 class FakeTwilio:
-    """Answers POST /2010-04-01/Accounts/{sid}/Messages.json: 201 by default, or the scripted failures."""
+    """Twilio's Messages API, for one account: create (201 by default, or the scripted failures) and list.
+
+    `received` holds every create request, `accepted` the messages created (what listing returns).
+    """
 
     def __init__(self):
         self.received = []
+        self.accepted = []
         self.scripted = deque()
         self.delay_seconds = 0.0
+        self.hang = None
+        self.request_arrived = threading.Event()
+        self.released = threading.Event()
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -55,8 +86,14 @@ class FakeTwilio:
         return self
 
     def stop(self):
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
+
+    def hang_next(self, *, accept):
+        """Never answer the next create request (until stop), as if the sender died waiting; `accept`
+        says whether the message was created first. `request_arrived` is set when it comes in."""
+        self.hang = "accept" if accept else "refuse"
 
     def fail_next(self, status, code, message):
         """Make the next request fail with this HTTP status and Twilio error code."""
@@ -70,26 +107,56 @@ class FakeTwilio:
             time.sleep(0.1)
         return False
 
+    def _credentials(self, headers):
+        username, _, password = base64.b64decode(headers.get("Authorization", "")[6:]).decode().partition(":")
+        return username, password
+
     def _answer(self, path, headers, raw_body):
         match = MESSAGES_PATH.match(path)
         if match is None:
             return 404, {"code": 20404, "message": "Not found", "status": 404}
-        username, _, password = base64.b64decode(headers.get("Authorization", "")[6:]).decode().partition(":")
         form = {name: values[0] for name, values in parse_qs(raw_body.decode()).items()}
         time.sleep(self.delay_seconds)
         with self.lock:
-            self.received.append(ReceivedMessage(match["account_sid"], username, password, form))
-            if self.scripted:
+            self.received.append(ReceivedMessage(match["account_sid"], *self._credentials(headers), form))
+            hang, self.hang = self.hang, None
+            if self.scripted and not hang:
                 return self.scripted.popleft()
-        return 201, {
-            "sid": f"SM{uuid.uuid4().hex}",
-            "account_sid": match["account_sid"],
-            "status": "queued",
-            "to": form.get("To"),
-            "from": form.get("From"),
-            "body": form.get("Body"),
-            "num_segments": "1",
-            "date_created": "Wed, 25 Nov 2026 09:00:00 +0000",
+            message = AcceptedMessage(
+                f"SM{uuid.uuid4().hex}", form.get("To"), form.get("From"), form.get("Body"), datetime.now(UTC)
+            )
+            if hang != "refuse":
+                self.accepted.append(message)
+        if hang:
+            self.request_arrived.set()
+            self.released.wait(timeout=120)
+        return 201, message.resource(match["account_sid"]) | {"status": "queued", "date_sent": None}
+
+    def _list(self, path, query):
+        match = MESSAGES_PATH.match(path)
+        if match is None:
+            return 404, {"code": 20404, "message": "Not found", "status": 404}
+        params = {name: values[0] for name, values in parse_qs(query).items()}
+        sent_after = params.get("DateSent>")
+        sent_after = sent_after and datetime.strptime(sent_after, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        with self.lock:
+            messages = [
+                message
+                for message in reversed(self.accepted)
+                if params.get("To", message.to) == message.to
+                and params.get("From", message.from_) == message.from_
+                and (not sent_after or message.date_sent >= sent_after)
+            ]
+        return 200, {
+            "messages": [message.resource(match["account_sid"]) for message in messages],
+            "page": 0,
+            "page_size": int(params.get("PageSize", 50)),
+            "first_page_uri": path,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "uri": path,
+            "start": 0,
+            "end": len(messages),
         }
 
     def _handler_class(self):
@@ -98,13 +165,22 @@ class FakeTwilio:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 raw_body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                status, payload = fake._answer(self.path, self.headers, raw_body)
+                self._reply(*fake._answer(self.path, self.headers, raw_body))
+
+            def do_GET(self):
+                target = urlsplit(self.path)
+                self._reply(*fake._list(target.path, target.query))
+
+            def _reply(self, status, payload):
                 encoded = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(encoded)))
-                self.end_headers()
-                self.wfile.write(encoded)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(encoded)))
+                    self.end_headers()
+                    self.wfile.write(encoded)
+                except OSError:
+                    pass  # the client hung up, e.g. a worker killed while waiting for this answer
 
             def log_message(self, format, *args):
                 pass

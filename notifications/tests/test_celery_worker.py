@@ -1,6 +1,8 @@
-"""End to end with real services: a Celery worker subprocess takes the task from Redis and sends it."""
+"""End to end with real services: Celery worker subprocesses take the task from Redis and send it,
+and a worker killed mid-send leaves the next one to finish the job exactly once."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -41,8 +43,9 @@ def url_of_test_database():
 
 
 @pytest.fixture
-def celery_worker_process(fake_twilio, monkeypatch, tmp_path):
-    """A real `celery worker` on a queue of its own (so it takes no other test's leftovers)."""
+def start_worker(fake_twilio, monkeypatch, tmp_path):
+    """Starts real `celery worker` processes on a queue of their own (so they take no other test's
+    leftovers); each gets its own log. Extra settings go in as environment variables."""
     queue_name = f"sq-notifications-test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(celery_app.conf, "task_default_queue", queue_name)
     environment = os.environ | {
@@ -52,19 +55,24 @@ def celery_worker_process(fake_twilio, monkeypatch, tmp_path):
         "TWILIO_PHONE_NUMBER": TEST_SMS_NUMBER,
         "TWILIO_API_BASE_URL": fake_twilio.url,
     }
-    log_path = tmp_path / "worker.log"
-    with open(log_path, "w") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "smartqueue", "worker", "--pool=solo", "-Q", queue_name,
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
-            cwd=settings.BASE_DIR,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield worker, log_path
-    finally:
+    workers = []
+
+    def start(**extra_environment):
+        log_path = tmp_path / f"worker-{len(workers) + 1}.log"
+        with open(log_path, "w") as log:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "smartqueue", "worker", "--pool=solo", "-Q", queue_name,
+                 "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
+                cwd=settings.BASE_DIR,
+                env=environment | extra_environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        workers.append(worker)
+        return worker, log_path
+
+    yield start
+    for worker in workers:
         worker.terminate()
         try:
             worker.wait(timeout=15)
@@ -83,10 +91,8 @@ def wait_until(condition, timeout):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_registration_sms_goes_through_redis_and_a_worker_to_twilio(
-    fake_twilio, celery_worker_process, department
-):
-    worker, log_path = celery_worker_process
+def test_registration_sms_goes_through_redis_and_a_worker_to_twilio(fake_twilio, start_worker, department):
+    worker, log_path = start_worker()
 
     entry, _ = register_patient(department=department, name="Asha Rao", phone="+14155550123", age=34, gender="female")
 
@@ -99,3 +105,45 @@ def test_registration_sms_goes_through_redis_and_a_worker_to_twilio(
         lambda: Notification.objects.filter(queue_entry=entry, status=Notification.Status.SENT).exists(), timeout=15
     ), log_path.read_text()
     assert worker.poll() is None
+
+
+# The first worker is killed while the fake Twilio holds its request open. The message is redelivered
+# to a new worker once unacknowledged for VISIBILITY seconds; by then the claim is older than LEASE.
+LEASE_SECONDS, VISIBILITY_SECONDS = 2, 3
+KILLED_WORKER_ENVIRONMENT = {
+    "NOTIFICATION_SENDING_LEASE_SECONDS": str(LEASE_SECONDS),
+    "CELERY_VISIBILITY_TIMEOUT_SECONDS": str(VISIBILITY_SECONDS),
+    "TWILIO_HTTP_TIMEOUT_SECONDS": "60",
+}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("twilio_accepted_before_the_kill", "requests_to_twilio"),
+    [(False, 2), (True, 1)],
+    ids=["killed-before-twilio-accepted", "killed-after-twilio-accepted"],
+)
+def test_worker_killed_mid_send_the_message_is_sent_exactly_once_after_restart(
+    fake_twilio, start_worker, department, twilio_accepted_before_the_kill, requests_to_twilio
+):
+    fake_twilio.hang_next(accept=twilio_accepted_before_the_kill)
+    first_worker, first_log = start_worker(**KILLED_WORKER_ENVIRONMENT)
+
+    entry, _ = register_patient(department=department, name="Asha Rao", phone="+14155550123", age=34, gender="female")
+    assert fake_twilio.request_arrived.wait(timeout=30), first_log.read_text()
+    first_worker.send_signal(signal.SIGKILL)
+    first_worker.wait(timeout=10)
+    notification = Notification.objects.get(queue_entry=entry)
+    assert (notification.status, notification.twilio_sid) == (Notification.Status.SENDING, "")
+
+    time.sleep(VISIBILITY_SECONDS + 0.5)  # the new worker finds the unacknowledged task due again at startup
+    _, second_log = start_worker(**KILLED_WORKER_ENVIRONMENT)
+
+    assert wait_until(
+        lambda: Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENT).exists(), timeout=40
+    ), second_log.read_text()
+    [accepted] = fake_twilio.accepted
+    assert accepted.to == "+14155550123" and accepted.body.startswith("Hello Asha Rao, your token is CARD-001")
+    assert len(fake_twilio.received) == requests_to_twilio
+    notification.refresh_from_db()
+    assert (notification.twilio_sid, notification.attempts) == (accepted.sid, 2)

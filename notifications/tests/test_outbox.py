@@ -1,0 +1,110 @@
+"""The transactional outbox: messages decided while the broker is down are sent once it is back."""
+
+import socket
+
+import pytest
+
+from notifications import outbox
+from notifications.models import Notification, OutboxMessage
+from notifications.services import notify_queue_change
+from notifications.tasks import redispatch_outbox
+from patients.services import register_patient
+from smartqueue.celery import app as celery_app
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def broker_down(eager_tasks, monkeypatch):
+    """Celery publishing to a Redis port where nothing listens; calling the returned function brings
+    delivery back (tasks then run inline). eager_tasks restores the eager setting afterwards."""
+    conf = celery_app.conf
+    conf.task_always_eager = False
+    monkeypatch.setitem(conf, "broker_url", f"redis://127.0.0.1:{free_port()}/0")
+    # Fresh connection pools, so publishing really goes to the dead port; the fixture's end restores them.
+    monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
+    monkeypatch.setattr(outbox, "_broker_failed_recently", False)
+
+    def broker_back():
+        conf.task_always_eager = True
+
+    return broker_back
+
+
+def register(department, django_capture_on_commit_callbacks, name="Asha Rao", phone="+14155550123"):
+    with django_capture_on_commit_callbacks(execute=True):
+        entry, _ = register_patient(department=department, name=name, phone=phone, age=34, gender="female")
+    return entry
+
+
+def test_registration_while_the_broker_is_down_is_sent_once_when_it_returns(
+    fake_twilio, department, broker_down, django_capture_on_commit_callbacks, caplog
+):
+    entry = register(department, django_capture_on_commit_callbacks)
+
+    assert entry.token == "CARD-001"
+    [waiting] = OutboxMessage.objects.all()
+    assert (waiting.task_name, waiting.kwargs) == (
+        "notifications.tasks.send_queue_message",
+        {"entry_id": entry.pk, "template_type": "registration"},
+    )
+    assert waiting.dispatched_at is None and waiting.attempts == 1 and waiting.last_error
+    assert "Could not dispatch outbox message" in caplog.text
+    assert fake_twilio.received == []
+
+    broker_down()  # back
+    redispatch_outbox.apply()
+    redispatch_outbox.apply()
+
+    assert [message.body[:45] for message in fake_twilio.received] == ["Hello Asha Rao, your token is CARD-001 for Ca"]
+    assert Notification.objects.get(queue_entry=entry).status == Notification.Status.SENT
+    waiting.refresh_from_db()
+    assert waiting.dispatched_at is not None and waiting.attempts == 2
+
+
+def test_the_next_successful_dispatch_also_sends_the_backlog(
+    fake_twilio, department, broker_down, django_capture_on_commit_callbacks
+):
+    register(department, django_capture_on_commit_callbacks)
+
+    broker_down()  # back: the next registration's dispatch succeeds and takes the first one along
+    register(department, django_capture_on_commit_callbacks, name="Ravi", phone="+14155550101")
+
+    assert sorted(message.to for message in fake_twilio.received) == ["+14155550101", "+14155550123"]
+    assert not OutboxMessage.objects.filter(dispatched_at__isnull=True).exists()
+
+
+def test_a_crash_between_commit_and_dispatch_loses_nothing(
+    fake_twilio, department, settings, django_capture_on_commit_callbacks
+):
+    settings.OUTBOX_REDISPATCH_AFTER_SECONDS = 0
+    with django_capture_on_commit_callbacks(execute=False):  # the process dies before its after-commit hooks
+        register_patient(department=department, name="Asha Rao", phone="+14155550123", age=34, gender="female")
+    assert OutboxMessage.objects.get().attempts == 0
+
+    redispatch_outbox.apply()
+    redispatch_outbox.apply()
+
+    assert [message.to for message in fake_twilio.received] == ["+14155550123"]
+
+
+def test_recent_rows_are_left_to_their_own_dispatch(department, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        register_patient(department=department, name="Asha Rao", phone="+14155550123", age=34, gender="female")
+
+    assert redispatch_outbox.apply().get() == {"dispatched": 0, "pruned": 0}
+
+
+def test_a_queue_change_costs_one_insert_for_its_messages(department, make_patient, django_assert_num_queries):
+    entry = register_patient(department=department, name="Asha Rao", phone="+14155550123", age=34, gender="female")[0]
+
+    with django_assert_num_queries(1):
+        notify_queue_change(event="called", entry_id=entry.pk)  # "your turn" and "patients ahead"
+
+    assert OutboxMessage.objects.filter(kwargs__entry_id=entry.pk).count() == 3
+
