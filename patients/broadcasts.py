@@ -93,6 +93,14 @@ def current_sequence(department_id):
         return _local_current[department_id]
 
 
+def department_snapshot_frame(department):
+    """The full-state frame a queue socket gets on connect and the display board polls."""
+    # The sequence is read before the queue, so the snapshot holds at least every change up to it.
+    seq = current_sequence(department.pk)
+    queue = department_queue_snapshot(department=department)
+    return frame(frame_type="snapshot", department_id=department.pk, seq=seq, payload={"queue": queue})
+
+
 def publish_department_change(*, event, department_id, payload=None):
     """Tell the department's subscribers that its queue changed; never fails the caller.
 

@@ -4,10 +4,10 @@ import uuid
 
 from channels.db import database_sync_to_async
 
-from .broadcasts import current_sequence, department_group, frame, patient_group
+from .broadcasts import current_sequence, department_group, department_snapshot_frame, frame, patient_group
 from .live import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, LiveConsumer
 from .models import Department, Patient
-from .selectors import department_queue_snapshot, patient_status
+from .selectors import patient_status
 
 
 class QueueConsumer(LiveConsumer):
@@ -32,13 +32,6 @@ class QueueConsumer(LiveConsumer):
     @database_sync_to_async
     def snapshot(self):
         return department_snapshot_frame(self.department)
-
-
-def department_snapshot_frame(department):
-    # The sequence is read before the queue, so the snapshot holds at least every change up to it.
-    seq = current_sequence(department.pk)
-    queue = department_queue_snapshot(department=department)
-    return frame(frame_type="snapshot", department_id=department.pk, seq=seq, payload={"queue": queue})
 
 
 class PatientConsumer(LiveConsumer):
