@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+import time
 
 import pytest
 import redis
@@ -141,3 +142,14 @@ def test_strangers_and_other_sites_are_refused_at_the_handshake(server, departme
     assert colleague_refused.value.response.status_code == 403
     assert anonymous_refused.value.response.status_code == 403
     assert foreign_site_refused.value.response.status_code == 403
+
+
+def test_an_idle_display_stays_connected(server, sockets, department):
+    """The channel layer's blocking receive must outlast a quiet waiting room (redis-py 8's 5 s read timeout)."""
+    display = sockets.enter_context(open_socket(server, f"/ws/queue/{department.pk}/"))
+    receive(display)
+
+    time.sleep(6)
+    register(department, "Quiet Arrival", "+15550002003")
+
+    assert receive(display)["payload"]["event"] == "registered"
