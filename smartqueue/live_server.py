@@ -43,13 +43,16 @@ def database_url(database):
 
 
 @contextlib.contextmanager
-def running_daphne(*, database, startup_timeout=30):
-    """Start daphne on a free loopback port against `database`, with this process's channel layer settings."""
+def running_daphne(*, database, startup_timeout=30, log_path=None):
+    """Start daphne on a free loopback port against `database`, with this process's channel layer settings.
+
+    The server's output is kept in log_path when given, else discarded when it stops.
+    """
     env = {**os.environ, "DATABASE_URL": database_url(database), "DJANGO_SETTINGS_MODULE": "smartqueue.settings"}
     daphne = Path(sys.executable).with_name("daphne")
     # Port 0: the kernel picks a free port and daphne logs it, so parallel runs never collide.
     command = [str(daphne), "-b", "127.0.0.1", "-p", "0", "smartqueue.asgi:application"]
-    with tempfile.TemporaryFile(mode="w+") as log:
+    with open(log_path, "w+") if log_path else tempfile.TemporaryFile(mode="w+") as log:
         process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             yield LiveServer(process=process, port=_listening_port(process, log, startup_timeout))
