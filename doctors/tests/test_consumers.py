@@ -4,7 +4,7 @@ from django.conf import settings
 from django.test import Client
 
 from patients import services
-from patients.tests.live_helpers import next_frame, open_socket
+from patients.tests.live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,7 +20,7 @@ def dr_house(make_doctor, make_user, department):
     return make_doctor(department=department, user=make_user(username="house", first_name="Gregory", last_name="House"), room="Room 4")
 
 
-async def test_doctor_gets_the_department_queue_with_patient_names(dr_house, department):
+async def test_doctor_gets_the_department_queue_with_patient_names(dr_house, department, open_socket):
     cookie = await database_sync_to_async(session_cookie)(dr_house.user)
     socket, connected, _ = await open_socket(f"/ws/doctor/{dr_house.pk}/", cookie=cookie)
     snapshot = await next_frame(socket)
@@ -50,13 +50,13 @@ async def test_doctor_gets_the_department_queue_with_patient_names(dr_house, dep
     assert later["payload"]["current"]["patient"]["name"] == "Alice Smith"
 
 
-async def test_signed_out_visitors_are_refused(dr_house):
+async def test_signed_out_visitors_are_refused(dr_house, open_socket):
     _, connected, close_code = await open_socket(f"/ws/doctor/{dr_house.pk}/")
 
     assert not connected and close_code == 4401
 
 
-async def test_another_doctor_cannot_listen_to_a_colleagues_socket(dr_house, make_doctor, department):
+async def test_another_doctor_cannot_listen_to_a_colleagues_socket(dr_house, make_doctor, department, open_socket):
     colleague = await database_sync_to_async(make_doctor)(department=department)
     cookie = await database_sync_to_async(session_cookie)(colleague.user)
 
@@ -67,7 +67,7 @@ async def test_another_doctor_cannot_listen_to_a_colleagues_socket(dr_house, mak
     assert not unknown_connected and unknown_code == 4403
 
 
-async def test_a_deactivated_doctor_is_refused(dr_house):
+async def test_a_deactivated_doctor_is_refused(dr_house, open_socket):
     dr_house.is_active = False
     await database_sync_to_async(dr_house.save)()
     cookie = await database_sync_to_async(session_cookie)(dr_house.user)

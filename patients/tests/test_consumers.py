@@ -8,7 +8,7 @@ from doctors.models import Doctor
 from patients import services
 from patients.broadcasts import publish_department_change
 
-from .live_helpers import next_frame, open_socket
+from .live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +28,7 @@ def register(department, name, phone):
     return entry
 
 
-async def test_queue_socket_sends_the_department_snapshot_on_connect(cardiology):
+async def test_queue_socket_sends_the_department_snapshot_on_connect(cardiology, open_socket):
     await database_sync_to_async(register)(cardiology, "Alice Waiting", "+15550000001")
 
     socket, connected, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
@@ -43,7 +43,7 @@ async def test_queue_socket_sends_the_department_snapshot_on_connect(cardiology)
     assert queue["estimated_wait_minutes"] == 20  # one ahead of a newcomer, no doctor on duty: two rounds of 10
 
 
-async def test_queue_socket_receives_each_change_in_order_with_consecutive_numbers(cardiology, dr_house):
+async def test_queue_socket_receives_each_change_in_order_with_consecutive_numbers(cardiology, dr_house, open_socket):
     socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
     snapshot = await next_frame(socket)
 
@@ -72,7 +72,7 @@ async def test_queue_socket_receives_each_change_in_order_with_consecutive_numbe
     assert [t["token"] for t in after_call["queue"]["waiting"]] == ["CARD-002"]
 
 
-async def test_emergency_tokens_are_listed_first(cardiology):
+async def test_emergency_tokens_are_listed_first(cardiology, open_socket):
     await database_sync_to_async(register)(cardiology, "Alice", "+15550000001")
     emergency, _ = await database_sync_to_async(services.register_patient)(
         department=cardiology, name="Eve", phone="+15550000009", age=70, gender="female", priority="emergency"
@@ -88,7 +88,7 @@ async def test_emergency_tokens_are_listed_first(cardiology):
 
 
 @pytest.mark.parametrize("department_id", ["999999", "cardiology"])
-async def test_unknown_department_gets_an_error_frame_and_close_code(department_id, db):
+async def test_unknown_department_gets_an_error_frame_and_close_code(department_id, db, open_socket):
     socket, connected, _ = await open_socket(f"/ws/queue/{department_id}/")
     error = await next_frame(socket)
     closed = await socket.receive_output(timeout=2)
@@ -97,7 +97,7 @@ async def test_unknown_department_gets_an_error_frame_and_close_code(department_
     assert closed == {"type": "websocket.close", "code": 4404}
 
 
-async def test_malformed_client_messages_get_an_error_and_the_socket_stays_usable(cardiology):
+async def test_malformed_client_messages_get_an_error_and_the_socket_stays_usable(cardiology, open_socket):
     socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
     await next_frame(socket)
 
@@ -119,20 +119,20 @@ async def test_malformed_client_messages_get_an_error_and_the_socket_stays_usabl
     assert snapshot["type"] == "snapshot" and pong["type"] == "pong"
 
 
-async def test_sockets_from_another_site_are_refused(cardiology):
+async def test_sockets_from_another_site_are_refused(cardiology, open_socket):
     _, connected, _ = await open_socket(f"/ws/queue/{cardiology.pk}/", origin=b"https://evil.example")
     _, connected_without_origin, _ = await open_socket(f"/ws/queue/{cardiology.pk}/", origin=None)
 
     assert not connected and not connected_without_origin
 
 
-async def test_unknown_socket_path_is_closed(db):
+async def test_unknown_socket_path_is_closed(db, open_socket):
     _, connected, close_code = await open_socket("/ws/nowhere/")
 
     assert not connected and close_code == 4404
 
 
-async def test_patient_socket_follows_place_in_line_then_your_turn(cardiology, dr_house):
+async def test_patient_socket_follows_place_in_line_then_your_turn(cardiology, dr_house, open_socket):
     first = await database_sync_to_async(register)(cardiology, "Alice", "+15550000001")
     second = await database_sync_to_async(register)(cardiology, "Bob", "+15550000002")
     public_id = await database_sync_to_async(lambda: second.patient.public_id)()
@@ -167,7 +167,7 @@ async def test_patient_socket_follows_place_in_line_then_your_turn(cardiology, d
     "patient_id, close_code, error_code",
     [("3f2b8e0e-0000-4000-8000-000000000000", 4404, "unknown_patient"), ("42", 4400, "bad_patient_id")],
 )
-async def test_unknown_or_malformed_patient_id_is_refused_with_a_reason(patient_id, close_code, error_code, db):
+async def test_unknown_or_malformed_patient_id_is_refused_with_a_reason(patient_id, close_code, error_code, db, open_socket):
     socket, _, _ = await open_socket(f"/ws/patient/{patient_id}/")
     error = await next_frame(socket)
     closed = await socket.receive_output(timeout=2)
@@ -176,7 +176,7 @@ async def test_unknown_or_malformed_patient_id_is_refused_with_a_reason(patient_
     assert closed == {"type": "websocket.close", "code": close_code}
 
 
-async def test_public_sockets_never_carry_patient_names_or_phones(cardiology, dr_house):
+async def test_public_sockets_never_carry_patient_names_or_phones(cardiology, dr_house, open_socket):
     alice = await database_sync_to_async(register)(cardiology, "Alicia Privatename", "+15550001234")
     public_id = await database_sync_to_async(lambda: alice.patient.public_id)()
     queue_socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
@@ -196,7 +196,7 @@ async def test_public_sockets_never_carry_patient_names_or_phones(cardiology, dr
         assert secret not in frames
 
 
-async def test_doctor_availability_change_reaches_queue_and_waiting_patients(cardiology, dr_house):
+async def test_doctor_availability_change_reaches_queue_and_waiting_patients(cardiology, dr_house, open_socket):
     alice = await database_sync_to_async(register)(cardiology, "Alice", "+15550000001")
     public_id = await database_sync_to_async(lambda: alice.patient.public_id)()
     queue_socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
@@ -239,7 +239,7 @@ def test_a_failed_broadcast_is_logged_and_never_undoes_the_change(cardiology, mo
     assert "Could not broadcast registered" in caplog.text
 
 
-async def test_published_frames_are_valid_json_envelopes(cardiology):
+async def test_published_frames_are_valid_json_envelopes(cardiology, open_socket):
     socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
     await next_frame(socket)
     await database_sync_to_async(register)(cardiology, "Alice", "+15550000001")
