@@ -1,20 +1,26 @@
-"""Read-only queue queries shared by pages, the API, consumers and tasks."""
+"""Read-only queue queries shared by pages, the API, consumers and tasks.
+
+Snapshots are plain dicts of JSON-ready values, read in a fixed number of queries whatever the queue
+length. Public ones carry tokens and states only: the display boards, the queue API and the public
+sockets must never show a patient's name or phone.
+"""
 
 import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, OuterRef, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from adminpanel.models import AdminUser
 from doctors.models import Doctor
 
-from .models import Department, Queue, format_token
+from .models import Department, Queue
 
 RECENT_CONSULTATIONS_FOR_PACE = 10
 ON_DUTY_AVAILABILITY = (Doctor.Availability.AVAILABLE, Doctor.Availability.BUSY)
+SERVING_STATUSES = (Queue.Status.CALLED, Queue.Status.IN_CONSULTATION)
 
 
 @dataclass(frozen=True)
@@ -24,33 +30,11 @@ class ConsultationPace:
 
     def estimated_wait_minutes(self, position):
         # Each doctor on duty sees one patient per mean consultation; a waiting patient is served
-        # after the ceil(position / doctors) rounds needed to reach them.
+        # after the ceil(position / doctors) rounds needed to reach them (one doctor assumed if none is).
         if position is None:
             return None
         rounds = math.ceil(position / max(self.doctors_on_duty, 1))
         return round(rounds * self.minutes_per_consultation)
-
-
-def _completed_consultations(day):
-    return (
-        Queue.objects.filter(
-            token_date=day,
-            status=Queue.Status.COMPLETED,
-            started_at__isnull=False,
-            completed_at__isnull=False,
-        )
-        .order_by("-completed_at")
-        .annotate(length=ExpressionWrapper(F("completed_at") - F("started_at"), output_field=DurationField()))
-    )
-
-
-def _pace_from(*, department, recent_lengths, doctors_on_duty):
-    lengths = [length for length in recent_lengths if length is not None and length > timedelta(0)]
-    if lengths:
-        minutes = sum(length.total_seconds() for length in lengths) / len(lengths) / 60
-    else:
-        minutes = float(department.average_consultation_minutes)
-    return ConsultationPace(minutes_per_consultation=minutes, doctors_on_duty=doctors_on_duty)
 
 
 def _doctors_on_duty():
@@ -59,14 +43,50 @@ def _doctors_on_duty():
 
 def consultation_pace(*, department, day=None):
     """Mean of today's last completed consultations (else the configured average) and doctors on duty."""
+    return consultation_paces(departments=[department], day=day)[department.pk]
+
+
+def consultation_paces(*, departments, day=None):
+    """consultation_pace for several departments at once, in two queries: {department_id: ConsultationPace}."""
     day = day or timezone.localdate()
+    by_id = {department.pk: department for department in departments}
     recent = (
-        _completed_consultations(day)
-        .filter(department=department)
-        .values_list("length", flat=True)[:RECENT_CONSULTATIONS_FOR_PACE]
+        Queue.objects.filter(
+            department_id__in=by_id,
+            token_date=day,
+            status=Queue.Status.COMPLETED,
+            started_at__isnull=False,
+            completed_at__isnull=False,
+        )
+        .annotate(
+            length=ExpressionWrapper(F("completed_at") - F("started_at"), output_field=DurationField()),
+            recency=Window(RowNumber(), partition_by=F("department_id"), order_by=F("completed_at").desc()),
+        )
+        .filter(recency__lte=RECENT_CONSULTATIONS_FOR_PACE)
+        .values_list("department_id", "length")
     )
-    doctors = _doctors_on_duty().filter(department=department).count()
-    return _pace_from(department=department, recent_lengths=recent, doctors_on_duty=doctors)
+    lengths = {department_id: [] for department_id in by_id}
+    for department_id, length in recent:
+        if length is not None and length > timedelta(0):
+            lengths[department_id].append(length.total_seconds())
+    doctors = dict(
+        _doctors_on_duty()
+        .filter(department_id__in=by_id)
+        .values("department_id")
+        .annotate(on_duty=Count("id"))
+        .values_list("department_id", "on_duty")
+    )
+    return {
+        department_id: ConsultationPace(
+            minutes_per_consultation=(
+                sum(lengths[department_id]) / len(lengths[department_id]) / 60
+                if lengths[department_id]
+                else float(department.average_consultation_minutes)
+            ),
+            doctors_on_duty=doctors.get(department_id, 0),
+        )
+        for department_id, department in by_id.items()
+    }
 
 
 def waiting_queue(*, department, day=None):
@@ -89,6 +109,21 @@ def estimated_wait_minutes(entry):
     return consultation_pace(department=entry.department, day=entry.token_date).estimated_wait_minutes(position)
 
 
+def positions_in_line(*, department_ids, day):
+    """{entry_id: 1-based place} for every waiting entry of the departments, in one query."""
+    positions, last_place = {}, {}
+    ordered = (
+        Queue.objects.waiting()
+        .for_day(day)
+        .filter(department_id__in=department_ids)
+        .in_service_order()
+        .values_list("id", "department_id")
+    )
+    for entry_id, department_id in ordered:
+        last_place[department_id] = last_place.get(department_id, 0) + 1
+        positions[entry_id] = last_place[department_id]
+    return positions
+
 
 def is_reception_staff(user):
     """Doctors, admin-panel users and superusers register walk-ins and may set a priority."""
@@ -102,10 +137,12 @@ def is_reception_staff(user):
     )
 
 
-def _count_per_department(queryset):
+def _waiting_count_per_department(day):
     return Coalesce(
         Subquery(
-            queryset.filter(department=OuterRef("pk"))
+            Queue.objects.waiting()
+            .for_day(day)
+            .filter(department=OuterRef("pk"))
             .order_by()
             .values("department")
             .annotate(total=Count("pk"))
@@ -119,71 +156,77 @@ def _count_per_department(queryset):
 def department_overview(*, day=None):
     """Every active department with its waiting count and the wait a patient registering now can expect.
 
-    Two queries whatever the number of departments or patients.
+    Three queries whatever the number of departments or patients.
     """
     day = day or timezone.localdate()
     departments = list(
-        Department.objects.filter(is_active=True).annotate(
-            waiting_count=_count_per_department(Queue.objects.waiting().for_day(day)),
-            doctors_on_duty=_count_per_department(_doctors_on_duty()),
-        )
+        Department.objects.filter(is_active=True).annotate(waiting_count=_waiting_count_per_department(day))
     )
-    recent_lengths = {}
-    for department_id, length in _completed_consultations(day).values_list("department_id", "length"):
-        lengths = recent_lengths.setdefault(department_id, [])
-        if len(lengths) < RECENT_CONSULTATIONS_FOR_PACE:
-            lengths.append(length)
-    overview = []
-    for department in departments:
-        pace = _pace_from(
-            department=department,
-            recent_lengths=recent_lengths.get(department.pk, []),
-            doctors_on_duty=department.doctors_on_duty,
-        )
-        overview.append(
-            {
-                **_department_summary(department),
-                "description": department.description,
-                "queue_length": department.waiting_count,
-                "doctors_on_duty": department.doctors_on_duty,
-                "estimated_wait_minutes": pace.estimated_wait_minutes(department.waiting_count + 1),
-            }
-        )
-    return overview
+    paces = consultation_paces(departments=departments, day=day) if departments else {}
+    return [
+        {
+            **_department_summary(department),
+            "description": department.description,
+            "queue_length": department.waiting_count,
+            "doctors_on_duty": paces[department.pk].doctors_on_duty,
+            "estimated_wait_minutes": paces[department.pk].estimated_wait_minutes(department.waiting_count + 1),
+        }
+        for department in departments
+    ]
 
 
 def _department_summary(department):
     return {"id": department.pk, "name": department.name, "code": department.code, "room": department.room}
 
 
-def _now_serving(*, department, day):
-    """Tokens the department's doctors have called or are seeing, in the order they were called."""
-    serving = (
-        Queue.objects.filter(
-            department=department, token_date=day, status__in=[Queue.Status.CALLED, Queue.Status.IN_CONSULTATION]
-        )
-        .order_by("called_at", "id")
-        .values_list("token_number", "status", "priority")
+def _local_iso(moment):
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def _serving_doctor(entry):
+    if entry.doctor is None:
+        return {"doctor_id": None, "doctor": None, "room": entry.department.room or entry.department.name}
+    return {"doctor_id": entry.doctor_id, "doctor": str(entry.doctor), "room": entry.doctor.location}
+
+
+def public_entry(entry):
+    """A queue entry as the public may see it: token, priority, status and where to go, no patient details."""
+    return {
+        "token": entry.token,
+        "priority": entry.priority,
+        "status": entry.status,
+        "called_at": _local_iso(entry.called_at),
+        **_serving_doctor(entry),
+    }
+
+
+def staff_entry(entry):
+    """A queue entry as the department's doctors see it: the public view plus who the patient is."""
+    return {
+        **public_entry(entry),
+        "patient": {"name": entry.patient.name, "age": entry.patient.age},
+        "notes": entry.notes,
+    }
+
+
+def _being_served(*, department, day):
+    """Entries the department's doctors have called or are seeing, latest call first."""
+    return list(
+        Queue.objects.for_day(day)
+        .filter(department=department, status__in=SERVING_STATUSES)
+        .select_related("department", "doctor__user", "doctor__department")
+        .order_by("-called_at", "-id")
     )
-    return [
-        {"token": format_token(department.code, number), "status": status, "priority": priority}
-        for number, status, priority in serving
-    ]
 
 
 def department_queue_snapshot(*, department, day=None):
-    """The department's queue as the public sees it: tokens, priorities and states, never names or phones.
-
-    A plain JSON-ready dict, shared by the REST API and the real-time snapshots; four queries whatever
-    the queue length.
-    """
+    """The department's queue as the public sees it, for the queue API, display boards and sockets (4 queries)."""
     day = day or timezone.localdate()
-    waiting = waiting_queue(department=department, day=day)
     pace = consultation_pace(department=department, day=day)
+    waiting = waiting_queue(department=department, day=day)
     return {
-        "department": _department_summary(department),
+        "department": {**_department_summary(department), "is_active": department.is_active},
         "date": day.isoformat(),
-        "now_serving": _now_serving(department=department, day=day),
         "waiting": [
             {
                 "token": entry.token,
@@ -194,10 +237,12 @@ def department_queue_snapshot(*, department, day=None):
             }
             for position, entry in enumerate(waiting, start=1)
         ],
+        "now_serving": [public_entry(entry) for entry in _being_served(department=department, day=day)],
         "queue_length": len(waiting),
-        "doctors_on_duty": pace.doctors_on_duty,
-        "minutes_per_consultation": round(pace.minutes_per_consultation, 1),
+        # What a patient registering now should expect.
         "estimated_wait_minutes": pace.estimated_wait_minutes(len(waiting) + 1),
+        "minutes_per_consultation": round(pace.minutes_per_consultation, 1),
+        "doctors_on_duty": pace.doctors_on_duty,
     }
 
 
@@ -205,49 +250,52 @@ def current_visit(*, patient):
     """The visit the patient's status page follows: their latest token."""
     return (
         Queue.objects.filter(patient=patient)
-        .select_related("department", "doctor__department", "feedback")
+        .select_related("department", "patient", "doctor__user", "doctor__department", "feedback")
         .order_by("-token_date", "-checked_in_at", "-id")
         .first()
     )
 
 
-def visit_status(*, entry):
-    """One visit as its patient sees it: token, place in line, wait, who is being served, feedback state.
-
-    Nothing about any other patient; a plain JSON-ready dict with a constant number of queries.
-    """
-    department = entry.department
-    position = None
-    estimated_wait = None
-    if entry.status == Queue.Status.WAITING:
-        waiting_ids = [waiting.pk for waiting in waiting_queue(department=department, day=entry.token_date)]
-        position = waiting_ids.index(entry.pk) + 1 if entry.pk in waiting_ids else None
-        pace = consultation_pace(department=department, day=entry.token_date)
-        estimated_wait = pace.estimated_wait_minutes(position)
+def describe_visit(entry, *, position, pace, now_serving):
+    """One visit as its patient follows it, from figures already read: nothing about any other patient."""
     feedback_given = hasattr(entry, "feedback")
+    being_served = entry.status in SERVING_STATUSES
     return {
         "patient_id": str(entry.patient.public_id),
         "visit_id": entry.pk,
         "token": entry.token,
         "date": entry.token_date.isoformat(),
-        "department": _department_summary(department),
+        "department": _department_summary(entry.department),
         "priority": entry.priority,
         "status": entry.status,
         "status_display": entry.get_status_display(),
         "position": position,
         "patients_ahead": position - 1 if position else None,
-        "estimated_wait_minutes": estimated_wait,
-        "go_to": entry.doctor.location if entry.doctor and entry.status in Queue.ACTIVE_STATUSES else None,
-        "now_serving": [serving["token"] for serving in _now_serving(department=department, day=entry.token_date)],
+        "estimated_wait_minutes": pace.estimated_wait_minutes(position) if position else None,
+        "your_turn": entry.status == Queue.Status.CALLED,
+        "doctor": str(entry.doctor) if entry.doctor and being_served else None,
+        "go_to": entry.doctor.location if entry.doctor and being_served else None,
+        "now_serving": now_serving,
         "feedback_given": feedback_given,
         "can_give_feedback": entry.status == Queue.Status.COMPLETED and not feedback_given,
     }
 
 
+def visit_status(*, entry):
+    """describe_visit for one visit, reading its department's line in a constant number of queries."""
+    day = entry.token_date
+    position = None
+    if entry.status == Queue.Status.WAITING:
+        position = positions_in_line(department_ids=[entry.department_id], day=day).get(entry.pk)
+    return describe_visit(
+        entry,
+        position=position,
+        pace=consultation_pace(department=entry.department, day=day),
+        now_serving=[served.token for served in _being_served(department=entry.department, day=day)],
+    )
+
+
 def patient_status(*, patient):
     """Status of the patient's current visit, or None when they have never had a token."""
     entry = current_visit(patient=patient)
-    if entry is None:
-        return None
-    entry.patient = patient
-    return visit_status(entry=entry)
+    return visit_status(entry=entry) if entry else None

@@ -177,7 +177,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNELS_PREFIX", "smartqueue")},
+            "CONFIG": {
+                # redis-py 8 times reads out after 5 s by default, which kills every idle socket's blocking
+                # receive (BZPOPMIN waits up to 5 s) with a 1011 close: wait on the server's timeout instead.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "prefix": os.environ.get("CHANNELS_PREFIX", "smartqueue"),
+            },
         }
     }
 else:

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .views import HomeView
+from .views import AllDepartmentsDisplayView, DepartmentDisplayView, HomeView, department_display_snapshot
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -13,4 +13,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("doctors/", include("doctors.urls")),
     path("adminpanel/", include("adminpanel.urls")),
+    path("display/", AllDepartmentsDisplayView.as_view(), name="display-all"),
+    path("display/<int:department_id>/", DepartmentDisplayView.as_view(), name="display-department"),
+    path(
+        "display/<int:department_id>/snapshot.json", department_display_snapshot, name="display-department-snapshot"
+    ),
 ]

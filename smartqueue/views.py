@@ -1,5 +1,38 @@
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
+
+from patients.broadcasts import department_snapshot_frame
+from patients.models import Department
 
 
 class HomeView(TemplateView):
     template_name = "home.html"
+
+
+class DepartmentDisplayView(TemplateView):
+    """The waiting-room TV of one department: now serving, next tokens, a chime and a spoken call."""
+
+    template_name = "display/department.html"
+
+    def get_context_data(self, **kwargs):
+        department = get_object_or_404(Department, pk=self.kwargs["department_id"])
+        return super().get_context_data(boards=[department_snapshot_frame(department)], single=True, **kwargs)
+
+
+class AllDepartmentsDisplayView(TemplateView):
+    """The main hall TV: every open department's now-serving and next tokens."""
+
+    template_name = "display/department.html"
+
+    def get_context_data(self, **kwargs):
+        boards = [department_snapshot_frame(department) for department in Department.objects.filter(is_active=True)]
+        return super().get_context_data(boards=boards, single=False, **kwargs)
+
+
+@never_cache
+def department_display_snapshot(request, department_id):
+    """The queue socket's snapshot frame over HTTP, for display boards whose socket cannot open."""
+    department = get_object_or_404(Department, pk=department_id)
+    return JsonResponse(department_snapshot_frame(department))

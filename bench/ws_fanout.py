@@ -1,0 +1,193 @@
+"""WebSocket fan-out benchmark: how fast does a called token reach every screen of a department?
+
+Starts daphne (Redis channel layer) on a free loopback port, connects N subscribers to one department's
+queue socket, calls patients one by one, and prints p50/p99 of the time from the call to its receipt by
+the LAST subscriber, plus the server process's resident memory.
+
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/ws_fanout.py --subscribers 100 500 1000 --calls 30
+
+Calls go through patients.services.call_next in this process (the doctors' HTTP API is not built yet):
+the timer starts before the service call, so latency covers the database transaction, the after-commit
+publish to Redis, the server's fan-out and the clients' receipt. Without DATABASE_URL a throwaway SQLite
+database is used. All subscribers run in this one process, so its event loop is part of what is measured.
+"""
+
+import argparse
+import asyncio
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartqueue.settings")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, nargs="+", default=[100, 500, 1000], help="rounds of N sockets")
+    parser.add_argument("--calls", type=int, default=30, help="calls measured per round")
+    parser.add_argument("--connect-batch", type=int, default=100, help="sockets opened at once")
+    parser.add_argument("--server-log", help="keep daphne's output in this file")
+    return parser.parse_args()
+
+
+def prepare_database():
+    """Migrate, then create a fresh department with one doctor and enough waiting patients."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from doctors.models import Doctor
+    from patients.models import Department
+
+    call_command("migrate", verbosity=0)
+    run = time.strftime("%H%M%S")
+    department = Department.objects.create(name=f"Bench department {run} {os.getpid()}", code=f"B{run}")
+    user = get_user_model().objects.create_user(username=f"bench-doctor-{run}-{os.getpid()}", password=None)
+    doctor = Doctor.objects.create(
+        user=user, department=department, room="Room 1", availability=Doctor.Availability.AVAILABLE
+    )
+    return department, doctor
+
+
+def register_waiting_patients(department, count):
+    from patients import services
+
+    for n in range(count):
+        services.register_patient(
+            department=department, name=f"Bench patient {n}", phone=f"+1999{department.pk % 1000:03d}{n:05d}",
+            age=40, gender="other",
+        )
+
+
+def call_next_patient(doctor):
+    from patients import services
+
+    return services.call_next(doctor=doctor)
+
+
+def mark_no_show(entry):
+    """Frees the doctor for the next measured call."""
+    from patients import services
+
+    services.skip(entry=entry)
+
+
+class Subscribers:
+    """N queue sockets that note when each numbered frame reached each of them."""
+
+    def __init__(self, count):
+        self.count = count
+        self.arrivals = {}
+        self.complete = {}
+        self.sockets = []
+
+    def expect(self, seq):
+        self.arrivals.setdefault(seq, 0)
+        return self.complete.setdefault(seq, asyncio.get_running_loop().create_future())
+
+    def arrived(self, seq):
+        self.arrivals[seq] = self.arrivals.get(seq, 0) + 1
+        waiter = self.complete.get(seq)
+        if self.arrivals[seq] == self.count and waiter is not None and not waiter.done():
+            waiter.set_result(time.perf_counter())
+
+    async def listen(self, socket):
+        async for text in socket:
+            # The envelope puts "seq" before the payload: no need to parse kilobytes of JSON per frame.
+            start = text.find('"seq": ')
+            value = text[start + 7 : text.find(",", start)]
+            if value.isdigit():
+                self.arrived(int(value))
+
+
+async def run_round(server, department, doctor, count, calls, connect_batch):
+    from websockets.asyncio.client import connect
+
+    from patients.broadcasts import current_sequence
+
+    subscribers = Subscribers(count)
+    url = f"{server.ws_url}/ws/queue/{department.pk}/"
+    listeners = []
+    for first in range(0, count, connect_batch):
+        batch = await asyncio.gather(
+            *(
+                connect(url, origin=server.origin, proxy=None, ping_interval=None, compression=None, open_timeout=60)
+                for _ in range(min(connect_batch, count - first))
+            )
+        )
+        for socket in batch:
+            await socket.recv()  # the snapshot
+            subscribers.sockets.append(socket)
+            listeners.append(asyncio.create_task(subscribers.listen(socket)))
+    rss_connected = server.rss_kib()
+
+    latencies = []
+    for _ in range(calls):
+        seq = await asyncio.to_thread(current_sequence, department.pk) + 1
+        received = subscribers.expect(seq)
+        started = time.perf_counter()
+        entry = await asyncio.to_thread(call_next_patient, doctor)
+        latencies.append(await asyncio.wait_for(received, timeout=60) - started)
+        released = subscribers.expect(seq + 1)
+        await asyncio.to_thread(mark_no_show, entry)
+        await asyncio.wait_for(released, timeout=60)
+
+    rss_after = server.rss_kib()
+    for socket in subscribers.sockets:
+        await socket.close()
+    for listener in listeners:
+        listener.cancel()
+    return latencies, rss_connected, rss_after
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main():
+    args = parse_args()
+    if not os.environ.get("REDIS_URL"):
+        sys.exit("Set REDIS_URL (e.g. redis://127.0.0.1:6379/0): the server and this driver share the Redis channel layer.")
+    with tempfile.TemporaryDirectory(prefix="ws-fanout-") as scratch:
+        os.environ.setdefault("DATABASE_URL", f"sqlite:///{scratch}/bench.sqlite3")
+        benchmark(args)
+
+
+def benchmark(args):
+    # Each subscriber is a file descriptor here and in the server (which inherits this limit).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from smartqueue.live_server import running_daphne
+
+    department, doctor = prepare_database()
+    register_waiting_patients(department, 2 * args.calls * len(args.subscribers))
+    print(f"database: {connection.vendor}; calls per round: {args.calls}")
+    print(f"{'subscribers':>11} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'server RSS MiB (idle/connected/after)':>38}")
+    with running_daphne(database=connection.settings_dict, log_path=args.server_log) as server:
+        time.sleep(1)
+        rss_idle = server.rss_kib()
+        for count in args.subscribers:
+            latencies, rss_connected, rss_after = asyncio.run(
+                run_round(server, department, doctor, count, args.calls, args.connect_batch)
+            )
+            ms = [latency * 1000 for latency in latencies]
+            memory = f"{rss_idle / 1024:.0f} / {rss_connected / 1024:.0f} / {rss_after / 1024:.0f}"
+            print(
+                f"{count:>11} {statistics.median(ms):>8.1f} {percentile(ms, 0.99):>8.1f} {max(ms):>8.1f} {memory:>38}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+import pytest
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.test import Client
+
+from patients import services
+from patients.tests.live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def session_cookie(user):
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+@pytest.fixture
+def dr_house(make_doctor, make_user, department):
+    return make_doctor(department=department, user=make_user(username="house", first_name="Gregory", last_name="House"), room="Room 4")
+
+
+async def test_doctor_gets_the_department_queue_with_patient_names(dr_house, department, open_socket):
+    cookie = await database_sync_to_async(session_cookie)(dr_house.user)
+    socket, connected, _ = await open_socket(f"/ws/doctor/{dr_house.pk}/", cookie=cookie)
+    snapshot = await next_frame(socket)
+
+    await database_sync_to_async(services.register_patient)(
+        department=department, name="Alice Smith", phone="+15550000001", age=34, gender="female", notes="Chest pain"
+    )
+    registered = await next_frame(socket)
+    await database_sync_to_async(services.call_next)(doctor=dr_house)
+    called = await next_frame(socket)
+    await socket.send_to(text_data='{"type": "snapshot"}')
+    later = await next_frame(socket)
+    await socket.disconnect()
+
+    assert connected
+    assert snapshot["payload"]["doctor"] == {
+        "id": dr_house.pk,
+        "name": "Dr. Gregory House",
+        "availability": "available",
+        "room": "Room 4",
+    }
+    assert snapshot["payload"]["current"] is None and snapshot["department"] == department.pk
+    assert registered["payload"]["entry"]["patient"] == {"name": "Alice Smith", "age": 34}
+    assert registered["payload"]["entry"]["notes"] == "Chest pain"
+    assert called["payload"]["event"] == "called" and called["seq"] == registered["seq"] + 1
+    assert later["payload"]["current"]["token"] == "CARD-001"
+    assert later["payload"]["current"]["patient"]["name"] == "Alice Smith"
+
+
+async def test_signed_out_visitors_are_refused(dr_house, open_socket):
+    _, connected, close_code = await open_socket(f"/ws/doctor/{dr_house.pk}/")
+
+    assert not connected and close_code == 4401
+
+
+async def test_another_doctor_cannot_listen_to_a_colleagues_socket(dr_house, make_doctor, department, open_socket):
+    colleague = await database_sync_to_async(make_doctor)(department=department)
+    cookie = await database_sync_to_async(session_cookie)(colleague.user)
+
+    _, connected, close_code = await open_socket(f"/ws/doctor/{dr_house.pk}/", cookie=cookie)
+    _, unknown_connected, unknown_code = await open_socket("/ws/doctor/999999/", cookie=cookie)
+
+    assert not connected and close_code == 4403
+    assert not unknown_connected and unknown_code == 4403
+
+
+async def test_a_deactivated_doctor_is_refused(dr_house, open_socket):
+    dr_house.is_active = False
+    await database_sync_to_async(dr_house.save)()
+    cookie = await database_sync_to_async(session_cookie)(dr_house.user)
+
+    _, connected, close_code = await open_socket(f"/ws/doctor/{dr_house.pk}/", cookie=cookie)
+
+    assert not connected and close_code == 4403

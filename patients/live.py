@@ -1,0 +1,98 @@
+"""What every live socket shares: client message parsing, error frames and forwarding published frames."""
+
+import json
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from .broadcasts import frame
+
+MAX_CLIENT_MESSAGE_CHARS = 2000
+
+# Close codes (4000-4999 is the range WebSocket leaves to applications).
+CLOSE_BAD_REQUEST = 4400
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    """Subscribes to groups on connect, sends a snapshot, and answers {"type": "snapshot"} / {"type": "ping"}.
+
+    Subclasses implement subscribe() (return the groups to join, or refuse) and snapshot().
+    """
+
+    groups_joined = ()
+
+    async def connect(self):
+        groups = await self.subscribe()
+        if groups is None:
+            return
+        self.groups_joined = groups
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.send_frame(await self.snapshot())
+
+    async def disconnect(self, code):
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def subscribe(self):
+        raise NotImplementedError
+
+    async def snapshot(self):
+        raise NotImplementedError
+
+    async def frame_forward(self, message):
+        """Handles broadcasts.FORWARD_MESSAGE_TYPE ("frame.forward")."""
+        # Published frames arrive serialised once for every subscriber; pass them through untouched.
+        await self.send(text_data=message["text"])
+
+    async def send_frame(self, envelope):
+        await self.send(text_data=json.dumps(envelope))
+
+    async def send_error(self, *, code, message, field=None):
+        await self.send_frame(
+            frame(
+                frame_type="error",
+                department_id=None,
+                seq=None,
+                payload={"code": code, "message": message, "field": field},
+            )
+        )
+
+    async def refuse(self, *, close_code, code, message):
+        """Accept only to explain, then close: a browser sees neither reason nor code of a refused handshake."""
+        await self.accept()
+        await self.send_error(code=code, message=message)
+        await self.close(code=close_code)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        request = self._parse(text_data)
+        if isinstance(request, str):
+            await self.send_error(code="bad_message", message=request, field="type")
+        elif request["type"] == "snapshot":
+            await self.send_frame(await self.snapshot())
+        elif request["type"] == "ping":
+            await self.send_frame(frame(frame_type="pong", department_id=None, seq=None, payload={}))
+        else:
+            await self.send_error(
+                code="unknown_message",
+                message=f"Unknown message type '{request['type'][:50]}'; send \"snapshot\" or \"ping\".",
+                field="type",
+            )
+
+    @staticmethod
+    def _parse(text_data):
+        """The client's request as a dict with a string "type", or the reason it is not one."""
+        if text_data is None:
+            return "Send JSON text frames, not binary."
+        if len(text_data) > MAX_CLIENT_MESSAGE_CHARS:
+            return f"Messages are limited to {MAX_CLIENT_MESSAGE_CHARS} characters."
+        try:
+            request = json.loads(text_data)
+        except ValueError:
+            return "The message is not valid JSON."
+        if not isinstance(request, dict) or not isinstance(request.get("type"), str):
+            return 'The message must be a JSON object with a string "type", e.g. {"type": "snapshot"}.'
+        return request

@@ -1,0 +1,249 @@
+import json
+import logging
+
+import pytest
+from channels.db import database_sync_to_async
+
+from doctors.models import Doctor
+from patients import services
+from patients.broadcasts import publish_department_change
+
+from .live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def cardiology(make_department):
+    return make_department(name="Cardiology", code="CARD", room="Block B", average_consultation_minutes=10)
+
+
+@pytest.fixture
+def dr_house(make_doctor, make_user, cardiology):
+    return make_doctor(department=cardiology, user=make_user(username="house", first_name="Gregory", last_name="House"), room="Room 4")
+
+
+def register(department, name, phone):
+    entry, _ = services.register_patient(department=department, name=name, phone=phone, age=52, gender="male")
+    return entry
+
+
+async def test_queue_socket_sends_the_department_snapshot_on_connect(cardiology, open_socket):
+    await database_sync_to_async(register)(cardiology, "Alice Waiting", "+15550000001")
+
+    socket, connected, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
+    assert connected
+    snapshot = await next_frame(socket)
+    await socket.disconnect()
+
+    assert snapshot["type"] == "snapshot" and snapshot["version"] == 1 and snapshot["department"] == cardiology.pk
+    queue = snapshot["payload"]["queue"]
+    assert [t["token"] for t in queue["waiting"]] == ["CARD-001"]
+    assert queue["queue_length"] == 1 and queue["now_serving"] == []
+    assert queue["estimated_wait_minutes"] == 20  # one ahead of a newcomer, no doctor on duty: two rounds of 10
+
+
+async def test_queue_socket_receives_each_change_in_order_with_consecutive_numbers(cardiology, dr_house, open_socket):
+    socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
+    snapshot = await next_frame(socket)
+
+    await database_sync_to_async(register)(cardiology, "Alice", "+15550000001")
+    await database_sync_to_async(register)(cardiology, "Bob", "+15550000002")
+    called = await database_sync_to_async(services.call_next)(doctor=dr_house)
+    frames = [await next_frame(socket) for _ in range(3)]
+    await socket.disconnect()
+
+    assert [f["payload"]["event"] for f in frames] == ["registered", "registered", "called"]
+    assert [f["seq"] for f in frames] == [snapshot["seq"] + 1, snapshot["seq"] + 2, snapshot["seq"] + 3]
+    assert all(f["type"] == "queue.changed" and f["department"] == cardiology.pk for f in frames)
+    after_call = frames[-1]["payload"]
+    assert after_call["entry"]["token"] == called.token == "CARD-001"
+    assert after_call["queue"]["now_serving"] == [
+        {
+            "token": "CARD-001",
+            "priority": "normal",
+            "status": "called",
+            "called_at": after_call["queue"]["now_serving"][0]["called_at"],
+            "doctor_id": dr_house.pk,
+            "doctor": "Dr. Gregory House",
+            "room": "Room 4",
+        }
+    ]
+    assert [t["token"] for t in after_call["queue"]["waiting"]] == ["CARD-002"]
+
+
+async def test_emergency_tokens_are_listed_first(cardiology, open_socket):
+    await database_sync_to_async(register)(cardiology, "Alice", "+15550000001")
+    emergency, _ = await database_sync_to_async(services.register_patient)(
+        department=cardiology, name="Eve", phone="+15550000009", age=70, gender="female", priority="emergency"
+    )
+    socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
+    waiting = (await next_frame(socket))["payload"]["queue"]["waiting"]
+    await socket.disconnect()
+
+    assert [(t["token"], t["priority"], t["position"]) for t in waiting] == [
+        ("CARD-002", "emergency", 1),
+        ("CARD-001", "normal", 2),
+    ]
+
+
+@pytest.mark.parametrize("department_id", ["999999", "cardiology"])
+async def test_unknown_department_gets_an_error_frame_and_close_code(department_id, db, open_socket):
+    socket, connected, _ = await open_socket(f"/ws/queue/{department_id}/")
+    error = await next_frame(socket)
+    closed = await socket.receive_output(timeout=2)
+
+    assert error["type"] == "error" and error["payload"]["code"] == "unknown_department"
+    assert closed == {"type": "websocket.close", "code": 4404}
+
+
+async def test_malformed_client_messages_get_an_error_and_the_socket_stays_usable(cardiology, open_socket):
+    socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
+    await next_frame(socket)
+
+    replies = []
+    for text in ["not json", "[1, 2]", '{"type": 5}', '{"type": "dance"}', "x" * 5000]:
+        await socket.send_to(text_data=text)
+        replies.append(await next_frame(socket))
+    await socket.send_to(bytes_data=b"\x00\x01")
+    replies.append(await next_frame(socket))
+    await socket.send_to(text_data='{"type": "snapshot"}')
+    snapshot = await next_frame(socket)
+    await socket.send_to(text_data='{"type": "ping"}')
+    pong = await next_frame(socket)
+    await socket.disconnect()
+
+    assert [r["type"] for r in replies] == ["error"] * 6
+    assert [r["payload"]["code"] for r in replies] == ["bad_message"] * 3 + ["unknown_message"] + ["bad_message"] * 2
+    assert all(r["payload"]["field"] == "type" and r["payload"]["message"] for r in replies)
+    assert snapshot["type"] == "snapshot" and pong["type"] == "pong"
+
+
+async def test_sockets_from_another_site_are_refused(cardiology, open_socket):
+    _, connected, _ = await open_socket(f"/ws/queue/{cardiology.pk}/", origin=b"https://evil.example")
+    _, connected_without_origin, _ = await open_socket(f"/ws/queue/{cardiology.pk}/", origin=None)
+
+    assert not connected and not connected_without_origin
+
+
+async def test_unknown_socket_path_is_closed(db, open_socket):
+    _, connected, close_code = await open_socket("/ws/nowhere/")
+
+    assert not connected and close_code == 4404
+
+
+async def test_patient_socket_follows_place_in_line_then_your_turn(cardiology, dr_house, open_socket):
+    first = await database_sync_to_async(register)(cardiology, "Alice", "+15550000001")
+    second = await database_sync_to_async(register)(cardiology, "Bob", "+15550000002")
+    public_id = await database_sync_to_async(lambda: second.patient.public_id)()
+
+    socket, connected, _ = await open_socket(f"/ws/patient/{public_id}/")
+    snapshot = await next_frame(socket)
+    await database_sync_to_async(services.call_next)(doctor=dr_house)
+    first_called = await next_frame(socket)
+    await database_sync_to_async(services.start_consultation)(entry=first)
+    await database_sync_to_async(services.complete_consultation)(entry=first)
+    await next_frame(socket)
+    await next_frame(socket)
+    await database_sync_to_async(services.call_next)(doctor=dr_house)
+    my_turn = await next_frame(socket)
+    await socket.disconnect()
+
+    visit = snapshot["payload"]["visit"]
+    assert (visit["token"], visit["status"], visit["position"]) == ("CARD-002", "waiting", 2)
+    assert visit["estimated_wait_minutes"] == 20  # one doctor on duty: two rounds of 10 minutes
+    assert snapshot["payload"]["sequences"] == {str(cardiology.pk): first_called["seq"] - 1}
+    assert first_called["type"] == "patient.status" and first_called["payload"]["visit"]["position"] == 1
+    mine = my_turn["payload"]["visit"]
+    assert (mine["status"], mine["your_turn"], mine["go_to"], mine["doctor"]) == (
+        "called",
+        True,
+        "Room 4",
+        "Dr. Gregory House",
+    )
+
+
+@pytest.mark.parametrize(
+    "patient_id, close_code, error_code",
+    [("3f2b8e0e-0000-4000-8000-000000000000", 4404, "unknown_patient"), ("42", 4400, "bad_patient_id")],
+)
+async def test_unknown_or_malformed_patient_id_is_refused_with_a_reason(patient_id, close_code, error_code, db, open_socket):
+    socket, _, _ = await open_socket(f"/ws/patient/{patient_id}/")
+    error = await next_frame(socket)
+    closed = await socket.receive_output(timeout=2)
+
+    assert error["payload"]["code"] == error_code
+    assert closed == {"type": "websocket.close", "code": close_code}
+
+
+async def test_public_sockets_never_carry_patient_names_or_phones(cardiology, dr_house, open_socket):
+    alice = await database_sync_to_async(register)(cardiology, "Alicia Privatename", "+15550001234")
+    public_id = await database_sync_to_async(lambda: alice.patient.public_id)()
+    queue_socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
+    patient_socket, _, _ = await open_socket(f"/ws/patient/{public_id}/")
+    texts = [await queue_socket.receive_from(timeout=5), await patient_socket.receive_from(timeout=5)]
+
+    await database_sync_to_async(register)(cardiology, "Bertram Secretson", "+15550005678")
+    await database_sync_to_async(services.call_next)(doctor=dr_house)
+    for _ in range(2):
+        texts += [await queue_socket.receive_from(timeout=5), await patient_socket.receive_from(timeout=5)]
+    await queue_socket.disconnect()
+    await patient_socket.disconnect()
+
+    frames = "\n".join(texts)
+    assert "CARD-001" in frames and "CARD-002" in frames
+    for secret in ["Alicia", "Privatename", "Bertram", "Secretson", "5550001234", "5550005678", "+1555"]:
+        assert secret not in frames
+
+
+async def test_doctor_availability_change_reaches_queue_and_waiting_patients(cardiology, dr_house, open_socket):
+    alice = await database_sync_to_async(register)(cardiology, "Alice", "+15550000001")
+    public_id = await database_sync_to_async(lambda: alice.patient.public_id)()
+    queue_socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
+    patient_socket, _, _ = await open_socket(f"/ws/patient/{public_id}/")
+    await next_frame(queue_socket)
+    await next_frame(patient_socket)
+
+    def doctor_goes_on_break():
+        Doctor.objects.filter(pk=dr_house.pk).update(availability=Doctor.Availability.ON_BREAK)
+        publish_department_change(
+            event="doctor_availability",
+            department_id=cardiology.pk,
+            payload={"doctor_id": dr_house.pk, "availability": "on_break"},
+        )
+
+    await database_sync_to_async(doctor_goes_on_break)()
+    queue_frame = await next_frame(queue_socket)
+    patient_frame = await next_frame(patient_socket)
+    await queue_socket.disconnect()
+    await patient_socket.disconnect()
+
+    assert queue_frame["type"] == "department.changed"
+    assert queue_frame["payload"]["event"] == "doctor_availability"
+    assert queue_frame["payload"]["detail"] == {"doctor_id": dr_house.pk, "availability": "on_break"}
+    assert queue_frame["payload"]["queue"]["doctors_on_duty"] == 0
+    assert patient_frame["type"] == "patient.status" and patient_frame["seq"] == queue_frame["seq"]
+    assert patient_frame["payload"]["detail"]["availability"] == "on_break"
+
+
+def test_a_failed_broadcast_is_logged_and_never_undoes_the_change(cardiology, monkeypatch, caplog):
+    class BrokenLayer:
+        async def group_send(self, group, message):
+            raise ConnectionError("redis is down")
+
+    monkeypatch.setattr("patients.broadcasts.get_channel_layer", BrokenLayer)
+    with caplog.at_level(logging.ERROR, logger="patients.broadcasts"):
+        entry = register(cardiology, "Alice", "+15550000001")
+
+    assert entry.pk is not None and entry.token == "CARD-001"
+    assert "Could not broadcast registered" in caplog.text
+
+
+async def test_published_frames_are_valid_json_envelopes(cardiology, open_socket):
+    socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
+    await next_frame(socket)
+    await database_sync_to_async(register)(cardiology, "Alice", "+15550000001")
+    text = await socket.receive_from(timeout=5)
+    await socket.disconnect()
+
+    assert set(json.loads(text)) == {"type", "version", "department", "seq", "payload"}

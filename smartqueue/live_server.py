@@ -1,0 +1,79 @@
+"""A real daphne server in a subprocess, for the end-to-end socket tests and bench/ws_fanout.py."""
+
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+LISTENING = re.compile(r"Listening on TCP address 127\.0\.0\.1:(\d+)")
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def ws_url(self):
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
+    def origin(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def rss_kib(self):
+        """Resident memory of the server process (Linux /proc), in KiB."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
+
+
+def database_url(database):
+    """A DATABASE_URL for the connection settings given (e.g. the test database's)."""
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{database['NAME']}"
+    credentials = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
+    return f"postgres://{credentials}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
+
+
+@contextlib.contextmanager
+def running_daphne(*, database, startup_timeout=30, log_path=None):
+    """Start daphne on a free loopback port against `database`, with this process's channel layer settings.
+
+    The server's output is kept in log_path when given, else discarded when it stops.
+    """
+    env = {**os.environ, "DATABASE_URL": database_url(database), "DJANGO_SETTINGS_MODULE": "smartqueue.settings"}
+    daphne = Path(sys.executable).with_name("daphne")
+    # Port 0: the kernel picks a free port and daphne logs it, so parallel runs never collide.
+    command = [str(daphne), "-b", "127.0.0.1", "-p", "0", "smartqueue.asgi:application"]
+    with open(log_path, "w+") if log_path else tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield LiveServer(process=process, port=_listening_port(process, log, startup_timeout))
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _listening_port(process, log, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        log.seek(0)
+        output = log.read()
+        found = LISTENING.search(output)
+        if found:
+            return int(found.group(1))
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited with {process.returncode}:\n{output}")
+        time.sleep(0.1)
+    raise RuntimeError(f"daphne did not start listening within {timeout}s:\n{output}")

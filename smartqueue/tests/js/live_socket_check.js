@@ -1,0 +1,138 @@
+// Drives static/js/live-socket.js with a fake WebSocket, timers and fetch; run by test_live_socket_js.py.
+"use strict";
+const assert = require("assert");
+const fs = require("fs");
+const path = require("path");
+const vm = require("vm");
+
+const sockets = [];
+const timers = [];
+const fetched = [];
+let pollResponse = null;
+
+class FakeWebSocket {
+  constructor(url) {
+    this.url = url;
+    this.sent = [];
+    this.readyState = 0;
+    sockets.push(this);
+  }
+  send(text) { this.sent.push(JSON.parse(text)); }
+  close() { this.readyState = 3; }
+  serverOpens() { this.readyState = FakeWebSocket.OPEN; this.onopen(); }
+  serverSends(frame) { this.onmessage({ data: JSON.stringify(frame) }); }
+  serverCloses(code) { this.readyState = 3; this.onclose({ code }); }
+}
+FakeWebSocket.OPEN = 1;
+
+const context = {
+  WebSocket: FakeWebSocket,
+  location: { protocol: "https:", host: "board.example" },
+  addEventListener() {},
+  removeEventListener() {},
+  setTimeout(callback, delay) { timers.push({ callback, delay, kind: "timeout" }); return timers.length; },
+  clearTimeout() {},
+  setInterval(callback, delay) { timers.push({ callback, delay, kind: "interval", live: true }); return timers.length; },
+  clearInterval(id) { if (id && timers[id - 1]) timers[id - 1].live = false; },
+  fetch(url) {
+    fetched.push(url);
+    return Promise.resolve({ ok: true, json: () => Promise.resolve(pollResponse) });
+  },
+  Math, JSON, Object, String, Number, Error, Promise,
+};
+context.window = context;
+vm.createContext(context);
+vm.runInContext(fs.readFileSync(path.join(__dirname, "../../../static/js/live-socket.js"), "utf8"), context);
+
+const snapshots = [];
+const messages = [];
+const statuses = [];
+const statusElement = { dataset: {}, hidden: false };
+const live = new context.LiveSocket({
+  path: "/ws/queue/3/",
+  pollUrl: "/display/3/snapshot.json",
+  onSnapshot: (frame) => snapshots.push(frame),
+  onMessage: (frame) => messages.push(frame),
+  onStatus: (status) => statuses.push(status),
+  statusElement,
+});
+const change = (seq) => ({ type: "queue.changed", version: 1, department: 3, seq, payload: { event: "called" } });
+const lastTimeout = () => timers.filter((timer) => timer.kind === "timeout").pop();
+
+(async () => {
+  live.start();
+  assert.strictEqual(sockets[0].url, "wss://board.example/ws/queue/3/");
+  assert.strictEqual(live.status, "connecting");
+
+  sockets[0].serverOpens();
+  sockets[0].serverSends({ type: "snapshot", version: 1, department: 3, seq: 5, payload: { queue: {} } });
+  assert.strictEqual(live.status, "live");
+  assert.strictEqual(statusElement.hidden, true);
+
+  // In order, duplicates and older frames.
+  sockets[0].serverSends(change(6));
+  sockets[0].serverSends(change(6));
+  sockets[0].serverSends(change(4));
+  assert.deepStrictEqual(messages.map((frame) => frame.seq), [6]);
+  assert.strictEqual(sockets[0].sent.filter((m) => m.type === "snapshot").length, 0);
+
+  // A gap: the newer frame is applied and the snapshot re-read.
+  sockets[0].serverSends(change(9));
+  assert.deepStrictEqual(messages.map((frame) => frame.seq), [6, 9]);
+  assert.deepStrictEqual(sockets[0].sent, [{ type: "snapshot" }]);
+
+  // Connection lost: reconnect after a jittered delay, shown as "reconnecting".
+  sockets[0].serverCloses(1006);
+  assert.strictEqual(live.status, "reconnecting");
+  assert.strictEqual(statusElement.hidden, false);
+  assert.strictEqual(statusElement.dataset.liveStatus, "reconnecting");
+  const firstDelay = lastTimeout().delay;
+  assert.ok(firstDelay >= 500 && firstDelay <= 1000, `first delay ${firstDelay}`);
+
+  // The socket cannot open twice in a row: delays grow, then polling takes over.
+  lastTimeout().callback();
+  sockets[1].serverCloses(1006);
+  const secondDelay = lastTimeout().delay;
+  assert.ok(secondDelay >= 1000 && secondDelay <= 2000, `second delay ${secondDelay}`);
+  assert.strictEqual(fetched.length, 0);
+  pollResponse = { type: "snapshot", version: 1, department: 3, seq: 12, payload: { queue: {} } };
+  lastTimeout().callback();
+  sockets[2].serverCloses(1006);
+  assert.ok(lastTimeout().delay >= 2000 && lastTimeout().delay <= 4000);
+  assert.strictEqual(live.status, "polling");
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepStrictEqual(fetched, ["/display/3/snapshot.json"]);
+  assert.strictEqual(snapshots.length, 2);
+
+  // Polled snapshot moved the sequence on: frames it already includes are ignored.
+  lastTimeout().callback();
+  sockets[3].serverOpens();
+  const poller = timers.find((timer) => timer.kind === "interval" && timer.delay === 10000);
+  assert.strictEqual(poller.live, false, "polling stops once the socket opens");
+  sockets[3].serverSends(change(12));
+  assert.deepStrictEqual(messages.map((frame) => frame.seq), [6, 9]);
+  sockets[3].serverSends(change(13));
+  assert.deepStrictEqual(messages.map((frame) => frame.seq), [6, 9, 13]);
+
+  // Refused (e.g. unknown department): no retry.
+  const timeoutsBefore = timers.filter((timer) => timer.kind === "timeout").length;
+  sockets[3].serverCloses(4404);
+  assert.strictEqual(live.status, "refused");
+  assert.strictEqual(timers.filter((timer) => timer.kind === "timeout").length, timeoutsBefore);
+  assert.strictEqual(sockets.length, 4);
+
+  // Patient snapshots carry one sequence per department.
+  const patientLive = new context.LiveSocket({ path: "/ws/patient/x/", onMessage: (frame) => messages.push(frame) });
+  patientLive.start();
+  sockets[4].serverOpens();
+  sockets[4].serverSends({ type: "snapshot", version: 1, department: null, seq: null, payload: { sequences: { 3: 20 } } });
+  sockets[4].serverSends({ ...change(20), type: "patient.status" });
+  sockets[4].serverSends({ ...change(21), type: "patient.status" });
+  assert.deepStrictEqual(messages.map((frame) => frame.seq), [6, 9, 13, 21]);
+  assert.deepStrictEqual(sockets[4].sent, []);
+
+  console.log("live-socket.js: all checks passed");
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,60 @@
+import json
+
+import pytest
+
+from patients import services
+
+
+@pytest.fixture
+def busy_department(department, make_doctor, make_user):
+    doctor = make_doctor(department=department, user=make_user(first_name="Meredith", last_name="Grey"), room="Room 7")
+    for n, name in enumerate(["Alicia Privatename", "Bertram Secretson", "Carla Hidden"]):
+        services.register_patient(department=department, name=name, phone=f"+1555000100{n}", age=40, gender="other")
+    services.call_next(doctor=doctor)
+    return department
+
+
+def embedded_boards(response):
+    return [
+        json.loads(chunk.split(">", 1)[1].split("</script>", 1)[0])
+        for chunk in response.content.decode().split('<script type="application/json"')[1:]
+    ]
+
+
+def test_department_board_shows_now_serving_and_next_tokens_without_names(client, busy_department):
+    response = client.get(f"/display/{busy_department.pk}/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    (board,) = embedded_boards(response)
+    queue = board["payload"]["queue"]
+    assert [(t["token"], t["room"]) for t in queue["now_serving"]] == [("CARD-001", "Room 7")]
+    assert [t["token"] for t in queue["waiting"]] == ["CARD-002", "CARD-003"]
+    assert "js/live-socket.js" in page and "js/display-board.js" in page
+    for secret in ["Alicia", "Bertram", "Carla", "+1555"]:
+        assert secret not in page
+
+
+def test_unknown_department_board_is_a_404(client, db):
+    assert client.get("/display/999999/").status_code == 404
+    assert client.get("/display/999999/snapshot.json").status_code == 404
+
+
+def test_all_departments_board_lists_every_open_department(client, busy_department, make_department):
+    make_department(name="Dermatology", code="DERM")
+    make_department(name="Closed Clinic", code="SHUT", is_active=False)
+
+    response = client.get("/display/")
+
+    names = [board["payload"]["queue"]["department"]["name"] for board in embedded_boards(response)]
+    assert names == ["Cardiology", "Dermatology"]
+
+
+def test_snapshot_json_is_the_socket_snapshot_frame_for_polling(client, busy_department):
+    response = client.get(f"/display/{busy_department.pk}/snapshot.json")
+
+    frame = response.json()
+    assert response["Cache-Control"].startswith("max-age=0")
+    assert frame["type"] == "snapshot" and frame["department"] == busy_department.pk
+    assert frame["payload"]["queue"]["queue_length"] == 2
+    assert "Privatename" not in response.content.decode()

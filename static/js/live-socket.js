@@ -1,0 +1,231 @@
+/*
+ * live-socket.js: SmartQueue's client for the live sockets (vanilla JS, no dependencies).
+ * Frame shapes: docs/realtime.md.
+ *
+ *   const live = new LiveSocket({
+ *     path: "/ws/queue/3/",            // required; ws:// or wss:// follows the page's scheme and host
+ *     pollUrl: "/display/3/snapshot.json",
+ *                                      // optional; REST URL polled while the socket cannot open
+ *     pollTransform: (json) => frame,  // optional; turns pollUrl's JSON into a snapshot frame
+ *                                      //   (default: the JSON already is one, as snapshot.json is)
+ *     pollIntervalMs: 10000,           // optional
+ *     onSnapshot: (frame) => {},       // full state: on (re)connect, after a sequence gap, on every poll
+ *     onMessage: (frame) => {},        // each change, in order: queue.changed, department.changed, patient.status
+ *     onError: (frame) => {},          // server error frames: frame.payload = {code, message, field}
+ *     onStatus: (status) => {},        // "connecting" | "live" | "reconnecting" | "polling" | "refused" | "stopped"
+ *     statusElement: element,          // optional; gets data-live-status="<status>" and is hidden while live
+ *     maxBackoffMs: 30000,             // optional; ceiling of the reconnect delay
+ *     failuresBeforePolling: 2,        // optional; failed opens in a row before polling starts
+ *   });
+ *   live.start();            // connect (again after stop())
+ *   live.stop();             // close for good and stop polling
+ *   live.requestSnapshot();  // fresh full state: over the socket when open, else from pollUrl
+ *   live.status;             // the current status string
+ *
+ * Reconnects use exponential backoff with jitter, so a restarted server is not hit by every TV and
+ * phone at the same instant. Frames whose seq is not newer than the last one seen for their department
+ * are dropped (duplicates, or older than a snapshot already applied); a jump in seq means frames were
+ * lost, so the client re-reads the snapshot. Close codes 4400-4499 are final refusals (bad id, not
+ * signed in, not yours): the client stops instead of retrying.
+ */
+(function (global) {
+  "use strict";
+
+  var BASE_BACKOFF_MS = 1000;
+  var KEEPALIVE_MS = 25000;
+
+  function LiveSocket(options) {
+    if (!options || !options.path) {
+      throw new Error("LiveSocket needs a path, e.g. new LiveSocket({path: '/ws/queue/3/'})");
+    }
+    this.options = Object.assign(
+      {
+        pollIntervalMs: 10000,
+        maxBackoffMs: 30000,
+        failuresBeforePolling: 2,
+        pollTransform: function (json) { return json; },
+        onSnapshot: function () {},
+        onMessage: function () {},
+        onError: function () {},
+        onStatus: function () {},
+      },
+      options
+    );
+    this.status = "stopped";
+    this.sequences = {};
+    this.failures = 0;
+    this.socket = null;
+    this.reconnectTimer = null;
+    this.pollTimer = null;
+    this.keepaliveTimer = null;
+    this.stopped = true;
+    this.handleOnline = this.reconnectNow.bind(this);
+  }
+
+  LiveSocket.prototype.start = function () {
+    if (!this.stopped) return this;
+    this.stopped = false;
+    global.addEventListener("online", this.handleOnline);
+    this.setStatus("connecting");
+    this.open();
+    return this;
+  };
+
+  LiveSocket.prototype.stop = function () {
+    this.stopped = true;
+    global.removeEventListener("online", this.handleOnline);
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.keepaliveTimer);
+    this.stopPolling();
+    if (this.socket) this.socket.close(1000);
+    this.socket = null;
+    this.setStatus("stopped");
+  };
+
+  LiveSocket.prototype.requestSnapshot = function () {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify({ type: "snapshot" }));
+    } else {
+      this.poll();
+    }
+  };
+
+  LiveSocket.prototype.url = function () {
+    var scheme = global.location.protocol === "https:" ? "wss://" : "ws://";
+    return scheme + global.location.host + this.options.path;
+  };
+
+  LiveSocket.prototype.open = function () {
+    var self = this;
+    var socket;
+    try {
+      socket = new WebSocket(this.url());
+    } catch (error) {
+      this.scheduleReconnect(false);
+      return;
+    }
+    var opened = false;
+    this.socket = socket;
+    socket.onopen = function () {
+      opened = true;
+      self.failures = 0;
+      self.stopPolling();
+      self.keepaliveTimer = setInterval(function () {
+        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));
+      }, KEEPALIVE_MS);
+    };
+    socket.onmessage = function (event) {
+      var frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch (error) {
+        return;
+      }
+      self.receive(frame);
+    };
+    socket.onclose = function (event) {
+      clearInterval(self.keepaliveTimer);
+      if (self.socket !== socket || self.stopped) return;
+      self.socket = null;
+      if (event.code >= 4400 && event.code < 4500) {
+        self.setStatus("refused");
+        return;
+      }
+      self.scheduleReconnect(opened);
+    };
+  };
+
+  LiveSocket.prototype.receive = function (frame) {
+    if (frame.type === "snapshot") {
+      this.applySnapshot(frame);
+      this.setStatus("live");
+    } else if (frame.type === "error") {
+      this.options.onError(frame);
+    } else if (frame.type !== "pong") {
+      this.applyChange(frame);
+    }
+  };
+
+  LiveSocket.prototype.applySnapshot = function (frame) {
+    var sequences = Object.assign({}, frame.payload && frame.payload.sequences);
+    if (frame.department !== null && frame.department !== undefined && frame.seq !== null) {
+      sequences[frame.department] = frame.seq;
+    }
+    for (var department in sequences) {
+      this.sequences[String(department)] = sequences[department];
+    }
+    this.options.onSnapshot(frame);
+  };
+
+  LiveSocket.prototype.applyChange = function (frame) {
+    var key = String(frame.department);
+    var last = this.sequences[key];
+    if (last !== undefined && frame.seq <= last) return;
+    this.sequences[key] = frame.seq;
+    this.options.onMessage(frame);
+    if (last !== undefined && frame.seq > last + 1) this.requestSnapshot();
+  };
+
+  LiveSocket.prototype.scheduleReconnect = function (wasOpen) {
+    var self = this;
+    if (!wasOpen) this.failures += 1;
+    this.setStatus("reconnecting");
+    if (this.options.pollUrl && this.failures >= this.options.failuresBeforePolling) this.startPolling();
+    // "Equal jitter": between half and all of the exponential delay.
+    var ceiling = Math.min(this.options.maxBackoffMs, BASE_BACKOFF_MS * Math.pow(2, this.failures));
+    var delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(function () { self.open(); }, delay);
+  };
+
+  LiveSocket.prototype.reconnectNow = function () {
+    if (this.stopped || this.socket) return;
+    clearTimeout(this.reconnectTimer);
+    this.open();
+  };
+
+  LiveSocket.prototype.startPolling = function () {
+    if (this.pollTimer) {
+      this.setStatus("polling");
+      return;
+    }
+    var self = this;
+    this.pollTimer = setInterval(function () { self.poll(); }, this.options.pollIntervalMs);
+    this.setStatus("polling");
+    this.poll();
+  };
+
+  LiveSocket.prototype.stopPolling = function () {
+    clearInterval(this.pollTimer);
+    this.pollTimer = null;
+  };
+
+  LiveSocket.prototype.poll = function () {
+    var self = this;
+    if (!this.options.pollUrl) return;
+    fetch(this.options.pollUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (json) {
+        if (!self.stopped) self.applySnapshot(self.options.pollTransform(json));
+      })
+      .catch(function () {
+        // Still offline: the next poll or reconnect tries again; the status already says so.
+      });
+  };
+
+  LiveSocket.prototype.setStatus = function (status) {
+    if (this.status === status) return;
+    this.status = status;
+    var element = this.options.statusElement;
+    if (element) {
+      element.dataset.liveStatus = status;
+      element.hidden = status === "live";
+    }
+    this.options.onStatus(status);
+  };
+
+  global.LiveSocket = LiveSocket;
+})(window);
