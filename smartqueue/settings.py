@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the views' exceptions before anything else turns them into a 500.
+    "smartqueue.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "smartqueue.urls"
