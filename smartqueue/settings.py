@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so it sees the views' exceptions before anything else turns them into a 500.
+    "smartqueue.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "smartqueue.urls"

@@ -1,0 +1,50 @@
+"""Lost database connections answered with a clear 503, never a bare 500."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.deprecation import MiddlewareMixin
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE_DETAIL = (
+    "The service lost its database connection for a moment and could not finish your request. "
+    "Please try again in a few seconds; repeating a registration is safe and returns the same token."
+)
+
+
+def wants_json(request):
+    return "/api/" in request.path or request.get_preferred_type(["text/html", "application/json"]) == (
+        "application/json"
+    )
+
+
+class DatabaseUnavailableMiddleware(MiddlewareMixin):
+    """Turns a dropped or refused database connection raised by a view into 503 + Retry-After.
+
+    The transaction the view was in is rolled back by the database, so nothing is half-written;
+    the client is told to retry. Django closes the broken connection when the request finishes.
+    """
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        # The driver's message can quote the statement's values (names, phones): log only its kind.
+        logger.error(
+            "Database unavailable during %s %s (%s); answered 503",
+            request.method,
+            request.path,
+            type(exception).__name__,
+        )
+        if wants_json(request):
+            response = JsonResponse({"detail": DATABASE_UNAVAILABLE_DETAIL}, status=503)
+        else:
+            # Rendered without the request: its context processors (user, messages) would query the database.
+            response = HttpResponse(
+                render_to_string("database_unavailable.html", {"detail": DATABASE_UNAVAILABLE_DETAIL}), status=503
+            )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
