@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from patients import services as queue_services
 from smartqueue.requests import client_ip, submitted_fields
-from smartqueue.roles import IsPanelAdmin
+from smartqueue.roles import IsPanelAdmin, role_api_responses
 
 from . import services
 from .forms import BroadcastForm, DepartmentForm, PanelActionForm
@@ -25,11 +25,13 @@ class PanelAPI(APIView):
 
     permission_classes = [IsPanelAdmin]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=role_api_responses(OpenApiTypes.OBJECT, role="an admin"))
     def get(self, request):
         return Response({"departments": live_queues(), "generated_at": timezone.now().isoformat()})
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request=OpenApiTypes.OBJECT, responses=role_api_responses(OpenApiTypes.OBJECT, role="an admin", validates=True)
+    )
     def post(self, request):
         form = PanelActionForm(submitted_fields(request))
         if not form.is_valid():

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smartqueue.requests import client_ip, submitted_fields
-from smartqueue.roles import IsDoctor, active_doctor
+from smartqueue.roles import IsDoctor, active_doctor, role_api_responses
 
 from . import services
 from .forms import DoctorActionForm
@@ -25,11 +25,13 @@ class DoctorAPIView(APIView):
 class DashboardAPI(DoctorAPIView):
     """GET: the dashboard's data. POST: one dashboard action, named by `action` (see DoctorActionForm)."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=role_api_responses(OpenApiTypes.OBJECT, role="a doctor"))
     def get(self, request):
         return Response(dashboard_data(doctor=self.doctor))
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request=OpenApiTypes.OBJECT, responses=role_api_responses(OpenApiTypes.OBJECT, role="a doctor", validates=True)
+    )
     def post(self, request):
         form = DoctorActionForm(submitted_fields(request), doctor=self.doctor)
         message = form.submit(actor=request.user, ip_address=client_ip(request)) if form.is_valid() else None
@@ -52,11 +54,14 @@ class WeeklyScheduleSerializer(serializers.Serializer):
 class ScheduleAPI(DoctorAPIView):
     """GET: the doctor's weekly working hours. POST {"schedule": [{weekday, starts_at, ends_at}, ...]}: replace them."""
 
-    @extend_schema(responses=WeeklyScheduleSerializer)
+    @extend_schema(responses=role_api_responses(WeeklyScheduleSerializer, role="a doctor"))
     def get(self, request):
         return Response(WeeklyScheduleSerializer({"schedule": self.doctor.schedule.all()}).data)
 
-    @extend_schema(request=WeeklyScheduleSerializer, responses=WeeklyScheduleSerializer)
+    @extend_schema(
+        request=WeeklyScheduleSerializer,
+        responses=role_api_responses(WeeklyScheduleSerializer, role="a doctor", validates=True),
+    )
     def post(self, request):
         serializer = WeeklyScheduleSerializer(data=request.data)
         if not serializer.is_valid():

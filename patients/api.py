@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -57,11 +58,14 @@ THROTTLED = rejected(
 NOT_FOUND = rejected("No such object.", {"detail": "No Department matches the given query."}, name="Not found")
 
 
-class ThrottledByScope:
+class PatientSubmissionAPI(APIView):
+    """A rate-limited endpoint patients' phones post JSON to."""
+
     throttle_classes = [ScopedRateThrottle]
+    parser_classes = [JSONParser]
 
 
-class RegisterAPI(ThrottledByScope, APIView):
+class RegisterAPI(PatientSubmissionAPI):
     throttle_scope = "register"
 
     @extend_schema(
@@ -205,7 +209,7 @@ class PatientStatusAPI(APIView):
         return Response(current)
 
 
-class CheckPatientAPI(ThrottledByScope, APIView):
+class CheckPatientAPI(PatientSubmissionAPI):
     throttle_scope = "check_patient"
 
     @extend_schema(
@@ -243,7 +247,7 @@ class CheckPatientAPI(ThrottledByScope, APIView):
         )
 
 
-class FeedbackAPI(ThrottledByScope, APIView):
+class FeedbackAPI(PatientSubmissionAPI):
     throttle_scope = "feedback"
 
     @extend_schema(

@@ -8,6 +8,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.permissions import BasePermission
 
 from adminpanel.models import AdminUser
@@ -75,6 +77,19 @@ class IsPanelAdmin(BasePermission):
 
     def has_permission(self, request, view):
         return is_panel_admin(request.user)
+
+
+def role_api_responses(success, *, role, validates=False):
+    """OpenAPI responses of a role-protected endpoint: its success body, 400 when it validates input, and 403."""
+    responses = {
+        200: success,
+        403: OpenApiResponse(OpenApiTypes.OBJECT, description=f"Not signed in as {role} (or the session expired)."),
+    }
+    if validates:
+        responses[400] = OpenApiResponse(
+            OpenApiTypes.OBJECT, description='Invalid input: {"errors": {"<field>": ["<message>", ...]}}.'
+        )
+    return responses
 
 
 class RoleAuthenticationForm(AuthenticationForm):

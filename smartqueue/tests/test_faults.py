@@ -2,6 +2,7 @@
 
 import asyncio
 import itertools
+import json
 import logging
 import threading
 import time
@@ -210,7 +211,7 @@ def test_registration_succeeds_while_redis_is_down_and_broadcasts_resume_when_it
         response = api.post("/patients/api/register/", registration(department), format="json")
 
     assert response.status_code == 201
-    message = async_to_sync(_receive_within)(layer, listener, 5)
-    assert message["event"] == "registered"
-    assert message["department_id"] == department.pk
-    assert message["payload"]["entry_id"] == Queue.objects.get(department=department, token_number=2).pk
+    message = json.loads(async_to_sync(_receive_within)(layer, listener, 5)["text"])
+    assert (message["type"], message["payload"]["event"]) == ("queue.changed", "registered")
+    assert message["department"] == department.pk
+    assert message["payload"]["entry"]["token"] == "CARD-002"
