@@ -40,7 +40,9 @@ def database_drops_during_registration(monkeypatch):
 def test_api_registration_that_loses_the_database_gets_503_json_with_retry_after(
     client, department, database_drops_during_registration, caplog
 ):
-    response = client.post("/patients/api/register/", registration(department, name="Asha Patel"))
+    response = client.post(
+        "/patients/api/register/", registration(department, name="Asha Patel"), content_type="application/json"
+    )
 
     assert response.status_code == 503
     assert response.json() == {"detail": DATABASE_UNAVAILABLE_DETAIL}
@@ -85,7 +87,7 @@ def test_other_errors_are_not_disguised_as_a_database_outage(client, department,
     monkeypatch.setattr(services, "register_patient", broken)
 
     with pytest.raises(RuntimeError):
-        client.post("/patients/api/register/", registration(department))
+        client.post("/patients/api/register/", registration(department), content_type="application/json")
 
 
 def _terminate_other_connections(database, stop, terminated):
