@@ -43,15 +43,17 @@ def database_url(database):
 
 
 @contextlib.contextmanager
-def running_daphne(*, database, startup_timeout=30, log_path=None):
-    """Start daphne on a free loopback port against `database`, with this process's channel layer settings.
+def running_daphne(*, database, port=0, startup_timeout=30, log_path=None):
+    """Start daphne on loopback against `database`, with this process's channel layer settings.
 
-    The server's output is kept in log_path when given, else discarded when it stops.
+    Port 0 lets the kernel pick a free port; a fixed port lets a test restart the server where its
+    clients expect it. The server's output is kept in log_path when given, else discarded when it stops.
     """
     env = {**os.environ, "DATABASE_URL": database_url(database), "DJANGO_SETTINGS_MODULE": "smartqueue.settings"}
+    # The server keeps Django's async-safety guard even when a browser test lifted it for itself.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     daphne = Path(sys.executable).with_name("daphne")
-    # Port 0: the kernel picks a free port and daphne logs it, so parallel runs never collide.
-    command = [str(daphne), "-b", "127.0.0.1", "-p", "0", "smartqueue.asgi:application"]
+    command = [str(daphne), "-b", "127.0.0.1", "-p", str(port), "smartqueue.asgi:application"]
     with open(log_path, "w+") if log_path else tempfile.TemporaryFile(mode="w+") as log:
         process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:

@@ -1,0 +1,88 @@
+"""Browser tests: Debian's chromium driven by Playwright against the app served by daphne on loopback."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import connection
+
+from adminpanel.models import AdminUser
+from doctors.models import Doctor
+from patients.models import Department
+from smartqueue.live_server import running_daphne
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+
+
+@pytest.fixture(scope="session")
+def browser(django_db_setup):
+    # The test database exists before Playwright starts its event loop in this thread.
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium: apt-get install chromium chromium-driver (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(autouse=True)
+def orm_beside_playwright(monkeypatch):
+    # Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls are
+    # still synchronous, so Django's async-safety guard would refuse them.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def live_app(transactional_db):
+    """The whole app (HTTP and WebSockets) under daphne, on this test's committed database."""
+    with running_daphne(database=connection.settings_dict) as server:
+        yield server
+
+
+@pytest.fixture
+def hospital(transactional_db):
+    """Cardiology with dr.smith on duty and the admin.manager account, as the demo data has them."""
+    cardiology = Department.objects.create(name="Cardiology", code="CARD", room="Block A", average_consultation_minutes=10)
+    users = get_user_model().objects
+    smith = users.create(username="dr.smith", first_name="John", last_name="Smith", password=make_password("doctor123"))
+    doctor = Doctor.objects.create(
+        user=smith, department=cardiology, room="Room 2A", availability=Doctor.Availability.AVAILABLE
+    )
+    manager = users.create(username="admin.manager", first_name="Hospital", last_name="Manager",
+                           password=make_password("admin123"))
+    AdminUser.objects.create(user=manager)
+    return {"cardiology": cardiology, "doctor": doctor}
+
+
+@pytest.fixture
+def open_page(browser, live_app):
+    """open_page(**context_options) -> a page on its own browser context (own cookies), closed after the test."""
+    contexts = []
+
+    def open_(**options):
+        context = browser.new_context(base_url=live_app.origin, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot(request):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name):
+        page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-{name}.png"), full_page=True)
+
+    return take
+
