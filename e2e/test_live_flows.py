@@ -1,0 +1,129 @@
+"""The live queue as people see it: calls reach the patient's phone and the waiting-room board without a
+reload, an emergency jumps the line on the doctor's screen, feedback reaches the admin's report, and a
+dropped socket recovers without losing an update."""
+
+import socket
+
+import pytest
+from django.db import connection
+from playwright.sync_api import expect
+
+from doctors.models import Doctor
+from e2e.conftest import DESKTOP, PHONE
+from e2e.test_patient_flows import register_on_phone
+from e2e.test_staff_flows import sign_in
+from patients import services
+from patients.models import Queue
+from smartqueue.live_server import running_daphne
+
+
+def follow_own_status(page):
+    page.get_by_role("link", name="Follow my place in line").click()
+    expect(page.locator("#live-status")).to_have_attribute("data-live-status", "live")
+
+
+def test_a_call_reaches_the_patients_phone_and_the_display_board_within_two_seconds(
+    open_page, hospital, screenshot
+):
+    patient = open_page(**PHONE)
+    register_on_phone(patient, name="Asha Rao", phone="+14155550101")
+    follow_own_status(patient)
+    board = open_page(viewport={"width": 1920, "height": 1080})
+    board.goto(f"/display/{hospital['cardiology'].pk}/")
+    doctor = open_page(**DESKTOP)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    expect(doctor.locator('#waiting-rows tr[data-token="CARD-001"]')).to_be_visible()
+
+    doctor.get_by_role("button", name="Call next patient").click()
+
+    expect(patient.locator('[data-field="your-turn"]')).to_be_visible(timeout=2000)
+    expect(patient.locator('[data-field="go_to"]')).to_have_text("Room 2A")
+    expect(board.locator('[data-now-serving] [data-token="CARD-001"]')).to_be_visible(timeout=2000)
+    screenshot(patient, "your-turn")
+    screenshot(board, "display-board")
+    screenshot(doctor, "dashboard")
+
+
+def test_an_emergency_registered_at_the_desk_jumps_ahead_on_the_doctors_dashboard(open_page, hospital, screenshot):
+    patient = open_page(**PHONE)
+    register_on_phone(patient, name="Asha Rao", phone="+14155550101")
+    doctor = open_page(**DESKTOP)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    expect(doctor.locator("#live-status")).to_have_attribute("data-live-status", "live")
+    expect(doctor.locator("#waiting-rows tr[data-token]").first).to_have_attribute("data-token", "CARD-001")
+
+    desk = open_page(**DESKTOP)
+    sign_in(desk, "/adminpanel/login/", "admin.manager", "admin123")
+    desk.goto("/patients/register/")
+    desk.get_by_label("Name", exact=True).fill("Ravi Kumar")
+    desk.get_by_label("Phone", exact=True).fill("+14155550102")
+    desk.get_by_label("Age", exact=True).fill("61")
+    desk.get_by_label("Department", exact=True).select_option(label="Cardiology")
+    desk.get_by_label("Priority", exact=True).select_option(label="Emergency")
+    desk.get_by_role("button", name="Get my token").click()
+    expect(desk.get_by_text("CARD-002")).to_be_visible()
+
+    rows = doctor.locator("#waiting-rows tr[data-token]")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_have_attribute("data-token", "CARD-002")
+    expect(rows.first).to_have_attribute("data-priority", "emergency")
+    expect(rows.nth(1)).to_have_attribute("data-token", "CARD-001")
+    screenshot(doctor, "emergency-first")
+
+
+def test_after_the_consultation_the_patients_rating_reaches_todays_report(open_page, hospital, screenshot):
+    patient = open_page(**PHONE)
+    register_on_phone(patient, name="Asha Rao", phone="+14155550101")
+    follow_own_status(patient)
+    doctor = open_page(**DESKTOP)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+
+    doctor.get_by_role("button", name="Call next patient").click()
+    doctor.get_by_role("button", name="Start consultation").click()
+    doctor.get_by_role("button", name="Complete consultation").click()
+    expect(doctor.locator('[data-statistic="seen"]')).to_have_text("1")
+
+    patient.get_by_label("4", exact=True).check()
+    patient.get_by_label("Comment").fill("Kind and quick.")
+    patient.get_by_role("button", name="Send feedback").click()
+    expect(patient.get_by_text("Thank you for your feedback.")).to_be_visible()
+
+    admin = open_page(**DESKTOP)
+    sign_in(admin, "/adminpanel/login/", "admin.manager", "admin123")
+    admin.goto("/adminpanel/reports/")
+    cardiology_row = admin.get_by_role("row").filter(has_text="Cardiology").first
+    expect(cardiology_row).to_contain_text("4.0 (1)")
+    screenshot(admin, "report")
+
+
+@pytest.fixture
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_dropped_socket_shows_reconnecting_then_recovers_without_losing_the_call(
+    browser, hospital, free_port, screenshot
+):
+    context = browser.new_context(base_url=f"http://127.0.0.1:{free_port}", **PHONE)
+    context.set_default_timeout(10_000)
+    patient = context.new_page()
+    try:
+        with running_daphne(database=connection.settings_dict, port=free_port):
+            register_on_phone(patient, name="Asha Rao", phone="+14155550101")
+            follow_own_status(patient)
+
+        expect(patient.locator("#live-status")).not_to_have_attribute("data-live-status", "live")
+        screenshot(patient, "reconnecting")
+        # The call happens while the page cannot hear about it.
+        services.call_patient(
+            entry=Queue.objects.get(token_number=1), doctor=Doctor.objects.get(user__username="dr.smith")
+        )
+
+        with running_daphne(database=connection.settings_dict, port=free_port):
+            expect(patient.locator("#live-status")).to_have_attribute("data-live-status", "live", timeout=30_000)
+            expect(patient.locator('[data-field="your-turn"]')).to_be_visible()
+            screenshot(patient, "recovered")
+    finally:
+        context.close()
