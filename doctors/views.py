@@ -32,6 +32,7 @@ class DashboardView(DoctorRequiredMixin, TemplateView):
             dashboard=dashboard_data(doctor=self.doctor),
             availability_choices=Doctor.Availability.choices,
             schedule=self.doctor.schedule.all(),
+            socket_path=f"/ws/doctor/{self.doctor.pk}/",
             **kwargs,
         )
 

@@ -94,5 +94,6 @@ def status(request, public_id):
             "visit": visit_status(entry=entry),
             "feedback_form": feedback_form,
             "status_api_url": reverse("patients:api-patient-status", kwargs={"patient_id": public_id}),
+            "socket_path": f"/ws/patient/{public_id}/",
         },
     )

@@ -4,11 +4,23 @@ from pathlib import Path
 
 import pytest
 
-CHECK = Path(__file__).parent / "js" / "live_socket_check.js"
+CHECKS = Path(__file__).parent / "js"
+
+needs_node = pytest.mark.skipif(
+    shutil.which("node") is None, reason="needs Node.js on PATH to run the browser client's checks"
+)
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js on PATH to run the browser client's checks")
-def test_live_socket_client_orders_frames_reconnects_and_falls_back_to_polling():
-    result = subprocess.run(["node", str(CHECK)], capture_output=True, text=True, timeout=60)
-
+def run_check(name):
+    result = subprocess.run(["node", str(CHECKS / name)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+@needs_node
+def test_live_socket_client_orders_frames_reconnects_and_falls_back_to_polling():
+    run_check("live_socket_check.js")
+
+
+@needs_node
+def test_patient_status_page_follows_its_visit_live_and_polls_the_status_api_as_fallback():
+    run_check("live_pages_check.js")

@@ -92,17 +92,7 @@
   }
 
   // One badge for every board on the page: hidden only while all of them are live.
-  var statusElement = document.getElementById("live-status");
-  var boardStatuses = {};
-
-  function showStatus(departmentId, status) {
-    boardStatuses[departmentId] = status;
-    var statuses = Object.keys(boardStatuses).map(function (id) { return boardStatuses[id]; });
-    statusElement.hidden = statuses.every(function (each) { return each === "live"; });
-    statusElement.textContent = statuses.indexOf("polling") !== -1
-      ? "Live updates interrupted: refreshing every few seconds"
-      : "Reconnecting…";
-  }
+  var reportStatus = LiveSocket.combinedStatus(document.getElementById("live-status"));
 
   function startBoard(board) {
     var initial = JSON.parse(board.querySelector('script[type="application/json"]').textContent);
@@ -110,7 +100,7 @@
     new LiveSocket({
       path: "/ws/queue/" + board.dataset.departmentId + "/",
       pollUrl: board.dataset.pollUrl,
-      onStatus: function (status) { showStatus(board.dataset.departmentId, status); },
+      onStatus: function (status) { reportStatus(board.dataset.departmentId, status); },
       onSnapshot: function (frame) { render(board, frame.payload.queue); },
       onMessage: function (frame) {
         render(board, frame.payload.queue);

@@ -1,12 +1,16 @@
-// Doctor dashboard: buttons post to /doctors/api/ and the page redraws from the returned data; the
-// queue is re-read every 10 s. renderDoctorDashboard() takes the GET /doctors/api/ payload, so a
-// WebSocket message carrying the same data can feed it directly.
+// Doctor dashboard: buttons post to /doctors/api/ and the page redraws from the returned data.
+// renderDoctorDashboard() takes the GET /doctors/api/ payload. The doctor's socket (/ws/doctor/<id>/)
+// says *that* the department's queue changed, but its frames lack what the dashboard shows (waiting
+// minutes, skipped tokens, today's statistics), so every frame triggers one re-read of GET
+// /doctors/api/, at most once a second. While the socket cannot open, LiveSocket polls that same
+// endpoint and the poll's answer is drawn directly.
 (function () {
   "use strict";
   const root = document.getElementById("doctor-dashboard");
   if (!root) return;
   const apiUrl = root.dataset.apiUrl;
-  const POLL_MILLISECONDS = 10000;
+  const REFRESH_AT_MOST_EVERY_MS = 1000;
+  const ROW_CLASS_BY_PRIORITY = { emergency: "table-danger", high: "table-warning" };
 
   function csrfToken() {
     return root.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -55,6 +59,8 @@
       summary.textContent = "No patient is with you.";
     }
     const status = current ? current.status : "";
+    box.dataset.status = status;
+    box.dataset.token = current ? current.token : "";
     box.querySelectorAll("[data-show-when]").forEach((form) => {
       form.hidden = form.dataset.showWhen !== status;
       const entry = form.querySelector("[name=entry]");
@@ -69,20 +75,26 @@
     if (!waiting.length) {
       const row = document.createElement("tr");
       const empty = cell("Nobody is waiting.", "text-muted");
-      empty.colSpan = 4;
+      empty.colSpan = 5;
       row.appendChild(empty);
       rows.appendChild(row);
     }
-    for (const entry of waiting) {
+    // Already in call order (emergency first), as the server's waiting_queue returns it.
+    waiting.forEach((entry, index) => {
       const row = document.createElement("tr");
+      row.className = ROW_CLASS_BY_PRIORITY[entry.priority] || "";
+      row.dataset.token = entry.token;
+      row.dataset.priority = entry.priority;
+      row.dataset.position = index + 1;
       row.append(
+        cell(String(index + 1)),
         cell(entry.token, "fw-semibold"),
-        cell(entry.priority_label),
+        cell(entry.priority_label, `priority-${entry.priority}`),
         cell(`${entry.waiting_minutes} min`),
         cell(entry.notes)
       );
       rows.appendChild(row);
-    }
+    });
   }
 
   function renderSkipped(skipped) {
@@ -97,6 +109,7 @@
     for (const entry of skipped) {
       const item = document.createElement("li");
       item.className = "list-group-item d-flex justify-content-between align-items-center";
+      item.dataset.token = entry.token;
       item.append(entry.token, recallForm(entry));
       list.appendChild(item);
     }
@@ -160,5 +173,18 @@
   });
 
   window.renderDoctorDashboard = renderDoctorDashboard;
-  setInterval(refresh, POLL_MILLISECONDS);
+
+  const refreshSoon = LiveSocket.throttle(refresh, REFRESH_AT_MOST_EVERY_MS);
+  new LiveSocket({
+    path: root.dataset.socketPath,
+    pollUrl: apiUrl,
+    pollTransform: (dashboard) => ({ type: "snapshot", version: 1, department: null, seq: null, payload: { dashboard } }),
+    statusElement: document.getElementById("live-status"),
+    onSnapshot: (frame) => (frame.payload.dashboard ? renderDoctorDashboard(frame.payload.dashboard) : refreshSoon()),
+    onMessage: refreshSoon,
+    // Refused at the handshake: most likely the session expired, which refresh() turns into the sign-in page.
+    onStatus: (status) => {
+      if (status === "refused") refresh();
+    },
+  }).start();
 })();

@@ -1,10 +1,14 @@
-// Admin panel live queues: re-read GET /adminpanel/api/ every 10 s and redraw the department cards.
-// renderLiveQueues() takes that payload, so a WebSocket message carrying the same data can feed it.
+// Admin panel live queues: renderLiveQueues() draws the department cards from GET /adminpanel/api/.
+// The page listens on the public queue socket (/ws/queue/<id>/) of every department that was active
+// when it loaded; the sockets carry tokens only, while the cards show patients' names, so any frame
+// triggers one re-read of GET /adminpanel/api/, at most once a second for all departments together.
+// While the sockets cannot open, the first one polls that endpoint (one poller for the whole page,
+// since every socket goes to the same server) and the answer is drawn directly.
 (function () {
   "use strict";
   const root = document.getElementById("live-queues");
   if (!root) return;
-  const POLL_MILLISECONDS = 10000;
+  const REFRESH_AT_MOST_EVERY_MS = 1000;
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
@@ -15,18 +19,25 @@
 
   function departmentCard(department) {
     const column = element("div", "col-12 col-md-6 col-xl-4");
+    column.dataset.departmentId = department.id;
+    if (department.is_active) column.dataset.socketPath = `/ws/queue/${department.id}/`;
     const card = element("div", `card h-100 shadow-sm${department.is_active ? "" : " opacity-50"}`);
     const body = element("div", "card-body");
     const title = element("h2", "h5", `${department.name} `);
     title.appendChild(element("small", "text-muted", department.code));
     const summary = element("p", "mb-2");
-    summary.append(element("strong", "", String(department.waiting)), " waiting");
+    const waiting = element("strong", "", String(department.waiting));
+    waiting.dataset.field = "waiting";
+    summary.append(waiting, " waiting");
     if (department.longest_wait_minutes !== null) summary.append(` · longest ${department.longest_wait_minutes} min`);
     const visits = element("ul", "list-unstyled small mb-2");
     if (!department.with_doctors.length) visits.appendChild(element("li", "text-muted", "Nobody with a doctor."));
     for (const visit of department.with_doctors) {
       const doctor = visit.doctor ? ` with ${visit.doctor}` : "";
-      visits.appendChild(element("li", "", `${visit.token} ${visit.patient} — ${visit.status_label}${doctor}`));
+      const item = element("li", "", `${visit.token} ${visit.patient} — ${visit.status_label}${doctor}`);
+      item.dataset.token = visit.token;
+      item.dataset.status = visit.status;
+      visits.appendChild(item);
     }
     const doctors = element("div", "small");
     for (const doctor of department.doctors) {
@@ -50,5 +61,18 @@
   }
 
   window.renderLiveQueues = renderLiveQueues;
-  setInterval(refresh, POLL_MILLISECONDS);
+
+  const refreshSoon = LiveSocket.throttle(refresh, REFRESH_AT_MOST_EVERY_MS);
+  const reportStatus = LiveSocket.combinedStatus(document.getElementById("live-status"));
+  const socketPaths = Array.from(root.querySelectorAll("[data-socket-path]"), (card) => card.dataset.socketPath);
+  socketPaths.forEach((path, index) => {
+    new LiveSocket({
+      path,
+      pollUrl: index === 0 ? root.dataset.apiUrl : undefined,
+      pollTransform: (panel) => ({ type: "snapshot", version: 1, department: null, seq: null, payload: { panel } }),
+      onSnapshot: (frame) => (frame.payload.panel ? renderLiveQueues(frame.payload.panel) : refreshSoon()),
+      onMessage: refreshSoon,
+      onStatus: (status) => reportStatus(path, status),
+    }).start();
+  });
 })();

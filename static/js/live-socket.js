@@ -13,7 +13,8 @@
  *     onMessage: (frame) => {},        // each change, in order: queue.changed, department.changed, patient.status
  *     onError: (frame) => {},          // server error frames: frame.payload = {code, message, field}
  *     onStatus: (status) => {},        // "connecting" | "live" | "reconnecting" | "polling" | "refused" | "stopped"
- *     statusElement: element,          // optional; gets data-live-status="<status>" and is hidden while live
+ *     statusElement: element,          // optional; gets data-live-status="<status>", the status's words
+ *                                      //   (LiveSocket.STATUS_TEXT) and is hidden while live
  *     maxBackoffMs: 30000,             // optional; ceiling of the reconnect delay
  *     failuresBeforePolling: 2,        // optional; failed opens in a row before polling starts
  *   });
@@ -21,6 +22,13 @@
  *   live.stop();             // close for good and stop polling
  *   live.requestSnapshot();  // fresh full state: over the socket when open, else from pollUrl
  *   live.status;             // the current status string
+ *
+ *   const report = LiveSocket.combinedStatus(element);
+ *                            // one badge for several sockets: pass onStatus: (s) => report("<key>", s);
+ *                            //   it shows the worst status and is hidden only while all are live
+ *   const refresh = LiveSocket.throttle(task, 1000);
+ *                            // refresh() runs task() at most once a second, and once more after a run
+ *                            //   if called during it: pages that re-read a REST endpoint on every frame
  *
  * Reconnects use exponential backoff with jitter, so a restarted server is not hit by every TV and
  * phone at the same instant. Frames whose seq is not newer than the last one seen for their department
@@ -33,6 +41,14 @@
 
   var BASE_BACKOFF_MS = 1000;
   var KEEPALIVE_MS = 25000;
+  var STATUS_TEXT = {
+    connecting: "Connecting…",
+    live: "Live",
+    reconnecting: "Reconnecting…",
+    polling: "Reconnecting… (checking every few seconds meanwhile)",
+    refused: "Live updates are off: please reload the page.",
+    stopped: "Live updates stopped.",
+  };
 
   function LiveSocket(options) {
     if (!options || !options.path) {
@@ -219,13 +235,62 @@
   LiveSocket.prototype.setStatus = function (status) {
     if (this.status === status) return;
     this.status = status;
-    var element = this.options.statusElement;
-    if (element) {
-      element.dataset.liveStatus = status;
-      element.hidden = status === "live";
-    }
+    if (this.options.statusElement) showStatus(this.options.statusElement, status);
     this.options.onStatus(status);
   };
 
+  function showStatus(element, status) {
+    element.dataset.liveStatus = status;
+    element.textContent = STATUS_TEXT[status];
+    element.hidden = status === "live";
+  }
+
+  // Worst first: what a combined badge shows when its sockets disagree.
+  var STATUS_SEVERITY = ["refused", "polling", "reconnecting", "connecting", "stopped", "live"];
+
+  LiveSocket.combinedStatus = function (element) {
+    var statuses = {};
+    return function report(key, status) {
+      statuses[key] = status;
+      var worst = "live";
+      Object.keys(statuses).forEach(function (each) {
+        if (STATUS_SEVERITY.indexOf(statuses[each]) < STATUS_SEVERITY.indexOf(worst)) worst = statuses[each];
+      });
+      showStatus(element, worst);
+    };
+  };
+
+  // A burst of frames (a call moves every place in line) becomes at most one task run per interval.
+  LiveSocket.throttle = function (task, intervalMs) {
+    var running = false;
+    var again = false;
+    var timer = null;
+    var lastRun = -Infinity;
+    function run() {
+      timer = null;
+      running = true;
+      again = false;
+      lastRun = Date.now();
+      Promise.resolve()
+        .then(task)
+        .catch(function () {
+          // A failed refresh keeps the last figures on screen; the next frame or poll tries again.
+        })
+        .then(function () {
+          running = false;
+          if (again) schedule();
+        });
+    }
+    function schedule() {
+      if (running) {
+        again = true;
+      } else if (!timer) {
+        timer = setTimeout(run, Math.max(0, lastRun + intervalMs - Date.now()));
+      }
+    }
+    return schedule;
+  };
+
+  LiveSocket.STATUS_TEXT = STATUS_TEXT;
   global.LiveSocket = LiveSocket;
 })(window);

@@ -1,10 +1,11 @@
-// Keeps a patient's status page current. renderPatientStatus draws one status (the JSON of
-// /patients/api/patient/<id>/status/) and knows nothing of where it came from, so a WebSocket
-// message can feed it as well as pollPatientStatus does.
+// Keeps a patient's status page current without reloading. renderPatientStatus draws one visit (the
+// JSON of /patients/api/patient/<id>/status/, which is also the socket's payload.visit) and knows
+// nothing of where it came from. The page listens on /ws/patient/<id>/ through LiveSocket, which
+// polls that REST endpoint instead while the socket cannot open.
 (function () {
   "use strict";
 
-  var FINISHED_STATUSES = ["completed", "cancelled"];
+  var YOUR_TURN_VIBRATION_MS = [400, 150, 400];
 
   function displayValue(field, visit) {
     var value = visit[field];
@@ -14,14 +15,23 @@
     if (field === "now_serving") {
       return value && value.length ? value.join(", ") : "—";
     }
+    if (field === "status") {
+      return visit.status_display;
+    }
+    if (field === "department") {
+      return value.room ? value.name + " · " + value.room : value.name;
+    }
     return value === null || value === undefined || value === "" ? "—" : String(value);
   }
 
   function renderPatientStatus(root, visit) {
+    root.dataset.visitId = visit.visit_id;
     root.querySelectorAll("[data-field]").forEach(function (element) {
       var field = element.dataset.field;
       if (Object.prototype.hasOwnProperty.call(visit, field)) {
         element.textContent = displayValue(field, visit);
+        // The raw value (e.g. "called" beside the words "Called") for scripts and browser tests.
+        if (typeof visit[field] !== "object") element.dataset.value = String(visit[field]);
       }
     });
     root.querySelectorAll("[data-show]").forEach(function (element) {
@@ -33,49 +43,47 @@
     }
   }
 
-  // Fetches the status every intervalMs (skipping while the tab is hidden) until the visit is over.
-  // A failed fetch keeps the last figures on screen and tries again next time: connections are poor.
-  function pollPatientStatus(url, intervalMs, onStatus) {
-    var timer = null;
-    function schedule() {
-      timer = window.setTimeout(tick, intervalMs);
+  function snapshotFrame(visit) {
+    return { type: "snapshot", version: 1, department: null, seq: null, payload: { visit: visit, sequences: {} } };
+  }
+
+  function followVisit(root) {
+    var yourTurnBanner = root.querySelector('[data-show="your_turn"]');
+    var shown = { visitId: Number(root.dataset.visitId), yourTurn: !yourTurnBanner.classList.contains("d-none") };
+
+    function show(visit) {
+      if (!visit) return;
+      var turnJustCame = visit.your_turn && !(shown.yourTurn && shown.visitId === visit.visit_id);
+      shown = { visitId: visit.visit_id, yourTurn: visit.your_turn };
+      renderPatientStatus(root, visit);
+      if (turnJustCame && navigator.vibrate) navigator.vibrate(YOUR_TURN_VIBRATION_MS);
     }
-    function tick() {
-      if (document.hidden) {
-        schedule();
-        return;
-      }
-      fetch(url, { headers: { Accept: "application/json" }, cache: "no-store", credentials: "same-origin" })
-        .then(function (response) {
-          if (!response.ok) {
-            throw new Error("status " + response.status);
-          }
-          return response.json();
-        })
-        .then(function (visit) {
-          onStatus(visit);
-          if (FINISHED_STATUSES.indexOf(visit.status) === -1) {
-            schedule();
-          }
-        })
-        .catch(schedule);
-    }
-    schedule();
-    return function stop() {
-      window.clearTimeout(timer);
-    };
+
+    var live = new LiveSocket({
+      path: root.dataset.socketPath,
+      pollUrl: root.dataset.statusUrl,
+      pollTransform: snapshotFrame,
+      statusElement: document.getElementById("live-status"),
+      onSnapshot: function (frame) { show(frame.payload.visit); },
+      onMessage: function (frame) {
+        var visit = frame.payload.visit;
+        if (visit.visit_id === shown.visitId) {
+          show(visit);
+        } else if (visit.visit_id > shown.visitId) {
+          // A newer token (e.g. after a transfer): the snapshot says which visit the page follows now.
+          live.requestSnapshot();
+        }
+        // Frames about an older visit of the same patient are not what the page shows.
+      },
+    });
+    live.start();
   }
 
   window.SmartQueue = window.SmartQueue || {};
   window.SmartQueue.renderPatientStatus = renderPatientStatus;
-  window.SmartQueue.pollPatientStatus = pollPatientStatus;
 
   document.addEventListener("DOMContentLoaded", function () {
     var root = document.querySelector("[data-patient-status]");
-    if (root) {
-      pollPatientStatus(root.dataset.statusUrl, 10000, function (visit) {
-        renderPatientStatus(root, visit);
-      });
-    }
+    if (root) followVisit(root);
   });
 })();

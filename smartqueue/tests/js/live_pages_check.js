@@ -1,0 +1,199 @@
+// Drives static/js/patient-status.js (on top of live-socket.js) with a fake page, WebSocket, timers and
+// fetch, and checks LiveSocket.throttle and combinedStatus; run by test_live_socket_js.py.
+"use strict";
+const assert = require("assert");
+const fs = require("fs");
+const path = require("path");
+const vm = require("vm");
+
+const sockets = [];
+const timers = [];
+const fetched = [];
+const vibrations = [];
+let pollResponse = null;
+
+class FakeWebSocket {
+  constructor(url) {
+    this.url = url;
+    this.sent = [];
+    this.readyState = 0;
+    sockets.push(this);
+  }
+  send(text) { this.sent.push(JSON.parse(text)); }
+  close() { this.readyState = 3; }
+  serverOpens() { this.readyState = FakeWebSocket.OPEN; this.onopen(); }
+  serverSends(frame) { this.onmessage({ data: JSON.stringify(frame) }); }
+  serverCloses(code) { this.readyState = 3; this.onclose({ code }); }
+}
+FakeWebSocket.OPEN = 1;
+
+class FakeElement {
+  constructor(dataset, classes = []) {
+    this.dataset = dataset;
+    this.classes = new Set(classes);
+    this.classList = {
+      toggle: (name, on) => (on ? this.classes.add(name) : this.classes.delete(name)),
+      contains: (name) => this.classes.has(name),
+    };
+    this.textContent = "";
+    this.hidden = false;
+  }
+}
+
+// The parts of templates/patients/status.html the script touches.
+const fields = Object.fromEntries(
+  ["token", "department", "position", "estimated_wait_minutes", "status", "go_to", "now_serving", "refreshed", "your-turn"].map(
+    (name) => [name, new FakeElement({ field: name })]
+  )
+);
+const shown = {
+  your_turn: new FakeElement({ show: "your_turn" }, ["d-none"]),
+  can_give_feedback: new FakeElement({ show: "can_give_feedback" }, ["d-none"]),
+};
+fields["your-turn"] = shown.your_turn;
+shown.your_turn.dataset.field = "your-turn";
+const root = new FakeElement({ visitId: "41", socketPath: "/ws/patient/abc/", statusUrl: "/patients/api/patient/abc/status/" });
+root.querySelectorAll = (selector) =>
+  selector === "[data-field]" ? Object.values(fields) : selector === "[data-show]" ? Object.values(shown) : [];
+root.querySelector = (selector) =>
+  ({ '[data-show="your_turn"]': shown.your_turn, '[data-field="refreshed"]': fields.refreshed })[selector];
+const statusElement = new FakeElement({});
+let pageLoaded = null;
+
+const context = {
+  WebSocket: FakeWebSocket,
+  location: { protocol: "http:", host: "clinic.example" },
+  navigator: { vibrate: (pattern) => vibrations.push(pattern) },
+  document: {
+    querySelector: (selector) => (selector === "[data-patient-status]" ? root : null),
+    getElementById: (id) => (id === "live-status" ? statusElement : null),
+    addEventListener: (event, listener) => { if (event === "DOMContentLoaded") pageLoaded = listener; },
+  },
+  addEventListener() {},
+  removeEventListener() {},
+  setTimeout(callback, delay) { timers.push({ callback, delay, kind: "timeout", live: true }); return timers.length; },
+  clearTimeout(id) { if (id && timers[id - 1]) timers[id - 1].live = false; },
+  setInterval(callback, delay) { timers.push({ callback, delay, kind: "interval", live: true }); return timers.length; },
+  clearInterval(id) { if (id && timers[id - 1]) timers[id - 1].live = false; },
+  fetch(url) {
+    fetched.push(url);
+    return Promise.resolve({ ok: true, json: () => Promise.resolve(pollResponse) });
+  },
+};
+context.window = context;
+vm.createContext(context);
+for (const script of ["live-socket.js", "patient-status.js"]) {
+  vm.runInContext(fs.readFileSync(path.join(__dirname, "../../../static/js", script), "utf8"), context);
+}
+
+const visit = (changes) => ({
+  patient_id: "abc", visit_id: 41, token: "CARD-002", date: "2026-11-25",
+  department: { id: 3, name: "Cardiology", code: "CARD", room: "Block B" },
+  priority: "normal", status: "waiting", status_display: "Waiting", position: 2, patients_ahead: 1,
+  estimated_wait_minutes: 20, your_turn: false, doctor: null, go_to: null, now_serving: ["CARD-001"],
+  feedback_given: false, can_give_feedback: false, ...changes,
+});
+const statusFrame = (seq, changes, department = 3) =>
+  ({ type: "patient.status", version: 1, department, seq, payload: { event: "called", visit: visit(changes) } });
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && timer.live);
+
+(async () => {
+  pageLoaded();
+  assert.strictEqual(sockets[0].url, "ws://clinic.example/ws/patient/abc/");
+  assert.strictEqual(statusElement.dataset.liveStatus, "connecting");
+  assert.strictEqual(statusElement.hidden, false);
+
+  // The snapshot on connect is drawn, and the badge hides while live.
+  sockets[0].serverOpens();
+  sockets[0].serverSends({ type: "snapshot", version: 1, department: null, seq: null, payload: { visit: visit({}), sequences: { 3: 4 } } });
+  assert.strictEqual(statusElement.hidden, true);
+  assert.strictEqual(fields.position.textContent, "2");
+  assert.strictEqual(fields.department.textContent, "Cardiology · Block B");
+  assert.strictEqual(fields.estimated_wait_minutes.textContent, "~20 min");
+  assert.strictEqual(fields.status.textContent, "Waiting");
+  assert.strictEqual(fields.status.dataset.value, "waiting");
+
+  // Called: the banner shows where to go and the phone vibrates, once.
+  const called = { status: "called", status_display: "Called", position: null, your_turn: true, go_to: "Room 7" };
+  sockets[0].serverSends(statusFrame(5, called));
+  assert.strictEqual(shown.your_turn.classList.contains("d-none"), false);
+  assert.strictEqual(fields.go_to.textContent, "Room 7");
+  assert.strictEqual(fields.status.dataset.value, "called");
+  assert.strictEqual(vibrations.length, 1);
+  sockets[0].serverSends(statusFrame(6, called));
+  assert.strictEqual(vibrations.length, 1, "no second vibration while it stays the patient's turn");
+
+  // A frame about an older visit of the same patient is not what the page shows.
+  sockets[0].serverSends(statusFrame(7, { visit_id: 40, token: "CARD-001", status: "cancelled" }));
+  assert.strictEqual(fields.token.textContent, "CARD-002");
+  assert.deepStrictEqual(sockets[0].sent, []);
+
+  // Transferred: a newer visit makes the page re-read the snapshot, which then names the visit to follow.
+  const transferred = { visit_id: 42, token: "DERM-005", department: { id: 5, name: "Dermatology", code: "DERM", room: "" }, position: 3 };
+  sockets[0].serverSends(statusFrame(1, transferred, 5));
+  assert.deepStrictEqual(sockets[0].sent, [{ type: "snapshot" }]);
+  sockets[0].serverSends({ type: "snapshot", version: 1, department: null, seq: null, payload: { visit: visit(transferred), sequences: { 3: 7, 5: 1 } } });
+  assert.strictEqual(fields.token.textContent, "DERM-005");
+  assert.strictEqual(fields.department.textContent, "Dermatology");
+  assert.strictEqual(root.dataset.visitId, 42);
+  assert.strictEqual(shown.your_turn.classList.contains("d-none"), true);
+
+  // Completed: the feedback form appears without a reload.
+  sockets[0].serverSends(statusFrame(2, { ...transferred, status: "completed", status_display: "Completed", position: null, can_give_feedback: true }, 5));
+  assert.strictEqual(shown.can_give_feedback.classList.contains("d-none"), false);
+  assert.strictEqual(fields.position.textContent, "—");
+
+  // The socket cannot open: "reconnecting…", then the REST status endpoint is polled and drawn.
+  sockets[0].serverCloses(1006);
+  assert.strictEqual(statusElement.dataset.liveStatus, "reconnecting");
+  assert.strictEqual(statusElement.textContent, "Reconnecting…");
+  assert.strictEqual(statusElement.hidden, false);
+  pollResponse = visit({ ...transferred, position: 1 });
+  liveTimeouts().pop().callback();
+  sockets[1].serverCloses(1006);
+  liveTimeouts().pop().callback();
+  sockets[2].serverCloses(1006);
+  await settle();
+  assert.strictEqual(statusElement.dataset.liveStatus, "polling");
+  assert.deepStrictEqual(fetched, ["/patients/api/patient/abc/status/"]);
+  assert.strictEqual(fields.position.textContent, "1");
+  assert.strictEqual(timers.filter((timer) => timer.kind === "interval" && timer.delay === 10000 && timer.live).length, 1,
+    "one polling loop: LiveSocket's");
+
+  // throttle: a burst of calls runs the task once now and once more after it, never more.
+  let runs = 0;
+  const refresh = context.LiveSocket.throttle(() => { runs += 1; }, 1000);
+  const before = timers.length;
+  refresh();
+  refresh();
+  assert.strictEqual(timers.length, before + 1, "one scheduled run for a burst");
+  timers[before].callback();
+  refresh();
+  refresh();
+  await settle();
+  assert.strictEqual(runs, 1);
+  assert.strictEqual(timers.length, before + 2);
+  assert.ok(timers[before + 1].delay > 900, `waits out the interval, got ${timers[before + 1].delay}`);
+  timers[before + 1].callback();
+  await settle();
+  assert.strictEqual(runs, 2);
+
+  // combinedStatus: one badge for several sockets shows the worst and hides only when all are live.
+  const badge = new FakeElement({});
+  const report = context.LiveSocket.combinedStatus(badge);
+  report("/ws/queue/1/", "live");
+  report("/ws/queue/2/", "reconnecting");
+  assert.strictEqual(badge.dataset.liveStatus, "reconnecting");
+  assert.strictEqual(badge.hidden, false);
+  report("/ws/queue/1/", "polling");
+  assert.strictEqual(badge.dataset.liveStatus, "polling");
+  report("/ws/queue/1/", "live");
+  report("/ws/queue/2/", "live");
+  assert.strictEqual(badge.hidden, true);
+
+  console.log("live pages: all checks passed");
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
