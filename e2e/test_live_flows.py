@@ -86,7 +86,7 @@ def test_after_the_consultation_the_patients_rating_reaches_todays_report(open_p
     patient.get_by_label("4", exact=True).check()
     patient.get_by_label("Comment").fill("Kind and quick.")
     patient.get_by_role("button", name="Send feedback").click()
-    expect(patient.get_by_text("Thank you for your feedback.")).to_be_visible()
+    expect(patient.locator('[data-show="feedback_given"]')).to_be_visible()
 
     admin = open_page(**DESKTOP)
     sign_in(admin, "/adminpanel/login/", "admin.manager", "admin123")
