@@ -35,7 +35,14 @@ QUEUE_EVENT_MESSAGES = {
     "called": TemplateType.YOUR_TURN,
     "skipped": TemplateType.SKIPPED,
     "completed": TemplateType.FEEDBACK_REQUEST,
+    # A known phone registered again (by its owner or by someone who knows the number): the token
+    # and status link go again to the phone on file, never to whoever registered.
+    "registration_repeated": TemplateType.REGISTRATION,
 }
+# Events whose message may be sent more than once per token: at most once per window, so registering
+# someone's number over and over cannot flood their phone.
+REPEATABLE_EVENTS = frozenset({"registration_repeated"})
+REPEAT_WINDOW_SECONDS = 10 * 60
 # Events after which someone further back may have moved up to exactly N patients ahead.
 LINE_MOVING_EVENTS = frozenset({"called", "skipped", "cancelled", "transferred", "priority_changed"})
 
@@ -80,7 +87,10 @@ def notify_queue_change(*, event, entry_id):
     calls = []
     template_type = QUEUE_EVENT_MESSAGES.get(event)
     if template_type:
-        calls.append((tasks.send_queue_message, {"entry_id": entry_id, "template_type": template_type}))
+        message = {"entry_id": entry_id, "template_type": template_type}
+        if event in REPEATABLE_EVENTS:
+            message["repeat_id"] = f"{event}-{int(timezone.now().timestamp()) // REPEAT_WINDOW_SECONDS}"
+        calls.append((tasks.send_queue_message, message))
     if event in LINE_MOVING_EVENTS:
         calls.append((tasks.announce_patients_ahead, {"entry_id": entry_id}))
     outbox.enqueue_after_commit(calls)
@@ -120,10 +130,10 @@ def template_text(template_type, channel):
     return template.text_for(channel) if template.is_active else None
 
 
-def notification_key(entry, template_type, broadcast_id=""):
+def notification_key(entry, template_type, broadcast_id="", repeat_id=""):
     key = f"queue-{entry.pk}-{template_type}"
-    if broadcast_id:
-        return f"{key}-{broadcast_id}"
+    if broadcast_id or repeat_id:
+        return f"{key}-{broadcast_id or repeat_id}"
     occurrence = getattr(entry, OCCURRENCE_FIELD.get(template_type, ""), None)
     return f"{key}-{occurrence:%Y%m%d%H%M%S%f}" if occurrence else key
 
@@ -160,7 +170,7 @@ def _message_values(entry, template_type, message):
     }
 
 
-def prepare_queue_notification(*, entry_id, template_type, message="", broadcast_id=""):
+def prepare_queue_notification(*, entry_id, template_type, message="", broadcast_id="", repeat_id=""):
     """The Notification for this entry and event: found if it exists, else rendered and created.
 
     It is created 'queued', or 'skipped' when the patient's preference says no; None when the entry
@@ -169,7 +179,7 @@ def prepare_queue_notification(*, entry_id, template_type, message="", broadcast
     entry = Queue.objects.select_related("patient", "department", "doctor__user").filter(pk=entry_id).first()
     if entry is None:
         return None
-    key = notification_key(entry, template_type, broadcast_id)
+    key = notification_key(entry, template_type, broadcast_id, repeat_id)
     existing = Notification.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing

@@ -26,10 +26,14 @@ def _deliver(task, notification_id):
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def send_queue_message(self, *, entry_id, template_type, message="", broadcast_id=""):
+def send_queue_message(self, *, entry_id, template_type, message="", broadcast_id="", repeat_id=""):
     """Send one event's message to a queue entry's patient; safe to run twice (see services)."""
     notification = services.prepare_queue_notification(
-        entry_id=entry_id, template_type=template_type, message=message, broadcast_id=broadcast_id
+        entry_id=entry_id,
+        template_type=template_type,
+        message=message,
+        broadcast_id=broadcast_id,
+        repeat_id=repeat_id,
     )
     if notification is None:
         return None

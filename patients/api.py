@@ -1,7 +1,6 @@
 """The patient REST API: thin views over patients.services (writes) and patients.selectors (reads)."""
 
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import JSONParser
@@ -10,7 +9,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from . import services
-from .models import Department, Patient, Queue
+from .models import Department, Patient
+from .phone import mask_phone
 from .selectors import department_overview, department_queue_snapshot, is_reception_staff, patient_status, visit_status
 from .serializers import (
     CheckPatientResultSerializer,
@@ -20,10 +20,11 @@ from .serializers import (
     FeedbackSerializer,
     QueueSnapshotSerializer,
     RegistrationResultSerializer,
+    RegistrationSentSerializer,
     RegistrationSerializer,
     VisitStatusSerializer,
 )
-from .views import client_ip
+from .views import SENT_TO_PHONE_MESSAGE, client_ip
 
 TAGS = ["Patients"]
 
@@ -73,13 +74,31 @@ class RegisterAPI(PatientSubmissionAPI):
         summary="Register a patient and issue a token",
         description=(
             "Matches a returning patient by phone (normalised to E.164) and issues today's next token in the "
-            "department. If the patient already holds an open token there today, that token is returned (200) "
-            "instead of a new one (201)."
+            "department, or finds the open token the patient already holds there today.\n\n"
+            "A new phone gets its token, place and status link in the answer (201). Because anyone can type "
+            "anyone's number, a known phone registering itself gets 202 instead: the token is issued (or the open "
+            "one kept) and sent with the status link to the phone on file; the answer shows only the number's "
+            "last four digits, and the stored name, age and gender are not changed. Logged-in reception staff "
+            "always get the token (201, or 200 for the open one) and may correct the patient's details."
         ),
         request=RegistrationSerializer,
         responses={
             201: RegistrationResultSerializer,
             200: RegistrationResultSerializer,
+            202: OpenApiResponse(
+                RegistrationSentSerializer,
+                description="A known phone registered itself: its token and status link were sent to that phone.",
+                examples=[
+                    OpenApiExample(
+                        "Token sent to the phone on file",
+                        value={
+                            "detail": SENT_TO_PHONE_MESSAGE,
+                            "phone": mask_phone("+14155550123"),
+                            "sent_by": "sms",
+                        },
+                    )
+                ],
+            ),
             400: rejected(
                 "A field is missing or invalid, or the department cannot take patients; each error names its field.",
                 {"phone": ["Enter a valid phone number, with the country code if it is not a local number."]},
@@ -112,11 +131,11 @@ class RegisterAPI(PatientSubmissionAPI):
         ],
     )
     def post(self, request):
-        registration = RegistrationSerializer(data=request.data, context={"request": request})
-        registration.is_valid(raise_exception=True)
+        registration_form = RegistrationSerializer(data=request.data, context={"request": request})
+        registration_form.is_valid(raise_exception=True)
         try:
-            entry, created = services.register_patient(
-                **registration.validated_data,
+            registration = services.register_visit(
+                **registration_form.validated_data,
                 actor=request.user,
                 ip_address=client_ip(request),
                 self_service=not is_reception_staff(request.user),
@@ -125,12 +144,22 @@ class RegisterAPI(PatientSubmissionAPI):
             return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
         except services.QueueError as refusal:
             return Response({"department": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+        if registration.sent_to_phone:
+            return Response(
+                {
+                    "detail": SENT_TO_PHONE_MESSAGE,
+                    "phone": mask_phone(registration_form.validated_data["phone"]),
+                    "sent_by": "sms",
+                },
+                status=status.HTTP_202_ACCEPTED,
+            )
+        entry = registration.entry
         body = {
             **visit_status(entry=entry),
-            "created": created,
+            "created": registration.token_created,
             "status_url": request.build_absolute_uri(entry.patient.get_absolute_url()),
         }
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(body, status=status.HTTP_201_CREATED if registration.token_created else status.HTTP_200_OK)
 
 
 class DepartmentsAPI(APIView):
@@ -215,7 +244,10 @@ class CheckPatientAPI(PatientSubmissionAPI):
     @extend_schema(
         tags=TAGS,
         summary="Whether a phone number belongs to a registered patient",
-        description="Says only whether the number is known and has an open token today; never who it is.",
+        description=(
+            "Says only whether the number is known, which registering with it shows anyway; never who it is, "
+            "nor whether or where that patient has a token today."
+        ),
         request=CheckPatientSerializer,
         responses={
             200: CheckPatientResultSerializer,
@@ -224,27 +256,14 @@ class CheckPatientAPI(PatientSubmissionAPI):
         },
         examples=[
             OpenApiExample("Check", request_only=True, value={"phone": "(415) 555-0123"}),
-            OpenApiExample(
-                "Known patient",
-                response_only=True,
-                value={"phone": "+14155550123", "exists": True, "has_open_token_today": False},
-            ),
+            OpenApiExample("Known patient", response_only=True, value={"phone": "+14155550123", "exists": True}),
         ],
     )
     def post(self, request):
         check = CheckPatientSerializer(data=request.data)
         check.is_valid(raise_exception=True)
         phone = check.validated_data["phone"]
-        return Response(
-            {
-                "phone": phone,
-                "exists": Patient.objects.filter(phone=phone).exists(),
-                "has_open_token_today": Queue.objects.active()
-                .for_day(timezone.localdate())
-                .filter(patient__phone=phone)
-                .exists(),
-            }
-        )
+        return Response({"phone": phone, "exists": Patient.objects.filter(phone=phone).exists()})
 
 
 class FeedbackAPI(PatientSubmissionAPI):

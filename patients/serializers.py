@@ -135,10 +135,15 @@ class RegistrationResultSerializer(VisitStatusSerializer):
     status_url = serializers.URLField()
 
 
+class RegistrationSentSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    phone = serializers.CharField(help_text="The number the token was sent to, masked to its last four digits.")
+    sent_by = serializers.ChoiceField(choices=["sms"], help_text="How the token and status link were sent.")
+
+
 class CheckPatientResultSerializer(serializers.Serializer):
     phone = serializers.CharField(help_text="The number in E.164.")
     exists = serializers.BooleanField(help_text="Whether this number has registered before.")
-    has_open_token_today = serializers.BooleanField()
 
 
 class FeedbackResultSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ it warrants in the same transaction and, after the transaction commits, publishe
 real-time groups and hands the messages to the notification tasks.
 """
 
+from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
@@ -145,8 +146,22 @@ def _issue_token(*, department, patient, priority, notes, actor, ip_address):
     )
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What a registration did.
+
+    token_created: a new token was issued (else the patient's open one today was found).
+    sent_to_phone: a patient registering themselves matched a known phone, so the token and status link
+    went to the phone on file by message and must not be shown to whoever filled in the form.
+    """
+
+    entry: Queue
+    token_created: bool
+    sent_to_phone: bool
+
+
 @transaction.atomic
-def register_patient(
+def register_visit(
     *,
     department,
     name,
@@ -161,15 +176,21 @@ def register_patient(
 ):
     """Match the patient by phone (or create them) and give them a token, or their open one for today.
 
-    Returns (entry, created): a second registration for a department where the patient already
-    holds an open token today returns that token instead of a duplicate. Patients registering
-    themselves (self_service) are refused while the admins have closed online registration.
+    A second registration for a department where the patient already holds an open token today
+    gets that token instead of a duplicate. Patients registering themselves (self_service) are
+    refused while the admins have closed online registration, and, since anyone can type anyone's
+    number, a self-service match never changes the stored details nor reveals the visit: its token
+    and status link are sent to the phone on file instead. Reception staff see the patient and may
+    correct the name, age and gender.
     """
     if self_service and not SystemConfiguration.load().registration_open:
         raise RegistrationClosed("Online registration is closed at the moment; please ask at the reception desk.")
-    patient, _ = Patient.objects.update_or_create(
-        phone=phone, defaults={"name": name, "age": age, "gender": gender}
-    )
+    details = {"name": name, "age": age, "gender": gender}
+    if self_service:
+        patient, patient_created = Patient.objects.get_or_create(phone=phone, defaults=details)
+    else:
+        patient, patient_created = Patient.objects.update_or_create(phone=phone, defaults=details)
+    sent_to_phone = self_service and not patient_created
     department = _lock_department(department.pk)
     open_entry = (
         Queue.objects.active()
@@ -179,11 +200,34 @@ def register_patient(
         .first()
     )
     if open_entry is not None:
-        return open_entry, False
+        if sent_to_phone:
+            _send_open_token_again(entry=open_entry, actor=actor, ip_address=ip_address)
+        return Registration(entry=open_entry, token_created=False, sent_to_phone=sent_to_phone)
+    # A new token's registration message already carries the status link to the phone on file.
     entry = _issue_token(
         department=department, patient=patient, priority=priority, notes=notes, actor=actor, ip_address=ip_address
     )
-    return entry, True
+    return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
+
+
+def register_patient(**registration):
+    """register_visit for callers that only need (entry, token_created)."""
+    result = register_visit(**registration)
+    return result.entry, result.token_created
+
+
+def _send_open_token_again(*, entry, actor, ip_address):
+    # Audited (who asked, from where) because it may be someone trying a number that is not theirs.
+    snapshot = entry_snapshot(entry)
+    record_audit(
+        actor=actor,
+        action="queue.registration_repeated",
+        target=entry,
+        before=snapshot,
+        after=snapshot,
+        ip_address=ip_address,
+    )
+    notify_queue_change(event="registration_repeated", entry_id=entry.pk)
 
 
 def _transition(entry, to_status, *, event, actor, ip_address, **changes):

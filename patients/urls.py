@@ -7,6 +7,7 @@ app_name = "patients"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("register/", views.register, name="register"),
+    path("register/sent/", views.registration_sent, name="registration-sent"),
     path("registered/<uuid:public_id>/", views.registered, name="registered"),
     path("status/<uuid:public_id>/", views.status, name="status"),
     path("api/register/", api.RegisterAPI.as_view(), name="api-register"),

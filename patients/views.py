@@ -8,7 +8,15 @@ from django.views.decorators.http import require_http_methods
 from . import services
 from .forms import FeedbackForm, RegistrationForm
 from .models import Patient
+from .phone import mask_phone
 from .selectors import current_visit, department_overview, is_reception_staff, visit_status
+
+# The masked number a matched registration's token was sent to, for the page after the redirect.
+SENT_TO_PHONE_SESSION_KEY = "registration_sent_to_phone"
+SENT_TO_PHONE_MESSAGE = (
+    "This phone number is already registered with us. "
+    "We have sent your token and a link to follow your place to that phone."
+)
 
 
 def client_ip(request):
@@ -26,7 +34,7 @@ def register(request):
     if request.method == "POST" and form.is_valid():
         details = form.cleaned_data
         try:
-            entry, _ = services.register_patient(
+            registration = services.register_visit(
                 department=details["department"],
                 name=details["name"],
                 phone=details["phone"],
@@ -43,8 +51,22 @@ def register(request):
         except services.QueueError as refusal:
             form.add_error("department", str(refusal))
         else:
-            return redirect("patients:registered", public_id=entry.patient.public_id)
+            if registration.sent_to_phone:
+                request.session[SENT_TO_PHONE_SESSION_KEY] = mask_phone(details["phone"])
+                return redirect("patients:registration-sent")
+            return redirect("patients:registered", public_id=registration.entry.patient.public_id)
     return render(request, "patients/register.html", {"form": form, "reception_staff": reception_staff})
+
+
+@require_http_methods(["GET"])
+def registration_sent(request):
+    """Where a self-service registration that matched a known phone ends: the token went to that phone."""
+    masked_phone = request.session.get(SENT_TO_PHONE_SESSION_KEY)
+    if masked_phone is None:
+        return redirect("patients:register")
+    return render(
+        request, "patients/registration_sent.html", {"message": SENT_TO_PHONE_MESSAGE, "masked_phone": masked_phone}
+    )
 
 
 def _visit_or_404(public_id):

@@ -1,10 +1,12 @@
 """Queue events, through the token engine's after-commit hook, become the right patient messages."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from adminpanel.models import SystemConfiguration
 from notifications.models import Notification, NotificationTemplate
-from notifications.services import notify_broadcast
+from notifications.services import REPEAT_WINDOW_SECONDS, notify_broadcast
 from notifications.tasks import send_queue_message
 from patients import services as queue
 from patients.models import Queue
@@ -159,3 +161,22 @@ def test_broadcast_to_all_departments(
 
     assert sorted(m.to for m in fake_twilio.received[received_before:]) == ["+14155550101", "+14155550103"]
     assert Queue.objects.waiting().count() == 2
+
+
+def test_a_repeated_online_registration_sends_the_open_token_again_at_most_once_per_window(
+    fake_twilio, department, act, time_machine
+):
+    # Two minutes into a window, so the repeats below share it whatever the wall clock says.
+    time_machine.move_to(datetime(2026, 11, 25, 9, 2, tzinfo=UTC), tick=False)
+    details = {"department": department, "name": "Meena", "phone": "+14155550102", "age": 40, "gender": "female"}
+    act(queue.register_visit, self_service=True, **details)
+
+    act(queue.register_visit, self_service=True, **details)
+    act(queue.register_visit, self_service=True, **details)
+    time_machine.shift(REPEAT_WINDOW_SECONDS)
+    act(queue.register_visit, self_service=True, **details)
+
+    entry = Queue.objects.get()
+    bodies = bodies_to(fake_twilio, "+14155550102")
+    assert len(bodies) == 3, "the first confirmation, then one repeat per window"
+    assert all("your token is CARD-001" in body and entry.patient.get_absolute_url() in body for body in bodies)

@@ -8,15 +8,18 @@ CHECK_URL = "/patients/api/check-patient/"
 FEEDBACK_URL = "/patients/api/feedback/"
 
 
-def test_check_patient_says_whether_a_number_is_known_without_saying_who(api_client, register):
-    register(name="Ravi Kumar", phone="+14155550131")
+def test_check_patient_says_whether_a_number_is_known_without_saying_who_or_whether_they_are_here(
+    api_client, register
+):
+    entry = register(name="Ravi Kumar", phone="+14155550131")
 
     known = api_client.post(CHECK_URL, {"phone": "415 555 0131"}, format="json")
     unknown = api_client.post(CHECK_URL, {"phone": "415 555 0132"}, format="json")
 
-    assert known.json() == {"phone": "+14155550131", "exists": True, "has_open_token_today": True}
-    assert unknown.json() == {"phone": "+14155550132", "exists": False, "has_open_token_today": False}
-    assert "Ravi" not in known.content.decode()
+    # Ravi holds an open token today; a stranger with his number must not learn that he is at the hospital.
+    assert known.json() == {"phone": "+14155550131", "exists": True}
+    assert unknown.json() == {"phone": "+14155550132", "exists": False}
+    assert "Ravi" not in known.content.decode() and entry.token not in known.content.decode()
 
 
 @pytest.mark.parametrize("body", [{}, {"phone": ""}, {"phone": "123"}, {"phone": "x" * 100}])

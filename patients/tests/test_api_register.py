@@ -35,7 +35,17 @@ def test_registration_issues_a_token_and_returns_the_status_link(api_client, reg
     assert AuditLog.objects.filter(action="queue.registered").count() == 1
 
 
-def test_a_returning_patient_is_matched_by_phone_in_any_format(api_client, registration, make_department):
+SENT_TO_PHONE = {
+    "detail": "This phone number is already registered with us. "
+    "We have sent your token and a link to follow your place to that phone.",
+    "phone": "\u2022\u2022\u2022\u2022\u2022\u20220123",
+    "sent_by": "sms",
+}
+
+
+def test_a_returning_patient_is_matched_by_phone_in_any_format_and_the_token_goes_to_that_phone(
+    api_client, registration, make_department
+):
     api_client.post(URL, registration, format="json")
     other = make_department(name="Dermatology", code="DERM")
 
@@ -43,20 +53,48 @@ def test_a_returning_patient_is_matched_by_phone_in_any_format(api_client, regis
         URL, {**registration, "phone": "+1 415-555-0123", "department": other.pk}, format="json"
     )
 
-    assert response.status_code == 201
+    assert response.status_code == 202
+    assert response.json() == SENT_TO_PHONE
     assert Patient.objects.count() == 1
-    assert response.json()["token"] == "DERM-001"
+    new_token = Queue.objects.get(department=other)
+    assert (new_token.token, new_token.patient.phone) == ("DERM-001", "+14155550123")
 
 
-def test_registering_twice_for_the_same_department_returns_the_open_token(api_client, registration):
+def test_registering_twice_for_the_same_department_keeps_the_open_token_and_says_it_was_sent(
+    api_client, registration
+):
     first = api_client.post(URL, registration, format="json").json()
 
     again = api_client.post(URL, registration, format="json")
 
-    assert again.status_code == 200
-    assert again.json()["created"] is False
-    assert again.json()["token"] == first["token"]
+    assert again.status_code == 202
+    assert again.json() == SENT_TO_PHONE
+    assert first["token"] not in again.content.decode()
     assert Queue.objects.count() == 1
+    assert AuditLog.objects.filter(action="queue.registration_repeated").count() == 1
+
+
+def test_a_returning_patient_registering_online_cannot_change_the_stored_details(api_client, registration):
+    api_client.post(URL, registration, format="json")
+
+    api_client.post(URL, {**registration, "name": "Someone Else", "age": 90, "gender": "male"}, format="json")
+
+    patient = Patient.objects.get()
+    assert (patient.name, patient.age, patient.gender) == ("Asha Patel", 34, "female")
+
+
+def test_reception_staff_see_a_returning_patients_token_and_may_correct_their_details(
+    api_client, registration, make_user
+):
+    first = api_client.post(URL, registration, format="json").json()
+    api_client.force_authenticate(make_user(is_superuser=True))
+
+    again = api_client.post(URL, {**registration, "name": "Asha R. Patel", "age": 35}, format="json")
+
+    assert again.status_code == 200
+    assert (again.json()["token"], again.json()["created"]) == (first["token"], False)
+    patient = Patient.objects.get()
+    assert (patient.name, patient.age) == ("Asha R. Patel", 35)
 
 
 @pytest.mark.parametrize("missing", ["name", "phone", "age", "department"])

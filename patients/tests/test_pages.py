@@ -58,13 +58,41 @@ def test_registering_shows_the_token_position_wait_and_a_qr_code_to_the_status_p
     assert "<svg" in page
 
 
-def test_a_returning_patient_is_not_duplicated(client, typed, register):
-    register(phone="+14155550160", name="A. Patel")
+def test_a_returning_patient_is_not_duplicated_and_is_told_the_token_went_to_their_phone(client, typed, register):
+    known = register(phone="+14155550160", name="A. Patel")
 
-    client.post("/patients/register/", {**typed, "phone": "+1 415 555 0160"})
+    response = client.post("/patients/register/", {**typed, "phone": "+1 415 555 0160"}, follow=True)
 
+    assert response.redirect_chain == [("/patients/register/sent/", 302)]
+    page = response.content.decode()
+    assert "This phone number is already registered with us." in page
+    assert "We have sent your token and a link to follow your place to that phone." in page
+    assert "\u2022\u2022\u2022\u2022\u2022\u20220160" in page
+    assert known.token not in page and str(known.patient.public_id) not in page
     assert Patient.objects.count() == 1
     assert Queue.objects.count() == 1
+
+
+def test_the_sent_page_without_a_registration_goes_back_to_the_form(client, db):
+    response = client.get("/patients/register/sent/")
+
+    assert (response.status_code, response["Location"]) == (302, "/patients/register/")
+
+
+def test_reception_staff_registering_a_known_phone_see_the_token_to_tell_the_patient(
+    client, typed, register, make_user
+):
+    known = register(phone="+14155550160", name="A. Patel")
+    staff = make_user()
+    AdminUser.objects.create(user=staff)
+    client.force_login(staff)
+
+    response = client.post("/patients/register/", {**typed, "priority": "normal"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/patients/registered/{known.patient.public_id}/"
+    assert known.token in response.content.decode()
+    known.patient.refresh_from_db()
+    assert known.patient.name == "Asha Patel"
 
 
 @pytest.mark.parametrize(

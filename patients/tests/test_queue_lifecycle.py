@@ -196,3 +196,22 @@ def test_a_returning_patient_is_matched_by_phone_and_keeps_an_open_token(departm
     assert first.patient.visits.count() == 1
     first.patient.refresh_from_db()
     assert first.patient.age == 31
+
+
+@pytest.mark.parametrize("has_open_token", [True, False])
+def test_a_self_service_match_keeps_the_stored_details_and_is_sent_to_the_phone(
+    department, make_department, has_open_token
+):
+    details = {"name": "Asha", "phone": "+14155550100", "age": 30, "gender": "female"}
+    first = services.register_visit(department=department, self_service=True, **details)
+    into = department if has_open_token else make_department(code="DERM")
+
+    again = services.register_visit(
+        department=into, self_service=True, **{**details, "name": "Mallory", "age": 80, "gender": "male"}
+    )
+
+    assert (first.sent_to_phone, again.sent_to_phone) == (False, True)
+    assert again.token_created is not has_open_token
+    assert again.entry.patient_id == first.entry.patient_id
+    again.entry.patient.refresh_from_db()
+    assert (again.entry.patient.name, again.entry.patient.age, again.entry.patient.gender) == ("Asha", 30, "female")

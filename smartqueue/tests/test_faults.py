@@ -34,7 +34,7 @@ def database_drops_during_registration(monkeypatch):
     def lose_connection(**details):
         raise OperationalError(DROPPED)
 
-    monkeypatch.setattr(services, "register_patient", lose_connection)
+    monkeypatch.setattr(services, "register_visit", lose_connection)
 
 
 def test_api_registration_that_loses_the_database_gets_503_json_with_retry_after(
@@ -84,7 +84,7 @@ def test_other_errors_are_not_disguised_as_a_database_outage(client, department,
     def broken(**details):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(services, "register_patient", broken)
+    monkeypatch.setattr(services, "register_visit", broken)
 
     with pytest.raises(RuntimeError):
         client.post("/patients/api/register/", registration(department), content_type="application/json")

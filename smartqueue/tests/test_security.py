@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from notifications.models import Notification
 from patients import services
 from patients.models import Patient, PatientFeedback, Queue
 
@@ -79,6 +80,84 @@ def test_public_ids_are_random_not_sequential(asha, ravi):
 
     assert first.version == second.version == 4
     assert abs(first.int - second.int) > 2**64
+
+
+# Someone who knows a patient's phone number registers with it: the match must not hand them the visit.
+
+MALLORY_WITH_ASHAS_PHONE = {"name": "Mallory", "phone": "(415) 555-0123", "age": 77, "gender": "male"}
+
+
+def visible_to_requester(response):
+    """Everything the requester's browser or client got: status, headers (Location included) and body."""
+    headers = "\n".join(f"{name}: {value}" for name, value in response.items())
+    return f"{response.status_code}\n{headers}\n{response.content.decode()}"
+
+
+def assert_visit_not_revealed(seen, patient):
+    tokens = list(Queue.objects.filter(patient=patient).values_list("token_number", "department__code"))
+    assert tokens, "the patient should hold tokens to leak"
+    leaked = [f"{code}-{number:03d}" for number, code in tokens if f"{code}-{number:03d}" in seen]
+    assert str(patient.public_id) not in seen, "the patient's public id / status link leaked"
+    assert not leaked, f"the patient's tokens leaked: {leaked}"
+    assert "/patients/status/" not in seen and "/patients/registered/" not in seen
+
+
+def assert_details_untouched(patient):
+    patient.refresh_from_db()
+    assert (patient.name, patient.age, patient.gender) == (ASHA["name"], ASHA["age"], ASHA["gender"])
+
+
+@pytest.mark.parametrize("same_department", [True, False], ids=["open-token", "new-token"])
+def test_registering_with_a_known_phone_through_the_api_reveals_nothing_and_changes_nothing(
+    asha, make_department, unthrottled, same_department
+):
+    department = asha.department if same_department else make_department(name="Dermatology", code="DERM")
+
+    response = APIClient().post(
+        "/patients/api/register/", {**MALLORY_WITH_ASHAS_PHONE, "department": department.pk}, format="json"
+    )
+
+    assert response.status_code == 202
+    assert response.json()["phone"] == "\u2022" * 6 + "0123"
+    seen = visible_to_requester(response)
+    assert_visit_not_revealed(seen, asha.patient)
+    assert_no_trace(seen, ASHA_TRACES)
+    assert_details_untouched(asha.patient)
+    assert Patient.objects.count() == 1
+
+
+@pytest.mark.parametrize("same_department", [True, False], ids=["open-token", "new-token"])
+def test_registering_with_a_known_phone_on_the_page_reveals_nothing_and_changes_nothing(
+    client, asha, make_department, same_department
+):
+    department = asha.department if same_department else make_department(name="Dermatology", code="DERM")
+
+    posted = client.post("/patients/register/", {**MALLORY_WITH_ASHAS_PHONE, "department": department.pk})
+    shown = client.get(posted["Location"])
+
+    assert (posted.status_code, posted["Location"]) == (302, "/patients/register/sent/")
+    assert "already registered with us" in shown.content.decode()
+    for response in (posted, shown):
+        seen = visible_to_requester(response)
+        assert_visit_not_revealed(seen, asha.patient)
+        assert_no_trace(seen, ASHA_TRACES)
+    assert_details_untouched(asha.patient)
+
+
+def test_the_owner_of_the_phone_gets_the_token_and_link_by_sms(
+    asha, unthrottled, tasks_run_inline, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = APIClient().post(
+            "/patients/api/register/", {**MALLORY_WITH_ASHAS_PHONE, "department": asha.department_id}, format="json"
+        )
+
+    assert response.status_code == 202
+    repeat = Notification.objects.exclude(idempotency_key=f"queue-{asha.pk}-registration").get()
+    assert (repeat.patient, repeat.queue_entry, repeat.channel) == (asha.patient, asha, "sms")
+    assert (repeat.status, repeat.backend) == (Notification.Status.SENT, "console")
+    assert f"/patients/status/{asha.patient.public_id}/" in repeat.body and asha.token in repeat.body
+    assert repeat.body.startswith("Hello Asha Patel,"), "the message uses the stored name, not the requester's"
 
 
 # CSRF: a page on another site cannot post a patient's forms, nor act with a logged-in staff member's session.
