@@ -19,9 +19,11 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(django_db_setup):
-    # The test database exists before Playwright starts its event loop in this thread.
+    # Playwright's sync API runs an event loop in this thread while it is open, which Django's ORM
+    # refuses to share: the database is set up before it starts, and it stops with each module so the
+    # tests that pytest-django orders after these run without it.
     if not CHROMIUM.exists():
         pytest.skip("needs Debian's chromium: apt-get install chromium chromium-driver (.ci/run installs it)")
     from playwright.sync_api import sync_playwright

@@ -114,8 +114,8 @@ def test_twenty_simultaneous_registrations_on_sqlite_get_tokens_one_to_twenty(de
 @pytest.mark.django_db(transaction=True)
 @requires_postgresql()
 def test_two_hundred_simultaneous_registrations_on_postgresql_get_tokens_one_to_two_hundred(department):
-    # PostgreSQL here allows 100 connections; 60 at a time stands in for the app servers' connection pools.
-    errors = register_concurrently(department, count=200, max_connections=60)
+    # PostgreSQL here allows 100 connections; 40 at a time stands in for the app servers' connection pools.
+    errors = register_concurrently(department, count=200, max_connections=40)
 
     assert errors == []
     numbers = sorted(Queue.objects.filter(department=department).values_list("token_number", flat=True))
