@@ -29,7 +29,6 @@ from .selectors import (
     consultation_pace,
     department_queue_snapshot,
     describe_visit,
-    positions_in_line,
     public_entry,
     staff_entry,
 )
@@ -126,7 +125,9 @@ def _publish(*, frame_type, event, department_id, entry_id=None, detail=None):
     # Numbered before the snapshot is read, so a frame's snapshot includes every change up to its number.
     seq = next_sequence(department_id)
     department = Department.objects.get(pk=department_id)
-    queue = department_queue_snapshot(department=department)
+    # Read once and shared by the queue snapshot and every patient's estimated wait.
+    pace = consultation_pace(department=department)
+    queue = department_queue_snapshot(department=department, pace=pace)
     entry = (
         Queue.objects.select_related("department", "patient", "doctor__user", "doctor__department").get(pk=entry_id)
         if entry_id
@@ -147,13 +148,17 @@ def _publish(*, frame_type, event, department_id, entry_id=None, detail=None):
     outgoing += [(doctor_group(doctor_id), staff_frame) for doctor_id in doctor_ids]
     outgoing += [
         (patient_group(visit.patient.public_id), envelope({"visit": status}, frame_type="patient.status"))
-        for visit, status in _affected_visits(department=department, entry=entry, queue=queue)
+        for visit, status in _affected_visits(department=department, entry=entry, queue=queue, pace=pace)
     ]
     async_to_sync(_send_all)(outgoing)
 
 
-def _affected_visits(*, department, entry, queue):
+def _affected_visits(*, department, entry, queue, pace):
     day = entry.token_date if entry else timezone.localdate()
+    if day.isoformat() != queue["date"]:
+        # A change to another day's entry: that day's line and pace, not today's snapshot.
+        queue = department_queue_snapshot(department=department, day=day)
+        pace = consultation_pace(department=department, day=day)
     visits = {
         visit.pk: visit
         for visit in Queue.objects.active()
@@ -165,11 +170,19 @@ def _affected_visits(*, department, entry, queue):
         visits[entry.pk] = entry
     if not visits:
         return []
-    positions = positions_in_line(department_ids=[department.pk], day=day)
-    pace = consultation_pace(department=department, day=day)
+    # The snapshot lists the waiting tokens in service order, with their places: no need to read the line again.
+    positions = {waiting["token"]: waiting["position"] for waiting in queue["waiting"]}
     now_serving = [served["token"] for served in queue["now_serving"]]
     return [
-        (visit, describe_visit(visit, position=positions.get(visit.pk), pace=pace, now_serving=now_serving))
+        (
+            visit,
+            describe_visit(
+                visit,
+                position=positions.get(visit.token) if visit.status == Queue.Status.WAITING else None,
+                pace=pace,
+                now_serving=now_serving,
+            ),
+        )
         for visit in visits.values()
     ]
 

@@ -219,10 +219,13 @@ def _being_served(*, department, day):
     )
 
 
-def department_queue_snapshot(*, department, day=None):
-    """The department's queue as the public sees it, for the queue API, display boards and sockets (4 queries)."""
+def department_queue_snapshot(*, department, day=None, pace=None):
+    """The department's queue as the public sees it, for the queue API, display boards and sockets (4 queries).
+
+    A caller that already read the department's consultation_pace passes it in, saving two queries.
+    """
     day = day or timezone.localdate()
-    pace = consultation_pace(department=department, day=day)
+    pace = pace or consultation_pace(department=department, day=day)
     waiting = waiting_queue(department=department, day=day)
     return {
         "department": {**_department_summary(department), "is_active": department.is_active},

@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .views import AllDepartmentsDisplayView, DepartmentDisplayView, HomeView, department_display_snapshot
+from .views import AllDepartmentsDisplayView, DepartmentDisplayView, HomeView, department_display_snapshot, healthz
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("patients/", include("patients.urls")),
     path("notifications/", include("notifications.urls")),

@@ -1,6 +1,7 @@
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from patients.broadcasts import department_snapshot_frame
@@ -36,3 +37,10 @@ def department_display_snapshot(request, department_id):
     """The queue socket's snapshot frame over HTTP, for display boards whose socket cannot open."""
     department = get_object_or_404(Department, pk=department_id)
     return JsonResponse(department_snapshot_frame(department))
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """Liveness probe for load balancers: answers without touching the database, Redis or the session."""
+    return JsonResponse({"status": "ok"})
