@@ -6,13 +6,13 @@ import time
 
 import pytest
 import redis
+import requests
 from django.conf import settings
 from django.db import connection
 from django.test import Client
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from patients import services
 from smartqueue.live_server import running_daphne
 
 pytestmark = [pytest.mark.real_services, pytest.mark.django_db(transaction=True)]
@@ -55,8 +55,31 @@ def session_cookie(user):
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def register(department, name, phone):
-    return services.register_patient(department=department, name=name, phone=phone, age=61, gender="female")[0]
+def register(server, department, name, phone):
+    """Register over HTTP as a patient's phone would; returns the API's answer (token, patient_id, ...)."""
+    response = requests.post(
+        f"{server.origin}/patients/api/register/",
+        json={"name": name, "phone": phone, "age": 61, "gender": "female", "department": department.pk},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def call_next_over_http(server, doctor):
+    """Press "call next" as the doctor's dashboard does: signed-in session, CSRF token, POST /doctors/api/."""
+    client = Client()
+    client.force_login(doctor.user)
+    browser = requests.Session()
+    browser.cookies.set(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)
+    browser.get(f"{server.origin}/doctors/", timeout=10)
+    response = browser.post(
+        f"{server.origin}/doctors/api/",
+        json={"action": "call_next"},
+        headers={"X-CSRFToken": browser.cookies[settings.CSRF_COOKIE_NAME]},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
 
 
 @pytest.fixture
@@ -66,7 +89,6 @@ def sockets():
 
 
 def test_registration_and_call_reach_every_subscriber_in_order(server, sockets, department, make_doctor, make_user):
-    # Patients are registered and called through the services, as the HTTP pages (other issues) will do.
     doctor = make_doctor(department=department, user=make_user(first_name="Meredith", last_name="Grey"), room="Room 7")
     display = sockets.enter_context(open_socket(server, f"/ws/queue/{department.pk}/"))
     lobby_phone = sockets.enter_context(open_socket(server, f"/ws/queue/{department.pk}/"))
@@ -78,12 +100,12 @@ def test_registration_and_call_reach_every_subscriber_in_order(server, sockets, 
     snapshots = [receive(display), receive(lobby_phone)]
     public_frames += snapshots
     doctor_snapshot = receive(doctor_screen)
-    alice = register(department, "Alicia Privatename", "+15550002001")
-    alice_phone = sockets.enter_context(open_socket(server, f"/ws/patient/{alice.patient.public_id}/"))
+    alice = register(server, department, "Alicia Privatename", "+14155552001")
+    alice_phone = sockets.enter_context(open_socket(server, f"/ws/patient/{alice['patient_id']}/"))
     alice_snapshot = receive(alice_phone)
     public_frames.append(alice_snapshot)
-    register(department, "Bertram Secretson", "+15550002002")
-    services.call_next(doctor=doctor)
+    register(server, department, "Bertram Secretson", "+14155552002")
+    call_next_over_http(server, doctor)
 
     seq = snapshots[0]["seq"]
     for queue_socket in (display, lobby_phone):
@@ -121,7 +143,7 @@ def test_registration_and_call_reach_every_subscriber_in_order(server, sockets, 
     assert alice_frames[1]["payload"]["visit"]["go_to"] == "Room 7"
 
     public_text = json.dumps(public_frames)
-    for secret in ["Alicia", "Privatename", "Bertram", "Secretson", "5550002001", "5550002002"]:
+    for secret in ["Alicia", "Privatename", "Bertram", "Secretson", "4155552001", "4155552002"]:
         assert secret not in public_text
 
 
@@ -150,6 +172,6 @@ def test_an_idle_display_stays_connected(server, sockets, department):
     receive(display)
 
     time.sleep(6)
-    register(department, "Quiet Arrival", "+15550002003")
+    register(server, department, "Quiet Arrival", "+14155552003")
 
     assert receive(display)["payload"]["event"] == "registered"
