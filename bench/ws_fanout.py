@@ -6,9 +6,9 @@ the LAST subscriber, plus the server process's resident memory.
 
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/ws_fanout.py --subscribers 100 500 1000 --calls 30
 
-Calls go through patients.services.call_next in this process (the doctors' HTTP API is not built yet):
-the timer starts before the service call, so latency covers the database transaction, the after-commit
-publish to Redis, the server's fan-out and the clients' receipt. Without DATABASE_URL a throwaway SQLite
+Calls go over HTTP as the doctor's dashboard sends them (POST /doctors/api/ action=call_next, signed in,
+with the CSRF token): the timer starts before the request, so latency covers the HTTP request, the
+database transaction, the after-commit publish to Redis, the server's fan-out and the clients' receipt. Without DATABASE_URL a throwaway SQLite
 database is used. All subscribers run in this one process, so its event loop is part of what is measured.
 """
 
@@ -63,17 +63,25 @@ def register_waiting_patients(department, count):
         )
 
 
-def call_next_patient(doctor):
-    from patients import services
+class Dashboard:
+    """The bench doctor's dashboard: a signed-in HTTP session that presses its buttons."""
 
-    return services.call_next(doctor=doctor)
+    def __init__(self, server, doctor):
+        import requests
+        from django.conf import settings
+        from django.test import Client
 
+        signed_in = Client()
+        signed_in.force_login(doctor.user)
+        self.url = f"{server.origin}/doctors/api/"
+        self.session = requests.Session()
+        self.session.cookies.set(settings.SESSION_COOKIE_NAME, signed_in.cookies[settings.SESSION_COOKIE_NAME].value)
+        self.session.get(f"{server.origin}/doctors/", timeout=30)
+        self.csrf_token = self.session.cookies[settings.CSRF_COOKIE_NAME]
 
-def mark_no_show(entry):
-    """Frees the doctor for the next measured call."""
-    from patients import services
-
-    services.skip(entry=entry)
+    def press(self, action):
+        response = self.session.post(self.url, json={"action": action}, headers={"X-CSRFToken": self.csrf_token}, timeout=60)
+        response.raise_for_status()
 
 
 class Subscribers:
@@ -104,7 +112,7 @@ class Subscribers:
                 self.arrived(int(value))
 
 
-async def run_round(server, department, doctor, count, calls, connect_batch):
+async def run_round(server, department, dashboard, count, calls, connect_batch):
     from websockets.asyncio.client import connect
 
     from patients.broadcasts import current_sequence
@@ -130,10 +138,11 @@ async def run_round(server, department, doctor, count, calls, connect_batch):
         seq = await asyncio.to_thread(current_sequence, department.pk) + 1
         received = subscribers.expect(seq)
         started = time.perf_counter()
-        entry = await asyncio.to_thread(call_next_patient, doctor)
+        await asyncio.to_thread(dashboard.press, "call_next")
         latencies.append(await asyncio.wait_for(received, timeout=60) - started)
+        # A no-show frees the doctor for the next measured call.
         released = subscribers.expect(seq + 1)
-        await asyncio.to_thread(mark_no_show, entry)
+        await asyncio.to_thread(dashboard.press, "skip")
         await asyncio.wait_for(released, timeout=60)
 
     rss_after = server.rss_kib()
@@ -176,10 +185,11 @@ def benchmark(args):
     print(f"{'subscribers':>11} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'server RSS MiB (idle/connected/after)':>38}")
     with running_daphne(database=connection.settings_dict, log_path=args.server_log) as server:
         time.sleep(1)
+        dashboard = Dashboard(server, doctor)
         rss_idle = server.rss_kib()
         for count in args.subscribers:
             latencies, rss_connected, rss_after = asyncio.run(
-                run_round(server, department, doctor, count, args.calls, args.connect_batch)
+                run_round(server, department, dashboard, count, args.calls, args.connect_batch)
             )
             ms = [latency * 1000 for latency in latencies]
             memory = f"{rss_idle / 1024:.0f} / {rss_connected / 1024:.0f} / {rss_after / 1024:.0f}"
