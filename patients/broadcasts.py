@@ -8,7 +8,8 @@ three messages whatever the length of the line:
 - the department's staff group (its doctors' sockets): the same, plus the changed patient's name.
 
 Frame shapes are documented in docs/realtime.md. Publishing runs after commit and never raises: a lost
-frame is recovered by clients, which re-read the snapshot when they see a gap in the sequence.
+frame is recovered by a snapshot re-read when a gap in the sequence shows (by the client, or by the patient
+socket, which sees every department frame).
 """
 
 import json
@@ -45,10 +46,6 @@ def department_group(department_id):
 
 def patient_group(patient_public_id):
     return f"patient_{patient_public_id.hex}"
-
-
-def doctor_group(doctor_id):
-    return f"doctor_{doctor_id}"
 
 
 def staff_group(department_id):
