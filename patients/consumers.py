@@ -84,7 +84,9 @@ class PatientConsumer(LiveConsumer):
         else:
             shown = self.open_visits.get(current.pk) or visit_status(entry=current)
         sequences = {str(department_id): seq for department_id, seq in self.department_seqs.items()}
-        return frame(frame_type="snapshot", department_id=None, seq=None, payload={"visit": shown, "sequences": sequences})
+        return frame(
+            frame_type="snapshot", department_id=None, seq=None, payload={"visit": shown, "sequences": sequences}
+        )
 
     async def frame_forward(self, message):
         envelope = json.loads(message["text"])

@@ -28,7 +28,9 @@ def test_registration_and_call_each_send_three_messages_whatever_the_line(
     layer = RecordingLayer()
     monkeypatch.setattr("patients.broadcasts.get_channel_layer", lambda: layer)
 
-    newcomer, _ = services.register_patient(department=department, name="New Comer", phone="+15550009999", age=30, gender="male")
+    newcomer, _ = services.register_patient(
+        department=department, name="New Comer", phone="+15550009999", age=30, gender="male"
+    )
     registration = layer.sent
     layer.sent = []
     called = services.call_next(doctor=doctors[0])
