@@ -2,7 +2,7 @@
 
 from channels.db import database_sync_to_async
 
-from patients.broadcasts import current_sequence, doctor_group, frame
+from patients.broadcasts import current_sequence, frame, staff_group
 from patients.live import CLOSE_FORBIDDEN, CLOSE_NOT_SIGNED_IN, LiveConsumer
 from patients.selectors import department_queue_snapshot, staff_entry
 from patients.services import current_patient_of
@@ -24,7 +24,9 @@ class DoctorConsumer(LiveConsumer):
             # Refused at the handshake, whether the id is unknown or someone else's: no data, no hint.
             await self.close(code=CLOSE_FORBIDDEN)
             return None
-        return [doctor_group(self.doctor.pk)]
+        # Queue changes reach all of the department's doctors through one staff group. A doctor moved to
+        # another department follows it from their next connection.
+        return [staff_group(self.doctor.department_id)]
 
     @staticmethod
     def _own_doctor(user, raw_id):

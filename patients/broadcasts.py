@@ -1,13 +1,15 @@
 """Publishing committed queue changes to the real-time groups.
 
-Each change is numbered per department (see next_sequence) and pushed, already serialised, to:
-- the department group (public queue sockets and display boards): tokens and states only;
-- the doctor group of every active doctor of the department: the same, plus the changed patient's name;
-- the patient group of every patient with an open visit in the department that day (their place in line
-  moves with every change), and of the changed entry's own patient.
+Each change is numbered per department (see next_sequence) and pushed, already serialised, as at most
+three messages whatever the length of the line:
+- the changed entry's own patient group: their new visit status;
+- the department group (public queue sockets, display boards, and the sockets of patients with an open
+  visit there, which derive their own place in line from it): tokens and states only;
+- the department's staff group (its doctors' sockets): the same, plus the changed patient's name.
 
 Frame shapes are documented in docs/realtime.md. Publishing runs after commit and never raises: a lost
-frame is recovered by clients, which re-read the snapshot when they see a gap in the sequence.
+frame is recovered by a snapshot re-read when a gap in the sequence shows (by the client, or by the patient
+socket, which sees every department frame).
 """
 
 import json
@@ -20,9 +22,6 @@ import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.utils import timezone
-
-from doctors.models import Doctor
 
 from .models import Department, Queue
 from .selectors import (
@@ -31,6 +30,7 @@ from .selectors import (
     describe_visit,
     public_entry,
     staff_entry,
+    visit_status,
 )
 
 logger = logging.getLogger(__name__)
@@ -48,8 +48,9 @@ def patient_group(patient_public_id):
     return f"patient_{patient_public_id.hex}"
 
 
-def doctor_group(doctor_id):
-    return f"doctor_{doctor_id}"
+def staff_group(department_id):
+    """Every signed-in doctor's socket of the department: one message reaches them all."""
+    return f"staff_{department_id}"
 
 
 def frame(*, frame_type, department_id, seq, payload):
@@ -125,11 +126,13 @@ def _publish(*, frame_type, event, department_id, entry_id=None, detail=None):
     # Numbered before the snapshot is read, so a frame's snapshot includes every change up to its number.
     seq = next_sequence(department_id)
     department = Department.objects.get(pk=department_id)
-    # Read once and shared by the queue snapshot and every patient's estimated wait.
+    # Read once and shared by the queue snapshot and the changed patient's estimated wait.
     pace = consultation_pace(department=department)
     queue = department_queue_snapshot(department=department, pace=pace)
     entry = (
-        Queue.objects.select_related("department", "patient", "doctor__user", "doctor__department").get(pk=entry_id)
+        Queue.objects.select_related("department", "patient", "doctor__user", "doctor__department", "feedback").get(
+            pk=entry_id
+        )
         if entry_id
         else None
     )
@@ -140,51 +143,31 @@ def _publish(*, frame_type, event, department_id, entry_id=None, detail=None):
             payload["detail"] = detail
         return json.dumps(frame(frame_type=frame_type, department_id=department_id, seq=seq, payload=payload))
 
-    public = {"queue": queue, **({"entry": public_entry(entry)} if entry else {})}
-    staff = {"queue": queue, **({"entry": staff_entry(entry)} if entry else {})}
-    outgoing = [(department_group(department_id), envelope(public))]
-    staff_frame = envelope(staff)
-    doctor_ids = Doctor.objects.filter(department_id=department_id, is_active=True).values_list("id", flat=True)
-    outgoing += [(doctor_group(doctor_id), staff_frame) for doctor_id in doctor_ids]
-    outgoing += [
-        (patient_group(visit.patient.public_id), envelope({"visit": status}, frame_type="patient.status"))
-        for visit, status in _affected_visits(department=department, entry=entry, queue=queue, pace=pace)
-    ]
+    outgoing = []
+    if entry is not None:
+        # First, so the patient's socket has its own, complete status before it reads the department frame
+        # of the same number (from which it only derives other patients' moves).
+        status = _entry_status(entry=entry, queue=queue, pace=pace)
+        outgoing.append((patient_group(entry.patient.public_id), envelope({"visit": status}, "patient.status")))
+    entries = {"entry": public_entry(entry)} if entry else {}
+    staff_entries = {"entry": staff_entry(entry)} if entry else {}
+    # Waiting patients' sockets are in the department group too and derive their new place from this frame.
+    outgoing.append((department_group(department_id), envelope({"queue": queue, **entries})))
+    outgoing.append((staff_group(department_id), envelope({"queue": queue, **staff_entries})))
     async_to_sync(_send_all)(outgoing)
 
 
-def _affected_visits(*, department, entry, queue, pace):
-    day = entry.token_date if entry else timezone.localdate()
-    if day.isoformat() != queue["date"]:
-        # A change to another day's entry: that day's line and pace, not today's snapshot.
-        queue = department_queue_snapshot(department=department, day=day)
-        pace = consultation_pace(department=department, day=day)
-    visits = {
-        visit.pk: visit
-        for visit in Queue.objects.active()
-        .for_day(day)
-        .filter(department=department)
-        .select_related("department", "patient", "doctor__user", "doctor__department", "feedback")
-    }
-    if entry is not None:
-        visits[entry.pk] = entry
-    if not visits:
-        return []
-    # The snapshot lists the waiting tokens in service order, with their places: no need to read the line again.
+def _entry_status(*, entry, queue, pace):
+    """The changed entry's visit status, from the snapshot just read when it is about the same day."""
+    if entry.token_date.isoformat() != queue["date"]:
+        return visit_status(entry=entry)
     positions = {waiting["token"]: waiting["position"] for waiting in queue["waiting"]}
-    now_serving = [served["token"] for served in queue["now_serving"]]
-    return [
-        (
-            visit,
-            describe_visit(
-                visit,
-                position=positions.get(visit.token) if visit.status == Queue.Status.WAITING else None,
-                pace=pace,
-                now_serving=now_serving,
-            ),
-        )
-        for visit in visits.values()
-    ]
+    return describe_visit(
+        entry,
+        position=positions.get(entry.token) if entry.status == Queue.Status.WAITING else None,
+        pace=pace,
+        now_serving=[served["token"] for served in queue["now_serving"]],
+    )
 
 
 async def _send_all(outgoing):

@@ -27,7 +27,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         groups = await self.subscribe()
         if groups is None:
             return
-        self.groups_joined = groups
+        self.groups_joined = list(groups)
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()

@@ -142,9 +142,10 @@ async def test_patient_socket_follows_place_in_line_then_your_turn(cardiology, d
     await database_sync_to_async(services.call_next)(doctor=dr_house)
     first_called = await next_frame(socket)
     await database_sync_to_async(services.start_consultation)(entry=first)
+    # Nothing Bob sees changed (still first in line, CARD-001 still being served): no frame for him.
+    assert await socket.receive_nothing(timeout=0.5)
     await database_sync_to_async(services.complete_consultation)(entry=first)
-    await next_frame(socket)
-    await next_frame(socket)
+    nobody_served = await next_frame(socket)
     await database_sync_to_async(services.call_next)(doctor=dr_house)
     my_turn = await next_frame(socket)
     await socket.disconnect()
@@ -154,6 +155,9 @@ async def test_patient_socket_follows_place_in_line_then_your_turn(cardiology, d
     assert visit["estimated_wait_minutes"] == 20  # one doctor on duty: two rounds of 10 minutes
     assert snapshot["payload"]["sequences"] == {str(cardiology.pk): first_called["seq"] - 1}
     assert first_called["type"] == "patient.status" and first_called["payload"]["visit"]["position"] == 1
+    assert first_called["payload"]["visit"]["now_serving"] == ["CARD-001"]
+    assert nobody_served["seq"] == first_called["seq"] + 2
+    assert nobody_served["payload"]["visit"]["now_serving"] == [] and nobody_served["payload"]["event"] == "completed"
     mine = my_turn["payload"]["visit"]
     assert (mine["status"], mine["your_turn"], mine["go_to"], mine["doctor"]) == (
         "called",
@@ -185,8 +189,9 @@ async def test_public_sockets_never_carry_patient_names_or_phones(cardiology, dr
 
     await database_sync_to_async(register)(cardiology, "Bertram Secretson", "+15550005678")
     await database_sync_to_async(services.call_next)(doctor=dr_house)
-    for _ in range(2):
-        texts += [await queue_socket.receive_from(timeout=5), await patient_socket.receive_from(timeout=5)]
+    texts += [await queue_socket.receive_from(timeout=5) for _ in range(2)]
+    # Bertram's arrival leaves Alicia first in line, so her socket only hears of her own call.
+    texts.append(await patient_socket.receive_from(timeout=5))
     await queue_socket.disconnect()
     await patient_socket.disconnect()
 
@@ -247,3 +252,50 @@ async def test_published_frames_are_valid_json_envelopes(cardiology, open_socket
     await socket.disconnect()
 
     assert set(json.loads(text)) == {"type", "version", "department", "seq", "payload"}
+
+
+async def test_a_waiting_patient_whose_place_moved_gets_it_from_the_department_frame(
+    cardiology, dr_house, open_socket
+):
+    await database_sync_to_async(register)(cardiology, "Alice", "+15550000001")
+    bob = await database_sync_to_async(register)(cardiology, "Bob", "+15550000002")
+    public_id = await database_sync_to_async(lambda: bob.patient.public_id)()
+    queue_socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
+    bob_socket, _, _ = await open_socket(f"/ws/patient/{public_id}/")
+    await next_frame(queue_socket)
+    assert (await next_frame(bob_socket))["payload"]["visit"]["position"] == 2
+
+    await database_sync_to_async(services.register_patient)(
+        department=cardiology,
+        name="Evelyn Urgentname",
+        phone="+15550007777",
+        age=70,
+        gender="female",
+        priority="emergency",
+    )
+    pushed_back_text = await bob_socket.receive_from(timeout=5)
+    await database_sync_to_async(services.call_next)(doctor=dr_house)
+    moved_up = await next_frame(bob_socket)
+    department_frames = [await next_frame(queue_socket) for _ in range(2)]
+    nothing_more = await bob_socket.receive_nothing(timeout=0.5)
+
+    pushed_back = json.loads(pushed_back_text)
+    assert [pushed_back["seq"], moved_up["seq"]] == [f["seq"] for f in department_frames]
+    assert pushed_back["type"] == moved_up["type"] == "patient.status"
+    assert pushed_back["department"] == cardiology.pk and pushed_back["payload"]["event"] == "registered"
+    visit = pushed_back["payload"]["visit"]
+    assert (visit["token"], visit["status"], visit["position"]) == ("CARD-002", "waiting", 3)
+    assert visit["patients_ahead"] == 2
+    assert visit["estimated_wait_minutes"] == 30  # one doctor on duty, three rounds of 10 minutes
+    assert set(pushed_back["payload"]) == {"event", "visit"}
+    # Nothing about the emergency patient but the token now being called, once it is.
+    for secret in ["Evelyn", "Urgentname", "5550007777", "CARD-003", "emergency"]:
+        assert secret not in pushed_back_text
+    mine = moved_up["payload"]["visit"]
+    assert (mine["token"], mine["position"], mine["estimated_wait_minutes"], mine["now_serving"]) == (
+        "CARD-002",
+        2,
+        20,
+        ["CARD-003"],
+    )
+    assert nothing_more

@@ -17,6 +17,9 @@
  *                                      //   (LiveSocket.STATUS_TEXT) and is hidden while live
  *     maxBackoffMs: 30000,             // optional; ceiling of the reconnect delay
  *     failuresBeforePolling: 2,        // optional; failed opens in a row before polling starts
+ *     serverSkipsUnchanged: false,     // optional; true for patient sockets: the server only sends the
+ *                                      //   changes this page shows, so a jump in seq is not a loss (the
+ *                                      //   server watches the full sequence and sends a snapshot itself)
  *   });
  *   live.start();            // connect (again after stop())
  *   live.stop();             // close for good and stop polling
@@ -59,6 +62,7 @@
         pollIntervalMs: 10000,
         maxBackoffMs: 30000,
         failuresBeforePolling: 2,
+        serverSkipsUnchanged: false,
         pollTransform: function (json) { return json; },
         onSnapshot: function () {},
         onMessage: function () {},
@@ -179,7 +183,7 @@
     if (last !== undefined && frame.seq <= last) return;
     this.sequences[key] = frame.seq;
     this.options.onMessage(frame);
-    if (last !== undefined && frame.seq > last + 1) this.requestSnapshot();
+    if (last !== undefined && frame.seq > last + 1 && !this.options.serverSkipsUnchanged) this.requestSnapshot();
   };
 
   LiveSocket.prototype.scheduleReconnect = function (wasOpen) {

@@ -63,6 +63,8 @@
       path: root.dataset.socketPath,
       pollUrl: root.dataset.statusUrl,
       pollTransform: snapshotFrame,
+      // The patient's socket leaves out department changes that did not move this patient.
+      serverSkipsUnchanged: true,
       statusElement: document.getElementById("live-status"),
       onSnapshot: function (frame) { show(frame.payload.visit); },
       onMessage: function (frame) {

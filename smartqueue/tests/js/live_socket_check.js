@@ -131,6 +131,21 @@ const lastTimeout = () => timers.filter((timer) => timer.kind === "timeout").pop
   assert.deepStrictEqual(messages.map((frame) => frame.seq), [6, 9, 13, 21]);
   assert.deepStrictEqual(sockets[4].sent, []);
 
+  // A socket whose server leaves out unchanged frames applies a jump without re-reading the snapshot.
+  const filtered = [];
+  const filteredLive = new context.LiveSocket({
+    path: "/ws/patient/y/",
+    serverSkipsUnchanged: true,
+    onMessage: (frame) => filtered.push(frame),
+  });
+  filteredLive.start();
+  sockets[5].serverOpens();
+  sockets[5].serverSends({ type: "snapshot", version: 1, department: null, seq: null, payload: { sequences: { 3: 20 } } });
+  sockets[5].serverSends({ ...change(24), type: "patient.status" });
+  sockets[5].serverSends({ ...change(22), type: "patient.status" });
+  assert.deepStrictEqual(filtered.map((frame) => frame.seq), [24]);
+  assert.deepStrictEqual(sockets[5].sent, []);
+
   console.log("live-socket.js: all checks passed");
 })().catch((error) => {
   console.error(error);
