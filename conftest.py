@@ -5,6 +5,7 @@ import itertools
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.db import connection
 
 from doctors.models import Doctor
@@ -18,6 +19,15 @@ def requires_postgresql():
         connection.vendor != "postgresql",
         reason="needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/smartqueue (CI's second pass does)",
     )
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # The cache holds DRF's throttle history and the published queue snapshots; each test starts without
+    # another test's requests or departments in it.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

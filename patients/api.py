@@ -1,5 +1,6 @@
 """The patient REST API: thin views over patients.services (writes) and patients.selectors (reads)."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -9,9 +10,10 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from . import services
-from .models import Department, Patient
+from .broadcasts import latest_queue_snapshot
+from .models import Patient
 from .phone import mask_phone
-from .selectors import department_overview, department_queue_snapshot, is_reception_staff, patient_status, visit_status
+from .selectors import department_overview, is_reception_staff, patient_status, visit_status
 from .serializers import (
     CheckPatientResultSerializer,
     CheckPatientSerializer,
@@ -218,8 +220,10 @@ class QueueStatusAPI(APIView):
         ],
     )
     def get(self, request, dept_id):
-        department = get_object_or_404(Department, pk=dept_id)
-        return Response(department_queue_snapshot(department=department))
+        snapshot = latest_queue_snapshot(department_id=dept_id)
+        if snapshot is None:
+            raise Http404("No Department matches the given query.")
+        return Response(snapshot)
 
 
 class PatientStatusAPI(APIView):

@@ -15,13 +15,14 @@ socket, which sees every department frame).
 import json
 import logging
 import threading
+import functools
 from collections import defaultdict
-from functools import cache
 
 import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.cache import cache
 
 from .models import Department, Queue
 from .selectors import (
@@ -63,7 +64,7 @@ def frame(*, frame_type, department_id, seq, payload):
 # counter is just as consistent.
 
 
-@cache
+@functools.cache
 def _redis():
     return redis.Redis.from_url(settings.REDIS_URL)
 
@@ -93,11 +94,35 @@ def current_sequence(department_id):
         return _local_current[department_id]
 
 
+# The public queue each publish computed, kept under its sequence number: until the next change is published,
+# every queue read (REST, display boards, sockets connecting) is served from it without touching the database.
+# Only publishes store, so an entry is never older than the change its number names; the expiry bounds what an
+# unpublished edit (e.g. a department's average consultation changed in Django admin) can leave stale.
+SNAPSHOT_CACHE_SECONDS = 30
+
+
+def _snapshot_cache_key(department_id, seq):
+    return f"queue-snapshot:{department_id}:{seq}"
+
+
+def latest_queue_snapshot(*, department_id, seq=None):
+    """department_queue_snapshot as of the department's latest published change, from the cache when it can.
+
+    None when there is no such department.
+    """
+    seq = current_sequence(department_id) if seq is None else seq
+    snapshot = cache.get(_snapshot_cache_key(department_id, seq))
+    if snapshot is None:
+        department = Department.objects.filter(pk=department_id).first()
+        snapshot = department_queue_snapshot(department=department) if department else None
+    return snapshot
+
+
 def department_snapshot_frame(department):
     """The full-state frame a queue socket gets on connect and the display board polls."""
     # The sequence is read before the queue, so the snapshot holds at least every change up to it.
     seq = current_sequence(department.pk)
-    queue = department_queue_snapshot(department=department)
+    queue = latest_queue_snapshot(department_id=department.pk, seq=seq)
     return frame(frame_type="snapshot", department_id=department.pk, seq=seq, payload={"queue": queue})
 
 
@@ -129,6 +154,7 @@ def _publish(*, frame_type, event, department_id, entry_id=None, detail=None):
     # Read once and shared by the queue snapshot and the changed patient's estimated wait.
     pace = consultation_pace(department=department)
     queue = department_queue_snapshot(department=department, pace=pace)
+    cache.set(_snapshot_cache_key(department_id, seq), queue, SNAPSHOT_CACHE_SECONDS)
     entry = (
         Queue.objects.select_related("department", "patient", "doctor__user", "doctor__department", "feedback").get(
             pk=entry_id

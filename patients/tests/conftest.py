@@ -1,7 +1,6 @@
 import itertools
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -9,14 +8,6 @@ from patients import services
 from patients.models import Patient, Queue
 
 _phones = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counts():
-    # DRF keeps throttle history in the default cache; without this one test's requests throttle the next.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -137,3 +137,18 @@ def test_read_endpoints_run_the_same_queries_for_5_or_200_waiting(
 
     assert counts[0] == counts[1]
     assert counts[0] <= 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_queue_status_is_served_from_the_last_published_snapshot_and_never_lags_a_change(
+    api_client, department, django_assert_num_queries
+):
+    services.register_patient(department=department, name="Ravi Kumar", phone="+14155550101", age=40, gender="male")
+
+    with django_assert_num_queries(0):
+        first = api_client.get(f"/patients/api/queue/{department.pk}/").json()
+    services.register_patient(department=department, name="Mei Lin", phone="+14155550102", age=40, gender="female")
+    second = api_client.get(f"/patients/api/queue/{department.pk}/").json()
+
+    assert [t["token"] for t in first["waiting"]] == ["CARD-001"]
+    assert [t["token"] for t in second["waiting"]] == ["CARD-001", "CARD-002"]

@@ -6,7 +6,6 @@ import time
 
 import pytest
 import redis
-from django.core.cache import cache
 from rest_framework.throttling import SimpleRateThrottle
 
 from smartqueue.celery import app as celery_app
@@ -38,9 +37,6 @@ def unthrottled(monkeypatch):
     # DRF copies the configured rates onto the throttle class at import, so lift them there.
     for scope in list(SimpleRateThrottle.THROTTLE_RATES):
         monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, "100000/min")
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def free_loopback_port():
