@@ -114,6 +114,8 @@ def running_gunicorn(*, database, workers, pool_size, log_path):
         "LOG_LEVEL": "WARNING",
         # Bounded per worker, so that 100 clients cannot open more connections than PostgreSQL allows.
         "DATABASE_POOL_SIZE": str(pool_size),
+        # As README's production path: several workers share one cache (rate limits, queue snapshots).
+        "CACHE_URL": os.environ.get("CACHE_URL") or settings.REDIS_URL,
     }
     # DEBUG off serves static files from the collected manifest, which the sign-in page needs.
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=settings.BASE_DIR, env=env, check=True)
