@@ -5,6 +5,7 @@ const assert = require("assert");
 const fs = require("fs");
 const path = require("path");
 const vm = require("vm");
+const { fakeWebSocketClass } = require("./fake_websocket");
 
 const sockets = [];
 const timers = [];
@@ -12,20 +13,7 @@ const fetched = [];
 const vibrations = [];
 let pollResponse = null;
 
-class FakeWebSocket {
-  constructor(url) {
-    this.url = url;
-    this.sent = [];
-    this.readyState = 0;
-    sockets.push(this);
-  }
-  send(text) { this.sent.push(JSON.parse(text)); }
-  close() { this.readyState = 3; }
-  serverOpens() { this.readyState = FakeWebSocket.OPEN; this.onopen(); }
-  serverSends(frame) { this.onmessage({ data: JSON.stringify(frame) }); }
-  serverCloses(code) { this.readyState = 3; this.onclose({ code }); }
-}
-FakeWebSocket.OPEN = 1;
+const FakeWebSocket = fakeWebSocketClass(sockets);
 
 class FakeElement {
   constructor(dataset, classes = []) {
