@@ -124,7 +124,11 @@ def allocate_token(*, department, patient, priority=Queue.Priority.NORMAL, notes
     )
 
 
-def _issue_token(*, department, patient, priority, notes, actor, ip_address):
+def _issue_token(
+    *, department, patient, priority, notes, actor, ip_address, event="registered", checked_in_at=None,
+    transferred_from=None,
+):
+    """Number and save a new token; the caller holds the department lock (see _lock_department)."""
     if not department.is_active:
         raise DepartmentUnavailable(f"{department.name} is not taking patients at the moment.")
     now = timezone.now()
@@ -139,11 +143,10 @@ def _issue_token(*, department, patient, priority, notes, actor, ip_address):
         token_date=day,
         priority=priority,
         notes=notes,
-        checked_in_at=now,
+        checked_in_at=checked_in_at or now,
+        transferred_from=transferred_from,
     )
-    return _record_queue_change(
-        entry=entry, event="registered", actor=actor, ip_address=ip_address, before={}, created=True
-    )
+    return _record_queue_change(entry=entry, event=event, actor=actor, ip_address=ip_address, before={}, created=True)
 
 
 @dataclass(frozen=True)
@@ -371,23 +374,16 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     target = _lock_department(to_department.pk)
     if target.pk == entry.department_id:
         raise QueueError(f"Token {entry.token} is already in {target.name}.")
-    if not target.is_active:
-        raise DepartmentUnavailable(f"{target.name} is not taking patients at the moment.")
-    day = timezone.localdate()
-    number = next_token_number(department=target, day=day)
-    if target.daily_capacity and number > target.daily_capacity:
-        raise DepartmentUnavailable(f"{target.name} has issued all {target.daily_capacity} tokens for today.")
+    # Both steps share this transaction: a full or closed target department undoes the cancellation too.
     old_entry = _transition(entry, Status.CANCELLED, event="transferred", actor=actor, ip_address=ip_address)
-    new_entry = Queue(
-        patient_id=old_entry.patient_id,
+    return _issue_token(
         department=target,
-        token_number=number,
-        token_date=day,
+        patient=old_entry.patient,
         priority=old_entry.priority,
         notes=old_entry.notes,
+        actor=actor,
+        ip_address=ip_address,
+        event="transferred",
         checked_in_at=old_entry.checked_in_at,
         transferred_from=old_entry,
-    )
-    return _record_queue_change(
-        entry=new_entry, event="transferred", actor=actor, ip_address=ip_address, before={}, created=True
     )
