@@ -22,7 +22,6 @@ import secrets
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import deque
 from contextlib import contextmanager
@@ -33,7 +32,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartqueue.settings")
 
 DEPARTMENTS = 10
 DOCTOR_PASSWORD = "bench-" + secrets.token_urlsafe(12)
-SERVER_LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
+GUNICORN_LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 # Asked for in the issue: each endpoint's throughput as a share of the trivial view's.
 TARGETS = {"queue status": 0.5, "register": 0.2}
 
@@ -101,7 +100,7 @@ def running_gunicorn(*, database, workers, pool_size, log_path):
     """The README's production HTTP server, DEBUG off, on a port the kernel picks."""
     from django.conf import settings
 
-    from smartqueue.live_server import database_url
+    from smartqueue.live_server import database_url, running_server
 
     env = {
         **os.environ,
@@ -127,30 +126,9 @@ def running_gunicorn(*, database, workers, pool_size, log_path):
         "-b", "127.0.0.1:0",
         "--log-level", "info",
     ]
-    with open(log_path, "w+") if log_path else tempfile.TemporaryFile(mode="w+") as log:
-        server = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            yield f"http://127.0.0.1:{wait_for_port(server, log)}"
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-
-
-def wait_for_port(server, log, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        log.seek(0)
-        output = log.read()
-        if found := SERVER_LISTENING.search(output):
-            return int(found.group(1))
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{output}")
-        time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not start within {timeout}s:\n{output}")
+    server = running_server(command=command, env=env, listening=GUNICORN_LISTENING, startup_timeout=60, log_path=log_path)
+    with server as (_, port):
+        yield f"http://127.0.0.1:{port}"
 
 
 class Measurement:

@@ -1,4 +1,4 @@
-"""A real daphne server in a subprocess, for the end-to-end socket tests and bench/ws_fanout.py."""
+"""Real servers in a subprocess: daphne for the end-to-end and browser tests and the benches."""
 
 import contextlib
 import os
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-LISTENING = re.compile(r"Listening on TCP address 127\.0\.0\.1:(\d+)")
+DAPHNE_LISTENING = re.compile(r"Listening on TCP address 127\.0\.0\.1:(\d+)")
 
 
 @dataclass(frozen=True)
@@ -54,28 +54,40 @@ def running_daphne(*, database, port=0, startup_timeout=30, log_path=None):
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     daphne = Path(sys.executable).with_name("daphne")
     command = [str(daphne), "-b", "127.0.0.1", "-p", str(port), "smartqueue.asgi:application"]
+    with running_server(
+        command=command, env=env, listening=DAPHNE_LISTENING, startup_timeout=startup_timeout, log_path=log_path
+    ) as (process, listening_port):
+        yield LiveServer(process=process, port=listening_port)
+
+
+@contextlib.contextmanager
+def running_server(*, command, env, listening, startup_timeout=30, log_path=None):
+    """Run a server command from the project folder; yields (process, port) once its log matches `listening`.
+
+    The output is kept in log_path when given, else discarded when the server stops.
+    """
     with open(log_path, "w+") if log_path else tempfile.TemporaryFile(mode="w+") as log:
         process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            yield LiveServer(process=process, port=_listening_port(process, log, startup_timeout))
+            yield process, _listening_port(process, log, listening, startup_timeout)
         finally:
             process.terminate()
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
 
 
-def _listening_port(process, log, timeout):
+def _listening_port(process, log, listening, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         log.seek(0)
         output = log.read()
-        found = LISTENING.search(output)
+        found = listening.search(output)
         if found:
             return int(found.group(1))
         if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}:\n{output}")
+            raise RuntimeError(f"{Path(process.args[0]).name} exited with {process.returncode}:\n{output}")
         time.sleep(0.1)
-    raise RuntimeError(f"daphne did not start listening within {timeout}s:\n{output}")
+    raise RuntimeError(f"{Path(process.args[0]).name} did not start listening within {timeout}s:\n{output}")
