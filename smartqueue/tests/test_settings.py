@@ -57,3 +57,25 @@ def test_home_page_links_to_every_entry_point():
     assert page.status_code == 200
     for link in ("/patients/register/", "/doctors/login/", "/adminpanel/login/", "/admin/"):
         assert f'href="{link}"' in page.content.decode()
+
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (REDIS_URL), as CI's second pass has")
+def test_cache_url_shares_one_redis_connection_pool_between_requests():
+    # Under ASGI every request builds its own cache object; each must not open a Redis connection of its own.
+    probe = (
+        "import django; django.setup(); from django.core.cache import caches; "
+        "first, second = caches.create_connection('default'), caches.create_connection('default'); "
+        "first.set('shared-pool-probe', 1, 5); assert second.get('shared-pool-probe') == 1; "
+        "print(first.client.get_client().connection_pool is second.client.get_client().connection_pool)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "smartqueue.settings", "CACHE_URL": os.environ["REDIS_URL"]},
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True"]
