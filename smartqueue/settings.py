@@ -199,10 +199,19 @@ else:
 # Throttle counts and the published queue snapshots live in this cache. Per process by default; with several
 # server processes set CACHE_URL (e.g. redis://host:6379/2, a database of its own) so limits hold across them.
 # django-redis rather than Django's own Redis backend: under ASGI every request gets a new cache object, and
-# Django's opens a new Redis connection for each, where django-redis shares one pool per process.
+# Django's opens a new Redis connection for each, where django-redis shares one pool per process. With Redis
+# down, reads miss and writes are dropped (logged): rate limits then let requests through and queue reads go to
+# the database, so patients can still register.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None

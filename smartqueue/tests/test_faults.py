@@ -4,6 +4,9 @@ import asyncio
 import itertools
 import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -217,3 +220,31 @@ def test_registration_succeeds_while_redis_is_down_and_broadcasts_resume_when_it
     assert (message["type"], message["payload"]["event"]) == ("queue.changed", "registered")
     assert message["department"] == department.pk
     assert message["payload"]["entry"]["token"] == "CARD-002"
+
+
+def production_cache_settings(cache_url, *, base_dir):
+    """settings.CACHES as smartqueue/settings.py builds it for CACHE_URL."""
+    probe = "import django, json; django.setup(); from django.conf import settings; print(json.dumps(settings.CACHES))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=base_dir,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "smartqueue.settings", "CACHE_URL": cache_url},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_patients_register_and_read_the_queue_while_the_shared_cache_redis_is_down(private_redis, settings, department):
+    settings.CACHES = production_cache_settings(private_redis.url, base_dir=settings.BASE_DIR)
+    api = APIClient()
+    private_redis.stop()
+
+    registered = api.post("/patients/api/register/", registration(department), format="json")
+    queue = api.get(f"/patients/api/queue/{department.pk}/")
+
+    assert registered.status_code == 201, registered.content
+    assert registered.json()["position"] == 1
+    assert queue.status_code == 200
+    assert [waiting["token"] for waiting in queue.json()["waiting"]] == ["CARD-001"]
