@@ -10,10 +10,10 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from . import services
-from .broadcasts import latest_queue_snapshot
+from .broadcasts import current_patient_status, current_visit_status, latest_queue_snapshot
 from .models import Patient
 from .phone import mask_phone
-from .selectors import department_overview, is_reception_staff, patient_status, visit_status
+from .selectors import department_overview, is_reception_staff
 from .serializers import (
     CheckPatientResultSerializer,
     CheckPatientSerializer,
@@ -157,7 +157,7 @@ class RegisterAPI(PatientSubmissionAPI):
             )
         entry = registration.entry
         body = {
-            **visit_status(entry=entry),
+            **current_visit_status(entry=entry),
             "created": registration.token_created,
             "status_url": request.build_absolute_uri(entry.patient.get_absolute_url()),
         }
@@ -236,7 +236,7 @@ class PatientStatusAPI(APIView):
     )
     def get(self, request, patient_id):
         patient = get_object_or_404(Patient, public_id=patient_id)
-        current = patient_status(patient=patient)
+        current = current_patient_status(patient=patient)
         if current is None:
             return Response({"detail": "This patient has no token yet."}, status=status.HTTP_404_NOT_FOUND)
         return Response(current)

@@ -26,12 +26,12 @@ from django.core.cache import cache
 
 from .models import Department, Queue
 from .selectors import (
-    consultation_pace,
+    current_visit,
     department_queue_snapshot,
-    describe_visit,
     public_entry,
     staff_entry,
     visit_status,
+    visit_status_in_queue,
 )
 
 logger = logging.getLogger(__name__)
@@ -105,24 +105,40 @@ def _snapshot_cache_key(department_id, seq):
     return f"queue-snapshot:{department_id}:{seq}"
 
 
-def latest_queue_snapshot(*, department_id, seq=None):
+def latest_queue_snapshot(*, department_id, seq=None, department=None):
     """department_queue_snapshot as of the department's latest published change, from the cache when it can.
 
-    None when there is no such department.
+    None when there is no such department. A caller holding the department passes it, saving its read on a miss.
     """
     seq = current_sequence(department_id) if seq is None else seq
     snapshot = cache.get(_snapshot_cache_key(department_id, seq))
     if snapshot is None:
-        department = Department.objects.filter(pk=department_id).first()
+        department = department or Department.objects.filter(pk=department_id).first()
         snapshot = department_queue_snapshot(department=department) if department else None
     return snapshot
+
+
+def current_visit_status(*, entry):
+    """visit_status, from the department's latest published queue when it holds the visit: no query then."""
+    try:
+        queue = latest_queue_snapshot(department_id=entry.department_id, department=entry.department)
+    except redis.RedisError:
+        # Sequence numbers live in Redis; without them the database answers.
+        queue = None
+    return visit_status_in_queue(entry=entry, queue=queue) or visit_status(entry=entry)
+
+
+def current_patient_status(*, patient):
+    """Status of the patient's current visit, or None when they have never had a token."""
+    entry = current_visit(patient=patient)
+    return current_visit_status(entry=entry) if entry else None
 
 
 def department_snapshot_frame(department):
     """The full-state frame a queue socket gets on connect and the display board polls."""
     # The sequence is read before the queue, so the snapshot holds at least every change up to it.
     seq = current_sequence(department.pk)
-    queue = latest_queue_snapshot(department_id=department.pk, seq=seq)
+    queue = latest_queue_snapshot(department_id=department.pk, seq=seq, department=department)
     return frame(frame_type="snapshot", department_id=department.pk, seq=seq, payload={"queue": queue})
 
 
@@ -151,9 +167,7 @@ def _publish(*, frame_type, event, department_id, entry_id=None, detail=None):
     # Numbered before the snapshot is read, so a frame's snapshot includes every change up to its number.
     seq = next_sequence(department_id)
     department = Department.objects.get(pk=department_id)
-    # Read once and shared by the queue snapshot and the changed patient's estimated wait.
-    pace = consultation_pace(department=department)
-    queue = department_queue_snapshot(department=department, pace=pace)
+    queue = department_queue_snapshot(department=department)
     cache.set(_snapshot_cache_key(department_id, seq), queue, SNAPSHOT_CACHE_SECONDS)
     entry = (
         Queue.objects.select_related("department", "patient", "doctor__user", "doctor__department", "feedback").get(
@@ -173,7 +187,7 @@ def _publish(*, frame_type, event, department_id, entry_id=None, detail=None):
     if entry is not None:
         # First, so the patient's socket has its own, complete status before it reads the department frame
         # of the same number (from which it only derives other patients' moves).
-        status = _entry_status(entry=entry, queue=queue, pace=pace)
+        status = visit_status_in_queue(entry=entry, queue=queue) or visit_status(entry=entry)
         outgoing.append((patient_group(entry.patient.public_id), envelope({"visit": status}, "patient.status")))
     entries = {"entry": public_entry(entry)} if entry else {}
     staff_entries = {"entry": staff_entry(entry)} if entry else {}
@@ -181,19 +195,6 @@ def _publish(*, frame_type, event, department_id, entry_id=None, detail=None):
     outgoing.append((department_group(department_id), envelope({"queue": queue, **entries})))
     outgoing.append((staff_group(department_id), envelope({"queue": queue, **staff_entries})))
     async_to_sync(_send_all)(outgoing)
-
-
-def _entry_status(*, entry, queue, pace):
-    """The changed entry's visit status, from the snapshot just read when it is about the same day."""
-    if entry.token_date.isoformat() != queue["date"]:
-        return visit_status(entry=entry)
-    positions = {waiting["token"]: waiting["position"] for waiting in queue["waiting"]}
-    return describe_visit(
-        entry,
-        position=positions.get(entry.token) if entry.status == Queue.Status.WAITING else None,
-        pace=pace,
-        now_serving=[served["token"] for served in queue["now_serving"]],
-    )
 
 
 async def _send_all(outgoing):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from adminpanel.models import AdminUser
 from doctors.models import Doctor
 
-from .models import Department, Queue
+from .models import Department, Queue, format_token
 
 RECENT_CONSULTATIONS_FOR_PACE = 10
 ON_DUTY_AVAILABILITY = (Doctor.Availability.AVAILABLE, Doctor.Availability.BUSY)
@@ -42,8 +42,22 @@ def _doctors_on_duty():
 
 
 def consultation_pace(*, department, day=None):
-    """Mean of today's last completed consultations (else the configured average) and doctors on duty."""
-    return consultation_paces(departments=[department], day=day)[department.pk]
+    """Mean of today's last completed consultations (else the configured average) and doctors on duty.
+
+    Two plain queries: every queue change reads it, so it avoids consultation_paces' window function.
+    """
+    day = day or timezone.localdate()
+    recent = (
+        _completed_consultations(day)
+        .filter(department=department)
+        .order_by("-completed_at")
+        .values_list("started_at", "completed_at")[:RECENT_CONSULTATIONS_FOR_PACE]
+    )
+    return _pace(
+        department=department,
+        lengths=[completed - started for started, completed in recent],
+        on_duty=_doctors_on_duty().filter(department=department).count(),
+    )
 
 
 def consultation_paces(*, departments, day=None):
@@ -51,13 +65,8 @@ def consultation_paces(*, departments, day=None):
     day = day or timezone.localdate()
     by_id = {department.pk: department for department in departments}
     recent = (
-        Queue.objects.filter(
-            department_id__in=by_id,
-            token_date=day,
-            status=Queue.Status.COMPLETED,
-            started_at__isnull=False,
-            completed_at__isnull=False,
-        )
+        _completed_consultations(day)
+        .filter(department_id__in=by_id)
         .annotate(
             length=ExpressionWrapper(F("completed_at") - F("started_at"), output_field=DurationField()),
             recency=Window(RowNumber(), partition_by=F("department_id"), order_by=F("completed_at").desc()),
@@ -67,8 +76,7 @@ def consultation_paces(*, departments, day=None):
     )
     lengths = {department_id: [] for department_id in by_id}
     for department_id, length in recent:
-        if length is not None and length > timedelta(0):
-            lengths[department_id].append(length.total_seconds())
+        lengths[department_id].append(length)
     doctors = dict(
         _doctors_on_duty()
         .filter(department_id__in=by_id)
@@ -77,16 +85,27 @@ def consultation_paces(*, departments, day=None):
         .values_list("department_id", "on_duty")
     )
     return {
-        department_id: ConsultationPace(
-            minutes_per_consultation=(
-                sum(lengths[department_id]) / len(lengths[department_id]) / 60
-                if lengths[department_id]
-                else float(department.average_consultation_minutes)
-            ),
-            doctors_on_duty=doctors.get(department_id, 0),
+        department_id: _pace(
+            department=department, lengths=lengths[department_id], on_duty=doctors.get(department_id, 0)
         )
         for department_id, department in by_id.items()
     }
+
+
+def _completed_consultations(day):
+    return Queue.objects.filter(
+        token_date=day, status=Queue.Status.COMPLETED, started_at__isnull=False, completed_at__isnull=False
+    )
+
+
+def _pace(*, department, lengths, on_duty):
+    seconds = [length.total_seconds() for length in lengths if length is not None and length > timedelta(0)]
+    return ConsultationPace(
+        minutes_per_consultation=(
+            sum(seconds) / len(seconds) / 60 if seconds else float(department.average_consultation_minutes)
+        ),
+        doctors_on_duty=on_duty,
+    )
 
 
 def waiting_queue(*, department, day=None):
@@ -226,19 +245,26 @@ def department_queue_snapshot(*, department, day=None, pace=None):
     """
     day = day or timezone.localdate()
     pace = pace or consultation_pace(department=department, day=day)
-    waiting = waiting_queue(department=department, day=day)
+    # Plain rows, not model instances: every queue change rebuilds this for the whole line.
+    waiting = list(
+        Queue.objects.waiting()
+        .for_day(day)
+        .filter(department=department)
+        .in_service_order()
+        .values_list("token_number", "priority")
+    )
     return {
         "department": {**_department_summary(department), "is_active": department.is_active},
         "date": day.isoformat(),
         "waiting": [
             {
-                "token": entry.token,
-                "priority": entry.priority,
-                "status": entry.status,
+                "token": format_token(department.code, token_number),
+                "priority": priority,
+                "status": Queue.Status.WAITING,
                 "position": position,
                 "estimated_wait_minutes": pace.estimated_wait_minutes(position),
             }
-            for position, entry in enumerate(waiting, start=1)
+            for position, (token_number, priority) in enumerate(waiting, start=1)
         ],
         "now_serving": [public_entry(entry) for entry in _being_served(department=department, day=day)],
         "queue_length": len(waiting),
@@ -259,7 +285,7 @@ def current_visit(*, patient):
     )
 
 
-def describe_visit(entry, *, position, pace, now_serving):
+def describe_visit(entry, *, position, estimated_wait_minutes, now_serving):
     """One visit as its patient follows it, from figures already read: nothing about any other patient."""
     feedback_given = hasattr(entry, "feedback")
     being_served = entry.status in SERVING_STATUSES
@@ -274,7 +300,7 @@ def describe_visit(entry, *, position, pace, now_serving):
         "status_display": entry.get_status_display(),
         "position": position,
         "patients_ahead": position - 1 if position else None,
-        "estimated_wait_minutes": pace.estimated_wait_minutes(position) if position else None,
+        "estimated_wait_minutes": estimated_wait_minutes if position else None,
         "your_turn": entry.status == Queue.Status.CALLED,
         "doctor": str(entry.doctor) if entry.doctor and being_served else None,
         "go_to": entry.doctor.location if entry.doctor and being_served else None,
@@ -293,12 +319,27 @@ def visit_status(*, entry):
     return describe_visit(
         entry,
         position=position,
-        pace=consultation_pace(department=entry.department, day=day),
+        estimated_wait_minutes=consultation_pace(department=entry.department, day=day).estimated_wait_minutes(position),
         now_serving=[served.token for served in _being_served(department=entry.department, day=day)],
     )
 
 
-def patient_status(*, patient):
-    """Status of the patient's current visit, or None when they have never had a token."""
-    entry = current_visit(patient=patient)
-    return visit_status(entry=entry) if entry else None
+def visit_status_in_queue(*, entry, queue):
+    """visit_status from a department_queue_snapshot that holds the visit, without a query; else None.
+
+    The snapshot cannot tell about a visit of another day, nor about a waiting one it does not list (it is
+    older than the visit's registration).
+    """
+    if queue is None or entry.token_date.isoformat() != queue["date"]:
+        return None
+    place = None
+    if entry.status == Queue.Status.WAITING:
+        place = next((waiting for waiting in queue["waiting"] if waiting["token"] == entry.token), None)
+        if place is None:
+            return None
+    return describe_visit(
+        entry,
+        position=place and place["position"],
+        estimated_wait_minutes=place and place["estimated_wait_minutes"],
+        now_serving=[served["token"] for served in queue["now_serving"]],
+    )

@@ -6,10 +6,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from . import services
+from .broadcasts import current_visit_status
 from .forms import FeedbackForm, RegistrationForm
 from .models import Patient
 from .phone import mask_phone
-from .selectors import current_visit, department_overview, is_reception_staff, visit_status
+from .selectors import current_visit, department_overview, is_reception_staff
 
 # The masked number a matched registration's token was sent to, for the page after the redirect.
 SENT_TO_PHONE_SESSION_KEY = "registration_sent_to_phone"
@@ -85,7 +86,7 @@ def registered(request, public_id):
         request,
         "patients/registered.html",
         {
-            "visit": visit_status(entry=entry),
+            "visit": current_visit_status(entry=entry),
             "status_url": status_url,
             "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=5, title="Your status page"),
         },
@@ -113,7 +114,7 @@ def status(request, public_id):
         request,
         "patients/status.html",
         {
-            "visit": visit_status(entry=entry),
+            "visit": current_visit_status(entry=entry),
             "feedback_form": feedback_form,
             "status_api_url": reverse("patients:api-patient-status", kwargs={"patient_id": public_id}),
             "socket_path": f"/ws/patient/{public_id}/",

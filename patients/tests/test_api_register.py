@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from adminpanel.models import AdminUser, AuditLog, SystemConfiguration
+from patients import selectors
 from patients.models import Patient, Queue
 
 URL = "/patients/api/register/"
@@ -34,6 +35,24 @@ def test_registration_issues_a_token_and_returns_the_status_link(api_client, reg
     assert body["status_url"] == f"http://testserver/patients/status/{patient.public_id}/"
     assert AuditLog.objects.filter(action="queue.registered").count() == 1
 
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_answer_comes_from_the_queue_the_registration_just_published(
+    api_client, registration, register, monkeypatch
+):
+    for _ in range(3):
+        register()
+
+    def database_path(**_):
+        raise AssertionError("the registration's own broadcast already computed this visit's place")
+
+    monkeypatch.setattr(selectors, "positions_in_line", database_path)
+    response = api_client.post(URL, registration, format="json")
+
+    assert response.status_code == 201
+    assert (response.json()["token"], response.json()["position"]) == ("CARD-004", 4)
+    assert response.json()["estimated_wait_minutes"] == 40
 
 SENT_TO_PHONE = {
     "detail": "This phone number is already registered with us. "

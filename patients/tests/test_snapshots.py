@@ -4,7 +4,9 @@ import pytest
 from django.utils import timezone
 
 from patients import services
-from patients.selectors import consultation_pace, consultation_paces, department_queue_snapshot, patient_status
+from patients import broadcasts, selectors
+from patients.broadcasts import current_patient_status
+from patients.selectors import consultation_pace, consultation_paces, department_queue_snapshot
 
 
 def fill_queue(department, count, first_phone=0):
@@ -41,11 +43,34 @@ def test_patient_status_reads_a_fixed_number_of_queries(
     fill_queue(current, ahead, first_phone=current.pk * 100)
     services.allocate_token(department=current, patient=patient)
 
+    # Nothing published (the changes' transactions are never committed here): the database answers.
     with django_assert_num_queries(5):
-        status = patient_status(patient=patient)
+        status = current_patient_status(patient=patient)
 
     assert (status["department"]["id"], status["position"]) == (current.pk, ahead + 1)
     assert status["patient_id"] == str(patient.public_id)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("ahead", [2, 20])
+def test_patient_status_comes_from_the_last_published_queue(
+    ahead, make_department, make_patient, django_assert_num_queries, monkeypatch
+):
+    patient = make_patient()
+    department = make_department()
+    fill_queue(department, ahead, first_phone=department.pk * 100)
+    services.allocate_token(department=department, patient=patient)
+    expected = broadcasts.visit_status(entry=broadcasts.current_visit(patient=patient))
+
+    def database_path(**_):
+        raise AssertionError("the published queue holds this visit; it must not be read again")
+
+    monkeypatch.setattr(selectors, "positions_in_line", database_path)
+    with django_assert_num_queries(1):
+        status = current_patient_status(patient=patient)
+
+    assert status == expected
+    assert (status["position"], status["patients_ahead"]) == (ahead + 1, ahead)
 
 
 @pytest.mark.django_db
