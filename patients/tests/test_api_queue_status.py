@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from adminpanel.models import SystemConfiguration
 from patients import services
 from patients.models import Queue
 
@@ -152,3 +153,27 @@ def test_queue_status_is_served_from_the_last_published_snapshot_and_never_lags_
 
     assert [t["token"] for t in first["waiting"]] == ["CARD-001"]
     assert [t["token"] for t in second["waiting"]] == ["CARD-001", "CARD-002"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("action", ["register", "call next"])
+def test_write_endpoints_run_the_same_queries_broadcast_included_for_5_or_200_waiting(
+    api_client, client, make_department, make_doctor, fill_queue, action
+):
+    SystemConfiguration.load()  # Its row is created on first use, which is not what this test counts.
+    counts = []
+    for size in (5, 200):
+        department = make_department()
+        doctor = make_doctor(department=department)
+        fill_queue(department, size)
+        client.force_login(doctor.user)
+        with CaptureQueriesContext(connection) as captured:
+            if action == "register":
+                body = {"name": "Asha Patel", "phone": f"+1415555{size:04d}", "age": 34, "department": department.pk}
+                response = api_client.post("/patients/api/register/", body, format="json")
+            else:
+                response = client.post("/doctors/api/", {"action": "call_next"}, content_type="application/json")
+        assert response.status_code in (200, 201), response.content
+        counts.append(len(captured))
+
+    assert counts[0] == counts[1]
