@@ -56,22 +56,6 @@ def require_services():
         )
 
 
-@contextmanager
-def throwaway_database():
-    """A fresh, migrated database next to DATABASE_URL's (Django's test-database machinery), dropped after."""
-    from django.db import connection, connections
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    connection.settings_dict["TEST"]["NAME"] = f"{connection.settings_dict['NAME']}_http_load_{os.getpid()}"
-    original_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
-        yield connection.settings_dict
-    finally:
-        connections.close_all()
-        connection.creation.destroy_test_db(original_name, verbosity=0)
-
-
 def seed(doctor_count):
     """Departments, and doctors on duty spread over them (they share the password DOCTOR_PASSWORD)."""
     from django.contrib.auth import get_user_model
@@ -341,10 +325,11 @@ def main():
 
     django.setup()
     from patients.models import Queue
+    from smartqueue.live_server import throwaway_database
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, gunicorn workers: {options.workers}, "
           f"{options.seconds:g} s per measurement")
-    with throwaway_database() as database:
+    with throwaway_database("http_load") as database:
         departments, usernames = seed(max(options.concurrency))
         with running_gunicorn(
             database=database, workers=options.workers, pool_size=options.pool_size, log_path=options.server_log
@@ -354,6 +339,7 @@ def main():
             f"tokens issued: {Queue.objects.count()} over {DEPARTMENTS} departments, "
             f"still waiting at the end: {Queue.objects.waiting().count()}"
         )
+
 
 if __name__ == "__main__":
     main()

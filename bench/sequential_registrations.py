@@ -21,11 +21,11 @@ import django  # noqa: E402
 django.setup()
 
 from channels.layers import get_channel_layer  # noqa: E402
-from django.db import connection, connections  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.db import connection  # noqa: E402
 
 from patients import services  # noqa: E402
 from patients.models import Department  # noqa: E402
+from smartqueue.live_server import throwaway_database  # noqa: E402
 
 
 def count_group_sends():
@@ -47,9 +47,7 @@ def main():
     parser.add_argument("--count", type=int, default=200)
     options = parser.parse_args()
 
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, keepdb=False)
-    try:
+    with throwaway_database("sequential_registrations"):
         department = Department.objects.create(name="Bench One", code="BONE")
         sent = count_group_sends()
         timings, messages = [], []
@@ -70,9 +68,6 @@ def main():
             f"last {tenth}: {statistics.median(timings[-tenth:]):.1f}"
         )
         print(f"channel-layer messages per registration, first: {messages[0]}; last: {messages[-1]}")
-    finally:
-        connections.close_all()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

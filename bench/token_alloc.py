@@ -21,10 +21,10 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, connections  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
 from patients import services  # noqa: E402
 from patients.models import Department, Queue  # noqa: E402
+from smartqueue.live_server import throwaway_database  # noqa: E402
 
 
 def run(count, departments, workers):
@@ -69,18 +69,13 @@ def main():
     parser.add_argument("--workers", type=int, default=50, help="concurrent connections (PostgreSQL allows 100 here)")
     options = parser.parse_args()
 
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, keepdb=False)
-    try:
+    with throwaway_database("token_alloc"):
         print(f"database: {connection.vendor}")
         one = [Department.objects.create(name="Bench One", code="BONE")]
         ten = [Department.objects.create(name=f"Bench {n}", code=f"BEN{n}") for n in range(10)]
         for count in options.counts:
             run(count, one, options.workers)
             run(count, ten, options.workers)
-    finally:
-        connections.close_all()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ the LAST subscriber, plus the server process's resident memory.
 
 Calls go over HTTP as the doctor's dashboard sends them (POST /doctors/api/ action=call_next, signed in,
 with the CSRF token): the timer starts before the request, so latency covers the HTTP request, the
-database transaction, the after-commit publish to Redis, the server's fan-out and the clients' receipt. Without DATABASE_URL a throwaway SQLite
-database is used. All subscribers run in this one process, so its event loop is part of what is measured.
+database transaction, the after-commit publish to Redis, the server's fan-out and the clients' receipt. It runs on
+a throwaway database beside DATABASE_URL's (SQLite without it), created and dropped. All subscribers run in this
+one process, so its event loop is part of what is measured.
 """
 
 import argparse
@@ -18,7 +19,6 @@ import os
 import resource
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,18 +35,15 @@ def parse_args():
     return parser.parse_args()
 
 
-def prepare_database():
-    """Migrate, then create a fresh department with one doctor and enough waiting patients."""
+def prepare_department():
+    """A department with one doctor on duty, in the throwaway database."""
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
 
     from doctors.models import Doctor
     from patients.models import Department
 
-    call_command("migrate", verbosity=0)
-    run = time.strftime("%H%M%S")
-    department = Department.objects.create(name=f"Bench department {run} {os.getpid()}", code=f"B{run}")
-    user = get_user_model().objects.create_user(username=f"bench-doctor-{run}-{os.getpid()}", password=None)
+    department = Department.objects.create(name="Bench department", code="BENCH")
+    user = get_user_model().objects.create_user(username="bench-doctor", password=None)
     doctor = Doctor.objects.create(
         user=user, department=department, room="Room 1", availability=Doctor.Availability.AVAILABLE
     )
@@ -162,9 +159,7 @@ def main():
     args = parse_args()
     if not os.environ.get("REDIS_URL"):
         sys.exit("Set REDIS_URL (e.g. redis://127.0.0.1:6379/0): the server and this driver share the Redis channel layer.")
-    with tempfile.TemporaryDirectory(prefix="ws-fanout-") as scratch:
-        os.environ.setdefault("DATABASE_URL", f"sqlite:///{scratch}/bench.sqlite3")
-        benchmark(args)
+    benchmark(args)
 
 
 def benchmark(args):
@@ -177,13 +172,20 @@ def benchmark(args):
     django.setup()
     from django.db import connection
 
+    from smartqueue.live_server import throwaway_database
+
+    with throwaway_database("ws_fanout") as database:
+        department, doctor = prepare_department()
+        register_waiting_patients(department, 2 * args.calls * len(args.subscribers))
+        print(f"database: {connection.vendor}; calls per round: {args.calls}")
+        print(f"{'subscribers':>11} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'server RSS MiB (idle/connected/after)':>38}")
+        measure(args, database, department, doctor)
+
+
+def measure(args, database, department, doctor):
     from smartqueue.live_server import running_daphne
 
-    department, doctor = prepare_database()
-    register_waiting_patients(department, 2 * args.calls * len(args.subscribers))
-    print(f"database: {connection.vendor}; calls per round: {args.calls}")
-    print(f"{'subscribers':>11} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'server RSS MiB (idle/connected/after)':>38}")
-    with running_daphne(database=connection.settings_dict, log_path=args.server_log) as server:
+    with running_daphne(database=database, log_path=args.server_log) as server:
         time.sleep(1)
         dashboard = Dashboard(server, doctor)
         rss_idle = server.rss_kib()

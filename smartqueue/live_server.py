@@ -1,4 +1,5 @@
-"""Real servers in a subprocess: daphne for the end-to-end and browser tests and the benches."""
+"""Real servers in a subprocess (daphne for the end-to-end and browser tests and the benches), and the benches'
+throwaway databases."""
 
 import contextlib
 import os
@@ -32,6 +33,30 @@ class LiveServer:
         """Resident memory of the server process (Linux /proc), in KiB."""
         status = Path(f"/proc/{self.process.pid}/status").read_text()
         return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
+
+
+@contextlib.contextmanager
+def throwaway_database(purpose):
+    """A fresh, migrated database beside DATABASE_URL's, dropped afterwards (Django's test-database machinery).
+
+    Named after the purpose and this process, so that a bench beside the test suite, or another bench, does
+    not collide with it. An SQLite one is a file, so that a server in a subprocess can open it too.
+    """
+    from django.db import connection, connections
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    with tempfile.TemporaryDirectory(prefix=f"{purpose}-") as scratch:
+        if connection.vendor == "sqlite":
+            connection.settings_dict["TEST"]["NAME"] = str(Path(scratch) / f"{purpose}.sqlite3")
+        else:
+            connection.settings_dict["TEST"]["NAME"] = f"{connection.settings_dict['NAME']}_{purpose}_{os.getpid()}"
+        original_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        try:
+            yield connection.settings_dict
+        finally:
+            connections.close_all()
+            connection.creation.destroy_test_db(original_name, verbosity=0)
 
 
 def database_url(database):

@@ -1,0 +1,69 @@
+"""Each script of bench/ runs to its end from a fresh machine, as README says, at a tiny size.
+
+They print figures and are not timed here: these tests only keep them working (a bench that cannot start
+has no figures) and check what the benches verify themselves, such as gapless tokens.
+"""
+
+import os
+import subprocess
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+# Their own Redis database, so that the benches' queued notification tasks and sequence numbers never meet
+# the suite's.
+BENCH_REDIS_DATABASE = 15
+
+pytestmark = [
+    pytest.mark.real_services,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql" or not settings.REDIS_URL,
+        reason="the benches need PostgreSQL and Redis: set DATABASE_URL and REDIS_URL (CI's second pass does)",
+    ),
+]
+
+
+def run_bench(script, *arguments):
+    redis_url = urlunsplit(urlsplit(settings.REDIS_URL)._replace(path=f"/{BENCH_REDIS_DATABASE}"))
+    result = subprocess.run(
+        [sys.executable, f"bench/{script}", *arguments],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "REDIS_URL": redis_url, "CACHE_URL": redis_url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_http_load_drives_every_endpoint_without_errors():
+    output = run_bench("http_load.py", "--concurrency", "2", "--seconds", "0.5", "--workers", "1", "--pool-size", "2")
+
+    for endpoint in ("/healthz", "register", "queue status", "patient status", "call-next"):
+        assert any(line.startswith(endpoint) for line in output.splitlines()), output
+    assert "target zero errors at the highest concurrency: 0 met" in output
+
+
+def test_token_alloc_issues_gapless_tokens():
+    output = run_bench("token_alloc.py", "--counts", "20", "--workers", "4")
+
+    rounds = [line for line in output.splitlines() if "registrations into" in line]
+    assert len(rounds) == 2, output
+    assert all("errors=0" in line and "no duplicate and no gap=True" in line for line in rounds), output
+
+
+def test_sequential_registrations_count_three_messages_each():
+    output = run_bench("sequential_registrations.py", "--count", "5")
+
+    assert "5 registrations in" in output
+    assert "channel-layer messages per registration, first: 3; last: 3" in output
+
+
+def test_ws_fanout_reaches_every_subscriber():
+    output = run_bench("ws_fanout.py", "--subscribers", "3", "--calls", "2")
+
+    assert any(line.split()[:1] == ["3"] for line in output.splitlines()), output
