@@ -238,13 +238,10 @@ def _being_served(*, department, day):
     )
 
 
-def department_queue_snapshot(*, department, day=None, pace=None):
-    """The department's queue as the public sees it, for the queue API, display boards and sockets (4 queries).
-
-    A caller that already read the department's consultation_pace passes it in, saving two queries.
-    """
+def department_queue_snapshot(*, department, day=None):
+    """The department's queue as the public sees it, for the queue API, display boards and sockets (4 queries)."""
     day = day or timezone.localdate()
-    pace = pace or consultation_pace(department=department, day=day)
+    pace = consultation_pace(department=department, day=day)
     # Plain rows, not model instances: every queue change rebuilds this for the whole line.
     waiting = list(
         Queue.objects.waiting()
