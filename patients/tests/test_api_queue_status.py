@@ -177,3 +177,18 @@ def test_write_endpoints_run_the_same_queries_broadcast_included_for_5_or_200_wa
         counts.append(len(captured))
 
     assert counts[0] == counts[1]
+
+
+def test_doctor_dashboard_runs_the_same_queries_for_5_or_200_waiting(client, make_department, make_doctor, fill_queue):
+    counts = []
+    for size in (5, 200):
+        department = make_department()
+        doctor = make_doctor(department=department)
+        fill_queue(department, size)
+        client.force_login(doctor.user)
+        with CaptureQueriesContext(connection) as captured:
+            dashboard = client.get("/doctors/api/")
+        assert len(dashboard.json()["waiting"]) == size
+        counts.append(len(captured))
+
+    assert counts[0] == counts[1]
