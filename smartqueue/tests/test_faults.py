@@ -13,6 +13,7 @@ from collections import Counter
 
 import psycopg
 import pytest
+import redis
 import requests
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -21,7 +22,7 @@ from rest_framework.test import APIClient
 
 from adminpanel.models import AuditLog
 from conftest import requires_postgresql
-from patients import services
+from patients import broadcasts, services
 from patients.broadcasts import department_group
 from patients.models import Patient, Queue
 from smartqueue.middleware import DATABASE_UNAVAILABLE_DETAIL
@@ -248,3 +249,14 @@ def test_patients_register_and_read_the_queue_while_the_shared_cache_redis_is_do
     assert registered.json()["position"] == 1
     assert queue.status_code == 200
     assert [waiting["token"] for waiting in queue.json()["waiting"]] == ["CARD-001"]
+
+
+def test_registration_answers_from_the_database_while_the_sequence_numbers_are_unreachable(department, monkeypatch):
+    def unreachable(department_id):
+        raise redis.ConnectionError("Connection refused")
+
+    monkeypatch.setattr(broadcasts, "current_sequence", unreachable)
+    response = APIClient().post("/patients/api/register/", registration(department), format="json")
+
+    assert response.status_code == 201
+    assert (response.json()["token"], response.json()["position"]) == ("CARD-001", 1)
