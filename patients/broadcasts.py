@@ -105,13 +105,25 @@ def _snapshot_cache_key(department_id, seq):
     return f"queue-snapshot:{department_id}:{seq}"
 
 
-def latest_queue_snapshot(*, department_id, seq=None, department=None):
+def latest_queue_snapshot(*, department_id, department=None):
     """department_queue_snapshot as of the department's latest published change, from the cache when it can.
 
     None when there is no such department. A caller holding the department passes it, saving its read on a miss.
     """
-    seq = current_sequence(department_id) if seq is None else seq
-    snapshot = cache.get(_snapshot_cache_key(department_id, seq))
+    return _queue_snapshot_as_of(department_id, _readable_sequence(department_id), department)
+
+
+def _readable_sequence(department_id):
+    """current_sequence, or None while Redis is unreachable: nothing is published then, and the database answers."""
+    try:
+        return current_sequence(department_id)
+    except redis.RedisError:
+        logger.warning("Sequence of department %s unreadable; its queue is read from the database", department_id)
+        return None
+
+
+def _queue_snapshot_as_of(department_id, seq, department=None):
+    snapshot = cache.get(_snapshot_cache_key(department_id, seq)) if seq is not None else None
     if snapshot is None:
         department = department or Department.objects.filter(pk=department_id).first()
         snapshot = department_queue_snapshot(department=department) if department else None
@@ -120,11 +132,7 @@ def latest_queue_snapshot(*, department_id, seq=None, department=None):
 
 def current_visit_status(*, entry):
     """visit_status, from the department's latest published queue when it holds the visit: no query then."""
-    try:
-        queue = latest_queue_snapshot(department_id=entry.department_id, department=entry.department)
-    except redis.RedisError:
-        # Sequence numbers live in Redis; without them the database answers.
-        queue = None
+    queue = latest_queue_snapshot(department_id=entry.department_id, department=entry.department)
     return visit_status_in_queue(entry=entry, queue=queue) or visit_status(entry=entry)
 
 
@@ -136,9 +144,10 @@ def current_patient_status(*, patient):
 
 def department_snapshot_frame(department):
     """The full-state frame a queue socket gets on connect and the display board polls."""
-    # The sequence is read before the queue, so the snapshot holds at least every change up to it.
-    seq = current_sequence(department.pk)
-    queue = latest_queue_snapshot(department_id=department.pk, seq=seq, department=department)
+    # The sequence is read before the queue, so the snapshot holds at least every change up to it. Without one
+    # (Redis unreachable) the frame is unnumbered, and clients apply it as full state.
+    seq = _readable_sequence(department.pk)
+    queue = _queue_snapshot_as_of(department.pk, seq, department)
     return frame(frame_type="snapshot", department_id=department.pk, seq=seq, payload={"queue": queue})
 
 

@@ -251,12 +251,34 @@ def test_patients_register_and_read_the_queue_while_the_shared_cache_redis_is_do
     assert [waiting["token"] for waiting in queue.json()["waiting"]] == ["CARD-001"]
 
 
-def test_registration_answers_from_the_database_while_the_sequence_numbers_are_unreachable(department, monkeypatch):
+@pytest.fixture
+def sequence_numbers_unreachable(monkeypatch):
     def unreachable(department_id):
         raise redis.ConnectionError("Connection refused")
 
     monkeypatch.setattr(broadcasts, "current_sequence", unreachable)
+
+
+def test_registration_answers_from_the_database_while_the_sequence_numbers_are_unreachable(
+    department, sequence_numbers_unreachable
+):
     response = APIClient().post("/patients/api/register/", registration(department), format="json")
 
     assert response.status_code == 201
     assert (response.json()["token"], response.json()["position"]) == ("CARD-001", 1)
+
+
+def test_queue_reads_and_display_boards_work_from_the_database_while_the_sequence_numbers_are_unreachable(
+    client, department, make_token, sequence_numbers_unreachable
+):
+    make_token(department)
+
+    queue = client.get(f"/patients/api/queue/{department.pk}/")
+    board_poll = client.get(f"/display/{department.pk}/snapshot.json")
+    board = client.get(f"/display/{department.pk}/")
+
+    assert queue.status_code == 200 and [t["token"] for t in queue.json()["waiting"]] == ["CARD-001"]
+    # Unnumbered: the boards apply it as full state and keep their place in the sequence for when Redis returns.
+    assert board_poll.status_code == 200 and board_poll.json()["seq"] is None
+    assert board_poll.json()["payload"]["queue"]["waiting"][0]["token"] == "CARD-001"
+    assert board.status_code == 200 and "CARD-001" in board.content.decode()
