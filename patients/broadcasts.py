@@ -10,6 +10,10 @@ three messages whatever the length of the line:
 Frame shapes are documented in docs/realtime.md. Publishing runs after commit and never raises: a lost
 frame is recovered by a snapshot re-read when a gap in the sequence shows (by the client, or by the patient
 socket, which sees every department frame).
+
+Each publish keeps the queue it computed; the queue API, display boards, sockets connecting and patients'
+statuses read that latest published queue (latest_queue_snapshot, current_visit_status) rather than the
+database, which answers only when it is missing.
 """
 
 import json
