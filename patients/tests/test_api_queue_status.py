@@ -155,40 +155,48 @@ def test_queue_status_is_served_from_the_last_published_snapshot_and_never_lags_
     assert [t["token"] for t in second["waiting"]] == ["CARD-001", "CARD-002"]
 
 
+@pytest.fixture
+def queries_at_5_and_200_waiting(client, make_department, make_doctor, fill_queue):
+    """Query counts of send(department, waiting) by the department's signed-in doctor, with 5 then 200 waiting."""
+
+    def count(send):
+        counts = []
+        for size in (5, 200):
+            department = make_department()
+            client.force_login(make_doctor(department=department).user)
+            fill_queue(department, size)
+            with CaptureQueriesContext(connection) as captured:
+                send(department, size)
+            counts.append(len(captured))
+        return counts
+
+    return count
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("action", ["register", "call next"])
 def test_write_endpoints_run_the_same_queries_broadcast_included_for_5_or_200_waiting(
-    api_client, client, make_department, make_doctor, fill_queue, action
+    api_client, client, queries_at_5_and_200_waiting, action
 ):
     SystemConfiguration.load()  # Its row is created on first use, which is not what this test counts.
-    counts = []
-    for size in (5, 200):
-        department = make_department()
-        doctor = make_doctor(department=department)
-        fill_queue(department, size)
-        client.force_login(doctor.user)
-        with CaptureQueriesContext(connection) as captured:
-            if action == "register":
-                body = {"name": "Asha Patel", "phone": f"+1415555{size:04d}", "age": 34, "department": department.pk}
-                response = api_client.post("/patients/api/register/", body, format="json")
-            else:
-                response = client.post("/doctors/api/", {"action": "call_next"}, content_type="application/json")
+
+    def send(department, waiting):
+        if action == "register":
+            body = {"name": "Asha Patel", "phone": f"+1415555{waiting:04d}", "age": 34, "department": department.pk}
+            response = api_client.post("/patients/api/register/", body, format="json")
+        else:
+            response = client.post("/doctors/api/", {"action": "call_next"}, content_type="application/json")
         assert response.status_code in (200, 201), response.content
-        counts.append(len(captured))
+
+    counts = queries_at_5_and_200_waiting(send)
 
     assert counts[0] == counts[1]
 
 
-def test_doctor_dashboard_runs_the_same_queries_for_5_or_200_waiting(client, make_department, make_doctor, fill_queue):
-    counts = []
-    for size in (5, 200):
-        department = make_department()
-        doctor = make_doctor(department=department)
-        fill_queue(department, size)
-        client.force_login(doctor.user)
-        with CaptureQueriesContext(connection) as captured:
-            dashboard = client.get("/doctors/api/")
-        assert len(dashboard.json()["waiting"]) == size
-        counts.append(len(captured))
+def test_doctor_dashboard_runs_the_same_queries_for_5_or_200_waiting(client, queries_at_5_and_200_waiting):
+    def send(department, waiting):
+        assert len(client.get("/doctors/api/").json()["waiting"]) == waiting
+
+    counts = queries_at_5_and_200_waiting(send)
 
     assert counts[0] == counts[1]
