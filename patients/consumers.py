@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from .broadcasts import current_sequence, department_group, department_snapshot_frame, frame, patient_group
 from .live import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, LiveConsumer
 from .models import Department, Patient, Queue
-from .selectors import current_visit, visit_status
+from .selectors import current_visit, place_in_queue, visit_status
 
 OPEN_STATUSES = Queue.ACTIVE_STATUSES
 
@@ -157,7 +157,7 @@ def visit_after_department_change(visit, payload):
         return None
     moved = {**visit, "now_serving": [served["token"] for served in queue["now_serving"]]}
     if visit["status"] == Queue.Status.WAITING:
-        place = next((waiting for waiting in queue["waiting"] if waiting["token"] == visit["token"]), None)
+        place = place_in_queue(queue, visit["token"])
         if place is None:
             return None
         moved.update(

@@ -321,6 +321,11 @@ def visit_status(*, entry):
     )
 
 
+def place_in_queue(queue, token):
+    """The token's row among a department_queue_snapshot's waiting ones, or None when it is not waiting there."""
+    return next((waiting for waiting in queue["waiting"] if waiting["token"] == token), None)
+
+
 def visit_status_in_queue(*, entry, queue):
     """visit_status from a department_queue_snapshot that holds the visit, without a query; else None.
 
@@ -331,7 +336,7 @@ def visit_status_in_queue(*, entry, queue):
         return None
     place = None
     if entry.status == Queue.Status.WAITING:
-        place = next((waiting for waiting in queue["waiting"] if waiting["token"] == entry.token), None)
+        place = place_in_queue(queue, entry.token)
         if place is None:
             return None
     return describe_visit(
