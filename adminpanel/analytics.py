@@ -5,59 +5,19 @@ so a report costs the same number of queries for one department or fifty. Days a
 hospital-local token days; a wait is called_at - checked_in_at, a consultation completed_at - started_at.
 """
 
-import math
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
 from doctors.models import Doctor
 from patients.models import Department, PatientFeedback, Queue
+from patients.selectors import consultation_minutes, mean, percentile_90, visits_between, wait_minutes
 
 from .models import DepartmentAnalytics
 
 Status = Queue.Status
-
-VISIT_FIELDS = (
-    "department_id",
-    "doctor_id",
-    "token_date",
-    "status",
-    "checked_in_at",
-    "called_at",
-    "started_at",
-    "completed_at",
-    "transferred_from_id",
-)
-
-
-def minutes_between(start, end):
-    if start is None or end is None:
-        return None
-    return (end - start).total_seconds() / 60
-
-
-def wait_minutes(visit):
-    return minutes_between(visit["checked_in_at"], visit["called_at"])
-
-
-def consultation_minutes(visit):
-    return minutes_between(visit["started_at"], visit["completed_at"])
-
-
-def mean(values):
-    values = [value for value in values if value is not None]
-    return sum(values) / len(values) if values else None
-
-
-def percentile_90(values):
-    """Nearest-rank 90th percentile: the wait that 90% of patients did not exceed (an observed value)."""
-    values = sorted(value for value in values if value is not None)
-    if not values:
-        return None
-    return values[math.ceil(0.9 * len(values)) - 1]
-
 
 @dataclass(frozen=True)
 class DepartmentDay:
@@ -75,9 +35,6 @@ class DepartmentDay:
     rating_count: int
     peak_hour: int | None
 
-    def as_dict(self):
-        return asdict(self)
-
 
 @dataclass(frozen=True)
 class DoctorPerformance:
@@ -89,10 +46,6 @@ class DoctorPerformance:
     average_wait_minutes: float | None
     average_rating: float | None
     rating_count: int
-
-
-def visits_between(*, start, end, **filters):
-    return list(Queue.objects.filter(token_date__range=(start, end), **filters).values(*VISIT_FIELDS))
 
 
 def _ratings_between(start, end):

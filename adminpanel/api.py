@@ -9,7 +9,9 @@ from rest_framework.views import APIView
 
 from patients import services as queue_services
 from smartqueue.requests import client_ip, submitted_fields
-from smartqueue.roles import IsPanelAdmin, role_api_responses
+from smartqueue.roles import role_api_responses
+
+from .access import IsPanelAdmin
 
 from . import services
 from .forms import BroadcastForm, DepartmentForm, PanelActionForm

@@ -6,4 +6,11 @@ class AdminpanelConfig(AppConfig):
     verbose_name = "Admin panel"
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects the sign-in/sign-out audit receivers
+        from patients import hooks
+
+        from . import signals  # noqa: F401 - connects the audit receivers
+        from .access import is_panel_admin
+        from .models import SystemConfiguration
+
+        hooks.provide_hospital_settings(SystemConfiguration.cached)
+        hooks.provide_reception_role(is_panel_admin)

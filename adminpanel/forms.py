@@ -9,6 +9,7 @@ from doctors.models import Doctor
 from patients.models import Department, Queue
 
 from .models import AuditLog, SystemConfiguration
+from .services import BROADCAST_MAX_LENGTH
 
 REPORT_MAX_DAYS = 92
 
@@ -71,7 +72,7 @@ class SystemConfigurationForm(forms.ModelForm):
 
 
 class BroadcastForm(forms.Form):
-    message = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    message = forms.CharField(max_length=BROADCAST_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
     department = forms.ModelChoiceField(
         queryset=Department.objects.filter(is_active=True), required=False, empty_label="All departments"
     )

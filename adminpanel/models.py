@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -86,13 +87,26 @@ class SystemConfiguration(models.Model):
         if self.clinic_opens_at and self.clinic_closes_at and self.clinic_closes_at <= self.clinic_opens_at:
             raise ValidationError({"clinic_closes_at": "Closing time must be after opening time."})
 
+    CACHE_KEY = "system-configuration"
+
     def save(self, *args, **kwargs):
         self.pk = 1
         super().save(*args, **kwargs)
+        # Every save goes through here (panel, Django admin, shell), so the cached copy never outlives a change.
+        cache.delete(self.CACHE_KEY)
 
     @classmethod
     def load(cls):
         configuration, _ = cls.objects.get_or_create(pk=1)
+        return configuration
+
+    @classmethod
+    def cached(cls):
+        """load(), from the cache between saves: every registration and queue message reads it."""
+        configuration = cache.get(cls.CACHE_KEY)
+        if configuration is None:
+            configuration = cls.load()
+            cache.set(cls.CACHE_KEY, configuration, timeout=None)
         return configuration
 
 

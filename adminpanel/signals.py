@@ -1,11 +1,37 @@
-"""Sign-ins and sign-outs of staff accounts go into the audit log like any other staff action."""
+"""The audit log's subscriptions: queue changes and recorded actions announced by the core (patients.hooks),
+written in the announcing transaction, and sign-ins and sign-outs of staff accounts."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
+from patients.hooks import action_recorded, queue_changed
 from smartqueue.requests import client_ip
 
 from .services import record_audit
+
+
+@receiver(queue_changed, dispatch_uid="audit_queue_change")
+def audit_queue_change(sender, change, **kwargs):
+    record_audit(
+        actor=change.actor,
+        action=f"queue.{change.event}",
+        target=change.entry,
+        before=change.before,
+        after=change.after,
+        ip_address=change.ip_address,
+    )
+
+
+@receiver(action_recorded, dispatch_uid="audit_recorded_action")
+def audit_recorded_action(sender, record, **kwargs):
+    record_audit(
+        actor=record.actor,
+        action=record.action,
+        target=record.target,
+        before=record.before,
+        after=record.after,
+        ip_address=record.ip_address,
+    )
 
 
 def _record_session_event(action, request, user):

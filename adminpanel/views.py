@@ -11,7 +11,9 @@ from django.views.generic import CreateView, FormView, ListView, TemplateView, U
 from doctors.models import Doctor
 from patients.models import Department
 from smartqueue.requests import client_ip
-from smartqueue.roles import PanelAdminAuthenticationForm, PanelAdminRequiredMixin, RoleLoginView
+from smartqueue.roles import RoleLoginView
+
+from .access import PanelAdminAuthenticationForm, PanelAdminRequiredMixin
 
 from . import analytics, services
 from .forms import (

@@ -84,7 +84,7 @@ def running_gunicorn(*, database, workers, pool_size, log_path):
     """The README's production HTTP server, DEBUG off, on a port the kernel picks."""
     from django.conf import settings
 
-    from smartqueue.live_server import database_url, running_server
+    from smartqueue.tests.live_server import database_url, running_server
 
     env = {
         **os.environ,
@@ -325,7 +325,7 @@ def main():
 
     django.setup()
     from patients.models import Queue
-    from smartqueue.live_server import throwaway_database
+    from smartqueue.tests.live_server import throwaway_database
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, gunicorn workers: {options.workers}, "
           f"{options.seconds:g} s per measurement")

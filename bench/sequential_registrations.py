@@ -25,7 +25,7 @@ from django.db import connection  # noqa: E402
 
 from patients import services  # noqa: E402
 from patients.models import Department  # noqa: E402
-from smartqueue.live_server import throwaway_database  # noqa: E402
+from smartqueue.tests.live_server import throwaway_database  # noqa: E402
 
 
 def count_group_sends():
@@ -54,7 +54,7 @@ def main():
         started = time.perf_counter()
         for index in range(options.count):
             before, sent_before = time.perf_counter(), sent[0]
-            services.register_patient(
+            services.register_visit(
                 department=department, name=f"Bench {index}", phone=f"+1555{index:07d}", age=40, gender="undisclosed"
             )
             timings.append((time.perf_counter() - before) * 1000)

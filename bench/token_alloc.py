@@ -24,7 +24,7 @@ from django.db import connection, connections  # noqa: E402
 
 from patients import services  # noqa: E402
 from patients.models import Department, Queue  # noqa: E402
-from smartqueue.live_server import throwaway_database  # noqa: E402
+from smartqueue.tests.live_server import throwaway_database  # noqa: E402
 
 
 def run(count, departments, workers):
@@ -34,7 +34,7 @@ def run(count, departments, workers):
     def register(index):
         start_gate.wait()
         try:
-            services.register_patient(
+            services.register_visit(
                 department=departments[index % len(departments)],
                 name=f"Bench {index}",
                 phone=f"+1555{len(departments):02d}{index:05d}",

@@ -54,7 +54,7 @@ def register_waiting_patients(department, count):
     from patients import services
 
     for n in range(count):
-        services.register_patient(
+        services.register_visit(
             department=department, name=f"Bench patient {n}", phone=f"+1999{department.pk % 1000:03d}{n:05d}",
             age=40, gender="other",
         )
@@ -172,7 +172,7 @@ def benchmark(args):
     django.setup()
     from django.db import connection
 
-    from smartqueue.live_server import throwaway_database
+    from smartqueue.tests.live_server import throwaway_database
 
     with throwaway_database("ws_fanout") as database:
         department, doctor = prepare_department()
@@ -183,7 +183,7 @@ def benchmark(args):
 
 
 def measure(args, database, department, doctor):
-    from smartqueue.live_server import running_daphne
+    from smartqueue.tests.live_server import running_daphne
 
     with running_daphne(database=database, log_path=args.server_log) as server:
         time.sleep(1)

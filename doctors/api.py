@@ -6,7 +6,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smartqueue.requests import client_ip, submitted_fields
-from smartqueue.roles import IsDoctor, active_doctor, role_api_responses
+from smartqueue.roles import role_api_responses
+
+from .access import IsDoctor, active_doctor
 
 from . import services
 from .forms import DoctorActionForm

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class DoctorsConfig(AppConfig):
     name = "doctors"
     verbose_name = "Doctors"
+
+    def ready(self):
+        from patients import hooks
+
+        from .access import is_doctor
+        from .selectors import doctors_on_duty
+
+        hooks.provide_doctors_on_duty(doctors_on_duty)
+        hooks.provide_reception_role(is_doctor)

@@ -2,9 +2,11 @@
 
 from channels.db import database_sync_to_async
 
-from patients.broadcasts import current_sequence, frame, staff_group
+from patients.broadcasts import staff_group
 from patients.live import CLOSE_FORBIDDEN, CLOSE_NOT_SIGNED_IN, LiveConsumer
+from patients.published import current_sequence
 from patients.selectors import department_queue_snapshot, staff_entry
+from patients.serializers import frame
 from patients.services import current_patient_of
 
 from .models import Doctor

@@ -3,12 +3,16 @@ from django.db import models
 from django.db.models import Q
 
 
+# Module-level so that Meta.constraints can use its values; reached as Doctor.Availability.
+class Availability(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    BUSY = "busy", "Busy"
+    ON_BREAK = "on_break", "On break"
+    OFFLINE = "offline", "Offline"
+
+
 class Doctor(models.Model):
-    class Availability(models.TextChoices):
-        AVAILABLE = "available", "Available"
-        BUSY = "busy", "Busy"
-        ON_BREAK = "on_break", "On break"
-        OFFLINE = "offline", "Offline"
+    Availability = Availability
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor")
     department = models.ForeignKey("patients.Department", on_delete=models.PROTECT, related_name="doctors")
@@ -21,7 +25,7 @@ class Doctor(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(availability__in=["available", "busy", "on_break", "offline"]),
+                condition=Q(availability__in=Availability.values),
                 name="doctor_availability_valid",
             ),
         ]

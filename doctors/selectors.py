@@ -1,13 +1,28 @@
-"""The doctor dashboard's data, shared by the page, GET /doctors/api/ and (later) the doctor socket."""
+"""The doctor dashboard's data (shared by the page and GET /doctors/api/), and who is on duty."""
 
+from django.db.models import Count
 from django.utils import timezone
 
-from adminpanel.analytics import consultation_minutes, mean, visits_between, wait_minutes
 from patients.models import Department, Queue
-from patients.selectors import waiting_queue
+from patients.selectors import consultation_minutes, mean, visits_between, wait_minutes, waiting_queue
 from patients.services import current_patient_of
 
+from .models import Doctor
+
 Status = Queue.Status
+ON_DUTY_AVAILABILITY = (Doctor.Availability.AVAILABLE, Doctor.Availability.BUSY)
+
+
+def doctors_on_duty(department_ids):
+    """{department_id: active doctors available or busy}, for the core's wait estimates (see patients.hooks)."""
+    return dict(
+        Doctor.objects.filter(
+            is_active=True, availability__in=ON_DUTY_AVAILABILITY, department_id__in=department_ids
+        )
+        .values("department_id")
+        .annotate(on_duty=Count("id"))
+        .values_list("department_id", "on_duty")
+    )
 
 
 def _minutes_since(moment, now):

@@ -5,8 +5,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from adminpanel.services import record_audit
-from patients import broadcasts
+from patients import broadcasts, hooks
 from patients import services as queue_services
 from patients.models import Queue
 
@@ -72,7 +71,7 @@ def set_availability(*, doctor, availability, actor, ip_address=None):
     before = {"availability": doctor.availability}
     doctor.availability = availability
     doctor.save(update_fields=["availability"])
-    record_audit(
+    hooks.record_action(
         actor=actor,
         action="doctor.availability",
         target=doctor,
@@ -139,7 +138,7 @@ def replace_weekly_schedule(*, doctor, intervals, actor, ip_address=None):
     doctor.schedule.all().delete()
     DoctorSchedule.objects.bulk_create(week)
     saved = list(doctor.schedule.all())
-    record_audit(
+    hooks.record_action(
         actor=actor,
         action="doctor.schedule",
         target=doctor,

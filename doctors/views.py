@@ -6,7 +6,9 @@ from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
 from smartqueue.requests import client_ip
-from smartqueue.roles import DoctorAuthenticationForm, DoctorRequiredMixin, RoleLoginView
+from smartqueue.roles import RoleLoginView
+
+from .access import DoctorAuthenticationForm, DoctorRequiredMixin
 
 from . import services
 from .forms import DoctorActionForm, WeeklyScheduleFormSet

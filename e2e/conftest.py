@@ -10,7 +10,7 @@ from django.db import connection
 from adminpanel.models import AdminUser
 from doctors.models import Doctor
 from patients.models import Department
-from smartqueue.live_server import running_daphne
+from smartqueue.tests.live_server import running_daphne
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

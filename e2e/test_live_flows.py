@@ -14,7 +14,7 @@ from e2e.test_patient_flows import register_on_phone
 from e2e.test_staff_flows import sign_in
 from patients import services
 from patients.models import Queue
-from smartqueue.live_server import running_daphne
+from smartqueue.tests.live_server import running_daphne
 
 
 def follow_own_status(page):

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self):
+        from patients import hooks
+
+        from . import services, tasks  # noqa: F401 - tasks: registers the Celery tasks the outbox names
+
+        hooks.queue_changed.connect(services.notify_queue_change, dispatch_uid="notifications_queue_change")

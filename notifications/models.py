@@ -21,20 +21,25 @@ def validate_template_placeholders(text):
         )
 
 
+# Choices live at module level so that Meta.constraints can use their values; each model keeps its name for
+# them (NotificationTemplate.TemplateType, NotificationPreference.PreferredChannel, Notification.Status).
 class Channel(models.TextChoices):
     SMS = "sms", "SMS"
     WHATSAPP = "whatsapp", "WhatsApp"
 
 
+class TemplateType(models.TextChoices):
+    REGISTRATION = "registration", "Registration confirmation"
+    PATIENTS_AHEAD = "patients_ahead", "N patients ahead of you"
+    YOUR_TURN = "your_turn", "Your turn"
+    SKIPPED = "skipped", "Skipped / no-show"
+    BROADCAST = "broadcast", "Broadcast from the admin panel"
+    FEEDBACK_REQUEST = "feedback_request", "Feedback request"
+    CUSTOM = "custom", "Custom"
+
+
 class NotificationTemplate(models.Model):
-    class TemplateType(models.TextChoices):
-        REGISTRATION = "registration", "Registration confirmation"
-        PATIENTS_AHEAD = "patients_ahead", "N patients ahead of you"
-        YOUR_TURN = "your_turn", "Your turn"
-        SKIPPED = "skipped", "Skipped / no-show"
-        BROADCAST = "broadcast", "Broadcast from the admin panel"
-        FEEDBACK_REQUEST = "feedback_request", "Feedback request"
-        CUSTOM = "custom", "Custom"
+    TemplateType = TemplateType
 
     name = models.CharField(max_length=100)
     template_type = models.CharField(max_length=20, choices=TemplateType.choices)
@@ -52,7 +57,7 @@ class NotificationTemplate(models.Model):
         ordering = ["template_type", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["template_type"], condition=~Q(template_type="custom"), name="one_template_per_event"
+                fields=["template_type"], condition=~Q(template_type=TemplateType.CUSTOM), name="one_template_per_event"
             ),
         ]
 
@@ -71,11 +76,14 @@ class NotificationTemplate(models.Model):
         return self.sms_template
 
 
+class PreferredChannel(models.TextChoices):
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    NONE = "none", "No messages"
+
+
 class NotificationPreference(models.Model):
-    class PreferredChannel(models.TextChoices):
-        SMS = "sms", "SMS"
-        WHATSAPP = "whatsapp", "WhatsApp"
-        NONE = "none", "No messages"
+    PreferredChannel = PreferredChannel
 
     patient = models.OneToOneField("patients.Patient", on_delete=models.CASCADE, related_name="notification_preference")
     channel = models.CharField(max_length=10, choices=PreferredChannel.choices, default=PreferredChannel.SMS)
@@ -84,22 +92,25 @@ class NotificationPreference(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(channel__in=["sms", "whatsapp", "none"]), name="preference_channel_valid"),
+            models.CheckConstraint(condition=Q(channel__in=PreferredChannel.values), name="preference_channel_valid"),
         ]
 
     def __str__(self):
         return f"{self.patient_id}: {self.channel}{' (opted out)' if self.opted_out else ''}"
 
 
+class NotificationStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    # Claimed by one task and handed to the sender: a duplicated task seeing this does not send again.
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    SKIPPED_BY_PREFERENCE = "skipped", "Skipped by preference"
+
+
 class Notification(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        # Claimed by one task and handed to the sender: a duplicated task seeing this does not send again.
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
-        SKIPPED_BY_PREFERENCE = "skipped", "Skipped by preference"
+    Status = NotificationStatus
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="notifications")
     queue_entry = models.ForeignKey(
@@ -125,7 +136,7 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["queued", "sending", "sent", "delivered", "failed", "skipped"]),
+                condition=Q(status__in=NotificationStatus.values),
                 name="notification_status_valid",
             ),
         ]

@@ -29,11 +29,11 @@ _broker_failed_recently = False
 
 
 def enqueue_after_commit(calls):
-    """Record (task, kwargs) pairs in the current transaction, and dispatch them once it commits."""
+    """Record (task name, kwargs) pairs in the current transaction, and dispatch them once it commits."""
     if not calls:
         return []
     messages = OutboxMessage.objects.bulk_create(
-        OutboxMessage(task_name=task.name, kwargs=kwargs) for task, kwargs in calls
+        OutboxMessage(task_name=task_name, kwargs=kwargs) for task_name, kwargs in calls
     )
     transaction.on_commit(partial(dispatch, messages))
     return messages

@@ -15,11 +15,11 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from adminpanel.models import SystemConfiguration
+from patients import hooks
 from patients.models import Queue
-from patients.selectors import consultation_pace, waiting_queue
+from patients.selectors import department_line
 
-from . import outbox, tasks
+from . import outbox
 from .defaults import DEFAULT_TEMPLATES
 from .models import TEMPLATE_PLACEHOLDERS, Channel, Notification, NotificationPreference, NotificationTemplate
 from .senders import OUTCOME_UNKNOWN_CODES, SendError, get_sender
@@ -78,21 +78,28 @@ class UnknownDeliveryStatus(ValueError):
     pass
 
 
-def notify_queue_change(*, event, entry_id):
-    """Record, in the caller's transaction, the messages a queue event warrants; sent after commit.
+# Tasks are named, not imported: the tasks module builds on this one.
+SEND_QUEUE_MESSAGE = "notifications.tasks.send_queue_message"
+ANNOUNCE_PATIENTS_AHEAD = "notifications.tasks.announce_patients_ahead"
+SEND_BROADCAST = "notifications.tasks.send_broadcast"
 
-    Call it inside the transaction that changes the queue: the change and its messages commit together
-    (one INSERT), and a broker outage after commit delays them instead of losing them (see outbox).
+
+def notify_queue_change(sender, *, change, **kwargs):
+    """hooks.queue_changed receiver: record the messages the change warrants in its transaction; sent after commit.
+
+    The change and its messages commit together (one INSERT), and a broker outage after commit delays
+    them instead of losing them (see outbox).
     """
+    event, entry_id = change.event, change.entry.pk
     calls = []
     template_type = QUEUE_EVENT_MESSAGES.get(event)
     if template_type:
         message = {"entry_id": entry_id, "template_type": template_type}
         if event in REPEATABLE_EVENTS:
             message["repeat_id"] = f"{event}-{int(timezone.now().timestamp()) // REPEAT_WINDOW_SECONDS}"
-        calls.append((tasks.send_queue_message, message))
+        calls.append((SEND_QUEUE_MESSAGE, message))
     if event in LINE_MOVING_EVENTS:
-        calls.append((tasks.announce_patients_ahead, {"entry_id": entry_id}))
+        calls.append((ANNOUNCE_PATIENTS_AHEAD, {"entry_id": entry_id}))
     outbox.enqueue_after_commit(calls)
 
 
@@ -101,16 +108,16 @@ def notify_broadcast(*, message, department_id=None):
     outbox.enqueue_after_commit(
         [
             (
-                tasks.send_broadcast,
+                SEND_BROADCAST,
                 {"message": message, "department_id": department_id, "broadcast_id": uuid.uuid4().hex},
             )
         ]
     )
 
 
-def patient_status_link(patient):
-    """Absolute link to the patient's live status page."""
-    return settings.SITE_URL + patient.get_absolute_url()
+def visit_status_link(entry):
+    """Absolute link to the token's own live status page."""
+    return settings.SITE_URL + entry.get_absolute_url()
 
 
 def status_callback_url():
@@ -151,8 +158,10 @@ def _channel_and_skip_reason(patient):
 
 
 def _message_values(entry, template_type, message):
-    position = entry.get_position_in_queue()
-    wait = consultation_pace(department=entry.department, day=entry.token_date).estimated_wait_minutes(position)
+    place = None
+    if entry.status == QueueStatus.WAITING:
+        place = department_line(department=entry.department, day=entry.token_date).place_of(entry.pk)
+    position, wait = (place.position, place.estimated_wait_minutes) if place else (None, None)
     if template_type == TemplateType.PATIENTS_AHEAD and position:
         # The "N patients ahead" text counts the people before the patient, not their place.
         position -= 1
@@ -163,9 +172,9 @@ def _message_values(entry, template_type, message):
         "department": entry.department.name,
         "position": "" if position is None else position,
         "wait": "" if wait is None else wait,
-        "doctor": f"{doctor} in {doctor.location}" if doctor else (entry.department.room or entry.department.name),
+        "doctor": f"{doctor} in {entry.where_to_go}" if doctor else entry.where_to_go,
         "time": timezone.localtime(entry.called_at or timezone.now()).strftime("%H:%M"),
-        "link": patient_status_link(entry.patient),
+        "link": visit_status_link(entry),
         "message": message,
     }
 
@@ -301,7 +310,7 @@ def stuck_notification_ids():
 def announce_patients_ahead(*, entry_id):
     """Enqueue "N patients ahead" for whoever in the entry's department line now has exactly N ahead.
 
-    N comes from SystemConfiguration; each queue entry gets that message at most once.
+    N comes from the hospital's settings; each queue entry gets that message at most once.
     """
     entry = Queue.objects.select_related("department", "transferred_from__department").filter(pk=entry_id).first()
     if entry is None:
@@ -309,17 +318,17 @@ def announce_patients_ahead(*, entry_id):
     departments = {entry.department}
     if entry.transferred_from is not None:
         departments.add(entry.transferred_from.department)
-    ahead = SystemConfiguration.load().notify_when_patients_ahead
+    ahead = hooks.hospital_settings().notify_when_patients_ahead
     announced = []
     calls = []
     for department in departments:
-        line = waiting_queue(department=department, day=entry.token_date)
+        line = department_line(department=department, day=entry.token_date).waiting
         if len(line) <= ahead:
             continue
-        candidate = line[ahead]
+        candidate = Queue.objects.get(pk=line[ahead].entry_id)
         if Notification.objects.filter(idempotency_key=notification_key(candidate, TemplateType.PATIENTS_AHEAD)).exists():
             continue
-        calls.append((tasks.send_queue_message, {"entry_id": candidate.pk, "template_type": TemplateType.PATIENTS_AHEAD}))
+        calls.append((SEND_QUEUE_MESSAGE, {"entry_id": candidate.pk, "template_type": TemplateType.PATIENTS_AHEAD}))
         announced.append(candidate)
     outbox.enqueue_after_commit(calls)
     return announced
@@ -334,7 +343,7 @@ def fan_out_broadcast(*, message, department_id, broadcast_id):
     outbox.enqueue_after_commit(
         [
             (
-                tasks.send_queue_message,
+                SEND_QUEUE_MESSAGE,
                 {
                     "entry_id": entry_id,
                     "template_type": TemplateType.BROADCAST,

@@ -9,30 +9,40 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import services
-from .broadcasts import current_patient_status, current_visit_status, latest_queue_snapshot
-from .models import Patient
+from smartqueue.requests import client_ip
+
+from . import hooks, services
+from .models import Patient, Queue
 from .phone import mask_phone
-from .selectors import department_overview, is_reception_staff
+from .selectors import (
+    current_visit,
+    current_visit_status,
+    department_overview,
+    latest_queue_snapshot,
+    patient_visits,
+    visit_by_link,
+)
 from .serializers import (
     CheckPatientResultSerializer,
     CheckPatientSerializer,
     DepartmentOverviewSerializer,
     FeedbackResultSerializer,
     FeedbackSerializer,
+    PatientVisitsSerializer,
     QueueSnapshotSerializer,
     RegistrationResultSerializer,
     RegistrationSentSerializer,
     RegistrationSerializer,
     VisitStatusSerializer,
 )
-from .views import SENT_TO_PHONE_MESSAGE, client_ip
+from .views import SENT_TO_PHONE_MESSAGE
 
 TAGS = ["Patients"]
 
 EXAMPLE_VISIT = {
     "patient_id": "3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a",
     "visit_id": 42,
+    "status_path": "/patients/status/9a7e55c2-61f4-4b0e-a3c1-0d2b8f6e4a11/",
     "token": "CARD-007",
     "date": "2026-11-25",
     "department": {"id": 1, "name": "Cardiology", "code": "CARD", "room": "Block A, 2nd floor"},
@@ -42,11 +52,20 @@ EXAMPLE_VISIT = {
     "position": 3,
     "patients_ahead": 2,
     "estimated_wait_minutes": 30,
+    "your_turn": False,
+    "doctor": None,
     "go_to": None,
     "now_serving": ["CARD-004"],
     "feedback_given": False,
     "can_give_feedback": False,
+    "transferred_to": None,
 }
+EXAMPLE_STATUS_URL = f"https://hospital.example{EXAMPLE_VISIT['status_path']}"
+
+
+def with_link(request, visit):
+    """A visit status with its absolute status link, as REST clients get it (VisitLinkSerializer)."""
+    return {**visit, "status_url": request.build_absolute_uri(visit["status_path"])}
 
 
 def rejected(description, example_body, name="Invalid input"):
@@ -124,11 +143,7 @@ class RegisterAPI(PatientSubmissionAPI):
                 "Token issued",
                 response_only=True,
                 status_codes=["201"],
-                value={
-                    **EXAMPLE_VISIT,
-                    "created": True,
-                    "status_url": f"https://hospital.example/patients/status/{EXAMPLE_VISIT['patient_id']}/",
-                },
+                value={**EXAMPLE_VISIT, "created": True, "status_url": EXAMPLE_STATUS_URL},
             ),
         ],
     )
@@ -140,27 +155,20 @@ class RegisterAPI(PatientSubmissionAPI):
                 **registration_form.validated_data,
                 actor=request.user,
                 ip_address=client_ip(request),
-                self_service=not is_reception_staff(request.user),
+                self_service=not hooks.is_reception_staff(request.user),
             )
         except services.RegistrationClosed as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
         except services.QueueError as refusal:
             return Response({"department": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
         if registration.sent_to_phone:
-            return Response(
-                {
-                    "detail": SENT_TO_PHONE_MESSAGE,
-                    "phone": mask_phone(registration_form.validated_data["phone"]),
-                    "sent_by": "sms",
-                },
-                status=status.HTTP_202_ACCEPTED,
-            )
-        entry = registration.entry
-        body = {
-            **current_visit_status(entry=entry),
-            "created": registration.token_created,
-            "status_url": request.build_absolute_uri(entry.patient.get_absolute_url()),
-        }
+            sent = {
+                "detail": SENT_TO_PHONE_MESSAGE,
+                "phone": mask_phone(registration_form.validated_data["phone"]),
+                "sent_by": "sms",
+            }
+            return Response(RegistrationSentSerializer(sent).data, status=status.HTTP_202_ACCEPTED)
+        body = {**with_link(request, current_visit_status(entry=registration.entry)), "created": registration.token_created}
         return Response(body, status=status.HTTP_201_CREATED if registration.token_created else status.HTTP_200_OK)
 
 
@@ -189,7 +197,7 @@ class DepartmentsAPI(APIView):
         ],
     )
     def get(self, request):
-        return Response(department_overview())
+        return Response(DepartmentOverviewSerializer(department_overview(), many=True).data)
 
 
 class QueueStatusAPI(APIView):
@@ -202,9 +210,13 @@ class QueueStatusAPI(APIView):
                 "Queue",
                 response_only=True,
                 value={
-                    "department": EXAMPLE_VISIT["department"],
+                    "department": {**EXAMPLE_VISIT["department"], "is_active": True},
                     "date": "2026-11-25",
-                    "now_serving": [{"token": "CARD-004", "status": "in_consultation", "priority": "normal"}],
+                    "now_serving": [
+                        {"token": "CARD-004", "status": "in_consultation", "priority": "normal",
+                         "called_at": "2026-11-25T09:41:00+05:30", "doctor_id": 3, "doctor": "Dr. Meera Shah",
+                         "room": "Room 4"}
+                    ],
                     "waiting": [
                         {"token": "CARD-009", "priority": "emergency", "status": "waiting", "position": 1,
                          "estimated_wait_minutes": 10},
@@ -229,17 +241,49 @@ class QueueStatusAPI(APIView):
 class PatientStatusAPI(APIView):
     @extend_schema(
         tags=TAGS,
-        summary="One patient's current visit: token, position, wait, now serving",
-        description="Only this patient's own visit; the id is the public id given at registration.",
-        responses={200: VisitStatusSerializer, 404: NOT_FOUND},
-        examples=[OpenApiExample("Waiting", response_only=True, value=EXAMPLE_VISIT)],
+        summary="A patient's open visits, each with its own status link",
+        description=(
+            "Only this patient's own visits; the id is the patient's public id. Each open visit (a token in a "
+            "department's line) is listed with its own link; when none is open, the latest visit alone."
+        ),
+        responses={200: PatientVisitsSerializer, 404: NOT_FOUND},
+        examples=[
+            OpenApiExample(
+                "Waiting",
+                response_only=True,
+                value={
+                    "patient_id": EXAMPLE_VISIT["patient_id"],
+                    "visits": [{**EXAMPLE_VISIT, "status_url": EXAMPLE_STATUS_URL}],
+                },
+            )
+        ],
     )
     def get(self, request, patient_id):
         patient = get_object_or_404(Patient, public_id=patient_id)
-        current = current_patient_status(patient=patient)
-        if current is None:
+        visits = patient_visits(patient=patient)
+        if not visits:
             return Response({"detail": "This patient has no token yet."}, status=status.HTTP_404_NOT_FOUND)
-        return Response(current)
+        return Response(
+            {
+                "patient_id": str(patient.public_id),
+                "visits": [with_link(request, current_visit_status(entry=entry)) for entry in visits],
+            }
+        )
+
+
+class VisitStatusAPI(APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="One token's status: position, wait, now serving (what its status page shows)",
+        description="The id is the token's own public id, from its status link.",
+        responses={200: VisitStatusSerializer, 404: NOT_FOUND},
+        examples=[OpenApiExample("Waiting", response_only=True, value=EXAMPLE_VISIT)],
+    )
+    def get(self, request, public_id):
+        entry = visit_by_link(public_id)
+        if entry is None:
+            raise Http404("No visit has this link.")
+        return Response(current_visit_status(entry=entry))
 
 
 class CheckPatientAPI(PatientSubmissionAPI):
@@ -267,7 +311,8 @@ class CheckPatientAPI(PatientSubmissionAPI):
         check = CheckPatientSerializer(data=request.data)
         check.is_valid(raise_exception=True)
         phone = check.validated_data["phone"]
-        return Response({"phone": phone, "exists": Patient.objects.filter(phone=phone).exists()})
+        known = Patient.objects.filter(phone=phone).exists()
+        return Response(CheckPatientResultSerializer({"phone": phone, "exists": known}).data)
 
 
 class FeedbackAPI(PatientSubmissionAPI):
@@ -303,21 +348,20 @@ class FeedbackAPI(PatientSubmissionAPI):
         feedback_form = FeedbackSerializer(data=request.data)
         feedback_form.is_valid(raise_exception=True)
         details = feedback_form.validated_data
+        patient = details["patient_id"]
+        if "visit_id" in details:
+            entry = Queue.objects.filter(pk=details["visit_id"], patient=patient).first()
+        else:
+            entry = current_visit(patient=patient)
+        if entry is None:
+            return Response({"visit_id": ["This patient has no such visit."]}, status=status.HTTP_400_BAD_REQUEST)
         try:
             feedback = services.submit_feedback(
-                entry=details["entry"],
+                entry=entry,
                 rating=details["rating"],
                 comment=details["comment"],
                 ip_address=client_ip(request),
             )
         except services.QueueError as refusal:
             return Response({"visit_id": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
-        return Response(
-            {
-                "visit_id": feedback.queue_entry_id,
-                "token": feedback.queue_entry.token,
-                "rating": feedback.rating,
-                "comment": feedback.comment,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(FeedbackResultSerializer(feedback).data, status=status.HTTP_201_CREATED)

@@ -1,11 +1,8 @@
 from django import forms
 
-from .models import Department, Patient, Queue
+from .models import FEEDBACK_RATINGS, PATIENT_AGE_MAX, Department, Patient, Queue
 from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
-from .services import FEEDBACK_COMMENT_MAX_LENGTH
-
-NAME_MAX_LENGTH = Patient._meta.get_field("name").max_length
-NOTES_MAX_LENGTH = Queue._meta.get_field("notes").max_length
+from .serializers import FEEDBACK_COMMENT_MAX_LENGTH, NAME_MAX_LENGTH, NOTES_MAX_LENGTH
 
 
 class BootstrapForm(forms.Form):
@@ -38,7 +35,7 @@ class RegistrationForm(BootstrapForm):
         help_text="We use it to recognise you next time and to text you when your turn is near.",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
     )
-    age = forms.IntegerField(min_value=0, max_value=130, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    age = forms.IntegerField(min_value=0, max_value=PATIENT_AGE_MAX, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     gender = forms.ChoiceField(choices=Patient.Gender.choices, initial=Patient.Gender.UNDISCLOSED)
     department = forms.ModelChoiceField(
         queryset=Department.objects.filter(is_active=True),
@@ -65,7 +62,7 @@ class RegistrationForm(BootstrapForm):
 
 class FeedbackForm(BootstrapForm):
     rating = forms.TypedChoiceField(
-        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        choices=[(n, str(n)) for n in reversed(FEEDBACK_RATINGS)],
         coerce=int,
         widget=forms.RadioSelect,
         label="How was your visit? (5 is best)",

@@ -4,7 +4,7 @@ import json
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from .broadcasts import frame
+from .serializers import frame
 
 MAX_CLIENT_MESSAGE_CHARS = 2000
 

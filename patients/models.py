@@ -5,9 +5,36 @@ from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
 
+# One limit each, read by the model's validators and constraints, the forms, serializers and services alike.
+PATIENT_AGE_MAX = 130
+FEEDBACK_RATINGS = range(1, 6)
+
 department_code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,9}$", "Use 2 to 10 capital letters or digits, starting with a letter (e.g. CARD)."
 )
+
+
+# Module-level so that constraints in the models' Meta can use their values; reached as Patient.Gender,
+# Queue.Priority and Queue.Status.
+class Gender(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNDISCLOSED = "undisclosed", "Prefer not to say"
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    EMERGENCY = "emergency", "Emergency"
+
+class Status(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    CALLED = "called", "Called"
+    IN_CONSULTATION = "in_consultation", "In consultation"
+    COMPLETED = "completed", "Completed"
+    SKIPPED = "skipped", "Skipped (no-show)"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class Department(models.Model):
@@ -56,33 +83,24 @@ class Department(models.Model):
 
 
 class Patient(models.Model):
-    class Gender(models.TextChoices):
-        FEMALE = "female", "Female"
-        MALE = "male", "Male"
-        OTHER = "other", "Other"
-        UNDISCLOSED = "undisclosed", "Prefer not to say"
+    Gender = Gender
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120)
     phone = models.CharField(max_length=20, unique=True, help_text="E.164, e.g. +14155550123.")
-    age = models.PositiveSmallIntegerField(validators=[MaxValueValidator(130)])
+    age = models.PositiveSmallIntegerField(validators=[MaxValueValidator(PATIENT_AGE_MAX)])
     gender = models.CharField(max_length=12, choices=Gender.choices, default=Gender.UNDISCLOSED)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(age__lte=130), name="patient_age_at_most_130"),
-            models.CheckConstraint(
-                condition=Q(gender__in=["female", "male", "other", "undisclosed"]), name="patient_gender_valid"
-            ),
+            models.CheckConstraint(condition=Q(age__lte=PATIENT_AGE_MAX), name="patient_age_at_most_130"),
+            models.CheckConstraint(condition=Q(gender__in=Gender.values), name="patient_gender_valid"),
         ]
 
     def __str__(self):
         return f"{self.name} ({self.phone})"
-
-    def get_absolute_url(self):
-        return reverse("patients:status", kwargs={"public_id": self.public_id})
 
 
 class QueueQuerySet(models.QuerySet):
@@ -105,22 +123,15 @@ class QueueQuerySet(models.QuerySet):
 class Queue(models.Model):
     """One visit: a patient's token in a department's queue for one day."""
 
-    class Priority(models.TextChoices):
-        NORMAL = "normal", "Normal"
-        HIGH = "high", "High"
-        EMERGENCY = "emergency", "Emergency"
-
-    class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting"
-        CALLED = "called", "Called"
-        IN_CONSULTATION = "in_consultation", "In consultation"
-        COMPLETED = "completed", "Completed"
-        SKIPPED = "skipped", "Skipped (no-show)"
-        CANCELLED = "cancelled", "Cancelled"
+    Priority = Priority
+    Status = Status
 
     PRIORITY_RANK = {Priority.NORMAL: 0, Priority.HIGH: 1, Priority.EMERGENCY: 2}
     ACTIVE_STATUSES = (Status.WAITING, Status.CALLED, Status.IN_CONSULTATION)
 
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, help_text="The token's status link: follows this visit only."
+    )
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="queue_entries")
     doctor = models.ForeignKey(
@@ -156,13 +167,8 @@ class Queue(models.Model):
                 fields=["department", "token_date", "token_number"], name="queue_one_token_number_per_department_day"
             ),
             models.CheckConstraint(condition=Q(token_number__gte=1), name="queue_token_number_positive"),
-            models.CheckConstraint(condition=Q(priority__in=["normal", "high", "emergency"]), name="queue_priority_valid"),
-            models.CheckConstraint(
-                condition=Q(
-                    status__in=["waiting", "called", "in_consultation", "completed", "skipped", "cancelled"]
-                ),
-                name="queue_status_valid",
-            ),
+            models.CheckConstraint(condition=Q(priority__in=Priority.values), name="queue_priority_valid"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="queue_status_valid"),
         ]
         indexes = [
             models.Index(fields=["department", "token_date", "status"], name="queue_department_day_status"),
@@ -175,6 +181,24 @@ class Queue(models.Model):
     def token(self):
         return format_token(self.department.code, self.token_number)
 
+    def get_absolute_url(self):
+        return reverse("patients:status", kwargs={"public_id": self.public_id})
+
+    @property
+    def where_to_go(self):
+        """The room a called patient goes to: the doctor's, else the department's; one answer for every screen."""
+        if self.doctor is not None:
+            return self.doctor.location
+        return self.department.room or self.department.name
+
+    @property
+    def successor(self):
+        """The token this one was transferred to, or None."""
+        try:
+            return self.transferred_to
+        except Queue.DoesNotExist:
+            return None
+
     @classmethod
     def priority_rank_expression(cls):
         return Case(
@@ -183,42 +207,55 @@ class Queue(models.Model):
         )
 
     def get_position_in_queue(self):
-        """1-based place among the department's waiting tokens today, or None when not waiting.
+        """1-based place among the department's waiting tokens of its day, or None when not waiting.
 
-        Override this (or Queue.objects.in_service_order) to change the priority rules.
+        Read from the one read model (selectors.department_line), which orders the line with
+        QueueQuerySet.in_service_order: change the priority rules there and every reader follows.
         """
+        # Imported here: the read model builds on these models.
+        from .selectors import department_line
+
         if self.status != self.Status.WAITING:
             return None
-        rank = self.PRIORITY_RANK[self.priority]
-        ahead_priorities = [p for p, r in self.PRIORITY_RANK.items() if r > rank]
-        ahead = (
-            Queue.objects.waiting()
-            .filter(department_id=self.department_id, token_date=self.token_date)
-            .filter(
-                Q(priority__in=ahead_priorities)
-                | Q(priority=self.priority, checked_in_at__lt=self.checked_in_at)
-                | Q(priority=self.priority, checked_in_at=self.checked_in_at, id__lt=self.id)
-            )
-            .count()
-        )
-        return ahead + 1
+        return department_line(department=self.department, day=self.token_date).position_of(self.pk)
 
 
 def format_token(department_code, token_number):
     return f"{department_code}-{token_number:03d}"
 
 
+class DailyTokenCounter(models.Model):
+    """The last token number a department issued on a day: the next registration takes the one after."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="token_counters")
+    day = models.DateField()
+    last_number = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["department", "day"], name="token_counter_one_per_department_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.department} on {self.day}: {self.last_number}"
+
+
 class PatientFeedback(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="feedback")
     queue_entry = models.OneToOneField(Queue, on_delete=models.CASCADE, related_name="feedback")
-    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(FEEDBACK_RATINGS[0]), MaxValueValidator(FEEDBACK_RATINGS[-1])]
+    )
     comment = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name_plural = "patient feedback"
         constraints = [
-            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=FEEDBACK_RATINGS[0], rating__lte=FEEDBACK_RATINGS[-1]),
+                name="feedback_rating_1_to_5",
+            ),
         ]
 
     def __str__(self):

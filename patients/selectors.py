@@ -1,25 +1,25 @@
-"""Read-only queue queries shared by pages, the API, consumers and tasks.
+"""The read model: every read of the queue that pages, the API, sockets and messages share.
 
-Snapshots are plain dicts of JSON-ready values, read in a fixed number of queries whatever the queue
-length. Public ones carry tokens and states only: the display boards, the queue API and the public
-sockets must never show a patient's name or phone.
+department_line is the one place a line's order, each token's place and its estimated wait are worked
+out; the snapshots, visit statuses and Queue.get_position_in_queue all read it. Output shapes are the
+serializers' (patients.serializers), so REST answers, socket frames and the OpenAPI schema agree.
+Public shapes carry tokens and states only: the display boards, the queue API and the public sockets
+must never show a patient's name or phone.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, OuterRef, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from adminpanel.models import AdminUser
-from doctors.models import Doctor
-
-from .models import Department, Queue, format_token
+from . import hooks, published
+from .models import Department, Patient, Queue, format_token
+from .serializers import QueueSnapshotSerializer, StaffEntrySerializer, VisitStatusSerializer, frame
 
 RECENT_CONSULTATIONS_FOR_PACE = 10
-ON_DUTY_AVAILABILITY = (Doctor.Availability.AVAILABLE, Doctor.Availability.BUSY)
 SERVING_STATUSES = (Queue.Status.CALLED, Queue.Status.IN_CONSULTATION)
 
 
@@ -37,12 +37,8 @@ class ConsultationPace:
         return round(rounds * self.minutes_per_consultation)
 
 
-def _doctors_on_duty():
-    return Doctor.objects.filter(is_active=True, availability__in=ON_DUTY_AVAILABILITY)
-
-
 def consultation_pace(*, department, day=None):
-    """Mean of today's last completed consultations (else the configured average) and doctors on duty.
+    """Mean of the day's last completed consultations (else the configured average) and doctors on duty.
 
     Two plain queries: every queue change reads it, so it avoids consultation_paces' window function.
     """
@@ -56,7 +52,7 @@ def consultation_pace(*, department, day=None):
     return _pace(
         department=department,
         lengths=[completed - started for started, completed in recent],
-        on_duty=_doctors_on_duty().filter(department=department).count(),
+        on_duty=hooks.doctors_on_duty([department.pk]).get(department.pk, 0),
     )
 
 
@@ -77,16 +73,10 @@ def consultation_paces(*, departments, day=None):
     lengths = {department_id: [] for department_id in by_id}
     for department_id, length in recent:
         lengths[department_id].append(length)
-    doctors = dict(
-        _doctors_on_duty()
-        .filter(department_id__in=by_id)
-        .values("department_id")
-        .annotate(on_duty=Count("id"))
-        .values_list("department_id", "on_duty")
-    )
+    on_duty = hooks.doctors_on_duty(by_id)
     return {
         department_id: _pace(
-            department=department, lengths=lengths[department_id], on_duty=doctors.get(department_id, 0)
+            department=department, lengths=lengths[department_id], on_duty=on_duty.get(department_id, 0)
         )
         for department_id, department in by_id.items()
     }
@@ -108,8 +98,71 @@ def _pace(*, department, lengths, on_duty):
     )
 
 
+@dataclass(frozen=True)
+class PlaceInLine:
+    """One waiting token's place in its department's line and the wait that place means."""
+
+    entry_id: int
+    token: str
+    priority: str
+    position: int
+    estimated_wait_minutes: int
+    status: str = Queue.Status.WAITING
+
+
+@dataclass(frozen=True)
+class DepartmentLine:
+    """A department's waiting tokens for a day, in the order they will be called, with place and wait."""
+
+    department: Department
+    day: object
+    pace: ConsultationPace
+    waiting: list
+    _places: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_places", {place.entry_id: place for place in self.waiting})
+
+    def place_of(self, entry_id):
+        return self._places.get(entry_id)
+
+    def position_of(self, entry_id):
+        place = self.place_of(entry_id)
+        return place.position if place else None
+
+    @property
+    def wait_for_newcomer(self):
+        """What a patient registering now should expect: the place after the last."""
+        return self.pace.estimated_wait_minutes(len(self.waiting) + 1)
+
+
+def department_line(*, department, day=None):
+    """The department's line for the day (today by default): the one place of order, places and waits (3 queries)."""
+    day = day or timezone.localdate()
+    pace = consultation_pace(department=department, day=day)
+    # Plain rows, not model instances: every queue change reads the whole line.
+    rows = (
+        Queue.objects.waiting()
+        .for_day(day)
+        .filter(department=department)
+        .in_service_order()
+        .values_list("id", "token_number", "priority")
+    )
+    waiting = [
+        PlaceInLine(
+            entry_id=entry_id,
+            token=format_token(department.code, token_number),
+            priority=priority,
+            position=position,
+            estimated_wait_minutes=pace.estimated_wait_minutes(position),
+        )
+        for position, (entry_id, token_number, priority) in enumerate(rows, start=1)
+    ]
+    return DepartmentLine(department=department, day=day, pace=pace, waiting=waiting)
+
+
 def waiting_queue(*, department, day=None):
-    """The department's waiting entries for the day, in the order they will be called."""
+    """The department's waiting entries for the day as model instances, in department_line's order."""
     day = day or timezone.localdate()
     return list(
         Queue.objects.waiting()
@@ -117,42 +170,6 @@ def waiting_queue(*, department, day=None):
         .filter(department=department)
         .select_related("department")
         .in_service_order()
-    )
-
-
-def estimated_wait_minutes(entry):
-    """Minutes until a waiting entry is likely to be called; None once it is no longer waiting."""
-    position = entry.get_position_in_queue()
-    if position is None:
-        return None
-    return consultation_pace(department=entry.department, day=entry.token_date).estimated_wait_minutes(position)
-
-
-def positions_in_line(*, department_ids, day):
-    """{entry_id: 1-based place} for every waiting entry of the departments, in one query."""
-    positions, last_place = {}, {}
-    ordered = (
-        Queue.objects.waiting()
-        .for_day(day)
-        .filter(department_id__in=department_ids)
-        .in_service_order()
-        .values_list("id", "department_id")
-    )
-    for entry_id, department_id in ordered:
-        last_place[department_id] = last_place.get(department_id, 0) + 1
-        positions[entry_id] = last_place[department_id]
-    return positions
-
-
-def is_reception_staff(user):
-    """Doctors, admin-panel users and superusers register walk-ins and may set a priority."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return (
-        Doctor.objects.filter(user=user, is_active=True).exists()
-        or AdminUser.objects.filter(user=user, is_active=True).exists()
     )
 
 
@@ -182,53 +199,14 @@ def department_overview(*, day=None):
         Department.objects.filter(is_active=True).annotate(waiting_count=_waiting_count_per_department(day))
     )
     paces = consultation_paces(departments=departments, day=day) if departments else {}
-    return [
-        {
-            **_department_summary(department),
-            "description": department.description,
-            "queue_length": department.waiting_count,
-            "doctors_on_duty": paces[department.pk].doctors_on_duty,
-            "estimated_wait_minutes": paces[department.pk].estimated_wait_minutes(department.waiting_count + 1),
-        }
-        for department in departments
-    ]
+    for department in departments:
+        pace = paces[department.pk]
+        department.doctors_on_duty = pace.doctors_on_duty
+        department.estimated_wait_minutes = pace.estimated_wait_minutes(department.waiting_count + 1)
+    return departments
 
 
-def _department_summary(department):
-    return {"id": department.pk, "name": department.name, "code": department.code, "room": department.room}
-
-
-def _local_iso(moment):
-    return timezone.localtime(moment).isoformat() if moment else None
-
-
-def _serving_doctor(entry):
-    if entry.doctor is None:
-        return {"doctor_id": None, "doctor": None, "room": entry.department.room or entry.department.name}
-    return {"doctor_id": entry.doctor_id, "doctor": str(entry.doctor), "room": entry.doctor.location}
-
-
-def public_entry(entry):
-    """A queue entry as the public may see it: token, priority, status and where to go, no patient details."""
-    return {
-        "token": entry.token,
-        "priority": entry.priority,
-        "status": entry.status,
-        "called_at": _local_iso(entry.called_at),
-        **_serving_doctor(entry),
-    }
-
-
-def staff_entry(entry):
-    """A queue entry as the department's doctors see it: the public view plus who the patient is."""
-    return {
-        **public_entry(entry),
-        "patient": {"name": entry.patient.name, "age": entry.patient.age},
-        "notes": entry.notes,
-    }
-
-
-def _being_served(*, department, day):
+def being_served(*, department, day):
     """Entries the department's doctors have called or are seeing, latest call first."""
     return list(
         Queue.objects.for_day(day)
@@ -240,85 +218,122 @@ def _being_served(*, department, day):
 
 def department_queue_snapshot(*, department, day=None):
     """The department's queue as the public sees it, for the queue API, display boards and sockets (4 queries)."""
-    day = day or timezone.localdate()
-    pace = consultation_pace(department=department, day=day)
-    # Plain rows, not model instances: every queue change rebuilds this for the whole line.
-    waiting = list(
-        Queue.objects.waiting()
-        .for_day(day)
-        .filter(department=department)
-        .in_service_order()
-        .values_list("token_number", "priority")
-    )
-    return {
-        "department": {**_department_summary(department), "is_active": department.is_active},
-        "date": day.isoformat(),
-        "waiting": [
-            {
-                "token": format_token(department.code, token_number),
-                "priority": priority,
-                "status": Queue.Status.WAITING,
-                "position": position,
-                "estimated_wait_minutes": pace.estimated_wait_minutes(position),
-            }
-            for position, (token_number, priority) in enumerate(waiting, start=1)
-        ],
-        "now_serving": [public_entry(entry) for entry in _being_served(department=department, day=day)],
-        "queue_length": len(waiting),
-        # What a patient registering now should expect.
-        "estimated_wait_minutes": pace.estimated_wait_minutes(len(waiting) + 1),
-        "minutes_per_consultation": round(pace.minutes_per_consultation, 1),
-        "doctors_on_duty": pace.doctors_on_duty,
-    }
+    line = department_line(department=department, day=day)
+    return QueueSnapshotSerializer(
+        {
+            "department": department,
+            "date": line.day,
+            "waiting": line.waiting,
+            "now_serving": being_served(department=department, day=line.day),
+            "queue_length": len(line.waiting),
+            "estimated_wait_minutes": line.wait_for_newcomer,
+            "minutes_per_consultation": round(line.pace.minutes_per_consultation, 1),
+            "doctors_on_duty": line.pace.doctors_on_duty,
+        }
+    ).data
+
+
+def latest_queue_snapshot(*, department_id, department=None):
+    """department_queue_snapshot as of the department's latest published change, kept by the publisher when it can.
+
+    None when there is no such department. A caller holding the department passes it, saving its read on a miss.
+    """
+    return _queue_snapshot_as_of(department_id, published.readable_sequence(department_id), department)
+
+
+def _queue_snapshot_as_of(department_id, seq, department=None):
+    snapshot = published.kept_snapshot(department_id, seq)
+    if snapshot is None:
+        department = department or Department.objects.filter(pk=department_id).first()
+        snapshot = department_queue_snapshot(department=department) if department else None
+    return snapshot
+
+
+def department_snapshot_frame(department):
+    """The full-state frame a queue socket gets on connect and the display board polls."""
+    # The sequence is read before the queue, so the snapshot holds at least every change up to it. Without one
+    # (Redis unreachable) the frame is unnumbered, and clients apply it as full state.
+    seq = published.readable_sequence(department.pk)
+    queue = _queue_snapshot_as_of(department.pk, seq, department)
+    return frame(frame_type="snapshot", department_id=department.pk, seq=seq, payload={"queue": queue})
+
+
+def staff_entry(entry):
+    """A queue entry as the department's doctors see it: the public view plus who the patient is."""
+    return StaffEntrySerializer(entry).data
+
+
+VISIT_RELATIONS = ("department", "patient", "doctor__user", "doctor__department", "feedback", "transferred_to")
+
+
+def visit_by_link(public_id):
+    """The visit a status link names, or None."""
+    return Queue.objects.select_related(*VISIT_RELATIONS).filter(public_id=public_id).first()
+
+
+def visit_for_link(public_id):
+    """The visit a status link follows: the token it names or, for a link issued per patient (before links
+    were per token), that patient's latest visit. None when the id is neither."""
+    visit = visit_by_link(public_id)
+    if visit is None:
+        patient = Patient.objects.filter(public_id=public_id).first()
+        visit = current_visit(patient=patient) if patient else None
+    return visit
 
 
 def current_visit(*, patient):
-    """The visit the patient's status page follows: their latest token."""
+    """The patient's latest token: where a link issued for the patient rather than for a token leads."""
     return (
         Queue.objects.filter(patient=patient)
-        .select_related("department", "patient", "doctor__user", "doctor__department", "feedback")
+        .select_related(*VISIT_RELATIONS)
         .order_by("-token_date", "-checked_in_at", "-id")
         .first()
     )
 
 
-def describe_visit(entry, *, position, estimated_wait_minutes, now_serving):
+def patient_visits(*, patient):
+    """The patient's open visits, oldest first; their latest visit alone when none is open (e.g. to give feedback)."""
+    visits = list(
+        Queue.objects.active().filter(patient=patient).select_related(*VISIT_RELATIONS).order_by("checked_in_at", "id")
+    )
+    if not visits:
+        latest = current_visit(patient=patient)
+        visits = [latest] if latest else []
+    return visits
+
+
+@dataclass(frozen=True)
+class VisitView:
     """One visit as its patient follows it, from figures already read: nothing about any other patient."""
-    feedback_given = hasattr(entry, "feedback")
-    being_served = entry.status in SERVING_STATUSES
-    return {
-        "patient_id": str(entry.patient.public_id),
-        "visit_id": entry.pk,
-        "token": entry.token,
-        "date": entry.token_date.isoformat(),
-        "department": _department_summary(entry.department),
-        "priority": entry.priority,
-        "status": entry.status,
-        "status_display": entry.get_status_display(),
-        "position": position,
-        "patients_ahead": position - 1 if position else None,
-        "estimated_wait_minutes": estimated_wait_minutes if position else None,
-        "your_turn": entry.status == Queue.Status.CALLED,
-        "doctor": str(entry.doctor) if entry.doctor and being_served else None,
-        "go_to": entry.doctor.location if entry.doctor and being_served else None,
-        "now_serving": now_serving,
-        "feedback_given": feedback_given,
-        "can_give_feedback": entry.status == Queue.Status.COMPLETED and not feedback_given,
-    }
+
+    entry: Queue
+    position: int | None
+    estimated_wait_minutes: int | None
+    now_serving: list
+
+
+def describe_visit(entry, *, position, estimated_wait_minutes, now_serving):
+    return VisitStatusSerializer(
+        VisitView(entry=entry, position=position, estimated_wait_minutes=estimated_wait_minutes, now_serving=now_serving)
+    ).data
 
 
 def visit_status(*, entry):
     """describe_visit for one visit, reading its department's line in a constant number of queries."""
-    day = entry.token_date
-    position = None
-    if entry.status == Queue.Status.WAITING:
-        position = positions_in_line(department_ids=[entry.department_id], day=day).get(entry.pk)
+    line = department_line(department=entry.department, day=entry.token_date)
+    place = line.place_of(entry.pk) if entry.status == Queue.Status.WAITING else None
     return describe_visit(
         entry,
-        position=position,
-        estimated_wait_minutes=consultation_pace(department=entry.department, day=day).estimated_wait_minutes(position),
-        now_serving=[served.token for served in _being_served(department=entry.department, day=day)],
+        position=place and place.position,
+        estimated_wait_minutes=place and place.estimated_wait_minutes,
+        now_serving=[served.token for served in being_served(department=entry.department, day=entry.token_date)],
     )
+
+
+def current_visit_status(*, entry):
+    """visit_status, from the department's latest published queue when it holds the visit: no query then."""
+    queue = latest_queue_snapshot(department_id=entry.department_id, department=entry.department)
+    return visit_status_in_queue(entry=entry, queue=queue) or visit_status(entry=entry)
 
 
 def place_in_queue(queue, token):
@@ -345,3 +360,70 @@ def visit_status_in_queue(*, entry, queue):
         estimated_wait_minutes=place and place["estimated_wait_minutes"],
         now_serving=[served["token"] for served in queue["now_serving"]],
     )
+
+
+def visit_after_department_change(visit, payload):
+    """A visit status (as sent to its patient) after a department change, from the frame's public queue alone.
+
+    None when the frame cannot tell: the change is this visit's own (its patient.status frame carries it)
+    or the visit is missing from the line it should be in.
+    """
+    queue = payload["queue"]
+    if visit["date"] != queue["date"]:
+        return visit
+    if payload.get("entry", {}).get("token") == visit["token"]:
+        return None
+    moved = {**visit, "now_serving": [served["token"] for served in queue["now_serving"]]}
+    if visit["status"] == Queue.Status.WAITING:
+        place = place_in_queue(queue, visit["token"])
+        if place is None:
+            return None
+        moved.update(VisitStatusSerializer.place_fields(place["position"], place["estimated_wait_minutes"]))
+    return moved
+
+
+# Figures of past visits, shared by the doctors' dashboard and the admin reports. A wait is
+# called_at - checked_in_at, a consultation completed_at - started_at.
+
+VISIT_FIELDS = (
+    "department_id",
+    "doctor_id",
+    "token_date",
+    "status",
+    "checked_in_at",
+    "called_at",
+    "started_at",
+    "completed_at",
+    "transferred_from_id",
+)
+
+
+def minutes_between(start, end):
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds() / 60
+
+
+def wait_minutes(visit):
+    return minutes_between(visit["checked_in_at"], visit["called_at"])
+
+
+def consultation_minutes(visit):
+    return minutes_between(visit["started_at"], visit["completed_at"])
+
+
+def mean(values):
+    values = [value for value in values if value is not None]
+    return sum(values) / len(values) if values else None
+
+
+def percentile_90(values):
+    """Nearest-rank 90th percentile: the wait that 90% of patients did not exceed (an observed value)."""
+    values = sorted(value for value in values if value is not None)
+    if not values:
+        return None
+    return values[math.ceil(0.9 * len(values)) - 1]
+
+
+def visits_between(*, start, end, **filters):
+    return list(Queue.objects.filter(token_date__range=(start, end), **filters).values(*VISIT_FIELDS))

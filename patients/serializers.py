@@ -1,12 +1,21 @@
-"""Input validation for the patient API, and the response shapes its OpenAPI schema documents."""
+"""Every shape the patient side reads or answers: input validation, and the output that REST answers,
+socket frames and the OpenAPI schema share (the selectors build their payloads with these)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .forms import NAME_MAX_LENGTH, NOTES_MAX_LENGTH
-from .models import Department, Patient, Queue
+from . import hooks
+from .models import FEEDBACK_RATINGS, PATIENT_AGE_MAX, Department, Patient, PatientFeedback, Queue
 from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
-from .selectors import current_visit, is_reception_staff
-from .services import FEEDBACK_COMMENT_MAX_LENGTH
+
+
+def model_max_length(model, field_name):
+    return model._meta.get_field(field_name).max_length
+
+
+NAME_MAX_LENGTH = model_max_length(Patient, "name")
+NOTES_MAX_LENGTH = model_max_length(Queue, "notes")
+FEEDBACK_COMMENT_MAX_LENGTH = model_max_length(PatientFeedback, "comment")
 
 
 class PhoneField(serializers.CharField):
@@ -22,7 +31,7 @@ class RegistrationSerializer(serializers.Serializer):
     phone = PhoneField(
         help_text="Any common format; stored in E.164. Numbers without +country use the hospital's region."
     )
-    age = serializers.IntegerField(min_value=0, max_value=130)
+    age = serializers.IntegerField(min_value=0, max_value=PATIENT_AGE_MAX)
     gender = serializers.ChoiceField(choices=Patient.Gender.choices, default=Patient.Gender.UNDISCLOSED)
     department = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.filter(is_active=True),
@@ -40,7 +49,7 @@ class RegistrationSerializer(serializers.Serializer):
     )
 
     def validate_priority(self, priority):
-        if priority != Queue.Priority.NORMAL and not is_reception_staff(self.context["request"].user):
+        if priority != Queue.Priority.NORMAL and not hooks.is_reception_staff(self.context["request"].user):
             raise serializers.ValidationError("Only reception staff can set a priority.")
         return priority
 
@@ -52,28 +61,21 @@ class CheckPatientSerializer(serializers.Serializer):
 class FeedbackSerializer(serializers.Serializer):
     patient_id = serializers.UUIDField(help_text="The patient's public id, from registration or the status link.")
     visit_id = serializers.IntegerField(
-        min_value=1, required=False, help_text="Which visit; defaults to the patient's current one."
+        min_value=1, required=False, help_text="Which visit; defaults to the patient's latest one."
     )
-    rating = serializers.IntegerField(min_value=1, max_value=5)
+    rating = serializers.IntegerField(min_value=FEEDBACK_RATINGS[0], max_value=FEEDBACK_RATINGS[-1])
     comment = serializers.CharField(
         max_length=FEEDBACK_COMMENT_MAX_LENGTH, required=False, allow_blank=True, default=""
     )
 
-    def validate(self, attrs):
-        patient = Patient.objects.filter(public_id=attrs["patient_id"]).first()
+    def validate_patient_id(self, public_id):
+        patient = Patient.objects.filter(public_id=public_id).first()
         if patient is None:
-            raise serializers.ValidationError({"patient_id": "No patient has this id."})
-        if "visit_id" in attrs:
-            entry = Queue.objects.filter(pk=attrs["visit_id"], patient=patient).first()
-        else:
-            entry = current_visit(patient=patient)
-        if entry is None:
-            raise serializers.ValidationError({"visit_id": "This patient has no such visit."})
-        attrs["entry"] = entry
-        return attrs
+            raise serializers.ValidationError("No patient has this id.")
+        return patient
 
 
-# Response shapes, for the schema: the views return the selectors' dicts as they are.
+# Output shapes.
 
 
 class DepartmentSummarySerializer(serializers.Serializer):
@@ -85,24 +87,37 @@ class DepartmentSummarySerializer(serializers.Serializer):
 
 class DepartmentOverviewSerializer(DepartmentSummarySerializer):
     description = serializers.CharField()
-    queue_length = serializers.IntegerField(help_text="Tokens waiting now.")
+    queue_length = serializers.IntegerField(source="waiting_count", help_text="Tokens waiting now.")
     doctors_on_duty = serializers.IntegerField()
     estimated_wait_minutes = serializers.IntegerField(help_text="Wait for a patient registering now.")
 
 
+class SnapshotDepartmentSerializer(DepartmentSummarySerializer):
+    is_active = serializers.BooleanField()
+
+
 class ServingTokenSerializer(serializers.Serializer):
+    """A token a doctor has called or is seeing, as the public may see it: no patient details."""
+
     token = serializers.CharField()
-    status = serializers.ChoiceField(choices=Queue.Status.choices)
     priority = serializers.ChoiceField(choices=Queue.Priority.choices)
+    status = serializers.ChoiceField(choices=Queue.Status.choices)
+    called_at = serializers.DateTimeField(allow_null=True)
+    doctor_id = serializers.IntegerField(allow_null=True)
+    doctor = serializers.CharField(allow_null=True, help_text="The calling doctor's name.")
+    room = serializers.CharField(source="where_to_go", help_text="Where the patient goes.")
 
 
-class WaitingTokenSerializer(ServingTokenSerializer):
-    position = serializers.IntegerField()
+class WaitingTokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    priority = serializers.ChoiceField(choices=Queue.Priority.choices)
+    status = serializers.ChoiceField(choices=Queue.Status.choices)
+    position = serializers.IntegerField(help_text="1 = next.")
     estimated_wait_minutes = serializers.IntegerField()
 
 
 class QueueSnapshotSerializer(serializers.Serializer):
-    department = DepartmentSummarySerializer()
+    department = SnapshotDepartmentSerializer()
     date = serializers.DateField()
     now_serving = ServingTokenSerializer(many=True)
     waiting = WaitingTokenSerializer(many=True, help_text="In the order they will be called.")
@@ -112,27 +127,106 @@ class QueueSnapshotSerializer(serializers.Serializer):
     estimated_wait_minutes = serializers.IntegerField(help_text="Wait for a patient registering now.")
 
 
+class PatientSummarySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    age = serializers.IntegerField()
+
+
+class StaffEntrySerializer(ServingTokenSerializer):
+    """A token as the department's doctors see it: the public view plus who the patient is."""
+
+    patient = PatientSummarySerializer()
+    notes = serializers.CharField()
+
+
+def patients_ahead(position):
+    return position - 1 if position else None
+
+
 class VisitStatusSerializer(serializers.Serializer):
-    patient_id = serializers.UUIDField()
-    visit_id = serializers.IntegerField()
-    token = serializers.CharField()
-    date = serializers.DateField()
-    department = DepartmentSummarySerializer()
-    priority = serializers.ChoiceField(choices=Queue.Priority.choices)
-    status = serializers.ChoiceField(choices=Queue.Status.choices)
-    status_display = serializers.CharField()
+    """One visit as its patient follows it (selectors.VisitView): the status page, its socket and SMS link."""
+
+    patient_id = serializers.UUIDField(source="entry.patient.public_id")
+    visit_id = serializers.IntegerField(source="entry.pk")
+    status_path = serializers.CharField(
+        source="entry.get_absolute_url", help_text="This token's own status page; it never shows another visit."
+    )
+    token = serializers.CharField(source="entry.token")
+    date = serializers.DateField(source="entry.token_date")
+    department = DepartmentSummarySerializer(source="entry.department")
+    priority = serializers.ChoiceField(source="entry.priority", choices=Queue.Priority.choices)
+    status = serializers.ChoiceField(source="entry.status", choices=Queue.Status.choices)
+    status_display = serializers.CharField(source="entry.get_status_display")
     position = serializers.IntegerField(allow_null=True, help_text="1 = next; null once no longer waiting.")
-    patients_ahead = serializers.IntegerField(allow_null=True)
-    estimated_wait_minutes = serializers.IntegerField(allow_null=True)
-    go_to = serializers.CharField(allow_null=True, help_text="Room to go to once called.")
+    patients_ahead = serializers.SerializerMethodField()
+    estimated_wait_minutes = serializers.SerializerMethodField()
+    your_turn = serializers.SerializerMethodField(help_text="Called: go to the room now.")
+    doctor = serializers.SerializerMethodField(help_text="The doctor who called the patient, while being served.")
+    go_to = serializers.SerializerMethodField(help_text="Room to go to once called.")
     now_serving = serializers.ListField(child=serializers.CharField())
-    feedback_given = serializers.BooleanField()
-    can_give_feedback = serializers.BooleanField()
+    feedback_given = serializers.SerializerMethodField()
+    can_give_feedback = serializers.SerializerMethodField()
+    transferred_to = serializers.SerializerMethodField(
+        help_text="Status page of the token this visit was transferred to, if it was."
+    )
+
+    @staticmethod
+    def place_fields(position, estimated_wait_minutes):
+        """The fields that follow from a waiting visit's place in line."""
+        return {
+            "position": position,
+            "patients_ahead": patients_ahead(position),
+            "estimated_wait_minutes": estimated_wait_minutes if position else None,
+        }
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_patients_ahead(self, visit):
+        return patients_ahead(visit.position)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_estimated_wait_minutes(self, visit):
+        return visit.estimated_wait_minutes if visit.position else None
+
+    def get_your_turn(self, visit) -> bool:
+        return visit.entry.status == Queue.Status.CALLED
+
+    @staticmethod
+    def _serving_doctor(visit):
+        entry = visit.entry
+        return entry.doctor if entry.status in (Queue.Status.CALLED, Queue.Status.IN_CONSULTATION) else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_doctor(self, visit):
+        doctor = self._serving_doctor(visit)
+        return str(doctor) if doctor else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_go_to(self, visit):
+        return visit.entry.where_to_go if self._serving_doctor(visit) else None
+
+    def get_feedback_given(self, visit) -> bool:
+        return hasattr(visit.entry, "feedback")
+
+    def get_can_give_feedback(self, visit) -> bool:
+        return visit.entry.status == Queue.Status.COMPLETED and not hasattr(visit.entry, "feedback")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_transferred_to(self, visit):
+        successor = visit.entry.successor
+        return successor.get_absolute_url() if successor else None
 
 
-class RegistrationResultSerializer(VisitStatusSerializer):
+class VisitLinkSerializer(VisitStatusSerializer):
+    status_url = serializers.URLField(help_text="The absolute status link of this token.")
+
+
+class PatientVisitsSerializer(serializers.Serializer):
+    patient_id = serializers.UUIDField()
+    visits = VisitLinkSerializer(many=True, help_text="Open visits, each with its own link; else the latest visit.")
+
+
+class RegistrationResultSerializer(VisitLinkSerializer):
     created = serializers.BooleanField(help_text="False when the patient already held an open token here today.")
-    status_url = serializers.URLField()
 
 
 class RegistrationSentSerializer(serializers.Serializer):
@@ -147,7 +241,59 @@ class CheckPatientResultSerializer(serializers.Serializer):
 
 
 class FeedbackResultSerializer(serializers.Serializer):
-    visit_id = serializers.IntegerField()
-    token = serializers.CharField()
+    visit_id = serializers.IntegerField(source="queue_entry_id")
+    token = serializers.CharField(source="queue_entry.token")
     rating = serializers.IntegerField()
     comment = serializers.CharField()
+
+
+# Socket frames: every server-to-client message is one envelope; docs/realtime.md describes each type.
+
+FRAME_VERSION = 1
+
+
+class FrameSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    version = serializers.IntegerField()
+    department = serializers.IntegerField(allow_null=True)
+    seq = serializers.IntegerField(allow_null=True, help_text="The department's change number; null when unnumbered.")
+    payload = serializers.DictField()
+
+
+def frame(*, frame_type, department_id, seq, payload):
+    """The envelope of every server-to-client message (FrameSerializer's shape)."""
+    return {"type": frame_type, "version": FRAME_VERSION, "department": department_id, "seq": seq, "payload": payload}
+
+
+class QueueFramePayloadSerializer(serializers.Serializer):
+    """queue.changed / department.changed on the public and staff groups."""
+
+    event = serializers.CharField()
+    queue = QueueSnapshotSerializer()
+    entry = ServingTokenSerializer(required=False, help_text="The changed token (queue.changed only).")
+    detail = serializers.DictField(required=False, help_text="department.changed: what changed (no patient data).")
+
+
+class StaffFramePayloadSerializer(QueueFramePayloadSerializer):
+    entry = StaffEntrySerializer(required=False)
+
+
+class PatientFramePayloadSerializer(serializers.Serializer):
+    event = serializers.CharField()
+    visit = VisitStatusSerializer()
+    detail = serializers.DictField(required=False)
+
+
+class QueueSnapshotPayloadSerializer(serializers.Serializer):
+    queue = QueueSnapshotSerializer(allow_null=True)
+
+
+class PatientSnapshotPayloadSerializer(serializers.Serializer):
+    visit = VisitStatusSerializer(allow_null=True)
+    sequences = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+
+
+class ErrorPayloadSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    field = serializers.CharField(allow_null=True)

@@ -1,23 +1,17 @@
 """Token engine and queue lifecycle: the only code that numbers tokens or changes a queue entry's status.
 
-Every change goes through _record_queue_change, which saves, audits, records the patient messages
-it warrants in the same transaction and, after the transaction commits, publishes the change to the
-real-time groups and hands the messages to the notification tasks.
+Every change goes through _record_queue_change, which saves the entry and announces the change on
+hooks.queue_changed inside the same transaction; the subscribers (audit, sockets, messages) take it
+from there (see hooks).
 """
 
 from dataclasses import dataclass
-from functools import partial
 
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
 from django.utils import timezone
 
-from adminpanel.models import SystemConfiguration
-from adminpanel.services import record_audit
-from notifications.services import notify_queue_change
-
-from .broadcasts import publish_queue_change
-from .models import Department, Patient, PatientFeedback, Queue
+from . import hooks
+from .models import FEEDBACK_RATINGS, DailyTokenCounter, Patient, PatientFeedback, Queue
 
 Status = Queue.Status
 FEEDBACK_COMMENT_MAX_LENGTH = PatientFeedback._meta.get_field("comment").max_length
@@ -83,44 +77,37 @@ def _record_queue_change(*, entry, event, actor, ip_address, before, created=Fal
         entry.save(force_insert=True)
     else:
         entry.save()
-    record_audit(
-        actor=actor,
-        action=f"queue.{event}",
-        target=entry,
-        before=before,
-        after=entry_snapshot(entry),
-        ip_address=ip_address,
+    hooks.announce_queue_change(
+        hooks.QueueChange(
+            event=event, entry=entry, before=before, after=entry_snapshot(entry), actor=actor, ip_address=ip_address
+        )
     )
-    transaction.on_commit(
-        partial(publish_queue_change, event=event, entry_id=entry.pk, department_id=entry.department_id)
-    )
-    # Recorded in this transaction (notifications' outbox), handed to Celery after commit.
-    notify_queue_change(event=event, entry_id=entry.pk)
     return entry
 
 
+def _counter_sql():
+    table = connection.ops.quote_name(DailyTokenCounter._meta.db_table)
+    # One statement takes the next number and holds the counter row until the transaction ends: numbers are
+    # gapless (a rolled-back registration gives its number back) and no two registrations share one.
+    return (
+        f"INSERT INTO {table} (department_id, day, last_number) VALUES (%s, %s, 1) "
+        f"ON CONFLICT (department_id, day) DO UPDATE SET last_number = {table}.last_number + 1 "
+        f"RETURNING last_number"
+    )
+
+
 def next_token_number(*, department, day):
-    """Next number in the department's sequence for the day; the caller must hold the department lock."""
-    last = Queue.objects.filter(department=department, token_date=day).aggregate(last=Max("token_number"))["last"]
-    return (last or 0) + 1
-
-
-def _lock_department(department_id):
-    # The department row is the per-department mutex for numbering. SQLite ignores FOR UPDATE, but its
-    # IMMEDIATE transactions (see settings) already serialise writers.
-    return Department.objects.select_for_update().get(pk=department_id)
+    """Take the department's next number for the day; only valid inside the transaction that saves the token."""
+    with connection.cursor() as cursor:
+        cursor.execute(_counter_sql(), [department.pk, day])
+        return cursor.fetchone()[0]
 
 
 @transaction.atomic
 def allocate_token(*, department, patient, priority=Queue.Priority.NORMAL, notes="", actor=None, ip_address=None):
     """Give the patient the department's next token for today (local day), numbered from 1 each morning."""
     return _issue_token(
-        department=_lock_department(department.pk),
-        patient=patient,
-        priority=priority,
-        notes=notes,
-        actor=actor,
-        ip_address=ip_address,
+        department=department, patient=patient, priority=priority, notes=notes, actor=actor, ip_address=ip_address
     )
 
 
@@ -128,7 +115,7 @@ def _issue_token(
     *, department, patient, priority, notes, actor, ip_address, event="registered", checked_in_at=None,
     transferred_from=None,
 ):
-    """Number and save a new token; the caller holds the department lock (see _lock_department)."""
+    """Number and save a new token, in the caller's transaction."""
     if not department.is_active:
         raise DepartmentUnavailable(f"{department.name} is not taking patients at the moment.")
     now = timezone.now()
@@ -186,15 +173,12 @@ def register_visit(
     and status link are sent to the phone on file instead. Reception staff see the patient and may
     correct the name, age and gender.
     """
-    if self_service and not SystemConfiguration.load().registration_open:
+    if self_service and not hooks.hospital_settings().registration_open:
         raise RegistrationClosed("Online registration is closed at the moment; please ask at the reception desk.")
-    details = {"name": name, "age": age, "gender": gender}
-    if self_service:
-        patient, patient_created = Patient.objects.get_or_create(phone=phone, defaults=details)
-    else:
-        patient, patient_created = Patient.objects.update_or_create(phone=phone, defaults=details)
+    patient, patient_created = _patient_for_phone(
+        phone=phone, details={"name": name, "age": age, "gender": gender}, update=not self_service
+    )
     sent_to_phone = self_service and not patient_created
-    department = _lock_department(department.pk)
     open_entry = (
         Queue.objects.active()
         .for_day(timezone.localdate())
@@ -213,24 +197,40 @@ def register_visit(
     return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
 
 
-def register_patient(**registration):
-    """register_visit for callers that only need (entry, token_created)."""
-    result = register_visit(**registration)
-    return result.entry, result.token_created
+def _patient_for_phone(*, phone, details, update):
+    """(patient, created): the patient with this phone, locked until the transaction ends, or a new one.
+
+    The lock serialises two registrations of one phone, so they cannot both issue a token in a department.
+    The insert ignores a conflict instead of catching it in a savepoint; whether it was this call that
+    created the row shows in the public id it generated.
+    """
+    patient = Patient.objects.select_for_update().filter(phone=phone).first()
+    if patient is not None:
+        if update:
+            for field, value in details.items():
+                setattr(patient, field, value)
+            patient.save(update_fields=[*details, "updated_at"])
+        return patient, False
+    candidate = Patient(phone=phone, **details)
+    Patient.objects.bulk_create([candidate], ignore_conflicts=True)
+    patient = Patient.objects.select_for_update().get(phone=phone)
+    return patient, patient.public_id == candidate.public_id
 
 
 def _send_open_token_again(*, entry, actor, ip_address):
-    # Audited (who asked, from where) because it may be someone trying a number that is not theirs.
+    # Announced, so it is audited (who asked, from where: it may be someone trying a number that is not
+    # theirs) and the token is sent again to the phone on file; the line itself does not change.
     snapshot = entry_snapshot(entry)
-    record_audit(
-        actor=actor,
-        action="queue.registration_repeated",
-        target=entry,
-        before=snapshot,
-        after=snapshot,
-        ip_address=ip_address,
+    hooks.announce_queue_change(
+        hooks.QueueChange(
+            event="registration_repeated",
+            entry=entry,
+            before=snapshot,
+            after=snapshot,
+            actor=actor,
+            ip_address=ip_address,
+        )
     )
-    notify_queue_change(event="registration_repeated", entry_id=entry.pk)
 
 
 def _transition(entry, to_status, *, event, actor, ip_address, **changes):
@@ -346,14 +346,16 @@ def submit_feedback(*, entry, rating, comment="", actor=None, ip_address=None):
         )
     if PatientFeedback.objects.filter(queue_entry=entry).exists():
         raise FeedbackNotAllowed(f"Feedback for token {entry.token} has already been given. Thank you!")
-    if rating not in range(1, 6):
-        raise FeedbackNotAllowed("The rating must be a whole number from 1 to 5.")
+    if rating not in FEEDBACK_RATINGS:
+        raise FeedbackNotAllowed(
+            f"The rating must be a whole number from {FEEDBACK_RATINGS[0]} to {FEEDBACK_RATINGS[-1]}."
+        )
     if len(comment) > FEEDBACK_COMMENT_MAX_LENGTH:
         raise FeedbackNotAllowed(f"The comment can be at most {FEEDBACK_COMMENT_MAX_LENGTH} characters.")
     feedback = PatientFeedback.objects.create(
         patient=entry.patient, queue_entry=entry, rating=rating, comment=comment.strip()
     )
-    record_audit(
+    hooks.record_action(
         actor=actor,
         action="feedback.submitted",
         target=feedback,
@@ -371,7 +373,7 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     department's sequence) whose check-in time is the original one, so the patient is not sent to the
     back of the line for a referral they did not choose. Both entries are published as "transferred".
     """
-    target = _lock_department(to_department.pk)
+    target = to_department
     if target.pk == entry.department_id:
         raise QueueError(f"Token {entry.token} is already in {target.name}.")
     # Both steps share this transaction: a full or closed target department undoes the cancellation too.

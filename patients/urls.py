@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/departments/", api.DepartmentsAPI.as_view(), name="api-departments"),
     path("api/queue/<int:dept_id>/", api.QueueStatusAPI.as_view(), name="api-queue"),
     path("api/patient/<uuid:patient_id>/status/", api.PatientStatusAPI.as_view(), name="api-patient-status"),
+    path("api/visit/<uuid:public_id>/status/", api.VisitStatusAPI.as_view(), name="api-visit-status"),
     path("api/check-patient/", api.CheckPatientAPI.as_view(), name="api-check-patient"),
     path("api/feedback/", api.FeedbackAPI.as_view(), name="api-feedback"),
 ]

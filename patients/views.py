@@ -1,16 +1,17 @@
 import segno
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from . import services
-from .broadcasts import current_visit_status
+from smartqueue.requests import client_ip
+
+from . import hooks, services
 from .forms import FeedbackForm, RegistrationForm
-from .models import Patient
 from .phone import mask_phone
-from .selectors import current_visit, department_overview, is_reception_staff
+from .selectors import current_visit_status, department_overview, visit_for_link
+from .serializers import DepartmentOverviewSerializer
 
 # The masked number a matched registration's token was sent to, for the page after the redirect.
 SENT_TO_PHONE_SESSION_KEY = "registration_sent_to_phone"
@@ -20,17 +21,14 @@ SENT_TO_PHONE_MESSAGE = (
 )
 
 
-def client_ip(request):
-    return request.META.get("REMOTE_ADDR")
-
-
 def landing(request):
-    return render(request, "patients/landing.html", {"departments": department_overview()})
+    departments = DepartmentOverviewSerializer(department_overview(), many=True).data
+    return render(request, "patients/landing.html", {"departments": departments})
 
 
 @require_http_methods(["GET", "POST"])
 def register(request):
-    reception_staff = is_reception_staff(request.user)
+    reception_staff = hooks.is_reception_staff(request.user)
     form = RegistrationForm(request.POST or None, reception_staff=reception_staff)
     if request.method == "POST" and form.is_valid():
         details = form.cleaned_data
@@ -55,7 +53,7 @@ def register(request):
             if registration.sent_to_phone:
                 request.session[SENT_TO_PHONE_SESSION_KEY] = mask_phone(details["phone"])
                 return redirect("patients:registration-sent")
-            return redirect("patients:registered", public_id=registration.entry.patient.public_id)
+            return redirect("patients:registered", public_id=registration.entry.public_id)
     return render(request, "patients/register.html", {"form": form, "reception_staff": reception_staff})
 
 
@@ -71,17 +69,17 @@ def registration_sent(request):
 
 
 def _visit_or_404(public_id):
-    patient = get_object_or_404(Patient, public_id=public_id)
-    entry = current_visit(patient=patient)
+    entry = visit_for_link(public_id)
     if entry is None:
-        raise Http404("This patient has no token yet.")
-    entry.patient = patient
+        raise Http404("No visit has this link.")
     return entry
 
 
 def registered(request, public_id):
     entry = _visit_or_404(public_id)
-    status_url = request.build_absolute_uri(entry.patient.get_absolute_url())
+    if entry.public_id != public_id:
+        return redirect("patients:registered", public_id=entry.public_id)
+    status_url = request.build_absolute_uri(entry.get_absolute_url())
     return render(
         request,
         "patients/registered.html",
@@ -95,7 +93,10 @@ def registered(request, public_id):
 
 @require_http_methods(["GET", "POST"])
 def status(request, public_id):
+    """One token's live status page; a link issued for the patient leads to their latest token's page."""
     entry = _visit_or_404(public_id)
+    if entry.public_id != public_id:
+        return redirect(entry.get_absolute_url())
     feedback_form = FeedbackForm(request.POST or None)
     if request.method == "POST" and feedback_form.is_valid():
         try:
@@ -109,14 +110,14 @@ def status(request, public_id):
             feedback_form.add_error(None, str(refusal))
         else:
             messages.success(request, "Thank you for your feedback.")
-            return redirect(entry.patient.get_absolute_url())
+            return redirect(entry.get_absolute_url())
     return render(
         request,
         "patients/status.html",
         {
             "visit": current_visit_status(entry=entry),
             "feedback_form": feedback_form,
-            "status_api_url": reverse("patients:api-patient-status", kwargs={"patient_id": public_id}),
-            "socket_path": f"/ws/patient/{public_id}/",
+            "status_api_url": reverse("patients:api-visit-status", kwargs={"public_id": entry.public_id}),
+            "socket_path": f"/ws/patient/{entry.public_id}/",
         },
     )

@@ -1,4 +1,5 @@
-"""Who may reach the doctor dashboard and the admin panel, checked the same way by pages and APIs.
+"""The mechanics of role-protected pages and APIs; each role's check lives in its app (doctors.access,
+adminpanel.access), which builds on these.
 
 Pages send anonymous visitors to the right login page and answer 403 to signed-in users of another
 role; APIs answer 403 to both (DRF session authentication has no login challenge to offer).
@@ -10,28 +11,6 @@ from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework.permissions import BasePermission
-
-from adminpanel.models import AdminUser
-from doctors.models import Doctor
-
-
-def active_doctor(user):
-    """The signed-in user's active Doctor profile (with department), or None."""
-    if not user.is_authenticated:
-        return None
-    return Doctor.objects.select_related("department", "user").filter(user=user, is_active=True).first()
-
-
-def is_doctor(user):
-    return active_doctor(user) is not None
-
-
-def is_panel_admin(user):
-    """Superusers and holders of an active AdminUser profile run the admin panel."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or AdminUser.objects.filter(user=user, is_active=True).exists()
 
 
 class RoleRequiredMixin(AccessMixin):
@@ -47,36 +26,6 @@ class RoleRequiredMixin(AccessMixin):
             self.raise_exception = True
             return self.handle_no_permission()
         return super().dispatch(request, *args, **kwargs)
-
-
-class DoctorRequiredMixin(RoleRequiredMixin):
-    login_url = "doctors:login"
-    permission_denied_message = "This page is for doctors."
-
-    def has_role(self, user):
-        # Keep the profile: every doctor page acts on this doctor's department.
-        self.doctor = active_doctor(user)
-        return self.doctor is not None
-
-
-class PanelAdminRequiredMixin(RoleRequiredMixin):
-    login_url = "adminpanel:login"
-    role_check = staticmethod(is_panel_admin)
-    permission_denied_message = "This page is for hospital administrators."
-
-
-class IsDoctor(BasePermission):
-    message = "Sign in with a doctor's account."
-
-    def has_permission(self, request, view):
-        return is_doctor(request.user)
-
-
-class IsPanelAdmin(BasePermission):
-    message = "Sign in with an administrator's account."
-
-    def has_permission(self, request, view):
-        return is_panel_admin(request.user)
 
 
 def role_api_responses(success, *, role, validates=False):
@@ -100,16 +49,6 @@ class RoleAuthenticationForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         if not self.role_check(user):
             raise ValidationError(self.wrong_role_message, code="wrong_role")
-
-
-class DoctorAuthenticationForm(RoleAuthenticationForm):
-    role_check = staticmethod(is_doctor)
-    wrong_role_message = "This account is not an active doctor's account."
-
-
-class PanelAdminAuthenticationForm(RoleAuthenticationForm):
-    role_check = staticmethod(is_panel_admin)
-    wrong_role_message = "This account cannot use the admin panel."
 
 
 class RoleLoginView(LoginView):

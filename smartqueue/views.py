@@ -4,7 +4,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
-from patients.broadcasts import department_snapshot_frame
+from patients.selectors import department_snapshot_frame
 from patients.models import Department
 
 

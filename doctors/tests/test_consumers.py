@@ -4,6 +4,7 @@ from django.conf import settings
 from django.test import Client
 
 from patients import services
+from patients.tests.factories import register_patient
 from patients.tests.live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +26,7 @@ async def test_doctor_gets_the_department_queue_with_patient_names(dr_house, dep
     socket, connected, _ = await open_socket(f"/ws/doctor/{dr_house.pk}/", cookie=cookie)
     snapshot = await next_frame(socket)
 
-    await database_sync_to_async(services.register_patient)(
+    await database_sync_to_async(register_patient)(
         department=department, name="Alice Smith", phone="+15550000001", age=34, gender="female", notes="Chest pain"
     )
     registered = await next_frame(socket)

@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from adminpanel.models import AuditLog
-from patients import services
+from patients import hooks, services
 from patients.models import Queue
 
 
@@ -74,10 +74,17 @@ def test_both_departments_hear_of_the_transfer_after_commit(
 ):
     entry = make_token(department)
     published, notified = [], []
-    monkeypatch.setattr("patients.services.publish_queue_change", lambda **kwargs: published.append(kwargs))
-    monkeypatch.setattr("patients.services.notify_queue_change", lambda **kwargs: notified.append(kwargs))
-    with django_capture_on_commit_callbacks(execute=True):
-        new_entry = services.transfer(entry=entry, to_department=dermatology)
+    monkeypatch.setattr("patients.broadcasts.publish_queue_change", lambda **kwargs: published.append(kwargs))
+
+    def announced(sender, change, **kwargs):
+        notified.append({"event": change.event, "entry_id": change.entry.pk})
+
+    hooks.queue_changed.connect(announced)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            new_entry = services.transfer(entry=entry, to_department=dermatology)
+    finally:
+        hooks.queue_changed.disconnect(announced)
     assert published == [
         {"event": "transferred", "entry_id": entry.pk, "department_id": department.pk},
         {"event": "transferred", "entry_id": new_entry.pk, "department_id": dermatology.pk},

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection
 
 from notifications.models import Notification
-from patients.services import register_patient
+from patients.tests.factories import register_patient
 from smartqueue.celery import app as celery_app
 
 from .conftest import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_SMS_NUMBER

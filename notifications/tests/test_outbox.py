@@ -8,7 +8,8 @@ from notifications import outbox
 from notifications.models import Notification, OutboxMessage
 from notifications.services import notify_queue_change
 from notifications.tasks import redispatch_outbox
-from patients.services import register_patient
+from patients.hooks import QueueChange
+from patients.tests.factories import register_patient
 from smartqueue.celery import app as celery_app
 
 
@@ -104,7 +105,8 @@ def test_a_queue_change_costs_one_insert_for_its_messages(department, make_patie
     entry = register_patient(department=department, name="Asha Rao", phone="+14155550123", age=34, gender="female")[0]
 
     with django_assert_num_queries(1):
-        notify_queue_change(event="called", entry_id=entry.pk)  # "your turn" and "patients ahead"
+        # "your turn" and "patients ahead"
+        notify_queue_change(None, change=QueueChange(event="called", entry=entry, before={}, after={}))
 
     assert OutboxMessage.objects.filter(kwargs__entry_id=entry.pk).count() == 3
 

@@ -5,7 +5,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from patients import services
-from patients.models import Patient, Queue
+from patients.models import DailyTokenCounter, Patient, Queue
+from patients.tests.factories import register_patient
 
 _phones = itertools.count(1)
 
@@ -28,7 +29,7 @@ def register(department):
         fields.setdefault("phone", valid_phone())
         fields.setdefault("age", 34)
         fields.setdefault("gender", Patient.Gender.FEMALE)
-        entry, _ = services.register_patient(department=into or department, **fields)
+        entry, _ = register_patient(department=into or department, **fields)
         return entry
 
     return make
@@ -57,6 +58,9 @@ def fill_queue(db):
         )
         now = timezone.now()
         first_number = services.next_token_number(department=department, day=timezone.localdate(now))
+        DailyTokenCounter.objects.filter(department=department, day=timezone.localdate(now)).update(
+            last_number=first_number + count - 1
+        )
         Queue.objects.bulk_create(
             Queue(
                 patient=patient,

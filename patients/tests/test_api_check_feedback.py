@@ -40,7 +40,7 @@ def test_feedback_after_completion_is_recorded(api_client, register, complete_vi
     assert response.status_code == 201
     assert response.json() == {"visit_id": entry.pk, "token": entry.token, "rating": 5, "comment": "Quick."}
     assert PatientFeedback.objects.get().queue_entry == entry
-    status = api_client.get(f"/patients/api/patient/{entry.patient.public_id}/status/").json()
+    status = api_client.get(f"/patients/api/visit/{entry.public_id}/status/").json()
     assert (status["feedback_given"], status["can_give_feedback"]) == (True, False)
 
 

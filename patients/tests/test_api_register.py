@@ -32,7 +32,7 @@ def test_registration_issues_a_token_and_returns_the_status_link(api_client, reg
     assert body["position"] == 1
     assert body["estimated_wait_minutes"] == 10
     assert body["patient_id"] == str(patient.public_id)
-    assert body["status_url"] == f"http://testserver/patients/status/{patient.public_id}/"
+    assert body["status_url"] == f"http://testserver/patients/status/{patient.visits.get().public_id}/"
     assert AuditLog.objects.filter(action="queue.registered").count() == 1
 
 
@@ -47,7 +47,7 @@ def test_the_answer_comes_from_the_queue_the_registration_just_published(
     def database_path(**_):
         raise AssertionError("the registration's own broadcast already computed this visit's place")
 
-    monkeypatch.setattr(selectors, "positions_in_line", database_path)
+    monkeypatch.setattr(selectors, "visit_status", database_path)
     response = api_client.post(URL, registration, format="json")
 
     assert response.status_code == 201

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from patients import services
-from patients.broadcasts import department_group, patient_group, staff_group
+from patients.broadcasts import department_group, staff_group, visit_group
+from patients.tests.factories import register_patient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +29,7 @@ def test_registration_and_call_each_send_three_messages_whatever_the_line(
     layer = RecordingLayer()
     monkeypatch.setattr("patients.broadcasts.get_channel_layer", lambda: layer)
 
-    newcomer, _ = services.register_patient(
+    newcomer, _ = register_patient(
         department=department, name="New Comer", phone="+15550009999", age=30, gender="male"
     )
     registration = layer.sent
@@ -37,7 +38,7 @@ def test_registration_and_call_each_send_three_messages_whatever_the_line(
 
     for change, entry in [(registration, newcomer), (layer.sent, called)]:
         assert [group for group, _ in change] == [
-            patient_group(entry.patient.public_id),
+            visit_group(entry.public_id),
             department_group(department.pk),
             staff_group(department.pk),
         ]

@@ -7,6 +7,7 @@ from channels.db import database_sync_to_async
 from doctors.models import Doctor
 from patients import services
 from patients.broadcasts import publish_department_change
+from patients.tests.factories import register_patient
 
 from .live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
 
@@ -24,7 +25,7 @@ def dr_house(make_doctor, make_user, cardiology):
 
 
 def register(department, name, phone):
-    entry, _ = services.register_patient(department=department, name=name, phone=phone, age=52, gender="male")
+    entry, _ = register_patient(department=department, name=name, phone=phone, age=52, gender="male")
     return entry
 
 
@@ -74,7 +75,7 @@ async def test_queue_socket_receives_each_change_in_order_with_consecutive_numbe
 
 async def test_emergency_tokens_are_listed_first(cardiology, open_socket):
     await database_sync_to_async(register)(cardiology, "Alice", "+15550000001")
-    emergency, _ = await database_sync_to_async(services.register_patient)(
+    emergency, _ = await database_sync_to_async(register_patient)(
         department=cardiology, name="Eve", phone="+15550000009", age=70, gender="female", priority="emergency"
     )
     socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
@@ -265,7 +266,7 @@ async def test_a_waiting_patient_whose_place_moved_gets_it_from_the_department_f
     await next_frame(queue_socket)
     assert (await next_frame(bob_socket))["payload"]["visit"]["position"] == 2
 
-    await database_sync_to_async(services.register_patient)(
+    await database_sync_to_async(register_patient)(
         department=cardiology,
         name="Evelyn Urgentname",
         phone="+15550007777",

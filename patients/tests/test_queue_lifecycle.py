@@ -7,6 +7,7 @@ from django.utils import timezone
 from adminpanel.models import AuditLog
 from patients import services
 from patients.models import Queue
+from patients.tests.factories import register_patient
 
 Status = Queue.Status
 
@@ -171,7 +172,7 @@ def test_a_change_is_audited_and_published_only_after_commit(
     new_entry, doctor, django_capture_on_commit_callbacks, monkeypatch
 ):
     published = []
-    monkeypatch.setattr(services, "publish_queue_change", lambda **event: published.append(event))
+    monkeypatch.setattr("patients.broadcasts.publish_queue_change", lambda **event: published.append(event))
     entry = new_entry()
 
     with django_capture_on_commit_callbacks(execute=False) as pending:
@@ -188,8 +189,8 @@ def test_a_change_is_audited_and_published_only_after_commit(
 
 def test_a_returning_patient_is_matched_by_phone_and_keeps_an_open_token(department):
     details = {"name": "Asha", "phone": "+14155550100", "age": 30, "gender": "female"}
-    first, created = services.register_patient(department=department, **details)
-    again, created_again = services.register_patient(department=department, **{**details, "age": 31})
+    first, created = register_patient(department=department, **details)
+    again, created_again = register_patient(department=department, **{**details, "age": 31})
 
     assert (created, created_again) == (True, False)
     assert again.pk == first.pk

@@ -3,15 +3,21 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from patients import services
-from patients import broadcasts, selectors
-from patients.broadcasts import current_patient_status
-from patients.selectors import consultation_pace, consultation_paces, department_queue_snapshot
+from patients import selectors, services
+from patients.selectors import (
+    consultation_pace,
+    consultation_paces,
+    current_visit_status,
+    department_queue_snapshot,
+    visit_by_link,
+    visit_status,
+)
+from patients.tests.factories import register_patient
 
 
 def fill_queue(department, count, first_phone=0):
     return [
-        services.register_patient(
+        register_patient(
             department=department, name=f"Patient {n}", phone=f"+1555100{first_phone + n:04d}", age=30, gender="other"
         )[0]
         for n in range(count)
@@ -41,11 +47,11 @@ def test_patient_status_reads_a_fixed_number_of_queries(
     earlier, current = make_department(), make_department()
     services.allocate_token(department=earlier, patient=patient)
     fill_queue(current, ahead, first_phone=current.pk * 100)
-    services.allocate_token(department=current, patient=patient)
+    entry = visit_by_link(services.allocate_token(department=current, patient=patient).public_id)
 
     # Nothing published (the changes' transactions are never committed here): the database answers.
-    with django_assert_num_queries(5):
-        status = current_patient_status(patient=patient)
+    with django_assert_num_queries(4):
+        status = current_visit_status(entry=entry)
 
     assert (status["department"]["id"], status["position"]) == (current.pk, ahead + 1)
     assert status["patient_id"] == str(patient.public_id)
@@ -59,15 +65,15 @@ def test_patient_status_comes_from_the_last_published_queue(
     patient = make_patient()
     department = make_department()
     fill_queue(department, ahead, first_phone=department.pk * 100)
-    services.allocate_token(department=department, patient=patient)
-    expected = broadcasts.visit_status(entry=broadcasts.current_visit(patient=patient))
+    entry = visit_by_link(services.allocate_token(department=department, patient=patient).public_id)
+    expected = visit_status(entry=entry)
 
     def database_path(**_):
         raise AssertionError("the published queue holds this visit; it must not be read again")
 
-    monkeypatch.setattr(selectors, "positions_in_line", database_path)
-    with django_assert_num_queries(1):
-        status = current_patient_status(patient=patient)
+    monkeypatch.setattr(selectors, "department_line", database_path)
+    with django_assert_num_queries(0):
+        status = current_visit_status(entry=entry)
 
     assert status == expected
     assert (status["position"], status["patients_ahead"]) == (ahead + 1, ahead)

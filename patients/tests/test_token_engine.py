@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, connections, transaction
 from conftest import requires_postgresql
 from patients import services
 from patients.models import Queue
+from patients.tests.factories import register_patient
 
 
 def test_tokens_are_sequential_from_one_and_show_the_department_code(department, make_patient):
@@ -81,7 +82,7 @@ def register_concurrently(department, count, max_connections):
         start.wait()
         with connection_slots:
             try:
-                services.register_patient(
+                register_patient(
                     department=department,
                     name=f"Concurrent {index}",
                     phone=f"+1555200{index:04d}",

@@ -6,7 +6,12 @@ from django.utils import timezone
 
 from doctors.models import Doctor
 from patients import services
-from patients.selectors import consultation_pace, estimated_wait_minutes
+from patients.selectors import consultation_pace, visit_status
+
+
+def estimated_wait_minutes(entry):
+    """The wait the entry's patient is shown, from the read model."""
+    return visit_status(entry=entry)["estimated_wait_minutes"]
 
 
 @pytest.fixture

@@ -3,13 +3,14 @@ import json
 import pytest
 
 from patients import services
+from patients.tests.factories import register_patient
 
 
 @pytest.fixture
 def busy_department(department, make_doctor, make_user):
     doctor = make_doctor(department=department, user=make_user(first_name="Meredith", last_name="Grey"), room="Room 7")
     for n, name in enumerate(["Alicia Privatename", "Bertram Secretson", "Carla Hidden"]):
-        services.register_patient(department=department, name=name, phone=f"+1555000100{n}", age=40, gender="other")
+        register_patient(department=department, name=name, phone=f"+1555000100{n}", age=40, gender="other")
     services.call_next(doctor=doctor)
     return department
 

@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 
 from adminpanel.models import AuditLog
 from conftest import requires_postgresql
-from patients import broadcasts, services
+from patients import published, services
 from patients.broadcasts import department_group
 from patients.models import Patient, Queue
 from smartqueue.middleware import DATABASE_UNAVAILABLE_DETAIL
@@ -256,7 +256,7 @@ def sequence_numbers_unreachable(monkeypatch):
     def unreachable(department_id):
         raise redis.ConnectionError("Connection refused")
 
-    monkeypatch.setattr(broadcasts, "current_sequence", unreachable)
+    monkeypatch.setattr(published, "current_sequence", unreachable)
 
 
 def test_registration_answers_from_the_database_while_the_sequence_numbers_are_unreachable(

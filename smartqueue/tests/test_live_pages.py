@@ -28,10 +28,10 @@ def test_patient_status_page_follows_its_own_socket_and_shows_nothing_of_another
     mine = make_token(department, name="Asha Patel", phone="+14155550181")
     other = make_token(department, name="Bilal Okafor", phone="+14155550182")
 
-    page = client.get(mine.patient.get_absolute_url()).content.decode()
+    page = client.get(mine.get_absolute_url()).content.decode()
 
     assert_loads_live_socket_before(page, "/static/js/patient-status.js")
-    assert f'data-socket-path="/ws/patient/{mine.patient.public_id}/"' in page
+    assert f'data-socket-path="/ws/patient/{mine.public_id}/"' in page
     assert f'data-visit-id="{mine.pk}"' in page
     for personal in ("Bilal", "Okafor", "+14155550182", "4155550182", str(other.patient.public_id)):
         assert personal not in page
@@ -39,7 +39,7 @@ def test_patient_status_page_follows_its_own_socket_and_shows_nothing_of_another
 
 def test_patient_status_page_says_its_your_turn_and_where_to_go_once_called(client, department, make_token, make_doctor):
     entry = make_token(department)
-    url = entry.patient.get_absolute_url()
+    url = entry.get_absolute_url()
     waiting = client.get(url).content.decode()
     assert re.search(r'class="alert[^"]* d-none"[^>]*data-field="your-turn"', waiting)
     assert 'data-field="status" data-value="waiting">Waiting<' in waiting

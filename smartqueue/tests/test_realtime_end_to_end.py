@@ -13,7 +13,7 @@ from django.test import Client
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from smartqueue.live_server import running_daphne
+from smartqueue.tests.live_server import running_daphne
 
 pytestmark = [pytest.mark.real_services, pytest.mark.django_db(transaction=True)]
 

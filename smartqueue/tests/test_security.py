@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from notifications.models import Notification
 from patients import services
 from patients.models import Patient, PatientFeedback, Queue
+from patients.tests.factories import register_patient
 
 from .conftest import registration
 
@@ -25,13 +26,13 @@ RAVI_TRACES = ["Ravi", "Kumar", "+14155550145", "4155550145", "Knee swelling"]
 
 @pytest.fixture
 def asha(department):
-    entry, _ = services.register_patient(department=department, notes="Chest pain", **ASHA)
+    entry, _ = register_patient(department=department, notes="Chest pain", **ASHA)
     return entry
 
 
 @pytest.fixture
 def ravi(department):
-    entry, _ = services.register_patient(department=department, notes="Knee swelling", **RAVI)
+    entry, _ = register_patient(department=department, notes="Knee swelling", **RAVI)
     return entry
 
 
@@ -56,7 +57,7 @@ def test_patient_pages_do_not_answer_to_integer_ids(client, asha, page):
 
 
 def test_another_patients_status_page_reveals_nothing_of_the_first(client, asha, ravi):
-    page = client.get(ravi.patient.get_absolute_url())
+    page = client.get(ravi.get_absolute_url())
 
     assert page.status_code == 200
     text = page.content.decode()
@@ -70,7 +71,7 @@ def test_feedback_posted_on_ones_own_page_cannot_land_on_another_visit(client, a
     complete(asha, doctor)
     complete(ravi, doctor)
 
-    client.post(ravi.patient.get_absolute_url(), {"rating": "1", "visit_id": asha.pk, "patient_id": asha.pk})
+    client.post(ravi.get_absolute_url(), {"rating": "1", "visit_id": asha.pk, "patient_id": asha.pk})
 
     assert list(PatientFeedback.objects.values_list("queue_entry_id", "rating")) == [(ravi.pk, 1)]
 
@@ -156,7 +157,7 @@ def test_the_owner_of_the_phone_gets_the_token_and_link_by_sms(
     repeat = Notification.objects.exclude(idempotency_key=f"queue-{asha.pk}-registration").get()
     assert (repeat.patient, repeat.queue_entry, repeat.channel) == (asha.patient, asha, "sms")
     assert (repeat.status, repeat.backend) == (Notification.Status.SENT, "console")
-    assert f"/patients/status/{asha.patient.public_id}/" in repeat.body and asha.token in repeat.body
+    assert f"/patients/status/{asha.public_id}/" in repeat.body and asha.token in repeat.body
     assert repeat.body.startswith("Hello Asha Patel,"), "the message uses the stored name, not the requester's"
 
 
@@ -180,7 +181,7 @@ def test_registration_form_rejects_a_post_without_the_csrf_token(department):
 def test_feedback_form_rejects_a_post_without_the_csrf_token(asha, make_doctor):
     complete(asha, make_doctor(department=asha.department))
     browser = Client(enforce_csrf_checks=True)
-    status_page = asha.patient.get_absolute_url()
+    status_page = asha.get_absolute_url()
 
     forged = browser.post(status_page, {"rating": "1"})
 

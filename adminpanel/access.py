@@ -1,0 +1,32 @@
+"""Who runs the admin panel: the one check behind its pages, its API and reception rights."""
+
+from rest_framework.permissions import BasePermission
+
+from smartqueue.roles import RoleAuthenticationForm, RoleRequiredMixin
+
+from .models import AdminUser
+
+
+def is_panel_admin(user):
+    """Superusers and holders of an active AdminUser profile run the admin panel."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or AdminUser.objects.filter(user=user, is_active=True).exists()
+
+
+class PanelAdminRequiredMixin(RoleRequiredMixin):
+    login_url = "adminpanel:login"
+    role_check = staticmethod(is_panel_admin)
+    permission_denied_message = "This page is for hospital administrators."
+
+
+class IsPanelAdmin(BasePermission):
+    message = "Sign in with an administrator's account."
+
+    def has_permission(self, request, view):
+        return is_panel_admin(request.user)
+
+
+class PanelAdminAuthenticationForm(RoleAuthenticationForm):
+    role_check = staticmethod(is_panel_admin)
+    wrong_role_message = "This account cannot use the admin panel."

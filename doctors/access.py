@@ -1,0 +1,40 @@
+"""Who is a doctor: the one check behind the doctor pages, the doctor API, the doctor socket and reception rights."""
+
+from rest_framework.permissions import BasePermission
+
+from smartqueue.roles import RoleAuthenticationForm, RoleRequiredMixin
+
+from .models import Doctor
+
+
+def active_doctor(user):
+    """The signed-in user's active Doctor profile (with department), or None."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return Doctor.objects.select_related("department", "user").filter(user=user, is_active=True).first()
+
+
+def is_doctor(user):
+    return active_doctor(user) is not None
+
+
+class DoctorRequiredMixin(RoleRequiredMixin):
+    login_url = "doctors:login"
+    permission_denied_message = "This page is for doctors."
+
+    def has_role(self, user):
+        # Keep the profile: every doctor page acts on this doctor's department.
+        self.doctor = active_doctor(user)
+        return self.doctor is not None
+
+
+class IsDoctor(BasePermission):
+    message = "Sign in with a doctor's account."
+
+    def has_permission(self, request, view):
+        return is_doctor(request.user)
+
+
+class DoctorAuthenticationForm(RoleAuthenticationForm):
+    role_check = staticmethod(is_doctor)
+    wrong_role_message = "This account is not an active doctor's account."

@@ -1,0 +1,76 @@
+"""The latest published state of each department's queue: its change number and the snapshot it produced.
+
+Each change is numbered per department (next_sequence). With Redis every server process and worker
+shares one counter (INCR is atomic); without it the in-memory channel layer only reaches this one
+process, so a process-local counter is just as consistent.
+
+Each publish keeps the queue it computed under its number; until the next change is published, every
+queue read (REST, display boards, sockets connecting, patients' statuses) is served from it without
+touching the database. Only publishes store, so a kept queue is never older than the change its number
+names; the expiry bounds what an unpublished edit (e.g. a department's average consultation changed in
+Django admin) can leave stale.
+"""
+
+import functools
+import logging
+import threading
+from collections import defaultdict
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_CACHE_SECONDS = 30
+
+_local_current = defaultdict(int)
+_local_lock = threading.Lock()
+
+
+@functools.cache
+def _redis():
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def _sequence_key(department_id):
+    prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "smartqueue")
+    return f"{prefix}:department-seq:{department_id}"
+
+
+def next_sequence(department_id):
+    if settings.REDIS_URL:
+        return _redis().incr(_sequence_key(department_id))
+    with _local_lock:
+        _local_current[department_id] += 1
+        return _local_current[department_id]
+
+
+def current_sequence(department_id):
+    """The number of the department's latest change; snapshots carry it so clients can spot gaps."""
+    if settings.REDIS_URL:
+        return int(_redis().get(_sequence_key(department_id)) or 0)
+    with _local_lock:
+        return _local_current[department_id]
+
+
+def readable_sequence(department_id):
+    """current_sequence, or None while Redis is unreachable: nothing is published then, and the database answers."""
+    try:
+        return current_sequence(department_id)
+    except redis.RedisError:
+        logger.warning("Sequence of department %s unreadable; its queue is read from the database", department_id)
+        return None
+
+
+def _snapshot_cache_key(department_id, seq):
+    return f"queue-snapshot:{department_id}:{seq}"
+
+
+def keep_snapshot(department_id, seq, queue):
+    cache.set(_snapshot_cache_key(department_id, seq), queue, SNAPSHOT_CACHE_SECONDS)
+
+
+def kept_snapshot(department_id, seq):
+    """The queue published as change seq, or None (not kept, expired, or no number)."""
+    return cache.get(_snapshot_cache_key(department_id, seq)) if seq is not None else None
