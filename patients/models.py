@@ -114,10 +114,26 @@ class QueueQuerySet(models.QuerySet):
         return self.filter(status__in=Queue.ACTIVE_STATUSES)
 
     def in_service_order(self):
-        """Emergency before high before normal; first come, first served within a priority."""
+        """Emergency before high before normal; first come, first served within a priority.
+
+        The one statement of the order: call-next, the read model and every place shown follow it.
+        """
         return self.annotate(priority_rank=Queue.priority_rank_expression()).order_by(
             "-priority_rank", "checked_in_at", "id"
         )
+
+    def places_in_line(self, *, department_id, day):
+        """The department's waiting tokens of the day in service order, as (place, id, token_number, priority).
+
+        Plain rows, not model instances: every queue change reads the whole line.
+        """
+        rows = (
+            self.waiting()
+            .filter(department_id=department_id, token_date=day)
+            .in_service_order()
+            .values_list("id", "token_number", "priority")
+        )
+        return [(place, *row) for place, row in enumerate(rows, start=1)]
 
 
 class Queue(models.Model):
@@ -209,15 +225,13 @@ class Queue(models.Model):
     def get_position_in_queue(self):
         """1-based place among the department's waiting tokens of its day, or None when not waiting.
 
-        Read from the one read model (selectors.department_line), which orders the line with
-        QueueQuerySet.in_service_order: change the priority rules there and every reader follows.
+        Places come from QueueQuerySet.places_in_line, as in the read model (selectors.department_line);
+        change the priority rules in QueueQuerySet.in_service_order and every reader follows.
         """
-        # Imported here: the read model builds on these models.
-        from .selectors import department_line
-
         if self.status != self.Status.WAITING:
             return None
-        return department_line(department=self.department, day=self.token_date).position_of(self.pk)
+        places = Queue.objects.places_in_line(department_id=self.department_id, day=self.token_date)
+        return next((place for place, entry_id, *_ in places if entry_id == self.pk), None)
 
 
 def format_token(department_code, token_number):

@@ -140,14 +140,6 @@ def department_line(*, department, day=None):
     """The department's line for the day (today by default): the one place of order, places and waits (3 queries)."""
     day = day or timezone.localdate()
     pace = consultation_pace(department=department, day=day)
-    # Plain rows, not model instances: every queue change reads the whole line.
-    rows = (
-        Queue.objects.waiting()
-        .for_day(day)
-        .filter(department=department)
-        .in_service_order()
-        .values_list("id", "token_number", "priority")
-    )
     waiting = [
         PlaceInLine(
             entry_id=entry_id,
@@ -156,7 +148,9 @@ def department_line(*, department, day=None):
             position=position,
             estimated_wait_minutes=pace.estimated_wait_minutes(position),
         )
-        for position, (entry_id, token_number, priority) in enumerate(rows, start=1)
+        for position, entry_id, token_number, priority in Queue.objects.places_in_line(
+            department_id=department.pk, day=day
+        )
     ]
     return DepartmentLine(department=department, day=day, pace=pace, waiting=waiting)
 

@@ -1,0 +1,107 @@
+"""The apps' imports point one way: patients at the bottom, doctors and notifications on it, adminpanel on top.
+
+Read from the source with ast (imports inside functions count too); tests and migrations are left out.
+The project package's helper modules (smartqueue.requests, smartqueue.roles) sit below every app and import
+none; its wiring modules (settings, URLs, routing, ASGI) sit above them all.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYERS = {"patients": 0, "doctors": 1, "notifications": 1, "adminpanel": 2}
+SHARED_HELPERS = {"smartqueue.requests", "smartqueue.roles"}
+PROJECT_TOP = 3
+
+
+def module_name(path):
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def source_modules():
+    for package in [*LAYERS, "smartqueue"]:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).parts
+            if "tests" in parts or "migrations" in parts:
+                continue
+            yield module_name(path), path
+
+
+def imported_modules(name, path):
+    """Every module this one imports, resolved to the project's own modules where it names one."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{anchor}.{base}" if base else anchor
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def layer_of(module):
+    top = module.split(".")[0]
+    if top in LAYERS:
+        return LAYERS[top]
+    if top == "smartqueue":
+        return -1 if module in SHARED_HELPERS else PROJECT_TOP
+    return None
+
+
+def project_graph():
+    modules = dict(source_modules())
+    return {
+        name: {imported for imported in imported_modules(name, path) if imported in modules and imported != name}
+        for name, path in modules.items()
+    }
+
+
+GRAPH = project_graph()
+
+
+def test_the_graph_was_read():
+    assert {"patients.services", "doctors.services", "notifications.services", "adminpanel.services"} <= set(GRAPH)
+    assert "patients.models" in GRAPH["patients.services"]
+
+
+@pytest.mark.parametrize("module", sorted(GRAPH))
+def test_no_import_points_up_or_sideways_between_apps(module):
+    app = module.split(".")[0]
+    wrong = [
+        imported
+        for imported in GRAPH[module]
+        if imported.split(".")[0] != app
+        and (layer_of(imported) > layer_of(module) or layer_of(imported) == layer_of(module))
+    ]
+    assert wrong == [], f"{module} imports {wrong}: a lower (or peer) layer must announce through patients.hooks"
+
+
+def test_no_module_imports_itself_round_a_cycle():
+    cycles = []
+    state = {}
+
+    def visit(module, path):
+        state[module] = "open"
+        for imported in sorted(GRAPH[module]):
+            if state.get(imported) == "open":
+                cycles.append(path[path.index(imported) :] + [imported])
+            elif imported not in state:
+                visit(imported, path + [imported])
+        state[module] = "done"
+
+    for module in sorted(GRAPH):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
+
+
+def test_the_checker_catches_an_upward_import(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("def f():\n    from adminpanel.models import AuditLog\n")
+    imported = set(imported_modules("patients.probe", probe))
+    assert "adminpanel.models" in imported and layer_of("adminpanel.models") > layer_of("patients.probe")
