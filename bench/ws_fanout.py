@@ -112,7 +112,7 @@ class Subscribers:
 async def run_round(server, department, dashboard, count, calls, connect_batch):
     from websockets.asyncio.client import connect
 
-    from patients.broadcasts import current_sequence
+    from patients.published import current_sequence
 
     subscribers = Subscribers(count)
     url = f"{server.ws_url}/ws/queue/{department.pk}/"
