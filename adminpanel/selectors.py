@@ -51,7 +51,12 @@ def live_queues():
                     if entry.status != Status.WAITING
                 ],
                 "doctors": [
-                    {"id": doctor.pk, "name": str(doctor), "availability": doctor.availability}
+                    {
+                        "id": doctor.pk,
+                        "name": str(doctor),
+                        "availability": doctor.availability,
+                        "availability_label": doctor.get_availability_display(),
+                    }
                     for doctor in doctors_by_department[department.pk]
                 ],
             }

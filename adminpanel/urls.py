@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", views.PanelLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(next_page="adminpanel:login"), name="logout"),
     path("", views.LiveQueuesView.as_view(), name="queues"),
+    path("live/", views.LiveQueuesFragmentView.as_view(), name="queues-live"),
     path("departments/", views.DepartmentListView.as_view(), name="departments"),
     path("departments/new/", views.DepartmentCreateView.as_view(), name="department-create"),
     path("departments/<int:pk>/edit/", views.DepartmentUpdateView.as_view(), name="department-edit"),

@@ -5,7 +5,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
 
 from doctors.models import Doctor
@@ -40,6 +42,16 @@ class LiveQueuesView(PanelAdminRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(departments=live_queues(), **kwargs)
+
+
+@method_decorator(never_cache, name="dispatch")
+class LiveQueuesFragmentView(LiveQueuesView):
+    """The department cards alone, which the page's script fetches and swaps in when a queue changes."""
+
+    template_name = "adminpanel/_live_queues.html"
+    http_method_names = ["get", "head"]
+    # A fetch must not follow a redirect to the sign-in page: 403 tells the script to reload instead.
+    raise_exception = True
 
 
 class AuditedFormMixin:

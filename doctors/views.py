@@ -3,6 +3,8 @@ import re
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from smartqueue.requests import client_ip
@@ -48,6 +50,16 @@ class DashboardView(DoctorRequiredMixin, TemplateView):
         else:
             messages.success(request, message)
         return redirect("doctors:dashboard")
+
+
+@method_decorator(never_cache, name="dispatch")
+class DashboardLiveView(DashboardView):
+    """The dashboard's body alone, which its script fetches and swaps in when the queue changes."""
+
+    template_name = "doctors/_dashboard_live.html"
+    http_method_names = ["get", "head"]
+    # A fetch must not follow a redirect to the sign-in page: 403 tells the script to reload instead.
+    raise_exception = True
 
 
 class ScheduleView(DoctorRequiredMixin, FormView):

@@ -8,7 +8,7 @@ from adminpanel.models import AdminUser
 ROLES = ["anonymous", "patient_account", "doctor", "admin", "superuser"]
 
 # Pages answer 302 to the right login page for anonymous visitors and 403 to other roles;
-# APIs answer 403 to both.
+# APIs and the fragments that live pages fetch answer 403 to both.
 LOGIN = "login"
 DENIED = "denied"
 
@@ -39,12 +39,14 @@ def endpoints(world):
     return [
         # (method, url, data, roles allowed, status when allowed, what the others get)
         ("get", reverse("doctors:dashboard"), None, doctor_side, 200, "doctor_page"),
+        ("get", reverse("doctors:dashboard-live"), None, doctor_side, 200, "api"),
         ("get", reverse("doctors:schedule"), None, doctor_side, 200, "doctor_page"),
         ("get", reverse("doctors:api"), None, doctor_side, 200, "api"),
         ("post", reverse("doctors:api"), {"action": "dance"}, doctor_side, 400, "api"),
         ("get", reverse("doctors:api-schedule"), None, doctor_side, 200, "api"),
         ("post", reverse("doctors:api-schedule"), {"schedule": []}, doctor_side, 200, "api"),
         ("get", reverse("adminpanel:queues"), None, admin_side, 200, "admin_page"),
+        ("get", reverse("adminpanel:queues-live"), None, admin_side, 200, "api"),
         ("get", reverse("adminpanel:departments"), None, admin_side, 200, "admin_page"),
         ("get", reverse("adminpanel:department-create"), None, admin_side, 200, "admin_page"),
         ("get", reverse("adminpanel:department-edit", args=[department.pk]), None, admin_side, 200, "admin_page"),

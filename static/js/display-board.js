@@ -1,12 +1,14 @@
 /*
- * Waiting-room display boards (templates/display/department.html): renders each department's queue
- * snapshot, keeps it live through LiveSocket, and plays a chime plus a spoken call when a token is called.
- * Browsers only allow sound after a tap, hence the "Turn on sound" button.
+ * Waiting-room display boards (templates/display/department.html): the boards' only renderer. The
+ * template holds each board's empty frame and its queue socket's snapshot frame as json_script data;
+ * this draws that, then every frame of the socket (the same payload), and plays a chime plus a spoken
+ * call when a token is called. Browsers only allow sound after a tap, hence the "Turn on sound" button.
  */
 (function () {
   "use strict";
 
   var HIGHLIGHT_MS = 12000;
+  var PRIORITY_WORDS = { emergency: "Emergency", high: "High priority" };
   var soundOn = false;
   var audioContext = null;
 
@@ -41,7 +43,11 @@
       next,
       queue.waiting.slice(0, nextCount).map(function (token) {
         var item = element("li", "priority-" + token.priority, token.token);
-        if (token.priority !== "normal") item.title = token.priority;
+        var words = PRIORITY_WORDS[token.priority];
+        if (words) {
+          item.title = words;
+          item.appendChild(element("span", "visually-hidden", ", " + words));
+        }
         return item;
       })
     );

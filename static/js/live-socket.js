@@ -8,6 +8,8 @@
  *                                      // optional; REST URL polled while the socket cannot open
  *     pollTransform: (json) => frame,  // optional; turns pollUrl's JSON into a snapshot frame
  *                                      //   (default: the JSON already is one, as snapshot.json is)
+ *     pollTask: () => promise,         // optional, instead of pollUrl: run on every poll by pages that
+ *                                      //   re-read a server-rendered fragment rather than a snapshot
  *     pollIntervalMs: 10000,           // optional
  *     onSnapshot: (frame) => {},       // full state: on (re)connect, after a sequence gap, on every poll
  *     onMessage: (frame) => {},        // each change, in order: queue.changed, department.changed, patient.status
@@ -31,7 +33,7 @@
  *                            //   it shows the worst status and is hidden only while all are live
  *   const refresh = LiveSocket.throttle(task, 1000);
  *                            // refresh() runs task() at most once a second, and once more after a run
- *                            //   if called during it: pages that re-read a REST endpoint on every frame
+ *                            //   if called during it: pages that re-read a fragment on every frame
  *
  * Reconnects use exponential backoff with jitter, so a restarted server is not hit by every TV and
  * phone at the same instant. Frames whose seq is not newer than the last one seen for their department
@@ -190,7 +192,8 @@
     var self = this;
     if (!wasOpen) this.failures += 1;
     this.setStatus("reconnecting");
-    if (this.options.pollUrl && this.failures >= this.options.failuresBeforePolling) this.startPolling();
+    var canPoll = this.options.pollUrl || this.options.pollTask;
+    if (canPoll && this.failures >= this.options.failuresBeforePolling) this.startPolling();
     // "Equal jitter": between half and all of the exponential delay.
     var ceiling = Math.min(this.options.maxBackoffMs, BASE_BACKOFF_MS * Math.pow(2, this.failures));
     var delay = ceiling / 2 + Math.random() * (ceiling / 2);
@@ -222,6 +225,14 @@
 
   LiveSocket.prototype.poll = function () {
     var self = this;
+    if (this.options.pollTask) {
+      Promise.resolve()
+        .then(this.options.pollTask)
+        .catch(function () {
+          // Still offline: as below.
+        });
+      return;
+    }
     if (!this.options.pollUrl) return;
     fetch(this.options.pollUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {

@@ -1,7 +1,8 @@
-// Keeps a patient's status page current without reloading. renderPatientStatus draws one visit (the
-// JSON of /patients/api/patient/<id>/status/, which is also the socket's payload.visit) and knows
-// nothing of where it came from. The page listens on /ws/patient/<id>/ through LiveSocket, which
-// polls that REST endpoint instead while the socket cannot open.
+// Draws a patient's status page and keeps it current without reloading. renderPatientStatus draws one
+// visit (the JSON of /patients/api/patient/<id>/status/, which is also the socket's payload.visit) and
+// knows nothing of where it came from; it is the page's only renderer: the template holds the empty
+// frame and the first visit as json_script data ("visit-status"). The page then listens on
+// /ws/patient/<id>/ through LiveSocket, which polls that REST endpoint instead while the socket cannot open.
 (function () {
   "use strict";
 
@@ -47,9 +48,10 @@
     return { type: "snapshot", version: 1, department: null, seq: null, payload: { visit: visit, sequences: {} } };
   }
 
-  function followVisit(root) {
-    var yourTurnBanner = root.querySelector('[data-show="your_turn"]');
-    var shown = { visitId: Number(root.dataset.visitId), yourTurn: !yourTurnBanner.classList.contains("d-none") };
+  function followVisit(root, initial) {
+    // Already the patient's turn when the page opens: no vibration, the banner says it.
+    var shown = { visitId: initial.visit_id, yourTurn: initial.your_turn };
+    renderPatientStatus(root, initial);
 
     function show(visit) {
       if (!visit) return;
@@ -86,6 +88,6 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var root = document.querySelector("[data-patient-status]");
-    if (root) followVisit(root);
+    if (root) followVisit(root, JSON.parse(document.getElementById("visit-status").textContent));
   });
 })();

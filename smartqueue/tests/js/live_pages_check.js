@@ -1,5 +1,6 @@
 // Drives static/js/patient-status.js (on top of live-socket.js) with a fake page, WebSocket, timers and
-// fetch, and checks LiveSocket.throttle and combinedStatus; run by test_live_socket_js.py.
+// fetch: it draws the visit embedded in the page, then every frame. Also checks LiveSocket.throttle and
+// combinedStatus; run by test_live_socket_js.py.
 "use strict";
 const assert = require("assert");
 const fs = require("fs");
@@ -40,12 +41,13 @@ const shown = {
 };
 fields["your-turn"] = shown.your_turn;
 shown.your_turn.dataset.field = "your-turn";
-const root = new FakeElement({ visitId: "41", socketPath: "/ws/patient/abc/", statusUrl: "/patients/api/patient/abc/status/" });
+const root = new FakeElement({ socketPath: "/ws/patient/abc/", statusUrl: "/patients/api/patient/abc/status/" });
 root.querySelectorAll = (selector) =>
   selector === "[data-field]" ? Object.values(fields) : selector === "[data-show]" ? Object.values(shown) : [];
-root.querySelector = (selector) =>
-  ({ '[data-show="your_turn"]': shown.your_turn, '[data-field="refreshed"]': fields.refreshed })[selector];
+root.querySelector = (selector) => ({ '[data-field="refreshed"]': fields.refreshed })[selector];
 const statusElement = new FakeElement({});
+// The {{ visit|json_script:"visit-status" }} block: the page's first state, drawn by the script alone.
+const embeddedVisit = { textContent: "" };
 let pageLoaded = null;
 
 const context = {
@@ -54,7 +56,7 @@ const context = {
   navigator: { vibrate: (pattern) => vibrations.push(pattern) },
   document: {
     querySelector: (selector) => (selector === "[data-patient-status]" ? root : null),
-    getElementById: (id) => (id === "live-status" ? statusElement : null),
+    getElementById: (id) => ({ "live-status": statusElement, "visit-status": embeddedVisit })[id] || null,
     addEventListener: (event, listener) => { if (event === "DOMContentLoaded") pageLoaded = listener; },
   },
   addEventListener() {},
@@ -87,7 +89,19 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && timer.live);
 
 (async () => {
+  // The page arrives with an empty frame; the embedded visit is drawn before the socket says anything.
+  assert.strictEqual(fields.token.textContent, "");
+  embeddedVisit.textContent = JSON.stringify(visit({ position: 3, estimated_wait_minutes: 30, now_serving: [] }));
   pageLoaded();
+  assert.strictEqual(fields.token.textContent, "CARD-002");
+  assert.strictEqual(fields.position.textContent, "3");
+  assert.strictEqual(fields.position.dataset.value, "3");
+  assert.strictEqual(fields.estimated_wait_minutes.textContent, "~30 min");
+  assert.strictEqual(fields.now_serving.textContent, "—");
+  assert.strictEqual(fields.status.textContent, "Waiting");
+  assert.strictEqual(root.dataset.visitId, 41);
+  assert.strictEqual(shown.your_turn.classList.contains("d-none"), true);
+  assert.strictEqual(shown.can_give_feedback.classList.contains("d-none"), true);
   assert.strictEqual(sockets[0].url, "ws://clinic.example/ws/patient/abc/");
   assert.strictEqual(statusElement.dataset.liveStatus, "connecting");
   assert.strictEqual(statusElement.hidden, false);

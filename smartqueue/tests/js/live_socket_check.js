@@ -134,6 +134,24 @@ const lastTimeout = () => timers.filter((timer) => timer.kind === "timeout").pop
   assert.deepStrictEqual(filtered.map((frame) => frame.seq), [24]);
   assert.deepStrictEqual(sockets[5].sent, []);
 
+  // A page that re-reads a server fragment polls with its own task, not pollUrl's JSON.
+  let pollTaskRuns = 0;
+  const fragmentLive = new context.LiveSocket({ path: "/ws/doctor/1/", pollTask: () => { pollTaskRuns += 1; } });
+  fragmentLive.start();
+  const fetchedBefore = fetched.length;
+  sockets[6].serverCloses(1006);
+  assert.strictEqual(pollTaskRuns, 0, "no polling after one failure");
+  lastTimeout().callback();
+  sockets[7].serverCloses(1006);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.strictEqual(fragmentLive.status, "polling");
+  assert.strictEqual(pollTaskRuns, 1);
+  fragmentLive.requestSnapshot();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.strictEqual(pollTaskRuns, 2, "a snapshot asked for while closed is a poll");
+  assert.strictEqual(fetched.length, fetchedBefore);
+  fragmentLive.stop();
+
   console.log("live-socket.js: all checks passed");
 })().catch((error) => {
   console.error(error);

@@ -1,0 +1,218 @@
+"""Each live page has one renderer (docs/realtime.md, "Live widgets: one renderer each").
+
+The pages come from the app under daphne; their sockets are played by the test (Playwright's
+route_web_socket), so each frame arrives exactly when the test says. Staff pages must re-read their
+server-rendered fragment on a frame; the display board and the patient status page must draw what the
+page embeds and then what a frame carries, with no fetch.
+"""
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.conftest import DESKTOP, PHONE
+from e2e.test_staff_flows import sign_in
+from patients import services
+from patients.selectors import department_queue_snapshot, visit_status
+from patients.serializers import ServingTokenSerializer, frame
+
+# Stands in for a server that cannot be reached: every socket closes before it opens.
+SOCKETS_CANNOT_OPEN = """
+window.WebSocket = class {
+  constructor() { setTimeout(() => this.onclose && this.onclose({ code: 1006 }), 20); }
+  send() {}
+  close() {}
+};
+window.WebSocket.OPEN = 1;
+"""
+
+
+class PlayedSockets:
+    """The page's sockets, opened against the test instead of the server."""
+
+    def __init__(self, page, path_pattern):
+        self.page = page
+        self.routes = []
+        page.route_web_socket(re.compile(path_pattern), lambda route: self.routes.append(route))
+
+    def send(self, message, index=0):
+        # Playwright hands over a socket while it runs a call of the test's: wait a little for it.
+        for _ in range(100):
+            if len(self.routes) > index:
+                break
+            self.page.wait_for_timeout(50)
+        self.routes[index].send(json.dumps(message))
+
+
+def fetches_of(page, path):
+    seen = []
+    page.on("request", lambda request: seen.append(request.url) if request.url.endswith(path) else None)
+    return seen
+
+
+def register(department, name, phone, priority="normal"):
+    return services.register_visit(
+        department=department, name=name, phone=phone, age=40, gender="other", priority=priority
+    ).entry
+
+
+def change_frame(department, seq, event, entry):
+    queue = department_queue_snapshot(department=department)
+    payload = {"event": event, "entry": ServingTokenSerializer(entry).data, "queue": queue}
+    return frame(frame_type="queue.changed", department_id=department.pk, seq=seq, payload=payload)
+
+
+def no_sideways_scroll(page):
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_the_doctors_dashboard_redraws_from_its_fragment_once_for_a_burst_of_frames(open_page, hospital, screenshot):
+    cardiology = hospital["cardiology"]
+    doctor = open_page(**DESKTOP)
+    sockets = PlayedSockets(doctor, r"/ws/doctor/\d+/$")
+    fragment_fetches = fetches_of(doctor, "/doctors/live/")
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    expect(doctor.get_by_text("Nobody is waiting.")).to_be_visible()
+    sockets.send(frame(frame_type="snapshot", department_id=cardiology.pk, seq=1, payload={}))
+    expect(doctor.locator("#live-status")).to_have_attribute("data-live-status", "live")
+    doctor.wait_for_timeout(1200)
+    fetches_before = len(fragment_fetches)
+
+    register(cardiology, "Asha Rao", "+14155550101")
+    emergency = register(cardiology, "Ravi Kumar", "+14155550102", priority="emergency")
+    for seq in range(2, 7):
+        sockets.send(change_frame(cardiology, seq, "registered", emergency))
+
+    rows = doctor.locator("#waiting-rows tr[data-token]")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_have_attribute("data-token", "CARD-002")
+    expect(rows.first).to_contain_text("Emergency")
+    expect(doctor.locator("#waiting-count")).to_have_text("2")
+    doctor.wait_for_timeout(1500)
+    assert 1 <= len(fragment_fetches) - fetches_before <= 2, fragment_fetches
+
+    # The buttons of a swapped-in fragment work, and the next step's button takes the focus.
+    doctor.get_by_role("button", name="Call next patient").click()
+    expect(doctor.locator("#current-patient")).to_have_attribute("data-token", "CARD-002")
+    expect(doctor.get_by_role("button", name="Start consultation")).to_be_focused()
+    screenshot(doctor, "after-call")
+
+
+def test_a_frame_during_a_consultation_keeps_the_doctors_half_typed_notes(open_page, hospital):
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    entry = register(cardiology, "Asha Rao", "+14155550101")
+    services.call_next(doctor=smith)
+    services.start_consultation(entry=entry)
+    doctor = open_page(**DESKTOP)
+    sockets = PlayedSockets(doctor, r"/ws/doctor/\d+/$")
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    notes = doctor.get_by_label("Notes (optional)")
+    notes.fill("Blood pressure 130/85, review in")
+
+    newcomer = register(cardiology, "Ravi Kumar", "+14155550102")
+    sockets.send(change_frame(cardiology, 1, "registered", newcomer))
+
+    expect(doctor.locator('#waiting-rows tr[data-token="CARD-002"]')).to_be_visible()
+    expect(notes).to_have_value("Blood pressure 130/85, review in")
+    expect(notes).to_be_focused()
+
+
+def test_the_doctors_dashboard_polls_its_fragment_while_the_socket_cannot_open(open_page, hospital):
+    doctor = open_page(**DESKTOP)
+    doctor.add_init_script(SOCKETS_CANNOT_OPEN)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    expect(doctor.locator("#live-status")).to_have_attribute("data-live-status", "polling", timeout=5000)
+    expect(doctor.get_by_text("Nobody is waiting.")).to_be_visible()
+
+    register(hospital["cardiology"], "Asha Rao", "+14155550101")
+
+    # LiveSocket polls every 10 s.
+    expect(doctor.locator('#waiting-rows tr[data-token="CARD-001"]')).to_be_visible(timeout=15_000)
+
+
+def test_the_admins_live_queues_redraw_from_their_fragment_on_a_queue_frame(open_page, hospital, screenshot):
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    admin = open_page(**DESKTOP)
+    sockets = PlayedSockets(admin, r"/ws/queue/\d+/$")
+    sign_in(admin, "/adminpanel/login/", "admin.manager", "admin123")
+    card = admin.locator(f'[data-department-id="{cardiology.pk}"]')
+    expect(card.locator('[data-field="waiting"]')).to_have_text("0")
+    expect(card).to_contain_text("Smith: Available")
+
+    register(cardiology, "Asha Rao", "+14155550101")
+    called = services.call_next(doctor=smith)
+    smith.availability = "on_break"
+    smith.save(update_fields=["availability"])
+    sockets.send(change_frame(cardiology, 1, "called", called))
+
+    expect(card.locator(f'li[data-token="{called.token}"][data-status="called"]')).to_contain_text("Asha Rao — Called")
+    expect(card).to_contain_text("Smith: On break")
+    screenshot(admin, "live-queues")
+
+
+def test_the_display_board_draws_its_embedded_snapshot_then_each_frame_without_fetching(open_page, hospital, screenshot):
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    register(cardiology, "Asha Rao", "+14155550101")
+    register(cardiology, "Ravi Kumar", "+14155550102", priority="emergency")
+    board = open_page(viewport={"width": 1920, "height": 1080})
+    sockets = PlayedSockets(board, r"/ws/queue/\d+/$")
+    fetched = fetches_of(board, "/snapshot.json")
+    board.goto(f"/display/{cardiology.pk}/")
+
+    # Before the socket says anything: the snapshot embedded in the page.
+    next_tokens = board.locator("[data-next] li")
+    expect(next_tokens).to_have_text([re.compile("^CARD-002"), "CARD-001"])
+    expect(next_tokens.first).to_have_attribute("title", "Emergency")
+    expect(board.locator("[data-wait]")).to_contain_text("2 waiting")
+    expect(board.locator("[data-now-serving]")).to_have_text("Please wait to be called.")
+
+    called = services.call_next(doctor=smith)
+    sockets.send(change_frame(cardiology, 1, "called", called))
+
+    serving = board.locator('[data-now-serving] .serving-card[data-token="CARD-002"]')
+    expect(serving).to_contain_text("Room 2A")
+    expect(serving).to_contain_text("Please go in")
+    expect(next_tokens).to_have_text(["CARD-001"])
+    expect(board.locator("[data-wait]")).to_contain_text("1 waiting")
+    assert fetched == []
+    screenshot(board, "called")
+
+
+def test_the_patients_page_draws_its_embedded_visit_then_each_frame_on_a_phone(open_page, hospital, screenshot):
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    register(cardiology, "Ravi Kumar", "+14155550102")
+    mine = register(cardiology, "Asha Rao", "+14155550101")
+    patient = open_page(**PHONE)
+    sockets = PlayedSockets(patient, r"/ws/patient/[0-9a-f-]+/$")
+    fetched = fetches_of(patient, "/status/")
+    patient.goto(mine.get_absolute_url())
+
+    expect(patient.locator('[data-field="token"]')).to_have_text("CARD-002")
+    expect(patient.locator('[data-field="department"]')).to_have_text("Cardiology · Block A")
+    expect(patient.locator('[data-field="position"]')).to_have_text("2")
+    expect(patient.locator('[data-field="status"]')).to_have_text("Waiting")
+    expect(patient.locator('[data-field="now_serving"]')).to_have_text("—")
+    expect(patient.locator('[data-field="your-turn"]')).to_be_hidden()
+    assert no_sideways_scroll(patient)
+
+    services.call_next(doctor=smith)
+    sockets.send(frame(frame_type="patient.status", department_id=cardiology.pk, seq=1,
+                       payload={"event": "called", "visit": visit_status(entry=mine)}))
+    expect(patient.locator('[data-field="position"]')).to_have_text("1")
+    expect(patient.locator('[data-field="now_serving"]')).to_have_text("CARD-001")
+
+    # The doctor marks CARD-001 a no-show and calls Asha: the frame alone shows her turn.
+    services.skip(entry=services.current_patient_of(smith))
+    services.call_next(doctor=smith)
+    mine.refresh_from_db()
+    sockets.send(frame(frame_type="patient.status", department_id=cardiology.pk, seq=2,
+                       payload={"event": "called", "visit": visit_status(entry=mine)}))
+    expect(patient.locator('[data-field="your-turn"]')).to_be_visible()
+    expect(patient.locator('[data-field="go_to"]')).to_have_text("Room 2A")
+    expect(patient.locator('[data-field="status"]')).to_have_attribute("data-value", "called")
+    expect(patient.locator('[data-field="position"]')).to_have_text("—")
+    assert no_sideways_scroll(patient)
+    assert fetched == []
+    screenshot(patient, "your-turn")

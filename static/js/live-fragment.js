@@ -1,0 +1,90 @@
+/*
+ * live-fragment.js: staff pages whose live part the server renders (doctor dashboard, admin live queues).
+ * The page and its fragment URL render the same template; this only fetches the fragment and swaps it in.
+ *
+ *   const refresh = LiveFragment.refresher(url);  // refresh(): fetch url and swap its regions in
+ *   LiveFragment.swap(html);                     // swap the regions of an HTML fragment into the page
+ *
+ * A region is an element with an id and data-live-region; each one in the fragment replaces the page's
+ * element of the same id. A region whose data-live-key is unchanged is left alone, so a form being
+ * filled in (consultation notes) keeps what was typed and its focus. When the focus was inside a
+ * replaced region, it moves to the same control in the new one (same id, or the same action on the
+ * same entry), else to the region's first visible button, else to the region itself.
+ * A 403 (the session expired or the role was taken away) reloads the page, which then shows sign-in.
+ */
+(function (global) {
+  "use strict";
+
+  var document = global.document;
+
+  // What identifies a control across renders: its id, or the action and entry of its form.
+  function controlKey(element) {
+    if (element.id) return "#" + element.id;
+    var form = element.closest && element.closest("form");
+    if (!form) return null;
+    var action = form.querySelector("[name=action]");
+    var entry = form.querySelector("[name=entry]");
+    return "form:" + (action ? action.value : "") + ":" + (entry ? entry.value : "") + ":" + element.tagName;
+  }
+
+  function findControl(region, key) {
+    if (!key) return null;
+    if (key.charAt(0) === "#") return region.querySelector(key);
+    var controls = region.querySelectorAll("button, select, textarea, input:not([type=hidden])");
+    for (var i = 0; i < controls.length; i += 1) {
+      if (controlKey(controls[i]) === key) return controls[i];
+    }
+    return null;
+  }
+
+  function visible(element) {
+    return !element.closest("[hidden]");
+  }
+
+  function moveFocusInto(region, key) {
+    var target = findControl(region, key);
+    if (!target || !visible(target)) {
+      target = Array.prototype.filter.call(region.querySelectorAll("button"), visible)[0];
+    }
+    if (!target) {
+      region.setAttribute("tabindex", "-1");
+      target = region;
+    }
+    target.focus();
+  }
+
+  function swap(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var swapped = [];
+    template.content.querySelectorAll("[data-live-region][id]").forEach(function (fresh) {
+      var current = document.getElementById(fresh.id);
+      if (!current) return;
+      if (fresh.dataset.liveKey !== undefined && fresh.dataset.liveKey === current.dataset.liveKey) return;
+      var focused = document.activeElement;
+      var hadFocus = focused && focused !== document.body && current.contains(focused);
+      var key = hadFocus ? controlKey(focused) : null;
+      current.replaceWith(fresh);
+      if (hadFocus) moveFocusInto(fresh, key);
+      swapped.push(fresh.id);
+    });
+    return swapped;
+  }
+
+  function refresher(url) {
+    return function refresh() {
+      return fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin", cache: "no-store" }).then(
+        function (response) {
+          if (response.status === 403) {
+            global.location.reload();
+            return null;
+          }
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.text().then(swap);
+        }
+      );
+    };
+  }
+
+  global.LiveFragment = { swap: swap, refresher: refresher };
+})(window);
