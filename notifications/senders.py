@@ -9,6 +9,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from patients.phone import mask_phone
+
 from .models import Channel
 
 logger = logging.getLogger(__name__)
@@ -35,11 +37,6 @@ class SendError(Exception):
         self.code = str(code or "")
         self.message = message
         self.transient = transient
-
-
-def mask_phone(phone):
-    """Only the last two digits, so INFO logs never carry a patient's number."""
-    return f"***{phone[-2:]}" if len(phone) > 2 else "***"
 
 
 class ConsoleSender:

@@ -160,7 +160,7 @@ def test_without_credentials_the_console_backend_logs_a_masked_number(settings, 
 
     assert (notification.status, notification.backend, notification.twilio_sid) == (Status.SENT, "console", "")
     info = [record.getMessage() for record in caplog.records if record.name == "notifications.senders" and record.levelno == logging.INFO]
-    assert info == [f"Console sms message to ***23 ({len(notification.body)} characters)"]
+    assert info == [f"Console sms message to \u2022\u2022\u2022\u2022\u2022\u20220123 ({len(notification.body)} characters)"]
     assert "+14155550123" not in caplog.text
     assert "Asha Rao" not in caplog.text
 
