@@ -152,7 +152,9 @@ def test_the_admins_live_queues_redraw_from_their_fragment_on_a_queue_frame(open
     screenshot(admin, "live-queues")
 
 
-def test_the_display_board_draws_its_embedded_snapshot_then_each_frame_without_fetching(open_page, hospital, screenshot):
+def test_the_display_board_draws_its_embedded_snapshot_then_each_frame_without_fetching(
+    open_page, hospital, screenshot
+):
     cardiology, smith = hospital["cardiology"], hospital["doctor"]
     register(cardiology, "Asha Rao", "+14155550101")
     register(cardiology, "Ravi Kumar", "+14155550102", priority="emergency")
