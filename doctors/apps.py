@@ -8,6 +8,7 @@ class DoctorsConfig(AppConfig):
     def ready(self):
         from patients import hooks
 
+        from . import signals  # noqa: F401 - publishes a department's queue when its doctors change
         from .access import is_doctor
         from .selectors import doctors_on_duty
 

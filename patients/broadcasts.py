@@ -25,14 +25,21 @@ from . import published
 from .models import Department, Queue
 from .selectors import (
     VISIT_RELATIONS,
+    department_line,
     department_queue_snapshot,
     staff_entry,
     visit_status,
     visit_status_in_queue,
 )
-from .serializers import ServingTokenSerializer, frame
+from .serializers import ServingTokenSerializer, frame, represent
 
 logger = logging.getLogger(__name__)
+
+# A token's change leaves the consultation pace (recent consultations, doctors on duty, configured average)
+# as it was, except a completed consultation: those changes reuse the pace of the department's previous
+# published queue. Department-level changes (doctors, availability, settings) always work it out again.
+PACE_KEEPING_FRAME = "queue.changed"
+PACE_CHANGING_EVENTS = frozenset({"completed"})
 
 # Channels calls the consumer method named after the message type, with "." replaced by "_".
 FORWARD_MESSAGE_TYPE = "frame.forward"
@@ -61,6 +68,14 @@ def publish_on_commit(sender, *, change, **kwargs):
         )
 
 
+def publish_on_department_save(sender, instance, created, **kwargs):
+    """Department post_save receiver: settings edited anywhere (panel, Django admin) reach screens and estimates."""
+    if not created:
+        transaction.on_commit(
+            partial(publish_department_change, event="department_updated", department_id=instance.pk)
+        )
+
+
 def publish_department_change(*, event, department_id, payload=None):
     """Tell the department's subscribers that its queue changed; never fails the caller.
 
@@ -85,10 +100,16 @@ def publish_queue_change(*, event, entry_id, department_id):
 def _publish(*, frame_type, event, department_id, entry_id=None, detail=None):
     # Numbered before the snapshot is read, so a frame's snapshot includes every change up to its number.
     seq = published.next_sequence(department_id)
-    department = Department.objects.get(pk=department_id)
-    queue = department_queue_snapshot(department=department)
-    published.keep_snapshot(department_id, seq, queue)
-    entry = Queue.objects.select_related(*VISIT_RELATIONS).get(pk=entry_id) if entry_id else None
+    if entry_id:
+        entry = Queue.objects.select_related(*VISIT_RELATIONS).get(pk=entry_id)
+        department = entry.department
+    else:
+        entry, department = None, Department.objects.get(pk=department_id)
+    keeps_pace = frame_type == PACE_KEEPING_FRAME and event not in PACE_CHANGING_EVENTS
+    earlier_pace = published.kept_pace(department_id, seq - 1) if keeps_pace else None
+    line = department_line(department=department, pace=earlier_pace)
+    queue = department_queue_snapshot(department=department, line=line)
+    published.keep_snapshot(department_id, seq, queue, line.pace)
 
     def envelope(payload, frame_type=frame_type):
         payload = {"event": event, **payload}
@@ -102,7 +123,7 @@ def _publish(*, frame_type, event, department_id, entry_id=None, detail=None):
         # of the same number (from which it only derives other patients' moves).
         status = visit_status_in_queue(entry=entry, queue=queue) or visit_status(entry=entry)
         outgoing.append((visit_group(entry.public_id), envelope({"visit": status}, "patient.status")))
-    entries = {"entry": ServingTokenSerializer(entry).data} if entry else {}
+    entries = {"entry": represent(ServingTokenSerializer, entry)} if entry else {}
     staff_entries = {"entry": staff_entry(entry)} if entry else {}
     # Waiting visits' sockets are in the department group too and derive their new place from this frame.
     outgoing.append((department_group(department_id), envelope({"queue": queue, **entries})))

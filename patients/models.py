@@ -209,11 +209,18 @@ class Queue(models.Model):
 
     @property
     def successor(self):
-        """The token this one was transferred to, or None."""
+        """The token this one was transferred to, or None (only a cancelled token can have one)."""
+        if self.status != Status.CANCELLED:
+            return None
         try:
             return self.transferred_to
         except Queue.DoesNotExist:
             return None
+
+    @property
+    def feedback_given(self):
+        """Whether the patient rated this visit (only a completed one can be rated)."""
+        return self.status == Status.COMPLETED and hasattr(self, "feedback")
 
     @classmethod
     def priority_rank_expression(cls):

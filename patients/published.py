@@ -67,10 +67,22 @@ def _snapshot_cache_key(department_id, seq):
     return f"queue-snapshot:{department_id}:{seq}"
 
 
-def keep_snapshot(department_id, seq, queue):
-    cache.set(_snapshot_cache_key(department_id, seq), queue, SNAPSHOT_CACHE_SECONDS)
+def keep_snapshot(department_id, seq, queue, pace):
+    """Keep the queue published as change seq, with the consultation pace it was computed from."""
+    cache.set(_snapshot_cache_key(department_id, seq), {"queue": queue, "pace": pace}, SNAPSHOT_CACHE_SECONDS)
+
+
+def _kept(department_id, seq):
+    return cache.get(_snapshot_cache_key(department_id, seq)) if seq is not None else None
 
 
 def kept_snapshot(department_id, seq):
     """The queue published as change seq, or None (not kept, expired, or no number)."""
-    return cache.get(_snapshot_cache_key(department_id, seq)) if seq is not None else None
+    kept = _kept(department_id, seq)
+    return kept["queue"] if kept else None
+
+
+def kept_pace(department_id, seq):
+    """The consultation pace the queue published as change seq was computed from, or None."""
+    kept = _kept(department_id, seq)
+    return kept["pace"] if kept else None

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from . import hooks, published
 from .models import Department, Patient, Queue, format_token
-from .serializers import QueueSnapshotSerializer, StaffEntrySerializer, VisitStatusSerializer, frame
+from .serializers import QueueSnapshotSerializer, StaffEntrySerializer, VisitStatusSerializer, frame, represent
 
 RECENT_CONSULTATIONS_FOR_PACE = 10
 SERVING_STATUSES = (Queue.Status.CALLED, Queue.Status.IN_CONSULTATION)
@@ -27,6 +27,12 @@ SERVING_STATUSES = (Queue.Status.CALLED, Queue.Status.IN_CONSULTATION)
 class ConsultationPace:
     minutes_per_consultation: float
     doctors_on_duty: int
+    # What it was computed for: a pace is reused (see department_line) only for the same day and configuration.
+    day: object = None
+    configured_minutes: int | None = None
+
+    def holds_for(self, *, department, day):
+        return self.day == day and self.configured_minutes == department.average_consultation_minutes
 
     def estimated_wait_minutes(self, position):
         # Each doctor on duty sees one patient per mean consultation; a waiting patient is served
@@ -51,6 +57,7 @@ def consultation_pace(*, department, day=None):
     )
     return _pace(
         department=department,
+        day=day,
         lengths=[completed - started for started, completed in recent],
         on_duty=hooks.doctors_on_duty([department.pk]).get(department.pk, 0),
     )
@@ -76,7 +83,7 @@ def consultation_paces(*, departments, day=None):
     on_duty = hooks.doctors_on_duty(by_id)
     return {
         department_id: _pace(
-            department=department, lengths=lengths[department_id], on_duty=on_duty.get(department_id, 0)
+            department=department, day=day, lengths=lengths[department_id], on_duty=on_duty.get(department_id, 0)
         )
         for department_id, department in by_id.items()
     }
@@ -88,13 +95,15 @@ def _completed_consultations(day):
     )
 
 
-def _pace(*, department, lengths, on_duty):
+def _pace(*, department, day, lengths, on_duty):
     seconds = [length.total_seconds() for length in lengths if length is not None and length > timedelta(0)]
     return ConsultationPace(
         minutes_per_consultation=(
             sum(seconds) / len(seconds) / 60 if seconds else float(department.average_consultation_minutes)
         ),
         doctors_on_duty=on_duty,
+        day=day,
+        configured_minutes=department.average_consultation_minutes,
     )
 
 
@@ -136,10 +145,16 @@ class DepartmentLine:
         return self.pace.estimated_wait_minutes(len(self.waiting) + 1)
 
 
-def department_line(*, department, day=None):
-    """The department's line for the day (today by default): the one place of order, places and waits (3 queries)."""
+def department_line(*, department, day=None, pace=None):
+    """The department's line for the day (today by default): the one place of order, places and waits (3 queries).
+
+    A pace computed earlier (e.g. with the department's previous published queue) is reused when it holds for
+    this day and configuration, saving its two queries; the publisher passes one only after changes that
+    leave the pace as it was.
+    """
     day = day or timezone.localdate()
-    pace = consultation_pace(department=department, day=day)
+    if pace is None or not pace.holds_for(department=department, day=day):
+        pace = consultation_pace(department=department, day=day)
     waiting = [
         PlaceInLine(
             entry_id=entry_id,
@@ -210,10 +225,14 @@ def being_served(*, department, day):
     )
 
 
-def department_queue_snapshot(*, department, day=None):
-    """The department's queue as the public sees it, for the queue API, display boards and sockets (4 queries)."""
-    line = department_line(department=department, day=day)
-    return QueueSnapshotSerializer(
+def department_queue_snapshot(*, department, day=None, line=None):
+    """The department's queue as the public sees it, for the queue API, display boards and sockets (4 queries).
+
+    A caller that has just read the department's line passes it.
+    """
+    line = line or department_line(department=department, day=day)
+    return represent(
+        QueueSnapshotSerializer,
         {
             "department": department,
             "date": line.day,
@@ -223,8 +242,8 @@ def department_queue_snapshot(*, department, day=None):
             "estimated_wait_minutes": line.wait_for_newcomer,
             "minutes_per_consultation": round(line.pace.minutes_per_consultation, 1),
             "doctors_on_duty": line.pace.doctors_on_duty,
-        }
-    ).data
+        },
+    )
 
 
 def latest_queue_snapshot(*, department_id, department=None):
@@ -254,7 +273,7 @@ def department_snapshot_frame(department):
 
 def staff_entry(entry):
     """A queue entry as the department's doctors see it: the public view plus who the patient is."""
-    return StaffEntrySerializer(entry).data
+    return represent(StaffEntrySerializer, entry)
 
 
 VISIT_RELATIONS = ("department", "patient", "doctor__user", "doctor__department", "feedback", "transferred_to")
@@ -307,9 +326,10 @@ class VisitView:
 
 
 def describe_visit(entry, *, position, estimated_wait_minutes, now_serving):
-    return VisitStatusSerializer(
-        VisitView(entry=entry, position=position, estimated_wait_minutes=estimated_wait_minutes, now_serving=now_serving)
-    ).data
+    return represent(
+        VisitStatusSerializer,
+        VisitView(entry=entry, position=position, estimated_wait_minutes=estimated_wait_minutes, now_serving=now_serving),
+    )
 
 
 def visit_status(*, entry):

@@ -1,6 +1,8 @@
 """Every shape the patient side reads or answers: input validation, and the output that REST answers,
 socket frames and the OpenAPI schema share (the selectors build their payloads with these)."""
 
+import functools
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -78,6 +80,21 @@ class FeedbackSerializer(serializers.Serializer):
 # Output shapes.
 
 
+@functools.cache
+def _shaper(serializer_class):
+    return serializer_class()
+
+
+def represent(serializer_class, instance):
+    """The instance in the serializer's shape, through one kept instance of the serializer.
+
+    A new serializer deep-copies and binds its fields on first use, which costs more than the shaping itself;
+    the hot paths (every queue change rebuilds a snapshot and statuses) shape through a kept one.
+    """
+    return _shaper(serializer_class).to_representation(instance)
+
+
+
 class DepartmentSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -108,7 +125,18 @@ class ServingTokenSerializer(serializers.Serializer):
     room = serializers.CharField(source="where_to_go", help_text="Where the patient goes.")
 
 
-class WaitingTokenSerializer(serializers.Serializer):
+class PlainValuesSerializer(serializers.Serializer):
+    """A shape whose values are already plain JSON (text, numbers): read as they are, attribute by attribute.
+
+    DRF's field-by-field conversion costs ten times more, and a line's snapshot holds a row per waiting
+    token, rebuilt on every change of the line.
+    """
+
+    def to_representation(self, instance):
+        return {name: getattr(instance, field.source) for name, field in self.fields.items()}
+
+
+class WaitingTokenSerializer(PlainValuesSerializer):
     token = serializers.CharField()
     priority = serializers.ChoiceField(choices=Queue.Priority.choices)
     status = serializers.ChoiceField(choices=Queue.Status.choices)
@@ -148,15 +176,13 @@ class VisitStatusSerializer(serializers.Serializer):
 
     patient_id = serializers.UUIDField(source="entry.patient.public_id")
     visit_id = serializers.IntegerField(source="entry.pk")
-    status_path = serializers.CharField(
-        source="entry.get_absolute_url", help_text="This token's own status page; it never shows another visit."
-    )
+    status_path = serializers.SerializerMethodField(help_text="This token's own status page; it never shows another visit.")
     token = serializers.CharField(source="entry.token")
     date = serializers.DateField(source="entry.token_date")
     department = DepartmentSummarySerializer(source="entry.department")
     priority = serializers.ChoiceField(source="entry.priority", choices=Queue.Priority.choices)
     status = serializers.ChoiceField(source="entry.status", choices=Queue.Status.choices)
-    status_display = serializers.CharField(source="entry.get_status_display")
+    status_display = serializers.SerializerMethodField()
     position = serializers.IntegerField(allow_null=True, help_text="1 = next; null once no longer waiting.")
     patients_ahead = serializers.SerializerMethodField()
     estimated_wait_minutes = serializers.SerializerMethodField()
@@ -178,6 +204,13 @@ class VisitStatusSerializer(serializers.Serializer):
             "patients_ahead": patients_ahead(position),
             "estimated_wait_minutes": estimated_wait_minutes if position else None,
         }
+
+    # Methods rather than sources naming model methods: DRF inspects a callable source's signature on every call.
+    def get_status_path(self, visit) -> str:
+        return visit.entry.get_absolute_url()
+
+    def get_status_display(self, visit) -> str:
+        return visit.entry.get_status_display()
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_patients_ahead(self, visit):
@@ -205,10 +238,10 @@ class VisitStatusSerializer(serializers.Serializer):
         return visit.entry.where_to_go if self._serving_doctor(visit) else None
 
     def get_feedback_given(self, visit) -> bool:
-        return hasattr(visit.entry, "feedback")
+        return visit.entry.feedback_given
 
     def get_can_give_feedback(self, visit) -> bool:
-        return visit.entry.status == Queue.Status.COMPLETED and not hasattr(visit.entry, "feedback")
+        return visit.entry.status == Queue.Status.COMPLETED and not visit.entry.feedback_given
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_transferred_to(self, visit):

@@ -1,0 +1,54 @@
+"""The published queue stays true when what feeds its estimates changes outside the queue."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from patients import services
+from patients.selectors import latest_queue_snapshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def published_waits(department):
+    return [token["estimated_wait_minutes"] for token in latest_queue_snapshot(department_id=department.pk)["waiting"]]
+
+
+def test_a_department_edited_outside_the_queue_is_published_with_its_new_estimate(department, make_token, make_doctor):
+    make_doctor(department=department)
+    make_token(department)
+    make_token(department)
+    assert published_waits(department) == [10, 20]
+
+    department.average_consultation_minutes = 15
+    department.save()  # As Django admin or the panel's form does.
+
+    assert published_waits(department) == [15, 30]
+    make_token(department)  # A token's change reuses the pace only while it still holds.
+    assert published_waits(department) == [15, 30, 45]
+
+
+def test_a_doctor_joining_the_department_is_published(department, make_token, make_doctor):
+    make_doctor(department=department)
+    for _ in range(4):
+        make_token(department)
+    assert published_waits(department) == [10, 20, 30, 40]
+
+    make_doctor(department=department)
+
+    assert published_waits(department) == [10, 10, 20, 20]
+
+
+def test_a_completed_consultation_sets_the_pace_of_the_next_published_queue(department, make_token, make_doctor):
+    doctor = make_doctor(department=department)
+    for _ in range(3):
+        make_token(department)
+    entry = services.call_next(doctor=doctor)
+    entry = services.start_consultation(entry=entry)
+    entry.started_at = timezone.now() - timedelta(minutes=4)
+    entry.save(update_fields=["started_at"])
+
+    services.complete_consultation(entry=entry)
+
+    assert published_waits(department) == [4, 8]
