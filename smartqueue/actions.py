@@ -9,8 +9,12 @@ from typing import Callable
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.shortcuts import redirect
+from django.views.generic import FormView
 from rest_framework import status
 from rest_framework.response import Response
+
+from .requests import client_ip
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,10 @@ class ActionTable:
         form = action.form(data, **context)
         if not form.is_valid():
             return Outcome(errors=form_errors(form), form=form)
+        return self.execute(action, form, **context)
+
+    def execute(self, action, form, **context):
+        """Run the action with its validated form."""
         try:
             message = action.run(form, **context)
         except (ValidationError, self.refusals) as error:
@@ -101,6 +109,35 @@ def show_on_form(form, outcome):
     """HTML adapter for a form page: a refusal's errors beside the form's fields."""
     for name, problems in outcome.errors.items():
         form.add_error(name if name in form.fields else None, problems)
+
+
+class ActionFormView(FormView):
+    """HTML adapter for one action whose input is a page of fields: shows its form, runs it, redirects."""
+
+    table = None
+    action_name = ""
+
+    def action_context(self):
+        return {"actor": self.request.user, "ip_address": client_ip(self.request)}
+
+    def action_data(self):
+        return self.request.POST
+
+    def blank_form(self):
+        return self.table[self.action_name].form(None)
+
+    def get_form(self, form_class=None):
+        if self.request.method != "POST":
+            return self.blank_form()
+        return self.table[self.action_name].form(self.action_data(), **self.action_context())
+
+    def form_valid(self, form):
+        outcome = self.table.execute(self.table[self.action_name], form, **self.action_context())
+        if outcome.errors:
+            show_on_form(form, outcome)
+            return self.form_invalid(form)
+        messages.success(self.request, outcome.message)
+        return redirect(self.get_success_url())
 
 
 def api_response(outcome, answer):
