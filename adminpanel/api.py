@@ -35,6 +35,7 @@ class PanelAPI(APIView):
         outcome = PANEL_ACTIONS.submit(
             submitted_fields(request), actor=request.user, ip_address=client_ip(request), partial=True
         )
-        return api_response(
-            outcome, lambda message: PanelActionAnswerSerializer({"message": message, "departments": live_queues()}).data
-        )
+        return api_response(outcome, self.answer)
+
+    def answer(self, message):
+        return PanelActionAnswerSerializer({"message": message, "departments": live_queues()}).data
