@@ -41,7 +41,6 @@ class ActionForm(forms.Form):
 class Outcome:
     message: str | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
-    form: forms.BaseForm | None = None
 
 
 def form_errors(form):
@@ -73,7 +72,7 @@ class ActionTable:
     def perform(self, action, data, **context):
         form = action.form(data, **context)
         if not form.is_valid():
-            return Outcome(errors=form_errors(form), form=form)
+            return Outcome(errors=form_errors(form))
         return self.execute(action, form, **context)
 
     def execute(self, action, form, **context):
@@ -81,8 +80,8 @@ class ActionTable:
         try:
             message = action.run(form, **context)
         except (ValidationError, self.refusals) as error:
-            return Outcome(errors=self.errors_from(error, action=action, form=form), form=form)
-        return Outcome(message=message, form=form)
+            return Outcome(errors=self.errors_from(error, action=action, form=form))
+        return Outcome(message=message)
 
     def errors_from(self, error, *, action, form):
         """The one mapping from a domain error to field errors: a ValidationError keeps its fields (those the
