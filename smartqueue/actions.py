@@ -1,6 +1,6 @@
 """Staff actions, each defined once: a name, a label, its input form and the service call that returns the
 message shown to staff. An app keeps one ActionTable of them (doctors.actions, adminpanel.actions); its HTML
-page and its JSON API are two thin adapters over that table (see report_on_page and api_response).
+page and its JSON API are thin adapters over that table (report_on_page, ActionFormView, api_response).
 """
 
 from dataclasses import dataclass, field
