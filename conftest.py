@@ -102,3 +102,26 @@ def make_token(db, make_patient):
 
     return make
 
+
+
+@pytest.fixture
+def signed_in_http(live_server):
+    """A requests session signed in as the given user against the live test server, sending a CSRF token.
+
+    Real HTTP responses, for checking them against the OpenAPI schema (needs transactional_db)."""
+    import requests
+    from django.conf import settings
+    from django.test import Client
+    from django.utils.crypto import get_random_string
+
+    def sign_in(user):
+        client = Client()
+        client.force_login(user)
+        http = requests.Session()
+        http.cookies.set(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)
+        csrf_token = get_random_string(32)
+        http.cookies.set(settings.CSRF_COOKIE_NAME, csrf_token)
+        http.headers.update({"X-CSRFToken": csrf_token, "Accept": "application/json"})
+        return http
+
+    return sign_in

@@ -6,7 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 
 from doctors.models import Doctor
-from patients.models import Department, Queue
+from patients.models import Department
 
 from .models import AuditLog, SystemConfiguration
 from .services import BROADCAST_MAX_LENGTH
@@ -118,34 +118,3 @@ class ReportRangeForm(forms.Form):
         cleaned.update(start=start, end=end)
         return cleaned
 
-
-class PanelActionForm(forms.Form):
-    """POST /adminpanel/api/: which department or queue action, and the object it applies to."""
-
-    action = forms.ChoiceField(
-        choices=[
-            ("create_department", "Create a department"),
-            ("update_department", "Edit a department"),
-            ("deactivate_department", "Deactivate a department"),
-            ("cancel_token", "Cancel a token"),
-            ("change_priority", "Change a token's priority"),
-            ("broadcast", "Broadcast a message"),
-        ]
-    )
-    department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False)
-    entry = forms.ModelChoiceField(queryset=Queue.objects.select_related("department"), required=False)
-    priority = forms.ChoiceField(choices=Queue.Priority.choices, required=False)
-
-    REQUIRED = {
-        "update_department": ["department"],
-        "deactivate_department": ["department"],
-        "cancel_token": ["entry"],
-        "change_priority": ["entry", "priority"],
-    }
-
-    def clean(self):
-        cleaned = super().clean()
-        for field in self.REQUIRED.get(cleaned.get("action"), []):
-            if not cleaned.get(field) and field not in self.errors:
-                self.add_error(field, f"This action needs '{field}'.")
-        return cleaned

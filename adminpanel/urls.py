@@ -2,7 +2,6 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from doctors.models import Doctor
-from patients.models import Department
 
 from . import api, views
 
@@ -18,9 +17,7 @@ urlpatterns = [
     path("departments/<int:pk>/edit/", views.DepartmentUpdateView.as_view(), name="department-edit"),
     path(
         "departments/<int:pk>/deactivate/",
-        views.DeactivateView.as_view(
-            model=Department, audit_action="department.deactivated", success_url="adminpanel:departments"
-        ),
+        views.DepartmentDeactivateView.as_view(),
         name="department-deactivate",
     ),
     path("doctors/", views.DoctorListView.as_view(), name="doctors"),

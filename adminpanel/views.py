@@ -6,21 +6,23 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
+from django.views.generic import FormView, ListView, TemplateView, UpdateView
 
 from doctors.models import Doctor
 from patients.models import Department
+from smartqueue.actions import ActionFormView, report_on_page
 from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
 
 from .access import PanelAdminAuthenticationForm, PanelAdminRequiredMixin
 
 from . import analytics, services
+from .actions import PANEL_ACTIONS
 from .forms import (
     AuditFilterForm,
-    BroadcastForm,
     DepartmentForm,
     DoctorForm,
     NewDoctorForm,
@@ -87,19 +89,45 @@ class DepartmentListView(PanelAdminRequiredMixin, ListView):
     context_object_name = "departments"
 
 
-class DepartmentCreateView(PanelAdminRequiredMixin, AuditedFormMixin, CreateView):
-    form_class = DepartmentForm
-    audit_action = "department.created"
-    heading = "New department"
+class DepartmentCreateView(PanelAdminRequiredMixin, ActionFormView):
+    table = PANEL_ACTIONS
+    action_name = "create_department"
+    template_name = "adminpanel/form.html"
+    extra_context = {"heading": "New department"}
     success_url = reverse_lazy("adminpanel:departments")
 
 
-class DepartmentUpdateView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
-    model = Department
-    form_class = DepartmentForm
-    audit_action = "department.updated"
-    heading = "Edit department"
+class DepartmentUpdateView(PanelAdminRequiredMixin, ActionFormView):
+    """The whole department form (an unticked box is a change), through the same action as the API's edit."""
+
+    table = PANEL_ACTIONS
+    action_name = "update_department"
+    template_name = "adminpanel/form.html"
+    extra_context = {"heading": "Edit department"}
     success_url = reverse_lazy("adminpanel:departments")
+
+    @cached_property
+    def department(self):
+        return get_object_or_404(Department, pk=self.kwargs["pk"])
+
+    def blank_form(self):
+        return DepartmentForm(instance=self.department)
+
+    def action_data(self):
+        return {**self.request.POST.dict(), "department": self.department.pk}
+
+
+class DepartmentDeactivateView(PanelAdminRequiredMixin, View):
+    def post(self, request, pk):
+        department = get_object_or_404(Department, pk=pk)
+        outcome = PANEL_ACTIONS.perform(
+            PANEL_ACTIONS["deactivate_department"],
+            {"department": department.pk},
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
+        report_on_page(request, outcome)
+        return redirect("adminpanel:departments")
 
 
 class DoctorListView(PanelAdminRequiredMixin, ListView):
@@ -163,21 +191,12 @@ class ConfigurationView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
         return SystemConfiguration.load()
 
 
-class BroadcastView(PanelAdminRequiredMixin, FormView):
-    form_class = BroadcastForm
+class BroadcastView(PanelAdminRequiredMixin, ActionFormView):
+    table = PANEL_ACTIONS
+    action_name = "broadcast"
     template_name = "adminpanel/form.html"
     extra_context = {"heading": "Broadcast to waiting patients"}
-
-    def form_valid(self, form):
-        try:
-            departments = services.broadcast_message(
-                actor=self.request.user, ip_address=client_ip(self.request), **form.cleaned_data
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(self.request, f"Message sent to the waiting patients of {len(departments)} department(s).")
-        return redirect("adminpanel:broadcast")
+    success_url = reverse_lazy("adminpanel:broadcast")
 
 
 class AuditLogView(PanelAdminRequiredMixin, ListView):

@@ -5,15 +5,17 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from smartqueue.actions import api_response
 from smartqueue.requests import client_ip, submitted_fields
 from smartqueue.roles import role_api_responses
 
 from .access import IsDoctor, active_doctor
 
 from . import services
-from .forms import DoctorActionForm
+from .actions import DOCTOR_ACTIONS
 from .models import DoctorSchedule
 from .selectors import dashboard_data
+from .serializers import DashboardActionAnswerSerializer, DashboardSerializer
 
 
 class DoctorAPIView(APIView):
@@ -25,22 +27,33 @@ class DoctorAPIView(APIView):
 
 
 class DashboardAPI(DoctorAPIView):
-    """GET: the dashboard's data. POST: one dashboard action, named by `action` (see DoctorActionForm)."""
+    """GET: the dashboard's data. POST: one dashboard action, named by `action` (see doctors.actions)."""
 
-    @extend_schema(responses=role_api_responses(OpenApiTypes.OBJECT, role="a doctor"))
+    def dashboard(self):
+        return DashboardSerializer(dashboard_data(doctor=self.doctor)).data
+
+    @extend_schema(responses=role_api_responses(DashboardSerializer, role="a doctor"))
     def get(self, request):
-        return Response(dashboard_data(doctor=self.doctor))
+        return Response(self.dashboard())
 
     @extend_schema(
-        request=OpenApiTypes.OBJECT, responses=role_api_responses(OpenApiTypes.OBJECT, role="a doctor", validates=True)
+        request=OpenApiTypes.OBJECT,
+        description="Fields: `action` (one of "
+        + ", ".join(f"`{name}`" for name, _ in DOCTOR_ACTIONS.choices())
+        + "), `entry`, `consultation_notes`, `to_department`, `availability`, as the action needs.",
+        responses=role_api_responses(DashboardActionAnswerSerializer, role="a doctor", validates=True),
     )
     def post(self, request):
-        form = DoctorActionForm(submitted_fields(request), doctor=self.doctor)
-        message = form.submit(actor=request.user, ip_address=client_ip(request)) if form.is_valid() else None
-        if message is None:
-            return Response({"errors": form.errors}, status=status.HTTP_400_BAD_REQUEST)
+        outcome = DOCTOR_ACTIONS.submit(
+            submitted_fields(request), doctor=self.doctor, actor=request.user, ip_address=client_ip(request)
+        )
+        return api_response(outcome, self.answer)
+
+    def answer(self, message):
         self.doctor.refresh_from_db()
-        return Response({"message": message, "dashboard": dashboard_data(doctor=self.doctor)})
+        return DashboardActionAnswerSerializer(
+            {"message": message, "dashboard": dashboard_data(doctor=self.doctor)}
+        ).data
 
 
 class WorkingIntervalSerializer(serializers.Serializer):

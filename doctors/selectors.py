@@ -84,5 +84,5 @@ def dashboard_data(*, doctor):
             {"id": department.pk, "name": department.name}
             for department in Department.objects.filter(is_active=True).exclude(pk=doctor.department_id)
         ],
-        "generated_at": now.isoformat(),
+        "generated_at": now,
     }

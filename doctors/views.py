@@ -7,13 +7,15 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
+from smartqueue.actions import report_on_page
 from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
 
 from .access import DoctorAuthenticationForm, DoctorRequiredMixin
 
 from . import services
-from .forms import DoctorActionForm, WeeklyScheduleFormSet
+from .actions import DOCTOR_ACTIONS, CompleteForm
+from .forms import WeeklyScheduleFormSet
 from .models import Doctor
 from .selectors import dashboard_data
 
@@ -37,18 +39,15 @@ class DashboardView(DoctorRequiredMixin, TemplateView):
             availability_choices=Doctor.Availability.choices,
             schedule=self.doctor.schedule.all(),
             socket_path=f"/ws/doctor/{self.doctor.pk}/",
+            notes_max_length=CompleteForm.base_fields["consultation_notes"].max_length,
             **kwargs,
         )
 
     def post(self, request):
-        form = DoctorActionForm(request.POST, doctor=self.doctor)
-        message = form.submit(actor=request.user, ip_address=client_ip(request)) if form.is_valid() else None
-        if message is None:
-            for field, errors in form.errors.items():
-                for error in errors:
-                    messages.error(request, error if field == "__all__" else f"{field}: {error}")
-        else:
-            messages.success(request, message)
+        outcome = DOCTOR_ACTIONS.submit(
+            request.POST, doctor=self.doctor, actor=request.user, ip_address=client_ip(request)
+        )
+        report_on_page(request, outcome)
         return redirect("doctors:dashboard")
 
 

@@ -1,0 +1,107 @@
+"""The admin panel's department and queue actions, defined once for its pages (views.py) and POST /adminpanel/api/."""
+
+from django import forms
+from django.forms.models import model_to_dict
+
+from patients import services as queue_services
+from patients.models import Department, Queue
+from smartqueue.actions import Action, ActionForm, ActionTable
+
+from . import services
+from .forms import BroadcastForm, DepartmentForm
+
+
+class DepartmentChoiceForm(ActionForm):
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.all(), error_messages={"required": "Choose the department."}
+    )
+
+
+class TokenChoiceForm(ActionForm):
+    entry = forms.ModelChoiceField(
+        queryset=Queue.objects.select_related("department"),
+        label="Token",
+        error_messages={"required": "Choose the token."},
+    )
+
+
+class PriorityForm(TokenChoiceForm):
+    priority = forms.ChoiceField(
+        choices=Queue.Priority.choices, error_messages={"required": "Choose the new priority."}
+    )
+
+
+def new_department_form(data, **context):
+    return DepartmentForm(data)
+
+
+def department_edit_form(data, *, partial=False, **context):
+    """The department named by data["department"] with the submitted fields; a partial edit (the JSON API)
+    sends only the fields that change and the others keep their stored values."""
+    chooser = DepartmentChoiceForm(data)
+    if not chooser.is_valid():
+        return chooser
+    department = chooser.cleaned_data["department"]
+    if partial:
+        data = {**model_to_dict(department, fields=DepartmentForm._meta.fields), **{key: data[key] for key in data}}
+    return DepartmentForm(data, instance=department)
+
+
+def broadcast_form(data, **context):
+    return BroadcastForm(data)
+
+
+def _save_department(form, audit_action, *, actor, ip_address):
+    changes = {field: form.cleaned_data[field] for field in DepartmentForm._meta.fields}
+    saved = services.save_with_audit(
+        instance=form.instance, changes=changes, action=audit_action, actor=actor, ip_address=ip_address
+    )
+    return f"Saved {saved.name} ({saved.code})."
+
+
+def create_department(form, *, actor, ip_address, **context):
+    return _save_department(form, "department.created", actor=actor, ip_address=ip_address)
+
+
+def update_department(form, *, actor, ip_address, **context):
+    return _save_department(form, "department.updated", actor=actor, ip_address=ip_address)
+
+
+def deactivate_department(form, *, actor, ip_address, **context):
+    department = services.save_with_audit(
+        instance=form.cleaned_data["department"],
+        changes={"is_active": False},
+        action="department.deactivated",
+        actor=actor,
+        ip_address=ip_address,
+    )
+    return f"{department.name} is deactivated."
+
+
+def cancel_token(form, *, actor, ip_address, **context):
+    entry = queue_services.cancel(entry=form.cleaned_data["entry"], actor=actor, ip_address=ip_address)
+    return f"{entry.token} is cancelled."
+
+
+def change_priority(form, *, actor, ip_address, **context):
+    data = form.cleaned_data
+    entry = queue_services.change_priority(
+        entry=data["entry"], priority=data["priority"], actor=actor, ip_address=ip_address
+    )
+    return f"{entry.token} is now {entry.get_priority_display().lower()} priority."
+
+
+def broadcast(form, *, actor, ip_address, **context):
+    departments = services.broadcast_message(**form.cleaned_data, actor=actor, ip_address=ip_address)
+    return f"Message sent to the waiting patients of {len(departments)} department(s)."
+
+
+PANEL_ACTIONS = ActionTable(
+    Action("create_department", "Create a department", new_department_form, create_department),
+    Action("update_department", "Edit a department", department_edit_form, update_department),
+    Action("deactivate_department", "Deactivate a department", DepartmentChoiceForm, deactivate_department),
+    Action("cancel_token", "Cancel a token", TokenChoiceForm, cancel_token, refused_field="entry"),
+    Action("change_priority", "Change a token's priority", PriorityForm, change_priority, refused_field="entry"),
+    Action("broadcast", "Broadcast a message", broadcast_form, broadcast),
+    refusals=queue_services.QueueError,
+)

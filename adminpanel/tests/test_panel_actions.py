@@ -1,0 +1,84 @@
+"""The panel's actions are one table (adminpanel.actions): its pages and POST /adminpanel/api/ agree."""
+
+import pytest
+from django.urls import reverse
+
+from adminpanel.actions import PANEL_ACTIONS
+from adminpanel.models import AdminUser, AuditLog
+from patients.models import Department
+
+API = "/adminpanel/api/"
+
+
+@pytest.fixture
+def admin_client(client, make_user):
+    user = make_user(username="manager")
+    AdminUser.objects.create(user=user)
+    client.force_login(user)
+    return client
+
+
+def through_the_api(client, data):
+    response = client.post(API, data, content_type="application/json")
+    return response.status_code, response.json()
+
+
+@pytest.mark.parametrize(
+    "page, action, data, field",
+    [
+        ("adminpanel:broadcast", "broadcast", {"message": "   "}, "message"),
+        ("adminpanel:department-create", "create_department", {"name": "Cardio 2", "code": "CARD"}, "code"),
+        (
+            "adminpanel:department-create",
+            "create_department",
+            {"name": "Oncology", "code": "ONC", "average_consultation_minutes": 0},
+            "average_consultation_minutes",
+        ),
+    ],
+)
+def test_a_page_and_the_api_refuse_the_same_input_with_the_same_words(
+    admin_client, department, page, action, data, field
+):
+    status, body = through_the_api(admin_client, {"action": action, **data})
+    assert status == 400
+    form = admin_client.post(reverse(page), data).context["form"]
+    assert form.errors[field] == body["errors"][field]
+    assert not AuditLog.objects.exclude(action__startswith="auth.").exists()
+
+
+def test_an_unknown_action_is_a_400_naming_action(admin_client):
+    status, body = through_the_api(admin_client, {"action": "close_hospital"})
+    assert status == 400
+    assert list(body["errors"]) == ["action"]
+
+
+def test_the_edit_page_sends_the_whole_form_and_the_api_only_the_changes(admin_client, department):
+    # Unticking "Active" on the page is a change; the API keeps every field it was not sent.
+    edit = reverse("adminpanel:department-edit", args=[department.pk])
+    assert admin_client.get(edit).context["form"].initial["code"] == "CARD"
+    response = admin_client.post(edit, {"name": "Cardiology", "code": "CARD", "average_consultation_minutes": 12})
+    assert response.status_code == 302
+    department.refresh_from_db()
+    assert (department.average_consultation_minutes, department.is_active) == (12, False)
+    status, body = through_the_api(
+        admin_client, {"action": "update_department", "department": department.pk, "room": "B4"}
+    )
+    assert (status, body["message"]) == (200, "Saved Cardiology (CARD).")
+    department.refresh_from_db()
+    assert (department.room, department.average_consultation_minutes, department.is_active) == ("B4", 12, False)
+    edits = AuditLog.objects.filter(action="department.updated").order_by("id")
+    assert [edit.after["room"] for edit in edits] == ["", "B4"]
+
+
+def test_deactivating_from_the_page_runs_the_tables_action(admin_client, department):
+    response = admin_client.post(reverse("adminpanel:department-deactivate", args=[department.pk]), follow=True)
+    assert [message.message for message in response.context["messages"]] == ["Cardiology is deactivated."]
+    assert not Department.objects.get(pk=department.pk).is_active
+    missing = reverse("adminpanel:department-deactivate", args=[987654])
+    assert admin_client.post(missing).status_code == 404
+
+
+def test_the_table_names_every_action_the_api_documents(admin_client):
+    schema = admin_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    description = schema["paths"]["/adminpanel/api/"]["post"]["description"]
+    assert all(f"`{name}`" in description for name in PANEL_ACTIONS.actions)

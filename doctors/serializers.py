@@ -1,0 +1,68 @@
+"""The doctor dashboard's shape: GET /doctors/api/, the answer to a dashboard action, and the OpenAPI schema.
+static/js/doctor-dashboard.js draws the page from it."""
+
+from rest_framework import serializers
+
+from patients.models import Queue
+
+from .models import Doctor
+
+
+class DashboardDoctorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    availability = serializers.ChoiceField(choices=Doctor.Availability.choices)
+    availability_label = serializers.CharField()
+
+
+class DashboardDepartmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    code = serializers.CharField()
+
+
+class TokenRowSerializer(serializers.Serializer):
+    """A token in the doctor's department (no phone number: the dashboard is on a consulting-room screen)."""
+
+    id = serializers.IntegerField()
+    token = serializers.CharField()
+    priority = serializers.ChoiceField(choices=Queue.Priority.choices)
+    priority_label = serializers.CharField()
+    status = serializers.ChoiceField(choices=Queue.Status.choices)
+    status_label = serializers.CharField()
+    waiting_minutes = serializers.IntegerField()
+    notes = serializers.CharField(allow_blank=True)
+
+
+class CurrentPatientSerializer(TokenRowSerializer):
+    patient_name = serializers.CharField()
+    age = serializers.IntegerField()
+
+
+class TodayStatisticsSerializer(serializers.Serializer):
+    seen = serializers.IntegerField()
+    average_consultation_minutes = serializers.FloatField(allow_null=True)
+    average_wait_minutes = serializers.FloatField(allow_null=True)
+    no_shows = serializers.IntegerField()
+
+
+class TransferDepartmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    doctor = DashboardDoctorSerializer()
+    department = DashboardDepartmentSerializer()
+    current = CurrentPatientSerializer(allow_null=True, help_text="The patient called to or in the room, if any.")
+    waiting = TokenRowSerializer(many=True, help_text="In call order: emergency first.")
+    skipped = TokenRowSerializer(many=True)
+    statistics = TodayStatisticsSerializer()
+    transfer_departments = TransferDepartmentSerializer(many=True)
+    generated_at = serializers.DateTimeField()
+
+
+class DashboardActionAnswerSerializer(serializers.Serializer):
+    message = serializers.CharField(help_text="What happened, in words, for the doctor.")
+    dashboard = DashboardSerializer()
+

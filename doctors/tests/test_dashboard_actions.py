@@ -1,0 +1,98 @@
+"""The dashboard's actions are one table (doctors.actions): the page and POST /doctors/api/ accept and refuse alike."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from doctors.actions import DOCTOR_ACTIONS
+from patients import services as queue_services
+from patients.models import Queue
+
+API = "/doctors/api/"
+NOTES_MAX_LENGTH = Queue._meta.get_field("consultation_notes").max_length
+
+
+@pytest.fixture
+def doctor(department, make_doctor):
+    return make_doctor(department=department)
+
+
+@pytest.fixture
+def doctor_client(client, doctor):
+    client.force_login(doctor.user)
+    return client
+
+
+def on_the_page(client, data):
+    response = client.post(reverse("doctors:dashboard"), data, follow=True)
+    return [(message.level_tag, message.message) for message in response.context["messages"]]
+
+
+def through_the_api(client, data):
+    response = client.post(API, data, content_type="application/json")
+    return response.status_code, response.json()
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"action": "dance"}, "action"),
+        ({}, "action"),
+        ({"action": "call_next"}, "action"),
+        ({"action": "start"}, "entry"),
+        ({"action": "transfer", "entry": 1}, "to_department"),
+        ({"action": "set_availability", "availability": "asleep"}, "availability"),
+        ({"action": "complete", "entry": 1, "consultation_notes": "x" * (NOTES_MAX_LENGTH + 1)}, "consultation_notes"),
+    ],
+)
+def test_the_page_and_the_api_refuse_the_same_input_with_the_same_words(doctor_client, data, field):
+    status, body = through_the_api(doctor_client, data)
+    assert status == 400
+    assert set(body["errors"]) == {field}
+    page = on_the_page(doctor_client, data)
+    assert page == [("error", problem) for problem in body["errors"][field]]
+    # In words: no field name in front of the message.
+    assert not any(re.match(rf"{field}\b", text) for _, text in page)
+
+
+def test_an_unknown_action_is_a_400_naming_action(doctor_client):
+    status, body = through_the_api(doctor_client, {"action": "discharge_everyone"})
+    assert status == 400
+    assert "discharge_everyone" in body["errors"]["action"][0]
+
+
+def test_a_refusal_by_the_queue_rules_reads_the_same_on_the_page(doctor_client, department, make_token):
+    entry = make_token(department)
+    status, body = through_the_api(doctor_client, {"action": "start", "entry": entry.pk})
+    assert status == 400 and "cannot go from 'Waiting' to 'In consultation'" in body["errors"]["entry"][0]
+    assert on_the_page(doctor_client, {"action": "start", "entry": entry.pk}) == [("error", body["errors"]["entry"][0])]
+
+
+def test_the_same_action_succeeds_with_the_same_message(doctor_client, department, make_token):
+    first, second = make_token(department), make_token(department)
+    status, body = through_the_api(doctor_client, {"action": "call_next"})
+    assert (status, body["message"]) == (200, f"Called {first.token}.")
+    queue_services.skip(entry=Queue.objects.get(pk=first.pk))
+    assert on_the_page(doctor_client, {"action": "call_next"}) == [("success", f"Called {second.token}.")]
+
+
+def test_every_button_on_the_page_names_an_action_of_the_table(doctor_client, doctor, department, make_token):
+    queue_services.skip(entry=make_token(department))
+    make_token(department)
+
+    def buttons():
+        page = doctor_client.get(reverse("doctors:dashboard")).content.decode()
+        return page, set(re.findall(r'name="action" value="(\w+)"', page))
+
+    page, idle = buttons()
+    queue_services.call_next(doctor=doctor)
+    _, called = buttons()
+    queue_services.start_consultation(entry=queue_services.current_patient_of(doctor))
+    page, consulting = buttons()
+
+    assert {"call_next", "recall", "set_availability"} <= idle
+    assert {"start", "skip", "transfer"} <= called
+    assert "complete" in consulting
+    assert idle | called | consulting <= set(DOCTOR_ACTIONS.actions)
+    assert f'maxlength="{NOTES_MAX_LENGTH}"' in page
