@@ -22,9 +22,8 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from . import published
-from .models import Department, Queue
+from .models import Department
 from .selectors import (
-    VISIT_RELATIONS,
     department_line,
     department_queue_snapshot,
     staff_entry,
@@ -62,10 +61,7 @@ def staff_group(department_id):
 def publish_on_commit(sender, *, change, **kwargs):
     """hooks.queue_changed receiver: publish the change once its transaction commits."""
     if change.moves_line:
-        entry = change.entry
-        transaction.on_commit(
-            partial(publish_queue_change, event=change.event, entry_id=entry.pk, department_id=entry.department_id)
-        )
+        transaction.on_commit(partial(publish_queue_change, event=change.event, entry=change.entry))
 
 
 def publish_on_department_save(sender, instance, created, **kwargs):
@@ -89,22 +85,21 @@ def publish_department_change(*, event, department_id, payload=None):
         logger.exception("Could not broadcast %s for department %s", event, department_id)
 
 
-def publish_queue_change(*, event, entry_id, department_id):
-    """Push a committed queue entry change to the department, its doctors and the token's own status page."""
+def publish_queue_change(*, event, entry):
+    """Push a committed queue entry change to the department, its doctors and the token's own status page.
+
+    The entry is the one the change saved: as committed, with its department and patient at hand.
+    """
     try:
-        _publish(frame_type="queue.changed", event=event, department_id=department_id, entry_id=entry_id)
+        _publish(frame_type="queue.changed", event=event, department_id=entry.department_id, entry=entry)
     except Exception:
-        logger.exception("Could not broadcast %s of queue entry %s", event, entry_id)
+        logger.exception("Could not broadcast %s of queue entry %s", event, entry.pk)
 
 
-def _publish(*, frame_type, event, department_id, entry_id=None, detail=None):
+def _publish(*, frame_type, event, department_id, entry=None, detail=None):
     # Numbered before the snapshot is read, so a frame's snapshot includes every change up to its number.
     seq = published.next_sequence(department_id)
-    if entry_id:
-        entry = Queue.objects.select_related(*VISIT_RELATIONS).get(pk=entry_id)
-        department = entry.department
-    else:
-        entry, department = None, Department.objects.get(pk=department_id)
+    department = entry.department if entry is not None else Department.objects.get(pk=department_id)
     keeps_pace = frame_type == PACE_KEEPING_FRAME and event not in PACE_CHANGING_EVENTS
     earlier_pace = published.kept_pace(department_id, seq - 1) if keeps_pace else None
     line = department_line(department=department, pace=earlier_pace)

@@ -112,7 +112,15 @@ def allocate_token(*, department, patient, priority=Queue.Priority.NORMAL, notes
 
 
 def _issue_token(
-    *, department, patient, priority, notes, actor, ip_address, event="registered", checked_in_at=None,
+    *,
+    department,
+    patient,
+    priority,
+    notes,
+    actor,
+    ip_address,
+    event="registered",
+    checked_in_at=None,
     transferred_from=None,
 ):
     """Number and save a new token, in the caller's transaction."""
@@ -179,13 +187,8 @@ def register_visit(
         phone=phone, details={"name": name, "age": age, "gender": gender}, update=not self_service
     )
     sent_to_phone = self_service and not patient_created
-    open_entry = (
-        Queue.objects.active()
-        .for_day(timezone.localdate())
-        .filter(patient=patient, department=department)
-        .select_related("department")
-        .first()
-    )
+    # A patient created just now has no token anywhere yet.
+    open_entry = None if patient_created else _open_token_today(patient=patient, department=department)
     if open_entry is not None:
         if sent_to_phone:
             _send_open_token_again(entry=open_entry, actor=actor, ip_address=ip_address)
@@ -195,6 +198,16 @@ def register_visit(
         department=department, patient=patient, priority=priority, notes=notes, actor=actor, ip_address=ip_address
     )
     return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
+
+
+def _open_token_today(*, patient, department):
+    return (
+        Queue.objects.active()
+        .for_day(timezone.localdate())
+        .filter(patient=patient, department=department)
+        .select_related("department")
+        .first()
+    )
 
 
 def _patient_for_phone(*, phone, details, update):
@@ -332,7 +345,9 @@ def change_priority(*, entry, priority, actor=None, ip_address=None):
         raise QueueError(f"Unknown priority '{priority}'.")
     before = entry_snapshot(entry)
     entry.priority = priority
-    return _record_queue_change(entry=entry, event="priority_changed", actor=actor, ip_address=ip_address, before=before)
+    return _record_queue_change(
+        entry=entry, event="priority_changed", actor=actor, ip_address=ip_address, before=before
+    )
 
 
 @transaction.atomic

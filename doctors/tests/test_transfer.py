@@ -74,7 +74,12 @@ def test_both_departments_hear_of_the_transfer_after_commit(
 ):
     entry = make_token(department)
     published, notified = [], []
-    monkeypatch.setattr("patients.broadcasts.publish_queue_change", lambda **kwargs: published.append(kwargs))
+    monkeypatch.setattr(
+        "patients.broadcasts.publish_queue_change",
+        lambda event, entry: published.append(
+            {"event": event, "entry_id": entry.pk, "department_id": entry.department_id}
+        ),
+    )
 
     def announced(sender, change, **kwargs):
         notified.append({"event": change.event, "entry_id": change.entry.pk})

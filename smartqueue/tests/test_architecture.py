@@ -1,7 +1,7 @@
 """The apps' imports point one way: patients at the bottom, doctors and notifications on it, adminpanel on top.
 
 Read from the source with ast (imports inside functions count too); tests and migrations are left out.
-The project package's helper modules (smartqueue.requests, smartqueue.roles) sit below every app and import
+The project package's helper modules (smartqueue.actions, .requests, .roles) sit below every app and import
 none; its wiring modules (settings, URLs, routing, ASGI) sit above them all.
 """
 
@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = {"patients": 0, "doctors": 1, "notifications": 1, "adminpanel": 2}
-SHARED_HELPERS = {"smartqueue.requests", "smartqueue.roles"}
+SHARED_HELPERS = {"smartqueue.actions", "smartqueue.requests", "smartqueue.roles"}
 PROJECT_TOP = 3
 
 
