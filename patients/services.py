@@ -8,6 +8,7 @@ real-time groups and hands the messages to the notification tasks.
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -65,6 +66,10 @@ class FeedbackNotAllowed(QueueError):
 
 
 class RegistrationClosed(QueueError):
+    pass
+
+
+class TooManyOpenTokens(QueueError):
     pass
 
 
@@ -206,11 +211,24 @@ def register_visit(
         if sent_to_phone:
             _send_open_token_again(entry=open_entry, actor=actor, ip_address=ip_address)
         return Registration(entry=open_entry, token_created=False, sent_to_phone=sent_to_phone)
+    if self_service:
+        _check_open_departments(patient=patient)
     # A new token's registration message already carries the status link to the phone on file.
     entry = _issue_token(
         department=department, patient=patient, priority=priority, notes=notes, actor=actor, ip_address=ip_address
     )
     return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
+
+
+def _check_open_departments(*, patient):
+    # Whoever types a phone number can have tokens issued, and texted, to it: a self-service registration
+    # may hold open tokens in only so many departments a day. Reception staff are not limited.
+    held = Queue.objects.active().for_day(timezone.localdate()).filter(patient=patient).values("department").distinct().count()
+    if held >= settings.REGISTRATION_MAX_DEPARTMENTS_PER_PHONE:
+        raise TooManyOpenTokens(
+            "This phone number already holds tokens in as many departments as one phone can today; "
+            "please ask at the reception desk."
+        )
 
 
 def register_patient(**registration):
