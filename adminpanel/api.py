@@ -33,7 +33,7 @@ class PanelAPI(APIView):
         request=OpenApiTypes.OBJECT, responses=role_api_responses(OpenApiTypes.OBJECT, role="an admin", validates=True)
     )
     def post(self, request):
-        form = PanelActionForm(submitted_fields(request))
+        form = PanelActionForm(submitted_fields(request, PanelActionForm, DepartmentForm, BroadcastForm))
         if not form.is_valid():
             return _bad_request(form.errors)
         action = form.cleaned_data["action"]

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from smartqueue.requests import client_ip, submitted_fields
 from smartqueue.roles import IsDoctor, active_doctor, role_api_responses
+from smartqueue.strict_types import StrictSerializer
 
 from . import services
 from .forms import DoctorActionForm
@@ -33,7 +34,7 @@ class DashboardAPI(DoctorAPIView):
         request=OpenApiTypes.OBJECT, responses=role_api_responses(OpenApiTypes.OBJECT, role="a doctor", validates=True)
     )
     def post(self, request):
-        form = DoctorActionForm(submitted_fields(request), doctor=self.doctor)
+        form = DoctorActionForm(submitted_fields(request, DoctorActionForm), doctor=self.doctor)
         message = form.submit(actor=request.user, ip_address=client_ip(request)) if form.is_valid() else None
         if message is None:
             return Response({"errors": form.errors}, status=status.HTTP_400_BAD_REQUEST)
@@ -41,13 +42,13 @@ class DashboardAPI(DoctorAPIView):
         return Response({"message": message, "dashboard": dashboard_data(doctor=self.doctor)})
 
 
-class WorkingIntervalSerializer(serializers.Serializer):
+class WorkingIntervalSerializer(StrictSerializer):
     weekday = serializers.ChoiceField(choices=DoctorSchedule.Weekday.choices)
     starts_at = serializers.TimeField(format="%H:%M")
     ends_at = serializers.TimeField(format="%H:%M")
 
 
-class WeeklyScheduleSerializer(serializers.Serializer):
+class WeeklyScheduleSerializer(StrictSerializer):
     schedule = WorkingIntervalSerializer(many=True, allow_empty=True)
 
 

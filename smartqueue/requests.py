@@ -2,6 +2,8 @@ from django.conf import settings
 from ipware import get_client_ip
 from rest_framework.exceptions import ParseError
 
+from .strict_types import check_form_types
+
 
 def client_ip(request):
     """The address a request came from: the one rate limits, login lockout, the audit log and logs all use.
@@ -25,8 +27,10 @@ def client_ip(request):
     return forwarded or peer
 
 
-def submitted_fields(request):
-    """A DRF request's body as field -> value; a JSON array or bare value is a 400, not a crash."""
+def submitted_fields(request, *form_classes):
+    """A DRF request's JSON body as field -> value for the given forms; a JSON array or bare value, or a value
+    of another type than its field takes, is a 400, not a crash or a silent conversion."""
     if not isinstance(request.data, dict):
         raise ParseError('Send an object of fields, e.g. {"action": "call_next"}.')
+    check_form_types(request.data, *form_classes)
     return request.data
