@@ -329,13 +329,24 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Status links (/patients/status/<id>/ and the like) are access keys: every record is masked on its way out,
+# and the servers' access loggers are masked at the source, whichever handlers they end up with.
+SERVER_ACCESS_LOGGERS = ["django.server", "django.channels.server", "uvicorn.access", "gunicorn.access"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"capability_links": {"()": "smartqueue.log_masking.CapabilityLinkFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["capability_links"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        **{
+            name: {"handlers": ["console"], "filters": ["capability_links"], "propagate": False}
+            for name in SERVER_ACCESS_LOGGERS
+        },
+        "django.request": {"filters": ["capability_links"]},
         "django.db.backends": {"level": "WARNING"},
         # Twilio's client logs every request's headers at INFO.
         "twilio.http_client": {"level": "WARNING"},
