@@ -223,7 +223,8 @@ def register_visit(
 def _check_open_departments(*, patient):
     # Whoever types a phone number can have tokens issued, and texted, to it: a self-service registration
     # may hold open tokens in only so many departments a day. Reception staff are not limited.
-    held = Queue.objects.active().for_day(timezone.localdate()).filter(patient=patient).values("department").distinct().count()
+    open_today = Queue.objects.active().for_day(timezone.localdate()).filter(patient=patient)
+    held = open_today.values("department").distinct().count()
     if held >= settings.REGISTRATION_MAX_DEPARTMENTS_PER_PHONE:
         raise TooManyOpenTokens(
             "This phone number already holds tokens in as many departments as one phone can today; "

@@ -46,7 +46,11 @@ def test_report_dates_out_of_range_are_a_400_naming_the_field(admin_client, url,
 
 @pytest.mark.parametrize(
     "field, query",
-    [("date_from", {"date_from": "0001-01-01"}), ("date_to", {"date_to": "9999-12-31"}), ("date_from", {"date_from": "x"})],
+    [
+        ("date_from", {"date_from": "0001-01-01"}),
+        ("date_to", {"date_to": "9999-12-31"}),
+        ("date_from", {"date_from": "x"}),
+    ],
 )
 def test_audit_log_dates_out_of_range_are_a_400_naming_the_field(admin_client, field, query):
     response = admin_client.get("/adminpanel/audit/", query)

@@ -27,7 +27,9 @@ def typed(department, phone):
 def test_the_page_is_limited_like_the_api_even_with_a_forged_header(department):
     browser = Client(REMOTE_ADDR="203.0.113.7")
     for _ in range(REGISTER_LIMIT):
-        answer = browser.post("/patients/register/", typed(department, valid_phone()), HTTP_X_FORWARDED_FOR=next(_forged))
+        answer = browser.post(
+            "/patients/register/", typed(department, valid_phone()), HTTP_X_FORWARDED_FOR=next(_forged)
+        )
         assert answer.status_code == 302
 
     refused = browser.post("/patients/register/", typed(department, valid_phone()), HTTP_X_FORWARDED_FOR=next(_forged))

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -43,11 +44,10 @@ def test_djangos_request_log_masks_a_status_link(client, db, caplog):
 
 
 @pytest.mark.parametrize("link", LINKS)
-@pytest.mark.parametrize("logger_name", ["uvicorn.access", "gunicorn.access", "django.server", "django.channels.server"])
+@pytest.mark.parametrize("logger_name", settings.SERVER_ACCESS_LOGGERS)
 def test_server_access_loggers_mask_status_links(logger_name, link):
-    record = logging.LogRecord(
-        logger_name, logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', ("203.0.113.7", "GET", link, "1.1", 200), None
-    )
+    arguments = ("203.0.113.7", "GET", link, "1.1", 200)
+    record = logging.LogRecord(logger_name, logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', arguments, None)
 
     assert logging.getLogger(logger_name).filter(record)
 
@@ -65,15 +65,14 @@ def test_named_arguments_are_masked_too():
 def test_daphnes_own_access_log_is_masked():
     stream = io.StringIO()
 
-    MaskedAccessLog(stream)(
-        "http", "complete", {"client": ["203.0.113.7", 5000], "method": "GET", "path": LINKS[0], "status": 200, "size": 10}
-    )
+    request = {"client": ["203.0.113.7", 5000], "method": "GET", "path": LINKS[0], "status": 200, "size": 10}
+    MaskedAccessLog(stream)("http", "complete", request)
     MaskedAccessLog(stream)("websocket", "connected", {"client": ["203.0.113.7", 5000], "path": LINKS[3]})
 
     assert_masked(stream.getvalue())
 
 
-def test_the_production_server_command_writes_a_masked_access_log(tmp_path):
+def test_the_production_server_command_writes_a_masked_access_log():
     port = free_loopback_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "smartqueue.settings"}
     server = subprocess.Popen(

@@ -54,7 +54,9 @@ def test_the_admin_api_refuses_wrong_types(admin, db, field, value):
 
 
 def test_an_edit_with_a_list_for_a_name_leaves_the_department_as_it_was(admin, department):
-    response = post(admin, "/adminpanel/api/", {"action": "update_department", "department": department.pk, "name": ["a"]})
+    body = {"action": "update_department", "department": department.pk, "name": ["a"]}
+
+    response = post(admin, "/adminpanel/api/", body)
 
     assert response.status_code == 400 and "name" in response.json()["errors"]
     department.refresh_from_db()
