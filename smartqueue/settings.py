@@ -279,8 +279,13 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # JSON only: its values carry their type (see smartqueue/strict_types.py); other bodies get 415.
-    "DEFAULT_PARSER_CLASSES": ["smartqueue.parsers.JSONBodyParser"],
+    # The doctor's dashboard posts its buttons' forms; scripts post JSON, whose values must carry the
+    # right type (smartqueue/strict_types.py). The patient API takes JSON only.
+    "DEFAULT_PARSER_CLASSES": [
+        "smartqueue.parsers.JSONBodyParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "smartqueue.errors.api_exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

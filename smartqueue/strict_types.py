@@ -9,6 +9,7 @@ to the fields (required or not).
 from collections.abc import Mapping
 
 from django import forms
+from django.http import QueryDict
 from rest_framework import relations, serializers
 from rest_framework.exceptions import APIException
 
@@ -107,7 +108,8 @@ class StrictSerializer(serializers.Serializer):
     """A DRF serializer whose fields refuse JSON values of another type instead of converting them."""
 
     def to_internal_value(self, data):
-        if isinstance(data, Mapping):
+        # A form body (QueryDict) is text throughout; only JSON says what type a value is.
+        if isinstance(data, Mapping) and not isinstance(data, QueryDict):
             writable = {name: field for name, field in self.fields.items() if not field.read_only}
             errors = _type_errors(data, writable, _serializer_field_types)
             if errors:
