@@ -10,4 +10,4 @@ COPY . .
 RUN DEBUG=False SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "smartqueue.asgi:application"]
+CMD ["python", "-m", "smartqueue.server", "-b", "0.0.0.0", "-p", "8000", "smartqueue.asgi:application"]

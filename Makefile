@@ -23,7 +23,7 @@ demo-data: migrate
 	$(BIN)/python manage.py setup_smartqueue --demo-data
 
 run: demo-data
-	$(BIN)/daphne -b $(HOST) -p $(PORT) smartqueue.asgi:application
+	$(BIN)/python -m smartqueue.server -b $(HOST) -p $(PORT) smartqueue.asgi:application
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,8 +1,9 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from doctors.models import Doctor
@@ -12,6 +13,14 @@ from .models import AuditLog, SystemConfiguration
 from .services import BROADCAST_MAX_LENGTH
 
 REPORT_MAX_DAYS = 92
+# The dates the panel's filters accept: far wider than any hospital's records, far inside what date
+# arithmetic and the databases' time-zone conversions can hold (year 1 minus a day is an OverflowError).
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
+
+class PanelDateField(forms.DateField):
+    default_validators = [MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)]
 
 
 class DepartmentForm(forms.ModelForm):
@@ -30,7 +39,8 @@ class DoctorForm(forms.ModelForm):
 class NewDoctorForm(forms.Form):
     """A doctor's login account and profile, created together."""
 
-    username = forms.CharField(max_length=150)
+    # The user model's own field: its max length and validators (Django's username rules).
+    username = get_user_model()._meta.get_field("username").formfield()
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
     password = forms.CharField(widget=forms.PasswordInput, help_text="The doctor's first password.")
@@ -81,8 +91,8 @@ class BroadcastForm(forms.Form):
 class AuditFilterForm(forms.Form):
     user = forms.CharField(required=False, label="Username")
     action = forms.CharField(required=False)
-    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = PanelDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = PanelDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def filter(self, entries):
         data = self.cleaned_data
@@ -102,8 +112,8 @@ class AuditFilterForm(forms.Form):
 
 
 class ReportRangeForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = PanelDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = PanelDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         cleaned = super().clean()

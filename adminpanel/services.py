@@ -61,11 +61,15 @@ def save_with_audit(*, instance, changes, action, actor, ip_address=None):
 
 @transaction.atomic
 def create_doctor(*, username, password, first_name, last_name, department, actor, ip_address=None, **profile):
-    """Create a doctor's login account and Doctor profile together."""
+    """Create a doctor's login account and Doctor profile together, under the user model's own rules."""
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": f"The username '{username}' is taken."})
-    user = User.objects.create_user(username=username, password=password, first_name=first_name, last_name=last_name)
+    user = User(username=User.normalize_username(username), first_name=first_name, last_name=last_name)
+    user.set_password(password)
+    # The model's validators (username characters and length, name lengths), whichever form or API called.
+    user.full_clean()
+    user.save()
     return save_with_audit(
         instance=Doctor(user=user),
         changes={"department": department, **profile},

@@ -211,6 +211,13 @@ class AuditLogView(PanelAdminRequiredMixin, ListView):
             entries = self.filter_form.filter(entries)
         return entries
 
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if self.filter_form.errors:
+            # The page still shows the log, unfiltered, with the errors beside the filters.
+            response.status_code = 400
+        return response
+
     def get_context_data(self, **kwargs):
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -223,6 +230,10 @@ class ReportsView(PanelAdminRequiredMixin, TemplateView):
     """Per department per day and per doctor, computed from the queue (today's figures are live)."""
 
     template_name = "adminpanel/reports.html"
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        return self.render_to_response(context, status=400 if context["form"].errors else 200)
 
     def get_context_data(self, **kwargs):
         form = ReportRangeForm(self.request.GET)
@@ -256,10 +267,19 @@ CSV_COLUMNS = [
 ]
 
 
+# Spreadsheets run a cell starting with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value):
     if value is None:
         return ""
-    return f"{value:.1f}" if isinstance(value, float) else value
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        # A leading apostrophe makes the spreadsheet show the text as typed instead of evaluating it.
+        return "'" + value
+    return value
 
 
 class ReportsCSVView(PanelAdminRequiredMixin, View):

@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from smartqueue.actions import api_response
 from smartqueue.requests import client_ip, submitted_fields
 from smartqueue.roles import role_api_responses
+from smartqueue.strict_types import StrictSerializer
 
 from .access import IsDoctor, active_doctor
 
@@ -56,13 +57,21 @@ class DashboardAPI(DoctorAPIView):
         ).data
 
 
-class WorkingIntervalSerializer(serializers.Serializer):
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:00"})
+class HourMinuteField(serializers.TimeField):
+    """A time of day as "HH:MM", both ways: OpenAPI's "time" format would promise seconds and a zone."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
+class WorkingIntervalSerializer(StrictSerializer):
     weekday = serializers.ChoiceField(choices=DoctorSchedule.Weekday.choices)
-    starts_at = serializers.TimeField(format="%H:%M")
-    ends_at = serializers.TimeField(format="%H:%M")
+    starts_at = HourMinuteField()
+    ends_at = HourMinuteField()
 
 
-class WeeklyScheduleSerializer(serializers.Serializer):
+class WeeklyScheduleSerializer(StrictSerializer):
     schedule = WorkingIntervalSerializer(many=True, allow_empty=True)
 
 

@@ -8,7 +8,7 @@ class DoctorsConfig(AppConfig):
     def ready(self):
         from patients import hooks
 
-        from . import signals  # noqa: F401 - publishes a department's queue when its doctors change
+        from . import signals  # noqa: F401 - republishes a department when its doctors change; ends staff sockets
         from .access import is_doctor
         from .selectors import doctors_on_duty
 

@@ -8,12 +8,22 @@ from patients.published import current_sequence
 from patients.selectors import department_queue_snapshot, staff_entry
 from patients.serializers import frame
 from patients.services import current_patient_of
+from smartqueue.staff_sockets import signed_in_user, user_sockets_group
 
 from .models import Doctor
 
+# Not a refusal: the doctor now works in another department; the client reconnects and follows it.
+CLOSE_DEPARTMENT_CHANGED = 4001
+
 
 class DoctorConsumer(LiveConsumer):
-    """ws/doctor/<doctor_id>/: only the signed-in doctor's own session may listen; others are refused."""
+    """ws/doctor/<doctor_id>/: only the signed-in doctor's own session may listen; others are refused.
+
+    Access is checked again before every frame and answer the socket serves, and the socket is closed as
+    soon as the session ends or the doctor's account or profile stops granting it.
+    """
+
+    closed_for = None
 
     async def subscribe(self):
         user = self.scope.get("user")
@@ -26,9 +36,8 @@ class DoctorConsumer(LiveConsumer):
             # Refused at the handshake, whether the id is unknown or someone else's: no data, no hint.
             await self.close(code=CLOSE_FORBIDDEN)
             return None
-        # Queue changes reach all of the department's doctors through one staff group. A doctor moved to
-        # another department follows it from their next connection.
-        return [staff_group(self.doctor.department_id)]
+        self.session_key = self.scope["session"].session_key
+        return [staff_group(self.doctor.department_id), user_sockets_group(user.pk)]
 
     @staticmethod
     def _own_doctor(user, raw_id):
@@ -39,6 +48,46 @@ class DoctorConsumer(LiveConsumer):
             .select_related("user", "department")
             .first()
         )
+
+    def _refusal(self):
+        """Why the socket may no longer serve this doctor (a close code), or None."""
+        user = signed_in_user(self.session_key)
+        if user is None or user.pk != self.doctor.user_id:
+            return CLOSE_NOT_SIGNED_IN
+        doctor = self._own_doctor(user, str(self.doctor.pk))
+        if doctor is None:
+            return CLOSE_FORBIDDEN
+        if doctor.department_id != self.doctor.department_id:
+            return CLOSE_DEPARTMENT_CHANGED
+        return None
+
+    async def still_allowed(self):
+        if self.closed_for is None:
+            refusal = await database_sync_to_async(self._refusal)()
+            if refusal is not None:
+                await self._close_for(refusal)
+        return self.closed_for is None
+
+    async def _close_for(self, code):
+        self.closed_for = code
+        await self.close(code=code)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if await self.still_allowed():
+            await super().receive(text_data=text_data, bytes_data=bytes_data)
+
+    async def frame_forward(self, message):
+        if await self.still_allowed():
+            await super().frame_forward(message)
+
+    async def staff_signed_out(self, message):
+        """smartqueue.staff_sockets.SIGNED_OUT: the user signed out (the session is about to be deleted)."""
+        if self.closed_for is None:
+            await self._close_for(CLOSE_NOT_SIGNED_IN)
+
+    async def staff_access_changed(self, message):
+        """smartqueue.staff_sockets.ACCESS_CHANGED: the account or profile changed; check it again now."""
+        await self.still_allowed()
 
     @database_sync_to_async
     def snapshot(self):

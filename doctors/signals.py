@@ -1,16 +1,20 @@
-"""A saved or removed doctor changes who is on duty in a department: its queue is published again.
+"""What follows a change to a doctor: their department's queue is published again, and their open sockets hear.
 
-Edits from the admin panel and Django admin do not go through the queue, yet they change the wait
-estimates of the doctor's department (and of the one the doctor left).
+Edits from the admin panel and Django admin do not go through the queue, yet they change who is on duty in
+the doctor's department (and in the one the doctor left), so its wait estimates; and a doctor signed out,
+deactivated or moved must stop receiving that department's frames at once.
 """
 
 from functools import partial
 
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from patients.broadcasts import publish_department_change
+from smartqueue.staff_sockets import ACCESS_CHANGED, SIGNED_OUT, tell_staff_sockets
 
 from .models import Doctor
 
@@ -36,3 +40,22 @@ def publish_after_delete(sender, instance, **kwargs):
     transaction.on_commit(
         partial(publish_department_change, event="doctors_changed", department_id=instance.department_id)
     )
+
+
+@receiver(user_logged_out, dispatch_uid="close_staff_sockets_on_sign_out")
+def close_sockets_on_sign_out(sender, request, user, **kwargs):
+    if user is not None:
+        tell_staff_sockets(user_id=user.pk, message_type=SIGNED_OUT)
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="recheck_staff_sockets_on_user_change")
+def recheck_sockets_on_user_change(sender, instance, created, **kwargs):
+    # Sign-ins save the user too (last_login); only an existing account's change can take access away.
+    if not created:
+        tell_staff_sockets(user_id=instance.pk, message_type=ACCESS_CHANGED)
+
+
+@receiver(post_save, sender=Doctor, dispatch_uid="recheck_staff_sockets_on_doctor_change")
+@receiver(post_delete, sender=Doctor, dispatch_uid="recheck_staff_sockets_on_doctor_removal")
+def recheck_sockets_on_doctor_change(sender, instance, **kwargs):
+    tell_staff_sockets(user_id=instance.user_id, message_type=ACCESS_CHANGED)

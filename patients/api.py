@@ -4,12 +4,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from smartqueue.parsers import JSONBodyParser
 from smartqueue.requests import client_ip
+from smartqueue.throttles import ClientAddressThrottle
 
 from . import hooks, services
 from .models import Patient, Queue
@@ -83,8 +83,8 @@ NOT_FOUND = rejected("No such object.", {"detail": "No Department matches the gi
 class PatientSubmissionAPI(APIView):
     """A rate-limited endpoint patients' phones post JSON to."""
 
-    throttle_classes = [ScopedRateThrottle]
-    parser_classes = [JSONParser]
+    throttle_classes = [ClientAddressThrottle]
+    parser_classes = [JSONBodyParser]
 
 
 class RegisterAPI(PatientSubmissionAPI):

@@ -6,6 +6,8 @@ import functools
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from smartqueue.strict_types import StrictSerializer
+
 from . import hooks
 from .models import FEEDBACK_RATINGS, PATIENT_AGE_MAX, Department, Patient, PatientFeedback, Queue
 from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
@@ -28,7 +30,7 @@ class PhoneField(serializers.CharField):
         return normalise_phone(super().to_internal_value(data))
 
 
-class RegistrationSerializer(serializers.Serializer):
+class RegistrationSerializer(StrictSerializer):
     name = serializers.CharField(max_length=NAME_MAX_LENGTH)
     phone = PhoneField(
         help_text="Any common format; stored in E.164. Numbers without +country use the hospital's region."
@@ -56,11 +58,11 @@ class RegistrationSerializer(serializers.Serializer):
         return priority
 
 
-class CheckPatientSerializer(serializers.Serializer):
+class CheckPatientSerializer(StrictSerializer):
     phone = PhoneField()
 
 
-class FeedbackSerializer(serializers.Serializer):
+class FeedbackSerializer(StrictSerializer):
     patient_id = serializers.UUIDField(help_text="The patient's public id, from registration or the status link.")
     visit_id = serializers.IntegerField(
         min_value=1, required=False, help_text="Which visit; defaults to the patient's latest one."

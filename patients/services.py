@@ -7,6 +7,7 @@ from there (see hooks).
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -59,6 +60,10 @@ class FeedbackNotAllowed(QueueError):
 
 
 class RegistrationClosed(QueueError):
+    pass
+
+
+class TooManyOpenTokens(QueueError):
     pass
 
 
@@ -193,6 +198,8 @@ def register_visit(
         if sent_to_phone:
             _send_open_token_again(entry=open_entry, actor=actor, ip_address=ip_address)
         return Registration(entry=open_entry, token_created=False, sent_to_phone=sent_to_phone)
+    if self_service and not patient_created:
+        _check_open_departments(patient=patient)
     # A new token's registration message already carries the status link to the phone on file.
     entry = _issue_token(
         department=department, patient=patient, priority=priority, notes=notes, actor=actor, ip_address=ip_address
@@ -228,6 +235,18 @@ def _patient_for_phone(*, phone, details, update):
     Patient.objects.bulk_create([candidate], ignore_conflicts=True)
     patient = Patient.objects.select_for_update().get(phone=phone)
     return patient, patient.public_id == candidate.public_id
+
+
+def _check_open_departments(*, patient):
+    # Whoever types a phone number can have tokens issued, and texted, to it: a self-service registration
+    # may hold open tokens in only so many departments a day. Reception staff are not limited.
+    open_today = Queue.objects.active().for_day(timezone.localdate()).filter(patient=patient)
+    held = open_today.values("department").distinct().count()
+    if held >= settings.REGISTRATION_MAX_DEPARTMENTS_PER_PHONE:
+        raise TooManyOpenTokens(
+            "This phone number already holds tokens in as many departments as one phone can today; "
+            "please ask at the reception desk."
+        )
 
 
 def _send_open_token_again(*, entry, actor, ip_address):

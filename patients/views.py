@@ -1,11 +1,13 @@
 import segno
 from django.contrib import messages
+from django.core import signing
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from smartqueue.requests import client_ip
+from smartqueue.throttles import throttle_posts
 
 from . import hooks, services
 from .forms import FeedbackForm, RegistrationForm
@@ -13,8 +15,10 @@ from .phone import mask_phone
 from .selectors import current_visit_status, department_overview, visit_for_link
 from .serializers import DepartmentOverviewSerializer
 
-# The masked number a matched registration's token was sent to, for the page after the redirect.
-SENT_TO_PHONE_SESSION_KEY = "registration_sent_to_phone"
+# The masked number a matched registration's token was sent to travels, signed, in the redirect's query
+# rather than the session: writing the session would add a cookie that a new phone's answer lacks.
+SENT_TO_PHONE_SALT = "patients.registration-sent"
+SENT_TO_PHONE_MAX_AGE_SECONDS = 15 * 60
 SENT_TO_PHONE_MESSAGE = (
     "This phone number is already registered with us. "
     "We have sent your token and a link to follow your place to that phone."
@@ -27,6 +31,7 @@ def landing(request):
 
 
 @require_http_methods(["GET", "POST"])
+@throttle_posts("register")
 def register(request):
     reception_staff = hooks.is_reception_staff(request.user)
     form = RegistrationForm(request.POST or None, reception_staff=reception_staff)
@@ -51,8 +56,8 @@ def register(request):
             form.add_error("department", str(refusal))
         else:
             if registration.sent_to_phone:
-                request.session[SENT_TO_PHONE_SESSION_KEY] = mask_phone(details["phone"])
-                return redirect("patients:registration-sent")
+                sent_to = signing.dumps(mask_phone(details["phone"]), salt=SENT_TO_PHONE_SALT)
+                return redirect(f"{reverse('patients:registration-sent')}?to={sent_to}")
             return redirect("patients:registered", public_id=registration.entry.public_id)
     return render(request, "patients/register.html", {"form": form, "reception_staff": reception_staff})
 
@@ -60,8 +65,11 @@ def register(request):
 @require_http_methods(["GET"])
 def registration_sent(request):
     """Where a self-service registration that matched a known phone ends: the token went to that phone."""
-    masked_phone = request.session.get(SENT_TO_PHONE_SESSION_KEY)
-    if masked_phone is None:
+    try:
+        masked_phone = signing.loads(
+            request.GET.get("to", ""), salt=SENT_TO_PHONE_SALT, max_age=SENT_TO_PHONE_MAX_AGE_SECONDS
+        )
+    except signing.BadSignature:
         return redirect("patients:register")
     return render(
         request, "patients/registration_sent.html", {"message": SENT_TO_PHONE_MESSAGE, "masked_phone": masked_phone}
@@ -92,6 +100,7 @@ def registered(request, public_id):
 
 
 @require_http_methods(["GET", "POST"])
+@throttle_posts("feedback")
 def status(request, public_id):
     """One token's live status page; a link issued for the patient leads to their latest token's page."""
     entry = _visit_or_404(public_id)

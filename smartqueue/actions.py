@@ -15,6 +15,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from .requests import client_ip
+from .strict_types import form_type_errors
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,10 @@ class ActionTable:
 
     def perform(self, action, data, **context):
         form = action.form(data, **context)
+        # A JSON value of another type than its field takes is refused, never coerced (see strict_types).
+        type_errors = form_type_errors(data, form.fields)
+        if type_errors:
+            return Outcome(errors=type_errors)
         if not form.is_valid():
             return Outcome(errors=form_errors(form))
         return self.execute(action, form, **context)

@@ -1,13 +1,34 @@
+from django.conf import settings
+from ipware import get_client_ip
 from rest_framework.exceptions import ParseError
 
 
 def client_ip(request):
-    """The address the request came from, as recorded in the audit log (REMOTE_ADDR; set by the proxy)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The address a request came from: the one rate limits, login lockout, the audit log and logs all use.
+
+    The socket's peer (REMOTE_ADDR) unless TRUSTED_PROXY_COUNT reverse proxies stand in front of the app;
+    X-Forwarded-For is client-supplied, so it is read only then, and only a chain of exactly that many hops
+    counts (django-ipware, strict). A chain that does not match falls back to the peer, the nearest proxy, so
+    a client forging the header shares one address with every other forger instead of getting a fresh one.
+    """
+    peer = request.META.get("REMOTE_ADDR") or None
+    if not settings.TRUSTED_PROXY_COUNT:
+        return peer
+    forwarded, _routable = get_client_ip(
+        request,
+        proxy_order="left-most",
+        # ipware counts the proxies listed in the header; the nearest one is the peer, not listed.
+        proxy_count=settings.TRUSTED_PROXY_COUNT - 1,
+        request_header_order=["HTTP_X_FORWARDED_FOR"],
+        strict=True,
+    )
+    return forwarded or peer
 
 
 def submitted_fields(request):
-    """A DRF request's body as field -> value; a JSON array or bare value is a 400, not a crash."""
+    """A DRF request's body as field -> value; a JSON array or bare value is a 400, not a crash.
+
+    Each staff action checks the JSON types of its own fields (smartqueue.actions, strict_types)."""
     if not isinstance(request.data, dict):
         raise ParseError('Send an object of fields, e.g. {"action": "call_next"}.')
     return request.data

@@ -36,7 +36,12 @@ def role_api_responses(success, *, role, validates=False):
     }
     if validates:
         responses[400] = OpenApiResponse(
-            OpenApiTypes.OBJECT, description='Invalid input: {"errors": {"<field>": ["<message>", ...]}}.'
+            OpenApiTypes.OBJECT,
+            description='Invalid input: {"errors": {"<field>": ["<message>", ...]}}, or a body that cannot be read: '
+            '{"detail": "<what is wrong with it>"}.',
+        )
+        responses[415] = OpenApiResponse(
+            OpenApiTypes.OBJECT, description='The body is neither JSON nor a form: {"detail": "<its media type>"}.'
         )
     return responses
 

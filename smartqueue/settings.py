@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "axes",
+    "csp",
     "patients",
     "doctors",
     "adminpanel",
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     # Last, so it sees the views' exceptions before anything else turns them into a 500.
     "smartqueue.middleware.DatabaseUnavailableMiddleware",
@@ -174,6 +176,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Lockouts key on the same client address as rate limits and the audit log (see TRUSTED_PROXY_COUNT).
+AXES_CLIENT_IP_CALLABLE = "smartqueue.requests.client_ip"
+
+# How many reverse proxies (load balancer, nginx...) stand between the clients and this app, each appending
+# the address it received the request from to X-Forwarded-For. 0 (the default): the app faces the clients,
+# and the header, which any client can set, is never read.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Sessions end after this much idle time; every request pushes the expiry forward.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
@@ -260,6 +269,9 @@ NOTIFICATION_SENDING_LEASE_SECONDS = env_int("NOTIFICATION_SENDING_LEASE_SECONDS
 OUTBOX_REDISPATCH_AFTER_SECONDS = env_int("OUTBOX_REDISPATCH_AFTER_SECONDS", 30)
 OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 7)
 
+# A phone registering itself (page or API) may hold open tokens in at most this many departments a day.
+REGISTRATION_MAX_DEPARTMENTS_PER_PHONE = env_int("REGISTRATION_MAX_DEPARTMENTS_PER_PHONE", 3)
+
 # Default region for phone numbers typed without a country code.
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "US")
 
@@ -267,6 +279,14 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The doctor's dashboard posts its buttons' forms; scripts post JSON, whose values must carry the
+    # right type (smartqueue/strict_types.py). The patient API takes JSON only.
+    "DEFAULT_PARSER_CLASSES": [
+        "smartqueue.parsers.JSONBodyParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "smartqueue.errors.api_exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_RATES": {
@@ -287,6 +307,24 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, never inline
+# (json_script data blocks are not scripts); sockets and fetches to this origin only; no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Bootstrap draws form controls with data: SVGs.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -296,13 +334,24 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Status links (/patients/status/<id>/ and the like) are access keys: every record is masked on its way out,
+# and the servers' access loggers are masked at the source, whichever handlers they end up with.
+SERVER_ACCESS_LOGGERS = ["django.server", "django.channels.server", "uvicorn.access", "gunicorn.access"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"capability_links": {"()": "smartqueue.log_masking.CapabilityLinkFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["capability_links"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        **{
+            name: {"handlers": ["console"], "filters": ["capability_links"], "propagate": False}
+            for name in SERVER_ACCESS_LOGGERS
+        },
+        "django.request": {"filters": ["capability_links"]},
         "django.db.backends": {"level": "WARNING"},
         # Twilio's client logs every request's headers at INFO.
         "twilio.http_client": {"level": "WARNING"},

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .views import AllDepartmentsDisplayView, DepartmentDisplayView, HomeView, department_display_snapshot, healthz
 
@@ -11,7 +11,8 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file, which the Content-Security-Policy allows.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("doctors/", include("doctors.urls")),
     path("adminpanel/", include("adminpanel.urls")),
     path("display/", AllDepartmentsDisplayView.as_view(), name="display-all"),
@@ -20,3 +21,9 @@ urlpatterns = [
         "display/<int:department_id>/snapshot.json", department_display_snapshot, name="display-department-snapshot"
     ),
 ]
+
+# With DEBUG off: the app's own pages (JSON under /api/), never URL patterns or tracebacks.
+handler400 = "smartqueue.errors.bad_request"
+handler403 = "smartqueue.errors.permission_denied"
+handler404 = "smartqueue.errors.page_not_found"
+handler500 = "smartqueue.errors.server_error"

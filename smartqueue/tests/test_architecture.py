@@ -1,8 +1,8 @@
 """The apps' imports point one way: patients at the bottom, doctors and notifications on it, adminpanel on top.
 
 Read from the source with ast (imports inside functions count too); tests and migrations are left out.
-The project package's helper modules (smartqueue.actions, .requests, .roles) sit below every app and import
-none; its wiring modules (settings, URLs, routing, ASGI) sit above them all.
+The project package's wiring modules (URLs, routing, views, ASGI/WSGI) sit above every app; its other modules
+(settings, helpers such as smartqueue.requests or smartqueue.actions) sit below them all and import none.
 """
 
 import ast
@@ -12,7 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = {"patients": 0, "doctors": 1, "notifications": 1, "adminpanel": 2}
-SHARED_HELPERS = {"smartqueue.actions", "smartqueue.requests", "smartqueue.roles"}
+# The project package's modules that wire the apps together; its other modules are helpers below every app.
+PROJECT_WIRING = {"smartqueue.routing", "smartqueue.urls", "smartqueue.views", "smartqueue.asgi", "smartqueue.wsgi"}
 PROJECT_TOP = 3
 
 
@@ -49,7 +50,7 @@ def layer_of(module):
     if top in LAYERS:
         return LAYERS[top]
     if top == "smartqueue":
-        return -1 if module in SHARED_HELPERS else PROJECT_TOP
+        return PROJECT_TOP if module in PROJECT_WIRING else -1
     return None
 
 

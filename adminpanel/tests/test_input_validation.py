@@ -1,0 +1,102 @@
+"""Findings 5, 6 and 8: the panel's date filters, its CSV export and the users it creates."""
+
+import csv
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from adminpanel.models import AdminUser
+from adminpanel.services import create_doctor
+from doctors.models import Doctor
+from patients.tests.factories import register_patient
+
+
+@pytest.fixture
+def admin_client(make_user):
+    manager = make_user()
+    AdminUser.objects.create(user=manager)
+    client = Client(raise_request_exception=False)
+    client.force_login(manager)
+    return client
+
+
+OUT_OF_RANGE = [
+    ("end", {"end": "0001-01-01"}),
+    ("start", {"start": "0001-01-01", "end": "0001-01-02"}),
+    ("end", {"start": "9999-12-30", "end": "9999-12-31"}),
+    ("start", {"start": "99999-01-01"}),
+    ("start", {"start": "1999-12-31", "end": "2000-01-02"}),
+    ("end", {"start": "2026-03-10", "end": "2026-03-01"}),
+    ("start", {"start": "2026-01-01", "end": "2026-12-31"}),
+    ("start", {"start": "not a date"}),
+]
+
+
+@pytest.mark.parametrize("field, query", OUT_OF_RANGE)
+@pytest.mark.parametrize("url", ["/adminpanel/reports/", "/adminpanel/reports/export.csv"])
+def test_report_dates_out_of_range_are_a_400_naming_the_field(admin_client, url, field, query):
+    response = admin_client.get(url, query)
+
+    assert response.status_code == 400
+    assert f"{field}:" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "field, query",
+    [
+        ("date_from", {"date_from": "0001-01-01"}),
+        ("date_to", {"date_to": "9999-12-31"}),
+        ("date_from", {"date_from": "x"}),
+    ],
+)
+def test_audit_log_dates_out_of_range_are_a_400_naming_the_field(admin_client, field, query):
+    response = admin_client.get("/adminpanel/audit/", query)
+
+    assert response.status_code == 400
+    assert f"{field}:" in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rReturn"])
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(admin_client, make_department, name):
+    department = make_department(name=name)
+    register_patient(department=department, name="A", phone="+14155550123", age=30, gender="female")
+
+    response = admin_client.get("/adminpanel/reports/export.csv")
+
+    rows = list(csv.reader(io.StringIO(response.content.decode(), newline="")))
+    cells = [row[1] for row in rows[1:]]
+    assert "'" + name in cells
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
+
+
+@pytest.mark.parametrize("username", ["<script>", "dr smith", "a" * 151, "dr/../smith", "dr;drop"])
+def test_the_new_doctor_form_applies_the_user_models_username_rules(admin_client, department, username):
+    response = admin_client.post(
+        "/adminpanel/doctors/new/",
+        {
+            "username": username,
+            "first_name": "Mallory",
+            "last_name": "Evil",
+            "password": "a-long-unusual-passphrase-9",
+            "department": department.pk,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "username" in response.context["form"].errors
+    assert not get_user_model().objects.filter(first_name="Mallory").exists()
+    assert not Doctor.objects.exists()
+
+
+def test_the_service_itself_refuses_a_username_the_model_forbids(department, make_user):
+    with pytest.raises(ValidationError) as refused:
+        create_doctor(
+            username="<script>", password="a-long-unusual-passphrase-9", first_name="M", last_name="E",
+            department=department, actor=make_user(),
+        )
+
+    assert "username" in refused.value.message_dict
+    assert not get_user_model().objects.filter(username="<script>").exists()

@@ -1,0 +1,134 @@
+"""Finding 3: a doctor's socket ends with the access that opened it, and re-checks it before serving anything."""
+
+import pytest
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from adminpanel.models import AdminUser
+from doctors.consumers import CLOSE_DEPARTMENT_CHANGED
+from patients.live import CLOSE_FORBIDDEN, CLOSE_NOT_SIGNED_IN
+from patients.tests.factories import register_patient
+from patients.tests.live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def doctor(make_doctor, department):
+    return make_doctor(department=department)
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+async def open_doctor_socket(open_socket, doctor):
+    browser = await database_sync_to_async(signed_in)(doctor.user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+    socket, connected, _ = await open_socket(f"/ws/doctor/{doctor.pk}/", cookie=cookie)
+    assert connected
+    await next_frame(socket)  # the snapshot
+    return socket, browser
+
+
+async def closed_with(socket):
+    output = await socket.receive_output(timeout=5)
+    assert output["type"] == "websocket.close", output
+    return output["code"]
+
+
+async def register_someone(department):
+    await database_sync_to_async(register_patient)(
+        department=department, name="Alice Smith", phone="+15550000001", age=34, gender="female"
+    )
+
+
+async def test_signing_out_closes_the_socket(doctor, open_socket):
+    socket, browser = await open_doctor_socket(open_socket, doctor)
+
+    await database_sync_to_async(browser.post)("/doctors/logout/")
+
+    assert await closed_with(socket) == CLOSE_NOT_SIGNED_IN
+
+
+async def test_an_admin_deactivating_the_doctor_closes_the_socket(doctor, department, make_user, open_socket):
+    socket, _ = await open_doctor_socket(open_socket, doctor)
+    manager = await database_sync_to_async(make_user)()
+    await database_sync_to_async(AdminUser.objects.create)(user=manager)
+    admin = await database_sync_to_async(signed_in)(manager)
+
+    await database_sync_to_async(admin.post)(f"/adminpanel/doctors/{doctor.pk}/deactivate/")
+
+    assert await closed_with(socket) == CLOSE_FORBIDDEN
+
+
+async def test_deactivating_the_account_closes_the_socket(doctor, open_socket):
+    socket, _ = await open_doctor_socket(open_socket, doctor)
+    doctor.user.is_active = False
+
+    await database_sync_to_async(doctor.user.save)()
+
+    assert await closed_with(socket) == CLOSE_NOT_SIGNED_IN
+
+
+async def test_losing_the_doctor_role_closes_the_socket(doctor, open_socket):
+    socket, _ = await open_doctor_socket(open_socket, doctor)
+
+    await database_sync_to_async(doctor.delete)()
+
+    assert await closed_with(socket) == CLOSE_FORBIDDEN
+
+
+async def test_a_move_to_another_department_closes_the_old_departments_socket(doctor, make_department, open_socket):
+    socket, _ = await open_doctor_socket(open_socket, doctor)
+    doctor.department = await database_sync_to_async(make_department)()
+
+    await database_sync_to_async(doctor.save)()
+
+    assert await closed_with(socket) == CLOSE_DEPARTMENT_CHANGED
+
+
+async def test_a_session_ended_without_any_signal_gets_no_more_frames(doctor, department, open_socket):
+    socket, _ = await open_doctor_socket(open_socket, doctor)
+    # As when the idle session expires: nothing announces it.
+    await database_sync_to_async(Session.objects.all().delete)()
+
+    await register_someone(department)
+
+    assert await closed_with(socket) == CLOSE_NOT_SIGNED_IN
+
+
+async def test_a_snapshot_request_after_the_session_ended_is_refused(doctor, open_socket):
+    socket, _ = await open_doctor_socket(open_socket, doctor)
+    await database_sync_to_async(Session.objects.all().delete)()
+
+    await socket.send_to(text_data='{"type": "snapshot"}')
+
+    assert await closed_with(socket) == CLOSE_NOT_SIGNED_IN
+
+
+async def test_a_doctor_still_signed_in_keeps_getting_frames(doctor, department, open_socket):
+    socket, _ = await open_doctor_socket(open_socket, doctor)
+
+    await register_someone(department)
+
+    assert (await next_frame(socket))["payload"]["entry"]["patient"]["name"] == "Alice Smith"
+
+
+def test_the_admin_panels_live_page_opens_only_public_sockets_and_reads_names_over_the_checked_api(
+    department, make_user
+):
+    manager = make_user()
+    AdminUser.objects.create(user=manager)
+    admin = signed_in(manager)
+    page = admin.get("/adminpanel/").content.decode()
+    script = (settings.BASE_DIR / "static/js/live-queues.js").read_text()
+
+    assert f'data-socket-path="/ws/queue/{department.pk}/"' in page
+    assert "/ws/doctor/" not in page and "/ws/doctor/" not in script
+    admin.post("/adminpanel/logout/")
+    assert admin.get("/adminpanel/api/").status_code == 403

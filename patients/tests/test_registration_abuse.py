@@ -1,0 +1,117 @@
+"""Finding 2: the registration page is limited like the API, and is no better an oracle or SMS cannon.
+
+The limit tests run with the default rates.
+"""
+
+import itertools
+
+import pytest
+from django.conf import settings
+from django.test import Client, override_settings
+from rest_framework.test import APIClient
+
+from notifications.models import Notification
+from patients.models import Queue
+
+from .conftest import valid_phone
+
+_forged = (f"198.51.100.{n % 250}" for n in itertools.count(1))
+REGISTER_LIMIT = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["register"].split("/")[0])
+FEEDBACK_LIMIT = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["feedback"].split("/")[0])
+
+
+def typed(department, phone):
+    return {"name": "Mallory", "phone": phone, "age": "30", "gender": "female", "department": str(department.pk)}
+
+
+def test_the_page_is_limited_like_the_api_even_with_a_forged_header(department):
+    browser = Client(REMOTE_ADDR="203.0.113.7")
+    for _ in range(REGISTER_LIMIT):
+        answer = browser.post(
+            "/patients/register/", typed(department, valid_phone()), HTTP_X_FORWARDED_FOR=next(_forged)
+        )
+        assert answer.status_code == 302
+
+    refused = browser.post("/patients/register/", typed(department, valid_phone()), HTTP_X_FORWARDED_FOR=next(_forged))
+
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "Too many attempts" in refused.content.decode()
+    assert Queue.objects.count() == REGISTER_LIMIT
+
+
+def test_the_page_and_the_api_share_one_allowance(department):
+    api = APIClient(REMOTE_ADDR="203.0.113.7")
+    for _ in range(REGISTER_LIMIT):
+        api.post("/patients/api/register/", {}, format="json")
+
+    refused = Client(REMOTE_ADDR="203.0.113.7").post("/patients/register/", typed(department, valid_phone()))
+
+    assert refused.status_code == 429
+
+
+def test_feedback_on_the_status_page_is_limited_like_the_api(register):
+    entry = register()
+    browser = Client(REMOTE_ADDR="203.0.113.7")
+    for _ in range(FEEDBACK_LIMIT):
+        browser.post(entry.get_absolute_url(), {"rating": "9"}, HTTP_X_FORWARDED_FOR=next(_forged))
+
+    refused = browser.post(entry.get_absolute_url(), {"rating": "5"})
+
+    assert refused.status_code == 429
+
+
+@pytest.fixture
+def departments(make_department):
+    return [make_department() for _ in range(settings.REGISTRATION_MAX_DEPARTMENTS_PER_PHONE + 1)]
+
+
+def test_one_phone_holds_open_tokens_in_a_capped_number_of_departments(departments, register):
+    victim = register(into=departments[0], phone="+14155550188")
+    browser = Client(REMOTE_ADDR="203.0.113.7")
+    for department in departments[1:-1]:
+        assert browser.post("/patients/register/", typed(department, "+1 415 555 0188")).status_code == 302
+    texts_before = Notification.objects.count()
+
+    refused = browser.post("/patients/register/", typed(departments[-1], "+1 415 555 0188"))
+
+    assert refused.status_code == 200
+    assert "as many departments as one phone can" in refused.content.decode()
+    assert not Queue.objects.filter(patient=victim.patient, department=departments[-1]).exists()
+    assert Notification.objects.count() == texts_before
+
+
+def test_the_api_applies_the_same_cap(departments, register):
+    register(into=departments[0], phone="+14155550188")
+    api = APIClient()
+    for department in departments[1:-1]:
+        body = {"name": "Mallory", "phone": "+14155550188", "age": 30, "department": department.pk}
+        assert api.post("/patients/api/register/", body, format="json").status_code == 202
+
+    body = {"name": "Mallory", "phone": "+14155550188", "age": 30, "department": departments[-1].pk}
+    refused = api.post("/patients/api/register/", body, format="json")
+
+    assert refused.status_code == 400
+    assert "department" in refused.json()
+
+
+@override_settings(REGISTRATION_MAX_DEPARTMENTS_PER_PHONE=1)
+def test_the_cap_is_configurable_and_reception_staff_are_not_held_to_it(departments, register):
+    first = register(into=departments[0])
+
+    second = register(into=departments[1], phone=first.patient.phone)
+
+    assert second.department == departments[1]
+
+
+def test_a_known_phone_gets_an_answer_of_the_same_shape_as_a_new_one(department, register):
+    known = register(phone="+14155550177").patient.phone
+    answers = []
+    for phone in (valid_phone(), known):
+        answers.append(Client(REMOTE_ADDR="203.0.113.7").post("/patients/register/", typed(department, phone)))
+
+    new, matched = answers
+    assert new.status_code == matched.status_code == 302
+    assert new.content == matched.content == b""
+    assert sorted(new.headers) == sorted(matched.headers)
+    assert new.cookies.keys() == matched.cookies.keys()

@@ -1,0 +1,62 @@
+"""Error answers: the app's own pages for people, JSON ({"detail": ...}) for API clients; never a traceback."""
+
+import logging
+
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
+from rest_framework.views import exception_handler
+
+from .middleware import wants_json
+
+logger = logging.getLogger(__name__)
+
+TITLES = {
+    400: "This request could not be understood",
+    403: "You cannot open this page",
+    404: "Page not found",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+DETAILS = {
+    400: "The request was malformed.",
+    403: "You do not have access to this page. If you are staff, sign in with the right account.",
+    404: "There is nothing at this address. Status links stay valid for the day of the visit.",
+    500: "The error is logged and will be looked at. Please try again in a moment.",
+}
+
+
+def error_response(request, *, status, detail=None):
+    """An error of `status` for `request`: JSON under /api/ or when asked for, otherwise the app's page."""
+    detail = detail or DETAILS[status]
+    if wants_json(request):
+        return JsonResponse({"detail": detail}, status=status)
+    # Rendered without the request: its context processors (user, messages) would query the database,
+    # which may be what failed.
+    page = render_to_string("error.html", {"status": status, "title": TITLES[status], "detail": detail})
+    return HttpResponse(page, status=status)
+
+
+def bad_request(request, exception):
+    return error_response(request, status=400)
+
+
+def permission_denied(request, exception):
+    return error_response(request, status=403)
+
+
+def page_not_found(request, exception):
+    return error_response(request, status=404)
+
+
+def server_error(request):
+    return error_response(request, status=500)
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, logging what was wrong with bodies it could not read (the answer names it too)."""
+    response = exception_handler(exc, context)
+    if isinstance(exc, (ParseError, UnsupportedMediaType)):
+        request = context["request"]
+        logger.warning("Unreadable request body on %s %s: %s", request.method, request.path, exc.detail)
+    return response

@@ -1,0 +1,105 @@
+"""JSON bodies are typed: a value of the wrong JSON type is a 400 naming its field, never coerced.
+
+Django forms and DRF fields both turn what they are given into what they want (["a"] into the text "['a']",
+"maybe" into True, 12 into "12"). That is right for HTML forms, where everything is text, and wrong for JSON,
+where the client chose a type. These checks run on the parsed JSON before the fields see it; null is left
+to the fields (required or not).
+"""
+
+from collections.abc import Mapping
+
+from django import forms
+from django.http import QueryDict
+from rest_framework import relations, serializers
+
+TEXT = ((str,), "text")
+WHOLE_NUMBER = ((int,), "a whole number")
+NUMBER = ((int, float), "a number")
+TRUE_OR_FALSE = ((bool,), "true or false")
+
+
+def _choice_types(choices):
+    # Choices are text (TextChoices) or whole numbers (IntegerChoices); which values are allowed, the field says.
+    return WHOLE_NUMBER if any(isinstance(value, int) for value in choices) else TEXT
+
+
+def _form_field_types(field):
+    if isinstance(field, (forms.BooleanField, forms.NullBooleanField)):
+        return TRUE_OR_FALSE
+    if isinstance(field, forms.ModelChoiceField):
+        return ((int,), "an id number")
+    if isinstance(field, (forms.FloatField, forms.DecimalField)):
+        return NUMBER
+    if isinstance(field, forms.IntegerField):
+        return WHOLE_NUMBER
+    if isinstance(field, forms.ChoiceField):
+        return _choice_types(value for value, _label in field.choices)
+    return TEXT
+
+
+def _serializer_field_types(field):
+    if isinstance(field, serializers.BooleanField):
+        return TRUE_OR_FALSE
+    if isinstance(field, relations.PrimaryKeyRelatedField):
+        return ((int,), "an id number")
+    if isinstance(field, (serializers.FloatField, serializers.DecimalField)):
+        return NUMBER
+    if isinstance(field, serializers.IntegerField):
+        return WHOLE_NUMBER
+    if isinstance(field, serializers.ChoiceField):
+        return _choice_types(field.choices)
+    if isinstance(field, (serializers.CharField, serializers.UUIDField, serializers.DateField,
+                          serializers.TimeField, serializers.DateTimeField)):
+        return TEXT
+    # Nested serializers and lists check their own shape.
+    return None
+
+
+def _is(value, kinds):
+    # bool is an int in Python, never in JSON.
+    return isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool))
+
+
+def _type_errors(data, fields, types_of):
+    errors = {}
+    for name, field in fields.items():
+        value = data.get(name)
+        expected = types_of(field)
+        if value is None or expected is None:
+            continue
+        kinds, described = expected
+        if not _is(value, kinds):
+            errors[name] = [f"Expected {described}, not {_json_type(value)}."]
+    return errors
+
+
+def _json_type(value):
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "an object"
+    return "a list"
+
+
+def form_type_errors(data, fields):
+    """{field: [problem]} for JSON values that these form fields would coerce; none for a form body (QueryDict)."""
+    if isinstance(data, QueryDict):
+        return {}
+    return _type_errors(data, fields, _form_field_types)
+
+
+class StrictSerializer(serializers.Serializer):
+    """A DRF serializer whose fields refuse JSON values of another type instead of converting them."""
+
+    def to_internal_value(self, data):
+        # A form body (QueryDict) is text throughout; only JSON says what type a value is.
+        if isinstance(data, Mapping) and not isinstance(data, QueryDict):
+            writable = {name: field for name, field in self.fields.items() if not field.read_only}
+            errors = _type_errors(data, writable, _serializer_field_types)
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)

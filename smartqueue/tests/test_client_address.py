@@ -1,0 +1,112 @@
+"""Finding 1: rate limits, login lockout and the audit log key on the socket's address, not on a header.
+
+The throttle tests run with the default rates: an attacker rotating X-Forwarded-For must still be stopped
+at the configured limit.
+"""
+
+import itertools
+
+import pytest
+from django.conf import settings
+from django.test import Client, override_settings
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from adminpanel.models import AuditLog
+
+from .conftest import registration
+
+_forged = (f"198.51.100.{n % 250}" for n in itertools.count(1))
+
+
+def forged_header():
+    """A new X-Forwarded-For value for every request, as the attack sent."""
+    return {"HTTP_X_FORWARDED_FOR": next(_forged)}
+
+
+def default_limit(scope):
+    return int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope].split("/")[0])
+
+
+@pytest.mark.parametrize(
+    "scope, url, body",
+    [
+        ("register", "/patients/api/register/", {}),
+        ("check_patient", "/patients/api/check-patient/", {"phone": "415 555 0150"}),
+        ("feedback", "/patients/api/feedback/", {}),
+    ],
+)
+def test_rotating_x_forwarded_for_does_not_escape_the_api_limits(db, scope, url, body):
+    api = APIClient(REMOTE_ADDR="203.0.113.7")
+    for _ in range(default_limit(scope)):
+        assert api.post(url, body, format="json", **forged_header()).status_code != 429
+
+    refused = api.post(url, body, format="json", **forged_header())
+
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+
+
+def test_another_address_keeps_its_own_allowance(db):
+    attacker = APIClient(REMOTE_ADDR="203.0.113.7")
+    for _ in range(default_limit("check_patient") + 1):
+        attacker.post("/patients/api/check-patient/", {"phone": "415 555 0150"}, format="json", **forged_header())
+
+    neighbour = APIClient(REMOTE_ADDR="203.0.113.8")
+    assert neighbour.post("/patients/api/check-patient/", {"phone": "415 555 0150"}, format="json").status_code == 200
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_a_trusted_proxy_the_address_it_appended_is_the_client(department):
+    via_proxy = APIClient(REMOTE_ADDR="10.0.0.2")
+    for _ in range(default_limit("register")):
+        via_proxy.post("/patients/api/register/", {}, format="json", HTTP_X_FORWARDED_FOR="203.0.113.7")
+
+    refused = via_proxy.post("/patients/api/register/", {}, format="json", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert refused.status_code == 429
+    # Another client behind the same proxy is counted apart.
+    other = via_proxy.post(
+        "/patients/api/register/", registration(department), format="json", HTTP_X_FORWARDED_FOR="203.0.113.9"
+    )
+    assert other.status_code == 201
+    assert AuditLog.objects.get(action="queue.registered").ip_address == "203.0.113.9"
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_a_trusted_proxy_a_forged_entry_does_not_make_a_new_client(db):
+    # The proxy appends the real address after whatever the client sent: "<forged>, 203.0.113.7".
+    via_proxy = APIClient(REMOTE_ADDR="10.0.0.2")
+    for _ in range(default_limit("check_patient")):
+        via_proxy.post(
+            "/patients/api/check-patient/", {"phone": "415 555 0150"}, format="json",
+            HTTP_X_FORWARDED_FOR=f"{next(_forged)}, 203.0.113.7",
+        )
+
+    refused = via_proxy.post(
+        "/patients/api/check-patient/", {"phone": "415 555 0150"}, format="json",
+        HTTP_X_FORWARDED_FOR=f"{next(_forged)}, 203.0.113.7",
+    )
+
+    assert refused.status_code == 429
+
+
+def test_login_lockout_is_not_reset_by_a_forged_header(make_doctor):
+    user = make_doctor().user
+    browser = Client(REMOTE_ADDR="203.0.113.7")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        browser.post(reverse("doctors:login"), {"username": user.username, "password": "wrong"}, **forged_header())
+
+    locked = browser.post(
+        reverse("doctors:login"), {"username": user.username, "password": "pass-word-123"}, **forged_header()
+    )
+
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in browser.session
+
+
+def test_the_audit_log_records_the_socket_address_not_the_header(department):
+    APIClient(REMOTE_ADDR="203.0.113.7").post(
+        "/patients/api/register/", registration(department), format="json", HTTP_X_FORWARDED_FOR="192.0.2.99"
+    )
+
+    assert AuditLog.objects.get(action="queue.registered").ip_address == "203.0.113.7"

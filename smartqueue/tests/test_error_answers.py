@@ -1,0 +1,192 @@
+"""Findings 4 and 9: malformed bodies are a JSON 400 naming the problem; errors are the app's own pages
+(JSON for API paths), never Django's debug pages; every page passes a Content-Security-Policy without
+inline scripts.
+
+pytest-django runs with DEBUG off, as production does.
+"""
+
+import logging
+import re
+
+import pytest
+from django.test import Client
+
+from adminpanel.models import AdminUser
+from patients.tests.factories import register_patient
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+MALFORMED_BODIES = {
+    "nesting": (DEEP_JSON, "application/json"),
+    "bad-json": ('{"name": ', "application/json"),
+    "encoding": (b'{"name": "\xff\xfe"}', "application/json"),
+    "unknown-charset": ('{"name": "x"}', "application/json; charset=x-no-such-codec"),
+}
+
+
+@pytest.fixture
+def clients(department, make_doctor, make_user):
+    doctor = Client()
+    doctor.force_login(make_doctor(department=department).user)
+    admin = Client()
+    manager = make_user()
+    AdminUser.objects.create(user=manager)
+    admin.force_login(manager)
+    return {"anonymous": Client(), "doctor": doctor, "admin": admin}
+
+
+JSON_ENDPOINTS = [
+    ("anonymous", "/patients/api/register/"),
+    ("anonymous", "/patients/api/check-patient/"),
+    ("anonymous", "/patients/api/feedback/"),
+    ("doctor", "/doctors/api/"),
+    ("doctor", "/doctors/api/schedule/"),
+    ("admin", "/adminpanel/api/"),
+]
+
+
+@pytest.mark.parametrize("who, url", JSON_ENDPOINTS)
+@pytest.mark.parametrize("problem", MALFORMED_BODIES)
+def test_a_malformed_body_is_a_json_400_naming_the_problem(clients, unthrottled, caplog, who, url, problem):
+    body, content_type = MALFORMED_BODIES[problem]
+    client = clients[who]
+    client.raise_request_exception = False
+
+    with caplog.at_level(logging.WARNING):
+        response = client.generic("POST", url, body, content_type=content_type)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    detail = response.json()
+    if problem != "unknown-charset":
+        assert "parse error" in detail["detail"]
+    assert any(url in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("who, url", [(who, url) for who, url in JSON_ENDPOINTS if who != "anonymous"])
+def test_a_broken_multipart_body_is_a_json_400(clients, who, url):
+    response = clients[who].generic("POST", url, "zzz", content_type="multipart/form-data")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "Multipart form parse error" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("url", [url for who, url in JSON_ENDPOINTS if who == "anonymous"])
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "application/x-www-form-urlencoded"])
+def test_the_patient_api_takes_json_only_and_says_so_in_json(db, unthrottled, url, content_type):
+    response = Client().generic("POST", url, "zzz", content_type=content_type)
+
+    assert response.status_code == 415
+    assert response["Content-Type"] == "application/json"
+    assert content_type in response.json()["detail"]
+
+
+def test_a_broken_multipart_body_on_a_page_is_the_apps_400_page(db):
+    response = Client().generic("POST", "/patients/register/", "zzz", content_type="multipart/form-data")
+
+    assert response.status_code == 400
+    assert "This request could not be understood" in response.content.decode()
+
+
+def test_an_unknown_page_is_the_apps_404_without_url_patterns(db):
+    response = Client().get("/no/such/page/")
+
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Page not found" in page and "SmartQueue" in page
+    assert "patients/" not in page and "URLconf" not in page
+
+
+def test_an_unknown_api_path_is_json(db):
+    response = Client().get("/patients/api/no-such-endpoint/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
+def test_a_forbidden_page_is_the_apps_403(department, make_doctor):
+    doctor = Client()
+    doctor.force_login(make_doctor(department=department).user)
+
+    response = doctor.get("/adminpanel/")
+
+    assert response.status_code == 403
+    assert "You cannot open this page" in response.content.decode()
+
+
+def crash(*args, **kwargs):
+    raise RuntimeError("secret detail of the crash")
+
+
+@pytest.mark.parametrize(
+    "url, target, content_type",
+    [
+        ("/patients/", "patients.views.department_overview", "text/html; charset=utf-8"),
+        ("/patients/api/departments/", "patients.api.department_overview", "application/json"),
+    ],
+)
+def test_a_crash_is_the_apps_500_without_a_traceback(db, monkeypatch, url, target, content_type):
+    monkeypatch.setattr(target, crash)
+    client = Client(raise_request_exception=False)
+
+    response = client.get(url)
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == content_type
+    text = response.content.decode()
+    assert "secret detail" not in text and "Traceback" not in text
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.IGNORECASE)
+INLINE_HANDLER_OR_STYLE = re.compile(r"<[^>]+\s(on[a-z]+|style)=", re.IGNORECASE)
+
+
+def test_every_page_sends_a_policy_it_passes(department, make_doctor, make_user, register_visit_for_pages):
+    entry = register_visit_for_pages
+    doctor = Client()
+    doctor.force_login(make_doctor(department=department).user)
+    admin = Client()
+    admin.force_login(make_user(is_superuser=True, is_staff=True))
+    anonymous = Client()
+    pages = [
+        (anonymous, "/"),
+        (anonymous, "/patients/"),
+        (anonymous, "/patients/register/"),
+        (anonymous, f"/patients/registered/{entry.public_id}/"),
+        (anonymous, f"/patients/status/{entry.public_id}/"),
+        (anonymous, "/display/"),
+        (anonymous, f"/display/{department.pk}/"),
+        (anonymous, "/doctors/login/"),
+        (anonymous, "/adminpanel/login/"),
+        (anonymous, "/api/docs/"),
+        (anonymous, "/no/such/page/"),
+        (doctor, "/doctors/"),
+        (doctor, "/doctors/schedule/"),
+        (admin, "/adminpanel/"),
+        (admin, "/adminpanel/departments/"),
+        (admin, "/adminpanel/departments/new/"),
+        (admin, "/adminpanel/doctors/"),
+        (admin, "/adminpanel/doctors/new/"),
+        (admin, "/adminpanel/configuration/"),
+        (admin, "/adminpanel/broadcast/"),
+        (admin, "/adminpanel/audit/"),
+        (admin, "/adminpanel/reports/"),
+    ]
+    for client, url in pages:
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        policy = response["Content-Security-Policy"]
+        script_src = re.search(r"script-src ([^;]*)", policy).group(1)
+        assert script_src == "'self'", url
+        assert "'unsafe-inline'" not in policy, url
+        page = response.content.decode()
+        assert not INLINE_SCRIPT.search(page), f"inline script on {url}"
+        assert not INLINE_HANDLER_OR_STYLE.search(page), f"inline handler or style on {url}"
+
+
+@pytest.fixture
+def register_visit_for_pages(department):
+    entry, _ = register_patient(
+        department=department, name="Asha", phone="+14155550123", age=30, gender="female"
+    )
+    return entry

@@ -1,0 +1,102 @@
+"""Finding 10: status links are access keys; no log at INFO (or any level) records one in full."""
+
+import io
+import logging
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+from django.conf import settings
+from uvicorn.logging import AccessFormatter
+
+from smartqueue.server import MaskedAccessLog
+
+from .conftest import free_loopback_port
+
+KEY = "3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a"
+LINKS = [
+    f"/patients/status/{KEY}/",
+    f"/patients/registered/{KEY}/",
+    f"/patients/api/patient/{KEY}/status/",
+    f"/patients/api/visit/{KEY}/status/",
+    f"/ws/patient/{KEY}/",
+    f"/ws/patient/{KEY.upper().replace('-', '')}/",
+]
+
+
+def assert_masked(text):
+    for secret in (KEY, KEY.upper().replace("-", ""), KEY[4:12]):
+        assert secret not in text
+    assert "3f1c\u2026" in text or "3F1C\u2026" in text
+
+
+def test_djangos_request_log_masks_a_status_link(client, db, caplog):
+    missing = uuid.UUID(KEY)
+    with caplog.at_level(logging.INFO):
+        client.get(f"/patients/status/{missing}/")
+
+    assert "Not Found" in caplog.text
+    assert_masked(caplog.text)
+
+
+@pytest.mark.parametrize("link", LINKS)
+@pytest.mark.parametrize("logger_name", settings.SERVER_ACCESS_LOGGERS)
+def test_server_access_loggers_mask_status_links(logger_name, link):
+    arguments = ("203.0.113.7", "GET", link, "1.1", 200)
+    record = logging.LogRecord(logger_name, logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', arguments, None)
+
+    assert logging.getLogger(logger_name).filter(record)
+
+    assert_masked(AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s').format(record))
+
+
+def test_named_arguments_are_masked_too():
+    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, "%(r)s", ({"r": f"GET {LINKS[0]}"},), None)
+
+    logging.getLogger("gunicorn.access").filter(record)
+
+    assert_masked(record.getMessage())
+
+
+def test_daphnes_own_access_log_is_masked():
+    stream = io.StringIO()
+
+    request = {"client": ["203.0.113.7", 5000], "method": "GET", "path": LINKS[0], "status": 200, "size": 10}
+    MaskedAccessLog(stream)("http", "complete", request)
+    MaskedAccessLog(stream)("websocket", "connected", {"client": ["203.0.113.7", 5000], "path": LINKS[3]})
+
+    assert_masked(stream.getvalue())
+
+
+def test_the_production_server_command_writes_a_masked_access_log():
+    port = free_loopback_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "smartqueue.settings"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "smartqueue.server", "-b", "127.0.0.1", "-p", str(port), "smartqueue.asgi:application"],
+        cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{LINKS[2]}", timeout=5)
+        except urllib.error.HTTPError:
+            pass  # No such patient in this database: the answer does not matter, the log line does.
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=10)
+
+    assert "/patients/api/patient/3f1c\u2026/status/" in output
+    assert_masked(output)

@@ -1,0 +1,143 @@
+"""Finding 7: every API refuses a JSON value of the wrong type with a 400 naming the field; nothing is coerced."""
+
+import pytest
+from django.test import Client
+
+from adminpanel.models import AdminUser
+from patients.models import Department
+from patients.tests.factories import register_patient
+
+
+@pytest.fixture
+def admin(make_user):
+    manager = make_user()
+    AdminUser.objects.create(user=manager)
+    client = Client()
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
+def doctor(make_doctor, department):
+    client = Client()
+    client.force_login(make_doctor(department=department).user)
+    return client
+
+
+def post(client, url, body):
+    return client.post(url, body, content_type="application/json")
+
+
+DEPARTMENT = {"action": "create_department", "name": "Radiology", "code": "RAD", "average_consultation_minutes": 10}
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("name", ["a"]),
+        ("name", 12),
+        ("code", {"x": 1}),
+        ("is_active", "maybe"),
+        ("is_active", 1),
+        ("average_consultation_minutes", "10"),
+        ("average_consultation_minutes", True),
+        ("daily_capacity", 2.5),
+        ("action", ["create_department"]),
+    ],
+)
+def test_the_admin_api_refuses_wrong_types(admin, db, field, value):
+    response = post(admin, "/adminpanel/api/", {**DEPARTMENT, field: value})
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert not Department.objects.filter(code="RAD").exists()
+
+
+def test_an_edit_with_a_list_for_a_name_leaves_the_department_as_it_was(admin, department):
+    body = {"action": "update_department", "department": department.pk, "name": ["a"]}
+
+    response = post(admin, "/adminpanel/api/", body)
+
+    assert response.status_code == 400 and "name" in response.json()["errors"]
+    department.refresh_from_db()
+    assert department.name == "Cardiology"
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"action": "cancel_token", "entry": "1"}, "entry"),
+        ({"action": "broadcast", "message": ["hello"]}, "message"),
+        ({"action": "broadcast", "message": "hello", "department": "1"}, "department"),
+        ({"action": "change_priority", "entry": 1, "priority": 2}, "priority"),
+    ],
+)
+def test_the_admin_api_refuses_wrong_types_for_queue_actions(admin, department, body, field):
+    response = post(admin, "/adminpanel/api/", body)
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"action": 1}, "action"),
+        ({"action": "skip", "entry": "5"}, "entry"),
+        ({"action": "set_availability", "availability": ["busy"]}, "availability"),
+        ({"action": "complete", "entry": 1, "consultation_notes": 42}, "consultation_notes"),
+        ({"action": "transfer", "entry": 1, "to_department": "2"}, "to_department"),
+    ],
+)
+def test_the_doctor_api_refuses_wrong_types(doctor, body, field):
+    response = post(doctor, "/doctors/api/", body)
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "interval, field",
+    [
+        ({"weekday": "0", "starts_at": "09:00", "ends_at": "13:00"}, "weekday"),
+        ({"weekday": 0, "starts_at": 900, "ends_at": "13:00"}, "starts_at"),
+        ({"weekday": True, "starts_at": "09:00", "ends_at": "13:00"}, "weekday"),
+    ],
+)
+def test_the_schedule_api_refuses_wrong_types(doctor, interval, field):
+    response = post(doctor, "/doctors/api/schedule/", {"schedule": [interval]})
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]["schedule"]["0"]
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("name", 12), ("name", ["Asha"]), ("phone", 4155550123), ("age", "34"), ("age", 34.0), ("age", True),
+     ("department", "1"), ("gender", 1), ("notes", {"a": 1})],
+)
+def test_the_registration_api_refuses_wrong_types(department, unthrottled, field, value):
+    body = {"name": "Asha", "phone": "+14155550123", "age": 34, "department": department.pk, field: value}
+
+    response = post(Client(), "/patients/api/register/", body)
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+@pytest.mark.parametrize("field, value", [("patient_id", 5), ("rating", "5"), ("visit_id", "1"), ("comment", 5)])
+def test_the_feedback_api_refuses_wrong_types(department, unthrottled, field, value):
+    entry, _ = register_patient(department=department, name="A", phone="+14155550123", age=3, gender="male")
+    body = {"patient_id": str(entry.patient.public_id), "rating": 5, field: value}
+
+    response = post(Client(), "/patients/api/feedback/", body)
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_the_check_patient_api_refuses_a_number_for_a_phone(db, unthrottled):
+    response = post(Client(), "/patients/api/check-patient/", {"phone": 4155550123})
+
+    assert response.status_code == 400 and "phone" in response.json()
+
