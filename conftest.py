@@ -21,6 +21,17 @@ def requires_postgresql():
     )
 
 
+@pytest.fixture
+def tasks_run_inline():
+    """Celery tasks run in the caller even when REDIS_URL points Celery at a real broker."""
+    from smartqueue.celery import app as celery_app
+
+    saved = {name: celery_app.conf[name] for name in ("task_always_eager", "task_eager_propagates")}
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    celery_app.conf.update(saved)
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     # The cache holds DRF's throttle history and the published queue snapshots; each test starts without

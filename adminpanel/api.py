@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from smartqueue.actions import api_response
 from smartqueue.requests import client_ip, submitted_fields
 from smartqueue.roles import role_api_responses
+from smartqueue.shapes import represent
 
 from .access import IsPanelAdmin
 from .actions import PANEL_ACTIONS
@@ -21,7 +22,7 @@ class PanelAPI(APIView):
 
     @extend_schema(responses=role_api_responses(LiveQueuesSerializer, role="an admin"))
     def get(self, request):
-        return Response(LiveQueuesSerializer({"departments": live_queues(), "generated_at": timezone.now()}).data)
+        return Response(represent(LiveQueuesSerializer, {"departments": live_queues(), "generated_at": timezone.now()}))
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
@@ -38,4 +39,4 @@ class PanelAPI(APIView):
         return api_response(outcome, self.answer)
 
     def answer(self, message):
-        return PanelActionAnswerSerializer({"message": message, "departments": live_queues()}).data
+        return represent(PanelActionAnswerSerializer, {"message": message, "departments": live_queues()})

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from smartqueue.actions import api_response
 from smartqueue.requests import client_ip, submitted_fields
 from smartqueue.roles import role_api_responses
+from smartqueue.shapes import represent
 from smartqueue.strict_types import StrictSerializer
 
 from .access import IsDoctor, active_doctor
@@ -31,7 +32,7 @@ class DashboardAPI(DoctorAPIView):
     """GET: the dashboard's data. POST: one dashboard action, named by `action` (see doctors.actions)."""
 
     def dashboard(self):
-        return DashboardSerializer(dashboard_data(doctor=self.doctor)).data
+        return represent(DashboardSerializer, dashboard_data(doctor=self.doctor))
 
     @extend_schema(responses=role_api_responses(DashboardSerializer, role="a doctor"))
     def get(self, request):
@@ -52,9 +53,10 @@ class DashboardAPI(DoctorAPIView):
 
     def answer(self, message):
         self.doctor.refresh_from_db()
-        return DashboardActionAnswerSerializer(
+        return represent(
+            DashboardActionAnswerSerializer,
             {"message": message, "dashboard": dashboard_data(doctor=self.doctor)}
-        ).data
+        )
 
 
 @extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:00"})

@@ -30,7 +30,9 @@ from .selectors import (
     visit_status,
     visit_status_in_queue,
 )
-from .serializers import ServingTokenSerializer, frame, represent
+from smartqueue.shapes import represent
+
+from .serializers import ServingTokenSerializer, frame
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from . import hooks, published
 from .models import Department, Patient, Queue, format_token
-from .serializers import QueueSnapshotSerializer, StaffEntrySerializer, VisitStatusSerializer, frame, represent
+from smartqueue.shapes import represent
+
+from .serializers import QueueSnapshotSerializer, StaffEntrySerializer, VisitStatusSerializer, frame
 
 RECENT_CONSULTATIONS_FOR_PACE = 10
 SERVING_STATUSES = (Queue.Status.CALLED, Queue.Status.IN_CONSULTATION)
@@ -276,7 +278,8 @@ def staff_entry(entry):
     return represent(StaffEntrySerializer, entry)
 
 
-VISIT_RELATIONS = ("department", "patient", "doctor__user", "doctor__department", "feedback", "transferred_to")
+OPEN_VISIT_RELATIONS = ("department", "patient", "doctor__user", "doctor__department")
+VISIT_RELATIONS = (*OPEN_VISIT_RELATIONS, "feedback", "transferred_to")
 
 
 def visit_by_link(public_id):
@@ -306,8 +309,12 @@ def current_visit(*, patient):
 
 def patient_visits(*, patient):
     """The patient's open visits, oldest first; their latest visit alone when none is open (e.g. to give feedback)."""
+    # An open visit has neither feedback nor a successor yet: their relations are left out of the join.
     visits = list(
-        Queue.objects.active().filter(patient=patient).select_related(*VISIT_RELATIONS).order_by("checked_in_at", "id")
+        Queue.objects.active()
+        .filter(patient=patient)
+        .select_related(*OPEN_VISIT_RELATIONS)
+        .order_by("checked_in_at", "id")
     )
     if not visits:
         latest = current_visit(patient=patient)

@@ -1,8 +1,6 @@
 """Every shape the patient side reads or answers: input validation, and the output that REST answers,
 socket frames and the OpenAPI schema share (the selectors build their payloads with these)."""
 
-import functools
-
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -80,21 +78,6 @@ class FeedbackSerializer(StrictSerializer):
 
 
 # Output shapes.
-
-
-@functools.cache
-def _shaper(serializer_class):
-    return serializer_class()
-
-
-def represent(serializer_class, instance):
-    """The instance in the serializer's shape, through one kept instance of the serializer.
-
-    A new serializer deep-copies and binds its fields on first use, which costs more than the shaping itself;
-    the hot paths (every queue change rebuilds a snapshot and statuses) shape through a kept one.
-    """
-    return _shaper(serializer_class).to_representation(instance)
-
 
 
 class DepartmentSummarySerializer(serializers.Serializer):

@@ -16,7 +16,7 @@ def last_come_first_served(monkeypatch):
 
 
 def test_one_ordering_drives_places_waits_snapshots_messages_and_call_next(
-    department, make_token, make_doctor, last_come_first_served, django_capture_on_commit_callbacks
+    department, make_token, make_doctor, last_come_first_served, django_capture_on_commit_callbacks, tasks_run_inline
 ):
     doctor = make_doctor(department=department)
     with django_capture_on_commit_callbacks(execute=True):

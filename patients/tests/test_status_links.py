@@ -54,7 +54,7 @@ async def test_the_first_tokens_socket_keeps_following_it(cardiology_then_dermat
 
 
 def test_each_token_is_messaged_with_its_own_link_and_told_its_turn(
-    department, make_doctor, cardiology_then_dermatology
+    department, make_doctor, tasks_run_inline, cardiology_then_dermatology
 ):
     card_link = cardiology_then_dermatology["status_url"].removeprefix("http://testserver")
     for _ in range(10):

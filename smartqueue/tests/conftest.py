@@ -8,7 +8,6 @@ import pytest
 import redis
 from rest_framework.throttling import SimpleRateThrottle
 
-from smartqueue.celery import app as celery_app
 
 _phones = itertools.count(1)
 
@@ -21,15 +20,6 @@ def new_phone():
 def registration(department, **fields):
     """A self-service registration body for the patient API."""
     return {"name": "Asha Patel", "phone": new_phone(), "age": 34, "department": department.pk, **fields}
-
-
-@pytest.fixture
-def tasks_run_inline():
-    """Celery tasks run in the caller even when REDIS_URL points Celery at a real broker."""
-    saved = {name: celery_app.conf[name] for name in ("task_always_eager", "task_eager_propagates")}
-    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield
-    celery_app.conf.update(saved)
 
 
 @pytest.fixture
