@@ -6,6 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 
 from doctors.models import Doctor
+from patients.forms import BootstrapWidgetsMixin
 from patients.models import Department, Queue
 
 from .models import AuditLog, SystemConfiguration
@@ -14,20 +15,20 @@ from .services import BROADCAST_MAX_LENGTH
 REPORT_MAX_DAYS = 92
 
 
-class DepartmentForm(forms.ModelForm):
+class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
     class Meta:
         model = Department
         fields = ["name", "code", "description", "room", "average_consultation_minutes", "daily_capacity", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
-class DoctorForm(forms.ModelForm):
+class DoctorForm(BootstrapWidgetsMixin, forms.ModelForm):
     class Meta:
         model = Doctor
         fields = ["department", "specialization", "room", "is_active"]
 
 
-class NewDoctorForm(forms.Form):
+class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
     """A doctor's login account and profile, created together."""
 
     username = forms.CharField(max_length=150)
@@ -55,7 +56,7 @@ class NewDoctorForm(forms.Form):
         return cleaned
 
 
-class SystemConfigurationForm(forms.ModelForm):
+class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
     class Meta:
         model = SystemConfiguration
         fields = [
@@ -71,7 +72,7 @@ class SystemConfigurationForm(forms.ModelForm):
         }
 
 
-class BroadcastForm(forms.Form):
+class BroadcastForm(BootstrapWidgetsMixin, forms.Form):
     message = forms.CharField(max_length=BROADCAST_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
     department = forms.ModelChoiceField(
         queryset=Department.objects.filter(is_active=True), required=False, empty_label="All departments"
