@@ -279,12 +279,18 @@ class ReportsView(PanelAdminRequiredMixin, TemplateView):
         if form.is_valid():
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
             rows = analytics.department_days(start=start, end=end)
+            peaks = analytics.peak_hours(start=start, end=end)
             context.update(
                 start=start,
                 end=end,
                 department_days=rows,
                 doctors=analytics.doctor_performance(start=start, end=end),
-                chart=analytics.chart_series(rows),
+                peaks=peaks,
+                heat_maps=[
+                    ("Arrivals (tokens issued)", peaks.arrivals),
+                    ("Mean wait (minutes)", peaks.waits),
+                ],
+                chart=analytics.chart_series(rows, start=start, end=end, waits_by_day=peaks.waits_by_day),
             )
         return context
 
