@@ -53,7 +53,9 @@
       })
     );
     var wait = queue.queue_length + " waiting";
-    if (queue.queue_length && queue.estimated_wait_minutes !== null) {
+    if (!queue.doctors_on_duty) {
+      wait += " · no doctor on duty yet";
+    } else if (queue.queue_length && queue.estimated_wait_minutes !== null) {
       wait += " · about " + queue.estimated_wait_minutes + " min for new arrivals";
     }
     board.querySelector("[data-wait]").textContent = wait;
