@@ -43,7 +43,10 @@ def blocking_violations(page):
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
     return "\n".join(
         f"{page.url} {v['id']} ({v['impact']}): {v['help']} at "
-        + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        + "; ".join(
+            " ".join(node["target"]) + " (" + " ".join(check["message"] for check in node["any"]) + ")"
+            for node in v["nodes"][:5]
+        )
         for v in blocking
     )
 
