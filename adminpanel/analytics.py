@@ -5,8 +5,10 @@ so a report costs the same number of queries for one department or fifty. Days a
 hospital-local token days; a wait is called_at - checked_in_at, a consultation completed_at - started_at.
 """
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -162,9 +164,14 @@ def rollup_day(*, day):
     return len(rows)
 
 
-def chart_series(rows):
-    """Chart.js-ready series from department_days rows: daily totals, and each department's daily mean wait."""
-    days = sorted({row.date for row in rows})
+def _days(start, end):
+    return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
+def chart_series(rows, *, start, end, waits_by_day):
+    """Chart.js-ready series for every day of [start, end], a day without tokens counting zero: daily totals,
+    each department's daily mean wait, and the mean and 90th-percentile wait of all departments."""
+    days = _days(start, end)
     totals = {day: Counter() for day in days}
     waits = defaultdict(dict)
     for row in rows:
@@ -176,4 +183,68 @@ def chart_series(rows):
             measure: [totals[day][measure] for day in days] for measure in ("registrations", "completed", "no_shows")
         },
         "waits": {department: [by_day.get(day) for day in days] for department, by_day in sorted(waits.items())},
+        "all_waits": {
+            "mean": [mean(waits_by_day.get(day, [])) for day in days],
+            "p90": [percentile_90(waits_by_day.get(day, [])) for day in days],
+        },
     }
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+HEAT_LEVELS = 5
+
+
+def _heat_level(value, highest):
+    # 0 for no data, else 1..HEAT_LEVELS in proportion to the busiest cell.
+    if not value or not highest:
+        return 0
+    return max(1, math.ceil(HEAT_LEVELS * value / highest))
+
+
+@dataclass(frozen=True)
+class PeakHours:
+    """Arrivals and waits by weekday and local hour over a range: when the hospital is busiest."""
+
+    hours: list
+    arrivals: list
+    waits: list
+    waits_by_day: dict
+
+
+def peak_hours(*, start, end):
+    """A weekday × hour heat map of arrivals (registrations) and mean waits, over the hours that had any
+    arrival, plus every day's waits for the charts (1 query)."""
+    waits_by_day = defaultdict(list)
+    arrivals = Counter()
+    cell_waits = defaultdict(list)
+    for visit in visits_between(start=start, end=end):
+        wait = wait_minutes(visit)
+        waits_by_day[visit["token_date"]].append(wait)
+        if visit["transferred_from_id"] is not None:
+            continue
+        arrived = timezone.localtime(visit["checked_in_at"])
+        arrivals[(arrived.weekday(), arrived.hour)] += 1
+        cell_waits[(arrived.weekday(), arrived.hour)].append(wait)
+    hours = list(range(min(hour for _, hour in arrivals), max(hour for _, hour in arrivals) + 1)) if arrivals else []
+    mean_waits = {cell: mean(values) for cell, values in cell_waits.items()}
+    busiest = max(arrivals.values(), default=0)
+    longest = max((wait for wait in mean_waits.values() if wait is not None), default=0)
+
+    def grid(values, highest, shown):
+        return [
+            {
+                "weekday": name,
+                "cells": [
+                    {"hour": hour, "value": shown(values.get((weekday, hour))), "level": _heat_level(values.get((weekday, hour)), highest)}
+                    for hour in hours
+                ],
+            }
+            for weekday, name in enumerate(WEEKDAYS)
+        ]
+
+    return PeakHours(
+        hours=hours,
+        arrivals=grid(arrivals, busiest, lambda count: count or 0),
+        waits=grid(mean_waits, longest, lambda wait: None if wait is None else round(wait)),
+        waits_by_day=waits_by_day,
+    )

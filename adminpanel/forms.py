@@ -7,7 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from doctors.models import Doctor
-from patients.models import Department
+from patients.forms import BootstrapWidgetsMixin
+from patients.models import Department, Queue
 
 from .models import AuditLog, SystemConfiguration
 from .services import BROADCAST_MAX_LENGTH
@@ -23,20 +24,20 @@ class PanelDateField(forms.DateField):
     default_validators = [MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)]
 
 
-class DepartmentForm(forms.ModelForm):
+class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
     class Meta:
         model = Department
         fields = ["name", "code", "description", "room", "average_consultation_minutes", "daily_capacity", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
-class DoctorForm(forms.ModelForm):
+class DoctorForm(BootstrapWidgetsMixin, forms.ModelForm):
     class Meta:
         model = Doctor
         fields = ["department", "specialization", "room", "is_active"]
 
 
-class NewDoctorForm(forms.Form):
+class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
     """A doctor's login account and profile, created together."""
 
     # The user model's own field: its max length and validators (Django's username rules).
@@ -65,7 +66,7 @@ class NewDoctorForm(forms.Form):
         return cleaned
 
 
-class SystemConfigurationForm(forms.ModelForm):
+class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
     class Meta:
         model = SystemConfiguration
         fields = [
@@ -81,7 +82,7 @@ class SystemConfigurationForm(forms.ModelForm):
         }
 
 
-class BroadcastForm(forms.Form):
+class BroadcastForm(BootstrapWidgetsMixin, forms.Form):
     message = forms.CharField(max_length=BROADCAST_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
     department = forms.ModelChoiceField(
         queryset=Department.objects.filter(is_active=True), required=False, empty_label="All departments"

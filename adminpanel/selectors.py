@@ -1,10 +1,11 @@
-"""Read-only data for the admin panel's live queue view and GET /adminpanel/api/ (3 queries in all)."""
+"""Read-only data for the admin panel: the live queues (3 queries, also GET /adminpanel/api/), who a broadcast
+reaches, what a deactivation changes, and the audit log in words."""
 
 from collections import defaultdict
 
 from django.utils import timezone
 
-from doctors.models import Doctor
+from doctors.models import Doctor, DoctorSchedule
 from patients.models import Department, Queue
 
 Status = Queue.Status
@@ -62,3 +63,101 @@ def live_queues():
             }
         )
     return rows
+
+
+def waiting_today(department=None):
+    """Today's waiting tokens of one department, or of all when None: who a broadcast reaches."""
+    entries = Queue.objects.waiting().for_day(timezone.localdate())
+    return entries.filter(department=department) if department is not None else entries
+
+
+def deactivation_consequences(target):
+    """What deactivating a department or a doctor changes, in the words the confirmation page shows."""
+    if isinstance(target, Department):
+        waiting = waiting_today(target).count()
+        return [
+            f"{target.name} will stop taking new patients and leave the display boards.",
+            f"{waiting} patient{'' if waiting == 1 else 's'} waiting there now keep{'s' if waiting == 1 else ''} "
+            "their token and can still be called.",
+            "Its history stays in the reports and the audit log, and Reactivate on the list undoes this.",
+        ]
+    return [
+        f"{target} will no longer be able to sign in to the dashboard or call patients.",
+        "Their history stays in the reports and the audit log, and Reactivate on the list undoes this.",
+    ]
+
+
+AUDIT_ACTIONS = {
+    "queue.registered": "Token issued",
+    "queue.registration_repeated": "Token sent again",
+    "queue.called": "Patient called",
+    "queue.started": "Consultation started",
+    "queue.completed": "Consultation completed",
+    "queue.skipped": "Marked as no-show",
+    "queue.recalled": "Recalled to the line",
+    "queue.cancelled": "Token cancelled",
+    "queue.priority_changed": "Priority changed",
+    "queue.transferred": "Transferred",
+    "feedback.submitted": "Feedback given",
+    "doctor.availability": "Availability changed",
+    "doctor.schedule": "Weekly hours changed",
+    "doctor.created": "Doctor added",
+    "doctor.updated": "Doctor edited",
+    "doctor.deactivated": "Doctor deactivated",
+    "doctor.reactivated": "Doctor reactivated",
+    "department.created": "Department added",
+    "department.updated": "Department edited",
+    "department.deactivated": "Department deactivated",
+    "department.reactivated": "Department reactivated",
+    "configuration.updated": "Configuration changed",
+    "broadcast.sent": "Broadcast sent",
+    "auth.signed_in": "Signed in",
+    "auth.signed_out": "Signed out",
+}
+
+# Stored values that are choices, shown by their label.
+AUDIT_CHOICES = {
+    "status": dict(Status.choices),
+    "priority": dict(Queue.Priority.choices),
+    "availability": dict(Doctor.Availability.choices),
+}
+AUDIT_FIELD_NAMES = {"department_id": "Department", "doctor_id": "Doctor", "path": "Page"}
+
+
+def audit_action_label(action):
+    """An audit action code (queue.called) in words (Patient called)."""
+    return AUDIT_ACTIONS.get(action) or action.replace(".", ": ").replace("_", " ").capitalize()
+
+
+def _audit_value(field, value):
+    if value is None or value == "" or value == []:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if field in AUDIT_CHOICES:
+        return AUDIT_CHOICES[field].get(value, value)
+    if field == "intervals":
+        weekdays = dict(DoctorSchedule.Weekday.choices)
+        return "; ".join(
+            f"{weekdays.get(interval['weekday'], interval['weekday'])} {interval['starts_at']}–{interval['ends_at']}"
+            for interval in value
+        )
+    return str(value)
+
+
+def audit_changes(entry):
+    """What an audit row changed, field by field: [{field, before, after}], only the fields that differ."""
+    before, after = entry.before or {}, entry.after or {}
+    changes = []
+    for field in [*before, *(name for name in after if name not in before)]:
+        old, new = before.get(field), after.get(field)
+        if old == new and before:
+            continue
+        changes.append(
+            {
+                "field": AUDIT_FIELD_NAMES.get(field, field.replace("_", " ").capitalize()),
+                "before": _audit_value(field, old) if field in before else None,
+                "after": _audit_value(field, new),
+            }
+        )
+    return changes

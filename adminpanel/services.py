@@ -13,6 +13,7 @@ from patients import broadcasts
 from patients.models import Department
 
 from .models import AuditLog
+from .selectors import waiting_today
 
 BROADCAST_MAX_LENGTH = 500
 
@@ -79,6 +80,15 @@ def create_doctor(*, username, password, first_name, last_name, department, acto
     )
 
 
+def broadcast_audience(department=None):
+    """How many waiting patients a broadcast to one department (or all when None) reaches; none is refused."""
+    audience = waiting_today(department).count()
+    if not audience:
+        scope = department.name if department else "all departments"
+        raise ValidationError({"department": f"Nobody is waiting today ({scope}), so there is no one to send it to."})
+    return audience
+
+
 @transaction.atomic
 def broadcast_message(*, message, department=None, actor, ip_address=None):
     """Send a message to every waiting patient of one department (or all active ones when None)."""
@@ -87,6 +97,7 @@ def broadcast_message(*, message, department=None, actor, ip_address=None):
         raise ValidationError({"message": "Write the message to send."})
     if len(message) > BROADCAST_MAX_LENGTH:
         raise ValidationError({"message": f"Keep the message under {BROADCAST_MAX_LENGTH} characters."})
+    broadcast_audience(department)
     departments = [department] if department is not None else list(Department.objects.filter(is_active=True))
     for target in departments:
         record_audit(

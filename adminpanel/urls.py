@@ -2,6 +2,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from doctors.models import Doctor
+from patients.models import Department
 
 from . import api, views
 
@@ -20,6 +21,13 @@ urlpatterns = [
         views.DepartmentDeactivateView.as_view(),
         name="department-deactivate",
     ),
+    path(
+        "departments/<int:pk>/reactivate/",
+        views.ReactivateView.as_view(
+            model=Department, audit_action="department.reactivated", success_url="adminpanel:departments"
+        ),
+        name="department-reactivate",
+    ),
     path("doctors/", views.DoctorListView.as_view(), name="doctors"),
     path("doctors/new/", views.DoctorCreateView.as_view(), name="doctor-create"),
     path("doctors/<int:pk>/edit/", views.DoctorUpdateView.as_view(), name="doctor-edit"),
@@ -27,6 +35,11 @@ urlpatterns = [
         "doctors/<int:pk>/deactivate/",
         views.DeactivateView.as_view(model=Doctor, audit_action="doctor.deactivated", success_url="adminpanel:doctors"),
         name="doctor-deactivate",
+    ),
+    path(
+        "doctors/<int:pk>/reactivate/",
+        views.ReactivateView.as_view(model=Doctor, audit_action="doctor.reactivated", success_url="adminpanel:doctors"),
+        name="doctor-reactivate",
     ),
     path("configuration/", views.ConfigurationView.as_view(), name="configuration"),
     path("broadcast/", views.BroadcastView.as_view(), name="broadcast"),

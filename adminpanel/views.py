@@ -3,8 +3,8 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse_lazy
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.views import View
@@ -19,10 +19,11 @@ from smartqueue.roles import RoleLoginView
 
 from .access import PanelAdminAuthenticationForm, PanelAdminRequiredMixin
 
-from . import analytics, services
+from . import analytics, selectors, services
 from .actions import PANEL_ACTIONS
 from .forms import (
     AuditFilterForm,
+    BroadcastForm,
     DepartmentForm,
     DoctorForm,
     NewDoctorForm,
@@ -30,7 +31,6 @@ from .forms import (
     SystemConfigurationForm,
 )
 from .models import AuditLog, SystemConfiguration
-from .selectors import live_queues
 
 
 class PanelLoginView(RoleLoginView):
@@ -43,7 +43,7 @@ class LiveQueuesView(PanelAdminRequiredMixin, TemplateView):
     template_name = "adminpanel/queues.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(departments=live_queues(), **kwargs)
+        return super().get_context_data(departments=selectors.live_queues(), **kwargs)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -117,19 +117,6 @@ class DepartmentUpdateView(PanelAdminRequiredMixin, ActionFormView):
         return {**self.request.POST.dict(), "department": self.department.pk}
 
 
-class DepartmentDeactivateView(PanelAdminRequiredMixin, View):
-    def post(self, request, pk):
-        department = get_object_or_404(Department, pk=pk)
-        outcome = PANEL_ACTIONS.perform(
-            PANEL_ACTIONS["deactivate_department"],
-            {"department": department.pk},
-            actor=request.user,
-            ip_address=client_ip(request),
-        )
-        report_on_page(request, outcome)
-        return redirect("adminpanel:departments")
-
-
 class DoctorListView(PanelAdminRequiredMixin, ListView):
     queryset = Doctor.objects.select_related("user", "department").order_by("department__name", "user__last_name")
     template_name = "adminpanel/doctors.html"
@@ -162,11 +149,25 @@ class DoctorUpdateView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
 
 
 class DeactivateView(PanelAdminRequiredMixin, View):
-    """POST only: take a department or doctor out of service (kept for history, reversible from Edit)."""
+    """GET asks to confirm and says what follows; POST takes a department or doctor out of service (kept for
+    history, and undone by ReactivateView)."""
 
     model = None
     audit_action = ""
     success_url = None
+
+    def get(self, request, pk):
+        target = get_object_or_404(self.model, pk=pk)
+        return render(
+            request,
+            "adminpanel/confirm.html",
+            {
+                "heading": f"Deactivate {target}?",
+                "consequences": selectors.deactivation_consequences(target),
+                "confirm_label": f"Deactivate {target}",
+                "cancel_url": reverse(self.success_url),
+            },
+        )
 
     def post(self, request, pk):
         target = get_object_or_404(self.model, pk=pk)
@@ -177,7 +178,43 @@ class DeactivateView(PanelAdminRequiredMixin, View):
             actor=request.user,
             ip_address=client_ip(request),
         )
-        messages.success(request, f"{target} is deactivated.")
+        messages.success(request, f"{target} is deactivated. Reactivate undoes it.")
+        return redirect(self.success_url)
+
+
+class DepartmentDeactivateView(DeactivateView):
+    """The confirmation page of DeactivateView; the deactivation itself is the panel's action, as in the API."""
+
+    model = Department
+    success_url = "adminpanel:departments"
+
+    def post(self, request, pk):
+        department = get_object_or_404(Department, pk=pk)
+        outcome = PANEL_ACTIONS.perform(
+            PANEL_ACTIONS["deactivate_department"],
+            {"department": department.pk},
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
+        report_on_page(request, outcome)
+        return redirect(self.success_url)
+
+
+class ReactivateView(DeactivateView):
+    """POST only: put a deactivated department or doctor back in service (the undo of a deactivation)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        target = get_object_or_404(self.model, pk=pk)
+        services.save_with_audit(
+            instance=target,
+            changes={"is_active": True},
+            action=self.audit_action,
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
+        messages.success(request, f"{target} is active again.")
         return redirect(self.success_url)
 
 
@@ -191,12 +228,51 @@ class ConfigurationView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
         return SystemConfiguration.load()
 
 
-class BroadcastView(PanelAdminRequiredMixin, ActionFormView):
-    table = PANEL_ACTIONS
-    action_name = "broadcast"
+class BroadcastView(PanelAdminRequiredMixin, FormView):
+    """Write the message, then confirm it on a page that says how many waiting patients will receive it."""
+
+    form_class = BroadcastForm
     template_name = "adminpanel/form.html"
-    extra_context = {"heading": "Broadcast to waiting patients"}
-    success_url = reverse_lazy("adminpanel:broadcast")
+    extra_context = {
+        "heading": "Broadcast to waiting patients",
+        "intro": "A text message to every patient waiting today, in one department or all. You can check it "
+        "and see how many people will receive it before it is sent.",
+        "submit_label": "Review before sending",
+    }
+
+    def form_valid(self, form):
+        department = form.cleaned_data["department"]
+        scope = department.name if department else "all departments"
+        try:
+            audience = services.broadcast_audience(department)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        patients = f"{audience} waiting patient{'' if audience == 1 else 's'}"
+        if self.request.POST.get("confirmed") != "yes":
+            return render(
+                self.request,
+                "adminpanel/confirm.html",
+                {
+                    "heading": "Send this broadcast?",
+                    "consequences": [
+                        f"“{form.cleaned_data['message']}”",
+                        f"It goes to {patients} ({scope}) as a text message, and cannot be taken back once sent.",
+                    ],
+                    "carry": [("message", form.cleaned_data["message"]), ("department", department.pk if department else "")],
+                    "confirm_label": f"Send to {patients}",
+                    "confirm_class": "btn-primary",
+                    "cancel_url": reverse("adminpanel:broadcast"),
+                    "cancel_label": "Back, do not send",
+                },
+            )
+        try:
+            services.broadcast_message(actor=self.request.user, ip_address=client_ip(self.request), **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Sent to {patients} ({scope}).")
+        return redirect("adminpanel:broadcast")
 
 
 class AuditLogView(PanelAdminRequiredMixin, ListView):
@@ -221,9 +297,17 @@ class AuditLogView(PanelAdminRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         query = self.request.GET.copy()
         query.pop("page", None)
-        return super().get_context_data(
-            filter_form=self.filter_form, actions=AuditFilterForm.action_choices(), query=query.urlencode(), **kwargs
+        context = super().get_context_data(
+            filter_form=self.filter_form,
+            actions=[(action, selectors.audit_action_label(action)) for action in AuditFilterForm.action_choices()],
+            query=query.urlencode(),
+            **kwargs,
         )
+        context["rows"] = [
+            {"entry": entry, "action": selectors.audit_action_label(entry.action), "changes": selectors.audit_changes(entry)}
+            for entry in context["entries"]
+        ]
+        return context
 
 
 class ReportsView(PanelAdminRequiredMixin, TemplateView):
@@ -241,12 +325,18 @@ class ReportsView(PanelAdminRequiredMixin, TemplateView):
         if form.is_valid():
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
             rows = analytics.department_days(start=start, end=end)
+            peaks = analytics.peak_hours(start=start, end=end)
             context.update(
                 start=start,
                 end=end,
                 department_days=rows,
                 doctors=analytics.doctor_performance(start=start, end=end),
-                chart=analytics.chart_series(rows),
+                peaks=peaks,
+                heat_maps=[
+                    ("Arrivals (tokens issued)", peaks.arrivals),
+                    ("Mean wait (minutes)", peaks.waits),
+                ],
+                chart=analytics.chart_series(rows, start=start, end=end, waits_by_day=peaks.waits_by_day),
             )
         return context
 
@@ -286,7 +376,7 @@ class ReportsCSVView(PanelAdminRequiredMixin, View):
     def get(self, request):
         form = ReportRangeForm(request.GET)
         if not form.is_valid():
-            problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+            problems = "; ".join(f"{form[field].label}: {' '.join(errors)}" for field, errors in form.errors.items())
             return HttpResponseBadRequest(problems, content_type="text/plain")
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         response = HttpResponse(content_type="text/csv")

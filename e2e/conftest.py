@@ -15,6 +15,7 @@ from smartqueue.tests.live_server import running_daphne
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
+README_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 
@@ -88,3 +89,13 @@ def screenshot(request):
 
     return take
 
+
+
+@pytest.fixture
+def readme_screenshot():
+    """readme_screenshot(page, name): the picture README.md shows, redrawn by every run of the browser tests."""
+
+    def take(page, name, *, full_page=False):
+        page.screenshot(path=str(README_SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+    return take

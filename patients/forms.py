@@ -5,7 +5,7 @@ from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
 from .serializers import FEEDBACK_COMMENT_MAX_LENGTH, NAME_MAX_LENGTH, NOTES_MAX_LENGTH
 
 
-class BootstrapForm(forms.Form):
+class BootstrapWidgetsMixin:
     """Bootstrap classes on every widget, and invalid fields marked so their errors show beside them."""
 
     def __init__(self, *args, **kwargs):
@@ -13,8 +13,15 @@ class BootstrapForm(forms.Form):
         for field in self.fields.values():
             if isinstance(field.widget, forms.RadioSelect):
                 continue
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            if isinstance(field.widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(field.widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
             field.widget.attrs.setdefault("class", css)
+            # A browser silently cuts what is typed past maxlength; the form refuses it in words instead.
+            field.widget.attrs.pop("maxlength", None)
 
     def add_error(self, field, error):
         super().add_error(field, error)
@@ -24,6 +31,10 @@ class BootstrapForm(forms.Form):
                 if "is-invalid" not in widget.attrs.get("class", ""):
                     widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
                 widget.attrs["aria-describedby"] = f"{self[name].auto_id}_error"
+
+
+class BootstrapForm(BootstrapWidgetsMixin, forms.Form):
+    """A plain form with BootstrapWidgetsMixin's look and error marking."""
 
 
 class RegistrationForm(BootstrapForm):

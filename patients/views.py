@@ -1,5 +1,4 @@
 import segno
-from django.contrib import messages
 from django.core import signing
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -93,6 +92,7 @@ def registered(request, public_id):
         "patients/registered.html",
         {
             "visit": current_visit_status(entry=entry),
+            "doctors_on_duty": hooks.doctors_on_duty([entry.department_id]).get(entry.department_id, 0),
             "status_url": status_url,
             "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=5, title="Your status page"),
         },
@@ -118,7 +118,7 @@ def status(request, public_id):
         except services.QueueError as refusal:
             feedback_form.add_error(None, str(refusal))
         else:
-            messages.success(request, "Thank you for your feedback.")
+            # The page itself thanks the patient once the visit shows feedback given.
             return redirect(entry.get_absolute_url())
     return render(
         request,

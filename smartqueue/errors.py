@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 TITLES = {
     400: "This request could not be understood",
-    403: "You cannot open this page",
+    403: "This page is not open to you",
     404: "Page not found",
     429: "Too many attempts",
     500: "Something went wrong on our side",
@@ -31,9 +31,14 @@ def error_response(request, *, status, detail=None):
     detail = detail or DETAILS[status]
     if wants_json(request):
         return JsonResponse({"detail": detail}, status=status)
-    # Rendered without the request: its context processors (user, messages) would query the database,
-    # which may be what failed.
-    page = render_to_string("error.html", {"status": status, "title": TITLES[status], "detail": detail})
+    # A status with a page of its own (403: who is signed in and where to sign in; 404: where to go) uses it.
+    # Only those two are rendered with the request: its context processors (user, messages) query the
+    # database, which may be what failed behind a 500.
+    page = render_to_string(
+        [f"{status}.html", "error.html"],
+        {"status": status, "title": TITLES[status], "detail": detail},
+        request=request if status in (403, 404) else None,
+    )
     return HttpResponse(page, status=status)
 
 

@@ -357,5 +357,12 @@ LOGGING = {
         "twilio.http_client": {"level": "WARNING"},
         # django-axes logs every sign-in at INFO; lockouts are still logged as warnings.
         "axes": {"level": "WARNING"},
+        # Eager tasks (no REDIS_URL) run inside the web process: one "succeeded" line per message would bury
+        # the server's own output, and the in-memory broker has no host name for kombu to warn about.
+        **(
+            {"celery.app.trace": {"level": "WARNING"}, "kombu.connection": {"level": "ERROR"}}
+            if CELERY_TASK_ALWAYS_EAGER
+            else {}
+        ),
     },
 }

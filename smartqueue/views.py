@@ -11,6 +11,10 @@ from patients.models import Department
 class HomeView(TemplateView):
     template_name = "home.html"
 
+    def get_context_data(self, **kwargs):
+        # Each open department's board is linked, so a TV can be pointed at it from here.
+        return super().get_context_data(departments=Department.objects.filter(is_active=True), **kwargs)
+
 
 class DepartmentDisplayView(TemplateView):
     """The waiting-room TV of one department: now serving, next tokens, a chime and a spoken call."""

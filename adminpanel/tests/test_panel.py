@@ -140,11 +140,12 @@ def sent(monkeypatch):
     return calls
 
 
-def test_broadcast_to_one_department(admin_client, department, sent, django_capture_on_commit_callbacks):
+def test_broadcast_to_one_department(admin_client, department, make_token, sent, django_capture_on_commit_callbacks):
+    make_token(department)
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             reverse("adminpanel:broadcast"),
-            {"message": "Dr. Smith is delayed 20 minutes.", "department": department.pk},
+            {"message": "Dr. Smith is delayed 20 minutes.", "department": department.pk, "confirmed": "yes"},
         )
     assert response.status_code == 302
     assert sent["notify"] == [{"message": "Dr. Smith is delayed 20 minutes.", "department_id": department.pk}]
@@ -159,12 +160,13 @@ def test_broadcast_to_one_department(admin_client, department, sent, django_capt
 
 
 def test_broadcast_to_all_departments(
-    admin_client, department, make_department, sent, django_capture_on_commit_callbacks
+    admin_client, department, make_department, make_token, sent, django_capture_on_commit_callbacks
 ):
     ent = make_department(name="ENT", code="ENT")
     make_department(name="Closed wing", code="SHUT", is_active=False)
+    make_token(ent)
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(reverse("adminpanel:broadcast"), {"message": "Fire drill at 11:00."})
+        admin_client.post(reverse("adminpanel:broadcast"), {"message": "Fire drill at 11:00.", "confirmed": "yes"})
     assert sent["notify"] == [{"message": "Fire drill at 11:00.", "department_id": None}]
     assert {call["department_id"] for call in sent["publish"]} == {department.pk, ent.pk}
 
@@ -244,6 +246,9 @@ def test_api_queue_actions(admin_client, department, make_token, sent, django_ca
     assert entry.status == Queue.Status.CANCELLED
     response = api_post(admin_client, action="cancel_token", entry=entry.pk)
     assert response.status_code == 400 and "cannot go from 'Cancelled'" in response.json()["errors"]["entry"][0]
+    refused = api_post(admin_client, action="broadcast", message="Lunch break 1-2 pm.")
+    assert refused.status_code == 400 and "Nobody is waiting today" in refused.json()["errors"]["department"][0]
+    make_token(department)
     with django_capture_on_commit_callbacks(execute=True):
         assert api_post(admin_client, action="broadcast", message="Lunch break 1-2 pm.").status_code == 200
     assert sent["notify"] == [{"message": "Lunch break 1-2 pm.", "department_id": None}]

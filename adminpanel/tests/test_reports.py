@@ -231,3 +231,25 @@ def test_beat_schedule_names_registered_tasks(settings):
     app.loader.import_default_modules()
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
+
+
+def test_every_day_of_the_range_is_charted_a_day_without_tokens_as_zero(admin_client, clinic_day):
+    response = admin_client.get("/adminpanel/reports/", {"start": "2026-03-08", "end": "2026-03-14"})
+    chart = response.context["chart"]
+    assert chart["labels"] == [f"2026-03-{day:02d}" for day in range(8, 15)]
+    assert chart["totals"]["registrations"] == [0, 0, 8, 1, 0, 0, 0]
+    # All departments' waits that day: 10, 20, 30, 40 (Cardiology) beside the mean.
+    assert (chart["all_waits"]["mean"][2], chart["all_waits"]["p90"][2]) == (25.0, 40.0)
+    assert chart["all_waits"]["mean"][0] is None
+
+
+def test_peak_hours_heat_map_of_arrivals_and_waits_by_weekday_and_hour(admin_client, clinic_day):
+    peaks = analytics.peak_hours(start=DAY, end=date(2026, 3, 11))
+    assert peaks.hours == [9, 10, 11]
+    tuesday = {row["weekday"]: row for row in peaks.arrivals}["Tuesday"]
+    assert [cell["value"] for cell in tuesday["cells"]] == [3, 4, 1]  # the transferred-in token is not an arrival
+    assert [cell["level"] for cell in tuesday["cells"]] == [4, 5, 2]
+    waits = {row["weekday"]: row for row in peaks.waits}["Tuesday"]
+    assert [cell["value"] for cell in waits["cells"]] == [20, 40, None]
+    page = admin_client.get("/adminpanel/reports/", {"start": "2026-03-10", "end": "2026-03-11"}).content.decode()
+    assert "Peak hours" in page and '<td class="heat-5">4</td>' in page

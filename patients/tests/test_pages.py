@@ -21,8 +21,11 @@ def typed(department):
     }
 
 
-def test_landing_lists_active_departments_with_queue_length_and_wait(client, department, make_department, register):
+def test_landing_lists_active_departments_with_queue_length_and_wait(
+    client, department, make_department, make_doctor, register
+):
     make_department(name="Closed wing", code="CLOS", is_active=False)
+    make_doctor(department=department)
     register()
 
     response = client.get(reverse("patients:landing"))
@@ -35,6 +38,21 @@ def test_landing_lists_active_departments_with_queue_length_and_wait(client, dep
     assert "~20 min" in page
 
 
+def test_without_a_doctor_on_duty_the_pages_say_so_instead_of_a_wait(client, typed):
+    registered = client.post("/patients/register/", typed, follow=True).content.decode()
+    assert "No doctor on duty yet" in registered and " min<" not in registered
+    landing = client.get(reverse("patients:landing")).content.decode()
+    assert re.search(r'class="[^"]*estimated-wait">No doctor on duty yet<', landing)
+
+
+def test_a_name_too_long_is_refused_in_words_not_cut_by_the_browser(client, typed):
+    form = client.get("/patients/register/").content.decode()
+    assert "maxlength" not in form
+    response = client.post("/patients/register/", {**typed, "name": "A" * 300})
+    assert "at most 120 characters" in response.content.decode()
+    assert not Patient.objects.exists()
+
+
 def test_registration_page_offers_only_active_departments_and_no_priority(client, department, make_department):
     make_department(name="Closed wing", code="CLOS", is_active=False)
 
@@ -45,7 +63,10 @@ def test_registration_page_offers_only_active_departments_and_no_priority(client
     assert 'name="priority"' not in page
 
 
-def test_registering_shows_the_token_position_wait_and_a_qr_code_to_the_status_page(client, typed):
+def test_registering_shows_the_token_position_wait_and_a_qr_code_to_the_status_page(
+    client, typed, department, make_doctor
+):
+    make_doctor(department=department)
     response = client.post("/patients/register/", typed, follow=True)
 
     patient = Patient.objects.get()
@@ -191,7 +212,9 @@ def test_after_completion_the_status_page_takes_feedback_once(client, register, 
     response = client.post(url, {"rating": "4", "comment": "Friendly"}, follow=True)
 
     assert PatientFeedback.objects.get().rating == 4
-    assert "Thank you for your feedback." in response.content.decode()
+    page = response.content.decode()
+    assert page.count("Thank you for your feedback.") == 1
+    assert embedded_visit(page)["feedback_given"] is True
     again = client.post(url, {"rating": "1"})
     assert "already been given" in again.content.decode()
     assert PatientFeedback.objects.get().rating == 4

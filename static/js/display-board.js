@@ -1,8 +1,9 @@
 /*
  * Waiting-room display boards (templates/display/department.html): the boards' only renderer. The
  * template holds each board's empty frame and its queue socket's snapshot frame as json_script data;
- * this draws that, then every frame of the socket (the same payload), and plays a chime plus a spoken
- * call when a token is called. Browsers only allow sound after a tap, hence the "Turn on sound" button.
+ * this draws that, then every frame of the socket (the same payload), and gives a call-out when a token is
+ * called: the token and the room, shown and (with sound on, after a chime) spoken, one call at a time.
+ * Browsers only allow sound after a tap, hence the "Turn on sound" button.
  */
 (function () {
   "use strict";
@@ -52,7 +53,9 @@
       })
     );
     var wait = queue.queue_length + " waiting";
-    if (queue.queue_length && queue.estimated_wait_minutes !== null) {
+    if (!queue.doctors_on_duty) {
+      wait += " · no doctor on duty yet";
+    } else if (queue.queue_length && queue.estimated_wait_minutes !== null) {
       wait += " · about " + queue.estimated_wait_minutes + " min for new arrivals";
     }
     board.querySelector("[data-wait]").textContent = wait;
@@ -80,14 +83,64 @@
     return parts[0].split("").join(" ") + " " + Number(parts[1]);
   }
 
-  function announce(entry) {
-    if (!soundOn) return;
-    chime();
-    if (!("speechSynthesis" in window)) return;
-    var words = "Token " + spokenToken(entry.token) + (entry.room ? ", please go to " + entry.room : ", please go in");
-    var utterance = new SpeechSynthesisUtterance(words);
+  // Calls are said one after another: a call that arrives while another is shown or spoken waits its turn,
+  // so no announcement cuts off the one before. Each shows (and, with sound on, says) the token and the room.
+  var CALL_OUT_SHOWN_MS = 5000;
+  var SPEECH_TIMEOUT_MS = 12000;
+  var callOutBox = document.getElementById("call-out");
+  var pendingCalls = [];
+  var calling = false;
+
+  function callOutWords(entry) {
+    return entry.token + (entry.room ? ", please go to " + entry.room : ", please go in");
+  }
+
+  function speak(entry, done) {
+    if (!soundOn || !("speechSynthesis" in window)) {
+      done();
+      return;
+    }
+    var utterance = new SpeechSynthesisUtterance(
+      "Token " + spokenToken(entry.token) + (entry.room ? ", please go to " + entry.room : ", please go in")
+    );
     utterance.rate = 0.9;
+    var finished = false;
+    function finish() {
+      if (finished) return;
+      finished = true;
+      done();
+    }
+    utterance.onend = finish;
+    utterance.onerror = finish;
+    // A voice that never reports its end must not hold the line of calls for ever.
+    setTimeout(finish, SPEECH_TIMEOUT_MS);
     setTimeout(function () { window.speechSynthesis.speak(utterance); }, 900);
+  }
+
+  function nextCall() {
+    var entry = pendingCalls.shift();
+    if (!entry) {
+      calling = false;
+      callOutBox.hidden = true;
+      return;
+    }
+    calling = true;
+    callOutBox.textContent = callOutWords(entry);
+    callOutBox.dataset.token = entry.token;
+    callOutBox.hidden = false;
+    if (soundOn) chime();
+    var waiting = 2;
+    function oneDone() {
+      waiting -= 1;
+      if (waiting === 0) nextCall();
+    }
+    setTimeout(oneDone, CALL_OUT_SHOWN_MS);
+    speak(entry, oneDone);
+  }
+
+  function announce(entry) {
+    pendingCalls.push(entry);
+    if (!calling) nextCall();
   }
 
   function highlight(board, token) {
@@ -125,7 +178,7 @@
       audioContext = new (window.AudioContext || window.webkitAudioContext)();
     }
     if (audioContext) audioContext.resume();
-    soundButton.textContent = soundOn ? "Sound on" : "Turn on sound";
+    soundButton.textContent = soundOn ? "Sound is on (turn off)" : "Turn on sound";
     soundButton.setAttribute("aria-pressed", String(soundOn));
     if (soundOn) chime();
   });

@@ -27,13 +27,16 @@
     });
   }
 
-  function showAlert(text, kind) {
-    const alert = document.createElement("div");
-    alert.className = `alert alert-${kind}`;
-    alert.setAttribute("role", "alert");
-    alert.textContent = text;
-    root.prepend(alert);
-    setTimeout(() => alert.remove(), 6000);
+  // One notice at a time, in a fixed corner: a new one replaces the last instead of pushing the work down.
+  const notice = document.getElementById("dashboard-notice");
+  let noticeTimer = null;
+  function showNotice(text, kind) {
+    notice.className = `alert alert-${kind} action-notice`;
+    notice.setAttribute("role", kind === "danger" ? "alert" : "status");
+    notice.textContent = text;
+    notice.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => { notice.hidden = true; }, 6000);
   }
 
   root.addEventListener("submit", async (event) => {
@@ -52,11 +55,11 @@
     }
     const body = await response.json();
     if (response.ok) {
-      showAlert(body.message, "success");
+      showNotice(body.message, "success");
       await refresh();
     } else {
       const errors = body.errors || { detail: [body.detail] };
-      showAlert(Object.values(errors).flat().join(" "), "danger");
+      showNotice(Object.values(errors).flat().join(" "), "danger");
     }
   });
 

@@ -18,12 +18,17 @@
     options: { responsive: true, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
 
+  // Every day of the range is a label (a day without tokens counts zero); a day without a wait leaves a gap.
   new Chart(document.getElementById("wait-chart"), {
     type: "line",
     data: {
       labels: series.labels,
-      datasets: Object.entries(series.waits).map(([department, waits]) => ({ label: department, data: waits, spanGaps: true })),
+      datasets: [
+        { label: "Mean, all departments", data: series.all_waits.mean, borderColor: "#0a58ca", backgroundColor: "#0a58ca", borderWidth: 3 },
+        { label: "90th percentile, all departments", data: series.all_waits.p90, borderColor: "#a52834", backgroundColor: "#a52834", borderWidth: 3, borderDash: [6, 4] },
+        ...Object.entries(series.waits).map(([department, waits]) => ({ label: `Mean, ${department}`, data: waits, borderWidth: 1 })),
+      ],
     },
-    options: { responsive: true, scales: { y: { beginAtZero: true } } },
+    options: { responsive: true, scales: { y: { beginAtZero: true, title: { display: true, text: "minutes" } } } },
   });
 })();

@@ -1,0 +1,76 @@
+"""What staff read in the panel: confirmations before destructive actions, with an undo, and an audit log in words."""
+
+import pytest
+from django.urls import reverse
+
+from adminpanel.models import AdminUser, AuditLog
+from adminpanel.services import record_audit
+from patients.models import Department
+
+
+@pytest.fixture
+def admin_client(client, make_user):
+    user = make_user(username="manager")
+    AdminUser.objects.create(user=user)
+    client.force_login(user)
+    return client
+
+
+def test_deactivating_a_department_asks_first_says_what_follows_and_can_be_undone(admin_client, department, make_token):
+    make_token(department)
+    confirmation = admin_client.get(reverse("adminpanel:department-deactivate", args=[department.pk]))
+    page = confirmation.content.decode()
+    assert "Deactivate Cardiology?" in page
+    assert "1 patient waiting there now keeps their token" in page
+    assert Department.objects.get(pk=department.pk).is_active
+
+    admin_client.post(reverse("adminpanel:department-deactivate", args=[department.pk]))
+    listing = admin_client.get(reverse("adminpanel:departments")).content.decode()
+    assert "Reactivate" in listing and not Department.objects.get(pk=department.pk).is_active
+
+    admin_client.post(reverse("adminpanel:department-reactivate", args=[department.pk]))
+    assert Department.objects.get(pk=department.pk).is_active
+    assert AuditLog.objects.filter(action="department.reactivated").count() == 1
+
+
+def test_deactivating_a_doctor_asks_first(admin_client, make_doctor):
+    doctor = make_doctor()
+    page = admin_client.get(reverse("adminpanel:doctor-deactivate", args=[doctor.pk])).content.decode()
+    assert "no longer be able to sign in" in page
+    doctor.refresh_from_db()
+    assert doctor.is_active
+
+
+def test_a_broadcast_is_confirmed_with_the_number_who_will_receive_it(admin_client, department, make_token):
+    make_token(department)
+    make_token(department)
+    url = reverse("adminpanel:broadcast")
+    assert "Review before sending" in admin_client.get(url).content.decode()
+    review = admin_client.post(url, {"message": "Clinic runs late.", "department": department.pk}).content.decode()
+    assert "Send to 2 waiting patients" in review
+    assert not AuditLog.objects.filter(action="broadcast.sent").exists()
+
+    sent = admin_client.post(url, {"message": "Clinic runs late.", "department": department.pk, "confirmed": "yes"},
+                             follow=True)
+    assert "Sent to 2 waiting patients (Cardiology)." in sent.content.decode()
+
+
+def test_a_broadcast_to_a_department_with_nobody_waiting_is_refused_in_words(admin_client, department):
+    response = admin_client.post(reverse("adminpanel:broadcast"), {"message": "Hello", "department": department.pk})
+    assert response.context["form"].errors["department"] == [
+        "Nobody is waiting today (Cardiology), so there is no one to send it to."
+    ]
+    assert not AuditLog.objects.filter(action="broadcast.sent").exists()
+
+
+def test_the_audit_log_reads_in_words_with_what_changed(admin_client, department, make_user):
+    record_audit(actor=None, action="queue.called", target=department,
+                 before={"token": "CARD-001", "status": "waiting"}, after={"token": "CARD-001", "status": "called"})
+    record_audit(actor=None, action="department.updated", target=department,
+                 before={"is_active": True, "room": ""}, after={"is_active": False, "room": "Block A"})
+    page = admin_client.get(reverse("adminpanel:audit")).content.decode()
+    assert "Patient called" in page and "queue.called<" not in page
+    assert "Status: <del>Waiting</del> → <ins>Called</ins>" in page
+    assert "Is active: <del>yes</del> → <ins>no</ins>" in page
+    assert "Room: <del>none</del> → <ins>Block A</ins>" in page
+    assert "{&#x27;" not in page and "Token:" not in page

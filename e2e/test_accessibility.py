@@ -1,0 +1,135 @@
+"""axe-core on every page a person reads, signed in and out, on a 390 px phone and a 1366 px desk screen.
+
+axe-core comes bundled in the pinned axe-playwright-python package, so the sweep needs no download at test
+time. Any serious or critical violation fails, with axe's own report of where and why.
+"""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from e2e.conftest import DESKTOP, PHONE
+from e2e.test_staff_flows import sign_in
+from patients import services
+from patients.models import Department, Queue
+from patients.tests.factories import register_patient
+
+BLOCKING_IMPACTS = {"serious", "critical"}
+WIDTHS = {"phone": PHONE, "desk": DESKTOP}
+
+
+def a_busy_morning(hospital):
+    """A line with every kind of row: a called patient, an emergency and a normal token waiting, a no-show."""
+    cardiology, doctor = hospital["cardiology"], hospital["doctor"]
+    Department.objects.create(name="Pediatrics", code="PED", room="Block B")
+    visits = [
+        register_patient(department=cardiology, name=name, phone=phone, age=40, gender="female",
+                         priority=priority, notes="", actor=None, ip_address=None, self_service=False)[0]
+        for name, phone, priority in [
+            ("Asha Rao", "+14155550101", Queue.Priority.NORMAL),
+            ("Ben Okafor", "+14155550102", Queue.Priority.NORMAL),
+            ("Chen Li", "+14155550103", Queue.Priority.EMERGENCY),
+            ("Dana Cruz", "+14155550104", Queue.Priority.HIGH),
+        ]
+    ]
+    services.call_patient(entry=visits[1], doctor=doctor)
+    services.skip(entry=visits[1])
+    services.call_patient(entry=visits[0], doctor=doctor)
+    return visits
+
+
+def blocking_violations(page):
+    results = Axe().run(page)
+    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    return "\n".join(
+        f"{page.url} {v['id']} ({v['impact']}): {v['help']} at "
+        + "; ".join(
+            " ".join(node["target"]) + " (" + " ".join(check["message"] for check in node["any"]) + ")"
+            for node in v["nodes"][:5]
+        )
+        for v in blocking
+    )
+
+
+def sweep(page, paths):
+    problems = []
+    for path in paths:
+        page.goto(path)
+        page.wait_for_load_state("load")
+        problems.append(blocking_violations(page))
+    return "\n".join(problem for problem in problems if problem)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_public_pages_have_no_serious_accessibility_violation(open_page, hospital, width):
+    visits = a_busy_morning(hospital)
+    page = open_page(**WIDTHS[width])
+    cardiology = hospital["cardiology"].pk
+    public_id = visits[0].public_id
+    problems = sweep(page, [
+        "/",
+        "/patients/",
+        "/patients/register/",
+        f"/patients/registered/{public_id}/",
+        f"/patients/status/{public_id}/",
+        "/display/",
+        f"/display/{cardiology}/",
+        "/doctors/login/",
+        "/adminpanel/login/",
+        "/patients/status/00000000-0000-0000-0000-000000000000/",
+    ])
+
+    page.goto("/patients/register/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Get my token").click()
+    problems += "\n" + blocking_violations(page)
+
+    page.goto("/patients/register/")
+    page.get_by_label("Name", exact=True).fill("Someone Else")
+    page.get_by_label("Phone", exact=True).fill("+14155550101")
+    page.get_by_label("Age", exact=True).fill("30")
+    page.get_by_label("Department", exact=True).select_option(label="Pediatrics")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Get my token").click()
+    expect(page.get_by_text("••••")).to_be_visible()
+    problems += "\n" + blocking_violations(page)
+    assert not problems.strip(), problems
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_doctor_pages_have_no_serious_accessibility_violation(open_page, hospital, width):
+    a_busy_morning(hospital)
+    page = open_page(**WIDTHS[width])
+    sign_in(page, "/doctors/login/", "dr.smith", "doctor123")
+    expect(page.locator("#current-patient")).to_be_visible()
+    problems = blocking_violations(page) + "\n" + sweep(page, ["/doctors/schedule/", "/adminpanel/"])
+    assert not problems.strip(), problems
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_admin_pages_have_no_serious_accessibility_violation(open_page, hospital, width):
+    a_busy_morning(hospital)
+    page = open_page(**WIDTHS[width])
+    sign_in(page, "/adminpanel/login/", "admin.manager", "admin123")
+    cardiology, doctor = hospital["cardiology"].pk, hospital["doctor"].pk
+    problems = sweep(page, [
+        "/adminpanel/",
+        "/adminpanel/departments/",
+        "/adminpanel/departments/new/",
+        f"/adminpanel/departments/{cardiology}/edit/",
+        f"/adminpanel/departments/{cardiology}/deactivate/",
+        "/adminpanel/doctors/",
+        "/adminpanel/doctors/new/",
+        f"/adminpanel/doctors/{doctor}/edit/",
+        f"/adminpanel/doctors/{doctor}/deactivate/",
+        "/adminpanel/configuration/",
+        "/adminpanel/broadcast/",
+        "/adminpanel/audit/",
+        "/adminpanel/reports/",
+        "/doctors/",
+    ])
+    page.goto("/adminpanel/departments/new/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    problems += "\n" + blocking_violations(page)
+    assert not problems.strip(), problems

@@ -1,0 +1,203 @@
+"""Issue #14's findings, each tried as a new user would: on a 390 px phone, a desk screen, and a TV."""
+
+import re
+
+from playwright.sync_api import expect
+
+from e2e.conftest import DESKTOP, PHONE
+from e2e.test_accessibility import a_busy_morning
+from e2e.test_staff_flows import sign_in
+from patients import services
+from patients.models import Department
+from patients.tests.factories import register_patient
+
+TV_768P = {"viewport": {"width": 1366, "height": 768}}
+TV_1080P = {"viewport": {"width": 1920, "height": 1080}}
+
+
+def test_transfer_is_offered_only_for_a_called_patient(open_page, hospital):
+    visits = a_busy_morning(hospital)
+    page = open_page(**DESKTOP)
+    sign_in(page, "/doctors/login/", "dr.smith", "doctor123")
+    transfer = page.get_by_role("button", name="Transfer")
+
+    expect(transfer).to_be_visible()
+    page.get_by_role("button", name="Start consultation").click()
+    expect(page.get_by_role("button", name="Complete consultation")).to_be_visible()
+    expect(transfer).to_have_count(0)
+    page.get_by_role("button", name="Complete consultation").click()
+    expect(page.get_by_role("button", name="Call next patient")).to_be_visible()
+    expect(transfer).to_have_count(0)
+    assert visits
+
+
+def test_each_action_replaces_the_one_notice_instead_of_stacking_alerts(open_page, hospital):
+    a_busy_morning(hospital)
+    page = open_page(**DESKTOP)
+    sign_in(page, "/doctors/login/", "dr.smith", "doctor123")
+    top_of_work = page.locator("#current-patient").bounding_box()["y"]
+
+    page.get_by_role("button", name="Start consultation").click()
+    expect(page.locator("#dashboard-notice")).to_be_visible()
+    page.get_by_role("button", name="Complete consultation").click()
+    expect(page.get_by_role("button", name="Call next patient")).to_be_visible()
+    page.get_by_role("button", name="Call next patient").click()
+    expect(page.get_by_role("button", name="Start consultation")).to_be_visible()
+
+    expect(page.locator("#doctor-dashboard .alert:visible")).to_have_count(1)
+    assert page.locator("#current-patient").bounding_box()["y"] == top_of_work
+
+
+def test_on_a_phone_the_line_comes_before_the_figures_and_a_skipped_emergency_shows_its_priority(
+    open_page, hospital, screenshot
+):
+    cardiology, doctor = hospital["cardiology"], hospital["doctor"]
+    emergency, waiting_patient = [
+        register_patient(department=cardiology, name=name, phone=phone, age=70, gender="female", priority=priority,
+                         notes="", actor=None, ip_address=None, self_service=False)[0]
+        for name, phone, priority in [("Eve Ade", "+14155550109", "emergency"), ("Flo Ide", "+14155550110", "normal")]
+    ]
+    services.call_patient(entry=emergency, doctor=doctor)
+    services.skip(entry=emergency)
+    page = open_page(**PHONE)
+    sign_in(page, "/doctors/login/", "dr.smith", "doctor123")
+
+    waiting = page.get_by_role("heading", name=re.compile("^Waiting")).bounding_box()["y"]
+    today = page.get_by_role("heading", name="Today", exact=True).bounding_box()["y"]
+    assert waiting < today
+    skipped = page.locator(f'#skipped-rows [data-token="{emergency.token}"]')
+    expect(skipped).to_contain_text("Emergency")
+    screenshot(page, "phone-dashboard")
+
+
+def test_public_menu_opens_on_a_phone_and_leads_to_the_boards(open_page, hospital):
+    page = open_page(**PHONE)
+    page.goto("/")
+    menu = page.get_by_role("button", name="Menu")
+    menu.click()
+    expect(page.get_by_role("link", name="Display boards")).to_be_visible()
+    page.get_by_role("link", name="Display boards").click()
+    expect(page).to_have_url(re.compile("/display/$"))
+    page.goto("/")
+    expect(page.get_by_role("link", name="Cardiology board")).to_be_visible()
+    favicon = page.locator('link[rel="icon"]').get_attribute("href")
+    assert page.request.get(favicon).ok
+
+
+def test_a_403_explains_and_offers_the_way_back_and_in(open_page, hospital):
+    page = open_page(**DESKTOP)
+    sign_in(page, "/doctors/login/", "dr.smith", "doctor123")
+    response = page.goto("/adminpanel/")
+    assert response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("This page is not open to you")
+    expect(page.get_by_text("You are signed in as dr.smith")).to_be_visible()
+    expect(page.locator("#main").get_by_role("link", name="Admin sign-in")).to_be_visible()
+    expect(page.locator("#main").get_by_role("link", name="Back to the start")).to_be_visible()
+
+
+def test_deactivation_and_broadcast_ask_first(open_page, hospital):
+    a_busy_morning(hospital)
+    page = open_page(**DESKTOP)
+    sign_in(page, "/adminpanel/login/", "admin.manager", "admin123")
+
+    page.goto("/adminpanel/departments/")
+    page.get_by_role("link", name="Deactivate Pediatrics").click()
+    expect(page.get_by_role("heading", name="Deactivate Pediatrics?")).to_be_visible()
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("link", name="Deactivate Pediatrics")).to_be_visible()
+    page.get_by_role("link", name="Deactivate Pediatrics").click()
+    page.get_by_role("button", name="Deactivate Pediatrics").click()
+    expect(page.get_by_role("button", name="Reactivate Pediatrics")).to_be_visible()
+    page.get_by_role("button", name="Reactivate Pediatrics").click()
+    expect(page.get_by_role("link", name="Deactivate Pediatrics")).to_be_visible()
+
+    page.goto("/adminpanel/broadcast/")
+    page.get_by_label("Message").fill("The clinic runs 20 minutes late.")
+    page.get_by_label("Department").select_option(label="Cardiology")
+    page.get_by_role("button", name="Review before sending").click()
+    page.get_by_role("button", name="Send to 2 waiting patients").click()
+    expect(page.get_by_text("Sent to 2 waiting patients (Cardiology).")).to_be_visible()
+
+    page.get_by_label("Message").fill("Hello")
+    page.get_by_label("Department").select_option(label="Pediatrics")
+    page.get_by_role("button", name="Review before sending").click()
+    expect(page.get_by_text("Nobody is waiting today (Pediatrics)")).to_be_visible()
+
+
+def test_audit_log_reads_in_words(open_page, hospital):
+    a_busy_morning(hospital)
+    page = open_page(**DESKTOP)
+    sign_in(page, "/adminpanel/login/", "admin.manager", "admin123")
+    page.goto("/adminpanel/audit/")
+    table = page.locator("#audit-entries")
+    expect(table).to_contain_text("Patient called")
+    expect(table).to_contain_text("Status: Waiting → Called")
+    expect(table).not_to_contain_text("queue.called")
+    expect(table).not_to_contain_text("{'")
+
+
+def test_one_departments_board_fills_a_1080p_tv_and_all_boards_fit_768p(open_page, hospital, screenshot):
+    a_busy_morning(hospital)
+    for code in ["ORTH", "DERM", "ENT", "GEN"]:
+        Department.objects.create(name=code.title(), code=code)
+    tv = open_page(**TV_1080P)
+    tv.goto(f"/display/{hospital['cardiology'].pk}/")
+    expect(tv.locator('.serving-card[data-token="CARD-001"]')).to_contain_text("Room 2A")
+    panel = tv.locator(".board-panel").bounding_box()
+    assert panel["width"] * panel["height"] > 0.75 * 1920 * 1080
+    token_height = tv.locator('.serving-card[data-token="CARD-001"] .serving-token').bounding_box()["height"]
+    assert token_height > 120  # about 7 cm on a 55-inch set: legible from 5 m
+    expect(tv.locator(".board-legend")).to_contain_text("Emergency")
+    screenshot(tv, "board-1080p")
+
+    hall = open_page(**TV_768P)
+    hall.goto("/display/")
+    expect(hall.locator("[data-display-board]")).to_have_count(6)
+    assert hall.evaluate("document.documentElement.scrollHeight") <= 768
+
+
+def test_the_board_calls_out_token_and_room_one_call_after_another(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    for name, phone in [("Al Bo", "+14155550111"), ("Cy Do", "+14155550112")]:
+        register_patient(department=cardiology, name=name, phone=phone, age=30, gender="male", priority="normal",
+                         notes="", actor=None, ip_address=None, self_service=False)
+    board = open_page(**TV_1080P)
+    board.goto(f"/display/{cardiology.pk}/")
+    expect(board.locator("#live-status")).to_be_hidden()
+    call_out = board.locator("#call-out")
+    doctor = open_page(**DESKTOP)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+
+    doctor.get_by_role("button", name="Call next patient").click()
+    doctor.get_by_role("button", name="Mark no-show").click()
+    doctor.get_by_role("button", name="Call next patient").click()
+
+    # The second call waits until the first has been shown (and said) in full.
+    expect(call_out).to_have_text("CARD-001, please go to Room 2A")
+    expect(call_out).to_have_text("CARD-002, please go to Room 2A", timeout=8000)
+
+
+def test_patient_page_and_board_name_the_same_room(open_page, hospital):
+    visits = a_busy_morning(hospital)
+    phone = open_page(**PHONE)
+    phone.goto(f"/patients/status/{visits[0].public_id}/")
+    expect(phone.locator('[data-field="go_to"]')).to_have_text("Room 2A")
+    board = open_page(**DESKTOP)
+    board.goto(f"/display/{hospital['cardiology'].pk}/")
+    expect(board.locator(f'.serving-card[data-token="{visits[0].token}"] .serving-room')).to_have_text("Room 2A")
+
+
+def test_reports_chart_every_day_and_show_the_peak_hours(open_page, hospital, screenshot):
+    a_busy_morning(hospital)
+    page = open_page(**DESKTOP)
+    sign_in(page, "/adminpanel/login/", "admin.manager", "admin123")
+    page.goto("/adminpanel/reports/")
+    labels = page.evaluate("JSON.parse(document.getElementById('report-chart-data').textContent).labels")
+    assert len(labels) == 7
+    expect(page.get_by_role("heading", name="Peak hours")).to_be_visible()
+    expect(page.get_by_role("region", name="Arrivals (tokens issued)")).to_contain_text("4")
+
+    phone = open_page(**PHONE)
+    sign_in(phone, "/adminpanel/login/", "admin.manager", "admin123")
+    phone.goto("/adminpanel/reports/")
+    expect(phone.get_by_text("Swipe the table sideways").first).to_be_visible()
