@@ -56,6 +56,7 @@ EXAMPLE_VISIT = {
     "doctor": None,
     "go_to": None,
     "now_serving": ["CARD-004"],
+    "doctors_on_duty": 2,
     "feedback_given": False,
     "can_give_feedback": False,
     "transferred_to": None,

@@ -330,12 +330,19 @@ class VisitView:
     position: int | None
     estimated_wait_minutes: int | None
     now_serving: list
+    doctors_on_duty: int
 
 
-def describe_visit(entry, *, position, estimated_wait_minutes, now_serving):
+def describe_visit(entry, *, position, estimated_wait_minutes, now_serving, doctors_on_duty):
     return represent(
         VisitStatusSerializer,
-        VisitView(entry=entry, position=position, estimated_wait_minutes=estimated_wait_minutes, now_serving=now_serving),
+        VisitView(
+            entry=entry,
+            position=position,
+            estimated_wait_minutes=estimated_wait_minutes,
+            now_serving=now_serving,
+            doctors_on_duty=doctors_on_duty,
+        ),
     )
 
 
@@ -348,6 +355,7 @@ def visit_status(*, entry):
         position=place and place.position,
         estimated_wait_minutes=place and place.estimated_wait_minutes,
         now_serving=[served.token for served in being_served(department=entry.department, day=entry.token_date)],
+        doctors_on_duty=line.pace.doctors_on_duty,
     )
 
 
@@ -380,6 +388,7 @@ def visit_status_in_queue(*, entry, queue):
         position=place and place["position"],
         estimated_wait_minutes=place and place["estimated_wait_minutes"],
         now_serving=[served["token"] for served in queue["now_serving"]],
+        doctors_on_duty=queue["doctors_on_duty"],
     )
 
 
@@ -394,7 +403,11 @@ def visit_after_department_change(visit, payload):
         return visit
     if payload.get("entry", {}).get("token") == visit["token"]:
         return None
-    moved = {**visit, "now_serving": [served["token"] for served in queue["now_serving"]]}
+    moved = {
+        **visit,
+        "now_serving": [served["token"] for served in queue["now_serving"]],
+        "doctors_on_duty": queue["doctors_on_duty"],
+    }
     if visit["status"] == Queue.Status.WAITING:
         place = place_in_queue(queue, visit["token"])
         if place is None:

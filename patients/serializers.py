@@ -175,6 +175,9 @@ class VisitStatusSerializer(serializers.Serializer):
     doctor = serializers.SerializerMethodField(help_text="The doctor who called the patient, while being served.")
     go_to = serializers.SerializerMethodField(help_text="Room to go to once called.")
     now_serving = serializers.ListField(child=serializers.CharField())
+    doctors_on_duty = serializers.IntegerField(
+        help_text="Doctors seeing patients in the department now; 0 means no wait can be promised yet."
+    )
     feedback_given = serializers.SerializerMethodField()
     can_give_feedback = serializers.SerializerMethodField()
     transferred_to = serializers.SerializerMethodField(

@@ -92,7 +92,6 @@ def registered(request, public_id):
         "patients/registered.html",
         {
             "visit": current_visit_status(entry=entry),
-            "doctors_on_duty": hooks.doctors_on_duty([entry.department_id]).get(entry.department_id, 0),
             "status_url": status_url,
             "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=5, title="Your status page"),
         },

@@ -52,3 +52,15 @@ def test_a_completed_consultation_sets_the_pace_of_the_next_published_queue(depa
     services.complete_consultation(entry=entry)
 
     assert published_waits(department) == [4, 8]
+
+
+def test_a_visit_says_when_no_doctor_is_on_duty_and_follows_a_doctor_arriving(
+    api_client, department, make_token, make_doctor
+):
+    entry = make_token(department)
+    url = f"/patients/api/visit/{entry.public_id}/status/"
+    assert api_client.get(url).json()["doctors_on_duty"] == 0
+
+    make_doctor(department=department)
+
+    assert api_client.get(url).json()["doctors_on_duty"] == 1

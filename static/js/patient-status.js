@@ -1,8 +1,8 @@
 // Draws a patient's status page and keeps it current without reloading. renderPatientStatus draws one
-// visit (the JSON of /patients/api/patient/<id>/status/, which is also the socket's payload.visit) and
+// visit (the JSON of /patients/api/visit/<id>/status/, which is also the socket's payload.visit) and
 // knows nothing of where it came from; it is the page's only renderer: the template holds the empty
 // frame and the first visit as json_script data ("visit-status"). The page then listens on
-// /ws/patient/<id>/ through LiveSocket, which polls that REST endpoint instead while the socket cannot open.
+// /ws/patient/<token's id>/ through LiveSocket, which polls that REST endpoint instead while the socket cannot open.
 (function () {
   "use strict";
 
@@ -11,6 +11,8 @@
   function displayValue(field, visit) {
     var value = visit[field];
     if (field === "estimated_wait_minutes") {
+      // A wait measured against doctors who are not there would be a promise nobody keeps.
+      if (visit.position && visit.doctors_on_duty === 0) return "No doctor on duty yet";
       return value === null || value === undefined ? "—" : "~" + value + " min";
     }
     if (field === "now_serving") {
