@@ -169,16 +169,20 @@ class DeactivateView(PanelAdminRequiredMixin, View):
             },
         )
 
+    # What POST sets is_active to, and what it tells the admin after.
+    makes_active = False
+    done_message = "{target} is deactivated. Reactivate undoes it."
+
     def post(self, request, pk):
         target = get_object_or_404(self.model, pk=pk)
         services.save_with_audit(
             instance=target,
-            changes={"is_active": False},
+            changes={"is_active": self.makes_active},
             action=self.audit_action,
             actor=request.user,
             ip_address=client_ip(request),
         )
-        messages.success(request, f"{target} is deactivated. Reactivate undoes it.")
+        messages.success(request, self.done_message.format(target=target))
         return redirect(self.success_url)
 
 
@@ -204,18 +208,8 @@ class ReactivateView(DeactivateView):
     """POST only: put a deactivated department or doctor back in service (the undo of a deactivation)."""
 
     http_method_names = ["post"]
-
-    def post(self, request, pk):
-        target = get_object_or_404(self.model, pk=pk)
-        services.save_with_audit(
-            instance=target,
-            changes={"is_active": True},
-            action=self.audit_action,
-            actor=request.user,
-            ip_address=client_ip(request),
-        )
-        messages.success(request, f"{target} is active again.")
-        return redirect(self.success_url)
+    makes_active = True
+    done_message = "{target} is active again."
 
 
 class ConfigurationView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
