@@ -1,3 +1,5 @@
+import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,6 +13,19 @@ from doctors.models import Doctor
 from notifications.defaults import install_default_templates
 from patients import services
 from patients.models import Department, Patient, Queue
+
+@contextmanager
+def messages_logged_quietly():
+    """The demo patients' messages go through the senders like real ones; without Twilio each would log a line,
+    dozens in all, burying what the command reports. Warnings (a failed send) still show."""
+    senders = logging.getLogger("notifications.senders")
+    level = senders.level
+    senders.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        senders.setLevel(level)
+
 
 DEMO_DEPARTMENTS = [
     ("General Medicine", "GEN", "Room 1", 10, "Walk-in consultations and referrals."),
@@ -71,7 +86,8 @@ class Command(BaseCommand):
                 "Refusing to create demo accounts with known passwords (admin/admin123, dr.smith/doctor123) "
                 "while DEBUG is off. Pass --force if this really is a demo server."
             )
-        with transaction.atomic():
+        # Exits in reverse: the transaction commits (and its messages go out) while the senders are quiet.
+        with messages_logged_quietly(), transaction.atomic():
             SystemConfiguration.load()
             templates = install_default_templates()
             self.stdout.write(f"Configuration ready; {templates} message template(s) installed.")
