@@ -8,9 +8,11 @@ from patients.published import current_sequence
 from patients.selectors import department_queue_snapshot, staff_entry
 from patients.serializers import frame
 from patients.services import current_patient_of
+from smartqueue.shapes import represent
 from smartqueue.staff_sockets import signed_in_user, user_sockets_group
 
 from .models import Doctor
+from .serializers import SocketDoctorSerializer
 
 # Not a refusal: the doctor now works in another department; the client reconnects and follows it.
 CLOSE_DEPARTMENT_CHANGED = 4001
@@ -99,13 +101,9 @@ class DoctorConsumer(LiveConsumer):
             frame_type="snapshot",
             department_id=department.pk,
             seq=seq,
+            # DoctorSnapshotPayloadSerializer's shape; the queue is already shaped by the read model.
             payload={
-                "doctor": {
-                    "id": self.doctor.pk,
-                    "name": str(self.doctor),
-                    "availability": self.doctor.availability,
-                    "room": self.doctor.location,
-                },
+                "doctor": represent(SocketDoctorSerializer, self.doctor),
                 "current": staff_entry(current) if current else None,
                 "queue": department_queue_snapshot(department=department),
             },

@@ -4,6 +4,7 @@ static/js/doctor-dashboard.js draws the page from it."""
 from rest_framework import serializers
 
 from patients.models import Queue
+from patients.serializers import QueueSnapshotSerializer, StaffEntrySerializer
 
 from .models import Doctor
 
@@ -66,3 +67,21 @@ class DashboardActionAnswerSerializer(serializers.Serializer):
     message = serializers.CharField(help_text="What happened, in words, for the doctor.")
     dashboard = DashboardSerializer()
 
+
+
+class SocketDoctorSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.SerializerMethodField()
+    availability = serializers.ChoiceField(choices=Doctor.Availability.choices)
+    room = serializers.CharField(source="location", help_text="Where the doctor's patients go when called.")
+
+    def get_name(self, doctor) -> str:
+        return str(doctor)
+
+
+class DoctorSnapshotPayloadSerializer(serializers.Serializer):
+    """The doctor socket's snapshot frame: who is listening, the patient with them, and the department's queue."""
+
+    doctor = SocketDoctorSerializer()
+    current = StaffEntrySerializer(allow_null=True)
+    queue = QueueSnapshotSerializer()

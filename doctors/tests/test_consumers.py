@@ -3,8 +3,10 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.test import Client
 
+from doctors.serializers import DoctorSnapshotPayloadSerializer
 from patients import services
 from patients.tests.factories import register_patient
+from patients.tests.test_frame_shapes import problems
 from patients.tests.live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,6 +39,8 @@ async def test_doctor_gets_the_department_queue_with_patient_names(dr_house, dep
     await socket.disconnect()
 
     assert connected
+    assert problems(DoctorSnapshotPayloadSerializer(), snapshot["payload"]) == []
+    assert problems(DoctorSnapshotPayloadSerializer(), later["payload"]) == []
     assert snapshot["payload"]["doctor"] == {
         "id": dr_house.pk,
         "name": "Dr. Gregory House",
