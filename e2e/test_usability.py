@@ -62,9 +62,14 @@ def test_on_a_phone_the_line_comes_before_the_figures_and_a_skipped_emergency_sh
     page = open_page(**PHONE)
     sign_in(page, "/doctors/login/", "dr.smith", "doctor123")
 
-    waiting = page.get_by_role("heading", name=re.compile("^Waiting")).bounding_box()["y"]
-    today = page.get_by_role("heading", name="Today", exact=True).bounding_box()["y"]
-    assert waiting < today
+    waiting_heading = page.get_by_role("heading", name=re.compile("^Waiting"))
+    today_heading = page.get_by_role("heading", name="Today", exact=True)
+    # The dashboard may swap its fragment in right after loading: measure once both headings are shown.
+    expect(waiting_heading).to_be_visible()
+    expect(today_heading).to_be_visible()
+    assert waiting_heading.evaluate("e => e.getBoundingClientRect().top") < today_heading.evaluate(
+        "e => e.getBoundingClientRect().top"
+    )
     skipped = page.locator(f'#skipped-rows [data-token="{emergency.token}"]')
     expect(skipped).to_contain_text("Emergency")
     screenshot(page, "phone-dashboard")
