@@ -7,8 +7,10 @@ process, so a process-local counter is just as consistent.
 Each publish keeps the queue it computed under its number; until the next change is published, every
 queue read (REST, display boards, sockets connecting, patients' statuses) is served from it without
 touching the database. Only publishes store, so a kept queue is never older than the change its number
-names; the expiry bounds what an unpublished edit (e.g. a department's average consultation changed in
-Django admin) can leave stale.
+names, and every change that alters a department's queue publishes it: a token's change, and a department or
+doctor saved from the panel or Django admin (their post_save receivers). A kept queue therefore stays true
+until the next change, and readers take it until then; its expiry is only a safety net (and readers
+recompute a kept queue of another day, so a new day never starts with yesterday's line).
 """
 
 import functools
@@ -22,7 +24,7 @@ from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
-SNAPSHOT_CACHE_SECONDS = 30
+SNAPSHOT_CACHE_SECONDS = 6 * 60 * 60
 
 _local_current = defaultdict(int)
 _local_lock = threading.Lock()

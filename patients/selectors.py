@@ -258,7 +258,7 @@ def latest_queue_snapshot(*, department_id, department=None):
 
 def _queue_snapshot_as_of(department_id, seq, department=None):
     snapshot = published.kept_snapshot(department_id, seq)
-    if snapshot is None:
+    if snapshot is None or snapshot["date"] != timezone.localdate().isoformat():
         department = department or Department.objects.filter(pk=department_id).first()
         snapshot = department_queue_snapshot(department=department) if department else None
     return snapshot

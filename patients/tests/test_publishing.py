@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from patients import services
@@ -64,3 +65,47 @@ def test_a_visit_says_when_no_doctor_is_on_duty_and_follows_a_doctor_arriving(
     make_doctor(department=department)
 
     assert api_client.get(url).json()["doctors_on_duty"] == 1
+
+
+def test_an_average_changed_in_django_admin_shows_in_the_next_read(admin_client, department, make_token, make_doctor):
+    make_doctor(department=department)
+    make_token(department)
+    assert published_waits(department) == [10]
+
+    response = admin_client.post(
+        f"/admin/patients/department/{department.pk}/change/",
+        {
+            "name": department.name,
+            "code": department.code,
+            "description": "",
+            "room": department.room,
+            "average_consultation_minutes": 25,
+            "daily_capacity": "",
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    assert published_waits(department) == [25]
+
+
+def test_a_published_queue_is_read_until_the_next_change_without_a_cliff(
+    department, make_token, make_doctor, django_assert_num_queries
+):
+    make_doctor(department=department)
+    make_token(department)
+    latest_queue_snapshot(department_id=department.pk)
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)), django_assert_num_queries(0):
+        assert published_waits(department) == [10]
+
+
+def test_a_queue_published_yesterday_is_not_shown_today(department, make_token, make_doctor):
+    make_doctor(department=department)
+    make_token(department)
+
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        snapshot = latest_queue_snapshot(department_id=department.pk)
+
+    assert snapshot["date"] == (timezone.localdate() + timedelta(days=1)).isoformat()
+    assert snapshot["waiting"] == []
