@@ -4,18 +4,10 @@ import pytest
 from django.urls import reverse
 
 from adminpanel.actions import PANEL_ACTIONS
-from adminpanel.models import AdminUser, AuditLog
+from adminpanel.models import AuditLog
 from patients.models import Department
 
 API = "/adminpanel/api/"
-
-
-@pytest.fixture
-def admin_client(client, make_user):
-    user = make_user(username="manager")
-    AdminUser.objects.create(user=user)
-    client.force_login(user)
-    return client
 
 
 def through_the_api(client, data):

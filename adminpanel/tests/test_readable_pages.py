@@ -1,19 +1,10 @@
 """What staff read in the panel: confirmations before destructive actions, with an undo, and an audit log in words."""
 
-import pytest
 from django.urls import reverse
 
-from adminpanel.models import AdminUser, AuditLog
+from adminpanel.models import AuditLog
 from adminpanel.services import record_audit
 from patients.models import Department
-
-
-@pytest.fixture
-def admin_client(client, make_user):
-    user = make_user(username="manager")
-    AdminUser.objects.create(user=user)
-    client.force_login(user)
-    return client
 
 
 def test_deactivating_a_department_asks_first_says_what_follows_and_can_be_undone(admin_client, department, make_token):

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from adminpanel import analytics
-from adminpanel.models import AdminUser, DepartmentAnalytics
+from adminpanel.models import DepartmentAnalytics
 from adminpanel.tasks import rollup_analytics
 from patients import services
 from patients.models import PatientFeedback
@@ -120,14 +120,6 @@ def test_query_count_does_not_grow_with_departments(clinic_day, make_department,
             make_token(make_department())
     with django_assert_num_queries(3):
         assert len(analytics.department_days(start=DAY, end=DAY)) == 5
-
-
-@pytest.fixture
-def admin_client(client, make_user):
-    manager = make_user()
-    AdminUser.objects.create(user=manager)
-    client.force_login(manager)
-    return client
 
 
 def test_reports_page_shows_tables_and_chart_data(admin_client, clinic_day):

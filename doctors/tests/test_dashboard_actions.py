@@ -13,17 +13,6 @@ API = "/doctors/api/"
 NOTES_MAX_LENGTH = Queue._meta.get_field("consultation_notes").max_length
 
 
-@pytest.fixture
-def doctor(department, make_doctor):
-    return make_doctor(department=department)
-
-
-@pytest.fixture
-def doctor_client(client, doctor):
-    client.force_login(doctor.user)
-    return client
-
-
 def on_the_page(client, data):
     response = client.post(reverse("doctors:dashboard"), data, follow=True)
     return [(message.level_tag, message.message) for message in response.context["messages"]]

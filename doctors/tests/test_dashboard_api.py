@@ -15,17 +15,6 @@ from patients.models import Queue
 API = "/doctors/api/"
 
 
-@pytest.fixture
-def doctor(department, make_doctor):
-    return make_doctor(department=department)
-
-
-@pytest.fixture
-def doctor_client(client, doctor):
-    client.force_login(doctor.user)
-    return client
-
-
 def post(client, **data):
     return client.post(API, data, content_type="application/json", REMOTE_ADDR="10.1.2.3")
 
