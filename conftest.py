@@ -22,6 +22,18 @@ def requires_postgresql():
 
 
 @pytest.fixture
+def clock():
+    """The clock stopped at today's local noon: a test that moves it by minutes or hours never crosses midnight,
+    where a new day's tokens and lines begin."""
+    import time_machine
+    from django.utils import timezone
+
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    with time_machine.travel(noon, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
 def tasks_run_inline():
     """Celery tasks run in the caller even when REDIS_URL points Celery at a real broker."""
     from smartqueue.celery import app as celery_app

@@ -3,8 +3,6 @@
 from datetime import timedelta
 
 import pytest
-import time_machine
-from django.utils import timezone
 
 from adminpanel.models import AuditLog
 from patients import hooks, services
@@ -16,13 +14,12 @@ def dermatology(make_department):
     return make_department(name="Dermatology", code="DERM")
 
 
-def test_transferred_token_keeps_its_place_by_original_check_in(department, dermatology, make_token):
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        early = make_token(department)
-        traveller.shift(timedelta(minutes=10))
-        already_waiting = make_token(dermatology)
-        traveller.shift(timedelta(minutes=10))
-        new_entry = services.transfer(entry=early, to_department=dermatology)
+def test_transferred_token_keeps_its_place_by_original_check_in(clock, department, dermatology, make_token):
+    early = make_token(department)
+    clock.shift(timedelta(minutes=10))
+    already_waiting = make_token(dermatology)
+    clock.shift(timedelta(minutes=10))
+    new_entry = services.transfer(entry=early, to_department=dermatology)
     early.refresh_from_db()
     assert early.status == Queue.Status.CANCELLED
     assert early.transferred_to == new_entry

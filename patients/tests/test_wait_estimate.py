@@ -1,8 +1,6 @@
 from datetime import timedelta
 
 import pytest
-import time_machine
-from django.utils import timezone
 
 from doctors.models import Doctor
 from patients import services
@@ -12,13 +10,6 @@ from patients.selectors import consultation_pace, visit_status
 def estimated_wait_minutes(entry):
     """The wait the entry's patient is shown, from the read model."""
     return visit_status(entry=entry)["estimated_wait_minutes"]
-
-
-@pytest.fixture
-def clock():
-    start = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
-    with time_machine.travel(start, tick=False) as traveller:
-        yield traveller
 
 
 def consult(entry, doctor, clock, minutes):
