@@ -16,15 +16,16 @@ from patients.models import Department, Patient, Queue
 
 @contextmanager
 def messages_logged_quietly():
-    """The demo patients' messages go through the senders like real ones; without Twilio each would log a line,
-    dozens in all, burying what the command reports. Warnings (a failed send) still show."""
-    senders = logging.getLogger("notifications.senders")
-    level = senders.level
-    senders.setLevel(logging.WARNING)
+    """The demo patients' messages go through the notification tasks like real ones; each would log a line or
+    two (sent to the console, or not sent as the visit moved on), dozens in all, burying what the command
+    reports. Warnings (a failed send) still show."""
+    notifications = logging.getLogger("notifications")
+    level = notifications.level
+    notifications.setLevel(logging.WARNING)
     try:
         yield
     finally:
-        senders.setLevel(level)
+        notifications.setLevel(level)
 
 
 DEMO_DEPARTMENTS = [
