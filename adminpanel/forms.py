@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from doctors.models import Doctor
 from patients.forms import BootstrapWidgetsMixin
-from patients.models import Department, Queue
+from patients.models import Department
 
 from .models import AuditLog, SystemConfiguration
 from .services import BROADCAST_MAX_LENGTH

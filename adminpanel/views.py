@@ -17,9 +17,8 @@ from smartqueue.actions import ActionFormView, report_on_page
 from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
 
-from .access import PanelAdminAuthenticationForm, PanelAdminRequiredMixin
-
 from . import analytics, selectors, services
+from .access import PanelAdminAuthenticationForm, PanelAdminRequiredMixin
 from .actions import PANEL_ACTIONS
 from .forms import (
     AuditFilterForm,

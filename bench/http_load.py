@@ -19,7 +19,6 @@ import json
 import os
 import re
 import secrets
-import statistics
 import subprocess
 import sys
 import time

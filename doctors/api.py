@@ -11,9 +11,8 @@ from smartqueue.roles import role_api_responses
 from smartqueue.shapes import represent
 from smartqueue.strict_types import StrictSerializer
 
-from .access import IsDoctor, active_doctor
-
 from . import services
+from .access import IsDoctor, active_doctor
 from .actions import DOCTOR_ACTIONS
 from .models import DoctorSchedule
 from .selectors import dashboard_data

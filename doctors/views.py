@@ -11,9 +11,8 @@ from smartqueue.actions import report_on_page
 from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
 
-from .access import DoctorAuthenticationForm, DoctorRequiredMixin
-
 from . import services
+from .access import DoctorAuthenticationForm, DoctorRequiredMixin
 from .actions import DOCTOR_ACTIONS, CompleteForm
 from .forms import WeeklyScheduleFormSet
 from .models import Doctor

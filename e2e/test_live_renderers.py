@@ -9,7 +9,6 @@ page embeds and then what a frame carries, with no fetch.
 import json
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import DESKTOP, PHONE

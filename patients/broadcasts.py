@@ -21,6 +21,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from smartqueue.shapes import represent
+
 from . import published
 from .models import Department
 from .selectors import (
@@ -30,8 +32,6 @@ from .selectors import (
     visit_status,
     visit_status_in_queue,
 )
-from smartqueue.shapes import represent
-
 from .serializers import ServingTokenSerializer, frame
 
 logger = logging.getLogger(__name__)

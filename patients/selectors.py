@@ -15,10 +15,10 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Integer
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from . import hooks, published
-from .models import Department, Patient, Queue, format_token
 from smartqueue.shapes import represent
 
+from . import hooks, published
+from .models import Department, Patient, Queue, format_token
 from .serializers import QueueSnapshotSerializer, StaffEntrySerializer, VisitStatusSerializer, frame
 
 RECENT_CONSULTATIONS_FOR_PACE = 10

@@ -4,8 +4,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
-from patients.selectors import department_snapshot_frame
 from patients.models import Department
+from patients.selectors import department_snapshot_frame
 
 
 class HomeView(TemplateView):

@@ -6,8 +6,8 @@ from django.test import Client
 from doctors.serializers import DoctorSnapshotPayloadSerializer
 from patients import services
 from patients.tests.factories import register_patient
-from patients.tests.test_frame_shapes import problems
 from patients.tests.live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
+from patients.tests.test_frame_shapes import problems
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,6 @@ import pytest
 import redis
 from rest_framework.throttling import SimpleRateThrottle
 
-
 _phones = itertools.count(1)
 
 

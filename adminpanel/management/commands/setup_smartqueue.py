@@ -14,6 +14,7 @@ from notifications.defaults import install_default_templates
 from patients import services
 from patients.models import Department, Patient, Queue
 
+
 @contextmanager
 def messages_logged_quietly():
     """The demo patients' messages go through the notification tasks like real ones; each would log a line or
