@@ -72,6 +72,7 @@ class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
         fields = [
             "hospital_name",
             "notify_when_patients_ahead",
+            "late_moves_back_places",
             "clinic_opens_at",
             "clinic_closes_at",
             "registration_open",

@@ -64,6 +64,11 @@ class SystemConfiguration(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(50)],
         help_text="Send the 'N patients ahead of you' message when this many are left ahead.",
     )
+    late_moves_back_places = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="How many places a patient who replies LATE moves back (once per visit).",
+    )
     clinic_opens_at = models.TimeField(default="08:00")
     clinic_closes_at = models.TimeField(default="17:00")
     registration_open = models.BooleanField(default=True, help_text="Turn off to stop new online registrations.")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Notification, NotificationPreference, NotificationTemplate, OutboxMessage
+from .models import InboundMessage, Notification, NotificationPreference, NotificationTemplate, OutboxMessage
 
 
 @admin.register(NotificationTemplate)
@@ -33,3 +33,14 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ["created_at", "task_name", "dispatched_at", "attempts", "last_error"]
     list_filter = ["task_name", ("dispatched_at", admin.EmptyFieldListFilter)]
     readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin):
+    """Patients' texts, findable by visit (queue entry id) or phone, with what each one did."""
+
+    list_display = ["received_at", "patient", "queue_entry", "channel", "keyword", "effect", "detail"]
+    list_filter = ["effect", "keyword", "channel"]
+    search_fields = ["patient__name", "from_phone", "message_sid", "=queue_entry__id"]
+    list_select_related = ["patient", "queue_entry__department"]
+    readonly_fields = [field.name for field in InboundMessage._meta.fields]

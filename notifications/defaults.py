@@ -32,6 +32,31 @@ DEFAULT_TEMPLATES = {
         "Feedback request",
         "Thank you for visiting {department}, {name}. How was it? Rate your visit: {link}",
     ),
+    TemplateType.REPLY_STATUS: (
+        "Reply: place and wait",
+        "Token {token} ({department}): {message} Follow your place: {link}",
+    ),
+    TemplateType.REPLY_LATE: (
+        "Reply: moved back",
+        "Token {token}: you have been moved back. You are now number {position} in line, about {wait} min. {link}",
+    ),
+    TemplateType.REPLY_CANCEL_ASK: (
+        "Reply: confirm cancelling",
+        "Reply YES within 10 minutes to cancel token {token} for {department}. Anything else keeps your place.",
+    ),
+    TemplateType.REPLY_CANCELLED: (
+        "Reply: cancelled",
+        "Token {token} for {department} is cancelled. We hope to see you another time.",
+    ),
+    TemplateType.REPLY_REFUSED: (
+        "Reply: not possible",
+        "Token {token}: {message} Reply HELP for what you can do.",
+    ),
+    TemplateType.REPLY_HELP: (
+        "Reply: keywords",
+        "Token {token}. Reply STATUS for your place and wait, LATE to be moved back a few places (once), "
+        "CANCEL to leave the line. {link}",
+    ),
 }
 
 

@@ -3,6 +3,7 @@ import string
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 TEMPLATE_PLACEHOLDERS = frozenset({"name", "token", "department", "position", "wait", "doctor", "time", "link", "message"})
 
@@ -36,6 +37,13 @@ class TemplateType(models.TextChoices):
     BROADCAST = "broadcast", "Broadcast from the admin panel"
     FEEDBACK_REQUEST = "feedback_request", "Feedback request"
     CUSTOM = "custom", "Custom"
+    # Answers to a patient's text (see inbound): one per keyword outcome.
+    REPLY_STATUS = "reply_status", "Reply: place and wait"
+    REPLY_LATE = "reply_late", "Reply: moved back"
+    REPLY_CANCEL_ASK = "reply_cancel_ask", "Reply: confirm cancelling"
+    REPLY_CANCELLED = "reply_cancelled", "Reply: cancelled"
+    REPLY_REFUSED = "reply_refused", "Reply: not possible"
+    REPLY_HELP = "reply_help", "Reply: keywords"
 
 
 class NotificationTemplate(models.Model):
@@ -168,3 +176,46 @@ class OutboxMessage(models.Model):
     def __str__(self):
         state = f"dispatched {self.dispatched_at:%Y-%m-%d %H:%M:%S}" if self.dispatched_at else "waiting"
         return f"{self.task_name} ({state})"
+
+
+class InboundEffect(models.TextChoices):
+    STATUS_SENT = "status_sent", _("Place and wait sent")
+    POSTPONED = "postponed", _("Moved back")
+    CANCEL_ASKED = "cancel_asked", _("Asked to confirm cancelling")
+    CANCELLED = "cancelled", _("Token cancelled")
+    REFUSED = "refused", _("Not possible")
+    HELP_SENT = "help_sent", _("Keyword list sent")
+    NO_OPEN_VISIT = "no_open_visit", _("No open token today")
+
+
+class InboundMessage(models.Model):
+    """A text a patient sent us through Twilio, and what it did; one row per Twilio MessageSid."""
+
+    Effect = InboundEffect
+
+    message_sid = models.CharField(max_length=64, unique=True, help_text="Twilio's id: a redelivery acts once.")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    from_phone = models.CharField(max_length=20)
+    body = models.TextField(blank=True)
+    keyword = models.CharField(max_length=20, blank=True, help_text="The command read from the text, if any.")
+    effect = models.CharField(max_length=20, choices=InboundEffect.choices)
+    detail = models.CharField(max_length=300, blank=True, help_text="Why it was not possible, when refused.")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_messages"
+    )
+    queue_entry = models.ForeignKey(
+        "patients.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_messages"
+    )
+    reply = models.OneToOneField(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="answers"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(effect__in=InboundEffect.values), name="inbound_effect_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.keyword or 'text'} from {self.channel}: {self.get_effect_display()}"

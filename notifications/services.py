@@ -44,7 +44,7 @@ QUEUE_EVENT_MESSAGES = {
 REPEATABLE_EVENTS = frozenset({"registration_repeated"})
 REPEAT_WINDOW_SECONDS = 10 * 60
 # Events after which someone further back may have moved up to exactly N patients ahead.
-LINE_MOVING_EVENTS = frozenset({"called", "skipped", "cancelled", "transferred", "priority_changed"})
+LINE_MOVING_EVENTS = frozenset({"called", "skipped", "cancelled", "transferred", "priority_changed", "postponed"})
 
 # A message whose moment has passed (e.g. "your turn" for a patient already skipped) is not sent.
 STATUSES_STILL_RELEVANT = {
@@ -82,6 +82,7 @@ class UnknownDeliveryStatus(ValueError):
 SEND_QUEUE_MESSAGE = "notifications.tasks.send_queue_message"
 ANNOUNCE_PATIENTS_AHEAD = "notifications.tasks.announce_patients_ahead"
 SEND_BROADCAST = "notifications.tasks.send_broadcast"
+SEND_REPLY = "notifications.tasks.send_reply"
 
 
 def notify_queue_change(sender, *, change, **kwargs):
@@ -157,7 +158,7 @@ def _channel_and_skip_reason(patient):
     return channel, ""
 
 
-def _message_values(entry, template_type, message):
+def message_values(entry, template_type, message):
     place = None
     if entry.status == QueueStatus.WAITING:
         place = department_line(department=entry.department, day=entry.token_date).place_of(entry.pk)
@@ -206,7 +207,7 @@ def prepare_queue_notification(*, entry_id, template_type, message="", broadcast
             "queue_entry": entry,
             "channel": channel,
             "event": template_type,
-            "body": render_message(text, **_message_values(entry, template_type, message)),
+            "body": render_message(text, **message_values(entry, template_type, message)),
             "status": Status.SKIPPED_BY_PREFERENCE if skip_reason else Status.QUEUED,
             "error_message": skip_reason,
         },

@@ -46,6 +46,12 @@ def resume_notification(self, *, notification_id):
     return _deliver(self, notification_id)
 
 
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def send_reply(self, *, notification_id):
+    """Send the answer to a patient's text (see inbound), recorded with it."""
+    return _deliver(self, notification_id)
+
+
 @shared_task(acks_late=True)
 def announce_patients_ahead(*, entry_id):
     return [entry.pk for entry in services.announce_patients_ahead(entry_id=entry_id)]

@@ -6,4 +6,5 @@ app_name = "notifications"
 
 urlpatterns = [
     path("twilio/status/", views.twilio_status_callback, name="twilio-status"),
+    path("twilio/inbound/", views.twilio_inbound_message, name="twilio-inbound"),
 ]

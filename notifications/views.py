@@ -3,8 +3,10 @@ from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbid
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
 
-from . import services
+from . import inbound, services
+from .forms import InboundMessageForm
 from .models import Notification
 
 
@@ -40,3 +42,18 @@ def twilio_status_callback(request):
     except Notification.DoesNotExist:
         return HttpResponseNotFound("No message with this MessageSid.")
     return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound_message(request):
+    """A text a patient sent to our number (SMS or WhatsApp), forwarded by Twilio; answered by a queued reply."""
+    if not signed_by_twilio(request):
+        return HttpResponseForbidden("Invalid or missing X-Twilio-Signature.")
+    form = InboundMessageForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.first_error())
+    data = form.cleaned_data
+    inbound.receive_text(message_sid=data["MessageSid"], from_address=data["From"], body=data["Body"])
+    # The reply goes out through the outbox (retried, recorded), so Twilio is answered with no message.
+    return HttpResponse(str(MessagingResponse()), content_type="text/xml")

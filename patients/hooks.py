@@ -67,6 +67,7 @@ class HospitalSettings:
 
     registration_open: bool = True
     notify_when_patients_ahead: int = 3
+    late_moves_back_places: int = 3
 
 
 @dataclass

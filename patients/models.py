@@ -170,6 +170,9 @@ class Queue(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     skipped_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    postponed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the patient asked to be moved back (allowed once per visit)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -6,6 +6,7 @@ from there (see hooks).
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -67,6 +68,10 @@ class TooManyOpenTokens(QueueError):
     pass
 
 
+class PostponeRefused(QueueError):
+    pass
+
+
 def entry_snapshot(entry):
     return {
         "token": entry.token,
@@ -74,6 +79,7 @@ def entry_snapshot(entry):
         "priority": entry.priority,
         "department_id": entry.department_id,
         "doctor_id": entry.doctor_id,
+        "postponed": entry.postponed_at is not None,
     }
 
 
@@ -353,6 +359,35 @@ def recall(*, entry, actor=None, ip_address=None):
 @transaction.atomic
 def cancel(*, entry, actor=None, ip_address=None):
     return _transition(entry, Status.CANCELLED, event="cancelled", actor=actor, ip_address=ip_address)
+
+
+@transaction.atomic
+def postpone_visit(*, entry, places, actor=None, ip_address=None):
+    """Move a waiting token back `places` places among its priority (fewer when fewer are behind); once per visit.
+
+    The token takes a check-in time just after the one it lets go first, so every reader of the line
+    (in_service_order) sees the new place.
+    """
+    entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
+    if entry.status != Status.WAITING:
+        raise PostponeRefused(f"Only a waiting token can be moved back; {entry.token} is {entry.get_status_display()}.")
+    if entry.postponed_at is not None:
+        raise PostponeRefused(f"Token {entry.token} has already been moved back once today.")
+    same_priority = (
+        Queue.objects.waiting()
+        .for_day(entry.token_date)
+        .filter(department_id=entry.department_id, priority=entry.priority)
+        .in_service_order()
+    )
+    order = list(same_priority.values_list("pk", "checked_in_at"))
+    place = next(index for index, (entry_id, _) in enumerate(order) if entry_id == entry.pk)
+    behind = order[place + 1 : place + 1 + places]
+    if not behind:
+        raise PostponeRefused(f"Nobody is waiting behind token {entry.token}.")
+    before = entry_snapshot(entry)
+    entry.checked_in_at = behind[-1][1] + timedelta(microseconds=1)
+    entry.postponed_at = timezone.now()
+    return _record_queue_change(entry=entry, event="postponed", actor=actor, ip_address=ip_address, before=before)
 
 
 @transaction.atomic

@@ -120,7 +120,12 @@ def test_reassign_and_deactivate_a_doctor(admin_client, make_doctor, make_depart
 
 def test_system_configuration_is_validated_and_audited(admin_client):
     url = reverse("adminpanel:configuration")
-    fields = {"hospital_name": "St Mary", "notify_when_patients_ahead": 5, "clinic_opens_at": "08:00"}
+    fields = {
+        "hospital_name": "St Mary",
+        "notify_when_patients_ahead": 5,
+        "late_moves_back_places": 3,
+        "clinic_opens_at": "08:00",
+    }
     response = admin_client.post(url, {**fields, "clinic_closes_at": "07:00"})
     assert "clinic_closes_at" in response.context["form"].errors
     admin_client.post(url, {**fields, "clinic_closes_at": "18:30", "registration_open": "on"})

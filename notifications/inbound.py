@@ -1,0 +1,169 @@
+"""Patients' texts to the hospital's Twilio number: STATUS, LATE, CANCEL (then YES), HELP.
+
+Each Twilio message (MessageSid) is stored once, as an InboundMessage with what it did; a redelivery of
+the same message finds the row and does nothing. Queue changes go through patients.services, so the
+audit, sockets and messages follow as for any other change; the reply is a Notification on the
+channel the patient wrote from, sent through the outbox after commit.
+"""
+
+import string
+import unicodedata
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from patients import hooks
+from patients import services as queue_services
+from patients.models import Patient, Queue
+from patients.selectors import department_line
+
+from . import outbox
+from .models import Channel, InboundMessage, Notification, NotificationPreference, NotificationTemplate
+from .services import SEND_REPLY, message_values, render_message, template_text
+
+TemplateType = NotificationTemplate.TemplateType
+Effect = InboundMessage.Effect
+
+STATUS, LATE, CANCEL, CONFIRM, HELP = "STATUS", "LATE", "CANCEL", "YES", "HELP"
+WHATSAPP_PREFIX = "whatsapp:"
+# A YES cancels only when it follows the patient's CANCEL within this time.
+CANCEL_CONFIRM_WINDOW = timedelta(minutes=10)
+
+# The words each language's patients may send, by language code; every language's words are accepted
+# whatever the patient's language, and English always. A language added to the site adds a row here.
+KEYWORDS = {
+    "en": {"STATUS": STATUS, "LATE": LATE, "CANCEL": CANCEL, "YES": CONFIRM, "HELP": HELP},
+    "es": {"ESTADO": STATUS, "TARDE": LATE, "CANCELAR": CANCEL, "SÍ": CONFIRM, "SI": CONFIRM, "AYUDA": HELP},
+    "hi": {"स्थिति": STATUS, "देर": LATE, "रद्द": CANCEL, "हाँ": CONFIRM, "हां": CONFIRM, "मदद": HELP},
+    "ar": {"حالة": STATUS, "تأخير": LATE, "إلغاء": CANCEL, "الغاء": CANCEL, "نعم": CONFIRM, "مساعدة": HELP},
+}
+
+
+def _normalised(word):
+    return unicodedata.normalize("NFC", word).casefold()
+
+
+KEYWORD_COMMANDS = {_normalised(word): command for words in KEYWORDS.values() for word, command in words.items()}
+
+
+def read_keyword(body):
+    """The command of a text's first word (any case, punctuation around it ignored), or "" when it has none."""
+    words = body.split()
+    if not words:
+        return ""
+    return KEYWORD_COMMANDS.get(_normalised(words[0].strip(string.punctuation + "¡¿،؟")), "")
+
+
+def split_sender(from_address):
+    """(channel, phone) of Twilio's From: "whatsapp:+1415..." is WhatsApp, a bare number SMS."""
+    if from_address.startswith(WHATSAPP_PREFIX):
+        return Channel.WHATSAPP, from_address.removeprefix(WHATSAPP_PREFIX)
+    return Channel.SMS, from_address
+
+
+def open_visit_of(patient):
+    """The patient's open token of today, a waiting one first, else the earliest; None without one."""
+    visits = (
+        Queue.objects.active()
+        .for_day(timezone.localdate())
+        .filter(patient=patient)
+        .select_related("patient", "department", "doctor__user")
+        .order_by("checked_in_at", "id")
+    )
+    return visits.filter(status=Queue.Status.WAITING).first() or visits.first()
+
+
+def _status_message(entry):
+    if entry.status == Queue.Status.WAITING:
+        place = department_line(department=entry.department, day=entry.token_date).place_of(entry.pk)
+        return gettext("You are number %(position)s in line, about %(wait)s min.") % {
+            "position": place.position,
+            "wait": place.estimated_wait_minutes,
+        }
+    if entry.status == Queue.Status.CALLED:
+        return gettext("It is your turn: please go to %(where)s now.") % {"where": entry.where_to_go}
+    return gettext("Your consultation is under way.")
+
+
+def _cancel_awaiting_confirmation(entry, now):
+    """Whether the patient's last text about this visit was a CANCEL, recent enough to confirm."""
+    last = InboundMessage.objects.filter(queue_entry=entry).first()
+    return last is not None and last.effect == Effect.CANCEL_ASKED and last.received_at >= now - CANCEL_CONFIRM_WINDOW
+
+
+def _act(command, entry):
+    """Carry out the command on the visit: (effect, reply template, text for the reply's {message})."""
+    if command == STATUS:
+        return Effect.STATUS_SENT, TemplateType.REPLY_STATUS, _status_message(entry)
+    if command == LATE:
+        places = hooks.hospital_settings().late_moves_back_places
+        try:
+            queue_services.postpone_visit(entry=entry, places=places)
+        except queue_services.QueueError as error:
+            return Effect.REFUSED, TemplateType.REPLY_REFUSED, str(error)
+        return Effect.POSTPONED, TemplateType.REPLY_LATE, ""
+    if command == CANCEL:
+        return Effect.CANCEL_ASKED, TemplateType.REPLY_CANCEL_ASK, ""
+    if command == CONFIRM and _cancel_awaiting_confirmation(entry, timezone.now()):
+        try:
+            queue_services.cancel(entry=entry)
+        except queue_services.QueueError as error:
+            return Effect.REFUSED, TemplateType.REPLY_REFUSED, str(error)
+        return Effect.CANCELLED, TemplateType.REPLY_CANCELLED, ""
+    return Effect.HELP_SENT, TemplateType.REPLY_HELP, ""
+
+
+def _reply(inbound, entry, template_type, message):
+    """The answer to an inbound text, on the channel it came from; None when the patient opted out or admins
+    switched that reply off."""
+    if NotificationPreference.objects.filter(patient=entry.patient, opted_out=True).exists():
+        return None
+    text = template_text(template_type, inbound.channel)
+    if text is None:
+        return None
+    entry = Queue.objects.select_related("patient", "department", "doctor__user").get(pk=entry.pk)
+    return Notification.objects.create(
+        patient=entry.patient,
+        queue_entry=entry,
+        channel=inbound.channel,
+        event=template_type,
+        idempotency_key=f"inbound-{inbound.message_sid}",
+        body=render_message(text, **message_values(entry, template_type, message)),
+    )
+
+
+@transaction.atomic
+def receive_text(*, message_sid, from_address, body):
+    """Store and act on one text a patient sent; returns (InboundMessage, acted).
+
+    acted is False for a redelivery of a message already received (same MessageSid): it changes nothing.
+    Two deliveries at once are serialised by the unique MessageSid: the second waits for the first
+    to commit, then finds its row.
+    """
+    channel, phone = split_sender(from_address)
+    inbound, created = InboundMessage.objects.get_or_create(
+        message_sid=message_sid,
+        defaults={"channel": channel, "from_phone": phone, "body": body, "effect": Effect.NO_OPEN_VISIT},
+    )
+    if not created:
+        return inbound, False
+    inbound.keyword = read_keyword(body)
+    inbound.patient = Patient.objects.filter(phone=phone).first()
+    entry = open_visit_of(inbound.patient) if inbound.patient else None
+    if entry is not None:
+        inbound.queue_entry = entry
+        inbound.effect, template_type, message = _act(inbound.keyword, entry)
+        if inbound.effect == Effect.REFUSED:
+            inbound.detail = message
+        inbound.reply = _reply(inbound, entry, template_type, message)
+    inbound.save()
+    if inbound.reply is not None:
+        outbox.enqueue_after_commit([(SEND_REPLY, {"notification_id": inbound.reply.pk})])
+    hooks.record_action(
+        action="inbound.received",
+        target=inbound,
+        after={"keyword": inbound.keyword, "effect": inbound.effect, "channel": channel},
+    )
+    return inbound, True

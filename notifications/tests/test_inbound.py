@@ -1,0 +1,242 @@
+"""Patients' texts: POST /notifications/twilio/inbound/ with X-Twilio-Signature, keywords, replies."""
+
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+from twilio.request_validator import RequestValidator
+
+from adminpanel.models import AuditLog, SystemConfiguration
+from conftest import requires_postgresql
+from notifications.inbound import read_keyword
+from notifications.models import InboundMessage, Notification
+from patients.models import Queue
+from patients.services import allocate_token
+
+from .conftest import TEST_AUTH_TOKEN, TEST_SMS_NUMBER, TEST_WHATSAPP_NUMBER
+
+INBOUND_PATH = "/notifications/twilio/inbound/"
+INBOUND_URL = "http://127.0.0.1:8000" + INBOUND_PATH
+PHONE = "+14155550123"
+Effect = InboundMessage.Effect
+
+
+def text_params(body, *, sender=PHONE, sid=None):
+    return {"MessageSid": sid or f"SM{uuid.uuid4().hex}", "From": sender, "To": TEST_SMS_NUMBER, "Body": body}
+
+
+def signed_post(client, params, token=TEST_AUTH_TOKEN):
+    signature = RequestValidator(token).compute_signature(INBOUND_URL, params)
+    return client.post(INBOUND_PATH, params, headers={"X-Twilio-Signature": signature})
+
+
+@pytest.fixture
+def post_text(django_capture_on_commit_callbacks):
+    """Post a signed text as Twilio would, running what its transaction left for after commit (the reply)."""
+
+    def post(client, params, token=TEST_AUTH_TOKEN):
+        with django_capture_on_commit_callbacks(execute=True):
+            return signed_post(client, params, token)
+
+    return post
+
+
+def last_reply(fake_twilio):
+    """The last message sent to the texting patient (others in line may get "N ahead" messages meanwhile)."""
+    return [message for message in fake_twilio.received if message.to.endswith(PHONE)][-1]
+
+
+@pytest.fixture
+def line(department, make_patient, waiting_entry):
+    """The patient (PHONE) is first in a line of five."""
+    behind = [
+        allocate_token(department=department, patient=make_patient(name=f"P{number}", phone=f"+1415555020{number}"))
+        for number in range(4)
+    ]
+    return [waiting_entry, *behind]
+
+
+def place_of(entry):
+    entry.refresh_from_db()
+    return entry.get_position_in_queue()
+
+
+@pytest.mark.parametrize(
+    ("body", "command"),
+    [
+        ("status", "STATUS"),
+        ("  Late! ", "LATE"),
+        ("CANCEL please", "CANCEL"),
+        ("yes", "YES"),
+        ("Help", "HELP"),
+        ("Estado", "STATUS"),
+        ("tarde", "LATE"),
+        ("Sí", "YES"),
+        ("रद्द", "CANCEL"),
+        ("مساعدة", "HELP"),
+        ("when is my turn", ""),
+        ("", ""),
+    ],
+)
+def test_keywords_are_read_in_any_case_and_supported_language(body, command):
+    assert read_keyword(body) == command
+
+
+def test_status_replies_with_place_and_wait_by_sms(post_text, client, fake_twilio, line):
+    response = post_text(client, text_params("STATUS"))
+
+    assert response.status_code == 200
+    assert "<Response" in response.content.decode()
+    inbound = InboundMessage.objects.get()
+    assert (inbound.keyword, inbound.effect, inbound.queue_entry) == ("STATUS", Effect.STATUS_SENT, line[0])
+    reply = last_reply(fake_twilio)
+    assert (reply.to, reply.from_) == (PHONE, TEST_SMS_NUMBER)
+    assert "You are number 1 in line" in reply.body
+    assert inbound.reply.status == Notification.Status.SENT
+
+
+def test_a_whatsapp_text_is_answered_on_whatsapp(post_text, client, fake_twilio, line):
+    post_text(client, text_params("estado", sender=f"whatsapp:{PHONE}"))
+
+    inbound = InboundMessage.objects.get()
+    assert (inbound.channel, inbound.effect) == ("whatsapp", Effect.STATUS_SENT)
+    reply = last_reply(fake_twilio)
+    assert (reply.to, reply.from_) == (f"whatsapp:{PHONE}", f"whatsapp:{TEST_WHATSAPP_NUMBER}")
+
+
+def test_late_moves_back_the_configured_places_once_per_visit(post_text, client, fake_twilio, line):
+    configuration = SystemConfiguration.load()
+    configuration.late_moves_back_places = 2
+    configuration.save()
+
+    post_text(client, text_params("LATE"))
+
+    assert place_of(line[0]) == 3
+    assert [place_of(entry) for entry in line[1:]] == [1, 2, 4, 5]
+    assert "You are now number 3 in line" in last_reply(fake_twilio).body
+    assert AuditLog.objects.filter(action="queue.postponed", object_id=str(line[0].pk)).count() == 1
+
+    post_text(client, text_params("late"))
+
+    assert place_of(line[0]) == 3
+    second = InboundMessage.objects.first()
+    assert (second.effect, second.detail) == (Effect.REFUSED, f"Token {line[0].token} has already been moved back once today.")
+    assert "already been moved back" in last_reply(fake_twilio).body
+
+
+def test_late_for_the_last_in_line_changes_nothing(post_text, client, fake_twilio, department, make_patient, waiting_entry):
+    post_text(client, text_params("LATE"))
+
+    waiting_entry.refresh_from_db()
+    assert waiting_entry.postponed_at is None
+    assert InboundMessage.objects.get().effect == Effect.REFUSED
+
+
+def test_cancel_needs_a_yes_to_cancel(post_text, client, fake_twilio, line):
+    post_text(client, text_params("CANCEL"))
+
+    line[0].refresh_from_db()
+    assert line[0].status == Queue.Status.WAITING
+    assert InboundMessage.objects.get().effect == Effect.CANCEL_ASKED
+    assert "Reply YES" in last_reply(fake_twilio).body
+
+    post_text(client, text_params("yes"))
+
+    line[0].refresh_from_db()
+    assert line[0].status == Queue.Status.CANCELLED
+    assert InboundMessage.objects.first().effect == Effect.CANCELLED
+    assert "is cancelled" in last_reply(fake_twilio).body
+    assert AuditLog.objects.filter(action="queue.cancelled", object_id=str(line[0].pk)).exists()
+
+
+def test_yes_without_a_recent_cancel_cancels_nothing(post_text, client, fake_twilio, clock, line):
+    post_text(client, text_params("CANCEL"))
+    clock.shift(11 * 60)
+
+    post_text(client, text_params("YES"))
+
+    line[0].refresh_from_db()
+    assert line[0].status == Queue.Status.WAITING
+    assert InboundMessage.objects.first().effect == Effect.HELP_SENT
+
+
+@pytest.mark.parametrize("body", ["HELP", "what now?"])
+def test_help_and_unknown_text_get_the_keyword_list(post_text, client, fake_twilio, line, body):
+    post_text(client, text_params(body))
+
+    assert InboundMessage.objects.get().effect == Effect.HELP_SENT
+    assert "Reply STATUS" in last_reply(fake_twilio).body
+
+
+def test_a_stranger_is_recorded_and_not_answered(post_text, client, fake_twilio, line):
+    response = post_text(client, text_params("STATUS", sender="+14155559999"))
+
+    assert response.status_code == 200
+    inbound = InboundMessage.objects.get()
+    assert (inbound.patient, inbound.effect) == (None, Effect.NO_OPEN_VISIT)
+    assert fake_twilio.received == []
+    assert AuditLog.objects.filter(action="inbound.received").count() == 1
+
+
+def test_a_redelivered_message_acts_once(post_text, client, fake_twilio, line):
+    params = text_params("LATE")
+
+    assert post_text(client, params).status_code == 200
+    assert post_text(client, params).status_code == 200
+
+    assert InboundMessage.objects.count() == 1
+    assert AuditLog.objects.filter(action="queue.postponed").count() == 1
+    assert len([message for message in fake_twilio.received if "moved back" in message.body]) == 1
+
+
+@pytest.mark.parametrize("signature_token", ["someone-elses-token", None])
+def test_unsigned_or_forged_text_is_refused_and_changes_nothing(post_text, client, settings, fake_twilio, line, signature_token):
+    params = text_params("CANCEL")
+    if signature_token:
+        response = post_text(client, params, token=signature_token)
+    else:
+        response = client.post(INBOUND_PATH, params)
+
+    assert response.status_code == 403
+    assert not InboundMessage.objects.exists()
+    assert fake_twilio.received == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"From": PHONE, "Body": "STATUS"}, "MessageSid"), ({"MessageSid": "SM1", "From": "+1" * 30}, "From")],
+)
+def test_bad_form_data_is_refused_naming_the_field(post_text, client, db, fake_twilio, params, field):
+    response = post_text(client, params)
+
+    assert response.status_code == 400
+    assert response.content.decode().startswith(f"{field}:")
+    assert not InboundMessage.objects.exists()
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicate_deliveries_act_once(fake_twilio, line):
+    from django.test import Client
+
+    params = text_params("LATE")
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def deliver():
+        barrier.wait()
+        try:
+            statuses.append(signed_post(Client(), params).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [200, 200]
+    assert InboundMessage.objects.count() == 1
+    assert AuditLog.objects.filter(action="queue.postponed").count() == 1
