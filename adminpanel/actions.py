@@ -3,6 +3,8 @@
 from django import forms
 from django.forms.models import model_to_dict
 
+from notifications import webhooks
+from notifications.models import WebhookDelivery
 from patients import services as queue_services
 from patients.models import Department, Queue
 from smartqueue.actions import Action, ActionForm, ActionTable
@@ -28,6 +30,13 @@ class TokenChoiceForm(ActionForm):
 class PriorityForm(TokenChoiceForm):
     priority = forms.ChoiceField(
         choices=Queue.Priority.choices, error_messages={"required": "Choose the new priority."}
+    )
+
+
+class WebhookDeliveryChoiceForm(ActionForm):
+    delivery = forms.ModelChoiceField(
+        queryset=WebhookDelivery.objects.select_related("endpoint"),
+        error_messages={"required": "Choose the webhook delivery."},
     )
 
 
@@ -96,6 +105,11 @@ def broadcast(form, *, actor, ip_address, **context):
     return f"Message sent to the waiting patients of {len(departments)} department(s)."
 
 
+def redeliver_webhook(form, *, actor, ip_address, **context):
+    delivery = webhooks.redeliver(delivery=form.cleaned_data["delivery"], actor=actor, ip_address=ip_address)
+    return f"{delivery.get_event_display()} is being delivered again to {delivery.endpoint}."
+
+
 PANEL_ACTIONS = ActionTable(
     Action("create_department", "Create a department", new_department_form, create_department),
     Action("update_department", "Edit a department", department_edit_form, update_department),
@@ -103,5 +117,6 @@ PANEL_ACTIONS = ActionTable(
     Action("cancel_token", "Cancel a token", TokenChoiceForm, cancel_token, refused_field="entry"),
     Action("change_priority", "Change a token's priority", PriorityForm, change_priority, refused_field="entry"),
     Action("broadcast", "Broadcast a message", broadcast_form, broadcast),
+    Action("redeliver_webhook", "Deliver a webhook event again", WebhookDeliveryChoiceForm, redeliver_webhook),
     refusals=queue_services.QueueError,
 )

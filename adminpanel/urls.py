@@ -43,6 +43,12 @@ urlpatterns = [
     ),
     path("configuration/", views.ConfigurationView.as_view(), name="configuration"),
     path("broadcast/", views.BroadcastView.as_view(), name="broadcast"),
+    path("webhooks/", views.WebhookListView.as_view(), name="webhooks"),
+    path("webhooks/new/", views.WebhookCreateView.as_view(), name="webhook-create"),
+    path("webhooks/<int:pk>/edit/", views.WebhookUpdateView.as_view(), name="webhook-edit"),
+    path(
+        "webhooks/deliveries/<int:pk>/redeliver/", views.WebhookRedeliverView.as_view(), name="webhook-redeliver"
+    ),
     path("audit/", views.AuditLogView.as_view(), name="audit"),
     path("reports/", views.ReportsView.as_view(), name="reports"),
     path("reports/export.csv", views.ReportsCSVView.as_view(), name="reports-csv"),

@@ -7,11 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.generic import FormView, ListView, TemplateView, UpdateView
+from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
 
 from doctors.models import Doctor
+from notifications.forms import WebhookEndpointForm
+from notifications.models import WebhookDelivery, WebhookEndpoint
 from patients.models import Department
 from smartqueue.actions import ActionFormView, report_on_page
 from smartqueue.requests import client_ip
@@ -61,12 +64,16 @@ class AuditedFormMixin:
     template_name = "adminpanel/form.html"
     audit_action = ""
     heading = ""
+    # Saved with the rest (the form already set them on the instance) but kept out of the audit row.
+    unaudited_fields = ()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(heading=self.heading, **kwargs)
 
     def form_valid(self, form):
-        changes = {field: form.cleaned_data[field] for field in form._meta.fields}
+        changes = {
+            field: form.cleaned_data[field] for field in form._meta.fields if field not in self.unaudited_fields
+        }
         try:
             self.object = services.save_with_audit(
                 instance=form.instance,
@@ -219,6 +226,49 @@ class ConfigurationView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
 
     def get_object(self, queryset=None):
         return SystemConfiguration.load()
+
+
+class WebhookListView(PanelAdminRequiredMixin, TemplateView):
+    """Registered endpoints and the latest deliveries, each with its outcome and a redeliver button."""
+
+    template_name = "adminpanel/webhooks.html"
+    recent_deliveries = 50
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            endpoints=WebhookEndpoint.objects.all(),
+            deliveries=WebhookDelivery.objects.select_related("endpoint")[: self.recent_deliveries],
+            **kwargs,
+        )
+
+
+class WebhookEndpointFormMixin(PanelAdminRequiredMixin, AuditedFormMixin):
+    model = WebhookEndpoint
+    form_class = WebhookEndpointForm
+    unaudited_fields = ("secret",)
+    success_url = reverse_lazy("adminpanel:webhooks")
+
+
+class WebhookCreateView(WebhookEndpointFormMixin, CreateView):
+    audit_action = "webhook_endpoint.created"
+    heading = _("New webhook endpoint")
+
+
+class WebhookUpdateView(WebhookEndpointFormMixin, UpdateView):
+    audit_action = "webhook_endpoint.updated"
+    heading = _("Edit webhook endpoint")
+
+
+class WebhookRedeliverView(PanelAdminRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        delivery = get_object_or_404(WebhookDelivery, pk=pk)
+        outcome = PANEL_ACTIONS.perform(
+            PANEL_ACTIONS["redeliver_webhook"], {"delivery": delivery.pk}, actor=request.user, ip_address=client_ip(request)
+        )
+        report_on_page(request, outcome)
+        return redirect("adminpanel:webhooks")
 
 
 class BroadcastView(PanelAdminRequiredMixin, FormView):

@@ -1,6 +1,19 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
-from .models import InboundMessage, Notification, NotificationPreference, NotificationTemplate, OutboxMessage
+from smartqueue.requests import client_ip
+
+from . import webhooks
+from .forms import WebhookEndpointForm
+from .models import (
+    InboundMessage,
+    Notification,
+    NotificationPreference,
+    NotificationTemplate,
+    OutboxMessage,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 @admin.register(NotificationTemplate)
@@ -44,3 +57,27 @@ class InboundMessageAdmin(admin.ModelAdmin):
     search_fields = ["patient__name", "from_phone", "message_sid", "=queue_entry__id"]
     list_select_related = ["patient", "queue_entry__department"]
     readonly_fields = [field.name for field in InboundMessage._meta.fields]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointForm
+    list_display = ["name", "url", "is_active", "trusted_for_pii", "updated_at"]
+    list_filter = ["is_active", "trusted_for_pii"]
+    search_fields = ["name", "url"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "endpoint", "event", "status", "attempts", "last_status_code", "last_latency_ms"]
+    list_filter = ["status", "event", "endpoint"]
+    search_fields = ["=event_id"]
+    list_select_related = ["endpoint"]
+    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+    actions = ["redeliver"]
+
+    @admin.action(description=_("Deliver the selected events again"))
+    def redeliver(self, request, queryset):
+        for delivery in queryset.select_related("endpoint"):
+            webhooks.redeliver(delivery=delivery, actor=request.user, ip_address=client_ip(request))
+        self.message_user(request, _("%(count)d deliveries queued again.") % {"count": queryset.count()}, messages.SUCCESS)

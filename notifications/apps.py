@@ -8,6 +8,7 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from patients import hooks
 
-        from . import services, tasks  # noqa: F401 - tasks: registers the Celery tasks the outbox names
+        from . import services, tasks, webhooks  # noqa: F401 - tasks: registers the Celery tasks the outbox names
 
         hooks.queue_changed.connect(services.notify_queue_change, dispatch_uid="notifications_queue_change")
+        hooks.queue_changed.connect(webhooks.record_webhook_deliveries, dispatch_uid="notifications_webhooks")

@@ -1,7 +1,8 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .inbound import WHATSAPP_PREFIX
-from .models import InboundMessage
+from .models import InboundMessage, WebhookEndpoint, WebhookEventType
 
 
 def _max_length(field):
@@ -18,3 +19,16 @@ class InboundMessageForm(forms.Form):
     def first_error(self):
         field, errors = next(iter(self.errors.items()))
         return f"{field}: {errors[0]}"
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    """An endpoint as admins edit it (admin panel and Django admin): event types as tick boxes."""
+
+    url = forms.URLField(label=_("URL"), max_length=WebhookEndpoint._meta.get_field("url").max_length, assume_scheme="https")
+    event_types = forms.MultipleChoiceField(
+        label=_("Event types"), choices=WebhookEventType.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["name", "url", "secret", "event_types", "is_active", "trusted_for_pii"]

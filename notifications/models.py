@@ -1,9 +1,13 @@
+import secrets
 import string
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from .addresses import validate_webhook_url
 
 TEMPLATE_PLACEHOLDERS = frozenset({"name", "token", "department", "position", "wait", "doctor", "time", "link", "message"})
 
@@ -219,3 +223,110 @@ class InboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.keyword or 'text'} from {self.channel}: {self.get_effect_display()}"
+
+
+class WebhookEventType(models.TextChoices):
+    """What a hospital system may subscribe to; the queue events each one stands for are in webhooks.EVENT_TYPES."""
+
+    TOKEN_CREATED = "token.created", _("Token created")
+    TOKEN_CALLED = "token.called", _("Token called")
+    TOKEN_STARTED = "token.started", _("Consultation started")
+    TOKEN_COMPLETED = "token.completed", _("Consultation completed")
+    TOKEN_SKIPPED = "token.skipped", _("Token skipped (no-show)")
+    TOKEN_CANCELLED = "token.cancelled", _("Token cancelled")
+    TOKEN_TRANSFERRED = "token.transferred", _("Token transferred")
+
+
+def new_webhook_secret():
+    return secrets.token_hex(32)
+
+
+def validate_event_types(value):
+    unknown = sorted(set(value) - set(WebhookEventType.values)) if isinstance(value, list) else None
+    if unknown is None or not value:
+        raise ValidationError(_("Choose at least one event type."))
+    if unknown:
+        raise ValidationError(_("Unknown event type: %(types)s.") % {"types": ", ".join(unknown)})
+
+
+class WebhookEndpoint(models.Model):
+    """A hospital system that hears about tokens: each subscribed event is POSTed to it, signed with its secret."""
+
+    EventType = WebhookEventType
+
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("URL"), max_length=500, validators=[validate_webhook_url])
+    secret = models.CharField(
+        _("secret"),
+        max_length=128,
+        default=new_webhook_secret,
+        help_text=_("Shared with the receiver, which checks X-SmartQueue-Signature with it."),
+    )
+    event_types = models.JSONField(_("event types"), default=list, validators=[validate_event_types])
+    is_active = models.BooleanField(_("active"), default=True)
+    trusted_for_pii = models.BooleanField(
+        _("trusted with patient names and phones"),
+        default=False,
+        help_text=_("Only then do payloads carry the patient's name and phone."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    # Claimed by one task and being posted: a duplicated task seeing this does not post again.
+    SENDING = "sending", _("Sending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: written with the queue change that caused it, posted after commit."""
+
+    Status = WebhookDeliveryStatus
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.UUIDField(
+        default=uuid.uuid4, db_index=True, help_text="Sent as X-SmartQueue-Delivery: the same for a redelivery."
+    )
+    event = models.CharField(max_length=40, choices=WebhookEventType.choices)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    redelivery_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="redeliveries"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=WebhookDeliveryStatus.values), name="webhook_delivery_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=[WebhookDeliveryStatus.PENDING, WebhookDeliveryStatus.SENDING]),
+                name="webhook_delivery_unfinished",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} to {self.endpoint}: {self.get_status_display()}"

@@ -1,11 +1,16 @@
-"""Celery tasks for patient messages: thin wrappers over notifications.services and .outbox."""
+"""Celery tasks for patient messages and webhooks: thin wrappers over notifications.services, .webhooks and .outbox."""
+
+import logging
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
+from django.utils import timezone
 
-from . import outbox, services
-from .models import Notification
+from . import outbox, services, webhooks
+from .models import Notification, WebhookDelivery
+
+logger = logging.getLogger(__name__)
 
 
 def _deliver(task, notification_id):
@@ -75,3 +80,26 @@ def resume_stuck_notifications():
     for notification_id in notification_ids:
         resume_notification.delay(notification_id=notification_id)
     return notification_ids
+
+
+@shared_task(acks_late=True)
+def deliver_webhook(*, delivery_id):
+    """POST one webhook delivery; a failure schedules the next attempt (see webhooks)."""
+    delivery, posted = webhooks.deliver_webhook(delivery_id=delivery_id)
+    if posted and delivery.status == WebhookDelivery.Status.PENDING:
+        countdown = max((delivery.next_attempt_at - timezone.now()).total_seconds(), 0)
+        try:
+            deliver_webhook.apply_async(kwargs={"delivery_id": delivery_id}, countdown=countdown)
+        except Exception as error:
+            # The row keeps its next attempt time: resume_due_webhook_deliveries picks it up.
+            logger.warning("Could not schedule webhook delivery %s again: %s", delivery_id, error)
+    return delivery.status
+
+
+@shared_task
+def resume_due_webhook_deliveries():
+    """Celery beat: give deliveries whose retry was lost, or whose worker died mid-POST, to a new task."""
+    delivery_ids = webhooks.due_delivery_ids()
+    for delivery_id in delivery_ids:
+        deliver_webhook.delay(delivery_id=delivery_id)
+    return delivery_ids

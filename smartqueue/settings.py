@@ -236,6 +236,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_BEAT_SCHEDULE = {
     "notifications-redispatch-outbox": {"task": "notifications.tasks.redispatch_outbox", "schedule": 60.0},
     "notifications-resume-stuck": {"task": "notifications.tasks.resume_stuck_notifications", "schedule": 60.0},
+    "notifications-resume-webhooks": {"task": "notifications.tasks.resume_due_webhook_deliveries", "schedule": 60.0},
     # Shortly after the hospital's midnight, when yesterday's queue is closed.
     "rollup-yesterdays-analytics": {
         "task": "adminpanel.tasks.rollup_analytics",
@@ -268,6 +269,17 @@ NOTIFICATION_SENDING_LEASE_SECONDS = env_int("NOTIFICATION_SENDING_LEASE_SECONDS
 # after-commit dispatch normally takes milliseconds); dispatched rows are deleted after OUTBOX_KEEP_DAYS.
 OUTBOX_REDISPATCH_AFTER_SECONDS = env_int("OUTBOX_REDISPATCH_AFTER_SECONDS", 30)
 OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 7)
+
+# Outbound webhooks (docs/notifications.md): one POST's timeout, the backoff between attempts, and how
+# long after the event attempts go on before the delivery is marked failed.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_RETRY_BACKOFF_SECONDS = env_int("WEBHOOK_RETRY_BACKOFF_SECONDS", 30)
+WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = env_int("WEBHOOK_RETRY_BACKOFF_MAX_SECONDS", 900)
+WEBHOOK_RETRY_FOR_SECONDS = env_int("WEBHOOK_RETRY_FOR_SECONDS", 3600)
+# A claim on a delivery older than this belongs to a worker that died mid-POST: it is taken over.
+WEBHOOK_SENDING_LEASE_SECONDS = env_int("WEBHOOK_SENDING_LEASE_SECONDS", 4 * WEBHOOK_TIMEOUT_SECONDS)
+# Hosts webhooks may reach although they resolve to private or loopback addresses (never link-local).
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", [])
 
 # A phone registering itself (page or API) may hold open tokens in at most this many departments a day.
 REGISTRATION_MAX_DEPARTMENTS_PER_PHONE = env_int("REGISTRATION_MAX_DEPARTMENTS_PER_PHONE", 3)

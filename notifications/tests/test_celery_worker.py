@@ -1,23 +1,16 @@
 """End to end with real services: Celery worker subprocesses take the task from Redis and send it,
 and a worker killed mid-send leaves the next one to finish the job exactly once."""
 
-import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
-from notifications.models import Notification
+from notifications.models import Notification, WebhookDelivery, WebhookEndpoint
 from patients.tests.factories import register_patient
-from smartqueue.celery import app as celery_app
 
-from .conftest import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, TEST_SMS_NUMBER
+from .conftest import wait_until
 
 pytestmark = [
     pytest.mark.real_services,
@@ -31,63 +24,6 @@ pytestmark = [
 @pytest.fixture
 def eager_tasks():
     """Overrides the suite's eager Celery: here tasks must travel through the real broker."""
-
-
-def url_of_test_database():
-    """The URL of the test database, for a process outside this one."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    credentials = quote(db["USER"] or "", safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-@pytest.fixture
-def start_worker(fake_twilio, monkeypatch, tmp_path):
-    """Starts real `celery worker` processes on a queue of their own (so they take no other test's
-    leftovers); each gets its own log. Extra settings go in as environment variables."""
-    queue_name = f"sq-notifications-test-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setitem(celery_app.conf, "task_default_queue", queue_name)
-    environment = os.environ | {
-        "DATABASE_URL": url_of_test_database(),
-        "TWILIO_ACCOUNT_SID": TEST_ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
-        "TWILIO_PHONE_NUMBER": TEST_SMS_NUMBER,
-        "TWILIO_API_BASE_URL": fake_twilio.url,
-    }
-    workers = []
-
-    def start(**extra_environment):
-        log_path = tmp_path / f"worker-{len(workers) + 1}.log"
-        with open(log_path, "w") as log:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "smartqueue", "worker", "--pool=solo", "-Q", queue_name,
-                 "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
-                cwd=settings.BASE_DIR,
-                env=environment | extra_environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        workers.append(worker)
-        return worker, log_path
-
-    yield start
-    for worker in workers:
-        worker.terminate()
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-
-
-def wait_until(condition, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -147,3 +83,36 @@ def test_worker_killed_mid_send_the_message_is_sent_exactly_once_after_restart(
     assert len(fake_twilio.received) == requests_to_twilio
     notification.refresh_from_db()
     assert (notification.twilio_sid, notification.attempts) == (accepted.sid, 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_killed_mid_webhook_the_event_is_delivered_once_after_restart(receiver, start_worker, department):
+    environment = {
+        "WEBHOOK_SENDING_LEASE_SECONDS": str(LEASE_SECONDS),
+        "CELERY_VISIBILITY_TIMEOUT_SECONDS": str(VISIBILITY_SECONDS),
+        "WEBHOOK_TIMEOUT_SECONDS": "60",
+        "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+    }
+    WebhookEndpoint.objects.create(name="HIS", url=receiver.url, secret="s3cret", event_types=["token.created"])
+    receiver.hang_next()
+    first_worker, first_log = start_worker(**environment)
+
+    register_patient(department=department, name="Asha Rao", phone="+14155550123", age=34, gender="female")
+    assert receiver.request_arrived.wait(timeout=30), first_log.read_text()
+    first_worker.send_signal(signal.SIGKILL)
+    first_worker.wait(timeout=10)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.SENDING
+
+    time.sleep(VISIBILITY_SECONDS + 0.5)
+    _, second_log = start_worker(**environment)
+
+    assert wait_until(
+        lambda: WebhookDelivery.objects.filter(pk=delivery.pk, status=WebhookDelivery.Status.DELIVERED).exists(),
+        timeout=40,
+    ), second_log.read_text()
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.last_status_code) == (2, 200)
+    assert WebhookDelivery.objects.count() == 1
+    # The receiver saw the interrupted POST and the completed one, both with the event's delivery id.
+    assert [post.headers["X-SmartQueue-Delivery"] for post in receiver.received] == [str(delivery.event_id)] * 2

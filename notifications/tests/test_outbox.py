@@ -1,40 +1,12 @@
 """The transactional outbox: messages decided while the broker is down are sent once it is back."""
 
-import socket
-
 import pytest
 
-from notifications import outbox
 from notifications.models import Notification, OutboxMessage
 from notifications.services import notify_queue_change
 from notifications.tasks import redispatch_outbox
 from patients.hooks import QueueChange
 from patients.tests.factories import register_patient
-from smartqueue.celery import app as celery_app
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def broker_down(eager_tasks, monkeypatch):
-    """Celery publishing to a Redis port where nothing listens; calling the returned function brings
-    delivery back (tasks then run inline). eager_tasks restores the eager setting afterwards."""
-    conf = celery_app.conf
-    conf.task_always_eager = False
-    monkeypatch.setitem(conf, "broker_url", f"redis://127.0.0.1:{free_port()}/0")
-    # Fresh connection pools, so publishing really goes to the dead port; the fixture's end restores them.
-    monkeypatch.setattr(celery_app, "_pool", None)
-    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
-    monkeypatch.setattr(outbox, "_broker_failed_recently", False)
-
-    def broker_back():
-        conf.task_always_eager = True
-
-    return broker_back
 
 
 def register(department, django_capture_on_commit_callbacks, name="Asha Rao", phone="+14155550123"):

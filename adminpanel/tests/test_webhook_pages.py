@@ -1,0 +1,68 @@
+"""Webhook endpoints and their deliveries in the admin panel: register, edit, see outcomes, redeliver."""
+
+from django.urls import reverse
+
+from adminpanel.models import AuditLog
+from notifications.models import WebhookDelivery, WebhookEndpoint
+
+
+def endpoint_form(**fields):
+    return {
+        "name": "Hospital information system",
+        "url": "http://127.0.0.1:9000/hooks",
+        "secret": "s3cret-value",
+        "event_types": ["token.created", "token.completed"],
+        "is_active": "on",
+    } | fields
+
+
+def test_an_admin_registers_an_endpoint_and_the_secret_stays_out_of_the_audit(admin_client, settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+
+    response = admin_client.post(reverse("adminpanel:webhook-create"), endpoint_form())
+
+    assert response.status_code == 302
+    endpoint = WebhookEndpoint.objects.get()
+    assert (endpoint.secret, endpoint.event_types, endpoint.trusted_for_pii) == (
+        "s3cret-value",
+        ["token.created", "token.completed"],
+        False,
+    )
+    audit = AuditLog.objects.get(action="webhook_endpoint.created")
+    assert "secret" not in audit.after and "s3cret-value" not in str(audit.after)
+    page = admin_client.get(reverse("adminpanel:webhooks")).content.decode()
+    assert "Hospital information system" in page
+
+
+def test_an_internal_or_metadata_url_is_refused_on_the_form(admin_client, settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:9000/hooks"):
+        response = admin_client.post(reverse("adminpanel:webhook-create"), endpoint_form(url=url))
+
+        assert response.status_code == 200
+        assert "url" in response.context["form"].errors
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_an_endpoint_needs_an_event_type(admin_client, settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+
+    response = admin_client.post(reverse("adminpanel:webhook-create"), endpoint_form(event_types=[]))
+
+    assert "event_types" in response.context["form"].errors
+
+
+def test_an_admin_redelivers_a_delivery_from_the_log(admin_client, settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    endpoint = WebhookEndpoint.objects.create(name="HIS", url="http://127.0.0.1:9/hooks", event_types=["token.created"])
+    failed = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="token.created", payload={"type": "token.created"}, status="failed", attempts=5
+    )
+
+    page = admin_client.get(reverse("adminpanel:webhooks")).content.decode()
+    assert reverse("adminpanel:webhook-redeliver", args=[failed.pk]) in page
+    admin_client.post(reverse("adminpanel:webhook-redeliver", args=[failed.pk]))
+
+    again = WebhookDelivery.objects.exclude(pk=failed.pk).get()
+    assert (again.redelivery_of, again.event_id, again.payload) == (failed, failed.event_id, failed.payload)
+    assert AuditLog.objects.filter(action="webhook.redelivered", object_id=str(again.pk)).exists()

@@ -1,0 +1,35 @@
+"""Shapes of what the notifications app sends out: the data of a webhook event."""
+
+from rest_framework import serializers
+
+from patients.serializers import DepartmentSummarySerializer
+
+
+class WebhookTokenSerializer(serializers.Serializer):
+    """A token as hospital systems see it: no name or phone (see WebhookTrustedTokenSerializer)."""
+
+    token = serializers.CharField()
+    visit_id = serializers.UUIDField(source="public_id", help_text="The token's status link id.")
+    day = serializers.DateField(source="token_date")
+    status = serializers.CharField()
+    priority = serializers.CharField()
+    department = DepartmentSummarySerializer()
+    doctor_id = serializers.IntegerField(allow_null=True)
+    transferred_from_visit_id = serializers.UUIDField(source="transferred_from.public_id", allow_null=True, default=None)
+    checked_in_at = serializers.DateTimeField()
+    called_at = serializers.DateTimeField(allow_null=True)
+    started_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    skipped_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+
+
+class WebhookPatientSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class WebhookTrustedTokenSerializer(WebhookTokenSerializer):
+    """For endpoints trusted with personal data: the token and its patient's name and phone."""
+
+    patient = WebhookPatientSerializer()

@@ -1,0 +1,202 @@
+"""Signed webhooks to hospital systems: payloads, signatures, retries, redelivery, the outbox, address checks."""
+
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from adminpanel.models import AuditLog
+from notifications import webhooks
+from notifications.addresses import validate_webhook_url
+from notifications.models import OutboxMessage, WebhookDelivery, WebhookEndpoint
+from notifications.tasks import redispatch_outbox, resume_due_webhook_deliveries
+from patients.tests.factories import register_patient
+
+from .webhook_receiver import verify_signature
+
+Status = WebhookDelivery.Status
+SECRET = "whsec-test-0123456789"
+
+
+@pytest.fixture
+def make_endpoint(db, receiver):
+    def make(**fields):
+        values = {
+            "name": "Hospital information system",
+            "url": receiver.url,
+            "secret": SECRET,
+            "event_types": ["token.created", "token.called"],
+        } | fields
+        endpoint = WebhookEndpoint(**values)
+        endpoint.full_clean()
+        endpoint.save()
+        return endpoint
+
+    return make
+
+
+@pytest.fixture
+def register(department, django_capture_on_commit_callbacks):
+    def register(name="Asha Rao", phone="+14155550123"):
+        with django_capture_on_commit_callbacks(execute=True):
+            entry, _ = register_patient(department=department, name=name, phone=phone, age=34, gender="female")
+        return entry
+
+    return register
+
+
+def test_an_event_is_posted_signed_and_verifiable_without_personal_data(receiver, make_endpoint, register):
+    make_endpoint()
+
+    entry = register()
+
+    [post] = receiver.received
+    delivery = WebhookDelivery.objects.get()
+    assert post.path == "/hooks/smartqueue"
+    assert post.headers["X-SmartQueue-Event"] == "token.created"
+    assert post.headers["X-SmartQueue-Delivery"] == str(delivery.event_id)
+    assert verify_signature(SECRET, post.headers["X-SmartQueue-Signature"], post.body)
+    assert not verify_signature("another-secret", post.headers["X-SmartQueue-Signature"], post.body)
+    assert not verify_signature(SECRET, post.headers["X-SmartQueue-Signature"], post.body.replace(b"CARD", b"DERM"))
+    payload = json.loads(post.body)
+    assert (payload["id"], payload["type"]) == (str(delivery.event_id), "token.created")
+    assert payload["data"]["token"] == "CARD-001"
+    assert payload["data"]["visit_id"] == str(entry.public_id)
+    assert payload["data"]["department"]["code"] == "CARD"
+    assert "patient" not in payload["data"]
+    assert "Asha" not in post.body.decode() and "4155550123" not in post.body.decode()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.DELIVERED, 1, 200)
+    assert delivery.last_latency_ms is not None and delivery.delivered_at is not None
+
+
+def test_an_endpoint_trusted_for_personal_data_gets_the_name_and_phone(receiver, make_endpoint, register):
+    make_endpoint(trusted_for_pii=True)
+
+    register()
+
+    patient = json.loads(receiver.received[0].body)["data"]["patient"]
+    assert patient == {"name": "Asha Rao", "phone": "+14155550123"}
+
+
+def test_only_subscribed_active_endpoints_hear_an_event(receiver, make_endpoint, register):
+    make_endpoint(event_types=["token.completed"])
+    make_endpoint(name="Switched off", is_active=False)
+
+    register()
+
+    assert receiver.received == []
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_receiver_failure_is_retried_with_backoff(receiver, make_endpoint, register, clock, settings):
+    make_endpoint()
+    receiver.fail_next(503)
+
+    register()
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.PENDING, 1, 503)
+    assert delivery.response_excerpt == "receiver error"
+    assert (delivery.next_attempt_at - delivery.updated_at).total_seconds() == pytest.approx(
+        settings.WEBHOOK_RETRY_BACKOFF_SECONDS, abs=1
+    )
+
+    assert resume_due_webhook_deliveries.apply().get() == []  # not due yet
+    clock.shift(settings.WEBHOOK_RETRY_BACKOFF_SECONDS + settings.OUTBOX_REDISPATCH_AFTER_SECONDS)
+    resume_due_webhook_deliveries.apply()
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.DELIVERED, 2, 200)
+    assert len(receiver.received) == 2
+    assert {post.headers["X-SmartQueue-Delivery"] for post in receiver.received} == {str(delivery.event_id)}
+
+
+def test_retries_stop_after_the_retry_window(receiver, make_endpoint, register, clock, settings):
+    settings.WEBHOOK_RETRY_FOR_SECONDS = settings.WEBHOOK_RETRY_BACKOFF_SECONDS * 2
+    make_endpoint()
+    for _ in range(3):
+        receiver.fail_next(500)
+
+    register()
+    for _ in range(3):
+        clock.shift(settings.WEBHOOK_RETRY_BACKOFF_MAX_SECONDS)
+        resume_due_webhook_deliveries.apply()
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (Status.FAILED, 2, None)
+    assert len(receiver.received) == 2
+
+
+def test_staff_can_redeliver_an_event(receiver, make_endpoint, register, make_user, django_capture_on_commit_callbacks):
+    make_endpoint()
+    register()
+    delivered = WebhookDelivery.objects.get()
+    admin = make_user(username="hisadmin", is_staff=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = webhooks.redeliver(delivery=delivered, actor=admin)
+
+    again.refresh_from_db()
+    assert (again.status, again.redelivery_of, again.event_id) == (Status.DELIVERED, delivered, delivered.event_id)
+    assert [post.body for post in receiver.received] == [receiver.received[0].body] * 2
+    audit = AuditLog.objects.get(action="webhook.redelivered")
+    assert (audit.actor, audit.object_id) == (admin, str(again.pk))
+
+
+def test_events_decided_while_the_broker_is_down_are_posted_when_it_returns(
+    receiver, make_endpoint, register, broker_down
+):
+    make_endpoint()
+
+    register()
+
+    assert receiver.received == []
+    assert WebhookDelivery.objects.get().status == Status.PENDING
+    assert OutboxMessage.objects.filter(task_name=webhooks.DELIVER_WEBHOOK, dispatched_at__isnull=True).exists()
+
+    broker_down()  # back
+    redispatch_outbox.apply()
+    redispatch_outbox.apply()
+
+    assert len(receiver.received) == 1
+    assert WebhookDelivery.objects.get().status == Status.DELIVERED
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]/hook",
+        "http://[fd00:ec2::254]/hook",
+        "http://10.1.2.3/hook",
+        "http://192.168.0.10/hook",
+        "http://localhost:9000/hook",
+        "http://127.0.0.1:9000/hook",
+        "ftp://example.org/hook",
+    ],
+)
+def test_internal_link_local_and_metadata_addresses_are_refused(settings, url):
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+
+    with pytest.raises(ValidationError):
+        validate_webhook_url(url)
+
+
+def test_allowed_hosts_open_loopback_but_never_link_local(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1", "169.254.169.254"]
+
+    validate_webhook_url("http://127.0.0.1:9000/hook")
+    with pytest.raises(ValidationError):
+        validate_webhook_url("http://169.254.169.254/latest/meta-data/")
+
+
+def test_an_address_refused_at_delivery_time_is_not_called(receiver, make_endpoint, register, settings):
+    make_endpoint()
+    settings.WEBHOOK_ALLOWED_HOSTS = []  # e.g. its DNS now answers with an internal address
+
+    register()
+
+    assert receiver.received == []
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.last_status_code) == (Status.PENDING, None)
+    assert "internal address" in delivery.last_error

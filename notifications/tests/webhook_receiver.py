@@ -1,0 +1,96 @@
+"""A hospital system's webhook receiver on a loopback port: records each POST, answers as scripted."""
+
+import hashlib
+import hmac
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def verify_signature(secret, header, body, tolerance_seconds=300):
+    """The receiver's check, exactly as docs/notifications.md shows it."""
+    fields = dict(part.split("=", 1) for part in header.split(","))
+    timestamp, received = fields["t"], fields["v1"]
+    if abs(time.time() - int(timestamp)) > tolerance_seconds:
+        return False
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, received)
+
+
+@dataclass(frozen=True)
+class ReceivedPost:
+    path: str
+    headers: dict
+    body: bytes
+
+
+class WebhookReceiver:
+    """Answers 200 unless told otherwise: `fail_next(status)` or `hang_next()` (never answer, until stop)."""
+
+    def __init__(self):
+        self.received = []
+        self.scripted = deque()
+        self.hang = False
+        self.request_arrived = threading.Event()
+        self.released = threading.Event()
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/hooks/smartqueue"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.released.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail_next(self, status):
+        self.scripted.append(status)
+
+    def hang_next(self):
+        self.hang = True
+
+    def wait_for(self, count, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.received) >= count:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def _answer(self, path, headers, body):
+        with self.lock:
+            self.received.append(ReceivedPost(path, headers, body))
+            hang, self.hang = self.hang, False
+            status = self.scripted.popleft() if self.scripted else 200
+        if hang:
+            self.request_arrived.set()
+            self.released.wait(timeout=120)
+        return status
+
+    def _handler_class(self):
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status = receiver._answer(self.path, dict(self.headers), body)
+                reply = b"ok" if status < 300 else b"receiver error"
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, format, *args):
+                pass
+
+        return Handler

@@ -1,0 +1,216 @@
+"""Signed webhooks to hospital systems: every subscribed queue event is POSTed to each active endpoint.
+
+A queue change writes one WebhookDelivery per endpoint in its own transaction (hooks.queue_changed), and
+the task that posts it goes through the outbox: a broker outage delays deliveries, never loses them.
+One task claims a delivery before posting (pending -> sending, one conditional UPDATE); a failure is
+retried with exponential backoff until WEBHOOK_RETRY_FOR_SECONDS after the event, then marked failed.
+A worker killed mid-POST leaves its claim to expire, and the delivery is posted again: receivers
+de-duplicate on X-SmartQueue-Delivery, which is the same for every attempt and redelivery of an event.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from patients import hooks
+from smartqueue.shapes import represent
+
+from . import outbox
+from .addresses import validate_webhook_url
+from .models import WebhookDelivery, WebhookEndpoint, WebhookEventType
+from .serializers import WebhookTokenSerializer, WebhookTrustedTokenSerializer
+
+logger = logging.getLogger(__name__)
+
+Status = WebhookDelivery.Status
+DELIVER_WEBHOOK = "notifications.tasks.deliver_webhook"
+SIGNATURE_HEADER = "X-SmartQueue-Signature"
+RESPONSE_EXCERPT_LENGTH = WebhookDelivery._meta.get_field("response_excerpt").max_length
+ERROR_LENGTH = WebhookDelivery._meta.get_field("last_error").max_length
+RESUME_BATCH_SIZE = 500
+
+# Queue events (hooks.QueueChange.event) by the webhook event type they are sent as; an event the core
+# announces later (e.g. an appointment's) is one more row here and one more WebhookEventType.
+EVENT_TYPES = {
+    "registered": WebhookEventType.TOKEN_CREATED,
+    "called": WebhookEventType.TOKEN_CALLED,
+    "started": WebhookEventType.TOKEN_STARTED,
+    "completed": WebhookEventType.TOKEN_COMPLETED,
+    "skipped": WebhookEventType.TOKEN_SKIPPED,
+    "cancelled": WebhookEventType.TOKEN_CANCELLED,
+    "transferred": WebhookEventType.TOKEN_TRANSFERRED,
+}
+
+
+def event_payload(*, event_id, event_type, occurred_at, entry, include_pii):
+    serializer = WebhookTrustedTokenSerializer if include_pii else WebhookTokenSerializer
+    return {
+        "id": str(event_id),
+        "type": event_type,
+        "occurred_at": occurred_at.isoformat(),
+        "data": represent(serializer, entry),
+    }
+
+
+def record_webhook_deliveries(sender, *, change, **kwargs):
+    """hooks.queue_changed receiver: one delivery per subscribed endpoint, in the change's transaction."""
+    event_type = EVENT_TYPES.get(change.event)
+    if event_type is None:
+        return []
+    endpoints = [
+        endpoint for endpoint in WebhookEndpoint.objects.filter(is_active=True) if event_type in endpoint.event_types
+    ]
+    if not endpoints:
+        return []
+    event_id, now = uuid.uuid4(), timezone.now()
+    payloads = {
+        include_pii: event_payload(
+            event_id=event_id, event_type=event_type, occurred_at=now, entry=change.entry, include_pii=include_pii
+        )
+        for include_pii in {endpoint.trusted_for_pii for endpoint in endpoints}
+    }
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint=endpoint,
+            event_id=event_id,
+            event=event_type,
+            payload=payloads[endpoint.trusted_for_pii],
+            next_attempt_at=now,
+        )
+        for endpoint in endpoints
+    )
+    outbox.enqueue_after_commit([(DELIVER_WEBHOOK, {"delivery_id": delivery.pk}) for delivery in deliveries])
+    return deliveries
+
+
+@transaction.atomic
+def redeliver(*, delivery, actor=None, ip_address=None):
+    """Post a delivery's event again, as a new delivery with the same event id and payload."""
+    again = WebhookDelivery.objects.create(
+        endpoint=delivery.endpoint,
+        event_id=delivery.event_id,
+        event=delivery.event,
+        payload=delivery.payload,
+        redelivery_of=delivery,
+        next_attempt_at=timezone.now(),
+    )
+    outbox.enqueue_after_commit([(DELIVER_WEBHOOK, {"delivery_id": again.pk})])
+    hooks.record_action(
+        action="webhook.redelivered",
+        target=again,
+        before={"delivery_id": delivery.pk, "status": delivery.status},
+        after={"delivery_id": again.pk, "event_id": str(again.event_id)},
+        actor=actor,
+        ip_address=ip_address,
+    )
+    return again
+
+
+def signature(*, secret, timestamp, body):
+    """The X-SmartQueue-Signature value: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def sending_lease():
+    return timedelta(seconds=settings.WEBHOOK_SENDING_LEASE_SECONDS)
+
+
+def _claim(delivery_id, now):
+    """Take the delivery for one task: when due, or when a dead worker's claim has expired."""
+    due = Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(status=Status.SENDING, updated_at__lt=now - sending_lease())
+    return WebhookDelivery.objects.filter(due, pk=delivery_id).update(
+        status=Status.SENDING, attempts=F("attempts") + 1, updated_at=now
+    )
+
+
+def _post(delivery):
+    """POST the delivery once: (status code or None, latency ms or None, response excerpt, error text)."""
+    endpoint = delivery.endpoint
+    try:
+        validate_webhook_url(endpoint.url)
+    except ValidationError as error:
+        return None, None, "", " ".join(error.messages)
+    body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "SmartQueue-Webhooks/1",
+        "X-SmartQueue-Event": delivery.event,
+        "X-SmartQueue-Delivery": str(delivery.event_id),
+        SIGNATURE_HEADER: signature(secret=endpoint.secret, timestamp=int(time.time()), body=body),
+    }
+    started = time.monotonic()
+    try:
+        # No redirects: a redirect could lead to an address validate_webhook_url refuses.
+        response = requests.post(
+            endpoint.url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False
+        )
+    except requests.RequestException as error:
+        return None, round((time.monotonic() - started) * 1000), "", str(error)
+    latency = round((time.monotonic() - started) * 1000)
+    return response.status_code, latency, response.text[:RESPONSE_EXCERPT_LENGTH], ""
+
+
+def next_attempt_at(delivery, now):
+    """When to try a failed delivery again, or None once the backoff would pass the retry window."""
+    backoff = min(
+        settings.WEBHOOK_RETRY_BACKOFF_SECONDS * 2 ** max(delivery.attempts - 1, 0),
+        settings.WEBHOOK_RETRY_BACKOFF_MAX_SECONDS,
+    )
+    retry_at = now + timedelta(seconds=backoff)
+    if retry_at > delivery.created_at + timedelta(seconds=settings.WEBHOOK_RETRY_FOR_SECONDS):
+        return None
+    return retry_at
+
+
+def deliver_webhook(*, delivery_id):
+    """Post one delivery if it is due and no live task holds it; returns (delivery, whether this call posted)."""
+    now = timezone.now()
+    claimed = _claim(delivery_id, now)
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    if not claimed:
+        return delivery, False
+    status_code, latency, excerpt, error = _post(delivery)
+    delivery.last_status_code, delivery.last_latency_ms = status_code, latency
+    delivery.response_excerpt, delivery.last_error = excerpt, error[:ERROR_LENGTH]
+    now = timezone.now()
+    if status_code is not None and 200 <= status_code < 300:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = Status.DELIVERED, now, None
+    else:
+        delivery.next_attempt_at = next_attempt_at(delivery, now)
+        delivery.status = Status.PENDING if delivery.next_attempt_at else Status.FAILED
+    delivery.save()
+    logger.info(
+        "Webhook delivery %s (%s) to endpoint %s, attempt %s: %s in %s ms -> %s%s",
+        delivery.pk,
+        delivery.event,
+        delivery.endpoint_id,
+        delivery.attempts,
+        status_code or "no response",
+        latency if latency is not None else "-",
+        delivery.status,
+        f" ({error})" if error else "",
+    )
+    return delivery, True
+
+
+def due_delivery_ids():
+    """Deliveries no task is looking after: due for a retry whose task was lost, or held by a dead worker."""
+    now = timezone.now()
+    grace = timedelta(seconds=settings.OUTBOX_REDISPATCH_AFTER_SECONDS)
+    due = WebhookDelivery.objects.filter(
+        Q(status=Status.PENDING, next_attempt_at__lte=now - grace)
+        | Q(status=Status.SENDING, updated_at__lt=now - sending_lease())
+    )
+    return list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:RESUME_BATCH_SIZE])
