@@ -15,7 +15,14 @@ from django.utils import timezone
 
 from doctors.models import Doctor
 from patients.models import Department, PatientFeedback, Queue
-from patients.selectors import consultation_minutes, mean, percentile_90, visits_between, wait_minutes
+from patients.selectors import (
+    consultation_minutes,
+    mean,
+    percentile_90,
+    visits_between,
+    wait_alert_totals,
+    wait_minutes,
+)
 
 from .models import DepartmentAnalytics
 
@@ -247,4 +254,17 @@ def peak_hours(*, start, end):
         arrivals=grid(arrivals, busiest, lambda count: count or 0),
         waits=grid(mean_waits, longest, lambda wait: None if wait is None else round(wait)),
         waits_by_day=waits_by_day,
+    )
+
+
+def long_wait_alerts(*, start, end):
+    """Per department, the long-wait alerts that started in the period: how many, and minutes over the limit."""
+    totals = wait_alert_totals(start=start, end=end)
+    names = dict(Department.objects.filter(pk__in=totals).values_list("pk", "name"))
+    return sorted(
+        (
+            {"department_name": names[department_id], "alerts": count, "minutes_over_threshold": minutes}
+            for department_id, (count, minutes) in totals.items()
+        ),
+        key=lambda row: row["department_name"],
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from doctors.models import Doctor
 from patients.forms import BootstrapWidgetsMixin
 from patients.models import Department
+from patients.phone import normalise_phone
 
 from .models import AuditLog, SystemConfiguration
 from .services import BROADCAST_MAX_LENGTH
@@ -27,8 +28,22 @@ class PanelDateField(forms.DateField):
 class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
     class Meta:
         model = Department
-        fields = ["name", "code", "description", "room", "average_consultation_minutes", "daily_capacity", "is_active"]
+        fields = [
+            "name",
+            "code",
+            "description",
+            "room",
+            "average_consultation_minutes",
+            "daily_capacity",
+            "wait_alert_minutes",
+            "on_call_phone",
+            "is_active",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_on_call_phone(self):
+        typed = self.cleaned_data["on_call_phone"]
+        return normalise_phone(typed) if typed.strip() else ""
 
 
 class DoctorForm(BootstrapWidgetsMixin, forms.ModelForm):
@@ -73,6 +88,7 @@ class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
             "hospital_name",
             "notify_when_patients_ahead",
             "late_moves_back_places",
+            "wait_alert_minutes",
             "clinic_opens_at",
             "clinic_closes_at",
             "registration_open",

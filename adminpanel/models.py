@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from patients.models import WAIT_ALERT_MINUTES_MAX, WAIT_ALERT_MINUTES_MIN
+
 
 class AdminUser(models.Model):
     """Profile that gives a staff account access to the custom admin panel."""
@@ -68,6 +70,11 @@ class SystemConfiguration(models.Model):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
         help_text="How many places a patient who replies LATE moves back (once per visit).",
+    )
+    wait_alert_minutes = models.PositiveSmallIntegerField(
+        default=45,
+        validators=[MinValueValidator(WAIT_ALERT_MINUTES_MIN), MaxValueValidator(WAIT_ALERT_MINUTES_MAX)],
+        help_text="Alert staff when someone in a department has waited longer than this (departments may override).",
     )
     clinic_opens_at = models.TimeField(default="08:00")
     clinic_closes_at = models.TimeField(default="17:00")

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from doctors.models import Doctor, DoctorSchedule
 from patients.models import Department, Queue
+from patients.selectors import open_wait_alerts
 
 Status = Queue.Status
 
@@ -25,6 +26,7 @@ def live_queues():
     doctors_by_department = defaultdict(list)
     for doctor in Doctor.objects.filter(is_active=True).select_related("user").order_by("user__last_name"):
         doctors_by_department[doctor.department_id].append(doctor)
+    alerts = open_wait_alerts()
     rows = []
     for department in Department.objects.order_by("name"):
         entries = entries_by_department[department.pk]
@@ -36,6 +38,7 @@ def live_queues():
                 "code": department.code,
                 "is_active": department.is_active,
                 "waiting": len(waiting),
+                "wait_alert": alerts.get(department.pk),
                 "longest_wait_minutes": int((now - waiting[0].checked_in_at).total_seconds() // 60)
                 if waiting
                 else None,

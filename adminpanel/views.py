@@ -374,6 +374,7 @@ class ReportsView(PanelAdminRequiredMixin, TemplateView):
                 end=end,
                 department_days=rows,
                 doctors=analytics.doctor_performance(start=start, end=end),
+                long_waits=analytics.long_wait_alerts(start=start, end=end),
                 peaks=peaks,
                 heat_maps=[
                     ("Arrivals (tokens issued)", peaks.arrivals),

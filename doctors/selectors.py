@@ -4,7 +4,14 @@ from django.db.models import Count
 from django.utils import timezone
 
 from patients.models import Department, Queue
-from patients.selectors import consultation_minutes, mean, visits_between, wait_minutes, waiting_queue
+from patients.selectors import (
+    consultation_minutes,
+    mean,
+    open_wait_alerts,
+    visits_between,
+    wait_minutes,
+    waiting_queue,
+)
 from patients.services import current_patient_of
 
 from .models import Doctor
@@ -76,6 +83,7 @@ def dashboard_data(*, doctor):
             "availability_label": doctor.get_availability_display(),
         },
         "department": {"id": doctor.department_id, "name": doctor.department.name, "code": doctor.department.code},
+        "wait_alert": open_wait_alerts([doctor.department_id]).get(doctor.department_id),
         "current": current_row,
         "waiting": [_token_row(entry, now) for entry in waiting_queue(department=doctor.department, day=day)],
         "skipped": [_token_row(entry, now) for entry in skipped],

@@ -4,7 +4,7 @@ static/js/doctor-dashboard.js draws the page from it."""
 from rest_framework import serializers
 
 from patients.models import Queue
-from patients.serializers import QueueSnapshotSerializer, StaffEntrySerializer
+from patients.serializers import QueueSnapshotSerializer, StaffEntrySerializer, WaitAlertSerializer
 
 from .models import Doctor
 
@@ -55,6 +55,7 @@ class TransferDepartmentSerializer(serializers.Serializer):
 class DashboardSerializer(serializers.Serializer):
     doctor = DashboardDoctorSerializer()
     department = DashboardDepartmentSerializer()
+    wait_alert = WaitAlertSerializer(allow_null=True, help_text="The department's long-wait alert while it is open.")
     current = CurrentPatientSerializer(allow_null=True, help_text="The patient called to or in the room, if any.")
     waiting = TokenRowSerializer(many=True, help_text="In call order: emergency first.")
     skipped = TokenRowSerializer(many=True)

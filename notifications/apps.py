@@ -12,3 +12,4 @@ class NotificationsConfig(AppConfig):
 
         hooks.queue_changed.connect(services.notify_queue_change, dispatch_uid="notifications_queue_change")
         hooks.queue_changed.connect(webhooks.record_webhook_deliveries, dispatch_uid="notifications_webhooks")
+        hooks.wait_alert_changed.connect(services.text_on_call_when_raised, dispatch_uid="notifications_on_call")

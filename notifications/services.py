@@ -14,9 +14,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from patients import hooks
-from patients.models import Queue
+from patients.models import Queue, WaitAlert
 from patients.selectors import department_line
 
 from . import outbox
@@ -83,6 +84,7 @@ SEND_QUEUE_MESSAGE = "notifications.tasks.send_queue_message"
 ANNOUNCE_PATIENTS_AHEAD = "notifications.tasks.announce_patients_ahead"
 SEND_BROADCAST = "notifications.tasks.send_broadcast"
 SEND_REPLY = "notifications.tasks.send_reply"
+TEXT_ON_CALL = "notifications.tasks.text_on_call"
 
 
 def notify_queue_change(sender, *, change, **kwargs):
@@ -374,3 +376,31 @@ def record_delivery_status(*, message_sid, twilio_status, error_code="", error_m
         notification.error_message = error_message or f"Twilio reported the message {twilio_status}."
     notification.save(update_fields=["status", "error_code", "error_message", "updated_at"])
     return notification
+
+
+def text_on_call_when_raised(sender, *, change, **kwargs):
+    """hooks.wait_alert_changed receiver: a raised alert of a department with an on-call number is texted."""
+    if change.raised and change.alert.department.on_call_phone:
+        outbox.enqueue_after_commit([(TEXT_ON_CALL, {"alert_id": change.alert.pk})])
+
+
+def text_on_call(*, alert_id):
+    """Text the department's on-call number about its alert, at most once per episode; True when sent.
+
+    The alert is marked before sending, so a duplicated task never texts twice; a failed send is logged,
+    not retried (the alert stays on the staff screens).
+    """
+    if not WaitAlert.objects.filter(pk=alert_id, on_call_notified_at__isnull=True).update(
+        on_call_notified_at=timezone.now()
+    ):
+        return False
+    alert = WaitAlert.objects.select_related("department").get(pk=alert_id)
+    body = gettext(
+        "SmartQueue: someone in %(department)s has waited %(minutes)s min, over the %(threshold)s min limit."
+    ) % {"department": alert.department.name, "minutes": alert.peak_wait_minutes, "threshold": alert.threshold_minutes}
+    try:
+        get_sender().send(channel=Channel.SMS, phone=alert.department.on_call_phone, body=body, status_callback_url=None)
+    except SendError as error:
+        logger.warning("Could not text the on-call number of %s (alert %s): %s", alert.department, alert.pk, error.message)
+        return False
+    return True

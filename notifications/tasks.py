@@ -58,6 +58,11 @@ def send_reply(self, *, notification_id):
 
 
 @shared_task(acks_late=True)
+def text_on_call(*, alert_id):
+    return services.text_on_call(alert_id=alert_id)
+
+
+@shared_task(acks_late=True)
 def announce_patients_ahead(*, entry_id):
     return [entry.pk for entry in services.announce_patients_ahead(entry_id=entry_id)]
 

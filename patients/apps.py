@@ -7,8 +7,10 @@ class PatientsConfig(AppConfig):
     verbose_name = "Patients"
 
     def ready(self):
-        from . import broadcasts, hooks
+        from . import broadcasts, hooks, services
         from .models import Department
 
         hooks.queue_changed.connect(broadcasts.publish_on_commit, dispatch_uid="patients_publish_queue_change")
+        hooks.queue_changed.connect(services.review_wait_alert_on_commit, dispatch_uid="patients_review_wait_alert")
+        hooks.wait_alert_changed.connect(broadcasts.publish_wait_alert, dispatch_uid="patients_publish_wait_alert")
         post_save.connect(broadcasts.publish_on_department_save, sender=Department, dispatch_uid="patients_department")

@@ -32,7 +32,7 @@ from .selectors import (
     visit_status,
     visit_status_in_queue,
 )
-from .serializers import ServingTokenSerializer, frame
+from .serializers import ServingTokenSerializer, WaitAlertSerializer, frame
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,16 @@ def publish_on_department_save(sender, instance, created, **kwargs):
         transaction.on_commit(
             partial(publish_department_change, event="department_updated", department_id=instance.pk)
         )
+
+
+def publish_wait_alert(sender, *, change, **kwargs):
+    """hooks.wait_alert_changed receiver: a frame to the department's screens, which re-read their fragments."""
+    alert = change.alert
+    publish_department_change(
+        event="wait_alert_raised" if change.raised else "wait_alert_cleared",
+        department_id=alert.department_id,
+        payload={"wait_alert": represent(WaitAlertSerializer, alert)},
+    )
 
 
 def publish_department_change(*, event, department_id, payload=None):

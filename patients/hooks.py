@@ -22,6 +22,8 @@ from django.dispatch import Signal
 
 queue_changed = Signal()
 action_recorded = Signal()
+# Sent with a WaitAlertChange once a department's long-wait alert is raised or cleared (after commit).
+wait_alert_changed = Signal()
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,24 @@ class ActionRecord:
     ip_address: str | None = None
 
 
+@dataclass(frozen=True)
+class WaitAlertChange:
+    """A department's long-wait alert was raised (``raised``) or cleared."""
+
+    alert: Any
+    raised: bool
+
+
 def announce_queue_change(change):
     queue_changed.send(sender=QueueChange, change=change)
 
 
 def record_action(**record):
     action_recorded.send(sender=ActionRecord, record=ActionRecord(**record))
+
+
+def announce_wait_alert(change):
+    wait_alert_changed.send(sender=WaitAlertChange, change=change)
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,7 @@ class HospitalSettings:
     registration_open: bool = True
     notify_when_patients_ahead: int = 3
     late_moves_back_places: int = 3
+    wait_alert_minutes: int = 45
 
 
 @dataclass

@@ -4,10 +4,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
+from django.utils import timezone
 
 # One limit each, read by the model's validators and constraints, the forms, serializers and services alike.
 PATIENT_AGE_MAX = 130
 FEEDBACK_RATINGS = range(1, 6)
+WAIT_ALERT_MINUTES_MIN, WAIT_ALERT_MINUTES_MAX = 5, 600
 
 department_code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,9}$", "Use 2 to 10 capital letters or digits, starting with a letter (e.g. CARD)."
@@ -55,6 +57,17 @@ class Department(models.Model):
         null=True, blank=True, help_text="Most tokens issued per day; blank for no limit."
     )
     is_active = models.BooleanField(default=True)
+    wait_alert_minutes = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(WAIT_ALERT_MINUTES_MIN), MaxValueValidator(WAIT_ALERT_MINUTES_MAX)],
+        help_text="Alert staff when someone has waited longer than this; blank for the hospital's setting.",
+    )
+    on_call_phone = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="E.164 number texted once when a long-wait alert starts; blank for no text.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -284,3 +297,34 @@ class PatientFeedback(models.Model):
 
     def __str__(self):
         return f"{self.rating}/5 for {self.queue_entry.token}"
+
+
+class WaitAlert(models.Model):
+    """An episode of a department's longest wait above its threshold: from when it passed it until it fell back."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="wait_alerts")
+    threshold_minutes = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    peak_wait_minutes = models.PositiveIntegerField(help_text="The longest wait seen during the episode.")
+    on_call_notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the on-call number was texted (at most once per episode)."
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department"], condition=Q(ended_at__isnull=True), name="wait_alert_one_open_per_department"
+            ),
+        ]
+
+    def __str__(self):
+        state = "open" if self.ended_at is None else "ended"
+        return f"{self.department}: waits over {self.threshold_minutes} min ({state})"
+
+    @property
+    def minutes_over_threshold(self):
+        """How long the episode lasted (until now while it is open), in whole minutes."""
+        end = self.ended_at or timezone.now()
+        return int((end - self.started_at).total_seconds() // 60)

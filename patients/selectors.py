@@ -18,7 +18,7 @@ from django.utils import timezone
 from smartqueue.shapes import represent
 
 from . import hooks, published
-from .models import Department, Patient, Queue, format_token
+from .models import Department, Patient, Queue, WaitAlert, format_token
 from .serializers import QueueSnapshotSerializer, StaffEntrySerializer, VisitStatusSerializer, frame
 
 RECENT_CONSULTATIONS_FOR_PACE = 10
@@ -461,3 +461,22 @@ def percentile_90(values):
 
 def visits_between(*, start, end, **filters):
     return list(Queue.objects.filter(token_date__range=(start, end), **filters).values(*VISIT_FIELDS))
+
+
+def open_wait_alerts(department_ids=None):
+    """{department_id: its open long-wait alert}, for the departments given (all when None)."""
+    alerts = WaitAlert.objects.filter(ended_at__isnull=True)
+    if department_ids is not None:
+        alerts = alerts.filter(department_id__in=department_ids)
+    return {alert.department_id: alert for alert in alerts}
+
+
+def wait_alert_totals(*, start, end):
+    """Per department id, the long-wait alerts that started between two local days (inclusive): how many and
+    their minutes over the threshold (an open one counts until now)."""
+    totals = {}
+    alerts = WaitAlert.objects.filter(started_at__date__gte=start, started_at__date__lte=end)
+    for alert in alerts:
+        count, minutes = totals.get(alert.department_id, (0, 0))
+        totals[alert.department_id] = (count + 1, minutes + alert.minutes_over_threshold)
+    return totals

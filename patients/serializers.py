@@ -318,3 +318,14 @@ class ErrorPayloadSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
     field = serializers.CharField(allow_null=True)
+
+
+class WaitAlertSerializer(serializers.Serializer):
+    """A department's long-wait alert, as staff screens show it (no patient data: it goes to public sockets too)."""
+
+    id = serializers.IntegerField()
+    department_id = serializers.IntegerField()
+    threshold_minutes = serializers.IntegerField()
+    peak_wait_minutes = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from functools import partial
+
 from django.db import connection, transaction
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from . import hooks
-from .models import FEEDBACK_RATINGS, DailyTokenCounter, Patient, PatientFeedback, Queue
+from .models import FEEDBACK_RATINGS, DailyTokenCounter, Department, Patient, PatientFeedback, Queue, WaitAlert
 
 Status = Queue.Status
 FEEDBACK_COMMENT_MAX_LENGTH = PatientFeedback._meta.get_field("comment").max_length
@@ -458,3 +461,62 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
         checked_in_at=old_entry.checked_in_at,
         transferred_from=old_entry,
     )
+
+
+def wait_alert_threshold(department):
+    """Minutes of waiting that raise the department's alert: its own setting, else the hospital's."""
+    return department.wait_alert_minutes or hooks.hospital_settings().wait_alert_minutes
+
+
+def longest_wait_minutes(*, department, now):
+    """Whole minutes the department's longest-waiting token of the day has waited, 0 when nobody waits."""
+    oldest = (
+        Queue.objects.waiting()
+        .for_day(timezone.localdate(now))
+        .filter(department=department)
+        .aggregate(oldest=Min("checked_in_at"))["oldest"]
+    )
+    return int((now - oldest).total_seconds() // 60) if oldest else 0
+
+
+@transaction.atomic
+def review_wait_alert(*, department_id):
+    """Raise the department's long-wait alert when its longest wait passes the threshold, clear it when the
+    wait falls back to it or under; returns the open alert or None.
+
+    Raising and clearing are announced (hooks.wait_alert_changed) after commit, once per episode: the
+    department row is locked, so two reviews at once cannot both raise one.
+    """
+    department = Department.objects.select_for_update().get(pk=department_id)
+    now = timezone.now()
+    longest = longest_wait_minutes(department=department, now=now)
+    alert = WaitAlert.objects.filter(department=department, ended_at__isnull=True).first()
+    threshold = wait_alert_threshold(department)
+    if longest > threshold and alert is None:
+        alert = WaitAlert.objects.create(
+            department=department, threshold_minutes=threshold, started_at=now, peak_wait_minutes=longest
+        )
+        transaction.on_commit(partial(hooks.announce_wait_alert, hooks.WaitAlertChange(alert=alert, raised=True)))
+    elif longest > threshold and longest > alert.peak_wait_minutes:
+        alert.peak_wait_minutes = longest
+        alert.save(update_fields=["peak_wait_minutes"])
+    elif longest <= threshold and alert is not None:
+        alert.ended_at = now
+        alert.save(update_fields=["ended_at"])
+        transaction.on_commit(partial(hooks.announce_wait_alert, hooks.WaitAlertChange(alert=alert, raised=False)))
+        alert = None
+    return alert
+
+
+def review_wait_alert_on_commit(sender, *, change, **kwargs):
+    """hooks.queue_changed receiver: review the department's alert once the change is committed."""
+    if change.moves_line:
+        transaction.on_commit(partial(review_wait_alert, department_id=change.entry.department_id), robust=True)
+
+
+def review_wait_alerts():
+    """Review the alert of every active department and of any with an alert open (waits grow while nothing
+    changes, so Celery beat runs this); returns the open alerts."""
+    open_alerts = WaitAlert.objects.filter(ended_at__isnull=True).values("department_id")
+    department_ids = Department.objects.filter(Q(is_active=True) | Q(pk__in=open_alerts)).values_list("pk", flat=True)
+    return [alert for department_id in department_ids if (alert := review_wait_alert(department_id=department_id))]

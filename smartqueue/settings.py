@@ -237,6 +237,7 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-redispatch-outbox": {"task": "notifications.tasks.redispatch_outbox", "schedule": 60.0},
     "notifications-resume-stuck": {"task": "notifications.tasks.resume_stuck_notifications", "schedule": 60.0},
     "notifications-resume-webhooks": {"task": "notifications.tasks.resume_due_webhook_deliveries", "schedule": 60.0},
+    "patients-review-wait-alerts": {"task": "patients.tasks.review_wait_alerts", "schedule": 60.0},
     # Shortly after the hospital's midnight, when yesterday's queue is closed.
     "rollup-yesterdays-analytics": {
         "task": "adminpanel.tasks.rollup_analytics",

@@ -124,6 +124,7 @@ def test_system_configuration_is_validated_and_audited(admin_client):
         "hospital_name": "St Mary",
         "notify_when_patients_ahead": 5,
         "late_moves_back_places": 3,
+        "wait_alert_minutes": 45,
         "clinic_opens_at": "08:00",
     }
     response = admin_client.post(url, {**fields, "clinic_closes_at": "07:00"})

@@ -1,0 +1,157 @@
+"""Long-wait alerts: raised once per episode when a department's longest wait passes its limit, cleared when it
+falls back, announced to the staff screens, shown on them and counted in the reports."""
+
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from adminpanel.models import AdminUser, SystemConfiguration
+from patients import hooks, services
+from patients.broadcasts import staff_group
+from patients.models import WaitAlert
+from patients.tasks import review_wait_alerts
+
+MINUTE = 60
+
+
+@pytest.fixture
+def announced(django_capture_on_commit_callbacks):
+    """Every raise and clear announced on hooks.wait_alert_changed, as (department id, raised)."""
+    changes = []
+
+    def receiver(sender, *, change, **kwargs):
+        changes.append((change.alert.department_id, change.raised))
+
+    hooks.wait_alert_changed.connect(receiver, dispatch_uid="test_wait_alerts")
+    yield changes
+    hooks.wait_alert_changed.disconnect(dispatch_uid="test_wait_alerts")
+
+
+def review(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return review_wait_alerts.apply().get()
+
+
+def test_an_alert_is_raised_once_per_episode_and_cleared(
+    clock, department, make_token, make_doctor, announced, django_capture_on_commit_callbacks
+):
+    department.wait_alert_minutes = 30
+    department.save()
+    doctor = make_doctor(department=department)
+    make_token(department)
+    clock.shift(10 * MINUTE)
+    make_token(department)
+
+    clock.shift(20 * MINUTE)  # the first has waited 30 min: not over the limit yet
+    assert review(django_capture_on_commit_callbacks) == []
+
+    clock.shift(1 * MINUTE)
+    [alert_id] = review(django_capture_on_commit_callbacks)
+    clock.shift(5 * MINUTE)
+    assert review(django_capture_on_commit_callbacks) == [alert_id]
+
+    alert = WaitAlert.objects.get()
+    assert (alert.threshold_minutes, alert.peak_wait_minutes, alert.ended_at) == (30, 36, None)
+    assert announced == [(department.pk, True)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.call_next(doctor=doctor)  # the next one has waited 26 min: back under the limit
+
+    alert.refresh_from_db()
+    assert alert.ended_at is not None and alert.minutes_over_threshold == 5
+    assert announced == [(department.pk, True), (department.pk, False)]
+
+    clock.shift(10 * MINUTE)  # 36 min: a new episode
+    review(django_capture_on_commit_callbacks)
+    assert WaitAlert.objects.count() == 2
+    assert announced[-1] == (department.pk, True)
+
+
+def test_the_hospital_limit_applies_unless_the_department_sets_its_own(
+    clock, department, make_department, make_token, django_capture_on_commit_callbacks
+):
+    configuration = SystemConfiguration.load()
+    configuration.wait_alert_minutes = 60
+    configuration.save()
+    strict = make_department(name="Emergency", code="EMER", wait_alert_minutes=15)
+    make_token(department)
+    make_token(strict)
+
+    clock.shift(20 * MINUTE)
+    review(django_capture_on_commit_callbacks)
+
+    assert list(WaitAlert.objects.values_list("department__code", "threshold_minutes")) == [("EMER", 15)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_raising_and_clearing_send_a_frame_to_the_staff_screens(clock, department, make_token, monkeypatch):
+    department.wait_alert_minutes = 5
+    department.save()
+    entry = make_token(department)
+    sent = []
+
+    class RecordingLayer:
+        async def group_send(self, group, message):
+            sent.append((group, json.loads(message["text"])))
+
+    monkeypatch.setattr("patients.broadcasts.get_channel_layer", lambda: RecordingLayer())
+    clock.shift(6 * MINUTE)
+    services.review_wait_alert(department_id=department.pk)
+    services.cancel(entry=entry)
+
+    staff_frames = [frame["payload"] for group, frame in sent if group == staff_group(department.pk)]
+    alert_events = [payload["event"] for payload in staff_frames if payload["event"].startswith("wait_alert")]
+    assert alert_events == ["wait_alert_raised", "wait_alert_cleared"]
+    assert staff_frames[0]["detail"]["wait_alert"]["peak_wait_minutes"] == 6
+
+
+def test_staff_screens_show_the_open_alert(
+    clock, department, make_token, admin_client, django_capture_on_commit_callbacks
+):
+    department.wait_alert_minutes = 20
+    department.save()
+    make_token(department)
+    clock.shift(25 * MINUTE)
+    assert "Long wait" not in admin_client.get(reverse("adminpanel:queues-live")).content.decode()
+
+    review(django_capture_on_commit_callbacks)
+
+    page = admin_client.get(reverse("adminpanel:queues-live")).content.decode()
+    assert "Long wait: the longest wait reached 25 min, over the 20 min limit" in page
+
+
+def test_the_doctor_dashboard_shows_the_open_alert(
+    clock, client, department, make_doctor, make_token, django_capture_on_commit_callbacks
+):
+    client.force_login(make_doctor(department=department).user)
+    department.wait_alert_minutes = 20
+    department.save()
+    make_token(department)
+    clock.shift(25 * MINUTE)
+    review(django_capture_on_commit_callbacks)
+
+    page = client.get(reverse("doctors:dashboard-live")).content.decode()
+    assert 'id="wait-alert"' in page and "over the 20 min limit" in page
+    api = client.get(reverse("doctors:api")).json()
+    assert api["wait_alert"]["threshold_minutes"] == 20
+
+
+def test_reports_count_alerts_and_their_minutes_over_the_limit(
+    clock, department, make_token, admin_client, django_capture_on_commit_callbacks
+):
+    department.wait_alert_minutes = 20
+    department.save()
+    entry = make_token(department)
+    clock.shift(21 * MINUTE)
+    review(django_capture_on_commit_callbacks)
+    clock.shift(12 * MINUTE)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel(entry=entry)
+
+    today = timezone.localdate().isoformat()
+    admin_client.force_login(AdminUser.objects.get().user)  # signed in again after the idle time the clock skipped
+    page = admin_client.get(reverse("adminpanel:reports"), {"start": today, "end": today}).content.decode()
+
+    assert '<tr><td>Cardiology</td><td>1</td><td>12</td></tr>' in page
