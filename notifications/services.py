@@ -44,8 +44,11 @@ QUEUE_EVENT_MESSAGES = {
 # someone's number over and over cannot flood their phone.
 REPEATABLE_EVENTS = frozenset({"registration_repeated"})
 REPEAT_WINDOW_SECONDS = 10 * 60
-# Events after which someone further back may have moved up to exactly N patients ahead.
-LINE_MOVING_EVENTS = frozenset({"called", "skipped", "cancelled", "transferred", "priority_changed", "postponed"})
+# Events after which someone may now have exactly their N patients ahead: the line moved, or a patient
+# chose their N on the status page.
+PATIENTS_AHEAD_EVENTS = frozenset(
+    {"called", "skipped", "cancelled", "transferred", "priority_changed", "postponed", "notice_chosen"}
+)
 
 # A message whose moment has passed (e.g. "your turn" for a patient already skipped) is not sent.
 STATUSES_STILL_RELEVANT = {
@@ -101,7 +104,7 @@ def notify_queue_change(sender, *, change, **kwargs):
         if event in REPEATABLE_EVENTS:
             message["repeat_id"] = f"{event}-{int(timezone.now().timestamp()) // REPEAT_WINDOW_SECONDS}"
         calls.append((SEND_QUEUE_MESSAGE, message))
-    if event in LINE_MOVING_EVENTS:
+    if event in PATIENTS_AHEAD_EVENTS:
         calls.append((ANNOUNCE_PATIENTS_AHEAD, {"entry_id": entry_id}))
     outbox.enqueue_after_commit(calls)
 
@@ -311,9 +314,10 @@ def stuck_notification_ids():
 
 
 def announce_patients_ahead(*, entry_id):
-    """Enqueue "N patients ahead" for whoever in the entry's department line now has exactly N ahead.
+    """Enqueue "N patients ahead" for whoever in the entry's department line now has exactly their N ahead.
 
-    N comes from the hospital's settings; each queue entry gets that message at most once.
+    N is the patient's own choice (from the status page), else the hospital's setting; each queue entry
+    gets that message at most once.
     """
     entry = Queue.objects.select_related("department", "transferred_from__department").filter(pk=entry_id).first()
     if entry is None:
@@ -321,18 +325,23 @@ def announce_patients_ahead(*, entry_id):
     departments = {entry.department}
     if entry.transferred_from is not None:
         departments.add(entry.transferred_from.department)
-    ahead = hooks.hospital_settings().notify_when_patients_ahead
+    default_ahead = hooks.hospital_settings().notify_when_patients_ahead
     announced = []
     calls = []
     for department in departments:
         line = department_line(department=department, day=entry.token_date).waiting
-        if len(line) <= ahead:
-            continue
-        candidate = Queue.objects.get(pk=line[ahead].entry_id)
-        if Notification.objects.filter(idempotency_key=notification_key(candidate, TemplateType.PATIENTS_AHEAD)).exists():
-            continue
-        calls.append((SEND_QUEUE_MESSAGE, {"entry_id": candidate.pk, "template_type": TemplateType.PATIENTS_AHEAD}))
-        announced.append(candidate)
+        chosen = dict(
+            Queue.objects.filter(pk__in=[place.entry_id for place in line], notify_when_patients_ahead__isnull=False)
+            .values_list("pk", "notify_when_patients_ahead")
+        )
+        due = [place.entry_id for ahead, place in enumerate(line) if ahead == chosen.get(place.entry_id, default_ahead)]
+        for candidate in Queue.objects.filter(pk__in=due).select_related("department"):
+            if Notification.objects.filter(
+                idempotency_key=notification_key(candidate, TemplateType.PATIENTS_AHEAD)
+            ).exists():
+                continue
+            calls.append((SEND_QUEUE_MESSAGE, {"entry_id": candidate.pk, "template_type": TemplateType.PATIENTS_AHEAD}))
+            announced.append(candidate)
     outbox.enqueue_after_commit(calls)
     return announced
 

@@ -1,6 +1,15 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from .models import FEEDBACK_RATINGS, PATIENT_AGE_MAX, Department, Patient, Queue
+from .models import (
+    FEEDBACK_RATINGS,
+    NOTICE_PATIENTS_AHEAD_MAX,
+    NOTICE_PATIENTS_AHEAD_MIN,
+    PATIENT_AGE_MAX,
+    Department,
+    Patient,
+    Queue,
+)
 from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
 from .serializers import FEEDBACK_COMMENT_MAX_LENGTH, NAME_MAX_LENGTH, NOTES_MAX_LENGTH
 
@@ -69,6 +78,16 @@ class RegistrationForm(BootstrapForm):
 
     def clean_phone(self):
         return normalise_phone(self.cleaned_data["phone"])
+
+
+class PatientsAheadNoticeForm(BootstrapForm):
+    """The status page's choice of how many patients ahead the 'you are close' message comes at."""
+
+    patients_ahead = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(number, str(number)) for number in range(NOTICE_PATIENTS_AHEAD_MIN, NOTICE_PATIENTS_AHEAD_MAX + 1)],
+        label=_("Text me when this many patients are ahead of me"),
+    )
 
 
 class FeedbackForm(BootstrapForm):

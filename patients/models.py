@@ -10,6 +10,8 @@ from django.utils import timezone
 PATIENT_AGE_MAX = 130
 FEEDBACK_RATINGS = range(1, 6)
 WAIT_ALERT_MINUTES_MIN, WAIT_ALERT_MINUTES_MAX = 5, 600
+# How many places ahead a patient may ask to be told they are close (the status page's choice).
+NOTICE_PATIENTS_AHEAD_MIN, NOTICE_PATIENTS_AHEAD_MAX = 1, 20
 
 department_code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,9}$", "Use 2 to 10 capital letters or digits, starting with a letter (e.g. CARD)."
@@ -183,6 +185,12 @@ class Queue(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     skipped_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    notify_when_patients_ahead = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(NOTICE_PATIENTS_AHEAD_MIN), MaxValueValidator(NOTICE_PATIENTS_AHEAD_MAX)],
+        help_text="The patient's choice of when to be told they are close; blank for the hospital's setting.",
+    )
     postponed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the patient asked to be moved back (allowed once per visit)."
     )

@@ -16,7 +16,17 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from . import hooks
-from .models import FEEDBACK_RATINGS, DailyTokenCounter, Department, Patient, PatientFeedback, Queue, WaitAlert
+from .models import (
+    FEEDBACK_RATINGS,
+    NOTICE_PATIENTS_AHEAD_MAX,
+    NOTICE_PATIENTS_AHEAD_MIN,
+    DailyTokenCounter,
+    Department,
+    Patient,
+    PatientFeedback,
+    Queue,
+    WaitAlert,
+)
 
 Status = Queue.Status
 FEEDBACK_COMMENT_MAX_LENGTH = PatientFeedback._meta.get_field("comment").max_length
@@ -391,6 +401,36 @@ def postpone_visit(*, entry, places, actor=None, ip_address=None):
     entry.checked_in_at = behind[-1][1] + timedelta(microseconds=1)
     entry.postponed_at = timezone.now()
     return _record_queue_change(entry=entry, event="postponed", actor=actor, ip_address=ip_address, before=before)
+
+
+@transaction.atomic
+def choose_patients_ahead_notice(*, entry, patients_ahead, actor=None, ip_address=None):
+    """Record how many patients ahead the waiting patient wants the 'you are close' message at.
+
+    Announced (event "notice_chosen", the line unchanged) so it is audited and the messages look again
+    at whether the patient is already there.
+    """
+    entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
+    if entry.status != Status.WAITING:
+        raise QueueError(f"Token {entry.token} is no longer waiting.")
+    if not NOTICE_PATIENTS_AHEAD_MIN <= patients_ahead <= NOTICE_PATIENTS_AHEAD_MAX:
+        raise QueueError(
+            f"Choose from {NOTICE_PATIENTS_AHEAD_MIN} to {NOTICE_PATIENTS_AHEAD_MAX} patients ahead."
+        )
+    snapshot = entry_snapshot(entry)
+    entry.notify_when_patients_ahead = patients_ahead
+    entry.save(update_fields=["notify_when_patients_ahead", "updated_at"])
+    hooks.announce_queue_change(
+        hooks.QueueChange(
+            event="notice_chosen",
+            entry=entry,
+            before=snapshot,
+            after=snapshot | {"notify_when_patients_ahead": patients_ahead},
+            actor=actor,
+            ip_address=ip_address,
+        )
+    )
+    return entry
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from smartqueue.requests import client_ip
 from smartqueue.throttles import throttle_posts
 
 from . import hooks, services
-from .forms import FeedbackForm, RegistrationForm
+from .forms import FeedbackForm, PatientsAheadNoticeForm, RegistrationForm
 from .phone import mask_phone
 from .selectors import current_visit_status, department_overview, visit_for_link
 from .serializers import DepartmentOverviewSerializer
@@ -18,6 +18,8 @@ from .serializers import DepartmentOverviewSerializer
 # rather than the session: writing the session would add a cookie that a new phone's answer lacks.
 SENT_TO_PHONE_SALT = "patients.registration-sent"
 SENT_TO_PHONE_MAX_AGE_SECONDS = 15 * 60
+# The status page has two forms; this one says which was posted.
+NOTICE_FORM = "patients-ahead-notice"
 SENT_TO_PHONE_MESSAGE = (
     "This phone number is already registered with us. "
     "We have sent your token and a link to follow your place to that phone."
@@ -105,8 +107,22 @@ def status(request, public_id):
     entry = _visit_or_404(public_id)
     if entry.public_id != public_id:
         return redirect(entry.get_absolute_url())
-    feedback_form = FeedbackForm(request.POST or None)
-    if request.method == "POST" and feedback_form.is_valid():
+    posted_notice = request.method == "POST" and request.POST.get("form") == NOTICE_FORM
+    notice_form = PatientsAheadNoticeForm(
+        request.POST if posted_notice else None,
+        initial={"patients_ahead": entry.notify_when_patients_ahead or hooks.hospital_settings().notify_when_patients_ahead},
+    )
+    feedback_form = FeedbackForm(request.POST if request.method == "POST" and not posted_notice else None)
+    if posted_notice and notice_form.is_valid():
+        try:
+            services.choose_patients_ahead_notice(
+                entry=entry, patients_ahead=notice_form.cleaned_data["patients_ahead"], ip_address=client_ip(request)
+            )
+        except services.QueueError as refusal:
+            notice_form.add_error(None, str(refusal))
+        else:
+            return redirect(entry.get_absolute_url())
+    if feedback_form.is_bound and feedback_form.is_valid():
         try:
             services.submit_feedback(
                 entry=entry,
@@ -125,7 +141,10 @@ def status(request, public_id):
         {
             "visit": current_visit_status(entry=entry),
             "feedback_form": feedback_form,
+            "notice_form": notice_form,
+            "notice_form_name": NOTICE_FORM,
             "status_api_url": reverse("patients:api-visit-status", kwargs={"public_id": entry.public_id}),
             "socket_path": f"/ws/patient/{entry.public_id}/",
         },
+        status=400 if notice_form.errors else 200,
     )
