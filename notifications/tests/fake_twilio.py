@@ -3,15 +3,15 @@
 import base64
 import json
 import re
-import threading
 import time
 import uuid
-from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from .loopback_server import LoopbackServer
 
 MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account_sid>AC\w+)/Messages\.json$")
 
@@ -58,37 +58,17 @@ class AcceptedMessage:
         }
 
 
-class FakeTwilio:
+class FakeTwilio(LoopbackServer):
     """Twilio's Messages API, for one account: create (201 by default, or the scripted failures) and list.
 
     `received` holds every create request, `accepted` the messages created (what listing returns).
     """
 
     def __init__(self):
-        self.received = []
+        super().__init__()
         self.accepted = []
-        self.scripted = deque()
         self.delay_seconds = 0.0
         self.hang = None
-        self.request_arrived = threading.Event()
-        self.released = threading.Event()
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self):
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.released.set()
-        self.server.shutdown()
-        self.server.server_close()
 
     def hang_next(self, *, accept):
         """Never answer the next create request (until stop), as if the sender died waiting; `accept`
@@ -98,14 +78,6 @@ class FakeTwilio:
     def fail_next(self, status, code, message):
         """Make the next request fail with this HTTP status and Twilio error code."""
         self.scripted.append((status, {"code": code, "message": message, "status": status, "more_info": ""}))
-
-    def wait_for(self, count, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.received) >= count:
-                return True
-            time.sleep(0.1)
-        return False
 
     def _credentials(self, headers):
         username, _, password = base64.b64decode(headers.get("Authorization", "")[6:]).decode().partition(":")

@@ -2,11 +2,11 @@
 
 import hashlib
 import hmac
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from .loopback_server import LoopbackServer
 
 
 def verify_signature(secret, header, body, tolerance_seconds=300):
@@ -26,46 +26,22 @@ class ReceivedPost:
     body: bytes
 
 
-class WebhookReceiver:
+class WebhookReceiver(LoopbackServer):
     """Answers 200 unless told otherwise: `fail_next(status)` or `hang_next()` (never answer, until stop)."""
 
     def __init__(self):
-        self.received = []
-        self.scripted = deque()
+        super().__init__()
         self.hang = False
-        self.request_arrived = threading.Event()
-        self.released = threading.Event()
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self):
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/hooks/smartqueue"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.released.set()
-        self.server.shutdown()
-        self.server.server_close()
+        return f"{super().url}/hooks/smartqueue"
 
     def fail_next(self, status):
         self.scripted.append(status)
 
     def hang_next(self):
         self.hang = True
-
-    def wait_for(self, count, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.received) >= count:
-                return True
-            time.sleep(0.1)
-        return False
 
     def _answer(self, path, headers, body):
         with self.lock:
