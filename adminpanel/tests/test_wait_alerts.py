@@ -2,12 +2,15 @@
 falls back, announced to the staff screens, shown on them and counted in the reports."""
 
 import json
+import threading
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from adminpanel.models import AdminUser, SystemConfiguration
+from conftest import requires_postgresql
 from patients import hooks, services
 from patients.broadcasts import staff_group
 from patients.models import WaitAlert
@@ -155,3 +158,33 @@ def test_reports_count_alerts_and_their_minutes_over_the_limit(
     page = admin_client.get(reverse("adminpanel:reports"), {"start": today, "end": today}).content.decode()
 
     assert '<tr><td>Cardiology</td><td>1</td><td>12</td></tr>' in page
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_two_reviews_at_once_raise_one_alert(clock, department, make_token, announced):
+    department.wait_alert_minutes = 5
+    department.save()
+    make_token(department)
+    clock.shift(6 * MINUTE)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def review_in_a_thread():
+        barrier.wait()
+        try:
+            services.review_wait_alert(department_id=department.pk)
+        except Exception as error:  # e.g. the one-open-alert constraint refusing a second insert
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=review_in_a_thread) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert WaitAlert.objects.count() == 1
+    assert announced == [(department.pk, True)]
