@@ -205,13 +205,15 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Throttle counts and the published queue snapshots live in this cache. Per process by default; with several
-# server processes set CACHE_URL (e.g. redis://host:6379/2, a database of its own) so limits hold across them.
+# Throttle counts, sign-in lockouts, the cached system configuration and the published queue snapshots live in
+# this cache, so it must be shared by every server process: CACHE_URL (e.g. redis://host:6379/2, a database of
+# its own), else REDIS_URL's server whenever there is one (two processes each with a memory cache would each
+# allow the full rate and keep stale configuration), else per-process memory (development on one process).
 # django-redis rather than Django's own Redis backend: under ASGI every request gets a new cache object, and
 # Django's opens a new Redis connection for each, where django-redis shares one pool per process. With Redis
 # down, reads miss and writes are dropped (logged): rate limits then let requests through and queue reads go to
 # the database, so patients can still register.
-CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHE_URL = os.environ.get("CACHE_URL") or REDIS_URL
 if CACHE_URL:
     CACHES = {
         "default": {
