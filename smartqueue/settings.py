@@ -197,7 +197,8 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py 8 times reads out after 5 s by default, which kills every idle socket's blocking
                 # receive (BZPOPMIN waits up to 5 s) with a 1011 close: wait on the server's timeout instead.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                # More than one URL shards channels and groups over several Redis servers (consistent hashing).
+                "hosts": [{"address": url, "socket_timeout": None} for url in env_list("CHANNEL_REDIS_URLS", [REDIS_URL])],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "smartqueue"),
             },
         }
