@@ -75,6 +75,10 @@ class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
             "clinic_opens_at",
             "clinic_closes_at",
             "registration_open",
+            "appointment_early_check_in_minutes",
+            "appointment_grace_minutes",
+            "appointment_walk_in_share_percent",
+            "appointment_booking_days_ahead",
         ]
         widgets = {
             "clinic_opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

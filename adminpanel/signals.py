@@ -4,7 +4,7 @@ written in the announcing transaction, and sign-ins and sign-outs of staff accou
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
-from patients.hooks import action_recorded, queue_changed
+from patients.hooks import action_recorded, appointment_changed, queue_changed
 from smartqueue.requests import client_ip
 
 from .services import record_audit
@@ -18,6 +18,18 @@ def audit_queue_change(sender, change, **kwargs):
         target=change.entry,
         before=change.before,
         after=change.after,
+        ip_address=change.ip_address,
+    )
+
+
+@receiver(appointment_changed, dispatch_uid="audit_appointment_change")
+def audit_appointment_change(sender, change, **kwargs):
+    appointment = change.appointment
+    record_audit(
+        actor=change.actor,
+        action=f"appointment.{change.event}",
+        target=appointment,
+        after={"status": appointment.status, "slot_start": appointment.slot_start.isoformat()},
         ip_address=change.ip_address,
     )
 

@@ -7,7 +7,7 @@ from patients.models import Department, Queue
 from patients.selectors import consultation_minutes, mean, visits_between, wait_minutes, waiting_queue
 from patients.services import current_patient_of
 
-from .models import Doctor
+from .models import Doctor, DoctorSchedule
 
 Status = Queue.Status
 ON_DUTY_AVAILABILITY = (Doctor.Availability.AVAILABLE, Doctor.Availability.BUSY)
@@ -22,6 +22,17 @@ def doctors_on_duty(department_ids):
         .values("department_id")
         .annotate(on_duty=Count("id"))
         .values_list("department_id", "on_duty")
+    )
+
+
+def working_hours(department_id, day):
+    """The department's doctors' working intervals on the day, absent doctors left out (see patients.hooks)."""
+    return list(
+        DoctorSchedule.objects.filter(
+            doctor__department_id=department_id, doctor__is_active=True, weekday=day.weekday()
+        )
+        .exclude(doctor__absences__day=day)
+        .values_list("starts_at", "ends_at")
     )
 
 
