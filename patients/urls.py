@@ -20,4 +20,10 @@ urlpatterns = [
     path("api/visit/<uuid:public_id>/status/", api.VisitStatusAPI.as_view(), name="api-visit-status"),
     path("api/check-patient/", api.CheckPatientAPI.as_view(), name="api-check-patient"),
     path("api/feedback/", api.FeedbackAPI.as_view(), name="api-feedback"),
+    path("api/appointments/slots/", api.SlotsAPI.as_view(), name="api-slots"),
+    path("api/appointments/", api.BookAPI.as_view(), name="api-book"),
+    path("api/appointments/check-in/", api.CheckInAPI.as_view(), name="api-check-in"),
+    path("api/appointments/<uuid:public_id>/", api.AppointmentAPI.as_view(), name="api-appointment"),
+    path("api/appointments/<uuid:public_id>/reschedule/", api.RescheduleAPI.as_view(), name="api-reschedule"),
+    path("api/appointments/<uuid:public_id>/cancel/", api.CancelAppointmentAPI.as_view(), name="api-cancel"),
 ]

@@ -309,6 +309,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Tokens and bookings both have a "status"; each choice set keeps a name of its own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "patients.models.Status",
+        "AppointmentStatusEnum": "patients.models.AppointmentStatus",
+    },
 }
 
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, never inline
