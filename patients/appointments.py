@@ -32,6 +32,7 @@ class BookingError(services.QueueError):
     """A booking the hospital's rules refuse; ``field`` names the input at fault (for forms and the API)."""
 
     field = "slot"
+    code = "refused"
 
 
 class SlotUnavailable(BookingError):
@@ -40,6 +41,8 @@ class SlotUnavailable(BookingError):
 
 class SlotTaken(BookingError):
     """Every seat of the slot went to other bookers (possibly a moment ago): answered 409."""
+
+    code = "taken"
 
 
 class AlreadyBooked(BookingError):

@@ -1,5 +1,6 @@
 import segno
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -177,21 +178,22 @@ def book(request):
                 ip_address=client_ip(request),
                 self_service=not reception_staff,
             )
-        except appointments.SlotTaken as refusal:
-            form.add_error("slot", str(refusal))
-            return render(request, "patients/book.html", _book_context(department_day, form, slots), status=409)
         except services.QueueError as refusal:
-            form.add_error(getattr(refusal, "field", None), str(refusal))
+            form.add_error(
+                getattr(refusal, "field", None), ValidationError(str(refusal), code=getattr(refusal, "code", None))
+            )
         else:
             if booking.sent_to_phone:
                 sent_to = signing.dumps(mask_phone(details["phone"]), salt=SENT_TO_PHONE_SALT)
                 return redirect(f"{reverse('patients:registration-sent')}?to={sent_to}&what=booking")
             return redirect(booking.appointment.get_absolute_url())
-    return render(request, "patients/book.html", _book_context(department_day, form, slots))
-
-
-def _book_context(department_day, form, slots):
-    return {"department_day": department_day, "form": form, "slots": slots, "any_free": any(s.free for s in slots)}
+    return render(
+        request,
+        "patients/book.html",
+        {"department_day": department_day, "form": form, "any_free": any(slot.free for slot in slots)},
+        # A slot booked by someone else between showing and booking is the one conflict; other refusals are bad input.
+        status=409 if form.has_error("slot", "taken") else 400 if request.method == "POST" else 200,
+    )
 
 
 def _appointment_or_404(public_id):
