@@ -28,12 +28,11 @@ def book(department, slot_start, **fields):
 
 @pytest.fixture
 def clinic(clock, make_department, make_doctor):
-    """A department of 30-minute consultations whose one doctor works 13:00-15:00 today (the clock is at noon)."""
+    """A department of 30-minute consultations whose one doctor works 13:00-15:00 every day (the clock is at noon)."""
     department = make_department(name="Clinic", code="CLIN", average_consultation_minutes=30)
     doctor = make_doctor(department=department)
-    DoctorSchedule.objects.create(
-        doctor=doctor, weekday=timezone.localdate().weekday(), starts_at=time(13, 0), ends_at=time(15, 0)
-    )
+    for weekday in DoctorSchedule.Weekday.values:
+        DoctorSchedule.objects.create(doctor=doctor, weekday=weekday, starts_at=time(13, 0), ends_at=time(15, 0))
     department.doctor = doctor
     return department
 

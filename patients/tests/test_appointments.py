@@ -35,7 +35,7 @@ def test_slots_follow_the_doctors_hours_and_keep_the_walk_in_share(clinic):
 def test_a_break_between_two_intervals_gives_no_slots_and_two_doctors_give_two_seats(clinic, make_doctor):
     configure(appointment_walk_in_share_percent=0)
     weekday = timezone.localdate().weekday()
-    DoctorSchedule.objects.filter(doctor=clinic.doctor).delete()
+    DoctorSchedule.objects.filter(doctor=clinic.doctor, weekday=weekday).delete()
     DoctorSchedule.objects.create(doctor=clinic.doctor, weekday=weekday, starts_at=time(13), ends_at=time(14))
     DoctorSchedule.objects.create(doctor=clinic.doctor, weekday=weekday, starts_at=time(15), ends_at=time(16))
     second = make_doctor(department=clinic)
