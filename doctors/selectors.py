@@ -3,7 +3,7 @@
 from django.db.models import Count
 from django.utils import timezone
 
-from patients.models import Department, Queue
+from patients.models import Appointment, Department, Queue
 from patients.selectors import consultation_minutes, mean, visits_between, wait_minutes, waiting_queue
 from patients.services import current_patient_of
 
@@ -42,6 +42,7 @@ def _minutes_since(moment, now):
 
 def _token_row(entry, now):
     # No phone number: the dashboard is on a screen in a consulting room.
+    appointment = getattr(entry, "appointment", None)
     return {
         "id": entry.pk,
         "token": entry.token,
@@ -51,7 +52,20 @@ def _token_row(entry, now):
         "status_label": entry.get_status_display(),
         "waiting_minutes": _minutes_since(entry.checked_in_at, now),
         "notes": entry.notes,
+        "slot_time": appointment.slot_start if appointment else None,
+        "arrival": appointment.arrival if appointment else "",
+        "arrival_label": appointment.get_arrival_display() if appointment else "",
     }
+
+
+def expected_appointments(*, department_id, day):
+    """The day's bookings not checked in yet, by slot: who the line is still waiting for."""
+    return [
+        {"slot_time": appointment.slot_start, "booking_code": appointment.booking_code}
+        for appointment in Appointment.objects.filter(
+            department_id=department_id, slot_start__date=day, status=Appointment.Status.BOOKED
+        ).order_by("slot_start", "seat")
+    ]
 
 
 def today_statistics(*, doctor, day):
@@ -73,7 +87,7 @@ def dashboard_data(*, doctor):
     skipped = (
         Queue.objects.for_day(day)
         .filter(department_id=doctor.department_id, status=Status.SKIPPED)
-        .select_related("department")
+        .select_related("department", "appointment")
         .order_by("skipped_at")
     )
     current_row = None
@@ -90,6 +104,7 @@ def dashboard_data(*, doctor):
         "current": current_row,
         "waiting": [_token_row(entry, now) for entry in waiting_queue(department=doctor.department, day=day)],
         "skipped": [_token_row(entry, now) for entry in skipped],
+        "expected_appointments": expected_appointments(department_id=doctor.department_id, day=day),
         "statistics": today_statistics(doctor=doctor, day=day),
         "transfer_departments": [
             {"id": department.pk, "name": department.name}
