@@ -273,7 +273,7 @@ def _kiosk_department(site):
 
 
 @require_http_methods(["GET", "POST"])
-@throttle_posts("register")
+@throttle_posts("kiosk")
 def kiosk(request, site):
     """/kiosk/<department code or site>/: check in a booking by its QR or code, or take a walk-in token."""
     department = _kiosk_department(site)

@@ -297,6 +297,8 @@ REST_FRAMEWORK = {
         "register": os.environ.get("THROTTLE_REGISTER", "30/hour"),
         "check_patient": os.environ.get("THROTTLE_CHECK_PATIENT", "60/hour"),
         "feedback": os.environ.get("THROTTLE_FEEDBACK", "20/hour"),
+        # A lobby kiosk is one address serving every patient who walks in: far more than one phone registers.
+        "kiosk": os.environ.get("THROTTLE_KIOSK", "600/hour"),
     },
 }
 

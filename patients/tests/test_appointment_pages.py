@@ -139,3 +139,12 @@ def test_kiosk_gives_a_walk_in_a_token(client, clinic):
 
 def test_an_unknown_kiosk_is_a_404(client, db):
     assert client.get(reverse("kiosk:start", args=["nowhere"])).status_code == 404
+
+
+def test_the_kiosk_has_its_own_rate_limit(client, clinic, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "kiosk", "2/min")
+    kiosk = reverse("kiosk:start", args=["site"])
+    answers = [client.post(kiosk, {"action": "check_in", "code": "NOSUCHCODE"}).status_code for _ in range(3)]
+    assert answers == [400, 400, 429]
