@@ -61,10 +61,12 @@ def _token_row(entry, now):
 def expected_appointments(*, department_id, day):
     """The day's bookings not checked in yet, by slot: who the line is still waiting for."""
     return [
-        {"slot_time": appointment.slot_start, "booking_code": appointment.booking_code}
+        {"slot_time": appointment.slot_start, "patient_name": appointment.patient.name}
         for appointment in Appointment.objects.filter(
             department_id=department_id, slot_start__date=day, status=Appointment.Status.BOOKED
-        ).order_by("slot_start", "seat")
+        )
+        .select_related("patient")
+        .order_by("slot_start", "seat")
     ]
 
 

@@ -42,7 +42,7 @@ class TokenRowSerializer(serializers.Serializer):
 
 class ExpectedAppointmentSerializer(serializers.Serializer):
     slot_time = serializers.DateTimeField()
-    booking_code = serializers.CharField()
+    patient_name = serializers.CharField()
 
 
 class CurrentPatientSerializer(TokenRowSerializer):

@@ -406,8 +406,9 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     """Send a waiting, called or skipped token to another department; it keeps its place there.
 
     The old entry is cancelled and linked to a new token of the target department (numbered in that
-    department's sequence) whose check-in time is the original one, so the patient is not sent to the
-    back of the line for a referral they did not choose. Both entries are published as "transferred".
+    department's sequence) whose check-in time (and a booked patient's slot time) is the original one, so the
+    patient is not sent to the back of the line for a referral they did not choose. Both entries are published
+    as "transferred".
     """
     target = to_department
     if target.pk == entry.department_id:
@@ -423,5 +424,6 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
         ip_address=ip_address,
         event="transferred",
         checked_in_at=old_entry.checked_in_at,
+        due_at=old_entry.due_at,
         transferred_from=old_entry,
     )
