@@ -198,18 +198,30 @@ def prepare_queue_notification(*, entry_id, template_type, message="", broadcast
     if entry.status not in STATUSES_STILL_RELEVANT[template_type]:
         logger.info("Not sending %s for queue entry %s: it is now %s", template_type, entry.pk, entry.status)
         return None
-    channel, skip_reason = _channel_and_skip_reason(entry.patient)
+    return _record_notification(
+        key=key,
+        patient=entry.patient,
+        template_type=template_type,
+        values=lambda: _message_values(entry, template_type, message),
+        queue_entry=entry,
+    )
+
+
+def _record_notification(*, key, patient, template_type, values, **about):
+    """Create the message's row: 'queued', or 'skipped' when the patient's preference says no; None when admins
+    switched the event's template off. values() gives the placeholders' values, worked out only when needed."""
+    channel, skip_reason = _channel_and_skip_reason(patient)
     text = template_text(template_type, channel)
     if text is None:
         return None
     notification, _ = Notification.objects.get_or_create(
         idempotency_key=key,
         defaults={
-            "patient": entry.patient,
-            "queue_entry": entry,
+            "patient": patient,
+            **about,
             "channel": channel,
             "event": template_type,
-            "body": render_message(text, **_message_values(entry, template_type, message)),
+            "body": render_message(text, **values()),
             "status": Status.SKIPPED_BY_PREFERENCE if skip_reason else Status.QUEUED,
             "error_message": skip_reason,
         },
@@ -444,23 +456,13 @@ def prepare_appointment_notification(*, appointment_id, template_type, occurrenc
         return existing
     if appointment.status not in APPOINTMENT_STATUSES_STILL_RELEVANT[template_type]:
         return None
-    channel, skip_reason = _channel_and_skip_reason(appointment.patient)
-    text = template_text(template_type, channel)
-    if text is None:
-        return None
-    notification, _ = Notification.objects.get_or_create(
-        idempotency_key=key,
-        defaults={
-            "patient": appointment.patient,
-            "appointment": appointment,
-            "channel": channel,
-            "event": template_type,
-            "body": render_message(text, **_appointment_values(appointment, template_type, message)),
-            "status": Status.SKIPPED_BY_PREFERENCE if skip_reason else Status.QUEUED,
-            "error_message": skip_reason,
-        },
+    return _record_notification(
+        key=key,
+        patient=appointment.patient,
+        template_type=template_type,
+        values=lambda: _appointment_values(appointment, template_type, message),
+        appointment=appointment,
     )
-    return notification
 
 
 def queue_due_reminders(now=None):

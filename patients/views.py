@@ -31,6 +31,8 @@ BOOKING_SENT_TO_PHONE_MESSAGE = (
     "This phone number is already registered with us. "
     "We have sent your appointment and a link to manage it to that phone."
 )
+# What a patient gives for a walk-in token or a booking (staff may also set a walk-in's priority).
+SELF_SERVICE_FIELDS = ("department", "name", "phone", "age", "gender", "notes")
 # The kiosk of the whole site (every department), rather than one department's: /kiosk/site/.
 KIOSK_SITE = "site"
 
@@ -167,13 +169,8 @@ def book(request):
         details = form.cleaned_data
         try:
             booking = appointments.book_appointment(
-                department=details["department"],
                 slot_start=details["slot"],
-                name=details["name"],
-                phone=details["phone"],
-                age=details["age"],
-                gender=details["gender"],
-                notes=details["notes"],
+                **{field: details[field] for field in SELF_SERVICE_FIELDS},
                 actor=request.user,
                 ip_address=client_ip(request),
                 self_service=not reception_staff,
@@ -297,7 +294,7 @@ def kiosk(request, site):
         details = walk_in.cleaned_data
         try:
             registration = services.register_visit(
-                **{field: details[field] for field in ("department", "name", "phone", "age", "gender", "notes")},
+                **{field: details[field] for field in SELF_SERVICE_FIELDS},
                 ip_address=client_ip(request),
                 self_service=True,
             )
