@@ -10,7 +10,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from patients.broadcasts import publish_department_change
-from patients.hooks import action_recorded, queue_changed
+from patients.hooks import action_recorded, appointment_changed, queue_changed
 from patients.models import Department
 from smartqueue.requests import client_ip
 
@@ -26,6 +26,18 @@ def audit_queue_change(sender, change, **kwargs):
         target=change.entry,
         before=change.before,
         after=change.after,
+        ip_address=change.ip_address,
+    )
+
+
+@receiver(appointment_changed, dispatch_uid="audit_appointment_change")
+def audit_appointment_change(sender, change, **kwargs):
+    appointment = change.appointment
+    record_audit(
+        actor=change.actor,
+        action=f"appointment.{change.event}",
+        target=appointment,
+        after={"status": appointment.status, "slot_start": appointment.slot_start.isoformat()},
         ip_address=change.ip_address,
     )
 

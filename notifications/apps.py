@@ -11,3 +11,6 @@ class NotificationsConfig(AppConfig):
         from . import services, tasks  # noqa: F401 - tasks: registers the Celery tasks the outbox names
 
         hooks.queue_changed.connect(services.notify_queue_change, dispatch_uid="notifications_queue_change")
+        hooks.appointment_changed.connect(
+            services.notify_appointment_change, dispatch_uid="notifications_appointment_change"
+        )

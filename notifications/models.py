@@ -4,7 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-TEMPLATE_PLACEHOLDERS = frozenset({"name", "token", "department", "position", "wait", "doctor", "time", "link", "message"})
+TEMPLATE_PLACEHOLDERS = frozenset(
+    {"name", "token", "department", "position", "wait", "doctor", "time", "link", "message", "code"}
+)
 
 
 def validate_template_placeholders(text):
@@ -35,6 +37,10 @@ class TemplateType(models.TextChoices):
     SKIPPED = "skipped", "Skipped / no-show"
     BROADCAST = "broadcast", "Broadcast from the admin panel"
     FEEDBACK_REQUEST = "feedback_request", "Feedback request"
+    BOOKING_CONFIRMED = "booking_confirmed", "Appointment booked or moved"
+    BOOKING_REMINDER = "booking_reminder", "Appointment reminder"
+    BOOKING_CANCELLED = "booking_cancelled", "Appointment cancelled"
+    BOOKING_NO_SHOW = "booking_no_show", "Appointment missed"
     CUSTOM = "custom", "Custom"
 
 
@@ -116,10 +122,13 @@ class Notification(models.Model):
     queue_entry = models.ForeignKey(
         "patients.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
     )
+    appointment = models.ForeignKey(
+        "patients.Appointment", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     event = models.CharField(max_length=20, choices=NotificationTemplate.TemplateType.choices)
     idempotency_key = models.CharField(
-        max_length=120, unique=True, help_text="Queue entry + event: a retried or duplicated task never sends twice."
+        max_length=120, unique=True, help_text="Queue entry or appointment + event: a retried or duplicated task never sends twice."
     )
     body = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

@@ -179,7 +179,7 @@ def waiting_queue(*, department, day=None):
         Queue.objects.waiting()
         .for_day(day)
         .filter(department=department)
-        .select_related("department")
+        .select_related("department", "appointment")
         .in_service_order()
     )
 

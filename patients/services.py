@@ -111,12 +111,12 @@ def next_token_number(*, department, day):
 @transaction.atomic
 def allocate_token(*, department, patient, priority=Queue.Priority.NORMAL, notes="", actor=None, ip_address=None):
     """Give the patient the department's next token for today (local day), numbered from 1 each morning."""
-    return _issue_token(
+    return issue_token(
         department=department, patient=patient, priority=priority, notes=notes, actor=actor, ip_address=ip_address
     )
 
 
-def _issue_token(
+def issue_token(
     *,
     department,
     patient,
@@ -126,9 +126,10 @@ def _issue_token(
     ip_address,
     event="registered",
     checked_in_at=None,
+    due_at=None,
     transferred_from=None,
 ):
-    """Number and save a new token, in the caller's transaction."""
+    """Number and save a new token, in the caller's transaction (due_at: a booked patient's place, see models)."""
     if not department.is_active:
         raise DepartmentUnavailable(f"{department.name} is not taking patients at the moment.")
     now = timezone.now()
@@ -144,6 +145,7 @@ def _issue_token(
         priority=priority,
         notes=notes,
         checked_in_at=checked_in_at or now,
+        due_at=due_at,
         transferred_from=transferred_from,
     )
     return _record_queue_change(entry=entry, event=event, actor=actor, ip_address=ip_address, before={}, created=True)
@@ -188,7 +190,7 @@ def register_visit(
     """
     if self_service and not hooks.hospital_settings().registration_open:
         raise RegistrationClosed("Online registration is closed at the moment; please ask at the reception desk.")
-    patient, patient_created = _patient_for_phone(
+    patient, patient_created = patient_for_phone(
         phone=phone, details={"name": name, "age": age, "gender": gender}, update=not self_service
     )
     sent_to_phone = self_service and not patient_created
@@ -201,7 +203,7 @@ def register_visit(
     if self_service and not patient_created:
         _check_open_departments(patient=patient)
     # A new token's registration message already carries the status link to the phone on file.
-    entry = _issue_token(
+    entry = issue_token(
         department=department, patient=patient, priority=priority, notes=notes, actor=actor, ip_address=ip_address
     )
     return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
@@ -217,7 +219,7 @@ def _open_token_today(*, patient, department):
     )
 
 
-def _patient_for_phone(*, phone, details, update):
+def patient_for_phone(*, phone, details, update):
     """(patient, created): the patient with this phone, locked until the transaction ends, or a new one.
 
     The lock serialises two registrations of one phone, so they cannot both issue a token in a department.
@@ -404,15 +406,16 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     """Send a waiting, called or skipped token to another department; it keeps its place there.
 
     The old entry is cancelled and linked to a new token of the target department (numbered in that
-    department's sequence) whose check-in time is the original one, so the patient is not sent to the
-    back of the line for a referral they did not choose. Both entries are published as "transferred".
+    department's sequence) whose check-in time (and a booked patient's slot time) is the original one, so the
+    patient is not sent to the back of the line for a referral they did not choose. Both entries are published
+    as "transferred".
     """
     target = to_department
     if target.pk == entry.department_id:
         raise QueueError(f"Token {entry.token} is already in {target.name}.")
     # Both steps share this transaction: a full or closed target department undoes the cancellation too.
     old_entry = _transition(entry, Status.CANCELLED, event="transferred", actor=actor, ip_address=ip_address)
-    return _issue_token(
+    return issue_token(
         department=target,
         patient=old_entry.patient,
         priority=old_entry.priority,
@@ -421,5 +424,6 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
         ip_address=ip_address,
         event="transferred",
         checked_in_at=old_entry.checked_in_at,
+        due_at=old_entry.due_at,
         transferred_from=old_entry,
     )

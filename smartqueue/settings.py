@@ -239,6 +239,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_BEAT_SCHEDULE = {
     "notifications-redispatch-outbox": {"task": "notifications.tasks.redispatch_outbox", "schedule": 60.0},
     "notifications-resume-stuck": {"task": "notifications.tasks.resume_stuck_notifications", "schedule": 60.0},
+    # Reminders are keyed per booking and slot (sent once each), so running every few minutes only sets how
+    # close to "24 h / 2 h before" they leave.
+    "appointment-reminders": {"task": "notifications.tasks.send_appointment_reminders", "schedule": 300.0},
+    "appointment-no-shows": {"task": "patients.tasks.mark_appointment_no_shows", "schedule": 60.0},
     # Shortly after the hospital's midnight, when yesterday's queue is closed.
     "rollup-yesterdays-analytics": {
         "task": "adminpanel.tasks.rollup_analytics",
@@ -296,6 +300,8 @@ REST_FRAMEWORK = {
         "register": os.environ.get("THROTTLE_REGISTER", "30/hour"),
         "check_patient": os.environ.get("THROTTLE_CHECK_PATIENT", "60/hour"),
         "feedback": os.environ.get("THROTTLE_FEEDBACK", "20/hour"),
+        # A lobby kiosk is one address serving every patient who walks in: far more than one phone registers.
+        "kiosk": os.environ.get("THROTTLE_KIOSK", "600/hour"),
     },
 }
 
@@ -308,6 +314,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Tokens and bookings both have a "status"; each choice set keeps a name of its own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "patients.models.Status",
+        "AppointmentStatusEnum": "patients.models.AppointmentStatus",
+    },
 }
 
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, never inline

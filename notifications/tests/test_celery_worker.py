@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -14,6 +15,8 @@ from django.conf import settings
 from django.db import connection
 
 from notifications.models import Notification
+from notifications.services import queue_due_reminders
+from patients.models import Appointment
 from patients.tests.factories import register_patient
 from smartqueue.celery import app as celery_app
 
@@ -147,3 +150,35 @@ def test_worker_killed_mid_send_the_message_is_sent_exactly_once_after_restart(
     assert len(fake_twilio.received) == requests_to_twilio
     notification.refresh_from_db()
     assert (notification.twilio_sid, notification.attempts) == (accepted.sid, 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reminder_is_sent_once_though_its_worker_is_killed_and_beat_runs_again(
+    fake_twilio, start_worker, department, make_patient
+):
+    from django.utils import timezone
+
+    patient = make_patient(name="Ravi Kumar", phone="+14155550124")
+    appointment = Appointment.objects.create(
+        patient=patient, department=department, slot_start=timezone.now() + timedelta(minutes=90), seat=1
+    )
+    Appointment.objects.filter(pk=appointment.pk).update(created_at=timezone.now() - timedelta(days=1))
+    fake_twilio.hang_next(accept=True)
+    first_worker, first_log = start_worker(**KILLED_WORKER_ENVIRONMENT)
+
+    assert queue_due_reminders() == 1
+    assert fake_twilio.request_arrived.wait(timeout=30), first_log.read_text()
+    first_worker.send_signal(signal.SIGKILL)
+    first_worker.wait(timeout=10)
+    assert queue_due_reminders() == 0  # beat's next run finds the reminder recorded, mid-send
+
+    time.sleep(VISIBILITY_SECONDS + 0.5)
+    _, second_log = start_worker(**KILLED_WORKER_ENVIRONMENT)
+    reminder = Notification.objects.get(appointment=appointment)
+    assert wait_until(
+        lambda: Notification.objects.filter(pk=reminder.pk, status=Notification.Status.SENT).exists(), timeout=40
+    ), second_log.read_text()
+    assert queue_due_reminders() == 0
+    [accepted] = fake_twilio.accepted
+    assert accepted.to == "+14155550124" and accepted.body.startswith("Reminder, Ravi Kumar")
+    assert len(fake_twilio.received) == 1

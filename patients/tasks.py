@@ -1,0 +1,11 @@
+"""Celery tasks of the queue core: thin wrappers over its services."""
+
+from celery import shared_task
+
+from . import appointments
+
+
+@shared_task
+def mark_appointment_no_shows():
+    """Celery beat: bookings past their grace window without a check-in become no-shows, their seats released."""
+    return appointments.mark_no_shows()
