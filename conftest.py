@@ -1,6 +1,7 @@
 """Small factories shared by every app's tests."""
 
 import itertools
+from functools import partial
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -47,10 +48,13 @@ def tasks_run_inline():
 @pytest.fixture(autouse=True)
 def empty_cache():
     # The cache holds DRF's throttle history and the published queue snapshots; each test starts without
-    # another test's requests or departments in it.
-    cache.clear()
+    # another test's requests or departments in it. On Redis the cache shares its database with the channel
+    # layer and Celery's broker, so only the cache's own keys go (clear() would flush the whole database).
+    clear = getattr(cache, "delete_pattern", None)
+    clear = partial(clear, "*") if clear else cache.clear
+    clear()
     yield
-    cache.clear()
+    clear()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor
 from patients.forms import BootstrapWidgetsMixin
@@ -92,6 +93,10 @@ class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
             "clinic_opens_at",
             "clinic_closes_at",
             "registration_open",
+            "appointment_early_check_in_minutes",
+            "appointment_grace_minutes",
+            "appointment_walk_in_share_percent",
+            "appointment_booking_days_ahead",
         ]
         widgets = {
             "clinic_opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -146,3 +151,22 @@ class ReportRangeForm(forms.Form):
         cleaned.update(start=start, end=end)
         return cleaned
 
+
+
+class ClosedDayForm(BootstrapWidgetsMixin, forms.Form):
+    day = PanelDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.filter(is_active=True),
+        required=False,
+        label=_("Department"),
+        empty_label=_("Whole hospital"),
+    )
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)
+
+
+class DoctorAbsenceForm(BootstrapWidgetsMixin, forms.Form):
+    doctor = forms.ModelChoiceField(
+        queryset=Doctor.objects.filter(is_active=True).select_related("user"), label=_("Doctor")
+    )
+    day = PanelDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)

@@ -79,6 +79,24 @@ class SystemConfiguration(models.Model):
     clinic_opens_at = models.TimeField(default="08:00")
     clinic_closes_at = models.TimeField(default="17:00")
     registration_open = models.BooleanField(default=True, help_text="Turn off to stop new online registrations.")
+    appointment_early_check_in_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MaxValueValidator(240)],
+        help_text="How long before their slot a booked patient may check in (they then wait for their slot).",
+    )
+    appointment_grace_minutes = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MaxValueValidator(120)],
+        help_text="How late after their slot a booked patient still keeps it; later they join as a walk-in.",
+    )
+    appointment_walk_in_share_percent = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MaxValueValidator(100)],
+        help_text="Share of the doctors' consultation places kept free of bookings for walk-ins.",
+    )
+    appointment_booking_days_ahead = models.PositiveSmallIntegerField(
+        default=14, validators=[MinValueValidator(1), MaxValueValidator(90)], help_text="How far ahead patients may book."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,12 +1,20 @@
 """The audit log's subscriptions: queue changes and recorded actions announced by the core (patients.hooks),
-written in the announcing transaction, and sign-ins and sign-outs of staff accounts."""
+written in the announcing transaction, and sign-ins and sign-outs of staff accounts. And the system
+configuration's saves, which every department's published queue hears."""
+
+from functools import partial
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from patients.hooks import action_recorded, queue_changed
+from patients.broadcasts import publish_department_change
+from patients.hooks import action_recorded, appointment_changed, queue_changed
+from patients.models import Department
 from smartqueue.requests import client_ip
 
+from .models import SystemConfiguration
 from .services import record_audit
 
 
@@ -18,6 +26,18 @@ def audit_queue_change(sender, change, **kwargs):
         target=change.entry,
         before=change.before,
         after=change.after,
+        ip_address=change.ip_address,
+    )
+
+
+@receiver(appointment_changed, dispatch_uid="audit_appointment_change")
+def audit_appointment_change(sender, change, **kwargs):
+    appointment = change.appointment
+    record_audit(
+        actor=change.actor,
+        action=f"appointment.{change.event}",
+        target=appointment,
+        after={"status": appointment.status, "slot_start": appointment.slot_start.isoformat()},
         ip_address=change.ip_address,
     )
 
@@ -48,3 +68,16 @@ def audit_sign_in(sender, request, user, **kwargs):
 @receiver(user_logged_out, dispatch_uid="audit_sign_out")
 def audit_sign_out(sender, request, user, **kwargs):
     _record_session_event("auth.signed_out", request, user)
+
+
+@receiver(post_save, sender=SystemConfiguration, dispatch_uid="publish_configuration_save")
+def publish_configuration_save(sender, created, **kwargs):
+    # Readers take a department's published queue until its next change: a configuration saved from the panel
+    # or Django admin is one for every department, so screens and estimates never lag behind it. The row's
+    # creation on first read holds the defaults every queue was computed with: nothing to publish.
+    if created:
+        return
+    for department_id in Department.objects.filter(is_active=True).values_list("pk", flat=True):
+        transaction.on_commit(
+            partial(publish_department_change, event="configuration_updated", department_id=department_id)
+        )

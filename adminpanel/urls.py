@@ -50,6 +50,9 @@ urlpatterns = [
         "webhooks/deliveries/<int:pk>/redeliver/", views.WebhookRedeliverView.as_view(), name="webhook-redeliver"
     ),
     path("audit/", views.AuditLogView.as_view(), name="audit"),
+    path("appointments/", views.AppointmentsView.as_view(), name="appointments"),
+    path("appointments/close-day/", views.CloseDayView.as_view(), name="close-day"),
+    path("appointments/absence/", views.DoctorAbsenceView.as_view(), name="doctor-absence"),
     path("reports/", views.ReportsView.as_view(), name="reports"),
     path("reports/export.csv", views.ReportsCSVView.as_view(), name="reports-csv"),
     path("api/", api.PanelAPI.as_view(), name="api"),

@@ -1,4 +1,5 @@
 import csv
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -6,16 +7,20 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
 
-from doctors.models import Doctor
+from doctors import services as doctor_services
+from doctors.models import Doctor, DoctorAbsence
 from notifications.forms import WebhookEndpointForm
 from notifications.models import WebhookDelivery, WebhookEndpoint
-from patients.models import Department
+from patients import appointments
+from patients.models import ClosedDay, Department
 from smartqueue.actions import ActionFormView, report_on_page
 from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
@@ -26,7 +31,9 @@ from .actions import PANEL_ACTIONS
 from .forms import (
     AuditFilterForm,
     BroadcastForm,
+    ClosedDayForm,
     DepartmentForm,
+    DoctorAbsenceForm,
     DoctorForm,
     NewDoctorForm,
     ReportRangeForm,
@@ -374,6 +381,7 @@ class ReportsView(PanelAdminRequiredMixin, TemplateView):
                 end=end,
                 department_days=rows,
                 doctors=analytics.doctor_performance(start=start, end=end),
+                appointment_figures=analytics.appointment_figures(start=start, end=end),
                 long_waits=analytics.long_wait_alerts(start=start, end=end),
                 peaks=peaks,
                 heat_maps=[
@@ -430,3 +438,57 @@ class ReportsCSVView(PanelAdminRequiredMixin, View):
         for row in analytics.department_days(start=start, end=end):
             writer.writerow([_csv_value(getattr(row, field)) for field, _ in CSV_COLUMNS])
         return response
+
+
+BOOKINGS_DAYS_SHOWN = 14
+
+
+def _appointments_page(request, *, status=200, close_day_form=None, absence_form=None):
+    today = timezone.localdate()
+    end = today + timedelta(days=BOOKINGS_DAYS_SHOWN - 1)
+    context = {
+        "heading": gettext("Appointments"),
+        "bookings": [
+            {"day": day, "department": department, **counts}
+            for (day, department), counts in analytics.bookings_per_day(start=today, end=end).items()
+        ],
+        "closed_days": ClosedDay.objects.filter(day__gte=today).select_related("department"),
+        "absences": DoctorAbsence.objects.filter(day__gte=today).select_related("doctor__user"),
+        "close_day_form": close_day_form or ClosedDayForm(),
+        "absence_form": absence_form or DoctorAbsenceForm(),
+    }
+    return render(request, "adminpanel/appointments.html", context, status=status)
+
+
+class AppointmentsView(PanelAdminRequiredMixin, View):
+    """Bookings per day for the next two weeks, the closed days and absences ahead, and the forms to add them."""
+
+    def get(self, request):
+        return _appointments_page(request)
+
+
+class CloseDayView(PanelAdminRequiredMixin, View):
+    """Close a day for bookings; its booked patients are told by message that it is cancelled."""
+
+    def post(self, request):
+        form = ClosedDayForm(request.POST)
+        if not form.is_valid():
+            return _appointments_page(request, status=400, close_day_form=form)
+        appointments.close_day(**form.cleaned_data, actor=request.user, ip_address=client_ip(request))
+        messages.success(request, gettext("Closed %(day)s for bookings; its booked patients are told.") % {"day": form.cleaned_data["day"]})
+        return redirect("adminpanel:appointments")
+
+
+class DoctorAbsenceView(PanelAdminRequiredMixin, View):
+    """Mark a doctor absent on a day; bookings left without a doctor are cancelled and their patients told."""
+
+    def post(self, request):
+        form = DoctorAbsenceForm(request.POST)
+        if not form.is_valid():
+            return _appointments_page(request, status=400, absence_form=form)
+        cancelled = doctor_services.record_absence(**form.cleaned_data, actor=request.user, ip_address=client_ip(request))
+        messages.success(
+            request,
+            gettext("Absence recorded; %(count)s booking(s) cancelled and their patients told.") % {"count": len(cancelled)},
+        )
+        return redirect("adminpanel:appointments")

@@ -1,25 +1,35 @@
-"""WebSocket fan-out benchmark: how fast does a called token reach every screen of a department?
+"""WebSocket fan-out benchmark: how fast does a called token reach every screen of a department, and how far is
+that from the floor any Channels app pays on this machine?
 
-Starts daphne (Redis channel layer) on a free loopback port, connects N subscribers to one department's
-queue socket, calls patients one by one, and prints p50/p99 of the time from the call to its receipt by
-the LAST subscriber, plus the server process's resident memory.
+Starts N daphne processes (Redis channel layer) on free loopback ports, spreads the subscribers of one
+department's queue socket over them (round robin, as a load balancer without sticky sessions would), calls
+patients one by one, and prints p50/p99 of the time from the call to its receipt by the LAST subscriber, plus
+the servers' resident memory. Then, with the same number of processes on the same layer, the floor: daphne
+serving bench/floor_asgi.py, a bare consumer that only forwards its group's messages, and the same frames
+(SmartQueue's last one, renumbered) sent straight to the group.
 
-    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/ws_fanout.py --subscribers 100 500 1000 --calls 30
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/ws_fanout.py --subscribers 100 500 1000 --calls 30 \
+        --servers 1 2 4
 
 Calls go over HTTP as the doctor's dashboard sends them (POST /doctors/api/ action=call_next, signed in,
-with the CSRF token): the timer starts before the request, so latency covers the HTTP request, the
-database transaction, the after-commit publish to Redis, the server's fan-out and the clients' receipt. It runs on
-a throwaway database beside DATABASE_URL's (SQLite without it), created and dropped. All subscribers run in this
-one process, so its event loop is part of what is measured.
+with the CSRF token), to each process in turn: the timer starts before the request, so latency covers the HTTP
+request, the database transaction, the after-commit publish to Redis, the servers' fan-out and the clients'
+receipt. The floor's timer starts before its group_send: it covers Redis, the servers' fan-out and the
+clients' receipt only. It runs on a throwaway database beside DATABASE_URL's (SQLite without it), created and
+dropped. All subscribers run in this one process, so its event loop is part of what is measured, for the
+floor as for SmartQueue.
 """
 
 import argparse
 import asyncio
+import contextlib
 import os
+import re
 import resource
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -31,7 +41,8 @@ def parse_args():
     parser.add_argument("--subscribers", type=int, nargs="+", default=[100, 500, 1000], help="rounds of N sockets")
     parser.add_argument("--calls", type=int, default=30, help="calls measured per round")
     parser.add_argument("--connect-batch", type=int, default=100, help="sockets opened at once")
-    parser.add_argument("--server-log", help="keep daphne's output in this file")
+    parser.add_argument("--servers", type=int, nargs="+", default=[1], help="rounds on N daphne processes")
+    parser.add_argument("--server-log", help="keep the first daphne's output in this file")
     return parser.parse_args()
 
 
@@ -89,6 +100,7 @@ class Subscribers:
         self.arrivals = {}
         self.complete = {}
         self.sockets = []
+        self.sample = None
 
     def expect(self, seq):
         self.arrivals.setdefault(seq, 0)
@@ -106,48 +118,82 @@ class Subscribers:
             start = text.find('"seq": ')
             value = text[start + 7 : text.find(",", start)]
             if value.isdigit():
+                self.sample = text
                 self.arrived(int(value))
 
 
-async def run_round(server, department, dashboard, count, calls, connect_batch):
+async def run_round(urls, origins, count, calls, connect_batch, press, rss):
+    """Open count sockets spread over urls, then time calls rounds of press: (latencies, sample frame, rss()
+    once connected).
+
+    press(expect) makes one frame and returns when it was started; expect(seq) gives the future its receipt
+    by the last subscriber sets.
+    """
     from websockets.asyncio.client import connect
 
-    from patients.published import current_sequence
-
     subscribers = Subscribers(count)
-    url = f"{server.ws_url}/ws/queue/{department.pk}/"
     listeners = []
     for first in range(0, count, connect_batch):
         batch = await asyncio.gather(
             *(
-                connect(url, origin=server.origin, proxy=None, ping_interval=None, compression=None, open_timeout=60)
-                for _ in range(min(connect_batch, count - first))
+                connect(
+                    urls[n % len(urls)], origin=origins[n % len(origins)], proxy=None, ping_interval=None,
+                    compression=None, open_timeout=60,
+                )
+                for n in range(first, min(first + connect_batch, count))
             )
         )
         for socket in batch:
             await socket.recv()  # the snapshot
             subscribers.sockets.append(socket)
             listeners.append(asyncio.create_task(subscribers.listen(socket)))
-    rss_connected = server.rss_kib()
+    rss_connected = rss()
 
     latencies = []
-    for _ in range(calls):
-        seq = await asyncio.to_thread(current_sequence, department.pk) + 1
-        received = subscribers.expect(seq)
-        started = time.perf_counter()
-        await asyncio.to_thread(dashboard.press, "call_next")
+    for call in range(calls):
+        received, started = await press(call, subscribers.expect)
         latencies.append(await asyncio.wait_for(received, timeout=60) - started)
-        # A no-show frees the doctor for the next measured call.
-        released = subscribers.expect(seq + 1)
-        await asyncio.to_thread(dashboard.press, "skip")
-        await asyncio.wait_for(released, timeout=60)
 
-    rss_after = server.rss_kib()
     for socket in subscribers.sockets:
         await socket.close()
     for listener in listeners:
         listener.cancel()
-    return latencies, rss_connected, rss_after
+    return latencies, subscribers.sample, rss_connected
+
+
+def smartqueue_press(department, dashboards):
+    async def press(call, expect):
+        from patients.published import current_sequence
+
+        dashboard = dashboards[call % len(dashboards)]
+        seq = await asyncio.to_thread(current_sequence, department.pk) + 1
+        received = expect(seq)
+        started = time.perf_counter()
+        await asyncio.to_thread(dashboard.press, "call_next")
+        # A no-show frees the doctor for the next measured call; it is not timed.
+        released = expect(seq + 1)
+        await received
+        await asyncio.to_thread(dashboard.press, "skip")
+        await asyncio.wait_for(released, timeout=60)
+        return received, started
+
+    return press
+
+
+def floor_press(group, sample):
+    async def press(call, expect):
+        from channels.layers import get_channel_layer
+
+        from patients.broadcasts import FORWARD_MESSAGE_TYPE
+
+        seq = call + 1
+        text = re.sub(r'"seq": \d+', f'"seq": {seq}', sample, count=1)
+        received = expect(seq)
+        started = time.perf_counter()
+        await get_channel_layer().group_send(group, {"type": FORWARD_MESSAGE_TYPE, "text": text})
+        return received, started
+
+    return press
 
 
 def percentile(values, fraction):
@@ -176,29 +222,97 @@ def benchmark(args):
 
     with throwaway_database("ws_fanout") as database:
         department, doctor = prepare_department()
-        register_waiting_patients(department, 2 * args.calls * len(args.subscribers))
+        register_waiting_patients(department, 2 * args.calls * len(args.subscribers) * len(args.servers))
         print(f"database: {connection.vendor}; calls per round: {args.calls}")
-        print(f"{'subscribers':>11} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'server RSS MiB (idle/connected/after)':>38}")
-        measure(args, database, department, doctor)
+        print(
+            f"{'servers':>7} {'app':>10} {'subscribers':>11} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+            f"{'servers RSS MiB (idle/connected/after)':>40}"
+        )
+        p99s = {}
+        for servers in args.servers:
+            p99s.update(measure(args, database, department, doctor, servers))
+        report_targets(p99s, max(args.subscribers))
 
 
-def measure(args, database, department, doctor):
+@contextlib.contextmanager
+def running_servers(count, *, database, application, log_path=None):
     from smartqueue.tests.live_server import running_daphne
 
-    with running_daphne(database=database, log_path=args.server_log) as server:
+    with contextlib.ExitStack() as stack:
+        yield [
+            stack.enter_context(
+                running_daphne(database=database, application=application, log_path=log_path if n == 0 else None)
+            )
+            for n in range(count)
+        ]
+
+
+def rss_mib(servers):
+    return sum(server.rss_kib() for server in servers) / 1024
+
+
+def measure(args, database, department, doctor, count):
+    """SmartQueue's rounds on count processes, then the floor's on as many: {(app, count, subscribers): p99 ms}."""
+    p99s = {}
+    sample = None
+    with running_servers(count, database=database, application="smartqueue.asgi:application", log_path=args.server_log) as servers:
         time.sleep(1)
-        dashboard = Dashboard(server, doctor)
-        rss_idle = server.rss_kib()
-        for count in args.subscribers:
-            latencies, rss_connected, rss_after = asyncio.run(
-                run_round(server, department, dashboard, count, args.calls, args.connect_batch)
+        dashboards = [Dashboard(server, doctor) for server in servers]
+        urls = [f"{server.ws_url}/ws/queue/{department.pk}/" for server in servers]
+        for subscribers in args.subscribers:
+            p99s[("smartqueue", count, subscribers)], sample = report_round(
+                "smartqueue", servers, urls, subscribers, args, smartqueue_press(department, dashboards)
             )
-            ms = [latency * 1000 for latency in latencies]
-            memory = f"{rss_idle / 1024:.0f} / {rss_connected / 1024:.0f} / {rss_after / 1024:.0f}"
+    group = f"bench_floor_{os.getpid()}_{count}"
+    with running_servers(count, database=database, application="bench.floor_asgi:application") as servers:
+        time.sleep(1)
+        urls = [f"{server.ws_url}/ws/floor/{group}/" for server in servers]
+        for subscribers in args.subscribers:
+            p99s[("floor", count, subscribers)], _ = report_round(
+                "floor", servers, urls, subscribers, args, floor_press(group, sample)
+            )
+    return p99s
+
+
+def report_round(app, servers, urls, subscribers, args, press):
+    rss_idle = rss_mib(servers)
+    origins = [server.origin for server in servers]
+    latencies, sample, rss_connected = asyncio.run(
+        run_round(urls, origins, subscribers, args.calls, args.connect_batch, press, partial(rss_mib, servers))
+    )
+    ms = [latency * 1000 for latency in latencies]
+    memory = f"{rss_idle:.0f} / {rss_connected:.0f} / {rss_mib(servers):.0f}"
+    p99 = percentile(ms, 0.99)
+    print(
+        f"{len(servers):>7} {app:>10} {subscribers:>11} {statistics.median(ms):>8.1f} {p99:>8.1f} {max(ms):>8.1f} "
+        f"{memory:>40}",
+        flush=True,
+    )
+    return p99, sample
+
+
+# Asked for in the issue, for the largest round of subscribers.
+FLOOR_FACTOR = 2.0
+SCALE_OUT_FACTOR = 0.6
+
+
+def report_targets(p99s, subscribers):
+    print()
+    for count in (1, 2):
+        smartqueue, floor = p99s.get(("smartqueue", count, subscribers)), p99s.get(("floor", count, subscribers))
+        if smartqueue is not None and floor is not None:
+            ratio = smartqueue / floor
             print(
-                f"{count:>11} {statistics.median(ms):>8.1f} {percentile(ms, 0.99):>8.1f} {max(ms):>8.1f} {memory:>38}",
-                flush=True,
+                f"target p99 <= {FLOOR_FACTOR:g}x the floor's, {subscribers} subscribers on {count} process(es): "
+                f"{smartqueue:.0f} / {floor:.0f} ms = {ratio:.2f}x {'met' if ratio <= FLOOR_FACTOR else 'MISSED'}"
             )
+    one, two = p99s.get(("smartqueue", 1, subscribers)), p99s.get(("smartqueue", 2, subscribers))
+    if one is not None and two is not None:
+        ratio = two / one
+        print(
+            f"target p99 on 2 processes <= {SCALE_OUT_FACTOR:g}x on 1, {subscribers} subscribers: "
+            f"{two:.0f} / {one:.0f} ms = {ratio:.2f}x {'met' if ratio <= SCALE_OUT_FACTOR else 'MISSED'}"
+        )
 
 
 if __name__ == "__main__":

@@ -68,3 +68,19 @@ class DoctorSchedule(models.Model):
 
     def __str__(self):
         return f"{self.get_weekday_display()} {self.starts_at:%H:%M}-{self.ends_at:%H:%M}"
+
+
+class DoctorAbsence(models.Model):
+    """A day a doctor does not work (leave, training): their weekly hours give no bookable slots that day."""
+
+    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="absences")
+    day = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["doctor", "day"], name="doctor_absence_once_per_day")]
+
+    def __str__(self):
+        return f"{self.doctor} absent on {self.day}"

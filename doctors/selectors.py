@@ -3,7 +3,7 @@
 from django.db.models import Count
 from django.utils import timezone
 
-from patients.models import Department, Queue
+from patients.models import Appointment, Department, Queue
 from patients.selectors import (
     consultation_minutes,
     mean,
@@ -14,7 +14,7 @@ from patients.selectors import (
 )
 from patients.services import current_patient_of
 
-from .models import Doctor
+from .models import Doctor, DoctorSchedule
 
 Status = Queue.Status
 ON_DUTY_AVAILABILITY = (Doctor.Availability.AVAILABLE, Doctor.Availability.BUSY)
@@ -32,12 +32,24 @@ def doctors_on_duty(department_ids):
     )
 
 
+def working_hours(department_id, day):
+    """The department's doctors' working intervals on the day, absent doctors left out (see patients.hooks)."""
+    return list(
+        DoctorSchedule.objects.filter(
+            doctor__department_id=department_id, doctor__is_active=True, weekday=day.weekday()
+        )
+        .exclude(doctor__absences__day=day)
+        .values_list("starts_at", "ends_at")
+    )
+
+
 def _minutes_since(moment, now):
     return int((now - moment).total_seconds() // 60)
 
 
 def _token_row(entry, now):
     # No phone number: the dashboard is on a screen in a consulting room.
+    appointment = getattr(entry, "appointment", None)
     return {
         "id": entry.pk,
         "token": entry.token,
@@ -47,7 +59,22 @@ def _token_row(entry, now):
         "status_label": entry.get_status_display(),
         "waiting_minutes": _minutes_since(entry.checked_in_at, now),
         "notes": entry.notes,
+        "slot_time": appointment.slot_start if appointment else None,
+        "arrival": appointment.arrival if appointment else "",
+        "arrival_label": appointment.get_arrival_display() if appointment else "",
     }
+
+
+def expected_appointments(*, department_id, day):
+    """The day's bookings not checked in yet, by slot: who the line is still waiting for."""
+    return [
+        {"slot_time": appointment.slot_start, "patient_name": appointment.patient.name}
+        for appointment in Appointment.objects.filter(
+            department_id=department_id, slot_start__date=day, status=Appointment.Status.BOOKED
+        )
+        .select_related("patient")
+        .order_by("slot_start", "seat")
+    ]
 
 
 def today_statistics(*, doctor, day):
@@ -69,7 +96,7 @@ def dashboard_data(*, doctor):
     skipped = (
         Queue.objects.for_day(day)
         .filter(department_id=doctor.department_id, status=Status.SKIPPED)
-        .select_related("department")
+        .select_related("department", "appointment")
         .order_by("skipped_at")
     )
     current_row = None
@@ -87,6 +114,7 @@ def dashboard_data(*, doctor):
         "current": current_row,
         "waiting": [_token_row(entry, now) for entry in waiting_queue(department=doctor.department, day=day)],
         "skipped": [_token_row(entry, now) for entry in skipped],
+        "expected_appointments": expected_appointments(department_id=doctor.department_id, day=day),
         "statistics": today_statistics(doctor=doctor, day=day),
         "transfer_departments": [
             {"id": department.pk, "name": department.name}

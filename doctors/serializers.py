@@ -3,7 +3,7 @@ static/js/doctor-dashboard.js draws the page from it."""
 
 from rest_framework import serializers
 
-from patients.models import Queue
+from patients.models import Appointment, Queue
 from patients.serializers import QueueSnapshotSerializer, StaffEntrySerializer, WaitAlertSerializer
 
 from .models import Doctor
@@ -33,6 +33,16 @@ class TokenRowSerializer(serializers.Serializer):
     status_label = serializers.CharField()
     waiting_minutes = serializers.IntegerField()
     notes = serializers.CharField(allow_blank=True)
+    slot_time = serializers.DateTimeField(allow_null=True, help_text="A booked patient's slot; null for a walk-in.")
+    arrival = serializers.ChoiceField(
+        choices=Appointment.Arrival.choices, allow_blank=True, help_text="A booked patient's arrival; blank for a walk-in."
+    )
+    arrival_label = serializers.CharField(allow_blank=True)
+
+
+class ExpectedAppointmentSerializer(serializers.Serializer):
+    slot_time = serializers.DateTimeField()
+    patient_name = serializers.CharField()
 
 
 class CurrentPatientSerializer(TokenRowSerializer):
@@ -59,6 +69,7 @@ class DashboardSerializer(serializers.Serializer):
     current = CurrentPatientSerializer(allow_null=True, help_text="The patient called to or in the room, if any.")
     waiting = TokenRowSerializer(many=True, help_text="In call order: emergency first.")
     skipped = TokenRowSerializer(many=True)
+    expected_appointments = ExpectedAppointmentSerializer(many=True, help_text="Today's bookings not checked in yet.")
     statistics = TodayStatisticsSerializer()
     transfer_departments = TransferDepartmentSerializer(many=True)
     generated_at = serializers.DateTimeField()

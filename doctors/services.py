@@ -5,11 +5,11 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from patients import broadcasts, hooks
+from patients import appointments, broadcasts, hooks
 from patients import services as queue_services
 from patients.models import Queue
 
-from .models import Doctor, DoctorSchedule
+from .models import Doctor, DoctorAbsence, DoctorSchedule
 
 
 class NotYourPatient(queue_services.QueueError):
@@ -147,3 +147,15 @@ def replace_weekly_schedule(*, doctor, intervals, actor, ip_address=None):
         ip_address=ip_address,
     )
     return saved
+
+
+@transaction.atomic
+def record_absence(*, doctor, day, reason="", actor=None, ip_address=None):
+    """Mark the doctor absent on the day; bookings left without a doctor are cancelled and their patients told."""
+    absence, _created = DoctorAbsence.objects.get_or_create(doctor=doctor, day=day, defaults={"reason": reason})
+    hooks.record_action(
+        actor=actor, action="doctor.absence_recorded", target=absence, after={"day": str(day)}, ip_address=ip_address
+    )
+    return appointments.release_unstaffed_bookings(
+        department=doctor.department, day=day, actor=actor, ip_address=ip_address
+    )

@@ -9,6 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from e2e.conftest import DESKTOP, PHONE
+from e2e.test_appointment_flows import book_on_phone, bookable_cardiology  # noqa: F401 - bookable_cardiology: a fixture
 from e2e.test_staff_flows import sign_in
 from patients import services
 from patients.models import Department, Queue
@@ -126,6 +127,7 @@ def test_admin_pages_have_no_serious_accessibility_violation(open_page, hospital
         "/adminpanel/broadcast/",
         "/adminpanel/audit/",
         "/adminpanel/reports/",
+        "/adminpanel/appointments/",
         "/adminpanel/webhooks/",
         "/adminpanel/webhooks/new/",
         "/doctors/",
@@ -133,5 +135,25 @@ def test_admin_pages_have_no_serious_accessibility_violation(open_page, hospital
     page.goto("/adminpanel/departments/new/")
     with page.expect_navigation():
         page.get_by_role("button", name="Save").click()
+    problems += "\n" + blocking_violations(page)
+    assert not problems.strip(), problems
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_appointment_and_kiosk_pages_have_no_serious_accessibility_violation(open_page, bookable_cardiology, width):
+    page = open_page(**WIDTHS[width])
+    book_on_phone(page, name="Ravi Kumar", phone="+14155550131")
+    problems = blocking_violations(page)
+    manage_link = page.url
+    cardiology = bookable_cardiology["cardiology"].pk
+    problems += "\n" + sweep(page, [f"/patients/appointments/?department={cardiology}", "/kiosk/site/", "/kiosk/CARD/"])
+    page.get_by_label("Booking code").fill("NOSUCHCODE")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check in").click()
+    problems += "\n" + blocking_violations(page)
+    page.get_by_label("Booking code").fill(manage_link)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check in").click()
+    expect(page.locator("#ticket-token")).to_be_visible()
     problems += "\n" + blocking_violations(page)
     assert not problems.strip(), problems

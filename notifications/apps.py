@@ -11,5 +11,11 @@ class NotificationsConfig(AppConfig):
         from . import services, tasks, webhooks  # noqa: F401 - tasks: registers the Celery tasks the outbox names
 
         hooks.queue_changed.connect(services.notify_queue_change, dispatch_uid="notifications_queue_change")
+        hooks.appointment_changed.connect(
+            services.notify_appointment_change, dispatch_uid="notifications_appointment_change"
+        )
         hooks.queue_changed.connect(webhooks.record_webhook_deliveries, dispatch_uid="notifications_webhooks")
+        hooks.appointment_changed.connect(
+            webhooks.record_appointment_webhook_deliveries, dispatch_uid="notifications_appointment_webhooks"
+        )
         hooks.wait_alert_changed.connect(services.text_on_call_when_raised, dispatch_uid="notifications_on_call")

@@ -57,6 +57,23 @@ DEFAULT_TEMPLATES = {
         "Token {token}. Reply STATUS for your place and wait, LATE to be moved back a few places (once), "
         "CANCEL to leave the line. {link}",
     ),
+    TemplateType.BOOKING_CONFIRMED: (
+        "Appointment booked",
+        "Hello {name}, your {department} appointment is on {time}, booking code {code}. "
+        "Check in at the kiosk with the code; view, move or cancel it here: {link}",
+    ),
+    TemplateType.BOOKING_REMINDER: (
+        "Appointment reminder",
+        "Reminder, {name}: your {department} appointment is on {time} (code {code}). Manage it: {link}",
+    ),
+    TemplateType.BOOKING_CANCELLED: (
+        "Appointment cancelled",
+        "{name}, your {department} appointment on {time} is cancelled. {message} Book again: {link}",
+    ),
+    TemplateType.BOOKING_NO_SHOW: (
+        "Appointment missed",
+        "{name}, we missed you at your {department} appointment on {time}. Book a new one: {link}",
+    ),
 }
 
 

@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .addresses import validate_webhook_url
 
-TEMPLATE_PLACEHOLDERS = frozenset({"name", "token", "department", "position", "wait", "doctor", "time", "link", "message"})
+TEMPLATE_PLACEHOLDERS = frozenset(
+    {"name", "token", "department", "position", "wait", "doctor", "time", "link", "message", "code"}
+)
 
 
 def validate_template_placeholders(text):
@@ -40,6 +42,10 @@ class TemplateType(models.TextChoices):
     SKIPPED = "skipped", "Skipped / no-show"
     BROADCAST = "broadcast", "Broadcast from the admin panel"
     FEEDBACK_REQUEST = "feedback_request", "Feedback request"
+    BOOKING_CONFIRMED = "booking_confirmed", "Appointment booked or moved"
+    BOOKING_REMINDER = "booking_reminder", "Appointment reminder"
+    BOOKING_CANCELLED = "booking_cancelled", "Appointment cancelled"
+    BOOKING_NO_SHOW = "booking_no_show", "Appointment missed"
     CUSTOM = "custom", "Custom"
     # Answers to a patient's text (see inbound): one per keyword outcome.
     REPLY_STATUS = "reply_status", "Reply: place and wait"
@@ -128,10 +134,13 @@ class Notification(models.Model):
     queue_entry = models.ForeignKey(
         "patients.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
     )
+    appointment = models.ForeignKey(
+        "patients.Appointment", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     event = models.CharField(max_length=20, choices=NotificationTemplate.TemplateType.choices)
     idempotency_key = models.CharField(
-        max_length=120, unique=True, help_text="Queue entry + event: a retried or duplicated task never sends twice."
+        max_length=120, unique=True, help_text="Queue entry or appointment + event: a retried or duplicated task never sends twice."
     )
     body = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -235,6 +244,11 @@ class WebhookEventType(models.TextChoices):
     TOKEN_SKIPPED = "token.skipped", _("Token skipped (no-show)")
     TOKEN_CANCELLED = "token.cancelled", _("Token cancelled")
     TOKEN_TRANSFERRED = "token.transferred", _("Token transferred")
+    APPOINTMENT_BOOKED = "appointment.booked", _("Appointment booked")
+    APPOINTMENT_RESCHEDULED = "appointment.rescheduled", _("Appointment moved")
+    APPOINTMENT_CANCELLED = "appointment.cancelled", _("Appointment cancelled")
+    APPOINTMENT_CHECKED_IN = "appointment.checked_in", _("Appointment checked in")
+    APPOINTMENT_NO_SHOW = "appointment.no_show", _("Appointment missed (no-show)")
 
 
 def new_webhook_secret():

@@ -33,3 +33,23 @@ class WebhookTrustedTokenSerializer(WebhookTokenSerializer):
     """For endpoints trusted with personal data: the token and its patient's name and phone."""
 
     patient = WebhookPatientSerializer()
+
+
+class WebhookAppointmentSerializer(serializers.Serializer):
+    """A booking as hospital systems see it: neither its booking code nor its manage link (both let whoever
+    holds them check in or cancel), no name or phone (see WebhookTrustedAppointmentSerializer)."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    department = DepartmentSummarySerializer()
+    slot_start = serializers.DateTimeField()
+    arrival = serializers.CharField(allow_blank=True, help_text="early, on_time or late once checked in.")
+    visit_id = serializers.UUIDField(source="queue_entry.public_id", allow_null=True, default=None)
+    token = serializers.CharField(source="queue_entry.token", allow_null=True, default=None)
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    no_show_at = serializers.DateTimeField(allow_null=True)
+
+
+class WebhookTrustedAppointmentSerializer(WebhookAppointmentSerializer):
+    patient = WebhookPatientSerializer()

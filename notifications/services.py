@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from patients import hooks
-from patients.models import Queue, WaitAlert
+from patients.models import Appointment, Queue, WaitAlert
 from patients.selectors import department_line
 
 from . import outbox
@@ -39,6 +39,8 @@ QUEUE_EVENT_MESSAGES = {
     # A known phone registered again (by its owner or by someone who knows the number): the token
     # and status link go again to the phone on file, never to whoever registered.
     "registration_repeated": TemplateType.REGISTRATION,
+    # A booked patient checked in: their token and status link, as a registration's.
+    "checked_in": TemplateType.REGISTRATION,
 }
 # Events whose message may be sent more than once per token: at most once per window, so registering
 # someone's number over and over cannot flood their phone.
@@ -88,6 +90,7 @@ ANNOUNCE_PATIENTS_AHEAD = "notifications.tasks.announce_patients_ahead"
 SEND_BROADCAST = "notifications.tasks.send_broadcast"
 SEND_REPLY = "notifications.tasks.send_reply"
 TEXT_ON_CALL = "notifications.tasks.text_on_call"
+SEND_APPOINTMENT_MESSAGE = "notifications.tasks.send_appointment_message"
 
 
 def notify_queue_change(sender, *, change, **kwargs):
@@ -201,18 +204,30 @@ def prepare_queue_notification(*, entry_id, template_type, message="", broadcast
     if entry.status not in STATUSES_STILL_RELEVANT[template_type]:
         logger.info("Not sending %s for queue entry %s: it is now %s", template_type, entry.pk, entry.status)
         return None
-    channel, skip_reason = _channel_and_skip_reason(entry.patient)
+    return _record_notification(
+        key=key,
+        patient=entry.patient,
+        template_type=template_type,
+        values=lambda: message_values(entry, template_type, message),
+        queue_entry=entry,
+    )
+
+
+def _record_notification(*, key, patient, template_type, values, **about):
+    """Create the message's row: 'queued', or 'skipped' when the patient's preference says no; None when admins
+    switched the event's template off. values() gives the placeholders' values, worked out only when needed."""
+    channel, skip_reason = _channel_and_skip_reason(patient)
     text = template_text(template_type, channel)
     if text is None:
         return None
     notification, _ = Notification.objects.get_or_create(
         idempotency_key=key,
         defaults={
-            "patient": entry.patient,
-            "queue_entry": entry,
+            "patient": patient,
+            **about,
             "channel": channel,
             "event": template_type,
-            "body": render_message(text, **message_values(entry, template_type, message)),
+            "body": render_message(text, **values()),
             "status": Status.SKIPPED_BY_PREFERENCE if skip_reason else Status.QUEUED,
             "error_message": skip_reason,
         },
@@ -413,3 +428,111 @@ def text_on_call(*, alert_id):
         logger.warning("Could not text the on-call number of %s (alert %s): %s", alert.department, alert.pk, error.message)
         return False
     return True
+
+
+# Booking messages. A booking's message is keyed by the booking, the event and the slot it is about, so a moved
+# appointment gets a new confirmation and new reminders, and each reminder is sent once whatever runs it again.
+APPOINTMENT_EVENT_MESSAGES = {
+    "booked": TemplateType.BOOKING_CONFIRMED,
+    "rescheduled": TemplateType.BOOKING_CONFIRMED,
+    "cancelled": TemplateType.BOOKING_CANCELLED,
+    "closed": TemplateType.BOOKING_CANCELLED,
+    "no_show": TemplateType.BOOKING_NO_SHOW,
+}
+APPOINTMENT_STATUSES_STILL_RELEVANT = {
+    TemplateType.BOOKING_CONFIRMED: {Appointment.Status.BOOKED},
+    TemplateType.BOOKING_REMINDER: {Appointment.Status.BOOKED},
+    TemplateType.BOOKING_CANCELLED: {Appointment.Status.CANCELLED},
+    TemplateType.BOOKING_NO_SHOW: {Appointment.Status.NO_SHOW},
+}
+CLOSED_MESSAGE = "We are sorry: the clinic cannot see you that day."
+# (occurrence, how long before the slot it is due): the day before, then two hours before. A reminder is skipped
+# when the booking was made after its moment (a patient who booked an hour ago needs no "tomorrow" message).
+REMINDERS = (("day_before", timedelta(hours=24)), ("two_hours", timedelta(hours=2)))
+
+
+def notify_appointment_change(sender, *, change, **kwargs):
+    """hooks.appointment_changed receiver: record the booking's message in the change's transaction."""
+    template_type = APPOINTMENT_EVENT_MESSAGES.get(change.event)
+    if template_type is None:
+        return
+    message = {"appointment_id": change.appointment.pk, "template_type": template_type}
+    if change.event == "closed":
+        message["message"] = CLOSED_MESSAGE
+    outbox.enqueue_after_commit([(SEND_APPOINTMENT_MESSAGE, message)])
+
+
+def appointment_notification_key(appointment, template_type, occurrence=""):
+    key = f"appointment-{appointment.pk}-{template_type}-{appointment.slot_start:%Y%m%d%H%M}"
+    return f"{key}-{occurrence}" if occurrence else key
+
+
+def _appointment_values(appointment, template_type, message):
+    if template_type in (TemplateType.BOOKING_CONFIRMED, TemplateType.BOOKING_REMINDER):
+        link = settings.SITE_URL + appointment.get_absolute_url()
+    else:
+        link = f"{settings.SITE_URL}{reverse('patients:book')}?department={appointment.department_id}"
+    return {
+        "name": appointment.patient.name,
+        "department": appointment.department.name,
+        "time": f"{timezone.localtime(appointment.slot_start):%a %d %b %H:%M}",
+        "code": appointment.booking_code,
+        "link": link,
+        "message": message,
+    }
+
+
+def prepare_appointment_notification(*, appointment_id, template_type, occurrence="", message=""):
+    """The Notification for this booking, event and slot: found if it exists, else rendered and created.
+
+    None when the booking is gone, its state no longer fits the message, or the template is switched off.
+    """
+    appointment = Appointment.objects.select_related("patient", "department").filter(pk=appointment_id).first()
+    if appointment is None:
+        return None
+    key = appointment_notification_key(appointment, template_type, occurrence)
+    existing = Notification.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    if appointment.status not in APPOINTMENT_STATUSES_STILL_RELEVANT[template_type]:
+        return None
+    return _record_notification(
+        key=key,
+        patient=appointment.patient,
+        template_type=template_type,
+        values=lambda: _appointment_values(appointment, template_type, message),
+        appointment=appointment,
+    )
+
+
+def queue_due_reminders(now=None):
+    """Enqueue every reminder now due that has no message yet (Celery beat runs it every few minutes).
+
+    Safe to run any number of times, by any number of processes: a reminder is one Notification row, keyed.
+    """
+    now = now or timezone.now()
+    calls = []
+    upcoming = Appointment.objects.filter(
+        status=Appointment.Status.BOOKED, slot_start__gt=now, slot_start__lte=now + REMINDERS[0][1]
+    )
+    for appointment in upcoming:
+        due = [
+            occurrence
+            for occurrence, before in REMINDERS
+            if appointment.slot_start - before <= now and appointment.created_at < appointment.slot_start - before
+        ]
+        # Only the latest reminder due: a booking first seen two hours ahead skips "the day before".
+        if not due:
+            continue
+        key = appointment_notification_key(appointment, TemplateType.BOOKING_REMINDER, due[-1])
+        if Notification.objects.filter(idempotency_key=key).exists():
+            continue
+        calls.append(
+            (
+                SEND_APPOINTMENT_MESSAGE,
+                {"appointment_id": appointment.pk, "template_type": TemplateType.BOOKING_REMINDER, "occurrence": due[-1]},
+            )
+        )
+    with transaction.atomic():
+        outbox.enqueue_after_commit(calls)
+    return len(calls)

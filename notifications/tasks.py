@@ -46,6 +46,23 @@ def send_queue_message(self, *, entry_id, template_type, message="", broadcast_i
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
+def send_appointment_message(self, *, appointment_id, template_type, occurrence="", message=""):
+    """Send one booking message (confirmation, reminder, cancellation, no-show); safe to run twice."""
+    notification = services.prepare_appointment_notification(
+        appointment_id=appointment_id, template_type=template_type, occurrence=occurrence, message=message
+    )
+    if notification is None:
+        return None
+    return _deliver(self, notification.pk)
+
+
+@shared_task
+def send_appointment_reminders():
+    """Celery beat: the reminders due (the day before, two hours before), each sent once."""
+    return services.queue_due_reminders()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
 def resume_notification(self, *, notification_id):
     """Carry on with a message whose task was lost (see resume_stuck_notifications)."""
     return _deliver(self, notification_id)

@@ -29,7 +29,12 @@ from smartqueue.shapes import represent
 from . import outbox
 from .addresses import validate_webhook_url
 from .models import WebhookDelivery, WebhookEndpoint, WebhookEventType
-from .serializers import WebhookTokenSerializer, WebhookTrustedTokenSerializer
+from .serializers import (
+    WebhookAppointmentSerializer,
+    WebhookTokenSerializer,
+    WebhookTrustedAppointmentSerializer,
+    WebhookTrustedTokenSerializer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +45,11 @@ RESPONSE_EXCERPT_LENGTH = WebhookDelivery._meta.get_field("response_excerpt").ma
 ERROR_LENGTH = WebhookDelivery._meta.get_field("last_error").max_length
 RESUME_BATCH_SIZE = 500
 
-# Queue events (hooks.QueueChange.event) by the webhook event type they are sent as; an event the core
-# announces later (e.g. an appointment's) is one more row here and one more WebhookEventType.
-EVENT_TYPES = {
+# The core's events by the webhook event type they are sent as: queue events (hooks.QueueChange.event) and
+# booking events (hooks.AppointmentChange.event). A new event is one row here and one WebhookEventType.
+QUEUE_EVENT_TYPES = {
     "registered": WebhookEventType.TOKEN_CREATED,
+    "checked_in": WebhookEventType.TOKEN_CREATED,
     "called": WebhookEventType.TOKEN_CALLED,
     "started": WebhookEventType.TOKEN_STARTED,
     "completed": WebhookEventType.TOKEN_COMPLETED,
@@ -51,21 +57,39 @@ EVENT_TYPES = {
     "cancelled": WebhookEventType.TOKEN_CANCELLED,
     "transferred": WebhookEventType.TOKEN_TRANSFERRED,
 }
+APPOINTMENT_EVENT_TYPES = {
+    "booked": WebhookEventType.APPOINTMENT_BOOKED,
+    "rescheduled": WebhookEventType.APPOINTMENT_RESCHEDULED,
+    "cancelled": WebhookEventType.APPOINTMENT_CANCELLED,
+    "closed": WebhookEventType.APPOINTMENT_CANCELLED,
+    "checked_in": WebhookEventType.APPOINTMENT_CHECKED_IN,
+    "no_show": WebhookEventType.APPOINTMENT_NO_SHOW,
+}
+# The data's shape by whether the endpoint is trusted with names and phones.
+TOKEN_SHAPES = {False: WebhookTokenSerializer, True: WebhookTrustedTokenSerializer}
+APPOINTMENT_SHAPES = {False: WebhookAppointmentSerializer, True: WebhookTrustedAppointmentSerializer}
 
 
-def event_payload(*, event_id, event_type, occurred_at, entry, include_pii):
-    serializer = WebhookTrustedTokenSerializer if include_pii else WebhookTokenSerializer
+def event_payload(*, event_id, event_type, occurred_at, subject, serializer):
     return {
         "id": str(event_id),
         "type": event_type,
         "occurred_at": occurred_at.isoformat(),
-        "data": represent(serializer, entry),
+        "data": represent(serializer, subject),
     }
 
 
 def record_webhook_deliveries(sender, *, change, **kwargs):
     """hooks.queue_changed receiver: one delivery per subscribed endpoint, in the change's transaction."""
-    event_type = EVENT_TYPES.get(change.event)
+    return _record_deliveries(QUEUE_EVENT_TYPES.get(change.event), change.entry, TOKEN_SHAPES)
+
+
+def record_appointment_webhook_deliveries(sender, *, change, **kwargs):
+    """hooks.appointment_changed receiver: the same for a booking's change."""
+    return _record_deliveries(APPOINTMENT_EVENT_TYPES.get(change.event), change.appointment, APPOINTMENT_SHAPES)
+
+
+def _record_deliveries(event_type, subject, shapes):
     if event_type is None:
         return []
     endpoints = [
@@ -76,7 +100,7 @@ def record_webhook_deliveries(sender, *, change, **kwargs):
     event_id, now = uuid.uuid4(), timezone.now()
     payloads = {
         include_pii: event_payload(
-            event_id=event_id, event_type=event_type, occurred_at=now, entry=change.entry, include_pii=include_pii
+            event_id=event_id, event_type=event_type, occurred_at=now, subject=subject, serializer=shapes[include_pii]
         )
         for include_pii in {endpoint.trusted_for_pii for endpoint in endpoints}
     }

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Department, Patient, PatientFeedback, Queue
+from .models import Appointment, Department, Patient, PatientFeedback, Queue
 
 
 @admin.register(Department)
@@ -50,3 +50,19 @@ class PatientFeedbackAdmin(admin.ModelAdmin):
     search_fields = ["patient__name", "comment"]
     list_select_related = ["queue_entry__department", "patient"]
     raw_id_fields = ["patient", "queue_entry"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    list_display = ["booking_code", "slot_start", "department", "patient", "status", "arrival"]
+    list_filter = ["status", "arrival", "department"]
+    search_fields = ["booking_code", "patient__name", "patient__phone"]
+    date_hierarchy = "slot_start"
+    list_select_related = ["department", "patient"]
+    raw_id_fields = ["patient", "queue_entry"]
+    # Bookings change only through patients.appointments, which keeps seats unique and tells the patient.
+    readonly_fields = [
+        "public_id", "booking_code", "slot_start", "seat", "status", "arrival", "queue_entry",
+        "checked_in_at", "cancelled_at", "no_show_at", "created_at", "updated_at",
+    ]
+

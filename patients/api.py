@@ -11,8 +11,8 @@ from smartqueue.parsers import JSONBodyParser
 from smartqueue.requests import client_ip
 from smartqueue.throttles import ClientAddressThrottle
 
-from . import hooks, services
-from .models import Patient, Queue
+from . import appointments, hooks, services
+from .models import Appointment, Patient, Queue
 from .phone import mask_phone
 from .selectors import (
     current_visit,
@@ -23,6 +23,9 @@ from .selectors import (
     visit_by_link,
 )
 from .serializers import (
+    AppointmentSerializer,
+    BookingCodeSerializer,
+    BookingSerializer,
     CheckPatientResultSerializer,
     CheckPatientSerializer,
     DepartmentOverviewSerializer,
@@ -33,9 +36,13 @@ from .serializers import (
     RegistrationResultSerializer,
     RegistrationSentSerializer,
     RegistrationSerializer,
+    SlotQuerySerializer,
+    SlotSerializer,
+    SlotStartSerializer,
+    VisitLinkSerializer,
     VisitStatusSerializer,
 )
-from .views import SENT_TO_PHONE_MESSAGE
+from .views import BOOKING_SENT_TO_PHONE_MESSAGE, SENT_TO_PHONE_MESSAGE
 
 TAGS = ["Patients"]
 
@@ -366,3 +373,175 @@ class FeedbackAPI(PatientSubmissionAPI):
         except services.QueueError as refusal:
             return Response({"visit_id": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(FeedbackResultSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+# Appointments.
+
+APPOINTMENT_TAGS = ["Appointments"]
+EXAMPLE_APPOINTMENT = {
+    "id": "5b0f7f5e-7c55-4b0b-9d7a-6b1e0d7b9a11",
+    "booking_code": "K7MQ2XPA",
+    "department": EXAMPLE_VISIT["department"],
+    "slot_start": "2026-11-26T10:30:00+05:30",
+    "status": "booked",
+    "arrival": "",
+    "manage_path": "/patients/appointments/5b0f7f5e-7c55-4b0b-9d7a-6b1e0d7b9a11/",
+    "status_path": None,
+}
+SLOT_TAKEN = rejected(
+    "Every seat of the slot was booked by others (perhaps a moment ago): choose another time.",
+    {"errors": {"slot": ["This slot has just been booked by someone else; please choose another time."]}},
+    name="Slot taken",
+)
+
+
+def booking_refused(refusal):
+    """A refused booking action as its answer: 409 for a slot someone else took, else 400 naming the field."""
+    if isinstance(refusal, appointments.SlotTaken):
+        return Response({"errors": {"slot": [str(refusal)]}}, status=status.HTTP_409_CONFLICT)
+    return Response({getattr(refusal, "field", "detail"): [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def appointment_by_link(public_id):
+    booking = Appointment.objects.select_related("department", "queue_entry__department").filter(
+        public_id=public_id
+    ).first()
+    if booking is None:
+        raise Http404("No appointment has this link.")
+    return booking
+
+
+class SlotsAPI(APIView):
+    @extend_schema(
+        tags=APPOINTMENT_TAGS,
+        summary="A department's bookable slots on a day, with their free seats",
+        parameters=[SlotQuerySerializer],
+        responses={200: SlotSerializer(many=True), 400: rejected("Unknown department or bad day.", {"day": ["Date has wrong format."]})},
+    )
+    def get(self, request):
+        query = SlotQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        slots = appointments.available_slots(**query.validated_data)
+        return Response(SlotSerializer(slots, many=True).data)
+
+
+class BookAPI(PatientSubmissionAPI):
+    throttle_scope = "register"
+
+    @extend_schema(
+        tags=APPOINTMENT_TAGS,
+        summary="Book a slot",
+        description=(
+            "Matches the patient by phone as registration does. A new phone gets the booking (201) with its manage "
+            "link; a known phone booking itself gets 202 and the booking is sent to the phone on file. Two bookers "
+            "of the last free seat: one gets it, the other 409."
+        ),
+        request=BookingSerializer,
+        responses={
+            201: AppointmentSerializer,
+            202: RegistrationSentSerializer,
+            400: rejected("A field is missing or invalid, or the time is not a bookable slot.", {"slot": ["This time is not a bookable slot of Cardiology."]}),
+            409: SLOT_TAKEN,
+            429: THROTTLED,
+        },
+        examples=[OpenApiExample("Booked", response_only=True, status_codes=["201"], value=EXAMPLE_APPOINTMENT)],
+    )
+    def post(self, request):
+        booking_form = BookingSerializer(data=request.data, context={"request": request})
+        booking_form.is_valid(raise_exception=True)
+        details = dict(booking_form.validated_data)
+        try:
+            booking = appointments.book_appointment(
+                slot_start=details.pop("slot"),
+                **details,
+                actor=request.user,
+                ip_address=client_ip(request),
+                self_service=not hooks.is_reception_staff(request.user),
+            )
+        except services.QueueError as refusal:
+            return booking_refused(refusal)
+        if booking.sent_to_phone:
+            sent = {"detail": BOOKING_SENT_TO_PHONE_MESSAGE, "phone": mask_phone(details["phone"]), "sent_by": "sms"}
+            return Response(RegistrationSentSerializer(sent).data, status=status.HTTP_202_ACCEPTED)
+        return Response(AppointmentSerializer(booking.appointment).data, status=status.HTTP_201_CREATED)
+
+
+class AppointmentAPI(APIView):
+    @extend_schema(
+        tags=APPOINTMENT_TAGS,
+        summary="A booking, by its manage link's id",
+        responses={200: AppointmentSerializer, 404: NOT_FOUND},
+        examples=[OpenApiExample("Booked", response_only=True, value=EXAMPLE_APPOINTMENT)],
+    )
+    def get(self, request, public_id):
+        return Response(AppointmentSerializer(appointment_by_link(public_id)).data)
+
+
+class RescheduleAPI(PatientSubmissionAPI):
+    throttle_scope = "register"
+
+    @extend_schema(
+        tags=APPOINTMENT_TAGS,
+        summary="Move a booking to another slot of its department",
+        request=SlotStartSerializer,
+        responses={200: AppointmentSerializer, 400: rejected("Not a bookable slot, or the booking can no longer change.", {"slot": ["This time is not a bookable slot of Cardiology."]}), 404: NOT_FOUND, 409: SLOT_TAKEN, 429: THROTTLED},
+    )
+    def post(self, request, public_id):
+        booking = appointment_by_link(public_id)
+        move = SlotStartSerializer(data=request.data)
+        move.is_valid(raise_exception=True)
+        try:
+            booking = appointments.reschedule_appointment(
+                appointment=booking, slot_start=move.validated_data["slot"], actor=request.user, ip_address=client_ip(request)
+            )
+        except services.QueueError as refusal:
+            return booking_refused(refusal)
+        return Response(AppointmentSerializer(booking).data)
+
+
+class CancelAppointmentAPI(PatientSubmissionAPI):
+    throttle_scope = "register"
+
+    @extend_schema(
+        tags=APPOINTMENT_TAGS,
+        summary="Cancel a booking, freeing its slot",
+        request=None,
+        responses={200: AppointmentSerializer, 400: rejected("The booking is no longer booked.", {"slot": ["This appointment is cancelled and can no longer change."]}), 404: NOT_FOUND, 429: THROTTLED},
+    )
+    def post(self, request, public_id):
+        try:
+            booking = appointments.cancel_appointment(
+                appointment=appointment_by_link(public_id), actor=request.user, ip_address=client_ip(request)
+            )
+        except services.QueueError as refusal:
+            return booking_refused(refusal)
+        return Response(AppointmentSerializer(booking).data)
+
+
+class CheckInAPI(PatientSubmissionAPI):
+    throttle_scope = "register"
+
+    @extend_schema(
+        tags=APPOINTMENT_TAGS,
+        summary="Check in a booking by its code or QR link (a kiosk, the desk): its token in the line",
+        description=(
+            "From the configured minutes before the slot. On time or early, the token's place in line is the slot "
+            "time; after the grace window the patient joins as a walk-in (docs/appointments.md)."
+        ),
+        request=BookingCodeSerializer,
+        responses={
+            201: VisitLinkSerializer,
+            400: rejected("Unknown code, too early, another day, or already checked in.", {"code": ["This appointment is already checked in."]}),
+            429: THROTTLED,
+        },
+    )
+    def post(self, request):
+        reading = BookingCodeSerializer(data=request.data)
+        reading.is_valid(raise_exception=True)
+        try:
+            entry = appointments.check_in_by_code(
+                code_or_link=reading.validated_data["code"], actor=request.user, ip_address=client_ip(request)
+            )
+        except services.QueueError as refusal:
+            return booking_refused(refusal)
+        return Response(with_link(request, current_visit_status(entry=entry)), status=status.HTTP_201_CREATED)

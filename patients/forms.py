@@ -1,4 +1,8 @@
+from datetime import date
+
 from django import forms
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -101,4 +105,65 @@ class FeedbackForm(BootstrapForm):
         required=False,
         max_length=FEEDBACK_COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SlotDayForm(BootstrapForm):
+    """Which department and day to show bookable times for (the booking page's first step, a GET form)."""
+
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.filter(is_active=True),
+        label=_("Department"),
+        empty_label=_("Choose a department"),
+        error_messages={"invalid_choice": _("Choose one of the departments taking bookings.")},
+    )
+    day = forms.TypedChoiceField(label=_("Day"), coerce=date.fromisoformat)
+
+    def __init__(self, *args, days, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["day"].choices = [(day.isoformat(), f"{day:%a %d %b}") for day in days]
+
+
+class SlotChoiceField(forms.TypedChoiceField):
+    """One of the offered slots, by its start time (ISO 8601), coerced to the aware datetime."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label=_("Time"),
+            coerce=parse_datetime,
+            widget=forms.RadioSelect,
+            error_messages={"invalid_choice": _("Choose one of the times offered.")},
+            **kwargs,
+        )
+
+    def offer(self, slots):
+        self.choices = [(slot.start.isoformat(), f"{timezone.localtime(slot.start):%H:%M}") for slot in slots if slot.free]
+
+
+class BookingForm(RegistrationForm):
+    """A patient booking a slot on their phone, or reception booking for a caller."""
+
+    slot = SlotChoiceField()
+
+    def __init__(self, *args, slots=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.pop("priority", None)
+        self.fields["department"].widget = forms.HiddenInput()
+        self.fields["slot"].offer(slots)
+
+
+class RescheduleForm(BootstrapForm):
+    slot = SlotChoiceField()
+
+    def __init__(self, *args, slots=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].offer(slots)
+
+
+class KioskCheckInForm(BootstrapForm):
+    code = forms.CharField(
+        label=_("Booking code"),
+        max_length=200,
+        help_text=_("Scan the QR code of your booking, or type the code from your message."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "autofocus": True}),
     )

@@ -7,11 +7,13 @@ The core (this app) imports no other app. Instead:
   adminpanel writes the audit row there and then (same transaction, so a rolled-back change leaves no
   audit row); patients.broadcasts publishes to the sockets and notifications records the messages to
   send, both acting after commit (notifications through its transactional outbox).
+- A booking's changes (booked, rescheduled, cancelled, checked in, no-show) are announced through
+  ``appointment_changed`` with an AppointmentChange; notifications sends the patient's messages from it.
 - Actions that are not a token's change (feedback, a doctor's availability or weekly hours) are
   announced through ``action_recorded`` with an ActionRecord, for the audit log.
 - What the core must ask of the apps above it is provided to it, also from AppConfig.ready(): the
   hospital's settings (adminpanel's SystemConfiguration), how many doctors are on duty per department
-  (doctors), and whether a user is reception staff (doctors and adminpanel). Each has a default that
+  and their working hours on a day, for bookable slots (doctors), and whether a user is reception staff (doctors and adminpanel). Each has a default that
   keeps the core working alone.
 """
 
@@ -24,6 +26,7 @@ queue_changed = Signal()
 action_recorded = Signal()
 # Sent with a WaitAlertChange once a department's long-wait alert is raised or cleared (after commit).
 wait_alert_changed = Signal()
+appointment_changed = Signal()
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,21 @@ class WaitAlertChange:
     raised: bool
 
 
+@dataclass(frozen=True)
+class AppointmentChange:
+    """One change of one booking: ``event`` is booked, rescheduled, cancelled, closed (the hospital cancelled it:
+    a closed day or a doctor's absence), checked_in or no_show; sent inside the transaction that made it."""
+
+    event: str
+    appointment: Any
+    actor: Any = None
+    ip_address: str | None = None
+
+
+def announce_appointment_change(change):
+    appointment_changed.send(sender=AppointmentChange, change=change)
+
+
 def announce_queue_change(change):
     queue_changed.send(sender=QueueChange, change=change)
 
@@ -83,12 +101,17 @@ class HospitalSettings:
     notify_when_patients_ahead: int = 3
     late_moves_back_places: int = 3
     wait_alert_minutes: int = 45
+    appointment_early_check_in_minutes: int = 30
+    appointment_grace_minutes: int = 10
+    appointment_walk_in_share_percent: int = 30
+    appointment_booking_days_ahead: int = 14
 
 
 @dataclass
 class _Providers:
     hospital_settings: Callable[[], Any] = HospitalSettings
     doctors_on_duty: Callable[[list], dict] = lambda department_ids: {}
+    working_hours: Callable[[int, Any], list] = lambda department_id, day: []
     reception_roles: list = field(default_factory=list)
 
 
@@ -105,6 +128,12 @@ def provide_doctors_on_duty(count):
     _providers.doctors_on_duty = count
 
 
+def provide_working_hours(hours):
+    """hours(department_id, day) returns the day's working intervals, one (starts_at, ends_at) pair of times
+    per doctor interval (a doctor with a break has two); absent doctors left out. Bookable slots come from it."""
+    _providers.working_hours = hours
+
+
 def provide_reception_role(check):
     """check(user) is True for users of one role who may register walk-ins and set a priority."""
     if check not in _providers.reception_roles:
@@ -117,6 +146,10 @@ def hospital_settings():
 
 def doctors_on_duty(department_ids):
     return _providers.doctors_on_duty(list(department_ids))
+
+
+def working_hours(department_id, day):
+    return _providers.working_hours(department_id, day)
 
 
 def is_reception_staff(user):

@@ -2,9 +2,12 @@ import uuid
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext_lazy as _
 
 # One limit each, read by the model's validators and constraints, the forms, serializers and services alike.
 PATIENT_AGE_MAX = 130
@@ -129,13 +132,15 @@ class QueueQuerySet(models.QuerySet):
         return self.filter(status__in=Queue.ACTIVE_STATUSES)
 
     def in_service_order(self):
-        """Emergency before high before normal; first come, first served within a priority.
+        """Emergency before high before normal; within a priority, the earliest due first.
 
-        The one statement of the order: call-next, the read model and every place shown follow it.
+        A walk-in is due from its arrival, a booked patient who checked in on time or early from the slot
+        (docs/appointments.md). The one statement of the order: call-next, the read model and every place
+        shown follow it.
         """
-        return self.annotate(priority_rank=Queue.priority_rank_expression()).order_by(
-            "-priority_rank", "checked_in_at", "id"
-        )
+        return self.annotate(
+            priority_rank=Queue.priority_rank_expression(), due_order=Coalesce(F("due_at"), F("checked_in_at"))
+        ).order_by("-priority_rank", "due_order", "id")
 
     def places_in_line(self, *, department_id, day):
         """The department's waiting tokens of the day in service order, as (place, id, token_number, priority).
@@ -178,7 +183,12 @@ class Queue(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="transferred_to"
     )
     checked_in_at = models.DateTimeField(
-        help_text="Place in line within a priority; kept from the original visit on transfer."
+        help_text="Arrival: place in line within a priority; kept from the original visit on transfer."
+    )
+    due_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A booked patient's slot time, when they checked in on time or early: their place in line.",
     )
     called_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -305,6 +315,99 @@ class PatientFeedback(models.Model):
 
     def __str__(self):
         return f"{self.rating}/5 for {self.queue_entry.token}"
+
+
+BOOKING_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+BOOKING_CODE_LENGTH = 8
+
+
+def new_booking_code():
+    # No 0/O or 1/I: the code is read aloud at the desk and typed at the kiosk.
+    return get_random_string(BOOKING_CODE_LENGTH, BOOKING_CODE_ALPHABET)
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    CHECKED_IN = "checked_in", _("Checked in")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+
+
+class Arrival(models.TextChoices):
+    EARLY = "early", _("Early")
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+
+
+# Bookings that hold their seat: a unique constraint keeps one of them per seat of a slot.
+HOLDING_APPOINTMENT_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+
+
+class Appointment(models.Model):
+    """A patient's booked slot in a department; checked in, it becomes a token in the department's line."""
+
+    Status = AppointmentStatus
+    Arrival = Arrival
+    HOLDING_STATUSES = HOLDING_APPOINTMENT_STATUSES
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="The manage link.")
+    booking_code = models.CharField(max_length=BOOKING_CODE_LENGTH, unique=True, default=new_booking_code)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="appointments")
+    slot_start = models.DateTimeField()
+    seat = models.PositiveSmallIntegerField(help_text="Which of the slot's bookable places (one per doctor on duty).")
+    status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
+    notes = models.TextField(blank=True, max_length=1000)
+    queue_entry = models.OneToOneField(
+        Queue, on_delete=models.SET_NULL, null=True, blank=True, related_name="appointment"
+    )
+    arrival = models.CharField(max_length=8, choices=Arrival.choices, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "slot_start", "seat"],
+                condition=Q(status__in=HOLDING_APPOINTMENT_STATUSES),
+                name="appointment_one_booking_per_seat",
+            ),
+            models.CheckConstraint(condition=Q(status__in=AppointmentStatus.values), name="appointment_status_valid"),
+            models.CheckConstraint(condition=Q(seat__gte=1), name="appointment_seat_positive"),
+        ]
+        indexes = [models.Index(fields=["status", "slot_start"], name="appointment_status_slot")]
+
+    def __str__(self):
+        return f"{self.booking_code} {self.department} {self.slot_start:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("patients:appointment", kwargs={"public_id": self.public_id})
+
+
+class ClosedDay(models.Model):
+    """A day with no bookable slots (a holiday), for one department or, without one, the whole hospital."""
+
+    day = models.DateField()
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="closed_days"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "department"], name="closed_day_once_per_department"),
+            models.UniqueConstraint(
+                fields=["day"], condition=Q(department__isnull=True), name="closed_day_once_for_hospital"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.day} closed ({self.department or _('whole hospital')})"
 
 
 class WaitAlert(models.Model):

@@ -6,8 +6,9 @@ process, so a process-local counter is just as consistent.
 
 Each publish keeps the queue it computed under its number; until the next change is published, every
 queue read (REST, display boards, sockets connecting, patients' statuses) is served from it without
-touching the database. Only publishes store, so a kept queue is never older than the change its number
-names, and every change that alters a department's queue publishes it: a token's change, and a department or
+touching the database. A reader that finds none (evicted, another day, a department never published) keeps
+the one it computes under the number it read first. Either way a kept queue is read after its number was
+taken, so it is never older than the change its number names, and every change that alters a department's queue publishes it: a token's change, and a department or
 doctor saved from the panel or Django admin (their post_save receivers). A kept queue therefore stays true
 until the next change, and readers take it until then; its expiry is only a safety net (and readers
 recompute a kept queue of another day, so a new day never starts with yesterday's line).
@@ -65,17 +66,18 @@ def readable_sequence(department_id):
         return None
 
 
-def _snapshot_cache_key(department_id, seq):
+def snapshot_cache_key(department_id, seq):
+    """Where the queue published as change seq is kept (dropping it makes the next read compute it anew)."""
     return f"queue-snapshot:{department_id}:{seq}"
 
 
 def keep_snapshot(department_id, seq, queue, pace):
     """Keep the queue published as change seq, with the consultation pace it was computed from."""
-    cache.set(_snapshot_cache_key(department_id, seq), {"queue": queue, "pace": pace}, SNAPSHOT_CACHE_SECONDS)
+    cache.set(snapshot_cache_key(department_id, seq), {"queue": queue, "pace": pace}, SNAPSHOT_CACHE_SECONDS)
 
 
 def _kept(department_id, seq):
-    return cache.get(_snapshot_cache_key(department_id, seq)) if seq is not None else None
+    return cache.get(snapshot_cache_key(department_id, seq)) if seq is not None else None
 
 
 def kept_snapshot(department_id, seq):

@@ -179,7 +179,7 @@ def waiting_queue(*, department, day=None):
         Queue.objects.waiting()
         .for_day(day)
         .filter(department=department)
-        .select_related("department")
+        .select_related("department", "appointment")
         .in_service_order()
     )
 
@@ -258,9 +258,17 @@ def latest_queue_snapshot(*, department_id, department=None):
 
 def _queue_snapshot_as_of(department_id, seq, department=None):
     snapshot = published.kept_snapshot(department_id, seq)
-    if snapshot is None or snapshot["date"] != timezone.localdate().isoformat():
-        department = department or Department.objects.filter(pk=department_id).first()
-        snapshot = department_queue_snapshot(department=department) if department else None
+    if snapshot is not None and snapshot["date"] == timezone.localdate().isoformat():
+        return snapshot
+    department = department or Department.objects.filter(pk=department_id).first()
+    if department is None:
+        return None
+    line = department_line(department=department)
+    snapshot = department_queue_snapshot(department=department, line=line)
+    if seq is not None:
+        # Read after the number, so it holds every change up to it: the next readers of this number take it,
+        # and the line and its estimate are worked out once per change, not once per request.
+        published.keep_snapshot(department_id, seq, snapshot, line.pace)
     return snapshot
 
 

@@ -1,13 +1,15 @@
 """Every shape the patient side reads or answers: input validation, and the output that REST answers,
 socket frames and the OpenAPI schema share (the selectors build their payloads with these)."""
 
+import functools
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from smartqueue.strict_types import StrictSerializer
 
 from . import hooks
-from .models import FEEDBACK_RATINGS, PATIENT_AGE_MAX, Department, Patient, PatientFeedback, Queue
+from .models import FEEDBACK_RATINGS, PATIENT_AGE_MAX, Appointment, Department, Patient, PatientFeedback, Queue
 from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
 
 
@@ -54,6 +56,32 @@ class RegistrationSerializer(StrictSerializer):
         if priority != Queue.Priority.NORMAL and not hooks.is_reception_staff(self.context["request"].user):
             raise serializers.ValidationError("Only reception staff can set a priority.")
         return priority
+
+
+class SlotQuerySerializer(StrictSerializer):
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.filter(is_active=True),
+        help_text="Id of an active department.",
+        error_messages={"does_not_exist": "No active department has id {pk_value}.", "incorrect_type": "Give the department's id number."},
+    )
+    day = serializers.DateField(help_text="The hospital-local day, YYYY-MM-DD.")
+
+
+class SlotStartSerializer(StrictSerializer):
+    slot = serializers.DateTimeField(help_text="The slot's start, as listed by the slots endpoint.")
+
+
+class BookingSerializer(RegistrationSerializer):
+    """A booking: the patient's details as a registration's, the department, and one of its free slots."""
+
+    priority = None
+    slot = serializers.DateTimeField(help_text="The slot's start, as listed by the slots endpoint.")
+
+
+class BookingCodeSerializer(StrictSerializer):
+    code = serializers.CharField(
+        max_length=200, help_text="The booking code from the patient's message, or the scanned QR code's link."
+    )
 
 
 class CheckPatientSerializer(StrictSerializer):
@@ -118,7 +146,12 @@ class PlainValuesSerializer(serializers.Serializer):
     """
 
     def to_representation(self, instance):
-        return {name: getattr(instance, field.source) for name, field in self.fields.items()}
+        return {name: getattr(instance, source) for name, source in self._sources}
+
+    @functools.cached_property
+    def _sources(self):
+        # Walking self.fields (a mapping view) per row cost as much as the row itself.
+        return tuple((name, field.source) for name, field in self.fields.items())
 
 
 class WaitingTokenSerializer(PlainValuesSerializer):
@@ -248,6 +281,29 @@ class PatientVisitsSerializer(serializers.Serializer):
 
 class RegistrationResultSerializer(VisitLinkSerializer):
     created = serializers.BooleanField(help_text="False when the patient already held an open token here today.")
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    free = serializers.IntegerField(help_text="Seats still free; 0 when the slot is fully booked.")
+
+
+class AppointmentSerializer(serializers.Serializer):
+    """A booking as its patient (the holder of its manage link) sees it."""
+
+    id = serializers.UUIDField(source="public_id", help_text="The manage link's id.")
+    booking_code = serializers.CharField(help_text="Typed at the kiosk or read out at the desk to check in.")
+    department = DepartmentSummarySerializer()
+    slot_start = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=Appointment.Status.choices)
+    arrival = serializers.CharField(help_text="early, on_time or late once checked in; empty before.")
+    manage_path = serializers.CharField(source="get_absolute_url")
+    status_path = serializers.SerializerMethodField(help_text="The token's status page once checked in, else null.")
+
+    def get_status_path(self, appointment) -> str | None:
+        entry = appointment.queue_entry
+        return entry.get_absolute_url() if entry else None
 
 
 class RegistrationSentSerializer(serializers.Serializer):

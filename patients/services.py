@@ -7,12 +7,12 @@ from there (see hooks).
 
 from dataclasses import dataclass
 from datetime import timedelta
-
-from django.conf import settings
 from functools import partial
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Min, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import hooks
@@ -130,12 +130,12 @@ def next_token_number(*, department, day):
 @transaction.atomic
 def allocate_token(*, department, patient, priority=Queue.Priority.NORMAL, notes="", actor=None, ip_address=None):
     """Give the patient the department's next token for today (local day), numbered from 1 each morning."""
-    return _issue_token(
+    return issue_token(
         department=department, patient=patient, priority=priority, notes=notes, actor=actor, ip_address=ip_address
     )
 
 
-def _issue_token(
+def issue_token(
     *,
     department,
     patient,
@@ -145,9 +145,10 @@ def _issue_token(
     ip_address,
     event="registered",
     checked_in_at=None,
+    due_at=None,
     transferred_from=None,
 ):
-    """Number and save a new token, in the caller's transaction."""
+    """Number and save a new token, in the caller's transaction (due_at: a booked patient's place, see models)."""
     if not department.is_active:
         raise DepartmentUnavailable(f"{department.name} is not taking patients at the moment.")
     now = timezone.now()
@@ -163,6 +164,7 @@ def _issue_token(
         priority=priority,
         notes=notes,
         checked_in_at=checked_in_at or now,
+        due_at=due_at,
         transferred_from=transferred_from,
     )
     return _record_queue_change(entry=entry, event=event, actor=actor, ip_address=ip_address, before={}, created=True)
@@ -207,7 +209,7 @@ def register_visit(
     """
     if self_service and not hooks.hospital_settings().registration_open:
         raise RegistrationClosed("Online registration is closed at the moment; please ask at the reception desk.")
-    patient, patient_created = _patient_for_phone(
+    patient, patient_created = patient_for_phone(
         phone=phone, details={"name": name, "age": age, "gender": gender}, update=not self_service
     )
     sent_to_phone = self_service and not patient_created
@@ -220,7 +222,7 @@ def register_visit(
     if self_service and not patient_created:
         _check_open_departments(patient=patient)
     # A new token's registration message already carries the status link to the phone on file.
-    entry = _issue_token(
+    entry = issue_token(
         department=department, patient=patient, priority=priority, notes=notes, actor=actor, ip_address=ip_address
     )
     return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
@@ -236,7 +238,7 @@ def _open_token_today(*, patient, department):
     )
 
 
-def _patient_for_phone(*, phone, details, update):
+def patient_for_phone(*, phone, details, update):
     """(patient, created): the patient with this phone, locked until the transaction ends, or a new one.
 
     The lock serialises two registrations of one phone, so they cannot both issue a token in a department.
@@ -378,8 +380,8 @@ def cancel(*, entry, actor=None, ip_address=None):
 def postpone_visit(*, entry, places, actor=None, ip_address=None):
     """Move a waiting token back `places` places among its priority (fewer when fewer are behind); once per visit.
 
-    The token takes a check-in time just after the one it lets go first, so every reader of the line
-    (in_service_order) sees the new place.
+    The token becomes due just after the last one it lets go first (its arrival time is kept, for its wait),
+    so every reader of the line (in_service_order) sees the new place.
     """
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
     if entry.status != Status.WAITING:
@@ -392,13 +394,13 @@ def postpone_visit(*, entry, places, actor=None, ip_address=None):
         .filter(department_id=entry.department_id, priority=entry.priority)
         .in_service_order()
     )
-    order = list(same_priority.values_list("pk", "checked_in_at"))
+    order = list(same_priority.values_list("pk", "due_order"))
     place = next(index for index, (entry_id, _) in enumerate(order) if entry_id == entry.pk)
     behind = order[place + 1 : place + 1 + places]
     if not behind:
         raise PostponeRefused(f"Nobody is waiting behind token {entry.token}.")
     before = entry_snapshot(entry)
-    entry.checked_in_at = behind[-1][1] + timedelta(microseconds=1)
+    entry.due_at = behind[-1][1] + timedelta(microseconds=1)
     entry.postponed_at = timezone.now()
     return _record_queue_change(entry=entry, event="postponed", actor=actor, ip_address=ip_address, before=before)
 
@@ -482,15 +484,16 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     """Send a waiting, called or skipped token to another department; it keeps its place there.
 
     The old entry is cancelled and linked to a new token of the target department (numbered in that
-    department's sequence) whose check-in time is the original one, so the patient is not sent to the
-    back of the line for a referral they did not choose. Both entries are published as "transferred".
+    department's sequence) whose check-in time (and a booked patient's slot time) is the original one, so the
+    patient is not sent to the back of the line for a referral they did not choose. Both entries are published
+    as "transferred".
     """
     target = to_department
     if target.pk == entry.department_id:
         raise QueueError(f"Token {entry.token} is already in {target.name}.")
     # Both steps share this transaction: a full or closed target department undoes the cancellation too.
     old_entry = _transition(entry, Status.CANCELLED, event="transferred", actor=actor, ip_address=ip_address)
-    return _issue_token(
+    return issue_token(
         department=target,
         patient=old_entry.patient,
         priority=old_entry.priority,
@@ -499,6 +502,7 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
         ip_address=ip_address,
         event="transferred",
         checked_in_at=old_entry.checked_in_at,
+        due_at=old_entry.due_at,
         transferred_from=old_entry,
     )
 
@@ -509,12 +513,16 @@ def wait_alert_threshold(department):
 
 
 def longest_wait_minutes(*, department, now):
-    """Whole minutes the department's longest-waiting token of the day has waited, 0 when nobody waits."""
+    """Whole minutes the department's longest-waiting token of the day has waited, 0 when nobody waits.
+
+    Waits count from when a token is due, as its place in line does (a booked patient who came early
+    from the slot, a patient who asked to be moved back from then).
+    """
     oldest = (
         Queue.objects.waiting()
         .for_day(timezone.localdate(now))
         .filter(department=department)
-        .aggregate(oldest=Min("checked_in_at"))["oldest"]
+        .aggregate(oldest=Min(Coalesce("due_at", "checked_in_at")))["oldest"]
     )
     return int((now - oldest).total_seconds() // 60) if oldest else 0
 

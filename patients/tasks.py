@@ -1,6 +1,14 @@
+"""Celery tasks of the queue core: thin wrappers over its services."""
+
 from celery import shared_task
 
-from . import services
+from . import appointments, services
+
+
+@shared_task
+def mark_appointment_no_shows():
+    """Celery beat: bookings past their grace window without a check-in become no-shows, their seats released."""
+    return appointments.mark_no_shows()
 
 
 @shared_task

@@ -1,17 +1,30 @@
 import segno
 from django.core import signing
-from django.http import Http404
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from smartqueue.requests import client_ip
 from smartqueue.throttles import throttle_posts
 
-from . import hooks, services
-from .forms import FeedbackForm, PatientsAheadNoticeForm, RegistrationForm
+from . import appointments, hooks, services
+from .calendar import calendar_file
+from .forms import (
+    BookingForm,
+    FeedbackForm,
+    KioskCheckInForm,
+    PatientsAheadNoticeForm,
+    RegistrationForm,
+    RescheduleForm,
+    SlotDayForm,
+)
+from .models import Appointment, Department
 from .phone import mask_phone
-from .selectors import current_visit_status, department_overview, visit_for_link
+from .selectors import current_visit_status, department_overview, visit_by_link, visit_for_link
 from .serializers import DepartmentOverviewSerializer
 
 # The masked number a matched registration's token was sent to travels, signed, in the redirect's query
@@ -24,6 +37,14 @@ SENT_TO_PHONE_MESSAGE = (
     "This phone number is already registered with us. "
     "We have sent your token and a link to follow your place to that phone."
 )
+BOOKING_SENT_TO_PHONE_MESSAGE = (
+    "This phone number is already registered with us. "
+    "We have sent your appointment and a link to manage it to that phone."
+)
+# What a patient gives for a walk-in token or a booking (staff may also set a walk-in's priority).
+SELF_SERVICE_FIELDS = ("department", "name", "phone", "age", "gender", "notes")
+# The kiosk of the whole site (every department), rather than one department's: /kiosk/site/.
+KIOSK_SITE = "site"
 
 
 def landing(request):
@@ -72,9 +93,8 @@ def registration_sent(request):
         )
     except signing.BadSignature:
         return redirect("patients:register")
-    return render(
-        request, "patients/registration_sent.html", {"message": SENT_TO_PHONE_MESSAGE, "masked_phone": masked_phone}
-    )
+    message = BOOKING_SENT_TO_PHONE_MESSAGE if request.GET.get("what") == "booking" else SENT_TO_PHONE_MESSAGE
+    return render(request, "patients/registration_sent.html", {"message": message, "masked_phone": masked_phone})
 
 
 def _visit_or_404(public_id):
@@ -147,4 +167,192 @@ def status(request, public_id):
             "socket_path": f"/ws/patient/{entry.public_id}/",
         },
         status=400 if notice_form.errors else 200,
+    )
+
+
+# Appointments: booking on a phone, the manage link, its calendar file, and the lobby kiosk.
+
+
+def _booking_slots(department_day):
+    if not department_day.is_valid():
+        return []
+    return appointments.available_slots(
+        department=department_day.cleaned_data["department"], day=department_day.cleaned_data["day"]
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@throttle_posts("register")
+def book(request):
+    """/patients/appointments/: choose a department and day, then a time, and book it."""
+    reception_staff = hooks.is_reception_staff(request.user)
+    days = appointments.booking_days()
+    # A link naming only the department (e.g. "book again" in a message) shows its first day.
+    department_day = SlotDayForm({"day": days[0].isoformat(), **request.GET.dict()} if request.GET else None, days=days)
+    slots = _booking_slots(department_day)
+    initial = {"department": department_day.cleaned_data["department"]} if slots else None
+    form = BookingForm(request.POST or None, slots=slots, initial=initial, reception_staff=reception_staff)
+    if request.method == "POST" and form.is_valid():
+        details = form.cleaned_data
+        try:
+            booking = appointments.book_appointment(
+                slot_start=details["slot"],
+                **{field: details[field] for field in SELF_SERVICE_FIELDS},
+                actor=request.user,
+                ip_address=client_ip(request),
+                self_service=not reception_staff,
+            )
+        except services.QueueError as refusal:
+            form.add_error(
+                getattr(refusal, "field", None), ValidationError(str(refusal), code=getattr(refusal, "code", None))
+            )
+        else:
+            if booking.sent_to_phone:
+                sent_to = signing.dumps(mask_phone(details["phone"]), salt=SENT_TO_PHONE_SALT)
+                return redirect(f"{reverse('patients:registration-sent')}?to={sent_to}&what=booking")
+            return redirect(booking.appointment.get_absolute_url())
+    return render(
+        request,
+        "patients/book.html",
+        {"department_day": department_day, "form": form, "any_free": any(slot.free for slot in slots)},
+        # A slot booked by someone else between showing and booking is the one conflict; other refusals are bad input.
+        status=409 if form.has_error("slot", "taken") else 400 if request.method == "POST" else 200,
+    )
+
+
+def _appointment_or_404(public_id):
+    appointment = Appointment.objects.select_related("department", "patient", "queue_entry").filter(
+        public_id=public_id
+    ).first()
+    if appointment is None:
+        raise Http404("No appointment has this link.")
+    return appointment
+
+
+def booking_qr_svg(appointment, request, title):
+    """The booking's QR code: its manage link, which a phone opens and a kiosk's scanner types in to check in."""
+    link = request.build_absolute_uri(appointment.get_absolute_url())
+    return segno.make(link, error="m").svg_inline(scale=5, title=title)
+
+
+@require_http_methods(["GET", "POST"])
+@throttle_posts("register")
+def appointment(request, public_id):
+    """The manage link: see the booking, its QR code and calendar file; move it, cancel it, or check in."""
+    booking = _appointment_or_404(public_id)
+    slots = appointments.available_slots(department=booking.department, day=timezone.localdate(booking.slot_start))
+    reschedule = RescheduleForm(request.POST if request.POST.get("action") == "reschedule" else None, slots=slots)
+    error = None
+    if request.method == "POST":
+        action, context = request.POST.get("action"), {"actor": request.user, "ip_address": client_ip(request)}
+        try:
+            if action == "check_in":
+                entry = appointments.check_in(appointment=booking, **context)
+                return redirect(entry.get_absolute_url())
+            if action == "cancel":
+                appointments.cancel_appointment(appointment=booking, **context)
+                return redirect(booking.get_absolute_url())
+            if action == "reschedule" and reschedule.is_valid():
+                slot_start = reschedule.cleaned_data["slot"]
+                appointments.reschedule_appointment(appointment=booking, slot_start=slot_start, **context)
+                return redirect(booking.get_absolute_url())
+            if action != "reschedule":
+                error = gettext("Choose what to do with the appointment.")
+        except services.QueueError as refusal:
+            error = str(refusal)
+        booking.refresh_from_db()
+    return render(
+        request,
+        "patients/appointment.html",
+        {
+            "appointment": booking,
+            "qr_svg": booking_qr_svg(booking, request, gettext("Your booking's QR code")),
+            "reschedule": reschedule,
+            "can_check_in": appointments.can_check_in(booking),
+            "error": error,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def appointment_calendar(request, public_id):
+    """The booking as a calendar file (.ics) for the patient's phone calendar."""
+    booking = _appointment_or_404(public_id)
+    response = HttpResponse(
+        calendar_file(booking, manage_url=request.build_absolute_uri(booking.get_absolute_url())),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="appointment-{booking.booking_code}.ics"'
+    return response
+
+
+def _kiosk_department(site):
+    """None for a kiosk serving the whole site, else its department (by code); 404 for neither."""
+    if site == KIOSK_SITE:
+        return None
+    department = Department.objects.filter(code=site.upper(), is_active=True).first()
+    if department is None:
+        raise Http404("No kiosk here.")
+    return department
+
+
+@require_http_methods(["GET", "POST"])
+@throttle_posts("kiosk")
+def kiosk(request, site):
+    """/kiosk/<department code or site>/: check in a booking by its QR or code, or take a walk-in token."""
+    department = _kiosk_department(site)
+    action = request.POST.get("action")
+    check_in_form = KioskCheckInForm(request.POST if action == "check_in" else None)
+    walk_in = RegistrationForm(request.POST if action == "walk_in" else None, initial={"department": department})
+    if department is not None:
+        walk_in.fields["department"].queryset = Department.objects.filter(pk=department.pk)
+    if action == "check_in" and check_in_form.is_valid():
+        try:
+            entry = appointments.check_in_by_code(
+                code_or_link=check_in_form.cleaned_data["code"],
+                department=department,
+                ip_address=client_ip(request),
+            )
+        except services.QueueError as refusal:
+            check_in_form.add_error("code", str(refusal))
+        else:
+            return redirect("kiosk:ticket", site=site, public_id=entry.public_id)
+    if action == "walk_in" and walk_in.is_valid():
+        details = walk_in.cleaned_data
+        try:
+            registration = services.register_visit(
+                **{field: details[field] for field in SELF_SERVICE_FIELDS},
+                ip_address=client_ip(request),
+                self_service=True,
+            )
+        except services.QueueError as refusal:
+            walk_in.add_error("department", str(refusal))
+        else:
+            if registration.sent_to_phone:
+                sent_to = signing.dumps(mask_phone(details["phone"]), salt=SENT_TO_PHONE_SALT)
+                return redirect(f"{reverse('patients:registration-sent')}?to={sent_to}")
+            return redirect("kiosk:ticket", site=site, public_id=registration.entry.public_id)
+    return render(
+        request,
+        "patients/kiosk.html",
+        {"department": department, "site": site, "check_in_form": check_in_form, "walk_in": walk_in},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def kiosk_ticket(request, site, public_id):
+    """The printable ticket: token, department, and a QR code of the token's status page."""
+    entry = visit_by_link(public_id)
+    if entry is None:
+        raise Http404("No visit has this link.")
+    status_url = request.build_absolute_uri(entry.get_absolute_url())
+    return render(
+        request,
+        "patients/kiosk_ticket.html",
+        {
+            "entry": entry,
+            "site": site,
+            "status_url": status_url,
+            "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=4, title=gettext("Your status page")),
+        },
     )

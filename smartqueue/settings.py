@@ -197,7 +197,8 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py 8 times reads out after 5 s by default, which kills every idle socket's blocking
                 # receive (BZPOPMIN waits up to 5 s) with a 1011 close: wait on the server's timeout instead.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                # More than one URL shards channels and groups over several Redis servers (consistent hashing).
+                "hosts": [{"address": url, "socket_timeout": None} for url in env_list("CHANNEL_REDIS_URLS", [REDIS_URL])],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "smartqueue"),
             },
         }
@@ -205,13 +206,15 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Throttle counts and the published queue snapshots live in this cache. Per process by default; with several
-# server processes set CACHE_URL (e.g. redis://host:6379/2, a database of its own) so limits hold across them.
+# Throttle counts, sign-in lockouts, the cached system configuration and the published queue snapshots live in
+# this cache, so it must be shared by every server process: CACHE_URL (e.g. redis://host:6379/2, a database of
+# its own), else REDIS_URL's server whenever there is one (two processes each with a memory cache would each
+# allow the full rate and keep stale configuration), else per-process memory (development on one process).
 # django-redis rather than Django's own Redis backend: under ASGI every request gets a new cache object, and
 # Django's opens a new Redis connection for each, where django-redis shares one pool per process. With Redis
 # down, reads miss and writes are dropped (logged): rate limits then let requests through and queue reads go to
 # the database, so patients can still register.
-CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHE_URL = os.environ.get("CACHE_URL") or REDIS_URL
 if CACHE_URL:
     CACHES = {
         "default": {
@@ -238,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-resume-stuck": {"task": "notifications.tasks.resume_stuck_notifications", "schedule": 60.0},
     "notifications-resume-webhooks": {"task": "notifications.tasks.resume_due_webhook_deliveries", "schedule": 60.0},
     "patients-review-wait-alerts": {"task": "patients.tasks.review_wait_alerts", "schedule": 60.0},
+    # Reminders are keyed per booking and slot (sent once each), so running every few minutes only sets how
+    # close to "24 h / 2 h before" they leave.
+    "appointment-reminders": {"task": "notifications.tasks.send_appointment_reminders", "schedule": 300.0},
+    "appointment-no-shows": {"task": "patients.tasks.mark_appointment_no_shows", "schedule": 60.0},
     # Shortly after the hospital's midnight, when yesterday's queue is closed.
     "rollup-yesterdays-analytics": {
         "task": "adminpanel.tasks.rollup_analytics",
@@ -306,6 +313,8 @@ REST_FRAMEWORK = {
         "register": os.environ.get("THROTTLE_REGISTER", "30/hour"),
         "check_patient": os.environ.get("THROTTLE_CHECK_PATIENT", "60/hour"),
         "feedback": os.environ.get("THROTTLE_FEEDBACK", "20/hour"),
+        # A lobby kiosk is one address serving every patient who walks in: far more than one phone registers.
+        "kiosk": os.environ.get("THROTTLE_KIOSK", "600/hour"),
     },
 }
 
@@ -318,6 +327,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Tokens and bookings both have a "status"; each choice set keeps a name of its own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "patients.models.Status",
+        "AppointmentStatusEnum": "patients.models.AppointmentStatus",
+    },
 }
 
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, never inline

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("doctors/", include("doctors.urls")),
     path("adminpanel/", include("adminpanel.urls")),
+    path("kiosk/", include("patients.kiosk_urls")),
     path("display/", AllDepartmentsDisplayView.as_view(), name="display-all"),
     path("display/<int:department_id>/", DepartmentDisplayView.as_view(), name="display-department"),
     path(

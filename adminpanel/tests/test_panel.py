@@ -126,12 +126,17 @@ def test_system_configuration_is_validated_and_audited(admin_client):
         "late_moves_back_places": 3,
         "wait_alert_minutes": 45,
         "clinic_opens_at": "08:00",
+        "appointment_early_check_in_minutes": 20,
+        "appointment_grace_minutes": 5,
+        "appointment_walk_in_share_percent": 40,
+        "appointment_booking_days_ahead": 7,
     }
     response = admin_client.post(url, {**fields, "clinic_closes_at": "07:00"})
     assert "clinic_closes_at" in response.context["form"].errors
     admin_client.post(url, {**fields, "clinic_closes_at": "18:30", "registration_open": "on"})
     configuration = SystemConfiguration.load()
     assert (configuration.hospital_name, configuration.notify_when_patients_ahead) == ("St Mary", 5)
+    assert (configuration.appointment_grace_minutes, configuration.appointment_walk_in_share_percent) == (5, 40)
     audit = AuditLog.objects.get(action="configuration.updated")
     assert (audit.before["clinic_closes_at"], audit.after["clinic_closes_at"]) == ("17:00:00", "18:30:00")
 

@@ -3,11 +3,16 @@ and a worker killed mid-send leaves the next one to finish the job exactly once.
 
 import signal
 import time
+import uuid
+from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 
 from notifications.models import Notification, WebhookDelivery, WebhookEndpoint
+from notifications.services import queue_due_reminders
+from patients.models import Appointment
 from patients.tests.factories import register_patient
 
 from .conftest import wait_until
@@ -116,3 +121,35 @@ def test_worker_killed_mid_webhook_the_event_is_delivered_once_after_restart(rec
     assert WebhookDelivery.objects.count() == 1
     # The receiver saw the interrupted POST and the completed one, both with the event's delivery id.
     assert [post.headers["X-SmartQueue-Delivery"] for post in receiver.received] == [str(delivery.event_id)] * 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reminder_is_sent_once_though_its_worker_is_killed_and_beat_runs_again(
+    fake_twilio, start_worker, department, make_patient
+):
+    from django.utils import timezone
+
+    patient = make_patient(name="Ravi Kumar", phone="+14155550124")
+    appointment = Appointment.objects.create(
+        patient=patient, department=department, slot_start=timezone.now() + timedelta(minutes=90), seat=1
+    )
+    Appointment.objects.filter(pk=appointment.pk).update(created_at=timezone.now() - timedelta(days=1))
+    fake_twilio.hang_next(accept=True)
+    first_worker, first_log = start_worker(**KILLED_WORKER_ENVIRONMENT)
+
+    assert queue_due_reminders() == 1
+    assert fake_twilio.request_arrived.wait(timeout=30), first_log.read_text()
+    first_worker.send_signal(signal.SIGKILL)
+    first_worker.wait(timeout=10)
+    assert queue_due_reminders() == 0  # beat's next run finds the reminder recorded, mid-send
+
+    time.sleep(VISIBILITY_SECONDS + 0.5)
+    _, second_log = start_worker(**KILLED_WORKER_ENVIRONMENT)
+    reminder = Notification.objects.get(appointment=appointment)
+    assert wait_until(
+        lambda: Notification.objects.filter(pk=reminder.pk, status=Notification.Status.SENT).exists(), timeout=40
+    ), second_log.read_text()
+    assert queue_due_reminders() == 0
+    [accepted] = fake_twilio.accepted
+    assert accepted.to == "+14155550124" and accepted.body.startswith("Reminder, Ravi Kumar")
+    assert len(fake_twilio.received) == 1

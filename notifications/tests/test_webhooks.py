@@ -1,6 +1,7 @@
 """Signed webhooks to hospital systems: payloads, signatures, retries, redelivery, the outbox, address checks."""
 
 import json
+from datetime import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,6 +11,8 @@ from notifications import webhooks
 from notifications.addresses import validate_webhook_url
 from notifications.models import OutboxMessage, WebhookDelivery, WebhookEndpoint
 from notifications.tasks import redispatch_outbox, resume_due_webhook_deliveries
+from patients import appointments
+from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 from patients.tests.factories import register_patient
 
 from .webhook_receiver import verify_signature
@@ -160,6 +163,26 @@ def test_events_decided_while_the_broker_is_down_are_posted_when_it_returns(
 
     assert len(receiver.received) == 1
     assert WebhookDelivery.objects.get().status == Status.DELIVERED
+
+
+def test_booking_events_are_posted_without_the_booking_code_or_manage_link(
+    receiver, make_endpoint, clinic, django_capture_on_commit_callbacks
+):
+    make_endpoint(event_types=["appointment.booked", "appointment.cancelled", "token.created"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = book(clinic, at(time(13, 0)))
+    with django_capture_on_commit_callbacks(execute=True):
+        appointments.cancel_appointment(appointment=appointment)
+
+    payloads = [json.loads(post.body) for post in receiver.received]
+    assert [payload["type"] for payload in payloads] == ["appointment.booked", "appointment.cancelled"]
+    assert payloads[0]["data"]["id"] == appointment.pk and payloads[0]["data"]["department"]["code"] == "CLIN"
+    assert payloads[1]["data"]["status"] == "cancelled"
+    for post in receiver.received:
+        assert appointment.booking_code not in post.body.decode()
+        assert str(appointment.public_id) not in post.body.decode()
+        assert "patient" not in json.loads(post.body)["data"]
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,10 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
-from patients import services
+from patients import published, services
 from patients.selectors import latest_queue_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -109,3 +110,16 @@ def test_a_queue_published_yesterday_is_not_shown_today(clock, department, make_
 
     assert snapshot["date"] == timezone.localdate().isoformat()
     assert snapshot["waiting"] == []
+
+
+def test_a_queue_read_from_the_database_is_kept_for_the_next_readers(
+    department, make_token, make_doctor, django_assert_num_queries
+):
+    make_doctor(department=department)
+    make_token(department)
+    # As after an eviction, or for a department never published.
+    cache.delete(published.snapshot_cache_key(department.pk, published.current_sequence(department.pk)))
+
+    assert published_waits(department) == [10]
+    with django_assert_num_queries(0):
+        assert published_waits(department) == [10]

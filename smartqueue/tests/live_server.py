@@ -68,17 +68,23 @@ def database_url(database):
 
 
 @contextlib.contextmanager
-def running_daphne(*, database, port=0, startup_timeout=30, log_path=None):
+def running_daphne(*, database, port=0, startup_timeout=30, log_path=None, application="smartqueue.asgi:application", env=None):
     """Start daphne on loopback against `database`, with this process's channel layer settings.
 
     Port 0 lets the kernel pick a free port; a fixed port lets a test restart the server where its
     clients expect it. The server's output is kept in log_path when given, else discarded when it stops.
+    env adds to (or overrides) this process's environment, e.g. a rate limit.
     """
-    env = {**os.environ, "DATABASE_URL": database_url(database), "DJANGO_SETTINGS_MODULE": "smartqueue.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(database),
+        "DJANGO_SETTINGS_MODULE": "smartqueue.settings",
+        **(env or {}),
+    }
     # The server keeps Django's async-safety guard even when a browser test lifted it for itself.
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     daphne = Path(sys.executable).with_name("daphne")
-    command = [str(daphne), "-b", "127.0.0.1", "-p", str(port), "smartqueue.asgi:application"]
+    command = [str(daphne), "-b", "127.0.0.1", "-p", str(port), application]
     with running_server(
         command=command, env=env, listening=DAPHNE_LISTENING, startup_timeout=startup_timeout, log_path=log_path
     ) as (process, listening_port):

@@ -41,11 +41,18 @@ def run_bench(script, *arguments):
 
 
 def test_http_load_drives_every_endpoint_without_errors():
-    output = run_bench("http_load.py", "--concurrency", "2", "--seconds", "0.5", "--workers", "1", "--pool-size", "2")
+    output = run_bench(
+        "http_load.py", "--concurrency", "2", "--seconds", "0.5", "--workers", "1", "--pool-size", "2",
+        "--warm-seconds", "1", "--interval", "0.5",
+    )
 
-    for endpoint in ("/healthz", "register", "queue status", "patient status", "call-next"):
+    endpoints = ("/healthz", "register", "queue status", "queue short", "queue cold 5", "queue cold 500", "patient status", "call-next")
+    for endpoint in endpoints:
         assert any(line.startswith(endpoint) for line in output.splitlines()), output
     assert "target zero errors at the highest concurrency: 0 met" in output
+    assert "target warm queue status, no interval below 80%" in output
+    # The cold phases computed queues from the database (kept under the numbers they advanced).
+    assert "queue cold 500 at 2:" in output and " 0 queues kept" not in output, output
 
 
 def test_token_alloc_issues_gapless_tokens():
@@ -64,6 +71,8 @@ def test_sequential_registrations_count_three_messages_each():
 
 
 def test_ws_fanout_reaches_every_subscriber():
-    output = run_bench("ws_fanout.py", "--subscribers", "3", "--calls", "2")
+    output = run_bench("ws_fanout.py", "--subscribers", "3", "--calls", "2", "--servers", "2")
 
-    assert any(line.split()[:1] == ["3"] for line in output.splitlines()), output
+    rounds = [line.split()[:3] for line in output.splitlines()]
+    assert ["2", "smartqueue", "3"] in rounds and ["2", "floor", "3"] in rounds, output
+    assert "target p99 <= 2x the floor's, 3 subscribers on 2 process(es)" in output

@@ -24,3 +24,22 @@ def test_production_settings_pass_djangos_deployment_checks_without_a_warning():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_compose_stack_runs_several_web_processes_behind_nginx_without_sticky_sessions():
+    import yaml
+
+    services = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())["services"]
+    directives = [line.split("#")[0].strip() for line in (BASE_DIR / "deploy" / "nginx.conf").read_text().splitlines()]
+    nginx_conf = "\n".join(directive for directive in directives if directive)
+
+    assert services["web"]["deploy"]["replicas"] == "${WEB_REPLICAS:-2}"
+    assert "ports" not in services["web"], "clients reach the web processes through nginx only"
+    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in services["nginx"]["volumes"]
+    assert "server web:8000 resolve;" in nginx_conf
+    assert "proxy_set_header Upgrade $http_upgrade;" in nginx_conf
+    assert "proxy_set_header Connection $connection_upgrade;" in nginx_conf
+    assert not any(sticky in nginx_conf for sticky in ("ip_hash", "hash ", "sticky")), "no sticky sessions"
+    # Several processes: only the one-shot migrate service migrates, and the cache is shared.
+    assert "migrate" not in services["web"]["command"]
+    assert services["migrate"]["environment"]["CACHE_URL"].startswith("redis://")

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -79,3 +80,42 @@ def test_cache_url_shares_one_redis_connection_pool_between_requests():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True"]
+
+
+def shared_state_settings(**environ):
+    """Where a server process keeps what every process must share: its cache and its channel layer's Redis."""
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CACHE_URL", "CHANNEL_REDIS_URLS"}}
+    probe = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps([settings.CACHES['default'], settings.CHANNEL_LAYERS['default'].get('CONFIG', {})]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=BASE_DIR,
+        env={**env, **environ, "DJANGO_SETTINGS_MODULE": "smartqueue.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_with_redis_every_process_shares_one_cache_unless_cache_url_names_another():
+    cache, _ = shared_state_settings(REDIS_URL="redis://redis-host:6379/0")
+    assert (cache["BACKEND"], cache["LOCATION"]) == ("django_redis.cache.RedisCache", "redis://redis-host:6379/0")
+
+    cache, _ = shared_state_settings(REDIS_URL="redis://redis-host:6379/0", CACHE_URL="redis://cache-host:6379/2")
+    assert cache["LOCATION"] == "redis://cache-host:6379/2"
+
+    cache, _ = shared_state_settings()
+    assert cache["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_the_channel_layer_shards_over_several_redis_servers_when_given_them():
+    _, layer = shared_state_settings(REDIS_URL="redis://redis-host:6379/0")
+    assert [host["address"] for host in layer["hosts"]] == ["redis://redis-host:6379/0"]
+
+    _, layer = shared_state_settings(
+        REDIS_URL="redis://redis-host:6379/0", CHANNEL_REDIS_URLS="redis://shard-a:6379/0,redis://shard-b:6379/0"
+    )
+    assert [host["address"] for host in layer["hosts"]] == ["redis://shard-a:6379/0", "redis://shard-b:6379/0"]

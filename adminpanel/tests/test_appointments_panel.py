@@ -1,0 +1,78 @@
+"""The panel's appointments page (bookings per day, closed days, absences) and the appointment reports."""
+
+from datetime import time
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils import timezone
+
+from adminpanel.analytics import appointment_figures
+from notifications.models import Notification
+from patients import appointments, services
+from patients.models import Appointment, ClosedDay
+from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def test_appointments_page_counts_bookings_per_day(clinic, admin_client):
+    book(clinic, at(time(13)))
+    page = admin_client.get(reverse("adminpanel:appointments"))
+    assert page.status_code == 200
+    assert "Clinic" in page.content.decode()
+
+
+def test_closing_a_day_cancels_its_bookings_and_tells_the_patients(
+    clinic, admin_client, django_capture_on_commit_callbacks
+):
+    appointment = book(clinic, at(time(13)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("adminpanel:close-day"), {"day": timezone.localdate().isoformat(), "reason": "Holiday"}
+        )
+    assert response.status_code == 302
+    assert ClosedDay.objects.get().department is None
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+    assert Notification.objects.filter(appointment=appointment, event="booking_cancelled").exists()
+
+
+def test_a_bad_day_is_refused_naming_the_field(clinic, admin_client):
+    response = admin_client.post(reverse("adminpanel:close-day"), {"day": "someday"})
+    assert response.status_code == 400 and "day" in response.context["close_day_form"].errors
+    assert not ClosedDay.objects.exists()
+
+
+def test_a_doctors_absence_cancels_their_bookings(clinic, admin_client):
+    appointment = book(clinic, at(time(13)))
+    response = admin_client.post(
+        reverse("adminpanel:doctor-absence"), {"doctor": clinic.doctor.pk, "day": timezone.localdate().isoformat()}
+    )
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+
+
+def test_reports_give_no_show_rate_punctuality_and_booked_versus_walk_in_waits(clinic, admin_client, clock, make_token):
+    on_time = book(clinic, at(time(13)))
+    missed = book(clinic, at(time(13, 30)))
+    clock.move_to(at(time(12, 40)))
+    walk_in = make_token(clinic)
+    booked_entry = appointments.check_in(appointment=on_time)
+    clock.move_to(at(time(13, 5)))
+    services.call_patient(entry=booked_entry, doctor=clinic.doctor)  # waited 5 min from its slot
+    services.start_consultation(entry=booked_entry)
+    services.complete_consultation(entry=booked_entry)
+    services.call_patient(entry=walk_in, doctor=clinic.doctor)  # waited 25 min from arrival
+    clock.move_to(at(time(13, 45)))
+    appointments.mark_no_shows()
+    assert Appointment.objects.get(pk=missed.pk).status == Appointment.Status.NO_SHOW
+
+    [row] = appointment_figures(start=timezone.localdate(), end=timezone.localdate())
+    assert (row.bookings, row.checked_in, row.no_shows, row.no_show_rate) == (2, 1, 1, 0.5)
+    assert (row.early, row.on_time, row.late, row.average_arrival_minutes) == (1, 0, 0, -20)
+    assert (row.average_booked_wait_minutes, row.average_walk_in_wait_minutes) == (5, 25)
+    admin_client.force_login(User.objects.get(username="manager"))  # the clock moved past the session's idle limit
+    page = admin_client.get(reverse("adminpanel:reports")).content.decode()
+    assert "50%" in page and "1 / 0 / 0" in page

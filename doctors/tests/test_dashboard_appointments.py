@@ -1,0 +1,43 @@
+"""The dashboard shows booked patients in the line with their slot and arrival, and the bookings still to come."""
+
+from datetime import time
+
+import pytest
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+
+from doctors.models import DoctorSchedule
+from patients import appointments
+from patients.tests.appointment_helpers import at, book
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def working_doctor(doctor, clock):
+    department = doctor.department
+    department.average_consultation_minutes = 30
+    department.save()
+    for weekday in DoctorSchedule.Weekday.values:
+        DoctorSchedule.objects.create(doctor=doctor, weekday=weekday, starts_at=time(13), ends_at=time(15))
+    return doctor
+
+
+def test_dashboard_lists_booked_tokens_with_slot_and_arrival_and_bookings_not_arrived(
+    doctor_client, working_doctor, make_token, clock
+):
+    department = working_doctor.department
+    arriving = book(department, at(time(13)))
+    book(department, at(time(13, 30)))
+    clock.move_to(at(time(12, 50)))
+    entry = appointments.check_in(appointment=arriving)
+    walk_in = make_token(department)
+    doctor_client.force_login(working_doctor.user)  # the clock moved past the session's idle limit
+
+    data = doctor_client.get(reverse("doctors:api")).json()
+    rows = {row["token"]: row for row in data["waiting"]}
+    assert (rows[entry.token]["arrival"], rows[walk_in.token]["slot_time"]) == ("early", None)
+    assert [parse_datetime(booking["slot_time"]) for booking in data["expected_appointments"]] == [at(time(13, 30))]
+
+    page = doctor_client.get(reverse("doctors:dashboard")).content.decode()
+    assert "13:00 · Early" in page and "Walk-in" in page and "13:30" in page and "Booked Patient" in page

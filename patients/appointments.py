@@ -1,0 +1,368 @@
+"""Appointments: bookable slots, booking, check-in into the line, no-shows; the only code that changes a booking.
+
+Slots come from the doctors' working hours of the day (hooks.working_hours): each doctor's interval is cut into
+slots of the department's consultation length, and every doctor working at a slot's start is one place in it.
+The hospital keeps a share of all places for walk-ins (SystemConfiguration.appointment_walk_in_share_percent),
+spread evenly over the day; the rest are bookable seats. A booking holds one seat of one slot: a partial unique
+constraint (Appointment's appointment_one_booking_per_seat) keeps two bookers off one seat whatever the timing.
+
+Checked in, a booking becomes a token in the department's line (services.issue_token) whose place is its slot
+time when the patient came on time or early, its arrival when late: the merge rule, in QueueQuerySet.in_service_order
+and docs/appointments.md. Every change is announced on hooks.appointment_changed in its transaction.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import hooks, services
+from .models import Appointment, ClosedDay, Queue
+
+Status = Appointment.Status
+Arrival = Appointment.Arrival
+
+
+class BookingError(services.QueueError):
+    """A booking the hospital's rules refuse; ``field`` names the input at fault (for forms and the API)."""
+
+    field = "slot"
+    code = "refused"
+
+
+class SlotUnavailable(BookingError):
+    pass
+
+
+class SlotTaken(BookingError):
+    """Every seat of the slot went to other bookers (possibly a moment ago): answered 409."""
+
+    code = "taken"
+
+
+class AlreadyBooked(BookingError):
+    field = "department"
+
+
+class CheckInRefused(BookingError):
+    field = "code"
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime
+    end: datetime
+    seats: tuple
+    free: int
+
+
+def _local_datetime(day, clock_time):
+    return timezone.make_aware(datetime.combine(day, clock_time))
+
+
+def _places(department, day):
+    """{slot start: doctors working at it} for the day, from the doctors' intervals (breaks are their gaps)."""
+    length = timedelta(minutes=department.average_consultation_minutes)
+    places = {}
+    for starts_at, ends_at in hooks.working_hours(department.pk, day):
+        start, end = _local_datetime(day, starts_at), _local_datetime(day, ends_at)
+        while start + length <= end:
+            places[start] = places.get(start, 0) + 1
+            start += length
+    return dict(sorted(places.items()))
+
+
+def bookable_seats(department, day):
+    """{slot start: (seat numbers open to booking)}: the day's places minus the walk-in share, spread evenly."""
+    if is_closed(department=department, day=day):
+        return {}
+    share = hooks.hospital_settings().appointment_walk_in_share_percent / 100
+    seats, counted = {}, 0
+    for start, doctors in _places(department, day).items():
+        open_seats = []
+        for seat in range(1, doctors + 1):
+            # Place n is kept for walk-ins when the running walk-in quota crosses a whole number there.
+            if math.floor((counted + 1) * share) == math.floor(counted * share):
+                open_seats.append(seat)
+            counted += 1
+        if open_seats:
+            seats[start] = tuple(open_seats)
+    return seats
+
+
+def is_closed(*, department, day):
+    return ClosedDay.objects.filter(Q(department=department) | Q(department__isnull=True), day=day).exists()
+
+
+def booking_days(now=None):
+    """The days patients may book: from today to the configured days ahead."""
+    today = timezone.localdate(now)
+    ahead = hooks.hospital_settings().appointment_booking_days_ahead
+    return [today + timedelta(days=offset) for offset in range(ahead + 1)]
+
+
+def _holding(department, day):
+    return Appointment.objects.filter(
+        department=department, slot_start__date=day, status__in=Appointment.HOLDING_STATUSES
+    )
+
+
+def available_slots(*, department, day, now=None):
+    """The day's slots that have not started yet, each with its free seats; full ones included (free=0)."""
+    now = now or timezone.now()
+    if day not in booking_days(now):
+        return []
+    length = timedelta(minutes=department.average_consultation_minutes)
+    taken = {}
+    for start, seat in _holding(department, day).values_list("slot_start", "seat"):
+        taken.setdefault(start, set()).add(seat)
+    return [
+        Slot(start=start, end=start + length, seats=seats, free=len(set(seats) - taken.get(start, set())))
+        for start, seats in bookable_seats(department, day).items()
+        if start > now
+    ]
+
+
+def _free_seats(department, slot_start, now):
+    """The slot's free seats, or SlotUnavailable when it is not a bookable slot at all."""
+    day = timezone.localdate(slot_start)
+    slot = next(
+        (slot for slot in available_slots(department=department, day=day, now=now) if slot.start == slot_start), None
+    )
+    if slot is None:
+        raise SlotUnavailable(_("This time is not a bookable slot of %(department)s.") % {"department": department})
+    taken = set(_holding(department, day).filter(slot_start=slot_start).values_list("seat", flat=True))
+    return [seat for seat in slot.seats if seat not in taken]
+
+
+def _take_seat(appointment, seats):
+    """Save the appointment in the first seat no one else holds; two bookers of one seat: the database picks one."""
+    for seat in seats:
+        appointment.seat = seat
+        try:
+            with transaction.atomic():
+                appointment.save()
+        except IntegrityError:
+            continue
+        return appointment
+    raise SlotTaken(_("This slot has just been booked by someone else; please choose another time."))
+
+
+def _announce(appointment, event, actor=None, ip_address=None):
+    hooks.announce_appointment_change(
+        hooks.AppointmentChange(event=event, appointment=appointment, actor=actor, ip_address=ip_address)
+    )
+
+
+@dataclass(frozen=True)
+class Booking:
+    """What a booking did; sent_to_phone as in services.Registration (its manage link went to the phone on file)."""
+
+    appointment: Appointment
+    sent_to_phone: bool
+
+
+@transaction.atomic
+def book_appointment(
+    *, department, slot_start, name, phone, age, gender, notes="", actor=None, ip_address=None, self_service=False
+):
+    """Book a seat of a slot for the patient with this phone (matched or created, as registration does)."""
+    now = timezone.now()
+    seats = _free_seats(department, slot_start, now)
+    patient, created = services.patient_for_phone(
+        phone=phone, details={"name": name, "age": age, "gender": gender}, update=not self_service
+    )
+    if (
+        not created
+        and Appointment.objects.filter(
+            patient=patient, department=department, slot_start__date=timezone.localdate(slot_start), status=Status.BOOKED
+        ).exists()
+    ):
+        raise AlreadyBooked(
+            _("This phone number already has an appointment in %(department)s that day.") % {"department": department}
+        )
+    appointment = _take_seat(
+        Appointment(patient=patient, department=department, slot_start=slot_start, notes=notes), seats
+    )
+    _announce(appointment, "booked", actor, ip_address)
+    return Booking(appointment=appointment, sent_to_phone=self_service and not created)
+
+
+def _locked(appointment):
+    return Appointment.objects.select_for_update().select_related("department", "patient").get(pk=appointment.pk)
+
+
+def _still_booked(appointment):
+    if appointment.status != Status.BOOKED:
+        raise BookingError(
+            _("This appointment is %(status)s and can no longer change.")
+            % {"status": appointment.get_status_display().lower()}
+        )
+
+
+@transaction.atomic
+def reschedule_appointment(*, appointment, slot_start, actor=None, ip_address=None):
+    """Move a booked appointment to another slot of its department (its seat there is taken the same way)."""
+    appointment = _locked(appointment)
+    _still_booked(appointment)
+    seats = _free_seats(appointment.department, slot_start, timezone.now())
+    appointment.slot_start = slot_start
+    _take_seat(appointment, seats)
+    _announce(appointment, "rescheduled", actor, ip_address)
+    return appointment
+
+
+@transaction.atomic
+def cancel_appointment(*, appointment, actor=None, ip_address=None, event="cancelled"):
+    """Cancel a booked appointment, freeing its seat; event "closed" when the hospital cancelled it."""
+    appointment = _locked(appointment)
+    _still_booked(appointment)
+    appointment.status, appointment.cancelled_at = Status.CANCELLED, timezone.now()
+    appointment.save(update_fields=["status", "cancelled_at", "updated_at"])
+    _announce(appointment, event, actor, ip_address)
+    return appointment
+
+
+def check_in_window(appointment):
+    """(earliest, on_time_until): check-in opens at the first, and after the second the patient joins as a walk-in."""
+    settings = hooks.hospital_settings()
+    return (
+        appointment.slot_start - timedelta(minutes=settings.appointment_early_check_in_minutes),
+        appointment.slot_start + timedelta(minutes=settings.appointment_grace_minutes),
+    )
+
+
+def arrival_for(appointment, moment):
+    on_time_until = check_in_window(appointment)[1]
+    if moment < appointment.slot_start:
+        return Arrival.EARLY
+    return Arrival.ON_TIME if moment <= on_time_until else Arrival.LATE
+
+
+def can_check_in(appointment, now=None):
+    now = now or timezone.now()
+    checkable = appointment.status in (Status.BOOKED, Status.NO_SHOW)
+    return checkable and timezone.localdate(appointment.slot_start) == timezone.localdate(now) and (
+        now >= check_in_window(appointment)[0]
+    )
+
+
+@transaction.atomic
+def check_in(*, appointment, actor=None, ip_address=None):
+    """Turn the booking into a token in its department's line today (the merge rule: see the module's docstring).
+
+    On time or early, the token's place is the slot time; later than the grace window (or already marked a
+    no-show that day), the patient joins as a walk-in from now.
+    """
+    appointment = _locked(appointment)
+    now = timezone.now()
+    if appointment.status == Status.CHECKED_IN:
+        raise CheckInRefused(_("This appointment is already checked in."))
+    if appointment.status not in (Status.BOOKED, Status.NO_SHOW):
+        raise CheckInRefused(_("This appointment was cancelled."))
+    if timezone.localdate(appointment.slot_start) != timezone.localdate(now):
+        raise CheckInRefused(_("This appointment is for another day."))
+    earliest, _on_time_until = check_in_window(appointment)
+    if now < earliest:
+        raise CheckInRefused(
+            _("Check-in opens at %(time)s, a little before your slot.") % {"time": f"{timezone.localtime(earliest):%H:%M}"}
+        )
+    arrival = Arrival.LATE if appointment.status == Status.NO_SHOW else arrival_for(appointment, now)
+    entry = services.issue_token(
+        department=appointment.department,
+        patient=appointment.patient,
+        priority=Queue.Priority.NORMAL,
+        notes=appointment.notes,
+        actor=actor,
+        ip_address=ip_address,
+        event="checked_in",
+        due_at=None if arrival == Arrival.LATE else appointment.slot_start,
+    )
+    appointment.status, appointment.arrival, appointment.checked_in_at = Status.CHECKED_IN, arrival, now
+    appointment.queue_entry = entry
+    appointment.save(update_fields=["status", "arrival", "checked_in_at", "queue_entry", "updated_at"])
+    _announce(appointment, "checked_in", actor, ip_address)
+    return entry
+
+
+BOOKING_LINK_PATTERN = re.compile(r"appointments/([0-9a-fA-F-]{36})")
+
+
+def find_booking(code_or_link):
+    """The appointment a typed booking code or a scanned QR code (its manage link) names, or None."""
+    text = code_or_link.strip()
+    link = BOOKING_LINK_PATTERN.search(text)
+    if link:
+        return Appointment.objects.select_related("department").filter(public_id=link.group(1)).first()
+    return Appointment.objects.select_related("department").filter(booking_code=text.upper()).first()
+
+
+def check_in_by_code(*, code_or_link, department=None, actor=None, ip_address=None):
+    """check_in for the booking a kiosk read; a department kiosk checks in its own department's bookings only."""
+    appointment = find_booking(code_or_link)
+    if appointment is None or (department is not None and appointment.department_id != department.pk):
+        raise CheckInRefused(_("No appointment here has this code. Please check it, or ask at the desk."))
+    return check_in(appointment=appointment, actor=actor, ip_address=ip_address)
+
+
+def mark_no_shows(now=None):
+    """Mark every booking not checked in by the end of its grace window a no-show, releasing its seat."""
+    now = now or timezone.now()
+    grace = timedelta(minutes=hooks.hospital_settings().appointment_grace_minutes)
+    marked = 0
+    for appointment_id in Appointment.objects.filter(status=Status.BOOKED, slot_start__lt=now - grace).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            appointment = Appointment.objects.select_for_update().get(pk=appointment_id)
+            if appointment.status != Status.BOOKED:
+                continue
+            appointment.status, appointment.no_show_at = Status.NO_SHOW, now
+            appointment.save(update_fields=["status", "no_show_at", "updated_at"])
+            _announce(appointment, "no_show")
+            marked += 1
+    return marked
+
+
+@transaction.atomic
+def close_day(*, day, department=None, reason="", actor=None, ip_address=None):
+    """Block a day (a holiday) for one department or the whole hospital; its bookings are cancelled and told."""
+    closed, _created = ClosedDay.objects.get_or_create(day=day, department=department, defaults={"reason": reason})
+    bookings = Appointment.objects.filter(slot_start__date=day, status=Status.BOOKED)
+    if department is not None:
+        bookings = bookings.filter(department=department)
+    for appointment in bookings:
+        cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
+    hooks.record_action(
+        actor=actor, action="appointments.day_closed", target=closed, after={"day": str(day)}, ip_address=ip_address
+    )
+    return closed
+
+
+@transaction.atomic
+def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
+    """After a doctor's absence: bookings whose seat is gone move to a free seat of their slot, else are cancelled.
+
+    Returns the cancelled bookings (their patients are told by message).
+    """
+    seats = bookable_seats(department, day)
+    held, displaced = {}, []
+    for appointment in _holding(department, day).order_by("created_at", "pk"):
+        if appointment.seat in seats.get(appointment.slot_start, ()) or appointment.status == Status.CHECKED_IN:
+            held.setdefault(appointment.slot_start, set()).add(appointment.seat)
+        else:
+            displaced.append(appointment)
+    cancelled = []
+    for appointment in displaced:
+        free = [seat for seat in seats.get(appointment.slot_start, ()) if seat not in held.get(appointment.slot_start, set())]
+        if not free:
+            cancelled.append(cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed"))
+            continue
+        held.setdefault(appointment.slot_start, set()).add(free[0])
+        Appointment.objects.filter(pk=appointment.pk).update(seat=free[0])
+    return cancelled

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "kiosk"
+
+urlpatterns = [
+    path("<slug:site>/", views.kiosk, name="start"),
+    path("<slug:site>/ticket/<uuid:public_id>/", views.kiosk_ticket, name="ticket"),
+]

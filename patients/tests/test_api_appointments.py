@@ -1,0 +1,74 @@
+"""The appointments REST API: slots, booking (409 when the slot is gone), the booking, move, cancel, check-in."""
+
+from datetime import time
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from patients.models import Appointment
+from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def booking_body(department, slot_start, phone="+14155550177"):
+    return {
+        "name": "Ravi Kumar",
+        "phone": phone,
+        "age": 61,
+        "gender": "male",
+        "department": department.pk,
+        "slot": slot_start.isoformat(),
+    }
+
+
+def test_slots_list_the_free_seats(api_client, clinic):
+    response = api_client.get(reverse("patients:api-slots"), {"department": clinic.pk, "day": timezone.localdate().isoformat()})
+    assert response.status_code == 200
+    assert [(parse_datetime(slot["start"]), slot["free"]) for slot in response.json()][:1] == [(at(time(13)), 1)]
+
+
+def test_slots_name_the_bad_field(api_client, clinic):
+    response = api_client.get(reverse("patients:api-slots"), {"department": clinic.pk, "day": "tomorrow"})
+    assert response.status_code == 400 and "day" in response.json()
+
+
+def test_booking_answers_the_appointment_and_a_taken_slot_answers_409_naming_the_slot(api_client, clinic):
+    response = api_client.post(reverse("patients:api-book"), booking_body(clinic, at(time(13))), format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "booked" and body["manage_path"].endswith(f"{body['id']}/")
+
+    second = api_client.post(
+        reverse("patients:api-book"), booking_body(clinic, at(time(13)), phone="+14155550178"), format="json"
+    )
+    assert second.status_code == 409
+    assert list(second.json()["errors"]) == ["slot"]
+
+
+def test_booking_a_time_that_is_no_slot_is_a_400_naming_the_slot(api_client, clinic):
+    response = api_client.post(reverse("patients:api-book"), booking_body(clinic, at(time(13, 5))), format="json")
+    assert response.status_code == 400 and "slot" in response.json()
+
+
+def test_move_cancel_and_check_in_through_the_api(api_client, clinic, clock):
+    appointment = book(clinic, at(time(13)))
+    moved = api_client.post(
+        reverse("patients:api-reschedule", args=[appointment.public_id]), {"slot": at(time(13, 30)).isoformat()}, format="json"
+    )
+    assert moved.status_code == 200 and parse_datetime(moved.json()["slot_start"]) == at(time(13, 30))
+
+    clock.move_to(at(time(13, 20)))
+    checked_in = api_client.post(reverse("patients:api-check-in"), {"code": appointment.booking_code.lower()}, format="json")
+    assert checked_in.status_code == 201 and checked_in.json()["status"] == "waiting"
+    again = api_client.post(reverse("patients:api-check-in"), {"code": appointment.booking_code}, format="json")
+    assert again.status_code == 400 and "code" in again.json()
+
+    shown = api_client.get(reverse("patients:api-appointment", args=[appointment.public_id])).json()
+    assert shown["status"] == "checked_in" and shown["arrival"] == "early" and shown["status_path"]
+
+    cancelled = api_client.post(reverse("patients:api-cancel", args=[appointment.public_id]), format="json")
+    assert cancelled.status_code == 400
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CHECKED_IN

@@ -1,0 +1,150 @@
+"""Booking on a phone, the manage link (QR, .ics, move, cancel, check in) and the lobby kiosk with its ticket."""
+
+from datetime import time
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from patients import appointments
+from patients.models import Appointment, Queue
+from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def details(**fields):
+    return {"name": "Mei Lin", "phone": "+14155550190", "age": "33", "gender": "female", "notes": "", **fields}
+
+
+def test_booking_page_offers_free_times_and_books_one(client, clinic):
+    day = timezone.localdate().isoformat()
+    page = client.get(reverse("patients:book"), {"department": clinic.pk, "day": day})
+    assert page.status_code == 200
+    assert "13:00" in page.content.decode() and "14:30" not in page.content.decode()
+
+    response = client.post(
+        f"{reverse('patients:book')}?department={clinic.pk}&day={day}",
+        details(department=clinic.pk, slot=at(time(13, 30)).isoformat()),
+    )
+    appointment = Appointment.objects.get()
+    assert response.status_code == 302 and response.url == appointment.get_absolute_url()
+    assert appointment.slot_start == at(time(13, 30)) and appointment.patient.name == "Mei Lin"
+
+
+def test_a_link_naming_only_the_department_shows_its_first_day(client, clinic):
+    page = client.get(reverse("patients:book"), {"department": clinic.pk})
+    assert page.status_code == 200 and "13:00" in page.content.decode()
+
+
+def test_booking_a_slot_taken_meanwhile_says_so_beside_the_time(client, clinic, monkeypatch):
+    day = timezone.localdate().isoformat()
+    page_url = f"{reverse('patients:book')}?department={clinic.pk}&day={day}"
+    response = client.post(page_url, details(department=clinic.pk, slot=at(time(13, 15)).isoformat()))
+    assert response.status_code == 400
+    assert "Choose one of the times offered" in response.content.decode()
+
+    # Shown free, booked by someone else before this patient pressed the button.
+    shown = appointments.available_slots(department=clinic, day=timezone.localdate())
+    book(clinic, at(time(13)))
+    monkeypatch.setattr(appointments, "available_slots", lambda **query: shown)
+    response = client.post(page_url, details(department=clinic.pk, slot=at(time(13)).isoformat()))
+    assert response.status_code == 409
+    assert "just been booked by someone else" in response.content.decode()
+
+
+def test_manage_page_shows_the_code_and_a_qr_code_and_moves_and_cancels(client, clinic):
+    appointment = book(clinic, at(time(13)))
+    page = client.get(appointment.get_absolute_url()).content.decode()
+    assert appointment.booking_code in page and "<svg" in page
+
+    client.post(appointment.get_absolute_url(), {"action": "reschedule", "slot": at(time(14)).isoformat()})
+    appointment.refresh_from_db()
+    assert appointment.slot_start == at(time(14))
+    client.post(appointment.get_absolute_url(), {"action": "cancel"})
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+
+
+def test_calendar_file_holds_the_slot(client, clinic):
+    appointment = book(clinic, at(time(13)))
+    response = client.get(reverse("patients:appointment-calendar", args=[appointment.public_id]))
+    assert response["Content-Type"].startswith("text/calendar")
+    event = next(iter(Calendar.from_ical(response.content).walk("VEVENT")))
+    assert event.decoded("dtstart") == at(time(13))
+    assert event.decoded("dtend") == at(time(13, 30))
+    assert appointment.booking_code in str(event.get("description"))
+
+
+def test_the_patients_own_link_checks_in_within_the_window(client, clinic, clock):
+    appointment = book(clinic, at(time(13)))
+    assert "check me in" not in client.get(appointment.get_absolute_url()).content.decode()
+    clock.move_to(at(time(12, 40)))
+    assert "check me in" in client.get(appointment.get_absolute_url()).content.decode()
+    response = client.post(appointment.get_absolute_url(), {"action": "check_in"})
+    entry = Queue.objects.get()
+    assert response.status_code == 302 and response.url == entry.get_absolute_url()
+
+
+def scanned_qr_payload(appointment, client):
+    """What a scanner reading the manage page's QR code types: the manage link (the page encodes exactly that)."""
+    return "http://testserver" + appointment.get_absolute_url()
+
+
+def test_kiosk_checks_in_a_scanned_qr_code_and_prints_a_ticket(client, clinic, clock):
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(12, 55)))
+    kiosk = reverse("kiosk:start", args=["site"])
+    assert client.get(kiosk).status_code == 200
+
+    response = client.post(kiosk, {"action": "check_in", "code": scanned_qr_payload(appointment, client)})
+    entry = Queue.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("kiosk:ticket", args=["site", entry.public_id])
+    assert entry.due_at == appointment.slot_start
+
+    ticket = client.get(response.url).content.decode()
+    assert entry.token in ticket and clinic.name in ticket and "<svg" in ticket
+
+
+def test_the_qr_code_on_the_manage_page_encodes_the_link_the_kiosk_reads(client, clinic, monkeypatch):
+    import segno
+
+    encoded = []
+    real_make = segno.make
+    monkeypatch.setattr(segno, "make", lambda content, **options: encoded.append(content) or real_make(content, **options))
+    appointment = book(clinic, at(time(13)))
+    client.get(appointment.get_absolute_url())
+    assert encoded == [scanned_qr_payload(appointment, client)]
+    assert appointments.find_booking(encoded[0]) == appointment
+
+
+def test_a_department_kiosk_refuses_another_departments_code(client, clinic, make_department, clock):
+    other = make_department(name="Eyes", code="EYE")
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(12, 55)))
+    response = client.post(reverse("kiosk:start", args=[other.code]), {"action": "check_in", "code": appointment.booking_code})
+    assert response.status_code == 400 and "No appointment here has this code" in response.content.decode()
+    assert not Queue.objects.exists()
+
+
+def test_kiosk_gives_a_walk_in_a_token(client, clinic):
+    response = client.post(
+        reverse("kiosk:start", args=[clinic.code]), {"action": "walk_in", **details(department=clinic.pk)}
+    )
+    entry = Queue.objects.get()
+    assert response.url == reverse("kiosk:ticket", args=[clinic.code, entry.public_id])
+
+
+def test_an_unknown_kiosk_is_a_404(client, db):
+    assert client.get(reverse("kiosk:start", args=["nowhere"])).status_code == 404
+
+
+def test_the_kiosk_has_its_own_rate_limit(client, clinic, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "kiosk", "2/min")
+    kiosk = reverse("kiosk:start", args=["site"])
+    answers = [client.post(kiosk, {"action": "check_in", "code": "NOSUCHCODE"}).status_code for _ in range(3)]
+    assert answers == [400, 400, 429]

@@ -1,0 +1,214 @@
+"""Slots, booking, check-in and the merge rule, no-shows, closed days (patients.appointments)."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from adminpanel.models import SystemConfiguration
+from doctors.models import DoctorSchedule
+from doctors.services import record_absence
+from patients import appointments, services
+from patients.models import Appointment, ClosedDay, Queue
+from patients.tests.appointment_helpers import at, book, clinic, minutes  # noqa: F401 - clinic is a fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def configure(**fields):
+    configuration = SystemConfiguration.load()
+    for name, value in fields.items():
+        setattr(configuration, name, value)
+    configuration.save()
+
+
+def slot_times(department, day=None):
+    slots = appointments.available_slots(department=department, day=day or timezone.localdate())
+    return [(f"{timezone.localtime(slot.start):%H:%M}", slot.free) for slot in slots]
+
+
+def test_slots_follow_the_doctors_hours_and_keep_the_walk_in_share(clinic):
+    # Four places (13:00-15:00 in 30 minutes); 30% kept for walk-ins: the fourth place.
+    assert slot_times(clinic) == [("13:00", 1), ("13:30", 1), ("14:00", 1)]
+
+
+def test_a_break_between_two_intervals_gives_no_slots_and_two_doctors_give_two_seats(clinic, make_doctor):
+    configure(appointment_walk_in_share_percent=0)
+    weekday = timezone.localdate().weekday()
+    DoctorSchedule.objects.filter(doctor=clinic.doctor, weekday=weekday).delete()
+    DoctorSchedule.objects.create(doctor=clinic.doctor, weekday=weekday, starts_at=time(13), ends_at=time(14))
+    DoctorSchedule.objects.create(doctor=clinic.doctor, weekday=weekday, starts_at=time(15), ends_at=time(16))
+    second = make_doctor(department=clinic)
+    DoctorSchedule.objects.create(doctor=second, weekday=weekday, starts_at=time(13), ends_at=time(14))
+
+    assert slot_times(clinic) == [("13:00", 2), ("13:30", 2), ("15:00", 1), ("15:30", 1)]
+
+
+def test_slots_already_started_and_days_beyond_the_booking_horizon_are_not_offered(clinic, clock):
+    clock.move_to(at(time(13, 10)))
+    assert slot_times(clinic) == [("13:30", 1), ("14:00", 1)]
+    configure(appointment_booking_days_ahead=1)
+    assert appointments.available_slots(department=clinic, day=timezone.localdate() + timedelta(days=2)) == []
+
+
+def test_a_closed_day_and_an_absent_doctor_offer_no_slots(clinic):
+    ClosedDay.objects.create(day=timezone.localdate())
+    assert slot_times(clinic) == []
+    ClosedDay.objects.all().delete()
+    record_absence(doctor=clinic.doctor, day=timezone.localdate())
+    assert slot_times(clinic) == []
+
+
+def test_booking_takes_the_seat_and_a_second_booking_of_the_full_slot_is_refused(clinic):
+    appointment = book(clinic, at(time(13)))
+
+    assert appointment.status == Appointment.Status.BOOKED and appointment.seat == 1
+    assert slot_times(clinic)[0] == ("13:00", 0)
+    with pytest.raises(appointments.SlotTaken):
+        book(clinic, at(time(13)))
+    with pytest.raises(appointments.SlotUnavailable):
+        book(clinic, at(time(14, 30)))  # kept for walk-ins
+
+
+def test_a_patient_holds_one_booking_per_department_and_day(clinic):
+    book(clinic, at(time(13)), phone="+14155550101")
+    with pytest.raises(appointments.AlreadyBooked):
+        book(clinic, at(time(13, 30)), phone="+14155550101")
+
+
+def test_cancel_and_reschedule_free_the_old_seat(clinic):
+    appointment = book(clinic, at(time(13)))
+    appointments.reschedule_appointment(appointment=appointment, slot_start=at(time(13, 30)))
+    assert slot_times(clinic)[:2] == [("13:00", 1), ("13:30", 0)]
+    appointments.cancel_appointment(appointment=appointment)
+    assert slot_times(clinic)[:2] == [("13:00", 1), ("13:30", 1)]
+    with pytest.raises(appointments.BookingError, match="cancelled"):
+        appointments.reschedule_appointment(appointment=appointment, slot_start=at(time(14)))
+
+
+# The merge rule: one line ordered by priority, then by when each token is due.
+
+
+def waiting_tokens(department):
+    return [entry.token for entry in Queue.objects.waiting().filter(department=department).in_service_order()]
+
+
+def test_on_time_appointment_is_served_at_its_slot_ahead_of_walk_ins_who_came_after_it(clinic, clock, make_token):
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(12, 50)))
+    early_walk_in = make_token(clinic)
+    clock.move_to(at(time(13, 2)))
+    booked = appointments.check_in(appointment=appointment)
+    later_walk_in = make_token(clinic)
+
+    assert booked.due_at == appointment.slot_start
+    assert Appointment.objects.get(pk=appointment.pk).arrival == Appointment.Arrival.ON_TIME
+    assert waiting_tokens(clinic) == [early_walk_in.token, booked.token, later_walk_in.token]
+
+
+def test_early_arrival_waits_for_its_slot(clinic, clock, make_token):
+    appointment = book(clinic, at(time(13, 30)))
+    clock.move_to(at(time(13, 5)))
+    booked = appointments.check_in(appointment=appointment)
+    clock.move_to(at(time(13, 10)))
+    walk_in_before_the_slot = make_token(clinic)
+    clock.move_to(at(time(13, 31)))
+    walk_in_after_the_slot = make_token(clinic)
+
+    assert Appointment.objects.get(pk=appointment.pk).arrival == Appointment.Arrival.EARLY
+    assert waiting_tokens(clinic) == [walk_in_before_the_slot.token, booked.token, walk_in_after_the_slot.token]
+
+
+def test_check_in_before_the_early_window_is_refused(clinic, clock):
+    appointment = book(clinic, at(time(14)))
+    clock.move_to(at(time(13, 29)))  # the window opens 30 minutes before
+    with pytest.raises(appointments.CheckInRefused, match="opens at 13:30"):
+        appointments.check_in(appointment=appointment)
+
+
+def test_late_arrival_beyond_the_grace_window_joins_as_a_walk_in(clinic, clock, make_token):
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(13, 5)))
+    walk_in = make_token(clinic)
+    clock.move_to(at(time(13, 11)))  # grace is 10 minutes
+    late = appointments.check_in(appointment=appointment)
+
+    assert late.due_at is None
+    assert Appointment.objects.get(pk=appointment.pk).arrival == Appointment.Arrival.LATE
+    assert waiting_tokens(clinic) == [walk_in.token, late.token]
+
+
+def test_an_emergency_goes_before_an_on_time_appointment(clinic, clock, make_token):
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(13)))
+    booked = appointments.check_in(appointment=appointment)
+    clock.move_to(at(time(13, 4)))
+    emergency = make_token(clinic, priority=Queue.Priority.EMERGENCY)
+    walk_in = make_token(clinic)
+
+    assert waiting_tokens(clinic) == [emergency.token, booked.token, walk_in.token]
+    called = services.call_next(doctor=clinic.doctor)
+    assert called.token == emergency.token
+
+
+def test_positions_count_the_appointments_due_ahead(clinic, clock, make_token):
+    from patients.selectors import department_line
+
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(12, 45)))
+    booked = appointments.check_in(appointment=appointment)
+    clock.move_to(at(time(13, 1)))
+    walk_in = make_token(clinic)
+
+    line = department_line(department=clinic)
+    assert line.position_of(booked.pk) == 1 and line.position_of(walk_in.pk) == 2
+    assert walk_in.get_position_in_queue() == 2
+
+
+# No-shows, closed days, absences.
+
+
+def test_a_booking_not_checked_in_by_the_end_of_its_grace_window_is_a_no_show_and_frees_its_seat(clinic, clock):
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(13, 10)))
+    assert appointments.mark_no_shows() == 0
+    clock.move_to(at(time(13, 11)))
+    assert appointments.mark_no_shows() == 1
+    assert appointments.mark_no_shows() == 0
+
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.NO_SHOW and appointment.no_show_at is not None
+    assert not Appointment.objects.filter(status__in=Appointment.HOLDING_STATUSES).exists()
+
+
+def test_a_no_show_who_turns_up_later_gets_a_walk_in_token(clinic, clock):
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(13, 30)))
+    appointments.mark_no_shows()
+    entry = appointments.check_in(appointment=appointment)
+    assert entry.due_at is None and entry.status == Queue.Status.WAITING
+
+
+def test_closing_a_day_cancels_its_bookings(clinic):
+    appointment = book(clinic, at(time(13)))
+    appointments.close_day(day=timezone.localdate(), reason="Public holiday")
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+    assert slot_times(clinic) == []
+
+
+def test_a_doctors_absence_cancels_only_the_bookings_left_without_a_doctor(clinic, make_doctor):
+    configure(appointment_walk_in_share_percent=0)
+    second = make_doctor(department=clinic)
+    DoctorSchedule.objects.create(
+        doctor=second, weekday=timezone.localdate().weekday(), starts_at=time(13), ends_at=time(14)
+    )
+    first_booked = book(clinic, at(time(13)))
+    second_booked = book(clinic, at(time(13)))
+    later = book(clinic, at(time(14)))
+
+    cancelled = record_absence(doctor=second, day=timezone.localdate())
+
+    assert [appointment.pk for appointment in cancelled] == [second_booked.pk]
+    statuses = dict(Appointment.objects.values_list("pk", "status"))
+    assert statuses == {first_booked.pk: "booked", second_booked.pk: "cancelled", later.pk: "booked"}
