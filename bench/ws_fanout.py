@@ -263,6 +263,7 @@ def measure(args, database, department, doctor, count):
             p99s[("smartqueue", count, subscribers)], sample = report_round(
                 "smartqueue", servers, urls, subscribers, args, smartqueue_press(department, dashboards)
             )
+    print(f"{'':>7} {'':>10} last frame: {len(sample.encode())} bytes, sent to the floor renumbered", flush=True)
     group = f"bench_floor_{os.getpid()}_{count}"
     with running_servers(count, database=database, application="bench.floor_asgi:application") as servers:
         time.sleep(1)

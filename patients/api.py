@@ -267,13 +267,13 @@ class PatientStatusAPI(APIView):
         ],
     )
     def get(self, request, patient_id):
-        patient = get_object_or_404(Patient, public_id=patient_id)
-        visits = patient_visits(patient=patient)
+        visits = patient_visits(patient_public_id=patient_id)
         if not visits:
+            get_object_or_404(Patient, public_id=patient_id)
             return Response({"detail": "This patient has no token yet."}, status=status.HTTP_404_NOT_FOUND)
         return Response(
             {
-                "patient_id": str(patient.public_id),
+                "patient_id": str(patient_id),
                 "visits": [with_link(request, current_visit_status(entry=entry)) for entry in visits],
             }
         )

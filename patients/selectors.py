@@ -307,25 +307,21 @@ def visit_for_link(public_id):
 
 def current_visit(*, patient):
     """The patient's latest token: where a link issued for the patient rather than for a token leads."""
-    return (
-        Queue.objects.filter(patient=patient)
-        .select_related(*VISIT_RELATIONS)
-        .order_by("-token_date", "-checked_in_at", "-id")
-        .first()
-    )
+    return _latest_visit(Queue.objects.filter(patient=patient))
 
 
-def patient_visits(*, patient):
-    """The patient's open visits, oldest first; their latest visit alone when none is open (e.g. to give feedback)."""
+def _latest_visit(visits):
+    return visits.select_related(*VISIT_RELATIONS).order_by("-token_date", "-checked_in_at", "-id").first()
+
+
+def patient_visits(*, patient_public_id):
+    """The open visits of the patient with this public id, oldest first; their latest visit alone when none is
+    open (e.g. to give feedback). One query while a visit is open: the patient is joined, not read first."""
+    own = Queue.objects.filter(patient__public_id=patient_public_id)
     # An open visit has neither feedback nor a successor yet: their relations are left out of the join.
-    visits = list(
-        Queue.objects.active()
-        .filter(patient=patient)
-        .select_related(*OPEN_VISIT_RELATIONS)
-        .order_by("checked_in_at", "id")
-    )
+    visits = list(own.active().select_related(*OPEN_VISIT_RELATIONS).order_by("checked_in_at", "id"))
     if not visits:
-        latest = current_visit(patient=patient)
+        latest = _latest_visit(own)
         visits = [latest] if latest else []
     return visits
 

@@ -156,6 +156,18 @@ def test_queue_status_is_served_from_the_last_published_snapshot_and_never_lags_
     assert [t["token"] for t in second["waiting"]] == ["CARD-001", "CARD-002"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_patient_status_reads_the_visits_in_one_query_once_its_queue_is_published(
+    api_client, department, django_assert_num_queries
+):
+    entry, _ = register_patient(department=department, name="Ravi Kumar", phone="+14155550101", age=40, gender="male")
+
+    with django_assert_num_queries(1):
+        status = api_client.get(f"/patients/api/patient/{entry.patient.public_id}/status/").json()
+
+    assert [(visit["token"], visit["position"]) for visit in status["visits"]] == [("CARD-001", 1)]
+
+
 @pytest.fixture
 def queries_at_5_and_200_waiting(client, make_department, make_doctor, fill_queue):
     """Query counts of send(department, waiting) by the department's signed-in doctor, with 5 then 200 waiting."""
