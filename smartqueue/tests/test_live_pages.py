@@ -111,7 +111,8 @@ def test_the_doctors_fragment_is_the_dashboard_body_with_fresh_rows_and_the_acti
     assert "<html" not in fragment and "<script" not in fragment
     # The same regions as the page, so the script has something to swap for each.
     assert live_regions(fragment) == live_regions(page) == [
-        "availability-form", "current-patient", "today-statistics", "waiting-queue", "skipped-rows"
+        "availability-form", "current-patient", "today-statistics", "waiting-queue", "expected-appointments",
+        "skipped-rows",
     ]
     assert waiting_rows(fragment) == [("", first.token, "normal", "1")]
     assert re.search(rf'id="current-patient"[^>]*data-status="called" data-token="{emergency.token}"', fragment)
