@@ -511,28 +511,29 @@ def queue_due_reminders(now=None):
     Safe to run any number of times, by any number of processes: a reminder is one Notification row, keyed.
     """
     now = now or timezone.now()
-    calls = []
+    due = {}
     upcoming = Appointment.objects.filter(
         status=Appointment.Status.BOOKED, slot_start__gt=now, slot_start__lte=now + REMINDERS[0][1]
     )
     for appointment in upcoming:
-        due = [
+        occurrences = [
             occurrence
             for occurrence, before in REMINDERS
             if appointment.slot_start - before <= now and appointment.created_at < appointment.slot_start - before
         ]
         # Only the latest reminder due: a booking first seen two hours ahead skips "the day before".
-        if not due:
-            continue
-        key = appointment_notification_key(appointment, TemplateType.BOOKING_REMINDER, due[-1])
-        if Notification.objects.filter(idempotency_key=key).exists():
-            continue
-        calls.append(
-            (
-                SEND_APPOINTMENT_MESSAGE,
-                {"appointment_id": appointment.pk, "template_type": TemplateType.BOOKING_REMINDER, "occurrence": due[-1]},
-            )
+        if occurrences:
+            key = appointment_notification_key(appointment, TemplateType.BOOKING_REMINDER, occurrences[-1])
+            due[key] = (appointment.pk, occurrences[-1])
+    recorded = set(Notification.objects.filter(idempotency_key__in=due).values_list("idempotency_key", flat=True))
+    calls = [
+        (
+            SEND_APPOINTMENT_MESSAGE,
+            {"appointment_id": appointment_id, "template_type": TemplateType.BOOKING_REMINDER, "occurrence": occurrence},
         )
+        for key, (appointment_id, occurrence) in due.items()
+        if key not in recorded
+    ]
     with transaction.atomic():
         outbox.enqueue_after_commit(calls)
     return len(calls)

@@ -1,4 +1,5 @@
-"""Concurrent bookers of one slot: the seat's unique constraint lets exactly one win; the rest get SlotTaken (409)."""
+"""Concurrent bookers of one slot through the API: the seat's unique constraint lets exactly one win; the rest get
+a clear 409 naming the slot."""
 
 import threading
 from datetime import time
@@ -6,8 +7,10 @@ from datetime import time
 import pytest
 from django.db import IntegrityError, connections
 
+from django.urls import reverse
+from rest_framework.test import APIClient
+
 from conftest import requires_postgresql
-from patients import appointments
 from patients.models import Appointment
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
@@ -19,14 +22,19 @@ def book_concurrently(department, slot_start, count):
     outcomes = []
 
     def attempt(index):
+        body = {
+            "name": f"Booker {index}",
+            "phone": f"+1415777{index:04d}",
+            "age": 40,
+            "department": department.pk,
+            "slot": slot_start.isoformat(),
+        }
         start.wait()
         try:
-            book(department, slot_start, phone=f"+1415777{index:04d}")
-            outcomes.append("booked")
-        except appointments.SlotTaken:
-            outcomes.append("taken")
+            response = APIClient().post(reverse("patients:api-book"), body, format="json")
+            outcomes.append((response.status_code, response.json()))
         except Exception as error:  # collected and asserted on below
-            outcomes.append(repr(error))
+            outcomes.append((repr(error), None))
         finally:
             connections.close_all()
 
@@ -40,10 +48,12 @@ def book_concurrently(department, slot_start, count):
 
 @pytest.mark.django_db(transaction=True)
 @requires_postgresql()
-def test_concurrent_bookers_of_one_seat_one_wins_and_the_rest_are_told_it_is_taken(clinic):
+def test_concurrent_bookers_of_one_seat_one_wins_and_the_rest_get_a_409_naming_the_slot(clinic):
     outcomes = book_concurrently(clinic, at(time(13)), BOOKERS)
 
-    assert sorted(outcomes) == ["booked"] + ["taken"] * (BOOKERS - 1)
+    assert sorted(status for status, _body in outcomes) == [201] + [409] * (BOOKERS - 1)
+    refusals = [body for status, body in outcomes if status == 409]
+    assert all(list(body) == ["errors"] and "just been booked" in body["errors"]["slot"][0] for body in refusals)
     assert Appointment.objects.filter(slot_start=at(time(13))).count() == 1
 
 
