@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from patients.admin import QueueAdmin
+from patients.models import Queue
 from smartqueue.requests import client_ip
 
 from . import webhooks
@@ -81,3 +83,35 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         for delivery in queryset.select_related("endpoint"):
             webhooks.redeliver(delivery=delivery, actor=request.user, ip_address=client_ip(request))
         self.message_user(request, _("%(count)d deliveries queued again.") % {"count": queryset.count()}, messages.SUCCESS)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class NotificationInline(ReadOnlyInline):
+    model = Notification
+    fields = readonly_fields = ["created_at", "event", "channel", "status", "body"]
+
+
+class InboundMessageInline(ReadOnlyInline):
+    model = InboundMessage
+    fk_name = "queue_entry"
+    fields = readonly_fields = ["received_at", "channel", "body", "keyword", "effect", "detail"]
+
+
+# A visit's page (Django admin -> Queue entries) shows the messages sent to the patient and their texts back.
+admin.site.unregister(Queue)
+
+
+@admin.register(Queue)
+class VisitWithMessagesAdmin(QueueAdmin):
+    inlines = [NotificationInline, InboundMessageInline]

@@ -37,6 +37,7 @@ class QueueAdmin(admin.ModelAdmin):
         "completed_at",
         "skipped_at",
         "cancelled_at",
+        "postponed_at",
     ]
 
     def has_add_permission(self, request):

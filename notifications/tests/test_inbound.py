@@ -240,3 +240,13 @@ def test_concurrent_duplicate_deliveries_act_once(fake_twilio, line):
     assert statuses == [200, 200]
     assert InboundMessage.objects.count() == 1
     assert AuditLog.objects.filter(action="queue.postponed").count() == 1
+
+
+def test_staff_see_a_visits_texts_on_its_admin_page(post_text, client, admin_user, fake_twilio, line):
+    post_text(client, text_params("STATUS"))
+    client.force_login(admin_user)
+
+    page = client.get(f"/admin/patients/queue/{line[0].pk}/change/").content.decode()
+
+    assert "Place and wait sent" in page and "STATUS" in page
+    assert "You are number 1 in line" in page  # the reply, among the messages sent
