@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Appointment, Department, Patient, PatientFeedback, Queue
+from .models import Appointment, Department, Patient, PatientFeedback, Queue, WaitAlert
 
 
 @admin.register(Department)
@@ -67,3 +67,15 @@ class AppointmentAdmin(admin.ModelAdmin):
         "checked_in_at", "cancelled_at", "no_show_at", "created_at", "updated_at",
     ]
 
+
+
+@admin.register(WaitAlert)
+class WaitAlertAdmin(admin.ModelAdmin):
+    list_display = ["department", "started_at", "ended_at", "threshold_minutes", "peak_wait_minutes", "on_call_notified_at"]
+    list_filter = ["department"]
+    date_hierarchy = "started_at"
+    # Raised and cleared by patients.services.review_wait_alert only.
+    readonly_fields = [field.name for field in WaitAlert._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

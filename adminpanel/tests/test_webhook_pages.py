@@ -66,3 +66,18 @@ def test_an_admin_redelivers_a_delivery_from_the_log(admin_client, settings):
     again = WebhookDelivery.objects.exclude(pk=failed.pk).get()
     assert (again.redelivery_of, again.event_id, again.payload) == (failed, failed.event_id, failed.payload)
     assert AuditLog.objects.filter(action="webhook.redelivered", object_id=str(again.pk)).exists()
+
+
+def test_the_panel_api_redelivers_too(admin_client, settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    endpoint = WebhookEndpoint.objects.create(name="HIS", url="http://127.0.0.1:9/hooks", event_types=["token.created"])
+    failed = WebhookDelivery.objects.create(endpoint=endpoint, event="token.created", payload={}, status="failed")
+
+    missing = admin_client.post("/adminpanel/api/", {"action": "redeliver_webhook"}, content_type="application/json")
+    done = admin_client.post(
+        "/adminpanel/api/", {"action": "redeliver_webhook", "delivery": failed.pk}, content_type="application/json"
+    )
+
+    assert missing.status_code == 400 and "delivery" in missing.json()["errors"]
+    assert done.status_code == 200
+    assert WebhookDelivery.objects.filter(redelivery_of=failed).count() == 1
