@@ -82,7 +82,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def redeliver(self, request, queryset):
         for delivery in queryset.select_related("endpoint"):
             webhooks.redeliver(delivery=delivery, actor=request.user, ip_address=client_ip(request))
-        self.message_user(request, _("%(count)d deliveries queued again.") % {"count": queryset.count()}, messages.SUCCESS)
+        self.message_user(
+            request, _("%(count)d deliveries queued again.") % {"count": queryset.count()}, messages.SUCCESS
+        )
 
 
 class ReadOnlyInline(admin.TabularInline):

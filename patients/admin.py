@@ -71,7 +71,14 @@ class AppointmentAdmin(admin.ModelAdmin):
 
 @admin.register(WaitAlert)
 class WaitAlertAdmin(admin.ModelAdmin):
-    list_display = ["department", "started_at", "ended_at", "threshold_minutes", "peak_wait_minutes", "on_call_notified_at"]
+    list_display = [
+        "department",
+        "started_at",
+        "ended_at",
+        "threshold_minutes",
+        "peak_wait_minutes",
+        "on_call_notified_at",
+    ]
     list_filter = ["department"]
     date_hierarchy = "started_at"
     # Raised and cleared by patients.services.review_wait_alert only.

@@ -121,11 +121,12 @@ def test_late_moves_back_the_configured_places_once_per_visit(post_text, client,
 
     assert place_of(line[0]) == 3
     second = InboundMessage.objects.first()
-    assert (second.effect, second.detail) == (Effect.REFUSED, f"Token {line[0].token} has already been moved back once today.")
+    assert second.effect == Effect.REFUSED
+    assert second.detail == f"Token {line[0].token} has already been moved back once today."
     assert "already been moved back" in last_reply(fake_twilio).body
 
 
-def test_late_for_the_last_in_line_changes_nothing(post_text, client, fake_twilio, department, make_patient, waiting_entry):
+def test_late_for_the_last_in_line_changes_nothing(post_text, client, fake_twilio, waiting_entry):
     post_text(client, text_params("LATE"))
 
     waiting_entry.refresh_from_db()
@@ -191,7 +192,7 @@ def test_a_redelivered_message_acts_once(post_text, client, fake_twilio, line):
 
 
 @pytest.mark.parametrize("signature_token", ["someone-elses-token", None])
-def test_unsigned_or_forged_text_is_refused_and_changes_nothing(post_text, client, settings, fake_twilio, line, signature_token):
+def test_unsigned_or_forged_text_is_refused_and_changes_nothing(post_text, client, fake_twilio, line, signature_token):
     params = text_params("CANCEL")
     if signature_token:
         response = post_text(client, params, token=signature_token)

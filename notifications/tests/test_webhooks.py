@@ -223,3 +223,20 @@ def test_an_address_refused_at_delivery_time_is_not_called(receiver, make_endpoi
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.last_status_code) == (Status.PENDING, None)
     assert "internal address" in delivery.last_error
+
+
+def test_django_admin_lists_endpoints_and_deliveries_and_redelivers(client, admin_user, make_endpoint, register):
+    make_endpoint()
+    register()
+    delivered = WebhookDelivery.objects.get()
+    client.force_login(admin_user)
+
+    for path in ("webhookendpoint/", "webhookendpoint/add/", "webhookdelivery/", "inboundmessage/"):
+        assert client.get(f"/admin/notifications/{path}").status_code == 200, path
+    assert client.get("/admin/patients/waitalert/").status_code == 200
+    response = client.post(
+        "/admin/notifications/webhookdelivery/", {"action": "redeliver", "_selected_action": [delivered.pk]}
+    )
+
+    assert response.status_code == 302
+    assert WebhookDelivery.objects.filter(redelivery_of=delivered, event_id=delivered.event_id).count() == 1
