@@ -9,6 +9,9 @@ The core (this app) imports no other app. Instead:
   send, both acting after commit (notifications through its transactional outbox).
 - A booking's changes (booked, rescheduled, cancelled, checked in, no-show) are announced through
   ``appointment_changed`` with an AppointmentChange; notifications sends the patient's messages from it.
+- A department's long-wait alert raised or cleared is announced, after its commit, through
+  ``wait_alert_changed`` with a WaitAlertChange: the sockets redraw the staff screens, notifications
+  texts the on-call phone.
 - Actions that are not a token's change (feedback, a doctor's availability or weekly hours) are
   announced through ``action_recorded`` with an ActionRecord, for the audit log.
 - What the core must ask of the apps above it is provided to it, also from AppConfig.ready(): the
