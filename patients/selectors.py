@@ -425,6 +425,7 @@ VISIT_FIELDS = (
     "started_at",
     "completed_at",
     "transferred_from_id",
+    "estimated_wait_at_registration",
 )
 
 
