@@ -13,7 +13,8 @@ The core (this app) imports no other app. Instead:
   announced through ``action_recorded`` with an ActionRecord, for the audit log.
 - What the core must ask of the apps above it is provided to it, also from AppConfig.ready(): the
   hospital's settings (adminpanel's SystemConfiguration), how many doctors are on duty per department
-  and their working hours on a day, for bookable slots (doctors), and whether a user is reception staff (doctors and adminpanel). Each has a default that
+  and their working hours on a day, for bookable slots (doctors), and whether a user is reception staff
+  (doctors and adminpanel). Each has a default that
   keeps the core working alone.
 """
 
