@@ -303,9 +303,10 @@ class AppointmentFigures:
 def appointment_figures(*, start, end):
     """Per department over [start, end]: no-show rate, punctuality, waits of booked vs walk-in patients (3 queries)."""
     bookings = defaultdict(list)
-    for booking in Appointment.objects.filter(slot_start__date__range=(start, end)).exclude(
+    kept_bookings = Appointment.objects.filter(slot_start__date__range=(start, end)).exclude(
         status=Appointment.Status.CANCELLED
-    ).values("department_id", "status", "arrival", "slot_start", "checked_in_at"):
+    )
+    for booking in kept_bookings.values("department_id", "status", "arrival", "slot_start", "checked_in_at"):
         bookings[booking["department_id"]].append(booking)
     booked_waits, walk_in_waits = defaultdict(list), defaultdict(list)
     for visit in Queue.objects.filter(token_date__range=(start, end), called_at__isnull=False).values(

@@ -104,7 +104,9 @@ class SystemConfiguration(models.Model):
         help_text="Share of the doctors' consultation places kept free of bookings for walk-ins.",
     )
     appointment_booking_days_ahead = models.PositiveSmallIntegerField(
-        default=14, validators=[MinValueValidator(1), MaxValueValidator(90)], help_text="How far ahead patients may book."
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="How far ahead patients may book.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

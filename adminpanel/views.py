@@ -481,7 +481,10 @@ class CloseDayView(PanelAdminRequiredMixin, View):
         if not form.is_valid():
             return _appointments_page(request, status=400, close_day_form=form)
         appointments.close_day(**form.cleaned_data, actor=request.user, ip_address=client_ip(request))
-        messages.success(request, gettext("Closed %(day)s for bookings; its booked patients are told.") % {"day": form.cleaned_data["day"]})
+        messages.success(
+            request,
+            gettext("Closed %(day)s for bookings; its booked patients are told.") % {"day": form.cleaned_data["day"]},
+        )
         return redirect("adminpanel:appointments")
 
 
@@ -492,9 +495,12 @@ class DoctorAbsenceView(PanelAdminRequiredMixin, View):
         form = DoctorAbsenceForm(request.POST)
         if not form.is_valid():
             return _appointments_page(request, status=400, absence_form=form)
-        cancelled = doctor_services.record_absence(**form.cleaned_data, actor=request.user, ip_address=client_ip(request))
+        cancelled = doctor_services.record_absence(
+            **form.cleaned_data, actor=request.user, ip_address=client_ip(request)
+        )
         messages.success(
             request,
-            gettext("Absence recorded; %(count)s booking(s) cancelled and their patients told.") % {"count": len(cancelled)},
+            gettext("Absence recorded; %(count)s booking(s) cancelled and their patients told.")
+            % {"count": len(cancelled)},
         )
         return redirect("adminpanel:appointments")

@@ -14,7 +14,8 @@ The core (this app) imports no other app. Instead:
 - What the core must ask of the apps above it is provided to it, also from AppConfig.ready(): the
   hospital's settings (adminpanel's SystemConfiguration), each department's duty roster for the wait
   estimates (doctors: who is on duty or on a break, and their shifts of the day), their working hours on a
-  day for bookable slots (doctors), and whether a user is reception staff (doctors and adminpanel). Each has a default that
+  day for bookable slots (doctors), and whether a user is reception staff (doctors and adminpanel). Each
+  has a default that
   keeps the core working alone.
 """
 

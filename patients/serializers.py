@@ -62,7 +62,10 @@ class SlotQuerySerializer(StrictSerializer):
     department = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.filter(is_active=True),
         help_text="Id of an active department.",
-        error_messages={"does_not_exist": "No active department has id {pk_value}.", "incorrect_type": "Give the department's id number."},
+        error_messages={
+            "does_not_exist": "No active department has id {pk_value}.",
+            "incorrect_type": "Give the department's id number.",
+        },
     )
     day = serializers.DateField(help_text="The hospital-local day, YYYY-MM-DD.")
 
