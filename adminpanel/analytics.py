@@ -44,6 +44,9 @@ class DepartmentDay:
     average_rating: float | None
     rating_count: int
     peak_hour: int | None
+    estimate_count: int
+    estimate_mean_absolute_error: float | None
+    estimate_bias: float | None
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,12 @@ def summarise_department_day(*, department, day, visits, ratings):
     waits = [wait_minutes(visit) for visit in visits]
     completed = [visit for visit in visits if visit["status"] == Status.COMPLETED]
     hours = Counter(timezone.localtime(visit["checked_in_at"]).hour for visit in registrations)
+    # How far the wait shown on registering was from the wait that followed (until the call).
+    estimate_errors = [
+        visit["estimated_wait_at_registration"] - wait_minutes(visit)
+        for visit in registrations
+        if visit["estimated_wait_at_registration"] is not None and visit["called_at"] is not None
+    ]
     # Ties go to the earlier hour, so the same data always gives the same peak.
     peak_hour = min(hours, key=lambda hour: (-hours[hour], hour)) if hours else None
     return DepartmentDay(
@@ -93,6 +102,9 @@ def summarise_department_day(*, department, day, visits, ratings):
         average_rating=mean(ratings),
         rating_count=len(ratings),
         peak_hour=peak_hour,
+        estimate_count=len(estimate_errors),
+        estimate_mean_absolute_error=mean(abs(error) for error in estimate_errors),
+        estimate_bias=mean(estimate_errors),
     )
 
 
@@ -155,6 +167,9 @@ ROLLUP_FIELDS = (
     "average_rating",
     "rating_count",
     "peak_hour",
+    "estimate_count",
+    "estimate_mean_absolute_error",
+    "estimate_bias",
 )
 
 
@@ -170,6 +185,15 @@ def rollup_day(*, day):
         for row in rows
     )
     return len(rows)
+
+
+def estimate_accuracy(*, day):
+    """The daily roll-up's estimate accuracy per department for one day (rolled-up days only; 1 query)."""
+    return list(
+        DepartmentAnalytics.objects.filter(date=day)
+        .select_related("department")
+        .order_by("department__name")
+    )
 
 
 def _days(start, end):
@@ -279,9 +303,10 @@ class AppointmentFigures:
 def appointment_figures(*, start, end):
     """Per department over [start, end]: no-show rate, punctuality, waits of booked vs walk-in patients (3 queries)."""
     bookings = defaultdict(list)
-    for booking in Appointment.objects.filter(slot_start__date__range=(start, end)).exclude(
+    kept_bookings = Appointment.objects.filter(slot_start__date__range=(start, end)).exclude(
         status=Appointment.Status.CANCELLED
-    ).values("department_id", "status", "arrival", "slot_start", "checked_in_at"):
+    )
+    for booking in kept_bookings.values("department_id", "status", "arrival", "slot_start", "checked_in_at"):
         bookings[booking["department_id"]].append(booking)
     booked_waits, walk_in_waits = defaultdict(list), defaultdict(list)
     for visit in Queue.objects.filter(token_date__range=(start, end), called_at__isnull=False).values(

@@ -41,6 +41,15 @@ class DepartmentAnalytics(models.Model):
     )
     average_rating = models.FloatField(null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
+    estimate_count = models.PositiveIntegerField(
+        default=0, help_text="Tokens called that were shown a wait estimate on registering."
+    )
+    estimate_mean_absolute_error = models.FloatField(
+        null=True, blank=True, help_text="Mean minutes between the estimate shown on registering and the wait."
+    )
+    estimate_bias = models.FloatField(
+        null=True, blank=True, help_text="Mean of estimate minus wait: above zero, waits were shorter than shown."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -95,7 +104,9 @@ class SystemConfiguration(models.Model):
         help_text="Share of the doctors' consultation places kept free of bookings for walk-ins.",
     )
     appointment_booking_days_ahead = models.PositiveSmallIntegerField(
-        default=14, validators=[MinValueValidator(1), MaxValueValidator(90)], help_text="How far ahead patients may book."
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="How far ahead patients may book.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

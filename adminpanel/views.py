@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.decorators import method_decorator
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -371,7 +371,10 @@ class ReportsView(PanelAdminRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         form = ReportRangeForm(self.request.GET)
-        context = super().get_context_data(form=form, **kwargs)
+        yesterday = timezone.localdate() - timedelta(days=1)
+        context = super().get_context_data(
+            form=form, estimate_day=yesterday, estimate_accuracy=analytics.estimate_accuracy(day=yesterday), **kwargs
+        )
         if form.is_valid():
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
             rows = analytics.department_days(start=start, end=end)
@@ -406,6 +409,9 @@ CSV_COLUMNS = [
     ("average_rating", "Average rating"),
     ("rating_count", "Ratings"),
     ("peak_hour", "Peak hour"),
+    ("estimate_count", "Wait estimates checked"),
+    ("estimate_mean_absolute_error", "Wait estimate mean error (min)"),
+    ("estimate_bias", "Wait estimate bias (min)"),
 ]
 
 
@@ -475,7 +481,10 @@ class CloseDayView(PanelAdminRequiredMixin, View):
         if not form.is_valid():
             return _appointments_page(request, status=400, close_day_form=form)
         appointments.close_day(**form.cleaned_data, actor=request.user, ip_address=client_ip(request))
-        messages.success(request, gettext("Closed %(day)s for bookings; its booked patients are told.") % {"day": form.cleaned_data["day"]})
+        messages.success(
+            request,
+            gettext("Closed %(day)s for bookings; its booked patients are told.") % {"day": form.cleaned_data["day"]},
+        )
         return redirect("adminpanel:appointments")
 
 
@@ -486,9 +495,12 @@ class DoctorAbsenceView(PanelAdminRequiredMixin, View):
         form = DoctorAbsenceForm(request.POST)
         if not form.is_valid():
             return _appointments_page(request, status=400, absence_form=form)
-        cancelled = doctor_services.record_absence(**form.cleaned_data, actor=request.user, ip_address=client_ip(request))
+        cancelled = doctor_services.record_absence(
+            **form.cleaned_data, actor=request.user, ip_address=client_ip(request)
+        )
         messages.success(
             request,
-            gettext("Absence recorded; %(count)s booking(s) cancelled and their patients told.") % {"count": len(cancelled)},
+            gettext("Absence recorded; %(count)s booking(s) cancelled and their patients told.")
+            % {"count": len(cancelled)},
         )
         return redirect("adminpanel:appointments")

@@ -10,8 +10,8 @@ class DoctorsConfig(AppConfig):
 
         from . import signals  # noqa: F401 - republishes a department when its doctors change; ends staff sockets
         from .access import is_doctor
-        from .selectors import doctors_on_duty, working_hours
+        from .selectors import duty_roster, working_hours
 
-        hooks.provide_doctors_on_duty(doctors_on_duty)
+        hooks.provide_duty_roster(duty_roster)
         hooks.provide_working_hours(working_hours)
         hooks.provide_reception_role(is_doctor)

@@ -35,7 +35,9 @@ class TokenRowSerializer(serializers.Serializer):
     notes = serializers.CharField(allow_blank=True)
     slot_time = serializers.DateTimeField(allow_null=True, help_text="A booked patient's slot; null for a walk-in.")
     arrival = serializers.ChoiceField(
-        choices=Appointment.Arrival.choices, allow_blank=True, help_text="A booked patient's arrival; blank for a walk-in."
+        choices=Appointment.Arrival.choices,
+        allow_blank=True,
+        help_text="A booked patient's arrival; blank for a walk-in.",
     )
     arrival_label = serializers.CharField(allow_blank=True)
 

@@ -140,7 +140,9 @@ class Notification(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     event = models.CharField(max_length=20, choices=NotificationTemplate.TemplateType.choices)
     idempotency_key = models.CharField(
-        max_length=120, unique=True, help_text="Queue entry or appointment + event: a retried or duplicated task never sends twice."
+        max_length=120,
+        unique=True,
+        help_text="Queue entry or appointment + event: a retried or duplicated task never sends twice.",
     )
     body = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

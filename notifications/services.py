@@ -529,7 +529,11 @@ def queue_due_reminders(now=None):
     calls = [
         (
             SEND_APPOINTMENT_MESSAGE,
-            {"appointment_id": appointment_id, "template_type": TemplateType.BOOKING_REMINDER, "occurrence": occurrence},
+            {
+                "appointment_id": appointment_id,
+                "template_type": TemplateType.BOOKING_REMINDER,
+                "occurrence": occurrence,
+            },
         )
         for key, (appointment_id, occurrence) in due.items()
         if key not in recorded

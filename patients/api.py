@@ -416,7 +416,10 @@ class SlotsAPI(APIView):
         tags=APPOINTMENT_TAGS,
         summary="A department's bookable slots on a day, with their free seats",
         parameters=[SlotQuerySerializer],
-        responses={200: SlotSerializer(many=True), 400: rejected("Unknown department or bad day.", {"day": ["Date has wrong format."]})},
+        responses={
+            200: SlotSerializer(many=True),
+            400: rejected("Unknown department or bad day.", {"day": ["Date has wrong format."]}),
+        },
     )
     def get(self, request):
         query = SlotQuerySerializer(data=request.query_params)
@@ -440,7 +443,10 @@ class BookAPI(PatientSubmissionAPI):
         responses={
             201: AppointmentSerializer,
             202: RegistrationSentSerializer,
-            400: rejected("A field is missing or invalid, or the time is not a bookable slot.", {"slot": ["This time is not a bookable slot of Cardiology."]}),
+            400: rejected(
+                "A field is missing or invalid, or the time is not a bookable slot.",
+                {"slot": ["This time is not a bookable slot of Cardiology."]},
+            ),
             409: SLOT_TAKEN,
             429: THROTTLED,
         },
@@ -484,7 +490,16 @@ class RescheduleAPI(PatientSubmissionAPI):
         tags=APPOINTMENT_TAGS,
         summary="Move a booking to another slot of its department",
         request=SlotStartSerializer,
-        responses={200: AppointmentSerializer, 400: rejected("Not a bookable slot, or the booking can no longer change.", {"slot": ["This time is not a bookable slot of Cardiology."]}), 404: NOT_FOUND, 409: SLOT_TAKEN, 429: THROTTLED},
+        responses={
+            200: AppointmentSerializer,
+            400: rejected(
+                "Not a bookable slot, or the booking can no longer change.",
+                {"slot": ["This time is not a bookable slot of Cardiology."]},
+            ),
+            404: NOT_FOUND,
+            409: SLOT_TAKEN,
+            429: THROTTLED,
+        },
     )
     def post(self, request, public_id):
         booking = appointment_by_link(public_id)
@@ -492,7 +507,10 @@ class RescheduleAPI(PatientSubmissionAPI):
         move.is_valid(raise_exception=True)
         try:
             booking = appointments.reschedule_appointment(
-                appointment=booking, slot_start=move.validated_data["slot"], actor=request.user, ip_address=client_ip(request)
+                appointment=booking,
+                slot_start=move.validated_data["slot"],
+                actor=request.user,
+                ip_address=client_ip(request),
             )
         except services.QueueError as refusal:
             return booking_refused(refusal)
@@ -506,7 +524,15 @@ class CancelAppointmentAPI(PatientSubmissionAPI):
         tags=APPOINTMENT_TAGS,
         summary="Cancel a booking, freeing its slot",
         request=None,
-        responses={200: AppointmentSerializer, 400: rejected("The booking is no longer booked.", {"slot": ["This appointment is cancelled and can no longer change."]}), 404: NOT_FOUND, 429: THROTTLED},
+        responses={
+            200: AppointmentSerializer,
+            400: rejected(
+                "The booking is no longer booked.",
+                {"slot": ["This appointment is cancelled and can no longer change."]},
+            ),
+            404: NOT_FOUND,
+            429: THROTTLED,
+        },
     )
     def post(self, request, public_id):
         try:
@@ -531,7 +557,10 @@ class CheckInAPI(PatientSubmissionAPI):
         request=BookingCodeSerializer,
         responses={
             201: VisitLinkSerializer,
-            400: rejected("Unknown code, too early, another day, or already checked in.", {"code": ["This appointment is already checked in."]}),
+            400: rejected(
+                "Unknown code, too early, another day, or already checked in.",
+                {"code": ["This appointment is already checked in."]},
+            ),
             429: THROTTLED,
         },
     )

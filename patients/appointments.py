@@ -180,7 +180,10 @@ def book_appointment(
     if (
         not created
         and Appointment.objects.filter(
-            patient=patient, department=department, slot_start__date=timezone.localdate(slot_start), status=Status.BOOKED
+            patient=patient,
+            department=department,
+            slot_start__date=timezone.localdate(slot_start),
+            status=Status.BOOKED,
         ).exists()
     ):
         raise AlreadyBooked(
@@ -270,7 +273,8 @@ def check_in(*, appointment, actor=None, ip_address=None):
     earliest, _on_time_until = check_in_window(appointment)
     if now < earliest:
         raise CheckInRefused(
-            _("Check-in opens at %(time)s, a little before your slot.") % {"time": f"{timezone.localtime(earliest):%H:%M}"}
+            _("Check-in opens at %(time)s, a little before your slot.")
+            % {"time": f"{timezone.localtime(earliest):%H:%M}"}
         )
     arrival = Arrival.LATE if appointment.status == Status.NO_SHOW else arrival_for(appointment, now)
     entry = services.issue_token(
@@ -359,9 +363,12 @@ def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
             displaced.append(appointment)
     cancelled = []
     for appointment in displaced:
-        free = [seat for seat in seats.get(appointment.slot_start, ()) if seat not in held.get(appointment.slot_start, set())]
+        still_held = held.get(appointment.slot_start, set())
+        free = [seat for seat in seats.get(appointment.slot_start, ()) if seat not in still_held]
         if not free:
-            cancelled.append(cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed"))
+            cancelled.append(
+                cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
+            )
             continue
         held.setdefault(appointment.slot_start, set()).add(free[0])
         Appointment.objects.filter(pk=appointment.pk).update(seat=free[0])

@@ -23,7 +23,7 @@ from django.db import transaction
 
 from smartqueue.shapes import represent
 
-from . import published
+from . import published, services
 from .models import Department
 from .selectors import (
     department_line,
@@ -36,11 +36,12 @@ from .serializers import ServingTokenSerializer, WaitAlertSerializer, frame
 
 logger = logging.getLogger(__name__)
 
-# A token's change leaves the consultation pace (recent consultations, doctors on duty, configured average)
-# as it was, except a completed consultation: those changes reuse the pace of the department's previous
-# published queue. Department-level changes (doctors, availability, settings) always work it out again.
+# A token's change leaves the consultation pace (the day's consultations and no-shows, the doctors' roster,
+# the configured average) as it was, except a completed consultation or a no-show: those changes reuse the
+# pace of the department's previous published queue. Who is being seen since when is read with every line.
+# Department-level changes (doctors, availability, settings) always work it out again.
 PACE_KEEPING_FRAME = "queue.changed"
-PACE_CHANGING_EVENTS = frozenset({"completed"})
+PACE_CHANGING_EVENTS = frozenset({"completed", "skipped"})
 
 # Channels calls the consumer method named after the message type, with "." replaced by "_".
 FORWARD_MESSAGE_TYPE = "frame.forward"
@@ -117,6 +118,9 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
     line = department_line(department=department, pace=earlier_pace)
     queue = department_queue_snapshot(department=department, line=line)
     published.keep_snapshot(department_id, seq, queue, line.pace)
+    if event == "registered" and entry is not None and line.place_of(entry.pk):
+        # The estimate published with the registration is the one its patient is shown (from this snapshot).
+        services.record_registration_estimate(entry=entry, minutes=line.place_of(entry.pk).estimated_wait_minutes)
 
     def envelope(payload, frame_type=frame_type):
         payload = {"event": event, **payload}

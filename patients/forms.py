@@ -137,7 +137,9 @@ class SlotChoiceField(forms.TypedChoiceField):
         )
 
     def offer(self, slots):
-        self.choices = [(slot.start.isoformat(), f"{timezone.localtime(slot.start):%H:%M}") for slot in slots if slot.free]
+        self.choices = [
+            (slot.start.isoformat(), f"{timezone.localtime(slot.start):%H:%M}") for slot in slots if slot.free
+        ]
 
 
 class BookingForm(RegistrationForm):

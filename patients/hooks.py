@@ -15,8 +15,10 @@ The core (this app) imports no other app. Instead:
 - Actions that are not a token's change (feedback, a doctor's availability or weekly hours) are
   announced through ``action_recorded`` with an ActionRecord, for the audit log.
 - What the core must ask of the apps above it is provided to it, also from AppConfig.ready(): the
-  hospital's settings (adminpanel's SystemConfiguration), how many doctors are on duty per department
-  and their working hours on a day, for bookable slots (doctors), and whether a user is reception staff (doctors and adminpanel). Each has a default that
+  hospital's settings (adminpanel's SystemConfiguration), each department's duty roster for the wait
+  estimates (doctors: who is on duty or on a break, and their shifts of the day), their working hours on a
+  day for bookable slots (doctors), and whether a user is reception staff (doctors and adminpanel). Each
+  has a default that
   keeps the core working alone.
 """
 
@@ -110,10 +112,21 @@ class HospitalSettings:
     appointment_booking_days_ahead: int = 14
 
 
+@dataclass(frozen=True)
+class DutyDoctor:
+    """One doctor of a department as the wait estimates see them: whether they see patients now, whether they
+    are on a break, and their scheduled shifts of the day as (start, end) local times, in order."""
+
+    doctor_id: int
+    on_duty: bool
+    on_break: bool = False
+    shifts: tuple = ()
+
+
 @dataclass
 class _Providers:
     hospital_settings: Callable[[], Any] = HospitalSettings
-    doctors_on_duty: Callable[[list], dict] = lambda department_ids: {}
+    duty_roster: Callable[[list, int], dict] = lambda department_ids, weekday: {}
     working_hours: Callable[[int, Any], list] = lambda department_id, day: []
     reception_roles: list = field(default_factory=list)
 
@@ -126,9 +139,10 @@ def provide_hospital_settings(source):
     _providers.hospital_settings = source
 
 
-def provide_doctors_on_duty(count):
-    """count(department_ids) returns {department_id: doctors on duty}; departments left out have none."""
-    _providers.doctors_on_duty = count
+def provide_duty_roster(roster):
+    """roster(department_ids, weekday) returns {department_id: [DutyDoctor]} with the shifts of that weekday;
+    departments left out have no doctors."""
+    _providers.duty_roster = roster
 
 
 def provide_working_hours(hours):
@@ -147,8 +161,8 @@ def hospital_settings():
     return _providers.hospital_settings()
 
 
-def doctors_on_duty(department_ids):
-    return _providers.doctors_on_duty(list(department_ids))
+def duty_roster(department_ids, *, weekday):
+    return _providers.duty_roster(list(department_ids), weekday)
 
 
 def working_hours(department_id, day):

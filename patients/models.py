@@ -194,6 +194,11 @@ class Queue(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     skipped_at = models.DateTimeField(null=True, blank=True)
+    estimated_wait_at_registration = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Minutes to the call the patient was shown on registering; the reports compare it with the wait.",
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     notify_when_patients_ahead = models.PositiveSmallIntegerField(
         null=True,

@@ -9,126 +9,87 @@ must never show a patient's name or phone.
 
 import math
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, OuterRef, Subquery, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from smartqueue.shapes import represent
 
-from . import hooks, published
+from . import estimates, hooks, published
+from .estimates import ConsultationPace, WaitEstimate
 from .models import Department, Patient, Queue, WaitAlert, format_token
 from .serializers import QueueSnapshotSerializer, StaffEntrySerializer, VisitStatusSerializer, frame
 
-RECENT_CONSULTATIONS_FOR_PACE = 10
 SERVING_STATUSES = (Queue.Status.CALLED, Queue.Status.IN_CONSULTATION)
-
-
-@dataclass(frozen=True)
-class ConsultationPace:
-    minutes_per_consultation: float
-    doctors_on_duty: int
-    # What it was computed for: a pace is reused (see department_line) only for the same day and configuration.
-    day: object = None
-    configured_minutes: int | None = None
-
-    def holds_for(self, *, department, day):
-        return self.day == day and self.configured_minutes == department.average_consultation_minutes
-
-    def estimated_wait_minutes(self, position):
-        # Each doctor on duty sees one patient per mean consultation; a waiting patient is served
-        # after the ceil(position / doctors) rounds needed to reach them (one doctor assumed if none is).
-        if position is None:
-            return None
-        rounds = math.ceil(position / max(self.doctors_on_duty, 1))
-        return round(rounds * self.minutes_per_consultation)
+# What the wait estimates read of a department's day (see estimates.measure_pace).
+PACE_VISIT_FIELDS = (
+    "department_id",
+    "status",
+    "priority",
+    "doctor_id",
+    "checked_in_at",
+    "called_at",
+    "completed_at",
+    "skipped_at",
+    "transferred_from_id",
+)
 
 
 def consultation_pace(*, department, day=None):
-    """Mean of the day's last completed consultations (else the configured average) and doctors on duty.
-
-    Two plain queries: every queue change reads it, so it avoids consultation_paces' window function.
-    """
-    day = day or timezone.localdate()
-    recent = (
-        _completed_consultations(day)
-        .filter(department=department)
-        .order_by("-completed_at")
-        .values_list("started_at", "completed_at")[:RECENT_CONSULTATIONS_FOR_PACE]
-    )
-    return _pace(
-        department=department,
-        day=day,
-        lengths=[completed - started for started, completed in recent],
-        on_duty=hooks.doctors_on_duty([department.pk]).get(department.pk, 0),
-    )
+    """The ConsultationPace of one department's day: its history so far and its doctors' roster (2 queries)."""
+    return consultation_paces(departments=[department], day=day)[department.pk]
 
 
 def consultation_paces(*, departments, day=None):
     """consultation_pace for several departments at once, in two queries: {department_id: ConsultationPace}."""
-    day = day or timezone.localdate()
+    now = timezone.now()
+    day = day or timezone.localdate(now)
     by_id = {department.pk: department for department in departments}
-    recent = (
-        _completed_consultations(day)
-        .filter(department_id__in=by_id)
-        .annotate(
-            length=ExpressionWrapper(F("completed_at") - F("started_at"), output_field=DurationField()),
-            recency=Window(RowNumber(), partition_by=F("department_id"), order_by=F("completed_at").desc()),
-        )
-        .filter(recency__lte=RECENT_CONSULTATIONS_FOR_PACE)
-        .values_list("department_id", "length")
-    )
-    lengths = {department_id: [] for department_id in by_id}
-    for department_id, length in recent:
-        lengths[department_id].append(length)
-    on_duty = hooks.doctors_on_duty(by_id)
+    visits = {department_id: [] for department_id in by_id}
+    for visit in Queue.objects.filter(token_date=day, department_id__in=by_id).values(*PACE_VISIT_FIELDS):
+        visits[visit["department_id"]].append(visit)
+    roster = hooks.duty_roster(by_id, weekday=day.weekday())
     return {
-        department_id: _pace(
-            department=department, day=day, lengths=lengths[department_id], on_duty=on_duty.get(department_id, 0)
+        department_id: estimates.measure_pace(
+            department=department,
+            day=day,
+            visits=visits[department_id],
+            roster=estimates.availabilities(roster.get(department_id, []), now=now),
+            now=now,
         )
         for department_id, department in by_id.items()
     }
 
 
-def _completed_consultations(day):
-    return Queue.objects.filter(
-        token_date=day, status=Queue.Status.COMPLETED, started_at__isnull=False, completed_at__isnull=False
-    )
-
-
-def _pace(*, department, day, lengths, on_duty):
-    seconds = [length.total_seconds() for length in lengths if length is not None and length > timedelta(0)]
-    return ConsultationPace(
-        minutes_per_consultation=(
-            sum(seconds) / len(seconds) / 60 if seconds else float(department.average_consultation_minutes)
-        ),
-        doctors_on_duty=on_duty,
-        day=day,
-        configured_minutes=department.average_consultation_minutes,
-    )
-
-
 @dataclass(frozen=True)
 class PlaceInLine:
-    """One waiting token's place in its department's line and the wait that place means."""
+    """One waiting token's place in its department's line and the wait that place means.
+
+    The low and high minutes are the range to show beside the estimate, None when it is narrow.
+    """
 
     entry_id: int
     token: str
     priority: str
     position: int
     estimated_wait_minutes: int
+    estimated_wait_low_minutes: int | None = None
+    estimated_wait_high_minutes: int | None = None
     status: str = Queue.Status.WAITING
 
 
 @dataclass(frozen=True)
 class DepartmentLine:
-    """A department's waiting tokens for a day, in the order they will be called, with place and wait."""
+    """A department's waiting tokens for a day, in the order they will be called, with place and wait, and the
+    tokens its doctors are serving."""
 
     department: Department
     day: object
     pace: ConsultationPace
     waiting: list
+    serving: list
+    newcomer: WaitEstimate
     _places: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -144,32 +105,48 @@ class DepartmentLine:
     @property
     def wait_for_newcomer(self):
         """What a patient registering now should expect: the place after the last."""
-        return self.pace.estimated_wait_minutes(len(self.waiting) + 1)
+        return self.newcomer.minutes
+
+
+def _place(position, entry_id, token, priority, wait):
+    low, high = wait.shown_range or (None, None)
+    return PlaceInLine(
+        entry_id=entry_id,
+        token=token,
+        priority=priority,
+        position=position,
+        estimated_wait_minutes=wait.minutes,
+        estimated_wait_low_minutes=low,
+        estimated_wait_high_minutes=high,
+    )
 
 
 def department_line(*, department, day=None, pace=None):
-    """The department's line for the day (today by default): the one place of order, places and waits (3 queries).
+    """The department's line for the day (today by default): the one place of order, places and waits (4 queries).
 
     A pace computed earlier (e.g. with the department's previous published queue) is reused when it holds for
     this day and configuration, saving its two queries; the publisher passes one only after changes that
     leave the pace as it was.
     """
-    day = day or timezone.localdate()
+    now = timezone.now()
+    day = day or timezone.localdate(now)
     if pace is None or not pace.holds_for(department=department, day=day):
         pace = consultation_pace(department=department, day=day)
+    rows = Queue.objects.places_in_line(department_id=department.pk, day=day)
+    serving = being_served(department=department, day=day)
+    *waits, newcomer = estimates.estimate_waits(
+        pace=pace,
+        priorities=[priority for *_, priority in rows] + [Queue.Priority.NORMAL],
+        serving=[(entry.doctor_id, entry.called_at) for entry in serving if entry.doctor_id and entry.called_at],
+        now=now,
+    )
     waiting = [
-        PlaceInLine(
-            entry_id=entry_id,
-            token=format_token(department.code, token_number),
-            priority=priority,
-            position=position,
-            estimated_wait_minutes=pace.estimated_wait_minutes(position),
-        )
-        for position, entry_id, token_number, priority in Queue.objects.places_in_line(
-            department_id=department.pk, day=day
-        )
+        _place(position, entry_id, format_token(department.code, token_number), priority, wait)
+        for (position, entry_id, token_number, priority), wait in zip(rows, waits)
     ]
-    return DepartmentLine(department=department, day=day, pace=pace, waiting=waiting)
+    return DepartmentLine(
+        department=department, day=day, pace=pace, waiting=waiting, serving=serving, newcomer=newcomer
+    )
 
 
 def waiting_queue(*, department, day=None):
@@ -210,10 +187,15 @@ def department_overview(*, day=None):
         Department.objects.filter(is_active=True).annotate(waiting_count=_waiting_count_per_department(day))
     )
     paces = consultation_paces(departments=departments, day=day) if departments else {}
+    now = timezone.now()
     for department in departments:
         pace = paces[department.pk]
         department.doctors_on_duty = pace.doctors_on_duty
-        department.estimated_wait_minutes = pace.estimated_wait_minutes(department.waiting_count + 1)
+        # Without the line's details: as many normal tokens ahead as are waiting, doctors' current patients unknown.
+        newcomer = estimates.estimate_waits(
+            pace=pace, priorities=[Queue.Priority.NORMAL] * (department.waiting_count + 1), serving=[], now=now
+        )[-1]
+        department.estimated_wait_minutes = newcomer.minutes
     return departments
 
 
@@ -239,7 +221,7 @@ def department_queue_snapshot(*, department, day=None, line=None):
             "department": department,
             "date": line.day,
             "waiting": line.waiting,
-            "now_serving": being_served(department=department, day=line.day),
+            "now_serving": line.serving,
             "queue_length": len(line.waiting),
             "estimated_wait_minutes": line.wait_for_newcomer,
             "minutes_per_consultation": round(line.pace.minutes_per_consultation, 1),
@@ -328,37 +310,52 @@ def patient_visits(*, patient_public_id):
 
 @dataclass(frozen=True)
 class VisitView:
-    """One visit as its patient follows it, from figures already read: nothing about any other patient."""
+    """One visit as its patient follows it, from figures already read: nothing about any other patient.
+
+    place: the visit's row in its line (a PlaceInLine or its snapshot dict) while it waits, else None.
+    """
 
     entry: Queue
-    position: int | None
-    estimated_wait_minutes: int | None
+    place: object
     now_serving: list
     doctors_on_duty: int
 
+    def _place_value(self, name):
+        if self.place is None:
+            return None
+        return self.place[name] if isinstance(self.place, dict) else getattr(self.place, name)
 
-def describe_visit(entry, *, position, estimated_wait_minutes, now_serving, doctors_on_duty):
+    @property
+    def position(self):
+        return self._place_value("position")
+
+    @property
+    def estimated_wait_minutes(self):
+        return self._place_value("estimated_wait_minutes")
+
+    @property
+    def estimated_wait_low_minutes(self):
+        return self._place_value("estimated_wait_low_minutes")
+
+    @property
+    def estimated_wait_high_minutes(self):
+        return self._place_value("estimated_wait_high_minutes")
+
+
+def describe_visit(entry, *, place, now_serving, doctors_on_duty):
     return represent(
         VisitStatusSerializer,
-        VisitView(
-            entry=entry,
-            position=position,
-            estimated_wait_minutes=estimated_wait_minutes,
-            now_serving=now_serving,
-            doctors_on_duty=doctors_on_duty,
-        ),
+        VisitView(entry=entry, place=place, now_serving=now_serving, doctors_on_duty=doctors_on_duty),
     )
 
 
 def visit_status(*, entry):
     """describe_visit for one visit, reading its department's line in a constant number of queries."""
     line = department_line(department=entry.department, day=entry.token_date)
-    place = line.place_of(entry.pk) if entry.status == Queue.Status.WAITING else None
     return describe_visit(
         entry,
-        position=place and place.position,
-        estimated_wait_minutes=place and place.estimated_wait_minutes,
-        now_serving=[served.token for served in being_served(department=entry.department, day=entry.token_date)],
+        place=line.place_of(entry.pk) if entry.status == Queue.Status.WAITING else None,
+        now_serving=[served.token for served in line.serving],
         doctors_on_duty=line.pace.doctors_on_duty,
     )
 
@@ -389,8 +386,7 @@ def visit_status_in_queue(*, entry, queue):
             return None
     return describe_visit(
         entry,
-        position=place and place["position"],
-        estimated_wait_minutes=place and place["estimated_wait_minutes"],
+        place=place,
         now_serving=[served["token"] for served in queue["now_serving"]],
         doctors_on_duty=queue["doctors_on_duty"],
     )
@@ -416,7 +412,7 @@ def visit_after_department_change(visit, payload):
         place = place_in_queue(queue, visit["token"])
         if place is None:
             return None
-        moved.update(VisitStatusSerializer.place_fields(place["position"], place["estimated_wait_minutes"]))
+        moved.update(VisitStatusSerializer.place_fields(place))
     return moved
 
 
@@ -433,6 +429,7 @@ VISIT_FIELDS = (
     "started_at",
     "completed_at",
     "transferred_from_id",
+    "estimated_wait_at_registration",
 )
 
 

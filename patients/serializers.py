@@ -62,7 +62,10 @@ class SlotQuerySerializer(StrictSerializer):
     department = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.filter(is_active=True),
         help_text="Id of an active department.",
-        error_messages={"does_not_exist": "No active department has id {pk_value}.", "incorrect_type": "Give the department's id number."},
+        error_messages={
+            "does_not_exist": "No active department has id {pk_value}.",
+            "incorrect_type": "Give the department's id number.",
+        },
     )
     day = serializers.DateField(help_text="The hospital-local day, YYYY-MM-DD.")
 
@@ -154,12 +157,18 @@ class PlainValuesSerializer(serializers.Serializer):
         return tuple((name, field.source) for name, field in self.fields.items())
 
 
+WAIT_LOW_HELP = "Low end of the likely wait (20th percentile, rounded down to 5 min); null when the range is narrow."
+WAIT_HIGH_HELP = "High end of the likely wait (80th percentile, rounded up to 5 min); null when the range is narrow."
+
+
 class WaitingTokenSerializer(PlainValuesSerializer):
     token = serializers.CharField()
     priority = serializers.ChoiceField(choices=Queue.Priority.choices)
     status = serializers.ChoiceField(choices=Queue.Status.choices)
     position = serializers.IntegerField(help_text="1 = next.")
     estimated_wait_minutes = serializers.IntegerField()
+    estimated_wait_low_minutes = serializers.IntegerField(allow_null=True, help_text=WAIT_LOW_HELP)
+    estimated_wait_high_minutes = serializers.IntegerField(allow_null=True, help_text=WAIT_HIGH_HELP)
 
 
 class QueueSnapshotSerializer(serializers.Serializer):
@@ -204,6 +213,8 @@ class VisitStatusSerializer(serializers.Serializer):
     position = serializers.IntegerField(allow_null=True, help_text="1 = next; null once no longer waiting.")
     patients_ahead = serializers.SerializerMethodField()
     estimated_wait_minutes = serializers.SerializerMethodField()
+    estimated_wait_low_minutes = serializers.SerializerMethodField(help_text=WAIT_LOW_HELP)
+    estimated_wait_high_minutes = serializers.SerializerMethodField(help_text=WAIT_HIGH_HELP)
     your_turn = serializers.SerializerMethodField(help_text="Called: go to the room now.")
     doctor = serializers.SerializerMethodField(help_text="The doctor who called the patient, while being served.")
     go_to = serializers.SerializerMethodField(help_text="Room to go to once called.")
@@ -218,12 +229,14 @@ class VisitStatusSerializer(serializers.Serializer):
     )
 
     @staticmethod
-    def place_fields(position, estimated_wait_minutes):
-        """The fields that follow from a waiting visit's place in line."""
+    def place_fields(place):
+        """The fields that follow from a waiting visit's place in line (its row of a queue snapshot)."""
         return {
-            "position": position,
-            "patients_ahead": patients_ahead(position),
-            "estimated_wait_minutes": estimated_wait_minutes if position else None,
+            "position": place["position"],
+            "patients_ahead": patients_ahead(place["position"]),
+            "estimated_wait_minutes": place["estimated_wait_minutes"],
+            "estimated_wait_low_minutes": place["estimated_wait_low_minutes"],
+            "estimated_wait_high_minutes": place["estimated_wait_high_minutes"],
         }
 
     # Methods rather than sources naming model methods: DRF inspects a callable source's signature on every call.
@@ -240,6 +253,14 @@ class VisitStatusSerializer(serializers.Serializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_estimated_wait_minutes(self, visit):
         return visit.estimated_wait_minutes if visit.position else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_estimated_wait_low_minutes(self, visit):
+        return visit.estimated_wait_low_minutes if visit.position else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_estimated_wait_high_minutes(self, visit):
+        return visit.estimated_wait_high_minutes if visit.position else None
 
     def get_your_turn(self, visit) -> bool:
         return visit.entry.status == Queue.Status.CALLED

@@ -109,6 +109,13 @@ def _record_queue_change(*, entry, event, actor, ip_address, before, created=Fal
     return entry
 
 
+def record_registration_estimate(*, entry, minutes):
+    """Keep the wait a newly registered token was first shown, for the reports' accuracy figures."""
+    Queue.objects.filter(pk=entry.pk, estimated_wait_at_registration__isnull=True).update(
+        estimated_wait_at_registration=minutes
+    )
+
+
 def _counter_sql():
     table = connection.ops.quote_name(DailyTokenCounter._meta.db_table)
     # One statement takes the next number and holds the counter row until the transaction ends: numbers are

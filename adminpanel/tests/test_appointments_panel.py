@@ -24,7 +24,7 @@ def test_appointments_page_counts_bookings_per_day(clinic, admin_client):
 
 
 def test_closing_a_day_cancels_its_bookings_and_tells_the_patients(
-    clinic, admin_client, django_capture_on_commit_callbacks
+    clinic, admin_client, django_capture_on_commit_callbacks, tasks_run_inline
 ):
     appointment = book(clinic, at(time(13)))
     with django_capture_on_commit_callbacks(execute=True):

@@ -13,7 +13,7 @@ from adminpanel import analytics
 from adminpanel.models import DepartmentAnalytics
 from adminpanel.tasks import rollup_analytics
 from patients import services
-from patients.models import PatientFeedback
+from patients.models import PatientFeedback, Queue
 
 DAY = date(2026, 3, 10)
 
@@ -53,9 +53,9 @@ def clinic_day(department, make_department, make_doctor, make_token):
 
         first = visit("09:00", called="09:10", started="09:12", completed="09:27")
         second = visit("09:20", called="09:40", started="09:41", completed="09:51")
-        visit("09:45", called="10:15", skipped="10:20")
-        visit("10:05", called="10:45", started="10:45", completed="11:05", doctor=jones)
-        visit("10:30")
+        no_show = visit("09:45", called="10:15", skipped="10:20")
+        with_jones = visit("10:05", called="10:45", started="10:45", completed="11:05", doctor=jones)
+        never_called = visit("10:30")
         visit("10:50", cancelled="11:00")
         visit("10:55")
         clock.move_to(at("11:10"))
@@ -66,6 +66,9 @@ def clinic_day(department, make_department, make_doctor, make_token):
         make_token(department)
     for entry, rating in [(first, 5), (second, 3)]:
         PatientFeedback.objects.create(patient=entry.patient, queue_entry=entry, rating=rating)
+    # The waits shown on registering (as the publisher records them), against waits of 10, 20, 30, 40 and none.
+    for entry, shown in [(first, 15), (second, 20), (no_show, 20), (with_jones, 30), (never_called, 5)]:
+        Queue.objects.filter(pk=entry.pk).update(estimated_wait_at_registration=shown)
     return {"cardiology": department, "ent": ent, "smith": smith, "jones": jones}
 
 
@@ -84,6 +87,12 @@ def test_department_day_figures(clinic_day, django_assert_num_queries):
     assert cardiology.average_consultation_minutes == 15.0  # 15, 10, 20
     assert (cardiology.average_rating, cardiology.rating_count) == (4.0, 2)
     assert cardiology.peak_hour == 10  # four registrations from 10:00, three from 09:00
+    # Errors +5, 0, -10, -10; the token never called has no wait to compare with.
+    assert (cardiology.estimate_count, cardiology.estimate_mean_absolute_error, cardiology.estimate_bias) == (
+        4,
+        6.25,
+        -3.75,
+    )
     ent = by_department["ENT"]
     assert (ent.registrations, ent.cancelled, ent.completed, ent.average_wait_minutes, ent.peak_hour) == (
         1,
@@ -133,6 +142,16 @@ def test_reports_page_shows_tables_and_chart_data(admin_client, clinic_day):
     assert "12.5" in page  # Dr. Smith's average consultation
 
 
+def test_reports_page_shows_yesterdays_estimate_accuracy_from_the_rollup(admin_client, clinic_day):
+    with time_machine.travel(at("08:00", day=date(2026, 3, 11)), tick=False):
+        rollup_analytics()
+        page = admin_client.get("/adminpanel/reports/").content.decode()
+
+    assert "Wait estimates on 2026-03-10" in page
+    assert "<tr><td>Cardiology</td><td>4</td>\n      <td>6.3</td><td>-3.8</td></tr>" in page
+    assert "<tr><td>ENT</td><td>0</td>" in page
+
+
 @pytest.mark.parametrize(
     "query, field",
     [
@@ -170,9 +189,12 @@ def test_csv_export_content(admin_client, clinic_day):
             "Average rating",
             "Ratings",
             "Peak hour",
+            "Wait estimates checked",
+            "Wait estimate mean error (min)",
+            "Wait estimate bias (min)",
         ],
-        ["2026-03-10", "Cardiology", "7", "3", "1", "1", "25.0", "40.0", "15.0", "4.0", "2", "10"],
-        ["2026-03-10", "ENT", "1", "0", "0", "1", "", "", "", "", "0", "11"],
+        ["2026-03-10", "Cardiology", "7", "3", "1", "1", "25.0", "40.0", "15.0", "4.0", "2", "10", "4", "6.2", "-3.8"],
+        ["2026-03-10", "ENT", "1", "0", "0", "1", "", "", "", "", "0", "11", "0", "", ""],
     ]
 
 
@@ -181,6 +203,11 @@ def test_rollup_writes_one_row_per_department_and_rerunning_replaces_it(clinic_d
     assert analytics.rollup_day(day=DAY) == 2
     cardiology = DepartmentAnalytics.objects.get(department=clinic_day["cardiology"], date=DAY)
     assert (cardiology.registrations, cardiology.p90_wait_minutes, cardiology.peak_hour) == (7, 40.0, 10)
+    assert (cardiology.estimate_count, cardiology.estimate_mean_absolute_error, cardiology.estimate_bias) == (
+        4,
+        6.25,
+        -3.75,
+    )
     assert DepartmentAnalytics.objects.filter(date=DAY).count() == 2
     PatientFeedback.objects.all().delete()
     analytics.rollup_day(day=DAY)

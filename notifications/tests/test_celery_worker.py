@@ -3,9 +3,7 @@ and a worker killed mid-send leaves the next one to finish the job exactly once.
 
 import signal
 import time
-import uuid
 from datetime import timedelta
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings

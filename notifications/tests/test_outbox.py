@@ -1,7 +1,5 @@
 """The transactional outbox: messages decided while the broker is down are sent once it is back."""
 
-import pytest
-
 from notifications.models import Notification, OutboxMessage
 from notifications.services import notify_queue_change
 from notifications.tasks import redispatch_outbox

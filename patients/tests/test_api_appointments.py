@@ -1,6 +1,6 @@
 """The appointments REST API: slots, booking (409 when the slot is gone), the booking, move, cancel, check-in."""
 
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -72,3 +72,20 @@ def test_move_cancel_and_check_in_through_the_api(api_client, clinic, clock):
     cancelled = api_client.post(reverse("patients:api-cancel", args=[appointment.public_id]), format="json")
     assert cancelled.status_code == 400
     assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CHECKED_IN
+
+
+def test_a_known_phone_booking_itself_is_sent_the_booking_instead_of_shown_it(api_client, client, clinic, make_patient):
+    make_patient(name="On File", phone="+14155550177")
+    response = api_client.post(reverse("patients:api-book"), booking_body(clinic, at(time(13))), format="json")
+    assert response.status_code == 202 and response.json()["phone"].endswith("0177")
+    appointment = Appointment.objects.get()
+    assert appointment.patient.name == "On File"  # the stored details are not changed by whoever typed the number
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    page = client.post(
+        f"{reverse('patients:book')}?department={clinic.pk}&day={tomorrow.isoformat()}",
+        {**booking_body(clinic, at(time(13), day=tomorrow)), "age": "40", "notes": ""},
+        follow=True,
+    )
+    assert "sent your appointment and a link to manage it" in page.content.decode()
+    assert "0177" in page.content.decode() and Appointment.objects.count() == 2

@@ -153,7 +153,7 @@ async def test_patient_socket_follows_place_in_line_then_your_turn(cardiology, d
 
     visit = snapshot["payload"]["visit"]
     assert (visit["token"], visit["status"], visit["position"]) == ("CARD-002", "waiting", 2)
-    assert visit["estimated_wait_minutes"] == 20  # one doctor on duty: two rounds of 10 minutes
+    assert visit["estimated_wait_minutes"] == 10  # one free doctor on duty: one consultation of 10 minutes ahead
     assert snapshot["payload"]["sequences"] == {str(cardiology.pk): first_called["seq"] - 1}
     assert first_called["type"] == "patient.status" and first_called["payload"]["visit"]["position"] == 1
     assert first_called["payload"]["visit"]["now_serving"] == ["CARD-001"]
@@ -287,7 +287,7 @@ async def test_a_waiting_patient_whose_place_moved_gets_it_from_the_department_f
     visit = pushed_back["payload"]["visit"]
     assert (visit["token"], visit["status"], visit["position"]) == ("CARD-002", "waiting", 3)
     assert visit["patients_ahead"] == 2
-    assert visit["estimated_wait_minutes"] == 30  # one doctor on duty, three rounds of 10 minutes
+    assert visit["estimated_wait_minutes"] == 20  # one free doctor on duty, two consultations of 10 minutes ahead
     assert set(pushed_back["payload"]) == {"event", "visit"}
     # Nothing about the emergency patient but the token now being called, once it is.
     for secret in ["Evelyn", "Urgentname", "5550007777", "CARD-003", "emergency"]:

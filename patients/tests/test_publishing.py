@@ -20,25 +20,25 @@ def test_a_department_edited_outside_the_queue_is_published_with_its_new_estimat
     make_doctor(department=department)
     make_token(department)
     make_token(department)
-    assert published_waits(department) == [10, 20]
+    assert published_waits(department) == [0, 10]  # The doctor is free for the first token.
 
     department.average_consultation_minutes = 15
     department.save()  # As Django admin or the panel's form does.
 
-    assert published_waits(department) == [15, 30]
+    assert published_waits(department) == [0, 15]
     make_token(department)  # A token's change reuses the pace only while it still holds.
-    assert published_waits(department) == [15, 30, 45]
+    assert published_waits(department) == [0, 15, 30]
 
 
 def test_a_doctor_joining_the_department_is_published(department, make_token, make_doctor):
     make_doctor(department=department)
     for _ in range(4):
         make_token(department)
-    assert published_waits(department) == [10, 20, 30, 40]
+    assert published_waits(department) == [0, 10, 20, 30]
 
     make_doctor(department=department)
 
-    assert published_waits(department) == [10, 10, 20, 20]
+    assert published_waits(department) == [0, 0, 10, 10]
 
 
 def test_a_completed_consultation_sets_the_pace_of_the_next_published_queue(department, make_token, make_doctor):
@@ -47,12 +47,12 @@ def test_a_completed_consultation_sets_the_pace_of_the_next_published_queue(depa
         make_token(department)
     entry = services.call_next(doctor=doctor)
     entry = services.start_consultation(entry=entry)
-    entry.started_at = timezone.now() - timedelta(minutes=4)
-    entry.save(update_fields=["started_at"])
+    entry.called_at = entry.started_at = timezone.now() - timedelta(minutes=4)
+    entry.save(update_fields=["called_at", "started_at"])
 
     services.complete_consultation(entry=entry)
 
-    assert published_waits(department) == [4, 8]
+    assert published_waits(department) == [0, 4]
 
 
 def test_a_visit_says_when_no_doctor_is_on_duty_and_follows_a_doctor_arriving(
@@ -70,7 +70,8 @@ def test_a_visit_says_when_no_doctor_is_on_duty_and_follows_a_doctor_arriving(
 def test_an_average_changed_in_django_admin_shows_in_the_next_read(admin_client, department, make_token, make_doctor):
     make_doctor(department=department)
     make_token(department)
-    assert published_waits(department) == [10]
+    make_token(department)
+    assert published_waits(department) == [0, 10]
 
     response = admin_client.post(
         f"/admin/patients/department/{department.pk}/change/",
@@ -86,7 +87,7 @@ def test_an_average_changed_in_django_admin_shows_in_the_next_read(admin_client,
     )
 
     assert response.status_code == 302
-    assert published_waits(department) == [25]
+    assert published_waits(department) == [0, 25]
 
 
 def test_a_published_queue_is_read_until_the_next_change_without_a_cliff(
@@ -94,11 +95,12 @@ def test_a_published_queue_is_read_until_the_next_change_without_a_cliff(
 ):
     make_doctor(department=department)
     make_token(department)
+    make_token(department)
     latest_queue_snapshot(department_id=department.pk)
     clock.shift(timedelta(minutes=10))
 
     with django_assert_num_queries(0):
-        assert published_waits(department) == [10]
+        assert published_waits(department) == [0, 10]
 
 
 def test_a_queue_published_yesterday_is_not_shown_today(clock, department, make_token, make_doctor):
@@ -117,9 +119,10 @@ def test_a_queue_read_from_the_database_is_kept_for_the_next_readers(
 ):
     make_doctor(department=department)
     make_token(department)
+    make_token(department)
     # As after an eviction, or for a department never published.
     cache.delete(published.snapshot_cache_key(department.pk, published.current_sequence(department.pk)))
 
-    assert published_waits(department) == [10]
+    assert published_waits(department) == [0, 10]
     with django_assert_num_queries(0):
-        assert published_waits(department) == [10]
+        assert published_waits(department) == [0, 10]

@@ -33,7 +33,7 @@ def test_one_ordering_drives_places_waits_snapshots_messages_and_call_next(
         first.token,
     ]
     assert (first.get_position_in_queue(), third.get_position_in_queue()) == (3, 1)
-    assert (visit_status(entry=first)["position"], visit_status(entry=first)["estimated_wait_minutes"]) == (3, 30)
+    assert (visit_status(entry=first)["position"], visit_status(entry=first)["estimated_wait_minutes"]) == (3, 20)
     assert "number 3 in line" in Notification.objects.get(queue_entry=first, event="registration").body
     assert services.call_next(doctor=doctor) == third
 

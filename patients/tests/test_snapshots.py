@@ -80,7 +80,7 @@ def test_patient_status_comes_from_the_last_published_queue(
 
 
 @pytest.mark.django_db
-def test_paces_of_several_departments_match_one_at_a_time(make_department, make_doctor):
+def test_paces_of_several_departments_match_one_at_a_time(make_department, make_doctor, clock):
     quick, slow = make_department(average_consultation_minutes=5), make_department(average_consultation_minutes=30)
     make_doctor(department=quick)
     doctor = make_doctor(department=slow)
@@ -88,8 +88,8 @@ def test_paces_of_several_departments_match_one_at_a_time(make_department, make_
     entry = services.call_next(doctor=doctor)
     services.start_consultation(entry=entry)
     entry = services.complete_consultation(entry=entry)
-    entry.started_at = entry.completed_at - timedelta(minutes=12)
-    entry.save(update_fields=["started_at"])
+    entry.called_at = entry.started_at = entry.completed_at - timedelta(minutes=12)
+    entry.save(update_fields=["called_at", "started_at"])
 
     together = consultation_paces(departments=[quick, slow], day=timezone.localdate())
 

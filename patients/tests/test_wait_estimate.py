@@ -1,10 +1,15 @@
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
+from django.utils import timezone
 
-from doctors.models import Doctor
+from doctors.models import Doctor, DoctorSchedule
 from patients import services
+from patients.estimates import ConsultationPace, DoctorAvailability, estimate_waits
+from patients.models import Queue
 from patients.selectors import consultation_pace, visit_status
+
+NORMAL, EMERGENCY = Queue.Priority.NORMAL, Queue.Priority.EMERGENCY
 
 
 def estimated_wait_minutes(entry):
@@ -19,14 +24,46 @@ def consult(entry, doctor, clock, minutes):
     services.complete_consultation(entry=entry)
 
 
-def test_without_history_the_configured_average_is_used(department, make_patient, make_doctor, clock):
+def waits(pace, count, *, serving=(), priorities=None, now=None):
+    now = now or timezone.now()
+    return [
+        estimate.minutes
+        for estimate in estimate_waits(
+            pace=pace, priorities=priorities or [NORMAL] * count, serving=list(serving), now=now
+        )
+    ]
+
+
+def pace_of(*doctor_minutes, **fields):
+    now = timezone.now()
+    roster = tuple(
+        DoctorAvailability(doctor_id=index, on_duty=True, windows=((now, None),)) for index in range(len(doctor_minutes))
+    )
+    return ConsultationPace(
+        minutes_per_consultation=fields.pop("minutes_per_consultation", 10.0),
+        doctors_on_duty=len(roster),
+        doctor_minutes=dict(enumerate(doctor_minutes)),
+        roster=roster,
+        **fields,
+    )
+
+
+def test_without_history_the_configured_average_is_used_and_a_free_doctor_calls_the_first_now(
+    department, make_patient, make_doctor, clock
+):
     make_doctor(department=department)
     entries = [services.allocate_token(department=department, patient=make_patient()) for _ in range(3)]
 
-    assert [estimated_wait_minutes(entry) for entry in entries] == [10, 20, 30]
+    assert [estimated_wait_minutes(entry) for entry in entries] == [0, 10, 20]
 
 
-def test_todays_real_consultation_lengths_replace_the_configured_average(
+def test_without_a_doctor_on_duty_the_line_is_taken_as_one_doctor_starting_now(department, make_patient, clock):
+    entries = [services.allocate_token(department=department, patient=make_patient()) for _ in range(2)]
+
+    assert [estimated_wait_minutes(entry) for entry in entries] == [10, 20]
+
+
+def test_todays_consultations_from_call_to_end_replace_the_configured_average_the_latest_weighing_most(
     department, make_patient, make_doctor, clock
 ):
     doctor = make_doctor(department=department)
@@ -34,36 +71,90 @@ def test_todays_real_consultation_lengths_replace_the_configured_average(
         consult(services.allocate_token(department=department, patient=make_patient()), doctor, clock, minutes)
     waiting = [services.allocate_token(department=department, patient=make_patient()) for _ in range(2)]
 
-    assert consultation_pace(department=department).minutes_per_consultation == pytest.approx(6)
-    assert [estimated_wait_minutes(entry) for entry in waiting] == [6, 12]
+    pace = consultation_pace(department=department).minutes_per_consultation
+    assert 6 < pace < 6.5
+    assert [estimated_wait_minutes(entry) for entry in waiting] == [0, round(pace)]
 
 
-def test_only_the_most_recent_consultations_set_the_pace(department, make_patient, make_doctor, clock):
+def test_a_consultation_left_open_for_hours_does_not_set_the_pace(department, make_patient, make_doctor, clock):
     doctor = make_doctor(department=department)
-    consult(services.allocate_token(department=department, patient=make_patient()), doctor, clock, 60)
-    for _ in range(10):
-        consult(services.allocate_token(department=department, patient=make_patient()), doctor, clock, 5)
+    for minutes in (5, 5, 300, 5):
+        consult(services.allocate_token(department=department, patient=make_patient()), doctor, clock, minutes)
 
     assert consultation_pace(department=department).minutes_per_consultation == pytest.approx(5)
 
 
-def test_doctors_on_duty_share_the_queue_and_those_on_break_do_not_count(
+def test_each_doctor_keeps_their_own_pace_and_the_line_goes_to_whoever_is_free_first(
     department, make_patient, make_doctor, clock
 ):
-    make_doctor(department=department, availability=Doctor.Availability.AVAILABLE)
+    quick, slow = make_doctor(department=department), make_doctor(department=department)
+    for _ in range(6):
+        consult(services.allocate_token(department=department, patient=make_patient()), quick, clock, 5)
+        consult(services.allocate_token(department=department, patient=make_patient()), slow, clock, 20)
+
+    pace = consultation_pace(department=department)
+
+    # Each doctor's own consultations weigh more the more of them there are, against the department's.
+    assert pace.minutes_for(quick.pk) < 8 < 17 < pace.minutes_for(slow.pk) < 20
+    # Both free now: the quick doctor (7.6 min) takes the third and fourth before the slow one (17.6) is free.
+    assert waits(pace, 5) == [0, 0, 8, 15, 18]
+
+
+def test_time_already_spent_with_the_current_patient_counts(clock):
+    pace = pace_of(10.0)
+    now = timezone.now()
+
+    assert waits(pace, 2, serving=[(0, now - timedelta(minutes=8))], now=now) == [2, 12]
+    # Past their usual length, a consultation is still expected to take a little longer.
+    assert waits(pace, 1, serving=[(0, now - timedelta(minutes=30))], now=now) == [2]
+
+
+def test_expected_no_shows_ahead_shorten_the_wait(clock):
+    assert waits(pace_of(10.0), 3) == [0, 10, 20]
+    assert waits(pace_of(10.0, no_show_rate=0.5, no_show_minutes=2.0), 3) == [0, 6, 12]
+
+
+def test_emergencies_arriving_today_lengthen_a_normal_wait_but_not_an_emergencys(clock):
+    urgent = pace_of(10.0, urgent_arrivals={EMERGENCY: 0.05})
+
+    normal_waits = waits(urgent, 3)
+    emergency_waits = waits(urgent, 3, priorities=[EMERGENCY] * 3)
+
+    assert normal_waits[2] > 20
+    assert emergency_waits == [0, 10, 20]
+
+
+def test_a_long_line_gets_a_range_rounded_to_five_minutes_and_a_short_one_none(clock):
+    estimates = estimate_waits(pace=pace_of(10.0), priorities=[NORMAL] * 12, serving=[], now=timezone.now())
+
+    assert estimates[1].shown_range is None
+    low, high = estimates[11].shown_range
+    assert low < estimates[11].minutes < high
+    assert low % 5 == high % 5 == 0
+
+
+def on_schedule(doctor, *shifts):
+    DoctorSchedule.objects.bulk_create(
+        DoctorSchedule(doctor=doctor, weekday=timezone.localdate().weekday(), starts_at=start, ends_at=end)
+        for start, end in shifts
+    )
+
+
+def test_doctors_on_a_break_come_back_for_their_next_shift_and_those_gone_for_the_day_do_not(
+    department, make_patient, make_doctor, clock
+):
+    # The clock stands at noon.
+    back_at_one = make_doctor(department=department, availability=Doctor.Availability.ON_BREAK)
+    on_schedule(back_at_one, (time(8), time(11)), (time(13), time(17)))
+    off_sick = make_doctor(department=department, availability=Doctor.Availability.OFFLINE)
+    on_schedule(off_sick, (time(8), time(17)))
     make_doctor(department=department, availability=Doctor.Availability.BUSY)
-    make_doctor(department=department, availability=Doctor.Availability.ON_BREAK)
-    make_doctor(department=department, availability=Doctor.Availability.OFFLINE)
-    entries = [services.allocate_token(department=department, patient=make_patient()) for _ in range(5)]
+    entries = [services.allocate_token(department=department, patient=make_patient()) for _ in range(9)]
 
-    assert consultation_pace(department=department).doctors_on_duty == 2
-    assert [estimated_wait_minutes(entry) for entry in entries] == [10, 10, 20, 20, 30]
+    pace = consultation_pace(department=department)
 
-
-def test_an_entry_that_is_no_longer_waiting_has_no_estimate(department, make_patient, make_doctor, clock):
-    doctor = make_doctor(department=department)
-    entry = services.allocate_token(department=department, patient=make_patient())
-    services.call_patient(entry=entry, doctor=doctor)
-
-    entry.refresh_from_db()
-    assert estimated_wait_minutes(entry) is None
+    assert pace.doctors_on_duty == 1
+    assert [doctor.doctor_id for doctor in pace.roster if not doctor.on_duty] == [back_at_one.pk]
+    assert off_sick.pk not in [doctor.doctor_id for doctor in pace.roster]
+    # Six patients for the doctor on duty by one o'clock, then two doctors share the line.
+    assert [estimated_wait_minutes(entry) for entry in entries] == [0, 10, 20, 30, 40, 50, 60, 60, 70]

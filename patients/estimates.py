@@ -1,0 +1,304 @@
+"""The wait estimate: how long each waiting token has until a doctor calls it (docs/wait-estimates.md).
+
+Two steps, so that the costly one runs once per department change, not once per token:
+
+- ``measure_pace`` turns the day's history (one read of the department's tokens) and the duty roster into a
+  ConsultationPace: each doctor's minutes per patient, how much they vary, today's no-show rate and how
+  often emergencies and high-priority patients arrive. The publisher keeps it with the snapshot and reuses
+  it for changes that cannot alter it.
+- ``estimate_waits`` plays the line forward from the live state (who is being seen since when), handing
+  each token in call order to the doctor who frees up first, and returns a point estimate and a range for
+  every token. No query: it only reads what it is given.
+"""
+
+import heapq
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from .models import Queue
+
+Status = Queue.Status
+Priority = Queue.Priority
+
+# A doctor's own pace counts as this many consultations of the department's before it has any of its own.
+DOCTOR_PACE_PRIOR_CONSULTATIONS = 3
+# Weight of a consultation halves every this many newer ones: the pace follows the hour of the day.
+PACE_HALF_LIFE_CONSULTATIONS = 10
+# A consultation longer than this many times the typical one was left open by mistake, not a real pace.
+LONGEST_PLAUSIBLE_CONSULTATION_RATIO = 4
+# Before the day's consultations say otherwise: how much a consultation varies (standard deviation / mean).
+DEFAULT_CONSULTATION_SPREAD = 0.5
+# The doctor's minutes lost calling a patient who does not come, until today's no-shows tell.
+DEFAULT_NO_SHOW_MINUTES = 2.0
+# No-shows count against this many extra calls that were answered, so one early no-show is not a 100% rate.
+NO_SHOW_PRIOR_CALLS = 5
+# Arrival rates are those of the last hour; the urgent share among them counts against this many extra
+# normal arrivals, so the day's first emergency does not make every arrival look urgent.
+ARRIVAL_WINDOW_MINUTES = 60
+URGENT_SHARE_PRIOR_ARRIVALS = 10
+# Urgent patients are never assumed to take more than this share of the doctors' time.
+MAX_URGENT_SHARE = 0.5
+URGENT_WEIGHT = 0.5
+# Part of a doctor's usual consultation still expected from one that has already run past it.
+MIN_REMAINING_SHARE = 0.25
+# The range is the 20th to 80th percentile of a normal spread around the point estimate...
+RANGE_Z = 0.84
+# ...whose width also allows for this share of error in the model itself.
+MODEL_ERROR_SHARE = 0.15
+# A range narrower than this adds nothing to "~N min"; shown ranges are rounded out to this step.
+SHOWN_RANGE_MIN_WIDTH = 15
+SHOWN_RANGE_STEP = 5
+
+URGENT_PRIORITIES = (Priority.EMERGENCY, Priority.HIGH)
+PRIORITY_RANK = Queue.PRIORITY_RANK
+
+
+@dataclass(frozen=True)
+class DoctorAvailability:
+    """When one doctor of the department sees patients for the rest of the day: windows of (start, end) times."""
+
+    doctor_id: int
+    on_duty: bool
+    windows: tuple
+
+
+@dataclass(frozen=True)
+class ConsultationPace:
+    """What a department's waits are estimated from, computed once per change of its history or roster."""
+
+    minutes_per_consultation: float
+    doctors_on_duty: int
+    day: object = None
+    configured_minutes: int | None = None
+    doctor_minutes: dict = field(default_factory=dict)
+    spread: float = DEFAULT_CONSULTATION_SPREAD
+    no_show_rate: float = 0.0
+    no_show_minutes: float = DEFAULT_NO_SHOW_MINUTES
+    # Arrivals per minute today, by priority (emergency, high).
+    urgent_arrivals: dict = field(default_factory=dict)
+    roster: tuple = ()
+
+    def holds_for(self, *, department, day):
+        return self.day == day and self.configured_minutes == department.average_consultation_minutes
+
+    def minutes_for(self, doctor_id):
+        return self.doctor_minutes.get(doctor_id, self.minutes_per_consultation)
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    """Minutes until the token is called: the likeliest figure and a 20th-80th percentile range."""
+
+    minutes: int
+    low: int
+    high: int
+
+    @property
+    def shown_range(self):
+        """(low, high) rounded out to whole steps when the range is wide enough to tell the patient; else None."""
+        if self.high - self.low < SHOWN_RANGE_MIN_WIDTH:
+            return None
+        step = SHOWN_RANGE_STEP
+        return (self.low // step * step, math.ceil(self.high / step) * step)
+
+
+def _weighted_mean(values):
+    """Exponentially weighted mean of values, oldest first, the newest weighing most."""
+    decay = 0.5 ** (1 / PACE_HALF_LIFE_CONSULTATIONS)
+    weights = [decay**age for age in range(len(values) - 1, -1, -1)]
+    return sum(weight * value for weight, value in zip(weights, values)) / sum(weights)
+
+
+def _plausible(minutes):
+    if not minutes:
+        return minutes
+    typical = sorted(minutes)[len(minutes) // 2]
+    return [value for value in minutes if value <= LONGEST_PLAUSIBLE_CONSULTATION_RATIO * typical]
+
+
+def _minutes(start, end):
+    return (end - start).total_seconds() / 60
+
+
+def measure_pace(*, department, day, visits, roster, now):
+    """The department's ConsultationPace from the day's visits and its DoctorAvailability roster.
+
+    visits: the day's tokens as dicts with status, priority, doctor_id, checked_in_at, called_at, completed_at,
+    skipped_at and transferred_from_id. A doctor's minutes per patient run from the call to the end of the
+    consultation (the walk to the room is the doctor's time too).
+    """
+    configured = float(department.average_consultation_minutes)
+    completed = sorted(
+        (visit for visit in visits if visit["status"] == Status.COMPLETED and visit["called_at"] and visit["completed_at"]),
+        key=lambda visit: visit["completed_at"],
+    )
+    lengths = _plausible([_minutes(visit["called_at"], visit["completed_at"]) for visit in completed])
+    department_minutes = _weighted_mean(lengths) if lengths else configured
+    kept = set(lengths)
+    by_doctor = {}
+    for visit in completed:
+        length = _minutes(visit["called_at"], visit["completed_at"])
+        if visit["doctor_id"] is not None and length in kept:
+            by_doctor.setdefault(visit["doctor_id"], []).append(length)
+    doctor_minutes = {
+        doctor_id: (len(own) * _weighted_mean(own) + DOCTOR_PACE_PRIOR_CONSULTATIONS * department_minutes)
+        / (len(own) + DOCTOR_PACE_PRIOR_CONSULTATIONS)
+        for doctor_id, own in by_doctor.items()
+    }
+    spread = DEFAULT_CONSULTATION_SPREAD
+    if len(lengths) >= 2:
+        average = sum(lengths) / len(lengths)
+        deviation = math.sqrt(sum((value - average) ** 2 for value in lengths) / (len(lengths) - 1))
+        spread = deviation / average if average else spread
+
+    called = [visit for visit in visits if visit["called_at"] is not None]
+    no_shows = [visit for visit in called if visit["status"] == Status.SKIPPED and visit["skipped_at"]]
+    no_show_minutes = (
+        sum(_minutes(visit["called_at"], visit["skipped_at"]) for visit in no_shows) / len(no_shows)
+        if no_shows
+        else DEFAULT_NO_SHOW_MINUTES
+    )
+
+    # How many arrive comes from the last hour (arrivals follow the hour of the day), which share is urgent from
+    # the whole day (a steadier figure than the last hour's two or three emergencies).
+    arrivals = [visit for visit in visits if visit["transferred_from_id"] is None]
+    recent_since = now - timedelta(minutes=ARRIVAL_WINDOW_MINUTES)
+    arrival_rate = sum(1 for visit in arrivals if visit["checked_in_at"] >= recent_since) / ARRIVAL_WINDOW_MINUTES
+    urgent_arrivals = {
+        priority: arrival_rate
+        * sum(1 for visit in arrivals if visit["priority"] == priority)
+        / (len(arrivals) + URGENT_SHARE_PRIOR_ARRIVALS)
+        for priority in URGENT_PRIORITIES
+    }
+    return ConsultationPace(
+        minutes_per_consultation=department_minutes,
+        doctors_on_duty=sum(1 for doctor in roster if doctor.on_duty),
+        day=day,
+        configured_minutes=department.average_consultation_minutes,
+        doctor_minutes=doctor_minutes,
+        spread=spread,
+        no_show_rate=len(no_shows) / (len(called) + NO_SHOW_PRIOR_CALLS),
+        no_show_minutes=no_show_minutes,
+        urgent_arrivals=urgent_arrivals,
+        roster=tuple(roster),
+    )
+
+
+class _Doctor:
+    """A doctor as the line is played forward: when they are next free, within their windows."""
+
+    def __init__(self, availability, free_at):
+        self.doctor_id = availability.doctor_id
+        self.windows = [window for window in availability.windows if window[1] is None or window[1] > free_at]
+        self.free_at = free_at
+
+    def next_call(self):
+        """The time the doctor can next call a patient, or None when their day is over."""
+        while self.windows:
+            start, end = self.windows[0]
+            if end is None or self.free_at < end:
+                return max(self.free_at, start)
+            self.windows.pop(0)
+        return None
+
+
+def _doctors_at_start(pace, serving, now):
+    busy_until = {}
+    for doctor_id, called_at in serving:
+        usual = pace.minutes_for(doctor_id)
+        remaining = max(usual - _minutes(called_at, now), MIN_REMAINING_SHARE * usual)
+        busy_until[doctor_id] = now + timedelta(minutes=remaining)
+    return [_Doctor(availability, busy_until.get(availability.doctor_id, now)) for availability in pace.roster]
+
+
+def estimate_waits(*, pace, priorities, serving, now):
+    """A WaitEstimate for each waiting token, given their priorities in call order.
+
+    serving: (doctor_id, called_at) of the patients the doctors are with now. Without any doctor expected
+    today, the department's pace is applied as if one doctor took the line from now.
+    """
+    heap = []
+    for index, doctor in enumerate(_doctors_at_start(pace, serving, now)):
+        start = doctor.next_call()
+        if start is not None:
+            heap.append((start, index, doctor))
+    heapq.heapify(heap)
+    doctors = max(len(heap), 1)
+    no_show = pace.no_show_rate
+    variance = 0.0
+    estimates = []
+    for position, priority in enumerate(priorities, start=1):
+        if heap:
+            called_at, index, doctor = heapq.heappop(heap)
+            minutes_ahead = _minutes(now, called_at)
+            service = (1 - no_show) * pace.minutes_for(doctor.doctor_id) + no_show * pace.no_show_minutes
+            doctor.free_at = called_at + timedelta(minutes=service)
+            following = doctor.next_call()
+            if following is not None:
+                heapq.heappush(heap, (following, index, doctor))
+        else:
+            service = pace.minutes_per_consultation
+            minutes_ahead = position * service
+        estimates.append(_with_urgent_arrivals(pace, priority, minutes_ahead, variance, doctors))
+        variance += (pace.spread * service) ** 2
+    return estimates
+
+
+def _with_urgent_arrivals(pace, priority, minutes, variance, doctors):
+    # Patients of a higher priority arriving while this one waits are seen first: each takes a consultation
+    # from one of the doctors. Over a wait W, rate x W of them arrive and add rate x W x pace / doctors. (Only
+    # to first order: those arriving in the extra time are left out, as arrival rates fall after the peak.)
+    rate = sum(
+        arrivals
+        for urgent, arrivals in pace.urgent_arrivals.items()
+        if PRIORITY_RANK[urgent] > PRIORITY_RANK[priority]
+    )
+    share = URGENT_WEIGHT * min(rate * pace.minutes_per_consultation / doctors, MAX_URGENT_SHARE)
+    point = minutes * (1 + share)
+    deviation = math.sqrt(variance) / doctors + MODEL_ERROR_SHARE * point
+    return WaitEstimate(
+        minutes=round(point),
+        low=max(round(point - RANGE_Z * deviation), 0),
+        high=round(point + RANGE_Z * deviation),
+    )
+
+
+def availabilities(duty_doctors, *, now):
+    """DoctorAvailability of each hooks.DutyDoctor with time left today (not those gone home or off sick)."""
+    roster = []
+    for doctor in duty_doctors:
+        windows = day_windows(doctor.shifts, on_duty=doctor.on_duty, on_break=doctor.on_break, now=now)
+        if windows:
+            roster.append(DoctorAvailability(doctor_id=doctor.doctor_id, on_duty=doctor.on_duty, windows=windows))
+    return roster
+
+
+def day_windows(shifts, *, on_duty, on_break, now):
+    """When a doctor sees patients for the rest of the day, from their scheduled shifts of today ((start, end)
+    local times, in order) and whether they are on duty or on a break now.
+
+    A doctor on duty works until the end of the shift they are in, then their later shifts; their last shift
+    lasts until the line is seen. A doctor on a break comes back for their next shift; one who is off and
+    has not started yet comes for theirs, but one who is off after their day began (gone home, off sick)
+    is not counted on again.
+    """
+    today = timezone.localdate(now)
+    times = [
+        (timezone.make_aware(datetime.combine(today, start)), timezone.make_aware(datetime.combine(today, end)))
+        for start, end in shifts
+    ]
+    later = [window for window in times if window[0] > now]
+    if on_duty:
+        current = next((window for window in times if window[0] <= now < window[1]), None)
+        windows = [(now, current[1] if current else None), *later]
+    elif on_break or not any(window[0] <= now for window in times):
+        windows = later
+    else:
+        return ()
+    # Doctors see the patients already waiting before they leave: their last shift ends when the line does.
+    if windows:
+        windows[-1] = (windows[-1][0], None)
+    return tuple(windows)
