@@ -111,3 +111,17 @@ def test_a_queue_published_yesterday_is_not_shown_today(clock, department, make_
 
     assert snapshot["date"] == timezone.localdate().isoformat()
     assert snapshot["waiting"] == []
+
+
+def test_the_wait_shown_on_registering_is_kept_on_the_token_and_later_changes_leave_it(
+    department, make_token, make_doctor
+):
+    doctor = make_doctor(department=department)
+    first, second = make_token(department), make_token(department)
+
+    services.call_next(doctor=doctor)
+    second.refresh_from_db()
+    first.refresh_from_db()
+
+    assert (first.estimated_wait_at_registration, second.estimated_wait_at_registration) == (0, 10)
+    assert published_waits(department) == [10]  # The line moved; what was shown on registering stays.
