@@ -130,8 +130,16 @@ def measure_pace(*, department, day, visits, roster, now):
     consultation (the walk to the room is the doctor's time too).
     """
     configured = float(department.average_consultation_minutes)
+    # A consultation completed the moment it was called (a correction at the desk) says nothing of a pace.
     completed = sorted(
-        (visit for visit in visits if visit["status"] == Status.COMPLETED and visit["called_at"] and visit["completed_at"]),
+        (
+            visit
+            for visit in visits
+            if visit["status"] == Status.COMPLETED
+            and visit["called_at"]
+            and visit["completed_at"]
+            and visit["completed_at"] > visit["called_at"]
+        ),
         key=lambda visit: visit["completed_at"],
     )
     lengths = _plausible([_minutes(visit["called_at"], visit["completed_at"]) for visit in completed])
