@@ -41,7 +41,6 @@ ARRIVAL_WINDOW_MINUTES = 60
 URGENT_SHARE_PRIOR_ARRIVALS = 10
 # Urgent patients are never assumed to take more than this share of the doctors' time.
 MAX_URGENT_SHARE = 0.5
-URGENT_WEIGHT = 0.5
 # Part of a doctor's usual consultation still expected from one that has already run past it.
 MIN_REMAINING_SHARE = 0.25
 # The range is the 20th to 80th percentile of a normal spread around the point estimate...
@@ -131,8 +130,16 @@ def measure_pace(*, department, day, visits, roster, now):
     consultation (the walk to the room is the doctor's time too).
     """
     configured = float(department.average_consultation_minutes)
+    # A consultation completed the moment it was called (a correction at the desk) says nothing of a pace.
     completed = sorted(
-        (visit for visit in visits if visit["status"] == Status.COMPLETED and visit["called_at"] and visit["completed_at"]),
+        (
+            visit
+            for visit in visits
+            if visit["status"] == Status.COMPLETED
+            and visit["called_at"]
+            and visit["completed_at"]
+            and visit["completed_at"] > visit["called_at"]
+        ),
         key=lambda visit: visit["completed_at"],
     )
     lengths = _plausible([_minutes(visit["called_at"], visit["completed_at"]) for visit in completed])
@@ -256,7 +263,7 @@ def _with_urgent_arrivals(pace, priority, minutes, variance, doctors):
         for urgent, arrivals in pace.urgent_arrivals.items()
         if PRIORITY_RANK[urgent] > PRIORITY_RANK[priority]
     )
-    share = URGENT_WEIGHT * min(rate * pace.minutes_per_consultation / doctors, MAX_URGENT_SHARE)
+    share = min(rate * pace.minutes_per_consultation / doctors, MAX_URGENT_SHARE)
     point = minutes * (1 + share)
     deviation = math.sqrt(variance) / doctors + MODEL_ERROR_SHARE * point
     return WaitEstimate(

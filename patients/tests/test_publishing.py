@@ -126,3 +126,17 @@ def test_a_queue_read_from_the_database_is_kept_for_the_next_readers(
     assert published_waits(department) == [0, 10]
     with django_assert_num_queries(0):
         assert published_waits(department) == [0, 10]
+
+
+def test_the_wait_shown_on_registering_is_kept_on_the_token_and_later_changes_leave_it(
+    department, make_token, make_doctor
+):
+    doctor = make_doctor(department=department)
+    first, second = make_token(department), make_token(department)
+
+    services.call_next(doctor=doctor)
+    second.refresh_from_db()
+    first.refresh_from_db()
+
+    assert (first.estimated_wait_at_registration, second.estimated_wait_at_registration) == (0, 10)
+    assert published_waits(department) == [10]  # The line moved; what was shown on registering stays.

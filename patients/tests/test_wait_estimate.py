@@ -158,3 +158,10 @@ def test_doctors_on_a_break_come_back_for_their_next_shift_and_those_gone_for_th
     assert off_sick.pk not in [doctor.doctor_id for doctor in pace.roster]
     # Six patients for the doctor on duty by one o'clock, then two doctors share the line.
     assert [estimated_wait_minutes(entry) for entry in entries] == [0, 10, 20, 30, 40, 50, 60, 60, 70]
+
+
+def test_a_consultation_completed_as_soon_as_called_does_not_set_the_pace(department, make_patient, make_doctor, clock):
+    doctor = make_doctor(department=department)
+    consult(services.allocate_token(department=department, patient=make_patient()), doctor, clock, 0)
+
+    assert consultation_pace(department=department).minutes_per_consultation == 10

@@ -13,7 +13,12 @@
     if (field === "estimated_wait_minutes") {
       // A wait measured against doctors who are not there would be a promise nobody keeps.
       if (visit.position && visit.doctors_on_duty === 0) return "No doctor on duty yet";
-      return value === null || value === undefined ? "—" : "~" + value + " min";
+      if (value === null || value === undefined) return "—";
+      // The server sends a range only when it is wide enough to matter (see docs/wait-estimates.md).
+      if (visit.estimated_wait_low_minutes != null && visit.estimated_wait_high_minutes != null) {
+        return "about " + visit.estimated_wait_low_minutes + "–" + visit.estimated_wait_high_minutes + " min";
+      }
+      return "~" + value + " min";
     }
     if (field === "now_serving") {
       return value && value.length ? value.join(", ") : "—";

@@ -80,7 +80,7 @@ const visit = (changes) => ({
   patient_id: "abc", visit_id: 41, token: "CARD-002", date: "2026-11-25",
   department: { id: 3, name: "Cardiology", code: "CARD", room: "Block B" },
   priority: "normal", status: "waiting", status_display: "Waiting", position: 2, patients_ahead: 1,
-  estimated_wait_minutes: 20, your_turn: false, doctor: null, go_to: null, now_serving: ["CARD-001"],
+  estimated_wait_minutes: 20, estimated_wait_low_minutes: null, estimated_wait_high_minutes: null, your_turn: false, doctor: null, go_to: null, now_serving: ["CARD-001"],
   feedback_given: false, can_give_feedback: false, ...changes,
 });
 const statusFrame = (seq, changes, department = 3) =>
@@ -91,12 +91,14 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
 (async () => {
   // The page arrives with an empty frame; the embedded visit is drawn before the socket says anything.
   assert.strictEqual(fields.token.textContent, "");
-  embeddedVisit.textContent = JSON.stringify(visit({ position: 3, estimated_wait_minutes: 30, now_serving: [] }));
+  // A wide range is shown as one, in place of the single figure (the snapshot below has none).
+  const uncertain = { estimated_wait_minutes: 30, estimated_wait_low_minutes: 25, estimated_wait_high_minutes: 40 };
+  embeddedVisit.textContent = JSON.stringify(visit({ position: 3, ...uncertain, now_serving: [] }));
   pageLoaded();
   assert.strictEqual(fields.token.textContent, "CARD-002");
   assert.strictEqual(fields.position.textContent, "3");
   assert.strictEqual(fields.position.dataset.value, "3");
-  assert.strictEqual(fields.estimated_wait_minutes.textContent, "~30 min");
+  assert.strictEqual(fields.estimated_wait_minutes.textContent, "about 25–40 min");
   assert.strictEqual(fields.now_serving.textContent, "—");
   assert.strictEqual(fields.status.textContent, "Waiting");
   assert.strictEqual(root.dataset.visitId, 41);

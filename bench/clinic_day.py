@@ -1,0 +1,400 @@
+"""A clinic day simulated through the real services: how far the wait estimates patients are shown miss.
+
+Usage: .venv/bin/python bench/clinic_day.py [--scenario all|quiet|rush|sick] [--seed 1] [--size full|small]
+Runs against a throwaway database (created and dropped), on a simulated clock (time-machine): no sleeping.
+
+Patients arrive by an hourly profile (a morning peak), a few high-priority and emergency ones among them;
+each doctor has their own pace (lognormal consultations), a break in their shift, and one starts late;
+some patients called are not there (the doctor marks the no-show) and some are referred to the other
+department (transfer). Everything goes through the app's services (patients.services for registration,
+doctors.services for the doctors' actions), with each change published as in production; only the
+notifications subscriber is disconnected (it would queue messages nobody reads, and cost time).
+
+Every estimate shown to a waiting token (the published queue's, read after each change) is recorded when its
+place changes, with what the baseline and the previous rule would have said then, and compared with the wait
+that followed (until the call). The last line sums up the estimate shown at registration over the scenarios run.
+"""
+
+import argparse
+import heapq
+import itertools
+import math
+import os
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartqueue.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import time_machine  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from doctors import services as doctor_services  # noqa: E402
+from doctors.models import Doctor, DoctorSchedule  # noqa: E402
+from patients import hooks, services  # noqa: E402
+from patients.models import Department, Queue  # noqa: E402
+from patients.selectors import latest_queue_snapshot  # noqa: E402
+from smartqueue.tests.live_server import throwaway_database  # noqa: E402
+
+# A Monday: the doctors' weekly schedule is written for it.
+CLINIC_DAY = date(2026, 3, 2)
+OPENS_AT_HOUR = 8
+ESTIMATORS = ("shipped", "baseline", "last 10")
+PREVIOUS_RULE_CONSULTATIONS = 10
+ON_DUTY = (Doctor.Availability.AVAILABLE, Doctor.Availability.BUSY)
+
+# Per scenario: arrivals per hour from 08:00 for the main department (the second one gets a share of them),
+# and how many of each department's doctors work that day. A quiet day is also a day with fewer doctors.
+SCENARIOS = {
+    "quiet": ([9, 11, 9, 7, 6, 6, 5, 3], (2, 2)),
+    "rush": ([30, 32, 22, 15, 12, 13, 9, 5], (4, 2)),
+    "sick": ([24, 27, 21, 17, 15, 16, 12, 6], (4, 2)),
+}
+SECOND_DEPARTMENT_SHARE = 0.35
+SMALL_SIZE_HOURS = 3
+PRIORITY_MIX = ((Queue.Priority.EMERGENCY, 0.03), (Queue.Priority.HIGH, 0.10), (Queue.Priority.NORMAL, 0.87))
+NO_SHOW_RATE = 0.06
+TRANSFER_RATE = 0.03
+CONSULTATION_SIGMA = 0.45
+# Shifts (local times) with a break, per doctor of a department, and each doctor's median consultation.
+SHIFTS = (
+    ((clock_time(8, 0), clock_time(12, 0)), (clock_time(12, 45), clock_time(17, 0))),
+    ((clock_time(8, 0), clock_time(12, 30)), (clock_time(13, 15), clock_time(17, 0))),
+    ((clock_time(8, 30), clock_time(13, 0)), (clock_time(13, 45), clock_time(17, 0))),
+    ((clock_time(8, 0), clock_time(11, 30)), (clock_time(12, 15), clock_time(17, 0))),
+)
+DEPARTMENTS = (
+    # name, code, configured average consultation, doctors' median consultations
+    ("General Medicine", "GEN", 10, (7.0, 9.0, 11.0, 13.0)),
+    ("Orthopaedics", "ORTH", 12, (10.0, 14.0)),
+)
+LATE_START_MINUTES = 35
+SICK_AT = clock_time(12, 0)
+
+
+def at(hour_minute):
+    return timezone.make_aware(datetime.combine(CLINIC_DAY, hour_minute))
+
+
+@dataclass
+class Estimate:
+    shown_at: datetime
+    registration: bool
+    minutes: dict
+
+
+@dataclass
+class TokenRecord:
+    department_id: int
+    estimates: list = field(default_factory=list)
+    position: int | None = None
+    called_at: datetime | None = None
+
+
+@dataclass
+class SimDoctor:
+    doctor: Doctor
+    median: float
+    shifts: tuple
+    late_minutes: int = 0
+    current: Queue | None = None
+    working: bool = False
+    sick: bool = False
+
+
+class ClinicDay:
+    def __init__(self, *, scenario, seed, size, label, phone_prefix):
+        self.random = random.Random(f"{scenario}-{seed}")
+        self.scenario, self.size, self.label, self.phone_prefix = scenario, size, label, phone_prefix
+        self.events, self.order = [], itertools.count()
+        self.records, self.entry_ids = {}, {}
+        self.consultations = {}
+        self.phones = itertools.count(1)
+        self.departments, self.doctors = [], []
+        self._create_departments()
+
+    def _create_departments(self):
+        users = get_user_model().objects
+        for (name, code, configured, medians), staff in zip(DEPARTMENTS, SCENARIOS[self.scenario][1]):
+            department = Department.objects.create(
+                name=f"{name} ({self.label})", code=f"{code}{self.label[0].upper()}", average_consultation_minutes=configured
+            )
+            self.departments.append(department)
+            self.consultations[department.pk] = []
+            medians = self.random.sample(medians, staff)
+            for index, median in enumerate(medians):
+                user = users.create(username=f"{self.label}-{code}-{index}", first_name=f"{code} {index}")
+                doctor = Doctor.objects.create(user=user, department=department)
+                shifts = SHIFTS[index % len(SHIFTS)]
+                DoctorSchedule.objects.bulk_create(
+                    DoctorSchedule(doctor=doctor, weekday=CLINIC_DAY.weekday(), starts_at=start, ends_at=end)
+                    for start, end in shifts
+                )
+                self.doctors.append(SimDoctor(doctor=doctor, median=median, shifts=shifts))
+        self.random.choice(self.doctors).late_minutes = LATE_START_MINUTES
+
+    def schedule(self, moment, action, *arguments):
+        heapq.heappush(self.events, (moment, next(self.order), action, arguments))
+
+    def run(self):
+        hours = SCENARIOS[self.scenario][0][: SMALL_SIZE_HOURS if self.size == "small" else None]
+        for share, department in zip((1.0, SECOND_DEPARTMENT_SHARE), self.departments):
+            for hour, per_hour in enumerate(hours):
+                start = at(clock_time(OPENS_AT_HOUR + hour))
+                moment = start + timedelta(minutes=self.random.expovariate(per_hour * share / 60))
+                while moment < start + timedelta(hours=1):
+                    self.schedule(moment, self.arrive, department)
+                    moment += timedelta(minutes=self.random.expovariate(per_hour * share / 60))
+        for sim in self.doctors:
+            for index, (start, end) in enumerate(sim.shifts):
+                late = sim.late_minutes if index == 0 else 0
+                self.schedule(at(start) + timedelta(minutes=late), self.start_shift, sim)
+                if index < len(sim.shifts) - 1:
+                    self.schedule(at(end), self.end_shift, sim)
+        if self.scenario == "sick":
+            self.schedule(at(SICK_AT), self.fall_sick, self.doctors[0])
+        with time_machine.travel(at(clock_time(OPENS_AT_HOUR - 1)), tick=False) as traveller:
+            while self.events:
+                moment, _, action, arguments = heapq.heappop(self.events)
+                traveller.move_to(moment)
+                action(*arguments)
+        return self.records
+
+    # Patients.
+
+    def arrive(self, department):
+        roll, priority = self.random.random(), Queue.Priority.NORMAL
+        for candidate, share in PRIORITY_MIX:
+            if roll < share:
+                priority = candidate
+                break
+            roll -= share
+        number = next(self.phones)
+        registration = services.register_visit(
+            department=department,
+            name=f"Patient {number}",
+            phone=f"+1555{self.phone_prefix}{number:06d}",
+            age=40,
+            gender="undisclosed",
+            priority=priority,
+        )
+        self.track(registration.entry)
+        self.observe(department, registered=registration.entry.pk)
+        self.wake_doctors(department)
+
+    def track(self, entry):
+        self.records[entry.pk] = TokenRecord(department_id=entry.department_id)
+        self.entry_ids[entry.token] = entry.pk
+
+    # Doctors.
+
+    def on_shift(self, sim, moment):
+        return any(at(start) <= moment < at(end) for start, end in sim.shifts) and not sim.sick
+
+    def start_shift(self, sim):
+        if sim.sick:
+            return
+        sim.working = True
+        self.set_availability(sim, Doctor.Availability.AVAILABLE)
+        self.call_next(sim)
+
+    def end_shift(self, sim):
+        if sim.working and sim.current is None:
+            self.leave(sim)
+
+    def fall_sick(self, sim):
+        sim.sick = True
+        if sim.current is None:
+            self.leave(sim)
+
+    def leave(self, sim):
+        sim.working = False
+        later = any(at(start) > timezone.now() for start, _ in sim.shifts) and not sim.sick
+        self.set_availability(sim, Doctor.Availability.ON_BREAK if later else Doctor.Availability.OFFLINE)
+
+    def set_availability(self, sim, availability):
+        doctor_services.set_availability(doctor=sim.doctor, availability=availability, actor=sim.doctor.user)
+        sim.doctor.availability = availability
+        self.observe(sim.doctor.department)
+
+    def wake_doctors(self, department):
+        for sim in self.doctors:
+            if sim.working and sim.current is None and sim.doctor.department_id == department.pk:
+                self.call_next(sim)
+
+    def free(self, sim):
+        sim.current = None
+        now = timezone.now()
+        last_shift_end = at(sim.shifts[-1][1])
+        if sim.sick or (not self.on_shift(sim, now) and now < last_shift_end):
+            self.leave(sim)
+        else:
+            self.call_next(sim)
+
+    def call_next(self, sim):
+        try:
+            entry = doctor_services.call_next(doctor=sim.doctor, actor=sim.doctor.user)
+        except services.NothingToCall:
+            return
+        sim.current = entry
+        self.records[entry.pk].called_at = entry.called_at
+        self.observe(sim.doctor.department)
+        now = timezone.now()
+        if self.random.random() < NO_SHOW_RATE:
+            self.schedule(now + timedelta(minutes=self.random.uniform(2, 4)), self.no_show, sim)
+        elif self.random.random() < TRANSFER_RATE:
+            self.schedule(now + timedelta(minutes=self.random.uniform(1, 3)), self.refer, sim)
+        else:
+            self.schedule(now + timedelta(minutes=self.random.uniform(0.3, 1.5)), self.begin, sim)
+
+    def begin(self, sim):
+        doctor_services.start_consultation(doctor=sim.doctor, entry_id=sim.current.pk, actor=sim.doctor.user)
+        self.observe(sim.doctor.department)
+        length = self.random.lognormvariate(math.log(sim.median), CONSULTATION_SIGMA)
+        if sim.current.priority == Queue.Priority.EMERGENCY:
+            length *= 1.5
+        self.schedule(timezone.now() + timedelta(minutes=length), self.finish, sim, timezone.now())
+
+    def finish(self, sim, started_at):
+        doctor_services.complete_consultation(doctor=sim.doctor, entry_id=sim.current.pk, actor=sim.doctor.user)
+        self.consultations[sim.doctor.department_id].append((timezone.now() - started_at).total_seconds() / 60)
+        self.observe(sim.doctor.department)
+        self.free(sim)
+
+    def no_show(self, sim):
+        doctor_services.mark_no_show(doctor=sim.doctor, entry_id=sim.current.pk, actor=sim.doctor.user)
+        self.observe(sim.doctor.department)
+        self.free(sim)
+
+    def refer(self, sim):
+        target = next(department for department in self.departments if department.pk != sim.doctor.department_id)
+        new_entry = doctor_services.transfer(
+            doctor=sim.doctor, entry_id=sim.current.pk, to_department=target, actor=sim.doctor.user
+        )
+        self.track(new_entry)
+        self.observe(sim.doctor.department)
+        self.observe(target)
+        self.wake_doctors(target)
+        self.free(sim)
+
+    # Estimates.
+
+    def doctors_on_duty(self, department):
+        return sum(
+            1 for sim in self.doctors if sim.doctor.department_id == department.pk and sim.doctor.availability in ON_DUTY
+        )
+
+    def observe(self, department, registered=None):
+        """Record the estimate each waiting token of the department is shown, when its place changed."""
+        queue = latest_queue_snapshot(department_id=department.pk, department=department)
+        now = timezone.now()
+        on_duty = max(self.doctors_on_duty(department), 1)
+        recent = self.consultations[department.pk][-PREVIOUS_RULE_CONSULTATIONS:]
+        previous_pace = sum(recent) / len(recent) if recent else department.average_consultation_minutes
+        for waiting in queue["waiting"]:
+            entry_id = self.entry_ids.get(waiting["token"])
+            record = self.records.get(entry_id)
+            if record is None or record.position == waiting["position"]:
+                continue
+            record.position = waiting["position"]
+            position = waiting["position"]
+            record.estimates.append(
+                Estimate(
+                    shown_at=now,
+                    registration=entry_id == registered,
+                    minutes={
+                        "shipped": waiting["estimated_wait_minutes"],
+                        "baseline": department.average_consultation_minutes * (position - 1) / on_duty,
+                        "last 10": previous_pace * math.ceil(position / on_duty),
+                    },
+                )
+            )
+
+
+def errors_of(records):
+    """{(estimator, moment): [estimate - actual]} for every token that was called; moment is registration or all."""
+    errors = {(estimator, moment): [] for estimator in ESTIMATORS for moment in ("registration", "all")}
+    for record in records.values():
+        if record.called_at is None:
+            continue
+        for estimate in record.estimates:
+            actual = (record.called_at - estimate.shown_at).total_seconds() / 60
+            for estimator in ESTIMATORS:
+                error = estimate.minutes[estimator] - actual
+                errors[(estimator, "all")].append(error)
+                if estimate.registration:
+                    errors[(estimator, "registration")].append(error)
+    return errors
+
+
+def summary(errors):
+    absolute = sorted(abs(error) for error in errors)
+    if not absolute:
+        return None
+    return {
+        "mae": sum(absolute) / len(absolute),
+        "p90": absolute[math.ceil(0.9 * len(absolute)) - 1],
+        "bias": sum(errors) / len(errors),
+        "count": len(errors),
+    }
+
+
+def print_figures(title, errors):
+    print(title)
+    print(f"  {'estimator':<10} {'moment':<13} {'count':>6} {'MAE':>7} {'p90 |err|':>10} {'bias':>7}  (minutes)")
+    for (estimator, moment), values in errors.items():
+        figures = summary(values)
+        if figures:
+            print(
+                f"  {estimator:<10} {moment:<13} {figures['count']:>6} {figures['mae']:>7.1f} "
+                f"{figures['p90']:>10.1f} {figures['bias']:>+7.1f}"
+            )
+
+
+def registration_line(errors):
+    shipped = summary(errors[("shipped", "registration")])["mae"]
+    baseline = summary(errors[("baseline", "registration")])["mae"]
+    return f"ETA MAE at registration: shipped {shipped:.1f} min, baseline {baseline:.1f} min, ratio {shipped / baseline:.2f}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", choices=["all", *SCENARIOS], default="all")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--size", choices=["full", "small"], default="full")
+    options = parser.parse_args()
+    scenarios = list(SCENARIOS) if options.scenario == "all" else [options.scenario]
+
+    # Messages to patients are not what is measured: their subscriber is left out of this run.
+    hooks.queue_changed.disconnect(dispatch_uid="notifications_queue_change")
+    pooled = {}
+    with throwaway_database("clinic_day"):
+        for index, scenario in enumerate(scenarios):
+            started = time.perf_counter()
+            day = ClinicDay(scenario=scenario, seed=options.seed, size=options.size, label=scenario, phone_prefix=index)
+            records = day.run()
+            errors = errors_of(records)
+            tokens = sum(1 for record in records.values() if record.called_at)
+            print_figures(
+                f"{scenario} (seed {options.seed}, {options.size}): {tokens} tokens called, "
+                f"simulated in {time.perf_counter() - started:.1f} s",
+                errors,
+            )
+            print(f"  {scenario}: {registration_line(errors)}")
+            for key, values in errors.items():
+                pooled.setdefault(key, []).extend(values)
+    print(registration_line(pooled))
+
+
+if __name__ == "__main__":
+    main()
