@@ -1,12 +1,14 @@
 from datetime import date, timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from doctors.models import Doctor
+from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 from patients.forms import BootstrapWidgetsMixin
 from patients.models import Department
 
@@ -34,7 +36,7 @@ class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
 class DoctorForm(BootstrapWidgetsMixin, forms.ModelForm):
     class Meta:
         model = Doctor
-        fields = ["department", "specialization", "room", "is_active"]
+        fields = ["department", "specialization", "room", "language", "is_active"]
 
 
 class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
@@ -67,6 +69,14 @@ class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
 
 
 class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
+    board_languages = forms.MultipleChoiceField(
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=SystemConfiguration._meta.get_field("board_languages").verbose_name,
+        help_text=SystemConfiguration._meta.get_field("board_languages").help_text,
+    )
+
     class Meta:
         model = SystemConfiguration
         fields = [
@@ -75,11 +85,16 @@ class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
             "clinic_opens_at",
             "clinic_closes_at",
             "registration_open",
+            "board_languages",
         ]
         widgets = {
             "clinic_opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "clinic_closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
+
+    def clean_board_languages(self):
+        # None ticked: the boards speak the site's own language only.
+        return self.cleaned_data["board_languages"] or [settings.LANGUAGE_CODE]
 
 
 class BroadcastForm(BootstrapWidgetsMixin, forms.Form):
@@ -129,3 +144,16 @@ class ReportRangeForm(forms.Form):
         cleaned.update(start=start, end=end)
         return cleaned
 
+
+
+class MessageTextForm(BootstrapWidgetsMixin, forms.ModelForm):
+    """One language's text of a notification template: the template itself for English, else its translation."""
+
+    class Meta:
+        fields = ["sms_template", "whatsapp_template"]
+        widgets = {"sms_template": forms.Textarea(attrs={"rows": 4}), "whatsapp_template": forms.Textarea(attrs={"rows": 4})}
+
+    @classmethod
+    def for_instance(cls, instance):
+        model = NotificationTemplate if isinstance(instance, NotificationTemplate) else NotificationTemplateTranslation
+        return forms.modelform_factory(model, form=cls, fields=cls.Meta.fields, widgets=cls.Meta.widgets)

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class AdminUser(models.Model):
@@ -12,6 +13,9 @@ class AdminUser(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="admin_profile")
     designation = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=20, blank=True)
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, blank=True, help_text="Pages in this language; blank: the browser's."
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -55,6 +59,22 @@ class DepartmentAnalytics(models.Model):
         return f"{self.department} on {self.date}"
 
 
+def default_board_languages():
+    return [settings.LANGUAGE_CODE]
+
+
+def validate_board_languages(codes):
+    known = [code for code, _ in settings.LANGUAGES]
+    if not isinstance(codes, list) or not codes:
+        raise ValidationError(_("Choose at least one language for the boards."))
+    unknown = [str(code) for code in codes if code not in known]
+    if unknown:
+        raise ValidationError(
+            _("Unknown language %(codes)s; choose from %(known)s.")
+            % {"codes": ", ".join(unknown), "known": ", ".join(known)}
+        )
+
+
 class SystemConfiguration(models.Model):
     """Hospital-wide settings editable from the admin panel; a single row, read with load()."""
 
@@ -67,6 +87,12 @@ class SystemConfiguration(models.Model):
     clinic_opens_at = models.TimeField(default="08:00")
     clinic_closes_at = models.TimeField(default="17:00")
     registration_open = models.BooleanField(default=True, help_text="Turn off to stop new online registrations.")
+    board_languages = models.JSONField(
+        "languages shown on boards",
+        default=default_board_languages,
+        validators=[validate_board_languages],
+        help_text="The display boards cycle their words through these and speak each call in every one.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

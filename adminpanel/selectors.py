@@ -1,11 +1,13 @@
 """Read-only data for the admin panel: the live queues (3 queries, also GET /adminpanel/api/), who a broadcast
-reaches, what a deactivation changes, and the audit log in words."""
+reaches, what a deactivation changes, the audit log in words, and which message texts each language has."""
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.utils import timezone
 
 from doctors.models import Doctor, DoctorSchedule
+from notifications.models import NotificationTemplate
 from patients.models import Department, Queue
 
 Status = Queue.Status
@@ -161,3 +163,19 @@ def audit_changes(entry):
             }
         )
     return changes
+
+
+def template_coverage():
+    """Each notification template with, for every language, whether it has its own text, and per language how
+    many templates do. English is the templates' own text, so it is always there and is what a gap sends."""
+    templates = []
+    for template in NotificationTemplate.objects.prefetch_related("translations"):
+        written = {translation.language for translation in template.translations.all()} | {settings.LANGUAGE_CODE}
+        languages = [{"code": code, "name": name, "written": code in written} for code, name in settings.LANGUAGES]
+        missing = [language["name"] for language in languages if not language["written"]]
+        templates.append({"template": template, "languages": languages, "missing": missing})
+    totals = [
+        {"code": code, "name": name, "written": sum(row["languages"][index]["written"] for row in templates)}
+        for index, (code, name) in enumerate(settings.LANGUAGES)
+    ]
+    return {"templates": templates, "totals": totals, "count": len(templates)}

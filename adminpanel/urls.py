@@ -42,6 +42,8 @@ urlpatterns = [
         name="doctor-reactivate",
     ),
     path("configuration/", views.ConfigurationView.as_view(), name="configuration"),
+    path("messages/", views.MessageTemplatesView.as_view(), name="message-templates"),
+    path("messages/<int:pk>/<str:language>/", views.MessageTextView.as_view(), name="message-text"),
     path("broadcast/", views.BroadcastView.as_view(), name="broadcast"),
     path("audit/", views.AuditLogView.as_view(), name="audit"),
     path("reports/", views.ReportsView.as_view(), name="reports"),

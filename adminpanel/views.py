@@ -1,8 +1,9 @@
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -10,8 +11,10 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView, UpdateView
+from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor
+from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 from patients.models import Department
 from smartqueue.actions import ActionFormView, report_on_page
 from smartqueue.requests import client_ip
@@ -25,6 +28,7 @@ from .forms import (
     BroadcastForm,
     DepartmentForm,
     DoctorForm,
+    MessageTextForm,
     NewDoctorForm,
     ReportRangeForm,
     SystemConfigurationForm,
@@ -219,6 +223,44 @@ class ConfigurationView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
 
     def get_object(self, queryset=None):
         return SystemConfiguration.load()
+
+
+class MessageTemplatesView(PanelAdminRequiredMixin, TemplateView):
+    """Every notification template and the languages it is written in; a gap is sent in English."""
+
+    template_name = "adminpanel/message_templates.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(coverage=selectors.template_coverage(), **kwargs)
+
+
+class MessageTextView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
+    """Write one language's text of a template (a missing translation is created by saving it)."""
+
+    audit_action = "message_template.updated"
+    success_url = reverse_lazy("adminpanel:message-templates")
+
+    def get_object(self, queryset=None):
+        template = get_object_or_404(NotificationTemplate, pk=self.kwargs["pk"])
+        language = self.kwargs["language"]
+        if language == settings.LANGUAGE_CODE:
+            return template
+        if language not in dict(settings.LANGUAGES):
+            raise Http404(_("SmartQueue does not speak this language."))
+        return template.translations.filter(language=language).first() or NotificationTemplateTranslation(
+            template=template, language=language
+        )
+
+    def get_form_class(self):
+        return MessageTextForm.for_instance(self.object)
+
+    def get_context_data(self, **kwargs):
+        template = get_object_or_404(NotificationTemplate, pk=self.kwargs["pk"])
+        self.heading = _("%(template)s in %(language)s") % {
+            "template": template.name,
+            "language": dict(settings.LANGUAGES)[self.kwargs["language"]],
+        }
+        return super().get_context_data(intro=_("Placeholders such as {token} and {link} are filled in when the message is sent; keep them as they are."), **kwargs)
 
 
 class BroadcastView(PanelAdminRequiredMixin, FormView):

@@ -19,6 +19,9 @@ class Doctor(models.Model):
     specialization = models.CharField(max_length=100, blank=True)
     room = models.CharField(max_length=50, blank=True, help_text="Where patients go when called, e.g. Room 4.")
     availability = models.CharField(max_length=10, choices=Availability.choices, default=Availability.OFFLINE)
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, blank=True, help_text="Pages in this language; blank: the browser's."
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

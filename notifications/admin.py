@@ -1,10 +1,22 @@
 from django.contrib import admin
 
-from .models import Notification, NotificationPreference, NotificationTemplate, OutboxMessage
+from .models import (
+    Notification,
+    NotificationPreference,
+    NotificationTemplate,
+    NotificationTemplateTranslation,
+    OutboxMessage,
+)
+
+
+class NotificationTemplateTranslationInline(admin.StackedInline):
+    model = NotificationTemplateTranslation
+    extra = 0
 
 
 @admin.register(NotificationTemplate)
 class NotificationTemplateAdmin(admin.ModelAdmin):
+    inlines = [NotificationTemplateTranslationInline]
     list_display = ["name", "template_type", "is_active", "updated_at"]
     list_filter = ["template_type", "is_active"]
     search_fields = ["name", "sms_template", "whatsapp_template"]

@@ -1,5 +1,6 @@
 import string
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -74,6 +75,38 @@ class NotificationTemplate(models.Model):
         if channel == Channel.WHATSAPP and self.whatsapp_template:
             return self.whatsapp_template
         return self.sms_template
+
+
+class NotificationTemplateTranslation(models.Model):
+    """A template's text in one language other than English; the template's own text is the English one,
+    and a language without a translation gets it."""
+
+    template = models.ForeignKey(NotificationTemplate, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES[1:])
+    sms_template = models.TextField(validators=[validate_template_placeholders], max_length=1600)
+    whatsapp_template = models.TextField(
+        blank=True,
+        validators=[validate_template_placeholders],
+        max_length=1600,
+        help_text="Leave blank to send the SMS text on WhatsApp too.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["template", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "language"], name="one_translation_per_template_language"),
+        ]
+
+    def __str__(self):
+        return f"{self.template.name} ({self.get_language_display()})"
+
+    def save(self, *args, **kwargs):
+        validate_template_placeholders(self.sms_template)
+        validate_template_placeholders(self.whatsapp_template)
+        super().save(*args, **kwargs)
+
+    text_for = NotificationTemplate.text_for
 
 
 class PreferredChannel(models.TextChoices):

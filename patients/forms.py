@@ -1,4 +1,7 @@
 from django import forms
+from django.conf import settings
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from .models import FEEDBACK_RATINGS, PATIENT_AGE_MAX, Department, Patient, Queue
 from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
@@ -60,12 +63,22 @@ class RegistrationForm(BootstrapForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     priority = forms.ChoiceField(choices=Queue.Priority.choices, initial=Queue.Priority.NORMAL)
+    language = forms.ChoiceField(
+        label=_("Language for their messages"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=Patient._meta.get_field("language").help_text,
+    )
 
     def __init__(self, *args, reception_staff=False, **kwargs):
         super().__init__(*args, **kwargs)
         if not reception_staff:
-            # Patients registering themselves are always normal priority; only staff triage.
+            # Patients registering themselves are always normal priority; only staff triage. Their language is
+            # the page's: they chose it by reading it.
             del self.fields["priority"]
+            del self.fields["language"]
+        else:
+            self.fields["language"].initial = get_language()
 
     def clean_phone(self):
         return normalise_phone(self.cleaned_data["phone"])

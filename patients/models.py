@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
@@ -90,6 +91,12 @@ class Patient(models.Model):
     phone = models.CharField(max_length=20, unique=True, help_text="E.164, e.g. +14155550123.")
     age = models.PositiveSmallIntegerField(validators=[MaxValueValidator(PATIENT_AGE_MAX)])
     gender = models.CharField(max_length=12, choices=Gender.choices, default=Gender.UNDISCLOSED)
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="Their messages, status page and feedback form are in this language.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

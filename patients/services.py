@@ -171,6 +171,7 @@ def register_visit(
     phone,
     age,
     gender,
+    language=settings.LANGUAGE_CODE,
     priority=Queue.Priority.NORMAL,
     notes="",
     actor=None,
@@ -189,7 +190,7 @@ def register_visit(
     if self_service and not hooks.hospital_settings().registration_open:
         raise RegistrationClosed("Online registration is closed at the moment; please ask at the reception desk.")
     patient, patient_created = _patient_for_phone(
-        phone=phone, details={"name": name, "age": age, "gender": gender}, update=not self_service
+        phone=phone, details={"name": name, "age": age, "gender": gender, "language": language}, update=not self_service
     )
     sent_to_phone = self_service and not patient_created
     # A patient created just now has no token anywhere yet.

@@ -1,8 +1,13 @@
+import functools
+
 import segno
+from django.conf import settings
 from django.core import signing
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from smartqueue.requests import client_ip
@@ -43,6 +48,7 @@ def register(request):
                 phone=details["phone"],
                 age=details["age"],
                 gender=details["gender"],
+                language=details.get("language") or request.LANGUAGE_CODE,
                 priority=details.get("priority", "normal"),
                 notes=details["notes"],
                 actor=request.user,
@@ -78,10 +84,30 @@ def registration_sent(request):
 def _visit_or_404(public_id):
     entry = visit_for_link(public_id)
     if entry is None:
-        raise Http404("No visit has this link.")
+        raise Http404(_("No visit has this link."))
     return entry
 
 
+def in_patients_language(view):
+    """A token's own page speaks its patient's language, unless this browser picked one with the switcher
+    (someone helping the patient may read another)."""
+
+    @functools.wraps(view)
+    def wrapper(request, public_id):
+        if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+            return view(request, public_id)
+        entry = visit_for_link(public_id)
+        language = entry.patient.language if entry is not None else translation.get_language()
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = view(request, public_id)
+        response.headers["Content-Language"] = language
+        return response
+
+    return wrapper
+
+
+@in_patients_language
 def registered(request, public_id):
     entry = _visit_or_404(public_id)
     if entry.public_id != public_id:
@@ -100,6 +126,7 @@ def registered(request, public_id):
 
 @require_http_methods(["GET", "POST"])
 @throttle_posts("feedback")
+@in_patients_language
 def status(request, public_id):
     """One token's live status page; a link issued for the patient leads to their latest token's page."""
     entry = _visit_or_404(public_id)

@@ -1,4 +1,8 @@
-from django.http import JsonResponse
+from django.conf import settings
+from django.http import Http404, JsonResponse
+from django.utils import translation
+from django.utils.translation import check_for_language
+from django.views.i18n import JavaScriptCatalog, set_language
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -6,6 +10,8 @@ from django.views.generic import TemplateView
 
 from patients.models import Department
 from patients.selectors import department_snapshot_frame
+
+from .i18n import STAFF_LANGUAGE_SESSION_KEY, staff_profiles
 
 
 class HomeView(TemplateView):
@@ -48,3 +54,24 @@ def department_display_snapshot(request, department_id):
 def healthz(request):
     """Liveness probe for load balancers: answers without touching the database, Redis or the session."""
     return JsonResponse({"status": "ok"})
+
+
+def switch_language(request):
+    """The language switcher: Django's set_language (a cookie), and for signed-in staff their profile's language."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.method == "POST" and check_for_language(language) and request.user.is_authenticated:
+        for profile in staff_profiles(request.user):
+            profile.language = language
+            profile.save(update_fields=["language"])
+        request.session[STAFF_LANGUAGE_SESSION_KEY] = language
+    return response
+
+
+def javascript_catalog(request, language):
+    """The JS strings of one language, named in the URL: a patient's page may speak their language, not the
+    browser's, and its script must follow the page."""
+    if language not in dict(settings.LANGUAGES):
+        raise Http404("SmartQueue does not speak this language.")
+    with translation.override(language):
+        return JavaScriptCatalog.as_view()(request)
