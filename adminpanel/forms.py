@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
@@ -46,7 +47,7 @@ class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
     username = get_user_model()._meta.get_field("username").formfield()
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
-    password = forms.CharField(widget=forms.PasswordInput, help_text="The doctor's first password.")
+    password = forms.CharField(widget=forms.PasswordInput, help_text=_("The doctor's first password."))
     department = forms.ModelChoiceField(queryset=Department.objects.filter(is_active=True))
     specialization = forms.CharField(max_length=100, required=False)
     room = forms.CharField(max_length=50, required=False)
@@ -54,7 +55,7 @@ class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
     def clean_username(self):
         username = self.cleaned_data["username"]
         if get_user_model().objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(f"The username '{username}' is taken.")
+            raise forms.ValidationError(_("The username '%(username)s' is taken.") % {"username": username})
         return username
 
     def clean(self):
@@ -100,12 +101,12 @@ class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
 class BroadcastForm(BootstrapWidgetsMixin, forms.Form):
     message = forms.CharField(max_length=BROADCAST_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
     department = forms.ModelChoiceField(
-        queryset=Department.objects.filter(is_active=True), required=False, empty_label="All departments"
+        queryset=Department.objects.filter(is_active=True), required=False, empty_label=_("All departments")
     )
 
 
 class AuditFilterForm(forms.Form):
-    user = forms.CharField(required=False, label="Username")
+    user = forms.CharField(required=False, label=_("Username"))
     action = forms.CharField(required=False)
     date_from = PanelDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = PanelDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -138,12 +139,11 @@ class ReportRangeForm(forms.Form):
         end = cleaned.get("end") or timezone.localdate()
         start = cleaned.get("start") or end - timedelta(days=6)
         if end < start:
-            self.add_error("end", "The end date must be on or after the start date.")
+            self.add_error("end", _("The end date must be on or after the start date."))
         elif (end - start).days >= REPORT_MAX_DAYS:
-            self.add_error("start", f"Choose at most {REPORT_MAX_DAYS} days.")
+            self.add_error("start", _("Choose at most %(count)s days.") % {"count": REPORT_MAX_DAYS})
         cleaned.update(start=start, end=end)
         return cleaned
-
 
 
 class MessageTextForm(BootstrapWidgetsMixin, forms.ModelForm):
@@ -151,7 +151,10 @@ class MessageTextForm(BootstrapWidgetsMixin, forms.ModelForm):
 
     class Meta:
         fields = ["sms_template", "whatsapp_template"]
-        widgets = {"sms_template": forms.Textarea(attrs={"rows": 4}), "whatsapp_template": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "sms_template": forms.Textarea(attrs={"rows": 4}),
+            "whatsapp_template": forms.Textarea(attrs={"rows": 4}),
+        }
 
     @classmethod
     def for_instance(cls, instance):

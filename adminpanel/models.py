@@ -14,7 +14,10 @@ class AdminUser(models.Model):
     designation = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=20, blank=True)
     language = models.CharField(
-        max_length=8, choices=settings.LANGUAGES, blank=True, help_text="Pages in this language; blank: the browser's."
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Pages in this language; blank: the browser's."),
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -82,16 +85,16 @@ class SystemConfiguration(models.Model):
     notify_when_patients_ahead = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
-        help_text="Send the 'N patients ahead of you' message when this many are left ahead.",
+        help_text=_("Send the 'N patients ahead of you' message when this many are left ahead."),
     )
     clinic_opens_at = models.TimeField(default="08:00")
     clinic_closes_at = models.TimeField(default="17:00")
-    registration_open = models.BooleanField(default=True, help_text="Turn off to stop new online registrations.")
+    registration_open = models.BooleanField(default=True, help_text=_("Turn off to stop new online registrations."))
     board_languages = models.JSONField(
-        "languages shown on boards",
+        _("languages shown on boards"),
         default=default_board_languages,
         validators=[validate_board_languages],
-        help_text="The display boards cycle their words through these and speak each call in every one.",
+        help_text=_("The display boards cycle their words through these and speak each call in every one."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -111,7 +114,7 @@ class SystemConfiguration(models.Model):
 
     def clean(self):
         if self.clinic_opens_at and self.clinic_closes_at and self.clinic_closes_at <= self.clinic_opens_at:
-            raise ValidationError({"clinic_closes_at": "Closing time must be after opening time."})
+            raise ValidationError({"clinic_closes_at": _("Closing time must be after opening time.")})
 
     CACHE_KEY = "system-configuration"
 

@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView, UpdateView
-from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
@@ -38,7 +39,7 @@ from .models import AuditLog, SystemConfiguration
 
 class PanelLoginView(RoleLoginView):
     authentication_form = PanelAdminAuthenticationForm
-    heading = "Admin panel sign-in"
+    heading = _("Admin panel sign-in")
     next_page = "adminpanel:queues"
 
 
@@ -82,7 +83,7 @@ class AuditedFormMixin:
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"Saved {self.object}.")
+        messages.success(self.request, _("Saved %(name)s.") % {"name": self.object})
         return redirect(self.get_success_url())
 
 
@@ -96,7 +97,7 @@ class DepartmentCreateView(PanelAdminRequiredMixin, ActionFormView):
     table = PANEL_ACTIONS
     action_name = "create_department"
     template_name = "adminpanel/form.html"
-    extra_context = {"heading": "New department"}
+    extra_context = {"heading": _("New department")}
     success_url = reverse_lazy("adminpanel:departments")
 
 
@@ -106,7 +107,7 @@ class DepartmentUpdateView(PanelAdminRequiredMixin, ActionFormView):
     table = PANEL_ACTIONS
     action_name = "update_department"
     template_name = "adminpanel/form.html"
-    extra_context = {"heading": "Edit department"}
+    extra_context = {"heading": _("Edit department")}
     success_url = reverse_lazy("adminpanel:departments")
 
     @cached_property
@@ -129,7 +130,7 @@ class DoctorListView(PanelAdminRequiredMixin, ListView):
 class DoctorCreateView(PanelAdminRequiredMixin, FormView):
     form_class = NewDoctorForm
     template_name = "adminpanel/form.html"
-    extra_context = {"heading": "New doctor"}
+    extra_context = {"heading": _("New doctor")}
 
     def form_valid(self, form):
         try:
@@ -139,7 +140,10 @@ class DoctorCreateView(PanelAdminRequiredMixin, FormView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"{doctor} can now sign in as {doctor.user.username}.")
+        messages.success(
+            self.request,
+            _("%(doctor)s can now sign in as %(username)s.") % {"doctor": doctor, "username": doctor.user.username},
+        )
         return redirect("adminpanel:doctors")
 
 
@@ -147,7 +151,7 @@ class DoctorUpdateView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
     model = Doctor
     form_class = DoctorForm
     audit_action = "doctor.updated"
-    heading = "Edit doctor"
+    heading = _("Edit doctor")
     success_url = reverse_lazy("adminpanel:doctors")
 
 
@@ -165,16 +169,16 @@ class DeactivateView(PanelAdminRequiredMixin, View):
             request,
             "adminpanel/confirm.html",
             {
-                "heading": f"Deactivate {target}?",
+                "heading": _("Deactivate %(name)s?") % {"name": target},
                 "consequences": selectors.deactivation_consequences(target),
-                "confirm_label": f"Deactivate {target}",
+                "confirm_label": _("Deactivate %(name)s") % {"name": target},
                 "cancel_url": reverse(self.success_url),
             },
         )
 
     # What POST sets is_active to, and what it tells the admin after.
     makes_active = False
-    done_message = "{target} is deactivated. Reactivate undoes it."
+    done_message = _("{target} is deactivated. Reactivate undoes it.")
 
     def post(self, request, pk):
         target = get_object_or_404(self.model, pk=pk)
@@ -212,13 +216,13 @@ class ReactivateView(DeactivateView):
 
     http_method_names = ["post"]
     makes_active = True
-    done_message = "{target} is active again."
+    done_message = _("{target} is active again.")
 
 
 class ConfigurationView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
     form_class = SystemConfigurationForm
     audit_action = "configuration.updated"
-    heading = "System configuration"
+    heading = _("System configuration")
     success_url = reverse_lazy("adminpanel:configuration")
 
     def get_object(self, queryset=None):
@@ -260,7 +264,12 @@ class MessageTextView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
             "template": template.name,
             "language": dict(settings.LANGUAGES)[self.kwargs["language"]],
         }
-        return super().get_context_data(intro=_("Placeholders such as {token} and {link} are filled in when the message is sent; keep them as they are."), **kwargs)
+        return super().get_context_data(
+            intro=_(
+                "Placeholders such as {token} and {link} are filled in when the message is sent; keep them as they are."
+            ),
+            **kwargs,
+        )
 
 
 class BroadcastView(PanelAdminRequiredMixin, FormView):
@@ -269,36 +278,42 @@ class BroadcastView(PanelAdminRequiredMixin, FormView):
     form_class = BroadcastForm
     template_name = "adminpanel/form.html"
     extra_context = {
-        "heading": "Broadcast to waiting patients",
-        "intro": "A text message to every patient waiting today, in one department or all. You can check it "
-        "and see how many people will receive it before it is sent.",
-        "submit_label": "Review before sending",
+        "heading": _("Broadcast to waiting patients"),
+        "intro": _(
+            "A text message to every patient waiting today, in one department or all. You can check it "
+            "and see how many people will receive it before it is sent."
+        ),
+        "submit_label": _("Review before sending"),
     }
 
     def form_valid(self, form):
         department = form.cleaned_data["department"]
-        scope = department.name if department else "all departments"
+        scope = department.name if department else _("all departments")
         try:
             audience = services.broadcast_audience(department)
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        patients = f"{audience} waiting patient{'' if audience == 1 else 's'}"
+        patients = ngettext("%(count)d waiting patient", "%(count)d waiting patients", audience) % {"count": audience}
         if self.request.POST.get("confirmed") != "yes":
             return render(
                 self.request,
                 "adminpanel/confirm.html",
                 {
-                    "heading": "Send this broadcast?",
+                    "heading": _("Send this broadcast?"),
                     "consequences": [
                         f"“{form.cleaned_data['message']}”",
-                        f"It goes to {patients} ({scope}) as a text message, and cannot be taken back once sent.",
+                        _("It goes to %(patients)s (%(scope)s) as a text message, and cannot be taken back once sent.")
+                        % {"patients": patients, "scope": scope},
                     ],
-                    "carry": [("message", form.cleaned_data["message"]), ("department", department.pk if department else "")],
-                    "confirm_label": f"Send to {patients}",
+                    "carry": [
+                        ("message", form.cleaned_data["message"]),
+                        ("department", department.pk if department else ""),
+                    ],
+                    "confirm_label": _("Send to %(patients)s") % {"patients": patients},
                     "confirm_class": "btn-primary",
                     "cancel_url": reverse("adminpanel:broadcast"),
-                    "cancel_label": "Back, do not send",
+                    "cancel_label": _("Back, do not send"),
                 },
             )
         try:
@@ -306,7 +321,7 @@ class BroadcastView(PanelAdminRequiredMixin, FormView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"Sent to {patients} ({scope}).")
+        messages.success(self.request, _("Sent to %(patients)s (%(scope)s).") % {"patients": patients, "scope": scope})
         return redirect("adminpanel:broadcast")
 
 
@@ -339,7 +354,11 @@ class AuditLogView(PanelAdminRequiredMixin, ListView):
             **kwargs,
         )
         context["rows"] = [
-            {"entry": entry, "action": selectors.audit_action_label(entry.action), "changes": selectors.audit_changes(entry)}
+            {
+                "entry": entry,
+                "action": selectors.audit_action_label(entry.action),
+                "changes": selectors.audit_changes(entry),
+            }
             for entry in context["entries"]
         ]
         return context

@@ -4,8 +4,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-TEMPLATE_PLACEHOLDERS = frozenset({"name", "token", "department", "position", "wait", "doctor", "time", "link", "message"})
+TEMPLATE_PLACEHOLDERS = frozenset(
+    {"name", "token", "department", "position", "wait", "doctor", "time", "link", "message"}
+)
 
 
 def validate_template_placeholders(text):
@@ -13,12 +16,13 @@ def validate_template_placeholders(text):
     try:
         fields = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
     except ValueError as error:
-        raise ValidationError(f"Malformed template: {error}.") from error
+        raise ValidationError(_("Malformed template: %(error)s.") % {"error": error}) from error
     unknown = sorted(field for field in fields if field not in TEMPLATE_PLACEHOLDERS)
     if unknown:
         allowed = ", ".join(f"{{{name}}}" for name in sorted(TEMPLATE_PLACEHOLDERS))
         raise ValidationError(
-            f"Unknown placeholder {', '.join('{' + name + '}' for name in unknown)}; allowed: {allowed}."
+            _("Unknown placeholder %(unknown)s; allowed: %(allowed)s.")
+            % {"unknown": ", ".join("{" + name + "}" for name in unknown), "allowed": allowed}
         )
 
 
@@ -30,13 +34,13 @@ class Channel(models.TextChoices):
 
 
 class TemplateType(models.TextChoices):
-    REGISTRATION = "registration", "Registration confirmation"
-    PATIENTS_AHEAD = "patients_ahead", "N patients ahead of you"
-    YOUR_TURN = "your_turn", "Your turn"
-    SKIPPED = "skipped", "Skipped / no-show"
-    BROADCAST = "broadcast", "Broadcast from the admin panel"
-    FEEDBACK_REQUEST = "feedback_request", "Feedback request"
-    CUSTOM = "custom", "Custom"
+    REGISTRATION = "registration", _("Registration confirmation")
+    PATIENTS_AHEAD = "patients_ahead", _("N patients ahead of you")
+    YOUR_TURN = "your_turn", _("Your turn")
+    SKIPPED = "skipped", _("Skipped / no-show")
+    BROADCAST = "broadcast", _("Broadcast from the admin panel")
+    FEEDBACK_REQUEST = "feedback_request", _("Feedback request")
+    CUSTOM = "custom", _("Custom")
 
 
 class NotificationTemplate(models.Model):
@@ -49,7 +53,7 @@ class NotificationTemplate(models.Model):
         blank=True,
         validators=[validate_template_placeholders],
         max_length=1600,
-        help_text="Leave blank to send the SMS text on WhatsApp too.",
+        help_text=_("Leave blank to send the SMS text on WhatsApp too."),
     )
     is_active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -88,7 +92,7 @@ class NotificationTemplateTranslation(models.Model):
         blank=True,
         validators=[validate_template_placeholders],
         max_length=1600,
-        help_text="Leave blank to send the SMS text on WhatsApp too.",
+        help_text=_("Leave blank to send the SMS text on WhatsApp too."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -112,7 +116,7 @@ class NotificationTemplateTranslation(models.Model):
 class PreferredChannel(models.TextChoices):
     SMS = "sms", "SMS"
     WHATSAPP = "whatsapp", "WhatsApp"
-    NONE = "none", "No messages"
+    NONE = "none", _("No messages")
 
 
 class NotificationPreference(models.Model):
@@ -120,7 +124,7 @@ class NotificationPreference(models.Model):
 
     patient = models.OneToOneField("patients.Patient", on_delete=models.CASCADE, related_name="notification_preference")
     channel = models.CharField(max_length=10, choices=PreferredChannel.choices, default=PreferredChannel.SMS)
-    opted_out = models.BooleanField(default=False, help_text="Patient asked for no messages at all (e.g. STOP).")
+    opted_out = models.BooleanField(default=False, help_text=_("Patient asked for no messages at all (e.g. STOP)."))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -133,13 +137,13 @@ class NotificationPreference(models.Model):
 
 
 class NotificationStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
+    QUEUED = "queued", _("Queued")
     # Claimed by one task and handed to the sender: a duplicated task seeing this does not send again.
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
-    SKIPPED_BY_PREFERENCE = "skipped", "Skipped by preference"
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    SKIPPED_BY_PREFERENCE = "skipped", _("Skipped by preference")
 
 
 class Notification(models.Model):

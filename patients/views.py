@@ -23,7 +23,7 @@ from .serializers import DepartmentOverviewSerializer
 # rather than the session: writing the session would add a cookie that a new phone's answer lacks.
 SENT_TO_PHONE_SALT = "patients.registration-sent"
 SENT_TO_PHONE_MAX_AGE_SECONDS = 15 * 60
-SENT_TO_PHONE_MESSAGE = (
+SENT_TO_PHONE_MESSAGE = _(
     "This phone number is already registered with us. "
     "We have sent your token and a link to follow your place to that phone."
 )
@@ -119,7 +119,7 @@ def registered(request, public_id):
         {
             "visit": current_visit_status(entry=entry),
             "status_url": status_url,
-            "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=5, title="Your status page"),
+            "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=5, title=_("Your status page")),
         },
     )
 
