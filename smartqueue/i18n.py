@@ -38,10 +38,3 @@ class StaffLanguageMiddleware:
             request.LANGUAGE_CODE = language
         return self.get_response(request)
 
-
-def text_direction(request):
-    """Template context: the page's `dir` and every language with its own name, for the switcher."""
-    return {
-        "text_direction": "rtl" if translation.get_language_bidi() else "ltr",
-        "language_options": [translation.get_language_info(code) for code, _ in settings.LANGUAGES],
-    }
