@@ -32,12 +32,28 @@ class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
         model = Department
         fields = ["name", "code", "description", "room", "average_consultation_minutes", "daily_capacity", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        labels = {
+            "name": _("Name"),
+            "code": _("Code"),
+            "description": _("Description"),
+            "room": _("Room"),
+            "average_consultation_minutes": _("Average consultation (minutes)"),
+            "daily_capacity": _("Daily capacity"),
+            "is_active": _("Active"),
+        }
 
 
 class DoctorForm(BootstrapWidgetsMixin, forms.ModelForm):
     class Meta:
         model = Doctor
         fields = ["department", "specialization", "room", "language", "is_active"]
+        labels = {
+            "department": _("Department"),
+            "specialization": _("Specialization"),
+            "room": _("Room"),
+            "language": _("Language"),
+            "is_active": _("Active"),
+        }
 
 
 class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
@@ -45,12 +61,14 @@ class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
 
     # The user model's own field: its max length and validators (Django's username rules).
     username = get_user_model()._meta.get_field("username").formfield()
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
-    password = forms.CharField(widget=forms.PasswordInput, help_text=_("The doctor's first password."))
-    department = forms.ModelChoiceField(queryset=Department.objects.filter(is_active=True))
-    specialization = forms.CharField(max_length=100, required=False)
-    room = forms.CharField(max_length=50, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput, help_text=_("The doctor's first password.")
+    )
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(is_active=True))
+    specialization = forms.CharField(label=_("Specialization"), max_length=100, required=False)
+    room = forms.CharField(label=_("Room"), max_length=50, required=False)
 
     def clean_username(self):
         username = self.cleaned_data["username"]
@@ -88,6 +106,13 @@ class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
             "registration_open",
             "board_languages",
         ]
+        labels = {
+            "hospital_name": _("Hospital name"),
+            "notify_when_patients_ahead": _("Notify when this many patients are ahead"),
+            "clinic_opens_at": _("Clinic opens at"),
+            "clinic_closes_at": _("Clinic closes at"),
+            "registration_open": _("Online registration open"),
+        }
         widgets = {
             "clinic_opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "clinic_closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -99,9 +124,14 @@ class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
 
 
 class BroadcastForm(BootstrapWidgetsMixin, forms.Form):
-    message = forms.CharField(max_length=BROADCAST_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
+    message = forms.CharField(
+        label=_("Message"), max_length=BROADCAST_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
     department = forms.ModelChoiceField(
-        queryset=Department.objects.filter(is_active=True), required=False, empty_label=_("All departments")
+        label=_("Department"),
+        queryset=Department.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("All departments"),
     )
 
 
@@ -151,6 +181,7 @@ class MessageTextForm(BootstrapWidgetsMixin, forms.ModelForm):
 
     class Meta:
         fields = ["sms_template", "whatsapp_template"]
+        labels = {"sms_template": _("SMS text"), "whatsapp_template": _("WhatsApp text")}
         widgets = {
             "sms_template": forms.Textarea(attrs={"rows": 4}),
             "whatsapp_template": forms.Textarea(attrs={"rows": 4}),
@@ -159,4 +190,6 @@ class MessageTextForm(BootstrapWidgetsMixin, forms.ModelForm):
     @classmethod
     def for_instance(cls, instance):
         model = NotificationTemplate if isinstance(instance, NotificationTemplate) else NotificationTemplateTranslation
-        return forms.modelform_factory(model, form=cls, fields=cls.Meta.fields, widgets=cls.Meta.widgets)
+        return forms.modelform_factory(
+            model, form=cls, fields=cls.Meta.fields, widgets=cls.Meta.widgets, labels=cls.Meta.labels
+        )

@@ -387,8 +387,8 @@ class ReportsView(PanelAdminRequiredMixin, TemplateView):
                 doctors=analytics.doctor_performance(start=start, end=end),
                 peaks=peaks,
                 heat_maps=[
-                    ("Arrivals (tokens issued)", peaks.arrivals),
-                    ("Mean wait (minutes)", peaks.waits),
+                    (_("Arrivals (tokens issued)"), peaks.arrivals),
+                    (_("Mean wait (minutes)"), peaks.waits),
                 ],
                 chart=analytics.chart_series(rows, start=start, end=end, waits_by_day=peaks.waits_by_day),
             )

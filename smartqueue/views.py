@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.translation import check_for_language, gettext, pgettext
-from django.views.i18n import JavaScriptCatalog, set_language
-from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
+from django.views.i18n import JavaScriptCatalog, set_language
 
 from adminpanel.models import SystemConfiguration
 from patients.models import Department
