@@ -43,11 +43,9 @@ class TemplateType(models.TextChoices):
     CUSTOM = "custom", _("Custom")
 
 
-class NotificationTemplate(models.Model):
-    TemplateType = TemplateType
+class MessageTexts(models.Model):
+    """A patient message's SMS text and optional WhatsApp text, whose placeholders are checked on every save."""
 
-    name = models.CharField(max_length=100)
-    template_type = models.CharField(max_length=20, choices=TemplateType.choices)
     sms_template = models.TextField(validators=[validate_template_placeholders], max_length=1600)
     whatsapp_template = models.TextField(
         blank=True,
@@ -55,6 +53,29 @@ class NotificationTemplate(models.Model):
         max_length=1600,
         help_text=_("Leave blank to send the SMS text on WhatsApp too."),
     )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        # Validators also run here so a text saved from code or a shell cannot carry a bad placeholder.
+        validate_template_placeholders(self.sms_template)
+        validate_template_placeholders(self.whatsapp_template)
+        super().save(*args, **kwargs)
+
+    def text_for(self, channel):
+        if channel == Channel.WHATSAPP and self.whatsapp_template:
+            return self.whatsapp_template
+        return self.sms_template
+
+
+class NotificationTemplate(MessageTexts):
+    """A patient message for one event; its own texts are the English ones."""
+
+    TemplateType = TemplateType
+
+    name = models.CharField(max_length=100)
+    template_type = models.CharField(max_length=20, choices=TemplateType.choices)
     is_active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -69,30 +90,13 @@ class NotificationTemplate(models.Model):
     def __str__(self):
         return f"{self.name} ({self.get_template_type_display()})"
 
-    def save(self, *args, **kwargs):
-        # Validators also run here so a template saved from code or a shell cannot carry a bad placeholder.
-        validate_template_placeholders(self.sms_template)
-        validate_template_placeholders(self.whatsapp_template)
-        super().save(*args, **kwargs)
 
-    def text_for(self, channel):
-        if channel == Channel.WHATSAPP and self.whatsapp_template:
-            return self.whatsapp_template
-        return self.sms_template
-
-
-class NotificationTemplateTranslation(models.Model):
-    """A template's text in one language other than English; the template's own text is the English one,
-    and a language without a translation gets it."""
+class NotificationTemplateTranslation(MessageTexts):
+    """A template's texts in one language other than English; a language without one gets the English."""
 
     template = models.ForeignKey(NotificationTemplate, on_delete=models.CASCADE, related_name="translations")
-    language = models.CharField(max_length=8, choices=settings.LANGUAGES[1:])
-    sms_template = models.TextField(validators=[validate_template_placeholders], max_length=1600)
-    whatsapp_template = models.TextField(
-        blank=True,
-        validators=[validate_template_placeholders],
-        max_length=1600,
-        help_text=_("Leave blank to send the SMS text on WhatsApp too."),
+    language = models.CharField(
+        max_length=8, choices=[(code, name) for code, name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -104,13 +108,6 @@ class NotificationTemplateTranslation(models.Model):
 
     def __str__(self):
         return f"{self.template.name} ({self.get_language_display()})"
-
-    def save(self, *args, **kwargs):
-        validate_template_placeholders(self.sms_template)
-        validate_template_placeholders(self.whatsapp_template)
-        super().save(*args, **kwargs)
-
-    text_for = NotificationTemplate.text_for
 
 
 class PreferredChannel(models.TextChoices):
