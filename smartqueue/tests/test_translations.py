@@ -7,12 +7,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import django
+import django.db
 import polib
 import pytest
 from django.conf import settings
 from django.core import signing
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver
+from django.utils import translation
 from django.utils.translation import trans_real
 
 from adminpanel.management.commands.compile_translations import catalogues
@@ -21,6 +23,8 @@ from notifications.defaults import install_default_templates
 from notifications.models import NotificationTemplate
 from patients import services
 from patients.views import SENT_TO_PHONE_SALT
+from smartqueue import errors
+from smartqueue.middleware import DatabaseUnavailableMiddleware
 
 ROOT = Path(settings.BASE_DIR)
 TRANSLATED = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
@@ -277,3 +281,24 @@ def test_every_page_is_in_the_visitors_language(language, hospital, monkeypatch,
         f"{language}: {len(missed)} msgids to translate (make translations, then locale/{language}/LC_MESSAGES/"
         f"django.po):\n  " + "\n  ".join(missed) + "\nPage problems:\n  " + "\n  ".join(problems)
     )
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_error_pages_no_request_reaches_are_in_the_visitors_language(language, db, monkeypatch):
+    """The 500, 400 and lost-database pages, and the sign-in lock-out, drawn as their handlers draw them."""
+    misses = MissedTranslations(monkeypatch)
+    request = RequestFactory().get("/somewhere/")
+    with translation.override(language):
+        request.LANGUAGE_CODE = language
+        drawn = {
+            "500": errors.server_error(request),
+            "400": errors.bad_request(request, exception=None),
+            "database lost": DatabaseUnavailableMiddleware(lambda request: None).process_exception(
+                request, django.db.OperationalError()
+            ),
+        }
+    problems = []
+    for what, response in drawn.items():
+        found, _texts = problems_on(response.content.decode(), language, is_fragment=False)
+        problems += [f"{what}: {problem}" for problem in found]
+    assert not problems and not misses.missed[language], (problems, sorted(misses.missed[language]))
