@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -38,7 +39,7 @@ class Doctor(models.Model):
         ]
 
     def __str__(self):
-        return f"Dr. {self.display_name}"
+        return gettext("Dr. %(name)s") % {"name": self.display_name}
 
     @property
     def display_name(self):
