@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo-data
+.PHONY: run test install migrate demo-data translations compile-translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,3 +27,16 @@ run: demo-data
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# After changing any text a person reads: collect the new words into every catalogue (needs GNU gettext), then
+# translate the empty msgstr entries in locale/*/LC_MESSAGES/*.po and run `make compile-translations`.
+MAKEMESSAGES := $(BIN)/python manage.py makemessages --all --no-location --ignore ".venv/*" --ignore "staticfiles/*" \
+	--ignore "e2e/*" --ignore "bench/*" --ignore "*/tests/*"
+translations: install
+	$(MAKEMESSAGES)
+	$(MAKEMESSAGES) --domain djangojs --ignore "static/vendor/*"
+	$(BIN)/python manage.py compile_translations --allow-incomplete
+
+# Pure Python (polib): what contributors without GNU gettext run after translating.
+compile-translations: install
+	$(BIN)/python manage.py compile_translations

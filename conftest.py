@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from doctors.models import Doctor
 from patients.models import Department, Patient
@@ -43,6 +44,14 @@ def tasks_run_inline():
     celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
     yield
     celery_app.conf.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def site_language_between_tests():
+    # A request leaves its language active in the thread (LocaleMiddleware, as in a server's worker thread,
+    # where the next request sets its own); the next test starts in the site's language, not the last page's.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """Who runs the admin panel: the one check behind its pages, its API and reception rights."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from smartqueue.roles import RoleAuthenticationForm, RoleRequiredMixin
@@ -17,11 +18,11 @@ def is_panel_admin(user):
 class PanelAdminRequiredMixin(RoleRequiredMixin):
     login_url = "adminpanel:login"
     role_check = staticmethod(is_panel_admin)
-    permission_denied_message = "This page is for hospital administrators."
+    permission_denied_message = _("This page is for hospital administrators.")
 
 
 class IsPanelAdmin(BasePermission):
-    message = "Sign in with an administrator's account."
+    message = _("Sign in with an administrator's account.")
 
     def has_permission(self, request, view):
         return is_panel_admin(request.user)
@@ -29,4 +30,4 @@ class IsPanelAdmin(BasePermission):
 
 class PanelAdminAuthenticationForm(RoleAuthenticationForm):
     role_check = staticmethod(is_panel_admin)
-    wrong_role_message = "This account cannot use the admin panel."
+    wrong_role_message = _("This account cannot use the admin panel.")

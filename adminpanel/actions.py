@@ -2,6 +2,7 @@
 
 from django import forms
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext_lazy as _
 
 from notifications import webhooks
 from notifications.models import WebhookDelivery
@@ -15,7 +16,7 @@ from .forms import BroadcastForm, DepartmentForm
 
 class DepartmentChoiceForm(ActionForm):
     department = forms.ModelChoiceField(
-        queryset=Department.objects.all(), error_messages={"required": "Choose the department."}
+        queryset=Department.objects.all(), error_messages={"required": _("Choose the department.")}
     )
 
 
@@ -23,13 +24,13 @@ class TokenChoiceForm(ActionForm):
     entry = forms.ModelChoiceField(
         queryset=Queue.objects.select_related("department"),
         label="Token",
-        error_messages={"required": "Choose the token."},
+        error_messages={"required": _("Choose the token.")},
     )
 
 
 class PriorityForm(TokenChoiceForm):
     priority = forms.ChoiceField(
-        choices=Queue.Priority.choices, error_messages={"required": "Choose the new priority."}
+        choices=Queue.Priority.choices, error_messages={"required": _("Choose the new priority.")}
     )
 
 
@@ -65,7 +66,7 @@ def _save_department(form, audit_action, *, actor, ip_address):
     saved = services.save_with_audit(
         instance=form.instance, changes=changes, action=audit_action, actor=actor, ip_address=ip_address
     )
-    return f"Saved {saved.name} ({saved.code})."
+    return _("Saved %(name)s (%(code)s).") % {"name": saved.name, "code": saved.code}
 
 
 def create_department(form, *, actor, ip_address, **context):
@@ -84,12 +85,12 @@ def deactivate_department(form, *, actor, ip_address, **context):
         actor=actor,
         ip_address=ip_address,
     )
-    return f"{department.name} is deactivated."
+    return _("%(department)s is deactivated.") % {"department": department.name}
 
 
 def cancel_token(form, *, actor, ip_address, **context):
     entry = queue_services.cancel(entry=form.cleaned_data["entry"], actor=actor, ip_address=ip_address)
-    return f"{entry.token} is cancelled."
+    return _("%(token)s is cancelled.") % {"token": entry.token}
 
 
 def change_priority(form, *, actor, ip_address, **context):
@@ -97,26 +98,32 @@ def change_priority(form, *, actor, ip_address, **context):
     entry = queue_services.change_priority(
         entry=data["entry"], priority=data["priority"], actor=actor, ip_address=ip_address
     )
-    return f"{entry.token} is now {entry.get_priority_display().lower()} priority."
+    return _("%(token)s is now %(priority)s priority.") % {
+        "token": entry.token,
+        "priority": entry.get_priority_display().lower(),
+    }
 
 
 def broadcast(form, *, actor, ip_address, **context):
     departments = services.broadcast_message(**form.cleaned_data, actor=actor, ip_address=ip_address)
-    return f"Message sent to the waiting patients of {len(departments)} department(s)."
+    return _("Message sent to the waiting patients of %(count)s department(s).") % {"count": len(departments)}
 
 
 def redeliver_webhook(form, *, actor, ip_address, **context):
     delivery = webhooks.redeliver(delivery=form.cleaned_data["delivery"], actor=actor, ip_address=ip_address)
-    return f"{delivery.get_event_display()} is being delivered again to {delivery.endpoint}."
+    return _("%(event)s is being delivered again to %(endpoint)s.") % {
+        "event": delivery.get_event_display(),
+        "endpoint": delivery.endpoint,
+    }
 
 
 PANEL_ACTIONS = ActionTable(
-    Action("create_department", "Create a department", new_department_form, create_department),
-    Action("update_department", "Edit a department", department_edit_form, update_department),
-    Action("deactivate_department", "Deactivate a department", DepartmentChoiceForm, deactivate_department),
-    Action("cancel_token", "Cancel a token", TokenChoiceForm, cancel_token, refused_field="entry"),
-    Action("change_priority", "Change a token's priority", PriorityForm, change_priority, refused_field="entry"),
-    Action("broadcast", "Broadcast a message", broadcast_form, broadcast),
-    Action("redeliver_webhook", "Deliver a webhook event again", WebhookDeliveryChoiceForm, redeliver_webhook),
+    Action("create_department", _("Create a department"), new_department_form, create_department),
+    Action("update_department", _("Edit a department"), department_edit_form, update_department),
+    Action("deactivate_department", _("Deactivate a department"), DepartmentChoiceForm, deactivate_department),
+    Action("cancel_token", _("Cancel a token"), TokenChoiceForm, cancel_token, refused_field="entry"),
+    Action("change_priority", _("Change a token's priority"), PriorityForm, change_priority, refused_field="entry"),
+    Action("broadcast", _("Broadcast a message"), broadcast_form, broadcast),
+    Action("redeliver_webhook", _("Deliver a webhook event again"), WebhookDeliveryChoiceForm, redeliver_webhook),
     refusals=queue_services.QueueError,
 )

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 
 from doctors.models import Doctor
 from patients.models import Appointment, Department, PatientFeedback, Queue
@@ -28,6 +29,7 @@ from patients.selectors import (
 from .models import DepartmentAnalytics
 
 Status = Queue.Status
+
 
 @dataclass(frozen=True)
 class DepartmentDay:
@@ -222,7 +224,6 @@ def chart_series(rows, *, start, end, waits_by_day):
     }
 
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 HEAT_LEVELS = 5
 
 
@@ -267,11 +268,15 @@ def peak_hours(*, start, end):
             {
                 "weekday": name,
                 "cells": [
-                    {"hour": hour, "value": shown(values.get((weekday, hour))), "level": _heat_level(values.get((weekday, hour)), highest)}
+                    {
+                        "hour": hour,
+                        "value": shown(values.get((weekday, hour))),
+                        "level": _heat_level(values.get((weekday, hour)), highest),
+                    }
                     for hour in hours
                 ],
             }
-            for weekday, name in enumerate(WEEKDAYS)
+            for weekday, name in WEEKDAYS.items()
         ]
 
     return PeakHours(

@@ -6,7 +6,10 @@ class AdminpanelConfig(AppConfig):
     verbose_name = "Admin panel"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from patients import hooks
+        from smartqueue.i18n import remember_staff_language
 
         from . import signals  # noqa: F401 - connects the audit receivers
         from .access import is_panel_admin
@@ -14,3 +17,5 @@ class AdminpanelConfig(AppConfig):
 
         hooks.provide_hospital_settings(SystemConfiguration.cached)
         hooks.provide_reception_role(is_panel_admin)
+        # Connected here, the top app, as every staff profile is below it.
+        user_logged_in.connect(remember_staff_language, dispatch_uid="remember_staff_language")

@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -8,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor
+from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 from patients.forms import BootstrapWidgetsMixin
 from patients.models import Department
 from patients.phone import normalise_phone
@@ -41,6 +43,15 @@ class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
             "is_active",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        labels = {
+            "name": _("Name"),
+            "code": _("Code"),
+            "description": _("Description"),
+            "room": _("Room"),
+            "average_consultation_minutes": _("Average consultation (minutes)"),
+            "daily_capacity": _("Daily capacity"),
+            "is_active": _("Active"),
+        }
 
     def clean_on_call_phone(self):
         typed = self.cleaned_data["on_call_phone"]
@@ -50,7 +61,14 @@ class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
 class DoctorForm(BootstrapWidgetsMixin, forms.ModelForm):
     class Meta:
         model = Doctor
-        fields = ["department", "specialization", "room", "is_active"]
+        fields = ["department", "specialization", "room", "language", "is_active"]
+        labels = {
+            "department": _("Department"),
+            "specialization": _("Specialization"),
+            "room": _("Room"),
+            "language": _("Language"),
+            "is_active": _("Active"),
+        }
 
 
 class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
@@ -58,17 +76,19 @@ class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
 
     # The user model's own field: its max length and validators (Django's username rules).
     username = get_user_model()._meta.get_field("username").formfield()
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
-    password = forms.CharField(widget=forms.PasswordInput, help_text="The doctor's first password.")
-    department = forms.ModelChoiceField(queryset=Department.objects.filter(is_active=True))
-    specialization = forms.CharField(max_length=100, required=False)
-    room = forms.CharField(max_length=50, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput, help_text=_("The doctor's first password.")
+    )
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(is_active=True))
+    specialization = forms.CharField(label=_("Specialization"), max_length=100, required=False)
+    room = forms.CharField(label=_("Room"), max_length=50, required=False)
 
     def clean_username(self):
         username = self.cleaned_data["username"]
         if get_user_model().objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(f"The username '{username}' is taken.")
+            raise forms.ValidationError(_("The username '%(username)s' is taken.") % {"username": username})
         return username
 
     def clean(self):
@@ -83,6 +103,14 @@ class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
 
 
 class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
+    board_languages = forms.MultipleChoiceField(
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=SystemConfiguration._meta.get_field("board_languages").verbose_name,
+        help_text=SystemConfiguration._meta.get_field("board_languages").help_text,
+    )
+
     class Meta:
         model = SystemConfiguration
         fields = [
@@ -97,22 +125,39 @@ class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
             "appointment_grace_minutes",
             "appointment_walk_in_share_percent",
             "appointment_booking_days_ahead",
+            "board_languages",
         ]
+        labels = {
+            "hospital_name": _("Hospital name"),
+            "notify_when_patients_ahead": _("Notify when this many patients are ahead"),
+            "clinic_opens_at": _("Clinic opens at"),
+            "clinic_closes_at": _("Clinic closes at"),
+            "registration_open": _("Online registration open"),
+        }
         widgets = {
             "clinic_opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "clinic_closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
+    def clean_board_languages(self):
+        # None ticked: the boards speak the site's own language only.
+        return self.cleaned_data["board_languages"] or [settings.LANGUAGE_CODE]
+
 
 class BroadcastForm(BootstrapWidgetsMixin, forms.Form):
-    message = forms.CharField(max_length=BROADCAST_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
+    message = forms.CharField(
+        label=_("Message"), max_length=BROADCAST_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
     department = forms.ModelChoiceField(
-        queryset=Department.objects.filter(is_active=True), required=False, empty_label="All departments"
+        label=_("Department"),
+        queryset=Department.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("All departments"),
     )
 
 
 class AuditFilterForm(forms.Form):
-    user = forms.CharField(required=False, label="Username")
+    user = forms.CharField(required=False, label=_("Username"))
     action = forms.CharField(required=False)
     date_from = PanelDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = PanelDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -145,12 +190,11 @@ class ReportRangeForm(forms.Form):
         end = cleaned.get("end") or timezone.localdate()
         start = cleaned.get("start") or end - timedelta(days=6)
         if end < start:
-            self.add_error("end", "The end date must be on or after the start date.")
+            self.add_error("end", _("The end date must be on or after the start date."))
         elif (end - start).days >= REPORT_MAX_DAYS:
-            self.add_error("start", f"Choose at most {REPORT_MAX_DAYS} days.")
+            self.add_error("start", _("Choose at most %(count)s days.") % {"count": REPORT_MAX_DAYS})
         cleaned.update(start=start, end=end)
         return cleaned
-
 
 
 class ClosedDayForm(BootstrapWidgetsMixin, forms.Form):
@@ -170,3 +214,22 @@ class DoctorAbsenceForm(BootstrapWidgetsMixin, forms.Form):
     )
     day = PanelDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)
+
+
+class MessageTextForm(BootstrapWidgetsMixin, forms.ModelForm):
+    """One language's text of a notification template: the template itself for English, else its translation."""
+
+    class Meta:
+        fields = ["sms_template", "whatsapp_template"]
+        labels = {"sms_template": _("SMS text"), "whatsapp_template": _("WhatsApp text")}
+        widgets = {
+            "sms_template": forms.Textarea(attrs={"rows": 4}),
+            "whatsapp_template": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    @classmethod
+    def for_instance(cls, instance):
+        model = NotificationTemplate if isinstance(instance, NotificationTemplate) else NotificationTemplateTranslation
+        return forms.modelform_factory(
+            model, form=cls, fields=cls.Meta.fields, widgets=cls.Meta.widgets, labels=cls.Meta.labels
+        )

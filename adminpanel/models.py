@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import WAIT_ALERT_MINUTES_MAX, WAIT_ALERT_MINUTES_MIN
 
@@ -14,6 +15,12 @@ class AdminUser(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="admin_profile")
     designation = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=20, blank=True)
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Pages in this language; blank: the browser's."),
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -66,6 +73,22 @@ class DepartmentAnalytics(models.Model):
         return f"{self.department} on {self.date}"
 
 
+def default_board_languages():
+    return [settings.LANGUAGE_CODE]
+
+
+def validate_board_languages(codes):
+    known = [code for code, _ in settings.LANGUAGES]
+    if not isinstance(codes, list) or not codes:
+        raise ValidationError(_("Choose at least one language for the boards."))
+    unknown = [str(code) for code in codes if code not in known]
+    if unknown:
+        raise ValidationError(
+            _("Unknown language %(codes)s; choose from %(known)s.")
+            % {"codes": ", ".join(unknown), "known": ", ".join(known)}
+        )
+
+
 class SystemConfiguration(models.Model):
     """Hospital-wide settings editable from the admin panel; a single row, read with load()."""
 
@@ -73,7 +96,7 @@ class SystemConfiguration(models.Model):
     notify_when_patients_ahead = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
-        help_text="Send the 'N patients ahead of you' message when this many are left ahead.",
+        help_text=_("Send the 'N patients ahead of you' message when this many are left ahead."),
     )
     late_moves_back_places = models.PositiveSmallIntegerField(
         default=3,
@@ -87,7 +110,7 @@ class SystemConfiguration(models.Model):
     )
     clinic_opens_at = models.TimeField(default="08:00")
     clinic_closes_at = models.TimeField(default="17:00")
-    registration_open = models.BooleanField(default=True, help_text="Turn off to stop new online registrations.")
+    registration_open = models.BooleanField(default=True, help_text=_("Turn off to stop new online registrations."))
     appointment_early_check_in_minutes = models.PositiveSmallIntegerField(
         default=30,
         validators=[MaxValueValidator(240)],
@@ -108,6 +131,12 @@ class SystemConfiguration(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text="How far ahead patients may book.",
     )
+    board_languages = models.JSONField(
+        _("languages shown on boards"),
+        default=default_board_languages,
+        validators=[validate_board_languages],
+        help_text=_("The display boards cycle their words through these and speak each call in every one."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -126,15 +155,19 @@ class SystemConfiguration(models.Model):
 
     def clean(self):
         if self.clinic_opens_at and self.clinic_closes_at and self.clinic_closes_at <= self.clinic_opens_at:
-            raise ValidationError({"clinic_closes_at": "Closing time must be after opening time."})
+            raise ValidationError({"clinic_closes_at": _("Closing time must be after opening time.")})
 
-    CACHE_KEY = "system-configuration"
+    @classmethod
+    def cache_key(cls):
+        # Named after the fields too: a copy pickled by code with other fields (a deploy in progress, another
+        # checkout on the same Redis) is never read back with columns it lacks.
+        return "system-configuration:" + ",".join(field.attname for field in cls._meta.concrete_fields)
 
     def save(self, *args, **kwargs):
         self.pk = 1
         super().save(*args, **kwargs)
         # Every save goes through here (panel, Django admin, shell), so the cached copy never outlives a change.
-        cache.delete(self.CACHE_KEY)
+        cache.delete(self.cache_key())
 
     @classmethod
     def load(cls):
@@ -144,10 +177,10 @@ class SystemConfiguration(models.Model):
     @classmethod
     def cached(cls):
         """load(), from the cache between saves: every registration and queue message reads it."""
-        configuration = cache.get(cls.CACHE_KEY)
+        configuration = cache.get(cls.cache_key())
         if configuration is None:
             configuration = cls.load()
-            cache.set(cls.CACHE_KEY, configuration, timeout=None)
+            cache.set(cls.cache_key(), configuration, timeout=None)
         return configuration
 
 

@@ -1,11 +1,15 @@
 """Read-only data for the admin panel: the live queues (3 queries, also GET /adminpanel/api/), who a broadcast
-reaches, what a deactivation changes, and the audit log in words."""
+reaches, what a deactivation changes, the audit log in words, and which message texts each language has."""
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor, DoctorSchedule
+from notifications.models import NotificationTemplate
 from patients.models import Department, Queue
 from patients.selectors import open_wait_alerts
 
@@ -79,43 +83,48 @@ def deactivation_consequences(target):
     if isinstance(target, Department):
         waiting = waiting_today(target).count()
         return [
-            f"{target.name} will stop taking new patients and leave the display boards.",
-            f"{waiting} patient{'' if waiting == 1 else 's'} waiting there now keep{'s' if waiting == 1 else ''} "
-            "their token and can still be called.",
-            "Its history stays in the reports and the audit log, and Reactivate on the list undoes this.",
+            _("%(department)s will stop taking new patients and leave the display boards.")
+            % {"department": target.name},
+            ngettext(
+                "%(count)d patient waiting there now keeps their token and can still be called.",
+                "%(count)d patients waiting there now keep their token and can still be called.",
+                waiting,
+            )
+            % {"count": waiting},
+            _("Its history stays in the reports and the audit log, and Reactivate on the list undoes this."),
         ]
     return [
-        f"{target} will no longer be able to sign in to the dashboard or call patients.",
-        "Their history stays in the reports and the audit log, and Reactivate on the list undoes this.",
+        _("%(doctor)s will no longer be able to sign in to the dashboard or call patients.") % {"doctor": target},
+        _("Their history stays in the reports and the audit log, and Reactivate on the list undoes this."),
     ]
 
 
 AUDIT_ACTIONS = {
-    "queue.registered": "Token issued",
-    "queue.registration_repeated": "Token sent again",
-    "queue.called": "Patient called",
-    "queue.started": "Consultation started",
-    "queue.completed": "Consultation completed",
-    "queue.skipped": "Marked as no-show",
-    "queue.recalled": "Recalled to the line",
-    "queue.cancelled": "Token cancelled",
-    "queue.priority_changed": "Priority changed",
+    "queue.registered": _("Token issued"),
+    "queue.registration_repeated": _("Token sent again"),
+    "queue.called": _("Patient called"),
+    "queue.started": _("Consultation started"),
+    "queue.completed": _("Consultation completed"),
+    "queue.skipped": _("Marked as no-show"),
+    "queue.recalled": _("Recalled to the line"),
+    "queue.cancelled": _("Token cancelled"),
+    "queue.priority_changed": _("Priority changed"),
     "queue.transferred": "Transferred",
-    "feedback.submitted": "Feedback given",
-    "doctor.availability": "Availability changed",
-    "doctor.schedule": "Weekly hours changed",
-    "doctor.created": "Doctor added",
-    "doctor.updated": "Doctor edited",
-    "doctor.deactivated": "Doctor deactivated",
-    "doctor.reactivated": "Doctor reactivated",
-    "department.created": "Department added",
-    "department.updated": "Department edited",
-    "department.deactivated": "Department deactivated",
-    "department.reactivated": "Department reactivated",
-    "configuration.updated": "Configuration changed",
-    "broadcast.sent": "Broadcast sent",
-    "auth.signed_in": "Signed in",
-    "auth.signed_out": "Signed out",
+    "feedback.submitted": _("Feedback given"),
+    "doctor.availability": _("Availability changed"),
+    "doctor.schedule": _("Weekly hours changed"),
+    "doctor.created": _("Doctor added"),
+    "doctor.updated": _("Doctor edited"),
+    "doctor.deactivated": _("Doctor deactivated"),
+    "doctor.reactivated": _("Doctor reactivated"),
+    "department.created": _("Department added"),
+    "department.updated": _("Department edited"),
+    "department.deactivated": _("Department deactivated"),
+    "department.reactivated": _("Department reactivated"),
+    "configuration.updated": _("Configuration changed"),
+    "broadcast.sent": _("Broadcast sent"),
+    "auth.signed_in": _("Signed in"),
+    "auth.signed_out": _("Signed out"),
 }
 
 # Stored values that are choices, shown by their label.
@@ -124,7 +133,7 @@ AUDIT_CHOICES = {
     "priority": dict(Queue.Priority.choices),
     "availability": dict(Doctor.Availability.choices),
 }
-AUDIT_FIELD_NAMES = {"department_id": "Department", "doctor_id": "Doctor", "path": "Page"}
+AUDIT_FIELD_NAMES = {"department_id": _("Department"), "doctor_id": _("Doctor"), "path": _("Page")}
 
 
 def audit_action_label(action):
@@ -134,9 +143,9 @@ def audit_action_label(action):
 
 def _audit_value(field, value):
     if value is None or value == "" or value == []:
-        return "none"
+        return gettext("none")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if field in AUDIT_CHOICES:
         return AUDIT_CHOICES[field].get(value, value)
     if field == "intervals":
@@ -164,3 +173,19 @@ def audit_changes(entry):
             }
         )
     return changes
+
+
+def template_coverage():
+    """Each notification template with, for every language, whether it has its own text, and per language how
+    many templates do. English is the templates' own text, so it is always there and is what a gap sends."""
+    templates = []
+    for template in NotificationTemplate.objects.prefetch_related("translations"):
+        written = {translation.language for translation in template.translations.all()} | {settings.LANGUAGE_CODE}
+        languages = [{"code": code, "name": name, "written": code in written} for code, name in settings.LANGUAGES]
+        missing = [language["name"] for language in languages if not language["written"]]
+        templates.append({"template": template, "languages": languages, "missing": missing})
+    totals = [
+        {"code": code, "name": name, "written": sum(row["languages"][index]["written"] for row in templates)}
+        for index, (code, name) in enumerate(settings.LANGUAGES)
+    ]
+    return {"templates": templates, "totals": totals, "count": len(templates)}

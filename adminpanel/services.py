@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor
 from notifications.services import notify_broadcast
@@ -65,7 +66,7 @@ def create_doctor(*, username, password, first_name, last_name, department, acto
     """Create a doctor's login account and Doctor profile together, under the user model's own rules."""
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": f"The username '{username}' is taken."})
+        raise ValidationError({"username": _("The username '%(username)s' is taken.") % {"username": username}})
     user = User(username=User.normalize_username(username), first_name=first_name, last_name=last_name)
     user.set_password(password)
     # The model's validators (username characters and length, name lengths), whichever form or API called.
@@ -84,8 +85,13 @@ def broadcast_audience(department=None):
     """How many waiting patients a broadcast to one department (or all when None) reaches; none is refused."""
     audience = waiting_today(department).count()
     if not audience:
-        scope = department.name if department else "all departments"
-        raise ValidationError({"department": f"Nobody is waiting today ({scope}), so there is no one to send it to."})
+        scope = department.name if department else _("all departments")
+        raise ValidationError(
+            {
+                "department": _("Nobody is waiting today (%(scope)s), so there is no one to send it to.")
+                % {"scope": scope}
+            }
+        )
     return audience
 
 
@@ -94,9 +100,11 @@ def broadcast_message(*, message, department=None, actor, ip_address=None):
     """Send a message to every waiting patient of one department (or all active ones when None)."""
     message = (message or "").strip()
     if not message:
-        raise ValidationError({"message": "Write the message to send."})
+        raise ValidationError({"message": _("Write the message to send.")})
     if len(message) > BROADCAST_MAX_LENGTH:
-        raise ValidationError({"message": f"Keep the message under {BROADCAST_MAX_LENGTH} characters."})
+        raise ValidationError(
+            {"message": _("Keep the message under %(count)s characters.") % {"count": BROADCAST_MAX_LENGTH}}
+        )
     broadcast_audience(department)
     departments = [department] if department is not None else list(Department.objects.filter(is_active=True))
     for target in departments:

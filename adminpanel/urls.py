@@ -42,6 +42,8 @@ urlpatterns = [
         name="doctor-reactivate",
     ),
     path("configuration/", views.ConfigurationView.as_view(), name="configuration"),
+    path("messages/", views.MessageTemplatesView.as_view(), name="message-templates"),
+    path("messages/<int:pk>/<str:language>/", views.MessageTextView.as_view(), name="message-text"),
     path("broadcast/", views.BroadcastView.as_view(), name="broadcast"),
     path("webhooks/", views.WebhookListView.as_view(), name="webhooks"),
     path("webhooks/new/", views.WebhookCreateView.as_view(), name="webhook-create"),

@@ -1,9 +1,10 @@
 import csv
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
@@ -18,7 +20,12 @@ from django.views.generic import CreateView, FormView, ListView, TemplateView, U
 from doctors import services as doctor_services
 from doctors.models import Doctor, DoctorAbsence
 from notifications.forms import WebhookEndpointForm
-from notifications.models import WebhookDelivery, WebhookEndpoint
+from notifications.models import (
+    NotificationTemplate,
+    NotificationTemplateTranslation,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from patients import appointments
 from patients.models import ClosedDay, Department
 from smartqueue.actions import ActionFormView, report_on_page
@@ -35,6 +42,7 @@ from .forms import (
     DepartmentForm,
     DoctorAbsenceForm,
     DoctorForm,
+    MessageTextForm,
     NewDoctorForm,
     ReportRangeForm,
     SystemConfigurationForm,
@@ -44,7 +52,7 @@ from .models import AuditLog, SystemConfiguration
 
 class PanelLoginView(RoleLoginView):
     authentication_form = PanelAdminAuthenticationForm
-    heading = "Admin panel sign-in"
+    heading = _("Admin panel sign-in")
     next_page = "adminpanel:queues"
 
 
@@ -92,7 +100,7 @@ class AuditedFormMixin:
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"Saved {self.object}.")
+        messages.success(self.request, _("Saved %(name)s.") % {"name": self.object})
         return redirect(self.get_success_url())
 
 
@@ -106,7 +114,7 @@ class DepartmentCreateView(PanelAdminRequiredMixin, ActionFormView):
     table = PANEL_ACTIONS
     action_name = "create_department"
     template_name = "adminpanel/form.html"
-    extra_context = {"heading": "New department"}
+    extra_context = {"heading": _("New department")}
     success_url = reverse_lazy("adminpanel:departments")
 
 
@@ -116,7 +124,7 @@ class DepartmentUpdateView(PanelAdminRequiredMixin, ActionFormView):
     table = PANEL_ACTIONS
     action_name = "update_department"
     template_name = "adminpanel/form.html"
-    extra_context = {"heading": "Edit department"}
+    extra_context = {"heading": _("Edit department")}
     success_url = reverse_lazy("adminpanel:departments")
 
     @cached_property
@@ -139,7 +147,7 @@ class DoctorListView(PanelAdminRequiredMixin, ListView):
 class DoctorCreateView(PanelAdminRequiredMixin, FormView):
     form_class = NewDoctorForm
     template_name = "adminpanel/form.html"
-    extra_context = {"heading": "New doctor"}
+    extra_context = {"heading": _("New doctor")}
 
     def form_valid(self, form):
         try:
@@ -149,7 +157,10 @@ class DoctorCreateView(PanelAdminRequiredMixin, FormView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"{doctor} can now sign in as {doctor.user.username}.")
+        messages.success(
+            self.request,
+            _("%(doctor)s can now sign in as %(username)s.") % {"doctor": doctor, "username": doctor.user.username},
+        )
         return redirect("adminpanel:doctors")
 
 
@@ -157,7 +168,7 @@ class DoctorUpdateView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
     model = Doctor
     form_class = DoctorForm
     audit_action = "doctor.updated"
-    heading = "Edit doctor"
+    heading = _("Edit doctor")
     success_url = reverse_lazy("adminpanel:doctors")
 
 
@@ -175,16 +186,16 @@ class DeactivateView(PanelAdminRequiredMixin, View):
             request,
             "adminpanel/confirm.html",
             {
-                "heading": f"Deactivate {target}?",
+                "heading": _("Deactivate %(name)s?") % {"name": target},
                 "consequences": selectors.deactivation_consequences(target),
-                "confirm_label": f"Deactivate {target}",
+                "confirm_label": _("Deactivate %(name)s") % {"name": target},
                 "cancel_url": reverse(self.success_url),
             },
         )
 
     # What POST sets is_active to, and what it tells the admin after.
     makes_active = False
-    done_message = "{target} is deactivated. Reactivate undoes it."
+    done_message = _("{target} is deactivated. Reactivate undoes it.")
 
     def post(self, request, pk):
         target = get_object_or_404(self.model, pk=pk)
@@ -222,13 +233,13 @@ class ReactivateView(DeactivateView):
 
     http_method_names = ["post"]
     makes_active = True
-    done_message = "{target} is active again."
+    done_message = _("{target} is active again.")
 
 
 class ConfigurationView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
     form_class = SystemConfigurationForm
     audit_action = "configuration.updated"
-    heading = "System configuration"
+    heading = _("System configuration")
     success_url = reverse_lazy("adminpanel:configuration")
 
     def get_object(self, queryset=None):
@@ -245,6 +256,49 @@ class WebhookListView(PanelAdminRequiredMixin, TemplateView):
         return super().get_context_data(
             endpoints=WebhookEndpoint.objects.all(),
             deliveries=WebhookDelivery.objects.select_related("endpoint")[: self.recent_deliveries],
+            **kwargs,
+        )
+
+
+class MessageTemplatesView(PanelAdminRequiredMixin, TemplateView):
+    """Every notification template and the languages it is written in; a gap is sent in English."""
+
+    template_name = "adminpanel/message_templates.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(coverage=selectors.template_coverage(), **kwargs)
+
+
+class MessageTextView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
+    """Write one language's text of a template (a missing translation is created by saving it)."""
+
+    audit_action = "message_template.updated"
+    success_url = reverse_lazy("adminpanel:message-templates")
+
+    def get_object(self, queryset=None):
+        template = get_object_or_404(NotificationTemplate, pk=self.kwargs["pk"])
+        language = self.kwargs["language"]
+        if language == settings.LANGUAGE_CODE:
+            return template
+        if language not in dict(settings.LANGUAGES):
+            raise Http404(_("SmartQueue does not speak this language."))
+        return template.translations.filter(language=language).first() or NotificationTemplateTranslation(
+            template=template, language=language
+        )
+
+    def get_form_class(self):
+        return MessageTextForm.for_instance(self.object)
+
+    def get_context_data(self, **kwargs):
+        template = get_object_or_404(NotificationTemplate, pk=self.kwargs["pk"])
+        self.heading = _("%(template)s in %(language)s") % {
+            "template": template.name,
+            "language": dict(settings.LANGUAGES)[self.kwargs["language"]],
+        }
+        return super().get_context_data(
+            intro=_(
+                "Placeholders such as {token} and {link} are filled in when the message is sent; keep them as they are."
+            ),
             **kwargs,
         )
 
@@ -284,36 +338,42 @@ class BroadcastView(PanelAdminRequiredMixin, FormView):
     form_class = BroadcastForm
     template_name = "adminpanel/form.html"
     extra_context = {
-        "heading": "Broadcast to waiting patients",
-        "intro": "A text message to every patient waiting today, in one department or all. You can check it "
-        "and see how many people will receive it before it is sent.",
-        "submit_label": "Review before sending",
+        "heading": _("Broadcast to waiting patients"),
+        "intro": _(
+            "A text message to every patient waiting today, in one department or all. You can check it "
+            "and see how many people will receive it before it is sent."
+        ),
+        "submit_label": _("Review before sending"),
     }
 
     def form_valid(self, form):
         department = form.cleaned_data["department"]
-        scope = department.name if department else "all departments"
+        scope = department.name if department else _("all departments")
         try:
             audience = services.broadcast_audience(department)
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        patients = f"{audience} waiting patient{'' if audience == 1 else 's'}"
+        patients = ngettext("%(count)d waiting patient", "%(count)d waiting patients", audience) % {"count": audience}
         if self.request.POST.get("confirmed") != "yes":
             return render(
                 self.request,
                 "adminpanel/confirm.html",
                 {
-                    "heading": "Send this broadcast?",
+                    "heading": _("Send this broadcast?"),
                     "consequences": [
                         f"“{form.cleaned_data['message']}”",
-                        f"It goes to {patients} ({scope}) as a text message, and cannot be taken back once sent.",
+                        _("It goes to %(patients)s (%(scope)s) as a text message, and cannot be taken back once sent.")
+                        % {"patients": patients, "scope": scope},
                     ],
-                    "carry": [("message", form.cleaned_data["message"]), ("department", department.pk if department else "")],
-                    "confirm_label": f"Send to {patients}",
+                    "carry": [
+                        ("message", form.cleaned_data["message"]),
+                        ("department", department.pk if department else ""),
+                    ],
+                    "confirm_label": _("Send to %(patients)s") % {"patients": patients},
                     "confirm_class": "btn-primary",
                     "cancel_url": reverse("adminpanel:broadcast"),
-                    "cancel_label": "Back, do not send",
+                    "cancel_label": _("Back, do not send"),
                 },
             )
         try:
@@ -321,7 +381,7 @@ class BroadcastView(PanelAdminRequiredMixin, FormView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"Sent to {patients} ({scope}).")
+        messages.success(self.request, _("Sent to %(patients)s (%(scope)s).") % {"patients": patients, "scope": scope})
         return redirect("adminpanel:broadcast")
 
 
@@ -354,7 +414,11 @@ class AuditLogView(PanelAdminRequiredMixin, ListView):
             **kwargs,
         )
         context["rows"] = [
-            {"entry": entry, "action": selectors.audit_action_label(entry.action), "changes": selectors.audit_changes(entry)}
+            {
+                "entry": entry,
+                "action": selectors.audit_action_label(entry.action),
+                "changes": selectors.audit_changes(entry),
+            }
             for entry in context["entries"]
         ]
         return context
@@ -388,8 +452,8 @@ class ReportsView(PanelAdminRequiredMixin, TemplateView):
                 long_waits=analytics.long_wait_alerts(start=start, end=end),
                 peaks=peaks,
                 heat_maps=[
-                    ("Arrivals (tokens issued)", peaks.arrivals),
-                    ("Mean wait (minutes)", peaks.waits),
+                    (_("Arrivals (tokens issued)"), peaks.arrivals),
+                    (_("Mean wait (minutes)"), peaks.waits),
                 ],
                 chart=analytics.chart_series(rows, start=start, end=end, waits_by_day=peaks.waits_by_day),
             )

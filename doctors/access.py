@@ -1,5 +1,6 @@
 """Who is a doctor: the one check behind the doctor pages, the doctor API, the doctor socket and reception rights."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from smartqueue.roles import RoleAuthenticationForm, RoleRequiredMixin
@@ -20,7 +21,7 @@ def is_doctor(user):
 
 class DoctorRequiredMixin(RoleRequiredMixin):
     login_url = "doctors:login"
-    permission_denied_message = "This page is for doctors."
+    permission_denied_message = _("This page is for doctors.")
 
     def has_role(self, user):
         # Keep the profile: every doctor page acts on this doctor's department.
@@ -29,7 +30,7 @@ class DoctorRequiredMixin(RoleRequiredMixin):
 
 
 class IsDoctor(BasePermission):
-    message = "Sign in with a doctor's account."
+    message = _("Sign in with a doctor's account.")
 
     def has_permission(self, request, view):
         return is_doctor(request.user)
@@ -37,4 +38,4 @@ class IsDoctor(BasePermission):
 
 class DoctorAuthenticationForm(RoleAuthenticationForm):
     role_check = staticmethod(is_doctor)
-    wrong_role_message = "This account is not an active doctor's account."
+    wrong_role_message = _("This account is not an active doctor's account.")

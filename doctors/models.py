@@ -1,14 +1,16 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 # Module-level so that Meta.constraints can use its values; reached as Doctor.Availability.
 class Availability(models.TextChoices):
-    AVAILABLE = "available", "Available"
-    BUSY = "busy", "Busy"
-    ON_BREAK = "on_break", "On break"
-    OFFLINE = "offline", "Offline"
+    AVAILABLE = "available", _("Available")
+    BUSY = "busy", _("Busy")
+    ON_BREAK = "on_break", _("On break")
+    OFFLINE = "offline", _("Offline")
 
 
 class Doctor(models.Model):
@@ -17,8 +19,14 @@ class Doctor(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor")
     department = models.ForeignKey("patients.Department", on_delete=models.PROTECT, related_name="doctors")
     specialization = models.CharField(max_length=100, blank=True)
-    room = models.CharField(max_length=50, blank=True, help_text="Where patients go when called, e.g. Room 4.")
+    room = models.CharField(max_length=50, blank=True, help_text=_("Where patients go when called, e.g. Room 4."))
     availability = models.CharField(max_length=10, choices=Availability.choices, default=Availability.OFFLINE)
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Pages in this language; blank: the browser's."),
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -31,7 +39,7 @@ class Doctor(models.Model):
         ]
 
     def __str__(self):
-        return f"Dr. {self.display_name}"
+        return gettext("Dr. %(name)s") % {"name": self.display_name}
 
     @property
     def display_name(self):
@@ -46,13 +54,13 @@ class DoctorSchedule(models.Model):
     """One working interval of a doctor's week, e.g. Monday 09:00-13:00; a day may have several."""
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
     doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="schedule")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)

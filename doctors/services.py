@@ -4,6 +4,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from patients import appointments, broadcasts, hooks
 from patients import services as queue_services
@@ -20,14 +21,17 @@ def entry_for_doctor(*, doctor, entry_id):
     """The queue entry, if it belongs to the doctor's department: the one check every doctor action goes through."""
     entry = Queue.objects.select_related("department").filter(pk=entry_id).first()
     if entry is None or entry.department_id != doctor.department_id:
-        raise NotYourPatient(f"Token #{entry_id} is not in the {doctor.department.name} queue.")
+        raise NotYourPatient(
+            _("Token #%(id)s is not in the %(department)s queue.")
+            % {"id": entry_id, "department": doctor.department.name}
+        )
     return entry
 
 
 def _own_consultation(*, doctor, entry_id):
     entry = entry_for_doctor(doctor=doctor, entry_id=entry_id)
     if entry.doctor_id is not None and entry.doctor_id != doctor.pk:
-        raise NotYourPatient(f"Token {entry.token} is with another doctor.")
+        raise NotYourPatient(_("Token %(token)s is with another doctor.") % {"token": entry.token})
     return entry
 
 
@@ -66,7 +70,9 @@ def transfer(*, doctor, entry_id, to_department, actor, ip_address=None):
 def set_availability(*, doctor, availability, actor, ip_address=None):
     """Record whether the doctor is available, busy, on break or offline, and tell the department's screens."""
     if availability not in Doctor.Availability.values:
-        raise ValidationError({"availability": f"Choose one of: {', '.join(Doctor.Availability.values)}."})
+        raise ValidationError(
+            {"availability": _("Choose one of: %(choices)s.") % {"choices": ", ".join(Doctor.Availability.values)}}
+        )
     doctor = Doctor.objects.select_for_update().select_related("user").get(pk=doctor.pk)
     before = {"availability": doctor.availability}
     doctor.availability = availability
@@ -109,19 +115,20 @@ def validate_week(intervals):
     by_day = {}
     for index, interval in enumerate(intervals):
         if interval.weekday not in DoctorSchedule.Weekday.values:
-            errors[f"schedule[{index}].weekday"] = "Weekday must be 0 (Monday) to 6 (Sunday)."
+            errors[f"schedule[{index}].weekday"] = _("Weekday must be 0 (Monday) to 6 (Sunday).")
         elif interval.ends_at <= interval.starts_at:
-            errors[f"schedule[{index}].ends_at"] = "End time must be after the start time."
+            errors[f"schedule[{index}].ends_at"] = _("End time must be after the start time.")
         else:
             by_day.setdefault(interval.weekday, []).append((index, interval))
     for day_intervals in by_day.values():
         day_intervals.sort(key=lambda item: item[1].starts_at)
-        for (_, earlier), (index, later) in zip(day_intervals, day_intervals[1:]):
+        for (_earlier_index, earlier), (index, later) in zip(day_intervals, day_intervals[1:]):
             if later.starts_at < earlier.ends_at:
-                errors[f"schedule[{index}].starts_at"] = (
-                    f"{later.get_weekday_display()} {later.starts_at:%H:%M} overlaps "
-                    f"{earlier.starts_at:%H:%M}-{earlier.ends_at:%H:%M}."
-                )
+                errors[f"schedule[{index}].starts_at"] = _("%(day)s %(starts)s overlaps %(earlier)s.") % {
+                    "day": later.get_weekday_display(),
+                    "starts": f"{later.starts_at:%H:%M}",
+                    "earlier": f"{earlier.starts_at:%H:%M}-{earlier.ends_at:%H:%M}",
+                }
     if errors:
         raise ValidationError(errors)
 

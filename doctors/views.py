@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
@@ -23,7 +24,7 @@ SCHEDULE_ERROR_KEY = re.compile(r"schedule\[(\d+)\]\.(\w+)")
 
 class DoctorLoginView(RoleLoginView):
     authentication_form = DoctorAuthenticationForm
-    heading = "Doctor sign-in"
+    heading = _("Doctor sign-in")
     next_page = "doctors:dashboard"
 
 
@@ -87,5 +88,5 @@ class ScheduleView(DoctorRequiredMixin, FormView):
                 index, field = SCHEDULE_ERROR_KEY.fullmatch(key).groups()
                 rows[int(index)].add_error(field, problems)
             return self.form_invalid(formset)
-        messages.success(self.request, "Your weekly hours are saved.")
+        messages.success(self.request, _("Your weekly hours are saved."))
         return redirect("doctors:schedule")

@@ -12,14 +12,21 @@ from .models import (
     Notification,
     NotificationPreference,
     NotificationTemplate,
+    NotificationTemplateTranslation,
     OutboxMessage,
     WebhookDelivery,
     WebhookEndpoint,
 )
 
 
+class NotificationTemplateTranslationInline(admin.StackedInline):
+    model = NotificationTemplateTranslation
+    extra = 0
+
+
 @admin.register(NotificationTemplate)
 class NotificationTemplateAdmin(admin.ModelAdmin):
+    inlines = [NotificationTemplateTranslationInline]
     list_display = ["name", "template_type", "is_active", "updated_at"]
     list_filter = ["template_type", "is_active"]
     search_fields = ["name", "sms_template", "whatsapp_template"]

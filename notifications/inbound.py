@@ -11,7 +11,7 @@ import unicodedata
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from patients import hooks
@@ -120,7 +120,7 @@ def _reply(inbound, entry, template_type, message):
     switched that reply off."""
     if NotificationPreference.objects.filter(patient=entry.patient, opted_out=True).exists():
         return None
-    text = template_text(template_type, inbound.channel)
+    text = template_text(template_type, inbound.channel, entry.patient.language)
     if text is None:
         return None
     entry = Queue.objects.select_related("patient", "department", "doctor__user").get(pk=entry.pk)
@@ -154,10 +154,12 @@ def receive_text(*, message_sid, from_address, body):
     entry = open_visit_of(inbound.patient) if inbound.patient else None
     if entry is not None:
         inbound.queue_entry = entry
-        inbound.effect, template_type, message = _act(inbound.keyword, entry)
-        if inbound.effect == Effect.REFUSED:
-            inbound.detail = message
-        inbound.reply = _reply(inbound, entry, template_type, message)
+        # A refusal's reason is part of the reply: both are worded in the patient's language.
+        with translation.override(entry.patient.language):
+            inbound.effect, template_type, message = _act(inbound.keyword, entry)
+            if inbound.effect == Effect.REFUSED:
+                inbound.detail = message
+            inbound.reply = _reply(inbound, entry, template_type, message)
     inbound.save()
     if inbound.reply is not None:
         outbox.enqueue_after_commit([(SEND_REPLY, {"notification_id": inbound.reply.pk})])

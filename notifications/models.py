@@ -2,6 +2,7 @@ import secrets
 import string
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -19,12 +20,13 @@ def validate_template_placeholders(text):
     try:
         fields = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
     except ValueError as error:
-        raise ValidationError(f"Malformed template: {error}.") from error
+        raise ValidationError(_("Malformed template: %(error)s.") % {"error": error}) from error
     unknown = sorted(field for field in fields if field not in TEMPLATE_PLACEHOLDERS)
     if unknown:
         allowed = ", ".join(f"{{{name}}}" for name in sorted(TEMPLATE_PLACEHOLDERS))
         raise ValidationError(
-            f"Unknown placeholder {', '.join('{' + name + '}' for name in unknown)}; allowed: {allowed}."
+            _("Unknown placeholder %(unknown)s; allowed: %(allowed)s.")
+            % {"unknown": ", ".join("{" + name + "}" for name in unknown), "allowed": allowed}
         )
 
 
@@ -36,38 +38,59 @@ class Channel(models.TextChoices):
 
 
 class TemplateType(models.TextChoices):
-    REGISTRATION = "registration", "Registration confirmation"
-    PATIENTS_AHEAD = "patients_ahead", "N patients ahead of you"
-    YOUR_TURN = "your_turn", "Your turn"
-    SKIPPED = "skipped", "Skipped / no-show"
-    BROADCAST = "broadcast", "Broadcast from the admin panel"
-    FEEDBACK_REQUEST = "feedback_request", "Feedback request"
-    BOOKING_CONFIRMED = "booking_confirmed", "Appointment booked or moved"
-    BOOKING_REMINDER = "booking_reminder", "Appointment reminder"
-    BOOKING_CANCELLED = "booking_cancelled", "Appointment cancelled"
-    BOOKING_NO_SHOW = "booking_no_show", "Appointment missed"
-    CUSTOM = "custom", "Custom"
+    REGISTRATION = "registration", _("Registration confirmation")
+    PATIENTS_AHEAD = "patients_ahead", _("N patients ahead of you")
+    YOUR_TURN = "your_turn", _("Your turn")
+    SKIPPED = "skipped", _("Skipped / no-show")
+    BROADCAST = "broadcast", _("Broadcast from the admin panel")
+    FEEDBACK_REQUEST = "feedback_request", _("Feedback request")
+    BOOKING_CONFIRMED = "booking_confirmed", _("Appointment booked or moved")
+    BOOKING_REMINDER = "booking_reminder", _("Appointment reminder")
+    BOOKING_CANCELLED = "booking_cancelled", _("Appointment cancelled")
+    BOOKING_NO_SHOW = "booking_no_show", _("Appointment missed")
+    CUSTOM = "custom", _("Custom")
     # Answers to a patient's text (see inbound): one per keyword outcome.
-    REPLY_STATUS = "reply_status", "Reply: place and wait"
-    REPLY_LATE = "reply_late", "Reply: moved back"
-    REPLY_CANCEL_ASK = "reply_cancel_ask", "Reply: confirm cancelling"
-    REPLY_CANCELLED = "reply_cancelled", "Reply: cancelled"
-    REPLY_REFUSED = "reply_refused", "Reply: not possible"
-    REPLY_HELP = "reply_help", "Reply: keywords"
+    REPLY_STATUS = "reply_status", _("Reply: place and wait")
+    REPLY_LATE = "reply_late", _("Reply: moved back")
+    REPLY_CANCEL_ASK = "reply_cancel_ask", _("Reply: confirm cancelling")
+    REPLY_CANCELLED = "reply_cancelled", _("Reply: cancelled")
+    REPLY_REFUSED = "reply_refused", _("Reply: not possible")
+    REPLY_HELP = "reply_help", _("Reply: keywords")
 
 
-class NotificationTemplate(models.Model):
-    TemplateType = TemplateType
+class MessageTexts(models.Model):
+    """A patient message's SMS text and optional WhatsApp text, whose placeholders are checked on every save."""
 
-    name = models.CharField(max_length=100)
-    template_type = models.CharField(max_length=20, choices=TemplateType.choices)
     sms_template = models.TextField(validators=[validate_template_placeholders], max_length=1600)
     whatsapp_template = models.TextField(
         blank=True,
         validators=[validate_template_placeholders],
         max_length=1600,
-        help_text="Leave blank to send the SMS text on WhatsApp too.",
+        help_text=_("Leave blank to send the SMS text on WhatsApp too."),
     )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        # Validators also run here so a text saved from code or a shell cannot carry a bad placeholder.
+        validate_template_placeholders(self.sms_template)
+        validate_template_placeholders(self.whatsapp_template)
+        super().save(*args, **kwargs)
+
+    def text_for(self, channel):
+        if channel == Channel.WHATSAPP and self.whatsapp_template:
+            return self.whatsapp_template
+        return self.sms_template
+
+
+class NotificationTemplate(MessageTexts):
+    """A patient message for one event; its own texts are the English ones."""
+
+    TemplateType = TemplateType
+
+    name = models.CharField(max_length=100)
+    template_type = models.CharField(max_length=20, choices=TemplateType.choices)
     is_active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -82,22 +105,30 @@ class NotificationTemplate(models.Model):
     def __str__(self):
         return f"{self.name} ({self.get_template_type_display()})"
 
-    def save(self, *args, **kwargs):
-        # Validators also run here so a template saved from code or a shell cannot carry a bad placeholder.
-        validate_template_placeholders(self.sms_template)
-        validate_template_placeholders(self.whatsapp_template)
-        super().save(*args, **kwargs)
 
-    def text_for(self, channel):
-        if channel == Channel.WHATSAPP and self.whatsapp_template:
-            return self.whatsapp_template
-        return self.sms_template
+class NotificationTemplateTranslation(MessageTexts):
+    """A template's texts in one language other than English; a language without one gets the English."""
+
+    template = models.ForeignKey(NotificationTemplate, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(
+        max_length=8, choices=[(code, name) for code, name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["template", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "language"], name="one_translation_per_template_language"),
+        ]
+
+    def __str__(self):
+        return f"{self.template.name} ({self.get_language_display()})"
 
 
 class PreferredChannel(models.TextChoices):
     SMS = "sms", "SMS"
     WHATSAPP = "whatsapp", "WhatsApp"
-    NONE = "none", "No messages"
+    NONE = "none", _("No messages")
 
 
 class NotificationPreference(models.Model):
@@ -105,7 +136,7 @@ class NotificationPreference(models.Model):
 
     patient = models.OneToOneField("patients.Patient", on_delete=models.CASCADE, related_name="notification_preference")
     channel = models.CharField(max_length=10, choices=PreferredChannel.choices, default=PreferredChannel.SMS)
-    opted_out = models.BooleanField(default=False, help_text="Patient asked for no messages at all (e.g. STOP).")
+    opted_out = models.BooleanField(default=False, help_text=_("Patient asked for no messages at all (e.g. STOP)."))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -118,13 +149,13 @@ class NotificationPreference(models.Model):
 
 
 class NotificationStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
+    QUEUED = "queued", _("Queued")
     # Claimed by one task and handed to the sender: a duplicated task seeing this does not send again.
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
-    SKIPPED_BY_PREFERENCE = "skipped", "Skipped by preference"
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    SKIPPED_BY_PREFERENCE = "skipped", _("Skipped by preference")
 
 
 class Notification(models.Model):

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from patients import hooks
@@ -21,7 +21,7 @@ from patients.models import Appointment, Queue, WaitAlert
 from patients.selectors import department_line
 
 from . import outbox
-from .defaults import DEFAULT_TEMPLATES
+from .defaults import default_text
 from .models import TEMPLATE_PLACEHOLDERS, Channel, Notification, NotificationPreference, NotificationTemplate
 from .senders import OUTCOME_UNKNOWN_CODES, SendError, get_sender
 
@@ -138,12 +138,16 @@ def render_message(text, **values):
     return text.format_map({name: "" for name in TEMPLATE_PLACEHOLDERS} | values)
 
 
-def template_text(template_type, channel):
-    """The admins' text for the event and channel, the default when none exists, None when switched off."""
+def template_text(template_type, channel, language=settings.LANGUAGE_CODE):
+    """The admins' text for the event, channel and language (English where that language has none), the
+    default when no template exists, None when switched off."""
     template = NotificationTemplate.objects.filter(template_type=template_type).first()
     if template is None:
-        return DEFAULT_TEMPLATES[template_type][1]
-    return template.text_for(channel) if template.is_active else None
+        return default_text(template_type, language)
+    if not template.is_active:
+        return None
+    translation = template.translations.filter(language=language).first()
+    return (translation or template).text_for(channel)
 
 
 def notification_key(entry, template_type, broadcast_id="", repeat_id=""):
@@ -181,7 +185,11 @@ def message_values(entry, template_type, message):
         "department": entry.department.name,
         "position": "" if position is None else position,
         "wait": "" if wait is None else wait,
-        "doctor": f"{doctor} in {entry.where_to_go}" if doctor else entry.where_to_go,
+        "doctor": (
+            gettext("Dr. %(doctor)s in %(place)s") % {"doctor": doctor.display_name, "place": entry.where_to_go}
+            if doctor
+            else entry.where_to_go
+        ),
         "time": timezone.localtime(entry.called_at or timezone.now()).strftime("%H:%M"),
         "link": visit_status_link(entry),
         "message": message,
@@ -214,12 +222,16 @@ def prepare_queue_notification(*, entry_id, template_type, message="", broadcast
 
 
 def _record_notification(*, key, patient, template_type, values, **about):
-    """Create the message's row: 'queued', or 'skipped' when the patient's preference says no; None when admins
-    switched the event's template off. values() gives the placeholders' values, worked out only when needed."""
+    """Create the message's row, in the patient's language: 'queued', or 'skipped' when the patient's preference
+    says no; None when admins switched the event's template off. values() gives the placeholders' values, worked
+    out only when needed."""
     channel, skip_reason = _channel_and_skip_reason(patient)
-    text = template_text(template_type, channel)
+    language = patient.language
+    text = template_text(template_type, channel, language)
     if text is None:
         return None
+    with translation.override(language):
+        body = render_message(text, **values())
     notification, _ = Notification.objects.get_or_create(
         idempotency_key=key,
         defaults={
@@ -227,7 +239,7 @@ def _record_notification(*, key, patient, template_type, values, **about):
             **about,
             "channel": channel,
             "event": template_type,
-            "body": render_message(text, **values()),
+            "body": body,
             "status": Status.SKIPPED_BY_PREFERENCE if skip_reason else Status.QUEUED,
             "error_message": skip_reason,
         },

@@ -12,8 +12,8 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(Patient)
 class PatientAdmin(admin.ModelAdmin):
-    list_display = ["name", "phone", "age", "gender", "created_at"]
-    list_filter = ["gender"]
+    list_display = ["name", "phone", "age", "gender", "language", "created_at"]
+    list_filter = ["gender", "language"]
     search_fields = ["name", "phone", "public_id"]
     readonly_fields = ["public_id", "created_at", "updated_at"]
 

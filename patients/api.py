@@ -162,7 +162,7 @@ class RegisterAPI(PatientSubmissionAPI):
         registration_form.is_valid(raise_exception=True)
         try:
             registration = services.register_visit(
-                **registration_form.validated_data,
+                **{"language": request.LANGUAGE_CODE, **registration_form.validated_data},
                 actor=request.user,
                 ip_address=client_ip(request),
                 self_service=not hooks.is_reception_staff(request.user),

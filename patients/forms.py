@@ -1,8 +1,10 @@
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -53,32 +55,48 @@ class BootstrapForm(BootstrapWidgetsMixin, forms.Form):
 class RegistrationForm(BootstrapForm):
     """A patient registering on their phone, or reception registering a walk-in (who may also set priority)."""
 
-    name = forms.CharField(max_length=NAME_MAX_LENGTH, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    name = forms.CharField(
+        label=_("Name"), max_length=NAME_MAX_LENGTH, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     phone = forms.CharField(
+        label=_("Phone"),
         max_length=MAX_TYPED_PHONE_LENGTH,
-        help_text="We use it to recognise you next time and to text you when your turn is near.",
+        help_text=_("We use it to recognise you next time and to text you when your turn is near."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
     )
-    age = forms.IntegerField(min_value=0, max_value=PATIENT_AGE_MAX, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    gender = forms.ChoiceField(choices=Patient.Gender.choices, initial=Patient.Gender.UNDISCLOSED)
+    age = forms.IntegerField(
+        label=_("Age"), min_value=0, max_value=PATIENT_AGE_MAX, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    gender = forms.ChoiceField(label=_("Gender"), choices=Patient.Gender.choices, initial=Patient.Gender.UNDISCLOSED)
     department = forms.ModelChoiceField(
+        label=_("Department"),
         queryset=Department.objects.filter(is_active=True),
-        empty_label="Choose a department",
-        error_messages={"invalid_choice": "Choose one of the departments open for registration."},
+        empty_label=_("Choose a department"),
+        error_messages={"invalid_choice": _("Choose one of the departments open for registration.")},
     )
     notes = forms.CharField(
-        label="Reason for visit (optional)",
+        label=_("Reason for visit (optional)"),
         required=False,
         max_length=NOTES_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    priority = forms.ChoiceField(choices=Queue.Priority.choices, initial=Queue.Priority.NORMAL)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Queue.Priority.choices, initial=Queue.Priority.NORMAL)
+    language = forms.ChoiceField(
+        label=_("Language for their messages"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=Patient._meta.get_field("language").help_text,
+    )
 
     def __init__(self, *args, reception_staff=False, **kwargs):
         super().__init__(*args, **kwargs)
         if not reception_staff:
-            # Patients registering themselves are always normal priority; only staff triage.
+            # Patients registering themselves are always normal priority; only staff triage. Their language is
+            # the page's: they chose it by reading it.
             del self.fields["priority"]
+            del self.fields["language"]
+        else:
+            self.fields["language"].initial = get_language()
 
     def clean_phone(self):
         return normalise_phone(self.cleaned_data["phone"])
@@ -99,9 +117,10 @@ class FeedbackForm(BootstrapForm):
         choices=[(n, str(n)) for n in reversed(FEEDBACK_RATINGS)],
         coerce=int,
         widget=forms.RadioSelect,
-        label="How was your visit? (5 is best)",
+        label=_("How was your visit? (5 is best)"),
     )
     comment = forms.CharField(
+        label=_("Comment (optional)"),
         required=False,
         max_length=FEEDBACK_COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),

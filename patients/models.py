@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, F, IntegerField, Q, Value, When
@@ -17,31 +18,32 @@ WAIT_ALERT_MINUTES_MIN, WAIT_ALERT_MINUTES_MAX = 5, 600
 NOTICE_PATIENTS_AHEAD_MIN, NOTICE_PATIENTS_AHEAD_MAX = 1, 20
 
 department_code_validator = RegexValidator(
-    r"^[A-Z][A-Z0-9]{1,9}$", "Use 2 to 10 capital letters or digits, starting with a letter (e.g. CARD)."
+    r"^[A-Z][A-Z0-9]{1,9}$", _("Use 2 to 10 capital letters or digits, starting with a letter (e.g. CARD).")
 )
 
 
 # Module-level so that constraints in the models' Meta can use their values; reached as Patient.Gender,
 # Queue.Priority and Queue.Status.
 class Gender(models.TextChoices):
-    FEMALE = "female", "Female"
-    MALE = "male", "Male"
-    OTHER = "other", "Other"
-    UNDISCLOSED = "undisclosed", "Prefer not to say"
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNDISCLOSED = "undisclosed", _("Prefer not to say")
 
 
 class Priority(models.TextChoices):
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    EMERGENCY = "emergency", "Emergency"
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    EMERGENCY = "emergency", _("Emergency")
+
 
 class Status(models.TextChoices):
-    WAITING = "waiting", "Waiting"
-    CALLED = "called", "Called"
-    IN_CONSULTATION = "in_consultation", "In consultation"
-    COMPLETED = "completed", "Completed"
-    SKIPPED = "skipped", "Skipped (no-show)"
-    CANCELLED = "cancelled", "Cancelled"
+    WAITING = "waiting", _("Waiting")
+    CALLED = "called", _("Called")
+    IN_CONSULTATION = "in_consultation", _("In consultation")
+    COMPLETED = "completed", _("Completed")
+    SKIPPED = "skipped", _("Skipped (no-show)")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Department(models.Model):
@@ -51,7 +53,7 @@ class Department(models.Model):
         unique=True,
         blank=True,
         validators=[department_code_validator],
-        help_text="Short code printed on tokens, e.g. CARD for CARD-007. Derived from the name when left blank.",
+        help_text=_("Short code printed on tokens, e.g. CARD for CARD-007. Derived from the name when left blank."),
     )
     description = models.TextField(blank=True)
     room = models.CharField(max_length=50, blank=True)
@@ -59,7 +61,7 @@ class Department(models.Model):
         default=10, validators=[MinValueValidator(1), MaxValueValidator(240)]
     )
     daily_capacity = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Most tokens issued per day; blank for no limit."
+        null=True, blank=True, help_text=_("Most tokens issued per day; blank for no limit.")
     )
     is_active = models.BooleanField(default=True)
     wait_alert_minutes = models.PositiveSmallIntegerField(
@@ -105,9 +107,15 @@ class Patient(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120)
-    phone = models.CharField(max_length=20, unique=True, help_text="E.164, e.g. +14155550123.")
+    phone = models.CharField(max_length=20, unique=True, help_text=_("E.164, e.g. +14155550123."))
     age = models.PositiveSmallIntegerField(validators=[MaxValueValidator(PATIENT_AGE_MAX)])
     gender = models.CharField(max_length=12, choices=Gender.choices, default=Gender.UNDISCLOSED)
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("Their messages, status page and feedback form are in this language."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -3,6 +3,7 @@
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # Longer than any real number with spaces and dashes, short enough to refuse pasted junk early.
 MAX_TYPED_PHONE_LENGTH = 32
@@ -12,7 +13,7 @@ def normalise_phone(typed):
     """E.164 form of a typed number (default region from settings); ValidationError when it is not a real number."""
     typed = (typed or "").strip()
     if not typed:
-        raise ValidationError("Enter a phone number.", code="required")
+        raise ValidationError(_("Enter a phone number."), code="required")
     if len(typed) > MAX_TYPED_PHONE_LENGTH:
         raise ValidationError(f"A phone number has at most {MAX_TYPED_PHONE_LENGTH} characters.", code="max_length")
     try:
@@ -21,7 +22,7 @@ def normalise_phone(typed):
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            "Enter a valid phone number, with the country code if it is not a local number (e.g. +14155550123).",
+            _("Enter a valid phone number, with the country code if it is not a local number (e.g. +14155550123)."),
             code="invalid",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

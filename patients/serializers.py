@@ -3,6 +3,7 @@ socket frames and the OpenAPI schema share (the selectors build their payloads w
 
 import functools
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -46,6 +47,11 @@ class RegistrationSerializer(StrictSerializer):
         },
     )
     notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default="")
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text="The patient's messages and pages are in this language; default: the request's (Accept-Language).",
+    )
     priority = serializers.ChoiceField(
         choices=Queue.Priority.choices,
         default=Queue.Priority.NORMAL,

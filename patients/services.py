@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import hooks
 from .models import (
@@ -57,7 +58,8 @@ class IllegalTransition(QueueError):
     def __init__(self, entry, from_status, to_status):
         self.from_status, self.to_status = from_status, to_status
         super().__init__(
-            f"Token {entry.token} cannot go from '{Status(from_status).label}' to '{Status(to_status).label}'."
+            _("Token %(token)s cannot go from '%(from)s' to '%(to)s'.")
+            % {"token": entry.token, "from": Status(from_status).label, "to": Status(to_status).label}
         )
 
 
@@ -199,6 +201,7 @@ def register_visit(
     phone,
     age,
     gender,
+    language=settings.LANGUAGE_CODE,
     priority=Queue.Priority.NORMAL,
     notes="",
     actor=None,
@@ -215,9 +218,9 @@ def register_visit(
     correct the name, age and gender.
     """
     if self_service and not hooks.hospital_settings().registration_open:
-        raise RegistrationClosed("Online registration is closed at the moment; please ask at the reception desk.")
+        raise RegistrationClosed(_("Online registration is closed at the moment; please ask at the reception desk."))
     patient, patient_created = patient_for_phone(
-        phone=phone, details={"name": name, "age": age, "gender": gender}, update=not self_service
+        phone=phone, details={"name": name, "age": age, "gender": gender, "language": language}, update=not self_service
     )
     sent_to_phone = self_service and not patient_created
     # A patient created just now has no token anywhere yet.
@@ -272,8 +275,10 @@ def _check_open_departments(*, patient):
     held = open_today.values("department").distinct().count()
     if held >= settings.REGISTRATION_MAX_DEPARTMENTS_PER_PHONE:
         raise TooManyOpenTokens(
-            "This phone number already holds tokens in as many departments as one phone can today; "
-            "please ask at the reception desk."
+            _(
+                "This phone number already holds tokens in as many departments as one phone can today; "
+                "please ask at the reception desk."
+            )
         )
 
 
@@ -324,7 +329,7 @@ def call_next(*, doctor, actor=None, ip_address=None):
     """
     current = current_patient_of(doctor)
     if current is not None:
-        raise QueueError(f"Finish with token {current.token} before calling the next patient.")
+        raise QueueError(_("Finish with token %(token)s before calling the next patient.") % {"token": current.token})
     candidate = (
         Queue.objects.waiting()
         .for_day(timezone.localdate())
@@ -334,7 +339,7 @@ def call_next(*, doctor, actor=None, ip_address=None):
         .first()
     )
     if candidate is None:
-        raise NothingToCall("No patients are waiting.")
+        raise NothingToCall(_("No patients are waiting."))
     return _transition(candidate, Status.CALLED, event="called", actor=actor, ip_address=ip_address, doctor=doctor)
 
 
@@ -343,7 +348,7 @@ def call_patient(*, entry, doctor, actor=None, ip_address=None):
     """Call a specific waiting token (e.g. out of order at the doctor's discretion)."""
     current = current_patient_of(doctor)
     if current is not None and current.pk != entry.pk:
-        raise QueueError(f"Finish with token {current.token} before calling the next patient.")
+        raise QueueError(_("Finish with token %(token)s before calling the next patient.") % {"token": current.token})
     return _transition(entry, Status.CALLED, event="called", actor=actor, ip_address=ip_address, doctor=doctor)
 
 
@@ -446,7 +451,10 @@ def choose_patients_ahead_notice(*, entry, patients_ahead, actor=None, ip_addres
 def change_priority(*, entry, priority, actor=None, ip_address=None):
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
     if entry.status != Status.WAITING:
-        raise QueueError(f"Only a waiting token's priority can change; {entry.token} is {entry.get_status_display()}.")
+        raise QueueError(
+            _("Only a waiting token's priority can change; %(token)s is %(status)s.")
+            % {"token": entry.token, "status": entry.get_status_display()}
+        )
     if priority not in Queue.Priority.values:
         raise QueueError(f"Unknown priority '{priority}'.")
     before = entry_snapshot(entry)
@@ -462,17 +470,22 @@ def submit_feedback(*, entry, rating, comment="", actor=None, ip_address=None):
     entry = Queue.objects.select_for_update().select_related("department", "patient").get(pk=entry.pk)
     if entry.status != Status.COMPLETED:
         raise FeedbackNotAllowed(
-            f"Feedback opens once the consultation for token {entry.token} is completed "
-            f"(it is {entry.get_status_display().lower()})."
+            _("Feedback opens once the consultation for token %(token)s is completed (it is %(status)s).")
+            % {"token": entry.token, "status": entry.get_status_display().lower()}
         )
     if PatientFeedback.objects.filter(queue_entry=entry).exists():
-        raise FeedbackNotAllowed(f"Feedback for token {entry.token} has already been given. Thank you!")
+        raise FeedbackNotAllowed(
+            _("Feedback for token %(token)s has already been given. Thank you!") % {"token": entry.token}
+        )
     if rating not in FEEDBACK_RATINGS:
         raise FeedbackNotAllowed(
-            f"The rating must be a whole number from {FEEDBACK_RATINGS[0]} to {FEEDBACK_RATINGS[-1]}."
+            _("The rating must be a whole number from %(lowest)s to %(highest)s.")
+            % {"lowest": FEEDBACK_RATINGS[0], "highest": FEEDBACK_RATINGS[-1]}
         )
     if len(comment) > FEEDBACK_COMMENT_MAX_LENGTH:
-        raise FeedbackNotAllowed(f"The comment can be at most {FEEDBACK_COMMENT_MAX_LENGTH} characters.")
+        raise FeedbackNotAllowed(
+            _("The comment can be at most %(count)s characters.") % {"count": FEEDBACK_COMMENT_MAX_LENGTH}
+        )
     feedback = PatientFeedback.objects.create(
         patient=entry.patient, queue_entry=entry, rating=rating, comment=comment.strip()
     )
@@ -497,7 +510,9 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     """
     target = to_department
     if target.pk == entry.department_id:
-        raise QueueError(f"Token {entry.token} is already in {target.name}.")
+        raise QueueError(
+            _("Token %(token)s is already in %(department)s.") % {"token": entry.token, "department": target.name}
+        )
     # Both steps share this transaction: a full or closed target department undoes the cancellation too.
     old_entry = _transition(entry, Status.CANCELLED, event="transferred", actor=actor, ip_address=ip_address)
     return issue_token(
@@ -565,8 +580,16 @@ def review_wait_alert(*, department_id):
 
 def review_wait_alert_on_commit(sender, *, change, **kwargs):
     """hooks.queue_changed receiver: review the department's alert once the change is committed."""
-    if change.moves_line:
-        transaction.on_commit(partial(review_wait_alert, department_id=change.entry.department_id), robust=True)
+    if not change.moves_line:
+        return
+    department_id = change.entry.department_id
+
+    def review_committed_department():
+        # Named, not a partial: a robust callback's failure is logged by its __qualname__. A failure here (the
+        # database gone after the commit) must not fail the change itself; Celery beat reviews every minute.
+        review_wait_alert(department_id=department_id)
+
+    transaction.on_commit(review_committed_department, robust=True)
 
 
 def review_wait_alerts():

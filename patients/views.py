@@ -1,11 +1,15 @@
+import functools
+
 import segno
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from smartqueue.requests import client_ip
@@ -33,7 +37,7 @@ SENT_TO_PHONE_SALT = "patients.registration-sent"
 SENT_TO_PHONE_MAX_AGE_SECONDS = 15 * 60
 # The status page has two forms; this one says which was posted.
 NOTICE_FORM = "patients-ahead-notice"
-SENT_TO_PHONE_MESSAGE = (
+SENT_TO_PHONE_MESSAGE = _(
     "This phone number is already registered with us. "
     "We have sent your token and a link to follow your place to that phone."
 )
@@ -66,6 +70,7 @@ def register(request):
                 phone=details["phone"],
                 age=details["age"],
                 gender=details["gender"],
+                language=details.get("language") or request.LANGUAGE_CODE,
                 priority=details.get("priority", "normal"),
                 notes=details["notes"],
                 actor=request.user,
@@ -100,10 +105,30 @@ def registration_sent(request):
 def _visit_or_404(public_id):
     entry = visit_for_link(public_id)
     if entry is None:
-        raise Http404("No visit has this link.")
+        raise Http404(_("No visit has this link."))
     return entry
 
 
+def in_patients_language(view):
+    """A token's own page speaks its patient's language, unless this browser picked one with the switcher
+    (someone helping the patient may read another)."""
+
+    @functools.wraps(view)
+    def wrapper(request, public_id):
+        if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+            return view(request, public_id)
+        entry = visit_for_link(public_id)
+        language = entry.patient.language if entry is not None else translation.get_language()
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = view(request, public_id)
+        response.headers["Content-Language"] = language
+        return response
+
+    return wrapper
+
+
+@in_patients_language
 def registered(request, public_id):
     entry = _visit_or_404(public_id)
     if entry.public_id != public_id:
@@ -115,13 +140,14 @@ def registered(request, public_id):
         {
             "visit": current_visit_status(entry=entry),
             "status_url": status_url,
-            "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=5, title="Your status page"),
+            "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=5, title=_("Your status page")),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
 @throttle_posts("feedback")
+@in_patients_language
 def status(request, public_id):
     """One token's live status page; a link issued for the patient leads to their latest token's page."""
     entry = _visit_or_404(public_id)

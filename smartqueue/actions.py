@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from rest_framework import status
 from rest_framework.response import Response
@@ -64,7 +65,7 @@ class ActionTable:
         """Look up the action named by data["action"], validate its input, run it."""
         chooser = forms.Form(data)
         chooser.fields["action"] = forms.ChoiceField(
-            choices=self.choices(), error_messages={"required": "Choose an action."}
+            choices=self.choices(), error_messages={"required": _("Choose an action.")}
         )
         if not chooser.is_valid():
             return Outcome(errors=form_errors(chooser))

@@ -4,6 +4,7 @@ import logging
 
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.views import exception_handler
 
@@ -12,17 +13,17 @@ from .middleware import wants_json
 logger = logging.getLogger(__name__)
 
 TITLES = {
-    400: "This request could not be understood",
-    403: "This page is not open to you",
-    404: "Page not found",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
+    400: _("This request could not be understood"),
+    403: _("This page is not open to you"),
+    404: _("Page not found"),
+    429: _("Too many attempts"),
+    500: _("Something went wrong on our side"),
 }
 DETAILS = {
-    400: "The request was malformed.",
-    403: "You do not have access to this page. If you are staff, sign in with the right account.",
-    404: "There is nothing at this address. Status links stay valid for the day of the visit.",
-    500: "The error is logged and will be looked at. Please try again in a moment.",
+    400: _("The request was malformed."),
+    403: _("You do not have access to this page. If you are staff, sign in with the right account."),
+    404: _("There is nothing at this address. Status links stay valid for the day of the visit."),
+    500: _("The error is logged and will be looked at. Please try again in a moment."),
 }
 
 

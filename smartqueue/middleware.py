@@ -6,11 +6,12 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
-DATABASE_UNAVAILABLE_DETAIL = (
+DATABASE_UNAVAILABLE_DETAIL = _(
     "The service lost its database connection for a moment and could not finish your request. "
     "Please try again in a few seconds; repeating a registration is safe and returns the same token."
 )

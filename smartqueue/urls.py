@@ -2,12 +2,23 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .views import AllDepartmentsDisplayView, DepartmentDisplayView, HomeView, department_display_snapshot, healthz
+from .views import (
+    AllDepartmentsDisplayView,
+    DepartmentDisplayView,
+    HomeView,
+    department_display_snapshot,
+    healthz,
+    javascript_catalog,
+    switch_language,
+)
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("i18n/setlang/", switch_language, name="set_language"),
+    # The JS strings' translations as a script file: the Content-Security-Policy refuses inline scripts.
+    path("i18n/<str:language>/catalog.js", javascript_catalog, name="javascript-catalog"),
     path("patients/", include("patients.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,11 +1,18 @@
-from django.http import JsonResponse
+from django.conf import settings
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils import translation
+from django.utils.translation import check_for_language, gettext, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
+from django.views.i18n import JavaScriptCatalog, set_language
 
+from adminpanel.models import SystemConfiguration
 from patients.models import Department
 from patients.selectors import department_snapshot_frame
+
+from .i18n import STAFF_LANGUAGE_SESSION_KEY, staff_profiles
 
 
 class HomeView(TemplateView):
@@ -16,20 +23,54 @@ class HomeView(TemplateView):
         return super().get_context_data(departments=Department.objects.filter(is_active=True), **kwargs)
 
 
-class DepartmentDisplayView(TemplateView):
-    """The waiting-room TV of one department: now serving, next tokens, a chime and a spoken call."""
+def board_words():
+    """The display boards' words in each language the hospital shows on them (System configuration), for the
+    board's script to cycle through and speak; %(...)s are filled in by the script."""
+    words = []
+    for language in SystemConfiguration.cached().board_languages:
+        with translation.override(language):
+            words.append(
+                {
+                    "language": language,
+                    "direction": "rtl" if translation.get_language_bidi() else "ltr",
+                    "now_serving": gettext("Now serving"),
+                    "next": gettext("Next"),
+                    "emergency": gettext("Emergency"),
+                    "high_priority": gettext("High priority"),
+                    "in_turn": gettext("In turn"),
+                    "please_go_in": gettext("Please go in"),
+                    "in_consultation": gettext("In consultation"),
+                    "please_wait": gettext("Please wait to be called."),
+                    "no_one_waiting": gettext("No one is waiting."),
+                    "waiting": gettext("%(count)s waiting"),
+                    "no_doctor": gettext("no doctor on duty yet"),
+                    "about_wait": gettext("about %(minutes)s min for new arrivals"),
+                    "call_to_room": gettext("%(token)s, please go to %(room)s"),
+                    "call_in": gettext("%(token)s, please go in"),
+                    "spoken_to_room": pgettext("spoken", "Token %(token)s, please go to %(room)s"),
+                    "spoken_in": pgettext("spoken", "Token %(token)s, please go in"),
+                }
+            )
+    return words
 
+
+class DisplayBoardView(TemplateView):
     template_name = "display/department.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(board_words=board_words(), **kwargs)
+
+
+class DepartmentDisplayView(DisplayBoardView):
+    """The waiting-room TV of one department: now serving, next tokens, a chime and a spoken call."""
 
     def get_context_data(self, **kwargs):
         department = get_object_or_404(Department, pk=self.kwargs["department_id"])
         return super().get_context_data(boards=[department_snapshot_frame(department)], single=True, **kwargs)
 
 
-class AllDepartmentsDisplayView(TemplateView):
+class AllDepartmentsDisplayView(DisplayBoardView):
     """The main hall TV: every open department's now-serving and next tokens."""
-
-    template_name = "display/department.html"
 
     def get_context_data(self, **kwargs):
         boards = [department_snapshot_frame(department) for department in Department.objects.filter(is_active=True)]
@@ -48,3 +89,24 @@ def department_display_snapshot(request, department_id):
 def healthz(request):
     """Liveness probe for load balancers: answers without touching the database, Redis or the session."""
     return JsonResponse({"status": "ok"})
+
+
+def switch_language(request):
+    """The language switcher: Django's set_language (a cookie), and for signed-in staff their profile's language."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.method == "POST" and check_for_language(language) and request.user.is_authenticated:
+        for profile in staff_profiles(request.user):
+            profile.language = language
+            profile.save(update_fields=["language"])
+        request.session[STAFF_LANGUAGE_SESSION_KEY] = language
+    return response
+
+
+def javascript_catalog(request, language):
+    """The JS strings of one language, named in the URL: a patient's page may speak their language, not the
+    browser's, and its script must follow the page."""
+    if language not in dict(settings.LANGUAGES):
+        raise Http404("SmartQueue does not speak this language.")
+    with translation.override(language):
+        return JavaScriptCatalog.as_view()(request)

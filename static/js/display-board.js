@@ -4,14 +4,35 @@
  * this draws that, then every frame of the socket (the same payload), and gives a call-out when a token is
  * called: the token and the room, shown and (with sound on, after a chime) spoken, one call at a time.
  * Browsers only allow sound after a tap, hence the "Turn on sound" button.
+ * Words come from the "board-words" json_script: one set per language the hospital shows on boards (System
+ * configuration). The board cycles its words through them, and says each call once in every one of them, with
+ * the browser's voice for that language, or the chime alone where the browser has none.
  */
 (function () {
   "use strict";
 
   var HIGHLIGHT_MS = 12000;
-  var PRIORITY_WORDS = { emergency: "Emergency", high: "High priority" };
+  var LANGUAGE_SHOWN_MS = 8000;
+  var BOARD_LANGUAGES = JSON.parse(document.getElementById("board-words").textContent);
+  // Start in the page's own language where the boards show it.
+  var shownLanguage = Math.max(0, BOARD_LANGUAGES.findIndex(function (words) {
+    return words.language === document.documentElement.lang;
+  }));
   var soundOn = false;
   var audioContext = null;
+  var lastQueues = new Map();
+
+  function words() {
+    return BOARD_LANGUAGES[shownLanguage];
+  }
+
+  function fill(template, values) {
+    return interpolate(template, values, true);
+  }
+
+  function priorityWords(priority) {
+    return { emergency: words().emergency, high: words().high_priority }[priority];
+  }
 
   function element(tag, className, text) {
     var node = document.createElement(tag);
@@ -26,17 +47,20 @@
     card.appendChild(element("div", "serving-token", entry.token));
     card.appendChild(element("div", "serving-room", entry.room || ""));
     if (entry.doctor) card.appendChild(element("div", "serving-doctor", entry.doctor));
-    card.appendChild(element("div", "serving-state", entry.status === "called" ? "Please go in" : "In consultation"));
+    card.appendChild(element("div", "serving-state", entry.status === "called" ? words().please_go_in : words().in_consultation));
     return card;
   }
 
   function render(board, queue) {
+    lastQueues.set(board, queue);
+    board.lang = words().language;
+    board.dir = words().direction;
     var serving = board.querySelector("[data-now-serving]");
     serving.replaceChildren.apply(
       serving,
       queue.now_serving.length
         ? queue.now_serving.map(servingCard)
-        : [element("p", "board-idle", queue.queue_length ? "Please wait to be called." : "No one is waiting.")]
+        : [element("p", "board-idle", queue.queue_length ? words().please_wait : words().no_one_waiting)]
     );
     var next = board.querySelector("[data-next]");
     var nextCount = Number(board.dataset.nextCount);
@@ -44,19 +68,19 @@
       next,
       queue.waiting.slice(0, nextCount).map(function (token) {
         var item = element("li", "priority-" + token.priority, token.token);
-        var words = PRIORITY_WORDS[token.priority];
-        if (words) {
-          item.title = words;
-          item.appendChild(element("span", "visually-hidden", ", " + words));
+        var priority = priorityWords(token.priority);
+        if (priority) {
+          item.title = priority;
+          item.appendChild(element("span", "visually-hidden", ", " + priority));
         }
         return item;
       })
     );
-    var wait = queue.queue_length + " waiting";
+    var wait = fill(words().waiting, { count: queue.queue_length });
     if (!queue.doctors_on_duty) {
-      wait += " · no doctor on duty yet";
+      wait += " · " + words().no_doctor;
     } else if (queue.queue_length && queue.estimated_wait_minutes !== null) {
-      wait += " · about " + queue.estimated_wait_minutes + " min for new arrivals";
+      wait += " · " + fill(words().about_wait, { minutes: queue.estimated_wait_minutes });
     }
     board.querySelector("[data-wait]").textContent = wait;
   }
@@ -90,19 +114,38 @@
   var callOutBox = document.getElementById("call-out");
   var pendingCalls = [];
   var calling = false;
+  var pendingCurrent = null;
 
   function callOutWords(entry) {
-    return entry.token + (entry.room ? ", please go to " + entry.room : ", please go in");
+    return entry.room
+      ? fill(words().call_to_room, { token: entry.token, room: entry.room })
+      : fill(words().call_in, { token: entry.token });
   }
 
-  function speak(entry, done) {
-    if (!soundOn || !("speechSynthesis" in window)) {
-      done();
+  // The browser's voice for a language ("hi" finds "hi-IN"), or null where it has none.
+  function voiceFor(language) {
+    if (!("speechSynthesis" in window)) return null;
+    var prefix = language.toLowerCase();
+    return window.speechSynthesis.getVoices().find(function (voice) {
+      var lang = voice.lang.toLowerCase();
+      return lang === prefix || lang.indexOf(prefix + "-") === 0 || lang.indexOf(prefix + "_") === 0;
+    }) || null;
+  }
+
+  function sayIn(language, entry, done) {
+    var voice = voiceFor(language.language);
+    if (!voice) {
+      // No voice for this language: the chime stands for the spoken words.
+      chime();
+      setTimeout(done, 1200);
       return;
     }
+    var values = { token: spokenToken(entry.token), room: entry.room };
     var utterance = new SpeechSynthesisUtterance(
-      "Token " + spokenToken(entry.token) + (entry.room ? ", please go to " + entry.room : ", please go in")
+      entry.room ? fill(language.spoken_to_room, values) : fill(language.spoken_in, values)
     );
+    utterance.voice = voice;
+    utterance.lang = voice.lang;
     utterance.rate = 0.9;
     var finished = false;
     function finish() {
@@ -114,7 +157,26 @@
     utterance.onerror = finish;
     // A voice that never reports its end must not hold the line of calls for ever.
     setTimeout(finish, SPEECH_TIMEOUT_MS);
-    setTimeout(function () { window.speechSynthesis.speak(utterance); }, 900);
+    window.speechSynthesis.speak(utterance);
+  }
+
+  // The call said once in each board language, one after another.
+  function speak(entry, done) {
+    if (!soundOn) {
+      done();
+      return;
+    }
+    var index = 0;
+    function sayNext() {
+      if (index >= BOARD_LANGUAGES.length) {
+        done();
+        return;
+      }
+      var language = BOARD_LANGUAGES[index];
+      index += 1;
+      sayIn(language, entry, sayNext);
+    }
+    setTimeout(sayNext, 900);
   }
 
   function nextCall() {
@@ -125,6 +187,7 @@
       return;
     }
     calling = true;
+    pendingCurrent = entry;
     callOutBox.textContent = callOutWords(entry);
     callOutBox.dataset.token = entry.token;
     callOutBox.hidden = false;
@@ -171,6 +234,22 @@
     }).start();
   }
 
+  // The fixed words of the page (headings, legend) and every board in the next language, in turn.
+  function showLanguage(index) {
+    shownLanguage = index;
+    document.querySelectorAll("[data-board-word]").forEach(function (node) {
+      node.textContent = words()[node.dataset.boardWord];
+      node.lang = words().language;
+      node.dir = words().direction;
+    });
+    lastQueues.forEach(function (queue, board) { render(board, queue); });
+    if (calling && pendingCurrent) callOutBox.textContent = callOutWords(pendingCurrent);
+  }
+
+  if (BOARD_LANGUAGES.length > 1) {
+    setInterval(function () { showLanguage((shownLanguage + 1) % BOARD_LANGUAGES.length); }, LANGUAGE_SHOWN_MS);
+  }
+
   var soundButton = document.getElementById("enable-sound");
   soundButton.addEventListener("click", function () {
     soundOn = !soundOn;
@@ -178,10 +257,11 @@
       audioContext = new (window.AudioContext || window.webkitAudioContext)();
     }
     if (audioContext) audioContext.resume();
-    soundButton.textContent = soundOn ? "Sound is on (turn off)" : "Turn on sound";
+    soundButton.textContent = soundOn ? gettext("Sound is on (turn off)") : gettext("Turn on sound");
     soundButton.setAttribute("aria-pressed", String(soundOn));
     if (soundOn) chime();
   });
 
   document.querySelectorAll("[data-display-board]").forEach(startBoard);
+  showLanguage(shownLanguage);
 })();

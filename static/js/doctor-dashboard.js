@@ -22,7 +22,7 @@
   function refresh() {
     return swapIn().then(() => {
       const count = document.getElementById("waiting-count").textContent;
-      if (count !== waitingCount) announcer.textContent = `${count} waiting`;
+      if (count !== waitingCount) announcer.textContent = interpolate(gettext("%(count)s waiting"), { count: count }, true);
       waitingCount = count;
     });
   }

@@ -47,12 +47,12 @@
   var BASE_BACKOFF_MS = 1000;
   var KEEPALIVE_MS = 25000;
   var STATUS_TEXT = {
-    connecting: "Connecting…",
-    live: "Live",
-    reconnecting: "Reconnecting…",
-    polling: "Reconnecting… (checking every few seconds meanwhile)",
-    refused: "Live updates are off: please reload the page.",
-    stopped: "Live updates stopped.",
+    connecting: gettext("Connecting…"),
+    live: gettext("Live"),
+    reconnecting: gettext("Reconnecting…"),
+    polling: gettext("Reconnecting… (checking every few seconds meanwhile)"),
+    refused: gettext("Live updates are off: please reload the page."),
+    stopped: gettext("Live updates stopped."),
   };
 
   function LiveSocket(options) {

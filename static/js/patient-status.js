@@ -7,24 +7,39 @@
   "use strict";
 
   var YOUR_TURN_VIBRATION_MS = [400, 150, 400];
+  // The page's own language (the patient's), for times and numbers as well as words.
+  var PAGE_LANGUAGE = document.documentElement.lang || undefined;
+  // The socket's frames carry the status code; its words come from this page's language, not the server's.
+  var STATUS_WORDS = {
+    waiting: gettext("Waiting"),
+    called: gettext("Called"),
+    in_consultation: gettext("In consultation"),
+    completed: gettext("Completed"),
+    skipped: gettext("Skipped (no-show)"),
+    cancelled: gettext("Cancelled"),
+  };
 
   function displayValue(field, visit) {
     var value = visit[field];
     if (field === "estimated_wait_minutes") {
       // A wait measured against doctors who are not there would be a promise nobody keeps.
-      if (visit.position && visit.doctors_on_duty === 0) return "No doctor on duty yet";
+      if (visit.position && visit.doctors_on_duty === 0) return gettext("No doctor on duty yet");
       if (value === null || value === undefined) return "—";
       // The server sends a range only when it is wide enough to matter (see docs/wait-estimates.md).
       if (visit.estimated_wait_low_minutes != null && visit.estimated_wait_high_minutes != null) {
-        return "about " + visit.estimated_wait_low_minutes + "–" + visit.estimated_wait_high_minutes + " min";
+        return interpolate(
+          gettext("about %(low)s–%(high)s min"),
+          { low: visit.estimated_wait_low_minutes, high: visit.estimated_wait_high_minutes },
+          true
+        );
       }
-      return "~" + value + " min";
+      return interpolate(gettext("~%(minutes)s min"), { minutes: value }, true);
     }
     if (field === "now_serving") {
       return value && value.length ? value.join(", ") : "—";
     }
     if (field === "status") {
-      return visit.status_display;
+      return STATUS_WORDS[visit.status] || visit.status_display;
     }
     if (field === "department") {
       return value.room ? value.name + " · " + value.room : value.name;
@@ -47,7 +62,7 @@
     });
     var refreshed = root.querySelector('[data-field="refreshed"]');
     if (refreshed) {
-      refreshed.textContent = "Updated " + new Date().toLocaleTimeString();
+      refreshed.textContent = interpolate(gettext("Updated %(time)s"), { time: new Date().toLocaleTimeString(PAGE_LANGUAGE) }, true);
     }
   }
 

@@ -10,9 +10,9 @@
     data: {
       labels: series.labels,
       datasets: [
-        { label: "Registrations", data: series.totals.registrations },
-        { label: "Completed", data: series.totals.completed },
-        { label: "No-shows", data: series.totals.no_shows },
+        { label: gettext("Registrations"), data: series.totals.registrations },
+        { label: gettext("Completed"), data: series.totals.completed },
+        { label: gettext("No-shows"), data: series.totals.no_shows },
       ],
     },
     options: { responsive: true, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
@@ -24,11 +24,11 @@
     data: {
       labels: series.labels,
       datasets: [
-        { label: "Mean, all departments", data: series.all_waits.mean, borderColor: "#0a58ca", backgroundColor: "#0a58ca", borderWidth: 3 },
-        { label: "90th percentile, all departments", data: series.all_waits.p90, borderColor: "#a52834", backgroundColor: "#a52834", borderWidth: 3, borderDash: [6, 4] },
-        ...Object.entries(series.waits).map(([department, waits]) => ({ label: `Mean, ${department}`, data: waits, borderWidth: 1 })),
+        { label: gettext("Mean, all departments"), data: series.all_waits.mean, borderColor: "#0a58ca", backgroundColor: "#0a58ca", borderWidth: 3 },
+        { label: gettext("90th percentile, all departments"), data: series.all_waits.p90, borderColor: "#a52834", backgroundColor: "#a52834", borderWidth: 3, borderDash: [6, 4] },
+        ...Object.entries(series.waits).map(([department, waits]) => ({ label: interpolate(gettext("Mean, %(department)s"), { department: department }, true), data: waits, borderWidth: 1 })),
       ],
     },
-    options: { responsive: true, scales: { y: { beginAtZero: true, title: { display: true, text: "minutes" } } } },
+    options: { responsive: true, scales: { y: { beginAtZero: true, title: { display: true, text: gettext("minutes") } } } },
   });
 })();

@@ -55,6 +55,7 @@ const context = {
   location: { protocol: "http:", host: "clinic.example" },
   navigator: { vibrate: (pattern) => vibrations.push(pattern) },
   document: {
+    documentElement: { lang: "en" },
     querySelector: (selector) => (selector === "[data-patient-status]" ? root : null),
     getElementById: (id) => ({ "live-status": statusElement, "visit-status": embeddedVisit })[id] || null,
     addEventListener: (event, listener) => { if (event === "DOMContentLoaded") pageLoaded = listener; },
@@ -70,6 +71,9 @@ const context = {
     return Promise.resolve({ ok: true, json: () => Promise.resolve(pollResponse) });
   },
 };
+// What Django's JavaScript catalogue (/i18n/<language>/catalog.js) defines on a page, here in English.
+context.gettext = (text) => text;
+context.interpolate = (format, values) => format.replace(/%\((\w+)\)s/g, (match, name) => String(values[name]));
 context.window = context;
 vm.createContext(context);
 for (const script of ["live-socket.js", "patient-status.js"]) {

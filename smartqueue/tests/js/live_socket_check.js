@@ -28,6 +28,9 @@ const context = {
   },
   Math, JSON, Object, String, Number, Error, Promise,
 };
+// What Django's JavaScript catalogue (/i18n/<language>/catalog.js) defines on a page, here in English.
+context.gettext = (text) => text;
+context.interpolate = (format, values) => format.replace(/%\((\w+)\)s/g, (match, name) => String(values[name]));
 context.window = context;
 vm.createContext(context);
 vm.runInContext(fs.readFileSync(path.join(__dirname, "../../../static/js/live-socket.js"), "utf8"), context);

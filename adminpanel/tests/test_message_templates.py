@@ -1,0 +1,88 @@
+"""The panel's patient messages: each template's text per language, the coverage per language, a warning for
+a template missing a language, and the boards' languages in the configuration."""
+
+import pytest
+
+from adminpanel.models import AuditLog, SystemConfiguration
+from notifications.defaults import install_default_templates
+from notifications.models import NotificationTemplate
+
+TemplateType = NotificationTemplate.TemplateType
+PAGE = "/adminpanel/messages/"
+
+
+@pytest.fixture
+def templates(db):
+    install_default_templates()
+    return NotificationTemplate.objects.all()
+
+
+def test_coverage_counts_every_language_and_warns_about_a_missing_one(admin_client, templates):
+    your_turn = templates.get(template_type=TemplateType.YOUR_TURN)
+    your_turn.translations.filter(language="hi").delete()
+
+    page = admin_client.get(PAGE).content.decode()
+
+    count = templates.count()
+    assert f'data-language="en" data-written="{count}"' in page
+    assert f'data-language="hi" data-written="{count - 1}"' in page
+    assert f'data-missing-template="{your_turn.pk}"' in page
+    assert "“Your turn” has no text in हिन्दी: those patients get the English text." in page
+    assert page.count("data-missing-template=") == 1
+
+
+def test_writing_a_missing_language_creates_its_text_and_audits_it(admin_client, templates):
+    your_turn = templates.get(template_type=TemplateType.YOUR_TURN)
+    your_turn.translations.filter(language="hi").delete()
+    url = f"/adminpanel/messages/{your_turn.pk}/hi/"
+
+    assert "Your turn in हिन्दी" in admin_client.get(url).content.decode()
+    response = admin_client.post(url, {"sms_template": "{name}, आपकी बारी: {token}", "whatsapp_template": ""})
+
+    assert response.status_code == 302
+    assert your_turn.translations.get(language="hi").sms_template == "{name}, आपकी बारी: {token}"
+    assert AuditLog.objects.filter(action="message_template.updated").exists()
+    assert "data-missing-template" not in admin_client.get(PAGE).content.decode()
+
+
+def test_english_is_the_templates_own_text(admin_client, templates):
+    broadcast = templates.get(template_type=TemplateType.BROADCAST)
+
+    admin_client.post(
+        f"/adminpanel/messages/{broadcast.pk}/en/", {"sms_template": "{message}", "whatsapp_template": ""}
+    )
+
+    broadcast.refresh_from_db()
+    assert broadcast.sms_template == "{message}"
+
+
+def test_an_unknown_placeholder_is_refused_by_field_and_nothing_is_saved(admin_client, templates):
+    broadcast = templates.get(template_type=TemplateType.BROADCAST)
+    before = broadcast.translations.get(language="es").sms_template
+
+    response = admin_client.post(
+        f"/adminpanel/messages/{broadcast.pk}/es/", {"sms_template": "{nombre}", "whatsapp_template": ""}
+    )
+
+    assert response.status_code == 200
+    assert "sms_template" in response.context["form"].errors
+    assert broadcast.translations.get(language="es").sms_template == before
+
+
+def test_a_language_smartqueue_does_not_speak_is_not_found(admin_client, templates):
+    assert admin_client.get(f"/adminpanel/messages/{templates.first().pk}/xx/").status_code == 404
+
+
+def test_the_boards_languages_are_a_subset_of_the_sites(admin_client):
+    fields = {
+        "hospital_name": "St Mary",
+        "notify_when_patients_ahead": "3",
+        "clinic_opens_at": "08:00",
+        "clinic_closes_at": "17:00",
+    }
+
+    refused = admin_client.post("/adminpanel/configuration/", {**fields, "board_languages": ["en", "xx"]})
+    assert "board_languages" in refused.context["form"].errors
+
+    admin_client.post("/adminpanel/configuration/", {**fields, "board_languages": ["hi", "ar"]})
+    assert SystemConfiguration.load().board_languages == ["hi", "ar"]

@@ -1,0 +1,78 @@
+"""Pages in another language in a real browser: Arabic reads right to left with Bootstrap's RTL build, the
+switcher changes the language, and the boards cycle through the hospital's board languages."""
+
+from playwright.sync_api import expect
+
+from adminpanel.models import SystemConfiguration
+from e2e.conftest import DESKTOP, PHONE
+from e2e.test_accessibility import a_busy_morning, blocking_violations, sweep
+
+ARABIC = {"locale": "ar", "extra_http_headers": {"Accept-Language": "ar"}}
+
+
+def test_an_arabic_page_reads_right_to_left(open_page, hospital, readme_screenshot):
+    visits = a_busy_morning(hospital)
+    patient = visits[2].patient
+    patient.language = "ar"
+    patient.save()
+    page = open_page(**PHONE)
+
+    # The patient's own page speaks their language, whatever the browser asks for.
+    page.goto(f"/patients/status/{visits[2].public_id}/")
+
+    expect(page.get_by_text("موقعكم في الطابور").first).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.documentElement).direction") == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('main')).direction") == "rtl"
+    # The script's words come from the Arabic JavaScript catalogue too.
+    expect(page.locator('[data-field="status"]')).to_have_text("في الانتظار")
+    readme_screenshot(page, "arabic-status-page", full_page=True)
+
+
+def test_the_arabic_desk_layout_is_mirrored(open_page, hospital):
+    a_busy_morning(hospital)
+    page = open_page(**DESKTOP, **ARABIC)
+
+    page.goto("/")
+
+    brand = page.locator(".navbar-brand").bounding_box()
+    switcher = page.locator(".language-switcher").bounding_box()
+    # Right to left: the brand starts at the right edge, the menu and the switcher follow to its left.
+    assert brand["x"] > DESKTOP["viewport"]["width"] / 2 > switcher["x"]
+
+
+def test_arabic_pages_have_no_serious_accessibility_violation(open_page, hospital):
+    visits = a_busy_morning(hospital)
+    page = open_page(**PHONE, **ARABIC)
+
+    problems = sweep(page, ["/", "/patients/register/", f"/patients/status/{visits[0].public_id}/", "/display/"])
+
+    assert not problems.strip(), problems
+
+
+def test_the_switcher_changes_the_language_and_keeps_it(open_page, hospital):
+    page = open_page(**PHONE)
+    page.goto("/patients/register/")
+    page.get_by_role("button", name="Menu").click()
+
+    page.get_by_label("Language").select_option("es")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Change language").click()
+
+    expect(page.get_by_role("heading", name="Obtener turno")).to_be_visible()
+    page.goto("/")
+    assert page.evaluate("document.documentElement.lang") == "es"
+    assert not blocking_violations(page)
+
+
+def test_the_board_cycles_through_its_languages(open_page, hospital):
+    configuration = SystemConfiguration.load()
+    configuration.board_languages = ["en", "hi"]
+    configuration.save()
+    page = open_page(**DESKTOP)
+
+    page.goto(f"/display/{hospital['cardiology'].pk}/")
+
+    heading = page.locator('h2[data-board-word="now_serving"]')
+    expect(heading).to_have_text("Now serving")
+    expect(heading).to_have_text("अभी बारी", timeout=12_000)
+    assert heading.get_attribute("lang") == "hi"

@@ -1,0 +1,77 @@
+"""Every message to a patient is in the language stored with them at registration, English where an
+administrator has not written that language yet."""
+
+import pytest
+from django.urls import reverse
+
+from notifications.defaults import DEFAULT_TRANSLATIONS, install_default_templates
+from notifications.models import Notification, NotificationTemplate
+from patients.models import Patient
+
+TemplateType = NotificationTemplate.TemplateType
+HINDI_REGISTRATION_START = "नमस्ते Asha, Cardiology में आपका टोकन CARD-001 है।"
+
+
+@pytest.fixture
+def register_on_the_page(client, department, django_capture_on_commit_callbacks, tasks_run_inline):
+    def register(language, phone="+14155550140"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("patients:register"),
+                {"name": "Asha", "phone": phone, "age": "34", "gender": "female", "department": department.pk},
+                HTTP_ACCEPT_LANGUAGE=language,
+            )
+        assert response.status_code == 302
+        return Patient.objects.get(phone=phone)
+
+    return register
+
+
+@pytest.fixture
+def templates(db):
+    install_default_templates()
+
+
+def test_a_patient_registered_in_hindi_gets_a_hindi_sms_by_the_console_backend(templates, register_on_the_page):
+    patient = register_on_the_page("hi")
+
+    assert patient.language == "hi"
+    [message] = Notification.objects.filter(patient=patient, event=TemplateType.REGISTRATION)
+    assert message.backend == "console"
+    assert message.body.startswith(HINDI_REGISTRATION_START)
+    # The token code and the link reach the patient exactly as they are.
+    assert f"/patients/status/{patient.visits.get().public_id}/" in message.body
+
+
+def test_a_patient_registered_in_hindi_gets_a_hindi_sms_through_twilio(fake_twilio, templates, register_on_the_page):
+    register_on_the_page("hi")
+
+    [sent] = fake_twilio.received
+    assert sent.body.startswith(HINDI_REGISTRATION_START)
+
+
+def test_a_language_without_a_text_falls_back_to_english(templates, register_on_the_page):
+    NotificationTemplate.objects.get(template_type=TemplateType.REGISTRATION).translations.filter(
+        language="ar"
+    ).delete()
+
+    patient = register_on_the_page("ar")
+
+    assert patient.language == "ar"
+    assert Notification.objects.get(patient=patient).body.startswith("Hello Asha, your token is CARD-001")
+
+
+def test_an_administrators_translation_is_sent_instead_of_the_default(templates, register_on_the_page):
+    template = NotificationTemplate.objects.get(template_type=TemplateType.REGISTRATION)
+    template.translations.filter(language="es").update(sms_template="Turno {token}: {link}")
+
+    patient = register_on_the_page("es")
+
+    assert Notification.objects.get(patient=patient).body.startswith("Turno CARD-001: http")
+
+
+def test_every_event_has_a_shipped_text_in_every_language_but_english():
+    languages = {"es", "hi", "ar"}
+    assert {event: set(texts) for event, texts in DEFAULT_TRANSLATIONS.items()} == {
+        event: languages for event in DEFAULT_TRANSLATIONS
+    }

@@ -1,0 +1,83 @@
+"""The patient's language: taken from the page they registered on (or chosen by reception, or sent to the API),
+and the language of their token's own pages unless the visitor picked another with the switcher."""
+
+import pytest
+from django.conf import settings
+
+from adminpanel.models import AdminUser
+from patients.models import Patient
+
+
+@pytest.fixture
+def typed(department):
+    return {"name": "Asha", "phone": "+14155550150", "age": "34", "gender": "female", "department": department.pk}
+
+
+def html_tag(page):
+    return page.split("<html", 1)[1].split(">", 1)[0]
+
+
+def test_the_page_language_becomes_the_patients(client, typed):
+    client.post("/patients/register/", typed, HTTP_ACCEPT_LANGUAGE="hi-IN,hi;q=0.9,en;q=0.5")
+
+    assert Patient.objects.get().language == "hi"
+
+
+def test_reception_chooses_the_patients_language(client, typed, make_user):
+    staff = make_user()
+    AdminUser.objects.create(user=staff)
+    client.force_login(staff)
+
+    assert 'name="language"' in client.get("/patients/register/").content.decode()
+    response = client.post("/patients/register/", {**typed, "priority": "normal", "language": "ar"})
+
+    assert response.status_code == 302, response.context["form"].errors
+    assert Patient.objects.get().language == "ar"
+
+
+def test_a_patient_cannot_pick_another_language_than_the_pages(client, typed):
+    client.post("/patients/register/", {**typed, "language": "ar"}, HTTP_ACCEPT_LANGUAGE="es")
+
+    assert Patient.objects.get().language == "es"
+
+
+def test_the_api_takes_the_language_field_else_accept_language(api_client, typed):
+    api_client.post("/patients/api/register/", {**typed, "age": 34, "language": "hi"}, format="json")
+    api_client.post(
+        "/patients/api/register/",
+        {**typed, "age": 34, "phone": "+14155550151"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+
+    assert dict(Patient.objects.values_list("phone", "language")) == {"+14155550150": "hi", "+14155550151": "es"}
+
+
+def test_the_api_refuses_an_unknown_language_naming_the_field(api_client, typed):
+    response = api_client.post("/patients/api/register/", {**typed, "age": 34, "language": "xx"}, format="json")
+
+    assert response.status_code == 400
+    assert "language" in response.json()
+    assert not Patient.objects.exists()
+
+
+def test_a_hindi_patients_status_page_is_in_hindi(client, typed):
+    client.post("/patients/register/", typed, HTTP_ACCEPT_LANGUAGE="hi")
+    status_url = Patient.objects.get().visits.get().get_absolute_url()
+
+    page = client.get(status_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert 'lang="hi"' in html_tag(page)
+    assert "कतार में आपकी जगह" in page
+    assert "/i18n/hi/catalog.js" in page
+
+
+def test_a_visitor_who_switched_language_reads_the_status_page_in_theirs(client, typed):
+    client.post("/patients/register/", typed, HTTP_ACCEPT_LANGUAGE="hi")
+    status_url = Patient.objects.get().visits.get().get_absolute_url()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+
+    page = client.get(status_url).content.decode()
+
+    assert 'lang="es"' in html_tag(page)
+    assert "Su lugar en la fila" in page

@@ -1,0 +1,39 @@
+"""The language a page is drawn in, and which way it reads.
+
+Django's LocaleMiddleware picks the switcher's cookie, else the browser's Accept-Language. For signed-in
+staff the language of their profile (Doctor.language, AdminUser.language), put in the session when they sign
+in, comes first; switching language while signed in changes that profile (smartqueue.views.switch_language),
+so both stay one choice. Signing out ends the session, and with it the staff language.
+Profiles are reached by their relation names, so this helper imports no app.
+"""
+
+from django.conf import settings
+from django.utils import translation
+
+STAFF_PROFILE_RELATIONS = ("doctor", "admin_profile")
+STAFF_LANGUAGE_SESSION_KEY = "staff_language"
+LANGUAGE_CODES = frozenset(code for code, _ in settings.LANGUAGES)
+
+
+def staff_profiles(user):
+    """The user's staff profiles (a doctor's, an administrator's) that exist."""
+    return [profile for name in STAFF_PROFILE_RELATIONS if (profile := getattr(user, name, None)) is not None]
+
+
+def remember_staff_language(sender, request, user, **kwargs):
+    """On sign-in (user_logged_in): the staff member's profile language, kept in the session for every page."""
+    languages = [profile.language for profile in staff_profiles(user) if profile.language]
+    if request is not None and languages:
+        request.session[STAFF_LANGUAGE_SESSION_KEY] = languages[0]
+
+
+class StaffLanguageMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = request.session.get(STAFF_LANGUAGE_SESSION_KEY, "")
+        if language in LANGUAGE_CODES:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

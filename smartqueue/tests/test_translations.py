@@ -1,0 +1,304 @@
+"""Every page in every language: complete catalogues, compiled copies in sync, lang/dir on each page, and no
+word left in English on a translated page. A failure lists the msgids to translate per language (docs/i18n.md)."""
+
+import re
+from collections import defaultdict
+from html.parser import HTMLParser
+from pathlib import Path
+
+import django
+import django.db
+import polib
+import pytest
+from django.conf import settings
+from django.core import signing
+from django.test import Client, RequestFactory
+from django.urls import URLResolver, get_resolver
+from django.utils import translation
+from django.utils.translation import trans_real
+
+from adminpanel.management.commands.compile_translations import catalogues
+from adminpanel.models import AdminUser, SystemConfiguration
+from notifications.defaults import install_default_templates
+from notifications.models import NotificationTemplate
+from patients import services
+from patients.views import SENT_TO_PHONE_SALT
+from smartqueue import errors
+from smartqueue.middleware import DatabaseUnavailableMiddleware
+
+ROOT = Path(settings.BASE_DIR)
+TRANSLATED = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+RIGHT_TO_LEFT = {"ar"}
+DOMAINS = ["django", "djangojs"]
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
+# Pages that are not the app's own (Django admin, API schema, sockets' HTTP fallbacks) or not pages at all.
+NOT_PAGES = re.compile(r"^(admin/|api/|i18n/|healthz|notifications/)|/api/|\.json$|\.csv$|logout/$")
+
+
+def catalogue(language, domain):
+    return polib.pofile(str(ROOT / "locale" / language / "LC_MESSAGES" / f"{domain}.po"))
+
+
+def entry_key(entry):
+    return (entry.msgctxt, entry.msgid)
+
+
+def translations(entries):
+    return {entry_key(entry): entry.msgstr_plural or entry.msgstr for entry in entries}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_catalogue_is_complete_and_its_committed_compiled_copy_matches(language, domain, tmp_path):
+    po = catalogue(language, domain)
+    assert not [entry.msgid for entry in po.fuzzy_entries()], f"{language}/{domain}.po: fuzzy entries"
+    assert not [entry.msgid for entry in po.untranslated_entries()], f"{language}/{domain}.po: untranslated"
+    compiled = tmp_path / f"{domain}.mo"
+    po.save_as_mofile(str(compiled))
+    committed = ROOT / "locale" / language / "LC_MESSAGES" / f"{domain}.mo"
+    assert translations(polib.mofile(str(committed))) == translations(polib.mofile(str(compiled))), (
+        f"{committed} is out of date: run `make compile-translations` and commit it"
+    )
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translations_keep_every_placeholder_of_the_english(language):
+    """A lost %(token)s breaks the message at run time, a lost {link} leaves the patient without it."""
+    wrong = []
+    for domain in DOMAINS:
+        for entry in catalogue(language, domain):
+            english = sorted(PLACEHOLDER.findall(entry.msgid))
+            for text in entry.msgstr_plural.values() if entry.msgstr_plural else [entry.msgstr]:
+                # A plural form for one item may say "one" in words instead of the number.
+                found = [name for name in sorted(PLACEHOLDER.findall(text))]
+                if found != english and not (entry.msgstr_plural and set(found) <= set(english)):
+                    wrong.append(f"{entry.msgid!r}: {text!r}")
+    assert not wrong, f"{language}: placeholders differ from the English:\n" + "\n".join(wrong)
+
+
+def test_every_catalogue_file_is_compiled_by_the_pure_python_step():
+    assert {path.parent.parent.name for path in catalogues()} == set(TRANSLATED)
+
+
+def test_every_javascript_string_is_in_each_javascript_catalogue():
+    # The scripts' gettext("...") calls, read from the files: new strings show up here before makemessages runs.
+    used = set()
+    for script in (ROOT / "static" / "js").glob("*.js"):
+        used |= set(re.findall(r'gettext\("((?:[^"\\]|\\.)*)"\)', script.read_text()))
+    missing = {
+        language: sorted(used - {entry.msgid for entry in catalogue(language, "djangojs") if entry.msgstr})
+        for language in TRANSLATED
+    }
+    assert not any(missing.values()), f"Run `make translations`, then translate: {missing}"
+
+
+class VisibleText(HTMLParser):
+    """The text a person reads: text nodes and the attributes read aloud or shown, outside scripts and styles."""
+
+    READ_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt"}
+
+    def __init__(self):
+        super().__init__()
+        self.texts, self.skipping, self.html_attributes = [], 0, None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "html":
+            self.html_attributes = attributes
+        if tag in {"script", "style"}:
+            self.skipping += 1
+        self.texts += [value.strip() for name, value in attrs if name in self.READ_ATTRIBUTES and value]
+
+    def handle_endtag(self, tag):
+        if tag in {"script", "style"}:
+            self.skipping -= 1
+
+    def handle_data(self, data):
+        if not self.skipping and data.strip():
+            self.texts.append(" ".join(data.split()))
+
+
+class MissedTranslations:
+    """Records every msgid a page asked for that the active language's catalogue does not have."""
+
+    def __init__(self, monkeypatch):
+        self.missed = defaultdict(set)
+        gettext, ngettext = trans_real.DjangoTranslation.gettext, trans_real.DjangoTranslation.ngettext
+        record = self.record
+
+        def recording_gettext(translation, message):
+            record(translation, message, message)
+            return gettext(translation, message)
+
+        def recording_ngettext(translation, singular, plural, number):
+            record(translation, (singular, 0), singular)
+            return ngettext(translation, singular, plural, number)
+
+        monkeypatch.setattr(trans_real.DjangoTranslation, "gettext", recording_gettext)
+        monkeypatch.setattr(trans_real.DjangoTranslation, "ngettext", recording_ngettext)
+
+    # Languages are named in their own words everywhere (the switcher, the boards' settings); Django's own words
+    # (a form's ":" label suffix...) are Django's translators' to complete, not this project's.
+    NOT_OURS = {name for _, name in settings.LANGUAGES} | {
+        entry.msgid
+        for path in Path(django.__file__).parent.glob("**/locale/en/LC_MESSAGES/django.po")
+        for entry in polib.pofile(str(path))
+    }
+
+    def record(self, translation, key, message):
+        language = translation.language()
+        if language in TRANSLATED and key not in translation._catalog and message not in self.NOT_OURS:
+            self.missed[language].add(message.replace("\x04", " | context: "))
+
+
+@pytest.fixture
+def hospital(make_department, make_doctor, make_user, make_token):
+    """One of everything a page can show: a department with a doctor, a waiting and a finished visit, the
+    message templates, an administrator, and the boards set to speak every language."""
+    department = make_department(name="Cardiology", code="CARD", room="Room 4")
+    doctor = make_doctor(department=department)
+    finished = services.call_next(doctor=doctor, actor=doctor.user) if make_token(department) else None
+    finished = services.complete_consultation(entry=services.start_consultation(entry=finished))
+    waiting = make_token(department)
+    install_default_templates()
+    administrator = make_user(username="manager")
+    AdminUser.objects.create(user=administrator)
+    configuration = SystemConfiguration.load()
+    configuration.board_languages = [code for code, _ in settings.LANGUAGES]
+    configuration.save()
+    return {
+        "department": department,
+        "doctor": doctor,
+        "waiting": waiting,
+        "finished": finished,
+        "administrator": administrator,
+        "template": NotificationTemplate.objects.first(),
+    }
+
+
+def page_urls(hospital):
+    """Every GET page of the app, from the URL configuration (a page added later is checked too)."""
+    values = {
+        "pk": {"department": hospital["department"].pk, "doctor": hospital["doctor"].pk, "message": None},
+        "department_id": hospital["department"].pk,
+        "public_id": hospital["finished"].public_id,
+        "language": "es",
+    }
+    urls, unknown = [], []
+
+    def walk(patterns, prefix, namespace):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route, pattern.namespace or namespace)
+                continue
+            if NOT_PAGES.search(route):
+                continue
+            names = re.findall(r"<(?:\w+:)?(\w+)>", route)
+            if any(name not in values for name in names):
+                unknown.append(route)
+                continue
+            urls.append((namespace, route, pattern, names))
+
+    walk(get_resolver().url_patterns, "", None)
+    assert not unknown, f"Give test_translations.page_urls a value for the parameters of: {unknown}"
+    built = []
+    for namespace, route, pattern, names in urls:
+        path = route
+        for name in names:
+            value = values[name]
+            if isinstance(value, dict):
+                value = (
+                    hospital["template"].pk
+                    if "message" in route
+                    else value.get("doctor" if "doctor" in route else "department")
+                )
+            path = re.sub(rf"<(?:\w+:)?{name}>", str(value), path)
+        built.append((namespace, "/" + path))
+    return built
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def pages(hospital):
+    """(what, client, url) for every page, with the visitor who may see it, plus the error pages."""
+    anonymous = Client()
+    clients = {
+        "doctors": signed_in(hospital["doctor"].user),
+        "adminpanel": signed_in(hospital["administrator"]),
+    }
+    sent = signing.dumps("+1 ••• ••• •123", salt=SENT_TO_PHONE_SALT)
+    for namespace, url in page_urls(hospital):
+        client = anonymous if url.endswith("/login/") else clients.get(namespace, anonymous)
+        yield url, client, url + (f"?to={sent}" if url.endswith("/register/sent/") else "")
+    yield "waiting token's status", anonymous, hospital["waiting"].get_absolute_url()
+    yield "404 page", anonymous, "/no-such-page/"
+    yield "403 page", clients["doctors"], "/adminpanel/"
+    yield "feedback errors", anonymous, hospital["finished"].get_absolute_url()
+
+
+def problems_on(page_html, language, is_fragment):
+    parser = VisibleText()
+    parser.feed(page_html)
+    found = []
+    if not is_fragment:
+        attributes = parser.html_attributes or {}
+        direction = "rtl" if language in RIGHT_TO_LEFT else "ltr"
+        if attributes.get("lang") != language or attributes.get("dir") != direction:
+            found.append(f'<html> has lang="{attributes.get("lang")}" dir="{attributes.get("dir")}"')
+    return found, parser.texts
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_page_is_in_the_visitors_language(language, hospital, monkeypatch, settings):
+    settings.DEBUG = False
+    misses = MissedTranslations(monkeypatch)
+    english = {
+        entry.msgid
+        for entry in catalogue(language, "django")
+        if entry.msgstr and entry.msgstr != entry.msgid and (" " in entry.msgid or len(entry.msgid) > 8)
+    }
+    problems = []
+    for what, client, url in pages(hospital):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        if what == "feedback errors":
+            response = client.post(url, {"rating": "9"})
+        else:
+            response = client.get(url)
+        assert response.status_code < 500, f"{what}: {response.status_code}"
+        if "text/html" not in response.get("Content-Type", ""):
+            continue
+        page_html = response.content.decode()
+        found, texts = problems_on(page_html, language, is_fragment="<html" not in page_html)
+        found += [f"left in English: {text!r}" for text in texts if text in english]
+        problems += [f"{what}: {problem}" for problem in found]
+    missed = sorted(misses.missed[language])
+    assert not problems and not missed, (
+        f"{language}: {len(missed)} msgids to translate (make translations, then locale/{language}/LC_MESSAGES/"
+        f"django.po):\n  " + "\n  ".join(missed) + "\nPage problems:\n  " + "\n  ".join(problems)
+    )
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_error_pages_no_request_reaches_are_in_the_visitors_language(language, db, monkeypatch):
+    """The 500, 400 and lost-database pages, and the sign-in lock-out, drawn as their handlers draw them."""
+    misses = MissedTranslations(monkeypatch)
+    request = RequestFactory().get("/somewhere/")
+    with translation.override(language):
+        request.LANGUAGE_CODE = language
+        drawn = {
+            "500": errors.server_error(request),
+            "400": errors.bad_request(request, exception=None),
+            "database lost": DatabaseUnavailableMiddleware(lambda request: None).process_exception(
+                request, django.db.OperationalError()
+            ),
+        }
+    problems = []
+    for what, response in drawn.items():
+        found, _texts = problems_on(response.content.decode(), language, is_fragment=False)
+        problems += [f"{what}: {problem}" for problem in found]
+    assert not problems and not misses.missed[language], (problems, sorted(misses.missed[language]))
