@@ -107,6 +107,7 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
     line = department_line(department=department, pace=earlier_pace)
     queue = department_queue_snapshot(department=department, line=line)
     published.keep_snapshot(department_id, seq, queue, line.pace)
+    published.forget_snapshot(department_id, seq - 2)
 
     def envelope(payload, frame_type=frame_type):
         payload = {"event": event, **payload}

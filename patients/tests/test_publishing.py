@@ -123,3 +123,14 @@ def test_a_queue_read_from_the_database_is_kept_for_the_next_readers(
     assert published_waits(department) == [10]
     with django_assert_num_queries(0):
         assert published_waits(department) == [10]
+
+
+def test_a_department_keeps_its_last_two_published_queues_not_one_per_change(department, make_token, make_doctor):
+    make_doctor(department=department)
+    for _ in range(4):
+        make_token(department)
+    latest = published.current_sequence(department.pk)
+
+    kept = [published.kept_snapshot(department.pk, seq) is not None for seq in range(latest - 3, latest + 1)]
+
+    assert kept == [False, False, True, True]
