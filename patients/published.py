@@ -83,7 +83,15 @@ def forget_snapshot(department_id, seq):
 
 
 def _kept(department_id, seq):
-    return cache.get(snapshot_cache_key(department_id, seq)) if seq is not None else None
+    if seq is None:
+        return None
+    try:
+        return cache.get(snapshot_cache_key(department_id, seq))
+    except (ImportError, AttributeError, TypeError):
+        # Kept by a process running other code (a rolling deploy that renamed a class): unreadable here, so the
+        # queue is read from the database as if nothing were kept.
+        logger.warning("Kept queue %s of department %s unreadable; read from the database", seq, department_id)
+        return None
 
 
 def kept_snapshot(department_id, seq):

@@ -134,3 +134,15 @@ def test_a_department_keeps_its_last_two_published_queues_not_one_per_change(dep
     kept = [published.kept_snapshot(department.pk, seq) is not None for seq in range(latest - 3, latest + 1)]
 
     assert kept == [False, False, True, True]
+
+
+def test_a_queue_kept_by_other_code_is_read_from_the_database(department, make_token, make_doctor, monkeypatch):
+    make_doctor(department=department)
+    make_token(department)
+
+    def kept_by_a_renamed_class(key, *args, **kwargs):
+        raise ModuleNotFoundError("No module named 'patients.renamed'")
+
+    monkeypatch.setattr(published.cache, "get", kept_by_a_renamed_class)
+
+    assert published_waits(department) == [10]
