@@ -136,7 +136,7 @@ def install_default_templates():
         )
         created += was_created
         if template.sms_template == text:
-            for language, translated in DEFAULT_TRANSLATIONS[template_type].items():
+            for language, translated in DEFAULT_TRANSLATIONS.get(template_type, {}).items():
                 NotificationTemplateTranslation.objects.get_or_create(
                     template=template, language=language, defaults={"sms_template": translated}
                 )
