@@ -49,7 +49,7 @@ def consultation_paces(*, departments, day=None):
     visits = {department_id: [] for department_id in by_id}
     for visit in Queue.objects.filter(token_date=day, department_id__in=by_id).values(*PACE_VISIT_FIELDS):
         visits[visit["department_id"]].append(visit)
-    roster = hooks.duty_roster(by_id, weekday=day.weekday())
+    roster = hooks.duty_roster(by_id, day=day)
     return {
         department_id: estimates.measure_pace(
             department=department,
