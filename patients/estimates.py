@@ -15,6 +15,7 @@ import heapq
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from statistics import NormalDist
 
 from django.utils import timezone
 
@@ -41,8 +42,8 @@ ARRIVAL_WINDOW_MINUTES = 60
 URGENT_SHARE_PRIOR_ARRIVALS = 10
 # Urgent patients are never assumed to take more than this share of the doctors' time.
 MAX_URGENT_SHARE = 0.5
-# Part of a doctor's usual consultation still expected from one that has already run past it.
-MIN_REMAINING_SHARE = 0.25
+# Halvings of the search for when the doctors with a patient now are likely free (to well under a second).
+FREE_AT_SEARCH_STEPS = 30
 # The range is the 20th to 80th percentile of a normal spread around the point estimate...
 RANGE_Z = 0.84
 # ...whose width also allows for this share of error in the model itself.
@@ -212,12 +213,79 @@ class _Doctor:
         return None
 
 
+_STANDARD_NORMAL = NormalDist()
+
+
+def _upper_tail(z):
+    """P(Z > z) for a standard normal Z, precise far into the tail (where 1 - cdf would round to 0)."""
+    return math.erfc(z / math.sqrt(2)) / 2
+
+
+class _ConsultationUnderWay:
+    """A consultation begun `spent` minutes ago: lognormal lengths of the doctor's mean and the day's spread,
+    known to have lasted `spent` already (so one already long is likely to run on, not to end at once)."""
+
+    def __init__(self, *, mean, spread, spent):
+        self.sigma = math.sqrt(math.log(1 + spread**2))
+        self.mu = math.log(mean) - self.sigma**2 / 2
+        self.spent = max(spent, 0.0)
+        self.running = self._lasts_beyond(self.spent)
+
+    def _lasts_beyond(self, length):
+        return _upper_tail((math.log(length) - self.mu) / self.sigma) if length > 0 else 1.0
+
+    def ended_within(self, minutes):
+        if not self.running:
+            return 1.0
+        return 1 - self._lasts_beyond(self.spent + minutes) / self.running
+
+    def median_remaining(self):
+        if not self.running:
+            return 0.0
+        return math.exp(self.mu - self.sigma * _STANDARD_NORMAL.inv_cdf(self.running / 2)) - self.spent
+
+
+def _likely_ends(consultations):
+    """Minutes until the first, second, ... of these consultations ends, each the median (the likeliest
+    single figure: half the time sooner, half later). The first of several doctors is free well before any
+    one of them usually is, the last well after."""
+
+    def ended_by(minutes):
+        # Probability that exactly n of the consultations have ended by then (one doctor at a time).
+        exactly = [1.0]
+        for consultation in consultations:
+            ended = consultation.ended_within(minutes)
+            exactly = [
+                (exactly[n] * (1 - ended) if n < len(exactly) else 0.0) + (exactly[n - 1] * ended if n else 0.0)
+                for n in range(len(exactly) + 1)
+            ]
+        return exactly
+
+    latest = max(consultation.median_remaining() for consultation in consultations)
+    ends = []
+    for count in range(1, len(consultations) + 1):
+        low, high = 0.0, max(latest, 1.0)
+        while sum(ended_by(high)[count:]) < 0.5:
+            high *= 2
+        for _ in range(FREE_AT_SEARCH_STEPS):
+            middle = (low + high) / 2
+            low, high = (low, middle) if sum(ended_by(middle)[count:]) >= 0.5 else (middle, high)
+        ends.append(high)
+    return ends
+
+
 def _doctors_at_start(pace, serving, now):
-    busy_until = {}
-    for doctor_id, called_at in serving:
-        usual = pace.minutes_for(doctor_id)
-        remaining = max(usual - _minutes(called_at, now), MIN_REMAINING_SHARE * usual)
-        busy_until[doctor_id] = now + timedelta(minutes=remaining)
+    under_way = {
+        doctor_id: _ConsultationUnderWay(
+            mean=pace.minutes_for(doctor_id), spread=pace.spread, spent=_minutes(called_at, now)
+        )
+        for doctor_id, called_at in serving
+    }
+    # Which doctor frees up first is not known: the one whose patient is likeliest to leave first is given the
+    # first end, and so on.
+    doctors = sorted(under_way, key=lambda doctor_id: under_way[doctor_id].median_remaining())
+    ends = _likely_ends([under_way[doctor_id] for doctor_id in doctors]) if doctors else []
+    busy_until = {doctor_id: now + timedelta(minutes=end) for doctor_id, end in zip(doctors, ends)}
     return [_Doctor(availability, busy_until.get(availability.doctor_id, now)) for availability in pace.roster]
 
 
@@ -273,24 +341,36 @@ def _with_urgent_arrivals(pace, priority, minutes, variance, doctors):
     )
 
 
-def availabilities(duty_doctors, *, now):
-    """DoctorAvailability of each hooks.DutyDoctor with time left today (not those gone home or off sick)."""
+def availabilities(duty_doctors, *, visits, now):
+    """DoctorAvailability of each hooks.DutyDoctor with time left today (not those gone home or off sick).
+
+    visits: the department's tokens of the day (as measure_pace reads them), to tell a doctor who has not
+    started yet from one who has gone.
+    """
+    started = {visit["doctor_id"] for visit in visits if visit["doctor_id"] is not None}
     roster = []
     for doctor in duty_doctors:
-        windows = day_windows(doctor.shifts, on_duty=doctor.on_duty, on_break=doctor.on_break, now=now)
+        windows = day_windows(
+            doctor.shifts,
+            on_duty=doctor.on_duty,
+            on_break=doctor.on_break,
+            started=doctor.doctor_id in started,
+            now=now,
+        )
         if windows:
             roster.append(DoctorAvailability(doctor_id=doctor.doctor_id, on_duty=doctor.on_duty, windows=windows))
     return roster
 
 
-def day_windows(shifts, *, on_duty, on_break, now):
+def day_windows(shifts, *, on_duty, on_break, started, now):
     """When a doctor sees patients for the rest of the day, from their scheduled shifts of today ((start, end)
-    local times, in order) and whether they are on duty or on a break now.
+    local times, in order), whether they are on duty or on a break now and whether they have called a patient
+    today.
 
     A doctor on duty works until the end of the shift they are in, then their later shifts; their last shift
     lasts until the line is seen. A doctor on a break comes back for their next shift; one who is off and
-    has not started yet comes for theirs, but one who is off after their day began (gone home, off sick)
-    is not counted on again.
+    has not started yet comes for theirs, or now if it has begun (they are late). One who is off after seeing
+    patients today (gone home, off sick) is not counted on again.
     """
     today = timezone.localdate(now)
     times = [
@@ -298,10 +378,11 @@ def day_windows(shifts, *, on_duty, on_break, now):
         for start, end in shifts
     ]
     later = [window for window in times if window[0] > now]
-    if on_duty:
-        current = next((window for window in times if window[0] <= now < window[1]), None)
+    current = next((window for window in times if window[0] <= now < window[1]), None)
+    late = current is not None and not (on_duty or on_break or started)
+    if on_duty or late:
         windows = [(now, current[1] if current else None), *later]
-    elif on_break or not any(window[0] <= now for window in times):
+    elif on_break or not started:
         windows = later
     else:
         return ()

@@ -55,7 +55,7 @@ def consultation_paces(*, departments, day=None):
             department=department,
             day=day,
             visits=visits[department_id],
-            roster=estimates.availabilities(roster.get(department_id, []), now=now),
+            roster=estimates.availabilities(roster.get(department_id, []), visits=visits[department_id], now=now),
             now=now,
         )
         for department_id, department in by_id.items()
