@@ -19,7 +19,7 @@ from statistics import NormalDist
 
 from django.utils import timezone
 
-from .models import Queue
+from .models import AppointmentStatus, Queue
 
 Status = Queue.Status
 Priority = Queue.Priority
@@ -36,6 +36,9 @@ DEFAULT_CONSULTATION_SPREAD = 0.5
 DEFAULT_NO_SHOW_MINUTES = 2.0
 # No-shows count against this many extra calls that were answered, so one early no-show is not a 100% rate.
 NO_SHOW_PRIOR_CALLS = 5
+# Today's booked patients who did not come count against this many extra who did, so that the day's first
+# no-show does not make every booking look empty.
+BOOKING_SHOW_PRIOR = 5
 # Arrival rates are those of the last hour; the urgent share among them counts against this many extra
 # normal arrivals, so the day's first emergency does not make every arrival look urgent.
 ARRIVAL_WINDOW_MINUTES = 60
@@ -80,6 +83,11 @@ class ConsultationPace:
     # Arrivals per minute today, by priority (emergency, high).
     urgent_arrivals: dict = field(default_factory=dict)
     roster: tuple = ()
+    # Slot times of today's bookings not checked in yet that may still take their slot (until the grace window
+    # ends), and the share of today's bookings whose patient came.
+    pending_slots: tuple = ()
+    booking_grace: timedelta = timedelta(0)
+    booking_show_rate: float = 1.0
 
     def holds_for(self, *, department, day):
         return self.day == day and self.configured_minutes == department.average_consultation_minutes
@@ -123,12 +131,13 @@ def _minutes(start, end):
     return (end - start).total_seconds() / 60
 
 
-def measure_pace(*, department, day, visits, roster, now):
-    """The department's ConsultationPace from the day's visits and its DoctorAvailability roster.
+def measure_pace(*, department, day, visits, roster, now, bookings=(), booking_grace=timedelta(0)):
+    """The department's ConsultationPace from the day's visits, its DoctorAvailability roster and its bookings.
 
     visits: the day's tokens as dicts with status, priority, doctor_id, checked_in_at, called_at, completed_at,
     skipped_at and transferred_from_id. A doctor's minutes per patient run from the call to the end of the
-    consultation (the walk to the room is the doctor's time too).
+    consultation (the walk to the room is the doctor's time too). bookings: the day's appointments as dicts
+    with status and slot_start; booking_grace: how long after its slot a booked patient keeps it.
     """
     configured = float(department.average_consultation_minutes)
     # A consultation completed the moment it was called (a correction at the desk) says nothing of a pace.
@@ -192,7 +201,22 @@ def measure_pace(*, department, day, visits, roster, now):
         no_show_minutes=no_show_minutes,
         urgent_arrivals=urgent_arrivals,
         roster=tuple(roster),
+        pending_slots=tuple(
+            sorted(
+                booking["slot_start"]
+                for booking in bookings
+                if booking["status"] == AppointmentStatus.BOOKED and booking["slot_start"] + booking_grace > now
+            )
+        ),
+        booking_grace=booking_grace,
+        booking_show_rate=_show_rate(bookings),
     )
+
+
+def _show_rate(bookings):
+    came = sum(1 for booking in bookings if booking["status"] == AppointmentStatus.CHECKED_IN)
+    missed = sum(1 for booking in bookings if booking["status"] == AppointmentStatus.NO_SHOW)
+    return (came + BOOKING_SHOW_PRIOR) / (came + missed + BOOKING_SHOW_PRIOR)
 
 
 class _Doctor:
@@ -289,11 +313,13 @@ def _doctors_at_start(pace, serving, now):
     return [_Doctor(availability, busy_until.get(availability.doctor_id, now)) for availability in pace.roster]
 
 
-def estimate_waits(*, pace, priorities, serving, now):
+def estimate_waits(*, pace, priorities, serving, now, due=None):
     """A WaitEstimate for each waiting token, given their priorities in call order.
 
-    serving: (doctor_id, called_at) of the patients the doctors are with now. Without any doctor expected
-    today, the department's pace is applied as if one doctor took the line from now.
+    serving: (doctor_id, called_at) of the patients the doctors are with now. due: each token's time in the
+    order within its priority (QueueQuerySet.in_service_order: the slot of a booked patient, else the
+    arrival), now for all when not given. Without any doctor expected today, the department's pace is applied
+    as if one doctor took the line from now.
     """
     heap = []
     for index, doctor in enumerate(_doctors_at_start(pace, serving, now)):
@@ -304,21 +330,39 @@ def estimate_waits(*, pace, priorities, serving, now):
     doctors = max(len(heap), 1)
     no_show = pace.no_show_rate
     variance = 0.0
-    estimates = []
-    for position, priority in enumerate(priorities, start=1):
+    elapsed = 0.0
+
+    def hand_to_first_free_doctor(share):
+        """Minutes until the first free doctor calls the next patient, who then keeps them busy for `share`
+        of a consultation (an expected share: a no-show, a booking that may not come)."""
+        nonlocal variance, elapsed
         if heap:
             called_at, index, doctor = heapq.heappop(heap)
             minutes_ahead = _minutes(now, called_at)
-            service = (1 - no_show) * pace.minutes_for(doctor.doctor_id) + no_show * pace.no_show_minutes
+            service = share * ((1 - no_show) * pace.minutes_for(doctor.doctor_id) + no_show * pace.no_show_minutes)
             doctor.free_at = called_at + timedelta(minutes=service)
             following = doctor.next_call()
             if following is not None:
                 heapq.heappush(heap, (following, index, doctor))
         else:
-            service = pace.minutes_per_consultation
-            minutes_ahead = position * service
-        estimates.append(_with_urgent_arrivals(pace, priority, minutes_ahead, variance, doctors))
+            service = share * pace.minutes_per_consultation
+            elapsed += service
+            minutes_ahead = elapsed
         variance += (pace.spread * service) ** 2
+        return minutes_ahead
+
+    # Booked patients not here yet take their slot ahead of the patients of their priority due after it, if
+    # they come before the grace window ends (each counted at today's share of bookings that came).
+    pending = [slot for slot in pace.pending_slots if slot + pace.booking_grace > now]
+    estimates = []
+    for priority, due_at in zip(priorities, due or [now] * len(priorities)):
+        if priority == Priority.NORMAL:
+            while pending and pending[0] <= due_at:
+                pending.pop(0)
+                hand_to_first_free_doctor(pace.booking_show_rate)
+        waited_variance = variance
+        minutes_ahead = hand_to_first_free_doctor(1.0)
+        estimates.append(_with_urgent_arrivals(pace, priority, minutes_ahead, waited_variance, doctors))
     return estimates
 
 

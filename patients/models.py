@@ -143,7 +143,8 @@ class QueueQuerySet(models.QuerySet):
         ).order_by("-priority_rank", "due_order", "id")
 
     def places_in_line(self, *, department_id, day):
-        """The department's waiting tokens of the day in service order, as (place, id, token_number, priority).
+        """The department's waiting tokens of the day in service order, as (place, id, token_number, priority,
+        due): due is the time that orders the token within its priority (its slot or its arrival).
 
         Plain rows, not model instances: every queue change reads the whole line.
         """
@@ -151,7 +152,7 @@ class QueueQuerySet(models.QuerySet):
             self.waiting()
             .filter(department_id=department_id, token_date=day)
             .in_service_order()
-            .values_list("id", "token_number", "priority")
+            .values_list("id", "token_number", "priority", "due_order")
         )
         return [(place, *row) for place, row in enumerate(rows, start=1)]
 
