@@ -139,7 +139,7 @@ class QueueQuerySet(models.QuerySet):
         shown follow it.
         """
         return self.annotate(
-            priority_rank=Queue.priority_rank_expression(), due_order=Coalesce(F("due_at"), F("checked_in_at"))
+            priority_rank=Queue.priority_rank_expression(), due_order=Queue.due_expression()
         ).order_by("-priority_rank", "due_order", "id")
 
     def places_in_line(self, *, department_id, day):
@@ -152,7 +152,7 @@ class QueueQuerySet(models.QuerySet):
             self.waiting()
             .filter(department_id=department_id, token_date=day)
             .in_service_order()
-            .values_list("id", "token_number", "priority", "due_order")
+            .values_list("id", "token_number", "priority", Queue.due_expression())
         )
         return [(place, *row) for place, row in enumerate(rows, start=1)]
 
@@ -268,6 +268,12 @@ class Queue(models.Model):
             *(When(priority=priority, then=Value(rank)) for priority, rank in cls.PRIORITY_RANK.items()),
             output_field=IntegerField(),
         )
+
+    @classmethod
+    def due_expression(cls):
+        """When a token is due within its priority: the slot of a booked patient who came on time or early,
+        else the arrival."""
+        return Coalesce(F("due_at"), F("checked_in_at"))
 
     def get_position_in_queue(self):
         """1-based place among the department's waiting tokens of its day, or None when not waiting.
