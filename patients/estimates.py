@@ -45,8 +45,11 @@ ARRIVAL_WINDOW_MINUTES = 60
 URGENT_SHARE_PRIOR_ARRIVALS = 10
 # Urgent patients are never assumed to take more than this share of the doctors' time.
 MAX_URGENT_SHARE = 0.5
-# Halvings of the search for when the doctors with a patient now are likely free (to well under a second).
+# Halvings of the search for when the doctors with a patient now are likely free (to well under a second),
+# and the steps of the sum that gives their mean time until free, up to when they almost surely are.
 FREE_AT_SEARCH_STEPS = 30
+MEAN_END_STEPS = 200
+ALL_ENDED_CHANCE = 0.999
 # The range is the 20th to 80th percentile of a normal spread around the point estimate...
 RANGE_Z = 0.84
 # ...whose width also allows for this share of error in the model itself.
@@ -222,10 +225,11 @@ def _show_rate(bookings):
 class _Doctor:
     """A doctor as the line is played forward: when they are next free, within their windows."""
 
-    def __init__(self, availability, free_at):
+    def __init__(self, availability, free_at, expected_free_at):
         self.doctor_id = availability.doctor_id
         self.windows = [window for window in availability.windows if window[1] is None or window[1] > free_at]
-        self.free_at = free_at
+        # Their next patient is likeliest called at free_at, but the patients after add up from the mean.
+        self.free_at, self.expected_free_at = free_at, expected_free_at
 
     def next_call(self):
         """The time the doctor can next call a patient, or None when their day is over."""
@@ -270,9 +274,9 @@ class _ConsultationUnderWay:
 
 
 def _likely_ends(consultations):
-    """Minutes until the first, second, ... of these consultations ends, each the median (the likeliest
-    single figure: half the time sooner, half later). The first of several doctors is free well before any
-    one of them usually is, the last well after."""
+    """Minutes until the first, second, ... of these consultations ends: for each, the median (the likeliest
+    single figure: half the time sooner, half later) and the mean (what the waits of the patients after add up
+    from). The first of several doctors is free well before any one of them usually is, the last well after."""
 
     def ended_by(minutes):
         # Probability that exactly n of the consultations have ended by then (one doctor at a time).
@@ -285,17 +289,26 @@ def _likely_ends(consultations):
             ]
         return exactly
 
-    latest = max(consultation.median_remaining() for consultation in consultations)
-    ends = []
-    for count in range(1, len(consultations) + 1):
-        low, high = 0.0, max(latest, 1.0)
-        while sum(ended_by(high)[count:]) < 0.5:
+    def when_likely(count, chance):
+        low, high = 0.0, max(max(consultation.median_remaining() for consultation in consultations), 1.0)
+        while sum(ended_by(high)[count:]) < chance:
             high *= 2
         for _ in range(FREE_AT_SEARCH_STEPS):
             middle = (low + high) / 2
-            low, high = (low, middle) if sum(ended_by(middle)[count:]) >= 0.5 else (middle, high)
-        ends.append(high)
-    return ends
+            low, high = (low, middle) if sum(ended_by(middle)[count:]) >= chance else (middle, high)
+        return high
+
+    counts = range(1, len(consultations) + 1)
+    medians = [when_likely(count, 0.5) for count in counts]
+    # Mean = the integral of the chance that fewer than `count` have ended, up to when all almost surely have.
+    horizon = when_likely(len(consultations), ALL_ENDED_CHANCE)
+    step = horizon / MEAN_END_STEPS
+    means = [0.0] * len(consultations)
+    for index in range(MEAN_END_STEPS):
+        exactly = ended_by((index + 0.5) * step)
+        for count in counts:
+            means[count - 1] += sum(exactly[:count]) * step
+    return list(zip(medians, means))
 
 
 def _doctors_at_start(pace, serving, now):
@@ -308,9 +321,11 @@ def _doctors_at_start(pace, serving, now):
     # Which doctor frees up first is not known: the one whose patient is likeliest to leave first is given the
     # first end, and so on.
     doctors = sorted(under_way, key=lambda doctor_id: under_way[doctor_id].median_remaining())
-    ends = _likely_ends([under_way[doctor_id] for doctor_id in doctors]) if doctors else []
-    busy_until = {doctor_id: now + timedelta(minutes=end) for doctor_id, end in zip(doctors, ends)}
-    return [_Doctor(availability, busy_until.get(availability.doctor_id, now)) for availability in pace.roster]
+    ends = dict(zip(doctors, _likely_ends([under_way[doctor_id] for doctor_id in doctors]) if doctors else []))
+    return [
+        _Doctor(availability, *(now + timedelta(minutes=end) for end in ends.get(availability.doctor_id, (0, 0))))
+        for availability in pace.roster
+    ]
 
 
 def estimate_waits(*, pace, priorities, serving, now, due=None):
@@ -340,7 +355,8 @@ def estimate_waits(*, pace, priorities, serving, now, due=None):
             called_at, index, doctor = heapq.heappop(heap)
             minutes_ahead = _minutes(now, called_at)
             service = share * ((1 - no_show) * pace.minutes_for(doctor.doctor_id) + no_show * pace.no_show_minutes)
-            doctor.free_at = called_at + timedelta(minutes=service)
+            doctor.free_at = max(called_at, doctor.expected_free_at) + timedelta(minutes=service)
+            doctor.expected_free_at = doctor.free_at
             following = doctor.next_call()
             if following is not None:
                 heapq.heappush(heap, (following, index, doctor))

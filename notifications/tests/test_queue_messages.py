@@ -72,7 +72,7 @@ def test_patient_with_n_ahead_is_told_once(fake_twilio, register, act, doctor):
     act(queue.cancel, entry=entries[1])  # CARD-005 now has exactly 2 ahead
 
     assert first_ahead == [
-        "Patient 4, 2 patients are ahead of token CARD-004 in Cardiology (about 29 min). "
+        "Patient 4, 2 patients are ahead of token CARD-004 in Cardiology (about 30 min). "
         f"Please stay nearby. http://127.0.0.1:8000/patients/status/{entries[3].public_id}/"
     ]
     assert bodies_to(fake_twilio, "+14155550204")[1:] == first_ahead

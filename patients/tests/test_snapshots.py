@@ -36,8 +36,7 @@ def test_department_snapshot_reads_a_fixed_number_of_queries(department, make_do
 
     assert small["queue_length"] == 1 and large["queue_length"] == 13
     assert [t["position"] for t in large["waiting"]] == list(range(1, 14))
-    # The consultation just begun likeliest ends in 9 minutes, then 13 of 10 minutes each.
-    assert large["estimated_wait_minutes"] == 9 + 13 * 10
+    assert large["estimated_wait_minutes"] == 14 * 10
 
 
 @pytest.mark.parametrize("ahead", [2, 20])
