@@ -21,12 +21,13 @@ Status = Queue.Status
 ON_DUTY_AVAILABILITY = (Doctor.Availability.AVAILABLE, Doctor.Availability.BUSY)
 
 
-def duty_roster(department_ids, weekday):
-    """{department_id: [DutyDoctor]}: active doctors, available or busy counting as on duty, with their shifts
-    of the weekday, for the core's wait estimates (see patients.hooks). One query."""
+def duty_roster(department_ids, day):
+    """{department_id: [DutyDoctor]}: active doctors not absent on the day, available or busy counting as on duty,
+    with their shifts of the day's weekday, for the core's wait estimates (see patients.hooks). One query."""
     rows = (
         Doctor.objects.filter(is_active=True, department_id__in=department_ids)
-        .annotate(shift=FilteredRelation("schedule", condition=Q(schedule__weekday=weekday)))
+        .exclude(absences__day=day)
+        .annotate(shift=FilteredRelation("schedule", condition=Q(schedule__weekday=day.weekday())))
         .values_list("id", "department_id", "availability", "shift__starts_at", "shift__ends_at")
         .order_by("id", "shift__starts_at")
     )

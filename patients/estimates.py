@@ -15,10 +15,11 @@ import heapq
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from statistics import NormalDist
 
 from django.utils import timezone
 
-from .models import Queue
+from .models import AppointmentStatus, Queue
 
 Status = Queue.Status
 Priority = Queue.Priority
@@ -35,14 +36,20 @@ DEFAULT_CONSULTATION_SPREAD = 0.5
 DEFAULT_NO_SHOW_MINUTES = 2.0
 # No-shows count against this many extra calls that were answered, so one early no-show is not a 100% rate.
 NO_SHOW_PRIOR_CALLS = 5
+# Today's booked patients who did not come count against this many extra who did, so that the day's first
+# no-show does not make every booking look empty.
+BOOKING_SHOW_PRIOR = 5
 # Arrival rates are those of the last hour; the urgent share among them counts against this many extra
 # normal arrivals, so the day's first emergency does not make every arrival look urgent.
 ARRIVAL_WINDOW_MINUTES = 60
 URGENT_SHARE_PRIOR_ARRIVALS = 10
 # Urgent patients are never assumed to take more than this share of the doctors' time.
 MAX_URGENT_SHARE = 0.5
-# Part of a doctor's usual consultation still expected from one that has already run past it.
-MIN_REMAINING_SHARE = 0.25
+# Halvings of the search for when the doctors with a patient now are likely free (to well under a second),
+# and the steps of the sum that gives their mean time until free, up to when they almost surely are.
+FREE_AT_SEARCH_STEPS = 30
+MEAN_END_STEPS = 200
+ALL_ENDED_CHANCE = 0.999
 # The range is the 20th to 80th percentile of a normal spread around the point estimate...
 RANGE_Z = 0.84
 # ...whose width also allows for this share of error in the model itself.
@@ -79,6 +86,11 @@ class ConsultationPace:
     # Arrivals per minute today, by priority (emergency, high).
     urgent_arrivals: dict = field(default_factory=dict)
     roster: tuple = ()
+    # Slot times of today's bookings not checked in yet that may still take their slot (until the grace window
+    # ends), and the share of today's bookings whose patient came.
+    pending_slots: tuple = ()
+    booking_grace: timedelta = timedelta(0)
+    booking_show_rate: float = 1.0
 
     def holds_for(self, *, department, day):
         return self.day == day and self.configured_minutes == department.average_consultation_minutes
@@ -122,12 +134,13 @@ def _minutes(start, end):
     return (end - start).total_seconds() / 60
 
 
-def measure_pace(*, department, day, visits, roster, now):
-    """The department's ConsultationPace from the day's visits and its DoctorAvailability roster.
+def measure_pace(*, department, day, visits, roster, now, bookings=(), booking_grace=timedelta(0)):
+    """The department's ConsultationPace from the day's visits, its DoctorAvailability roster and its bookings.
 
     visits: the day's tokens as dicts with status, priority, doctor_id, checked_in_at, called_at, completed_at,
     skipped_at and transferred_from_id. A doctor's minutes per patient run from the call to the end of the
-    consultation (the walk to the room is the doctor's time too).
+    consultation (the walk to the room is the doctor's time too). bookings: the day's appointments as dicts
+    with status and slot_start; booking_grace: how long after its slot a booked patient keeps it.
     """
     configured = float(department.average_consultation_minutes)
     # A consultation completed the moment it was called (a correction at the desk) says nothing of a pace.
@@ -191,16 +204,32 @@ def measure_pace(*, department, day, visits, roster, now):
         no_show_minutes=no_show_minutes,
         urgent_arrivals=urgent_arrivals,
         roster=tuple(roster),
+        pending_slots=tuple(
+            sorted(
+                booking["slot_start"]
+                for booking in bookings
+                if booking["status"] == AppointmentStatus.BOOKED and booking["slot_start"] + booking_grace > now
+            )
+        ),
+        booking_grace=booking_grace,
+        booking_show_rate=_show_rate(bookings),
     )
+
+
+def _show_rate(bookings):
+    came = sum(1 for booking in bookings if booking["status"] == AppointmentStatus.CHECKED_IN)
+    missed = sum(1 for booking in bookings if booking["status"] == AppointmentStatus.NO_SHOW)
+    return (came + BOOKING_SHOW_PRIOR) / (came + missed + BOOKING_SHOW_PRIOR)
 
 
 class _Doctor:
     """A doctor as the line is played forward: when they are next free, within their windows."""
 
-    def __init__(self, availability, free_at):
+    def __init__(self, availability, free_at, expected_free_at):
         self.doctor_id = availability.doctor_id
         self.windows = [window for window in availability.windows if window[1] is None or window[1] > free_at]
-        self.free_at = free_at
+        # Their next patient is likeliest called at free_at, but the patients after add up from the mean.
+        self.free_at, self.expected_free_at = free_at, expected_free_at
 
     def next_call(self):
         """The time the doctor can next call a patient, or None when their day is over."""
@@ -212,20 +241,100 @@ class _Doctor:
         return None
 
 
+_STANDARD_NORMAL = NormalDist()
+
+
+def _upper_tail(z):
+    """P(Z > z) for a standard normal Z, precise far into the tail (where 1 - cdf would round to 0)."""
+    return math.erfc(z / math.sqrt(2)) / 2
+
+
+class _ConsultationUnderWay:
+    """A consultation begun `spent` minutes ago: lognormal lengths of the doctor's mean and the day's spread,
+    known to have lasted `spent` already (so one already long is likely to run on, not to end at once)."""
+
+    def __init__(self, *, mean, spread, spent):
+        self.sigma = math.sqrt(math.log(1 + spread**2))
+        self.mu = math.log(mean) - self.sigma**2 / 2
+        self.spent = max(spent, 0.0)
+        self.running = self._lasts_beyond(self.spent)
+
+    def _lasts_beyond(self, length):
+        return _upper_tail((math.log(length) - self.mu) / self.sigma) if length > 0 else 1.0
+
+    def ended_within(self, minutes):
+        if not self.running:
+            return 1.0
+        return 1 - self._lasts_beyond(self.spent + minutes) / self.running
+
+    def median_remaining(self):
+        if not self.running:
+            return 0.0
+        return math.exp(self.mu - self.sigma * _STANDARD_NORMAL.inv_cdf(self.running / 2)) - self.spent
+
+
+def _likely_ends(consultations):
+    """Minutes until the first, second, ... of these consultations ends: for each, the median (the likeliest
+    single figure: half the time sooner, half later) and the mean (what the waits of the patients after add up
+    from). The first of several doctors is free well before any one of them usually is, the last well after."""
+
+    def ended_by(minutes):
+        # Probability that exactly n of the consultations have ended by then (one doctor at a time).
+        exactly = [1.0]
+        for consultation in consultations:
+            ended = consultation.ended_within(minutes)
+            exactly = [
+                (exactly[n] * (1 - ended) if n < len(exactly) else 0.0) + (exactly[n - 1] * ended if n else 0.0)
+                for n in range(len(exactly) + 1)
+            ]
+        return exactly
+
+    def when_likely(count, chance):
+        low, high = 0.0, max(max(consultation.median_remaining() for consultation in consultations), 1.0)
+        while sum(ended_by(high)[count:]) < chance:
+            high *= 2
+        for _ in range(FREE_AT_SEARCH_STEPS):
+            middle = (low + high) / 2
+            low, high = (low, middle) if sum(ended_by(middle)[count:]) >= chance else (middle, high)
+        return high
+
+    counts = range(1, len(consultations) + 1)
+    medians = [when_likely(count, 0.5) for count in counts]
+    # Mean = the integral of the chance that fewer than `count` have ended, up to when all almost surely have.
+    horizon = when_likely(len(consultations), ALL_ENDED_CHANCE)
+    step = horizon / MEAN_END_STEPS
+    means = [0.0] * len(consultations)
+    for index in range(MEAN_END_STEPS):
+        exactly = ended_by((index + 0.5) * step)
+        for count in counts:
+            means[count - 1] += sum(exactly[:count]) * step
+    return list(zip(medians, means))
+
+
 def _doctors_at_start(pace, serving, now):
-    busy_until = {}
-    for doctor_id, called_at in serving:
-        usual = pace.minutes_for(doctor_id)
-        remaining = max(usual - _minutes(called_at, now), MIN_REMAINING_SHARE * usual)
-        busy_until[doctor_id] = now + timedelta(minutes=remaining)
-    return [_Doctor(availability, busy_until.get(availability.doctor_id, now)) for availability in pace.roster]
+    under_way = {
+        doctor_id: _ConsultationUnderWay(
+            mean=pace.minutes_for(doctor_id), spread=pace.spread, spent=_minutes(called_at, now)
+        )
+        for doctor_id, called_at in serving
+    }
+    # Which doctor frees up first is not known: the one whose patient is likeliest to leave first is given the
+    # first end, and so on.
+    doctors = sorted(under_way, key=lambda doctor_id: under_way[doctor_id].median_remaining())
+    ends = dict(zip(doctors, _likely_ends([under_way[doctor_id] for doctor_id in doctors]) if doctors else []))
+    return [
+        _Doctor(availability, *(now + timedelta(minutes=end) for end in ends.get(availability.doctor_id, (0, 0))))
+        for availability in pace.roster
+    ]
 
 
-def estimate_waits(*, pace, priorities, serving, now):
+def estimate_waits(*, pace, priorities, serving, now, due=None):
     """A WaitEstimate for each waiting token, given their priorities in call order.
 
-    serving: (doctor_id, called_at) of the patients the doctors are with now. Without any doctor expected
-    today, the department's pace is applied as if one doctor took the line from now.
+    serving: (doctor_id, called_at) of the patients the doctors are with now. due: each token's time in the
+    order within its priority (QueueQuerySet.in_service_order: the slot of a booked patient, else the
+    arrival), now for all when not given. Without any doctor expected today, the department's pace is applied
+    as if one doctor took the line from now.
     """
     heap = []
     for index, doctor in enumerate(_doctors_at_start(pace, serving, now)):
@@ -236,21 +345,40 @@ def estimate_waits(*, pace, priorities, serving, now):
     doctors = max(len(heap), 1)
     no_show = pace.no_show_rate
     variance = 0.0
-    estimates = []
-    for position, priority in enumerate(priorities, start=1):
+    elapsed = 0.0
+
+    def hand_to_first_free_doctor(share):
+        """Minutes until the first free doctor calls the next patient, who then keeps them busy for `share`
+        of a consultation (an expected share: a no-show, a booking that may not come)."""
+        nonlocal variance, elapsed
         if heap:
             called_at, index, doctor = heapq.heappop(heap)
             minutes_ahead = _minutes(now, called_at)
-            service = (1 - no_show) * pace.minutes_for(doctor.doctor_id) + no_show * pace.no_show_minutes
-            doctor.free_at = called_at + timedelta(minutes=service)
+            service = share * ((1 - no_show) * pace.minutes_for(doctor.doctor_id) + no_show * pace.no_show_minutes)
+            doctor.free_at = max(called_at, doctor.expected_free_at) + timedelta(minutes=service)
+            doctor.expected_free_at = doctor.free_at
             following = doctor.next_call()
             if following is not None:
                 heapq.heappush(heap, (following, index, doctor))
         else:
-            service = pace.minutes_per_consultation
-            minutes_ahead = position * service
-        estimates.append(_with_urgent_arrivals(pace, priority, minutes_ahead, variance, doctors))
+            service = share * pace.minutes_per_consultation
+            elapsed += service
+            minutes_ahead = elapsed
         variance += (pace.spread * service) ** 2
+        return minutes_ahead
+
+    # Booked patients not here yet take their slot ahead of the patients of their priority due after it, if
+    # they come before the grace window ends (each counted at today's share of bookings that came).
+    pending = [slot for slot in pace.pending_slots if slot + pace.booking_grace > now]
+    estimates = []
+    for priority, due_at in zip(priorities, due or [now] * len(priorities)):
+        if priority == Priority.NORMAL:
+            while pending and pending[0] <= due_at:
+                pending.pop(0)
+                hand_to_first_free_doctor(pace.booking_show_rate)
+        waited_variance = variance
+        minutes_ahead = hand_to_first_free_doctor(1.0)
+        estimates.append(_with_urgent_arrivals(pace, priority, minutes_ahead, waited_variance, doctors))
     return estimates
 
 
@@ -273,24 +401,36 @@ def _with_urgent_arrivals(pace, priority, minutes, variance, doctors):
     )
 
 
-def availabilities(duty_doctors, *, now):
-    """DoctorAvailability of each hooks.DutyDoctor with time left today (not those gone home or off sick)."""
+def availabilities(duty_doctors, *, visits, now):
+    """DoctorAvailability of each hooks.DutyDoctor with time left today (not those gone home or off sick).
+
+    visits: the department's tokens of the day (as measure_pace reads them), to tell a doctor who has not
+    started yet from one who has gone.
+    """
+    started = {visit["doctor_id"] for visit in visits if visit["doctor_id"] is not None}
     roster = []
     for doctor in duty_doctors:
-        windows = day_windows(doctor.shifts, on_duty=doctor.on_duty, on_break=doctor.on_break, now=now)
+        windows = day_windows(
+            doctor.shifts,
+            on_duty=doctor.on_duty,
+            on_break=doctor.on_break,
+            started=doctor.doctor_id in started,
+            now=now,
+        )
         if windows:
             roster.append(DoctorAvailability(doctor_id=doctor.doctor_id, on_duty=doctor.on_duty, windows=windows))
     return roster
 
 
-def day_windows(shifts, *, on_duty, on_break, now):
+def day_windows(shifts, *, on_duty, on_break, started, now):
     """When a doctor sees patients for the rest of the day, from their scheduled shifts of today ((start, end)
-    local times, in order) and whether they are on duty or on a break now.
+    local times, in order), whether they are on duty or on a break now and whether they have called a patient
+    today.
 
     A doctor on duty works until the end of the shift they are in, then their later shifts; their last shift
     lasts until the line is seen. A doctor on a break comes back for their next shift; one who is off and
-    has not started yet comes for theirs, but one who is off after their day began (gone home, off sick)
-    is not counted on again.
+    has not started yet comes for theirs, or now if it has begun (they are late). One who is off after seeing
+    patients today (gone home, off sick) is not counted on again.
     """
     today = timezone.localdate(now)
     times = [
@@ -298,10 +438,11 @@ def day_windows(shifts, *, on_duty, on_break, now):
         for start, end in shifts
     ]
     later = [window for window in times if window[0] > now]
-    if on_duty:
-        current = next((window for window in times if window[0] <= now < window[1]), None)
+    current = next((window for window in times if window[0] <= now < window[1]), None)
+    late = current is not None and not (on_duty or on_break or started)
+    if on_duty or late:
         windows = [(now, current[1] if current else None), *later]
-    elif on_break or not any(window[0] <= now for window in times):
+    elif on_break or not started:
         windows = later
     else:
         return ()

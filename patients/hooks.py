@@ -126,7 +126,7 @@ class DutyDoctor:
 @dataclass
 class _Providers:
     hospital_settings: Callable[[], Any] = HospitalSettings
-    duty_roster: Callable[[list, int], dict] = lambda department_ids, weekday: {}
+    duty_roster: Callable[[list, Any], dict] = lambda department_ids, day: {}
     working_hours: Callable[[int, Any], list] = lambda department_id, day: []
     reception_roles: list = field(default_factory=list)
 
@@ -140,8 +140,8 @@ def provide_hospital_settings(source):
 
 
 def provide_duty_roster(roster):
-    """roster(department_ids, weekday) returns {department_id: [DutyDoctor]} with the shifts of that weekday;
-    departments left out have no doctors."""
+    """roster(department_ids, day) returns {department_id: [DutyDoctor]} with their shifts of that day, doctors
+    absent that day left out; departments left out have no doctors."""
     _providers.duty_roster = roster
 
 
@@ -161,8 +161,8 @@ def hospital_settings():
     return _providers.hospital_settings()
 
 
-def duty_roster(department_ids, *, weekday):
-    return _providers.duty_roster(list(department_ids), weekday)
+def duty_roster(department_ids, *, day):
+    return _providers.duty_roster(list(department_ids), day)
 
 
 def working_hours(department_id, day):

@@ -147,11 +147,12 @@ class QueueQuerySet(models.QuerySet):
         shown follow it.
         """
         return self.annotate(
-            priority_rank=Queue.priority_rank_expression(), due_order=Coalesce(F("due_at"), F("checked_in_at"))
+            priority_rank=Queue.priority_rank_expression(), due_order=Queue.due_expression()
         ).order_by("-priority_rank", "due_order", "id")
 
     def places_in_line(self, *, department_id, day):
-        """The department's waiting tokens of the day in service order, as (place, id, token_number, priority).
+        """The department's waiting tokens of the day in service order, as (place, id, token_number, priority,
+        due): due is the time that orders the token within its priority (its slot or its arrival).
 
         Plain rows, not model instances: every queue change reads the whole line.
         """
@@ -159,7 +160,7 @@ class QueueQuerySet(models.QuerySet):
             self.waiting()
             .filter(department_id=department_id, token_date=day)
             .in_service_order()
-            .values_list("id", "token_number", "priority")
+            .values_list("id", "token_number", "priority", Queue.due_expression())
         )
         return [(place, *row) for place, row in enumerate(rows, start=1)]
 
@@ -275,6 +276,12 @@ class Queue(models.Model):
             *(When(priority=priority, then=Value(rank)) for priority, rank in cls.PRIORITY_RANK.items()),
             output_field=IntegerField(),
         )
+
+    @classmethod
+    def due_expression(cls):
+        """When a token is due within its priority: the slot of a booked patient who came on time or early,
+        else the arrival."""
+        return Coalesce(F("due_at"), F("checked_in_at"))
 
     def get_position_in_queue(self):
         """1-based place among the department's waiting tokens of its day, or None when not waiting.

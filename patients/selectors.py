@@ -8,6 +8,7 @@ must never show a patient's name or phone.
 """
 
 import math
+from datetime import timedelta
 from dataclasses import dataclass, field
 
 from django.db.models import Count, IntegerField, OuterRef, Subquery
@@ -18,7 +19,7 @@ from smartqueue.shapes import represent
 
 from . import estimates, hooks, published
 from .estimates import ConsultationPace, WaitEstimate
-from .models import Department, Patient, Queue, WaitAlert, format_token
+from .models import Appointment, Department, Patient, Queue, WaitAlert, format_token
 from .serializers import QueueSnapshotSerializer, StaffEntrySerializer, VisitStatusSerializer, frame
 
 SERVING_STATUSES = (Queue.Status.CALLED, Queue.Status.IN_CONSULTATION)
@@ -34,6 +35,7 @@ PACE_VISIT_FIELDS = (
     "skipped_at",
     "transferred_from_id",
 )
+PACE_BOOKING_FIELDS = ("department_id", "status", "slot_start")
 
 
 def consultation_pace(*, department, day=None):
@@ -42,21 +44,32 @@ def consultation_pace(*, department, day=None):
 
 
 def consultation_paces(*, departments, day=None):
-    """consultation_pace for several departments at once, in two queries: {department_id: ConsultationPace}."""
+    """consultation_pace for several departments at once, in three queries: {department_id: ConsultationPace}."""
     now = timezone.now()
     day = day or timezone.localdate(now)
     by_id = {department.pk: department for department in departments}
     visits = {department_id: [] for department_id in by_id}
     for visit in Queue.objects.filter(token_date=day, department_id__in=by_id).values(*PACE_VISIT_FIELDS):
         visits[visit["department_id"]].append(visit)
-    roster = hooks.duty_roster(by_id, weekday=day.weekday())
+    bookings = {department_id: [] for department_id in by_id}
+    for booking in Appointment.objects.filter(slot_start__date=day, department_id__in=by_id).values(*PACE_BOOKING_FIELDS):
+        bookings[booking["department_id"]].append(booking)
+    roster = hooks.duty_roster(by_id, day=day)
+    # The hospital's settings are cached; read only on days with bookings.
+    booking_grace = (
+        timedelta(minutes=hooks.hospital_settings().appointment_grace_minutes)
+        if any(bookings.values())
+        else timedelta(0)
+    )
     return {
         department_id: estimates.measure_pace(
             department=department,
             day=day,
             visits=visits[department_id],
-            roster=estimates.availabilities(roster.get(department_id, []), now=now),
+            roster=estimates.availabilities(roster.get(department_id, []), visits=visits[department_id], now=now),
             now=now,
+            bookings=bookings[department_id],
+            booking_grace=booking_grace,
         )
         for department_id, department in by_id.items()
     }
@@ -136,13 +149,14 @@ def department_line(*, department, day=None, pace=None):
     serving = being_served(department=department, day=day)
     *waits, newcomer = estimates.estimate_waits(
         pace=pace,
-        priorities=[priority for *_, priority in rows] + [Queue.Priority.NORMAL],
+        priorities=[priority for *_, priority, _ in rows] + [Queue.Priority.NORMAL],
         serving=[(entry.doctor_id, entry.called_at) for entry in serving if entry.doctor_id and entry.called_at],
         now=now,
+        due=[due_at for *_, due_at in rows] + [now],
     )
     waiting = [
         _place(position, entry_id, format_token(department.code, token_number), priority, wait)
-        for (position, entry_id, token_number, priority), wait in zip(rows, waits)
+        for (position, entry_id, token_number, priority, _), wait in zip(rows, waits)
     ]
     return DepartmentLine(
         department=department, day=day, pace=pace, waiting=waiting, serving=serving, newcomer=newcomer

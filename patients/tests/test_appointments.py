@@ -212,3 +212,24 @@ def test_a_doctors_absence_cancels_only_the_bookings_left_without_a_doctor(clini
     assert [appointment.pk for appointment in cancelled] == [second_booked.pk]
     statuses = dict(Appointment.objects.values_list("pk", "status"))
     assert statuses == {first_booked.pk: "booked", second_booked.pk: "cancelled", later.pk: "booked"}
+
+
+def test_a_booked_patient_not_here_yet_lengthens_the_wait_of_walk_ins_who_came_after_the_slot(
+    clinic, clock, make_token
+):
+    from patients.selectors import visit_status
+
+    book(clinic, at(time(13)))
+    book(clinic, at(time(14)))
+    clock.move_to(at(time(12, 50)))
+    before_the_slot = make_token(clinic)
+    clock.move_to(at(time(13, 5)))
+    after_the_slot = make_token(clinic)
+
+    def waits():
+        return [visit_status(entry=entry)["estimated_wait_minutes"] for entry in (before_the_slot, after_the_slot)]
+
+    # Within its grace window the 13:00 patient may still come and go ahead; the 14:00 one is due after both.
+    assert waits() == [0, 60]
+    clock.move_to(at(time(13, 11)))
+    assert waits() == [0, 30]

@@ -28,10 +28,10 @@ def test_department_snapshot_reads_a_fixed_number_of_queries(department, make_do
     doctor = make_doctor(department=department)
     fill_queue(department, 2)
     services.call_next(doctor=doctor)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         small = department_queue_snapshot(department=department)
     fill_queue(department, 12, first_phone=100)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         large = department_queue_snapshot(department=department)
 
     assert small["queue_length"] == 1 and large["queue_length"] == 13
@@ -50,7 +50,7 @@ def test_patient_status_reads_a_fixed_number_of_queries(
     entry = visit_by_link(services.allocate_token(department=current, patient=patient).public_id)
 
     # Nothing published (the changes' transactions are never committed here): the database answers.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         status = current_visit_status(entry=entry)
 
     assert (status["department"]["id"], status["position"]) == (current.pk, ahead + 1)

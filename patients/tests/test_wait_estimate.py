@@ -3,7 +3,7 @@ from datetime import time, timedelta
 import pytest
 from django.utils import timezone
 
-from doctors.models import Doctor, DoctorSchedule
+from doctors.models import Doctor, DoctorAbsence, DoctorSchedule
 from patients import services
 from patients.estimates import ConsultationPace, DoctorAvailability, estimate_waits
 from patients.models import Queue
@@ -104,9 +104,22 @@ def test_time_already_spent_with_the_current_patient_counts(clock):
     pace = pace_of(10.0)
     now = timezone.now()
 
-    assert waits(pace, 2, serving=[(0, now - timedelta(minutes=8))], now=now) == [2, 12]
+    # 8 minutes into a 10-minute consultation, half of those still going end within 3.5 minutes (4.6 on average:
+    # the next patient's wait adds up from that).
+    assert waits(pace, 2, serving=[(0, now - timedelta(minutes=8))], now=now) == [4, 15]
     # Past their usual length, a consultation is still expected to take a little longer.
-    assert waits(pace, 1, serving=[(0, now - timedelta(minutes=30))], now=now) == [2]
+    assert waits(pace, 1, serving=[(0, now - timedelta(minutes=30))], now=now) == [3]
+
+
+def test_the_first_of_several_busy_doctors_is_free_sooner_than_any_one_of_them_usually_is(clock):
+    now = timezone.now()
+    just_begun = [(doctor_id, now) for doctor_id in range(3)]
+
+    alone = waits(pace_of(10.0), 1, serving=just_begun[:1], now=now)
+    together = waits(pace_of(10.0, 10.0, 10.0), 3, serving=just_begun, now=now)
+
+    assert alone == [9]
+    assert together[0] < 9 < together[2]
 
 
 def test_expected_no_shows_ahead_shorten_the_wait(clock):
@@ -148,6 +161,7 @@ def test_doctors_on_a_break_come_back_for_their_next_shift_and_those_gone_for_th
     on_schedule(back_at_one, (time(8), time(11)), (time(13), time(17)))
     off_sick = make_doctor(department=department, availability=Doctor.Availability.OFFLINE)
     on_schedule(off_sick, (time(8), time(17)))
+    DoctorAbsence.objects.create(doctor=off_sick, day=timezone.localdate())
     make_doctor(department=department, availability=Doctor.Availability.BUSY)
     entries = [services.allocate_token(department=department, patient=make_patient()) for _ in range(9)]
 
@@ -158,6 +172,23 @@ def test_doctors_on_a_break_come_back_for_their_next_shift_and_those_gone_for_th
     assert off_sick.pk not in [doctor.doctor_id for doctor in pace.roster]
     # Six patients for the doctor on duty by one o'clock, then two doctors share the line.
     assert [estimated_wait_minutes(entry) for entry in entries] == [0, 10, 20, 30, 40, 50, 60, 60, 70]
+
+
+def test_a_doctor_late_for_their_shift_is_expected_now_but_one_gone_after_seeing_patients_is_not(
+    department, make_patient, make_doctor, clock
+):
+    late, gone_home = (make_doctor(department=department) for _ in range(2))
+    for doctor in (late, gone_home):
+        on_schedule(doctor, (time(8), time(17)))
+    consult(services.allocate_token(department=department, patient=make_patient()), gone_home, clock, 10)
+    Doctor.objects.filter(pk__in=[late.pk, gone_home.pk]).update(availability=Doctor.Availability.OFFLINE)
+    make_doctor(department=department)
+    entries = [services.allocate_token(department=department, patient=make_patient()) for _ in range(4)]
+
+    pace = consultation_pace(department=department)
+
+    assert [doctor.doctor_id for doctor in pace.roster if not doctor.on_duty] == [late.pk]
+    assert [estimated_wait_minutes(entry) for entry in entries] == [0, 0, 10, 10]
 
 
 def test_a_consultation_completed_as_soon_as_called_does_not_set_the_pace(department, make_patient, make_doctor, clock):
