@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from patients import hooks
@@ -487,7 +488,8 @@ def _appointment_values(appointment, template_type, message):
     return {
         "name": appointment.patient.name,
         "department": appointment.department.name,
-        "time": f"{timezone.localtime(appointment.slot_start):%a %d %b %H:%M}",
+        # Rendered inside the patient's language, so day and month names are theirs.
+        "time": date_format(timezone.localtime(appointment.slot_start), "D d M H:i"),
         "code": appointment.booking_code,
         "link": link,
         "message": message,
