@@ -68,12 +68,12 @@ class Department(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(WAIT_ALERT_MINUTES_MIN), MaxValueValidator(WAIT_ALERT_MINUTES_MAX)],
-        help_text="Alert staff when someone has waited longer than this; blank for the hospital's setting.",
+        help_text=_("Alert staff when someone has waited longer than this; blank for the hospital's setting."),
     )
     on_call_phone = models.CharField(
         max_length=20,
         blank=True,
-        help_text="E.164 number texted once when a long-wait alert starts; blank for no text.",
+        help_text=_("E.164 number texted once when a long-wait alert starts; blank for no text."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

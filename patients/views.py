@@ -41,7 +41,7 @@ SENT_TO_PHONE_MESSAGE = _(
     "This phone number is already registered with us. "
     "We have sent your token and a link to follow your place to that phone."
 )
-BOOKING_SENT_TO_PHONE_MESSAGE = (
+BOOKING_SENT_TO_PHONE_MESSAGE = _(
     "This phone number is already registered with us. "
     "We have sent your appointment and a link to manage it to that phone."
 )
