@@ -4,7 +4,8 @@ administrator has not written that language yet."""
 import pytest
 from django.urls import reverse
 
-from notifications.defaults import DEFAULT_TRANSLATIONS, install_default_templates
+from notifications.defaults import DEFAULT_TEMPLATES, DEFAULT_TRANSLATIONS, install_default_templates
+from notifications.inbound import CANCEL, CONFIRM, HELP, KEYWORDS, LATE, STATUS
 from notifications.models import Notification, NotificationTemplate
 from patients.models import Patient
 
@@ -75,3 +76,21 @@ def test_every_event_has_a_shipped_text_in_every_language_but_english():
     assert {event: set(texts) for event, texts in DEFAULT_TRANSLATIONS.items()} == {
         event: languages for event in DEFAULT_TRANSLATIONS
     }
+
+
+def test_every_event_has_shipped_translations():
+    assert set(DEFAULT_TRANSLATIONS) == set(DEFAULT_TEMPLATES)
+
+
+@pytest.mark.parametrize("language", ["es", "hi", "ar"])
+def test_each_languages_replies_name_that_languages_keywords(language):
+    words = {command: [] for command in (STATUS, LATE, CANCEL, CONFIRM, HELP)}
+    for word, command in KEYWORDS[language].items():
+        words[command].append(word)
+
+    def names(template_type, command):
+        return any(word in DEFAULT_TRANSLATIONS[template_type][language] for word in words[command])
+
+    assert all(names(TemplateType.REPLY_HELP, command) for command in (STATUS, LATE, CANCEL))
+    assert names(TemplateType.REPLY_CANCEL_ASK, CONFIRM)
+    assert names(TemplateType.REPLY_REFUSED, HELP)
