@@ -101,7 +101,14 @@ def test_a_booking_on_a_spanish_page_stores_spanish_for_a_new_patient_only(clini
     slot = at(time(13)).isoformat()
     response = client.post(
         "/patients/api/appointments/",
-        {"department": clinic.pk, "slot": slot, "name": "Lucía", "phone": "+14155550190", "age": 40, "gender": "female"},
+        {
+            "department": clinic.pk,
+            "slot": slot,
+            "name": "Lucía",
+            "phone": "+14155550190",
+            "age": 40,
+            "gender": "female",
+        },
         content_type="application/json",
         HTTP_ACCEPT_LANGUAGE="es",
     )
