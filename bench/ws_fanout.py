@@ -129,19 +129,11 @@ async def run_round(urls, origins, count, calls, connect_batch, press, rss):
     press(expect) makes one frame and returns when it was started; expect(seq) gives the future its receipt
     by the last subscriber sets.
     """
-    from websockets.asyncio.client import connect
-
     subscribers = Subscribers(count)
     listeners = []
     for first in range(0, count, connect_batch):
         batch = await asyncio.gather(
-            *(
-                connect(
-                    urls[n % len(urls)], origin=origins[n % len(origins)], proxy=None, ping_interval=None,
-                    compression=None, open_timeout=60,
-                )
-                for n in range(first, min(first + connect_batch, count))
-            )
+            *(open_subscriber(urls[n % len(urls)], origins[n % len(origins)]) for n in range(first, min(first + connect_batch, count)))
         )
         for socket in batch:
             await socket.recv()  # the snapshot
@@ -159,6 +151,21 @@ async def run_round(urls, origins, count, calls, connect_batch, press, rss):
     for listener in listeners:
         listener.cancel()
     return latencies, subscribers.sample, rss_connected
+
+
+async def open_subscriber(url, origin, attempts=3):
+    """One socket; a handshake refused with a 5xx (daphne gives up on an application that has not accepted
+    within its connect timeout, as a loaded 2-core machine sometimes makes it) is tried again."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return await connect(url, origin=origin, proxy=None, ping_interval=None, compression=None, open_timeout=60)
+        except InvalidStatus as refusal:
+            if refusal.response.status_code < 500 or attempt == attempts:
+                raise
+            await asyncio.sleep(1)
 
 
 def smartqueue_press(department, dashboards):

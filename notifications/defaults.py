@@ -211,7 +211,7 @@ def install_default_translations(template_model, translation_model, template_typ
             template_type=template_type, sms_template=DEFAULT_TEMPLATES[template_type][1]
         )
         for template in templates:
-            for language, translated in DEFAULT_TRANSLATIONS[template_type].items():
+            for language, translated in DEFAULT_TRANSLATIONS.get(template_type, {}).items():
                 translation_model.objects.get_or_create(
                     template=template, language=language, defaults={"sms_template": translated}
                 )

@@ -121,6 +121,7 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
     if event == "registered" and entry is not None and line.place_of(entry.pk):
         # The estimate published with the registration is the one its patient is shown (from this snapshot).
         services.record_registration_estimate(entry=entry, minutes=line.place_of(entry.pk).estimated_wait_minutes)
+    published.forget_snapshot(department_id, seq - 2)
 
     def envelope(payload, frame_type=frame_type):
         payload = {"event": event, **payload}

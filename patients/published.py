@@ -76,8 +76,22 @@ def keep_snapshot(department_id, seq, queue, pace):
     cache.set(snapshot_cache_key(department_id, seq), {"queue": queue, "pace": pace}, SNAPSHOT_CACHE_SECONDS)
 
 
+def forget_snapshot(department_id, seq):
+    """Drop the queue kept as change seq: a publisher drops the one before its predecessor (which it reads the
+    pace from), so a department holds two kept queues, not one per change of the last six hours."""
+    cache.delete(snapshot_cache_key(department_id, seq))
+
+
 def _kept(department_id, seq):
-    return cache.get(snapshot_cache_key(department_id, seq)) if seq is not None else None
+    if seq is None:
+        return None
+    try:
+        return cache.get(snapshot_cache_key(department_id, seq))
+    except (ImportError, AttributeError, TypeError):
+        # Kept by a process running other code (a rolling deploy that renamed a class): unreadable here, so the
+        # queue is read from the database as if nothing were kept.
+        logger.warning("Kept queue %s of department %s unreadable; read from the database", seq, department_id)
+        return None
 
 
 def kept_snapshot(department_id, seq):

@@ -202,6 +202,7 @@ SESSION_SAVE_EVERY_REQUEST = True
 
 # Redis: channels-redis and a Celery broker when REDIS_URL is set; otherwise in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CHANNEL_REDIS_MAX_CONNECTIONS = env_int("CHANNEL_REDIS_MAX_CONNECTIONS", 1000)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -210,7 +211,13 @@ if REDIS_URL:
                 # redis-py 8 times reads out after 5 s by default, which kills every idle socket's blocking
                 # receive (BZPOPMIN waits up to 5 s) with a 1011 close: wait on the server's timeout instead.
                 # More than one URL shards channels and groups over several Redis servers (consistent hashing).
-                "hosts": [{"address": url, "socket_timeout": None} for url in env_list("CHANNEL_REDIS_URLS", [REDIS_URL])],
+                # redis-py 8 caps a process's pool at 100 connections and raises beyond: a burst of screens
+                # reconnecting to one process (after a deploy) failed their handshakes with a 500. Redis takes
+                # 10,000 clients by default: keep processes x this under it.
+                "hosts": [
+                    {"address": url, "socket_timeout": None, "max_connections": CHANNEL_REDIS_MAX_CONNECTIONS}
+                    for url in env_list("CHANNEL_REDIS_URLS", [REDIS_URL])
+                ],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "smartqueue"),
             },
         }

@@ -140,3 +140,26 @@ def test_the_wait_shown_on_registering_is_kept_on_the_token_and_later_changes_le
 
     assert (first.estimated_wait_at_registration, second.estimated_wait_at_registration) == (0, 10)
     assert published_waits(department) == [10]  # The line moved; what was shown on registering stays.
+
+
+def test_a_department_keeps_its_last_two_published_queues_not_one_per_change(department, make_token, make_doctor):
+    make_doctor(department=department)
+    for _ in range(4):
+        make_token(department)
+    latest = published.current_sequence(department.pk)
+
+    kept = [published.kept_snapshot(department.pk, seq) is not None for seq in range(latest - 3, latest + 1)]
+
+    assert kept == [False, False, True, True]
+
+
+def test_a_queue_kept_by_other_code_is_read_from_the_database(department, make_token, make_doctor, monkeypatch):
+    make_doctor(department=department)
+    make_token(department)
+
+    def kept_by_a_renamed_class(key, *args, **kwargs):
+        raise ModuleNotFoundError("No module named 'patients.renamed'")
+
+    monkeypatch.setattr(published.cache, "get", kept_by_a_renamed_class)
+
+    assert published_waits(department) == [0]

@@ -2,6 +2,7 @@
 whichever process a request or socket reaches, it hears every change, the numbers stay gapless, and limits
 count once for both."""
 
+import asyncio
 import re
 
 import pytest
@@ -44,6 +45,9 @@ def servers(django_db_setup, django_db_blocker):
         running_daphne(database=connection.settings_dict, env=limits) as second,
     ):
         yield first, second
+
+
+BURST_OF_SCREENS = 300
 
 
 def visit_socket_path(registration):
@@ -110,3 +114,24 @@ def test_a_sign_in_lockout_counts_failures_on_both_processes(servers, make_docto
     assert failures[:2] == [200, 200]
     assert locked.status_code == 429
     assert "Too many failed sign-in attempts" in locked.text
+
+
+def test_a_burst_of_screens_connecting_at_once_all_get_their_snapshot(servers, department):
+    """As after a deploy, when every display board and phone reconnects within the same second."""
+    from websockets.asyncio.client import connect
+
+    first, _ = servers
+
+    async def burst():
+        async def screen():
+            path = f"{first.ws_url}/ws/queue/{department.pk}/"
+            async with connect(path, origin=first.origin, proxy=None, open_timeout=60) as socket:
+                return (await asyncio.wait_for(socket.recv(), 30))[:40]
+
+        return await asyncio.gather(*(screen() for _ in range(BURST_OF_SCREENS)), return_exceptions=True)
+
+    answers = asyncio.run(burst())
+
+    refused = [answer for answer in answers if isinstance(answer, Exception)]
+    assert not refused, f"{len(refused)} of {BURST_OF_SCREENS} refused, e.g. {refused[0]!r}"
+    assert all(answer.startswith('{"type": "snapshot"') for answer in answers)
