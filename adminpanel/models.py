@@ -44,18 +44,18 @@ class DepartmentAnalytics(models.Model):
     p90_wait_minutes = models.FloatField(null=True, blank=True)
     average_consultation_minutes = models.FloatField(null=True, blank=True)
     peak_hour = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(23)], help_text="Local hour with most registrations."
+        null=True, blank=True, validators=[MaxValueValidator(23)], help_text=_("Local hour with most registrations.")
     )
     average_rating = models.FloatField(null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
     estimate_count = models.PositiveIntegerField(
-        default=0, help_text="Tokens called that were shown a wait estimate on registering."
+        default=0, help_text=_("Tokens called that were shown a wait estimate on registering.")
     )
     estimate_mean_absolute_error = models.FloatField(
-        null=True, blank=True, help_text="Mean minutes between the estimate shown on registering and the wait."
+        null=True, blank=True, help_text=_("Mean minutes between the estimate shown on registering and the wait.")
     )
     estimate_bias = models.FloatField(
-        null=True, blank=True, help_text="Mean of estimate minus wait: above zero, waits were shorter than shown."
+        null=True, blank=True, help_text=_("Mean of estimate minus wait: above zero, waits were shorter than shown.")
     )
     updated_at = models.DateTimeField(auto_now=True)
 
