@@ -37,7 +37,7 @@ class PriorityForm(TokenChoiceForm):
 class WebhookDeliveryChoiceForm(ActionForm):
     delivery = forms.ModelChoiceField(
         queryset=WebhookDelivery.objects.select_related("endpoint"),
-        error_messages={"required": "Choose the webhook delivery."},
+        error_messages={"required": _("Choose the webhook delivery.")},
     )
 
 

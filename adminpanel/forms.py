@@ -50,6 +50,8 @@ class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
             "room": _("Room"),
             "average_consultation_minutes": _("Average consultation (minutes)"),
             "daily_capacity": _("Daily capacity"),
+            "wait_alert_minutes": _("Long-wait alert after (minutes)"),
+            "on_call_phone": _("On-call phone"),
             "is_active": _("Active"),
         }
 
@@ -130,6 +132,12 @@ class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
         labels = {
             "hospital_name": _("Hospital name"),
             "notify_when_patients_ahead": _("Notify when this many patients are ahead"),
+            "late_moves_back_places": _("Places a LATE reply moves back"),
+            "wait_alert_minutes": _("Long-wait alert after (minutes)"),
+            "appointment_early_check_in_minutes": _("Appointment check-in opens (minutes before the slot)"),
+            "appointment_grace_minutes": _("Appointment grace period (minutes after the slot)"),
+            "appointment_walk_in_share_percent": _("Places kept for walk-ins (%)"),
+            "appointment_booking_days_ahead": _("Booking open (days ahead)"),
             "clinic_opens_at": _("Clinic opens at"),
             "clinic_closes_at": _("Clinic closes at"),
             "registration_open": _("Online registration open"),

@@ -44,18 +44,18 @@ class DepartmentAnalytics(models.Model):
     p90_wait_minutes = models.FloatField(null=True, blank=True)
     average_consultation_minutes = models.FloatField(null=True, blank=True)
     peak_hour = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(23)], help_text="Local hour with most registrations."
+        null=True, blank=True, validators=[MaxValueValidator(23)], help_text=_("Local hour with most registrations.")
     )
     average_rating = models.FloatField(null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
     estimate_count = models.PositiveIntegerField(
-        default=0, help_text="Tokens called that were shown a wait estimate on registering."
+        default=0, help_text=_("Tokens called that were shown a wait estimate on registering.")
     )
     estimate_mean_absolute_error = models.FloatField(
-        null=True, blank=True, help_text="Mean minutes between the estimate shown on registering and the wait."
+        null=True, blank=True, help_text=_("Mean minutes between the estimate shown on registering and the wait.")
     )
     estimate_bias = models.FloatField(
-        null=True, blank=True, help_text="Mean of estimate minus wait: above zero, waits were shorter than shown."
+        null=True, blank=True, help_text=_("Mean of estimate minus wait: above zero, waits were shorter than shown.")
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -101,12 +101,12 @@ class SystemConfiguration(models.Model):
     late_moves_back_places = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
-        help_text="How many places a patient who replies LATE moves back (once per visit).",
+        help_text=_("How many places a patient who replies LATE moves back (once per visit)."),
     )
     wait_alert_minutes = models.PositiveSmallIntegerField(
         default=45,
         validators=[MinValueValidator(WAIT_ALERT_MINUTES_MIN), MaxValueValidator(WAIT_ALERT_MINUTES_MAX)],
-        help_text="Alert staff when someone in a department has waited longer than this (departments may override).",
+        help_text=_("Alert staff when someone in a department has waited longer than this (departments may override)."),
     )
     clinic_opens_at = models.TimeField(default="08:00")
     clinic_closes_at = models.TimeField(default="17:00")
@@ -114,22 +114,22 @@ class SystemConfiguration(models.Model):
     appointment_early_check_in_minutes = models.PositiveSmallIntegerField(
         default=30,
         validators=[MaxValueValidator(240)],
-        help_text="How long before their slot a booked patient may check in (they then wait for their slot).",
+        help_text=_("How long before their slot a booked patient may check in (they then wait for their slot)."),
     )
     appointment_grace_minutes = models.PositiveSmallIntegerField(
         default=10,
         validators=[MaxValueValidator(120)],
-        help_text="How late after their slot a booked patient still keeps it; later they join as a walk-in.",
+        help_text=_("How late after their slot a booked patient still keeps it; later they join as a walk-in."),
     )
     appointment_walk_in_share_percent = models.PositiveSmallIntegerField(
         default=30,
         validators=[MaxValueValidator(100)],
-        help_text="Share of the doctors' consultation places kept free of bookings for walk-ins.",
+        help_text=_("Share of the doctors' consultation places kept free of bookings for walk-ins."),
     )
     appointment_booking_days_ahead = models.PositiveSmallIntegerField(
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
-        help_text="How far ahead patients may book.",
+        help_text=_("How far ahead patients may book."),
     )
     board_languages = models.JSONField(
         _("languages shown on boards"),

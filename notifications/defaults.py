@@ -118,6 +118,70 @@ DEFAULT_TRANSLATIONS = {
         "hi": "{department} आने के लिए धन्यवाद, {name}। आपका अनुभव कैसा रहा? अपनी विज़िट को रेट करें: {link}",
         "ar": "شكرًا لزيارتكم {department}، {name}. كيف كانت زيارتكم؟ قيّموها هنا: {link}",
     },
+    # The keywords named in replies are each language's own words of notifications.inbound.KEYWORDS.
+    TemplateType.REPLY_STATUS: {
+        "es": "Turno {token} ({department}): {message} Siga su lugar aquí: {link}",
+        "hi": "टोकन {token} ({department}): {message} अपनी जगह यहाँ देखें: {link}",
+        "ar": "الرقم {token} ({department}): {message} تابعوا دوركم: {link}",
+    },
+    TemplateType.REPLY_LATE: {
+        "es": "Turno {token}: le hemos pasado unos puestos atrás. Ahora tiene el número {position} en la fila, "
+        "unos {wait} min de espera. {link}",
+        "hi": "टोकन {token}: आपको कुछ स्थान पीछे कर दिया गया है। अब कतार में आपका नंबर {position} है, "
+        "लगभग {wait} मिनट। {link}",
+        "ar": "الرقم {token}: أُرجئ دوركم بضعة أماكن. ترتيبكم الآن {position} في الطابور، "
+        "والانتظار نحو {wait} دقيقة. {link}",
+    },
+    TemplateType.REPLY_CANCEL_ASK: {
+        "es": "Responda SÍ en los próximos 10 minutos para cancelar el turno {token} de {department}. "
+        "Cualquier otra respuesta mantiene su lugar.",
+        "hi": "{department} का टोकन {token} रद्द करने के लिए 10 मिनट के भीतर हाँ लिखकर भेजें। "
+        "कुछ और भेजने पर आपकी जगह बनी रहेगी।",
+        "ar": "أرسلوا نعم خلال 10 دقائق لإلغاء الرقم {token} في {department}. أي رد آخر يُبقي دوركم كما هو.",
+    },
+    TemplateType.REPLY_CANCELLED: {
+        "es": "El turno {token} de {department} está cancelado. Esperamos verle en otra ocasión.",
+        "hi": "{department} का टोकन {token} रद्द कर दिया गया है। आशा है आपसे फिर मिलेंगे।",
+        "ar": "أُلغي الرقم {token} في {department}. نأمل أن نراكم في وقت آخر.",
+    },
+    TemplateType.REPLY_REFUSED: {
+        "es": "Turno {token}: {message} Responda AYUDA para saber qué puede hacer.",
+        "hi": "टोकन {token}: {message} आप क्या कर सकते हैं, यह जानने के लिए मदद लिखकर भेजें।",
+        "ar": "الرقم {token}: {message} أرسلوا مساعدة لمعرفة ما يمكنكم فعله.",
+    },
+    TemplateType.REPLY_HELP: {
+        "es": "Turno {token}. Responda ESTADO para saber su lugar y espera, TARDE para pasar unos puestos atrás "
+        "(una vez), CANCELAR para salir de la fila. {link}",
+        "hi": "टोकन {token}। अपनी जगह और प्रतीक्षा जानने के लिए स्थिति, कुछ स्थान पीछे जाने के लिए (एक बार) देर, "
+        "कतार छोड़ने के लिए रद्द लिखकर भेजें। {link}",
+        "ar": "الرقم {token}. أرسلوا حالة لمعرفة ترتيبكم ومدة الانتظار، أو تأخير لتأجيل دوركم بضعة أماكن "
+        "(مرة واحدة)، أو إلغاء لمغادرة الطابور. {link}",
+    },
+    TemplateType.BOOKING_CONFIRMED: {
+        "es": "Hola {name}, su cita de {department} es el {time}, código de reserva {code}. Regístrese en el "
+        "quiosco con el código; consulte, cambie o cancele la cita aquí: {link}",
+        "hi": "नमस्ते {name}, {department} में आपका अपॉइंटमेंट {time} को है, बुकिंग कोड {code}। कियोस्क पर इस कोड "
+        "से चेक-इन करें; अपॉइंटमेंट देखने, बदलने या रद्द करने के लिए: {link}",
+        "ar": "مرحبًا {name}، موعدكم في {department} يوم {time}، ورمز الحجز {code}. سجّلوا وصولكم في الكشك "
+        "بهذا الرمز؛ ولعرض الموعد أو تغييره أو إلغائه: {link}",
+    },
+    TemplateType.BOOKING_REMINDER: {
+        "es": "Recordatorio, {name}: su cita de {department} es el {time} (código {code}). Gestiónela aquí: {link}",
+        "hi": "याद दिला दें, {name}: {department} में आपका अपॉइंटमेंट {time} को है (कोड {code})। "
+        "इसे यहाँ देखें या बदलें: {link}",
+        "ar": "تذكير، {name}: موعدكم في {department} يوم {time} (الرمز {code}). لإدارته: {link}",
+    },
+    TemplateType.BOOKING_CANCELLED: {
+        "es": "{name}, su cita de {department} del {time} está cancelada. {message} Reserve otra: {link}",
+        "hi": "{name}, {time} को {department} में आपका अपॉइंटमेंट रद्द कर दिया गया है। {message} "
+        "फिर से बुक करें: {link}",
+        "ar": "{name}، أُلغي موعدكم في {department} يوم {time}. {message} احجزوا موعدًا آخر: {link}",
+    },
+    TemplateType.BOOKING_NO_SHOW: {
+        "es": "{name}, no le vimos en su cita de {department} del {time}. Reserve una nueva: {link}",
+        "hi": "{name}, {time} को {department} में आपके अपॉइंटमेंट पर आप नहीं आए। नया अपॉइंटमेंट बुक करें: {link}",
+        "ar": "{name}، لم تحضروا موعدكم في {department} يوم {time}. احجزوا موعدًا جديدًا: {link}",
+    },
 }
 
 
@@ -135,9 +199,19 @@ def install_default_templates():
             template_type=template_type, defaults={"name": name, "sms_template": text}
         )
         created += was_created
-        if template.sms_template == text:
+    install_default_translations(NotificationTemplate, NotificationTemplateTranslation)
+    return created
+
+
+def install_default_translations(template_model, translation_model, template_types=DEFAULT_TRANSLATIONS):
+    """Add the shipped texts of these events' templates in every language they lack, for templates whose English
+    is still the shipped one (an admin's rewording keeps its own translations). Data migrations pass their models."""
+    for template_type in template_types:
+        templates = template_model.objects.filter(
+            template_type=template_type, sms_template=DEFAULT_TEMPLATES[template_type][1]
+        )
+        for template in templates:
             for language, translated in DEFAULT_TRANSLATIONS.get(template_type, {}).items():
-                NotificationTemplateTranslation.objects.get_or_create(
+                translation_model.objects.get_or_create(
                     template=template, language=language, defaults={"sms_template": translated}
                 )
-    return created

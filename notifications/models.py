@@ -173,11 +173,11 @@ class Notification(models.Model):
     idempotency_key = models.CharField(
         max_length=120,
         unique=True,
-        help_text="Queue entry or appointment + event: a retried or duplicated task never sends twice.",
+        help_text=_("Queue entry or appointment + event: a retried or duplicated task never sends twice."),
     )
     body = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    backend = models.CharField(max_length=10, blank=True, help_text="twilio or console.")
+    backend = models.CharField(max_length=10, blank=True, help_text=_("twilio or console."))
     twilio_sid = models.CharField(max_length=64, blank=True, db_index=True)
     error_code = models.CharField(max_length=20, blank=True)
     error_message = models.TextField(blank=True)
@@ -210,7 +210,7 @@ class OutboxMessage(models.Model):
     kwargs = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times it was handed to the broker.")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text=_("Times it was handed to the broker."))
     last_error = models.TextField(blank=True)
 
     class Meta:
@@ -239,13 +239,13 @@ class InboundMessage(models.Model):
 
     Effect = InboundEffect
 
-    message_sid = models.CharField(max_length=64, unique=True, help_text="Twilio's id: a redelivery acts once.")
+    message_sid = models.CharField(max_length=64, unique=True, help_text=_("Twilio's id: a redelivery acts once."))
     channel = models.CharField(max_length=10, choices=Channel.choices)
     from_phone = models.CharField(max_length=20)
     body = models.TextField(blank=True)
-    keyword = models.CharField(max_length=20, blank=True, help_text="The command read from the text, if any.")
+    keyword = models.CharField(max_length=20, blank=True, help_text=_("The command read from the text, if any."))
     effect = models.CharField(max_length=20, choices=InboundEffect.choices)
-    detail = models.CharField(max_length=300, blank=True, help_text="Why it was not possible, when refused.")
+    detail = models.CharField(max_length=300, blank=True, help_text=_("Why it was not possible, when refused."))
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_messages"
     )
@@ -341,7 +341,7 @@ class WebhookDelivery(models.Model):
 
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
     event_id = models.UUIDField(
-        default=uuid.uuid4, db_index=True, help_text="Sent as X-SmartQueue-Delivery: the same for a redelivery."
+        default=uuid.uuid4, db_index=True, help_text=_("Sent as X-SmartQueue-Delivery: the same for a redelivery.")
     )
     event = models.CharField(max_length=40, choices=WebhookEventType.choices)
     payload = models.JSONField()

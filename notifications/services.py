@@ -14,7 +14,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop
 
 from patients import hooks
 from patients.models import Appointment, Queue, WaitAlert
@@ -457,7 +458,8 @@ APPOINTMENT_STATUSES_STILL_RELEVANT = {
     TemplateType.BOOKING_CANCELLED: {Appointment.Status.CANCELLED},
     TemplateType.BOOKING_NO_SHOW: {Appointment.Status.NO_SHOW},
 }
-CLOSED_MESSAGE = "We are sorry: the clinic cannot see you that day."
+# Travels in English through the outbox; worded in the patient's language when the message is rendered.
+CLOSED_MESSAGE = gettext_noop("We are sorry: the clinic cannot see you that day.")
 # (occurrence, how long before the slot it is due): the day before, then two hours before. A reminder is skipped
 # when the booking was made after its moment (a patient who booked an hour ago needs no "tomorrow" message).
 REMINDERS = (("day_before", timedelta(hours=24)), ("two_hours", timedelta(hours=2)))
@@ -487,10 +489,11 @@ def _appointment_values(appointment, template_type, message):
     return {
         "name": appointment.patient.name,
         "department": appointment.department.name,
-        "time": f"{timezone.localtime(appointment.slot_start):%a %d %b %H:%M}",
+        # Rendered inside the patient's language, so day and month names are theirs.
+        "time": date_format(timezone.localtime(appointment.slot_start), "D d M H:i"),
         "code": appointment.booking_code,
         "link": link,
-        "message": message,
+        "message": gettext(message) if message else "",
     }
 
 

@@ -463,7 +463,7 @@ class BookAPI(PatientSubmissionAPI):
         try:
             booking = appointments.book_appointment(
                 slot_start=details.pop("slot"),
-                **details,
+                **{"language": request.LANGUAGE_CODE, **details},
                 actor=request.user,
                 ip_address=client_ip(request),
                 self_service=not hooks.is_reception_staff(request.user),

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -169,7 +170,18 @@ class Booking:
 
 @transaction.atomic
 def book_appointment(
-    *, department, slot_start, name, phone, age, gender, notes="", actor=None, ip_address=None, self_service=False
+    *,
+    department,
+    slot_start,
+    name,
+    phone,
+    age,
+    gender,
+    notes="",
+    language=settings.LANGUAGE_CODE,
+    actor=None,
+    ip_address=None,
+    self_service=False,
 ):
     """Book a seat of a slot for the patient with this phone (matched or created, as registration does)."""
     now = timezone.now()
@@ -177,6 +189,11 @@ def book_appointment(
     patient, created = services.patient_for_phone(
         phone=phone, details={"name": name, "age": age, "gender": gender}, update=not self_service
     )
+    # A new patient's messages are in the language of the page they booked on; a known patient keeps theirs
+    # (reception booking for them may read another language).
+    if created and patient.language != language:
+        patient.language = language
+        patient.save(update_fields=["language", "updated_at"])
     if (
         not created
         and Appointment.objects.filter(

@@ -68,12 +68,12 @@ class Department(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(WAIT_ALERT_MINUTES_MIN), MaxValueValidator(WAIT_ALERT_MINUTES_MAX)],
-        help_text="Alert staff when someone has waited longer than this; blank for the hospital's setting.",
+        help_text=_("Alert staff when someone has waited longer than this; blank for the hospital's setting."),
     )
     on_call_phone = models.CharField(
         max_length=20,
         blank=True,
-        help_text="E.164 number texted once when a long-wait alert starts; blank for no text.",
+        help_text=_("E.164 number texted once when a long-wait alert starts; blank for no text."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -175,7 +175,7 @@ class Queue(models.Model):
     ACTIVE_STATUSES = (Status.WAITING, Status.CALLED, Status.IN_CONSULTATION)
 
     public_id = models.UUIDField(
-        default=uuid.uuid4, unique=True, editable=False, help_text="The token's status link: follows this visit only."
+        default=uuid.uuid4, unique=True, editable=False, help_text=_("The token's status link: follows this visit only.")
     )
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="queue_entries")
@@ -183,21 +183,21 @@ class Queue(models.Model):
         "doctors.Doctor", on_delete=models.SET_NULL, null=True, blank=True, related_name="queue_entries"
     )
     token_number = models.PositiveIntegerField()
-    token_date = models.DateField(help_text="The hospital-local day the token belongs to.")
+    token_date = models.DateField(help_text=_("The hospital-local day the token belongs to."))
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
-    notes = models.TextField(blank=True, max_length=1000, help_text="Reason for visit, from registration.")
+    notes = models.TextField(blank=True, max_length=1000, help_text=_("Reason for visit, from registration."))
     consultation_notes = models.TextField(blank=True, max_length=4000)
     transferred_from = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="transferred_to"
     )
     checked_in_at = models.DateTimeField(
-        help_text="Arrival: place in line within a priority; kept from the original visit on transfer."
+        help_text=_("Arrival: place in line within a priority; kept from the original visit on transfer.")
     )
     due_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="A booked patient's slot time, when they checked in on time or early: their place in line.",
+        help_text=_("A booked patient's slot time, when they checked in on time or early: their place in line."),
     )
     called_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -206,17 +206,17 @@ class Queue(models.Model):
     estimated_wait_at_registration = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Minutes to the call the patient was shown on registering; the reports compare it with the wait.",
+        help_text=_("Minutes to the call the patient was shown on registering; the reports compare it with the wait."),
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     notify_when_patients_ahead = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(NOTICE_PATIENTS_AHEAD_MIN), MaxValueValidator(NOTICE_PATIENTS_AHEAD_MAX)],
-        help_text="The patient's choice of when to be told they are close; blank for the hospital's setting.",
+        help_text=_("The patient's choice of when to be told they are close; blank for the hospital's setting."),
     )
     postponed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the patient asked to be moved back (allowed once per visit)."
+        null=True, blank=True, help_text=_("When the patient asked to be moved back (allowed once per visit).")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -370,12 +370,12 @@ class Appointment(models.Model):
     Arrival = Arrival
     HOLDING_STATUSES = HOLDING_APPOINTMENT_STATUSES
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="The manage link.")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text=_("The manage link."))
     booking_code = models.CharField(max_length=BOOKING_CODE_LENGTH, unique=True, default=new_booking_code)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="appointments")
     slot_start = models.DateTimeField()
-    seat = models.PositiveSmallIntegerField(help_text="Which of the slot's bookable places (one per doctor on duty).")
+    seat = models.PositiveSmallIntegerField(help_text=_("Which of the slot's bookable places (one per doctor on duty)."))
     status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
     notes = models.TextField(blank=True, max_length=1000)
     queue_entry = models.OneToOneField(
@@ -437,9 +437,9 @@ class WaitAlert(models.Model):
     threshold_minutes = models.PositiveSmallIntegerField()
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
-    peak_wait_minutes = models.PositiveIntegerField(help_text="The longest wait seen during the episode.")
+    peak_wait_minutes = models.PositiveIntegerField(help_text=_("The longest wait seen during the episode."))
     on_call_notified_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the on-call number was texted (at most once per episode)."
+        null=True, blank=True, help_text=_("When the on-call number was texted (at most once per episode).")
     )
 
     class Meta:

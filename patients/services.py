@@ -159,12 +159,17 @@ def issue_token(
 ):
     """Number and save a new token, in the caller's transaction (due_at: a booked patient's place, see models)."""
     if not department.is_active:
-        raise DepartmentUnavailable(f"{department.name} is not taking patients at the moment.")
+        raise DepartmentUnavailable(
+            _("%(department)s is not taking patients at the moment.") % {"department": department.name}
+        )
     now = timezone.now()
     day = timezone.localdate(now)
     number = next_token_number(department=department, day=day)
     if department.daily_capacity and number > department.daily_capacity:
-        raise DepartmentUnavailable(f"{department.name} has issued all {department.daily_capacity} tokens for today.")
+        raise DepartmentUnavailable(
+            _("%(department)s has issued all %(count)s tokens for today.")
+            % {"department": department.name, "count": department.daily_capacity}
+        )
     entry = Queue(
         patient=patient,
         department=department,
@@ -397,9 +402,12 @@ def postpone_visit(*, entry, places, actor=None, ip_address=None):
     """
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
     if entry.status != Status.WAITING:
-        raise PostponeRefused(f"Only a waiting token can be moved back; {entry.token} is {entry.get_status_display()}.")
+        raise PostponeRefused(
+            _("Only a waiting token can be moved back; %(token)s is %(status)s.")
+            % {"token": entry.token, "status": entry.get_status_display()}
+        )
     if entry.postponed_at is not None:
-        raise PostponeRefused(f"Token {entry.token} has already been moved back once today.")
+        raise PostponeRefused(_("Token %(token)s has already been moved back once today.") % {"token": entry.token})
     same_priority = (
         Queue.objects.waiting()
         .for_day(entry.token_date)
@@ -410,7 +418,7 @@ def postpone_visit(*, entry, places, actor=None, ip_address=None):
     place = next(index for index, (entry_id, _) in enumerate(order) if entry_id == entry.pk)
     behind = order[place + 1 : place + 1 + places]
     if not behind:
-        raise PostponeRefused(f"Nobody is waiting behind token {entry.token}.")
+        raise PostponeRefused(_("Nobody is waiting behind token %(token)s.") % {"token": entry.token})
     before = entry_snapshot(entry)
     entry.due_at = behind[-1][1] + timedelta(microseconds=1)
     entry.postponed_at = timezone.now()
@@ -426,10 +434,11 @@ def choose_patients_ahead_notice(*, entry, patients_ahead, actor=None, ip_addres
     """
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
     if entry.status != Status.WAITING:
-        raise QueueError(f"Token {entry.token} is no longer waiting.")
+        raise QueueError(_("Token %(token)s is no longer waiting.") % {"token": entry.token})
     if not NOTICE_PATIENTS_AHEAD_MIN <= patients_ahead <= NOTICE_PATIENTS_AHEAD_MAX:
         raise QueueError(
-            f"Choose from {NOTICE_PATIENTS_AHEAD_MIN} to {NOTICE_PATIENTS_AHEAD_MAX} patients ahead."
+            _("Choose from %(lowest)s to %(highest)s patients ahead.")
+            % {"lowest": NOTICE_PATIENTS_AHEAD_MIN, "highest": NOTICE_PATIENTS_AHEAD_MAX}
         )
     snapshot = entry_snapshot(entry)
     entry.notify_when_patients_ahead = patients_ahead
@@ -456,7 +465,7 @@ def change_priority(*, entry, priority, actor=None, ip_address=None):
             % {"token": entry.token, "status": entry.get_status_display()}
         )
     if priority not in Queue.Priority.values:
-        raise QueueError(f"Unknown priority '{priority}'.")
+        raise QueueError(_("Unknown priority '%(priority)s'.") % {"priority": priority})
     before = entry_snapshot(entry)
     entry.priority = priority
     return _record_queue_change(

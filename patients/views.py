@@ -41,7 +41,7 @@ SENT_TO_PHONE_MESSAGE = _(
     "This phone number is already registered with us. "
     "We have sent your token and a link to follow your place to that phone."
 )
-BOOKING_SENT_TO_PHONE_MESSAGE = (
+BOOKING_SENT_TO_PHONE_MESSAGE = _(
     "This phone number is already registered with us. "
     "We have sent your appointment and a link to manage it to that phone."
 )
@@ -224,6 +224,7 @@ def book(request):
             booking = appointments.book_appointment(
                 slot_start=details["slot"],
                 **{field: details[field] for field in SELF_SERVICE_FIELDS},
+                language=request.LANGUAGE_CODE,
                 actor=request.user,
                 ip_address=client_ip(request),
                 self_service=not reception_staff,
@@ -348,6 +349,7 @@ def kiosk(request, site):
         try:
             registration = services.register_visit(
                 **{field: details[field] for field in SELF_SERVICE_FIELDS},
+                language=request.LANGUAGE_CODE,
                 ip_address=client_ip(request),
                 self_service=True,
             )

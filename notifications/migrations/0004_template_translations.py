@@ -7,15 +7,12 @@ from django.db import migrations, models
 
 def translate_default_templates(apps, schema_editor):
     """The shipped Spanish, Hindi and Arabic texts for every template whose English is still the shipped one."""
-    from notifications.defaults import DEFAULT_TEMPLATES, DEFAULT_TRANSLATIONS
+    from notifications.defaults import install_default_translations
 
-    Template = apps.get_model("notifications", "NotificationTemplate")
-    Translation = apps.get_model("notifications", "NotificationTemplateTranslation")
-    for template_type, (_, text) in DEFAULT_TEMPLATES.items():
-        for template in Template.objects.filter(template_type=template_type, sms_template=text):
-            for language, translated in DEFAULT_TRANSLATIONS[template_type].items():
-                Translation.objects.get_or_create(template=template, language=language, defaults={"sms_template": translated})
-
+    install_default_translations(
+        apps.get_model("notifications", "NotificationTemplate"),
+        apps.get_model("notifications", "NotificationTemplateTranslation"),
+    )
 
 
 class Migration(migrations.Migration):

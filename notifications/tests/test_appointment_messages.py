@@ -3,11 +3,14 @@
 from datetime import time, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
+from notifications.defaults import install_default_templates
 from notifications.models import Notification, NotificationTemplate
 from notifications.services import queue_due_reminders
 from patients import appointments
+from patients.models import Patient
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
 TemplateType = NotificationTemplate.TemplateType
@@ -80,3 +83,38 @@ def test_a_booking_made_within_two_hours_gets_no_reminder_and_a_cancelled_one_no
     appointments.cancel_appointment(appointment=cancelled)
     clock.move_to(at(time(13, 30)))
     assert queue_due_reminders() == 0
+
+
+def test_a_spanish_patient_is_sent_the_confirmation_in_spanish_with_spanish_day_names(clinic):
+    install_default_templates()
+    appointment = book(clinic, at(time(13)), name="Lucía", language="es")
+
+    [(_event, _status, body)] = messages()
+    with translation.override("es"):
+        slot = date_format(timezone.localtime(appointment.slot_start), "D d M H:i")
+    assert body.startswith(f"Hola Lucía, su cita de Clinic es el {slot}, código de reserva {appointment.booking_code}.")
+    assert f"{timezone.localtime(appointment.slot_start):%a}" not in body
+
+
+def test_a_booking_on_a_spanish_page_stores_spanish_for_a_new_patient_only(clinic, client):
+    install_default_templates()
+    slot = at(time(13)).isoformat()
+    response = client.post(
+        "/patients/api/appointments/",
+        {
+            "department": clinic.pk,
+            "slot": slot,
+            "name": "Lucía",
+            "phone": "+14155550190",
+            "age": 40,
+            "gender": "female",
+        },
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    assert response.status_code == 201, response.content
+    assert Patient.objects.get(phone="+14155550190").language == "es"
+    assert messages()[0][2].startswith("Hola Lucía")
+
+    book(clinic, at(time(13), day=timezone.localdate() + timedelta(days=1)), phone="+14155550190", language="hi")
+    assert Patient.objects.get(phone="+14155550190").language == "es"

@@ -9,9 +9,10 @@ from twilio.request_validator import RequestValidator
 
 from adminpanel.models import AuditLog, SystemConfiguration
 from conftest import requires_postgresql
+from notifications.defaults import install_default_templates
 from notifications.inbound import read_keyword
 from notifications.models import InboundMessage, Notification
-from patients.models import Queue
+from patients.models import Patient, Queue
 from patients.services import allocate_token
 
 from .conftest import TEST_AUTH_TOKEN, TEST_SMS_NUMBER, TEST_WHATSAPP_NUMBER
@@ -251,3 +252,14 @@ def test_staff_see_a_visits_texts_on_its_admin_page(post_text, client, admin_use
 
     assert "Place and wait sent" in page and "STATUS" in page
     assert "You are number 1 in line" in page  # the reply, among the messages sent
+
+
+def test_a_spanish_patients_help_reply_is_in_spanish_with_the_spanish_keywords(post_text, client, fake_twilio, line):
+    install_default_templates()
+    Patient.objects.filter(pk=line[0].patient_id).update(language="es")
+
+    post_text(client, text_params("ayuda"))
+
+    body = last_reply(fake_twilio).body
+    assert body.startswith(f"Turno {line[0].token}. Responda ESTADO para saber su lugar y espera, TARDE")
+    assert "CANCELAR para salir de la fila" in body

@@ -4,8 +4,14 @@ administrator has not written that language yet."""
 import pytest
 from django.urls import reverse
 
-from notifications.defaults import DEFAULT_TRANSLATIONS, install_default_templates
-from notifications.models import Notification, NotificationTemplate
+from notifications.defaults import (
+    DEFAULT_TEMPLATES,
+    DEFAULT_TRANSLATIONS,
+    install_default_templates,
+    install_default_translations,
+)
+from notifications.inbound import CANCEL, CONFIRM, HELP, KEYWORDS, LATE, STATUS
+from notifications.models import Notification, NotificationTemplate, NotificationTemplateTranslation
 from patients.models import Patient
 
 TemplateType = NotificationTemplate.TemplateType
@@ -75,3 +81,43 @@ def test_every_event_has_a_shipped_text_in_every_language_but_english():
     assert {event: set(texts) for event, texts in DEFAULT_TRANSLATIONS.items()} == {
         event: languages for event in DEFAULT_TRANSLATIONS
     }
+
+
+def test_every_event_has_shipped_translations():
+    assert set(DEFAULT_TRANSLATIONS) == set(DEFAULT_TEMPLATES)
+
+
+@pytest.mark.parametrize("language", ["es", "hi", "ar"])
+def test_each_languages_replies_name_that_languages_keywords(language):
+    words = {command: [] for command in (STATUS, LATE, CANCEL, CONFIRM, HELP)}
+    for word, command in KEYWORDS[language].items():
+        words[command].append(word)
+
+    def names(template_type, command):
+        return any(word in DEFAULT_TRANSLATIONS[template_type][language] for word in words[command])
+
+    assert all(names(TemplateType.REPLY_HELP, command) for command in (STATUS, LATE, CANCEL))
+    assert names(TemplateType.REPLY_CANCEL_ASK, CONFIRM)
+    assert names(TemplateType.REPLY_REFUSED, HELP)
+
+
+def test_shipped_translations_go_only_to_untouched_templates_and_never_twice(db):
+    """What setup_smartqueue and the translation migrations run."""
+    for template_type in (TemplateType.BOOKING_CONFIRMED, TemplateType.REPLY_HELP):
+        name, text = DEFAULT_TEMPLATES[template_type]
+        NotificationTemplate.objects.create(template_type=template_type, name=name, sms_template=text)
+    NotificationTemplate.objects.filter(template_type=TemplateType.REPLY_HELP).update(sms_template="Our words {link}")
+    edited_spanish = NotificationTemplate.objects.get(template_type=TemplateType.BOOKING_CONFIRMED).translations.create(
+        language="es", sms_template="Nuestra cita {link}"
+    )
+
+    for _ in range(2):
+        install_default_translations(NotificationTemplate, NotificationTemplateTranslation)
+
+    booked = NotificationTemplate.objects.get(template_type=TemplateType.BOOKING_CONFIRMED)
+    assert dict(booked.translations.values_list("language", "sms_template")) == {
+        "es": edited_spanish.sms_template,
+        "hi": DEFAULT_TRANSLATIONS[TemplateType.BOOKING_CONFIRMED]["hi"],
+        "ar": DEFAULT_TRANSLATIONS[TemplateType.BOOKING_CONFIRMED]["ar"],
+    }
+    assert not NotificationTemplate.objects.get(template_type=TemplateType.REPLY_HELP).translations.exists()

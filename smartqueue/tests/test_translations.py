@@ -3,6 +3,7 @@ word left in English on a translated page. A failure lists the msgids to transla
 
 import re
 from collections import defaultdict
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import trans_real
 
 from adminpanel.management.commands.compile_translations import catalogues
@@ -22,6 +23,7 @@ from adminpanel.models import AdminUser, SystemConfiguration
 from notifications.defaults import install_default_templates
 from notifications.models import NotificationTemplate
 from patients import services
+from patients.models import Appointment
 from patients.views import SENT_TO_PHONE_SALT
 from smartqueue import errors
 from smartqueue.middleware import DatabaseUnavailableMiddleware
@@ -160,6 +162,9 @@ def hospital(make_department, make_doctor, make_user, make_token):
     finished = services.call_next(doctor=doctor, actor=doctor.user) if make_token(department) else None
     finished = services.complete_consultation(entry=services.start_consultation(entry=finished))
     waiting = make_token(department)
+    appointment = Appointment.objects.create(
+        patient=waiting.patient, department=department, slot_start=timezone.now() + timedelta(days=1), seat=1
+    )
     install_default_templates()
     administrator = make_user(username="manager")
     AdminUser.objects.create(user=administrator)
@@ -171,6 +176,7 @@ def hospital(make_department, make_doctor, make_user, make_token):
         "doctor": doctor,
         "waiting": waiting,
         "finished": finished,
+        "appointment": appointment,
         "administrator": administrator,
         "template": NotificationTemplate.objects.first(),
     }
@@ -178,11 +184,13 @@ def hospital(make_department, make_doctor, make_user, make_token):
 
 def page_urls(hospital):
     """Every GET page of the app, from the URL configuration (a page added later is checked too)."""
+    # A parameter's value, or by the first word its route contains, else "other".
     values = {
-        "pk": {"department": hospital["department"].pk, "doctor": hospital["doctor"].pk, "message": None},
+        "pk": {"message": hospital["template"].pk, "doctor": hospital["doctor"].pk, "other": hospital["department"].pk},
         "department_id": hospital["department"].pk,
-        "public_id": hospital["finished"].public_id,
+        "public_id": {"appointments": hospital["appointment"].public_id, "other": hospital["finished"].public_id},
         "language": "es",
+        "site": "site",
     }
     urls, unknown = [], []
 
@@ -208,11 +216,7 @@ def page_urls(hospital):
         for name in names:
             value = values[name]
             if isinstance(value, dict):
-                value = (
-                    hospital["template"].pk
-                    if "message" in route
-                    else value.get("doctor" if "doctor" in route else "department")
-                )
+                value = next((value[word] for word in value if word in route), value["other"])
             path = re.sub(rf"<(?:\w+:)?{name}>", str(value), path)
         built.append((namespace, "/" + path))
     return built
