@@ -1,14 +1,19 @@
 """A clinic day simulated through the real services: how far the wait estimates patients are shown miss.
 
 Usage: .venv/bin/python bench/clinic_day.py [--scenario all|quiet|rush|sick] [--seed 1] [--size full|small]
+       [--booked-share 0.2]
 Runs against a throwaway database (created and dropped), on a simulated clock (time-machine): no sleeping.
 
 Patients arrive by an hourly profile (a morning peak), a few high-priority and emergency ones among them;
 each doctor has their own pace (lognormal consultations), a break in their shift, and one starts late;
 some patients called are not there (the doctor marks the no-show) and some are referred to the other
-department (transfer). Everything goes through the app's services (patients.services for registration,
+department (transfer). With --booked-share S, besides the walk-ins, S x each department's expected walk-ins
+book a free slot of the day through patients.appointments before opening and check in around it (early, on time, late, or not at
+all: the booking service marks them no-shows); their estimate at check-in is recorded like a registration.
+Everything goes through the app's services (patients.services for registration,
 doctors.services for the doctors' actions), with each change published as in production; only the
-notifications subscriber is disconnected (it would queue messages nobody reads, and cost time).
+notifications subscribers of queue and booking changes are disconnected (they would queue messages nobody
+reads, and cost time).
 
 Every estimate shown to a waiting token (the published queue's, read after each change) is recorded when its
 place changes, with what the baseline and the previous rule would have said then, and compared with the wait
@@ -41,7 +46,7 @@ from django.utils import timezone  # noqa: E402
 
 from doctors import services as doctor_services  # noqa: E402
 from doctors.models import Doctor, DoctorSchedule  # noqa: E402
-from patients import hooks, services  # noqa: E402
+from patients import appointments, hooks, services  # noqa: E402
 from patients.models import Department, Queue  # noqa: E402
 from patients.selectors import latest_queue_snapshot  # noqa: E402
 from smartqueue.tests.live_server import throwaway_database  # noqa: E402
@@ -79,6 +84,11 @@ DEPARTMENTS = (
     ("Orthopaedics", "ORTH", 12, (10.0, 14.0)),
 )
 LATE_START_MINUTES = 35
+# Booked patients (--booked-share x each department's expected walk-ins book a slot before opening): when
+# they come, in minutes from their slot (the share of each kind, then the range), and how often the booking
+# service marks the missed ones.
+BOOKED_ARRIVALS = (("no-show", 0.10, None), ("early", 0.40, (-25, -2)), ("on time", 0.35, (0, 9)), ("late", 0.15, (12, 40)))
+NO_SHOW_SWEEP_MINUTES = 5
 SICK_AT = clock_time(12, 0)
 
 
@@ -113,7 +123,8 @@ class SimDoctor:
 
 
 class ClinicDay:
-    def __init__(self, *, scenario, seed, size, label, phone_prefix):
+    def __init__(self, *, scenario, seed, size, label, phone_prefix, booked_share=0.0):
+        self.booked_share = booked_share
         self.random = random.Random(f"{scenario}-{seed}")
         self.scenario, self.size, self.label, self.phone_prefix = scenario, size, label, phone_prefix
         self.events, self.order = [], itertools.count()
@@ -163,6 +174,12 @@ class ClinicDay:
                     self.schedule(at(end), self.end_shift, sim)
         if self.scenario == "sick":
             self.schedule(at(SICK_AT), self.fall_sick, self.doctors[0])
+        if self.booked_share:
+            self.schedule(at(clock_time(OPENS_AT_HOUR - 1)), self.book_ahead, len(hours))
+            sweep = at(clock_time(OPENS_AT_HOUR))
+            while sweep < at(clock_time(OPENS_AT_HOUR + len(hours))):
+                self.schedule(sweep, appointments.mark_no_shows)
+                sweep += timedelta(minutes=NO_SHOW_SWEEP_MINUTES)
         with time_machine.travel(at(clock_time(OPENS_AT_HOUR - 1)), tick=False) as traveller:
             while self.events:
                 moment, _, action, arguments = heapq.heappop(self.events)
@@ -191,6 +208,43 @@ class ClinicDay:
         self.track(registration.entry)
         self.observe(department, registered=registration.entry.pk)
         self.wake_doctors(department)
+
+    def book_ahead(self, hours):
+        """Before opening, a share of the day's patients book free slots of the opening hours at random."""
+        profile = SCENARIOS[self.scenario][0][:hours]
+        closes = at(clock_time(OPENS_AT_HOUR + hours))
+        for share, department in zip((1.0, SECOND_DEPARTMENT_SHARE), self.departments):
+            free = [
+                slot.start
+                for slot in appointments.available_slots(department=department, day=CLINIC_DAY)
+                for _ in range(slot.free)
+                if slot.start < closes
+            ]
+            wanted = round(self.booked_share * share * sum(profile))
+            for slot_start in sorted(self.random.sample(free, min(wanted, len(free)))):
+                number = next(self.phones)
+                appointment = appointments.book_appointment(
+                    department=department,
+                    slot_start=slot_start,
+                    name=f"Booked {number}",
+                    phone=f"+1556{self.phone_prefix}{number:06d}",
+                    age=40,
+                    gender="undisclosed",
+                ).appointment
+                roll = self.random.random()
+                for _, chance, minutes in BOOKED_ARRIVALS:
+                    if roll < chance:
+                        break
+                    roll -= chance
+                if minutes is not None:
+                    arrival = slot_start + timedelta(minutes=self.random.uniform(*minutes))
+                    self.schedule(arrival, self.check_in, appointment)
+
+    def check_in(self, appointment):
+        entry = appointments.check_in(appointment=appointment)
+        self.track(entry)
+        self.observe(appointment.department, registered=entry.pk)
+        self.wake_doctors(appointment.department)
 
     def track(self, entry):
         self.records[entry.pk] = TokenRecord(department_id=entry.department_id)
@@ -372,16 +426,27 @@ def main():
     parser.add_argument("--scenario", choices=["all", *SCENARIOS], default="all")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--size", choices=["full", "small"], default="full")
+    parser.add_argument(
+        "--booked-share", type=float, default=0.0, help="booked patients besides the walk-ins, as a share of them"
+    )
     options = parser.parse_args()
     scenarios = list(SCENARIOS) if options.scenario == "all" else [options.scenario]
 
     # Messages to patients are not what is measured: their subscriber is left out of this run.
     hooks.queue_changed.disconnect(dispatch_uid="notifications_queue_change")
+    hooks.appointment_changed.disconnect(dispatch_uid="notifications_appointment_change")
     pooled = {}
     with throwaway_database("clinic_day"):
         for index, scenario in enumerate(scenarios):
             started = time.perf_counter()
-            day = ClinicDay(scenario=scenario, seed=options.seed, size=options.size, label=scenario, phone_prefix=index)
+            day = ClinicDay(
+                scenario=scenario,
+                seed=options.seed,
+                size=options.size,
+                label=scenario,
+                phone_prefix=index,
+                booked_share=options.booked_share,
+            )
             records = day.run()
             errors = errors_of(records)
             tokens = sum(1 for record in records.values() if record.called_at)

@@ -83,7 +83,8 @@ class ConsultationPace:
     spread: float = DEFAULT_CONSULTATION_SPREAD
     no_show_rate: float = 0.0
     no_show_minutes: float = DEFAULT_NO_SHOW_MINUTES
-    # Arrivals per minute today, by priority (emergency, high).
+    # Arrivals per minute today: all of them, and by priority (emergency, high).
+    arrival_rate: float = 0.0
     urgent_arrivals: dict = field(default_factory=dict)
     roster: tuple = ()
     # Slot times of today's bookings not checked in yet that may still take their slot (until the grace window
@@ -202,6 +203,7 @@ def measure_pace(*, department, day, visits, roster, now, bookings=(), booking_g
         spread=spread,
         no_show_rate=len(no_shows) / (len(called) + NO_SHOW_PRIOR_CALLS),
         no_show_minutes=no_show_minutes,
+        arrival_rate=arrival_rate,
         urgent_arrivals=urgent_arrivals,
         roster=tuple(roster),
         pending_slots=tuple(
@@ -370,12 +372,21 @@ def estimate_waits(*, pace, priorities, serving, now, due=None):
     # Booked patients not here yet take their slot ahead of the patients of their priority due after it, if
     # they come before the grace window ends (each counted at today's share of bookings that came).
     pending = [slot for slot in pace.pending_slots if slot + pace.booking_grace > now]
+    # A booked patient who came early is due at their slot: the walk-ins arriving before it go first (at the
+    # last hour's rate, less the urgent ones, counted apart).
+    normal_arrival_rate = max(pace.arrival_rate - sum(pace.urgent_arrivals.values()), 0.0)
+    arrivals_ahead = 0.0
     estimates = []
     for priority, due_at in zip(priorities, due or [now] * len(priorities)):
         if priority == Priority.NORMAL:
             while pending and pending[0] <= due_at:
                 pending.pop(0)
                 hand_to_first_free_doctor(pace.booking_show_rate)
+            expected = normal_arrival_rate * max(_minutes(now, due_at), 0.0)
+            while arrivals_ahead < expected:
+                share = min(expected - arrivals_ahead, 1.0)
+                hand_to_first_free_doctor(share)
+                arrivals_ahead += share
         waited_variance = variance
         minutes_ahead = hand_to_first_free_doctor(1.0)
         estimates.append(_with_urgent_arrivals(pace, priority, minutes_ahead, waited_variance, doctors))

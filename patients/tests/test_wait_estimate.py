@@ -196,3 +196,16 @@ def test_a_consultation_completed_as_soon_as_called_does_not_set_the_pace(depart
     consult(services.allocate_token(department=department, patient=make_patient()), doctor, clock, 0)
 
     assert consultation_pace(department=department).minutes_per_consultation == 10
+
+
+def test_a_booked_patient_early_for_their_slot_waits_for_the_walk_ins_arriving_before_it(clock):
+    now = timezone.now()
+    pace = pace_of(10.0, arrival_rate=0.1)
+    in_half_an_hour = now + timedelta(minutes=30)
+
+    def wait_if_due(due_at):
+        return estimate_waits(pace=pace, priorities=[NORMAL], serving=[], now=now, due=[due_at])[0].minutes
+
+    # At one walk-in every 10 minutes, three arrive before the slot and are due first.
+    assert wait_if_due(in_half_an_hour) == 30
+    assert wait_if_due(now) == 0
