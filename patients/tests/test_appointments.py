@@ -10,7 +10,7 @@ from doctors.models import DoctorSchedule
 from doctors.services import record_absence
 from patients import appointments, services
 from patients.models import Appointment, ClosedDay, Queue
-from patients.tests.appointment_helpers import at, book, clinic, minutes  # noqa: F401 - clinic is a fixture
+from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
 pytestmark = pytest.mark.django_db
 
