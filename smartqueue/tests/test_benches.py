@@ -55,6 +55,14 @@ def test_http_load_drives_every_endpoint_without_errors():
     assert "queue cold 500 at 2:" in output and " 0 queues kept" not in output, output
 
 
+def test_cold_reads_answer_every_read_of_a_queue():
+    output = run_bench("cold_reads.py", "--lines", "2", "3", "--requests", "2")
+
+    for read in ("queue status", "visit status", "patient status", "snapshot"):
+        lines = [line[len(read) :].split()[0] for line in output.splitlines() if line.startswith(read + " ")]
+        assert lines == ["2", "3"], output
+
+
 def test_token_alloc_issues_gapless_tokens():
     output = run_bench("token_alloc.py", "--counts", "20", "--workers", "4")
 
