@@ -150,19 +150,25 @@ class QueueQuerySet(models.QuerySet):
             priority_rank=Queue.priority_rank_expression(), due_order=Queue.due_expression()
         ).order_by("-priority_rank", "due_order", "id")
 
-    def places_in_line(self, *, department_id, day):
-        """The department's waiting tokens of the day in service order, as (place, id, token_number, priority,
-        due): due is the time that orders the token within its priority (its slot or its arrival).
+    def day_in_service_order(self, *, department_id, day, fields):
+        """These tokens of the department's day in service order, as dicts of `fields` and their status, "due"
+        (the time that orders a token within its priority: its slot or its arrival) and "place" (1 = next;
+        None for a token not waiting).
 
-        Plain rows, not model instances: every queue change reads the whole line.
+        Plain rows, not model instances: the read model takes the line, who is being served and the day's
+        history from this one statement, and every queue change reads it.
         """
-        rows = (
-            self.waiting()
-            .filter(department_id=department_id, token_date=day)
+        rows = list(
+            self.filter(department_id=department_id, token_date=day)
             .in_service_order()
-            .values_list("id", "token_number", "priority", Queue.due_expression())
+            .values(*fields, "status", due=Queue.due_expression())
         )
-        return [(place, *row) for place, row in enumerate(rows, start=1)]
+        place = 0
+        for row in rows:
+            waiting = row["status"] == Queue.Status.WAITING
+            place += waiting
+            row["place"] = place if waiting else None
+        return rows
 
 
 class Queue(models.Model):
@@ -286,13 +292,15 @@ class Queue(models.Model):
     def get_position_in_queue(self):
         """1-based place among the department's waiting tokens of its day, or None when not waiting.
 
-        Places come from QueueQuerySet.places_in_line, as in the read model (selectors.department_line);
+        Places come from QueueQuerySet.day_in_service_order, as in the read model (selectors.department_line);
         change the priority rules in QueueQuerySet.in_service_order and every reader follows.
         """
         if self.status != self.Status.WAITING:
             return None
-        places = Queue.objects.places_in_line(department_id=self.department_id, day=self.token_date)
-        return next((place for place, entry_id, *_ in places if entry_id == self.pk), None)
+        line = Queue.objects.waiting().day_in_service_order(
+            department_id=self.department_id, day=self.token_date, fields=("id",)
+        )
+        return next((row["place"] for row in line if row["id"] == self.pk), None)
 
 
 def format_token(department_code, token_number):

@@ -11,7 +11,7 @@ import math
 from datetime import timedelta
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ PACE_BOOKING_FIELDS = ("department_id", "status", "slot_start")
 
 
 def consultation_pace(*, department, day=None):
-    """The ConsultationPace of one department's day: its history so far and its doctors' roster (2 queries)."""
+    """The ConsultationPace of one department's day: its history so far, bookings and doctors' roster (3 queries)."""
     return consultation_paces(departments=[department], day=day)[department.pk]
 
 
@@ -51,10 +51,18 @@ def consultation_paces(*, departments, day=None):
     visits = {department_id: [] for department_id in by_id}
     for visit in Queue.objects.filter(token_date=day, department_id__in=by_id).values(*PACE_VISIT_FIELDS):
         visits[visit["department_id"]].append(visit)
-    bookings = {department_id: [] for department_id in by_id}
-    for booking in Appointment.objects.filter(slot_start__date=day, department_id__in=by_id).values(*PACE_BOOKING_FIELDS):
+    return _measured_paces(by_id, visits=visits, day=day, now=now)
+
+
+def _measured_paces(departments, *, visits, day, now):
+    """{department_id: ConsultationPace} of the departments ({id: department}) from their day's visits
+    ({id: [visit as PACE_VISIT_FIELDS]}), reading their bookings and duty roster (2 queries)."""
+    bookings = {department_id: [] for department_id in departments}
+    for booking in Appointment.objects.filter(slot_start__date=day, department_id__in=departments).values(
+        *PACE_BOOKING_FIELDS
+    ):
         bookings[booking["department_id"]].append(booking)
-    roster = hooks.duty_roster(by_id, day=day)
+    roster = hooks.duty_roster(departments, day=day)
     # The hospital's settings are cached; read only on days with bookings.
     booking_grace = (
         timedelta(minutes=hooks.hospital_settings().appointment_grace_minutes)
@@ -71,7 +79,7 @@ def consultation_paces(*, departments, day=None):
             bookings=bookings[department_id],
             booking_grace=booking_grace,
         )
-        for department_id, department in by_id.items()
+        for department_id, department in departments.items()
     }
 
 
@@ -121,45 +129,105 @@ class DepartmentLine:
         return self.newcomer.minutes
 
 
-def _place(position, entry_id, token, priority, wait):
+def _place(row, token, wait):
     low, high = wait.shown_range or (None, None)
     return PlaceInLine(
-        entry_id=entry_id,
+        entry_id=row["id"],
         token=token,
-        priority=priority,
-        position=position,
+        priority=row["priority"],
+        position=row["place"],
         estimated_wait_minutes=wait.minutes,
         estimated_wait_low_minutes=low,
         estimated_wait_high_minutes=high,
     )
 
 
-def department_line(*, department, day=None, pace=None):
-    """The department's line for the day (today by default): the one place of order, places and waits (4 queries).
+# Read for the tokens being served only (a relation joined on that condition): what the models' rules for the
+# calling doctor's name and the room to go to read (the doctor's str and location, Queue.where_to_go).
+SERVING_DOCTOR = "serving_doctor"
+SERVING_DOCTOR_FIELDS = tuple(
+    f"{SERVING_DOCTOR}__{name}"
+    for name in ("room", "user__username", "user__first_name", "user__last_name", "department__name", "department__room")
+)
+LINE_FIELDS = ("id", "token_number", *PACE_VISIT_FIELDS, *SERVING_DOCTOR_FIELDS)
 
-    A pace computed earlier (e.g. with the department's previous published queue) is reused when it holds for
-    this day and configuration, saving its two queries; the publisher passes one only after changes that
+
+def _day_of_tokens(*, department, day, open_only):
+    """The department's tokens of the day in service order, as QueueQuerySet.day_in_service_order's rows of
+    LINE_FIELDS, in one statement; only those waiting or being served when open_only (the pace is not measured)."""
+    tokens = Queue.objects.active() if open_only else Queue.objects.all()
+    return tokens.annotate(
+        **{SERVING_DOCTOR: FilteredRelation("doctor", condition=Q(status__in=SERVING_STATUSES))}
+    ).day_in_service_order(department_id=department.pk, day=day, fields=LINE_FIELDS)
+
+
+def _served_entry(row, department):
+    """A token being served as the model instance its public shape reads, built from its row: its token, the
+    doctor's name and where to go follow the models' rules."""
+    entry = Queue(
+        id=row["id"],
+        department=department,
+        token_number=row["token_number"],
+        priority=row["priority"],
+        status=row["status"],
+        called_at=row["called_at"],
+    )
+    if row["doctor_id"] is not None:
+        room, username, first_name, last_name, department_name, department_room = (
+            row[name] for name in SERVING_DOCTOR_FIELDS
+        )
+        doctor_model = Queue.doctor.field.related_model
+        entry.doctor = doctor_model(
+            id=row["doctor_id"],
+            room=room,
+            user=doctor_model.user.field.related_model(username=username, first_name=first_name, last_name=last_name),
+            department=Department(name=department_name, room=department_room),
+        )
+    return entry
+
+
+def _latest_call_first(row):
+    """Sort key, reversed: the latest call first, then the later token; a token without a call time (possible
+    only in data not written through the services) after the others."""
+    return (row["called_at"] is not None, row["called_at"], row["id"])
+
+
+def department_line(*, department, day=None, pace=None):
+    """The department's line for the day (today by default): the one place of order, places and waits (3 queries).
+
+    One statement reads the day's tokens: the line, who is being served and the history the pace is measured
+    from; the pace adds the day's bookings and the doctors' roster. A pace computed earlier (e.g. with the
+    department's previous published queue) is reused when it holds for this day and configuration, saving
+    those two queries and the reading of finished tokens; the publisher passes one only after changes that
     leave the pace as it was.
     """
     now = timezone.now()
     day = day or timezone.localdate(now)
-    if pace is None or not pace.holds_for(department=department, day=day):
-        pace = consultation_pace(department=department, day=day)
-    rows = Queue.objects.places_in_line(department_id=department.pk, day=day)
-    serving = being_served(department=department, day=day)
+    keeps_pace = pace is not None and pace.holds_for(department=department, day=day)
+    rows = _day_of_tokens(department=department, day=day, open_only=keeps_pace)
+    if not keeps_pace:
+        pace = _measured_paces({department.pk: department}, visits={department.pk: rows}, day=day, now=now)[
+            department.pk
+        ]
+    waiting = [row for row in rows if row["place"]]
+    serving = [
+        _served_entry(row, department)
+        for row in sorted(
+            (row for row in rows if row["status"] in SERVING_STATUSES), key=_latest_call_first, reverse=True
+        )
+    ]
     *waits, newcomer = estimates.estimate_waits(
         pace=pace,
-        priorities=[priority for *_, priority, _ in rows] + [Queue.Priority.NORMAL],
+        priorities=[row["priority"] for row in waiting] + [Queue.Priority.NORMAL],
         serving=[(entry.doctor_id, entry.called_at) for entry in serving if entry.doctor_id and entry.called_at],
         now=now,
-        due=[due_at for *_, due_at in rows] + [now],
+        due=[row["due"] for row in waiting] + [now],
     )
-    waiting = [
-        _place(position, entry_id, format_token(department.code, token_number), priority, wait)
-        for (position, entry_id, token_number, priority, _), wait in zip(rows, waits)
+    places = [
+        _place(row, format_token(department.code, row["token_number"]), wait) for row, wait in zip(waiting, waits)
     ]
     return DepartmentLine(
-        department=department, day=day, pace=pace, waiting=waiting, serving=serving, newcomer=newcomer
+        department=department, day=day, pace=pace, waiting=places, serving=serving, newcomer=newcomer
     )
 
 
@@ -194,7 +262,7 @@ def _waiting_count_per_department(day):
 def department_overview(*, day=None):
     """Every active department with its waiting count and the wait a patient registering now can expect.
 
-    Three queries whatever the number of departments or patients.
+    Four queries whatever the number of departments or patients.
     """
     day = day or timezone.localdate()
     departments = list(
@@ -213,18 +281,8 @@ def department_overview(*, day=None):
     return departments
 
 
-def being_served(*, department, day):
-    """Entries the department's doctors have called or are seeing, latest call first."""
-    return list(
-        Queue.objects.for_day(day)
-        .filter(department=department, status__in=SERVING_STATUSES)
-        .select_related("department", "doctor__user", "doctor__department")
-        .order_by("-called_at", "-id")
-    )
-
-
 def department_queue_snapshot(*, department, day=None, line=None):
-    """The department's queue as the public sees it, for the queue API, display boards and sockets (4 queries).
+    """The department's queue as the public sees it, for the queue API, display boards and sockets (3 queries).
 
     A caller that has just read the department's line passes it.
     """

@@ -7,8 +7,10 @@ from patients.models import Queue
 
 
 def places(department):
-    line = Queue.objects.places_in_line(department_id=department.pk, day=Queue.objects.first().token_date)
-    return [entry_id for _, entry_id, *_ in line]
+    line = Queue.objects.waiting().day_in_service_order(
+        department_id=department.pk, day=Queue.objects.first().token_date, fields=("id",)
+    )
+    return [row["id"] for row in line]
 
 
 def test_moving_back_keeps_the_order_of_everyone_else(department, make_token):

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from patients import selectors, services
+from patients.models import Queue
 from patients.selectors import (
     consultation_pace,
     consultation_paces,
@@ -12,7 +13,9 @@ from patients.selectors import (
     visit_by_link,
     visit_status,
 )
+from patients.serializers import ServingTokenSerializer
 from patients.tests.factories import register_patient
+from smartqueue.shapes import represent
 
 
 def fill_queue(department, count, first_phone=0):
@@ -28,15 +31,49 @@ def test_department_snapshot_reads_a_fixed_number_of_queries(department, make_do
     doctor = make_doctor(department=department)
     fill_queue(department, 2)
     services.call_next(doctor=doctor)
-    with django_assert_num_queries(5):
+    # The day's tokens (the line, who is being served, the pace's history), the bookings, the doctors' roster.
+    with django_assert_num_queries(3):
         small = department_queue_snapshot(department=department)
     fill_queue(department, 12, first_phone=100)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         large = department_queue_snapshot(department=department)
 
     assert small["queue_length"] == 1 and large["queue_length"] == 13
     assert [t["position"] for t in large["waiting"]] == list(range(1, 14))
     assert large["estimated_wait_minutes"] == 14 * 10
+
+
+def test_tokens_being_served_show_what_their_model_instances_show(
+    clock, department, make_department, make_doctor, make_user, django_assert_num_queries
+):
+    department.room = "Block A"
+    department.save()
+    with_room = make_doctor(department=department, room="Room 4", user=make_user(first_name="Meera", last_name="Shah"))
+    without_room = make_doctor(department=department, user=make_user(username="dr.okafor"))
+    from_elsewhere = make_doctor(department=make_department(name="Radiology", room="Basement"))
+    first, second, third, *_ = fill_queue(department, 5)
+    # A doctor of another department may call a patient of this one: they still go to that doctor's room.
+    for entry, doctor in ((first, with_room), (second, without_room), (third, from_elsewhere)):
+        services.call_patient(entry=entry, doctor=doctor)
+        clock.shift(timedelta(minutes=3))
+    services.start_consultation(entry=first)
+    served = (
+        Queue.objects.filter(status__in=selectors.SERVING_STATUSES)
+        .select_related("department", "doctor__user", "doctor__department")
+        .order_by("-called_at", "-id")
+    )
+    expected = [represent(ServingTokenSerializer, entry) for entry in served]
+
+    with django_assert_num_queries(3):
+        snapshot = department_queue_snapshot(department=department)
+
+    assert snapshot["now_serving"] == expected
+    assert [(token["doctor"], token["room"]) for token in snapshot["now_serving"]] == [
+        (str(from_elsewhere), "Basement"),
+        ("Dr. dr.okafor", "Block A"),
+        ("Dr. Meera Shah", "Room 4"),
+    ]
+    assert [token["status"] for token in snapshot["now_serving"]] == ["called", "called", "in_consultation"]
 
 
 @pytest.mark.parametrize("ahead", [2, 20])
@@ -49,8 +86,9 @@ def test_patient_status_reads_a_fixed_number_of_queries(
     fill_queue(current, ahead, first_phone=current.pk * 100)
     entry = visit_by_link(services.allocate_token(department=current, patient=patient).public_id)
 
-    # Nothing published (the changes' transactions are never committed here): the database answers.
-    with django_assert_num_queries(5):
+    # Nothing published (the changes' transactions are never committed here): the database answers, in
+    # department_line's three queries.
+    with django_assert_num_queries(3):
         status = current_visit_status(entry=entry)
 
     assert (status["department"]["id"], status["position"]) == (current.pk, ahead + 1)
