@@ -139,7 +139,8 @@ def test_read_endpoints_run_the_same_queries_for_5_or_200_waiting(
         counts.append(queries_for(api_client, url.format(dept=department.pk, patient=last.patient.public_id)))
 
     assert counts[0] == counts[1]
-    assert counts[0] <= 6
+    # At most 6, and one more for the department's history the first time of the day.
+    assert counts[0] <= 7
 
 
 @pytest.mark.django_db(transaction=True)
