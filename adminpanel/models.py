@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -161,7 +163,9 @@ class SystemConfiguration(models.Model):
     def cache_key(cls):
         # Named after the fields too: a copy pickled by code with other fields (a deploy in progress, another
         # checkout on the same Redis) is never read back with columns it lacks.
-        return "system-configuration:" + ",".join(field.attname for field in cls._meta.concrete_fields)
+        # Hashed so the key stays short whatever the number of fields (memcached refuses keys over 250 characters).
+        fields = ",".join(field.attname for field in cls._meta.concrete_fields)
+        return "system-configuration:" + hashlib.sha256(fields.encode()).hexdigest()[:16]
 
     def save(self, *args, **kwargs):
         self.pk = 1

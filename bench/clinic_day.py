@@ -47,7 +47,7 @@ from django.utils import timezone  # noqa: E402
 from doctors import services as doctor_services  # noqa: E402
 from doctors.models import Doctor, DoctorSchedule  # noqa: E402
 from patients import appointments, hooks, services  # noqa: E402
-from patients.models import Department, Queue  # noqa: E402
+from patients.models import Department, Patient, Queue  # noqa: E402
 from patients.selectors import latest_queue_snapshot  # noqa: E402
 from smartqueue.tests.live_server import throwaway_database  # noqa: E402
 
@@ -90,10 +90,64 @@ LATE_START_MINUTES = 35
 BOOKED_ARRIVALS = (("no-show", 0.10, None), ("early", 0.40, (-25, -2)), ("on time", 0.35, (0, 9)), ("late", 0.15, (12, 40)))
 NO_SHOW_SWEEP_MINUTES = 5
 SICK_AT = clock_time(12, 0)
+# The clinic has run like this before: the weekdays of the four weeks before the day, each with the scenario's
+# arrivals, doctors and paces, are in the database as completed visits (the estimator's history).
+HISTORY_WEEKS = 4
 
 
-def at(hour_minute):
-    return timezone.make_aware(datetime.combine(CLINIC_DAY, hour_minute))
+def at(hour_minute, day=CLINIC_DAY):
+    return timezone.make_aware(datetime.combine(day, hour_minute))
+
+
+def priority_drawn(rng):
+    roll = rng.random()
+    for priority, share in PRIORITY_MIX:
+        if roll < share:
+            return priority
+        roll -= share
+    return Queue.Priority.NORMAL
+
+
+def history_visits(rng, *, doctors, hours):
+    """Visits of the weekdays before CLINIC_DAY, as dicts of Queue fields: each department's arrivals by the
+    hourly profile, each seen by one of its doctors at that doctor's pace (or a no-show), with a wait that
+    does not matter here. doctors: (doctor_id, department_id, median consultation) for every doctor."""
+    visits = []
+    staff = {}
+    for doctor_id, department_id, median in doctors:
+        staff.setdefault(department_id, []).append((doctor_id, median))
+    days = [CLINIC_DAY - timedelta(days=back) for back in range(1, 7 * HISTORY_WEEKS + 1)]
+    for day in sorted(day for day in days if day.weekday() < 5):
+        for share, (department_id, own) in zip((1.0, SECOND_DEPARTMENT_SHARE), staff.items()):
+            for hour, per_hour in enumerate(hours):
+                start = at(clock_time(OPENS_AT_HOUR + hour), day)
+                moment = start + timedelta(minutes=rng.expovariate(per_hour * share / 60))
+                while moment < start + timedelta(hours=1):
+                    doctor_id, median = rng.choice(own)
+                    priority = priority_drawn(rng)
+                    called = moment + timedelta(minutes=rng.uniform(0, 30))
+                    visit = {
+                        "department_id": department_id,
+                        "doctor_id": doctor_id,
+                        "token_date": day,
+                        "priority": priority,
+                        "checked_in_at": moment,
+                        "called_at": called,
+                        "status": Queue.Status.COMPLETED,
+                        "completed_at": None,
+                        "skipped_at": None,
+                        "transferred_from_id": None,
+                    }
+                    if rng.random() < NO_SHOW_RATE:
+                        visit.update(status=Queue.Status.SKIPPED, skipped_at=called + timedelta(minutes=rng.uniform(2, 4)))
+                    else:
+                        length = rng.lognormvariate(math.log(median), CONSULTATION_SIGMA)
+                        if priority == Queue.Priority.EMERGENCY:
+                            length *= 1.5
+                        visit["completed_at"] = called + timedelta(minutes=rng.uniform(0.3, 1.5) + length)
+                    visits.append(visit)
+                    moment += timedelta(minutes=rng.expovariate(per_hour * share / 60))
+    return visits
 
 
 @dataclass
@@ -126,6 +180,7 @@ class ClinicDay:
     def __init__(self, *, scenario, seed, size, label, phone_prefix, booked_share=0.0):
         self.booked_share = booked_share
         self.random = random.Random(f"{scenario}-{seed}")
+        self.seed = seed
         self.scenario, self.size, self.label, self.phone_prefix = scenario, size, label, phone_prefix
         self.events, self.order = [], itertools.count()
         self.records, self.entry_ids = {}, {}
@@ -153,6 +208,26 @@ class ClinicDay:
                 )
                 self.doctors.append(SimDoctor(doctor=doctor, median=median, shifts=shifts))
         self.random.choice(self.doctors).late_minutes = LATE_START_MINUTES
+        self._create_history()
+
+    def _create_history(self):
+        """The weeks before, from a random stream of their own, so that the day itself is drawn as without them."""
+        visits = history_visits(
+            random.Random(f"{self.scenario}-{self.seed}-history"),
+            doctors=[(sim.doctor.pk, sim.doctor.department_id, sim.median) for sim in self.doctors],
+            hours=SCENARIOS[self.scenario][0],
+        )
+        patient = Patient.objects.create(name="Earlier patient", phone=f"+1557{self.phone_prefix}000000", age=40)
+        numbers = {}
+        Queue.objects.bulk_create(
+            Queue(
+                patient=patient,
+                token_number=numbers.setdefault((visit["department_id"], visit["token_date"]), itertools.count(1)).__next__(),
+                started_at=visit["called_at"],
+                **{name: value for name, value in visit.items() if name != "transferred_from_id"},
+            )
+            for visit in visits
+        )
 
     def schedule(self, moment, action, *arguments):
         heapq.heappush(self.events, (moment, next(self.order), action, arguments))
@@ -190,12 +265,7 @@ class ClinicDay:
     # Patients.
 
     def arrive(self, department):
-        roll, priority = self.random.random(), Queue.Priority.NORMAL
-        for candidate, share in PRIORITY_MIX:
-            if roll < share:
-                priority = candidate
-                break
-            roll -= share
+        priority = priority_drawn(self.random)
         number = next(self.phones)
         registration = services.register_visit(
             department=department,

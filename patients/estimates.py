@@ -14,7 +14,7 @@ Two steps, so that the costly one runs once per department change, not once per 
 import heapq
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from statistics import NormalDist
 
 from django.utils import timezone
@@ -26,6 +26,12 @@ Priority = Queue.Priority
 
 # A doctor's own pace counts as this many consultations of the department's before it has any of its own.
 DOCTOR_PACE_PRIOR_CONSULTATIONS = 3
+# Earlier days read for a department's history, and how many of today's consultations (or calls) what they say
+# of a pace (or of the no-show rate) counts as: history speaks first, today takes over as the day goes on.
+HISTORY_DAYS = 28
+HISTORY_PACE_WEIGHT = 10
+# Today's spread of consultations replaces the history's once it rests on this many of them.
+SPREAD_MIN_CONSULTATIONS = 10
 # Weight of a consultation halves every this many newer ones: the pace follows the hour of the day.
 PACE_HALF_LIFE_CONSULTATIONS = 10
 # A consultation longer than this many times the typical one was left open by mistake, not a real pace.
@@ -43,6 +49,8 @@ BOOKING_SHOW_PRIOR = 5
 # normal arrivals, so the day's first emergency does not make every arrival look urgent.
 ARRIVAL_WINDOW_MINUTES = 60
 URGENT_SHARE_PRIOR_ARRIVALS = 10
+# Rounds of the sum of urgent patients arriving during a wait, counting those arriving in the time they add.
+URGENT_ROUNDS = 2
 # Urgent patients are never assumed to take more than this share of the doctors' time.
 MAX_URGENT_SHARE = 0.5
 # Halvings of the search for when the doctors with a patient now are likely free (to well under a second),
@@ -72,6 +80,42 @@ class DoctorAvailability:
 
 
 @dataclass(frozen=True)
+class ConsultationHistory:
+    """What a department's earlier days say (summarize_history): each doctor's and the department's minutes per
+    patient, how much a consultation varies, the share of calls that end in a no-show, and how many patients
+    of each priority arrive per minute in each hour of the day. Empty for a department without history."""
+
+    days: int = 0
+    department_minutes: float | None = None
+    doctor_minutes: dict = field(default_factory=dict)
+    spread: float | None = None
+    no_show_rate: float = 0.0
+    # {hour: {priority: arrivals per minute}}, hours in local time.
+    hourly_arrivals: dict = field(default_factory=dict)
+
+    def arrivals_by_hour(self, day, today_so_far, now):
+        """The rest of the day's hours as (start, end, {priority: arrivals per minute}), scaled by how busy today
+        has been so far (today_so_far arrivals) against the earlier days' average up to now."""
+        opening = timezone.make_aware(datetime.combine(day, time.min))
+        hours = [
+            (opening + timedelta(hours=hour), opening + timedelta(hours=hour + 1), rates)
+            for hour, rates in sorted(self.hourly_arrivals.items())
+        ]
+        expected_so_far = sum(
+            sum(rates.values()) * max(_minutes(start, min(end, now)), 0.0) for start, end, rates in hours
+        )
+        busier = (today_so_far + URGENT_SHARE_PRIOR_ARRIVALS) / (expected_so_far + URGENT_SHARE_PRIOR_ARRIVALS)
+        return tuple(
+            (start, end, {priority: rate * busier for priority, rate in rates.items()})
+            for start, end, rates in hours
+            if end > now
+        )
+
+
+NO_HISTORY = ConsultationHistory()
+
+
+@dataclass(frozen=True)
 class ConsultationPace:
     """What a department's waits are estimated from, computed once per change of its history or roster."""
 
@@ -86,6 +130,8 @@ class ConsultationPace:
     # Arrivals per minute today: all of them, and by priority (emergency, high).
     arrival_rate: float = 0.0
     urgent_arrivals: dict = field(default_factory=dict)
+    # From the department's history: the rest of the day by hour, ConsultationHistory.arrivals_by_hour.
+    arrivals_ahead: tuple = ()
     roster: tuple = ()
     # Slot times of today's bookings not checked in yet that may still take their slot (until the grace window
     # ends), and the share of today's bookings whose patient came.
@@ -135,16 +181,11 @@ def _minutes(start, end):
     return (end - start).total_seconds() / 60
 
 
-def measure_pace(*, department, day, visits, roster, now, bookings=(), booking_grace=timedelta(0)):
-    """The department's ConsultationPace from the day's visits, its DoctorAvailability roster and its bookings.
+def _consultations(visits):
+    """The plausible consultation lengths of visits, oldest first: all of them and {doctor_id: theirs}.
 
-    visits: the day's tokens as dicts with status, priority, doctor_id, checked_in_at, called_at, completed_at,
-    skipped_at and transferred_from_id. A doctor's minutes per patient run from the call to the end of the
-    consultation (the walk to the room is the doctor's time too). bookings: the day's appointments as dicts
-    with status and slot_start; booking_grace: how long after its slot a booked patient keeps it.
+    A consultation completed the moment it was called (a correction at the desk) says nothing of a pace.
     """
-    configured = float(department.average_consultation_minutes)
-    # A consultation completed the moment it was called (a correction at the desk) says nothing of a pace.
     completed = sorted(
         (
             visit
@@ -157,26 +198,89 @@ def measure_pace(*, department, day, visits, roster, now, bookings=(), booking_g
         key=lambda visit: visit["completed_at"],
     )
     lengths = _plausible([_minutes(visit["called_at"], visit["completed_at"]) for visit in completed])
-    department_minutes = _weighted_mean(lengths) if lengths else configured
     kept = set(lengths)
     by_doctor = {}
     for visit in completed:
         length = _minutes(visit["called_at"], visit["completed_at"])
         if visit["doctor_id"] is not None and length in kept:
             by_doctor.setdefault(visit["doctor_id"], []).append(length)
-    doctor_minutes = {
-        doctor_id: (len(own) * _weighted_mean(own) + DOCTOR_PACE_PRIOR_CONSULTATIONS * department_minutes)
-        / (len(own) + DOCTOR_PACE_PRIOR_CONSULTATIONS)
-        for doctor_id, own in by_doctor.items()
-    }
-    spread = DEFAULT_CONSULTATION_SPREAD
-    if len(lengths) >= 2:
-        average = sum(lengths) / len(lengths)
-        deviation = math.sqrt(sum((value - average) ** 2 for value in lengths) / (len(lengths) - 1))
-        spread = deviation / average if average else spread
+    return lengths, by_doctor
 
+
+def _spread(lengths):
+    """Standard deviation / mean of the lengths, None for fewer than two."""
+    if len(lengths) < 2:
+        return None
+    average = sum(lengths) / len(lengths)
+    deviation = math.sqrt(sum((value - average) ** 2 for value in lengths) / (len(lengths) - 1))
+    return deviation / average if average else None
+
+
+def _no_shows(visits):
     called = [visit for visit in visits if visit["called_at"] is not None]
-    no_shows = [visit for visit in called if visit["status"] == Status.SKIPPED and visit["skipped_at"]]
+    return called, [visit for visit in called if visit["status"] == Status.SKIPPED and visit["skipped_at"]]
+
+
+def summarize_history(visits):
+    """The ConsultationHistory of a department from its tokens of earlier days, as dicts with the fields
+    measure_pace reads and token_date. Plain means, not weighted: earlier days are not getting any older in the
+    course of today."""
+    lengths, by_doctor = _consultations(visits)
+    if not visits:
+        return NO_HISTORY
+    days = len({visit["token_date"] for visit in visits})
+    called, no_shows = _no_shows(visits)
+    hourly_arrivals = {}
+    for visit in visits:
+        if visit["transferred_from_id"] is None:
+            by_priority = hourly_arrivals.setdefault(timezone.localtime(visit["checked_in_at"]).hour, {})
+            by_priority[visit["priority"]] = by_priority.get(visit["priority"], 0) + 1 / (days * 60)
+    return ConsultationHistory(
+        days=days,
+        department_minutes=sum(lengths) / len(lengths) if lengths else None,
+        doctor_minutes={doctor_id: sum(own) / len(own) for doctor_id, own in by_doctor.items()},
+        spread=_spread(lengths),
+        no_show_rate=len(no_shows) / len(called) if called else 0.0,
+        hourly_arrivals=hourly_arrivals,
+    )
+
+
+def _shrunk(today, count, prior, prior_weight):
+    """today's figure (from count observations) pulled towards the prior, as if it were prior_weight more."""
+    return (count * today + prior_weight * prior) / (count + prior_weight)
+
+
+def measure_pace(
+    *, department, day, visits, roster, now, bookings=(), booking_grace=timedelta(0), history=NO_HISTORY
+):
+    """The department's ConsultationPace from the day's visits, its DoctorAvailability roster, its bookings and
+    its ConsultationHistory.
+
+    visits: the day's tokens as dicts with status, priority, doctor_id, checked_in_at, called_at, completed_at,
+    skipped_at and transferred_from_id. A doctor's minutes per patient run from the call to the end of the
+    consultation (the walk to the room is the doctor's time too). bookings: the day's appointments as dicts
+    with status and slot_start; booking_grace: how long after its slot a booked patient keeps it.
+    """
+    configured = float(department.average_consultation_minutes)
+    lengths, by_doctor = _consultations(visits)
+    if history.department_minutes is None:
+        department_minutes = _weighted_mean(lengths) if lengths else configured
+    else:
+        department_minutes = _shrunk(
+            _weighted_mean(lengths) if lengths else 0.0, len(lengths), history.department_minutes, HISTORY_PACE_WEIGHT
+        )
+    doctor_minutes = {}
+    for doctor_id in {*by_doctor, *history.doctor_minutes}:
+        own = by_doctor.get(doctor_id, [])
+        earlier = history.doctor_minutes.get(doctor_id)
+        prior, weight = (
+            (earlier, HISTORY_PACE_WEIGHT) if earlier is not None else (department_minutes, DOCTOR_PACE_PRIOR_CONSULTATIONS)
+        )
+        doctor_minutes[doctor_id] = _shrunk(_weighted_mean(own) if own else 0.0, len(own), prior, weight)
+    spread = _spread(lengths) if len(lengths) >= SPREAD_MIN_CONSULTATIONS else None
+    spread = spread or history.spread or _spread(lengths) or DEFAULT_CONSULTATION_SPREAD
+
+    called, no_shows = _no_shows(visits)
     no_show_minutes = (
         sum(_minutes(visit["called_at"], visit["skipped_at"]) for visit in no_shows) / len(no_shows)
         if no_shows
@@ -201,10 +305,11 @@ def measure_pace(*, department, day, visits, roster, now, bookings=(), booking_g
         configured_minutes=department.average_consultation_minutes,
         doctor_minutes=doctor_minutes,
         spread=spread,
-        no_show_rate=len(no_shows) / (len(called) + NO_SHOW_PRIOR_CALLS),
+        no_show_rate=(len(no_shows) + NO_SHOW_PRIOR_CALLS * history.no_show_rate) / (len(called) + NO_SHOW_PRIOR_CALLS),
         no_show_minutes=no_show_minutes,
         arrival_rate=arrival_rate,
         urgent_arrivals=urgent_arrivals,
+        arrivals_ahead=history.arrivals_by_hour(day, len(arrivals), now) if history.hourly_arrivals else (),
         roster=tuple(roster),
         pending_slots=tuple(
             sorted(
@@ -376,6 +481,7 @@ def estimate_waits(*, pace, priorities, serving, now, due=None):
     # last hour's rate, less the urgent ones, counted apart).
     normal_arrival_rate = max(pace.arrival_rate - sum(pace.urgent_arrivals.values()), 0.0)
     arrivals_ahead = 0.0
+    urgent_rates = _urgent_arrival_rates(pace, now)
     estimates = []
     for priority, due_at in zip(priorities, due or [now] * len(priorities)):
         if priority == Priority.NORMAL:
@@ -389,21 +495,42 @@ def estimate_waits(*, pace, priorities, serving, now, due=None):
                 arrivals_ahead += share
         waited_variance = variance
         minutes_ahead = hand_to_first_free_doctor(1.0)
-        estimates.append(_with_urgent_arrivals(pace, priority, minutes_ahead, waited_variance, doctors))
+        estimates.append(_with_urgent_arrivals(pace, urgent_rates[priority], minutes_ahead, waited_variance, doctors))
     return estimates
 
 
-def _with_urgent_arrivals(pace, priority, minutes, variance, doctors):
+def _urgent_arrival_rates(pace, now):
+    """{waiting priority: [(from, until, rate)]}: minutes from now and the arrivals per minute of patients of a
+    higher priority, by the history's hours when there is one (arrivals fall after the morning peak), else at
+    today's rate for the rest of the day."""
+    hours = pace.arrivals_ahead or ((now, None, pace.urgent_arrivals),)
+    rates = {}
+    for priority in PRIORITY_RANK:
+        higher = [urgent for urgent in URGENT_PRIORITIES if PRIORITY_RANK[urgent] > PRIORITY_RANK[priority]]
+        rates[priority] = [
+            (
+                max(_minutes(now, start), 0.0),
+                math.inf if end is None else _minutes(now, end),
+                sum(by_priority.get(urgent, 0.0) for urgent in higher),
+            )
+            for start, end, by_priority in hours
+            if end is None or end > now
+        ]
+    return rates
+
+
+def _arrivals_within(rates, minutes):
+    return sum(rate * (min(until, minutes) - start) for start, until, rate in rates if start < minutes)
+
+
+def _with_urgent_arrivals(pace, rates, minutes, variance, doctors):
     # Patients of a higher priority arriving while this one waits are seen first: each takes a consultation
-    # from one of the doctors. Over a wait W, rate x W of them arrive and add rate x W x pace / doctors. (Only
-    # to first order: those arriving in the extra time are left out, as arrival rates fall after the peak.)
-    rate = sum(
-        arrivals
-        for urgent, arrivals in pace.urgent_arrivals.items()
-        if PRIORITY_RANK[urgent] > PRIORITY_RANK[priority]
-    )
-    share = min(rate * pace.minutes_per_consultation / doctors, MAX_URGENT_SHARE)
-    point = minutes * (1 + share)
+    # from one of the doctors. Over a wait W, n(W) of them arrive and add n(W) x pace / doctors; those arriving
+    # in the added time count too (a few rounds of the same sum).
+    point = minutes
+    for _ in range(URGENT_ROUNDS):
+        extra = _arrivals_within(rates, point) * pace.minutes_per_consultation / doctors
+        point = minutes + min(extra, MAX_URGENT_SHARE * minutes)
     deviation = math.sqrt(variance) / doctors + MODEL_ERROR_SHARE * point
     return WaitEstimate(
         minutes=round(point),

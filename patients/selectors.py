@@ -7,10 +7,13 @@ Public shapes carry tokens and states only: the display boards, the queue API an
 must never show a patient's name or phone.
 """
 
+import hashlib
 import math
-from datetime import timedelta
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
+from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -36,6 +39,8 @@ PACE_VISIT_FIELDS = (
     "transferred_from_id",
 )
 PACE_BOOKING_FIELDS = ("department_id", "status", "slot_start")
+# A department's history is kept for a day (it is keyed by the day, so this only bounds how long it lingers).
+HISTORY_CACHE_SECONDS = 24 * 60 * 60
 
 
 def consultation_pace(*, department, day=None):
@@ -56,13 +61,15 @@ def consultation_paces(*, departments, day=None):
 
 def _measured_paces(departments, *, visits, day, now):
     """{department_id: ConsultationPace} of the departments ({id: department}) from their day's visits
-    ({id: [visit as PACE_VISIT_FIELDS]}), reading their bookings and duty roster (2 queries)."""
+    ({id: [visit as PACE_VISIT_FIELDS]}), reading their bookings and duty roster (2 queries) and their history
+    of earlier days (one more query the first time of the day)."""
     bookings = {department_id: [] for department_id in departments}
     for booking in Appointment.objects.filter(slot_start__date=day, department_id__in=departments).values(
         *PACE_BOOKING_FIELDS
     ):
         bookings[booking["department_id"]].append(booking)
     roster = hooks.duty_roster(departments, day=day)
+    histories = consultation_histories(department_ids=list(departments), day=day)
     # The hospital's settings are cached; read only on days with bookings.
     booking_grace = (
         timedelta(minutes=hooks.hospital_settings().appointment_grace_minutes)
@@ -78,9 +85,45 @@ def _measured_paces(departments, *, visits, day, now):
             now=now,
             bookings=bookings[department_id],
             booking_grace=booking_grace,
+            history=histories[department_id],
         )
         for department_id, department in departments.items()
     }
+
+
+def _history_cache_key(department_id, day):
+    # Named after the history's fields too: a copy pickled by code with other fields is never read back.
+    fields = ",".join(field.name for field in dataclass_fields(estimates.ConsultationHistory))
+    digest = hashlib.sha256(fields.encode()).hexdigest()[:12]
+    return f"consultation-history:{digest}:{department_id}:{day.isoformat()}"
+
+
+def consultation_histories(*, department_ids, day):
+    """{department_id: estimates.ConsultationHistory} from the tokens of the HISTORY_DAYS before day.
+
+    Earlier days do not change in the course of a day: each is read once a day (one query for the departments
+    not kept yet) and kept in the cache until the day is over.
+    """
+    keys = {department_id: _history_cache_key(department_id, day) for department_id in department_ids}
+    try:
+        kept = cache.get_many(list(keys.values()))
+    except (ImportError, AttributeError, TypeError):
+        # Kept by a process running other code (a rolling deploy that renamed a class): read again.
+        kept = {}
+    missing = [department_id for department_id, key in keys.items() if key not in kept]
+    if missing:
+        visits = {department_id: [] for department_id in missing}
+        earlier = Queue.objects.filter(
+            department_id__in=missing,
+            token_date__gte=day - timedelta(days=estimates.HISTORY_DAYS),
+            token_date__lt=day,
+        )
+        for visit in earlier.values(*PACE_VISIT_FIELDS, "token_date"):
+            visits[visit["department_id"]].append(visit)
+        computed = {keys[department_id]: estimates.summarize_history(visits[department_id]) for department_id in missing}
+        cache.set_many(computed, HISTORY_CACHE_SECONDS)
+        kept.update(computed)
+    return {department_id: kept[key] for department_id, key in keys.items()}
 
 
 @dataclass(frozen=True)

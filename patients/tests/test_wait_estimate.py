@@ -1,11 +1,17 @@
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
 
 from doctors.models import Doctor, DoctorAbsence, DoctorSchedule
 from patients import services
-from patients.estimates import ConsultationPace, DoctorAvailability, estimate_waits
+from patients.estimates import (
+    HISTORY_PACE_WEIGHT,
+    ConsultationPace,
+    DoctorAvailability,
+    estimate_waits,
+    summarize_history,
+)
 from patients.models import Queue
 from patients.selectors import consultation_pace, visit_status
 
@@ -209,3 +215,97 @@ def test_a_booked_patient_early_for_their_slot_waits_for_the_walk_ins_arriving_b
     # At one walk-in every 10 minutes, three arrive before the slot and are due first.
     assert wait_if_due(in_half_an_hour) == 30
     assert wait_if_due(now) == 0
+
+
+def seen_earlier(department, doctor, patient, *, days_ago, at_hour, minutes, priority=NORMAL, status=Queue.Status.COMPLETED):
+    """A visit of an earlier day, as the history reads it: arrived at at_hour, called then, done minutes later."""
+    day = timezone.localdate() - timedelta(days=days_ago)
+    arrived = timezone.make_aware(datetime.combine(day, time(at_hour)))
+    called = arrived + timedelta(minutes=1)
+    return Queue.objects.create(
+        patient=patient,
+        department=department,
+        doctor=doctor,
+        token_number=Queue.objects.filter(department=department, token_date=day).count() + 1,
+        token_date=day,
+        priority=priority,
+        status=status,
+        checked_in_at=arrived,
+        called_at=called,
+        completed_at=called + timedelta(minutes=minutes) if status == Queue.Status.COMPLETED else None,
+        skipped_at=called + timedelta(minutes=2) if status == Queue.Status.SKIPPED else None,
+    )
+
+
+def test_before_todays_first_consultation_each_doctor_has_their_pace_of_earlier_days(
+    department, make_patient, make_doctor, clock
+):
+    quick, slow = make_doctor(department=department), make_doctor(department=department)
+    for days_ago in (1, 2, 3):
+        for doctor, minutes in ((quick, 6), (slow, 16)):
+            seen_earlier(department, doctor, make_patient(), days_ago=days_ago, at_hour=9, minutes=minutes)
+    seen_earlier(department, slow, make_patient(), days_ago=40, at_hour=9, minutes=90)
+
+    pace = consultation_pace(department=department)
+
+    assert pace.minutes_for(quick.pk) == pytest.approx(6)
+    assert pace.minutes_for(slow.pk) == pytest.approx(16)
+    assert pace.minutes_per_consultation == pytest.approx(11)
+
+
+def test_todays_consultations_take_over_from_earlier_days_as_the_day_goes_on(
+    department, make_patient, make_doctor, clock
+):
+    doctor = make_doctor(department=department)
+    for days_ago in range(1, 21):
+        seen_earlier(department, doctor, make_patient(), days_ago=days_ago, at_hour=9, minutes=6)
+    for _ in range(HISTORY_PACE_WEIGHT):
+        consult(services.allocate_token(department=department, patient=make_patient()), doctor, clock, 16)
+
+    assert consultation_pace(department=department).minutes_for(doctor.pk) == pytest.approx(11)
+
+
+def test_the_no_show_rate_of_earlier_days_counts_until_today_has_calls_of_its_own(
+    department, make_patient, make_doctor, clock
+):
+    doctor = make_doctor(department=department)
+    for status in (Queue.Status.SKIPPED, Queue.Status.COMPLETED, Queue.Status.COMPLETED, Queue.Status.COMPLETED):
+        seen_earlier(department, doctor, make_patient(), days_ago=1, at_hour=9, minutes=10, status=status)
+
+    assert consultation_pace(department=department).no_show_rate == pytest.approx(0.25)
+
+
+def test_the_history_is_read_once_a_day(department, make_doctor, django_assert_num_queries, clock):
+    make_doctor(department=department)
+    consultation_pace(department=department)
+
+    with django_assert_num_queries(3):
+        consultation_pace(department=department)
+    clock.shift(timedelta(days=1))
+    with django_assert_num_queries(4):
+        consultation_pace(department=department)
+
+
+def test_emergencies_are_expected_by_the_hours_they_arrived_in_on_earlier_days(clock):
+    # The clock stands at noon. Earlier days: two emergencies an hour from noon to one, none after.
+    history = summarize_history(
+        [
+            {
+                "token_date": timezone.localdate() - timedelta(days=1),
+                "checked_in_at": timezone.now() - timedelta(days=1, minutes=-minute),
+                "priority": EMERGENCY,
+                "status": Queue.Status.COMPLETED,
+                "doctor_id": 0,
+                "called_at": None,
+                "completed_at": None,
+                "skipped_at": None,
+                "transferred_from_id": None,
+            }
+            for minute in (10, 40)
+        ]
+    )
+    rush_hour = pace_of(10.0, arrivals_ahead=history.arrivals_by_hour(timezone.localdate(), 2, timezone.now()))
+    an_hour_later = timezone.now() + timedelta(hours=1)
+
+    assert waits(rush_hour, 4)[3] > 30
+    assert waits(rush_hour, 4, now=an_hour_later)[3] == 30
