@@ -104,6 +104,15 @@ def cpu_ms(client, department, path, requests):
     return timings
 
 
+def statements_after_warming(client, department, path, requests):
+    """The statements one cold read runs, once the process has warmed up on a few of them."""
+    for _ in range(min(requests, 20)):
+        cold_get(client, department, path)
+    with statements_run() as queries:
+        cold_get(client, department, path)
+    return queries
+
+
 def measure(lines, requests):
     client = Client()
     header = f"{'read':<16}{'line':>5}{'queries':>9}{'CPU-ms median':>15}{'mean':>7}{'fastest':>9}"
@@ -113,10 +122,7 @@ def measure(lines, requests):
         for length in lines:
             department, entry = lines[length]
             path = reads(department, entry)[name]
-            for _ in range(min(requests, 20)):
-                cold_get(client, department, path)
-            with statements_run() as queries:
-                cold_get(client, department, path)
+            queries = statements_after_warming(client, department, path, requests)
             timings = cpu_ms(client, department, path, requests)
             print(
                 f"{name:<16}{length:>5}{len(queries):>9}{statistics.median(timings):>15.2f}"
@@ -129,11 +135,7 @@ def profile(lines, name, length, requests):
     client = Client()
     department, entry = lines[length]
     path = reads(department, entry)[name]
-    for _ in range(min(requests, 20)):
-        cold_get(client, department, path)
-    with statements_run() as queries:
-        cold_get(client, department, path)
-    for query in queries:
+    for query in statements_after_warming(client, department, path, requests):
         print(query[:300])
     profiler = cProfile.Profile()
     profiler.enable()
