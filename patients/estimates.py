@@ -225,9 +225,9 @@ def summarize_history(visits):
     """The ConsultationHistory of a department from its tokens of earlier days, as dicts with the fields
     measure_pace reads and token_date. Plain means, not weighted: earlier days are not getting any older in the
     course of today."""
-    lengths, by_doctor = _consultations(visits)
     if not visits:
         return NO_HISTORY
+    lengths, by_doctor = _consultations(visits)
     days = len({visit["token_date"] for visit in visits})
     called, no_shows = _no_shows(visits)
     hourly_arrivals = {}
