@@ -72,6 +72,8 @@ def open_page(browser, live_app):
     def open_(**options):
         context = browser.new_context(base_url=live_app.origin, **options)
         context.set_default_timeout(10_000)
+        # A page's load waits on every stylesheet and script; CI's busy two cores have needed more than 10 s.
+        context.set_default_navigation_timeout(30_000)
         contexts.append(context)
         return context.new_page()
 
