@@ -153,6 +153,7 @@ def replace_weekly_schedule(*, doctor, intervals, actor, ip_address=None):
         after=_schedule_snapshot(saved),
         ip_address=ip_address,
     )
+    _publish_roster_change(doctor)
     return saved
 
 
@@ -163,6 +164,14 @@ def record_absence(*, doctor, day, reason="", actor=None, ip_address=None):
     hooks.record_action(
         actor=actor, action="doctor.absence_recorded", target=absence, after={"day": str(day)}, ip_address=ip_address
     )
+    _publish_roster_change(doctor)
     return appointments.release_unstaffed_bookings(
         department=doctor.department, day=day, actor=actor, ip_address=ip_address
+    )
+
+
+def _publish_roster_change(doctor):
+    """Hours and absences decide who the department's wait estimates count on: its queue is published anew."""
+    transaction.on_commit(
+        partial(broadcasts.publish_department_change, event="doctors_changed", department_id=doctor.department_id)
     )
