@@ -34,7 +34,15 @@ class PlayedSockets:
     def __init__(self, page, path_pattern):
         self.page = page
         self.routes = []
-        page.route_web_socket(re.compile(path_pattern), lambda route: self.routes.append(route))
+        self.received = []
+        page.route_web_socket(re.compile(path_pattern), self._open)
+
+    def _open(self, route):
+        route.on_message(lambda message: self.received.append(json.loads(message)))
+        self.routes.append(route)
+
+    def requests_of_type(self, message_type):
+        return [message for message in self.received if message.get("type") == message_type]
 
     def send(self, message, index=0):
         # Playwright hands over a socket while it runs a call of the test's: wait a little for it.
@@ -217,3 +225,40 @@ def test_the_patients_page_draws_its_embedded_visit_then_each_frame_on_a_phone(o
     assert no_sideways_scroll(patient)
     assert fetched == []
     screenshot(patient, "your-turn")
+
+
+def test_the_patients_page_asks_for_its_wait_again_each_minute_between_changes(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    register(cardiology, "Ravi Kumar", "+14155550102")
+    mine = register(cardiology, "Asha Rao", "+14155550101")
+    patient = open_page(**PHONE)
+    patient.clock.install()
+    sockets = PlayedSockets(patient, r"/ws/patient/[0-9a-f-]+/$")
+    patient.goto(mine.get_absolute_url())
+    visit = visit_status(entry=mine)
+    sockets.send(frame(frame_type="snapshot", department_id=None, seq=None, payload={"visit": visit}))
+    expect(patient.locator("#live-status")).to_have_attribute("data-live-status", "live")
+    assert sockets.requests_of_type("snapshot") == []
+
+    patient.clock.run_for(61_000)
+
+    assert len(sockets.requests_of_type("snapshot")) == 1
+    # The answer: the consultation ahead ran on, so the wait is shorter than at registration.
+    sockets.send(frame(frame_type="snapshot", department_id=None, seq=None,
+                       payload={"visit": {**visit, "estimated_wait_minutes": 3, "estimated_wait_low_minutes": None,
+                                          "estimated_wait_high_minutes": None}}))
+    expect(patient.locator('[data-field="estimated_wait_minutes"]')).to_have_text("~3 min")
+
+
+def test_the_display_board_asks_for_its_queue_again_each_minute_between_changes(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    board = open_page(viewport={"width": 1920, "height": 1080})
+    board.clock.install()
+    sockets = PlayedSockets(board, r"/ws/queue/\d+/$")
+    board.goto(f"/display/{cardiology.pk}/")
+    sockets.send(frame(frame_type="snapshot", department_id=cardiology.pk, seq=1,
+                       payload={"queue": department_queue_snapshot(department=cardiology)}))
+
+    board.clock.run_for(61_000)
+
+    assert len(sockets.requests_of_type("snapshot")) == 1

@@ -12,11 +12,17 @@ taken, so it is never older than the change its number names, and every change t
 doctor saved from the panel or Django admin (their post_save receivers). A kept queue therefore stays true
 until the next change, and readers take it until then; its expiry is only a safety net (and readers
 recompute a kept queue of another day, so a new day never starts with yesterday's line).
+
+Its waits, though, age: a patient first in line behind a consultation that has run 20 minutes since the last
+change is not still 9 minutes from their turn. A kept queue older than ESTIMATES_REFRESH_SECONDS is worked
+out again by one reader, while the others go on reading the kept one until it has (stale while refreshing,
+so a department's readers never all miss at once).
 """
 
 import functools
 import logging
 import threading
+import time
 from collections import defaultdict
 
 import redis
@@ -26,6 +32,9 @@ from django.core.cache import cache
 logger = logging.getLogger(__name__)
 
 SNAPSHOT_CACHE_SECONDS = 6 * 60 * 60
+ESTIMATES_REFRESH_SECONDS = 60
+# How long other readers wait for the one refreshing a kept queue before one of them tries in its place.
+REFRESH_CLAIM_SECONDS = 10
 
 _local_current = defaultdict(int)
 _local_lock = threading.Lock()
@@ -73,7 +82,11 @@ def snapshot_cache_key(department_id, seq):
 
 def keep_snapshot(department_id, seq, queue, pace):
     """Keep the queue published as change seq, with the consultation pace it was computed from."""
-    cache.set(snapshot_cache_key(department_id, seq), {"queue": queue, "pace": pace}, SNAPSHOT_CACHE_SECONDS)
+    cache.set(
+        snapshot_cache_key(department_id, seq),
+        {"queue": queue, "pace": pace, "kept_at": time.time()},
+        SNAPSHOT_CACHE_SECONDS,
+    )
 
 
 def forget_snapshot(department_id, seq):
@@ -98,6 +111,18 @@ def kept_snapshot(department_id, seq):
     """The queue published as change seq, or None (not kept, expired, or no number)."""
     kept = _kept(department_id, seq)
     return kept["queue"] if kept else None
+
+
+def snapshot_to_read(department_id, seq):
+    """kept_snapshot for a reader, or None when this reader is to work the queue out (and keep it): nothing is
+    kept, or its waits are older than ESTIMATES_REFRESH_SECONDS and no other reader has claimed the refresh."""
+    kept = _kept(department_id, seq)
+    if kept is None:
+        return None
+    if time.time() - kept.get("kept_at", 0) < ESTIMATES_REFRESH_SECONDS:
+        return kept["queue"]
+    claimed = cache.add(f"queue-refresh:{department_id}:{seq}:{kept.get('kept_at')}", True, REFRESH_CLAIM_SECONDS)
+    return None if claimed else kept["queue"]
 
 
 def kept_pace(department_id, seq):

@@ -354,7 +354,7 @@ def latest_queue_snapshot(*, department_id, department=None):
 
 
 def _queue_snapshot_as_of(department_id, seq, department=None):
-    snapshot = published.kept_snapshot(department_id, seq)
+    snapshot = published.snapshot_to_read(department_id, seq)
     if snapshot is not None and snapshot["date"] == timezone.localdate().isoformat():
         return snapshot
     department = department or Department.objects.filter(pk=department_id).first()

@@ -90,17 +90,45 @@ def test_an_average_changed_in_django_admin_shows_in_the_next_read(admin_client,
     assert published_waits(department) == [0, 25]
 
 
-def test_a_published_queue_is_read_until_the_next_change_without_a_cliff(
+def test_a_published_queue_is_read_without_the_database_while_its_waits_are_fresh(
     clock, department, make_token, make_doctor, django_assert_num_queries
 ):
     make_doctor(department=department)
     make_token(department)
     make_token(department)
     latest_queue_snapshot(department_id=department.pk)
-    clock.shift(timedelta(minutes=10))
+    clock.shift(timedelta(seconds=published.ESTIMATES_REFRESH_SECONDS - 5))
 
     with django_assert_num_queries(0):
         assert published_waits(department) == [0, 10]
+
+
+def test_waits_count_down_while_a_consultation_runs_on_without_a_change(clock, department, make_token, make_doctor):
+    doctor = make_doctor(department=department)
+    for _ in range(3):
+        make_token(department)
+    services.call_next(doctor=doctor)
+    assert published_waits(department) == [9, 20]
+
+    clock.shift(timedelta(minutes=6))
+
+    # Six minutes into a 10-minute consultation on average: its likeliest end is closer, and the line's too.
+    first, second = published_waits(department)
+    assert first < 9 and second < 20
+
+
+def test_one_reader_refreshes_an_aged_queue_while_the_others_read_the_kept_one(
+    clock, department, make_token, make_doctor, django_assert_num_queries
+):
+    make_doctor(department=department)
+    make_token(department)
+    seq = published.current_sequence(department.pk)
+    clock.shift(timedelta(seconds=published.ESTIMATES_REFRESH_SECONDS + 1))
+
+    assert published.snapshot_to_read(department.pk, seq) is None  # This reader works it out anew...
+    with django_assert_num_queries(0):  # ...while the next ones are answered from the kept queue meanwhile.
+        assert published.snapshot_to_read(department.pk, seq)["queue_length"] == 1
+        assert published_waits(department) == [0]
 
 
 def test_a_queue_published_yesterday_is_not_shown_today(clock, department, make_token, make_doctor):

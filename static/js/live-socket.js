@@ -22,6 +22,8 @@
  *     serverSkipsUnchanged: false,     // optional; true for patient sockets: the server only sends the
  *                                      //   changes this page shows, so a jump in seq is not a loss (the
  *                                      //   server watches the full sequence and sends a snapshot itself)
+ *     refreshMs: null,                 // optional; ask for the full state this often while live: pages
+ *                                      //   showing waits, which shorten between changes as time passes
  *   });
  *   live.start();            // connect (again after stop())
  *   live.stop();             // close for good and stop polling
@@ -65,6 +67,7 @@
         maxBackoffMs: 30000,
         failuresBeforePolling: 2,
         serverSkipsUnchanged: false,
+        refreshMs: null,
         pollTransform: function (json) { return json; },
         onSnapshot: function () {},
         onMessage: function () {},
@@ -80,6 +83,7 @@
     this.reconnectTimer = null;
     this.pollTimer = null;
     this.keepaliveTimer = null;
+    this.refreshTimer = null;
     this.stopped = true;
     this.handleOnline = this.reconnectNow.bind(this);
   }
@@ -98,6 +102,7 @@
     global.removeEventListener("online", this.handleOnline);
     clearTimeout(this.reconnectTimer);
     clearInterval(this.keepaliveTimer);
+    clearInterval(this.refreshTimer);
     this.stopPolling();
     if (this.socket) this.socket.close(1000);
     this.socket = null;
@@ -135,6 +140,11 @@
       self.keepaliveTimer = setInterval(function () {
         if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));
       }, KEEPALIVE_MS);
+      if (self.options.refreshMs) {
+        self.refreshTimer = setInterval(function () {
+          if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "snapshot" }));
+        }, self.options.refreshMs);
+      }
     };
     socket.onmessage = function (event) {
       var frame;
@@ -147,6 +157,7 @@
     };
     socket.onclose = function (event) {
       clearInterval(self.keepaliveTimer);
+      clearInterval(self.refreshTimer);
       if (self.socket !== socket || self.stopped) return;
       self.socket = null;
       if (event.code >= 4400 && event.code < 4500) {
