@@ -26,8 +26,8 @@ from smartqueue.shapes import represent
 from . import published, services
 from .models import Department
 from .selectors import (
-    department_line,
     department_queue_snapshot,
+    published_line,
     staff_entry,
     visit_status,
     visit_status_in_queue,
@@ -111,14 +111,18 @@ def publish_queue_change(*, event, entry):
 
 
 def _publish(*, frame_type, event, department_id, entry=None, detail=None):
+    keeps_pace = frame_type == PACE_KEEPING_FRAME and event not in PACE_CHANGING_EVENTS
+    if not keeps_pace:
+        published.next_pace_generation(department_id)
     # Numbered before the snapshot is read, so a frame's snapshot includes every change up to its number.
     seq = published.next_sequence(department_id)
     department = entry.department if entry is not None else Department.objects.get(pk=department_id)
-    keeps_pace = frame_type == PACE_KEEPING_FRAME and event not in PACE_CHANGING_EVENTS
-    earlier_pace = published.kept_pace(department_id, seq - 1) if keeps_pace else None
-    line = department_line(department=department, pace=earlier_pace)
+    generation, earlier = published.pace_to_reuse(department_id, seq - 1, recent_only=False)
+    line, measurement = published_line(
+        department=department, generation=generation, earlier=earlier if keeps_pace else None
+    )
     queue = department_queue_snapshot(department=department, line=line)
-    published.keep_snapshot(department_id, seq, queue, line.pace)
+    published.keep_snapshot(department_id, seq, queue, line.pace, measurement)
     if event == "registered" and entry is not None and line.place_of(entry.pk):
         # The estimate published with the registration is the one its patient is shown (from this snapshot).
         services.record_registration_estimate(entry=entry, minutes=line.place_of(entry.pk).estimated_wait_minutes)

@@ -17,6 +17,14 @@ Its waits, though, age: a patient first in line behind a consultation that has r
 change is not still 9 minutes from their turn. A kept queue older than ESTIMATES_REFRESH_SECONDS is worked
 out again by one reader, while the others go on reading the kept one until it has (stale while refreshing,
 so a department's readers never all miss at once).
+
+A reader that finds nothing kept under the latest number still need not measure the pace (the day's
+finished consultations, bookings and roster: three of its four statements): the queue kept under the number
+before carries the pace, the department row and the department's pace generation they were read at. The
+generation is counted up by every publisher about to measure a pace (the changes that alter it: a
+consultation completed, a no-show, a check-in, any department-level change, see broadcasts), before its
+change is numbered; a pace read at the current generation and less than ESTIMATES_REFRESH_SECONDS ago is
+still true, whichever changes were numbered since.
 """
 
 import functools
@@ -24,6 +32,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 
 import redis
 from django.conf import settings
@@ -37,6 +46,7 @@ ESTIMATES_REFRESH_SECONDS = 60
 REFRESH_CLAIM_SECONDS = 10
 
 _local_current = defaultdict(int)
+_local_generation = defaultdict(int)
 _local_lock = threading.Lock()
 
 
@@ -48,6 +58,37 @@ def _redis():
 def _sequence_key(department_id):
     prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "smartqueue")
     return f"{prefix}:department-seq:{department_id}"
+
+
+def _generation_key(department_id):
+    return _sequence_key(department_id).replace("department-seq", "department-pace-generation")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a kept queue's pace was measured with: the department row as read, the department's pace
+    generation just before, and when (time.time())."""
+
+    department: object
+    generation: int
+    at: float
+
+
+def next_pace_generation(department_id):
+    """Count up the department's pace generation: called by a publisher whose change alters the pace, before
+    the change is numbered, so a reader of that number never takes an earlier pace as current."""
+    if settings.REDIS_URL:
+        return _redis().incr(_generation_key(department_id))
+    with _local_lock:
+        _local_generation[department_id] += 1
+        return _local_generation[department_id]
+
+
+def current_pace_generation(department_id):
+    if settings.REDIS_URL:
+        return int(_redis().get(_generation_key(department_id)) or 0)
+    with _local_lock:
+        return _local_generation[department_id]
 
 
 def next_sequence(department_id):
@@ -80,11 +121,12 @@ def snapshot_cache_key(department_id, seq):
     return f"queue-snapshot:{department_id}:{seq}"
 
 
-def keep_snapshot(department_id, seq, queue, pace):
-    """Keep the queue published as change seq, with the consultation pace it was computed from."""
+def keep_snapshot(department_id, seq, queue, pace, measurement):
+    """Keep the queue published as change seq, with the consultation pace it was computed from and the
+    Measurement of that pace."""
     cache.set(
         snapshot_cache_key(department_id, seq),
-        {"queue": queue, "pace": pace, "kept_at": time.time()},
+        {"queue": queue, "pace": pace, "measurement": measurement, "kept_at": time.time()},
         SNAPSHOT_CACHE_SECONDS,
     )
 
@@ -125,7 +167,15 @@ def snapshot_to_read(department_id, seq):
     return None if claimed else kept["queue"]
 
 
-def kept_pace(department_id, seq):
-    """The consultation pace the queue published as change seq was computed from, or None."""
+def pace_to_reuse(department_id, seq, *, recent_only):
+    """(generation, earlier): the department's pace generation now, and the (pace, Measurement) kept with change
+    seq if no change since has altered the pace (the same generation) and, with recent_only, it was measured
+    less than ESTIMATES_REFRESH_SECONDS ago; else None."""
+    generation = current_pace_generation(department_id)
     kept = _kept(department_id, seq)
-    return kept["pace"] if kept else None
+    measurement = kept.get("measurement") if kept else None
+    if measurement is None or measurement.generation != generation:
+        return generation, None
+    if recent_only and time.time() - measurement.at >= ESTIMATES_REFRESH_SECONDS:
+        return generation, None
+    return generation, (kept["pace"], measurement)

@@ -9,6 +9,7 @@ must never show a patient's name or phone.
 
 import hashlib
 import math
+import time
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import timedelta
@@ -357,16 +358,33 @@ def _queue_snapshot_as_of(department_id, seq, department=None):
     snapshot = published.snapshot_to_read(department_id, seq)
     if snapshot is not None and snapshot["date"] == timezone.localdate().isoformat():
         return snapshot
+    if seq is None:
+        generation, earlier = None, None
+    else:
+        # The queue kept under the number before, if its pace still holds, spares the pace's three statements.
+        generation, earlier = published.pace_to_reuse(department_id, seq - 1, recent_only=True)
+    department = department or (earlier[1].department if earlier else None)
     department = department or Department.objects.filter(pk=department_id).first()
     if department is None:
         return None
-    line = department_line(department=department)
+    line, measurement = published_line(department=department, generation=generation, earlier=earlier)
     snapshot = department_queue_snapshot(department=department, line=line)
     if seq is not None:
         # Read after the number, so it holds every change up to it: the next readers of this number take it,
         # and the line and its estimate are worked out once per change, not once per request.
-        published.keep_snapshot(department_id, seq, snapshot, line.pace)
+        published.keep_snapshot(department_id, seq, snapshot, line.pace, measurement)
     return snapshot
+
+
+def published_line(*, department, generation, earlier):
+    """The department's line to publish or keep, and the published.Measurement of its pace: the pace of
+    earlier ((pace, Measurement) from published.pace_to_reuse) when given and it holds for today, else
+    measured now at the pace generation read before."""
+    pace = earlier[0] if earlier else None
+    line = department_line(department=department, pace=pace)
+    if pace is not None and line.pace is pace:
+        return line, earlier[1]
+    return line, published.Measurement(department=department, generation=generation, at=time.time())
 
 
 def department_snapshot_frame(department):

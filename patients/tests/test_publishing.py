@@ -192,3 +192,46 @@ def test_a_queue_kept_by_other_code_is_read_from_the_database(department, make_t
     monkeypatch.setattr(published.cache, "get", kept_by_a_renamed_class)
 
     assert published_waits(department) == [0]
+
+
+def a_change_whose_queue_was_evicted(department):
+    """As bench/http_load.py's cold phase: a new change number with nothing kept under it."""
+    published.next_sequence(department.pk)
+
+
+def test_a_cold_reader_after_a_change_that_leaves_the_pace_reads_only_the_open_tokens(
+    department, make_token, make_doctor, django_assert_num_queries
+):
+    make_doctor(department=department)
+    for _ in range(3):
+        make_token(department)
+    a_change_whose_queue_was_evicted(department)
+
+    with django_assert_num_queries(1):
+        assert published_waits(department) == [0, 10, 20]
+
+
+def test_a_cold_reader_after_a_change_of_the_pace_measures_it_again(department, make_token, make_doctor):
+    doctor = make_doctor(department=department)
+    for _ in range(3):
+        make_token(department)
+    entry = services.start_consultation(entry=services.call_next(doctor=doctor))
+    entry.called_at = entry.started_at = timezone.now() - timedelta(minutes=4)
+    entry.save(update_fields=["called_at", "started_at"])
+    services.complete_consultation(entry=entry)
+    cache.delete(published.snapshot_cache_key(department.pk, published.current_sequence(department.pk)))
+
+    # The queue kept under the number before holds the pace of before the 4-minute consultation: not taken.
+    assert published_waits(department) == [0, 4]
+
+
+def test_a_cold_reader_measures_a_pace_more_than_a_minute_old(
+    clock, department, make_token, make_doctor, django_assert_num_queries
+):
+    make_doctor(department=department)
+    make_token(department)
+    clock.shift(timedelta(seconds=published.ESTIMATES_REFRESH_SECONDS + 1))
+    a_change_whose_queue_was_evicted(department)
+
+    with django_assert_num_queries(4):
+        assert published_waits(department) == [0]
