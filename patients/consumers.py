@@ -22,6 +22,8 @@ from .serializers import frame
 class QueueConsumer(LiveConsumer):
     """ws/queue/<department_id>/: the department's waiting tokens, now serving, length and expected wait."""
 
+    accept_first = True
+
     async def subscribe(self):
         raw_id = self.scope["url_route"]["kwargs"]["department_id"]
         self.department = await database_sync_to_async(self._find_department)(raw_id)
@@ -51,6 +53,8 @@ class PatientConsumer(LiveConsumer):
     group and works out, from the public queue in each department frame and without a query, whether the
     visit's place, wait or "now serving" changed; only then does the patient get a frame.
     """
+
+    accept_first = True
 
     async def subscribe(self):
         raw_id = self.scope["url_route"]["kwargs"]["patient_id"]

@@ -19,19 +19,33 @@ class LiveConsumer(AsyncWebsocketConsumer):
     """Subscribes to groups on connect, sends a snapshot, and answers {"type": "snapshot"} / {"type": "ping"}.
 
     Subclasses implement subscribe() (return the groups to join, or refuse) and snapshot().
+
+    Public sockets (accept_first) are accepted before subscribe() reads anything: every screen of a hospital
+    reconnects at once after a deploy, their reads queue up behind one another, and a handshake held until
+    its read is done would outlast the server's handshake timeout (daphne's: 5 s) and be refused. Accepted
+    at once, a socket waits for its snapshot instead. Staff sockets refuse at the handshake, before accepting.
     """
 
     groups_joined = ()
+    accept_first = False
+    accepted = False
 
     async def connect(self):
+        if self.accept_first:
+            await self._accept()
         groups = await self.subscribe()
         if groups is None:
             return
         self.groups_joined = list(groups)
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
+        await self._accept()
         await self.send_frame(await self.snapshot())
+
+    async def _accept(self):
+        if not self.accepted:
+            self.accepted = True
+            await self.accept()
 
     async def disconnect(self, code):
         for group in self.groups_joined:
@@ -63,7 +77,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def refuse(self, *, close_code, code, message):
         """Accept only to explain, then close: a browser sees neither reason nor code of a refused handshake."""
-        await self.accept()
+        await self._accept()
         await self.send_error(code=code, message=message)
         await self.close(code=close_code)
 
