@@ -1,14 +1,17 @@
 """What one cold read of a department's queue costs in-process: SQL statements and CPU time per request.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/smartqueue REDIS_URL=redis://127.0.0.1:6379/0 \
-        .venv/bin/python bench/cold_reads.py [--requests 200] [--lines 5 500] [--profile "queue status" 5]
+        .venv/bin/python bench/cold_reads.py [--requests 200] [--lines 5 500] [--profile "queue status" 5] \
+        [--nothing-kept]
 
 Runs against a throwaway database (created and dropped), never the real one. Seeds a department per line
 length, each with one doctor on duty, that many patients waiting and one more called, then asks Django's test
 client for the four reads of a queue (queue status, visit status, patient status, the display board's
 snapshot). Cold, as in bench/http_load.py: before each request the department's change number is advanced (and
 anything kept under the new number dropped), so the request finds nothing kept and reads the queue from
-PostgreSQL. Prints the statements of one cold request
+PostgreSQL, taking the pace kept with the number before where it still holds (patients/published.py); with
+--nothing-kept the queue kept under the number before is dropped too, as after the cache was emptied, so the
+pace is measured as well. Prints the statements of one cold request
 and the median, mean and fastest CPU milliseconds (time.process_time) of each read (on a machine shared
 with other work the fastest request is the one least slowed by it); --profile prints cProfile's top
 functions of one read and line instead.
@@ -80,10 +83,17 @@ def statements_run():
         yield statements
 
 
+NOTHING_KEPT = {"nothing_kept": False}
+
+
 def make_cold(department):
     """Advance the department's change number and drop whatever is kept under the new one (a bench run before
-    this one, on the same Redis database, may have kept a queue of a department with this id)."""
-    published.forget_snapshot(department.pk, published.next_sequence(department.pk))
+    this one, on the same Redis database, may have kept a queue of a department with this id); with
+    --nothing-kept, the one kept under the number before too."""
+    seq = published.next_sequence(department.pk)
+    published.forget_snapshot(department.pk, seq)
+    if NOTHING_KEPT["nothing_kept"]:
+        published.forget_snapshot(department.pk, seq - 1)
 
 
 def cold_get(client, department, path):
@@ -151,7 +161,9 @@ def main():
     parser.add_argument("--requests", type=int, default=200, help="cold requests per read and line")
     parser.add_argument("--lines", type=int, nargs="+", default=[5, 500], help="waiting patients per department")
     parser.add_argument("--profile", nargs=2, metavar=("READ", "LINE"), help='e.g. "queue status" 5')
+    parser.add_argument("--nothing-kept", action="store_true", help="drop the queue kept under the number before too")
     options = parser.parse_args()
+    NOTHING_KEPT["nothing_kept"] = options.nothing_kept
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         sys.exit("Set DATABASE_URL to a PostgreSQL server and REDIS_URL, as bench/http_load.py needs.")
     with throwaway_database("cold_reads"):

@@ -117,12 +117,10 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
     # Numbered before the snapshot is read, so a frame's snapshot includes every change up to its number.
     seq = published.next_sequence(department_id)
     department = entry.department if entry is not None else Department.objects.get(pk=department_id)
-    generation, earlier = published.pace_to_reuse(department_id, seq - 1, recent_only=False)
-    line, measurement = published_line(
-        department=department, generation=generation, earlier=earlier if keeps_pace else None
-    )
+    # After a change that alters the pace, the generation counted up above leaves no kept pace to reuse.
+    line = published_line(department=department, reuse=published.pace_to_reuse(department_id, recent_only=False))
     queue = department_queue_snapshot(department=department, line=line)
-    published.keep_snapshot(department_id, seq, queue, line.pace, measurement)
+    published.keep_snapshot(department_id, seq, queue)
     if event == "registered" and entry is not None and line.place_of(entry.pk):
         # The estimate published with the registration is the one its patient is shown (from this snapshot).
         services.record_registration_estimate(entry=entry, minutes=line.place_of(entry.pk).estimated_wait_minutes)

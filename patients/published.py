@@ -19,12 +19,12 @@ out again by one reader, while the others go on reading the kept one until it ha
 so a department's readers never all miss at once).
 
 A reader that finds nothing kept under the latest number still need not measure the pace (the day's
-finished consultations, bookings and roster: three of its four statements): the queue kept under the number
-before carries the pace, the department row and the department's pace generation they were read at. The
-generation is counted up by every publisher about to measure a pace (the changes that alter it: a
-consultation completed, a no-show, a check-in, any department-level change, see broadcasts), before its
-change is numbered; a pace read at the current generation and less than ESTIMATES_REFRESH_SECONDS ago is
-still true, whichever changes were numbered since.
+finished consultations, bookings and roster: three of its four statements): the department's latest
+measured pace is kept too, with the department row and the department's pace generation they were read at.
+The generation is counted up by every publisher whose change alters the pace (a consultation completed, a
+no-show, a check-in, any department-level change, see broadcasts), before its change is numbered; a pace
+read at the current generation is still true, whichever changes were numbered since. Readers take it while
+it is less than ESTIMATES_REFRESH_SECONDS old; publishers of changes that leave it take it at any age.
 """
 
 import functools
@@ -121,14 +121,18 @@ def snapshot_cache_key(department_id, seq):
     return f"queue-snapshot:{department_id}:{seq}"
 
 
-def keep_snapshot(department_id, seq, queue, pace, measurement):
-    """Keep the queue published as change seq, with the consultation pace it was computed from and the
-    Measurement of that pace."""
-    cache.set(
-        snapshot_cache_key(department_id, seq),
-        {"queue": queue, "pace": pace, "measurement": measurement, "kept_at": time.time()},
-        SNAPSHOT_CACHE_SECONDS,
-    )
+def keep_snapshot(department_id, seq, queue):
+    """Keep the queue published as change seq."""
+    cache.set(snapshot_cache_key(department_id, seq), {"queue": queue, "kept_at": time.time()}, SNAPSHOT_CACHE_SECONDS)
+
+
+def _pace_cache_key(department_id):
+    return f"queue-pace:{department_id}"
+
+
+def keep_pace(department_id, pace, measurement):
+    """Keep the department's pace just measured, with its Measurement, for the publishers and readers after."""
+    cache.set(_pace_cache_key(department_id), (pace, measurement), SNAPSHOT_CACHE_SECONDS)
 
 
 def forget_snapshot(department_id, seq):
@@ -138,14 +142,16 @@ def forget_snapshot(department_id, seq):
 
 
 def _kept(department_id, seq):
-    if seq is None:
-        return None
+    return None if seq is None else _readable(snapshot_cache_key(department_id, seq))
+
+
+def _readable(key):
     try:
-        return cache.get(snapshot_cache_key(department_id, seq))
+        return cache.get(key)
     except (ImportError, AttributeError, TypeError):
-        # Kept by a process running other code (a rolling deploy that renamed a class): unreadable here, so the
-        # queue is read from the database as if nothing were kept.
-        logger.warning("Kept queue %s of department %s unreadable; read from the database", seq, department_id)
+        # Kept by a process running other code (a rolling deploy that renamed a class): unreadable here, so it
+        # is read from the database as if nothing were kept.
+        logger.warning("%s unreadable; read from the database", key)
         return None
 
 
@@ -167,15 +173,14 @@ def snapshot_to_read(department_id, seq):
     return None if claimed else kept["queue"]
 
 
-def pace_to_reuse(department_id, seq, *, recent_only):
-    """(generation, earlier): the department's pace generation now, and the (pace, Measurement) kept with change
-    seq if no change since has altered the pace (the same generation) and, with recent_only, it was measured
-    less than ESTIMATES_REFRESH_SECONDS ago; else None."""
+def pace_to_reuse(department_id, *, recent_only):
+    """(generation, earlier): the department's pace generation now, and its kept (pace, Measurement) if no
+    change since has altered the pace (the same generation) and, with recent_only, it was measured less than
+    ESTIMATES_REFRESH_SECONDS ago; else None."""
     generation = current_pace_generation(department_id)
-    kept = _kept(department_id, seq)
-    measurement = kept.get("measurement") if kept else None
-    if measurement is None or measurement.generation != generation:
+    kept = _readable(_pace_cache_key(department_id))
+    if kept is None or not isinstance(kept, tuple) or kept[1].generation != generation:
         return generation, None
-    if recent_only and time.time() - measurement.at >= ESTIMATES_REFRESH_SECONDS:
+    if recent_only and time.time() - kept[1].at >= ESTIMATES_REFRESH_SECONDS:
         return generation, None
-    return generation, (kept["pace"], measurement)
+    return generation, kept

@@ -358,33 +358,32 @@ def _queue_snapshot_as_of(department_id, seq, department=None):
     snapshot = published.snapshot_to_read(department_id, seq)
     if snapshot is not None and snapshot["date"] == timezone.localdate().isoformat():
         return snapshot
-    if seq is None:
-        generation, earlier = None, None
-    else:
-        # The queue kept under the number before, if its pace still holds, spares the pace's three statements.
-        generation, earlier = published.pace_to_reuse(department_id, seq - 1, recent_only=True)
-    department = department or (earlier[1].department if earlier else None)
+    # Without a number (Redis unreachable) nothing is kept: the pace is measured and the queue not kept.
+    reuse = published.pace_to_reuse(department_id, recent_only=True) if seq is not None else (None, None)
+    department = department or (reuse[1][1].department if reuse[1] else None)
     department = department or Department.objects.filter(pk=department_id).first()
     if department is None:
         return None
-    line, measurement = published_line(department=department, generation=generation, earlier=earlier)
+    line = published_line(department=department, reuse=reuse)
     snapshot = department_queue_snapshot(department=department, line=line)
     if seq is not None:
         # Read after the number, so it holds every change up to it: the next readers of this number take it,
         # and the line and its estimate are worked out once per change, not once per request.
-        published.keep_snapshot(department_id, seq, snapshot, line.pace, measurement)
+        published.keep_snapshot(department_id, seq, snapshot)
     return snapshot
 
 
-def published_line(*, department, generation, earlier):
-    """The department's line to publish or keep, and the published.Measurement of its pace: the pace of
-    earlier ((pace, Measurement) from published.pace_to_reuse) when given and it holds for today, else
-    measured now at the pace generation read before."""
+def published_line(*, department, reuse):
+    """The department's line to publish or keep. reuse: (generation, earlier) from published.pace_to_reuse;
+    the earlier pace is taken when there is one and it holds for today, else the pace is measured and kept
+    for the readers and publishers after (under the generation read before, unless there is none)."""
+    generation, earlier = reuse
     pace = earlier[0] if earlier else None
     line = department_line(department=department, pace=pace)
-    if pace is not None and line.pace is pace:
-        return line, earlier[1]
-    return line, published.Measurement(department=department, generation=generation, at=time.time())
+    if generation is not None and (pace is None or line.pace is not pace):
+        measurement = published.Measurement(department=department, generation=generation, at=time.time())
+        published.keep_pace(department.pk, line.pace, measurement)
+    return line
 
 
 def department_snapshot_frame(department):

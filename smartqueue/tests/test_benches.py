@@ -55,12 +55,26 @@ def test_http_load_drives_every_endpoint_without_errors():
     assert "queue cold 500 at 2:" in output and " 0 queues kept" not in output, output
 
 
+def cold_read_rows(output, read):
+    """{line length: statements} of one read in cold_reads.py's table."""
+    rows = [line[len(read) :].split() for line in output.splitlines() if line.startswith(read + " ")]
+    return {int(row[0]): int(row[1]) for row in rows}
+
+
 def test_cold_reads_answer_every_read_of_a_queue():
     output = run_bench("cold_reads.py", "--lines", "2", "3", "--requests", "2")
 
     for read in ("queue status", "visit status", "patient status", "snapshot"):
-        lines = [line[len(read) :].split()[0] for line in output.splitlines() if line.startswith(read + " ")]
-        assert lines == ["2", "3"], output
+        assert list(cold_read_rows(output, read)) == [2, 3], output
+    # The pace kept with the change before still holds: only the open tokens are read.
+    assert cold_read_rows(output, "queue status") == {2: 1, 3: 1}, output
+
+
+def test_cold_reads_with_nothing_kept_measure_the_pace_too():
+    output = run_bench("cold_reads.py", "--lines", "2", "--requests", "2", "--nothing-kept")
+
+    # The department, its tokens of the day, its bookings and its doctors' roster.
+    assert cold_read_rows(output, "queue status") == {2: 4}, output
 
 
 def test_token_alloc_issues_gapless_tokens():
