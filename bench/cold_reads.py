@@ -9,10 +9,9 @@ length, each with one doctor on duty, that many patients waiting and one more ca
 client for the four reads of a queue (queue status, visit status, patient status, the display board's
 snapshot). Cold, as in bench/http_load.py: before each request the department's change number is advanced (and
 anything kept under the new number dropped), so the request finds nothing kept and reads the queue from
-PostgreSQL, taking the pace kept with the number before where it still holds (patients/published.py); with
---nothing-kept the queue kept under the number before is dropped too, as after the cache was emptied, so the
-pace is measured as well. Prints the statements of one cold request
-and the median, mean and fastest CPU milliseconds (time.process_time) of each read (on a machine shared
+PostgreSQL, taking the department's kept pace where it still holds (patients/published.py); with
+--nothing-kept the kept pace is dropped too, as after an eviction, so the pace is measured as well. Prints the
+statements of one cold request and the median, mean and fastest CPU milliseconds (time.process_time) of each read (on a machine shared
 with other work the fastest request is the one least slowed by it); --profile prints cProfile's top
 functions of one read and line instead.
 """
@@ -89,11 +88,11 @@ NOTHING_KEPT = {"nothing_kept": False}
 def make_cold(department):
     """Advance the department's change number and drop whatever is kept under the new one (a bench run before
     this one, on the same Redis database, may have kept a queue of a department with this id); with
-    --nothing-kept, the one kept under the number before too."""
+    --nothing-kept, the department's kept pace too."""
     seq = published.next_sequence(department.pk)
     published.forget_snapshot(department.pk, seq)
     if NOTHING_KEPT["nothing_kept"]:
-        published.forget_snapshot(department.pk, seq - 1)
+        published.forget_pace(department.pk)
 
 
 def cold_get(client, department, path):
@@ -161,7 +160,7 @@ def main():
     parser.add_argument("--requests", type=int, default=200, help="cold requests per read and line")
     parser.add_argument("--lines", type=int, nargs="+", default=[5, 500], help="waiting patients per department")
     parser.add_argument("--profile", nargs=2, metavar=("READ", "LINE"), help='e.g. "queue status" 5')
-    parser.add_argument("--nothing-kept", action="store_true", help="drop the queue kept under the number before too")
+    parser.add_argument("--nothing-kept", action="store_true", help="drop the kept pace too")
     options = parser.parse_args()
     NOTHING_KEPT["nothing_kept"] = options.nothing_kept
     if connection.vendor != "postgresql" or not settings.REDIS_URL:

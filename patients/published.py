@@ -135,6 +135,11 @@ def keep_pace(department_id, pace, measurement):
     cache.set(_pace_cache_key(department_id), (pace, measurement), SNAPSHOT_CACHE_SECONDS)
 
 
+def forget_pace(department_id):
+    """Drop the department's kept pace (bench/cold_reads.py --nothing-kept: as after an eviction)."""
+    cache.delete(_pace_cache_key(department_id))
+
+
 def forget_snapshot(department_id, seq):
     """Drop the queue kept as change seq: a publisher drops the one before its predecessor (which it reads the
     pace from), so a department holds two kept queues, not one per change of the last six hours."""
