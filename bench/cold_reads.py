@@ -9,8 +9,8 @@ length, each with one doctor on duty, that many patients waiting and one more ca
 client for the four reads of a queue (queue status, visit status, patient status, the display board's
 snapshot). Cold, as in bench/http_load.py: before each request the department's change number is advanced (and
 anything kept under the new number dropped), so the request finds nothing kept and reads the queue from
-PostgreSQL, taking the department's kept pace where it still holds (patients/published.py); with --nothing-
-kept the kept pace is dropped too, as after an eviction, so the pace is measured as well. Prints the
+PostgreSQL, taking the department's kept pace where it still holds (patients/published.py); with
+--nothing-kept the kept pace is dropped too, as after an eviction, so the pace is measured as well. Prints the
 statements of one cold request and the median, mean and fastest CPU milliseconds (time.process_time) of each
 read (on a machine shared with other work the fastest request is the one least slowed by it); --profile prints
 cProfile's top functions of one read and line instead.
