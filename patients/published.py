@@ -74,37 +74,39 @@ class Measurement:
     at: float
 
 
+def _count_up(key, local_counts, department_id):
+    """Count up one of the department's counters: in Redis, shared by every process; else in this process."""
+    if settings.REDIS_URL:
+        return _redis().incr(key)
+    with _local_lock:
+        local_counts[department_id] += 1
+        return local_counts[department_id]
+
+
+def _count(key, local_counts, department_id):
+    if settings.REDIS_URL:
+        return int(_redis().get(key) or 0)
+    with _local_lock:
+        return local_counts[department_id]
+
+
 def next_pace_generation(department_id):
     """Count up the department's pace generation: called by a publisher whose change alters the pace, before
     the change is numbered, so a reader of that number never takes an earlier pace as current."""
-    if settings.REDIS_URL:
-        return _redis().incr(_generation_key(department_id))
-    with _local_lock:
-        _local_generation[department_id] += 1
-        return _local_generation[department_id]
+    return _count_up(_generation_key(department_id), _local_generation, department_id)
 
 
 def current_pace_generation(department_id):
-    if settings.REDIS_URL:
-        return int(_redis().get(_generation_key(department_id)) or 0)
-    with _local_lock:
-        return _local_generation[department_id]
+    return _count(_generation_key(department_id), _local_generation, department_id)
 
 
 def next_sequence(department_id):
-    if settings.REDIS_URL:
-        return _redis().incr(_sequence_key(department_id))
-    with _local_lock:
-        _local_current[department_id] += 1
-        return _local_current[department_id]
+    return _count_up(_sequence_key(department_id), _local_current, department_id)
 
 
 def current_sequence(department_id):
     """The number of the department's latest change; snapshots carry it so clients can spot gaps."""
-    if settings.REDIS_URL:
-        return int(_redis().get(_sequence_key(department_id)) or 0)
-    with _local_lock:
-        return _local_current[department_id]
+    return _count(_sequence_key(department_id), _local_current, department_id)
 
 
 def readable_sequence(department_id):
