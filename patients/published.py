@@ -74,6 +74,20 @@ class Measurement:
     at: float
 
 
+@dataclass(frozen=True)
+class PaceToReuse:
+    """The department's pace generation when it was read, and its kept pace with its Measurement when they
+    still hold (else None): see pace_to_reuse."""
+
+    generation: int | None
+    pace: object = None
+    measurement: Measurement | None = None
+
+
+# Redis unreachable: no generation to measure a pace against, nothing to reuse.
+NO_PACE_TO_REUSE = PaceToReuse(generation=None)
+
+
 def _count_up(key, local_counts, department_id):
     """Count up one of the department's counters: in Redis, shared by every process; else in this process."""
     if settings.REDIS_URL:
@@ -181,13 +195,13 @@ def snapshot_to_read(department_id, seq):
 
 
 def pace_to_reuse(department_id, *, recent_only):
-    """(generation, earlier): the department's pace generation now, and its kept (pace, Measurement) if no
-    change since has altered the pace (the same generation) and, with recent_only, it was measured less than
-    ESTIMATES_REFRESH_SECONDS ago; else None."""
+    """A PaceToReuse: the department's pace generation now, with its kept pace if no change since has altered
+    it (the same generation) and, with recent_only, it was measured less than ESTIMATES_REFRESH_SECONDS ago."""
     generation = current_pace_generation(department_id)
     kept = _readable(_pace_cache_key(department_id))
-    if kept is None or not isinstance(kept, tuple) or kept[1].generation != generation:
-        return generation, None
-    if recent_only and time.time() - kept[1].at >= ESTIMATES_REFRESH_SECONDS:
-        return generation, None
-    return generation, kept
+    if not isinstance(kept, tuple) or not isinstance(kept[1], Measurement) or kept[1].generation != generation:
+        return PaceToReuse(generation=generation)
+    pace, measurement = kept
+    if recent_only and time.time() - measurement.at >= ESTIMATES_REFRESH_SECONDS:
+        return PaceToReuse(generation=generation)
+    return PaceToReuse(generation=generation, pace=pace, measurement=measurement)

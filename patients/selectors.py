@@ -359,8 +359,8 @@ def _queue_snapshot_as_of(department_id, seq, department=None):
     if snapshot is not None and snapshot["date"] == timezone.localdate().isoformat():
         return snapshot
     # Without a number (Redis unreachable) nothing is kept: the pace is measured and the queue not kept.
-    reuse = published.pace_to_reuse(department_id, recent_only=True) if seq is not None else (None, None)
-    department = department or (reuse[1][1].department if reuse[1] else None)
+    reuse = published.pace_to_reuse(department_id, recent_only=True) if seq is not None else published.NO_PACE_TO_REUSE
+    department = department or (reuse.measurement.department if reuse.measurement else None)
     department = department or Department.objects.filter(pk=department_id).first()
     if department is None:
         return None
@@ -374,14 +374,12 @@ def _queue_snapshot_as_of(department_id, seq, department=None):
 
 
 def published_line(*, department, reuse):
-    """The department's line to publish or keep. reuse: (generation, earlier) from published.pace_to_reuse;
-    the earlier pace is taken when there is one and it holds for today, else the pace is measured and kept
-    for the readers and publishers after (under the generation read before, unless there is none)."""
-    generation, earlier = reuse
-    pace = earlier[0] if earlier else None
-    line = department_line(department=department, pace=pace)
-    if generation is not None and (pace is None or line.pace is not pace):
-        measurement = published.Measurement(department=department, generation=generation, at=time.time())
+    """The department's line to publish or keep, from reuse's pace (a published.PaceToReuse) when it has one
+    that holds for today; else the pace is measured and kept for the readers and publishers after (under the
+    generation read before it, unless there is none)."""
+    line = department_line(department=department, pace=reuse.pace)
+    if reuse.generation is not None and line.pace is not reuse.pace:
+        measurement = published.Measurement(department=department, generation=reuse.generation, at=time.time())
         published.keep_pace(department.pk, line.pace, measurement)
     return line
 
