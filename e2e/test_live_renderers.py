@@ -262,3 +262,22 @@ def test_the_display_board_asks_for_its_queue_again_each_minute_between_changes(
     board.clock.run_for(61_000)
 
     assert len(sockets.requests_of_type("snapshot")) == 1
+
+
+def test_the_doctors_dashboard_reads_its_fragment_again_each_minute_between_changes(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    register(cardiology, "Asha Rao", "+14155550101")
+    doctor = open_page(**DESKTOP)
+    doctor.clock.install()
+    sockets = PlayedSockets(doctor, r"/ws/doctor/\d+/$")
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    sockets.send(frame(frame_type="snapshot", department_id=cardiology.pk, seq=1, payload={}))
+    expect(doctor.locator("#live-status")).to_have_attribute("data-live-status", "live")
+
+    # Minutes waited grow with nothing to announce: the page asks the socket for the state again...
+    doctor.clock.run_for(61_000)
+    assert len(sockets.requests_of_type("snapshot")) == 1
+    # ...and the answer makes it read its fragment, with the minutes as they are now.
+    with doctor.expect_request(lambda request: request.url.endswith("/doctors/live/")):
+        sockets.send(frame(frame_type="snapshot", department_id=cardiology.pk, seq=1, payload={}))
+        doctor.clock.run_for(2_000)

@@ -10,6 +10,8 @@
   if (!root) return;
   const apiUrl = root.dataset.apiUrl;
   const REFRESH_AT_MOST_EVERY_MS = 1000;
+  // Minutes waited grow with no change to announce: the fragment is read again at least this often.
+  const MINUTES_REFRESH_MS = 60000;
   const announcer = document.getElementById("dashboard-announcer");
   const swapIn = LiveFragment.refresher(root.dataset.fragmentUrl);
   let waitingCount = document.getElementById("waiting-count").textContent;
@@ -67,6 +69,7 @@
   new LiveSocket({
     path: root.dataset.socketPath,
     pollTask: refresh,
+    refreshMs: MINUTES_REFRESH_MS,
     statusElement: document.getElementById("live-status"),
     onSnapshot: refreshSoon,
     onMessage: refreshSoon,
