@@ -153,7 +153,7 @@ def replace_weekly_schedule(*, doctor, intervals, actor, ip_address=None):
         after=_schedule_snapshot(saved),
         ip_address=ip_address,
     )
-    _publish_roster_change(doctor)
+    publish_roster_change(doctor.department_id)
     return saved
 
 
@@ -164,14 +164,15 @@ def record_absence(*, doctor, day, reason="", actor=None, ip_address=None):
     hooks.record_action(
         actor=actor, action="doctor.absence_recorded", target=absence, after={"day": str(day)}, ip_address=ip_address
     )
-    _publish_roster_change(doctor)
+    publish_roster_change(doctor.department_id)
     return appointments.release_unstaffed_bookings(
         department=doctor.department, day=day, actor=actor, ip_address=ip_address
     )
 
 
-def _publish_roster_change(doctor):
-    """Hours and absences decide who the department's wait estimates count on: its queue is published anew."""
+def publish_roster_change(department_id):
+    """Who works in the department (its doctors, their hours and absences) decides who its wait estimates count
+    on: its queue is published anew once the change commits."""
     transaction.on_commit(
-        partial(broadcasts.publish_department_change, event="doctors_changed", department_id=doctor.department_id)
+        partial(broadcasts.publish_department_change, event="doctors_changed", department_id=department_id)
     )

@@ -5,18 +5,15 @@ the doctor's department (and in the one the doctor left), so its wait estimates;
 deactivated or moved must stop receiving that department's frames at once.
 """
 
-from functools import partial
-
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from patients.broadcasts import publish_department_change
 from smartqueue.staff_sockets import ACCESS_CHANGED, SIGNED_OUT, tell_staff_sockets
 
 from .models import Doctor
+from .services import publish_roster_change
 
 
 @receiver(pre_save, sender=Doctor, dispatch_uid="doctor_remember_department")
@@ -32,14 +29,12 @@ def publish_after_save(sender, instance, update_fields=None, **kwargs):
         return  # set_availability publishes that change itself, with the doctor's new availability.
     departments = {instance.department_id, getattr(instance, "department_before_save", None)} - {None}
     for department_id in departments:
-        transaction.on_commit(partial(publish_department_change, event="doctors_changed", department_id=department_id))
+        publish_roster_change(department_id)
 
 
 @receiver(post_delete, sender=Doctor, dispatch_uid="doctor_publish_on_delete")
 def publish_after_delete(sender, instance, **kwargs):
-    transaction.on_commit(
-        partial(publish_department_change, event="doctors_changed", department_id=instance.department_id)
-    )
+    publish_roster_change(instance.department_id)
 
 
 @receiver(user_logged_out, dispatch_uid="close_staff_sockets_on_sign_out")
