@@ -199,9 +199,11 @@ def pace_to_reuse(department_id, *, recent_only):
     it (the same generation) and, with recent_only, it was measured less than ESTIMATES_REFRESH_SECONDS ago."""
     generation = current_pace_generation(department_id)
     kept = _readable(_pace_cache_key(department_id))
-    if not isinstance(kept, tuple) or not isinstance(kept[1], Measurement) or kept[1].generation != generation:
+    if kept is None:
         return PaceToReuse(generation=generation)
     pace, measurement = kept
+    if measurement.generation != generation:
+        return PaceToReuse(generation=generation)
     if recent_only and time.time() - measurement.at >= ESTIMATES_REFRESH_SECONDS:
         return PaceToReuse(generation=generation)
     return PaceToReuse(generation=generation, pace=pace, measurement=measurement)
