@@ -82,30 +82,27 @@ def statements_run():
         yield statements
 
 
-NOTHING_KEPT = {"nothing_kept": False}
-
-
-def make_cold(department):
+def make_cold(department, nothing_kept):
     """Advance the department's change number and drop whatever is kept under the new one (a bench run before
     this one, on the same Redis database, may have kept a queue of a department with this id); with
     --nothing-kept, the department's kept pace too."""
     seq = published.next_sequence(department.pk)
     published.forget_snapshot(department.pk, seq)
-    if NOTHING_KEPT["nothing_kept"]:
+    if nothing_kept:
         published.forget_pace(department.pk)
 
 
-def cold_get(client, department, path):
-    make_cold(department)
+def cold_get(client, department, path, nothing_kept):
+    make_cold(department, nothing_kept)
     response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
     return response
 
 
-def cpu_ms(client, department, path, requests):
+def cpu_ms(client, department, path, requests, nothing_kept):
     timings = []
     for _ in range(requests):
-        make_cold(department)
+        make_cold(department, nothing_kept)
         started = time.process_time()
         response = client.get(path)
         timings.append((time.process_time() - started) * 1000)
@@ -113,16 +110,16 @@ def cpu_ms(client, department, path, requests):
     return timings
 
 
-def statements_after_warming(client, department, path, requests):
+def statements_after_warming(client, department, path, requests, nothing_kept):
     """The statements one cold read runs, once the process has warmed up on a few of them."""
     for _ in range(min(requests, 20)):
-        cold_get(client, department, path)
+        cold_get(client, department, path, nothing_kept)
     with statements_run() as queries:
-        cold_get(client, department, path)
+        cold_get(client, department, path, nothing_kept)
     return queries
 
 
-def measure(lines, requests):
+def measure(lines, requests, nothing_kept):
     client = Client()
     header = f"{'read':<16}{'line':>5}{'queries':>9}{'CPU-ms median':>15}{'mean':>7}{'fastest':>9}"
     print(header)
@@ -131,8 +128,8 @@ def measure(lines, requests):
         for length in lines:
             department, entry = lines[length]
             path = reads(department, entry)[name]
-            queries = statements_after_warming(client, department, path, requests)
-            timings = cpu_ms(client, department, path, requests)
+            queries = statements_after_warming(client, department, path, requests, nothing_kept)
+            timings = cpu_ms(client, department, path, requests, nothing_kept)
             print(
                 f"{name:<16}{length:>5}{len(queries):>9}{statistics.median(timings):>15.2f}"
                 f"{statistics.fmean(timings):>7.2f}{min(timings):>9.2f}",
@@ -140,16 +137,16 @@ def measure(lines, requests):
             )
 
 
-def profile(lines, name, length, requests):
+def profile(lines, name, length, requests, nothing_kept):
     client = Client()
     department, entry = lines[length]
     path = reads(department, entry)[name]
-    for query in statements_after_warming(client, department, path, requests):
+    for query in statements_after_warming(client, department, path, requests, nothing_kept):
         print(query[:300])
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(requests):
-        cold_get(client, department, path)
+        cold_get(client, department, path, nothing_kept)
     profiler.disable()
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
@@ -162,7 +159,6 @@ def main():
     parser.add_argument("--profile", nargs=2, metavar=("READ", "LINE"), help='e.g. "queue status" 5')
     parser.add_argument("--nothing-kept", action="store_true", help="drop the kept pace too")
     options = parser.parse_args()
-    NOTHING_KEPT["nothing_kept"] = options.nothing_kept
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         sys.exit("Set DATABASE_URL to a PostgreSQL server and REDIS_URL, as bench/http_load.py needs.")
     with throwaway_database("cold_reads"):
@@ -172,9 +168,9 @@ def main():
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
         if options.profile:
             name, length = options.profile
-            profile(lines, name, int(length), options.requests)
+            profile(lines, name, int(length), options.requests, options.nothing_kept)
         else:
-            measure(lines, options.requests)
+            measure(lines, options.requests, options.nothing_kept)
         print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
