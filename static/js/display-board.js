@@ -13,7 +13,6 @@
 
   var HIGHLIGHT_MS = 12000;
   var LANGUAGE_SHOWN_MS = 8000;
-  var WAIT_REFRESH_MS = 60000;
   var BOARD_LANGUAGES = JSON.parse(document.getElementById("board-words").textContent);
   // Start in the page's own language where the boards show it.
   var shownLanguage = Math.max(0, BOARD_LANGUAGES.findIndex(function (words) {
@@ -223,8 +222,8 @@
     new LiveSocket({
       path: "/ws/queue/" + board.dataset.departmentId + "/",
       pollUrl: board.dataset.pollUrl,
-      // The wait for a newcomer shortens between changes: see patient-status.js.
-      refreshMs: WAIT_REFRESH_MS,
+      // The wait for a newcomer shortens between changes.
+      refreshMs: LiveSocket.WAITS_REFRESH_MS,
       onStatus: function (status) { reportStatus(board.dataset.departmentId, status); },
       onSnapshot: function (frame) { render(board, frame.payload.queue); },
       onMessage: function (frame) {

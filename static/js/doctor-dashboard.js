@@ -10,8 +10,6 @@
   if (!root) return;
   const apiUrl = root.dataset.apiUrl;
   const REFRESH_AT_MOST_EVERY_MS = 1000;
-  // Minutes waited grow with no change to announce: the fragment is read again at least this often.
-  const MINUTES_REFRESH_MS = 60000;
   const announcer = document.getElementById("dashboard-announcer");
   const swapIn = LiveFragment.refresher(root.dataset.fragmentUrl);
   let waitingCount = document.getElementById("waiting-count").textContent;
@@ -69,7 +67,8 @@
   new LiveSocket({
     path: root.dataset.socketPath,
     pollTask: refresh,
-    refreshMs: MINUTES_REFRESH_MS,
+    // Minutes waited grow with no change to announce.
+    refreshMs: LiveSocket.WAITS_REFRESH_MS,
     statusElement: document.getElementById("live-status"),
     onSnapshot: refreshSoon,
     onMessage: refreshSoon,

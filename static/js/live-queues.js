@@ -9,8 +9,6 @@
   const page = document.getElementById("live-queues-page");
   if (!page) return;
   const REFRESH_AT_MOST_EVERY_MS = 1000;
-  // Longest waits grow with no change to announce: the cards are read again at least this often.
-  const MINUTES_REFRESH_MS = 60000;
 
   const refresh = LiveFragment.refresher(page.dataset.fragmentUrl);
   const refreshSoon = LiveSocket.throttle(refresh, REFRESH_AT_MOST_EVERY_MS);
@@ -20,7 +18,8 @@
     new LiveSocket({
       path,
       pollTask: index === 0 ? refresh : undefined,
-      refreshMs: index === 0 ? MINUTES_REFRESH_MS : null,
+      // Longest waits grow with no change to announce: one socket asks for all the cards.
+      refreshMs: index === 0 ? LiveSocket.WAITS_REFRESH_MS : null,
       onSnapshot: refreshSoon,
       onMessage: refreshSoon,
       onStatus: (status) => reportStatus(path, status),

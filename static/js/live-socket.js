@@ -24,6 +24,7 @@
  *                                      //   server watches the full sequence and sends a snapshot itself)
  *     refreshMs: null,                 // optional; ask for the full state this often while live: pages
  *                                      //   showing waits, which shorten between changes as time passes
+ *                                      //   (LiveSocket.WAITS_REFRESH_MS)
  *   });
  *   live.start();            // connect (again after stop())
  *   live.stop();             // close for good and stop polling
@@ -318,5 +319,8 @@
   };
 
   LiveSocket.STATUS_TEXT = STATUS_TEXT;
+  // refreshMs for pages showing waits or minutes waited: as often as the server works a department's waits
+  // out again between changes (patients.published.ESTIMATES_REFRESH_SECONDS).
+  LiveSocket.WAITS_REFRESH_MS = 60000;
   global.LiveSocket = LiveSocket;
 })(window);

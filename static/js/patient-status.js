@@ -7,7 +7,6 @@
   "use strict";
 
   var YOUR_TURN_VIBRATION_MS = [400, 150, 400];
-  var WAIT_REFRESH_MS = 60000;
   // The page's own language (the patient's), for times and numbers as well as words.
   var PAGE_LANGUAGE = document.documentElement.lang || undefined;
   // The socket's frames carry the status code; its words come from this page's language, not the server's.
@@ -90,9 +89,8 @@
       pollTransform: snapshotFrame,
       // The patient's socket leaves out department changes that did not move this patient.
       serverSkipsUnchanged: true,
-      // Waits shorten while a consultation runs on with no change to announce: the server works them out
-      // again each minute (patients.published.ESTIMATES_REFRESH_SECONDS), the page asks as often.
-      refreshMs: WAIT_REFRESH_MS,
+      // Waits shorten while a consultation runs on with no change to announce.
+      refreshMs: LiveSocket.WAITS_REFRESH_MS,
       statusElement: document.getElementById("live-status"),
       onSnapshot: function (frame) { show(frame.payload.visit); },
       onMessage: function (frame) {
