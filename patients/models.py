@@ -150,25 +150,34 @@ class QueueQuerySet(models.QuerySet):
             priority_rank=Queue.priority_rank_expression(), due_order=Queue.due_expression()
         ).order_by("-priority_rank", "due_order", "id")
 
-    def day_in_service_order(self, *, department_id, day, fields):
-        """These tokens of the department's day in service order, as dicts of `fields` and their status, "due"
-        (the time that orders a token within its priority: its slot or its arrival) and "place" (1 = next;
-        None for a token not waiting).
+    def service_order_rows(self, fields):
+        """These tokens in service order as rows: dicts of `fields`, their status and "due" (the time that orders
+        a token within its priority: its slot or its arrival).
 
-        Plain rows, not model instances: the read model takes the line, who is being served and the day's
-        history from this one statement, and every queue change reads it.
+        Lazy and unfiltered by day, so a reader that runs it often can build it once and filter each read
+        (building the statement costs more than running it on a short line); number_places lists the rows.
         """
-        rows = list(
-            self.filter(department_id=department_id, token_date=day)
-            .in_service_order()
-            .values(*fields, "status", due=Queue.due_expression())
-        )
-        place = 0
-        for row in rows:
-            waiting = row["status"] == Queue.Status.WAITING
-            place += waiting
-            row["place"] = place if waiting else None
-        return rows
+        return self.in_service_order().values(*fields, "status", due=Queue.due_expression())
+
+    def day_in_service_order(self, *, department_id, day, fields):
+        """These tokens of the department's day in service order, as listed by number_places."""
+        return number_places(self.service_order_rows(fields).filter(department_id=department_id, token_date=day))
+
+
+def number_places(rows):
+    """The rows of QueueQuerySet.service_order_rows of one department's day, listed, each with its "place"
+    (1 = next; None for a token not waiting).
+
+    Plain rows, not model instances: the read model takes the line, who is being served and the day's history
+    from this one statement, and every queue change reads it.
+    """
+    rows = list(rows)
+    place = 0
+    for row in rows:
+        waiting = row["status"] == Queue.Status.WAITING
+        place += waiting
+        row["place"] = place if waiting else None
+    return rows
 
 
 class Queue(models.Model):

@@ -7,6 +7,7 @@ Public shapes carry tokens and states only: the display boards, the queue API an
 must never show a patient's name or phone.
 """
 
+import functools
 import hashlib
 import math
 import time
@@ -23,7 +24,7 @@ from smartqueue.shapes import represent
 
 from . import estimates, hooks, published
 from .estimates import ConsultationPace, WaitEstimate
-from .models import Appointment, Department, Patient, Queue, WaitAlert, format_token
+from .models import Appointment, Department, Patient, Queue, WaitAlert, format_token, number_places
 from .serializers import QueueSnapshotSerializer, StaffEntrySerializer, VisitStatusSerializer, frame
 
 SERVING_STATUSES = (Queue.Status.CALLED, Queue.Status.IN_CONSULTATION)
@@ -193,16 +194,27 @@ SERVING_DOCTOR_FIELDS = tuple(
     f"{SERVING_DOCTOR}__{name}"
     for name in ("room", "user__username", "user__first_name", "user__last_name", "department__name", "department__room")
 )
-LINE_FIELDS = ("id", "token_number", *PACE_VISIT_FIELDS, *SERVING_DOCTOR_FIELDS)
+# What department_line reads of each token: the line and who is served, and, when it measures the pace, what
+# the pace reads of the day's tokens.
+OPEN_LINE_FIELDS = ("id", "token_number", "priority", "doctor_id", "called_at", *SERVING_DOCTOR_FIELDS)
+LINE_FIELDS = (*OPEN_LINE_FIELDS, *(name for name in PACE_VISIT_FIELDS if name not in OPEN_LINE_FIELDS))
 
 
-def _day_of_tokens(*, department, day, open_only):
-    """The department's tokens of the day in service order, as QueueQuerySet.day_in_service_order's rows of
-    LINE_FIELDS, in one statement; only those waiting or being served when open_only (the pace is not measured)."""
+@functools.cache
+def _line_statement(*, open_only):
+    """The statement of _day_of_tokens before its department and day: built once per process and filtered per
+    read (never evaluated itself, so it holds no rows)."""
     tokens = Queue.objects.active() if open_only else Queue.objects.all()
     return tokens.annotate(
         **{SERVING_DOCTOR: FilteredRelation("doctor", condition=Q(status__in=SERVING_STATUSES))}
-    ).day_in_service_order(department_id=department.pk, day=day, fields=LINE_FIELDS)
+    ).service_order_rows(OPEN_LINE_FIELDS if open_only else LINE_FIELDS)
+
+
+def _day_of_tokens(*, department, day, open_only):
+    """The department's tokens of the day in service order, as number_places' rows of LINE_FIELDS, in one
+    statement; only those waiting or being served, with OPEN_LINE_FIELDS, when open_only (the pace is not
+    measured)."""
+    return number_places(_line_statement(open_only=open_only).filter(department_id=department.pk, token_date=day))
 
 
 def _served_entry(row, department):
