@@ -379,11 +379,23 @@ class _ConsultationUnderWay:
             return 0.0
         return math.exp(self.mu - self.sigma * _STANDARD_NORMAL.inv_cdf(self.running / 2)) - self.spent
 
+    def mean_remaining(self):
+        """E[length - spent | length > spent], in closed form for the lognormal."""
+        if not self.running:
+            return 0.0
+        if not self.spent:
+            return math.exp(self.mu + self.sigma**2 / 2)
+        beyond = (math.log(self.spent) - self.mu) / self.sigma
+        return math.exp(self.mu + self.sigma**2 / 2) * _upper_tail(beyond - self.sigma) / self.running - self.spent
+
 
 def _likely_ends(consultations):
     """Minutes until the first, second, ... of these consultations ends: for each, the median (the likeliest
     single figure: half the time sooner, half later) and the mean (what the waits of the patients after add up
     from). The first of several doctors is free well before any one of them usually is, the last well after."""
+    if len(consultations) == 1:
+        # One doctor busy, the most common case: both figures in closed form, no search.
+        return [(consultations[0].median_remaining(), consultations[0].mean_remaining())]
 
     def ended_by(minutes):
         # Probability that exactly n of the consultations have ended by then (one doctor at a time).

@@ -9,6 +9,8 @@ from patients.estimates import (
     HISTORY_PACE_WEIGHT,
     ConsultationPace,
     DoctorAvailability,
+    _ConsultationUnderWay,
+    _likely_ends,
     estimate_waits,
     summarize_history,
 )
@@ -309,3 +311,13 @@ def test_emergencies_are_expected_by_the_hours_they_arrived_in_on_earlier_days(c
 
     assert waits(rush_hour, 4)[3] > 30
     assert waits(rush_hour, 4, now=an_hour_later)[3] == 30
+
+
+@pytest.mark.parametrize("spent", [0.0, 3.0, 8.0, 30.0])
+def test_one_consultations_mean_time_left_is_the_integral_of_its_chance_of_still_running(spent):
+    consultation = _ConsultationUnderWay(mean=10.0, spread=0.5, spent=spent)
+    step = 0.01
+    integral = sum(1 - consultation.ended_within((index + 0.5) * step) for index in range(int(200 / step))) * step
+
+    assert _likely_ends([consultation]) == [(consultation.median_remaining(), pytest.approx(integral, rel=1e-3))]
+    assert consultation.ended_within(consultation.median_remaining()) == pytest.approx(0.5)
