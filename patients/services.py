@@ -588,8 +588,12 @@ def review_wait_alert(*, department_id):
 
 
 def review_wait_alert_on_commit(sender, *, change, **kwargs):
-    """hooks.queue_changed receiver: review the department's alert once the change is committed."""
-    if not change.moves_line:
+    """hooks.queue_changed receiver: review the department's alert once the change is committed.
+
+    Not after a walk-in's registration: its token has waited nothing, so the longest wait is what it was (time
+    passing lengthens it, and Celery beat reviews every minute for that).
+    """
+    if not change.moves_line or change.event == "registered":
         return
     department_id = change.entry.department_id
 

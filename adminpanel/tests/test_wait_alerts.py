@@ -72,6 +72,22 @@ def test_an_alert_is_raised_once_per_episode_and_cleared(
     assert announced[-1] == (department.pk, True)
 
 
+def test_a_walk_ins_registration_leaves_the_review_to_the_beat_and_a_call_reviews(
+    clock, department, make_token, make_doctor, monkeypatch, django_capture_on_commit_callbacks
+):
+    # A new token has waited nothing: registering cannot lengthen the longest wait, so it costs no review.
+    reviewed = []
+    monkeypatch.setattr(services, "review_wait_alert", lambda *, department_id: reviewed.append(department_id))
+    doctor = make_doctor(department=department)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_token(department)
+    assert reviewed == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.call_next(doctor=doctor)
+    assert reviewed == [department.pk]
+
+
 def test_the_hospital_limit_applies_unless_the_department_sets_its_own(
     clock, department, make_department, make_token, django_capture_on_commit_callbacks
 ):
