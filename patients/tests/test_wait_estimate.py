@@ -112,7 +112,7 @@ def test_time_already_spent_with_the_current_patient_counts(clock):
     pace = pace_of(10.0)
     now = timezone.now()
 
-    # 8 minutes into a 10-minute consultation, half of those still going end within 3.5 minutes (4.6 on average:
+    # 8 minutes into a 10-minute consultation, half of those still going end within 3.5 minutes (4.8 on average:
     # the next patient's wait adds up from that).
     assert waits(pace, 2, serving=[(0, now - timedelta(minutes=8))], now=now) == [4, 15]
     # Past their usual length, a consultation is still expected to take a little longer.
