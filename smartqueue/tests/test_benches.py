@@ -42,7 +42,7 @@ def run_bench(script, *arguments):
 
 def test_http_load_drives_every_endpoint_without_errors():
     output = run_bench(
-        "http_load.py", "--concurrency", "2", "--seconds", "0.5", "--workers", "1", "--pool-size", "2",
+        "http_load.py", "--concurrency", "2", "--seconds", "0.5", "--workers", "1", "--pool-size", "2", "--waiting", "2",
         "--warm-seconds", "1", "--interval", "0.5",
     )
 
