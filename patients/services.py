@@ -590,17 +590,24 @@ def review_wait_alert(*, department_id):
 def review_wait_alert_on_commit(sender, *, change, **kwargs):
     """hooks.queue_changed receiver: review the department's alert once the change is committed.
 
-    Not after a walk-in's registration: its token has waited nothing, so the longest wait is what it was (time
-    passing lengthens it, and Celery beat reviews every minute for that).
+    After a walk-in's registration, only once the longest wait is past the threshold: the new token has waited
+    nothing, so registering moves neither the longest wait nor the alert, and the review (a locked transaction
+    of three statements) would find nothing to do; the check is one statement. It still runs, because time
+    lengthens the longest wait, and where Celery beat does not run (the embedded defaults) a registration is
+    what raises an alert that has come due.
     """
-    if not change.moves_line or change.event == "registered":
+    if not change.moves_line:
         return
-    department_id = change.entry.department_id
+    entry, registered = change.entry, change.event == "registered"
 
     def review_committed_department():
         # Named, not a partial: a robust callback's failure is logged by its __qualname__. A failure here (the
         # database gone after the commit) must not fail the change itself; Celery beat reviews every minute.
-        review_wait_alert(department_id=department_id)
+        if registered and longest_wait_minutes(department=entry.department, now=timezone.now()) <= (
+            wait_alert_threshold(entry.department)
+        ):
+            return
+        review_wait_alert(department_id=entry.department_id)
 
     transaction.on_commit(review_committed_department, robust=True)
 

@@ -72,20 +72,37 @@ def test_an_alert_is_raised_once_per_episode_and_cleared(
     assert announced[-1] == (department.pk, True)
 
 
-def test_a_walk_ins_registration_leaves_the_review_to_the_beat_and_a_call_reviews(
-    clock, department, make_token, make_doctor, monkeypatch, django_capture_on_commit_callbacks
+def test_a_walk_ins_registration_reviews_only_once_the_longest_wait_is_past_the_limit(
+    clock, department, make_token, make_doctor, monkeypatch, announced, django_capture_on_commit_callbacks
 ):
-    # A new token has waited nothing: registering cannot lengthen the longest wait, so it costs no review.
+    department.wait_alert_minutes = 30
+    department.save()
+    review = services.review_wait_alert
     reviewed = []
-    monkeypatch.setattr(services, "review_wait_alert", lambda *, department_id: reviewed.append(department_id))
+
+    def recording_review(*, department_id):
+        reviewed.append(department_id)
+        return review(department_id=department_id)
+
+    monkeypatch.setattr(services, "review_wait_alert", recording_review)
     doctor = make_doctor(department=department)
     with django_capture_on_commit_callbacks(execute=True):
         make_token(department)
+    clock.shift(20 * MINUTE)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_token(department)  # the first has waited 20 min: registering cannot raise anything
     assert reviewed == []
 
+    clock.shift(11 * MINUTE)  # 31 min, and no beat running (as on the embedded defaults): the next one raises it
     with django_capture_on_commit_callbacks(execute=True):
-        services.call_next(doctor=doctor)
+        make_token(department)
     assert reviewed == [department.pk]
+    assert announced == [(department.pk, True)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.call_next(doctor=doctor)  # a call always reviews: the next one has waited 11 min, cleared
+    assert reviewed == [department.pk, department.pk]
+    assert announced == [(department.pk, True), (department.pk, False)]
 
 
 def test_the_hospital_limit_applies_unless_the_department_sets_its_own(
