@@ -9,9 +9,9 @@ this separate process with an asyncio client (aiohttp). At each concurrency, eve
 fixed number of seconds: /healthz (no database: the ceiling), registration, queue status (ten departments,
 as published), queue status of a short line (5 waiting), the same line and a long one (500 waiting) cold,
 patient status and the doctors' call-next. The ten departments read and called from hold --waiting patients
-each (40 by default: a busy outpatient line), seeded before the server starts; registrations go to ten departments of their own, so how
-fast a commit registers does not lengthen the lines its reads return. Prints requests/s, p50, p99 and errors per endpoint, and its
-throughput as a share of /healthz's. Then one long warm phase of queue status beside /healthz, in intervals:
+each (40 by default: a busy outpatient line), seeded before the server starts; registrations go to ten
+departments of their own, so how fast a commit registers does not lengthen the lines its reads return.
+Prints requests/s, p50, p99 and errors per endpoint, and its throughput as a share of /healthz's. Then one long warm phase of queue status beside /healthz, in intervals:
 no interval's share of /healthz may fall below 80% of the phase's (a cliff when kept queues expire would show
 there; the share, rather than the raw rate, keeps the machine's other loads out of it).
 
@@ -88,7 +88,6 @@ def seed(doctor_count, waiting):
     from django.contrib.auth.hashers import make_password
 
     from doctors.models import Doctor
-    from patients import services
     from patients.models import Department
 
     departments = [
@@ -104,38 +103,40 @@ def seed(doctor_count, waiting):
         )
         usernames.append(user.username)
     for index, department in enumerate(departments):
-        for n in range(waiting):
-            services.register_visit(
-                department=department, name="Bench Patient", phone=f"+1415{9000000 + index * 1000 + n:07d}",
-                age=40, gender="undisclosed",
-            )
-    registration_departments = []
-    for n in range(DEPARTMENTS):
-        department = Department.objects.create(name=f"Registrations {n}", code=f"BR{n}", average_consultation_minutes=10)
-        user = get_user_model().objects.create(username=f"bench.registrations{n}")
-        Doctor.objects.create(user=user, department=department, room="Room 1", availability=Doctor.Availability.AVAILABLE)
-        registration_departments.append(department.pk)
+        register_waiting(department, waiting, first_phone=9000000 + index * 1000)
+    registration_departments = [department_with_a_doctor(f"Registrations {n}", f"BR{n}").pk for n in range(DEPARTMENTS)]
     return [department.pk for department in departments], registration_departments, usernames
+
+
+def department_with_a_doctor(name, code):
+    """A department (10 minutes a consultation) with one doctor on duty."""
+    from django.contrib.auth import get_user_model
+
+    from doctors.models import Doctor
+    from patients.models import Department
+
+    department = Department.objects.create(name=name, code=code, average_consultation_minutes=10)
+    user = get_user_model().objects.create(username=f"bench.{code.lower()}")
+    Doctor.objects.create(user=user, department=department, room="Room 1", availability=Doctor.Availability.AVAILABLE)
+    return department
+
+
+def register_waiting(department, count, *, first_phone):
+    """`count` patients registered through register_visit, with San Francisco numbers from first_phone on."""
+    from patients import services
+
+    for n in range(count):
+        services.register_visit(
+            department=department, name="Bench Patient", phone=f"+1415{first_phone + n:07d}", age=40, gender="undisclosed"
+        )
 
 
 def seed_lines():
     """Two more departments with one doctor on duty each and a line of SHORT_LINE and LONG_LINE waiting."""
-    from django.contrib.auth import get_user_model
-
-    from doctors.models import Doctor
-    from patients import services
-    from patients.models import Department
-
     lines = {}
     for length in (SHORT_LINE, LONG_LINE):
-        department = Department.objects.create(name=f"Line of {length}", code=f"L{length}", average_consultation_minutes=10)
-        user = get_user_model().objects.create(username=f"bench.line{length}")
-        Doctor.objects.create(user=user, department=department, room="Room 1", availability=Doctor.Availability.AVAILABLE)
-        for n in range(length):
-            services.register_visit(
-                department=department, name="Bench Patient", phone=f"+1415{8000000 + length * 1000 + n:07d}",
-                age=40, gender="undisclosed",
-            )
+        department = department_with_a_doctor(f"Line of {length}", f"L{length}")
+        register_waiting(department, length, first_phone=8000000 + length * 1000)
         lines[length] = department.pk
     return lines
 
