@@ -383,10 +383,11 @@ class _ConsultationUnderWay:
         """E[length - spent | length > spent], in closed form for the lognormal."""
         if not self.running:
             return 0.0
+        mean = math.exp(self.mu + self.sigma**2 / 2)
         if not self.spent:
-            return math.exp(self.mu + self.sigma**2 / 2)
+            return mean
         beyond = (math.log(self.spent) - self.mu) / self.sigma
-        return math.exp(self.mu + self.sigma**2 / 2) * _upper_tail(beyond - self.sigma) / self.running - self.spent
+        return mean * _upper_tail(beyond - self.sigma) / self.running - self.spent
 
 
 def _likely_ends(consultations):
