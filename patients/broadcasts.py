@@ -118,7 +118,10 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
     seq = published.next_sequence(department_id)
     department = entry.department if entry is not None else Department.objects.get(pk=department_id)
     # After a change that alters the pace, the generation counted up above leaves no kept pace to reuse.
-    line = published_line(department=department, reuse=published.pace_to_reuse(department_id, recent_only=False))
+    reuse = published.pace_to_reuse(
+        department_id, generation=published.current_pace_generation(department_id), recent_only=False
+    )
+    line = published_line(department=department, reuse=reuse)
     queue = department_queue_snapshot(department=department, line=line)
     published.keep_snapshot(department_id, seq, queue)
     if event == "registered" and entry is not None and line.place_of(entry.pk):

@@ -23,7 +23,8 @@ finished consultations, bookings and roster: three of its four statements): the 
 measured pace is kept too, with the department row and the department's pace generation they were read at.
 The generation is counted up by every publisher whose change alters the pace (a consultation completed, a
 no-show, a check-in, any department-level change, see broadcasts), before its change is numbered; a pace
-read at the current generation is still true, whichever changes were numbered since. Readers take it while
+read at the current generation is still true, whichever changes were numbered since. Readers read the
+generation with the change number (latest_change), publishers after numbering their change. Readers take it while
 it is less than ESTIMATES_REFRESH_SECONDS old; publishers of changes that leave it take it at any age.
 """
 
@@ -123,13 +124,30 @@ def current_sequence(department_id):
     return _count(_sequence_key(department_id), _local_current, department_id)
 
 
-def readable_sequence(department_id):
-    """current_sequence, or None while Redis is unreachable: nothing is published then, and the database answers."""
+@dataclass(frozen=True)
+class LatestChange:
+    """The number of a department's latest change and its pace generation, read together (one round trip to
+    Redis): None for both while Redis is unreachable."""
+
+    seq: int | None
+    pace_generation: int | None
+
+
+def latest_change(department_id):
+    if settings.REDIS_URL:
+        seq, generation = _redis().mget(_sequence_key(department_id), _generation_key(department_id))
+        return LatestChange(seq=int(seq or 0), pace_generation=int(generation or 0))
+    with _local_lock:
+        return LatestChange(seq=_local_current[department_id], pace_generation=_local_generation[department_id])
+
+
+def readable_change(department_id):
+    """latest_change, unnumbered while Redis is unreachable: nothing is published then, and the database answers."""
     try:
-        return current_sequence(department_id)
+        return latest_change(department_id)
     except redis.RedisError:
         logger.warning("Sequence of department %s unreadable; its queue is read from the database", department_id)
-        return None
+        return LatestChange(seq=None, pace_generation=None)
 
 
 def snapshot_cache_key(department_id, seq):
@@ -194,10 +212,10 @@ def snapshot_to_read(department_id, seq):
     return None if claimed else kept["queue"]
 
 
-def pace_to_reuse(department_id, *, recent_only):
-    """A PaceToReuse: the department's pace generation now, with its kept pace if no change since has altered
-    it (the same generation) and, with recent_only, it was measured less than ESTIMATES_REFRESH_SECONDS ago."""
-    generation = current_pace_generation(department_id)
+def pace_to_reuse(department_id, *, generation, recent_only):
+    """A PaceToReuse: the department's pace generation as read (current_pace_generation or latest_change), with
+    its kept pace if no change since has altered it (the same generation) and, with recent_only, it was
+    measured less than ESTIMATES_REFRESH_SECONDS ago."""
     kept = _readable(_pace_cache_key(department_id))
     if kept is None:
         return PaceToReuse(generation=generation)

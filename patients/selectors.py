@@ -13,9 +13,11 @@ import math
 import time
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
 from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -200,21 +202,76 @@ OPEN_LINE_FIELDS = ("id", "token_number", "priority", "doctor_id", "called_at", 
 LINE_FIELDS = (*OPEN_LINE_FIELDS, *(name for name in PACE_VISIT_FIELDS if name not in OPEN_LINE_FIELDS))
 
 
+# Values no real read passes, standing for the department and the day while the line's statement is compiled,
+# so that their places among the statement's parameters can be found.
+_ANY_DEPARTMENT_ID = -7919
+_ANY_DAY = date(1, 1, 2)
+
+
+@dataclass(frozen=True)
+class _CompiledLine:
+    """The line's statement (_day_of_tokens) compiled to SQL once, run with each read's department and day.
+
+    On a short line, building and compiling the statement cost more than running it (docs/performance.md).
+    The compiler is kept for its backend's conversions of the rows, as QuerySet.values() applies them.
+    """
+
+    compiler: object
+    sql: str
+    params: tuple
+    department_slot: int
+    day_slot: int
+    names: tuple
+
+    @classmethod
+    def compile(cls, *, open_only):
+        tokens = Queue.objects.active() if open_only else Queue.objects.all()
+        statement = (
+            tokens.annotate(**{SERVING_DOCTOR: FilteredRelation("doctor", condition=Q(status__in=SERVING_STATUSES))})
+            .service_order_rows(OPEN_LINE_FIELDS if open_only else LINE_FIELDS)
+            .filter(department_id=_ANY_DEPARTMENT_ID, token_date=_ANY_DAY)
+        )
+        query = statement.query
+        compiler = query.get_compiler(statement.db)
+        sql, params = compiler.as_sql()
+        slots = [
+            [slot for slot, param in enumerate(params) if param == placeholder]
+            for placeholder in (_ANY_DEPARTMENT_ID, compiler.connection.ops.adapt_datefield_value(_ANY_DAY))
+        ]
+        if any(len(found) != 1 for found in slots):
+            raise ImproperlyConfigured(f"The line's statement takes its department and day more than once: {sql}")
+        (department_slot,), (day_slot,) = slots
+        return cls(
+            compiler=compiler,
+            sql=sql,
+            params=tuple(params),
+            department_slot=department_slot,
+            day_slot=day_slot,
+            # As QuerySet.values() names a row's columns.
+            names=tuple(query.selected or (*query.extra_select, *query.values_select, *query.annotation_select)),
+        )
+
+    def rows(self, *, department_id, day):
+        connection = connections[self.compiler.using]
+        params = list(self.params)
+        params[self.department_slot] = department_id
+        params[self.day_slot] = connection.ops.adapt_datefield_value(day)
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            fetched = cursor.fetchall()
+        return [dict(zip(self.names, row)) for row in self.compiler.results_iter(results=[fetched])]
+
+
 @functools.cache
-def _line_statement(*, open_only):
-    """The statement of _day_of_tokens before its department and day: built once per process and filtered per
-    read (never evaluated itself, so it holds no rows)."""
-    tokens = Queue.objects.active() if open_only else Queue.objects.all()
-    return tokens.annotate(
-        **{SERVING_DOCTOR: FilteredRelation("doctor", condition=Q(status__in=SERVING_STATUSES))}
-    ).service_order_rows(OPEN_LINE_FIELDS if open_only else LINE_FIELDS)
+def _compiled_line(*, open_only):
+    return _CompiledLine.compile(open_only=open_only)
 
 
 def _day_of_tokens(*, department, day, open_only):
     """The department's tokens of the day in service order, as number_places' rows of LINE_FIELDS, in one
     statement; only those waiting or being served, with OPEN_LINE_FIELDS, when open_only (the pace is not
     measured)."""
-    return number_places(_line_statement(open_only=open_only).filter(department_id=department.pk, token_date=day))
+    return number_places(_compiled_line(open_only=open_only).rows(department_id=department.pk, day=day))
 
 
 def _served_entry(row, department):
@@ -363,15 +420,20 @@ def latest_queue_snapshot(*, department_id, department=None):
 
     None when there is no such department. A caller holding the department passes it, saving its read on a miss.
     """
-    return _queue_snapshot_as_of(department_id, published.readable_sequence(department_id), department)
+    return _queue_snapshot_as_of(department_id, published.readable_change(department_id), department)
 
 
-def _queue_snapshot_as_of(department_id, seq, department=None):
+def _queue_snapshot_as_of(department_id, change, department=None):
+    seq = change.seq
     snapshot = published.snapshot_to_read(department_id, seq)
     if snapshot is not None and snapshot["date"] == timezone.localdate().isoformat():
         return snapshot
     # Without a number (Redis unreachable) nothing is kept: the pace is measured and the queue not kept.
-    reuse = published.pace_to_reuse(department_id, recent_only=True) if seq is not None else published.NO_PACE_TO_REUSE
+    reuse = (
+        published.pace_to_reuse(department_id, generation=change.pace_generation, recent_only=True)
+        if seq is not None
+        else published.NO_PACE_TO_REUSE
+    )
     department = department or (reuse.measurement.department if reuse.measurement else None)
     department = department or Department.objects.filter(pk=department_id).first()
     if department is None:
@@ -400,9 +462,9 @@ def department_snapshot_frame(department):
     """The full-state frame a queue socket gets on connect and the display board polls."""
     # The sequence is read before the queue, so the snapshot holds at least every change up to it. Without one
     # (Redis unreachable) the frame is unnumbered, and clients apply it as full state.
-    seq = published.readable_sequence(department.pk)
-    queue = _queue_snapshot_as_of(department.pk, seq, department)
-    return frame(frame_type="snapshot", department_id=department.pk, seq=seq, payload={"queue": queue})
+    change = published.readable_change(department.pk)
+    queue = _queue_snapshot_as_of(department.pk, change, department)
+    return frame(frame_type="snapshot", department_id=department.pk, seq=change.seq, payload={"queue": queue})
 
 
 def staff_entry(entry):

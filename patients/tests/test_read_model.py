@@ -13,10 +13,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def last_come_first_served(monkeypatch):
     monkeypatch.setattr(QueueQuerySet, "in_service_order", lambda queryset: queryset.order_by("-checked_in_at", "-id"))
-    # The read model builds its statement once per process: from the order in force, here the override.
-    selectors._line_statement.cache_clear()
+    # The read model compiles its statement once per process: from the order in force, here the override.
+    selectors._compiled_line.cache_clear()
     yield
-    selectors._line_statement.cache_clear()
+    selectors._compiled_line.cache_clear()
 
 
 def test_one_ordering_drives_places_waits_snapshots_messages_and_call_next(

@@ -257,6 +257,7 @@ def sequence_numbers_unreachable(monkeypatch):
         raise redis.ConnectionError("Connection refused")
 
     monkeypatch.setattr(published, "current_sequence", unreachable)
+    monkeypatch.setattr(published, "latest_change", unreachable)
 
 
 def test_registration_answers_from_the_database_while_the_sequence_numbers_are_unreachable(
