@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from statistics import NormalDist
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -146,9 +147,12 @@ class ConsultationPace:
         return self.doctor_minutes.get(doctor_id, self.minutes_per_consultation)
 
 
-@dataclass(frozen=True)
-class WaitEstimate:
-    """Minutes until the token is called: the likeliest figure and a 20th-80th percentile range."""
+class WaitEstimate(NamedTuple):
+    """Minutes until the token is called: the likeliest figure and a 20th-80th percentile range.
+
+    A named tuple, not a frozen dataclass: one is made per waiting token on every read of a line, and a frozen
+    dataclass takes several times as long to make.
+    """
 
     minutes: int
     low: int
@@ -330,19 +334,20 @@ def _show_rate(bookings):
 
 
 class _Doctor:
-    """A doctor as the line is played forward: when they are next free, within their windows."""
+    """A doctor as the line is played forward: when they are next free, within their windows (in minutes from
+    now, a window without an end as infinity)."""
 
-    def __init__(self, availability, free_at, expected_free_at):
-        self.doctor_id = availability.doctor_id
-        self.windows = [window for window in availability.windows if window[1] is None or window[1] > free_at]
+    def __init__(self, doctor_id, windows, free_at, expected_free_at):
+        self.doctor_id = doctor_id
+        self.windows = [window for window in windows if window[1] > free_at]
         # Their next patient is likeliest called at free_at, but the patients after add up from the mean.
         self.free_at, self.expected_free_at = free_at, expected_free_at
 
     def next_call(self):
-        """The time the doctor can next call a patient, or None when their day is over."""
+        """The minute the doctor can next call a patient, or None when their day is over."""
         while self.windows:
             start, end = self.windows[0]
-            if end is None or self.free_at < end:
+            if self.free_at < end:
                 return max(self.free_at, start)
             self.windows.pop(0)
         return None
@@ -443,7 +448,11 @@ def _doctors_at_start(pace, serving, now):
     doctors = sorted(under_way, key=lambda doctor_id: under_way[doctor_id].median_remaining())
     ends = dict(zip(doctors, _likely_ends([under_way[doctor_id] for doctor_id in doctors]) if doctors else []))
     return [
-        _Doctor(availability, *(now + timedelta(minutes=end) for end in ends.get(availability.doctor_id, (0, 0))))
+        _Doctor(
+            availability.doctor_id,
+            [(_minutes(now, start), math.inf if end is None else _minutes(now, end)) for start, end in availability.windows],
+            *ends.get(availability.doctor_id, (0.0, 0.0)),
+        )
         for availability in pace.roster
     ]
 
@@ -472,10 +481,9 @@ def estimate_waits(*, pace, priorities, serving, now, due=None):
         of a consultation (an expected share: a no-show, a booking that may not come)."""
         nonlocal variance, elapsed
         if heap:
-            called_at, index, doctor = heapq.heappop(heap)
-            minutes_ahead = _minutes(now, called_at)
+            minutes_ahead, index, doctor = heapq.heappop(heap)
             service = share * ((1 - no_show) * pace.minutes_for(doctor.doctor_id) + no_show * pace.no_show_minutes)
-            doctor.free_at = max(called_at, doctor.expected_free_at) + timedelta(minutes=service)
+            doctor.free_at = max(minutes_ahead, doctor.expected_free_at) + service
             doctor.expected_free_at = doctor.free_at
             following = doctor.next_call()
             if following is not None:
@@ -489,7 +497,7 @@ def estimate_waits(*, pace, priorities, serving, now, due=None):
 
     # Booked patients not here yet take their slot ahead of the patients of their priority due after it, if
     # they come before the grace window ends (each counted at today's share of bookings that came).
-    pending = [slot for slot in pace.pending_slots if slot + pace.booking_grace > now]
+    pending = [_minutes(now, slot) for slot in pace.pending_slots if slot + pace.booking_grace > now]
     # A booked patient who came early is due at their slot: the walk-ins arriving before it go first (at the
     # last hour's rate, less the urgent ones, counted apart).
     normal_arrival_rate = max(pace.arrival_rate - sum(pace.urgent_arrivals.values()), 0.0)
@@ -498,10 +506,11 @@ def estimate_waits(*, pace, priorities, serving, now, due=None):
     estimates = []
     for priority, due_at in zip(priorities, due or [now] * len(priorities)):
         if priority == Priority.NORMAL:
-            while pending and pending[0] <= due_at:
+            due_in = _minutes(now, due_at)
+            while pending and pending[0] <= due_in:
                 pending.pop(0)
                 hand_to_first_free_doctor(pace.booking_show_rate)
-            expected = normal_arrival_rate * max(_minutes(now, due_at), 0.0)
+            expected = normal_arrival_rate * max(due_in, 0.0)
             while arrivals_ahead < expected:
                 share = min(expected - arrivals_ahead, 1.0)
                 hand_to_first_free_doctor(share)
@@ -515,12 +524,12 @@ def estimate_waits(*, pace, priorities, serving, now, due=None):
 def _urgent_arrival_rates(pace, now):
     """{waiting priority: [(from, until, rate)]}: minutes from now and the arrivals per minute of patients of a
     higher priority, by the history's hours when there is one (arrivals fall after the morning peak), else at
-    today's rate for the rest of the day."""
+    today's rate for the rest of the day; only the hours when some are expected."""
     hours = pace.arrivals_ahead or ((now, None, pace.urgent_arrivals),)
     rates = {}
     for priority in PRIORITY_RANK:
         higher = [urgent for urgent in URGENT_PRIORITIES if PRIORITY_RANK[urgent] > PRIORITY_RANK[priority]]
-        rates[priority] = [
+        within_hours = [
             (
                 max(_minutes(now, start), 0.0),
                 math.inf if end is None else _minutes(now, end),
@@ -529,6 +538,7 @@ def _urgent_arrival_rates(pace, now):
             for start, end, by_priority in hours
             if end is None or end > now
         ]
+        rates[priority] = [hour for hour in within_hours if hour[2] > 0]
     return rates
 
 
@@ -542,6 +552,8 @@ def _with_urgent_arrivals(pace, rates, minutes, variance, doctors):
     # in the added time count too (a few rounds of the same sum).
     point = minutes
     for _ in range(URGENT_ROUNDS):
+        if not rates:
+            break
         extra = _arrivals_within(rates, point) * pace.minutes_per_consultation / doctors
         point = minutes + min(extra, MAX_URGENT_SHARE * minutes)
     deviation = math.sqrt(variance) / doctors + MODEL_ERROR_SHARE * point

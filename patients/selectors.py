@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
@@ -130,11 +131,11 @@ def consultation_histories(*, department_ids, day):
     return {department_id: kept[key] for department_id, key in keys.items()}
 
 
-@dataclass(frozen=True)
-class PlaceInLine:
+class PlaceInLine(NamedTuple):
     """One waiting token's place in its department's line and the wait that place means.
 
-    The low and high minutes are the range to show beside the estimate, None when it is narrow.
+    The low and high minutes are the range to show beside the estimate, None when it is narrow. A named tuple
+    for the reason estimates.WaitEstimate is one.
     """
 
     entry_id: int
