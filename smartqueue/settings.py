@@ -119,11 +119,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, with timestamps read by psycopg's compiled loader (smartqueue/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "smartqueue.postgresql"
 # PostgreSQL connection pool per server process (psycopg-pool): requests wait for a free connection instead
 # of each opening its own, so a burst of requests can neither exhaust max_connections nor pay a connect each.
 # Incompatible with DATABASE_CONN_MAX_AGE; 0 (the default) leaves pooling off.
 DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0)
-if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "smartqueue.postgresql":
     DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 30}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock at BEGIN, so concurrent writers queue on the

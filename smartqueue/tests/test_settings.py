@@ -45,7 +45,7 @@ def test_database_and_redis_urls_switch_to_postgresql_redis_and_a_real_broker():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.db.backends.postgresql",
+        "smartqueue.postgresql",
         "channels_redis.core.RedisChannelLayer",
         "False",
     ]
