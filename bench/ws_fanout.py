@@ -115,8 +115,8 @@ class Subscribers:
     async def listen(self, socket):
         async for text in socket:
             # The envelope puts "seq" before the payload: no need to parse kilobytes of JSON per frame.
-            start = text.find('"seq": ')
-            value = text[start + 7 : text.find(",", start)]
+            start = text.find('"seq":') + len('"seq":')
+            value = text[start : text.find(",", start)].strip()
             if value.isdigit():
                 self.sample = text
                 self.arrived(int(value))
@@ -194,7 +194,7 @@ def floor_press(group, sample):
         from patients.broadcasts import FORWARD_MESSAGE_TYPE
 
         seq = call + 1
-        text = re.sub(r'"seq": \d+', f'"seq": {seq}', sample, count=1)
+        text = re.sub(r'"seq":\s*\d+', f'"seq":{seq}', sample, count=1)
         received = expect(seq)
         started = time.perf_counter()
         await get_channel_layer().group_send(group, {"type": FORWARD_MESSAGE_TYPE, "text": text})

@@ -13,10 +13,10 @@ never raises: a lost frame is recovered by a snapshot re-read when a gap in the 
 client, or by the visit socket, which sees every department frame).
 """
 
-import json
 import logging
 from functools import partial
 
+import orjson
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -133,7 +133,7 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
         payload = {"event": event, **payload}
         if detail:
             payload["detail"] = detail
-        return json.dumps(frame(frame_type=frame_type, department_id=department_id, seq=seq, payload=payload))
+        return orjson.dumps(frame(frame_type=frame_type, department_id=department_id, seq=seq, payload=payload)).decode()
 
     outgoing = []
     if entry is not None:

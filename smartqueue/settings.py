@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import orjson
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
@@ -321,6 +322,13 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # orjson renders a line of 500 tokens in a tenth of the time of the standard library's json.
+    "DEFAULT_RENDERER_CLASSES": [
+        "drf_orjson_renderer.renderers.ORJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # Errors of a list's items are keyed by their index.
+    "ORJSON_RENDERER_OPTIONS": (orjson.OPT_NON_STR_KEYS,),
     # The doctor's dashboard posts its buttons' forms; scripts post JSON, whose values must carry the
     # right type (smartqueue/strict_types.py). The patient API takes JSON only.
     "DEFAULT_PARSER_CLASSES": [
