@@ -214,7 +214,9 @@ class _CompiledLine:
     """The line's statement (_day_of_tokens) compiled to SQL once, run with each read's department and day.
 
     On a short line, building and compiling the statement cost more than running it (docs/performance.md).
-    The compiler is kept for its backend's conversions of the rows, as QuerySet.values() applies them.
+    The compiler is kept for its backend's conversions of the rows, as QuerySet.values() applies them. Each
+    read runs it on the database it was compiled for (the one database; the line is read right after each
+    write, so a read replica would not do for it).
     """
 
     compiler: object
