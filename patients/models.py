@@ -154,8 +154,9 @@ class QueueQuerySet(models.QuerySet):
         """These tokens in service order as rows: dicts of `fields`, their status and "due" (the time that orders
         a token within its priority: its slot or its arrival).
 
-        Lazy and unfiltered by day, so a reader that runs it often can build it once and filter each read
-        (building the statement costs more than running it on a short line); number_places lists the rows.
+        Lazy and unfiltered by day, so a reader that runs it often can compile it once and run it for each
+        department and day (selectors._CompiledLine: compiling costs more than running it on a short line);
+        number_places lists the rows.
         """
         return self.in_service_order().values(*fields, "status", due=Queue.due_expression())
 

@@ -242,7 +242,7 @@ class _CompiledLine:
             for placeholder in (_ANY_DEPARTMENT_ID, compiler.connection.ops.adapt_datefield_value(_ANY_DAY))
         ]
         if any(len(found) != 1 for found in slots):
-            raise ImproperlyConfigured(f"The line's statement takes its department and day more than once: {sql}")
+            raise ImproperlyConfigured(f"The line's statement must take its department and day once each: {sql}")
         (department_slot,), (day_slot,) = slots
         return cls(
             compiler=compiler,
