@@ -28,6 +28,7 @@ from .models import Department
 from .selectors import (
     department_queue_snapshot,
     published_line,
+    queue_joined_at_the_end,
     staff_entry,
     visit_status,
     visit_status_in_queue,
@@ -116,17 +117,23 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
         published.next_pace_generation(department_id)
     # Numbered before the snapshot is read, so a frame's snapshot includes every change up to its number.
     seq = published.next_sequence(department_id)
-    department = entry.department if entry is not None else Department.objects.get(pk=department_id)
-    # After a change that alters the pace, the generation counted up above leaves no kept pace to reuse.
-    reuse = published.pace_to_reuse(
-        department_id, generation=published.current_pace_generation(department_id), recent_only=False
-    )
-    line = published_line(department=department, reuse=reuse)
-    queue = department_queue_snapshot(department=department, line=line)
-    published.keep_snapshot(department_id, seq, queue)
-    if event == "registered" and entry is not None and line.place_of(entry.pk):
+    joined = _line_extended(event=event, entry=entry, seq=seq)
+    if joined is not None:
+        queue, place = joined.queue, joined.place
+        published.keep_snapshot(department_id, seq, queue, line_end=joined.end, kept_at=joined.kept_at)
+    else:
+        department = entry.department if entry is not None else Department.objects.get(pk=department_id)
+        # After a change that alters the pace, the generation counted up above leaves no kept pace to reuse.
+        reuse = published.pace_to_reuse(
+            department_id, generation=published.current_pace_generation(department_id), recent_only=False
+        )
+        line = published_line(department=department, reuse=reuse)
+        queue = department_queue_snapshot(department=department, line=line)
+        published.keep_snapshot(department_id, seq, queue, line_end=line.end)
+        place = line.place_of(entry.pk) if entry is not None else None
+    if event == "registered" and place is not None:
         # The estimate published with the registration is the one its patient is shown (from this snapshot).
-        services.record_registration_estimate(entry=entry, minutes=line.place_of(entry.pk).estimated_wait_minutes)
+        services.record_registration_estimate(entry=entry, minutes=place.estimated_wait_minutes)
     published.forget_snapshot(department_id, seq - 2)
 
     def envelope(payload, frame_type=frame_type):
@@ -147,6 +154,17 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
     outgoing.append((department_group(department_id), envelope({"queue": queue, **entries})))
     outgoing.append((staff_group(department_id), envelope({"queue": queue, **staff_entries})))
     async_to_sync(_send_all)(outgoing)
+
+
+def _line_extended(*, event, entry, seq):
+    """A registration is most often a walk-in joining the end of the line: its queue is then the one published
+    just before it with the new token added (a selectors.JoinedQueue), without reading and playing the line
+    again. None when that queue is not kept (still being published, evicted) or its waits are due for working
+    out again, and for every other change."""
+    if event != "registered" or entry is None:
+        return None
+    kept = published.line_to_extend(entry.department_id, seq - 1)
+    return None if kept is None else queue_joined_at_the_end(kept=kept, entry=entry)
 
 
 async def _send_all(outgoing):

@@ -11,6 +11,7 @@ Two steps, so that the costly one runs once per department change, not once per 
   every token. No query: it only reads what it is given.
 """
 
+import copy
 import heapq
 import math
 from dataclasses import dataclass, field
@@ -343,6 +344,9 @@ class _Doctor:
         # Their next patient is likeliest called at free_at, but the patients after add up from the mean.
         self.free_at, self.expected_free_at = free_at, expected_free_at
 
+    def fork(self):
+        return _Doctor(self.doctor_id, list(self.windows), self.free_at, self.expected_free_at)
+
     def next_call(self):
         """The minute the doctor can next call a patient, or None when their day is over."""
         while self.windows:
@@ -457,68 +461,104 @@ def _doctors_at_start(pace, serving, now):
     ]
 
 
-def estimate_waits(*, pace, priorities, serving, now, due=None):
-    """A WaitEstimate for each waiting token, given their priorities in call order.
+class LinePlay:
+    """The line played forward in call order (docs/wait-estimates.md, "How the line is played"): when each
+    doctor is next free, and what the tokens handed out so far add up to.
 
-    serving: (doctor_id, called_at) of the patients the doctors are with now. due: each token's time in the
-    order within its priority (QueueQuerySet.in_service_order: the slot of a booked patient, else the
-    arrival), now for all when not given. Without any doctor expected today, the department's pace is applied
-    as if one doctor took the line from now.
+    Kept with a published queue, so that a walk-in joining the end of the line is placed from where its last
+    token left the doctors (walk_in_joins) instead of the whole line being read and played again. Times are
+    minutes from `now`, the moment the line was read.
     """
-    heap = []
-    for index, doctor in enumerate(_doctors_at_start(pace, serving, now)):
-        start = doctor.next_call()
-        if start is not None:
-            heap.append((start, index, doctor))
-    heapq.heapify(heap)
-    doctors = max(len(heap), 1)
-    no_show = pace.no_show_rate
-    variance = 0.0
-    elapsed = 0.0
 
-    def hand_to_first_free_doctor(share):
-        """Minutes until the first free doctor calls the next patient, who then keeps them busy for `share`
-        of a consultation (an expected share: a no-show, a booking that may not come)."""
-        nonlocal variance, elapsed
-        if heap:
-            minutes_ahead, index, doctor = heapq.heappop(heap)
+    def __init__(self, *, pace, serving, now):
+        """serving: (doctor_id, called_at) of the patients the doctors are with now."""
+        self.pace, self.now = pace, now
+        self._heap = []
+        for index, doctor in enumerate(_doctors_at_start(pace, serving, now)):
+            start = doctor.next_call()
+            if start is not None:
+                self._heap.append((start, index, doctor))
+        heapq.heapify(self._heap)
+        # Without any doctor expected today, the department's pace is applied as if one doctor took the line now.
+        self._doctors = max(len(self._heap), 1)
+        self._variance = 0.0
+        self._elapsed = 0.0
+        # Booked patients not here yet take their slot ahead of the patients of their priority due after it, if
+        # they come before the grace window ends (each counted at today's share of bookings that came).
+        self._pending = [_minutes(now, slot) for slot in pace.pending_slots if slot + pace.booking_grace > now]
+        # A booked patient who came early is due at their slot: the walk-ins arriving before it go first (at the
+        # last hour's rate, less the urgent ones, counted apart).
+        self._normal_arrival_rate = max(pace.arrival_rate - sum(pace.urgent_arrivals.values()), 0.0)
+        self._arrivals_ahead = 0.0
+        self._urgent_rates = _urgent_arrival_rates(pace, now)
+
+    def wait_of(self, priority, due_at):
+        """The WaitEstimate of the next token in call order, of this priority and due at due_at (its time within
+        the priority: QueueQuerySet.in_service_order)."""
+        if priority == Priority.NORMAL:
+            due_in = _minutes(self.now, due_at)
+            while self._pending and self._pending[0] <= due_in:
+                self._pending.pop(0)
+                self._hand_to_first_free_doctor(self.pace.booking_show_rate)
+            expected = self._normal_arrival_rate * max(due_in, 0.0)
+            while self._arrivals_ahead < expected:
+                share = min(expected - self._arrivals_ahead, 1.0)
+                self._hand_to_first_free_doctor(share)
+                self._arrivals_ahead += share
+        waited_variance = self._variance
+        minutes_ahead = self._hand_to_first_free_doctor(1.0)
+        return _with_urgent_arrivals(
+            self.pace, self._urgent_rates[priority], minutes_ahead, waited_variance, self._doctors
+        )
+
+    def walk_in_joins(self, arrived_at):
+        """wait_of for a normal-priority walk-in who arrived at arrived_at (after `now`) behind every token
+        played: the bookings due by then go first, but the walk-ins who arrived before them are in the line
+        already, not still expected."""
+        expected_by_then = self._normal_arrival_rate * max(_minutes(self.now, arrived_at), 0.0)
+        self._arrivals_ahead = max(self._arrivals_ahead, expected_by_then)
+        return self.wait_of(Priority.NORMAL, arrived_at)
+
+    def newcomer(self):
+        """The wait of a patient registering at `now`, behind every token played; the play itself is left as it is."""
+        return self._fork().wait_of(Priority.NORMAL, self.now)
+
+    def _fork(self):
+        fork = copy.copy(self)
+        fork._heap = [(start, index, doctor.fork()) for start, index, doctor in self._heap]
+        fork._pending = list(self._pending)
+        return fork
+
+    def _hand_to_first_free_doctor(self, share):
+        """Minutes until the first free doctor calls the next patient, who then keeps them busy for `share` of a
+        consultation (an expected share: a no-show, a booking that may not come)."""
+        pace = self.pace
+        if self._heap:
+            minutes_ahead, index, doctor = heapq.heappop(self._heap)
+            no_show = pace.no_show_rate
             service = share * ((1 - no_show) * pace.minutes_for(doctor.doctor_id) + no_show * pace.no_show_minutes)
             doctor.free_at = max(minutes_ahead, doctor.expected_free_at) + service
             doctor.expected_free_at = doctor.free_at
             following = doctor.next_call()
             if following is not None:
-                heapq.heappush(heap, (following, index, doctor))
+                heapq.heappush(self._heap, (following, index, doctor))
         else:
             service = share * pace.minutes_per_consultation
-            elapsed += service
-            minutes_ahead = elapsed
-        variance += (pace.spread * service) ** 2
+            self._elapsed += service
+            minutes_ahead = self._elapsed
+        self._variance += (pace.spread * service) ** 2
         return minutes_ahead
 
-    # Booked patients not here yet take their slot ahead of the patients of their priority due after it, if
-    # they come before the grace window ends (each counted at today's share of bookings that came).
-    pending = [_minutes(now, slot) for slot in pace.pending_slots if slot + pace.booking_grace > now]
-    # A booked patient who came early is due at their slot: the walk-ins arriving before it go first (at the
-    # last hour's rate, less the urgent ones, counted apart).
-    normal_arrival_rate = max(pace.arrival_rate - sum(pace.urgent_arrivals.values()), 0.0)
-    arrivals_ahead = 0.0
-    urgent_rates = _urgent_arrival_rates(pace, now)
-    estimates = []
-    for priority, due_at in zip(priorities, due or [now] * len(priorities)):
-        if priority == Priority.NORMAL:
-            due_in = _minutes(now, due_at)
-            while pending and pending[0] <= due_in:
-                pending.pop(0)
-                hand_to_first_free_doctor(pace.booking_show_rate)
-            expected = normal_arrival_rate * max(due_in, 0.0)
-            while arrivals_ahead < expected:
-                share = min(expected - arrivals_ahead, 1.0)
-                hand_to_first_free_doctor(share)
-                arrivals_ahead += share
-        waited_variance = variance
-        minutes_ahead = hand_to_first_free_doctor(1.0)
-        estimates.append(_with_urgent_arrivals(pace, urgent_rates[priority], minutes_ahead, waited_variance, doctors))
-    return estimates
+
+def estimate_waits(*, pace, priorities, serving, now, due=None):
+    """A WaitEstimate for each waiting token, given their priorities in call order (LinePlay).
+
+    serving: (doctor_id, called_at) of the patients the doctors are with now. due: each token's time in the
+    order within its priority (QueueQuerySet.in_service_order: the slot of a booked patient, else the
+    arrival), now for all when not given.
+    """
+    play = LinePlay(pace=pace, serving=serving, now=now)
+    return [play.wait_of(priority, due_at) for priority, due_at in zip(priorities, due or [now] * len(priorities))]
 
 
 def _urgent_arrival_rates(pace, now):

@@ -299,6 +299,11 @@ class Queue(models.Model):
         else the arrival."""
         return Coalesce(F("due_at"), F("checked_in_at"))
 
+    @property
+    def due(self):
+        """due_expression, of this token as it is in memory."""
+        return self.due_at or self.checked_in_at
+
     def get_position_in_queue(self):
         """1-based place among the department's waiting tokens of its day, or None when not waiting.
 

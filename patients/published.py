@@ -155,9 +155,40 @@ def snapshot_cache_key(department_id, seq):
     return f"queue-snapshot:{department_id}:{seq}"
 
 
-def keep_snapshot(department_id, seq, queue):
-    """Keep the queue published as change seq."""
-    cache.set(snapshot_cache_key(department_id, seq), {"queue": queue, "kept_at": time.time()}, SNAPSHOT_CACHE_SECONDS)
+def _line_end_cache_key(department_id, seq):
+    return f"queue-line-end:{department_id}:{seq}"
+
+
+def keep_snapshot(department_id, seq, queue, *, line_end, kept_at=None):
+    """Keep the queue published as change seq, with where its line ends (selectors.LineEnd) apart, so that
+    the readers of the queue do not read it too; kept_at: when its waits were worked out, if not now."""
+    cache.set_many(
+        {
+            snapshot_cache_key(department_id, seq): {"queue": queue, "kept_at": kept_at or time.time()},
+            _line_end_cache_key(department_id, seq): line_end,
+        },
+        SNAPSHOT_CACHE_SECONDS,
+    )
+
+
+@dataclass(frozen=True)
+class KeptLine:
+    """A kept queue with where its line ends, and when its waits were worked out (time.time())."""
+
+    queue: dict
+    end: object
+    kept_at: float
+
+
+def line_to_extend(department_id, seq):
+    """The KeptLine published as change seq while its waits are fresh (ESTIMATES_REFRESH_SECONDS), for the
+    publisher of the next change to extend; else None."""
+    snapshot_key, end_key = snapshot_cache_key(department_id, seq), _line_end_cache_key(department_id, seq)
+    kept = _all_readable([snapshot_key, end_key])
+    snapshot, end = kept.get(snapshot_key), kept.get(end_key)
+    if snapshot is None or end is None or time.time() - snapshot["kept_at"] >= ESTIMATES_REFRESH_SECONDS:
+        return None
+    return KeptLine(queue=snapshot["queue"], end=end, kept_at=snapshot["kept_at"])
 
 
 def _pace_cache_key(department_id):
@@ -177,7 +208,7 @@ def forget_pace(department_id):
 def forget_snapshot(department_id, seq):
     """Drop the queue kept as change seq: a publisher drops the one before its predecessor (which it reads the
     pace from), so a department holds two kept queues, not one per change of the last six hours."""
-    cache.delete(snapshot_cache_key(department_id, seq))
+    cache.delete_many([snapshot_cache_key(department_id, seq), _line_end_cache_key(department_id, seq)])
 
 
 def _kept(department_id, seq):
@@ -185,13 +216,18 @@ def _kept(department_id, seq):
 
 
 def _readable(key):
+    return _all_readable([key]).get(key)
+
+
+def _all_readable(keys):
+    """{key: value} of the keys kept (one round trip); nothing when any is unreadable."""
     try:
-        return cache.get(key)
+        return cache.get_many(keys) if len(keys) > 1 else {key: cache.get(key) for key in keys}
     except (ImportError, AttributeError, TypeError):
         # Kept by a process running other code (a rolling deploy that renamed a class): unreadable here, so it
         # is read from the database as if nothing were kept.
-        logger.warning("%s unreadable; read from the database", key)
-        return None
+        logger.warning("%s unreadable; read from the database", ", ".join(keys))
+        return {}
 
 
 def kept_snapshot(department_id, seq):

@@ -28,7 +28,13 @@ from smartqueue.shapes import represent
 from . import estimates, hooks, published
 from .estimates import ConsultationPace, WaitEstimate
 from .models import Appointment, Department, Patient, Queue, WaitAlert, format_token, number_places
-from .serializers import QueueSnapshotSerializer, StaffEntrySerializer, VisitStatusSerializer, frame
+from .serializers import (
+    QueueSnapshotSerializer,
+    StaffEntrySerializer,
+    VisitStatusSerializer,
+    WaitingTokenSerializer,
+    frame,
+)
 
 SERVING_STATUSES = (Queue.Status.CALLED, Queue.Status.IN_CONSULTATION)
 # What the wait estimates read of a department's day (see estimates.measure_pace).
@@ -149,6 +155,22 @@ class PlaceInLine(NamedTuple):
 
 
 @dataclass(frozen=True)
+class LineEnd:
+    """Where a department's line ends: the line played to its last waiting token (estimates.LinePlay) and the
+    (due, id) of its last normal-priority token, None without one. Kept with the published queue: a walk-in of
+    normal priority registering after it joins behind it (QueueQuerySet.in_service_order), so the publisher
+    places them from here instead of reading and playing the whole line again (queue_joined_at_the_end)."""
+
+    play: estimates.LinePlay
+    last_normal: tuple | None
+
+    def takes_at_the_end(self, entry):
+        if entry.priority != Queue.Priority.NORMAL:
+            return False
+        return self.last_normal is None or (entry.due, entry.pk) > self.last_normal
+
+
+@dataclass(frozen=True)
 class DepartmentLine:
     """A department's waiting tokens for a day, in the order they will be called, with place and wait, and the
     tokens its doctors are serving."""
@@ -159,6 +181,7 @@ class DepartmentLine:
     waiting: list
     serving: list
     newcomer: WaitEstimate
+    end: LineEnd
     _places: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -332,18 +355,24 @@ def department_line(*, department, day=None, pace=None):
             (row for row in rows if row["status"] in SERVING_STATUSES), key=_latest_call_first, reverse=True
         )
     ]
-    *waits, newcomer = estimates.estimate_waits(
+    play = estimates.LinePlay(
         pace=pace,
-        priorities=[row["priority"] for row in waiting] + [Queue.Priority.NORMAL],
         serving=[(entry.doctor_id, entry.called_at) for entry in serving if entry.doctor_id and entry.called_at],
         now=now,
-        due=[row["due"] for row in waiting] + [now],
     )
     places = [
-        _place(row, format_token(department.code, row["token_number"]), wait) for row, wait in zip(waiting, waits)
+        _place(row, format_token(department.code, row["token_number"]), play.wait_of(row["priority"], row["due"]))
+        for row in waiting
     ]
+    last_normal = next((row for row in reversed(waiting) if row["priority"] == Queue.Priority.NORMAL), None)
     return DepartmentLine(
-        department=department, day=day, pace=pace, waiting=places, serving=serving, newcomer=newcomer
+        department=department,
+        day=day,
+        pace=pace,
+        waiting=places,
+        serving=serving,
+        newcomer=play.newcomer(),
+        end=LineEnd(play=play, last_normal=(last_normal["due"], last_normal["id"]) if last_normal else None),
     )
 
 
@@ -446,8 +475,50 @@ def _queue_snapshot_as_of(department_id, change, department=None):
     if seq is not None:
         # Read after the number, so it holds every change up to it: the next readers of this number take it,
         # and the line and its estimate are worked out once per change, not once per request.
-        published.keep_snapshot(department_id, seq, snapshot)
+        published.keep_snapshot(department_id, seq, snapshot, line_end=line.end)
     return snapshot
+
+
+class JoinedQueue(NamedTuple):
+    """A kept queue with a walk-in joined at the end of its line (queue_joined_at_the_end), and when its waits
+    were worked out."""
+
+    queue: dict
+    end: LineEnd
+    place: PlaceInLine
+    kept_at: float
+
+
+def queue_joined_at_the_end(*, kept, entry):
+    """A JoinedQueue: the kept queue (a published.KeptLine) with the token `entry` just registered behind its
+    last waiting token; None when entry is not a walk-in who joins at the end (a patient of higher priority, a
+    booked patient due at a later slot) or the queue holds it already (its registration committed before the
+    queue was read).
+
+    Its waits stay relative to when the line was read, as the queue's other waits, and are worked out again
+    with them (published.ESTIMATES_REFRESH_SECONDS).
+    """
+    queue, end, token = kept.queue, kept.end, entry.token
+    if (
+        queue["date"] != entry.token_date.isoformat()
+        or not end.takes_at_the_end(entry)
+        or any(place["token"] == token for place in (*queue["waiting"], *queue["now_serving"]))
+    ):
+        return None
+    wait = end.play.walk_in_joins(entry.due)
+    place = _place({"id": entry.pk, "priority": entry.priority, "place": len(queue["waiting"]) + 1}, token, wait)
+    waiting = [*queue["waiting"], represent(WaitingTokenSerializer, place)]
+    return JoinedQueue(
+        queue={
+            **queue,
+            "waiting": waiting,
+            "queue_length": len(waiting),
+            "estimated_wait_minutes": end.play.newcomer().minutes,
+        },
+        end=LineEnd(play=end.play, last_normal=(entry.due, entry.pk)),
+        place=place,
+        kept_at=kept.kept_at,
+    )
 
 
 def published_line(*, department, reuse):

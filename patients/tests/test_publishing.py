@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from patients import published, services
+from patients import published, selectors, services
 from patients.selectors import latest_queue_snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -235,3 +235,106 @@ def test_a_cold_reader_measures_a_pace_more_than_a_minute_old(
 
     with django_assert_num_queries(4):
         assert published_waits(department) == [0]
+
+
+@pytest.fixture
+def lines_read(monkeypatch):
+    """How many times the department's line is read and played from the database."""
+    reads = []
+    read_line = selectors.department_line
+
+    def counted(**kwargs):
+        reads.append(kwargs["department"].pk)
+        return read_line(**kwargs)
+
+    monkeypatch.setattr(selectors, "department_line", counted)
+    return reads
+
+
+def queue_of_a_full_publish(department):
+    """The queue a publisher reading and playing the whole line now would publish (the kept pace reused)."""
+    reuse = published.pace_to_reuse(
+        department.pk, generation=published.current_pace_generation(department.pk), recent_only=False
+    )
+    return selectors.department_queue_snapshot(department=department, line=selectors.published_line(department=department, reuse=reuse))
+
+
+def test_a_walk_in_joins_the_end_of_the_kept_queue_without_the_line_being_read_again(
+    clock, department, make_token, make_doctor, lines_read
+):
+    doctor = make_doctor(department=department)
+    make_doctor(department=department)
+    for priority in ("normal", "emergency", "normal", "high"):
+        make_token(department, priority=priority)
+    services.call_next(doctor=doctor)
+    clock.shift(timedelta(seconds=20))
+    lines_read.clear()
+
+    entry = make_token(department)
+
+    assert lines_read == []
+    queue = latest_queue_snapshot(department_id=department.pk)
+    assert queue == queue_of_a_full_publish(department)
+    assert queue["waiting"][-1]["token"] == entry.token
+    entry.refresh_from_db()
+    assert entry.estimated_wait_at_registration == queue["waiting"][-1]["estimated_wait_minutes"]
+
+
+@pytest.mark.parametrize("priority", ["high", "emergency"])
+def test_a_patient_of_higher_priority_is_placed_by_reading_the_line(
+    clock, department, make_token, make_doctor, lines_read, priority
+):
+    make_doctor(department=department)
+    for _ in range(3):
+        make_token(department)
+    lines_read.clear()
+
+    entry = make_token(department, priority=priority)
+
+    assert lines_read == [department.pk]
+    assert latest_queue_snapshot(department_id=department.pk)["waiting"][0]["token"] == entry.token
+
+
+def test_a_walk_in_arriving_before_a_booked_patients_slot_is_placed_ahead_of_them(
+    clock, department, make_token, make_doctor, lines_read
+):
+    make_doctor(department=department)
+    make_token(department)
+    booked = make_token(department)
+    # Checked in early for a slot in twenty minutes: due then (QueueQuerySet.in_service_order).
+    booked.due_at = timezone.now() + timedelta(minutes=20)
+    booked.save(update_fields=["due_at"])
+    published.next_sequence(department.pk)
+    latest_queue_snapshot(department_id=department.pk)
+    lines_read.clear()
+
+    entry = make_token(department)
+
+    assert lines_read == [department.pk]
+    waiting = [place["token"] for place in latest_queue_snapshot(department_id=department.pk)["waiting"]]
+    assert waiting[1:] == [entry.token, booked.token]
+
+
+def test_a_walk_in_joining_a_queue_whose_waits_are_due_for_working_out_again_reads_the_line(
+    clock, department, make_token, make_doctor, lines_read
+):
+    make_doctor(department=department)
+    make_token(department)
+    clock.shift(timedelta(seconds=published.ESTIMATES_REFRESH_SECONDS))
+    lines_read.clear()
+
+    make_token(department)
+
+    assert lines_read == [department.pk]
+    assert published_waits(department) == [0, 10]
+
+
+def test_a_queue_that_holds_the_new_token_already_is_not_joined_again(clock, department, make_token, make_doctor):
+    make_doctor(department=department)
+    entry = make_token(department)
+    seq = published.current_sequence(department.pk)
+    # As when the registration committed before the change numbered just before it read its queue.
+    kept = published.line_to_extend(department.pk, seq)
+
+    assert kept.queue["waiting"][-1]["token"] == entry.token
+    assert selectors.queue_joined_at_the_end(kept=kept, entry=entry) is None

@@ -9,6 +9,7 @@ from patients.estimates import (
     HISTORY_PACE_WEIGHT,
     ConsultationPace,
     DoctorAvailability,
+    LinePlay,
     _ConsultationUnderWay,
     _likely_ends,
     estimate_waits,
@@ -217,6 +218,40 @@ def test_a_booked_patient_early_for_their_slot_waits_for_the_walk_ins_arriving_b
     # At one walk-in every 10 minutes, three arrive before the slot and are due first.
     assert wait_if_due(in_half_an_hour) == 30
     assert wait_if_due(now) == 0
+
+
+def test_a_walk_in_joining_the_played_line_is_placed_as_if_the_line_were_played_again(clock):
+    now = timezone.now()
+    pace = pace_of(8.0, 12.0, arrival_rate=0.1, pending_slots=(now + timedelta(minutes=15),), booking_show_rate=0.8)
+    priorities = [EMERGENCY, NORMAL, NORMAL, NORMAL]
+    play = LinePlay(pace=pace, serving=[(0, now - timedelta(minutes=3))], now=now)
+    for priority in priorities:
+        play.wait_of(priority, now)
+
+    newcomer = play.newcomer()
+
+    # Asking for a newcomer's wait leaves the play where it was: the one joining next gets that same wait.
+    assert play.newcomer() == newcomer
+    assert play.walk_in_joins(now) == newcomer
+    replayed = estimate_waits(
+        pace=pace, priorities=[*priorities, NORMAL], serving=[(0, now - timedelta(minutes=3))], now=now
+    )
+    assert replayed[-1] == newcomer
+
+
+def test_a_walk_in_joining_after_the_line_was_played_follows_the_walk_ins_in_it_not_expected_ones(clock):
+    now = timezone.now()
+    pace = pace_of(10.0, arrival_rate=0.1, pending_slots=(now + timedelta(minutes=5),))
+    ten_minutes_on = now + timedelta(minutes=10)
+    play = LinePlay(pace=pace, serving=[], now=now)
+    play.wait_of(NORMAL, now)
+
+    # The booking due before the walk-in goes first; the one walk-in expected in those ten minutes is this one.
+    assert play.walk_in_joins(ten_minutes_on).minutes == 20
+    # A booked patient due at the same time waits for the walk-ins expected to arrive before their slot.
+    booked = LinePlay(pace=pace, serving=[], now=now)
+    booked.wait_of(NORMAL, now)
+    assert booked.wait_of(NORMAL, ten_minutes_on).minutes == 30
 
 
 def seen_earlier(department, doctor, patient, *, days_ago, at_hour, minutes, priority=NORMAL, status=Queue.Status.COMPLETED):
