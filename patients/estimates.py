@@ -630,8 +630,9 @@ def day_windows(shifts, *, on_duty, on_break, started, now):
     local times, in order), whether they are on duty or on a break now and whether they have called a patient
     today.
 
-    A doctor on duty works until the end of the shift they are in, then their later shifts; their last shift
-    lasts until the line is seen. A doctor on a break comes back for their next shift; one who is off and
+    A doctor on duty works until the end of the shift they are in (one on duty between two shifts is seeing out
+    the last patient of the shift before), then their later shifts; their last shift lasts until the line is
+    seen. A doctor on a break comes back for their next shift; one who is off and
     has not started yet comes for theirs, or now if it has begun (they are late). One who is off after seeing
     patients today (gone home, off sick) is not counted on again.
     """
@@ -643,7 +644,11 @@ def day_windows(shifts, *, on_duty, on_break, started, now):
     later = [window for window in times if window[0] > now]
     current = next((window for window in times if window[0] <= now < window[1]), None)
     late = current is not None and not (on_duty or on_break or started)
-    if on_duty or late:
+    if on_duty and current is None and later:
+        # Between two shifts they are seeing out the last patient of the one just ended, then on their break;
+        # before their first shift they are in early, working on into it.
+        windows = later if any(end <= now for _, end in times) else [(now, later[0][1]), *later[1:]]
+    elif on_duty or late:
         windows = [(now, current[1] if current else None), *later]
     elif on_break or not started:
         windows = later

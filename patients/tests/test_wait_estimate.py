@@ -12,6 +12,7 @@ from patients.estimates import (
     LinePlay,
     _ConsultationUnderWay,
     _likely_ends,
+    day_windows,
     estimate_waits,
     summarize_history,
 )
@@ -181,6 +182,24 @@ def test_doctors_on_a_break_come_back_for_their_next_shift_and_those_gone_for_th
     assert off_sick.pk not in [doctor.doctor_id for doctor in pace.roster]
     # Six patients for the doctor on duty by one o'clock, then two doctors share the line.
     assert [estimated_wait_minutes(entry) for entry in entries] == [0, 10, 20, 30, 40, 50, 60, 60, 70]
+
+
+def test_a_doctor_on_duty_between_two_shifts_takes_their_break_and_one_in_early_works_on_into_their_shift(clock):
+    noon = timezone.now()
+
+    def today_at(hour, minute=0):
+        return timezone.make_aware(datetime.combine(timezone.localdate(), time(hour, minute)))
+
+    # Their morning ended at 11:30: the patient they are still with is the last before their break.
+    assert day_windows(
+        ((time(8), time(11, 30)), (time(12, 15), time(17))), on_duty=True, on_break=False, started=True, now=noon
+    ) == ((today_at(12, 15), None),)
+    # Their afternoon begins at one and they are on duty already.
+    assert day_windows(
+        ((time(13), time(15)), (time(16), time(18))), on_duty=True, on_break=False, started=False, now=noon
+    ) == ((noon, today_at(15)), (today_at(16), None))
+    # After their last shift they see the line out.
+    assert day_windows(((time(8), time(11)),), on_duty=True, on_break=False, started=True, now=noon) == ((noon, None),)
 
 
 def test_a_doctor_late_for_their_shift_is_expected_now_but_one_gone_after_seeing_patients_is_not(
