@@ -6,9 +6,10 @@ Two steps, so that the costly one runs once per department change, not once per 
   ConsultationPace: each doctor's minutes per patient, how much they vary, today's no-show rate and how
   often emergencies and high-priority patients arrive. The publisher keeps it with the snapshot and reuses
   it for changes that cannot alter it.
-- ``estimate_waits`` plays the line forward from the live state (who is being seen since when), handing
-  each token in call order to the doctor who frees up first, and returns a point estimate and a range for
-  every token. No query: it only reads what it is given.
+- ``LinePlay`` plays the line forward from the live state (who is being seen since when), handing each
+  token in call order to the doctor who frees up first, and gives a point estimate and a range for every
+  token (``estimate_waits`` for a list of them). No query: it only reads what it is given. It can be kept
+  and resumed: a walk-in joining the end of the line is placed from where the last token left the doctors.
 """
 
 import copy

@@ -13,6 +13,12 @@ doctor saved from the panel or Django admin (their post_save receivers). A kept 
 until the next change, and readers take it until then; its expiry is only a safety net (and readers
 recompute a kept queue of another day, so a new day never starts with yesterday's line).
 
+Beside each kept queue is where its line ends (selectors.LineEnd: the line played to its last token), so that
+the publisher of a walk-in's registration, the most frequent change, extends the queue kept under the number
+before its own with the new token instead of reading and playing the whole line again
+(selectors.queue_joined_at_the_end); the extended queue holds every change up to its number as well, since the
+one before it did. It is kept apart from the queue, which the readers read without it.
+
 Its waits, though, age: a patient first in line behind a consultation that has run 20 minutes since the last
 change is not still 9 minutes from their turn. A kept queue older than ESTIMATES_REFRESH_SECONDS is worked
 out again by one reader, while the others go on reading the kept one until it has (stale while refreshing,
