@@ -496,7 +496,8 @@ def queue_joined_at_the_end(*, kept, entry):
     queue was read).
 
     Its waits stay relative to when the line was read, as the queue's other waits, and are worked out again
-    with them (published.ESTIMATES_REFRESH_SECONDS).
+    with them (published.ESTIMATES_REFRESH_SECONDS). The kept line end's play is advanced in place: it is this
+    reader's own copy, read from the cache.
     """
     queue, end, token = kept.queue, kept.end, entry.token
     if (
