@@ -1,6 +1,8 @@
 """Pages in another language in a real browser: Arabic reads right to left with Bootstrap's RTL build, the
 switcher changes the language, and the boards cycle through the hospital's board languages."""
 
+import re
+
 from playwright.sync_api import expect
 
 from adminpanel.models import SystemConfiguration
@@ -53,9 +55,14 @@ def test_the_switcher_changes_the_language_and_keeps_it(open_page, hospital):
     page = open_page(**PHONE)
     page.goto("/patients/register/")
     page.get_by_role("button", name="Menu").click()
+    # As a person would, wait for the menu to finish opening before using what is in it.
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
 
     page.get_by_label("Language").select_option("es")
-    page.get_by_role("button", name="Change language").click()
+    # The switch is a form post answered with a redirect: a failure says whether the post left and how it ended.
+    with page.expect_response(lambda response: "/i18n/setlang/" in response.url, timeout=30_000) as switched:
+        page.get_by_role("button", name="Change language").click()
+    assert switched.value.status == 302
 
     expect(page.get_by_role("heading", name="Obtener turno")).to_be_visible(timeout=30_000)
     page.goto("/")
