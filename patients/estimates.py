@@ -467,7 +467,7 @@ class LinePlay:
     doctor is next free, and what the tokens handed out so far add up to.
 
     Kept with a published queue, so that a walk-in joining the end of the line is placed from where its last
-    token left the doctors (walk_in_joins) instead of the whole line being read and played again. Times are
+    token left the doctors (joins_at_the_end) instead of the whole line being read and played again. Times are
     minutes from `now`, the moment the line was read.
     """
 
@@ -512,13 +512,12 @@ class LinePlay:
             self.pace, self._urgent_rates[priority], minutes_ahead, waited_variance, self._doctors
         )
 
-    def walk_in_joins(self, arrived_at):
-        """wait_of for a normal-priority walk-in who arrived at arrived_at (after `now`) behind every token
-        played: the bookings due by then go first, but the walk-ins who arrived before them are in the line
-        already, not still expected."""
+    def joins_at_the_end(self, priority, arrived_at):
+        """wait_of for a token registered at arrived_at (after `now`) behind every token played: the bookings due
+        by then go first, but the walk-ins who arrived before it are in the line already, not still expected."""
         expected_by_then = self._normal_arrival_rate * max(_minutes(self.now, arrived_at), 0.0)
         self._arrivals_ahead = max(self._arrivals_ahead, expected_by_then)
-        return self.wait_of(Priority.NORMAL, arrived_at)
+        return self.wait_of(priority, arrived_at)
 
     def newcomer(self):
         """The wait of a patient registering at `now`, behind every token played; the play itself is left as it is."""

@@ -144,7 +144,7 @@ class QueueQuerySet(models.QuerySet):
 
         A walk-in is due from its arrival, a booked patient who checked in on time or early from the slot
         (docs/appointments.md). The one statement of the order: call-next, the read model and every place
-        shown follow it.
+        shown follow it. Queue.service_order_key states it for tokens in memory; a test holds the two together.
         """
         return self.annotate(
             priority_rank=Queue.priority_rank_expression(), due_order=Queue.due_expression()
@@ -303,6 +303,12 @@ class Queue(models.Model):
     def due(self):
         """due_expression, of this token as it is in memory."""
         return self.due_at or self.checked_in_at
+
+    @classmethod
+    def service_order_key(cls, *, priority, due, entry_id):
+        """QueueQuerySet.in_service_order's order as a sort key, for a token in memory (a row or an instance):
+        a token whose key is greater is called later."""
+        return (-cls.PRIORITY_RANK[priority], due, entry_id)
 
     def get_position_in_queue(self):
         """1-based place among the department's waiting tokens of its day, or None when not waiting.

@@ -156,18 +156,20 @@ class PlaceInLine(NamedTuple):
 
 @dataclass(frozen=True)
 class LineEnd:
-    """Where a department's line ends: the line played to its last waiting token (estimates.LinePlay) and the
-    (due, id) of its last normal-priority token, None without one. Kept with the published queue: a walk-in of
-    normal priority registering after it joins behind it (QueueQuerySet.in_service_order), so the publisher
-    places them from here instead of reading and playing the whole line again (queue_joined_at_the_end)."""
+    """Where a department's line ends: the line played to its last waiting token (estimates.LinePlay) and that
+    token's Queue.service_order_key, None for an empty line. Kept with the published queue: a token registered
+    after it that sorts after its last one joins behind it, so the publisher places them from here instead of
+    reading and playing the whole line again (queue_joined_at_the_end)."""
 
     play: estimates.LinePlay
-    last_normal: tuple | None
+    last_key: tuple | None
 
     def takes_at_the_end(self, entry):
-        if entry.priority != Queue.Priority.NORMAL:
-            return False
-        return self.last_normal is None or (entry.due, entry.pk) > self.last_normal
+        return self.last_key is None or _order_key(entry) > self.last_key
+
+
+def _order_key(entry):
+    return Queue.service_order_key(priority=entry.priority, due=entry.due, entry_id=entry.pk)
 
 
 @dataclass(frozen=True)
@@ -364,7 +366,7 @@ def department_line(*, department, day=None, pace=None):
         _place(row, format_token(department.code, row["token_number"]), play.wait_of(row["priority"], row["due"]))
         for row in waiting
     ]
-    last_normal = next((row for row in reversed(waiting) if row["priority"] == Queue.Priority.NORMAL), None)
+    last = waiting[-1] if waiting else None
     return DepartmentLine(
         department=department,
         day=day,
@@ -372,7 +374,12 @@ def department_line(*, department, day=None, pace=None):
         waiting=places,
         serving=serving,
         newcomer=play.newcomer(),
-        end=LineEnd(play=play, last_normal=(last_normal["due"], last_normal["id"]) if last_normal else None),
+        end=LineEnd(
+            play=play,
+            last_key=Queue.service_order_key(priority=last["priority"], due=last["due"], entry_id=last["id"])
+            if last
+            else None,
+        ),
     )
 
 
@@ -491,9 +498,9 @@ class JoinedQueue(NamedTuple):
 
 def queue_joined_at_the_end(*, kept, entry):
     """A JoinedQueue: the kept queue (a published.KeptLine) with the token `entry` just registered behind its
-    last waiting token; None when entry is not a walk-in who joins at the end (a patient of higher priority, a
-    booked patient due at a later slot) or the queue holds it already (its registration committed before the
-    queue was read).
+    last waiting token; None when entry does not join at the end (a patient of higher priority than the last, a
+    walk-in arriving before a booked patient's later slot) or the queue holds it already (its registration
+    committed before the queue was read).
 
     Its waits stay relative to when the line was read, as the queue's other waits, and are worked out again
     with them (published.ESTIMATES_REFRESH_SECONDS). The kept line end's play is advanced in place: it is this
@@ -506,7 +513,7 @@ def queue_joined_at_the_end(*, kept, entry):
         or any(place["token"] == token for place in (*queue["waiting"], *queue["now_serving"]))
     ):
         return None
-    wait = end.play.walk_in_joins(entry.due)
+    wait = end.play.joins_at_the_end(entry.priority, entry.due)
     place = _place({"id": entry.pk, "priority": entry.priority, "place": len(queue["waiting"]) + 1}, token, wait)
     waiting = [*queue["waiting"], represent(WaitingTokenSerializer, place)]
     return JoinedQueue(
@@ -516,7 +523,7 @@ def queue_joined_at_the_end(*, kept, entry):
             "queue_length": len(waiting),
             "estimated_wait_minutes": end.play.newcomer().minutes,
         },
-        end=LineEnd(play=end.play, last_normal=(entry.due, entry.pk)),
+        end=LineEnd(play=end.play, last_key=_order_key(entry)),
         place=place,
         kept_at=kept.kept_at,
     )

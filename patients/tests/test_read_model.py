@@ -1,11 +1,13 @@
 """The order of a line is stated once: change it there and every reader and call-next follow."""
 
+from datetime import timedelta
+
 import pytest
 
 from notifications.models import Notification
 from patients import selectors, services
-from patients.models import QueueQuerySet
-from patients.selectors import department_line, department_queue_snapshot, visit_status
+from patients.models import Queue, QueueQuerySet
+from patients.selectors import department_line, department_queue_snapshot, latest_queue_snapshot, visit_status
 
 pytestmark = pytest.mark.django_db
 
@@ -13,6 +15,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def last_come_first_served(monkeypatch):
     monkeypatch.setattr(QueueQuerySet, "in_service_order", lambda queryset: queryset.order_by("-checked_in_at", "-id"))
+    # The same order for tokens in memory (a walk-in's is its arrival).
+    monkeypatch.setattr(
+        Queue, "service_order_key", lambda *, priority, due, entry_id: (-due.timestamp(), -entry_id)
+    )
     # The read model compiles its statement once per process: from the order in force, here the override.
     selectors._compiled_line.cache_clear()
     yield
@@ -40,6 +46,36 @@ def test_one_ordering_drives_places_waits_snapshots_messages_and_call_next(
     assert (visit_status(entry=first)["position"], visit_status(entry=first)["estimated_wait_minutes"]) == (3, 20)
     assert "number 3 in line" in Notification.objects.get(queue_entry=first, event="registration").body
     assert services.call_next(doctor=doctor) == third
+
+
+def test_registrations_published_one_after_the_other_follow_the_order(
+    department, make_token, last_come_first_served, django_capture_on_commit_callbacks
+):
+    tokens = []
+    for _ in range(3):
+        # Each registration committed and published before the next, as at the desk: each publisher may
+        # extend the queue the one before published, by the order's key for tokens in memory.
+        with django_capture_on_commit_callbacks(execute=True):
+            tokens.append(make_token(department))
+
+    published = [token["token"] for token in latest_queue_snapshot(department_id=department.pk)["waiting"]]
+    assert published == [entry.token for entry in reversed(tokens)]
+
+
+def test_the_order_of_tokens_in_memory_is_the_order_of_the_database(department, make_token):
+    emergency = make_token(department, priority="emergency")
+    normal, high, booked, late_normal = (make_token(department, priority=p) for p in ("normal", "high", "normal", "normal"))
+    # Checked in early for a slot after the last walk-in's arrival: due then.
+    booked.due_at = late_normal.checked_in_at + timedelta(minutes=5)
+    booked.save(update_fields=["due_at"])
+    tokens = [emergency, normal, high, booked, late_normal]
+
+    in_memory = sorted(
+        tokens, key=lambda entry: Queue.service_order_key(priority=entry.priority, due=entry.due, entry_id=entry.pk)
+    )
+
+    in_database = list(Queue.objects.filter(department=department).in_service_order())
+    assert in_memory == in_database == [emergency, high, normal, late_normal, booked]
 
 
 def test_without_the_override_the_line_is_by_priority_then_arrival(department, make_token):

@@ -251,7 +251,7 @@ def test_a_walk_in_joining_the_played_line_is_placed_as_if_the_line_were_played_
 
     # Asking for a newcomer's wait leaves the play where it was: the one joining next gets that same wait.
     assert play.newcomer() == newcomer
-    assert play.walk_in_joins(now) == newcomer
+    assert play.joins_at_the_end(NORMAL, now) == newcomer
     replayed = estimate_waits(
         pace=pace, priorities=[*priorities, NORMAL], serving=[(0, now - timedelta(minutes=3))], now=now
     )
@@ -266,7 +266,7 @@ def test_a_walk_in_joining_after_the_line_was_played_follows_the_walk_ins_in_it_
     play.wait_of(NORMAL, now)
 
     # The booking due before the walk-in goes first; the one walk-in expected in those ten minutes is this one.
-    assert play.walk_in_joins(ten_minutes_on).minutes == 20
+    assert play.joins_at_the_end(NORMAL, ten_minutes_on).minutes == 20
     # A booked patient due at the same time waits for the walk-ins expected to arrive before their slot.
     booked = LinePlay(pace=pace, serving=[], now=now)
     booked.wait_of(NORMAL, now)
