@@ -1,5 +1,7 @@
 """The doctor dashboard's data (shared by the page and GET /doctors/api/), and who is on duty."""
 
+from collections import defaultdict
+
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
@@ -65,21 +67,37 @@ def _minutes_since(moment, now):
     return int((now - moment).total_seconds() // 60)
 
 
-def _token_row(entry, now):
+class _Labels:
+    """The labels of the token rows' choices in the request's language, looked up once per dashboard: a model's
+    get_FOO_display hashes every lazy label of the field on each call, which made the labels of a long line
+    cost more than the rest of the dashboard."""
+
+    def __init__(self):
+        self.priority = _labels_of(Queue.Priority)
+        self.status = _labels_of(Status)
+        self.arrival = _labels_of(Appointment.Arrival)
+
+
+def _labels_of(choices):
+    # A blank value (a booked patient's arrival before they come) has a blank label, as get_FOO_display gives.
+    return defaultdict(str, {value: str(label) for value, label in choices.choices})
+
+
+def _token_row(entry, now, labels):
     # No phone number: the dashboard is on a screen in a consulting room.
     appointment = getattr(entry, "appointment", None)
     return {
         "id": entry.pk,
         "token": entry.token,
         "priority": entry.priority,
-        "priority_label": entry.get_priority_display(),
+        "priority_label": labels.priority[entry.priority],
         "status": entry.status,
-        "status_label": entry.get_status_display(),
+        "status_label": labels.status[entry.status],
         "waiting_minutes": _minutes_since(entry.checked_in_at, now),
         "notes": entry.notes,
         "slot_time": appointment.slot_start if appointment else None,
         "arrival": appointment.arrival if appointment else "",
-        "arrival_label": appointment.get_arrival_display() if appointment else "",
+        "arrival_label": labels.arrival[appointment.arrival] if appointment else "",
     }
 
 
@@ -117,9 +135,10 @@ def dashboard_data(*, doctor):
         .select_related("department", "appointment")
         .order_by("skipped_at")
     )
+    labels = _Labels()
     current_row = None
     if current is not None:
-        current_row = {**_token_row(current, now), "patient_name": current.patient.name, "age": current.patient.age}
+        current_row = {**_token_row(current, now, labels), "patient_name": current.patient.name, "age": current.patient.age}
     return {
         "doctor": {
             "id": doctor.pk,
@@ -130,8 +149,8 @@ def dashboard_data(*, doctor):
         "department": {"id": doctor.department_id, "name": doctor.department.name, "code": doctor.department.code},
         "wait_alert": open_wait_alerts([doctor.department_id]).get(doctor.department_id),
         "current": current_row,
-        "waiting": [_token_row(entry, now) for entry in waiting_queue(department=doctor.department, day=day)],
-        "skipped": [_token_row(entry, now) for entry in skipped],
+        "waiting": [_token_row(entry, now, labels) for entry in waiting_queue(department=doctor.department, day=day)],
+        "skipped": [_token_row(entry, now, labels) for entry in skipped],
         "expected_appointments": expected_appointments(department_id=doctor.department_id, day=day),
         "statistics": today_statistics(doctor=doctor, day=day),
         "transfer_departments": [

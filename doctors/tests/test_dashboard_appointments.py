@@ -41,3 +41,17 @@ def test_dashboard_lists_booked_tokens_with_slot_and_arrival_and_bookings_not_ar
 
     page = doctor_client.get(reverse("doctors:dashboard")).content.decode()
     assert "13:00 · Early" in page and "Walk-in" in page and "13:30" in page and "Booked Patient" in page
+
+
+def test_dashboard_rows_are_labelled_in_the_doctors_language(doctor_client, working_doctor, make_token, clock):
+    department = working_doctor.department
+    arriving = book(department, at(time(13)))
+    clock.move_to(at(time(12, 50)))
+    entry = appointments.check_in(appointment=arriving)
+    urgent = make_token(department, priority="emergency")
+    doctor_client.force_login(working_doctor.user)
+
+    data = doctor_client.get(reverse("doctors:api"), HTTP_ACCEPT_LANGUAGE="es").json()
+    rows = {row["token"]: row for row in data["waiting"]}
+    labels = {token: (row["priority_label"], row["status_label"], row["arrival_label"]) for token, row in rows.items()}
+    assert labels == {urgent.token: ("Urgencia", "En espera", ""), entry.token: ("Normal", "En espera", "Antes de hora")}
