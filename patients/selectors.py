@@ -384,15 +384,10 @@ def department_line(*, department, day=None, pace=None):
 
 
 def waiting_queue(*, department, day=None):
-    """The department's waiting entries for the day as model instances, in department_line's order."""
+    """The department's waiting entries for the day, in department_line's order: a queryset, the caller reads the
+    values it shows."""
     day = day or timezone.localdate()
-    return list(
-        Queue.objects.waiting()
-        .for_day(day)
-        .filter(department=department)
-        .select_related("department", "appointment")
-        .in_service_order()
-    )
+    return Queue.objects.waiting().for_day(day).filter(department=department).in_service_order()
 
 
 def _waiting_count_per_department(day):
