@@ -1,5 +1,7 @@
 """Admin panel pages and POST /adminpanel/api/: every action saves, audits, and says why when it cannot."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -210,18 +212,25 @@ def test_audit_log_filters_by_user_action_and_date(admin_client, manager, make_u
     assert bad.status_code == 400 and "date_from" in bad.context["filter_form"].errors
 
 
-def test_live_queues_show_lengths_longest_wait_and_who_is_with_whom(admin_client, department, make_doctor, make_token):
+def test_live_queues_show_lengths_longest_wait_and_who_is_with_whom(
+    clock, admin_client, department, make_department, make_doctor, make_token
+):
     from patients import services
 
     doctor = make_doctor(department=department)
     first = make_token(department, name="Ann Called")
+    clock.shift(timedelta(minutes=10))
     make_token(department)
+    clock.shift(timedelta(minutes=5))
     make_token(department)
+    make_token(make_department(name="Radiology", code="RAD"))
+    clock.shift(timedelta(minutes=7))
     services.call_patient(entry=first, doctor=doctor)
     data = admin_client.get(API).json()
     cardiology = next(row for row in data["departments"] if row["id"] == department.pk)
     assert cardiology["waiting"] == 2
-    assert cardiology["longest_wait_minutes"] == 0
+    # The longest wait is of the first patient still waiting; the one called earlier is with the doctor.
+    assert cardiology["longest_wait_minutes"] == 12
     assert cardiology["with_doctors"][0]["token"] == first.token
     assert cardiology["with_doctors"][0]["doctor"] == str(doctor)
     assert "Ann Called" in admin_client.get(reverse("adminpanel:queues")).content.decode()
