@@ -57,7 +57,9 @@ def live_queues():
                 "is_active": department.is_active,
                 "waiting": waiting["count"] if waiting else 0,
                 "wait_alert": alerts.get(department.pk),
-                "longest_wait_minutes": int((now - waiting["first_arrival"]).total_seconds() // 60) if waiting else None,
+                "longest_wait_minutes": (
+                    int((now - waiting["first_arrival"]).total_seconds() // 60) if waiting else None
+                ),
                 "with_doctors": [
                     {
                         "entry_id": entry.pk,

@@ -83,7 +83,7 @@ def _labels_of(choices):
     return defaultdict(str, {value: str(label) for value, label in choices.choices})
 
 
-# A token row's values, read as values: model instances for a line of hundreds cost three times the query.
+# What a token row shows, read as plain values: model instances for a line of hundreds cost three times the query.
 TOKEN_ROW_FIELDS = (
     "id", "token_number", "priority", "status", "checked_in_at", "notes", "appointment__slot_start", "appointment__arrival"
 )
