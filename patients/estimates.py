@@ -213,13 +213,22 @@ def _consultations(visits):
     return lengths, by_doctor
 
 
-def _spread(lengths):
-    """Standard deviation / mean of the lengths, None for fewer than two."""
-    if len(lengths) < 2:
-        return None
-    average = sum(lengths) / len(lengths)
-    deviation = math.sqrt(sum((value - average) ** 2 for value in lengths) / (len(lengths) - 1))
-    return deviation / average if average else None
+def _spread(by_doctor):
+    """How much a consultation varies around its own doctor's pace: the standard deviation of each length over
+    its doctor's mean, pooled over the doctors; None before a doctor has two.
+
+    Around its doctor's pace, not the department's: the line is played doctor by doctor, each at their own pace,
+    and a 7-minute and a 13-minute doctor side by side would otherwise look like one very irregular doctor
+    (which stretches the time until the last of several busy doctors is free).
+    """
+    squares, degrees = 0.0, 0
+    for lengths in by_doctor.values():
+        if len(lengths) < 2:
+            continue
+        average = sum(lengths) / len(lengths)
+        squares += sum((value / average - 1) ** 2 for value in lengths)
+        degrees += len(lengths) - 1
+    return math.sqrt(squares / degrees) if degrees else None
 
 
 def _no_shows(visits):
@@ -245,7 +254,7 @@ def summarize_history(visits):
         days=days,
         department_minutes=sum(lengths) / len(lengths) if lengths else None,
         doctor_minutes={doctor_id: sum(own) / len(own) for doctor_id, own in by_doctor.items()},
-        spread=_spread(lengths),
+        spread=_spread(by_doctor),
         no_show_rate=len(no_shows) / len(called) if called else 0.0,
         hourly_arrivals=hourly_arrivals,
     )
@@ -283,8 +292,8 @@ def measure_pace(
             (earlier, HISTORY_PACE_WEIGHT) if earlier is not None else (department_minutes, DOCTOR_PACE_PRIOR_CONSULTATIONS)
         )
         doctor_minutes[doctor_id] = _shrunk(_weighted_mean(own) if own else 0.0, len(own), prior, weight)
-    spread = _spread(lengths) if len(lengths) >= SPREAD_MIN_CONSULTATIONS else None
-    spread = spread or history.spread or _spread(lengths) or DEFAULT_CONSULTATION_SPREAD
+    spread = _spread(by_doctor) if len(lengths) >= SPREAD_MIN_CONSULTATIONS else None
+    spread = spread or history.spread or _spread(by_doctor) or DEFAULT_CONSULTATION_SPREAD
 
     called, no_shows = _no_shows(visits)
     no_show_minutes = (

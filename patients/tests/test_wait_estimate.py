@@ -321,6 +321,20 @@ def test_todays_consultations_take_over_from_earlier_days_as_the_day_goes_on(
     assert consultation_pace(department=department).minutes_for(doctor.pk) == pytest.approx(11)
 
 
+def test_consultations_vary_around_their_own_doctors_pace_not_the_departments(
+    department, make_patient, make_doctor, clock
+):
+    quick, slow = make_doctor(department=department), make_doctor(department=department)
+    for days_ago in (1, 2, 3):
+        for doctor, minutes in ((quick, 6), (quick, 6), (slow, 16), (slow, 16)):
+            seen_earlier(department, doctor, make_patient(), days_ago=days_ago, at_hour=9, minutes=minutes)
+    seen_earlier(department, quick, make_patient(), days_ago=4, at_hour=9, minutes=9)
+
+    # Each doctor keeps to their own pace (6 and 16 minutes, but for one 9-minute consultation): across the
+    # department the lengths vary by almost half their mean (0.46), around each doctor's own pace by 0.13.
+    assert consultation_pace(department=department).spread == pytest.approx(0.130, abs=1e-3)
+
+
 def test_the_no_show_rate_of_earlier_days_counts_until_today_has_calls_of_its_own(
     department, make_patient, make_doctor, clock
 ):
