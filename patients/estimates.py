@@ -33,6 +33,9 @@ DOCTOR_PACE_PRIOR_CONSULTATIONS = 3
 # of a pace (or of the no-show rate) counts as: history speaks first, today takes over as the day goes on.
 HISTORY_DAYS = 28
 HISTORY_PACE_WEIGHT = 10
+# A priority's consultations are measured against their doctor's pace as if this many more had taken exactly it:
+# the day's first emergency does not make every emergency look long or short.
+PRIORITY_FACTOR_PRIOR_CONSULTATIONS = 10
 # Today's spread of consultations replaces the history's once it rests on this many of them.
 SPREAD_MIN_CONSULTATIONS = 10
 # Weight of a consultation halves every this many newer ones: the pace follows the hour of the day.
@@ -93,6 +96,8 @@ class ConsultationHistory:
     doctor_minutes: dict = field(default_factory=dict)
     spread: float | None = None
     no_show_rate: float = 0.0
+    # ((priority, consultations, their total length as a share of their doctors' mean), ...): priority_factors.
+    priority_lengths: tuple = ()
     # {hour: {priority: arrivals per minute}}, hours in local time.
     hourly_arrivals: dict = field(default_factory=dict)
 
@@ -141,12 +146,23 @@ class ConsultationPace:
     pending_slots: tuple = ()
     booking_grace: timedelta = timedelta(0)
     booking_show_rate: float = 1.0
+    # ((priority, factor), ...): how long a consultation of each priority takes against its doctor's pace (an
+    # emergency's is often longer). A tuple, so that a pace kept by code without it reads as no difference.
+    priority_factors: tuple = ()
 
     def holds_for(self, *, department, day):
         return self.day == day and self.configured_minutes == department.average_consultation_minutes
 
     def minutes_for(self, doctor_id):
         return self.doctor_minutes.get(doctor_id, self.minutes_per_consultation)
+
+
+class Serving(NamedTuple):
+    """A patient a doctor is with now (called or in consultation): since when, and their priority."""
+
+    doctor_id: int
+    called_at: datetime
+    priority: str = Priority.NORMAL
 
 
 class WaitEstimate(NamedTuple):
@@ -188,7 +204,8 @@ def _minutes(start, end):
 
 
 def _consultations(visits):
-    """The plausible consultation lengths of visits, oldest first: all of them and {doctor_id: theirs}.
+    """The plausible consultation lengths of visits, oldest first: all of them and {doctor_id: theirs}, and
+    {doctor_id: [(priority, length), ...]}.
 
     A consultation completed the moment it was called (a correction at the desk) says nothing of a pace.
     """
@@ -205,12 +222,40 @@ def _consultations(visits):
     )
     lengths = _plausible([_minutes(visit["called_at"], visit["completed_at"]) for visit in completed])
     kept = set(lengths)
-    by_doctor = {}
+    by_doctor, priorities = {}, {}
     for visit in completed:
         length = _minutes(visit["called_at"], visit["completed_at"])
         if visit["doctor_id"] is not None and length in kept:
             by_doctor.setdefault(visit["doctor_id"], []).append(length)
-    return lengths, by_doctor
+            priorities.setdefault(visit["doctor_id"], []).append((visit["priority"], length))
+    return lengths, by_doctor, priorities
+
+
+def _priority_lengths(priorities, by_doctor):
+    """((priority, consultations, sum of their lengths over their doctor's mean), ...): each doctor's
+    consultations ({doctor_id: [(priority, length), ...]}) against the mean of the same doctor's lengths
+    (by_doctor, as _consultations gives them)."""
+    totals = {}
+    for doctor_id, seen in priorities.items():
+        mean = sum(by_doctor[doctor_id]) / len(by_doctor[doctor_id])
+        for priority, length in seen:
+            count, share = totals.get(priority, (0, 0.0))
+            totals[priority] = (count + 1, share + length / mean)
+    return tuple((priority, count, share) for priority, (count, share) in sorted(totals.items()))
+
+
+def _priority_factors(*lengths):
+    """((priority, factor), ...): each priority's mean length against its doctors' paces, from the
+    _priority_lengths given (today's, the earlier days'), pulled towards 1 as if PRIORITY_FACTOR_PRIOR_CONSULTATIONS
+    more had lasted exactly their doctor's pace."""
+    totals = {}
+    for priority, count, share in (entry for summed in lengths for entry in summed):
+        known_count, known_share = totals.get(priority, (0, 0.0))
+        totals[priority] = (known_count + count, known_share + share)
+    prior = PRIORITY_FACTOR_PRIOR_CONSULTATIONS
+    return tuple(
+        (priority, (share + prior) / (count + prior)) for priority, (count, share) in sorted(totals.items())
+    )
 
 
 def _spread(by_doctor):
@@ -242,7 +287,7 @@ def summarize_history(visits):
     course of today."""
     if not visits:
         return NO_HISTORY
-    lengths, by_doctor = _consultations(visits)
+    lengths, by_doctor, priorities = _consultations(visits)
     days = len({visit["token_date"] for visit in visits})
     called, no_shows = _no_shows(visits)
     hourly_arrivals = {}
@@ -255,6 +300,7 @@ def summarize_history(visits):
         department_minutes=sum(lengths) / len(lengths) if lengths else None,
         doctor_minutes={doctor_id: sum(own) / len(own) for doctor_id, own in by_doctor.items()},
         spread=_spread(by_doctor),
+        priority_lengths=_priority_lengths(priorities, by_doctor),
         no_show_rate=len(no_shows) / len(called) if called else 0.0,
         hourly_arrivals=hourly_arrivals,
     )
@@ -277,7 +323,7 @@ def measure_pace(
     with status and slot_start; booking_grace: how long after its slot a booked patient keeps it.
     """
     configured = float(department.average_consultation_minutes)
-    lengths, by_doctor = _consultations(visits)
+    lengths, by_doctor, priorities = _consultations(visits)
     if history.department_minutes is None:
         department_minutes = _weighted_mean(lengths) if lengths else configured
     else:
@@ -335,6 +381,7 @@ def measure_pace(
         ),
         booking_grace=booking_grace,
         booking_show_rate=_show_rate(bookings),
+        priority_factors=_priority_factors(_priority_lengths(priorities, by_doctor), history.priority_lengths),
     )
 
 
@@ -451,11 +498,14 @@ def _likely_ends(consultations):
 
 
 def _doctors_at_start(pace, serving, now):
+    factors = dict(pace.priority_factors)
     under_way = {
         doctor_id: _ConsultationUnderWay(
-            mean=pace.minutes_for(doctor_id), spread=pace.spread, spent=_minutes(called_at, now)
+            mean=pace.minutes_for(doctor_id) * factors.get(priority, 1.0),
+            spread=pace.spread,
+            spent=_minutes(called_at, now),
         )
-        for doctor_id, called_at in serving
+        for doctor_id, called_at, priority in serving
     }
     # Which doctor frees up first is not known: the one whose patient is likeliest to leave first is given the
     # first end, and so on.
@@ -481,8 +531,9 @@ class LinePlay:
     """
 
     def __init__(self, *, pace, serving, now):
-        """serving: (doctor_id, called_at) of the patients the doctors are with now."""
+        """serving: a Serving for each patient the doctors are with now."""
         self.pace, self.now = pace, now
+        self._factors = dict(pace.priority_factors)
         self._heap = []
         for index, doctor in enumerate(_doctors_at_start(pace, serving, now)):
             start = doctor.next_call()
@@ -500,7 +551,7 @@ class LinePlay:
         # last hour's rate, less the urgent ones, counted apart).
         self._normal_arrival_rate = max(pace.arrival_rate - sum(pace.urgent_arrivals.values()), 0.0)
         self._arrivals_ahead = 0.0
-        self._urgent_rates = _urgent_arrival_rates(pace, now)
+        self._urgent_rates = _urgent_arrival_rates(pace, now, self._factors)
 
     def wait_of(self, priority, due_at):
         """The WaitEstimate of the next token in call order, of this priority and due at due_at (its time within
@@ -509,14 +560,14 @@ class LinePlay:
             due_in = _minutes(self.now, due_at)
             while self._pending and self._pending[0] <= due_in:
                 self._pending.pop(0)
-                self._hand_to_first_free_doctor(self.pace.booking_show_rate)
+                self._hand_to_first_free_doctor(self.pace.booking_show_rate, self._factors.get(Priority.NORMAL, 1.0))
             expected = self._normal_arrival_rate * max(due_in, 0.0)
             while self._arrivals_ahead < expected:
                 share = min(expected - self._arrivals_ahead, 1.0)
-                self._hand_to_first_free_doctor(share)
+                self._hand_to_first_free_doctor(share, self._factors.get(Priority.NORMAL, 1.0))
                 self._arrivals_ahead += share
         waited_variance = self._variance
-        minutes_ahead = self._hand_to_first_free_doctor(1.0)
+        minutes_ahead = self._hand_to_first_free_doctor(1.0, self._factors.get(priority, 1.0))
         return _with_urgent_arrivals(
             self.pace, self._urgent_rates[priority], minutes_ahead, waited_variance, self._doctors
         )
@@ -538,21 +589,24 @@ class LinePlay:
         fork._pending = list(self._pending)
         return fork
 
-    def _hand_to_first_free_doctor(self, share):
+    def _hand_to_first_free_doctor(self, share, factor):
         """Minutes until the first free doctor calls the next patient, who then keeps them busy for `share` of a
-        consultation (an expected share: a no-show, a booking that may not come)."""
+        consultation (an expected share: a no-show, a booking that may not come) of `factor` times their pace (the
+        patient's priority's, ConsultationPace.priority_factors)."""
         pace = self.pace
         if self._heap:
             minutes_ahead, index, doctor = heapq.heappop(self._heap)
             no_show = pace.no_show_rate
-            service = share * ((1 - no_show) * pace.minutes_for(doctor.doctor_id) + no_show * pace.no_show_minutes)
+            service = share * (
+                (1 - no_show) * pace.minutes_for(doctor.doctor_id) * factor + no_show * pace.no_show_minutes
+            )
             doctor.free_at = max(minutes_ahead, doctor.expected_free_at) + service
             doctor.expected_free_at = doctor.free_at
             following = doctor.next_call()
             if following is not None:
                 heapq.heappush(self._heap, (following, index, doctor))
         else:
-            service = share * pace.minutes_per_consultation
+            service = share * pace.minutes_per_consultation * factor
             self._elapsed += service
             minutes_ahead = self._elapsed
         self._variance += (pace.spread * service) ** 2
@@ -562,7 +616,7 @@ class LinePlay:
 def estimate_waits(*, pace, priorities, serving, now, due=None):
     """A WaitEstimate for each waiting token, given their priorities in call order (LinePlay).
 
-    serving: (doctor_id, called_at) of the patients the doctors are with now. due: each token's time in the
+    serving: a Serving for each patient the doctors are with now. due: each token's time in the
     order within its priority (QueueQuerySet.in_service_order: the slot of a booked patient, else the
     arrival), now for all when not given.
     """
@@ -570,10 +624,11 @@ def estimate_waits(*, pace, priorities, serving, now, due=None):
     return [play.wait_of(priority, due_at) for priority, due_at in zip(priorities, due or [now] * len(priorities))]
 
 
-def _urgent_arrival_rates(pace, now):
-    """{waiting priority: [(from, until, rate)]}: minutes from now and the arrivals per minute of patients of a
-    higher priority, by the history's hours when there is one (arrivals fall after the morning peak), else at
-    today's rate for the rest of the day; only the hours when some are expected."""
+def _urgent_arrival_rates(pace, now, factors):
+    """{waiting priority: [(from, until, rate)]}: minutes from now and the consultations arriving per minute with
+    patients of a higher priority (each counted at its priority's factor of a consultation), by the history's
+    hours when there is one (arrivals fall after the morning peak), else at today's rate for the rest of the
+    day; only the hours when some are expected."""
     hours = pace.arrivals_ahead or ((now, None, pace.urgent_arrivals),)
     rates = {}
     for priority in PRIORITY_RANK:
@@ -582,7 +637,7 @@ def _urgent_arrival_rates(pace, now):
             (
                 max(_minutes(now, start), 0.0),
                 math.inf if end is None else _minutes(now, end),
-                sum(by_priority.get(urgent, 0.0) for urgent in higher),
+                sum(by_priority.get(urgent, 0.0) * factors.get(urgent, 1.0) for urgent in higher),
             )
             for start, end, by_priority in hours
             if end is None or end > now

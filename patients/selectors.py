@@ -359,7 +359,11 @@ def department_line(*, department, day=None, pace=None):
     ]
     play = estimates.LinePlay(
         pace=pace,
-        serving=[(entry.doctor_id, entry.called_at) for entry in serving if entry.doctor_id and entry.called_at],
+        serving=[
+            estimates.Serving(entry.doctor_id, entry.called_at, entry.priority)
+            for entry in serving
+            if entry.doctor_id and entry.called_at
+        ],
         now=now,
     )
     places = [

@@ -10,6 +10,7 @@ from patients.estimates import (
     ConsultationPace,
     DoctorAvailability,
     LinePlay,
+    Serving,
     _ConsultationUnderWay,
     _likely_ends,
     day_windows,
@@ -116,14 +117,14 @@ def test_time_already_spent_with_the_current_patient_counts(clock):
 
     # 8 minutes into a 10-minute consultation, half of those still going end within 3.5 minutes (4.8 on average:
     # the next patient's wait adds up from that).
-    assert waits(pace, 2, serving=[(0, now - timedelta(minutes=8))], now=now) == [4, 15]
+    assert waits(pace, 2, serving=[Serving(0, now - timedelta(minutes=8))], now=now) == [4, 15]
     # Past their usual length, a consultation is still expected to take a little longer.
-    assert waits(pace, 1, serving=[(0, now - timedelta(minutes=30))], now=now) == [3]
+    assert waits(pace, 1, serving=[Serving(0, now - timedelta(minutes=30))], now=now) == [3]
 
 
 def test_the_first_of_several_busy_doctors_is_free_sooner_than_any_one_of_them_usually_is(clock):
     now = timezone.now()
-    just_begun = [(doctor_id, now) for doctor_id in range(3)]
+    just_begun = [Serving(doctor_id, now) for doctor_id in range(3)]
 
     alone = waits(pace_of(10.0), 1, serving=just_begun[:1], now=now)
     together = waits(pace_of(10.0, 10.0, 10.0), 3, serving=just_begun, now=now)
@@ -243,7 +244,7 @@ def test_a_walk_in_joining_the_played_line_is_placed_as_if_the_line_were_played_
     now = timezone.now()
     pace = pace_of(8.0, 12.0, arrival_rate=0.1, pending_slots=(now + timedelta(minutes=15),), booking_show_rate=0.8)
     priorities = [EMERGENCY, NORMAL, NORMAL, NORMAL]
-    play = LinePlay(pace=pace, serving=[(0, now - timedelta(minutes=3))], now=now)
+    play = LinePlay(pace=pace, serving=[Serving(0, now - timedelta(minutes=3))], now=now)
     for priority in priorities:
         play.wait_of(priority, now)
 
@@ -253,7 +254,7 @@ def test_a_walk_in_joining_the_played_line_is_placed_as_if_the_line_were_played_
     assert play.newcomer() == newcomer
     assert play.joins_at_the_end(NORMAL, now) == newcomer
     replayed = estimate_waits(
-        pace=pace, priorities=[*priorities, NORMAL], serving=[(0, now - timedelta(minutes=3))], now=now
+        pace=pace, priorities=[*priorities, NORMAL], serving=[Serving(0, now - timedelta(minutes=3))], now=now
     )
     assert replayed[-1] == newcomer
 
@@ -333,6 +334,31 @@ def test_consultations_vary_around_their_own_doctors_pace_not_the_departments(
     # Each doctor keeps to their own pace (6 and 16 minutes, but for one 9-minute consultation): across the
     # department the lengths vary by almost half their mean (0.46), around each doctor's own pace by 0.13.
     assert consultation_pace(department=department).spread == pytest.approx(0.130, abs=1e-3)
+
+
+def test_emergencies_that_took_longer_on_earlier_days_are_expected_to_take_longer(
+    department, make_patient, make_doctor, clock
+):
+    doctor = make_doctor(department=department)
+    for days_ago in range(1, 21):
+        seen_earlier(department, doctor, make_patient(), days_ago=days_ago, at_hour=9, minutes=10)
+        seen_earlier(department, doctor, make_patient(), days_ago=days_ago, at_hour=10, minutes=10)
+        seen_earlier(department, doctor, make_patient(), days_ago=days_ago, at_hour=11, minutes=25, priority=EMERGENCY)
+    now = timezone.now()
+
+    pace = consultation_pace(department=department)
+    factors = dict(pace.priority_factors)
+
+    # The doctor's 15 minutes a patient are 10 for the normal ones and 25 for an emergency; 20 of each priority
+    # count against 10 more at the doctor's pace.
+    assert factors[NORMAL] == pytest.approx((40 * 10 / 15 + 10) / 50)
+    assert factors[EMERGENCY] == pytest.approx((20 * 25 / 15 + 10) / 30)
+    after_normal = waits(pace, 2, serving=[Serving(doctor.pk, now)], now=now)
+    after_emergency = waits(pace, 2, serving=[Serving(doctor.pk, now, EMERGENCY)], now=now)
+    assert after_emergency[0] > after_normal[0] + 5
+    # The patient after the next waits out a normal consultation.
+    assert after_emergency[1] - after_emergency[0] == pytest.approx(after_normal[1] - after_normal[0], abs=1)
+    assert waits(pace, 2, priorities=[EMERGENCY, NORMAL]) == [0, round(15 * factors[EMERGENCY])]
 
 
 def test_the_no_show_rate_of_earlier_days_counts_until_today_has_calls_of_its_own(
