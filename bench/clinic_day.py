@@ -1,8 +1,9 @@
 """A clinic day simulated through the real services: how far the wait estimates patients are shown miss.
 
-Usage: .venv/bin/python bench/clinic_day.py [--scenario all|quiet|rush|sick] [--seed 1] [--size full|small]
+Usage: .venv/bin/python bench/clinic_day.py [--scenario all|quiet|rush|sick] [--seed 1 [2 ...]] [--size full|small]
        [--booked-share 0.2]
-Runs against a throwaway database (created and dropped), on a simulated clock (time-machine): no sleeping.
+Runs against a throwaway database (created and dropped, one per seed), on a simulated clock (time-machine): no
+sleeping.
 
 Patients arrive by an hourly profile (a morning peak), a few high-priority and emergency ones among them;
 each doctor has their own pace (lognormal consultations), a break in their shift, and one starts late;
@@ -18,6 +19,10 @@ reads, and cost time).
 Every estimate shown to a waiting token (the published queue's, read after each change) is recorded when its
 place changes, with what the baseline and the previous rule would have said then, and compared with the wait
 that followed (until the call). The last line sums up the estimate shown at registration over the scenarios run.
+With several seeds, each scenario's days are also summed up together, with how many of them met the issue's
+targets (MAE at registration at most TARGET_RATIO x the baseline's, bias within TARGET_BIAS minutes): one day
+of a small clinic holds a few dozen waits that are not zero, too few for one day's ratio to tell estimators
+apart, so the days together are the steadier figure.
 """
 
 import argparse
@@ -67,6 +72,9 @@ SCENARIOS = {
 }
 SECOND_DEPARTMENT_SHARE = 0.35
 SMALL_SIZE_HOURS = 3
+# The issue's targets for a day's estimates at registration, against the baseline's.
+TARGET_RATIO = 0.7
+TARGET_BIAS = 2.0
 PRIORITY_MIX = ((Queue.Priority.EMERGENCY, 0.03), (Queue.Priority.HIGH, 0.10), (Queue.Priority.NORMAL, 0.87))
 NO_SHOW_RATE = 0.06
 TRANSFER_RATE = 0.03
@@ -491,10 +499,16 @@ def registration_line(errors):
     return f"ETA MAE at registration: shipped {shipped:.1f} min, baseline {baseline:.1f} min, ratio {shipped / baseline:.2f}"
 
 
+def meets_targets(errors):
+    """Whether a day's estimates at registration meet the issue's targets, as printed (to the shown digits)."""
+    shipped, baseline = summary(errors[("shipped", "registration")]), summary(errors[("baseline", "registration")])
+    return round(shipped["mae"] / baseline["mae"], 2) <= TARGET_RATIO and abs(round(shipped["bias"], 1)) <= TARGET_BIAS
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", choices=["all", *SCENARIOS], default="all")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, nargs="+", default=[1], help="one day per seed and scenario")
     parser.add_argument("--size", choices=["full", "small"], default="full")
     parser.add_argument(
         "--booked-share", type=float, default=0.0, help="booked patients besides the walk-ins, as a share of them"
@@ -505,29 +519,42 @@ def main():
     # Messages to patients are not what is measured: their subscriber is left out of this run.
     hooks.queue_changed.disconnect(dispatch_uid="notifications_queue_change")
     hooks.appointment_changed.disconnect(dispatch_uid="notifications_appointment_change")
-    pooled = {}
-    with throwaway_database("clinic_day"):
-        for index, scenario in enumerate(scenarios):
-            started = time.perf_counter()
-            day = ClinicDay(
-                scenario=scenario,
-                seed=options.seed,
-                size=options.size,
-                label=scenario,
-                phone_prefix=index,
-                booked_share=options.booked_share,
+    pooled, by_scenario, missed_by = {}, {scenario: {} for scenario in scenarios}, {scenario: [] for scenario in scenarios}
+    for seed in options.seed:
+        with throwaway_database("clinic_day"):
+            for index, scenario in enumerate(scenarios):
+                started = time.perf_counter()
+                day = ClinicDay(
+                    scenario=scenario,
+                    seed=seed,
+                    size=options.size,
+                    label=scenario,
+                    phone_prefix=index,
+                    booked_share=options.booked_share,
+                )
+                records = day.run()
+                errors = errors_of(records)
+                tokens = sum(1 for record in records.values() if record.called_at)
+                print_figures(
+                    f"{scenario} (seed {seed}, {options.size}): {tokens} tokens called, "
+                    f"simulated in {time.perf_counter() - started:.1f} s",
+                    errors,
+                )
+                print(f"  {scenario}: {registration_line(errors)}")
+                if not meets_targets(errors):
+                    missed_by[scenario].append(seed)
+                for key, values in errors.items():
+                    pooled.setdefault(key, []).extend(values)
+                    by_scenario[scenario].setdefault(key, []).extend(values)
+    if len(options.seed) > 1:
+        for scenario in scenarios:
+            missed = missed_by[scenario]
+            print_figures(f"{scenario}, the {len(options.seed)} days together:", by_scenario[scenario])
+            print(
+                f"  {scenario}: {registration_line(by_scenario[scenario])}; days meeting both targets: "
+                f"{len(options.seed) - len(missed)} of {len(options.seed)}"
+                + (f" (missed: seed{'s' if len(missed) > 1 else ''} {', '.join(map(str, missed))})" if missed else "")
             )
-            records = day.run()
-            errors = errors_of(records)
-            tokens = sum(1 for record in records.values() if record.called_at)
-            print_figures(
-                f"{scenario} (seed {options.seed}, {options.size}): {tokens} tokens called, "
-                f"simulated in {time.perf_counter() - started:.1f} s",
-                errors,
-            )
-            print(f"  {scenario}: {registration_line(errors)}")
-            for key, values in errors.items():
-                pooled.setdefault(key, []).extend(values)
     print(registration_line(pooled))
 
 

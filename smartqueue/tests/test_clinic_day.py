@@ -17,24 +17,45 @@ LAST_LINE = re.compile(
 )
 
 
-def test_a_small_clinic_day_completes_and_the_shipped_estimate_beats_the_baseline():
+def run_clinic_day(*arguments):
     # Its own Redis database when there is one, so that its sequence numbers never meet the suite's.
     environment = {**os.environ}
     if settings.REDIS_URL:
         environment["REDIS_URL"] = environment["CACHE_URL"] = settings.REDIS_URL.rsplit("/", 1)[0] + "/15"
     result = subprocess.run(
-        [sys.executable, "bench/clinic_day.py", "--size", "small", "--seed", "1"],
+        [sys.executable, "bench/clinic_day.py", "--size", "small", *arguments],
         cwd=settings.BASE_DIR,
         env=environment,
         capture_output=True,
         text=True,
         timeout=300,
     )
-
     assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_a_small_clinic_day_completes_and_the_shipped_estimate_beats_the_baseline():
+    result = run_clinic_day("--seed", "1")
+
     lines = result.stdout.splitlines()
     for scenario in ("quiet", "rush", "sick"):
         assert any(line.startswith(f"{scenario} (seed 1, small)") for line in lines), result.stdout
     figures = LAST_LINE.match(lines[-1])
     assert figures, lines[-1]
     assert float(figures["shipped"]) <= float(figures["baseline"]), result.stdout
+
+
+def test_days_of_several_seeds_are_summed_up_together_with_the_days_that_met_the_targets():
+    result = run_clinic_day("--scenario", "quiet", "--seed", "1", "2")
+
+    lines = result.stdout.splitlines()
+    days = [line for line in lines if line.startswith("  quiet: ETA MAE")]
+    assert len(days) == 3, result.stdout
+    together = re.match(r"^  quiet: (?P<figures>ETA MAE .*); days meeting both targets: (?P<met>\d) of 2", days[-1])
+    assert together, days[-1]
+    # One scenario: the last line is its days together.
+    assert together["figures"] == lines[-1]
+    met_each_day = [
+        float(LAST_LINE.match(day.removeprefix("  quiet: "))["ratio"]) <= 0.7 for day in days[:2]
+    ]
+    assert int(together["met"]) <= sum(met_each_day)
