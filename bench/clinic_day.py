@@ -2,8 +2,7 @@
 
 Usage: .venv/bin/python bench/clinic_day.py [--scenario all|quiet|rush|sick] [--seed 1 [2 ...]] [--size full|small]
        [--booked-share 0.2]
-Runs against a throwaway database (created and dropped, one per seed), on a simulated clock (time-machine): no
-sleeping.
+Runs against a throwaway database (created and dropped), on a simulated clock (time-machine): no sleeping.
 
 Patients arrive by an hourly profile (a morning peak), a few high-priority and emergency ones among them;
 each doctor has their own pace (lognormal consultations), a break in their shift, and one starts late;
@@ -185,11 +184,13 @@ class SimDoctor:
 
 
 class ClinicDay:
-    def __init__(self, *, scenario, seed, size, label, phone_prefix, booked_share=0.0):
+    def __init__(self, *, scenario, seed, size, run, booked_share=0.0):
+        """run: this day's number among those simulated in one database (its departments' codes and its patients'
+        phone numbers are its own)."""
         self.booked_share = booked_share
         self.random = random.Random(f"{scenario}-{seed}")
         self.seed = seed
-        self.scenario, self.size, self.label, self.phone_prefix = scenario, size, label, phone_prefix
+        self.scenario, self.size, self.run_number = scenario, size, run
         self.events, self.order = [], itertools.count()
         self.records, self.entry_ids = {}, {}
         self.consultations = {}
@@ -201,13 +202,15 @@ class ClinicDay:
         users = get_user_model().objects
         for (name, code, configured, medians), staff in zip(DEPARTMENTS, SCENARIOS[self.scenario][1]):
             department = Department.objects.create(
-                name=f"{name} ({self.label})", code=f"{code}{self.label[0].upper()}", average_consultation_minutes=configured
+                name=f"{name} ({self.scenario}, seed {self.seed})",
+                code=f"{code}{self.run_number}",
+                average_consultation_minutes=configured,
             )
             self.departments.append(department)
             self.consultations[department.pk] = []
             medians = self.random.sample(medians, staff)
             for index, median in enumerate(medians):
-                user = users.create(username=f"{self.label}-{code}-{index}", first_name=f"{code} {index}")
+                user = users.create(username=f"{self.scenario}-{self.seed}-{code}-{index}", first_name=f"{code} {index}")
                 doctor = Doctor.objects.create(user=user, department=department)
                 shifts = SHIFTS[index % len(SHIFTS)]
                 DoctorSchedule.objects.bulk_create(
@@ -225,7 +228,7 @@ class ClinicDay:
             doctors=[(sim.doctor.pk, sim.doctor.department_id, sim.median) for sim in self.doctors],
             hours=SCENARIOS[self.scenario][0],
         )
-        patient = Patient.objects.create(name="Earlier patient", phone=f"+1557{self.phone_prefix}000000", age=40)
+        patient = Patient.objects.create(name="Earlier patient", phone=f"+1557{self.run_number:02d}00000", age=40)
         numbers = {}
         Queue.objects.bulk_create(
             Queue(
@@ -278,7 +281,7 @@ class ClinicDay:
         registration = services.register_visit(
             department=department,
             name=f"Patient {number}",
-            phone=f"+1555{self.phone_prefix}{number:06d}",
+            phone=f"+1555{self.run_number:02d}{number:05d}",
             age=40,
             gender="undisclosed",
             priority=priority,
@@ -305,7 +308,7 @@ class ClinicDay:
                     department=department,
                     slot_start=slot_start,
                     name=f"Booked {number}",
-                    phone=f"+1556{self.phone_prefix}{number:06d}",
+                    phone=f"+1556{self.run_number:02d}{number:05d}",
                     age=40,
                     gender="undisclosed",
                 ).appointment
@@ -520,32 +523,25 @@ def main():
     hooks.queue_changed.disconnect(dispatch_uid="notifications_queue_change")
     hooks.appointment_changed.disconnect(dispatch_uid="notifications_appointment_change")
     pooled, by_scenario, missed_by = {}, {scenario: {} for scenario in scenarios}, {scenario: [] for scenario in scenarios}
-    for seed in options.seed:
-        with throwaway_database("clinic_day"):
-            for index, scenario in enumerate(scenarios):
-                started = time.perf_counter()
-                day = ClinicDay(
-                    scenario=scenario,
-                    seed=seed,
-                    size=options.size,
-                    label=scenario,
-                    phone_prefix=index,
-                    booked_share=options.booked_share,
-                )
-                records = day.run()
-                errors = errors_of(records)
-                tokens = sum(1 for record in records.values() if record.called_at)
-                print_figures(
-                    f"{scenario} (seed {seed}, {options.size}): {tokens} tokens called, "
-                    f"simulated in {time.perf_counter() - started:.1f} s",
-                    errors,
-                )
-                print(f"  {scenario}: {registration_line(errors)}")
-                if not meets_targets(errors):
-                    missed_by[scenario].append(seed)
-                for key, values in errors.items():
-                    pooled.setdefault(key, []).extend(values)
-                    by_scenario[scenario].setdefault(key, []).extend(values)
+    # One database for every day: each day's departments are its own, and so are their kept histories and queues.
+    with throwaway_database("clinic_day"):
+        for run, (seed, scenario) in enumerate(itertools.product(options.seed, scenarios)):
+            started = time.perf_counter()
+            day = ClinicDay(scenario=scenario, seed=seed, size=options.size, run=run, booked_share=options.booked_share)
+            records = day.run()
+            errors = errors_of(records)
+            tokens = sum(1 for record in records.values() if record.called_at)
+            print_figures(
+                f"{scenario} (seed {seed}, {options.size}): {tokens} tokens called, "
+                f"simulated in {time.perf_counter() - started:.1f} s",
+                errors,
+            )
+            print(f"  {scenario}: {registration_line(errors)}")
+            if not meets_targets(errors):
+                missed_by[scenario].append(seed)
+            for key, values in errors.items():
+                pooled.setdefault(key, []).extend(values)
+                by_scenario[scenario].setdefault(key, []).extend(values)
     if len(options.seed) > 1:
         for scenario in scenarios:
             missed = missed_by[scenario]

@@ -43,24 +43,20 @@ def throwaway_database(purpose):
     not collide with it. An SQLite one is a file, so that a server in a subprocess can open it too.
     """
     from django.db import connection, connections
-    from django.test.utils import setup_test_environment, teardown_test_environment
+    from django.test.utils import setup_test_environment
 
     setup_test_environment()
-    try:
-        with tempfile.TemporaryDirectory(prefix=f"{purpose}-") as scratch:
-            if connection.vendor == "sqlite":
-                connection.settings_dict["TEST"]["NAME"] = str(Path(scratch) / f"{purpose}.sqlite3")
-            else:
-                connection.settings_dict["TEST"]["NAME"] = f"{connection.settings_dict['NAME']}_{purpose}_{os.getpid()}"
-            original_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-            try:
-                yield connection.settings_dict
-            finally:
-                connections.close_all()
-                connection.creation.destroy_test_db(original_name, verbosity=0)
-    finally:
-        # Undone, so that a bench can take one database after another (bench/clinic_day.py, one per seed).
-        teardown_test_environment()
+    with tempfile.TemporaryDirectory(prefix=f"{purpose}-") as scratch:
+        if connection.vendor == "sqlite":
+            connection.settings_dict["TEST"]["NAME"] = str(Path(scratch) / f"{purpose}.sqlite3")
+        else:
+            connection.settings_dict["TEST"]["NAME"] = f"{connection.settings_dict['NAME']}_{purpose}_{os.getpid()}"
+        original_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        try:
+            yield connection.settings_dict
+        finally:
+            connections.close_all()
+            connection.creation.destroy_test_db(original_name, verbosity=0)
 
 
 def database_url(database):
