@@ -71,6 +71,8 @@ SCENARIOS = {
 }
 SECOND_DEPARTMENT_SHARE = 0.35
 SMALL_SIZE_HOURS = 3
+# Each day of a run has its own two-digit number in its patients' phone numbers.
+MAX_DAYS_PER_RUN = 100
 # The issue's targets for a day's estimates at registration, against the baseline's.
 TARGET_RATIO = 0.7
 TARGET_BIAS = 2.0
@@ -518,6 +520,10 @@ def main():
     )
     options = parser.parse_args()
     scenarios = list(SCENARIOS) if options.scenario == "all" else [options.scenario]
+    if len(set(options.seed)) < len(options.seed):
+        parser.error("--seed: give each seed once")
+    if len(options.seed) * len(scenarios) > MAX_DAYS_PER_RUN:
+        parser.error(f"--seed: at most {MAX_DAYS_PER_RUN} days (seeds x scenarios) in one run")
 
     # Messages to patients are not what is measured: their subscriber is left out of this run.
     hooks.queue_changed.disconnect(dispatch_uid="notifications_queue_change")

@@ -59,3 +59,20 @@ def test_days_of_several_seeds_are_summed_up_together_with_the_days_that_met_the
         float(LAST_LINE.match(day.removeprefix("  quiet: "))["ratio"]) <= 0.7 for day in days[:2]
     ]
     assert int(together["met"]) <= sum(met_each_day)
+
+
+def test_a_seed_given_twice_or_too_many_days_are_refused_naming_the_option():
+    for arguments, message in (
+        (["--seed", "1", "1"], "--seed: give each seed once"),
+        (["--seed", *map(str, range(1, 35))], "--seed: at most 100 days"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "bench/clinic_day.py", *arguments],
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert message in result.stderr
