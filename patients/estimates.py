@@ -204,8 +204,8 @@ def _minutes(start, end):
 
 
 def _consultations(visits):
-    """The plausible consultation lengths of visits, oldest first: all of them and {doctor_id: theirs}, and
-    {doctor_id: [(priority, length), ...]}.
+    """The plausible consultation lengths of visits, oldest first: all of them, {doctor_id: theirs} and
+    {doctor_id: [(priority, length), ...]} (the same lengths with their patients' priorities).
 
     A consultation completed the moment it was called (a correction at the desk) says nothing of a pace.
     """
@@ -222,23 +222,22 @@ def _consultations(visits):
     )
     lengths = _plausible([_minutes(visit["called_at"], visit["completed_at"]) for visit in completed])
     kept = set(lengths)
-    by_doctor, priorities = {}, {}
+    seen = {}
     for visit in completed:
         length = _minutes(visit["called_at"], visit["completed_at"])
         if visit["doctor_id"] is not None and length in kept:
-            by_doctor.setdefault(visit["doctor_id"], []).append(length)
-            priorities.setdefault(visit["doctor_id"], []).append((visit["priority"], length))
-    return lengths, by_doctor, priorities
+            seen.setdefault(visit["doctor_id"], []).append((visit["priority"], length))
+    by_doctor = {doctor_id: [length for _, length in own] for doctor_id, own in seen.items()}
+    return lengths, by_doctor, seen
 
 
-def _priority_lengths(priorities, by_doctor):
+def _priority_lengths(seen):
     """((priority, consultations, sum of their lengths over their doctor's mean), ...): each doctor's
-    consultations ({doctor_id: [(priority, length), ...]}) against the mean of the same doctor's lengths
-    (by_doctor, as _consultations gives them)."""
+    consultations ({doctor_id: [(priority, length), ...]}) against the mean of the same doctor's lengths."""
     totals = {}
-    for doctor_id, seen in priorities.items():
-        mean = sum(by_doctor[doctor_id]) / len(by_doctor[doctor_id])
-        for priority, length in seen:
+    for own in seen.values():
+        mean = sum(length for _, length in own) / len(own)
+        for priority, length in own:
             count, share = totals.get(priority, (0, 0.0))
             totals[priority] = (count + 1, share + length / mean)
     return tuple((priority, count, share) for priority, (count, share) in sorted(totals.items()))
@@ -287,7 +286,7 @@ def summarize_history(visits):
     course of today."""
     if not visits:
         return NO_HISTORY
-    lengths, by_doctor, priorities = _consultations(visits)
+    lengths, by_doctor, seen = _consultations(visits)
     days = len({visit["token_date"] for visit in visits})
     called, no_shows = _no_shows(visits)
     hourly_arrivals = {}
@@ -300,7 +299,7 @@ def summarize_history(visits):
         department_minutes=sum(lengths) / len(lengths) if lengths else None,
         doctor_minutes={doctor_id: sum(own) / len(own) for doctor_id, own in by_doctor.items()},
         spread=_spread(by_doctor),
-        priority_lengths=_priority_lengths(priorities, by_doctor),
+        priority_lengths=_priority_lengths(seen),
         no_show_rate=len(no_shows) / len(called) if called else 0.0,
         hourly_arrivals=hourly_arrivals,
     )
@@ -323,7 +322,7 @@ def measure_pace(
     with status and slot_start; booking_grace: how long after its slot a booked patient keeps it.
     """
     configured = float(department.average_consultation_minutes)
-    lengths, by_doctor, priorities = _consultations(visits)
+    lengths, by_doctor, seen = _consultations(visits)
     if history.department_minutes is None:
         department_minutes = _weighted_mean(lengths) if lengths else configured
     else:
@@ -381,7 +380,7 @@ def measure_pace(
         ),
         booking_grace=booking_grace,
         booking_show_rate=_show_rate(bookings),
-        priority_factors=_priority_factors(_priority_lengths(priorities, by_doctor), history.priority_lengths),
+        priority_factors=_priority_factors(_priority_lengths(seen), history.priority_lengths),
     )
 
 
@@ -497,8 +496,7 @@ def _likely_ends(consultations):
     return list(zip(medians, means))
 
 
-def _doctors_at_start(pace, serving, now):
-    factors = dict(pace.priority_factors)
+def _doctors_at_start(pace, factors, serving, now):
     under_way = {
         doctor_id: _ConsultationUnderWay(
             mean=pace.minutes_for(doctor_id) * factors.get(priority, 1.0),
@@ -535,7 +533,7 @@ class LinePlay:
         self.pace, self.now = pace, now
         self._factors = dict(pace.priority_factors)
         self._heap = []
-        for index, doctor in enumerate(_doctors_at_start(pace, serving, now)):
+        for index, doctor in enumerate(_doctors_at_start(pace, self._factors, serving, now)):
             start = doctor.next_call()
             if start is not None:
                 self._heap.append((start, index, doctor))
