@@ -186,14 +186,11 @@ def book_appointment(
     """Book a seat of a slot for the patient with this phone (matched or created, as registration does)."""
     now = timezone.now()
     seats = _free_seats(department, slot_start, now)
-    patient, created = services.patient_for_phone(
-        phone=phone, details={"name": name, "age": age, "gender": gender}, update=not self_service
-    )
     # A new patient's messages are in the language of the page they booked on; a known patient keeps theirs
     # (reception booking for them may read another language).
-    if created and patient.language != language:
-        patient.language = language
-        patient.save(update_fields=["language", "updated_at"])
+    patient, created = services.patient_for_phone(
+        phone=phone, details={"name": name, "age": age, "gender": gender}, update=not self_service, language=language
+    )
     if (
         not created
         and Appointment.objects.filter(

@@ -253,24 +253,39 @@ def _open_token_today(*, patient, department):
     )
 
 
-def patient_for_phone(*, phone, details, update):
+def patient_for_phone(*, phone, details, update, language=None):
     """(patient, created): the patient with this phone, locked until the transaction ends, or a new one.
 
-    The lock serialises two registrations of one phone, so they cannot both issue a token in a department.
-    The insert ignores a conflict instead of catching it in a savepoint; whether it was this call that
-    created the row shows in the public id it generated.
+    update: a known patient's details are replaced by these. language: a new patient's, where details do not
+    set it. The lock serialises two registrations of one phone, so they cannot both issue a token in a
+    department. One statement whether the phone is new or known: an insert that, on the phone's conflict,
+    updates the stored details (or only locks the row) and returns the row either way; whether it was this
+    call that created it shows in the public id it generated.
     """
-    patient = Patient.objects.select_for_update().filter(phone=phone).first()
-    if patient is not None:
-        if update:
-            for field, value in details.items():
-                setattr(patient, field, value)
-            patient.save(update_fields=[*details, "updated_at"])
-        return patient, False
-    candidate = Patient(phone=phone, **details)
-    Patient.objects.bulk_create([candidate], ignore_conflicts=True)
-    patient = Patient.objects.select_for_update().get(phone=phone)
+    candidate = Patient(phone=phone, **({"language": language} if language else {}), **details)
+    candidate.created_at = candidate.updated_at = timezone.now()
+    values = [field.get_db_prep_save(getattr(candidate, field.attname), connection) for field in _PATIENT_COLUMNS]
+    sql = _patient_upsert_sql(updated=[*details, "updated_at"] if update else [])
+    patient = next(iter(Patient.objects.raw(sql, values)))
     return patient, patient.public_id == candidate.public_id
+
+
+_PATIENT_COLUMNS = [field for field in Patient._meta.concrete_fields if not field.primary_key]
+
+
+def _patient_upsert_sql(*, updated):
+    # Raw: the ORM's bulk_create(update_conflicts=True) returns the key alone, not whether the row is new.
+    quote = connection.ops.quote_name
+    columns = [quote(field.column) for field in _PATIENT_COLUMNS]
+    # Setting the phone to itself changes nothing but takes the row's lock, as SELECT ... FOR UPDATE would.
+    changed = [quote(Patient._meta.get_field(name).column) for name in updated or ["phone"]]
+    return (
+        f"INSERT INTO {quote(Patient._meta.db_table)} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({quote(Patient._meta.get_field('phone').column)}) "
+        f"DO UPDATE SET {', '.join(f'{column} = EXCLUDED.{column}' for column in changed)} "
+        f"RETURNING {quote(Patient._meta.pk.column)}, {', '.join(columns)}"
+    )
 
 
 def _check_open_departments(*, patient):

@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, connections, transaction
 
 from conftest import requires_postgresql
 from patients import services
-from patients.models import Queue
+from patients.models import Patient, Queue
 from patients.tests.factories import register_patient
 
 
@@ -72,8 +72,9 @@ def test_daily_capacity_is_enforced(make_department, make_patient):
     assert Queue.objects.filter(department=small).count() == 2
 
 
-def register_concurrently(department, count, max_connections):
-    """Start `count` registrations at the same instant; at most `max_connections` hold a DB connection."""
+def register_concurrently(department, count, max_connections, phone_of=lambda index: f"+1555200{index:04d}"):
+    """Start `count` registrations at the same instant (the index-th with the phone phone_of(index)); at most
+    `max_connections` hold a DB connection."""
     start = threading.Barrier(count)
     connection_slots = threading.BoundedSemaphore(max_connections)
     errors = []
@@ -85,7 +86,7 @@ def register_concurrently(department, count, max_connections):
                 register_patient(
                     department=department,
                     name=f"Concurrent {index}",
-                    phone=f"+1555200{index:04d}",
+                    phone=phone_of(index),
                     age=30,
                     gender="female",
                 )
@@ -121,3 +122,16 @@ def test_two_hundred_simultaneous_registrations_on_postgresql_get_tokens_one_to_
     assert errors == []
     numbers = sorted(Queue.objects.filter(department=department).values_list("token_number", flat=True))
     assert numbers == list(range(1, 201))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_known_phone_registering_many_times_at_once_gets_one_token(department):
+    Patient.objects.create(name="Known", phone="+15552009999", age=30)
+
+    errors = register_concurrently(department, count=20, max_connections=20, phone_of=lambda index: "+15552009999")
+
+    assert errors == []
+    assert list(Queue.objects.filter(department=department).values_list("token_number", "patient__phone")) == [
+        (1, "+15552009999")
+    ]
+    assert Patient.objects.count() == 1
