@@ -607,13 +607,15 @@ def review_wait_alert_on_commit(sender, *, change, **kwargs):
 
     After a walk-in's registration, only once the longest wait is past the threshold: the new token has waited
     nothing, so registering moves neither the longest wait nor the alert, and the review (a locked transaction
-    of three statements) would find nothing to do; the check is one statement. It still runs, because time
-    lengthens the longest wait, and where Celery beat does not run (the embedded defaults) a registration is
-    what raises an alert that has come due.
+    of three statements) would find nothing to do; the check is one statement. Time lengthens the longest wait,
+    so where Celery beat does not run (the embedded defaults) a registration is what raises an alert that has
+    come due; where it runs, it does so within the minute, and registrations check nothing
+    (settings.WAIT_ALERTS_REVIEWED_ON_REGISTRATION).
     """
-    if not change.moves_line:
+    registered = change.event == "registered"
+    if not change.moves_line or (registered and not settings.WAIT_ALERTS_REVIEWED_ON_REGISTRATION):
         return
-    entry, registered = change.entry, change.event == "registered"
+    entry = change.entry
 
     def review_committed_department():
         # Named, not a partial: a robust callback's failure is logged by its __qualname__. A failure here (the

@@ -259,6 +259,11 @@ CELERY_TIMEZONE = TIME_ZONE
 # A task a worker took but never acknowledged (the worker was killed) goes back to the queue after this;
 # keep it longer than NOTIFICATION_SENDING_LEASE_SECONDS and than any retry countdown.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600)}
+# Celery beat reviews every department's long-wait alert each minute wherever there is a broker (README's
+# production path). Without one (the embedded defaults) nothing runs on a schedule, so a walk-in's registration
+# checks whether its department's alert has come due; with beat that check is a statement per registration
+# that beat makes anyway.
+WAIT_ALERTS_REVIEWED_ON_REGISTRATION = env_bool("WAIT_ALERTS_REVIEWED_ON_REGISTRATION", CELERY_TASK_ALWAYS_EAGER)
 CELERY_BEAT_SCHEDULE = {
     "notifications-redispatch-outbox": {"task": "notifications.tasks.redispatch_outbox", "schedule": 60.0},
     "notifications-resume-stuck": {"task": "notifications.tasks.resume_stuck_notifications", "schedule": 60.0},

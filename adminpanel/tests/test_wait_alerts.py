@@ -72,19 +72,26 @@ def test_an_alert_is_raised_once_per_episode_and_cleared(
     assert announced[-1] == (department.pk, True)
 
 
-def test_a_walk_ins_registration_reviews_only_once_the_longest_wait_is_past_the_limit(
-    clock, department, make_token, make_doctor, monkeypatch, announced, django_capture_on_commit_callbacks
-):
-    department.wait_alert_minutes = 30
-    department.save()
+@pytest.fixture
+def reviewed(monkeypatch):
+    """The department ids of every review of an alert, as they happen."""
     review = services.review_wait_alert
-    reviewed = []
+    departments = []
 
     def recording_review(*, department_id):
-        reviewed.append(department_id)
+        departments.append(department_id)
         return review(department_id=department_id)
 
     monkeypatch.setattr(services, "review_wait_alert", recording_review)
+    return departments
+
+
+def test_without_beat_a_walk_ins_registration_reviews_only_once_the_longest_wait_is_past_the_limit(
+    settings, clock, department, make_token, make_doctor, reviewed, announced, django_capture_on_commit_callbacks
+):
+    settings.WAIT_ALERTS_REVIEWED_ON_REGISTRATION = True
+    department.wait_alert_minutes = 30
+    department.save()
     doctor = make_doctor(department=department)
     with django_capture_on_commit_callbacks(execute=True):
         make_token(department)
@@ -103,6 +110,24 @@ def test_a_walk_ins_registration_reviews_only_once_the_longest_wait_is_past_the_
         services.call_next(doctor=doctor)  # a call always reviews: the next one has waited 11 min, cleared
     assert reviewed == [department.pk, department.pk]
     assert announced == [(department.pk, True), (department.pk, False)]
+
+
+def test_where_beat_reviews_alerts_a_registration_checks_nothing_and_a_call_still_reviews(
+    settings, clock, department, make_token, make_doctor, reviewed, django_capture_on_commit_callbacks
+):
+    settings.WAIT_ALERTS_REVIEWED_ON_REGISTRATION = False
+    department.wait_alert_minutes = 30
+    department.save()
+    doctor = make_doctor(department=department)
+    make_token(department)
+    clock.shift(31 * MINUTE)  # past the limit: without beat, this registration would raise the alert
+    with django_capture_on_commit_callbacks(execute=True):
+        make_token(department)
+    assert reviewed == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.call_next(doctor=doctor)
+    assert reviewed == [department.pk]
 
 
 def test_the_hospital_limit_applies_unless_the_department_sets_its_own(
