@@ -6,9 +6,12 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from patients import hooks
 
         from . import services, tasks, webhooks  # noqa: F401 - tasks: registers the Celery tasks the outbox names
+        from .models import WebhookEndpoint
 
         hooks.queue_changed.connect(services.notify_queue_change, dispatch_uid="notifications_queue_change")
         hooks.appointment_changed.connect(
@@ -19,3 +22,5 @@ class NotificationsConfig(AppConfig):
             webhooks.record_appointment_webhook_deliveries, dispatch_uid="notifications_appointment_webhooks"
         )
         hooks.wait_alert_changed.connect(services.text_on_call_when_raised, dispatch_uid="notifications_on_call")
+        for signal in (post_save, post_delete):
+            signal.connect(webhooks.forget_subscriptions, sender=WebhookEndpoint, dispatch_uid="notifications_subscriptions")

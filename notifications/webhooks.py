@@ -15,9 +15,11 @@ import logging
 import time
 import uuid
 from datetime import timedelta
+from typing import NamedTuple
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -44,6 +46,8 @@ SIGNATURE_HEADER = "X-SmartQueue-Signature"
 RESPONSE_EXCERPT_LENGTH = WebhookDelivery._meta.get_field("response_excerpt").max_length
 ERROR_LENGTH = WebhookDelivery._meta.get_field("last_error").max_length
 RESUME_BATCH_SIZE = 500
+SUBSCRIPTIONS_KEY = "webhook-subscriptions"
+SUBSCRIPTIONS_VERSION_KEY = "webhook-subscriptions-version"
 
 # The core's events by the webhook event type they are sent as: queue events (hooks.QueueChange.event) and
 # booking events (hooks.AppointmentChange.event). A new event is one row here and one WebhookEventType.
@@ -79,6 +83,54 @@ def event_payload(*, event_id, event_type, occurred_at, subject, serializer):
     }
 
 
+class Subscription(NamedTuple):
+    """What a change needs of an active endpoint to record its deliveries."""
+
+    endpoint_id: int
+    event_types: tuple
+    trusted_for_pii: bool
+
+
+def active_subscriptions():
+    """The Subscription of every active endpoint, from the cache while no endpoint changes: every queue change
+    reads them, and endpoints change rarely.
+
+    The kept copy is tagged with the version read before the database was: a copy read while an endpoint's change
+    was being committed carries the version before it, which that change has replaced, so it is read again.
+    """
+    kept = cache.get_many([SUBSCRIPTIONS_VERSION_KEY, SUBSCRIPTIONS_KEY])
+    version, copy = kept.get(SUBSCRIPTIONS_VERSION_KEY), kept.get(SUBSCRIPTIONS_KEY)
+    if version is not None and copy is not None and copy[0] == version:
+        return copy[1]
+    if version is None:
+        cache.add(SUBSCRIPTIONS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(SUBSCRIPTIONS_VERSION_KEY)
+    subscriptions = tuple(
+        Subscription(endpoint_id, tuple(event_types), trusted_for_pii)
+        for endpoint_id, event_types, trusted_for_pii in WebhookEndpoint.objects.filter(is_active=True).values_list(
+            "pk", "event_types", "trusted_for_pii"
+        )
+    )
+    # Without a version (the cache is down), nothing is kept: the next change reads the database too.
+    if version is not None:
+        cache.set(SUBSCRIPTIONS_KEY, (version, subscriptions), timeout=None)
+    return subscriptions
+
+
+def forget_subscriptions(sender, **kwargs):
+    """WebhookEndpoint post_save and post_delete receiver (any save: admin panel, Django admin, shell).
+
+    A new version at once, and again once the change commits: a copy another process reads from the database
+    in between (still the state before) is kept under the first and read again after the second.
+    """
+
+    def new_version():
+        cache.set(SUBSCRIPTIONS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+    new_version()
+    transaction.on_commit(new_version)
+
+
 def record_webhook_deliveries(sender, *, change, **kwargs):
     """hooks.queue_changed receiver: one delivery per subscribed endpoint, in the change's transaction."""
     return _record_deliveries(QUEUE_EVENT_TYPES.get(change.event), change.entry, TOKEN_SHAPES)
@@ -92,9 +144,7 @@ def record_appointment_webhook_deliveries(sender, *, change, **kwargs):
 def _record_deliveries(event_type, subject, shapes):
     if event_type is None:
         return []
-    endpoints = [
-        endpoint for endpoint in WebhookEndpoint.objects.filter(is_active=True) if event_type in endpoint.event_types
-    ]
+    endpoints = [subscription for subscription in active_subscriptions() if event_type in subscription.event_types]
     if not endpoints:
         return []
     event_id, now = uuid.uuid4(), timezone.now()
@@ -106,7 +156,7 @@ def _record_deliveries(event_type, subject, shapes):
     }
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
-            endpoint=endpoint,
+            endpoint_id=endpoint.endpoint_id,
             event_id=event_id,
             event=event_type,
             payload=payloads[endpoint.trusted_for_pii],

@@ -4,6 +4,7 @@ import json
 from datetime import time
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from adminpanel.models import AuditLog
@@ -89,6 +90,34 @@ def test_only_subscribed_active_endpoints_hear_an_event(receiver, make_endpoint,
 
     assert receiver.received == []
     assert not WebhookDelivery.objects.exists()
+
+
+def test_endpoints_added_changed_or_removed_between_events_are_heard_from_the_next_one(
+    receiver, make_endpoint, register
+):
+    register(phone="+14155550101")  # the active endpoints (none) are kept for the events after
+    first = make_endpoint(name="First")
+    register(phone="+14155550102")
+    second = make_endpoint(name="Second", trusted_for_pii=True)
+    first.is_active = False
+    first.save()
+    register(phone="+14155550103")
+    second.delete()
+    register(phone="+14155550104")
+
+    heard = [json.loads(post.body) for post in receiver.received]
+    assert [payload["data"]["token"] for payload in heard] == ["CARD-002", "CARD-003"]
+    assert ["patient" in payload["data"] for payload in heard] == [False, True]
+
+
+def test_a_copy_of_the_endpoints_read_before_a_change_committed_is_not_used_after_it(make_endpoint):
+    webhooks.active_subscriptions()
+    read_before = (cache.get(webhooks.SUBSCRIPTIONS_VERSION_KEY), ())
+    endpoint = make_endpoint()
+    # The slow reader keeps its copy only after the change: the version it read no longer holds.
+    cache.set(webhooks.SUBSCRIPTIONS_KEY, read_before)
+
+    assert [subscription.endpoint_id for subscription in webhooks.active_subscriptions()] == [endpoint.pk]
 
 
 def test_a_receiver_failure_is_retried_with_backoff(receiver, make_endpoint, register, clock, settings):
