@@ -325,6 +325,9 @@ PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "US")
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 
+# Rate limits (smartqueue.throttles) count in the cache; while it is unreachable they let requests through, as the
+# rest of the cache fails soft.
+RATELIMIT_FAIL_OPEN = True
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # orjson renders a line of 500 tokens in a tenth of the time of the standard library's json.

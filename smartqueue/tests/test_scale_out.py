@@ -4,6 +4,8 @@ count once for both."""
 
 import asyncio
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -96,6 +98,21 @@ def test_a_rate_limit_counts_requests_to_both_processes(servers):
     ]
 
     assert [answer.status_code for answer in answers] == [200] * CHECKS_ALLOWED + [429] * (len(answers) - CHECKS_ALLOWED)
+
+
+def test_a_burst_of_requests_at_once_to_both_processes_gets_no_more_than_the_limit(servers):
+    first, second = servers
+    burst = 5 * CHECKS_ALLOWED
+    start = threading.Barrier(burst)
+
+    def check(server):
+        start.wait()
+        return requests.post(f"{server.origin}/patients/api/check-patient/", json={"phone": "+14155553004"}, timeout=30)
+
+    with ThreadPoolExecutor(max_workers=burst) as pool:
+        answers = list(pool.map(check, (first, second) * (burst // 2)))
+
+    assert sorted(answer.status_code for answer in answers) == [200] * CHECKS_ALLOWED + [429] * (burst - CHECKS_ALLOWED)
 
 
 def test_a_sign_in_lockout_counts_failures_on_both_processes(servers, make_doctor):
