@@ -4,8 +4,9 @@ from rest_framework.throttling import SimpleRateThrottle
 
 
 @pytest.fixture
-def two_per_minute(monkeypatch):
-    # DRF copies the configured rates onto the throttle class at import, so patch them there.
+def two_per_minute(monkeypatch, clock):
+    # DRF copies the configured rates onto the throttle class at import, so patch them there. The clock stopped:
+    # a limit's window (a minute) cannot end between a test's requests.
     for scope in ("register", "check_patient", "feedback"):
         monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, "2/min")
 

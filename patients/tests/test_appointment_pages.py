@@ -141,7 +141,8 @@ def test_an_unknown_kiosk_is_a_404(client, db):
     assert client.get(reverse("kiosk:start", args=["nowhere"])).status_code == 404
 
 
-def test_the_kiosk_has_its_own_rate_limit(client, clinic, monkeypatch):
+def test_the_kiosk_has_its_own_rate_limit(client, clinic, monkeypatch, clock):
+    # The clock stopped: a limit's window (a minute here) cannot end between the requests.
     from rest_framework.throttling import SimpleRateThrottle
 
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "kiosk", "2/min")
