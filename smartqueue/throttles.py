@@ -12,20 +12,20 @@ from .requests import client_ip
 
 
 class ClientAddressThrottle(ScopedRateThrottle):
-    """DRF's scoped throttle keyed on smartqueue.requests.client_ip, never on a raw X-Forwarded-For, and counted
-    by django-ratelimit: one counter per scope, address and window in the shared cache, taken by an atomic
-    increment. DRF's own reads the list of recent request times and writes it back, so requests arriving
-    together at several processes each read the same list and all pass.
+    """DRF's scoped throttle keyed on the signed-in user, else on smartqueue.requests.client_ip (never on a raw
+    X-Forwarded-For), and counted by django-ratelimit: one counter per scope, client and window in the shared
+    cache, taken by an atomic increment. DRF's own reads the list of recent request times and writes it back, so
+    requests arriving together at several processes each read the same list and all pass.
 
-    Windows are fixed (of the rate's period, starting at a time of their own per address): an address may use
-    its allowance at the end of one window and again at the start of the next."""
+    Windows are fixed (of the rate's period, starting at a time of their own per client): a client may use its
+    allowance at the end of one window and again at the start of the next."""
 
     def allow_request(self, request, view):
         scope = getattr(view, self.scope_attr, None)
         rate = self.THROTTLE_RATES.get(scope) if scope else None
         if rate is None:
             return True
-        usage = get_usage(request, group=f"throttle-{scope}", key=_client_address, rate=rate, increment=True)
+        usage = get_usage(request, group=f"throttle-{scope}", key=_client, rate=rate, increment=True)
         # The window's last second counts too: a client told to wait 0 seconds would be refused again.
         self.seconds_left = max(usage["time_left"], 1) if usage else None
         return usage is None or not usage["should_limit"]
@@ -34,7 +34,12 @@ class ClientAddressThrottle(ScopedRateThrottle):
         return self.seconds_left
 
 
-def _client_address(group, request):
+def _client(group, request):
+    """A signed-in user's own count (reception staff share the desk's address with the patients around them),
+    else the address's, as DRF's scoped throttle keys them."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
     return client_ip(request) or ""
 
 

@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -76,3 +77,14 @@ def test_while_the_cache_is_unreachable_the_limits_let_requests_through(api_clie
     answers = [api_client.post("/patients/api/check-patient/", {"phone": "415 555 0150"}, format="json") for _ in range(4)]
 
     assert [answer.status_code for answer in answers] == [200] * 4
+
+
+def test_a_signed_in_user_counts_apart_from_the_address_they_share(api_client, db, two_per_minute, make_user):
+    staff = APIClient()
+    staff.force_authenticate(make_user())
+
+    def check(client):
+        return client.post("/patients/api/check-patient/", {"phone": "415 555 0150"}, format="json").status_code
+
+    assert [check(api_client) for _ in range(3)] == [200, 200, 429]
+    assert [check(staff) for _ in range(3)] == [200, 200, 429]
