@@ -253,6 +253,9 @@ def _open_token_today(*, patient, department):
     )
 
 
+_PATIENT_COLUMNS = [field for field in Patient._meta.concrete_fields if not field.primary_key]
+
+
 def patient_for_phone(*, phone, details, update, language=None):
     """(patient, created): the patient with this phone, locked until the transaction ends, or a new one.
 
@@ -263,14 +266,11 @@ def patient_for_phone(*, phone, details, update, language=None):
     call that created it shows in the public id it generated.
     """
     candidate = Patient(phone=phone, **({"language": language} if language else {}), **details)
-    candidate.created_at = candidate.updated_at = timezone.now()
-    values = [field.get_db_prep_save(getattr(candidate, field.attname), connection) for field in _PATIENT_COLUMNS]
+    # pre_save, as the ORM's own insert does: it stamps created_at and updated_at.
+    values = [field.get_db_prep_save(field.pre_save(candidate, True), connection) for field in _PATIENT_COLUMNS]
     sql = _patient_upsert_sql(updated=[*details, "updated_at"] if update else [])
     patient = next(iter(Patient.objects.raw(sql, values)))
     return patient, patient.public_id == candidate.public_id
-
-
-_PATIENT_COLUMNS = [field for field in Patient._meta.concrete_fields if not field.primary_key]
 
 
 def _patient_upsert_sql(*, updated):
