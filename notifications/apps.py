@@ -23,4 +23,6 @@ class NotificationsConfig(AppConfig):
         )
         hooks.wait_alert_changed.connect(services.text_on_call_when_raised, dispatch_uid="notifications_on_call")
         for signal in (post_save, post_delete):
-            signal.connect(webhooks.forget_subscriptions, sender=WebhookEndpoint, dispatch_uid="notifications_subscriptions")
+            signal.connect(
+                webhooks.forget_subscriptions, sender=WebhookEndpoint, dispatch_uid="notifications_subscriptions"
+            )

@@ -144,25 +144,25 @@ def record_appointment_webhook_deliveries(sender, *, change, **kwargs):
 def _record_deliveries(event_type, subject, shapes):
     if event_type is None:
         return []
-    endpoints = [subscription for subscription in active_subscriptions() if event_type in subscription.event_types]
-    if not endpoints:
+    subscribed = [subscription for subscription in active_subscriptions() if event_type in subscription.event_types]
+    if not subscribed:
         return []
     event_id, now = uuid.uuid4(), timezone.now()
     payloads = {
         include_pii: event_payload(
             event_id=event_id, event_type=event_type, occurred_at=now, subject=subject, serializer=shapes[include_pii]
         )
-        for include_pii in {endpoint.trusted_for_pii for endpoint in endpoints}
+        for include_pii in {subscription.trusted_for_pii for subscription in subscribed}
     }
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
-            endpoint_id=endpoint.endpoint_id,
+            endpoint_id=subscription.endpoint_id,
             event_id=event_id,
             event=event_type,
-            payload=payloads[endpoint.trusted_for_pii],
+            payload=payloads[subscription.trusted_for_pii],
             next_attempt_at=now,
         )
-        for endpoint in endpoints
+        for subscription in subscribed
     )
     outbox.enqueue_after_commit([(DELIVER_WEBHOOK, {"delivery_id": delivery.pk}) for delivery in deliveries])
     return deliveries

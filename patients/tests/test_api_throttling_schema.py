@@ -74,7 +74,9 @@ def test_while_the_cache_is_unreachable_the_limits_let_requests_through(api_clie
     for method in ("add", "incr", "get"):
         monkeypatch.setattr(cache, method, lambda *args, **kwargs: None)
 
-    answers = [api_client.post("/patients/api/check-patient/", {"phone": "415 555 0150"}, format="json") for _ in range(4)]
+    answers = [
+        api_client.post("/patients/api/check-patient/", {"phone": "415 555 0150"}, format="json") for _ in range(4)
+    ]
 
     assert [answer.status_code for answer in answers] == [200] * 4
 
