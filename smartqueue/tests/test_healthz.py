@@ -1,3 +1,9 @@
+from unittest.mock import patch
+
+from asgiref.sync import SyncToAsync
+from django.test import AsyncClient
+
+
 def test_healthz_answers_ok_in_json_without_touching_the_database(db, client, django_assert_num_queries):
     with django_assert_num_queries(0):
         response = client.get("/healthz")
@@ -10,3 +16,23 @@ def test_healthz_answers_ok_in_json_without_touching_the_database(db, client, dj
 
 def test_healthz_refuses_writes(client):
     assert client.post("/healthz").status_code == 405
+
+
+async def test_a_request_crosses_from_the_event_loop_to_a_thread_only_where_django_must():
+    """Under ASGI each crossing is a thread switch each way. Django's own: the request_started signal, the
+    middleware chain (one crossing for all of it), the view's process_view hooks, the view, closing the
+    response. A middleware running on the event loop between sync ones adds one per hook it has."""
+    crossings = []
+    cross = SyncToAsync.__call__
+
+    async def counted(self, *args, **kwargs):
+        crossings.append(self.func)
+        return await cross(self, *args, **kwargs)
+
+    client = AsyncClient()
+    await client.get("/healthz")
+    with patch.object(SyncToAsync, "__call__", counted):
+        response = await client.get("/healthz")
+
+    assert response.status_code == 200
+    assert len(crossings) == 5, [getattr(func, "__qualname__", func) for func in crossings]
