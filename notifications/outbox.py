@@ -13,7 +13,7 @@ from functools import partial
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -54,7 +54,8 @@ def dispatch(messages):
             refused.append((message, error))
         else:
             taken.append(message.pk)
-    OutboxMessage.objects.filter(pk__in=taken).update(dispatched_at=timezone.now(), attempts=F("attempts") + 1)
+    if taken:
+        _mark_dispatched(taken)
     for message, error in refused:
         OutboxMessage.objects.filter(pk=message.pk).update(
             attempts=F("attempts") + 1, last_error=str(error)[:LAST_ERROR_MAX_LENGTH] or type(error).__name__
@@ -65,6 +66,22 @@ def dispatch(messages):
         _broker_failed_recently = False
         redispatch_undispatched(include_recent=False)
     return len(taken)
+
+
+def _mark_dispatched(message_ids):
+    # Raw: every queue change with a message runs it after commit, and the ORM's update() spends three times as
+    # long building the statement as the database spends running it (docs/performance.md).
+    quote = connection.ops.quote_name
+    table = quote(OutboxMessage._meta.db_table)
+    dispatched_at, attempts, key = (
+        quote(OutboxMessage._meta.get_field(name).column) for name in ("dispatched_at", "attempts", "id")
+    )
+    placeholders = ", ".join(["%s"] * len(message_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {dispatched_at} = %s, {attempts} = {attempts} + 1 WHERE {key} IN ({placeholders})",
+            [connection.ops.adapt_datetimefield_value(timezone.now()), *message_ids],
+        )
 
 
 def redispatch_undispatched(*, include_recent=True):
