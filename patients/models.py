@@ -155,7 +155,7 @@ class QueueQuerySet(models.QuerySet):
         a token within its priority: its slot or its arrival).
 
         Lazy and unfiltered by day, so a reader that runs it often can compile it once and run it for each
-        department and day (selectors._CompiledLine: compiling costs more than running it on a short line);
+        department and day (patients.statements: compiling costs more than running it on a short line);
         number_places lists the rows.
         """
         return self.in_service_order().values(*fields, "status", due=Queue.due_expression())

@@ -13,12 +13,10 @@ import math
 import time
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
 from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -28,6 +26,7 @@ from smartqueue.shapes import represent
 from . import estimates, hooks, published
 from .estimates import ConsultationPace, WaitEstimate
 from .models import Appointment, Department, Patient, Queue, WaitAlert, format_token, number_places
+from .statements import ANY_DAY, ANY_DEPARTMENT_ID, CompiledStatement
 from .serializers import (
     QueueSnapshotSerializer,
     StaffEntrySerializer,
@@ -228,71 +227,16 @@ OPEN_LINE_FIELDS = ("id", "token_number", "priority", "doctor_id", "called_at", 
 LINE_FIELDS = (*OPEN_LINE_FIELDS, *(name for name in PACE_VISIT_FIELDS if name not in OPEN_LINE_FIELDS))
 
 
-# Values no real read passes, standing for the department and the day while the line's statement is compiled,
-# so that their places among the statement's parameters can be found.
-_ANY_DEPARTMENT_ID = -7919
-_ANY_DAY = date(1, 1, 2)
-
-
-@dataclass(frozen=True)
-class _CompiledLine:
-    """The line's statement (_day_of_tokens) compiled to SQL once, run with each read's department and day.
-
-    On a short line, building and compiling the statement cost more than running it (docs/performance.md).
-    The compiler is kept for its backend's conversions of the rows, as QuerySet.values() applies them. Each
-    read runs it on the database it was compiled for (the one database; the line is read right after each
-    write, so a read replica would not do for it).
-    """
-
-    compiler: object
-    sql: str
-    params: tuple
-    department_slot: int
-    day_slot: int
-    names: tuple
-
-    @classmethod
-    def compile(cls, *, open_only):
-        tokens = Queue.objects.active() if open_only else Queue.objects.all()
-        statement = (
-            tokens.annotate(**{SERVING_DOCTOR: FilteredRelation("doctor", condition=Q(status__in=SERVING_STATUSES))})
-            .service_order_rows(OPEN_LINE_FIELDS if open_only else LINE_FIELDS)
-            .filter(department_id=_ANY_DEPARTMENT_ID, token_date=_ANY_DAY)
-        )
-        query = statement.query
-        compiler = query.get_compiler(statement.db)
-        sql, params = compiler.as_sql()
-        slots = [
-            [slot for slot, param in enumerate(params) if param == placeholder]
-            for placeholder in (_ANY_DEPARTMENT_ID, compiler.connection.ops.adapt_datefield_value(_ANY_DAY))
-        ]
-        if any(len(found) != 1 for found in slots):
-            raise ImproperlyConfigured(f"The line's statement must take its department and day once each: {sql}")
-        (department_slot,), (day_slot,) = slots
-        return cls(
-            compiler=compiler,
-            sql=sql,
-            params=tuple(params),
-            department_slot=department_slot,
-            day_slot=day_slot,
-            # As QuerySet.values() names a row's columns.
-            names=tuple(query.selected or (*query.extra_select, *query.values_select, *query.annotation_select)),
-        )
-
-    def rows(self, *, department_id, day):
-        connection = connections[self.compiler.using]
-        params = list(self.params)
-        params[self.department_slot] = department_id
-        params[self.day_slot] = connection.ops.adapt_datefield_value(day)
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            fetched = cursor.fetchall()
-        return [dict(zip(self.names, row)) for row in self.compiler.results_iter(results=[fetched])]
-
-
 @functools.cache
 def _compiled_line(*, open_only):
-    return _CompiledLine.compile(open_only=open_only)
+    tokens = Queue.objects.active() if open_only else Queue.objects.all()
+    return CompiledStatement.compile(
+        tokens.annotate(**{SERVING_DOCTOR: FilteredRelation("doctor", condition=Q(status__in=SERVING_STATUSES))})
+        .service_order_rows(OPEN_LINE_FIELDS if open_only else LINE_FIELDS)
+        .filter(department_id=ANY_DEPARTMENT_ID, token_date=ANY_DAY),
+        department_id=ANY_DEPARTMENT_ID,
+        day=ANY_DAY,
+    )
 
 
 def _day_of_tokens(*, department, day, open_only):

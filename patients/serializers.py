@@ -4,6 +4,7 @@ socket frames and the OpenAPI schema share (the selectors build their payloads w
 import functools
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -12,6 +13,7 @@ from smartqueue.strict_types import StrictSerializer
 from . import hooks
 from .models import FEEDBACK_RATINGS, PATIENT_AGE_MAX, Appointment, Department, Patient, PatientFeedback, Queue
 from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
+from .statements import active_department
 
 
 def model_max_length(model, field_name):
@@ -31,6 +33,23 @@ class PhoneField(serializers.CharField):
         return normalise_phone(super().to_internal_value(data))
 
 
+class ActiveDepartmentField(serializers.PrimaryKeyRelatedField):
+    """An active department's id, looked up in a statement compiled once (statements.active_department): every
+    registration names one, and building the ORM's statement cost more than running it."""
+
+    def to_internal_value(self, data):
+        try:
+            if isinstance(data, bool):
+                raise ValidationError(data)
+            department_id = Department._meta.pk.to_python(data)
+        except ValidationError:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        department = active_department(department_id)
+        if department is None:
+            self.fail("does_not_exist", pk_value=data)
+        return department
+
+
 class RegistrationSerializer(StrictSerializer):
     name = serializers.CharField(max_length=NAME_MAX_LENGTH)
     phone = PhoneField(
@@ -38,7 +57,7 @@ class RegistrationSerializer(StrictSerializer):
     )
     age = serializers.IntegerField(min_value=0, max_value=PATIENT_AGE_MAX)
     gender = serializers.ChoiceField(choices=Patient.Gender.choices, default=Patient.Gender.UNDISCLOSED)
-    department = serializers.PrimaryKeyRelatedField(
+    department = ActiveDepartmentField(
         queryset=Department.objects.filter(is_active=True),
         help_text="Id of an active department (see /patients/api/departments/).",
         error_messages={
