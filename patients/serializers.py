@@ -37,12 +37,21 @@ class ActiveDepartmentField(serializers.PrimaryKeyRelatedField):
     """An active department's id, looked up in a statement compiled once (statements.active_department): every
     registration names one, and building the ORM's statement cost more than running it."""
 
+    default_error_messages = {
+        "does_not_exist": "No active department has id {pk_value}.",
+        "incorrect_type": "Give the department's id number.",
+    }
+
+    def __init__(self, **kwargs):
+        # The queryset is what the OpenAPI schema and the browsable API read; lookups go through the statement.
+        super().__init__(queryset=Department.objects.filter(is_active=True), **kwargs)
+
     def to_internal_value(self, data):
         try:
-            if isinstance(data, bool):
-                raise ValidationError(data)
-            department_id = Department._meta.pk.to_python(data)
+            department_id = None if isinstance(data, bool) else Department._meta.pk.to_python(data)
         except ValidationError:
+            department_id = None
+        if department_id is None:
             self.fail("incorrect_type", data_type=type(data).__name__)
         department = active_department(department_id)
         if department is None:
@@ -57,14 +66,7 @@ class RegistrationSerializer(StrictSerializer):
     )
     age = serializers.IntegerField(min_value=0, max_value=PATIENT_AGE_MAX)
     gender = serializers.ChoiceField(choices=Patient.Gender.choices, default=Patient.Gender.UNDISCLOSED)
-    department = ActiveDepartmentField(
-        queryset=Department.objects.filter(is_active=True),
-        help_text="Id of an active department (see /patients/api/departments/).",
-        error_messages={
-            "does_not_exist": "No active department has id {pk_value}.",
-            "incorrect_type": "Give the department's id number.",
-        },
-    )
+    department = ActiveDepartmentField(help_text="Id of an active department (see /patients/api/departments/).")
     notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default="")
     language = serializers.ChoiceField(
         choices=settings.LANGUAGES,
@@ -84,14 +86,7 @@ class RegistrationSerializer(StrictSerializer):
 
 
 class SlotQuerySerializer(StrictSerializer):
-    department = serializers.PrimaryKeyRelatedField(
-        queryset=Department.objects.filter(is_active=True),
-        help_text="Id of an active department.",
-        error_messages={
-            "does_not_exist": "No active department has id {pk_value}.",
-            "incorrect_type": "Give the department's id number.",
-        },
-    )
+    department = ActiveDepartmentField(help_text="Id of an active department.")
     day = serializers.DateField(help_text="The hospital-local day, YYYY-MM-DD.")
 
 
