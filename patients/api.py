@@ -11,7 +11,7 @@ from smartqueue.parsers import JSONBodyParser
 from smartqueue.requests import client_ip
 from smartqueue.throttles import ClientAddressThrottle
 
-from . import appointments, hooks, services
+from . import appointments, hooks, published, services
 from .models import Appointment, Patient, Queue
 from .phone import mask_phone
 from .selectors import (
@@ -161,12 +161,13 @@ class RegisterAPI(PatientSubmissionAPI):
         registration_form = RegistrationSerializer(data=request.data, context={"request": request})
         registration_form.is_valid(raise_exception=True)
         try:
-            registration = services.register_visit(
-                **{"language": request.LANGUAGE_CODE, **registration_form.validated_data},
-                actor=request.user,
-                ip_address=client_ip(request),
-                self_service=not hooks.is_reception_staff(request.user),
-            )
+            with published.statuses_published() as statuses:
+                registration = services.register_visit(
+                    **{"language": request.LANGUAGE_CODE, **registration_form.validated_data},
+                    actor=request.user,
+                    ip_address=client_ip(request),
+                    self_service=not hooks.is_reception_staff(request.user),
+                )
         except services.RegistrationClosed as refusal:
             return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
         except services.QueueError as refusal:
@@ -178,7 +179,9 @@ class RegisterAPI(PatientSubmissionAPI):
                 "sent_by": "sms",
             }
             return Response(RegistrationSentSerializer(sent).data, status=status.HTTP_202_ACCEPTED)
-        body = {**with_link(request, current_visit_status(entry=registration.entry)), "created": registration.token_created}
+        entry = registration.entry
+        visit = statuses.get(entry.pk) or current_visit_status(entry=entry)
+        body = {**with_link(request, visit), "created": registration.token_created}
         return Response(body, status=status.HTTP_201_CREATED if registration.token_created else status.HTTP_200_OK)
 
 
@@ -572,9 +575,11 @@ class CheckInAPI(PatientSubmissionAPI):
         reading = BookingCodeSerializer(data=request.data)
         reading.is_valid(raise_exception=True)
         try:
-            entry = appointments.check_in_by_code(
-                code_or_link=reading.validated_data["code"], actor=request.user, ip_address=client_ip(request)
-            )
+            with published.statuses_published() as statuses:
+                entry = appointments.check_in_by_code(
+                    code_or_link=reading.validated_data["code"], actor=request.user, ip_address=client_ip(request)
+                )
         except services.QueueError as refusal:
             return booking_refused(refusal)
-        return Response(with_link(request, current_visit_status(entry=entry)), status=status.HTTP_201_CREATED)
+        visit = statuses.get(entry.pk) or current_visit_status(entry=entry)
+        return Response(with_link(request, visit), status=status.HTTP_201_CREATED)

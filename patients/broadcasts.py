@@ -147,6 +147,7 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
         # First, so the visit's socket has its own, complete status before it reads the department frame
         # of the same number (from which it only derives other patients' moves).
         status = visit_status_in_queue(entry=entry, queue=queue) or visit_status(entry=entry)
+        published.note_status_published(entry.pk, status)
         outgoing.append((visit_group(entry.public_id), envelope({"visit": status}, "patient.status")))
     entries = {"entry": represent(ServingTokenSerializer, entry)} if entry else {}
     staff_entries = {"entry": staff_entry(entry)} if entry else {}

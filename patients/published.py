@@ -32,13 +32,19 @@ no-show, a check-in, any department-level change, see broadcasts), before its ch
 read at the current generation is still true, whichever changes were numbered since. Readers read the
 generation with the change number (latest_change), publishers after numbering their change. Readers take it while
 it is less than ESTIMATES_REFRESH_SECONDS old; publishers of changes that leave it take it at any age.
+
+A request that makes a change answers with the status its publisher just sent to the visit's sockets
+(statuses_published): reading it back from the kept queue would cost two round trips to Redis and the
+unpickling of the whole queue, for the same figures.
 """
 
+import contextvars
 import functools
 import logging
 import threading
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import redis
@@ -55,6 +61,7 @@ REFRESH_CLAIM_SECONDS = 10
 _local_current = defaultdict(int)
 _local_generation = defaultdict(int)
 _local_lock = threading.Lock()
+_statuses_published = contextvars.ContextVar("statuses_published", default=None)
 
 
 @functools.cache
@@ -267,3 +274,22 @@ def pace_to_reuse(department_id, *, generation, recent_only):
     if recent_only and time.time() - measurement.at >= ESTIMATES_REFRESH_SECONDS:
         return PaceToReuse(generation=generation)
     return PaceToReuse(generation=generation, pace=pace, measurement=measurement)
+
+
+@contextmanager
+def statuses_published():
+    """{entry id: visit status} of the visits whose changes are published while the block runs, as their sockets
+    were sent them (note_status_published). Changes publish once their transaction commits: one the block
+    commits is in it, one still open when the block ends is not."""
+    statuses = {}
+    token = _statuses_published.set(statuses)
+    try:
+        yield statuses
+    finally:
+        _statuses_published.reset(token)
+
+
+def note_status_published(entry_id, status):
+    statuses = _statuses_published.get()
+    if statuses is not None:
+        statuses[entry_id] = status

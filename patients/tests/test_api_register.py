@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from adminpanel.models import AdminUser, AuditLog, SystemConfiguration
-from patients import selectors
+from patients import api, published, selectors
 from patients.models import Patient, Queue
 
 URL = "/patients/api/register/"
@@ -53,6 +53,32 @@ def test_the_answer_comes_from_the_queue_the_registration_just_published(
     assert response.status_code == 201
     assert (response.json()["token"], response.json()["position"]) == ("CARD-004", 4)
     assert response.json()["estimated_wait_minutes"] == 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_answer_is_the_status_sent_to_the_visits_sockets_without_reading_the_queue_back(
+    api_client, registration, register, monkeypatch
+):
+    register()
+    sent = []
+    note_status_published = published.note_status_published
+
+    def noting(entry_id, status):
+        sent.append(status)
+        note_status_published(entry_id, status)
+
+    def read_back(**_):
+        raise AssertionError("the registration's own broadcast already sent this visit its status")
+
+    monkeypatch.setattr(published, "note_status_published", noting)
+    monkeypatch.setattr(api, "current_visit_status", read_back)
+    response = api_client.post(URL, registration, format="json")
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["token"], body["position"], body["estimated_wait_minutes"]) == ("CARD-002", 2, 20)
+    assert {key: value for key, value in body.items() if key in sent[-1]} == sent[-1]
+
 
 SENT_TO_PHONE = {
     "detail": "This phone number is already registered with us. "
