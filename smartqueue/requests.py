@@ -25,6 +25,19 @@ def client_ip(request):
     return forwarded or peer
 
 
+def sign_in_username(request, credentials=None):
+    """The username django-axes counts a sign-in's failures against: the one typed, cut to the length of the
+    column axes stores it in. Uncut, a longer one (a scanner's) fails axes' insert on PostgreSQL and the
+    sign-in page with it (jazzband/django-axes#1381); cut, its failures still count, and lock it out."""
+    from axes.models import AccessAttempt
+
+    submitted = credentials or getattr(request, "data", request.POST)
+    username = submitted.get(settings.AXES_USERNAME_FORM_FIELD)
+    if not isinstance(username, str):
+        return username
+    return username[: AccessAttempt._meta.get_field("username").max_length]
+
+
 def submitted_fields(request):
     """A DRF request's body as field -> value; a JSON array or bare value is a 400, not a crash.
 

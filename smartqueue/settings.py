@@ -194,6 +194,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # Lockouts key on the same client address as rate limits and the audit log (see TRUSTED_PROXY_COUNT).
 AXES_CLIENT_IP_CALLABLE = "smartqueue.requests.client_ip"
+AXES_USERNAME_CALLABLE = "smartqueue.requests.sign_in_username"
 
 # How many reverse proxies (load balancer, nginx...) stand between the clients and this app, each appending
 # the address it received the request from to X-Forwarded-For. 0 (the default): the app faces the clients,

@@ -8,6 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from axes.models import AccessAttempt
+
 from adminpanel.models import AdminUser, AuditLog
 
 PASSWORD = "pass-word-123"
@@ -90,6 +92,18 @@ def test_a_successful_login_resets_the_failure_count(client, doctor_user, settin
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         sign_in(client, "doctors:login", doctor_user, password="wrong")
     assert sign_in(client, "doctors:login", doctor_user).status_code == 302
+
+
+@pytest.mark.parametrize("url", ["/doctors/login/", "/adminpanel/login/", "/admin/login/"])
+def test_a_username_too_long_for_any_account_is_a_failed_sign_in_not_an_error(client, db, settings, url):
+    attempt = {"username": "scanner" * 60, "password": "wrong"}
+
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        failed = client.post(url, attempt)
+        assert failed.status_code == 200
+        assert "_auth_user_id" not in client.session
+    assert client.post(url, attempt).status_code == 429
+    assert [len(username) for username in AccessAttempt.objects.values_list("username", flat=True)] == [255]
 
 
 def test_sessions_expire_after_the_idle_time(client, settings, manager):
