@@ -49,12 +49,20 @@ class NotificationAdmin(admin.ModelAdmin):
     raw_id_fields = ["patient", "queue_entry"]
     readonly_fields = [field.name for field in Notification._meta.fields]
 
+    # Written by notifications.services for each message sent; one added by hand would send nothing.
+    def has_add_permission(self, request):
+        return False
+
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ["created_at", "task_name", "dispatched_at", "attempts", "last_error"]
     list_filter = ["task_name", ("dispatched_at", admin.EmptyFieldListFilter)]
     readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+
+    # Written in the transaction of the change that decided it (notifications.outbox), never by hand.
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(InboundMessage)
@@ -66,6 +74,10 @@ class InboundMessageAdmin(admin.ModelAdmin):
     search_fields = ["patient__name", "from_phone", "message_sid", "=queue_entry__id"]
     list_select_related = ["patient", "queue_entry__department"]
     readonly_fields = [field.name for field in InboundMessage._meta.fields]
+
+    # Written as each text arrives (the Twilio inbound webhook).
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(WebhookEndpoint)
@@ -84,6 +96,10 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["endpoint"]
     readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
     actions = ["redeliver"]
+
+    # Written for each event an endpoint subscribes to (notifications.webhooks); "redeliver" sends one again.
+    def has_add_permission(self, request):
+        return False
 
     @admin.action(description=_("Deliver the selected events again"))
     def redeliver(self, request, queryset):

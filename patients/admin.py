@@ -67,6 +67,9 @@ class AppointmentAdmin(admin.ModelAdmin):
         "checked_in_at", "cancelled_at", "no_show_at", "created_at", "updated_at",
     ]
 
+    def has_add_permission(self, request):
+        return False
+
 
 
 @admin.register(WaitAlert)
