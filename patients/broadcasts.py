@@ -3,7 +3,8 @@
 Subscribed to hooks.queue_changed (see PatientsConfig.ready): after the change's transaction commits, the
 change is numbered per department (published.next_sequence) and pushed, already serialised, as at most
 three messages whatever the length of the line:
-- the changed token's own visit group (its status page sockets): the visit's new status;
+- the changed token's own visit group (its status page sockets): the visit's new status (not for a token just
+  registered, which has no socket yet);
 - the department group (public queue sockets, display boards, and the sockets of visits waiting there,
   which derive their own place in line from it): tokens and states only;
 - the department's staff group (its doctors' sockets): the same, plus the changed patient's name.
@@ -144,11 +145,14 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
 
     outgoing = []
     if entry is not None:
-        # First, so the visit's socket has its own, complete status before it reads the department frame
-        # of the same number (from which it only derives other patients' moves).
         status = visit_status_in_queue(entry=entry, queue=queue) or visit_status(entry=entry)
         published.note_status_published(entry.pk, status)
-        outgoing.append((visit_group(entry.public_id), envelope({"visit": status}, "patient.status")))
+        # A token just registered has no socket yet: its link is in this registration's answer, and a socket
+        # opened on it starts from a snapshot. Any other change goes first to the visit's sockets, so they have
+        # their own, complete status before the department frame of the same number (from which they only
+        # derive other patients' moves).
+        if event != "registered":
+            outgoing.append((visit_group(entry.public_id), envelope({"visit": status}, "patient.status")))
     entries = {"entry": represent(ServingTokenSerializer, entry)} if entry else {}
     staff_entries = {"entry": staff_entry(entry)} if entry else {}
     # Waiting visits' sockets are in the department group too and derive their new place from this frame.

@@ -20,7 +20,7 @@ class RecordingLayer:
 
 
 @pytest.mark.parametrize("waiting", [2, 30])
-def test_registration_and_call_each_send_three_messages_whatever_the_line(
+def test_registration_sends_two_messages_and_a_call_three_whatever_the_line(
     waiting, department, make_doctor, make_token, monkeypatch
 ):
     doctors = [make_doctor(department=department) for _ in range(3)]
@@ -36,15 +36,20 @@ def test_registration_and_call_each_send_three_messages_whatever_the_line(
     layer.sent = []
     called = services.call_next(doctor=doctors[0])
 
-    for change, entry in [(registration, newcomer), (layer.sent, called)]:
-        assert [group for group, _ in change] == [
-            visit_group(entry.public_id),
-            department_group(department.pk),
-            staff_group(department.pk),
-        ]
-        own, public, staff = (message for _, message in change)
-        assert own["type"] == "patient.status" and own["payload"]["visit"]["token"] == entry.token
-        assert own["seq"] == public["seq"] == staff["seq"]
+    # The token just registered has no socket to tell: only its department and its doctors hear of it.
+    assert [group for group, _ in registration] == [department_group(department.pk), staff_group(department.pk)]
+    assert [group for group, _ in layer.sent] == [
+        visit_group(called.public_id),
+        department_group(department.pk),
+        staff_group(department.pk),
+    ]
+    own = layer.sent[0][1]
+    assert own["type"] == "patient.status" and own["payload"]["visit"]["token"] == called.token
+    assert own["seq"] == layer.sent[1][1]["seq"]
+    for change, entry in [(registration, newcomer), (layer.sent[1:], called)]:
+        public, staff = (message for _, message in change)
+        assert public["seq"] == staff["seq"]
         assert len(public["payload"]["queue"]["waiting"]) >= waiting
+        assert public["payload"]["entry"]["token"] == entry.token
         assert "patient" not in public["payload"]["entry"] and staff["payload"]["entry"]["patient"]["name"]
-    assert registration[0][1]["payload"]["visit"]["position"] == waiting + 1
+    assert registration[0][1]["payload"]["queue"]["waiting"][-1]["token"] == newcomer.token
