@@ -33,8 +33,8 @@ read at the current generation is still true, whichever changes were numbered si
 generation with the change number (latest_change), publishers after numbering their change. Readers take it while
 it is less than ESTIMATES_REFRESH_SECONDS old; publishers of changes that leave it take it at any age.
 
-A request that makes a change answers with the status its publisher just sent to the visit's sockets
-(statuses_published): reading it back from the kept queue would cost two round trips to Redis and the
+A request that makes a change answers with the visit's status its publisher just worked out from the queue it
+kept (statuses_published): reading it back from the kept queue would cost two round trips to Redis and the
 unpickling of the whole queue, for the same figures.
 """
 
@@ -278,9 +278,9 @@ def pace_to_reuse(department_id, *, generation, recent_only):
 
 @contextmanager
 def statuses_published():
-    """{entry id: visit status} of the visits whose changes are published while the block runs, as their sockets
-    were sent them (note_status_published). Changes publish once their transaction commits: one the block
-    commits is in it, one still open when the block ends is not."""
+    """{entry id: visit status} of the visits whose changes are published while the block runs, as their
+    publisher worked them out (note_status_published). Changes publish once their transaction commits: one
+    the block commits is in it, one still open when the block ends is not."""
     statuses = {}
     token = _statuses_published.set(statuses)
     try:

@@ -56,7 +56,7 @@ def test_the_answer_comes_from_the_queue_the_registration_just_published(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_answer_is_the_status_sent_to_the_visits_sockets_without_reading_the_queue_back(
+def test_the_answer_is_the_status_its_broadcast_worked_out_without_reading_the_queue_back(
     api_client, registration, register, monkeypatch
 ):
     register()
@@ -68,7 +68,7 @@ def test_the_answer_is_the_status_sent_to_the_visits_sockets_without_reading_the
         note_status_published(entry_id, status)
 
     def read_back(**_):
-        raise AssertionError("the registration's own broadcast already sent this visit its status")
+        raise AssertionError("the registration's own broadcast already worked out this visit's status")
 
     monkeypatch.setattr(published, "note_status_published", noting)
     monkeypatch.setattr(api, "current_visit_status", read_back)
