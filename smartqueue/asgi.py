@@ -1,20 +1,22 @@
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartqueue.settings")
-django_asgi_app = get_asgi_application()
+# As django.core.asgi.get_asgi_application, with the handler that keeps its threads between requests.
+django.setup(set_prefix=False)
 
-# Django must be set up before the consumers (and their models) are imported.
+# Django must be set up before the handler, the consumers and their models are imported.
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from .handlers import PooledThreadsASGIHandler  # noqa: E402
 from .routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": PooledThreadsASGIHandler(),
         # Browsers always send Origin; only pages served from ALLOWED_HOSTS may open the sockets.
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }

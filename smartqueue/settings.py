@@ -129,6 +129,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0)
 if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "smartqueue.postgresql":
     DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 30}}
+# Threads each server process runs the views on (smartqueue.handlers): requests beyond them wait their turn on the
+# event loop. At most DATABASE_POOL_SIZE, so that a thread never waits for a connection.
+SYNC_REQUEST_THREADS = env_int("SYNC_REQUEST_THREADS", 4)
+if SYNC_REQUEST_THREADS < 1:
+    raise ImproperlyConfigured(f"SYNC_REQUEST_THREADS must be at least 1 (it is {SYNC_REQUEST_THREADS}).")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock at BEGIN, so concurrent writers queue on the
     # busy timeout instead of failing with "database is locked" when upgrading a read lock.

@@ -1,0 +1,44 @@
+"""Django's ASGI handler, running the views on a fixed set of threads per server process.
+
+Django's own ASGIHandler gives every request a thread of its own (a fresh ThreadSensitiveContext, whose
+executor is started for the request and joined after it). Starting and joining that thread blocks the event
+loop each time, and under load every request in flight holds a thread that competes for the GIL and a
+database connection: at 50 clients a registration cost a third more CPU than at 10, and /healthz lost a
+quarter of its throughput to the threads alone (docs/performance.md, "Threads kept between requests").
+
+Here each request borrows one of SYNC_REQUEST_THREADS single-thread executors for its sync work (the same
+one for all of it, as Django requires of thread-sensitive code) and gives it back when its answer is sent;
+a request that finds them all busy waits on the event loop, which costs nothing. Asynchronous work (the
+WebSocket consumers, the channel layer) never waits for them.
+"""
+
+import asyncio
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import ThreadSensitiveContext
+from django.conf import settings
+from django.core.handlers.asgi import ASGIHandler
+
+
+class PooledThreadsASGIHandler(ASGIHandler):
+    def __init__(self):
+        super().__init__()
+        self.threads = settings.SYNC_REQUEST_THREADS
+        self._idle_executors = []
+        # One count of free threads per event loop: an asyncio primitive belongs to the loop it first waits in,
+        # and tests drive the application from a new loop each.
+        self._free_threads = weakref.WeakKeyDictionary()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        loop = asyncio.get_running_loop()
+        free_threads = self._free_threads.setdefault(loop, asyncio.Semaphore(self.threads))
+        async with free_threads:
+            executor = self._idle_executors.pop() if self._idle_executors else ThreadPoolExecutor(max_workers=1)
+            try:
+                async with ThreadSensitiveContext(executor=executor):
+                    await self.handle(scope, receive, send)
+            finally:
+                self._idle_executors.append(executor)

@@ -1,0 +1,78 @@
+import asyncio
+import threading
+import time
+
+import pytest
+from channels.testing import HttpCommunicator
+from django.core.signals import request_finished
+
+from smartqueue.handlers import PooledThreadsASGIHandler
+from smartqueue.tests.test_settings import load_settings
+
+
+@pytest.fixture
+def threads_closing_responses():
+    """The thread each request's response is closed in (Django does it in the request's sync thread), and the
+    most requests seen closing at once (each close is held a moment, so overlapping ones overlap)."""
+    seen = {"threads": [], "running": 0, "most_at_once": 0}
+    lock = threading.Lock()
+
+    def closing(**kwargs):
+        with lock:
+            seen["threads"].append(threading.get_ident())
+            seen["running"] += 1
+            seen["most_at_once"] = max(seen["most_at_once"], seen["running"])
+        time.sleep(0.05)
+        with lock:
+            seen["running"] -= 1
+
+    request_finished.connect(closing)
+    yield seen
+    request_finished.disconnect(closing)
+
+
+async def get_healthz(application):
+    communicator = HttpCommunicator(application, "GET", "/healthz", headers=[(b"host", b"testserver")])
+    response = await communicator.get_response(timeout=10)
+    # The request's thread is given back after its response is closed, once the answer has been sent.
+    await communicator.wait(timeout=10)
+    return response["status"]
+
+
+async def test_requests_run_on_the_processs_few_threads_and_the_rest_wait_their_turn(
+    settings, threads_closing_responses
+):
+    settings.SYNC_REQUEST_THREADS = 2
+    application = PooledThreadsASGIHandler()
+
+    statuses = await asyncio.gather(*(get_healthz(application) for _ in range(8)))
+    statuses.append(await get_healthz(application))
+
+    assert statuses == [200] * 9
+    assert len(threads_closing_responses["threads"]) == 9
+    assert len(set(threads_closing_responses["threads"])) <= 2
+    assert threads_closing_responses["most_at_once"] <= 2
+
+
+async def test_a_request_waiting_for_a_thread_is_answered_once_one_is_free(settings, threads_closing_responses):
+    settings.SYNC_REQUEST_THREADS = 1
+    application = PooledThreadsASGIHandler()
+
+    first, second = await asyncio.gather(get_healthz(application), get_healthz(application))
+
+    assert (first, second) == (200, 200)
+    assert len(set(threads_closing_responses["threads"])) == 1
+    assert threads_closing_responses["most_at_once"] == 1
+
+
+def test_fewer_than_one_thread_per_process_refuses_to_start_with_a_clear_message():
+    result = load_settings(SYNC_REQUEST_THREADS="0")
+
+    assert result.returncode != 0
+    assert "SYNC_REQUEST_THREADS must be at least 1" in result.stderr
+
+
+def test_the_served_application_answers_http_on_the_kept_threads():
+    from smartqueue.asgi import application
+
+    assert isinstance(application.application_mapping["http"], PooledThreadsASGIHandler)
