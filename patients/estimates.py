@@ -551,9 +551,9 @@ class LinePlay:
         self._arrivals_ahead = 0.0
         self._urgent_rates = _urgent_arrival_rates(pace, now, self._factors)
 
-    def wait_of(self, priority, due_at):
+    def wait_of(self, priority, due_at, *, shown_after=0.0):
         """The WaitEstimate of the next token in call order, of this priority and due at due_at (its time within
-        the priority: QueueQuerySet.in_service_order)."""
+        the priority: QueueQuerySet.in_service_order), counted from shown_after minutes after `now`."""
         if priority == Priority.NORMAL:
             due_in = _minutes(self.now, due_at)
             while self._pending and self._pending[0] <= due_in:
@@ -567,15 +567,18 @@ class LinePlay:
         waited_variance = self._variance
         minutes_ahead = self._hand_to_first_free_doctor(1.0, self._factors.get(priority, 1.0))
         return _with_urgent_arrivals(
-            self.pace, self._urgent_rates[priority], minutes_ahead, waited_variance, self._doctors
+            self.pace, self._urgent_rates[priority], minutes_ahead, waited_variance, self._doctors, shown_after
         )
 
     def joins_at_the_end(self, priority, arrived_at):
         """wait_of for a token registered at arrived_at (after `now`) behind every token played: the bookings due
-        by then go first, but the walk-ins who arrived before it are in the line already, not still expected."""
-        expected_by_then = self._normal_arrival_rate * max(_minutes(self.now, arrived_at), 0.0)
-        self._arrivals_ahead = max(self._arrivals_ahead, expected_by_then)
-        return self.wait_of(priority, arrived_at)
+        by then go first, but the walk-ins who arrived before it are in the line already, not still expected.
+
+        Its wait counts from arrived_at, when its patient is shown it, not from when the line was played (up to
+        published.ESTIMATES_REFRESH_SECONDS earlier): the minutes in between have passed for the doctors too."""
+        since_played = max(_minutes(self.now, arrived_at), 0.0)
+        self._arrivals_ahead = max(self._arrivals_ahead, self._normal_arrival_rate * since_played)
+        return self.wait_of(priority, arrived_at, shown_after=since_played)
 
     def newcomer(self):
         """The wait of a patient registering at `now`, behind every token played; the play itself is left as it is."""
@@ -648,17 +651,20 @@ def _arrivals_within(rates, minutes):
     return sum(rate * (min(until, minutes) - start) for start, until, rate in rates if start < minutes)
 
 
-def _with_urgent_arrivals(pace, rates, minutes, variance, doctors):
+def _with_urgent_arrivals(pace, rates, minutes, variance, doctors, shown_after):
     # Patients of a higher priority arriving while this one waits are seen first: each takes a consultation
     # from one of the doctors. Over a wait W, n(W) of them arrive and add n(W) x pace / doctors; those arriving
-    # in the added time count too (a few rounds of the same sum).
+    # in the added time count too (a few rounds of the same sum). Those who would have come before the wait is
+    # shown (shown_after minutes after the line's play) did not: they would be in the line ahead.
     point = minutes
     for _ in range(URGENT_ROUNDS):
         if not rates:
             break
-        extra = _arrivals_within(rates, point) * pace.minutes_per_consultation / doctors
+        arriving = _arrivals_within(rates, point) - _arrivals_within(rates, min(shown_after, point))
+        extra = arriving * pace.minutes_per_consultation / doctors
         point = minutes + min(extra, MAX_URGENT_SHARE * minutes)
     deviation = math.sqrt(variance) / doctors + MODEL_ERROR_SHARE * point
+    point = max(point - shown_after, 0.0)
     return WaitEstimate(
         minutes=round(point),
         low=max(round(point - RANGE_Z * deviation), 0),

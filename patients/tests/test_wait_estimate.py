@@ -266,12 +266,26 @@ def test_a_walk_in_joining_after_the_line_was_played_follows_the_walk_ins_in_it_
     play = LinePlay(pace=pace, serving=[], now=now)
     play.wait_of(NORMAL, now)
 
-    # The booking due before the walk-in goes first; the one walk-in expected in those ten minutes is this one.
-    assert play.joins_at_the_end(NORMAL, ten_minutes_on).minutes == 20
+    # The booking due before the walk-in goes first; the one walk-in expected in those ten minutes is this one. Its
+    # wait counts from its arrival: the booking is called 10 minutes after the play, as it arrives, then it.
+    assert play.joins_at_the_end(NORMAL, ten_minutes_on).minutes == 10
     # A booked patient due at the same time waits for the walk-ins expected to arrive before their slot.
     booked = LinePlay(pace=pace, serving=[], now=now)
     booked.wait_of(NORMAL, now)
     assert booked.wait_of(NORMAL, ten_minutes_on).minutes == 30
+
+
+def test_a_walk_in_joining_a_while_after_the_play_is_shown_its_wait_from_its_registration(clock):
+    now = timezone.now()
+    play = LinePlay(pace=pace_of(10.0), serving=[Serving(0, now - timedelta(minutes=3))], now=now)
+    play.wait_of(NORMAL, now)
+    at_the_play = play.newcomer()
+
+    joined = play.joins_at_the_end(NORMAL, now + timedelta(minutes=1))
+
+    assert at_the_play.minutes > 10
+    assert joined.minutes == at_the_play.minutes - 1
+    assert (joined.low, joined.high) == (at_the_play.low - 1, at_the_play.high - 1)
 
 
 def seen_earlier(department, doctor, patient, *, days_ago, at_hour, minutes, priority=NORMAL, status=Queue.Status.COMPLETED):
