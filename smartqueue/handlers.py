@@ -8,17 +8,23 @@ quarter of its throughput to the threads alone (docs/performance.md, "Threads ke
 
 Here each request borrows one of SYNC_REQUEST_THREADS single-thread executors for its sync work (the same
 one for all of it, as Django requires of thread-sensitive code) and gives it back when its answer is sent;
-a request that finds them all busy waits on the event loop, which costs nothing. Asynchronous work (the
-WebSocket consumers, the channel layer) never waits for them.
+a request that finds them all busy waits on the event loop, which costs nothing. It borrows one only once its
+body has arrived: a client sending its body slowly holds no thread. Asynchronous work (the WebSocket
+consumers, the channel layer) never waits for them.
 """
 
 import asyncio
+import contextvars
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from asgiref.sync import ThreadSensitiveContext
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
+
+# The request's own exit stack, which holds its thread from when its body is in until its answer is sent.
+_request_exits = contextvars.ContextVar("request_exits")
 
 
 class PooledThreadsASGIHandler(ASGIHandler):
@@ -33,12 +39,25 @@ class PooledThreadsASGIHandler(ASGIHandler):
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        async with AsyncExitStack() as exits:
+            token = _request_exits.set(exits)
+            try:
+                await self.handle(scope, receive, send)
+            finally:
+                _request_exits.reset(token)
+
+    async def read_body(self, receive):
+        body_file = await super().read_body(receive)
+        await _request_exits.get().enter_async_context(self._thread_lent())
+        return body_file
+
+    @asynccontextmanager
+    async def _thread_lent(self):
         loop = asyncio.get_running_loop()
-        free_threads = self._free_threads.setdefault(loop, asyncio.Semaphore(self.threads))
-        async with free_threads:
+        async with self._free_threads.setdefault(loop, asyncio.Semaphore(self.threads)):
             executor = self._idle_executors.pop() if self._idle_executors else ThreadPoolExecutor(max_workers=1)
             try:
                 async with ThreadSensitiveContext(executor=executor):
-                    await self.handle(scope, receive, send)
+                    yield
             finally:
                 self._idle_executors.append(executor)

@@ -3,6 +3,7 @@ import threading
 import time
 
 import pytest
+from asgiref.testing import ApplicationCommunicator
 from channels.testing import HttpCommunicator
 from django.core.signals import request_finished
 
@@ -63,6 +64,30 @@ async def test_a_request_waiting_for_a_thread_is_answered_once_one_is_free(setti
     assert (first, second) == (200, 200)
     assert len(set(threads_closing_responses["threads"])) == 1
     assert threads_closing_responses["most_at_once"] == 1
+
+
+async def test_a_client_sending_its_body_slowly_holds_no_thread_while_it_does(settings, threads_closing_responses):
+    settings.SYNC_REQUEST_THREADS = 1
+    application = PooledThreadsASGIHandler()
+    slow = ApplicationCommunicator(
+        application,
+        {
+            "type": "http",
+            "method": "GET",
+            "path": "/healthz",
+            "headers": [(b"host", b"testserver"), (b"content-length", b"2")],
+            "query_string": b"",
+        },
+    )
+    await slow.send_input({"type": "http.request", "body": b"{", "more_body": True})
+
+    # The process's one thread answers others while the slow body is still on its way.
+    assert await get_healthz(application) == 200
+
+    await slow.send_input({"type": "http.request", "body": b"}", "more_body": False})
+    assert (await slow.receive_output(timeout=10))["status"] == 200
+    await slow.receive_output(timeout=10)
+    await slow.wait(timeout=10)
 
 
 def test_fewer_than_one_thread_per_process_refuses_to_start_with_a_clear_message():
