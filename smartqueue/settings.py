@@ -130,7 +130,7 @@ DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0)
 if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "smartqueue.postgresql":
     DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 30}}
 # Threads each server process runs the views on (smartqueue.handlers): requests beyond them wait their turn on the
-# event loop. At most DATABASE_POOL_SIZE, so that a thread never waits for a connection.
+# event loop. With pooling on, at most DATABASE_POOL_SIZE, so that a thread never waits for a connection.
 SYNC_REQUEST_THREADS = env_int("SYNC_REQUEST_THREADS", 4)
 if SYNC_REQUEST_THREADS < 1:
     raise ImproperlyConfigured(f"SYNC_REQUEST_THREADS must be at least 1 (it is {SYNC_REQUEST_THREADS}).")
