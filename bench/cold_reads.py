@@ -2,18 +2,18 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/smartqueue REDIS_URL=redis://127.0.0.1:6379/0 \
         .venv/bin/python bench/cold_reads.py [--requests 200] [--lines 5 500] [--profile "queue status" 5] \
-        [--nothing-kept]
+        [--nothing-kept] [--doctors 1]
 
 Runs against a throwaway database (created and dropped), never the real one. Seeds a department per line
-length, each with one doctor on duty, that many patients waiting and one more called, then asks Django's test
-client for the four reads of a queue (queue status, visit status, patient status, the display board's
-snapshot). Cold, as in bench/http_load.py: before each request the department's change number is advanced (and
-anything kept under the new number dropped), so the request finds nothing kept and reads the queue from
-PostgreSQL, taking the department's kept pace where it still holds (patients/published.py); with
---nothing-kept the kept pace is dropped too, as after an eviction, so the pace is measured as well. Prints the
-statements of one cold request and the median, mean and fastest CPU milliseconds (time.process_time) of each
-read (on a machine shared with other work the fastest request is the one least slowed by it); --profile prints
-cProfile's top functions of one read and line instead.
+length, each with --doctors doctors on duty (one by default), that many patients waiting and one more called
+by each doctor, then asks Django's test client for the four reads of a queue (queue status, visit status,
+patient status, the display board's snapshot). Cold, as in bench/http_load.py: before each request the
+department's change number is advanced (and anything kept under the new number dropped), so the request finds
+nothing kept and reads the queue from PostgreSQL, taking the department's kept pace where it still holds
+(patients/published.py); with --nothing-kept the kept pace is dropped too, as after an eviction, so the pace
+is measured as well. Prints the statements of one cold request and the median, mean and fastest CPU
+milliseconds (time.process_time) of each read (on a machine shared with other work the fastest request is the
+one least slowed by it); --profile prints cProfile's top functions of one read and line instead.
 """
 
 import argparse
@@ -43,19 +43,28 @@ from patients import published, services  # noqa: E402
 from patients.models import Department  # noqa: E402
 from smartqueue.tests.live_server import throwaway_database  # noqa: E402
 
-def seed_line(length):
-    """A department with one doctor on duty, `length` patients waiting and one called; its last registration."""
+def seed_line(length, doctors):
+    """A department with `doctors` doctors on duty, each with a patient called, and `length` patients waiting;
+    its last registration."""
     department = Department.objects.create(name=f"Line of {length}", code=f"L{length}", room="Hall B")
-    user = get_user_model().objects.create(username=f"bench.line{length}", first_name="Ada", last_name="Lovelace")
-    doctor = Doctor.objects.create(
-        user=user, department=department, room="Room 1", availability=Doctor.Availability.AVAILABLE
-    )
-    for n in range(length + 1):
+    on_duty = [
+        Doctor.objects.create(
+            user=get_user_model().objects.create(
+                username=f"bench.line{length}.{n}", first_name="Ada", last_name="Lovelace"
+            ),
+            department=department,
+            room=f"Room {n + 1}",
+            availability=Doctor.Availability.AVAILABLE,
+        )
+        for n in range(doctors)
+    ]
+    for n in range(length + doctors):
         entry = services.register_visit(
             department=department, name="Bench Patient", phone=f"+1415{8000000 + length * 1000 + n:07d}",
             age=40, gender="undisclosed",
         ).entry
-    services.call_next(doctor=doctor)
+    for doctor in on_duty:
+        services.call_next(doctor=doctor)
     return department, entry
 
 
@@ -158,13 +167,18 @@ def main():
     parser.add_argument("--lines", type=int, nargs="+", default=[5, 500], help="waiting patients per department")
     parser.add_argument("--profile", nargs=2, metavar=("READ", "LINE"), help='e.g. "queue status" 5')
     parser.add_argument("--nothing-kept", action="store_true", help="drop the kept pace too")
+    parser.add_argument(
+        "--doctors", type=int, default=1, help="doctors on duty per department, each with a patient called"
+    )
     options = parser.parse_args()
+    if options.doctors < 1:
+        parser.error("--doctors: at least 1")
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         sys.exit("Set DATABASE_URL to a PostgreSQL server and REDIS_URL, as bench/http_load.py needs.")
     with throwaway_database("cold_reads"):
         # As in production: no query log kept per request.
         settings.DEBUG = False
-        lines = {length: seed_line(length) for length in options.lines}
+        lines = {length: seed_line(length, options.doctors) for length in options.lines}
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
         if options.profile:
             name, length = options.profile

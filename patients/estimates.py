@@ -59,10 +59,9 @@ URGENT_SHARE_PRIOR_ARRIVALS = 10
 URGENT_ROUNDS = 2
 # Urgent patients are never assumed to take more than this share of the doctors' time.
 MAX_URGENT_SHARE = 0.5
-# Halvings of the search for when the doctors with a patient now are likely free (to well under a second),
-# and the steps of the sum that gives their mean time until free, up to when they almost surely are.
-FREE_AT_SEARCH_STEPS = 30
-MEAN_END_STEPS = 200
+# When several doctors have a patient now, the chances of their ends are read at this many moments, evenly
+# spaced up to when all have almost surely ended (a step of a minute or two, for waits shown in whole minutes).
+END_GRID_STEPS = 64
 ALL_ENDED_CHANCE = 0.999
 # The range is the 20th to 80th percentile of a normal spread around the point estimate...
 RANGE_Z = 0.84
@@ -439,10 +438,14 @@ class _ConsultationUnderWay:
             return 1.0
         return 1 - self._lasts_beyond(self.spent + minutes) / self.running
 
-    def median_remaining(self):
+    def remaining_at_chance(self, chance):
+        """The minutes left by which it has ended with this chance."""
         if not self.running:
             return 0.0
-        return math.exp(self.mu - self.sigma * _STANDARD_NORMAL.inv_cdf(self.running / 2)) - self.spent
+        return math.exp(self.mu - self.sigma * _STANDARD_NORMAL.inv_cdf(self.running * (1 - chance))) - self.spent
+
+    def median_remaining(self):
+        return self.remaining_at_chance(0.5)
 
     def mean_remaining(self):
         """E[length - spent | length > spent], in closed form for the lognormal."""
@@ -474,26 +477,27 @@ def _likely_ends(consultations):
             ]
         return exactly
 
-    def when_likely(count, chance):
-        low, high = 0.0, max(max(consultation.median_remaining() for consultation in consultations), 1.0)
-        while sum(ended_by(high)[count:]) < chance:
-            high *= 2
-        for _ in range(FREE_AT_SEARCH_STEPS):
-            middle = (low + high) / 2
-            low, high = (low, middle) if sum(ended_by(middle)[count:]) >= chance else (middle, high)
-        return high
-
+    # All have ended by the horizon with at least ALL_ENDED_CHANCE when each has with its n-th root.
+    each_ended = ALL_ENDED_CHANCE ** (1 / len(consultations))
+    horizon = max(max(consultation.remaining_at_chance(each_ended) for consultation in consultations), 1.0)
+    step = horizon / END_GRID_STEPS
+    # One pass over the grid gives every order statistic at once: the chance that fewer than `count` have ended
+    # by each moment, whose integral is the mean and whose crossing of one half is the median.
     counts = range(1, len(consultations) + 1)
-    medians = [when_likely(count, 0.5) for count in counts]
-    # Mean = the integral of the chance that fewer than `count` have ended, up to when all almost surely have.
-    horizon = when_likely(len(consultations), ALL_ENDED_CHANCE)
-    step = horizon / MEAN_END_STEPS
-    means = [0.0] * len(consultations)
-    for index in range(MEAN_END_STEPS):
-        exactly = ended_by((index + 0.5) * step)
-        for count in counts:
-            means[count - 1] += sum(exactly[:count]) * step
-    return list(zip(medians, means))
+    not_yet = [[1.0] * len(consultations)]
+    for index in range(1, END_GRID_STEPS + 1):
+        exactly = ended_by(index * step)
+        not_yet.append([sum(exactly[:count]) for count in counts])
+    likely = []
+    for count in counts:
+        chances = [row[count - 1] for row in not_yet]
+        mean = step * (sum(chances) - (chances[0] + chances[-1]) / 2)
+        # All have ended by the horizon, so the chance falls through one half between two moments of the grid.
+        after = next(index for index, chance in enumerate(chances) if chance <= 0.5)
+        before = chances[after - 1]
+        median = (after - 1 + (before - 0.5) / (before - chances[after])) * step
+        likely.append((median, mean))
+    return likely
 
 
 def _doctors_at_start(pace, factors, serving, now):

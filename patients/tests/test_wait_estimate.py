@@ -1,3 +1,5 @@
+import random
+import statistics
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -429,3 +431,24 @@ def test_one_consultations_mean_time_left_is_the_integral_of_its_chance_of_still
 
     assert _likely_ends([consultation]) == [(consultation.median_remaining(), pytest.approx(integral, rel=1e-3))]
     assert consultation.ended_within(consultation.median_remaining()) == pytest.approx(0.5)
+
+
+def test_several_consultations_ends_are_the_order_statistics_of_their_lengths_left():
+    consultations = [
+        _ConsultationUnderWay(mean=mean, spread=0.5, spent=spent)
+        for mean, spent in ((8.0, 0.0), (10.0, 4.0), (14.0, 12.0))
+    ]
+    draws = random.Random(7)
+
+    def minutes_left(consultation):
+        while True:
+            length = draws.lognormvariate(consultation.mu, consultation.sigma)
+            if length > consultation.spent:
+                return length - consultation.spent
+
+    simulated = [sorted(minutes_left(consultation) for consultation in consultations) for _ in range(20000)]
+
+    for count, (median, mean) in enumerate(_likely_ends(consultations)):
+        ends = [ends_of_one_draw[count] for ends_of_one_draw in simulated]
+        assert median == pytest.approx(statistics.median(ends), abs=0.15)
+        assert mean == pytest.approx(statistics.fmean(ends), abs=0.15)

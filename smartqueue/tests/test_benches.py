@@ -70,6 +70,13 @@ def test_cold_reads_answer_every_read_of_a_queue():
     assert cold_read_rows(output, "queue status") == {2: 1, 3: 1}, output
 
 
+def test_cold_reads_of_a_department_with_several_doctors_busy_read_the_same_statements():
+    output = run_bench("cold_reads.py", "--lines", "2", "--requests", "2", "--doctors", "3")
+
+    assert cold_read_rows(output, "queue status") == {2: 1}, output
+    assert list(cold_read_rows(output, "snapshot")) == [2], output
+
+
 def test_cold_reads_with_nothing_kept_measure_the_pace_too():
     output = run_bench("cold_reads.py", "--lines", "2", "--requests", "2", "--nothing-kept")
 
