@@ -16,17 +16,20 @@ TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
 
 @pytest.fixture
 def bookable_cardiology(hospital):
-    """dr.smith works the hour from the next slot but one, so its first slot is free and check-in is open now."""
+    """dr.smith works the hour from the next slot but one (until the last minute of the day, late in the
+    evening), so its first slot is free and check-in is open now."""
     now = timezone.localtime()
     first_slot = (now + timedelta(minutes=20)).replace(second=0, microsecond=0)
     first_slot -= timedelta(minutes=first_slot.minute % 10)
-    if (first_slot + timedelta(hours=1)).date() != now.date():
-        pytest.skip("the hour of slots would cross midnight; run it at another time of day")
+    last_minute = now.replace(hour=23, minute=59, second=0, microsecond=0)
+    slot = timedelta(minutes=hospital["cardiology"].average_consultation_minutes)
+    if first_slot + slot > last_minute:
+        pytest.skip("no slot fits between now and midnight; run it at another time of day")
     DoctorSchedule.objects.create(
         doctor=hospital["doctor"],
         weekday=now.weekday(),
         starts_at=first_slot.time(),
-        ends_at=(first_slot + timedelta(hours=1)).time(),
+        ends_at=min(first_slot + timedelta(hours=1), last_minute).time(),
     )
     return {**hospital, "first_slot": first_slot}
 
