@@ -3,8 +3,8 @@ that from the floor any Channels app pays on this machine?
 
 Starts N daphne processes (Redis channel layer) on free loopback ports, spreads the subscribers of one
 department's queue socket over them (round robin, as a load balancer without sticky sessions would), calls
-patients one by one, and prints p50/p99 of the time from the call to its receipt by the LAST subscriber, plus
-the servers' resident memory. Then, with the same number of processes on the same layer, the floor: daphne
+patients one by one (each round from a line topped up to the same length), and prints p50/p99 of the time from
+the call to its receipt by the LAST subscriber, plus the servers' resident memory. Then, with the same number of processes on the same layer, the floor: daphne
 serving bench/floor_asgi.py, a bare consumer that only forwards its group's messages, and the same frames
 (SmartQueue's last one, renumbered) sent straight to the group.
 
@@ -61,10 +61,17 @@ def prepare_department():
     return department, doctor
 
 
-def register_waiting_patients(department, count):
+def top_up_line(department, waiting):
+    """Register patients until `waiting` wait in the department's line, so that every round (each number of
+    processes, each number of subscribers) calls from a line of the same length and sends frames of the same
+    size: rounds run one after another, and a round drawn from a line the ones before had shortened would send
+    smaller frames, faster."""
     from patients import services
+    from patients.models import Queue
 
-    for n in range(count):
+    first = Queue.objects.filter(department=department).count()
+    missing = waiting - Queue.objects.filter(department=department, status=Queue.Status.WAITING).count()
+    for n in range(first, first + missing):
         services.register_visit(
             department=department, name=f"Bench patient {n}", phone=f"+1999{department.pk % 1000:03d}{n:05d}",
             age=40, gender="other",
@@ -229,7 +236,6 @@ def benchmark(args):
 
     with throwaway_database("ws_fanout") as database:
         department, doctor = prepare_department()
-        register_waiting_patients(department, 2 * args.calls * len(args.subscribers) * len(args.servers))
         print(f"database: {connection.vendor}; calls per round: {args.calls}")
         print(
             f"{'servers':>7} {'app':>10} {'subscribers':>11} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
@@ -267,6 +273,8 @@ def measure(args, database, department, doctor, count):
         dashboards = [Dashboard(server, doctor) for server in servers]
         urls = [f"{server.ws_url}/ws/queue/{department.pk}/" for server in servers]
         for subscribers in args.subscribers:
+            # Each call is followed by a no-show that frees the doctor: two tokens a call.
+            top_up_line(department, 2 * args.calls)
             p99s[("smartqueue", count, subscribers)], sample = report_round(
                 "smartqueue", servers, urls, subscribers, args, smartqueue_press(department, dashboards)
             )
