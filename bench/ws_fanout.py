@@ -4,9 +4,9 @@ that from the floor any Channels app pays on this machine?
 Starts N daphne processes (Redis channel layer) on free loopback ports, spreads the subscribers of one
 department's queue socket over them (round robin, as a load balancer without sticky sessions would), calls
 patients one by one (each round from a line topped up to the same length), and prints p50/p99 of the time from
-the call to its receipt by the LAST subscriber, plus the servers' resident memory. Then, with the same number of processes on the same layer, the floor: daphne
-serving bench/floor_asgi.py, a bare consumer that only forwards its group's messages, and the same frames
-(SmartQueue's last one, renumbered) sent straight to the group.
+the call to its receipt by the LAST subscriber, plus the servers' resident memory. Then, with the same number of
+processes on the same layer, the floor: daphne serving bench/floor_asgi.py, a bare consumer that only forwards
+its group's messages, and the same frames (SmartQueue's last one, renumbered) sent straight to the group.
 
     REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/ws_fanout.py --subscribers 100 500 1000 --calls 30 \
         --servers 1 2 4

@@ -440,9 +440,12 @@ class _ConsultationUnderWay:
 
     def remaining_at_chance(self, chance):
         """The minutes left by which it has ended with this chance."""
-        if not self.running:
+        beyond = self.running * (1 - chance)
+        if not beyond:
+            # Not running, or so far past its usual length (a very regular doctor's patient, still open) that the
+            # chance underflows: so steep a tail ends within seconds.
             return 0.0
-        return math.exp(self.mu - self.sigma * _STANDARD_NORMAL.inv_cdf(self.running * (1 - chance))) - self.spent
+        return math.exp(self.mu - self.sigma * _STANDARD_NORMAL.inv_cdf(beyond)) - self.spent
 
     def median_remaining(self):
         return self.remaining_at_chance(0.5)
@@ -455,7 +458,9 @@ class _ConsultationUnderWay:
         if not self.spent:
             return mean
         beyond = (math.log(self.spent) - self.mu) / self.sigma
-        return mean * _upper_tail(beyond - self.sigma) / self.running - self.spent
+        # Far past its usual length both chances are subnormal and their ratio loses its precision (never its
+        # sign: the time left is more than nothing).
+        return max(mean * _upper_tail(beyond - self.sigma) / self.running - self.spent, 0.0)
 
 
 def _likely_ends(consultations):

@@ -452,3 +452,14 @@ def test_several_consultations_ends_are_the_order_statistics_of_their_lengths_le
         ends = [ends_of_one_draw[count] for ends_of_one_draw in simulated]
         assert median == pytest.approx(statistics.median(ends), abs=0.15)
         assert mean == pytest.approx(statistics.fmean(ends), abs=0.15)
+
+
+@pytest.mark.parametrize("spent", [67.67, 68.29, 200.0])
+def test_a_patient_kept_far_past_a_very_regular_doctors_pace_frees_the_doctor_within_the_minute(clock, spent):
+    # Consultations that all last 10 minutes, give or take a few seconds: one open for over an hour is so far
+    # past them that the chance of it lasting on rounds to nothing (below the smallest float, at 67.67-68.29).
+    now = timezone.now()
+    regular = pace_of(10.0, 10.0, spread=0.05)
+    serving = [Serving(0, now - timedelta(minutes=1)), Serving(1, now - timedelta(minutes=spent))]
+
+    assert waits(regular, 2, serving=serving, now=now) == [0, 9]
