@@ -63,6 +63,9 @@ MAX_URGENT_SHARE = 0.5
 # spaced up to when all have almost surely ended (a step of a minute or two, for waits shown in whole minutes).
 END_GRID_STEPS = 64
 ALL_ENDED_CHANCE = 0.999
+# Below this chance of lasting on, a consultation is taken as ending now: well above the smallest float, so that
+# what it is multiplied by (1 - ALL_ENDED_CHANCE shared among a hundred doctors at most) stays a precise float.
+FAR_PAST_CHANCE = 1e-290
 # The range is the 20th to 80th percentile of a normal spread around the point estimate...
 RANGE_Z = 0.84
 # ...whose width also allows for this share of error in the model itself.
@@ -428,7 +431,10 @@ class _ConsultationUnderWay:
         self.sigma = math.sqrt(math.log(1 + spread**2))
         self.mu = math.log(mean) - self.sigma**2 / 2
         self.spent = max(spent, 0.0)
-        self.running = self._lasts_beyond(self.spent)
+        running = self._lasts_beyond(self.spent)
+        # So far past its usual length (a very regular doctor's patient, still open) that the chance of lasting
+        # on is too small for floats to divide precisely: taken as ending now.
+        self.running = running if running > FAR_PAST_CHANCE else 0.0
 
     def _lasts_beyond(self, length):
         return _upper_tail((math.log(length) - self.mu) / self.sigma) if length > 0 else 1.0
@@ -440,12 +446,9 @@ class _ConsultationUnderWay:
 
     def remaining_at_chance(self, chance):
         """The minutes left by which it has ended with this chance."""
-        beyond = self.running * (1 - chance)
-        if not beyond:
-            # Not running, or so far past its usual length (a very regular doctor's patient, still open) that the
-            # chance underflows: so steep a tail ends within seconds.
+        if not self.running:
             return 0.0
-        return math.exp(self.mu - self.sigma * _STANDARD_NORMAL.inv_cdf(beyond)) - self.spent
+        return math.exp(self.mu - self.sigma * _STANDARD_NORMAL.inv_cdf(self.running * (1 - chance))) - self.spent
 
     def median_remaining(self):
         return self.remaining_at_chance(0.5)
@@ -458,8 +461,7 @@ class _ConsultationUnderWay:
         if not self.spent:
             return mean
         beyond = (math.log(self.spent) - self.mu) / self.sigma
-        # Far past its usual length both chances are subnormal and their ratio loses its precision (never its
-        # sign: the time left is more than nothing).
+        # Never below nothing, where rounding would take it for a consultation far past its usual length.
         return max(mean * _upper_tail(beyond - self.sigma) / self.running - self.spent, 0.0)
 
 
@@ -489,18 +491,21 @@ def _likely_ends(consultations):
     # One pass over the grid gives every order statistic at once: the chance that fewer than `count` have ended
     # by each moment, whose integral is the mean and whose crossing of one half is the median.
     counts = range(1, len(consultations) + 1)
-    not_yet = [[1.0] * len(consultations)]
-    for index in range(1, END_GRID_STEPS + 1):
+    not_yet = []
+    for index in range(END_GRID_STEPS + 1):
         exactly = ended_by(index * step)
         not_yet.append([sum(exactly[:count]) for count in counts])
     likely = []
     for count in counts:
         chances = [row[count - 1] for row in not_yet]
         mean = step * (sum(chances) - (chances[0] + chances[-1]) / 2)
-        # All have ended by the horizon, so the chance falls through one half between two moments of the grid.
+        # All have ended by the horizon, so the chance falls to one half by then: now, for those taken as ending
+        # now (ConsultationUnderWay.running), else between two moments of the grid.
         after = next(index for index, chance in enumerate(chances) if chance <= 0.5)
-        before = chances[after - 1]
-        median = (after - 1 + (before - 0.5) / (before - chances[after])) * step
+        median = 0.0
+        if after:
+            before = chances[after - 1]
+            median = (after - 1 + (before - 0.5) / (before - chances[after])) * step
         likely.append((median, mean))
     return likely
 

@@ -457,9 +457,48 @@ def test_several_consultations_ends_are_the_order_statistics_of_their_lengths_le
 @pytest.mark.parametrize("spent", [67.67, 68.29, 200.0])
 def test_a_patient_kept_far_past_a_very_regular_doctors_pace_frees_the_doctor_within_the_minute(clock, spent):
     # Consultations that all last 10 minutes, give or take a few seconds: one open for over an hour is so far
-    # past them that the chance of it lasting on rounds to nothing (below the smallest float, at 67.67-68.29).
+    # past them that the chance of it lasting on is too small to compute with (at 67.67-68.29 minutes every read
+    # of the line failed on it).
     now = timezone.now()
     regular = pace_of(10.0, 10.0, spread=0.05)
     serving = [Serving(0, now - timedelta(minutes=1)), Serving(1, now - timedelta(minutes=spent))]
 
     assert waits(regular, 2, serving=serving, now=now) == [0, 9]
+
+
+def test_any_line_gets_an_estimate_for_every_token_whatever_the_paces_spreads_and_times_spent(clock):
+    # Seeded draws over paces of a second to five hours, spreads of 0.1% to 5x, consultations begun from now to
+    # a week ago: every token gets a wait of whole minutes inside its range, and nothing raises.
+    draws = random.Random(7)
+    now = timezone.now()
+    for _ in range(3000):
+        doctors = draws.randint(1, 6)
+        pace = pace_of(
+            *(10 ** draws.uniform(-2, 2.5) for _ in range(doctors)),
+            spread=10 ** draws.uniform(-3, 0.7),
+            no_show_rate=draws.random(),
+            arrival_rate=draws.uniform(0, 5),
+            urgent_arrivals={EMERGENCY: draws.uniform(0, 1)},
+            priority_factors=((EMERGENCY, draws.uniform(0.1, 5)), (NORMAL, draws.uniform(0.1, 5))),
+        )
+        serving = [
+            Serving(doctor_id, now - timedelta(minutes=10 ** draws.uniform(-3, 4)), draws.choice([NORMAL, EMERGENCY]))
+            for doctor_id in range(doctors)
+            if draws.random() < 0.8
+        ]
+        priorities = [draws.choice([NORMAL, EMERGENCY]) for _ in range(draws.randint(1, 30))]
+
+        for estimate in estimate_waits(pace=pace, priorities=priorities, serving=serving, now=now):
+            assert 0 <= estimate.low <= estimate.minutes <= estimate.high
+
+
+def test_a_consultation_left_open_for_days_ends_first_and_the_other_doctors_keep_their_own_ends():
+    # A pace of five seconds (corrections at the desk) and a token left open since last week: the chance of its
+    # lasting on was a subnormal float that never fell below one half on the grid, and the estimate raised.
+    left_open = _ConsultationUnderWay(mean=0.0769, spread=0.3083, spent=7885.8)
+    under_way = _ConsultationUnderWay(mean=0.8272, spread=0.3083, spent=0.0164)
+
+    first, second = _likely_ends([left_open, under_way])
+
+    assert first == (0.0, pytest.approx(0.0, abs=0.01))
+    assert second == pytest.approx((under_way.median_remaining(), under_way.mean_remaining()), abs=0.05)
