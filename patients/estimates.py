@@ -461,7 +461,7 @@ class _ConsultationUnderWay:
         if not self.spent:
             return mean
         beyond = (math.log(self.spent) - self.mu) / self.sigma
-        # Never below nothing, where rounding would take it for a consultation far past its usual length.
+        # Far past its usual length, rounding in the ratio can leave it a hair below zero.
         return max(mean * _upper_tail(beyond - self.sigma) / self.running - self.spent, 0.0)
 
 
@@ -500,7 +500,7 @@ def _likely_ends(consultations):
         chances = [row[count - 1] for row in not_yet]
         mean = step * (sum(chances) - (chances[0] + chances[-1]) / 2)
         # All have ended by the horizon, so the chance falls to one half by then: now, for those taken as ending
-        # now (ConsultationUnderWay.running), else between two moments of the grid.
+        # now (_ConsultationUnderWay.running), else between two moments of the grid.
         after = next(index for index, chance in enumerate(chances) if chance <= 0.5)
         median = 0.0
         if after:
