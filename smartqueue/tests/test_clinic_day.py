@@ -76,3 +76,32 @@ def test_a_seed_given_twice_or_too_many_days_are_refused_naming_the_option():
 
         assert result.returncode == 2, result.stdout + result.stderr
         assert message in result.stderr
+
+
+def test_the_best_possible_estimates_are_drawn_from_futures_of_the_day_and_beat_the_shipped_one():
+    result = run_clinic_day("--scenario", "quiet", "--seed", "1", "--best-possible")
+
+    lines = result.stdout.splitlines()
+    best = {}
+    for estimator in ("best median", "best mean"):
+        shown = [line for line in lines if line.startswith(f"  quiet: {estimator} at registration: ")]
+        assert len(shown) == 1, result.stdout
+        best[estimator] = float(re.search(r": (\d+\.\d) min, ratio", shown[0])[1])
+    shipped = LAST_LINE.match(lines[-1])
+    # Knowing the simulation's own paces, shifts and rates, and only not its draws still to come, the futures'
+    # median cannot lose to an estimator that has to learn them.
+    assert best["best median"] <= float(shipped["shipped"]) <= float(shipped["baseline"]), result.stdout
+    assert best["best mean"] <= float(shipped["shipped"]), result.stdout
+
+
+def test_the_best_possible_estimates_are_refused_with_bookings_naming_the_option():
+    result = subprocess.run(
+        [sys.executable, "bench/clinic_day.py", "--best-possible", "--booked-share", "0.2"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--best-possible: plays walk-ins only" in result.stderr
