@@ -85,6 +85,7 @@ PRIORITY_MIX = ((Queue.Priority.EMERGENCY, 0.03), (Queue.Priority.HIGH, 0.10), (
 NO_SHOW_RATE = 0.06
 TRANSFER_RATE = 0.03
 CONSULTATION_SIGMA = 0.45
+EMERGENCY_LENGTH_FACTOR = 1.5
 # Shifts (local times) with a break, per doctor of a department, and each doctor's median consultation.
 SHIFTS = (
     ((clock_time(8, 0), clock_time(12, 0)), (clock_time(12, 45), clock_time(17, 0))),
@@ -125,6 +126,22 @@ def priority_drawn(rng):
     return Queue.Priority.NORMAL
 
 
+def consultation_length(rng, median, priority):
+    """Minutes of one consultation at a doctor's pace (lognormal around their median); emergencies take longer."""
+    length = rng.lognormvariate(math.log(median), CONSULTATION_SIGMA)
+    return length * EMERGENCY_LENGTH_FACTOR if priority == Queue.Priority.EMERGENCY else length
+
+
+def called_patient_outcome(rng):
+    """What a called patient does, as the ClinicDay method that follows, and after how many minutes: not there
+    (the doctor marks the no-show), referred to the other department, or in for the consultation."""
+    if rng.random() < NO_SHOW_RATE:
+        return "no_show", rng.uniform(2, 4)
+    if rng.random() < TRANSFER_RATE:
+        return "refer", rng.uniform(1, 3)
+    return "begin", rng.uniform(0.3, 1.5)
+
+
 def history_visits(rng, *, doctors, hours):
     """Visits of the weekdays before CLINIC_DAY, as dicts of Queue fields: each department's arrivals by the
     hourly profile, each seen by one of its doctors at that doctor's pace (or a no-show), with a wait that
@@ -158,9 +175,7 @@ def history_visits(rng, *, doctors, hours):
                     if rng.random() < NO_SHOW_RATE:
                         visit.update(status=Queue.Status.SKIPPED, skipped_at=called + timedelta(minutes=rng.uniform(2, 4)))
                     else:
-                        length = rng.lognormvariate(math.log(median), CONSULTATION_SIGMA)
-                        if priority == Queue.Priority.EMERGENCY:
-                            length *= 1.5
+                        length = consultation_length(rng, median, priority)
                         visit["completed_at"] = called + timedelta(minutes=rng.uniform(0.3, 1.5) + length)
                     visits.append(visit)
                     moment += timedelta(minutes=rng.expovariate(per_hour * share / 60))
@@ -396,20 +411,13 @@ class ClinicDay:
         sim.current = entry
         self.records[entry.pk].called_at = entry.called_at
         self.observe(sim.doctor.department)
-        now = timezone.now()
-        if self.random.random() < NO_SHOW_RATE:
-            self.schedule(now + timedelta(minutes=self.random.uniform(2, 4)), self.no_show, sim)
-        elif self.random.random() < TRANSFER_RATE:
-            self.schedule(now + timedelta(minutes=self.random.uniform(1, 3)), self.refer, sim)
-        else:
-            self.schedule(now + timedelta(minutes=self.random.uniform(0.3, 1.5)), self.begin, sim)
+        outcome, minutes = called_patient_outcome(self.random)
+        self.schedule(timezone.now() + timedelta(minutes=minutes), getattr(self, outcome), sim)
 
     def begin(self, sim):
         doctor_services.start_consultation(doctor=sim.doctor, entry_id=sim.current.pk, actor=sim.doctor.user)
         self.observe(sim.doctor.department)
-        length = self.random.lognormvariate(math.log(sim.median), CONSULTATION_SIGMA)
-        if sim.current.priority == Queue.Priority.EMERGENCY:
-            length *= 1.5
+        length = consultation_length(self.random, sim.median, sim.current.priority)
         self.schedule(timezone.now() + timedelta(minutes=length), self.finish, sim, timezone.now())
 
     def finish(self, sim, started_at):
@@ -568,12 +576,8 @@ class FutureOfTheDay:
             if key[2] == entry_id:
                 return True
             doctor["current"] = (priority, key[1])
-            if rng.random() < NO_SHOW_RATE:
-                schedule(now + rng.uniform(2, 4), "no_show", index)
-            elif rng.random() < TRANSFER_RATE:
-                schedule(now + rng.uniform(1, 3), "refer", index)
-            else:
-                schedule(now + rng.uniform(0.3, 1.5), "begin", index)
+            outcome, minutes = called_patient_outcome(rng)
+            schedule(now + minutes, outcome, index)
             return False
 
         def wake(department):
@@ -619,8 +623,7 @@ class FutureOfTheDay:
                 called = False
             elif kind == "begin":
                 doctor = doctors[who]
-                length = self.length_beyond(rng, doctor, 0.0)
-                schedule(now + length, "finish", who)
+                schedule(now + consultation_length(rng, doctor["median"], doctor["current"][0]), "finish", who)
                 called = False
             elif kind == "refer":
                 doctor = doctors[who]
@@ -638,9 +641,9 @@ class FutureOfTheDay:
     def length_beyond(self, rng, doctor, elapsed):
         """A consultation's length by the doctor's pace, given it has lasted `elapsed` minutes (ClinicDay.begin's
         draw, conditioned)."""
-        factor = 1.5 if doctor["current"][0] == Queue.Priority.EMERGENCY else 1.0
+        factor = EMERGENCY_LENGTH_FACTOR if doctor["current"][0] == Queue.Priority.EMERGENCY else 1.0
         if elapsed <= 0:
-            return factor * rng.lognormvariate(math.log(doctor["median"]), CONSULTATION_SIGMA)
+            return consultation_length(rng, doctor["median"], doctor["current"][0])
         normal = statistics.NormalDist(math.log(doctor["median"]), CONSULTATION_SIGMA)
         lasted = normal.cdf(math.log(elapsed / factor))
         chance = lasted + (1 - lasted) * rng.random()
