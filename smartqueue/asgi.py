@@ -1,6 +1,8 @@
+import gc
 import os
 
 import django
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartqueue.settings")
 # As django.core.asgi.get_asgi_application, with the handler that keeps its threads between requests.
@@ -21,3 +23,10 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# Every view's module is imported now rather than at the first request, and all that start-up made is then frozen
+# out of the garbage collector's way: each full collection otherwise walks those ~150,000 objects again, which
+# cost a cold read of a long line a tenth of its CPU (docs/performance.md, "Start-up frozen").
+get_resolver().url_patterns
+gc.collect()
+gc.freeze()
