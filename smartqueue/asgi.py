@@ -25,7 +25,7 @@ application = ProtocolTypeRouter(
 )
 
 # Every view's module is imported now rather than at the first request, and all that start-up made is then frozen
-# out of the garbage collector's way: each full collection otherwise walks those ~150,000 objects again, which
+# out of the garbage collector's way: each full collection otherwise walks those ~160,000 objects again, which
 # cost a cold read of a long line a tenth of its CPU (docs/performance.md, "Start-up frozen").
 get_resolver().url_patterns
 gc.collect()

@@ -1,18 +1,14 @@
 import asyncio
-import os
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
 from channels.testing import HttpCommunicator
-from django.conf import settings
 from django.core.signals import request_finished
 
 from smartqueue.handlers import PooledThreadsASGIHandler
-from smartqueue.tests.test_settings import load_settings
+from smartqueue.tests.test_settings import load_settings, run_in_fresh_process
 
 
 @pytest.fixture
@@ -114,14 +110,7 @@ def test_the_served_application_starts_with_its_views_imported_and_frozen_out_of
         "tracked = {id(found) for found in gc.get_objects()}; "
         "print(gc.get_freeze_count() > 100000, id(patients.api.QueueStatusAPI) in tracked)"
     )
-    env = {name: value for name, value in os.environ.items() if name not in {"DATABASE_URL", "REDIS_URL"}}
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=settings.BASE_DIR,
-        env={**env, "DJANGO_SETTINGS_MODULE": "smartqueue.settings"},
-        capture_output=True,
-        text=True,
-    )
+    result = run_in_fresh_process(probe)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "False"]

@@ -10,17 +10,25 @@ from django.test import Client
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
-def load_settings(**environ):
+def run_in_fresh_process(code, **environ):
+    """Python code run in a new process on the embedded defaults plus environ, as a server would start."""
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
     env.update(environ)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
-         "print(settings.DATABASES['default']['ENGINE'], settings.CHANNEL_LAYERS['default']['BACKEND'], "
-         "settings.CELERY_TASK_ALWAYS_EAGER)"],
+        [sys.executable, "-c", code],
         cwd=BASE_DIR,
         env={**env, "DJANGO_SETTINGS_MODULE": "smartqueue.settings"},
         capture_output=True,
         text=True,
+    )
+
+
+def load_settings(**environ):
+    return run_in_fresh_process(
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'], settings.CHANNEL_LAYERS['default']['BACKEND'], "
+        "settings.CELERY_TASK_ALWAYS_EAGER)",
+        **environ,
     )
 
 
