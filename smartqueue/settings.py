@@ -125,6 +125,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "smartqueue.postgresql"
 # PostgreSQL connection pool per server process (psycopg-pool): requests wait for a free connection instead
 # of each opening its own, so a burst of requests can neither exhaust max_connections nor pay a connect each.
+# The pool checks a connection before lending it without a round trip (smartqueue/postgresql/pool.py).
 # Incompatible with DATABASE_CONN_MAX_AGE; 0 (the default) leaves pooling off.
 DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0)
 if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "smartqueue.postgresql":
@@ -240,16 +241,21 @@ else:
 # its own), else REDIS_URL's server whenever there is one (two processes each with a memory cache would each
 # allow the full rate and keep stale configuration), else per-process memory (development on one process).
 # django-redis rather than Django's own Redis backend: under ASGI every request gets a new cache object, and
-# Django's opens a new Redis connection for each, where django-redis shares one pool per process. With Redis
-# down, reads miss and writes are dropped (logged): rate limits then let requests through and queue reads go to
-# the database, so patients can still register.
+# Django's opens a new Redis connection for each, where django-redis shares one pool per process (and
+# smartqueue.redis_cache one client around it). With Redis down, reads miss and writes are dropped (logged): rate
+# limits then let requests through and queue reads go to the database, so patients can still register.
 CACHE_URL = os.environ.get("CACHE_URL") or REDIS_URL
 if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": CACHE_URL,
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+                "CONNECTION_FACTORY": "smartqueue.redis_cache.SharedClientConnectionFactory",
+            },
         }
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True

@@ -119,6 +119,38 @@ def test_with_redis_every_process_shares_one_cache_unless_cache_url_names_anothe
     assert cache["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
+SHARED_REDIS_CLIENT_PROBE = """
+import threading
+
+import django
+
+django.setup()
+from django.core.cache import caches
+
+caches_made, clients = [], []
+
+
+def request():
+    caches_made.append(caches["default"])
+    clients.append(caches["default"].client.get_client())
+
+
+for _ in range(2):
+    thread = threading.Thread(target=request)
+    thread.start()
+    thread.join()
+print(caches_made[0] is caches_made[1], clients[0] is clients[1])
+"""
+
+
+def test_the_cache_objects_django_makes_per_request_share_one_redis_client():
+    # Two threads, as two requests: Django makes each its own cache object; no connection is opened to build them.
+    result = run_in_fresh_process(SHARED_REDIS_CLIENT_PROBE, CACHE_URL="redis://cache-host:6379/2")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
+
+
 def test_the_channel_layer_shards_over_several_redis_servers_when_given_them():
     _, layer = shared_state_settings(REDIS_URL="redis://redis-host:6379/0")
     assert [host["address"] for host in layer["hosts"]] == ["redis://redis-host:6379/0"]
