@@ -11,6 +11,10 @@ one for all of it, as Django requires of thread-sensitive code) and gives it bac
 a request that finds them all busy waits on the event loop, which costs nothing. It borrows one only once its
 body has arrived: a client sending its body slowly holds no thread. Asynchronous work (the WebSocket
 consumers, the channel layer) never waits for them.
+
+The whole of a request's response, middleware and view alike, is worked out in one crossing to that thread:
+every view and middleware here is sync (or sync-capable), and Django's ASGI handler, which builds its chain
+around an async core, took every request from the thread back to the event loop and out again to run the view.
 """
 
 import asyncio
@@ -19,7 +23,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from asgiref.sync import ThreadSensitiveContext
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 
@@ -35,6 +39,12 @@ class PooledThreadsASGIHandler(ASGIHandler):
         # One count of free threads per event loop: an asyncio primitive belongs to the loop it first waits in,
         # and tests drive the application from a new loop each.
         self._free_threads = weakref.WeakKeyDictionary()
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+
+    async def get_response_async(self, request):
+        return await sync_to_async(self.get_response)(request)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":

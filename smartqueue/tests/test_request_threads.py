@@ -1,8 +1,10 @@
 import asyncio
 import threading
 import time
+from unittest.mock import patch
 
 import pytest
+from asgiref.sync import AsyncToSync, SyncToAsync
 from asgiref.testing import ApplicationCommunicator
 from channels.testing import HttpCommunicator
 from django.core.signals import request_finished
@@ -53,6 +55,29 @@ async def test_requests_run_on_the_processs_few_threads_and_the_rest_wait_their_
     assert len(threads_closing_responses["threads"]) == 9
     assert len(set(threads_closing_responses["threads"])) <= 2
     assert threads_closing_responses["most_at_once"] <= 2
+
+
+async def test_a_request_crosses_to_its_thread_once_for_its_whole_response():
+    """Each crossing is a thread switch each way. Django's own three: request_started's receivers, the response
+    (middleware and view), closing it. Django's ASGIHandler ran its middleware in the thread, came back to the
+    event loop for the view's process_view hooks and the view, and crossed again for each (5 crossings, 1 back)."""
+    application = PooledThreadsASGIHandler()
+    await get_healthz(application)
+    to_thread, back_to_event_loop = [], []
+    cross, come_back = SyncToAsync.__call__, AsyncToSync.__call__
+
+    async def counted(self, *args, **kwargs):
+        to_thread.append(getattr(self.func, "__qualname__", self.func))
+        return await cross(self, *args, **kwargs)
+
+    def counted_back(self, *args, **kwargs):
+        back_to_event_loop.append(getattr(self.awaitable, "__qualname__", self.awaitable))
+        return come_back(self, *args, **kwargs)
+
+    with patch.object(SyncToAsync, "__call__", counted), patch.object(AsyncToSync, "__call__", counted_back):
+        assert await get_healthz(application) == 200
+
+    assert (len(to_thread), back_to_event_loop) == (3, []), to_thread
 
 
 async def test_a_request_waiting_for_a_thread_is_answered_once_one_is_free(settings, threads_closing_responses):
