@@ -41,6 +41,7 @@ class PooledThreadsASGIHandler(ASGIHandler):
         self._free_threads = weakref.WeakKeyDictionary()
 
     def load_middleware(self, is_async=False):
+        """A sync chain, though Django's ASGIHandler asks for an async one: see the module's docstring."""
         super().load_middleware(is_async=False)
 
     async def get_response_async(self, request):

@@ -30,10 +30,11 @@ class DatabaseUnavailableMiddleware(MiddlewareMixin):
     the client is told to retry. Django closes the broken connection when the request finishes.
     """
 
-    # Sync only, and last: under ASGI Django then runs the whole middleware chain in the request's thread.
-    # Async-capable here, the middleware below StaffLanguageMiddleware (sync only) would run on the event
-    # loop, and each of their process_request and process_response would cross to a thread and back: twice
-    # the thread switches per request, which cost /healthz a quarter of its CPU (docs/performance.md).
+    # Sync only, and last: under Django's own ASGI handler (the tests' AsyncClient) the whole middleware chain then
+    # runs in the request's thread. Async-capable here, the middleware below StaffLanguageMiddleware (sync only)
+    # would run on the event loop, and each of their process_request and process_response would cross to a thread
+    # and back: twice the thread switches per request, which cost /healthz a quarter of its CPU
+    # (docs/performance.md). The served handler (smartqueue.handlers) builds a sync chain whatever this says.
     async_capable = False
 
     def process_exception(self, request, exception):

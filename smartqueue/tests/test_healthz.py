@@ -19,9 +19,10 @@ def test_healthz_refuses_writes(client):
 
 
 async def test_a_request_crosses_from_the_event_loop_to_a_thread_only_where_django_must():
-    """Under ASGI each crossing is a thread switch each way. Django's own: the request_started signal, the
-    middleware chain (one crossing for all of it), the view's process_view hooks, the view, closing the
-    response. A middleware running on the event loop between sync ones adds one per hook it has."""
+    """Through Django's own ASGIHandler (AsyncClient's), where each crossing is a thread switch each way. Django's
+    own: the request_started signal, the middleware chain (one crossing for all of it), the view's process_view
+    hooks, the view, closing the response. A middleware running on the event loop between sync ones adds one per
+    hook it has. The served handler crosses fewer times (test_request_threads)."""
     crossings = []
     cross = SyncToAsync.__call__
 
