@@ -3,6 +3,10 @@ from django.contrib import admin
 from .models import Appointment, Department, Patient, PatientFeedback, Queue, WaitAlert
 
 
+def _read_only_but(model, *editable):
+    return [field.name for field in model._meta.fields if field.name not in ("id", *editable)]
+
+
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "room", "average_consultation_minutes", "daily_capacity", "is_active"]
@@ -25,22 +29,15 @@ class QueueAdmin(admin.ModelAdmin):
     search_fields = ["patient__name", "patient__phone", "token_number"]
     date_hierarchy = "token_date"
     list_select_related = ["department", "patient", "doctor__user"]
-    raw_id_fields = ["patient", "transferred_from"]
-    # Token numbers and statuses change only through patients.services, which audits and broadcasts.
-    readonly_fields = [
-        "token_number",
-        "token_date",
-        "status",
-        "checked_in_at",
-        "called_at",
-        "started_at",
-        "completed_at",
-        "skipped_at",
-        "cancelled_at",
-        "postponed_at",
-    ]
+    # A token's place in its line (its department, priority, doctor, times) changes only through
+    # patients.services, which audit the change and publish the department's queue: saved here, it would reach
+    # no screen and no estimate, and deleted, the line would still show it. Only what no line reads is edited.
+    readonly_fields = _read_only_but(Queue, "notes", "consultation_notes", "notify_when_patients_ahead")
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -60,16 +57,15 @@ class AppointmentAdmin(admin.ModelAdmin):
     search_fields = ["booking_code", "patient__name", "patient__phone"]
     date_hierarchy = "slot_start"
     list_select_related = ["department", "patient"]
-    raw_id_fields = ["patient", "queue_entry"]
-    # Bookings change only through patients.appointments, which keeps seats unique and tells the patient.
-    readonly_fields = [
-        "public_id", "booking_code", "slot_start", "seat", "status", "arrival", "queue_entry",
-        "checked_in_at", "cancelled_at", "no_show_at", "created_at", "updated_at",
-    ]
+    # Bookings change only through patients.appointments, which keeps seats unique, tells the patient and
+    # publishes the department's queue (its waits count the bookings still to come).
+    readonly_fields = _read_only_but(Appointment, "notes")
 
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(WaitAlert)
@@ -88,4 +84,7 @@ class WaitAlertAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in WaitAlert._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,10 +1,16 @@
 """Django admin, every registered model: its pages answer a superuser, a blank form is refused field by field,
 and a filled one is refused or saved, never saved half-empty into a 500."""
 
+from datetime import time
+
 import pytest
 from django.contrib import admin
 from django.forms import ModelChoiceField
 from django.test import RequestFactory
+
+from patients.models import Appointment, Queue, WaitAlert
+from patients.selectors import latest_queue_snapshot
+from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
 MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
@@ -40,3 +46,66 @@ def test_every_admin_page_answers_and_its_add_form_refuses_or_saves_never_crashe
         for name, field in form_fields.items()
     }
     assert client.post(add_page, filled).status_code in (200, 302)
+
+
+def waiting_tokens(department):
+    return [token["token"] for token in latest_queue_snapshot(department_id=department.pk)["waiting"]]
+
+
+def inline_management_forms(page):
+    """What a change page posts back for its inlines (the messages of a visit) left as they are."""
+    forms = (inline.formset.management_form for inline in page.context["inline_admin_formsets"])
+    return {form.add_prefix(name): value for form in forms for name, value in form.initial.items()}
+
+
+def test_django_admin_moves_no_token_in_its_line_and_deletes_none(
+    client, superuser, department, make_department, make_doctor, make_token
+):
+    """A token's department, priority, doctor and times change through the services that audit and publish;
+    Django admin saved them behind the published queue's back, and a token it deleted stayed in the line."""
+    make_doctor(department=department)
+    first, second = make_token(department), make_token(department)
+    assert waiting_tokens(department) == [first.token, second.token]
+    client.force_login(superuser)
+    change_page = f"/admin/patients/queue/{second.pk}/change/"
+
+    page = client.get(change_page)
+    assert sorted(page.context["adminform"].form.fields) == ["consultation_notes", "notes", "notify_when_patients_ahead"]
+    edited = {"notes": "Brought X-rays", "priority": "emergency", "department": make_department().pk, "status": "completed"}
+    saved = client.post(change_page, {**inline_management_forms(page), **edited})
+    assert saved.status_code == 302
+    second.refresh_from_db()
+    assert (second.notes, second.priority, second.department_id, second.status) == (
+        "Brought X-rays",
+        Queue.Priority.NORMAL,
+        department.pk,
+        Queue.Status.WAITING,
+    )
+
+    assert client.post(f"/admin/patients/queue/{first.pk}/delete/", {"post": "yes"}).status_code == 403
+    client.post("/admin/patients/queue/", {"action": "delete_selected", "_selected_action": [first.pk], "post": "yes"})
+    assert Queue.objects.filter(pk=first.pk).exists()
+    assert waiting_tokens(department) == [first.token, second.token]
+
+
+def test_django_admin_moves_no_booking_and_deletes_none(client, superuser, clinic, make_department):
+    booking = book(clinic, at(time(13, 30)))
+    client.force_login(superuser)
+    change_page = f"/admin/patients/appointment/{booking.pk}/change/"
+
+    assert list(client.get(change_page).context["adminform"].form.fields) == ["notes"]
+    saved = client.post(change_page, {"notes": "Wheelchair", "department": make_department().pk, "status": "cancelled"})
+    assert saved.status_code == 302
+    booking.refresh_from_db()
+    assert (booking.notes, booking.department_id, booking.status) == ("Wheelchair", clinic.pk, Appointment.Status.BOOKED)
+    assert client.post(f"/admin/patients/appointment/{booking.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Appointment.objects.filter(pk=booking.pk).exists()
+
+
+@pytest.mark.parametrize("model", [Queue, Appointment, WaitAlert], ids=lambda model: model._meta.label)
+def test_django_admin_offers_no_deletion_of_what_the_services_keep(rf, superuser, model):
+    request = rf.get("/")
+    request.user = superuser
+    model_admin = admin.site._registry[model]
+    assert not model_admin.has_delete_permission(request)
+    assert "delete_selected" not in model_admin.get_actions(request)
