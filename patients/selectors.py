@@ -26,7 +26,7 @@ from smartqueue.shapes import represent
 from . import estimates, hooks, published
 from .estimates import ConsultationPace, WaitEstimate
 from .models import Appointment, Department, Patient, Queue, WaitAlert, format_token, number_places
-from .statements import ANY_DAY, ANY_DEPARTMENT_ID, CompiledStatement
+from .statements import ANY_DAY, ANY_DEPARTMENT_ID, ANY_PUBLIC_ID, CompiledStatement
 from .serializers import (
     QueueSnapshotSerializer,
     StaffEntrySerializer,
@@ -501,9 +501,23 @@ OPEN_VISIT_RELATIONS = ("department", "patient", "doctor__user", "doctor__depart
 VISIT_RELATIONS = (*OPEN_VISIT_RELATIONS, "feedback", "transferred_to")
 
 
+@functools.cache
+def _compiled_visit_by_link():
+    return CompiledStatement.compile(
+        Queue.objects.select_related(*VISIT_RELATIONS).filter(public_id=ANY_PUBLIC_ID), public_id=ANY_PUBLIC_ID
+    )
+
+
 def visit_by_link(public_id):
-    """The visit a status link names, or None."""
-    return Queue.objects.select_related(*VISIT_RELATIONS).filter(public_id=public_id).first()
+    """The visit a status link names, or None (the read of every status page, status request and patient socket:
+    compiled once, see statements)."""
+    found = _compiled_visit_by_link().instances(public_id=_public_id(public_id))
+    return found[0] if found else None
+
+
+def _public_id(value):
+    # As the ORM's lookup takes it: a UUID or its text, and a ValidationError for anything else.
+    return Queue._meta.get_field("public_id").to_python(value)
 
 
 def visit_for_link(public_id):
@@ -525,14 +539,25 @@ def _latest_visit(visits):
     return visits.select_related(*VISIT_RELATIONS).order_by("-token_date", "-checked_in_at", "-id").first()
 
 
+@functools.cache
+def _compiled_open_visits():
+    return CompiledStatement.compile(
+        # An open visit has neither feedback nor a successor yet: their relations are left out of the join.
+        Queue.objects.filter(patient__public_id=ANY_PUBLIC_ID)
+        .active()
+        .select_related(*OPEN_VISIT_RELATIONS)
+        .order_by("checked_in_at", "id"),
+        patient_public_id=ANY_PUBLIC_ID,
+    )
+
+
 def patient_visits(*, patient_public_id):
     """The open visits of the patient with this public id, oldest first; their latest visit alone when none is
     open (e.g. to give feedback). One query while a visit is open: the patient is joined, not read first."""
-    own = Queue.objects.filter(patient__public_id=patient_public_id)
-    # An open visit has neither feedback nor a successor yet: their relations are left out of the join.
-    visits = list(own.active().select_related(*OPEN_VISIT_RELATIONS).order_by("checked_in_at", "id"))
+    patient_public_id = _public_id(patient_public_id)
+    visits = _compiled_open_visits().instances(patient_public_id=patient_public_id)
     if not visits:
-        latest = _latest_visit(own)
+        latest = _latest_visit(Queue.objects.filter(patient__public_id=patient_public_id))
         visits = [latest] if latest else []
     return visits
 

@@ -8,11 +8,13 @@ not do for them).
 """
 
 import functools
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
+from django.db import connections, models
+from django.db.models.query import get_related_populators
 
 from .models import Department
 
@@ -20,11 +22,14 @@ from .models import Department
 # places among the statement's parameters can be found.
 ANY_DEPARTMENT_ID = -7919
 ANY_DAY = date(1, 1, 2)
+# A UUID of version 0: uuid4() never makes one.
+ANY_PUBLIC_ID = uuid.UUID(int=7919)
 
 
 @dataclass(frozen=True)
 class CompiledStatement:
-    """A values() queryset compiled once; rows(**values) runs it with each placeholder's read value in its place."""
+    """A queryset compiled once: rows(**values) runs a values() one with each placeholder's read value in its
+    place, instances(**values) a queryset of model instances."""
 
     compiler: object
     sql: str
@@ -34,8 +39,8 @@ class CompiledStatement:
 
     @classmethod
     def compile(cls, rows, **placeholders):
-        """rows: a values() queryset filtering on the placeholders (ANY_DEPARTMENT_ID, ANY_DAY), named as rows()
-        will be given their values."""
+        """rows: a queryset filtering on the placeholders (ANY_DEPARTMENT_ID, ANY_DAY, ANY_PUBLIC_ID), named as
+        rows() or instances() will be given their values."""
         query = rows.query
         compiler = query.get_compiler(rows.db)
         sql, params = compiler.as_sql()
@@ -55,18 +60,40 @@ class CompiledStatement:
         )
 
     def rows(self, **values):
+        return [dict(zip(self.names, row)) for row in self._results(values)]
+
+    def instances(self, **values):
+        """The model instances, with the relations the queryset selects, as iterating the queryset builds them."""
+        compiler = self.compiler
+        select, klass_info = compiler.select, compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, compiler.using)
+        instances = []
+        for row in self._results(values):
+            instance = klass_info["model"].from_db(compiler.using, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            instances.append(instance)
+        return instances
+
+    def _results(self, values):
         params = list(self.params)
         for name, value in values.items():
             params[self.slots[name]] = _as_parameter(self.compiler, value)
         with connections[self.compiler.using].cursor() as cursor:
             cursor.execute(self.sql, params)
             fetched = cursor.fetchall()
-        return [dict(zip(self.names, row)) for row in self.compiler.results_iter(results=[fetched])]
+        return self.compiler.results_iter(results=[fetched])
 
 
 def _as_parameter(compiler, value):
-    # As the compiler puts a value among the parameters: a day adapted by the backend, an id as it is.
-    return compiler.connection.ops.adapt_datefield_value(value) if isinstance(value, date) else value
+    # As the compiler puts a value among the parameters: a day or a UUID as the backend stores it, an id as it is.
+    if isinstance(value, date):
+        return compiler.connection.ops.adapt_datefield_value(value)
+    if isinstance(value, uuid.UUID):
+        return models.UUIDField().get_db_prep_value(value, compiler.connection)
+    return value
 
 
 _DEPARTMENT_FIELDS = tuple(field.attname for field in Department._meta.concrete_fields)

@@ -1,7 +1,10 @@
-import pytest
+import uuid
 
-from patients import statements
-from patients.models import Department
+import pytest
+from django.core.exceptions import ValidationError
+
+from patients import selectors, services, statements
+from patients.models import Department, PatientFeedback, Queue
 
 FIELDS = [field.attname for field in Department._meta.concrete_fields]
 
@@ -34,3 +37,56 @@ def test_an_inactive_department_is_not_found(db, make_department):
     department = make_department(is_active=False)
 
     assert statements.active_department(department.pk) is None
+
+
+def as_loaded(instance, seen=()):
+    """A model instance's values and those of the relations it holds, all the way down: what reading it loaded.
+    A relation back to an instance already described (a doctor's user holds the doctor) is named, not followed."""
+    if instance is None:
+        return None
+    if any(instance is earlier for earlier in seen):
+        return ("held by", instance._meta.label, instance.pk)
+    values = {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+    relations = {
+        name: as_loaded(related, (*seen, instance)) for name, related in instance._state.fields_cache.items()
+    }
+    return {"model": instance._meta.label, "values": values, "relations": relations, "adding": instance._state.adding}
+
+
+def test_a_status_links_visit_is_read_with_its_relations_as_the_orm_reads_it(
+    department, make_token, make_doctor, django_assert_num_queries
+):
+    doctor = make_doctor(department=department, room="12")
+    called = make_token(department, priority="high")
+    services.call_patient(entry=called, doctor=doctor)
+    waiting = make_token(department)
+
+    for entry in (called, waiting):
+        with django_assert_num_queries(1):
+            found = selectors.visit_by_link(entry.public_id)
+            loaded = as_loaded(found)
+            assert found.doctor is None or found.doctor.user.username
+            with pytest.raises(PatientFeedback.DoesNotExist):
+                found.feedback  # noqa: B018 - read to show it is known absent without a query
+        assert loaded == as_loaded(Queue.objects.select_related(*selectors.VISIT_RELATIONS).get(pk=entry.pk))
+    assert selectors.visit_by_link(str(waiting.public_id)).pk == waiting.pk
+    assert selectors.visit_by_link(uuid.uuid4()) is None
+    with pytest.raises(ValidationError):
+        selectors.visit_by_link("not-a-link")
+
+
+def test_a_patients_open_visits_are_read_in_order_with_their_relations_as_the_orm_reads_them(
+    department, make_department, make_token, make_doctor, django_assert_num_queries
+):
+    first = make_token(department)
+    second = services.allocate_token(department=make_department(), patient=first.patient, priority="normal")
+    services.call_patient(entry=second, doctor=make_doctor(department=second.department))
+
+    with django_assert_num_queries(1):
+        visits = selectors.patient_visits(patient_public_id=first.patient.public_id)
+        loaded = [as_loaded(visit) for visit in visits]
+
+    expected = Queue.objects.select_related(*selectors.OPEN_VISIT_RELATIONS).order_by("checked_in_at", "id")
+    assert loaded == [as_loaded(visit) for visit in expected]
+    assert [visit.pk for visit in visits] == [first.pk, second.pk]
+    assert selectors.patient_visits(patient_public_id=uuid.uuid4()) == []
