@@ -1,18 +1,31 @@
 """Who is a doctor: the one check behind the doctor pages, the doctor API, the doctor socket and reception rights."""
 
+import functools
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
+from patients.statements import ANY_USER_ID, CompiledStatement
 from smartqueue.roles import RoleAuthenticationForm, RoleRequiredMixin
 
 from .models import Doctor
 
 
+@functools.cache
+def _compiled_active_doctor():
+    return CompiledStatement.compile(
+        Doctor.objects.select_related("department", "user").filter(user_id=ANY_USER_ID, is_active=True),
+        user_id=ANY_USER_ID,
+    )
+
+
 def active_doctor(user):
-    """The signed-in user's active Doctor profile (with department), or None."""
+    """The signed-in user's active Doctor profile (with department), or None. Read on every doctor request and
+    socket: compiled once (patients.statements)."""
     if not user.is_authenticated or not user.is_active:
         return None
-    return Doctor.objects.select_related("department", "user").filter(user=user, is_active=True).first()
+    found = _compiled_active_doctor().instances(user_id=user.pk)
+    return found[0] if found else None
 
 
 def is_doctor(user):

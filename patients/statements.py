@@ -21,6 +21,7 @@ from .models import Department
 # Values no real read passes, standing for a read's own values while its statement is compiled, so that their
 # places among the statement's parameters can be found.
 ANY_DEPARTMENT_ID = -7919
+ANY_USER_ID = -7907
 ANY_DAY = date(1, 1, 2)
 # A UUID of version 0: uuid4() never makes one.
 ANY_PUBLIC_ID = uuid.UUID(int=7919)
