@@ -123,13 +123,26 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's, with timestamps read by psycopg's compiled loader (smartqueue/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "smartqueue.postgresql"
+# A statement a connection has run DATABASE_PREPARE_THRESHOLD times is prepared on it at its next run (psycopg):
+# PostgreSQL then neither parses nor plans it again, and every request runs the same few statements. Prepared
+# statements need the parameters bound by the server. Django leaves both off for poolers outside the process
+# (PgBouncer in transaction mode before 1.21 loses a connection's prepared statements): "off" behind one.
+DATABASE_PREPARE_THRESHOLD = os.environ.get("DATABASE_PREPARE_THRESHOLD", "").strip() or "5"
+if DATABASES["default"]["ENGINE"] == "smartqueue.postgresql" and DATABASE_PREPARE_THRESHOLD != "off":
+    if not DATABASE_PREPARE_THRESHOLD.isdigit():
+        raise ImproperlyConfigured(
+            f"DATABASE_PREPARE_THRESHOLD must be a whole number of runs or off (it is {DATABASE_PREPARE_THRESHOLD!r})."
+        )
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=int(DATABASE_PREPARE_THRESHOLD)
+    )
 # PostgreSQL connection pool per server process (psycopg-pool): requests wait for a free connection instead
 # of each opening its own, so a burst of requests can neither exhaust max_connections nor pay a connect each.
 # The pool checks a connection before lending it without a round trip (smartqueue/postgresql/pool.py).
 # Incompatible with DATABASE_CONN_MAX_AGE; 0 (the default) leaves pooling off.
 DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0)
 if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "smartqueue.postgresql":
-    DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 30}}
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 30}
 # Threads each server process runs the views on (smartqueue.handlers): requests beyond them wait their turn on the
 # event loop. With pooling on, at most DATABASE_POOL_SIZE, so that a thread never waits for a connection.
 SYNC_REQUEST_THREADS = env_int("SYNC_REQUEST_THREADS", 4)

@@ -59,6 +59,39 @@ def test_database_and_redis_urls_switch_to_postgresql_redis_and_a_real_broker():
     ]
 
 
+@pytest.mark.parametrize(
+    "threshold, options",
+    [
+        ("", {"pool": True, "prepare_threshold": 5, "server_side_binding": True}),
+        ("2", {"pool": True, "prepare_threshold": 2, "server_side_binding": True}),
+        ("off", {"pool": True}),
+    ],
+)
+def test_postgresql_prepares_the_statements_a_connection_runs_again_and_again_unless_told_not_to(threshold, options):
+    result = run_in_fresh_process(
+        "import json; from django.conf import settings; "
+        "options = settings.DATABASES['default']['OPTIONS']; "
+        "print(json.dumps({**options, 'pool': bool(options.get('pool'))}))",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/smartqueue",
+        DATABASE_POOL_SIZE="8",
+        DATABASE_PREPARE_THRESHOLD=threshold,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == options
+
+
+def test_a_prepare_threshold_that_is_no_number_refuses_to_start_naming_the_setting():
+    result = run_in_fresh_process(
+        "from django.conf import settings; settings.DATABASES",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/smartqueue",
+        DATABASE_PREPARE_THRESHOLD="often",
+    )
+
+    assert result.returncode != 0
+    assert "DATABASE_PREPARE_THRESHOLD must be a whole number of runs or off (it is 'often')" in result.stderr
+
+
 @pytest.mark.django_db
 def test_home_page_links_to_every_entry_point():
     page = Client().get("/")
