@@ -75,7 +75,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that a page's own refreshes do not keep a session alive (smartqueue.sessions).
+    "smartqueue.sessions.ActivitySessionMiddleware",
     # After sessions, before common: the language comes from the switcher's cookie, else Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

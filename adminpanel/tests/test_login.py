@@ -118,6 +118,44 @@ def test_sessions_expire_after_the_idle_time(client, settings, manager):
         assert response.status_code == 302 and response.url.startswith(reverse("adminpanel:login"))
 
 
+BACKGROUND = {"HTTP_X_BACKGROUND_REFRESH": "1"}
+
+
+@pytest.mark.parametrize(
+    "signed_in, login, live_page",
+    [
+        ("doctor_user", "doctors:login", "/doctors/live/"),
+        ("manager", "adminpanel:login", "/adminpanel/live/"),
+    ],
+)
+def test_a_live_pages_own_refreshes_do_not_keep_an_unattended_session_alive(
+    client, settings, request, signed_in, login, live_page
+):
+    """A dashboard left open redraws after every change of its department; those fetches are not the person."""
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        sign_in(client, login, request.getfixturevalue(signed_in))
+        for _ in range(3):
+            clock.shift(timedelta(seconds=settings.SESSION_COOKIE_AGE / 3 - 30))
+            refreshed = client.get(live_page, **BACKGROUND)
+            assert refreshed.status_code == 200
+            assert settings.SESSION_COOKIE_NAME not in refreshed.cookies
+        clock.shift(timedelta(seconds=120))
+
+        assert client.get(live_page, **BACKGROUND).status_code == 403
+
+
+def test_what_the_person_does_on_a_live_page_keeps_the_session_alive(client, settings, doctor_user):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        sign_in(client, "doctors:login", doctor_user)
+        for _ in range(3):
+            clock.shift(timedelta(seconds=settings.SESSION_COOKIE_AGE / 3 - 30))
+            assert client.get("/doctors/live/", **BACKGROUND).status_code == 200
+        assert client.get("/doctors/api/").status_code == 200
+        clock.shift(timedelta(seconds=settings.SESSION_COOKIE_AGE - 60))
+
+        assert client.get("/doctors/live/", **BACKGROUND).status_code == 200
+
+
 def test_forms_and_apis_require_the_csrf_token(doctor_user, manager):
     doctor_browser = Client(enforce_csrf_checks=True)
     doctor_browser.force_login(doctor_user)

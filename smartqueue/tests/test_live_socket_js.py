@@ -24,3 +24,8 @@ def test_live_socket_client_orders_frames_reconnects_and_falls_back_to_polling()
 @needs_node
 def test_patient_status_page_follows_its_visit_live_and_polls_the_status_api_as_fallback():
     run_check("live_pages_check.js")
+
+
+@needs_node
+def test_a_staff_pages_own_refresh_says_so_and_a_refused_one_reloads_into_sign_in():
+    run_check("live_fragment_check.js")

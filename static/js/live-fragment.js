@@ -10,7 +10,9 @@
  * filled in (consultation notes) keeps what was typed and its focus. When the focus was inside a
  * replaced region, it moves to the same control in the new one (same id, or the same action on the
  * same entry), else to the region's first visible button, else to the region itself.
- * A 403 (the session expired or the role was taken away) reloads the page, which then shows sign-in.
+ * A 403 (the session expired or the role was taken away) reloads the page, which then shows sign-in. A
+ * refresh is the page's own doing, not the person's: it says so (X-Background-Refresh), so that an open page
+ * does not keep its session alive past its idle time.
  */
 (function (global) {
   "use strict";
@@ -73,7 +75,9 @@
 
   function refresher(url) {
     return function refresh() {
-      return fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin", cache: "no-store" }).then(
+      // A refresh the page makes by itself: it does not keep the session alive (smartqueue/sessions.py).
+      var headers = { Accept: "text/html", "X-Background-Refresh": "1" };
+      return fetch(url, { headers: headers, credentials: "same-origin", cache: "no-store" }).then(
         function (response) {
           if (response.status === 403) {
             global.location.reload();

@@ -246,7 +246,9 @@
       return;
     }
     if (!this.options.pollUrl) return;
-    fetch(this.options.pollUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    // The page's own doing: a poll does not keep a signed-in session alive (smartqueue/sessions.py).
+    var headers = { Accept: "application/json", "X-Background-Refresh": "1" };
+    fetch(this.options.pollUrl, { headers: headers, credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();

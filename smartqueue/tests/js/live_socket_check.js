@@ -9,6 +9,7 @@ const { fakeWebSocketClass } = require("./fake_websocket");
 const sockets = [];
 const timers = [];
 const fetched = [];
+const fetchedHeaders = [];
 let pollResponse = null;
 
 const FakeWebSocket = fakeWebSocketClass(sockets);
@@ -22,8 +23,9 @@ const context = {
   clearTimeout() {},
   setInterval(callback, delay) { timers.push({ callback, delay, kind: "interval", live: true }); return timers.length; },
   clearInterval(id) { if (id && timers[id - 1]) timers[id - 1].live = false; },
-  fetch(url) {
+  fetch(url, init) {
     fetched.push(url);
+    fetchedHeaders.push((init && init.headers) || {});
     return Promise.resolve({ ok: true, json: () => Promise.resolve(pollResponse) });
   },
   Math, JSON, Object, String, Number, Error, Promise,
@@ -93,6 +95,8 @@ const lastTimeout = () => timers.filter((timer) => timer.kind === "timeout").pop
   assert.strictEqual(live.status, "polling");
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepStrictEqual(fetched, ["/display/3/snapshot.json"]);
+  // A poll is the page's own doing: it does not keep a signed-in session alive (smartqueue/sessions.py).
+  assert.strictEqual(fetchedHeaders[0]["X-Background-Refresh"], "1");
   assert.strictEqual(snapshots.length, 2);
 
   // Polled snapshot moved the sequence on: frames it already includes are ignored.

@@ -1,0 +1,30 @@
+"""Staff sessions end after SESSION_IDLE_MINUTES without anything the person does.
+
+Every request a person makes pushes the session's end forward (SESSION_SAVE_EVERY_REQUEST). A live page also
+fetches by itself: the doctor's dashboard and the admin panel's live queues redraw after every change of their
+department, and pages poll while their socket is down. Counted as activity, those fetches kept a dashboard
+left open on an unattended desk signed in for as long as its department was busy. The pages send
+BACKGROUND_REQUEST_HEADER on them (static/js/live-fragment.js, live-socket.js), and such a request saves the
+session only when it changed it.
+"""
+
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.utils.cache import patch_vary_headers
+
+BACKGROUND_REQUEST_HEADER = "X-Background-Refresh"
+
+
+def is_background_request(request):
+    return request.headers.get(BACKGROUND_REQUEST_HEADER) == "1"
+
+
+class ActivitySessionMiddleware(SessionMiddleware):
+    """Django's session middleware, leaving a session as it was after a page's own refresh that did not change it."""
+
+    def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        if session is None or not is_background_request(request) or session.modified or session.is_empty():
+            return super().process_response(request, response)
+        if session.accessed:
+            patch_vary_headers(response, ("Cookie",))
+        return response
