@@ -1,8 +1,10 @@
 """Reads whose statement is compiled to SQL once per process and run with each read's own values.
 
 On a short read, building and compiling the statement cost more than running it (docs/performance.md): the
-line of a department with five waiting, the department a registration names. A compiled statement keeps the
-compiler for its backend's conversions of the rows, as QuerySet.values() applies them, and runs on the
+line of a department with five waiting, the department a registration names, and, with their relations
+joined, a status link's visit, a patient's open visits and the signed-in doctor (five times the statement's
+run). A compiled statement keeps the compiler for its backend's conversions of the rows and its description
+of the model instances and relations a row holds, as iterating the queryset applies them, and runs on the
 database it was compiled for (the one database; these reads come right after writes, so a read replica would
 not do for them).
 """
@@ -40,8 +42,8 @@ class CompiledStatement:
 
     @classmethod
     def compile(cls, rows, **placeholders):
-        """rows: a queryset filtering on the placeholders (ANY_DEPARTMENT_ID, ANY_DAY, ANY_PUBLIC_ID), named as
-        rows() or instances() will be given their values."""
+        """rows: a queryset filtering on the placeholders (ANY_DEPARTMENT_ID, ANY_USER_ID, ANY_DAY, ANY_PUBLIC_ID),
+        named as rows() or instances() will be given their values."""
         query = rows.query
         compiler = query.get_compiler(rows.db)
         sql, params = compiler.as_sql()
