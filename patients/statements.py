@@ -2,11 +2,11 @@
 
 On a short read, building and compiling the statement cost more than running it (docs/performance.md): the
 line of a department with five waiting, the department a registration names, and, with their relations
-joined, a status link's visit, a patient's open visits and the signed-in doctor (five times the statement's
-run). A compiled statement keeps the compiler for its backend's conversions of the rows and its description
-of the model instances and relations a row holds, as iterating the queryset applies them, and runs on the
-database it was compiled for (the one database; these reads come right after writes, so a read replica would
-not do for them).
+joined, a status link's visit, a patient's open visits and the signed-in doctor (where building and compiling
+cost five times the rest of the read). A compiled statement keeps the compiler for its backend's conversions
+of the rows and its description of the model instances and relations a row holds, as iterating the queryset
+applies them, and runs on the database it was compiled for (the one database; these reads come right after
+writes, so a read replica would not do for them).
 """
 
 import functools
