@@ -143,7 +143,11 @@ if DATABASES["default"]["ENGINE"] == "smartqueue.postgresql" and DATABASE_PREPAR
 # Incompatible with DATABASE_CONN_MAX_AGE; 0 (the default) leaves pooling off.
 DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0)
 if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "smartqueue.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 30}
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": 30,
+    }
 # Threads each server process runs the views on (smartqueue.handlers): requests beyond them wait their turn on the
 # event loop. With pooling on, at most DATABASE_POOL_SIZE, so that a thread never waits for a connection.
 SYNC_REQUEST_THREADS = env_int("SYNC_REQUEST_THREADS", 4)

@@ -3,7 +3,9 @@ from doctors.models import Doctor
 from patients.tests.test_statements import as_loaded
 
 
-def test_a_signed_in_doctor_is_read_with_department_and_user_as_the_orm_reads_them(make_doctor, django_assert_num_queries):
+def test_a_signed_in_doctor_is_read_with_department_and_user_as_the_orm_reads_them(
+    make_doctor, django_assert_num_queries
+):
     doctor = make_doctor()
 
     with django_assert_num_queries(1):
