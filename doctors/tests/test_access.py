@@ -1,6 +1,6 @@
 from doctors.access import active_doctor
 from doctors.models import Doctor
-from patients.tests.test_statements import as_loaded
+from patients.tests.model_helpers import as_loaded
 
 
 def test_a_signed_in_doctor_is_read_with_department_and_user_as_the_orm_reads_them(

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from patients import selectors, services, statements
 from patients.models import Department, PatientFeedback, Queue
+from patients.tests.model_helpers import as_loaded
 
 FIELDS = [field.attname for field in Department._meta.concrete_fields]
 
@@ -37,20 +38,6 @@ def test_an_inactive_department_is_not_found(db, make_department):
     department = make_department(is_active=False)
 
     assert statements.active_department(department.pk) is None
-
-
-def as_loaded(instance, seen=()):
-    """A model instance's values and those of the relations it holds, all the way down: what reading it loaded.
-    A relation back to an instance already described (a doctor's user holds the doctor) is named, not followed."""
-    if instance is None:
-        return None
-    if any(instance is earlier for earlier in seen):
-        return ("held by", instance._meta.label, instance.pk)
-    values = {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
-    relations = {
-        name: as_loaded(related, (*seen, instance)) for name, related in instance._state.fields_cache.items()
-    }
-    return {"model": instance._meta.label, "values": values, "relations": relations, "adding": instance._state.adding}
 
 
 def test_a_status_links_visit_is_read_with_its_relations_as_the_orm_reads_it(
