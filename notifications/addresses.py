@@ -6,9 +6,14 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
+from urllib3.util import parse_url
 
 # Cloud metadata services outside 169.254.0.0/16 (AWS's IPv6 one, Alibaba's), refused whatever is allowed.
 METADATA_ADDRESSES = frozenset(ipaddress.ip_address(address) for address in ("fd00:ec2::254", "100.100.100.200"))
@@ -40,27 +45,83 @@ def resolve(host, port):
     return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
 
 
+def _allowed(host):
+    return host.lower() in {allowed.lower() for allowed in settings.WEBHOOK_ALLOWED_HOSTS}
+
+
+def refusal(host, address):
+    """Why the server must not call this address for this host, or None when it may."""
+    if _never_reachable(address):
+        return _("%(host)s resolves to %(address)s, a link-local or metadata address, which is never called.") % {
+            "host": host,
+            "address": address,
+        }
+    if _internal(address) and not _allowed(host):
+        return _(
+            "%(host)s resolves to %(address)s, an internal address; add the host to WEBHOOK_ALLOWED_HOSTS to allow it."
+        ) % {"host": host, "address": address}
+    return None
+
+
 def validate_webhook_url(url):
     """Refuse a webhook URL whose host is, or resolves to, an address the server must not call.
 
-    Checked when the endpoint is saved and again before each delivery, since DNS answers change.
+    Checked when the endpoint is saved and again before each delivery, and the delivery's connection is checked
+    once more (webhook_session), since DNS answers change.
     """
+    # The sender (urllib3) and this check must read the same host: they part ways on a backslash, a user part
+    # or a control character (http://127.0.0.1\@example.org/ is example.org to urlsplit, 127.0.0.1 to urllib3).
+    if any(character in url for character in "\\@") or any(character.isspace() or ord(character) < 32 for character in url):
+        raise ValidationError(_("A webhook URL may not hold a user name, a backslash, spaces or control characters."))
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError(_("Enter an http or https URL with a host."))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
+        sent_to = parse_url(url).host
     except ValueError as error:
         raise ValidationError(_("The URL's port is not valid.")) from error
-    allowed = parts.hostname.lower() in {host.lower() for host in settings.WEBHOOK_ALLOWED_HOSTS}
+    if (sent_to or "").strip("[]").lower() != parts.hostname.lower():
+        raise ValidationError(_("Enter an http or https URL with a host."))
     for address in resolve(parts.hostname, port):
-        if _never_reachable(address):
-            raise ValidationError(
-                _("%(host)s resolves to %(address)s, a link-local or metadata address, which is never called.")
-                % {"host": parts.hostname, "address": address}
-            )
-        if _internal(address) and not allowed:
-            raise ValidationError(
-                _("%(host)s resolves to %(address)s, an internal address; add the host to WEBHOOK_ALLOWED_HOSTS to allow it.")
-                % {"host": parts.hostname, "address": address}
-            )
+        problem = refusal(parts.hostname, address)
+        if problem:
+            raise ValidationError(problem)
+
+
+class _CheckedPeer:
+    """A urllib3 connection that refuses, once connected, a peer address validate_webhook_url would refuse: the
+    host's DNS may answer the connection otherwise than the check a moment before (DNS rebinding)."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        address = ipaddress.ip_address(sock.getpeername()[0].split("%")[0])
+        problem = refusal(self.host, address)
+        if problem:
+            sock.close()
+            raise NewConnectionError(self, problem)
+        return sock
+
+
+class _CheckedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = type("CheckedHTTPConnection", (_CheckedPeer, HTTPConnection), {})
+
+
+class _CheckedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = type("CheckedHTTPSConnection", (_CheckedPeer, HTTPSConnection), {})
+
+
+class _CheckedAdapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _CheckedHTTPConnectionPool, "https": _CheckedHTTPSConnectionPool}
+
+
+def webhook_session():
+    """A requests session whose every connection is checked against the addresses the server must not call; it
+    ignores the environment's proxies, whose address would be checked instead of the receiver's."""
+    session = requests.Session()
+    session.trust_env = False
+    session.mount("http://", _CheckedAdapter())
+    session.mount("https://", _CheckedAdapter())
+    return session

@@ -29,7 +29,7 @@ from patients import hooks
 from smartqueue.shapes import represent
 
 from . import outbox
-from .addresses import validate_webhook_url
+from .addresses import validate_webhook_url, webhook_session
 from .models import WebhookDelivery, WebhookEndpoint, WebhookEventType
 from .serializers import (
     WebhookAppointmentSerializer,
@@ -227,9 +227,10 @@ def _post(delivery):
     started = time.monotonic()
     try:
         # No redirects: a redirect could lead to an address validate_webhook_url refuses.
-        response = requests.post(
-            endpoint.url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False
-        )
+        with webhook_session() as session:
+            response = session.post(
+                endpoint.url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False
+            )
     except requests.RequestException as error:
         return None, round((time.monotonic() - started) * 1000), "", str(error)
     latency = round((time.monotonic() - started) * 1000)

@@ -1,5 +1,6 @@
 """Signed webhooks to hospital systems: payloads, signatures, retries, redelivery, the outbox, address checks."""
 
+import ipaddress
 import json
 from datetime import time
 
@@ -8,7 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from adminpanel.models import AuditLog
-from notifications import webhooks
+from notifications import addresses, webhooks
 from notifications.addresses import validate_webhook_url
 from notifications.models import OutboxMessage, WebhookDelivery, WebhookEndpoint
 from notifications.tasks import redispatch_outbox, resume_due_webhook_deliveries
@@ -232,6 +233,40 @@ def test_internal_link_local_and_metadata_addresses_are_refused(settings, url):
 
     with pytest.raises(ValidationError):
         validate_webhook_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # urlsplit reads the host after the "@", urllib3 (which sends) stops at the backslash: 127.0.0.1.
+        "http://127.0.0.1:9000\\@93.184.216.34/hook",
+        "http://169.254.169.254\\@93.184.216.34/latest/meta-data/",
+        "http://user:password@93.184.216.34/hook",
+        "http://93.184.216.34\t.example/hook",
+        "http://93.184.216.34 @127.0.0.1/hook",
+    ],
+)
+def test_urls_whose_host_the_sender_could_read_otherwise_are_refused(settings, url):
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+
+    with pytest.raises(ValidationError, match="user name, a backslash"):
+        validate_webhook_url(url)
+
+
+def test_a_connection_to_an_internal_address_is_refused_whatever_dns_answered_the_check(
+    receiver, make_endpoint, register, settings, monkeypatch
+):
+    make_endpoint()
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+    # DNS rebinding: the check before the delivery is told a public address, the connection reaches loopback.
+    monkeypatch.setattr(addresses, "resolve", lambda host, port: {ipaddress.ip_address("93.184.216.34")})
+
+    register()
+
+    assert receiver.received == []
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.last_status_code) == (Status.PENDING, None)
+    assert "127.0.0.1 resolves to 127.0.0.1, an internal address" in delivery.last_error
 
 
 def test_allowed_hosts_open_loopback_but_never_link_local(settings):
