@@ -16,11 +16,20 @@ TEMPLATE_PLACEHOLDERS = frozenset(
 
 
 def validate_template_placeholders(text):
-    """Reject any {placeholder} a message could not fill, and malformed braces."""
+    """Reject any {placeholder} a message could not fill, malformed braces, and format codes ({name:d},
+    {name!r}): render_message fills placeholders with plain text, and a code Python would apply to it could
+    fail every message of the template, or build one of any size ({name:>999999999})."""
     try:
-        fields = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+        parsed = [(field, spec, conversion) for _, field, spec, conversion in string.Formatter().parse(text)]
     except ValueError as error:
         raise ValidationError(_("Malformed template: %(error)s.") % {"error": error}) from error
+    fields = {field for field, _, _ in parsed if field is not None}
+    coded = sorted({field for field, spec, conversion in parsed if field is not None and (spec or conversion)})
+    if coded:
+        raise ValidationError(
+            _("Placeholders take no format code: write %(plain)s.")
+            % {"plain": ", ".join("{" + name + "}" for name in coded)}
+        )
     unknown = sorted(field for field in fields if field not in TEMPLATE_PLACEHOLDERS)
     if unknown:
         allowed = ", ".join(f"{{{name}}}" for name in sorted(TEMPLATE_PLACEHOLDERS))

@@ -6,6 +6,7 @@ worker's expired claim, checked with Twilio first), sends nothing.
 """
 
 import logging
+import string
 import uuid
 from datetime import timedelta
 
@@ -135,8 +136,15 @@ def status_callback_url():
 
 
 def render_message(text, **values):
-    """Fill a template's placeholders; any placeholder without a value renders empty."""
-    return text.format_map({name: "" for name in TEMPLATE_PLACEHOLDERS} | values)
+    """Fill a template's placeholders with their values as text; any placeholder without a value renders empty.
+
+    Format codes are not applied ({name:d} is filled as {name}): templates saved before they were refused
+    (validate_template_placeholders) still send."""
+    filled = {name: "" for name in TEMPLATE_PLACEHOLDERS} | values
+    return "".join(
+        literal + ("" if field is None else str(filled.get(field, "")))
+        for literal, field, _spec, _conversion in string.Formatter().parse(text)
+    )
 
 
 def template_text(template_type, channel, language=settings.LANGUAGE_CODE):

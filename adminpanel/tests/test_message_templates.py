@@ -69,6 +69,21 @@ def test_an_unknown_placeholder_is_refused_by_field_and_nothing_is_saved(admin_c
     assert broadcast.translations.get(language="es").sms_template == before
 
 
+@pytest.mark.parametrize("text", ["Hello {name:d} {token}", "{name!r} {token}", "{name:>999999999}"])
+def test_a_placeholder_with_a_format_code_is_refused_by_field_and_nothing_is_saved(admin_client, templates, text):
+    broadcast = templates.get(template_type=TemplateType.BROADCAST)
+    before = broadcast.sms_template
+
+    response = admin_client.post(
+        f"/adminpanel/messages/{broadcast.pk}/en/", {"sms_template": text, "whatsapp_template": ""}
+    )
+
+    assert response.status_code == 200
+    assert "Placeholders take no format code" in " ".join(response.context["form"].errors["sms_template"])
+    broadcast.refresh_from_db()
+    assert broadcast.sms_template == before
+
+
 def test_a_language_smartqueue_does_not_speak_is_not_found(admin_client, templates):
     assert admin_client.get(f"/adminpanel/messages/{templates.first().pk}/xx/").status_code == 404
 

@@ -35,6 +35,10 @@ def test_render_fills_every_placeholder_and_leaves_unknown_values_blank():
     assert render_message(text, name="Asha", token="CARD-001", message="Hi") == "Asha CARD-001       Hi"
 
 
+def test_render_applies_no_format_code_a_template_saved_before_they_were_refused_holds():
+    assert render_message("{name:d} {token!r}", name="Asha", token="CARD-001") == "Asha CARD-001"
+
+
 @pytest.mark.django_db
 def test_default_text_is_used_until_admins_add_one():
     assert template_text(TemplateType.YOUR_TURN, "sms").startswith("{name}, it is your turn")
