@@ -3,10 +3,14 @@
 import logging
 import re
 
-# The paths whose last segment is a token's or a patient's public id (pages, API and socket); the socket accepts any
-# spelling uuid.UUID() does, so everything up to the next "/", "?" or space is masked.
+# The paths whose segment after them is a token's or a patient's public id (pages, API and socket), or a booking's
+# manage link or a kiosk ticket's id; the socket accepts any spelling uuid.UUID() does, so everything up to the
+# next "/", "?" or space is masked. The booking paths also lead to pages without an id (slots/, check-in/): there
+# only a uuid is masked.
 CAPABILITY_LINK = re.compile(
-    r"(/(?:patients/status|patients/registered|patients/api/patient|patients/api/visit|ws/patient)/)([^/?\s\"']{0,4})[^/?\s\"']*"
+    r"(/(?:patients/status|patients/registered|patients/api/patient|patients/api/visit|ws/patient)/"
+    r"|/(?:patients/appointments|patients/api/appointments|kiosk/[\w-]+/ticket)/(?=[0-9a-fA-F]{8}-))"
+    r"([^/?\s\"']{0,4})[^/?\s\"']*"
 )
 
 

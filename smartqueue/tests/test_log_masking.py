@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from uvicorn.logging import AccessFormatter
 
+from smartqueue.log_masking import mask_capability_links
 from smartqueue.server import MaskedAccessLog
 
 from .conftest import free_loopback_port
@@ -26,6 +27,12 @@ LINKS = [
     f"/patients/api/visit/{KEY}/status/",
     f"/ws/patient/{KEY}/",
     f"/ws/patient/{KEY.upper().replace('-', '')}/",
+    # A booking's manage link moves or cancels it; a kiosk ticket shows the status link.
+    f"/patients/appointments/{KEY}/",
+    f"/patients/appointments/{KEY}/calendar.ics",
+    f"/patients/api/appointments/{KEY}/reschedule/",
+    f"/kiosk/site/ticket/{KEY}/",
+    f"/kiosk/CARD/ticket/{KEY}/",
 ]
 
 
@@ -53,6 +60,13 @@ def test_server_access_loggers_mask_status_links(logger_name, link):
     assert logging.getLogger(logger_name).filter(record)
 
     assert_masked(AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s').format(record))
+
+
+@pytest.mark.parametrize(
+    "path", ["/patients/api/appointments/slots/", "/patients/api/appointments/check-in/", "/patients/appointments/"]
+)
+def test_paths_without_a_link_are_logged_as_they_are(path):
+    assert mask_capability_links(f"GET {path} 200") == f"GET {path} 200"
 
 
 def test_named_arguments_are_masked_too():
