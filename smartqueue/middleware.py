@@ -1,10 +1,11 @@
-"""Lost database connections answered with a clear 503, never a bare 500."""
+"""Lost database connections answered with a clear 503, never a bare 500; signed-in pages kept out of caches."""
 
 import logging
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext_lazy as _
 
@@ -55,4 +56,18 @@ class DatabaseUnavailableMiddleware(MiddlewareMixin):
                 render_to_string("database_unavailable.html", {"detail": DATABASE_UNAVAILABLE_DETAIL}), status=503
             )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+
+class SignedInPagesUncachedMiddleware(MiddlewareMixin):
+    """Every answer to a signed-in member of staff is kept out of the browser's and proxies' caches (no-store,
+    private), unless the view said otherwise: names and notes must not come back with the Back button after
+    sign-out at a shared desk. Sync only, as DatabaseUnavailableMiddleware is, for the same reason."""
+
+    async_capable = False
+
+    def process_response(self, request, response):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
         return response

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "smartqueue.middleware.SignedInPagesUncachedMiddleware",
     # A signed-in staff member's language (their profile's, or the one they last switched to) wins.
     "smartqueue.i18n.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

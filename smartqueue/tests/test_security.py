@@ -255,3 +255,29 @@ def test_a_whole_visit_logs_no_name_or_phone_at_info(
     assert len(sent) >= 3, "the registration, your-turn and feedback messages should all have been sent"
     assert_no_trace(caplog.text, ASHA_TRACES)
     assert_no_trace("\n".join(repr(record.args) for record in caplog.records), ASHA_TRACES)
+
+
+# Shared desks: what a signed-in member of staff saw must not come back from a cache after sign-out.
+
+
+@pytest.mark.parametrize("path", ["/doctors/", "/doctors/api/"])
+def test_a_doctors_pages_are_kept_out_of_caches(client, asha, make_doctor, path):
+    doctor = make_doctor(department=asha.department)
+    client.force_login(doctor.user)
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert {"no-store", "private"} <= set(re.split(r",\s*", response["Cache-Control"]))
+
+
+@pytest.mark.parametrize("path", ["/adminpanel/", "/adminpanel/audit/", "/adminpanel/reports/export.csv"])
+def test_the_admin_panels_pages_are_kept_out_of_caches(client, make_user, asha, path):
+    from adminpanel.models import AdminUser
+
+    client.force_login(AdminUser.objects.create(user=make_user(username="manager")).user)
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert {"no-store", "private"} <= set(re.split(r",\s*", response["Cache-Control"]))
