@@ -46,8 +46,8 @@ from .views import BOOKING_SENT_TO_PHONE_MESSAGE, SENT_TO_PHONE_MESSAGE
 
 TAGS = ["Patients"]
 
+EXAMPLE_PATIENT_ID = "3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a"
 EXAMPLE_VISIT = {
-    "patient_id": "3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a",
     "visit_id": 42,
     "status_path": "/patients/status/9a7e55c2-61f4-4b0e-a3c1-0d2b8f6e4a11/",
     "token": "CARD-007",
@@ -153,7 +153,9 @@ class RegisterAPI(PatientSubmissionAPI):
                 "Token issued",
                 response_only=True,
                 status_codes=["201"],
-                value={**EXAMPLE_VISIT, "created": True, "status_url": EXAMPLE_STATUS_URL},
+                value={
+                    **EXAMPLE_VISIT, "patient_id": EXAMPLE_PATIENT_ID, "created": True, "status_url": EXAMPLE_STATUS_URL
+                },
             ),
         ],
     )
@@ -181,7 +183,11 @@ class RegisterAPI(PatientSubmissionAPI):
             return Response(RegistrationSentSerializer(sent).data, status=status.HTTP_202_ACCEPTED)
         entry = registration.entry
         visit = statuses.get(entry.pk) or current_visit_status(entry=entry)
-        body = {**with_link(request, visit), "created": registration.token_created}
+        body = {
+            **with_link(request, visit),
+            "patient_id": str(entry.patient.public_id),
+            "created": registration.token_created,
+        }
         return Response(body, status=status.HTTP_201_CREATED if registration.token_created else status.HTTP_200_OK)
 
 
@@ -267,7 +273,7 @@ class PatientStatusAPI(APIView):
                 "Waiting",
                 response_only=True,
                 value={
-                    "patient_id": EXAMPLE_VISIT["patient_id"],
+                    "patient_id": EXAMPLE_PATIENT_ID,
                     "visits": [{**EXAMPLE_VISIT, "status_url": EXAMPLE_STATUS_URL}],
                 },
             )
@@ -349,7 +355,7 @@ class FeedbackAPI(PatientSubmissionAPI):
             OpenApiExample(
                 "Feedback",
                 request_only=True,
-                value={"patient_id": EXAMPLE_VISIT["patient_id"], "rating": 5, "comment": "Quick and kind."},
+                value={"patient_id": EXAMPLE_PATIENT_ID, "rating": 5, "comment": "Quick and kind."},
             ),
             OpenApiExample(
                 "Recorded",

@@ -219,9 +219,11 @@ def patients_ahead(position):
 
 
 class VisitStatusSerializer(serializers.Serializer):
-    """One visit as its patient follows it (selectors.VisitView): the status page, its socket and SMS link."""
+    """One visit as its patient follows it (selectors.VisitView): the status page, its socket and SMS link.
 
-    patient_id = serializers.UUIDField(source="entry.patient.public_id")
+    Nothing in it leads past this token: whoever holds its link (a ticket left in the lobby, a shared message)
+    must not reach the patient's other or later visits, so the patient's own id is not in it."""
+
     visit_id = serializers.IntegerField(source="entry.pk")
     status_path = serializers.SerializerMethodField(help_text="This token's own status page; it never shows another visit.")
     token = serializers.CharField(source="entry.token")
@@ -321,6 +323,7 @@ class PatientVisitsSerializer(serializers.Serializer):
 
 
 class RegistrationResultSerializer(VisitLinkSerializer):
+    patient_id = serializers.UUIDField(help_text="The patient's public id: GET /patients/api/patient/{id}/status/.")
     created = serializers.BooleanField(help_text="False when the patient already held an open token here today.")
 
 

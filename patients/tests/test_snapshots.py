@@ -92,7 +92,7 @@ def test_patient_status_reads_a_fixed_number_of_queries(
         status = current_visit_status(entry=entry)
 
     assert (status["department"]["id"], status["position"]) == (current.pk, ahead + 1)
-    assert status["patient_id"] == str(patient.public_id)
+    assert status["visit_id"] == entry.pk
 
 
 @pytest.mark.django_db(transaction=True)

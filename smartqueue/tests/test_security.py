@@ -76,6 +76,22 @@ def test_feedback_posted_on_ones_own_page_cannot_land_on_another_visit(client, a
     assert list(PatientFeedback.objects.values_list("queue_entry_id", "rating")) == [(ravi.pk, 1)]
 
 
+def test_a_tokens_link_leads_to_nothing_of_the_patients_other_visits(client, asha, make_department):
+    """A ticket left in the lobby or a forwarded message must not follow the patient to their next visit."""
+    later, _ = register_patient(department=make_department(name="Dermatology", code="DERM"), **ASHA)
+    patient_id = str(asha.patient.public_id)
+
+    answers = [
+        client.get(f"/patients/api/visit/{asha.public_id}/status/").content.decode(),
+        client.get(f"/patients/status/{asha.public_id}/").content.decode(),
+        client.get(f"/kiosk/site/ticket/{asha.public_id}/").content.decode(),
+    ]
+
+    for answer in answers:
+        assert patient_id not in answer
+        assert str(later.public_id) not in answer
+
+
 def test_public_ids_are_random_not_sequential(asha, ravi):
     first, second = asha.patient.public_id, ravi.patient.public_id
 
