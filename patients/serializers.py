@@ -5,6 +5,7 @@ import functools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -150,15 +151,25 @@ class SnapshotDepartmentSerializer(DepartmentSummarySerializer):
 
 
 class ServingTokenSerializer(serializers.Serializer):
-    """A token a doctor has called or is seeing, as the public may see it: no patient details."""
+    """A token a doctor has called or is seeing, as the public may see it: no patient details.
+
+    Always shared (kept queues, department and staff frames, read by everyone whatever their language), so its
+    words are in the site's language (LANGUAGE_CODE), not in that of whoever's request built it."""
 
     token = serializers.CharField()
     priority = serializers.ChoiceField(choices=Queue.Priority.choices)
     status = serializers.ChoiceField(choices=Queue.Status.choices)
     called_at = serializers.DateTimeField(allow_null=True)
     doctor_id = serializers.IntegerField(allow_null=True)
-    doctor = serializers.CharField(allow_null=True, help_text="The calling doctor's name.")
+    doctor = serializers.SerializerMethodField(help_text="The calling doctor's name, titled in the site's language.")
     room = serializers.CharField(source="where_to_go", help_text="Where the patient goes.")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_doctor(self, entry):
+        if entry.doctor is None:
+            return None
+        with translation.override(settings.LANGUAGE_CODE):
+            return str(entry.doctor)
 
 
 class PlainValuesSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from patients import selectors, services
 from patients.models import Queue
@@ -135,3 +135,21 @@ def test_paces_of_several_departments_match_one_at_a_time(make_department, make_
     assert together[slow.pk] == consultation_pace(department=slow)
     assert together[slow.pk].minutes_per_consultation == pytest.approx(12)
     assert together[quick.pk].minutes_per_consultation == 5
+
+
+@pytest.mark.parametrize("builder_language", ["es", "ar", "hi"])
+def test_a_shared_queue_names_the_doctor_in_the_sites_language_whoever_built_it(
+    department, make_doctor, make_user, builder_language
+):
+    """A doctor working in Spanish calls the next patient: the queue kept for everyone (boards, the queue API,
+    sockets) must not carry "Dr./Dra." to the English board, nor an Arabic title to the Hindi one."""
+    doctor = make_doctor(department=department, user=make_user(first_name="Anil", last_name="Patel"))
+    fill_queue(department, 2)
+    services.call_next(doctor=doctor)
+
+    with translation.override(builder_language):
+        snapshot = department_queue_snapshot(department=department)
+        entry = represent(ServingTokenSerializer, Queue.objects.select_related("doctor__user").get(doctor=doctor))
+
+    assert [token["doctor"] for token in snapshot["now_serving"]] == ["Dr. Anil Patel"]
+    assert entry["doctor"] == "Dr. Anil Patel"
