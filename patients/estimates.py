@@ -33,6 +33,10 @@ DOCTOR_PACE_PRIOR_CONSULTATIONS = 3
 # of a pace (or of the no-show rate) counts as: history speaks first, today takes over as the day goes on.
 HISTORY_DAYS = 28
 HISTORY_PACE_WEIGHT = 10
+# Without history, the configured average consultation counts as this many of today's: the day's first
+# consultation, however short or long, does not set every wait in the department on its own, and an average
+# configured wrong gives way after a few consultations.
+CONFIGURED_PACE_PRIOR_CONSULTATIONS = 3
 # A priority's consultations are measured against their doctor's pace as if this many more had taken exactly it:
 # the day's first emergency does not make every emergency look long or short.
 PRIORITY_FACTOR_PRIOR_CONSULTATIONS = 10
@@ -42,6 +46,9 @@ SPREAD_MIN_CONSULTATIONS = 10
 PACE_HALF_LIFE_CONSULTATIONS = 10
 # A consultation longer than this many times the typical one was left open by mistake, not a real pace.
 LONGEST_PLAUSIBLE_CONSULTATION_RATIO = 4
+# One completed within this many minutes of its call was a correction at the desk (called and completed at
+# once), not a consultation: the walk to the room alone takes longer.
+SHORTEST_PLAUSIBLE_CONSULTATION_MINUTES = 0.5
 # Before the day's consultations say otherwise: how much a consultation varies (standard deviation / mean).
 DEFAULT_CONSULTATION_SPREAD = 0.5
 # The doctor's minutes lost calling a patient who does not come, until today's no-shows tell.
@@ -218,7 +225,7 @@ def _consultations(visits):
             if visit["status"] == Status.COMPLETED
             and visit["called_at"]
             and visit["completed_at"]
-            and visit["completed_at"] > visit["called_at"]
+            and _minutes(visit["called_at"], visit["completed_at"]) >= SHORTEST_PLAUSIBLE_CONSULTATION_MINUTES
         ),
         key=lambda visit: visit["completed_at"],
     )
@@ -325,12 +332,12 @@ def measure_pace(
     """
     configured = float(department.average_consultation_minutes)
     lengths, by_doctor, seen = _consultations(visits)
-    if history.department_minutes is None:
-        department_minutes = _weighted_mean(lengths) if lengths else configured
-    else:
-        department_minutes = _shrunk(
-            _weighted_mean(lengths) if lengths else 0.0, len(lengths), history.department_minutes, HISTORY_PACE_WEIGHT
-        )
+    prior, weight = (
+        (configured, CONFIGURED_PACE_PRIOR_CONSULTATIONS)
+        if history.department_minutes is None
+        else (history.department_minutes, HISTORY_PACE_WEIGHT)
+    )
+    department_minutes = _shrunk(_weighted_mean(lengths) if lengths else 0.0, len(lengths), prior, weight)
     doctor_minutes = {}
     for doctor_id in {*by_doctor, *history.doctor_minutes}:
         own = by_doctor.get(doctor_id, [])

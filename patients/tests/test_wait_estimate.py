@@ -76,7 +76,7 @@ def test_without_a_doctor_on_duty_the_line_is_taken_as_one_doctor_starting_now(d
     assert [estimated_wait_minutes(entry) for entry in entries] == [10, 20]
 
 
-def test_todays_consultations_from_call_to_end_replace_the_configured_average_the_latest_weighing_most(
+def test_todays_consultations_from_call_to_end_take_over_from_the_configured_average_the_latest_weighing_most(
     department, make_patient, make_doctor, clock
 ):
     doctor = make_doctor(department=department)
@@ -84,9 +84,13 @@ def test_todays_consultations_from_call_to_end_replace_the_configured_average_th
         consult(services.allocate_token(department=department, patient=make_patient()), doctor, clock, minutes)
     waiting = [services.allocate_token(department=department, patient=make_patient()) for _ in range(2)]
 
-    pace = consultation_pace(department=department).minutes_per_consultation
-    assert 6 < pace < 6.5
-    assert [estimated_wait_minutes(entry) for entry in waiting] == [0, round(pace)]
+    pace = consultation_pace(department=department)
+    # Today's three (6.1 on average, the 8 weighing most) against the configured 10, counted as three more.
+    assert 8.0 < pace.minutes_per_consultation < 8.2
+    assert [estimated_wait_minutes(entry) for entry in waiting] == [0, round(pace.minutes_for(doctor.pk))]
+    for minutes in (6,) * 20:
+        consult(services.allocate_token(department=department, patient=make_patient()), doctor, clock, minutes)
+    assert 6.4 < consultation_pace(department=department).minutes_per_consultation < 6.6
 
 
 def test_a_consultation_left_open_for_hours_does_not_set_the_pace(department, make_patient, make_doctor, clock):
@@ -94,7 +98,29 @@ def test_a_consultation_left_open_for_hours_does_not_set_the_pace(department, ma
     for minutes in (5, 5, 300, 5):
         consult(services.allocate_token(department=department, patient=make_patient()), doctor, clock, minutes)
 
-    assert consultation_pace(department=department).minutes_per_consultation == pytest.approx(5)
+    # The three of 5 minutes against the configured 10, counted as three more.
+    assert consultation_pace(department=department).minutes_per_consultation == pytest.approx(7.5)
+
+
+@pytest.mark.parametrize("seconds", [0, 1.4, 29])
+def test_a_consultation_completed_as_it_was_called_does_not_set_the_pace(
+    department, make_patient, make_doctor, clock, seconds
+):
+    """A call and a completion at once (a correction at the desk) is not a consultation: measured, it put
+    every wait in a department without history at 0."""
+    doctor = make_doctor(department=department)
+    consult(services.allocate_token(department=department, patient=make_patient()), doctor, clock, seconds / 60)
+    waiting = [services.allocate_token(department=department, patient=make_patient()) for _ in range(3)]
+
+    assert consultation_pace(department=department).minutes_per_consultation == 10
+    assert [estimated_wait_minutes(entry) for entry in waiting] == [0, 10, 20]
+
+
+def test_one_short_consultation_does_not_set_every_wait_without_history(department, make_patient, make_doctor, clock):
+    doctor = make_doctor(department=department)
+    consult(services.allocate_token(department=department, patient=make_patient()), doctor, clock, 1)
+
+    assert consultation_pace(department=department).minutes_per_consultation == pytest.approx((1 + 3 * 10) / 4)
 
 
 def test_each_doctor_keeps_their_own_pace_and_the_line_goes_to_whoever_is_free_first(
@@ -109,8 +135,8 @@ def test_each_doctor_keeps_their_own_pace_and_the_line_goes_to_whoever_is_free_f
 
     # Each doctor's own consultations weigh more the more of them there are, against the department's.
     assert pace.minutes_for(quick.pk) < 8 < 17 < pace.minutes_for(slow.pk) < 20
-    # Both free now: the quick doctor (7.6 min) takes the third and fourth before the slow one (17.6) is free.
-    assert waits(pace, 5) == [0, 0, 8, 15, 18]
+    # Both free now: the quick doctor takes the third and fourth before the slow one is free.
+    assert waits(pace, 5) == [0, 0, round(pace.minutes_for(quick.pk)), 15, 17]
 
 
 def test_time_already_spent_with_the_current_patient_counts(clock):
