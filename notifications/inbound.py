@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from patients import hooks
 from patients import services as queue_services
 from patients.models import Patient, Queue
-from patients.selectors import department_line
+from patients.selectors import visit_status
 
 from . import outbox
 from .models import Channel, InboundMessage, Notification, NotificationPreference, NotificationTemplate
@@ -77,10 +77,15 @@ def open_visit_of(patient):
 
 def _status_message(entry):
     if entry.status == Queue.Status.WAITING:
-        place = department_line(department=entry.department, day=entry.token_date).place_of(entry.pk)
+        # The figures the patient's status page shows: without a doctor on duty there is no wait to promise.
+        visit = visit_status(entry=entry)
+        if not visit["doctors_on_duty"]:
+            return gettext("You are number %(position)s in line. No doctor is on duty yet.") % {
+                "position": visit["position"]
+            }
         return gettext("You are number %(position)s in line, about %(wait)s min.") % {
-            "position": place.position,
-            "wait": place.estimated_wait_minutes,
+            "position": visit["position"],
+            "wait": visit["estimated_wait_minutes"],
         }
     if entry.status == Queue.Status.CALLED:
         return gettext("It is your turn: please go to %(where)s now.") % {"where": entry.where_to_go}

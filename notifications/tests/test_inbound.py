@@ -97,6 +97,22 @@ def test_status_replies_with_place_and_wait_by_sms(post_text, client, fake_twili
     assert inbound.reply.status == Notification.Status.SENT
 
 
+def test_status_without_a_doctor_on_duty_says_so_instead_of_a_wait(post_text, client, fake_twilio, line):
+    post_text(client, text_params("STATUS"))
+
+    body = last_reply(fake_twilio).body
+    assert "You are number 1 in line. No doctor is on duty yet." in body
+    assert " min." not in body
+
+
+def test_status_with_a_doctor_on_duty_gives_the_wait(post_text, client, fake_twilio, make_doctor, department, line):
+    make_doctor(department=department)
+
+    post_text(client, text_params("STATUS"))
+
+    assert "You are number 1 in line, about " in last_reply(fake_twilio).body
+
+
 def test_a_whatsapp_text_is_answered_on_whatsapp(post_text, client, fake_twilio, line):
     post_text(client, text_params("estado", sender=f"whatsapp:{PHONE}"))
 
