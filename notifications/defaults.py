@@ -58,6 +58,14 @@ DEFAULT_TEMPLATES = {
         "Token {token}. Reply STATUS for your place and wait, LATE to be moved back a few places (once), "
         "CANCEL to leave the line. {link}",
     ),
+    TemplateType.REPLY_OPTED_OUT: (
+        "Reply: messages stopped",
+        "You are unsubscribed and will get no more messages from us. Reply START to get them again.",
+    ),
+    TemplateType.REPLY_OPTED_IN: (
+        "Reply: messages resumed",
+        "You will get our messages again. Reply STOP to stop them, HELP for what you can do.",
+    ),
     TemplateType.BOOKING_CONFIRMED: (
         "Appointment booked",
         "Hello {name}, your {department} appointment is on {time}, booking code {code}. "
@@ -156,6 +164,19 @@ DEFAULT_TRANSLATIONS = {
         "कतार छोड़ने के लिए रद्द लिखकर भेजें। {link}",
         "ar": "الرقم {token}. أرسلوا حالة لمعرفة ترتيبكم ومدة الانتظار، أو تأخير لتأجيل دوركم بضعة أماكن "
         "(مرة واحدة)، أو إلغاء لمغادرة الطابور. {link}",
+    },
+    TemplateType.REPLY_OPTED_OUT: {
+        "es": "Se ha dado de baja y no recibirá más mensajes nuestros. Responda ALTA para recibirlos de nuevo.",
+        "hi": "आपकी सदस्यता समाप्त कर दी गई है, अब आपको हमारे संदेश नहीं मिलेंगे। इन्हें फिर से पाने के लिए "
+        "शुरू लिखकर भेजें।",
+        "ar": "أُلغي اشتراككم ولن تصلكم رسائل منا بعد الآن. أرسلوا بدء لتلقيها مجددًا.",
+    },
+    TemplateType.REPLY_OPTED_IN: {
+        "es": "Volverá a recibir nuestros mensajes. Responda BAJA para dejar de recibirlos, AYUDA para saber qué "
+        "puede hacer.",
+        "hi": "अब आपको हमारे संदेश फिर से मिलेंगे। इन्हें रोकने के लिए बंद, और आप क्या कर सकते हैं यह जानने के लिए "
+        "मदद लिखकर भेजें।",
+        "ar": "ستصلكم رسائلنا مجددًا. أرسلوا إيقاف لإيقافها، أو مساعدة لمعرفة ما يمكنكم فعله.",
     },
     TemplateType.BOOKING_CONFIRMED: {
         "es": "Hola {name}, su cita de {department} es el {time}, código de reserva {code}. Regístrese en el "

@@ -15,6 +15,8 @@ class InboundMessageForm(forms.Form):
     MessageSid = forms.CharField(max_length=_max_length("message_sid"))
     From = forms.CharField(max_length=len(WHATSAPP_PREFIX) + _max_length("from_phone"))
     Body = forms.CharField(required=False, strip=False, max_length=1600)
+    # Sent when Twilio's Advanced Opt-Out handled the text (STOP, START or HELP); other values are ignored.
+    OptOutType = forms.CharField(required=False)
 
     def first_error(self):
         field, errors = next(iter(self.errors.items()))

@@ -1,4 +1,5 @@
-"""Patients' texts to the hospital's Twilio number: STATUS, LATE, CANCEL (then YES), HELP.
+"""Patients' texts to the hospital's Twilio number: STATUS, LATE, CANCEL (then YES), HELP, and STOP / START
+(no more messages at all, or messages again: the patient's NotificationPreference.opted_out).
 
 Each Twilio message (MessageSid) is stored once, as an InboundMessage with what it did; a redelivery of
 the same message finds the row and does nothing. Queue changes go through patients.services, so the
@@ -21,23 +22,45 @@ from patients.selectors import visit_status
 
 from . import outbox
 from .models import Channel, InboundMessage, Notification, NotificationPreference, NotificationTemplate
-from .services import SEND_REPLY, message_values, render_message, template_text
+from .services import SEND_REPLY, message_values, render_message, set_message_opt_out, template_text
 
 TemplateType = NotificationTemplate.TemplateType
 Effect = InboundMessage.Effect
 
 STATUS, LATE, CANCEL, CONFIRM, HELP = "STATUS", "LATE", "CANCEL", "YES", "HELP"
+STOP, START = "STOP", "START"
+# The values of Twilio's OptOutType: the keyword its Advanced Opt-Out handled, and answered itself.
+TWILIO_OPT_OUT_TYPES = (STOP, START, HELP)
+# What STOP and START do: (opted out afterwards, effect, reply).
+SUBSCRIPTION_CHANGES = {
+    STOP: (True, Effect.OPTED_OUT, TemplateType.REPLY_OPTED_OUT),
+    START: (False, Effect.OPTED_IN, TemplateType.REPLY_OPTED_IN),
+}
 WHATSAPP_PREFIX = "whatsapp:"
 # A YES cancels only when it follows the patient's CANCEL within this time.
 CANCEL_CONFIRM_WINDOW = timedelta(minutes=10)
 
 # The words each language's patients may send, by language code; every language's words are accepted
 # whatever the patient's language, and English always. A language added to the site adds a row here.
+# The English STOP and START words are Twilio's, but CANCEL: here it cancels a token (docs/notifications.md).
 KEYWORDS = {
-    "en": {"STATUS": STATUS, "LATE": LATE, "CANCEL": CANCEL, "YES": CONFIRM, "HELP": HELP},
-    "es": {"ESTADO": STATUS, "TARDE": LATE, "CANCELAR": CANCEL, "SÍ": CONFIRM, "SI": CONFIRM, "AYUDA": HELP},
-    "hi": {"स्थिति": STATUS, "देर": LATE, "रद्द": CANCEL, "हाँ": CONFIRM, "हां": CONFIRM, "मदद": HELP},
-    "ar": {"حالة": STATUS, "تأخير": LATE, "إلغاء": CANCEL, "الغاء": CANCEL, "نعم": CONFIRM, "مساعدة": HELP},
+    "en": {
+        "STATUS": STATUS, "LATE": LATE, "CANCEL": CANCEL, "YES": CONFIRM, "HELP": HELP,
+        "STOP": STOP, "STOPALL": STOP, "UNSUBSCRIBE": STOP, "END": STOP, "QUIT": STOP, "REVOKE": STOP, "OPTOUT": STOP,
+        "START": START, "UNSTOP": START,
+    },
+    "es": {
+        "ESTADO": STATUS, "TARDE": LATE, "CANCELAR": CANCEL, "SÍ": CONFIRM, "SI": CONFIRM, "AYUDA": HELP,
+        "BAJA": STOP, "PARAR": STOP, "ALTA": START,
+    },
+    "hi": {
+        "स्थिति": STATUS, "देर": LATE, "रद्द": CANCEL, "हाँ": CONFIRM, "हां": CONFIRM, "मदद": HELP,
+        "बंद": STOP, "शुरू": START,
+    },
+    "ar": {
+        "حالة": STATUS, "تأخير": LATE, "إلغاء": CANCEL, "الغاء": CANCEL, "نعم": CONFIRM, "مساعدة": HELP,
+        "إيقاف": STOP, "ايقاف": STOP, "بدء": START,
+    },
 }
 
 
@@ -98,8 +121,31 @@ def _cancel_awaiting_confirmation(entry, now):
     return last is not None and last.effect == Effect.CANCEL_ASKED and last.received_at >= now - CANCEL_CONFIRM_WINDOW
 
 
-def _act(command, entry):
-    """Carry out the command on the visit: (effect, reply template, text for the reply's {message})."""
+def _opted_out(patient):
+    return patient is not None and NotificationPreference.objects.filter(patient=patient, opted_out=True).exists()
+
+
+def _command(keyword, *, opt_out_type, patient, entry):
+    """What the text asks. Twilio's OptOutType comes first: its STOP has already blocked the number, whatever
+    the words. A YES confirms a pending CANCEL; otherwise, like Twilio's START, it opts a patient back in."""
+    if opt_out_type in (STOP, HELP):
+        return opt_out_type
+    if keyword == CONFIRM and entry is not None and _cancel_awaiting_confirmation(entry, timezone.now()):
+        return CONFIRM
+    if opt_out_type == START or (keyword == CONFIRM and _opted_out(patient)):
+        return START
+    return keyword
+
+
+def _act(command, patient, entry):
+    """Carry out the command for the patient and their open visit (None without one): (effect, reply template
+    or None for no reply, text for the reply's {message})."""
+    if command in SUBSCRIPTION_CHANGES:
+        opted_out, effect, template_type = SUBSCRIPTION_CHANGES[command]
+        set_message_opt_out(patient=patient, opted_out=opted_out)
+        return effect, template_type, ""
+    if entry is None:
+        return Effect.NO_OPEN_VISIT, None, ""
     if command == STATUS:
         return Effect.STATUS_SENT, TemplateType.REPLY_STATUS, _status_message(entry)
     if command == LATE:
@@ -120,29 +166,36 @@ def _act(command, entry):
     return Effect.HELP_SENT, TemplateType.REPLY_HELP, ""
 
 
-def _reply(inbound, entry, template_type, message):
-    """The answer to an inbound text, on the channel it came from; None when the patient opted out or admins
-    switched that reply off."""
-    if NotificationPreference.objects.filter(patient=entry.patient, opted_out=True).exists():
+def _reply(inbound, template_type, message):
+    """The answer to an inbound text, on the channel it came from; None when the patient opted out (a STOP's
+    confirmation is the one message they still get) or admins switched that reply off."""
+    patient, entry = inbound.patient, inbound.queue_entry
+    if template_type != TemplateType.REPLY_OPTED_OUT and _opted_out(patient):
         return None
-    text = template_text(template_type, inbound.channel, entry.patient.language)
+    text = template_text(template_type, inbound.channel, patient.language)
     if text is None:
         return None
-    entry = Queue.objects.select_related("patient", "department", "doctor__user").get(pk=entry.pk)
+    if entry is None:
+        values = {"name": patient.name}
+    else:
+        entry = Queue.objects.select_related("patient", "department", "doctor__user").get(pk=entry.pk)
+        values = message_values(entry, template_type, message)
     return Notification.objects.create(
-        patient=entry.patient,
+        patient=patient,
         queue_entry=entry,
         channel=inbound.channel,
         event=template_type,
         idempotency_key=f"inbound-{inbound.message_sid}",
-        body=render_message(text, **message_values(entry, template_type, message)),
+        body=render_message(text, **values),
     )
 
 
 @transaction.atomic
-def receive_text(*, message_sid, from_address, body):
+def receive_text(*, message_sid, from_address, body, opt_out_type=""):
     """Store and act on one text a patient sent; returns (InboundMessage, acted).
 
+    opt_out_type is Twilio's OptOutType (STOP, START or HELP), sent when its Advanced Opt-Out handled the
+    text and answered it: the text is acted on as that keyword, and not answered again.
     acted is False for a redelivery of a message already received (same MessageSid): it changes nothing.
     Two deliveries at once are serialised by the unique MessageSid: the second waits for the first
     to commit, then finds its row.
@@ -154,17 +207,18 @@ def receive_text(*, message_sid, from_address, body):
     )
     if not created:
         return inbound, False
-    inbound.keyword = read_keyword(body)
     inbound.patient = Patient.objects.filter(phone=phone).first()
     entry = open_visit_of(inbound.patient) if inbound.patient else None
-    if entry is not None:
+    inbound.keyword = _command(read_keyword(body), opt_out_type=opt_out_type, patient=inbound.patient, entry=entry)
+    if inbound.patient is not None:
         inbound.queue_entry = entry
         # A refusal's reason is part of the reply: both are worded in the patient's language.
-        with translation.override(entry.patient.language):
-            inbound.effect, template_type, message = _act(inbound.keyword, entry)
+        with translation.override(inbound.patient.language):
+            inbound.effect, template_type, message = _act(inbound.keyword, inbound.patient, entry)
             if inbound.effect == Effect.REFUSED:
                 inbound.detail = message
-            inbound.reply = _reply(inbound, entry, template_type, message)
+            if template_type is not None and opt_out_type not in TWILIO_OPT_OUT_TYPES:
+                inbound.reply = _reply(inbound, template_type, message)
     inbound.save()
     if inbound.reply is not None:
         outbox.enqueue_after_commit([(SEND_REPLY, {"notification_id": inbound.reply.pk})])

@@ -65,6 +65,8 @@ class TemplateType(models.TextChoices):
     REPLY_CANCELLED = "reply_cancelled", _("Reply: cancelled")
     REPLY_REFUSED = "reply_refused", _("Reply: not possible")
     REPLY_HELP = "reply_help", _("Reply: keywords")
+    REPLY_OPTED_OUT = "reply_opted_out", _("Reply: messages stopped")
+    REPLY_OPTED_IN = "reply_opted_in", _("Reply: messages resumed")
 
 
 class MessageTexts(models.Model):
@@ -240,6 +242,8 @@ class InboundEffect(models.TextChoices):
     CANCELLED = "cancelled", _("Token cancelled")
     REFUSED = "refused", _("Not possible")
     HELP_SENT = "help_sent", _("Keyword list sent")
+    OPTED_OUT = "opted_out", _("Opted out of all messages")
+    OPTED_IN = "opted_in", _("Opted back in to messages")
     NO_OPEN_VISIT = "no_open_visit", _("No open token today")
 
 

@@ -179,6 +179,11 @@ def _channel_and_skip_reason(patient):
     return channel, ""
 
 
+def set_message_opt_out(*, patient, opted_out: bool):
+    """Record that the patient wants no messages at all (STOP), or wants them again (START)."""
+    NotificationPreference.objects.update_or_create(patient=patient, defaults={"opted_out": opted_out})
+
+
 def message_values(entry, template_type, message):
     place = None
     if entry.status == QueueStatus.WAITING:

@@ -11,7 +11,8 @@ from adminpanel.models import AuditLog, SystemConfiguration
 from conftest import requires_postgresql
 from notifications.defaults import install_default_templates
 from notifications.inbound import read_keyword
-from notifications.models import InboundMessage, Notification
+from notifications.models import InboundMessage, Notification, NotificationPreference, NotificationTemplate
+from notifications.services import notify_broadcast
 from patients.models import Patient, Queue
 from patients.services import allocate_token
 
@@ -23,8 +24,9 @@ PHONE = "+14155550123"
 Effect = InboundMessage.Effect
 
 
-def text_params(body, *, sender=PHONE, sid=None):
-    return {"MessageSid": sid or f"SM{uuid.uuid4().hex}", "From": sender, "To": TEST_SMS_NUMBER, "Body": body}
+def text_params(body, *, sender=PHONE, sid=None, **twilio_fields):
+    message_sid = sid or f"SM{uuid.uuid4().hex}"
+    return {"MessageSid": message_sid, "From": sender, "To": TEST_SMS_NUMBER, "Body": body, **twilio_fields}
 
 
 def signed_post(client, params, token=TEST_AUTH_TOKEN):
@@ -43,9 +45,13 @@ def post_text(django_capture_on_commit_callbacks):
     return post
 
 
+def messages_to_patient(fake_twilio):
+    """What the texting patient was sent (others in line may get "N ahead" messages meanwhile)."""
+    return [message for message in fake_twilio.received if message.to.endswith(PHONE)]
+
+
 def last_reply(fake_twilio):
-    """The last message sent to the texting patient (others in line may get "N ahead" messages meanwhile)."""
-    return [message for message in fake_twilio.received if message.to.endswith(PHONE)][-1]
+    return messages_to_patient(fake_twilio)[-1]
 
 
 @pytest.fixture
@@ -76,6 +82,14 @@ def place_of(entry):
         ("Sí", "YES"),
         ("रद्द", "CANCEL"),
         ("مساعدة", "HELP"),
+        ("stop", "STOP"),
+        ("Unsubscribe.", "STOP"),
+        ("QUIT", "STOP"),
+        ("baja", "STOP"),
+        ("إيقاف", "STOP"),
+        ("Start", "START"),
+        ("UNSTOP", "START"),
+        ("शुरू", "START"),
         ("when is my turn", ""),
         ("", ""),
     ],
@@ -279,3 +293,138 @@ def test_a_spanish_patients_help_reply_is_in_spanish_with_the_spanish_keywords(p
     body = last_reply(fake_twilio).body
     assert body.startswith(f"Turno {line[0].token}. Responda ESTADO para saber su lugar y espera, TARDE")
     assert "CANCELAR para salir de la fila" in body
+
+
+@pytest.fixture
+def broadcast(django_capture_on_commit_callbacks):
+    """An admin's broadcast to the line's department; returns the Notification recorded for the texting patient."""
+
+    def send(entry, message="The lab closes at noon."):
+        with django_capture_on_commit_callbacks(execute=True):
+            notify_broadcast(message=message, department_id=entry.department_id)
+        return Notification.objects.get(queue_entry=entry, event=NotificationTemplate.TemplateType.BROADCAST)
+
+    return send
+
+
+def opted_out(patient):
+    return NotificationPreference.objects.get(patient=patient).opted_out
+
+
+def test_stop_opts_the_patient_out_of_every_later_message_after_one_confirmation(
+    post_text, client, fake_twilio, line, broadcast
+):
+    post_text(client, text_params("STOP"))
+
+    inbound = InboundMessage.objects.get()
+    assert (inbound.keyword, inbound.effect, inbound.queue_entry) == ("STOP", Effect.OPTED_OUT, line[0])
+    assert opted_out(line[0].patient)
+    [confirmation] = messages_to_patient(fake_twilio)
+    assert "Reply START to get them again" in confirmation.body
+    assert inbound.reply.status == Notification.Status.SENT
+    audit = AuditLog.objects.get(action="inbound.received")
+    assert (audit.after["keyword"], audit.after["effect"]) == ("STOP", "opted_out")
+
+    skipped = broadcast(line[0])
+    post_text(client, text_params("STATUS"))
+
+    assert skipped.status == Notification.Status.SKIPPED_BY_PREFERENCE
+    assert skipped.error_message == "Patient opted out of messages."
+    assert messages_to_patient(fake_twilio) == [confirmation]
+    line[0].refresh_from_db()
+    assert line[0].status == Queue.Status.WAITING
+
+
+def test_stop_from_a_patient_without_an_open_token_opts_them_out(post_text, client, fake_twilio, make_patient):
+    patient = make_patient(phone=PHONE)
+
+    post_text(client, text_params("unsubscribe", sender=f"whatsapp:{PHONE}"))
+
+    inbound = InboundMessage.objects.get()
+    assert (inbound.effect, inbound.queue_entry) == (Effect.OPTED_OUT, None)
+    assert opted_out(patient)
+    assert "Reply START" in last_reply(fake_twilio).body
+
+
+def test_a_spanish_patients_baja_opts_out_with_a_spanish_confirmation(post_text, client, fake_twilio, line):
+    Patient.objects.filter(pk=line[0].patient_id).update(language="es")
+
+    post_text(client, text_params("Baja"))
+
+    assert opted_out(line[0].patient)
+    assert "Responda ALTA para recibirlos de nuevo" in last_reply(fake_twilio).body
+
+
+@pytest.mark.parametrize("body", ["START", "unstop", "Yes", "alta"])
+def test_start_or_yes_after_stop_opts_back_in_with_a_confirmation(
+    post_text, client, fake_twilio, line, broadcast, body
+):
+    post_text(client, text_params("STOP"))
+
+    post_text(client, text_params(body))
+
+    inbound = InboundMessage.objects.first()
+    assert (inbound.keyword, inbound.effect) == ("START", Effect.OPTED_IN)
+    assert not opted_out(line[0].patient)
+    assert "You will get our messages again" in last_reply(fake_twilio).body
+    assert broadcast(line[0]).status == Notification.Status.SENT
+
+
+def test_a_cancel_stays_the_apps_and_its_yes_still_cancels_after_a_stop(post_text, client, fake_twilio, line):
+    post_text(client, text_params("STOP"))
+    post_text(client, text_params("CANCEL"))
+
+    post_text(client, text_params("YES"))
+
+    line[0].refresh_from_db()
+    assert line[0].status == Queue.Status.CANCELLED
+    assert opted_out(line[0].patient)
+    assert len(messages_to_patient(fake_twilio)) == 1  # the STOP's confirmation only
+
+
+def test_a_redelivered_stop_acts_and_confirms_once(post_text, client, fake_twilio, line):
+    params = text_params("STOP")
+
+    post_text(client, params)
+    post_text(client, params)
+
+    assert InboundMessage.objects.count() == 1
+    assert AuditLog.objects.filter(action="inbound.received").count() == 1
+    assert len(messages_to_patient(fake_twilio)) == 1
+
+
+def test_twilios_opt_out_type_is_acted_on_without_a_second_reply(post_text, client, fake_twilio, line, broadcast):
+    # Twilio's own stop words include CANCEL: when its Advanced Opt-Out took it as STOP, the number is blocked.
+    post_text(client, text_params("CANCEL", OptOutType="STOP"))
+
+    stopped = InboundMessage.objects.get()
+    assert (stopped.keyword, stopped.effect, stopped.reply) == ("STOP", Effect.OPTED_OUT, None)
+    assert opted_out(line[0].patient)
+    line[0].refresh_from_db()
+    assert line[0].status == Queue.Status.WAITING
+
+    post_text(client, text_params("Arriba", OptOutType="START"))
+
+    started = InboundMessage.objects.first()
+    assert (started.keyword, started.effect, started.reply) == ("START", Effect.OPTED_IN, None)
+    assert not opted_out(line[0].patient)
+    assert messages_to_patient(fake_twilio) == []
+    assert broadcast(line[0]).status == Notification.Status.SENT
+
+
+def test_twilios_help_is_not_answered_twice(post_text, client, fake_twilio, line):
+    post_text(client, text_params("INFO", OptOutType="HELP"))
+
+    inbound = InboundMessage.objects.get()
+    assert (inbound.keyword, inbound.effect, inbound.reply) == ("HELP", Effect.HELP_SENT, None)
+    assert messages_to_patient(fake_twilio) == []
+
+
+def test_a_yes_confirming_a_cancel_cancels_even_when_twilio_flags_it_as_start(post_text, client, fake_twilio, line):
+    post_text(client, text_params("CANCEL"))
+
+    post_text(client, text_params("YES", OptOutType="START"))
+
+    line[0].refresh_from_db()
+    assert line[0].status == Queue.Status.CANCELLED
+    assert InboundMessage.objects.first().effect == Effect.CANCELLED

@@ -10,7 +10,7 @@ from notifications.defaults import (
     install_default_templates,
     install_default_translations,
 )
-from notifications.inbound import CANCEL, CONFIRM, HELP, KEYWORDS, LATE, STATUS
+from notifications.inbound import CANCEL, CONFIRM, HELP, KEYWORDS, LATE, START, STATUS, STOP
 from notifications.models import Notification, NotificationTemplate, NotificationTemplateTranslation
 from patients.models import Patient
 
@@ -89,7 +89,7 @@ def test_every_event_has_shipped_translations():
 
 @pytest.mark.parametrize("language", ["es", "hi", "ar"])
 def test_each_languages_replies_name_that_languages_keywords(language):
-    words = {command: [] for command in (STATUS, LATE, CANCEL, CONFIRM, HELP)}
+    words = {command: [] for command in (STATUS, LATE, CANCEL, CONFIRM, HELP, STOP, START)}
     for word, command in KEYWORDS[language].items():
         words[command].append(word)
 
@@ -99,6 +99,8 @@ def test_each_languages_replies_name_that_languages_keywords(language):
     assert all(names(TemplateType.REPLY_HELP, command) for command in (STATUS, LATE, CANCEL))
     assert names(TemplateType.REPLY_CANCEL_ASK, CONFIRM)
     assert names(TemplateType.REPLY_REFUSED, HELP)
+    assert names(TemplateType.REPLY_OPTED_OUT, START)
+    assert names(TemplateType.REPLY_OPTED_IN, STOP) and names(TemplateType.REPLY_OPTED_IN, HELP)
 
 
 def test_shipped_translations_go_only_to_untouched_templates_and_never_twice(db):
