@@ -501,12 +501,12 @@ class RescheduleAPI(PatientSubmissionAPI):
 
     @extend_schema(
         tags=APPOINTMENT_TAGS,
-        summary="Move a booking to another slot of its department",
+        summary="Move a booking to another slot of its department on the same day",
         request=SlotStartSerializer,
         responses={
             200: AppointmentSerializer,
             400: rejected(
-                "Not a bookable slot, or the booking can no longer change.",
+                "Not a bookable slot of the booking's day, or the booking can no longer change.",
                 {"slot": ["This time is not a bookable slot of Cardiology."]},
             ),
             404: NOT_FOUND,

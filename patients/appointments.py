@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from . import hooks, services
@@ -224,9 +224,18 @@ def _still_booked(appointment):
 
 @transaction.atomic
 def reschedule_appointment(*, appointment, slot_start, actor=None, ip_address=None):
-    """Move a booked appointment to another slot of its department (its seat there is taken the same way)."""
+    """Move a booked appointment to another slot of its day (its seat there is taken the same way).
+
+    Only within its day, so the patient's bookings of each day stay as they are (one per phone, department and
+    day): another day is a new booking, which that rule checks.
+    """
     appointment = _locked(appointment)
     _still_booked(appointment)
+    if timezone.localdate(slot_start) != timezone.localdate(appointment.slot_start):
+        raise SlotUnavailable(
+            _("A booking moves only to another time on %(day)s; for another day, cancel it and book again.")
+            % {"day": formats.date_format(timezone.localdate(appointment.slot_start))}
+        )
     seats = _free_seats(appointment.department, slot_start, timezone.now())
     appointment.slot_start = slot_start
     _take_seat(appointment, seats)

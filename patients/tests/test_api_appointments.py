@@ -53,6 +53,22 @@ def test_booking_a_time_that_is_no_slot_is_a_400_naming_the_slot(api_client, cli
     assert response.status_code == 400 and "slot" in response.json()
 
 
+def test_a_booking_does_not_move_to_another_day_where_the_phone_already_has_one(api_client, clinic):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    book(clinic, at(time(13), tomorrow), phone="+14155550136")
+    today = book(clinic, at(time(14)), phone="+14155550136")
+
+    moved = api_client.post(
+        reverse("patients:api-reschedule", args=[today.public_id]),
+        {"slot": at(time(13, 30), tomorrow).isoformat()},
+        format="json",
+    )
+
+    assert moved.status_code == 400 and list(moved.json()) == ["slot"]
+    assert Appointment.objects.get(pk=today.pk).slot_start == at(time(14))
+    assert Appointment.objects.filter(slot_start__date=tomorrow, status=Appointment.Status.BOOKED).count() == 1
+
+
 def test_move_cancel_and_check_in_through_the_api(api_client, clinic, clock):
     appointment = book(clinic, at(time(13)))
     moved = api_client.post(
