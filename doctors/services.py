@@ -135,7 +135,10 @@ def validate_week(intervals):
 
 @transaction.atomic
 def replace_weekly_schedule(*, doctor, intervals, actor, ip_address=None):
-    """Replace the doctor's weekly working hours with intervals of (weekday, starts_at, ends_at)."""
+    """Replace the doctor's weekly working hours with intervals of (weekday, starts_at, ends_at).
+
+    Bookings the department's new hours no longer hold are handled as after an absence (see record_absence).
+    """
     week = [
         DoctorSchedule(doctor=doctor, weekday=weekday, starts_at=starts_at, ends_at=ends_at)
         for weekday, starts_at, ends_at in intervals
@@ -154,6 +157,7 @@ def replace_weekly_schedule(*, doctor, intervals, actor, ip_address=None):
         ip_address=ip_address,
     )
     publish_roster_change(doctor.department_id)
+    appointments.release_unstaffed_bookings_ahead(department=doctor.department, actor=actor, ip_address=ip_address)
     return saved
 
 

@@ -396,3 +396,17 @@ def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
         held.setdefault(appointment.slot_start, set()).add(free[0])
         Appointment.objects.filter(pk=appointment.pk).update(seat=free[0])
     return cancelled
+
+
+@transaction.atomic
+def release_unstaffed_bookings_ahead(*, department, actor=None, ip_address=None):
+    """After a change of the doctors' weekly hours: release_unstaffed_bookings on every day from today with bookings."""
+    start_of_today = _local_datetime(timezone.localdate(), datetime.min.time())
+    booked_days = {
+        timezone.localdate(slot_start)
+        for slot_start in Appointment.objects.filter(
+            department=department, status=Status.BOOKED, slot_start__gte=start_of_today
+        ).values_list("slot_start", flat=True)
+    }
+    for day in sorted(booked_days):
+        release_unstaffed_bookings(department=department, day=day, actor=actor, ip_address=ip_address)

@@ -1,9 +1,15 @@
-"""POST /doctors/api/schedule/: weekly working hours, validated."""
+"""POST /doctors/api/schedule/: weekly working hours, validated; bookings the new hours no longer hold."""
+
+from datetime import time, timedelta
 
 import pytest
+from django.utils import timezone
 
-from adminpanel.models import AuditLog
+from adminpanel.models import AuditLog, SystemConfiguration
 from doctors.models import DoctorSchedule
+from notifications.models import Notification
+from patients.models import Appointment
+from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
 URL = "/doctors/api/schedule/"
 
@@ -112,3 +118,29 @@ def test_hours_page_shows_overlaps_beside_the_row(doctor_client, doctor):
     formset = response.context["form"]
     assert "overlaps 09:00-12:00" in formset.forms[1].errors["starts_at"][0]
     assert not doctor.schedule.exists()
+
+
+def test_hours_that_no_longer_cover_a_day_cancel_the_bookings_beyond_the_remaining_doctors(
+    client, clinic, make_doctor, django_capture_on_commit_callbacks, tasks_run_inline
+):
+    SystemConfiguration.objects.create(appointment_walk_in_share_percent=0)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    leaving = make_doctor(department=clinic)
+    for weekday in DoctorSchedule.Weekday.values:
+        DoctorSchedule.objects.create(doctor=leaving, weekday=weekday, starts_at=time(13), ends_at=time(15))
+    first, second = book(clinic, at(time(13), tomorrow)), book(clinic, at(time(13), tomorrow))
+    later = book(clinic, at(time(14), tomorrow))
+    client.force_login(leaving.user)
+
+    every_day_but_tomorrow = [
+        {"weekday": weekday, "starts_at": "13:00", "ends_at": "15:00"}
+        for weekday in DoctorSchedule.Weekday.values
+        if weekday != tomorrow.weekday()
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, every_day_but_tomorrow).status_code == 200
+
+    # The other doctor still sees one patient at 13:00 and one at 14:00: only the second 13:00 booking goes.
+    statuses = dict(Appointment.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: "booked", second.pk: "cancelled", later.pk: "booked"}
+    assert Notification.objects.filter(appointment=second, event="booking_cancelled").exists()
