@@ -1,3 +1,5 @@
+import ipaddress
+
 from django.conf import settings
 from ipware import get_client_ip
 from rest_framework.exceptions import ParseError
@@ -23,6 +25,17 @@ def client_ip(request):
         strict=True,
     )
     return forwarded or peer
+
+
+def from_kiosk(request):
+    """Whether the request came from one of the lobby's kiosk devices: a client address in KIOSK_NETWORKS."""
+    try:
+        address = ipaddress.ip_address(client_ip(request) or "")
+    except ValueError:
+        return False
+    # A server listening on both IPv4 and IPv6 sees an IPv4 client as ::ffff:a.b.c.d.
+    address = getattr(address, "ipv4_mapped", None) or address
+    return any(address in network for network in settings.KIOSK_NETWORKS)
 
 
 def sign_in_username(request, credentials=None):

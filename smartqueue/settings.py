@@ -4,6 +4,7 @@ Without DATABASE_URL, REDIS_URL and TWILIO_* the app runs on SQLite, the in-memo
 layer, eager Celery tasks and a console SMS/WhatsApp backend: no external service needed.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -32,6 +33,15 @@ def env_list(name, default):
     if value is None or value.strip() == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name, default):
+    """A comma-separated list of addresses and CIDR networks (e.g. 10.20.0.0/24, 10.30.0.7), as networks."""
+    try:
+        return [ipaddress.ip_network(item) for item in env_list(name, default)]
+    except ValueError as error:
+        message = f"{name} must be addresses or CIDR networks separated by commas ({error})."
+        raise ImproperlyConfigured(message) from None
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -226,6 +236,12 @@ AXES_USERNAME_CALLABLE = "smartqueue.requests.sign_in_username"
 # and the header, which any client can set, is never read.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
+# The lobby kiosks' devices, by client address (as smartqueue.requests.client_ip sees it): only their posts to
+# /kiosk/<site>/ get the kiosk's allowance; from anywhere else the kiosk page is one more registration page and
+# counts against the register limit. None by default; in development the machine itself, so the demo's kiosk
+# can be tried in its browser.
+KIOSK_NETWORKS = env_networks("KIOSK_NETWORKS", ["127.0.0.0/8", "::1"] if DEBUG else [])
+
 # Sessions end after this much idle time; every request pushes the expiry forward.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
@@ -382,7 +398,8 @@ REST_FRAMEWORK = {
         "register": os.environ.get("THROTTLE_REGISTER", "30/hour"),
         "check_patient": os.environ.get("THROTTLE_CHECK_PATIENT", "60/hour"),
         "feedback": os.environ.get("THROTTLE_FEEDBACK", "20/hour"),
-        # A lobby kiosk is one address serving every patient who walks in: far more than one phone registers.
+        # A lobby kiosk (KIOSK_NETWORKS) is one address serving every patient who walks in: far more than one phone
+        # registers.
         "kiosk": os.environ.get("THROTTLE_KIOSK", "600/hour"),
     },
 }

@@ -1,4 +1,7 @@
-"""Rate limits per client address, shared by the REST API and the HTML forms doing the same thing."""
+"""Rate limits per client address, shared by the REST API and the HTML forms doing the same thing.
+
+The lobby kiosk's `kiosk` allowance is for the kiosk devices (KIOSK_NETWORKS) only: from anywhere else the kiosk
+page counts against `register`, with the registration page and API, so that no address can use both."""
 
 import math
 from functools import wraps
@@ -8,7 +11,10 @@ from django_ratelimit.core import get_usage
 from rest_framework.throttling import ScopedRateThrottle
 
 from .errors import error_response
-from .requests import client_ip
+from .requests import client_ip, from_kiosk
+
+KIOSK_SCOPE = "kiosk"
+REGISTER_SCOPE = "register"
 
 
 class ClientAddressThrottle(ScopedRateThrottle):
@@ -22,7 +28,9 @@ class ClientAddressThrottle(ScopedRateThrottle):
 
     def allow_request(self, request, view):
         scope = getattr(view, self.scope_attr, None)
-        rate = self.THROTTLE_RATES.get(scope) if scope else None
+        if scope not in self.THROTTLE_RATES:
+            return True
+        scope, rate = self.allowance(request, scope)
         if rate is None:
             return True
         usage = get_usage(request, group=f"throttle-{scope}", key=_client, rate=rate, increment=True)
@@ -32,6 +40,12 @@ class ClientAddressThrottle(ScopedRateThrottle):
 
     def wait(self):
         return self.seconds_left
+
+    def allowance(self, request, scope):
+        """The scope whose counter a request counts on, and the rate it is held to."""
+        if scope == KIOSK_SCOPE and not from_kiosk(request):
+            scope = REGISTER_SCOPE
+        return scope, self.THROTTLE_RATES[scope]
 
 
 def _client(group, request):

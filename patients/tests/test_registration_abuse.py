@@ -3,6 +3,7 @@
 The limit tests run with the default rates.
 """
 
+import ipaddress
 import itertools
 
 import pytest
@@ -18,6 +19,8 @@ from .conftest import valid_phone
 _forged = (f"198.51.100.{n % 250}" for n in itertools.count(1))
 REGISTER_LIMIT = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["register"].split("/")[0])
 FEEDBACK_LIMIT = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["feedback"].split("/")[0])
+# The lobby's kiosk devices, in tests: the default leaves loopback in while DEBUG is on.
+LOBBY = override_settings(KIOSK_NETWORKS=[ipaddress.ip_network("10.20.0.0/24")])
 
 
 def typed(department, phone):
@@ -115,3 +118,40 @@ def test_a_known_phone_gets_an_answer_of_the_same_shape_as_a_new_one(department,
     assert new.content == matched.content == b""
     assert sorted(new.headers) == sorted(matched.headers)
     assert new.cookies.keys() == matched.cookies.keys()
+
+
+def walk_in(department, phone):
+    return {"action": "walk_in", **typed(department, phone)}
+
+
+@LOBBY
+def test_the_kiosk_page_from_elsewhere_shares_the_registration_allowance(department):
+    api = APIClient(REMOTE_ADDR="203.0.113.7")
+    for _ in range(REGISTER_LIMIT - 1):
+        api.post("/patients/api/register/", {}, format="json")
+    browser = Client(REMOTE_ADDR="203.0.113.7")
+    assert browser.post("/kiosk/site/", walk_in(department, valid_phone())).status_code == 302
+
+    refused = [
+        browser.post("/kiosk/site/", walk_in(department, valid_phone())),
+        browser.post("/kiosk/site/", {"action": "check_in", "code": "GUESSED1"}),
+        browser.post("/patients/register/", typed(department, valid_phone())),
+    ]
+
+    assert [answer.status_code for answer in refused] == [429, 429, 429]
+    assert Queue.objects.count() == 1
+
+
+@LOBBY
+def test_a_kiosk_device_has_the_kiosk_allowance_apart_from_registrations(department):
+    api = APIClient(REMOTE_ADDR="10.20.0.7")
+    for _ in range(REGISTER_LIMIT):
+        api.post("/patients/api/register/", {}, format="json")
+    assert api.post("/patients/api/register/", {}, format="json").status_code == 429
+
+    answers = [
+        Client(REMOTE_ADDR="10.20.0.7").post("/kiosk/site/", walk_in(department, valid_phone())).status_code
+        for _ in range(REGISTER_LIMIT + 1)
+    ]
+
+    assert answers == [302] * (REGISTER_LIMIT + 1)

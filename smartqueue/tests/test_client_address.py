@@ -4,6 +4,7 @@ The throttle tests run with the default rates: an attacker rotating X-Forwarded-
 at the configured limit.
 """
 
+import ipaddress
 import itertools
 
 import pytest
@@ -13,6 +14,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from adminpanel.models import AuditLog
+from smartqueue.requests import from_kiosk
 
 from .conftest import registration
 
@@ -110,3 +112,25 @@ def test_the_audit_log_records_the_socket_address_not_the_header(department):
     )
 
     assert AuditLog.objects.get(action="queue.registered").ip_address == "203.0.113.7"
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1, KIOSK_NETWORKS=[ipaddress.ip_network("10.20.0.0/24")])
+def test_a_forged_kiosk_address_does_not_get_the_kiosk_allowance(db):
+    via_proxy = Client(REMOTE_ADDR="10.0.0.2")
+    kiosk_device = "10.20.0.7"
+    forged = {"HTTP_X_FORWARDED_FOR": f"{kiosk_device}, 203.0.113.7"}
+    for _ in range(default_limit("register")):
+        via_proxy.post("/kiosk/site/", {"action": "check_in"}, **forged)
+
+    refused = via_proxy.post("/kiosk/site/", {"action": "check_in"}, **forged)
+
+    assert refused.status_code == 429
+    assert via_proxy.post("/kiosk/site/", {"action": "check_in"}, HTTP_X_FORWARDED_FOR=kiosk_device).status_code == 400
+
+
+@override_settings(KIOSK_NETWORKS=[ipaddress.ip_network("10.20.0.0/24")])
+@pytest.mark.parametrize(
+    "peer, kiosk", [("10.20.0.7", True), ("::ffff:10.20.0.7", True), ("10.20.1.7", False), ("", False)]
+)
+def test_a_kiosk_device_is_known_by_its_address_on_ipv4_or_ipv6(rf, peer, kiosk):
+    assert from_kiosk(rf.post("/kiosk/site/", REMOTE_ADDR=peer)) is kiosk

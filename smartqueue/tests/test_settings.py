@@ -92,6 +92,38 @@ def test_a_prepare_threshold_that_is_no_number_refuses_to_start_naming_the_setti
     assert "DATABASE_PREPARE_THRESHOLD must be a whole number of runs or off (it is 'often')" in result.stderr
 
 
+def kiosk_networks(**environ):
+    return run_in_fresh_process(
+        "from django.conf import settings; print(' '.join(map(str, settings.KIOSK_NETWORKS)))", **environ
+    )
+
+
+def test_kiosk_networks_are_read_as_addresses_and_networks():
+    result = kiosk_networks(DEBUG="False", SECRET_KEY="x" * 50, KIOSK_NETWORKS="10.20.0.0/24, 10.30.0.7,fd00::/64")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["10.20.0.0/24", "10.30.0.7/32", "fd00::/64"]
+
+
+def test_no_address_is_a_kiosk_in_production_and_the_machine_itself_is_in_development():
+    production = kiosk_networks(DEBUG="False", SECRET_KEY="x" * 50)
+    development = kiosk_networks()
+
+    assert production.returncode == development.returncode == 0, production.stderr + development.stderr
+    assert production.stdout.split() == []
+    assert development.stdout.split() == ["127.0.0.0/8", "::1/128"]
+
+
+@pytest.mark.parametrize("entry", ["lobby-tablet", "10.20.0.1/24", "10.20.0.0/33"])
+def test_a_kiosk_network_that_is_no_address_refuses_to_start_naming_the_setting(entry):
+    result = kiosk_networks(KIOSK_NETWORKS=f"10.30.0.7,{entry}")
+
+    assert result.returncode != 0
+    assert "KIOSK_NETWORKS must be addresses or CIDR networks separated by commas" in result.stderr
+    assert "ImproperlyConfigured" in result.stderr
+    assert entry in result.stderr
+
+
 @pytest.mark.django_db
 def test_home_page_links_to_every_entry_point():
     page = Client().get("/")
