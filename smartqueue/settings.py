@@ -401,6 +401,9 @@ REST_FRAMEWORK = {
         # A lobby kiosk (KIOSK_NETWORKS) is one address serving every patient who walks in: far more than one phone
         # registers.
         "kiosk": os.environ.get("THROTTLE_KIOSK", "600/hour"),
+        # Signed-in reception staff (doctors, administrators) register, book and check in the patients at their
+        # desk: every scope holds them to this instead of its own rate, counted per user.
+        "staff": os.environ.get("THROTTLE_STAFF", "1000/hour"),
     },
 }
 

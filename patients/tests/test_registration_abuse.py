@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from notifications.models import Notification
 from patients.models import Queue
@@ -155,3 +156,45 @@ def test_a_kiosk_device_has_the_kiosk_allowance_apart_from_registrations(departm
     ]
 
     assert answers == [302] * (REGISTER_LIMIT + 1)
+
+
+@pytest.fixture
+def staff_allowance(monkeypatch, clock):
+    """A staff rate above the public one, small enough to reach; the clock stopped so the hour cannot end."""
+    allowance = REGISTER_LIMIT + 3
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "staff", f"{allowance}/hour")
+    return allowance
+
+
+def test_reception_staff_register_past_the_public_limit_on_an_allowance_of_their_own(
+    department, make_doctor, make_user, staff_allowance
+):
+    desk = APIClient(REMOTE_ADDR="203.0.113.7")
+    desk.force_authenticate(make_doctor(department=department).user)
+    answers = [desk.post("/patients/api/register/", {}, format="json").status_code for _ in range(staff_allowance)]
+    assert 429 not in answers
+
+    assert desk.post("/patients/api/register/", {}, format="json").status_code == 429
+    # Counted per user: another doctor at the same desk, and the patients around it, keep their own allowance.
+    colleague = APIClient(REMOTE_ADDR="203.0.113.7")
+    colleague.force_authenticate(make_doctor(department=department).user)
+    assert colleague.post("/patients/api/register/", {}, format="json").status_code == 400
+    assert APIClient(REMOTE_ADDR="203.0.113.7").post("/patients/api/register/", {}, format="json").status_code == 400
+
+
+def test_reception_staff_on_the_pages_have_the_same_allowance(department, make_user, staff_allowance):
+    desk = Client(REMOTE_ADDR="203.0.113.7")
+    desk.force_login(make_user(is_superuser=True))
+    answers = [desk.post("/patients/register/", {}).status_code for _ in range(staff_allowance)]
+    assert 429 not in answers
+
+    assert desk.post("/patients/register/", {}).status_code == 429
+
+
+def test_a_signed_in_user_without_a_staff_role_has_the_public_limit(make_user, staff_allowance):
+    stranger = APIClient(REMOTE_ADDR="203.0.113.7")
+    stranger.force_authenticate(make_user())
+    for _ in range(REGISTER_LIMIT):
+        stranger.post("/patients/api/register/", {}, format="json")
+
+    assert stranger.post("/patients/api/register/", {}, format="json").status_code == 429
