@@ -1,4 +1,5 @@
 import functools
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -83,20 +84,30 @@ def register(request):
             form.add_error("department", str(refusal))
         else:
             if registration.sent_to_phone:
-                sent_to = signing.dumps(mask_phone(details["phone"]), salt=SENT_TO_PHONE_SALT)
-                return redirect(f"{reverse('patients:registration-sent')}?to={sent_to}")
+                return _redirect_to_sent_page(reverse("patients:registration-sent"), details["phone"])
             return redirect("patients:registered", public_id=registration.entry.public_id)
     return render(request, "patients/register.html", {"form": form, "reception_staff": reception_staff})
+
+
+def _redirect_to_sent_page(url, phone, **query):
+    """To the page saying what was sent to a known phone, carrying its masked number signed in the query."""
+    sent_to = signing.dumps(mask_phone(phone), salt=SENT_TO_PHONE_SALT)
+    return redirect(f"{url}?{urlencode({'to': sent_to, **query})}")
+
+
+def _sent_to_masked_phone(request):
+    """The masked number a sent page was given, or None if its signature is wrong or too old."""
+    try:
+        return signing.loads(request.GET.get("to", ""), salt=SENT_TO_PHONE_SALT, max_age=SENT_TO_PHONE_MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        return None
 
 
 @require_http_methods(["GET"])
 def registration_sent(request):
     """Where a self-service registration that matched a known phone ends: the token went to that phone."""
-    try:
-        masked_phone = signing.loads(
-            request.GET.get("to", ""), salt=SENT_TO_PHONE_SALT, max_age=SENT_TO_PHONE_MAX_AGE_SECONDS
-        )
-    except signing.BadSignature:
+    masked_phone = _sent_to_masked_phone(request)
+    if masked_phone is None:
         return redirect("patients:register")
     message = BOOKING_SENT_TO_PHONE_MESSAGE if request.GET.get("what") == "booking" else SENT_TO_PHONE_MESSAGE
     return render(request, "patients/registration_sent.html", {"message": message, "masked_phone": masked_phone})
@@ -235,8 +246,7 @@ def book(request):
             )
         else:
             if booking.sent_to_phone:
-                sent_to = signing.dumps(mask_phone(details["phone"]), salt=SENT_TO_PHONE_SALT)
-                return redirect(f"{reverse('patients:registration-sent')}?to={sent_to}&what=booking")
+                return _redirect_to_sent_page(reverse("patients:registration-sent"), details["phone"], what="booking")
             return redirect(booking.appointment.get_absolute_url())
     return render(
         request,
@@ -357,14 +367,27 @@ def kiosk(request, site):
             walk_in.add_error("department", str(refusal))
         else:
             if registration.sent_to_phone:
-                sent_to = signing.dumps(mask_phone(details["phone"]), salt=SENT_TO_PHONE_SALT)
-                return redirect(f"{reverse('patients:registration-sent')}?to={sent_to}")
+                return _redirect_to_sent_page(reverse("kiosk:sent", args=[site]), details["phone"])
             return redirect("kiosk:ticket", site=site, public_id=registration.entry.public_id)
     return render(
         request,
         "patients/kiosk.html",
         {"department": department, "site": site, "check_in_form": check_in_form, "walk_in": walk_in},
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET"])
+def kiosk_sent(request, site):
+    """Where a walk-in at the kiosk with a phone on file ends: the token went to that phone, not onto a ticket."""
+    _kiosk_department(site)
+    masked_phone = _sent_to_masked_phone(request)
+    if masked_phone is None:
+        return redirect("kiosk:start", site=site)
+    return render(
+        request,
+        "patients/kiosk_sent.html",
+        {"site": site, "message": SENT_TO_PHONE_MESSAGE, "masked_phone": masked_phone},
     )
 
 

@@ -138,6 +138,25 @@ def test_kiosk_gives_a_walk_in_a_token(client, clinic):
     assert response.url == reverse("kiosk:ticket", args=[clinic.code, entry.public_id])
 
 
+def test_a_walk_in_with_a_phone_on_file_is_told_at_the_kiosk_where_the_token_went(client, clinic, register):
+    register(into=clinic, phone="+14155550190")
+    kiosk = reverse("kiosk:start", args=[clinic.code])
+
+    response = client.post(kiosk, {"action": "walk_in", **details(department=clinic.pk)})
+
+    assert response.status_code == 302 and response.url.startswith(reverse("kiosk:sent", args=[clinic.code]))
+    page = client.get(response.url).content.decode()
+    assert "sent your token and a link" in page and "0190" in page and "5550190" not in page
+    # The kiosk's own page: back to its start by itself and by a button, no way to the staff sign-in.
+    assert f'data-kiosk-start="{kiosk}"' in page and "js/kiosk.js" in page and f'href="{kiosk}"' in page
+    assert "/doctors/login/" not in page and "/adminpanel/login/" not in page
+
+
+def test_the_kiosk_sent_page_shows_only_a_number_it_signed(client, clinic):
+    response = client.get(reverse("kiosk:sent", args=[clinic.code]), {"to": "+1 ••• ••• •999"})
+    assert response.status_code == 302 and response.url == reverse("kiosk:start", args=[clinic.code])
+
+
 def test_an_unknown_kiosk_is_a_404(client, db):
     assert client.get(reverse("kiosk:start", args=["nowhere"])).status_code == 404
 

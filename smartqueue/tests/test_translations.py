@@ -238,7 +238,7 @@ def pages(hospital):
     sent = signing.dumps("+1 ••• ••• •123", salt=SENT_TO_PHONE_SALT)
     for namespace, url in page_urls(hospital):
         client = anonymous if url.endswith("/login/") else clients.get(namespace, anonymous)
-        yield url, client, url + (f"?to={sent}" if url.endswith("/register/sent/") else "")
+        yield url, client, url + (f"?to={sent}" if url.endswith("/sent/") else "")
     yield "waiting token's status", anonymous, hospital["waiting"].get_absolute_url()
     yield "404 page", anonymous, "/no-such-page/"
     yield "403 page", clients["doctors"], "/adminpanel/"
