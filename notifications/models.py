@@ -281,14 +281,18 @@ class InboundMessage(models.Model):
 
 
 class WebhookEventType(models.TextChoices):
-    """What a hospital system may subscribe to; the queue events each one stands for are in webhooks.EVENT_TYPES."""
+    """What a hospital system may subscribe to; the core's events each one stands for are in
+    webhooks.QUEUE_EVENT_TYPES and APPOINTMENT_EVENT_TYPES."""
 
     TOKEN_CREATED = "token.created", _("Token created")
     TOKEN_CALLED = "token.called", _("Token called")
     TOKEN_STARTED = "token.started", _("Consultation started")
     TOKEN_COMPLETED = "token.completed", _("Consultation completed")
     TOKEN_SKIPPED = "token.skipped", _("Token skipped (no-show)")
+    TOKEN_RECALLED = "token.recalled", _("Skipped token recalled to the line")
     TOKEN_CANCELLED = "token.cancelled", _("Token cancelled")
+    TOKEN_POSTPONED = "token.postponed", _("Token moved back (patient running late)")
+    TOKEN_PRIORITY_CHANGED = "token.priority_changed", _("Token priority changed")
     TOKEN_TRANSFERRED = "token.transferred", _("Token transferred")
     APPOINTMENT_BOOKED = "appointment.booked", _("Appointment booked")
     APPOINTMENT_RESCHEDULED = "appointment.rescheduled", _("Appointment moved")

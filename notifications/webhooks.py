@@ -49,16 +49,22 @@ RESUME_BATCH_SIZE = 500
 SUBSCRIPTIONS_KEY = "webhook-subscriptions"
 SUBSCRIPTIONS_VERSION_KEY = "webhook-subscriptions-version"
 
-# The core's events by the webhook event type they are sent as: queue events (hooks.QueueChange.event) and
-# booking events (hooks.AppointmentChange.event). A new event is one row here and one WebhookEventType.
+# The core's events by the webhook event type they are sent as: every queue event (hooks.QUEUE_EVENTS) and
+# booking event (hooks.APPOINTMENT_EVENTS) has its row, None for one that leaves the token as it was.
+# A new event is one row here and, if it is sent, one WebhookEventType.
 QUEUE_EVENT_TYPES = {
     "registered": WebhookEventType.TOKEN_CREATED,
     "checked_in": WebhookEventType.TOKEN_CREATED,
+    "registration_repeated": None,
     "called": WebhookEventType.TOKEN_CALLED,
     "started": WebhookEventType.TOKEN_STARTED,
     "completed": WebhookEventType.TOKEN_COMPLETED,
     "skipped": WebhookEventType.TOKEN_SKIPPED,
+    "recalled": WebhookEventType.TOKEN_RECALLED,
     "cancelled": WebhookEventType.TOKEN_CANCELLED,
+    "postponed": WebhookEventType.TOKEN_POSTPONED,
+    "notice_chosen": None,
+    "priority_changed": WebhookEventType.TOKEN_PRIORITY_CHANGED,
     "transferred": WebhookEventType.TOKEN_TRANSFERRED,
 }
 APPOINTMENT_EVENT_TYPES = {
@@ -133,12 +139,12 @@ def forget_subscriptions(sender, **kwargs):
 
 def record_webhook_deliveries(sender, *, change, **kwargs):
     """hooks.queue_changed receiver: one delivery per subscribed endpoint, in the change's transaction."""
-    return _record_deliveries(QUEUE_EVENT_TYPES.get(change.event), change.entry, TOKEN_SHAPES)
+    return _record_deliveries(QUEUE_EVENT_TYPES[change.event], change.entry, TOKEN_SHAPES)
 
 
 def record_appointment_webhook_deliveries(sender, *, change, **kwargs):
     """hooks.appointment_changed receiver: the same for a booking's change."""
-    return _record_deliveries(APPOINTMENT_EVENT_TYPES.get(change.event), change.appointment, APPOINTMENT_SHAPES)
+    return _record_deliveries(APPOINTMENT_EVENT_TYPES[change.event], change.appointment, APPOINTMENT_SHAPES)
 
 
 def _record_deliveries(event_type, subject, shapes):

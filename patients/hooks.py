@@ -34,6 +34,29 @@ wait_alert_changed = Signal()
 appointment_changed = Signal()
 
 
+# Every QueueChange.event the core announces. The apps above act on each (notifications maps every one to a
+# webhook event type, which its tests hold it to), so an event is declared here before it is announced.
+QUEUE_EVENTS = frozenset(
+    {
+        "registered",
+        "checked_in",  # a booked patient's token
+        "registration_repeated",  # the open token sent again to its phone; the line unchanged
+        "called",
+        "started",
+        "completed",
+        "skipped",
+        "recalled",
+        "cancelled",
+        "postponed",  # moved back a few places (the patient texted LATE)
+        "notice_chosen",  # the patient chose when to hear they are close; the line unchanged
+        "priority_changed",
+        "transferred",
+    }
+)
+# Every AppointmentChange.event, likewise.
+APPOINTMENT_EVENTS = frozenset({"booked", "rescheduled", "cancelled", "closed", "checked_in", "no_show"})
+
+
 @dataclass(frozen=True)
 class QueueChange:
     """One change of one token: what happened (``event``), to which entry, its state before and after, by whom."""
@@ -44,6 +67,10 @@ class QueueChange:
     after: dict
     actor: Any = None
     ip_address: str | None = None
+
+    def __post_init__(self):
+        if self.event not in QUEUE_EVENTS:
+            raise ValueError(f"Undeclared queue event {self.event!r}: add it to hooks.QUEUE_EVENTS.")
 
     @property
     def moves_line(self):
@@ -80,6 +107,10 @@ class AppointmentChange:
     appointment: Any
     actor: Any = None
     ip_address: str | None = None
+
+    def __post_init__(self):
+        if self.event not in APPOINTMENT_EVENTS:
+            raise ValueError(f"Undeclared booking event {self.event!r}: add it to hooks.APPOINTMENT_EVENTS.")
 
 
 def announce_appointment_change(change):

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from adminpanel.models import AuditLog
 from notifications import addresses, webhooks
 from notifications.addresses import validate_webhook_url
-from notifications.models import OutboxMessage, WebhookDelivery, WebhookEndpoint
+from notifications.models import OutboxMessage, WebhookDelivery, WebhookEndpoint, WebhookEventType
 from notifications.tasks import redispatch_outbox, resume_due_webhook_deliveries
-from patients import appointments
+from patients import appointments, hooks, services
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 from patients.tests.factories import register_patient
 
@@ -213,6 +213,53 @@ def test_booking_events_are_posted_without_the_booking_code_or_manage_link(
         assert appointment.booking_code not in post.body.decode()
         assert str(appointment.public_id) not in post.body.decode()
         assert "patient" not in json.loads(post.body)["data"]
+
+
+def test_every_event_the_core_announces_has_its_webhook_event_type():
+    assert set(webhooks.QUEUE_EVENT_TYPES) == hooks.QUEUE_EVENTS
+    assert set(webhooks.APPOINTMENT_EVENT_TYPES) == hooks.APPOINTMENT_EVENTS
+    sent = set(webhooks.QUEUE_EVENT_TYPES.values()) | set(webhooks.APPOINTMENT_EVENT_TYPES.values())
+    assert sent - {None} == set(WebhookEventType)
+
+
+def test_an_undeclared_event_cannot_be_announced(department, make_token):
+    with pytest.raises(ValueError, match="hooks.QUEUE_EVENTS"):
+        hooks.QueueChange(event="renamed", entry=make_token(department), before={}, after={})
+
+
+def test_a_recalled_token_is_last_heard_of_as_waiting_again(
+    receiver, make_endpoint, register, django_capture_on_commit_callbacks
+):
+    make_endpoint(event_types=["token.skipped", "token.recalled"])
+    entry = register()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.skip(entry=entry)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.recall(entry=entry)
+
+    payloads = [json.loads(post.body) for post in receiver.received]
+    assert [payload["type"] for payload in payloads] == ["token.skipped", "token.recalled"]
+    assert (payloads[-1]["data"]["token"], payloads[-1]["data"]["status"]) == ("CARD-001", "waiting")
+
+
+def test_a_priority_change_and_a_late_patient_moved_back_are_posted(
+    receiver, make_endpoint, register, django_capture_on_commit_callbacks
+):
+    make_endpoint(event_types=["token.priority_changed", "token.postponed"])
+    late, urgent = register(phone="+14155550101"), register(phone="+14155550102")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.postpone_visit(entry=late, places=1)  # what the patient's LATE text does
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_priority(entry=urgent, priority="emergency")
+
+    payloads = [json.loads(post.body) for post in receiver.received]
+    assert [(payload["type"], payload["data"]["token"]) for payload in payloads] == [
+        ("token.postponed", "CARD-001"),
+        ("token.priority_changed", "CARD-002"),
+    ]
+    assert payloads[1]["data"]["priority"] == "emergency"
 
 
 @pytest.mark.parametrize(
