@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0007_translate_booking_and_reply_templates'),
+        ('notifications', '0008_inbound_opt_out'),
     ]
 
     operations = [
