@@ -223,10 +223,13 @@ def test_rollup_command(clinic_day):
     assert DepartmentAnalytics.objects.filter(date=DAY).count() == 2
 
 
-@pytest.mark.parametrize("bad", ["2026-02-30", "10/03/2026", "tomorrow"])
-def test_rollup_command_rejects_bad_dates(db, bad):
-    with pytest.raises(CommandError, match="--date must be a real day written YYYY-MM-DD"):
-        call_command("rollup_analytics", "--date", bad)
+@pytest.mark.parametrize("bad", ["2026-02-30", "10/03/2026", "tomorrow", "", " "])
+def test_rollup_command_rejects_bad_dates_and_stores_nothing(clinic_day, bad):
+    with time_machine.travel(at("08:00", day=date(2026, 3, 11)), tick=False):  # yesterday had visits
+        with pytest.raises(CommandError, match="--date must be a real day written YYYY-MM-DD"):
+            call_command("rollup_analytics", "--date", bad)
+
+    assert not DepartmentAnalytics.objects.exists()
 
 
 @pytest.mark.parametrize(

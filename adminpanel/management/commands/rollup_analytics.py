@@ -13,7 +13,8 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="The day to roll up, as YYYY-MM-DD.")
 
     def handle(self, *args, **options):
-        if options["date"]:
+        # An empty --date (e.g. an unset shell variable) is a mistake to report, not a request for the default.
+        if options["date"] is not None:
             try:
                 day = date.fromisoformat(options["date"])
             except ValueError as error:
