@@ -78,8 +78,23 @@ def with_link(request, visit):
     return {**visit, "status_url": request.build_absolute_uri(visit["status_path"])}
 
 
+# Every 4xx of this API has one of two bodies: {"detail": message} when no one field is at fault (throttled, not
+# found, unreadable body), else DRF's validation errors, {field: [messages]}, whatever the status (400 or 409).
+ERROR_BODY = {
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {"detail": {"type": "string"}},
+            "required": ["detail"],
+            "additionalProperties": False,
+        },
+        {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    ]
+}
+
+
 def rejected(description, example_body, name="Invalid input"):
-    return OpenApiResponse(description=description, examples=[OpenApiExample(name, value=example_body)])
+    return OpenApiResponse(ERROR_BODY, description=description, examples=[OpenApiExample(name, value=example_body)])
 
 
 THROTTLED = rejected(
@@ -403,16 +418,19 @@ EXAMPLE_APPOINTMENT = {
 }
 SLOT_TAKEN = rejected(
     "Every seat of the slot was booked by others (perhaps a moment ago): choose another time.",
-    {"errors": {"slot": ["This slot has just been booked by someone else; please choose another time."]}},
+    {"slot": ["This slot has just been booked by someone else; please choose another time."]},
     name="Slot taken",
 )
 
 
 def booking_refused(refusal):
-    """A refused booking action as its answer: 409 for a slot someone else took, else 400 naming the field."""
+    """A refused booking action as its answer: 409 for a slot someone else took, else 400; either names the field
+    as DRF's validation errors do ({field: [message]}), or is {"detail": message} when no field is at fault."""
     if isinstance(refusal, appointments.SlotTaken):
-        return Response({"errors": {"slot": [str(refusal)]}}, status=status.HTTP_409_CONFLICT)
-    return Response({getattr(refusal, "field", "detail"): [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({refusal.field: [str(refusal)]}, status=status.HTTP_409_CONFLICT)
+    if isinstance(refusal, appointments.BookingError):
+        return Response({refusal.field: [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+    return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def appointment_by_link(public_id):

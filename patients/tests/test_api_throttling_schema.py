@@ -61,6 +61,31 @@ def test_schema_documents_every_patient_endpoint_with_examples(api_client, db):
             assert operation["requestBody"]["content"]["application/json"].get("examples"), path
 
 
+def is_one_documented_error_shape(body):
+    """{"detail": message} for a refusal of no one field, else DRF's {field: [messages]}: never anything else."""
+    if list(body) == ["detail"]:
+        return isinstance(body["detail"], str)
+    return all(isinstance(problems, list) and all(isinstance(p, str) for p in problems) for problems in body.values())
+
+
+def test_every_documented_patient_api_error_has_one_shape(api_client, db):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    errors = {
+        (path, method, code, name): example["value"]
+        for path, operations in schema["paths"].items()
+        if path.startswith("/patients/api/")
+        for method, operation in operations.items()
+        for code, answer in operation["responses"].items()
+        if code.startswith("4")
+        for content in answer.get("content", {}).values()
+        for name, example in content.get("examples", {}).items()
+    }
+
+    assert ("/patients/api/appointments/", "post", "409", "SlotTaken") in errors
+    assert [where for where, body in errors.items() if not is_one_documented_error_shape(body)] == []
+
+
 def test_docs_page_serves_swagger_from_our_own_static_files(client, db):
     response = client.get("/api/docs/")
 
