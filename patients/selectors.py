@@ -17,8 +17,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from smartqueue.shapes import represent
@@ -294,6 +293,34 @@ def department_line(*, department, day=None, pace=None):
         pace = _measured_paces({department.pk: department}, visits={department.pk: rows}, day=day, now=now)[
             department.pk
         ]
+    return _line_of_rows(department=department, day=day, rows=rows, pace=pace, now=now)
+
+
+def department_lines(*, departments, day=None):
+    """department_line of several departments at once, their paces measured: {department_id: DepartmentLine},
+    in three queries (one statement for every department's tokens, then their bookings and roster)."""
+    now = timezone.now()
+    day = day or timezone.localdate(now)
+    by_id = {department.pk: department for department in departments}
+    tokens = {department_id: [] for department_id in by_id}
+    for row in (
+        Queue.objects.annotate(**{SERVING_DOCTOR: FilteredRelation("doctor", condition=Q(status__in=SERVING_STATUSES))})
+        .service_order_rows(LINE_FIELDS)
+        .filter(department_id__in=by_id, token_date=day)
+    ):
+        tokens[row["department_id"]].append(row)
+    rows = {department_id: number_places(day_rows) for department_id, day_rows in tokens.items()}
+    paces = _measured_paces(by_id, visits=rows, day=day, now=now)
+    return {
+        department_id: _line_of_rows(
+            department=department, day=day, rows=rows[department_id], pace=paces[department_id], now=now
+        )
+        for department_id, department in by_id.items()
+    }
+
+
+def _line_of_rows(*, department, day, rows, pace, now):
+    """The DepartmentLine of the department's day from its tokens' rows (as _day_of_tokens reads them)."""
     waiting = [row for row in rows if row["place"]]
     serving = [
         _served_entry(row, department)
@@ -338,41 +365,29 @@ def waiting_queue(*, department, day=None):
     return Queue.objects.waiting().for_day(day).filter(department=department).in_service_order()
 
 
-def _waiting_count_per_department(day):
-    return Coalesce(
-        Subquery(
-            Queue.objects.waiting()
-            .for_day(day)
-            .filter(department=OuterRef("pk"))
-            .order_by()
-            .values("department")
-            .annotate(total=Count("pk"))
-            .values("total"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
+def department_overview():
+    """Every active department with its waiting count, doctors on duty and the wait a patient registering now can
+    expect: the figures of its published queue (latest_queue_snapshot), so this list and the queue API agree.
 
-
-def department_overview(*, day=None):
-    """Every active department with its waiting count and the wait a patient registering now can expect.
-
-    Four queries whatever the number of departments or patients.
+    One query while every department's queue is kept; the departments whose queue is not kept are worked out
+    together and kept (three queries more), whatever their number.
     """
-    day = day or timezone.localdate()
-    departments = list(
-        Department.objects.filter(is_active=True).annotate(waiting_count=_waiting_count_per_department(day))
-    )
-    paces = consultation_paces(departments=departments, day=day) if departments else {}
-    now = timezone.now()
+    departments = list(Department.objects.filter(is_active=True))
+    changes = {department.pk: published.readable_change(department.pk) for department in departments}
+    queues = {
+        department.pk: published.snapshot_to_read(department.pk, changes[department.pk].seq)
+        for department in departments
+    }
+    today = timezone.localdate().isoformat()
+    to_work_out = [department for department in departments if (queues[department.pk] or {}).get("date") != today]
+    if to_work_out:
+        for department_id, line in department_lines(departments=to_work_out).items():
+            queues[department_id] = _kept_queue_snapshot(department_id, changes[department_id], line)
     for department in departments:
-        pace = paces[department.pk]
-        department.doctors_on_duty = pace.doctors_on_duty
-        # Without the line's details: as many normal tokens ahead as are waiting, doctors' current patients unknown.
-        newcomer = estimates.estimate_waits(
-            pace=pace, priorities=[Queue.Priority.NORMAL] * (department.waiting_count + 1), serving=[], now=now
-        )[-1]
-        department.estimated_wait_minutes = newcomer.minutes
+        queue = queues[department.pk]
+        department.waiting_count = queue["queue_length"]
+        department.doctors_on_duty = queue["doctors_on_duty"]
+        department.estimated_wait_minutes = queue["estimated_wait_minutes"]
     return departments
 
 
@@ -420,12 +435,16 @@ def _queue_snapshot_as_of(department_id, change, department=None):
     department = department or Department.objects.filter(pk=department_id).first()
     if department is None:
         return None
-    line = published_line(department=department, reuse=reuse)
-    snapshot = department_queue_snapshot(department=department, line=line)
-    if seq is not None:
+    return _kept_queue_snapshot(department_id, change, published_line(department=department, reuse=reuse))
+
+
+def _kept_queue_snapshot(department_id, change, line):
+    """The queue snapshot of the line just read after `change` (a published.LatestChange), kept under its number."""
+    snapshot = department_queue_snapshot(department=line.department, line=line)
+    if change.seq is not None:
         # Read after the number, so it holds every change up to it: the next readers of this number take it,
         # and the line and its estimate are worked out once per change, not once per request.
-        published.keep_snapshot(department_id, seq, snapshot, line_end=line.end)
+        published.keep_snapshot(department_id, change.seq, snapshot, line_end=line.end)
     return snapshot
 
 

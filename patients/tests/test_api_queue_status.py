@@ -1,6 +1,7 @@
 import uuid
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -42,6 +43,52 @@ def test_departments_lists_active_ones_with_queue_length_and_wait(
             "estimated_wait_minutes": 20,
         }
     ]
+
+
+def newcomer_waits(api_client, department):
+    """A newcomer's wait as the departments list gives it, and as the queue API works it out on its own."""
+    [listed] = [row for row in api_client.get("/patients/api/departments/").json() if row["id"] == department.pk]
+    cache.clear()  # nothing the list kept: the queue is read from the database again
+    return listed["estimated_wait_minutes"], api_client.get(f"/patients/api/queue/{department.pk}/").json()[
+        "estimated_wait_minutes"
+    ]
+
+
+def test_the_departments_list_and_the_queue_give_a_newcomer_the_same_wait(
+    api_client, department, register, make_doctor, clock
+):
+    doctor = make_doctor(department=department)
+    seen = register(phone="+14155550101")
+    register(phone="+14155550102", priority=Queue.Priority.HIGH)
+    register(phone="+14155550103")
+    register(phone="+14155550104", priority=Queue.Priority.EMERGENCY)
+    services.start_consultation(entry=services.call_patient(entry=seen, doctor=doctor))
+    clock.shift(60 * 3)  # three minutes into the consultation
+
+    listed, queued = newcomer_waits(api_client, department)
+
+    assert listed == queued
+    last_in_line = api_client.get(f"/patients/api/queue/{department.pk}/").json()["waiting"][-1]
+    assert listed >= last_in_line["estimated_wait_minutes"]
+
+
+def test_the_departments_list_reads_any_number_of_departments_in_the_same_queries(
+    api_client, make_department, make_doctor, register
+):
+    counts = []
+    for added in (1, 3):  # one department, then four
+        for _ in range(added):
+            department = make_department()
+            make_doctor(department=department)
+            register(into=department, phone=f"+14155550{department.pk:03d}")
+        cache.clear()
+        counts.append(queries_for(api_client, "/patients/api/departments/"))
+    kept = queries_for(api_client, "/patients/api/departments/")
+
+    # The departments, then one statement of every department's tokens, their bookings, their roster and
+    # (each department's first read of the day) their history; once their queues are kept, the departments only.
+    assert counts == [5, 5]
+    assert kept == 1
 
 
 def test_queue_lists_tokens_in_service_order_without_names_or_phones(api_client, department, register, make_doctor):
