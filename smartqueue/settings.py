@@ -375,6 +375,9 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 # Rate limits (smartqueue.throttles) count in the cache; while it is unreachable they let requests through, as the
 # rest of the cache fails soft.
 RATELIMIT_FAIL_OPEN = True
+# Who counts as reception staff for the `staff` rate limit (smartqueue.throttles): the queue core's rule.
+RECEPTION_STAFF_CHECK = "patients.hooks.is_reception_staff"
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # orjson renders a line of 500 tokens in a tenth of the time of the standard library's json.

@@ -1,18 +1,19 @@
 """Rate limits per client address, shared by the REST API and the HTML forms doing the same thing.
 
-Signed-in reception staff (patients.hooks.is_reception_staff) are held to the `staff` rate in every scope, on
+Signed-in reception staff (settings.RECEPTION_STAFF_CHECK, patients.hooks.is_reception_staff) are held to the `staff` rate in every scope, on
 counts of their own: a desk registers, books and checks in every patient who comes to it. The lobby kiosk's
 `kiosk` allowance is for the kiosk devices (KIOSK_NETWORKS) only: from anywhere else the kiosk page counts against
 `register`, with the registration page and API, so that no address can use both."""
 
+import functools
 import math
 from functools import wraps
 from types import SimpleNamespace
 
+from django.conf import settings
+from django.utils.module_loading import import_string
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import ScopedRateThrottle
-
-from patients.hooks import is_reception_staff
 
 from .errors import error_response
 from .requests import client_ip, from_kiosk
@@ -49,7 +50,7 @@ class ClientAddressThrottle(ScopedRateThrottle):
     def allowance(self, request, scope):
         """The scope whose counter a request counts on, and the rate it is held to."""
         user = getattr(request, "user", None)
-        if user is not None and is_reception_staff(user):
+        if user is not None and _is_reception_staff(user):
             return scope, self.THROTTLE_RATES[STAFF_RATE]
         if scope == KIOSK_SCOPE and not from_kiosk(request):
             scope = REGISTER_SCOPE
@@ -87,3 +88,13 @@ def throttle_posts(scope):
         return limited
 
     return decorator
+
+
+@functools.cache
+def _reception_staff_check():
+    # Named in settings, as Django names its authentication backends: the project's helpers import no app.
+    return import_string(settings.RECEPTION_STAFF_CHECK)
+
+
+def _is_reception_staff(user):
+    return _reception_staff_check()(user)
