@@ -179,6 +179,8 @@ def test_the_board_calls_out_token_and_room_one_call_after_another(open_page, ho
 
     # The second call waits until the first has been shown (and said) in full.
     expect(call_out).to_have_text("CARD-001, please go to Room 2A")
+    # Marked as the language it is in: screen readers would read it in the page's (another, on a board in turn).
+    expect(call_out).to_have_attribute("lang", "en")
     expect(call_out).to_have_text("CARD-002, please go to Room 2A", timeout=8000)
 
 

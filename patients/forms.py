@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -140,7 +141,8 @@ class SlotDayForm(BootstrapForm):
 
     def __init__(self, *args, days, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["day"].choices = [(day.isoformat(), f"{day:%a %d %b}") for day in days]
+        # Weekday and month in the page's language ("jue 3 dic"), not strftime's English.
+        self.fields["day"].choices = [(day.isoformat(), date_format(day, "D j M")) for day in days]
 
 
 class SlotChoiceField(forms.TypedChoiceField):

@@ -147,7 +147,7 @@ def test_reports_page_shows_yesterdays_estimate_accuracy_from_the_rollup(admin_c
         rollup_analytics()
         page = admin_client.get("/adminpanel/reports/").content.decode()
 
-    assert "Wait estimates on 2026-03-10" in page
+    assert "Wait estimates on March 10, 2026" in page
     assert "<tr><td>Cardiology</td><td>4</td>\n      <td>6.3</td><td>-3.8</td></tr>" in page
     assert "<tr><td>ENT</td><td>0</td>" in page
 

@@ -143,6 +143,18 @@ def test_form_errors_show_next_to_their_field_and_typed_values_are_kept(client, 
     assert not Queue.objects.exists()
 
 
+def test_form_errors_are_summed_up_above_the_form_each_naming_its_field_and_leading_to_it(client, typed):
+    """A screen reader starts at the summary (focused on load) and hears which fields to correct, not a bare
+    "This field is required." four times over."""
+    response = client.post("/patients/register/", {**typed, "name": "", "age": "-4"})
+
+    summary = re.search(r"<div[^>]*data-error-summary[^>]*>(.*?)</div>", response.content.decode(), re.S)
+    assert summary and "autofocus" in summary.group(0) and 'role="alert"' in summary.group(0)
+    items = re.findall(r'<li><a class="alert-link" href="#(id_\w+)">([^<]*)</a></li>', summary.group(1))
+    assert [(target, words.split(":")[0]) for target, words in items] == [("id_name", "Name"), ("id_age", "Age")]
+    assert "This field is required." in items[0][1]
+
+
 def test_a_department_refusal_is_shown_on_the_department_field(client, typed, department):
     department.daily_capacity = 1
     department.save()

@@ -122,6 +122,13 @@
       : fill(words().call_in, { token: entry.token });
   }
 
+  // The call in the language shown now, marked as that language for screen readers (the page's own may differ).
+  function writeCallOut(entry) {
+    callOutBox.textContent = callOutWords(entry);
+    callOutBox.lang = words().language;
+    callOutBox.dir = words().direction;
+  }
+
   // The browser's voice for a language ("hi" finds "hi-IN"), or null where it has none.
   function voiceFor(language) {
     if (!("speechSynthesis" in window)) return null;
@@ -188,7 +195,7 @@
     }
     calling = true;
     pendingCurrent = entry;
-    callOutBox.textContent = callOutWords(entry);
+    writeCallOut(entry);
     callOutBox.dataset.token = entry.token;
     callOutBox.hidden = false;
     if (soundOn) chime();
@@ -245,7 +252,7 @@
       node.dir = words().direction;
     });
     lastQueues.forEach(function (queue, board) { render(board, queue); });
-    if (calling && pendingCurrent) callOutBox.textContent = callOutWords(pendingCurrent);
+    if (calling && pendingCurrent) writeCallOut(pendingCurrent);
   }
 
   if (BOARD_LANGUAGES.length > 1) {

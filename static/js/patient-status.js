@@ -47,12 +47,26 @@
     return value === null || value === undefined || value === "" ? "—" : String(value);
   }
 
+  // What a screen reader says when the patient's place or status changes (the page's live region), once per
+  // change: the waits alone change every minute and would talk over everything else.
+  function spokenChange(visit) {
+    if (visit.your_turn) return "";  // The your-turn banner is an alert of its own.
+    var words = [interpolate(gettext("Status: %(status)s."), { status: displayValue("status", visit) }, true)];
+    if (visit.position) {
+      words.push(interpolate(gettext("Your place in line: %(position)s."), { position: visit.position }, true));
+      words.push(interpolate(gettext("Estimated wait: %(wait)s."), { wait: displayValue("estimated_wait_minutes", visit) }, true));
+    }
+    return words.join(" ");
+  }
+
   function renderPatientStatus(root, visit) {
     root.dataset.visitId = visit.visit_id;
     root.querySelectorAll("[data-field]").forEach(function (element) {
       var field = element.dataset.field;
       if (Object.prototype.hasOwnProperty.call(visit, field)) {
-        element.textContent = displayValue(field, visit);
+        var text = displayValue(field, visit);
+        // Rewriting a text with itself would make a screen reader say a live region (the your-turn alert) again.
+        if (element.textContent !== text) element.textContent = text;
         // The raw value (e.g. "called" beside the words "Called") for scripts and browser tests.
         if (typeof visit[field] !== "object") element.dataset.value = String(visit[field]);
       }
@@ -72,14 +86,21 @@
 
   function followVisit(root, initial) {
     // Already the patient's turn when the page opens: no vibration, the banner says it.
-    var shown = { visitId: initial.visit_id, yourTurn: initial.your_turn };
+    var shown = { visitId: initial.visit_id, yourTurn: initial.your_turn, change: placeAndStatus(initial) };
+    var announcer = root.querySelector("[data-announce]");
     renderPatientStatus(root, initial);
+
+    function placeAndStatus(visit) {
+      return [visit.visit_id, visit.status, visit.position].join("|");
+    }
 
     function show(visit) {
       if (!visit) return;
       var turnJustCame = visit.your_turn && !(shown.yourTurn && shown.visitId === visit.visit_id);
-      shown = { visitId: visit.visit_id, yourTurn: visit.your_turn };
+      var changed = placeAndStatus(visit) !== shown.change;
+      shown = { visitId: visit.visit_id, yourTurn: visit.your_turn, change: placeAndStatus(visit) };
       renderPatientStatus(root, visit);
+      if (changed && announcer) announcer.textContent = spokenChange(visit);
       if (turnJustCame && navigator.vibrate) navigator.vibrate(YOUR_TURN_VIBRATION_MS);
     }
 

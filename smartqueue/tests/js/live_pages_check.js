@@ -44,7 +44,8 @@ shown.your_turn.dataset.field = "your-turn";
 const root = new FakeElement({ socketPath: "/ws/patient/abc/", statusUrl: "/patients/api/patient/abc/status/" });
 root.querySelectorAll = (selector) =>
   selector === "[data-field]" ? Object.values(fields) : selector === "[data-show]" ? Object.values(shown) : [];
-root.querySelector = (selector) => ({ '[data-field="refreshed"]': fields.refreshed })[selector];
+const announcer = new FakeElement({ announce: "" });
+root.querySelector = (selector) => ({ '[data-field="refreshed"]': fields.refreshed, "[data-announce]": announcer })[selector];
 const statusElement = new FakeElement({});
 // The {{ visit|json_script:"visit-status" }} block: the page's first state, drawn by the script alone.
 const embeddedVisit = { textContent: "" };
@@ -121,19 +122,32 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   assert.strictEqual(fields.estimated_wait_minutes.textContent, "~20 min");
   assert.strictEqual(fields.status.textContent, "Waiting");
   assert.strictEqual(fields.status.dataset.value, "waiting");
+  // The place changed (3 -> 2): said once, with the wait; the page's first state and its refresh time are not.
+  assert.strictEqual(announcer.textContent, "Status: Waiting. Your place in line: 2. Estimated wait: ~20 min.");
+  announcer.textContent = "";
+  sockets[0].serverSends(statusFrame(5, { estimated_wait_minutes: 18 }));
+  assert.strictEqual(fields.estimated_wait_minutes.textContent, "~18 min");
+  assert.strictEqual(announcer.textContent, "", "a wait that shortens alone is not said");
 
   // Called: the banner shows where to go and the phone vibrates, once.
   const called = { status: "called", status_display: "Called", position: null, your_turn: true, go_to: "Room 7" };
-  sockets[0].serverSends(statusFrame(5, called));
+  sockets[0].serverSends(statusFrame(6, called));
   assert.strictEqual(shown.your_turn.classList.contains("d-none"), false);
   assert.strictEqual(fields.go_to.textContent, "Room 7");
   assert.strictEqual(fields.status.dataset.value, "called");
   assert.strictEqual(vibrations.length, 1);
-  sockets[0].serverSends(statusFrame(6, called));
+  // The banner is an alert: its text is written once, not rewritten (and said again) by every later frame.
+  let goToWrites = 0;
+  let goTo = fields.go_to.textContent;
+  Object.defineProperty(fields.go_to, "textContent", {
+    get: () => goTo, set: (text) => { goToWrites += 1; goTo = text; }, configurable: true,
+  });
+  sockets[0].serverSends(statusFrame(7, called));
+  assert.strictEqual(goToWrites, 0, "the your-turn alert is not rewritten with the same words");
   assert.strictEqual(vibrations.length, 1, "no second vibration while it stays the patient's turn");
 
   // A frame about an older visit of the same patient is not what the page shows.
-  sockets[0].serverSends(statusFrame(7, { visit_id: 40, token: "CARD-001", status: "cancelled" }));
+  sockets[0].serverSends(statusFrame(8, { visit_id: 40, token: "CARD-001", status: "cancelled" }));
   assert.strictEqual(fields.token.textContent, "CARD-002");
   assert.deepStrictEqual(sockets[0].sent, []);
 
