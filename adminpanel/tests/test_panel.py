@@ -319,3 +319,15 @@ def test_live_queue_queries_do_not_grow_with_departments(admin_client, make_depa
     with CaptureQueriesContext(connection) as four_departments:
         admin_client.get(API)
     assert len(four_departments) == len(one_department)
+
+
+def test_every_event_the_core_announces_reads_as_words_in_the_audit_log():
+    """An event audited without a label showed as its code ("Queue: postponed"), in English on every page."""
+    from adminpanel.selectors import AUDIT_ACTIONS
+    from patients import hooks
+
+    announced = {f"queue.{event}" for event in hooks.QUEUE_EVENTS} | {
+        f"appointment.{event}" for event in hooks.APPOINTMENT_EVENTS
+    }
+
+    assert sorted(announced - set(AUDIT_ACTIONS)) == []
