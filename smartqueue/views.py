@@ -24,11 +24,14 @@ class HomeView(TemplateView):
         return super().get_context_data(departments=Department.objects.filter(is_active=True), **kwargs)
 
 
-def board_words():
+def board_words(page_language):
     """The display boards' words in each language the hospital shows on them (System configuration), for the
-    board's script to cycle through and speak; %(...)s are filled in by the script."""
+    board's script to cycle through and speak; %(...)s are filled in by the script. A board opened in another
+    language (its browser's, or the one picked with the switcher) shows that one first, so that its words are
+    not left in another language than the page around them."""
+    configured = SystemConfiguration.cached().board_languages
     words = []
-    for language in SystemConfiguration.cached().board_languages:
+    for language in configured if page_language in configured else [page_language, *configured]:
         with translation.override(language):
             words.append(
                 {
@@ -59,7 +62,7 @@ class DisplayBoardView(TemplateView):
     template_name = "display/department.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(board_words=board_words(), **kwargs)
+        return super().get_context_data(board_words=board_words(translation.get_language()), **kwargs)
 
 
 class DepartmentDisplayView(DisplayBoardView):

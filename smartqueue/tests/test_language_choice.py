@@ -93,3 +93,21 @@ def test_the_boards_get_their_words_in_each_configured_language(client, departme
         ("en", "ltr", "Now serving"),
         ("ar", "rtl", "يُخدم الآن"),
     ]
+
+
+def test_a_board_opened_in_another_language_shows_that_one_first_then_the_configured_ones(client, department):
+    """A board in Spanish kept "NOW SERVING" and every word of the boards in English (the only language
+    configured), under a Spanish title."""
+    configuration = SystemConfiguration.load()
+    configuration.board_languages = ["en", "ar"]
+    configuration.save()
+
+    page = client.get(f"/display/{department.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    found = re.search(r'<script id="board-words" type="application/json">(.*?)</script>', page, re.S)
+    words = json.loads(found.group(1))
+    assert [(entry["language"], entry["now_serving"]) for entry in words] == [
+        ("es", "Atendiendo ahora"),
+        ("en", "Now serving"),
+        ("ar", "يُخدم الآن"),
+    ]
