@@ -292,7 +292,7 @@ class MessageTextView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
     def get_context_data(self, **kwargs):
         template = get_object_or_404(NotificationTemplate, pk=self.kwargs["pk"])
         self.heading = _("%(template)s in %(language)s") % {
-            "template": template.name,
+            "template": template.label,
             "language": dict(settings.LANGUAGES)[self.kwargs["language"]],
         }
         return super().get_context_data(

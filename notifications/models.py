@@ -116,6 +116,11 @@ class NotificationTemplate(MessageTexts):
     def __str__(self):
         return f"{self.name} ({self.get_template_type_display()})"
 
+    @property
+    def label(self):
+        """What the panel calls it: its event, in the reader's language; a custom template's own name."""
+        return self.name if self.template_type == TemplateType.CUSTOM else self.get_template_type_display()
+
 
 class NotificationTemplateTranslation(MessageTexts):
     """A template's texts in one language other than English; a language without one gets the English."""

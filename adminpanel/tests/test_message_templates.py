@@ -108,3 +108,13 @@ def test_the_boards_languages_are_a_subset_of_the_sites(admin_client):
     saved = admin_client.post("/adminpanel/configuration/", {**fields, "board_languages": ["hi", "ar"]})
     assert saved.status_code == 302
     assert SystemConfiguration.load().board_languages == ["hi", "ar"]
+
+
+def test_a_texts_page_names_its_event_in_the_readers_language(admin_client, templates):
+    """Its title read "Your turn en Español": the installed template's English name inside a Spanish sentence."""
+    your_turn = templates.get(template_type=TemplateType.YOUR_TURN)
+
+    page = admin_client.get(f"/adminpanel/messages/{your_turn.pk}/hi/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert "Su turno en" in page
+    assert "Your turn en" not in page
