@@ -67,13 +67,17 @@ def _local_datetime(day, clock_time):
 
 
 def _places(department, day):
-    """{slot start: doctors working at it} for the day, from the doctors' intervals (breaks are their gaps)."""
+    """{slot start: doctors working at it} for the day, from the doctors' intervals (breaks are their gaps);
+    only slots within the clinic's opening hours."""
     length = timedelta(minutes=department.average_consultation_minutes)
+    configuration = hooks.hospital_settings()
+    opens, closes = (_local_datetime(day, clock) for clock in (configuration.clinic_opens_at, configuration.clinic_closes_at))
     places = {}
     for starts_at, ends_at in hooks.working_hours(department.pk, day):
         start, end = _local_datetime(day, starts_at), _local_datetime(day, ends_at)
         while start + length <= end:
-            places[start] = places.get(start, 0) + 1
+            if opens <= start and start + length <= closes:
+                places[start] = places.get(start, 0) + 1
             start += length
     return dict(sorted(places.items()))
 
