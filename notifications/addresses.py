@@ -71,7 +71,7 @@ def validate_webhook_url(url):
     """
     # The sender (urllib3) and this check must read the same host: they part ways on a backslash, a user part
     # or a control character (http://127.0.0.1\@example.org/ is example.org to urlsplit, 127.0.0.1 to urllib3).
-    if any(character in url for character in "\\@") or any(character.isspace() or ord(character) < 32 for character in url):
+    if any(character in "\\@" or character.isspace() or ord(character) < 32 for character in url):
         raise ValidationError(_("A webhook URL may not hold a user name, a backslash, spaces or control characters."))
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -114,7 +114,10 @@ class _CheckedHTTPSConnectionPool(HTTPSConnectionPool):
 class _CheckedAdapter(requests.adapters.HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _CheckedHTTPConnectionPool, "https": _CheckedHTTPSConnectionPool}
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _CheckedHTTPConnectionPool,
+            "https": _CheckedHTTPSConnectionPool,
+        }
 
 
 def webhook_session():

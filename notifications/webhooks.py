@@ -235,7 +235,11 @@ def _post(delivery):
         # No redirects: a redirect could lead to an address validate_webhook_url refuses.
         with webhook_session() as session:
             response = session.post(
-                endpoint.url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False
+                endpoint.url,
+                data=body,
+                headers=headers,
+                timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+                allow_redirects=False,
             )
     except requests.RequestException as error:
         return None, round((time.monotonic() - started) * 1000), "", str(error)

@@ -54,7 +54,8 @@
     var words = [interpolate(gettext("Status: %(status)s."), { status: displayValue("status", visit) }, true)];
     if (visit.position) {
       words.push(interpolate(gettext("Your place in line: %(position)s."), { position: visit.position }, true));
-      words.push(interpolate(gettext("Estimated wait: %(wait)s."), { wait: displayValue("estimated_wait_minutes", visit) }, true));
+      var wait = displayValue("estimated_wait_minutes", visit);
+      words.push(interpolate(gettext("Estimated wait: %(wait)s."), { wait: wait }, true));
     }
     return words.join(" ");
   }

@@ -45,7 +45,8 @@ const root = new FakeElement({ socketPath: "/ws/patient/abc/", statusUrl: "/pati
 root.querySelectorAll = (selector) =>
   selector === "[data-field]" ? Object.values(fields) : selector === "[data-show]" ? Object.values(shown) : [];
 const announcer = new FakeElement({ announce: "" });
-root.querySelector = (selector) => ({ '[data-field="refreshed"]': fields.refreshed, "[data-announce]": announcer })[selector];
+root.querySelector = (selector) =>
+  ({ '[data-field="refreshed"]': fields.refreshed, "[data-announce]": announcer })[selector];
 const statusElement = new FakeElement({});
 // The {{ visit|json_script:"visit-status" }} block: the page's first state, drawn by the script alone.
 const embeddedVisit = { textContent: "" };
