@@ -42,7 +42,8 @@
       return STATUS_WORDS[visit.status] || visit.status_display;
     }
     if (field === "department") {
-      return value.room ? value.name + " · " + value.room : value.name;
+      // Once called, the only room on the page is the one to go to (the banner's), not the department's too.
+      return value.room && !visit.your_turn ? value.name + " · " + value.room : value.name;
     }
     return value === null || value === undefined || value === "" ? "—" : String(value);
   }

@@ -135,6 +135,7 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   sockets[0].serverSends(statusFrame(6, called));
   assert.strictEqual(shown.your_turn.classList.contains("d-none"), false);
   assert.strictEqual(fields.go_to.textContent, "Room 7");
+  assert.strictEqual(fields.department.textContent, "Cardiology", "one room on the page: the one to go to");
   assert.strictEqual(fields.status.dataset.value, "called");
   assert.strictEqual(vibrations.length, 1);
   // The banner is an alert: its text is written once, not rewritten (and said again) by every later frame.
