@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .inbound import WHATSAPP_PREFIX
+from .inbound import WHATSAPP_PREFIX, split_sender
 from .models import InboundMessage, WebhookEndpoint, WebhookEventType
 
 
@@ -15,6 +15,15 @@ class InboundMessageForm(forms.Form):
     MessageSid = forms.CharField(max_length=_max_length("message_sid"))
     From = forms.CharField(max_length=len(WHATSAPP_PREFIX) + _max_length("from_phone"))
     Body = forms.CharField(required=False, strip=False, max_length=1600)
+
+    def clean_From(self):
+        # The number alone must fit the column, with or without the channel's prefix.
+        _channel, phone = split_sender(self.cleaned_data["From"])
+        if len(phone) > _max_length("from_phone"):
+            raise forms.ValidationError(_("Not a phone number: longer than %(limit)s characters.") % {
+                "limit": _max_length("from_phone")
+            })
+        return self.cleaned_data["From"]
     # Sent when Twilio's Advanced Opt-Out handled the text (STOP, START or HELP); other values are ignored.
     OptOutType = forms.CharField(required=False)
 

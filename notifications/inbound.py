@@ -55,7 +55,7 @@ KEYWORDS = {
     },
     "hi": {
         "स्थिति": STATUS, "देर": LATE, "रद्द": CANCEL, "हाँ": CONFIRM, "हां": CONFIRM, "मदद": HELP,
-        "बंद": STOP, "शुरू": START,
+        "बंद": STOP, "बन्द": STOP, "शुरू": START,
     },
     "ar": {
         "حالة": STATUS, "تأخير": LATE, "إلغاء": CANCEL, "الغاء": CANCEL, "نعم": CONFIRM, "مساعدة": HELP,
@@ -65,7 +65,10 @@ KEYWORDS = {
 
 
 def _normalised(word):
-    return unicodedata.normalize("NFC", word).casefold()
+    # NFKC folds full-width letters (ＳＴＯＰ) into plain ones; phones add invisible format characters (direction
+    # marks around Arabic, zero-width joiners in Hindi, a byte-order mark), which would hide the word otherwise.
+    folded = unicodedata.normalize("NFKC", word).casefold()
+    return "".join(character for character in folded if unicodedata.category(character) != "Cf")
 
 
 KEYWORD_COMMANDS = {_normalised(word): command for words in KEYWORDS.values() for word, command in words.items()}
@@ -80,9 +83,9 @@ def read_keyword(body):
 
 
 def split_sender(from_address):
-    """(channel, phone) of Twilio's From: "whatsapp:+1415..." is WhatsApp, a bare number SMS."""
-    if from_address.startswith(WHATSAPP_PREFIX):
-        return Channel.WHATSAPP, from_address.removeprefix(WHATSAPP_PREFIX)
+    """(channel, phone) of Twilio's From: "whatsapp:+1415..." (any case) is WhatsApp, a bare number SMS."""
+    if from_address[: len(WHATSAPP_PREFIX)].lower() == WHATSAPP_PREFIX:
+        return Channel.WHATSAPP, from_address[len(WHATSAPP_PREFIX) :]
     return Channel.SMS, from_address
 
 

@@ -10,7 +10,7 @@ from twilio.request_validator import RequestValidator
 from adminpanel.models import AuditLog, SystemConfiguration
 from conftest import requires_postgresql
 from notifications.defaults import install_default_templates
-from notifications.inbound import read_keyword
+from notifications.inbound import read_keyword, split_sender
 from notifications.models import InboundMessage, Notification, NotificationPreference, NotificationTemplate
 from notifications.services import notify_broadcast
 from patients.models import Patient, Queue
@@ -96,6 +96,41 @@ def place_of(entry):
 )
 def test_keywords_are_read_in_any_case_and_supported_language(body, command):
     assert read_keyword(body) == command
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "\u200fإيقاف",  # a right-to-left mark, as Arabic keyboards add
+        "ايقاف\u200f",
+        "STOP\u200b",  # a zero-width space
+        "\ufeffSTOP",  # a byte-order mark
+        "ＳＴＯＰ",  # full-width letters
+        "Ｓｔｏｐ",
+        "बंद\u200d",  # the joiners Hindi keyboards insert
+        "\u200cबंद",
+        "बन्द",  # the other common spelling
+        "PARAR\u200b",
+    ],
+)
+def test_an_opt_out_is_read_through_invisible_characters_full_width_letters_and_spellings(body):
+    """Each was read as no keyword and answered with HELP: the patient went on getting messages."""
+    assert read_keyword(body) == "STOP"
+
+
+@pytest.mark.parametrize("sender", ["+1555010000712345678901234567", "whatsapp:+1555010000712345678901234567"])
+def test_a_sender_longer_than_a_phone_number_is_refused_naming_from_and_nothing_is_stored(
+    post_text, client, db, fake_twilio, sender
+):
+    response = post_text(client, {"MessageSid": "SM" + "7" * 32, "From": sender, "Body": "STATUS"})
+
+    assert response.status_code == 400
+    assert "From" in response.content.decode()
+    assert not InboundMessage.objects.exists()
+
+
+def test_a_whatsapp_prefix_in_any_case_is_read_as_whatsapp():
+    assert split_sender("WhatsApp:+14155550123") == ("whatsapp", "+14155550123")
 
 
 def test_status_replies_with_place_and_wait_by_sms(post_text, client, fake_twilio, line):
