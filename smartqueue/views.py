@@ -3,7 +3,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import translation
-from django.utils.translation import check_for_language, gettext, pgettext
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
@@ -100,7 +100,8 @@ def switch_language(request):
     """The language switcher: Django's set_language (a cookie), and for signed-in staff their profile's language."""
     response = set_language(request)
     language = request.POST.get("language", "")
-    if request.method == "POST" and check_for_language(language) and request.user.is_authenticated:
+    # A profile keeps only the site's languages: check_for_language takes any locale Django ships ("fr", "fr@x").
+    if request.method == "POST" and language in dict(settings.LANGUAGES) and request.user.is_authenticated:
         for profile in staff_profiles(request.user):
             profile.language = language
             profile.save(update_fields=["language"])
