@@ -98,9 +98,13 @@ def healthz(request):
 
 def switch_language(request):
     """The language switcher: Django's set_language (a cookie), and for signed-in staff their profile's language."""
-    response = set_language(request)
     language = request.POST.get("language", "")
-    # A profile keeps only the site's languages: check_for_language takes any locale Django ships ("fr", "fr@x").
+    if request.method == "POST" and language not in dict(settings.LANGUAGES):
+        # set_language takes any locale Django ships ("fr", "fr-aaaa-bbbb"): only the site's may reach the cookie
+        # and a staff profile; anything else only goes back to the page.
+        request.POST = request.POST.copy()
+        request.POST.pop("language", None)
+    response = set_language(request)
     if request.method == "POST" and language in dict(settings.LANGUAGES) and request.user.is_authenticated:
         for profile in staff_profiles(request.user):
             profile.language = language
