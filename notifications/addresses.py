@@ -19,15 +19,25 @@ from urllib3.util import parse_url
 METADATA_ADDRESSES = frozenset(ipaddress.ip_address(address) for address in ("fd00:ec2::254", "100.100.100.200"))
 
 
+def _carried(address):
+    """The IPv4 address an IPv6 one carries and leads to (::ffff:a.b.c.d, 6to4's 2002:ab:cd::, Teredo's
+    client), else the address itself."""
+    if address.version == 6:
+        teredo = address.teredo
+        return address.ipv4_mapped or address.sixtofour or (teredo[1] if teredo else None) or address
+    return address
+
+
 def _never_reachable(address):
-    address = getattr(address, "ipv4_mapped", None) or address
+    address = _carried(address)
     return address.is_link_local or address in METADATA_ADDRESSES
 
 
 def _internal(address):
-    address = getattr(address, "ipv4_mapped", None) or address
+    address = _carried(address)
     return (
-        address.is_private
+        getattr(address, "is_site_local", False)  # fec0::/10, deprecated but routed by some networks
+        or address.is_private
         or address.is_loopback
         or address.is_reserved
         or address.is_multicast

@@ -273,6 +273,11 @@ def test_a_priority_change_and_a_late_patient_moved_back_are_posted(
         "http://localhost:9000/hook",
         "http://127.0.0.1:9000/hook",
         "ftp://example.org/hook",
+        # IPv6 addresses that carry an internal IPv4 one, or are internal themselves (second attack run).
+        "http://[2002:7f00:1::]:9000/hook",  # 6to4 of 127.0.0.1
+        "http://[2002:a9fe:a9fe::]/latest/meta-data/",  # 6to4 of 169.254.169.254
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",  # Teredo, client 127.0.0.1
+        "http://[fec0::1]/hook",  # site-local
     ],
 )
 def test_internal_link_local_and_metadata_addresses_are_refused(settings, url):
