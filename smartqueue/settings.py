@@ -471,6 +471,9 @@ LOGGING = {
             for name in SERVER_ACCESS_LOGGERS
         },
         "django.request": {"filters": ["capability_links"]},
+        # Django's own handler on its loggers wrote their records unmasked (e.g. a CSRF failure's path) beside
+        # the masked copy: its records go on to the root logger's masking console only.
+        "django": {"handlers": [], "level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
         # Twilio's client logs every request's headers at INFO.
         "twilio.http_client": {"level": "WARNING"},

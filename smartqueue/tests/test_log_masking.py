@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from uvicorn.logging import AccessFormatter
 
-from smartqueue.log_masking import mask_capability_links
+from smartqueue.log_masking import CapabilityLinkFilter, mask_capability_links
 from smartqueue.server import MaskedAccessLog
 
 from .conftest import free_loopback_port
@@ -114,3 +114,19 @@ def test_the_production_server_command_writes_a_masked_access_log():
 
     assert "/patients/api/patient/3f1c\u2026/status/" in output
     assert_masked(output)
+
+
+@pytest.mark.parametrize("name", ["django.security.csrf", "django.request", "django.template", "patients.services"])
+def test_every_handler_a_record_reaches_masks_status_links(name):
+    """Django's own console handler on the "django" logger printed a CSRF failure's manage link in full (with
+    DEBUG on), beside the masked copy."""
+    logger, handlers = logging.getLogger(name), []
+    while logger is not None:
+        handlers.extend(logger.handlers)
+        logger = logger.parent if logger.propagate else None
+
+    # pytest's own capture handlers sit on the root logger while tests run.
+    handlers = [handler for handler in handlers if not type(handler).__module__.startswith("_pytest")]
+    assert handlers
+    for handler in handlers:
+        assert any(isinstance(found, CapabilityLinkFilter) for found in handler.filters), handler
