@@ -393,6 +393,7 @@ def kiosk_sent(request, site):
 
 def kiosk_ticket(request, site, public_id):
     """The printable ticket: token, department, and a QR code of the token's status page."""
+    _kiosk_department(site)
     entry = visit_by_link(public_id)
     if entry is None:
         raise Http404("No visit has this link.")

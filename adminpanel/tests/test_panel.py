@@ -1,5 +1,6 @@
 """Admin panel pages and POST /adminpanel/api/: every action saves, audits, and says why when it cannot."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -331,3 +332,16 @@ def test_every_event_the_core_announces_reads_as_words_in_the_audit_log():
     }
 
     assert sorted(announced - set(AUDIT_ACTIONS)) == []
+
+
+def test_a_refused_panel_form_sums_up_its_errors_by_field_and_its_help_is_read_with_each_field(admin_client):
+    """Panel forms had neither (staff accessibility review): focus stayed on the body, and fields pointed their
+    aria-describedby at help text that had no such id."""
+    page = admin_client.post("/adminpanel/departments/new/", {}).content.decode()
+
+    summary = re.search(r"<div[^>]*data-error-summary[^>]*>(.*?)</div>", page, re.S)
+    assert summary and "autofocus" in summary.group(0)
+    assert re.search(r'<a class="alert-link" href="#id_name">[^<]+</a>', summary.group(1))
+    described = set(re.findall(r'aria-describedby="([^"]+)"', page))
+    helps = [token for ids in described for token in ids.split() if token.endswith("_helptext")]
+    assert helps and all(f'id="{help_id}"' in page for help_id in helps)

@@ -107,6 +107,8 @@ def test_kiosk_checks_in_a_scanned_qr_code_and_prints_a_ticket(client, clinic, c
 
     ticket = client.get(response.url).content.decode()
     assert entry.token in ticket and clinic.name in ticket and "<svg" in ticket
+    # A kiosk that does not exist has no tickets either.
+    assert client.get(reverse("kiosk:ticket", args=["nope", entry.public_id])).status_code == 404
 
 
 def test_the_qr_code_on_the_manage_page_encodes_the_link_the_kiosk_reads(client, clinic, monkeypatch):
