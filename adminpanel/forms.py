@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor
@@ -109,7 +110,7 @@ class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
         choices=settings.LANGUAGES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label=SystemConfiguration._meta.get_field("board_languages").verbose_name,
+        label=capfirst(SystemConfiguration._meta.get_field("board_languages").verbose_name),
         help_text=SystemConfiguration._meta.get_field("board_languages").help_text,
     )
 

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from adminpanel.models import AdminUser, AuditLog, SystemConfiguration
+from adminpanel.services import record_audit
 from doctors.models import Doctor
 from patients.models import Department, Queue
 
@@ -345,3 +346,13 @@ def test_a_refused_panel_form_sums_up_its_errors_by_field_and_its_help_is_read_w
     described = set(re.findall(r'aria-describedby="([^"]+)"', page))
     helps = [token for ids in described for token in ids.split() if token.endswith("_helptext")]
     assert helps and all(f'id="{help_id}"' in page for help_id in helps)
+
+
+def test_the_audit_log_gives_its_times_in_the_pages_language_not_iso(admin_client, manager, department):
+    admin_client.post("/i18n/setlang/", {"language": "es", "next": "/adminpanel/"})
+    record_audit(actor=manager, action="department.updated", target=department, before={"room": ""}, after={"room": "B"})
+
+    page = admin_client.get("/adminpanel/audit/").content.decode()
+
+    assert not re.search(r"<td[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</td>", page)
+    assert re.search(r"<td[^>]*>\d\d/\d\d/\d{4} \d\d:\d\d</td>", page)
