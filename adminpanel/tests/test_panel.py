@@ -350,7 +350,9 @@ def test_a_refused_panel_form_sums_up_its_errors_by_field_and_its_help_is_read_w
 
 def test_the_audit_log_gives_its_times_in_the_pages_language_not_iso(admin_client, manager, department):
     admin_client.post("/i18n/setlang/", {"language": "es", "next": "/adminpanel/"})
-    record_audit(actor=manager, action="department.updated", target=department, before={"room": ""}, after={"room": "B"})
+    record_audit(
+        actor=manager, action="department.updated", target=department, before={"room": ""}, after={"room": "B"}
+    )
 
     page = admin_client.get("/adminpanel/audit/").content.decode()
 
