@@ -126,7 +126,10 @@ def test_deactivation_and_broadcast_ask_first(open_page, hospital):
     page.get_by_label("Message").fill("Hello")
     page.get_by_label("Department").select_option(label="Pediatrics")
     page.get_by_role("button", name="Review before sending").click()
-    expect(page.get_by_text("Nobody is waiting today (Pediatrics)")).to_be_visible()
+    # Said under the field and in the summary above the form, which takes the focus and names the field.
+    expect(page.locator("#id_department_error")).to_contain_text("Nobody is waiting today (Pediatrics)")
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    expect(page.get_by_role("link", name="Department: Nobody is waiting today (Pediatrics)")).to_be_visible()
 
 
 def test_audit_log_reads_in_words(open_page, hospital):
