@@ -226,13 +226,19 @@ OPEN_LINE_FIELDS = ("id", "token_number", "priority", "doctor_id", "called_at", 
 LINE_FIELDS = (*OPEN_LINE_FIELDS, *(name for name in PACE_VISIT_FIELDS if name not in OPEN_LINE_FIELDS))
 
 
+def _line_rows(tokens, fields):
+    """The tokens as rows of fields in service order, the calling doctor joined for those being served."""
+    serving_doctor = FilteredRelation("doctor", condition=Q(status__in=SERVING_STATUSES))
+    return tokens.annotate(**{SERVING_DOCTOR: serving_doctor}).service_order_rows(fields)
+
+
 @functools.cache
 def _compiled_line(*, open_only):
     tokens = Queue.objects.active() if open_only else Queue.objects.all()
     return CompiledStatement.compile(
-        tokens.annotate(**{SERVING_DOCTOR: FilteredRelation("doctor", condition=Q(status__in=SERVING_STATUSES))})
-        .service_order_rows(OPEN_LINE_FIELDS if open_only else LINE_FIELDS)
-        .filter(department_id=ANY_DEPARTMENT_ID, token_date=ANY_DAY),
+        _line_rows(tokens, OPEN_LINE_FIELDS if open_only else LINE_FIELDS).filter(
+            department_id=ANY_DEPARTMENT_ID, token_date=ANY_DAY
+        ),
         department_id=ANY_DEPARTMENT_ID,
         day=ANY_DAY,
     )
@@ -303,11 +309,7 @@ def department_lines(*, departments, day=None):
     day = day or timezone.localdate(now)
     by_id = {department.pk: department for department in departments}
     tokens = {department_id: [] for department_id in by_id}
-    for row in (
-        Queue.objects.annotate(**{SERVING_DOCTOR: FilteredRelation("doctor", condition=Q(status__in=SERVING_STATUSES))})
-        .service_order_rows(LINE_FIELDS)
-        .filter(department_id__in=by_id, token_date=day)
-    ):
+    for row in _line_rows(Queue.objects.all(), LINE_FIELDS).filter(department_id__in=by_id, token_date=day):
         tokens[row["department_id"]].append(row)
     rows = {department_id: number_places(day_rows) for department_id, day_rows in tokens.items()}
     paces = _measured_paces(by_id, visits=rows, day=day, now=now)

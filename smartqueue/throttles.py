@@ -2,9 +2,8 @@
 
 Signed-in reception staff (settings.RECEPTION_STAFF_CHECK, patients.hooks.is_reception_staff) are held to the
 `staff` rate in every scope, on counts of their own: a desk registers, books and checks in every patient who comes
-to it. The lobby kiosk's
-`kiosk` allowance is for the kiosk devices (KIOSK_NETWORKS) only: from anywhere else the kiosk page counts against
-`register`, with the registration page and API, so that no address can use both."""
+to it. The lobby kiosk's `kiosk` allowance is for the kiosk devices (KIOSK_NETWORKS) only: from anywhere else the
+kiosk page counts against `register`, with the registration page and API, so that no address can use both."""
 
 import functools
 import math
