@@ -67,18 +67,13 @@ def _local_datetime(day, clock_time):
 
 
 def _places(department, day):
-    """{slot start: doctors working at it} for the day, from the doctors' intervals (breaks are their gaps);
-    only slots within the clinic's opening hours."""
+    """{slot start: doctors working at it} for the day, from the doctors' intervals (breaks are their gaps)."""
     length = timedelta(minutes=department.average_consultation_minutes)
-    configuration = hooks.hospital_settings()
-    opens = _local_datetime(day, configuration.clinic_opens_at)
-    closes = _local_datetime(day, configuration.clinic_closes_at)
     places = {}
     for starts_at, ends_at in hooks.working_hours(department.pk, day):
         start, end = _local_datetime(day, starts_at), _local_datetime(day, ends_at)
         while start + length <= end:
-            if opens <= start and start + length <= closes:
-                places[start] = places.get(start, 0) + 1
+            places[start] = places.get(start, 0) + 1
             start += length
     return dict(sorted(places.items()))
 
