@@ -143,6 +143,7 @@ class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
             "clinic_closes_at": _("Clinic closes at"),
             "registration_open": _("Online registration open"),
         }
+        help_texts = {"clinic_closes_at": _("Bookable slots lie within these hours.")}
         widgets = {
             "clinic_opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "clinic_closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

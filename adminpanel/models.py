@@ -1,4 +1,5 @@
 import hashlib
+from datetime import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -110,8 +111,8 @@ class SystemConfiguration(models.Model):
         validators=[MinValueValidator(WAIT_ALERT_MINUTES_MIN), MaxValueValidator(WAIT_ALERT_MINUTES_MAX)],
         help_text=_("Alert staff when someone in a department has waited longer than this (departments may override)."),
     )
-    clinic_opens_at = models.TimeField(default="08:00")
-    clinic_closes_at = models.TimeField(default="17:00")
+    clinic_opens_at = models.TimeField(default=time(8, 0))
+    clinic_closes_at = models.TimeField(default=time(17, 0))
     registration_open = models.BooleanField(default=True, help_text=_("Turn off to stop new online registrations."))
     appointment_early_check_in_minutes = models.PositiveSmallIntegerField(
         default=30,

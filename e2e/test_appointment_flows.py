@@ -1,12 +1,13 @@
 """A booked patient's day: book on a phone, check in at the lobby kiosk by the booking's QR code, and see the
 token called on the waiting-room board."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from adminpanel.models import SystemConfiguration
 from doctors.models import DoctorSchedule
 from e2e.conftest import DESKTOP, PHONE
 from e2e.test_staff_flows import sign_in
@@ -17,7 +18,11 @@ TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
 @pytest.fixture
 def bookable_cardiology(hospital):
     """dr.smith works the hour from the next slot but one (until the last minute of the day, late in the
-    evening), so its first slot is free and check-in is open now."""
+    evening), so its first slot is free and check-in is open now; the clinic is open around the clock, so the
+    slots are offered at whatever time of day the test runs."""
+    configuration = SystemConfiguration.load()
+    configuration.clinic_opens_at, configuration.clinic_closes_at = time(0, 0), time(23, 59)
+    configuration.save()
     now = timezone.localtime()
     first_slot = (now + timedelta(minutes=20)).replace(second=0, microsecond=0)
     first_slot -= timedelta(minutes=first_slot.minute % 10)

@@ -23,6 +23,7 @@ The core (this app) imports no other app. Instead:
 """
 
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Any, Callable
 
 from django.dispatch import Signal
@@ -134,6 +135,8 @@ class HospitalSettings:
     """The hospital-wide settings the core and its messages follow (defaults until an app provides them)."""
 
     registration_open: bool = True
+    clinic_opens_at: time = time.min
+    clinic_closes_at: time = time.max
     notify_when_patients_ahead: int = 3
     late_moves_back_places: int = 3
     wait_alert_minutes: int = 45

@@ -44,6 +44,11 @@ def test_a_break_between_two_intervals_gives_no_slots_and_two_doctors_give_two_s
     assert slot_times(clinic) == [("13:00", 2), ("13:30", 2), ("15:00", 1), ("15:30", 1)]
 
 
+def test_only_slots_within_the_clinics_opening_hours_are_offered(clinic):
+    configure(appointment_walk_in_share_percent=0, clinic_opens_at=time(13, 30), clinic_closes_at=time(14, 30))
+    assert slot_times(clinic) == [("13:30", 1), ("14:00", 1)]
+
+
 def test_slots_already_started_and_days_beyond_the_booking_horizon_are_not_offered(clinic, clock):
     clock.move_to(at(time(13, 10)))
     assert slot_times(clinic) == [("13:30", 1), ("14:00", 1)]
