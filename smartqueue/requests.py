@@ -9,9 +9,11 @@ def client_ip(request):
     """The address a request came from: the one rate limits, login lockout, the audit log and logs all use.
 
     The socket's peer (REMOTE_ADDR) unless TRUSTED_PROXY_COUNT reverse proxies stand in front of the app;
-    X-Forwarded-For is client-supplied, so it is read only then, and only a chain of exactly that many hops
-    counts (django-ipware, strict). A chain that does not match falls back to the peer, the nearest proxy, so
-    a client forging the header shares one address with every other forger instead of getting a fresh one.
+    X-Forwarded-For is client-supplied, so it is read only then. Each trusted proxy appends the address it
+    saw, so the client is the entry that many places from the right (django-ipware); whatever stands to its
+    left came from the client (forged, or added by a proxy of the client's own, a hospital's or a carrier's)
+    and is ignored, so neither a forger nor a client behind such a proxy shares the nearest proxy's address
+    with everyone else. A chain shorter than that falls back to the peer.
     """
     peer = request.META.get("REMOTE_ADDR") or None
     if not settings.TRUSTED_PROXY_COUNT:
@@ -22,7 +24,8 @@ def client_ip(request):
         # ipware counts the proxies listed in the header; the nearest one is the peer, not listed.
         proxy_count=settings.TRUSTED_PROXY_COUNT - 1,
         request_header_order=["HTTP_X_FORWARDED_FOR"],
-        strict=True,
+        # Not strict: a longer chain is read too, from the right, rather than thrown away for the peer.
+        strict=False,
     )
     return forwarded or peer
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from adminpanel.models import AuditLog
+from axes.models import AccessAttempt
 from smartqueue.requests import from_kiosk
 
 from .conftest import registration
@@ -90,6 +91,26 @@ def test_behind_a_trusted_proxy_a_forged_entry_does_not_make_a_new_client(db):
     )
 
     assert refused.status_code == 429
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_a_trusted_proxy_a_client_behind_its_own_proxy_is_not_counted_with_the_forgers(make_doctor):
+    # A forger's sign-in failures must not lock out staff whose own (hospital or carrier) proxy adds an entry.
+    user = make_doctor().user
+    via_proxy = Client(REMOTE_ADDR="10.0.0.2")
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        via_proxy.post(
+            reverse("doctors:login"), {"username": user.username, "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"{next(_forged)}, 203.0.113.66",
+        )
+
+    signed_in = Client(REMOTE_ADDR="10.0.0.2").post(
+        reverse("doctors:login"), {"username": user.username, "password": "pass-word-123"},
+        HTTP_X_FORWARDED_FOR="10.20.30.40, 198.51.100.20",
+    )
+
+    assert signed_in.status_code == 302
+    assert AccessAttempt.objects.get(username=user.username).ip_address == "203.0.113.66"
 
 
 def test_login_lockout_is_not_reset_by_a_forged_header(make_doctor):
