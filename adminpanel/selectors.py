@@ -127,6 +127,7 @@ AUDIT_ACTIONS = {
     "queue.priority_changed": _("Priority changed"),
     "queue.transferred": _("Transferred"),
     "appointment.booked": _("Appointment booked"),
+    "appointment.booking_repeated": _("Booking sent again"),
     "appointment.rescheduled": _("Appointment moved"),
     "appointment.cancelled": _("Appointment cancelled"),
     "appointment.closed": _("Appointment cancelled by the hospital"),

@@ -46,7 +46,7 @@ QUEUE_EVENT_MESSAGES = {
 }
 # Events whose message may be sent more than once per token: at most once per window, so registering
 # someone's number over and over cannot flood their phone.
-REPEATABLE_EVENTS = frozenset({"registration_repeated"})
+REPEATABLE_EVENTS = frozenset({"registration_repeated", "booking_repeated"})
 REPEAT_WINDOW_SECONDS = 10 * 60
 # Events after which someone may now have exactly their N patients ahead: the line moved, or a patient
 # chose their N on the status page.
@@ -463,6 +463,7 @@ def text_on_call(*, alert_id):
 # appointment gets a new confirmation and new reminders, and each reminder is sent once whatever runs it again.
 APPOINTMENT_EVENT_MESSAGES = {
     "booked": TemplateType.BOOKING_CONFIRMED,
+    "booking_repeated": TemplateType.BOOKING_CONFIRMED,
     "rescheduled": TemplateType.BOOKING_CONFIRMED,
     "cancelled": TemplateType.BOOKING_CANCELLED,
     "closed": TemplateType.BOOKING_CANCELLED,
@@ -487,6 +488,8 @@ def notify_appointment_change(sender, *, change, **kwargs):
     if template_type is None:
         return
     message = {"appointment_id": change.appointment.pk, "template_type": template_type}
+    if change.event in REPEATABLE_EVENTS:
+        message["occurrence"] = f"{change.event}-{int(timezone.now().timestamp()) // REPEAT_WINDOW_SECONDS}"
     if change.event == "closed":
         message["message"] = CLOSED_MESSAGE
     outbox.enqueue_after_commit([(SEND_APPOINTMENT_MESSAGE, message)])

@@ -69,6 +69,7 @@ QUEUE_EVENT_TYPES = {
 }
 APPOINTMENT_EVENT_TYPES = {
     "booked": WebhookEventType.APPOINTMENT_BOOKED,
+    "booking_repeated": None,
     "rescheduled": WebhookEventType.APPOINTMENT_RESCHEDULED,
     "cancelled": WebhookEventType.APPOINTMENT_CANCELLED,
     "closed": WebhookEventType.APPOINTMENT_CANCELLED,

@@ -50,6 +50,10 @@ class AlreadyBooked(BookingError):
     field = "department"
 
 
+class TooManyBookings(BookingError):
+    field = "phone"
+
+
 class CheckInRefused(BookingError):
     field = "code"
 
@@ -67,13 +71,17 @@ def _local_datetime(day, clock_time):
 
 
 def _places(department, day):
-    """{slot start: doctors working at it} for the day, from the doctors' intervals (breaks are their gaps)."""
+    """{slot start: doctors working at it} for the day, from the doctors' intervals (breaks are their gaps);
+    only slots within the clinic's opening hours."""
     length = timedelta(minutes=department.average_consultation_minutes)
+    configuration = hooks.hospital_settings()
+    opens, closes = (_local_datetime(day, clock) for clock in (configuration.clinic_opens_at, configuration.clinic_closes_at))
     places = {}
     for starts_at, ends_at in hooks.working_hours(department.pk, day):
         start, end = _local_datetime(day, starts_at), _local_datetime(day, ends_at)
         while start + length <= end:
-            places[start] = places.get(start, 0) + 1
+            if opens <= start and start + length <= closes:
+                places[start] = places.get(start, 0) + 1
             start += length
     return dict(sorted(places.items()))
 
@@ -183,7 +191,14 @@ def book_appointment(
     ip_address=None,
     self_service=False,
 ):
-    """Book a seat of a slot for the patient with this phone (matched or created, as registration does)."""
+    """Book a seat of a slot for the patient with this phone (matched or created, as registration does).
+
+    As with registration, anyone can type anyone's number: a self-service booking on a known phone neither
+    shows nor changes what is stored for it. Where the phone already has a booking in the department that
+    day, that booking is sent again to the phone (the answer is the same as for a new booking, so it does not
+    tell a stranger that the phone has an appointment); the phone may hold only BOOKING_MAX_OPEN_PER_PHONE
+    bookings to come; the booker's notes are not kept. Reception staff see the patient and are not limited.
+    """
     now = timezone.now()
     seats = _free_seats(department, slot_start, now)
     # A new patient's messages are in the language of the page they booked on; a known patient keeps theirs
@@ -191,23 +206,41 @@ def book_appointment(
     patient, created = services.patient_for_phone(
         phone=phone, details={"name": name, "age": age, "gender": gender}, update=not self_service, language=language
     )
-    if (
-        not created
-        and Appointment.objects.filter(
-            patient=patient,
-            department=department,
-            slot_start__date=timezone.localdate(slot_start),
-            status=Status.BOOKED,
-        ).exists()
-    ):
-        raise AlreadyBooked(
-            _("This phone number already has an appointment in %(department)s that day.") % {"department": department}
-        )
+    sent_to_phone = self_service and not created
+    if not created:
+        same_day = Appointment.objects.filter(
+            patient=patient, department=department, slot_start__date=timezone.localdate(slot_start), status=Status.BOOKED
+        ).first()
+        if same_day is not None and sent_to_phone:
+            _announce(same_day, "booking_repeated", actor, ip_address)
+            return Booking(appointment=same_day, sent_to_phone=True)
+        if same_day is not None:
+            raise AlreadyBooked(
+                _("This phone number already has an appointment in %(department)s that day.")
+                % {"department": department}
+            )
+    if sent_to_phone:
+        _check_bookings_to_come(patient, now)
     appointment = _take_seat(
-        Appointment(patient=patient, department=department, slot_start=slot_start, notes=notes), seats
+        Appointment(
+            patient=patient, department=department, slot_start=slot_start, notes="" if sent_to_phone else notes
+        ),
+        seats,
     )
     _announce(appointment, "booked", actor, ip_address)
-    return Booking(appointment=appointment, sent_to_phone=self_service and not created)
+    return Booking(appointment=appointment, sent_to_phone=sent_to_phone)
+
+
+def _check_bookings_to_come(patient, now):
+    # Each booking texts its phone (and reminds it twice): whoever types a number may hold only so many.
+    held = Appointment.objects.filter(patient=patient, status=Status.BOOKED, slot_start__gte=now).count()
+    if held >= settings.BOOKING_MAX_OPEN_PER_PHONE:
+        raise TooManyBookings(
+            _(
+                "This phone number already holds as many bookings as one phone can; "
+                "please ask at the reception desk."
+            )
+        )
 
 
 def _locked(appointment):
@@ -236,6 +269,8 @@ def reschedule_appointment(*, appointment, slot_start, actor=None, ip_address=No
             _("A booking moves only to another time on %(day)s; for another day, cancel it and book again.")
             % {"day": formats.date_format(timezone.localdate(appointment.slot_start))}
         )
+    if slot_start == appointment.slot_start:
+        raise BookingError(_("Your appointment is already at this time; choose another time to move it."))
     seats = _free_seats(appointment.department, slot_start, timezone.now())
     appointment.slot_start = slot_start
     _take_seat(appointment, seats)

@@ -55,7 +55,11 @@ QUEUE_EVENTS = frozenset(
     }
 )
 # Every AppointmentChange.event, likewise.
-APPOINTMENT_EVENTS = frozenset({"booked", "rescheduled", "cancelled", "closed", "checked_in", "no_show"})
+APPOINTMENT_EVENTS = frozenset(
+    # booking_repeated: a known phone booked again where it holds a booking that day; the booking, unchanged,
+    # is sent again to its phone.
+    {"booked", "booking_repeated", "rescheduled", "cancelled", "closed", "checked_in", "no_show"}
+)
 
 
 @dataclass(frozen=True)

@@ -243,9 +243,15 @@ def register_visit(
         return Registration(entry=open_entry, token_created=False, sent_to_phone=sent_to_phone)
     if self_service and not patient_created:
         _check_open_departments(patient=patient)
-    # A new token's registration message already carries the status link to the phone on file.
+    # A new token's registration message already carries the status link to the phone on file; the notes of
+    # whoever typed the number are not put in front of the patient's doctor.
     entry = issue_token(
-        department=department, patient=patient, priority=priority, notes=notes, actor=actor, ip_address=ip_address
+        department=department,
+        patient=patient,
+        priority=priority,
+        notes="" if sent_to_phone else notes,
+        actor=actor,
+        ip_address=ip_address,
     )
     return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from notifications.models import Notification
 from patients.models import Appointment
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
@@ -72,6 +73,17 @@ def test_a_booking_does_not_move_to_another_day_where_the_phone_already_has_one(
     assert Appointment.objects.filter(slot_start__date=tomorrow, status=Appointment.Status.BOOKED).count() == 1
 
 
+def test_moving_a_booking_to_the_time_it_already_holds_is_refused_as_that_not_as_taken(api_client, clinic):
+    appointment = book(clinic, at(time(13)))
+
+    moved = api_client.post(
+        reverse("patients:api-reschedule", args=[appointment.public_id]), {"slot": at(time(13)).isoformat()}, format="json"
+    )
+
+    assert moved.status_code == 400 and "already at this time" in moved.json()["slot"][0]
+    assert Appointment.objects.get(pk=appointment.pk).slot_start == at(time(13))
+
+
 def test_move_cancel_and_check_in_through_the_api(api_client, clinic, clock):
     appointment = book(clinic, at(time(13)))
     moved = api_client.post(
@@ -108,3 +120,59 @@ def test_a_known_phone_booking_itself_is_sent_the_booking_instead_of_shown_it(ap
     )
     assert "sent your appointment and a link to manage it" in page.content.decode()
     assert "0177" in page.content.decode() and Appointment.objects.count() == 2
+
+
+def test_a_stranger_learns_nothing_from_booking_a_phone_that_already_has_a_booking_that_day(
+    api_client, clinic, django_capture_on_commit_callbacks
+):
+    held = book(clinic, at(time(13)), phone="+14155550123", notes="")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = api_client.post(
+            reverse("patients:api-book"),
+            {**booking_body(clinic, at(time(13, 30)), phone="+14155550123"), "notes": "stranger's words"},
+            format="json",
+        )
+
+    # The answer of any booking by a known phone: the booking is sent to the phone, not shown, and unchanged.
+    assert again.status_code == 202 and again.json()["phone"].endswith("0123")
+    assert list(Appointment.objects.values_list("pk", "slot_start", "notes")) == [(held.pk, at(time(13)), "")]
+    resent = Notification.objects.filter(appointment=held, idempotency_key__contains="booking_repeated")
+    assert resent.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.post(
+            reverse("patients:api-book"), booking_body(clinic, at(time(14)), phone="+14155550123"), format="json"
+        )
+    assert resent.count() == 1  # once per window, however often the number is typed
+
+
+def test_a_phone_booking_itself_holds_only_so_many_bookings_to_come(api_client, clinic, settings):
+    settings.BOOKING_MAX_OPEN_PER_PHONE = 2
+    for days_ahead in range(2):
+        day = timezone.localdate() + timedelta(days=days_ahead)
+        assert api_client.post(
+            reverse("patients:api-book"), booking_body(clinic, at(time(13), day), phone="+14155550124"), format="json"
+        ).status_code in (201, 202)
+
+    third = api_client.post(
+        reverse("patients:api-book"),
+        booking_body(clinic, at(time(13), timezone.localdate() + timedelta(days=2)), phone="+14155550124"),
+        format="json",
+    )
+
+    assert third.status_code == 400 and list(third.json()) == ["phone"]
+    assert Appointment.objects.count() == 2
+    # Reception staff booking for the patient are not limited.
+    assert book(clinic, at(time(13), timezone.localdate() + timedelta(days=2)), phone="+14155550124").pk
+
+
+def test_the_notes_of_whoever_books_a_known_phone_do_not_reach_its_doctor(api_client, clinic, make_patient):
+    make_patient(name="On File", phone="+14155550125")
+
+    api_client.post(
+        reverse("patients:api-book"),
+        {**booking_body(clinic, at(time(13)), phone="+14155550125"), "notes": "Patient is violent"},
+        format="json",
+    )
+
+    assert Appointment.objects.get().notes == ""

@@ -198,3 +198,11 @@ def test_a_signed_in_user_without_a_staff_role_has_the_public_limit(make_user, s
         stranger.post("/patients/api/register/", {}, format="json")
 
     assert stranger.post("/patients/api/register/", {}, format="json").status_code == 429
+
+
+def test_the_notes_of_whoever_registers_a_known_phone_do_not_reach_its_doctor(departments, register):
+    register(into=departments[0], phone="+14155550189")
+
+    Client().post("/patients/register/", {**typed(departments[1], "+1 415 555 0189"), "notes": "Patient is violent"})
+
+    assert Queue.objects.get(department=departments[1]).notes == ""
