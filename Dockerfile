@@ -8,6 +8,9 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # collectstatic needs settings to load; the real SECRET_KEY comes from the environment at run time.
 RUN DEBUG=False SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+# The image is for production: off unless the environment turns it on, so a container started without
+# settings refuses to start for want of a SECRET_KEY instead of serving the development key on 0.0.0.0.
+ENV DEBUG=False
 
 EXPOSE 8000
 CMD ["python", "-m", "smartqueue.server", "-b", "0.0.0.0", "-p", "8000", "smartqueue.asgi:application"]

@@ -1,6 +1,8 @@
 """The patient REST API: thin views over patients.services (writes) and patients.selectors (reads)."""
 
 from django.http import Http404
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -274,6 +276,7 @@ class QueueStatusAPI(APIView):
         return Response(snapshot)
 
 
+@method_decorator(never_cache, name="dispatch")
 class PatientStatusAPI(APIView):
     @extend_schema(
         tags=TAGS,
@@ -307,6 +310,7 @@ class PatientStatusAPI(APIView):
         )
 
 
+@method_decorator(never_cache, name="dispatch")
 class VisitStatusAPI(APIView):
     @extend_schema(
         tags=TAGS,
@@ -503,6 +507,7 @@ class BookAPI(PatientSubmissionAPI):
         return Response(AppointmentSerializer(booking.appointment).data, status=status.HTTP_201_CREATED)
 
 
+@method_decorator(never_cache, name="dispatch")
 class AppointmentAPI(APIView):
     @extend_schema(
         tags=APPOINTMENT_TAGS,

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from smartqueue.requests import client_ip
@@ -139,6 +140,9 @@ def in_patients_language(view):
     return wrapper
 
 
+# Pages reached by a private link (token, booking, kiosk ticket) are never stored: on a shared kiosk or a family's
+# phone, Back must not bring up the previous patient's page.
+@never_cache
 @in_patients_language
 def registered(request, public_id):
     entry = _visit_or_404(public_id)
@@ -156,6 +160,7 @@ def registered(request, public_id):
     )
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @throttle_posts("feedback")
 @in_patients_language
@@ -272,6 +277,7 @@ def booking_qr_svg(appointment, request, title):
     return segno.make(link, error="m").svg_inline(scale=5, title=title)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @throttle_posts("register")
 def appointment(request, public_id):
@@ -312,6 +318,7 @@ def appointment(request, public_id):
     )
 
 
+@never_cache
 def appointment_calendar(request, public_id):
     """The booking as a calendar file (.ics) for the patient's phone calendar."""
     booking = _appointment_or_404(public_id)
@@ -391,6 +398,7 @@ def kiosk_sent(request, site):
     )
 
 
+@never_cache
 def kiosk_ticket(request, site, public_id):
     """The printable ticket: token, department, and a QR code of the token's status page."""
     _kiosk_department(site)

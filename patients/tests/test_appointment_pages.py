@@ -172,3 +172,24 @@ def test_a_kiosk_device_has_the_kiosk_rate_limit(client, clinic, monkeypatch, cl
     kiosk = reverse("kiosk:start", args=["site"])
     answers = [client.post(kiosk, {"action": "check_in", "code": "NOSUCHCODE"}).status_code for _ in range(3)]
     assert answers == [400, 400, 429]
+
+
+def test_pages_and_answers_reached_by_a_private_link_are_never_stored(client, clinic, clock):
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(12, 55)))
+    entry = appointments.check_in(appointment=appointment)
+    private = [
+        reverse("patients:registered", args=[entry.public_id]),
+        entry.get_absolute_url(),
+        reverse("patients:api-visit-status", args=[entry.public_id]),
+        reverse("patients:api-patient-status", args=[entry.patient.public_id]),
+        appointment.get_absolute_url(),
+        reverse("patients:appointment-calendar", args=[appointment.public_id]),
+        reverse("patients:api-appointment", args=[appointment.public_id]),
+        reverse("kiosk:ticket", args=["site", entry.public_id]),
+    ]
+
+    for url in private:
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        assert "no-store" in answer["Cache-Control"] and "private" in answer["Cache-Control"], url
