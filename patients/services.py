@@ -240,6 +240,10 @@ def register_visit(
     if open_entry is not None:
         if sent_to_phone:
             _send_open_token_again(entry=open_entry, actor=actor, ip_address=ip_address)
+        elif not self_service and _more_urgent(priority, open_entry):
+            # The desk registering a waiting patient again as an emergency (or high) is triaging them: their
+            # open token moves up rather than keeping its place behind everyone less urgent.
+            open_entry = change_priority(entry=open_entry, priority=priority, actor=actor, ip_address=ip_address)
         return Registration(entry=open_entry, token_created=False, sent_to_phone=sent_to_phone)
     if self_service and not patient_created:
         _check_open_departments(patient=patient)
@@ -254,6 +258,10 @@ def register_visit(
         ip_address=ip_address,
     )
     return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
+
+
+def _more_urgent(priority, entry):
+    return entry.status == Status.WAITING and Queue.PRIORITY_RANK[priority] > Queue.PRIORITY_RANK[entry.priority]
 
 
 def _open_token_today(*, patient, department):

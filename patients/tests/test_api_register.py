@@ -234,6 +234,21 @@ def test_reception_staff_can_register_an_emergency(
     assert AuditLog.objects.get(action="queue.registered").actor == user
 
 
+def test_reception_registering_a_waiting_patient_again_as_an_emergency_moves_their_token_up(
+    api_client, registration, make_user
+):
+    first = api_client.post(URL, registration, format="json").json()
+    api_client.force_authenticate(make_user(is_superuser=True))
+
+    again = api_client.post(URL, {**registration, "priority": "emergency"}, format="json")
+    lower = api_client.post(URL, {**registration, "priority": "normal"}, format="json")
+
+    assert again.status_code == 200
+    assert (again.json()["token"], again.json()["priority"]) == (first["token"], "emergency")
+    assert Queue.objects.get().priority == "emergency" and lower.json()["priority"] == "emergency"
+    assert AuditLog.objects.filter(action="queue.priority_changed").count() == 1
+
+
 def test_the_url_is_the_briefs():
     assert reverse("patients:api-register") == URL
 
