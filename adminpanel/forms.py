@@ -44,6 +44,11 @@ class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
             "is_active",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        # Django's own wording names the model and field in code ("Department with this Name already exists").
+        error_messages = {
+            "name": {"unique": _("Another department already has this name.")},
+            "code": {"unique": _("Another department already uses this code.")},
+        }
         labels = {
             "name": _("Name"),
             "code": _("Code"),
@@ -77,8 +82,10 @@ class DoctorForm(BootstrapWidgetsMixin, forms.ModelForm):
 class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
     """A doctor's login account and profile, created together."""
 
-    # The user model's own field: its max length and validators (Django's username rules).
-    username = get_user_model()._meta.get_field("username").formfield()
+    # The user model's own field: its max length and validators (Django's username rules), in our words.
+    username = get_user_model()._meta.get_field("username").formfield(
+        label=_("Username"), help_text=_("Up to 150 characters: letters, digits and @ . + - _ only.")
+    )
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     password = forms.CharField(

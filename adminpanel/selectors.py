@@ -10,6 +10,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor, DoctorSchedule
+from notifications.forms import WebhookEndpointForm
 from notifications.models import NotificationTemplate
 from patients.models import Department, Queue
 from patients.selectors import open_wait_alerts
@@ -163,7 +164,41 @@ AUDIT_CHOICES = {
     "priority": dict(Queue.Priority.choices),
     "availability": dict(Doctor.Availability.choices),
 }
-AUDIT_FIELD_NAMES = {"department_id": _("Department"), "doctor_id": _("Doctor"), "path": _("Page")}
+# The fields the core's and apps' own audit records carry (a token's snapshot, a booking's, a text's, a
+# delivery's); the fields saved through the panel's forms are named by those forms' labels (audit_field_name).
+AUDIT_FIELD_NAMES = {
+    "token": _("Token"),
+    "status": _("Status"),
+    "priority": _("Priority"),
+    "department": _("Department"),
+    "department_id": _("Department"),
+    "doctor": _("Doctor"),
+    "doctor_id": _("Doctor"),
+    "postponed": _("Moved back"),
+    "slot_start": _("Time"),
+    "path": _("Page"),
+    "message": _("Message"),
+    "keyword": _("Keyword"),
+    "effect": _("Effect"),
+    "channel": _("Channel"),
+    "delivery_id": _("Delivery"),
+    "event_id": _("Event"),
+    "availability": _("Availability"),
+    "intervals": _("Weekly hours"),
+    "day": _("Day"),
+}
+
+
+def audit_field_name(field):
+    """An audited field in the reader's words: the label its panel form shows it under, else its own name."""
+    # Imported here: the forms import services, which import this module.
+    from .forms import DepartmentForm, DoctorForm, MessageTextForm, SystemConfigurationForm
+
+    for form_class in (DepartmentForm, DoctorForm, SystemConfigurationForm, MessageTextForm, WebhookEndpointForm):
+        form_field = form_class.base_fields.get(field)
+        if form_field is not None and form_field.label:
+            return form_field.label
+    return AUDIT_FIELD_NAMES.get(field, field.replace("_", " ").capitalize())
 
 
 def audit_action_label(action):
@@ -187,6 +222,16 @@ def _audit_value(field, value):
     return str(value)
 
 
+def audit_subject(entry):
+    """What an audit row is about, in the reader's words: a token by its number and the status it was left in
+    (the stored description is in the language of whoever acted), anything else as it was described."""
+    snapshot = entry.after or entry.before or {}
+    if "token" in snapshot:
+        status = snapshot.get("status")
+        return f"{snapshot['token']} ({_audit_value('status', status)})" if status else snapshot["token"]
+    return entry.object_repr or entry.object_id
+
+
 def audit_changes(entry):
     """What an audit row changed, field by field: [{field, before, after}], only the fields that differ."""
     before, after = entry.before or {}, entry.after or {}
@@ -197,7 +242,7 @@ def audit_changes(entry):
             continue
         changes.append(
             {
-                "field": AUDIT_FIELD_NAMES.get(field, field.replace("_", " ").capitalize()),
+                "field": audit_field_name(field),
                 "before": _audit_value(field, old) if field in before else None,
                 "after": _audit_value(field, new),
             }

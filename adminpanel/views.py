@@ -417,6 +417,7 @@ class AuditLogView(PanelAdminRequiredMixin, ListView):
             {
                 "entry": entry,
                 "action": selectors.audit_action_label(entry.action),
+                "subject": selectors.audit_subject(entry),
                 "changes": selectors.audit_changes(entry),
             }
             for entry in context["entries"]

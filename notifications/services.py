@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from patients import hooks
 from patients.models import Appointment, Queue, WaitAlert
@@ -509,7 +509,7 @@ def _appointment_values(appointment, template_type, message):
         "name": appointment.patient.name,
         "department": appointment.department.name,
         # Rendered inside the patient's language, so day and month names are theirs.
-        "time": date_format(timezone.localtime(appointment.slot_start), "D d M H:i"),
+        "time": date_format(timezone.localtime(appointment.slot_start), pgettext("date format", "D j M, H:i")),
         "code": appointment.booking_code,
         "link": link,
         "message": gettext(message) if message else "",

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -21,12 +21,28 @@ from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
 from .serializers import FEEDBACK_COMMENT_MAX_LENGTH, NAME_MAX_LENGTH, NOTES_MAX_LENGTH
 
 
+EMPTY_CHOICE_DASHES = "---------"
+
+
+def _word_the_empty_choice(field):
+    # Django's empty choice is nine dashes, which a screen reader reads out one by one.
+    if isinstance(field, forms.ModelChoiceField) and field.empty_label == EMPTY_CHOICE_DASHES:
+        field.empty_label = _("Choose one")
+        field.widget.choices = field.choices
+    elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        field.choices = [
+            (value, _("Choose one") if value == "" and label == EMPTY_CHOICE_DASHES else label)
+            for value, label in field.choices
+        ]
+
+
 class BootstrapWidgetsMixin:
     """Bootstrap classes on every widget, and invalid fields marked so their errors show beside them."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            _word_the_empty_choice(field)
             if isinstance(field.widget, forms.RadioSelect):
                 continue
             if isinstance(field.widget, forms.CheckboxInput):
@@ -142,7 +158,7 @@ class SlotDayForm(BootstrapForm):
     def __init__(self, *args, days, **kwargs):
         super().__init__(*args, **kwargs)
         # Weekday and month in the page's language ("jue 3 dic"), not strftime's English.
-        self.fields["day"].choices = [(day.isoformat(), date_format(day, "D j M")) for day in days]
+        self.fields["day"].choices = [(day.isoformat(), date_format(day, pgettext("date format", "D j M"))) for day in days]
 
 
 class SlotChoiceField(forms.TypedChoiceField):

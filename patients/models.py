@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # One limit each, read by the model's validators and constraints, the forms, serializers and services alike.
 PATIENT_AGE_MAX = 130
@@ -378,7 +379,8 @@ def new_booking_code():
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", _("Booked")
     CHECKED_IN = "checked_in", _("Checked in")
-    CANCELLED = "cancelled", _("Cancelled")
+    # Its own word: a token's "Cancelled" is masculine in Spanish (el turno), an appointment's feminine (la cita).
+    CANCELLED = "cancelled", pgettext_lazy("appointment status", "Cancelled")
     NO_SHOW = "no_show", _("No-show")
 
 

@@ -177,14 +177,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's four, worded by SmartQueue (smartqueue/passwords.py): Django's Hindi and Arabic catalogues lack them.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "smartqueue.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "smartqueue.passwords.MinimumLengthValidator"},
+    {"NAME": "smartqueue.passwords.CommonPasswordValidator"},
+    {"NAME": "smartqueue.passwords.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en"
+# Date formats Django's own locales lack (smartqueue/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["smartqueue.formats"]
 # Every language SmartQueue speaks; adding one: docs/i18n.md. Patients' and boards' languages are chosen from these.
 LANGUAGES = [
     ("en", "English"),

@@ -62,6 +62,6 @@ def test_the_audit_log_reads_in_words_with_what_changed(admin_client, department
     page = admin_client.get(reverse("adminpanel:audit")).content.decode()
     assert "Patient called" in page and "queue.called<" not in page
     assert "Status: <del>Waiting</del> → <ins>Called</ins>" in page
-    assert "Is active: <del>yes</del> → <ins>no</ins>" in page
+    assert "Active: <del>yes</del> → <ins>no</ins>" in page
     assert "Room: <del>none</del> → <ins>Block A</ins>" in page
     assert "{&#x27;" not in page and "Token:" not in page

@@ -91,7 +91,8 @@ def test_a_spanish_patient_is_sent_the_confirmation_in_spanish_with_spanish_day_
 
     [(_event, _status, body)] = messages()
     with translation.override("es"):
-        slot = date_format(timezone.localtime(appointment.slot_start), "D d M H:i")
+        # Spanish writes the month in small letters ("jue 3 dic, 13:00"), as its own date format says.
+        slot = date_format(timezone.localtime(appointment.slot_start), "D j b, H:i")
     assert body.startswith(f"Hola Lucía, su cita de Clinic es el {slot}, código de reserva {appointment.booking_code}.")
     assert f"{timezone.localtime(appointment.slot_start):%a}" not in body
 

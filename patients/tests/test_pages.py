@@ -75,7 +75,7 @@ def test_registering_shows_the_token_position_wait_and_a_qr_code_to_the_status_p
     page = response.content.decode()
     assert "CARD-001" in page and "token-display" in page
     assert "Cardiology" in page
-    assert "~0 min" in page  # The doctor on duty is free: this token is next.
+    assert "Any moment now" in page and "~0 min" not in page  # The doctor on duty is free: this token is next.
     assert f"http://testserver/patients/status/{patient.visits.get().public_id}/" in page
     assert "<svg" in page
 

@@ -33,6 +33,7 @@
           true
         );
       }
+      if (value === 0) return gettext("Any moment now");
       return interpolate(gettext("~%(minutes)s min"), { minutes: value }, true);
     }
     if (field === "now_serving") {

@@ -1,0 +1,48 @@
+"""The panel's forms speak the reader's language in words: no model or field names in code, no untranslated
+Django messages, no empty choice read out as dashes."""
+
+from django.urls import reverse
+from django.utils import translation
+
+from adminpanel.forms import DepartmentForm, DoctorForm, NewDoctorForm
+from adminpanel.selectors import audit_field_name
+from patients.services import entry_snapshot
+
+
+def test_a_department_name_already_taken_is_refused_in_the_readers_words(admin_client, department):
+    with translation.override("es"):
+        form = DepartmentForm({"name": department.name, "average_consultation_minutes": 10})
+        assert not form.is_valid()
+        assert form.errors["name"] == ["Ya hay otro departamento con este nombre."]
+
+
+def test_a_short_password_is_refused_in_hindi_and_arabic_too(department):
+    details = {"username": "dr.new", "first_name": "Asha", "last_name": "Rao", "department": department.pk}
+    for language in ("hi", "ar"):
+        with translation.override(language):
+            form = NewDoctorForm({**details, "password": "12345"})
+            assert not form.is_valid()
+            refusals = " ".join(form.errors["password"])
+            assert "password" not in refusals.lower() and "digits" not in refusals, refusals
+
+
+def test_no_select_offers_dashes_as_its_empty_choice(admin_client, make_doctor):
+    doctor = make_doctor()
+    assert "---------" not in str(DoctorForm(instance=doctor)["department"])
+    page = admin_client.get(reverse("adminpanel:doctor-create"))
+    assert page.status_code == 200 and "---------" not in page.content.decode()
+
+
+def test_every_field_a_token_change_records_is_named_in_the_readers_words(department, make_token):
+    entry = make_token(department)
+    with translation.override("es"):
+        names = {field: str(audit_field_name(field)) for field in entry_snapshot(entry)}
+    assert all(name != field.replace("_", " ").capitalize() for field, name in names.items()), names
+    assert names["priority"] == "Prioridad"
+
+
+def test_the_audit_log_says_which_token_in_the_readers_words(admin_client, department, make_token):
+    entry = make_token(department)
+    admin_client.cookies["django_language"] = "es"
+    page = admin_client.get(reverse("adminpanel:audit")).content.decode()
+    assert f"{entry.token} (En espera)" in page and "(Waiting)" not in page
