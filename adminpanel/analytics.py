@@ -74,11 +74,12 @@ def _ratings_between(start, end):
 def summarise_department_day(*, department, day, visits, ratings):
     """One department's figures for one day from its visits (dicts of VISIT_FIELDS) and feedback ratings.
 
-    A token transferred in from another department is not a new registration (its first token was);
-    waits are those of the tokens that were called, whatever became of them afterwards.
+    A token transferred in from another department is not a new registration (its first token was), and one
+    transferred out is not a cancellation (services.transfer cancels it, but the patient is seen in the other
+    department); waits are those of the tokens that were called, whatever became of them afterwards.
     """
     registrations = [visit for visit in visits if visit["transferred_from_id"] is None]
-    statuses = Counter(visit["status"] for visit in visits)
+    statuses = Counter(visit["status"] for visit in visits if visit["transferred_to"] is None)
     waits = [wait_minutes(visit) for visit in visits]
     completed = [visit for visit in visits if visit["status"] == Status.COMPLETED]
     hours = Counter(timezone.localtime(visit["checked_in_at"]).hour for visit in registrations)

@@ -704,6 +704,8 @@ VISIT_FIELDS = (
     "started_at",
     "completed_at",
     "transferred_from_id",
+    # The id of the token this one was transferred to (None when it was not): such a cancelled token is a referral.
+    "transferred_to",
     "estimated_wait_at_registration",
 )
 

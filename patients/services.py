@@ -434,7 +434,9 @@ def postpone_visit(*, entry, places, actor=None, ip_address=None):
     """Move a waiting token back `places` places among its priority (fewer when fewer are behind); once per visit.
 
     The token becomes due just after the last one it lets go first (its arrival time is kept, for its wait),
-    so every reader of the line (in_service_order) sees the new place.
+    so every reader of the line (in_service_order) sees the new place. A token already due lets go first only
+    tokens already due: a booked patient who checked in early is due at their later slot, so becoming due after
+    them would let every walk-in arriving until that slot go first too.
     """
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
     if entry.status != Status.WAITING:
@@ -452,12 +454,22 @@ def postpone_visit(*, entry, places, actor=None, ip_address=None):
     )
     order = list(same_priority.values_list("pk", "due_order"))
     place = next(index for index, (entry_id, _) in enumerate(order) if entry_id == entry.pk)
-    behind = order[place + 1 : place + 1 + places]
+    behind = order[place + 1 :]
     if not behind:
         raise PostponeRefused(_("Nobody is waiting behind token %(token)s.") % {"token": entry.token})
+    now = timezone.now()
+    if order[place][1] <= now:
+        # In due order, so the tokens already due come first and those booked for later after them.
+        behind = [(entry_id, due) for entry_id, due in behind if due <= now]
+        if not behind:
+            raise PostponeRefused(
+                _("Only patients with a later appointment are waiting behind token %(token)s; it keeps its place.")
+                % {"token": entry.token}
+            )
+    behind = behind[:places]
     before = entry_snapshot(entry)
     entry.due_at = behind[-1][1] + timedelta(microseconds=1)
-    entry.postponed_at = timezone.now()
+    entry.postponed_at = now
     return _record_queue_change(entry=entry, event="postponed", actor=actor, ip_address=ip_address, before=before)
 
 

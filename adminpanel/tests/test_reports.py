@@ -96,11 +96,24 @@ def test_department_day_figures(clinic_day, django_assert_num_queries):
     ent = by_department["ENT"]
     assert (ent.registrations, ent.cancelled, ent.completed, ent.average_wait_minutes, ent.peak_hour) == (
         1,
-        1,
+        0,  # the token transferred to Cardiology was not cancelled
         0,
         None,
         11,
     )
+
+
+def test_a_token_transferred_out_is_not_counted_as_cancelled(clinic_day, make_token):
+    cardiology, ent = clinic_day["cardiology"], clinic_day["ent"]
+    with time_machine.travel(at("11:30"), tick=False):
+        services.transfer(entry=make_token(cardiology), to_department=ent)
+        services.cancel(entry=make_token(cardiology))
+
+    by_department = {row.department_name: row for row in analytics.department_days(start=DAY, end=DAY)}
+
+    assert by_department["Cardiology"].cancelled == 2  # the one cancelled before, and the one cancelled now
+    assert by_department["ENT"].cancelled == 0
+    assert by_department["ENT"].registrations == 1  # and the transfer in is not a registration either
 
 
 def test_doctor_performance(clinic_day, django_assert_num_queries):
@@ -194,7 +207,7 @@ def test_csv_export_content(admin_client, clinic_day):
             "Wait estimate bias (min)",
         ],
         ["2026-03-10", "Cardiology", "7", "3", "1", "1", "25.0", "40.0", "15.0", "4.0", "2", "10", "4", "6.2", "-3.8"],
-        ["2026-03-10", "ENT", "1", "0", "0", "1", "", "", "", "", "0", "11", "0", "", ""],
+        ["2026-03-10", "ENT", "1", "0", "0", "0", "", "", "", "", "0", "11", "0", "", ""],
     ]
 
 

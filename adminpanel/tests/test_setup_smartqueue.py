@@ -1,10 +1,14 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from adminpanel.models import AdminUser, AuditLog, SystemConfiguration
 from doctors.models import Doctor
 from notifications.models import NotificationTemplate
+from patients import services
 from patients.models import Department, Patient, Queue
 
 
@@ -67,3 +71,57 @@ def test_without_demo_data_only_configuration_is_installed(settings):
 
     assert SystemConfiguration.objects.count() == 1
     assert not get_user_model().objects.exists()
+
+
+def demo_doctor(username):
+    return Doctor.objects.get(user__username=username)
+
+
+@pytest.mark.django_db
+def test_a_later_day_gets_its_own_morning_and_closes_the_consultations_left_open(development, clock):
+    call_command("setup_smartqueue", "--demo-data", verbosity=0)
+    first_day = timezone.localdate()
+    left_open = list(Queue.objects.filter(status__in=["called", "in_consultation"]).values_list("pk", flat=True))
+    assert left_open
+
+    clock.shift(timedelta(days=1))
+    call_command("setup_smartqueue", "--demo-data", verbosity=0)
+
+    today = timezone.localdate()
+    assert Queue.objects.filter(token_date=today).count() == Queue.objects.filter(token_date=first_day).count()
+    assert not Queue.objects.filter(token_date=first_day, status__in=["called", "in_consultation"]).exists()
+    assert set(Queue.objects.filter(pk__in=left_open).values_list("status", flat=True)) == {"skipped", "completed"}
+    assert {"called", "in_consultation", "completed"} <= set(
+        Queue.objects.filter(token_date=today).values_list("status", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_a_doctor_with_a_patient_called_today_keeps_them(development, clock):
+    call_command("setup_smartqueue", "--demo-data", verbosity=0)
+    clock.shift(timedelta(days=1))
+    smith = demo_doctor("dr.smith")
+    services.complete_consultation(entry=services.current_patient_of(smith))
+    walk_in = services.register_visit(
+        department=smith.department, name="Real Patient", phone="+15550999999", age=40, gender="female"
+    ).entry
+    services.call_next(doctor=smith)
+
+    call_command("setup_smartqueue", "--demo-data", verbosity=0)
+
+    assert services.current_patient_of(smith) == walk_in
+    cardiology_demo = Queue.objects.filter(token_date=timezone.localdate(), department=smith.department).exclude(
+        pk=walk_in.pk
+    )
+    assert set(cardiology_demo.values_list("status", flat=True)) == {"waiting"}
+
+
+@pytest.mark.django_db
+def test_a_visit_the_services_refuse_stops_the_command_naming_the_token(development, monkeypatch):
+    def refuse(*, entry, doctor):
+        raise services.QueueError("Refused.")
+
+    monkeypatch.setattr(services, "call_patient", refuse)
+
+    with pytest.raises(CommandError, match=r"CARD-001 .*Refused\."):
+        call_command("setup_smartqueue", "--demo-data", verbosity=0)

@@ -1,6 +1,9 @@
 """A waiting patient moved back a few places at their request (LATE), once per visit."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from patients import services
 from patients.models import Queue
@@ -52,3 +55,52 @@ def test_refused_when_it_cannot_move_and_the_chance_is_kept(department, make_tok
 
     target.refresh_from_db()
     assert target.postponed_at is None
+
+
+def booked_early(department, make_token, *, slot):
+    """A booked patient who checked in before their slot: due at the slot (as appointments.check_in sets it)."""
+    entry = make_token(department)
+    Queue.objects.filter(pk=entry.pk).update(due_at=slot)
+    return entry
+
+
+def test_lets_go_first_only_those_already_due_so_later_walk_ins_stay_behind(department, make_token, clock):
+    first = make_token(department)
+    clock.shift(timedelta(minutes=1))
+    late = make_token(department)
+    clock.shift(timedelta(minutes=1))
+    walk_in = make_token(department)
+    clock.shift(timedelta(minutes=1))
+    booked = booked_early(department, make_token, slot=timezone.now() + timedelta(hours=2))
+    clock.shift(timedelta(minutes=2))
+
+    services.postpone_visit(entry=late, places=3)
+    later_walk_ins = []
+    for _ in range(2):
+        clock.shift(timedelta(minutes=10))
+        later_walk_ins.append(make_token(department))
+
+    assert places(department) == [first.pk, walk_in.pk, late.pk, *[entry.pk for entry in later_walk_ins], booked.pk]
+
+
+def test_refused_when_only_patients_booked_for_later_are_behind(department, make_token, clock):
+    make_token(department)
+    clock.shift(timedelta(minutes=1))
+    late = make_token(department)
+    clock.shift(timedelta(minutes=1))
+    booked_early(department, make_token, slot=timezone.now() + timedelta(hours=2))
+
+    with pytest.raises(services.PostponeRefused, match="later appointment"):
+        services.postpone_visit(entry=late, places=3)
+
+    late.refresh_from_db()
+    assert late.postponed_at is None
+
+
+def test_a_patient_booked_for_later_moves_back_behind_those_booked_after_them(department, make_token, clock):
+    two_oclock = timezone.now() + timedelta(hours=2)
+    booked = [booked_early(department, make_token, slot=two_oclock + timedelta(minutes=15 * n)) for n in range(3)]
+
+    services.postpone_visit(entry=booked[0], places=1)
+
+    assert places(department) == [booked[1].pk, booked[0].pk, booked[2].pk]

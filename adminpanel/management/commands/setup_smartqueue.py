@@ -149,8 +149,14 @@ class Command(BaseCommand):
         return user
 
     def install_demo_morning(self, departments, doctors):
-        """A morning of visits through the real services, then back-dated so waits look like a real clinic."""
+        """A morning of visits through the real services, then back-dated so waits look like a real clinic.
+
+        Runs on every start (make run), so on a database left by earlier days or by use: the demo doctors'
+        consultations left open on an earlier day are closed first, and a doctor busy with today's patient is not
+        made to call anyone (those demo visits stay waiting).
+        """
         today = timezone.localdate()
+        self.close_earlier_days_consultations(set(doctors.values()), today)
         created = 0
         morning_start = timezone.now() - timedelta(hours=3)
         for index, (name, age, gender, code, priority, outcome) in enumerate(DEMO_VISITS):
@@ -160,10 +166,25 @@ class Command(BaseCommand):
                 continue
             entry = services.allocate_token(department=departments[code], patient=patient, priority=priority)
             checked_in = morning_start + timedelta(minutes=6 * index)
-            stamps = self.walk_visit(entry, doctors[code], outcome, checked_in)
+            try:
+                stamps = self.walk_visit(entry, doctors[code], outcome, checked_in)
+            except services.QueueError as error:
+                raise CommandError(f"Demo visit {entry.token} could not be taken to '{outcome}': {error}") from error
             Queue.objects.filter(pk=entry.pk).update(checked_in_at=checked_in, **stamps)
             created += 1
         return created
+
+    def close_earlier_days_consultations(self, doctors, today):
+        """A doctor's patient still called or in consultation from an earlier day blocks their next call; that
+        day is over, so the called patient counts as a no-show and the consultation as finished."""
+        leftovers = Queue.objects.filter(
+            doctor__in=doctors, token_date__lt=today, status__in=[Queue.Status.CALLED, Queue.Status.IN_CONSULTATION]
+        )
+        for entry in leftovers:
+            if entry.status == Queue.Status.CALLED:
+                services.skip(entry=entry)
+            else:
+                services.complete_consultation(entry=entry, consultation_notes=entry.consultation_notes)
 
     def walk_visit(self, entry, doctor, outcome, checked_in):
         if outcome == "waiting":
@@ -171,6 +192,9 @@ class Command(BaseCommand):
         if outcome == "cancelled":
             services.cancel(entry=entry)
             return {"cancelled_at": checked_in + timedelta(minutes=20)}
+        if services.current_patient_of(doctor) is not None:
+            # Someone is really being seen: the demo does not take the doctor away from them.
+            return {}
         services.call_patient(entry=entry, doctor=doctor)
         stamps = {"called_at": checked_in + timedelta(minutes=25)}
         if outcome == "skipped":
