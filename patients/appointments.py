@@ -448,7 +448,10 @@ def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
 
 @transaction.atomic
 def release_unstaffed_bookings_ahead(*, department, actor=None, ip_address=None):
-    """After a change of the doctors' weekly hours: release_unstaffed_bookings on every day from today with bookings."""
+    """After a change of the doctors' weekly hours: release_unstaffed_bookings on every day from today with bookings.
+
+    Returns the cancelled bookings.
+    """
     start_of_today = _local_datetime(timezone.localdate(), datetime.min.time())
     booked_days = {
         timezone.localdate(slot_start)
@@ -456,5 +459,7 @@ def release_unstaffed_bookings_ahead(*, department, actor=None, ip_address=None)
             department=department, status=Status.BOOKED, slot_start__gte=start_of_today
         ).values_list("slot_start", flat=True)
     }
+    cancelled = []
     for day in sorted(booked_days):
-        release_unstaffed_bookings(department=department, day=day, actor=actor, ip_address=ip_address)
+        cancelled += release_unstaffed_bookings(department=department, day=day, actor=actor, ip_address=ip_address)
+    return cancelled
