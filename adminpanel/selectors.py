@@ -109,6 +109,11 @@ def deactivation_consequences(target):
         ]
     return [
         _("%(doctor)s will no longer be able to sign in to the dashboard or call patients.") % {"doctor": target},
+        _(
+            "Bookings to come that the other doctors of %(department)s cannot take are cancelled, "
+            "and their patients told."
+        )
+        % {"department": target.department.name},
         _("Their history stays in the reports and the audit log, and Reactivate on the list undoes this."),
     ]
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
+from doctors import services as doctor_services
 from doctors.models import Doctor
 from notifications.services import notify_broadcast
 from patients import broadcasts
@@ -59,6 +60,21 @@ def save_with_audit(*, instance, changes, action, actor, ip_address=None):
         ip_address=ip_address,
     )
     return instance
+
+
+@transaction.atomic
+def save_doctor(*, instance, changes, action, actor, ip_address=None):
+    """save_with_audit for an existing doctor: one with a patient called or in consultation is not moved to another
+    department or deactivated, and the bookings the old department cannot hold without them are released."""
+    before = Doctor.objects.select_for_update().select_related("department").get(pk=instance.pk)
+    doctor_services.refuse_leaving_with_a_patient(
+        doctor=before,
+        department=changes.get("department", before.department),
+        is_active=changes.get("is_active", before.is_active),
+    )
+    doctor = save_with_audit(instance=instance, changes=changes, action=action, actor=actor, ip_address=ip_address)
+    doctor_services.release_bookings_left_behind(before=before, doctor=doctor, actor=actor, ip_address=ip_address)
+    return doctor
 
 
 @transaction.atomic

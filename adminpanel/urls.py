@@ -4,7 +4,7 @@ from django.urls import path
 from doctors.models import Doctor
 from patients.models import Department
 
-from . import api, views
+from . import api, services, views
 
 app_name = "adminpanel"
 
@@ -33,12 +33,16 @@ urlpatterns = [
     path("doctors/<int:pk>/edit/", views.DoctorUpdateView.as_view(), name="doctor-edit"),
     path(
         "doctors/<int:pk>/deactivate/",
-        views.DeactivateView.as_view(model=Doctor, audit_action="doctor.deactivated", success_url="adminpanel:doctors"),
+        views.DeactivateView.as_view(
+            model=Doctor, save=services.save_doctor, audit_action="doctor.deactivated", success_url="adminpanel:doctors"
+        ),
         name="doctor-deactivate",
     ),
     path(
         "doctors/<int:pk>/reactivate/",
-        views.ReactivateView.as_view(model=Doctor, audit_action="doctor.reactivated", success_url="adminpanel:doctors"),
+        views.ReactivateView.as_view(
+            model=Doctor, save=services.save_doctor, audit_action="doctor.reactivated", success_url="adminpanel:doctors"
+        ),
         name="doctor-reactivate",
     ),
     path("configuration/", views.ConfigurationView.as_view(), name="configuration"),

@@ -81,6 +81,8 @@ class AuditedFormMixin:
     heading = ""
     # Saved with the rest (the form already set them on the instance) but kept out of the audit row.
     unaudited_fields = ()
+    # The service that saves and audits the changes (save_with_audit's arguments).
+    save = staticmethod(services.save_with_audit)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(heading=self.heading, **kwargs)
@@ -90,7 +92,7 @@ class AuditedFormMixin:
             field: form.cleaned_data[field] for field in form._meta.fields if field not in self.unaudited_fields
         }
         try:
-            self.object = services.save_with_audit(
+            self.object = self.save(
                 instance=form.instance,
                 changes=changes,
                 action=self.audit_action,
@@ -169,6 +171,7 @@ class DoctorUpdateView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
     form_class = DoctorForm
     audit_action = "doctor.updated"
     heading = _("Edit doctor")
+    save = staticmethod(services.save_doctor)
     success_url = reverse_lazy("adminpanel:doctors")
 
 
@@ -179,6 +182,8 @@ class DeactivateView(PanelAdminRequiredMixin, View):
     model = None
     audit_action = ""
     success_url = None
+    # The service that saves and audits the change (save_with_audit's arguments).
+    save = staticmethod(services.save_with_audit)
 
     def get(self, request, pk):
         target = get_object_or_404(self.model, pk=pk)
@@ -199,13 +204,18 @@ class DeactivateView(PanelAdminRequiredMixin, View):
 
     def post(self, request, pk):
         target = get_object_or_404(self.model, pk=pk)
-        services.save_with_audit(
-            instance=target,
-            changes={"is_active": self.makes_active},
-            action=self.audit_action,
-            actor=request.user,
-            ip_address=client_ip(request),
-        )
+        try:
+            self.save(
+                instance=target,
+                changes={"is_active": self.makes_active},
+                action=self.audit_action,
+                actor=request.user,
+                ip_address=client_ip(request),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect(self.success_url)
         messages.success(request, self.done_message.format(target=target))
         return redirect(self.success_url)
 

@@ -1,12 +1,40 @@
+from django import forms
 from django.contrib import admin
 
+from smartqueue.requests import client_ip
+
+from . import services
 from .models import Doctor
+
+
+class DoctorAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None and "department" in cleaned and "is_active" in cleaned:
+            try:
+                services.refuse_leaving_with_a_patient(
+                    doctor=self.instance, department=cleaned["department"], is_active=cleaned["is_active"]
+                )
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
 
 
 @admin.register(Doctor)
 class DoctorAdmin(admin.ModelAdmin):
+    form = DoctorAdminForm
     list_display = ["__str__", "department", "specialization", "room", "availability", "is_active"]
     list_filter = ["department", "availability", "is_active"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "specialization"]
     list_select_related = ["user", "department"]
     raw_id_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        # As the admin panel's save (adminpanel.services.save_doctor): bookings the old department can no longer
+        # hold are released. Its audit row stays the panel's; Django admin keeps its own change history.
+        before = Doctor.objects.select_related("department").get(pk=obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        if before is not None:
+            services.release_bookings_left_behind(
+                before=before, doctor=obj, actor=request.user, ip_address=client_ip(request)
+            )

@@ -161,6 +161,47 @@ def replace_weekly_schedule(*, doctor, intervals, actor, ip_address=None):
     return saved
 
 
+def refuse_leaving_with_a_patient(*, doctor, department, is_active):
+    """ValidationError when the doctor would leave their department (moved, or deactivated) while they have a
+    patient called or in consultation: every dashboard action stays within the doctor's own department, so the
+    token would be left with them for good, and their old department's board would show them serving it."""
+    stored = Doctor.objects.select_related("user").get(pk=doctor.pk)
+    moved = department.pk != stored.department_id
+    if not (moved or (stored.is_active and not is_active)):
+        return
+    current = queue_services.current_patient_of(stored)
+    if current is not None:
+        raise ValidationError(
+            {
+                "department" if moved else "is_active": _(
+                    "%(doctor)s is still with token %(token)s: complete it or mark it a no-show on their "
+                    "dashboard before moving or deactivating them."
+                )
+                % {"doctor": stored, "token": current.token}
+            }
+        )
+
+
+@transaction.atomic
+def release_bookings_left_behind(*, before, doctor, actor=None, ip_address=None):
+    """After a doctor was moved to another department, deactivated or reactivated (before: as stored until then).
+
+    Both departments' screens hear of it; the bookings to come that the doctor's old department can no longer
+    hold without them are released as after an absence (moved to a free seat, else cancelled and the patient told).
+    """
+    moved = before.department_id != doctor.department_id
+    if not moved and before.is_active == doctor.is_active:
+        return []
+    publish_roster_change(before.department_id)
+    if moved:
+        publish_roster_change(doctor.department_id)
+    if not before.is_active:
+        return []
+    return appointments.release_unstaffed_bookings_ahead(
+        department=before.department, actor=actor, ip_address=ip_address
+    )
+
+
 @transaction.atomic
 def record_absence(*, doctor, day, reason="", actor=None, ip_address=None):
     """Mark the doctor absent on the day; bookings left without a doctor are cancelled and their patients told."""

@@ -410,13 +410,26 @@ def close_day(*, day, department=None, reason="", actor=None, ip_address=None):
 def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
     """After a doctor's absence: bookings whose seat is gone move to a free seat of their slot, else are cancelled.
 
+    A booking off the slot grid (made before the consultation length changed) stays while a doctor works at its time.
+
     Returns the cancelled bookings (their patients are told by message).
     """
     seats = bookable_seats(department, day)
+    grid = _places(department, day)
+    shifts = [] if is_closed(department=department, day=day) else [
+        (_local_datetime(day, starts_at), _local_datetime(day, ends_at))
+        for starts_at, ends_at in hooks.working_hours(department.pk, day)
+    ]
     held, displaced = {}, []
     for appointment in _holding(department, day).order_by("created_at", "pk"):
-        if appointment.seat in seats.get(appointment.slot_start, ()) or appointment.status == Status.CHECKED_IN:
-            held.setdefault(appointment.slot_start, set()).add(appointment.seat)
+        start = appointment.slot_start
+        kept = held.setdefault(start, set())
+        # A booking made before the consultation length changed may lie off today's slot grid: it is staffed
+        # while a doctor still works at its time, one booking per doctor working then.
+        if appointment.seat in seats.get(start, ()) or appointment.status == Status.CHECKED_IN:
+            kept.add(appointment.seat)
+        elif start not in grid and len(kept) < sum(starts <= start < ends for starts, ends in shifts):
+            kept.add(appointment.seat)
         else:
             displaced.append(appointment)
     cancelled = []
@@ -435,7 +448,10 @@ def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
 
 @transaction.atomic
 def release_unstaffed_bookings_ahead(*, department, actor=None, ip_address=None):
-    """After a change of the doctors' weekly hours: release_unstaffed_bookings on every day from today with bookings."""
+    """After a change of the doctors' weekly hours: release_unstaffed_bookings on every day from today with bookings.
+
+    Returns the cancelled bookings.
+    """
     start_of_today = _local_datetime(timezone.localdate(), datetime.min.time())
     booked_days = {
         timezone.localdate(slot_start)
@@ -443,5 +459,7 @@ def release_unstaffed_bookings_ahead(*, department, actor=None, ip_address=None)
             department=department, status=Status.BOOKED, slot_start__gte=start_of_today
         ).values_list("slot_start", flat=True)
     }
+    cancelled = []
     for day in sorted(booked_days):
-        release_unstaffed_bookings(department=department, day=day, actor=actor, ip_address=ip_address)
+        cancelled += release_unstaffed_bookings(department=department, day=day, actor=actor, ip_address=ip_address)
+    return cancelled

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from adminpanel.models import SystemConfiguration
 from doctors.models import DoctorSchedule
-from doctors.services import record_absence
+from doctors.services import record_absence, replace_weekly_schedule
 from patients import appointments, services
 from patients.models import Appointment, ClosedDay, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
@@ -217,6 +217,26 @@ def test_a_doctors_absence_cancels_only_the_bookings_left_without_a_doctor(clini
     assert [appointment.pk for appointment in cancelled] == [second_booked.pk]
     statuses = dict(Appointment.objects.values_list("pk", "status"))
     assert statuses == {first_booked.pk: "booked", second_booked.pk: "cancelled", later.pk: "booked"}
+
+
+def test_a_booking_left_off_the_slot_grid_by_a_new_consultation_length_stays_while_its_doctor_works(clinic):
+    configure(appointment_walk_in_share_percent=0)
+    clinic.average_consultation_minutes = 10
+    clinic.save()
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    booked = book(clinic, at(time(13, 20), tomorrow))
+    clinic.average_consultation_minutes = 15  # the grid is now 13:00, 13:15, 13:30...
+    clinic.save()
+    other_day = (tomorrow.weekday() + 1) % 7
+    week = [(weekday, time(13), time(15)) for weekday in DoctorSchedule.Weekday.values if weekday != other_day]
+
+    replace_weekly_schedule(doctor=clinic.doctor, intervals=[*week, (other_day, time(9), time(11))], actor=None)
+
+    booked.refresh_from_db()
+    assert booked.status == Appointment.Status.BOOKED
+    record_absence(doctor=clinic.doctor, day=tomorrow)
+    booked.refresh_from_db()
+    assert booked.status == Appointment.Status.CANCELLED
 
 
 def test_a_booked_patient_not_here_yet_lengthens_the_wait_of_walk_ins_who_came_after_the_slot(

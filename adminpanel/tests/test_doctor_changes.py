@@ -1,0 +1,112 @@
+"""Moving a doctor to another department or deactivating them, from the panel and from Django admin: refused
+while they have a patient, and the bookings only they held are released."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from doctors.models import Doctor
+from notifications.models import Notification
+from patients import services
+from patients.models import Appointment
+from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def django_admin(client, make_user):
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    return client
+
+
+def panel_edit(client, doctor, department):
+    return client.post(
+        reverse("adminpanel:doctor-edit", args=[doctor.pk]), {"department": department.pk, "is_active": "on"}
+    )
+
+
+def django_admin_edit(client, doctor, department):
+    return client.post(
+        reverse("admin:doctors_doctor_change", args=[doctor.pk]),
+        {
+            "user": doctor.user.pk,
+            "department": department.pk,
+            "specialization": "",
+            "room": "",
+            "availability": doctor.availability,
+            "language": "",
+            "is_active": "on",
+        },
+    )
+
+
+@pytest.fixture
+def doctor_with_a_patient(make_department, make_doctor, make_token):
+    general = make_department(name="General", code="GEN")
+    doctor = make_doctor(department=general)
+    entry = make_token(general)
+    services.call_patient(entry=entry, doctor=doctor)
+    doctor.token = entry.token
+    return doctor
+
+
+def test_the_panel_keeps_a_doctor_with_a_called_patient_in_their_department_and_active(
+    admin_client, doctor_with_a_patient, make_department
+):
+    doctor, general = doctor_with_a_patient, doctor_with_a_patient.department
+
+    response = panel_edit(admin_client, doctor, make_department(name="Dermatology", code="DERM"))
+
+    assert response.status_code == 200
+    assert doctor.token in " ".join(response.context["form"].errors["department"])
+    response = admin_client.post(reverse("adminpanel:doctor-deactivate", args=[doctor.pk]))
+    assert response.status_code == 302
+    assert any(doctor.token in str(message) for message in get_messages(response.wsgi_request))
+    doctor.refresh_from_db()
+    assert doctor.department == general and doctor.is_active
+
+
+def test_django_admin_keeps_a_doctor_with_a_called_patient_in_their_department(
+    django_admin, doctor_with_a_patient, make_department
+):
+    response = django_admin_edit(django_admin, doctor_with_a_patient, make_department(name="Dermatology", code="DERM"))
+
+    assert response.status_code == 200
+    assert doctor_with_a_patient.token in " ".join(response.context["adminform"].form.errors["department"])
+    assert Doctor.objects.get(pk=doctor_with_a_patient.pk).department == doctor_with_a_patient.department
+
+
+def tomorrows_booking(clinic):
+    return book(clinic, at(time(13), timezone.localdate() + timedelta(days=1)))
+
+
+def test_deactivating_a_doctor_cancels_the_bookings_only_they_held_and_tells_the_patients(
+    clinic, admin_client, django_capture_on_commit_callbacks, tasks_run_inline
+):
+    appointment = tomorrows_booking(clinic)
+    confirmation = admin_client.get(reverse("adminpanel:doctor-deactivate", args=[clinic.doctor.pk]))
+    assert "the other doctors of Clinic cannot take are cancelled" in confirmation.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("adminpanel:doctor-deactivate", args=[clinic.doctor.pk]))
+
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+    assert Notification.objects.filter(appointment=appointment, event="booking_cancelled").exists()
+
+
+@pytest.mark.parametrize("edit", [panel_edit, django_admin_edit], ids=["panel", "django admin"])
+def test_moving_a_doctor_cancels_the_bookings_only_they_held(clinic, make_department, admin_client, make_user, edit):
+    appointment = tomorrows_booking(clinic)
+    if edit is django_admin_edit:
+        admin_client.force_login(make_user(is_staff=True, is_superuser=True))
+
+    response = edit(admin_client, clinic.doctor, make_department(name="Dermatology", code="DERM"))
+
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
