@@ -75,7 +75,8 @@ def _places(department, day):
     only slots within the clinic's opening hours."""
     length = timedelta(minutes=department.average_consultation_minutes)
     configuration = hooks.hospital_settings()
-    opens, closes = (_local_datetime(day, clock) for clock in (configuration.clinic_opens_at, configuration.clinic_closes_at))
+    opens = _local_datetime(day, configuration.clinic_opens_at)
+    closes = _local_datetime(day, configuration.clinic_closes_at)
     places = {}
     for starts_at, ends_at in hooks.working_hours(department.pk, day):
         start, end = _local_datetime(day, starts_at), _local_datetime(day, ends_at)
@@ -209,7 +210,10 @@ def book_appointment(
     sent_to_phone = self_service and not created
     if not created:
         same_day = Appointment.objects.filter(
-            patient=patient, department=department, slot_start__date=timezone.localdate(slot_start), status=Status.BOOKED
+            patient=patient,
+            department=department,
+            slot_start__date=timezone.localdate(slot_start),
+            status=Status.BOOKED,
         ).first()
         if same_day is not None and sent_to_phone:
             _announce(same_day, "booking_repeated", actor, ip_address)

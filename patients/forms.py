@@ -158,7 +158,8 @@ class SlotDayForm(BootstrapForm):
     def __init__(self, *args, days, **kwargs):
         super().__init__(*args, **kwargs)
         # Weekday and month in the page's language ("jue 3 dic"), not strftime's English.
-        self.fields["day"].choices = [(day.isoformat(), date_format(day, pgettext("date format", "D j M"))) for day in days]
+        day_format = pgettext("date format", "D j M")
+        self.fields["day"].choices = [(day.isoformat(), date_format(day, day_format)) for day in days]
 
 
 class SlotChoiceField(forms.TypedChoiceField):

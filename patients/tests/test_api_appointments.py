@@ -77,7 +77,9 @@ def test_moving_a_booking_to_the_time_it_already_holds_is_refused_as_that_not_as
     appointment = book(clinic, at(time(13)))
 
     moved = api_client.post(
-        reverse("patients:api-reschedule", args=[appointment.public_id]), {"slot": at(time(13)).isoformat()}, format="json"
+        reverse("patients:api-reschedule", args=[appointment.public_id]),
+        {"slot": at(time(13)).isoformat()},
+        format="json",
     )
 
     assert moved.status_code == 400 and "already at this time" in moved.json()["slot"][0]
