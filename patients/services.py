@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import hooks
@@ -434,9 +434,14 @@ def skip(*, entry, actor=None, ip_address=None):
 
 @transaction.atomic
 def recall(*, entry, actor=None, ip_address=None):
-    """Put a skipped token back in line at its original place (check-in time is kept), only while the patient
-    holds no other active token in the department (they may have registered again)."""
-    # A token's patient and department never change: the caller's copy tells them without a read.
+    """Put a skipped token back in line at its original place (check-in time is kept), on its own day only, and
+    only while the patient holds no other active token in the department (they may have registered again)."""
+    # A token's day, patient and department never change: the caller's copy tells them without a read.
+    if entry.token_date != timezone.localdate():
+        raise QueueError(
+            _("Token %(token)s was for %(day)s; a token can be recalled only on its own day.")
+            % {"token": entry.token, "day": formats.date_format(entry.token_date)}
+        )
     check_one_active_token(patient_id=entry.patient_id, department_id=entry.department_id, other_than=entry)
     return _transition(
         entry, Status.WAITING, event="recalled", actor=actor, ip_address=ip_address, doctor=None, called_at=None

@@ -173,6 +173,19 @@ def test_a_no_show_who_registered_again_is_not_recalled_into_a_second_place(depa
     assert list(Queue.objects.waiting().values_list("pk", flat=True)) == [again.pk]
 
 
+def test_a_no_show_of_an_earlier_day_is_not_recalled(clock, new_entry, doctor):
+    entry = new_entry()
+    services.call_next(doctor=doctor)
+    services.skip(entry=entry)
+    clock.shift(timedelta(days=1))
+
+    with pytest.raises(services.QueueError, match="recalled only on its own day"):
+        services.recall(entry=entry)
+
+    entry.refresh_from_db()
+    assert entry.status == Status.SKIPPED
+
+
 def test_only_a_waiting_token_changes_priority(new_entry, doctor):
     entry, other = new_entry(), new_entry()
     services.change_priority(entry=other, priority=Queue.Priority.EMERGENCY)
