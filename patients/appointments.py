@@ -196,9 +196,11 @@ def book_appointment(
 
     As with registration, anyone can type anyone's number: a self-service booking on a known phone neither
     shows nor changes what is stored for it. Where the phone already has a booking in the department that
-    day, that booking is sent again to the phone (the answer is the same as for a new booking, so it does not
-    tell a stranger that the phone has an appointment); the phone may hold only BOOKING_MAX_OPEN_PER_PHONE
-    bookings to come; the booker's notes are not kept. Reception staff see the patient and are not limited.
+    day, that booking is sent again to the phone (a checked-in one is not: the patient is in line already); the
+    answer is the same as for a new booking, so it does not tell a stranger that the phone has an appointment;
+    the phone may hold only BOOKING_MAX_OPEN_PER_PHONE bookings to come; the booker's notes are not kept.
+    Reception staff see the patient and are not limited; to them a booking of that day, even checked in, is
+    AlreadyBooked.
     """
     now = timezone.now()
     seats = _free_seats(department, slot_start, now)
@@ -213,10 +215,12 @@ def book_appointment(
             patient=patient,
             department=department,
             slot_start__date=timezone.localdate(slot_start),
-            status=Status.BOOKED,
+            status__in=(Status.BOOKED, Status.CHECKED_IN),
         ).first()
         if same_day is not None and sent_to_phone:
-            _announce(same_day, "booking_repeated", actor, ip_address)
+            # A checked-in booking is answered alike but not sent again: the patient is in line with a token.
+            if same_day.status == Status.BOOKED:
+                _announce(same_day, "booking_repeated", actor, ip_address)
             return Booking(appointment=same_day, sent_to_phone=True)
         if same_day is not None:
             raise AlreadyBooked(
@@ -322,7 +326,8 @@ def check_in(*, appointment, actor=None, ip_address=None):
     """Turn the booking into a token in its department's line today (the merge rule: see the module's docstring).
 
     On time or early, the token's place is the slot time; later than the grace window (or already marked a
-    no-show that day), the patient joins as a walk-in from now.
+    no-show that day), the patient joins as a walk-in from now. Refused while the patient already holds an
+    active token in the department (services.check_one_active_token).
     """
     appointment = _locked(appointment)
     now = timezone.now()
@@ -338,6 +343,14 @@ def check_in(*, appointment, actor=None, ip_address=None):
             _("Check-in opens at %(time)s, a little before your slot.")
             % {"time": f"{timezone.localtime(earliest):%H:%M}"}
         )
+    try:
+        services.check_one_active_token(patient_id=appointment.patient_id, department_id=appointment.department_id)
+    except services.TokenAlreadyHeld as refusal:
+        # Refused rather than linked to the token they hold: that one keeps its own place, and the desk decides.
+        raise CheckInRefused(
+            _("You already hold token %(token)s in %(department)s today: please keep that token, or ask at the desk.")
+            % {"token": refusal.held.token, "department": refusal.held.department.name}
+        ) from refusal
     arrival = Arrival.LATE if appointment.status == Status.NO_SHOW else arrival_for(appointment, now)
     entry = services.issue_token(
         department=appointment.department,

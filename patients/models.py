@@ -283,6 +283,12 @@ class Queue(models.Model):
             return None
 
     @property
+    def expired(self):
+        """Still open after its day ended: lines are of one day (call_next reads today's), so it will never be
+        called and is no longer in line."""
+        return self.status in self.ACTIVE_STATUSES and self.token_date < timezone.localdate()
+
+    @property
     def feedback_given(self):
         """Whether the patient rated this visit (only a completed one can be rated)."""
         return self.status == Status.COMPLETED and hasattr(self, "feedback")
@@ -312,12 +318,12 @@ class Queue(models.Model):
         return (-cls.PRIORITY_RANK[priority], due, entry_id)
 
     def get_position_in_queue(self):
-        """1-based place among the department's waiting tokens of its day, or None when not waiting.
+        """1-based place among the department's waiting tokens of its day, or None when not waiting (or expired).
 
         Places come from QueueQuerySet.day_in_service_order, as in the read model (selectors.department_line);
         change the priority rules in QueueQuerySet.in_service_order and every reader follows.
         """
-        if self.status != self.Status.WAITING:
+        if self.status != self.Status.WAITING or self.expired:
             return None
         line = Queue.objects.waiting().day_in_service_order(
             department_id=self.department_id, day=self.token_date, fields=("id",)

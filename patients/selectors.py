@@ -626,6 +626,9 @@ def describe_visit(entry, *, place, now_serving, doctors_on_duty):
 
 def visit_status(*, entry):
     """describe_visit for one visit, reading its department's line in a constant number of queries."""
+    if entry.expired:
+        # Its day's line is over: neither a place nor who was served that day is the patient's concern now.
+        return describe_visit(entry, place=None, now_serving=[], doctors_on_duty=0)
     line = department_line(department=entry.department, day=entry.token_date)
     return describe_visit(
         entry,

@@ -243,6 +243,10 @@ class VisitStatusSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(source="entry.priority", choices=Queue.Priority.choices)
     status = serializers.ChoiceField(source="entry.status", choices=Queue.Status.choices)
     status_display = serializers.SerializerMethodField()
+    expired = serializers.BooleanField(
+        source="entry.expired",
+        help_text="Still open after its day (date) ended: no longer in line and never called; no place nor wait.",
+    )
     position = serializers.IntegerField(allow_null=True, help_text="1 = next; null once no longer waiting.")
     patients_ahead = serializers.SerializerMethodField()
     estimated_wait_minutes = serializers.SerializerMethodField()
@@ -296,12 +300,13 @@ class VisitStatusSerializer(serializers.Serializer):
         return visit.estimated_wait_high_minutes if visit.position else None
 
     def get_your_turn(self, visit) -> bool:
-        return visit.entry.status == Queue.Status.CALLED
+        return visit.entry.status == Queue.Status.CALLED and not visit.entry.expired
 
     @staticmethod
     def _serving_doctor(visit):
         entry = visit.entry
-        return entry.doctor if entry.status in (Queue.Status.CALLED, Queue.Status.IN_CONSULTATION) else None
+        serving = entry.status in (Queue.Status.CALLED, Queue.Status.IN_CONSULTATION) and not entry.expired
+        return entry.doctor if serving else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_doctor(self, visit):

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import hooks
@@ -85,6 +85,17 @@ class TooManyOpenTokens(QueueError):
 
 class PostponeRefused(QueueError):
     pass
+
+
+class TokenAlreadyHeld(QueueError):
+    """The patient already holds another active token in the department today (``held``)."""
+
+    def __init__(self, held):
+        self.held = held
+        super().__init__(
+            _("This patient already holds token %(token)s in %(department)s today.")
+            % {"token": held.token, "department": held.department.name}
+        )
 
 
 def entry_snapshot(entry):
@@ -236,7 +247,7 @@ def register_visit(
     )
     sent_to_phone = self_service and not patient_created
     # A patient created just now has no token anywhere yet.
-    open_entry = None if patient_created else _open_token_today(patient=patient, department=department)
+    open_entry = None if patient_created else _open_token_today(patient_id=patient.pk, department_id=department.pk)
     if open_entry is not None:
         if sent_to_phone:
             _send_open_token_again(entry=open_entry, actor=actor, ip_address=ip_address)
@@ -264,14 +275,27 @@ def _more_urgent(priority, entry):
     return entry.status == Status.WAITING and Queue.PRIORITY_RANK[priority] > Queue.PRIORITY_RANK[entry.priority]
 
 
-def _open_token_today(*, patient, department):
-    return (
-        Queue.objects.active()
-        .for_day(timezone.localdate())
-        .filter(patient=patient, department=department)
-        .select_related("department")
-        .first()
-    )
+def _open_token_today(*, patient_id, department_id, other_than=None):
+    """The patient's active token in the department today (other than other_than), or None."""
+    tokens = Queue.objects.active().for_day(timezone.localdate())
+    tokens = tokens.filter(patient_id=patient_id, department_id=department_id)
+    if other_than is not None:
+        tokens = tokens.exclude(pk=other_than.pk)
+    return tokens.select_related("department").first()
+
+
+def check_one_active_token(*, patient_id, department_id, other_than=None):
+    """Refuse (TokenAlreadyHeld) to give a patient a second active token in a department today.
+
+    The rule of one active token per patient, department and day, for the actions that put an existing visit
+    back in a line (recall, transfer, check-in of a booking); registration hands back the open token instead.
+    """
+    # The patient's row is locked, as registration locks it, before any token: two actions for one patient
+    # cannot both find the line free, and every writer takes the locks in the same order.
+    Patient.objects.select_for_update().only("pk").get(pk=patient_id)
+    held = _open_token_today(patient_id=patient_id, department_id=department_id, other_than=other_than)
+    if held is not None:
+        raise TokenAlreadyHeld(held)
 
 
 _PATIENT_COLUMNS = [field for field in Patient._meta.concrete_fields if not field.primary_key]
@@ -418,7 +442,15 @@ def skip(*, entry, actor=None, ip_address=None):
 
 @transaction.atomic
 def recall(*, entry, actor=None, ip_address=None):
-    """Put a skipped token back in line at its original place (check-in time is kept)."""
+    """Put a skipped token back in line at its original place (check-in time is kept), on its own day only, and
+    only while the patient holds no other active token in the department (they may have registered again)."""
+    # A token's day, patient and department never change: the caller's copy tells them without a read.
+    if entry.token_date != timezone.localdate():
+        raise QueueError(
+            _("Token %(token)s was for %(day)s; a token can be recalled only on its own day.")
+            % {"token": entry.token, "day": formats.date_format(entry.token_date)}
+        )
+    check_one_active_token(patient_id=entry.patient_id, department_id=entry.department_id, other_than=entry)
     return _transition(
         entry, Status.WAITING, event="recalled", actor=actor, ip_address=ip_address, doctor=None, called_at=None
     )
@@ -563,13 +595,14 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     The old entry is cancelled and linked to a new token of the target department (numbered in that
     department's sequence) whose check-in time (and a booked patient's slot time) is the original one, so the
     patient is not sent to the back of the line for a referral they did not choose. Both entries are published
-    as "transferred".
+    as "transferred". Refused when the patient already holds an active token in the target department.
     """
     target = to_department
     if target.pk == entry.department_id:
         raise QueueError(
             _("Token %(token)s is already in %(department)s.") % {"token": entry.token, "department": target.name}
         )
+    check_one_active_token(patient_id=entry.patient_id, department_id=target.pk)
     # Both steps share this transaction: a full or closed target department undoes the cancellation too.
     old_entry = _transition(entry, Status.CANCELLED, event="transferred", actor=actor, ip_address=ip_address)
     return issue_token(

@@ -95,3 +95,15 @@ def test_both_departments_hear_of_the_transfer_after_commit(
         {"event": "transferred", "entry_id": entry.pk},
         {"event": "transferred", "entry_id": new_entry.pk},
     ]
+
+
+def test_a_patient_who_already_holds_a_token_in_the_target_is_not_given_a_second(department, dermatology, make_token):
+    general = make_token(department)
+    held_there = services.allocate_token(department=dermatology, patient=general.patient)
+
+    with pytest.raises(services.TokenAlreadyHeld, match=f"already holds token {held_there.token} in Dermatology"):
+        services.transfer(entry=general, to_department=dermatology)
+
+    general.refresh_from_db()
+    assert general.status == Queue.Status.WAITING
+    assert list(Queue.objects.filter(department=dermatology).values_list("pk", flat=True)) == [held_there.pk]

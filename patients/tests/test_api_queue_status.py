@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -143,6 +144,26 @@ def test_a_called_patient_is_told_where_to_go(api_client, department, register, 
     body = api_client.get(f"/patients/api/visit/{entry.public_id}/status/").json()
 
     assert (body["status"], body["position"], body["go_to"]) == ("called", None, "Room 4")
+
+
+def test_a_token_left_open_at_the_end_of_its_day_is_no_longer_in_line_the_next_day(
+    api_client, clock, department, register, make_doctor, django_capture_on_commit_callbacks
+):
+    # Published as the day goes: the department's last published queue is of that day and still lists them.
+    with django_capture_on_commit_callbacks(execute=True):
+        called = register(phone="+14155550114")
+        services.call_patient(entry=called, doctor=make_doctor(department=department, room="Room 4"))
+        register(phone="+14155550115")
+        waiting = register(phone="+14155550116")
+    assert api_client.get(f"/patients/api/visit/{waiting.public_id}/status/").json()["position"] == 2
+
+    clock.shift(timedelta(days=1))
+
+    for entry, status in ((waiting, "waiting"), (called, "called")):
+        body = api_client.get(f"/patients/api/visit/{entry.public_id}/status/").json()
+        assert (body["status"], body["date"], body["expired"]) == (status, str(entry.token_date), True)
+        assert (body["position"], body["patients_ahead"], body["estimated_wait_minutes"]) == (None, None, None)
+        assert (body["your_turn"], body["go_to"], body["now_serving"]) == (False, None, [])
 
 
 def test_a_patients_status_reveals_nothing_of_another_patient(api_client, register):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from adminpanel.models import SystemConfiguration
 from doctors.models import DoctorSchedule
 from doctors.services import record_absence, replace_weekly_schedule
+from notifications.models import Notification
 from patients import appointments, services
 from patients.models import Appointment, ClosedDay, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
@@ -79,6 +80,39 @@ def test_a_patient_holds_one_booking_per_department_and_day(clinic):
     book(clinic, at(time(13)), phone="+14155550101")
     with pytest.raises(appointments.AlreadyBooked):
         book(clinic, at(time(13, 30)), phone="+14155550101")
+
+
+def test_a_checked_in_booking_still_counts_as_the_phone_s_booking_of_the_day(clinic, clock):
+    phone = "+14155550102"
+    appointment = book(clinic, at(time(13)), phone=phone)
+    clock.move_to(at(time(13)))
+    appointments.check_in(appointment=appointment)
+    with pytest.raises(appointments.AlreadyBooked):
+        book(clinic, at(time(13, 30)), phone=phone)
+
+    # Booking itself, a known phone gets the answer of any booking and nothing new is booked or sent.
+    stranger = {"name": "Someone", "phone": phone, "age": 30, "gender": "male"}
+    repeated = appointments.book_appointment(
+        department=clinic, slot_start=at(time(13, 30)), self_service=True, **stranger
+    )
+    assert repeated.sent_to_phone
+    assert repeated.appointment.status == Appointment.Status.CHECKED_IN
+    assert Appointment.objects.count() == 1
+    assert not Notification.objects.filter(idempotency_key__contains="booking_repeated").exists()
+
+
+def test_check_in_is_refused_while_the_patient_holds_a_token_in_the_department(clinic, clock):
+    phone = "+14155550103"
+    appointment = book(clinic, at(time(13)), phone=phone)
+    walk_in = services.register_visit(department=clinic, name="Booked Patient", phone=phone, age=50, gender="female")
+    clock.move_to(at(time(13)))
+
+    with pytest.raises(appointments.CheckInRefused, match=f"already hold token {walk_in.entry.token}") as refusal:
+        appointments.check_in(appointment=appointment)
+
+    assert refusal.value.field == "code"
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
+    assert list(Queue.objects.filter(department=clinic).values_list("pk", flat=True)) == [walk_in.entry.pk]
 
 
 def test_cancel_and_reschedule_free_the_old_seat(clinic):

@@ -1,5 +1,6 @@
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -209,6 +210,19 @@ def test_status_page_hands_its_script_the_visit_and_draws_no_figures_itself(clie
     assert "js/patient-status.js" in page
     assert "<noscript>" in page
     assert re.search(r'class="card[^"]* d-none" data-show="can_give_feedback"', page)
+
+
+def test_the_status_page_of_a_token_of_an_earlier_day_says_it_is_no_longer_in_line(client, clock, register):
+    mine = register(phone="+14155550173")
+    clock.shift(timedelta(days=1))
+
+    page = client.get(mine.get_absolute_url()).content.decode()
+
+    visit = embedded_visit(page)
+    assert (visit["expired"], visit["position"], visit["estimated_wait_minutes"]) == (True, None, None)
+    # patient-status.js shows the notice (data-show) and writes the token's day into it.
+    notice = re.search(r'data-show="expired">(.*?)</p>', page, re.S).group(1)
+    assert 'data-field="date"' in notice and "no longer in line" in notice
 
 
 def test_status_of_unknown_patient_is_404(client, db):

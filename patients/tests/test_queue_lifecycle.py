@@ -157,6 +157,35 @@ def test_a_recalled_no_show_returns_to_its_original_place(new_entry, doctor):
     assert second.get_position_in_queue() == 2
 
 
+def test_a_no_show_who_registered_again_is_not_recalled_into_a_second_place(department, doctor):
+    details = {"name": "Asha", "phone": "+14155550101", "age": 30, "gender": "female"}
+    skipped, _ = register_patient(department=department, **details)
+    services.call_next(doctor=doctor)
+    services.skip(entry=skipped)
+    again, created = register_patient(department=department, **details)
+    assert created
+
+    with pytest.raises(services.TokenAlreadyHeld, match=f"already holds token {again.token} in Cardiology"):
+        services.recall(entry=skipped)
+
+    skipped.refresh_from_db()
+    assert skipped.status == Status.SKIPPED
+    assert list(Queue.objects.waiting().values_list("pk", flat=True)) == [again.pk]
+
+
+def test_a_no_show_of_an_earlier_day_is_not_recalled(clock, new_entry, doctor):
+    entry = new_entry()
+    services.call_next(doctor=doctor)
+    services.skip(entry=entry)
+    clock.shift(timedelta(days=1))
+
+    with pytest.raises(services.QueueError, match="recalled only on its own day"):
+        services.recall(entry=entry)
+
+    entry.refresh_from_db()
+    assert entry.status == Status.SKIPPED
+
+
 def test_only_a_waiting_token_changes_priority(new_entry, doctor):
     entry, other = new_entry(), new_entry()
     services.change_priority(entry=other, priority=Queue.Priority.EMERGENCY)

@@ -42,6 +42,10 @@
     if (field === "status") {
       return STATUS_WORDS[visit.status] || visit.status_display;
     }
+    if (field === "date") {
+      // The token's day, in the page's language (noon: the same day in every time zone).
+      return new Date(value + "T12:00:00").toLocaleDateString(PAGE_LANGUAGE, { dateStyle: "long" });
+    }
     if (field === "department") {
       // Once called, the only room on the page is the one to go to (the banner's), not the department's too.
       return value.room && !visit.your_turn ? value.name + " · " + value.room : value.name;
@@ -53,6 +57,7 @@
   // change: the waits alone change every minute and would talk over everything else.
   function spokenChange(visit) {
     if (visit.your_turn) return "";  // The your-turn banner is an alert of its own.
+    if (visit.expired) return gettext("This token is no longer in line.");
     var words = [interpolate(gettext("Status: %(status)s."), { status: displayValue("status", visit) }, true)];
     if (visit.position) {
       words.push(interpolate(gettext("Your place in line: %(position)s."), { position: visit.position }, true));
