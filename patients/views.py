@@ -23,6 +23,7 @@ from .forms import (
     BookingForm,
     FeedbackForm,
     KioskCheckInForm,
+    KioskWalkInForm,
     PatientsAheadNoticeForm,
     RegistrationForm,
     RescheduleForm,
@@ -347,7 +348,7 @@ def kiosk(request, site):
     department = _kiosk_department(site)
     action = request.POST.get("action")
     check_in_form = KioskCheckInForm(request.POST if action == "check_in" else None)
-    walk_in = RegistrationForm(request.POST if action == "walk_in" else None, initial={"department": department})
+    walk_in = KioskWalkInForm(request.POST if action == "walk_in" else None, initial={"department": department})
     if department is not None:
         walk_in.fields["department"].queryset = Department.objects.filter(pk=department.pk)
     if action == "check_in" and check_in_form.is_valid():

@@ -1,6 +1,7 @@
 """Booking on a phone, the manage link (QR, .ics, move, cancel, check in) and the lobby kiosk with its ticket."""
 
 import ipaddress
+import re
 from datetime import time
 
 import pytest
@@ -193,3 +194,50 @@ def test_pages_and_answers_reached_by_a_private_link_are_never_stored(client, cl
         answer = client.get(url)
         assert answer.status_code == 200, url
         assert "no-store" in answer["Cache-Control"] and "private" in answer["Cache-Control"], url
+
+
+def error_summary(response):
+    """The error summary's items as (link target or None, words), in the order the page lists them."""
+    summary = re.search(r"<div[^>]*data-error-summary[^>]*>(.*?)</div>", response.content.decode(), re.S)
+    assert summary, "no error summary"
+    items = re.findall(r'<li>(?:<a class="alert-link" href="#(\w+)">)?([^<]*)', summary.group(1))
+    return [(target or None, words) for target, words in items]
+
+
+def test_a_refusal_of_the_whole_booking_is_listed_in_the_error_summary(client, clinic, monkeypatch):
+    def refuse(**booking):
+        raise appointments.AlreadyBooked("This phone number already has an appointment in Clinic that day.")
+
+    monkeypatch.setattr(appointments, "book_appointment", refuse)
+    day = timezone.localdate().isoformat()
+    response = client.post(
+        f"{reverse('patients:book')}?department={clinic.pk}&day={day}",
+        details(department=clinic.pk, slot=at(time(13, 30)).isoformat()),
+    )
+
+    # Put on the hidden department field, which has nothing to move to: listed, not linked.
+    assert error_summary(response) == [
+        (None, "Department: This phone number already has an appointment in Clinic that day.")
+    ]
+
+
+def test_the_booking_error_summary_lists_the_time_first_as_the_page_does(client, clinic):
+    day = timezone.localdate().isoformat()
+    response = client.post(
+        f"{reverse('patients:book')}?department={clinic.pk}&day={day}", details(department=clinic.pk, name="")
+    )
+
+    # The time is a radio group: the summary leads to its first choice.
+    assert [(target, words.split(":")[0]) for target, words in error_summary(response)] == [
+        ("id_slot_0", "Time"),
+        ("id_name", "Name"),
+    ]
+
+
+def test_the_kiosk_walk_in_error_summary_lists_the_department_first_as_the_page_does(client, clinic):
+    response = client.post(reverse("kiosk:start", args=["site"]), {"action": "walk_in", **details(name="")})
+
+    assert [(target, words.split(":")[0]) for target, words in error_summary(response)] == [
+        ("id_department", "Department"),
+        ("id_name", "Name"),
+    ]
