@@ -64,9 +64,43 @@ def test_manage_page_shows_the_code_and_a_qr_code_and_moves_and_cancels(client, 
     client.post(appointment.get_absolute_url(), {"action": "reschedule", "slot": at(time(14)).isoformat()})
     appointment.refresh_from_db()
     assert appointment.slot_start == at(time(14))
-    client.post(appointment.get_absolute_url(), {"action": "cancel"})
+    client.post(appointment.get_absolute_url(), {"action": "cancel", "confirm": "yes"})
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
+
+
+def focused_status(page):
+    """The text of the role=status message that takes the focus when the page opens, or None."""
+    found = re.search(r'<div class="alert alert-success" role="status" tabindex="-1" autofocus>([^<]*)</div>', page)
+    return found and found.group(1)
+
+
+def test_cancelling_asks_first_and_keeping_it_keeps_it(client, clinic):
+    appointment = book(clinic, at(time(13)))
+
+    question = client.post(appointment.get_absolute_url(), {"action": "cancel"})
+
+    page = question.content.decode()
+    appointment.refresh_from_db()
+    assert question.status_code == 200 and appointment.status == Appointment.Status.BOOKED
+    time_shown = timezone.localtime(at(time(13))).strftime("%H:%M")
+    assert re.search(rf'<h2 [^>]*autofocus>Cancel your appointment on [^<]*{time_shown}\?</h2>', page)
+    assert re.search(r'<input type="hidden" name="confirm" value="yes">\s*<button[^>]*>Yes, cancel</button>', page)
+    assert f'<a class="btn btn-outline-secondary" href="{appointment.get_absolute_url()}">Keep it</a>' in page
+
+
+def test_a_cancel_or_a_move_is_said_on_the_page_it_returns_to(client, clinic):
+    appointment = book(clinic, at(time(13)))
+
+    moved = client.post(
+        appointment.get_absolute_url(), {"action": "reschedule", "slot": at(time(14)).isoformat()}, follow=True
+    )
+    assert re.fullmatch(r"Your appointment is moved to .*14:00\.", focused_status(moved.content.decode()) or "")
+
+    cancelled = client.post(appointment.get_absolute_url(), {"action": "cancel", "confirm": "yes"}, follow=True)
+    assert focused_status(cancelled.content.decode()) == "Your appointment is cancelled."
+    # Said once: reloading the page does not say it again.
+    assert focused_status(client.get(appointment.get_absolute_url()).content.decode()) is None
 
 
 def test_calendar_file_holds_the_slot(client, clinic):
