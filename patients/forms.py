@@ -72,6 +72,9 @@ class BootstrapForm(BootstrapWidgetsMixin, forms.Form):
 class RegistrationForm(BootstrapForm):
     """A patient registering on their phone, or reception registering a walk-in (who may also set priority)."""
 
+    # The order of the page (register.html), so its error summary reads top to bottom as the form does.
+    field_order = ("name", "phone", "age", "gender", "department", "priority", "language", "notes")
+
     name = forms.CharField(
         label=_("Name"), max_length=NAME_MAX_LENGTH, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
@@ -180,9 +183,17 @@ class SlotChoiceField(forms.TypedChoiceField):
         ]
 
 
+class KioskWalkInForm(RegistrationForm):
+    """The kiosk's walk-in token, which asks for the department first."""
+
+    field_order = ("department", "name", "phone", "age", "gender", "notes")
+
+
 class BookingForm(RegistrationForm):
     """A patient booking a slot on their phone, or reception booking for a caller."""
 
+    # The time is chosen first on the page (book.html); the hidden department's refusals show by the button.
+    field_order = ("slot", "name", "phone", "age", "gender", "notes", "department")
     slot = SlotChoiceField()
 
     def __init__(self, *args, slots=(), **kwargs):

@@ -3,12 +3,14 @@ from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
+from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -23,6 +25,7 @@ from .forms import (
     BookingForm,
     FeedbackForm,
     KioskCheckInForm,
+    KioskWalkInForm,
     PatientsAheadNoticeForm,
     RegistrationForm,
     RescheduleForm,
@@ -286,7 +289,9 @@ def appointment(request, public_id):
     slots = appointments.available_slots(department=booking.department, day=timezone.localdate(booking.slot_start))
     reschedule = RescheduleForm(request.POST if request.POST.get("action") == "reschedule" else None, slots=slots)
     error = None
-    if request.method == "POST":
+    # "Cancel the appointment" first asks; only its "Yes, cancel" (confirm=yes) cancels (WCAG 3.3.4).
+    confirming_cancel = request.POST.get("action") == "cancel" and request.POST.get("confirm") != "yes"
+    if request.method == "POST" and not confirming_cancel:
         action, context = request.POST.get("action"), {"actor": request.user, "ip_address": client_ip(request)}
         try:
             if action == "check_in":
@@ -294,11 +299,13 @@ def appointment(request, public_id):
                 return redirect(entry.get_absolute_url())
             if action == "cancel":
                 appointments.cancel_appointment(appointment=booking, **context)
-                return redirect(booking.get_absolute_url())
+                return _redirect_with_news(request, booking, gettext("Your appointment is cancelled."))
             if action == "reschedule" and reschedule.is_valid():
                 slot_start = reschedule.cleaned_data["slot"]
                 appointments.reschedule_appointment(appointment=booking, slot_start=slot_start, **context)
-                return redirect(booking.get_absolute_url())
+                moved_to = date_format(timezone.localtime(slot_start), "D j M, H:i")
+                news = gettext("Your appointment is moved to %(time)s.") % {"time": moved_to}
+                return _redirect_with_news(request, booking, news)
             if action != "reschedule":
                 error = gettext("Choose what to do with the appointment.")
         except services.QueueError as refusal:
@@ -313,9 +320,17 @@ def appointment(request, public_id):
             "reschedule": reschedule,
             "can_check_in": appointments.can_check_in(booking),
             "error": error,
+            "confirming_cancel": confirming_cancel,
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" and not confirming_cancel else 200,
     )
+
+
+def _redirect_with_news(request, booking, news):
+    """Back to the manage page, saying what changed there; the message takes the focus, so it is read out first
+    (the page reloads, and a screen reader would otherwise start from the top with nothing said)."""
+    messages.success(request, news, extra_tags="focus")
+    return redirect(booking.get_absolute_url())
 
 
 @never_cache
@@ -347,7 +362,7 @@ def kiosk(request, site):
     department = _kiosk_department(site)
     action = request.POST.get("action")
     check_in_form = KioskCheckInForm(request.POST if action == "check_in" else None)
-    walk_in = RegistrationForm(request.POST if action == "walk_in" else None, initial={"department": department})
+    walk_in = KioskWalkInForm(request.POST if action == "walk_in" else None, initial={"department": department})
     if department is not None:
         walk_in.fields["department"].queryset = Department.objects.filter(pk=department.pk)
     if action == "check_in" and check_in_form.is_valid():

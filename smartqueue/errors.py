@@ -4,6 +4,7 @@ import logging
 
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.views import exception_handler
@@ -25,6 +26,8 @@ DETAILS = {
     404: _("There is nothing at this address. Status links stay valid for the day of the visit."),
     500: _("The error is logged and will be looked at. Please try again in a moment."),
 }
+CSRF_FAILURE_TITLE = _("This form has expired")
+CSRF_FAILURE_DETAIL = _("Please go back, reload the page and try again.")
 
 
 def error_response(request, *, status, detail=None):
@@ -41,6 +44,22 @@ def error_response(request, *, status, detail=None):
         request=request if status in (403, 404) else None,
     )
     return HttpResponse(page, status=status)
+
+
+def csrf_failure(request, reason=""):
+    """A form posted without its valid CSRF token, most often one left open past its session or cookie: said in
+    the visitor's words and language, with a way back to it (settings.CSRF_FAILURE_VIEW); ``reason`` is Django's
+    technical one, for nobody to read."""
+    if wants_json(request):
+        return JsonResponse({"detail": str(CSRF_FAILURE_DETAIL)}, status=403)
+    referer = request.headers.get("Referer", "")
+    # Back to the form only on this site: another site's address in the header is not a place to send anyone.
+    same_site = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    context = {"status": 403, "title": CSRF_FAILURE_TITLE, "detail": CSRF_FAILURE_DETAIL}
+    page = render_to_string("error.html", {**context, "back_url": referer if same_site else None}, request=request)
+    return HttpResponse(page, status=403)
 
 
 def bad_request(request, exception):

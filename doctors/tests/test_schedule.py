@@ -1,5 +1,6 @@
 """POST /doctors/api/schedule/: weekly working hours, validated; bookings the new hours no longer hold."""
 
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -144,3 +145,18 @@ def test_hours_that_no_longer_cover_a_day_cancel_the_bookings_beyond_the_remaini
     statuses = dict(Appointment.objects.values_list("pk", "status"))
     assert statuses == {first.pk: "booked", second.pk: "cancelled", later.pk: "booked"}
     assert Notification.objects.filter(appointment=second, event="booking_cancelled").exists()
+
+
+def test_hours_page_errors_are_summed_up_naming_each_row_and_marked_on_their_fields(doctor_client):
+    response = doctor_client.post(PAGE, page_rows(("1", "09:00", "12:00"), ("2", "09:00", "")))
+
+    page = response.content.decode()
+    summary = re.search(r"<div[^>]*data-error-summary[^>]*>(.*?)</div>", page, re.S)
+    assert summary and "autofocus" in summary.group(0)
+    items = re.findall(r'<li><a class="alert-link" href="#(id_[\w-]+)">([^<]*)</a></li>', summary.group(1))
+    assert items == [("id_form-1-ends_at", "Interval 2: To — This field is required.")]
+    assert re.search(r'<legend class="visually-hidden">Interval 2</legend>', page)
+    field = re.search(r'<input [^>]*id="id_form-1-ends_at"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_form-1-ends_at_error"' in field
+    assert re.search(r'id="id_form-1-ends_at_error">To: This field is required.', page)
+    assert "aria-invalid" not in re.search(r'<input [^>]*id="id_form-1-starts_at"[^>]*>', page).group(0)

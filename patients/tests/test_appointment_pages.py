@@ -1,6 +1,7 @@
 """Booking on a phone, the manage link (QR, .ics, move, cancel, check in) and the lobby kiosk with its ticket."""
 
 import ipaddress
+import re
 from datetime import time
 
 import pytest
@@ -63,9 +64,43 @@ def test_manage_page_shows_the_code_and_a_qr_code_and_moves_and_cancels(client, 
     client.post(appointment.get_absolute_url(), {"action": "reschedule", "slot": at(time(14)).isoformat()})
     appointment.refresh_from_db()
     assert appointment.slot_start == at(time(14))
-    client.post(appointment.get_absolute_url(), {"action": "cancel"})
+    client.post(appointment.get_absolute_url(), {"action": "cancel", "confirm": "yes"})
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
+
+
+def focused_status(page):
+    """The text of the role=status message that takes the focus when the page opens, or None."""
+    found = re.search(r'<div class="alert alert-success" role="status" tabindex="-1" autofocus>([^<]*)</div>', page)
+    return found and found.group(1)
+
+
+def test_cancelling_asks_first_and_keeping_it_keeps_it(client, clinic):
+    appointment = book(clinic, at(time(13)))
+
+    question = client.post(appointment.get_absolute_url(), {"action": "cancel"})
+
+    page = question.content.decode()
+    appointment.refresh_from_db()
+    assert question.status_code == 200 and appointment.status == Appointment.Status.BOOKED
+    time_shown = timezone.localtime(at(time(13))).strftime("%H:%M")
+    assert re.search(rf'<h2 [^>]*autofocus>Cancel your appointment on [^<]*{time_shown}\?</h2>', page)
+    assert re.search(r'<input type="hidden" name="confirm" value="yes">\s*<button[^>]*>Yes, cancel</button>', page)
+    assert f'<a class="btn btn-outline-secondary" href="{appointment.get_absolute_url()}">Keep it</a>' in page
+
+
+def test_a_cancel_or_a_move_is_said_on_the_page_it_returns_to(client, clinic):
+    appointment = book(clinic, at(time(13)))
+
+    moved = client.post(
+        appointment.get_absolute_url(), {"action": "reschedule", "slot": at(time(14)).isoformat()}, follow=True
+    )
+    assert re.fullmatch(r"Your appointment is moved to .*14:00\.", focused_status(moved.content.decode()) or "")
+
+    cancelled = client.post(appointment.get_absolute_url(), {"action": "cancel", "confirm": "yes"}, follow=True)
+    assert focused_status(cancelled.content.decode()) == "Your appointment is cancelled."
+    # Said once: reloading the page does not say it again.
+    assert focused_status(client.get(appointment.get_absolute_url()).content.decode()) is None
 
 
 def test_calendar_file_holds_the_slot(client, clinic):
@@ -193,3 +228,50 @@ def test_pages_and_answers_reached_by_a_private_link_are_never_stored(client, cl
         answer = client.get(url)
         assert answer.status_code == 200, url
         assert "no-store" in answer["Cache-Control"] and "private" in answer["Cache-Control"], url
+
+
+def error_summary(response):
+    """The error summary's items as (link target or None, words), in the order the page lists them."""
+    summary = re.search(r"<div[^>]*data-error-summary[^>]*>(.*?)</div>", response.content.decode(), re.S)
+    assert summary, "no error summary"
+    items = re.findall(r'<li>(?:<a class="alert-link" href="#(\w+)">)?([^<]*)', summary.group(1))
+    return [(target or None, words) for target, words in items]
+
+
+def test_a_refusal_of_the_whole_booking_is_listed_in_the_error_summary(client, clinic, monkeypatch):
+    def refuse(**booking):
+        raise appointments.AlreadyBooked("This phone number already has an appointment in Clinic that day.")
+
+    monkeypatch.setattr(appointments, "book_appointment", refuse)
+    day = timezone.localdate().isoformat()
+    response = client.post(
+        f"{reverse('patients:book')}?department={clinic.pk}&day={day}",
+        details(department=clinic.pk, slot=at(time(13, 30)).isoformat()),
+    )
+
+    # Put on the hidden department field, which has nothing to move to: listed, not linked.
+    assert error_summary(response) == [
+        (None, "Department: This phone number already has an appointment in Clinic that day.")
+    ]
+
+
+def test_the_booking_error_summary_lists_the_time_first_as_the_page_does(client, clinic):
+    day = timezone.localdate().isoformat()
+    response = client.post(
+        f"{reverse('patients:book')}?department={clinic.pk}&day={day}", details(department=clinic.pk, name="")
+    )
+
+    # The time is a radio group: the summary leads to its first choice.
+    assert [(target, words.split(":")[0]) for target, words in error_summary(response)] == [
+        ("id_slot_0", "Time"),
+        ("id_name", "Name"),
+    ]
+
+
+def test_the_kiosk_walk_in_error_summary_lists_the_department_first_as_the_page_does(client, clinic):
+    response = client.post(reverse("kiosk:start", args=["site"]), {"action": "walk_in", **details(name="")})
+
+    assert [(target, words.split(":")[0]) for target, words in error_summary(response)] == [
+        ("id_department", "Department"),
+        ("id_name", "Name"),
+    ]

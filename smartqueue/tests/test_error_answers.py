@@ -115,6 +115,34 @@ def test_a_forbidden_page_is_the_apps_403(department, make_doctor):
     assert "This page is not open to you" in response.content.decode()
 
 
+def test_a_form_posted_without_its_csrf_token_says_it_expired_and_leads_back_to_it(db):
+    browser = Client(enforce_csrf_checks=True)
+
+    response = browser.post(
+        "/patients/register/", {"name": "Asha"}, HTTP_REFERER="http://testserver/patients/register/?department=1"
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "This form has expired" in page and "Please go back, reload the page and try again." in page
+    assert "CSRF" not in page
+    assert re.search(r'<a [^>]*href="http://testserver/patients/register/\?department=1"[^>]*>Back to the form</a>', page)
+
+
+def test_an_expired_form_on_another_sites_referer_leads_home_in_the_visitors_language(db):
+    browser = Client(enforce_csrf_checks=True)
+
+    response = browser.post(
+        "/patients/register/", {"name": "Asha"}, HTTP_REFERER="https://elsewhere.example/", HTTP_ACCEPT_LANGUAGE="ar"
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert '<html lang="ar" dir="rtl">' in page
+    assert re.search(r'<a [^>]*href="/"[^>]*>العودة إلى البداية</a>', page)
+    assert "elsewhere.example" not in page
+
+
 def crash(*args, **kwargs):
     raise RuntimeError("secret detail of the crash")
 
