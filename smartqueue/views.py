@@ -47,6 +47,8 @@ def board_words(page_language):
                     "please_wait": gettext("Please wait to be called."),
                     "no_one_waiting": gettext("No one is waiting."),
                     "waiting": gettext("%(count)s waiting"),
+                    # After the next tokens a board has room for: how many more are waiting behind them.
+                    "more_waiting": gettext("+%(count)s more"),
                     "no_doctor": gettext("no doctor on duty yet"),
                     "about_wait": gettext("about %(minutes)s min for new arrivals"),
                     "call_to_room": gettext("%(token)s, please go to %(room)s"),

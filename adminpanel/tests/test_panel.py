@@ -358,3 +358,10 @@ def test_the_audit_log_gives_its_times_in_the_pages_language_not_iso(admin_clien
 
     assert not re.search(r"<td[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</td>", page)
     assert re.search(r"<td[^>]*>\d\d/\d\d/\d{4} \d\d:\d\d</td>", page)
+
+
+def test_the_live_queues_heading_is_its_name_and_the_connection_status_sits_beside_it(admin_client):
+    page = admin_client.get(reverse("adminpanel:queues")).content.decode()
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1)
+    assert heading == "Live queues"
+    assert re.search(r'<span id="live-status"[^>]*role="status"', page)

@@ -85,3 +85,10 @@ def test_every_button_on_the_page_names_an_action_of_the_table(doctor_client, do
     assert "complete" in consulting
     assert idle | called | consulting <= set(DOCTOR_ACTIONS.actions)
     assert f'maxlength="{NOTES_MAX_LENGTH}"' in page
+
+
+def test_the_dashboard_heading_is_the_doctors_name_and_the_connection_status_sits_beside_it(doctor_client, doctor):
+    page = doctor_client.get(reverse("doctors:dashboard")).content.decode()
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1)
+    assert "Connecting" not in heading and "live-status" not in heading and doctor.user.last_name in heading
+    assert re.search(r'<span id="live-status"[^>]*role="status"', page)

@@ -189,6 +189,29 @@ def test_a_walk_in_with_a_phone_on_file_is_told_at_the_kiosk_where_the_token_wen
     assert "/doctors/login/" not in page and "/adminpanel/login/" not in page
 
 
+def kiosk_pages(client, clinic, register):
+    """The kiosk's start page, a walk-in's ticket and a walk-in's sent-to-phone page, as HTML."""
+    kiosk = reverse("kiosk:start", args=[clinic.code])
+    ticket = client.post(kiosk, {"action": "walk_in", **details(department=clinic.pk)}).url
+    register(into=clinic, phone="+14155550191")
+    sent = client.post(kiosk, {"action": "walk_in", **details(department=clinic.pk, phone="+14155550191")}).url
+    assert "/ticket/" in ticket and "/sent/" in sent
+    return {url: client.get(url).content.decode() for url in [kiosk, ticket, sent]}
+
+
+def test_every_kiosk_page_lets_a_patient_change_the_language(client, clinic, register):
+    for url, page in kiosk_pages(client, clinic, register).items():
+        assert f'action="{reverse("set_language")}"' in page, url
+        assert 'id="language-select-kiosk"' in page and '<option value="ar" lang="ar"' in page, url
+        assert f'name="next" value="{url}' in page, url
+
+
+def test_every_kiosk_page_warns_before_it_starts_over_and_offers_more_time(client, clinic, register):
+    for url, page in kiosk_pages(client, clinic, register).items():
+        assert 'role="alertdialog"' in page and "Are you still there?" in page, url
+        assert "I need more time" in page and "js/kiosk.js" in page, url
+
+
 def test_the_kiosk_sent_page_shows_only_a_number_it_signed(client, clinic):
     response = client.get(reverse("kiosk:sent", args=[clinic.code]), {"to": "+1 ••• ••• •999"})
     assert response.status_code == 302 and response.url == reverse("kiosk:start", args=[clinic.code])

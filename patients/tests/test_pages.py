@@ -274,3 +274,9 @@ def test_the_form_says_when_online_registration_is_closed(client, typed):
     assert "Online registration is closed" in response.content.decode()
     assert 'value="Asha Patel"' in response.content.decode()
     assert not Queue.objects.exists()
+
+
+def test_the_registered_page_is_headed_by_the_token(client, typed):
+    page = client.post("/patients/register/", typed, follow=True).content.decode()
+    headings = re.findall(r"<h1[^>]*>(.*?)</h1>", page, re.S)
+    assert [" ".join(re.sub(r"<[^>]+>", " ", heading).split()) for heading in headings] == ["Your token CARD-001"]

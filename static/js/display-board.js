@@ -51,6 +51,37 @@
     return card;
   }
 
+  function nextToken(token) {
+    var item = element("li", "priority-" + token.priority, token.token);
+    var priority = priorityWords(token.priority);
+    if (priority) {
+      item.title = priority;
+      item.appendChild(element("span", "visually-hidden", ", " + priority));
+    }
+    return item;
+  }
+
+  function insideOf(area, item) {
+    var box = area.getBoundingClientRect();
+    var itemBox = item.getBoundingClientRect();
+    return itemBox.bottom <= box.bottom + 0.5 && itemBox.left >= box.left - 0.5 && itemBox.right <= box.right + 0.5;
+  }
+
+  // A TV cannot be scrolled: the next tokens are only those that fit whole in the room the panel leaves them
+  // (.board-next, display.css), up to the board's data-next-count, then "+N more" for the rest of the line.
+  function fitNext(board, queue) {
+    var area = board.querySelector(".board-next");
+    var list = board.querySelector("[data-next]");
+    var tokens = queue.waiting.slice(0, Number(board.dataset.nextCount)).map(nextToken);
+    for (var shown = tokens.length; shown >= 0; shown -= 1) {
+      var items = tokens.slice(0, shown);
+      var more = queue.queue_length - shown;
+      if (more > 0) items.push(element("li", "next-more", fill(words().more_waiting, { count: more })));
+      list.replaceChildren.apply(list, items);
+      if (!items.length || insideOf(area, items[items.length - 1])) return;
+    }
+  }
+
   function render(board, queue) {
     lastQueues.set(board, queue);
     board.lang = words().language;
@@ -62,20 +93,7 @@
         ? queue.now_serving.map(servingCard)
         : [element("p", "board-idle", queue.queue_length ? words().please_wait : words().no_one_waiting)]
     );
-    var next = board.querySelector("[data-next]");
-    var nextCount = Number(board.dataset.nextCount);
-    next.replaceChildren.apply(
-      next,
-      queue.waiting.slice(0, nextCount).map(function (token) {
-        var item = element("li", "priority-" + token.priority, token.token);
-        var priority = priorityWords(token.priority);
-        if (priority) {
-          item.title = priority;
-          item.appendChild(element("span", "visually-hidden", ", " + priority));
-        }
-        return item;
-      })
-    );
+    fitNext(board, queue);
     var wait = fill(words().waiting, { count: queue.queue_length });
     if (!queue.doctors_on_duty) {
       wait += " · " + words().no_doctor;
@@ -269,6 +287,15 @@
     soundButton.textContent = soundOn ? gettext("Sound is on (turn off)") : gettext("Turn on sound");
     soundButton.setAttribute("aria-pressed", String(soundOn));
     if (soundOn) chime();
+  });
+
+  // A new size (another screen, a larger text setting) leaves the next tokens another room.
+  var refitting = null;
+  window.addEventListener("resize", function () {
+    cancelAnimationFrame(refitting);
+    refitting = requestAnimationFrame(function () {
+      lastQueues.forEach(function (queue, board) { fitNext(board, queue); });
+    });
   });
 
   document.querySelectorAll("[data-display-board]").forEach(startBoard);

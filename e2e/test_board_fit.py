@@ -1,0 +1,59 @@
+"""A display board cannot be scrolled: on a TV every token it shows is whole, and the waiting count stays in view."""
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.test_accessibility import a_busy_morning
+from patients.models import Department
+from patients.tests.factories import register_patient
+
+TV_720P = {"viewport": {"width": 1280, "height": 720}}
+
+
+def a_long_line(hospital, waiting=16):
+    visits = a_busy_morning(hospital)
+    for number in range(waiting):
+        register_patient(department=hospital["cardiology"], name=f"Patient {number}", phone=f"+1415555{number:04d}",
+                         age=40, gender="female", priority="normal", notes="", actor=None, ip_address=None,
+                         self_service=False)
+    for code in ["ORTH", "DERM", "ENT", "GEN"]:
+        Department.objects.create(name=code.title(), code=code)
+    return visits
+
+
+def boxes_outside_their_panel(page):
+    """The tokens of the next lists, and the waiting count lines, that stick out of their board's panel."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.board-panel')].flatMap(panel => {
+            const box = panel.getBoundingClientRect();
+            return [...panel.querySelectorAll('.next-tokens li, .board-wait')].filter(item => {
+                const r = item.getBoundingClientRect();
+                return r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5 || r.left < box.left - 0.5
+                    || r.right > box.right + 0.5;
+            }).map(item => item.textContent);
+        })"""
+    )
+
+
+@pytest.mark.parametrize("path", ["/display/", "/display/{cardiology}/"])
+def test_a_long_line_shows_whole_tokens_how_many_more_and_the_waiting_count(open_page, hospital, path):
+    a_long_line(hospital)
+    board = open_page(**TV_720P)
+    board.goto(path.format(cardiology=hospital["cardiology"].pk))
+    cardiology = board.locator(f'[data-display-board][data-department-id="{hospital["cardiology"].pk}"]')
+    expect(cardiology.locator("[data-wait]")).to_contain_text("18 waiting")
+
+    assert board.evaluate("document.documentElement.scrollHeight") <= 720
+    assert boxes_outside_their_panel(board) == []
+    expect(cardiology.locator("[data-wait]")).to_be_in_viewport(ratio=1)
+    shown = cardiology.locator(".next-tokens li:not(.next-more)").count()
+    expect(cardiology.locator(".next-tokens .next-more")).to_have_text(f"+{18 - shown} more")
+
+    assert shown >= 1
+
+    # Zoomed to 200% (the same screen, half as many CSS pixels): the board may grow past the screen to be read
+    # closer up, but still shows its tokens whole and its count.
+    board.set_viewport_size({"width": 640, "height": 360})
+    board.wait_for_timeout(200)
+    assert boxes_outside_their_panel(board) == []
+    expect(cardiology.locator("[data-wait]")).to_be_visible()

@@ -1,0 +1,44 @@
+"""The lobby kiosk: its ticket on a small screen, and starting over by itself for the next patient after a warning."""
+
+from playwright.sync_api import expect
+
+from e2e.test_appointment_flows import TABLET
+
+
+def test_the_kiosk_warns_before_starting_over_and_more_time_postpones_it(open_page, hospital):
+    kiosk = open_page(**TABLET)
+    kiosk.goto(f"/kiosk/{hospital['cardiology'].code}/")
+    # The page's own timings (60 s, warned 20 s before) shortened, read again on the next touch.
+    kiosk.locator("[data-kiosk-start]").evaluate("page => { page.dataset.idleSeconds = 4; page.dataset.warningSeconds = 3; }")
+    kiosk.get_by_label("Name", exact=True).fill("Mei Lin")
+    warning = kiosk.get_by_role("alertdialog", name="Are you still there?")
+    more_time = warning.get_by_role("button", name="I need more time")
+
+    expect(warning).to_be_visible(timeout=3000)
+    expect(warning).to_contain_text("This page starts over in")
+    expect(more_time).to_be_focused()
+    more_time.click()
+    expect(warning).to_be_hidden()
+
+    # Past the time the page would have started over without the button: still here, the name still typed.
+    kiosk.wait_for_timeout(3500)
+    expect(kiosk.get_by_label("Name", exact=True)).to_have_value("Mei Lin")
+    expect(warning).to_be_visible()
+    # Left alone, it starts over.
+    expect(kiosk.get_by_label("Name", exact=True)).to_have_value("", timeout=6000)
+    expect(warning).to_be_hidden()
+
+
+def test_the_ticket_token_stays_on_one_line_on_a_320px_screen(open_page, hospital):
+    kiosk = open_page(viewport={"width": 320, "height": 640}, has_touch=True)
+    kiosk.goto(f"/kiosk/{hospital['cardiology'].code}/")
+    kiosk.get_by_label("Name", exact=True).fill("Mei Lin")
+    kiosk.get_by_label("Phone").fill("+14155550190")
+    kiosk.get_by_label("Age", exact=True).fill("33")
+    kiosk.get_by_label("Gender").select_option("female")
+    kiosk.get_by_role("button", name="Take a token").click()
+    token = kiosk.locator("#ticket-token")
+    expect(token).to_have_text("CARD-001")
+    lines = token.evaluate("node => node.getClientRects().length && Math.round(node.getBoundingClientRect().height / parseFloat(getComputedStyle(node).lineHeight))")
+    assert lines == 1
+    assert kiosk.evaluate("document.documentElement.scrollWidth") <= 320
