@@ -1,4 +1,5 @@
 import ipaddress
+from types import SimpleNamespace
 
 from django.conf import settings
 from ipware import get_client_ip
@@ -10,24 +11,33 @@ def client_ip(request):
 
     The socket's peer (REMOTE_ADDR) unless TRUSTED_PROXY_COUNT reverse proxies stand in front of the app;
     X-Forwarded-For is client-supplied, so it is read only then. Each trusted proxy appends the address it
-    saw, so the client is the entry that many places from the right (django-ipware); whatever stands to its
-    left came from the client (forged, or added by a proxy of the client's own, a hospital's or a carrier's)
-    and is ignored, so neither a forger nor a client behind such a proxy shares the nearest proxy's address
-    with everyone else. A chain shorter than that falls back to the peer.
+    saw, so the client is the entry that many places from the right; whatever stands to its left came from the
+    client (forged, or added by a proxy of the client's own, a hospital's or a carrier's) and is ignored, so
+    neither a forger nor a client behind such a proxy shares the nearest proxy's address with everyone else.
+    Only the proxies' entries are handed to django-ipware, strictly: anything the client wrote (an open quote
+    swallows what follows it in ipware's reading) never reaches the parser. A chain shorter than the count, or
+    an entry that is not an address, falls back to the peer.
     """
     peer = request.META.get("REMOTE_ADDR") or None
     if not settings.TRUSTED_PROXY_COUNT:
         return peer
+    appended = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-settings.TRUSTED_PROXY_COUNT :]
+    if len(appended) < settings.TRUSTED_PROXY_COUNT:
+        return peer
     forwarded, _routable = get_client_ip(
-        request,
+        _request_with_only(appended),
         proxy_order="left-most",
         # ipware counts the proxies listed in the header; the nearest one is the peer, not listed.
         proxy_count=settings.TRUSTED_PROXY_COUNT - 1,
         request_header_order=["HTTP_X_FORWARDED_FOR"],
-        # Not strict: a longer chain is read too, from the right, rather than thrown away for the peer.
-        strict=False,
+        strict=True,
     )
     return forwarded or peer
+
+
+def _request_with_only(appended):
+    """A stand-in request whose X-Forwarded-For holds only the entries the trusted proxies appended."""
+    return SimpleNamespace(META={"HTTP_X_FORWARDED_FOR": ",".join(appended)})
 
 
 def from_kiosk(request):

@@ -9,13 +9,13 @@ import itertools
 
 import pytest
 from django.conf import settings
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from adminpanel.models import AuditLog
 from axes.models import AccessAttempt
-from smartqueue.requests import from_kiosk
+from smartqueue.requests import client_ip, from_kiosk
 
 from .conftest import registration
 
@@ -111,6 +111,16 @@ def test_behind_a_trusted_proxy_a_client_behind_its_own_proxy_is_not_counted_wit
 
     assert signed_in.status_code == 302
     assert AccessAttempt.objects.get(username=user.username).ip_address == "203.0.113.66"
+
+
+@pytest.mark.parametrize(
+    "forged", ['198.51.100.99, ", 203.0.113.77', '198.51.100.99, for="[, 203.0.113.77', '198.51.100.99,"x", 203.0.113.77']
+)
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_a_trusted_proxy_no_quoting_in_the_forged_part_makes_it_the_client(db, forged):
+    # The proxy appended 203.0.113.77; an open quote before it must not hide it from the parser.
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forged)
+    assert client_ip(request) == "203.0.113.77"
 
 
 def test_login_lockout_is_not_reset_by_a_forged_header(make_doctor):
