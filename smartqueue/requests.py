@@ -40,6 +40,23 @@ def _request_with_only(appended):
     return SimpleNamespace(META={"HTTP_X_FORWARDED_FOR": ",".join(appended)})
 
 
+# One IPv6 subscriber (a home, a phone) is given a whole /64; counted per address, it would have 2^64 of them.
+IPV6_SUBSCRIBER_PREFIX = 64
+
+
+def limited_address(request):
+    """What rate limits and sign-in lockouts count against: the client address, an IPv6 one as its /64 network
+    (written as that network's first address). The audit log and logs keep the whole address (client_ip)."""
+    address = client_ip(request)
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address
+    if parsed.version == 4 or parsed.ipv4_mapped:
+        return address
+    return str(ipaddress.ip_network(f"{parsed}/{IPV6_SUBSCRIBER_PREFIX}", strict=False).network_address)
+
+
 def from_kiosk(request):
     """Whether the request came from one of the lobby's kiosk devices: a client address in KIOSK_NETWORKS."""
     try:

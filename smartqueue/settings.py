@@ -232,8 +232,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# Lockouts key on the same client address as rate limits and the audit log (see TRUSTED_PROXY_COUNT).
-AXES_CLIENT_IP_CALLABLE = "smartqueue.requests.client_ip"
+# Lockouts key on the same client address as rate limits (an IPv6 one by its /64; see TRUSTED_PROXY_COUNT).
+AXES_CLIENT_IP_CALLABLE = "smartqueue.requests.limited_address"
 AXES_USERNAME_CALLABLE = "smartqueue.requests.sign_in_username"
 
 # How many reverse proxies (load balancer, nginx...) stand between the clients and this app, each appending

@@ -16,7 +16,7 @@ from django_ratelimit.core import get_usage
 from rest_framework.throttling import ScopedRateThrottle
 
 from .errors import error_response
-from .requests import client_ip, from_kiosk
+from .requests import from_kiosk, limited_address
 
 STAFF_RATE = "staff"
 KIOSK_SCOPE = "kiosk"
@@ -24,8 +24,8 @@ REGISTER_SCOPE = "register"
 
 
 class ClientAddressThrottle(ScopedRateThrottle):
-    """DRF's scoped throttle keyed on the signed-in user, else on smartqueue.requests.client_ip (never on a raw
-    X-Forwarded-For), and counted by django-ratelimit: one counter per scope, client and window in the shared
+    """DRF's scoped throttle keyed on the signed-in user, else on smartqueue.requests.limited_address (never on a
+    raw X-Forwarded-For), and counted by django-ratelimit: one counter per scope, client and window in the shared
     cache, taken by an atomic increment. DRF's own reads the list of recent request times and writes it back, so
     requests arriving together at several processes each read the same list and all pass.
 
@@ -63,7 +63,7 @@ def _client(group, request):
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    return client_ip(request) or ""
+    return limited_address(request) or ""
 
 
 def throttle_posts(scope):

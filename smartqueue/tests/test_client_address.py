@@ -114,7 +114,8 @@ def test_behind_a_trusted_proxy_a_client_behind_its_own_proxy_is_not_counted_wit
 
 
 @pytest.mark.parametrize(
-    "forged", ['198.51.100.99, ", 203.0.113.77', '198.51.100.99, for="[, 203.0.113.77', '198.51.100.99,"x", 203.0.113.77']
+    "forged",
+    ['198.51.100.99, ", 203.0.113.77', '198.51.100.99, for="[, 203.0.113.77', '198.51.100.99,"x", 203.0.113.77'],
 )
 @override_settings(TRUSTED_PROXY_COUNT=1)
 def test_behind_a_trusted_proxy_no_quoting_in_the_forged_part_makes_it_the_client(db, forged):
@@ -165,3 +166,24 @@ def test_a_forged_kiosk_address_does_not_get_the_kiosk_allowance(db):
 )
 def test_a_kiosk_device_is_known_by_its_address_on_ipv4_or_ipv6(rf, peer, kiosk):
     assert from_kiosk(rf.post("/kiosk/site/", REMOTE_ADDR=peer)) is kiosk
+
+
+def test_one_ipv6_subscriber_cannot_escape_the_limits_by_walking_its_64(make_doctor):
+    user = make_doctor().user
+    for host in range(1, settings.AXES_FAILURE_LIMIT + 2):
+        Client(REMOTE_ADDR=f"2001:db8:77:1::{host:x}").post(
+            reverse("doctors:login"), {"username": user.username, "password": "wrong"}
+        )
+    api = APIClient(REMOTE_ADDR="2001:db8:77:1::1")
+    check_patient, phone = "/patients/api/check-patient/", {"phone": "415 555 0150"}
+    for host in range(default_limit("check_patient")):
+        api.post(check_patient, phone, format="json", REMOTE_ADDR=f"2001:db8:77:1::{host:x}")
+
+    locked = Client(REMOTE_ADDR="2001:db8:77:1::99").post(
+        reverse("doctors:login"), {"username": user.username, "password": "pass-word-123"}
+    )
+    refused = api.post(check_patient, phone, format="json", REMOTE_ADDR="2001:db8:77:1::ff")
+    neighbour = APIClient(REMOTE_ADDR="2001:db8:77:2::1")
+
+    assert locked.status_code == 429 and refused.status_code == 429
+    assert neighbour.post(check_patient, phone, format="json").status_code == 200
