@@ -440,16 +440,18 @@ def skip(*, entry, actor=None, ip_address=None):
     return _transition(entry, Status.SKIPPED, event="skipped", actor=actor, ip_address=ip_address)
 
 
+def _check_own_day(entry, refusal):
+    """Refuse, in the refusal's words, to bring a token of a day that is over into today's line."""
+    if entry.token_date != timezone.localdate():
+        raise QueueError(refusal % {"token": entry.token, "day": formats.date_format(entry.token_date)})
+
+
 @transaction.atomic
 def recall(*, entry, actor=None, ip_address=None):
     """Put a skipped token back in line at its original place (check-in time is kept), on its own day only, and
     only while the patient holds no other active token in the department (they may have registered again)."""
     # A token's day, patient and department never change: the caller's copy tells them without a read.
-    if entry.token_date != timezone.localdate():
-        raise QueueError(
-            _("Token %(token)s was for %(day)s; a token can be recalled only on its own day.")
-            % {"token": entry.token, "day": formats.date_format(entry.token_date)}
-        )
+    _check_own_day(entry, _("Token %(token)s was for %(day)s; a token can be recalled only on its own day."))
     check_one_active_token(patient_id=entry.patient_id, department_id=entry.department_id, other_than=entry)
     return _transition(
         entry, Status.WAITING, event="recalled", actor=actor, ip_address=ip_address, doctor=None, called_at=None
@@ -595,8 +597,10 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     The old entry is cancelled and linked to a new token of the target department (numbered in that
     department's sequence) whose check-in time (and a booked patient's slot time) is the original one, so the
     patient is not sent to the back of the line for a referral they did not choose. Both entries are published
-    as "transferred". Refused when the patient already holds an active token in the target department.
+    as "transferred". Refused when the patient already holds an active token in the target department, and for
+    a token of a day that is over (its check-in time would put it first in today's line).
     """
+    _check_own_day(entry, _("Token %(token)s was for %(day)s; a token can be transferred only on its own day."))
     target = to_department
     if target.pk == entry.department_id:
         raise QueueError(

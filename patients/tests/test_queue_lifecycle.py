@@ -186,6 +186,19 @@ def test_a_no_show_of_an_earlier_day_is_not_recalled(clock, new_entry, doctor):
     assert entry.status == Status.SKIPPED
 
 
+def test_a_token_left_waiting_on_an_earlier_day_is_not_transferred_into_todays_line(
+    clock, new_entry, make_department
+):
+    entry = new_entry()
+    clock.shift(timedelta(days=1))
+
+    with pytest.raises(services.QueueError, match="transferred only on its own day"):
+        services.transfer(entry=entry, to_department=make_department(code="GEN"))
+
+    entry.refresh_from_db()
+    assert entry.status == Status.WAITING and Queue.objects.count() == 1
+
+
 def test_only_a_waiting_token_changes_priority(new_entry, doctor):
     entry, other = new_entry(), new_entry()
     services.change_priority(entry=other, priority=Queue.Priority.EMERGENCY)
