@@ -210,6 +210,10 @@ def book_appointment(
         phone=phone, details={"name": name, "age": age, "gender": gender}, update=not self_service, language=language
     )
     sent_to_phone = self_service and not created
+    if sent_to_phone:
+        # Before the day's booking is looked for: a phone at its limit is refused whether or not it has a
+        # booking that day, so the answer does not tell which.
+        _check_bookings_to_come(patient, now)
     if not created:
         same_day = Appointment.objects.filter(
             patient=patient,
@@ -227,8 +231,6 @@ def book_appointment(
                 _("This phone number already has an appointment in %(department)s that day.")
                 % {"department": department}
             )
-    if sent_to_phone:
-        _check_bookings_to_come(patient, now)
     appointment = _take_seat(
         Appointment(
             patient=patient, department=department, slot_start=slot_start, notes="" if sent_to_phone else notes
@@ -326,8 +328,9 @@ def check_in(*, appointment, actor=None, ip_address=None):
     """Turn the booking into a token in its department's line today (the merge rule: see the module's docstring).
 
     On time or early, the token's place is the slot time; later than the grace window (or already marked a
-    no-show that day), the patient joins as a walk-in from now. Refused while the patient already holds an
-    active token in the department (services.check_one_active_token).
+    no-show that day), the patient joins as a walk-in from now. A patient who already holds an active token in
+    the department (the desk registered them as a walk-in) is checked in on that token: one place in line, and
+    the booking is neither left to become a no-show nor a second token (services.check_one_active_token).
     """
     appointment = _locked(appointment)
     now = timezone.now()
@@ -343,25 +346,22 @@ def check_in(*, appointment, actor=None, ip_address=None):
             _("Check-in opens at %(time)s, a little before your slot.")
             % {"time": f"{timezone.localtime(earliest):%H:%M}"}
         )
+    arrival = Arrival.LATE if appointment.status == Status.NO_SHOW else arrival_for(appointment, now)
     try:
         services.check_one_active_token(patient_id=appointment.patient_id, department_id=appointment.department_id)
-    except services.TokenAlreadyHeld as refusal:
-        # Refused rather than linked to the token they hold: that one keeps its own place, and the desk decides.
-        raise CheckInRefused(
-            _("You already hold token %(token)s in %(department)s today: please keep that token, or ask at the desk.")
-            % {"token": refusal.held.token, "department": refusal.held.department.name}
-        ) from refusal
-    arrival = Arrival.LATE if appointment.status == Status.NO_SHOW else arrival_for(appointment, now)
-    entry = services.issue_token(
-        department=appointment.department,
-        patient=appointment.patient,
-        priority=Queue.Priority.NORMAL,
-        notes=appointment.notes,
-        actor=actor,
-        ip_address=ip_address,
-        event="checked_in",
-        due_at=None if arrival == Arrival.LATE else appointment.slot_start,
-    )
+    except services.TokenAlreadyHeld as held:
+        entry = held.held
+    else:
+        entry = services.issue_token(
+            department=appointment.department,
+            patient=appointment.patient,
+            priority=Queue.Priority.NORMAL,
+            notes=appointment.notes,
+            actor=actor,
+            ip_address=ip_address,
+            event="checked_in",
+            due_at=None if arrival == Arrival.LATE else appointment.slot_start,
+        )
     appointment.status, appointment.arrival, appointment.checked_in_at = Status.CHECKED_IN, arrival, now
     appointment.queue_entry = entry
     appointment.save(update_fields=["status", "arrival", "checked_in_at", "queue_entry", "updated_at"])

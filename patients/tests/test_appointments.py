@@ -101,17 +101,21 @@ def test_a_checked_in_booking_still_counts_as_the_phone_s_booking_of_the_day(cli
     assert not Notification.objects.filter(idempotency_key__contains="booking_repeated").exists()
 
 
-def test_check_in_is_refused_while_the_patient_holds_a_token_in_the_department(clinic, clock):
+def test_a_patient_holding_a_token_in_the_department_is_checked_in_on_it_and_never_marked_a_no_show(
+    clinic, clock
+):
     phone = "+14155550103"
     appointment = book(clinic, at(time(13)), phone=phone)
     walk_in = services.register_visit(department=clinic, name="Booked Patient", phone=phone, age=50, gender="female")
     clock.move_to(at(time(13)))
 
-    with pytest.raises(appointments.CheckInRefused, match=f"already hold token {walk_in.entry.token}") as refusal:
-        appointments.check_in(appointment=appointment)
+    entry = appointments.check_in(appointment=appointment)
+    clock.move_to(at(time(13, 30)))
+    appointments.mark_no_shows()
 
-    assert refusal.value.field == "code"
-    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
+    assert entry.pk == walk_in.entry.pk
+    checked_in = Appointment.objects.get(pk=appointment.pk)
+    assert (checked_in.status, checked_in.queue_entry_id) == (Appointment.Status.CHECKED_IN, walk_in.entry.pk)
     assert list(Queue.objects.filter(department=clinic).values_list("pk", flat=True)) == [walk_in.entry.pk]
 
 
