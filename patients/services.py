@@ -246,6 +246,10 @@ def register_visit(
         phone=phone, details={"name": name, "age": age, "gender": gender, "language": language}, update=not self_service
     )
     sent_to_phone = self_service and not patient_created
+    if sent_to_phone:
+        # Before the department's open token is looked for: a phone at its limit is refused whether or not it
+        # holds a token in this department, so the answer does not tell which.
+        _check_open_departments(patient=patient)
     # A patient created just now has no token anywhere yet.
     open_entry = None if patient_created else _open_token_today(patient_id=patient.pk, department_id=department.pk)
     if open_entry is not None:
@@ -256,8 +260,6 @@ def register_visit(
             # open token moves up rather than keeping its place behind everyone less urgent.
             open_entry = change_priority(entry=open_entry, priority=priority, actor=actor, ip_address=ip_address)
         return Registration(entry=open_entry, token_created=False, sent_to_phone=sent_to_phone)
-    if self_service and not patient_created:
-        _check_open_departments(patient=patient)
     # A new token's registration message already carries the status link to the phone on file; the notes of
     # whoever typed the number are not put in front of the patient's doctor.
     entry = issue_token(

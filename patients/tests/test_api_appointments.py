@@ -178,3 +178,18 @@ def test_the_notes_of_whoever_books_a_known_phone_do_not_reach_its_doctor(api_cl
     )
 
     assert Appointment.objects.get().notes == ""
+
+
+def test_a_phone_at_its_limit_gets_one_answer_whether_or_not_it_has_a_booking_that_day(api_client, clinic, settings):
+    settings.BOOKING_MAX_OPEN_PER_PHONE = 1
+    book(clinic, at(time(13)), phone="+14155550126")
+    tomorrow = timezone.localdate() + timedelta(days=1)
+
+    that_day = api_client.post(
+        reverse("patients:api-book"), booking_body(clinic, at(time(13, 30)), phone="+14155550126"), format="json"
+    )
+    another_day = api_client.post(
+        reverse("patients:api-book"), booking_body(clinic, at(time(13), tomorrow), phone="+14155550126"), format="json"
+    )
+
+    assert (that_day.status_code, that_day.json()) == (another_day.status_code, another_day.json())

@@ -206,3 +206,16 @@ def test_the_notes_of_whoever_registers_a_known_phone_do_not_reach_its_doctor(de
     Client().post("/patients/register/", {**typed(departments[1], "+1 415 555 0189"), "notes": "Patient is violent"})
 
     assert Queue.objects.get(department=departments[1]).notes == ""
+
+
+def test_a_phone_at_its_limit_gets_one_answer_whether_or_not_it_holds_a_token_in_the_department(
+    departments, register
+):
+    for department in departments[:-1]:
+        register(into=department, phone="+14155550187")
+    api = APIClient()
+
+    held = api.post("/patients/api/register/", typed(departments[0], "+1 415 555 0187"), format="json")
+    not_held = api.post("/patients/api/register/", typed(departments[-1], "+1 415 555 0187"), format="json")
+
+    assert (held.status_code, held.json()) == (not_held.status_code, not_held.json())
