@@ -114,7 +114,10 @@ def deactivation_consequences(target):
             "and their patients told."
         )
         % {"department": target.department.name},
-        _("Their history stays in the reports and the audit log, and Reactivate on the list undoes this."),
+        _(
+            "Their history stays in the reports and the audit log. Reactivate on the list lets them sign in "
+            "again; cancelled bookings stay cancelled."
+        ),
     ]
 
 

@@ -91,6 +91,10 @@ def test_a_later_day_gets_its_own_morning_and_closes_the_consultations_left_open
     assert Queue.objects.filter(token_date=today).count() == Queue.objects.filter(token_date=first_day).count()
     assert not Queue.objects.filter(token_date=first_day, status__in=["called", "in_consultation"]).exists()
     assert set(Queue.objects.filter(pk__in=left_open).values_list("status", flat=True)) == {"skipped", "completed"}
+    for closed in Queue.objects.filter(pk__in=left_open, status="completed"):
+        # Finished at the department's pace on its own day, not a day later: that day's reports stay true.
+        pace = timedelta(minutes=closed.department.average_consultation_minutes)
+        assert closed.completed_at - closed.started_at == pace
     assert {"called", "in_consultation", "completed"} <= set(
         Queue.objects.filter(token_date=today).values_list("status", flat=True)
     )

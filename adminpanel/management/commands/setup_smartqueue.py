@@ -183,8 +183,12 @@ class Command(BaseCommand):
         for entry in leftovers:
             if entry.status == Queue.Status.CALLED:
                 services.skip(entry=entry)
-            else:
-                services.complete_consultation(entry=entry, consultation_notes=entry.consultation_notes)
+                continue
+            services.complete_consultation(entry=entry, consultation_notes=entry.consultation_notes)
+            # Finished at its own day's pace, not now: a consultation of a day and a half would skew that day's
+            # reports and every later day's estimates.
+            length = timedelta(minutes=entry.department.average_consultation_minutes)
+            Queue.objects.filter(pk=entry.pk).update(completed_at=(entry.started_at or entry.called_at) + length)
 
     def walk_visit(self, entry, doctor, outcome, checked_in):
         if outcome == "waiting":
