@@ -6,11 +6,10 @@ from collections import defaultdict
 from django.conf import settings
 from django.db.models import Count, Min
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy as _
 
-from doctors.models import Doctor, DoctorSchedule
-from notifications.forms import WebhookEndpointForm
+from doctors.models import Doctor
 from notifications.models import NotificationTemplate
 from patients.models import Department, Queue
 from patients.selectors import open_wait_alerts
@@ -119,143 +118,6 @@ def deactivation_consequences(target):
             "again; cancelled bookings stay cancelled."
         ),
     ]
-
-
-AUDIT_ACTIONS = {
-    "queue.registered": _("Token issued"),
-    "queue.checked_in": _("Booked patient checked in"),
-    "queue.registration_repeated": _("Token sent again"),
-    "queue.called": _("Patient called"),
-    "queue.started": _("Consultation started"),
-    "queue.completed": _("Consultation completed"),
-    "queue.skipped": _("Marked as no-show"),
-    "queue.recalled": _("Recalled to the line"),
-    "queue.cancelled": _("Token cancelled"),
-    "queue.postponed": _("Moved back (patient running late)"),
-    "queue.notice_chosen": _("Text notice chosen"),
-    "queue.priority_changed": _("Priority changed"),
-    "queue.transferred": _("Transferred"),
-    "appointment.booked": _("Appointment booked"),
-    "appointment.booking_repeated": _("Booking sent again"),
-    "appointment.rescheduled": _("Appointment moved"),
-    "appointment.cancelled": _("Appointment cancelled"),
-    "appointment.closed": _("Appointment cancelled by the hospital"),
-    "appointment.checked_in": _("Appointment checked in"),
-    "appointment.no_show": _("Appointment missed (no-show)"),
-    "appointments.day_closed": _("Day closed to bookings"),
-    "doctor.absence_recorded": _("Absence recorded"),
-    "inbound.received": _("Text from a patient"),
-    "message_template.updated": _("Message text changed"),
-    "webhook_endpoint.created": _("Webhook added"),
-    "webhook_endpoint.updated": _("Webhook edited"),
-    "webhook.redelivered": _("Webhook sent again"),
-    "feedback.submitted": _("Feedback given"),
-    "doctor.availability": _("Availability changed"),
-    "doctor.schedule": _("Weekly hours changed"),
-    "doctor.created": _("Doctor added"),
-    "doctor.updated": _("Doctor edited"),
-    "doctor.deactivated": _("Doctor deactivated"),
-    "doctor.reactivated": _("Doctor reactivated"),
-    "department.created": _("Department added"),
-    "department.updated": _("Department edited"),
-    "department.deactivated": _("Department deactivated"),
-    "department.reactivated": _("Department reactivated"),
-    "configuration.updated": _("Configuration changed"),
-    "broadcast.sent": _("Broadcast sent"),
-    "auth.signed_in": _("Signed in"),
-    "auth.signed_out": _("Signed out"),
-}
-
-# Stored values that are choices, shown by their label.
-AUDIT_CHOICES = {
-    "status": dict(Status.choices),
-    "priority": dict(Queue.Priority.choices),
-    "availability": dict(Doctor.Availability.choices),
-}
-# The fields the core's and apps' own audit records carry (a token's snapshot, a booking's, a text's, a
-# delivery's); the fields saved through the panel's forms are named by those forms' labels (audit_field_name).
-AUDIT_FIELD_NAMES = {
-    "token": _("Token"),
-    "status": _("Status"),
-    "priority": _("Priority"),
-    "department": _("Department"),
-    "department_id": _("Department"),
-    "doctor": _("Doctor"),
-    "doctor_id": _("Doctor"),
-    "postponed": _("Moved back"),
-    "slot_start": _("Time"),
-    "path": _("Page"),
-    "message": _("Message"),
-    "keyword": _("Keyword"),
-    "effect": _("Effect"),
-    "channel": _("Channel"),
-    "delivery_id": _("Delivery"),
-    "event_id": _("Event"),
-    "availability": _("Availability"),
-    "intervals": _("Weekly hours"),
-    "day": _("Day"),
-}
-
-
-def audit_field_name(field):
-    """An audited field in the reader's words: the label its panel form shows it under, else its own name."""
-    # Imported here: the forms import services, which import this module.
-    from .forms import DepartmentForm, DoctorForm, MessageTextForm, SystemConfigurationForm
-
-    for form_class in (DepartmentForm, DoctorForm, SystemConfigurationForm, MessageTextForm, WebhookEndpointForm):
-        form_field = form_class.base_fields.get(field)
-        if form_field is not None and form_field.label:
-            return form_field.label
-    return AUDIT_FIELD_NAMES.get(field, field.replace("_", " ").capitalize())
-
-
-def audit_action_label(action):
-    """An audit action code (queue.called) in words (Patient called)."""
-    return AUDIT_ACTIONS.get(action) or action.replace(".", ": ").replace("_", " ").capitalize()
-
-
-def _audit_value(field, value):
-    if value is None or value == "" or value == []:
-        return gettext("none")
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
-    if field in AUDIT_CHOICES:
-        return AUDIT_CHOICES[field].get(value, value)
-    if field == "intervals":
-        weekdays = dict(DoctorSchedule.Weekday.choices)
-        return "; ".join(
-            f"{weekdays.get(interval['weekday'], interval['weekday'])} {interval['starts_at']}–{interval['ends_at']}"
-            for interval in value
-        )
-    return str(value)
-
-
-def audit_subject(entry):
-    """What an audit row is about, in the reader's words: a token by its number and the status it was left in
-    (the stored description is in the language of whoever acted), anything else as it was described."""
-    snapshot = entry.after or entry.before or {}
-    if "token" in snapshot:
-        status = snapshot.get("status")
-        return f"{snapshot['token']} ({_audit_value('status', status)})" if status else snapshot["token"]
-    return entry.object_repr or entry.object_id
-
-
-def audit_changes(entry):
-    """What an audit row changed, field by field: [{field, before, after}], only the fields that differ."""
-    before, after = entry.before or {}, entry.after or {}
-    changes = []
-    for field in [*before, *(name for name in after if name not in before)]:
-        old, new = before.get(field), after.get(field)
-        if old == new and before:
-            continue
-        changes.append(
-            {
-                "field": audit_field_name(field),
-                "before": _audit_value(field, old) if field in before else None,
-                "after": _audit_value(field, new),
-            }
-        )
-    return changes
 
 
 def template_coverage():

@@ -32,7 +32,7 @@ from smartqueue.actions import ActionFormView, report_on_page
 from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
 
-from . import analytics, selectors, services
+from . import analytics, audit_log, selectors, services
 from .access import PanelAdminAuthenticationForm, PanelAdminRequiredMixin
 from .actions import PANEL_ACTIONS
 from .forms import (
@@ -419,16 +419,16 @@ class AuditLogView(PanelAdminRequiredMixin, ListView):
         query.pop("page", None)
         context = super().get_context_data(
             filter_form=self.filter_form,
-            actions=[(action, selectors.audit_action_label(action)) for action in AuditFilterForm.action_choices()],
+            actions=[(action, audit_log.audit_action_label(action)) for action in AuditFilterForm.action_choices()],
             query=query.urlencode(),
             **kwargs,
         )
         context["rows"] = [
             {
                 "entry": entry,
-                "action": selectors.audit_action_label(entry.action),
-                "subject": selectors.audit_subject(entry),
-                "changes": selectors.audit_changes(entry),
+                "action": audit_log.audit_action_label(entry.action),
+                "subject": audit_log.audit_subject(entry),
+                "changes": audit_log.audit_changes(entry),
             }
             for entry in context["entries"]
         ]

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from adminpanel.forms import DepartmentForm, DoctorForm, NewDoctorForm
-from adminpanel.selectors import audit_field_name
+from adminpanel.audit_log import audit_field_name
 from patients.services import entry_snapshot
 
 
