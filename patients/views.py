@@ -159,6 +159,7 @@ def registered(request, public_id):
         "patients/registered.html",
         {
             "visit": current_visit_status(entry=entry),
+            "token_date": entry.token_date,
             "status_url": status_url,
             "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=5, title=_("Your status page")),
         },
