@@ -227,6 +227,22 @@ def test_the_patients_page_draws_its_embedded_visit_then_each_frame_on_a_phone(o
     screenshot(patient, "your-turn")
 
 
+def test_the_patients_page_says_a_token_past_its_day_is_no_longer_in_line_not_waiting(open_page, hospital):
+    mine = register(hospital["cardiology"], "Asha Rao", "+14155550101")
+    patient = open_page(**PHONE)
+    sockets = PlayedSockets(patient, r"/ws/patient/[0-9a-f-]+/$")
+    patient.goto(mine.get_absolute_url())
+    expect(patient.locator('[data-field="status"]')).to_have_text("Waiting")
+
+    # The frame after midnight: still "waiting" in the database, but its day's line is over.
+    expired = {**visit_status(entry=mine), "expired": True, "position": None, "estimated_wait_minutes": None}
+    sockets.send(frame(frame_type="snapshot", department_id=None, seq=None, payload={"visit": expired}))
+
+    expect(patient.locator('[data-show="expired"]')).to_be_visible()
+    expect(patient.locator('[data-field="status"]')).to_have_text("No longer in line")
+    expect(patient.locator('[data-field="status"]')).to_have_attribute("data-value", "waiting")
+
+
 def test_the_patients_page_asks_for_its_wait_again_each_minute_between_changes(open_page, hospital):
     cardiology = hospital["cardiology"]
     register(cardiology, "Ravi Kumar", "+14155550102")

@@ -6,6 +6,7 @@ import functools
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -281,7 +282,8 @@ class VisitStatusSerializer(serializers.Serializer):
         return visit.entry.get_absolute_url()
 
     def get_status_display(self, visit) -> str:
-        return visit.entry.get_status_display()
+        # An expired token is still "waiting" (or "called") in the database, but it will never be called.
+        return gettext("No longer in line") if visit.entry.expired else visit.entry.get_status_display()
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_patients_ahead(self, visit):

@@ -54,6 +54,8 @@ BOOKING_SENT_TO_PHONE_MESSAGE = _(
 SELF_SERVICE_FIELDS = ("department", "name", "phone", "age", "gender", "notes")
 # The kiosk of the whole site (every department), rather than one department's: /kiosk/site/.
 KIOSK_SITE = "site"
+# The kiosk's start page asked with this parameter starts over for the next patient (kiosk_start_over_url).
+KIOSK_FRESH_START = "fresh"
 
 
 def landing(request):
@@ -157,6 +159,7 @@ def registered(request, public_id):
         "patients/registered.html",
         {
             "visit": current_visit_status(entry=entry),
+            "token_date": entry.token_date,
             "status_url": status_url,
             "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=5, title=_("Your status page")),
         },
@@ -355,11 +358,43 @@ def _kiosk_department(site):
     return department
 
 
+def in_kiosk_language(view):
+    """A kiosk page speaks the language a patient picked on it (the switcher's cookie), else the site's own
+    (LANGUAGE_CODE): never the kiosk browser's Accept-Language, so each patient starts from the same language."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def kiosk_start_over_url(site):
+    """Where the kiosk's pages go back to, by themselves (kiosk.js) or by "Done": the start, for a new patient."""
+    return f"{reverse('kiosk:start', args=[site])}?{urlencode({KIOSK_FRESH_START: 1})}"
+
+
+@in_kiosk_language
 @require_http_methods(["GET", "POST"])
 @throttle_posts("kiosk")
 def kiosk(request, site):
     """/kiosk/<department code or site>/: check in a booking by its QR or code, or take a walk-in token."""
     department = _kiosk_department(site)
+    if request.method == "GET" and KIOSK_FRESH_START in request.GET:
+        # The idle reset and "Done": the next patient starts in the site's language, not the last one's. A
+        # redirect, so that the switcher's "next" (this page's URL) cannot undo a choice the new patient makes.
+        response = redirect("kiosk:start", site=site)
+        response.delete_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+        return response
     action = request.POST.get("action")
     check_in_form = KioskCheckInForm(request.POST if action == "check_in" else None)
     walk_in = KioskWalkInForm(request.POST if action == "walk_in" else None, initial={"department": department})
@@ -394,11 +429,18 @@ def kiosk(request, site):
     return render(
         request,
         "patients/kiosk.html",
-        {"department": department, "site": site, "check_in_form": check_in_form, "walk_in": walk_in},
+        {
+            "department": department,
+            "site": site,
+            "start_over_url": kiosk_start_over_url(site),
+            "check_in_form": check_in_form,
+            "walk_in": walk_in,
+        },
         status=400 if request.method == "POST" else 200,
     )
 
 
+@in_kiosk_language
 @require_http_methods(["GET"])
 def kiosk_sent(request, site):
     """Where a walk-in at the kiosk with a phone on file ends: the token went to that phone, not onto a ticket."""
@@ -409,11 +451,17 @@ def kiosk_sent(request, site):
     return render(
         request,
         "patients/kiosk_sent.html",
-        {"site": site, "message": SENT_TO_PHONE_MESSAGE, "masked_phone": masked_phone},
+        {
+            "site": site,
+            "start_over_url": kiosk_start_over_url(site),
+            "message": SENT_TO_PHONE_MESSAGE,
+            "masked_phone": masked_phone,
+        },
     )
 
 
 @never_cache
+@in_kiosk_language
 def kiosk_ticket(request, site, public_id):
     """The printable ticket: token, department, and a QR code of the token's status page."""
     _kiosk_department(site)
@@ -427,6 +475,7 @@ def kiosk_ticket(request, site, public_id):
         {
             "entry": entry,
             "site": site,
+            "start_over_url": kiosk_start_over_url(site),
             "status_url": status_url,
             "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=4, title=gettext("Your status page")),
         },

@@ -162,6 +162,8 @@ def test_a_token_left_open_at_the_end_of_its_day_is_no_longer_in_line_the_next_d
     for entry, status in ((waiting, "waiting"), (called, "called")):
         body = api_client.get(f"/patients/api/visit/{entry.public_id}/status/").json()
         assert (body["status"], body["date"], body["expired"]) == (status, str(entry.token_date), True)
+        # Not "Waiting" nor "Called" beside the page's notice that the token is no longer in line.
+        assert body["status_display"] == "No longer in line"
         assert (body["position"], body["patients_ahead"], body["estimated_wait_minutes"]) == (None, None, None)
         assert (body["your_turn"], body["go_to"], body["now_serving"]) == (False, None, [])
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from adminpanel.models import AdminUser, SystemConfiguration
 from patients import services
@@ -223,6 +224,19 @@ def test_the_status_page_of_a_token_of_an_earlier_day_says_it_is_no_longer_in_li
     # patient-status.js shows the notice (data-show) and writes the token's day into it.
     notice = re.search(r'data-show="expired">(.*?)</p>', page, re.S).group(1)
     assert 'data-field="date"' in notice and "no longer in line" in notice
+    assert visit["status_display"] == "No longer in line"
+
+
+def test_the_registered_page_of_a_token_of_an_earlier_day_says_it_is_no_longer_in_line(client, clock, register):
+    mine = register(phone="+14155550174")
+    registered = reverse("patients:registered", args=[mine.public_id])
+    assert "You are registered." in client.get(registered).content.decode()
+
+    clock.shift(timedelta(days=1))
+
+    page = client.get(registered).content.decode()
+    assert "You are registered." not in page
+    assert f"This token was for {date_format(mine.token_date)} and is no longer in line." in page
 
 
 def test_status_of_unknown_patient_is_404(client, db):

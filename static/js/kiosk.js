@@ -1,6 +1,7 @@
 // The lobby kiosk: back to the start page after a while without a touch or a key (the next patient must not
-// see the last one's form or ticket), and the ticket's print button. The page warns first, with a countdown and
-// an "I need more time" button, so that someone still reading or typing is not sent back (WCAG 2.2.1).
+// see the last one's form, ticket or language: data-kiosk-start is views.kiosk_start_over_url), and the
+// ticket's print button. The page warns first, with a countdown and an "I need more time" button, so that
+// someone still reading or typing is not sent back (WCAG 2.2.1).
 (function () {
   "use strict";
   var page = document.querySelector("[data-kiosk-start]");

@@ -40,6 +40,8 @@
       return value && value.length ? value.join(", ") : "—";
     }
     if (field === "status") {
+      // Still "waiting" in the database after its day, but never to be called (as the server's status_display).
+      if (visit.expired) return gettext("No longer in line");
       return STATUS_WORDS[visit.status] || visit.status_display;
     }
     if (field === "date") {
