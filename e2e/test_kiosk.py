@@ -29,6 +29,25 @@ def test_the_kiosk_warns_before_starting_over_and_more_time_postpones_it(open_pa
     expect(warning).to_be_hidden()
 
 
+def test_the_key_that_presses_more_time_does_nothing_else(open_page, hospital):
+    kiosk = open_page(**TABLET)
+    start = f"/kiosk/{hospital['cardiology'].code}/"
+    kiosk.goto(start)
+    kiosk.locator("[data-kiosk-start]").evaluate("page => { page.dataset.idleSeconds = 4; page.dataset.warningSeconds = 3; }")
+    kiosk.get_by_label("Name", exact=True).fill("Mei Lin")
+    kiosk.get_by_label("Phone", exact=True).fill("+14155550177")
+    kiosk.get_by_label("Age", exact=True).fill("40")
+    warning = kiosk.get_by_role("alertdialog", name="Are you still there?")
+    expect(warning).to_be_visible(timeout=3000)
+
+    warning.get_by_role("button", name="I need more time").press("Enter")
+
+    expect(warning).to_be_hidden()
+    kiosk.wait_for_timeout(500)
+    assert kiosk.url.endswith(start)  # no token was taken with the Enter meant for the button
+    expect(kiosk.get_by_label("Name", exact=True)).to_have_value("Mei Lin")
+
+
 def test_the_ticket_token_stays_on_one_line_on_a_320px_screen(open_page, hospital):
     kiosk = open_page(viewport={"width": 320, "height": 640}, has_touch=True)
     kiosk.goto(f"/kiosk/{hospital['cardiology'].code}/")

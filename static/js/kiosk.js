@@ -49,8 +49,14 @@
     }
   }
 
+  // Any touch or key while the page is in use keeps it; while the warning shows, only its button does. (Closed
+  // by the key or touch that presses the button, the warning would hand that key or touch to the field or
+  // button underneath: Enter submitted the form, a tap took a token.)
+  function inUse() {
+    if (warning.hidden) restartIdleTimer();
+  }
   ["pointerdown", "keydown", "input"].forEach(function (name) {
-    document.addEventListener(name, restartIdleTimer, { passive: true });
+    document.addEventListener(name, inUse, { passive: true });
   });
   moreTime.addEventListener("click", restartIdleTimer);
   restartIdleTimer();
