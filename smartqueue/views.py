@@ -48,7 +48,8 @@ def board_words(page_language):
                     "no_one_waiting": gettext("No one is waiting."),
                     "waiting": gettext("%(count)s waiting"),
                     # After the next tokens a board has room for: how many more are waiting behind them.
-                    "more_waiting": gettext("+%(count)s more"),
+                    # No plural to agree with ("+1 more" needs one form in English and another in Arabic).
+                    "more_waiting": gettext("Also waiting: %(count)s"),
                     "no_doctor": gettext("no doctor on duty yet"),
                     "about_wait": gettext("about %(minutes)s min for new arrivals"),
                     "call_to_room": gettext("%(token)s, please go to %(room)s"),

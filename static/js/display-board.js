@@ -69,17 +69,25 @@
 
   // A TV cannot be scrolled: the next tokens are only those that fit whole in the room the panel leaves them
   // (.board-next, display.css), up to the board's data-next-count, then "+N more" for the rest of the line.
+  // As many next tokens as fit whole, then how many more wait. The first token matters more than the count
+  // (the waiting line below says it too): when the two do not fit together, the token stays, alone.
   function fitNext(board, queue) {
     var area = board.querySelector(".board-next");
     var list = board.querySelector("[data-next]");
     var tokens = queue.waiting.slice(0, Number(board.dataset.nextCount)).map(nextToken);
-    for (var shown = tokens.length; shown >= 0; shown -= 1) {
-      var items = tokens.slice(0, shown);
-      var more = queue.queue_length - shown;
-      if (more > 0) items.push(element("li", "next-more", fill(words().more_waiting, { count: more })));
+    var attempts = [];
+    for (var shown = tokens.length; shown >= 1; shown -= 1) attempts.push({ shown: shown, counted: true });
+    attempts.push({ shown: 1, counted: false }, { shown: 0, counted: true });
+    for (var index = 0; index < attempts.length; index += 1) {
+      var items = tokens.slice(0, attempts[index].shown);
+      var more = queue.queue_length - items.length;
+      if (more > 0 && attempts[index].counted) {
+        items.push(element("li", "next-more", fill(words().more_waiting, { count: more })));
+      }
       list.replaceChildren.apply(list, items);
       if (!items.length || insideOf(area, items[items.length - 1])) return;
     }
+    list.replaceChildren();
   }
 
   function render(board, queue) {
