@@ -1,12 +1,15 @@
 """The audit log in the reader's words: what each action was, what it was about, and what it changed, field by
 field, with fields named as the panel's forms label them."""
 
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor, DoctorSchedule
 from notifications.forms import WebhookEndpointForm
-from patients.models import Queue
+from patients.models import Appointment, Department, Queue
 
 from .forms import DepartmentForm, DoctorForm, MessageTextForm, SystemConfigurationForm
 
@@ -56,9 +59,12 @@ AUDIT_ACTIONS = {
     "auth.signed_out": _("Signed out"),
 }
 
+# Stored ids of records, shown by the record's name.
+AUDITED_RECORDS = {"department": Department, "department_id": Department, "doctor": Doctor, "doctor_id": Doctor}
 # Stored values that are choices, shown by their label.
 AUDIT_CHOICES = {
-    "status": dict(Queue.Status.choices),
+    # A booking's statuses beside a token's: "booked", "no_show" are a booking's only.
+    "status": {**dict(Appointment.Status.choices), **dict(Queue.Status.choices)},
     "priority": dict(Queue.Priority.choices),
     "availability": dict(Doctor.Availability.choices),
 }
@@ -108,6 +114,13 @@ def _audit_value(field, value):
         return gettext("yes") if value else gettext("no")
     if field in AUDIT_CHOICES:
         return AUDIT_CHOICES[field].get(value, value)
+    if field in AUDITED_RECORDS and isinstance(value, int):
+        # Stored by id; named as the reader knows them (the id itself once the record is gone).
+        named = AUDITED_RECORDS[field].objects.filter(pk=value).first()
+        return str(named) if named is not None else str(value)
+    if field == "slot_start":
+        moment = parse_datetime(str(value))
+        return date_format(timezone.localtime(moment), pgettext("date format", "D j M, H:i")) if moment else value
     if field == "intervals":
         weekdays = dict(DoctorSchedule.Weekday.choices)
         return "; ".join(

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -94,6 +94,13 @@ class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(is_active=True))
     specialization = forms.CharField(label=_("Specialization"), max_length=100, required=False)
     room = forms.CharField(label=_("Room"), max_length=50, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The rules a password must meet, before it is refused for one of them (in the reader's language).
+        self.fields["password"].help_text = " ".join(
+            [str(self.fields["password"].help_text), *password_validators_help_texts()]
+        )
 
     def clean_username(self):
         username = self.cleaned_data["username"]

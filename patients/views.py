@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -306,7 +306,7 @@ def appointment(request, public_id):
             if action == "reschedule" and reschedule.is_valid():
                 slot_start = reschedule.cleaned_data["slot"]
                 appointments.reschedule_appointment(appointment=booking, slot_start=slot_start, **context)
-                moved_to = date_format(timezone.localtime(slot_start), "D j M, H:i")
+                moved_to = date_format(timezone.localtime(slot_start), pgettext("date format", "D j M, H:i"))
                 news = gettext("Your appointment is moved to %(time)s.") % {"time": moved_to}
                 return _redirect_with_news(request, booking, news)
             if action != "reschedule":
@@ -426,6 +426,9 @@ def kiosk(request, site):
             if registration.sent_to_phone:
                 return _redirect_to_sent_page(reverse("kiosk:sent", args=[site]), details["phone"])
             return redirect("kiosk:ticket", site=site, public_id=registration.entry.public_id)
+    if walk_in.errors:
+        # The walk-in's error summary takes the focus, not the code field that comes first on the page.
+        check_in_form.fields["code"].widget.attrs.pop("autofocus", None)
     return render(
         request,
         "patients/kiosk.html",

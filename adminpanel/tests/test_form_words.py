@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from adminpanel.forms import DepartmentForm, DoctorForm, NewDoctorForm
+from adminpanel.models import AuditLog
+from patients import services
 from adminpanel.audit_log import audit_field_name
 from patients.services import entry_snapshot
 
@@ -46,3 +48,25 @@ def test_the_audit_log_says_which_token_in_the_readers_words(admin_client, depar
     admin_client.cookies["django_language"] = "es"
     page = admin_client.get(reverse("adminpanel:audit")).content.decode()
     assert f"{entry.token} (En espera)" in page and "(Waiting)" not in page
+
+
+def test_a_new_doctors_password_rules_are_told_before_a_save_refuses_them():
+    with translation.override("es"):
+        help_text = NewDoctorForm()["password"].help_text
+    assert "8" in help_text and "Que no sean solo cifras." in help_text
+
+
+def test_the_audit_log_names_records_statuses_and_times_in_words(admin_client, department, make_doctor, make_token):
+    entry = make_token(department)
+    doctor = make_doctor(department=department)
+    services.call_patient(entry=entry, doctor=doctor)
+    AuditLog.objects.create(
+        action="appointment.booked", object_type="appointment", object_id="1",
+        after={"status": "booked", "slot_start": "2026-12-04T10:00:00+00:00"},
+    )
+
+    page = admin_client.get(reverse("adminpanel:audit")).content.decode()
+
+    assert "Status: <ins>Booked</ins>" in page and "<ins>booked</ins>" not in page
+    assert "2026-12-04T10:00" not in page and "Fri 4 Dec, 10:00" in page
+    assert f"<ins>{doctor}</ins>" in page and f"<ins>{doctor.pk}</ins>" not in page

@@ -320,3 +320,10 @@ def test_the_kiosk_walk_in_error_summary_lists_the_department_first_as_the_page_
         ("id_department", "Department"),
         ("id_name", "Name"),
     ]
+
+
+def test_a_refused_kiosk_walk_in_focuses_its_error_summary_not_the_booking_code(client, clinic):
+    page = client.post(reverse("kiosk:start", args=["site"]), {"action": "walk_in", **details(name="")})
+
+    focused = re.findall(r'<[^>]*\bautofocus\b[^>]*>', page.content.decode())
+    assert len(focused) == 1 and "id_code" not in focused[0]

@@ -40,6 +40,14 @@ def test_landing_lists_active_departments_with_queue_length_and_wait(
     assert "~10 min" in page  # the one waiting token is next for the free doctor
 
 
+def test_landing_says_any_moment_now_for_a_department_with_no_wait(client, department, make_doctor):
+    make_doctor(department=department)
+
+    page = client.get(reverse("patients:landing")).content.decode()
+
+    assert "Any moment now" in page and "~0 min" not in page
+
+
 def test_without_a_doctor_on_duty_the_pages_say_so_instead_of_a_wait(client, typed):
     registered = client.post("/patients/register/", typed, follow=True).content.decode()
     assert "No doctor on duty yet" in registered and " min<" not in registered
