@@ -155,7 +155,7 @@ def test_hours_page_errors_are_summed_up_naming_each_row_and_marked_on_their_fie
     assert summary and "autofocus" in summary.group(0)
     items = re.findall(r'<li><a class="alert-link" href="#(id_[\w-]+)">([^<]*)</a></li>', summary.group(1))
     assert items == [("id_form-1-ends_at", "Interval 2: To — This field is required.")]
-    assert re.search(r'<legend class="visually-hidden">Interval 2</legend>', page)
+    assert re.search(r'<legend class="small fw-semibold mb-1">Interval 2</legend>', page)
     field = re.search(r'<input [^>]*id="id_form-1-ends_at"[^>]*>', page).group(0)
     assert 'aria-invalid="true"' in field and 'aria-describedby="id_form-1-ends_at_error"' in field
     assert re.search(r'id="id_form-1-ends_at_error">To: This field is required.', page)
