@@ -244,7 +244,10 @@ def test_the_registered_page_of_a_token_of_an_earlier_day_says_it_is_no_longer_i
 
     page = client.get(registered).content.decode()
     assert "You are registered." not in page
-    assert f"This token was for {date_format(mine.token_date)} and is no longer in line." in page
+    assert f"This token was for {date_format(mine.token_date, 'D j M Y')} and is no longer in line." in page
+    # Nothing to follow any more: no QR code or button to the status page, a way to register again instead.
+    assert "Follow my place in line" not in page and "<svg" not in page
+    assert reverse("patients:register") in page and "Register again" in page
 
 
 def test_status_of_unknown_patient_is_404(client, db):
