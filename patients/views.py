@@ -54,8 +54,6 @@ BOOKING_SENT_TO_PHONE_MESSAGE = _(
 SELF_SERVICE_FIELDS = ("department", "name", "phone", "age", "gender", "notes")
 # The kiosk of the whole site (every department), rather than one department's: /kiosk/site/.
 KIOSK_SITE = "site"
-# The kiosk's start page asked with this parameter starts over for the next patient (kiosk_start_over_url).
-KIOSK_FRESH_START = "fresh"
 
 
 def landing(request):
@@ -375,7 +373,22 @@ def in_kiosk_language(view):
 
 def kiosk_start_over_url(site):
     """Where the kiosk's pages go back to, by themselves (kiosk.js) or by "Done": the start, for a new patient."""
-    return f"{reverse('kiosk:start', args=[site])}?{urlencode({KIOSK_FRESH_START: 1})}"
+    return reverse("kiosk:start-over", args=[site])
+
+
+@require_http_methods(["GET"])
+def kiosk_start_over(request, site):
+    """The idle reset and "Done": the next patient starts in the site's language, not the last one's. A redirect,
+    so that the switcher's "next" (the start page's URL) cannot undo a choice the new patient makes."""
+    _kiosk_department(site)
+    response = redirect("kiosk:start", site=site)
+    response.delete_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
 
 
 @in_kiosk_language
@@ -384,17 +397,6 @@ def kiosk_start_over_url(site):
 def kiosk(request, site):
     """/kiosk/<department code or site>/: check in a booking by its QR or code, or take a walk-in token."""
     department = _kiosk_department(site)
-    if request.method == "GET" and KIOSK_FRESH_START in request.GET:
-        # The idle reset and "Done": the next patient starts in the site's language, not the last one's. A
-        # redirect, so that the switcher's "next" (this page's URL) cannot undo a choice the new patient makes.
-        response = redirect("kiosk:start", site=site)
-        response.delete_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            path=settings.LANGUAGE_COOKIE_PATH,
-            domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
-        return response
     action = request.POST.get("action")
     check_in_form = KioskCheckInForm(request.POST if action == "check_in" else None)
     walk_in = KioskWalkInForm(request.POST if action == "walk_in" else None, initial={"department": department})

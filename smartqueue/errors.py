@@ -4,6 +4,7 @@ import logging
 
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
@@ -58,6 +59,12 @@ def csrf_failure(request, reason=""):
         referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     context = {"status": 403, "title": CSRF_FAILURE_TITLE, "detail": CSRF_FAILURE_DETAIL}
+    kiosk = request.resolver_match
+    if kiosk is not None and kiosk.namespace == "kiosk":
+        # On the lobby kiosk: no way to the staff pages, and back to a fresh start by itself for the next patient.
+        start_over = reverse("kiosk:start-over", args=[kiosk.kwargs["site"]])
+        page = render_to_string("patients/kiosk_expired.html", {**context, "start_over_url": start_over}, request)
+        return HttpResponse(page, status=403)
     page = render_to_string("error.html", {**context, "back_url": referer if same_site else None}, request=request)
     return HttpResponse(page, status=403)
 

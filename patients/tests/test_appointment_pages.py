@@ -185,7 +185,7 @@ def test_a_walk_in_with_a_phone_on_file_is_told_at_the_kiosk_where_the_token_wen
     page = client.get(response.url).content.decode()
     assert "sent your token and a link" in page and "0190" in page and "5550190" not in page
     # The kiosk's own page: back to its start by itself and by a button, no way to the staff sign-in.
-    start_over = f"{kiosk}?fresh=1"
+    start_over = reverse("kiosk:start-over", args=[clinic.code])
     assert f'data-kiosk-start="{start_over}"' in page and "js/kiosk.js" in page and f'href="{start_over}"' in page
     assert "/doctors/login/" not in page and "/adminpanel/login/" not in page
 
@@ -216,13 +216,13 @@ def test_every_kiosk_page_warns_before_it_starts_over_and_offers_more_time(clien
 def test_the_kiosk_starts_over_in_the_sites_language_whatever_the_last_patient_chose(client, clinic, register, settings):
     pages = kiosk_pages(client, clinic, register)
     for page in pages.values():
-        assert 'data-kiosk-start="/kiosk/' in page and '?fresh=1"' in page
+        assert f'data-kiosk-start="{reverse("kiosk:start-over", args=[clinic.code])}"' in page
     kiosk = reverse("kiosk:start", args=[clinic.code])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
     assert 'lang="ar"' in client.get(kiosk).content.decode()
 
     # The idle reset or "Done": back to the start, the last patient's language forgotten.
-    response = client.get(f"{kiosk}?fresh=1", HTTP_ACCEPT_LANGUAGE="hi")
+    response = client.get(reverse("kiosk:start-over", args=[clinic.code]), HTTP_ACCEPT_LANGUAGE="hi")
     assert response.status_code == 302 and response.url == kiosk
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == ""
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME]["max-age"] == 0

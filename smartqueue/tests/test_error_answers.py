@@ -143,6 +143,17 @@ def test_an_expired_form_on_another_sites_referer_leads_home_in_the_visitors_lan
     assert "elsewhere.example" not in page
 
 
+def test_an_expired_kiosk_form_stays_in_the_kiosks_way_and_starts_over_by_itself(db):
+    browser = Client(enforce_csrf_checks=True)
+
+    response = browser.post("/kiosk/site/", {"action": "walk_in"})
+
+    page = response.content.decode()
+    assert response.status_code == 403 and "This form has expired" in page
+    assert 'data-kiosk-start="/kiosk/site/start-over/"' in page and "js/kiosk.js" in page
+    assert "/doctors/login/" not in page and "/adminpanel/login/" not in page
+
+
 def crash(*args, **kwargs):
     raise RuntimeError("secret detail of the crash")
 
