@@ -173,14 +173,26 @@ class SlotChoiceField(forms.TypedChoiceField):
             label=_("Time"),
             coerce=parse_datetime,
             widget=forms.RadioSelect,
-            error_messages={"invalid_choice": _("Choose one of the times offered.")},
+            error_messages={
+                "invalid_choice": _("Choose one of the times offered."),
+                "taken": _("This time has just been taken; please choose another of the times shown."),
+            },
             **kwargs,
         )
+        self.full = set()
+
+    def validate(self, value):
+        # A slot of the day whose last place someone else booked since the page was shown: said as that, and
+        # answered 409 like a place lost at saving.
+        if value in self.full:
+            raise forms.ValidationError(self.error_messages["taken"], code="taken")
+        super().validate(value)
 
     def offer(self, slots):
         self.choices = [
             (slot.start.isoformat(), f"{timezone.localtime(slot.start):%H:%M}") for slot in slots if slot.free
         ]
+        self.full = {slot.start.isoformat() for slot in slots if not slot.free}
 
 
 class KioskWalkInForm(RegistrationForm):

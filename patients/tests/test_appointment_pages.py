@@ -47,6 +47,12 @@ def test_booking_a_slot_taken_meanwhile_says_so_beside_the_time(client, clinic, 
     assert response.status_code == 400
     assert "Choose one of the times offered" in response.content.decode()
 
+    # Shown free, and full by the time the page's answer comes back: said as taken, not as "not offered".
+    full = book(clinic, at(time(13, 30)))
+    response = client.post(page_url, details(department=clinic.pk, slot=full.slot_start.isoformat()))
+    assert response.status_code == 409
+    assert "This time has just been taken" in response.content.decode()
+
     # Shown free, booked by someone else before this patient pressed the button.
     shown = appointments.available_slots(department=clinic, day=timezone.localdate())
     book(clinic, at(time(13)))
