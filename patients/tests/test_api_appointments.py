@@ -125,7 +125,7 @@ def test_a_known_phone_booking_itself_is_sent_the_booking_instead_of_shown_it(ap
 
 
 def test_a_stranger_learns_nothing_from_booking_a_phone_that_already_has_a_booking_that_day(
-    api_client, clinic, django_capture_on_commit_callbacks
+    api_client, clinic, django_capture_on_commit_callbacks, tasks_run_inline
 ):
     held = book(clinic, at(time(13)), phone="+14155550123", notes="")
 
