@@ -588,11 +588,14 @@ class CheckInAPI(PatientSubmissionAPI):
         summary="Check in a booking by its code or QR link (a kiosk, the desk): its token in the line",
         description=(
             "From the configured minutes before the slot. On time or early, the token's place in line is the slot "
-            "time; after the grace window the patient joins as a walk-in (docs/appointments.md)."
+            "time; after the grace window the patient joins as a walk-in (docs/appointments.md). A patient who "
+            "already holds a token in the department is checked in on it; checking in themselves, they are sent "
+            "it on their phone (202) rather than shown it."
         ),
         request=BookingCodeSerializer,
         responses={
             201: VisitLinkSerializer,
+            202: RegistrationSentSerializer,
             400: rejected(
                 "Unknown code, too early, another day, or already checked in.",
                 {"code": ["This appointment is already checked in."]},
@@ -605,10 +608,17 @@ class CheckInAPI(PatientSubmissionAPI):
         reading.is_valid(raise_exception=True)
         try:
             with published.statuses_published() as statuses:
-                entry = appointments.check_in_by_code(
-                    code_or_link=reading.validated_data["code"], actor=request.user, ip_address=client_ip(request)
+                checked_in = appointments.check_in_by_code(
+                    code_or_link=reading.validated_data["code"],
+                    actor=request.user,
+                    ip_address=client_ip(request),
+                    self_service=not hooks.is_reception_staff(request.user),
                 )
         except services.QueueError as refusal:
             return booking_refused(refusal)
+        entry = checked_in.entry
+        if checked_in.sent_to_phone:
+            sent = {"detail": SENT_TO_PHONE_MESSAGE, "phone": mask_phone(entry.patient.phone), "sent_by": "sms"}
+            return Response(RegistrationSentSerializer(sent).data, status=status.HTTP_202_ACCEPTED)
         visit = statuses.get(entry.pk) or current_visit_status(entry=entry)
         return Response(with_link(request, visit), status=status.HTTP_201_CREATED)

@@ -204,6 +204,9 @@ def book_appointment(
     """
     now = timezone.now()
     seats = _free_seats(department, slot_start, now)
+    if not seats:
+        # Before the phone is looked at: a full slot is one answer for every phone, whatever it holds.
+        raise SlotTaken(_("This slot has just been booked by someone else; please choose another time."))
     # A new patient's messages are in the language of the page they booked on; a known patient keeps theirs
     # (reception booking for them may read another language).
     patient, created = services.patient_for_phone(
@@ -323,14 +326,30 @@ def can_check_in(appointment, now=None):
     )
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class CheckIn:
+    """What a check-in did; sent_to_phone: the patient already held a token in the department and checked in
+    themselves, so that token went to the phone on file instead of being shown (the booking code's holder may
+    not be the phone's owner, as with a registration)."""
+
+    entry: Queue
+    sent_to_phone: bool
+
+
 def check_in(*, appointment, actor=None, ip_address=None):
+    """A check-in at the desk (or by the services' own callers): the token, shown to whoever checks in."""
+    return record_check_in(appointment=appointment, actor=actor, ip_address=ip_address, self_service=False).entry
+
+
+@transaction.atomic
+def record_check_in(*, appointment, actor=None, ip_address=None, self_service=True):
     """Turn the booking into a token in its department's line today (the merge rule: see the module's docstring).
 
     On time or early, the token's place is the slot time; later than the grace window (or already marked a
     no-show that day), the patient joins as a walk-in from now. A patient who already holds an active token in
     the department (the desk registered them as a walk-in) is checked in on that token: one place in line, and
-    the booking is neither left to become a no-show nor a second token (services.check_one_active_token).
+    the booking is neither left to become a no-show nor a second token (services.check_one_active_token); a
+    patient checking in themselves is sent that token on their phone rather than shown it (CheckIn).
     """
     appointment = _locked(appointment)
     now = timezone.now()
@@ -347,10 +366,14 @@ def check_in(*, appointment, actor=None, ip_address=None):
             % {"time": f"{timezone.localtime(earliest):%H:%M}"}
         )
     arrival = Arrival.LATE if appointment.status == Status.NO_SHOW else arrival_for(appointment, now)
+    sent_to_phone = False
     try:
         services.check_one_active_token(patient_id=appointment.patient_id, department_id=appointment.department_id)
     except services.TokenAlreadyHeld as held:
         entry = held.held
+        if self_service:
+            services.send_open_token_again(entry=entry, actor=actor, ip_address=ip_address)
+            sent_to_phone = True
     else:
         entry = services.issue_token(
             department=appointment.department,
@@ -366,7 +389,7 @@ def check_in(*, appointment, actor=None, ip_address=None):
     appointment.queue_entry = entry
     appointment.save(update_fields=["status", "arrival", "checked_in_at", "queue_entry", "updated_at"])
     _announce(appointment, "checked_in", actor, ip_address)
-    return entry
+    return CheckIn(entry=entry, sent_to_phone=sent_to_phone)
 
 
 BOOKING_LINK_PATTERN = re.compile(r"appointments/([0-9a-fA-F-]{36})")
@@ -381,12 +404,12 @@ def find_booking(code_or_link):
     return Appointment.objects.select_related("department").filter(booking_code=text.upper()).first()
 
 
-def check_in_by_code(*, code_or_link, department=None, actor=None, ip_address=None):
-    """check_in for the booking a kiosk read; a department kiosk checks in its own department's bookings only."""
+def check_in_by_code(*, code_or_link, department=None, actor=None, ip_address=None, self_service=True):
+    """record_check_in for the booking a kiosk read; a department kiosk checks in its own department's bookings only."""
     appointment = find_booking(code_or_link)
     if appointment is None or (department is not None and appointment.department_id != department.pk):
         raise CheckInRefused(_("No appointment here has this code. Please check it, or ask at the desk."))
-    return check_in(appointment=appointment, actor=actor, ip_address=ip_address)
+    return record_check_in(appointment=appointment, actor=actor, ip_address=ip_address, self_service=self_service)
 
 
 def mark_no_shows(now=None):

@@ -254,7 +254,7 @@ def register_visit(
     open_entry = None if patient_created else _open_token_today(patient_id=patient.pk, department_id=department.pk)
     if open_entry is not None:
         if sent_to_phone:
-            _send_open_token_again(entry=open_entry, actor=actor, ip_address=ip_address)
+            send_open_token_again(entry=open_entry, actor=actor, ip_address=ip_address)
         elif not self_service and _more_urgent(priority, open_entry):
             # The desk registering a waiting patient again as an emergency (or high) is triaging them: their
             # open token moves up rather than keeping its place behind everyone less urgent.
@@ -349,7 +349,7 @@ def _check_open_departments(*, patient):
         )
 
 
-def _send_open_token_again(*, entry, actor, ip_address):
+def send_open_token_again(*, entry, actor, ip_address):
     # Announced, so it is audited (who asked, from where: it may be someone trying a number that is not
     # theirs) and the token is sent again to the phone on file; the line itself does not change.
     snapshot = entry_snapshot(entry)

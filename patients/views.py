@@ -296,8 +296,12 @@ def appointment(request, public_id):
         action, context = request.POST.get("action"), {"actor": request.user, "ip_address": client_ip(request)}
         try:
             if action == "check_in":
-                entry = appointments.check_in(appointment=booking, **context)
-                return redirect(entry.get_absolute_url())
+                checked_in = appointments.record_check_in(
+                    appointment=booking, self_service=not hooks.is_reception_staff(request.user), **context
+                )
+                if checked_in.sent_to_phone:
+                    return _redirect_to_sent_page(reverse("patients:registration-sent"), booking.patient.phone)
+                return redirect(checked_in.entry.get_absolute_url())
             if action == "cancel":
                 appointments.cancel_appointment(appointment=booking, **context)
                 return _redirect_with_news(request, booking, gettext("Your appointment is cancelled."))
@@ -404,7 +408,7 @@ def kiosk(request, site):
         walk_in.fields["department"].queryset = Department.objects.filter(pk=department.pk)
     if action == "check_in" and check_in_form.is_valid():
         try:
-            entry = appointments.check_in_by_code(
+            checked_in = appointments.check_in_by_code(
                 code_or_link=check_in_form.cleaned_data["code"],
                 department=department,
                 ip_address=client_ip(request),
@@ -412,7 +416,9 @@ def kiosk(request, site):
         except services.QueueError as refusal:
             check_in_form.add_error("code", str(refusal))
         else:
-            return redirect("kiosk:ticket", site=site, public_id=entry.public_id)
+            if checked_in.sent_to_phone:
+                return _redirect_to_sent_page(reverse("kiosk:sent", args=[site]), checked_in.entry.patient.phone)
+            return redirect("kiosk:ticket", site=site, public_id=checked_in.entry.public_id)
     if action == "walk_in" and walk_in.is_valid():
         details = walk_in.cleaned_data
         try:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from notifications.models import Notification
+from patients import services
 from patients.models import Appointment
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
@@ -193,3 +194,32 @@ def test_a_phone_at_its_limit_gets_one_answer_whether_or_not_it_has_a_booking_th
     )
 
     assert (that_day.status_code, that_day.json()) == (another_day.status_code, another_day.json())
+
+
+def test_a_full_slot_gets_one_answer_whatever_the_phone_holds(api_client, clinic, make_patient):
+    book(clinic, at(time(13, 30)), phone="+14155550127")  # the phone has a booking that day
+    book(clinic, at(time(13)))  # and the 13:00 slot is full
+    make_patient(phone="+14155550128")
+
+    answers = [
+        api_client.post(reverse("patients:api-book"), booking_body(clinic, at(time(13)), phone=phone), format="json")
+        for phone in ("+14155550127", "+14155550128", "+14155550129")
+    ]
+
+    assert {(answer.status_code, str(answer.json())) for answer in answers} == {(409, str(answers[0].json()))}
+
+
+def test_checking_in_oneself_on_a_token_already_held_sends_it_to_the_phone_instead_of_showing_it(
+    api_client, clinic, clock
+):
+    appointment = book(clinic, at(time(13)), phone="+14155550130")
+    services.register_visit(
+        department=clinic, name="Booked Patient", phone="+14155550130", age=50, gender="female", self_service=True
+    )
+    clock.move_to(at(time(12, 55)))
+
+    answer = api_client.post(reverse("patients:api-check-in"), {"code": appointment.booking_code}, format="json")
+
+    assert answer.status_code == 202 and answer.json()["phone"].endswith("0130")
+    assert "token" not in answer.json() and "status_url" not in answer.json()
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CHECKED_IN
