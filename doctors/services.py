@@ -171,12 +171,21 @@ def refuse_leaving_with_a_patient(*, doctor, department, is_active):
         return
     current = queue_services.current_patient_of(stored)
     if current is not None:
+        # What the dashboard offers for it: a called patient can be marked a no-show, a consultation only completed.
+        refusal = (
+            _(
+                "%(doctor)s is still with token %(token)s: complete it or mark it a no-show on their "
+                "dashboard before moving or deactivating them."
+            )
+            if current.status == Queue.Status.CALLED
+            else _(
+                "%(doctor)s is still seeing token %(token)s: complete the consultation on their dashboard before "
+                "moving or deactivating them."
+            )
+        )
         raise ValidationError(
             {
-                "department" if moved else "is_active": _(
-                    "%(doctor)s is still with token %(token)s: complete it or mark it a no-show on their "
-                    "dashboard before moving or deactivating them."
-                )
+                "department" if moved else "is_active": refusal
                 % {"doctor": stored, "token": current.token}
             }
         )

@@ -386,7 +386,9 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
             due_at=None if arrival == Arrival.LATE else appointment.slot_start,
         )
     appointment.status, appointment.arrival, appointment.checked_in_at = Status.CHECKED_IN, arrival, now
-    appointment.queue_entry = entry
+    # A token serves one booking: a second booking of the patient's that day is checked in beside it, unlinked.
+    linked_elsewhere = Appointment.objects.filter(queue_entry=entry).exclude(pk=appointment.pk).exists()
+    appointment.queue_entry = None if linked_elsewhere else entry
     appointment.save(update_fields=["status", "arrival", "checked_in_at", "queue_entry", "updated_at"])
     _announce(appointment, "checked_in", actor, ip_address)
     return CheckIn(entry=entry, sent_to_phone=sent_to_phone)
@@ -412,6 +414,16 @@ def check_in_by_code(*, code_or_link, department=None, actor=None, ip_address=No
     return record_check_in(appointment=appointment, actor=actor, ip_address=ip_address, self_service=self_service)
 
 
+def _in_line_today(appointment):
+    if timezone.localdate(appointment.slot_start) != timezone.localdate():
+        return False
+    try:
+        services.check_one_active_token(patient_id=appointment.patient_id, department_id=appointment.department_id)
+    except services.TokenAlreadyHeld:
+        return True
+    return False
+
+
 def mark_no_shows(now=None):
     """Mark every booking not checked in by the end of its grace window a no-show, releasing its seat."""
     now = now or timezone.now()
@@ -423,6 +435,10 @@ def mark_no_shows(now=None):
         with transaction.atomic():
             appointment = Appointment.objects.select_for_update().get(pk=appointment_id)
             if appointment.status != Status.BOOKED:
+                continue
+            if _in_line_today(appointment):
+                # The desk registered them as a walk-in: they are here, not missed (no "we missed you").
+                record_check_in(appointment=appointment, self_service=False)
                 continue
             appointment.status, appointment.no_show_at = Status.NO_SHOW, now
             appointment.save(update_fields=["status", "no_show_at", "updated_at"])
@@ -448,42 +464,41 @@ def close_day(*, day, department=None, reason="", actor=None, ip_address=None):
 
 @transaction.atomic
 def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
-    """After a doctor's absence: bookings whose seat is gone move to a free seat of their slot, else are cancelled.
+    """After a change of the doctors' hours (an absence, new weekly hours, a doctor leaving): a booking is kept
+    while the doctors working at its time outnumber the bookings kept before it there; the others are cancelled.
 
-    A booking off the slot grid (made before the consultation length changed) stays while a doctor works at its time.
-
-    Returns the cancelled bookings (their patients are told by message).
+    Only who works decides: the walk-in share and the opening hours shape which new bookings are offered, and a
+    change to them (or to the consultation length, leaving a booking off the slot grid) never cancels a booking
+    a doctor can still see. Returns the cancelled bookings (their patients are told by message).
     """
-    seats = bookable_seats(department, day)
-    grid = _places(department, day)
     shifts = [] if is_closed(department=department, day=day) else [
         (_local_datetime(day, starts_at), _local_datetime(day, ends_at))
         for starts_at, ends_at in hooks.working_hours(department.pk, day)
     ]
-    held, displaced = {}, []
+    kept, cancelled = {}, []
     for appointment in _holding(department, day).order_by("created_at", "pk"):
         start = appointment.slot_start
-        kept = held.setdefault(start, set())
-        # A booking made before the consultation length changed may lie off today's slot grid: it is staffed
-        # while a doctor still works at its time, one booking per doctor working then.
-        if appointment.seat in seats.get(start, ()) or appointment.status == Status.CHECKED_IN:
-            kept.add(appointment.seat)
-        elif start not in grid and len(kept) < sum(starts <= start < ends for starts, ends in shifts):
-            kept.add(appointment.seat)
+        working = sum(starts <= start < ends for starts, ends in shifts)
+        if appointment.status == Status.CHECKED_IN or len(kept.get(start, ())) < working:
+            kept.setdefault(start, []).append(appointment)
         else:
-            displaced.append(appointment)
-    cancelled = []
-    for appointment in displaced:
-        still_held = held.get(appointment.slot_start, set())
-        free = [seat for seat in seats.get(appointment.slot_start, ()) if seat not in still_held]
-        if not free:
             cancelled.append(
                 cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
             )
-            continue
-        held.setdefault(appointment.slot_start, set()).add(free[0])
-        Appointment.objects.filter(pk=appointment.pk).update(seat=free[0])
+    for start, appointments_kept in kept.items():
+        _seat_within_the_doctors(appointments_kept)
     return cancelled
+
+
+def _seat_within_the_doctors(appointments_kept):
+    # Seats number the doctors working at a slot: a booking kept on a seat beyond them (a doctor of the slot
+    # left) takes a free lower one, so a new booking is not given a seat already held.
+    taken = {appointment.seat for appointment in appointments_kept}
+    lower = iter(seat for seat in range(1, len(appointments_kept) + 1) if seat not in taken)
+    for appointment in appointments_kept:
+        if appointment.seat > len(appointments_kept):
+            appointment.seat = next(lower)
+            Appointment.objects.filter(pk=appointment.pk).update(seat=appointment.seat)
 
 
 @transaction.atomic

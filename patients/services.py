@@ -255,10 +255,14 @@ def register_visit(
     if open_entry is not None:
         if sent_to_phone:
             send_open_token_again(entry=open_entry, actor=actor, ip_address=ip_address)
-        elif not self_service and _more_urgent(priority, open_entry):
-            # The desk registering a waiting patient again as an emergency (or high) is triaging them: their
-            # open token moves up rather than keeping its place behind everyone less urgent.
-            open_entry = change_priority(entry=open_entry, priority=priority, actor=actor, ip_address=ip_address)
+        elif not self_service:
+            # The desk registering a waiting patient again is triaging them: what they noted reaches the doctor,
+            # and as an emergency (or high) the open token moves up rather than keeping its place.
+            if notes and notes not in open_entry.notes:
+                open_entry.notes = f"{open_entry.notes}\n{notes}".strip()
+                Queue.objects.filter(pk=open_entry.pk).update(notes=open_entry.notes)
+            if _more_urgent(priority, open_entry):
+                open_entry = change_priority(entry=open_entry, priority=priority, actor=actor, ip_address=ip_address)
         return Registration(entry=open_entry, token_created=False, sent_to_phone=sent_to_phone)
     # A new token's registration message already carries the status link to the phone on file; the notes of
     # whoever typed the number are not put in front of the patient's doctor.

@@ -11,7 +11,7 @@ from django.utils import timezone
 from doctors.models import Doctor
 from notifications.models import Notification
 from patients import services
-from patients.models import Appointment
+from patients.models import Appointment, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +68,18 @@ def test_the_panel_keeps_a_doctor_with_a_called_patient_in_their_department_and_
     assert any(doctor.token in str(message) for message in get_messages(response.wsgi_request))
     doctor.refresh_from_db()
     assert doctor.department == general and doctor.is_active
+
+
+def test_the_refusal_offers_only_what_the_dashboard_can_do_with_the_token(
+    admin_client, doctor_with_a_patient, make_department
+):
+    doctor = doctor_with_a_patient
+    services.start_consultation(entry=Queue.objects.get(doctor=doctor))
+
+    response = panel_edit(admin_client, doctor, make_department(name="Dermatology", code="DERM"))
+
+    refusal = " ".join(response.context["form"].errors["department"])
+    assert "complete the consultation" in refusal and "no-show" not in refusal
 
 
 def test_django_admin_keeps_a_doctor_with_a_called_patient_in_their_department(

@@ -240,13 +240,14 @@ def test_reception_registering_a_waiting_patient_again_as_an_emergency_moves_the
     first = api_client.post(URL, registration, format="json").json()
     api_client.force_authenticate(make_user(is_superuser=True))
 
-    again = api_client.post(URL, {**registration, "priority": "emergency"}, format="json")
+    again = api_client.post(URL, {**registration, "priority": "emergency", "notes": "Chest pain, triaged"}, format="json")
     lower = api_client.post(URL, {**registration, "priority": "normal"}, format="json")
 
     assert again.status_code == 200
     assert (again.json()["token"], again.json()["priority"]) == (first["token"], "emergency")
     assert Queue.objects.get().priority == "emergency" and lower.json()["priority"] == "emergency"
     assert AuditLog.objects.filter(action="queue.priority_changed").count() == 1
+    assert "Chest pain, triaged" in Queue.objects.get().notes
 
 
 def test_the_url_is_the_briefs():

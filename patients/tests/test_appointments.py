@@ -119,6 +119,34 @@ def test_a_patient_holding_a_token_in_the_department_is_checked_in_on_it_and_nev
     assert list(Queue.objects.filter(department=clinic).values_list("pk", flat=True)) == [walk_in.entry.pk]
 
 
+def test_a_booked_patient_the_desk_put_in_line_is_not_marked_missed(clinic, clock):
+    phone = "+14155550104"
+    appointment = book(clinic, at(time(13)), phone=phone)
+    walk_in = services.register_visit(department=clinic, name="Booked Patient", phone=phone, age=50, gender="female")
+
+    clock.move_to(at(time(13, 30)))
+    appointments.mark_no_shows()
+
+    in_line = Appointment.objects.get(pk=appointment.pk)
+    assert (in_line.status, in_line.queue_entry_id) == (Appointment.Status.CHECKED_IN, walk_in.entry.pk)
+    assert not Notification.objects.filter(appointment=appointment, event="booking_no_show").exists()
+
+
+def test_a_second_booking_checked_in_on_a_token_that_serves_a_first_is_checked_in_beside_it(clinic, clock):
+    phone = "+14155550105"
+    first = book(clinic, at(time(13)), phone=phone)
+    clock.move_to(at(time(12, 55)))
+    entry = appointments.check_in(appointment=first)
+    second = Appointment.objects.create(
+        patient=first.patient, department=clinic, slot_start=at(time(14)), seat=1, status=Appointment.Status.NO_SHOW
+    )
+    clock.move_to(at(time(13, 40)))
+
+    assert appointments.check_in(appointment=second).pk == entry.pk
+    assert Appointment.objects.get(pk=second.pk).status == Appointment.Status.CHECKED_IN
+    assert Appointment.objects.get(pk=first.pk).queue_entry_id == entry.pk
+
+
 def test_cancel_and_reschedule_free_the_old_seat(clinic):
     appointment = book(clinic, at(time(13)))
     appointments.reschedule_appointment(appointment=appointment, slot_start=at(time(13, 30)))
@@ -296,3 +324,16 @@ def test_a_booked_patient_not_here_yet_lengthens_the_wait_of_walk_ins_who_came_a
     assert waits() == [0, 60]
     clock.move_to(at(time(13, 11)))
     assert waits() == [0, 30]
+
+
+def test_a_booking_its_doctor_still_works_at_stays_whatever_the_walk_in_share_and_opening_hours_become(clinic):
+    configure(appointment_walk_in_share_percent=50)
+    appointment = book(clinic, at(time(14)))
+    # The opening hours move: the running walk-in share now falls on 14:00 for new bookings.
+    configure(clinic_opens_at=time(13, 30))
+    assert ("14:00", 0) not in slot_times(clinic) and ("14:00", 1) not in slot_times(clinic)
+
+    same_hours = [(weekday, time(13), time(15)) for weekday in DoctorSchedule.Weekday.values]
+    replace_weekly_schedule(doctor=clinic.doctor, intervals=same_hours, actor=None)
+
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
