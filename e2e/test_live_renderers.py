@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from e2e.conftest import DESKTOP, PHONE
 from e2e.test_staff_flows import sign_in
 from patients import services
+from patients.models import Department
 from patients.selectors import department_queue_snapshot, visit_status
 from patients.serializers import ServingTokenSerializer, frame
 
@@ -241,6 +242,22 @@ def test_the_patients_page_says_a_token_past_its_day_is_no_longer_in_line_not_wa
     expect(patient.locator('[data-show="expired"]')).to_be_visible()
     expect(patient.locator('[data-field="status"]')).to_have_text("No longer in line")
     expect(patient.locator('[data-field="status"]')).to_have_attribute("data-value", "waiting")
+
+
+def test_the_patients_page_follows_its_token_to_the_department_it_was_transferred_to(open_page, hospital):
+    mine = register(hospital["cardiology"], "Asha Rao", "+14155550101")
+    patient = open_page(**PHONE)
+    sockets = PlayedSockets(patient, r"/ws/patient/[0-9a-f-]+/$")
+    patient.goto(mine.get_absolute_url())
+    expect(patient.locator('[data-field="status"]')).to_have_text("Waiting")
+    general = Department.objects.create(name="General Medicine", code="GEN")
+    new_entry = services.transfer(entry=mine, to_department=general)
+
+    mine.refresh_from_db()
+    sockets.send(frame(frame_type="snapshot", department_id=None, seq=None, payload={"visit": visit_status(entry=mine)}))
+
+    patient.wait_for_url(f"**{new_entry.get_absolute_url()}")
+    expect(patient.get_by_text(new_entry.token).first).to_be_visible()
 
 
 def test_the_patients_page_asks_for_its_wait_again_each_minute_between_changes(open_page, hospital):

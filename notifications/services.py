@@ -43,6 +43,8 @@ QUEUE_EVENT_MESSAGES = {
     "registration_repeated": TemplateType.REGISTRATION,
     # A booked patient checked in: their token and status link, as a registration's.
     "checked_in": TemplateType.REGISTRATION,
+    # Sent to another department: the new token and its link (the old token's own message no longer fits it).
+    "transferred": TemplateType.REGISTRATION,
 }
 # Events whose message may be sent more than once per token: at most once per window, so registering
 # someone's number over and over cannot flood their phone.

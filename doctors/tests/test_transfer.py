@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from adminpanel.models import AuditLog
+from notifications.models import Notification
 from patients import hooks, services
 from patients.models import Queue
 
@@ -107,3 +108,17 @@ def test_a_patient_who_already_holds_a_token_in_the_target_is_not_given_a_second
     general.refresh_from_db()
     assert general.status == Queue.Status.WAITING
     assert list(Queue.objects.filter(department=dermatology).values_list("pk", flat=True)) == [held_there.pk]
+
+
+def test_a_transferred_patient_is_led_and_told_to_their_new_token(
+    client, department, dermatology, make_token, django_capture_on_commit_callbacks, tasks_run_inline
+):
+    entry = make_token(department)
+    with django_capture_on_commit_callbacks(execute=True):
+        new_entry = services.transfer(entry=entry, to_department=dermatology)
+
+    # The old token's link leads to the new token's page, not to a page that says "Cancelled".
+    page = client.get(entry.get_absolute_url())
+    assert page.status_code == 302 and page.url == new_entry.get_absolute_url()
+    told = Notification.objects.filter(queue_entry=new_entry)
+    assert told.count() == 1 and new_entry.token in told.get().body

@@ -106,6 +106,11 @@
 
     function show(visit) {
       if (!visit) return;
+      // Transferred: this token is cancelled, the patient's place is the new token's; its page is theirs now.
+      if (visit.transferred_to) {
+        window.location.assign(visit.transferred_to);
+        return;
+      }
       var turnJustCame = visit.your_turn && !(shown.yourTurn && shown.visitId === visit.visit_id);
       var changed = placeAndStatus(visit) !== shown.change;
       shown = { visitId: visit.visit_id, yourTurn: visit.your_turn, change: placeAndStatus(visit) };
