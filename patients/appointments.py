@@ -407,7 +407,8 @@ def find_booking(code_or_link):
 
 
 def check_in_by_code(*, code_or_link, department=None, actor=None, ip_address=None, self_service=True):
-    """record_check_in for the booking a kiosk read; a department kiosk checks in its own department's bookings only."""
+    """record_check_in for the booking a kiosk read; a department kiosk checks in its own department's bookings
+    only."""
     appointment = find_booking(code_or_link)
     if appointment is None or (department is not None and appointment.department_id != department.pk):
         raise CheckInRefused(_("No appointment here has this code. Please check it, or ask at the desk."))
@@ -415,13 +416,10 @@ def check_in_by_code(*, code_or_link, department=None, actor=None, ip_address=No
 
 
 def _in_line_today(appointment):
-    if timezone.localdate(appointment.slot_start) != timezone.localdate():
-        return False
-    try:
-        services.check_one_active_token(patient_id=appointment.patient_id, department_id=appointment.department_id)
-    except services.TokenAlreadyHeld:
-        return True
-    return False
+    return timezone.localdate(appointment.slot_start) == timezone.localdate() and (
+        services.open_token_today(patient_id=appointment.patient_id, department_id=appointment.department_id)
+        is not None
+    )
 
 
 def mark_no_shows(now=None):
@@ -485,7 +483,7 @@ def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
             cancelled.append(
                 cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
             )
-    for start, appointments_kept in kept.items():
+    for appointments_kept in kept.values():
         _seat_within_the_doctors(appointments_kept)
     return cancelled
 

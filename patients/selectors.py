@@ -543,11 +543,14 @@ def _public_id(value):
 
 def visit_for_link(public_id):
     """The visit a status link follows: the token it names or, for a link issued per patient (before links
-    were per token), that patient's latest visit. None when the id is neither."""
+    were per token), that patient's latest visit; a transferred token's link follows the token it became (its
+    own status would only say "Cancelled"). None when the id is neither."""
     visit = visit_by_link(public_id)
     if visit is None:
         patient = Patient.objects.filter(public_id=public_id).first()
         visit = current_visit(patient=patient) if patient else None
+    while visit is not None and visit.successor is not None:
+        visit = visit.successor
     return visit
 
 

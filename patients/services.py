@@ -251,7 +251,7 @@ def register_visit(
         # holds a token in this department, so the answer does not tell which.
         _check_open_departments(patient=patient)
     # A patient created just now has no token anywhere yet.
-    open_entry = None if patient_created else _open_token_today(patient_id=patient.pk, department_id=department.pk)
+    open_entry = None if patient_created else open_token_today(patient_id=patient.pk, department_id=department.pk)
     if open_entry is not None:
         if sent_to_phone:
             send_open_token_again(entry=open_entry, actor=actor, ip_address=ip_address)
@@ -281,7 +281,7 @@ def _more_urgent(priority, entry):
     return entry.status == Status.WAITING and Queue.PRIORITY_RANK[priority] > Queue.PRIORITY_RANK[entry.priority]
 
 
-def _open_token_today(*, patient_id, department_id, other_than=None):
+def open_token_today(*, patient_id, department_id, other_than=None):
     """The patient's active token in the department today (other than other_than), or None."""
     tokens = Queue.objects.active().for_day(timezone.localdate())
     tokens = tokens.filter(patient_id=patient_id, department_id=department_id)
@@ -299,7 +299,7 @@ def check_one_active_token(*, patient_id, department_id, other_than=None):
     # The patient's row is locked, as registration locks it, before any token: two actions for one patient
     # cannot both find the line free, and every writer takes the locks in the same order.
     Patient.objects.select_for_update().only("pk").get(pk=patient_id)
-    held = _open_token_today(patient_id=patient_id, department_id=department_id, other_than=other_than)
+    held = open_token_today(patient_id=patient_id, department_id=department_id, other_than=other_than)
     if held is not None:
         raise TokenAlreadyHeld(held)
 

@@ -169,11 +169,8 @@ def registered(request, public_id):
 @throttle_posts("feedback")
 @in_patients_language
 def status(request, public_id):
-    """One token's live status page; a link issued for the patient leads to their latest token's page, and a
-    transferred token's to the token it became (its own page would only say "Cancelled")."""
+    """One token's live status page; a link that follows another token (selectors.visit_for_link) leads there."""
     entry = _visit_or_404(public_id)
-    while entry.successor is not None:
-        entry = entry.successor
     if entry.public_id != public_id:
         return redirect(entry.get_absolute_url())
     posted_notice = request.method == "POST" and request.POST.get("form") == NOTICE_FORM
