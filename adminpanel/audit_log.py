@@ -60,7 +60,12 @@ AUDIT_ACTIONS = {
 }
 
 # Stored ids of records, shown by the record's name.
-AUDITED_RECORDS = {"department": Department, "department_id": Department, "doctor": Doctor, "doctor_id": Doctor}
+AUDITED_RECORDS = {
+    "department": Department.objects.all(),
+    "department_id": Department.objects.all(),
+    "doctor": Doctor.objects.select_related("user"),
+    "doctor_id": Doctor.objects.select_related("user"),
+}
 # Stored values that are choices, shown by their label.
 AUDIT_CHOICES = {
     # A booking's statuses beside a token's: "booked", "no_show" are a booking's only.
@@ -107,7 +112,7 @@ def audit_action_label(action):
     return AUDIT_ACTIONS.get(action) or action.replace(".", ": ").replace("_", " ").capitalize()
 
 
-def _audit_value(field, value):
+def _audit_value(field, value, names):
     if value is None or value == "" or value == []:
         return gettext("none")
     if isinstance(value, bool):
@@ -116,8 +121,7 @@ def _audit_value(field, value):
         return AUDIT_CHOICES[field].get(value, value)
     if field in AUDITED_RECORDS and isinstance(value, int):
         # Stored by id; named as the reader knows them (the id itself once the record is gone).
-        named = AUDITED_RECORDS[field].objects.filter(pk=value).first()
-        return str(named) if named is not None else str(value)
+        return names.get((field, value), str(value))
     if field == "slot_start":
         moment = parse_datetime(str(value))
         return date_format(timezone.localtime(moment), pgettext("date format", "D j M, H:i")) if moment else value
@@ -136,12 +140,39 @@ def audit_subject(entry):
     snapshot = entry.after or entry.before or {}
     if "token" in snapshot:
         status = snapshot.get("status")
-        return f"{snapshot['token']} ({_audit_value('status', status)})" if status else snapshot["token"]
+        return f"{snapshot['token']} ({_audit_value('status', status, {})})" if status else snapshot["token"]
     return entry.object_repr or entry.object_id
 
 
-def audit_changes(entry):
-    """What an audit row changed, field by field: [{field, before, after}], only the fields that differ."""
+def audit_rows(entries):
+    """A page of audit rows in words: what was done, about what, and what changed. The departments and doctors
+    the rows name by id are read together, one statement per kind, not one per value."""
+    entries = list(entries)
+    wanted = {}
+    for entry in entries:
+        for snapshot in (entry.before or {}, entry.after or {}):
+            for field, value in snapshot.items():
+                if field in AUDITED_RECORDS and isinstance(value, int):
+                    wanted.setdefault(field, set()).add(value)
+    names = {
+        (field, pk): str(record)
+        for field, pks in wanted.items()
+        for pk, record in AUDITED_RECORDS[field].in_bulk(pks).items()
+    }
+    return [
+        {
+            "entry": entry,
+            "action": audit_action_label(entry.action),
+            "subject": audit_subject(entry),
+            "changes": audit_changes(entry, names),
+        }
+        for entry in entries
+    ]
+
+
+def audit_changes(entry, names):
+    """What an audit row changed, field by field: [{field, before, after}], only the fields that differ; names:
+    {(field, id): name} of the records it names by id (audit_rows)."""
     before, after = entry.before or {}, entry.after or {}
     changes = []
     for field in [*before, *(name for name in after if name not in before)]:
@@ -151,8 +182,8 @@ def audit_changes(entry):
         changes.append(
             {
                 "field": audit_field_name(field),
-                "before": _audit_value(field, old) if field in before else None,
-                "after": _audit_value(field, new),
+                "before": _audit_value(field, old, names) if field in before else None,
+                "after": _audit_value(field, new, names),
             }
         )
     return changes

@@ -423,15 +423,7 @@ class AuditLogView(PanelAdminRequiredMixin, ListView):
             query=query.urlencode(),
             **kwargs,
         )
-        context["rows"] = [
-            {
-                "entry": entry,
-                "action": audit_log.audit_action_label(entry.action),
-                "subject": audit_log.audit_subject(entry),
-                "changes": audit_log.audit_changes(entry),
-            }
-            for entry in context["entries"]
-        ]
+        context["rows"] = audit_log.audit_rows(context["entries"])
         return context
 
 

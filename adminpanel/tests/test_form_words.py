@@ -1,6 +1,8 @@
 """The panel's forms speak the reader's language in words: no model or field names in code, no untranslated
 Django messages, no empty choice read out as dashes."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -70,3 +72,22 @@ def test_the_audit_log_names_records_statuses_and_times_in_words(admin_client, d
     assert "Status: <ins>Booked</ins>" in page and "<ins>booked</ins>" not in page
     assert "2026-12-04T10:00" not in page and "Fri 4 Dec, 10:00" in page
     assert f"<ins>{doctor}</ins>" in page and f"<ins>{doctor.pk}</ins>" not in page
+
+
+def test_the_audit_log_reads_the_records_it_names_together_not_one_per_row(admin_client, make_department):
+    def audit_rows_naming(count):
+        for department in [make_department() for _ in range(count)]:
+            AuditLog.objects.create(
+                action="queue.transferred", object_type="queue", object_id="1", after={"department_id": department.pk}
+            )
+
+    audit_rows_naming(2)
+    admin_client.get(reverse("adminpanel:audit"))
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(reverse("adminpanel:audit"))
+    audit_rows_naming(8)
+    with CaptureQueriesContext(connection) as many:
+        page = admin_client.get(reverse("adminpanel:audit")).content.decode()
+
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert page.count("Department: <ins>") == 10
