@@ -6,16 +6,18 @@ from patients.serializers import DepartmentSummarySerializer
 
 
 class WebhookTokenSerializer(serializers.Serializer):
-    """A token as hospital systems see it: no name or phone (see WebhookTrustedTokenSerializer)."""
+    """A token as hospital systems see it: no name or phone (see WebhookTrustedTokenSerializer), and its visit by
+    the record id the REST API's visit_id names, never by its status link's id, which lets whoever holds it
+    follow the visit, give its feedback and change its notices."""
 
     token = serializers.CharField()
-    visit_id = serializers.UUIDField(source="public_id", help_text="The token's status link id.")
+    visit_id = serializers.IntegerField(source="pk")
     day = serializers.DateField(source="token_date")
     status = serializers.CharField()
     priority = serializers.CharField()
     department = DepartmentSummarySerializer()
     doctor_id = serializers.IntegerField(allow_null=True)
-    transferred_from_visit_id = serializers.UUIDField(source="transferred_from.public_id", allow_null=True, default=None)
+    transferred_from_visit_id = serializers.IntegerField(source="transferred_from_id", allow_null=True)
     checked_in_at = serializers.DateTimeField()
     called_at = serializers.DateTimeField(allow_null=True)
     started_at = serializers.DateTimeField(allow_null=True)
@@ -44,7 +46,7 @@ class WebhookAppointmentSerializer(serializers.Serializer):
     department = DepartmentSummarySerializer()
     slot_start = serializers.DateTimeField()
     arrival = serializers.CharField(allow_blank=True, help_text="early, on_time or late once checked in.")
-    visit_id = serializers.UUIDField(source="queue_entry.public_id", allow_null=True, default=None)
+    visit_id = serializers.IntegerField(source="queue_entry_id", allow_null=True)
     token = serializers.CharField(source="queue_entry.token", allow_null=True, default=None)
     checked_in_at = serializers.DateTimeField(allow_null=True)
     cancelled_at = serializers.DateTimeField(allow_null=True)

@@ -66,7 +66,8 @@ def test_an_event_is_posted_signed_and_verifiable_without_personal_data(receiver
     payload = json.loads(post.body)
     assert (payload["id"], payload["type"]) == (str(delivery.event_id), "token.created")
     assert payload["data"]["token"] == "CARD-001"
-    assert payload["data"]["visit_id"] == str(entry.public_id)
+    assert payload["data"]["visit_id"] == entry.pk
+    assert str(entry.public_id) not in post.body.decode()
     assert payload["data"]["department"]["code"] == "CARD"
     assert "patient" not in payload["data"]
     assert "Asha" not in post.body.decode() and "4155550123" not in post.body.decode()
