@@ -64,6 +64,7 @@ QUEUE_EVENT_TYPES = {
     "cancelled": WebhookEventType.TOKEN_CANCELLED,
     "postponed": WebhookEventType.TOKEN_POSTPONED,
     "notice_chosen": None,
+    "notes_added": None,
     "priority_changed": WebhookEventType.TOKEN_PRIORITY_CHANGED,
     "transferred": WebhookEventType.TOKEN_TRANSFERRED,
 }

@@ -50,6 +50,7 @@ QUEUE_EVENTS = frozenset(
         "cancelled",
         "postponed",  # moved back a few places (the patient texted LATE)
         "notice_chosen",  # the patient chose when to hear they are close; the line unchanged
+        "notes_added",  # the desk added notes for the doctor to a waiting visit
         "priority_changed",
         "transferred",
     }

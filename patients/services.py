@@ -259,8 +259,7 @@ def register_visit(
             # The desk registering a waiting patient again is triaging them: what they noted reaches the doctor,
             # and as an emergency (or high) the open token moves up rather than keeping its place.
             if notes and notes not in open_entry.notes:
-                open_entry.notes = f"{open_entry.notes}\n{notes}".strip()
-                Queue.objects.filter(pk=open_entry.pk).update(notes=open_entry.notes)
+                open_entry = _add_desk_notes(entry=open_entry, notes=notes, actor=actor, ip_address=ip_address)
             if _more_urgent(priority, open_entry):
                 open_entry = change_priority(entry=open_entry, priority=priority, actor=actor, ip_address=ip_address)
         return Registration(entry=open_entry, token_created=False, sent_to_phone=sent_to_phone)
@@ -275,6 +274,26 @@ def register_visit(
         ip_address=ip_address,
     )
     return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
+
+
+def _add_desk_notes(*, entry, notes, actor, ip_address):
+    """Add the desk's notes to a visit's own, announced (event "notes_added") so that it is audited and the
+    department's doctors see them at once."""
+    entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
+    before = entry_snapshot(entry) | {"notes": entry.notes}
+    entry.notes = f"{entry.notes}\n{notes}".strip()
+    entry.save(update_fields=["notes", "updated_at"])
+    hooks.announce_queue_change(
+        hooks.QueueChange(
+            event="notes_added",
+            entry=entry,
+            before=before,
+            after=entry_snapshot(entry) | {"notes": entry.notes},
+            actor=actor,
+            ip_address=ip_address,
+        )
+    )
+    return entry
 
 
 def _more_urgent(priority, entry):

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from adminpanel.models import AdminUser, AuditLog, SystemConfiguration
-from patients import api, published, selectors
+from patients import api, broadcasts, published, selectors
 from patients.models import Patient, Queue
 
 URL = "/patients/api/register/"
@@ -248,6 +248,26 @@ def test_reception_registering_a_waiting_patient_again_as_an_emergency_moves_the
     assert Queue.objects.get().priority == "emergency" and lower.json()["priority"] == "emergency"
     assert AuditLog.objects.filter(action="queue.priority_changed").count() == 1
     assert "Chest pain, triaged" in Queue.objects.get().notes
+
+
+def test_the_desks_notes_on_a_waiting_patient_registered_again_are_audited_and_reach_the_doctors_at_once(
+    api_client, registration, make_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    api_client.post(URL, {**registration, "notes": "Came with a cough"}, format="json")
+    desk = make_user(is_superuser=True)
+    api_client.force_authenticate(desk)
+    published_events = []
+    monkeypatch.setattr(broadcasts, "publish_queue_change", lambda *, event, entry: published_events.append(event))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = api_client.post(URL, {**registration, "notes": "Now feverish"}, format="json")
+
+    assert again.status_code == 200
+    assert Queue.objects.get().notes == "Came with a cough\nNow feverish"
+    audit = AuditLog.objects.get(action="queue.notes_added")
+    assert audit.actor == desk
+    assert (audit.before["notes"], audit.after["notes"]) == ("Came with a cough", "Came with a cough\nNow feverish")
+    assert published_events == ["notes_added"]
 
 
 def test_the_url_is_the_briefs():
