@@ -18,6 +18,7 @@ from .models import (
     Queue,
 )
 from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
+from .person_names import check_person_name
 from .serializers import FEEDBACK_COMMENT_MAX_LENGTH, NAME_MAX_LENGTH, NOTES_MAX_LENGTH
 
 
@@ -76,7 +77,10 @@ class RegistrationForm(BootstrapForm):
     field_order = ("name", "phone", "age", "gender", "department", "priority", "language", "notes")
 
     name = forms.CharField(
-        label=_("Name"), max_length=NAME_MAX_LENGTH, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Name"),
+        max_length=NAME_MAX_LENGTH,
+        validators=[check_person_name],
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     phone = forms.CharField(
         label=_("Phone"),

@@ -11,6 +11,8 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .person_names import check_person_name
+
 # One limit each, read by the model's validators and constraints, the forms, serializers and services alike.
 PATIENT_AGE_MAX = 130
 FEEDBACK_RATINGS = range(1, 6)
@@ -107,7 +109,7 @@ class Patient(models.Model):
     Gender = Gender
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[check_person_name])
     phone = models.CharField(max_length=20, unique=True, help_text=_("E.164, e.g. +14155550123."))
     age = models.PositiveSmallIntegerField(validators=[MaxValueValidator(PATIENT_AGE_MAX)])
     gender = models.CharField(max_length=12, choices=Gender.choices, default=Gender.UNDISCLOSED)

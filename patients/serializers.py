@@ -15,6 +15,7 @@ from smartqueue.strict_types import StrictSerializer
 from . import hooks
 from .models import FEEDBACK_RATINGS, PATIENT_AGE_MAX, Appointment, Department, Patient, PatientFeedback, Queue
 from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
+from .person_names import check_person_name
 from .statements import active_department
 
 
@@ -62,7 +63,7 @@ class ActiveDepartmentField(serializers.PrimaryKeyRelatedField):
 
 
 class RegistrationSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=NAME_MAX_LENGTH)
+    name = serializers.CharField(max_length=NAME_MAX_LENGTH, validators=[check_person_name])
     phone = PhoneField(
         help_text="Any common format; stored in E.164. Numbers without +country use the hospital's region."
     )

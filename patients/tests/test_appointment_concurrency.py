@@ -23,7 +23,7 @@ def book_concurrently(department, slot_start, count):
 
     def attempt(index):
         body = {
-            "name": f"Booker {index}",
+            "name": f"Booker {chr(ord('A') + index)}",
             "phone": f"+1415777{index:04d}",
             "age": 40,
             "department": department.pk,

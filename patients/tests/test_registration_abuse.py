@@ -219,3 +219,37 @@ def test_a_phone_at_its_limit_gets_one_answer_whether_or_not_it_holds_a_token_in
     not_held = api.post("/patients/api/register/", typed(departments[-1], "+1 415 555 0187"), format="json")
 
     assert (held.status_code, held.json()) == (not_held.status_code, not_held.json())
+
+
+NOT_NAMES = [
+    "URGENT your card is blocked, call +1 900 555 0100",
+    "Visit http://evil.example/verify",
+    "Asha www.evil.example",
+    "Write to help@evil.example",
+    "Asha ٤٥٦",  # Arabic-Indic digits
+]
+
+
+@pytest.mark.parametrize("name", NOT_NAMES)
+def test_a_name_that_would_carry_a_strangers_message_is_refused_naming_the_field_and_nothing_is_sent(
+    department, name
+):
+    api = APIClient().post(
+        "/patients/api/register/", {**typed(department, valid_phone()), "name": name, "age": 30, "department": department.pk},
+        format="json",
+    )
+    page = Client().post("/patients/register/", {**typed(department, valid_phone()), "name": name})
+
+    assert api.status_code == 400 and list(api.json()) == ["name"], api.json()
+    assert page.status_code == 200 and list(page.context["form"].errors) == ["name"]
+    assert not Queue.objects.exists() and not Notification.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["José Núñez-O'Brien", "आशा राव", "أحمد علي", "Raju a/l Muthu", "Dr. Mary St. John"])
+def test_names_in_any_script_with_their_punctuation_are_taken(department, name):
+    answer = APIClient().post(
+        "/patients/api/register/", {**typed(department, valid_phone()), "name": name, "age": 30, "department": department.pk},
+        format="json",
+    )
+
+    assert answer.status_code == 201
