@@ -145,7 +145,12 @@ def dashboard_data(*, doctor):
         (row,) = _token_rows(
             Queue.objects.filter(pk=current.pk), department_code=current.department.code, now=now, labels=labels
         )
-        current_row = {**row, "patient_name": current.patient.name, "age": current.patient.age}
+        current_row = {
+            **row,
+            "patient_name": current.patient.name,
+            "age": current.patient.age,
+            "earlier_day": current.token_date if current.token_date < day else None,
+        }
     skipped = (
         Queue.objects.for_day(day)
         .filter(department_id=doctor.department_id, status=Status.SKIPPED)

@@ -50,6 +50,11 @@ class ExpectedAppointmentSerializer(serializers.Serializer):
 class CurrentPatientSerializer(TokenRowSerializer):
     patient_name = serializers.CharField()
     age = serializers.IntegerField()
+    earlier_day = serializers.DateField(
+        allow_null=True,
+        help_text="The day of a token left from an earlier day (it can be finished or marked a no-show, not "
+        "transferred); null for today's.",
+    )
 
 
 class TodayStatisticsSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from adminpanel.models import AuditLog
 from doctors.models import Doctor
@@ -163,3 +164,32 @@ def test_a_body_that_is_not_an_object_of_fields_is_a_400(doctor_client, body):
     response = doctor_client.post(API, body, content_type="application/json")
     assert response.status_code == 400
     assert "detail" in response.json()
+
+
+def test_a_patient_called_on_an_earlier_day_is_shown_as_such_without_a_transfer(
+    doctor_client, doctor, department, make_token, make_department
+):
+    make_department(name="Dermatology", code="DERM")
+    make_token(department)
+    called = queue_services.call_next(doctor=doctor)
+    Queue.objects.filter(pk=called.pk).update(token_date=timezone.localdate() - timedelta(days=1))
+
+    page = doctor_client.get(reverse("doctors:dashboard")).content.decode()
+    current = doctor_client.get(API).json()["current"]
+
+    assert current["earlier_day"] == (timezone.localdate() - timedelta(days=1)).isoformat()
+    assert 'id="current-earlier-day"' in page and "not today" in page
+    assert 'name="action" value="transfer"' not in page
+
+
+def test_todays_patient_called_carries_no_earlier_day_and_can_be_transferred(
+    doctor_client, doctor, department, make_token, make_department
+):
+    make_department(name="Dermatology", code="DERM")
+    make_token(department)
+    queue_services.call_next(doctor=doctor)
+
+    page = doctor_client.get(reverse("doctors:dashboard")).content.decode()
+
+    assert doctor_client.get(API).json()["current"]["earlier_day"] is None
+    assert 'id="current-earlier-day"' not in page and 'name="action" value="transfer"' in page
