@@ -34,7 +34,12 @@ def _never_reachable(address):
 
 
 def _internal(address):
-    address = _carried(address)
+    """Whether the address, or the IPv4 one it carries, is not on the public internet: a Teredo address with a
+    public client is still in 2001::/23, which IANA keeps for special purposes."""
+    return any(_internal_itself(candidate) for candidate in {address, _carried(address)})
+
+
+def _internal_itself(address):
     return (
         getattr(address, "is_site_local", False)  # fec0::/10, deprecated but routed by some networks
         or address.is_private

@@ -278,6 +278,7 @@ def test_a_priority_change_and_a_late_patient_moved_back_are_posted(
         "http://[2002:7f00:1::]:9000/hook",  # 6to4 of 127.0.0.1
         "http://[2002:a9fe:a9fe::]/latest/meta-data/",  # 6to4 of 169.254.169.254
         "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",  # Teredo, client 127.0.0.1
+        "http://[2001::7f00:1]/hook",  # Teredo of a public client: the prefix itself is special-purpose
         "http://[fec0::1]/hook",  # site-local
     ],
 )
