@@ -314,3 +314,39 @@ def test_the_doctors_dashboard_reads_its_fragment_again_each_minute_between_chan
     with doctor.expect_request(lambda request: request.url.endswith("/doctors/live/")):
         sockets.send(frame(frame_type="snapshot", department_id=cardiology.pk, seq=1, payload={}))
         doctor.clock.run_for(2_000)
+
+
+def test_a_frame_leaves_the_doctors_focus_on_the_waiting_tables_scroll_area(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    register(cardiology, "Asha Rao", "+14155550101")
+    doctor = open_page(**DESKTOP)
+    sockets = PlayedSockets(doctor, r"/ws/doctor/\d+/$")
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    scroll_area = doctor.get_by_role("region", name="Waiting tokens")
+    scroll_area.focus()
+
+    newcomer = register(cardiology, "Ravi Kumar", "+14155550102")
+    sockets.send(change_frame(cardiology, 1, "registered", newcomer))
+
+    expect(doctor.locator('#waiting-rows tr[data-token="CARD-002"]')).to_be_visible()
+    expect(doctor.get_by_role("region", name="Waiting tokens")).to_be_focused()
+
+
+def test_a_token_recalled_elsewhere_does_not_hand_the_focus_to_another_patients_recall(open_page, hospital):
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    first = register(cardiology, "Asha Rao", "+14155550101")
+    second = register(cardiology, "Ravi Kumar", "+14155550102")
+    for entry in (first, second):
+        services.call_next(doctor=smith)
+        services.skip(entry=entry)
+    doctor = open_page(**DESKTOP)
+    sockets = PlayedSockets(doctor, r"/ws/doctor/\d+/$")
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    doctor.get_by_role("button", name="Recall CARD-002").focus()
+
+    recalled = services.recall(entry=second)
+    sockets.send(change_frame(cardiology, 1, "recalled", recalled))
+
+    expect(doctor.get_by_role("button", name="Recall CARD-002")).to_have_count(0)
+    expect(doctor.get_by_role("button", name="Recall CARD-001")).not_to_be_focused()
+    expect(doctor.locator("#skipped-rows")).to_be_focused()

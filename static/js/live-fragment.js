@@ -6,10 +6,12 @@
  *   LiveFragment.swap(html);                     // swap the regions of an HTML fragment into the page
  *
  * A region is an element with an id and data-live-region; each one in the fragment replaces the page's
- * element of the same id. A region whose data-live-key is unchanged is left alone, so a form being
- * filled in (consultation notes) keeps what was typed and its focus. When the focus was inside a
+ * element of the same id. A region whose data-live-key is unchanged, or whose markup is (forms' CSRF tokens
+ * aside), is left alone, so a form being filled in (consultation notes) keeps what was typed and its focus,
+ * and a screen reader does not read a region again that did not change. When the focus was inside a
  * replaced region, it moves to the same control in the new one (same id, or the same action on the
- * same entry), else to the region's first visible button, else to the region itself.
+ * same entry), else to the region's first visible button unless that acts on another patient than the
+ * control that went (a recall of the next token in a list), else to the region itself.
  * A 403 (the session expired or the role was taken away) reloads the page, which then shows sign-in. A
  * refresh is the page's own doing, not the person's: it says so (X-Background-Refresh), so that an open page
  * does not keep its session alive past its idle time.
@@ -43,16 +45,33 @@
     return !element.closest("[hidden]");
   }
 
+  // The entry a control's form acts on ("" for none), from its key or the control itself.
+  function entryOfKey(key) {
+    return key && key.indexOf("form:") === 0 ? key.split(":")[2] : "";
+  }
+
   function moveFocusInto(region, key) {
     var target = findControl(region, key);
     if (!target || !visible(target)) {
       target = Array.prototype.filter.call(region.querySelectorAll("button"), visible)[0];
+      var lostEntry = entryOfKey(key);
+      if (target && lostEntry && entryOfKey(controlKey(target)) !== lostEntry) target = null;
     }
     if (!target) {
       region.setAttribute("tabindex", "-1");
       target = region;
     }
     target.focus();
+  }
+
+  // A region's markup without its forms' CSRF tokens, which differ on every render.
+  function markup(region) {
+    var copy = region.cloneNode(true);
+    copy.removeAttribute("tabindex");
+    copy.querySelectorAll("[name=csrfmiddlewaretoken]").forEach(function (input) {
+      input.removeAttribute("value");
+    });
+    return copy.innerHTML;
   }
 
   function swap(html) {
@@ -63,6 +82,7 @@
       var current = document.getElementById(fresh.id);
       if (!current) return;
       if (fresh.dataset.liveKey !== undefined && fresh.dataset.liveKey === current.dataset.liveKey) return;
+      if (markup(fresh) === markup(current)) return;
       var focused = document.activeElement;
       var hadFocus = focused && focused !== document.body && current.contains(focused);
       var key = hadFocus ? controlKey(focused) : null;
