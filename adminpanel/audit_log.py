@@ -142,7 +142,7 @@ def audit_subject(entry):
     snapshot = entry.after or entry.before or {}
     if "token" in snapshot:
         status = snapshot.get("status")
-        return f"{snapshot['token']} ({_audit_value('status', status, {})})" if status else snapshot["token"]
+        return f"{snapshot['token']} · {_audit_value('status', status, {})}" if status else snapshot["token"]
     return entry.object_repr or entry.object_id
 
 

@@ -43,7 +43,16 @@ class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
             "on_call_phone",
             "is_active",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "on_call_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        }
+        help_texts = {
+            "on_call_phone": _(
+                "Texted once when a long-wait alert starts. With the country code, e.g. +14155550123; leave it "
+                "empty for no text."
+            ),
+        }
         # Django's own wording names the model and field in code ("Department with this Name already exists").
         error_messages = {
             "name": {"unique": _("Another department already has this name.")},

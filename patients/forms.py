@@ -63,7 +63,11 @@ class BootstrapWidgetsMixin:
                 widget = self.fields[name].widget
                 if "is-invalid" not in widget.attrs.get("class", ""):
                     widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-                widget.attrs["aria-describedby"] = f"{self[name].auto_id}_error"
+                # The hint stays read with the error: Django links it alone only while nothing else is linked.
+                described_by = [f"{self[name].auto_id}_error"]
+                if self.fields[name].help_text:
+                    described_by.append(f"{self[name].auto_id}_helptext")
+                widget.attrs["aria-describedby"] = " ".join(described_by)
 
 
 class BootstrapForm(BootstrapWidgetsMixin, forms.Form):

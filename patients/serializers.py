@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -41,8 +42,8 @@ class ActiveDepartmentField(serializers.PrimaryKeyRelatedField):
     registration names one, and building the ORM's statement cost more than running it."""
 
     default_error_messages = {
-        "does_not_exist": "No active department has id {pk_value}.",
-        "incorrect_type": "Give the department's id number.",
+        "does_not_exist": _("No active department has id {pk_value}."),
+        "incorrect_type": _("Give the department's id number."),
     }
 
     def __init__(self, **kwargs):
@@ -84,7 +85,7 @@ class RegistrationSerializer(StrictSerializer):
 
     def validate_priority(self, priority):
         if priority != Queue.Priority.NORMAL and not hooks.is_reception_staff(self.context["request"].user):
-            raise serializers.ValidationError("Only reception staff can set a priority.")
+            raise serializers.ValidationError(gettext("Only reception staff can set a priority."))
         return priority
 
 

@@ -10,12 +10,14 @@ from collections.abc import Mapping
 
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import relations, serializers
 
-TEXT = ((str,), "text")
-WHOLE_NUMBER = ((int,), "a whole number")
-NUMBER = ((int, float), "a number")
-TRUE_OR_FALSE = ((bool,), "true or false")
+TEXT = ((str,), _("text"))
+WHOLE_NUMBER = ((int,), _("a whole number"))
+NUMBER = ((int, float), _("a number"))
+TRUE_OR_FALSE = ((bool,), _("true or false"))
 
 
 def _choice_types(choices):
@@ -27,7 +29,7 @@ def _form_field_types(field):
     if isinstance(field, (forms.BooleanField, forms.NullBooleanField)):
         return TRUE_OR_FALSE
     if isinstance(field, forms.ModelChoiceField):
-        return ((int,), "an id number")
+        return ((int,), _("an id number"))
     if isinstance(field, (forms.FloatField, forms.DecimalField)):
         return NUMBER
     if isinstance(field, forms.IntegerField):
@@ -41,7 +43,7 @@ def _serializer_field_types(field):
     if isinstance(field, serializers.BooleanField):
         return TRUE_OR_FALSE
     if isinstance(field, relations.PrimaryKeyRelatedField):
-        return ((int,), "an id number")
+        return ((int,), _("an id number"))
     if isinstance(field, (serializers.FloatField, serializers.DecimalField)):
         return NUMBER
     if isinstance(field, serializers.IntegerField):
@@ -69,20 +71,21 @@ def _type_errors(data, fields, types_of):
             continue
         kinds, described = expected
         if not _is(value, kinds):
-            errors[name] = [f"Expected {described}, not {_json_type(value)}."]
+            problem = gettext("Expected %(expected)s, not %(given)s.")
+            errors[name] = [problem % {"expected": described, "given": _json_type(value)}]
     return errors
 
 
 def _json_type(value):
     if isinstance(value, bool):
-        return "true or false"
+        return _("true or false")
     if isinstance(value, (int, float)):
-        return "a number"
+        return _("a number")
     if isinstance(value, str):
-        return "text"
+        return _("text")
     if isinstance(value, Mapping):
-        return "an object"
-    return "a list"
+        return _("an object")
+    return _("a list")
 
 
 def form_type_errors(data, fields):

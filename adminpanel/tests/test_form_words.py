@@ -49,7 +49,7 @@ def test_the_audit_log_says_which_token_in_the_readers_words(admin_client, depar
     entry = make_token(department)
     admin_client.cookies["django_language"] = "es"
     page = admin_client.get(reverse("adminpanel:audit")).content.decode()
-    assert f"{entry.token} (En espera)" in page and "(Waiting)" not in page
+    assert f"{entry.token} · En espera" in page and f"{entry.token} · Waiting" not in page
 
 
 def test_a_new_doctors_password_rules_are_told_before_a_save_refuses_them():
@@ -91,3 +91,16 @@ def test_the_audit_log_reads_the_records_it_names_together_not_one_per_row(admin
 
     assert len(many.captured_queries) == len(few.captured_queries)
     assert page.count("Department: <ins>") == 10
+
+
+def test_the_audit_logs_change_arrow_points_from_before_to_after_in_right_to_left_pages(
+    admin_client, department, make_token
+):
+    from patients import services
+
+    services.change_priority(entry=make_token(department), priority="emergency")
+    admin_client.cookies["django_language"] = "ar"
+
+    page = admin_client.get(reverse("adminpanel:audit")).content.decode()
+
+    assert "</del> ← <ins>" in page and "</del> → <ins>" not in page

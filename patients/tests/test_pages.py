@@ -153,6 +153,23 @@ def test_form_errors_show_next_to_their_field_and_typed_values_are_kept(client, 
     assert not Queue.objects.exists()
 
 
+def test_a_field_in_error_is_described_by_its_error_and_its_hint_still_shown(client, typed):
+    page = client.post("/patients/register/", {**typed, "phone": "12"}).content.decode()
+
+    phone = re.search(r'<input[^>]*id="id_phone"[^>]*>', page).group(0)
+    assert 'aria-describedby="id_phone_error id_phone_helptext"' in phone
+    assert 'id="id_phone_helptext"' in page
+
+
+def test_the_masked_phone_reads_left_to_right_on_a_right_to_left_page(client, typed, register):
+    register(phone="+14155550160")
+    client.cookies["django_language"] = "ar"
+
+    page = client.post("/patients/register/", typed, follow=True).content.decode()
+
+    assert re.search(r'data-field="masked_phone"><bdi dir="ltr">\u2022{6}\d{4}</bdi>', page)
+
+
 def test_form_errors_are_summed_up_above_the_form_each_naming_its_field_and_leading_to_it(client, typed):
     """A screen reader starts at the summary (focused on load) and hears which fields to correct, not a bare
     "This field is required." four times over."""

@@ -141,3 +141,16 @@ def test_the_check_patient_api_refuses_a_number_for_a_phone(db, unthrottled):
 
     assert response.status_code == 400 and "phone" in response.json()
 
+
+
+def test_type_and_department_refusals_are_in_the_requests_language(db):
+    answer = Client().post(
+        "/patients/api/register/",
+        {"name": ["Asha"], "phone": "+14155550123", "age": "34", "department": 99},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["age"] == ["Se esperaba un número entero, no texto."]
+    assert answer.json()["name"] == ["Se esperaba texto, no una lista."]
