@@ -4,6 +4,8 @@ import json
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from smartqueue.parsers import field_with_a_lone_surrogate
+
 from .serializers import frame
 
 MAX_CLIENT_MESSAGE_CHARS = 2000
@@ -105,8 +107,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return f"Messages are limited to {MAX_CLIENT_MESSAGE_CHARS} characters."
         try:
             request = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
             return "The message is not valid JSON."
+        if field_with_a_lone_surrogate(request) is not None:
+            return "The message holds surrogate characters, which are not allowed."
         if not isinstance(request, dict) or not isinstance(request.get("type"), str):
             return 'The message must be a JSON object with a string "type", e.g. {"type": "snapshot"}.'
         return request

@@ -103,7 +103,8 @@ async def test_malformed_client_messages_get_an_error_and_the_socket_stays_usabl
     await next_frame(socket)
 
     replies = []
-    for text in ["not json", "[1, 2]", '{"type": 5}', '{"type": "dance"}', "x" * 5000]:
+    malformed = ["not json", "[1, 2]", '{"type": 5}', '{"type": "dance"}', "x" * 5000, "[" * 1990, '{"type": "\\ud800"}']
+    for text in malformed:
         await socket.send_to(text_data=text)
         replies.append(await next_frame(socket))
     await socket.send_to(bytes_data=b"\x00\x01")
@@ -114,8 +115,8 @@ async def test_malformed_client_messages_get_an_error_and_the_socket_stays_usabl
     pong = await next_frame(socket)
     await socket.disconnect()
 
-    assert [r["type"] for r in replies] == ["error"] * 6
-    assert [r["payload"]["code"] for r in replies] == ["bad_message"] * 3 + ["unknown_message"] + ["bad_message"] * 2
+    assert [r["type"] for r in replies] == ["error"] * 8
+    assert [r["payload"]["code"] for r in replies] == ["bad_message"] * 3 + ["unknown_message"] + ["bad_message"] * 4
     assert all(r["payload"]["field"] == "type" and r["payload"]["message"] for r in replies)
     assert snapshot["type"] == "snapshot" and pong["type"] == "pong"
 
