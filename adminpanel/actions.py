@@ -9,6 +9,7 @@ from notifications.models import WebhookDelivery
 from patients import services as queue_services
 from patients.models import Department, Queue
 from smartqueue.actions import Action, ActionForm, ActionTable
+from smartqueue.strict_types import form_type_errors
 
 from . import services
 from .forms import BroadcastForm, DepartmentForm
@@ -49,7 +50,13 @@ def department_edit_form(data, *, partial=False, **context):
     """The department named by data["department"] with the submitted fields; a partial edit (the JSON API)
     sends only the fields that change and the others keep their stored values."""
     chooser = DepartmentChoiceForm(data)
-    if not chooser.is_valid():
+    chosen = chooser.is_valid()
+    # The department is chosen here, not by the form returned: its JSON type is checked here too (true and 1.5
+    # read as department 1).
+    type_errors = form_type_errors(data, chooser.fields)
+    for field, problems in type_errors.items():
+        chooser.add_error(field, problems)
+    if not chosen or type_errors:
         return chooser
     department = chooser.cleaned_data["department"]
     if partial:

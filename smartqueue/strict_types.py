@@ -62,12 +62,12 @@ def _is(value, kinds):
     return isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool))
 
 
-def _type_errors(data, fields, types_of):
+def _type_errors(data, fields, types_of, null_refused=lambda field: False):
     errors = {}
     for name, field in fields.items():
         value = data.get(name)
         expected = types_of(field)
-        if value is None or expected is None:
+        if expected is None or (value is None and not (name in data and null_refused(field))):
             continue
         kinds, described = expected
         if not _is(value, kinds):
@@ -76,7 +76,14 @@ def _type_errors(data, fields, types_of):
     return errors
 
 
+def _form_field_refuses_null(field):
+    # A form reads a missing box as unticked: null would switch off what it names (a department's "active").
+    return isinstance(field, forms.BooleanField) and not isinstance(field, forms.NullBooleanField)
+
+
 def _json_type(value):
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return _("true or false")
     if isinstance(value, (int, float)):
@@ -92,7 +99,7 @@ def form_type_errors(data, fields):
     """{field: [problem]} for JSON values that these form fields would coerce; none for a form body (QueryDict)."""
     if isinstance(data, QueryDict):
         return {}
-    return _type_errors(data, fields, _form_field_types)
+    return _type_errors(data, fields, _form_field_types, _form_field_refuses_null)
 
 
 class StrictSerializer(serializers.Serializer):

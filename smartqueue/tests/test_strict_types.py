@@ -64,6 +64,22 @@ def test_an_edit_with_a_list_for_a_name_leaves_the_department_as_it_was(admin, d
 
 
 @pytest.mark.parametrize(
+    "edit, field",
+    [({"is_active": None}, "is_active"), ({"department": True}, "department"), ({"department": 1.5}, "department")],
+)
+def test_an_edit_with_null_for_a_tick_box_or_a_department_of_another_type_changes_nothing(
+    admin, department, edit, field
+):
+    body = {"action": "update_department", "department": department.pk, "room": "Room 99", **edit}
+
+    response = post(admin, "/adminpanel/api/", body)
+
+    assert response.status_code == 400 and field in response.json()["errors"], response.json()
+    department.refresh_from_db()
+    assert department.is_active and department.room != "Room 99"
+
+
+@pytest.mark.parametrize(
     "body, field",
     [
         ({"action": "cancel_token", "entry": "1"}, "entry"),
