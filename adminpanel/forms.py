@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -230,8 +231,16 @@ class ReportRangeForm(forms.Form):
         return cleaned
 
 
+def not_before_today(day):
+    """Closing a day or recording an absence acts on the bookings still to come: an earlier day has none."""
+    if day < timezone.localdate():
+        raise ValidationError(_("Choose today or a later day."), code="past_day")
+
+
 class ClosedDayForm(BootstrapWidgetsMixin, forms.Form):
-    day = PanelDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = PanelDateField(
+        label=_("Day"), validators=[not_before_today], widget=forms.DateInput(attrs={"type": "date"})
+    )
     department = forms.ModelChoiceField(
         queryset=Department.objects.filter(is_active=True),
         required=False,
@@ -245,7 +254,9 @@ class DoctorAbsenceForm(BootstrapWidgetsMixin, forms.Form):
     doctor = forms.ModelChoiceField(
         queryset=Doctor.objects.filter(is_active=True).select_related("user"), label=_("Doctor")
     )
-    day = PanelDateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = PanelDateField(
+        label=_("Day"), validators=[not_before_today], widget=forms.DateInput(attrs={"type": "date"})
+    )
     reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)
 
 

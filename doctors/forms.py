@@ -1,4 +1,5 @@
 from django import forms
+from django.forms.formsets import TOTAL_FORM_COUNT
 from django.utils.translation import gettext_lazy as _
 
 from .models import DoctorSchedule
@@ -11,7 +12,17 @@ class WorkingIntervalForm(forms.Form):
     ends_at = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
 
 
+class WeeklyHoursBaseFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        # Django reads a negative count of rows as none at all: a tampered page would empty the whole week.
+        if self.management_form.cleaned_data.get(TOTAL_FORM_COUNT, 0) < 0:
+            raise forms.ValidationError(
+                _("The page sent its list of intervals incomplete; reload it and try again."), code="missing_rows"
+            )
+
+
 # Two spare rows under the saved intervals; a row can be removed by ticking Delete.
 WeeklyScheduleFormSet = forms.formset_factory(
-    WorkingIntervalForm, extra=2, can_delete=True, max_num=28, validate_max=True
+    WorkingIntervalForm, formset=WeeklyHoursBaseFormSet, extra=2, can_delete=True, max_num=28, validate_max=True
 )

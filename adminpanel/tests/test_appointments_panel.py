@@ -1,6 +1,6 @@
 """The panel's appointments page (bookings per day, closed days, absences) and the appointment reports."""
 
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from adminpanel.analytics import appointment_figures
+from doctors.models import DoctorAbsence
 from notifications.models import Notification
 from patients import appointments, services
 from patients.models import Appointment, ClosedDay
@@ -42,6 +43,17 @@ def test_a_bad_day_is_refused_naming_the_field(clinic, admin_client):
     response = admin_client.post(reverse("adminpanel:close-day"), {"day": "someday"})
     assert response.status_code == 400 and "day" in response.context["close_day_form"].errors
     assert not ClosedDay.objects.exists()
+
+
+def test_an_earlier_day_is_not_closed_nor_taken_as_an_absence(clinic, admin_client):
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+
+    closed = admin_client.post(reverse("adminpanel:close-day"), {"day": yesterday})
+    absent = admin_client.post(reverse("adminpanel:doctor-absence"), {"doctor": clinic.doctor.pk, "day": yesterday})
+
+    assert closed.status_code == 400 and "Choose today or a later day." in closed.context["close_day_form"].errors["day"]
+    assert absent.status_code == 400 and "day" in absent.context["absence_form"].errors
+    assert not ClosedDay.objects.exists() and not DoctorAbsence.objects.exists()
 
 
 def test_a_doctors_absence_cancels_their_bookings(clinic, admin_client):
