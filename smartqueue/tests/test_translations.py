@@ -306,3 +306,25 @@ def test_the_error_pages_no_request_reaches_are_in_the_visitors_language(languag
         found, _texts = problems_on(response.content.decode(), language, is_fragment=False)
         problems += [f"{what}: {problem}" for problem in found]
     assert not problems and not misses.missed[language], (problems, sorted(misses.missed[language]))
+
+
+def test_compile_translations_refuses_an_unfinished_catalogue_before_writing_any(settings, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    folder = tmp_path / "es" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = polib.POFile()
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+    po.append(polib.POEntry(msgid="Waiting", msgstr="En espera"))
+    po.save(str(folder / "django.po"))
+    po.save_as_mofile(str(folder / "django.mo"))
+    compiled = (folder / "django.mo").read_bytes()
+    po[0].flags.append("fuzzy")
+    po.save(str(folder / "django.po"))
+    settings.LOCALE_PATHS = [str(tmp_path)]
+
+    with pytest.raises(CommandError, match="nothing compiled"):
+        call_command("compile_translations")
+
+    assert (folder / "django.mo").read_bytes() == compiled

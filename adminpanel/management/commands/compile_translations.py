@@ -34,13 +34,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, allow_incomplete=False, **options):
-        incomplete = {}
-        for path in catalogues():
-            catalogue = polib.pofile(str(path))
-            if found := problems(catalogue):
-                incomplete[path] = found
-            catalogue.save_as_mofile(str(path.with_suffix(".mo")))
-            self.stdout.write(f"{path.with_suffix('.mo')}: {catalogue.percent_translated()}% translated")
+        read = {path: polib.pofile(str(path)) for path in catalogues()}
+        incomplete = {path: found for path, catalogue in read.items() if (found := problems(catalogue))}
+        # Refused before anything is written: a .mo compiled without an entry would put English on the pages.
         if incomplete and not allow_incomplete:
             report = "\n".join(f"{path}:\n  " + "\n  ".join(found) for path, found in incomplete.items())
-            raise CommandError(f"Catalogues to finish (translate, then run again):\n{report}")
+            raise CommandError(f"Catalogues to finish (translate, then run again); nothing compiled:\n{report}")
+        for path, catalogue in read.items():
+            catalogue.save_as_mofile(str(path.with_suffix(".mo")))
+            self.stdout.write(f"{path.with_suffix('.mo')}: {catalogue.percent_translated()}% translated")
