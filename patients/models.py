@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, F, IntegerField, Q, Value, When
@@ -90,6 +91,26 @@ class Department(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        stored_code = Department.objects.filter(pk=self.pk).values_list("code", flat=True).first()
+        # A token's number is its department's code and its count: a new code would rename the tickets and
+        # texts the patients in line already hold.
+        if (
+            stored_code is not None
+            and self.code != stored_code
+            and Queue.objects.active().for_day(timezone.localdate()).filter(department_id=self.pk).exists()
+        ):
+            raise ValidationError(
+                {
+                    "code": _(
+                        "Patients in line today hold tokens numbered %(code)s: change the code once today's line "
+                        "is done."
+                    )
+                    % {"code": stored_code}
+                }
+            )
 
     def save(self, *args, **kwargs):
         if not self.code:

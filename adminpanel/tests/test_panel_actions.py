@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from adminpanel.actions import PANEL_ACTIONS
 from adminpanel.models import AuditLog
+from patients import services as queue_services
 from patients.models import Department
 
 API = "/adminpanel/api/"
@@ -74,3 +75,20 @@ def test_the_table_names_every_action_the_api_documents(admin_client):
     schema = admin_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     description = schema["paths"]["/adminpanel/api/"]["post"]["description"]
     assert all(f"`{name}`" in description for name in PANEL_ACTIONS.actions)
+
+
+def test_a_departments_code_is_kept_while_patients_in_line_today_hold_tokens_numbered_with_it(
+    admin_client, department, make_token
+):
+    entry = make_token(department)
+
+    refused = through_the_api(admin_client, {"action": "update_department", "department": department.pk, "code": "HRT"})
+    cleared = through_the_api(admin_client, {"action": "update_department", "department": department.pk, "code": ""})
+    queue_services.cancel(entry=entry)
+    changed = through_the_api(admin_client, {"action": "update_department", "department": department.pk, "code": "HRT"})
+
+    assert refused[0] == 400 and "code" in refused[1]["errors"]
+    assert cleared[0] == 400 and "code" in cleared[1]["errors"]
+    assert changed[0] == 200
+    department.refresh_from_db()
+    assert department.code == "HRT"
