@@ -35,7 +35,18 @@ def _own_consultation(*, doctor, entry_id):
     return entry
 
 
+# Not seeing patients: the department's screens and estimates count the doctor off duty.
+OFF_DUTY = (Doctor.Availability.ON_BREAK, Doctor.Availability.OFFLINE)
+
+
+@transaction.atomic
 def call_next(*, doctor, actor, ip_address=None):
+    """Call the department's next patient; a doctor calling while marked on break or offline is back at work
+    (the screens had said no doctor was on duty while the line moved)."""
+    if doctor.availability in OFF_DUTY:
+        doctor = set_availability(
+            doctor=doctor, availability=Doctor.Availability.AVAILABLE, actor=actor, ip_address=ip_address
+        )
     return queue_services.call_next(doctor=doctor, actor=actor, ip_address=ip_address)
 
 
@@ -74,6 +85,11 @@ def set_availability(*, doctor, availability, actor, ip_address=None):
             {"availability": _("Choose one of: %(choices)s.") % {"choices": ", ".join(Doctor.Availability.values)}}
         )
     doctor = Doctor.objects.select_for_update().select_related("user").get(pk=doctor.pk)
+    current = queue_services.current_patient_of(doctor) if availability in OFF_DUTY else None
+    if current is not None:
+        raise ValidationError(
+            {"availability": _("Token %(token)s is still with you: finish with it first.") % {"token": current.token}}
+        )
     before = {"availability": doctor.availability}
     doctor.availability = availability
     doctor.save(update_fields=["availability"])

@@ -193,3 +193,33 @@ def test_todays_patient_called_carries_no_earlier_day_and_can_be_transferred(
 
     assert doctor_client.get(API).json()["current"]["earlier_day"] is None
     assert 'id="current-earlier-day"' not in page and 'name="action" value="transfer"' in page
+
+
+@pytest.mark.parametrize("availability", ["on_break", "offline"])
+def test_a_doctor_calling_while_marked_away_is_back_at_work(
+    doctor_client, doctor, department, make_token, availability
+):
+    make_token(department)
+    away = {"action": "set_availability", "availability": availability}
+    doctor_client.post(API, away, content_type="application/json")
+
+    called = doctor_client.post(API, {"action": "call_next"}, content_type="application/json")
+
+    assert called.status_code == 200
+    doctor.refresh_from_db()
+    assert doctor.availability == "available"
+    assert AuditLog.objects.filter(action="doctor.availability", after={"availability": "available"}).exists()
+
+
+@pytest.mark.parametrize("availability", ["on_break", "offline"])
+def test_a_doctor_with_a_patient_called_cannot_go_away(doctor_client, doctor, department, make_token, availability):
+    make_token(department)
+    doctor_client.post(API, {"action": "call_next"}, content_type="application/json")
+
+    refused = doctor_client.post(API, {"action": "set_availability", "availability": availability},
+                                 content_type="application/json")
+
+    assert refused.status_code == 400 and "availability" in refused.json()["errors"], refused.json()
+    assert "CARD-001 is still with you" in refused.json()["errors"]["availability"][0]
+    doctor.refresh_from_db()
+    assert doctor.availability == "available"
