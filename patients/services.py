@@ -477,6 +477,12 @@ def recall(*, entry, actor=None, ip_address=None):
     only while the patient holds no other active token in the department (they may have registered again)."""
     # A token's day, patient and department never change: the caller's copy tells them without a read.
     _check_own_day(entry, _("Token %(token)s was for %(day)s; a token can be recalled only on its own day."))
+    successor = entry.successor
+    if successor is not None:
+        raise QueueError(
+            _("Token %(token)s was transferred to %(department)s as %(successor)s; the patient is in line there.")
+            % {"token": entry.token, "department": successor.department.name, "successor": successor.token}
+        )
     check_one_active_token(patient_id=entry.patient_id, department_id=entry.department_id, other_than=entry)
     return _transition(
         entry, Status.WAITING, event="recalled", actor=actor, ip_address=ip_address, doctor=None, called_at=None
@@ -630,6 +636,11 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     if target.pk == entry.department_id:
         raise QueueError(
             _("Token %(token)s is already in %(department)s.") % {"token": entry.token, "department": target.name}
+        )
+    if Queue.objects.filter(pk=entry.pk, status=Status.IN_CONSULTATION).exists():
+        raise QueueError(
+            _("Token %(token)s is in consultation: complete the consultation before transferring the patient.")
+            % {"token": entry.token}
         )
     check_one_active_token(patient_id=entry.patient_id, department_id=target.pk)
     # Both steps share this transaction: a full or closed target department undoes the cancellation too.

@@ -45,9 +45,19 @@ def test_a_patient_in_consultation_cannot_be_transferred(department, dermatology
     entry = make_token(department)
     services.call_patient(entry=entry, doctor=make_doctor(department=department))
     services.start_consultation(entry=entry)
-    with pytest.raises(services.IllegalTransition):
+    with pytest.raises(services.QueueError, match="in consultation: complete the consultation before transferring"):
         services.transfer(entry=entry, to_department=dermatology)
     assert not Queue.objects.filter(department=dermatology).exists()
+
+
+def test_recalling_a_transferred_token_says_where_the_patient_went(department, dermatology, make_token, make_doctor):
+    entry = make_token(department)
+    services.call_patient(entry=entry, doctor=make_doctor(department=department))
+    moved = services.transfer(entry=entry, to_department=dermatology)
+
+    with pytest.raises(services.QueueError, match=f"transferred to Dermatology as {moved.token}"):
+        services.recall(entry=Queue.objects.get(pk=entry.pk))
+    assert Queue.objects.get(pk=entry.pk).status == Queue.Status.CANCELLED
 
 
 @pytest.mark.parametrize("problem", ["same", "inactive", "full"])
