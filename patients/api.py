@@ -390,7 +390,7 @@ class FeedbackAPI(PatientSubmissionAPI):
         details = feedback_form.validated_data
         patient = details["patient_id"]
         if "visit_id" in details:
-            entry = Queue.objects.filter(pk=details["visit_id"], patient=patient).first()
+            entry = Queue.objects.filter(pk=details["visit_id"], patient=patient, listed_under_patient=True).first()
         else:
             entry = current_visit(patient=patient)
         if entry is None:

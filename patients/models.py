@@ -231,6 +231,13 @@ class Queue(models.Model):
     transferred_from = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="transferred_to"
     )
+    listed_under_patient = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Reached by the patient's own id (patient status, socket, feedback): the visit whose registration "
+            "made the patient, the one answer that handed the id out, and the tokens it was transferred to."
+        ),
+    )
     checked_in_at = models.DateTimeField(
         help_text=_("Arrival: place in line within a priority; kept from the original visit on transfer.")
     )

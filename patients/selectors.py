@@ -555,8 +555,9 @@ def visit_for_link(public_id):
 
 
 def current_visit(*, patient):
-    """The patient's latest token: where a link issued for the patient rather than for a token leads."""
-    return _latest_visit(Queue.objects.filter(patient=patient))
+    """The patient's latest token listed under their id: where a link issued for the patient rather than for a
+    token leads."""
+    return _latest_visit(Queue.objects.filter(patient=patient, listed_under_patient=True))
 
 
 def _latest_visit(visits):
@@ -567,7 +568,7 @@ def _latest_visit(visits):
 def _compiled_open_visits():
     return CompiledStatement.compile(
         # An open visit has neither feedback nor a successor yet: their relations are left out of the join.
-        Queue.objects.filter(patient__public_id=ANY_PUBLIC_ID)
+        Queue.objects.filter(patient__public_id=ANY_PUBLIC_ID, listed_under_patient=True)
         .active()
         .select_related(*OPEN_VISIT_RELATIONS)
         .order_by("checked_in_at", "id"),
@@ -576,12 +577,13 @@ def _compiled_open_visits():
 
 
 def patient_visits(*, patient_public_id):
-    """The open visits of the patient with this public id, oldest first; their latest visit alone when none is
-    open (e.g. to give feedback). One query while a visit is open: the patient is joined, not read first."""
+    """The open visits listed under the patient with this public id (Queue.listed_under_patient), oldest first;
+    their latest such visit alone when none is open (e.g. to give feedback). One query while a visit is open:
+    the patient is joined, not read first."""
     patient_public_id = _public_id(patient_public_id)
     visits = _compiled_open_visits().instances(patient_public_id=patient_public_id)
     if not visits:
-        latest = _latest_visit(Queue.objects.filter(patient__public_id=patient_public_id))
+        latest = _latest_visit(Queue.objects.filter(patient__public_id=patient_public_id, listed_under_patient=True))
         visits = [latest] if latest else []
     return visits
 

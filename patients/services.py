@@ -174,6 +174,7 @@ def issue_token(
     checked_in_at=None,
     due_at=None,
     transferred_from=None,
+    listed_under_patient=False,
 ):
     """Number and save a new token, in the caller's transaction (due_at: a booked patient's place, see models)."""
     if not department.is_active:
@@ -198,6 +199,7 @@ def issue_token(
         checked_in_at=checked_in_at or now,
         due_at=due_at,
         transferred_from=transferred_from,
+        listed_under_patient=listed_under_patient,
     )
     return _record_queue_change(entry=entry, event=event, actor=actor, ip_address=ip_address, before={}, created=True)
 
@@ -272,6 +274,9 @@ def register_visit(
         notes="" if sent_to_phone else notes,
         actor=actor,
         ip_address=ip_address,
+        # The answer carries the patient's id; only a patient made just now has an id no one else was given, so
+        # their later visits (by the desk, or sent to the phone) stay off whatever that id opens.
+        listed_under_patient=patient_created,
     )
     return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
 
@@ -656,6 +661,7 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
         checked_in_at=old_entry.checked_in_at,
         due_at=old_entry.due_at,
         transferred_from=old_entry,
+        listed_under_patient=old_entry.listed_under_patient,
     )
 
 

@@ -88,7 +88,7 @@ def test_every_published_frame_matches_its_declaration(department, make_doctor, 
     make_token(department, priority="emergency")
     entry = services.call_next(doctor=doctor)
     services.start_consultation(entry=entry)
-    doctor_services.set_availability(doctor=doctor, availability="on_break", actor=None)
+    doctor_services.set_availability(doctor=doctor, availability="busy", actor=None)
 
     kinds = set()
     for group, frame in layer.sent:

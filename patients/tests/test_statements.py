@@ -68,12 +68,18 @@ def test_a_patients_open_visits_are_read_in_order_with_their_relations_as_the_or
     first = make_token(department)
     second = services.allocate_token(department=make_department(), patient=first.patient, priority="normal")
     services.call_patient(entry=second, doctor=make_doctor(department=second.department))
+    Queue.objects.update(listed_under_patient=True)
+    services.allocate_token(department=make_department(), patient=first.patient, priority="normal")
 
     with django_assert_num_queries(1):
         visits = selectors.patient_visits(patient_public_id=first.patient.public_id)
         loaded = [as_loaded(visit) for visit in visits]
 
-    expected = Queue.objects.select_related(*selectors.OPEN_VISIT_RELATIONS).order_by("checked_in_at", "id")
+    expected = (
+        Queue.objects.filter(listed_under_patient=True)
+        .select_related(*selectors.OPEN_VISIT_RELATIONS)
+        .order_by("checked_in_at", "id")
+    )
     assert loaded == [as_loaded(visit) for visit in expected]
     assert [visit.pk for visit in visits] == [first.pk, second.pk]
     assert selectors.patient_visits(patient_public_id=uuid.uuid4()) == []

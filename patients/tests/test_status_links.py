@@ -5,6 +5,7 @@ from channels.testing import WebsocketCommunicator
 
 from notifications.models import Notification
 from patients import services
+from patients.models import Queue
 from smartqueue.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,8 +39,8 @@ def test_the_first_tokens_pages_and_api_keep_showing_it(client, api_client, card
     assert api_client.get(f"/patients/api/visit/{visit_id}/status/").json()["token"] == "CARD-010"
     patient_id = cardiology_then_dermatology["patient_id"]
     listed = api_client.get(f"/patients/api/patient/{patient_id}/status/").json()["visits"]
-    assert sorted(visit["token"] for visit in listed) == ["CARD-010", "DERM-003"]
-    assert len({visit["status_url"] for visit in listed}) == 2
+    # DERM-003 went to the phone, not to whoever holds the id the first registration answered with.
+    assert [visit["token"] for visit in listed] == ["CARD-010"]
 
 
 async def test_the_first_tokens_socket_keeps_following_it(cardiology_then_dermatology):
@@ -68,10 +69,32 @@ def test_each_token_is_messaged_with_its_own_link_and_told_its_turn(
     assert bodies["DERM-003"].count("/patients/status/") == 1
 
 
-def test_a_link_issued_for_the_patient_leads_to_their_latest_token(client, cardiology_then_dermatology):
+def test_a_link_issued_for_the_patient_leads_to_the_token_its_registration_answered_with(
+    client, cardiology_then_dermatology
+):
     patient_link = f"/patients/status/{cardiology_then_dermatology['patient_id']}/"
 
     response = client.get(patient_link)
 
     assert response.status_code == 302
-    assert client.get(response.url).content.decode().count("DERM-003") >= 1
+    page = client.get(response.url).content.decode()
+    assert "CARD-010" in page and "DERM-003" not in page
+
+
+def test_the_patients_id_opens_no_visit_the_desk_registered_later(api_client, client, department, make_user):
+    """Whoever first typed a phone holds its patient id; the visits the desk registers for the phone's owner
+    later stay off it (status, link, feedback), as those sent to the phone do."""
+    details = {"name": "Asha Patel", "phone": PHONE, "age": 34, "gender": "female", "department": department.pk}
+    patient_id = api_client.post("/patients/api/register/", details, format="json").json()["patient_id"]
+    first = Queue.objects.get(patient__phone=PHONE)
+    services.cancel(entry=first)
+    api_client.force_authenticate(make_user(is_superuser=True))
+    desk = api_client.post("/patients/api/register/", details, format="json").json()
+    api_client.force_authenticate(None)
+
+    listed = api_client.get(f"/patients/api/patient/{patient_id}/status/").json()["visits"]
+    followed = client.get(f"/patients/status/{patient_id}/", follow=True).content.decode()
+
+    assert [visit["token"] for visit in listed] == [first.token]
+    assert desk["token"] not in followed
+

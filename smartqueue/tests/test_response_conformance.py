@@ -12,6 +12,7 @@ import schemathesis
 from django.core.wsgi import get_wsgi_application
 
 from patients import services
+from patients.models import Queue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,6 +64,8 @@ def morning(live_server, department, make_doctor, make_token, unthrottled):
     with_doctor = make_token(department, priority="high")
     services.call_next(doctor=make_doctor(department=department))
     waiting = [make_token(department) for _ in range(3)]
+    # Each patient made by their visit's registration, whose answer gave out their id.
+    Queue.objects.update(listed_under_patient=True)
     return {"url": live_server.url, "done": done, "with_doctor": with_doctor, "waiting": waiting}
 
 
