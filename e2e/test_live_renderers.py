@@ -350,3 +350,28 @@ def test_a_token_recalled_elsewhere_does_not_hand_the_focus_to_another_patients_
     expect(doctor.get_by_role("button", name="Recall CARD-002")).to_have_count(0)
     expect(doctor.get_by_role("button", name="Recall CARD-001")).not_to_be_focused()
     expect(doctor.locator("#skipped-rows")).to_be_focused()
+
+
+def test_the_patients_page_speaks_a_new_wait_as_about_so_many_minutes_not_a_tilde(open_page, hospital):
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    for number in range(3):
+        register(cardiology, "Ravi Kumar", f"+1415555011{number}")
+    mine = register(cardiology, "Asha Rao", "+14155550101")
+    patient = open_page(**PHONE)
+    sockets = PlayedSockets(patient, r"/ws/patient/[0-9a-f-]+/$")
+    patient.goto(mine.get_absolute_url())
+    expect(patient.locator('[data-field="position"]')).to_have_text("4")
+
+    services.call_next(doctor=smith)
+    # A wait narrow enough to be shown as one figure ("~30 min"), not a range.
+    visit = {**visit_status(entry=mine), "estimated_wait_low_minutes": None, "estimated_wait_high_minutes": None}
+    sockets.send(frame(frame_type="patient.status", department_id=cardiology.pk, seq=1,
+                       payload={"event": "called", "visit": visit}))
+
+    expect(patient.locator('[data-field="position"]')).to_have_text("3")
+    expect(patient.locator('[data-field="estimated_wait_minutes"]')).to_have_text(
+        f"~{visit['estimated_wait_minutes']} min"
+    )
+    spoken = patient.locator("[data-announce]")
+    expect(spoken).to_contain_text(f"Estimated wait: about {visit['estimated_wait_minutes']} min.")
+    expect(spoken).not_to_contain_text("~")

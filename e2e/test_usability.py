@@ -211,3 +211,13 @@ def test_reports_chart_every_day_and_show_the_peak_hours(open_page, hospital, sc
     sign_in(phone, "/adminpanel/login/", "admin.manager", "admin123")
     phone.goto("/adminpanel/reports/")
     expect(phone.get_by_text("Swipe the table sideways").first).to_be_visible()
+
+
+def test_text_at_twice_its_size_keeps_the_menu_on_a_wide_screen(open_page, hospital):
+    page = open_page(viewport={"width": 1280, "height": 900})
+    for path in ("/patients/register/", "/doctors/login/"):
+        page.goto(path)
+        page.evaluate("document.documentElement.style.fontSize = '200%'")
+
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        expect(page.get_by_role("link", name="Admin sign-in")).to_be_in_viewport()

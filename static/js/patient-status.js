@@ -64,6 +64,11 @@
     if (visit.position) {
       words.push(interpolate(gettext("Your place in line: %(position)s."), { position: visit.position }, true));
       var wait = displayValue("estimated_wait_minutes", visit);
+      // The page's "~" is read out as "tilde": spoken, the wait is "about" so many minutes.
+      var minutes = { minutes: visit.estimated_wait_minutes };
+      if (wait === interpolate(gettext("~%(minutes)s min"), minutes, true)) {
+        wait = interpolate(gettext("about %(minutes)s min"), minutes, true);
+      }
       words.push(interpolate(gettext("Estimated wait: %(wait)s."), { wait: wait }, true));
     }
     return words.join(" ");
