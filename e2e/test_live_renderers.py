@@ -375,3 +375,22 @@ def test_the_patients_page_speaks_a_new_wait_as_about_so_many_minutes_not_a_tild
     spoken = patient.locator("[data-announce]")
     expect(spoken).to_contain_text(f"Estimated wait: about {visit['estimated_wait_minutes']} min.")
     expect(spoken).not_to_contain_text("~")
+
+
+def test_the_patients_page_says_what_a_missed_turn_or_a_cancelled_token_means_and_what_to_do(open_page, hospital):
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    missed = register(cardiology, "Asha Rao", "+14155550101")
+    cancelled = register(cardiology, "Ravi Kumar", "+14155550102")
+    services.call_next(doctor=smith)
+    services.skip(entry=missed)
+    services.cancel(entry=cancelled)
+    patient = open_page(**PHONE)
+
+    patient.goto(missed.get_absolute_url())
+    expect(patient.locator('[data-field="status"]')).to_have_text("Missed your turn")
+    expect(patient.get_by_text("You were called but we did not see you.")).to_be_visible()
+    expect(patient.get_by_text("This token was cancelled.")).to_be_hidden()
+
+    patient.goto(cancelled.get_absolute_url())
+    expect(patient.get_by_text("This token was cancelled.")).to_be_visible()
+    expect(patient.get_by_text("You were called but we did not see you.")).to_be_hidden()

@@ -15,7 +15,8 @@
     called: gettext("Called"),
     in_consultation: gettext("In consultation"),
     completed: gettext("Completed"),
-    skipped: gettext("Skipped (no-show)"),
+    // Staff say "no-show"; the patient hears what happened.
+    skipped: gettext("Missed your turn"),
     cancelled: gettext("Cancelled"),
   };
 
@@ -88,6 +89,9 @@
     });
     root.querySelectorAll("[data-show]").forEach(function (element) {
       element.classList.toggle("d-none", !visit[element.dataset.show]);
+    });
+    root.querySelectorAll("[data-show-status]").forEach(function (element) {
+      element.classList.toggle("d-none", visit.status !== element.dataset.showStatus);
     });
     var refreshed = root.querySelector('[data-field="refreshed"]');
     if (refreshed) {
