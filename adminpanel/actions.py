@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications import webhooks
 from notifications.models import WebhookDelivery
+from patients import appointments
 from patients import services as queue_services
 from patients.models import Department, Queue
 from smartqueue.actions import Action, ActionForm, ActionTable
@@ -73,6 +74,7 @@ def _save_department(form, audit_action, *, actor, ip_address):
     saved = services.save_with_audit(
         instance=form.instance, changes=changes, action=audit_action, actor=actor, ip_address=ip_address
     )
+    appointments.release_bookings_of_inactive_department(department=saved, actor=actor, ip_address=ip_address)
     return _("Saved %(name)s (%(code)s).") % {"name": saved.name, "code": saved.code}
 
 
@@ -92,6 +94,7 @@ def deactivate_department(form, *, actor, ip_address, **context):
         actor=actor,
         ip_address=ip_address,
     )
+    appointments.release_bookings_of_inactive_department(department=department, actor=actor, ip_address=ip_address)
     return _("%(department)s is deactivated.") % {"department": department.name}
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import appointments
 from .models import Appointment, Department, Patient, PatientFeedback, Queue, WaitAlert
 
 
@@ -12,6 +13,10 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "room", "average_consultation_minutes", "daily_capacity", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "code"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        appointments.release_bookings_of_inactive_department(department=obj, actor=request.user)
 
 
 @admin.register(Patient)

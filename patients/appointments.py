@@ -461,6 +461,21 @@ def close_day(*, day, department=None, reason="", actor=None, ip_address=None):
 
 
 @transaction.atomic
+def release_bookings_of_inactive_department(*, department, actor=None, ip_address=None):
+    """A department no longer taking patients keeps none of its bookings from today on: each is cancelled and
+    its patient told, as on a closed day (they could otherwise still be moved, and nobody would see them).
+    Returns the cancelled bookings; none while the department is active."""
+    if department.is_active:
+        return []
+    start_of_today = _local_datetime(timezone.localdate(), datetime.min.time())
+    bookings = Appointment.objects.filter(department=department, status=Status.BOOKED, slot_start__gte=start_of_today)
+    return [
+        cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
+        for appointment in bookings.order_by("slot_start", "pk")
+    ]
+
+
+@transaction.atomic
 def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
     """After a change of the doctors' hours (an absence, new weekly hours, a doctor leaving): a booking is kept
     while the doctors working at its time outnumber the bookings kept before it there; the others are cancelled.

@@ -88,3 +88,21 @@ def test_reports_give_no_show_rate_punctuality_and_booked_versus_walk_in_waits(c
     admin_client.force_login(User.objects.get(username="manager"))  # the clock moved past the session's idle limit
     page = admin_client.get(reverse("adminpanel:reports")).content.decode()
     assert "50%" in page and "1 / 0 / 0" in page
+
+
+def test_deactivating_a_department_cancels_its_bookings_to_come_and_tells_the_patients(
+    clinic, admin_client, django_capture_on_commit_callbacks, tasks_run_inline
+):
+    appointment = book(clinic, at(time(13)))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/adminpanel/api/",
+            {"action": "deactivate_department", "department": clinic.pk},
+            content_type="application/json",
+        )
+
+    assert response.status_code == 200
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+    assert Notification.objects.filter(appointment=appointment, event="booking_cancelled").exists()
