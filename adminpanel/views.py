@@ -28,7 +28,7 @@ from notifications.models import (
 )
 from patients import appointments
 from patients.models import ClosedDay, Department
-from smartqueue.actions import ActionFormView, report_on_page
+from smartqueue.actions import ActionFormView, RefusedFormIs400, report_on_page
 from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
 
@@ -73,7 +73,7 @@ class LiveQueuesFragmentView(LiveQueuesView):
     raise_exception = True
 
 
-class AuditedFormMixin:
+class AuditedFormMixin(RefusedFormIs400):
     """Model form pages whose save goes through services.save_with_audit (so it is audited like the API)."""
 
     template_name = "adminpanel/form.html"
@@ -146,7 +146,7 @@ class DoctorListView(PanelAdminRequiredMixin, ListView):
     context_object_name = "doctors"
 
 
-class DoctorCreateView(PanelAdminRequiredMixin, FormView):
+class DoctorCreateView(PanelAdminRequiredMixin, RefusedFormIs400, FormView):
     form_class = NewDoctorForm
     template_name = "adminpanel/form.html"
     extra_context = {"heading": _("New doctor")}
@@ -342,7 +342,7 @@ class WebhookRedeliverView(PanelAdminRequiredMixin, View):
         return redirect("adminpanel:webhooks")
 
 
-class BroadcastView(PanelAdminRequiredMixin, FormView):
+class BroadcastView(PanelAdminRequiredMixin, RefusedFormIs400, FormView):
     """Write the message, then confirm it on a page that says how many waiting patients will receive it."""
 
     form_class = BroadcastForm

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
-from smartqueue.actions import report_on_page
+from smartqueue.actions import RefusedFormIs400, report_on_page
 from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
 
@@ -61,7 +61,7 @@ class DashboardLiveView(DashboardView):
     raise_exception = True
 
 
-class ScheduleView(DoctorRequiredMixin, FormView):
+class ScheduleView(DoctorRequiredMixin, RefusedFormIs400, FormView):
     """The doctor's weekly working hours as a form; the same rules as POST /doctors/api/schedule/."""
 
     template_name = "doctors/schedule.html"

@@ -90,7 +90,12 @@ def register(request):
             if registration.sent_to_phone:
                 return _redirect_to_sent_page(reverse("patients:registration-sent"), details["phone"])
             return redirect("patients:registered", public_id=registration.entry.public_id)
-    return render(request, "patients/register.html", {"form": form, "reception_staff": reception_staff})
+    return render(
+        request,
+        "patients/register.html",
+        {"form": form, "reception_staff": reception_staff},
+        status=400 if form.errors else 200,
+    )
 
 
 def _redirect_to_sent_page(url, phone, **query):

@@ -116,7 +116,15 @@ def show_on_form(form, outcome):
         form.add_error(name if name in form.fields else None, problems)
 
 
-class ActionFormView(FormView):
+class RefusedFormIs400:
+    """For a form view: a page sent back with its form's errors answers 400, as the same input through the API
+    does (Django's default is 200), so that scripts, proxies and monitoring see the input was refused."""
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ActionFormView(RefusedFormIs400, FormView):
     """HTML adapter for one action whose input is a page of fields: shows its form, runs it, redirects."""
 
     table = None

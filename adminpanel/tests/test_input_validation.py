@@ -86,7 +86,7 @@ def test_the_new_doctor_form_applies_the_user_models_username_rules(admin_client
         },
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "username" in response.context["form"].errors
     assert not get_user_model().objects.filter(first_name="Mallory").exists()
     assert not Doctor.objects.exists()

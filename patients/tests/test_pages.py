@@ -143,7 +143,7 @@ def test_reception_staff_registering_a_known_phone_see_the_token_to_tell_the_pat
 def test_form_errors_show_next_to_their_field_and_typed_values_are_kept(client, typed, field, value, message):
     response = client.post("/patients/register/", {**typed, field: value})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     error = re.search(rf'id="id_{field}_error">([^<]*)<', page)
     assert error and message in error.group(1)

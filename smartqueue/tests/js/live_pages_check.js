@@ -124,7 +124,7 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   assert.strictEqual(fields.status.textContent, "Waiting");
   assert.strictEqual(fields.status.dataset.value, "waiting");
   // The place changed (3 -> 2): said once, with the wait; the page's first state and its refresh time are not.
-  assert.strictEqual(announcer.textContent, "Status: Waiting. Your place in line: 2. Estimated wait: ~20 min.");
+  assert.strictEqual(announcer.textContent, "Status: Waiting. Your place in line: 2. Estimated wait: about 20 min.");
   announcer.textContent = "";
   sockets[0].serverSends(statusFrame(5, { estimated_wait_minutes: 18 }));
   assert.strictEqual(fields.estimated_wait_minutes.textContent, "~18 min");
