@@ -217,7 +217,7 @@ def status(request, public_id):
             "status_api_url": reverse("patients:api-visit-status", kwargs={"public_id": entry.public_id}),
             "socket_path": f"/ws/patient/{entry.public_id}/",
         },
-        status=400 if notice_form.errors else 200,
+        status=400 if notice_form.errors or feedback_form.errors else 200,
     )
 
 

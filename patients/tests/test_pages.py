@@ -304,7 +304,12 @@ def test_feedback_before_completion_is_refused_on_the_page(client, register):
 
     response = client.post(entry.get_absolute_url(), {"rating": "5"})
 
-    assert "once the consultation" in response.content.decode()
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "once the consultation" in page
+    # The card holding the refusal is in sight, though a waiting visit does not offer feedback.
+    assert re.search(r'<div class="card card-body text-start shadow-sm" data-show="can_give_feedback" '
+                     r'data-shown-for-its-errors>', page)
     assert not PatientFeedback.objects.exists()
 
 

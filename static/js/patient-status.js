@@ -88,7 +88,9 @@
       }
     });
     root.querySelectorAll("[data-show]").forEach(function (element) {
-      element.classList.toggle("d-none", !visit[element.dataset.show]);
+      // A form sent back with errors stays in sight until the patient reads them.
+      var shown = visit[element.dataset.show] || "shownForItsErrors" in element.dataset;
+      element.classList.toggle("d-none", !shown);
     });
     root.querySelectorAll("[data-show-status]").forEach(function (element) {
       element.classList.toggle("d-none", visit.status !== element.dataset.showStatus);
