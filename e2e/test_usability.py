@@ -221,3 +221,22 @@ def test_text_at_twice_its_size_keeps_the_menu_on_a_wide_screen(open_page, hospi
 
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
         expect(page.get_by_role("link", name="Admin sign-in")).to_be_in_viewport()
+
+
+def test_a_priority_on_the_board_is_a_shape_as_well_as_a_colour_even_in_high_contrast(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    for name, phone, priority in [("Asha", "+14155550101", "emergency"), ("Ravi", "+14155550102", "high"),
+                                  ("Mei", "+14155550103", "normal")]:
+        services.register_visit(department=cardiology, name=name, phone=phone, age=40, gender="other",
+                                priority=priority)
+    board = open_page(**TV_1080P, forced_colors="active")
+    board.goto(f"/display/{cardiology.pk}/")
+    expect(board.locator(".next-tokens li.priority-normal")).to_have_count(1)
+
+    def marker(selector):
+        return board.locator(selector).first.evaluate("element => getComputedStyle(element, '::before').content")
+
+    shapes = {marker(".next-tokens li.priority-emergency"), marker(".next-tokens li.priority-high")}
+    assert len(shapes) == 2 and "none" not in shapes
+    assert marker(".next-tokens li.priority-normal") in ("none", "normal")
+    assert marker(".board-legend .legend-emergency") == marker(".next-tokens li.priority-emergency")
