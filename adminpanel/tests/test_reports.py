@@ -236,11 +236,20 @@ def test_rollup_command(clinic_day):
     assert DepartmentAnalytics.objects.filter(date=DAY).count() == 2
 
 
-@pytest.mark.parametrize("bad", ["2026-02-30", "10/03/2026", "tomorrow", "", " "])
+@pytest.mark.parametrize("bad", ["2026-02-30", "10/03/2026", "tomorrow", "", " ", "20260310", "2026-W11-2"])
 def test_rollup_command_rejects_bad_dates_and_stores_nothing(clinic_day, bad):
     with time_machine.travel(at("08:00", day=date(2026, 3, 11)), tick=False):  # yesterday had visits
         with pytest.raises(CommandError, match="--date must be a real day written YYYY-MM-DD"):
             call_command("rollup_analytics", "--date", bad)
+
+    assert not DepartmentAnalytics.objects.exists()
+
+
+@pytest.mark.parametrize("later", ["2026-03-12", "9999-12-31"])
+def test_rollup_command_refuses_a_day_still_to_come(clinic_day, later):
+    with time_machine.travel(at("08:00", day=date(2026, 3, 11)), tick=False):
+        with pytest.raises(CommandError, match="has not happened yet"):
+            call_command("rollup_analytics", "--date", later)
 
     assert not DepartmentAnalytics.objects.exists()
 
