@@ -86,6 +86,7 @@ AUDIT_FIELD_NAMES = {
     "doctor_id": _("Doctor"),
     "postponed": _("Moved back"),
     "notes": _("Notes"),
+    "notify_when_patients_ahead": _("Text when this many patients are ahead"),
     "slot_start": _("Time"),
     "path": _("Page"),
     "message": _("Message"),

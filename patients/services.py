@@ -285,15 +285,29 @@ def _add_desk_notes(*, entry, notes, actor, ip_address):
     """Add the desk's notes to a visit's own, announced (event "notes_added") so that it is audited and the
     department's doctors see them at once."""
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
-    before = entry_snapshot(entry) | {"notes": entry.notes}
-    entry.notes = f"{entry.notes}\n{notes}".strip()
-    entry.save(update_fields=["notes", "updated_at"])
+    return _save_visit_detail(
+        entry=entry,
+        field="notes",
+        value=f"{entry.notes}\n{notes}".strip(),
+        event="notes_added",
+        actor=actor,
+        ip_address=ip_address,
+    )
+
+
+def _save_visit_detail(*, entry, field, value, event, actor, ip_address):
+    """Save one detail of a locked visit that leaves its place in line as it was, announced with its value
+    before and after (so it is audited, and reaches the screens and messages)."""
+    snapshot = entry_snapshot(entry)
+    before = snapshot | {field: getattr(entry, field)}
+    setattr(entry, field, value)
+    entry.save(update_fields=[field, "updated_at"])
     hooks.announce_queue_change(
         hooks.QueueChange(
-            event="notes_added",
+            event=event,
             entry=entry,
             before=before,
-            after=entry_snapshot(entry) | {"notes": entry.notes},
+            after=snapshot | {field: value},
             actor=actor,
             ip_address=ip_address,
         )
@@ -558,20 +572,14 @@ def choose_patients_ahead_notice(*, entry, patients_ahead, actor=None, ip_addres
             _("Choose from %(lowest)s to %(highest)s patients ahead.")
             % {"lowest": NOTICE_PATIENTS_AHEAD_MIN, "highest": NOTICE_PATIENTS_AHEAD_MAX}
         )
-    snapshot = entry_snapshot(entry)
-    entry.notify_when_patients_ahead = patients_ahead
-    entry.save(update_fields=["notify_when_patients_ahead", "updated_at"])
-    hooks.announce_queue_change(
-        hooks.QueueChange(
-            event="notice_chosen",
-            entry=entry,
-            before=snapshot,
-            after=snapshot | {"notify_when_patients_ahead": patients_ahead},
-            actor=actor,
-            ip_address=ip_address,
-        )
+    return _save_visit_detail(
+        entry=entry,
+        field="notify_when_patients_ahead",
+        value=patients_ahead,
+        event="notice_chosen",
+        actor=actor,
+        ip_address=ip_address,
     )
-    return entry
 
 
 @transaction.atomic
