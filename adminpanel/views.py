@@ -463,22 +463,23 @@ class ReportsView(PanelAdminRequiredMixin, TemplateView):
         return context
 
 
+# The reader's language: the column headings of the report page, in a spreadsheet.
 CSV_COLUMNS = [
-    ("date", "Date"),
-    ("department_name", "Department"),
-    ("registrations", "Registrations"),
-    ("completed", "Completed"),
-    ("no_shows", "No-shows"),
-    ("cancelled", "Cancelled"),
-    ("average_wait_minutes", "Average wait (min)"),
-    ("p90_wait_minutes", "90th percentile wait (min)"),
-    ("average_consultation_minutes", "Average consultation (min)"),
-    ("average_rating", "Average rating"),
-    ("rating_count", "Ratings"),
-    ("peak_hour", "Peak hour"),
-    ("estimate_count", "Wait estimates checked"),
-    ("estimate_mean_absolute_error", "Wait estimate mean error (min)"),
-    ("estimate_bias", "Wait estimate bias (min)"),
+    ("date", _("Date")),
+    ("department_name", _("Department")),
+    ("registrations", _("Registrations")),
+    ("completed", _("Completed")),
+    ("no_shows", _("No-shows")),
+    ("cancelled", _("Cancelled")),
+    ("average_wait_minutes", _("Average wait (min)")),
+    ("p90_wait_minutes", _("90th percentile wait (min)")),
+    ("average_consultation_minutes", _("Average consultation (min)")),
+    ("average_rating", _("Average rating")),
+    ("rating_count", _("Ratings")),
+    ("peak_hour", _("Peak hour")),
+    ("estimate_count", _("Wait estimates checked")),
+    ("estimate_mean_absolute_error", _("Wait estimate mean error (min)")),
+    ("estimate_bias", _("Wait estimate bias (min)")),
 ]
 
 
@@ -507,7 +508,7 @@ class ReportsCSVView(PanelAdminRequiredMixin, View):
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="smartqueue-report-{start}-to-{end}.csv"'
         writer = csv.writer(response)
-        writer.writerow([label for _, label in CSV_COLUMNS])
+        writer.writerow([str(label) for _field, label in CSV_COLUMNS])
         for row in analytics.department_days(start=start, end=end):
             writer.writerow([_csv_value(getattr(row, field)) for field, _ in CSV_COLUMNS])
         return response

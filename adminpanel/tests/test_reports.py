@@ -297,3 +297,12 @@ def test_peak_hours_heat_map_of_arrivals_and_waits_by_weekday_and_hour(admin_cli
     assert [cell["value"] for cell in waits["cells"]] == [20, 40, None]
     page = admin_client.get("/adminpanel/reports/", {"start": "2026-03-10", "end": "2026-03-11"}).content.decode()
     assert "Peak hours" in page and '<td class="heat-5">4</td>' in page
+
+
+def test_csv_export_headings_are_in_the_readers_language(admin_client, clinic_day):
+    admin_client.cookies["django_language"] = "es"
+
+    response = admin_client.get("/adminpanel/reports/export.csv", {"start": "2026-03-10", "end": "2026-03-10"})
+
+    headings = next(csv.reader(io.StringIO(response.content.decode())))
+    assert headings[:3] == ["Fecha", "Servicio", "Registros"]
