@@ -27,7 +27,12 @@ LATEST_DATE = date(2099, 12, 31)
 
 
 class PanelDateField(forms.DateField):
+    """A day as the date picker and the API send it. Only YYYY-MM-DD: the locales' own forms read 03/12/2026
+    as 12 March in one language and 3 December in another."""
+
     default_validators = [MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)]
+    input_formats = ["%Y-%m-%d"]
+    default_error_messages = {"invalid": _("Enter the date as YYYY-MM-DD, e.g. 2026-03-10.")}
 
 
 class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):

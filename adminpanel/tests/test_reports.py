@@ -306,3 +306,11 @@ def test_csv_export_headings_are_in_the_readers_language(admin_client, clinic_da
 
     headings = next(csv.reader(io.StringIO(response.content.decode())))
     assert headings[:3] == ["Fecha", "Servicio", "Registros"]
+
+
+@pytest.mark.parametrize("typed", ["03/12/2026", "12.03.2026", "3 Dec 2026"])
+def test_a_report_day_in_a_locales_own_form_is_refused_not_guessed(admin_client, typed):
+    response = admin_client.get("/adminpanel/reports/", {"start": typed, "end": "2026-12-03"})
+
+    assert response.status_code == 400
+    assert "Enter the date as YYYY-MM-DD" in response.context["form"].errors["start"][0]
