@@ -224,3 +224,16 @@ def test_the_channel_layer_shards_over_several_redis_servers_when_given_them():
         REDIS_URL="redis://redis-host:6379/0", CHANNEL_REDIS_URLS="redis://shard-a:6379/0,redis://shard-b:6379/0"
     )
     assert [host["address"] for host in layer["hosts"]] == ["redis://shard-a:6379/0", "redis://shard-b:6379/0"]
+
+
+@pytest.mark.parametrize(("proxies", "header"), [("0", "None"), ("1", "('HTTP_X_FORWARDED_PROTO', 'https')")])
+def test_x_forwarded_proto_is_believed_only_behind_a_trusted_proxy(proxies, header):
+    result = run_in_fresh_process(
+        "import django; django.setup(); from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)",
+        DEBUG="False",
+        SECRET_KEY="x" * 50,
+        TRUSTED_PROXY_COUNT=proxies,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == header
