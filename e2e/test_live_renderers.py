@@ -190,6 +190,20 @@ def test_the_display_board_draws_its_embedded_snapshot_then_each_frame_without_f
     screenshot(board, "called")
 
 
+def test_the_display_board_gives_a_wait_of_hours_in_hours(open_page, hospital):
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    register(cardiology, "Asha Rao", "+14155550101")
+    called = services.call_next(doctor=smith)
+    board = open_page(viewport={"width": 1920, "height": 1080})
+    sockets = PlayedSockets(board, r"/ws/queue/\d+/$")
+    board.goto(f"/display/{cardiology.pk}/")
+
+    long_wait = change_frame(cardiology, 1, "called", called)
+    long_wait["payload"]["queue"].update(queue_length=40, doctors_on_duty=1, estimated_wait_minutes=250)
+    sockets.send(long_wait)
+    expect(board.locator("[data-wait]")).to_have_text("40 waiting · about 4 h for new arrivals")
+
+
 def test_the_patients_page_draws_its_embedded_visit_then_each_frame_on_a_phone(open_page, hospital, screenshot):
     cardiology, smith = hospital["cardiology"], hospital["doctor"]
     register(cardiology, "Ravi Kumar", "+14155550102")

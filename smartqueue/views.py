@@ -52,6 +52,11 @@ def board_words(page_language):
                     "more_waiting": gettext("Also waiting: %(count)s"),
                     "no_doctor": gettext("no doctor on duty yet"),
                     "about_wait": gettext("about %(minutes)s min for new arrivals"),
+                    "about_long_wait": gettext("about %(wait)s for new arrivals"),
+                    # A wait of an hour or more, in hours (static/js/wait-words.js).
+                    "minutes": gettext("%(minutes)s min"),
+                    "hours": gettext("%(hours)s h"),
+                    "hours_minutes": gettext("%(hours)s h %(minutes)s min"),
                     "call_to_room": gettext("%(token)s, please go to %(room)s"),
                     "call_in": gettext("%(token)s, please go in"),
                     "spoken_to_room": pgettext("spoken", "Token %(token)s, please go to %(room)s"),

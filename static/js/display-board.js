@@ -106,7 +106,10 @@
     if (!queue.doctors_on_duty) {
       wait += " · " + words().no_doctor;
     } else if (queue.queue_length && queue.estimated_wait_minutes !== null) {
-      wait += " · " + fill(words().about_wait, { minutes: queue.estimated_wait_minutes });
+      var minutes = queue.estimated_wait_minutes;
+      wait += " · " + (WaitWords.inHours(minutes)
+        ? fill(words().about_long_wait, { wait: WaitWords.duration(minutes, words()) })
+        : fill(words().about_wait, { minutes: minutes }));
     }
     board.querySelector("[data-wait]").textContent = wait;
   }

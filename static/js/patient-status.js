@@ -19,6 +19,11 @@
     skipped: gettext("Missed your turn"),
     cancelled: gettext("Cancelled"),
   };
+  var WAIT_UNITS = {
+    minutes: gettext("%(minutes)s min"),
+    hours: gettext("%(hours)s h"),
+    hours_minutes: gettext("%(hours)s h %(minutes)s min"),
+  };
 
   function displayValue(field, visit) {
     var value = visit[field];
@@ -27,14 +32,20 @@
       if (visit.position && visit.doctors_on_duty === 0) return gettext("No doctor on duty yet");
       if (value === null || value === undefined) return "—";
       // The server sends a range only when it is wide enough to matter (see docs/wait-estimates.md).
-      if (visit.estimated_wait_low_minutes != null && visit.estimated_wait_high_minutes != null) {
+      var low = visit.estimated_wait_low_minutes;
+      var high = visit.estimated_wait_high_minutes;
+      if (low != null && high != null) {
+        if (!WaitWords.inHours(high)) return interpolate(gettext("about %(low)s–%(high)s min"), { low: low, high: high }, true);
         return interpolate(
-          gettext("about %(low)s–%(high)s min"),
-          { low: visit.estimated_wait_low_minutes, high: visit.estimated_wait_high_minutes },
+          gettext("about %(low)s – %(high)s"),
+          { low: WaitWords.duration(low, WAIT_UNITS), high: WaitWords.duration(high, WAIT_UNITS) },
           true
         );
       }
       if (value === 0) return gettext("Any moment now");
+      if (WaitWords.inHours(value)) {
+        return interpolate(gettext("about %(wait)s"), { wait: WaitWords.duration(value, WAIT_UNITS) }, true);
+      }
       return interpolate(gettext("~%(minutes)s min"), { minutes: value }, true);
     }
     if (field === "now_serving") {

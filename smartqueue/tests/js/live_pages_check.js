@@ -78,7 +78,7 @@ context.gettext = (text) => text;
 context.interpolate = (format, values) => format.replace(/%\((\w+)\)s/g, (match, name) => String(values[name]));
 context.window = context;
 vm.createContext(context);
-for (const script of ["live-socket.js", "patient-status.js"]) {
+for (const script of ["live-socket.js", "wait-words.js", "patient-status.js"]) {
   vm.runInContext(fs.readFileSync(path.join(__dirname, "../../../static/js", script), "utf8"), context);
 }
 
@@ -129,10 +129,20 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   sockets[0].serverSends(statusFrame(5, { estimated_wait_minutes: 18 }));
   assert.strictEqual(fields.estimated_wait_minutes.textContent, "~18 min");
   assert.strictEqual(announcer.textContent, "", "a wait that shortens alone is not said");
+  // From an hour on, a wait reads in hours (a range too); spoken as shown.
+  sockets[0].serverSends(statusFrame(6, { estimated_wait_minutes: 250 }));
+  assert.strictEqual(fields.estimated_wait_minutes.textContent, "about 4 h");
+  sockets[0].serverSends(statusFrame(7, { estimated_wait_minutes: 70, estimated_wait_low_minutes: 40, estimated_wait_high_minutes: 95 }));
+  assert.strictEqual(fields.estimated_wait_minutes.textContent, "about 40 min – 1 h 35 min");
+  sockets[0].serverSends(statusFrame(8, { position: 1, estimated_wait_minutes: 65 }));
+  assert.strictEqual(announcer.textContent, "Status: Waiting. Your place in line: 1. Estimated wait: about 1 h 5 min.");
+  announcer.textContent = "";
+  sockets[0].serverSends(statusFrame(9, { position: 2, estimated_wait_minutes: 18 }));
+  announcer.textContent = "";
 
   // Called: the banner shows where to go and the phone vibrates, once.
   const called = { status: "called", status_display: "Called", position: null, your_turn: true, go_to: "Room 7" };
-  sockets[0].serverSends(statusFrame(6, called));
+  sockets[0].serverSends(statusFrame(10, called));
   assert.strictEqual(shown.your_turn.classList.contains("d-none"), false);
   assert.strictEqual(fields.go_to.textContent, "Room 7");
   assert.strictEqual(fields.department.textContent, "Cardiology", "one room on the page: the one to go to");
@@ -144,12 +154,12 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   Object.defineProperty(fields.go_to, "textContent", {
     get: () => goTo, set: (text) => { goToWrites += 1; goTo = text; }, configurable: true,
   });
-  sockets[0].serverSends(statusFrame(7, called));
+  sockets[0].serverSends(statusFrame(11, called));
   assert.strictEqual(goToWrites, 0, "the your-turn alert is not rewritten with the same words");
   assert.strictEqual(vibrations.length, 1, "no second vibration while it stays the patient's turn");
 
   // A frame about an older visit of the same patient is not what the page shows.
-  sockets[0].serverSends(statusFrame(8, { visit_id: 40, token: "CARD-001", status: "cancelled" }));
+  sockets[0].serverSends(statusFrame(12, { visit_id: 40, token: "CARD-001", status: "cancelled" }));
   assert.strictEqual(fields.token.textContent, "CARD-002");
   assert.deepStrictEqual(sockets[0].sent, []);
 
@@ -157,7 +167,7 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   const transferred = { visit_id: 42, token: "DERM-005", department: { id: 5, name: "Dermatology", code: "DERM", room: "" }, position: 3 };
   sockets[0].serverSends(statusFrame(1, transferred, 5));
   assert.deepStrictEqual(sockets[0].sent, [{ type: "snapshot" }]);
-  sockets[0].serverSends({ type: "snapshot", version: 1, department: null, seq: null, payload: { visit: visit(transferred), sequences: { 3: 7, 5: 1 } } });
+  sockets[0].serverSends({ type: "snapshot", version: 1, department: null, seq: null, payload: { visit: visit(transferred), sequences: { 3: 11, 5: 1 } } });
   assert.strictEqual(fields.token.textContent, "DERM-005");
   assert.strictEqual(fields.department.textContent, "Dermatology");
   assert.strictEqual(root.dataset.visitId, 42);

@@ -1,0 +1,42 @@
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from patients.templatetags.waits import wait_duration
+
+WAITS = [0, 1, 59, 60, 62, 63, 64, 65, 75, 89, 117, 118, 119, 120, 177, 178, 179, 180, 209, 210, 250, 269, 270, 600]
+
+
+def render(source, **context):
+    return Template("{% load waits %}" + source).render(Context(context))
+
+
+def test_a_wait_under_an_hour_reads_in_minutes_and_a_longer_one_in_hours():
+    assert render("{% wait_words minutes %}", minutes=25) == "~25 min"
+    assert render("{% wait_words minutes %}", minutes=60) == "about 1 h"
+    assert render("{% wait_words minutes %}", minutes=77) == "about 1 h 15 min"
+    assert render("{% wait_words minutes %}", minutes=250) == "about 4 h"
+    assert render("{% wait_range_words low high %}", low=20, high=35) == "about 20–35 min"
+    assert render("{% wait_range_words low high %}", low=250, high=370) == "about 4 h – 6 h"
+    assert render("{% wait_range_words low high %}", low=45, high=70) == "about 45 min – 1 h 10 min"
+
+
+def test_a_long_wait_reads_in_the_pages_language():
+    with translation.override("es"):
+        assert render("{% wait_words minutes %}", minutes=130) == "alrededor de 2 h 10 min"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js on PATH to run the live pages' script")
+def test_wait_words_read_alike_on_the_server_and_in_the_browser():
+    script = Path(__file__).resolve().parents[2] / "smartqueue" / "tests" / "js" / "wait_words_print.js"
+    result = subprocess.run(
+        ["node", str(script), *map(str, WAITS)], capture_output=True, text=True, timeout=60, check=True
+    )
+    in_the_browser = json.loads(result.stdout)
+    with translation.override("en"):
+        assert {str(minutes): wait_duration(minutes) for minutes in WAITS} == in_the_browser
