@@ -1,5 +1,8 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from patients.phone import normalise_phone
 
 from .inbound import WHATSAPP_PREFIX, split_sender
 from .models import InboundMessage, WebhookEndpoint, WebhookEventType
@@ -23,6 +26,13 @@ class InboundMessageForm(forms.Form):
             raise forms.ValidationError(_("Not a phone number: longer than %(limit)s characters.") % {
                 "limit": _max_length("from_phone")
             })
+        # Twilio sends a patient's number as E.164; anything else would be stored and shown as a sender.
+        try:
+            is_e164 = normalise_phone(phone) == phone
+        except ValidationError:
+            is_e164 = False
+        if not is_e164:
+            raise forms.ValidationError(_("Not a phone number in international form (e.g. +14155550123)."))
         return self.cleaned_data["From"]
     # Sent when Twilio's Advanced Opt-Out handled the text (STOP, START or HELP); other values are ignored.
     OptOutType = forms.CharField(required=False)

@@ -129,6 +129,17 @@ def test_a_sender_longer_than_a_phone_number_is_refused_naming_from_and_nothing_
     assert not InboundMessage.objects.exists()
 
 
+@pytest.mark.parametrize("sender", ["hello", "whatsapp:<b>x</b>", "14155550123", "+1 415 555 0123", "whatsapp:+999"])
+def test_a_sender_that_is_not_a_phone_number_is_refused_naming_from_and_nothing_is_stored(
+    post_text, client, db, fake_twilio, sender
+):
+    response = post_text(client, {"MessageSid": "SM" + "8" * 32, "From": sender, "Body": "STATUS"})
+
+    assert response.status_code == 400
+    assert response.content.decode().startswith("From:")
+    assert not InboundMessage.objects.exists()
+
+
 def test_a_whatsapp_prefix_in_any_case_is_read_as_whatsapp():
     assert split_sender("WhatsApp:+14155550123") == ("whatsapp", "+14155550123")
 
