@@ -7,6 +7,7 @@ audit, sockets and messages follow as for any other change; the reply is a Notif
 channel the patient wrote from, sent through the outbox after commit.
 """
 
+import re
 import string
 import unicodedata
 from datetime import timedelta
@@ -37,6 +38,8 @@ SUBSCRIPTION_CHANGES = {
     START: (False, Effect.OPTED_IN, TemplateType.REPLY_OPTED_IN),
 }
 WHATSAPP_PREFIX = "whatsapp:"
+# A token as tickets print it: the department's code and the day's number (patients.models.format_token).
+TOKEN_SHAPE = re.compile(r"[A-Z][A-Z0-9]{1,9}-[0-9]+")
 # A YES cancels only when it follows the patient's CANCEL within this time.
 CANCEL_CONFIRM_WINDOW = timedelta(minutes=10)
 
@@ -89,8 +92,18 @@ def split_sender(from_address):
     return Channel.SMS, from_address
 
 
-def open_visit_of(patient):
-    """The patient's open token of today, a waiting one first, else the earliest; None without one."""
+def read_token(body):
+    """The token a text names after its keyword ("LATE card-003"), upper-cased; "" when the word after the
+    keyword is not shaped as a token ("LATE sorry")."""
+    words = body.split()
+    if len(words) < 2:
+        return ""
+    word = words[1].strip(string.punctuation.replace("-", "")).upper()
+    return word if TOKEN_SHAPE.fullmatch(word) else ""
+
+
+def open_visits_of(patient):
+    """The patient's open tokens of today, the waiting ones first, each group in order of registration."""
     visits = (
         Queue.objects.active()
         .for_day(timezone.localdate())
@@ -98,7 +111,21 @@ def open_visit_of(patient):
         .select_related("patient", "department", "doctor__user")
         .order_by("checked_in_at", "id")
     )
-    return visits.filter(status=Queue.Status.WAITING).first() or visits.first()
+    return sorted(visits, key=lambda visit: visit.status != Queue.Status.WAITING)
+
+
+def addressed_visit(visits, *, keyword, named_token):
+    """Which of the patient's open tokens a text is about: the one it names; for a YES, the one whose CANCEL
+    awaits it; otherwise the first (a waiting one). None without an open token, or when the named token is not
+    one of them."""
+    if named_token:
+        return next((visit for visit in visits if visit.token.upper() == named_token), None)
+    if keyword == CONFIRM:
+        now = timezone.now()
+        awaiting = [visit for visit in visits if _cancel_awaiting_confirmation(visit, now)]
+        if awaiting:
+            return awaiting[0]
+    return visits[0] if visits else None
 
 
 def _status_message(entry):
@@ -116,6 +143,17 @@ def _status_message(entry):
     if entry.status == Queue.Status.CALLED:
         return gettext("It is your turn: please go to %(where)s now.") % {"where": entry.where_to_go}
     return gettext("Your consultation is under way.")
+
+
+def _other_visits_words(entry):
+    """A patient with tokens in several departments hears of each in one STATUS reply, the one it is about first."""
+    others = [visit for visit in open_visits_of(entry.patient) if visit.pk != entry.pk]
+    return "".join(
+        " " + gettext("Also token %(token)s (%(department)s): %(status)s") % {
+            "token": visit.token, "department": visit.department.name, "status": _status_message(visit)
+        }
+        for visit in others
+    )
 
 
 def _cancel_awaiting_confirmation(entry, now):
@@ -150,7 +188,7 @@ def _act(command, patient, entry):
     if entry is None:
         return Effect.NO_OPEN_VISIT, None, ""
     if command == STATUS:
-        return Effect.STATUS_SENT, TemplateType.REPLY_STATUS, _status_message(entry)
+        return Effect.STATUS_SENT, TemplateType.REPLY_STATUS, _status_message(entry) + _other_visits_words(entry)
     if command == LATE:
         places = hooks.hospital_settings().late_moves_back_places
         try:
@@ -211,13 +249,22 @@ def receive_text(*, message_sid, from_address, body, opt_out_type=""):
     if not created:
         return inbound, False
     inbound.patient = Patient.objects.filter(phone=phone).first()
-    entry = open_visit_of(inbound.patient) if inbound.patient else None
-    inbound.keyword = _command(read_keyword(body), opt_out_type=opt_out_type, patient=inbound.patient, entry=entry)
+    keyword, named_token = read_keyword(body), read_token(body)
+    visits = open_visits_of(inbound.patient) if inbound.patient else []
+    entry = addressed_visit(visits, keyword=keyword, named_token=named_token)
+    inbound.keyword = _command(keyword, opt_out_type=opt_out_type, patient=inbound.patient, entry=entry)
     if inbound.patient is not None:
         inbound.queue_entry = entry
         # A refusal's reason is part of the reply: both are worded in the patient's language.
         with translation.override(inbound.patient.language):
-            inbound.effect, template_type, message = _act(inbound.keyword, inbound.patient, entry)
+            if visits and entry is None and inbound.keyword in (STATUS, LATE, CANCEL, CONFIRM):
+                # A token that is not one of theirs: nothing is done to another of their tokens instead.
+                inbound.queue_entry = visits[0]
+                inbound.effect, template_type, message = Effect.REFUSED, TemplateType.REPLY_REFUSED, gettext(
+                    "You have no open token %(token)s today. Your tokens: %(tokens)s."
+                ) % {"token": named_token, "tokens": ", ".join(visit.token for visit in visits)}
+            else:
+                inbound.effect, template_type, message = _act(inbound.keyword, inbound.patient, entry)
             if inbound.effect == Effect.REFUSED:
                 inbound.detail = message
             if template_type is not None and opt_out_type not in TWILIO_OPT_OUT_TYPES:

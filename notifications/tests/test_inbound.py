@@ -203,6 +203,52 @@ def test_late_moves_back_the_configured_places_once_per_visit(post_text, client,
     assert "already been moved back" in last_reply(fake_twilio).body
 
 
+@pytest.fixture
+def second_token(make_department, line):
+    """The same patient also waits in Dermatology, behind one other patient."""
+    dermatology = make_department(name="Dermatology", code="DERM")
+    allocate_token(department=dermatology, patient=Patient.objects.create(name="Ravi", phone="+14155550888", age=30))
+    return allocate_token(department=dermatology, patient=line[0].patient)
+
+
+def test_status_names_each_of_the_patients_open_tokens(post_text, client, fake_twilio, line, second_token):
+    post_text(client, text_params("STATUS"))
+
+    reply = last_reply(fake_twilio).body
+    assert reply.startswith(f"Token {line[0].token} (Cardiology): You are number 1 in line")
+    assert f"Also token {second_token.token} (Dermatology): You are number 2 in line" in reply
+
+
+def test_a_text_naming_a_token_acts_on_that_token(post_text, client, fake_twilio, line, second_token):
+    post_text(client, text_params(f"cancel {second_token.token.lower()}"))
+    assert "Reply YES within 10 minutes to cancel token DERM-002 for Dermatology" in last_reply(fake_twilio).body
+
+    post_text(client, text_params("YES"))
+
+    second_token.refresh_from_db()
+    line[0].refresh_from_db()
+    assert second_token.status == Queue.Status.CANCELLED
+    assert line[0].status == Queue.Status.WAITING
+
+
+@pytest.mark.parametrize("body", ["LATE DERM-009", "LATE CARD-099"])
+def test_a_text_naming_a_token_not_of_the_patients_changes_nothing(
+    post_text, client, fake_twilio, line, second_token, body
+):
+    post_text(client, text_params(body))
+
+    assert InboundMessage.objects.get().effect == Effect.REFUSED
+    assert [place_of(line[0]), place_of(second_token)] == [1, 2]
+    assert f"Your tokens: {line[0].token}, {second_token.token}." in last_reply(fake_twilio).body
+
+
+def test_words_after_a_keyword_that_are_not_a_token_are_ignored(post_text, client, fake_twilio, line, second_token):
+    post_text(client, text_params("LATE sorry, stuck in traffic"))
+
+    assert InboundMessage.objects.get().effect == Effect.POSTPONED
+    assert place_of(second_token) == 2
+
+
 def test_late_for_the_last_in_line_changes_nothing(post_text, client, fake_twilio, waiting_entry):
     post_text(client, text_params("LATE"))
 
