@@ -371,6 +371,7 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
         services.check_one_active_token(patient_id=appointment.patient_id, department_id=appointment.department_id)
     except services.TokenAlreadyHeld as held:
         entry = held.held
+        appointment.token_held_before = True
         if self_service:
             services.send_open_token_again(entry=entry, actor=actor, ip_address=ip_address)
             sent_to_phone = True
@@ -389,12 +390,16 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
     # A token serves one booking: a second booking of the patient's that day is checked in beside it, unlinked.
     linked_elsewhere = Appointment.objects.filter(queue_entry=entry).exclude(pk=appointment.pk).exists()
     appointment.queue_entry = None if linked_elsewhere else entry
-    appointment.save(update_fields=["status", "arrival", "checked_in_at", "queue_entry", "updated_at"])
+    appointment.save(
+        update_fields=["status", "arrival", "checked_in_at", "queue_entry", "token_held_before", "updated_at"]
+    )
     _announce(appointment, "checked_in", actor, ip_address)
     return CheckIn(entry=entry, sent_to_phone=sent_to_phone)
 
 
-BOOKING_LINK_PATTERN = re.compile(r"appointments/([0-9a-fA-F-]{36})")
+# A manage link's UUID, in its canonical form only: a 36-character run of hex digits and dashes that is not one
+# ("appointments/----...") is not a link (and would fail the UUID column's lookup).
+BOOKING_LINK_PATTERN = re.compile(r"appointments/([0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})(?![0-9a-fA-F-])")
 
 
 def find_booking(code_or_link):

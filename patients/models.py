@@ -448,6 +448,13 @@ class Appointment(models.Model):
     queue_entry = models.OneToOneField(
         Queue, on_delete=models.SET_NULL, null=True, blank=True, related_name="appointment"
     )
+    token_held_before = models.BooleanField(
+        default=False,
+        help_text=_(
+            "The patient already held the token the booking was checked in on (a walk-in's): the booking's link "
+            "does not lead to it, as whoever booked may not be whoever registered."
+        ),
+    )
     arrival = models.CharField(max_length=8, choices=Arrival.choices, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -472,6 +479,11 @@ class Appointment(models.Model):
 
     def get_absolute_url(self):
         return reverse("patients:appointment", kwargs={"public_id": self.public_id})
+
+    @property
+    def followed_token(self):
+        """The token the booking's manage link leads to: the one its check-in issued, else None."""
+        return None if self.token_held_before else self.queue_entry
 
 
 class ClosedDay(models.Model):

@@ -363,10 +363,12 @@ class AppointmentSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Appointment.Status.choices)
     arrival = serializers.CharField(help_text="early, on_time or late once checked in; empty before.")
     manage_path = serializers.CharField(source="get_absolute_url")
-    status_path = serializers.SerializerMethodField(help_text="The token's status page once checked in, else null.")
+    status_path = serializers.SerializerMethodField(
+        help_text="The status page of the token its check-in issued, else null (also when the patient already held one)."
+    )
 
     def get_status_path(self, appointment) -> str | None:
-        entry = appointment.queue_entry
+        entry = appointment.followed_token
         return entry.get_absolute_url() if entry else None
 
 

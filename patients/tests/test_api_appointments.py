@@ -223,3 +223,35 @@ def test_checking_in_oneself_on_a_token_already_held_sends_it_to_the_phone_inste
     assert answer.status_code == 202 and answer.json()["phone"].endswith("0130")
     assert "token" not in answer.json() and "status_url" not in answer.json()
     assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CHECKED_IN
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "appointments/------------------------------------",
+        "https://x/patients/appointments/0000000000000000000000000000000000-0/",
+        "appointments/12345678-1234-1234-1234-1234567890ab-ff",
+    ],
+)
+def test_a_link_shaped_code_that_names_no_booking_is_a_400_naming_the_code(api_client, clinic, code):
+    response = api_client.post(reverse("patients:api-check-in"), {"code": code}, format="json")
+
+    assert response.status_code == 400 and list(response.json()) == ["code"]
+
+
+def test_a_booking_checked_in_on_a_token_its_patient_already_held_does_not_lead_to_that_token(
+    api_client, client, clinic, clock
+):
+    """Whoever booked with a phone is not shown the token its owner registered (sent only to the phone)."""
+    appointment = book(clinic, at(time(13)), phone="+14155550178")
+    services.register_visit(department=clinic, name="Vera Owner", phone="+14155550178", age=40, gender="female")
+    clock.move_to(at(time(12, 55)))
+
+    checked_in = api_client.post(reverse("patients:api-check-in"), {"code": appointment.booking_code}, format="json")
+
+    assert checked_in.status_code == 202
+    shown = api_client.get(reverse("patients:api-appointment", args=[appointment.public_id])).json()
+    assert shown["status"] == "checked_in" and shown["status_path"] is None
+    page = client.get(appointment.get_absolute_url()).content.decode()
+    assert "Follow token" not in page and "on the token you already held" in page
+    assert Appointment.objects.get(pk=appointment.pk).queue_entry is not None
