@@ -3,7 +3,7 @@
 from channels.db import database_sync_to_async
 
 from patients.broadcasts import staff_group
-from patients.live import CLOSE_FORBIDDEN, CLOSE_NOT_SIGNED_IN, LiveConsumer
+from patients.live import CLOSE_FORBIDDEN, CLOSE_NOT_SIGNED_IN, LiveConsumer, record_id
 from patients.published import current_sequence
 from patients.selectors import department_queue_snapshot, staff_entry
 from patients.serializers import frame
@@ -43,10 +43,11 @@ class DoctorConsumer(LiveConsumer):
 
     @staticmethod
     def _own_doctor(user, raw_id):
-        if not raw_id.isdigit():
+        doctor_id = record_id(raw_id)
+        if doctor_id is None:
             return None
         return (
-            Doctor.objects.filter(pk=int(raw_id), user=user, is_active=True)
+            Doctor.objects.filter(pk=doctor_id, user=user, is_active=True)
             .select_related("user", "department")
             .first()
         )

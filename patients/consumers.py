@@ -6,7 +6,7 @@ import uuid
 from channels.db import database_sync_to_async
 
 from .broadcasts import department_group, visit_group
-from .live import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, LiveConsumer
+from .live import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, LiveConsumer, record_id
 from .models import Department, Queue
 from .published import current_sequence
 from .selectors import (
@@ -36,9 +36,8 @@ class QueueConsumer(LiveConsumer):
 
     @staticmethod
     def _find_department(raw_id):
-        if not raw_id.isdigit():
-            return None
-        return Department.objects.filter(pk=int(raw_id)).first()
+        department_id = record_id(raw_id)
+        return None if department_id is None else Department.objects.filter(pk=department_id).first()
 
     @database_sync_to_async
     def snapshot(self):

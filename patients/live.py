@@ -1,6 +1,7 @@
 """What every live socket shares: client message parsing, error frames and forwarding published frames."""
 
 import json
+import re
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -15,6 +16,14 @@ CLOSE_BAD_REQUEST = 4400
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
+# A record's id in a socket's path: ASCII digits, as many as a bigint holds (str.isdigit takes "²", which int()
+# refuses, and "١").
+RECORD_ID = re.compile(r"[0-9]{1,18}")
+
+
+def record_id(raw_id):
+    """The id a socket's path names, or None when it is not one."""
+    return int(raw_id) if RECORD_ID.fullmatch(raw_id) else None
 
 
 class LiveConsumer(AsyncWebsocketConsumer):

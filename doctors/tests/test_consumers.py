@@ -72,6 +72,15 @@ async def test_another_doctor_cannot_listen_to_a_colleagues_socket(dr_house, mak
     assert not unknown_connected and unknown_code == 4403
 
 
+@pytest.mark.parametrize("raw_id", ["²", "١", "9" * 40])
+async def test_an_id_that_is_no_record_id_is_refused_like_an_unknown_one(dr_house, open_socket, raw_id):
+    cookie = await database_sync_to_async(session_cookie)(dr_house.user)
+
+    _, connected, close_code = await open_socket(f"/ws/doctor/{raw_id}/", cookie=cookie)
+
+    assert not connected and close_code == 4403
+
+
 async def test_a_deactivated_doctor_is_refused(dr_house, open_socket):
     dr_house.is_active = False
     await database_sync_to_async(dr_house.save)()

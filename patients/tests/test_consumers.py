@@ -88,7 +88,7 @@ async def test_emergency_tokens_are_listed_first(cardiology, open_socket):
     ]
 
 
-@pytest.mark.parametrize("department_id", ["999999", "cardiology"])
+@pytest.mark.parametrize("department_id", ["999999", "cardiology", "²", "١", "9" * 40])
 async def test_unknown_department_gets_an_error_frame_and_close_code(department_id, db, open_socket):
     socket, connected, _ = await open_socket(f"/ws/queue/{department_id}/")
     error = await next_frame(socket)
@@ -119,6 +119,33 @@ async def test_malformed_client_messages_get_an_error_and_the_socket_stays_usabl
     assert [r["payload"]["code"] for r in replies] == ["bad_message"] * 3 + ["unknown_message"] + ["bad_message"] * 4
     assert all(r["payload"]["field"] == "type" and r["payload"]["message"] for r in replies)
     assert snapshot["type"] == "snapshot" and pong["type"] == "pong"
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "opens"),
+    [
+        (b"http://localhost:8000", b"localhost:8000", True),
+        (b"https://localhost", b"localhost", True),
+        (b"https://localhost", b"localhost:443", True),
+        (b"http://localhost:9999", b"localhost:8000", False),
+        (b"http://localhost", b"localhost:8000", False),
+        (b"http://127.0.0.1:8000", b"localhost:8000", False),
+        (b"http://localhost:99999", b"localhost:8000", False),
+    ],
+)
+async def test_sockets_open_only_from_pages_on_their_own_host_and_port(cardiology, origin, host, opens):
+    """Browsers send a host's cookies to all its ports: another site on another port is not the app."""
+    from channels.testing import WebsocketCommunicator
+
+    from smartqueue.asgi import application
+
+    communicator = WebsocketCommunicator(
+        application, f"/ws/queue/{cardiology.pk}/", headers=[(b"origin", origin), (b"host", host)]
+    )
+    connected, _ = await communicator.connect(timeout=5)
+    await communicator.disconnect()
+
+    assert connected is opens
 
 
 async def test_sockets_from_another_site_are_refused(cardiology, open_socket):

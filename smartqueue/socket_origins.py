@@ -1,0 +1,55 @@
+"""Which pages may open the app's sockets: its own, on the same host and port.
+
+Channels' AllowedHostsOriginValidator checks the Origin's host against ALLOWED_HOSTS and nothing else, so a page
+of another site on the same host name (another port: a second app on the server, a developer's tool) opened a
+doctor's socket with the doctor's cookie, which browsers send to every port of the host. The Origin's port must
+also be the one the socket was opened on, as its Host header says; a proxy must pass that header on whole
+(deploy/nginx.conf: `$http_host`). Where the Host carries no port (a proxy that drops it), the host names alone
+are compared, as before.
+"""
+
+from urllib.parse import urlsplit
+
+from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _split_host(host):
+    """(name, port or None) of a Host header; None for one that is not a host."""
+    try:
+        parts = urlsplit(f"//{host}")
+        return parts.hostname, parts.port
+    except ValueError:
+        return None
+
+
+def same_port(origin, host):
+    """False when the Origin names another port than the Host the socket was opened on."""
+    if origin is None or host is None:
+        return True  # Channels' check refuses a missing Origin; a missing Host leaves nothing to compare.
+    try:
+        parsed = urlsplit(origin.decode("latin1"))
+        origin_port = parsed.port or DEFAULT_PORTS.get(parsed.scheme)
+    except ValueError:
+        return False
+    split_host = _split_host(host.decode("latin1"))
+    if split_host is None:
+        return False
+    host_name, host_port = split_host
+    if host_name != (parsed.hostname or "").lower():
+        return False
+    return host_port is None or host_port == origin_port
+
+
+class SameOriginSockets:
+    """AllowedHostsOriginValidator, and the Origin's port that of the socket's Host."""
+
+    def __init__(self, application):
+        self.application = AllowedHostsOriginValidator(application)
+
+    async def __call__(self, scope, receive, send):
+        headers = dict(scope.get("headers", []))
+        if not same_port(headers.get(b"origin"), headers.get(b"host")):
+            return await WebsocketDenier()(scope, receive, send)
+        return await self.application(scope, receive, send)
