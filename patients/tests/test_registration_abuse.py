@@ -227,6 +227,12 @@ NOT_NAMES = [
     "Asha www.evil.example",
     "Write to help@evil.example",
     "Asha ٤٥٦",  # Arabic-Indic digits
+    "Pay at evil.com now",
+    "Ann\u202emoc.live",  # shown as "Annevil.com"
+    "Ｗｗｗ．ｅｖｉｌ．ｃｏｍ",  # full-width
+    "\u200b\u200b",  # nothing to see
+    "\u0301\u0301",  # accents on nothing
+    "Asha <b>Rao</b>",
 ]
 
 
@@ -245,7 +251,10 @@ def test_a_name_that_would_carry_a_strangers_message_is_refused_naming_the_field
     assert not Queue.objects.exists() and not Notification.objects.exists()
 
 
-@pytest.mark.parametrize("name", ["José Núñez-O'Brien", "आशा राव", "أحمد علي", "Raju a/l Muthu", "Dr. Mary St. John"])
+@pytest.mark.parametrize(
+    "name",
+    ["José Núñez-O'Brien", "आशा राव", "أحمد علي", "Raju a/l Muthu", "Dr. Mary St. John", "J.R. Smith (Jr)", "می\u200cخواهم"],
+)
 def test_names_in_any_script_with_their_punctuation_are_taken(department, name):
     answer = APIClient().post(
         "/patients/api/register/", {**typed(department, valid_phone()), "name": name, "age": 30, "department": department.pk},
