@@ -33,7 +33,8 @@ Status = Queue.Status
 FEEDBACK_COMMENT_MAX_LENGTH = PatientFeedback._meta.get_field("comment").max_length
 
 ALLOWED_TRANSITIONS = {
-    Status.WAITING: {Status.CALLED, Status.SKIPPED, Status.CANCELLED},
+    # Only a called patient can miss their turn (a no-show, and its "you were called" message).
+    Status.WAITING: {Status.CALLED, Status.CANCELLED},
     Status.CALLED: {Status.IN_CONSULTATION, Status.SKIPPED, Status.CANCELLED},
     Status.IN_CONSULTATION: {Status.COMPLETED},
     Status.SKIPPED: {Status.WAITING, Status.CANCELLED},
@@ -480,7 +481,7 @@ def complete_consultation(*, entry, consultation_notes="", actor=None, ip_addres
 
 @transaction.atomic
 def skip(*, entry, actor=None, ip_address=None):
-    """Mark a no-show; the token can be recalled later the same day."""
+    """Mark a called patient who did not come a no-show; the token can be recalled later the same day."""
     return _transition(entry, Status.SKIPPED, event="skipped", actor=actor, ip_address=ip_address)
 
 

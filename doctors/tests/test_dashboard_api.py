@@ -129,14 +129,28 @@ def test_illegal_transition_is_a_400_and_changes_nothing(doctor_client, departme
     assert entry.status == Queue.Status.WAITING
 
 
-def test_a_doctor_cannot_touch_another_departments_tokens(doctor_client, make_department, make_token):
-    elsewhere = make_token(make_department(name="ENT", code="ENT"))
+def test_a_doctor_cannot_touch_another_departments_tokens(doctor_client, make_department, make_doctor, make_token):
+    ent = make_department(name="ENT", code="ENT")
+    elsewhere = make_token(ent)
+    queue_services.call_patient(entry=elsewhere, doctor=make_doctor(department=ent))
     queue_services.skip(entry=elsewhere)
     response = post(doctor_client, action="recall", entry=elsewhere.pk)
     assert response.status_code == 400
     assert "not in the Cardiology queue" in response.json()["errors"]["entry"][0]
     elsewhere.refresh_from_db()
     assert elsewhere.status == Queue.Status.SKIPPED
+
+
+def test_a_patient_never_called_cannot_be_marked_a_no_show(doctor_client, department, make_token):
+    """A no-show is a called patient who did not come; its message says they were called."""
+    waiting = make_token(department, priority="emergency")
+
+    response = post(doctor_client, action="skip", entry=waiting.pk)
+
+    assert response.status_code == 400
+    assert "cannot go from 'Waiting'" in response.json()["errors"]["entry"][0]
+    waiting.refresh_from_db()
+    assert waiting.status == Queue.Status.WAITING and waiting.skipped_at is None
 
 
 def test_a_doctor_cannot_complete_a_colleagues_consultation(doctor_client, department, make_doctor, make_token):

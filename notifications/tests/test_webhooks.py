@@ -229,12 +229,13 @@ def test_an_undeclared_event_cannot_be_announced(department, make_token):
 
 
 def test_a_recalled_token_is_last_heard_of_as_waiting_again(
-    receiver, make_endpoint, register, django_capture_on_commit_callbacks
+    receiver, make_endpoint, register, department, make_doctor, django_capture_on_commit_callbacks
 ):
     make_endpoint(event_types=["token.skipped", "token.recalled"])
     entry = register()
 
     with django_capture_on_commit_callbacks(execute=True):
+        services.call_patient(entry=entry, doctor=make_doctor(department=department))
         services.skip(entry=entry)
     with django_capture_on_commit_callbacks(execute=True):
         services.recall(entry=entry)

@@ -13,7 +13,6 @@ Status = Queue.Status
 
 LEGAL_TRANSITIONS = {
     (Status.WAITING, Status.CALLED),
-    (Status.WAITING, Status.SKIPPED),
     (Status.WAITING, Status.CANCELLED),
     (Status.CALLED, Status.IN_CONSULTATION),
     (Status.CALLED, Status.SKIPPED),
@@ -29,7 +28,7 @@ PATH_TO = {
     Status.CALLED: [Status.CALLED],
     Status.IN_CONSULTATION: [Status.CALLED, Status.IN_CONSULTATION],
     Status.COMPLETED: [Status.CALLED, Status.IN_CONSULTATION, Status.COMPLETED],
-    Status.SKIPPED: [Status.SKIPPED],
+    Status.SKIPPED: [Status.CALLED, Status.SKIPPED],
     Status.CANCELLED: [Status.CANCELLED],
 }
 
