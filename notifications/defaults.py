@@ -8,12 +8,12 @@ TemplateType = NotificationTemplate.TemplateType
 DEFAULT_TEMPLATES = {
     TemplateType.REGISTRATION: (
         "Registration confirmation",
-        "Hello {name}, your token is {token} for {department}. You are number {position} in line, "
-        "about {wait} min. Follow your place: {link}",
+        "Hello {name}, your token is {token} for {department}. You are number {position} in line; "
+        "expected wait: {expected_wait}. Follow your place: {link}",
     ),
     TemplateType.PATIENTS_AHEAD: (
         "Patients ahead",
-        "{name}, {position} patients are ahead of token {token} in {department} (about {wait} min). "
+        "{name}, {position} patients are ahead of token {token} in {department} (expected wait: {expected_wait}). "
         "Please stay nearby. {link}",
     ),
     TemplateType.YOUR_TURN: (
@@ -39,7 +39,8 @@ DEFAULT_TEMPLATES = {
     ),
     TemplateType.REPLY_LATE: (
         "Reply: moved back",
-        "Token {token}: you have been moved back. You are now number {position} in line, about {wait} min. {link}",
+        "Token {token}: you have been moved back. You are now number {position} in line; "
+        "expected wait: {expected_wait}. {link}",
     ),
     TemplateType.REPLY_CANCEL_ASK: (
         "Reply: confirm cancelling",
@@ -88,19 +89,22 @@ DEFAULT_TEMPLATES = {
 # Token codes, links and names are placeholders, so they reach the patient exactly as they are.
 DEFAULT_TRANSLATIONS = {
     TemplateType.REGISTRATION: {
-        "es": "Hola {name}, su turno es {token} en {department}. Tiene el número {position} en la fila, "
-        "unos {wait} min de espera. Siga su lugar aquí: {link}",
-        "hi": "नमस्ते {name}, {department} में आपका टोकन {token} है। कतार में आपका नंबर {position} है, "
-        "लगभग {wait} मिनट। अपनी जगह यहाँ देखें: {link}",
-        "ar": "مرحبًا {name}، رقم دوركم {token} في {department}. ترتيبكم {position} في الطابور، "
-        "والانتظار نحو {wait} دقيقة. تابعوا دوركم: {link}",
+        "es": "Hola {name}, su turno es {token} en {department}. Tiene el número {position} en la fila; "
+        "espera prevista: {expected_wait}. Siga su lugar aquí: {link}",
+        "hi": "नमस्ते {name}, {department} में आपका टोकन {token} है। कतार में आपका नंबर {position} है; "
+        "अनुमानित प्रतीक्षा: {expected_wait}। अपनी जगह यहाँ देखें: {link}",
+        "ar": "مرحبًا {name}، رقم دوركم {token} في {department}. ترتيبكم {position} في الطابور؛ "
+        "الانتظار المتوقع: {expected_wait}. تابعوا دوركم: {link}",
     },
     TemplateType.PATIENTS_AHEAD: {
-        "es": "{name}, hay {position} pacientes antes del turno {token} en {department} (unos {wait} min). "
+        "es": "{name}, hay {position} pacientes antes del turno {token} en {department} "
+        "(espera prevista: {expected_wait}). "
         "Por favor, permanezca cerca. {link}",
-        "hi": "{name}, {department} में टोकन {token} से पहले {position} मरीज़ हैं (लगभग {wait} मिनट)। "
+        "hi": "{name}, {department} में टोकन {token} से पहले {position} मरीज़ हैं "
+        "(अनुमानित प्रतीक्षा: {expected_wait})। "
         "कृपया पास ही रहें। {link}",
-        "ar": "{name}، أمام الرقم {token} في {department} {position} من المرضى (نحو {wait} دقيقة). "
+        "ar": "{name}، أمام الرقم {token} في {department} {position} من المرضى "
+        "(الانتظار المتوقع: {expected_wait}). "
         "يُرجى البقاء قريبين. {link}",
     },
     TemplateType.YOUR_TURN: {
@@ -133,12 +137,12 @@ DEFAULT_TRANSLATIONS = {
         "ar": "الرقم {token} ({department}): {message} تابعوا دوركم: {link}",
     },
     TemplateType.REPLY_LATE: {
-        "es": "Turno {token}: le hemos pasado unos puestos atrás. Ahora tiene el número {position} en la fila, "
-        "unos {wait} min de espera. {link}",
-        "hi": "टोकन {token}: आपको कुछ स्थान पीछे कर दिया गया है। अब कतार में आपका नंबर {position} है, "
-        "लगभग {wait} मिनट। {link}",
-        "ar": "الرقم {token}: أُرجئ دوركم بضعة أماكن. ترتيبكم الآن {position} في الطابور، "
-        "والانتظار نحو {wait} دقيقة. {link}",
+        "es": "Turno {token}: le hemos pasado unos puestos atrás. Ahora tiene el número {position} en la fila; "
+        "espera prevista: {expected_wait}. {link}",
+        "hi": "टोकन {token}: आपको कुछ स्थान पीछे कर दिया गया है। अब कतार में आपका नंबर {position} है; "
+        "अनुमानित प्रतीक्षा: {expected_wait}। {link}",
+        "ar": "الرقم {token}: أُرجئ دوركم بضعة أماكن. ترتيبكم الآن {position} في الطابور؛ "
+        "الانتظار المتوقع: {expected_wait}. {link}",
     },
     TemplateType.REPLY_CANCEL_ASK: {
         "es": "Responda SÍ en los próximos 10 minutos para cancelar el turno {token} de {department}. "

@@ -20,6 +20,7 @@ from patients import hooks
 from patients import services as queue_services
 from patients.models import Patient, Queue
 from patients.selectors import visit_status
+from patients.templatetags.waits import expected_wait_words
 
 from . import outbox
 from .models import Channel, InboundMessage, Notification, NotificationPreference, NotificationTemplate
@@ -136,9 +137,9 @@ def _status_message(entry):
             return gettext("You are number %(position)s in line. No doctor is on duty yet.") % {
                 "position": visit["position"]
             }
-        return gettext("You are number %(position)s in line, about %(wait)s min.") % {
+        return gettext("You are number %(position)s in line; expected wait: %(wait)s.") % {
             "position": visit["position"],
-            "wait": visit["estimated_wait_minutes"],
+            "wait": expected_wait_words(visit["estimated_wait_minutes"], doctors_on_duty=visit["doctors_on_duty"]),
         }
     if entry.status == Queue.Status.CALLED:
         return gettext("It is your turn: please go to %(where)s now.") % {"where": entry.where_to_go}

@@ -21,6 +21,7 @@ from django.utils.translation import gettext, gettext_noop, pgettext
 from patients import hooks
 from patients.models import Appointment, Queue, WaitAlert
 from patients.selectors import department_line
+from patients.templatetags.waits import expected_wait_words
 
 from . import outbox
 from .defaults import default_text
@@ -187,9 +188,10 @@ def set_message_opt_out(*, patient, opted_out: bool):
 
 
 def message_values(entry, template_type, message):
-    place = None
+    place, doctors_on_duty = None, 0
     if entry.status == QueueStatus.WAITING:
-        place = department_line(department=entry.department, day=entry.token_date).place_of(entry.pk)
+        line = department_line(department=entry.department, day=entry.token_date)
+        place, doctors_on_duty = line.place_of(entry.pk), line.pace.doctors_on_duty
     position, wait = (place.position, place.estimated_wait_minutes) if place else (None, None)
     if template_type == TemplateType.PATIENTS_AHEAD and position:
         # The "N patients ahead" text counts the people before the patient, not their place.
@@ -201,6 +203,7 @@ def message_values(entry, template_type, message):
         "department": entry.department.name,
         "position": "" if position is None else position,
         "wait": "" if wait is None else wait,
+        "expected_wait": expected_wait_words(wait, doctors_on_duty=doctors_on_duty) if place else "",
         "doctor": (
             gettext("Dr. %(doctor)s in %(place)s") % {"doctor": doctor.display_name, "place": entry.where_to_go}
             if doctor

@@ -170,7 +170,7 @@ def test_status_with_a_doctor_on_duty_gives_the_wait(post_text, client, fake_twi
 
     post_text(client, text_params("STATUS"))
 
-    assert "You are number 1 in line, about " in last_reply(fake_twilio).body
+    assert "You are number 1 in line; expected wait: any moment now." in last_reply(fake_twilio).body
 
 
 def test_a_whatsapp_text_is_answered_on_whatsapp(post_text, client, fake_twilio, line):

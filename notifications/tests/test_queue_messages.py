@@ -48,8 +48,20 @@ def test_registration_confirms_token_place_wait_and_link(fake_twilio, register):
     entry = register("Meena", "+14155550102")
 
     [body] = bodies_to(fake_twilio, "+14155550102")
-    assert "your token is CARD-002 for Cardiology. You are number 2 in line, about 20 min." in body
+    assert "your token is CARD-002 for Cardiology. You are number 2 in line; expected wait: no doctor on duty yet." in body
     assert f"http://127.0.0.1:8000/patients/status/{entry.public_id}/" in body
+
+
+def test_a_long_wait_is_texted_in_hours_as_the_status_page_shows_it(fake_twilio, register, doctor, department):
+    department.average_consultation_minutes = 30
+    department.save()
+    for n in range(5):
+        register(f"Patient {chr(ord('A') + n)}", f"+1415555030{n}")
+
+    register("Meena", "+14155550102")
+
+    [body] = bodies_to(fake_twilio, "+14155550102")
+    assert "You are number 6 in line; expected wait: about 2 h 30 min." in body
 
 
 def test_call_tells_the_patient_where_to_go(fake_twilio, register, act, doctor):
@@ -72,7 +84,7 @@ def test_patient_with_n_ahead_is_told_once(fake_twilio, register, act, doctor):
     act(queue.cancel, entry=entries[1])  # CARD-005 now has exactly 2 ahead
 
     assert first_ahead == [
-        "Patient 4, 2 patients are ahead of token CARD-004 in Cardiology (about 30 min). "
+        "Patient 4, 2 patients are ahead of token CARD-004 in Cardiology (expected wait: about 30 min). "
         f"Please stay nearby. http://127.0.0.1:8000/patients/status/{entries[3].public_id}/"
     ]
     assert bodies_to(fake_twilio, "+14155550204")[1:] == first_ahead

@@ -33,7 +33,8 @@ def test_registration_sms_reaches_twilio_and_is_recorded_sent(fake_twilio, waiti
     )
     assert (message.to, message.from_) == ("+14155550123", TEST_SMS_NUMBER)
     assert message.body == (
-        "Hello Asha Rao, your token is CARD-001 for Cardiology. You are number 1 in line, about 10 min. "
+        "Hello Asha Rao, your token is CARD-001 for Cardiology. You are number 1 in line; "
+        "expected wait: no doctor on duty yet. "
         f"Follow your place: http://127.0.0.1:8000/patients/status/{waiting_entry.public_id}/"
     )
     assert message.form["StatusCallback"] == "http://127.0.0.1:8000/notifications/twilio/status/"

@@ -1,6 +1,6 @@
-"""How an estimated wait reads on the patient's pages: "~25 min", "about 1 h 15 min", "about 4 h". A wait of
-250 minutes is a number to work out; in hours it is one to plan by. static/js/wait-words.js draws the same
-words on the live pages (test_wait_words_read_alike_on_the_server_and_in_the_browser)."""
+"""How an estimated wait reads on the patient's pages and in their text messages: "~25 min", "about 1 h 15 min",
+"about 4 h". A wait of 250 minutes is a number to work out; in hours it is one to plan by. static/js/wait-words.js
+draws the same words on the live pages (test_wait_words_read_alike_on_the_server_and_in_the_browser)."""
 
 from django import template
 from django.utils.translation import gettext
@@ -40,3 +40,15 @@ def wait_range_words(low, high):
     if high < HOURS_FROM_MINUTES:
         return gettext("about %(low)s–%(high)s min") % {"low": low, "high": high}
     return gettext("about %(low)s – %(high)s") % {"low": wait_duration(low), "high": wait_duration(high)}
+
+
+def expected_wait_words(minutes, *, doctors_on_duty):
+    """A text message's {expected_wait}: what the status page shows, in words that fit a sentence."""
+    if not doctors_on_duty:
+        # A wait measured against doctors who are not there would be a promise nobody keeps.
+        return gettext("no doctor on duty yet")
+    if minutes is None:
+        return ""
+    if minutes == 0:
+        return gettext("any moment now")
+    return gettext("about %(wait)s") % {"wait": wait_duration(minutes)}
