@@ -38,6 +38,7 @@ AUDIT_ACTIONS = {
     "appointment.no_show": _("Appointment missed (no-show)"),
     "appointments.day_closed": _("Day closed to bookings"),
     "doctor.absence_recorded": _("Absence recorded"),
+    "doctor.absence_withdrawn": _("Absence withdrawn (the doctor called a patient)"),
     "inbound.received": _("Text from a patient"),
     "message_template.updated": _("Message text changed"),
     "webhook_endpoint.created": _("Webhook added"),

@@ -4,6 +4,7 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patients import appointments, broadcasts, hooks
@@ -40,14 +41,32 @@ OFF_DUTY = (Doctor.Availability.ON_BREAK, Doctor.Availability.OFFLINE)
 
 
 @transaction.atomic
+@transaction.atomic
 def call_next(*, doctor, actor, ip_address=None):
-    """Call the department's next patient; a doctor calling while marked on break or offline is back at work
-    (the screens had said no doctor was on duty while the line moved)."""
+    """Call the department's next patient; a doctor calling while marked on break or offline is back at work, and
+    one recorded absent today is here after all (the screens had said no doctor was on duty while the line
+    moved)."""
+    _withdraw_todays_absence(doctor=doctor, actor=actor, ip_address=ip_address)
     if doctor.availability in OFF_DUTY:
         doctor = set_availability(
             doctor=doctor, availability=Doctor.Availability.AVAILABLE, actor=actor, ip_address=ip_address
         )
     return queue_services.call_next(doctor=doctor, actor=actor, ip_address=ip_address)
+
+
+def _withdraw_todays_absence(*, doctor, actor, ip_address):
+    absence = DoctorAbsence.objects.filter(doctor=doctor, day=timezone.localdate()).first()
+    if absence is None:
+        return
+    hooks.record_action(
+        actor=actor,
+        action="doctor.absence_withdrawn",
+        target=absence,
+        before={"day": str(absence.day), "reason": absence.reason},
+        ip_address=ip_address,
+    )
+    absence.delete()
+    publish_roster_change(doctor.department_id)
 
 
 def start_consultation(*, doctor, entry_id, actor, ip_address=None):

@@ -225,6 +225,23 @@ def test_a_doctor_calling_while_marked_away_is_back_at_work(
     assert AuditLog.objects.filter(action="doctor.availability", after={"availability": "available"}).exists()
 
 
+def test_a_doctor_recorded_absent_who_calls_is_here_and_counted_on_duty(doctor_client, doctor, department, make_token):
+    from doctors.models import DoctorAbsence
+    from doctors.services import record_absence
+    from patients.selectors import department_queue_snapshot
+
+    make_token(department)
+    make_token(department)
+    record_absence(doctor=doctor, day=timezone.localdate(), reason="Leave")
+
+    called = doctor_client.post(API, {"action": "call_next"}, content_type="application/json")
+
+    assert called.status_code == 200
+    assert not DoctorAbsence.objects.filter(doctor=doctor).exists()
+    assert AuditLog.objects.filter(action="doctor.absence_withdrawn").exists()
+    assert department_queue_snapshot(department=department)["doctors_on_duty"] == 1
+
+
 @pytest.mark.parametrize("availability", ["on_break", "offline"])
 def test_a_doctor_with_a_patient_called_cannot_go_away(doctor_client, doctor, department, make_token, availability):
     make_token(department)
