@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -106,7 +105,7 @@ def bookable_seats(department, day):
 
 
 def is_closed(*, department, day):
-    return ClosedDay.objects.filter(Q(department=department) | Q(department__isnull=True), day=day).exists()
+    return ClosedDay.closing(department=department, day=day) is not None
 
 
 def booking_days(now=None):

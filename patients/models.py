@@ -508,6 +508,11 @@ class ClosedDay(models.Model):
     def __str__(self):
         return f"{self.day} closed ({self.department or _('whole hospital')})"
 
+    @classmethod
+    def closing(cls, *, department, day):
+        """What keeps the department shut on the day (its own closure or the whole hospital's), or None."""
+        return cls.objects.filter(Q(department=department) | Q(department__isnull=True), day=day).first()
+
 
 class WaitAlert(models.Model):
     """An episode of a department's longest wait above its threshold: from when it passed it until it fell back."""

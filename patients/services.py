@@ -21,6 +21,7 @@ from .models import (
     FEEDBACK_RATINGS,
     NOTICE_PATIENTS_AHEAD_MAX,
     NOTICE_PATIENTS_AHEAD_MIN,
+    ClosedDay,
     DailyTokenCounter,
     Department,
     Patient,
@@ -245,6 +246,8 @@ def register_visit(
     """
     if self_service and not hooks.hospital_settings().registration_open:
         raise RegistrationClosed(_("Online registration is closed at the moment; please ask at the reception desk."))
+    if self_service:
+        _check_open_today(department)
     patient, patient_created = patient_for_phone(
         phone=phone, details={"name": name, "age": age, "gender": gender, "language": language}, update=not self_service
     )
@@ -280,6 +283,17 @@ def register_visit(
         listed_under_patient=patient_created,
     )
     return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
+
+
+def _check_open_today(department):
+    """A department closed for the day (a holiday) takes no one registering themselves; the desk still may (an
+    urgent case on a holiday is theirs to judge)."""
+    closure = ClosedDay.closing(department=department, day=timezone.localdate())
+    if closure is not None:
+        raise DepartmentUnavailable(
+            _("%(department)s is closed today%(reason)s. Please ask at the reception desk.")
+            % {"department": department.name, "reason": f" ({closure.reason})" if closure.reason else ""}
+        )
 
 
 def _add_desk_notes(*, entry, notes, actor, ip_address):

@@ -285,3 +285,25 @@ def test_patients_cannot_register_online_while_registration_is_closed(api_client
     assert refused.status_code == 400
     assert "Online registration is closed" in refused.json()["detail"]
     assert walk_in.status_code == 201
+
+
+@pytest.mark.parametrize("whole_hospital", [False, True])
+def test_patients_cannot_register_themselves_into_a_department_closed_today(
+    api_client, registration, department, make_user, whole_hospital
+):
+    from django.utils import timezone
+
+    from patients.models import ClosedDay
+
+    ClosedDay.objects.create(
+        day=timezone.localdate(), department=None if whole_hospital else department, reason="Holiday"
+    )
+
+    refused = api_client.post(URL, registration, format="json")
+    api_client.force_authenticate(make_user(is_superuser=True))
+    at_the_desk = api_client.post(URL, registration, format="json")
+
+    assert refused.status_code == 400 and list(refused.json()) == ["department"], refused.json()
+    assert "Cardiology is closed today (Holiday)" in refused.json()["department"][0]
+    assert at_the_desk.status_code == 201
+    assert Queue.objects.count() == 1
