@@ -598,7 +598,7 @@ class CheckInAPI(PatientSubmissionAPI):
             202: RegistrationSentSerializer,
             400: rejected(
                 "Unknown code, too early, another day, or already checked in.",
-                {"code": ["This appointment is already checked in."]},
+                {"code": ["This appointment is already checked in: your token was sent to your phone. ..."]},
             ),
             429: THROTTLED,
         },

@@ -352,12 +352,22 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
     """
     appointment = _locked(appointment)
     now = timezone.now()
+    # Each refusal says what to do next: a patient at a kiosk has no one else to ask but the desk.
     if appointment.status == Status.CHECKED_IN:
-        raise CheckInRefused(_("This appointment is already checked in."))
+        raise CheckInRefused(
+            _("This appointment is already checked in: your token was sent to your phone. If you cannot find it, "
+              "please ask at the desk.")
+        )
     if appointment.status not in (Status.BOOKED, Status.NO_SHOW):
-        raise CheckInRefused(_("This appointment was cancelled."))
-    if timezone.localdate(appointment.slot_start) != timezone.localdate(now):
-        raise CheckInRefused(_("This appointment is for another day."))
+        raise CheckInRefused(
+            _("This appointment was cancelled. Please book another time, or ask at the desk to be seen today.")
+        )
+    slot_day = timezone.localdate(appointment.slot_start)
+    if slot_day != timezone.localdate(now):
+        raise CheckInRefused(
+            _("This appointment is on %(day)s: please come back that day, or ask at the desk to be seen today.")
+            % {"day": formats.date_format(slot_day)}
+        )
     earliest, _on_time_until = check_in_window(appointment)
     if now < earliest:
         raise CheckInRefused(

@@ -255,3 +255,14 @@ def test_a_booking_checked_in_on_a_token_its_patient_already_held_does_not_lead_
     page = client.get(appointment.get_absolute_url()).content.decode()
     assert "Follow token" not in page and "on the token you already held" in page
     assert Appointment.objects.get(pk=appointment.pk).queue_entry is not None
+
+
+def test_a_refused_check_in_says_what_to_do_next(api_client, clinic):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    appointment = book(clinic, at(time(13), tomorrow))
+
+    refused = api_client.post(reverse("patients:api-check-in"), {"code": appointment.booking_code}, format="json")
+
+    assert refused.status_code == 400
+    [problem] = refused.json()["code"]
+    assert problem.startswith("This appointment is on ") and "come back that day, or ask at the desk" in problem
