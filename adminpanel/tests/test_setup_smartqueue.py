@@ -78,6 +78,18 @@ def demo_doctor(username):
 
 
 @pytest.mark.django_db
+def test_demo_data_loaded_just_after_midnight_keeps_its_morning_within_today(development, clock):
+    clock.shift(-timedelta(hours=11, minutes=20))  # 00:40
+
+    call_command("setup_smartqueue", "--demo-data", verbosity=0)
+
+    today, now = timezone.localdate(), timezone.now()
+    for entry in Queue.objects.all():
+        moments = [entry.checked_in_at, entry.called_at, entry.started_at, entry.completed_at, entry.skipped_at]
+        assert all(timezone.localdate(moment) == today and moment <= now for moment in moments if moment), entry
+
+
+@pytest.mark.django_db
 def test_a_later_day_gets_its_own_morning_and_closes_the_consultations_left_open(development, clock):
     call_command("setup_smartqueue", "--demo-data", verbosity=0)
     first_day = timezone.localdate()

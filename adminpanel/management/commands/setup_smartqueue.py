@@ -1,6 +1,6 @@
 import logging
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -49,6 +49,8 @@ DEMO_DOCTORS = [
 ]
 
 # (name, age, gender, department code, priority, how far the visit got)
+# How long the demo morning lasts, from the first visit's arrival to now.
+DEMO_MORNING = timedelta(hours=3)
 DEMO_VISITS = [
     ("Alice Walker", 54, "female", "CARD", "normal", "completed"),
     ("Bob Martin", 61, "male", "CARD", "high", "completed"),
@@ -158,14 +160,19 @@ class Command(BaseCommand):
         today = timezone.localdate()
         self.close_earlier_days_consultations(set(doctors.values()), today)
         created = 0
-        morning_start = timezone.now() - timedelta(hours=3)
+        # The morning is the three hours before now, or as much of them as today has had: run just after
+        # midnight, a morning of three hours would start on the day before, and today's reports with it.
+        now = timezone.now()
+        since_midnight = now - timezone.make_aware(datetime.combine(today, time.min))
+        morning = min(DEMO_MORNING, since_midnight)
+        morning_start, self.morning_scale = now - morning, morning / DEMO_MORNING
         for index, (name, age, gender, code, priority, outcome) in enumerate(DEMO_VISITS):
             phone = f"+1555010{index:04d}"
             patient, _ = Patient.objects.get_or_create(phone=phone, defaults={"name": name, "age": age, "gender": gender})
             if Queue.objects.filter(patient=patient, token_date=today).exists():
                 continue
             entry = services.allocate_token(department=departments[code], patient=patient, priority=priority)
-            checked_in = morning_start + timedelta(minutes=6 * index)
+            checked_in = self.later(morning_start, minutes=6 * index)
             try:
                 stamps = self.walk_visit(entry, doctors[code], outcome, checked_in)
             except services.QueueError as error:
@@ -190,25 +197,29 @@ class Command(BaseCommand):
             length = timedelta(minutes=entry.department.average_consultation_minutes)
             Queue.objects.filter(pk=entry.pk).update(completed_at=(entry.started_at or entry.called_at) + length)
 
+    def later(self, moment, *, minutes):
+        """So many minutes of the demo's morning after the moment (fewer when today has had less than a morning)."""
+        return moment + timedelta(minutes=minutes) * self.morning_scale
+
     def walk_visit(self, entry, doctor, outcome, checked_in):
         if outcome == "waiting":
             return {}
         if outcome == "cancelled":
             services.cancel(entry=entry)
-            return {"cancelled_at": checked_in + timedelta(minutes=20)}
+            return {"cancelled_at": self.later(checked_in, minutes=20)}
         if services.current_patient_of(doctor) is not None:
             # Someone is really being seen: the demo does not take the doctor away from them.
             return {}
         services.call_patient(entry=entry, doctor=doctor)
-        stamps = {"called_at": checked_in + timedelta(minutes=25)}
+        stamps = {"called_at": self.later(checked_in, minutes=25)}
         if outcome == "skipped":
             services.skip(entry=entry)
-            return {**stamps, "skipped_at": checked_in + timedelta(minutes=30)}
+            return {**stamps, "skipped_at": self.later(checked_in, minutes=30)}
         if outcome == "called":
             return stamps
         services.start_consultation(entry=entry)
-        stamps["started_at"] = checked_in + timedelta(minutes=27)
+        stamps["started_at"] = self.later(checked_in, minutes=27)
         if outcome == "completed":
             services.complete_consultation(entry=entry, consultation_notes="Reviewed; follow up in two weeks.")
-            stamps["completed_at"] = checked_in + timedelta(minutes=39)
+            stamps["completed_at"] = self.later(checked_in, minutes=39)
         return stamps
