@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from adminpanel.models import AdminUser
+from patients.models import Queue
 from patients.tests.factories import register_patient
 
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
@@ -72,6 +73,35 @@ def test_a_lone_surrogate_anywhere_in_a_field_is_a_400_naming_it(clients, unthro
 
     assert response.status_code == 400
     assert response.json() == {"action": ["Surrogate characters are not allowed."]}
+
+
+@pytest.mark.parametrize("who, url", JSON_ENDPOINTS)
+@pytest.mark.parametrize(
+    "body, errors",
+    [
+        ('{"action": "a", "action": "b"}', {"action": ['"action" is given more than once.']}),
+        ('{"action": [{"x": 1, "x": 2}]}', {"action": ['"x" is given more than once.']}),
+    ],
+    ids=["top-level", "nested"],
+)
+def test_a_key_given_twice_is_a_400_naming_it(clients, unthrottled, who, url, body, errors):
+    response = clients[who].generic("POST", url, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == errors
+
+
+def test_a_registration_naming_two_departments_registers_in_neither(department, make_department, unthrottled):
+    other = make_department()
+    body = (
+        f'{{"name": "Test P", "phone": "+14155550199", "age": 30, "department": {department.pk}, '
+        f'"department": {other.pk}}}'
+    )
+
+    response = Client().generic("POST", "/patients/api/register/", body, content_type="application/json")
+
+    assert response.status_code == 400 and "department" in response.json()
+    assert not Queue.objects.exists()
 
 
 @pytest.mark.parametrize("who, url", [(who, url) for who, url in JSON_ENDPOINTS if who != "anonymous"])
