@@ -36,7 +36,20 @@ class JSONBodyParser(JSONParser):
         # DRF's JSONParser.parse, with hooks it offers no way to pass.
         text = codecs.getreader(get_encoding(parser_context))(stream)
         parse_constant = json.strict_constant if self.strict else None
-        return json.load(text, parse_constant=parse_constant, object_pairs_hook=_json_object)
+        return json.load(text, parse_constant=parse_constant, parse_int=_whole_number, object_pairs_hook=_json_object)
+
+
+class OverlongNumber(str):
+    """A JSON whole number with more digits than Python converts (sys.get_int_max_str_digits(), 4,300: converting
+    takes time growing with the square of the length), kept as its digits so the field it was given for refuses it
+    by name instead of the whole body being unreadable."""
+
+
+def _whole_number(digits):
+    try:
+        return int(digits)
+    except ValueError:
+        return OverlongNumber(digits)
 
 
 class _ObjectWithARepeatedKey(dict):

@@ -14,6 +14,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import relations, serializers
 
+from smartqueue.parsers import OverlongNumber
+
 TEXT = ((str,), _("text"))
 WHOLE_NUMBER = ((int,), _("a whole number"))
 NUMBER = ((int, float), _("a number"))
@@ -58,7 +60,9 @@ def _serializer_field_types(field):
 
 
 def _is(value, kinds):
-    # bool is an int in Python, never in JSON.
+    # bool is an int in Python, never in JSON; an overlong number is kept as text, but the client sent a number.
+    if isinstance(value, OverlongNumber):
+        return False
     return isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool))
 
 
@@ -70,7 +74,9 @@ def _type_errors(data, fields, types_of, null_refused=lambda field: False):
         if expected is None or (value is None and not (name in data and null_refused(field))):
             continue
         kinds, described = expected
-        if not _is(value, kinds):
+        if isinstance(value, OverlongNumber) and int in kinds:
+            errors[name] = [gettext("This number has too many digits.")]
+        elif not _is(value, kinds):
             problem = gettext("Expected %(expected)s, not %(given)s.")
             errors[name] = [problem % {"expected": described, "given": _json_type(value)}]
     return errors
@@ -86,7 +92,7 @@ def _json_type(value):
         return "null"
     if isinstance(value, bool):
         return _("true or false")
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, OverlongNumber)):
         return _("a number")
     if isinstance(value, str):
         return _("text")

@@ -1,5 +1,7 @@
 """Finding 7: every API refuses a JSON value of the wrong type with a 400 naming the field; nothing is coerced."""
 
+import json
+
 import pytest
 from django.test import Client
 
@@ -170,3 +172,46 @@ def test_type_and_department_refusals_are_in_the_requests_language(db):
     assert answer.status_code == 400
     assert answer.json()["age"] == ["Se esperaba un número entero, no texto."]
     assert answer.json()["name"] == ["Se esperaba texto, no una lista."]
+
+
+# Python converts at most 4,300 digits to a whole number (sys.get_int_max_str_digits()).
+OVERLONG_NUMBER = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    "field, error",
+    [("age", "This number has too many digits."), ("department", "This number has too many digits."),
+     ("name", "Expected text, not a number.")],
+)
+def test_a_whole_number_too_long_to_read_is_refused_under_its_field(department, unthrottled, field, error):
+    body = {"name": "Asha", "phone": "+14155550123", "age": 34, "department": department.pk}
+    text = json.dumps({**body, field: "OVERLONG"}).replace('"OVERLONG"', OVERLONG_NUMBER)
+
+    response = Client().generic("POST", "/patients/api/register/", text, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {field: [error]}
+
+
+def test_the_longest_whole_number_python_reads_is_still_a_number(department, unthrottled):
+    body = {"name": "Asha", "phone": "+14155550123", "age": 34, "department": department.pk}
+    text = json.dumps({**body, "age": "LONG"}).replace('"LONG"', "9" * 4300)
+
+    response = Client().generic("POST", "/patients/api/register/", text, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"age": ["Ensure this value is less than or equal to 130."]}
+
+
+def test_the_admin_and_doctor_apis_refuse_a_whole_number_too_long_to_read_under_its_field(admin, doctor, department):
+    create = json.dumps({**DEPARTMENT, "average_consultation_minutes": "OVERLONG"})
+    create = create.replace('"OVERLONG"', OVERLONG_NUMBER)
+    skip = '{"action": "skip", "entry": %s}' % OVERLONG_NUMBER
+
+    created = admin.generic("POST", "/adminpanel/api/", create, content_type="application/json")
+    skipped = doctor.generic("POST", "/doctors/api/", skip, content_type="application/json")
+
+    assert created.status_code == 400
+    assert created.json()["errors"]["average_consultation_minutes"] == ["This number has too many digits."]
+    assert not Department.objects.filter(code="RAD").exists()
+    assert skipped.status_code == 400 and skipped.json()["errors"] == {"entry": ["This number has too many digits."]}
