@@ -563,7 +563,7 @@ class CancelAppointmentAPI(PatientSubmissionAPI):
         responses={
             200: AppointmentSerializer,
             400: rejected(
-                "The booking is no longer booked.",
+                "The booking is no longer booked, or a body was sent that is not JSON.",
                 {"slot": ["This appointment is cancelled and can no longer change."]},
             ),
             404: NOT_FOUND,
@@ -571,6 +571,9 @@ class CancelAppointmentAPI(PatientSubmissionAPI):
         },
     )
     def post(self, request, public_id):
+        # Nothing is read from the body, but one that is not JSON is refused here (400, or 415 for another type)
+        # before the booking is cancelled: its sender did not send what they meant.
+        request.data
         try:
             booking = appointments.cancel_appointment(
                 appointment=appointment_by_link(public_id), actor=request.user, ip_address=client_ip(request)

@@ -108,6 +108,31 @@ def test_move_cancel_and_check_in_through_the_api(api_client, clinic, clock):
     assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CHECKED_IN
 
 
+@pytest.mark.parametrize(
+    "body, content_type, status", [("garbage", "application/json", 400), ("garbage", "text/plain", 415)]
+)
+def test_a_cancellation_with_a_body_that_is_not_json_leaves_the_booking_booked(
+    api_client, clinic, body, content_type, status
+):
+    appointment = book(clinic, at(time(13)))
+
+    response = api_client.generic(
+        "POST", reverse("patients:api-cancel", args=[appointment.public_id]), body, content_type=content_type
+    )
+
+    assert response.status_code == status and "detail" in response.json()
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
+
+
+def test_a_cancellation_without_a_body_or_with_an_empty_object_cancels(api_client, clinic):
+    without_body, with_empty_object = book(clinic, at(time(13))), book(clinic, at(time(13, 30)))
+
+    api_client.post(reverse("patients:api-cancel", args=[without_body.public_id]))
+    api_client.post(reverse("patients:api-cancel", args=[with_empty_object.public_id]), {}, format="json")
+
+    assert set(Appointment.objects.values_list("status", flat=True)) == {Appointment.Status.CANCELLED}
+
+
 def test_a_known_phone_booking_itself_is_sent_the_booking_instead_of_shown_it(api_client, client, clinic, make_patient):
     make_patient(name="On File", phone="+14155550177")
     response = api_client.post(reverse("patients:api-book"), booking_body(clinic, at(time(13))), format="json")
