@@ -15,6 +15,7 @@ from notifications.models import NotificationTemplate, NotificationTemplateTrans
 from patients.forms import BootstrapWidgetsMixin
 from patients.models import Department
 from patients.phone import normalise_phone
+from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
 
 from .models import AuditLog, SystemConfiguration
 from .services import BROADCAST_MAX_LENGTH
@@ -27,12 +28,11 @@ LATEST_DATE = date(2099, 12, 31)
 
 
 class PanelDateField(forms.DateField):
-    """A day as the date picker and the API send it. Only YYYY-MM-DD: the locales' own forms read 03/12/2026
-    as 12 March in one language and 3 December in another."""
+    """A day as the date picker and the API send it (smartqueue.days)."""
 
     default_validators = [MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)]
-    input_formats = ["%Y-%m-%d"]
-    default_error_messages = {"invalid": _("Enter the date as YYYY-MM-DD, e.g. 2026-03-10.")}
+    input_formats = DAY_INPUT_FORMATS
+    default_error_messages = {"invalid": DAY_FORMAT_ERROR}
 
 
 class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):

@@ -453,7 +453,10 @@ class SlotsAPI(APIView):
         parameters=[SlotQuerySerializer],
         responses={
             200: SlotSerializer(many=True),
-            400: rejected("Unknown department or bad day.", {"day": ["Date has wrong format."]}),
+            400: rejected(
+                "Unknown department, or a day not written YYYY-MM-DD or outside the days open to booking.",
+                {"day": ["Choose a day from 2026-12-03 to 2026-12-17."]},
+            ),
         },
     )
     def get(self, request):

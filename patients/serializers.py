@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
 from smartqueue.strict_types import StrictSerializer
 
-from . import hooks
+from . import appointments, hooks
 from .models import FEEDBACK_RATINGS, PATIENT_AGE_MAX, Appointment, Department, Patient, PatientFeedback, Queue
 from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
 from .person_names import check_person_name
@@ -91,7 +92,20 @@ class RegistrationSerializer(StrictSerializer):
 
 class SlotQuerySerializer(StrictSerializer):
     department = ActiveDepartmentField(help_text="Id of an active department.")
-    day = serializers.DateField(help_text="The hospital-local day, YYYY-MM-DD.")
+    day = serializers.DateField(
+        input_formats=DAY_INPUT_FORMATS,
+        error_messages={"invalid": DAY_FORMAT_ERROR},
+        help_text="The hospital-local day, YYYY-MM-DD, from today to the last day open to booking.",
+    )
+
+    def validate_day(self, day):
+        days = appointments.booking_days()
+        if day not in days:
+            raise serializers.ValidationError(
+                gettext("Choose a day from %(first)s to %(last)s.")
+                % {"first": days[0].isoformat(), "last": days[-1].isoformat()}
+            )
+        return day
 
 
 class SlotStartSerializer(StrictSerializer):

@@ -2,7 +2,7 @@
 
 Refusals, 400 or 409, name their field as DRF's validation errors do: {"slot": ["..."]}."""
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from notifications.models import Notification
-from patients import services
+from patients import hooks, services
 from patients.models import Appointment
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
@@ -37,6 +37,42 @@ def test_slots_list_the_free_seats(api_client, clinic):
 def test_slots_name_the_bad_field(api_client, clinic):
     response = api_client.get(reverse("patients:api-slots"), {"department": clinic.pk, "day": "tomorrow"})
     assert response.status_code == 400 and "day" in response.json()
+
+
+@pytest.mark.parametrize("typed", ["20261204", "2026-W49-5", "04/12/2026"])
+def test_slots_refuse_a_day_not_written_yyyy_mm_dd(api_client, clinic, typed):
+    response = api_client.get(reverse("patients:api-slots"), {"department": clinic.pk, "day": typed})
+
+    assert response.status_code == 400
+    assert response.json() == {"day": ["Enter the date as YYYY-MM-DD, e.g. 2026-03-10."]}
+
+
+def last_booking_day():
+    return timezone.localdate() + timedelta(days=hooks.hospital_settings().appointment_booking_days_ahead)
+
+
+@pytest.mark.parametrize(
+    "day_outside",
+    [lambda today, last: today - timedelta(days=1), lambda today, last: last + timedelta(days=1),
+     lambda today, last: date(9999, 12, 31)],
+    ids=["yesterday", "after-the-last-day", "year-9999"],
+)
+def test_slots_refuse_a_day_outside_the_booking_window_naming_it(api_client, clinic, day_outside):
+    today, last = timezone.localdate(), last_booking_day()
+    day = day_outside(today, last)
+
+    response = api_client.get(reverse("patients:api-slots"), {"department": clinic.pk, "day": day.isoformat()})
+
+    assert response.status_code == 400
+    assert response.json() == {"day": [f"Choose a day from {today.isoformat()} to {last.isoformat()}."]}
+
+
+def test_slots_are_listed_up_to_the_last_day_open_to_booking(api_client, clinic):
+    response = api_client.get(
+        reverse("patients:api-slots"), {"department": clinic.pk, "day": last_booking_day().isoformat()}
+    )
+
+    assert response.status_code == 200 and response.json()
 
 
 def test_booking_answers_the_appointment_and_a_taken_slot_answers_409_naming_the_slot(api_client, clinic):
