@@ -439,8 +439,10 @@ def kiosk(request, site):
             if registration.sent_to_phone:
                 return _redirect_to_sent_page(reverse("kiosk:sent", args=[site]), details["phone"])
             return redirect("kiosk:ticket", site=site, public_id=registration.entry.public_id)
-    if walk_in.errors:
-        # The walk-in's error summary takes the focus, not the code field that comes first on the page.
+    # Only a page that is not the kiosk's own (or was altered) posts another action: the patient is told what to do.
+    action_unknown = request.method == "POST" and action not in ("check_in", "walk_in")
+    if walk_in.errors or action_unknown:
+        # The error takes the focus, not the code field that comes first on the page.
         check_in_form.fields["code"].widget.attrs.pop("autofocus", None)
     return render(
         request,
@@ -451,6 +453,7 @@ def kiosk(request, site):
             "start_over_url": kiosk_start_over_url(site),
             "check_in_form": check_in_form,
             "walk_in": walk_in,
+            "action_unknown": action_unknown,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -181,6 +181,16 @@ def test_kiosk_gives_a_walk_in_a_token(client, clinic):
     assert response.url == reverse("kiosk:ticket", args=[clinic.code, entry.public_id])
 
 
+@pytest.mark.parametrize("posted", [{"action": "bogus"}, {}], ids=["unknown-action", "no-action"])
+def test_a_kiosk_post_of_no_known_action_says_what_to_do(client, clinic, posted):
+    response = client.post(reverse("kiosk:start", args=[clinic.code]), posted)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "We could not tell what you asked for." in page and 'role="alert"' in page
+    assert Queue.objects.count() == 0
+
+
 def test_a_walk_in_with_a_phone_on_file_is_told_at_the_kiosk_where_the_token_went(client, clinic, register):
     register(into=clinic, phone="+14155550190")
     kiosk = reverse("kiosk:start", args=[clinic.code])
