@@ -500,7 +500,8 @@ def skip(*, entry, actor=None, ip_address=None):
 
 
 def _check_own_day(entry, refusal):
-    """Refuse, in the refusal's words, to bring a token of a day that is over into today's line."""
+    """Refuse, in the refusal's words, to act on a token of a day that is over: it would come back into today's
+    line, or change a line no one serves any more."""
     if entry.token_date != timezone.localdate():
         raise QueueError(refusal % {"token": entry.token, "day": formats.date_format(entry.token_date)})
 
@@ -579,6 +580,7 @@ def choose_patients_ahead_notice(*, entry, patients_ahead, actor=None, ip_addres
     Announced (event "notice_chosen", the line unchanged) so it is audited and the messages look again
     at whether the patient is already there.
     """
+    _check_own_day(entry, _("Token %(token)s was for %(day)s; when to text you can be chosen only on that day."))
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
     if entry.status != Status.WAITING:
         raise QueueError(_("Token %(token)s is no longer waiting.") % {"token": entry.token})
@@ -599,6 +601,7 @@ def choose_patients_ahead_notice(*, entry, patients_ahead, actor=None, ip_addres
 
 @transaction.atomic
 def change_priority(*, entry, priority, actor=None, ip_address=None):
+    _check_own_day(entry, _("Token %(token)s was for %(day)s; a token's priority can change only on its own day."))
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
     if entry.status != Status.WAITING:
         raise QueueError(

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from adminpanel.models import AdminUser, AuditLog, SystemConfiguration
 from adminpanel.services import record_audit
@@ -274,6 +275,23 @@ def test_api_queue_actions(admin_client, department, make_token, sent, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         assert api_post(admin_client, action="broadcast", message="Lunch break 1-2 pm.").status_code == 200
     assert sent["notify"] == [{"message": "Lunch break 1-2 pm.", "department_id": None}]
+
+
+def test_api_refuses_to_change_the_priority_of_an_earlier_days_token_naming_the_day(
+    client, manager, department, make_token, clock
+):
+    entry = make_token(department)
+    clock.shift(timedelta(days=1))
+    # Signed in the next morning: a session idle since yesterday has ended.
+    client.force_login(manager)
+
+    response = api_post(client, action="change_priority", entry=entry.pk, priority="emergency")
+
+    assert response.status_code == 400
+    assert f"was for {date_format(entry.token_date)}" in response.json()["errors"]["entry"][0]
+    entry.refresh_from_db()
+    assert entry.priority == Queue.Priority.NORMAL
+    assert not AuditLog.objects.filter(action="queue.priority_changed").exists()
 
 
 @pytest.mark.parametrize(

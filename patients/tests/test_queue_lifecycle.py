@@ -198,6 +198,21 @@ def test_a_token_left_waiting_on_an_earlier_day_is_not_transferred_into_todays_l
     assert entry.status == Status.WAITING and Queue.objects.count() == 1
 
 
+def test_a_token_left_waiting_on_an_earlier_day_keeps_its_priority_and_notice_but_can_be_cancelled(clock, new_entry):
+    entry = new_entry()
+    clock.shift(timedelta(days=1))
+
+    with pytest.raises(services.QueueError, match="priority can change only on its own day"):
+        services.change_priority(entry=entry, priority=Queue.Priority.EMERGENCY)
+    with pytest.raises(services.QueueError, match="when to text you can be chosen only on that day"):
+        services.choose_patients_ahead_notice(entry=entry, patients_ahead=2)
+
+    entry.refresh_from_db()
+    assert (entry.priority, entry.notify_when_patients_ahead) == (Queue.Priority.NORMAL, None)
+    # Cancelling it is clearing up, not a change to any line served today.
+    assert services.cancel(entry=entry).status == Status.CANCELLED
+
+
 def test_only_a_waiting_token_changes_priority(new_entry, doctor):
     entry, other = new_entry(), new_entry()
     services.change_priority(entry=other, priority=Queue.Priority.EMERGENCY)
