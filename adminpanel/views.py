@@ -548,7 +548,11 @@ class CloseDayView(PanelAdminRequiredMixin, View):
         form = ClosedDayForm(request.POST)
         if not form.is_valid():
             return _appointments_page(request, status=400, close_day_form=form)
-        appointments.close_day(**form.cleaned_data, actor=request.user, ip_address=client_ip(request))
+        try:
+            appointments.close_day(**form.cleaned_data, actor=request.user, ip_address=client_ip(request))
+        except appointments.BookingError as refusal:
+            form.add_error(refusal.field, str(refusal))
+            return _appointments_page(request, status=400, close_day_form=form)
         messages.success(
             request,
             gettext("Closed %(day)s for bookings; its booked patients are told.") % {"day": form.cleaned_data["day"]},

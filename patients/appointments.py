@@ -57,6 +57,10 @@ class CheckInRefused(BookingError):
     field = "code"
 
 
+class DayAlreadyClosed(BookingError):
+    field = "day"
+
+
 @dataclass(frozen=True)
 class Slot:
     start: datetime
@@ -461,8 +465,15 @@ def mark_no_shows(now=None):
 
 @transaction.atomic
 def close_day(*, day, department=None, reason="", actor=None, ip_address=None):
-    """Block a day (a holiday) for one department or the whole hospital; its bookings are cancelled and told."""
-    closed, _created = ClosedDay.objects.get_or_create(day=day, department=department, defaults={"reason": reason})
+    """Block a day (a holiday) for one department or the whole hospital; its bookings are cancelled and told.
+    DayAlreadyClosed when the department (or the whole hospital) is closed that day already."""
+    already_closed = DayAlreadyClosed(_("%(day)s is already closed for bookings.") % {"day": formats.date_format(day)})
+    if is_closed(department=department, day=day):
+        raise already_closed
+    closed, created = ClosedDay.objects.get_or_create(day=day, department=department, defaults={"reason": reason})
+    if not created:
+        # Another admin closed it since the check above: the unique constraint let one of us create the row.
+        raise already_closed
     bookings = Appointment.objects.filter(slot_start__date=day, status=Status.BOOKED)
     if department is not None:
         bookings = bookings.filter(department=department)

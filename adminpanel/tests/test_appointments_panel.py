@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from adminpanel.analytics import appointment_figures
 from doctors.models import DoctorAbsence
@@ -37,6 +38,21 @@ def test_closing_a_day_cancels_its_bookings_and_tells_the_patients(
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
     assert Notification.objects.filter(appointment=appointment, event="booking_cancelled").exists()
+
+
+def test_closing_a_closed_day_again_says_it_already_was(clinic, admin_client):
+    close = {"day": timezone.localdate().isoformat(), "department": clinic.pk}
+    first = admin_client.post(reverse("adminpanel:close-day"), close, follow=True)
+    assert "its booked patients are told" in first.content.decode()
+
+    again = admin_client.post(reverse("adminpanel:close-day"), close)
+
+    assert again.status_code == 400
+    assert again.context["close_day_form"].errors["day"] == [
+        f"{date_format(timezone.localdate())} is already closed for bookings."
+    ]
+    assert "its booked patients are told" not in again.content.decode()
+    assert ClosedDay.objects.count() == 1
 
 
 def test_a_bad_day_is_refused_naming_the_field(clinic, admin_client):

@@ -5,7 +5,7 @@ from datetime import time, timedelta
 import pytest
 from django.utils import timezone
 
-from adminpanel.models import SystemConfiguration
+from adminpanel.models import AuditLog, SystemConfiguration
 from doctors.models import DoctorSchedule
 from doctors.services import record_absence, replace_weekly_schedule
 from notifications.models import Notification
@@ -266,6 +266,18 @@ def test_closing_a_day_cancels_its_bookings(clinic):
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
     assert slot_times(clinic) == []
+
+
+def test_a_day_already_closed_is_not_closed_again(clinic):
+    today = timezone.localdate()
+    appointments.close_day(day=today, reason="Public holiday")
+
+    for department in (None, clinic):
+        with pytest.raises(appointments.DayAlreadyClosed, match="is already closed for bookings"):
+            appointments.close_day(day=today, department=department, reason="Again")
+
+    assert list(ClosedDay.objects.values_list("department", "reason")) == [(None, "Public holiday")]
+    assert AuditLog.objects.filter(action="appointments.day_closed").count() == 1
 
 
 def test_a_doctors_absence_cancels_only_the_bookings_left_without_a_doctor(clinic, make_doctor):
