@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from e2e.conftest import PHONE
+from patients.models import Department
 
 
 def register_on_phone(page, *, name, phone, department="Cardiology", age="34", gender="Female"):
@@ -42,3 +43,32 @@ def test_bad_input_is_explained_beside_the_field_and_what_was_typed_is_kept(open
     expect(page.get_by_label("Phone", exact=True)).to_have_value("12")
     expect(page.get_by_label("Department", exact=True)).to_have_value(str(hospital["cardiology"].pk))
     screenshot(page, "errors")
+
+
+def test_a_long_token_stays_whole_on_a_320px_screen_and_with_text_at_twice_its_size(open_page, hospital):
+    Department.objects.create(name="Paediatrics", code="PAEDIATRIC", room="Block B")
+    page = open_page(viewport={"width": 320, "height": 640})
+    register_on_phone(page, name="Asha Rao", phone="+14155550101", department="Paediatrics")
+    expect(page.locator('[data-field="token"]')).to_have_text("PAEDIATRIC-001")
+    registered = page.url
+    page.get_by_role("link", name="Follow my place in line").click()
+    expect(page.locator('[data-field="token"]')).to_have_text("PAEDIATRIC-001")
+    status = page.url
+
+    wide = open_page(viewport={"width": 1280, "height": 900})
+    for screen, text_size in [(page, "100%"), (page, "200%"), (wide, "200%")]:
+        for url in (registered, status):
+            screen.goto(url)
+            expect(screen.locator('[data-field="token"]')).to_have_text("PAEDIATRIC-001")
+            screen.evaluate(f"document.documentElement.style.fontSize = '{text_size}'")
+            where = f"{url} at {screen.viewport_size['width']} px, text at {text_size}"
+
+            assert screen.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), where
+            for field in ("token", "estimated_wait_minutes"):
+                box = screen.locator(f'[data-field="{field}"]')
+                assert box.evaluate("node => node.scrollWidth <= node.clientWidth"), f"{field} clipped: {where}"
+            label = screen.get_by_text("Estimated wait", exact=True)
+            assert label.evaluate(
+                "node => node.scrollWidth <= node.clientWidth"
+                " && node.getBoundingClientRect().right <= node.parentElement.getBoundingClientRect().right"
+            ), f"Estimated wait spills out of its box: {where}"
