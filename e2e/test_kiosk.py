@@ -48,6 +48,50 @@ def test_the_key_that_presses_more_time_does_nothing_else(open_page, hospital):
     expect(kiosk.get_by_label("Name", exact=True)).to_have_value("Mei Lin")
 
 
+def test_the_warning_keeps_focus_in_itself_and_any_key_or_touch_postpones_the_start_over(open_page, hospital):
+    kiosk = open_page(**TABLET)
+    start = f"/kiosk/{hospital['cardiology'].code}/"
+    kiosk.goto(start)
+    kiosk.locator("[data-kiosk-start]").evaluate(
+        "page => { page.dataset.idleSeconds = 6; page.dataset.warningSeconds = 4; }"
+    )
+    name = kiosk.get_by_label("Name", exact=True)
+    name.fill("Mei Lin")
+    kiosk.get_by_label("Phone", exact=True).fill("+14155550177")
+    age = kiosk.get_by_label("Age", exact=True)
+    age.fill("40")
+    take_token = kiosk.get_by_role("button", name="Take a token")
+    take_token.scroll_into_view_if_needed()
+    warning = kiosk.get_by_role("alertdialog", name="Are you still there?")
+    expect(warning).to_be_visible(timeout=4000)
+
+    kiosk.keyboard.down("Tab")
+    # Tab leaves the warning only for the browser's own controls (the page's body has the focus meanwhile).
+    assert kiosk.evaluate("document.activeElement === document.body || !!document.activeElement.closest('dialog')")
+    kiosk.keyboard.up("Tab")
+
+    # A key is someone still there: the warning closes, focus is back in the form and the start over is postponed.
+    expect(warning).to_be_hidden()
+    expect(age).to_be_focused()
+    kiosk.wait_for_timeout(4500)
+    expect(name).to_have_value("Mei Lin")
+    expect(warning).to_be_visible()
+
+    # So is a touch anywhere, and it reaches nothing behind the warning: no token is taken.
+    button = take_token.bounding_box()
+    kiosk.touchscreen.tap(button["x"] + button["width"] / 2, button["y"] + button["height"] / 2)
+    expect(warning).to_be_hidden()
+    kiosk.wait_for_timeout(2000)
+    assert kiosk.url.endswith(start)
+    expect(name).to_have_value("Mei Lin")
+
+    # Escape, the key that closes any dialog, postpones it as well.
+    expect(warning).to_be_visible(timeout=4000)
+    kiosk.keyboard.press("Escape")
+    expect(warning).to_be_hidden()
+    kiosk.wait_for_timeout(4500)
+    expect(name).to_have_value("Mei Lin")
+
 def test_the_ticket_token_stays_on_one_line_on_a_320px_screen(open_page, hospital):
     kiosk = open_page(viewport={"width": 320, "height": 640}, has_touch=True)
     kiosk.goto(f"/kiosk/{hospital['cardiology'].code}/")

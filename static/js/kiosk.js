@@ -8,8 +8,7 @@
   if (!page) return;
   var warning = document.querySelector("[data-kiosk-idle-warning]");
   var countdown = warning.querySelector("[data-kiosk-countdown]");
-  var moreTime = warning.querySelector("[data-kiosk-more-time]");
-  var warningTimer, countdownTimer, resetAt, focusBefore;
+  var warningTimer, countdownTimer, resetAt;
 
   // Read from the page on every restart: data-idle-seconds in all, of which the last data-warning-seconds warn.
   function seconds(name, fallback) {
@@ -25,12 +24,11 @@
     if (left === 0) window.location.assign(page.getAttribute("data-kiosk-start"));
   }
 
+  // Modal: until it closes, Tab and taps stay in the warning, and its one button has the focus.
   function warn() {
-    warning.hidden = false;
+    warning.showModal();
     showCountdown();
     countdownTimer = setInterval(showCountdown, 1000);
-    focusBefore = document.activeElement;
-    moreTime.focus();
   }
 
   function restartIdleTimer() {
@@ -40,25 +38,31 @@
     var warnFor = Math.min(seconds("data-warning-seconds", 20), idle);
     resetAt = Date.now() + idle * 1000;
     warningTimer = setTimeout(warn, (idle - warnFor) * 1000);
-    if (!warning.hidden) {
-      warning.hidden = true;
-      // Back where the person was, not on a button that has gone.
-      if (document.activeElement === moreTime) {
-        (focusBefore && focusBefore !== document.body && document.contains(focusBefore) ? focusBefore : document.getElementById("main")).focus();
-      }
+    if (warning.open) {
+      warning.close();
+      // close() gives the focus back to where it was before the warning; if that was nowhere, to the page.
+      if (document.activeElement === document.body) document.getElementById("main").focus();
     }
   }
 
-  // Any touch or key while the page is in use keeps it; while the warning shows, only its button does. (Closed
-  // by the key or touch that presses the button, the warning would hand that key or touch to the field or
-  // button underneath: Enter submitted the form, a tap took a token.)
+  // Any touch or key keeps the page, the ones made while the warning shows too (its "I need more time" button is
+  // one of them). Those close the warning only once they are over, on the click or the key's release: closed at
+  // their start, it would hand the rest of the key or touch to the field or button underneath (Enter submitted the
+  // form, a tap took a token).
   function inUse() {
-    if (warning.hidden) restartIdleTimer();
+    if (!warning.open) restartIdleTimer();
+  }
+  function stillThere() {
+    if (warning.open) restartIdleTimer();
   }
   ["pointerdown", "keydown", "input"].forEach(function (name) {
     document.addEventListener(name, inUse, { passive: true });
   });
-  moreTime.addEventListener("click", restartIdleTimer);
+  ["click", "keyup"].forEach(function (name) {
+    document.addEventListener(name, stillThere);
+  });
+  // Escape would close the warning without restarting the timer, and the page would start over unannounced.
+  warning.addEventListener("cancel", restartIdleTimer);
   restartIdleTimer();
   var print = document.querySelector("[data-print-ticket]");
   if (print) print.addEventListener("click", function () { window.print(); });
