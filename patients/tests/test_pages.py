@@ -106,6 +106,14 @@ def test_a_returning_patient_is_not_duplicated_and_is_told_the_token_went_to_the
     assert Queue.objects.count() == 1
 
 
+def test_the_sent_page_is_headed_check_your_phone(client, typed, register):
+    register(phone="+14155550160", name="A. Patel")
+
+    page = client.post("/patients/register/", typed, follow=True).content.decode()
+
+    assert re.findall(r"<h1\b[^>]*>(.*?)</h1>", page) == ["Check your phone"]
+
+
 @pytest.mark.parametrize("query", ["", "?to=forged", '?to="\u2022\u2022\u2022\u2022\u2022\u20229999"'])
 def test_the_sent_page_without_a_registration_goes_back_to_the_form(client, db, query):
     response = client.get(f"/patients/register/sent/{query}")
