@@ -82,3 +82,26 @@ def test_the_board_cycles_through_its_languages(open_page, hospital):
     expect(heading).to_have_text("Now serving")
     expect(heading).to_have_text("अभी बारी", timeout=12_000)
     assert heading.get_attribute("lang") == "hi"
+
+
+def test_the_boards_language_switching_can_be_stopped_and_started_again(open_page, hospital):
+    configuration = SystemConfiguration.load()
+    configuration.board_languages = ["en", "hi", "ar"]
+    configuration.save()
+    page = open_page(**DESKTOP)
+    page.clock.install()
+    page.goto(f"/display/{hospital['cardiology'].pk}/")
+    heading = page.locator('h2[data-board-word="now_serving"]')
+    expect(heading).to_have_text("Now serving")
+
+    page.get_by_role("button", name="Stop switching languages").click()
+    page.clock.run_for(30_000)
+
+    expect(heading).to_have_text("Now serving")
+    start_again = page.get_by_role("button", name="Start switching languages again")
+    # The label says what the button does: no pressed state to contradict it.
+    assert start_again.get_attribute("aria-pressed") is None
+    start_again.click()
+    page.clock.run_for(8_000)
+    expect(heading).to_have_text("अभी बारी")
+    expect(page.get_by_role("button", name="Stop switching languages")).to_be_visible()

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from adminpanel.models import SystemConfiguration
 from patients import services
 from patients.tests.factories import register_patient
 
@@ -34,6 +35,19 @@ def test_department_board_shows_now_serving_and_next_tokens_without_names(client
     assert "js/live-socket.js" in page and "js/display-board.js" in page
     for secret in ["Alicia", "Bertram", "Carla", "+1555"]:
         assert secret not in page
+
+
+@pytest.mark.parametrize(("board_languages", "can_stop_switching"), [(["en"], False), (["en", "hi"], True)])
+def test_a_board_offers_to_stop_switching_languages_only_when_it_shows_several(
+    client, department, board_languages, can_stop_switching
+):
+    configuration = SystemConfiguration.load()
+    configuration.board_languages = board_languages
+    configuration.save()
+
+    page = client.get(f"/display/{department.pk}/").content.decode()
+
+    assert ("Stop switching languages" in page) is can_stop_switching
 
 
 def test_unknown_department_board_is_a_404(client, db):

@@ -5,8 +5,9 @@
  * called: the token and the room, shown and (with sound on, after a chime) spoken, one call at a time.
  * Browsers only allow sound after a tap, hence the "Turn on sound" button.
  * Words come from the "board-words" json_script: one set per language the hospital shows on boards (System
- * configuration). The board cycles its words through them, and says each call once in every one of them, with
- * the browser's voice for that language, or the chime alone where the browser has none.
+ * configuration). The board cycles its words through them (until the "Stop switching languages" button is
+ * pressed), and says each call once in every one of them, with the browser's voice for that language, or the chime
+ * alone where the browser has none.
  */
 (function () {
   "use strict";
@@ -284,8 +285,29 @@
     if (calling && pendingCurrent) writeCallOut(pendingCurrent);
   }
 
-  if (BOARD_LANGUAGES.length > 1) {
-    setInterval(function () { showLanguage((shownLanguage + 1) % BOARD_LANGUAGES.length); }, LANGUAGE_SHOWN_MS);
+  // Words that change by themselves can be stopped (WCAG 2.2.2): the page has the button whenever the boards show
+  // more than one language, and its label says what pressing it does.
+  var languageButton = document.getElementById("language-switching");
+  var languageTimer = null;
+
+  function switchLanguages() {
+    languageTimer = setInterval(function () {
+      showLanguage((shownLanguage + 1) % BOARD_LANGUAGES.length);
+    }, LANGUAGE_SHOWN_MS);
+    languageButton.textContent = gettext("Stop switching languages");
+  }
+
+  if (languageButton) {
+    switchLanguages();
+    languageButton.addEventListener("click", function () {
+      if (languageTimer === null) {
+        switchLanguages();
+      } else {
+        clearInterval(languageTimer);
+        languageTimer = null;
+        languageButton.textContent = gettext("Start switching languages again");
+      }
+    });
   }
 
   var soundButton = document.getElementById("enable-sound");
