@@ -187,6 +187,19 @@ def test_the_board_calls_out_token_and_room_one_call_after_another(open_page, ho
     expect(call_out).to_have_text("CARD-002, please go to Room 2A", timeout=8000)
 
 
+def test_the_boards_sound_button_says_what_it_does_and_is_not_also_pressed(open_page, hospital):
+    board = open_page(**TV_1080P)
+    board.goto(f"/display/{hospital['cardiology'].pk}/")
+
+    board.get_by_role("button", name="Turn on sound").click()
+
+    sound = board.locator("#enable-sound")
+    expect(sound).to_have_accessible_name("Sound is on (turn off)")
+    assert sound.get_attribute("aria-pressed") is None  # else read "Sound is on (turn off), pressed"
+    sound.click()
+    expect(sound).to_have_accessible_name("Turn on sound")
+    assert sound.get_attribute("aria-pressed") is None
+
 def test_patient_page_and_board_name_the_same_room(open_page, hospital):
     visits = a_busy_morning(hospital)
     phone = open_page(**PHONE)

@@ -318,7 +318,6 @@
     }
     if (audioContext) audioContext.resume();
     soundButton.textContent = soundOn ? gettext("Sound is on (turn off)") : gettext("Turn on sound");
-    soundButton.setAttribute("aria-pressed", String(soundOn));
     if (soundOn) chime();
   });
 
