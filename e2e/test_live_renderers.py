@@ -346,6 +346,17 @@ def test_a_frame_leaves_the_doctors_focus_on_the_waiting_tables_scroll_area(open
     expect(doctor.get_by_role("region", name="Waiting tokens")).to_be_focused()
 
 
+def test_completing_a_consultation_by_keyboard_leaves_the_focus_on_call_next_patient(open_page, hospital):
+    entry = register(hospital["cardiology"], "Asha Rao", "+14155550101")
+    services.call_next(doctor=hospital["doctor"])
+    services.start_consultation(entry=entry)
+    doctor = open_page(**DESKTOP)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+
+    doctor.get_by_role("button", name="Complete consultation").press("Enter")
+
+    expect(doctor.get_by_role("button", name="Call next patient")).to_be_focused()
+
 def test_a_token_recalled_elsewhere_does_not_hand_the_focus_to_another_patients_recall(open_page, hospital):
     cardiology, smith = hospital["cardiology"], hospital["doctor"]
     first = register(cardiology, "Asha Rao", "+14155550101")

@@ -11,7 +11,8 @@
  * and a screen reader does not read a region again that did not change. When the focus was inside a
  * replaced region, it moves to the same control in the new one (same id, or the same action on the
  * same entry), else to the region's first visible button unless that acts on another patient than the
- * control that went (a recall of the next token in a list), else to the region itself.
+ * control that went (a recall of the next token in a list; a button for no patient, "Call next patient",
+ * may take it), else to the region itself.
  * A 403 (the session expired or the role was taken away) reloads the page, which then shows sign-in. A
  * refresh is the page's own doing, not the person's: it says so (X-Background-Refresh), so that an open page
  * does not keep its session alive past its idle time.
@@ -54,8 +55,11 @@
     var target = findControl(region, key);
     if (!target || !visible(target)) {
       target = Array.prototype.filter.call(region.querySelectorAll("button"), visible)[0];
+      // "Call next patient", in place of the "Complete consultation" just pressed, acts on no one in particular:
+      // only a button for another patient (the recall of the next skipped token) must not take the focus.
       var lostEntry = entryOfKey(key);
-      if (target && lostEntry && entryOfKey(controlKey(target)) !== lostEntry) target = null;
+      var targetEntry = target ? entryOfKey(controlKey(target)) : "";
+      if (lostEntry && targetEntry && targetEntry !== lostEntry) target = null;
     }
     if (!target) {
       region.setAttribute("tabindex", "-1");
