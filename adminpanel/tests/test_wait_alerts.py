@@ -183,6 +183,21 @@ def test_staff_screens_show_the_open_alert(
     assert "Long wait: the longest wait reached 25 min, over the 20 min limit" in page
 
 
+def test_staff_screens_give_a_long_wait_in_hours_and_minutes(
+    clock, department, make_token, admin_client, django_capture_on_commit_callbacks
+):
+    department.wait_alert_minutes = 120
+    department.save()
+    make_token(department)
+    clock.shift(162 * MINUTE)
+    review(django_capture_on_commit_callbacks)
+    admin_client.force_login(AdminUser.objects.get().user)  # again: a session idle that long has ended
+
+    page = admin_client.get(reverse("adminpanel:queues-live")).content.decode()
+
+    assert "Long wait: the longest wait reached 2 h 40 min, over the 2 h limit" in page
+    assert "longest 2 h 40 min" in page and "162 min" not in page
+
 def test_the_doctor_dashboard_shows_the_open_alert(
     clock, client, department, make_doctor, make_token, django_capture_on_commit_callbacks
 ):

@@ -35,6 +35,15 @@ def test_waiting_minutes_grow_with_the_clock(clock, doctor_client, department, m
     assert doctor_client.get(API).json()["waiting"][0]["waiting_minutes"] == 17
 
 
+def test_the_dashboard_gives_a_long_wait_in_hours_and_minutes(clock, client, doctor, department, make_token):
+    make_token(department)
+    clock.shift(timedelta(minutes=162))
+    client.force_login(doctor.user)  # signed in now: a session idle that long would have ended
+
+    page = client.get(reverse("doctors:dashboard-live")).content.decode()
+
+    assert "<td>2 h 40 min</td>" in page and "162 min" not in page
+
 def test_call_next_then_start_then_complete_with_notes(doctor_client, doctor, department, make_token):
     entry = make_token(department)
     response = post(doctor_client, action="call_next")

@@ -26,6 +26,11 @@ def test_a_wait_under_an_hour_reads_in_minutes_and_a_longer_one_in_hours():
     assert render("{% wait_range_words low high %}", low=45, high=70) == "about 45 min – 1 h 10 min"
 
 
+def test_a_wait_so_far_reads_in_hours_and_minutes_for_staff():
+    assert render("{{ minutes|wait_duration }}", minutes=25) == "25 min"
+    assert render("{{ minutes|wait_duration }}", minutes=162) == "2 h 40 min"
+    assert render("{{ minutes|wait_duration }}", minutes=250) == "4 h"
+
 def test_a_long_wait_reads_in_the_pages_language():
     with translation.override("es"):
         assert render("{% wait_words minutes %}", minutes=130) == "alrededor de 2 h 10 min"
