@@ -1,7 +1,7 @@
 """How a wait reads: an estimate on the patient's pages and in their text messages "~25 min", "about 1 h 15 min",
-"about 4 h"; a wait so far on the staff screens `{{ minutes|wait_duration }}`, "2 h 40 min". A wait of 250 minutes is a number to work out;
-in hours it is one to plan by. static/js/wait-words.js draws the same words on the live pages
-(test_wait_words_read_alike_on_the_server_and_in_the_browser)."""
+"about 4 h"; a wait so far on the staff screens `{{ minutes|wait_duration }}`, "2 h 40 min". A wait of 250
+minutes is a number to work out; in hours it is one to plan by. static/js/wait-words.js draws the same words on
+the live pages (test_wait_words_read_alike_on_the_server_and_in_the_browser)."""
 
 from django import template
 from django.utils.translation import gettext
