@@ -33,6 +33,11 @@ DEFAULT_TEMPLATES = {
         "Feedback request",
         "Thank you for visiting {department}, {name}. How was it? Rate your visit: {link}",
     ),
+    TemplateType.LINE_CLOSED: (
+        "Not called before the line closed",
+        "{name}, token {token} for {department} was not called before the day's line closed at midnight. If you "
+        "still need to be seen, please register again or ask at the reception desk.",
+    ),
     TemplateType.REPLY_STATUS: (
         "Reply: place and wait",
         "Token {token} ({department}): {message} Follow your place: {link}",
@@ -106,6 +111,14 @@ DEFAULT_TRANSLATIONS = {
         "ar": "{name}، أمام الرقم {token} في {department} {position} من المرضى "
         "(الانتظار المتوقع: {expected_wait}). "
         "يُرجى البقاء قريبين. {link}",
+    },
+    TemplateType.LINE_CLOSED: {
+        "es": "{name}, el turno {token} de {department} no fue llamado antes de que la fila del día cerrara a "
+        "medianoche. Si aún necesita atención, regístrese de nuevo o pregunte en la recepción.",
+        "hi": "{name}, {department} का टोकन {token} आधी रात को दिन की कतार बंद होने से पहले नहीं बुलाया गया। अगर आपको "
+        "अब भी दिखाना है, तो कृपया फिर से पंजीकरण करें या रिसेप्शन डेस्क पर पूछें।",
+        "ar": "{name}، لم يُنادَ الرقم {token} في {department} قبل إغلاق طابور اليوم عند منتصف الليل. إن كنتم ما زلتم "
+        "بحاجة إلى الكشف، يُرجى التسجيل من جديد أو السؤال في مكتب الاستقبال.",
     },
     TemplateType.YOUR_TURN: {
         "es": "{name}, es su turno: {token}, por favor pase ahora con {doctor}.",

@@ -53,6 +53,7 @@ class TemplateType(models.TextChoices):
     SKIPPED = "skipped", _("Skipped / no-show")
     BROADCAST = "broadcast", _("Broadcast from the admin panel")
     FEEDBACK_REQUEST = "feedback_request", _("Feedback request")
+    LINE_CLOSED = "line_closed", _("Not called before the line closed")
     BOOKING_CONFIRMED = "booking_confirmed", _("Appointment booked or moved")
     BOOKING_REMINDER = "booking_reminder", _("Appointment reminder")
     BOOKING_CANCELLED = "booking_cancelled", _("Appointment cancelled")

@@ -65,6 +65,7 @@ STATUSES_STILL_RELEVANT = {
     TemplateType.SKIPPED: {QueueStatus.SKIPPED},
     TemplateType.FEEDBACK_REQUEST: {QueueStatus.COMPLETED},
     TemplateType.BROADCAST: {QueueStatus.WAITING},
+    TemplateType.LINE_CLOSED: {QueueStatus.WAITING},
 }
 # A token can be called or skipped again after a recall; each time is a new message.
 OCCURRENCE_FIELD = {TemplateType.YOUR_TURN: "called_at", TemplateType.SKIPPED: "skipped_at"}
@@ -412,6 +413,19 @@ def fan_out_broadcast(*, message, department_id, broadcast_id):
                     "broadcast_id": broadcast_id,
                 },
             )
+            for entry_id in entry_ids
+        ]
+    )
+    return len(entry_ids)
+
+
+def tell_patients_left_in_line(*, day):
+    """Tell each patient whose token of the day was still waiting when its line closed (at local midnight: the
+    token will never be called) what to do; returns how many. Each token is told once however often it runs."""
+    entry_ids = list(Queue.objects.waiting().for_day(day).values_list("pk", flat=True))
+    outbox.enqueue_after_commit(
+        [
+            (SEND_QUEUE_MESSAGE, {"entry_id": entry_id, "template_type": TemplateType.LINE_CLOSED})
             for entry_id in entry_ids
         ]
     )

@@ -1,6 +1,7 @@
 """Celery tasks for patient messages and webhooks: thin wrappers over notifications.services, .webhooks and .outbox."""
 
 import logging
+from datetime import date, timedelta
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
@@ -87,6 +88,13 @@ def announce_patients_ahead(*, entry_id):
 @shared_task(acks_late=True)
 def send_broadcast(*, message, department_id, broadcast_id):
     return services.fan_out_broadcast(message=message, department_id=department_id, broadcast_id=broadcast_id)
+
+
+@shared_task
+def tell_patients_left_in_line(day=None):
+    """Beat runs it just after the hospital's midnight, for the day that ended (or a YYYY-MM-DD day)."""
+    ended = date.fromisoformat(day) if day else timezone.localdate() - timedelta(days=1)
+    return services.tell_patients_left_in_line(day=ended)
 
 
 @shared_task

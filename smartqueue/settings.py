@@ -325,6 +325,11 @@ CELERY_BEAT_SCHEDULE = {
     # close to "24 h / 2 h before" they leave.
     "appointment-reminders": {"task": "notifications.tasks.send_appointment_reminders", "schedule": 300.0},
     "appointment-no-shows": {"task": "patients.tasks.mark_appointment_no_shows", "schedule": 60.0},
+    # Just after the hospital's midnight: the patients whose token the day's line closed on are told.
+    "tell-patients-left-in-line": {
+        "task": "notifications.tasks.tell_patients_left_in_line",
+        "schedule": crontab(hour=0, minute=1),
+    },
     # Shortly after the hospital's midnight, when yesterday's queue is closed.
     "rollup-yesterdays-analytics": {
         "task": "adminpanel.tasks.rollup_analytics",

@@ -192,3 +192,24 @@ def test_a_repeated_online_registration_sends_the_open_token_again_at_most_once_
     bodies = bodies_to(fake_twilio, "+14155550102")
     assert len(bodies) == 3, "the first confirmation, then one repeat per window"
     assert all("your token is CARD-001" in body and entry.get_absolute_url() in body for body in bodies)
+
+
+def test_patients_still_waiting_when_the_days_line_closed_are_told_once(fake_twilio, register, act, doctor, clock):
+    from datetime import timedelta
+
+    from notifications.tasks import tell_patients_left_in_line
+
+    register("Ravi", "+14155550101")
+    register("Meena", "+14155550102")
+    act(queue.call_next, doctor=doctor)  # Ravi is seen; Meena is still waiting at midnight
+    clock.shift(timedelta(hours=12, minutes=1))
+
+    act(tell_patients_left_in_line)
+    act(tell_patients_left_in_line)
+
+    told = [body for body in bodies_to(fake_twilio, "+14155550102") if "line closed" in body]
+    assert told == [
+        "Meena, token CARD-002 for Cardiology was not called before the day's line closed at midnight. If you "
+        "still need to be seen, please register again or ask at the reception desk."
+    ]
+    assert not [body for body in bodies_to(fake_twilio, "+14155550101") if "line closed" in body]
