@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from patients import hooks
 from patients import services as queue_services
-from patients.models import Patient, Queue
+from patients.models import DEPARTMENT_CODE_PATTERN, Patient, Queue
 from patients.selectors import visit_status
 from patients.templatetags.waits import expected_wait_words
 
@@ -40,7 +40,7 @@ SUBSCRIPTION_CHANGES = {
 }
 WHATSAPP_PREFIX = "whatsapp:"
 # A token as tickets print it: the department's code and the day's number (patients.models.format_token).
-TOKEN_SHAPE = re.compile(r"[A-Z][A-Z0-9]{1,9}-[0-9]+")
+TOKEN_SHAPE = re.compile(rf"{DEPARTMENT_CODE_PATTERN}-[0-9]+")
 # A YES cancels only when it follows the patient's CANCEL within this time.
 CANCEL_CONFIRM_WINDOW = timedelta(minutes=10)
 
@@ -146,9 +146,9 @@ def _status_message(entry):
     return gettext("Your consultation is under way.")
 
 
-def _other_visits_words(entry):
+def _other_visits_words(entry, visits):
     """A patient with tokens in several departments hears of each in one STATUS reply, the one it is about first."""
-    others = [visit for visit in open_visits_of(entry.patient) if visit.pk != entry.pk]
+    others = [visit for visit in visits if visit.pk != entry.pk]
     return "".join(
         " " + gettext("Also token %(token)s (%(department)s): %(status)s") % {
             "token": visit.token, "department": visit.department.name, "status": _status_message(visit)
@@ -179,9 +179,9 @@ def _command(keyword, *, opt_out_type, patient, entry):
     return keyword
 
 
-def _act(command, patient, entry):
-    """Carry out the command for the patient and their open visit (None without one): (effect, reply template
-    or None for no reply, text for the reply's {message})."""
+def _act(command, patient, entry, visits):
+    """Carry out the command for the patient and their open visit (None without one), one of their open visits
+    of today: (effect, reply template or None for no reply, text for the reply's {message})."""
     if command in SUBSCRIPTION_CHANGES:
         opted_out, effect, template_type = SUBSCRIPTION_CHANGES[command]
         set_message_opt_out(patient=patient, opted_out=opted_out)
@@ -189,7 +189,8 @@ def _act(command, patient, entry):
     if entry is None:
         return Effect.NO_OPEN_VISIT, None, ""
     if command == STATUS:
-        return Effect.STATUS_SENT, TemplateType.REPLY_STATUS, _status_message(entry) + _other_visits_words(entry)
+        status_words = _status_message(entry) + _other_visits_words(entry, visits)
+        return Effect.STATUS_SENT, TemplateType.REPLY_STATUS, status_words
     if command == LATE:
         places = hooks.hospital_settings().late_moves_back_places
         try:
@@ -265,7 +266,7 @@ def receive_text(*, message_sid, from_address, body, opt_out_type=""):
                     "You have no open token %(token)s today. Your tokens: %(tokens)s."
                 ) % {"token": named_token, "tokens": ", ".join(visit.token for visit in visits)}
             else:
-                inbound.effect, template_type, message = _act(inbound.keyword, inbound.patient, entry)
+                inbound.effect, template_type, message = _act(inbound.keyword, inbound.patient, entry, visits)
             if inbound.effect == Effect.REFUSED:
                 inbound.detail = message
             if template_type is not None and opt_out_type not in TWILIO_OPT_OUT_TYPES:

@@ -21,8 +21,10 @@ WAIT_ALERT_MINUTES_MIN, WAIT_ALERT_MINUTES_MAX = 5, 600
 # How many places ahead a patient may ask to be told they are close (the status page's choice).
 NOTICE_PATIENTS_AHEAD_MIN, NOTICE_PATIENTS_AHEAD_MAX = 1, 20
 
+# A department's code, as printed at the start of its tokens (format_token); inbound texts read tokens by it.
+DEPARTMENT_CODE_PATTERN = r"[A-Z][A-Z0-9]{1,9}"
 department_code_validator = RegexValidator(
-    r"^[A-Z][A-Z0-9]{1,9}$", _("Use 2 to 10 capital letters or digits, starting with a letter (e.g. CARD).")
+    rf"^{DEPARTMENT_CODE_PATTERN}$", _("Use 2 to 10 capital letters or digits, starting with a letter (e.g. CARD).")
 )
 
 

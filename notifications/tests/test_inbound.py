@@ -2,6 +2,7 @@
 
 import threading
 import uuid
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -10,6 +11,7 @@ from twilio.request_validator import RequestValidator
 from adminpanel.models import AuditLog, SystemConfiguration
 from conftest import requires_postgresql
 from notifications.defaults import install_default_templates
+from notifications import inbound
 from notifications.inbound import read_keyword, split_sender
 from notifications.models import InboundMessage, Notification, NotificationPreference, NotificationTemplate
 from notifications.services import notify_broadcast
@@ -217,6 +219,14 @@ def test_status_names_each_of_the_patients_open_tokens(post_text, client, fake_t
     reply = last_reply(fake_twilio).body
     assert reply.startswith(f"Token {line[0].token} (Cardiology): You are number 1 in line")
     assert f"Also token {second_token.token} (Dermatology): You are number 2 in line" in reply
+
+
+def test_status_reads_the_patients_open_tokens_once(post_text, client, fake_twilio, line, second_token):
+    with mock.patch("notifications.inbound.open_visits_of", wraps=inbound.open_visits_of) as read_open_visits:
+        post_text(client, text_params("STATUS"))
+
+    assert "Also token" in last_reply(fake_twilio).body
+    read_open_visits.assert_called_once()
 
 
 def test_a_text_naming_a_token_acts_on_that_token(post_text, client, fake_twilio, line, second_token):
