@@ -1,7 +1,10 @@
-"""A patient's status link is the key to their visit: logs keep only enough of it to tell links apart."""
+"""What logs must not keep whole: a patient's status link is the key to their visit, and their phone number is
+theirs. Logs keep only enough of either to tell them apart."""
 
 import logging
 import re
+
+from patients.phone import mask_phone
 
 # The paths whose segment after them is a token's or a patient's public id (pages, API and socket), or a booking's
 # manage link or a kiosk ticket's id; the socket accepts any spelling uuid.UUID() does, so everything up to the
@@ -19,12 +22,23 @@ def mask_capability_links(text):
     return CAPABILITY_LINK.sub("\\1\\2\u2026", text)
 
 
+# An international number as Twilio's errors quote it ("The 'To' number +14155550178 is not ..."), or in a
+# WhatsApp address.
+PHONE_NUMBER = re.compile(r"\+[1-9][0-9]{6,14}\b")
+
+
+def mask_phone_numbers(text):
+    """The text with each international phone number cut to its last four digits (••••••0178)."""
+    return PHONE_NUMBER.sub(lambda number: mask_phone(number.group()), text)
+
+
 def _masked(value):
-    return mask_capability_links(value) if isinstance(value, str) else value
+    return mask_phone_numbers(mask_capability_links(value)) if isinstance(value, str) else value
 
 
-class CapabilityLinkFilter(logging.Filter):
-    """Masks status links in a record's message and in its arguments, whatever logger or server wrote it.
+class LogMaskingFilter(logging.Filter):
+    """Masks status links and phone numbers in a record's message and in its arguments, whatever logger or server
+    wrote it, at any level.
 
     Arguments are masked one by one rather than merged into the message, because access-log formatters
     (uvicorn's, gunicorn's) read them by position or by name.

@@ -1,7 +1,7 @@
 """daphne, with status links masked in its access log: `python -m smartqueue.server <daphne's arguments>`.
 
 daphne writes its access log straight to a stream, past Python's logging and so past
-smartqueue.log_masking.CapabilityLinkFilter; this swaps in an access log that masks them first.
+smartqueue.log_masking.LogMaskingFilter; this swaps in an access log that masks them first.
 """
 
 import daphne.cli

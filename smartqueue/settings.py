@@ -473,18 +473,18 @@ SERVER_ACCESS_LOGGERS = ["django.server", "django.channels.server", "uvicorn.acc
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"capability_links": {"()": "smartqueue.log_masking.CapabilityLinkFilter"}},
+    "filters": {"masking": {"()": "smartqueue.log_masking.LogMaskingFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["capability_links"]}
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["masking"]}
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         **{
-            name: {"handlers": ["console"], "filters": ["capability_links"], "propagate": False}
+            name: {"handlers": ["console"], "filters": ["masking"], "propagate": False}
             for name in SERVER_ACCESS_LOGGERS
         },
-        "django.request": {"filters": ["capability_links"]},
+        "django.request": {"filters": ["masking"]},
         # Django's own handler on its loggers wrote their records unmasked (e.g. a CSRF failure's path) beside
         # the masked copy: its records go on to the root logger's masking console only.
         "django": {"handlers": [], "level": "INFO"},

@@ -4,8 +4,9 @@ Channels' AllowedHostsOriginValidator checks the Origin's host against ALLOWED_H
 of another site on the same host name (another port: a second app on the server, a developer's tool) opened a
 doctor's socket with the doctor's cookie, which browsers send to every port of the host. The Origin's port must
 also be the one the socket was opened on, as its Host header says; a proxy must pass that header on whole
-(deploy/nginx.conf: `$http_host`). Where the Host carries no port (a proxy that drops it), the host names alone
-are compared, as before.
+(deploy/nginx.conf: `$http_host`). A Host without a port is the default one (browsers leave out 80 and 443):
+the page must be on its scheme's default port too, so that a page on :8443 cannot open the sockets of the site
+on 443. A proxy that drops the port of a site on another one (`$host`) makes the app refuse its own pages.
 """
 
 from urllib.parse import urlsplit
@@ -39,7 +40,9 @@ def same_port(origin, host):
     host_name, host_port = split_host
     if host_name != (parsed.hostname or "").lower():
         return False
-    return host_port is None or host_port == origin_port
+    if host_port is None:
+        return origin_port == DEFAULT_PORTS.get(parsed.scheme)
+    return host_port == origin_port
 
 
 class SameOriginSockets:

@@ -131,6 +131,9 @@ async def test_malformed_client_messages_get_an_error_and_the_socket_stays_usabl
         (b"http://localhost", b"localhost:8000", False),
         (b"http://127.0.0.1:8000", b"localhost:8000", False),
         (b"http://localhost:99999", b"localhost:8000", False),
+        (b"http://localhost", b"localhost", True),
+        (b"https://localhost:8443", b"localhost", False),
+        (b"http://localhost:8080", b"localhost", False),
     ],
 )
 async def test_sockets_open_only_from_pages_on_their_own_host_and_port(cardiology, origin, host, opens):

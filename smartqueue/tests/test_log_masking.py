@@ -1,4 +1,5 @@
-"""Finding 10: status links are access keys; no log at INFO (or any level) records one in full."""
+"""Finding 10: status links are access keys; no log at INFO (or any level) records one in full. Nor a patient's
+phone number, which Twilio's refusals quote (fifth attack run)."""
 
 import io
 import logging
@@ -14,7 +15,7 @@ import pytest
 from django.conf import settings
 from uvicorn.logging import AccessFormatter
 
-from smartqueue.log_masking import CapabilityLinkFilter, mask_capability_links
+from smartqueue.log_masking import LogMaskingFilter, mask_capability_links
 from smartqueue.server import MaskedAccessLog
 
 from .conftest import free_loopback_port
@@ -116,7 +117,9 @@ def test_the_production_server_command_writes_a_masked_access_log():
     assert_masked(output)
 
 
-@pytest.mark.parametrize("name", ["django.security.csrf", "django.request", "django.template", "patients.services"])
+@pytest.mark.parametrize(
+    "name", ["django.security.csrf", "django.request", "django.template", "patients.services", "notifications.services"]
+)
 def test_every_handler_a_record_reaches_masks_status_links(name):
     """Django's own console handler on the "django" logger printed a CSRF failure's manage link in full (with
     DEBUG on), beside the masked copy."""
@@ -129,4 +132,22 @@ def test_every_handler_a_record_reaches_masks_status_links(name):
     handlers = [handler for handler in handlers if not type(handler).__module__.startswith("_pytest")]
     assert handlers
     for handler in handlers:
-        assert any(isinstance(found, CapabilityLinkFilter) for found in handler.filters), handler
+        assert any(isinstance(found, LogMaskingFilter) for found in handler.filters), handler
+
+
+def test_a_refused_messages_warning_keeps_only_the_last_digits_of_the_number():
+    refusal = "Unable to create record: The 'To' number +14155550178 is not a valid phone number."
+    record = logging.LogRecord(
+        "notifications.services", logging.WARNING, __file__, 1, "Notification %s failed: %s", (17, refusal), None
+    )
+    whatsapp = logging.LogRecord(
+        "notifications.inbound", logging.ERROR, __file__, 1, "From whatsapp:+447700900123", (), None
+    )
+
+    assert LogMaskingFilter().filter(record) and LogMaskingFilter().filter(whatsapp)
+
+    dots = "\u2022" * 6
+    assert record.getMessage() == (
+        f"Notification 17 failed: Unable to create record: The 'To' number {dots}0178 is not a valid phone number."
+    )
+    assert whatsapp.getMessage() == f"From whatsapp:{dots}0123"
