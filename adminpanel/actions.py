@@ -1,7 +1,6 @@
 """The admin panel's department and queue actions, defined once for its pages (views.py) and POST /adminpanel/api/."""
 
 from django import forms
-from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from notifications import webhooks
@@ -61,7 +60,7 @@ def department_edit_form(data, *, partial=False, **context):
         return chooser
     department = chooser.cleaned_data["department"]
     if partial:
-        data = {**model_to_dict(department, fields=DepartmentForm._meta.fields), **{key: data[key] for key in data}}
+        data = {**DepartmentForm.stored_values(department), **{key: data[key] for key in data}}
     return DepartmentForm(data, instance=department)
 
 
@@ -70,9 +69,8 @@ def broadcast_form(data, **context):
 
 
 def _save_department(form, audit_action, *, actor, ip_address):
-    changes = {field: form.cleaned_data[field] for field in DepartmentForm._meta.fields}
     saved = services.save_with_audit(
-        instance=form.instance, changes=changes, action=audit_action, actor=actor, ip_address=ip_address
+        instance=form.instance, changes=form.changes(), action=audit_action, actor=actor, ip_address=ip_address
     )
     appointments.release_bookings_of_inactive_department(department=saved, actor=actor, ip_address=ip_address)
     return _("Saved %(name)s (%(code)s).") % {"name": saved.name, "code": saved.code}

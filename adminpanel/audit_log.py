@@ -1,6 +1,7 @@
 """The audit log in the reader's words: what each action was, what it was about, and what it changed, field by
 field, with fields named as the panel's forms label them."""
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -98,6 +99,7 @@ AUDIT_FIELD_NAMES = {
     "event_id": _("Event"),
     "availability": _("Availability"),
     "intervals": _("Weekly hours"),
+    "translations": _("Name and room in other languages"),
     "day": _("Day"),
 }
 
@@ -117,7 +119,7 @@ def audit_action_label(action):
 
 
 def _audit_value(field, value, names):
-    if value is None or value == "" or value == []:
+    if value is None or value == "" or value == [] or value == {}:
         return gettext("none")
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
@@ -134,6 +136,11 @@ def _audit_value(field, value, names):
         return "; ".join(
             f"{weekdays.get(interval['weekday'], interval['weekday'])} {interval['starts_at']}–{interval['ends_at']}"
             for interval in value
+        )
+    if field == "translations":
+        languages = dict(settings.LANGUAGES)
+        return "; ".join(
+            f"{languages.get(language, language)}: {' · '.join(words.values())}" for language, words in value.items()
         )
     return str(value)
 

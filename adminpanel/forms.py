@@ -6,14 +6,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 from patients.forms import BootstrapWidgetsMixin
-from patients.models import Department
+from patients.models import DEPARTMENT_TRANSLATED_FIELDS, Department, other_site_languages
 from patients.phone import normalise_phone
 from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
 
@@ -35,7 +37,17 @@ class PanelDateField(forms.DateField):
     default_error_messages = {"invalid": DAY_FORMAT_ERROR}
 
 
+def translation_field_name(field, language):
+    return f"{field}_{language}"
+
+
+TRANSLATION_LABELS = {"name": _("Name in %(language)s"), "room": _("Room in %(language)s")}
+
+
 class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
+    """A department; its name and room in each of the site's other languages ("name_es", "room_ar") are optional
+    fields after the others: pages in a language show the department as written where they are left empty."""
+
     class Meta:
         model = Department
         fields = [
@@ -79,6 +91,49 @@ class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
     def clean_on_call_phone(self):
         typed = self.cleaned_data["on_call_phone"]
         return normalise_phone(typed) if typed.strip() else ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = self.instance.translations
+        for language, language_name in settings.LANGUAGES:
+            if language not in other_site_languages():
+                continue
+            direction = "rtl" if get_language_info(language)["bidi"] else "ltr"
+            for field, limit in DEPARTMENT_TRANSLATED_FIELDS.items():
+                self.fields[translation_field_name(field, language)] = forms.CharField(
+                    label=TRANSLATION_LABELS[field] % {"language": language_name},
+                    required=False,
+                    max_length=limit,
+                    initial=stored.get(language, {}).get(field, ""),
+                    # Typed in that language: its spelling checked and its direction kept as typed.
+                    widget=forms.TextInput(attrs={"class": "form-control", "lang": language, "dir": direction}),
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        translations = {}
+        for language in other_site_languages():
+            words = {
+                field: cleaned.get(translation_field_name(field, language), "").strip()
+                for field in DEPARTMENT_TRANSLATED_FIELDS
+            }
+            if any(words.values()):
+                translations[language] = {field: text for field, text in words.items() if text}
+        cleaned["translations"] = translations
+        return cleaned
+
+    def changes(self):
+        """What saving the form stores: the model's fields, and the translations the per-language fields make."""
+        return {field: self.cleaned_data[field] for field in (*self._meta.fields, "translations")}
+
+    @classmethod
+    def stored_values(cls, department):
+        """The form's data for the department as stored: a partial edit (the JSON API) changes only what it sends."""
+        values = model_to_dict(department, fields=cls._meta.fields)
+        for language, words in department.translations.items():
+            for field, text in words.items():
+                values[translation_field_name(field, language)] = text
+        return values
 
 
 class DoctorForm(BootstrapWidgetsMixin, forms.ModelForm):

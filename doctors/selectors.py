@@ -163,7 +163,12 @@ def dashboard_data(*, doctor):
             "availability": doctor.availability,
             "availability_label": doctor.get_availability_display(),
         },
-        "department": {"id": doctor.department_id, "name": doctor.department.name, "code": doctor.department.code},
+        "department": {
+            "id": doctor.department_id,
+            "name": doctor.department.name,
+            "code": doctor.department.code,
+            "translations": doctor.department.translations,
+        },
         "wait_alert": open_wait_alerts([doctor.department_id]).get(doctor.department_id),
         "current": current_row,
         "waiting": _token_rows(
@@ -173,7 +178,7 @@ def dashboard_data(*, doctor):
         "expected_appointments": expected_appointments(department_id=doctor.department_id, day=day),
         "statistics": today_statistics(doctor=doctor, day=day),
         "transfer_departments": [
-            {"id": department.pk, "name": department.name}
+            {"id": department.pk, "name": department.name, "translations": department.translations}
             for department in Department.objects.filter(is_active=True).exclude(pk=doctor.department_id)
         ],
         "generated_at": now,

@@ -4,7 +4,12 @@ static/js/doctor-dashboard.js draws the page from it."""
 from rest_framework import serializers
 
 from patients.models import Appointment, Queue
-from patients.serializers import QueueSnapshotSerializer, StaffEntrySerializer, WaitAlertSerializer
+from patients.serializers import (
+    DepartmentTranslationsField,
+    QueueSnapshotSerializer,
+    StaffEntrySerializer,
+    WaitAlertSerializer,
+)
 
 from .models import Doctor
 
@@ -20,6 +25,7 @@ class DashboardDepartmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     code = serializers.CharField()
+    translations = DepartmentTranslationsField()
 
 
 class TokenRowSerializer(serializers.Serializer):
@@ -67,6 +73,7 @@ class TodayStatisticsSerializer(serializers.Serializer):
 class TransferDepartmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
+    translations = DepartmentTranslationsField()
 
 
 class DashboardSerializer(serializers.Serializer):

@@ -151,7 +151,7 @@ def _other_visits_words(entry, visits):
     others = [visit for visit in visits if visit.pk != entry.pk]
     return "".join(
         " " + gettext("Also token %(token)s (%(department)s): %(status)s") % {
-            "token": visit.token, "department": visit.department.name, "status": _status_message(visit)
+            "token": visit.token, "department": visit.department.translated("name"), "status": _status_message(visit)
         }
         for visit in others
     )

@@ -201,7 +201,7 @@ def message_values(entry, template_type, message):
     return {
         "name": entry.patient.name,
         "token": entry.token,
-        "department": entry.department.name,
+        "department": entry.department.translated("name"),
         "position": "" if position is None else position,
         "wait": "" if wait is None else wait,
         "expected_wait": expected_wait_words(wait, doctors_on_duty=doctors_on_duty) if place else "",
@@ -526,7 +526,7 @@ def _appointment_values(appointment, template_type, message):
         link = f"{settings.SITE_URL}{reverse('patients:book')}?department={appointment.department_id}"
     return {
         "name": appointment.patient.name,
-        "department": appointment.department.name,
+        "department": appointment.department.translated("name"),
         # Rendered inside the patient's language, so day and month names are theirs.
         "time": date_format(timezone.localtime(appointment.slot_start), pgettext("date format", "D j M, H:i")),
         "code": appointment.booking_code,

@@ -17,8 +17,8 @@ def calendar_file(appointment, *, manage_url):
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.slot_start)
     event.add("dtend", appointment.slot_start + timedelta(minutes=appointment.department.average_consultation_minutes))
-    event.add("summary", _("%(department)s appointment") % {"department": appointment.department.name})
-    event.add("location", appointment.department.room or appointment.department.name)
+    event.add("summary", _("%(department)s appointment") % {"department": appointment.department.translated("name")})
+    event.add("location", appointment.department.translated("room") or appointment.department.translated("name"))
     event.add(
         "description",
         _("Booking code %(code)s. Check in at the kiosk with it. Manage: %(link)s")

@@ -70,6 +70,13 @@ class BootstrapWidgetsMixin:
                 widget.attrs["aria-describedby"] = " ".join(described_by)
 
 
+class DepartmentChoiceField(forms.ModelChoiceField):
+    """A list of departments, each by its name in the page's language."""
+
+    def label_from_instance(self, department):
+        return department.translated("name")
+
+
 class BootstrapForm(BootstrapWidgetsMixin, forms.Form):
     """A plain form with BootstrapWidgetsMixin's look and error marking."""
 
@@ -96,7 +103,7 @@ class RegistrationForm(BootstrapForm):
         label=_("Age"), min_value=0, max_value=PATIENT_AGE_MAX, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
     gender = forms.ChoiceField(label=_("Gender"), choices=Patient.Gender.choices, initial=Patient.Gender.UNDISCLOSED)
-    department = forms.ModelChoiceField(
+    department = DepartmentChoiceField(
         label=_("Department"),
         queryset=Department.objects.filter(is_active=True),
         empty_label=_("Choose a department"),
@@ -158,7 +165,7 @@ class FeedbackForm(BootstrapForm):
 class SlotDayForm(BootstrapForm):
     """Which department and day to show bookable times for (the booking page's first step, a GET form)."""
 
-    department = forms.ModelChoiceField(
+    department = DepartmentChoiceField(
         queryset=Department.objects.filter(is_active=True),
         label=_("Department"),
         empty_label=_("Choose a department"),

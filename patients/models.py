@@ -8,6 +8,7 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils import translation
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -52,6 +53,45 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# What a department may give in the site's other languages, and how long each may be.
+DEPARTMENT_TRANSLATED_FIELDS = {"name": 100, "room": 50}
+
+
+def other_site_languages():
+    """The codes of the languages pages are shown in besides the site's own (LANGUAGE_CODE)."""
+    return [code for code, _label in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+def check_department_translations(value):
+    """{language: {field: text}}: the site's other languages, the fields of DEPARTMENT_TRANSLATED_FIELDS, texts
+    within their fields' lengths."""
+    if not isinstance(value, dict) or not all(isinstance(fields, dict) for fields in value.values()):
+        raise ValidationError(_('Give the translations by language, e.g. {"es": {"name": "Cardiología"}}.'))
+    languages = other_site_languages()
+    for language, fields in value.items():
+        if language not in languages:
+            raise ValidationError(
+                _("%(language)s is not one of the site's other languages: %(languages)s.")
+                % {"language": language, "languages": ", ".join(languages)}
+            )
+        for field, text in fields.items():
+            if field not in DEPARTMENT_TRANSLATED_FIELDS:
+                raise ValidationError(
+                    _("Only a department's %(fields)s are translated, not %(field)s.")
+                    % {"fields": ", ".join(DEPARTMENT_TRANSLATED_FIELDS), "field": field}
+                )
+            if not isinstance(text, str) or len(text) > DEPARTMENT_TRANSLATED_FIELDS[field]:
+                raise ValidationError(
+                    _("The %(field)s in %(language)s must be text of at most %(limit)s characters.")
+                    % {"field": field, "language": language, "limit": DEPARTMENT_TRANSLATED_FIELDS[field]}
+                )
+
+
+def translation_in(translations, field, language):
+    """A department field's text for readers of the language in its translations, or None where it has none."""
+    return (translations or {}).get(language, {}).get(field) or None
+
+
 class Department(models.Model):
     name = models.CharField(max_length=100, unique=True)
     code = models.CharField(
@@ -81,6 +121,15 @@ class Department(models.Model):
         blank=True,
         help_text=_("E.164 number texted once when a long-wait alert starts; blank for no text."),
     )
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[check_department_translations],
+        help_text=_(
+            "Name and room in the site's other languages, e.g. {\"es\": {\"name\": \"Cardiología\"}}; "
+            "where one is missing, pages in that language show it as written above."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -93,6 +142,11 @@ class Department(models.Model):
 
     def __str__(self):
         return self.name
+
+    def translated(self, field):
+        """The field as readers of the active language see it: its translation, else as written (in the site's
+        language)."""
+        return translation_in(self.translations, field, translation.get_language()) or getattr(self, field)
 
     def clean(self):
         super().clean()
@@ -302,7 +356,7 @@ class Queue(models.Model):
         """The room a called patient goes to: the doctor's, else the department's; one answer for every screen."""
         if self.doctor is not None:
             return self.doctor.location
-        return self.department.room or self.department.name
+        return self.department.translated("room") or self.department.translated("name")
 
     @property
     def successor(self):

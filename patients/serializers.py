@@ -149,11 +149,20 @@ class FeedbackSerializer(StrictSerializer):
 # Output shapes.
 
 
+class DepartmentTranslationsField(serializers.DictField):
+    """A department's name and room in the site's other languages, where admins gave them."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", 'By language, where given: {"es": {"name": "Cardiología", "room": "Sala 2"}}.')
+        super().__init__(child=serializers.DictField(child=serializers.CharField()), **kwargs)
+
+
 class DepartmentSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="As written, in the site's language.")
     code = serializers.CharField()
     room = serializers.CharField()
+    translations = DepartmentTranslationsField()
 
 
 class DepartmentOverviewSerializer(DepartmentSummarySerializer):

@@ -15,6 +15,7 @@ from django.db.models import Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import hooks
 from .models import (
@@ -96,7 +97,7 @@ class TokenAlreadyHeld(QueueError):
         self.held = held
         super().__init__(
             _("This patient already holds token %(token)s in %(department)s today.")
-            % {"token": held.token, "department": held.department.name}
+            % {"token": held.token, "department": held.department.translated("name")}
         )
 
 
@@ -181,15 +182,19 @@ def issue_token(
     """Number and save a new token, in the caller's transaction (due_at: a booked patient's place, see models)."""
     if not department.is_active:
         raise DepartmentUnavailable(
-            _("%(department)s is not taking patients at the moment.") % {"department": department.name}
+            _("%(department)s is not taking patients at the moment.") % {"department": department.translated("name")}
         )
     now = timezone.now()
     day = timezone.localdate(now)
     number = next_token_number(department=department, day=day)
     if department.daily_capacity and number > department.daily_capacity:
         raise DepartmentUnavailable(
-            _("%(department)s has issued all %(count)s tokens for today.")
-            % {"department": department.name, "count": department.daily_capacity}
+            ngettext(
+                "%(department)s has issued its one token for today.",
+                "%(department)s has issued all %(count)s tokens for today.",
+                department.daily_capacity,
+            )
+            % {"department": department.translated("name"), "count": department.daily_capacity}
         )
     entry = Queue(
         patient=patient,
@@ -292,7 +297,7 @@ def _check_open_today(department):
     if closure is not None:
         raise DepartmentUnavailable(
             _("%(department)s is closed today%(reason)s. Please ask at the reception desk.")
-            % {"department": department.name, "reason": f" ({closure.reason})" if closure.reason else ""}
+            % {"department": department.translated("name"), "reason": f" ({closure.reason})" if closure.reason else ""}
         )
 
 
@@ -516,7 +521,11 @@ def recall(*, entry, actor=None, ip_address=None):
     if successor is not None:
         raise QueueError(
             _("Token %(token)s was transferred to %(department)s as %(successor)s; the patient is in line there.")
-            % {"token": entry.token, "department": successor.department.name, "successor": successor.token}
+            % {
+                "token": entry.token,
+                "department": successor.department.translated("name"),
+                "successor": successor.token,
+            }
         )
     check_one_active_token(patient_id=entry.patient_id, department_id=entry.department_id, other_than=entry)
     return _transition(

@@ -92,3 +92,31 @@ def test_a_departments_code_is_kept_while_patients_in_line_today_hold_tokens_num
     assert changed[0] == 200
     department.refresh_from_db()
     assert department.code == "HRT"
+
+
+def test_a_departments_name_and_room_in_other_languages_are_edited_with_it(admin_client, department):
+    edit = reverse("adminpanel:department-edit", args=[department.pk])
+    page = admin_client.get(edit).content.decode()
+    assert 'name="name_es"' in page and 'lang="ar" dir="rtl"' in page
+    typed = {"name": "Cardiology", "code": "CARD", "average_consultation_minutes": 10, "is_active": "on"}
+
+    admin_client.post(edit, {**typed, "name_es": " Cardiología ", "room_es": "Sala 2", "name_ar": "أمراض القلب"})
+    through_the_api(admin_client, {"action": "update_department", "department": department.pk, "room": "B4"})
+
+    department.refresh_from_db()
+    assert department.translations == {"es": {"name": "Cardiología", "room": "Sala 2"}, "ar": {"name": "أمراض القلب"}}
+    audited = AuditLog.objects.filter(action="department.updated").order_by("id").first()
+    assert audited.after["translations"] == department.translations
+    status, body = through_the_api(
+        admin_client, {"action": "update_department", "department": department.pk, "name_hi": "ह" * 101}
+    )
+    assert (status, list(body["errors"])) == (400, ["name_hi"])
+    admin_client.post(edit, {**typed, "name_es": "", "room_es": "", "name_ar": ""})
+    department.refresh_from_db()
+    assert department.translations == {}
+
+
+def test_the_panel_in_another_language_marks_names_as_written_in_the_sites(admin_client, department):
+    page = admin_client.get(reverse("adminpanel:departments"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert '<td><span lang="en" dir="ltr">Cardiology</span></td>' in page

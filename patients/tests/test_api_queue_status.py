@@ -37,6 +37,7 @@ def test_departments_lists_active_ones_with_queue_length_and_wait(
             "name": "Cardiology",
             "code": "CARD",
             "room": "",
+            "translations": {},
             "description": "",
             "queue_length": 2,
             "doctors_on_duty": 1,

@@ -25,6 +25,12 @@
     hours_minutes: gettext("%(hours)s h %(minutes)s min"),
   };
 
+  // A department's name or room in the page's language, where admins translated it ("" where not).
+  function translatedWords(department, field) {
+    var words = (department.translations || {})[PAGE_LANGUAGE];
+    return (words && words[field]) || "";
+  }
+
   function displayValue(field, visit) {
     var value = visit[field];
     if (field === "estimated_wait_minutes") {
@@ -62,7 +68,9 @@
     }
     if (field === "department") {
       // Once called, the only room on the page is the one to go to (the banner's), not the department's too.
-      return value.room && !visit.your_turn ? value.name + " · " + value.room : value.name;
+      var name = translatedWords(value, "name") || value.name;
+      var room = translatedWords(value, "room") || value.room;
+      return room && !visit.your_turn ? name + " · " + room : name;
     }
     return value === null || value === undefined || value === "" ? "—" : String(value);
   }
@@ -94,6 +102,11 @@
         var text = displayValue(field, visit);
         // Rewriting a text with itself would make a screen reader say a live region (the your-turn alert) again.
         if (element.textContent !== text) element.textContent = text;
+        // An untranslated department name is in the site's language: said in its voice (WCAG 3.1.2).
+        if (field === "department" && element.dataset.writtenIn) {
+          if (translatedWords(visit.department, "name")) element.removeAttribute("lang");
+          else element.lang = element.dataset.writtenIn;
+        }
         // The raw value (e.g. "called" beside the words "Called") for scripts and browser tests.
         if (typeof visit[field] !== "object") element.dataset.value = String(visit[field]);
       }

@@ -37,6 +37,23 @@ DEMO_DEPARTMENTS = [
     ("Dermatology", "DERM", "Room 5", 10, "Skin and hair care."),
     ("ENT", "ENT", "Room 6", 8, "Ear, nose and throat."),
 ]
+# The demo departments' names and rooms in the site's other languages, by code.
+DEMO_DEPARTMENT_TRANSLATIONS = {
+    "GEN": {
+        "es": ("Medicina general", "Sala 1"),
+        "hi": ("सामान्य चिकित्सा", "कमरा 1"),
+        "ar": ("الطب العام", "الغرفة 1"),
+    },
+    "CARD": {"es": ("Cardiología", "Sala 2"), "hi": ("हृदय रोग", "कमरा 2"), "ar": ("أمراض القلب", "الغرفة 2")},
+    "PED": {"es": ("Pediatría", "Sala 3"), "hi": ("बाल रोग", "कमरा 3"), "ar": ("طب الأطفال", "الغرفة 3")},
+    "ORTH": {"es": ("Traumatología", "Sala 4"), "hi": ("हड्डी रोग", "कमरा 4"), "ar": ("جراحة العظام", "الغرفة 4")},
+    "DERM": {"es": ("Dermatología", "Sala 5"), "hi": ("त्वचा रोग", "कमरा 5"), "ar": ("الأمراض الجلدية", "الغرفة 5")},
+    "ENT": {
+        "es": ("Otorrinolaringología", "Sala 6"),
+        "hi": ("नाक, कान, गला", "कमरा 6"),
+        "ar": ("الأنف والأذن والحنجرة", "الغرفة 6"),
+    },
+}
 
 DEMO_DOCTORS = [
     ("dr.smith", "John", "Smith", "CARD", "Cardiologist", "Room 2A", Doctor.Availability.AVAILABLE),
@@ -110,6 +127,13 @@ class Command(BaseCommand):
                     "description": description,
                 },
             )
+            if not departments[code].translations:
+                # Demo data loaded before departments had translations gain them; an admin's own are kept.
+                departments[code].translations = {
+                    language: {"name": translated_name, "room": translated_room}
+                    for language, (translated_name, translated_room) in DEMO_DEPARTMENT_TRANSLATIONS[code].items()
+                }
+                departments[code].save(update_fields=["translations"])
         self.ensure_user("admin", "Site", "Administrator", DEMO_PASSWORDS["admin"], superuser=True)
         manager = self.ensure_user("admin.manager", "Hospital", "Manager", DEMO_PASSWORDS["admin"])
         AdminUser.objects.get_or_create(user=manager, defaults={"designation": "Operations manager"})

@@ -1,0 +1,56 @@
+"""A department's name, room and description on a page: `{{ department|translated:"name" }}`.
+
+Admins write them in the site's language (LANGUAGE_CODE) and may translate them (Department.translations).
+A page in another language shows the translation; where there is none, the text as written, marked with its
+language so that a screen reader says "Cardiology" in an English voice on a Spanish page (WCAG 3.1.2), and
+isolated so that a left-to-right name keeps its order inside an Arabic sentence.
+
+The department is a Department or, on the boards, the department of a published queue (a dict of
+patients.serializers.DepartmentSummarySerializer).
+"""
+
+from django import template
+from django.conf import settings
+from django.utils import translation
+from django.utils.html import format_html
+
+from patients.models import translation_in
+
+register = template.Library()
+
+
+def _read(department, key):
+    return department.get(key) if isinstance(department, dict) else getattr(department, key)
+
+
+def _primary(language):
+    return (language or settings.LANGUAGE_CODE).split("-")[0]
+
+
+@register.filter
+def translated(department, field):
+    text = translation_in(_read(department, "translations"), field, translation.get_language())
+    return text or in_site_language(_read(department, field))
+
+
+@register.filter
+def in_site_language(text):
+    """Words as admins wrote them (a department's name in a report's row), marked as the site's language on a page
+    in another one."""
+    if not text or _primary(translation.get_language()) == _primary(settings.LANGUAGE_CODE):
+        return text
+    direction = "rtl" if translation.get_language_info(settings.LANGUAGE_CODE)["bidi"] else "ltr"
+    return format_html('<span lang="{}" dir="{}">{}</span>', settings.LANGUAGE_CODE, direction, text)
+
+
+@register.simple_tag
+def site_language():
+    """The language departments are written in where not translated, for scripts that draw them."""
+    return settings.LANGUAGE_CODE
+
+
+@register.filter
+def translated_text(department, field):
+    """The same words without their language's mark-up, for attributes and option labels."""
+    translated_words = translation_in(_read(department, "translations"), field, translation.get_language())
+    return translated_words or _read(department, field)
