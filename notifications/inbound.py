@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 
 from patients import hooks
 from patients import services as queue_services
-from patients.models import DEPARTMENT_CODE_PATTERN, Patient, Queue
+from patients.models import DEPARTMENT_CODE_PATTERN, Patient, Queue, format_token
 from patients.selectors import visit_status
 from patients.templatetags.waits import expected_wait_words
 
@@ -93,14 +93,22 @@ def split_sender(from_address):
     return Channel.SMS, from_address
 
 
+def _ascii_digits(word):
+    # Phones set to Arabic or Hindi type the token's number in their own digits ("CARD-٠٠٩", "ENT-००१").
+    return "".join(str(unicodedata.digit(character)) if character.isdecimal() else character for character in word)
+
+
 def read_token(body):
-    """The token a text names after its keyword ("LATE card-003"), upper-cased; "" when the word after the
-    keyword is not shaped as a token ("LATE sorry")."""
+    """The token a text names after its keyword ("LATE card-003", "LATE CARD-3", "CARD-٠٠٣"), as tickets print it;
+    "" when the word after the keyword is not shaped as a token ("LATE sorry")."""
     words = body.split()
     if len(words) < 2:
         return ""
-    word = words[1].strip(string.punctuation.replace("-", "")).upper()
-    return word if TOKEN_SHAPE.fullmatch(word) else ""
+    word = _ascii_digits(_normalised(words[1]).strip(string.punctuation.replace("-", ""))).upper()
+    if not TOKEN_SHAPE.fullmatch(word):
+        return ""
+    code, number = word.split("-")
+    return format_token(code, int(number))
 
 
 def open_visits_of(patient):

@@ -241,6 +241,20 @@ def test_a_text_naming_a_token_acts_on_that_token(post_text, client, fake_twilio
     assert line[0].status == Queue.Status.WAITING
 
 
+@pytest.mark.parametrize(
+    "body",
+    # The number in the digits of the patient's phone (Arabic-Indic, Devanagari, full-width), or without its zeros.
+    ["cancel DERM-٠٠٢", "रद्द DERM-००२", "إلغاء \u200fDERM-٢", "CANCEL ＤＥＲＭ－００２", "cancel derm-2"],
+)
+def test_a_token_named_in_other_digits_or_without_its_zeros_is_that_token(
+    post_text, client, fake_twilio, line, second_token, body
+):
+    post_text(client, text_params(body))
+
+    assert InboundMessage.objects.get().queue_entry_id == second_token.pk
+    assert InboundMessage.objects.get().effect == Effect.CANCEL_ASKED
+
+
 @pytest.mark.parametrize("body", ["LATE DERM-009", "LATE CARD-099"])
 def test_a_text_naming_a_token_not_of_the_patients_changes_nothing(
     post_text, client, fake_twilio, line, second_token, body
