@@ -2,7 +2,8 @@
 
 Every function reads a date range with a fixed number of queries and groups the rows in Python,
 so a report costs the same number of queries for one department or fifty. Days are the
-hospital-local token days; a wait is called_at - checked_in_at, a consultation completed_at - started_at.
+hospital-local token days; a wait is called_at - checked_in_at (a transferred token's from its transfer), a
+consultation completed_at - started_at.
 """
 
 import math
@@ -316,10 +317,10 @@ def appointment_figures(*, start, end):
         bookings[booking["department_id"]].append(booking)
     booked_waits, walk_in_waits = defaultdict(list), defaultdict(list)
     for visit in Queue.objects.filter(token_date__range=(start, end), called_at__isnull=False).values(
-        "department_id", "checked_in_at", "due_at", "called_at", "appointment"
+        "department_id", "checked_in_at", "created_at", "transferred_from_id", "due_at", "called_at", "appointment"
     ):
         if visit["appointment"] is None:
-            walk_in_waits[visit["department_id"]].append(minutes_between(visit["checked_in_at"], visit["called_at"]))
+            walk_in_waits[visit["department_id"]].append(wait_minutes(visit))
         else:
             due = max(visit["checked_in_at"], visit["due_at"] or visit["checked_in_at"])
             booked_waits[visit["department_id"]].append(minutes_between(due, visit["called_at"]))

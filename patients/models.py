@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, F, IntegerField, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils import translation
@@ -396,6 +396,18 @@ class Queue(models.Model):
     def due(self):
         """due_expression, of this token as it is in memory."""
         return self.due_at or self.checked_in_at
+
+    @classmethod
+    def waiting_since_expression(cls):
+        """When a token's wait in its department began: when it was due there, except that a token transferred in
+        waits there from its transfer (its place in line keeps the first arrival, the first department's wait is
+        that department's)."""
+        return Case(
+            When(
+                transferred_from__isnull=False, then=Greatest(F("created_at"), Coalesce(F("due_at"), F("created_at")))
+            ),
+            default=cls.due_expression(),
+        )
 
     @classmethod
     def service_order_key(cls, *, priority, due, entry_id):

@@ -700,7 +700,8 @@ def visit_after_department_change(visit, payload):
 
 
 # Figures of past visits, shared by the doctors' dashboard and the admin reports. A wait is
-# called_at - checked_in_at, a consultation completed_at - started_at.
+# called_at - checked_in_at (for a token transferred in, - created_at: its wait in this department began with
+# the transfer), a consultation completed_at - started_at.
 
 VISIT_FIELDS = (
     "department_id",
@@ -708,6 +709,7 @@ VISIT_FIELDS = (
     "token_date",
     "status",
     "checked_in_at",
+    "created_at",
     "called_at",
     "started_at",
     "completed_at",
@@ -724,8 +726,13 @@ def minutes_between(start, end):
     return (end - start).total_seconds() / 60
 
 
+def joined_line_at(visit):
+    """When a visit (a row of VISIT_FIELDS) joined its department's line: its arrival, or its transfer."""
+    return visit["created_at"] if visit["transferred_from_id"] is not None else visit["checked_in_at"]
+
+
 def wait_minutes(visit):
-    return minutes_between(visit["checked_in_at"], visit["called_at"])
+    return minutes_between(joined_line_at(visit), visit["called_at"])
 
 
 def consultation_minutes(visit):

@@ -12,7 +12,6 @@ from functools import partial
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Min, Q
-from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -709,13 +708,14 @@ def longest_wait_minutes(*, department, now):
     """Whole minutes the department's longest-waiting token of the day has waited, 0 when nobody waits.
 
     Waits count from when a token is due, as its place in line does (a booked patient who came early
-    from the slot, a patient who asked to be moved back from then).
+    from the slot, a patient who asked to be moved back from then), and a transferred patient's from the
+    transfer (Queue.waiting_since_expression): the wait before it was the first department's.
     """
     oldest = (
         Queue.objects.waiting()
         .for_day(timezone.localdate(now))
         .filter(department=department)
-        .aggregate(oldest=Min(Coalesce("due_at", "checked_in_at")))["oldest"]
+        .aggregate(oldest=Min(Queue.waiting_since_expression()))["oldest"]
     )
     return int((now - oldest).total_seconds() // 60) if oldest else 0
 

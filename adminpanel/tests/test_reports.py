@@ -116,6 +116,26 @@ def test_a_token_transferred_out_is_not_counted_as_cancelled(clinic_day, make_to
     assert by_department["ENT"].registrations == 1  # and the transfer in is not a registration either
 
 
+def test_a_transferred_patients_wait_in_the_new_department_starts_with_the_transfer(
+    department, make_department, make_doctor, make_token
+):
+    ent = make_department(name="ENT", code="ENT")
+    with time_machine.travel(at("11:40"), tick=False) as clock:
+        referral = make_token(ent)
+        clock.move_to(at("13:00"))
+        services.call_patient(entry=referral, doctor=make_doctor(department=ent))
+        clock.move_to(at("13:05"))
+        moved = services.transfer(entry=referral, to_department=department)
+        clock.move_to(at("13:45"))
+        # 40 minutes in Cardiology's line: its long-wait alert counts those, not the 80 before in ENT's.
+        assert services.longest_wait_minutes(department=department, now=timezone.now()) == 40
+        services.call_patient(entry=moved, doctor=make_doctor(department=department))
+
+    waits = {row.department_name: row.average_wait_minutes for row in analytics.department_days(start=DAY, end=DAY)}
+    assert moved.checked_in_at == at("11:40")  # its place in line still keeps the first arrival
+    assert waits == {"ENT": 80.0, "Cardiology": 40.0}
+
+
 def test_doctor_performance(clinic_day, django_assert_num_queries):
     with django_assert_num_queries(3):
         rows = analytics.doctor_performance(start=DAY, end=DAY)
