@@ -30,6 +30,26 @@ def test_an_arabic_page_reads_right_to_left(open_page, hospital, readme_screensh
     readme_screenshot(page, "arabic-status-page", full_page=True)
 
 
+def test_the_status_page_names_the_department_in_the_patients_language_or_marks_it_as_written(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    cardiology.translations = {"ar": {"name": "أمراض القلب", "room": "الغرفة 2"}}
+    cardiology.save()
+    visits = a_busy_morning(hospital)
+    for visit, language in [(visits[2], "ar"), (visits[3], "hi")]:
+        visit.patient.language = language
+        visit.patient.save()
+    page = open_page(**PHONE)
+
+    page.goto(f"/patients/status/{visits[2].public_id}/")
+    department = page.locator('[data-field="department"]')
+    expect(department).to_have_text("أمراض القلب · الغرفة 2")
+    assert department.get_attribute("lang") is None
+
+    page.goto(f"/patients/status/{visits[3].public_id}/")
+    expect(department).to_have_text("Cardiology · Block A")
+    assert department.get_attribute("lang") == "en"
+
+
 def test_the_arabic_desk_layout_is_mirrored(open_page, hospital):
     a_busy_morning(hospital)
     page = open_page(**DESKTOP, **ARABIC)
