@@ -92,16 +92,27 @@ def test_the_switcher_changes_the_language_and_keeps_it(open_page, hospital):
 
 def test_the_board_cycles_through_its_languages(open_page, hospital):
     configuration = SystemConfiguration.load()
-    configuration.board_languages = ["en", "hi"]
-    configuration.save()
     page = open_page(**DESKTOP)
+    cardiology = hospital["cardiology"]
+    cardiology.translations = {"es": {"name": "Cardiología"}}
+    cardiology.save()
+    configuration.board_languages = ["es", "hi"]
+    configuration.save()
 
-    page.goto(f"/display/{hospital['cardiology'].pk}/")
+    page.goto(f"/display/{cardiology.pk}/")
 
     heading = page.locator('h2[data-board-word="now_serving"]')
-    expect(heading).to_have_text("Now serving")
+    department = page.locator(f'[data-department-name="{cardiology.pk}"]')
+    # The page's own language (English) first, as it is not among the boards'; then theirs in turn.
+    expect(department).to_have_text("Cardiology")
+    expect(heading).to_have_text("Atendiendo ahora", timeout=12_000)
+    expect(department).to_have_text("Cardiología")
+    assert department.get_attribute("lang") == "es"
     expect(heading).to_have_text("अभी बारी", timeout=12_000)
     assert heading.get_attribute("lang") == "hi"
+    # No Hindi name: the department's as written, in the site's language.
+    expect(department).to_have_text("Cardiology")
+    assert department.get_attribute("lang") == "en"
 
 
 def test_the_boards_language_switching_can_be_stopped_and_started_again(open_page, hospital):

@@ -23,6 +23,10 @@ def _read(department, key):
     return department.get(key) if isinstance(department, dict) else getattr(department, key)
 
 
+def _direction(language):
+    return "rtl" if translation.get_language_info(language)["bidi"] else "ltr"
+
+
 def _primary(language):
     return (language or settings.LANGUAGE_CODE).split("-")[0]
 
@@ -39,14 +43,23 @@ def in_site_language(text):
     in another one."""
     if not text or _primary(translation.get_language()) == _primary(settings.LANGUAGE_CODE):
         return text
-    direction = "rtl" if translation.get_language_info(settings.LANGUAGE_CODE)["bidi"] else "ltr"
-    return format_html('<span lang="{}" dir="{}">{}</span>', settings.LANGUAGE_CODE, direction, text)
+    return format_html(
+        '<span lang="{}" dir="{}">{}</span>', settings.LANGUAGE_CODE, _direction(settings.LANGUAGE_CODE), text
+    )
 
 
 @register.simple_tag
 def site_language():
     """The language departments are written in where not translated, for scripts that draw them."""
     return settings.LANGUAGE_CODE
+
+
+@register.simple_tag
+def site_language_attributes():
+    """data-written-in and data-written-dir: the site's language and its direction, for a script that draws a
+    department's name in one language after another (the boards)."""
+    language = settings.LANGUAGE_CODE
+    return format_html('data-written-in="{}" data-written-dir="{}"', language, _direction(language))
 
 
 @register.filter

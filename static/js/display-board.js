@@ -91,10 +91,21 @@
     list.replaceChildren();
   }
 
+  // The department's name in the language shown, where admins translated it; else as written, marked as written.
+  function nameDepartment(department) {
+    var translated = ((department.translations || {})[words().language] || {}).name;
+    document.querySelectorAll('[data-department-name="' + department.id + '"]').forEach(function (node) {
+      node.textContent = translated || department.name;
+      node.lang = translated ? words().language : node.dataset.writtenIn;
+      node.dir = translated ? words().direction : node.dataset.writtenDir;
+    });
+  }
+
   function render(board, queue) {
     lastQueues.set(board, queue);
     board.lang = words().language;
     board.dir = words().direction;
+    nameDepartment(queue.department);
     var serving = board.querySelector("[data-now-serving]");
     serving.replaceChildren.apply(
       serving,
