@@ -9,7 +9,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from patients.phone import mask_phone
+from smartqueue.phone_masks import mask_phone
 
 from .models import Channel
 

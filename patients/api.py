@@ -10,12 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from smartqueue.parsers import JSONBodyParser
+from smartqueue.phone_masks import mask_phone
 from smartqueue.requests import client_ip
 from smartqueue.throttles import ClientAddressThrottle
 
 from . import appointments, hooks, published, services
 from .models import Appointment, Patient, Queue
-from .phone import mask_phone
 from .selectors import (
     current_visit,
     current_visit_status,

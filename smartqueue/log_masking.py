@@ -4,7 +4,7 @@ theirs. Logs keep only enough of either to tell them apart."""
 import logging
 import re
 
-from patients.phone import mask_phone
+from smartqueue.phone_masks import mask_phone
 
 # The paths whose segment after them is a token's or a patient's public id (pages, API and socket), or a booking's
 # manage link or a kiosk ticket's id; the socket accepts any spelling uuid.UUID() does, so everything up to the

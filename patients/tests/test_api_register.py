@@ -198,7 +198,7 @@ def test_a_full_department_refuses_with_the_reason(api_client, registration, dep
     response = api_client.post(URL, {**registration, "phone": "+14155550124"}, format="json")
 
     assert response.status_code == 400
-    assert "issued all 1 tokens" in response.json()["department"][0]
+    assert "has issued its one token for today" in response.json()["department"][0]
 
 
 @pytest.mark.parametrize("body", ['{"name": "Asha",', "[1, 2]", '"just a string"', "null"])

@@ -197,7 +197,7 @@ def test_a_department_refusal_is_shown_on_the_department_field(client, typed, de
 
     response = client.post("/patients/register/", {**typed, "phone": "+14155550161"})
 
-    assert re.search(r'id="id_department_error">[^<]*issued all 1 tokens', response.content.decode())
+    assert re.search(r'id="id_department_error">[^<]*has issued its one token for today', response.content.decode())
 
 
 def test_a_patient_posting_a_priority_still_gets_normal(client, typed):
