@@ -1,6 +1,8 @@
 """The audit log in the reader's words: what each action was, what it was about, and what it changed, field by
 field, with fields named as the panel's forms label them."""
 
+from datetime import date
+
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -8,11 +10,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from doctors.models import Doctor, DoctorSchedule
+from doctors.models import Doctor, DoctorAbsence, DoctorSchedule
 from notifications.forms import WebhookEndpointForm
-from patients.models import Appointment, Department, Queue
+from patients.models import Appointment, ClosedDay, Department, Queue
 
 from .forms import DepartmentForm, DoctorForm, MessageTextForm, SystemConfigurationForm
+from .models import SystemConfiguration
 
 
 AUDIT_ACTIONS = {
@@ -68,6 +71,14 @@ AUDITED_RECORDS = {
     "department_id": Department.objects.all(),
     "doctor": Doctor.objects.select_related("user"),
     "doctor_id": Doctor.objects.select_related("user"),
+}
+# The records whose description has words of the language it is read in ("Dr.", "closed", a day's name): an
+# audit row about one describes it anew, as long as it exists, rather than in the words of whoever acted.
+SUBJECTS_IN_WORDS = {
+    "doctor": Doctor.objects.select_related("user"),
+    "doctorabsence": DoctorAbsence.objects.select_related("doctor__user"),
+    "closedday": ClosedDay.objects.select_related("department"),
+    "systemconfiguration": SystemConfiguration.objects.all(),
 }
 # Stored values that are choices, shown by their label.
 AUDIT_CHOICES = {
@@ -128,6 +139,11 @@ def _audit_value(field, value, names):
     if field in AUDITED_RECORDS and isinstance(value, int):
         # Stored by id; named as the reader knows them (the id itself once the record is gone).
         return names.get((field, value), str(value))
+    if field == "day":
+        try:
+            return date_format(date.fromisoformat(str(value)), pgettext("date format", "D j M Y"))
+        except ValueError:
+            return str(value)
     if field == "slot_start":
         moment = parse_datetime(str(value))
         return date_format(timezone.localtime(moment), pgettext("date format", "D j M, H:i")) if moment else value
@@ -145,14 +161,16 @@ def _audit_value(field, value, names):
     return str(value)
 
 
-def audit_subject(entry):
-    """What an audit row is about, in the reader's words: a token by its number and the status it was left in
-    (the stored description is in the language of whoever acted), anything else as it was described."""
+def audit_subject(entry, subjects):
+    """What an audit row is about, in the reader's words (the stored description is in the language of whoever
+    acted): a token by its number and the status it was left in, a record whose words depend on the language
+    as it reads now (subjects: {(object_type, object_id): record}, audit_rows), anything else as described."""
     snapshot = entry.after or entry.before or {}
     if "token" in snapshot:
         status = snapshot.get("status")
         return f"{snapshot['token']} · {_audit_value('status', status, {})}" if status else snapshot["token"]
-    return entry.object_repr or entry.object_id
+    record = subjects.get((entry.object_type, entry.object_id))
+    return str(record) if record is not None else entry.object_repr or entry.object_id
 
 
 def audit_rows(entries):
@@ -170,11 +188,20 @@ def audit_rows(entries):
         for field, pks in wanted.items()
         for pk, record in AUDITED_RECORDS[field].in_bulk(pks).items()
     }
+    described = {}
+    for entry in entries:
+        if entry.object_type in SUBJECTS_IN_WORDS and entry.object_id.isascii() and entry.object_id.isdigit():
+            described.setdefault(entry.object_type, set()).add(int(entry.object_id))
+    subjects = {
+        (object_type, str(pk)): record
+        for object_type, pks in described.items()
+        for pk, record in SUBJECTS_IN_WORDS[object_type].in_bulk(pks).items()
+    }
     return [
         {
             "entry": entry,
             "action": audit_action_label(entry.action),
-            "subject": audit_subject(entry),
+            "subject": audit_subject(entry, subjects),
             "changes": audit_changes(entry, names),
         }
         for entry in entries

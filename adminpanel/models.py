@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import WAIT_ALERT_MINUTES_MAX, WAIT_ALERT_MINUTES_MIN
@@ -154,7 +155,7 @@ class SystemConfiguration(models.Model):
         ]
 
     def __str__(self):
-        return "System configuration"
+        return gettext("System configuration")
 
     def clean(self):
         if self.clinic_opens_at and self.clinic_closes_at and self.clinic_closes_at <= self.clinic_opens_at:

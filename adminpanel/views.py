@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -555,7 +556,8 @@ class CloseDayView(PanelAdminRequiredMixin, View):
             return _appointments_page(request, status=400, close_day_form=form)
         messages.success(
             request,
-            gettext("Closed %(day)s for bookings; its booked patients are told.") % {"day": form.cleaned_data["day"]},
+            gettext("Closed %(day)s for bookings; its booked patients are told.")
+            % {"day": date_format(form.cleaned_data["day"], pgettext("date format", "D j M Y"))},
         )
         return redirect("adminpanel:appointments")
 
@@ -572,7 +574,11 @@ class DoctorAbsenceView(PanelAdminRequiredMixin, View):
         )
         messages.success(
             request,
-            gettext("Absence recorded; %(count)s booking(s) cancelled and their patients told.")
+            ngettext(
+                "Absence recorded; %(count)s booking cancelled and its patient told.",
+                "Absence recorded; %(count)s bookings cancelled and their patients told.",
+                len(cancelled),
+            )
             % {"count": len(cancelled)},
         )
         return redirect("adminpanel:appointments")

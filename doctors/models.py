@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -91,4 +92,7 @@ class DoctorAbsence(models.Model):
         constraints = [models.UniqueConstraint(fields=["doctor", "day"], name="doctor_absence_once_per_day")]
 
     def __str__(self):
-        return f"{self.doctor} absent on {self.day}"
+        return gettext("%(doctor)s absent on %(day)s") % {
+            "doctor": self.doctor,
+            "day": date_format(self.day, pgettext("date format", "D j M Y")),
+        }

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils import translation
 from django.utils.crypto import get_random_string
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from .person_names import check_person_name
 
@@ -574,7 +575,10 @@ class ClosedDay(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.day} closed ({self.department or _('whole hospital')})"
+        return gettext("%(day)s closed (%(where)s)") % {
+            "day": date_format(self.day, pgettext("date format", "D j M Y")),
+            "where": self.department or gettext("whole hospital"),
+        }
 
     @classmethod
     def closing(cls, *, department, day):

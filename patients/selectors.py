@@ -554,6 +554,14 @@ def visit_for_link(public_id):
     return visit
 
 
+def transferred_from(entry):
+    """The token this visit was transferred from, with its department, or None: a referral the patient did not
+    choose, which their page explains."""
+    if entry.transferred_from_id is None:
+        return None
+    return Queue.objects.select_related("department").get(pk=entry.transferred_from_id)
+
+
 def current_visit(*, patient):
     """The patient's latest token listed under their id: where a link issued for the patient rather than for a
     token leads."""

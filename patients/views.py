@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from smartqueue.phone_masks import mask_phone
 from smartqueue.requests import client_ip
 from smartqueue.throttles import throttle_posts
 
@@ -32,8 +33,7 @@ from .forms import (
     SlotDayForm,
 )
 from .models import Appointment, Department
-from .phone import mask_phone
-from .selectors import current_visit_status, department_overview, visit_by_link, visit_for_link
+from .selectors import current_visit_status, department_overview, transferred_from, visit_by_link, visit_for_link
 from .serializers import DepartmentOverviewSerializer
 
 # The masked number a matched registration's token was sent to travels, signed, in the redirect's query
@@ -211,6 +211,7 @@ def status(request, public_id):
         "patients/status.html",
         {
             "visit": current_visit_status(entry=entry),
+            "moved_from": transferred_from(entry),
             "feedback_form": feedback_form,
             "notice_form": notice_form,
             "notice_form_name": NOTICE_FORM,

@@ -1,10 +1,14 @@
 """What staff read in the panel: confirmations before destructive actions, with an undo, and an audit log in words."""
 
-from django.urls import reverse
+from datetime import date, timedelta
 
-from adminpanel.models import AuditLog
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+
+from adminpanel.models import AuditLog, SystemConfiguration
 from adminpanel.services import record_audit
-from patients.models import Department
+from patients.models import ClosedDay, Department
 
 
 def test_deactivating_a_department_asks_first_says_what_follows_and_can_be_undone(admin_client, department, make_token):
@@ -65,3 +69,27 @@ def test_the_audit_log_reads_in_words_with_what_changed(admin_client, department
     assert "Active: <del>yes</del> → <ins>no</ins>" in page
     assert "Room: <del>none</del> → <ins>Block A</ins>" in page
     assert "{&#x27;" not in page and "Token:" not in page
+
+
+def test_the_audit_log_describes_what_it_is_about_in_the_readers_language(admin_client, department, make_doctor):
+    doctor = make_doctor(department=department)
+    closed = ClosedDay.objects.create(day=date(2026, 12, 7), department=department)
+    with translation.override("hi"):
+        record_audit(actor=None, action="doctor.updated", target=doctor, before={"room": ""}, after={"room": "2A"})
+        record_audit(actor=None, action="appointments.day_closed", target=closed, after={"day": "2026-12-07"})
+        record_audit(actor=None, action="configuration.updated", target=SystemConfiguration.load())
+    assert "डॉ." in AuditLog.objects.get(action="doctor.updated").object_repr
+
+    page = admin_client.get(reverse("adminpanel:audit"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert f"{doctor.user.get_full_name()}" in page and "डॉ." not in page
+    assert "lun 7 dic 2026 cerrado (Cardiology)" in page
+    assert "2026-12-07" not in page
+    assert "Configuración del sistema" in page and "System configuration" not in page
+
+
+def test_closing_a_day_confirms_it_with_the_day_in_words(admin_client, department):
+    day = timezone.localdate() + timedelta(days=3)
+    response = admin_client.post(reverse("adminpanel:close-day"), {"day": day.isoformat()}, follow=True)
+
+    assert f"Closed {date_format(day, 'D j M Y')} for bookings" in response.content.decode()

@@ -148,6 +148,10 @@ def test_kiosk_checks_in_a_scanned_qr_code_and_prints_a_ticket(client, clinic, c
 
     ticket = client.get(response.url).content.decode()
     assert entry.token in ticket and clinic.name in ticket and "<svg" in ticket
+    # Said on arrival: what happened, what to do now, and what the time on the ticket is.
+    assert 'role="status" tabindex="-1" autofocus' in ticket
+    assert "You are checked in for your appointment." in ticket and "Please take a seat." in ticket
+    assert "Arrived " in ticket
     # A kiosk that does not exist has no tickets either.
     assert client.get(reverse("kiosk:ticket", args=["nope", entry.public_id])).status_code == 404
 

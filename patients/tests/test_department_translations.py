@@ -8,6 +8,7 @@ from django.utils import translation
 
 from notifications.models import NotificationTemplate
 from notifications.services import message_values
+from patients import services
 
 SPANISH = {"es": {"name": "Cardiología", "room": "Sala 2"}}
 
@@ -108,3 +109,18 @@ def test_a_department_of_one_token_a_day_says_so_in_the_singular(client, cardiol
     page = client.post("/patients/register/", typed).content.decode()
 
     assert "Cardiology has issued its one token for today." in page
+
+
+def test_a_transferred_patients_page_says_where_they_were_moved_in_their_language(client, cardiology, make_department):
+    ent = make_department(name="ENT", code="ENT", translations={"es": {"name": "Otorrinolaringología"}})
+    referral = services.register_visit(
+        department=ent, name="Lucía", phone="+14155550163", age=30, gender="female", language="es"
+    ).entry
+    moved = services.transfer(entry=referral, to_department=cardiology)
+
+    page = client.get(referral.get_absolute_url(), follow=True).content.decode()
+
+    assert (
+        f"Le hemos trasladado de Otorrinolaringología (turno {referral.token}) a Cardiología. "
+        f"Su nuevo número es <strong>{moved.token}</strong>."
+    ) in " ".join(page.split())
