@@ -1,6 +1,8 @@
-"""Small factories shared by every app's tests."""
+"""Small factories, and the harness of the concurrency tests, shared by every app's tests."""
 
 import itertools
+import threading
+import time
 from functools import partial
 
 import pytest
@@ -21,6 +23,50 @@ def requires_postgresql():
         connection.vendor != "postgresql",
         reason="needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/smartqueue (CI's second pass does)",
     )
+
+
+@pytest.fixture
+def at_once():
+    """Run the actions in threads released together, each on its own database connection (so, in a test with
+    transaction=True, in transactions of their own); what each returned, or the exception it raised, in order."""
+
+    def run(*actions):
+        start = threading.Barrier(len(actions))
+        outcomes = [None] * len(actions)
+
+        def run_one(index, action):
+            try:
+                start.wait()
+                outcomes[index] = action()
+            except Exception as error:  # noqa: BLE001 - the test judges every outcome, refusals included
+                outcomes[index] = error
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run_one, args=item) for item in enumerate(actions)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        return outcomes
+
+    return run
+
+
+@pytest.fixture
+def slow_patient_check(monkeypatch):
+    """Looking for the patient a doctor has called takes a moment, as under load: two actions released together
+    both look before either has acted, unless a lock makes one wait for the other."""
+    from patients import services
+
+    look = services.current_patient_of
+
+    def look_slowly(doctor):
+        found = look(doctor)
+        time.sleep(0.3)
+        return found
+
+    monkeypatch.setattr(services, "current_patient_of", look_slowly)
 
 
 @pytest.fixture

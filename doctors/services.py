@@ -41,7 +41,6 @@ OFF_DUTY = (Doctor.Availability.ON_BREAK, Doctor.Availability.OFFLINE)
 
 
 @transaction.atomic
-@transaction.atomic
 def call_next(*, doctor, actor, ip_address=None):
     """Call the department's next patient; a doctor calling while marked on break or offline is back at work, and
     one recorded absent today is here after all (the screens had said no doctor was on duty while the line
@@ -199,8 +198,11 @@ def replace_weekly_schedule(*, doctor, intervals, actor, ip_address=None):
 def refuse_leaving_with_a_patient(*, doctor, department, is_active):
     """ValidationError when the doctor would leave their department (moved, or deactivated) while they have a
     patient called or in consultation: every dashboard action stays within the doctor's own department, so the
-    token would be left with them for good, and their old department's board would show them serving it."""
-    stored = Doctor.objects.select_related("user").get(pk=doctor.pk)
+    token would be left with them for good, and their old department's board would show them serving it.
+
+    The doctor's row stays locked until the caller's transaction ends: a call made meanwhile (which locks it too)
+    waits for the change and is refused, or is made first and seen here."""
+    stored = Doctor.objects.select_for_update(of=("self",)).select_related("user").get(pk=doctor.pk)
     moved = department.pk != stored.department_id
     if not (moved or (stored.is_active and not is_active)):
         return

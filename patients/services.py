@@ -449,12 +449,31 @@ def current_patient_of(doctor):
     )
 
 
+def _lock_calling_doctor(doctor):
+    """Hold the doctor's row until the transaction ends, and refuse a doctor who no longer sees patients in the
+    department they call from (deactivated or moved since their page was read).
+
+    Whatever gives a doctor a patient takes this lock before looking for the one they have, as does moving or
+    deactivating them (doctors.services.refuse_leaving_with_a_patient): of two such actions at once, the second
+    waits and sees what the first did.
+    """
+    doctor_model = Queue.doctor.field.related_model
+    stored = doctor_model.objects.select_for_update().filter(pk=doctor.pk).values_list("is_active", "department_id")
+    if stored.first() != (True, doctor.department_id):
+        raise QueueError(
+            _("%(doctor)s no longer sees patients in %(department)s.")
+            % {"doctor": doctor, "department": doctor.department.translated("name")}
+        )
+
+
 @transaction.atomic
 def call_next(*, doctor, actor=None, ip_address=None):
     """Call the first waiting token of the doctor's department, by priority then arrival.
 
-    Two doctors calling at once never get the same patient: the row is locked and others skip it.
+    Two doctors calling at once never get the same patient: the row is locked and others skip it. One doctor
+    calling twice at once (a double click) gets one: the second call waits for the first and is refused.
     """
+    _lock_calling_doctor(doctor)
     current = current_patient_of(doctor)
     if current is not None:
         raise QueueError(_("Finish with token %(token)s before calling the next patient.") % {"token": current.token})
@@ -474,6 +493,7 @@ def call_next(*, doctor, actor=None, ip_address=None):
 @transaction.atomic
 def call_patient(*, entry, doctor, actor=None, ip_address=None):
     """Call a specific waiting token (e.g. out of order at the doctor's discretion)."""
+    _lock_calling_doctor(doctor)
     current = current_patient_of(doctor)
     if current is not None and current.pk != entry.pk:
         raise QueueError(_("Finish with token %(token)s before calling the next patient.") % {"token": current.token})

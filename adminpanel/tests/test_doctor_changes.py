@@ -5,9 +5,12 @@ from datetime import time, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from adminpanel import services as panel_services
+from conftest import requires_postgresql
 from doctors.models import Doctor
 from notifications.models import Notification
 from patients import services
@@ -29,7 +32,7 @@ def panel_edit(client, doctor, department):
     )
 
 
-def django_admin_edit(client, doctor, department):
+def django_admin_edit(client, doctor, department, is_active=True):
     return client.post(
         reverse("admin:doctors_doctor_change", args=[doctor.pk]),
         {
@@ -39,7 +42,7 @@ def django_admin_edit(client, doctor, department):
             "room": "",
             "availability": doctor.availability,
             "language": "",
-            "is_active": "on",
+            **({"is_active": "on"} if is_active else {}),
         },
     )
 
@@ -68,6 +71,44 @@ def test_the_panel_keeps_a_doctor_with_a_called_patient_in_their_department_and_
     assert any(doctor.token in str(message) for message in get_messages(response.wsgi_request))
     doctor.refresh_from_db()
     assert doctor.department == general and doctor.is_active
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("where", ["panel", "django admin"])
+def test_a_doctor_deactivated_while_calling_is_left_with_no_patient(
+    department, make_doctor, make_token, django_admin, at_once, slow_patient_check, where
+):
+    doctor = make_doctor(department=department)
+    make_token(department)
+
+    def deactivate():
+        """The words of a refusal, or None when the doctor was deactivated."""
+        if where == "django admin":
+            response = django_admin_edit(django_admin, doctor, department, is_active=False)
+            return None if response.status_code == 302 else response.content.decode()
+        try:
+            panel_services.save_doctor(
+                instance=Doctor.objects.get(pk=doctor.pk),
+                changes={"is_active": False},
+                action="doctor.deactivated",
+                actor=None,
+            )
+        except ValidationError as refusal:
+            return " ".join(refusal.messages)
+
+    refusal, call = at_once(deactivate, lambda: services.call_next(doctor=doctor))
+
+    doctor.refresh_from_db()
+    if doctor.is_active:
+        # The call went first: the deactivation waited for it, found the patient and was refused.
+        assert call.doctor_id == doctor.pk and call.status == Queue.Status.CALLED
+        assert "CARD-001" in refusal
+    else:
+        # The deactivation went first: the call waited for it and was refused.
+        assert refusal is None
+        assert str(call) == f"{doctor} no longer sees patients in Cardiology."
+        assert not Queue.objects.filter(doctor=doctor).exists()
 
 
 def test_the_refusal_offers_only_what_the_dashboard_can_do_with_the_token(

@@ -1,4 +1,5 @@
-"""Two doctors of one department pressing "call next" at the same moment never get the same patient."""
+"""Two doctors of one department pressing "call next" at the same moment never get the same patient, and one
+doctor pressing it twice at once (a double click) gets one patient."""
 
 import threading
 
@@ -6,6 +7,7 @@ import pytest
 from django.db import connection
 
 from conftest import requires_postgresql
+from doctors import services as doctor_services
 from patients import services
 from patients.models import Queue
 
@@ -40,3 +42,20 @@ def test_simultaneous_call_next_gives_each_doctor_a_different_patient(department
     assert set(Queue.objects.filter(status=Queue.Status.CALLED).values_list("doctor", flat=True)) == {
         doctor.pk for doctor in doctors
     }
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_on_call_next_calls_one_patient(department, doctor, make_token, at_once, slow_patient_check):
+    make_token(department)
+    make_token(department)
+
+    def press_call_next():
+        return doctor_services.call_next(doctor=doctor, actor=doctor.user)
+
+    outcomes = at_once(press_call_next, press_call_next)
+
+    called = list(Queue.objects.filter(status=Queue.Status.CALLED))
+    assert [(entry.doctor_id, entry.token) for entry in called] == [(doctor.pk, "CARD-001")]
+    refusals = [str(outcome) for outcome in outcomes if isinstance(outcome, Exception)]
+    assert refusals == ["Finish with token CARD-001 before calling the next patient."]

@@ -5,6 +5,7 @@ import time_machine
 from django.utils import timezone
 
 from adminpanel.models import AuditLog
+from doctors.models import Doctor
 from patients import services
 from patients.models import Queue
 from patients.tests.factories import register_patient
@@ -124,6 +125,21 @@ def test_call_next_takes_the_highest_priority_and_only_one_patient_at_a_time(new
     assert called.status == Status.CALLED
     with pytest.raises(services.QueueError, match="Finish with token CARD-002"):
         services.call_next(doctor=doctor)
+
+
+@pytest.mark.parametrize("change", ["deactivated", "moved"])
+def test_a_doctor_deactivated_or_moved_since_their_page_was_read_is_given_no_patient(
+    new_entry, doctor, make_department, change
+):
+    entry = new_entry()
+    stored = {"is_active": False} if change == "deactivated" else {"department": make_department()}
+    Doctor.objects.filter(pk=doctor.pk).update(**stored)
+
+    for call in (lambda: services.call_next(doctor=doctor), lambda: services.call_patient(entry=entry, doctor=doctor)):
+        with pytest.raises(services.QueueError, match=f"{doctor} no longer sees patients in Cardiology."):
+            call()
+    entry.refresh_from_db()
+    assert entry.status == Status.WAITING and entry.doctor is None
 
 
 def test_call_next_with_an_empty_queue_says_so(doctor):
