@@ -177,6 +177,8 @@ def issue_token(
     due_at=None,
     transferred_from=None,
     listed_under_patient=False,
+    notify_when_patients_ahead=None,
+    postponed_at=None,
 ):
     """Number and save a new token, in the caller's transaction (due_at: a booked patient's place, see models)."""
     if not department.is_active:
@@ -206,6 +208,8 @@ def issue_token(
         due_at=due_at,
         transferred_from=transferred_from,
         listed_under_patient=listed_under_patient,
+        notify_when_patients_ahead=notify_when_patients_ahead,
+        postponed_at=postponed_at,
     )
     return _record_queue_change(entry=entry, event=event, actor=actor, ip_address=ip_address, before={}, created=True)
 
@@ -686,9 +690,10 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
 
     The old entry is cancelled and linked to a new token of the target department (numbered in that
     department's sequence) whose check-in time (and a booked patient's slot time) is the original one, so the
-    patient is not sent to the back of the line for a referral they did not choose. Both entries are published
-    as "transferred". Refused when the patient already holds an active token in the target department, and for
-    a token of a day that is over (its check-in time would put it first in today's line).
+    patient is not sent to the back of the line for a referral they did not choose; it keeps the patient's own
+    choices too (when to be texted that they are close, and their one move back of the visit, if used). Both
+    entries are published as "transferred". Refused when the patient already holds an active token in the target
+    department, and for a token of a day that is over (its check-in time would put it first in today's line).
     """
     _check_own_day(entry, _("Token %(token)s was for %(day)s; a token can be transferred only on its own day."))
     target = to_department
@@ -716,6 +721,8 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
         due_at=old_entry.due_at,
         transferred_from=old_entry,
         listed_under_patient=old_entry.listed_under_patient,
+        notify_when_patients_ahead=old_entry.notify_when_patients_ahead,
+        postponed_at=old_entry.postponed_at,
     )
 
 

@@ -1,4 +1,5 @@
-"""patients.services.transfer: a referral keeps the patient's place by original check-in time."""
+"""patients.services.transfer: a referral keeps the patient's place by original check-in time, and their own
+choices."""
 
 from datetime import timedelta
 
@@ -28,6 +29,23 @@ def test_transferred_token_keeps_its_place_by_original_check_in(clock, departmen
     assert new_entry.checked_in_at == early.checked_in_at
     assert new_entry.get_position_in_queue() == 1
     assert already_waiting.get_position_in_queue() == 2
+
+
+def test_a_transferred_patient_keeps_their_notice_choice_and_cannot_move_back_again(
+    department, dermatology, make_token
+):
+    entry = make_token(department)
+    make_token(department)
+    services.choose_patients_ahead_notice(entry=entry, patients_ahead=1)
+    entry = services.postpone_visit(entry=entry, places=1)
+
+    new_entry = services.transfer(entry=entry, to_department=dermatology)
+    make_token(dermatology)  # someone behind: only the rule of one move back per visit can refuse another
+
+    assert new_entry.notify_when_patients_ahead == 1
+    assert new_entry.postponed_at == entry.postponed_at
+    with pytest.raises(services.PostponeRefused, match="has already been moved back once today"):
+        services.postpone_visit(entry=new_entry, places=1)
 
 
 def test_both_entries_are_audited(department, dermatology, make_token, make_user):
