@@ -51,8 +51,9 @@ QUEUE_EVENT_MESSAGES = {
 # someone's number over and over cannot flood their phone.
 REPEATABLE_EVENTS = frozenset({"registration_repeated", "booking_repeated"})
 REPEAT_WINDOW_SECONDS = 10 * 60
-# Events after which someone may now have exactly their N patients ahead: the line moved, or a patient
-# chose their N on the status page.
+# Events after which someone may now be within their N patients of the front: the line moved up, or a patient
+# chose their N on the status page. A registration, check-in or recall moves no one up: the only token it can
+# bring within its N is its own, told its place by its own message and told "N ahead" at the line's next change.
 PATIENTS_AHEAD_EVENTS = frozenset(
     {"called", "skipped", "cancelled", "transferred", "priority_changed", "postponed", "notice_chosen"}
 )
@@ -361,38 +362,46 @@ def stuck_notification_ids():
 
 
 def announce_patients_ahead(*, entry_id):
-    """Enqueue "N patients ahead" for whoever in the entry's department line now has exactly their N ahead.
+    """Enqueue "N patients ahead" for each waiting token in the entry's department line(s) now N or fewer places
+    from the front (at least one ahead) that has not had it.
 
-    N is the patient's own choice (from the status page), else the hospital's setting; each queue entry
-    gets that message at most once.
+    N is the patient's own choice (from the status page), else the hospital's setting. Any number ahead up to N
+    qualifies, not exactly N: the line can move several places between two checks (two doctors calling at once,
+    a worker running the check late), and a patient can choose an N already reached. Each token gets the message
+    at most once; it says how many are ahead when it is written.
     """
-    entry = Queue.objects.select_related("department", "transferred_from__department").filter(pk=entry_id).first()
+    entry = Queue.objects.select_related("transferred_from").filter(pk=entry_id).first()
     if entry is None:
         return []
-    departments = {entry.department}
+    department_ids = {entry.department_id}
     if entry.transferred_from is not None:
-        departments.add(entry.transferred_from.department)
+        department_ids.add(entry.transferred_from.department_id)
     default_ahead = hooks.hospital_settings().notify_when_patients_ahead
-    announced = []
-    calls = []
-    for department in departments:
+    due = []
+    for department_id in department_ids:
         # Only the order matters here, not the waits: one statement, without the pace the line's waits need.
         line = Queue.objects.waiting().day_in_service_order(
-            department_id=department.pk, day=entry.token_date, fields=("id", "notify_when_patients_ahead")
+            department_id=department_id, day=entry.token_date, fields=("id", "notify_when_patients_ahead")
         )
-        due = []
         for row in line:
             chosen = row["notify_when_patients_ahead"]
-            if row["place"] - 1 == (default_ahead if chosen is None else chosen):
+            if 1 <= row["place"] - 1 <= (default_ahead if chosen is None else chosen):
                 due.append(row["id"])
-        for candidate in Queue.objects.filter(pk__in=due).select_related("department"):
-            if Notification.objects.filter(
-                idempotency_key=notification_key(candidate, TemplateType.PATIENTS_AHEAD)
-            ).exists():
-                continue
-            calls.append((SEND_QUEUE_MESSAGE, {"entry_id": candidate.pk, "template_type": TemplateType.PATIENTS_AHEAD}))
-            announced.append(candidate)
-    outbox.enqueue_after_commit(calls)
+    if not due:
+        return []
+    candidates = {
+        notification_key(candidate, TemplateType.PATIENTS_AHEAD): candidate
+        for candidate in Queue.objects.filter(pk__in=due)
+    }
+    # Every check finds again the tokens already told (they stay near the front until called): one look-up for all.
+    told = set(Notification.objects.filter(idempotency_key__in=candidates).values_list("idempotency_key", flat=True))
+    announced = [candidate for key, candidate in candidates.items() if key not in told]
+    outbox.enqueue_after_commit(
+        [
+            (SEND_QUEUE_MESSAGE, {"entry_id": candidate.pk, "template_type": TemplateType.PATIENTS_AHEAD})
+            for candidate in announced
+        ]
+    )
     return announced
 
 

@@ -49,6 +49,23 @@ def test_choosing_the_number_already_reached_texts_at_once(client, line, django_
     assert told_close(line[2])
 
 
+def test_choosing_more_than_are_ahead_texts_at_once_how_many_are(client, line, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        choose(client, line[-1], 15)  # 5 ahead
+
+    assert Notification.objects.get(queue_entry=line[-1], event=PATIENTS_AHEAD).body.startswith(
+        "P5, 5 patients are ahead of token"
+    )
+
+
+def test_a_new_choice_after_the_text_does_not_send_it_again(client, line, django_capture_on_commit_callbacks):
+    for patients_ahead in (5, 2, 8):  # 5 ahead
+        with django_capture_on_commit_callbacks(execute=True):
+            choose(client, line[-1], patients_ahead)
+
+    assert Notification.objects.filter(queue_entry=line[-1], event=PATIENTS_AHEAD).count() == 1
+
+
 @pytest.mark.parametrize("patients_ahead", ["0", "21", "many", ""])
 def test_a_choice_out_of_limits_is_refused_and_changes_nothing(client, line, patients_ahead):
     response = choose(client, line[-1], patients_ahead)

@@ -78,19 +78,51 @@ def test_patient_with_n_ahead_is_told_once(fake_twilio, register, act, doctor):
     SystemConfiguration.objects.update_or_create(pk=1, defaults={"notify_when_patients_ahead": 2})
     entries = [register(f"Patient {n}", f"+1415555020{n}") for n in range(1, 6)]
 
-    act(queue.call_next, doctor=doctor)  # CARD-004 now has CARD-002 and CARD-003 ahead
+    act(queue.call_next, doctor=doctor)  # CARD-003 now has 1 ahead, CARD-004 2
     first_ahead = bodies_to(fake_twilio, "+14155550204")[1:]
-    act(queue.skip, entry=entries[0])  # nothing moves for waiting patients: CARD-004 is not told again
-    act(queue.cancel, entry=entries[1])  # CARD-005 now has exactly 2 ahead
+    act(queue.skip, entry=entries[0])  # nothing moves for waiting patients: no one is told again
+    act(queue.cancel, entry=entries[1])  # CARD-005 now has 2 ahead
 
     assert first_ahead == [
         "Patient 4, 2 patients are ahead of token CARD-004 in Cardiology (expected wait: about 30 min). "
         f"Please stay nearby. http://127.0.0.1:8000/patients/status/{entries[3].public_id}/"
     ]
     assert bodies_to(fake_twilio, "+14155550204")[1:] == first_ahead
+    assert len(bodies_to(fake_twilio, "+14155550203")) == 2
+    assert "1 patients are ahead of token CARD-003" in bodies_to(fake_twilio, "+14155550203")[1]
     assert len(bodies_to(fake_twilio, "+14155550205")) == 2
     assert "2 patients are ahead of token CARD-005" in bodies_to(fake_twilio, "+14155550205")[1]
-    assert Notification.objects.filter(event=TemplateType.PATIENTS_AHEAD).count() == 2
+    assert Notification.objects.filter(event=TemplateType.PATIENTS_AHEAD).count() == 3
+
+
+def test_patients_the_line_moves_past_their_n_at_once_are_told_how_many_are_ahead(
+    fake_twilio, register, act, doctor, make_doctor, department, django_capture_on_commit_callbacks
+):
+    entries = [register(f"Patient {n}", f"+1415555020{n}") for n in range(1, 9)]
+    act(queue.call_next, doctor=doctor)  # CARD-005 has 3 ahead (the hospital's setting) and is told
+
+    # Two doctors call at once (or the check runs late): CARD-006 goes from 4 ahead to 2.
+    with django_capture_on_commit_callbacks(execute=True):
+        queue.call_next(doctor=make_doctor(department=department))
+        queue.call_next(doctor=make_doctor(department=department))
+
+    assert len(bodies_to(fake_twilio, "+14155550206")) == 2
+    assert bodies_to(fake_twilio, "+14155550206")[1].startswith("Patient 6, 2 patients are ahead of token CARD-006")
+    told = Notification.objects.filter(event=TemplateType.PATIENTS_AHEAD).values_list("queue_entry", flat=True)
+    assert sorted(told) == [entry.pk for entry in entries[2:7]]  # CARD-003 to CARD-007, each once
+
+
+def test_a_token_no_longer_waiting_is_not_told_how_close_it_was(
+    fake_twilio, register, act, doctor, django_capture_on_commit_callbacks
+):
+    entries = [register(f"Patient {n}", f"+1415555020{n}") for n in range(1, 5)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queue.call_next(doctor=doctor)
+        queue.cancel(entry=entries[2])  # within 3 ahead when called, cancelled before the check ran
+
+    assert len(bodies_to(fake_twilio, "+14155550203")) == 1  # its registration only
+    assert "1 patients are ahead of token CARD-004" in bodies_to(fake_twilio, "+14155550204")[1]
 
 
 def test_skip_and_completion_messages(fake_twilio, register, act, doctor):
