@@ -24,7 +24,14 @@ from patients.templatetags.waits import expected_wait_words
 
 from . import outbox
 from .models import Channel, InboundMessage, Notification, NotificationPreference, NotificationTemplate
-from .services import SEND_REPLY, message_values, render_message, set_message_opt_out, template_text
+from .services import (
+    SEND_REPLY,
+    channel_and_skip_reason,
+    message_values,
+    render_message,
+    set_message_opt_out,
+    template_text,
+)
 
 TemplateType = NotificationTemplate.TemplateType
 Effect = InboundMessage.Effect
@@ -221,7 +228,8 @@ def _reply(inbound, template_type, message):
     """The answer to an inbound text, on the channel it came from; None when the patient opted out (a STOP's
     confirmation is the one message they still get) or admins switched that reply off."""
     patient, entry = inbound.patient, inbound.queue_entry
-    if template_type != TemplateType.REPLY_OPTED_OUT and _opted_out(patient):
+    _channel, skip_reason = channel_and_skip_reason(patient, template_type)
+    if skip_reason:
         return None
     text = template_text(template_type, inbound.channel, patient.language)
     if text is None:

@@ -68,6 +68,19 @@ STATUSES_STILL_RELEVANT = {
     TemplateType.BROADCAST: {QueueStatus.WAITING},
     TemplateType.LINE_CLOSED: {QueueStatus.WAITING},
 }
+# Answers to the patient's own texts (see inbound): they asked, so choosing no messages does not silence them.
+REPLIES = frozenset(
+    {
+        TemplateType.REPLY_STATUS,
+        TemplateType.REPLY_LATE,
+        TemplateType.REPLY_CANCEL_ASK,
+        TemplateType.REPLY_CANCELLED,
+        TemplateType.REPLY_REFUSED,
+        TemplateType.REPLY_HELP,
+        TemplateType.REPLY_OPTED_OUT,
+        TemplateType.REPLY_OPTED_IN,
+    }
+)
 # A token can be called or skipped again after a recall; each time is a new message.
 OCCURRENCE_FIELD = {TemplateType.YOUR_TURN: "called_at", TemplateType.SKIPPED: "skipped_at"}
 
@@ -172,14 +185,19 @@ def notification_key(entry, template_type, broadcast_id="", repeat_id=""):
     return f"{key}-{occurrence:%Y%m%d%H%M%S%f}" if occurrence else key
 
 
-def _channel_and_skip_reason(patient):
+def channel_and_skip_reason(patient, template_type):
+    """The channel the patient chose, and why their preference forbids this message ('' when it does not).
+
+    A STOP forbids every message but its own confirmation; a choice of no messages does not silence the answers to
+    the patient's own texts. Asked when a message is recorded and again when it is sent.
+    """
     preference = NotificationPreference.objects.filter(patient=patient).first()
     if preference is None:
         return Channel.SMS, ""
     channel = preference.channel if preference.channel in Channel.values else Channel.SMS
-    if preference.opted_out:
+    if preference.opted_out and template_type != TemplateType.REPLY_OPTED_OUT:
         return channel, "Patient opted out of messages."
-    if preference.channel == NotificationPreference.PreferredChannel.NONE:
+    if preference.channel == NotificationPreference.PreferredChannel.NONE and template_type not in REPLIES:
         return channel, "Patient chose to receive no messages."
     return channel, ""
 
@@ -246,7 +264,7 @@ def _record_notification(*, key, patient, template_type, values, **about):
     """Create the message's row, in the patient's language: 'queued', or 'skipped' when the patient's preference
     says no; None when admins switched the event's template off. values() gives the placeholders' values, worked
     out only when needed."""
-    channel, skip_reason = _channel_and_skip_reason(patient)
+    channel, skip_reason = channel_and_skip_reason(patient, template_type)
     language = patient.language
     text = template_text(template_type, channel, language)
     if text is None:
@@ -309,8 +327,9 @@ def deliver_notification(*, notification_id):
 
     The row is claimed (queued -> sending) by one conditional UPDATE, so of two copies of a task only
     one reaches the sender. A claim older than the lease is taken over, and then Twilio is asked first
-    whether the dead worker's message got through, so it is recorded instead of sent twice. The row
-    comes back 'queued' when a rate limit or outage left attempts to retry.
+    whether the dead worker's message got through, so it is recorded instead of sent twice. A message the
+    patient's preference now forbids is skipped. The row comes back 'queued' when a rate limit or outage
+    left attempts to retry.
     """
     claim = _claim(notification_id, timezone.now())
     notification = Notification.objects.select_related("patient").get(pk=notification_id)
@@ -324,6 +343,11 @@ def deliver_notification(*, notification_id):
             if receipt is not None:
                 logger.info("Notification %s was already accepted as %s; not sending again", notification.pk, receipt.sid)
         if receipt is None:
+            # The patient may have texted STOP (Twilio blocks SMS after it, never WhatsApp) or chosen no messages
+            # since the message was recorded: while it waited in the outbox, for a retry or for a dead worker's lease.
+            _channel, skip_reason = channel_and_skip_reason(notification.patient, notification.event)
+            if skip_reason:
+                return _skip_by_preference(notification, skip_reason)
             receipt = sender.send(
                 channel=notification.channel,
                 phone=notification.patient.phone,
@@ -347,6 +371,14 @@ def deliver_notification(*, notification_id):
     notification.save(
         update_fields=["status", "backend", "twilio_sid", "sent_at", "error_code", "error_message", "updated_at"]
     )
+    return notification
+
+
+def _skip_by_preference(notification, reason):
+    # The claim counted an attempt that never reached the sender.
+    notification.status, notification.attempts = Status.SKIPPED_BY_PREFERENCE, notification.attempts - 1
+    notification.error_code, notification.error_message = "", reason
+    notification.save(update_fields=["status", "attempts", "error_code", "error_message", "updated_at"])
     return notification
 
 

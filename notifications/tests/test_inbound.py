@@ -14,7 +14,8 @@ from notifications.defaults import install_default_templates
 from notifications import inbound
 from notifications.inbound import read_keyword, split_sender
 from notifications.models import InboundMessage, Notification, NotificationPreference, NotificationTemplate
-from notifications.services import notify_broadcast
+from notifications.services import deliver_notification, notify_broadcast, prepare_queue_notification
+from notifications.tasks import redispatch_outbox
 from patients.models import Patient, Queue
 from patients.services import allocate_token
 
@@ -24,6 +25,7 @@ INBOUND_PATH = "/notifications/twilio/inbound/"
 INBOUND_URL = "http://127.0.0.1:8000" + INBOUND_PATH
 PHONE = "+14155550123"
 Effect = InboundMessage.Effect
+TemplateType = NotificationTemplate.TemplateType
 
 
 def text_params(body, *, sender=PHONE, sid=None, **twilio_fields):
@@ -530,6 +532,51 @@ def test_twilios_opt_out_type_is_acted_on_without_a_second_reply(post_text, clie
     assert not opted_out(line[0].patient)
     assert messages_to_patient(fake_twilio) == []
     assert broadcast(line[0]).status == Notification.Status.SENT
+
+
+def test_a_whatsapp_message_waiting_to_retry_is_not_sent_after_stop(post_text, client, fake_twilio, line):
+    NotificationPreference.objects.create(patient=line[0].patient, channel="whatsapp")
+    fake_twilio.fail_next(429, 20429, "Too Many Requests")
+    waiting = prepare_queue_notification(entry_id=line[0].pk, template_type=TemplateType.REGISTRATION)
+    assert deliver_notification(notification_id=waiting.pk).status == Notification.Status.QUEUED
+
+    post_text(client, text_params("STOP", sender=f"whatsapp:{PHONE}"))
+    retried = deliver_notification(notification_id=waiting.pk)
+
+    [refused, confirmation] = messages_to_patient(fake_twilio)
+    assert refused.body == waiting.body  # the attempt Twilio answered with a 429
+    assert "Reply START to get them again" in confirmation.body
+    assert retried.status == Notification.Status.SKIPPED_BY_PREFERENCE
+    assert (retried.error_code, retried.error_message) == ("", "Patient opted out of messages.")
+    assert retried.attempts == 1
+
+
+def test_replies_waiting_in_the_outbox_are_not_sent_after_stop_but_its_confirmation(
+    post_text, client, fake_twilio, line, broker_down
+):
+    post_text(client, text_params("STATUS"))
+    post_text(client, text_params("STOP"))
+    assert messages_to_patient(fake_twilio) == []
+
+    broker_down()  # back
+    redispatch_outbox.apply()
+
+    status_reply = InboundMessage.objects.get(keyword="STATUS").reply
+    status_reply.refresh_from_db()
+    assert status_reply.status == Notification.Status.SKIPPED_BY_PREFERENCE
+    [confirmation] = messages_to_patient(fake_twilio)
+    assert "Reply START to get them again" in confirmation.body
+
+
+def test_a_stop_confirmation_rate_limited_at_first_is_still_sent(post_text, client, fake_twilio, line):
+    fake_twilio.fail_next(429, 20429, "Too Many Requests")
+
+    post_text(client, text_params("STOP"))
+
+    confirmation = InboundMessage.objects.get().reply
+    confirmation.refresh_from_db()
+    assert (confirmation.status, confirmation.attempts) == (Notification.Status.SENT, 2)
+    assert "Reply START to get them again" in last_reply(fake_twilio).body
 
 
 def test_twilios_help_is_not_answered_twice(post_text, client, fake_twilio, line):

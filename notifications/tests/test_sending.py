@@ -7,6 +7,7 @@ import pytest
 from django.db import close_old_connections
 
 from notifications.models import Notification, NotificationPreference, NotificationTemplate
+from notifications.services import deliver_notification, prepare_queue_notification
 from notifications.tasks import send_queue_message
 from patients.services import allocate_token
 
@@ -151,6 +152,22 @@ def test_preference_skips_the_message_without_sending(fake_twilio, waiting_entry
     assert notification.status == Status.SKIPPED_BY_PREFERENCE
     assert notification.error_message == reason
     assert notification.attempts == 0
+
+
+def test_a_message_waiting_to_retry_is_not_sent_once_the_patient_chose_no_messages(fake_twilio, waiting_entry):
+    fake_twilio.fail_next(503, 20503, "Service Unavailable")
+    waiting = prepare_queue_notification(entry_id=waiting_entry.pk, template_type=REGISTRATION)
+    deliver_notification(notification_id=waiting.pk)
+
+    NotificationPreference.objects.create(patient=waiting_entry.patient, channel="none")
+    retried = deliver_notification(notification_id=waiting.pk)
+
+    assert len(fake_twilio.received) == 1  # the attempt Twilio answered with a 503
+    assert (retried.status, retried.error_message, retried.attempts) == (
+        Status.SKIPPED_BY_PREFERENCE,
+        "Patient chose to receive no messages.",
+        1,
+    )
 
 
 def test_without_credentials_the_console_backend_logs_a_masked_number(settings, waiting_entry, caplog):
