@@ -298,8 +298,15 @@ def not_before_today(day):
 
 
 class ClosedDayForm(BootstrapWidgetsMixin, forms.Form):
+    # Its page shows it beside DoctorAbsenceForm, whose fields share its names: the prefix keeps their ids apart,
+    # so each label names its own form's field.
+    prefix = "close_day"
+
     day = PanelDateField(
-        label=_("Day"), validators=[not_before_today], widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Day"),
+        validators=[not_before_today],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Choose the day to close.")},
     )
     department = forms.ModelChoiceField(
         queryset=Department.objects.filter(is_active=True),
@@ -311,11 +318,18 @@ class ClosedDayForm(BootstrapWidgetsMixin, forms.Form):
 
 
 class DoctorAbsenceForm(BootstrapWidgetsMixin, forms.Form):
+    prefix = "absence"  # as ClosedDayForm's
+
     doctor = forms.ModelChoiceField(
-        queryset=Doctor.objects.filter(is_active=True).select_related("user"), label=_("Doctor")
+        queryset=Doctor.objects.filter(is_active=True).select_related("user"),
+        label=_("Doctor"),
+        error_messages={"required": _("Choose the doctor.")},
     )
     day = PanelDateField(
-        label=_("Day"), validators=[not_before_today], widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Day"),
+        validators=[not_before_today],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Choose the day of the absence.")},
     )
     reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)
 

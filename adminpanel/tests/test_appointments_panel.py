@@ -14,6 +14,7 @@ from notifications.models import Notification
 from patients import appointments, services
 from patients.models import Appointment, ClosedDay
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
+from patients.tests.page_forms import PageForms
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,8 @@ def test_closing_a_day_cancels_its_bookings_and_tells_the_patients(
     appointment = book(clinic, at(time(13)))
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            reverse("adminpanel:close-day"), {"day": timezone.localdate().isoformat(), "reason": "Holiday"}
+            reverse("adminpanel:close-day"),
+            {"close_day-day": timezone.localdate().isoformat(), "close_day-reason": "Holiday"},
         )
     assert response.status_code == 302
     assert ClosedDay.objects.get().department is None
@@ -41,7 +43,7 @@ def test_closing_a_day_cancels_its_bookings_and_tells_the_patients(
 
 
 def test_closing_a_closed_day_again_says_it_already_was(clinic, admin_client):
-    close = {"day": timezone.localdate().isoformat(), "department": clinic.pk}
+    close = {"close_day-day": timezone.localdate().isoformat(), "close_day-department": clinic.pk}
     first = admin_client.post(reverse("adminpanel:close-day"), close, follow=True)
     assert "its booked patients are told" in first.content.decode()
 
@@ -56,7 +58,7 @@ def test_closing_a_closed_day_again_says_it_already_was(clinic, admin_client):
 
 
 def test_a_bad_day_is_refused_naming_the_field(clinic, admin_client):
-    response = admin_client.post(reverse("adminpanel:close-day"), {"day": "someday"})
+    response = admin_client.post(reverse("adminpanel:close-day"), {"close_day-day": "someday"})
     assert response.status_code == 400 and "day" in response.context["close_day_form"].errors
     assert not ClosedDay.objects.exists()
 
@@ -64,10 +66,13 @@ def test_a_bad_day_is_refused_naming_the_field(clinic, admin_client):
 def test_an_earlier_day_is_not_closed_nor_taken_as_an_absence(clinic, admin_client):
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
 
-    closed = admin_client.post(reverse("adminpanel:close-day"), {"day": yesterday})
-    absent = admin_client.post(reverse("adminpanel:doctor-absence"), {"doctor": clinic.doctor.pk, "day": yesterday})
+    closed = admin_client.post(reverse("adminpanel:close-day"), {"close_day-day": yesterday})
+    absent = admin_client.post(
+        reverse("adminpanel:doctor-absence"), {"absence-doctor": clinic.doctor.pk, "absence-day": yesterday}
+    )
 
-    assert closed.status_code == 400 and "Choose today or a later day." in closed.context["close_day_form"].errors["day"]
+    assert closed.status_code == 400
+    assert "Choose today or a later day." in closed.context["close_day_form"].errors["day"]
     assert absent.status_code == 400 and "day" in absent.context["absence_form"].errors
     assert not ClosedDay.objects.exists() and not DoctorAbsence.objects.exists()
 
@@ -75,7 +80,8 @@ def test_an_earlier_day_is_not_closed_nor_taken_as_an_absence(clinic, admin_clie
 def test_a_doctors_absence_cancels_their_bookings(clinic, admin_client):
     appointment = book(clinic, at(time(13)))
     response = admin_client.post(
-        reverse("adminpanel:doctor-absence"), {"doctor": clinic.doctor.pk, "day": timezone.localdate().isoformat()}
+        reverse("adminpanel:doctor-absence"),
+        {"absence-doctor": clinic.doctor.pk, "absence-day": timezone.localdate().isoformat()},
     )
     assert response.status_code == 302
     appointment.refresh_from_db()
@@ -122,3 +128,33 @@ def test_deactivating_a_department_cancels_its_bookings_to_come_and_tells_the_pa
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
     assert Notification.objects.filter(appointment=appointment, event="booking_cancelled").exists()
+
+
+def test_the_close_day_and_absence_forms_label_their_own_fields(clinic, admin_client):
+    page = PageForms(admin_client.get(reverse("adminpanel:appointments")).content.decode())
+
+    assert page.duplicate_ids() == []
+    assert page.labels_pointing_elsewhere() == {}
+    assert len(page.form(reverse("adminpanel:doctor-absence")).label_targets) == 3
+
+
+@pytest.mark.parametrize(
+    "url_name, summary",
+    [
+        ("adminpanel:close-day", ['<a class="alert-link" href="#id_close_day-day">Day: Choose the day to close.</a>']),
+        (
+            "adminpanel:doctor-absence",
+            [
+                '<a class="alert-link" href="#id_absence-doctor">Doctor: Choose the doctor.</a>',
+                '<a class="alert-link" href="#id_absence-day">Day: Choose the day of the absence.</a>',
+            ],
+        ),
+    ],
+)
+def test_an_empty_close_day_or_absence_form_leads_with_its_own_error_summary(clinic, admin_client, url_name, summary):
+    page = admin_client.post(reverse(url_name), {}).content.decode()
+
+    assert page.count("data-error-summary") == 1
+    for line in summary:
+        assert line in page
+    assert "This field is required." not in page

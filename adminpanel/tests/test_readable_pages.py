@@ -90,6 +90,6 @@ def test_the_audit_log_describes_what_it_is_about_in_the_readers_language(admin_
 
 def test_closing_a_day_confirms_it_with_the_day_in_words(admin_client, department):
     day = timezone.localdate() + timedelta(days=3)
-    response = admin_client.post(reverse("adminpanel:close-day"), {"day": day.isoformat()}, follow=True)
+    response = admin_client.post(reverse("adminpanel:close-day"), {"close_day-day": day.isoformat()}, follow=True)
 
     assert f"Closed {date_format(day, 'D j M Y')} for bookings" in response.content.decode()
