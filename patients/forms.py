@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from django.utils.text import format_lazy
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,9 @@ from .serializers import FEEDBACK_COMMENT_MAX_LENGTH, NAME_MAX_LENGTH, NOTES_MAX
 
 
 EMPTY_CHOICE_DASHES = "---------"
+# Said for any age outside the range, and for one that is not a whole number: the patient learns both limits at once.
+AGE_OUT_OF_RANGE = format_lazy(_("Enter your age in years, from 0 to {oldest}."), oldest=PATIENT_AGE_MAX)
+CHOOSE_A_DEPARTMENT = _("Choose a department.")
 
 
 def _word_the_empty_choice(field):
@@ -92,22 +96,36 @@ class RegistrationForm(BootstrapForm):
         max_length=NAME_MAX_LENGTH,
         validators=[check_person_name],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Enter your name.")},
     )
     phone = forms.CharField(
         label=_("Phone"),
         max_length=MAX_TYPED_PHONE_LENGTH,
         help_text=_("We use it to recognise you next time and to text you when your turn is near."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        error_messages={"required": _("Enter your phone number.")},
     )
     age = forms.IntegerField(
-        label=_("Age"), min_value=0, max_value=PATIENT_AGE_MAX, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        label=_("Age"),
+        min_value=0,
+        max_value=PATIENT_AGE_MAX,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "required": _("Enter your age."),
+            "invalid": AGE_OUT_OF_RANGE,
+            "min_value": AGE_OUT_OF_RANGE,
+            "max_value": AGE_OUT_OF_RANGE,
+        },
     )
     gender = forms.ChoiceField(label=_("Gender"), choices=Patient.Gender.choices, initial=Patient.Gender.UNDISCLOSED)
     department = DepartmentChoiceField(
         label=_("Department"),
         queryset=Department.objects.filter(is_active=True),
         empty_label=_("Choose a department"),
-        error_messages={"invalid_choice": _("Choose one of the departments open for registration.")},
+        error_messages={
+            "required": CHOOSE_A_DEPARTMENT,
+            "invalid_choice": _("Choose one of the departments open for registration."),
+        },
     )
     notes = forms.CharField(
         label=_("Reason for visit (optional)"),
@@ -153,6 +171,7 @@ class FeedbackForm(BootstrapForm):
         coerce=int,
         widget=forms.RadioSelect,
         label=_("How was your visit? (5 is best)"),
+        error_messages={"required": _("Choose a rating for your visit.")},
     )
     comment = forms.CharField(
         label=_("Comment (optional)"),
@@ -169,9 +188,14 @@ class SlotDayForm(BootstrapForm):
         queryset=Department.objects.filter(is_active=True),
         label=_("Department"),
         empty_label=_("Choose a department"),
-        error_messages={"invalid_choice": _("Choose one of the departments taking bookings.")},
+        error_messages={
+            "required": CHOOSE_A_DEPARTMENT,
+            "invalid_choice": _("Choose one of the departments taking bookings."),
+        },
     )
-    day = forms.TypedChoiceField(label=_("Day"), coerce=date.fromisoformat)
+    day = forms.TypedChoiceField(
+        label=_("Day"), coerce=date.fromisoformat, error_messages={"required": _("Choose a day.")}
+    )
 
     def __init__(self, *args, days, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,6 +213,7 @@ class SlotChoiceField(forms.TypedChoiceField):
             coerce=parse_datetime,
             widget=forms.RadioSelect,
             error_messages={
+                "required": _("Choose a time."),
                 "invalid_choice": _("Choose one of the times offered."),
                 "taken": _("This time has just been taken; please choose another of the times shown."),
             },
@@ -243,5 +268,6 @@ class KioskCheckInForm(BootstrapForm):
         label=_("Booking code"),
         max_length=200,
         help_text=_("Scan the QR code of your booking, or type the code from your message."),
+        error_messages={"required": _("Scan your booking's QR code, or type its code.")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "autofocus": True}),
     )

@@ -349,3 +349,21 @@ def test_a_refused_kiosk_walk_in_focuses_its_error_summary_not_the_booking_code(
 
     focused = re.findall(r'<[^>]*\bautofocus\b[^>]*>', page.content.decode())
     assert len(focused) == 1 and "id_code" not in focused[0]
+
+
+def test_an_empty_booking_or_kiosk_check_in_says_what_each_field_needs_in_words(client, clinic):
+    day = timezone.localdate().isoformat()
+    nothing_typed = {"name": "", "phone": "", "age": "", "gender": "female", "notes": ""}
+
+    booking = client.post(f"{reverse('patients:book')}?department={clinic.pk}&day={day}", nothing_typed)
+    check_in = client.post(reverse("kiosk:start", args=["site"]), {"action": "check_in", "code": ""})
+
+    assert [words for _target, words in error_summary(booking)] == [
+        "Time: Choose a time.",
+        "Name: Enter your name.",
+        "Phone: Enter your phone number.",
+        "Age: Enter your age.",
+        "Department: Choose a department.",
+    ]
+    # The check-in's one field keeps the focus, its error read with it.
+    assert 'id="id_code_error">Scan your booking&#x27;s QR code, or type its code.<' in check_in.content.decode()

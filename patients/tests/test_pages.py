@@ -140,10 +140,11 @@ def test_reception_staff_registering_a_known_phone_see_the_token_to_tell_the_pat
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("name", "", "This field is required."),
+        ("name", "", "Enter your name."),
         ("phone", "12345", "Enter a valid phone number"),
-        ("age", "131", "less than or equal to 130"),
-        ("age", "-2", "greater than or equal to 0"),
+        ("age", "131", "Enter your age in years, from 0 to 130."),
+        ("age", "-2", "Enter your age in years, from 0 to 130."),
+        ("age", "34.5", "Enter your age in years, from 0 to 130."),
         ("department", "999999", "Choose one of the departments open for registration."),
         ("notes", "x" * 1001, "at most 1000 characters"),
     ],
@@ -187,7 +188,30 @@ def test_form_errors_are_summed_up_above_the_form_each_naming_its_field_and_lead
     assert summary and "autofocus" in summary.group(0) and 'role="alert"' in summary.group(0)
     items = re.findall(r'<li><a class="alert-link" href="#(id_\w+)">([^<]*)</a></li>', summary.group(1))
     assert [(target, words.split(":")[0]) for target, words in items] == [("id_name", "Name"), ("id_age", "Age")]
-    assert "This field is required." in items[0][1]
+    assert items[0][1] == "Name: Enter your name."
+
+
+NOTHING_TYPED = {"name": "", "phone": "", "age": "", "gender": "female", "department": ""}
+
+
+def test_an_empty_registration_says_what_each_field_needs_in_words(client, department):
+    response = client.post("/patients/register/", NOTHING_TYPED)
+
+    summary = re.findall(r'<li><a class="alert-link" href="#id_\w+">([^<]*)</a></li>', response.content.decode())
+    assert summary == [
+        "Name: Enter your name.",
+        "Phone: Enter your phone number.",
+        "Age: Enter your age.",
+        "Department: Choose a department.",
+    ]
+
+
+def test_no_empty_field_is_refused_in_django_s_generic_words_in_hindi(client, department):
+    client.cookies["django_language"] = "hi"
+
+    page = client.post("/patients/register/", NOTHING_TYPED).content.decode()
+
+    assert "यह क्षेत्र अपेक्षित हैं" not in page
 
 
 def test_a_department_refusal_is_shown_on_the_department_field(client, typed, department):
@@ -305,6 +329,15 @@ def test_feedback_form_errors_are_shown_and_nothing_is_stored(client, register, 
     assert "Select a valid choice" in page
     assert re.search(r'id="id_comment_error">[^<]*at most 2000 characters', page)
     assert not PatientFeedback.objects.exists()
+
+
+def test_feedback_without_a_rating_asks_for_one_in_words(client, register, complete_visit):
+    entry = complete_visit(register())
+
+    page = client.post(entry.get_absolute_url(), {"comment": "Friendly"}).content.decode()
+
+    rating = re.search(r'<a class="alert-link" href="#id_rating_0">([^<]*)</a>', page)
+    assert rating and rating.group(1) == "How was your visit? (5 is best): Choose a rating for your visit."
 
 
 def test_feedback_before_completion_is_refused_on_the_page(client, register):
