@@ -207,7 +207,7 @@ class SlotDayForm(BootstrapForm):
 class SlotChoiceField(forms.TypedChoiceField):
     """One of the offered slots, by its start time (ISO 8601), coerced to the aware datetime."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, error_messages=None, **kwargs):
         super().__init__(
             label=_("Time"),
             coerce=parse_datetime,
@@ -216,6 +216,7 @@ class SlotChoiceField(forms.TypedChoiceField):
                 "required": _("Choose a time."),
                 "invalid_choice": _("Choose one of the times offered."),
                 "taken": _("This time has just been taken; please choose another of the times shown."),
+                **(error_messages or {}),
             },
             **kwargs,
         )
@@ -256,11 +257,13 @@ class BookingForm(RegistrationForm):
 
 
 class RescheduleForm(BootstrapForm):
-    slot = SlotChoiceField()
+    """Another time on the booking's day: its own time is not offered, as moving there would change nothing."""
 
-    def __init__(self, *args, slots=(), **kwargs):
+    slot = SlotChoiceField(error_messages={"required": _("Choose a new time.")})
+
+    def __init__(self, *args, slots=(), booked_at, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["slot"].offer(slots)
+        self.fields["slot"].offer([slot for slot in slots if slot.start != booked_at])
 
 
 class KioskCheckInForm(BootstrapForm):

@@ -294,7 +294,9 @@ def appointment(request, public_id):
     """The manage link: see the booking, its QR code and calendar file; move it, cancel it, or check in."""
     booking = _appointment_or_404(public_id)
     slots = appointments.available_slots(department=booking.department, day=timezone.localdate(booking.slot_start))
-    reschedule = RescheduleForm(request.POST if request.POST.get("action") == "reschedule" else None, slots=slots)
+    reschedule = RescheduleForm(
+        request.POST if request.POST.get("action") == "reschedule" else None, slots=slots, booked_at=booking.slot_start
+    )
     error = None
     # "Cancel the appointment" first asks; only its "Yes, cancel" (confirm=yes) cancels (WCAG 3.3.4).
     confirming_cancel = request.POST.get("action") == "cancel" and request.POST.get("confirm") != "yes"

@@ -6,12 +6,15 @@ from datetime import time
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import pgettext
 from icalendar import Calendar
 
 from patients import appointments
 from patients.models import Appointment, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
+from patients.tests.page_forms import PageForms
 
 pytestmark = pytest.mark.django_db
 
@@ -349,6 +352,41 @@ def test_a_refused_kiosk_walk_in_focuses_its_error_summary_not_the_booking_code(
 
     focused = re.findall(r'<[^>]*\bautofocus\b[^>]*>', page.content.decode())
     assert len(focused) == 1 and "id_code" not in focused[0]
+
+
+def test_the_move_offers_the_other_times_of_the_day_as_one_group_naming_the_day(client, clinic):
+    appointment = book(clinic, at(time(13)))
+
+    page = client.get(appointment.get_absolute_url()).content.decode()
+
+    [move] = [form for form in PageForms(page).forms if form.legends]
+    assert move.legends == [f"Change the time ({date_format(timezone.localdate(), 'D j M')})"]
+    assert move.label_targets == ["id_slot_0", "id_slot_1"]
+    assert PageForms(page).labels_pointing_elsewhere() == {}
+    # 13:00 is the booking's own time: moving there would change nothing.
+    assert re.findall(r'for="id_slot_\d">([^<]*)</label>', page) == ["13:30", "14:00"]
+
+
+def test_the_moves_legend_names_the_day_in_the_pages_language(client, clinic):
+    appointment = book(clinic, at(time(13)))
+    client.cookies["django_language"] = "es"
+
+    page = client.get(appointment.get_absolute_url()).content.decode()
+
+    with translation.override("es"):
+        day = date_format(timezone.localdate(), pgettext("date format", "D j M"))
+    [legend] = [legend for form in PageForms(page).forms for legend in form.legends]
+    assert f"({day})" in legend
+
+
+def test_a_move_with_no_time_chosen_leads_with_an_error_summary_asking_for_a_new_time(client, clinic):
+    appointment = book(clinic, at(time(13)))
+
+    response = client.post(appointment.get_absolute_url(), {"action": "reschedule"})
+
+    assert response.status_code == 400
+    assert error_summary(response) == [("id_slot_0", "Time: Choose a new time.")]
+    assert "This field is required." not in response.content.decode()
 
 
 def test_an_empty_booking_or_kiosk_check_in_says_what_each_field_needs_in_words(client, clinic):
