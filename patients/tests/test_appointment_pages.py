@@ -389,6 +389,13 @@ def test_a_move_with_no_time_chosen_leads_with_an_error_summary_asking_for_a_new
     assert "This field is required." not in response.content.decode()
 
 
+def test_the_manage_page_names_the_status_and_the_calendar_link_in_plain_words(client, clinic):
+    page = client.get(book(clinic, at(time(13))).get_absolute_url()).content.decode()
+
+    assert "<dt>Status</dt>" in page and "<dt>State</dt>" not in page
+    assert ">Add to my calendar</a>" in page and "(.ics)" not in page
+
+
 def test_an_empty_booking_or_kiosk_check_in_says_what_each_field_needs_in_words(client, clinic):
     day = timezone.localdate().isoformat()
     nothing_typed = {"name": "", "phone": "", "age": "", "gender": "female", "notes": ""}
