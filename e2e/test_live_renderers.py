@@ -217,7 +217,7 @@ def test_the_patients_page_draws_its_embedded_visit_then_each_frame_on_a_phone(o
     expect(patient.locator('[data-field="department"]')).to_have_text("Cardiology · Block A")
     expect(patient.locator('[data-field="position"]')).to_have_text("2")
     expect(patient.locator('[data-field="status"]')).to_have_text("Waiting")
-    expect(patient.locator('[data-field="now_serving"]')).to_have_text("—")
+    expect(patient.locator('[data-field="now_serving"]')).to_have_text("Nobody right now")
     expect(patient.locator('[data-field="your-turn"]')).to_be_hidden()
     assert no_sideways_scroll(patient)
 
@@ -236,7 +236,7 @@ def test_the_patients_page_draws_its_embedded_visit_then_each_frame_on_a_phone(o
     expect(patient.locator('[data-field="your-turn"]')).to_be_visible()
     expect(patient.locator('[data-field="go_to"]')).to_have_text("Room 2A")
     expect(patient.locator('[data-field="status"]')).to_have_attribute("data-value", "called")
-    expect(patient.locator('[data-field="position"]')).to_have_text("—")
+    expect(patient.locator('[data-field="position"]')).to_be_hidden()
     assert no_sideways_scroll(patient)
     assert fetched == []
     screenshot(patient, "your-turn")

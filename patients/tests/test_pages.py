@@ -320,6 +320,23 @@ def test_after_completion_the_status_page_takes_feedback_once(client, register, 
     assert PatientFeedback.objects.get().rating == 4
 
 
+def test_a_finished_visit_shows_no_place_in_line_or_wait_even_before_its_script_runs(client, register, complete_visit):
+    waiting, finished = register(), complete_visit(register())
+
+    figures = re.compile(r'<div class="visit-figures text-center mb-3( d-none)?" data-show="position">')
+    assert figures.search(client.get(waiting.get_absolute_url()).content.decode()).group(1) is None
+    assert figures.search(client.get(finished.get_absolute_url()).content.decode()).group(1) == " d-none"
+
+
+def test_a_registration_confirmation_opened_after_the_visit_shows_no_place_in_line(client, register, complete_visit):
+    finished = complete_visit(register())
+
+    page = client.get(reverse("patients:registered", args=[finished.public_id])).content.decode()
+
+    assert finished.token in page
+    assert "Your place in line" not in page and 'data-field="position"' not in page
+
+
 def test_feedback_form_errors_are_shown_and_nothing_is_stored(client, register, complete_visit):
     entry = complete_visit(register())
 

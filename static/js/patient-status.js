@@ -55,7 +55,7 @@
       return interpolate(gettext("~%(minutes)s min"), { minutes: value }, true);
     }
     if (field === "now_serving") {
-      return value && value.length ? value.join(", ") : "—";
+      return value && value.length ? value.join(", ") : gettext("Nobody right now");
     }
     if (field === "status") {
       // Still "waiting" in the database after its day, but never to be called (as the server's status_display).

@@ -38,6 +38,7 @@ const fields = Object.fromEntries(
 const shown = {
   your_turn: new FakeElement({ show: "your_turn" }, ["d-none"]),
   can_give_feedback: new FakeElement({ show: "can_give_feedback" }, ["d-none"]),
+  figures: new FakeElement({ show: "position" }),
 };
 fields["your-turn"] = shown.your_turn;
 shown.your_turn.dataset.field = "your-turn";
@@ -105,7 +106,8 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   assert.strictEqual(fields.position.textContent, "3");
   assert.strictEqual(fields.position.dataset.value, "3");
   assert.strictEqual(fields.estimated_wait_minutes.textContent, "about 25–40 min");
-  assert.strictEqual(fields.now_serving.textContent, "—");
+  assert.strictEqual(fields.now_serving.textContent, "Nobody right now");
+  assert.strictEqual(shown.figures.classList.contains("d-none"), false);
   assert.strictEqual(fields.status.textContent, "Waiting");
   assert.strictEqual(root.dataset.visitId, 41);
   assert.strictEqual(shown.your_turn.classList.contains("d-none"), true);
@@ -176,7 +178,8 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   // Completed: the feedback form appears without a reload.
   sockets[0].serverSends(statusFrame(2, { ...transferred, status: "completed", status_display: "Completed", position: null, can_give_feedback: true }, 5));
   assert.strictEqual(shown.can_give_feedback.classList.contains("d-none"), false);
-  assert.strictEqual(fields.position.textContent, "—");
+  // Over: no place in line or wait to show, not dashes.
+  assert.strictEqual(shown.figures.classList.contains("d-none"), true);
 
   // The socket cannot open: "reconnecting…", then the REST status endpoint is polled and drawn.
   sockets[0].serverCloses(1006);
