@@ -32,7 +32,7 @@ from .forms import (
     RescheduleForm,
     SlotDayForm,
 )
-from .models import Appointment, Department
+from .models import Appointment, ClosedDay, Department
 from .selectors import current_visit_status, department_overview, transferred_from, visit_by_link, visit_for_link
 from .serializers import DepartmentOverviewSerializer
 
@@ -244,6 +244,8 @@ def book(request):
     slots = _booking_slots(department_day)
     initial = {"department": department_day.cleaned_data["department"]} if slots else None
     form = BookingForm(request.POST or None, slots=slots, initial=initial, reception_staff=reception_staff)
+    # A closed day has no times at all: the page says why, rather than that they are all taken.
+    closure = ClosedDay.closing(**department_day.cleaned_data) if department_day.is_valid() and not slots else None
     if request.method == "POST" and form.is_valid():
         details = form.cleaned_data
         try:
@@ -266,7 +268,12 @@ def book(request):
     return render(
         request,
         "patients/book.html",
-        {"department_day": department_day, "form": form, "any_free": any(slot.free for slot in slots)},
+        {
+            "department_day": department_day,
+            "form": form,
+            "any_free": any(slot.free for slot in slots),
+            "closure": closure,
+        },
         # A slot booked by someone else between showing and booking is the one conflict; other refusals are bad input.
         status=409 if form.has_error("slot", "taken") else 400 if request.method == "POST" else 200,
     )

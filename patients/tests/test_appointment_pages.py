@@ -12,7 +12,7 @@ from django.utils.translation import pgettext
 from icalendar import Calendar
 
 from patients import appointments
-from patients.models import Appointment, Queue
+from patients.models import Appointment, ClosedDay, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 from patients.tests.page_forms import PageForms
 
@@ -412,3 +412,27 @@ def test_an_empty_booking_or_kiosk_check_in_says_what_each_field_needs_in_words(
     ]
     # The check-in's one field keeps the focus, its error read with it.
     assert 'id="id_code_error">Scan your booking&#x27;s QR code, or type its code.<' in check_in.content.decode()
+
+
+@pytest.mark.parametrize(
+    "reason, said",
+    [
+        ("", "Clinic is closed on {day}. Please choose another day."),
+        ("Holiday", "Clinic is closed on {day} (Holiday). Please choose another day."),
+    ],
+)
+def test_a_closed_day_is_said_to_be_closed_not_to_have_no_free_times(client, clinic, reason, said):
+    ClosedDay.objects.create(day=timezone.localdate(), department=clinic, reason=reason)
+
+    page = client.get(reverse("patients:book"), {"department": clinic.pk, "day": timezone.localdate().isoformat()})
+
+    status = re.search(r'<p class="alert alert-info" role="status">\s*([^<]*?)\s*</p>', page.content.decode())
+    assert status and status.group(1) == said.format(day=date_format(timezone.localdate(), "D j M"))
+
+
+def test_a_whole_hospital_closure_closes_the_department_too(client, clinic):
+    ClosedDay.objects.create(day=timezone.localdate(), department=None)
+
+    page = client.get(reverse("patients:book"), {"department": clinic.pk, "day": timezone.localdate().isoformat()})
+
+    assert "Clinic is closed on" in page.content.decode()
