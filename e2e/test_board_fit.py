@@ -1,6 +1,7 @@
 """A display board cannot be scrolled: on a TV every token it shows is whole, and the waiting count stays in view."""
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from e2e.test_accessibility import a_busy_morning
@@ -8,6 +9,11 @@ from patients.models import Department
 from patients.tests.factories import register_patient
 
 TV_720P = {"viewport": {"width": 1280, "height": 720}}
+# The spacing WCAG 1.4.12 says text must survive, as a reader's own style sheet or bookmarklet sets it.
+TEXT_SPACING = """
+* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; }
+p { margin-bottom: 2em !important; }
+"""
 
 
 def a_long_line(hospital, waiting=16):
@@ -33,6 +39,45 @@ def boxes_outside_their_panel(page):
             }).map(item => item.textContent);
         })"""
     )
+
+
+def boards_hiding_who_is_next(page):
+    """The boards with people waiting whose next list shows no entry (token or "+N") whole, in its list's room
+    and its panel, with what each does show."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[data-display-board]')].flatMap(board => {
+            const waiting = JSON.parse(board.querySelector('script[type="application/json"]').textContent)
+                .payload.queue.queue_length;
+            const inside = (item, container) => {
+                const r = item.getBoundingClientRect(), box = container.getBoundingClientRect();
+                return r.height > 0 && r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5
+                    && r.left >= box.left - 0.5 && r.right <= box.right + 0.5;
+            };
+            const whole = [...board.querySelectorAll('.next-tokens li')].filter(item =>
+                inside(item, board.querySelector('.board-next')) && inside(item, board.querySelector('.board-panel')));
+            return waiting && !whole.length ? [`${board.getAttribute('aria-label')}: ${waiting} waiting, `
+                + `shows ${JSON.stringify(board.querySelector('.next-tokens').textContent)}`] : [];
+        })"""
+    )
+
+
+@pytest.mark.parametrize(("language", "text_spacing"), [("hi", False), ("hi", True), ("en", True), ("ar", True)])
+def test_every_board_with_people_waiting_shows_who_is_next(open_page, live_app, language, text_spacing):
+    call_command("setup_smartqueue", "--demo-data", "--force", verbosity=0)
+    # bypass_csp: the page's policy refuses inline styles, and the reader's text spacing is one.
+    board = open_page(viewport={"width": 1280, "height": 800}, locale=language,
+                      extra_http_headers={"Accept-Language": language}, bypass_csp=True)
+    # The boards show the page's language first (then the site's, English): held there.
+    board.clock.install()
+    board.goto("/display/")
+    expect(board.locator("[data-display-board]")).to_have_count(Department.objects.filter(is_active=True).count())
+    if text_spacing:
+        board.add_style_tag(content=TEXT_SPACING)
+
+    # The boards fit their next tokens again once the new spacing has changed their room.
+    board.wait_for_timeout(300)
+    assert boards_hiding_who_is_next(board) == []
+    assert boxes_outside_their_panel(board) == []
 
 
 @pytest.mark.parametrize("path", ["/display/", "/display/{cardiology}/"])

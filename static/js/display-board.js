@@ -68,27 +68,41 @@
     return itemBox.bottom <= box.bottom + 0.5 && itemBox.left >= box.left - 0.5 && itemBox.right <= box.right + 0.5;
   }
 
-  // A TV cannot be scrolled: the next tokens are only those that fit whole in the room the panel leaves them
+  // The room of each board's next tokens when they were last fitted: it changes with the screen, the text size
+  // and spacing, and the boards around it (one that needs room for its first token takes it from the others).
+  var fittedRoom = new WeakMap();
+
+  function roomOf(area) {
+    return area.clientWidth + "x" + area.clientHeight;
+  }
+
+  // A TV is not scrolled: the next tokens are only those that fit whole in the room the panel leaves them
   // (.board-next, display.css), up to the board's data-next-count, then "+N more" for the rest of the line.
-  // As many next tokens as fit whole, then how many more wait. The first token matters more than the count
-  // (the waiting line below says it too): when the two do not fit together, the token stays, alone.
+  // The first token matters more than the count (the waiting line below says it too): when the two do not fit
+  // together, the token stays, alone. Where neither fits alone, the first token takes the room it needs from the
+  // page (.next-needs-room), which may then scroll: a Next heading over an empty list would say no one waits.
   function fitNext(board, queue) {
     var area = board.querySelector(".board-next");
     var list = board.querySelector("[data-next]");
     var tokens = queue.waiting.slice(0, Number(board.dataset.nextCount)).map(nextToken);
+    area.classList.remove("next-needs-room");
     var attempts = [];
     for (var shown = tokens.length; shown >= 1; shown -= 1) attempts.push({ shown: shown, counted: true });
     attempts.push({ shown: 1, counted: false }, { shown: 0, counted: true });
-    for (var index = 0; index < attempts.length; index += 1) {
-      var items = tokens.slice(0, attempts[index].shown);
+    var fitted = attempts.some(function (attempt) {
+      var items = tokens.slice(0, attempt.shown);
       var more = queue.queue_length - items.length;
-      if (more > 0 && attempts[index].counted) {
+      if (more > 0 && attempt.counted) {
         items.push(element("li", "next-more", fill(words().more_waiting, { count: more })));
       }
       list.replaceChildren.apply(list, items);
-      if (!items.length || insideOf(area, items[items.length - 1])) return;
+      return !items.length || insideOf(area, items[items.length - 1]);
+    });
+    if (!fitted) {
+      list.replaceChildren(tokens[0]);
+      area.classList.add("next-needs-room");
     }
-    list.replaceChildren();
+    fittedRoom.set(area, roomOf(area));
   }
 
   // The department's name in the language shown, where admins translated it; else as written, marked as written.
@@ -267,6 +281,7 @@
   function startBoard(board) {
     var initial = JSON.parse(board.querySelector('script[type="application/json"]').textContent);
     render(board, initial.payload.queue);
+    roomWatcher.observe(board.querySelector(".board-next"));
     new LiveSocket({
       path: "/ws/queue/" + board.dataset.departmentId + "/",
       pollUrl: board.dataset.pollUrl,
@@ -332,12 +347,13 @@
     if (soundOn) chime();
   });
 
-  // A new size (another screen, a larger text setting) leaves the next tokens another room.
-  var refitting = null;
-  window.addEventListener("resize", function () {
-    cancelAnimationFrame(refitting);
-    refitting = requestAnimationFrame(function () {
-      lastQueues.forEach(function (queue, board) { fitNext(board, queue); });
+  // A board is fitted again when the room of its next tokens changes, but not for the room its own fitting took.
+  var roomWatcher = new ResizeObserver(function (changes) {
+    changes.forEach(function (change) {
+      var board = change.target.closest("[data-display-board]");
+      if (lastQueues.has(board) && fittedRoom.get(change.target) !== roomOf(change.target)) {
+        fitNext(board, lastQueues.get(board));
+      }
     });
   });
 
