@@ -136,3 +136,21 @@ def test_the_boards_language_switching_can_be_stopped_and_started_again(open_pag
     page.clock.run_for(8_000)
     expect(heading).to_have_text("अभी बारी")
     expect(page.get_by_role("button", name="Stop switching languages")).to_be_visible()
+
+
+def test_the_board_titles_the_calling_doctor_in_the_language_it_shows(open_page, hospital):
+    a_busy_morning(hospital)
+    configuration = SystemConfiguration.load()
+    configuration.board_languages = ["en", "hi", "ar"]
+    configuration.save()
+    page = open_page(**DESKTOP)
+    page.clock.install()
+    page.goto(f"/display/{hospital['cardiology'].pk}/")
+    doctor = page.locator(".serving-card .serving-doctor")
+    expect(doctor).to_have_text("Dr. John Smith")
+
+    page.clock.run_for(8_000)
+    expect(doctor).to_have_text("डॉ. John Smith")
+    assert doctor.evaluate("node => node.closest('[lang]').lang") == "hi"
+    page.clock.run_for(8_000)
+    expect(doctor).to_have_text("د. John Smith")

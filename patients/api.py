@@ -251,7 +251,7 @@ class QueueStatusAPI(APIView):
                     "now_serving": [
                         {"token": "CARD-004", "status": "in_consultation", "priority": "normal",
                          "called_at": "2026-11-25T09:41:00+05:30", "doctor_id": 3, "doctor": "Dr. Meera Shah",
-                         "room": "Room 4"}
+                         "doctor_name": "Meera Shah", "room": "Room 4"}
                     ],
                     "waiting": [
                         {"token": "CARD-009", "priority": "emergency", "status": "waiting", "position": 1,

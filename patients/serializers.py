@@ -180,7 +180,8 @@ class ServingTokenSerializer(serializers.Serializer):
     """A token a doctor has called or is seeing, as the public may see it: no patient details.
 
     Always shared (kept queues, department and staff frames, read by everyone whatever their language), so its
-    words are in the site's language (LANGUAGE_CODE), not in that of whoever's request built it."""
+    words are in the site's language (LANGUAGE_CODE), not in that of whoever's request built it; a reader that
+    shows them in another language titles doctor_name itself, as the display boards do in each of theirs."""
 
     token = serializers.CharField()
     priority = serializers.ChoiceField(choices=Queue.Priority.choices)
@@ -188,6 +189,9 @@ class ServingTokenSerializer(serializers.Serializer):
     called_at = serializers.DateTimeField(allow_null=True)
     doctor_id = serializers.IntegerField(allow_null=True)
     doctor = serializers.SerializerMethodField(help_text="The calling doctor's name, titled in the site's language.")
+    doctor_name = serializers.CharField(
+        source="doctor.display_name", allow_null=True, help_text="The calling doctor's name, without a title."
+    )
     room = serializers.CharField(source="where_to_go", help_text="Where the patient goes.")
 
     @extend_schema_field(serializers.CharField(allow_null=True))

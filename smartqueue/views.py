@@ -44,6 +44,8 @@ def board_words(page_language):
                     "in_turn": gettext("In turn"),
                     "please_go_in": gettext("Please go in"),
                     "in_consultation": gettext("In consultation"),
+                    # The calling doctor's name as the queue gives it (doctor_name), titled in this language.
+                    "doctor": gettext("Dr. %(name)s"),
                     "please_wait": gettext("Please wait to be called."),
                     "no_one_waiting": gettext("No one is waiting."),
                     "waiting": gettext("%(count)s waiting"),

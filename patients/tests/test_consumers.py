@@ -67,6 +67,7 @@ async def test_queue_socket_receives_each_change_in_order_with_consecutive_numbe
             "called_at": after_call["queue"]["now_serving"][0]["called_at"],
             "doctor_id": dr_house.pk,
             "doctor": "Dr. Gregory House",
+            "doctor_name": "Gregory House",
             "room": "Room 4",
         }
     ]

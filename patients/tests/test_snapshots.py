@@ -154,3 +154,6 @@ def test_a_shared_queue_names_the_doctor_in_the_sites_language_whoever_built_it(
 
     assert [token["doctor"] for token in snapshot["now_serving"]] == ["Dr. Anil Patel"]
     assert entry["doctor"] == "Dr. Anil Patel"
+    # Untitled too, for the boards to title in each of their languages.
+    assert [token["doctor_name"] for token in snapshot["now_serving"]] == ["Anil Patel"]
+    assert entry["doctor_name"] == "Anil Patel"

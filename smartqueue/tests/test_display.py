@@ -73,3 +73,22 @@ def test_snapshot_json_is_the_socket_snapshot_frame_for_polling(client, busy_dep
     assert frame["type"] == "snapshot" and frame["department"] == busy_department.pk
     assert frame["payload"]["queue"]["queue_length"] == 2
     assert "Privatename" not in response.content.decode()
+
+
+def test_a_board_titles_the_calling_doctor_in_each_of_its_languages(client, busy_department):
+    """The queue is shared by every board whatever its language: it names the doctor without a title, and each
+    board language's words put that language's title to it."""
+    configuration = SystemConfiguration.load()
+    configuration.board_languages = ["en", "hi", "ar"]
+    configuration.save()
+
+    response = client.get(f"/display/{busy_department.pk}/")
+
+    (board,) = embedded_boards(response)
+    assert [token["doctor_name"] for token in board["payload"]["queue"]["now_serving"]] == ["Meredith Grey"]
+    words = response.context["board_words"]
+    assert {language["language"]: language["doctor"] for language in words} == {
+        "en": "Dr. %(name)s",
+        "hi": "डॉ. %(name)s",
+        "ar": "د. %(name)s",
+    }

@@ -47,7 +47,9 @@
     card.dataset.token = entry.token;
     card.appendChild(element("div", "serving-token", entry.token));
     card.appendChild(element("div", "serving-room", entry.room || ""));
-    if (entry.doctor) card.appendChild(element("div", "serving-doctor", entry.doctor));
+    if (entry.doctor_name) {
+      card.appendChild(element("div", "serving-doctor", fill(words().doctor, { name: entry.doctor_name })));
+    }
     card.appendChild(element("div", "serving-state", entry.status === "called" ? words().please_go_in : words().in_consultation));
     return card;
   }
