@@ -13,6 +13,7 @@
  * same entry), else to the region's first visible button unless that acts on another patient than the
  * control that went (a recall of the next token in a list; a button for no patient, "Call next patient",
  * may take it), else to the region itself.
+ * Of several refreshes in flight, an answer older than one already swapped in is dropped.
  * A 403 (the session expired or the role was taken away) reloads the page, which then shows sign-in. A
  * refresh is the page's own doing, not the person's: it says so (X-Background-Refresh), so that an open page
  * does not keep its session alive past its idle time.
@@ -98,7 +99,10 @@
   }
 
   function refresher(url) {
+    var issued = 0;
+    var swappedIn = 0;
     return function refresh() {
+      var number = (issued += 1);
       // A refresh the page makes by itself: it does not keep the session alive (smartqueue/sessions.py).
       var headers = { Accept: "text/html", "X-Background-Refresh": "1" };
       return fetch(url, { headers: headers, credentials: "same-origin", cache: "no-store" }).then(
@@ -108,7 +112,13 @@
             return null;
           }
           if (!response.ok) throw new Error("HTTP " + response.status);
-          return response.text().then(swap);
+          return response.text().then(function (html) {
+            // An answer to an older request than one already swapped in would put back what has changed since
+            // (the patient just completed, and the focus moved off its buttons).
+            if (number < swappedIn) return [];
+            swappedIn = number;
+            return swap(html);
+          });
         }
       );
     };

@@ -6,13 +6,22 @@ const path = require("path");
 const vm = require("vm");
 
 const requests = [];
+const answers = [];
+const swapped = [];
 let reloads = 0;
+// What each fetch answers: by default a 403; a test may hold an answer back to resolve it later.
+let answer = () => Promise.resolve({ status: 403, ok: false });
 const context = {
-  document: {},
+  // Only what swap() touches: the fragment it parses, here recorded and holding no region.
+  document: {
+    createElement() {
+      return { set innerHTML(html) { swapped.push(html); }, content: { querySelectorAll: () => [] } };
+    },
+  },
   location: { reload() { reloads += 1; } },
   fetch(url, init) {
     requests.push({ url, init });
-    return Promise.resolve({ status: 403, ok: false });
+    return answer();
   },
   Promise,
 };
@@ -30,6 +39,17 @@ vm.runInContext(fs.readFileSync(path.join(__dirname, "../../../static/js/live-fr
   assert.strictEqual(requests[0].init.credentials, "same-origin");
   // A session that has ended (403) reloads the page into the sign-in form.
   assert.strictEqual(reloads, 1);
+
+  // Two refreshes in flight, answered out of order: the older answer, arriving last, is not swapped in.
+  const refresh = context.LiveFragment.refresher("/doctors/live/");
+  answer = () => new Promise((resolve) => answers.push(resolve));
+  const older = refresh();
+  const newer = refresh();
+  answers[1]({ status: 200, ok: true, text: () => Promise.resolve("after the completion") });
+  await newer;
+  answers[0]({ status: 200, ok: true, text: () => Promise.resolve("before the completion") });
+  await older;
+  assert.deepStrictEqual(swapped, ["after the completion"]);
 })().catch((error) => {
   console.error(error);
   process.exit(1);
