@@ -5,12 +5,15 @@ Pages send anonymous visitors to the right login page and answer 403 to signed-i
 role; APIs answer 403 to both (DRF session authentication has no login challenge to offer).
 """
 
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
+
+from .sessions import IDLE_SIGN_OUT_FLAG
 
 
 class RoleRequiredMixin(AccessMixin):
@@ -62,4 +65,10 @@ class RoleLoginView(LoginView):
     heading = ""
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(heading=self.heading, **kwargs)
+        # Arriving from the page that signed itself out (static/js/staff-session.js): say why, in the idle time's words.
+        idle_sign_out = self.request.GET.get(IDLE_SIGN_OUT_FLAG) == "1"
+        return super().get_context_data(
+            heading=self.heading,
+            idle_sign_out_minutes=settings.SESSION_COOKIE_AGE // 60 if idle_sign_out else None,
+            **kwargs,
+        )

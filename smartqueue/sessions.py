@@ -6,12 +6,19 @@ department, and pages poll while their socket is down. Counted as activity, thos
 left open on an unattended desk signed in for as long as its department was busy. The pages send
 BACKGROUND_REQUEST_HEADER on them (static/js/live-fragment.js, live-socket.js), and such a request saves the
 session only when it changed it.
+
+Typing in a form makes no request, so the pages' script (static/js/staff-session.js) tells the server while the
+person types or clicks (views.keep_session_alive), warns before the end, and at the end signs the page out
+itself, to the sign-in page with IDLE_SIGN_OUT_FLAG so that it says why.
 """
 
+from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.utils.cache import patch_vary_headers
 
 BACKGROUND_REQUEST_HEADER = "X-Background-Refresh"
+# The sign-in page's query parameter (?idle=1) set by staff-session.js after an idle sign-out.
+IDLE_SIGN_OUT_FLAG = "idle"
 
 
 def is_background_request(request):
@@ -28,3 +35,8 @@ class ActivitySessionMiddleware(SessionMiddleware):
         if session.accessed:
             patch_vary_headers(response, ("Cookie",))
         return response
+
+
+def session_idle_time(request):
+    """Template context: how long a staff page may sit unused, for its warning before the sign-out."""
+    return {"session_idle_seconds": settings.SESSION_COOKIE_AGE}

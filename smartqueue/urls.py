@@ -9,6 +9,7 @@ from .views import (
     department_display_snapshot,
     healthz,
     javascript_catalog,
+    keep_session_alive,
     switch_language,
 )
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", switch_language, name="set_language"),
+    path("session/keep-alive/", keep_session_alive, name="session-keep-alive"),
     # The JS strings' translations as a script file: the Content-Security-Policy refuses inline scripts.
     path("i18n/<str:language>/catalog.js", javascript_catalog, name="javascript-catalog"),
     path("patients/", include("patients.urls")),

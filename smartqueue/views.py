@@ -1,11 +1,11 @@
 import orjson
 from django.conf import settings
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import TemplateView
 from django.views.i18n import JavaScriptCatalog, set_language
 
@@ -104,6 +104,16 @@ def department_display_snapshot(request, department_id):
 def healthz(request):
     """Liveness probe for load balancers: answers without touching the database, Redis or the session."""
     return JsonResponse({"status": "ok"})
+
+
+@require_POST
+def keep_session_alive(request):
+    """What a staff page says while the person types or clicks, which sends nothing else: like any request of
+    theirs, it starts the session's idle time again (smartqueue/sessions.py, static/js/staff-session.js)."""
+    if not request.user.is_authenticated:
+        # For a script: a sign-in page to follow would not tell it that the session has ended.
+        return HttpResponseForbidden()
+    return HttpResponse(status=204)
 
 
 def switch_language(request):

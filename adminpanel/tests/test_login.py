@@ -165,3 +165,26 @@ def test_forms_and_apis_require_the_csrf_token(doctor_user, manager):
     admin_browser.force_login(manager)
     assert admin_browser.post(reverse("adminpanel:broadcast"), {"message": "hi"}).status_code == 403
     assert 'name="csrfmiddlewaretoken"' in admin_browser.get(reverse("adminpanel:broadcast")).content.decode()
+
+
+@pytest.mark.parametrize("login", ["doctors:login", "adminpanel:login"])
+def test_the_sign_in_page_says_why_after_an_idle_sign_out(client, settings, login):
+    settings.SESSION_COOKIE_AGE = 30 * 60
+
+    page = client.get(reverse(login), {"next": "/doctors/", "idle": "1"}).content.decode()
+
+    assert "You were signed out after 30 minutes without activity; sign in again to continue." in page
+    # Read out with the username field, which has the focus on arrival.
+    assert 'aria-describedby="idle-sign-out"' in page
+    assert "without activity" not in client.get(reverse(login), {"next": "/doctors/"}).content.decode()
+
+
+def test_the_page_that_signs_out_for_idleness_lands_on_the_sign_in_page_that_says_why(client, doctor_user):
+    client.force_login(doctor_user)
+    signed_in_again = reverse("doctors:login") + "?next=%2Fdoctors%2F&idle=1"
+
+    signed_out = client.post(reverse("doctors:logout"), {"next": signed_in_again})
+
+    assert signed_out.url == signed_in_again
+    assert client.get(reverse("doctors:dashboard")).status_code == 302
+    assert "without activity" in client.get(signed_out.url).content.decode()

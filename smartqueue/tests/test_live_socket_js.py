@@ -27,5 +27,10 @@ def test_patient_status_page_follows_its_visit_live_and_polls_the_status_api_as_
 
 
 @needs_node
-def test_a_staff_pages_own_refresh_says_so_and_a_refused_one_reloads_into_sign_in():
+def test_a_staff_pages_own_refresh_says_so_and_a_refused_one_goes_to_sign_in():
     run_check("live_fragment_check.js")
+
+
+@needs_node
+def test_a_staff_page_counts_typing_warns_before_the_idle_sign_out_and_signs_itself_out():
+    run_check("staff_session_check.js")

@@ -1,6 +1,15 @@
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpResponse
+from django.test import Client
+from django.utils import timezone
+
+from adminpanel.models import AdminUser
 
 from smartqueue.sessions import ActivitySessionMiddleware
 
@@ -14,3 +23,54 @@ def test_a_pages_own_refresh_that_changes_the_session_still_saves_the_change(rf,
 
     saved = SessionStore(response.cookies[settings.SESSION_COOKIE_NAME].value)
     assert saved["staff_language"] == "es"
+
+
+KEEP_ALIVE = "/session/keep-alive/"
+
+
+def test_the_keep_alive_a_page_sends_while_the_person_types_keeps_the_session_alive(client, settings, make_doctor):
+    doctor = make_doctor()
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client.force_login(doctor.user)
+        for _ in range(3):
+            clock.shift(timedelta(seconds=settings.SESSION_COOKIE_AGE - 60))
+            assert client.post(KEEP_ALIVE).status_code == 204
+        clock.shift(timedelta(seconds=settings.SESSION_COOKIE_AGE - 60))
+
+        assert client.get("/doctors/").status_code == 200
+
+
+def test_the_keep_alive_refuses_a_session_that_has_ended(client, settings, make_doctor):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client.force_login(make_doctor().user)
+        clock.shift(timedelta(seconds=settings.SESSION_COOKIE_AGE + 60))
+
+        # A 403 for the page's script, not a redirect to sign-in that it would follow; the session stays ended.
+        assert client.post(KEEP_ALIVE).status_code == 403
+        assert client.get("/doctors/").status_code == 302
+
+
+def test_the_keep_alive_takes_only_a_post_with_the_pages_csrf_token(make_doctor):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(make_doctor().user)
+
+    assert browser.get(KEEP_ALIVE).status_code == 405
+    assert browser.post(KEEP_ALIVE).status_code == 403
+    page = browser.get("/doctors/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+    assert browser.post(KEEP_ALIVE, HTTP_X_CSRFTOKEN=token).status_code == 204
+
+
+@pytest.mark.parametrize("page", ["/doctors/", "/doctors/schedule/", "/adminpanel/", "/adminpanel/departments/"])
+def test_every_staff_page_warns_before_the_idle_sign_out(client, settings, make_doctor, make_user, page):
+    settings.SESSION_COOKIE_AGE = 10 * 60
+    user = make_doctor().user if page.startswith("/doctors/") else make_user()
+    if page.startswith("/adminpanel/"):
+        AdminUser.objects.create(user=user)
+    client.force_login(user)
+
+    html = client.get(page).content.decode()
+
+    assert 'role="alertdialog"' in html and 'data-idle-seconds="600"' in html
+    assert 'data-keep-alive-url="/session/keep-alive/"' in html
+    assert "js/staff-session.js" in html

@@ -4,6 +4,8 @@
 // statistics), so every frame asks for the fragment again, at most once a second for a burst of frames.
 // Buttons post to /doctors/api/ (event delegation on the page, so they work after a swap) and the
 // fragment is read once the action is done. While the socket cannot open, the fragment is polled.
+// The consultation notes being typed are kept in this tab (sessionStorage, by the visit's entry) until that
+// consultation leaves the dashboard: a sign-out for idleness or a reload brings them back on the next load.
 (function () {
   "use strict";
   const root = document.getElementById("doctor-dashboard");
@@ -18,12 +20,36 @@
     return root.querySelector("[name=csrfmiddlewaretoken]").value;
   }
 
+  const NOTES_DRAFT_PREFIX = "smartqueue.notes-draft.";
+
+  function notesDraftKey(notes) {
+    return NOTES_DRAFT_PREFIX + notes.form.querySelector("[name=entry]").value;
+  }
+
+  // A draft lives as long as its consultation is on the dashboard: completed, moved or gone, it is dropped.
+  function keepOnlyTheShownNotesDraft() {
+    const notes = document.getElementById("consultation-notes");
+    const shown = notes ? notesDraftKey(notes) : null;
+    Object.keys(sessionStorage)
+      .filter((key) => key.startsWith(NOTES_DRAFT_PREFIX) && key !== shown)
+      .forEach((key) => sessionStorage.removeItem(key));
+    if (notes && !notes.value) notes.value = sessionStorage.getItem(shown) || "";
+  }
+
+  root.addEventListener("input", (event) => {
+    if (event.target.id !== "consultation-notes") return;
+    const key = notesDraftKey(event.target);
+    if (event.target.value) sessionStorage.setItem(key, event.target.value);
+    else sessionStorage.removeItem(key);
+  });
+
   // Say a change of the line's length to screen readers once, not every redrawn row.
   function refresh() {
     return swapIn().then(() => {
       const count = document.getElementById("waiting-count").textContent;
       if (count !== waitingCount) announcer.textContent = interpolate(gettext("%(count)s waiting"), { count: count }, true);
       waitingCount = count;
+      keepOnlyTheShownNotesDraft();
     });
   }
 
@@ -50,7 +76,7 @@
       credentials: "same-origin",
     });
     if (response.status === 403) {
-      window.location.reload();
+      StaffSession.refused();
       return;
     }
     const body = await response.json();
@@ -63,6 +89,7 @@
     }
   });
 
+  keepOnlyTheShownNotesDraft();
   const refreshSoon = LiveSocket.throttle(refresh, REFRESH_AT_MOST_EVERY_MS);
   new LiveSocket({
     path: root.dataset.socketPath,

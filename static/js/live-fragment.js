@@ -14,9 +14,10 @@
  * control that went (a recall of the next token in a list; a button for no patient, "Call next patient",
  * may take it), else to the region itself.
  * Of several refreshes in flight, an answer older than one already swapped in is dropped.
- * A 403 (the session expired or the role was taken away) reloads the page, which then shows sign-in. A
- * refresh is the page's own doing, not the person's: it says so (X-Background-Refresh), so that an open page
- * does not keep its session alive past its idle time.
+ * A 403 (the session expired or the role was taken away) goes to StaffSession.refused (staff-session.js): the
+ * sign-in page saying why, or a reload, which then shows sign-in. A refresh is the page's own doing, not the
+ * person's: it says so (X-Background-Refresh), so that an open page does not keep its session alive past its
+ * idle time.
  */
 (function (global) {
   "use strict";
@@ -108,7 +109,7 @@
       return fetch(url, { headers: headers, credentials: "same-origin", cache: "no-store" }).then(
         function (response) {
           if (response.status === 403) {
-            global.location.reload();
+            global.StaffSession.refused();
             return null;
           }
           if (!response.ok) throw new Error("HTTP " + response.status);

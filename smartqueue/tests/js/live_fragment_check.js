@@ -8,7 +8,7 @@ const vm = require("vm");
 const requests = [];
 const answers = [];
 const swapped = [];
-let reloads = 0;
+let refusals = 0;
 // What each fetch answers: by default a 403; a test may hold an answer back to resolve it later.
 let answer = () => Promise.resolve({ status: 403, ok: false });
 const context = {
@@ -18,7 +18,7 @@ const context = {
       return { set innerHTML(html) { swapped.push(html); }, content: { querySelectorAll: () => [] } };
     },
   },
-  location: { reload() { reloads += 1; } },
+  StaffSession: { refused() { refusals += 1; } },
   fetch(url, init) {
     requests.push({ url, init });
     return answer();
@@ -37,8 +37,8 @@ vm.runInContext(fs.readFileSync(path.join(__dirname, "../../../static/js/live-fr
   // The page's own refresh, not the person's: it does not keep the session alive (smartqueue/sessions.py).
   assert.strictEqual(requests[0].init.headers["X-Background-Refresh"], "1");
   assert.strictEqual(requests[0].init.credentials, "same-origin");
-  // A session that has ended (403) reloads the page into the sign-in form.
-  assert.strictEqual(reloads, 1);
+  // A session that has ended (403) is the staff page's to handle: the sign-in form, saying why when idle.
+  assert.strictEqual(refusals, 1);
 
   // Two refreshes in flight, answered out of order: the older answer, arriving last, is not swapped in.
   const refresh = context.LiveFragment.refresher("/doctors/live/");

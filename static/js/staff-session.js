@@ -1,0 +1,169 @@
+/*
+ * staff-session.js: every signed-in staff page (templates/_idle_warning.html). The server ends a session
+ * data-idle-seconds after the last request the person made (smartqueue/sessions.py), and typing consultation
+ * notes makes none, so:
+ * - while the person types or clicks, the page tells the server (POST data-keep-alive-url) at most once a
+ *   minute: someone at work is never signed out. A live page's own refreshes still do not count;
+ * - two minutes before the end, a warning says how long is left, with "Stay signed in" (WCAG 2.2.1), the way
+ *   the kiosk warns before it starts over (kiosk.js);
+ * - at the end, the page signs out through its own sign-out form and arrives at the sign-in page with ?idle=1,
+ *   which says why. Ending the session itself, the page cannot show sign-in over a session still alive.
+ *
+ *   StaffSession.refused();  // a request of this page was refused (403): signed out for idleness, else reload
+ *
+ * The end is shared by the browser's tabs (localStorage): a tab left open does not sign out a person still at
+ * work in another one.
+ */
+(function (global) {
+  "use strict";
+
+  var document = global.document;
+  var warning = document.querySelector("[data-idle-warning]");
+  if (!warning) return;
+  var countdown = warning.querySelector("[data-idle-countdown]");
+  var signOutForm = document.querySelector("[data-sign-out]");
+  var SESSION_END_KEY = "smartqueue.session-ends-at";
+  var idleMs = Number(warning.dataset.idleSeconds) * 1000;
+  // Two minutes and once a minute, or less when the idle time is short enough that these would always apply.
+  var warnForMs = Math.min(2 * 60 * 1000, idleMs / 2);
+  var activityEveryMs = Math.min(60 * 1000, idleMs / 4);
+  // Counted from when the page was asked for: the server's own end is never earlier than the page's.
+  var endsAt = global.performance.timeOrigin + idleMs;
+  var lastToldAt = global.performance.timeOrigin;
+  var checkTimer = null;
+
+  function sessionEnd() {
+    return Math.max(endsAt, Number(global.localStorage.getItem(SESSION_END_KEY)) || 0);
+  }
+
+  function extendedFrom(sentAt) {
+    endsAt = Math.max(endsAt, sentAt + idleMs);
+    global.localStorage.setItem(SESSION_END_KEY, String(sessionEnd()));
+  }
+
+  function timeLeftWords(msLeft) {
+    var seconds = Math.max(0, Math.ceil(msLeft / 1000));
+    if (seconds >= 60) {
+      var minutes = Math.floor(seconds / 60);
+      return interpolate(
+        ngettext("You will be signed out in %s minute.", "You will be signed out in %s minutes.", minutes), [minutes]
+      );
+    }
+    return interpolate(
+      ngettext("You will be signed out in %s second.", "You will be signed out in %s seconds.", seconds), [seconds]
+    );
+  }
+
+  function signOut() {
+    clearTimeout(checkTimer);
+    var signIn = warning.dataset.signInUrl + "?" + new URLSearchParams({
+      next: global.location.pathname + global.location.search,
+      idle: "1",
+    });
+    var next = document.createElement("input");
+    next.type = "hidden";
+    next.name = "next";
+    next.value = signIn;
+    signOutForm.append(next);
+    // submit(), unlike the person's click, fires no submit event: the drafts this tab keeps stay (see below).
+    signOutForm.submit();
+  }
+
+  function closeWarning() {
+    if (!warning.open) return;
+    warning.close();
+    // close() gives the focus back to where it was before the warning; if that was nowhere, to the page.
+    if (document.activeElement === document.body) document.getElementById("main").focus();
+  }
+
+  // Read the end again on every check: another tab, or the keep-alive's answer, may have moved it.
+  function check() {
+    clearTimeout(checkTimer);
+    var msLeft = sessionEnd() - Date.now();
+    if (msLeft <= 0) {
+      signOut();
+      return;
+    }
+    if (msLeft > warnForMs) {
+      closeWarning();
+      checkTimer = setTimeout(check, msLeft - warnForMs);
+      return;
+    }
+    // Modal: the page behind waits, and the one button has the focus (autofocus).
+    if (!warning.open) warning.showModal();
+    countdown.textContent = timeLeftWords(msLeft);
+    checkTimer = setTimeout(check, Math.min(msLeft, 1000));
+  }
+
+  function csrfToken() {
+    return signOutForm.querySelector("[name=csrfmiddlewaretoken]").value;
+  }
+
+  function keepAlive() {
+    var sentAt = Date.now();
+    lastToldAt = sentAt;
+    // Not marked as a background refresh: this one is the person's (smartqueue/sessions.py).
+    return fetch(warning.dataset.keepAliveUrl, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrfToken() },
+      credentials: "same-origin",
+    }).then(
+      function (response) {
+        if (response.status === 403) {
+          refused();
+          return;
+        }
+        if (response.ok) extendedFrom(sentAt);
+        check();
+      },
+      // Offline: the warning stays or comes back, and the next key or click tries again.
+      function () {
+        lastToldAt = 0;
+        check();
+      }
+    );
+  }
+
+  function refused() {
+    if (Date.now() >= sessionEnd()) signOut();
+    else global.location.reload();
+  }
+
+  // As on the kiosk: a key or a touch is someone at work. While the warning shows, one closes it only once it is
+  // over (the click, the key's release), so that the rest of it does not reach the field or button underneath.
+  function inUse() {
+    if (!warning.open && Date.now() - lastToldAt >= activityEveryMs) keepAlive();
+  }
+  function stillThere() {
+    if (!warning.open) return;
+    closeWarning();
+    // The keep-alive's answer checks again; should none ever come, the end still comes.
+    clearTimeout(checkTimer);
+    checkTimer = setTimeout(check, Math.max(0, sessionEnd() - Date.now()));
+    keepAlive();
+  }
+  ["pointerdown", "keydown", "input"].forEach(function (name) {
+    document.addEventListener(name, inUse, { passive: true });
+  });
+  ["click", "keyup"].forEach(function (name) {
+    document.addEventListener(name, stillThere);
+  });
+  // Escape closes any dialog: here it is "Stay signed in" too, not a way to miss the sign-out.
+  warning.addEventListener("cancel", function (event) {
+    event.preventDefault();
+    stillThere();
+  });
+  global.addEventListener("storage", function (event) {
+    if (event.key === SESSION_END_KEY) check();
+  });
+  // A hidden tab's timers run late: check as soon as it is seen again.
+  document.addEventListener("visibilitychange", check);
+  // Signing out on purpose leaves nothing typed about a patient in this tab (doctor-dashboard.js's drafts).
+  signOutForm.addEventListener("submit", function () {
+    global.sessionStorage.clear();
+  });
+
+  extendedFrom(global.performance.timeOrigin);
+  check();
+  global.StaffSession = { refused: refused };
+})(window);
