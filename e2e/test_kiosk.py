@@ -105,3 +105,23 @@ def test_the_ticket_token_stays_on_one_line_on_a_320px_screen(open_page, hospita
     lines = token.evaluate("node => node.getClientRects().length && Math.round(node.getBoundingClientRect().height / parseFloat(getComputedStyle(node).lineHeight))")
     assert lines == 1
     assert kiosk.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def test_back_after_done_or_the_start_over_does_not_bring_up_the_last_patients_ticket(open_page, hospital):
+    kiosk = open_page(**TABLET)
+    start = f"/kiosk/{hospital['cardiology'].code}/"
+    kiosk.goto(start)
+    kiosk.get_by_label("Name", exact=True).fill("Mei Lin")
+    kiosk.get_by_label("Phone").fill("+14155550190")
+    kiosk.get_by_label("Age", exact=True).fill("33")
+    kiosk.get_by_label("Gender").select_option("female")
+    kiosk.get_by_role("button", name="Take a token").click()
+    expect(kiosk.locator("#ticket-token")).to_have_text("CARD-001")
+
+    kiosk.get_by_role("link", name="Done").click()
+    expect(kiosk.get_by_label("Name", exact=True)).to_be_visible()
+    kiosk.go_back()
+
+    expect(kiosk.get_by_label("Name", exact=True)).to_have_value("")
+    expect(kiosk.get_by_text("CARD-001")).to_have_count(0)
+    assert "/ticket/" not in kiosk.url

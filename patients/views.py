@@ -395,6 +395,7 @@ def kiosk_start_over_url(site):
     return reverse("kiosk:start-over", args=[site])
 
 
+@never_cache
 @require_http_methods(["GET"])
 def kiosk_start_over(request, site):
     """The idle reset and "Done": the next patient starts in the site's language, not the last one's. A redirect,
@@ -410,6 +411,7 @@ def kiosk_start_over(request, site):
     return response
 
 
+@never_cache
 @in_kiosk_language
 @require_http_methods(["GET", "POST"])
 @throttle_posts("kiosk")
@@ -469,6 +471,7 @@ def kiosk(request, site):
     )
 
 
+@never_cache
 @in_kiosk_language
 @require_http_methods(["GET"])
 def kiosk_sent(request, site):

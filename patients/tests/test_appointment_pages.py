@@ -292,12 +292,16 @@ def test_pages_and_answers_reached_by_a_private_link_are_never_stored(client, cl
         reverse("patients:appointment-calendar", args=[appointment.public_id]),
         reverse("patients:api-appointment", args=[appointment.public_id]),
         reverse("kiosk:ticket", args=["site", entry.public_id]),
+        # The kiosk's start page: Back on a shared screen must not show what the last patient typed.
+        reverse("kiosk:start", args=["site"]),
     ]
 
     for url in private:
         answer = client.get(url)
         assert answer.status_code == 200, url
         assert "no-store" in answer["Cache-Control"] and "private" in answer["Cache-Control"], url
+    refused = client.post(reverse("kiosk:start", args=["site"]), {"action": "walk_in", "name": "Mei Lin"})
+    assert refused.status_code == 400 and "no-store" in refused["Cache-Control"]
 
 
 def error_summary(response):

@@ -21,7 +21,12 @@
     countdown.textContent = interpolate(
       ngettext("This page starts over in %s second.", "This page starts over in %s seconds.", left), [left]
     );
-    if (left === 0) window.location.assign(page.getAttribute("data-kiosk-start"));
+    if (left === 0) startOver();
+  }
+
+  // In place of this page in the history, not after it: Back must not bring the last patient's page up again.
+  function startOver() {
+    window.location.replace(page.getAttribute("data-kiosk-start"));
   }
 
   // Modal: until it closes, Tab and taps stay in the warning, and its one button has the focus.
@@ -64,6 +69,24 @@
   // Escape would close the warning without restarting the timer, and the page would start over unannounced.
   warning.addEventListener("cancel", restartIdleTimer);
   restartIdleTimer();
+  document.querySelectorAll("a[data-kiosk-start-over]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      startOver();
+    });
+  });
+  // A page reached by Back or Forward is not shown as the last patient left it: one kept whole in the browser's
+  // memory is loaded again, and what the browser puts back into the forms of one loaded again is cleared.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      window.location.reload();
+      return;
+    }
+    var navigation = performance.getEntriesByType("navigation")[0];
+    if (navigation && navigation.type === "back_forward") {
+      document.querySelectorAll("form").forEach(function (form) { form.reset(); });
+    }
+  });
   var print = document.querySelector("[data-print-ticket]");
   if (print) print.addEventListener("click", function () { window.print(); });
 })();
