@@ -105,6 +105,8 @@ def test_the_ticket_token_stays_on_one_line_on_a_320px_screen(open_page, hospita
     lines = token.evaluate("node => node.getClientRects().length && Math.round(node.getBoundingClientRect().height / parseFloat(getComputedStyle(node).lineHeight))")
     assert lines == 1
     assert kiosk.evaluate("document.documentElement.scrollWidth") <= 320
+    # The language list shows a whole language name, not its first letter.
+    assert kiosk.locator("#language-select-kiosk").bounding_box()["width"] >= 150
 
 
 def test_back_after_done_or_the_start_over_does_not_bring_up_the_last_patients_ticket(open_page, hospital):
