@@ -398,6 +398,7 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
             ip_address=ip_address,
             event="checked_in",
             due_at=None if arrival == Arrival.LATE else appointment.slot_start,
+            within_daily_capacity=False,
         )
     appointment.status, appointment.arrival, appointment.checked_in_at = Status.CHECKED_IN, arrival, now
     # A token serves one booking: a second booking of the patient's that day is checked in beside it, unlinked.

@@ -108,7 +108,12 @@ class Department(models.Model):
         default=10, validators=[MinValueValidator(1), MaxValueValidator(240)]
     )
     daily_capacity = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("Most tokens issued per day; blank for no limit.")
+        null=True,
+        blank=True,
+        help_text=_(
+            "Registrations are refused once this many tokens were issued today; a booked patient's check-in never "
+            "is. Blank for no limit."
+        ),
     )
     is_active = models.BooleanField(default=True)
     wait_alert_minutes = models.PositiveSmallIntegerField(

@@ -179,8 +179,13 @@ def issue_token(
     listed_under_patient=False,
     notify_when_patients_ahead=None,
     postponed_at=None,
+    within_daily_capacity=True,
 ):
-    """Number and save a new token, in the caller's transaction (due_at: a booked patient's place, see models)."""
+    """Number and save a new token, in the caller's transaction (due_at: a booked patient's place, see models).
+
+    Refused once the department has issued its daily capacity, unless within_daily_capacity is False: a booked
+    patient checking in was promised the visit when the booking was confirmed.
+    """
     if not department.is_active:
         raise DepartmentUnavailable(
             _("%(department)s is not taking patients at the moment.") % {"department": department.translated("name")}
@@ -188,7 +193,7 @@ def issue_token(
     now = timezone.now()
     day = timezone.localdate(now)
     number = next_token_number(department=department, day=day)
-    if department.daily_capacity and number > department.daily_capacity:
+    if within_daily_capacity and department.daily_capacity and number > department.daily_capacity:
         raise DepartmentUnavailable(
             ngettext(
                 "%(department)s has issued its one token for today.",

@@ -209,6 +209,24 @@ def test_late_arrival_beyond_the_grace_window_joins_as_a_walk_in(clinic, clock, 
     assert waiting_tokens(clinic) == [walk_in.token, late.token]
 
 
+def test_a_booked_patient_is_checked_in_when_walk_ins_have_taken_the_daily_capacity(clinic, clock, make_token):
+    clinic.daily_capacity = 2
+    clinic.save()
+    appointment = book(clinic, at(time(13)))
+    for _walk_in in range(2):
+        make_token(clinic)
+    clock.move_to(at(time(12, 55)))
+
+    booked = appointments.check_in_by_code(code_or_link=appointment.booking_code, department=clinic).entry
+    clock.move_to(at(time(13, 30)))
+    appointments.mark_no_shows()
+
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CHECKED_IN
+    assert booked in Queue.objects.waiting().filter(department=clinic)
+    with pytest.raises(services.DepartmentUnavailable, match="all 2 tokens"):
+        make_token(clinic)
+
+
 def test_an_emergency_goes_before_an_on_time_appointment(clinic, clock, make_token):
     appointment = book(clinic, at(time(13)))
     clock.move_to(at(time(13)))
