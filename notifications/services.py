@@ -519,8 +519,9 @@ def text_on_call(*, alert_id):
     return True
 
 
-# Booking messages. A booking's message is keyed by the booking, the event and the slot it is about, so a moved
-# appointment gets a new confirmation and new reminders, and each reminder is sent once whatever runs it again.
+# Booking messages. A booking's message is keyed by the booking, the event and the slot it is about (a confirmation
+# also by the booking's move), so every move is confirmed and a moved appointment gets new reminders, and each
+# reminder is sent once per slot whatever runs it again.
 APPOINTMENT_EVENT_MESSAGES = {
     "booked": TemplateType.BOOKING_CONFIRMED,
     "booking_repeated": TemplateType.BOOKING_CONFIRMED,
@@ -557,6 +558,10 @@ def notify_appointment_change(sender, *, change, **kwargs):
 
 def appointment_notification_key(appointment, template_type, occurrence=""):
     key = f"appointment-{appointment.pk}-{template_type}-{appointment.slot_start:%Y%m%d%H%M}"
+    if template_type == TemplateType.BOOKING_CONFIRMED and appointment.times_moved:
+        # A move back to a time the patient had before is confirmed again: their last text named the other time.
+        # A booking never moved keeps the key it always had, so a confirmation already recorded is not sent twice.
+        key = f"{key}-move{appointment.times_moved}"
     return f"{key}-{occurrence}" if occurrence else key
 
 

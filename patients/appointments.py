@@ -289,6 +289,7 @@ def reschedule_appointment(*, appointment, slot_start, actor=None, ip_address=No
         raise BookingError(_("Your appointment is already at this time; choose another time to move it."))
     seats = _free_seats(appointment.department, slot_start, timezone.now())
     appointment.slot_start = slot_start
+    appointment.times_moved += 1
     _take_seat(appointment, seats)
     _announce(appointment, "rescheduled", actor, ip_address)
     return appointment

@@ -517,6 +517,9 @@ class Appointment(models.Model):
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="appointments")
     slot_start = models.DateTimeField()
     seat = models.PositiveSmallIntegerField(help_text=_("Which of the slot's bookable places (one per doctor on duty)."))
+    times_moved = models.PositiveSmallIntegerField(
+        default=0, help_text=_("How many times the booking was moved to another time.")
+    )
     status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
     notes = models.TextField(blank=True, max_length=1000)
     queue_entry = models.OneToOneField(

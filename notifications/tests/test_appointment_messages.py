@@ -41,6 +41,16 @@ def test_a_moved_appointment_is_confirmed_again_and_a_cancelled_one_is_told(clin
     assert events == [TemplateType.BOOKING_CONFIRMED, TemplateType.BOOKING_CONFIRMED, TemplateType.BOOKING_CANCELLED]
 
 
+def test_a_move_back_to_an_earlier_time_is_confirmed_again(clinic):
+    appointment = book(clinic, at(time(13)))
+    appointments.reschedule_appointment(appointment=appointment, slot_start=at(time(13, 30)))
+    appointments.reschedule_appointment(appointment=appointment, slot_start=at(time(13)))
+
+    bodies = [body for _event, _status, body in messages(TemplateType.BOOKING_CONFIRMED)]
+    assert len(bodies) == 3
+    assert "13:30" in bodies[1] and "13:00" in bodies[2]
+
+
 def test_a_closed_day_tells_each_booked_patient(clinic):
     book(clinic, at(time(13)))
     appointments.close_day(day=timezone.localdate(), reason="Holiday")
