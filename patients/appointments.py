@@ -413,17 +413,22 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
 
 
 # A manage link's UUID, in its canonical form only: a 36-character run of hex digits and dashes that is not one
-# ("appointments/----...") is not a link (and would fail the UUID column's lookup).
-BOOKING_LINK_PATTERN = re.compile(r"appointments/([0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})(?![0-9a-fA-F-])")
+# ("appointments/----...") is not a link (and would fail the UUID column's lookup). In either letter case: a
+# scanner with Caps Lock on types the whole link in capitals.
+BOOKING_LINK_PATTERN = re.compile(
+    r"appointments/([0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12})(?![0-9a-f-])", re.IGNORECASE
+)
+# Patients copy a code as they read it out, in groups: "PCH2 ZH6H", "PCH2-ZH6H" (the code has neither).
+BOOKING_CODE_SEPARATORS = re.compile(r"[\s-]+")
 
 
 def find_booking(code_or_link):
     """The appointment a typed booking code or a scanned QR code (its manage link) names, or None."""
-    text = code_or_link.strip()
-    link = BOOKING_LINK_PATTERN.search(text)
+    link = BOOKING_LINK_PATTERN.search(code_or_link)
     if link:
         return Appointment.objects.select_related("department").filter(public_id=link.group(1)).first()
-    return Appointment.objects.select_related("department").filter(booking_code=text.upper()).first()
+    code = BOOKING_CODE_SEPARATORS.sub("", code_or_link).upper()
+    return Appointment.objects.select_related("department").filter(booking_code=code).first()
 
 
 def check_in_by_code(*, code_or_link, department=None, actor=None, ip_address=None, self_service=True):

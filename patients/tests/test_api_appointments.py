@@ -287,9 +287,29 @@ def test_checking_in_oneself_on_a_token_already_held_sends_it_to_the_phone_inste
 
 
 @pytest.mark.parametrize(
+    "typed",
+    [
+        lambda appointment: f"{appointment.booking_code[:4]} {appointment.booking_code[4:]}",
+        lambda appointment: f" {appointment.booking_code[:4]}-{appointment.booking_code[4:]}".lower(),
+        lambda appointment: f"HTTPS://SMARTQUEUE.EXAMPLE{appointment.get_absolute_url()}".upper(),
+    ],
+    ids=["code in two groups", "code with a dash", "link scanned in capitals"],
+)
+def test_a_code_typed_in_groups_or_a_link_scanned_in_capitals_checks_in(api_client, clinic, clock, typed):
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(12, 55)))
+
+    answer = api_client.post(reverse("patients:api-check-in"), {"code": typed(appointment)}, format="json")
+
+    assert answer.status_code == 201
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CHECKED_IN
+
+
+@pytest.mark.parametrize(
     "code",
     [
         "appointments/------------------------------------",
+        "APPOINTMENTS/12345678-1234-1234-1234-1234567890AB-FF",
         "https://x/patients/appointments/0000000000000000000000000000000000-0/",
         "appointments/12345678-1234-1234-1234-1234567890ab-ff",
     ],
