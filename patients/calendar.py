@@ -8,12 +8,17 @@ from icalendar import Calendar, Event
 
 
 def calendar_file(appointment, *, manage_url):
-    """The .ics bytes of one appointment; its UID stays the same when the appointment moves, so calendars update."""
+    """The .ics bytes of one appointment; its UID stays the same when the appointment moves and its SEQUENCE grows,
+    so calendars update."""
+    cancelled = appointment.status == appointment.Status.CANCELLED
     calendar = Calendar()
     calendar.add("prodid", "-//SmartQueue//Appointments//EN")
     calendar.add("version", "2.0")
     event = Event()
     event.add("uid", f"{appointment.public_id}@smartqueue")
+    # Calendars replace their copy of the UID only with a higher SEQUENCE (RFC 5545): each move and the
+    # cancellation are revisions.
+    event.add("sequence", appointment.times_moved + (1 if cancelled else 0))
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.slot_start)
     event.add("dtend", appointment.slot_start + timedelta(minutes=appointment.department.average_consultation_minutes))
@@ -25,7 +30,7 @@ def calendar_file(appointment, *, manage_url):
         % {"code": appointment.booking_code, "link": manage_url},
     )
     event.add("url", manage_url)
-    if appointment.status == appointment.Status.CANCELLED:
+    if cancelled:
         event.add("status", "CANCELLED")
     calendar.add_component(event)
     return calendar.to_ical()

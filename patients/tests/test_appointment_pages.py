@@ -122,6 +122,26 @@ def test_calendar_file_holds_the_slot(client, clinic):
     assert appointment.booking_code in str(event.get("description"))
 
 
+def test_calendar_file_of_a_moved_or_cancelled_booking_is_a_later_revision_of_the_same_event(client, clinic):
+    appointment = book(clinic, at(time(13)))
+
+    def calendar_event():
+        response = client.get(reverse("patients:appointment-calendar", args=[appointment.public_id]))
+        event = next(iter(Calendar.from_ical(response.content).walk("VEVENT")))
+        return str(event["uid"]), event.decoded("sequence")
+
+    booked = calendar_event()
+    appointments.reschedule_appointment(appointment=appointment, slot_start=at(time(13, 30)))
+    moved = calendar_event()
+    appointments.reschedule_appointment(appointment=appointment, slot_start=at(time(13)))
+    moved_back = calendar_event()
+    appointments.cancel_appointment(appointment=appointment)
+    cancelled = calendar_event()
+
+    assert len({uid for uid, _sequence in (booked, moved, moved_back, cancelled)}) == 1
+    assert [sequence for _uid, sequence in (booked, moved, moved_back, cancelled)] == [0, 1, 2, 3]
+
+
 def test_the_patients_own_link_checks_in_within_the_window(client, clinic, clock):
     appointment = book(clinic, at(time(13)))
     assert "check me in" not in client.get(appointment.get_absolute_url()).content.decode()
