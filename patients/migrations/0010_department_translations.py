@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='department',
             name='translations',
-            field=models.JSONField(blank=True, default=dict, help_text='Name, room and description in the site\'s other languages, e.g. {"es": {"name": "Cardiología"}}; where one is missing, pages in that language show it as written above.', validators=[patients.models.check_department_translations]),
+            field=models.JSONField(blank=True, default=dict, help_text='Name and room in the site\'s other languages, e.g. {"es": {"name": "Cardiología"}}; where one is missing, pages in that language show it as written above.', validators=[patients.models.check_department_translations]),
         ),
     ]
