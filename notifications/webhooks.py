@@ -6,6 +6,8 @@ One task claims a delivery before posting (pending -> sending, one conditional U
 retried with exponential backoff until WEBHOOK_RETRY_FOR_SECONDS after the event, then marked failed.
 A worker killed mid-POST leaves its claim to expire, and the delivery is posted again: receivers
 de-duplicate on X-SmartQueue-Delivery, which is the same for every attempt and redelivery of an event.
+Every attempt follows the endpoint as it is then: an inactive one's deliveries fail unsent, and one no longer
+trusted with personal data gets the payload without it.
 """
 
 import hashlib
@@ -24,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from patients import hooks
 from smartqueue.shapes import represent
@@ -80,6 +83,13 @@ APPOINTMENT_EVENT_TYPES = {
 # The data's shape by whether the endpoint is trusted with names and phones.
 TOKEN_SHAPES = {False: WebhookTokenSerializer, True: WebhookTrustedTokenSerializer}
 APPOINTMENT_SHAPES = {False: WebhookAppointmentSerializer, True: WebhookTrustedAppointmentSerializer}
+# What only trusted endpoints get: the fields the trusted shapes add to the others (the patient's name and phone).
+PERSONAL_FIELDS = frozenset().union(
+    *(
+        set(shapes[True]._declared_fields) - set(shapes[False]._declared_fields)
+        for shapes in (TOKEN_SHAPES, APPOINTMENT_SHAPES)
+    )
+)
 
 
 def event_payload(*, event_id, event_type, occurred_at, subject, serializer):
@@ -217,6 +227,14 @@ def _claim(delivery_id, now):
     )
 
 
+def payload_for(endpoint, payload):
+    """The payload as the endpoint may have it now: without the patient's name and phone unless it is trusted."""
+    if endpoint.trusted_for_pii:
+        return payload
+    data = {field: value for field, value in payload["data"].items() if field not in PERSONAL_FIELDS}
+    return payload | {"data": data}
+
+
 def _post(delivery):
     """POST the delivery once: (status code or None, latency ms or None, response excerpt, error text)."""
     endpoint = delivery.endpoint
@@ -267,6 +285,20 @@ def deliver_webhook(*, delivery_id):
     claimed = _claim(delivery_id, now)
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     if not claimed:
+        return delivery, False
+    # The payload was made for the endpoint as it was when the event happened; retries and redeliveries follow
+    # the endpoint as it is now. The row keeps what was sent, so no personal data stays for an untrusted endpoint.
+    delivery.payload = payload_for(delivery.endpoint, delivery.payload)
+    if not delivery.endpoint.is_active:
+        delivery.status, delivery.next_attempt_at = Status.FAILED, None
+        delivery.last_error = _("Not sent: the endpoint is no longer active.")
+        delivery.save()
+        logger.info(
+            "Webhook delivery %s (%s) not sent: endpoint %s is inactive",
+            delivery.pk,
+            delivery.event,
+            delivery.endpoint_id,
+        )
         return delivery, False
     status_code, latency, excerpt, error = _post(delivery)
     delivery.last_status_code, delivery.last_latency_ms = status_code, latency

@@ -177,6 +177,72 @@ def test_staff_can_redeliver_an_event(receiver, make_endpoint, register, make_us
     assert (audit.actor, audit.object_id) == (admin, str(again.pk))
 
 
+def retry_due_deliveries(clock, settings):
+    clock.shift(settings.WEBHOOK_RETRY_BACKOFF_SECONDS + settings.OUTBOX_REDISPATCH_AFTER_SECONDS)
+    resume_due_webhook_deliveries.apply()
+
+
+def test_a_retry_to_an_endpoint_no_longer_trusted_leaves_out_the_name_and_phone(
+    receiver, make_endpoint, register, clock, settings
+):
+    endpoint = make_endpoint(trusted_for_pii=True)
+    receiver.fail_next(503)
+    register()
+    endpoint.trusted_for_pii = False
+    endpoint.save()
+
+    retry_due_deliveries(clock, settings)
+
+    first, retry = receiver.received
+    assert "patient" in json.loads(first.body)["data"]
+    assert "patient" not in json.loads(retry.body)["data"] and b"Asha" not in retry.body
+    assert json.loads(retry.body)["data"]["token"] == "CARD-001"
+    assert verify_signature(SECRET, retry.headers["X-SmartQueue-Signature"], retry.body)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == Status.DELIVERED and "patient" not in delivery.payload["data"]
+
+
+def test_a_retry_to_a_deactivated_endpoint_is_not_sent(receiver, make_endpoint, register, clock, settings):
+    endpoint = make_endpoint()
+    receiver.fail_next(503)
+    register()
+    endpoint.is_active = False
+    endpoint.save()
+
+    retry_due_deliveries(clock, settings)
+
+    assert len(receiver.received) == 1
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.next_attempt_at) == (Status.FAILED, None)
+    assert delivery.last_error == "Not sent: the endpoint is no longer active."
+    assert resume_due_webhook_deliveries.apply().get() == []
+
+
+def test_a_redelivery_follows_the_endpoint_as_it_is_now(
+    receiver, make_endpoint, register, django_capture_on_commit_callbacks
+):
+    endpoint = make_endpoint(trusted_for_pii=True)
+    register()
+    delivered = WebhookDelivery.objects.get()
+
+    endpoint.trusted_for_pii = False
+    endpoint.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        untrusted = webhooks.redeliver(delivery=delivered)
+    endpoint.is_active = False
+    endpoint.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        inactive = webhooks.redeliver(delivery=delivered)
+
+    first, again = receiver.received
+    assert "patient" in json.loads(first.body)["data"] and "patient" not in json.loads(again.body)["data"]
+    assert verify_signature(SECRET, again.headers["X-SmartQueue-Signature"], again.body)
+    untrusted.refresh_from_db()
+    inactive.refresh_from_db()
+    assert untrusted.status == Status.DELIVERED
+    assert (inactive.status, inactive.last_error) == (Status.FAILED, "Not sent: the endpoint is no longer active.")
+
+
 def test_events_decided_while_the_broker_is_down_are_posted_when_it_returns(
     receiver, make_endpoint, register, broker_down
 ):
