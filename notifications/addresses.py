@@ -15,8 +15,14 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
 from urllib3.util import parse_url
 
-# Cloud metadata services outside 169.254.0.0/16 (AWS's IPv6 one, Alibaba's), refused whatever is allowed.
-METADATA_ADDRESSES = frozenset(ipaddress.ip_address(address) for address in ("fd00:ec2::254", "100.100.100.200"))
+# Cloud metadata services outside 169.254.0.0/16 (AWS's IPv6 one, Alibaba's, Oracle's), refused whatever is allowed.
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(address) for address in ("fd00:ec2::254", "100.100.100.200", "192.0.0.192")
+)
+# Special-purpose networks off the public internet that is_private, is_reserved and the rest miss, on 3.11.7 at
+# least: shared address space, IPv6 documentation, and all of IANA's protocol assignments 192.0.0.0/24, including
+# the anycast 192.0.0.9 and .10, which no hospital system receives webhooks on.
+INTERNAL_NETWORKS = tuple(ipaddress.ip_network(network) for network in ("100.64.0.0/10", "192.0.0.0/24", "3fff::/20"))
 
 
 def _carried(address):
@@ -47,7 +53,7 @@ def _internal_itself(address):
         or address.is_reserved
         or address.is_multicast
         or address.is_unspecified
-        or address in ipaddress.ip_network("100.64.0.0/10")
+        or any(address in network for network in INTERNAL_NETWORKS)
     )
 
 

@@ -36,7 +36,7 @@ def test_an_admin_registers_an_endpoint_and_the_secret_stays_out_of_the_audit(ad
 
 def test_an_internal_or_metadata_url_is_refused_on_the_form(admin_client, settings):
     settings.WEBHOOK_ALLOWED_HOSTS = []
-    for url in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:9000/hooks"):
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:9000/hooks", "http://192.0.0.192/"):
         response = admin_client.post(reverse("adminpanel:webhook-create"), endpoint_form(url=url))
 
         assert response.status_code == 400

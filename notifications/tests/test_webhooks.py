@@ -347,6 +347,15 @@ def test_a_priority_change_and_a_late_patient_moved_back_are_posted(
         "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",  # Teredo, client 127.0.0.1
         "http://[2001::7f00:1]/hook",  # Teredo of a public client: the prefix itself is special-purpose
         "http://[fec0::1]/hook",  # site-local
+        # Special-purpose ranges Python 3.11's is_private and is_reserved leave out, or ones it must keep holding.
+        "http://192.0.0.8/hook",  # IANA protocol assignments 192.0.0.0/24, all of it
+        "http://192.0.0.9/hook",  # its anycast addresses too (PCP)
+        "http://100.64.0.1/hook",  # shared address space (carrier-grade NAT)
+        "http://198.18.0.1/hook",  # benchmarking
+        "http://240.0.0.1/hook",
+        "http://[3fff::1]/hook",  # IPv6 documentation
+        "http://[64:ff9b:1::a00:1]/hook",  # local-use NAT64 of 10.0.0.1
+        "http://[64:ff9b::7f00:1]/hook",  # NAT64 of 127.0.0.1
     ],
 )
 def test_internal_link_local_and_metadata_addresses_are_refused(settings, url):
@@ -396,6 +405,13 @@ def test_allowed_hosts_open_loopback_but_never_link_local(settings):
     validate_webhook_url("http://127.0.0.1:9000/hook")
     with pytest.raises(ValidationError):
         validate_webhook_url("http://169.254.169.254/latest/meta-data/")
+
+
+def test_oracle_clouds_metadata_address_is_refused_even_for_an_allowed_host(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["192.0.0.192"]
+
+    with pytest.raises(ValidationError, match="metadata"):
+        validate_webhook_url("http://192.0.0.192/opc/v2/instance/")
 
 
 def test_an_address_refused_at_delivery_time_is_not_called(receiver, make_endpoint, register, settings):
