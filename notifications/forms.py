@@ -46,6 +46,8 @@ class WebhookEndpointForm(forms.ModelForm):
     """An endpoint as admins edit it (admin panel and Django admin): event types as tick boxes."""
 
     url = forms.URLField(label=_("URL"), max_length=WebhookEndpoint._meta.get_field("url").max_length, assume_scheme="https")
+    # Kept as typed: the receiver checks signatures with the secret as it has it, so padding is refused, not cut.
+    secret = WebhookEndpoint._meta.get_field("secret").formfield(strip=False)
     event_types = forms.MultipleChoiceField(
         label=_("Event types"), choices=WebhookEventType.choices, widget=forms.CheckboxSelectMultiple
     )

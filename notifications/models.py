@@ -4,8 +4,10 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinLengthValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .addresses import validate_webhook_url
@@ -307,8 +309,18 @@ class WebhookEventType(models.TextChoices):
     APPOINTMENT_NO_SHOW = "appointment.no_show", _("Appointment missed (no-show)")
 
 
+# A shorter secret lets a signature be forged by guessing it.
+WEBHOOK_SECRET_MIN_LENGTH = 32
+
+
 def new_webhook_secret():
     return secrets.token_hex(32)
+
+
+def validate_secret_unpadded(value):
+    # The receiver checks signatures with the secret as it was typed there, spaces included.
+    if value != value.strip():
+        raise ValidationError(_("The secret may not start or end with spaces or line breaks."))
 
 
 def validate_event_types(value):
@@ -330,7 +342,17 @@ class WebhookEndpoint(models.Model):
         _("secret"),
         max_length=128,
         default=new_webhook_secret,
-        help_text=_("Shared with the receiver, which checks X-SmartQueue-Signature with it."),
+        validators=[
+            MinLengthValidator(
+                WEBHOOK_SECRET_MIN_LENGTH,
+                _("The secret must be at least %(limit_value)d characters long (it has %(show_value)d)."),
+            ),
+            validate_secret_unpadded,
+        ],
+        help_text=format_lazy(
+            _("At least {length} characters. Shared with the receiver, which checks X-SmartQueue-Signature with it."),
+            length=WEBHOOK_SECRET_MIN_LENGTH,
+        ),
     )
     event_types = models.JSONField(_("event types"), default=list, validators=[validate_event_types])
     is_active = models.BooleanField(_("active"), default=True)

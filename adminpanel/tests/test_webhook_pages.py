@@ -5,12 +5,14 @@ from django.urls import reverse
 from adminpanel.models import AuditLog
 from notifications.models import WebhookDelivery, WebhookEndpoint
 
+SECRET = "s3cret-value-shared-with-the-receiver"
+
 
 def endpoint_form(**fields):
     return {
         "name": "Hospital information system",
         "url": "http://127.0.0.1:9000/hooks",
-        "secret": "s3cret-value",
+        "secret": SECRET,
         "event_types": ["token.created", "token.completed"],
         "is_active": "on",
     } | fields
@@ -24,12 +26,12 @@ def test_an_admin_registers_an_endpoint_and_the_secret_stays_out_of_the_audit(ad
     assert response.status_code == 302
     endpoint = WebhookEndpoint.objects.get()
     assert (endpoint.secret, endpoint.event_types, endpoint.trusted_for_pii) == (
-        "s3cret-value",
+        SECRET,
         ["token.created", "token.completed"],
         False,
     )
     audit = AuditLog.objects.get(action="webhook_endpoint.created")
-    assert "secret" not in audit.after and "s3cret-value" not in str(audit.after)
+    assert "secret" not in audit.after and SECRET not in str(audit.after)
     page = admin_client.get(reverse("adminpanel:webhooks")).content.decode()
     assert "Hospital information system" in page
 
@@ -42,6 +44,29 @@ def test_an_internal_or_metadata_url_is_refused_on_the_form(admin_client, settin
         assert response.status_code == 400
         assert "url" in response.context["form"].errors
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_short_secret_is_refused_naming_the_field(admin_client, settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+
+    response = admin_client.post(reverse("adminpanel:webhook-create"), endpoint_form(secret="a"))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["secret"] == [
+        "The secret must be at least 32 characters long (it has 1)."
+    ]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_secret_is_kept_as_typed_and_surrounding_spaces_are_refused_not_cut(admin_client, settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+
+    padded = admin_client.post(reverse("adminpanel:webhook-create"), endpoint_form(secret=f"  {SECRET}  "))
+    inner_spaces = admin_client.post(reverse("adminpanel:webhook-create"), endpoint_form(secret=f"{SECRET} {SECRET}"))
+
+    assert padded.context["form"].errors["secret"] == ["The secret may not start or end with spaces or line breaks."]
+    assert inner_spaces.status_code == 302
+    assert WebhookEndpoint.objects.get().secret == f"{SECRET} {SECRET}"
 
 
 def test_an_endpoint_needs_an_event_type(admin_client, settings):

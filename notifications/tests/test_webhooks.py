@@ -20,7 +20,7 @@ from patients.tests.factories import register_patient
 from .webhook_receiver import verify_signature
 
 Status = WebhookDelivery.Status
-SECRET = "whsec-test-0123456789"
+SECRET = "whsec-test-0123456789abcdef0123456789"
 
 
 @pytest.fixture
