@@ -12,6 +12,7 @@ import string
 import unicodedata
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -224,12 +225,22 @@ def _act(command, patient, entry, visits):
     return Effect.HELP_SENT, TemplateType.REPLY_HELP, ""
 
 
+def _replies_used_up(patient):
+    """Whether the patient's texts of the last window were answered as often as INBOUND_REPLIES_PER_WINDOW allows."""
+    since = timezone.now() - timedelta(seconds=settings.INBOUND_REPLY_WINDOW_SECONDS)
+    answered = InboundMessage.objects.filter(patient=patient, reply__isnull=False, received_at__gt=since)
+    return answered.count() >= settings.INBOUND_REPLIES_PER_WINDOW
+
+
 def _reply(inbound, template_type, message):
     """The answer to an inbound text, on the channel it came from; None when the patient opted out (a STOP's
-    confirmation is the one message they still get) or admins switched that reply off."""
+    confirmation is the one message they still get), had their replies of the window, or admins switched that
+    reply off."""
     patient, entry = inbound.patient, inbound.queue_entry
     _channel, skip_reason = channel_and_skip_reason(patient, template_type)
     if skip_reason:
+        return None
+    if template_type != TemplateType.REPLY_OPTED_OUT and _replies_used_up(patient):
         return None
     text = template_text(template_type, inbound.channel, patient.language)
     if text is None:
@@ -266,7 +277,8 @@ def receive_text(*, message_sid, from_address, body, opt_out_type=""):
     )
     if not created:
         return inbound, False
-    inbound.patient = Patient.objects.filter(phone=phone).first()
+    # Locked, so that texts from one phone arriving at once count against its reply limit one after the other.
+    inbound.patient = Patient.objects.select_for_update().filter(phone=phone).first()
     keyword, named_token = read_keyword(body), read_token(body)
     visits = open_visits_of(inbound.patient) if inbound.patient else []
     entry = addressed_visit(visits, keyword=keyword, named_token=named_token)

@@ -363,6 +363,10 @@ NOTIFICATION_SENDING_LEASE_SECONDS = env_int("NOTIFICATION_SENDING_LEASE_SECONDS
 # after-commit dispatch normally takes milliseconds); dispatched rows are deleted after OUTBOX_KEEP_DAYS.
 OUTBOX_REDISPATCH_AFTER_SECONDS = env_int("OUTBOX_REDISPATCH_AFTER_SECONDS", 30)
 OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 7)
+# Replies to one patient's texts in any such window (the STOP confirmation is always sent): a phone texting
+# without end, or an auto-responder answering our replies, must not make us text it without end.
+INBOUND_REPLIES_PER_WINDOW = env_int("INBOUND_REPLIES_PER_WINDOW", 5)
+INBOUND_REPLY_WINDOW_SECONDS = env_int("INBOUND_REPLY_WINDOW_SECONDS", 600)
 
 # Outbound webhooks (docs/notifications.md): one POST's timeout, the backoff between attempts, and how
 # long after the event attempts go on before the delivery is marked failed.

@@ -323,6 +323,30 @@ def test_help_and_unknown_text_get_the_keyword_list(post_text, client, fake_twil
     assert "Reply STATUS" in last_reply(fake_twilio).body
 
 
+def test_a_patient_texting_on_and_on_gets_a_few_replies_a_window_but_every_text_acts(
+    post_text, client, fake_twilio, clock, settings, line
+):
+    settings.INBOUND_REPLIES_PER_WINDOW, settings.INBOUND_REPLY_WINDOW_SECONDS = 3, 600
+    for _ in range(5):
+        post_text(client, text_params("hi there"))
+    post_text(client, text_params("LATE"))
+
+    # The LATE may also bring the patient within their "N ahead", a queue message: not a reply.
+    replies = [message.body for message in messages_to_patient(fake_twilio) if "ahead" not in message.body]
+    assert len(replies) == 3 and all("Reply STATUS" in body for body in replies)
+    assert InboundMessage.objects.count() == 6
+    assert InboundMessage.objects.first().effect == Effect.POSTPONED
+    assert place_of(line[0]) > 1
+
+    post_text(client, text_params("STOP"))
+
+    assert "Reply START to get them again" in last_reply(fake_twilio).body
+    clock.shift(600)
+    post_text(client, text_params("START"))
+
+    assert "You will get our messages again" in last_reply(fake_twilio).body
+
+
 def test_a_stranger_is_recorded_and_not_answered(post_text, client, fake_twilio, line):
     response = post_text(client, text_params("STATUS", sender="+14155559999"))
 
