@@ -13,6 +13,7 @@ from .models import (
     NotificationPreference,
     NotificationTemplate,
     NotificationTemplateTranslation,
+    NumberOptOut,
     OutboxMessage,
     WebhookDelivery,
     WebhookEndpoint,
@@ -38,6 +39,12 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_filter = ["channel", "opted_out"]
     search_fields = ["patient__name", "patient__phone"]
     raw_id_fields = ["patient"]
+
+
+@admin.register(NumberOptOut)
+class NumberOptOutAdmin(admin.ModelAdmin):
+    list_display = ["phone", "created_at"]
+    search_fields = ["phone"]
 
 
 @admin.register(Notification)

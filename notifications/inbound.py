@@ -28,9 +28,11 @@ from .models import Channel, InboundMessage, Notification, NotificationPreferenc
 from .services import (
     SEND_REPLY,
     channel_and_skip_reason,
+    is_opted_out,
     message_values,
     render_message,
     set_message_opt_out,
+    set_number_opt_out,
     template_text,
 )
 
@@ -180,7 +182,7 @@ def _cancel_awaiting_confirmation(entry, now):
 
 
 def _opted_out(patient):
-    return patient is not None and NotificationPreference.objects.filter(patient=patient, opted_out=True).exists()
+    return patient is not None and is_opted_out(patient, NotificationPreference.objects.filter(patient=patient).first())
 
 
 def _command(keyword, *, opt_out_type, patient, entry):
@@ -283,6 +285,10 @@ def receive_text(*, message_sid, from_address, body, opt_out_type=""):
     visits = open_visits_of(inbound.patient) if inbound.patient else []
     entry = addressed_visit(visits, keyword=keyword, named_token=named_token)
     inbound.keyword = _command(keyword, opt_out_type=opt_out_type, patient=inbound.patient, entry=entry)
+    if inbound.patient is None and inbound.keyword in SUBSCRIPTION_CHANGES:
+        # Kept by number, for whoever registers with it: no message may reach a number that asked for none.
+        opted_out, inbound.effect, _confirmation = SUBSCRIPTION_CHANGES[inbound.keyword]
+        set_number_opt_out(phone=phone, opted_out=opted_out)
     if inbound.patient is not None:
         inbound.queue_entry = entry
         # A refusal's reason is part of the reply: both are worded in the patient's language.

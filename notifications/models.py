@@ -167,6 +167,17 @@ class NotificationPreference(models.Model):
         return f"{self.patient_id}: {self.channel}{' (opted out)' if self.opted_out else ''}"
 
 
+class NumberOptOut(models.Model):
+    """A STOP from a number no patient had yet: the patient who comes with that number is opted out from their
+    first message on, until they text START (services.is_opted_out)."""
+
+    phone = models.CharField(max_length=20, unique=True, help_text=_("E.164, e.g. +14155550123."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.phone} (opted out)"
+
+
 class NotificationStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     # Claimed by one task and handed to the sender: a duplicated task seeing this does not send again.

@@ -25,7 +25,14 @@ from patients.templatetags.waits import expected_wait_words
 
 from . import outbox
 from .defaults import default_text
-from .models import TEMPLATE_PLACEHOLDERS, Channel, Notification, NotificationPreference, NotificationTemplate
+from .models import (
+    TEMPLATE_PLACEHOLDERS,
+    Channel,
+    Notification,
+    NotificationPreference,
+    NotificationTemplate,
+    NumberOptOut,
+)
 from .senders import OUTCOME_UNKNOWN_CODES, SendError, get_sender
 
 logger = logging.getLogger(__name__)
@@ -192,19 +199,36 @@ def channel_and_skip_reason(patient, template_type):
     the patient's own texts. Asked when a message is recorded and again when it is sent.
     """
     preference = NotificationPreference.objects.filter(patient=patient).first()
-    if preference is None:
-        return Channel.SMS, ""
-    channel = preference.channel if preference.channel in Channel.values else Channel.SMS
-    if preference.opted_out and template_type != TemplateType.REPLY_OPTED_OUT:
+    chosen = preference.channel if preference else NotificationPreference.PreferredChannel.SMS
+    channel = chosen if chosen in Channel.values else Channel.SMS
+    if template_type != TemplateType.REPLY_OPTED_OUT and is_opted_out(patient, preference):
         return channel, "Patient opted out of messages."
-    if preference.channel == NotificationPreference.PreferredChannel.NONE and template_type not in REPLIES:
+    if chosen == NotificationPreference.PreferredChannel.NONE and template_type not in REPLIES:
         return channel, "Patient chose to receive no messages."
     return channel, ""
+
+
+def is_opted_out(patient, preference):
+    """Whether the patient (whose NotificationPreference is preference, None without one) asked for no messages
+    at all: by their STOP, or by one their number sent before it was a patient's."""
+    if preference is not None and preference.opted_out:
+        return True
+    return NumberOptOut.objects.filter(phone=patient.phone).exists()
 
 
 def set_message_opt_out(*, patient, opted_out: bool):
     """Record that the patient wants no messages at all (STOP), or wants them again (START)."""
     NotificationPreference.objects.update_or_create(patient=patient, defaults={"opted_out": opted_out})
+    # Their own word now speaks for the number.
+    NumberOptOut.objects.filter(phone=patient.phone).delete()
+
+
+def set_number_opt_out(*, phone, opted_out: bool):
+    """Record a STOP (or START) from a number no patient has: it holds for the patient who comes with it."""
+    if opted_out:
+        NumberOptOut.objects.get_or_create(phone=phone)
+    else:
+        NumberOptOut.objects.filter(phone=phone).delete()
 
 
 def message_values(entry, template_type, message):

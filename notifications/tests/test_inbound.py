@@ -13,11 +13,17 @@ from conftest import requires_postgresql
 from notifications.defaults import install_default_templates
 from notifications import inbound
 from notifications.inbound import read_keyword, split_sender
-from notifications.models import InboundMessage, Notification, NotificationPreference, NotificationTemplate
+from notifications.models import (
+    InboundMessage,
+    Notification,
+    NotificationPreference,
+    NotificationTemplate,
+    NumberOptOut,
+)
 from notifications.services import deliver_notification, notify_broadcast, prepare_queue_notification
 from notifications.tasks import redispatch_outbox
 from patients.models import Patient, Queue
-from patients.services import allocate_token
+from patients.services import allocate_token, register_visit
 
 from .conftest import TEST_AUTH_TOKEN, TEST_SMS_NUMBER, TEST_WHATSAPP_NUMBER
 
@@ -490,6 +496,43 @@ def test_stop_from_a_patient_without_an_open_token_opts_them_out(post_text, clie
     assert (inbound.effect, inbound.queue_entry) == (Effect.OPTED_OUT, None)
     assert opted_out(patient)
     assert "Reply START" in last_reply(fake_twilio).body
+
+
+def test_a_stop_from_a_number_not_yet_a_patients_holds_once_it_registers_until_start(
+    post_text, client, fake_twilio, department, django_capture_on_commit_callbacks
+):
+    newcomer = "+12125550147"
+    post_text(client, text_params("BAJA", sender=f"whatsapp:{newcomer}"))
+
+    stop = InboundMessage.objects.get()
+    assert (stop.patient, stop.keyword, stop.effect) == (None, "STOP", Effect.OPTED_OUT)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = register_visit(department=department, name="Lucía", phone=newcomer, age=31, gender="female")
+
+    message = Notification.objects.get(queue_entry=registration.entry, event=TemplateType.REGISTRATION)
+    assert (message.status, message.error_message) == (
+        Notification.Status.SKIPPED_BY_PREFERENCE, "Patient opted out of messages."
+    )
+    assert fake_twilio.received == []
+
+    post_text(client, text_params("ALTA", sender=f"whatsapp:{newcomer}"))
+
+    assert not opted_out(registration.entry.patient)
+    assert not NumberOptOut.objects.exists()
+    assert "You will get our messages again" in fake_twilio.received[-1].body
+
+
+def test_a_start_from_a_number_not_yet_a_patients_undoes_its_stop(
+    post_text, client, fake_twilio, department, django_capture_on_commit_callbacks
+):
+    newcomer = "+12125550148"
+    post_text(client, text_params("STOP", sender=newcomer))
+    post_text(client, text_params("START", sender=newcomer))
+
+    assert InboundMessage.objects.first().effect == Effect.OPTED_IN
+    with django_capture_on_commit_callbacks(execute=True):
+        register_visit(department=department, name="Lucía", phone=newcomer, age=31, gender="female")
+    assert "your token is" in fake_twilio.received[-1].body
 
 
 def test_a_spanish_patients_baja_opts_out_with_a_spanish_confirmation(post_text, client, fake_twilio, line):
