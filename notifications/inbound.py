@@ -133,17 +133,16 @@ def open_visits_of(patient):
     return sorted(visits, key=lambda visit: visit.status != Queue.Status.WAITING)
 
 
-def addressed_visit(visits, *, keyword, named_token):
+def addressed_visit(visits, *, keyword, named_token, cancel_asked_for):
     """Which of the patient's open tokens a text is about: the one it names; for a YES, the one whose CANCEL
-    awaits it; otherwise the first (a waiting one). None without an open token, or when the named token is not
-    one of them."""
+    awaits it (cancel_asked_for, its id); otherwise the first (a waiting one). None without an open token, or
+    when the named token is not one of them."""
     if named_token:
         return next((visit for visit in visits if visit.token.upper() == named_token), None)
     if keyword == CONFIRM:
-        now = timezone.now()
-        awaiting = [visit for visit in visits if _cancel_awaiting_confirmation(visit, now)]
-        if awaiting:
-            return awaiting[0]
+        awaiting = next((visit for visit in visits if visit.pk == cancel_asked_for), None)
+        if awaiting is not None:
+            return awaiting
     return visits[0] if visits else None
 
 
@@ -175,29 +174,32 @@ def _other_visits_words(entry, visits):
     )
 
 
-def _cancel_awaiting_confirmation(entry, now):
-    """Whether the patient's last text about this visit was a CANCEL, recent enough to confirm."""
-    last = InboundMessage.objects.filter(queue_entry=entry).first()
-    return last is not None and last.effect == Effect.CANCEL_ASKED and last.received_at >= now - CANCEL_CONFIRM_WINDOW
+def _visit_awaiting_cancel_confirmation(inbound):
+    """The id of the visit a YES in this text would cancel: the one the patient's text just before it asked to
+    cancel, recently enough; None otherwise. Any other text in between keeps the place, as the question says."""
+    previous = InboundMessage.objects.filter(patient=inbound.patient).exclude(pk=inbound.pk).first()
+    if previous is None or previous.effect != Effect.CANCEL_ASKED:
+        return None
+    return previous.queue_entry_id if previous.received_at >= timezone.now() - CANCEL_CONFIRM_WINDOW else None
 
 
 def _opted_out(patient):
     return patient is not None and is_opted_out(patient, NotificationPreference.objects.filter(patient=patient).first())
 
 
-def _command(keyword, *, opt_out_type, patient, entry):
+def _command(keyword, *, opt_out_type, patient, confirms_cancel):
     """What the text asks. Twilio's OptOutType comes first: its STOP has already blocked the number, whatever
     the words. A YES confirms a pending CANCEL; otherwise, like Twilio's START, it opts a patient back in."""
     if opt_out_type in (STOP, HELP):
         return opt_out_type
-    if keyword == CONFIRM and entry is not None and _cancel_awaiting_confirmation(entry, timezone.now()):
+    if confirms_cancel:
         return CONFIRM
     if opt_out_type == START or (keyword == CONFIRM and _opted_out(patient)):
         return START
     return keyword
 
 
-def _act(command, patient, entry, visits):
+def _act(command, patient, entry, visits, *, confirms_cancel):
     """Carry out the command for the patient and their open visit (None without one), one of their open visits
     of today: (effect, reply template or None for no reply, text for the reply's {message})."""
     if command in SUBSCRIPTION_CHANGES:
@@ -218,7 +220,7 @@ def _act(command, patient, entry, visits):
         return Effect.POSTPONED, TemplateType.REPLY_LATE, ""
     if command == CANCEL:
         return Effect.CANCEL_ASKED, TemplateType.REPLY_CANCEL_ASK, ""
-    if command == CONFIRM and _cancel_awaiting_confirmation(entry, timezone.now()):
+    if command == CONFIRM and confirms_cancel:
         try:
             queue_services.cancel(entry=entry)
         except queue_services.QueueError as error:
@@ -283,8 +285,12 @@ def receive_text(*, message_sid, from_address, body, opt_out_type=""):
     inbound.patient = Patient.objects.select_for_update().filter(phone=phone).first()
     keyword, named_token = read_keyword(body), read_token(body)
     visits = open_visits_of(inbound.patient) if inbound.patient else []
-    entry = addressed_visit(visits, keyword=keyword, named_token=named_token)
-    inbound.keyword = _command(keyword, opt_out_type=opt_out_type, patient=inbound.patient, entry=entry)
+    cancel_asked_for = _visit_awaiting_cancel_confirmation(inbound) if keyword == CONFIRM and visits else None
+    entry = addressed_visit(visits, keyword=keyword, named_token=named_token, cancel_asked_for=cancel_asked_for)
+    confirms_cancel = entry is not None and entry.pk == cancel_asked_for
+    inbound.keyword = _command(
+        keyword, opt_out_type=opt_out_type, patient=inbound.patient, confirms_cancel=confirms_cancel
+    )
     if inbound.patient is None and inbound.keyword in SUBSCRIPTION_CHANGES:
         # Kept by number, for whoever registers with it: no message may reach a number that asked for none.
         opted_out, inbound.effect, _confirmation = SUBSCRIPTION_CHANGES[inbound.keyword]
@@ -300,7 +306,9 @@ def receive_text(*, message_sid, from_address, body, opt_out_type=""):
                     "You have no open token %(token)s today. Your tokens: %(tokens)s."
                 ) % {"token": named_token, "tokens": ", ".join(visit.token for visit in visits)}
             else:
-                inbound.effect, template_type, message = _act(inbound.keyword, inbound.patient, entry, visits)
+                inbound.effect, template_type, message = _act(
+                    inbound.keyword, inbound.patient, entry, visits, confirms_cancel=confirms_cancel
+                )
             if inbound.effect == Effect.REFUSED:
                 inbound.detail = message
             if template_type is not None and opt_out_type not in TWILIO_OPT_OUT_TYPES:

@@ -253,6 +253,18 @@ def test_a_text_naming_a_token_acts_on_that_token(post_text, client, fake_twilio
     assert line[0].status == Queue.Status.WAITING
 
 
+def test_a_yes_after_another_text_keeps_the_token_the_cancel_was_about(
+    post_text, client, fake_twilio, line, second_token
+):
+    post_text(client, text_params(f"CANCEL {second_token.token}"))
+    post_text(client, text_params("STATUS"))
+
+    post_text(client, text_params("YES"))
+
+    assert [place_of(line[0]), place_of(second_token)] == [1, 2]
+    assert InboundMessage.objects.first().effect == Effect.HELP_SENT
+
+
 @pytest.mark.parametrize(
     "body",
     # The number in the digits of the patient's phone (Arabic-Indic, Devanagari, full-width), or without its zeros.
