@@ -17,7 +17,8 @@ class InboundMessageForm(forms.Form):
 
     MessageSid = forms.CharField(max_length=_max_length("message_sid"))
     From = forms.CharField(max_length=len(WHATSAPP_PREFIX) + _max_length("from_phone"))
-    Body = forms.CharField(required=False, strip=False, max_length=1600)
+    # Never refused for its length: a long text may still be a STOP. Stored cut to the column's length.
+    Body = forms.CharField(required=False, strip=False)
 
     def clean_From(self):
         # The number alone must fit the column, with or without the channel's prefix.
@@ -34,6 +35,10 @@ class InboundMessageForm(forms.Form):
         if not is_e164:
             raise forms.ValidationError(_("Not a phone number in international form (e.g. +14155550123)."))
         return self.cleaned_data["From"]
+
+    def clean_Body(self):
+        return self.cleaned_data["Body"][: _max_length("body")]
+
     # Sent when Twilio's Advanced Opt-Out handled the text (STOP, START or HELP); other values are ignored.
     OptOutType = forms.CharField(required=False)
 

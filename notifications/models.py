@@ -274,7 +274,8 @@ class InboundMessage(models.Model):
     message_sid = models.CharField(max_length=64, unique=True, help_text=_("Twilio's id: a redelivery acts once."))
     channel = models.CharField(max_length=10, choices=Channel.choices)
     from_phone = models.CharField(max_length=20)
-    body = models.TextField(blank=True)
+    # WhatsApp's longest text (an SMS is at most 1,600): a longer one is stored cut to this.
+    body = models.TextField(blank=True, max_length=4096)
     keyword = models.CharField(max_length=20, blank=True, help_text=_("The command read from the text, if any."))
     effect = models.CharField(max_length=20, choices=InboundEffect.choices)
     detail = models.CharField(max_length=300, blank=True, help_text=_("Why it was not possible, when refused."))

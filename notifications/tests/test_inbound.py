@@ -547,6 +547,19 @@ def test_a_start_from_a_number_not_yet_a_patients_undoes_its_stop(
     assert "your token is" in fake_twilio.received[-1].body
 
 
+def test_a_long_whatsapp_stop_opts_out_and_a_longer_text_is_stored_cut(post_text, client, fake_twilio, line):
+    long_stop = "STOP please, " + "I no longer need these messages. " * 64
+    assert len(long_stop) > 2000
+
+    assert post_text(client, text_params(long_stop, sender=f"whatsapp:{PHONE}")).status_code == 200
+
+    assert opted_out(line[0].patient)
+    assert InboundMessage.objects.get().body == long_stop
+    assert post_text(client, text_params("START " + "x" * 5000)).status_code == 200
+    started = InboundMessage.objects.first()
+    assert (started.effect, len(started.body)) == (Effect.OPTED_IN, InboundMessage._meta.get_field("body").max_length)
+
+
 def test_a_spanish_patients_baja_opts_out_with_a_spanish_confirmation(post_text, client, fake_twilio, line):
     Patient.objects.filter(pk=line[0].patient_id).update(language="es")
 
