@@ -62,7 +62,7 @@ DEFAULT_TEMPLATES = {
     TemplateType.REPLY_HELP: (
         "Reply: keywords",
         "Token {token}. Reply STATUS for your place and wait, LATE to be moved back a few places (once), "
-        "CANCEL to leave the line. {link}",
+        "CANCEL to leave the line, STOP for no more messages. {link}",
     ),
     TemplateType.REPLY_OPTED_OUT: (
         "Reply: messages stopped",
@@ -176,11 +176,11 @@ DEFAULT_TRANSLATIONS = {
     },
     TemplateType.REPLY_HELP: {
         "es": "Turno {token}. Responda ESTADO para saber su lugar y espera, TARDE para pasar unos puestos atrás "
-        "(una vez), CANCELAR para salir de la fila. {link}",
+        "(una vez), CANCELAR para salir de la fila, BAJA para no recibir más mensajes. {link}",
         "hi": "टोकन {token}। अपनी जगह और प्रतीक्षा जानने के लिए स्थिति, कुछ स्थान पीछे जाने के लिए (एक बार) देर, "
-        "कतार छोड़ने के लिए रद्द लिखकर भेजें। {link}",
+        "कतार छोड़ने के लिए रद्द, और हमारे संदेश रोकने के लिए बंद लिखकर भेजें। {link}",
         "ar": "الرقم {token}. أرسلوا حالة لمعرفة ترتيبكم ومدة الانتظار، أو تأخير لتأجيل دوركم بضعة أماكن "
-        "(مرة واحدة)، أو إلغاء لمغادرة الطابور. {link}",
+        "(مرة واحدة)، أو إلغاء لمغادرة الطابور، أو إيقاف لإيقاف رسائلنا. {link}",
     },
     TemplateType.REPLY_OPTED_OUT: {
         "es": "Se ha dado de baja y no recibirá más mensajes nuestros. Responda ALTA para recibirlos de nuevo.",

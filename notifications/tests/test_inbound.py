@@ -10,7 +10,7 @@ from twilio.request_validator import RequestValidator
 
 from adminpanel.models import AuditLog, SystemConfiguration
 from conftest import requires_postgresql
-from notifications.defaults import install_default_templates
+from notifications.defaults import default_text, install_default_templates
 from notifications import inbound
 from notifications.inbound import read_keyword, split_sender
 from notifications.models import (
@@ -339,6 +339,14 @@ def test_help_and_unknown_text_get_the_keyword_list(post_text, client, fake_twil
 
     assert InboundMessage.objects.get().effect == Effect.HELP_SENT
     assert "Reply STATUS" in last_reply(fake_twilio).body
+    assert "STOP for no more messages" in last_reply(fake_twilio).body
+
+
+@pytest.mark.parametrize("language", inbound.KEYWORDS)
+def test_the_shipped_help_reply_says_how_to_opt_out_in_each_language(language):
+    stop_words = [word for word, command in inbound.KEYWORDS[language].items() if command == inbound.STOP]
+
+    assert any(word in default_text(TemplateType.REPLY_HELP, language).split() for word in stop_words)
 
 
 def test_a_patient_texting_on_and_on_gets_a_few_replies_a_window_but_every_text_acts(
