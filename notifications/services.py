@@ -511,6 +511,9 @@ def record_delivery_status(*, message_sid, twilio_status, error_code="", error_m
     if status == Status.FAILED:
         notification.error_code = error_code
         notification.error_message = error_message or f"Twilio reported the message {twilio_status}."
+    elif status == Status.DELIVERED:
+        # A failure reported before (callbacks out of order, a carrier's retry) no longer describes the message.
+        notification.error_code = notification.error_message = ""
     notification.save(update_fields=["status", "error_code", "error_message", "updated_at"])
     return notification
 

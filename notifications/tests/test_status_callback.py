@@ -52,6 +52,17 @@ def test_undelivered_report_records_the_failure(client, sent_notification):
     assert sent_notification.error_message == "Twilio reported the message undelivered."
 
 
+def test_a_delivery_reported_after_a_failure_clears_the_error(client, sent_notification):
+    sid = sent_notification.twilio_sid
+    post_callback(client, {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"})
+
+    post_callback(client, {"MessageSid": sid, "MessageStatus": "delivered"})
+
+    sent_notification.refresh_from_db()
+    assert sent_notification.status == Notification.Status.DELIVERED
+    assert (sent_notification.error_code, sent_notification.error_message) == ("", "")
+
+
 @pytest.mark.parametrize("signature_token", ["someone-elses-token", None])
 def test_unsigned_or_forged_report_is_refused_and_changes_nothing(client, sent_notification, signature_token):
     params = {"MessageSid": sent_notification.twilio_sid, "MessageStatus": "failed", "ErrorCode": "30008"}
