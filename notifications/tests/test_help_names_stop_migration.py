@@ -1,4 +1,4 @@
-"""Migration 0014 adds the STOP word to the shipped HELP replies, and only to those."""
+"""Migration 0015 adds the STOP word to the shipped HELP replies, and only to those."""
 
 import importlib
 
@@ -7,7 +7,7 @@ from django.apps import apps
 from notifications.defaults import DEFAULT_TEMPLATES, DEFAULT_TRANSLATIONS
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 
-migration = importlib.import_module("notifications.migrations.0014_help_names_stop")
+migration = importlib.import_module("notifications.migrations.0015_help_names_stop")
 TemplateType = NotificationTemplate.TemplateType
 
 

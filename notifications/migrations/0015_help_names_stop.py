@@ -55,7 +55,7 @@ def without_stop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0013_inbound_body_length"),
+        ("notifications", "0014_inbound_body_length"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0012_number_opt_out'),
+        ('notifications', '0013_number_opt_out'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0011_line_closed_message'),
+        ('notifications', '0012_webhook_secret_length'),
     ]
 
     operations = [
