@@ -10,6 +10,9 @@ def sign_in(page, path, username, password):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    # Until the signed-in page has loaded, its scripts may not have run: a button pressed then posts the page's
+    # plain form (the fallback without JavaScript) and the page reloads, which is not what the test looks at.
+    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def test_admin_creates_a_department_and_a_doctor_who_signs_in_to_its_empty_queue(open_page, hospital, screenshot):
