@@ -27,9 +27,11 @@
   // Two minutes and once a minute, or less when the idle time is short enough that these would always apply.
   var warnForMs = Math.min(2 * 60 * 1000, idleMs / 2);
   var activityEveryMs = Math.min(60 * 1000, idleMs / 4);
-  // Counted from when the page was asked for: the server's own end is never earlier than the page's.
-  var endsAt = global.performance.timeOrigin + idleMs;
-  var lastToldAt = global.performance.timeOrigin;
+  // Counted from when the page was asked for: the server's own end is never earlier than the page's. On the clock
+  // Date.now() reads (performance.timeOrigin is another one, which a clock set or faked since does not move).
+  var pageRequestedAt = Date.now() - global.performance.now();
+  var endsAt = pageRequestedAt + idleMs;
+  var lastToldAt = pageRequestedAt;
   var checkTimer = null;
 
   function sessionEnd() {
@@ -163,7 +165,7 @@
     global.sessionStorage.clear();
   });
 
-  extendedFrom(global.performance.timeOrigin);
+  extendedFrom(pageRequestedAt);
   check();
   global.StaffSession = { refused: refused };
 })(window);
