@@ -25,8 +25,11 @@ demo-data: migrate
 run: demo-data
 	$(BIN)/python -m smartqueue.server -b $(HOST) -p $(PORT) smartqueue.asgi:application
 
+# In parallel: a worker per core, at most four (each takes a Redis database of its own: smartqueue/pytest_workers.py).
+# PYTEST_ARGS="-k name" picks tests; PYTEST_PARALLEL= runs them in one process.
+PYTEST_PARALLEL ?= -n auto --maxprocesses 4 --dist loadgroup
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # After changing any text a person reads: collect the new words into every catalogue (needs GNU gettext), then
 # translate the empty msgstr entries in locale/*/LC_MESSAGES/*.po and run `make compile-translations`.

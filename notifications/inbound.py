@@ -50,7 +50,8 @@ SUBSCRIPTION_CHANGES = {
 }
 WHATSAPP_PREFIX = "whatsapp:"
 # A token as tickets print it: the department's code and the day's number (patients.models.format_token).
-TOKEN_SHAPE = re.compile(rf"{DEPARTMENT_CODE_PATTERN}-[0-9]+")
+# A day never numbers past nine digits; a longer run is no token (and more digits than int() takes).
+TOKEN_SHAPE = re.compile(rf"{DEPARTMENT_CODE_PATTERN}-[0-9]{{1,9}}")
 # A YES cancels only when it follows the patient's CANCEL within this time.
 CANCEL_CONFIRM_WINDOW = timedelta(minutes=10)
 

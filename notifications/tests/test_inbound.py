@@ -507,6 +507,17 @@ def test_stop_opts_the_patient_out_of_every_later_message_after_one_confirmation
     assert line[0].status == Queue.Status.WAITING
 
 
+def test_a_stop_naming_a_token_longer_than_any_is_kept_and_honoured(post_text, client, fake_twilio, line):
+    # "⑳" reads as two digits: a WhatsApp text of 4,096 characters named a number of 4,400 digits, more than
+    # Python turns into an int, and the STOP was lost with a 500.
+    response = post_text(client, text_params("BAJA CARD-" + "⑳" * 2200, sender=f"whatsapp:{PHONE}"))
+
+    assert response.status_code == 200
+    inbound = InboundMessage.objects.get()
+    assert (inbound.effect, inbound.queue_entry) == (Effect.OPTED_OUT, line[0])
+    assert opted_out(line[0].patient)
+
+
 def test_stop_from_a_patient_without_an_open_token_opts_them_out(post_text, client, fake_twilio, make_patient):
     patient = make_patient(phone=PHONE)
 

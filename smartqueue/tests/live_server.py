@@ -13,6 +13,10 @@ from pathlib import Path
 
 from django.conf import settings
 
+# The benches' own Redis database, so that their queued notification tasks and sequence numbers never meet the
+# suite's. Its tests run on one parallel worker (pytest-xdist's group), one at a time.
+BENCH_REDIS_DATABASE = 15
+BENCH_REDIS_DATABASE_GROUP = "benches-redis-database"
 DAPHNE_LISTENING = re.compile(r"Listening on TCP address 127\.0\.0\.1:(\d+)")
 
 

@@ -13,12 +13,11 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-# Their own Redis database, so that the benches' queued notification tasks and sequence numbers never meet
-# the suite's.
-BENCH_REDIS_DATABASE = 15
+from smartqueue.tests.live_server import BENCH_REDIS_DATABASE, BENCH_REDIS_DATABASE_GROUP
 
 pytestmark = [
     pytest.mark.real_services,
+    pytest.mark.xdist_group(BENCH_REDIS_DATABASE_GROUP),
     pytest.mark.skipif(
         connection.vendor != "postgresql" or not settings.REDIS_URL,
         reason="the benches need PostgreSQL and Redis: set DATABASE_URL and REDIS_URL (CI's second pass does)",

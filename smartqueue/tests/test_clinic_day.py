@@ -9,7 +9,12 @@ import re
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
+
+from smartqueue.tests.live_server import BENCH_REDIS_DATABASE, BENCH_REDIS_DATABASE_GROUP
+
+pytestmark = pytest.mark.xdist_group(BENCH_REDIS_DATABASE_GROUP)
 
 LAST_LINE = re.compile(
     r"^ETA MAE at registration: shipped (?P<shipped>\d+\.\d) min, baseline (?P<baseline>\d+\.\d) min, "
@@ -18,10 +23,11 @@ LAST_LINE = re.compile(
 
 
 def run_clinic_day(*arguments):
-    # Its own Redis database when there is one, so that its sequence numbers never meet the suite's.
+    # The benches' Redis database when there is one, so that its sequence numbers never meet the suite's.
     environment = {**os.environ}
     if settings.REDIS_URL:
-        environment["REDIS_URL"] = environment["CACHE_URL"] = settings.REDIS_URL.rsplit("/", 1)[0] + "/15"
+        benches_database = settings.REDIS_URL.rsplit("/", 1)[0] + f"/{BENCH_REDIS_DATABASE}"
+        environment["REDIS_URL"] = environment["CACHE_URL"] = benches_database
     result = subprocess.run(
         [sys.executable, "bench/clinic_day.py", "--size", "small", *arguments],
         cwd=settings.BASE_DIR,
