@@ -506,9 +506,13 @@ class ReportsCSVView(PanelAdminRequiredMixin, View):
             problems = "; ".join(f"{form[field].label}: {' '.join(errors)}" for field, errors in form.errors.items())
             return HttpResponseBadRequest(problems, content_type="text/plain")
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-        response = HttpResponse(content_type="text/csv")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="smartqueue-report-{start}-to-{end}.csv"'
-        writer = csv.writer(response)
+        # The byte order mark: spreadsheets read the file as UTF-8 (names and headings in any language), not as
+        # the computer's own code page.
+        response.write("\ufeff")
+        # Every cell quoted (OWASP): a spreadsheet set to split on ";" or tabs keeps "Ward;=1+1" one cell of text.
+        writer = csv.writer(response, quoting=csv.QUOTE_ALL)
         writer.writerow([str(label) for _field, label in CSV_COLUMNS])
         for row in analytics.department_days(start=start, end=end):
             writer.writerow([_csv_value(getattr(row, field)) for field, _ in CSV_COLUMNS])

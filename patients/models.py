@@ -1,3 +1,5 @@
+import string
+import unicodedata
 import uuid
 
 from django.conf import settings
@@ -180,11 +182,18 @@ class Department(models.Model):
         super().save(*args, **kwargs)
 
     def _unused_code_from_name(self):
-        letters = "".join(ch for ch in self.name.upper() if ch.isalnum()) or "DEPT"
-        stem = letters[:4] if letters[0].isalpha() else f"D{letters[:3]}"
+        """A code as one would be typed (A to Z and digits): from the name's letters, accents dropped ("Ü" is U)."""
+        unaccented = unicodedata.normalize("NFKD", self.name).upper()
+        letters = "".join(ch for ch in unaccented if ch in string.ascii_uppercase + string.digits)
+        if not letters:
+            stem = "DEPT"
+        elif letters[0].isalpha() and len(letters) > 1:
+            stem = letters[:4]
+        else:
+            stem = f"D{letters[:3]}"
         candidate, suffix = stem, 2
         while Department.objects.filter(code=candidate).exclude(pk=self.pk).exists():
-            candidate, suffix = f"{stem[:8]}{suffix}", suffix + 1
+            candidate, suffix = f"{stem[:10 - len(str(suffix))]}{suffix}", suffix + 1
         return candidate
 
 

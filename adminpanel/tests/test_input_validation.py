@@ -67,10 +67,24 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(admin_client, ma
 
     response = admin_client.get("/adminpanel/reports/export.csv")
 
-    rows = list(csv.reader(io.StringIO(response.content.decode(), newline="")))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
     cells = [row[1] for row in rows[1:]]
     assert "'" + name in cells
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
+
+
+@pytest.mark.parametrize("separator", [";", ","])
+def test_every_csv_cell_is_quoted_so_that_a_spreadsheet_splitting_on_other_separators_runs_no_formula(
+    admin_client, make_department, separator
+):
+    department = make_department(name=f"Ward{separator}=1+1")
+    register_patient(department=department, name="A", phone="+14155550123", age=30, gender="female")
+
+    response = admin_client.get("/adminpanel/reports/export.csv")
+
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert f'"Ward{separator}=1+1"' in lines[1]
+    assert all(line.startswith('"') and line.endswith('"') for line in lines)
 
 
 @pytest.mark.parametrize("username", ["<script>", "dr smith", "a" * 151, "dr/../smith", "dr;drop"])

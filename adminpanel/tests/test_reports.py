@@ -205,9 +205,10 @@ def test_bad_report_ranges_are_explained_not_500(admin_client, query, field):
 def test_csv_export_content(admin_client, clinic_day):
     response = admin_client.get("/adminpanel/reports/export.csv", {"start": "2026-03-10", "end": "2026-03-10"})
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="smartqueue-report-2026-03-10-to-2026-03-10.csv"' in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows == [
         [
             "Date",
@@ -324,7 +325,7 @@ def test_csv_export_headings_are_in_the_readers_language(admin_client, clinic_da
 
     response = admin_client.get("/adminpanel/reports/export.csv", {"start": "2026-03-10", "end": "2026-03-10"})
 
-    headings = next(csv.reader(io.StringIO(response.content.decode())))
+    headings = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert headings[:3] == ["Fecha", "Servicio", "Registros"]
 
 

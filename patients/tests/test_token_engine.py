@@ -1,3 +1,4 @@
+import re
 import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -8,7 +9,7 @@ from django.db import IntegrityError, connection, connections, transaction
 
 from conftest import requires_postgresql
 from patients import services
-from patients.models import Patient, Queue
+from patients.models import DEPARTMENT_CODE_PATTERN, Department, Patient, Queue
 from patients.tests.factories import register_patient
 
 
@@ -17,6 +18,32 @@ def test_tokens_are_sequential_from_one_and_show_the_department_code(department,
 
     assert [entry.token_number for entry in entries] == [1, 2, 3]
     assert entries[2].token == "CARD-003"
+
+
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        ("Cardiology", "CARD"),
+        ("Ünfallchirurgie", "UNFA"),  # letters of other alphabets' accents kept as their base letter
+        ("Кардиология", "DEPT"),  # no letter of A to Z
+        ("हृदय रोग", "DEPT"),
+        ("X", "DX"),
+        ("24x7 Clinic", "D24X"),
+    ],
+)
+def test_a_code_made_from_the_name_is_one_a_typed_code_could_be(db, name, code):
+    # A code outside A to Z made tokens the kiosk's address and the texts' token words could not name, and the
+    # department could not be saved again while anyone held one of its tokens.
+    department = Department.objects.create(name=name)
+
+    assert department.code == code
+    assert re.fullmatch(DEPARTMENT_CODE_PATTERN, department.code)
+
+
+def test_a_code_made_from_the_name_of_a_code_in_use_is_numbered(db):
+    Department.objects.create(name="Cardiology")
+
+    assert Department.objects.create(name="Cardiology Annex").code == "CARD2"
 
 
 def test_each_department_has_its_own_sequence(make_department, make_patient):
