@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from doctors.models import Doctor
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 from patients.forms import BootstrapWidgetsMixin
-from patients.models import DEPARTMENT_TRANSLATED_FIELDS, Department, other_site_languages
+from patients.models import DEPARTMENT_TRANSLATED_FIELDS, Department, check_single_line, other_site_languages
 from patients.phone import normalise_phone
 from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
 
@@ -104,6 +104,7 @@ class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
                     label=TRANSLATION_LABELS[field] % {"language": language_name},
                     required=False,
                     max_length=limit,
+                    validators=[check_single_line],
                     initial=stored.get(language, {}).get(field, ""),
                     # Typed in that language: its spelling checked and its direction kept as typed.
                     widget=forms.TextInput(attrs={"class": "form-control", "lang": language, "dir": direction}),
@@ -156,14 +157,16 @@ class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
     username = get_user_model()._meta.get_field("username").formfield(
         label=_("Username"), help_text=_("Up to 150 characters: letters, digits and @ . + - _ only.")
     )
-    first_name = forms.CharField(label=_("First name"), max_length=150)
-    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150, validators=[check_single_line])
+    last_name = forms.CharField(label=_("Last name"), max_length=150, validators=[check_single_line])
     password = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput, help_text=_("The doctor's first password.")
     )
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(is_active=True))
-    specialization = forms.CharField(label=_("Specialization"), max_length=100, required=False)
-    room = forms.CharField(label=_("Room"), max_length=50, required=False)
+    specialization = forms.CharField(
+        label=_("Specialization"), max_length=100, required=False, validators=[check_single_line]
+    )
+    room = forms.CharField(label=_("Room"), max_length=50, required=False, validators=[check_single_line])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -314,7 +317,9 @@ class ClosedDayForm(BootstrapWidgetsMixin, forms.Form):
         label=_("Department"),
         empty_label=_("Whole hospital"),
     )
-    reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)
+    reason = forms.CharField(
+        label=_("Reason (optional)"), max_length=200, required=False, validators=[check_single_line]
+    )
 
 
 class DoctorAbsenceForm(BootstrapWidgetsMixin, forms.Form):
@@ -331,7 +336,9 @@ class DoctorAbsenceForm(BootstrapWidgetsMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"required": _("Choose the day of the absence.")},
     )
-    reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)
+    reason = forms.CharField(
+        label=_("Reason (optional)"), max_length=200, required=False, validators=[check_single_line]
+    )
 
 
 class MessageTextForm(BootstrapWidgetsMixin, forms.ModelForm):

@@ -5,6 +5,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from patients.models import check_single_line
+
 
 # Module-level so that Meta.constraints can use its values; reached as Doctor.Availability.
 class Availability(models.TextChoices):
@@ -19,8 +21,13 @@ class Doctor(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor")
     department = models.ForeignKey("patients.Department", on_delete=models.PROTECT, related_name="doctors")
-    specialization = models.CharField(max_length=100, blank=True)
-    room = models.CharField(max_length=50, blank=True, help_text=_("Where patients go when called, e.g. Room 4."))
+    specialization = models.CharField(max_length=100, blank=True, validators=[check_single_line])
+    room = models.CharField(
+        max_length=50,
+        blank=True,
+        validators=[check_single_line],
+        help_text=_("Where patients go when called, e.g. Room 4."),
+    )
     availability = models.CharField(max_length=10, choices=Availability.choices, default=Availability.OFFLINE)
     language = models.CharField(
         max_length=8,
@@ -84,7 +91,7 @@ class DoctorAbsence(models.Model):
 
     doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="absences")
     day = models.DateField()
-    reason = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=200, blank=True, validators=[check_single_line])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -32,6 +32,13 @@ department_code_validator = RegexValidator(
 )
 
 
+def check_single_line(text):
+    """Names, rooms and reasons staff type are one line: boards, tickets, texts and the report's CSV print them in
+    a line of their own, and a line break or tab in one breaks those lines."""
+    if any(unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in text):
+        raise ValidationError(_("Write it on one line, without line breaks or tabs."), code="not_one_line")
+
+
 # Module-level so that constraints in the models' Meta can use their values; reached as Patient.Gender,
 # Queue.Priority and Queue.Status.
 class Gender(models.TextChoices):
@@ -88,6 +95,7 @@ def check_department_translations(value):
                     _("The %(field)s in %(language)s must be text of at most %(limit)s characters.")
                     % {"field": field, "language": language, "limit": DEPARTMENT_TRANSLATED_FIELDS[field]}
                 )
+            check_single_line(text)
 
 
 def translation_in(translations, field, language):
@@ -96,7 +104,7 @@ def translation_in(translations, field, language):
 
 
 class Department(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[check_single_line])
     code = models.CharField(
         max_length=10,
         unique=True,
@@ -105,7 +113,7 @@ class Department(models.Model):
         help_text=_("Short code printed on tokens, e.g. CARD for CARD-007. Derived from the name when left blank."),
     )
     description = models.TextField(blank=True)
-    room = models.CharField(max_length=50, blank=True)
+    room = models.CharField(max_length=50, blank=True, validators=[check_single_line])
     average_consultation_minutes = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(240)]
     )
@@ -579,7 +587,7 @@ class ClosedDay(models.Model):
     department = models.ForeignKey(
         Department, on_delete=models.CASCADE, null=True, blank=True, related_name="closed_days"
     )
-    reason = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=200, blank=True, validators=[check_single_line])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

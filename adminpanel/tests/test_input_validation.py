@@ -12,6 +12,7 @@ from adminpanel.forms import AuditFilterForm, ReportRangeForm
 from adminpanel.models import AdminUser
 from adminpanel.services import create_doctor
 from doctors.models import Doctor
+from patients.models import ClosedDay, Department
 from patients.tests.factories import register_patient
 
 
@@ -85,6 +86,42 @@ def test_every_csv_cell_is_quoted_so_that_a_spreadsheet_splitting_on_other_separ
     lines = response.content.decode("utf-8-sig").splitlines()
     assert f'"Ward{separator}=1+1"' in lines[1]
     assert all(line.startswith('"') and line.endswith('"') for line in lines)
+
+
+NEW_DEPARTMENT = {"name": "Ward 7", "code": "WARD", "average_consultation_minutes": "10", "is_active": "on"}
+
+
+@pytest.mark.parametrize("break_", ["\n", "\r\n", "\t", "\u2028"])
+@pytest.mark.parametrize(
+    "url, form, typed, field",
+    [
+        ("/adminpanel/departments/new/", "form", {**NEW_DEPARTMENT, "name": "Ward{}=1+1"}, "name"),
+        ("/adminpanel/departments/new/", "form", {**NEW_DEPARTMENT, "room": "B{}4"}, "room"),
+        ("/adminpanel/departments/new/", "form", {**NEW_DEPARTMENT, "name_es": "Sala{}7"}, "name_es"),
+        ("/adminpanel/doctors/new/", "form", {"first_name": "Asha{}Rao", "room": "4"}, "first_name"),
+        ("/adminpanel/doctors/new/", "form", {"first_name": "Asha", "room": "Room{}4"}, "room"),
+        ("/adminpanel/appointments/close-day/", "close_day_form", {"close_day-reason": "Holiday{}Eve"}, "reason"),
+    ],
+)
+def test_names_rooms_and_reasons_on_more_than_one_line_are_refused_naming_the_field(
+    admin_client, department, url, form, typed, field, break_
+):
+    # Boards, tickets, texts and the report's CSV print each in a line of its own.
+    defaults = {
+        "/adminpanel/doctors/new/": {
+            "username": "dr.rao", "last_name": "Rao", "password": "a-long-unusual-passphrase-9",
+            "department": department.pk,
+        },
+        "/adminpanel/appointments/close-day/": {"close_day-day": "2099-01-01"},
+    }
+    data = {**defaults.get(url, {}), **{name: value.format(break_) for name, value in typed.items()}}
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 400
+    assert "Write it on one line" in response.context[form].errors[field][0]
+    assert not Department.objects.exclude(pk=department.pk).exists()
+    assert not Doctor.objects.exists() and not ClosedDay.objects.exists()
 
 
 @pytest.mark.parametrize("username", ["<script>", "dr smith", "a" * 151, "dr/../smith", "dr;drop"])
