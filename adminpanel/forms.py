@@ -44,7 +44,61 @@ def translation_field_name(field, language):
 TRANSLATION_LABELS = {"name": _("Name in %(language)s"), "room": _("Room in %(language)s")}
 
 
-class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
+class SavesWhatThePageChangedMixin:
+    """An edit page saves only the fields the person changed on it. Each field carries the value the page showed
+    (Django's show_hidden_initial), so a page left open while another admin changed the record no longer puts back
+    the old values of the fields it left alone (a department deactivated again, its bookings cancelled). A field
+    both changed is refused and shown as stored now; sent again, the person's value replaces it.
+
+    A new record, or an edit sent without the shown values (the JSON API's, which starts from the stored values),
+    sets every field.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.show_hidden_initial = True
+
+    def _sent_from_a_page(self):
+        editing = self.instance.pk is not None
+        return editing and any(self.add_initial_prefix(name) in self.data for name in self.fields)
+
+    def edited_fields(self):
+        return self.changed_data if self._sent_from_a_page() else list(self.fields)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self._sent_from_a_page():
+            for name in self.changed_data:
+                self._refuse_if_changed_since_shown(name)
+        return cleaned
+
+    def _refuse_if_changed_since_shown(self, name):
+        field, bound = self.fields[name], self[name]
+        stored = self.get_initial_for_field(field, name)
+        shown = self._widget_data_value(field.hidden_widget(), bound.html_initial_name)
+        if not field.has_changed(stored, shown):
+            return
+        self.add_error(
+            name,
+            _("Another admin changed this after you opened the page; it now shows their value. Change it again "
+              "if yours should replace it."),
+        )
+        prepared = field.prepare_value(stored)
+        values = [
+            str(value)
+            for value in (prepared if isinstance(prepared, (list, tuple)) else [prepared])
+            if value is not None and value is not False
+        ]
+        self.data = self.data.copy()
+        for key in (bound.html_name, bound.html_initial_name):
+            if hasattr(self.data, "setlist"):
+                self.data.setlist(key, values)
+            else:  # one value per name (the panel's actions take the page's POST as a dict)
+                self.data[key] = values[0] if values else ""
+
+
+class DepartmentForm(SavesWhatThePageChangedMixin, BootstrapWidgetsMixin, forms.ModelForm):
     """A department; its name and room in each of the site's other languages ("name_es", "room_ar") are optional
     fields after the others: pages in a language show the department as written where they are left empty."""
 
@@ -106,17 +160,21 @@ class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
                     max_length=limit,
                     validators=[check_single_line],
                     initial=stored.get(language, {}).get(field, ""),
+                    show_hidden_initial=True,  # as the form's own fields (SavesWhatThePageChangedMixin)
                     # Typed in that language: its spelling checked and its direction kept as typed.
                     widget=forms.TextInput(attrs={"class": "form-control", "lang": language, "dir": direction}),
                 )
 
     def clean(self):
         cleaned = super().clean()
+        edited = set(self.edited_fields())
         translations = {}
         for language in other_site_languages():
+            stored = self.instance.translations.get(language, {})
             words = {
-                field: cleaned.get(translation_field_name(field, language), "").strip()
+                field: cleaned.get(name, "").strip() if name in edited else stored.get(field, "")
                 for field in DEPARTMENT_TRANSLATED_FIELDS
+                for name in [translation_field_name(field, language)]
             }
             if any(words.values()):
                 translations[language] = {field: text for field, text in words.items() if text}
@@ -124,8 +182,12 @@ class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
         return cleaned
 
     def changes(self):
-        """What saving the form stores: the model's fields, and the translations the per-language fields make."""
-        return {field: self.cleaned_data[field] for field in (*self._meta.fields, "translations")}
+        """What saving the form stores: the fields it edits, and the translations the per-language fields make."""
+        edited = set(self.edited_fields())
+        changes = {field: self.cleaned_data[field] for field in self._meta.fields if field in edited}
+        if self.cleaned_data["translations"] != self.instance.translations:
+            changes["translations"] = self.cleaned_data["translations"]
+        return changes
 
     @classmethod
     def stored_values(cls, department):
@@ -137,7 +199,7 @@ class DepartmentForm(BootstrapWidgetsMixin, forms.ModelForm):
         return values
 
 
-class DoctorForm(BootstrapWidgetsMixin, forms.ModelForm):
+class DoctorForm(SavesWhatThePageChangedMixin, BootstrapWidgetsMixin, forms.ModelForm):
     class Meta:
         model = Doctor
         fields = ["department", "specialization", "room", "language", "is_active"]
@@ -192,7 +254,7 @@ class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
         return cleaned
 
 
-class SystemConfigurationForm(BootstrapWidgetsMixin, forms.ModelForm):
+class SystemConfigurationForm(SavesWhatThePageChangedMixin, BootstrapWidgetsMixin, forms.ModelForm):
     board_languages = forms.MultipleChoiceField(
         choices=settings.LANGUAGES,
         widget=forms.CheckboxSelectMultiple,

@@ -43,10 +43,17 @@ def _audit_values(instance, fields):
 
 
 @transaction.atomic
-def save_with_audit(*, instance, changes, action, actor, ip_address=None):
-    """Apply field changes to a model instance (new or existing), validate, save and audit before/after."""
-    fields = list(changes)
-    before = {} if instance.pk is None else _audit_values(type(instance).objects.get(pk=instance.pk), fields)
+def save_with_audit(*, instance, changes, action, actor, ip_address=None, unaudited=()):
+    """Apply field changes to a model instance (new, or as stored now), validate, save and audit before/after;
+    the unaudited changes (a secret) are saved but kept out of the audit row.
+
+    An existing record is read again under lock and only the changes are applied to it: the instance a form
+    filled holds the values its page showed, and saving those would put back what others changed since.
+    """
+    fields = [field for field in changes if field not in unaudited]
+    if instance.pk is not None:
+        instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+    before = {} if instance.pk is None else _audit_values(instance, fields)
     for field, value in changes.items():
         setattr(instance, field, value)
     instance.full_clean()
@@ -63,7 +70,7 @@ def save_with_audit(*, instance, changes, action, actor, ip_address=None):
 
 
 @transaction.atomic
-def save_doctor(*, instance, changes, action, actor, ip_address=None):
+def save_doctor(*, instance, changes, action, actor, ip_address=None, unaudited=()):
     """save_with_audit for an existing doctor: one with a patient called or in consultation is not moved to another
     department or deactivated, and the bookings the old department cannot hold without them are released."""
     before = Doctor.objects.select_for_update().select_related("department").get(pk=instance.pk)
@@ -72,7 +79,9 @@ def save_doctor(*, instance, changes, action, actor, ip_address=None):
         department=changes.get("department", before.department),
         is_active=changes.get("is_active", before.is_active),
     )
-    doctor = save_with_audit(instance=instance, changes=changes, action=action, actor=actor, ip_address=ip_address)
+    doctor = save_with_audit(
+        instance=instance, changes=changes, action=action, actor=actor, ip_address=ip_address, unaudited=unaudited
+    )
     doctor_services.release_bookings_left_behind(before=before, doctor=doctor, actor=actor, ip_address=ip_address)
     return doctor
 

@@ -46,6 +46,7 @@ from .forms import (
     MessageTextForm,
     NewDoctorForm,
     ReportRangeForm,
+    SavesWhatThePageChangedMixin,
     SystemConfigurationForm,
 )
 from .models import AuditLog, SystemConfiguration
@@ -80,7 +81,7 @@ class AuditedFormMixin(RefusedFormIs400):
     template_name = "adminpanel/form.html"
     audit_action = ""
     heading = ""
-    # Saved with the rest (the form already set them on the instance) but kept out of the audit row.
+    # Saved with the rest but kept out of the audit row.
     unaudited_fields = ()
     # The service that saves and audits the changes (save_with_audit's arguments).
     save = staticmethod(services.save_with_audit)
@@ -89,13 +90,12 @@ class AuditedFormMixin(RefusedFormIs400):
         return super().get_context_data(heading=self.heading, **kwargs)
 
     def form_valid(self, form):
-        changes = {
-            field: form.cleaned_data[field] for field in form._meta.fields if field not in self.unaudited_fields
-        }
+        edited = form.edited_fields() if isinstance(form, SavesWhatThePageChangedMixin) else form._meta.fields
         try:
             self.object = self.save(
                 instance=form.instance,
-                changes=changes,
+                changes={field: form.cleaned_data[field] for field in form._meta.fields if field in edited},
+                unaudited=self.unaudited_fields,
                 action=self.audit_action,
                 actor=self.request.user,
                 ip_address=client_ip(self.request),
