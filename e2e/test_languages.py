@@ -50,6 +50,30 @@ def test_the_status_page_names_the_department_in_the_patients_language_or_marks_
     assert department.get_attribute("lang") == "en"
 
 
+def test_the_room_to_go_to_is_in_the_patients_language_where_translated_else_marked_as_written(open_page, hospital):
+    cardiology, doctor = hospital["cardiology"], hospital["doctor"]
+    cardiology.translations = {"ar": {"room": "الغرفة 2"}}
+    cardiology.save()
+    visits = a_busy_morning(hospital)
+    visits[0].patient.language = "ar"
+    visits[0].patient.save()
+    doctor.room = "Room 1A"
+    doctor.save()
+    page = open_page(**PHONE)
+
+    page.goto(f"/patients/status/{visits[0].public_id}/")
+    go_to = page.locator('[data-field="go_to"]')
+    expect(go_to).to_have_text("Room 1A")
+    assert go_to.get_attribute("lang") == "en"
+
+    # A doctor without a room of their own sends the patient to the department's, translated.
+    doctor.room = ""
+    doctor.save()
+    page.reload()
+    expect(go_to).to_have_text("الغرفة 2")
+    assert go_to.get_attribute("lang") is None
+
+
 def test_the_arabic_desk_layout_is_mirrored(open_page, hospital):
     a_busy_morning(hospital)
     page = open_page(**DESKTOP, **ARABIC)

@@ -31,8 +31,24 @@
     return (words && words[field]) || "";
   }
 
+  // Where a called patient goes: the department's room (or name) in the page's language where admins translated
+  // it (the server names it as written where the doctor has no room of their own), else as written: a doctor's
+  // room always.
+  function whereToGo(visit) {
+    var department = visit.department;
+    var fields = ["room", "name"];
+    for (var index = 0; index < fields.length; index++) {
+      var translated = translatedWords(department, fields[index]);
+      if (translated && (visit.go_to === department[fields[index]] || visit.go_to === translated)) {
+        return { text: translated, translated: true };
+      }
+    }
+    return { text: visit.go_to, translated: false };
+  }
+
   function displayValue(field, visit) {
     var value = visit[field];
+    if (field === "go_to" && value) return whereToGo(visit).text;
     if (field === "estimated_wait_minutes") {
       // A wait measured against doctors who are not there would be a promise nobody keeps.
       if (visit.position && visit.doctors_on_duty === 0) return gettext("No doctor on duty yet");
@@ -102,9 +118,11 @@
         var text = displayValue(field, visit);
         // Rewriting a text with itself would make a screen reader say a live region (the your-turn alert) again.
         if (element.textContent !== text) element.textContent = text;
-        // An untranslated department name is in the site's language: said in its voice (WCAG 3.1.2).
-        if (field === "department" && element.dataset.writtenIn) {
-          if (translatedWords(visit.department, "name")) element.removeAttribute("lang");
+        // An untranslated department name or room is in the site's language: said in its voice (WCAG 3.1.2).
+        if (element.dataset.writtenIn && (field === "department" || (field === "go_to" && visit.go_to))) {
+          var translated =
+            field === "department" ? translatedWords(visit.department, "name") : whereToGo(visit).translated;
+          if (translated) element.removeAttribute("lang");
           else element.lang = element.dataset.writtenIn;
         }
         // The raw value (e.g. "called" beside the words "Called") for scripts and browser tests.
