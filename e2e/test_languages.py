@@ -74,6 +74,28 @@ def test_the_room_to_go_to_is_in_the_patients_language_where_translated_else_mar
     assert go_to.get_attribute("lang") is None
 
 
+def test_the_board_shows_a_called_tokens_room_translated_or_marked_as_written(open_page, hospital):
+    cardiology, doctor = hospital["cardiology"], hospital["doctor"]
+    cardiology.translations = {"ar": {"room": "الغرفة 2"}}
+    cardiology.save()
+    doctor.room = ""  # the doctor's patients go to the department's room
+    doctor.save()
+    a_busy_morning(hospital)
+
+    arabic_board = open_page(**DESKTOP, **ARABIC)
+    arabic_board.goto(f"/display/{cardiology.pk}/")
+    room = arabic_board.locator(".serving-room")
+    expect(room).to_have_text("الغرفة 2")
+    assert (room.get_attribute("lang"), room.get_attribute("dir")) == ("ar", "rtl")
+
+    # No Hindi room: as written, in the site's language.
+    hindi_board = open_page(**DESKTOP, locale="hi", extra_http_headers={"Accept-Language": "hi"})
+    hindi_board.goto(f"/display/{cardiology.pk}/")
+    room = hindi_board.locator(".serving-room")
+    expect(room).to_have_text("Block A")
+    assert (room.get_attribute("lang"), room.get_attribute("dir")) == ("en", "ltr")
+
+
 def test_the_arabic_desk_layout_is_mirrored(open_page, hospital):
     a_busy_morning(hospital)
     page = open_page(**DESKTOP, **ARABIC)

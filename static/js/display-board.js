@@ -42,11 +42,33 @@
     return node;
   }
 
-  function servingCard(entry) {
+  // The room a called token goes to: the department's room (or name) in the language shown where admins translated
+  // it, else as written (a doctor's room always), marked as written like the department's name.
+  function roomShown(department, room) {
+    var translated = (department.translations || {})[words().language] || {};
+    var written = document.querySelector("[data-department-name]").dataset;
+    var fields = ["room", "name"];
+    for (var index = 0; index < fields.length; index++) {
+      var translatedText = translated[fields[index]];
+      if (translatedText && (room === department[fields[index]] || room === translatedText)) {
+        return { text: translatedText, lang: words().language, dir: words().direction };
+      }
+    }
+    return { text: room, lang: written.writtenIn, dir: written.writtenDir };
+  }
+
+  function servingCard(entry, department) {
     var card = element("div", "serving-card");
     card.dataset.token = entry.token;
     card.appendChild(element("div", "serving-token", entry.token));
-    card.appendChild(element("div", "serving-room", entry.room || ""));
+    var room = element("div", "serving-room");
+    if (entry.room) {
+      var shown = roomShown(department, entry.room);
+      room.textContent = shown.text;
+      room.lang = shown.lang;
+      room.dir = shown.dir;
+    }
+    card.appendChild(room);
     if (entry.doctor_name) {
       card.appendChild(element("div", "serving-doctor", fill(words().doctor, { name: entry.doctor_name })));
     }
@@ -126,7 +148,7 @@
     serving.replaceChildren.apply(
       serving,
       queue.now_serving.length
-        ? queue.now_serving.map(servingCard)
+        ? queue.now_serving.map(function (entry) { return servingCard(entry, queue.department); })
         : [element("p", "board-idle", queue.queue_length ? words().please_wait : words().no_one_waiting)]
     );
     fitNext(board, queue);
