@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
-from patients.forms import BootstrapWidgetsMixin
+from patients.forms import BootstrapWidgetsMixin, FieldsSayWhatToEnterMixin
 from patients.models import DEPARTMENT_TRANSLATED_FIELDS, Department, check_single_line, other_site_languages
 from patients.phone import normalise_phone
 from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
@@ -42,6 +42,10 @@ def translation_field_name(field, language):
 
 
 TRANSLATION_LABELS = {"name": _("Name in %(language)s"), "room": _("Room in %(language)s")}
+
+
+class PanelFieldsMixin(FieldsSayWhatToEnterMixin, BootstrapWidgetsMixin):
+    """Every panel form's fields: Bootstrap's classes, and refusals that say what to enter."""
 
 
 class SavesWhatThePageChangedMixin:
@@ -98,7 +102,7 @@ class SavesWhatThePageChangedMixin:
                 self.data[key] = values[0] if values else ""
 
 
-class DepartmentForm(SavesWhatThePageChangedMixin, BootstrapWidgetsMixin, forms.ModelForm):
+class DepartmentForm(SavesWhatThePageChangedMixin, PanelFieldsMixin, forms.ModelForm):
     """A department; its name and room in each of the site's other languages ("name_es", "room_ar") are optional
     fields after the others: pages in a language show the department as written where they are left empty."""
 
@@ -199,7 +203,7 @@ class DepartmentForm(SavesWhatThePageChangedMixin, BootstrapWidgetsMixin, forms.
         return values
 
 
-class DoctorForm(SavesWhatThePageChangedMixin, BootstrapWidgetsMixin, forms.ModelForm):
+class DoctorForm(SavesWhatThePageChangedMixin, PanelFieldsMixin, forms.ModelForm):
     class Meta:
         model = Doctor
         fields = ["department", "specialization", "room", "language", "is_active"]
@@ -212,7 +216,7 @@ class DoctorForm(SavesWhatThePageChangedMixin, BootstrapWidgetsMixin, forms.Mode
         }
 
 
-class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
+class NewDoctorForm(PanelFieldsMixin, forms.Form):
     """A doctor's login account and profile, created together."""
 
     # The user model's own field: its max length and validators (Django's username rules), in our words.
@@ -254,7 +258,7 @@ class NewDoctorForm(BootstrapWidgetsMixin, forms.Form):
         return cleaned
 
 
-class SystemConfigurationForm(SavesWhatThePageChangedMixin, BootstrapWidgetsMixin, forms.ModelForm):
+class SystemConfigurationForm(SavesWhatThePageChangedMixin, PanelFieldsMixin, forms.ModelForm):
     board_languages = forms.MultipleChoiceField(
         choices=settings.LANGUAGES,
         widget=forms.CheckboxSelectMultiple,
@@ -303,7 +307,7 @@ class SystemConfigurationForm(SavesWhatThePageChangedMixin, BootstrapWidgetsMixi
         return self.cleaned_data["board_languages"] or [settings.LANGUAGE_CODE]
 
 
-class BroadcastForm(BootstrapWidgetsMixin, forms.Form):
+class BroadcastForm(PanelFieldsMixin, forms.Form):
     message = forms.CharField(
         label=_("Message"), max_length=BROADCAST_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -362,7 +366,7 @@ def not_before_today(day):
         raise ValidationError(_("Choose today or a later day."), code="past_day")
 
 
-class ClosedDayForm(BootstrapWidgetsMixin, forms.Form):
+class ClosedDayForm(PanelFieldsMixin, forms.Form):
     # Its page shows it beside DoctorAbsenceForm, whose fields share its names: the prefix keeps their ids apart,
     # so each label names its own form's field.
     prefix = "close_day"
@@ -384,7 +388,7 @@ class ClosedDayForm(BootstrapWidgetsMixin, forms.Form):
     )
 
 
-class DoctorAbsenceForm(BootstrapWidgetsMixin, forms.Form):
+class DoctorAbsenceForm(PanelFieldsMixin, forms.Form):
     prefix = "absence"  # as ClosedDayForm's
 
     doctor = forms.ModelChoiceField(
@@ -403,7 +407,7 @@ class DoctorAbsenceForm(BootstrapWidgetsMixin, forms.Form):
     )
 
 
-class MessageTextForm(BootstrapWidgetsMixin, forms.ModelForm):
+class MessageTextForm(PanelFieldsMixin, forms.ModelForm):
     """One language's text of a notification template: the template itself for English, else its translation."""
 
     class Meta:

@@ -152,3 +152,24 @@ def test_the_service_itself_refuses_a_username_the_model_forbids(department, mak
 
     assert "username" in refused.value.message_dict
     assert not get_user_model().objects.filter(username="<script>").exists()
+
+
+@pytest.mark.parametrize("typed", ["-5", "0", "601", "ten"])
+def test_a_number_out_of_its_limits_is_refused_naming_both_limits_at_once(admin_client, typed):
+    # The form field alone knew "0 or more": each try taught one more limit, and never the highest.
+    response = admin_client.post("/adminpanel/departments/new/", {**NEW_DEPARTMENT, "wait_alert_minutes": typed})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["wait_alert_minutes"] == ["Enter a whole number from 5 to 600."]
+
+
+def test_required_fields_are_refused_by_their_labels(admin_client):
+    department = admin_client.post("/adminpanel/departments/new/", {"is_active": "on"})
+    doctor = admin_client.post("/adminpanel/doctors/new/", {"username": "dr.rao"})
+
+    assert department.context["form"].errors["name"] == ["Fill in “Name”."]
+    assert department.context["form"].errors["average_consultation_minutes"] == [
+        "Fill in “Average consultation (minutes)”."
+    ]
+    assert doctor.context["form"].errors["department"] == ["Choose “Department”."]
+    assert doctor.context["form"].errors["first_name"] == ["Fill in “First name”."]
