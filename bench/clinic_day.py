@@ -509,8 +509,8 @@ class FutureOfTheDay:
         self.lines = {department_id: [] for department_id in self.shares}
         for row in Queue.objects.filter(
             department_id__in=self.shares, token_date=CLINIC_DAY, status=Queue.Status.WAITING
-        ).values("id", "department_id", "priority", "checked_in_at", "due_at"):
-            due = self.minutes(row["due_at"] or row["checked_in_at"])
+        ).values("id", "department_id", "priority", due=Queue.due_expression()):
+            due = self.minutes(row["due"])
             self.lines[row["department_id"]].append(line_entry(row["priority"], due, row["id"]))
         self.first_new_id = Queue.objects.order_by("-id").values_list("id", flat=True).first() + 1
         self.doctors = [

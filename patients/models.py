@@ -245,9 +245,10 @@ class QueueQuerySet(models.QuerySet):
     def in_service_order(self):
         """Emergency before high before normal; within a priority, the earliest due first.
 
-        A walk-in is due from its arrival, a booked patient who checked in on time or early from the slot
-        (docs/appointments.md). The one statement of the order: call-next, the read model and every place
-        shown follow it. Queue.service_order_key states it for tokens in memory; a test holds the two together.
+        A walk-in is due from its arrival, a booked patient of normal priority who checked in on time or early from
+        the slot (Queue.due_expression, docs/appointments.md). The one statement of the order: call-next, the read
+        model and every place shown follow it. Queue.service_order_key states it for tokens in memory; a test holds
+        the two together.
         """
         return self.annotate(
             priority_rank=Queue.priority_rank_expression(), due_order=Queue.due_expression()
@@ -291,6 +292,7 @@ class Queue(models.Model):
     Status = Status
 
     PRIORITY_RANK = {Priority.NORMAL: 0, Priority.HIGH: 1, Priority.EMERGENCY: 2}
+    URGENT_PRIORITIES = (Priority.EMERGENCY, Priority.HIGH)
     ACTIVE_STATUSES = (Status.WAITING, Status.CALLED, Status.IN_CONSULTATION)
 
     public_id = models.UUIDField(
@@ -412,12 +414,21 @@ class Queue(models.Model):
     @classmethod
     def due_expression(cls):
         """When a token is due within its priority: the slot of a booked patient who came on time or early,
-        else the arrival."""
-        return Coalesce(F("due_at"), F("checked_in_at"))
+        else the arrival; an urgent token is due from its arrival, unless moved back (due_at is then the move's).
+
+        A slot keeps a normal line first-due, first-served for the walk-ins who came before it; once the patient's
+        priority is raised, they are seen by arrival among the urgent ones, not held back until their slot.
+        """
+        return Case(
+            When(priority__in=cls.URGENT_PRIORITIES, postponed_at__isnull=True, then=F("checked_in_at")),
+            default=Coalesce(F("due_at"), F("checked_in_at")),
+        )
 
     @property
     def due(self):
         """due_expression, of this token as it is in memory."""
+        if self.priority in self.URGENT_PRIORITIES and self.postponed_at is None:
+            return self.checked_in_at
         return self.due_at or self.checked_in_at
 
     @classmethod
@@ -425,10 +436,9 @@ class Queue(models.Model):
         """When a token's wait in its department began: when it was due there, except that a token transferred in
         waits there from its transfer (its place in line keeps the first arrival, the first department's wait is
         that department's)."""
+        # A transferred token's arrival is the first department's, before its transfer (created_at).
         return Case(
-            When(
-                transferred_from__isnull=False, then=Greatest(F("created_at"), Coalesce(F("due_at"), F("created_at")))
-            ),
+            When(transferred_from__isnull=False, then=Greatest(F("created_at"), cls.due_expression())),
             default=cls.due_expression(),
         )
 

@@ -240,6 +240,29 @@ def test_an_emergency_goes_before_an_on_time_appointment(clinic, clock, make_tok
     assert called.token == emergency.token
 
 
+@pytest.mark.parametrize("raised_to", [Queue.Priority.EMERGENCY, Queue.Priority.HIGH])
+def test_an_early_booked_patient_raised_to_an_urgent_priority_is_seen_by_arrival_not_held_to_the_slot(
+    clinic, clock, make_token, raised_to
+):
+    from patients.selectors import department_line, visit_status
+
+    appointment = book(clinic, at(time(13, 30)))
+    clock.move_to(at(time(13, 5)))
+    booked = appointments.check_in(appointment=appointment)
+    clock.move_to(at(time(13, 12)))
+    urgent_walk_in = make_token(clinic, priority=raised_to)
+    booked = services.change_priority(entry=booked, priority=raised_to)
+
+    assert waiting_tokens(clinic) == [booked.token, urgent_walk_in.token]
+    line = department_line(department=clinic)
+    assert (line.position_of(booked.pk), line.position_of(urgent_walk_in.pk)) == (1, 2)
+    assert (booked.get_position_in_queue(), urgent_walk_in.get_position_in_queue()) == (1, 2)
+    assert visit_status(entry=booked)["estimated_wait_minutes"] < visit_status(entry=urgent_walk_in)[
+        "estimated_wait_minutes"
+    ]
+    assert services.call_next(doctor=clinic.doctor).token == booked.token
+
+
 def test_positions_count_the_appointments_due_ahead(clinic, clock, make_token):
     from patients.selectors import department_line
 

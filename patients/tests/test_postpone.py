@@ -33,6 +33,14 @@ def test_only_as_far_as_the_end_of_its_priority(department, make_token):
     assert places(department) == [emergency.pk, normal[1].pk, normal[2].pk, normal[0].pk]
 
 
+def test_an_urgent_token_moves_back_among_its_priority(department, make_token):
+    emergencies = [make_token(department, priority="emergency") for _ in range(3)]
+
+    services.postpone_visit(entry=emergencies[0], places=1)
+
+    assert places(department) == [emergencies[index].pk for index in (1, 0, 2)]
+
+
 def test_once_per_visit(department, make_token):
     first, *_ = [make_token(department) for _ in range(4)]
     services.postpone_visit(entry=first, places=1)

@@ -64,18 +64,21 @@ def test_registrations_published_one_after_the_other_follow_the_order(
 
 def test_the_order_of_tokens_in_memory_is_the_order_of_the_database(department, make_token):
     emergency = make_token(department, priority="emergency")
-    normal, high, booked, late_normal = (make_token(department, priority=p) for p in ("normal", "high", "normal", "normal"))
-    # Checked in early for a slot after the last walk-in's arrival: due then.
-    booked.due_at = late_normal.checked_in_at + timedelta(minutes=5)
-    booked.save(update_fields=["due_at"])
-    tokens = [emergency, normal, high, booked, late_normal]
+    normal, high, booked, booked_emergency, late_normal, late_emergency = (
+        make_token(department, priority=p) for p in ("normal", "high", "normal", "emergency", "normal", "emergency")
+    )
+    # Checked in early for a slot after the last walk-in's arrival: due then, unless urgent (due from arrival).
+    for early in (booked, booked_emergency):
+        early.due_at = late_emergency.checked_in_at + timedelta(minutes=5)
+        early.save(update_fields=["due_at"])
+    tokens = [emergency, normal, high, booked, booked_emergency, late_normal, late_emergency]
 
     in_memory = sorted(
         tokens, key=lambda entry: Queue.service_order_key(priority=entry.priority, due=entry.due, entry_id=entry.pk)
     )
 
     in_database = list(Queue.objects.filter(department=department).in_service_order())
-    assert in_memory == in_database == [emergency, high, normal, late_normal, booked]
+    assert in_memory == in_database == [emergency, booked_emergency, late_emergency, high, normal, late_normal, booked]
 
 
 def test_without_the_override_the_line_is_by_priority_then_arrival(department, make_token):
