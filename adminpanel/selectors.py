@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor
 from notifications.models import NotificationTemplate
-from patients.models import Department, Queue
+from patients.models import Department, Queue, minutes_waited
 from patients.selectors import open_wait_alerts
 
 Status = Queue.Status
@@ -31,7 +31,7 @@ def live_queues():
         .for_day(day)
         .order_by()
         .values("department_id")
-        .annotate(count=Count("pk"), first_arrival=Min("checked_in_at"))
+        .annotate(count=Count("pk"), waiting_since=Min(Queue.waiting_since_expression()))
     }
     with_doctors_by_department = defaultdict(list)
     for entry in (
@@ -57,9 +57,7 @@ def live_queues():
                 "is_active": department.is_active,
                 "waiting": waiting["count"] if waiting else 0,
                 "wait_alert": alerts.get(department.pk),
-                "longest_wait_minutes": (
-                    int((now - waiting["first_arrival"]).total_seconds() // 60) if waiting else None
-                ),
+                "longest_wait_minutes": minutes_waited(waiting["waiting_since"], now) if waiting else None,
                 "with_doctors": [
                     {
                         "entry_id": entry.pk,

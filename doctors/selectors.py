@@ -6,7 +6,7 @@ from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from patients.hooks import DutyDoctor
-from patients.models import Appointment, Department, Queue, format_token
+from patients.models import Appointment, Department, Queue, format_token, minutes_waited
 from patients.selectors import (
     consultation_minutes,
     mean,
@@ -63,10 +63,6 @@ def working_hours(department_id, day):
     )
 
 
-def _minutes_since(moment, now):
-    return int((now - moment).total_seconds() // 60)
-
-
 class _Labels:
     """The labels of the token rows' choices in the request's language, looked up once per dashboard: a model's
     get_FOO_display hashes every lazy label of the field on each call, which made the labels of a long line
@@ -85,7 +81,7 @@ def _labels_of(choices):
 
 # What a token row shows, read as plain values: model instances for a line of hundreds cost three times the query.
 TOKEN_ROW_FIELDS = (
-    "id", "token_number", "priority", "status", "checked_in_at", "notes", "appointment__slot_start", "appointment__arrival"
+    "id", "token_number", "priority", "status", "notes", "appointment__slot_start", "appointment__arrival"
 )
 
 
@@ -100,13 +96,13 @@ def _token_rows(entries, *, department_code, now, labels):
             "priority_label": labels.priority[values["priority"]],
             "status": values["status"],
             "status_label": labels.status[values["status"]],
-            "waiting_minutes": _minutes_since(values["checked_in_at"], now),
+            "waiting_minutes": minutes_waited(values["waiting_since"], now),
             "notes": values["notes"],
             "slot_time": values["appointment__slot_start"],
             "arrival": values["appointment__arrival"] or "",
             "arrival_label": labels.arrival[values["appointment__arrival"] or ""],
         }
-        for values in entries.values(*TOKEN_ROW_FIELDS)
+        for values in entries.values(*TOKEN_ROW_FIELDS, waiting_since=Queue.waiting_since_expression())
     ]
 
 

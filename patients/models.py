@@ -433,14 +433,14 @@ class Queue(models.Model):
 
     @classmethod
     def waiting_since_expression(cls):
-        """When a token's wait in its department began: when it was due there, except that a token transferred in
-        waits there from its transfer (its place in line keeps the first arrival, the first department's wait is
-        that department's)."""
-        # A transferred token's arrival is the first department's, before its transfer (created_at).
-        return Case(
-            When(transferred_from__isnull=False, then=Greatest(F("created_at"), cls.due_expression())),
-            default=cls.due_expression(),
-        )
+        """When a token's wait in its department began: when it joined the line there (its arrival, or its transfer:
+        its place keeps the first arrival, but the first department's wait is that department's), or when it became
+        due if later (a booked patient who came early waits from the slot, one moved back from the move).
+
+        The one start of every wait shown (minutes_waited): the long-wait alert, the live queues, the dashboard.
+        """
+        joined = Case(When(transferred_from__isnull=False, then=F("created_at")), default=F("checked_in_at"))
+        return Greatest(joined, cls.due_expression())
 
     @classmethod
     def service_order_key(cls, *, priority, due, entry_id):
@@ -460,6 +460,12 @@ class Queue(models.Model):
             department_id=self.department_id, day=self.token_date, fields=("id",)
         )
         return next((row["place"] for row in line if row["id"] == self.pk), None)
+
+
+def minutes_waited(since, now):
+    """Whole minutes waited at `now` by a token waiting since `since` (Queue.waiting_since_expression); 0 before
+    then (a booked patient who came early has not started waiting until their slot)."""
+    return max(int((now - since).total_seconds() // 60), 0)
 
 
 def format_token(department_code, token_number):

@@ -28,6 +28,7 @@ from .models import (
     PatientFeedback,
     Queue,
     WaitAlert,
+    minutes_waited,
 )
 
 Status = Queue.Status
@@ -739,9 +740,7 @@ def wait_alert_threshold(department):
 def longest_wait_minutes(*, department, now):
     """Whole minutes the department's longest-waiting token of the day has waited, 0 when nobody waits.
 
-    Waits count from when a token is due, as its place in line does (a booked patient who came early
-    from the slot, a patient who asked to be moved back from then), and a transferred patient's from the
-    transfer (Queue.waiting_since_expression): the wait before it was the first department's.
+    Waits count from Queue.waiting_since_expression, as every wait shown does (the live queues, the dashboard).
     """
     oldest = (
         Queue.objects.waiting()
@@ -749,7 +748,7 @@ def longest_wait_minutes(*, department, now):
         .filter(department=department)
         .aggregate(oldest=Min(Queue.waiting_since_expression()))["oldest"]
     )
-    return int((now - oldest).total_seconds() // 60) if oldest else 0
+    return minutes_waited(oldest, now) if oldest else 0
 
 
 @transaction.atomic

@@ -3,9 +3,11 @@ falls back, announced to the staff screens, shown on them and counted in the rep
 
 import json
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +15,7 @@ from adminpanel.models import AdminUser, SystemConfiguration
 from conftest import requires_postgresql
 from patients import hooks, services
 from patients.broadcasts import staff_group
-from patients.models import WaitAlert
+from patients.models import Queue, WaitAlert
 from patients.tasks import review_wait_alerts
 
 MINUTE = 60
@@ -261,3 +263,39 @@ def test_two_reviews_at_once_raise_one_alert(clock, department, make_token, anno
     assert errors == []
     assert WaitAlert.objects.count() == 1
     assert announced == [(department.pk, True)]
+
+
+def test_every_screen_counts_a_wait_from_the_transfer_or_the_slot_as_the_alert_does(
+    clock, department, make_department, make_doctor, make_token, admin_client
+):
+    ent = make_department(name="ENT", code="ENT")
+    referred = make_token(department)
+    clock.shift(150 * MINUTE)
+    referred = services.transfer(entry=referred, to_department=ent)
+    booked_early = make_token(ent)
+    Queue.objects.filter(pk=booked_early.pk).update(due_at=timezone.now() + timedelta(hours=1))
+    clock.shift(8 * MINUTE)
+    admin_client.force_login(AdminUser.objects.get().user)  # again: a session idle that long has ended
+    doctor_client = Client()
+    doctor_client.force_login(make_doctor(department=ent).user)
+
+    dashboard = doctor_client.get(reverse("doctors:api")).json()["waiting"]
+    live = next(row for row in admin_client.get(reverse("adminpanel:api")).json()["departments"] if row["id"] == ent.pk)
+
+    # The referred patient arrived 158 minutes ago, but has waited 8 in ENT; the early one waits from the slot.
+    assert services.longest_wait_minutes(department=ent, now=timezone.now()) == 8
+    assert live["longest_wait_minutes"] == 8
+    assert {row["token"]: row["waiting_minutes"] for row in dashboard} == {referred.token: 8, booked_early.token: 0}
+
+
+def test_an_on_time_booked_patient_waits_from_their_arrival_not_from_the_slot_before_it(
+    clock, department, make_doctor, make_token, client
+):
+    client.force_login(make_doctor(department=department).user)
+    booked_on_time = make_token(department)
+    Queue.objects.filter(pk=booked_on_time.pk).update(due_at=timezone.now() - timedelta(minutes=8))
+    clock.shift(5 * MINUTE)
+
+    [row] = client.get(reverse("doctors:api")).json()["waiting"]
+    assert row["waiting_minutes"] == 5
+    assert services.longest_wait_minutes(department=department, now=timezone.now()) == 5
