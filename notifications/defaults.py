@@ -13,7 +13,7 @@ DEFAULT_TEMPLATES = {
     ),
     TemplateType.PATIENTS_AHEAD: (
         "Patients ahead",
-        "{name}, {position} patients are ahead of token {token} in {department} (expected wait: {expected_wait}). "
+        "{name}, {patients_ahead} in {department} (token {token}, expected wait: {expected_wait}). "
         "Please stay nearby. {link}",
     ),
     TemplateType.YOUR_TURN: (
@@ -102,14 +102,11 @@ DEFAULT_TRANSLATIONS = {
         "الانتظار المتوقع: {expected_wait}. تابعوا دوركم: {link}",
     },
     TemplateType.PATIENTS_AHEAD: {
-        "es": "{name}, hay {position} pacientes antes del turno {token} en {department} "
-        "(espera prevista: {expected_wait}). "
+        "es": "{name}, {patients_ahead} en {department} (turno {token}, espera prevista: {expected_wait}). "
         "Por favor, permanezca cerca. {link}",
-        "hi": "{name}, {department} में टोकन {token} से पहले {position} मरीज़ हैं "
-        "(अनुमानित प्रतीक्षा: {expected_wait})। "
+        "hi": "{name}, {department} में {patients_ahead} (टोकन {token}, अनुमानित प्रतीक्षा: {expected_wait})। "
         "कृपया पास ही रहें। {link}",
-        "ar": "{name}، أمام الرقم {token} في {department} {position} من المرضى "
-        "(الانتظار المتوقع: {expected_wait}). "
+        "ar": "{name}، {patients_ahead} في {department} (الرقم {token}، الانتظار المتوقع: {expected_wait}). "
         "يُرجى البقاء قريبين. {link}",
     },
     TemplateType.LINE_CLOSED: {

@@ -13,7 +13,20 @@ from django.utils.translation import gettext_lazy as _
 from .addresses import validate_webhook_url
 
 TEMPLATE_PLACEHOLDERS = frozenset(
-    {"name", "token", "department", "position", "wait", "expected_wait", "doctor", "time", "link", "message", "code"}
+    {
+        "name",
+        "token",
+        "department",
+        "position",
+        "patients_ahead",
+        "wait",
+        "expected_wait",
+        "doctor",
+        "time",
+        "link",
+        "message",
+        "code",
+    }
 )
 
 

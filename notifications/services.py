@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_noop, pgettext
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
 from patients import hooks
 from patients.models import Appointment, Queue, WaitAlert
@@ -231,6 +231,14 @@ def set_number_opt_out(*, phone, opted_out: bool):
         NumberOptOut.objects.filter(phone=phone).delete()
 
 
+def patients_ahead_words(count):
+    """The {patients_ahead} placeholder, in the active language: a clause of its own, so that each language
+    words its count ("1 patient is ahead of you", "3 patients are ahead of you") where a bare {position} cannot."""
+    return ngettext(
+        "%(count)s patient is ahead of you", "%(count)s patients are ahead of you", count
+    ) % {"count": count}
+
+
 def message_values(entry, template_type, message):
     place, doctors_on_duty = None, 0
     if entry.status == QueueStatus.WAITING:
@@ -246,6 +254,7 @@ def message_values(entry, template_type, message):
         "token": entry.token,
         "department": entry.department.translated("name"),
         "position": "" if position is None else position,
+        "patients_ahead": patients_ahead_words(place.position - 1) if place else "",
         "wait": "" if wait is None else wait,
         "expected_wait": expected_wait_words(wait, doctors_on_duty=doctors_on_duty) if place else "",
         "doctor": (

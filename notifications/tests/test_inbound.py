@@ -205,7 +205,7 @@ def test_late_moves_back_the_configured_places_once_per_visit(post_text, client,
     bodies = [message.body for message in messages_to_patient(fake_twilio)]
     assert len(bodies) == 2
     assert any("You are now number 3 in line" in body for body in bodies)
-    assert any("2 patients are ahead of token CARD-001" in body for body in bodies)
+    assert any("2 patients are ahead of you in Cardiology (token CARD-001" in body for body in bodies)
     assert AuditLog.objects.filter(action="queue.postponed", object_id=str(line[0].pk)).count() == 1
 
     post_text(client, text_params("late"))

@@ -39,7 +39,7 @@ def test_the_patients_choice_replaces_the_hospital_setting(
             services.complete_consultation(entry=services.start_consultation(entry=services.call_next(doctor=doctor)))
         assert told_close(last) is expected_told
     body = Notification.objects.get(queue_entry=last, event=PATIENTS_AHEAD).body
-    assert body.startswith("P5, 1 patients are ahead of token")
+    assert body.startswith("P5, 1 patient is ahead of you in Cardiology (token")
 
 
 def test_choosing_the_number_already_reached_texts_at_once(client, line, django_capture_on_commit_callbacks):
@@ -54,7 +54,7 @@ def test_choosing_more_than_are_ahead_texts_at_once_how_many_are(client, line, d
         choose(client, line[-1], 15)  # 5 ahead
 
     assert Notification.objects.get(queue_entry=line[-1], event=PATIENTS_AHEAD).body.startswith(
-        "P5, 5 patients are ahead of token"
+        "P5, 5 patients are ahead of you in Cardiology (token"
     )
 
 

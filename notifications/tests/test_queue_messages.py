@@ -84,14 +84,14 @@ def test_patient_with_n_ahead_is_told_once(fake_twilio, register, act, doctor):
     act(queue.cancel, entry=entries[1])  # CARD-005 now has 2 ahead
 
     assert first_ahead == [
-        "Patient 4, 2 patients are ahead of token CARD-004 in Cardiology (expected wait: about 30 min). "
+        "Patient 4, 2 patients are ahead of you in Cardiology (token CARD-004, expected wait: about 30 min). "
         f"Please stay nearby. http://127.0.0.1:8000/patients/status/{entries[3].public_id}/"
     ]
     assert bodies_to(fake_twilio, "+14155550204")[1:] == first_ahead
     assert len(bodies_to(fake_twilio, "+14155550203")) == 2
-    assert "1 patients are ahead of token CARD-003" in bodies_to(fake_twilio, "+14155550203")[1]
+    assert "1 patient is ahead of you in Cardiology (token CARD-003" in bodies_to(fake_twilio, "+14155550203")[1]
     assert len(bodies_to(fake_twilio, "+14155550205")) == 2
-    assert "2 patients are ahead of token CARD-005" in bodies_to(fake_twilio, "+14155550205")[1]
+    assert "2 patients are ahead of you in Cardiology (token CARD-005" in bodies_to(fake_twilio, "+14155550205")[1]
     assert Notification.objects.filter(event=TemplateType.PATIENTS_AHEAD).count() == 3
 
 
@@ -107,7 +107,9 @@ def test_patients_the_line_moves_past_their_n_at_once_are_told_how_many_are_ahea
         queue.call_next(doctor=make_doctor(department=department))
 
     assert len(bodies_to(fake_twilio, "+14155550206")) == 2
-    assert bodies_to(fake_twilio, "+14155550206")[1].startswith("Patient 6, 2 patients are ahead of token CARD-006")
+    assert bodies_to(fake_twilio, "+14155550206")[1].startswith(
+        "Patient 6, 2 patients are ahead of you in Cardiology (token CARD-006"
+    )
     told = Notification.objects.filter(event=TemplateType.PATIENTS_AHEAD).values_list("queue_entry", flat=True)
     assert sorted(told) == [entry.pk for entry in entries[2:7]]  # CARD-003 to CARD-007, each once
 
@@ -122,7 +124,7 @@ def test_a_token_no_longer_waiting_is_not_told_how_close_it_was(
         queue.cancel(entry=entries[2])  # within 3 ahead when called, cancelled before the check ran
 
     assert len(bodies_to(fake_twilio, "+14155550203")) == 1  # its registration only
-    assert "1 patients are ahead of token CARD-004" in bodies_to(fake_twilio, "+14155550204")[1]
+    assert "1 patient is ahead of you in Cardiology (token CARD-004" in bodies_to(fake_twilio, "+14155550204")[1]
 
 
 def test_skip_and_completion_messages(fake_twilio, register, act, doctor):
