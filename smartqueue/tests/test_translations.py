@@ -80,6 +80,27 @@ def test_translations_keep_every_placeholder_of_the_english(language):
     assert not wrong, f"{language}: placeholders differ from the English:\n" + "\n".join(wrong)
 
 
+# The number a plural message counts: the scripts' %s, the server's %(count)s or %(minutes)s.
+COUNTED_NUMBER = re.compile(r"%s|%\((?:count|minutes)\)[sd]")
+ARABIC_ONE, ARABIC_TWO = 1, 2  # Plural-Forms indexes of n == 1 and n == 2
+
+
+def test_arabic_says_one_and_two_in_words_not_with_the_number():
+    """One minute is "دقيقة واحدة", two the dual "دقيقتين", neither with a digit: "بعد 2 دقيقة" is wrong Arabic."""
+    wrong = []
+    for domain in DOMAINS:
+        for entry in catalogue("ar", domain):
+            if not entry.msgid_plural:
+                continue
+            assert COUNTED_NUMBER.search(entry.msgid_plural), f"teach COUNTED_NUMBER the number of {entry.msgid!r}"
+            wrong += [
+                f"{entry.msgid!r}[{index}]: {entry.msgstr_plural[index]!r}"
+                for index in (ARABIC_ONE, ARABIC_TWO)
+                if COUNTED_NUMBER.search(entry.msgstr_plural[index])
+            ]
+    assert not wrong, "Arabic forms for one and two that show the number:\n" + "\n".join(wrong)
+
+
 def test_every_catalogue_file_is_compiled_by_the_pure_python_step():
     assert {path.parent.parent.name for path in catalogues()} == set(TRANSLATED)
 
