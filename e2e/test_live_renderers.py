@@ -9,12 +9,13 @@ page embeds and then what a frame carries, with no fetch.
 import json
 import re
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from e2e.conftest import DESKTOP, PHONE
 from e2e.test_staff_flows import sign_in
 from patients import services
-from patients.models import Department
+from patients.models import Department, WaitAlert
 from patients.selectors import department_queue_snapshot, visit_status
 from patients.serializers import ServingTokenSerializer, frame
 
@@ -159,6 +160,59 @@ def test_the_admins_live_queues_redraw_from_their_fragment_on_a_queue_frame(open
     expect(card).to_contain_text("Smith: On break")
     screenshot(admin, "live-queues")
 
+
+
+def open_wait_alert(department, peak_wait_minutes):
+    return WaitAlert.objects.create(
+        department=department, threshold_minutes=10, started_at=timezone.now(), peak_wait_minutes=peak_wait_minutes
+    )
+
+
+def expect_announced_once_as_it_starts(page, sockets, alert, entry, shown_alert, said):
+    """The alert is read out when it appears; its growing minutes redraw it silently (no live region in it)."""
+    expect(shown_alert).to_contain_text("the longest wait reached 12 min")
+    expect(page.locator("#live-announcer")).to_have_text(said)
+    assert shown_alert.evaluate("alert => alert.closest('[role=status], [role=alert], [aria-live]')") is None
+    page.locator("#live-announcer").evaluate("announcer => { announcer.textContent = ''; }")
+
+    alert.peak_wait_minutes = 13
+    alert.save(update_fields=["peak_wait_minutes"])
+    sockets.send(change_frame(alert.department, 3, "registered", entry))
+
+    # The announcer is set in the same swap that redraws the alert.
+    expect(shown_alert).to_contain_text("the longest wait reached 13 min")
+    expect(page.locator("#live-announcer")).to_have_text("")
+
+
+def test_a_long_wait_alert_on_the_doctors_dashboard_is_announced_once_not_at_each_redraw(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    entry = register(cardiology, "Asha Rao", "+14155550101")
+    doctor = open_page(**DESKTOP)
+    sockets = PlayedSockets(doctor, r"/ws/doctor/\d+/$")
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    expect(doctor.locator("#waiting-count")).to_have_text("1")
+
+    alert = open_wait_alert(cardiology, peak_wait_minutes=12)
+    sockets.send(change_frame(cardiology, 2, "registered", entry))
+
+    said = re.compile(r"^Long wait: the longest wait reached 12 min")
+    expect_announced_once_as_it_starts(doctor, sockets, alert, entry, doctor.locator("#wait-alert p"), said)
+
+
+def test_a_long_wait_alert_on_the_live_queues_is_announced_once_with_its_department(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    entry = register(cardiology, "Asha Rao", "+14155550101")
+    admin = open_page(**DESKTOP)
+    sockets = PlayedSockets(admin, r"/ws/queue/\d+/$")
+    sign_in(admin, "/adminpanel/login/", "admin.manager", "admin123")
+    card = admin.locator(f'[data-department-id="{cardiology.pk}"]')
+    expect(card.locator('[data-field="waiting"]')).to_have_text("1")
+
+    alert = open_wait_alert(cardiology, peak_wait_minutes=12)
+    sockets.send(change_frame(cardiology, 2, "registered", entry))
+
+    said = re.compile(r"^Cardiology: Long wait: the longest wait reached 12 min")
+    expect_announced_once_as_it_starts(admin, sockets, alert, entry, card.locator(".alert-danger"), said)
 
 def test_the_display_board_draws_its_embedded_snapshot_then_each_frame_without_fetching(
     open_page, hospital, screenshot

@@ -13,6 +13,10 @@
  * same entry), else to the region's first visible button unless that acts on another patient than the
  * control that went (a recall of the next token in a list; a button for no patient, "Call next patient",
  * may take it), else to the region itself.
+ * A region is redrawn whole, and a screen reader would read a live region in it each time it comes back (a
+ * long-wait alert whose minutes grow). So swapped markup holds no live region: an element in it with
+ * data-announce-once is read once, by the page's lasting #live-announcer, when a swap brings in a value of
+ * data-announce-once the page did not show (a new alert), not when the same one is redrawn.
  * Of several refreshes in flight, an answer older than one already swapped in is dropped.
  * A 403 (the session expired or the role was taken away) goes to StaffSession.refused (staff-session.js): the
  * sign-in page saying why, or a reload, which then shows sign-in. A refresh is the page's own doing, not the
@@ -80,10 +84,29 @@
     return copy.innerHTML;
   }
 
+  function announcedKeys(root) {
+    return Array.prototype.map.call(root.querySelectorAll("[data-announce-once]"), function (element) {
+      return element.dataset.announceOnce;
+    });
+  }
+
+  // The words of what a region brings in that the page did not show (two departments' new alerts: both).
+  function newAnnouncements(fresh, shownBefore) {
+    return Array.prototype.filter
+      .call(fresh.querySelectorAll("[data-announce-once]"), function (element) {
+        return shownBefore.indexOf(element.dataset.announceOnce) === -1;
+      })
+      .map(function (element) {
+        return element.textContent.replace(/\s+/g, " ").trim();
+      });
+  }
+
   function swap(html) {
     var template = document.createElement("template");
     template.innerHTML = html;
     var swapped = [];
+    var shownBefore = announcedKeys(document);
+    var announcements = [];
     template.content.querySelectorAll("[data-live-region][id]").forEach(function (fresh) {
       var current = document.getElementById(fresh.id);
       if (!current) return;
@@ -94,8 +117,11 @@
       var key = hadFocus ? controlKey(focused) : null;
       current.replaceWith(fresh);
       if (hadFocus) moveFocusInto(fresh, key);
+      announcements = announcements.concat(newAnnouncements(fresh, shownBefore));
       swapped.push(fresh.id);
     });
+    var announcer = document.getElementById("live-announcer");
+    if (announcer && announcements.length) announcer.textContent = announcements.join(" ");
     return swapped;
   }
 

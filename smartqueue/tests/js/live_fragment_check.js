@@ -12,8 +12,10 @@ let refusals = 0;
 // What each fetch answers: by default a 403; a test may hold an answer back to resolve it later.
 let answer = () => Promise.resolve({ status: 403, ok: false });
 const context = {
-  // Only what swap() touches: the fragment it parses, here recorded and holding no region.
+  // Only what swap() touches: the fragment it parses, here recorded and holding no region, and a page with none.
   document: {
+    querySelectorAll: () => [],
+    getElementById: () => null,
     createElement() {
       return { set innerHTML(html) { swapped.push(html); }, content: { querySelectorAll: () => [] } };
     },
