@@ -1,10 +1,12 @@
 """The doctor dashboard's actions, defined once for the page (views.DashboardView) and POST /doctors/api/."""
 
+from functools import wraps
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import Department, Queue
-from patients.services import QueueError, current_patient_of
+from patients.services import IllegalTransition, QueueError, current_patient_of
 from smartqueue.actions import Action, ActionForm, ActionTable
 
 from . import services
@@ -70,16 +72,46 @@ def _who(context):
     return {key: context[key] for key in ("doctor", "actor", "ip_address")}
 
 
+# A token the doctor acts on that has moved on meanwhile (another tab, the desk, a colleague), said as what it is
+# now rather than as the statuses it cannot go between. The dashboard is read again after a refusal, and the
+# page reloaded without scripts, so the doctor sees it as it is.
+ALREADY = {
+    Queue.Status.WAITING: _("%(token)s is waiting in the queue: the page now shows it as it is."),
+    Queue.Status.CALLED: _("%(token)s has already been called: the page now shows it as it is."),
+    Queue.Status.IN_CONSULTATION: _("%(token)s is already in consultation: the page now shows it as it is."),
+    Queue.Status.COMPLETED: _(
+        "The consultation with %(token)s is already completed: the page now shows it as it is."
+    ),
+    Queue.Status.SKIPPED: _("%(token)s is already marked as a no-show: the page now shows it as it is."),
+    Queue.Status.CANCELLED: _("%(token)s was cancelled or transferred: the page now shows it as it is."),
+}
+
+
+def says_what_the_token_is_now(run):
+    """An action on one token whose refusal to move it (patients.services.ALLOWED_TRANSITIONS) says ALREADY."""
+
+    @wraps(run)
+    def run_saying_what_the_token_is_now(form, **context):
+        try:
+            return run(form, **context)
+        except IllegalTransition as refusal:
+            raise QueueError(ALREADY[refusal.from_status] % {"token": refusal.token}) from refusal
+
+    return run_saying_what_the_token_is_now
+
+
 def call_next(form, **context):
     entry = services.call_next(**_who(context))
     return _("Called %(token)s.") % {"token": entry.token}
 
 
+@says_what_the_token_is_now
 def start(form, **context):
     entry = services.start_consultation(entry_id=form.cleaned_data["entry"], **_who(context))
     return _("Consultation with %(token)s started.") % {"token": entry.token}
 
 
+@says_what_the_token_is_now
 def complete(form, **context):
     data = form.cleaned_data
     entry = services.complete_consultation(
@@ -88,16 +120,19 @@ def complete(form, **context):
     return _("Consultation with %(token)s completed.") % {"token": entry.token}
 
 
+@says_what_the_token_is_now
 def skip(form, **context):
     entry = services.mark_no_show(entry_id=form.cleaned_data["entry"], **_who(context))
     return _("%(token)s marked as a no-show.") % {"token": entry.token}
 
 
+@says_what_the_token_is_now
 def recall(form, **context):
     entry = services.recall(entry_id=form.cleaned_data["entry"], **_who(context))
     return _("%(token)s is back in the queue.") % {"token": entry.token}
 
 
+@says_what_the_token_is_now
 def transfer(form, **context):
     data = form.cleaned_data
     entry = services.transfer(entry_id=data["entry"], to_department=data["to_department"], **_who(context))

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from e2e.conftest import DESKTOP, PHONE
 from e2e.test_accessibility import a_busy_morning
+from e2e.test_live_renderers import PlayedSockets
 from e2e.test_staff_flows import sign_in
 from patients import services
 from patients.models import Department
@@ -46,6 +47,28 @@ def test_each_action_replaces_the_one_notice_instead_of_stacking_alerts(open_pag
 
     expect(page.locator("#doctor-dashboard .alert:visible")).to_have_count(1)
     assert page.locator("#current-patient").bounding_box()["y"] == top_of_work
+
+
+def test_a_refused_action_stays_said_in_words_until_dismissed_and_the_stale_buttons_go(open_page, hospital):
+    called = a_busy_morning(hospital)[0]
+    page = open_page(**DESKTOP)
+    # The test plays the socket: no frame tells the page that the consultation started elsewhere.
+    PlayedSockets(page, r"/ws/doctor/\d+/$")
+    sign_in(page, "/doctors/login/", "dr.smith", "doctor123")
+    expect(page.get_by_role("button", name="Start consultation")).to_be_visible()
+    services.start_consultation(entry=called)
+
+    page.get_by_role("button", name="Start consultation").click()
+
+    notice = page.get_by_role("alert")
+    expect(notice).to_contain_text(f"{called.token} is already in consultation: the page now shows it as it is.")
+    expect(page.get_by_role("button", name="Complete consultation")).to_be_visible()
+    expect(page.get_by_role("button", name="Start consultation")).to_have_count(0)
+    # Successes go after 6 s; an error stays as long as it takes to read it.
+    page.wait_for_timeout(7000)
+    expect(notice).to_be_visible()
+    page.get_by_role("button", name="Dismiss").click()
+    expect(notice).to_be_hidden()
 
 
 def test_on_a_phone_the_line_comes_before_the_figures_and_a_skipped_emergency_shows_its_priority(

@@ -59,7 +59,7 @@ class QueueError(Exception):
 
 class IllegalTransition(QueueError):
     def __init__(self, entry, from_status, to_status):
-        self.from_status, self.to_status = from_status, to_status
+        self.token, self.from_status, self.to_status = entry.token, from_status, to_status
         super().__init__(
             _("Token %(token)s cannot go from '%(from)s' to '%(to)s'.")
             % {"token": entry.token, "from": Status(from_status).label, "to": Status(to_status).label}

@@ -54,7 +54,8 @@ def test_an_unknown_action_is_a_400_naming_action(doctor_client):
 def test_a_refusal_by_the_queue_rules_reads_the_same_on_the_page(doctor_client, department, make_token):
     entry = make_token(department)
     status, body = through_the_api(doctor_client, {"action": "start", "entry": entry.pk})
-    assert status == 400 and "cannot go from 'Waiting' to 'In consultation'" in body["errors"]["entry"][0]
+    assert status == 400
+    assert body["errors"]["entry"] == [f"{entry.token} is waiting in the queue: the page now shows it as it is."]
     assert on_the_page(doctor_client, {"action": "start", "entry": entry.pk}) == [("error", body["errors"]["entry"][0])]
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from adminpanel.models import AuditLog
+from doctors.actions import ALREADY
 from doctors.models import Doctor
 from patients import services as queue_services
 from patients.models import Queue
@@ -133,9 +134,26 @@ def test_illegal_transition_is_a_400_and_changes_nothing(doctor_client, departme
     entry = make_token(department)
     response = post(doctor_client, action="start", entry=entry.pk)
     assert response.status_code == 400
-    assert "cannot go from 'Waiting' to 'In consultation'" in response.json()["errors"]["entry"][0]
+    assert response.json()["errors"]["entry"][0].startswith(f"{entry.token} is waiting in the queue:")
     entry.refresh_from_db()
     assert entry.status == Queue.Status.WAITING
+
+
+def test_a_token_already_moved_on_is_said_as_what_it_is_now_not_as_statuses(
+    doctor_client, doctor, department, make_token
+):
+    """Another tab started the consultation: the second "Start" says so in words, and what the page does."""
+    entry = make_token(department)
+    queue_services.call_patient(entry=entry, doctor=doctor)
+    post(doctor_client, action="start", entry=entry.pk)
+
+    response = post(doctor_client, action="start", entry=entry.pk)
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["entry"] == [
+        f"{entry.token} is already in consultation: the page now shows it as it is."
+    ]
+    assert set(ALREADY) == set(Queue.Status), "every status a token can be in has its words"
 
 
 def test_a_doctor_cannot_touch_another_departments_tokens(doctor_client, make_department, make_doctor, make_token):
@@ -157,7 +175,7 @@ def test_a_patient_never_called_cannot_be_marked_a_no_show(doctor_client, depart
     response = post(doctor_client, action="skip", entry=waiting.pk)
 
     assert response.status_code == 400
-    assert "cannot go from 'Waiting'" in response.json()["errors"]["entry"][0]
+    assert response.json()["errors"]["entry"][0].startswith(f"{waiting.token} is waiting in the queue:")
     waiting.refresh_from_db()
     assert waiting.status == Queue.Status.WAITING and waiting.skipped_at is None
 

@@ -54,21 +54,30 @@
   }
 
   // One notice at a time, in a fixed corner: a new one replaces the last instead of pushing the work down.
+  // A success goes by itself; an error stays until dismissed or the next action, however long it takes to read
+  // (WCAG 2.2.1).
   const notice = document.getElementById("dashboard-notice");
+  const SUCCESS_SHOWN_MS = 6000;
   let noticeTimer = null;
+  function hideNotice() {
+    clearTimeout(noticeTimer);
+    notice.hidden = true;
+  }
   function showNotice(text, kind) {
     notice.className = `alert alert-${kind} action-notice`;
     notice.setAttribute("role", kind === "danger" ? "alert" : "status");
-    notice.textContent = text;
+    notice.querySelector("[data-notice-text]").textContent = text;
     notice.hidden = false;
     clearTimeout(noticeTimer);
-    noticeTimer = setTimeout(() => { notice.hidden = true; }, 6000);
+    if (kind !== "danger") noticeTimer = setTimeout(hideNotice, SUCCESS_SHOWN_MS);
   }
+  notice.querySelector("[data-dismiss-notice]").addEventListener("click", hideNotice);
 
   root.addEventListener("submit", async (event) => {
     const form = event.target.closest("[data-doctor-action]");
     if (!form) return;
     event.preventDefault();
+    hideNotice();
     const response = await fetch(apiUrl, {
       method: "POST",
       body: new FormData(form),
@@ -82,11 +91,12 @@
     const body = await response.json();
     if (response.ok) {
       showNotice(body.message, "success");
-      await refresh();
     } else {
       const errors = body.errors || { detail: [body.detail] };
       showNotice(Object.values(errors).flat().join(" "), "danger");
     }
+    // A refusal most often means the page is behind (the token moved on elsewhere): its buttons are read again.
+    await refresh();
   });
 
   keepOnlyTheShownNotesDraft();
