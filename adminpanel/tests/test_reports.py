@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date, datetime
 
 import pytest
@@ -318,6 +319,18 @@ def test_peak_hours_heat_map_of_arrivals_and_waits_by_weekday_and_hour(admin_cli
     assert [cell["value"] for cell in waits["cells"]] == [20, 40, None]
     page = admin_client.get("/adminpanel/reports/", {"start": "2026-03-10", "end": "2026-03-11"}).content.decode()
     assert "Peak hours" in page and '<td class="heat-5">4</td>' in page
+
+
+@pytest.mark.parametrize("language", ["en", "es", "hi", "ar"])
+def test_the_heat_maps_hours_are_written_as_the_peak_hour_column_writes_them(admin_client, clinic_day, language):
+    """An hour reads as the page's languages write a time, as its "Peak hour" column does (10:00), not "10h"."""
+    admin_client.cookies["django_language"] = language
+
+    page = admin_client.get("/adminpanel/reports/", {"start": "2026-03-10", "end": "2026-03-10"}).content.decode()
+
+    heat_map_hours = re.findall(r'<th scope="col">(\d+\S*)</th>', page.split("heat-map", 1)[1].split("</thead>")[0])
+    assert heat_map_hours == ["9:00", "10:00", "11:00"]
+    assert "<td>10:00</td>" in page
 
 
 def test_csv_export_headings_are_in_the_readers_language(admin_client, clinic_day):
