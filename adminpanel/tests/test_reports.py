@@ -182,7 +182,7 @@ def test_reports_page_shows_yesterdays_estimate_accuracy_from_the_rollup(admin_c
         page = admin_client.get("/adminpanel/reports/").content.decode()
 
     assert "Wait estimates on March 10, 2026" in page
-    assert "<tr><td>Cardiology</td><td>4</td>\n      <td>6.3</td><td>-3.8</td></tr>" in page
+    assert "<tr><td>Cardiology</td><td>4</td>\n      <td>6.3</td>\n      <td>-3.8</td></tr>" in page
     assert "<tr><td>ENT</td><td>0</td>" in page
 
 
@@ -331,6 +331,14 @@ def test_the_heat_maps_hours_are_written_as_the_peak_hour_column_writes_them(adm
     heat_map_hours = re.findall(r'<th scope="col">(\d+\S*)</th>', page.split("heat-map", 1)[1].split("</thead>")[0])
     assert heat_map_hours == ["9:00", "10:00", "11:00"]
     assert "<td>10:00</td>" in page
+
+
+def test_a_figure_with_nothing_to_measure_says_so_in_words_not_with_a_dash(admin_client, clinic_day):
+    # The 11th: one Cardiology arrival still waiting (no wait, consultation or rating to average) and a quiet ENT.
+    page = admin_client.get("/adminpanel/reports/", {"start": "2026-03-11", "end": "2026-03-11"}).content.decode()
+
+    assert not re.search(r">\s*[–—]\s*<", page)
+    assert "<td>No data</td>" in page and "<td>No ratings</td>" in page
 
 
 def test_csv_export_headings_are_in_the_readers_language(admin_client, clinic_day):

@@ -93,6 +93,16 @@ def test_an_admin_redelivers_a_delivery_from_the_log(admin_client, settings):
     assert AuditLog.objects.filter(action="webhook.redelivered", object_id=str(again.pk)).exists()
 
 
+def test_a_delivery_not_answered_yet_says_so_in_words(admin_client):
+    endpoint = WebhookEndpoint.objects.create(name="HIS", url="http://127.0.0.1:9/hooks", event_types=["token.created"])
+    WebhookDelivery.objects.create(endpoint=endpoint, event="token.created", payload={}, status="pending")
+
+    page = admin_client.get(reverse("adminpanel:webhooks")).content.decode()
+
+    assert page.count("<td>None yet</td>") == 2  # its last response and its latency
+    assert "—" not in page
+
+
 def test_the_panel_api_redelivers_too(admin_client, settings):
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     endpoint = WebhookEndpoint.objects.create(name="HIS", url="http://127.0.0.1:9/hooks", event_types=["token.created"])

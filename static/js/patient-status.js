@@ -52,7 +52,7 @@
     if (field === "estimated_wait_minutes") {
       // A wait measured against doctors who are not there would be a promise nobody keeps.
       if (visit.position && visit.doctors_on_duty === 0) return gettext("No doctor on duty yet");
-      if (value === null || value === undefined) return "—";
+      if (value === null || value === undefined) return gettext("Not known yet");
       // The server sends a range only when it is wide enough to matter (see docs/wait-estimates.md).
       var low = visit.estimated_wait_low_minutes;
       var high = visit.estimated_wait_high_minutes;
@@ -88,7 +88,8 @@
       var room = translatedWords(value, "room") || value.room;
       return room && !visit.your_turn ? name + " · " + room : name;
     }
-    return value === null || value === undefined || value === "" ? "—" : String(value);
+    // Missing in words: a lone dash is read as "dash", or not at all.
+    return value === null || value === undefined || value === "" ? gettext("Not known yet") : String(value);
   }
 
   // What a screen reader says when the patient's place or status changes (the page's live region), once per

@@ -143,10 +143,16 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   announcer.textContent = "";
 
   // Called: the banner shows where to go and the phone vibrates, once.
-  const called = { status: "called", status_display: "Called", position: null, your_turn: true, go_to: "Room 7" };
+  const called = {
+    status: "called", status_display: "Called", position: null, estimated_wait_minutes: null, your_turn: true,
+    go_to: "Room 7",
+  };
   sockets[0].serverSends(statusFrame(10, called));
   assert.strictEqual(shown.your_turn.classList.contains("d-none"), false);
   assert.strictEqual(fields.go_to.textContent, "Room 7");
+  // No place or wait once called (their box hides): in words, never a lone dash read as "dash".
+  assert.strictEqual(fields.position.textContent, "Not known yet");
+  assert.strictEqual(fields.estimated_wait_minutes.textContent, "Not known yet");
   assert.strictEqual(fields.department.textContent, "Cardiology", "one room on the page: the one to go to");
   assert.strictEqual(fields.status.dataset.value, "called");
   assert.strictEqual(vibrations.length, 1);
