@@ -7,12 +7,14 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor, DoctorAbsence, DoctorSchedule
 from notifications.forms import WebhookEndpointForm
 from patients.models import Appointment, ClosedDay, Department, Queue
+from patients.templatetags.departments import translated
 
 from .forms import DepartmentForm, DoctorForm, MessageTextForm, SystemConfigurationForm
 from .models import SystemConfiguration
@@ -75,6 +77,7 @@ AUDITED_RECORDS = {
 # The records whose description has words of the language it is read in ("Dr.", "closed", a day's name): an
 # audit row about one describes it anew, as long as it exists, rather than in the words of whoever acted.
 SUBJECTS_IN_WORDS = {
+    "appointment": Appointment.objects.select_related("department"),
     "doctor": Doctor.objects.select_related("user"),
     "doctorabsence": DoctorAbsence.objects.select_related("doctor__user"),
     "closedday": ClosedDay.objects.select_related("department"),
@@ -146,7 +149,7 @@ def _audit_value(field, value, names):
             return str(value)
     if field == "slot_start":
         moment = parse_datetime(str(value))
-        return date_format(timezone.localtime(moment), pgettext("date format", "D j M, H:i")) if moment else value
+        return _slot_in_words(moment) if moment else value
     if field == "intervals":
         weekdays = dict(DoctorSchedule.Weekday.choices)
         return "; ".join(
@@ -161,6 +164,25 @@ def _audit_value(field, value, names):
     return str(value)
 
 
+def _slot_in_words(moment):
+    return date_format(timezone.localtime(moment), pgettext("date format", "D j M, H:i"))
+
+
+def booking_in_words(appointment):
+    """A booking by its code, its department as the reader reads it (marked where left as written) and its time
+    in the reader's form: its own description, "FU4PDMR8 Cardiology 2026-12-04 10:30", is in nobody's words."""
+    return format_html(
+        gettext("Booking {code}, {department}, {time}"),
+        code=appointment.booking_code,
+        department=translated(appointment.department, "name"),
+        time=_slot_in_words(appointment.slot_start),
+    )
+
+
+# How a record of SUBJECTS_IN_WORDS reads where its own str() is not in the reader's words.
+SUBJECT_DESCRIPTIONS = {"appointment": booking_in_words}
+
+
 def audit_subject(entry, subjects):
     """What an audit row is about, in the reader's words (the stored description is in the language of whoever
     acted): a token by its number and the status it was left in, a record whose words depend on the language
@@ -170,7 +192,9 @@ def audit_subject(entry, subjects):
         status = snapshot.get("status")
         return f"{snapshot['token']} · {_audit_value('status', status, {})}" if status else snapshot["token"]
     record = subjects.get((entry.object_type, entry.object_id))
-    return str(record) if record is not None else entry.object_repr or entry.object_id
+    if record is None:
+        return entry.object_repr or entry.object_id
+    return SUBJECT_DESCRIPTIONS.get(entry.object_type, str)(record)
 
 
 def audit_rows(entries):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
-from patients.forms import BootstrapWidgetsMixin, FieldsSayWhatToEnterMixin
+from patients.forms import BootstrapWidgetsMixin, DepartmentChoiceField, FieldsSayWhatToEnterMixin
 from patients.models import DEPARTMENT_TRANSLATED_FIELDS, Department, check_single_line, other_site_languages
 from patients.phone import normalise_phone
 from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
@@ -311,7 +311,7 @@ class BroadcastForm(PanelFieldsMixin, forms.Form):
     message = forms.CharField(
         label=_("Message"), max_length=BROADCAST_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )
-    department = forms.ModelChoiceField(
+    department = DepartmentChoiceField(
         label=_("Department"),
         queryset=Department.objects.filter(is_active=True),
         required=False,
@@ -377,7 +377,7 @@ class ClosedDayForm(PanelFieldsMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"required": _("Choose the day to close.")},
     )
-    department = forms.ModelChoiceField(
+    department = DepartmentChoiceField(
         queryset=Department.objects.filter(is_active=True),
         required=False,
         label=_("Department"),

@@ -22,6 +22,7 @@ from .models import (
 from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
 from .person_names import check_person_name
 from .serializers import FEEDBACK_COMMENT_MAX_LENGTH, NAME_MAX_LENGTH, NOTES_MAX_LENGTH
+from .templatetags.departments import site_language_marks
 
 
 EMPTY_CHOICE_DASHES = "---------"
@@ -110,8 +111,22 @@ class FieldsSayWhatToEnterMixin:
             field.error_messages["invalid"] = words
 
 
+class DepartmentSelect(forms.Select):
+    """Departments' options; one named as written, in the site's language, on a page in another says so
+    (lang, dir), as the pages' in_site_language does, so a screen reader reads it in that language."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        department = getattr(value, "instance", None)  # None for the empty choice
+        if department is not None:
+            option["attrs"].update(site_language_marks(department, "name"))
+        return option
+
+
 class DepartmentChoiceField(forms.ModelChoiceField):
     """A list of departments, each by its name in the page's language."""
+
+    widget = DepartmentSelect
 
     def label_from_instance(self, department):
         return department.translated("name")

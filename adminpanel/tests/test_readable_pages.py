@@ -1,6 +1,7 @@
 """What staff read in the panel: confirmations before destructive actions, with an undo, and an audit log in words."""
 
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta
 
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -8,7 +9,7 @@ from django.utils.formats import date_format
 
 from adminpanel.models import AuditLog, SystemConfiguration
 from adminpanel.services import record_audit
-from patients.models import ClosedDay, Department
+from patients.models import Appointment, ClosedDay, Department
 
 
 def test_deactivating_a_department_asks_first_says_what_follows_and_can_be_undone(admin_client, department, make_token):
@@ -86,6 +87,37 @@ def test_the_audit_log_describes_what_it_is_about_in_the_readers_language(admin_
     assert "lun 7 dic 2026 cerrado (Cardiology)" in page
     assert "2026-12-07" not in page
     assert "Configuración del sistema" in page and "System configuration" not in page
+
+
+def test_the_audit_log_describes_a_booking_in_the_readers_words(
+    admin_client, department, make_department, make_patient
+):
+    slot = timezone.make_aware(datetime(2026, 12, 4, 10, 30))
+    ent = make_department(name="ENT", code="ENT", translations={"es": {"name": "Otorrinolaringología"}})
+    for booked_in in (department, ent):
+        booking = Appointment.objects.create(patient=make_patient(), department=booked_in, slot_start=slot, seat=1)
+        record_audit(actor=None, action="appointment.booked", target=booking)
+
+    page = admin_client.get(reverse("adminpanel:audit"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    # A name left as written is marked as English, a translated one is not; the time reads as Spanish writes it.
+    assert re.search(r'Booking \w+, <span lang="en" dir="ltr">Cardiology</span>, vie 4 dic, 10:30', page)
+    assert re.search(r"Booking \w+, Otorrinolaringología, vie 4 dic, 10:30", page)
+    assert "2026-12-04" not in page
+
+
+def test_the_panels_department_lists_mark_a_name_left_as_written_with_its_language(
+    admin_client, department, make_patient
+):
+    slot = timezone.now() + timedelta(days=1)
+    Appointment.objects.create(patient=make_patient(), department=department, slot_start=slot, seat=1)
+    option = f'<option value="{department.pk}" lang="en" dir="ltr">Cardiology</option>'
+
+    broadcast = admin_client.get(reverse("adminpanel:broadcast"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    bookings = admin_client.get(reverse("adminpanel:appointments"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert option in broadcast and option in bookings
+    assert '<td><span lang="en" dir="ltr">Cardiology</span></td>' in bookings
 
 
 def test_closing_a_day_confirms_it_with_the_day_in_words(admin_client, department):

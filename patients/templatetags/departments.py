@@ -37,6 +37,16 @@ def translated(department, field):
     return text or in_site_language(_read(department, field))
 
 
+def site_language_marks(department, field):
+    """lang and dir of the site's language for a department's field shown as written on a page in another
+    language, else none: for an element that names it alone (an <option>, which holds no <span>)."""
+    if translation_in(_read(department, "translations"), field, translation.get_language()):
+        return {}
+    if _primary(translation.get_language()) == _primary(settings.LANGUAGE_CODE):
+        return {}
+    return {"lang": settings.LANGUAGE_CODE, "dir": _direction(settings.LANGUAGE_CODE)}
+
+
 @register.filter
 def in_site_language(text):
     """Words as admins wrote them (a department's name in a report's row), marked as the site's language on a page
