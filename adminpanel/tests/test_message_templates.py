@@ -2,6 +2,7 @@
 a template missing a language, and the boards' languages in the configuration."""
 
 import pytest
+from django.utils.translation import trans_real
 
 from adminpanel.models import AuditLog, SystemConfiguration
 from notifications.defaults import install_default_templates
@@ -29,6 +30,30 @@ def test_coverage_counts_every_language_and_warns_about_a_missing_one(admin_clie
     assert f'data-missing-template="{your_turn.pk}"' in page
     assert "“Your turn” has no text in हिन्दी: those patients get the English text." in page
     assert page.count("data-missing-template=") == 1
+
+
+def test_each_edit_link_names_its_template_and_language_with_the_languages_own_mark(admin_client, templates):
+    your_turn = templates.get(template_type=TemplateType.YOUR_TURN)
+
+    page = admin_client.get(PAGE).content.decode()
+
+    link = page.split(f'href="/adminpanel/messages/{your_turn.pk}/ar/">', 1)[1].split("</a>", 1)[0]
+    hidden = link.split('<span class="visually-hidden">', 1)[1].rsplit("</span>", 1)[0]
+    assert hidden == f'{your_turn.get_template_type_display()}, <span lang="ar" dir="rtl">العربية</span>'
+    assert '<th scope="col"><span lang="hi" dir="ltr">हिन्दी</span></th>' in page
+
+
+def test_the_edit_links_hidden_words_are_one_translatable_phrase(admin_client, templates, monkeypatch):
+    """Listed as the page's language lists: Arabic separates them with "،", not ", "."""
+    gettext = trans_real.DjangoTranslation.gettext
+    arabic = {"%(template)s, %(language)s": "%(template)s، %(language)s"}
+    monkeypatch.setattr(
+        trans_real.DjangoTranslation, "gettext", lambda catalogue, text: arabic.get(text) or gettext(catalogue, text)
+    )
+
+    page = admin_client.get(PAGE, HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+
+    assert '، <span lang="ar" dir="rtl">العربية</span></span>' in page
 
 
 def test_writing_a_missing_language_creates_its_text_and_audits_it(admin_client, templates):
