@@ -101,8 +101,8 @@ def test_the_audit_log_describes_a_booking_in_the_readers_words(
     page = admin_client.get(reverse("adminpanel:audit"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
 
     # A name left as written is marked as English, a translated one is not; the time reads as Spanish writes it.
-    assert re.search(r'Booking \w+, <span lang="en" dir="ltr">Cardiology</span>, vie 4 dic, 10:30', page)
-    assert re.search(r"Booking \w+, Otorrinolaringología, vie 4 dic, 10:30", page)
+    assert re.search(r'Cita \w+, <span lang="en" dir="ltr">Cardiology</span>, vie 4 dic, 10:30', page)
+    assert re.search(r"Cita \w+, Otorrinolaringología, vie 4 dic, 10:30", page)
     assert "2026-12-04" not in page
 
 
