@@ -113,7 +113,7 @@ AUDIT_FIELD_NAMES = {
     "event_id": _("Event"),
     "availability": _("Availability"),
     "intervals": _("Weekly hours"),
-    "translations": _("Name and room in other languages"),
+    "translations": _("Translations"),
     "day": _("Day"),
 }
 

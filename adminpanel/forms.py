@@ -12,7 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from doctors.models import Doctor
+from doctors.models import DOCTOR_TRANSLATED_FIELDS, Doctor
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 from patients.forms import BootstrapWidgetsMixin, DepartmentChoiceField, FieldsSayWhatToEnterMixin
 from patients.models import DEPARTMENT_TRANSLATED_FIELDS, Department, check_single_line, other_site_languages
@@ -70,6 +70,11 @@ class SavesWhatThePageChangedMixin:
     def edited_fields(self):
         return self.changed_data if self._sent_from_a_page() else list(self.fields)
 
+    def changes(self):
+        """What saving the form stores: the record's fields the person edited."""
+        edited = set(self.edited_fields())
+        return {field: self.cleaned_data[field] for field in self._meta.fields if field in edited}
+
     def clean(self):
         cleaned = super().clean()
         if self._sent_from_a_page():
@@ -102,9 +107,69 @@ class SavesWhatThePageChangedMixin:
                 self.data[key] = values[0] if values else ""
 
 
-class DepartmentForm(SavesWhatThePageChangedMixin, PanelFieldsMixin, forms.ModelForm):
-    """A department; its name and room in each of the site's other languages ("name_es", "room_ar") are optional
-    fields after the others: pages in a language show the department as written where they are left empty."""
+class TranslatedFieldsMixin:
+    """A record's words in each of the site's other languages (its translations, e.g. {"es": {"room": "Sala 2"}}) as
+    optional fields after the others, "room_es", "name_ar": pages in a language show them as written where they are
+    left empty. translated_fields: {field: max length}. Before SavesWhatThePageChangedMixin among a form's bases."""
+
+    translated_fields = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = self.instance.translations
+        for language, language_name in settings.LANGUAGES:
+            if language not in other_site_languages():
+                continue
+            direction = "rtl" if get_language_info(language)["bidi"] else "ltr"
+            for field, limit in self.translated_fields.items():
+                self.fields[translation_field_name(field, language)] = forms.CharField(
+                    label=TRANSLATION_LABELS[field] % {"language": language_name},
+                    required=False,
+                    max_length=limit,
+                    validators=[check_single_line],
+                    initial=stored.get(language, {}).get(field, ""),
+                    show_hidden_initial=True,  # as the form's own fields (SavesWhatThePageChangedMixin)
+                    # Typed in that language: its spelling checked and its direction kept as typed.
+                    widget=forms.TextInput(attrs={"class": "form-control", "lang": language, "dir": direction}),
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        edited = set(self.edited_fields())
+        translations = {}
+        for language in other_site_languages():
+            stored = self.instance.translations.get(language, {})
+            words = {
+                field: cleaned.get(name, "").strip() if name in edited else stored.get(field, "")
+                for field in self.translated_fields
+                for name in [translation_field_name(field, language)]
+            }
+            if any(words.values()):
+                translations[language] = {field: text for field, text in words.items() if text}
+        cleaned["translations"] = translations
+        return cleaned
+
+    def changes(self):
+        """What saving the form stores: the fields it edits, and the translations the per-language fields make."""
+        changes = super().changes()
+        if self.cleaned_data["translations"] != self.instance.translations:
+            changes["translations"] = self.cleaned_data["translations"]
+        return changes
+
+    @classmethod
+    def stored_values(cls, record):
+        """The form's data for the record as stored: a partial edit (the JSON API) changes only what it sends."""
+        values = model_to_dict(record, fields=cls._meta.fields)
+        for language, words in record.translations.items():
+            for field, text in words.items():
+                values[translation_field_name(field, language)] = text
+        return values
+
+
+class DepartmentForm(TranslatedFieldsMixin, SavesWhatThePageChangedMixin, PanelFieldsMixin, forms.ModelForm):
+    """A department, with its name and room in the site's other languages."""
+
+    translated_fields = DEPARTMENT_TRANSLATED_FIELDS
 
     class Meta:
         model = Department
@@ -150,60 +215,12 @@ class DepartmentForm(SavesWhatThePageChangedMixin, PanelFieldsMixin, forms.Model
         typed = self.cleaned_data["on_call_phone"]
         return normalise_phone(typed) if typed.strip() else ""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        stored = self.instance.translations
-        for language, language_name in settings.LANGUAGES:
-            if language not in other_site_languages():
-                continue
-            direction = "rtl" if get_language_info(language)["bidi"] else "ltr"
-            for field, limit in DEPARTMENT_TRANSLATED_FIELDS.items():
-                self.fields[translation_field_name(field, language)] = forms.CharField(
-                    label=TRANSLATION_LABELS[field] % {"language": language_name},
-                    required=False,
-                    max_length=limit,
-                    validators=[check_single_line],
-                    initial=stored.get(language, {}).get(field, ""),
-                    show_hidden_initial=True,  # as the form's own fields (SavesWhatThePageChangedMixin)
-                    # Typed in that language: its spelling checked and its direction kept as typed.
-                    widget=forms.TextInput(attrs={"class": "form-control", "lang": language, "dir": direction}),
-                )
 
-    def clean(self):
-        cleaned = super().clean()
-        edited = set(self.edited_fields())
-        translations = {}
-        for language in other_site_languages():
-            stored = self.instance.translations.get(language, {})
-            words = {
-                field: cleaned.get(name, "").strip() if name in edited else stored.get(field, "")
-                for field in DEPARTMENT_TRANSLATED_FIELDS
-                for name in [translation_field_name(field, language)]
-            }
-            if any(words.values()):
-                translations[language] = {field: text for field, text in words.items() if text}
-        cleaned["translations"] = translations
-        return cleaned
+class DoctorForm(TranslatedFieldsMixin, SavesWhatThePageChangedMixin, PanelFieldsMixin, forms.ModelForm):
+    """A doctor's profile, with the room in the site's other languages."""
 
-    def changes(self):
-        """What saving the form stores: the fields it edits, and the translations the per-language fields make."""
-        edited = set(self.edited_fields())
-        changes = {field: self.cleaned_data[field] for field in self._meta.fields if field in edited}
-        if self.cleaned_data["translations"] != self.instance.translations:
-            changes["translations"] = self.cleaned_data["translations"]
-        return changes
+    translated_fields = DOCTOR_TRANSLATED_FIELDS
 
-    @classmethod
-    def stored_values(cls, department):
-        """The form's data for the department as stored: a partial edit (the JSON API) changes only what it sends."""
-        values = model_to_dict(department, fields=cls._meta.fields)
-        for language, words in department.translations.items():
-            for field, text in words.items():
-                values[translation_field_name(field, language)] = text
-        return values
-
-
-class DoctorForm(SavesWhatThePageChangedMixin, PanelFieldsMixin, forms.ModelForm):
     class Meta:
         model = Doctor
         fields = ["department", "specialization", "room", "language", "is_active"]

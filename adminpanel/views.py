@@ -90,11 +90,14 @@ class AuditedFormMixin(RefusedFormIs400):
         return super().get_context_data(heading=self.heading, **kwargs)
 
     def form_valid(self, form):
-        edited = form.edited_fields() if isinstance(form, SavesWhatThePageChangedMixin) else form._meta.fields
+        if isinstance(form, SavesWhatThePageChangedMixin):
+            changes = form.changes()
+        else:
+            changes = {field: form.cleaned_data[field] for field in form._meta.fields}
         try:
             self.object = self.save(
                 instance=form.instance,
-                changes={field: form.cleaned_data[field] for field in form._meta.fields if field in edited},
+                changes=changes,
                 unaudited=self.unaudited_fields,
                 action=self.audit_action,
                 actor=self.request.user,

@@ -5,7 +5,20 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import check_single_line
+from patients.models import Place, check_single_line, check_translations
+
+# What a doctor may give in the site's other languages, and how long each may be.
+DOCTOR_TRANSLATED_FIELDS = {"room": 50}
+
+
+def check_doctor_translations(value):
+    """A doctor's room in the site's other languages (DOCTOR_TRANSLATED_FIELDS)."""
+    check_translations(
+        value,
+        translated_fields=DOCTOR_TRANSLATED_FIELDS,
+        example='{"es": {"room": "Consultorio 4"}}',
+        other_field_refusal=_("Only a doctor's room is translated, not %(field)s."),
+    )
 
 
 # Module-level so that Meta.constraints can use its values; reached as Doctor.Availability.
@@ -36,6 +49,15 @@ class Doctor(models.Model):
         help_text=_("Pages in this language; blank: the browser's."),
     )
     is_active = models.BooleanField(default=True)
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[check_doctor_translations],
+        help_text=_(
+            "The room in the site's other languages, e.g. {\"es\": {\"room\": \"Consultorio 4\"}}; where one is "
+            "missing, pages in that language show it as written above."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -54,8 +76,16 @@ class Doctor(models.Model):
         return self.user.get_full_name() or self.user.username
 
     @property
+    def place(self):
+        """Where the doctor's patients go when called: the doctor's room, else the department's place."""
+        if self.room:
+            return Place.of(self, "room")
+        return self.department.place
+
+    @property
     def location(self):
-        return self.room or self.department.room or self.department.name
+        """That place in the reader's language."""
+        return self.place.translated
 
 
 class DoctorSchedule(models.Model):

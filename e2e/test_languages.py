@@ -8,6 +8,8 @@ from playwright.sync_api import expect
 from adminpanel.models import SystemConfiguration
 from e2e.conftest import DESKTOP, PHONE
 from e2e.test_accessibility import a_busy_morning, blocking_violations, sweep
+from e2e.test_staff_flows import sign_in
+from patients.tests.factories import register_patient
 
 ARABIC = {"locale": "ar", "extra_http_headers": {"Accept-Language": "ar"}}
 
@@ -64,7 +66,14 @@ def test_the_room_to_go_to_is_in_the_patients_language_where_translated_else_mar
     page.goto(f"/patients/status/{visits[0].public_id}/")
     go_to = page.locator('[data-field="go_to"]')
     expect(go_to).to_have_text("Room 1A")
-    assert go_to.get_attribute("lang") == "en"
+    assert (go_to.get_attribute("lang"), go_to.get_attribute("dir")) == ("en", "ltr")
+
+    # The doctor's room as admins translated it.
+    doctor.translations = {"ar": {"room": "الغرفة 1أ"}}
+    doctor.save()
+    page.reload()
+    expect(go_to).to_have_text("الغرفة 1أ")
+    assert (go_to.get_attribute("lang"), go_to.get_attribute("dir")) == (None, None)
 
     # A doctor without a room of their own sends the patient to the department's, translated.
     doctor.room = ""
@@ -84,16 +93,46 @@ def test_the_board_shows_a_called_tokens_room_translated_or_marked_as_written(op
 
     arabic_board = open_page(**DESKTOP, **ARABIC)
     arabic_board.goto(f"/display/{cardiology.pk}/")
-    room = arabic_board.locator(".serving-room")
+    room = arabic_board.locator(".serving-room span")
     expect(room).to_have_text("الغرفة 2")
     assert (room.get_attribute("lang"), room.get_attribute("dir")) == ("ar", "rtl")
 
     # No Hindi room: as written, in the site's language.
     hindi_board = open_page(**DESKTOP, locale="hi", extra_http_headers={"Accept-Language": "hi"})
     hindi_board.goto(f"/display/{cardiology.pk}/")
-    room = hindi_board.locator(".serving-room")
+    room = hindi_board.locator(".serving-room span")
     expect(room).to_have_text("Block A")
     assert (room.get_attribute("lang"), room.get_attribute("dir")) == ("en", "ltr")
+
+
+def test_the_boards_call_out_names_the_doctors_room_in_the_boards_language(open_page, hospital):
+    cardiology, doctor = hospital["cardiology"], hospital["doctor"]
+    doctor.room = "Room 2A"
+    doctor.translations = {"ar": {"room": "الغرفة 2أ"}}
+    doctor.save()
+    register_patient(department=cardiology, name="Al Bo", phone="+14155550111", age=30, gender="male",
+                     priority="normal", notes="", actor=None, ip_address=None, self_service=False)
+    register_patient(department=cardiology, name="Cy Do", phone="+14155550112", age=30, gender="male",
+                     priority="normal", notes="", actor=None, ip_address=None, self_service=False)
+    arabic_board = open_page(**DESKTOP, **ARABIC)
+    arabic_board.goto(f"/display/{cardiology.pk}/")
+    hindi_board = open_page(**DESKTOP, locale="hi", extra_http_headers={"Accept-Language": "hi"})
+    hindi_board.goto(f"/display/{cardiology.pk}/")
+    desk = open_page(**DESKTOP)
+    sign_in(desk, "/doctors/login/", "dr.smith", "doctor123")
+
+    desk.get_by_role("button", name="Call next patient").click()
+
+    arabic_room = arabic_board.locator("#call-out span")
+    expect(arabic_room).to_have_text("الغرفة 2أ")
+    assert arabic_room.get_attribute("lang") == "ar"
+    expect(arabic_board.locator("#call-out")).to_contain_text("CARD-001")
+    expect(arabic_board.locator(".serving-room span")).to_have_text("الغرفة 2أ")
+    # No Hindi room: the call is in Hindi, the room as written, in the site's language.
+    hindi_room = hindi_board.locator("#call-out span")
+    expect(hindi_room).to_have_text("Room 2A")
+    assert (hindi_room.get_attribute("lang"), hindi_room.get_attribute("dir")) == ("en", "ltr")
+    assert hindi_board.locator("#call-out").get_attribute("lang") == "hi"
 
 
 def test_the_arabic_desk_layout_is_mirrored(open_page, hospital):

@@ -66,6 +66,7 @@ EXAMPLE_VISIT = {
     "your_turn": False,
     "doctor": None,
     "go_to": None,
+    "go_to_translations": {},
     "now_serving": ["CARD-004"],
     "doctors_on_duty": 2,
     "feedback_given": False,
@@ -251,7 +252,7 @@ class QueueStatusAPI(APIView):
                     "now_serving": [
                         {"token": "CARD-004", "status": "in_consultation", "priority": "normal",
                          "called_at": "2026-11-25T09:41:00+05:30", "doctor_id": 3, "doctor": "Dr. Meera Shah",
-                         "doctor_name": "Meera Shah", "room": "Room 4"}
+                         "doctor_name": "Meera Shah", "room": "Room 4", "room_translations": {"es": "Consultorio 4"}}
                     ],
                     "waiting": [
                         {"token": "CARD-009", "priority": "emergency", "status": "waiting", "position": 1,

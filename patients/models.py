@@ -1,6 +1,7 @@
 import string
 import unicodedata
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -72,11 +73,12 @@ def other_site_languages():
     return [code for code, _label in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 
 
-def check_department_translations(value):
-    """{language: {field: text}}: the site's other languages, the fields of DEPARTMENT_TRANSLATED_FIELDS, texts
-    within their fields' lengths."""
+def check_translations(value, *, translated_fields, example, other_field_refusal):
+    """{language: {field: text}}: the site's other languages, the given fields ({name: max length}), texts within
+    their fields' lengths, each on one line. other_field_refusal names what may be translated (%(field)s: what
+    was given instead)."""
     if not isinstance(value, dict) or not all(isinstance(fields, dict) for fields in value.values()):
-        raise ValidationError(_('Give the translations by language, e.g. {"es": {"name": "Cardiología"}}.'))
+        raise ValidationError(_("Give the translations by language, e.g. %(example)s.") % {"example": example})
     languages = other_site_languages()
     for language, fields in value.items():
         if language not in languages:
@@ -85,22 +87,51 @@ def check_department_translations(value):
                 % {"language": language, "languages": ", ".join(languages)}
             )
         for field, text in fields.items():
-            if field not in DEPARTMENT_TRANSLATED_FIELDS:
-                raise ValidationError(
-                    _("Only a department's %(fields)s are translated, not %(field)s.")
-                    % {"fields": ", ".join(DEPARTMENT_TRANSLATED_FIELDS), "field": field}
-                )
-            if not isinstance(text, str) or len(text) > DEPARTMENT_TRANSLATED_FIELDS[field]:
+            if field not in translated_fields:
+                raise ValidationError(other_field_refusal % {"field": field})
+            if not isinstance(text, str) or len(text) > translated_fields[field]:
                 raise ValidationError(
                     _("The %(field)s in %(language)s must be text of at most %(limit)s characters.")
-                    % {"field": field, "language": language, "limit": DEPARTMENT_TRANSLATED_FIELDS[field]}
+                    % {"field": field, "language": language, "limit": translated_fields[field]}
                 )
             check_single_line(text)
 
 
+def check_department_translations(value):
+    """A department's name and room in the site's other languages (DEPARTMENT_TRANSLATED_FIELDS)."""
+    check_translations(
+        value,
+        translated_fields=DEPARTMENT_TRANSLATED_FIELDS,
+        example='{"es": {"name": "Cardiología"}}',
+        other_field_refusal=_("Only a department's name and room are translated, not %(field)s."),
+    )
+
+
 def translation_in(translations, field, language):
-    """A department field's text for readers of the language in its translations, or None where it has none."""
+    """A field's text for readers of the language in its record's translations, or None where it has none."""
     return (translations or {}).get(language, {}).get(field) or None
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a called patient goes, as written (in the site's language) and in the site's other languages where
+    admins translated it: shared frames carry both, so that each reader shows it in their own language."""
+
+    as_written: str
+    translations: dict
+
+    @classmethod
+    def of(cls, record, field):
+        """A department's or doctor's field (room, name) as a place."""
+        translations = {
+            language: words[field] for language, words in (record.translations or {}).items() if words.get(field)
+        }
+        return cls(as_written=getattr(record, field), translations=translations)
+
+    @property
+    def translated(self):
+        """In the active language: its translation, else as written."""
+        return self.translations.get(translation.get_language()) or self.as_written
 
 
 class Department(models.Model):
@@ -158,6 +189,11 @@ class Department(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def place(self):
+        """Where the department's called patients go when their doctor has no room: its room, else its name."""
+        return Place.of(self, "room" if self.room else "name")
 
     def translated(self, field):
         """The field as readers of the active language see it: its translation, else as written (in the site's
@@ -377,11 +413,14 @@ class Queue(models.Model):
         return reverse("patients:status", kwargs={"public_id": self.public_id})
 
     @property
-    def where_to_go(self):
+    def place(self):
         """The room a called patient goes to: the doctor's, else the department's; one answer for every screen."""
-        if self.doctor is not None:
-            return self.doctor.location
-        return self.department.translated("room") or self.department.translated("name")
+        return (self.doctor or self.department).place
+
+    @property
+    def where_to_go(self):
+        """That room in the reader's language."""
+        return self.place.translated
 
     @property
     def successor(self):

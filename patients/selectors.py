@@ -218,7 +218,16 @@ def _place(row, token, wait):
 SERVING_DOCTOR = "serving_doctor"
 SERVING_DOCTOR_FIELDS = tuple(
     f"{SERVING_DOCTOR}__{name}"
-    for name in ("room", "user__username", "user__first_name", "user__last_name", "department__name", "department__room")
+    for name in (
+        "room",
+        "translations",
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "department__name",
+        "department__room",
+        "department__translations",
+    )
 )
 # What department_line reads of each token: the line and who is served, and, when it measures the pace, what
 # the pace reads of the day's tokens.
@@ -263,15 +272,23 @@ def _served_entry(row, department):
         called_at=row["called_at"],
     )
     if row["doctor_id"] is not None:
-        room, username, first_name, last_name, department_name, department_room = (
-            row[name] for name in SERVING_DOCTOR_FIELDS
-        )
+        (
+            room,
+            translations,
+            username,
+            first_name,
+            last_name,
+            department_name,
+            department_room,
+            department_translations,
+        ) = (row[name] for name in SERVING_DOCTOR_FIELDS)
         doctor_model = Queue.doctor.field.related_model
         entry.doctor = doctor_model(
             id=row["doctor_id"],
             room=room,
+            translations=translations,
             user=doctor_model.user.field.related_model(username=username, first_name=first_name, last_name=last_name),
-            department=Department(name=department_name, room=department_room),
+            department=Department(name=department_name, room=department_room, translations=department_translations),
         )
     return entry
 

@@ -157,6 +157,19 @@ class DepartmentTranslationsField(serializers.DictField):
         super().__init__(child=serializers.DictField(child=serializers.CharField()), **kwargs)
 
 
+PLACE_TRANSLATIONS_HELP = (
+    'The room in the site\'s other languages where admins translated it, e.g. {"es": "Consultorio 4"}; a reader in '
+    "a language missing here shows it as written."
+)
+
+
+class PlaceTranslationsField(serializers.DictField):
+    """Where a called patient goes, by language: shared frames carry every language, each reader shows its own."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=serializers.CharField(), **kwargs)
+
+
 class DepartmentSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(help_text="As written, in the site's language.")
@@ -192,7 +205,8 @@ class ServingTokenSerializer(serializers.Serializer):
     doctor_name = serializers.CharField(
         source="doctor.display_name", allow_null=True, help_text="The calling doctor's name, without a title."
     )
-    room = serializers.CharField(source="where_to_go", help_text="Where the patient goes.")
+    room = serializers.CharField(source="place.as_written", help_text="Where the patient goes, as written.")
+    room_translations = PlaceTranslationsField(source="place.translations", help_text=PLACE_TRANSLATIONS_HELP)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_doctor(self, entry):
@@ -284,7 +298,8 @@ class VisitStatusSerializer(serializers.Serializer):
     estimated_wait_high_minutes = serializers.SerializerMethodField(help_text=WAIT_HIGH_HELP)
     your_turn = serializers.SerializerMethodField(help_text="Called: go to the room now.")
     doctor = serializers.SerializerMethodField(help_text="The doctor who called the patient, while being served.")
-    go_to = serializers.SerializerMethodField(help_text="Room to go to once called.")
+    go_to = serializers.SerializerMethodField(help_text="Room to go to once called, as written.")
+    go_to_translations = serializers.SerializerMethodField(help_text=PLACE_TRANSLATIONS_HELP)
     now_serving = serializers.ListField(child=serializers.CharField())
     doctors_on_duty = serializers.IntegerField(
         help_text="Doctors seeing patients in the department now; 0 means no wait can be promised yet."
@@ -346,7 +361,11 @@ class VisitStatusSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_go_to(self, visit):
-        return visit.entry.where_to_go if self._serving_doctor(visit) else None
+        return visit.entry.place.as_written if self._serving_doctor(visit) else None
+
+    @extend_schema_field(PlaceTranslationsField())
+    def get_go_to_translations(self, visit):
+        return visit.entry.place.translations if self._serving_doctor(visit) else {}
 
     def get_feedback_given(self, visit) -> bool:
         return visit.entry.feedback_given

@@ -59,15 +59,9 @@ def in_site_language(text):
 
 
 @register.simple_tag
-def site_language():
-    """The language departments are written in where not translated, for scripts that draw them."""
-    return settings.LANGUAGE_CODE
-
-
-@register.simple_tag
 def site_language_attributes():
     """data-written-in and data-written-dir: the site's language and its direction, for a script that draws a
-    department's name in one language after another (the boards)."""
+    department's name or a room as written where it has no translation (the boards, the status page)."""
     language = settings.LANGUAGE_CODE
     return format_html('data-written-in="{}" data-written-dir="{}"', language, _direction(language))
 

@@ -69,6 +69,7 @@ async def test_queue_socket_receives_each_change_in_order_with_consecutive_numbe
             "doctor": "Dr. Gregory House",
             "doctor_name": "Gregory House",
             "room": "Room 4",
+            "room_translations": {},
         }
     ]
     assert [t["token"] for t in after_call["queue"]["waiting"]] == ["CARD-002"]

@@ -32,7 +32,7 @@ def rendered(department, field, language):
         ({"es": "Cardiología"}, "Give the translations by language"),
         ({"fr": {"name": "Cardiologie"}}, "fr is not one of the site's other languages: es, hi, ar."),
         ({"en": {"name": "Heart"}}, "en is not one of the site's other languages"),
-        ({"es": {"description": "Corazón"}}, "Only a department's name, room are translated, not description."),
+        ({"es": {"description": "Corazón"}}, "Only a department's name and room are translated, not description."),
         ({"es": {"name": "C" * 101}}, "The name in es must be text of at most 100 characters."),
         ({"es": {"room": 7}}, "The room in es must be text of at most 50 characters."),
     ],

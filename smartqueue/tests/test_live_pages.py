@@ -60,7 +60,7 @@ def test_patient_status_page_hands_its_script_the_turn_and_where_to_go_once_call
     )
     # The banner is the page's frame, hidden until the script draws the visit.
     assert re.search(r'class="alert[^"]* d-none"[^>]*data-field="your-turn"', called)
-    assert 'data-field="go_to" data-written-in="en"></span>' in called
+    assert 'data-field="go_to" data-written-in="en" data-written-dir="ltr"></span>' in called
 
 
 def waiting_rows(html):

@@ -42,32 +42,29 @@
     return node;
   }
 
-  // The room a called token goes to: the department's room (or name) in the language shown where admins translated
-  // it, else as written (a doctor's room always), marked as written like the department's name.
-  function roomShown(department, room) {
-    var translated = (department.translations || {})[words().language] || {};
+  // The room a called token goes to in one of the board's languages: as admins translated it (the doctor's room or
+  // the department's), else as written, marked as written like the department's name.
+  function roomShown(entry, language) {
+    var translated = (entry.room_translations || {})[language.language];
+    if (translated) return { text: translated, lang: language.language, dir: language.direction };
     var written = document.querySelector("[data-department-name]").dataset;
-    var fields = ["room", "name"];
-    for (var index = 0; index < fields.length; index++) {
-      var translatedText = translated[fields[index]];
-      if (translatedText && (room === department[fields[index]] || room === translatedText)) {
-        return { text: translatedText, lang: words().language, dir: words().direction };
-      }
-    }
-    return { text: room, lang: written.writtenIn, dir: written.writtenDir };
+    return { text: entry.room, lang: written.writtenIn, dir: written.writtenDir };
   }
 
-  function servingCard(entry, department) {
+  function roomElement(entry) {
+    var shown = roomShown(entry, words());
+    var room = element("span", null, shown.text);
+    room.lang = shown.lang;
+    room.dir = shown.dir;
+    return room;
+  }
+
+  function servingCard(entry) {
     var card = element("div", "serving-card");
     card.dataset.token = entry.token;
     card.appendChild(element("div", "serving-token", entry.token));
     var room = element("div", "serving-room");
-    if (entry.room) {
-      var shown = roomShown(department, entry.room);
-      room.textContent = shown.text;
-      room.lang = shown.lang;
-      room.dir = shown.dir;
-    }
+    if (entry.room) room.appendChild(roomElement(entry));
     card.appendChild(room);
     if (entry.doctor_name) {
       card.appendChild(element("div", "serving-doctor", fill(words().doctor, { name: entry.doctor_name })));
@@ -148,7 +145,7 @@
     serving.replaceChildren.apply(
       serving,
       queue.now_serving.length
-        ? queue.now_serving.map(function (entry) { return servingCard(entry, queue.department); })
+        ? queue.now_serving.map(servingCard)
         : [element("p", "board-idle", queue.queue_length ? words().please_wait : words().no_one_waiting)]
     );
     fitNext(board, queue);
@@ -195,17 +192,18 @@
   var calling = false;
   var pendingCurrent = null;
 
-  function callOutWords(entry) {
-    return entry.room
-      ? fill(words().call_to_room, { token: entry.token, room: entry.room })
-      : fill(words().call_in, { token: entry.token });
-  }
-
-  // The call in the language shown now, marked as that language for screen readers (the page's own may differ).
+  // The call in the language shown now, marked as that language for screen readers (the page's own may differ),
+  // the room in its own where it is shown as written.
   function writeCallOut(entry) {
-    callOutBox.textContent = callOutWords(entry);
     callOutBox.lang = words().language;
     callOutBox.dir = words().direction;
+    if (!entry.room) {
+      callOutBox.textContent = fill(words().call_in, { token: entry.token });
+      return;
+    }
+    var roomMark = "\u0000";
+    var around = fill(words().call_to_room, { token: entry.token, room: roomMark }).split(roomMark);
+    callOutBox.replaceChildren(around[0], roomElement(entry), around[1]);
   }
 
   // The browser's voice for a language ("hi" finds "hi-IN"), or null where it has none.
@@ -226,7 +224,7 @@
       setTimeout(done, 1200);
       return;
     }
-    var values = { token: spokenToken(entry.token), room: entry.room };
+    var values = { token: spokenToken(entry.token), room: entry.room && roomShown(entry, language).text };
     var utterance = new SpeechSynthesisUtterance(
       entry.room ? fill(language.spoken_to_room, values) : fill(language.spoken_in, values)
     );

@@ -31,19 +31,11 @@
     return (words && words[field]) || "";
   }
 
-  // Where a called patient goes: the department's room (or name) in the page's language where admins translated
-  // it (the server names it as written where the doctor has no room of their own), else as written: a doctor's
-  // room always.
+  // Where a called patient goes, in the page's language where admins translated it (the doctor's room or the
+  // department's), else as written.
   function whereToGo(visit) {
-    var department = visit.department;
-    var fields = ["room", "name"];
-    for (var index = 0; index < fields.length; index++) {
-      var translated = translatedWords(department, fields[index]);
-      if (translated && (visit.go_to === department[fields[index]] || visit.go_to === translated)) {
-        return { text: translated, translated: true };
-      }
-    }
-    return { text: visit.go_to, translated: false };
+    var translated = (visit.go_to_translations || {})[PAGE_LANGUAGE];
+    return translated ? { text: translated, translated: true } : { text: visit.go_to, translated: false };
   }
 
   function displayValue(field, visit) {
@@ -123,8 +115,13 @@
         if (element.dataset.writtenIn && (field === "department" || (field === "go_to" && visit.go_to))) {
           var translated =
             field === "department" ? translatedWords(visit.department, "name") : whereToGo(visit).translated;
-          if (translated) element.removeAttribute("lang");
-          else element.lang = element.dataset.writtenIn;
+          if (translated) {
+            element.removeAttribute("lang");
+            element.removeAttribute("dir");
+          } else {
+            element.lang = element.dataset.writtenIn;
+            element.dir = element.dataset.writtenDir;
+          }
         }
         // The raw value (e.g. "called" beside the words "Called") for scripts and browser tests.
         if (typeof visit[field] !== "object") element.dataset.value = String(visit[field]);

@@ -65,6 +65,9 @@ DEMO_DOCTORS = [
     ("dr.khan", "Imran", "Khan", "ENT", "ENT specialist", "Room 6A", Doctor.Availability.OFFLINE),
 ]
 
+# A demo doctor's room ("Room 2A") in the site's other languages, by its number.
+DEMO_ROOM_WORDS = {"es": "Consultorio %s", "hi": "कमरा %s", "ar": "الغرفة %s"}
+
 # (name, age, gender, department code, priority, how far the visit got)
 # How long the demo morning lasts, from the first visit's arrival to now.
 DEMO_MORNING = timedelta(hours=3)
@@ -149,6 +152,13 @@ class Command(BaseCommand):
                     "availability": availability,
                 },
             )
+            if not doctor.translations and doctor.room == room:
+                # As the departments': demo doctors loaded before rooms had translations gain them.
+                number = room.removeprefix("Room ")
+                doctor.translations = {
+                    language: {"room": words % number} for language, words in DEMO_ROOM_WORDS.items()
+                }
+                doctor.save(update_fields=["translations"])
             doctors.setdefault(code, doctor)
         visits = self.install_demo_morning(departments, doctors)
         self.stdout.write(
