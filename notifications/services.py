@@ -575,8 +575,15 @@ APPOINTMENT_STATUSES_STILL_RELEVANT = {
 # Travels in English through the outbox; worded in the patient's language when the message is rendered.
 CLOSED_MESSAGE = gettext_noop("We are sorry: the clinic cannot see you that day.")
 # (occurrence, how long before the slot it is due): the day before, then two hours before. A reminder is skipped
-# when the booking was made after its moment (a patient who booked an hour ago needs no "tomorrow" message).
+# when the booking got its time after its moment (a patient who booked an hour ago needs no "tomorrow" message,
+# nor one who just moved their booking: the move's confirmation named the new time).
 REMINDERS = (("day_before", timedelta(hours=24)), ("two_hours", timedelta(hours=2)))
+
+
+def _time_given_at(appointment):
+    # A booked booking is saved again only by a move (or an edit of its notes in Django admin): a moved one got
+    # its time when it was last saved.
+    return appointment.updated_at if appointment.times_moved else appointment.created_at
 
 
 def notify_appointment_change(sender, *, change, **kwargs):
@@ -654,7 +661,7 @@ def queue_due_reminders(now=None):
         occurrences = [
             occurrence
             for occurrence, before in REMINDERS
-            if appointment.slot_start - before <= now and appointment.created_at < appointment.slot_start - before
+            if appointment.slot_start - before <= now and _time_given_at(appointment) < appointment.slot_start - before
         ]
         # Only the latest reminder due: a booking first seen two hours ahead skips "the day before".
         if occurrences:

@@ -129,3 +129,16 @@ def test_a_booking_on_a_spanish_page_stores_spanish_for_a_new_patient_only(clini
 
     book(clinic, at(time(13), day=timezone.localdate() + timedelta(days=1)), phone="+14155550190", language="hi")
     assert Patient.objects.get(phone="+14155550190").language == "es"
+
+
+def test_a_booking_moved_after_a_reminders_moment_is_not_reminded_at_once_of_the_time_just_confirmed(clinic, clock):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    appointment = book(clinic, at(time(13), day=tomorrow))
+    clock.move_to(at(time(10, 30), day=tomorrow))
+    appointments.reschedule_appointment(appointment=appointment, slot_start=at(time(14), day=tomorrow))
+
+    # The move's confirmation names the new time: the day-before reminder due since yesterday would repeat it.
+    assert queue_due_reminders() == 0
+    clock.move_to(at(time(12), day=tomorrow))
+    assert queue_due_reminders() == 1
+    assert messages(TemplateType.BOOKING_REMINDER)[0][2].count("14:00") == 1
