@@ -8,12 +8,20 @@ from .models import Doctor
 
 
 class DoctorAdminForm(forms.ModelForm):
+    # The dashboard's rules for a doctor with a patient called or in consultation hold here too.
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk is not None and "department" in cleaned and "is_active" in cleaned:
             try:
                 services.refuse_leaving_with_a_patient(
                     doctor=self.instance, department=cleaned["department"], is_active=cleaned["is_active"]
+                )
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+        if self.instance.pk is not None and "availability" in self.changed_data and "availability" in cleaned:
+            try:
+                services.refuse_off_duty_with_a_patient(
+                    doctor=self.instance, availability=cleaned["availability"], told_to_the_doctor=False
                 )
             except forms.ValidationError as error:
                 self.add_error(None, error)

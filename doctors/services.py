@@ -103,11 +103,7 @@ def set_availability(*, doctor, availability, actor, ip_address=None):
             {"availability": _("Choose one of: %(choices)s.") % {"choices": ", ".join(Doctor.Availability.values)}}
         )
     doctor = Doctor.objects.select_for_update().select_related("user").get(pk=doctor.pk)
-    current = queue_services.current_patient_of(doctor) if availability in OFF_DUTY else None
-    if current is not None:
-        raise ValidationError(
-            {"availability": _("Token %(token)s is still with you: finish with it first.") % {"token": current.token}}
-        )
+    refuse_off_duty_with_a_patient(doctor=doctor, availability=availability)
     before = {"availability": doctor.availability}
     doctor.availability = availability
     doctor.save(update_fields=["availability"])
@@ -193,6 +189,21 @@ def replace_weekly_schedule(*, doctor, intervals, actor, ip_address=None):
     publish_roster_change(doctor.department_id)
     appointments.release_unstaffed_bookings_ahead(department=doctor.department, actor=actor, ip_address=ip_address)
     return saved
+
+
+def refuse_off_duty_with_a_patient(*, doctor, availability, told_to_the_doctor=True):
+    """ValidationError (availability) when the doctor, whose row the caller holds locked, would go on a break or
+    offline with a patient called or in consultation: the waits would count no doctor on duty for that patient,
+    and the department's screens would show the doctor away while someone is in their room."""
+    current = queue_services.current_patient_of(doctor) if availability in OFF_DUTY else None
+    if current is None:
+        return
+    refusal = (
+        _("Token %(token)s is still with you: finish with it first.")
+        if told_to_the_doctor
+        else _("%(doctor)s is still with token %(token)s: they finish with it on their dashboard first.")
+    )
+    raise ValidationError({"availability": refusal % {"doctor": doctor, "token": current.token}})
 
 
 def refuse_leaving_with_a_patient(*, doctor, department, is_active):

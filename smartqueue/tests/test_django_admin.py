@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.forms import ModelChoiceField
 from django.test import RequestFactory
 
+from doctors.models import Doctor
+from patients import services as queue_services
 from patients.models import Appointment, Queue, WaitAlert
 from patients.selectors import latest_queue_snapshot
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
@@ -111,3 +113,25 @@ def test_django_admin_offers_no_deletion_of_what_the_services_keep(rf, superuser
     model_admin = admin.site._registry[model]
     assert not model_admin.has_delete_permission(request)
     assert "delete_selected" not in model_admin.get_actions(request)
+
+
+def test_django_admin_takes_no_doctor_off_duty_while_a_patient_is_with_them(
+    client, superuser, department, make_doctor, make_token
+):
+    """As on the dashboard (doctors.services.set_availability): the called patient would be left with no doctor on
+    duty in the wait estimates, and the doctor's own page would say they are offline with a patient in the room."""
+    doctor = make_doctor(department=department)
+    make_token(department)
+    queue_services.call_next(doctor=doctor)
+    client.force_login(superuser)
+    change_page = f"/admin/doctors/doctor/{doctor.pk}/change/"
+    form = client.get(change_page).context["adminform"].form
+    posted = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+
+    refused = client.post(change_page, {**posted, "availability": Doctor.Availability.OFFLINE})
+
+    assert refused.status_code == 200
+    assert "is still with token" in str(refused.context["adminform"].form.errors)
+    doctor.refresh_from_db()
+    assert doctor.availability == Doctor.Availability.AVAILABLE
+    assert client.post(change_page, {**posted, "room": "Room 9"}).status_code == 302
