@@ -14,7 +14,7 @@ and docs/appointments.md. Every change is announced on hooks.appointment_changed
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -74,7 +74,7 @@ def _local_datetime(day, clock_time):
 
 
 def _places(department, day):
-    """{slot start: doctors working at it} for the day, from the doctors' intervals (breaks are their gaps);
+    """{slot start (UTC): doctors working at it} for the day, from the doctors' intervals (breaks are their gaps);
     only slots within the clinic's opening hours."""
     length = timedelta(minutes=department.average_consultation_minutes)
     configuration = hooks.hospital_settings()
@@ -82,7 +82,9 @@ def _places(department, day):
     closes = _local_datetime(day, configuration.clinic_closes_at)
     places = {}
     for starts_at, ends_at in hooks.working_hours(department.pk, day):
-        start, end = _local_datetime(day, starts_at), _local_datetime(day, ends_at)
+        # Stepped in UTC: local clock arithmetic walks through the hour a DST change skips (offering 02:00 and
+        # 03:00 as two slots that are one moment) and over the hour it repeats (offering none of its slots).
+        start, end = _local_datetime(day, starts_at).astimezone(UTC), _local_datetime(day, ends_at).astimezone(UTC)
         while start + length <= end:
             if opens <= start and start + length <= closes:
                 places[start] = places.get(start, 0) + 1
@@ -135,7 +137,12 @@ def available_slots(*, department, day, now=None):
     for start, seat in _holding(department, day).values_list("slot_start", "seat"):
         taken.setdefault(start, set()).add(seat)
     return [
-        Slot(start=start, end=start + length, seats=seats, free=len(set(seats) - taken.get(start, set())))
+        Slot(
+            start=timezone.localtime(start),
+            end=timezone.localtime(start + length),
+            seats=seats,
+            free=len(set(seats) - taken.get(start, set())),
+        )
         for start, seats in bookable_seats(department, day).items()
         if start > now
     ]
@@ -144,9 +151,10 @@ def available_slots(*, department, day, now=None):
 def _free_seats(department, slot_start, now):
     """The slot's free seats, or SlotUnavailable when it is not a bookable slot at all."""
     day = timezone.localdate(slot_start)
-    slot = next(
-        (slot for slot in available_slots(department=department, day=day, now=now) if slot.start == slot_start), None
-    )
+    # Compared in UTC: a local time in the hour a DST change repeats never equals a moment given in another zone.
+    moment = slot_start.astimezone(UTC)
+    slots = available_slots(department=department, day=day, now=now)
+    slot = next((slot for slot in slots if slot.start.astimezone(UTC) == moment), None)
     if slot is None:
         raise SlotUnavailable(_("This time is not a bookable slot of %(department)s.") % {"department": department})
     taken = set(_holding(department, day).filter(slot_start=slot_start).values_list("seat", flat=True))

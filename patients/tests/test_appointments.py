@@ -1,8 +1,9 @@
 """Slots, booking, check-in and the merge rule, no-shows, closed days (patients.appointments)."""
 
-from datetime import time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from adminpanel.models import AuditLog, SystemConfiguration
@@ -390,3 +391,41 @@ def test_a_booking_its_doctor_still_works_at_stays_whatever_the_walk_in_share_an
     replace_weekly_schedule(doctor=clinic.doctor, intervals=same_hours, actor=None)
 
     assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
+
+
+@pytest.mark.parametrize(
+    "eve, change_day, times",
+    [
+        # Clocks go from 02:00 to 03:00: four hours of work, no slot at a time that does not exist.
+        ("2026-03-07", "2026-03-08", ["00:00", "00:30", "01:00", "01:30", "03:00", "03:30", "04:00", "04:30"]),
+        # Clocks go back from 02:00 to 01:00: six hours of work, the repeated hour's slots offered twice.
+        (
+            "2026-10-31",
+            "2026-11-01",
+            ["00:00", "00:30", "01:00", "01:30", "01:00", "01:30"]
+            + ["02:00", "02:30", "03:00", "03:30", "04:00", "04:30"],
+        ),
+    ],
+    ids=["spring-forward", "fall-back"],
+)
+def test_a_night_shift_on_the_day_clocks_change_offers_each_real_moment_once(
+    settings, make_department, make_doctor, eve, change_day, times
+):
+    settings.TIME_ZONE = "America/Los_Angeles"
+    configure(appointment_walk_in_share_percent=0, clinic_opens_at=time(0, 0), clinic_closes_at=time(23, 59))
+    department = make_department(name="Night clinic", code="NGT", average_consultation_minutes=30)
+    doctor = make_doctor(department=department)
+    for weekday in DoctorSchedule.Weekday.values:
+        DoctorSchedule.objects.create(doctor=doctor, weekday=weekday, starts_at=time(0, 0), ends_at=time(5, 0))
+    day = date.fromisoformat(change_day)
+
+    with time_machine.travel(datetime.fromisoformat(f"{eve}T12:00-08:00"), tick=False):
+        slots = appointments.available_slots(department=department, day=day)
+        assert [f"{timezone.localtime(slot.start):%H:%M}" for slot in slots] == times
+        assert len({slot.start.astimezone(UTC) for slot in slots}) == len(times)
+        if len(times) == 12:
+            # The second 01:00 (Pacific Standard Time) is its own slot, bookable by the time it is offered as.
+            booked = book(department, datetime.fromisoformat(f"{change_day}T01:00-08:00"))
+            assert booked.slot_start == datetime.fromisoformat(f"{change_day}T09:00+00:00")
+            free = [slot.free for slot in appointments.available_slots(department=department, day=day)]
+            assert free == [1, 1, 1, 1, 0] + [1] * 7
