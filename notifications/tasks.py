@@ -92,7 +92,8 @@ def send_broadcast(*, message, department_id, broadcast_id):
 
 @shared_task
 def tell_patients_left_in_line(day=None):
-    """Beat runs it just after the hospital's midnight, for the day that ended (or a YYYY-MM-DD day)."""
+    """Beat runs it in the morning (LINE_CLOSED_TEXT_HOUR) for the day that ended at the hospital's midnight (or a
+    YYYY-MM-DD day)."""
     ended = date.fromisoformat(day) if day else timezone.localdate() - timedelta(days=1)
     return services.tell_patients_left_in_line(day=ended)
 

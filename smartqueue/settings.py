@@ -317,6 +317,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 # checks whether its department's alert has come due; with beat that check is a statement per registration
 # that beat makes anyway.
 WAIT_ALERTS_REVIEWED_ON_REGISTRATION = env_bool("WAIT_ALERTS_REVIEWED_ON_REGISTRATION", CELERY_TASK_ALWAYS_EAGER)
+# The hour (hospital time) the patients left in yesterday's line are texted.
+LINE_CLOSED_TEXT_HOUR = 7
+
 CELERY_BEAT_SCHEDULE = {
     "notifications-redispatch-outbox": {"task": "notifications.tasks.redispatch_outbox", "schedule": 60.0},
     "notifications-resume-stuck": {"task": "notifications.tasks.resume_stuck_notifications", "schedule": 60.0},
@@ -326,10 +329,11 @@ CELERY_BEAT_SCHEDULE = {
     # close to "24 h / 2 h before" they leave.
     "appointment-reminders": {"task": "notifications.tasks.send_appointment_reminders", "schedule": 300.0},
     "appointment-no-shows": {"task": "patients.tasks.mark_appointment_no_shows", "schedule": 60.0},
-    # Just after the hospital's midnight: the patients whose token the day's line closed on are told.
+    # The patients whose token yesterday's line closed on (at the hospital's midnight) are told in the morning:
+    # a text just after midnight would wake them, and their status page has said so since midnight.
     "tell-patients-left-in-line": {
         "task": "notifications.tasks.tell_patients_left_in_line",
-        "schedule": crontab(hour=0, minute=1),
+        "schedule": crontab(hour=LINE_CLOSED_TEXT_HOUR, minute=0),
     },
     # Shortly after the hospital's midnight, when yesterday's queue is closed.
     "rollup-yesterdays-analytics": {

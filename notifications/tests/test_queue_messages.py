@@ -247,3 +247,11 @@ def test_patients_still_waiting_when_the_days_line_closed_are_told_once(fake_twi
         "still need to be seen, please register again or ask at the reception desk."
     ]
     assert not [body for body in bodies_to(fake_twilio, "+14155550101") if "line closed" in body]
+
+
+def test_patients_left_in_line_are_texted_in_the_hospitals_morning_not_at_night(settings):
+    beat = settings.CELERY_BEAT_SCHEDULE["tell-patients-left-in-line"]
+
+    assert beat["task"] == "notifications.tasks.tell_patients_left_in_line"
+    assert settings.CELERY_TIMEZONE == settings.TIME_ZONE
+    assert beat["schedule"].hour <= set(range(7, 21))
