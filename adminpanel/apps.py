@@ -6,9 +6,10 @@ class AdminpanelConfig(AppConfig):
     verbose_name = "Admin panel"
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
 
         from patients import hooks
+        from smartqueue.auth_backends import count_failed_sign_in
         from smartqueue.i18n import remember_staff_language
 
         from . import signals  # noqa: F401 - connects the audit receivers
@@ -19,3 +20,5 @@ class AdminpanelConfig(AppConfig):
         hooks.provide_reception_role(is_panel_admin)
         # Connected here, the top app, as every staff profile is below it.
         user_logged_in.connect(remember_staff_language, dispatch_uid="remember_staff_language")
+        # Every sign-in page (the doctors', the panel's, Django admin's) is a staff one: counted here, the top app.
+        user_login_failed.connect(count_failed_sign_in, dispatch_uid="count_failed_sign_in")

@@ -223,6 +223,8 @@ LOGIN_URL = "doctors:login"
 
 # Failed sign-ins are throttled by django-axes: after AXES_FAILURE_LIMIT failures for one username from
 # one address, that pair is locked out for LOGIN_LOCKOUT_MINUTES; a successful sign-in resets the count.
+# Beside it, each address has THROTTLE_SIGN_IN_FAILURES failed sign-ins whatever the usernames
+# (smartqueue.auth_backends): without it, one address could try a few passwords on every account, round after round.
 AUTHENTICATION_BACKENDS = [
     "smartqueue.auth_backends.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -236,6 +238,7 @@ AXES_VERBOSE = False
 # Lockouts key on the same client address as rate limits (an IPv6 one by its /64; see TRUSTED_PROXY_COUNT).
 AXES_CLIENT_IP_CALLABLE = "smartqueue.requests.limited_address"
 AXES_USERNAME_CALLABLE = "smartqueue.requests.sign_in_username"
+THROTTLE_SIGN_IN_FAILURES = os.environ.get("THROTTLE_SIGN_IN_FAILURES", "30/hour")
 
 # How many reverse proxies (load balancer, nginx...) stand between the clients and this app, each appending
 # the address it received the request from to X-Forwarded-For. 0 (the default): the app faces the clients,

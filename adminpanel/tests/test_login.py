@@ -188,3 +188,30 @@ def test_the_page_that_signs_out_for_idleness_lands_on_the_sign_in_page_that_say
     assert signed_out.url == signed_in_again
     assert client.get(reverse("doctors:dashboard")).status_code == 302
     assert "without activity" in client.get(signed_out.url).content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["doctors:login", "adminpanel:login", "admin:login"])
+def test_one_address_cannot_try_passwords_on_every_account_in_turn(client, make_doctor, settings, url_name):
+    """Eighth attack run: four wrong passwords on each of twelve accounts from one address met no lockout (axes
+    counts a username from an address), and the next account's right password then signed in."""
+    settings.THROTTLE_SIGN_IN_FAILURES = f"{3 * (settings.AXES_FAILURE_LIMIT - 1)}/hour"
+    accounts = [make_doctor().user for _ in range(4)]
+    for account in accounts[:-1]:
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert sign_in(client, url_name, account, password="wrong").status_code == 200
+    locked = sign_in(client, url_name, accounts[-1])
+    assert locked.status_code == 429
+    assert "Too many sign-ins from this address have failed" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    elsewhere = Client(REMOTE_ADDR="10.20.30.40")
+    assert sign_in(elsewhere, "doctors:login", accounts[-1]).status_code == 302
+
+
+def test_sign_in_failures_from_one_ipv6_network_share_one_budget(client, make_doctor, settings):
+    settings.THROTTLE_SIGN_IN_FAILURES = "3/hour"
+    doctor = make_doctor().user
+    for host in range(1, 4):
+        stranger = Client(REMOTE_ADDR=f"2001:db8:1:2::{host}")
+        assert sign_in(stranger, "doctors:login", make_doctor().user, password="wrong").status_code == 200
+    assert sign_in(Client(REMOTE_ADDR="2001:db8:1:2::99"), "doctors:login", doctor).status_code == 429
+    assert sign_in(Client(REMOTE_ADDR="2001:db8:1:3::1"), "doctors:login", doctor).status_code == 302
