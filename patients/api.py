@@ -533,7 +533,8 @@ class RescheduleAPI(PatientSubmissionAPI):
         responses={
             200: AppointmentSerializer,
             400: rejected(
-                "Not a bookable slot of the booking's day, or the booking can no longer change.",
+                "Not a bookable slot of the booking's day, the booking can no longer change, or it was moved as many "
+                "times as its manage link may move it (BOOKING_MAX_MOVES; reception staff are not limited).",
                 {"slot": ["This time is not a bookable slot of Cardiology."]},
             ),
             404: NOT_FOUND,
@@ -551,6 +552,7 @@ class RescheduleAPI(PatientSubmissionAPI):
                 slot_start=move.validated_data["slot"],
                 actor=request.user,
                 ip_address=client_ip(request),
+                self_service=not hooks.is_reception_staff(request.user),
             )
         except services.QueueError as refusal:
             return booking_refused(refusal)

@@ -53,6 +53,10 @@ class TooManyBookings(BookingError):
     field = "phone"
 
 
+class TooManyMoves(BookingError):
+    pass
+
+
 class CheckInRefused(BookingError):
     field = "code"
 
@@ -280,14 +284,21 @@ def _still_booked(appointment):
 
 
 @transaction.atomic
-def reschedule_appointment(*, appointment, slot_start, actor=None, ip_address=None):
+def reschedule_appointment(*, appointment, slot_start, actor=None, ip_address=None, self_service=True):
     """Move a booked appointment to another slot of its day (its seat there is taken the same way).
 
     Only within its day, so the patient's bookings of each day stay as they are (one per phone, department and
-    day): another day is a new booking, which that rule checks.
+    day): another day is a new booking, which that rule checks. By its manage link, at most BOOKING_MAX_MOVES
+    times; reception staff are not limited.
     """
     appointment = _locked(appointment)
     _still_booked(appointment)
+    # Each move texts the phone: whoever booked with a stranger's new number holds its manage link, and moved
+    # it through every slot of the day, a text each time.
+    if self_service and appointment.times_moved >= settings.BOOKING_MAX_MOVES:
+        raise TooManyMoves(
+            _("This appointment has been moved as many times as it can be here; please ask at the reception desk.")
+        )
     if timezone.localdate(slot_start) != timezone.localdate(appointment.slot_start):
         raise SlotUnavailable(
             _("A booking moves only to another time on %(day)s; for another day, cancel it and book again.")

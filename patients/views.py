@@ -322,7 +322,12 @@ def appointment(request, public_id):
                 return _redirect_with_news(request, booking, gettext("Your appointment is cancelled."))
             if action == "reschedule" and reschedule.is_valid():
                 slot_start = reschedule.cleaned_data["slot"]
-                appointments.reschedule_appointment(appointment=booking, slot_start=slot_start, **context)
+                appointments.reschedule_appointment(
+                    appointment=booking,
+                    slot_start=slot_start,
+                    self_service=not hooks.is_reception_staff(request.user),
+                    **context,
+                )
                 moved_to = date_format(timezone.localtime(slot_start), pgettext("date format", "D j M, H:i"))
                 news = gettext("Your appointment is moved to %(time)s.") % {"time": moved_to}
                 return _redirect_with_news(request, booking, news)

@@ -390,6 +390,8 @@ WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", [])
 REGISTRATION_MAX_DEPARTMENTS_PER_PHONE = env_int("REGISTRATION_MAX_DEPARTMENTS_PER_PHONE", 3)
 # Bookings to come one phone may hold when booking itself (each is texted and reminded).
 BOOKING_MAX_OPEN_PER_PHONE = env_int("BOOKING_MAX_OPEN_PER_PHONE", 3)
+# How many times a booking may be moved by its manage link (each move texts its phone); the desk is not limited.
+BOOKING_MAX_MOVES = env_int("BOOKING_MAX_MOVES", 3)
 
 # Default region for phone numbers typed without a country code.
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "US")

@@ -347,3 +347,26 @@ def test_a_refused_check_in_says_what_to_do_next(api_client, clinic):
     assert refused.status_code == 400
     [problem] = refused.json()["code"]
     assert problem.startswith("This appointment is on ") and "come back that day, or ask at the desk" in problem
+
+
+def test_a_booking_moves_by_its_manage_link_only_so_many_times_and_the_desk_is_not_limited(
+    api_client, client, clinic, settings, make_doctor
+):
+    """Eighth attack run: whoever booked with a stranger's new number held its manage link and moved the booking
+    through every slot of the day, each move a text to that phone."""
+    settings.BOOKING_MAX_MOVES = 2
+    appointment = book(clinic, at(time(13)))
+    link = reverse("patients:api-reschedule", args=[appointment.public_id])
+    for slot in (time(13, 30), time(14)):
+        assert api_client.post(link, {"slot": at(slot).isoformat()}, format="json").status_code == 200
+    texts = Notification.objects.count()
+
+    refused = api_client.post(link, {"slot": at(time(13)).isoformat()}, format="json")
+    page = client.post(appointment.get_absolute_url(), {"action": "reschedule", "slot": at(time(13)).isoformat()})
+
+    assert refused.status_code == 400 and "ask at the reception desk" in refused.json()["slot"][0]
+    assert page.status_code == 400 and "ask at the reception desk" in page.content.decode()
+    assert Appointment.objects.get(pk=appointment.pk).slot_start == at(time(14))
+    assert Notification.objects.count() == texts
+    api_client.force_login(make_doctor().user)  # reception staff
+    assert api_client.post(link, {"slot": at(time(13)).isoformat()}, format="json").status_code == 200
