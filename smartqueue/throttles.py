@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import ngettext
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -76,11 +77,14 @@ def throttle_posts(scope):
                 throttle = ClientAddressThrottle()
                 if not throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
                     wait = math.ceil(throttle.wait() or 1)
-                    response = error_response(
-                        request,
-                        status=429,
-                        detail=f"Too many attempts from this address. Please try again in {wait} seconds.",
-                    )
+                    # In minutes: a window of an hour leaves a wait of thousands of seconds.
+                    minutes = math.ceil(wait / 60)
+                    detail = ngettext(
+                        "Too many attempts from this address. Please try again in %(minutes)s minute.",
+                        "Too many attempts from this address. Please try again in %(minutes)s minutes.",
+                        minutes,
+                    ) % {"minutes": minutes}
+                    response = error_response(request, status=429, detail=detail)
                     response["Retry-After"] = str(wait)
                     return response
             return view(request, *args, **kwargs)

@@ -262,3 +262,16 @@ def test_names_in_any_script_with_their_punctuation_are_taken(department, name):
     )
 
     assert answer.status_code == 201
+
+
+@pytest.mark.parametrize("language", ["es", "hi", "ar"])
+def test_the_limits_page_says_when_to_try_again_in_the_visitors_language(db, monkeypatch, language):
+    """Eighth attack run: the 429 page's title was translated and its sentence always English."""
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "register", "1/hour")
+    browser = Client(REMOTE_ADDR="203.0.113.9", HTTP_ACCEPT_LANGUAGE=language)
+    browser.post("/patients/register/", {})
+
+    refused = browser.post("/patients/register/", {})
+
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 3600
+    assert "Please try again" not in refused.content.decode()
