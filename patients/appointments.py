@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import hooks, services
 from .models import Appointment, ClosedDay, Queue
@@ -283,6 +284,18 @@ def _still_booked(appointment):
         )
 
 
+MOVES_USED_UP = gettext_lazy(
+    "This appointment has been moved as many times as it can be here; please ask at the reception desk."
+)
+
+
+def may_move(appointment, *, self_service):
+    """Whether the booking may be moved again: by its manage link at most BOOKING_MAX_MOVES times. Each move texts
+    the phone, and whoever booked with a stranger's new number holds its link: they moved it through every slot
+    of the day, a text each time. Reception staff are not limited."""
+    return not self_service or appointment.times_moved < settings.BOOKING_MAX_MOVES
+
+
 @transaction.atomic
 def reschedule_appointment(*, appointment, slot_start, actor=None, ip_address=None, self_service=True):
     """Move a booked appointment to another slot of its day (its seat there is taken the same way).
@@ -293,12 +306,8 @@ def reschedule_appointment(*, appointment, slot_start, actor=None, ip_address=No
     """
     appointment = _locked(appointment)
     _still_booked(appointment)
-    # Each move texts the phone: whoever booked with a stranger's new number holds its manage link, and moved
-    # it through every slot of the day, a text each time.
-    if self_service and appointment.times_moved >= settings.BOOKING_MAX_MOVES:
-        raise TooManyMoves(
-            _("This appointment has been moved as many times as it can be here; please ask at the reception desk.")
-        )
+    if not may_move(appointment, self_service=self_service):
+        raise TooManyMoves(str(MOVES_USED_UP))
     if timezone.localdate(slot_start) != timezone.localdate(appointment.slot_start):
         raise SlotUnavailable(
             _("A booking moves only to another time on %(day)s; for another day, cancel it and book again.")

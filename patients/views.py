@@ -344,6 +344,8 @@ def appointment(request, public_id):
             "qr_svg": booking_qr_svg(booking, request, gettext("Your booking's QR code")),
             "reschedule": reschedule,
             "can_check_in": appointments.can_check_in(booking),
+            "can_move": appointments.may_move(booking, self_service=not hooks.is_reception_staff(request.user)),
+            "moves_used_up": appointments.MOVES_USED_UP,
             "error": error,
             "confirming_cancel": confirming_cancel,
         },

@@ -366,6 +366,9 @@ def test_a_booking_moves_by_its_manage_link_only_so_many_times_and_the_desk_is_n
 
     assert refused.status_code == 400 and "ask at the reception desk" in refused.json()["slot"][0]
     assert page.status_code == 400 and "ask at the reception desk" in page.content.decode()
+    # The page no longer offers the move, and says why.
+    shown = client.get(appointment.get_absolute_url()).content.decode()
+    assert 'value="reschedule"' not in shown and "ask at the reception desk" in shown
     assert Appointment.objects.get(pk=appointment.pk).slot_start == at(time(14))
     assert Notification.objects.count() == texts
     api_client.force_login(make_doctor().user)  # reception staff
