@@ -277,11 +277,15 @@ def _locked(appointment):
 
 
 def _still_booked(appointment):
+    # Each status in a sentence of its own: a status label lowered into one sentence ("This appointment is
+    # no-show") reads as a code, and takes neither the gender nor the verb each language gives it.
+    no_longer_changes = {
+        Status.CHECKED_IN: _("This appointment is already checked in and can no longer change."),
+        Status.CANCELLED: _("This appointment is cancelled and can no longer change."),
+        Status.NO_SHOW: _("This appointment was missed and can no longer change."),
+    }
     if appointment.status != Status.BOOKED:
-        raise BookingError(
-            _("This appointment is %(status)s and can no longer change.")
-            % {"status": appointment.get_status_display().lower()}
-        )
+        raise BookingError(no_longer_changes[appointment.status])
 
 
 MOVES_USED_UP = gettext_lazy(

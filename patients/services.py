@@ -57,13 +57,36 @@ class QueueError(Exception):
     """A queue action that the hospital's rules do not allow; the message is shown to staff or patients."""
 
 
+# A refusal says, in plain words, what could not be done to a token and what the token is now: two statuses in one
+# sentence ("cannot go from 'Waiting' to 'Completed'") read as codes, and their labels do not fit a sentence in
+# every language (a status label's gender and case are the label's, not the sentence's).
+REFUSED_CHANGE = {
+    Status.WAITING: _("Token %(token)s cannot be put back in the queue."),
+    Status.CALLED: _("Token %(token)s cannot be called."),
+    Status.IN_CONSULTATION: _("The consultation with token %(token)s cannot start."),
+    Status.COMPLETED: _("The consultation with token %(token)s cannot be completed."),
+    Status.SKIPPED: _("Token %(token)s cannot be marked as a no-show."),
+    Status.CANCELLED: _("Token %(token)s cannot be cancelled."),
+}
+STATUS_NOW = {
+    Status.WAITING: _("It is waiting in the queue and has not been called yet."),
+    Status.CALLED: _("It has already been called."),
+    Status.IN_CONSULTATION: _("It is in consultation now."),
+    Status.COMPLETED: _("Its consultation is already completed."),
+    Status.SKIPPED: _("It was marked as a no-show."),
+    Status.CANCELLED: _("It was cancelled or transferred."),
+}
+
+
+def refusal_in_words(refused, status):
+    """A refusal's sentence followed by what the token is now (STATUS_NOW), as one message."""
+    return f"{refused} {STATUS_NOW[status]}"
+
+
 class IllegalTransition(QueueError):
     def __init__(self, entry, from_status, to_status):
         self.token, self.from_status, self.to_status = entry.token, from_status, to_status
-        super().__init__(
-            _("Token %(token)s cannot go from '%(from)s' to '%(to)s'.")
-            % {"token": entry.token, "from": Status(from_status).label, "to": Status(to_status).label}
-        )
+        super().__init__(refusal_in_words(REFUSED_CHANGE[to_status] % {"token": entry.token}, from_status))
 
 
 class DepartmentUnavailable(QueueError):
@@ -579,8 +602,10 @@ def postpone_visit(*, entry, places, actor=None, ip_address=None):
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
     if entry.status != Status.WAITING:
         raise PostponeRefused(
-            _("Only a waiting token can be moved back; %(token)s is %(status)s.")
-            % {"token": entry.token, "status": entry.get_status_display()}
+            refusal_in_words(
+                _("Token %(token)s cannot be moved back: only a waiting token can.") % {"token": entry.token},
+                entry.status,
+            )
         )
     if entry.postponed_at is not None:
         raise PostponeRefused(_("Token %(token)s has already been moved back once today.") % {"token": entry.token})
@@ -643,8 +668,11 @@ def change_priority(*, entry, priority, actor=None, ip_address=None):
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
     if entry.status != Status.WAITING:
         raise QueueError(
-            _("Only a waiting token's priority can change; %(token)s is %(status)s.")
-            % {"token": entry.token, "status": entry.get_status_display()}
+            refusal_in_words(
+                _("The priority of token %(token)s cannot change: only a waiting token's can.")
+                % {"token": entry.token},
+                entry.status,
+            )
         )
     if priority not in Queue.Priority.values:
         raise QueueError(_("Unknown priority '%(priority)s'.") % {"priority": priority})
@@ -661,8 +689,10 @@ def submit_feedback(*, entry, rating, comment="", actor=None, ip_address=None):
     entry = Queue.objects.select_for_update().select_related("department", "patient").get(pk=entry.pk)
     if entry.status != Status.COMPLETED:
         raise FeedbackNotAllowed(
-            _("Feedback opens once the consultation for token %(token)s is completed (it is %(status)s).")
-            % {"token": entry.token, "status": entry.get_status_display().lower()}
+            refusal_in_words(
+                _("Feedback opens once the consultation for token %(token)s is completed.") % {"token": entry.token},
+                entry.status,
+            )
         )
     if PatientFeedback.objects.filter(queue_entry=entry).exists():
         raise FeedbackNotAllowed(
@@ -705,7 +735,8 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     target = to_department
     if target.pk == entry.department_id:
         raise QueueError(
-            _("Token %(token)s is already in %(department)s.") % {"token": entry.token, "department": target.name}
+            _("Token %(token)s is already in %(department)s.")
+            % {"token": entry.token, "department": target.translated("name")}
         )
     if Queue.objects.filter(pk=entry.pk, status=Status.IN_CONSULTATION).exists():
         raise QueueError(

@@ -292,6 +292,10 @@ def test_a_booking_not_checked_in_by_the_end_of_its_grace_window_is_a_no_show_an
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.NO_SHOW and appointment.no_show_at is not None
     assert not Appointment.objects.filter(status__in=Appointment.HOLDING_STATUSES).exists()
+    # Said in a sentence of its own, not the status label lowered into one ("This appointment is no-show").
+    with pytest.raises(appointments.BookingError) as refused:
+        appointments.cancel_appointment(appointment=appointment)
+    assert str(refused.value) == "This appointment was missed and can no longer change."
 
 
 def test_a_no_show_who_turns_up_later_gets_a_walk_in_token(clinic, clock):

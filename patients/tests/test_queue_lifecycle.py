@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from adminpanel.models import AuditLog
 from doctors.models import Doctor
@@ -76,8 +76,11 @@ def test_every_transition_is_allowed_or_refused_by_the_lifecycle(from_status, to
         audit_rows = AuditLog.objects.count()
         with pytest.raises(services.IllegalTransition) as refused:
             move(entry, to_status, doctor)
-        assert str(Status(from_status).label) in str(refused.value)
-        assert str(Status(to_status).label) in str(refused.value)
+        # In words: what could not be done and what the token is now, not the two statuses' labels in quotes.
+        assert str(refused.value) == (
+            f"{services.REFUSED_CHANGE[to_status] % {'token': entry.token}} {services.STATUS_NOW[from_status]}"
+        )
+        assert "'" not in str(refused.value)
         entry.refresh_from_db()
         assert entry.status == from_status
         assert AuditLog.objects.count() == audit_rows
@@ -236,8 +239,21 @@ def test_only_a_waiting_token_changes_priority(new_entry, doctor):
     assert other.get_position_in_queue() == 1
 
     services.call_patient(entry=entry, doctor=doctor)
-    with pytest.raises(services.QueueError, match="Only a waiting token"):
+    with pytest.raises(services.QueueError) as refused:
         services.change_priority(entry=entry, priority=Queue.Priority.HIGH)
+    assert str(refused.value) == (
+        f"The priority of token {entry.token} cannot change: only a waiting token's can. It has already been called."
+    )
+
+
+def test_a_refusal_reads_in_words_in_the_readers_language(new_entry, doctor):
+    """Not "El turno CARD-001 no puede pasar de 'Terminado' a 'Cancelado'": what cannot be done, and why."""
+    entry = new_entry()
+    for step in PATH_TO[Status.COMPLETED]:
+        entry = move(entry, step, doctor)
+    with translation.override("es"), pytest.raises(services.IllegalTransition) as refused:
+        services.cancel(entry=entry)
+    assert str(refused.value) == f"El turno {entry.token} no se puede cancelar. Su consulta ya ha terminado."
 
 
 def test_a_change_is_audited_and_published_only_after_commit(
