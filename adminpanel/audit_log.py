@@ -7,7 +7,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
@@ -67,16 +68,19 @@ AUDIT_ACTIONS = {
     "auth.signed_out": _("Signed out"),
 }
 
-# Stored ids of records, shown by the record's name.
+# Stored ids of records, shown by the record's name: a department's in the reader's language (marked with the
+# site's where it has no translation), a doctor's as their title reads in it.
 AUDITED_RECORDS = {
     "department": Department.objects.all(),
     "department_id": Department.objects.all(),
     "doctor": Doctor.objects.select_related("user"),
     "doctor_id": Doctor.objects.select_related("user"),
 }
+RECORD_NAMES = {Department: lambda department: translated(department, "name")}
 # The records whose description has words of the language it is read in ("Dr.", "closed", a day's name): an
 # audit row about one describes it anew, as long as it exists, rather than in the words of whoever acted.
 SUBJECTS_IN_WORDS = {
+    "department": Department.objects.all(),
     "appointment": Appointment.objects.select_related("department"),
     "doctor": Doctor.objects.select_related("user"),
     "doctorabsence": DoctorAbsence.objects.select_related("doctor__user"),
@@ -116,6 +120,8 @@ AUDIT_FIELD_NAMES = {
     "translations": _("Translations"),
     "day": _("Day"),
 }
+# Where someone signed in or out, by the first part of the page's address.
+SIGN_IN_PAGES = {"adminpanel": _("Admin panel"), "doctors": _("Doctor dashboard"), "admin": _("Django admin")}
 
 
 def audit_field_name(field):
@@ -156,6 +162,9 @@ def _audit_value(field, value, names):
             f"{weekdays.get(interval['weekday'], interval['weekday'])} {interval['starts_at']}–{interval['ends_at']}"
             for interval in value
         )
+    if field == "path":
+        # A page's address is not words: /adminpanel/login/ reads as the part of the site it signs in to.
+        return SIGN_IN_PAGES.get(str(value).strip("/").split("/")[0], value)
     if field == "translations":
         languages = dict(settings.LANGUAGES)
         return "; ".join(
@@ -179,8 +188,26 @@ def booking_in_words(appointment):
     )
 
 
+def closed_day_in_words(closed):
+    """A closed day with its department in the reader's words (marked where left as written): its own description
+    names the department as written, unmarked, in a sentence of another language."""
+    where = translated(closed.department, "name") if closed.department else gettext("whole hospital")
+    # The model's own sentence, its day and place put in as HTML: the department may carry its lang and dir.
+    return mark_safe(
+        conditional_escape(gettext("%(day)s closed (%(where)s)"))
+        % {
+            "day": conditional_escape(date_format(closed.day, pgettext("date format", "D j M Y"))),
+            "where": conditional_escape(where),
+        }
+    )
+
+
 # How a record of SUBJECTS_IN_WORDS reads where its own str() is not in the reader's words.
-SUBJECT_DESCRIPTIONS = {"appointment": booking_in_words}
+SUBJECT_DESCRIPTIONS = {
+    "appointment": booking_in_words,
+    "closedday": closed_day_in_words,
+    "department": lambda department: translated(department, "name"),
+}
 
 
 def audit_subject(entry, subjects):
@@ -208,7 +235,7 @@ def audit_rows(entries):
                 if field in AUDITED_RECORDS and isinstance(value, int):
                     wanted.setdefault(field, set()).add(value)
     names = {
-        (field, pk): str(record)
+        (field, pk): RECORD_NAMES.get(type(record), str)(record)
         for field, pks in wanted.items()
         for pk, record in AUDITED_RECORDS[field].in_bulk(pks).items()
     }

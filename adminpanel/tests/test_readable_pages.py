@@ -84,7 +84,8 @@ def test_the_audit_log_describes_what_it_is_about_in_the_readers_language(admin_
     page = admin_client.get(reverse("adminpanel:audit"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
 
     assert f"{doctor.user.get_full_name()}" in page and "डॉ." not in page
-    assert "lun 7 dic 2026 cerrado (Cardiology)" in page
+    # The department left as written is marked as English inside the Spanish sentence.
+    assert 'lun 7 dic 2026 cerrado (<span lang="en" dir="ltr">Cardiology</span>)' in page
     assert "2026-12-07" not in page
     assert "Configuración del sistema" in page and "System configuration" not in page
 
@@ -125,3 +126,28 @@ def test_closing_a_day_confirms_it_with_the_day_in_words(admin_client, departmen
     response = admin_client.post(reverse("adminpanel:close-day"), {"close_day-day": day.isoformat()}, follow=True)
 
     assert f"Closed {date_format(day, 'D j M Y')} for bookings" in response.content.decode()
+
+
+def test_the_audit_log_names_departments_in_the_readers_words_and_pages_by_what_they_are(
+    admin_client, department, make_department, make_user
+):
+    """A department a row is about or changed, in the reader's language (marked where left as written); a sign-in
+    by the part of the site, not its address; a row that changed nothing says so in words, not with a dash."""
+    ent = make_department(name="ENT", code="ENT", translations={"es": {"name": "Otorrinolaringología"}})
+    closed = ClosedDay.objects.create(day=date(2026, 12, 7), department=ent)
+    record_audit(actor=None, action="appointments.day_closed", target=closed, after={"day": "2026-12-07"})
+    record_audit(actor=None, action="broadcast.sent", target=ent, after={"message": "Clinic runs late."})
+    record_audit(actor=None, action="queue.registered", target=department,
+                 after={"token": "CARD-001", "status": "waiting", "department_id": department.pk})
+    record_audit(actor=None, action="auth.signed_in", target=make_user(username="nurse"),
+                 after={"path": "/adminpanel/login/"})
+    record_audit(actor=None, action="queue.registration_repeated", target=department)
+
+    page = admin_client.get(reverse("adminpanel:audit"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    cells = re.findall(r"<td>(.*?)</td>", page, re.S)
+
+    assert "lun 7 dic 2026 cerrado (Otorrinolaringología)" in page
+    assert "Otorrinolaringología" in cells and "ENT" not in cells
+    assert 'Servicio: <ins><span lang="en" dir="ltr">Cardiology</span></ins>' in page
+    assert "Página: <ins>Panel de administración</ins>" in page and "<ins>/adminpanel/login/</ins>" not in page
+    assert "Nada cambió" in page and "—" not in page
