@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from notifications import webhooks
 from notifications.models import WebhookDelivery
@@ -114,7 +115,11 @@ def change_priority(form, *, actor, ip_address, **context):
 
 def broadcast(form, *, actor, ip_address, **context):
     departments = services.broadcast_message(**form.cleaned_data, actor=actor, ip_address=ip_address)
-    return _("Message sent to the waiting patients of %(count)s department(s).") % {"count": len(departments)}
+    return ngettext(
+        "Message sent to the waiting patients of %(count)s department.",
+        "Message sent to the waiting patients of %(count)s departments.",
+        len(departments),
+    ) % {"count": len(departments)}
 
 
 def redeliver_webhook(form, *, actor, ip_address, **context):

@@ -7,15 +7,14 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor, DoctorAbsence, DoctorSchedule
 from notifications.forms import WebhookEndpointForm
 from patients.models import Appointment, ClosedDay, Department, Queue
-from patients.templatetags.departments import translated
+from patients.templatetags.departments import sentence_with, translated
 
 from .forms import DepartmentForm, DoctorForm, MessageTextForm, SystemConfigurationForm
 from .models import SystemConfiguration
@@ -191,14 +190,10 @@ def booking_in_words(appointment):
 def closed_day_in_words(closed):
     """A closed day with its department in the reader's words (marked where left as written): its own description
     names the department as written, unmarked, in a sentence of another language."""
-    where = translated(closed.department, "name") if closed.department else gettext("whole hospital")
-    # The model's own sentence, its day and place put in as HTML: the department may carry its lang and dir.
-    return mark_safe(
-        conditional_escape(gettext("%(day)s closed (%(where)s)"))
-        % {
-            "day": conditional_escape(date_format(closed.day, pgettext("date format", "D j M Y"))),
-            "where": conditional_escape(where),
-        }
+    return sentence_with(
+        gettext("%(day)s closed (%(where)s)"),
+        day=date_format(closed.day, pgettext("date format", "D j M Y")),
+        where=translated(closed.department, "name") if closed.department else gettext("whole hospital"),
     )
 
 

@@ -13,6 +13,7 @@ from doctors.models import Doctor
 from notifications.models import NotificationTemplate
 from patients.models import Department, Queue, minutes_waited
 from patients.selectors import open_wait_alerts
+from patients.templatetags.departments import sentence_with, translated
 
 Status = Queue.Status
 
@@ -94,8 +95,10 @@ def deactivation_consequences(target):
     if isinstance(target, Department):
         waiting = waiting_today(target).count()
         return [
-            _("%(department)s will stop taking new patients and leave the display boards.")
-            % {"department": target.name},
+            sentence_with(
+                _("%(department)s will stop taking new patients and leave the display boards."),
+                department=translated(target, "name"),
+            ),
             ngettext(
                 "%(count)d patient waiting there now keeps their token and can still be called.",
                 "%(count)d patients waiting there now keep their token and can still be called.",
@@ -106,11 +109,13 @@ def deactivation_consequences(target):
         ]
     return [
         _("%(doctor)s will no longer be able to sign in to the dashboard or call patients.") % {"doctor": target},
-        _(
-            "Bookings to come that the other doctors of %(department)s cannot take are cancelled, "
-            "and their patients told."
-        )
-        % {"department": target.department.name},
+        sentence_with(
+            _(
+                "Bookings to come that the other doctors of %(department)s cannot take are cancelled, "
+                "and their patients told."
+            ),
+            department=translated(target.department, "name"),
+        ),
         _(
             "Their history stays in the reports and the audit log. Reactivate on the list lets them sign in "
             "again; cancelled bookings stay cancelled."

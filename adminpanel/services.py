@@ -110,7 +110,7 @@ def broadcast_audience(department=None):
     """How many waiting patients a broadcast to one department (or all when None) reaches; none is refused."""
     audience = waiting_today(department).count()
     if not audience:
-        scope = department.name if department else _("all departments")
+        scope = department.translated("name") if department else _("all departments")
         raise ValidationError(
             {
                 "department": _("Nobody is waiting today (%(scope)s), so there is no one to send it to.")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -29,6 +30,7 @@ from notifications.models import (
 )
 from patients import appointments
 from patients.models import ClosedDay, Department
+from patients.templatetags.departments import name_on_page, sentence_with
 from smartqueue.actions import ActionFormView, RefusedFormIs400, report_on_page
 from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
@@ -195,9 +197,9 @@ class DeactivateView(PanelAdminRequiredMixin, View):
             request,
             "adminpanel/confirm.html",
             {
-                "heading": _("Deactivate %(name)s?") % {"name": target},
+                "heading": sentence_with(_("Deactivate %(name)s?"), name=name_on_page(target)),
                 "consequences": selectors.deactivation_consequences(target),
-                "confirm_label": _("Deactivate %(name)s") % {"name": target},
+                "confirm_label": sentence_with(_("Deactivate %(name)s"), name=name_on_page(target)),
                 "cancel_url": reverse(self.success_url),
             },
         )
@@ -220,7 +222,7 @@ class DeactivateView(PanelAdminRequiredMixin, View):
             for message in error.messages:
                 messages.error(request, message)
             return redirect(self.success_url)
-        messages.success(request, self.done_message.format(target=target))
+        messages.success(request, format_html(str(self.done_message), target=name_on_page(target)))
         return redirect(self.success_url)
 
 
@@ -362,7 +364,8 @@ class BroadcastView(PanelAdminRequiredMixin, RefusedFormIs400, FormView):
 
     def form_valid(self, form):
         department = form.cleaned_data["department"]
-        scope = department.name if department else _("all departments")
+        # The department in the reader's words, marked with its language where left as written (WCAG 3.1.2).
+        scope = name_on_page(department) if department else _("all departments")
         try:
             audience = services.broadcast_audience(department)
         except ValidationError as error:
@@ -377,8 +380,14 @@ class BroadcastView(PanelAdminRequiredMixin, RefusedFormIs400, FormView):
                     "heading": _("Send this broadcast?"),
                     "consequences": [
                         f"“{form.cleaned_data['message']}”",
-                        _("It goes to %(patients)s (%(scope)s) as a text message, and cannot be taken back once sent.")
-                        % {"patients": patients, "scope": scope},
+                        sentence_with(
+                            _(
+                                "It goes to %(patients)s (%(scope)s) as a text message, and cannot be taken back "
+                                "once sent."
+                            ),
+                            patients=patients,
+                            scope=scope,
+                        ),
                     ],
                     "carry": [
                         ("message", form.cleaned_data["message"]),
@@ -395,7 +404,9 @@ class BroadcastView(PanelAdminRequiredMixin, RefusedFormIs400, FormView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("Sent to %(patients)s (%(scope)s).") % {"patients": patients, "scope": scope})
+        messages.success(
+            self.request, sentence_with(_("Sent to %(patients)s (%(scope)s)."), patients=patients, scope=scope)
+        )
         return redirect("adminpanel:broadcast")
 
 

@@ -151,3 +151,39 @@ def test_the_audit_log_names_departments_in_the_readers_words_and_pages_by_what_
     assert 'Servicio: <ins><span lang="en" dir="ltr">Cardiology</span></ins>' in page
     assert "Página: <ins>Panel de administración</ins>" in page and "<ins>/adminpanel/login/</ins>" not in page
     assert "Nada cambió" in page and "—" not in page
+
+
+def test_a_departments_name_in_the_panels_sentences_is_in_the_readers_words_and_marked_where_left_as_written(
+    admin_client, department, make_department, make_doctor, make_token
+):
+    """The broadcast's scope, a deactivation's question and what follows: "Cardiology" in a Spanish sentence is
+    marked as English (a screen reader says it in an English voice), a translated name is the reader's."""
+    ent = make_department(name="ENT", code="ENT", translations={"es": {"name": "Otorrinolaringología"}})
+    make_token(department)
+    marked = '<span lang="en" dir="ltr">Cardiology</span>'
+    spanish = {"HTTP_ACCEPT_LANGUAGE": "es"}
+    url = reverse("adminpanel:broadcast")
+
+    review = admin_client.post(url, {"message": "Hola", "department": department.pk}, **spanish).content.decode()
+    sent = admin_client.post(
+        url, {"message": "Hola", "department": department.pk, "confirmed": "yes"}, follow=True, **spanish
+    ).content.decode()
+    question = admin_client.get(reverse("adminpanel:department-deactivate", args=[department.pk]), **spanish)
+    translated = admin_client.get(reverse("adminpanel:department-deactivate", args=[ent.pk]), **spanish)
+    doctor = admin_client.get(reverse("adminpanel:doctor-deactivate", args=[make_doctor(department=ent).pk]), **spanish)
+
+    assert f"1 paciente en espera ({marked})" in review and f"({marked})." in sent
+    assert f"¿Desactivar {marked}?" in question.content.decode()
+    assert f"{marked} dejará de admitir" in question.content.decode()
+    assert "¿Desactivar Otorrinolaringología?" in translated.content.decode()
+    assert "Otorrinolaringología" in doctor.content.decode() and ">ENT<" not in doctor.content.decode()
+    assert "&lt;span" not in review + sent + question.content.decode()
+
+
+def test_a_broadcast_to_every_department_counts_them_in_words(admin_client, department, make_department, make_token):
+    make_token(department)
+    make_token(make_department(name="ENT", code="ENT"))
+    response = admin_client.post(
+        reverse("adminpanel:api"), {"action": "broadcast", "message": "Clinic runs late."}, content_type="application/json"
+    )
+    assert response.json()["message"] == "Message sent to the waiting patients of 2 departments."

@@ -12,7 +12,8 @@ patients.serializers.DepartmentSummarySerializer).
 from django import template
 from django.conf import settings
 from django.utils import translation
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 from patients.models import translation_in
 
@@ -71,3 +72,15 @@ def translated_text(department, field):
     """The same words without their language's mark-up, for attributes and option labels."""
     translated_words = translation_in(_read(department, "translations"), field, translation.get_language())
     return translated_words or _read(department, field)
+
+
+def sentence_with(message, **values):
+    """A translated %-style sentence for a page with names put in as HTML (a department `translated` marks with its
+    language keeps its lang and dir): the sentence and plain values escaped, HTML values kept."""
+    return mark_safe(conditional_escape(message) % {name: conditional_escape(value) for name, value in values.items()})
+
+
+def name_on_page(target):
+    """A department by its name in the reader's language (marked where left as written), anything else (a doctor)
+    as it describes itself: for a page's sentence (sentence_with)."""
+    return translated(target, "name") if hasattr(target, "translations") else str(target)
