@@ -435,6 +435,15 @@ class MessageTextForm(PanelFieldsMixin, forms.ModelForm):
             "whatsapp_template": forms.Textarea(attrs={"rows": 4}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Typed in the message's language, whatever the page's: a screen reader reads it in that language's voice
+        # (WCAG 3.1.2) and Arabic is typed right to left on an English page.
+        language = getattr(self.instance, "language", settings.LANGUAGE_CODE)
+        direction = "rtl" if get_language_info(language)["bidi"] else "ltr"
+        for field in self.fields.values():
+            field.widget.attrs.update({"lang": language, "dir": direction})
+
     @classmethod
     def for_instance(cls, instance):
         model = NotificationTemplate if isinstance(instance, NotificationTemplate) else NotificationTemplateTranslation

@@ -37,6 +37,7 @@ from smartqueue.roles import RoleLoginView
 
 from . import analytics, audit_log, selectors, services
 from .access import PanelAdminAuthenticationForm, PanelAdminRequiredMixin
+from .templatetags.languages import language_name
 from .actions import PANEL_ACTIONS
 from .forms import (
     AuditFilterForm,
@@ -307,10 +308,10 @@ class MessageTextView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
 
     def get_context_data(self, **kwargs):
         template = get_object_or_404(NotificationTemplate, pk=self.kwargs["pk"])
-        self.heading = _("%(template)s in %(language)s") % {
-            "template": template.label,
-            "language": dict(settings.LANGUAGES)[self.kwargs["language"]],
-        }
+        # The language's own name, marked with its language (language_name), as on the Messages page.
+        self.heading = sentence_with(
+            _("%(template)s in %(language)s"), template=template.label, language=language_name(self.kwargs["language"])
+        )
         return super().get_context_data(
             intro=_(
                 "Placeholders such as {token} and {link} are filled in when the message is sent; keep them as they are."

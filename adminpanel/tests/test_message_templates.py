@@ -1,6 +1,8 @@
 """The panel's patient messages: each template's text per language, the coverage per language, a warning for
 a template missing a language, and the boards' languages in the configuration."""
 
+import re
+
 import pytest
 from django.utils.translation import trans_real
 
@@ -61,7 +63,7 @@ def test_writing_a_missing_language_creates_its_text_and_audits_it(admin_client,
     your_turn.translations.filter(language="hi").delete()
     url = f"/adminpanel/messages/{your_turn.pk}/hi/"
 
-    assert "Your turn in हिन्दी" in admin_client.get(url).content.decode()
+    assert 'Your turn in <span lang="hi" dir="ltr">हिन्दी</span>' in admin_client.get(url).content.decode()
     response = admin_client.post(url, {"sms_template": "{name}, आपकी बारी: {token}", "whatsapp_template": ""})
 
     assert response.status_code == 302
@@ -143,3 +145,18 @@ def test_a_texts_page_names_its_event_in_the_readers_language(admin_client, temp
 
     assert "Su turno en" in page
     assert "Your turn en" not in page
+
+
+def test_a_texts_fields_are_typed_in_its_language_and_the_languages_name_is_marked(admin_client, templates):
+    """Arabic text on a Spanish page: its fields say they are Arabic, typed right to left, so a screen reader
+    reads them in an Arabic voice; the title's "English" is said in English."""
+    your_turn = templates.get(template_type=TemplateType.YOUR_TURN)
+    spanish = {"HTTP_ACCEPT_LANGUAGE": "es"}
+
+    arabic = admin_client.get(f"/adminpanel/messages/{your_turn.pk}/ar/", **spanish).content.decode()
+    english = admin_client.get(f"/adminpanel/messages/{your_turn.pk}/en/", **spanish).content.decode()
+
+    assert re.search(r'<textarea name="sms_template"[^>]* lang="ar" dir="rtl"', arabic)
+    assert re.search(r'<textarea name="whatsapp_template"[^>]* lang="ar" dir="rtl"', arabic)
+    assert re.search(r'<textarea name="sms_template"[^>]* lang="en" dir="ltr"', english)
+    assert 'en <span lang="en" dir="ltr">English</span></h1>' in english
