@@ -158,3 +158,20 @@ def test_appointment_and_kiosk_pages_have_no_serious_accessibility_violation(ope
     expect(page.locator("#ticket-token")).to_be_visible()
     problems += "\n" + blocking_violations(page)
     assert not problems.strip(), problems
+
+
+def test_the_chosen_time_stands_out_in_forced_colours(open_page, bookable_cardiology):
+    """Windows' high-contrast themes replace backgrounds: the chosen time kept only its background, and looked like
+    every other time. It takes the system's colours for a selection."""
+    page = open_page(**PHONE, forced_colors="active", color_scheme="dark")
+    page.goto(f"/patients/appointments/?department={bookable_cardiology['cardiology'].pk}")
+    labels = page.locator(".slot-choice label")
+    expect(labels.first).to_be_visible()
+    labels.first.click()
+
+    def background(label):
+        return label.evaluate("element => getComputedStyle(element).backgroundColor")
+
+    assert page.locator(".slot-choice input").first.is_checked()
+    unchosen = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background(labels.first) not in (unchosen, "rgba(0, 0, 0, 0)")
