@@ -336,11 +336,12 @@ class BroadcastForm(PanelFieldsMixin, forms.Form):
     )
 
 
+# The filters' labels are their page's: an error names its field by them ("To: ..."), in the reader's language.
 class AuditFilterForm(forms.Form):
     user = forms.CharField(required=False, label=_("Username"))
-    action = forms.CharField(required=False)
-    date_from = PanelDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = PanelDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    action = forms.CharField(required=False, label=_("Action"))
+    date_from = PanelDateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = PanelDateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def filter(self, entries):
         data = self.cleaned_data
@@ -360,8 +361,8 @@ class AuditFilterForm(forms.Form):
 
 
 class ReportRangeForm(forms.Form):
-    start = PanelDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = PanelDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = PanelDateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = PanelDateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         cleaned = super().clean()

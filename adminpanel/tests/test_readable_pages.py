@@ -187,3 +187,19 @@ def test_a_broadcast_to_every_department_counts_them_in_words(admin_client, depa
         reverse("adminpanel:api"), {"action": "broadcast", "message": "Clinic runs late."}, content_type="application/json"
     )
     assert response.json()["message"] == "Message sent to the waiting patients of 2 departments."
+
+
+def test_a_filters_error_names_its_field_in_the_readers_words_and_is_linked_to_it(admin_client):
+    """Reports and the audit log: a Spanish page said "End: La fecha final..." and "Date from: ...", and the error
+    was neither linked from a summary nor tied to its input."""
+    spanish = {"HTTP_ACCEPT_LANGUAGE": "es"}
+    reports = admin_client.get(reverse("adminpanel:reports"), {"start": "2026-03-10", "end": "2026-03-01"}, **spanish)
+    audit = admin_client.get(reverse("adminpanel:audit"), {"date_from": "x"}, **spanish)
+
+    for page, field in ((reports.content.decode(), "end"), (audit.content.decode(), "date_from")):
+        label = "Hasta" if field == "end" else "Desde"
+        assert re.search(rf'<a class="alert-link" href="#id_{field}">{label}: ', page)
+        assert re.search(rf'<input class="form-control is-invalid" id="id_{field}"[^>]* aria-invalid="true" '
+                         rf'aria-describedby="id_{field}_error">', page)
+        assert f'id="id_{field}_error"' in page
+        assert "End:" not in page and "Date from:" not in page
