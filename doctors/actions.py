@@ -138,7 +138,7 @@ def transfer(form, **context):
     entry = services.transfer(entry_id=data["entry"], to_department=data["to_department"], **_who(context))
     return _("Transferred as %(token)s to %(department)s.") % {
         "token": entry.token,
-        "department": entry.department.name,
+        "department": entry.department.translated("name"),
     }
 
 

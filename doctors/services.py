@@ -24,7 +24,7 @@ def entry_for_doctor(*, doctor, entry_id):
     if entry is None or entry.department_id != doctor.department_id:
         raise NotYourPatient(
             _("Token #%(id)s is not in the %(department)s queue.")
-            % {"id": entry_id, "department": doctor.department.name}
+            % {"id": entry_id, "department": doctor.department.translated("name")}
         )
     return entry
 

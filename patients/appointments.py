@@ -161,7 +161,9 @@ def _free_seats(department, slot_start, now):
     slots = available_slots(department=department, day=day, now=now)
     slot = next((slot for slot in slots if slot.start.astimezone(UTC) == moment), None)
     if slot is None:
-        raise SlotUnavailable(_("This time is not a bookable slot of %(department)s.") % {"department": department})
+        raise SlotUnavailable(
+            _("This time is not a bookable slot of %(department)s.") % {"department": department.translated("name")}
+        )
     taken = set(_holding(department, day).filter(slot_start=slot_start).values_list("seat", flat=True))
     return [seat for seat in slot.seats if seat not in taken]
 
@@ -248,7 +250,7 @@ def book_appointment(
         if same_day is not None:
             raise AlreadyBooked(
                 _("This phone number already has an appointment in %(department)s that day.")
-                % {"department": department}
+                % {"department": department.translated("name")}
             )
     appointment = _take_seat(
         Appointment(

@@ -86,6 +86,18 @@ def test_transfer_sends_the_patient_to_the_other_department(doctor_client, depar
     assert response.json()["dashboard"]["current"] is None
 
 
+def test_a_transfer_names_the_department_in_the_doctors_language(doctor_client, department, make_department, make_token):
+    """A doctor working in Spanish read "Transferido como DERM-001 a Dermatology" with the Spanish name on file."""
+    dermatology = make_department(name="Dermatology", code="DERM", translations={"es": {"name": "Dermatología"}})
+    make_token(department)
+    post(doctor_client, action="call_next")
+    response = doctor_client.post(
+        API, {"action": "transfer", "to_department": dermatology.pk}, content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    assert "Dermatología" in response.json()["message"] and "Dermatology" not in response.json()["message"]
+
+
 def test_set_availability_saves_audits_and_tells_the_department(
     doctor_client, doctor, monkeypatch, django_capture_on_commit_callbacks
 ):

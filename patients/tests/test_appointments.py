@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from adminpanel.models import AuditLog, SystemConfiguration
 from doctors.models import DoctorSchedule
@@ -81,6 +81,20 @@ def test_a_patient_holds_one_booking_per_department_and_day(clinic):
     book(clinic, at(time(13)), phone="+14155550101")
     with pytest.raises(appointments.AlreadyBooked):
         book(clinic, at(time(13, 30)), phone="+14155550101")
+
+
+def test_a_booking_refusal_names_the_department_in_the_readers_language(clinic):
+    """Reception working in Spanish read "... una cita en Clinic ..." with the Spanish name on file."""
+    clinic.translations = {"es": {"name": "Consultorio"}}
+    clinic.save()
+    book(clinic, at(time(13)), phone="+14155550101")
+    with translation.override("es"):
+        with pytest.raises(appointments.AlreadyBooked) as refused:
+            book(clinic, at(time(13, 30)), phone="+14155550101")
+        with pytest.raises(appointments.SlotUnavailable) as not_a_slot:
+            book(clinic, at(time(13, 5)))
+    assert "Consultorio" in str(refused.value) and "Clinic" not in str(refused.value)
+    assert "Consultorio" in str(not_a_slot.value) and "Clinic" not in str(not_a_slot.value)
 
 
 def test_a_checked_in_booking_still_counts_as_the_phone_s_booking_of_the_day(clinic, clock):
