@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from .models import (
     FEEDBACK_RATINGS,
@@ -43,6 +44,14 @@ def _word_the_empty_choice(field):
         ]
 
 
+# Its numbers come from the length validator (limit_value, show_value) when the refusal is raised.
+TOO_LONG = ngettext_lazy(
+    "Write at most %(limit_value)d character here (this has %(show_value)d).",
+    "Write at most %(limit_value)d characters here (this has %(show_value)d).",
+    "limit_value",
+)
+
+
 class BootstrapWidgetsMixin:
     """Bootstrap classes on every widget, and invalid fields marked so their errors show beside them."""
 
@@ -59,8 +68,12 @@ class BootstrapWidgetsMixin:
             else:
                 css = "form-control"
             field.widget.attrs.setdefault("class", css)
-            # A browser silently cuts what is typed past maxlength; the form refuses it in words instead.
+            # A browser silently cuts what is typed past maxlength; the form refuses it in words instead. Django's
+            # own words ("Ensure this value has at most 120 characters") are not the hospital's, and its Arabic
+            # neither addresses the reader politely nor agrees with the number.
             field.widget.attrs.pop("maxlength", None)
+            if getattr(field, "max_length", None) and "max_length" not in field.error_messages:
+                field.error_messages["max_length"] = TOO_LONG
 
     def add_error(self, field, error):
         super().add_error(field, error)

@@ -59,8 +59,16 @@ def test_a_name_too_long_is_refused_in_words_not_cut_by_the_browser(client, type
     form = client.get("/patients/register/").content.decode()
     assert "maxlength" not in form
     response = client.post("/patients/register/", {**typed, "name": "A" * 300})
-    assert "at most 120 characters" in response.content.decode()
+    assert "Write at most 120 characters here (this has 300)." in response.content.decode()
     assert not Patient.objects.exists()
+
+
+def test_a_text_too_long_is_refused_in_the_readers_words_not_djangos(client, typed):
+    """Django's Arabic ("تأكد أن هذه القيمة تحتوي على 120 حرف...") neither addresses the patient politely nor
+    agrees with the number."""
+    client.cookies["django_language"] = "ar"
+    page = client.post("/patients/register/", {**typed, "name": "A" * 300}).content.decode()
+    assert "اكتبوا هنا 120 حرفًا على الأكثر" in page and "تأكد أن هذه القيمة" not in page
 
 
 def test_registration_page_offers_only_active_departments_and_no_priority(client, department, make_department):

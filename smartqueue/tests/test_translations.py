@@ -81,7 +81,7 @@ def test_translations_keep_every_placeholder_of_the_english(language):
 
 
 # The number a plural message counts: the scripts' %s, the server's %(count)s or %(minutes)s.
-COUNTED_NUMBER = re.compile(r"%s|%\((?:count|minutes)\)[sd]")
+COUNTED_NUMBER = re.compile(r"%s|%\((?:count|minutes|limit_value)\)[sd]")
 ARABIC_ONE, ARABIC_TWO = 1, 2  # Plural-Forms indexes of n == 1 and n == 2
 
 
