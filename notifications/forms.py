@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from patients.forms import FieldsSayWhatToEnterMixin
 from patients.phone import normalise_phone
 
 from .inbound import WHATSAPP_PREFIX, split_sender
@@ -47,10 +48,16 @@ class InboundMessageForm(forms.Form):
         return f"{field}: {errors[0]}"
 
 
-class WebhookEndpointForm(forms.ModelForm):
-    """An endpoint as admins edit it (admin panel and Django admin): event types as tick boxes."""
+class WebhookEndpointForm(FieldsSayWhatToEnterMixin, forms.ModelForm):
+    """An endpoint as admins edit it (admin panel and Django admin): event types as tick boxes; refusals in words
+    (Django's "This field is required." is no one's words, in Arabic not even the panel's polite ones)."""
 
-    url = forms.URLField(label=_("URL"), max_length=WebhookEndpoint._meta.get_field("url").max_length, assume_scheme="https")
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=WebhookEndpoint._meta.get_field("url").max_length,
+        assume_scheme="https",
+        error_messages={"invalid": _("Enter the receiver's full web address, e.g. https://records.example/hook.")},
+    )
     # Kept as typed: the receiver checks signatures with the secret as it has it, so padding is refused, not cut.
     secret = WebhookEndpoint._meta.get_field("secret").formfield(strip=False)
     event_types = forms.MultipleChoiceField(

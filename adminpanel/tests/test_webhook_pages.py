@@ -77,6 +77,16 @@ def test_an_endpoint_needs_an_event_type(admin_client, settings):
     assert "event_types" in response.context["form"].errors
 
 
+def test_a_webhooks_refusals_are_in_words_not_djangos(admin_client):
+    """Arabic read Django's "هذا الحقل مطلوب." (This field is required) and its URL message."""
+    response = admin_client.post(
+        reverse("adminpanel:webhook-create"), {"url": "not a url"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    errors = response.context["form"].errors
+    assert errors["name"] == ["Fill in “Name”."] and errors["event_types"] == ["Choose “Event types”."]
+    assert errors["url"] == ["Enter the receiver's full web address, e.g. https://records.example/hook."]
+
+
 def test_an_admin_redelivers_a_delivery_from_the_log(admin_client, settings):
     settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     endpoint = WebhookEndpoint.objects.create(name="HIS", url="http://127.0.0.1:9/hooks", event_types=["token.created"])
