@@ -14,13 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from doctors.models import DOCTOR_TRANSLATED_FIELDS, Doctor
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
-from patients.forms import BootstrapWidgetsMixin, DepartmentChoiceField, FieldsSayWhatToEnterMixin
+from patients.forms import BootstrapWidgetsMixin, DepartmentChoiceField, FieldsSayWhatToEnterMixin, LanguageSelect
 from patients.models import DEPARTMENT_TRANSLATED_FIELDS, Department, check_single_line, other_site_languages
 from patients.phone import normalise_phone
+from patients.templatetags.departments import sentence_with
 from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
 
 from .models import AuditLog, SystemConfiguration
 from .services import BROADCAST_MAX_LENGTH
+from .templatetags.languages import language_name
 
 REPORT_MAX_DAYS = 92
 # The dates the panel's filters accept: far wider than any hospital's records, far inside what date
@@ -117,13 +119,13 @@ class TranslatedFieldsMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         stored = self.instance.translations
-        for language, language_name in settings.LANGUAGES:
+        for language, _name in settings.LANGUAGES:
             if language not in other_site_languages():
                 continue
             direction = "rtl" if get_language_info(language)["bidi"] else "ltr"
             for field, limit in self.translated_fields.items():
                 self.fields[translation_field_name(field, language)] = forms.CharField(
-                    label=TRANSLATION_LABELS[field] % {"language": language_name},
+                    label=sentence_with(TRANSLATION_LABELS[field], language=language_name(language)),
                     required=False,
                     max_length=limit,
                     validators=[check_single_line],
@@ -231,6 +233,7 @@ class DoctorForm(TranslatedFieldsMixin, SavesWhatThePageChangedMixin, PanelField
             "language": _("Language"),
             "is_active": _("Active"),
         }
+        widgets = {"language": LanguageSelect}
 
 
 class NewDoctorForm(PanelFieldsMixin, forms.Form):
@@ -277,7 +280,8 @@ class NewDoctorForm(PanelFieldsMixin, forms.Form):
 
 class SystemConfigurationForm(SavesWhatThePageChangedMixin, PanelFieldsMixin, forms.ModelForm):
     board_languages = forms.MultipleChoiceField(
-        choices=settings.LANGUAGES,
+        # Each language's own name marked with its language, as on the Messages page (language_name).
+        choices=[(code, language_name(code)) for code, _name in settings.LANGUAGES],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label=capfirst(SystemConfiguration._meta.get_field("board_languages").verbose_name),

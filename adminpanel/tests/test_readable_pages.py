@@ -203,3 +203,17 @@ def test_a_filters_error_names_its_field_in_the_readers_words_and_is_linked_to_i
                          rf'aria-describedby="id_{field}_error">', page)
         assert f'id="id_{field}_error"' in page
         assert "End:" not in page and "Date from:" not in page
+
+
+def test_a_languages_own_name_is_marked_with_its_language_in_the_panels_forms(admin_client, department, make_doctor):
+    """On a Hindi page "Español में नाम" and the boards' "English" were read in a Hindi voice; the doctor's
+    language list too (WCAG 3.1.2)."""
+    hindi = {"HTTP_ACCEPT_LANGUAGE": "hi"}
+    configuration = admin_client.get(reverse("adminpanel:configuration"), **hindi).content.decode()
+    department_form = admin_client.get(reverse("adminpanel:department-edit", args=[department.pk]), **hindi)
+    doctor_form = admin_client.get(reverse("adminpanel:doctor-edit", args=[make_doctor().pk]), **hindi)
+
+    assert re.search(r'<input type="checkbox" name="board_languages" value="ar"[^>]*>\s*'
+                     r'<span lang="ar" dir="rtl">العربية</span></label>', configuration)
+    assert '<span lang="es" dir="ltr">Español</span> में नाम' in department_form.content.decode()
+    assert re.search(r'<option value="ar" lang="ar" dir="rtl"[^>]*>العربية</option>', doctor_form.content.decode())

@@ -28,7 +28,10 @@ def test_reception_chooses_the_patients_language(client, typed, make_user):
     AdminUser.objects.create(user=staff)
     client.force_login(staff)
 
-    assert 'name="language"' in client.get("/patients/register/").content.decode()
+    page = client.get("/patients/register/").content.decode()
+    assert 'name="language"' in page
+    # Each language by its own name, said in its own voice (WCAG 3.1.2).
+    assert '<option value="ar" lang="ar" dir="rtl">العربية</option>' in page
     response = client.post("/patients/register/", {**typed, "priority": "normal", "language": "ar"})
 
     assert response.status_code == 302, response.context["form"].errors
