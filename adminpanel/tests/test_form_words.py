@@ -103,4 +103,4 @@ def test_the_audit_logs_change_arrow_points_from_before_to_after_in_right_to_lef
 
     page = admin_client.get(reverse("adminpanel:audit")).content.decode()
 
-    assert "</del> ← <ins>" in page and "</del> → <ins>" not in page
+    assert '<span aria-hidden="true">←</span>' in page and '<span aria-hidden="true">→</span>' not in page

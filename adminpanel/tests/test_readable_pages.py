@@ -66,9 +66,12 @@ def test_the_audit_log_reads_in_words_with_what_changed(admin_client, department
                  before={"is_active": True, "room": ""}, after={"is_active": False, "room": "Block A"})
     page = admin_client.get(reverse("adminpanel:audit")).content.decode()
     assert "Patient called" in page and "queue.called<" not in page
-    assert "Status: <del>Waiting</del> → <ins>Called</ins>" in page
-    assert "Active: <del>yes</del> → <ins>no</ins>" in page
-    assert "Room: <del>none</del> → <ins>Block A</ins>" in page
+    # The arrow is for the eye; a screen reader says "Status: was Waiting, now Called" (not "right arrow").
+    was = '<span class="visually-hidden">was </span>'
+    now = '<span aria-hidden="true">→</span><span class="visually-hidden">, now</span>'
+    assert f"Status: {was}<del>Waiting</del> {now} <ins>Called</ins>" in page
+    assert f"Active: {was}<del>yes</del> {now} <ins>no</ins>" in page
+    assert f"Room: {was}<del>none</del> {now} <ins>Block A</ins>" in page
     assert "{&#x27;" not in page and "Token:" not in page
 
 

@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
-from patients.models import translation_in
+from patients.models import Department, translation_in
 
 register = template.Library()
 
@@ -83,4 +83,4 @@ def sentence_with(message, **values):
 def name_on_page(target):
     """A department by its name in the reader's language (marked where left as written), anything else (a doctor)
     as it describes itself: for a page's sentence (sentence_with)."""
-    return translated(target, "name") if hasattr(target, "translations") else str(target)
+    return translated(target, "name") if isinstance(target, Department) else str(target)
