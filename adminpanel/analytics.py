@@ -180,13 +180,20 @@ ROLLUP_FIELDS = (
 @transaction.atomic
 def rollup_day(*, day):
     """Write the day's DepartmentAnalytics rows, replacing any earlier roll-up of that day."""
-    rows = department_days(start=day, end=day)
-    DepartmentAnalytics.objects.filter(date=day).delete()
+    rows = sorted(department_days(start=day, end=day), key=lambda row: row.department_id)
+    DepartmentAnalytics.objects.filter(date=day).exclude(department_id__in=[row.department_id for row in rows]).delete()
+    # Upserted, not deleted and inserted again: two roll-ups of one day at once (the command and the schedule)
+    # then wait for each other row by row, in one order, instead of both inserting the same row.
     DepartmentAnalytics.objects.bulk_create(
-        DepartmentAnalytics(
-            department_id=row.department_id, date=day, **{field: getattr(row, field) for field in ROLLUP_FIELDS}
-        )
-        for row in rows
+        [
+            DepartmentAnalytics(
+                department_id=row.department_id, date=day, **{field: getattr(row, field) for field in ROLLUP_FIELDS}
+            )
+            for row in rows
+        ],
+        update_conflicts=True,
+        unique_fields=["department", "date"],
+        update_fields=[*ROLLUP_FIELDS, "updated_at"],
     )
     return len(rows)
 
