@@ -11,7 +11,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 
@@ -196,6 +198,51 @@ def rollup_day(*, day):
         update_fields=[*ROLLUP_FIELDS, "updated_at"],
     )
     return len(rows)
+
+
+# A change is stamped when it is saved, before its transaction commits: one saved this long before a roll-up
+# may still have been invisible to it, so its day is redone once more.
+UNCOMMITTED_CHANGE_MARGIN = timedelta(minutes=5)
+
+
+def days_changed_since_rollup(*, start, end):
+    """The days of [start, end] whose tokens or feedback changed after the day's roll-up, or that have tokens and
+    no roll-up: a consultation finished, or a rating given, after midnight belongs to its token's day (3 queries)."""
+    changed = defaultdict(list)
+    for day, moment in (
+        Queue.objects.filter(token_date__range=(start, end))
+        .values_list("token_date")
+        .annotate(Max("updated_at"))
+        .order_by()
+    ):
+        changed[day].append(moment)
+    for day, moment in (
+        PatientFeedback.objects.filter(queue_entry__token_date__range=(start, end))
+        .values_list("queue_entry__token_date")
+        .annotate(Max("created_at"))
+        .order_by()
+    ):
+        changed[day].append(moment)
+    rolled = dict(
+        DepartmentAnalytics.objects.filter(date__range=(start, end))
+        .values_list("date")
+        .annotate(Min("updated_at"))
+        .order_by()
+    )
+    return sorted(
+        day
+        for day, moments in changed.items()
+        if day not in rolled or max(moments) > rolled[day] - UNCOMMITTED_CHANGE_MARGIN
+    )
+
+
+def rollup_today_and_late_changes(*, today):
+    """Roll up today so far, and redo each of the previous settings.ANALYTICS_LATE_CHANGE_DAYS days that changed
+    since its roll-up; the number of department rows written."""
+    late = days_changed_since_rollup(
+        start=today - timedelta(days=settings.ANALYTICS_LATE_CHANGE_DAYS), end=today - timedelta(days=1)
+    )
+    return sum(rollup_day(day=day) for day in [*late, today])
 
 
 def estimate_accuracy(*, day):

@@ -3,20 +3,21 @@ from datetime import date, timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from .analytics import rollup_day
+from .analytics import rollup_day, rollup_today_and_late_changes
 
 
 @shared_task(acks_late=True)
 def rollup_analytics(day=None):
-    """Roll one hospital-local day into DepartmentAnalytics: yesterday by default, "today" so far, or YYYY-MM-DD.
+    """Roll one hospital-local day into DepartmentAnalytics: yesterday by default, "today" so far (and the recent
+    days changed since their roll-up), or YYYY-MM-DD.
 
-    Safe to repeat: a day's rows are replaced, never added to.
+    Safe to repeat, and to run alongside another roll-up: a day's rows are replaced, never added to.
     """
     today = timezone.localdate()
     if day is None:
         target = today - timedelta(days=1)
     elif day == "today":
-        target = today
+        return rollup_today_and_late_changes(today=today)
     else:
         target = date.fromisoformat(day)
     return rollup_day(day=target)

@@ -343,13 +343,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "adminpanel.tasks.rollup_analytics",
         "schedule": crontab(hour=0, minute=15),
     },
-    # Today so far, so the stored figures never lag the live reports by more than an hour.
+    # Today so far, so the stored figures never lag the live reports by more than an hour; and again any of the
+    # last ANALYTICS_LATE_CHANGE_DAYS days whose tokens or feedback changed since its roll-up (a consultation
+    # finished after midnight, a rating given the next day).
     "rollup-todays-analytics": {
         "task": "adminpanel.tasks.rollup_analytics",
         "schedule": crontab(minute=5),
         "kwargs": {"day": "today"},
     },
 }
+
+# How many days back the hourly roll-up looks for late changes to a day's tokens or feedback.
+ANALYTICS_LATE_CHANGE_DAYS = env_int("ANALYTICS_LATE_CHANGE_DAYS", 7)
 
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")

@@ -356,3 +356,43 @@ def test_a_report_day_in_a_locales_own_form_is_refused_not_guessed(admin_client,
 
     assert response.status_code == 400
     assert "Enter the date as YYYY-MM-DD" in response.context["form"].errors["start"][0]
+
+
+def test_a_consultation_finished_after_the_nightly_rollup_reaches_its_days_figures(department, make_doctor, make_token):
+    doctor = make_doctor(department=department)
+    next_day = date(2026, 3, 11)
+    with time_machine.travel(at("23:30"), tick=False) as clock:
+        entry = make_token(department)
+        clock.move_to(at("23:50"))
+        services.call_patient(entry=entry, doctor=doctor)
+        services.start_consultation(entry=entry)
+        clock.move_to(at("00:15", day=next_day))
+        rollup_analytics()
+        clock.move_to(at("00:30", day=next_day))
+        services.complete_consultation(entry=entry)
+        clock.move_to(at("01:05", day=next_day))
+        rollup_analytics(day="today")
+        row = DepartmentAnalytics.objects.get(date=DAY)
+        assert (row.completed, row.average_consultation_minutes, row.rating_count) == (1, 40.0, 0)
+
+        clock.move_to(at("10:00", day=next_day))
+        services.submit_feedback(entry=entry, rating=4)
+        clock.move_to(at("11:05", day=next_day))
+        rollup_analytics(day="today")
+        row = DepartmentAnalytics.objects.get(date=DAY)
+        assert (row.average_rating, row.rating_count) == (4.0, 1)
+
+        clock.move_to(at("12:05", day=next_day))
+        rollup_analytics(day="today")  # nothing changed since: the day is not redone
+    assert DepartmentAnalytics.objects.get(date=DAY).updated_at == at("11:05", day=next_day)
+
+
+def test_the_hourly_rollup_looks_back_a_bounded_number_of_days(clinic_day, settings):
+    settings.ANALYTICS_LATE_CHANGE_DAYS = 3
+    with time_machine.travel(at("08:05", day=date(2026, 3, 14)), tick=False):
+        rollup_analytics(day="today")
+    # 11-13 March are looked at: the 11th had tokens and no roll-up; the 10th is too long ago.
+    assert set(DepartmentAnalytics.objects.values_list("date", flat=True)) == {date(2026, 3, 11)}
+    with time_machine.travel(at("08:05", day=date(2026, 3, 15)), tick=False):
+        rollup_analytics(day="today")
+    assert not DepartmentAnalytics.objects.filter(updated_at__date=date(2026, 3, 15)).exists()
