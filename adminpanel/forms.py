@@ -16,7 +16,6 @@ from doctors.models import DOCTOR_TRANSLATED_FIELDS, Doctor
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 from patients.forms import BootstrapWidgetsMixin, DepartmentChoiceField, FieldsSayWhatToEnterMixin, LanguageSelect
 from patients.models import DEPARTMENT_TRANSLATED_FIELDS, Department, check_single_line, other_site_languages
-from patients.phone import normalise_phone
 from patients.templatetags.departments import sentence_with
 from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
 
@@ -212,10 +211,6 @@ class DepartmentForm(TranslatedFieldsMixin, SavesWhatThePageChangedMixin, PanelF
             "on_call_phone": _("On-call phone"),
             "is_active": _("Active"),
         }
-
-    def clean_on_call_phone(self):
-        typed = self.cleaned_data["on_call_phone"]
-        return normalise_phone(typed) if typed.strip() else ""
 
 
 class DoctorForm(TranslatedFieldsMixin, SavesWhatThePageChangedMixin, PanelFieldsMixin, forms.ModelForm):

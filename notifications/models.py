@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from patients.phone import clean_phone_fields
+
 from .addresses import validate_webhook_url
 
 TEMPLATE_PLACEHOLDERS = frozenset(
@@ -189,6 +191,10 @@ class NumberOptOut(models.Model):
 
     def __str__(self):
         return f"{self.phone} (opted out)"
+
+    def clean_fields(self, exclude=None):
+        super().clean_fields(exclude)
+        clean_phone_fields(self, exclude, "phone")
 
 
 class NotificationStatus(models.TextChoices):

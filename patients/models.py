@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from .person_names import check_person_name
+from .phone import clean_phone_fields
 
 # One limit each, read by the model's validators and constraints, the forms, serializers and services alike.
 PATIENT_AGE_MAX = 130
@@ -200,6 +201,10 @@ class Department(models.Model):
         language)."""
         return translation_in(self.translations, field, translation.get_language()) or getattr(self, field)
 
+    def clean_fields(self, exclude=None):
+        super().clean_fields(exclude)
+        clean_phone_fields(self, exclude, "on_call_phone", blank=True)
+
     def clean(self):
         super().clean()
         stored_code = Department.objects.filter(pk=self.pk).values_list("code", flat=True).first()
@@ -266,6 +271,10 @@ class Patient(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.phone})"
+
+    def clean_fields(self, exclude=None):
+        super().clean_fields(exclude)
+        clean_phone_fields(self, exclude, "phone")
 
 
 class QueueQuerySet(models.QuerySet):

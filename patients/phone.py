@@ -26,3 +26,19 @@ def normalise_phone(typed):
             code="invalid",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_phone_fields(instance, exclude, *names, blank=False):
+    """Model.clean_fields' part for phone fields: each stored in E.164, the one form every lookup by number compares
+    (a returning patient, a STOP kept for a number, a reply's sender), whichever form saves it (Django admin too)."""
+    errors = {}
+    for name in names:
+        typed = getattr(instance, name)
+        if name in (exclude or ()) or (blank and not (typed or "").strip()):
+            continue
+        try:
+            setattr(instance, name, normalise_phone(typed))
+        except ValidationError as error:
+            errors[name] = error.error_list
+    if errors:
+        raise ValidationError(errors)

@@ -11,6 +11,8 @@ from django.test import RequestFactory
 from doctors.models import Doctor
 from patients import services as queue_services
 from patients.models import Appointment, Queue, WaitAlert
+from notifications.models import Notification, NumberOptOut, TemplateType
+from notifications.services import prepare_queue_notification
 from patients.selectors import latest_queue_snapshot
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
@@ -135,3 +137,44 @@ def test_django_admin_takes_no_doctor_off_duty_while_a_patient_is_with_them(
     doctor.refresh_from_db()
     assert doctor.availability == Doctor.Availability.AVAILABLE
     assert client.post(change_page, {**posted, "room": "Room 9"}).status_code == 302
+
+
+def _change_form(client, page):
+    form = client.get(page).context["adminform"].form
+    return {name: form[name].value() for name in form.fields if form[name].value() is not None}
+
+
+@pytest.mark.parametrize("typed", ["(212) 555-0147", "+1 212-555-0147"])
+def test_a_phone_typed_in_django_admin_is_stored_as_every_lookup_by_number_reads_it(
+    client, superuser, department, make_patient, typed
+):
+    """A STOP kept for a number before it was a patient's then holds for the patient given it here, and a later
+    registration with that number finds this patient instead of making a second one."""
+    NumberOptOut.objects.create(phone="+12125550147")
+    patient = make_patient(name="Ana Ruiz", phone="+12125550100")
+    client.force_login(superuser)
+    page = f"/admin/patients/patient/{patient.pk}/change/"
+
+    assert client.post(page, {**_change_form(client, page), "phone": typed}).status_code == 302
+
+    patient.refresh_from_db()
+    assert patient.phone == "+12125550147"
+    entry = queue_services.allocate_token(department=department, patient=patient, priority="normal")
+    message = prepare_queue_notification(entry_id=entry.pk, template_type=TemplateType.REGISTRATION)
+    assert (message.status, message.error_message) == (
+        Notification.Status.SKIPPED_BY_PREFERENCE, "Patient opted out of messages."
+    )
+    refused = client.post(page, {**_change_form(client, page), "phone": "555"})
+    assert "Enter a valid phone number" in str(refused.context["adminform"].form.errors["phone"])
+
+
+@pytest.mark.parametrize(
+    ("page", "field"),
+    [("/admin/notifications/numberoptout/add/", "phone"), ("/admin/patients/department/add/", "on_call_phone")],
+)
+def test_other_phone_numbers_typed_in_django_admin_are_stored_in_e164(client, superuser, page, field):
+    client.force_login(superuser)
+    form = {"name": "Dermatology", "code": "DERM", "average_consultation_minutes": "10", "daily_capacity": "50"}
+    assert client.post(page, {**form, field: "(212) 555-0147"}).status_code == 302
+    model = client.get(page).context["adminform"].form._meta.model
+    assert model.objects.filter(**{field: "+12125550147"}).exists()
