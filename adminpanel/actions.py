@@ -25,7 +25,7 @@ class DepartmentChoiceForm(ActionForm):
 class TokenChoiceForm(ActionForm):
     entry = forms.ModelChoiceField(
         queryset=Queue.objects.select_related("department"),
-        label="Token",
+        label=_("Token"),
         error_messages={"required": _("Choose the token.")},
     )
 

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -302,7 +303,7 @@ class PatientStatusAPI(APIView):
         visits = patient_visits(patient_public_id=patient_id)
         if not visits:
             get_object_or_404(Patient, public_id=patient_id)
-            return Response({"detail": "This patient has no token yet."}, status=status.HTTP_404_NOT_FOUND)
+            return Response({"detail": gettext("This patient has no token yet.")}, status=status.HTTP_404_NOT_FOUND)
         return Response(
             {
                 "patient_id": str(patient_id),

@@ -15,7 +15,11 @@ def normalise_phone(typed):
     if not typed:
         raise ValidationError(_("Enter a phone number."), code="required")
     if len(typed) > MAX_TYPED_PHONE_LENGTH:
-        raise ValidationError(f"A phone number has at most {MAX_TYPED_PHONE_LENGTH} characters.", code="max_length")
+        raise ValidationError(
+            _("A phone number has at most %(count)s characters."),
+            code="max_length",
+            params={"count": MAX_TYPED_PHONE_LENGTH},
+        )
     try:
         number = phonenumbers.parse(typed, settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException:

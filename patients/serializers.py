@@ -142,7 +142,7 @@ class FeedbackSerializer(StrictSerializer):
     def validate_patient_id(self, public_id):
         patient = Patient.objects.filter(public_id=public_id).first()
         if patient is None:
-            raise serializers.ValidationError("No patient has this id.")
+            raise serializers.ValidationError(_("No patient has this id."))
         return patient
 
 

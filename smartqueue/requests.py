@@ -2,6 +2,7 @@ import ipaddress
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.utils.translation import gettext
 from ipware import get_client_ip
 from rest_framework.exceptions import ParseError
 
@@ -86,5 +87,5 @@ def submitted_fields(request):
 
     Each staff action checks the JSON types of its own fields (smartqueue.actions, strict_types)."""
     if not isinstance(request.data, dict):
-        raise ParseError('Send an object of fields, e.g. {"action": "call_next"}.')
+        raise ParseError(gettext('Send an object of fields, e.g. {"action": "call_next"}.'))
     return request.data

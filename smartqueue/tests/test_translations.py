@@ -351,3 +351,35 @@ def test_compile_translations_refuses_an_unfinished_catalogue_before_writing_any
         call_command("compile_translations")
 
     assert (folder / "django.mo").read_bytes() == compiled
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_api_refusals_a_person_reads_are_in_their_language(language, department, make_patient, make_doctor):
+    """Refusals the patients' pages and the dashboard show as they come (docs/i18n.md)."""
+    from patients.phone import normalise_phone
+
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    patient = make_patient(name="Ana Ruiz")
+    answers = {
+        "unknown patient": client.post(
+            "/patients/api/feedback/",
+            {"patient_id": "00000000-0000-4000-8000-000000000000", "rating": 5},
+            content_type="application/json",
+        ).json()["patient_id"][0],
+        "no token yet": client.get(f"/patients/api/patient/{patient.public_id}/status/").json()["detail"],
+    }
+    client.force_login(make_doctor(department=department).user)
+    answers["not an object"] = client.post("/doctors/api/", [], content_type="application/json").json()["detail"]
+    with translation.override(language):
+        try:
+            normalise_phone("1" * 40)
+        except django.core.exceptions.ValidationError as error:
+            answers["phone too long"] = error.messages[0]
+    english = {
+        "unknown patient": "No patient has this id.",
+        "no token yet": "This patient has no token yet.",
+        "not an object": 'Send an object of fields, e.g. {"action": "call_next"}.',
+        "phone too long": "A phone number has at most 32 characters.",
+    }
+    assert {what: answer for what, answer in answers.items() if answer == english[what]} == {}
+    assert all(answers.values())
