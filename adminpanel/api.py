@@ -19,6 +19,7 @@ class PanelAPI(APIView):
     """GET: every department's live queue. POST: a department or queue action named by `action` (see actions)."""
 
     permission_classes = [IsPanelAdmin]
+    field_errors_key = "errors"
 
     @extend_schema(responses=role_api_responses(LiveQueuesSerializer, role="an admin"))
     def get(self, request):

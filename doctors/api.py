@@ -21,6 +21,7 @@ from .serializers import DashboardActionAnswerSerializer, DashboardSerializer
 
 class DoctorAPIView(APIView):
     permission_classes = [IsDoctor]
+    field_errors_key = "errors"
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ParseError, UnsupportedMediaType
+from rest_framework.exceptions import ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.views import exception_handler
 
 from .middleware import wants_json
@@ -86,8 +86,14 @@ def server_error(request):
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, logging what was wrong with bodies it could not read (the answer names it too)."""
+    """DRF's handler, logging what was wrong with bodies it could not read (the answer names it too).
+
+    A view with field_errors_key answers invalid fields under that key (the staff endpoints' {"errors": {...}},
+    smartqueue.roles.role_api_responses): so are the fields refused before the view runs, by the JSON parser."""
     response = exception_handler(exc, context)
+    key = getattr(context.get("view"), "field_errors_key", None)
+    if key and isinstance(exc, ValidationError) and response is not None:
+        response.data = {key: response.data}
     if isinstance(exc, (ParseError, UnsupportedMediaType)):
         request = context["request"]
         logger.warning("Unreadable request body on %s %s: %s", request.method, request.path, exc.detail)
