@@ -260,11 +260,29 @@ def _post(delivery):
                 headers=headers,
                 timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
                 allow_redirects=False,
+                stream=True,
             )
+            latency = round((time.monotonic() - started) * 1000)
+            excerpt = _excerpt(response)
     except requests.RequestException as error:
         return None, round((time.monotonic() - started) * 1000), "", str(error)
-    latency = round((time.monotonic() - started) * 1000)
-    return response.status_code, latency, response.text[:RESPONSE_EXCERPT_LENGTH], ""
+    return response.status_code, latency, excerpt, ""
+
+
+def _excerpt(response):
+    """The start of the receiver's reply, as much as the delivery keeps: read no further, since a reply may be
+    endless (the timeout only bounds each wait), and without NUL characters, which PostgreSQL's text cannot hold."""
+    with response:
+        try:
+            start = next(response.iter_content(chunk_size=RESPONSE_EXCERPT_LENGTH * 4), b"")
+        except requests.RequestException:
+            # The status arrived; a reply cut off after it says nothing more about the delivery.
+            return ""
+    try:
+        text = start.decode(response.encoding or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        text = start.decode("utf-8", errors="replace")
+    return text.replace("\x00", "")[:RESPONSE_EXCERPT_LENGTH]
 
 
 def next_attempt_at(delivery, now):

@@ -441,3 +441,17 @@ def test_django_admin_lists_endpoints_and_deliveries_and_redelivers(client, admi
 
     assert response.status_code == 302
     assert WebhookDelivery.objects.filter(redelivery_of=delivered, event_id=delivered.event_id).count() == 1
+
+
+def test_a_receivers_reply_is_kept_as_far_as_the_excerpt_goes_and_storable(receiver, make_endpoint, register):
+    """An endless (or huge) reply is not read to its end, and NUL characters, which PostgreSQL's text refuses
+    (the delivery would stay 'sending' and be posted again at every lease), are left out."""
+    make_endpoint()
+    receiver.reply_next(200, b"accepted\x00" + b"x" * 65_527, repeat=1024)  # 64 MiB
+
+    register()
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.DELIVERED, 1, 200)
+    assert delivery.response_excerpt == "accepted" + "x" * (webhooks.RESPONSE_EXCERPT_LENGTH - len("accepted"))
+    assert receiver.reply_bytes_written < 32 * 1024 * 1024

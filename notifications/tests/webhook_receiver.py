@@ -32,6 +32,7 @@ class WebhookReceiver(LoopbackServer):
     def __init__(self):
         super().__init__()
         self.hang = False
+        self.reply_bytes_written = 0
 
     @property
     def url(self):
@@ -39,6 +40,10 @@ class WebhookReceiver(LoopbackServer):
 
     def fail_next(self, status):
         self.scripted.append(status)
+
+    def reply_next(self, status, body, *, repeat=1):
+        """Answer the next POST with status and body sent repeat times (a long reply), counting what it wrote."""
+        self.scripted.append((status, body, repeat))
 
     def hang_next(self):
         self.hang = True
@@ -59,12 +64,19 @@ class WebhookReceiver(LoopbackServer):
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                status = receiver._answer(self.path, dict(self.headers), body)
-                reply = b"ok" if status < 300 else b"receiver error"
+                answer = receiver._answer(self.path, dict(self.headers), body)
+                status, reply, repeat = answer if isinstance(answer, tuple) else (answer, None, 1)
+                if reply is None:
+                    reply = b"ok" if status < 300 else b"receiver error"
                 self.send_response(status)
-                self.send_header("Content-Length", str(len(reply)))
+                self.send_header("Content-Length", str(len(reply) * repeat))
                 self.end_headers()
-                self.wfile.write(reply)
+                try:
+                    for _ in range(repeat):
+                        self.wfile.write(reply)
+                        receiver.reply_bytes_written += len(reply)
+                except OSError:  # the sender stopped reading and closed the connection
+                    pass
 
             def log_message(self, format, *args):
                 pass
