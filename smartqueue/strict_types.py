@@ -92,7 +92,10 @@ def _json_type(value):
         return "null"
     if isinstance(value, bool):
         return _("true or false")
-    if isinstance(value, (int, float, OverlongNumber)):
+    if isinstance(value, float):
+        # "Expected a whole number, not a number" would refuse 30.5 for what it has in common with 30.
+        return _("a decimal number")
+    if isinstance(value, (int, OverlongNumber)):
         return _("a number")
     if isinstance(value, str):
         return _("text")

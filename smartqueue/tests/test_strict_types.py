@@ -215,3 +215,14 @@ def test_the_admin_and_doctor_apis_refuse_a_whole_number_too_long_to_read_under_
     assert created.json()["errors"]["average_consultation_minutes"] == ["This number has too many digits."]
     assert not Department.objects.filter(code="RAD").exists()
     assert skipped.status_code == 400 and skipped.json()["errors"] == {"entry": ["This number has too many digits."]}
+
+
+@pytest.mark.parametrize("value", ["30.5", "30.0", "3e1"])
+def test_a_decimal_for_a_whole_number_is_named_as_such(department, unthrottled, value):
+    body = {"name": "Asha", "phone": "+14155550123", "age": "AGE", "department": department.pk}
+    text = json.dumps(body).replace('"AGE"', value)
+
+    response = Client().generic("POST", "/patients/api/register/", text, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"age": ["Expected a whole number, not a decimal number."]}
