@@ -423,6 +423,13 @@ class AuditLogView(PanelAdminRequiredMixin, ListView):
             entries = self.filter_form.filter(entries)
         return entries
 
+    def paginate_queryset(self, queryset, page_size):
+        # A page past the end (a bookmark, or a link kept while a filter narrowed the log) or not a number shows
+        # the nearest page of the log, not "Page not found".
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         if self.filter_form.errors:

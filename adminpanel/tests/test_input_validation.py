@@ -173,3 +173,11 @@ def test_required_fields_are_refused_by_their_labels(admin_client):
     ]
     assert doctor.context["form"].errors["department"] == ["Choose “Department”."]
     assert doctor.context["form"].errors["first_name"] == ["Fill in “First name”."]
+
+
+@pytest.mark.parametrize("page", ["x", "-1", "0", "999", "last", ""])
+def test_an_audit_log_page_past_the_end_or_not_a_number_shows_the_nearest_page(admin_client, page):
+    response = admin_client.get("/adminpanel/audit/", {"page": page})
+
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == 1
