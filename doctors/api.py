@@ -5,7 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from smartqueue.actions import api_response
+from smartqueue.actions import api_response, flat_field_errors
 from smartqueue.requests import client_ip, submitted_fields
 from smartqueue.roles import role_api_responses
 from smartqueue.shapes import represent
@@ -91,7 +91,7 @@ class ScheduleAPI(DoctorAPIView):
     def post(self, request):
         serializer = WeeklyScheduleSerializer(data=request.data)
         if not serializer.is_valid():
-            return Response({"errors": serializer.errors}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"errors": flat_field_errors(serializer.errors)}, status=status.HTTP_400_BAD_REQUEST)
         intervals = [
             (interval["weekday"], interval["starts_at"], interval["ends_at"])
             for interval in serializer.validated_data["schedule"]

@@ -3,6 +3,7 @@ message shown to staff. An app keeps one ActionTable of them (doctors.actions, a
 page and its JSON API are thin adapters over that table (report_on_page, ActionFormView, api_response).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from .requests import client_ip
 from .strict_types import form_type_errors
@@ -43,6 +45,25 @@ class ActionForm(forms.Form):
 class Outcome:
     message: str | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def flat_field_errors(errors, prefix=""):
+    """A serializer's nested errors as one level of field names, a list's items named as the services name them
+    ("schedule[0].ends_at"), a nested serializer's own errors under its field: the staff endpoints' documented
+    {"errors": {"<field>": [...]}}."""
+    flat = {}
+    for key, value in errors.items() if isinstance(errors, Mapping) else enumerate(errors):
+        if str(key).isdigit():
+            name = f"{prefix}[{key}]"
+        elif key == api_settings.NON_FIELD_ERRORS_KEY and prefix:
+            name = prefix
+        else:
+            name = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, Mapping) or any(not isinstance(item, str) for item in value):
+            flat.update(flat_field_errors(value, name))
+        elif value:
+            flat.setdefault(name, []).extend(str(item) for item in value)
+    return flat
 
 
 def form_errors(form):

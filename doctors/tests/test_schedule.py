@@ -78,8 +78,23 @@ def test_bad_hours_are_refused_naming_the_interval(doctor_client, doctor, schedu
 def test_malformed_payload_is_a_400(doctor_client):
     response = post(doctor_client, [{"weekday": 9, "starts_at": "nine", "ends_at": "12:00"}])
     assert response.status_code == 400
-    assert set(response.json()["errors"]["schedule"]["0"]) == {"weekday", "starts_at"}
+    # Named as the service names the intervals it refuses: one level of fields, as documented.
+    assert set(response.json()["errors"]) == {"schedule[0].weekday", "schedule[0].starts_at"}
     assert doctor_client.post(URL, {}, content_type="application/json").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body, errors",
+    [
+        ({"schedule": "Monday"}, {"schedule": ['Expected a list of items but got type "str".']}),
+        ({"schedule": ["09:00"]}, {"schedule[0]": ["Invalid data. Expected a dictionary, but got str."]}),
+        ({}, {"schedule": ["This field is required."]}),
+    ],
+)
+def test_a_malformed_schedule_is_refused_in_the_documented_shape(doctor_client, body, errors):
+    response = doctor_client.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"errors": errors}
 
 
 def test_back_to_back_intervals_are_fine(doctor_client):

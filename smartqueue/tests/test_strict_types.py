@@ -126,7 +126,7 @@ def test_the_schedule_api_refuses_wrong_types(doctor, interval, field):
     response = post(doctor, "/doctors/api/schedule/", {"schedule": [interval]})
 
     assert response.status_code == 400
-    assert field in response.json()["errors"]["schedule"]["0"]
+    assert f"schedule[0].{field}" in response.json()["errors"]
 
 
 @pytest.mark.parametrize(
