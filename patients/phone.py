@@ -34,11 +34,17 @@ def normalise_phone(typed):
 
 def clean_phone_fields(instance, exclude, *names, blank=False):
     """Model.clean_fields' part for phone fields: each stored in E.164, the one form every lookup by number compares
-    (a returning patient, a STOP kept for a number, a reply's sender), whichever form saves it (Django admin too)."""
+    (a returning patient, a STOP kept for a number, a reply's sender), whichever form saves it (Django admin too).
+
+    A number left as stored is not checked again: one kept before this check, or that the phone metadata no longer
+    calls valid, must not stop the record's other fields being edited."""
+    stored = {}
+    if instance.pk is not None:
+        stored = type(instance).objects.filter(pk=instance.pk).values(*names).first() or {}
     errors = {}
     for name in names:
         typed = getattr(instance, name)
-        if name in (exclude or ()) or (blank and not (typed or "").strip()):
+        if name in (exclude or ()) or (blank and not (typed or "").strip()) or typed == stored.get(name):
             continue
         try:
             setattr(instance, name, normalise_phone(typed))

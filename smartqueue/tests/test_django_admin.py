@@ -178,3 +178,15 @@ def test_other_phone_numbers_typed_in_django_admin_are_stored_in_e164(client, su
     assert client.post(page, {**form, field: "(212) 555-0147"}).status_code == 302
     model = client.get(page).context["adminform"].form._meta.model
     assert model.objects.filter(**{field: "+12125550147"}).exists()
+
+
+def test_a_patient_whose_stored_number_the_check_would_refuse_can_still_be_edited(client, superuser, make_patient):
+    """The demo data's fictional 555 numbers, or a number stored before the check: left as they are."""
+    patient = make_patient(name="Ana Ruiz", phone="+15550100001")
+    client.force_login(superuser)
+    page = f"/admin/patients/patient/{patient.pk}/change/"
+
+    assert client.post(page, {**_change_form(client, page), "name": "Ana María Ruiz"}).status_code == 302
+
+    patient.refresh_from_db()
+    assert (patient.name, patient.phone) == ("Ana María Ruiz", "+15550100001")
