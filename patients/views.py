@@ -274,8 +274,13 @@ def book(request):
             "any_free": any(slot.free for slot in slots),
             "closure": closure,
         },
-        # A slot booked by someone else between showing and booking is the one conflict; other refusals are bad input.
-        status=409 if form.has_error("slot", "taken") else 400 if request.method == "POST" else 200,
+        # A slot booked by someone else between showing and booking is the one conflict; other refusals (a
+        # department or day in the address that is not one to book) are bad input.
+        status=(
+            409
+            if form.has_error("slot", "taken")
+            else 400 if request.method == "POST" or department_day.errors else 200
+        ),
     )
 
 

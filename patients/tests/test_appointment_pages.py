@@ -43,6 +43,16 @@ def test_a_link_naming_only_the_department_shows_its_first_day(client, clinic):
     assert page.status_code == 200 and "13:00" in page.content.decode()
 
 
+@pytest.mark.parametrize(
+    "query, field",
+    [({"department": "x"}, "department"), ({"day": "2026-02-30"}, "day"), ({"day": "9999-12-31"}, "day")],
+)
+def test_a_department_or_day_in_the_address_not_open_to_booking_is_a_400_naming_it(client, clinic, query, field):
+    page = client.get(reverse("patients:book"), {"department": clinic.pk, **query})
+    assert page.status_code == 400
+    assert field in page.context["department_day"].errors
+
+
 def test_booking_a_slot_taken_meanwhile_says_so_beside_the_time(client, clinic, monkeypatch):
     day = timezone.localdate().isoformat()
     page_url = f"{reverse('patients:book')}?department={clinic.pk}&day={day}"
