@@ -162,7 +162,9 @@ def test_audit_log_reads_in_words(open_page, hospital):
     page.goto("/adminpanel/audit/")
     table = page.locator("#audit-entries")
     expect(table).to_contain_text("Patient called")
-    expect(table).to_contain_text("Status: Waiting → Called")
+    # Seen "Status: Waiting → Called"; heard "Status: was Waiting, now Called" (the arrow hidden from the ear).
+    expect(table).to_contain_text("Status: was Waiting →, now Called")
+    expect(table.locator('[aria-hidden="true"]', has_text="→").first).to_be_visible()
     expect(table).not_to_contain_text("queue.called")
     expect(table).not_to_contain_text("{'")
 
