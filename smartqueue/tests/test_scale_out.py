@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from conftest import TEST_PASSWORD
-from smartqueue.tests.live_server import running_daphne
+from smartqueue.tests.live_server import BENCH_REDIS_DATABASE_GROUP, running_daphne
 from smartqueue.tests.test_realtime_end_to_end import (
     call_next_over_http,
     open_socket,
@@ -22,7 +22,13 @@ from smartqueue.tests.test_realtime_end_to_end import (
     register,
 )
 
-pytestmark = [pytest.mark.real_services, pytest.mark.django_db(transaction=True)]
+# Its two server processes and the burst of 300 sockets run on the worker that runs the benches, one after the
+# other: beside the WebSocket fan-out bench, on CI's two cores, both missed their deadlines.
+pytestmark = [
+    pytest.mark.real_services,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group(BENCH_REDIS_DATABASE_GROUP),
+]
 
 CHECKS_ALLOWED = 4
 SIGN_IN_FAILURES_ALLOWED = 3
@@ -50,6 +56,7 @@ def servers(django_db_setup, django_db_blocker):
 
 
 BURST_OF_SCREENS = 300
+SCREEN_ATTEMPTS = 3
 
 
 def visit_socket_path(registration):
@@ -136,14 +143,23 @@ def test_a_sign_in_lockout_counts_failures_on_both_processes(servers, make_docto
 def test_a_burst_of_screens_connecting_at_once_all_get_their_snapshot(servers, department):
     """As after a deploy, when every display board and phone reconnects within the same second."""
     from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidMessage
 
     first, _ = servers
 
     async def burst():
         async def screen():
             path = f"{first.ws_url}/ws/queue/{department.pk}/"
-            async with connect(path, origin=first.origin, proxy=None, open_timeout=60) as socket:
-                return (await asyncio.wait_for(socket.recv(), 30))[:40]
+            # As the pages' socket script does (static/js/live-socket.js), a screen whose handshake the loaded
+            # server dropped connects again after a pause.
+            for attempt in range(SCREEN_ATTEMPTS):
+                try:
+                    async with connect(path, origin=first.origin, proxy=None, open_timeout=60) as socket:
+                        return (await asyncio.wait_for(socket.recv(), 30))[:40]
+                except InvalidMessage:
+                    if attempt == SCREEN_ATTEMPTS - 1:
+                        raise
+                    await asyncio.sleep(1)
 
         return await asyncio.gather(*(screen() for _ in range(BURST_OF_SCREENS)), return_exceptions=True)
 
