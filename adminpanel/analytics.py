@@ -208,21 +208,16 @@ UNCOMMITTED_CHANGE_MARGIN = timedelta(minutes=5)
 def days_changed_since_rollup(*, start, end):
     """The days of [start, end] whose tokens or feedback changed after the day's roll-up, or that have tokens and
     no roll-up: a consultation finished, or a rating given, after midnight belongs to its token's day (3 queries)."""
-    changed = defaultdict(list)
-    for day, moment in (
-        Queue.objects.filter(token_date__range=(start, end))
-        .values_list("token_date")
-        .annotate(Max("updated_at"))
-        .order_by()
-    ):
-        changed[day].append(moment)
-    for day, moment in (
+    latest_change_by_day = (
+        Queue.objects.filter(token_date__range=(start, end)).values_list("token_date").annotate(Max("updated_at")),
         PatientFeedback.objects.filter(queue_entry__token_date__range=(start, end))
         .values_list("queue_entry__token_date")
-        .annotate(Max("created_at"))
-        .order_by()
-    ):
-        changed[day].append(moment)
+        .annotate(Max("created_at")),
+    )
+    changed = defaultdict(list)
+    for latest in latest_change_by_day:
+        for day, moment in latest.order_by():
+            changed[day].append(moment)
     rolled = dict(
         DepartmentAnalytics.objects.filter(date__range=(start, end))
         .values_list("date")
