@@ -1,5 +1,6 @@
 """Staff sessions' idle time as a doctor lives it: typing notes is activity, a warning comes before the sign-out,
-and notes typed before a sign-out are there again after signing back in. The server's idle time is one minute."""
+and notes typed before a sign-out are there again after signing back in. The server's idle time is one minute; the
+page's clock is Playwright's, run forward (smartqueue/tests/test_sessions.py holds the server to its idle time)."""
 
 import pytest
 from django.db import connection
@@ -10,6 +11,8 @@ from e2e.test_live_renderers import register
 from e2e.test_staff_flows import sign_in
 from patients import services
 from smartqueue.tests.live_server import running_daphne
+
+KEEP_ALIVE = "/session/keep-alive/"
 
 
 @pytest.fixture
@@ -25,25 +28,48 @@ def consultation(hospital):
     return services.start_consultation(entry=entry)
 
 
+def keep_alives_answered(page):
+    """A callable that waits until every keep-alive the page has sent is answered, and returns their statuses."""
+    sent, statuses = [], []
+    page.on("request", lambda request: sent.append(request) if request.url.endswith(KEEP_ALIVE) else None)
+    page.on("response", lambda response: statuses.append(response.status) if response.url.endswith(KEEP_ALIVE) else None)
+
+    def answered():
+        for _ in range(200):
+            if len(statuses) == len(sent):
+                return statuses
+            page.wait_for_timeout(50)
+        raise AssertionError(f"{len(sent) - len(statuses)} keep-alive requests were not answered in 10 s")
+
+    return answered
+
+
 def test_a_doctor_typing_notes_past_the_idle_time_stays_signed_in(open_page, consultation):
     doctor = open_page(**DESKTOP)
+    doctor.clock.install()
     sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    keep_alives = keep_alives_answered(doctor)
     notes = doctor.get_by_label("Notes (optional)")
     warning = doctor.get_by_role("alertdialog", name="Are you still there?")
 
     notes.click()
     for _ in range(15):  # a key every 5 s for 75 s, past the minute's idle time
         notes.press_sequentially("ab")
-        doctor.wait_for_timeout(5000)
+        keep_alives()
+        doctor.clock.run_for(5000)
         expect(warning).to_be_hidden()
 
+    # Told once every quarter of the idle time while typing, not at every key.
+    assert 4 <= len(keep_alives()) <= 6
+    assert set(keep_alives()) == {204}
     doctor.get_by_role("button", name="Complete consultation").click()
     expect(doctor.get_by_role("button", name="Call next patient")).to_be_visible()
     assert doctor.url.endswith("/doctors/")
 
 
-def test_the_warning_keeps_the_session_and_a_sign_out_keeps_the_notes_and_says_why(open_page, consultation):
+def test_the_warning_keeps_the_session_and_the_sign_out_says_why_and_keeps_the_notes_in_the_tab(open_page, consultation):
     doctor = open_page(**DESKTOP)
+    doctor.clock.install()
     sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
     notes = doctor.get_by_label("Notes (optional)")
     notes.fill("Blood pressure 130/85, review in two weeks")
@@ -51,25 +77,39 @@ def test_the_warning_keeps_the_session_and_a_sign_out_keeps_the_notes_and_says_w
     stay = warning.get_by_role("button", name="Stay signed in")
 
     # Warned half the minute before (two minutes before with the usual idle times), the button focused.
-    expect(warning).to_be_visible(timeout=40_000)
+    doctor.clock.run_for(31_000)
+    expect(warning).to_be_visible()
     expect(warning).to_contain_text("You will be signed out in")
     expect(stay).to_be_focused()
+    keep_alives = keep_alives_answered(doctor)
     doctor.keyboard.press("Enter")
     expect(warning).to_be_hidden()
     expect(notes).to_be_focused()
     expect(notes).to_have_value("Blood pressure 130/85, review in two weeks")
+    assert keep_alives() == [204]
 
-    # Warned again once the minute has gone by since the button, past the first end: the server kept the session.
-    expect(warning).to_be_visible(timeout=40_000)
-    still_signed_in = doctor.evaluate(
-        "fetch('/doctors/live/', {headers: {'X-Background-Refresh': '1'}}).then((response) => response.status)"
-    )
-    assert still_signed_in == 200
+    # Not signed out at the first end: warned again once the minute has gone by since the button.
+    doctor.clock.run_for(31_000)
+    expect(warning).to_be_visible()
+    assert doctor.url.endswith("/doctors/")
 
-    # Left alone: signed out, told why, and the notes are back after signing in again.
-    expect(doctor.get_by_text("You were signed out after 1 minute without activity")).to_be_visible(timeout=40_000)
+    # Left alone: signed out and told why; the notes stay in the tab for when the doctor signs in again.
+    doctor.clock.run_for(31_000)
+    expect(doctor.get_by_text("You were signed out after 1 minute without activity")).to_be_visible()
     assert "/doctors/login/?next=%2Fdoctors%2F&idle=1" in doctor.url
-    doctor.get_by_label("Username").fill("dr.smith")
-    doctor.get_by_label("Password").fill("doctor123")
-    doctor.get_by_role("button", name="Sign in").click()
+    assert doctor.evaluate("Object.values(sessionStorage)") == ["Blood pressure 130/85, review in two weeks"]
+
+
+def test_notes_kept_in_the_tab_are_back_after_signing_in_again(open_page, consultation):
+    # Without the clock: Playwright's replays its log in every new document, whose performance.now() then does not
+    # start at 0, so the page signed in again would count its idle time from the first page's.
+    doctor = open_page(**DESKTOP)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    doctor.get_by_label("Notes (optional)").fill("Blood pressure 130/85, review in two weeks")
+
+    # Signed out as the idle time signs out: the sign-out form submitted by the page's script, not clicked.
+    doctor.evaluate("document.querySelector('[data-sign-out]').submit()")
+    expect(doctor.get_by_role("button", name="Sign in")).to_be_visible()
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+
     expect(doctor.get_by_label("Notes (optional)")).to_have_value("Blood pressure 130/85, review in two weeks")
