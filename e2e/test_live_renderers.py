@@ -131,14 +131,17 @@ def test_a_frame_during_a_consultation_keeps_the_doctors_half_typed_notes(open_p
 def test_the_doctors_dashboard_polls_its_fragment_while_the_socket_cannot_open(open_page, hospital):
     doctor = open_page(**DESKTOP)
     doctor.add_init_script(SOCKETS_CANNOT_OPEN)
+    doctor.clock.install()
     sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
-    expect(doctor.locator("#live-status")).to_have_attribute("data-live-status", "polling", timeout=5000)
+    doctor.clock.run_for(5_000)
+    expect(doctor.locator("#live-status")).to_have_attribute("data-live-status", "polling")
     expect(doctor.get_by_text("Nobody is waiting.")).to_be_visible()
 
     register(hospital["cardiology"], "Asha Rao", "+14155550101")
 
     # LiveSocket polls every 10 s.
-    expect(doctor.locator('#waiting-rows tr[data-token="CARD-001"]')).to_be_visible(timeout=15_000)
+    doctor.clock.run_for(10_000)
+    expect(doctor.locator('#waiting-rows tr[data-token="CARD-001"]')).to_be_visible()
 
 
 def test_the_admins_live_queues_redraw_from_their_fragment_on_a_queue_frame(open_page, hospital, screenshot):
