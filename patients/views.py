@@ -508,9 +508,10 @@ def kiosk_sent(request, site):
 @in_kiosk_language
 def kiosk_ticket(request, site, public_id):
     """The printable ticket: token, department, and a QR code of the token's status page."""
-    _kiosk_department(site)
+    department = _kiosk_department(site)
     entry = visit_by_link(public_id)
-    if entry is None:
+    # A department's kiosk prints only its own department's tickets, as it takes only its own walk-ins.
+    if entry is None or (department is not None and entry.department_id != department.pk):
         raise Http404("No visit has this link.")
     status_url = request.build_absolute_uri(entry.get_absolute_url())
     return render(

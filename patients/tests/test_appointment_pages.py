@@ -12,7 +12,7 @@ from django.utils.translation import pgettext
 from icalendar import Calendar
 
 from patients import appointments
-from patients.models import Appointment, ClosedDay, Queue
+from patients.models import Appointment, ClosedDay, Department, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 from patients.tests.page_forms import PageForms
 
@@ -185,8 +185,11 @@ def test_kiosk_checks_in_a_scanned_qr_code_and_prints_a_ticket(client, clinic, c
     assert 'role="status" tabindex="-1" autofocus' in ticket
     assert "You are checked in for your appointment." in ticket and "Please take a seat." in ticket
     assert "Arrived " in ticket
-    # A kiosk that does not exist has no tickets either.
+    # A kiosk that does not exist has no tickets either, nor one department's kiosk another department's.
     assert client.get(reverse("kiosk:ticket", args=["nope", entry.public_id])).status_code == 404
+    Department.objects.create(name="Dermatology", code="DERM")
+    assert client.get(reverse("kiosk:ticket", args=["derm", entry.public_id])).status_code == 404
+    assert client.get(reverse("kiosk:ticket", args=[clinic.code.lower(), entry.public_id])).status_code == 200
 
 
 def test_the_qr_code_on_the_manage_page_encodes_the_link_the_kiosk_reads(client, clinic, monkeypatch):
