@@ -83,6 +83,10 @@ class DoctorConsumer(LiveConsumer):
         if await self.still_allowed():
             await super().frame_forward(message)
 
+    async def send_requested_snapshot(self):
+        if await self.still_allowed():
+            await super().send_requested_snapshot()
+
     async def staff_signed_out(self, message):
         """smartqueue.staff_sockets.SIGNED_OUT: the user signed out (the session is about to be deleted)."""
         if self.closed_for is None:

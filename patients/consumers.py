@@ -111,7 +111,7 @@ class PatientConsumer(LiveConsumer):
         if last is not None and seq > last + 1:
             # A department frame never reached this socket (it may have carried this visit's own change):
             # the database, not the frames, says where the visit stands now.
-            await self.send_frame(await self.snapshot())
+            await self.send_snapshot()
             return
         payload = envelope["payload"]
         moved = visit_after_department_change(self.visit, payload)

@@ -1,7 +1,9 @@
 """What every live socket shares: client message parsing, error frames and forwarding published frames."""
 
+import asyncio
 import json
 import re
+import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -10,6 +12,9 @@ from smartqueue.parsers import field_with_a_lone_surrogate
 from .serializers import frame
 
 MAX_CLIENT_MESSAGE_CHARS = 2000
+# A client's {"type": "snapshot"} is answered at most once a second: the requests of that second are answered
+# together at its end, so a client asking in a loop costs the server one read a second, not one per request.
+SNAPSHOT_REQUEST_INTERVAL_SECONDS = 1.0
 
 # Close codes (4000-4999 is the range WebSocket leaves to applications).
 CLOSE_BAD_REQUEST = 4400
@@ -40,6 +45,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     groups_joined = ()
     accept_first = False
     accepted = False
+    snapshot_sent_at = float("-inf")
+    requested_snapshot = None
 
     async def connect(self):
         if self.accept_first:
@@ -51,7 +58,31 @@ class LiveConsumer(AsyncWebsocketConsumer):
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         await self._accept()
+        await self.send_snapshot()
+
+    async def send_snapshot(self):
+        self.snapshot_sent_at = time.monotonic()
         await self.send_frame(await self.snapshot())
+
+    async def answer_snapshot_request(self):
+        """Sends the snapshot a client asked for, at once or, within a second of the last, at that second's end."""
+        if self.requested_snapshot is not None:
+            return  # The snapshot on its way answers this request too.
+        wait = self.snapshot_sent_at + SNAPSHOT_REQUEST_INTERVAL_SECONDS - time.monotonic()
+        if wait <= 0:
+            await self.send_snapshot()
+            return
+
+        async def after_the_wait():
+            await asyncio.sleep(wait)
+            self.requested_snapshot = None
+            await self.send_requested_snapshot()
+
+        self.requested_snapshot = asyncio.create_task(after_the_wait())
+
+    async def send_requested_snapshot(self):
+        """A snapshot answered after its wait; staff sockets check the person may still see it."""
+        await self.send_snapshot()
 
     async def _accept(self):
         if not self.accepted:
@@ -59,6 +90,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.accept()
 
     async def disconnect(self, code):
+        if self.requested_snapshot is not None:
+            self.requested_snapshot.cancel()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -97,7 +130,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if isinstance(request, str):
             await self.send_error(code="bad_message", message=request, field="type")
         elif request["type"] == "snapshot":
-            await self.send_frame(await self.snapshot())
+            await self.answer_snapshot_request()
         elif request["type"] == "ping":
             await self.send_frame(frame(frame_type="pong", department_id=None, seq=None, payload={}))
         else:

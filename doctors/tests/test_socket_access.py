@@ -111,6 +111,17 @@ async def test_a_snapshot_request_after_the_session_ended_is_refused(doctor, ope
     assert await closed_with(socket) == CLOSE_NOT_SIGNED_IN
 
 
+async def test_a_snapshot_answered_after_its_wait_is_not_sent_once_the_session_ended(doctor, open_socket):
+    socket, _ = await open_doctor_socket(open_socket, doctor)
+    # Within a second of the first snapshot: answered at the second's end. The pong says the request was read.
+    await socket.send_to(text_data='{"type": "snapshot"}')
+    await socket.send_to(text_data='{"type": "ping"}')
+    assert (await next_frame(socket))["type"] == "pong"
+    await database_sync_to_async(Session.objects.all().delete)()
+
+    assert await closed_with(socket) == CLOSE_NOT_SIGNED_IN
+
+
 async def test_a_doctor_still_signed_in_keeps_getting_frames(doctor, department, open_socket):
     socket, _ = await open_doctor_socket(open_socket, doctor)
 

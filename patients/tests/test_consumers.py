@@ -123,6 +123,29 @@ async def test_malformed_client_messages_get_an_error_and_the_socket_stays_usabl
     assert snapshot["type"] == "snapshot" and pong["type"] == "pong"
 
 
+async def test_snapshot_requests_in_a_loop_cost_one_read_a_second_and_each_is_answered(
+    cardiology, open_socket, monkeypatch
+):
+    from patients import consumers
+
+    reads = []
+    read = consumers.department_snapshot_frame
+    monkeypatch.setattr(consumers, "department_snapshot_frame", lambda department: reads.append(1) or read(department))
+    socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
+    await next_frame(socket)
+
+    for _ in range(50):
+        await socket.send_to(text_data='{"type": "snapshot"}')
+    await socket.send_to(text_data='{"type": "ping"}')
+    # Other messages are not held up by the wait; the fifty requests get one snapshot, at the second's end.
+    pong = await next_frame(socket)
+    answer = await next_frame(socket)
+    nothing_more = await socket.receive_nothing(timeout=1.5)
+
+    assert pong["type"] == "pong" and answer["type"] == "snapshot" and nothing_more
+    assert len(reads) == 2
+
+
 @pytest.mark.parametrize(
     ("origin", "host", "opens"),
     [
