@@ -52,7 +52,16 @@ class PatientFeedbackAdmin(admin.ModelAdmin):
     list_filter = ["rating", "queue_entry__department"]
     search_fields = ["patient__name", "comment"]
     list_select_related = ["queue_entry__department", "patient"]
-    raw_id_fields = ["patient", "queue_entry"]
+    # A rating is the patient's own word on a visit, and the reports' daily figures are rolled up from the ratings
+    # as given: added, changed or deleted here, they would speak for no patient and leave the rolled-up day as it
+    # was. Only the comment is edited, to take out what should not be kept (a name, a phone, abuse).
+    readonly_fields = _read_only_but(PatientFeedback, "comment")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Appointment)

@@ -10,7 +10,7 @@ from django.test import RequestFactory
 
 from doctors.models import Doctor
 from patients import services as queue_services
-from patients.models import Appointment, Queue, WaitAlert
+from patients.models import Appointment, PatientFeedback, Queue, WaitAlert
 from notifications.models import Notification, NumberOptOut, TemplateType
 from notifications.services import prepare_queue_notification
 from patients.selectors import latest_queue_snapshot
@@ -108,7 +108,27 @@ def test_django_admin_moves_no_booking_and_deletes_none(client, superuser, clini
     assert Appointment.objects.filter(pk=booking.pk).exists()
 
 
-@pytest.mark.parametrize("model", [Queue, Appointment, WaitAlert], ids=lambda model: model._meta.label)
+def test_django_admin_edits_only_a_ratings_comment_and_adds_or_deletes_none(client, superuser, department, make_token):
+    """The reports roll each day up from its ratings as the patients gave them."""
+    entry = make_token(department)
+    feedback = PatientFeedback.objects.create(
+        patient=entry.patient, queue_entry=entry, rating=2, comment="Dr. Rao was rude, call me on 555 0101"
+    )
+    client.force_login(superuser)
+    change_page = f"/admin/patients/patientfeedback/{feedback.pk}/change/"
+
+    assert list(client.get(change_page).context["adminform"].form.fields) == ["comment"]
+    assert client.post(change_page, {"comment": "Rude.", "rating": 5}).status_code == 302
+    feedback.refresh_from_db()
+    assert (feedback.rating, feedback.comment) == (2, "Rude.")
+    assert client.post(f"/admin/patients/patientfeedback/{feedback.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/patients/patientfeedback/add/").status_code == 403
+    assert PatientFeedback.objects.filter(pk=feedback.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "model", [Queue, Appointment, WaitAlert, PatientFeedback], ids=lambda model: model._meta.label
+)
 def test_django_admin_offers_no_deletion_of_what_the_services_keep(rf, superuser, model):
     request = rf.get("/")
     request.user = superuser
