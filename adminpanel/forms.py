@@ -15,7 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from doctors.models import DOCTOR_TRANSLATED_FIELDS, Doctor
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 from patients.forms import BootstrapWidgetsMixin, DepartmentChoiceField, FieldsSayWhatToEnterMixin, LanguageSelect
-from patients.models import DEPARTMENT_TRANSLATED_FIELDS, Department, check_single_line, other_site_languages
+from patients.models import (
+    DEPARTMENT_TRANSLATED_FIELDS,
+    Department,
+    check_single_line,
+    check_text_shown_to_others,
+    other_site_languages,
+)
 from patients.templatetags.departments import sentence_with
 from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
 
@@ -212,6 +218,10 @@ class DepartmentForm(TranslatedFieldsMixin, SavesWhatThePageChangedMixin, PanelF
             "is_active": _("Active"),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description"].validators.append(check_text_shown_to_others)
+
 
 class DoctorForm(TranslatedFieldsMixin, SavesWhatThePageChangedMixin, PanelFieldsMixin, forms.ModelForm):
     """A doctor's profile, with the room in the site's other languages."""
@@ -325,7 +335,10 @@ class SystemConfigurationForm(SavesWhatThePageChangedMixin, PanelFieldsMixin, fo
 
 class BroadcastForm(PanelFieldsMixin, forms.Form):
     message = forms.CharField(
-        label=_("Message"), max_length=BROADCAST_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Message"),
+        max_length=BROADCAST_MAX_LENGTH,
+        validators=[check_text_shown_to_others],
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     department = DepartmentChoiceField(
         label=_("Department"),

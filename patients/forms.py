@@ -19,6 +19,7 @@ from .models import (
     Department,
     Patient,
     Queue,
+    check_text_shown_to_others,
 )
 from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
 from .person_names import check_person_name
@@ -212,6 +213,7 @@ class RegistrationForm(BootstrapForm):
         label=_("Reason for visit (optional)"),
         required=False,
         max_length=NOTES_MAX_LENGTH,
+        validators=[check_text_shown_to_others],
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=Queue.Priority.choices, initial=Queue.Priority.NORMAL)
@@ -259,6 +261,7 @@ class FeedbackForm(BootstrapForm):
         label=_("Comment (optional)"),
         required=False,
         max_length=FEEDBACK_COMMENT_MAX_LENGTH,
+        validators=[check_text_shown_to_others],
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

@@ -34,11 +34,38 @@ department_code_validator = RegexValidator(
 )
 
 
+# Embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI). One left open turns the rest of
+# its line around, past the end of the text that carried it: a department named "ENT\u202e" showed the rest of
+# each text message sent for it, its status link too, back to front. The marks (LRM, RLM, ALM) only mark a
+# direction, are typed in right-to-left names, and are kept.
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# What may break a text that is more than one line.
+LINE_BREAKS_AND_TABS = frozenset("\t\n\r")
+
+
+def check_no_direction_controls(text):
+    if any(character in DIRECTION_CONTROLS for character in text):
+        raise ValidationError(
+            _("Remove the invisible characters that change the direction of the text around them."),
+            code="direction_control",
+        )
+
+
 def check_single_line(text):
     """Names, rooms and reasons staff type are one line: boards, tickets, texts and the report's CSV print them in
     a line of their own, and a line break or tab in one breaks those lines."""
     if any(unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in text):
         raise ValidationError(_("Write it on one line, without line breaks or tabs."), code="not_one_line")
+    check_no_direction_controls(text)
+
+
+def check_text_shown_to_others(text):
+    """Notes and comments typed by one person (a stranger, on the registration page) and read by another (the
+    doctor): lines and tabs, but no other control character (a terminal's escape sequences, a bell) and no
+    direction control."""
+    if any(unicodedata.category(character) == "Cc" and character not in LINE_BREAKS_AND_TABS for character in text):
+        raise ValidationError(_("Remove the control characters from the text."), code="control_character")
+    check_no_direction_controls(text)
 
 
 # Module-level so that constraints in the models' Meta can use their values; reached as Patient.Gender,

@@ -15,7 +15,16 @@ from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
 from smartqueue.strict_types import StrictSerializer
 
 from . import appointments, hooks
-from .models import FEEDBACK_RATINGS, PATIENT_AGE_MAX, Appointment, Department, Patient, PatientFeedback, Queue
+from .models import (
+    FEEDBACK_RATINGS,
+    PATIENT_AGE_MAX,
+    Appointment,
+    Department,
+    Patient,
+    PatientFeedback,
+    Queue,
+    check_text_shown_to_others,
+)
 from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
 from .person_names import check_person_name
 from .statements import active_department
@@ -72,7 +81,13 @@ class RegistrationSerializer(StrictSerializer):
     age = serializers.IntegerField(min_value=0, max_value=PATIENT_AGE_MAX)
     gender = serializers.ChoiceField(choices=Patient.Gender.choices, default=Patient.Gender.UNDISCLOSED)
     department = ActiveDepartmentField(help_text="Id of an active department (see /patients/api/departments/).")
-    notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(
+        max_length=NOTES_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[check_text_shown_to_others],
+    )
     language = serializers.ChoiceField(
         choices=settings.LANGUAGES,
         required=False,
@@ -136,7 +151,11 @@ class FeedbackSerializer(StrictSerializer):
     )
     rating = serializers.IntegerField(min_value=FEEDBACK_RATINGS[0], max_value=FEEDBACK_RATINGS[-1])
     comment = serializers.CharField(
-        max_length=FEEDBACK_COMMENT_MAX_LENGTH, required=False, allow_blank=True, default=""
+        max_length=FEEDBACK_COMMENT_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[check_text_shown_to_others],
     )
 
     def validate_patient_id(self, public_id):

@@ -12,6 +12,7 @@ from adminpanel.forms import AuditFilterForm, ReportRangeForm
 from adminpanel.models import AdminUser
 from adminpanel.services import create_doctor
 from doctors.models import Doctor
+from notifications.models import Notification
 from patients.models import ClosedDay, Department
 from patients.tests.factories import register_patient
 
@@ -181,3 +182,39 @@ def test_an_audit_log_page_past_the_end_or_not_a_number_shows_the_nearest_page(a
 
     assert response.status_code == 200
     assert response.context["page_obj"].number == 1
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u202d", "\u2067", "\u2069"])
+@pytest.mark.parametrize(
+    "url, form, typed, field",
+    [
+        ("/adminpanel/departments/new/", "form", {**NEW_DEPARTMENT, "name": "ENT{}"}, "name"),
+        ("/adminpanel/departments/new/", "form", {**NEW_DEPARTMENT, "room": "B{}4"}, "room"),
+        ("/adminpanel/departments/new/", "form", {**NEW_DEPARTMENT, "name_ar": "الأنف{}"}, "name_ar"),
+        ("/adminpanel/departments/new/", "form", {**NEW_DEPARTMENT, "description": "Ear{}\nand throat"}, "description"),
+        ("/adminpanel/doctors/new/", "form", {"first_name": "Asha{}", "room": "4"}, "first_name"),
+        ("/adminpanel/appointments/close-day/", "close_day_form", {"close_day-reason": "Holiday{}"}, "reason"),
+        ("/adminpanel/broadcast/", "form", {"message": "Delays of{} 20 minutes"}, "message"),
+    ],
+)
+def test_text_with_a_direction_override_is_refused_naming_the_field(
+    admin_client, department, url, form, typed, field, control
+):
+    # Ninth attack run: a department named "ENT\u202e" turned the rest of each text message sent for it, its status
+    # link too, back to front; a broadcast's message stands before the link in its text.
+    defaults = {
+        "/adminpanel/doctors/new/": {
+            "username": "dr.rao", "last_name": "Rao", "password": "a-long-unusual-passphrase-9",
+            "department": department.pk,
+        },
+        "/adminpanel/appointments/close-day/": {"close_day-day": "2099-01-01"},
+    }
+    data = {**defaults.get(url, {}), **{name: value.format(control) for name, value in typed.items()}}
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 400
+    assert "change the direction" in response.context[form].errors[field][0]
+    assert not Department.objects.exclude(pk=department.pk).exists()
+    assert not Doctor.objects.exists() and not ClosedDay.objects.exists()
+    assert not Notification.objects.exists()
