@@ -7,6 +7,7 @@ from e2e.test_appointment_flows import TABLET
 
 def test_the_kiosk_warns_before_starting_over_and_more_time_postpones_it(open_page, hospital):
     kiosk = open_page(**TABLET)
+    kiosk.clock.install()
     kiosk.goto(f"/kiosk/{hospital['cardiology'].code}/")
     # The page's own timings (60 s, warned 20 s before) shortened, read again on the next touch.
     kiosk.locator("[data-kiosk-start]").evaluate("page => { page.dataset.idleSeconds = 4; page.dataset.warningSeconds = 3; }")
@@ -14,18 +15,20 @@ def test_the_kiosk_warns_before_starting_over_and_more_time_postpones_it(open_pa
     warning = kiosk.get_by_role("alertdialog", name="Are you still there?")
     more_time = warning.get_by_role("button", name="I need more time")
 
-    expect(warning).to_be_visible(timeout=3000)
+    kiosk.clock.run_for(1_500)
+    expect(warning).to_be_visible()
     expect(warning).to_contain_text("This page starts over in")
     expect(more_time).to_be_focused()
     more_time.click()
     expect(warning).to_be_hidden()
 
     # Past the time the page would have started over without the button: still here, the name still typed.
-    kiosk.wait_for_timeout(3500)
+    kiosk.clock.run_for(3_500)
     expect(kiosk.get_by_label("Name", exact=True)).to_have_value("Mei Lin")
     expect(warning).to_be_visible()
     # Left alone, it starts over.
-    expect(kiosk.get_by_label("Name", exact=True)).to_have_value("", timeout=6000)
+    kiosk.clock.run_for(1_000)
+    expect(kiosk.get_by_label("Name", exact=True)).to_have_value("")
     expect(warning).to_be_hidden()
 
 
@@ -51,6 +54,7 @@ def test_the_key_that_presses_more_time_does_nothing_else(open_page, hospital):
 def test_the_warning_keeps_focus_in_itself_and_any_key_or_touch_postpones_the_start_over(open_page, hospital):
     kiosk = open_page(**TABLET)
     start = f"/kiosk/{hospital['cardiology'].code}/"
+    kiosk.clock.install()
     kiosk.goto(start)
     kiosk.locator("[data-kiosk-start]").evaluate(
         "page => { page.dataset.idleSeconds = 6; page.dataset.warningSeconds = 4; }"
@@ -63,7 +67,8 @@ def test_the_warning_keeps_focus_in_itself_and_any_key_or_touch_postpones_the_st
     take_token = kiosk.get_by_role("button", name="Take a token")
     take_token.scroll_into_view_if_needed()
     warning = kiosk.get_by_role("alertdialog", name="Are you still there?")
-    expect(warning).to_be_visible(timeout=4000)
+    kiosk.clock.run_for(2_500)
+    expect(warning).to_be_visible()
 
     kiosk.keyboard.down("Tab")
     # Tab leaves the warning only for the browser's own controls (the page's body has the focus meanwhile).
@@ -73,7 +78,7 @@ def test_the_warning_keeps_focus_in_itself_and_any_key_or_touch_postpones_the_st
     # A key is someone still there: the warning closes, focus is back in the form and the start over is postponed.
     expect(warning).to_be_hidden()
     expect(age).to_be_focused()
-    kiosk.wait_for_timeout(4500)
+    kiosk.clock.run_for(4_500)
     expect(name).to_have_value("Mei Lin")
     expect(warning).to_be_visible()
 
@@ -81,15 +86,16 @@ def test_the_warning_keeps_focus_in_itself_and_any_key_or_touch_postpones_the_st
     button = take_token.bounding_box()
     kiosk.touchscreen.tap(button["x"] + button["width"] / 2, button["y"] + button["height"] / 2)
     expect(warning).to_be_hidden()
-    kiosk.wait_for_timeout(2000)
+    kiosk.clock.run_for(2_000)
     assert kiosk.url.endswith(start)
     expect(name).to_have_value("Mei Lin")
 
     # Escape, the key that closes any dialog, postpones it as well.
-    expect(warning).to_be_visible(timeout=4000)
+    kiosk.clock.run_for(500)
+    expect(warning).to_be_visible()
     kiosk.keyboard.press("Escape")
     expect(warning).to_be_hidden()
-    kiosk.wait_for_timeout(4500)
+    kiosk.clock.run_for(4_500)
     expect(name).to_have_value("Mei Lin")
 
 def test_the_ticket_token_stays_on_one_line_on_a_320px_screen(open_page, hospital):
