@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from smartqueue.admin_json import CheckedJSONFieldsAdmin
+
 from .models import AdminUser, AuditLog, DepartmentAnalytics, SystemConfiguration
 
 
@@ -31,7 +33,7 @@ class DepartmentAnalyticsAdmin(admin.ModelAdmin):
 
 
 @admin.register(SystemConfiguration)
-class SystemConfigurationAdmin(admin.ModelAdmin):
+class SystemConfigurationAdmin(CheckedJSONFieldsAdmin):
     list_display = ["hospital_name", "notify_when_patients_ahead", "clinic_opens_at", "clinic_closes_at", "registration_open"]
 
     def has_add_permission(self, request):
@@ -42,7 +44,7 @@ class SystemConfigurationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(CheckedJSONFieldsAdmin):
     list_display = ["created_at", "actor", "action", "object_type", "object_repr", "ip_address"]
     list_filter = ["action", "object_type", "created_at"]
     search_fields = ["actor__username", "object_repr", "object_id", "action"]

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from smartqueue.admin_json import CheckedJSONFieldsAdmin
+
 from . import appointments
 from .models import Appointment, Department, Patient, PatientFeedback, Queue, WaitAlert
 
@@ -9,7 +11,7 @@ def _read_only_but(model, *editable):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(CheckedJSONFieldsAdmin):
     list_display = ["name", "code", "room", "average_consultation_minutes", "daily_capacity", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "code"]

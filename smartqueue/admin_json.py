@@ -1,0 +1,99 @@
+"""JSON typed into Django admin, refused with the field named where Django's own form field let it through to a
+500 or into a record the app cannot read."""
+
+import math
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.forms.fields import InvalidJSONInput
+from django.utils.translation import gettext, gettext_lazy as _
+
+
+def _texts_and_numbers(value):
+    """Every key, text and number inside a parsed JSON value."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield key
+            yield from _texts_and_numbers(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _texts_and_numbers(inner)
+    elif isinstance(value, (str, float)):
+        yield value
+
+
+def _is_utf8(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def unstorable_part(value):
+    """Why no page or PostgreSQL's jsonb can hold the value (a lone surrogate, NUL, NaN or an infinity); None
+    when they can."""
+    for part in _texts_and_numbers(value):
+        if isinstance(part, float):
+            if not math.isfinite(part):
+                return gettext("Numbers must be finite: NaN and Infinity cannot be stored.")
+        elif not _is_utf8(part):
+            return gettext("Surrogate characters are not allowed.")
+        elif "\x00" in part:
+            return gettext("Null characters are not allowed.")
+    return None
+
+
+class CheckedJSONField(forms.JSONField):
+    """Django's JSON form field, refusing what it lets through: nesting deep enough to exhaust the stack, text
+    neither the page nor the database can encode, non-finite numbers, a value of another kind than the record's
+    default (a list where {language: ...} is read) and a blank field for a column that holds no null."""
+
+    default_error_messages = {
+        "object": _("Enter a JSON object, e.g. {}."),
+        "list": _("Enter a JSON list, e.g. []."),
+    }
+
+    def __init__(self, *, kind=None, blank_value=None, **kwargs):
+        self.kind, self.blank_value = kind, blank_value
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if self.disabled:
+            return value
+        if value in self.empty_values:
+            # Model validation skips a blank field's validators, so {} or [] is stored unchecked: here too.
+            return self.blank_value
+        try:
+            converted = super().to_python(value)
+        except RecursionError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        problem = unstorable_part(converted)
+        if problem is not None:
+            raise forms.ValidationError(problem, code="invalid")
+        if self.kind is dict and not isinstance(converted, dict):
+            raise forms.ValidationError(self.error_messages["object"], code="object")
+        if self.kind is list and not isinstance(converted, list):
+            raise forms.ValidationError(self.error_messages["list"], code="list")
+        return converted
+
+    def bound_data(self, data, initial):
+        # The refused value goes back into the page as typed: parsed, a lone surrogate in it could not be encoded.
+        try:
+            value = super().bound_data(data, initial)
+        except RecursionError:
+            return InvalidJSONInput(data)
+        return InvalidJSONInput(data) if unstorable_part(value) is not None else value
+
+
+class CheckedJSONFieldsAdmin(admin.ModelAdmin):
+    """A model admin whose JSON fields are CheckedJSONField, expecting the kind of value the field's default is."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if not isinstance(db_field, models.JSONField):
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        default = db_field.get_default() if db_field.has_default() else None
+        kind = type(default) if isinstance(default, (dict, list)) else None
+        blank_value = None if db_field.null or kind is None else kind()
+        return db_field.formfield(form_class=CheckedJSONField, kind=kind, blank_value=blank_value, **kwargs)
