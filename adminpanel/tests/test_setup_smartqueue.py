@@ -141,3 +141,40 @@ def test_a_visit_the_services_refuse_stops_the_command_naming_the_token(developm
 
     with pytest.raises(CommandError, match=r"CARD-001 .*Refused\."):
         call_command("setup_smartqueue", "--demo-data", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_demo_departments_an_admin_deactivated_or_filled_get_no_visits_and_the_command_runs(development):
+    """make run loads the demo data on every start: a department deactivated, or given a capacity it has used up,
+    stopped it with the services' traceback."""
+    Department.objects.create(name="General Medicine", code="GEN", room="Room 1", is_active=False)
+    Department.objects.create(name="Cardiology", code="CARD", room="Room 2", daily_capacity=2)
+
+    call_command("setup_smartqueue", "--demo-data", verbosity=0)
+
+    today = timezone.localdate()
+    assert not Queue.objects.filter(department__code="GEN").exists()
+    assert Queue.objects.filter(department__code="CARD", token_date=today).count() == 2
+    assert Queue.objects.filter(department__code="PED", token_date=today).count() == 3
+    assert not Department.objects.get(code="GEN").is_active
+
+
+@pytest.mark.django_db
+def test_demo_visits_of_a_doctor_deactivated_or_moved_stay_waiting(development, clock):
+    """The demo calls each department's patients through its demo doctor; one an admin deactivated or moved to
+    another department stopped the command (the services rightly refuse them) or called another department's
+    patients."""
+    call_command("setup_smartqueue", "--demo-data", verbosity=0)
+    clock.shift(timedelta(days=1))
+    patel, garcia = demo_doctor("dr.patel"), demo_doctor("dr.garcia")
+    Doctor.objects.filter(pk=patel.pk).update(is_active=False)
+    Doctor.objects.filter(pk=garcia.pk).update(department=Department.objects.get(code="ENT"))
+
+    call_command("setup_smartqueue", "--demo-data", verbosity=0)
+
+    today = Queue.objects.filter(token_date=timezone.localdate())
+    left = today.filter(department__code__in=["GEN", "PED"])
+    assert set(left.values_list("status", flat=True)) == {"waiting", "cancelled"}
+    assert not left.exclude(doctor=None).exists()
+    cardiology = set(today.filter(department__code="CARD").values_list("status", flat=True))
+    assert {"in_consultation", "completed"} <= cardiology

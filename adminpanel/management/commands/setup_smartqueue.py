@@ -188,8 +188,9 @@ class Command(BaseCommand):
         """A morning of visits through the real services, then back-dated so waits look like a real clinic.
 
         Runs on every start (make run), so on a database left by earlier days or by use: the demo doctors'
-        consultations left open on an earlier day are closed first, and a doctor busy with today's patient is not
-        made to call anyone (those demo visits stay waiting).
+        consultations left open on an earlier day are closed first, a doctor busy with today's patient, deactivated
+        or moved is not made to call anyone (those demo visits stay waiting), and a department deactivated or full
+        gets no demo visit.
         """
         today = timezone.localdate()
         self.close_earlier_days_consultations(set(doctors.values()), today)
@@ -205,7 +206,11 @@ class Command(BaseCommand):
             patient, _ = Patient.objects.get_or_create(phone=phone, defaults={"name": name, "age": age, "gender": gender})
             if Queue.objects.filter(patient=patient, token_date=today).exists():
                 continue
-            entry = services.allocate_token(department=departments[code], patient=patient, priority=priority)
+            try:
+                entry = services.allocate_token(department=departments[code], patient=patient, priority=priority)
+            except services.DepartmentUnavailable:
+                # Deactivated or full by an admin's choice, which the demo keeps: it has no visit there today.
+                continue
             checked_in = self.later(morning_start, minutes=6 * index)
             try:
                 stamps = self.walk_visit(entry, doctors[code], outcome, checked_in)
@@ -243,6 +248,9 @@ class Command(BaseCommand):
             return {"cancelled_at": self.later(checked_in, minutes=20)}
         if services.current_patient_of(doctor) is not None:
             # Someone is really being seen: the demo does not take the doctor away from them.
+            return {}
+        if not doctor.is_active or doctor.department_id != entry.department_id:
+            # Deactivated or moved by an admin since: no one of the demo's is there to call the patient.
             return {}
         services.call_patient(entry=entry, doctor=doctor)
         stamps = {"called_at": self.later(checked_in, minutes=25)}
