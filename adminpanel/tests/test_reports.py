@@ -267,6 +267,13 @@ def test_rollup_command_rejects_bad_dates_and_stores_nothing(clinic_day, bad):
     assert not DepartmentAnalytics.objects.exists()
 
 
+def test_rollup_command_refuses_a_second_date_and_stores_nothing(clinic_day):
+    with pytest.raises(CommandError, match="--date: given more than once"):
+        call_command("rollup_analytics", "--date", "2026-03-09", "--date", "2026-03-10")
+
+    assert not DepartmentAnalytics.objects.exists()
+
+
 @pytest.mark.parametrize("later", ["2026-03-12", "9999-12-31"])
 def test_rollup_command_refuses_a_day_still_to_come(clinic_day, later):
     with time_machine.travel(at("08:00", day=date(2026, 3, 11)), tick=False):

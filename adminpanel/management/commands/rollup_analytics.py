@@ -1,3 +1,4 @@
+import argparse
 import re
 from datetime import date, timedelta
 
@@ -9,11 +10,21 @@ from adminpanel.analytics import rollup_day
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+class GivenOnce(argparse.Action):
+    """Stores the option's value and refuses a second one, which argparse would silently keep instead: of two days
+    given, the command rolled up the last alone."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, self.dest) is not None:
+            raise argparse.ArgumentError(self, "given more than once; run the command once per day")
+        setattr(namespace, self.dest, values)
+
+
 class Command(BaseCommand):
     help = "Write (or rewrite) the DepartmentAnalytics rows of one hospital-local day; yesterday by default."
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="The day to roll up, as YYYY-MM-DD.")
+        parser.add_argument("--date", action=GivenOnce, help="The day to roll up, as YYYY-MM-DD.")
 
     def handle(self, *args, **options):
         # An empty --date (e.g. an unset shell variable) is a mistake to report, not a request for the default.
