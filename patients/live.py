@@ -7,7 +7,7 @@ import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from smartqueue.parsers import field_with_a_lone_surrogate
+from smartqueue.parsers import field_with_a_lone_surrogate, field_with_a_repeated_key, load_marking_repeated_keys
 
 from .serializers import frame
 
@@ -148,11 +148,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if len(text_data) > MAX_CLIENT_MESSAGE_CHARS:
             return f"Messages are limited to {MAX_CLIENT_MESSAGE_CHARS} characters."
         try:
-            request = json.loads(text_data)
+            request = load_marking_repeated_keys(text_data)
         except (ValueError, RecursionError):
             return "The message is not valid JSON."
         if field_with_a_lone_surrogate(request) is not None:
             return "The message holds surrogate characters, which are not allowed."
+        _field, repeated_key = field_with_a_repeated_key(request)
+        if repeated_key is not None:
+            return f'"{repeated_key[:50]}" is given more than once.'
         if not isinstance(request, dict) or not isinstance(request.get("type"), str):
             return 'The message must be a JSON object with a string "type", e.g. {"type": "snapshot"}.'
         return request

@@ -39,6 +39,11 @@ class JSONBodyParser(JSONParser):
         return json.load(text, parse_constant=parse_constant, parse_int=_whole_number, object_pairs_hook=_json_object)
 
 
+def load_marking_repeated_keys(text):
+    """json.loads, with each object that gives a key more than once marked for field_with_a_repeated_key."""
+    return json.loads(text, object_pairs_hook=_json_object)
+
+
 class OverlongNumber(str):
     """A JSON whole number with more digits than Python converts (sys.get_int_max_str_digits(), 4,300: converting
     takes time growing with the square of the length), kept as its digits so the field it was given for refuses it
