@@ -353,6 +353,33 @@ def test_compile_translations_refuses_an_unfinished_catalogue_before_writing_any
     assert (folder / "django.mo").read_bytes() == compiled
 
 
+@pytest.mark.parametrize(
+    "broken",
+    [b'msgid "Waiting"\nmsgstr "En espera\n\nmsgid \n', b'msgid "Waiting"\nmsgstr "\xff\xfe"\n'],
+    ids=["syntax error", "not UTF-8"],
+)
+def test_compile_translations_names_a_catalogue_it_cannot_read_and_writes_none(settings, tmp_path, broken):
+    """polib's syntax or decoding error was a traceback; the catalogues read before it were not compiled either."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    readable, unreadable = tmp_path / "ar" / "LC_MESSAGES", tmp_path / "es" / "LC_MESSAGES"
+    readable.mkdir(parents=True)
+    unreadable.mkdir(parents=True)
+    po = polib.POFile()
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+    po.append(polib.POEntry(msgid="Waiting", msgstr="في الانتظار"))
+    po.save(str(readable / "django.po"))
+    header = b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    (unreadable / "django.po").write_bytes(header + broken)
+    settings.LOCALE_PATHS = [str(tmp_path)]
+
+    with pytest.raises(CommandError, match=r"es/LC_MESSAGES/django\.po.*nothing compiled"):
+        call_command("compile_translations")
+
+    assert not list(tmp_path.glob("*/LC_MESSAGES/*.mo"))
+
+
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_the_api_refusals_a_person_reads_are_in_their_language(language, department, make_patient, make_doctor):
     """Refusals the patients' pages and the dashboard show as they come (docs/i18n.md)."""

@@ -16,6 +16,14 @@ def catalogues():
     return sorted(path for locale in settings.LOCALE_PATHS for path in Path(locale).glob("*/LC_MESSAGES/*.po"))
 
 
+def read_catalogue(path):
+    """The catalogue at path; a CommandError naming it when polib cannot read it (its syntax, its encoding)."""
+    try:
+        return polib.pofile(str(path))
+    except (OSError, UnicodeDecodeError, LookupError) as error:
+        raise CommandError(f"{path}: {error}; nothing compiled.") from None
+
+
 def problems(catalogue):
     """What keeps a catalogue from being complete: fuzzy entries and entries without a translation."""
     found = [f"fuzzy: {entry.msgid!r}" for entry in catalogue.fuzzy_entries()]
@@ -34,7 +42,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, allow_incomplete=False, **options):
-        read = {path: polib.pofile(str(path)) for path in catalogues()}
+        read = {path: read_catalogue(path) for path in catalogues()}
         incomplete = {path: found for path, catalogue in read.items() if (found := problems(catalogue))}
         # Refused before anything is written: a .mo compiled without an entry would put English on the pages.
         if incomplete and not allow_incomplete:
