@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from smartqueue.admin_json import CheckedJSONFieldsAdmin
+from smartqueue.admin_checks import CheckedModelAdmin
 
 from .models import AdminUser, AuditLog, DepartmentAnalytics, SystemConfiguration
 
 
 @admin.register(AdminUser)
-class AdminUserAdmin(admin.ModelAdmin):
+class AdminUserAdmin(CheckedModelAdmin):
     list_display = ["__str__", "designation", "phone", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "designation"]
@@ -14,7 +14,7 @@ class AdminUserAdmin(admin.ModelAdmin):
 
 
 @admin.register(DepartmentAnalytics)
-class DepartmentAnalyticsAdmin(admin.ModelAdmin):
+class DepartmentAnalyticsAdmin(CheckedModelAdmin):
     list_display = [
         "date",
         "department",
@@ -33,7 +33,7 @@ class DepartmentAnalyticsAdmin(admin.ModelAdmin):
 
 
 @admin.register(SystemConfiguration)
-class SystemConfigurationAdmin(CheckedJSONFieldsAdmin):
+class SystemConfigurationAdmin(CheckedModelAdmin):
     list_display = ["hospital_name", "notify_when_patients_ahead", "clinic_opens_at", "clinic_closes_at", "registration_open"]
 
     def has_add_permission(self, request):
@@ -44,7 +44,7 @@ class SystemConfigurationAdmin(CheckedJSONFieldsAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(CheckedJSONFieldsAdmin):
+class AuditLogAdmin(CheckedModelAdmin):
     list_display = ["created_at", "actor", "action", "object_type", "object_repr", "ip_address"]
     list_filter = ["action", "object_type", "created_at"]
     search_fields = ["actor__username", "object_repr", "object_id", "action"]

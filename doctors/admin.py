@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from smartqueue.admin_json import CheckedJSONFieldsAdmin
+from smartqueue.admin_checks import CheckedModelAdmin
 from smartqueue.requests import client_ip
 
 from . import services
@@ -30,7 +30,7 @@ class DoctorAdminForm(forms.ModelForm):
 
 
 @admin.register(Doctor)
-class DoctorAdmin(CheckedJSONFieldsAdmin):
+class DoctorAdmin(CheckedModelAdmin):
     form = DoctorAdminForm
     list_display = ["__str__", "department", "specialization", "room", "availability", "is_active"]
     list_filter = ["department", "availability", "is_active"]

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.admin import QueueAdmin
 from patients.models import Queue
+from smartqueue.admin_checks import CheckedModelAdmin
 from smartqueue.requests import client_ip
 
 from . import webhooks
@@ -26,7 +27,7 @@ class NotificationTemplateTranslationInline(admin.StackedInline):
 
 
 @admin.register(NotificationTemplate)
-class NotificationTemplateAdmin(admin.ModelAdmin):
+class NotificationTemplateAdmin(CheckedModelAdmin):
     inlines = [NotificationTemplateTranslationInline]
     list_display = ["name", "template_type", "is_active", "updated_at"]
     list_filter = ["template_type", "is_active"]
@@ -34,7 +35,7 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(CheckedModelAdmin):
     list_display = ["patient", "channel", "opted_out", "updated_at"]
     list_filter = ["channel", "opted_out"]
     search_fields = ["patient__name", "patient__phone"]
@@ -42,13 +43,13 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(NumberOptOut)
-class NumberOptOutAdmin(admin.ModelAdmin):
+class NumberOptOutAdmin(CheckedModelAdmin):
     list_display = ["phone", "created_at"]
     search_fields = ["phone"]
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(CheckedModelAdmin):
     list_display = ["created_at", "patient", "event", "channel", "status", "attempts", "twilio_sid", "error_code"]
     list_filter = ["status", "channel", "event", "backend"]
     search_fields = ["patient__name", "patient__phone", "twilio_sid", "idempotency_key"]
@@ -62,7 +63,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(CheckedModelAdmin):
     list_display = ["created_at", "task_name", "dispatched_at", "attempts", "last_error"]
     list_filter = ["task_name", ("dispatched_at", admin.EmptyFieldListFilter)]
     readonly_fields = [field.name for field in OutboxMessage._meta.fields]
@@ -73,7 +74,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin):
+class InboundMessageAdmin(CheckedModelAdmin):
     """Patients' texts, findable by visit (queue entry id) or phone, with what each one did."""
 
     list_display = ["received_at", "patient", "queue_entry", "channel", "keyword", "effect", "detail"]
@@ -88,7 +89,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(CheckedModelAdmin):
     form = WebhookEndpointForm
     list_display = ["name", "url", "is_active", "trusted_for_pii", "updated_at"]
     list_filter = ["is_active", "trusted_for_pii"]
@@ -96,7 +97,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(CheckedModelAdmin):
     list_display = ["created_at", "endpoint", "event", "status", "attempts", "last_status_code", "last_latency_ms"]
     list_filter = ["status", "event", "endpoint"]
     search_fields = ["=event_id"]

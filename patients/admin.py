@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from smartqueue.admin_json import CheckedJSONFieldsAdmin
+from smartqueue.admin_checks import CheckedModelAdmin
 
 from . import appointments
 from .models import Appointment, Department, Patient, PatientFeedback, Queue, WaitAlert
@@ -11,7 +11,7 @@ def _read_only_but(model, *editable):
 
 
 @admin.register(Department)
-class DepartmentAdmin(CheckedJSONFieldsAdmin):
+class DepartmentAdmin(CheckedModelAdmin):
     list_display = ["name", "code", "room", "average_consultation_minutes", "daily_capacity", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "code"]
@@ -22,7 +22,7 @@ class DepartmentAdmin(CheckedJSONFieldsAdmin):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(CheckedModelAdmin):
     list_display = ["name", "phone", "age", "gender", "language", "created_at"]
     list_filter = ["gender", "language"]
     search_fields = ["name", "phone", "public_id"]
@@ -30,7 +30,7 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Queue)
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(CheckedModelAdmin):
     list_display = ["token", "token_date", "department", "patient", "priority", "status", "doctor", "checked_in_at"]
     list_filter = ["status", "priority", "department", "token_date"]
     search_fields = ["patient__name", "patient__phone", "token_number"]
@@ -49,7 +49,7 @@ class QueueAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatientFeedback)
-class PatientFeedbackAdmin(admin.ModelAdmin):
+class PatientFeedbackAdmin(CheckedModelAdmin):
     list_display = ["queue_entry", "patient", "rating", "created_at"]
     list_filter = ["rating", "queue_entry__department"]
     search_fields = ["patient__name", "comment"]
@@ -67,7 +67,7 @@ class PatientFeedbackAdmin(admin.ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(CheckedModelAdmin):
     list_display = ["booking_code", "slot_start", "department", "patient", "status", "arrival"]
     list_filter = ["status", "arrival", "department"]
     search_fields = ["booking_code", "patient__name", "patient__phone"]
@@ -85,7 +85,7 @@ class AppointmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(WaitAlert)
-class WaitAlertAdmin(admin.ModelAdmin):
+class WaitAlertAdmin(CheckedModelAdmin):
     list_display = [
         "department",
         "started_at",

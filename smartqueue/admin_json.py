@@ -4,8 +4,6 @@
 import math
 
 from django import forms
-from django.contrib import admin
-from django.db import models
 from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext, gettext_lazy as _
 
@@ -85,15 +83,3 @@ class CheckedJSONField(forms.JSONField):
         except RecursionError:
             return InvalidJSONInput(data)
         return InvalidJSONInput(data) if unstorable_part(value) is not None else value
-
-
-class CheckedJSONFieldsAdmin(admin.ModelAdmin):
-    """A model admin whose JSON fields are CheckedJSONField, expecting the kind of value the field's default is."""
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if not isinstance(db_field, models.JSONField):
-            return super().formfield_for_dbfield(db_field, request, **kwargs)
-        default = db_field.get_default() if db_field.has_default() else None
-        kind = type(default) if isinstance(default, (dict, list)) else None
-        blank_value = None if db_field.null or kind is None else kind()
-        return db_field.formfield(form_class=CheckedJSONField, kind=kind, blank_value=blank_value, **kwargs)

@@ -14,6 +14,7 @@ from patients.models import Appointment, PatientFeedback, Queue, WaitAlert
 from notifications.models import Notification, NumberOptOut, TemplateType
 from notifications.services import prepare_queue_notification
 from patients.selectors import latest_queue_snapshot
+from smartqueue.admin_checks import CheckedModelAdmin
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
 MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
@@ -50,6 +51,39 @@ def test_every_admin_page_answers_and_its_add_form_refuses_or_saves_never_crashe
         for name, field in form_fields.items()
     }
     assert client.post(add_page, filled).status_code in (200, 302)
+
+
+# Filters a list may name (its list_filter, its date_hierarchy) with values no query can run: PostgreSQL refuses
+# a NUL in text, and a year past 9999 is no date Python can bound a range with.
+UNQUERYABLE_FILTERS = [
+    {"created_at__year": "99999"},
+    {"date__year": "10000"},
+    {"status__exact": "\x00"},
+    {"action__exact": "a\x00"},
+    {"is_active__exact": "\x00"},
+]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
+def test_every_admin_list_takes_a_filter_no_query_can_run_as_an_unknown_one(client, superuser, model):
+    client.force_login(superuser)
+    changelist = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+
+    for query in UNQUERYABLE_FILTERS:
+        answer = client.get(changelist, query)
+        assert answer.status_code in (200, 302), (query, answer.status_code)
+        assert answer.status_code == 200 or answer["Location"].endswith("?e=1"), query
+    assert client.get(changelist, {**UNQUERYABLE_FILTERS[0], "e": "1"}).status_code == 200
+
+
+def test_every_project_admin_page_derives_from_the_checked_model_admin():
+    own_apps = {"patients", "doctors", "notifications", "adminpanel"}
+    unchecked = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in own_apps and not isinstance(model_admin, CheckedModelAdmin)
+    ]
+    assert not unchecked
 
 
 def waiting_tokens(department):

@@ -1,0 +1,30 @@
+"""The base of the project's Django admin pages: what Django's own ModelAdmin answers with a 500 for, refused."""
+
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.db import models
+
+from .admin_json import CheckedJSONField, unstorable_part
+
+
+class CheckedModelAdmin(admin.ModelAdmin):
+    """A model admin whose JSON fields are CheckedJSONField (expecting the kind of value the field's default is)
+    and whose list takes a filter no query can run (a NUL, which PostgreSQL refuses; a year past 9999, which
+    Python's dates refuse) as Django takes an unknown one: the list again without filters, "?e=1"."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if not isinstance(db_field, models.JSONField):
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        default = db_field.get_default() if db_field.has_default() else None
+        kind = type(default) if isinstance(default, (dict, list)) else None
+        blank_value = None if db_field.null or kind is None else kind()
+        return db_field.formfield(form_class=CheckedJSONField, kind=kind, blank_value=blank_value, **kwargs)
+
+    def get_changelist_instance(self, request):
+        if unstorable_part([[key, *values] for key, values in request.GET.lists()]) is not None:
+            raise IncorrectLookupParameters("a filter value no query can hold")
+        try:
+            return super().get_changelist_instance(request)
+        except (ValueError, OverflowError) as error:
+            # Raised while the list counts its rows, after Django's own check of the lookups.
+            raise IncorrectLookupParameters(error) from error
