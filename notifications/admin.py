@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.admin import QueueAdmin
 from patients.models import Queue
-from smartqueue.admin_checks import CheckedModelAdmin
+from smartqueue.admin_checks import CheckedModelAdmin, ConstraintsCheckedInlineFormSet
 from smartqueue.requests import client_ip
 
 from . import webhooks
@@ -23,6 +23,7 @@ from .models import (
 
 class NotificationTemplateTranslationInline(admin.StackedInline):
     model = NotificationTemplateTranslation
+    formset = ConstraintsCheckedInlineFormSet
     extra = 0
 
 

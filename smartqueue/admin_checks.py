@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.models import BaseInlineFormSet
 
 from .admin_json import CheckedJSONField, unstorable_part
 
@@ -28,3 +30,20 @@ class CheckedModelAdmin(admin.ModelAdmin):
         except (ValueError, OverflowError) as error:
             # Raised while the list counts its rows, after Django's own check of the lookups.
             raise IncorrectLookupParameters(error) from error
+
+
+class ConstraintsCheckedInlineFormSet(BaseInlineFormSet):
+    """An inline formset that checks each row it saves against the stored ones. Django leaves the parent's key out
+    of a row's own checks and compares the posted rows only with one another, so a row duplicating one saved since
+    the page was shown (or shown as new by an edited management form) reached the database's unique constraint:
+    a 500."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            if not form.has_changed() or self._should_delete_form(form) or not form.is_valid():
+                continue
+            try:
+                form.instance.validate_constraints()
+            except ValidationError as error:
+                form.add_error(None, error)

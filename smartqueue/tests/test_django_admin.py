@@ -244,3 +244,41 @@ def test_a_patient_whose_stored_number_the_check_would_refuse_can_still_be_edite
 
     patient.refresh_from_db()
     assert (patient.name, patient.phone) == ("Ana María Ruiz", "+15550100001")
+
+
+def _template_page_posted(client, page):
+    """What a template's change page posts back, its inline translations included, left as they are."""
+    shown = client.get(page)
+    posted = {**_change_form(client, page), **inline_management_forms(shown)}
+    for inline in shown.context["inline_admin_formsets"]:
+        for form in inline.formset.forms:
+            posted.update({form.add_prefix(name): form[name].value() for name in form.fields if form[name].value()})
+    return posted
+
+
+@pytest.mark.parametrize("how", ["saved since the page was shown", "management form lowered"])
+def test_a_template_translation_duplicating_a_stored_one_is_refused_not_a_500(client, superuser, how):
+    from notifications.defaults import install_default_templates
+    from notifications.models import NotificationTemplateTranslation
+
+    install_default_templates()
+    translation = NotificationTemplateTranslation.objects.filter(language="es").select_related("template").first()
+    template = translation.template
+    client.force_login(superuser)
+    page = f"/admin/notifications/notificationtemplate/{template.pk}/change/"
+    if how == "saved since the page was shown":
+        translation.delete()
+        posted = _template_page_posted(client, page)
+        shown = int(posted["translations-TOTAL_FORMS"])
+        posted.update({"translations-TOTAL_FORMS": shown + 1, f"translations-{shown}-language": "es"})
+        posted[f"translations-{shown}-sms_template"] = "Su turno {token}."
+        NotificationTemplateTranslation.objects.create(template=template, language="es", sms_template="Turno {token}.")
+    else:
+        posted = {**_template_page_posted(client, page), "translations-INITIAL_FORMS": 0}
+    stored = sorted(template.translations.values_list("pk", "language", "sms_template"))
+
+    refused = client.post(page, posted)
+
+    assert refused.status_code == 200
+    assert any(form.non_field_errors() for form in refused.context["inline_admin_formsets"][0].formset.forms)
+    assert sorted(template.translations.values_list("pk", "language", "sms_template")) == stored
