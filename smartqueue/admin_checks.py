@@ -12,7 +12,8 @@ from .admin_json import CheckedJSONField, unstorable_part
 class CheckedModelAdmin(admin.ModelAdmin):
     """A model admin whose JSON fields are CheckedJSONField (expecting the kind of value the field's default is)
     and whose list takes a filter no query can run (a NUL, which PostgreSQL refuses; a year past 9999, which
-    Python's dates refuse) as Django takes an unknown one: the list again without filters, "?e=1"."""
+    Python's dates refuse) as Django takes an unknown one: the list again without filters, "?e=1". A search for
+    text no record can hold finds nothing."""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if not isinstance(db_field, models.JSONField):
@@ -21,6 +22,13 @@ class CheckedModelAdmin(admin.ModelAdmin):
         kind = type(default) if isinstance(default, (dict, list)) else None
         blank_value = None if db_field.null or kind is None else kind()
         return db_field.formfield(form_class=CheckedJSONField, kind=kind, blank_value=blank_value, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Django's list checks its search box, but its autocomplete (?term=, for any key to a searchable model) does
+        # not: no stored text holds a NUL, and PostgreSQL refuses one in a query.
+        if unstorable_part(search_term) is not None:
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_changelist_instance(self, request):
         if unstorable_part([[key, *values] for key, values in request.GET.lists()]) is not None:

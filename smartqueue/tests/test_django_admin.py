@@ -76,6 +76,19 @@ def test_every_admin_list_takes_a_filter_no_query_can_run_as_an_unknown_one(clie
     assert client.get(changelist, {**UNQUERYABLE_FILTERS[0], "e": "1"}).status_code == 200
 
 
+@pytest.mark.parametrize("term", ["\x00", "Cardio\x00logy"])
+def test_django_admins_autocomplete_finds_nothing_for_text_no_record_holds(client, superuser, department, term):
+    """PostgreSQL refuses a NUL in a query: the autocomplete's search answered 500 there."""
+    client.force_login(superuser)
+    query = {"app_label": "patients", "model_name": "queue", "field_name": "department", "term": term}
+
+    found = client.get("/admin/autocomplete/", query)
+
+    assert found.status_code == 200
+    assert found.json()["results"] == []
+    assert client.get("/admin/autocomplete/", {**query, "term": "Cardio"}).json()["results"]
+
+
 def test_every_project_admin_page_derives_from_the_checked_model_admin():
     own_apps = {"patients", "doctors", "notifications", "adminpanel"}
     unchecked = [
