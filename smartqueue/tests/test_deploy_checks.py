@@ -43,3 +43,17 @@ def test_the_compose_stack_runs_several_web_processes_behind_nginx_without_stick
     # Several processes: only the one-shot migrate service migrates, and the cache is shared.
     assert "migrate" not in services["web"]["command"]
     assert services["migrate"]["environment"]["CACHE_URL"].startswith("redis://")
+
+
+def test_every_process_of_the_compose_stack_that_reads_the_database_starts_after_the_migration():
+    """Beat sends its every-minute tasks the moment it starts: a worker started beside `migrate` ran them on
+    tables not yet created and logged a traceback for each."""
+    import yaml
+
+    services = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())["services"]
+    app_services = [name for name, service in services.items() if service.get("build") and name != "migrate"]
+
+    assert set(app_services) >= {"web", "worker", "beat"}
+    for name in app_services:
+        migrate = services[name].get("depends_on", {}).get("migrate", {})
+        assert migrate.get("condition") == "service_completed_successfully", name
