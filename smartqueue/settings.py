@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "smartqueue.sessions.ActivitySessionMiddleware",
     # After sessions, before common: the language comes from the switcher's cookie, else Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
+    # After the language is known (the refusal is in the visitor's words), before any view reads a parameter.
+    "smartqueue.null_characters.NullCharactersRefusedMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
