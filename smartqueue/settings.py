@@ -63,7 +63,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # Django admin, its date drill-down refusing dates out of range (smartqueue.admin_dates).
+    "smartqueue.admin_dates.BoundedDatesAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
