@@ -57,3 +57,17 @@ def test_every_process_of_the_compose_stack_that_reads_the_database_starts_after
     for name in app_services:
         migrate = services[name].get("depends_on", {}).get("migrate", {})
         assert migrate.get("condition") == "service_completed_successfully", name
+
+
+def test_every_process_of_the_compose_stack_reads_the_settings_file_that_readme_names():
+    """The app's containers saw only the variables the compose file named: WEBHOOK_ALLOWED_HOSTS, KIOSK_NETWORKS and
+    the rest of README's table could not be set without editing it."""
+    import yaml
+
+    services = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())["services"]
+    settings_file = {"path": "./smartqueue.env", "required": False}
+
+    for name, service in services.items():
+        if service.get("build"):
+            assert settings_file in service.get("env_file", []), name
+    assert "`smartqueue.env`" in (BASE_DIR / "README.md").read_text()
