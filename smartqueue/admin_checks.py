@@ -1,19 +1,17 @@
 """The base of the project's Django admin pages: what Django's own ModelAdmin answers with a 500 for, refused."""
 
 from django.contrib import admin
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 
-from .admin_json import CheckedJSONField, unstorable_part
+from .admin_json import CheckedJSONField
 
 
 class CheckedModelAdmin(admin.ModelAdmin):
-    """A model admin whose JSON fields are CheckedJSONField (expecting the kind of value the field's default is)
-    and whose list takes a filter no query can run (a NUL, which PostgreSQL refuses; a year past 9999, which
-    Python's dates refuse) as Django takes an unknown one: the list again without filters, "?e=1". A search for
-    text no record can hold finds nothing."""
+    """A model admin whose JSON fields are CheckedJSONField (expecting the kind of value the field's default is).
+    Its lists' filters are checked for every admin page alike: a null character in the address by
+    smartqueue.null_characters, a date out of range by smartqueue.admin_dates."""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if not isinstance(db_field, models.JSONField):
@@ -22,22 +20,6 @@ class CheckedModelAdmin(admin.ModelAdmin):
         kind = type(default) if isinstance(default, (dict, list)) else None
         blank_value = None if db_field.null or kind is None else kind()
         return db_field.formfield(form_class=CheckedJSONField, kind=kind, blank_value=blank_value, **kwargs)
-
-    def get_search_results(self, request, queryset, search_term):
-        # Django's list checks its search box, but its autocomplete (?term=, for any key to a searchable model) does
-        # not: no stored text holds a NUL, and PostgreSQL refuses one in a query.
-        if unstorable_part(search_term) is not None:
-            return queryset.none(), False
-        return super().get_search_results(request, queryset, search_term)
-
-    def get_changelist_instance(self, request):
-        if unstorable_part([[key, *values] for key, values in request.GET.lists()]) is not None:
-            raise IncorrectLookupParameters("a filter value no query can hold")
-        try:
-            return super().get_changelist_instance(request)
-        except (ValueError, OverflowError) as error:
-            # Raised while the list counts its rows, after Django's own check of the lookups.
-            raise IncorrectLookupParameters(error) from error
 
 
 class ConstraintsCheckedInlineFormSet(BaseInlineFormSet):

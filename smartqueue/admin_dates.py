@@ -1,9 +1,12 @@
-"""Django admin's date drill-down (date_hierarchy) with a year, month or day out of range is a bad filter, not a 500.
+"""Django admin's lists take a date out of the calendar's range as a bad filter, not a 500.
 
-Django builds the drill-down's bounds with datetime() and catches only the ValueError of that call: a year past
-the calendar's last (?token_date__year=9999, whose next year does not exist) or too large for a C integer
-(?token_date__year=99999999999999999999) raised ValueError or OverflowError later, a 500 with a traceback. The
-site below gives every ModelAdmin registered on it, the apps' and django-axes' alike, the bounded change list.
+Django builds the date drill-down's (date_hierarchy) bounds with datetime() and catches only the ValueError of
+that call: a year past the calendar's last (?token_date__year=9999, whose next year does not exist) or too large
+for a C integer (?token_date__year=99999999999999999999) raised ValueError or OverflowError later. A year lookup on
+any date field (?created_at__year=99999) is bounded only when the list counts its rows, past Django's own check of
+the lookups. Both were a 500 with a traceback. The site below gives every ModelAdmin registered on it, the apps'
+and django-axes' alike, a change list that takes them as Django takes a filter it cannot apply: the list again
+without filters, flagged "?e=1".
 """
 
 from django.contrib.admin import AdminSite
@@ -11,25 +14,19 @@ from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.options import IncorrectLookupParameters, ModelAdmin
 
 
-class DateHierarchyOutOfRangeRefused:
-    def get_changelist(self, request, **kwargs):
-        changelist = super().get_changelist(request, **kwargs)
-
-        class BoundedDatesChangeList(changelist):
-            def get_filters(self, request):
-                try:
-                    return super().get_filters(request)
-                except (ValueError, OverflowError) as error:
-                    raise IncorrectLookupParameters(error) from error
-
-        return BoundedDatesChangeList
+class OutOfRangeDatesRefused:
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
 
 
 class BoundedDatesAdminSite(AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or ModelAdmin
-        if not issubclass(admin_class, DateHierarchyOutOfRangeRefused):
-            admin_class = type(admin_class.__name__, (DateHierarchyOutOfRangeRefused, admin_class), {})
+        if not issubclass(admin_class, OutOfRangeDatesRefused):
+            admin_class = type(admin_class.__name__, (OutOfRangeDatesRefused, admin_class), {})
         super().register(model_or_iterable, admin_class, **options)
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.test import Client
 
-from smartqueue.admin_dates import DateHierarchyOutOfRangeRefused
+from smartqueue.admin_dates import OutOfRangeDatesRefused
 
 MODEL_ADMINS_WITH_DATES = [
     model_admin for model_admin in admin.site._registry.values() if model_admin.date_hierarchy
@@ -31,7 +31,7 @@ def changelist_address(model_admin):
 def test_every_model_admin_with_a_date_drill_down_refuses_dates_out_of_range():
     assert MODEL_ADMINS_WITH_DATES
     for model_admin in MODEL_ADMINS_WITH_DATES:
-        assert isinstance(model_admin, DateHierarchyOutOfRangeRefused), type(model_admin).__name__
+        assert isinstance(model_admin, OutOfRangeDatesRefused), type(model_admin).__name__
 
 
 @pytest.mark.django_db
