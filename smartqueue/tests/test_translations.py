@@ -101,6 +101,30 @@ def test_arabic_says_one_and_two_in_words_not_with_the_number():
     assert not wrong, "Arabic forms for one and two that show the number:\n" + "\n".join(wrong)
 
 
+def every_translation(language):
+    for domain in DOMAINS:
+        for entry in catalogue(language, domain):
+            for text in entry.msgstr_plural.values() if entry.msgstr_plural else [entry.msgstr]:
+                yield entry, text
+
+
+# A word the catalogue does not use, with the one it uses for the same thing: a page that calls the same place by
+# two names leaves a patient wondering whether they are two places. Spanish hospitals say "servicio de Cardiología",
+# and the admin panel's own label for a department is "Servicio".
+GLOSSARY = {"es": {"departamento": "servicio"}}
+
+
+@pytest.mark.parametrize("language", GLOSSARY)
+def test_translations_name_each_thing_by_the_catalogues_one_word(language):
+    wrong = [
+        f"{entry.msgid!r}: {text!r} (say {GLOSSARY[language][word]!r}, not {word!r})"
+        for entry, text in every_translation(language)
+        for word in GLOSSARY[language]
+        if word in text.lower()
+    ]
+    assert not wrong, f"{language}: another word than the catalogue's:\n" + "\n".join(wrong)
+
+
 def test_every_catalogue_file_is_compiled_by_the_pure_python_step():
     assert {path.parent.parent.name for path in catalogues()} == set(TRANSLATED)
 
