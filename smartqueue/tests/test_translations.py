@@ -101,11 +101,21 @@ def test_arabic_says_one_and_two_in_words_not_with_the_number():
     assert not wrong, "Arabic forms for one and two that show the number:\n" + "\n".join(wrong)
 
 
+# Languages whose quotation marks are « », not the English “ ” a translator may carry over from the msgid.
+ANGLE_QUOTED = ["es", "ar"]
+
+
 def every_translation(language):
     for domain in DOMAINS:
         for entry in catalogue(language, domain):
             for text in entry.msgstr_plural.values() if entry.msgstr_plural else [entry.msgstr]:
                 yield entry, text
+
+
+@pytest.mark.parametrize("language", ANGLE_QUOTED)
+def test_translations_quote_with_the_languages_own_marks(language):
+    wrong = [f"{entry.msgid!r}: {text!r}" for entry, text in every_translation(language) if re.search("[“”]", text)]
+    assert not wrong, f"{language}: English quotation marks, use « »:\n" + "\n".join(wrong)
 
 
 # A word the catalogue does not use, with the one it uses for the same thing: a page that calls the same place by
