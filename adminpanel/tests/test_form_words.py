@@ -17,7 +17,7 @@ def test_a_department_name_already_taken_is_refused_in_the_readers_words(admin_c
     with translation.override("es"):
         form = DepartmentForm({"name": department.name, "average_consultation_minutes": 10})
         assert not form.is_valid()
-        assert form.errors["name"] == ["Ya hay otro departamento con este nombre."]
+        assert form.errors["name"] == ["Ya hay otro servicio con este nombre."]
 
 
 def test_a_short_password_is_refused_in_hindi_and_arabic_too(department):
