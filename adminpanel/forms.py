@@ -117,9 +117,10 @@ class SavesWhatThePageChangedMixin:
 class TranslatedFieldsMixin:
     """A record's words in each of the site's other languages (its translations, e.g. {"es": {"room": "Sala 2"}}) as
     optional fields after the others, "room_es", "name_ar": pages in a language show them as written where they are
-    left empty. translated_fields: {field: max length}. Before SavesWhatThePageChangedMixin among a form's bases."""
+    left empty. translated_fields: the model fields translated, each as long as the field may be. Before
+    SavesWhatThePageChangedMixin among a form's bases."""
 
-    translated_fields = {}
+    translated_fields = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,11 +129,11 @@ class TranslatedFieldsMixin:
             if language not in other_site_languages():
                 continue
             direction = "rtl" if get_language_info(language)["bidi"] else "ltr"
-            for field, limit in self.translated_fields.items():
+            for field in self.translated_fields:
                 self.fields[translation_field_name(field, language)] = forms.CharField(
                     label=sentence_with(TRANSLATION_LABELS[field], language=language_name(language)),
                     required=False,
-                    max_length=limit,
+                    max_length=self._meta.model._meta.get_field(field).max_length,
                     validators=[check_single_line],
                     initial=stored.get(language, {}).get(field, ""),
                     show_hidden_initial=True,  # as the form's own fields (SavesWhatThePageChangedMixin)

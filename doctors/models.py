@@ -7,14 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.models import Place, check_single_line, check_translations
 
-# What a doctor may give in the site's other languages, and how long each may be.
-DOCTOR_TRANSLATED_FIELDS = {"room": 50}
+# What a doctor may give in the site's other languages, each as long as the field itself may be.
+DOCTOR_TRANSLATED_FIELDS = ("room",)
 
 
 def check_doctor_translations(value):
     """A doctor's room in the site's other languages (DOCTOR_TRANSLATED_FIELDS)."""
     check_translations(
         value,
+        model=Doctor,
         translated_fields=DOCTOR_TRANSLATED_FIELDS,
         example='{"es": {"room": "Consultorio 4"}}',
         other_field_refusal=_("Only a doctor's room is translated, not %(field)s."),

@@ -92,8 +92,8 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-# What a department may give in the site's other languages, and how long each may be.
-DEPARTMENT_TRANSLATED_FIELDS = {"name": 100, "room": 50}
+# What a department may give in the site's other languages, each as long as the field itself may be.
+DEPARTMENT_TRANSLATED_FIELDS = ("name", "room")
 
 
 def other_site_languages():
@@ -101,9 +101,9 @@ def other_site_languages():
     return [code for code, _label in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 
 
-def check_translations(value, *, translated_fields, example, other_field_refusal):
-    """{language: {field: text}}: the site's other languages, the given fields ({name: max length}), texts within
-    their fields' lengths, each on one line. other_field_refusal names what may be translated (%(field)s: what
+def check_translations(value, *, model, translated_fields, example, other_field_refusal):
+    """{language: {field: text}}: the site's other languages, the given fields of the model, texts within those
+    fields' lengths, each on one line. other_field_refusal names what may be translated (%(field)s: what
     was given instead)."""
     if not isinstance(value, dict) or not all(isinstance(fields, dict) for fields in value.values()):
         raise ValidationError(_("Give the translations by language, e.g. %(example)s.") % {"example": example})
@@ -117,10 +117,11 @@ def check_translations(value, *, translated_fields, example, other_field_refusal
         for field, text in fields.items():
             if field not in translated_fields:
                 raise ValidationError(other_field_refusal % {"field": field})
-            if not isinstance(text, str) or len(text) > translated_fields[field]:
+            limit = model._meta.get_field(field).max_length
+            if not isinstance(text, str) or len(text) > limit:
                 raise ValidationError(
                     _("The %(field)s in %(language)s must be text of at most %(limit)s characters.")
-                    % {"field": field, "language": language, "limit": translated_fields[field]}
+                    % {"field": field, "language": language, "limit": limit}
                 )
             check_single_line(text)
 
@@ -129,6 +130,7 @@ def check_department_translations(value):
     """A department's name and room in the site's other languages (DEPARTMENT_TRANSLATED_FIELDS)."""
     check_translations(
         value,
+        model=Department,
         translated_fields=DEPARTMENT_TRANSLATED_FIELDS,
         example='{"es": {"name": "Cardiología"}}',
         other_field_refusal=_("Only a department's name and room are translated, not %(field)s."),
