@@ -12,11 +12,12 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from doctors.models import DOCTOR_TRANSLATED_FIELDS, Doctor
+from doctors.models import DOCTOR_TRANSLATED_FIELDS, Doctor, DoctorAbsence
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 from patients.forms import BootstrapWidgetsMixin, DepartmentChoiceField, FieldsSayWhatToEnterMixin, LanguageSelect
 from patients.models import (
     DEPARTMENT_TRANSLATED_FIELDS,
+    ClosedDay,
     Department,
     check_single_line,
     check_text_shown_to_others,
@@ -249,16 +250,32 @@ class NewDoctorForm(PanelFieldsMixin, forms.Form):
     username = get_user_model()._meta.get_field("username").formfield(
         label=_("Username"), help_text=_("Up to 150 characters: letters, digits and @ . + - _ only.")
     )
-    first_name = forms.CharField(label=_("First name"), max_length=150, validators=[check_single_line])
-    last_name = forms.CharField(label=_("Last name"), max_length=150, validators=[check_single_line])
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=get_user_model()._meta.get_field("first_name").max_length,
+        validators=[check_single_line],
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=get_user_model()._meta.get_field("last_name").max_length,
+        validators=[check_single_line],
+    )
     password = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput, help_text=_("The doctor's first password.")
     )
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(is_active=True))
     specialization = forms.CharField(
-        label=_("Specialization"), max_length=100, required=False, validators=[check_single_line]
+        label=_("Specialization"),
+        max_length=Doctor._meta.get_field("specialization").max_length,
+        required=False,
+        validators=[check_single_line],
     )
-    room = forms.CharField(label=_("Room"), max_length=50, required=False, validators=[check_single_line])
+    room = forms.CharField(
+        label=_("Room"),
+        max_length=Doctor._meta.get_field("room").max_length,
+        required=False,
+        validators=[check_single_line],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -415,7 +432,10 @@ class ClosedDayForm(PanelFieldsMixin, forms.Form):
         empty_label=_("Whole hospital"),
     )
     reason = forms.CharField(
-        label=_("Reason (optional)"), max_length=200, required=False, validators=[check_single_line]
+        label=_("Reason (optional)"),
+        max_length=ClosedDay._meta.get_field("reason").max_length,
+        required=False,
+        validators=[check_single_line],
     )
 
 
@@ -434,7 +454,10 @@ class DoctorAbsenceForm(PanelFieldsMixin, forms.Form):
         error_messages={"required": _("Choose the day of the absence.")},
     )
     reason = forms.CharField(
-        label=_("Reason (optional)"), max_length=200, required=False, validators=[check_single_line]
+        label=_("Reason (optional)"),
+        max_length=DoctorAbsence._meta.get_field("reason").max_length,
+        required=False,
+        validators=[check_single_line],
     )
 
 

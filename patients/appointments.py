@@ -452,6 +452,8 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
 BOOKING_LINK_PATTERN = re.compile(
     r"appointments/([0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12})(?![0-9a-f-])", re.IGNORECASE
 )
+# What a kiosk or the API reads for a booking: its code or the whole link of its QR code, with room to spare.
+BOOKING_CODE_MAX_LENGTH = 200
 # Patients copy a code as they read it out, in groups: "PCH2 ZH6H", "PCH2-ZH6H" (the code has neither).
 BOOKING_CODE_SEPARATORS = re.compile(r"[\s-]+")
 

@@ -11,6 +11,7 @@ from django.utils.translation import get_language, get_language_info, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from .appointments import BOOKING_CODE_MAX_LENGTH
 from .models import (
     FEEDBACK_RATINGS,
     NOTICE_PATIENTS_AHEAD_MAX,
@@ -354,7 +355,7 @@ class RescheduleForm(BootstrapForm):
 class KioskCheckInForm(BootstrapForm):
     code = forms.CharField(
         label=_("Booking code"),
-        max_length=200,
+        max_length=BOOKING_CODE_MAX_LENGTH,
         help_text=_("Scan the QR code of your booking, or type the code from your message."),
         error_messages={"required": _("Scan your booking's QR code, or type its code.")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "autofocus": True}),

@@ -136,7 +136,8 @@ class BookingSerializer(RegistrationSerializer):
 
 class BookingCodeSerializer(StrictSerializer):
     code = serializers.CharField(
-        max_length=200, help_text="The booking code from the patient's message, or the scanned QR code's link."
+        max_length=appointments.BOOKING_CODE_MAX_LENGTH,
+        help_text="The booking code from the patient's message, or the scanned QR code's link.",
     )
 
 
