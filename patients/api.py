@@ -396,7 +396,9 @@ class FeedbackAPI(PatientSubmissionAPI):
         else:
             entry = current_visit(patient=patient)
         if entry is None:
-            return Response({"visit_id": ["This patient has no such visit."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"visit_id": [gettext("This patient has no such visit.")]}, status=status.HTTP_400_BAD_REQUEST
+            )
         try:
             feedback = services.submit_feedback(
                 entry=entry,

@@ -427,6 +427,11 @@ def test_the_api_refusals_a_person_reads_are_in_their_language(language, departm
             {"patient_id": "00000000-0000-4000-8000-000000000000", "rating": 5},
             content_type="application/json",
         ).json()["patient_id"][0],
+        "no such visit": client.post(
+            "/patients/api/feedback/",
+            {"patient_id": str(patient.public_id), "visit_id": 999999, "rating": 5},
+            content_type="application/json",
+        ).json()["visit_id"][0],
         "no token yet": client.get(f"/patients/api/patient/{patient.public_id}/status/").json()["detail"],
     }
     client.force_login(make_doctor(department=department).user)
@@ -438,6 +443,7 @@ def test_the_api_refusals_a_person_reads_are_in_their_language(language, departm
             answers["phone too long"] = error.messages[0]
     english = {
         "unknown patient": "No patient has this id.",
+        "no such visit": "This patient has no such visit.",
         "no token yet": "This patient has no token yet.",
         "not an object": 'Send an object of fields, e.g. {"action": "call_next"}.',
         "phone too long": "A phone number has at most 32 characters.",
