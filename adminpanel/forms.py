@@ -9,7 +9,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.text import capfirst
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from doctors.models import DOCTOR_TRANSLATED_FIELDS, Doctor, DoctorAbsence
@@ -25,6 +24,7 @@ from patients.models import (
 )
 from patients.templatetags.departments import sentence_with
 from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
+from smartqueue.i18n import text_direction
 
 from .models import AuditLog, SystemConfiguration
 from .services import BROADCAST_MAX_LENGTH
@@ -129,7 +129,7 @@ class TranslatedFieldsMixin:
         for language, _name in settings.LANGUAGES:
             if language not in other_site_languages():
                 continue
-            direction = "rtl" if get_language_info(language)["bidi"] else "ltr"
+            direction = text_direction(language)
             for field in self.translated_fields:
                 self.fields[translation_field_name(field, language)] = forms.CharField(
                     label=sentence_with(TRANSLATION_LABELS[field], language=language_name(language)),
@@ -477,7 +477,7 @@ class MessageTextForm(PanelFieldsMixin, forms.ModelForm):
         # Typed in the message's language, whatever the page's: a screen reader reads it in that language's voice
         # (WCAG 3.1.2) and Arabic is typed right to left on an English page.
         language = getattr(self.instance, "language", settings.LANGUAGE_CODE)
-        direction = "rtl" if get_language_info(language)["bidi"] else "ltr"
+        direction = text_direction(language)
         for field in self.fields.values():
             field.widget.attrs.update({"lang": language, "dir": direction})
 

@@ -7,9 +7,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import capfirst, format_lazy
-from django.utils.translation import get_language, get_language_info, pgettext
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+
+from smartqueue.i18n import text_direction
 
 from .appointments import BOOKING_CODE_MAX_LENGTH
 from .models import (
@@ -142,7 +144,7 @@ def language_marks(code):
     """lang and dir of one of the site's languages (settings.LANGUAGES), else none."""
     if code not in dict(settings.LANGUAGES):
         return {}
-    return {"lang": code, "dir": "rtl" if get_language_info(code)["bidi"] else "ltr"}
+    return {"lang": code, "dir": text_direction(code)}
 
 
 class LanguageSelect(forms.Select):

@@ -15,6 +15,11 @@ STAFF_LANGUAGE_SESSION_KEY = "staff_language"
 LANGUAGE_CODES = frozenset(code for code, _ in settings.LANGUAGES)
 
 
+def text_direction(language):
+    """Which way one of the site's languages reads: "rtl" or "ltr", for a dir attribute."""
+    return "rtl" if translation.get_language_info(language)["bidi"] else "ltr"
+
+
 def staff_profiles(user):
     """The user's staff profiles (a doctor's, an administrator's) that exist."""
     return [profile for name in STAFF_PROFILE_RELATIONS if (profile := getattr(user, name, None)) is not None]

@@ -16,16 +16,13 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from patients.models import Department, translation_in
+from smartqueue.i18n import text_direction
 
 register = template.Library()
 
 
 def _read(department, key):
     return department.get(key) if isinstance(department, dict) else getattr(department, key)
-
-
-def _direction(language):
-    return "rtl" if translation.get_language_info(language)["bidi"] else "ltr"
 
 
 def _primary(language):
@@ -45,7 +42,7 @@ def site_language_marks(department, field):
         return {}
     if _primary(translation.get_language()) == _primary(settings.LANGUAGE_CODE):
         return {}
-    return {"lang": settings.LANGUAGE_CODE, "dir": _direction(settings.LANGUAGE_CODE)}
+    return {"lang": settings.LANGUAGE_CODE, "dir": text_direction(settings.LANGUAGE_CODE)}
 
 
 @register.filter
@@ -55,7 +52,7 @@ def in_site_language(text):
     if not text or _primary(translation.get_language()) == _primary(settings.LANGUAGE_CODE):
         return text
     return format_html(
-        '<span lang="{}" dir="{}">{}</span>', settings.LANGUAGE_CODE, _direction(settings.LANGUAGE_CODE), text
+        '<span lang="{}" dir="{}">{}</span>', settings.LANGUAGE_CODE, text_direction(settings.LANGUAGE_CODE), text
     )
 
 
@@ -64,7 +61,7 @@ def site_language_attributes():
     """data-written-in and data-written-dir: the site's language and its direction, for a script that draws a
     department's name or a room as written where it has no translation (the boards, the status page)."""
     language = settings.LANGUAGE_CODE
-    return format_html('data-written-in="{}" data-written-dir="{}"', language, _direction(language))
+    return format_html('data-written-in="{}" data-written-dir="{}"', language, text_direction(language))
 
 
 @register.filter
