@@ -2,14 +2,23 @@ from django import forms
 from django.forms.formsets import TOTAL_FORM_COUNT
 from django.utils.translation import gettext_lazy as _
 
+from patients.forms import FieldsSayWhatToEnterMixin
+
 from .models import DoctorSchedule
 
+# A browser without a time picker shows a text box: the refusal says what a time looks like.
+TIME_EXAMPLE = {"invalid": _("Enter a time such as 09:30.")}
 
-class WorkingIntervalForm(forms.Form):
+
+class WorkingIntervalForm(FieldsSayWhatToEnterMixin, forms.Form):
     # The labels the page shows on each row and its error summary names the fields by.
     weekday = forms.TypedChoiceField(label=_("Day"), choices=DoctorSchedule.Weekday.choices, coerce=int)
-    starts_at = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    ends_at = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    starts_at = forms.TimeField(
+        label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), error_messages=TIME_EXAMPLE
+    )
+    ends_at = forms.TimeField(
+        label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), error_messages=TIME_EXAMPLE
+    )
 
 
 class WeeklyHoursBaseFormSet(forms.BaseFormSet):

@@ -179,9 +179,17 @@ def test_hours_page_errors_are_summed_up_naming_each_row_and_marked_on_their_fie
     summary = re.search(r"<div[^>]*data-error-summary[^>]*>(.*?)</div>", page, re.S)
     assert summary and "autofocus" in summary.group(0)
     items = re.findall(r'<li><a class="alert-link" href="#(id_[\w-]+)">([^<]*)</a></li>', summary.group(1))
-    assert items == [("id_form-1-ends_at", "Interval 2: To — This field is required.")]
+    assert items == [("id_form-1-ends_at", "Interval 2: To — Fill in “To”.")]
     assert re.search(r'<legend class="small fw-semibold mb-1">Interval 2</legend>', page)
     field = re.search(r'<input [^>]*id="id_form-1-ends_at"[^>]*>', page).group(0)
     assert 'aria-invalid="true"' in field and 'aria-describedby="id_form-1-ends_at_error"' in field
-    assert re.search(r'id="id_form-1-ends_at_error">To: This field is required.', page)
+    assert re.search(r'id="id_form-1-ends_at_error">To: Fill in “To”.', page)
     assert "aria-invalid" not in re.search(r'<input [^>]*id="id_form-1-starts_at"[^>]*>', page).group(0)
+
+
+def test_hours_page_says_what_a_time_looks_like_and_that_the_form_was_refused(doctor_client):
+    response = doctor_client.post(PAGE, page_rows(("1", "nine", "12:00")))
+
+    page = response.content.decode()
+    assert re.search(r'id="id_form-0-starts_at_error">From: Enter a time such as 09:30.', page)
+    assert re.search(r"<title>Please correct the form · ", page)
