@@ -15,14 +15,14 @@ from .middleware import wants_json
 logger = logging.getLogger(__name__)
 
 TITLES = {
-    400: _("This request could not be understood"),
+    400: _("We could not read this link or form"),
     403: _("This page is not open to you"),
     404: _("Page not found"),
     429: _("Too many attempts"),
     500: _("Something went wrong on our side"),
 }
 DETAILS = {
-    400: _("The request was malformed."),
+    400: _("Part of what your browser sent was damaged. Go back and try again, or start again from the beginning."),
     403: _("You do not have access to this page. If you are staff, sign in with the right account."),
     404: _("There is nothing at this address. Status links stay valid for the day of the visit."),
     500: _("The error is logged and will be looked at. Please try again in a moment."),

@@ -32,6 +32,8 @@ class NullCharactersRefusedMiddleware:
 
 def refusal(name):
     readable_name = name.replace("\x00", "")
-    return _("The address's parameter “%(name)s” holds a null character; remove it and try again.") % {
+    # Said to a patient who followed a damaged link: the part of the address by its name, no "parameter" or "null".
+    return _("The part “%(name)s” of this web address has a character that does not belong in it. Open the link "
+             "again as it was sent to you, or start again from the beginning.") % {
         "name": readable_name
     }

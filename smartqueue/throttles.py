@@ -80,8 +80,8 @@ def throttle_posts(scope):
                     # In minutes: a window of an hour leaves a wait of thousands of seconds.
                     minutes = math.ceil(wait / 60)
                     detail = ngettext(
-                        "Too many attempts from this address. Please try again in %(minutes)s minute.",
-                        "Too many attempts from this address. Please try again in %(minutes)s minutes.",
+                        "Too many attempts from this device or network. Please try again in %(minutes)s minute.",
+                        "Too many attempts from this device or network. Please try again in %(minutes)s minutes.",
                         minutes,
                     ) % {"minutes": minutes}
                     response = error_response(request, status=429, detail=detail)

@@ -40,7 +40,7 @@ def test_the_page_is_limited_like_the_api_even_with_a_forged_header(department):
 
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 0
-    assert "Too many attempts" in refused.content.decode()
+    assert "Too many attempts from this device or network" in refused.content.decode()
     assert Queue.objects.count() == REGISTER_LIMIT
 
 

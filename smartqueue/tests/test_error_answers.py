@@ -134,7 +134,26 @@ def test_a_broken_multipart_body_on_a_page_is_the_apps_400_page(db):
     response = Client().generic("POST", "/patients/register/", "zzz", content_type="multipart/form-data")
 
     assert response.status_code == 400
-    assert "This request could not be understood" in response.content.decode()
+    assert "We could not read this link or form" in response.content.decode()
+
+
+# Words of the people who built the page, not of a patient who followed a damaged link.
+DEVELOPER_WORDS = ("request", "parameter", "null", "malformed")
+
+
+@pytest.mark.parametrize(
+    ("method", "address", "body"),
+    [("post", "/patients/register/", "zzz"), ("get", "/patients/register/?department=%00", None)],
+)
+def test_a_refused_link_or_form_is_said_in_a_patients_words(db, method, address, body):
+    if body is None:
+        response = Client().get(address)
+    else:
+        response = Client().generic("POST", address, body, content_type="multipart/form-data")
+
+    assert response.status_code == 400
+    text = re.sub(r"<[^>]+>", " ", response.content.decode().split("<body", 1)[1]).lower()
+    assert [word for word in DEVELOPER_WORDS if word in text] == []
 
 
 def test_an_unknown_page_is_the_apps_404_without_url_patterns(db):
