@@ -53,6 +53,14 @@ def test_a_department_or_day_in_the_address_not_open_to_booking_is_a_400_naming_
     assert field in page.context["department_day"].errors
 
 
+def test_a_department_not_chosen_is_summed_up_and_focused_as_every_refused_form_is(client, clinic):
+    page = client.get(reverse("patients:book"), {"department": ""}).content.decode()
+
+    summary = re.search(r"<div[^>]*data-error-summary[^>]*>(.*?)</div>", page, re.S)
+    assert summary and "autofocus" in summary.group(0)
+    assert re.findall(r'<a class="alert-link" href="#(id_\w+)">', summary.group(1)) == ["id_department"]
+
+
 def test_booking_a_slot_taken_meanwhile_says_so_beside_the_time(client, clinic, monkeypatch):
     day = timezone.localdate().isoformat()
     page_url = f"{reverse('patients:book')}?department={clinic.pk}&day={day}"
