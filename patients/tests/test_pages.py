@@ -365,6 +365,16 @@ def test_feedback_without_a_rating_asks_for_one_in_words(client, register, compl
     assert rating and rating.group(1) == "How was your visit? (5 is best): Choose a rating for your visit."
 
 
+def test_every_rating_choice_is_described_by_an_error_on_the_page(client, register, complete_visit):
+    entry = complete_visit(register())
+
+    page = client.post(entry.get_absolute_url(), {"comment": "Friendly"}).content.decode()
+
+    described_by = re.findall(r'<input [^>]*name="rating"[^>]*aria-describedby="([^"]+)"', page)
+    assert len(described_by) == 5
+    assert all(re.search(rf'id="{ref}">Choose a rating for your visit.<', page) for ref in set(described_by))
+
+
 def test_feedback_before_completion_is_refused_on_the_page(client, register):
     entry = register()
 
