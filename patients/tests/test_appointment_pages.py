@@ -2,7 +2,7 @@
 
 import ipaddress
 import re
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -59,6 +59,16 @@ def test_a_department_not_chosen_is_summed_up_and_focused_as_every_refused_form_
     summary = re.search(r"<div[^>]*data-error-summary[^>]*>(.*?)</div>", page, re.S)
     assert summary and "autofocus" in summary.group(0)
     assert re.findall(r'<a class="alert-link" href="#(id_\w+)">', summary.group(1)) == ["id_department"]
+
+
+def test_a_refused_check_in_says_so_in_the_title_and_takes_the_focus(client, clinic):
+    tomorrow = at(time(13, 0)) + timedelta(days=1)
+    booking = book(clinic, tomorrow)
+
+    page = client.post(booking.get_absolute_url(), {"action": "check_in"}).content.decode()
+
+    assert re.search(r"<title>Could not be done · Your appointment · SmartQueue</title>", page)
+    assert re.search(r'<div class="alert alert-danger" role="alert" tabindex="-1" autofocus>', page)
 
 
 def test_booking_a_slot_taken_meanwhile_says_so_beside_the_time(client, clinic, monkeypatch):
