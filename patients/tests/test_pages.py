@@ -365,6 +365,20 @@ def test_feedback_without_a_rating_asks_for_one_in_words(client, register, compl
     assert rating and rating.group(1) == "How was your visit? (5 is best): Choose a rating for your visit."
 
 
+def test_a_finished_visits_link_says_in_its_title_and_heading_that_the_visit_is_complete(
+    client, register, complete_visit
+):
+    waiting = register()
+    finished = complete_visit(register())
+
+    waiting_page = client.get(waiting.get_absolute_url()).content.decode()
+    finished_page = client.get(finished.get_absolute_url()).content.decode()
+
+    assert "<title>Your place in line · SmartQueue</title>" in waiting_page
+    assert "<title>Your visit is complete · SmartQueue</title>" in finished_page
+    assert '<h1 class="visually-hidden">Your visit is complete</h1>' in finished_page
+
+
 def test_every_rating_choice_is_described_by_an_error_on_the_page(client, register, complete_visit):
     entry = complete_visit(register())
 
