@@ -71,6 +71,16 @@ def test_a_refused_check_in_says_so_in_the_title_and_takes_the_focus(client, cli
     assert re.search(r'<div class="alert alert-danger" role="alert" tabindex="-1" autofocus>', page)
 
 
+def test_a_cancelled_bookings_link_says_so_in_its_title_and_heading(client, clinic):
+    booking = book(clinic, at(time(13, 0)))
+    appointments.cancel_appointment(appointment=booking, actor=None, ip_address=None)
+
+    page = client.get(booking.get_absolute_url()).content.decode()
+
+    assert "<title>Appointment cancelled · SmartQueue</title>" in page
+    assert '<h1 class="h3 mb-3">Appointment cancelled</h1>' in page
+
+
 def test_booking_a_slot_taken_meanwhile_says_so_beside_the_time(client, clinic, monkeypatch):
     day = timezone.localdate().isoformat()
     page_url = f"{reverse('patients:book')}?department={clinic.pk}&day={day}"
