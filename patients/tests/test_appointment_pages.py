@@ -256,6 +256,7 @@ def test_a_kiosk_post_of_no_known_action_says_what_to_do(client, clinic, posted)
     assert response.status_code == 400
     page = response.content.decode()
     assert "We could not tell what you asked for." in page and 'role="alert"' in page
+    assert "<title>Could not be done · Check in · SmartQueue</title>" in page
     assert Queue.objects.count() == 0
 
 
