@@ -1,5 +1,6 @@
 """Signing in to each side, throttled failed logins, idle session expiry and CSRF."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -215,3 +216,11 @@ def test_sign_in_failures_from_one_ipv6_network_share_one_budget(client, make_do
         assert sign_in(stranger, "doctors:login", make_doctor().user, password="wrong").status_code == 200
     assert sign_in(Client(REMOTE_ADDR="2001:db8:1:2::99"), "doctors:login", doctor).status_code == 429
     assert sign_in(Client(REMOTE_ADDR="2001:db8:1:3::1"), "doctors:login", doctor).status_code == 302
+
+
+def test_a_refused_staff_sign_in_takes_the_focus_and_stays_read_with_the_username(client, db):
+    page = client.post("/adminpanel/login/", {"username": "nobody", "password": "wrong"}).content.decode()
+
+    assert re.search(r'<div class="alert alert-danger" role="alert" id="sign-in-error" tabindex="-1" autofocus>', page)
+    username = re.search(r'<input [^>]*id="id_username"[^>]*>', page, re.S).group(0)
+    assert "autofocus" not in username and 'aria-describedby="sign-in-error"' in username
