@@ -70,8 +70,7 @@ def _redis():
 
 
 def _sequence_key(department_id):
-    prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "smartqueue")
-    return f"{prefix}:department-seq:{department_id}"
+    return f"{settings.REDIS_KEY_PREFIX}:department-seq:{department_id}"
 
 
 def _generation_key(department_id):

@@ -260,6 +260,11 @@ SESSION_SAVE_EVERY_REQUEST = True
 
 # Redis: channels-redis and a Celery broker when REDIS_URL is set; otherwise in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# This deployment's namespace in Redis: the channel layer's groups, the departments' change numbers and the cache's
+# keys. One for all three, because the cache keeps each published queue under its department's change number: a
+# cache shared with a deployment (or a test run) counting under another prefix handed each the other's queue of
+# the same number.
+REDIS_KEY_PREFIX = os.environ.get("CHANNELS_PREFIX", "smartqueue")
 CHANNEL_REDIS_MAX_CONNECTIONS = env_int("CHANNEL_REDIS_MAX_CONNECTIONS", 1000)
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -276,7 +281,7 @@ if REDIS_URL:
                     {"address": url, "socket_timeout": None, "max_connections": CHANNEL_REDIS_MAX_CONNECTIONS}
                     for url in env_list("CHANNEL_REDIS_URLS", [REDIS_URL])
                 ],
-                "prefix": os.environ.get("CHANNELS_PREFIX", "smartqueue"),
+                "prefix": REDIS_KEY_PREFIX,
             },
         }
     }
@@ -297,6 +302,7 @@ if CACHE_URL:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": CACHE_URL,
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
             "OPTIONS": {
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 1,

@@ -184,6 +184,14 @@ def test_with_redis_every_process_shares_one_cache_unless_cache_url_names_anothe
     assert cache["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
+def test_the_cache_counts_in_the_namespace_of_the_channel_layer_and_the_change_numbers():
+    """Published queues are cached under their department's change number, which counts under CHANNELS_PREFIX: two
+    prefixes on one Redis read each other's queue of the same number unless the cache's keys carry it too."""
+    cache, layer = shared_state_settings(REDIS_URL="redis://redis-host:6379/0", CHANNELS_PREFIX="hospital-b")
+
+    assert cache["KEY_PREFIX"] == layer["prefix"] == "hospital-b"
+
+
 SHARED_REDIS_CLIENT_PROBE = """
 import threading
 
