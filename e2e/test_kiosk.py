@@ -125,8 +125,9 @@ def test_back_after_done_or_the_start_over_does_not_bring_up_the_last_patients_t
     kiosk.get_by_label("Gender").select_option("female")
     kiosk.get_by_role("button", name="Take a token").click()
     expect(kiosk.locator("#ticket-token")).to_have_text("CARD-001")
-    # "Done" starts over in place of the ticket once the page's script has run: a tap before that (CI's busy cores
-    # took longer than the test) follows the plain link, as a page without JavaScript does.
+    # "Done" starts over in place of the ticket once the page's script has run; a tap before that follows the plain
+    # link and leaves the ticket in the history (the server then refuses it: test_appointment_pages.py). This test is
+    # of the script.
     kiosk.wait_for_load_state("load")
 
     kiosk.get_by_role("link", name="Done").click()

@@ -1,4 +1,5 @@
 import functools
+import uuid
 from urllib.parse import urlencode
 
 import segno
@@ -54,6 +55,11 @@ BOOKING_SENT_TO_PHONE_MESSAGE = _(
 SELF_SERVICE_FIELDS = ("department", "name", "phone", "age", "gender", "notes")
 # The kiosk of the whole site (every department), rather than one department's: /kiosk/site/.
 KIOSK_SITE = "site"
+# The last ticket a kiosk's patient was done with (its "Done", or the kiosk starting over by itself): shown no
+# more on that kiosk. The page's script starts over in place of the ticket in the history, but a tap on "Done"
+# before the script has run follows the plain link, and Back then fetched the last patient's ticket again.
+KIOSK_DONE_TICKET_COOKIE = "kiosk_done_ticket"
+KIOSK_DONE_TICKET_PARAMETER = "done"
 
 
 def landing(request):
@@ -402,9 +408,18 @@ def in_kiosk_language(view):
     return wrapper
 
 
-def kiosk_start_over_url(site):
-    """Where the kiosk's pages go back to, by themselves (kiosk.js) or by "Done": the start, for a new patient."""
-    return reverse("kiosk:start-over", args=[site])
+def _uuid_or_none(text):
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def kiosk_start_over_url(site, *, done_ticket=None):
+    """Where the kiosk's pages go back to, by themselves (kiosk.js) or by "Done": the start, for a new patient;
+    from a ticket, naming it, so that the kiosk shows it no more."""
+    url = reverse("kiosk:start-over", args=[site])
+    return f"{url}?{urlencode({KIOSK_DONE_TICKET_PARAMETER: done_ticket})}" if done_ticket else url
 
 
 @never_cache
@@ -414,6 +429,16 @@ def kiosk_start_over(request, site):
     so that the switcher's "next" (the start page's URL) cannot undo a choice the new patient makes."""
     _kiosk_department(site)
     response = redirect("kiosk:start", site=site)
+    done_ticket = _uuid_or_none(request.GET.get(KIOSK_DONE_TICKET_PARAMETER, ""))
+    if done_ticket is not None:
+        response.set_cookie(
+            KIOSK_DONE_TICKET_COOKIE,
+            str(done_ticket),
+            path=reverse("kiosk:start", args=[site]),
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Strict",
+        )
     response.delete_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         path=settings.LANGUAGE_COOKIE_PATH,
@@ -509,6 +534,8 @@ def kiosk_sent(request, site):
 def kiosk_ticket(request, site, public_id):
     """The printable ticket: token, department, and a QR code of the token's status page."""
     department = _kiosk_department(site)
+    if request.COOKIES.get(KIOSK_DONE_TICKET_COOKIE) == str(public_id):
+        return redirect("kiosk:start", site=site)
     entry = visit_by_link(public_id)
     # A department's kiosk prints only its own department's tickets, as it takes only its own walk-ins.
     if entry is None or (department is not None and entry.department_id != department.pk):
@@ -520,7 +547,7 @@ def kiosk_ticket(request, site, public_id):
         {
             "entry": entry,
             "site": site,
-            "start_over_url": kiosk_start_over_url(site),
+            "start_over_url": kiosk_start_over_url(site, done_ticket=entry.public_id),
             "status_url": status_url,
             "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=4, title=gettext("Your status page")),
         },

@@ -220,6 +220,25 @@ def test_kiosk_checks_in_a_scanned_qr_code_and_prints_a_ticket(client, clinic, c
     assert client.get(reverse("kiosk:ticket", args=[clinic.code.lower(), entry.public_id])).status_code == 200
 
 
+def test_a_ticket_its_patient_is_done_with_is_not_shown_again_on_that_kiosk(client, clinic, clock):
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(12, 55)))
+    kiosk = reverse("kiosk:start", args=["site"])
+    ticket_url = client.post(kiosk, {"action": "check_in", "code": scanned_qr_payload(appointment, client)}).url
+    ticket = client.get(ticket_url).content.decode()
+    done = re.search(r'href="([^"]+)" data-kiosk-start-over', ticket)[1]
+    assert done == re.search(r'data-kiosk-start="([^"]+)"', ticket)[1]
+
+    started_over = client.get(done)
+    # Back to the ticket, where a tap on "Done" before the page's script ran leaves it in the history.
+    back = client.get(ticket_url)
+
+    assert (started_over.status_code, started_over.url) == (302, kiosk)
+    assert (back.status_code, back.url) == (302, kiosk)
+    # A start-over naming no ticket, or something that is none, still starts over.
+    assert client.get(reverse("kiosk:start-over", args=["site"]), {"done": "x" * 500}).status_code == 302
+
+
 def test_the_qr_code_on_the_manage_page_encodes_the_link_the_kiosk_reads(client, clinic, monkeypatch):
     import segno
 
@@ -301,7 +320,8 @@ def test_every_kiosk_page_warns_before_it_starts_over_and_offers_more_time(clien
 def test_the_kiosk_starts_over_in_the_sites_language_whatever_the_last_patient_chose(client, clinic, register, settings):
     pages = kiosk_pages(client, clinic, register)
     for page in pages.values():
-        assert f'data-kiosk-start="{reverse("kiosk:start-over", args=[clinic.code])}"' in page
+        # The ticket's own naming it (test_a_ticket_its_patient_is_done_with_is_not_shown_again_on_that_kiosk).
+        assert f'data-kiosk-start="{reverse("kiosk:start-over", args=[clinic.code])}' in page
     kiosk = reverse("kiosk:start", args=[clinic.code])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
     assert 'lang="ar"' in client.get(kiosk).content.decode()
