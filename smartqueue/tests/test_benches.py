@@ -4,16 +4,14 @@ They print figures and are not timed here: these tests only keep them working (a
 has no figures) and check what the benches verify themselves, such as gapless tokens.
 """
 
-import os
 import subprocess
 import sys
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from smartqueue.tests.live_server import BENCH_REDIS_DATABASE, BENCH_REDIS_DATABASE_GROUP
+from smartqueue.tests.live_server import BENCH_REDIS_DATABASE_GROUP, bench_environment
 
 pytestmark = [
     pytest.mark.real_services,
@@ -26,11 +24,10 @@ pytestmark = [
 
 
 def run_bench(script, *arguments):
-    redis_url = urlunsplit(urlsplit(settings.REDIS_URL)._replace(path=f"/{BENCH_REDIS_DATABASE}"))
     result = subprocess.run(
         [sys.executable, f"bench/{script}", *arguments],
         cwd=settings.BASE_DIR,
-        env={**os.environ, "REDIS_URL": redis_url, "CACHE_URL": redis_url},
+        env=bench_environment(),
         capture_output=True,
         text=True,
         timeout=300,

@@ -4,7 +4,6 @@ The full-size figures (the 0.7 x baseline target) are in docs/performance.md; he
 keeps the simulation working and the estimator honest, on SQLite and on PostgreSQL alike.
 """
 
-import os
 import re
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from smartqueue.tests.live_server import BENCH_REDIS_DATABASE, BENCH_REDIS_DATABASE_GROUP
+from smartqueue.tests.live_server import BENCH_REDIS_DATABASE_GROUP, bench_environment
 
 pytestmark = pytest.mark.xdist_group(BENCH_REDIS_DATABASE_GROUP)
 
@@ -23,15 +22,10 @@ LAST_LINE = re.compile(
 
 
 def run_clinic_day(*arguments):
-    # The benches' Redis database when there is one, so that its sequence numbers never meet the suite's.
-    environment = {**os.environ}
-    if settings.REDIS_URL:
-        benches_database = settings.REDIS_URL.rsplit("/", 1)[0] + f"/{BENCH_REDIS_DATABASE}"
-        environment["REDIS_URL"] = environment["CACHE_URL"] = benches_database
     result = subprocess.run(
         [sys.executable, "bench/clinic_day.py", "--size", "small", *arguments],
         cwd=settings.BASE_DIR,
-        env=environment,
+        env=bench_environment(),
         capture_output=True,
         text=True,
         timeout=300,
