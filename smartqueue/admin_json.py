@@ -7,39 +7,28 @@ from django import forms
 from django.forms.fields import InvalidJSONInput
 from django.utils.translation import gettext, gettext_lazy as _
 
-
-def _texts_and_numbers(value):
-    """Every key, text and number inside a parsed JSON value."""
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            yield key
-            yield from _texts_and_numbers(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _texts_and_numbers(inner)
-    elif isinstance(value, (str, float)):
-        yield value
+from .parsers import field_with_a_lone_surrogate, first_value_inside
 
 
-def _is_utf8(text):
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+def _is_not_finite(value):
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _is_or_keys_a_null(value):
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, dict) and any("\x00" in key for key in value)
 
 
 def unstorable_part(value):
     """Why no page or PostgreSQL's jsonb can hold the value (a lone surrogate, NUL, NaN or an infinity); None
     when they can."""
-    for part in _texts_and_numbers(value):
-        if isinstance(part, float):
-            if not math.isfinite(part):
-                return gettext("Numbers must be finite: NaN and Infinity cannot be stored.")
-        elif not _is_utf8(part):
-            return gettext("Surrogate characters are not allowed.")
-        elif "\x00" in part:
-            return gettext("Null characters are not allowed.")
+    if first_value_inside(value, _is_not_finite) is not None:
+        return gettext("Numbers must be finite: NaN and Infinity cannot be stored.")
+    if field_with_a_lone_surrogate(value) is not None:
+        return gettext("Surrogate characters are not allowed.")
+    if first_value_inside(value, _is_or_keys_a_null) is not None:
+        return gettext("Null characters are not allowed.")
     return None
 
 

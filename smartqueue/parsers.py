@@ -80,7 +80,7 @@ def field_with_a_repeated_key(data):
     if isinstance(data, _ObjectWithARepeatedKey):
         return data.repeated_key, data.repeated_key
     for field, value in data.items() if isinstance(data, dict) else []:
-        inner = _first_value(value, lambda item: isinstance(item, _ObjectWithARepeatedKey))
+        inner = first_value_inside(value, lambda item: isinstance(item, _ObjectWithARepeatedKey))
         if inner is not None:
             return field, inner.repeated_key
     return None, None
@@ -93,18 +93,18 @@ def field_with_a_lone_surrogate(data):
         if any(_has_surrogate(key) for key in data):
             return "non_field_errors"
         for field, value in data.items():
-            if _first_value(value, _is_or_keys_a_surrogate) is not None:
+            if first_value_inside(value, _is_or_keys_a_surrogate) is not None:
                 return field
         return None
-    return "non_field_errors" if _first_value(data, _is_or_keys_a_surrogate) is not None else None
+    return "non_field_errors" if first_value_inside(data, _is_or_keys_a_surrogate) is not None else None
 
 
-def _first_value(data, wanted):
+def first_value_inside(data, wanted):
     """The first value, data itself or any inside it, that wanted(value) is true of; None when there is none."""
     if wanted(data):
         return data
     for value in data.values() if isinstance(data, dict) else data if isinstance(data, list) else []:
-        found = _first_value(value, wanted)
+        found = first_value_inside(value, wanted)
         if found is not None:
             return found
     return None
