@@ -220,10 +220,6 @@ class DepartmentForm(TranslatedFieldsMixin, SavesWhatThePageChangedMixin, PanelF
             "is_active": _("Active"),
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["description"].validators.append(check_text_shown_to_others)
-
 
 class DoctorForm(TranslatedFieldsMixin, SavesWhatThePageChangedMixin, PanelFieldsMixin, forms.ModelForm):
     """A doctor's profile, with the room in the site's other languages."""

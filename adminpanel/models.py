@@ -10,14 +10,14 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import WAIT_ALERT_MINUTES_MAX, WAIT_ALERT_MINUTES_MIN
+from patients.models import WAIT_ALERT_MINUTES_MAX, WAIT_ALERT_MINUTES_MIN, check_single_line
 
 
 class AdminUser(models.Model):
     """Profile that gives a staff account access to the custom admin panel."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="admin_profile")
-    designation = models.CharField(max_length=100, blank=True)
+    designation = models.CharField(max_length=100, blank=True, validators=[check_single_line])
     phone = models.CharField(max_length=20, blank=True)
     language = models.CharField(
         max_length=8,
@@ -96,7 +96,7 @@ def validate_board_languages(codes):
 class SystemConfiguration(models.Model):
     """Hospital-wide settings editable from the admin panel; a single row, read with load()."""
 
-    hospital_name = models.CharField(max_length=120, default="SmartQueue Hospital")
+    hospital_name = models.CharField(max_length=120, default="SmartQueue Hospital", validators=[check_single_line])
     notify_when_patients_ahead = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(50)],

@@ -48,6 +48,7 @@ class CompleteForm(TokenForm):
     consultation_notes = forms.CharField(
         required=False,
         max_length=Queue._meta.get_field("consultation_notes").max_length,
+        validators=Queue._meta.get_field("consultation_notes").validators,
         label=_("Notes"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )

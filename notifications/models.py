@@ -10,6 +10,12 @@ from django.db.models import Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from patients.models import (
+    DIRECTION_CONTROLS,
+    check_no_control_characters_but_lines,
+    check_single_line,
+    refuse_direction_controls,
+)
 from patients.phone import clean_phone_fields
 
 from .addresses import validate_webhook_url
@@ -56,6 +62,30 @@ def validate_template_placeholders(text):
         )
 
 
+DIRECTION_ISOLATES_OPENED = frozenset("\u2066\u2067\u2068")
+DIRECTION_ISOLATE_CLOSED = "\u2069"
+
+
+def check_message_text(text):
+    """A message's words go to every patient of its event. A right-to-left text sets a token, a number or a link
+    apart in a direction isolate (⁦{token}⁩, as the site's own Arabic does), which only gives the direction of what
+    it encloses; an embedding or an override, or an isolate left open, turns the rest of the message around, its
+    status link too."""
+    check_no_control_characters_but_lines(text)
+    open_isolates = 0
+    for character in text:
+        if character in DIRECTION_ISOLATES_OPENED:
+            open_isolates += 1
+        elif character == DIRECTION_ISOLATE_CLOSED:
+            if not open_isolates:
+                refuse_direction_controls()
+            open_isolates -= 1
+        elif character in DIRECTION_CONTROLS:
+            refuse_direction_controls()
+    if open_isolates:
+        refuse_direction_controls()
+
+
 # Choices live at module level so that Meta.constraints can use their values; each model keeps its name for
 # them (NotificationTemplate.TemplateType, NotificationPreference.PreferredChannel, Notification.Status).
 class Channel(models.TextChoices):
@@ -90,10 +120,12 @@ class TemplateType(models.TextChoices):
 class MessageTexts(models.Model):
     """A patient message's SMS text and optional WhatsApp text, whose placeholders are checked on every save."""
 
-    sms_template = models.TextField(validators=[validate_template_placeholders], max_length=1600)
+    sms_template = models.TextField(
+        validators=[validate_template_placeholders, check_message_text], max_length=1600
+    )
     whatsapp_template = models.TextField(
         blank=True,
-        validators=[validate_template_placeholders],
+        validators=[validate_template_placeholders, check_message_text],
         max_length=1600,
         help_text=_("Leave blank to send the SMS text on WhatsApp too."),
     )
@@ -118,7 +150,7 @@ class NotificationTemplate(MessageTexts):
 
     TemplateType = TemplateType
 
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[check_single_line])
     template_type = models.CharField(max_length=20, choices=TemplateType.choices)
     is_active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -367,7 +399,7 @@ class WebhookEndpoint(models.Model):
 
     EventType = WebhookEventType
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[check_single_line])
     url = models.URLField(_("URL"), max_length=500, validators=[validate_webhook_url])
     secret = models.CharField(
         _("secret"),

@@ -43,12 +43,16 @@ DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068
 LINE_BREAKS_AND_TABS = frozenset("\t\n\r")
 
 
+def refuse_direction_controls():
+    raise ValidationError(
+        _("Remove the invisible characters that change the direction of the text around them."),
+        code="direction_control",
+    )
+
+
 def check_no_direction_controls(text):
     if any(character in DIRECTION_CONTROLS for character in text):
-        raise ValidationError(
-            _("Remove the invisible characters that change the direction of the text around them."),
-            code="direction_control",
-        )
+        refuse_direction_controls()
 
 
 def check_single_line(text):
@@ -59,12 +63,16 @@ def check_single_line(text):
     check_no_direction_controls(text)
 
 
-def check_text_shown_to_others(text):
-    """Notes and comments typed by one person (a stranger, on the registration page) and read by another (the
-    doctor): lines and tabs, but no other control character (a terminal's escape sequences, a bell) and no
-    direction control."""
+def check_no_control_characters_but_lines(text):
+    """Lines and tabs, but no other control character (a terminal's escape sequences, a bell)."""
     if any(unicodedata.category(character) == "Cc" and character not in LINE_BREAKS_AND_TABS for character in text):
         raise ValidationError(_("Remove the control characters from the text."), code="control_character")
+
+
+def check_text_shown_to_others(text):
+    """Notes and comments typed by one person (a stranger, on the registration page) and read by another (the
+    doctor): lines and tabs, no other control character and no direction control."""
+    check_no_control_characters_but_lines(text)
     check_no_direction_controls(text)
 
 
@@ -173,7 +181,7 @@ class Department(models.Model):
         validators=[department_code_validator],
         help_text=_("Short code printed on tokens, e.g. CARD for CARD-007. Derived from the name when left blank."),
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[check_text_shown_to_others])
     room = models.CharField(max_length=50, blank=True, validators=[check_single_line])
     average_consultation_minutes = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(240)]
@@ -381,8 +389,13 @@ class Queue(models.Model):
     token_date = models.DateField(help_text=_("The hospital-local day the token belongs to."))
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
-    notes = models.TextField(blank=True, max_length=1000, help_text=_("Reason for visit, from registration."))
-    consultation_notes = models.TextField(blank=True, max_length=4000)
+    notes = models.TextField(
+        blank=True,
+        max_length=1000,
+        validators=[check_text_shown_to_others],
+        help_text=_("Reason for visit, from registration."),
+    )
+    consultation_notes = models.TextField(blank=True, max_length=4000, validators=[check_text_shown_to_others])
     transferred_from = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="transferred_to"
     )
@@ -571,7 +584,7 @@ class PatientFeedback(models.Model):
     rating = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(FEEDBACK_RATINGS[0]), MaxValueValidator(FEEDBACK_RATINGS[-1])]
     )
-    comment = models.TextField(blank=True, max_length=2000)
+    comment = models.TextField(blank=True, max_length=2000, validators=[check_text_shown_to_others])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -631,7 +644,7 @@ class Appointment(models.Model):
         default=0, help_text=_("How many times the booking was moved to another time.")
     )
     status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
-    notes = models.TextField(blank=True, max_length=1000)
+    notes = models.TextField(blank=True, max_length=1000, validators=[check_text_shown_to_others])
     queue_entry = models.OneToOneField(
         Queue, on_delete=models.SET_NULL, null=True, blank=True, related_name="appointment"
     )
