@@ -196,8 +196,16 @@ class DepartmentLine:
 
     @property
     def wait_for_newcomer(self):
-        """What a patient registering now should expect: the place after the last."""
+        """What a patient registering now should expect: the place after the last token due by now (a booked
+        patient who came early for a later slot is called after them)."""
         return self.newcomer.minutes
+
+
+def _called_after_a_newcomer(order_key, now):
+    """Whether a patient registering at `now` (a walk-in, of normal priority) is called before the token of this
+    Queue.service_order_key: before a booked patient who came early for a later slot, not before the tokens due by
+    then. The wait a newcomer is promised is the wait at that place, not behind the whole line."""
+    return order_key > Queue.service_order_key(priority=Queue.Priority.NORMAL, due=now, entry_id=math.inf)
 
 
 def _place(row, token, wait):
@@ -356,10 +364,14 @@ def _line_of_rows(*, department, day, rows, pace, now):
         ],
         now=now,
     )
-    places = [
-        _place(row, format_token(department.code, row["token_number"]), play.wait_of(row["priority"], row["due"]))
-        for row in waiting
-    ]
+    places, newcomer = [], None
+    for row in waiting:
+        row_key = Queue.service_order_key(priority=row["priority"], due=row["due"], entry_id=row["id"])
+        if newcomer is None and _called_after_a_newcomer(row_key, now):
+            newcomer = play.newcomer()
+        places.append(
+            _place(row, format_token(department.code, row["token_number"]), play.wait_of(row["priority"], row["due"]))
+        )
     last = waiting[-1] if waiting else None
     return DepartmentLine(
         department=department,
@@ -367,7 +379,7 @@ def _line_of_rows(*, department, day, rows, pace, now):
         pace=pace,
         waiting=places,
         serving=serving,
-        newcomer=play.newcomer(),
+        newcomer=play.newcomer() if newcomer is None else newcomer,
         end=LineEnd(
             play=play,
             last_key=Queue.service_order_key(priority=last["priority"], due=last["due"], entry_id=last["id"])

@@ -398,6 +398,26 @@ def test_a_booked_patient_not_here_yet_lengthens_the_wait_of_walk_ins_who_came_a
     assert waits() == [0, 30]
 
 
+def test_the_wait_promised_to_a_newcomer_counts_no_booked_patient_who_came_early_for_a_later_slot(
+    clinic, clock, make_token, api_client
+):
+    from patients.selectors import visit_status
+
+    for slot in (time(13, 30), time(14)):
+        appointment = book(clinic, at(slot))
+        clock.move_to(at(slot) - timedelta(minutes=25))
+        appointments.check_in(appointment=appointment)
+    clock.move_to(at(time(13, 40)))
+    promised = api_client.get(f"/patients/api/queue/{clinic.pk}/").json()["estimated_wait_minutes"]
+    [listed] = [row for row in api_client.get("/patients/api/departments/").json() if row["id"] == clinic.pk]
+
+    walk_in = make_token(clinic)
+
+    # The walk-in goes before the 14:00 patient, behind the 13:30 one: one consultation away, not two.
+    assert waiting_tokens(clinic)[1] == walk_in.token
+    assert promised == listed["estimated_wait_minutes"] == visit_status(entry=walk_in)["estimated_wait_minutes"] == 30
+
+
 def test_a_booking_its_doctor_still_works_at_stays_whatever_the_walk_in_share_and_opening_hours_become(clinic):
     configure(appointment_walk_in_share_percent=50)
     appointment = book(clinic, at(time(14)))
