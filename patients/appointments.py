@@ -550,8 +550,11 @@ def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
 
     Only who works decides: the walk-in share and the opening hours shape which new bookings are offered, and a
     change to them (or to the consultation length, leaving a booking off the slot grid) never cancels a booking
-    a doctor can still see. Returns the cancelled bookings (their patients are told by message).
+    a doctor can still see. A booking whose slot has begun is kept as it is: its patient may be on the way in
+    their grace window, and is seen by the doctors on duty, as the walk-ins are. Returns the cancelled bookings
+    (their patients are told by message).
     """
+    now = timezone.now()
     shifts = [] if is_closed(department=department, day=day) else [
         (_local_datetime(day, starts_at), _local_datetime(day, ends_at))
         for starts_at, ends_at in hooks.working_hours(department.pk, day)
@@ -560,7 +563,7 @@ def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
     for appointment in _holding(department, day).order_by("created_at", "pk"):
         start = appointment.slot_start
         working = sum(starts <= start < ends for starts, ends in shifts)
-        if appointment.status == Status.CHECKED_IN or len(kept.get(start, ())) < working:
+        if appointment.status == Status.CHECKED_IN or start <= now or len(kept.get(start, ())) < working:
             kept.setdefault(start, []).append(appointment)
         else:
             cancelled.append(

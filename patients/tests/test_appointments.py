@@ -357,6 +357,29 @@ def test_a_doctors_absence_cancels_only_the_bookings_left_without_a_doctor(clini
     assert statuses == {first_booked.pk: "booked", second_booked.pk: "cancelled", later.pk: "booked"}
 
 
+def test_a_doctor_leaving_mid_morning_cancels_no_booking_whose_slot_has_begun(clinic, clock, make_doctor):
+    configure(appointment_walk_in_share_percent=0)
+    second = make_doctor(department=clinic)
+    DoctorSchedule.objects.create(
+        doctor=second, weekday=timezone.localdate().weekday(), starts_at=time(13), ends_at=time(15)
+    )
+    here = book(clinic, at(time(13)))
+    on_the_way = book(clinic, at(time(13)))
+    later = book(clinic, at(time(14)))
+    also_later = book(clinic, at(time(14)))
+    clock.move_to(at(time(13, 5)))
+    appointments.check_in(appointment=here)
+
+    cancelled = record_absence(doctor=second, day=timezone.localdate())
+
+    # The 13:00 patient still within their grace window keeps their slot (the doctor on duty sees them); the
+    # 14:00 slot, with one doctor left, keeps one booking.
+    assert [appointment.pk for appointment in cancelled] == [also_later.pk]
+    on_time = appointments.check_in(appointment=on_the_way)
+    assert on_time.due_at == at(time(13))
+    assert Appointment.objects.get(pk=later.pk).status == Appointment.Status.BOOKED
+
+
 def test_a_booking_left_off_the_slot_grid_by_a_new_consultation_length_stays_while_its_doctor_works(clinic):
     configure(appointment_walk_in_share_percent=0)
     clinic.average_consultation_minutes = 10
