@@ -295,6 +295,10 @@ def register_visit(
         _check_open_departments(patient=patient)
     # A patient created just now has no token anywhere yet.
     open_entry = None if patient_created else open_token_today(patient_id=patient.pk, department_id=department.pk)
+    if open_entry is None and not (patient_created or self_service):
+        open_entry = _recall_missed_turn(
+            patient_id=patient.pk, department=department, actor=actor, ip_address=ip_address
+        )
     if open_entry is not None:
         if sent_to_phone:
             send_open_token_again(entry=open_entry, actor=actor, ip_address=ip_address)
@@ -320,6 +324,20 @@ def register_visit(
         listed_under_patient=patient_created,
     )
     return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
+
+
+def _recall_missed_turn(*, patient_id, department, actor, ip_address):
+    """The desk registering a patient who missed their turn here today (a no-show, whose status page sends them to
+    the desk to be put back in line) recalls that token to its place, as the doctors' Recall does, instead of
+    issuing one at the back of the line (which would leave the missed token never recallable). None without one."""
+    missed = (
+        Queue.objects.filter(
+            patient_id=patient_id, department=department, token_date=timezone.localdate(), status=Status.SKIPPED
+        )
+        .order_by("-skipped_at")
+        .first()
+    )
+    return None if missed is None else recall(entry=missed, actor=actor, ip_address=ip_address)
 
 
 def _check_open_today(department):

@@ -250,6 +250,27 @@ def test_reception_registering_a_waiting_patient_again_as_an_emergency_moves_the
     assert "Chest pain, triaged" in Queue.objects.get().notes
 
 
+def test_reception_registering_a_patient_who_missed_their_turn_puts_their_token_back_in_its_place(
+    api_client, registration, make_user, make_doctor, department
+):
+    from patients import services
+
+    missed = api_client.post(URL, registration, format="json").json()
+    behind = api_client.post(URL, {**registration, "phone": "+14155550177"}, format="json").json()
+    doctor = make_doctor(department=department)
+    services.skip(entry=services.call_next(doctor=doctor))
+    api_client.force_authenticate(make_user(is_superuser=True))
+
+    # The missed patient's status page sends them to the desk, which "can put you back in line".
+    again = api_client.post(URL, registration, format="json")
+
+    assert again.status_code == 200
+    assert (again.json()["token"], again.json()["status"], again.json()["position"]) == (missed["token"], "waiting", 1)
+    assert Queue.objects.count() == 2
+    assert Queue.objects.get(pk=behind["visit_id"]).get_position_in_queue() == 2
+    assert AuditLog.objects.filter(action="queue.recalled").count() == 1
+
+
 def test_the_desks_notes_on_a_waiting_patient_registered_again_are_audited_and_reach_the_doctors_at_once(
     api_client, registration, make_user, monkeypatch, django_capture_on_commit_callbacks
 ):
