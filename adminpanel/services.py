@@ -4,7 +4,7 @@ from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +42,18 @@ def _audit_values(instance, fields):
     }
 
 
+def save_checked(instance):
+    """Save a validated instance. A unique value that another request saved after this one's checks (one form
+    submitted twice at once) is refused as the checks refuse it, naming the field, instead of a database error."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        instance.validate_unique()
+        instance.validate_constraints()
+        raise
+
+
 @transaction.atomic
 def save_with_audit(*, instance, changes, action, actor, ip_address=None, unaudited=()):
     """Apply field changes to a model instance (new, or as stored now), validate, save and audit before/after;
@@ -57,7 +69,7 @@ def save_with_audit(*, instance, changes, action, actor, ip_address=None, unaudi
     for field, value in changes.items():
         setattr(instance, field, value)
     instance.full_clean()
-    instance.save()
+    save_checked(instance)
     record_audit(
         actor=actor,
         action=action,
@@ -96,7 +108,7 @@ def create_doctor(*, username, password, first_name, last_name, department, acto
     user.set_password(password)
     # The model's validators (username characters and length, name lengths), whichever form or API called.
     user.full_clean()
-    user.save()
+    save_checked(user)
     return save_with_audit(
         instance=Doctor(user=user),
         changes={"department": department, **profile},
