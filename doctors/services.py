@@ -168,7 +168,10 @@ def replace_weekly_schedule(*, doctor, intervals, actor, ip_address=None):
     """Replace the doctor's weekly working hours with intervals of (weekday, starts_at, ends_at).
 
     Bookings the department's new hours no longer hold are handled as after an absence (see record_absence).
+    The doctor's row is locked first: two saves at once (a double click) each deleted the hours they saw and
+    added their own, keeping both.
     """
+    doctor = Doctor.objects.select_for_update().get(pk=doctor.pk)
     week = [
         DoctorSchedule(doctor=doctor, weekday=weekday, starts_at=starts_at, ends_at=ends_at)
         for weekday, starts_at, ends_at in intervals
