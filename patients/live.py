@@ -45,6 +45,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     groups_joined = ()
     accept_first = False
     accepted = False
+    refused = False
     snapshot_sent_at = float("-inf")
     requested_snapshot = None
 
@@ -121,11 +122,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def refuse(self, *, close_code, code, message):
         """Accept only to explain, then close: a browser sees neither reason nor code of a refused handshake."""
+        self.refused = True
         await self._accept()
         await self.send_error(code=code, message=message)
         await self.close(code=close_code)
 
     async def receive(self, text_data=None, bytes_data=None):
+        if self.refused:
+            return  # Sent before the client saw the close: there is nothing on this socket to answer with.
         request = self._parse(text_data)
         if isinstance(request, str):
             await self.send_error(code="bad_message", message=request, field="type")

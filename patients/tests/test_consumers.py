@@ -240,6 +240,23 @@ async def test_unknown_or_malformed_patient_id_is_refused_with_a_reason(patient_
     assert closed == {"type": "websocket.close", "code": close_code}
 
 
+@pytest.mark.parametrize(
+    "path", ["/ws/queue/999999/", "/ws/patient/3f2b8e0e-0000-4000-8000-000000000000/", "/ws/patient/42/"]
+)
+async def test_messages_sent_to_a_refused_socket_before_its_close_are_left_unanswered(path, db, open_socket):
+    # Second input fuzz run: a snapshot asked for between the refusal and the close crashed the consumer
+    # (it has no department or visit to show), which the server logged as an exception.
+    socket, _, _ = await open_socket(path)
+    await next_frame(socket)
+    await socket.receive_output(timeout=2)
+
+    await socket.send_to(text_data=json.dumps({"type": "snapshot"}))
+    await socket.send_to(text_data=json.dumps({"type": "ping"}))
+
+    assert await socket.receive_nothing(timeout=1)
+    assert not socket.future.done()
+
+
 async def test_public_sockets_never_carry_patient_names_or_phones(cardiology, dr_house, open_socket):
     alice = await database_sync_to_async(register)(cardiology, "Alicia Privatename", "+15550001234")
     public_id = await database_sync_to_async(lambda: alice.patient.public_id)()
