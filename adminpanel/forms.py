@@ -27,7 +27,7 @@ from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
 from smartqueue.i18n import text_direction
 
 from .models import AuditLog, SystemConfiguration
-from .services import BROADCAST_MAX_LENGTH
+from .services import BROADCAST_MAX_LENGTH, username_taken
 from .templatetags.languages import language_name
 
 REPORT_MAX_DAYS = 92
@@ -281,8 +281,8 @@ class NewDoctorForm(PanelFieldsMixin, forms.Form):
         )
 
     def clean_username(self):
-        username = self.cleaned_data["username"]
-        if get_user_model().objects.filter(username__iexact=username).exists():
+        username = get_user_model().normalize_username(self.cleaned_data["username"])
+        if username_taken(username):
             raise forms.ValidationError(_("The username '%(username)s' is taken.") % {"username": username})
         return username
 

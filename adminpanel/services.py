@@ -98,13 +98,22 @@ def save_doctor(*, instance, changes, action, actor, ip_address=None, unaudited=
     return doctor
 
 
+def username_taken(username):
+    """Whether an account has this username as sign-in reads it: its compatibility forms folded (NFKC, as Django's
+    sign-in form folds what is typed) and in any letter case. Checked unfolded, "ＡＤＭＩＮ" passed as new and was
+    stored as "ADMIN", a second account beside "admin" that reads the same in the audit log and the lists."""
+    User = get_user_model()
+    return User.objects.filter(username__iexact=User.normalize_username(username)).exists()
+
+
 @transaction.atomic
 def create_doctor(*, username, password, first_name, last_name, department, actor, ip_address=None, **profile):
     """Create a doctor's login account and Doctor profile together, under the user model's own rules."""
     User = get_user_model()
-    if User.objects.filter(username__iexact=username).exists():
+    username = User.normalize_username(username)
+    if username_taken(username):
         raise ValidationError({"username": _("The username '%(username)s' is taken.") % {"username": username}})
-    user = User(username=User.normalize_username(username), first_name=first_name, last_name=last_name)
+    user = User(username=username, first_name=first_name, last_name=last_name)
     user.set_password(password)
     # The model's validators (username characters and length, name lengths), whichever form or API called.
     user.full_clean()

@@ -218,3 +218,31 @@ def test_text_with_a_direction_override_is_refused_naming_the_field(
     assert not Department.objects.exclude(pk=department.pk).exists()
     assert not Doctor.objects.exists() and not ClosedDay.objects.exists()
     assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["ＤＲ.ＳＭＩＴＨ", "ＤR.smith", "Dr.Smith"])
+def test_a_username_taken_in_another_form_or_case_is_refused_on_the_page_and_by_the_service(
+    admin_client, department, make_user, typed
+):
+    # Compared before NFKC folding, the full-width name passed as new and was stored as "DR.SMITH" beside "dr.smith".
+    make_user(username="dr.smith")
+    response = admin_client.post(
+        "/adminpanel/doctors/new/",
+        {
+            "username": typed,
+            "first_name": "Mallory",
+            "last_name": "Evil",
+            "password": "a-long-unusual-passphrase-9",
+            "department": department.pk,
+        },
+    )
+    with pytest.raises(ValidationError) as refused:
+        create_doctor(
+            username=typed, password="a-long-unusual-passphrase-9", first_name="M", last_name="E",
+            department=department, actor=make_user(),
+        )
+
+    assert response.status_code == 400
+    assert "is taken" in response.context["form"].errors["username"][0]
+    assert "username" in refused.value.message_dict
+    assert get_user_model().objects.filter(username__iexact="dr.smith").count() == 1
