@@ -1,12 +1,20 @@
+import hashlib
+
 from django.conf import settings
+from django.core.cache import cache
 from django_ratelimit.core import get_usage
 
 from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_username, get_credentials, get_failure_limit
 
 from .requests import limited_address
 
 SIGN_IN_FAILURES_GROUP = "sign-in-failures"
+# How long a count of sign-ins being checked outlives its last change: a request that never ends its check (its
+# worker killed while hashing) holds a place only that long.
+SIGN_IN_CHECKS_TIMEOUT_SECONDS = 300
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):
@@ -20,16 +28,63 @@ class LoginThrottleBackend(AxesStandaloneBackend):
 
     authenticate() without a request (Django's test client login, the shell, management commands)
     cannot come from a browser, so there is no address to throttle; axes would raise instead.
+
+    Both limits count the sign-ins still being checked beside the failures: a failure is counted only once its
+    password has been hashed and compared, so a burst of sign-ins sent at once all found the count as it was and
+    all had their passwords tried (16 at once for one account, against its limit of 5). Each sign-in takes its
+    place among the checks in progress before the limits are read, atomically in the shared cache, and keeps it
+    until its request has been answered (SignInChecksMiddleware), by when its failure is counted.
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
             return None
-        if address_out_of_sign_in_attempts(request):
+        credentials = get_credentials(username=username, password=password, **kwargs)
+        address = limited_address(request) or ""
+        checks_from_address = begin_sign_in_check(request, address)
+        checks_of_account = begin_sign_in_check(request, address, str(get_client_username(request, credentials)))
+        if address_out_of_sign_in_attempts(request, checks_in_progress=checks_from_address):
             request.axes_locked_out = True
             request.sign_in_address_locked_out = True
             raise AxesBackendPermissionDenied("Too many failed sign-ins from this address.")
+        failures = AxesProxyHandler.get_failures(request, credentials)
+        if failures + checks_of_account > get_failure_limit(request, credentials):
+            request.axes_locked_out = True
+            raise AxesBackendPermissionDenied("Too many failed sign-ins for this account from this address.")
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def _sign_in_checks_key(*parts):
+    return "sign-in-checks:" + hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def begin_sign_in_check(request, *parts):
+    """Count the request among the sign-ins being checked for these parts (an address, a username); how many are
+    being checked now, this one included. SignInChecksMiddleware ends the check after the answer."""
+    key = _sign_in_checks_key(*parts)
+    cache.add(key, 0, SIGN_IN_CHECKS_TIMEOUT_SECONDS)
+    checks = cache.incr(key)
+    cache.touch(key, SIGN_IN_CHECKS_TIMEOUT_SECONDS)
+    request.sign_in_checks = [*getattr(request, "sign_in_checks", []), key]
+    return checks
+
+
+class SignInChecksMiddleware:
+    """Ends the sign-in checks a request began (LoginThrottleBackend) once it has been answered: a failed one has
+    been counted by then (user_login_failed), so a sign-in arriving meanwhile finds it in one count or the other."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            return self.get_response(request)
+        finally:
+            for key in getattr(request, "sign_in_checks", ()):
+                try:
+                    cache.decr(key)
+                except ValueError:
+                    pass  # Gone with its timeout: nothing left to end.
 
 
 def _failures_from_address(request, *, count_one_more):
@@ -42,9 +97,10 @@ def _failures_from_address(request, *, count_one_more):
     )
 
 
-def address_out_of_sign_in_attempts(request):
+def address_out_of_sign_in_attempts(request, *, checks_in_progress=1):
+    """Whether the address has no failed sign-in left, counting the ones being checked (this one included)."""
     usage = _failures_from_address(request, count_one_more=False)
-    return usage is not None and usage["count"] >= usage["limit"]
+    return usage is not None and usage["count"] + checks_in_progress > usage["limit"]
 
 
 def count_failed_sign_in(sender, credentials, request=None, **kwargs):

@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Ends a sign-in's place among those being checked once its failure, if any, is counted (smartqueue.auth_backends).
+    "smartqueue.auth_backends.SignInChecksMiddleware",
     # Last, so it sees the views' exceptions before anything else turns them into a 500.
     "smartqueue.middleware.DatabaseUnavailableMiddleware",
 ]

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.backends import ModelBackend
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -224,3 +225,61 @@ def test_a_refused_staff_sign_in_takes_the_focus_and_stays_read_with_the_usernam
     assert re.search(r'<div class="alert alert-danger" role="alert" id="sign-in-error" tabindex="-1" autofocus>', page)
     username = re.search(r'<input [^>]*id="id_username"[^>]*>', page, re.S).group(0)
     assert "autofocus" not in username and 'aria-describedby="sign-in-error"' in username
+
+
+def _sign_ins_arriving_while_each_is_checked(monkeypatch, attempts):
+    """Sign in with each (client, url_name, user, password) of attempts, each arriving while the ones before it are
+    still having their passwords checked, as a burst sent at once does; the passwords checked, and the answers."""
+    checked, answers = [], [None] * len(attempts)
+    password_check = ModelBackend.authenticate
+
+    def slow_check(backend, request, username=None, password=None, **kwargs):
+        checked.append(password)
+        sign_in_next()
+        return password_check(backend, request, username=username, password=password, **kwargs)
+
+    def sign_in_next():
+        if None not in answers:
+            return
+        number = answers.index(None)
+        answers[number] = "arriving"
+        client, url_name, user, password = attempts[number]
+        answers[number] = sign_in(client, url_name, user, password=password).status_code
+
+    monkeypatch.setattr(ModelBackend, "authenticate", slow_check)
+    while None in answers:
+        sign_in_next()
+    return checked, answers
+
+
+def test_a_burst_of_sign_ins_has_no_more_passwords_tried_than_the_accounts_limit(client, doctor_user, monkeypatch):
+    """Tenth attack run: failures were counted once their passwords had been checked, so sixteen sign-ins sent at
+    once all found no failure yet, and all sixteen passwords were tried against a limit of five."""
+    attempts = [(client, "doctors:login", doctor_user, f"guess-{number}") for number in range(12)]
+
+    checked, answers = _sign_ins_arriving_while_each_is_checked(monkeypatch, attempts)
+
+    assert checked == [f"guess-{number}" for number in range(5)]
+    assert answers[5:] == [429] * 7
+    assert sign_in(client, "doctors:login", doctor_user).status_code == 429
+
+
+def test_a_burst_of_sign_ins_on_many_accounts_has_no_more_passwords_tried_than_the_addresss_budget(
+    client, make_doctor, settings, monkeypatch
+):
+    settings.THROTTLE_SIGN_IN_FAILURES = "3/hour"
+    attempts = [(client, "adminpanel:login", make_doctor().user, "wrong") for _ in range(8)]
+
+    checked, answers = _sign_ins_arriving_while_each_is_checked(monkeypatch, attempts)
+
+    assert len(checked) == 3
+    assert answers[3:] == [429] * 5
+
+
+def test_sign_ins_one_after_another_each_end_their_check(client, doctor_user, settings):
+    # Each answered sign-in gives its place among the checks back: were they kept, the limit would come sooner.
+    for _ in range(3):
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert sign_in(client, "doctors:login", doctor_user, password="wrong").status_code == 200
+        assert sign_in(client, "doctors:login", doctor_user).status_code == 302
+        client.post(reverse("doctors:logout"))
