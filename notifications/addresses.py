@@ -4,6 +4,8 @@ reach into the hospital network or the cloud's metadata service)."""
 
 import ipaddress
 import socket
+import threading
+import time
 from urllib.parse import urlsplit
 
 import requests
@@ -112,7 +114,12 @@ def validate_webhook_url(url):
 
 class _CheckedPeer:
     """A urllib3 connection that refuses, once connected, a peer address validate_webhook_url would refuse: the
-    host's DNS may answer the connection otherwise than the check a moment before (DNS rebinding)."""
+    host's DNS may answer the connection otherwise than the check a moment before (DNS rebinding). It is also cut
+    off at its session's end (exchange_ends_at, time.monotonic()): a socket's timeout bounds each wait only, so a
+    receiver sending its answer a byte at a time held the worker for as long as it liked, and past the sending lease
+    another worker took the delivery over and was held in turn."""
+
+    exchange_ends_at = None
 
     def _new_conn(self):
         sock = super()._new_conn()
@@ -121,31 +128,54 @@ class _CheckedPeer:
         if problem:
             sock.close()
             raise NewConnectionError(self, problem)
+        self._cut_off = threading.Timer(max(self.exchange_ends_at - time.monotonic(), 0), _cut_off, (sock,))
+        self._cut_off.daemon = True
+        self._cut_off.start()
         return sock
 
+    def close(self):
+        cut_off = getattr(self, "_cut_off", None)
+        if cut_off is not None:
+            cut_off.cancel()
+        super().close()
 
-class _CheckedHTTPConnectionPool(HTTPConnectionPool):
-    ConnectionCls = type("CheckedHTTPConnection", (_CheckedPeer, HTTPConnection), {})
+
+def _cut_off(sock):
+    # A read waiting on the socket returns at once, as if the receiver had closed it: the exchange fails.
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # Closed already.
 
 
-class _CheckedHTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = type("CheckedHTTPSConnection", (_CheckedPeer, HTTPSConnection), {})
+def _checked_pool(pool_class, connection_class, exchange_ends_at):
+    checked_connection = type(
+        f"Checked{connection_class.__name__}", (_CheckedPeer, connection_class), {"exchange_ends_at": exchange_ends_at}
+    )
+    return type(f"Checked{pool_class.__name__}", (pool_class,), {"ConnectionCls": checked_connection})
 
 
 class _CheckedAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, exchange_ends_at):
+        # Read by init_poolmanager, which the adapter's own __init__ calls.
+        self.exchange_ends_at = exchange_ends_at
+        super().__init__()
+
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {
-            "http": _CheckedHTTPConnectionPool,
-            "https": _CheckedHTTPSConnectionPool,
+            "http": _checked_pool(HTTPConnectionPool, HTTPConnection, self.exchange_ends_at),
+            "https": _checked_pool(HTTPSConnectionPool, HTTPSConnection, self.exchange_ends_at),
         }
 
 
-def webhook_session():
-    """A requests session whose every connection is checked against the addresses the server must not call; it
-    ignores the environment's proxies, whose address would be checked instead of the receiver's."""
+def webhook_session(*, within_seconds):
+    """A requests session whose every connection is checked against the addresses the server must not call, and
+    cut off within_seconds from now whatever it is doing; it ignores the environment's proxies, whose address would
+    be checked instead of the receiver's."""
+    exchange_ends_at = time.monotonic() + within_seconds
     session = requests.Session()
     session.trust_env = False
-    session.mount("http://", _CheckedAdapter())
-    session.mount("https://", _CheckedAdapter())
+    session.mount("http://", _CheckedAdapter(exchange_ends_at))
+    session.mount("https://", _CheckedAdapter(exchange_ends_at))
     return session

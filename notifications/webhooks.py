@@ -215,6 +215,12 @@ def signature(*, secret, timestamp, body):
     return f"t={timestamp},v1={digest}"
 
 
+def exchange_seconds():
+    """How long one POST may take in all, from connecting to the last byte of the excerpt: a connection's wait and an
+    answer's, well within the sending lease, so a worker still posting is never taken for a dead one."""
+    return 2 * settings.WEBHOOK_TIMEOUT_SECONDS
+
+
 def sending_lease():
     return timedelta(seconds=settings.WEBHOOK_SENDING_LEASE_SECONDS)
 
@@ -253,7 +259,7 @@ def _post(delivery):
     started = time.monotonic()
     try:
         # No redirects: a redirect could lead to an address validate_webhook_url refuses.
-        with webhook_session() as session:
+        with webhook_session(within_seconds=exchange_seconds()) as session:
             response = session.post(
                 endpoint.url,
                 data=body,

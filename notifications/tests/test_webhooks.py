@@ -3,6 +3,7 @@
 import ipaddress
 import json
 from datetime import time
+from time import monotonic
 
 import pytest
 from django.core.cache import cache
@@ -455,3 +456,20 @@ def test_a_receivers_reply_is_kept_as_far_as_the_excerpt_goes_and_storable(recei
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.DELIVERED, 1, 200)
     assert delivery.response_excerpt == "accepted" + "x" * (webhooks.RESPONSE_EXCERPT_LENGTH - len("accepted"))
     assert receiver.reply_bytes_written < 32 * 1024 * 1024
+
+
+def test_a_receiver_answering_a_line_at_a_time_holds_the_sender_no_longer_than_one_exchange(
+    receiver, make_endpoint, register, settings
+):
+    """Tenth attack run: the timeout bounds each wait for the receiver, not the answer: a receiver sending a header
+    line every tenth of a second held the worker for as long as it went on (past the sending lease another worker
+    took the delivery over and was held too)."""
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    make_endpoint()
+    receiver.trickle_next(seconds=20)
+
+    started = monotonic()
+    register()
+
+    assert monotonic() - started < webhooks.exchange_seconds() + 3
+    assert WebhookDelivery.objects.get().attempts == 1

@@ -48,6 +48,11 @@ class WebhookReceiver(LoopbackServer):
     def hang_next(self):
         self.hang = True
 
+    def trickle_next(self, seconds):
+        """Answer the next POST's status at once and then a header line every tenth of a second for `seconds`: each
+        wait of the sender's is short, the whole answer long."""
+        self.scripted.append(("trickle", seconds))
+
     def _answer(self, path, headers, body):
         with self.lock:
             self.received.append(ReceivedPost(path, headers, body))
@@ -65,6 +70,9 @@ class WebhookReceiver(LoopbackServer):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 answer = receiver._answer(self.path, dict(self.headers), body)
+                if isinstance(answer, tuple) and answer[0] == "trickle":
+                    self._trickle(seconds=answer[1])
+                    return
                 status, reply, repeat = answer if isinstance(answer, tuple) else (answer, None, 1)
                 if reply is None:
                     reply = b"ok" if status < 300 else b"receiver error"
@@ -76,6 +84,17 @@ class WebhookReceiver(LoopbackServer):
                         self.wfile.write(reply)
                         receiver.reply_bytes_written += len(reply)
                 except OSError:  # the sender stopped reading and closed the connection
+                    pass
+
+            def _trickle(self, seconds):
+                ends_at = time.monotonic() + seconds
+                try:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    while time.monotonic() < ends_at:
+                        self.wfile.write(b"X-Trickle: 1\r\n")
+                        time.sleep(0.1)
+                    self.wfile.write(b"Content-Length: 2\r\n\r\nok")
+                except OSError:  # the sender cut the connection off
                     pass
 
             def log_message(self, format, *args):
