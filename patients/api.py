@@ -107,6 +107,20 @@ THROTTLED = rejected(
     name="Throttled",
 )
 NOT_FOUND = rejected("No such object.", {"detail": "No Department matches the given query."}, name="Not found")
+# What every PatientSubmissionAPI may answer besides its own outcomes: 415 from its parser (JSON only), 403 from
+# session authentication's CSRF check of a signed-in caller (reception staff).
+SUBMISSION_REFUSALS = {
+    403: rejected(
+        "Sent from a signed-in session without its CSRF token in the X-CSRFToken header.",
+        {"detail": "CSRF Failed: CSRF token missing."},
+        name="CSRF token missing",
+    ),
+    415: rejected(
+        "The body is not JSON: send it as application/json.",
+        {"detail": 'Unsupported media type "text/plain" in request.'},
+        name="Not JSON",
+    ),
+}
 
 
 class PatientSubmissionAPI(APIView):
@@ -154,6 +168,7 @@ class RegisterAPI(PatientSubmissionAPI):
                 {"phone": ["Enter a valid phone number, with the country code if it is not a local number."]},
             ),
             429: THROTTLED,
+            **SUBMISSION_REFUSALS,
         },
         examples=[
             OpenApiExample(
@@ -343,6 +358,7 @@ class CheckPatientAPI(PatientSubmissionAPI):
             200: CheckPatientResultSerializer,
             400: rejected("The phone number is missing or invalid.", {"phone": ["Enter a phone number."]}),
             429: THROTTLED,
+            **SUBMISSION_REFUSALS,
         },
         examples=[
             OpenApiExample("Check", request_only=True, value={"phone": "(415) 555-0123"}),
@@ -371,6 +387,7 @@ class FeedbackAPI(PatientSubmissionAPI):
                 {"visit_id": ["Feedback for token CARD-007 has already been given. Thank you!"]},
             ),
             429: THROTTLED,
+            **SUBMISSION_REFUSALS,
         },
         examples=[
             OpenApiExample(
@@ -491,6 +508,7 @@ class BookAPI(PatientSubmissionAPI):
             ),
             409: SLOT_TAKEN,
             429: THROTTLED,
+            **SUBMISSION_REFUSALS,
         },
         examples=[OpenApiExample("Booked", response_only=True, status_codes=["201"], value=EXAMPLE_APPOINTMENT)],
     )
@@ -543,6 +561,7 @@ class RescheduleAPI(PatientSubmissionAPI):
             404: NOT_FOUND,
             409: SLOT_TAKEN,
             429: THROTTLED,
+            **SUBMISSION_REFUSALS,
         },
     )
     def post(self, request, public_id):
@@ -577,6 +596,7 @@ class CancelAppointmentAPI(PatientSubmissionAPI):
             ),
             404: NOT_FOUND,
             429: THROTTLED,
+            **SUBMISSION_REFUSALS,
         },
     )
     def post(self, request, public_id):
@@ -613,6 +633,7 @@ class CheckInAPI(PatientSubmissionAPI):
                 {"code": ["This appointment is already checked in: your token was sent to your phone. ..."]},
             ),
             429: THROTTLED,
+            **SUBMISSION_REFUSALS,
         },
     )
     def post(self, request):

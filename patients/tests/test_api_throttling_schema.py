@@ -1,3 +1,6 @@
+import re
+import uuid
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -115,3 +118,36 @@ def test_a_signed_in_user_counts_apart_from_the_address_they_share(api_client, d
 
     assert [check(api_client) for _ in range(3)] == [200, 200, 429]
     assert [check(staff) for _ in range(3)] == [200, 200, 429]
+
+
+def patient_api_posts(schema):
+    """Every POST of the patient API, its path's ids filled with one that leads nowhere."""
+    for path, operations in schema["paths"].items():
+        if path.startswith("/patients/api/") and "post" in operations:
+            yield path, re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path), operations["post"]["responses"]
+
+
+def test_every_answer_to_a_body_that_is_not_json_is_documented(api_client, db):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    answers = {
+        path: (api_client.post(url, "name=Asha", content_type="text/plain").status_code, sorted(documented))
+        for path, url, documented in patient_api_posts(schema)
+    }
+
+    assert answers["/patients/api/register/"][0] == 415
+    assert {path: answer for path, answer in answers.items() if str(answer[0]) not in answer[1]} == {}
+
+
+def test_every_answer_to_a_signed_in_post_without_its_csrf_token_is_documented(db, make_user):
+    desk = APIClient(enforce_csrf_checks=True)
+    desk.force_login(make_user())
+    schema = desk.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    answers = {
+        path: (desk.post(url, {}, format="json").status_code, sorted(documented))
+        for path, url, documented in patient_api_posts(schema)
+    }
+
+    assert answers["/patients/api/register/"][0] == 403
+    assert {path: answer for path, answer in answers.items() if str(answer[0]) not in answer[1]} == {}
