@@ -1,5 +1,7 @@
 """The admin panel's department and queue actions, defined once for its pages (views.py) and POST /adminpanel/api/."""
 
+import copy
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -63,6 +65,14 @@ def department_edit_form(data, *, partial=False, **context):
     if partial:
         data = {**DepartmentForm.stored_values(department), **{key: data[key] for key in data}}
     return DepartmentForm(data, instance=department)
+
+
+def department_edit_fields():
+    """What an edit through the JSON API sends: the department, and those of its fields that change."""
+    changes = {name: copy.deepcopy(field) for name, field in DepartmentForm().fields.items()}
+    for field in changes.values():
+        field.required = False
+    return {**DepartmentChoiceForm().fields, **changes}
 
 
 def broadcast_form(data, **context):
@@ -132,7 +142,13 @@ def redeliver_webhook(form, *, actor, ip_address, **context):
 
 PANEL_ACTIONS = ActionTable(
     Action("create_department", _("Create a department"), new_department_form, create_department),
-    Action("update_department", _("Edit a department"), department_edit_form, update_department),
+    Action(
+        "update_department",
+        _("Edit a department"),
+        department_edit_form,
+        update_department,
+        input_fields=department_edit_fields,
+    ),
     Action("deactivate_department", _("Deactivate a department"), DepartmentChoiceForm, deactivate_department),
     Action("cancel_token", _("Cancel a token"), TokenChoiceForm, cancel_token, refused_field="entry"),
     Action("change_priority", _("Change a token's priority"), PriorityForm, change_priority, refused_field="entry"),

@@ -1,6 +1,5 @@
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiRequest, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,7 +25,7 @@ class PanelAPI(APIView):
         return Response(represent(LiveQueuesSerializer, {"departments": live_queues(), "generated_at": timezone.now()}))
 
     @extend_schema(
-        request=OpenApiTypes.OBJECT,
+        request=OpenApiRequest(PANEL_ACTIONS.request_schema()),
         description="Fields: `action` (one of "
         + ", ".join(f"`{name}`" for name, _ in PANEL_ACTIONS.choices())
         + "), and what the action needs: `department`, the department's fields (an edit sends only those that"

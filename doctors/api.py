@@ -1,6 +1,5 @@
 from django.core.exceptions import ValidationError
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiRequest, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,7 +38,7 @@ class DashboardAPI(DoctorAPIView):
         return Response(self.dashboard())
 
     @extend_schema(
-        request=OpenApiTypes.OBJECT,
+        request=OpenApiRequest(DOCTOR_ACTIONS.request_schema()),
         description="Fields: `action` (one of "
         + ", ".join(f"`{name}`" for name, _ in DOCTOR_ACTIONS.choices())
         + "), `entry`, `consultation_notes`, `to_department`, `availability`, as the action needs.",

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from .requests import client_ip
-from .strict_types import form_type_errors
+from .strict_types import form_field_schema, form_type_errors
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,24 @@ class Action:
     run: Callable[..., str]
     # Where a refusal by the hospital's rules (the table's domain error) is reported.
     refused_field: str = "action"
+    # The fields a body may carry, for a form that cannot be built without its data (an edit of a chosen object).
+    input_fields: Callable[[], Mapping[str, forms.Field]] | None = None
+
+    def declared_fields(self):
+        return self.input_fields() if self.input_fields else self.form(None).fields
+
+    def request_schema(self):
+        """The action's body as OpenAPI declares it: its name and its form's fields."""
+        fields = self.declared_fields()
+        return {
+            "type": "object",
+            "title": self.name,
+            "properties": {
+                "action": {"type": "string", "enum": [self.name]},
+                **{name: form_field_schema(field) for name, field in fields.items()},
+            },
+            "required": ["action", *(name for name, field in fields.items() if field.required)],
+        }
 
 
 class ActionForm(forms.Form):
@@ -81,6 +99,10 @@ class ActionTable:
 
     def choices(self):
         return [(action.name, action.label) for action in self.actions.values()]
+
+    def request_schema(self):
+        """The JSON body of the table's API as OpenAPI declares it: one of its actions, each with its fields."""
+        return {"oneOf": [action.request_schema() for action in self.actions.values()]}
 
     def submit(self, data, **context):
         """Look up the action named by data["action"], validate its input, run it."""

@@ -9,6 +9,7 @@ to the fields (required or not).
 from collections.abc import Mapping
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -102,6 +103,31 @@ def _json_type(value):
     if isinstance(value, Mapping):
         return _("an object")
     return _("a list")
+
+
+JSON_SCHEMA_TYPES = {(str,): "string", (int,): "integer", (int, float): "number", (bool,): "boolean"}
+
+
+def form_field_schema(field):
+    """A form field as OpenAPI describes the JSON value it takes: the type these checks hold it to, its choices
+    and limits."""
+    kinds, _described = _form_field_types(field)
+    schema = {"type": JSON_SCHEMA_TYPES[kinds]}
+    if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        schema["enum"] = [value for value, _label in field.choices if value != ""]
+    if getattr(field, "max_length", None):
+        schema["maxLength"] = field.max_length
+    lower = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
+    upper = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+    if lower:
+        schema["minimum"] = max(lower)
+    if upper:
+        schema["maximum"] = min(upper)
+    if field.help_text:
+        schema["description"] = str(field.help_text)
+    if not field.required and not _form_field_refuses_null(field):
+        schema["nullable"] = True
+    return schema
 
 
 def form_type_errors(data, fields):
