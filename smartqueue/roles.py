@@ -10,7 +10,6 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 
 from .sessions import IDLE_SIGN_OUT_FLAG
@@ -31,20 +30,38 @@ class RoleRequiredMixin(AccessMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+# The bodies of the staff APIs' refusals: {"detail": message} when no one field is at fault (not signed in, a body
+# that cannot be read), else {"errors": {"<field>": [messages]}}.
+DETAIL_BODY = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+    "additionalProperties": False,
+}
+FIELD_ERRORS_BODY = {
+    "type": "object",
+    "properties": {
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+    "required": ["errors"],
+    "additionalProperties": False,
+}
+
+
 def role_api_responses(success, *, role, validates=False):
     """OpenAPI responses of a role-protected endpoint: its success body, 400 when it validates input, and 403."""
     responses = {
         200: success,
-        403: OpenApiResponse(OpenApiTypes.OBJECT, description=f"Not signed in as {role} (or the session expired)."),
+        403: OpenApiResponse(DETAIL_BODY, description=f"Not signed in as {role} (or the session expired)."),
     }
     if validates:
         responses[400] = OpenApiResponse(
-            OpenApiTypes.OBJECT,
+            {"oneOf": [FIELD_ERRORS_BODY, DETAIL_BODY]},
             description='Invalid input: {"errors": {"<field>": ["<message>", ...]}}, or a body that cannot be read: '
             '{"detail": "<what is wrong with it>"}.',
         )
         responses[415] = OpenApiResponse(
-            OpenApiTypes.OBJECT, description='The body is neither JSON nor a form: {"detail": "<its media type>"}.'
+            DETAIL_BODY, description='The body is neither JSON nor a form: {"detail": "<its media type>"}.'
         )
     return responses
 
