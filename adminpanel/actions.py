@@ -45,8 +45,21 @@ class WebhookDeliveryChoiceForm(ActionForm):
     )
 
 
-def new_department_form(data, **context):
+def new_department_form(data, *, partial=False, **context):
+    """A new department; through the JSON API (partial) a field left out takes the model's default, as the page's
+    form shows it (an active department, the default consultation length), never an unticked box's False."""
+    if partial:
+        data = {**DepartmentForm.stored_values(Department()), **{key: data[key] for key in data}}
     return DepartmentForm(data)
+
+
+def new_department_fields():
+    """What a new department through the JSON API must send: the fields without a default."""
+    defaults = DepartmentForm.stored_values(Department())
+    fields = {name: copy.deepcopy(field) for name, field in DepartmentForm().fields.items()}
+    for name, field in fields.items():
+        field.required = field.required and defaults.get(name) in (None, "")
+    return fields
 
 
 def department_edit_form(data, *, partial=False, **context):
@@ -141,7 +154,13 @@ def redeliver_webhook(form, *, actor, ip_address, **context):
 
 
 PANEL_ACTIONS = ActionTable(
-    Action("create_department", _("Create a department"), new_department_form, create_department),
+    Action(
+        "create_department",
+        _("Create a department"),
+        new_department_form,
+        create_department,
+        input_fields=new_department_fields,
+    ),
     Action(
         "update_department",
         _("Edit a department"),

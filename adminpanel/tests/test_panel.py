@@ -386,3 +386,19 @@ def test_the_live_queues_heading_is_its_name_and_the_connection_status_sits_besi
     heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1)
     assert heading == "Live queues"
     assert re.search(r'<span id="live-status"[^>]*role="status"', page)
+
+
+@pytest.mark.parametrize("minutes", [{}, {"average_consultation_minutes": 20}])
+def test_a_department_created_through_the_api_takes_the_defaults_of_the_fields_it_leaves_out(
+    admin_client, manager, minutes
+):
+    response = api_post(admin_client, action="create_department", name="Neurology", **minutes)
+
+    assert response.status_code == 200, response.json()
+    neurology = Department.objects.get(name="Neurology")
+    assert (neurology.is_active, neurology.average_consultation_minutes, neurology.code) == (
+        True,
+        minutes.get("average_consultation_minutes", 10),
+        "NEUR",
+    )
+    assert "NEUR" in [row["code"] for row in admin_client.get("/patients/api/departments/").json()]
