@@ -2,9 +2,12 @@
 object per action, its fields from the action's form), and the API holds a body to exactly that declaration."""
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
+from adminpanel.actions import PANEL_ACTIONS
 from adminpanel.models import AdminUser
+from doctors.actions import DOCTOR_ACTIONS
 
 WRONG_JSON_TYPE = {"integer": "seven", "string": 7, "boolean": "yes"}
 
@@ -65,3 +68,10 @@ def test_every_declared_field_is_held_to_its_declared_json_type(staff_api, path,
             refused[(action, name)] = answer.status_code == 400 and name in answer.json()["errors"]
 
     assert refused and all(refused.values()), [where for where, named in refused.items() if not named]
+
+
+def test_readme_names_every_action_of_the_staff_apis():
+    section = (settings.BASE_DIR / "README.md").read_text().split("### Doctor and admin APIs")[1].split("###")[0]
+
+    assert [name for name, _label in [*DOCTOR_ACTIONS.choices(), *PANEL_ACTIONS.choices()]
+            if f"`{name}`" not in section] == []
