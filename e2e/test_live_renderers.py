@@ -476,3 +476,28 @@ def test_the_patients_page_says_what_a_missed_turn_or_a_cancelled_token_means_an
     patient.goto(cancelled.get_absolute_url())
     expect(patient.get_by_text("This token was cancelled.")).to_be_visible()
     expect(patient.get_by_text("You were called but we did not see you.")).to_be_hidden()
+
+
+def test_the_patients_page_title_and_heading_follow_the_visit_from_its_turn_to_its_end(open_page, hospital):
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    mine = register(cardiology, "Asha Rao", "+14155550101")
+    patient = open_page(**PHONE)
+    sockets = PlayedSockets(patient, r"/ws/patient/[0-9a-f-]+/$")
+    patient.goto(mine.get_absolute_url())
+    heading = patient.get_by_role("heading", level=1)
+    expect(patient).to_have_title("Your place in line · SmartQueue")
+
+    for seq, (change, words) in enumerate(
+        [
+            (lambda: services.call_next(doctor=smith), "It's your turn"),
+            (lambda: services.start_consultation(entry=mine), "You are with the doctor"),
+            (lambda: services.complete_consultation(entry=mine), "Your visit is complete"),
+        ],
+        start=1,
+    ):
+        change()
+        mine.refresh_from_db()
+        sockets.send(frame(frame_type="patient.status", department_id=cardiology.pk, seq=seq,
+                           payload={"event": "changed", "visit": visit_status(entry=mine)}))
+        expect(patient).to_have_title(f"{words} · SmartQueue")
+        expect(heading).to_have_text(words)

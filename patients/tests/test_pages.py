@@ -379,6 +379,18 @@ def test_a_finished_visits_link_says_in_its_title_and_heading_that_the_visit_is_
     assert '<h1 class="visually-hidden">Your visit is complete</h1>' in finished_page
 
 
+def test_a_called_visits_link_says_in_its_title_and_heading_that_it_is_the_patients_turn(
+    client, register, make_doctor
+):
+    entry = register()
+    services.call_patient(entry=entry, doctor=make_doctor(department=entry.department))
+
+    page = client.get(entry.get_absolute_url()).content.decode()
+
+    assert "<title>It&#x27;s your turn · SmartQueue</title>" in page
+    assert '<h1 class="visually-hidden">It&#x27;s your turn</h1>' in page
+
+
 def test_every_rating_choice_is_described_by_an_error_on_the_page(client, register, complete_visit):
     entry = complete_visit(register())
 

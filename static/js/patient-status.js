@@ -103,8 +103,23 @@
     return words.join(" ");
   }
 
+  // The page's title and heading say where the visit stands (patients/templatetags/status_headings.py, by the
+  // same rule): a page left open must not say "Your place in line" once the visit is over.
+  function showHeading(root, visit) {
+    var headings = document.getElementById("status-headings");
+    var heading = root.querySelector("h1");
+    if (!headings || !heading) return;
+    var words = JSON.parse(headings.textContent);
+    var text = visit.expired ? words.expired : words[visit.status] || words.in_line;
+    if (heading.textContent === text) return;
+    // Only the heading's part of the title: a refused form's "Please correct the form" before it stays.
+    document.title = document.title.replace(heading.textContent, text);
+    heading.textContent = text;
+  }
+
   function renderPatientStatus(root, visit) {
     root.dataset.visitId = visit.visit_id;
+    showHeading(root, visit);
     root.querySelectorAll("[data-field]").forEach(function (element) {
       var field = element.dataset.field;
       if (Object.prototype.hasOwnProperty.call(visit, field)) {
