@@ -237,6 +237,8 @@ class DoctorForm(TranslatedFieldsMixin, SavesWhatThePageChangedMixin, PanelField
             "is_active": _("Active"),
         }
         widgets = {"language": LanguageSelect}
+        # By its name in the reader's language, or as written and marked so (a screen reader's voice for it).
+        field_classes = {"department": DepartmentChoiceField}
 
 
 class NewDoctorForm(PanelFieldsMixin, forms.Form):
@@ -259,7 +261,7 @@ class NewDoctorForm(PanelFieldsMixin, forms.Form):
     password = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput, help_text=_("The doctor's first password.")
     )
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.filter(is_active=True))
+    department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.filter(is_active=True))
     specialization = forms.CharField(
         label=_("Specialization"),
         max_length=Doctor._meta.get_field("specialization").max_length,

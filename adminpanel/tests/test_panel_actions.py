@@ -1,5 +1,7 @@
 """The panel's actions are one table (adminpanel.actions): its pages and POST /adminpanel/api/ agree."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -116,7 +118,13 @@ def test_a_departments_name_and_room_in_other_languages_are_edited_with_it(admin
     assert department.translations == {}
 
 
-def test_the_panel_in_another_language_marks_names_as_written_in_the_sites(admin_client, department):
+def test_the_panel_in_another_language_marks_names_as_written_in_the_sites(admin_client, department, make_doctor):
     page = admin_client.get(reverse("adminpanel:departments"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
 
     assert '<td><span lang="en" dir="ltr">Cardiology</span></td>' in page
+    # Its buttons name it in the same voice ("Editar Cardiology"), and so do the doctors' forms' choices of it.
+    assert '>Editar<span class="visually-hidden"> <span lang="en" dir="ltr">Cardiology</span></span>' in page
+    doctor = make_doctor(department=department)
+    for form in (reverse("adminpanel:doctor-create"), reverse("adminpanel:doctor-edit", args=[doctor.pk])):
+        page = admin_client.get(form, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+        assert re.search(rf'<option value="{department.pk}"( selected)? lang="en" dir="ltr">Cardiology</option>', page)
