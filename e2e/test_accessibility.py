@@ -6,6 +6,7 @@ time. Any serious or critical violation fails, with axe's own report of where an
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from e2e.conftest import DESKTOP, PHONE
@@ -137,6 +138,20 @@ def test_admin_pages_have_no_serious_accessibility_violation(open_page, hospital
     with page.expect_navigation():
         page.get_by_role("button", name="Save").click()
     problems += "\n" + blocking_violations(page)
+    assert not problems.strip(), problems
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_django_admin_pages_have_no_serious_accessibility_violation(open_page, hospital, width):
+    get_user_model().objects.create_superuser("admin", password="admin123")
+    a_busy_morning(hospital)
+    page = open_page(**WIDTHS[width])
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("admin123")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    problems = sweep(page, ["/admin/", "/admin/patients/queue/", "/admin/patients/department/", "/admin/auth/user/"])
     assert not problems.strip(), problems
 
 
