@@ -36,6 +36,11 @@ def error_response(request, *, status, detail=None):
     detail = detail or DETAILS[status]
     if wants_json(request):
         return JsonResponse({"detail": detail}, status=status)
+    if status == 429:
+        # Refused for its device's count: the lobby kiosk says so in its own way and starts over for the next patient.
+        kiosk = kiosk_page(request, {"status": status, "title": TITLES[status], "detail": detail}, status=status)
+        if kiosk is not None:
+            return kiosk
     # A status with a page of its own (403: who is signed in and where to sign in; 404: where to go) uses it.
     # Only those two are rendered with the request: its context processors (user, messages) query the
     # database, which may be what failed behind a 500.
@@ -44,6 +49,17 @@ def error_response(request, *, status, detail=None):
         {"status": status, "title": TITLES[status], "detail": detail},
         request=request if status in (403, 404) else None,
     )
+    return HttpResponse(page, status=status)
+
+
+def kiosk_page(request, context, *, status):
+    """A refusal of a post to the lobby kiosk, on the kiosk's own page: no way to the staff pages, and back to a fresh
+    start by itself for the next patient (a page of the site's would stay on the kiosk's screen); None elsewhere."""
+    kiosk = request.resolver_match
+    if kiosk is None or kiosk.namespace != "kiosk":
+        return None
+    start_over = reverse("kiosk:start-over", args=[kiosk.kwargs["site"]])
+    page = render_to_string("patients/kiosk_expired.html", {**context, "start_over_url": start_over}, request)
     return HttpResponse(page, status=status)
 
 
@@ -59,12 +75,9 @@ def csrf_failure(request, reason=""):
         referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     context = {"status": 403, "title": CSRF_FAILURE_TITLE, "detail": CSRF_FAILURE_DETAIL}
-    kiosk = request.resolver_match
-    if kiosk is not None and kiosk.namespace == "kiosk":
-        # On the lobby kiosk: no way to the staff pages, and back to a fresh start by itself for the next patient.
-        start_over = reverse("kiosk:start-over", args=[kiosk.kwargs["site"]])
-        page = render_to_string("patients/kiosk_expired.html", {**context, "start_over_url": start_over}, request)
-        return HttpResponse(page, status=403)
+    kiosk = kiosk_page(request, context, status=403)
+    if kiosk is not None:
+        return kiosk
     page = render_to_string("error.html", {**context, "back_url": referer if same_site else None}, request=request)
     return HttpResponse(page, status=403)
 

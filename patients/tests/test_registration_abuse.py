@@ -141,6 +141,12 @@ def test_the_kiosk_page_from_elsewhere_shares_the_registration_allowance(departm
 
     assert [answer.status_code for answer in refused] == [429, 429, 429]
     assert Queue.objects.count() == 1
+    # On the kiosk's screen, the refusal is the kiosk's own page, which starts over for the next patient by itself:
+    # the site's page, with its staff sign-ins and no way back to the kiosk, stayed there until someone came.
+    for kiosk_refusal in refused[:2]:
+        page = kiosk_refusal.content.decode()
+        assert "Too many attempts" in page and 'data-kiosk-start="/kiosk/site/start-over/"' in page
+        assert "/doctors/login/" not in page and "/adminpanel/login/" not in page
 
 
 @LOBBY
