@@ -12,8 +12,8 @@ from axes.helpers import get_client_username, get_credentials, get_failure_limit
 from .requests import limited_address
 
 SIGN_IN_FAILURES_GROUP = "sign-in-failures"
-# How long a count of sign-ins being checked outlives its last change: a request that never ends its check (its
-# worker killed while hashing) holds a place only that long.
+# How long a count of sign-ins being checked is kept from its first: a request that never ends its check (its worker
+# killed while hashing) holds a place at most that long.
 SIGN_IN_CHECKS_TIMEOUT_SECONDS = 300
 
 
@@ -63,10 +63,14 @@ def begin_sign_in_check(request, *parts):
     being checked now, this one included. SignInChecksMiddleware ends the check after the answer."""
     key = _sign_in_checks_key(*parts)
     cache.add(key, 0, SIGN_IN_CHECKS_TIMEOUT_SECONDS)
-    checks = cache.incr(key)
-    cache.touch(key, SIGN_IN_CHECKS_TIMEOUT_SECONDS)
+    try:
+        checks = cache.incr(key)
+    except ValueError:  # Gone with its timeout since it was added.
+        checks = None
     request.sign_in_checks = [*getattr(request, "sign_in_checks", []), key]
-    return checks
+    # None: the cache is unreachable, and the limits let sign-ins through as the rate limits do (RATELIMIT_FAIL_OPEN).
+    # Never fewer than this one: a check ended after its count timed out and began again takes one too many off.
+    return max(checks or 1, 1)
 
 
 class SignInChecksMiddleware:

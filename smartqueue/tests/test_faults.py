@@ -18,6 +18,7 @@ import requests
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import OperationalError, connection, connections
+from django.test import Client
 from rest_framework.test import APIClient
 
 from adminpanel.models import AuditLog
@@ -249,6 +250,25 @@ def test_patients_register_and_read_the_queue_while_the_shared_cache_redis_is_do
     assert registered.json()["position"] == 1
     assert queue.status_code == 200
     assert [waiting["token"] for waiting in queue.json()["waiting"]] == ["CARD-001"]
+
+
+def test_staff_sign_in_while_the_shared_cache_redis_is_down(private_redis, settings, make_doctor):
+    # The sign-in limits count in the cache (smartqueue.auth_backends): without it they let sign-ins through, as the
+    # rate limits do, and axes' own lockout in the database still holds.
+    settings.CACHES = production_cache_settings(private_redis.url, base_dir=settings.BASE_DIR)
+    doctor = make_doctor().user
+    private_redis.stop()
+    client = Client()
+
+    wrong = [
+        client.post("/doctors/login/", {"username": doctor.username, "password": "wrong"}).status_code
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    other = make_doctor().user
+    signed_in = client.post("/doctors/login/", {"username": other.username, "password": "pass-word-123"})
+
+    assert wrong == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
+    assert signed_in.status_code == 302
 
 
 @pytest.fixture
