@@ -11,6 +11,7 @@ class AdminpanelConfig(AppConfig):
         from patients import hooks
         from smartqueue.auth_backends import count_failed_sign_in
         from smartqueue.i18n import remember_staff_language
+        from smartqueue.sessions import remember_sign_in_time
 
         from . import signals  # noqa: F401 - connects the audit receivers
         from .access import is_panel_admin
@@ -20,5 +21,6 @@ class AdminpanelConfig(AppConfig):
         hooks.provide_reception_role(is_panel_admin)
         # Connected here, the top app, as every staff profile is below it.
         user_logged_in.connect(remember_staff_language, dispatch_uid="remember_staff_language")
+        user_logged_in.connect(remember_sign_in_time, dispatch_uid="remember_sign_in_time")
         # Every sign-in page (the doctors', the panel's, Django admin's) is a staff one: counted here, the top app.
         user_login_failed.connect(count_failed_sign_in, dispatch_uid="count_failed_sign_in")

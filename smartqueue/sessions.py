@@ -10,11 +10,19 @@ session only when it changed it.
 Typing in a form makes no request, so the pages' script (static/js/staff-session.js) tells the server while the
 person types or clicks (views.keep_session_alive), warns before the end, and at the end signs the page out
 itself, to the sign-in page with IDLE_SIGN_OUT_FLAG so that it says why.
+
+Activity keeps a session alive for a shift at most: SESSION_MAX_HOURS after signing in, the next request signs it
+out (SessionMaxAgeMiddleware), and a staff socket opened with it closes (staff_sockets.signed_in_user). A
+session whose password, cookie or unattended desk leaked does not stay usable for ever by being used.
 """
 
+import time
+
 from django.conf import settings
+from django.contrib import auth, messages
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import ngettext
 
 BACKGROUND_REQUEST_HEADER = "X-Background-Refresh"
 # The sign-in page's query parameter (?idle=1) set by staff-session.js after an idle sign-out.
@@ -40,3 +48,44 @@ class ActivitySessionMiddleware(SessionMiddleware):
 def session_idle_time(request):
     """Template context: how long a staff page may sit unused, for its warning before the sign-out."""
     return {"session_idle_seconds": settings.SESSION_COOKIE_AGE}
+
+
+SIGNED_IN_AT_SESSION_KEY = "signed_in_at"
+
+
+def remember_sign_in_time(sender, request, user, **kwargs):
+    """On sign-in (user_logged_in): when, for SESSION_MAX_HOURS."""
+    if request is not None:
+        request.session[SIGNED_IN_AT_SESSION_KEY] = int(time.time())
+
+
+def outlived_its_shift(session):
+    """Signed in longer ago than SESSION_MAX_HOURS. A session signed in before sign-ins were timed starts its
+    count at its next request (SessionMaxAgeMiddleware)."""
+    signed_in_at = session.get(SIGNED_IN_AT_SESSION_KEY)
+    return isinstance(signed_in_at, int) and time.time() - signed_in_at > settings.SESSION_MAX_AGE_SECONDS
+
+
+class SessionMaxAgeMiddleware:
+    """Signs out a session that outlived its shift, and says why on the sign-in page the view then sends to."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            if outlived_its_shift(request.session):
+                auth.logout(request)
+                hours = settings.SESSION_MAX_AGE_SECONDS // 3600
+                messages.info(
+                    request,
+                    ngettext(
+                        "You were signed in for %(hours)s hour, as long as a sign-in lasts: sign in again to go on.",
+                        "You were signed in for %(hours)s hours, as long as a sign-in lasts: sign in again to go on.",
+                        hours,
+                    )
+                    % {"hours": hours},
+                )
+            else:
+                request.session.setdefault(SIGNED_IN_AT_SESSION_KEY, int(time.time()))
+        return self.get_response(request)

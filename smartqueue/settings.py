@@ -101,6 +101,8 @@ MIDDLEWARE = [
     # A signed-in staff member's language (their profile's, or the one they last switched to) wins.
     "smartqueue.i18n.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages and the staff member's language: the sign-out it makes says why, in their words.
+    "smartqueue.sessions.SessionMaxAgeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -259,6 +261,8 @@ KIOSK_NETWORKS = env_networks("KIOSK_NETWORKS", ["127.0.0.0/8", "::1"] if DEBUG 
 # Sessions end after this much idle time; every request pushes the expiry forward.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# However active, a sign-in lasts this long (a shift), then the next request asks for the password again.
+SESSION_MAX_AGE_SECONDS = env_int("SESSION_MAX_HOURS", 12) * 3600
 
 # Redis: channels-redis and a Celery broker when REDIS_URL is set; otherwise in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")

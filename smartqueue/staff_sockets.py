@@ -17,6 +17,8 @@ from django.conf import settings
 from django.contrib import auth
 from django.db import transaction
 
+from .sessions import outlived_its_shift
+
 logger = logging.getLogger(__name__)
 
 # Message types (channels calls the consumer's method of the same name, dots as underscores).
@@ -45,5 +47,7 @@ def _send(user_id, message_type):
 def signed_in_user(session_key):
     """The active user the session (re-read from the store) still belongs to, or None."""
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    if outlived_its_shift(store):
+        return None
     user = auth.get_user(SimpleNamespace(session=store))
     return user if user.is_authenticated else None

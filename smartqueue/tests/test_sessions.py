@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from adminpanel.models import AdminUser
 
-from smartqueue.sessions import ActivitySessionMiddleware
+from smartqueue.sessions import SIGNED_IN_AT_SESSION_KEY, ActivitySessionMiddleware
+from smartqueue.staff_sockets import signed_in_user
 
 
 def test_a_pages_own_refresh_that_changes_the_session_still_saves_the_change(rf, db):
@@ -74,3 +75,59 @@ def test_every_staff_page_warns_before_the_idle_sign_out(client, settings, make_
     assert 'role="alertdialog"' in html and 'data-idle-seconds="600"' in html
     assert 'data-keep-alive-url="/session/keep-alive/"' in html
     assert "js/staff-session.js" in html
+
+
+def keep_busy_until_the_shift_nearly_ends(client, clock, settings):
+    """Keep the session from idling out until less than one keep-alive interval of its shift is left, which it
+    returns."""
+    shift_ends = timezone.now() + timedelta(seconds=settings.SESSION_MAX_AGE_SECONDS)
+    step = timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+    while timezone.now() + step < shift_ends:
+        clock.shift(step)
+        assert client.post(KEEP_ALIVE).status_code == 204
+    return step
+
+
+def test_a_sign_in_kept_busy_ends_after_its_shift_and_the_sign_in_page_says_why(client, settings, make_doctor):
+    doctor = make_doctor()
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client.force_login(doctor.user)
+        step = keep_busy_until_the_shift_nearly_ends(client, clock, settings)
+        assert client.get("/doctors/").status_code == 200
+        clock.shift(step)
+
+        signed_out = client.get("/doctors/", follow=True)
+
+    assert signed_out.redirect_chain[-1][0].startswith("/doctors/login/")
+    assert "You were signed in for 12 hours, as long as a sign-in lasts: sign in again to go on." in (
+        signed_out.content.decode()
+    )
+    assert not signed_out.context["user"].is_authenticated
+
+
+def test_a_staff_socket_is_refused_once_its_sign_in_outlived_its_shift(client, settings, make_doctor):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client.force_login(make_doctor().user)
+        session_key = client.session.session_key
+        step = keep_busy_until_the_shift_nearly_ends(client, clock, settings)
+        assert signed_in_user(session_key) is not None
+
+        clock.shift(step)
+
+        assert signed_in_user(session_key) is None
+
+
+def test_a_session_signed_in_before_sign_ins_were_timed_starts_its_shift_at_its_next_request(
+    client, settings, make_doctor
+):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client.force_login(make_doctor().user)
+        session = client.session
+        del session[SIGNED_IN_AT_SESSION_KEY]
+        session.save()
+
+        assert client.get("/doctors/").status_code == 200
+        step = keep_busy_until_the_shift_nearly_ends(client, clock, settings)
+        clock.shift(step)
+
+        assert client.get("/doctors/").status_code == 302
