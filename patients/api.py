@@ -55,10 +55,17 @@ EXAMPLE_VISIT = {
     "status_path": "/patients/status/9a7e55c2-61f4-4b0e-a3c1-0d2b8f6e4a11/",
     "token": "CARD-007",
     "date": "2026-11-25",
-    "department": {"id": 1, "name": "Cardiology", "code": "CARD", "room": "Block A, 2nd floor"},
+    "department": {
+        "id": 1,
+        "name": "Cardiology",
+        "code": "CARD",
+        "room": "Block A, 2nd floor",
+        "translations": {"es": {"name": "Cardiología", "room": "Bloque A, 2.º piso"}},
+    },
     "priority": "normal",
     "status": "waiting",
     "status_display": "Waiting",
+    "expired": False,
     "position": 3,
     "patients_ahead": 2,
     "estimated_wait_minutes": 30,
@@ -234,18 +241,18 @@ class DepartmentsAPI(APIView):
             OpenApiExample(
                 "Departments",
                 response_only=True,
-                value=[
-                    {
-                        "id": 1,
-                        "name": "Cardiology",
-                        "code": "CARD",
-                        "room": "Block A, 2nd floor",
-                        "description": "Heart and blood vessels",
-                        "queue_length": 6,
-                        "doctors_on_duty": 2,
-                        "estimated_wait_minutes": 40,
-                    }
-                ],
+                # One department: drf-spectacular shows a list's example as the list of it.
+                value={
+                    "id": 1,
+                    "name": "Cardiology",
+                    "code": "CARD",
+                    "room": "Block A, 2nd floor",
+                    "translations": EXAMPLE_VISIT["department"]["translations"],
+                    "description": "Heart and blood vessels",
+                    "queue_length": 6,
+                    "doctors_on_duty": 2,
+                    "estimated_wait_minutes": 40,
+                },
             )
         ],
     )
