@@ -26,12 +26,11 @@ class TokenForm(ActionForm):
         label=_("Token"),
         help_text=_("Queue entry id; defaults to the patient with the doctor."),
     )
-    defaults_to_current_patient = True
 
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("entry") and "entry" not in self.errors:
-            current = current_patient_of(self.context["doctor"]) if self.defaults_to_current_patient else None
+            current = current_patient_of(self.context["doctor"])
             if current is None:
                 self.add_error("entry", _("Choose a token: no patient is with you."))
             else:
@@ -39,9 +38,9 @@ class TokenForm(ActionForm):
         return cleaned
 
 
-class RecallForm(TokenForm):
-    # A recalled token is a skipped one, never the patient in the room.
-    defaults_to_current_patient = False
+class RecallForm(ActionForm):
+    # A recalled token is a skipped one, never the patient in the room: it is always named (and declared so).
+    entry = forms.IntegerField(min_value=1, label=_("Token"), error_messages={"required": _("Choose the token.")})
 
 
 class CompleteForm(TokenForm):

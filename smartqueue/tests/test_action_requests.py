@@ -75,3 +75,13 @@ def test_readme_names_every_action_of_the_staff_apis():
 
     assert [name for name, _label in [*DOCTOR_ACTIONS.choices(), *PANEL_ACTIONS.choices()]
             if f"`{name}`" not in section] == []
+
+
+def test_recall_declares_the_token_it_always_needs(staff_api):
+    # Recalling is of a skipped token, never of the patient with the doctor: nothing to default to.
+    doctor = staff_api["/doctors/api/"]
+
+    answer = doctor.post("/doctors/api/", {"action": "recall"}, format="json")
+
+    assert answer.status_code == 400 and list(answer.json()["errors"]) == ["entry"]
+    assert "entry" in declared_actions(doctor, "/doctors/api/")["recall"]["required"]
