@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
@@ -9,6 +9,7 @@ from adminpanel.models import AdminUser, AuditLog, SystemConfiguration
 from doctors.models import Doctor
 from notifications.models import NotificationTemplate
 from patients import services
+from patients.appointments import available_slots
 from patients.models import Department, Patient, Queue
 
 
@@ -37,6 +38,18 @@ def test_demo_data_creates_the_documented_accounts_and_a_morning_of_visits(devel
     assert set(NotificationTemplate.objects.values_list("template_type", flat=True)) == set(
         NotificationTemplate.TemplateType.values
     ) - {"custom"}
+
+
+@pytest.mark.django_db
+def test_demo_doctors_have_weekly_hours_so_the_booking_pages_offer_slots(development):
+    call_command("setup_smartqueue", "--demo-data", verbosity=0)
+
+    next_monday = timezone.localdate() + timedelta(days=7 - timezone.localdate().weekday())
+    cardiology = Department.objects.get(code="CARD")
+    starts = [slot.start.time() for slot in available_slots(department=cardiology, day=next_monday) if slot.free]
+
+    assert starts[0] == time(9) and time(14) in starts
+    assert not [start for start in starts if time(13) <= start < time(14) or start >= time(17)]
 
 
 @pytest.mark.django_db

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from adminpanel.models import AdminUser, SystemConfiguration
 from doctors.models import Doctor
+from doctors.services import replace_weekly_schedule
 from notifications.defaults import install_default_templates
 from patients import services
 from patients.models import Department, Patient, Queue
@@ -63,6 +64,12 @@ DEMO_DOCTORS = [
     ("dr.lee", "David", "Lee", "ORTH", "Orthopedic surgeon", "Room 4A", Doctor.Availability.BUSY),
     ("dr.brown", "Emily", "Brown", "DERM", "Dermatologist", "Room 5A", Doctor.Availability.AVAILABLE),
     ("dr.khan", "Imran", "Khan", "ENT", "ENT specialist", "Room 6A", Doctor.Availability.OFFLINE),
+]
+
+# The demo doctors' weekly hours (Monday to Friday 09:00-13:00 and 14:00-17:00, Saturday mornings): the booking
+# pages have slots from the first `make run`.
+DEMO_WEEK = [(weekday, time(9), time(13)) for weekday in range(6)] + [
+    (weekday, time(14), time(17)) for weekday in range(5)
 ]
 
 # A demo doctor's room ("Room 2A") in the site's other languages, by its number.
@@ -159,6 +166,8 @@ class Command(BaseCommand):
                     language: {"room": words % number} for language, words in DEMO_ROOM_WORDS.items()
                 }
                 doctor.save(update_fields=["translations"])
+            if not doctor.schedule.exists():
+                replace_weekly_schedule(doctor=doctor, intervals=DEMO_WEEK, actor=None)
             doctors.setdefault(code, doctor)
         visits = self.install_demo_morning(departments, doctors)
         self.stdout.write(
