@@ -220,6 +220,10 @@ def _act(command, patient, entry, visits, *, confirms_cancel):
             return Effect.REFUSED, TemplateType.REPLY_REFUSED, str(error)
         return Effect.POSTPONED, TemplateType.REPLY_LATE, ""
     if command == CANCEL:
+        try:
+            queue_services.check_cancellable(entry)
+        except queue_services.QueueError as error:
+            return Effect.REFUSED, TemplateType.REPLY_REFUSED, str(error)
         return Effect.CANCEL_ASKED, TemplateType.REPLY_CANCEL_ASK, ""
     if command == CONFIRM and confirms_cancel:
         try:

@@ -608,6 +608,13 @@ def cancel(*, entry, actor=None, ip_address=None):
     return _transition(entry, Status.CANCELLED, event="cancelled", actor=actor, ip_address=ip_address)
 
 
+def check_cancellable(entry):
+    """IllegalTransition when the token, as it is now, cannot be cancelled (a consultation under way, or over): a
+    patient asking to cancel it is told so at once rather than asked to confirm what cancel would then refuse."""
+    if Status.CANCELLED not in ALLOWED_TRANSITIONS[entry.status]:
+        raise IllegalTransition(entry, entry.status, Status.CANCELLED)
+
+
 @transaction.atomic
 def postpone_visit(*, entry, places, actor=None, ip_address=None):
     """Move a waiting token back `places` places among its priority (fewer when fewer are behind); once per visit.

@@ -322,6 +322,20 @@ def test_cancel_needs_a_yes_to_cancel(post_text, client, fake_twilio, line):
     assert AuditLog.objects.filter(action="queue.cancelled", object_id=str(line[0].pk)).exists()
 
 
+def test_cancel_from_a_patient_in_consultation_is_refused_at_once_not_asked_to_confirm(
+    post_text, client, fake_twilio, line, make_doctor, department
+):
+    from patients import services
+
+    services.start_consultation(entry=services.call_next(doctor=make_doctor(department=department)))
+
+    post_text(client, text_params("CANCEL"))
+
+    assert InboundMessage.objects.get().effect == Effect.REFUSED
+    assert "Reply YES" not in last_reply(fake_twilio).body
+    assert "in consultation" in last_reply(fake_twilio).body
+
+
 def test_yes_without_a_recent_cancel_cancels_nothing(post_text, client, fake_twilio, clock, line):
     post_text(client, text_params("CANCEL"))
     clock.shift(11 * 60)
