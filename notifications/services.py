@@ -471,11 +471,17 @@ def announce_patients_ahead(*, entry_id):
 
 
 def fan_out_broadcast(*, message, department_id, broadcast_id):
-    """Enqueue the broadcast for each of today's waiting patients; returns how many."""
+    """Enqueue the broadcast for each of today's waiting patients; returns how many.
+
+    A patient waiting in several departments gets a broadcast to all of them once (about their first token), not
+    the same text once per token."""
     entries = Queue.objects.waiting().for_day(timezone.localdate())
     if department_id is not None:
         entries = entries.filter(department_id=department_id)
-    entry_ids = list(entries.values_list("pk", flat=True))
+    first_token_of = {}
+    for entry_id, patient_id in entries.order_by("pk").values_list("pk", "patient_id"):
+        first_token_of.setdefault(patient_id, entry_id)
+    entry_ids = list(first_token_of.values())
     outbox.enqueue_after_commit(
         [
             (

@@ -209,6 +209,19 @@ def test_broadcast_to_all_departments(
     assert Queue.objects.waiting().count() == 2
 
 
+def test_a_patient_waiting_in_two_departments_gets_a_broadcast_to_all_departments_once(
+    fake_twilio, register, act, make_department, django_capture_on_commit_callbacks
+):
+    ravi = register("Ravi", "+14155550101")
+    with django_capture_on_commit_callbacks(execute=True):
+        queue.allocate_token(department=make_department(name="Radiology"), patient=ravi.patient)
+    received_before = len(fake_twilio.received)
+
+    act(notify_broadcast, message="Fire drill at noon.")
+
+    assert [m.to for m in fake_twilio.received[received_before:]] == ["+14155550101"]
+
+
 def test_a_repeated_online_registration_sends_the_open_token_again_at_most_once_per_window(
     fake_twilio, department, act, time_machine
 ):
