@@ -220,3 +220,23 @@ def test_a_languages_own_name_is_marked_with_its_language_in_the_panels_forms(ad
                      r'<span lang="ar" dir="rtl">العربية</span></label>', configuration)
     assert '<span lang="es" dir="ltr">Español</span> में नाम' in department_form.content.decode()
     assert re.search(r'<option value="ar" lang="ar" dir="rtl"[^>]*>العربية</option>', doctor_form.content.decode())
+
+
+def current_pages(page):
+    return re.findall(r'<a class="nav-link" href="([^"]+)" aria-current="page">([^<]+)</a>', page)
+
+
+def test_the_navigation_bar_says_which_of_its_pages_is_open(admin_client, client, department):
+    # aria-current: read as "current page", and underlined like a hovered link (smartqueue.css).
+    departments = admin_client.get(reverse("adminpanel:departments"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert current_pages(departments) == [("/adminpanel/departments/", "Servicios")]
+    new_department = admin_client.get(reverse("adminpanel:department-create")).content.decode()
+    assert current_pages(new_department) == []
+
+    client.logout()
+    assert current_pages(client.get(reverse("patients:register")).content.decode()) == [
+        ("/patients/register/", "Get a token")
+    ]
+    assert current_pages(client.get(reverse("doctors:login")).content.decode()) == [
+        ("/doctors/login/", "Doctor sign-in")
+    ]
