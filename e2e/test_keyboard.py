@@ -1,11 +1,13 @@
 """Keyboard only: every action is reached with Tab and shows where the focus is (WCAG 2.1 AA 2.1.1, 2.4.7).
 
-On the registration page (anonymous, 390 px phone) and the doctor's dashboard (desk screen, a token
-waiting), Tab is pressed from the top of the page until the focus comes back round: every visible link,
-button and form field must have been a stop, each stop must show a focus ring (an outline or a box
-shadow), and the first stop is the skip link, whose Enter puts the focus on the page's content. Then the
-doctor calls the next patient with the keyboard alone.
+On the registration page (anonymous, 390 px phone), the doctor's dashboard (desk screen, a token
+waiting) and the dark display board, Tab is pressed from the top of the page until the focus comes back
+round: every visible link, button and form field must have been a stop, each stop must show a focus ring (an
+outline of 3:1 against what it is drawn on, or a box shadow), and the first stop is the skip link, whose
+Enter puts the focus on the page's content. Then the doctor calls the next patient with the keyboard alone.
 """
+
+import re
 
 from playwright.sync_api import expect
 
@@ -14,6 +16,7 @@ from e2e.test_staff_flows import sign_in
 from patients.tests.factories import register_patient
 
 MAX_TAB_PRESSES = 80
+MIN_RING_CONTRAST = 3
 SKIP_LINK_TEXT = "Skip to the page's content"
 
 # A stable description of an element (its place in the page, its tag and name), the same for an element
@@ -58,9 +61,17 @@ FOCUSED = f"""
     const lengths = layer.replace(/rgba?\\([^)]*\\)/, "").match(/-?[\\d.]+px/g) || [];
     return alpha > 0 && lengths.some(length => parseFloat(length) !== 0);
   }});
+  // What the ring is drawn on: the first background behind the element (the outline is outside it).
+  let behind = "rgb(255, 255, 255)";
+  for (let node = element.parentElement; node; node = node.parentElement) {{
+    const background = getComputedStyle(node).backgroundColor;
+    if (background !== "transparent" && !/rgba\\([^)]*,\\s*0\\)/.test(background)) {{ behind = background; break; }}
+  }}
   return Object.assign(({DESCRIBE})(element), {{
     outlineStyle: style.outlineStyle,
     outlineWidth: parseFloat(style.outlineWidth) || 0,
+    outlineColor: style.outlineColor,
+    behind: behind,
     boxShadow: style.boxShadow,
     shadowShows: shadowShows,
     focusVisible: element.matches(":focus-visible"),
@@ -78,10 +89,25 @@ def from_the_top(page):
     expect(page.locator("#main")).to_be_visible()
 
 
+def relative_luminance(css_colour):
+    channels = [int(value) / 255 for value in re.findall(r"\d+", css_colour)[:3]]
+    linear = [value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4 for value in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first, second):
+    lighter, darker = sorted([relative_luminance(first), relative_luminance(second)], reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
 def shows_focus(stop):
-    outline = stop["outlineStyle"] != "none" and stop["outlineWidth"] > 0
-    shadow = stop["shadowShows"]
-    return stop["focusVisible"] and (outline or shadow) and stop["width"] > 1 and stop["height"] > 1
+    """A ring that stands out from what it is drawn on by 3:1 (WCAG 1.4.11): a dark ring on the dark display board
+    or the blue navbar was there but could not be seen."""
+    if stop["outlineStyle"] != "none" and stop["outlineWidth"] > 0:
+        ring_seen = contrast(stop["outlineColor"], stop["behind"]) >= MIN_RING_CONTRAST
+    else:
+        ring_seen = stop["shadowShows"]
+    return stop["focusVisible"] and ring_seen and stop["width"] > 1 and stop["height"] > 1
 
 
 def tab_through(page):
@@ -106,7 +132,8 @@ def assert_every_action_is_a_visible_stop(page):
     missed = [f"{action['tag']} {action['name']!r}" for action in actions if action["key"] not in reached]
     assert not missed, f"never reached with Tab: {missed}; the stops were {[s['name'] for s in stops]}"
     unseen = [
-        f"{stop['tag']} {stop['name']!r} (outline {stop['outlineStyle']} {stop['outlineWidth']}px, "
+        f"{stop['tag']} {stop['name']!r} (outline {stop['outlineStyle']} {stop['outlineWidth']}px "
+        f"{stop['outlineColor']} on {stop['behind']}, "
         f"box-shadow {stop['boxShadow']}, :focus-visible {stop['focusVisible']})"
         for stop in stops if not shows_focus(stop)
     ]
@@ -179,3 +206,17 @@ def test_doctor_dashboard_is_usable_and_calls_the_next_patient_with_the_keyboard
     expect(page.get_by_role("button", name="Start consultation")).to_be_visible()
     expect(page.locator("#waiting-count")).to_have_text("0")
     screenshot(page, "called-with-the-keyboard")
+
+
+def test_display_board_shows_where_the_focus_is_on_its_dark_page(open_page, hospital):
+    # Its buttons, language list and "Change language" sit on navy: a ring of the light pages' near-black was there
+    # but could not be seen (1:1).
+    register_patient(department=hospital["cardiology"], name="Asha Rao", phone="+14155550101", age=34,
+                     gender="female", priority="normal", notes="", actor=None, ip_address=None, self_service=False)
+    page = open_page(**DESKTOP)
+    page.goto(f"/display/{hospital['cardiology'].pk}/")
+    expect(page.get_by_role("button", name="Turn on sound")).to_be_visible()
+
+    names = [stop["name"] for stop in assert_every_action_is_a_visible_stop(page)]
+
+    assert "Turn on sound" in names and "Change language" in names
