@@ -278,3 +278,26 @@ def test_a_priority_on_the_board_is_a_shape_as_well_as_a_colour_even_in_high_con
     assert len(shapes) == 2 and "none" not in shapes
     assert marker(".next-tokens li.priority-normal") in ("none", "normal")
     assert marker(".board-legend .legend-emergency") == marker(".next-tokens li.priority-emergency")
+
+
+def test_each_rating_of_a_finished_visit_is_a_target_a_finger_can_hit_on_a_phone(open_page, hospital, screenshot):
+    entry = register_patient(department=hospital["cardiology"], name="Asha Rao", phone="+14155550101", age=34,
+                             gender="female", priority="normal", notes="", actor=None, ip_address=None,
+                             self_service=False)[0]
+    services.call_patient(entry=entry, doctor=hospital["doctor"])
+    services.start_consultation(entry=entry)
+    services.complete_consultation(entry=entry)
+    page = open_page(**PHONE)
+    page.goto(entry.get_absolute_url())
+    ratings = page.get_by_role("radio")
+    expect(ratings).to_have_count(5)
+
+    # A digit's label and a 13 px radio were all there was to tap (WCAG 2.5.8 asks 24 px).
+    labels = page.locator(".rating-choices label")
+    for index in range(5):
+        radio, label = ratings.nth(index).bounding_box(), labels.nth(index).bounding_box()
+        assert radio["width"] >= 24 and radio["height"] >= 24, radio
+        assert label["height"] >= 44, label
+    labels.filter(has_text="4").click()
+    expect(ratings.nth(1)).to_be_checked()
+    screenshot(page, "rating")

@@ -256,7 +256,9 @@ class FeedbackForm(BootstrapForm):
     rating = forms.TypedChoiceField(
         choices=[(n, str(n)) for n in reversed(FEEDBACK_RATINGS)],
         coerce=int,
-        widget=forms.RadioSelect,
+        # Bootstrap's radio, which status.html's rating-choices makes a large target (BootstrapWidgetsMixin leaves
+        # choice lists to their pages: the booking's times are buttons).
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         label=_("How was your visit? (5 is best)"),
         error_messages={"required": _("Choose a rating for your visit.")},
     )
