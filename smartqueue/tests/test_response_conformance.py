@@ -123,3 +123,10 @@ def test_every_patient_write_answers_in_its_documented_shape(morning, department
 def test_a_field_missing_from_the_schema_is_noticed():
     visit_schema = {"$ref": "#/components/schemas/VisitStatus"}
     assert undeclared_keys(visit_schema, {"token": "CARD-001", "undocumented": 1}) == ["body.undocumented"]
+
+
+@pytest.mark.parametrize("url", ["/patients/api/departments/", "/doctors/api/", "/adminpanel/api/"])
+def test_a_browser_asking_the_api_for_a_page_gets_json_not_drfs_untranslated_browsable_page(client, db, url):
+    answer = client.get(url, HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+
+    assert answer["Content-Type"] == "application/json"
