@@ -57,7 +57,7 @@ DEFAULT_TEMPLATES = {
     ),
     TemplateType.REPLY_REFUSED: (
         "Reply: not possible",
-        "Token {token}: {message} Reply HELP for what you can do.",
+        "{message} Reply HELP for what you can do.",
     ),
     TemplateType.REPLY_HELP: (
         "Reply: keywords",
@@ -167,9 +167,9 @@ DEFAULT_TRANSLATIONS = {
         "ar": "أُلغي الرقم {token} في {department}. نأمل أن نراكم في وقت آخر.",
     },
     TemplateType.REPLY_REFUSED: {
-        "es": "Turno {token}: {message} Responda AYUDA para saber qué puede hacer.",
-        "hi": "टोकन {token}: {message} आप क्या कर सकते हैं, यह जानने के लिए मदद लिखकर भेजें।",
-        "ar": "الرقم {token}: {message} أرسلوا مساعدة لمعرفة ما يمكنكم فعله.",
+        "es": "{message} Responda AYUDA para saber qué puede hacer.",
+        "hi": "{message} आप क्या कर सकते हैं, यह जानने के लिए मदद लिखकर भेजें।",
+        "ar": "{message} أرسلوا مساعدة لمعرفة ما يمكنكم فعله.",
     },
     TemplateType.REPLY_HELP: {
         "es": "Turno {token}. Responda ESTADO para saber su lugar y espera, TARDE para pasar unos puestos atrás "

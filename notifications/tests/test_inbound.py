@@ -214,7 +214,9 @@ def test_late_moves_back_the_configured_places_once_per_visit(post_text, client,
     second = InboundMessage.objects.first()
     assert second.effect == Effect.REFUSED
     assert second.detail == f"Token {line[0].token} has already been moved back once today."
-    assert "already been moved back" in last_reply(fake_twilio).body
+    assert last_reply(fake_twilio).body == (
+        f"Token {line[0].token} has already been moved back once today. Reply HELP for what you can do."
+    )
 
 
 @pytest.fixture
