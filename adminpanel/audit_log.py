@@ -65,6 +65,7 @@ AUDIT_ACTIONS = {
     "broadcast.sent": _("Broadcast sent"),
     "auth.signed_in": _("Signed in"),
     "auth.signed_out": _("Signed out"),
+    "auth.password_changed": _("Password changed"),
 }
 
 # Stored ids of records, shown by the record's name: a department's in the reader's language (marked with the

@@ -5,7 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from .views import (
     AllDepartmentsDisplayView,
     DepartmentDisplayView,
+    DoctorPasswordChangeDoneView,
+    DoctorPasswordChangeView,
     HomeView,
+    PanelPasswordChangeDoneView,
+    PanelPasswordChangeView,
     department_display_snapshot,
     healthz,
     javascript_catalog,
@@ -26,6 +30,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file, which the Content-Security-Policy allows.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Each role's own password page, under its pages: an anonymous visitor is sent to that role's sign-in, and
+    # the page wears that role's navigation. Wired here, the one place the two roles' checks meet.
+    path("doctors/password/", DoctorPasswordChangeView.as_view(), name="doctor-password-change"),
+    path("doctors/password/changed/", DoctorPasswordChangeDoneView.as_view(), name="doctor-password-changed"),
+    path("adminpanel/password/", PanelPasswordChangeView.as_view(), name="panel-password-change"),
+    path("adminpanel/password/changed/", PanelPasswordChangeDoneView.as_view(), name="panel-password-changed"),
     path("doctors/", include("doctors.urls")),
     path("adminpanel/", include("adminpanel.urls")),
     path("kiosk/", include("patients.kiosk_urls")),

@@ -1,19 +1,32 @@
 import orjson
 from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.views import PasswordChangeDoneView, PasswordChangeView
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import TemplateView
 from django.views.i18n import JavaScriptCatalog, set_language
 
+from adminpanel.access import PanelAdminRequiredMixin
 from adminpanel.models import SystemConfiguration
+from doctors.access import DoctorRequiredMixin
+from patients import hooks
+from patients.forms import BootstrapWidgetsMixin, FieldsSayWhatToEnterMixin
 from patients.models import Department
 from patients.selectors import department_snapshot_frame
 
+from .actions import RefusedFormIs400
 from .i18n import STAFF_LANGUAGE_SESSION_KEY, staff_profiles
+from .requests import client_ip
 
 
 class HomeView(TemplateView):
@@ -140,3 +153,109 @@ def javascript_catalog(request, language):
         raise Http404("SmartQueue does not speak this language.")
     with translation.override(language):
         return JavaScriptCatalog.as_view()(request)
+
+
+class PasswordChangeInHospitalWords(PasswordChangeForm):
+    """Django's password change in the hospital's words (Django's Hindi catalogue lacks some of its own), the old
+    password checked as a sign-in is."""
+
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": _("This is not your current password. Type it again."),
+        "password_mismatch": _("The two new passwords differ: type the same one in both."),
+    }
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+        self.fields["old_password"].label = _("Current password")
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password2"].label = _("New password again")
+        self.fields["new_password2"].help_text = _("Type the new password a second time, to be sure of it.")
+
+    def clean_old_password(self):
+        # Through the sign-in backends, not user.check_password: a wrong old password counts toward the account's
+        # lockout and the address's budget of failed sign-ins (smartqueue.auth_backends), so a session left open
+        # is no way to guess the password without limit; once locked, the answer is the sign-in lockout page.
+        old_password = self.cleaned_data["old_password"]
+        checked = authenticate(self.request, username=self.user.get_username(), password=old_password)
+        if checked is None or checked.pk != self.user.pk:
+            raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
+
+
+class StaffPasswordChangeForm(FieldsSayWhatToEnterMixin, BootstrapWidgetsMixin, PasswordChangeInHospitalWords):
+    """As every staff form: Bootstrap's widgets, errors tied to their fields, and an empty field refused by its
+    label (the hospital's, given first by PasswordChangeInHospitalWords)."""
+
+
+class StaffPasswordChangeView(RefusedFormIs400, PasswordChangeView):
+    """Django's view: the new password held to AUTH_PASSWORD_VALIDATORS, this session kept signed in
+    (update_session_auth_hash) and the account's other sessions ended by the new session auth hash (the doctor's
+    socket re-reads its session: smartqueue.staff_sockets). Each role's page wears its own navigation."""
+
+    template_name = "registration/password_change.html"
+    form_class = StaffPasswordChangeForm
+    base_template = "base.html"
+    done_url_name = ""
+    heading = _("Change password")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def get_success_url(self):
+        return reverse(self.done_url_name)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(base_template=self.base_template, heading=self.heading, **kwargs)
+
+    @transaction.atomic
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        hooks.record_action(
+            actor=self.request.user,
+            action="auth.password_changed",
+            target=self.request.user,
+            after={"path": self.request.path},
+            ip_address=client_ip(self.request),
+        )
+        return response
+
+
+class StaffPasswordChangeDoneView(PasswordChangeDoneView):
+    template_name = "registration/password_change_done.html"
+    base_template = "base.html"
+    home_url_name = ""
+    home_label = ""
+    heading = _("Password changed")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            base_template=self.base_template,
+            heading=self.heading,
+            home_url=reverse(self.home_url_name),
+            home_label=self.home_label,
+            **kwargs,
+        )
+
+
+class DoctorPasswordChangeView(DoctorRequiredMixin, StaffPasswordChangeView):
+    base_template = "doctors/base.html"
+    done_url_name = "doctor-password-changed"
+
+
+class DoctorPasswordChangeDoneView(DoctorRequiredMixin, StaffPasswordChangeDoneView):
+    base_template = "doctors/base.html"
+    home_url_name = "doctors:dashboard"
+    home_label = _("Back to the dashboard")
+
+
+class PanelPasswordChangeView(PanelAdminRequiredMixin, StaffPasswordChangeView):
+    base_template = "adminpanel/base.html"
+    done_url_name = "panel-password-changed"
+
+
+class PanelPasswordChangeDoneView(PanelAdminRequiredMixin, StaffPasswordChangeDoneView):
+    base_template = "adminpanel/base.html"
+    home_url_name = "adminpanel:queues"
+    home_label = _("Back to the live queues")

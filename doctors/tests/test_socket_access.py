@@ -7,6 +7,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 from adminpanel.models import AdminUser
+from conftest import TEST_PASSWORD
 from doctors.consumers import CLOSE_DEPARTMENT_CHANGED
 from patients.live import CLOSE_FORBIDDEN, CLOSE_NOT_SIGNED_IN
 from patients.tests.factories import register_patient
@@ -81,6 +82,22 @@ async def test_losing_the_doctor_role_closes_the_socket(doctor, open_socket):
     await database_sync_to_async(doctor.delete)()
 
     assert await closed_with(socket) == CLOSE_FORBIDDEN
+
+
+async def test_a_new_password_set_in_another_browser_closes_the_socket(doctor, open_socket):
+    """The password page ends the account's other sessions by the new session auth hash; the socket opened with
+    one of them re-reads its session as soon as the account is saved."""
+    socket, _ = await open_doctor_socket(open_socket, doctor)
+    elsewhere = await database_sync_to_async(signed_in)(doctor.user)
+    new_password = "Ward-7-night-kettle"
+
+    changed = await database_sync_to_async(elsewhere.post)(
+        "/doctors/password/",
+        {"old_password": TEST_PASSWORD, "new_password1": new_password, "new_password2": new_password},
+    )
+
+    assert changed.status_code == 302
+    assert await closed_with(socket) == CLOSE_NOT_SIGNED_IN
 
 
 async def test_a_move_to_another_department_closes_the_old_departments_socket(doctor, make_department, open_socket):

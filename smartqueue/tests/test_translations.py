@@ -294,7 +294,9 @@ def pages(hospital):
     }
     sent = signing.dumps("+1 ••• ••• •123", salt=SENT_TO_PHONE_SALT)
     for namespace, url in page_urls(hospital):
-        client = anonymous if url.endswith("/login/") else clients.get(namespace, anonymous)
+        # A role's page wired at the project's level (its password page) is found by the first part of its path.
+        role = namespace or url.split("/")[1]
+        client = anonymous if url.endswith("/login/") else clients.get(role, anonymous)
         yield url, client, url + (f"?to={sent}" if url.endswith("/sent/") else "")
     yield "waiting token's status", anonymous, hospital["waiting"].get_absolute_url()
     yield "404 page", anonymous, "/no-such-page/"
