@@ -77,7 +77,9 @@ def _who(context):
 # page reloaded without scripts, so the doctor sees it as it is.
 ALREADY = {
     Queue.Status.WAITING: _("%(token)s is waiting in the queue: the page now shows it as it is."),
-    Queue.Status.CALLED: _("%(token)s has already been called: the page now shows it as it is."),
+    Queue.Status.CALLED: _(
+        "%(token)s has been called and its consultation has not started yet: the page now shows it as it is."
+    ),
     Queue.Status.IN_CONSULTATION: _("%(token)s is already in consultation: the page now shows it as it is."),
     Queue.Status.COMPLETED: _(
         "The consultation with %(token)s is already completed: the page now shows it as it is."

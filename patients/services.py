@@ -70,7 +70,7 @@ REFUSED_CHANGE = {
 }
 STATUS_NOW = {
     Status.WAITING: _("It is waiting in the queue and has not been called yet."),
-    Status.CALLED: _("It has already been called."),
+    Status.CALLED: _("It has been called; its consultation has not started yet."),
     Status.IN_CONSULTATION: _("It is in consultation now."),
     Status.COMPLETED: _("Its consultation is already completed."),
     Status.SKIPPED: _("It was marked as a no-show."),

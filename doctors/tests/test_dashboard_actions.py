@@ -59,6 +59,18 @@ def test_a_refusal_by_the_queue_rules_reads_the_same_on_the_page(doctor_client, 
     assert on_the_page(doctor_client, {"action": "start", "entry": entry.pk}) == [("error", body["errors"]["entry"][0])]
 
 
+def test_completing_a_called_patient_whose_consultation_has_not_started_says_so(doctor_client, doctor, make_token):
+    entry = make_token(doctor.department)
+    queue_services.call_patient(entry=entry, doctor=doctor)
+
+    status, body = through_the_api(doctor_client, {"action": "complete", "entry": entry.pk})
+
+    assert status == 400
+    assert body["errors"]["entry"] == [
+        f"{entry.token} has been called and its consultation has not started yet: the page now shows it as it is."
+    ]
+
+
 def test_the_same_action_succeeds_with_the_same_message(doctor_client, department, make_token):
     first, second = make_token(department), make_token(department)
     status, body = through_the_api(doctor_client, {"action": "call_next"})

@@ -243,7 +243,7 @@ def test_only_a_waiting_token_changes_priority(new_entry, doctor):
     with pytest.raises(services.QueueError) as refused:
         services.change_priority(entry=entry, priority=Queue.Priority.HIGH)
     assert str(refused.value) == (
-        f"The priority of token {entry.token} cannot change: only a waiting token's can. It has already been called."
+        f"The priority of token {entry.token} cannot change: only a waiting token's can. It has been called; its consultation has not started yet."
     )
 
 
