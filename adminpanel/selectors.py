@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy as _
 
+from doctors import services as doctor_services
 from doctors.models import Doctor
 from notifications.models import NotificationTemplate
 from patients.models import Department, Queue, minutes_waited
@@ -88,6 +89,11 @@ def waiting_today(department=None):
     """Today's waiting tokens of one department, or of all when None: who a broadcast reaches."""
     entries = Queue.objects.waiting().for_day(timezone.localdate())
     return entries.filter(department=department) if department is not None else entries
+
+
+def deactivation_refusal(target):
+    """Why the target cannot be deactivated now, said before the admin confirms rather than after, or None."""
+    return doctor_services.still_with_a_patient(target) if isinstance(target, Doctor) else None
 
 
 def deactivation_consequences(target):

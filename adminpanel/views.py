@@ -200,6 +200,7 @@ class DeactivateView(PanelAdminRequiredMixin, View):
             {
                 "heading": sentence_with(_("Deactivate %(name)s?"), name=name_on_page(target)),
                 "consequences": selectors.deactivation_consequences(target),
+                "refusal": selectors.deactivation_refusal(target),
                 "confirm_label": sentence_with(_("Deactivate %(name)s"), name=name_on_page(target)),
                 "cancel_url": reverse(self.success_url),
             },

@@ -220,26 +220,29 @@ def refuse_leaving_with_a_patient(*, doctor, department, is_active):
     moved = department.pk != stored.department_id
     if not (moved or (stored.is_active and not is_active)):
         return
-    current = queue_services.current_patient_of(stored)
-    if current is not None:
-        # What the dashboard offers for it: a called patient can be marked a no-show, a consultation only completed.
-        refusal = (
-            _(
-                "%(doctor)s is still with token %(token)s: complete it or mark it a no-show on their "
-                "dashboard before moving or deactivating them."
-            )
-            if current.status == Queue.Status.CALLED
-            else _(
-                "%(doctor)s is still seeing token %(token)s: complete the consultation on their dashboard before "
-                "moving or deactivating them."
-            )
+    refusal = still_with_a_patient(stored)
+    if refusal is not None:
+        raise ValidationError({"department" if moved else "is_active": refusal})
+
+
+def still_with_a_patient(doctor):
+    """Why the doctor cannot be moved or deactivated now (a patient called or in consultation), or None."""
+    current = queue_services.current_patient_of(doctor)
+    if current is None:
+        return None
+    # What the dashboard offers for it: a called patient can be marked a no-show, a consultation only completed.
+    refusal = (
+        _(
+            "%(doctor)s is still with token %(token)s: complete it or mark it a no-show on their "
+            "dashboard before moving or deactivating them."
         )
-        raise ValidationError(
-            {
-                "department" if moved else "is_active": refusal
-                % {"doctor": stored, "token": current.token}
-            }
+        if current.status == Queue.Status.CALLED
+        else _(
+            "%(doctor)s is still seeing token %(token)s: complete the consultation on their dashboard before "
+            "moving or deactivating them."
         )
+    )
+    return refusal % {"doctor": doctor, "token": current.token}
 
 
 @transaction.atomic

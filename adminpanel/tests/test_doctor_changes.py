@@ -66,6 +66,9 @@ def test_the_panel_keeps_a_doctor_with_a_called_patient_in_their_department_and_
 
     assert response.status_code == 400
     assert doctor.token in " ".join(response.context["form"].errors["department"])
+    confirmation = admin_client.get(reverse("adminpanel:doctor-deactivate", args=[doctor.pk]))
+    assert doctor.token in confirmation.context["refusal"]
+    assert 'name="confirmed"' not in confirmation.content.decode()
     response = admin_client.post(reverse("adminpanel:doctor-deactivate", args=[doctor.pk]))
     assert response.status_code == 302
     assert any(doctor.token in str(message) for message in get_messages(response.wsgi_request))
