@@ -39,7 +39,7 @@ def test_readme_screenshots(open_page, hospital, readme_screenshot):
     expect(phone.get_by_role("link", name="Follow my place in line")).to_be_visible()
     readme_screenshot(phone, "patient-phone-token", full_page=True)
     phone.goto(f"/patients/status/{visits[0].public_id}/")
-    expect(phone.get_by_text("It's your turn")).to_be_visible()
+    expect(phone.get_by_role("alert").filter(has_text="It's your turn")).to_be_visible()
     readme_screenshot(phone, "patient-status-your-turn", full_page=True)
 
     doctor = open_page(**DESKTOP)
