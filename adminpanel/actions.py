@@ -61,9 +61,9 @@ def new_department_fields():
     return fields
 
 
-def department_edit_form(data, *, partial=False, **context):
-    """The department named by data["department"] with the submitted fields; a partial edit (the JSON API)
-    sends only the fields that change and the others keep their stored values."""
+def department_edit_form(data, **context):
+    """The department named by data["department"] with the submitted fields; an edit sent without the page's
+    shown values (the JSON API) sends only the fields that change and the others keep their stored values."""
     chooser = DepartmentChoiceForm(data)
     chosen = chooser.is_valid()
     # The department is chosen here, not by the form returned: its JSON type is checked here too (true and 1.5
@@ -73,10 +73,7 @@ def department_edit_form(data, *, partial=False, **context):
         chooser.add_error(field, problems)
     if not chosen or type_errors:
         return chooser
-    department = chooser.cleaned_data["department"]
-    if partial:
-        data = {**DepartmentForm.stored_values(department), **{key: data[key] for key in data}}
-    return DepartmentForm(data, instance=department)
+    return DepartmentForm(data, instance=chooser.cleaned_data["department"])
 
 
 def department_edit_fields():

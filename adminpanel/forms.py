@@ -62,14 +62,34 @@ class SavesWhatThePageChangedMixin:
     the old values of the fields it left alone (a department deactivated again, its bookings cancelled). A field
     both changed is refused and shown as stored now; sent again, the person's value replaces it.
 
-    A new record, or an edit sent without the shown values (the JSON API's, which starts from the stored values),
-    sets every field.
+    A new record sets every field. An edit sent without the shown values (the JSON API, a script) changes the
+    fields it sends: the others keep their stored values. Setting every field, it blanked each one left out (a
+    department's translations and on-call phone) and deactivated the record (its bookings cancelled).
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.show_hidden_initial = True
+        if self.is_bound and self.instance.pk is not None and not self._sent_from_a_page():
+            self.data = self._with_stored_values(self.data)
+
+    def _with_stored_values(self, data):
+        """The data with the stored value of each field it leaves out (all of a list field's values)."""
+        completed = data.copy()
+        for name, value in self.stored_values(self.instance).items():
+            if name in completed:
+                continue
+            if hasattr(completed, "setlist"):
+                completed.setlist(name, value if isinstance(value, list) else [value])
+            else:
+                completed[name] = value
+        return completed
+
+    @classmethod
+    def stored_values(cls, record):
+        """The form's data for the record as stored."""
+        return model_to_dict(record, fields=cls._meta.fields)
 
     def _sent_from_a_page(self):
         editing = self.instance.pk is not None
@@ -167,8 +187,7 @@ class TranslatedFieldsMixin:
 
     @classmethod
     def stored_values(cls, record):
-        """The form's data for the record as stored: a partial edit (the JSON API) changes only what it sends."""
-        values = model_to_dict(record, fields=cls._meta.fields)
+        values = super().stored_values(record)
         for language, words in record.translations.items():
             for field, text in words.items():
                 values[translation_field_name(field, language)] = text

@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 
 from adminpanel.models import AdminUser, AuditLog, SystemConfiguration
 from adminpanel.services import record_audit
+from adminpanel.tests.browser_posts import form_as_sent
 from doctors.models import Doctor
 from patients.models import Department, Queue
 
@@ -55,10 +56,9 @@ def test_create_edit_and_deactivate_a_department_from_the_pages(admin_client, ma
     created = AuditLog.objects.get(action="department.created")
     assert (created.actor, created.ip_address, created.after["code"]) == (manager, "10.9.8.7", "NEURO")
 
-    admin_client.post(
-        reverse("adminpanel:department-edit", args=[neurology.pk]),
-        {"name": "Neurology", "code": "NEURO", "average_consultation_minutes": 25, "is_active": "on"},
-    )
+    edit = reverse("adminpanel:department-edit", args=[neurology.pk])
+    page = form_as_sent(admin_client.get(edit).content.decode(), "code")
+    admin_client.post(edit, {**page, "average_consultation_minutes": ["25"], "daily_capacity": [""]})
     edited = AuditLog.objects.get(action="department.updated")
     assert (edited.before["average_consultation_minutes"], edited.after["average_consultation_minutes"]) == (20, 25)
     assert (edited.before["daily_capacity"], edited.after["daily_capacity"]) == (40, None)
