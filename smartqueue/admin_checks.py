@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models
 from django.forms.models import BaseInlineFormSet
 
 from .admin_json import CheckedJSONField
@@ -12,6 +12,15 @@ class CheckedModelAdmin(admin.ModelAdmin):
     """A model admin whose JSON fields are CheckedJSONField (expecting the kind of value the field's default is).
     Its lists' filters are checked for every admin page alike: a null character in the address by
     smartqueue.null_characters, a date out of range by smartqueue.admin_dates."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """The add or change page. A unique value that another request saved after this one's checks (a form
+        submitted twice at once) met the database's constraint, a 500: the page, whose changes were rolled back,
+        is checked again, and the checks now refuse it beside the field."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if not isinstance(db_field, models.JSONField):
