@@ -1,8 +1,24 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 
-from smartqueue.admin_checks import CheckedModelAdmin
+from smartqueue.admin_checks import CheckedModelAdmin, ChecksAgainOnConflict
 
 from .models import AdminUser, AuditLog, DepartmentAnalytics, SystemConfiguration
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class CheckedUserAdmin(ChecksAgainOnConflict, UserAdmin):
+    """Django's accounts pages; a username taken by a page submitted twice at once is refused beside the field."""
+
+
+@admin.register(Group)
+class CheckedGroupAdmin(ChecksAgainOnConflict, GroupAdmin):
+    """Django's groups pages; a name taken by a page submitted twice at once is refused beside the field."""
 
 
 @admin.register(AdminUser)

@@ -8,19 +8,22 @@ from django.forms.models import BaseInlineFormSet
 from .admin_json import CheckedJSONField
 
 
-class CheckedModelAdmin(admin.ModelAdmin):
-    """A model admin whose JSON fields are CheckedJSONField (expecting the kind of value the field's default is).
-    Its lists' filters are checked for every admin page alike: a null character in the address by
-    smartqueue.null_characters, a date out of range by smartqueue.admin_dates."""
+class ChecksAgainOnConflict:
+    """A model admin's add and change pages, refusing beside the field a unique value that another request saved
+    after this one's checks (a form submitted twice at once) instead of the database's 500."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """The add or change page. A unique value that another request saved after this one's checks (a form
-        submitted twice at once) met the database's constraint, a 500: the page, whose changes were rolled back,
-        is checked again, and the checks now refuse it beside the field."""
+        # The page's changes were rolled back with the failed save; checked again, the value is refused.
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except IntegrityError:
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+class CheckedModelAdmin(ChecksAgainOnConflict, admin.ModelAdmin):
+    """A model admin whose JSON fields are CheckedJSONField (expecting the kind of value the field's default is).
+    Its lists' filters are checked for every admin page alike: a null character in the address by
+    smartqueue.null_characters, a date out of range by smartqueue.admin_dates."""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if not isinstance(db_field, models.JSONField):
