@@ -3,8 +3,12 @@
 PostgreSQL cannot store or compare text with a NUL in it: a view filtering on such a parameter (Django admin's
 list filters, e.g. ?status=%00) failed there with a 500 and a traceback, where SQLite answered. No parameter
 has a use for one, so it is refused at the door instead of in each view.
+
+A query string of more parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS is refused here too: Django answers it 400
+with DEBUG off, but with DEBUG on (`make run`) its error page reads the parameters again and fails with a 500.
 """
 
+from django.core.exceptions import TooManyFieldsSent
 from django.utils.translation import gettext as _
 
 from .errors import error_response
@@ -23,6 +27,10 @@ class NullCharactersRefusedMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        try:
+            request.GET
+        except TooManyFieldsSent:
+            return error_response(request, status=400)
         if ENCODED_NULL in request.META.get("QUERY_STRING", ""):
             for name, values in request.GET.lists():
                 if "\x00" in name or any("\x00" in value for value in values):

@@ -45,3 +45,16 @@ def test_django_admins_list_filter_with_a_null_character_is_a_400_on_postgresql(
 @pytest.mark.django_db
 def test_an_address_without_a_null_character_is_answered_as_before(clients):
     assert clients["superuser"].get("/admin/patients/queue/?status=waiting&q=%250").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize("address", ["/patients/register/", "/patients/api/departments/", "/admin/login/"])
+def test_more_parameters_than_allowed_are_a_400_with_debug_on_as_off(settings, debug, address):
+    # With DEBUG on (make run), Django's error page read the parameters again and answered 500.
+    settings.DEBUG = debug
+    too_many = "&".join(f"p{number}=1" for number in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+
+    response = Client(raise_request_exception=False).get(f"{address}?{too_many}")
+
+    assert response.status_code == 400
