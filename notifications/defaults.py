@@ -87,7 +87,8 @@ DEFAULT_TEMPLATES = {
     ),
     TemplateType.BOOKING_NO_SHOW: (
         "Appointment missed",
-        "{name}, we missed you at your {department} appointment on {time}. Book a new one: {link}",
+        "{name}, we missed you at your {department} appointment on {time}. Still coming today? Check in at the kiosk "
+        "or the desk and you join the line. Or book a new one: {link}",
     ),
 }
 
@@ -213,9 +214,18 @@ DEFAULT_TRANSLATIONS = {
         "ar": "{name}، أُلغي موعدكم في {department} يوم {time}. {message} احجزوا موعدًا آخر: {link}",
     },
     TemplateType.BOOKING_NO_SHOW: {
-        "es": "{name}, no le vimos en su cita de {department} del {time}. Reserve una nueva: {link}",
-        "hi": "{name}, {time} को {department} में आपके अपॉइंटमेंट पर आप नहीं आए। नया अपॉइंटमेंट बुक करें: {link}",
-        "ar": "{name}، لم تحضروا موعدكم في {department} يوم {time}. احجزوا موعدًا جديدًا: {link}",
+        "es": (
+            "{name}, no le vimos en su cita de {department} del {time}. ¿Aún viene hoy? Regístrese en el quiosco "
+            "o en recepción y entrará en la fila. O reserve una nueva: {link}"
+        ),
+        "hi": (
+            "{name}, {time} को {department} में आपके अपॉइंटमेंट पर आप नहीं आए। क्या आप आज अब भी आ रहे हैं? "
+            "कियोस्क या रिसेप्शन पर चेक-इन करें, आप कतार में जुड़ जाएँगे। या नया अपॉइंटमेंट बुक करें: {link}"
+        ),
+        "ar": (
+            "{name}، لم تحضروا موعدكم في {department} يوم {time}. هل ما زلتم قادمين اليوم؟ سجّلوا "
+            "وصولكم في الكشك أو لدى الاستقبال لتنضموا إلى الطابور، أو احجزوا موعدًا جديدًا: {link}"
+        ),
     },
 }
 

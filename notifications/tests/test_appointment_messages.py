@@ -58,11 +58,13 @@ def test_a_closed_day_tells_each_booked_patient(clinic):
     assert "cannot see you that day" in body
 
 
-def test_a_no_show_is_told_how_to_book_again(clinic, clock):
+def test_a_no_show_is_told_they_can_still_check_in_today_or_book_again(clinic, clock):
     book(clinic, at(time(13)))
     clock.move_to(at(time(13, 30)))
     appointments.mark_no_shows()
     [(_event, _status, body)] = messages(TemplateType.BOOKING_NO_SHOW)
+    # A missed booking still checks in that day, as a late arrival: the text said only "Book a new one".
+    assert "Still coming today? Check in at the kiosk or the desk and you join the line." in body
     assert f"/patients/appointments/?department={clinic.pk}" in body
 
 
