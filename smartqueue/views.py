@@ -173,6 +173,11 @@ class PasswordChangeInHospitalWords(PasswordChangeForm):
         self.fields["new_password2"].label = _("New password again")
         self.fields["new_password2"].help_text = _("Type the new password a second time, to be sure of it.")
 
+    def validate_password_for_user(self, user, password_field_name="new_password2"):
+        # AUTH_PASSWORD_VALIDATORS judge the new password: their refusal stands beside it, where its rules are
+        # listed, not beside "New password again", where Django puts it (SetPasswordForm.clean names that field).
+        super().validate_password_for_user(user, "new_password1")
+
     def clean_old_password(self):
         # Through the sign-in backends, not user.check_password: a wrong old password counts toward the account's
         # lockout and the address's budget of failed sign-ins (smartqueue.auth_backends), so a session left open
