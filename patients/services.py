@@ -702,6 +702,11 @@ def change_priority(*, entry, priority, actor=None, ip_address=None):
     if priority not in Queue.Priority.values:
         raise QueueError(_("Unknown priority '%(priority)s'.") % {"priority": priority})
     before = entry_snapshot(entry)
+    if priority in Queue.URGENT_PRIORITIES and entry.priority not in Queue.URGENT_PRIORITIES:
+        # A move back (LATE) was among the tokens of its old priority. Raised to an urgent one, the patient is seen
+        # by arrival among the urgent ones, as any raised token is (Queue.due_expression), not behind an emergency
+        # who came after them; the move is undone, so they may ask for one again.
+        entry.postponed_at = None
     entry.priority = priority
     return _record_queue_change(
         entry=entry, event="priority_changed", actor=actor, ip_address=ip_address, before=before

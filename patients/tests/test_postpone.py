@@ -112,3 +112,20 @@ def test_a_patient_booked_for_later_moves_back_behind_those_booked_after_them(de
     services.postpone_visit(entry=booked[0], places=1)
 
     assert places(department) == [booked[1].pk, booked[0].pk, booked[2].pk]
+
+
+def test_a_moved_back_token_raised_to_an_emergency_is_seen_by_its_arrival_among_the_emergencies(
+    department, make_token, clock
+):
+    """A patient who texted LATE and then came in unwell: the move was among the normal tokens, and the triage nurse's
+    emergency is not held behind an emergency who arrived after them."""
+    moved_back = make_token(department)
+    clock.shift(timedelta(minutes=5))
+    emergency = make_token(department, priority="emergency")
+    clock.shift(timedelta(minutes=5))
+    normal = [make_token(department) for _ in range(2)]
+    services.postpone_visit(entry=moved_back, places=2)
+
+    services.change_priority(entry=moved_back, priority=Queue.Priority.EMERGENCY)
+
+    assert places(department) == [moved_back.pk, emergency.pk, normal[0].pk, normal[1].pk]
