@@ -1,5 +1,7 @@
 from django.db import migrations
 
+from notifications.shipped_text_changes import reword_shipped_texts
+
 # A refused reply began "Token {token}:" before the refusal's reason, which names the token itself ("Token CARD-018:
 # Token CARD-018 cannot be moved back"), or another one ("Token CARD-001: You have no open token CARD-009 today").
 # The shipped texts now start with the reason. Only texts still as shipped are changed.
@@ -20,24 +22,12 @@ REWORDED = {
 }
 
 
-def reword(apps, *, forwards):
-    template_model = apps.get_model("notifications", "NotificationTemplate")
-    translation_model = apps.get_model("notifications", "NotificationTemplateTranslation")
-    for language, (before, after) in REWORDED.items():
-        was, becomes = (before, after) if forwards else (after, before)
-        if language == "en":
-            rows = template_model.objects.filter(template_type="reply_refused")
-        else:
-            rows = translation_model.objects.filter(template__template_type="reply_refused", language=language)
-        rows.filter(sms_template=was).update(sms_template=becomes)
-
-
 def to_the_reason_first(apps, schema_editor):
-    reword(apps, forwards=True)
+    reword_shipped_texts(apps, "reply_refused", REWORDED, forwards=True)
 
 
 def back_to_the_token_first(apps, schema_editor):
-    reword(apps, forwards=False)
+    reword_shipped_texts(apps, "reply_refused", REWORDED, forwards=False)
 
 
 class Migration(migrations.Migration):

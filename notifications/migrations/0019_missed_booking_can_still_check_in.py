@@ -1,5 +1,7 @@
 from django.db import migrations
 
+from notifications.shipped_text_changes import reword_shipped_texts
+
 # A missed booking's text only offered a new booking, though the patient can still check in that day (and join the
 # line as a late arrival). Only texts still as shipped are changed.
 REWORDED = {
@@ -26,24 +28,12 @@ REWORDED = {
 }
 
 
-def reword(apps, *, forwards):
-    template_model = apps.get_model("notifications", "NotificationTemplate")
-    translation_model = apps.get_model("notifications", "NotificationTemplateTranslation")
-    for language, (before, after) in REWORDED.items():
-        was, becomes = (before, after) if forwards else (after, before)
-        if language == "en":
-            rows = template_model.objects.filter(template_type="booking_no_show")
-        else:
-            rows = translation_model.objects.filter(template__template_type="booking_no_show", language=language)
-        rows.filter(sms_template=was).update(sms_template=becomes)
-
-
 def to_checking_in_still(apps, schema_editor):
-    reword(apps, forwards=True)
+    reword_shipped_texts(apps, "booking_no_show", REWORDED, forwards=True)
 
 
 def back_to_booking_only(apps, schema_editor):
-    reword(apps, forwards=False)
+    reword_shipped_texts(apps, "booking_no_show", REWORDED, forwards=False)
 
 
 class Migration(migrations.Migration):
