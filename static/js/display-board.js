@@ -59,9 +59,25 @@
     return room;
   }
 
+  // When each token on the boards was called: the flash outlives the frames that redraw its card (another
+  // doctor's call a moment later, the minute's refresh), carrying on where it was rather than starting again.
+  var calledAt = new Map();
+
+  function markJustCalled(card, token) {
+    var since = Date.now() - (calledAt.get(token) || -Infinity);
+    if (since >= HIGHLIGHT_MS) {
+      calledAt.delete(token);
+      return;
+    }
+    card.classList.add("just-called");
+    card.style.animationDelay = -since + "ms";
+    setTimeout(function () { card.classList.remove("just-called"); }, HIGHLIGHT_MS - since);
+  }
+
   function servingCard(entry) {
     var card = element("div", "serving-card");
     card.dataset.token = entry.token;
+    markJustCalled(card, entry.token);
     card.appendChild(element("div", "serving-token", entry.token));
     var room = element("div", "serving-room");
     if (entry.room) room.appendChild(roomElement(entry));
@@ -290,13 +306,6 @@
     if (!calling) nextCall();
   }
 
-  function highlight(board, token) {
-    var card = board.querySelector('.serving-card[data-token="' + token + '"]');
-    if (!card) return;
-    card.classList.add("just-called");
-    setTimeout(function () { card.classList.remove("just-called"); }, HIGHLIGHT_MS);
-  }
-
   // One badge for every board on the page: hidden only while all of them are live.
   var reportStatus = LiveSocket.combinedStatus(document.getElementById("live-status"));
 
@@ -312,11 +321,10 @@
       onStatus: function (status) { reportStatus(board.dataset.departmentId, status); },
       onSnapshot: function (frame) { render(board, frame.payload.queue); },
       onMessage: function (frame) {
+        var called = frame.payload.event === "called" && frame.payload.entry;
+        if (called) calledAt.set(called.token, Date.now());
         render(board, frame.payload.queue);
-        if (frame.payload.event === "called" && frame.payload.entry) {
-          highlight(board, frame.payload.entry.token);
-          announce(frame.payload.entry);
-        }
+        if (called) announce(called);
       },
     }).start();
   }
