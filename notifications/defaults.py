@@ -33,6 +33,12 @@ DEFAULT_TEMPLATES = {
         "Feedback request",
         "Thank you for visiting {department}, {name}. How was it? Rate your visit: {link}",
     ),
+    TemplateType.RETURNED_TO_LINE: (
+        "Back in line: the doctor was called away",
+        "{name}, your doctor was called away before your consultation could start. You keep your place: token "
+        "{token} is number {position} in line for {department}; expected wait: {expected_wait}. Follow your place: "
+        "{link}",
+    ),
     TemplateType.LINE_CLOSED: (
         "Not called before the line closed",
         "{name}, token {token} for {department} was not called before the day's line closed at midnight. If you "
@@ -109,6 +115,16 @@ DEFAULT_TRANSLATIONS = {
         "कृपया पास ही रहें। {link}",
         "ar": "{name}، {patients_ahead} في {department} (الرقم {token}، الانتظار المتوقع: {expected_wait}). "
         "يُرجى البقاء قريبين. {link}",
+    },
+    TemplateType.RETURNED_TO_LINE: {
+        "es": "{name}, su médico tuvo que ausentarse antes de empezar su consulta. Conserva su lugar: el turno "
+        "{token} tiene el número {position} en la fila de {department}; espera prevista: {expected_wait}. "
+        "Siga su lugar aquí: {link}",
+        "hi": "{name}, आपकी जाँच शुरू होने से पहले आपके डॉक्टर को कहीं और जाना पड़ा। आपकी जगह बनी रहेगी: "
+        "{department} की कतार में टोकन {token} का नंबर {position} है; अनुमानित प्रतीक्षा: {expected_wait}। "
+        "अपनी जगह यहाँ देखें: {link}",
+        "ar": "{name}، اضطُر طبيبكم إلى الانصراف قبل بدء الكشف. تحتفظون بدوركم: الرقم {token} ترتيبه {position} "
+        "في طابور {department}؛ الانتظار المتوقع: {expected_wait}. تابعوا دوركم: {link}",
     },
     TemplateType.LINE_CLOSED: {
         "es": "{name}, el turno {token} de {department} no fue llamado antes de que la fila del día cerrara a "

@@ -46,6 +46,10 @@ QUEUE_EVENT_MESSAGES = {
     "called": TemplateType.YOUR_TURN,
     "skipped": TemplateType.SKIPPED,
     "completed": TemplateType.FEEDBACK_REQUEST,
+    # Ended by an admin for a doctor who left: the patient was seen, so thanked as after any consultation.
+    "consultation_ended": TemplateType.FEEDBACK_REQUEST,
+    # Their doctor was called away before the consultation started: they keep their place.
+    "returned_to_line": TemplateType.RETURNED_TO_LINE,
     # A known phone registered again (by its owner or by someone who knows the number): the token
     # and status link go again to the phone on file, never to whoever registered.
     "registration_repeated": TemplateType.REGISTRATION,
@@ -58,6 +62,9 @@ QUEUE_EVENT_MESSAGES = {
 # someone's number over and over cannot flood their phone.
 REPEATABLE_EVENTS = frozenset({"registration_repeated", "booking_repeated"})
 REPEAT_WINDOW_SECONDS = 10 * 60
+# Events that can happen to one token more than once a day, each time its own message (called again and the doctor
+# called away again): keyed by when it happened.
+EACH_TIME_EVENTS = frozenset({"returned_to_line"})
 # Events after which someone may now be within their N patients of the front: the line moved up, or a patient
 # chose their N on the status page. A registration, check-in or recall moves no one up: the only token it can
 # bring within its N is its own, told its place by its own message and told "N ahead" at the line's next change.
@@ -72,6 +79,7 @@ STATUSES_STILL_RELEVANT = {
     TemplateType.YOUR_TURN: {QueueStatus.CALLED},
     TemplateType.SKIPPED: {QueueStatus.SKIPPED},
     TemplateType.FEEDBACK_REQUEST: {QueueStatus.COMPLETED},
+    TemplateType.RETURNED_TO_LINE: {QueueStatus.WAITING},
     TemplateType.BROADCAST: {QueueStatus.WAITING},
     TemplateType.LINE_CLOSED: {QueueStatus.WAITING},
 }
@@ -133,6 +141,8 @@ def notify_queue_change(sender, *, change, **kwargs):
         message = {"entry_id": entry_id, "template_type": template_type}
         if event in REPEATABLE_EVENTS:
             message["repeat_id"] = f"{event}-{int(timezone.now().timestamp()) // REPEAT_WINDOW_SECONDS}"
+        elif event in EACH_TIME_EVENTS:
+            message["repeat_id"] = f"{event}-{timezone.now():%Y%m%d%H%M%S%f}"
         calls.append((SEND_QUEUE_MESSAGE, message))
     if event in PATIENTS_AHEAD_EVENTS:
         calls.append((ANNOUNCE_PATIENTS_AHEAD, {"entry_id": entry_id}))

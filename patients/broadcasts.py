@@ -39,12 +39,12 @@ from .serializers import ServingTokenSerializer, WaitAlertSerializer, frame
 logger = logging.getLogger(__name__)
 
 # A token's change leaves the consultation pace (the day's consultations and no-shows, the doctors' roster,
-# the configured average, the bookings not checked in yet) as it was, except a completed consultation, a
-# no-show or a booked patient's check-in: the other changes reuse the pace of the department's previous
-# published queue. Who is being seen since when is read with every line.
+# the configured average, the bookings not checked in yet) as it was, except a completed consultation (by its
+# doctor, or ended by an admin), a no-show or a booked patient's check-in: the other changes reuse the pace of the
+# department's previous published queue. Who is being seen since when is read with every line.
 # Department-level changes (doctors, availability, settings) always work it out again.
 PACE_KEEPING_FRAME = "queue.changed"
-PACE_CHANGING_EVENTS = frozenset({"completed", "skipped", "checked_in"})
+PACE_CHANGING_EVENTS = frozenset({"completed", "consultation_ended", "skipped", "checked_in"})
 
 # Channels calls the consumer method named after the message type, with "." replaced by "_".
 FORWARD_MESSAGE_TYPE = "frame.forward"

@@ -47,6 +47,8 @@ QUEUE_EVENTS = frozenset(
         "completed",
         "skipped",
         "recalled",
+        "returned_to_line",  # a called patient put back in line by an admin, their doctor called away
+        "consultation_ended",  # completed by an admin for a doctor who left
         "cancelled",
         "postponed",  # moved back a few places (the patient texted LATE)
         "notice_chosen",  # the patient chose when to hear they are close; the line unchanged

@@ -37,7 +37,8 @@ FEEDBACK_COMMENT_MAX_LENGTH = PatientFeedback._meta.get_field("comment").max_len
 ALLOWED_TRANSITIONS = {
     # Only a called patient can miss their turn (a no-show, and its "you were called" message).
     Status.WAITING: {Status.CALLED, Status.CANCELLED},
-    Status.CALLED: {Status.IN_CONSULTATION, Status.SKIPPED, Status.CANCELLED},
+    # Back to waiting from called only by return_to_line: an admin acting for a doctor called away.
+    Status.CALLED: {Status.IN_CONSULTATION, Status.SKIPPED, Status.CANCELLED, Status.WAITING},
     Status.IN_CONSULTATION: {Status.COMPLETED},
     Status.SKIPPED: {Status.WAITING, Status.CANCELLED},
     Status.COMPLETED: set(),
@@ -477,9 +478,11 @@ def send_open_token_again(*, entry, actor, ip_address):
     )
 
 
-def _transition(entry, to_status, *, event, actor, ip_address, **changes):
+def _transition(entry, to_status, *, event, actor, ip_address, only_from=None, **changes):
+    """Move the locked entry to to_status, as ALLOWED_TRANSITIONS permits and, for a move that the table allows from
+    several statuses but this action only from one (back to waiting), only from only_from."""
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
-    if to_status not in ALLOWED_TRANSITIONS[entry.status]:
+    if to_status not in ALLOWED_TRANSITIONS[entry.status] or only_from not in (None, entry.status):
         raise IllegalTransition(entry, entry.status, to_status)
     before = entry_snapshot(entry)
     entry.status = to_status
@@ -599,8 +602,39 @@ def recall(*, entry, actor=None, ip_address=None):
         )
     check_one_active_token(patient_id=entry.patient_id, department_id=entry.department_id, other_than=entry)
     return _transition(
-        entry, Status.WAITING, event="recalled", actor=actor, ip_address=ip_address, doctor=None, called_at=None
+        entry,
+        Status.WAITING,
+        event="recalled",
+        actor=actor,
+        ip_address=ip_address,
+        only_from=Status.SKIPPED,
+        doctor=None,
+        called_at=None,
     )
+
+
+@transaction.atomic
+def return_to_line(*, entry, actor=None, ip_address=None):
+    """Put a called patient whose doctor was called away before the consultation started back in line, at their own
+    place (check-in time kept, as a recall), on the token's own day; the doctor is free of them."""
+    _check_own_day(entry, _("Token %(token)s was for %(day)s; a token can be put back in line only on its own day."))
+    return _transition(
+        entry,
+        Status.WAITING,
+        event="returned_to_line",
+        actor=actor,
+        ip_address=ip_address,
+        only_from=Status.CALLED,
+        doctor=None,
+        called_at=None,
+    )
+
+
+@transaction.atomic
+def end_consultation(*, entry, actor=None, ip_address=None):
+    """Complete a consultation on behalf of its doctor, who has left (an admin's action): announced as
+    "consultation_ended", so the audit row names who ended it, and the doctor stays the one who saw the patient."""
+    return _transition(entry, Status.COMPLETED, event="consultation_ended", actor=actor, ip_address=ip_address)
 
 
 @transaction.atomic

@@ -144,6 +144,50 @@ def test_skip_and_completion_messages(fake_twilio, register, act, doctor):
     assert feedback.startswith("Thank you for visiting Cardiology, Ravi. How was it?")
 
 
+def test_a_patient_returned_to_the_line_is_told_their_doctor_was_called_away_and_they_keep_their_place(
+    fake_twilio, register, act, doctor
+):
+    entry = register("Ravi", "+14155550101")
+    register("Meena", "+14155550102")
+    act(queue.call_next, doctor=doctor)
+    act(queue.return_to_line, entry=entry)
+    act(queue.call_next, doctor=doctor)
+    act(queue.return_to_line, entry=entry)  # The doctor called away again: told again.
+
+    events = list(Notification.objects.filter(queue_entry=entry).order_by("id").values_list("event", flat=True))
+    assert events == ["registration", "your_turn", "returned_to_line", "your_turn", "returned_to_line"]
+    told = bodies_to(fake_twilio, "+14155550101")[2]
+    assert told.startswith("Ravi, your doctor was called away before your consultation could start.")
+    assert "You keep your place" in told
+    assert "token CARD-001 is number 1 in line for Cardiology" in told
+    assert "was called at" not in told and "desk" not in told
+
+
+def test_a_patient_returned_to_the_line_is_told_in_their_language(fake_twilio, register, act, doctor):
+    entry = register("Ravi", "+14155550101")
+    entry.patient.language = "es"
+    entry.patient.save()
+    act(queue.call_next, doctor=doctor)
+    act(queue.return_to_line, entry=entry)
+
+    assert "su médico tuvo que ausentarse" in bodies_to(fake_twilio, "+14155550101")[-1]
+
+
+def test_a_consultation_ended_by_an_admin_thanks_the_patient_without_the_no_show_text(
+    fake_twilio, register, act, doctor
+):
+    entry = register("Ravi", "+14155550101")
+    act(queue.call_next, doctor=doctor)
+    act(queue.start_consultation, entry=entry)
+    act(queue.end_consultation, entry=entry)
+
+    events = list(Notification.objects.filter(queue_entry=entry).order_by("id").values_list("event", flat=True))
+    assert events == ["registration", "your_turn", "feedback_request"]
+    ended = bodies_to(fake_twilio, "+14155550101")[-1]
+    assert ended.startswith("Thank you for visiting Cardiology, Ravi. How was it?")
+    assert "you were not there" not in ended
+
+
 def test_stale_message_is_not_sent(fake_twilio, register, act, doctor):
     entry = register("Ravi", "+14155550101")
     act(queue.call_next, doctor=doctor)
