@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from doctors.actions import says_what_the_token_is_now
 from notifications import webhooks
 from notifications.models import WebhookDelivery
 from patients import appointments
@@ -132,6 +133,18 @@ def change_priority(form, *, actor, ip_address, **context):
     }
 
 
+@says_what_the_token_is_now
+def return_to_line(form, *, actor, ip_address, **context):
+    entry = queue_services.return_to_line(entry=form.cleaned_data["entry"], actor=actor, ip_address=ip_address)
+    return _("%(token)s is back in line at their place; the patient is told.") % {"token": entry.token}
+
+
+@says_what_the_token_is_now
+def end_consultation(form, *, actor, ip_address, **context):
+    entry = queue_services.end_consultation(entry=form.cleaned_data["entry"], actor=actor, ip_address=ip_address)
+    return _("The consultation with %(token)s is ended.") % {"token": entry.token}
+
+
 def broadcast(form, *, actor, ip_address, **context):
     departments = services.broadcast_message(**form.cleaned_data, actor=actor, ip_address=ip_address)
     return ngettext(
@@ -167,6 +180,21 @@ PANEL_ACTIONS = ActionTable(
     Action("deactivate_department", _("Deactivate a department"), DepartmentChoiceForm, deactivate_department),
     Action("cancel_token", _("Cancel a token"), TokenChoiceForm, cancel_token, refused_field="entry"),
     Action("change_priority", _("Change a token's priority"), PriorityForm, change_priority, refused_field="entry"),
+    # A doctor called away: their called patient goes back in line, their consultation is ended for them.
+    Action(
+        "return_to_line",
+        _("Return a called patient to the line"),
+        TokenChoiceForm,
+        return_to_line,
+        refused_field="entry",
+    ),
+    Action(
+        "end_consultation",
+        _("End a consultation for its doctor"),
+        TokenChoiceForm,
+        end_consultation,
+        refused_field="entry",
+    ),
     Action("broadcast", _("Broadcast a message"), broadcast_form, broadcast),
     Action("redeliver_webhook", _("Deliver a webhook event again"), WebhookDeliveryChoiceForm, redeliver_webhook),
     refusals=queue_services.QueueError,

@@ -29,6 +29,8 @@ AUDIT_ACTIONS = {
     "queue.completed": _("Consultation completed"),
     "queue.skipped": _("Marked as no-show"),
     "queue.recalled": _("Recalled to the line"),
+    "queue.returned_to_line": _("Returned to the line (doctor called away)"),
+    "queue.consultation_ended": _("Consultation ended for the doctor"),
     "queue.cancelled": _("Token cancelled"),
     "queue.postponed": _("Moved back (patient running late)"),
     "queue.notice_chosen": _("Text notice chosen"),
@@ -255,19 +257,26 @@ def audit_rows(entries):
     ]
 
 
+# Fields an action's row shows though they did not change: an admin ending a consultation acts for its doctor, who
+# stays the one who saw the patient, and the row says who that was beside who ended it.
+SHOWN_UNCHANGED = {"queue.consultation_ended": {"doctor_id"}}
+
+
 def audit_changes(entry, names):
-    """What an audit row changed, field by field: [{field, before, after}], only the fields that differ; names:
-    {(field, id): name} of the records it names by id (audit_rows)."""
+    """What an audit row changed, field by field: [{field, before, after}], only the fields that differ (and those
+    SHOWN_UNCHANGED, as they are); names: {(field, id): name} of the records it names by id (audit_rows)."""
     before, after = entry.before or {}, entry.after or {}
+    shown_unchanged = SHOWN_UNCHANGED.get(entry.action, set())
     changes = []
     for field in [*before, *(name for name in after if name not in before)]:
         old, new = before.get(field), after.get(field)
-        if old == new and before:
+        unchanged = old == new and before
+        if unchanged and field not in shown_unchanged:
             continue
         changes.append(
             {
                 "field": audit_field_name(field),
-                "before": _audit_value(field, old, names) if field in before else None,
+                "before": _audit_value(field, old, names) if field in before and not unchanged else None,
                 "after": _audit_value(field, new, names),
             }
         )

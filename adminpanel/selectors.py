@@ -5,6 +5,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db.models import Count, Min
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from doctors.models import Doctor
 from notifications.models import NotificationTemplate
 from patients.models import Department, Queue, minutes_waited
 from patients.selectors import open_wait_alerts
+from patients.services import current_patient_of
 from patients.templatetags.departments import sentence_with, translated
 
 Status = Queue.Status
@@ -94,6 +96,23 @@ def waiting_today(department=None):
 def deactivation_refusal(target):
     """Why the target cannot be deactivated now, said before the admin confirms rather than after, or None."""
     return doctor_services.still_with_a_patient(target) if isinstance(target, Doctor) else None
+
+
+def deactivation_way_out(target):
+    """For a doctor who cannot be deactivated while a patient is with them: the panel's action that frees them, as
+    (url, label), or None. A called patient goes back in line; a consultation is ended for them."""
+    if not isinstance(target, Doctor):
+        return None
+    current = current_patient_of(target)
+    if current is None:
+        return None
+    if current.status == Status.CALLED:
+        return reverse("adminpanel:visit-return-to-line", args=[current.pk]), _(
+            "Return %(token)s to the line"
+        ) % {"token": current.token}
+    return reverse("adminpanel:visit-end-consultation", args=[current.pk]), _(
+        "End the consultation with %(token)s"
+    ) % {"token": current.token}
 
 
 def deactivation_consequences(target):

@@ -13,6 +13,8 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(next_page="adminpanel:login"), name="logout"),
     path("", views.LiveQueuesView.as_view(), name="queues"),
     path("live/", views.LiveQueuesFragmentView.as_view(), name="queues-live"),
+    path("visits/<int:pk>/return-to-line/", views.ReturnToLineView.as_view(), name="visit-return-to-line"),
+    path("visits/<int:pk>/end-consultation/", views.EndConsultationView.as_view(), name="visit-end-consultation"),
     path("departments/", views.DepartmentListView.as_view(), name="departments"),
     path("departments/new/", views.DepartmentCreateView.as_view(), name="department-create"),
     path("departments/<int:pk>/edit/", views.DepartmentUpdateView.as_view(), name="department-edit"),

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
 
 from doctors import services as doctor_services
+from doctors.actions import ALREADY
 from doctors.models import Doctor, DoctorAbsence
 from notifications.forms import WebhookEndpointForm
 from notifications.models import (
@@ -29,7 +30,7 @@ from notifications.models import (
     WebhookEndpoint,
 )
 from patients import appointments
-from patients.models import ClosedDay, Department
+from patients.models import ClosedDay, Department, Queue
 from patients.templatetags.departments import name_on_page, sentence_with
 from smartqueue.actions import ActionFormView, RefusedFormIs400, report_on_page
 from smartqueue.requests import client_ip
@@ -76,6 +77,70 @@ class LiveQueuesFragmentView(LiveQueuesView):
     http_method_names = ["get", "head"]
     # A fetch must not follow a redirect to the sign-in page: 403 tells the script to reload instead.
     raise_exception = True
+
+
+class ActForAbsentDoctorView(PanelAdminRequiredMixin, View):
+    """For a doctor called away from a patient they called or are seeing: GET asks to confirm and says what follows
+    for the patient; POST runs the panel's action (as POST /adminpanel/api/ does) and goes back to the live queues,
+    which say what was done, or that someone acted first and the token is as the page now shows it."""
+
+    action_name = ""
+    # The token's status the action is for: any other is said at once (ALREADY) rather than offered.
+    acts_on = None
+
+    def get(self, request, pk):
+        entry = get_object_or_404(Queue.objects.select_related("patient", "doctor__user"), pk=pk)
+        refusal = None if entry.status == self.acts_on else ALREADY[entry.status] % {"token": entry.token}
+        words = {"token": entry.token, "patient": entry.patient.name, "doctor": entry.doctor}
+        return render(
+            request,
+            "adminpanel/confirm.html",
+            {
+                "heading": self.heading % words,
+                "consequences": [line % words for line in self.consequences],
+                "refusal": refusal,
+                "confirm_label": self.confirm_label % words,
+                "confirm_class": "btn-primary",
+                "cancel_url": reverse("adminpanel:queues"),
+            },
+        )
+
+    def post(self, request, pk):
+        entry = get_object_or_404(Queue, pk=pk)
+        outcome = PANEL_ACTIONS.perform(
+            PANEL_ACTIONS[self.action_name], {"entry": entry.pk}, actor=request.user, ip_address=client_ip(request)
+        )
+        report_on_page(request, outcome)
+        return redirect("adminpanel:queues")
+
+
+class ReturnToLineView(ActForAbsentDoctorView):
+    action_name = "return_to_line"
+    acts_on = Queue.Status.CALLED
+    heading = _("Return %(token)s to the line?")
+    consequences = [
+        _("%(doctor)s called %(token)s (%(patient)s), and the consultation has not started."),
+        _(
+            "The patient waits again in their own place, with the same token, and is told by message that their "
+            "doctor was called away and they keep their place."
+        ),
+        _("%(doctor)s no longer has them as their patient; the department's doctors call them as usual."),
+    ]
+    confirm_label = _("Return %(token)s to the line")
+
+
+class EndConsultationView(ActForAbsentDoctorView):
+    action_name = "end_consultation"
+    acts_on = Queue.Status.IN_CONSULTATION
+    heading = _("End the consultation with %(token)s?")
+    consequences = [
+        _("%(token)s (%(patient)s) is in consultation with %(doctor)s."),
+        _(
+            "It is recorded as completed, ended by you for %(doctor)s, and the patient is asked to rate their visit "
+            "as after any consultation."
+        ),
+    ]
+    confirm_label = _("End the consultation with %(token)s")
 
 
 class AuditedFormMixin(RefusedFormIs400):
@@ -201,6 +266,7 @@ class DeactivateView(PanelAdminRequiredMixin, View):
                 "heading": sentence_with(_("Deactivate %(name)s?"), name=name_on_page(target)),
                 "consequences": selectors.deactivation_consequences(target),
                 "refusal": selectors.deactivation_refusal(target),
+                "way_out": selectors.deactivation_way_out(target),
                 "confirm_label": sentence_with(_("Deactivate %(name)s"), name=name_on_page(target)),
                 "cancel_url": reverse(self.success_url),
             },

@@ -230,16 +230,18 @@ def still_with_a_patient(doctor):
     current = queue_services.current_patient_of(doctor)
     if current is None:
         return None
-    # What the dashboard offers for it: a called patient can be marked a no-show, a consultation only completed.
+    # What the dashboard offers for it (a called patient can be marked a no-show, a consultation only completed), and
+    # what an admin does for a doctor who has left (adminpanel's return_to_line and end_consultation).
     refusal = (
         _(
-            "%(doctor)s is still with token %(token)s: complete it or mark it a no-show on their "
-            "dashboard before moving or deactivating them."
+            "%(doctor)s is still with token %(token)s: before moving or deactivating them, they complete it or mark "
+            "it a no-show on their dashboard or, if they have left, an administrator returns the patient to the "
+            "line under Live queues."
         )
         if current.status == Queue.Status.CALLED
         else _(
-            "%(doctor)s is still seeing token %(token)s: complete the consultation on their dashboard before "
-            "moving or deactivating them."
+            "%(doctor)s is still seeing token %(token)s: before moving or deactivating them, they complete the "
+            "consultation on their dashboard or, if they have left, an administrator ends it under Live queues."
         )
     )
     return refusal % {"doctor": doctor, "token": current.token}

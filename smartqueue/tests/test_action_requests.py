@@ -36,7 +36,7 @@ def declared_actions(client, path):
         (
             "/adminpanel/api/",
             {"create_department", "update_department", "deactivate_department", "cancel_token", "change_priority",
-             "broadcast", "redeliver_webhook"},
+             "return_to_line", "end_consultation", "broadcast", "redeliver_webhook"},
         ),
     ],
 )
