@@ -46,3 +46,28 @@ def test_admin_creates_a_department_and_a_doctor_who_signs_in_to_its_empty_queue
     expect(doctor.get_by_text("Nobody is waiting.")).to_be_visible()
     expect(doctor.locator("#waiting-count")).to_have_text("0")
     screenshot(doctor, "empty-dashboard")
+
+
+def test_an_admin_returns_the_patient_of_a_doctor_called_away_and_the_dashboard_lets_them_go(
+    open_page, hospital, make_patient, screenshot
+):
+    from patients import services
+
+    entry = services.allocate_token(department=hospital["cardiology"], patient=make_patient(name="Ravi Kumar"))
+    services.call_patient(entry=entry, doctor=hospital["doctor"])
+    doctor = open_page(**DESKTOP)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    expect(doctor.locator("#live-status")).to_have_attribute("data-live-status", "live")
+    expect(doctor.locator("#current-patient")).to_have_attribute("data-token", "CARD-001")
+
+    admin = open_page(**DESKTOP)
+    sign_in(admin, "/adminpanel/login/", "admin.manager", "admin123")
+    screenshot(admin, "live-queues")
+    admin.get_by_role("link", name="Return to the line CARD-001").click()
+    expect(admin.get_by_role("heading", name="Return CARD-001 to the line?")).to_be_visible()
+    screenshot(admin, "confirm")
+    admin.get_by_role("button", name="Return CARD-001 to the line").click()
+
+    expect(admin.get_by_text("CARD-001 is back in line at their place; the patient is told.")).to_be_visible()
+    expect(doctor.locator("#current-patient")).to_have_attribute("data-token", "", timeout=5000)
+    expect(doctor.locator('#waiting-rows tr[data-token="CARD-001"]')).to_be_visible()
