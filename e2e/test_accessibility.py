@@ -112,7 +112,7 @@ def test_doctor_pages_have_no_serious_accessibility_violation(open_page, hospita
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_admin_pages_have_no_serious_accessibility_violation(open_page, hospital, width):
-    a_busy_morning(hospital)
+    called = a_busy_morning(hospital)[0].pk
     page = open_page(**WIDTHS[width])
     sign_in(page, "/adminpanel/login/", "admin.manager", "admin123")
     cardiology, doctor = hospital["cardiology"].pk, hospital["doctor"].pk
@@ -126,6 +126,7 @@ def test_admin_pages_have_no_serious_accessibility_violation(open_page, hospital
         "/adminpanel/doctors/new/",
         f"/adminpanel/doctors/{doctor}/edit/",
         f"/adminpanel/doctors/{doctor}/deactivate/",
+        f"/adminpanel/visits/{called}/return-to-line/",
         "/adminpanel/configuration/",
         "/adminpanel/broadcast/",
         "/adminpanel/audit/",
