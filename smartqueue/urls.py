@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from .views import (
     AllDepartmentsDisplayView,
@@ -10,6 +10,7 @@ from .views import (
     HomeView,
     PanelPasswordChangeDoneView,
     PanelPasswordChangeView,
+    SchemaView,
     department_display_snapshot,
     healthz,
     javascript_catalog,
@@ -27,7 +28,7 @@ urlpatterns = [
     path("i18n/<str:language>/catalog.js", javascript_catalog, name="javascript-catalog"),
     path("patients/", include("patients.urls")),
     path("notifications/", include("notifications.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file, which the Content-Security-Policy allows.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # Each role's own password page, under its pages: an anonymous visitor is sent to that role's sign-in, and

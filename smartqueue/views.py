@@ -1,3 +1,5 @@
+import functools
+
 import orjson
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -15,6 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import TemplateView
 from django.views.i18n import JavaScriptCatalog, set_language
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView
 
 from adminpanel.access import PanelAdminRequiredMixin
 from adminpanel.models import SystemConfiguration
@@ -153,6 +157,33 @@ def javascript_catalog(request, language):
         raise Http404("SmartQueue does not speak this language.")
     with translation.override(language):
         return JavaScriptCatalog.as_view()(request)
+
+
+@functools.cache
+def rendered_schema(generator_class, renderer_class, language):
+    """The OpenAPI schema in one format and language, as bytes. It is the same for every caller (served public) and
+    costs about 0.3 s of server time to generate and render (YAML), so it is made once per process."""
+    with translation.override(language):
+        return renderer_class().render(generator_class().get_schema(request=None, public=True))
+
+
+class SchemaView(SpectacularAPIView):
+    """/api/schema/, open to anyone: drf-spectacular's view generated it again for every request, and sixteen
+    requests at once from one client kept a server process busy, every other page waiting seconds behind them.
+    Made once per format and language (rendered_schema): `lang` takes the site's languages only, the request's
+    otherwise, and `version` is not read (the API has one), so no query string makes a new one."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        requested = request.GET.get("lang", "")
+        language = requested if requested in dict(settings.LANGUAGES) else translation.get_language()
+        renderer = request.accepted_renderer
+        content_type = f"{renderer.media_type}; charset={renderer.charset}" if renderer.charset else renderer.media_type
+        response = HttpResponse(
+            rendered_schema(self.generator_class, type(renderer), language), content_type=content_type
+        )
+        response["Content-Disposition"] = f'inline; filename="{self._get_filename(request, None)}"'
+        return response
 
 
 class PasswordChangeInHospitalWords(PasswordChangeForm):

@@ -1,0 +1,54 @@
+"""/api/schema/ is open to anyone and costly to make: it is made once per format and language, and is what
+drf-spectacular's own view serves."""
+
+from unittest.mock import patch
+
+import pytest
+from django.test import RequestFactory
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.views import SpectacularAPIView
+
+from smartqueue.views import rendered_schema
+
+YAML, JSON = "application/vnd.oai.openapi", "application/vnd.oai.openapi+json"
+
+
+@pytest.fixture(autouse=True)
+def schema_not_made_yet():
+    rendered_schema.cache_clear()
+    yield
+    rendered_schema.cache_clear()
+
+
+def test_the_schema_is_made_once_per_format_and_language_whatever_the_query_string(client):
+    generate = SchemaGenerator.get_schema
+    with patch.object(SchemaGenerator, "get_schema", autospec=True, side_effect=generate) as generated:
+        answers = [
+            client.get("/api/schema/"),
+            client.get("/api/schema/"),
+            client.get("/api/schema/", HTTP_ACCEPT=JSON),
+            client.get("/api/schema/", HTTP_ACCEPT=JSON),
+            client.get("/api/schema/?lang=es"),
+            client.get("/api/schema/?lang=es"),
+            client.get("/api/schema/?lang=xx-1"),
+            client.get("/api/schema/?lang=xx-2"),
+            client.get("/api/schema/?version=9"),
+            client.get("/api/schema/?version=10"),
+        ]
+
+    assert {answer.status_code for answer in answers} == {200}
+    assert generated.call_count == 3  # English YAML, English JSON, Spanish YAML
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"), [("", YAML), ("", JSON), ("?lang=ar", YAML), ("?lang=es", JSON), ("?format=json", "*/*")]
+)
+def test_the_schema_served_is_drf_spectaculars_own(client, query, accept):
+    made_each_time = SpectacularAPIView.as_view()(RequestFactory().get(f"/api/schema/{query}", HTTP_ACCEPT=accept))
+    made_each_time.render()
+
+    served = client.get(f"/api/schema/{query}", HTTP_ACCEPT=accept)
+
+    assert served.content == made_each_time.content
+    assert served["Content-Type"] == made_each_time["Content-Type"]
+    assert served["Content-Disposition"] == made_each_time["Content-Disposition"]
