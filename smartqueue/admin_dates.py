@@ -7,6 +7,8 @@ any date field (?created_at__year=99999) is bounded only when the list counts it
 the lookups. Both were a 500 with a traceback. The site below gives every ModelAdmin registered on it, the apps'
 and django-axes' alike, a change list that takes them as Django takes a filter it cannot apply: the list again
 without filters, flagged "?e=1".
+
+The site's password page also checks the old password as a sign-in is (BoundedDatesAdminSite.password_change).
 """
 
 from django.contrib.admin import AdminSite
@@ -28,6 +30,13 @@ class BoundedDatesAdminSite(AdminSite):
         if not issubclass(admin_class, OutOfRangeDatesRefused):
             admin_class = type(admin_class.__name__, (OutOfRangeDatesRefused, admin_class), {})
         super().register(model_or_iterable, admin_class, **options)
+
+    def password_change(self, request, extra_context=None):
+        # The site's own password page counts wrong old passwords as failed sign-ins, as the staff pages do
+        # (eleventh attack run). Imported here, as Django imports its own: the views need the apps' models.
+        from .views import django_admin_password_change
+
+        return django_admin_password_change(self, request, extra_context)
 
 
 class BoundedDatesAdminConfig(AdminConfig):

@@ -258,6 +258,24 @@ class StaffPasswordChangeView(RefusedFormIs400, PasswordChangeView):
         return response
 
 
+class DjangoAdminPasswordChangeForm(PasswordChangeInHospitalWords):
+    """Django admin's own password page (superusers), its old password checked as a sign-in is: Django's form
+    compared it with check_password, so a superuser's session could guess the password on without limit."""
+
+    required_css_class = "required"
+
+
+def django_admin_password_change(admin_site, request, extra_context=None):
+    """Django admin's password page in Django admin's look, with the staff pages' checks, audit row included."""
+    request.current_app = admin_site.name
+    return StaffPasswordChangeView.as_view(
+        form_class=DjangoAdminPasswordChangeForm,
+        template_name="registration/password_change_form.html",
+        done_url_name="admin:password_change_done",
+        extra_context={**admin_site.each_context(request), **(extra_context or {})},
+    )(request)
+
+
 class StaffPasswordChangeDoneView(PasswordChangeDoneView):
     template_name = "registration/password_change_done.html"
     base_template = "base.html"

@@ -188,3 +188,45 @@ def test_the_audit_log_names_the_change(doctor_user, admin_client):
     page = admin_client.get(reverse("adminpanel:audit")).content.decode()
 
     assert "Password changed" in page
+
+
+@pytest.fixture
+def superuser(make_user):
+    return make_user(is_staff=True, is_superuser=True)
+
+
+def signed_in_to_django_admin(user):
+    browser = Client()
+    assert browser.post(
+        reverse("admin:login"), {"username": user.username, "password": PASSWORD, "next": "/admin/"}
+    ).status_code == 302
+    return browser
+
+
+def test_wrong_current_passwords_on_django_admins_page_count_toward_the_sign_in_lockout(superuser, settings):
+    """Django's own form compared the old password with check_password: a superuser's session guessed on without
+    limit there (eight wrong ones, no lockout, in the eleventh attack run)."""
+    browser = signed_in_to_django_admin(superuser)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert change(browser, "admin:password_change", old="guess").status_code == 400
+
+    assert change(browser, "admin:password_change", old="guess").status_code == 429
+    assert change(browser, "admin:password_change").status_code == 429
+    superuser.refresh_from_db()
+    assert superuser.check_password(PASSWORD)
+
+
+def test_django_admins_page_changes_the_password_in_its_own_look(superuser):
+    browser, elsewhere = signed_in_to_django_admin(superuser), signed_in_to_django_admin(superuser)
+    page = browser.get(reverse("admin:password_change"))
+    assert page.status_code == 200 and 'id="content-main"' in page.content.decode()
+
+    response = change(browser, "admin:password_change")
+
+    assert response.status_code == 302 and response.url == reverse("admin:password_change_done")
+    assert browser.get(reverse("admin:index")).status_code == 200
+    assert elsewhere.get(reverse("admin:index")).status_code == 302
+    superuser.refresh_from_db()
+    assert superuser.check_password(NEW_PASSWORD)
+    audit = AuditLog.objects.get(action="auth.password_changed")
+    assert (audit.actor, audit.after) == (superuser, {"path": reverse("admin:password_change")})
