@@ -14,13 +14,15 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from .handlers import PooledThreadsASGIHandler  # noqa: E402
 from .routing import websocket_urlpatterns  # noqa: E402
+from .socket_limits import SocketsPerAddress  # noqa: E402
 from .socket_origins import SameOriginSockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": PooledThreadsASGIHandler(),
-        # Browsers always send Origin; only the app's own pages (ALLOWED_HOSTS, same port) may open the sockets.
-        "websocket": SameOriginSockets(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Browsers always send Origin; only the app's own pages (ALLOWED_HOSTS, same port) may open the sockets, and
+        # each client address only so many at once.
+        "websocket": SameOriginSockets(SocketsPerAddress(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
     }
 )
 
