@@ -260,7 +260,7 @@ KIOSK_NETWORKS = env_networks("KIOSK_NETWORKS", ["127.0.0.0/8", "::1"] if DEBUG 
 
 # Sockets one client address (an IPv6 one by its /64) may hold open on each server process (smartqueue.socket_limits):
 # room for a hospital's guest Wi-Fi, whose phones share one public address, following their tokens.
-SOCKETS_PER_ADDRESS = env_int("SOCKETS_PER_ADDRESS", 500)
+SOCKETS_PER_ADDRESS = env_int("SOCKETS_PER_ADDRESS", 1000)
 
 # Sessions end after this much idle time; every request pushes the expiry forward.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
