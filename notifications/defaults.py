@@ -78,6 +78,11 @@ DEFAULT_TEMPLATES = {
         "Reply: messages resumed",
         "You will get our messages again. Reply STOP to stop them, HELP for what you can do.",
     ),
+    TemplateType.REPLY_NO_TOKEN: (
+        "Reply: no token in line",
+        "{name}, you have no token in line today. With a booking, check in at the kiosk with its code; otherwise "
+        "take a token at the kiosk or the desk, or here: {link}",
+    ),
     TemplateType.BOOKING_CONFIRMED: (
         "Appointment booked",
         "Hello {name}, your {department} appointment is on {time}, booking code {code}. "
@@ -208,6 +213,14 @@ DEFAULT_TRANSLATIONS = {
         "hi": "अब आपको हमारे संदेश फिर से मिलेंगे। इन्हें रोकने के लिए बंद, और आप क्या कर सकते हैं यह जानने के लिए "
         "मदद लिखकर भेजें।",
         "ar": "ستصلكم رسائلنا مجددًا. أرسلوا إيقاف لإيقافها، أو مساعدة لمعرفة ما يمكنكم فعله.",
+    },
+    TemplateType.REPLY_NO_TOKEN: {
+        "es": "{name}, no tiene ningún turno en la fila hoy. Si tiene cita, regístrese en el quiosco con su código; "
+        "si no, pida un turno en el quiosco o en recepción, o aquí: {link}",
+        "hi": "{name}, आज कतार में आपका कोई टोकन नहीं है। अपॉइंटमेंट हो तो कियोस्क पर उसके कोड से चेक-इन करें; नहीं तो "
+        "कियोस्क या रिसेप्शन डेस्क पर टोकन लें, या यहाँ: {link}",
+        "ar": "{name}، ليس لديكم رقم في الطابور اليوم. إن كان لديكم موعد، فسجّلوا وصولكم في الكشك برمز الحجز؛ وإلا "
+        "فخذوا رقمًا من الكشك أو الاستقبال، أو من هنا: {link}",
     },
     TemplateType.BOOKING_CONFIRMED: {
         "es": "Hola {name}, su cita de {department} es el {time}, código de reserva {code}. Regístrese en el "

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -208,7 +209,9 @@ def _act(command, patient, entry, visits, *, confirms_cancel):
         set_message_opt_out(patient=patient, opted_out=opted_out)
         return effect, template_type, ""
     if entry is None:
-        return Effect.NO_OPEN_VISIT, None, ""
+        # Their visit is over, or they have not come yet: told so and how to join a line, not left wondering
+        # whether a LATE or CANCEL sent after it counted.
+        return Effect.NO_OPEN_VISIT, TemplateType.REPLY_NO_TOKEN, ""
     if command == STATUS:
         status_words = _status_message(entry) + _other_visits_words(entry, visits)
         return Effect.STATUS_SENT, TemplateType.REPLY_STATUS, status_words
@@ -255,7 +258,7 @@ def _reply(inbound, template_type, message):
     if text is None:
         return None
     if entry is None:
-        values = {"name": patient.name}
+        values = {"name": patient.name, "link": settings.SITE_URL + reverse("patients:register")}
     else:
         entry = Queue.objects.select_related("patient", "department", "doctor__user").get(pk=entry.pk)
         values = message_values(entry, template_type, message)

@@ -116,6 +116,7 @@ class TemplateType(models.TextChoices):
     REPLY_HELP = "reply_help", _("Reply: keywords")
     REPLY_OPTED_OUT = "reply_opted_out", _("Reply: messages stopped")
     REPLY_OPTED_IN = "reply_opted_in", _("Reply: messages resumed")
+    REPLY_NO_TOKEN = "reply_no_token", _("Reply: no token in line")
 
 
 class MessageTexts(models.Model):

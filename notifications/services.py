@@ -94,6 +94,7 @@ REPLIES = frozenset(
         TemplateType.REPLY_HELP,
         TemplateType.REPLY_OPTED_OUT,
         TemplateType.REPLY_OPTED_IN,
+        TemplateType.REPLY_NO_TOKEN,
     }
 )
 # A token can be called or skipped again after a recall; each time is a new message.

@@ -399,6 +399,33 @@ def test_a_stranger_is_recorded_and_not_answered(post_text, client, fake_twilio,
     assert AuditLog.objects.filter(action="inbound.received").count() == 1
 
 
+@pytest.mark.parametrize("body", ["STATUS", "LATE", "CANCEL", "YES", "HELP", "thanks"])
+def test_a_patient_whose_visit_is_over_is_told_they_have_no_token_and_how_to_join(
+    post_text, client, fake_twilio, line, body
+):
+    from patients.services import cancel
+
+    cancel(entry=line[0])
+
+    post_text(client, text_params(body))
+
+    inbound = InboundMessage.objects.get()
+    assert (inbound.patient, inbound.effect) == (line[0].patient, Effect.NO_OPEN_VISIT)
+    reply = last_reply(fake_twilio).body
+    assert reply.startswith("Asha Rao, you have no token in line today.")
+    assert reply.endswith("http://127.0.0.1:8000/patients/register/")
+    assert Queue.objects.get(pk=line[0].pk).status == Queue.Status.CANCELLED
+
+
+def test_the_no_token_reply_is_in_the_patients_language(post_text, client, fake_twilio, make_patient):
+    install_default_templates()
+    make_patient(name="José", phone=PHONE, language="es")
+
+    post_text(client, text_params("TARDE"))
+
+    assert last_reply(fake_twilio).body.startswith("José, no tiene ningún turno en la fila hoy.")
+
+
 def test_a_redelivered_message_acts_once(post_text, client, fake_twilio, line):
     params = text_params("LATE")
 
