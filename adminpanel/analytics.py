@@ -37,7 +37,8 @@ Status = Queue.Status
 @dataclass(frozen=True)
 class DepartmentDay:
     department_id: int
-    department_name: str
+    # The department itself, so that pages and the export name it in the reader's language.
+    department: Department
     date: object
     registrations: int
     completed: int
@@ -53,12 +54,18 @@ class DepartmentDay:
     estimate_mean_absolute_error: float | None
     estimate_bias: float | None
 
+    @property
+    def department_name(self):
+        """In the reader's language: the export's and the charts' words for it, as the pages' (their translation,
+        else as written)."""
+        return self.department.translated("name")
+
 
 @dataclass(frozen=True)
 class DoctorPerformance:
     doctor_id: int
     doctor_name: str
-    department_name: str
+    department: Department
     seen: int
     average_consultation_minutes: float | None
     average_wait_minutes: float | None
@@ -96,7 +103,7 @@ def summarise_department_day(*, department, day, visits, ratings):
     peak_hour = min(hours, key=lambda hour: (-hours[hour], hour)) if hours else None
     return DepartmentDay(
         department_id=department.pk,
-        department_name=department.name,
+        department=department,
         date=day,
         registrations=len(registrations),
         completed=len(completed),
@@ -150,7 +157,7 @@ def doctor_performance(*, start, end):
         DoctorPerformance(
             doctor_id=doctor.pk,
             doctor_name=str(doctor),
-            department_name=doctor.department.name,
+            department=doctor.department,
             seen=len(seen_by_doctor[doctor.pk]),
             average_consultation_minutes=mean(consultation_minutes(visit) for visit in seen_by_doctor[doctor.pk]),
             average_wait_minutes=mean(wait_minutes(visit) for visit in seen_by_doctor[doctor.pk]),
@@ -159,7 +166,7 @@ def doctor_performance(*, start, end):
         )
         for doctor in doctors.values()
     ]
-    return sorted(rows, key=lambda row: (row.department_name, row.doctor_name))
+    return sorted(rows, key=lambda row: (row.department.name, row.doctor_name))
 
 
 ROLLUP_FIELDS = (
@@ -343,7 +350,7 @@ class AppointmentFigures:
     """One department's bookings over a range: how many came, how punctually, and how long booked and walk-in
     patients waited (a booked patient's wait counts from their slot when they came early, as the line does)."""
 
-    department_name: str
+    department: Department
     bookings: int
     checked_in: int
     no_shows: int
@@ -383,7 +390,7 @@ def appointment_figures(*, start, end):
         no_shows = sum(1 for booking in kept if booking["status"] == Appointment.Status.NO_SHOW)
         rows.append(
             AppointmentFigures(
-                department_name=departments[department_id].name,
+                department=departments[department_id],
                 bookings=len(kept),
                 checked_in=checked_in,
                 no_shows=no_shows,
@@ -398,25 +405,27 @@ def appointment_figures(*, start, end):
                 average_walk_in_wait_minutes=mean(walk_in_waits[department_id]),
             )
         )
-    return sorted(rows, key=lambda row: row.department_name)
+    return sorted(rows, key=lambda row: row.department.name)
 
 
 def bookings_per_day(*, start, end):
-    """{(day, department name): {status: count}} of bookings over [start, end], for the panel's bookings page."""
+    """{(day, department): {status: count}} of bookings over [start, end], for the panel's bookings page."""
     counts = defaultdict(Counter)
     for booking in Appointment.objects.filter(slot_start__date__range=(start, end)).values(
-        "slot_start", "department__name", "status"
+        "slot_start", "department_id", "status"
     ):
-        counts[(timezone.localdate(booking["slot_start"]), booking["department__name"])][booking["status"]] += 1
-    return dict(sorted(counts.items()))
+        counts[(timezone.localdate(booking["slot_start"]), booking["department_id"])][booking["status"]] += 1
+    departments = Department.objects.in_bulk({department_id for _day, department_id in counts})
+    by_day = sorted(counts, key=lambda key: (key[0], departments[key[1]].name))
+    return {(day, departments[department_id]): counts[(day, department_id)] for day, department_id in by_day}
 def long_wait_alerts(*, start, end):
     """Per department, the long-wait alerts that started in the period: how many, and minutes over the limit."""
     totals = wait_alert_totals(start=start, end=end)
-    names = dict(Department.objects.filter(pk__in=totals).values_list("pk", "name"))
+    departments = Department.objects.in_bulk(totals)
     return sorted(
         (
-            {"department_name": names[department_id], "alerts": count, "minutes_over_threshold": minutes}
+            {"department": departments[department_id], "alerts": count, "minutes_over_threshold": minutes}
             for department_id, (count, minutes) in totals.items()
         ),
-        key=lambda row: row["department_name"],
+        key=lambda row: row["department"].name,
     )

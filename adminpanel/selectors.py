@@ -57,6 +57,7 @@ def live_queues():
             {
                 "id": department.pk,
                 "name": department.name,
+                "translations": department.translations,
                 "code": department.code,
                 "is_active": department.is_active,
                 "waiting": waiting["count"] if waiting else 0,

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from doctors.models import Doctor
 from patients.models import Queue
+from patients.serializers import DepartmentTranslationsField
 
 
 class VisitWithDoctorSerializer(serializers.Serializer):
@@ -27,6 +28,7 @@ class LiveQueueSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     name = serializers.CharField()
+    translations = DepartmentTranslationsField()
     code = serializers.CharField()
     is_active = serializers.BooleanField()
     waiting = serializers.IntegerField()

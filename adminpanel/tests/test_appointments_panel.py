@@ -26,6 +26,21 @@ def test_appointments_page_counts_bookings_per_day(clinic, admin_client):
     assert "Clinic" in page.content.decode()
 
 
+def test_the_bookings_closed_days_and_live_queues_name_the_department_in_the_readers_language(clinic, admin_client):
+    clinic.translations = {"es": {"name": "Consulta"}}
+    clinic.save()
+    book(clinic, at(time(13)))
+    appointments.close_day(day=timezone.localdate() + timedelta(days=1), department=clinic)
+    admin_client.cookies["django_language"] = "es"
+
+    bookings = admin_client.get(reverse("adminpanel:appointments")).content.decode()
+    queues = admin_client.get(reverse("adminpanel:queues")).content.decode()
+
+    assert "<td>Consulta</td>" in bookings and " · Consulta</li>" in bookings
+    assert '<h2 class="h5">Consulta <small' in queues
+    assert "Clinic" not in bookings + queues
+
+
 def test_closing_a_day_cancels_its_bookings_and_tells_the_patients(
     clinic, admin_client, django_capture_on_commit_callbacks, tasks_run_inline
 ):

@@ -403,3 +403,20 @@ def test_the_hourly_rollup_looks_back_a_bounded_number_of_days(clinic_day, setti
     with time_machine.travel(at("08:05", day=date(2026, 3, 15)), tick=False):
         rollup_analytics(day="today")
     assert not DepartmentAnalytics.objects.filter(updated_at__date=date(2026, 3, 15)).exists()
+
+
+def test_reports_and_their_export_name_each_department_in_the_readers_language(admin_client, clinic_day, department):
+    department.translations = {"ar": {"name": "أمراض القلب"}}
+    department.save()
+    admin_client.cookies["django_language"] = "ar"
+
+    report = admin_client.get("/adminpanel/reports/", {"start": "2026-03-10", "end": "2026-03-10"})
+    response = admin_client.get("/adminpanel/reports/export.csv", {"start": "2026-03-10", "end": "2026-03-10"})
+
+    # The day's row and each of its two doctors'; ENT has no Arabic name and is shown as written, marked as English.
+    page = report.content.decode()
+    assert page.count("<td>أمراض القلب</td>") == 3
+    assert '<td><span lang="en" dir="ltr">ENT</span></td>' in page
+    assert set(report.context["chart"]["waits"]) == {"أمراض القلب", "ENT"}
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row[1] for row in rows[1:]] == ["أمراض القلب", "ENT"]
