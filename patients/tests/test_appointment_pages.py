@@ -220,6 +220,23 @@ def test_kiosk_checks_in_a_scanned_qr_code_and_prints_a_ticket(client, clinic, c
     assert client.get(reverse("kiosk:ticket", args=[clinic.code.lower(), entry.public_id])).status_code == 200
 
 
+def test_a_booked_patient_checking_in_late_at_the_kiosk_is_told_their_place_counts_from_their_arrival(
+    client, clinic, clock
+):
+    on_time, late = book(clinic, at(time(13))), book(clinic, at(time(13, 30)))
+    kiosk = reverse("kiosk:start", args=["site"])
+    said = "You came after your appointment's time, so your place in line counts from your arrival."
+
+    clock.move_to(at(time(13, 5)))
+    on_time_ticket = client.get(client.post(kiosk, {"action": "check_in", "code": on_time.booking_code}).url)
+    clock.move_to(at(time(13, 45)))
+    late_ticket = client.get(client.post(kiosk, {"action": "check_in", "code": late.booking_code}).url)
+
+    assert said not in on_time_ticket.content.decode()
+    assert said in late_ticket.content.decode()
+    assert "You are checked in for your appointment." in late_ticket.content.decode()
+
+
 def test_a_ticket_its_patient_is_done_with_is_not_shown_again_on_that_kiosk(client, clinic, clock):
     appointment = book(clinic, at(time(13)))
     clock.move_to(at(time(12, 55)))
