@@ -633,8 +633,11 @@ def _appointment_values(appointment, template_type, message):
     return {
         "name": appointment.patient.name,
         "department": appointment.department.translated("name"),
-        # Rendered inside the patient's language, so day and month names are theirs.
-        "time": date_format(timezone.localtime(appointment.slot_start), pgettext("date format", "D j M, H:i")),
+        # Rendered inside the patient's language, so day and month names are theirs; a sentence's own format, as a
+        # page's abbreviations read wrongly in one ("su cita es el mar 8 dic": "mar" is also "the sea").
+        "time": date_format(
+            timezone.localtime(appointment.slot_start), pgettext("date format in a text message", "D j M, H:i")
+        ),
         "code": appointment.booking_code,
         "link": link,
         "message": gettext(message) if message else "",

@@ -103,8 +103,10 @@ def test_a_spanish_patient_is_sent_the_confirmation_in_spanish_with_spanish_day_
 
     [(_event, _status, body)] = messages()
     with translation.override("es"):
-        # Spanish writes the month in small letters ("jue 3 dic, 13:00"), as its own date format says.
-        slot = date_format(timezone.localtime(appointment.slot_start), "D j b, H:i")
+        # In a sentence, the day and month in full ("es el jueves 3 de diciembre, 13:00"), not as a page abbreviates
+        # them ("es el mar 8 dic" read as "the sea").
+        slot = date_format(timezone.localtime(appointment.slot_start), r"l j \d\e F, H:i")
+    assert slot.split()[0] in ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
     assert body.startswith(f"Hola Lucía, su cita de Clinic es el {slot}, código de reserva {appointment.booking_code}.")
     assert f"{timezone.localtime(appointment.slot_start):%a}" not in body
 
