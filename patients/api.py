@@ -150,7 +150,10 @@ class RegisterAPI(PatientSubmissionAPI):
             "anyone's number, a known phone registering itself gets 202 instead: the token is issued (or the open "
             "one kept) and sent with the status link to the phone on file; the answer shows only the number's "
             "last four digits, and the stored name, age and gender are not changed. Logged-in reception staff "
-            "always get the token (201, or 200 for the open one) and may correct the patient's details."
+            "always get the token (201, or 200 for the open one) and may correct the patient's details.\n\n"
+            "A patient booked in the department today whose check-in is open is checked in for that booking "
+            "(as `POST /patients/api/appointments/check-in/` would): the token takes the booking's place in line, "
+            "and staff get the booking in `appointment` and `detail` says so."
         ),
         request=RegistrationSerializer,
         responses={
@@ -195,7 +198,12 @@ class RegisterAPI(PatientSubmissionAPI):
                 response_only=True,
                 status_codes=["201"],
                 value={
-                    **EXAMPLE_VISIT, "patient_id": EXAMPLE_PATIENT_ID, "created": True, "status_url": EXAMPLE_STATUS_URL
+                    **EXAMPLE_VISIT,
+                    "patient_id": EXAMPLE_PATIENT_ID,
+                    "created": True,
+                    "status_url": EXAMPLE_STATUS_URL,
+                    "appointment": None,
+                    "detail": None,
                 },
             ),
         ],
@@ -205,7 +213,7 @@ class RegisterAPI(PatientSubmissionAPI):
         registration_form.is_valid(raise_exception=True)
         try:
             with published.statuses_published() as statuses:
-                registration = services.register_visit(
+                registration = appointments.register_or_check_in(
                     **{"language": request.LANGUAGE_CODE, **registration_form.validated_data},
                     actor=request.user,
                     ip_address=client_ip(request),
@@ -222,12 +230,14 @@ class RegisterAPI(PatientSubmissionAPI):
                 "sent_by": "sms",
             }
             return Response(RegistrationSentSerializer(sent).data, status=status.HTTP_202_ACCEPTED)
-        entry = registration.entry
+        entry, booked = registration.entry, registration.appointment
         visit = statuses.get(entry.pk) or current_visit_status(entry=entry)
         body = {
             **with_link(request, visit),
             "patient_id": str(entry.patient.public_id),
             "created": registration.token_created,
+            "appointment": AppointmentSerializer(booked).data if booked else None,
+            "detail": appointments.checked_in_in_words(booked) if booked else None,
         }
         return Response(body, status=status.HTTP_201_CREATED if registration.token_created else status.HTTP_200_OK)
 

@@ -372,6 +372,7 @@ class CheckIn:
 
     entry: Queue
     sent_to_phone: bool
+    appointment: Appointment
 
 
 def check_in(*, appointment, actor=None, ip_address=None):
@@ -443,7 +444,82 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
         update_fields=["status", "arrival", "checked_in_at", "queue_entry", "token_held_before", "updated_at"]
     )
     _announce(appointment, "checked_in", actor, ip_address)
-    return CheckIn(entry=entry, sent_to_phone=sent_to_phone)
+    return CheckIn(entry=entry, sent_to_phone=sent_to_phone, appointment=appointment)
+
+
+def _booking_to_check_in(*, phone, department, now):
+    """The patient's booking in the department today that checks in now (can_check_in), locked; a kept booking
+    before a missed one. None without one: a patient whose check-in has not opened yet is registered as a walk-in
+    (their booking is checked in on that token when they check in, by the merge rule)."""
+    # Locked before the patient, as record_check_in takes its locks: a kiosk checking the booking in at the
+    # same moment waits for this registration rather than deadlocking with it.
+    today = Appointment.objects.select_for_update(of=("self",)).filter(
+        patient__phone=phone,
+        department=department,
+        slot_start__date=timezone.localdate(now),
+        status__in=(Status.BOOKED, Status.NO_SHOW),
+    )
+    checkable = [appointment for appointment in today if can_check_in(appointment, now)]
+    kept_first = sorted(checkable, key=lambda booking: (booking.status != Status.BOOKED, booking.slot_start))
+    return kept_first[0] if kept_first else None
+
+
+@transaction.atomic
+def register_or_check_in(
+    *,
+    department,
+    phone,
+    priority=Queue.Priority.NORMAL,
+    notes="",
+    actor=None,
+    ip_address=None,
+    self_service=False,
+    **details,
+):
+    """services.register_visit, except for a patient booked in the department today whose check-in is open: the
+    registration is that booking's check-in (record_check_in), so the token takes the booking's place in line.
+
+    The registration's own rules still apply (refusals, matching the phone, the desk correcting the details and
+    triaging); a patient registering themselves gets the token on the phone on file, as for any known phone.
+    """
+    booking = _booking_to_check_in(phone=phone, department=department, now=timezone.now())
+    if booking is None:
+        return services.register_visit(
+            department=department,
+            phone=phone,
+            priority=priority,
+            notes=notes,
+            actor=actor,
+            ip_address=ip_address,
+            self_service=self_service,
+            **details,
+        )
+    registrant = services.match_registrant(department=department, phone=phone, self_service=self_service, **details)
+    checked_in = record_check_in(appointment=booking, actor=actor, ip_address=ip_address, self_service=self_service)
+    entry = checked_in.entry
+    if not self_service:
+        entry = services.triage_at_the_desk(
+            entry=entry, priority=priority, notes=notes, actor=actor, ip_address=ip_address
+        )
+    return services.Registration(
+        entry=entry,
+        token_created=not checked_in.appointment.token_held_before,
+        sent_to_phone=registrant.sent_to_phone,
+        appointment=checked_in.appointment,
+    )
+
+
+def checked_in_in_words(appointment):
+    """What the desk is told when its registration checked a booking in: which booking, and the token's place."""
+    slot_time = f"{timezone.localtime(appointment.slot_start):%H:%M}"
+    if appointment.arrival == Arrival.LATE:
+        return _(
+            "Checked in for the %(time)s booking, after its grace period: the token joins the line from now, "
+            "as a walk-in's would."
+        ) % {"time": slot_time}
+    return _("Checked in for the %(time)s booking: the token takes the booking's place in line.") % {
+        "time": slot_time
+    }
 
 
 # A manage link's UUID, in its canonical form only: a 36-character run of hex digits and dashes that is not one

@@ -408,11 +408,6 @@ class PatientVisitsSerializer(serializers.Serializer):
     visits = VisitLinkSerializer(many=True, help_text="Open visits, each with its own link; else the latest visit.")
 
 
-class RegistrationResultSerializer(VisitLinkSerializer):
-    patient_id = serializers.UUIDField(help_text="The patient's public id: GET /patients/api/patient/{id}/status/.")
-    created = serializers.BooleanField(help_text="False when the patient already held an open token here today.")
-
-
 class SlotSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
@@ -436,6 +431,19 @@ class AppointmentSerializer(serializers.Serializer):
     def get_status_path(self, appointment) -> str | None:
         entry = appointment.followed_token
         return entry.get_absolute_url() if entry else None
+
+
+class RegistrationResultSerializer(VisitLinkSerializer):
+    patient_id = serializers.UUIDField(help_text="The patient's public id: GET /patients/api/patient/{id}/status/.")
+    created = serializers.BooleanField(help_text="False when the patient already held an open token here today.")
+    appointment = AppointmentSerializer(
+        allow_null=True,
+        help_text="The patient's booking here today that this registration checked in (its token takes the "
+        "booking's place in line), else null.",
+    )
+    detail = serializers.CharField(
+        allow_null=True, help_text="For a checked-in booking, what the desk is told (which booking, the token's place)."
+    )
 
 
 class RegistrationSentSerializer(serializers.Serializer):

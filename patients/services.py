@@ -21,6 +21,7 @@ from .models import (
     FEEDBACK_RATINGS,
     NOTICE_PATIENTS_AHEAD_MAX,
     NOTICE_PATIENTS_AHEAD_MIN,
+    Appointment,
     ClosedDay,
     DailyTokenCounter,
     Department,
@@ -251,11 +252,50 @@ class Registration:
     token_created: a new token was issued (else the patient's open one today was found).
     sent_to_phone: a patient registering themselves matched a known phone, so the token and status link
     went to the phone on file by message and must not be shown to whoever filled in the form.
+    appointment: the booking the registration checked in (appointments.register_or_check_in), else None.
     """
 
     entry: Queue
     token_created: bool
     sent_to_phone: bool
+    appointment: Appointment | None = None
+
+
+@dataclass(frozen=True)
+class Registrant:
+    """The patient a registration is for (matched by phone, or created), and whether their token goes to the
+    phone on file rather than to whoever filled in the form (see Registration)."""
+
+    patient: Patient
+    created: bool
+    sent_to_phone: bool
+
+
+def match_registrant(*, department, name, phone, age, gender, self_service, language=settings.LANGUAGE_CODE):
+    """A registration's refusals and its patient, locked until the transaction ends (see register_visit)."""
+    if self_service and not hooks.hospital_settings().registration_open:
+        raise RegistrationClosed(_("Online registration is closed at the moment; please ask at the reception desk."))
+    if self_service:
+        _check_open_today(department)
+    patient, patient_created = patient_for_phone(
+        phone=phone, details={"name": name, "age": age, "gender": gender, "language": language}, update=not self_service
+    )
+    sent_to_phone = self_service and not patient_created
+    if sent_to_phone:
+        # Before the department's open token is looked for: a phone at its limit is refused whether or not it
+        # holds a token in this department, so the answer does not tell which.
+        _check_open_departments(patient=patient)
+    return Registrant(patient=patient, created=patient_created, sent_to_phone=sent_to_phone)
+
+
+def triage_at_the_desk(*, entry, priority, notes, actor, ip_address):
+    """The desk registering a patient already in line is triaging them: what they noted reaches the doctor, and
+    as an emergency (or high) the waiting token moves up rather than keeping its place."""
+    if notes and notes not in entry.notes:
+        entry = _add_desk_notes(entry=entry, notes=notes, actor=actor, ip_address=ip_address)
+    if _more_urgent(priority, entry):
+        entry = change_priority(entry=entry, priority=priority, actor=actor, ip_address=ip_address)
+    return entry
 
 
 @transaction.atomic
@@ -280,23 +320,22 @@ def register_visit(
     refused while the admins have closed online registration, and, since anyone can type anyone's
     number, a self-service match never changes the stored details nor reveals the visit: its token
     and status link are sent to the phone on file instead. Reception staff see the patient and may
-    correct the name, age and gender.
+    correct the name, age and gender. A patient booked here today registers through
+    appointments.register_or_check_in, which makes the registration the booking's check-in.
     """
-    if self_service and not hooks.hospital_settings().registration_open:
-        raise RegistrationClosed(_("Online registration is closed at the moment; please ask at the reception desk."))
-    if self_service:
-        _check_open_today(department)
-    patient, patient_created = patient_for_phone(
-        phone=phone, details={"name": name, "age": age, "gender": gender, "language": language}, update=not self_service
+    registrant = match_registrant(
+        department=department,
+        name=name,
+        phone=phone,
+        age=age,
+        gender=gender,
+        language=language,
+        self_service=self_service,
     )
-    sent_to_phone = self_service and not patient_created
-    if sent_to_phone:
-        # Before the department's open token is looked for: a phone at its limit is refused whether or not it
-        # holds a token in this department, so the answer does not tell which.
-        _check_open_departments(patient=patient)
+    patient, sent_to_phone = registrant.patient, registrant.sent_to_phone
     # A patient created just now has no token anywhere yet.
-    open_entry = None if patient_created else open_token_today(patient_id=patient.pk, department_id=department.pk)
-    if open_entry is None and not (patient_created or self_service):
+    open_entry = None if registrant.created else open_token_today(patient_id=patient.pk, department_id=department.pk)
+    if open_entry is None and not (registrant.created or self_service):
         open_entry = _recall_missed_turn(
             patient_id=patient.pk, department=department, actor=actor, ip_address=ip_address
         )
@@ -304,12 +343,9 @@ def register_visit(
         if sent_to_phone:
             send_open_token_again(entry=open_entry, actor=actor, ip_address=ip_address)
         elif not self_service:
-            # The desk registering a waiting patient again is triaging them: what they noted reaches the doctor,
-            # and as an emergency (or high) the open token moves up rather than keeping its place.
-            if notes and notes not in open_entry.notes:
-                open_entry = _add_desk_notes(entry=open_entry, notes=notes, actor=actor, ip_address=ip_address)
-            if _more_urgent(priority, open_entry):
-                open_entry = change_priority(entry=open_entry, priority=priority, actor=actor, ip_address=ip_address)
+            open_entry = triage_at_the_desk(
+                entry=open_entry, priority=priority, notes=notes, actor=actor, ip_address=ip_address
+            )
         return Registration(entry=open_entry, token_created=False, sent_to_phone=sent_to_phone)
     # A new token's registration message already carries the status link to the phone on file; the notes of
     # whoever typed the number are not put in front of the patient's doctor.
@@ -322,7 +358,7 @@ def register_visit(
         ip_address=ip_address,
         # The answer carries the patient's id; only a patient made just now has an id no one else was given, so
         # their later visits (by the desk, or sent to the phone) stay off whatever that id opens.
-        listed_under_patient=patient_created,
+        listed_under_patient=registrant.created,
     )
     return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
 

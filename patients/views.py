@@ -75,7 +75,7 @@ def register(request):
     if request.method == "POST" and form.is_valid():
         details = form.cleaned_data
         try:
-            registration = services.register_visit(
+            registration = appointments.register_or_check_in(
                 department=details["department"],
                 name=details["name"],
                 phone=details["phone"],
@@ -95,6 +95,8 @@ def register(request):
         else:
             if registration.sent_to_phone:
                 return _redirect_to_sent_page(reverse("patients:registration-sent"), details["phone"])
+            if registration.appointment is not None:
+                messages.info(request, appointments.checked_in_in_words(registration.appointment), extra_tags="focus")
             return redirect("patients:registered", public_id=registration.entry.public_id)
     return render(
         request,
@@ -476,7 +478,7 @@ def kiosk(request, site):
     if action == "walk_in" and walk_in.is_valid():
         details = walk_in.cleaned_data
         try:
-            registration = services.register_visit(
+            registration = appointments.register_or_check_in(
                 **{field: details[field] for field in SELF_SERVICE_FIELDS},
                 language=request.LANGUAGE_CODE,
                 ip_address=client_ip(request),

@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 
 from notifications.models import Notification
 from patients import hooks, services
-from patients.models import Appointment
+from patients.models import Appointment, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
 pytestmark = pytest.mark.django_db
@@ -373,3 +373,51 @@ def test_a_booking_moves_by_its_manage_link_only_so_many_times_and_the_desk_is_n
     assert Notification.objects.count() == texts
     api_client.force_login(make_doctor().user)  # reception staff
     assert api_client.post(link, {"slot": at(time(13)).isoformat()}, format="json").status_code == 200
+
+
+def registration_body(department, phone):
+    """A registration of the booking's patient (booking_body without the slot)."""
+    booking = booking_body(department, at(time(13)), phone=phone)
+    return {field: value for field, value in booking.items() if field != "slot"}
+
+
+def test_the_desk_registering_a_booked_patient_late_through_the_api_checks_them_in_as_a_walk_in(
+    api_client, clinic, clock
+):
+    appointment = book(clinic, at(time(13)), phone="+14155550178")
+    clock.move_to(at(time(13, 20)))  # after the 10 minutes' grace
+    api_client.force_authenticate(clinic.doctor.user)
+
+    response = api_client.post(
+        reverse("patients:api-register"),
+        registration_body(clinic, phone="+14155550178"),
+        format="json",
+    )
+
+    checked_in = Appointment.objects.get(pk=appointment.pk)
+    assert response.status_code == 201
+    assert (checked_in.status, checked_in.arrival) == (Appointment.Status.CHECKED_IN, Appointment.Arrival.LATE)
+    assert checked_in.queue_entry.token == response.json()["token"] and checked_in.queue_entry.due_at is None
+    assert response.json()["appointment"]["booking_code"] == appointment.booking_code
+    assert response.json()["detail"].startswith("Checked in for the 13:00 booking, after its grace period")
+
+
+def test_the_desk_registering_a_booked_patient_on_time_through_the_api_gives_the_token_the_slot_s_place(
+    api_client, clinic, clock, make_token
+):
+    appointment = book(clinic, at(time(13)), phone="+14155550179")
+    clock.move_to(at(time(13, 1)))
+    walk_in_after_the_slot = make_token(clinic)
+    clock.move_to(at(time(13, 5)))
+    api_client.force_authenticate(clinic.doctor.user)
+
+    response = api_client.post(
+        reverse("patients:api-register"),
+        registration_body(clinic, phone="+14155550179"),
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert (response.json()["position"], response.json()["appointment"]["arrival"]) == (1, "on_time")
+    assert Appointment.objects.get(pk=appointment.pk).queue_entry.due_at == appointment.slot_start
+    assert Queue.objects.get(pk=walk_in_after_the_slot.pk).status == Queue.Status.WAITING

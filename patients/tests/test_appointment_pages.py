@@ -539,3 +539,45 @@ def test_a_whole_hospital_closure_closes_the_department_too(client, clinic):
     page = client.get(reverse("patients:book"), {"department": clinic.pk, "day": timezone.localdate().isoformat()})
 
     assert "Clinic is closed on" in page.content.decode()
+
+
+# The desk's registration of a booked patient is their check-in (appointments.register_or_check_in).
+
+
+def test_the_desk_registering_a_booked_patient_checks_them_in_at_the_booking_s_place_and_says_so(
+    client, clinic, clock, make_token
+):
+    appointment = book(clinic, at(time(13)), phone="+14155550191")
+    clock.move_to(at(time(13, 1)))
+    walk_in_after_the_slot = make_token(clinic)
+    clock.move_to(at(time(13, 3)))
+    client.force_login(clinic.doctor.user)
+
+    response = client.post(
+        reverse("patients:register"),
+        details(department=clinic.pk, phone="+14155550191", priority="normal"),
+        follow=True,
+    )
+
+    checked_in = Appointment.objects.get(pk=appointment.pk)
+    booked = checked_in.queue_entry
+    assert (checked_in.status, checked_in.arrival) == (Appointment.Status.CHECKED_IN, Appointment.Arrival.ON_TIME)
+    assert booked.due_at == appointment.slot_start
+    in_line = Queue.objects.waiting().filter(department=clinic).in_service_order()
+    assert [entry.pk for entry in in_line] == [booked.pk, walk_in_after_the_slot.pk]
+    assert "Checked in for the 13:00 booking: the token takes the booking&#x27;s place in line." in (
+        response.content.decode()
+    )
+
+
+def test_a_booked_patient_registering_themselves_is_checked_in_and_sent_the_token(client, clinic, clock):
+    appointment = book(clinic, at(time(13)), phone="+14155550192")
+    clock.move_to(at(time(12, 40)))
+
+    response = client.post(reverse("patients:register"), details(department=clinic.pk, phone="+14155550192"))
+
+    checked_in = Appointment.objects.get(pk=appointment.pk)
+    assert response.status_code == 302 and response.url.startswith(reverse("patients:registration-sent"))
+    assert (checked_in.status, checked_in.arrival) == (Appointment.Status.CHECKED_IN, Appointment.Arrival.EARLY)
+    assert checked_in.queue_entry.due_at == appointment.slot_start
+    assert Queue.objects.filter(department=clinic).count() == 1

@@ -490,3 +490,49 @@ def test_a_night_shift_on_the_day_clocks_change_offers_each_real_moment_once(
             assert booked.slot_start == datetime.fromisoformat(f"{change_day}T09:00+00:00")
             free = [slot.free for slot in appointments.available_slots(department=department, day=day)]
             assert free == [1, 1, 1, 1, 0] + [1] * 7
+
+
+# Registering a booked patient (appointments.register_or_check_in) is their check-in, by record_check_in's rules.
+
+
+def register_booked(department, phone, **fields):
+    return appointments.register_or_check_in(
+        department=department, name="Booked Patient", phone=phone, age=50, gender="female", **fields
+    )
+
+
+def test_registering_a_booked_patient_before_check_in_opens_puts_them_in_line_as_a_walk_in(clinic, clock):
+    appointment = book(clinic, at(time(14)), phone="+14155550106")
+    clock.move_to(at(time(13)))  # check-in opens at 13:30
+
+    registration = register_booked(clinic, "+14155550106")
+
+    assert registration.appointment is None and registration.entry.due_at is None
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
+
+
+def test_the_desk_raising_a_booked_patient_s_priority_as_it_registers_them_puts_them_in_line_by_arrival(
+    clinic, clock, make_token
+):
+    appointment = book(clinic, at(time(13, 30)), phone="+14155550107")
+    clock.move_to(at(time(13, 5)))
+    walk_in = make_token(clinic)
+    clock.move_to(at(time(13, 10)))
+
+    registration = register_booked(clinic, "+14155550107", priority=Queue.Priority.EMERGENCY, notes="Fainted")
+
+    entry = Queue.objects.get(pk=registration.entry.pk)
+    assert Appointment.objects.get(pk=appointment.pk).queue_entry_id == entry.pk
+    assert (entry.priority, entry.notes) == (Queue.Priority.EMERGENCY, "Fainted")
+    assert waiting_tokens(clinic) == [entry.token, walk_in.token]
+
+
+def test_a_booked_patient_the_desk_registers_again_keeps_their_one_token(clinic, clock):
+    book(clinic, at(time(13)), phone="+14155550108")
+    clock.move_to(at(time(12, 45)))
+    first = register_booked(clinic, "+14155550108")
+
+    again = register_booked(clinic, "+14155550108")
+
+    assert (first.token_created, first.entry.due_at) == (True, at(time(13)))
+    assert (again.appointment, again.token_created, again.entry.pk) == (None, False, first.entry.pk)
