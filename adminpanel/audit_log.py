@@ -51,6 +51,7 @@ AUDIT_ACTIONS = {
     "message_template.updated": _("Message text changed"),
     "webhook_endpoint.created": _("Webhook added"),
     "webhook_endpoint.updated": _("Webhook edited"),
+    "webhook_endpoint.secret_replaced": _("Webhook secret replaced"),
     "webhook.redelivered": _("Webhook sent again"),
     "feedback.submitted": _("Feedback given"),
     "doctor.availability": _("Availability changed"),

@@ -22,7 +22,8 @@ from django.views.generic import CreateView, FormView, ListView, TemplateView, U
 from doctors import services as doctor_services
 from doctors.actions import ALREADY
 from doctors.models import Doctor, DoctorAbsence
-from notifications.forms import WebhookEndpointForm
+from notifications import webhooks
+from notifications.forms import NewWebhookEndpointForm, WebhookEndpointForm
 from notifications.models import (
     NotificationTemplate,
     NotificationTemplateTranslation,
@@ -395,13 +396,52 @@ class WebhookEndpointFormMixin(PanelAdminRequiredMixin, AuditedFormMixin):
 
 
 class WebhookCreateView(WebhookEndpointFormMixin, CreateView):
+    form_class = NewWebhookEndpointForm
     audit_action = "webhook_endpoint.created"
     heading = _("New webhook endpoint")
 
 
 class WebhookUpdateView(WebhookEndpointFormMixin, UpdateView):
+    """Every field but the secret, which is write-only: the page shows its last 4 characters and offers a new one."""
+
+    template_name = "adminpanel/webhook_edit.html"
     audit_action = "webhook_endpoint.updated"
     heading = _("Edit webhook endpoint")
+
+
+@method_decorator(never_cache, name="dispatch")
+class WebhookSecretView(PanelAdminRequiredMixin, View):
+    """The edit page's "Generate a new secret": asks first (the receiver refuses the signatures until it has the new
+    secret), then replaces it and shows the new one, this once, in the answer to the POST (no page or session keeps
+    it)."""
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request, pk):
+        endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
+        return render(
+            request,
+            "adminpanel/confirm.html",
+            {
+                "heading": sentence_with(_("Generate a new secret for %(name)s?"), name=endpoint.name),
+                "consequences": [
+                    _(
+                        "The current secret stops working at once: every delivery from now on, retries included, is "
+                        "signed with the new one, and the receiver refuses them until it has it."
+                    ),
+                    _("The new secret is shown once, on the next page."),
+                ],
+                "confirm_label": _("Generate a new secret"),
+                "confirm_class": "btn-warning",
+                "cancel_url": reverse("adminpanel:webhook-edit", args=[endpoint.pk]),
+            },
+        )
+
+    def post(self, request, pk):
+        endpoint = webhooks.replace_secret(
+            endpoint=get_object_or_404(WebhookEndpoint, pk=pk), actor=request.user, ip_address=client_ip(request)
+        )
+        return render(request, "adminpanel/webhook_secret.html", {"endpoint": endpoint})
 
 
 class WebhookRedeliverView(PanelAdminRequiredMixin, View):

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from e2e.conftest import DESKTOP, PHONE
 from e2e.test_appointment_flows import book_on_phone, bookable_cardiology  # noqa: F401 - bookable_cardiology: a fixture
 from e2e.test_staff_flows import sign_in
+from notifications.models import WebhookEndpoint
 from patients import services
 from patients.models import Department, Queue
 from patients.tests.factories import register_patient
@@ -116,6 +117,9 @@ def test_admin_pages_have_no_serious_accessibility_violation(open_page, hospital
     page = open_page(**WIDTHS[width])
     sign_in(page, "/adminpanel/login/", "admin.manager", "admin123")
     cardiology, doctor = hospital["cardiology"].pk, hospital["doctor"].pk
+    endpoint = WebhookEndpoint.objects.create(
+        name="Records", url="https://records.example/hook", event_types=["token.created"]
+    ).pk
     problems = sweep(page, [
         "/adminpanel/",
         "/adminpanel/departments/",
@@ -134,6 +138,8 @@ def test_admin_pages_have_no_serious_accessibility_violation(open_page, hospital
         "/adminpanel/appointments/",
         "/adminpanel/webhooks/",
         "/adminpanel/webhooks/new/",
+        f"/adminpanel/webhooks/{endpoint}/edit/",
+        f"/adminpanel/webhooks/{endpoint}/secret/",
         "/adminpanel/messages/",
         "/adminpanel/password/",
         "/doctors/",

@@ -7,7 +7,7 @@ from smartqueue.admin_checks import CheckedModelAdmin, ConstraintsCheckedInlineF
 from smartqueue.requests import client_ip
 
 from . import webhooks
-from .forms import WebhookEndpointForm
+from .forms import NewWebhookEndpointForm, WebhookEndpointForm
 from .models import (
     InboundMessage,
     Notification,
@@ -91,10 +91,24 @@ class InboundMessageAdmin(CheckedModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(CheckedModelAdmin):
+    """The secret is write-only here as in the admin panel: typed (or left as generated) when the endpoint is
+    added, then shown by its last 4 characters only; the panel's "Generate a new secret" replaces it."""
+
     form = WebhookEndpointForm
     list_display = ["name", "url", "is_active", "trusted_for_pii", "updated_at"]
     list_filter = ["is_active", "trusted_for_pii"]
     search_fields = ["name", "url"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = WebhookEndpointForm if obj is not None else NewWebhookEndpointForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["secret_ending"] if obj is not None else []
+
+    @admin.display(description=_("secret"))
+    def secret_ending(self, endpoint):
+        return _("ends in %(last)s") % {"last": endpoint.secret_last_four}
 
 
 @admin.register(WebhookDelivery)

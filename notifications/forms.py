@@ -1,12 +1,13 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from patients.forms import FieldsSayWhatToEnterMixin
 from patients.phone import normalise_phone
 
 from .inbound import WHATSAPP_PREFIX, split_sender
-from .models import InboundMessage, WebhookEndpoint, WebhookEventType
+from .models import WEBHOOK_SECRET_MIN_LENGTH, InboundMessage, WebhookEndpoint, WebhookEventType
 
 
 def _max_length(field):
@@ -50,7 +51,9 @@ class InboundMessageForm(forms.Form):
 
 class WebhookEndpointForm(FieldsSayWhatToEnterMixin, forms.ModelForm):
     """An endpoint as admins edit it (admin panel and Django admin): event types as tick boxes; refusals in words
-    (Django's "This field is required." is no one's words, in Arabic not even the panel's polite ones)."""
+    (Django's "This field is required." is no one's words, in Arabic not even the panel's polite ones). Without the
+    secret, which is write-only: shown when the endpoint is created or its secret replaced (webhooks.replace_secret),
+    never on an edit, which leaves it as it is."""
 
     url = forms.URLField(
         label=_("URL"),
@@ -58,12 +61,29 @@ class WebhookEndpointForm(FieldsSayWhatToEnterMixin, forms.ModelForm):
         assume_scheme="https",
         error_messages={"invalid": _("Enter the receiver's full web address, e.g. https://records.example/hook.")},
     )
-    # Kept as typed: the receiver checks signatures with the secret as it has it, so padding is refused, not cut.
-    secret = WebhookEndpoint._meta.get_field("secret").formfield(strip=False)
     event_types = forms.MultipleChoiceField(
         label=_("Event types"), choices=WebhookEventType.choices, widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:
         model = WebhookEndpoint
+        fields = ["name", "url", "event_types", "is_active", "trusted_for_pii"]
+
+
+class NewWebhookEndpointForm(WebhookEndpointForm):
+    """A new endpoint, with its secret (generated, or the receiver's own typed in): the one time it is shown."""
+
+    # Kept as typed: the receiver checks signatures with the secret as it has it, so padding is refused, not cut.
+    secret = WebhookEndpoint._meta.get_field("secret").formfield(
+        strip=False,
+        help_text=format_lazy(
+            _(
+                "At least {length} characters. Copy it to the receiver, which checks X-SmartQueue-Signature with it: "
+                "once saved, only its last 4 characters are shown."
+            ),
+            length=WEBHOOK_SECRET_MIN_LENGTH,
+        ),
+    )
+
+    class Meta(WebhookEndpointForm.Meta):
         fields = ["name", "url", "secret", "event_types", "is_active", "trusted_for_pii"]

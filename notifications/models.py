@@ -436,6 +436,12 @@ class WebhookEndpoint(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def secret_last_four(self):
+        """All that is shown of the secret after it was first shown (write-only, as GitHub and Stripe keep theirs):
+        enough to tell which secret a receiver holds."""
+        return self.secret[-4:]
+
 
 class WebhookDeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")

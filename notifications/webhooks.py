@@ -33,7 +33,7 @@ from smartqueue.shapes import represent
 
 from . import outbox
 from .addresses import validate_webhook_url, webhook_session
-from .models import WebhookDelivery, WebhookEndpoint, WebhookEventType
+from .models import WebhookDelivery, WebhookEndpoint, WebhookEventType, new_webhook_secret
 from .serializers import (
     WebhookAppointmentSerializer,
     WebhookTokenSerializer,
@@ -209,6 +209,25 @@ def redeliver(*, delivery, actor=None, ip_address=None):
         ip_address=ip_address,
     )
     return again
+
+
+@transaction.atomic
+def replace_secret(*, endpoint, actor=None, ip_address=None):
+    """Give the endpoint a new generated secret, which signs every delivery sent from now on (retries too), and
+    return it: the caller shows it once. Audited with the last 4 characters of the old and new secrets only."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    before = {"secret_last_four": endpoint.secret_last_four}
+    endpoint.secret = new_webhook_secret()
+    endpoint.save(update_fields=["secret", "updated_at"])
+    hooks.record_action(
+        action="webhook_endpoint.secret_replaced",
+        target=endpoint,
+        before=before,
+        after={"secret_last_four": endpoint.secret_last_four},
+        actor=actor,
+        ip_address=ip_address,
+    )
+    return endpoint
 
 
 def signature(*, secret, timestamp, body):

@@ -126,3 +126,47 @@ def test_the_panel_api_redelivers_too(admin_client, settings):
     assert missing.status_code == 400 and "delivery" in missing.json()["errors"]
     assert done.status_code == 200
     assert WebhookDelivery.objects.filter(redelivery_of=failed).count() == 1
+
+
+def registered_endpoint():
+    return WebhookEndpoint.objects.create(
+        name="Records", url="http://127.0.0.1:9000/hooks", secret=SECRET, event_types=["token.created"]
+    )
+
+
+def test_the_edit_page_shows_only_the_secret_s_last_four_characters_and_an_edit_never_changes_it(
+    admin_client, settings
+):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    endpoint = registered_endpoint()
+    edit = reverse("adminpanel:webhook-edit", args=[endpoint.pk])
+
+    page = admin_client.get(edit).content.decode()
+    response = admin_client.post(edit, endpoint_form(name="Records (new name)", secret="another-secret-" + "x" * 32))
+
+    assert SECRET not in page and SECRET[:-4] not in page
+    assert f'<span class="font-monospace" dir="ltr">{SECRET[-4:]}</span>' in page
+    assert 'name="secret"' not in page
+    assert response.status_code == 302
+    assert WebhookEndpoint.objects.get().secret == SECRET
+    assert WebhookEndpoint.objects.get().name == "Records (new name)"
+
+
+def test_a_new_secret_is_generated_after_asking_shown_once_and_audited_by_its_last_four_characters(admin_client):
+    endpoint = registered_endpoint()
+    url = reverse("adminpanel:webhook-secret", args=[endpoint.pk])
+
+    asked = admin_client.get(url)
+    assert asked.status_code == 200 and "Generate a new secret for Records?" in asked.content.decode()
+    assert WebhookEndpoint.objects.get().secret == SECRET
+
+    shown = admin_client.post(url, {"confirmed": "yes"})
+    new_secret = WebhookEndpoint.objects.get().secret
+    assert new_secret != SECRET and len(new_secret) >= 32
+    assert shown.status_code == 200 and new_secret in shown.content.decode()
+    assert "no-store" in shown["Cache-Control"]
+    edit = admin_client.get(reverse("adminpanel:webhook-edit", args=[endpoint.pk])).content.decode()
+    assert new_secret not in edit and new_secret[-4:] in edit
+    audit = AuditLog.objects.get(action="webhook_endpoint.secret_replaced")
+    assert (audit.before, audit.after) == ({"secret_last_four": SECRET[-4:]}, {"secret_last_four": new_secret[-4:]})
+    assert new_secret not in str(audit.after) and SECRET not in str(audit.before)

@@ -473,3 +473,26 @@ def test_a_receiver_answering_a_line_at_a_time_holds_the_sender_no_longer_than_o
 
     assert monotonic() - started < webhooks.exchange_seconds() + 3
     assert WebhookDelivery.objects.get().attempts == 1
+
+
+def test_django_admin_shows_an_endpoint_s_secret_by_its_last_four_characters_only_and_an_edit_keeps_it(
+    client, admin_user, settings
+):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    secret = "kept-by-the-receiver-" + "0123456789abcdef" * 2
+    endpoint = WebhookEndpoint.objects.create(
+        name="Records", url="http://127.0.0.1:9000/hook", secret=secret, event_types=["token.created"]
+    )
+    client.force_login(admin_user)
+    change = f"/admin/notifications/webhookendpoint/{endpoint.pk}/change/"
+
+    page = client.get(change).content.decode()
+    saved = client.post(
+        change,
+        {"name": "Records", "url": "http://127.0.0.1:9000/hook", "event_types": ["token.created"], "secret": "x" * 40},
+    )
+
+    assert secret not in page and 'name="secret"' not in page
+    assert f"ends in {secret[-4:]}" in page
+    assert saved.status_code == 302 and WebhookEndpoint.objects.get().secret == secret
+    assert 'name="secret"' in client.get("/admin/notifications/webhookendpoint/add/").content.decode()
