@@ -1,5 +1,5 @@
 """Concurrent bookers of one slot through the API: the seat's unique constraint lets exactly one win; the rest get
-a clear 409 naming the slot."""
+a clear 409 naming the slot. A booked patient registered at the desk while a kiosk checks them in gets one token."""
 
 import threading
 from datetime import time
@@ -11,7 +11,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from conftest import requires_postgresql
-from patients.models import Appointment
+from patients import appointments
+from patients.models import Appointment, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
 BOOKERS = 12
@@ -63,3 +64,27 @@ def test_the_constraint_alone_refuses_a_second_holder_of_a_seat(clinic):
     duplicate = Appointment(patient=first.patient, department=clinic, slot_start=first.slot_start, seat=first.seat)
     with pytest.raises(IntegrityError):
         duplicate.save()
+
+
+@pytest.mark.django_db(transaction=True)
+@requires_postgresql()
+def test_the_desk_registering_a_booked_patient_as_the_kiosk_checks_them_in_gives_one_token_without_deadlock(
+    clinic, clock, at_once
+):
+    appointment = book(clinic, at(time(13)), phone="+14155550193")
+    clock.move_to(at(time(12, 50)))
+
+    outcomes = at_once(
+        lambda: appointments.register_or_check_in(
+            department=clinic, name="Booked Patient", phone="+14155550193", age=50, gender="female"
+        ),
+        lambda: appointments.check_in_by_code(code_or_link=appointment.booking_code, self_service=False),
+    )
+
+    # Whichever came second found the booking checked in: the kiosk is told so, the desk is handed the token.
+    registration, kiosk = outcomes
+    assert not isinstance(registration, Exception), registration
+    assert not isinstance(kiosk, Exception) or isinstance(kiosk, appointments.CheckInRefused), kiosk
+    assert Queue.objects.filter(department=clinic).count() == 1
+    booked = Appointment.objects.get(pk=appointment.pk)
+    assert booked.status == Appointment.Status.CHECKED_IN and booked.queue_entry.due_at == at(time(13))
