@@ -581,3 +581,18 @@ def test_a_booked_patient_registering_themselves_is_checked_in_and_sent_the_toke
     assert (checked_in.status, checked_in.arrival) == (Appointment.Status.CHECKED_IN, Appointment.Arrival.EARLY)
     assert checked_in.queue_entry.due_at == appointment.slot_start
     assert Queue.objects.filter(department=clinic).count() == 1
+
+
+def test_a_booked_patient_taking_a_walk_in_token_at_the_kiosk_is_checked_in_for_their_booking(client, clinic, clock):
+    appointment = book(clinic, at(time(13)), phone="+14155550194")
+    clock.move_to(at(time(13, 5)))
+
+    response = client.post(
+        reverse("kiosk:start", args=[clinic.code]),
+        {"action": "walk_in", **details(department=clinic.pk, phone="+14155550194")},
+    )
+
+    checked_in = Appointment.objects.get(pk=appointment.pk)
+    assert response.status_code == 302 and response.url.startswith(reverse("kiosk:sent", args=[clinic.code]))
+    assert (checked_in.status, checked_in.arrival) == (Appointment.Status.CHECKED_IN, Appointment.Arrival.ON_TIME)
+    assert checked_in.queue_entry.due_at == appointment.slot_start
