@@ -512,6 +512,10 @@ def register_or_check_in(
 def checked_in_in_words(appointment):
     """What the desk is told when its registration checked a booking in: which booking, and the token's place."""
     slot_time = f"{timezone.localtime(appointment.slot_start):%H:%M}"
+    if appointment.token_held_before:
+        return _(
+            "Checked in for the %(time)s booking on the token the patient already held, which keeps its place in line."
+        ) % {"time": slot_time}
     if appointment.arrival == Arrival.LATE:
         return _(
             "Checked in for the %(time)s booking, after its grace period: the token joins the line from now, "

@@ -536,3 +536,18 @@ def test_a_booked_patient_the_desk_registers_again_keeps_their_one_token(clinic,
 
     assert (first.token_created, first.entry.due_at) == (True, at(time(13)))
     assert (again.appointment, again.token_created, again.entry.pk) == (None, False, first.entry.pk)
+
+
+def test_the_desk_is_told_a_booked_patient_it_put_in_line_before_check_in_opened_keeps_that_token_s_place(
+    clinic, clock
+):
+    book(clinic, at(time(13)), phone="+14155550109")
+    walk_in = register_booked(clinic, "+14155550109")  # noon: check-in opens at 12:30
+    clock.move_to(at(time(12, 45)))
+
+    checked_in = register_booked(clinic, "+14155550109")
+
+    assert (checked_in.entry.pk, checked_in.token_created, checked_in.entry.due_at) == (walk_in.entry.pk, False, None)
+    assert appointments.checked_in_in_words(checked_in.appointment) == (
+        "Checked in for the 13:00 booking on the token the patient already held, which keeps its place in line."
+    )
