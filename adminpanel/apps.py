@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AdminpanelConfig(AppConfig):
     name = "adminpanel"
-    verbose_name = "Admin panel"
+    verbose_name = _("Admin panel")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in, user_login_failed

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import WAIT_ALERT_MINUTES_MAX, WAIT_ALERT_MINUTES_MIN, check_single_line
@@ -16,20 +17,24 @@ from patients.models import WAIT_ALERT_MINUTES_MAX, WAIT_ALERT_MINUTES_MIN, chec
 class AdminUser(models.Model):
     """Profile that gives a staff account access to the custom admin panel."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="admin_profile")
-    designation = models.CharField(max_length=100, blank=True, validators=[check_single_line])
-    phone = models.CharField(max_length=20, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="admin_profile", verbose_name=_("user")
+    )
+    designation = models.CharField(_("designation"), max_length=100, blank=True, validators=[check_single_line])
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
     language = models.CharField(
+        _("language"),
         max_length=8,
         choices=settings.LANGUAGES,
         blank=True,
         help_text=_("Pages in this language; blank: the browser's."),
     )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "admin user"
+        verbose_name = _("admin user")
+        verbose_name_plural = _("admin users")
 
     def __str__(self):
         return self.user.get_full_name() or self.user.username
@@ -38,33 +43,46 @@ class AdminUser(models.Model):
 class DepartmentAnalytics(models.Model):
     """One department's figures for one hospital-local day, rolled up from its queue entries."""
 
-    department = models.ForeignKey("patients.Department", on_delete=models.CASCADE, related_name="analytics")
-    date = models.DateField()
-    registrations = models.PositiveIntegerField(default=0)
-    completed = models.PositiveIntegerField(default=0)
-    no_shows = models.PositiveIntegerField(default=0)
-    cancelled = models.PositiveIntegerField(default=0)
-    average_wait_minutes = models.FloatField(null=True, blank=True)
-    p90_wait_minutes = models.FloatField(null=True, blank=True)
-    average_consultation_minutes = models.FloatField(null=True, blank=True)
-    peak_hour = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(23)], help_text=_("Local hour with most registrations.")
+    department = models.ForeignKey(
+        "patients.Department", on_delete=models.CASCADE, related_name="analytics", verbose_name=_("department")
     )
-    average_rating = models.FloatField(null=True, blank=True)
-    rating_count = models.PositiveIntegerField(default=0)
+    date = models.DateField(_("date"))
+    registrations = models.PositiveIntegerField(_("registrations"), default=0)
+    completed = models.PositiveIntegerField(_("completed"), default=0)
+    no_shows = models.PositiveIntegerField(_("no-shows"), default=0)
+    cancelled = models.PositiveIntegerField(_("cancelled"), default=0)
+    average_wait_minutes = models.FloatField(_("average wait (minutes)"), null=True, blank=True)
+    p90_wait_minutes = models.FloatField(_("90th percentile wait (minutes)"), null=True, blank=True)
+    average_consultation_minutes = models.FloatField(_("average consultation (minutes)"), null=True, blank=True)
+    peak_hour = models.PositiveSmallIntegerField(
+        _("peak hour"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(23)],
+        help_text=_("Local hour with most registrations."),
+    )
+    average_rating = models.FloatField(_("average rating"), null=True, blank=True)
+    rating_count = models.PositiveIntegerField(_("ratings"), default=0)
     estimate_count = models.PositiveIntegerField(
-        default=0, help_text=_("Tokens called that were shown a wait estimate on registering.")
+        _("estimates"), default=0, help_text=_("Tokens called that were shown a wait estimate on registering.")
     )
     estimate_mean_absolute_error = models.FloatField(
-        null=True, blank=True, help_text=_("Mean minutes between the estimate shown on registering and the wait.")
+        _("mean estimate error (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Mean minutes between the estimate shown on registering and the wait."),
     )
     estimate_bias = models.FloatField(
-        null=True, blank=True, help_text=_("Mean of estimate minus wait: above zero, waits were shorter than shown.")
+        _("estimate bias (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Mean of estimate minus wait: above zero, waits were shorter than shown."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
-        verbose_name_plural = "department analytics"
+        verbose_name = _("department analytics")
+        verbose_name_plural = _("department analytics")
         ordering = ["-date", "department__name"]
         constraints = [
             models.UniqueConstraint(fields=["department", "date"], name="analytics_one_row_per_department_day"),
@@ -74,7 +92,10 @@ class DepartmentAnalytics(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.department} on {self.date}"
+        return gettext("%(department)s on %(day)s") % {
+            "department": self.department,
+            "day": date_format(self.date, pgettext("date format", "D j M Y")),
+        }
 
 
 def default_board_languages():
@@ -96,41 +117,52 @@ def validate_board_languages(codes):
 class SystemConfiguration(models.Model):
     """Hospital-wide settings editable from the admin panel; a single row, read with load()."""
 
-    hospital_name = models.CharField(max_length=120, default="SmartQueue Hospital", validators=[check_single_line])
+    hospital_name = models.CharField(
+        _("hospital name"), max_length=120, default="SmartQueue Hospital", validators=[check_single_line]
+    )
     notify_when_patients_ahead = models.PositiveSmallIntegerField(
+        _("notify when this many patients are ahead"),
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
         help_text=_("Send the 'N patients ahead of you' message when this many are left ahead."),
     )
     late_moves_back_places = models.PositiveSmallIntegerField(
+        _("places a LATE reply moves back"),
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
         help_text=_("How many places a patient who replies LATE moves back (once per visit)."),
     )
     wait_alert_minutes = models.PositiveSmallIntegerField(
+        _("long-wait alert after (minutes)"),
         default=45,
         validators=[MinValueValidator(WAIT_ALERT_MINUTES_MIN), MaxValueValidator(WAIT_ALERT_MINUTES_MAX)],
         help_text=_("Alert staff when someone in a department has waited longer than this (departments may override)."),
     )
-    clinic_opens_at = models.TimeField(default=time(8, 0))
-    clinic_closes_at = models.TimeField(default=time(17, 0))
-    registration_open = models.BooleanField(default=True, help_text=_("Turn off to stop new online registrations."))
+    clinic_opens_at = models.TimeField(_("clinic opens at"), default=time(8, 0))
+    clinic_closes_at = models.TimeField(_("clinic closes at"), default=time(17, 0))
+    registration_open = models.BooleanField(
+        _("online registration open"), default=True, help_text=_("Turn off to stop new online registrations.")
+    )
     appointment_early_check_in_minutes = models.PositiveSmallIntegerField(
+        _("appointment check-in opens (minutes before the slot)"),
         default=30,
         validators=[MaxValueValidator(240)],
         help_text=_("How long before their slot a booked patient may check in (they then wait for their slot)."),
     )
     appointment_grace_minutes = models.PositiveSmallIntegerField(
+        _("appointment grace period (minutes after the slot)"),
         default=10,
         validators=[MaxValueValidator(120)],
         help_text=_("How late after their slot a booked patient still keeps it; later they join as a walk-in."),
     )
     appointment_walk_in_share_percent = models.PositiveSmallIntegerField(
+        _("places kept for walk-ins (%)"),
         default=30,
         validators=[MaxValueValidator(100)],
         help_text=_("Share of the doctors' consultation places kept free of bookings for walk-ins."),
     )
     appointment_booking_days_ahead = models.PositiveSmallIntegerField(
+        _("booking open (days ahead)"),
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text=_("How far ahead patients may book."),
@@ -141,11 +173,11 @@ class SystemConfiguration(models.Model):
         validators=[validate_board_languages],
         help_text=_("The display boards cycle their words through these and speak each call in every one."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
-        verbose_name = "system configuration"
-        verbose_name_plural = "system configuration"
+        verbose_name = _("system configuration")
+        verbose_name_plural = _("system configuration")
         constraints = [
             models.CheckConstraint(condition=Q(pk=1), name="system_configuration_single_row"),
             models.CheckConstraint(
@@ -192,20 +224,27 @@ class SystemConfiguration(models.Model):
 
 class AuditLog(models.Model):
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_entries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name=_("who"),
     )
-    action = models.CharField(max_length=50, db_index=True)
-    object_type = models.CharField(max_length=50)
-    object_id = models.CharField(max_length=64)
-    object_repr = models.CharField(max_length=200, blank=True)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(_("action"), max_length=50, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=50)
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("about"), max_length=200, blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log entries")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        who = self.actor.username if self.actor else "system"
+        who = self.actor.username if self.actor else gettext("system")
         return f"{who}: {self.action} {self.object_type} {self.object_repr or self.object_id}"

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DoctorsConfig(AppConfig):
     name = "doctors"
-    verbose_name = "Doctors"
+    verbose_name = _("Doctors")
 
     def ready(self):
         from patients import hooks

@@ -33,24 +33,33 @@ class Availability(models.TextChoices):
 class Doctor(models.Model):
     Availability = Availability
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor")
-    department = models.ForeignKey("patients.Department", on_delete=models.PROTECT, related_name="doctors")
-    specialization = models.CharField(max_length=100, blank=True, validators=[check_single_line])
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="doctor", verbose_name=_("user")
+    )
+    department = models.ForeignKey(
+        "patients.Department", on_delete=models.PROTECT, related_name="doctors", verbose_name=_("department")
+    )
+    specialization = models.CharField(_("specialization"), max_length=100, blank=True, validators=[check_single_line])
     room = models.CharField(
+        _("room"),
         max_length=50,
         blank=True,
         validators=[check_single_line],
         help_text=_("Where patients go when called, e.g. Room 4."),
     )
-    availability = models.CharField(max_length=10, choices=Availability.choices, default=Availability.OFFLINE)
+    availability = models.CharField(
+        _("availability"), max_length=10, choices=Availability.choices, default=Availability.OFFLINE
+    )
     language = models.CharField(
+        _("language"),
         max_length=8,
         choices=settings.LANGUAGES,
         blank=True,
         help_text=_("Pages in this language; blank: the browser's."),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("active"), default=True)
     translations = models.JSONField(
+        _("translations"),
         default=dict,
         blank=True,
         validators=[check_doctor_translations],
@@ -59,9 +68,11 @@ class Doctor(models.Model):
             "missing, pages in that language show it as written above."
         ),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("doctor")
+        verbose_name_plural = _("doctors")
         constraints = [
             models.CheckConstraint(
                 condition=Q(availability__in=Availability.values),
@@ -101,12 +112,14 @@ class DoctorSchedule(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="schedule")
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
-    starts_at = models.TimeField()
-    ends_at = models.TimeField()
+    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="schedule", verbose_name=_("doctor"))
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
+    starts_at = models.TimeField(_("from"))
+    ends_at = models.TimeField(_("to"))
 
     class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
         ordering = ["weekday", "starts_at"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="schedule_ends_after_start"),
@@ -120,12 +133,14 @@ class DoctorSchedule(models.Model):
 class DoctorAbsence(models.Model):
     """A day a doctor does not work (leave, training): their weekly hours give no bookable slots that day."""
 
-    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="absences")
-    day = models.DateField()
-    reason = models.CharField(max_length=200, blank=True, validators=[check_single_line])
-    created_at = models.DateTimeField(auto_now_add=True)
+    doctor = models.ForeignKey(Doctor, on_delete=models.CASCADE, related_name="absences", verbose_name=_("doctor"))
+    day = models.DateField(_("day"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True, validators=[check_single_line])
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
         ordering = ["day"]
         constraints = [models.UniqueConstraint(fields=["doctor", "day"], name="doctor_absence_once_per_day")]
 

@@ -8,6 +8,7 @@ from django.core.validators import MinLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import (
@@ -89,8 +90,8 @@ def check_message_text(text):
 # Choices live at module level so that Meta.constraints can use their values; each model keeps its name for
 # them (NotificationTemplate.TemplateType, NotificationPreference.PreferredChannel, Notification.Status).
 class Channel(models.TextChoices):
-    SMS = "sms", "SMS"
-    WHATSAPP = "whatsapp", "WhatsApp"
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
 
 
 class TemplateType(models.TextChoices):
@@ -123,9 +124,10 @@ class MessageTexts(models.Model):
     """A patient message's SMS text and optional WhatsApp text, whose placeholders are checked on every save."""
 
     sms_template = models.TextField(
-        validators=[validate_template_placeholders, check_message_text], max_length=1600
+        _("SMS text"), validators=[validate_template_placeholders, check_message_text], max_length=1600
     )
     whatsapp_template = models.TextField(
+        _("WhatsApp text"),
         blank=True,
         validators=[validate_template_placeholders, check_message_text],
         max_length=1600,
@@ -152,12 +154,14 @@ class NotificationTemplate(MessageTexts):
 
     TemplateType = TemplateType
 
-    name = models.CharField(max_length=100, validators=[check_single_line])
-    template_type = models.CharField(max_length=20, choices=TemplateType.choices)
-    is_active = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    name = models.CharField(_("name"), max_length=100, validators=[check_single_line])
+    template_type = models.CharField(_("event"), max_length=20, choices=TemplateType.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
         ordering = ["template_type", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -177,13 +181,19 @@ class NotificationTemplate(MessageTexts):
 class NotificationTemplateTranslation(MessageTexts):
     """A template's texts in one language other than English; a language without one gets the English."""
 
-    template = models.ForeignKey(NotificationTemplate, on_delete=models.CASCADE, related_name="translations")
-    language = models.CharField(
-        max_length=8, choices=[(code, name) for code, name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+    template = models.ForeignKey(
+        NotificationTemplate, on_delete=models.CASCADE, related_name="translations", verbose_name=_("template")
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=[(code, name) for code, name in settings.LANGUAGES if code != settings.LANGUAGE_CODE],
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("message template translation")
+        verbose_name_plural = _("message template translations")
         ordering = ["template", "language"]
         constraints = [
             models.UniqueConstraint(fields=["template", "language"], name="one_translation_per_template_language"),
@@ -194,37 +204,52 @@ class NotificationTemplateTranslation(MessageTexts):
 
 
 class PreferredChannel(models.TextChoices):
-    SMS = "sms", "SMS"
-    WHATSAPP = "whatsapp", "WhatsApp"
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
     NONE = "none", _("No messages")
 
 
 class NotificationPreference(models.Model):
     PreferredChannel = PreferredChannel
 
-    patient = models.OneToOneField("patients.Patient", on_delete=models.CASCADE, related_name="notification_preference")
-    channel = models.CharField(max_length=10, choices=PreferredChannel.choices, default=PreferredChannel.SMS)
-    opted_out = models.BooleanField(default=False, help_text=_("Patient asked for no messages at all (e.g. STOP)."))
-    updated_at = models.DateTimeField(auto_now=True)
+    patient = models.OneToOneField(
+        "patients.Patient", on_delete=models.CASCADE, related_name="notification_preference", verbose_name=_("patient")
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=PreferredChannel.choices, default=PreferredChannel.SMS
+    )
+    opted_out = models.BooleanField(
+        _("opted out"), default=False, help_text=_("Patient asked for no messages at all (e.g. STOP).")
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("message preference")
+        verbose_name_plural = _("message preferences")
         constraints = [
             models.CheckConstraint(condition=Q(channel__in=PreferredChannel.values), name="preference_channel_valid"),
         ]
 
     def __str__(self):
-        return f"{self.patient_id}: {self.channel}{' (opted out)' if self.opted_out else ''}"
+        words = {"patient": self.patient_id, "channel": self.get_channel_display()}
+        if self.opted_out:
+            return gettext("%(patient)s: %(channel)s (opted out)") % words
+        return gettext("%(patient)s: %(channel)s") % words
 
 
 class NumberOptOut(models.Model):
     """A STOP from a number no patient had yet: the patient who comes with that number is opted out from their
     first message on, until they text START (services.is_opted_out)."""
 
-    phone = models.CharField(max_length=20, unique=True, help_text=_("E.164, e.g. +14155550123."))
-    created_at = models.DateTimeField(auto_now_add=True)
+    phone = models.CharField(_("phone"), max_length=20, unique=True, help_text=_("E.164, e.g. +14155550123."))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("opted-out number")
+        verbose_name_plural = _("opted-out numbers")
 
     def __str__(self):
-        return f"{self.phone} (opted out)"
+        return gettext("%(phone)s (opted out)") % {"phone": self.phone}
 
     def clean_fields(self, exclude=None):
         super().clean_fields(exclude)
@@ -244,32 +269,47 @@ class NotificationStatus(models.TextChoices):
 class Notification(models.Model):
     Status = NotificationStatus
 
-    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="notifications")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="notifications", verbose_name=_("patient")
+    )
     queue_entry = models.ForeignKey(
-        "patients.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+        "patients.Queue",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("queue entry"),
     )
     appointment = models.ForeignKey(
-        "patients.Appointment", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+        "patients.Appointment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("appointment"),
     )
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    event = models.CharField(max_length=20, choices=NotificationTemplate.TemplateType.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    event = models.CharField(_("event"), max_length=20, choices=NotificationTemplate.TemplateType.choices)
     idempotency_key = models.CharField(
+        _("idempotency key"),
         max_length=120,
         unique=True,
         help_text=_("Queue entry or appointment + event: a retried or duplicated task never sends twice."),
     )
-    body = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    backend = models.CharField(max_length=10, blank=True, help_text=_("twilio or console."))
-    twilio_sid = models.CharField(max_length=64, blank=True, db_index=True)
-    error_code = models.CharField(max_length=20, blank=True)
-    error_message = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    body = models.TextField(_("text"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    backend = models.CharField(_("sending service"), max_length=10, blank=True, help_text=_("twilio or console."))
+    twilio_sid = models.CharField(_("Twilio id"), max_length=64, blank=True, db_index=True)
+    error_code = models.CharField(_("error code"), max_length=20, blank=True)
+    error_message = models.TextField(_("error message"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -279,7 +319,11 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_event_display()} by {self.get_channel_display()}: {self.get_status_display()}"
+        return gettext("%(event)s by %(channel)s: %(status)s") % {
+            "event": self.get_event_display(),
+            "channel": self.get_channel_display(),
+            "status": self.get_status_display(),
+        }
 
 
 class OutboxMessage(models.Model):
@@ -289,22 +333,30 @@ class OutboxMessage(models.Model):
     between commit and dispatch) is dispatched again later, so no decided message is lost.
     """
 
-    task_name = models.CharField(max_length=200)
-    kwargs = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0, help_text=_("Times it was handed to the broker."))
-    last_error = models.TextField(blank=True)
+    task_name = models.CharField(_("task"), max_length=200)
+    kwargs = models.JSONField(_("arguments"), default=dict)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        _("attempts"), default=0, help_text=_("Times it was handed to the broker.")
+    )
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["created_at"], condition=Q(dispatched_at__isnull=True), name="outbox_undispatched"),
         ]
 
     def __str__(self):
-        state = f"dispatched {self.dispatched_at:%Y-%m-%d %H:%M:%S}" if self.dispatched_at else "waiting"
-        return f"{self.task_name} ({state})"
+        if self.dispatched_at:
+            return gettext("%(task)s (dispatched %(time)s)") % {
+                "task": self.task_name,
+                "time": f"{self.dispatched_at:%Y-%m-%d %H:%M:%S}",
+            }
+        return gettext("%(task)s (waiting)") % {"task": self.task_name}
 
 
 class InboundEffect(models.TextChoices):
@@ -324,33 +376,55 @@ class InboundMessage(models.Model):
 
     Effect = InboundEffect
 
-    message_sid = models.CharField(max_length=64, unique=True, help_text=_("Twilio's id: a redelivery acts once."))
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    from_phone = models.CharField(max_length=20)
+    message_sid = models.CharField(
+        _("Twilio id"), max_length=64, unique=True, help_text=_("Twilio's id: a redelivery acts once.")
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    from_phone = models.CharField(_("from phone"), max_length=20)
     # WhatsApp's longest text (an SMS is at most 1,600): a longer one is stored cut to this.
-    body = models.TextField(blank=True, max_length=4096)
-    keyword = models.CharField(max_length=20, blank=True, help_text=_("The command read from the text, if any."))
-    effect = models.CharField(max_length=20, choices=InboundEffect.choices)
-    detail = models.CharField(max_length=300, blank=True, help_text=_("Why it was not possible, when refused."))
+    body = models.TextField(_("text"), blank=True, max_length=4096)
+    keyword = models.CharField(
+        _("keyword"), max_length=20, blank=True, help_text=_("The command read from the text, if any.")
+    )
+    effect = models.CharField(_("effect"), max_length=20, choices=InboundEffect.choices)
+    detail = models.CharField(
+        _("detail"), max_length=300, blank=True, help_text=_("Why it was not possible, when refused.")
+    )
     patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_messages"
+        "patients.Patient",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+        verbose_name=_("patient"),
     )
     queue_entry = models.ForeignKey(
-        "patients.Queue", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_messages"
+        "patients.Queue",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+        verbose_name=_("queue entry"),
     )
     reply = models.OneToOneField(
-        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="answers"
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="answers", verbose_name=_("reply")
     )
-    received_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
         ordering = ["-received_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(effect__in=InboundEffect.values), name="inbound_effect_valid"),
         ]
 
     def __str__(self):
-        return f"{self.keyword or 'text'} from {self.channel}: {self.get_effect_display()}"
+        return gettext("%(keyword)s from %(channel)s: %(effect)s") % {
+            "keyword": self.keyword or gettext("text"),
+            "channel": self.get_channel_display(),
+            "effect": self.get_effect_display(),
+        }
 
 
 class WebhookEventType(models.TextChoices):
@@ -427,10 +501,12 @@ class WebhookEndpoint(models.Model):
         default=False,
         help_text=_("Only then do payloads carry the patient's name and phone."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
         ordering = ["name", "id"]
 
     def __str__(self):
@@ -456,28 +532,41 @@ class WebhookDelivery(models.Model):
 
     Status = WebhookDeliveryStatus
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
+    )
     event_id = models.UUIDField(
-        default=uuid.uuid4, db_index=True, help_text=_("Sent as X-SmartQueue-Delivery: the same for a redelivery.")
+        _("event id"),
+        default=uuid.uuid4,
+        db_index=True,
+        help_text=_("Sent as X-SmartQueue-Delivery: the same for a redelivery."),
     )
-    event = models.CharField(max_length=40, choices=WebhookEventType.choices)
-    payload = models.JSONField()
-    status = models.CharField(max_length=10, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_latency_ms = models.PositiveIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
-    response_excerpt = models.CharField(max_length=500, blank=True)
+    event = models.CharField(_("event"), max_length=40, choices=WebhookEventType.choices)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("last response code"), null=True, blank=True)
+    last_latency_ms = models.PositiveIntegerField(_("last response time (ms)"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    response_excerpt = models.CharField(_("response excerpt"), max_length=500, blank=True)
     redelivery_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="redeliveries"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="redeliveries",
+        verbose_name=_("redelivery of"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "webhook deliveries"
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -493,4 +582,8 @@ class WebhookDelivery(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.event} to {self.endpoint}: {self.get_status_display()}"
+        return gettext("%(event)s to %(endpoint)s: %(status)s") % {
+            "event": self.get_event_display(),
+            "endpoint": self.endpoint,
+            "status": self.get_status_display(),
+        }

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from smartqueue.admin_checks import CheckedModelAdmin
 
@@ -40,6 +41,10 @@ class QueueAdmin(CheckedModelAdmin):
     # patients.services, which audit the change and publish the department's queue: saved here, it would reach
     # no screen and no estimate, and deleted, the line would still show it. Only what no line reads is edited.
     readonly_fields = _read_only_but(Queue, "notes", "consultation_notes", "notify_when_patients_ahead")
+
+    @admin.display(description=_("token"))
+    def token(self, entry):
+        return entry.token
 
     def has_add_permission(self, request):
         return False

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_save
+from django.utils.translation import gettext_lazy as _
 
 
 class PatientsConfig(AppConfig):
     name = "patients"
-    verbose_name = "Patients"
+    verbose_name = _("Patients")
 
     def ready(self):
         from . import broadcasts, hooks, services

@@ -173,20 +173,22 @@ class Place:
 
 
 class Department(models.Model):
-    name = models.CharField(max_length=100, unique=True, validators=[check_single_line])
+    name = models.CharField(_("name"), max_length=100, unique=True, validators=[check_single_line])
     code = models.CharField(
+        _("code"),
         max_length=10,
         unique=True,
         blank=True,
         validators=[department_code_validator],
         help_text=_("Short code printed on tokens, e.g. CARD for CARD-007. Derived from the name when left blank."),
     )
-    description = models.TextField(blank=True, validators=[check_text_shown_to_others])
-    room = models.CharField(max_length=50, blank=True, validators=[check_single_line])
+    description = models.TextField(_("description"), blank=True, validators=[check_text_shown_to_others])
+    room = models.CharField(_("room"), max_length=50, blank=True, validators=[check_single_line])
     average_consultation_minutes = models.PositiveSmallIntegerField(
-        default=10, validators=[MinValueValidator(1), MaxValueValidator(240)]
+        _("average consultation (minutes)"), default=10, validators=[MinValueValidator(1), MaxValueValidator(240)]
     )
     daily_capacity = models.PositiveIntegerField(
+        _("daily capacity"),
         null=True,
         blank=True,
         help_text=_(
@@ -194,19 +196,22 @@ class Department(models.Model):
             "is. Blank for no limit."
         ),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("active"), default=True)
     wait_alert_minutes = models.PositiveSmallIntegerField(
+        _("long-wait alert after (minutes)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(WAIT_ALERT_MINUTES_MIN), MaxValueValidator(WAIT_ALERT_MINUTES_MAX)],
         help_text=_("Alert staff when someone has waited longer than this; blank for the hospital's setting."),
     )
     on_call_phone = models.CharField(
+        _("on-call phone"),
         max_length=20,
         blank=True,
         help_text=_("E.164 number texted once when a long-wait alert starts; blank for no text."),
     )
     translations = models.JSONField(
+        _("translations"),
         default=dict,
         blank=True,
         validators=[check_department_translations],
@@ -215,9 +220,11 @@ class Department(models.Model):
             "where one is missing, pages in that language show it as written above."
         ),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -286,21 +293,24 @@ class Department(models.Model):
 class Patient(models.Model):
     Gender = Gender
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=120, validators=[check_person_name])
-    phone = models.CharField(max_length=20, unique=True, help_text=_("E.164, e.g. +14155550123."))
-    age = models.PositiveSmallIntegerField(validators=[MaxValueValidator(PATIENT_AGE_MAX)])
-    gender = models.CharField(max_length=12, choices=Gender.choices, default=Gender.UNDISCLOSED)
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=120, validators=[check_person_name])
+    phone = models.CharField(_("phone"), max_length=20, unique=True, help_text=_("E.164, e.g. +14155550123."))
+    age = models.PositiveSmallIntegerField(_("age"), validators=[MaxValueValidator(PATIENT_AGE_MAX)])
+    gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, default=Gender.UNDISCLOSED)
     language = models.CharField(
+        _("language"),
         max_length=8,
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
         help_text=_("Their messages, status page and feedback form are in this language."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
         constraints = [
             models.CheckConstraint(condition=Q(age__lte=PATIENT_AGE_MAX), name="patient_age_at_most_130"),
             models.CheckConstraint(condition=Q(gender__in=Gender.values), name="patient_gender_valid"),
@@ -378,28 +388,48 @@ class Queue(models.Model):
     ACTIVE_STATUSES = (Status.WAITING, Status.CALLED, Status.IN_CONSULTATION)
 
     public_id = models.UUIDField(
-        default=uuid.uuid4, unique=True, editable=False, help_text=_("The token's status link: follows this visit only.")
+        _("public id"),
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text=_("The token's status link: follows this visit only."),
     )
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="queue_entries")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits", verbose_name=_("patient"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="queue_entries", verbose_name=_("department")
+    )
     doctor = models.ForeignKey(
-        "doctors.Doctor", on_delete=models.SET_NULL, null=True, blank=True, related_name="queue_entries"
+        "doctors.Doctor",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="queue_entries",
+        verbose_name=_("doctor"),
     )
-    token_number = models.PositiveIntegerField()
-    token_date = models.DateField(help_text=_("The hospital-local day the token belongs to."))
-    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
+    token_number = models.PositiveIntegerField(_("token number"))
+    token_date = models.DateField(_("token day"), help_text=_("The hospital-local day the token belongs to."))
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.WAITING)
     notes = models.TextField(
+        _("notes"),
         blank=True,
         max_length=1000,
         validators=[check_text_shown_to_others],
         help_text=_("Reason for visit, from registration."),
     )
-    consultation_notes = models.TextField(blank=True, max_length=4000, validators=[check_text_shown_to_others])
+    consultation_notes = models.TextField(
+        _("consultation notes"), blank=True, max_length=4000, validators=[check_text_shown_to_others]
+    )
     transferred_from = models.OneToOneField(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="transferred_to"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="transferred_to",
+        verbose_name=_("transferred from"),
     )
     listed_under_patient = models.BooleanField(
+        _("listed under the patient"),
         default=False,
         help_text=_(
             "Reached by the patient's own id (patient status, socket, feedback): the visit whose registration "
@@ -407,40 +437,47 @@ class Queue(models.Model):
         ),
     )
     checked_in_at = models.DateTimeField(
-        help_text=_("Arrival: place in line within a priority; kept from the original visit on transfer.")
+        _("checked in at"),
+        help_text=_("Arrival: place in line within a priority; kept from the original visit on transfer."),
     )
     due_at = models.DateTimeField(
+        _("due at"),
         null=True,
         blank=True,
         help_text=_("A booked patient's slot time, when they checked in on time or early: their place in line."),
     )
-    called_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    skipped_at = models.DateTimeField(null=True, blank=True)
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    skipped_at = models.DateTimeField(_("skipped at"), null=True, blank=True)
     estimated_wait_at_registration = models.PositiveIntegerField(
+        _("wait shown on registering (minutes)"),
         null=True,
         blank=True,
         help_text=_("Minutes to the call the patient was shown on registering; the reports compare it with the wait."),
     )
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     notify_when_patients_ahead = models.PositiveSmallIntegerField(
+        _("notify when this many patients are ahead"),
         null=True,
         blank=True,
         validators=[MinValueValidator(NOTICE_PATIENTS_AHEAD_MIN), MaxValueValidator(NOTICE_PATIENTS_AHEAD_MAX)],
         help_text=_("The patient's choice of when to be told they are close; blank for the hospital's setting."),
     )
     postponed_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("When the patient asked to be moved back (allowed once per visit).")
+        _("moved back at"),
+        null=True,
+        blank=True,
+        help_text=_("When the patient asked to be moved back (allowed once per visit)."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = QueueQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "queue entry"
-        verbose_name_plural = "queue entries"
+        verbose_name = _("queue entry")
+        verbose_name_plural = _("queue entries")
         constraints = [
             models.UniqueConstraint(
                 fields=["department", "token_date", "token_number"], name="queue_one_token_number_per_department_day"
@@ -565,11 +602,15 @@ def format_token(department_code, token_number):
 class DailyTokenCounter(models.Model):
     """The last token number a department issued on a day: the next registration takes the one after."""
 
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="token_counters")
-    day = models.DateField()
-    last_number = models.PositiveIntegerField()
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="token_counters", verbose_name=_("department")
+    )
+    day = models.DateField(_("day"))
+    last_number = models.PositiveIntegerField(_("last number issued"))
 
     class Meta:
+        verbose_name = _("daily token counter")
+        verbose_name_plural = _("daily token counters")
         constraints = [
             models.UniqueConstraint(fields=["department", "day"], name="token_counter_one_per_department_day"),
         ]
@@ -579,16 +620,19 @@ class DailyTokenCounter(models.Model):
 
 
 class PatientFeedback(models.Model):
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="feedback")
-    queue_entry = models.OneToOneField(Queue, on_delete=models.CASCADE, related_name="feedback")
-    rating = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(FEEDBACK_RATINGS[0]), MaxValueValidator(FEEDBACK_RATINGS[-1])]
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("patient"))
+    queue_entry = models.OneToOneField(
+        Queue, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("queue entry")
     )
-    comment = models.TextField(blank=True, max_length=2000, validators=[check_text_shown_to_others])
-    created_at = models.DateTimeField(auto_now_add=True)
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(FEEDBACK_RATINGS[0]), MaxValueValidator(FEEDBACK_RATINGS[-1])]
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=2000, validators=[check_text_shown_to_others])
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "patient feedback"
+        verbose_name = _("patient feedback")
+        verbose_name_plural = _("patient feedback")
         constraints = [
             models.CheckConstraint(
                 condition=Q(rating__gte=FEEDBACK_RATINGS[0], rating__lte=FEEDBACK_RATINGS[-1]),
@@ -597,7 +641,7 @@ class PatientFeedback(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.rating}/5 for {self.queue_entry.token}"
+        return gettext("%(rating)s/5 for %(token)s") % {"rating": self.rating, "token": self.queue_entry.token}
 
 
 BOOKING_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -634,35 +678,55 @@ class Appointment(models.Model):
     Arrival = Arrival
     HOLDING_STATUSES = HOLDING_APPOINTMENT_STATUSES
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text=_("The manage link."))
-    booking_code = models.CharField(max_length=BOOKING_CODE_LENGTH, unique=True, default=new_booking_code)
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="appointments")
-    slot_start = models.DateTimeField()
-    seat = models.PositiveSmallIntegerField(help_text=_("Which of the slot's bookable places (one per doctor on duty)."))
-    times_moved = models.PositiveSmallIntegerField(
-        default=0, help_text=_("How many times the booking was moved to another time.")
+    public_id = models.UUIDField(
+        _("public id"), default=uuid.uuid4, unique=True, editable=False, help_text=_("The manage link.")
     )
-    status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
-    notes = models.TextField(blank=True, max_length=1000, validators=[check_text_shown_to_others])
+    booking_code = models.CharField(
+        _("booking code"), max_length=BOOKING_CODE_LENGTH, unique=True, default=new_booking_code
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("patient")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("department")
+    )
+    slot_start = models.DateTimeField(_("booked for"))
+    seat = models.PositiveSmallIntegerField(
+        _("seat"), help_text=_("Which of the slot's bookable places (one per doctor on duty).")
+    )
+    times_moved = models.PositiveSmallIntegerField(
+        _("times moved"), default=0, help_text=_("How many times the booking was moved to another time.")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    notes = models.TextField(_("notes"), blank=True, max_length=1000, validators=[check_text_shown_to_others])
     queue_entry = models.OneToOneField(
-        Queue, on_delete=models.SET_NULL, null=True, blank=True, related_name="appointment"
+        Queue,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointment",
+        verbose_name=_("queue entry"),
     )
     token_held_before = models.BooleanField(
+        _("token held before"),
         default=False,
         help_text=_(
             "The patient already held the token the booking was checked in on (a walk-in's): the booking's link "
             "does not lead to it, as whoever booked may not be whoever registered."
         ),
     )
-    arrival = models.CharField(max_length=8, choices=Arrival.choices, blank=True)
-    checked_in_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    no_show_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    arrival = models.CharField(_("arrival"), max_length=8, choices=Arrival.choices, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    no_show_at = models.DateTimeField(_("no-show at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
         constraints = [
             models.UniqueConstraint(
                 fields=["department", "slot_start", "seat"],
@@ -689,14 +753,21 @@ class Appointment(models.Model):
 class ClosedDay(models.Model):
     """A day with no bookable slots (a holiday), for one department or, without one, the whole hospital."""
 
-    day = models.DateField()
+    day = models.DateField(_("day"))
     department = models.ForeignKey(
-        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="closed_days"
+        Department,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closed_days",
+        verbose_name=_("department"),
     )
-    reason = models.CharField(max_length=200, blank=True, validators=[check_single_line])
-    created_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True, validators=[check_single_line])
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
         ordering = ["day"]
         constraints = [
             models.UniqueConstraint(fields=["day", "department"], name="closed_day_once_per_department"),
@@ -720,16 +791,25 @@ class ClosedDay(models.Model):
 class WaitAlert(models.Model):
     """An episode of a department's longest wait above its threshold: from when it passed it until it fell back."""
 
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="wait_alerts")
-    threshold_minutes = models.PositiveSmallIntegerField()
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
-    peak_wait_minutes = models.PositiveIntegerField(help_text=_("The longest wait seen during the episode."))
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="wait_alerts", verbose_name=_("department")
+    )
+    threshold_minutes = models.PositiveSmallIntegerField(_("threshold (minutes)"))
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    peak_wait_minutes = models.PositiveIntegerField(
+        _("longest wait (minutes)"), help_text=_("The longest wait seen during the episode.")
+    )
     on_call_notified_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("When the on-call number was texted (at most once per episode).")
+        _("on-call phone texted at"),
+        null=True,
+        blank=True,
+        help_text=_("When the on-call number was texted (at most once per episode)."),
     )
 
     class Meta:
+        verbose_name = _("long-wait alert")
+        verbose_name_plural = _("long-wait alerts")
         ordering = ["-started_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -738,8 +818,11 @@ class WaitAlert(models.Model):
         ]
 
     def __str__(self):
-        state = "open" if self.ended_at is None else "ended"
-        return f"{self.department}: waits over {self.threshold_minutes} min ({state})"
+        if self.ended_at is None:
+            text = gettext("%(department)s: waits over %(minutes)s min (open)")
+        else:
+            text = gettext("%(department)s: waits over %(minutes)s min (ended)")
+        return text % {"department": self.department, "minutes": self.threshold_minutes}
 
     @property
     def minutes_over_threshold(self):
