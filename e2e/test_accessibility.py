@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from e2e.conftest import DESKTOP, PHONE
 from e2e.test_appointment_flows import book_on_phone, bookable_cardiology  # noqa: F401 - bookable_cardiology: a fixture
 from e2e.test_staff_flows import sign_in
-from notifications.models import WebhookEndpoint
+from notifications.models import InboundMessage, WebhookEndpoint
 from patients import services
 from patients.models import Department, Queue
 from patients.tests.factories import register_patient
@@ -200,3 +200,30 @@ def test_the_chosen_time_stands_out_in_forced_colours(open_page, bookable_cardio
     assert page.locator(".slot-choice input").first.is_checked()
     unchosen = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background(labels.first) not in (unchosen, "rgba(0, 0, 0, 0)")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_visits_messages_in_django_admin_scroll_by_keyboard(open_page, hospital, width):
+    """A visit's texts from the patient are a table wider than a phone: its scrolling box takes the keyboard's focus
+    (axe's scrollable-region-focusable), or someone without a mouse could not read past its edge."""
+    get_user_model().objects.create_superuser("admin", password="admin123")
+    visit, visit_without_texts = a_busy_morning(hospital)[:2]
+    InboundMessage.objects.create(
+        message_sid="SM1", channel="sms", from_phone=visit.patient.phone, body="STATUS please, I am in the car park",
+        keyword="STATUS", effect=InboundMessage.Effect.STATUS_SENT, patient=visit.patient, queue_entry=visit,
+    )
+    page = open_page(**WIDTHS[width])
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill("admin123")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    problems = sweep(page, [f"/admin/patients/queue/{pk}/change/" for pk in (visit.pk, visit_without_texts.pk)])
+    assert not problems.strip(), problems
+
+    texts = page.get_by_role("region", name="Inbound messages")
+    texts.focus()
+    page.keyboard.press("ArrowRight")
+    overflows = texts.evaluate("box => box.scrollWidth > box.clientWidth")
+    assert texts.evaluate("box => box.scrollLeft > 0") == overflows
+    assert overflows == (width == "phone")

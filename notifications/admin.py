@@ -134,6 +134,8 @@ class WebhookDeliveryAdmin(CheckedModelAdmin):
 
 
 class ReadOnlyInline(admin.TabularInline):
+    # Its table may hold nothing to tab to, so the box it scrolls in takes the keyboard's focus itself.
+    template = "admin/edit_inline/tabular_scrolling.html"
     extra = 0
     can_delete = False
     show_change_link = True
