@@ -204,7 +204,10 @@ def refuse_off_duty_with_a_patient(*, doctor, availability, told_to_the_doctor=T
     refusal = (
         _("Token %(token)s is still with you: finish with it first.")
         if told_to_the_doctor
-        else _("%(doctor)s is still with token %(token)s: they finish with it on their dashboard first.")
+        else _(
+            "%(doctor)s is still with token %(token)s: they finish with it on their dashboard first or, if they have "
+            "left, an administrator returns the patient to the line or ends the consultation under Live queues."
+        )
     )
     raise ValidationError({"availability": refusal % {"doctor": doctor, "token": current.token}})
 
