@@ -1,5 +1,6 @@
 """Browser tests: Debian's chromium driven by Playwright against the app served by daphne on loopback."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,15 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screensh
 README_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+
+
+def stop_the_clock(page):
+    """The page's clock, standing still from its first page on but for the test's clock.run_for(). Installed alone,
+    Playwright's clock also runs on by itself: a moment the busy machine took between two steps of a test was added to
+    its next run_for(), and fired a timer the test meant for later (a kiosk starting over, a board's next language)."""
+    page.clock.install()
+    # A second on, as the page's time must not go back, and the clock has run on by itself since it was installed.
+    page.clock.pause_at(time.time() + 1)
 
 
 @pytest.fixture(scope="module")

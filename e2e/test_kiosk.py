@@ -2,12 +2,13 @@
 
 from playwright.sync_api import expect
 
+from e2e.conftest import stop_the_clock
 from e2e.test_appointment_flows import TABLET
 
 
 def test_the_kiosk_warns_before_starting_over_and_more_time_postpones_it(open_page, hospital):
     kiosk = open_page(**TABLET)
-    kiosk.clock.install()
+    stop_the_clock(kiosk)
     kiosk.goto(f"/kiosk/{hospital['cardiology'].code}/")
     # The page's own timings (60 s, warned 20 s before) shortened, read again on the next touch.
     kiosk.locator("[data-kiosk-start]").evaluate("page => { page.dataset.idleSeconds = 4; page.dataset.warningSeconds = 3; }")
@@ -54,7 +55,7 @@ def test_the_key_that_presses_more_time_does_nothing_else(open_page, hospital):
 def test_the_warning_keeps_focus_in_itself_and_any_key_or_touch_postpones_the_start_over(open_page, hospital):
     kiosk = open_page(**TABLET)
     start = f"/kiosk/{hospital['cardiology'].code}/"
-    kiosk.clock.install()
+    stop_the_clock(kiosk)
     kiosk.goto(start)
     kiosk.locator("[data-kiosk-start]").evaluate(
         "page => { page.dataset.idleSeconds = 6; page.dataset.warningSeconds = 4; }"
