@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from adminpanel.models import SystemConfiguration
-from e2e.conftest import DESKTOP, PHONE
+from e2e.conftest import DESKTOP, PHONE, stop_the_clock
 from e2e.test_accessibility import a_busy_morning, blocking_violations, sweep
 from e2e.test_staff_flows import sign_in
 from patients.tests.factories import register_patient
@@ -189,7 +189,7 @@ def test_the_board_cycles_through_its_languages(open_page, hospital):
     configuration.board_languages = ["es", "hi"]
     configuration.save()
 
-    page.clock.install()
+    stop_the_clock(page)
     page.goto(f"/display/{cardiology.pk}/")
 
     heading = page.locator('h2[data-board-word="now_serving"]')
@@ -213,7 +213,7 @@ def test_the_boards_language_switching_can_be_stopped_and_started_again(open_pag
     configuration.board_languages = ["en", "hi", "ar"]
     configuration.save()
     page = open_page(**DESKTOP)
-    page.clock.install()
+    stop_the_clock(page)
     page.goto(f"/display/{hospital['cardiology'].pk}/")
     heading = page.locator('h2[data-board-word="now_serving"]')
     expect(heading).to_have_text("Now serving")
@@ -237,7 +237,7 @@ def test_the_board_titles_the_calling_doctor_in_the_language_it_shows(open_page,
     configuration.board_languages = ["en", "hi", "ar"]
     configuration.save()
     page = open_page(**DESKTOP)
-    page.clock.install()
+    stop_the_clock(page)
     page.goto(f"/display/{hospital['cardiology'].pk}/")
     doctor = page.locator(".serving-card .serving-doctor")
     expect(doctor).to_have_text("Dr. John Smith")
