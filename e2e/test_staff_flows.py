@@ -9,7 +9,9 @@ def sign_in(page, path, username, password):
     page.goto(path)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    # The click waits for the page it leads to, which is given a page load's time (e2e.conftest.open_page), not an
+    # action's 10 s: checking the password is slow by design, and slower still on a busy machine.
+    page.get_by_role("button", name="Sign in").click(timeout=30_000)
     # Until the signed-in page has loaded, its scripts may not have run: a button pressed then posts the page's
     # plain form (the fallback without JavaScript) and the page reloads, which is not what the test looks at.
     page.wait_for_url(lambda url: "/login/" not in url)
