@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from playwright.sync_api import expect
 
-from e2e.conftest import DESKTOP
+from e2e.conftest import DESKTOP, stop_the_clock
 from e2e.test_live_renderers import register
 from e2e.test_staff_flows import sign_in
 from patients import services
@@ -46,7 +46,7 @@ def keep_alives_answered(page):
 
 def test_a_doctor_typing_notes_past_the_idle_time_stays_signed_in(open_page, consultation):
     doctor = open_page(**DESKTOP)
-    doctor.clock.install()
+    stop_the_clock(doctor)
     sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
     keep_alives = keep_alives_answered(doctor)
     notes = doctor.get_by_label("Notes (optional)")
@@ -69,7 +69,7 @@ def test_a_doctor_typing_notes_past_the_idle_time_stays_signed_in(open_page, con
 
 def test_the_warning_keeps_the_session_and_the_sign_out_says_why_and_keeps_the_notes_in_the_tab(open_page, consultation):
     doctor = open_page(**DESKTOP)
-    doctor.clock.install()
+    stop_the_clock(doctor)
     sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
     notes = doctor.get_by_label("Notes (optional)")
     notes.fill("Blood pressure 130/85, review in two weeks")
