@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from e2e.conftest import stop_the_clock
 from e2e.test_accessibility import a_busy_morning
 from patients.models import Department
 from patients.tests.factories import register_patient
@@ -67,8 +68,8 @@ def test_every_board_with_people_waiting_shows_who_is_next(open_page, live_app, 
     # bypass_csp: the page's policy refuses inline styles, and the reader's text spacing is one.
     board = open_page(viewport={"width": 1280, "height": 800}, locale=language,
                       extra_http_headers={"Accept-Language": language}, bypass_csp=True)
-    # The boards show the page's language first (then the site's, English): held there.
-    board.clock.install()
+    # The boards show the page's language first (then the site's, English after 8 s): held there.
+    stop_the_clock(board)
     board.goto("/display/")
     expect(board.locator("[data-display-board]")).to_have_count(Department.objects.filter(is_active=True).count())
     if text_spacing:
