@@ -447,24 +447,15 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
     return CheckIn(entry=entry, sent_to_phone=sent_to_phone, appointment=appointment)
 
 
-def _booking_to_check_in(*, phone, department, now):
-    """The patient's booking in the department today that checks in now (can_check_in), locked; a kept booking
-    before a missed one. None without one: a patient whose check-in has not opened yet is registered as a walk-in
-    (their booking is checked in on that token when they check in, by the merge rule)."""
-    # Locked before the patient, as record_check_in takes its locks: a kiosk checking the booking in at the
-    # same moment waits for this registration rather than deadlocking with it.
-    today = Appointment.objects.select_for_update(of=("self",)).filter(
-        patient__phone=phone,
-        department=department,
-        slot_start__date=timezone.localdate(now),
-        status__in=(Status.BOOKED, Status.NO_SHOW),
-    )
-    checkable = [appointment for appointment in today if can_check_in(appointment, now)]
+def _booking_to_check_in(bookings, *, now):
+    """The patient's booking in the department today that checks in now (can_check_in), a kept booking before a
+    missed one; None without one: a patient whose check-in has not opened yet is registered as a walk-in (their
+    booking is checked in on that token when they check in, by the merge rule)."""
+    checkable = [appointment for appointment in bookings if can_check_in(appointment, now)]
     kept_first = sorted(checkable, key=lambda booking: (booking.status != Status.BOOKED, booking.slot_start))
     return kept_first[0] if kept_first else None
 
 
-@transaction.atomic
 def register_or_check_in(
     *,
     department,
@@ -482,18 +473,45 @@ def register_or_check_in(
     The registration's own rules still apply (refusals, matching the phone, the desk correcting the details and
     triaging); a patient registering themselves gets the token on the phone on file, as for any known phone.
     """
-    booking = _booking_to_check_in(phone=phone, department=department, now=timezone.now())
-    if booking is None:
-        return services.register_visit(
-            department=department,
-            phone=phone,
-            priority=priority,
-            notes=notes,
-            actor=actor,
-            ip_address=ip_address,
-            self_service=self_service,
-            **details,
-        )
+    now = timezone.now()
+    booked_today = Appointment.objects.filter(
+        patient__phone=phone,
+        department=department,
+        slot_start__date=timezone.localdate(now),
+        status__in=(Status.BOOKED, Status.NO_SHOW),
+    )
+    # Most registrations are walk-ins: one read without locks tells them apart, and theirs runs as before (no
+    # lock, no savepoint around it). A booking is checked in under its lock, read again.
+    if _booking_to_check_in(booked_today, now=now) is not None:
+        with transaction.atomic():
+            # Locked before the patient, as record_check_in takes its locks: a kiosk checking the booking in at the
+            # same moment waits for this registration rather than deadlocking with it.
+            booking = _booking_to_check_in(booked_today.select_for_update(of=("self",)), now=now)
+            if booking is not None:
+                return _check_in_registering(
+                    booking,
+                    department=department,
+                    phone=phone,
+                    priority=priority,
+                    notes=notes,
+                    actor=actor,
+                    ip_address=ip_address,
+                    self_service=self_service,
+                    **details,
+                )
+    return services.register_visit(
+        department=department,
+        phone=phone,
+        priority=priority,
+        notes=notes,
+        actor=actor,
+        ip_address=ip_address,
+        self_service=self_service,
+        **details,
+    )
+
+
+def _check_in_registering(booking, *, department, phone, priority, notes, actor, ip_address, self_service, **details):
     registrant = services.match_registrant(department=department, phone=phone, self_service=self_service, **details)
     checked_in = record_check_in(appointment=booking, actor=actor, ip_address=ip_address, self_service=self_service)
     entry = checked_in.entry
