@@ -8,6 +8,7 @@ page embeds and then what a frame carries, with no fetch.
 
 import json
 import re
+from datetime import timedelta
 
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -501,3 +502,39 @@ def test_the_patients_page_title_and_heading_follow_the_visit_from_its_turn_to_i
                            payload={"event": "changed", "visit": visit_status(entry=mine)}))
         expect(patient).to_have_title(f"{words} · SmartQueue")
         expect(heading).to_have_text(words)
+
+
+def test_the_patients_page_and_the_board_say_when_the_doctors_are_expected_or_that_none_is_back_today(
+    open_page, hospital
+):
+    cardiology = hospital["cardiology"]
+    mine = register(cardiology, "Asha Rao", "+14155550101")
+    patient = open_page(**PHONE)
+    visit_sockets = PlayedSockets(patient, r"/ws/patient/[0-9a-f-]+/$")
+    patient.goto(mine.get_absolute_url())
+    board = open_page(viewport={"width": 1920, "height": 1080})
+    board_sockets = PlayedSockets(board, r"/ws/queue/\d+/$")
+    board.goto(f"/display/{cardiology.pk}/")
+    wait = patient.locator('[data-field="estimated_wait_minutes"]')
+    expect(wait).to_have_text("Any moment now")
+    # The doctors are at lunch for another two hours (in the hospital's time, as the server writes it).
+    back_at = timezone.localtime() + timedelta(hours=2)
+    on_break = {"doctors_on_duty": 0, "doctors_expected_at": back_at.isoformat(), "no_doctor_left_today": False}
+    clock = rf"{back_at.hour % 12 or 12}:{back_at.minute:02d}\s[AP]M"
+    left_today = {"doctors_on_duty": 0, "doctors_expected_at": None, "no_doctor_left_today": True}
+
+    for seq, doctors in enumerate((on_break, left_today), start=1):
+        visit = {**visit_status(entry=mine), **doctors, "estimated_wait_minutes": 130,
+                 "estimated_wait_low_minutes": None, "estimated_wait_high_minutes": None}
+        visit_sockets.send(frame(frame_type="patient.status", department_id=cardiology.pk, seq=seq,
+                                 payload={"event": "availability", "visit": visit}))
+        queue_frame = change_frame(cardiology, seq, "registered", mine)
+        queue_frame["payload"]["queue"].update(doctors)
+        board_sockets.send(queue_frame)
+        if doctors is on_break:
+            expect(wait).to_have_text(re.compile(rf"^about 2 h 10 min \(doctors from {clock}\)$"))
+            expect(board.locator("[data-wait]")).to_have_text(re.compile(rf"^1 waiting · doctors from {clock}$"))
+    expect(wait).to_have_text("No doctor is expected back today: please ask at the desk")
+    expect(board.locator("[data-wait]")).to_have_text(
+        "1 waiting · no doctor is expected back today (please ask at the desk)"
+    )

@@ -22,7 +22,7 @@ from patients import hooks
 from patients import services as queue_services
 from patients.models import DEPARTMENT_CODE_PATTERN, Patient, Queue, format_token
 from patients.selectors import visit_status
-from patients.templatetags.waits import expected_wait_words
+from patients.templatetags.waits import doctors_expected_later, expected_wait_words
 
 from . import outbox
 from .models import Channel, InboundMessage, Notification, NotificationPreference, NotificationTemplate
@@ -150,15 +150,15 @@ def addressed_visit(visits, *, keyword, named_token, cancel_asked_for):
 
 def _status_message(entry):
     if entry.status == Queue.Status.WAITING:
-        # The figures the patient's status page shows: without a doctor on duty there is no wait to promise.
+        # The figures and words of the patient's status page (no wait is promised without doctors to keep it).
         visit = visit_status(entry=entry)
-        if not visit["doctors_on_duty"]:
+        if not (visit["doctors_on_duty"] or visit["no_doctor_left_today"] or doctors_expected_later(visit)):
             return gettext("You are number %(position)s in line. No doctor is on duty yet.") % {
                 "position": visit["position"]
             }
         return gettext("You are number %(position)s in line; expected wait: %(wait)s.") % {
             "position": visit["position"],
-            "wait": expected_wait_words(visit["estimated_wait_minutes"], doctors_on_duty=visit["doctors_on_duty"]),
+            "wait": expected_wait_words(visit["estimated_wait_minutes"], doctors=visit),
         }
     if entry.status == Queue.Status.CALLED:
         return gettext("It is your turn: please go to %(where)s now.") % {"where": entry.where_to_go}

@@ -20,7 +20,7 @@ from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
 from patients import hooks
 from patients.models import Appointment, Queue, WaitAlert
-from patients.selectors import department_line
+from patients.selectors import NO_DOCTORS, department_line, doctors_of
 from patients.templatetags.waits import expected_wait_words
 
 from . import outbox
@@ -251,10 +251,10 @@ def patients_ahead_words(count):
 
 
 def message_values(entry, template_type, message):
-    place, doctors_on_duty = None, 0
+    place, doctors = None, NO_DOCTORS
     if entry.status == QueueStatus.WAITING:
         line = department_line(department=entry.department, day=entry.token_date)
-        place, doctors_on_duty = line.place_of(entry.pk), line.pace.doctors_on_duty
+        place, doctors = line.place_of(entry.pk), doctors_of(line.pace)
     position, wait = (place.position, place.estimated_wait_minutes) if place else (None, None)
     if template_type == TemplateType.PATIENTS_AHEAD and position:
         # The "N patients ahead" text counts the people before the patient, not their place.
@@ -267,7 +267,7 @@ def message_values(entry, template_type, message):
         "position": "" if position is None else position,
         "patients_ahead": patients_ahead_words(place.position - 1) if place else "",
         "wait": "" if wait is None else wait,
-        "expected_wait": expected_wait_words(wait, doctors_on_duty=doctors_on_duty) if place else "",
+        "expected_wait": expected_wait_words(wait, doctors=doctors) if place else "",
         "doctor": (
             gettext("Dr. %(doctor)s in %(place)s") % {"doctor": doctor.display_name, "place": entry.where_to_go}
             if doctor

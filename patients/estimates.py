@@ -139,6 +139,10 @@ class ConsultationPace:
     minutes_per_consultation: float
     doctors_on_duty: int
     day: object = None
+    # While no doctor is on duty: when the first is expected (a shift's start, a break's end; the moment of the
+    # reading for one who is late); and whether none is on duty nor expected any more, though the day had some.
+    doctors_expected_at: datetime | None = None
+    no_doctor_left_today: bool = False
     configured_minutes: int | None = None
     doctor_minutes: dict = field(default_factory=dict)
     spread: float = DEFAULT_CONSULTATION_SPREAD
@@ -320,7 +324,16 @@ def _shrunk(today, count, prior, prior_weight):
 
 
 def measure_pace(
-    *, department, day, visits, roster, now, bookings=(), booking_grace=timedelta(0), history=NO_HISTORY
+    *,
+    department,
+    day,
+    visits,
+    roster,
+    now,
+    bookings=(),
+    booking_grace=timedelta(0),
+    history=NO_HISTORY,
+    doctors_scheduled=False,
 ):
     """The department's ConsultationPace from the day's visits, its DoctorAvailability roster, its bookings and
     its ConsultationHistory.
@@ -329,6 +342,7 @@ def measure_pace(
     skipped_at and transferred_from_id. A doctor's minutes per patient run from the call to the end of the
     consultation (the walk to the room is the doctor's time too). bookings: the day's appointments as dicts
     with status and slot_start; booking_grace: how long after its slot a booked patient keeps it.
+    doctors_scheduled: whether any doctor of the department had a shift today or started seeing patients.
     """
     configured = float(department.average_consultation_minutes)
     lengths, by_doctor, seen = _consultations(visits)
@@ -367,10 +381,16 @@ def measure_pace(
         / (len(arrivals) + URGENT_SHARE_PRIOR_ARRIVALS)
         for priority in URGENT_PRIORITIES
     }
+    doctors_on_duty = sum(1 for doctor in roster if doctor.on_duty)
     return ConsultationPace(
         minutes_per_consultation=department_minutes,
-        doctors_on_duty=sum(1 for doctor in roster if doctor.on_duty),
+        doctors_on_duty=doctors_on_duty,
         day=day,
+        doctors_expected_at=(
+            None if doctors_on_duty else min((doctor.windows[0][0] for doctor in roster), default=None)
+        ),
+        # Those who had a shift or saw patients today have all left: nobody is coming back for the line.
+        no_doctor_left_today=not roster and doctors_scheduled,
         configured_minutes=department.average_consultation_minutes,
         doctor_minutes=doctor_minutes,
         spread=spread,

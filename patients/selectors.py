@@ -49,6 +49,10 @@ PACE_VISIT_FIELDS = (
     "transferred_from_id",
 )
 PACE_BOOKING_FIELDS = ("department_id", "status", "slot_start")
+# What the public is told of a department's doctors: the ConsultationPace's and the queue snapshot's fields of
+# these names (QueueSnapshotSerializer says what each means).
+DOCTORS_FIELDS = ("doctors_on_duty", "doctors_expected_at", "no_doctor_left_today")
+NO_DOCTORS = {"doctors_on_duty": 0, "doctors_expected_at": None, "no_doctor_left_today": False}
 # A department's history is kept for a day (it is keyed by the day, so this only bounds how long it lingers).
 HISTORY_CACHE_SECONDS = 24 * 60 * 60
 
@@ -96,6 +100,8 @@ def _measured_paces(departments, *, visits, day, now):
             bookings=bookings[department_id],
             booking_grace=booking_grace,
             history=histories[department_id],
+            doctors_scheduled=any(doctor.shifts for doctor in roster.get(department_id, []))
+            or any(visit["doctor_id"] is not None for visit in visits[department_id]),
         )
         for department_id, department in departments.items()
     }
@@ -422,7 +428,8 @@ def department_overview():
     for department in departments:
         queue = queues[department.pk]
         department.waiting_count = queue["queue_length"]
-        department.doctors_on_duty = queue["doctors_on_duty"]
+        for name, value in doctors_in(queue).items():
+            setattr(department, name, value)
         department.estimated_wait_minutes = queue["estimated_wait_minutes"]
     return departments
 
@@ -443,9 +450,19 @@ def department_queue_snapshot(*, department, day=None, line=None):
             "queue_length": len(line.waiting),
             "estimated_wait_minutes": line.wait_for_newcomer,
             "minutes_per_consultation": round(line.pace.minutes_per_consultation, 1),
-            "doctors_on_duty": line.pace.doctors_on_duty,
+            **doctors_of(line.pace),
         },
     )
+
+
+def doctors_of(pace):
+    """The DOCTORS_FIELDS of a ConsultationPace."""
+    return {name: getattr(pace, name) for name in DOCTORS_FIELDS}
+
+
+def doctors_in(queue):
+    """The DOCTORS_FIELDS of a department_queue_snapshot (kept by a process that may not have written them all)."""
+    return {name: queue.get(name, absent) for name, absent in NO_DOCTORS.items()}
 
 
 def latest_queue_snapshot(*, department_id, department=None):
@@ -640,7 +657,7 @@ class VisitView:
     entry: Queue
     place: object
     now_serving: list
-    doctors_on_duty: int
+    doctors: dict  # DOCTORS_FIELDS
 
     def _place_value(self, name):
         if self.place is None:
@@ -664,10 +681,10 @@ class VisitView:
         return self._place_value("estimated_wait_high_minutes")
 
 
-def describe_visit(entry, *, place, now_serving, doctors_on_duty):
+def describe_visit(entry, *, place, now_serving, doctors):
     return represent(
         VisitStatusSerializer,
-        VisitView(entry=entry, place=place, now_serving=now_serving, doctors_on_duty=doctors_on_duty),
+        VisitView(entry=entry, place=place, now_serving=now_serving, doctors=doctors),
     )
 
 
@@ -675,13 +692,13 @@ def visit_status(*, entry):
     """describe_visit for one visit, reading its department's line in a constant number of queries."""
     if entry.expired:
         # Its day's line is over: neither a place nor who was served that day is the patient's concern now.
-        return describe_visit(entry, place=None, now_serving=[], doctors_on_duty=0)
+        return describe_visit(entry, place=None, now_serving=[], doctors=NO_DOCTORS)
     line = department_line(department=entry.department, day=entry.token_date)
     return describe_visit(
         entry,
         place=line.place_of(entry.pk) if entry.status == Queue.Status.WAITING else None,
         now_serving=[served.token for served in line.serving],
-        doctors_on_duty=line.pace.doctors_on_duty,
+        doctors=doctors_of(line.pace),
     )
 
 
@@ -713,7 +730,7 @@ def visit_status_in_queue(*, entry, queue):
         entry,
         place=place,
         now_serving=[served["token"] for served in queue["now_serving"]],
-        doctors_on_duty=queue["doctors_on_duty"],
+        doctors=doctors_in(queue),
     )
 
 
@@ -731,7 +748,7 @@ def visit_after_department_change(visit, payload):
     moved = {
         **visit,
         "now_serving": [served["token"] for served in queue["now_serving"]],
-        "doctors_on_duty": queue["doctors_on_duty"],
+        **doctors_in(queue),
     }
     if visit["status"] == Queue.Status.WAITING:
         place = place_in_queue(queue, visit["token"])

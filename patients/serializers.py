@@ -198,10 +198,29 @@ class DepartmentSummarySerializer(serializers.Serializer):
     translations = DepartmentTranslationsField()
 
 
-class DepartmentOverviewSerializer(DepartmentSummarySerializer):
+DOCTORS_EXPECTED_AT_HELP = (
+    "While no doctor is on duty: when the first is expected, by the doctors' schedules (a shift's start, a break's"
+    " end; the moment the queue was read for one who is late). Null while one is on duty, or when none is expected."
+)
+NO_DOCTOR_LEFT_TODAY_HELP = (
+    "No doctor is on duty nor expected for the rest of the day, though the department had doctors today: the"
+    " waiting patients cannot be promised a wait and are asked to see the desk."
+)
+
+
+class DoctorsOnHandMixin(serializers.Serializer):
+    """What a reader is told of the department's doctors (selectors.DOCTORS_FIELDS)."""
+
+    doctors_on_duty = serializers.IntegerField(
+        help_text="Doctors seeing patients in the department now; 0 means no wait can be promised yet."
+    )
+    doctors_expected_at = serializers.DateTimeField(allow_null=True, help_text=DOCTORS_EXPECTED_AT_HELP)
+    no_doctor_left_today = serializers.BooleanField(help_text=NO_DOCTOR_LEFT_TODAY_HELP)
+
+
+class DepartmentOverviewSerializer(DoctorsOnHandMixin, DepartmentSummarySerializer):
     description = serializers.CharField()
     queue_length = serializers.IntegerField(source="waiting_count", help_text="Tokens waiting now.")
-    doctors_on_duty = serializers.IntegerField()
     estimated_wait_minutes = serializers.IntegerField(help_text="Wait for a patient registering now.")
 
 
@@ -266,13 +285,12 @@ class WaitingTokenSerializer(PlainValuesSerializer):
     estimated_wait_high_minutes = serializers.IntegerField(allow_null=True, help_text=WAIT_HIGH_HELP)
 
 
-class QueueSnapshotSerializer(serializers.Serializer):
+class QueueSnapshotSerializer(DoctorsOnHandMixin, serializers.Serializer):
     department = SnapshotDepartmentSerializer()
     date = serializers.DateField()
     now_serving = ServingTokenSerializer(many=True)
     waiting = WaitingTokenSerializer(many=True, help_text="In the order they will be called.")
     queue_length = serializers.IntegerField()
-    doctors_on_duty = serializers.IntegerField()
     minutes_per_consultation = serializers.FloatField()
     estimated_wait_minutes = serializers.IntegerField(help_text="Wait for a patient registering now.")
 
@@ -322,7 +340,14 @@ class VisitStatusSerializer(serializers.Serializer):
     go_to_translations = serializers.SerializerMethodField(help_text=PLACE_TRANSLATIONS_HELP)
     now_serving = serializers.ListField(child=serializers.CharField())
     doctors_on_duty = serializers.IntegerField(
-        help_text="Doctors seeing patients in the department now; 0 means no wait can be promised yet."
+        source="doctors.doctors_on_duty",
+        help_text="Doctors seeing patients in the department now; 0 means no wait can be promised yet.",
+    )
+    doctors_expected_at = serializers.DateTimeField(
+        source="doctors.doctors_expected_at", allow_null=True, help_text=DOCTORS_EXPECTED_AT_HELP
+    )
+    no_doctor_left_today = serializers.BooleanField(
+        source="doctors.no_doctor_left_today", help_text=NO_DOCTOR_LEFT_TODAY_HELP
     )
     feedback_given = serializers.SerializerMethodField()
     can_give_feedback = serializers.SerializerMethodField()

@@ -70,6 +70,8 @@ def board_words(page_language):
                     # No plural to agree with ("+1 more" needs one form in English and another in Arabic).
                     "more_waiting": gettext("Also waiting: %(count)s"),
                     "no_doctor": gettext("no doctor on duty yet"),
+                    "doctors_from": gettext("doctors from %(time)s"),
+                    "no_doctor_today": gettext("no doctor is expected back today (please ask at the desk)"),
                     "about_wait": gettext("about %(minutes)s min for new arrivals"),
                     "about_long_wait": gettext("about %(wait)s for new arrivals"),
                     # A wait of an hour or more, in hours (static/js/wait-words.js).

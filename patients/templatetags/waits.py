@@ -4,6 +4,8 @@ minutes is a number to work out; in hours it is one to plan by. static/js/wait-w
 the live pages (test_wait_words_read_alike_on_the_server_and_in_the_browser)."""
 
 from django import template
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 
 register = template.Library()
@@ -44,13 +46,50 @@ def wait_range_words(low, high):
     return gettext("about %(low)s – %(high)s") % {"low": wait_duration(low), "high": wait_duration(high)}
 
 
-def expected_wait_words(minutes, *, doctors_on_duty):
+def doctors_expected_later(doctors, now=None):
+    """The local time the department's first doctor is expected, while none is on duty and that time is still
+    ahead; else None (one late is not counted on: they may come any moment, or not)."""
+    expected_at = doctors["doctors_expected_at"]
+    if doctors["doctors_on_duty"] or expected_at is None:
+        return None
+    if isinstance(expected_at, str):
+        expected_at = parse_datetime(expected_at)
+    if expected_at <= (now or timezone.now()):
+        return None
+    return formats.time_format(timezone.localtime(expected_at), "TIME_FORMAT")
+
+
+@register.simple_tag
+def estimated_wait_words(minutes, low, high, doctors, now=None):
+    """The estimated wait as the patient's pages show it (static/js/patient-status.js shows it alike), with what
+    it rests on when no doctor is on duty: a wait measured against doctors who are not there, and are not
+    expected, would be a promise nobody keeps. doctors: selectors.DOCTORS_FIELDS."""
+    if doctors["no_doctor_left_today"]:
+        return gettext("No doctor is expected back today: please ask at the desk")
+    expected_later = doctors_expected_later(doctors, now)
+    if not doctors["doctors_on_duty"] and expected_later is None:
+        return gettext("No doctor on duty yet")
+    if low is not None and high is not None:
+        wait = wait_range_words(low, high)
+    elif minutes == 0:
+        wait = gettext("Any moment now")
+    else:
+        wait = wait_words(minutes)
+    if expected_later is None:
+        return wait
+    return gettext("%(wait)s (doctors from %(time)s)") % {"wait": wait, "time": expected_later}
+
+
+def expected_wait_words(minutes, *, doctors, now=None):
     """A text message's {expected_wait}: what the status page shows, in words that fit a sentence."""
-    if not doctors_on_duty:
-        # A wait measured against doctors who are not there would be a promise nobody keeps.
+    if doctors["no_doctor_left_today"]:
+        return gettext("no doctor is expected back today (please ask at the desk)")
+    expected_later = doctors_expected_later(doctors, now)
+    if not doctors["doctors_on_duty"] and expected_later is None:
         return gettext("no doctor on duty yet")
     if minutes is None:
         return ""
-    if minutes == 0:
-        return gettext("any moment now")
-    return gettext("about %(wait)s") % {"wait": wait_duration(minutes)}
+    wait = gettext("any moment now") if minutes == 0 else gettext("about %(wait)s") % {"wait": wait_duration(minutes)}
+    if expected_later is None:
+        return wait
+    return gettext("%(wait)s (doctors from %(time)s)") % {"wait": wait, "time": expected_later}

@@ -41,6 +41,8 @@ def test_departments_lists_active_ones_with_queue_length_and_wait(
             "description": "",
             "queue_length": 2,
             "doctors_on_duty": 1,
+            "doctors_expected_at": None,
+            "no_doctor_left_today": False,
             # The doctor is free: the first waiting token is next, a newcomer is two consultations away.
             "estimated_wait_minutes": 20,
         }

@@ -166,7 +166,12 @@
     );
     fitNext(board, queue);
     var wait = fill(words().waiting, { count: queue.queue_length });
-    if (!queue.doctors_on_duty) {
+    var expectedLater = WaitWords.doctorsExpectedLater(queue, words().language);
+    if (queue.no_doctor_left_today) {
+      wait += " · " + words().no_doctor_today;
+    } else if (expectedLater !== null) {
+      wait += " · " + fill(words().doctors_from, { time: expectedLater });
+    } else if (!queue.doctors_on_duty) {
       wait += " · " + words().no_doctor;
     } else if (queue.queue_length && queue.estimated_wait_minutes !== null) {
       var minutes = queue.estimated_wait_minutes;

@@ -38,30 +38,42 @@
     return translated ? { text: translated, translated: true } : { text: visit.go_to, translated: false };
   }
 
+  function waitWords(visit) {
+    var value = visit.estimated_wait_minutes;
+    if (value === null || value === undefined) return gettext("Not known yet");
+    // The server sends a range only when it is wide enough to matter (see docs/wait-estimates.md).
+    var low = visit.estimated_wait_low_minutes;
+    var high = visit.estimated_wait_high_minutes;
+    if (low != null && high != null) {
+      if (!WaitWords.inHours(high)) return interpolate(gettext("about %(low)s–%(high)s min"), { low: low, high: high }, true);
+      return interpolate(
+        gettext("about %(low)s – %(high)s"),
+        { low: WaitWords.duration(low, WAIT_UNITS), high: WaitWords.duration(high, WAIT_UNITS) },
+        true
+      );
+    }
+    if (value === 0) return gettext("Any moment now");
+    if (WaitWords.inHours(value)) {
+      return interpolate(gettext("about %(wait)s"), { wait: WaitWords.duration(value, WAIT_UNITS) }, true);
+    }
+    return interpolate(gettext("~%(minutes)s min"), { minutes: value }, true);
+  }
+
+  // As the server's estimated_wait_words: a wait measured against doctors who are not there, and are not
+  // expected, would be a promise nobody keeps.
+  function estimatedWait(visit) {
+    if (!visit.position) return waitWords(visit);
+    if (visit.no_doctor_left_today) return gettext("No doctor is expected back today: please ask at the desk");
+    var expectedLater = WaitWords.doctorsExpectedLater(visit, PAGE_LANGUAGE);
+    if (!visit.doctors_on_duty && expectedLater === null) return gettext("No doctor on duty yet");
+    if (expectedLater === null) return waitWords(visit);
+    return interpolate(gettext("%(wait)s (doctors from %(time)s)"), { wait: waitWords(visit), time: expectedLater }, true);
+  }
+
   function displayValue(field, visit) {
     var value = visit[field];
     if (field === "go_to" && value) return whereToGo(visit).text;
-    if (field === "estimated_wait_minutes") {
-      // A wait measured against doctors who are not there would be a promise nobody keeps.
-      if (visit.position && visit.doctors_on_duty === 0) return gettext("No doctor on duty yet");
-      if (value === null || value === undefined) return gettext("Not known yet");
-      // The server sends a range only when it is wide enough to matter (see docs/wait-estimates.md).
-      var low = visit.estimated_wait_low_minutes;
-      var high = visit.estimated_wait_high_minutes;
-      if (low != null && high != null) {
-        if (!WaitWords.inHours(high)) return interpolate(gettext("about %(low)s–%(high)s min"), { low: low, high: high }, true);
-        return interpolate(
-          gettext("about %(low)s – %(high)s"),
-          { low: WaitWords.duration(low, WAIT_UNITS), high: WaitWords.duration(high, WAIT_UNITS) },
-          true
-        );
-      }
-      if (value === 0) return gettext("Any moment now");
-      if (WaitWords.inHours(value)) {
-        return interpolate(gettext("about %(wait)s"), { wait: WaitWords.duration(value, WAIT_UNITS) }, true);
-      }
-      return interpolate(gettext("~%(minutes)s min"), { minutes: value }, true);
-    }
+    if (field === "estimated_wait_minutes") return estimatedWait(visit);
     if (field === "now_serving") {
       return value && value.length ? value.join(", ") : gettext("Nobody right now");
     }

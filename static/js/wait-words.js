@@ -1,6 +1,7 @@
 // How an estimated wait reads on the live pages: "~25 min", "about 1 h 15 min", "about 4 h". The same rule as
 // patients/templatetags/waits.py, which draws the pages' first state (a test runs both on the same waits).
-// `units` holds the words of one language: {minutes, hours, hours_minutes} ("%(minutes)s min" ...).
+// `units` holds the words of one language: {minutes, hours, hours_minutes} ("%(minutes)s min" ...). Also when the
+// doctors are expected while none is on duty.
 (function (global) {
   "use strict";
 
@@ -24,5 +25,21 @@
     return interpolate(units.hours, { hours: nearest(minutes, 60) / 60 }, true);
   }
 
-  global.WaitWords = { duration: duration, inHours: function (minutes) { return minutes >= HOURS_FROM_MINUTES; } };
+  // While no doctor is on duty (a queue's or visit's doctors_on_duty), the time the department's first one is
+  // expected (doctors_expected_at), in `language`, if it is still ahead; else null: one who is late is not counted
+  // on. Read in the hospital's own time, as the server wrote it, whatever the reader's time zone.
+  function doctorsExpectedLater(doctors, language) {
+    if (doctors.doctors_on_duty || !doctors.doctors_expected_at) return null;
+    if (new Date(doctors.doctors_expected_at).getTime() <= Date.now()) return null;
+    var clock = doctors.doctors_expected_at.match(/T(\d\d):(\d\d)/);
+    return new Date(Date.UTC(2000, 0, 1, Number(clock[1]), Number(clock[2]))).toLocaleTimeString(
+      language, { hour: "numeric", minute: "2-digit", timeZone: "UTC" }
+    );
+  }
+
+  global.WaitWords = {
+    duration: duration,
+    inHours: function (minutes) { return minutes >= HOURS_FROM_MINUTES; },
+    doctorsExpectedLater: doctorsExpectedLater,
+  };
 })(window);
