@@ -88,6 +88,7 @@ const visit = (changes) => ({
   department: { id: 3, name: "Cardiology", code: "CARD", room: "Block B" },
   priority: "normal", status: "waiting", status_display: "Waiting", position: 2, patients_ahead: 1,
   estimated_wait_minutes: 20, estimated_wait_low_minutes: null, estimated_wait_high_minutes: null, your_turn: false, doctor: null, go_to: null, now_serving: ["CARD-001"],
+  doctors_on_duty: 1, doctors_expected_at: null, no_doctor_left_today: false,
   feedback_given: false, can_give_feedback: false, ...changes,
 });
 const statusFrame = (seq, changes, department = 3) =>
