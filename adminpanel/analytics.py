@@ -3,7 +3,8 @@
 Every function reads a date range with a fixed number of queries and groups the rows in Python,
 so a report costs the same number of queries for one department or fifty. Days are the
 hospital-local token days; a wait is called_at - checked_in_at (a transferred token's from its transfer), a
-consultation completed_at - started_at.
+consultation completed_at - started_at (selectors.consultation_minutes: none for one an admin ended for a doctor
+called away, whose patient still counts as seen and completed).
 """
 
 import math

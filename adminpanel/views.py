@@ -140,6 +140,10 @@ class EndConsultationView(ActForAbsentDoctorView):
             "It is recorded as completed, ended by you for %(doctor)s, and the patient is asked to rate their visit "
             "as after any consultation."
         ),
+        _(
+            "Its length is not counted as a consultation's: the wait estimates, the reports and the doctor's "
+            "figures leave it out, and still count the patient as seen."
+        ),
     ]
     confirm_label = _("End the consultation with %(token)s")
 

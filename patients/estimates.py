@@ -220,7 +220,9 @@ def _consultations(visits):
     """The plausible consultation lengths of visits, oldest first: all of them, {doctor_id: theirs} and
     {doctor_id: [(priority, length), ...]} (the same lengths with their patients' priorities).
 
-    A consultation completed the moment it was called (a correction at the desk) says nothing of a pace.
+    A consultation completed the moment it was called (a correction at the desk) says nothing of a pace, nor does one
+    an admin ended for a doctor called away (services.end_consultation): it ended when the doctor left, maybe hours
+    before it was recorded.
     """
     completed = sorted(
         (
@@ -229,6 +231,7 @@ def _consultations(visits):
             if visit["status"] == Status.COMPLETED
             and visit["called_at"]
             and visit["completed_at"]
+            and not visit["consultation_ended_for_doctor"]
             and _minutes(visit["called_at"], visit["completed_at"]) >= SHORTEST_PLAUSIBLE_CONSULTATION_MINUTES
         ),
         key=lambda visit: visit["completed_at"],
@@ -339,10 +342,10 @@ def measure_pace(
     its ConsultationHistory.
 
     visits: the day's tokens as dicts with status, priority, doctor_id, checked_in_at, called_at, completed_at,
-    skipped_at and transferred_from_id. A doctor's minutes per patient run from the call to the end of the
-    consultation (the walk to the room is the doctor's time too). bookings: the day's appointments as dicts
-    with status and slot_start; booking_grace: how long after its slot a booked patient keeps it.
-    doctors_scheduled: whether any doctor of the department had a shift today or started seeing patients.
+    consultation_ended_for_doctor, skipped_at and transferred_from_id. A doctor's minutes per patient run from the
+    call to the end of the consultation (the walk to the room is the doctor's time too). bookings: the day's
+    appointments as dicts with status and slot_start; booking_grace: how long after its slot a booked patient
+    keeps it. doctors_scheduled: whether any doctor of the department had a shift today or started seeing patients.
     """
     configured = float(department.average_consultation_minutes)
     lengths, by_doctor, seen = _consultations(visits)

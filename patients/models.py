@@ -449,6 +449,16 @@ class Queue(models.Model):
     called_at = models.DateTimeField(_("called at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # A database default too: during a rolling deploy the previous release's processes insert tokens without it.
+    consultation_ended_for_doctor = models.BooleanField(
+        _("consultation ended for the doctor"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Completed by an administrator for a doctor called away: its end is not when the consultation ended, "
+            "so its length is left out of the consultation times (wait estimates, reports)."
+        ),
+    )
     skipped_at = models.DateTimeField(_("skipped at"), null=True, blank=True)
     estimated_wait_at_registration = models.PositiveIntegerField(
         _("wait shown on registering (minutes)"),

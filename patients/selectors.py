@@ -45,6 +45,7 @@ PACE_VISIT_FIELDS = (
     "checked_in_at",
     "called_at",
     "completed_at",
+    "consultation_ended_for_doctor",
     "skipped_at",
     "transferred_from_id",
 )
@@ -760,7 +761,7 @@ def visit_after_department_change(visit, payload):
 
 # Figures of past visits, shared by the doctors' dashboard and the admin reports. A wait is
 # called_at - checked_in_at (for a token transferred in, - created_at: its wait in this department began with
-# the transfer), a consultation completed_at - started_at.
+# the transfer), a consultation completed_at - started_at, but for one an admin ended for its doctor.
 
 VISIT_FIELDS = (
     "department_id",
@@ -772,6 +773,7 @@ VISIT_FIELDS = (
     "called_at",
     "started_at",
     "completed_at",
+    "consultation_ended_for_doctor",
     "transferred_from_id",
     # The id of the token this one was transferred to (None when it was not): such a cancelled token is a referral.
     "transferred_to",
@@ -795,6 +797,10 @@ def wait_minutes(visit):
 
 
 def consultation_minutes(visit):
+    """None for a consultation an admin ended for a doctor called away: it ended when the doctor left, not when it
+    was recorded (services.end_consultation), so its length is no consultation's."""
+    if visit["consultation_ended_for_doctor"]:
+        return None
     return minutes_between(visit["started_at"], visit["completed_at"])
 
 

@@ -669,8 +669,19 @@ def return_to_line(*, entry, actor=None, ip_address=None):
 @transaction.atomic
 def end_consultation(*, entry, actor=None, ip_address=None):
     """Complete a consultation on behalf of its doctor, who has left (an admin's action): announced as
-    "consultation_ended", so the audit row names who ended it, and the doctor stays the one who saw the patient."""
-    return _transition(entry, Status.COMPLETED, event="consultation_ended", actor=actor, ip_address=ip_address)
+    "consultation_ended", so the audit row names who ended it, and the doctor stays the one who saw the patient.
+
+    Marked consultation_ended_for_doctor: it ended when the doctor left, not when it was recorded, so its length is
+    left out of every consultation time (the wait estimates' pace, the reports), the patient still counted as seen.
+    """
+    return _transition(
+        entry,
+        Status.COMPLETED,
+        event="consultation_ended",
+        actor=actor,
+        ip_address=ip_address,
+        consultation_ended_for_doctor=True,
+    )
 
 
 @transaction.atomic

@@ -74,11 +74,13 @@ def test_returning_a_called_patient_asks_first_then_frees_the_doctor(admin_clien
 def test_ending_a_consultation_is_recorded_as_the_admins_for_the_doctor(admin_client, in_consultation, colleague):
     confirm = admin_client.get(end_page(in_consultation)).content.decode()
     assert "CARD-001 (Meena Rao) is in consultation with Dr. Omar Haddad." in confirm
+    assert "Its length is not counted as a consultation&#x27;s" in confirm
 
     admin_client.post(end_page(in_consultation))
 
     entry = Queue.objects.get(pk=in_consultation.pk)
     assert (entry.status, entry.doctor_id) == (Status.COMPLETED, colleague.pk)
+    assert entry.consultation_ended_for_doctor
     row = AuditLog.objects.get(action="queue.consultation_ended")
     assert row.actor.username == "manager"
     rows = admin_client.get(reverse("adminpanel:audit")).context["rows"]

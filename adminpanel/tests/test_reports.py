@@ -148,6 +148,27 @@ def test_doctor_performance(clinic_day, django_assert_num_queries):
     assert (jones.average_rating, jones.rating_count) == (None, 0)
 
 
+def test_a_consultation_an_admin_ended_for_its_doctor_is_completed_but_not_a_consultation_time(
+    clinic_day, make_token, admin_user
+):
+    """Ended 3 hours after the call, when the admin learnt the doctor had left: its patient was seen, but those
+    hours are not how long a consultation took, in the department's or the doctor's figures."""
+    cardiology, smith = clinic_day["cardiology"], clinic_day["smith"]
+    with time_machine.travel(at("11:30"), tick=False) as clock:
+        entry = services.call_patient(entry=make_token(cardiology), doctor=smith)
+        services.start_consultation(entry=entry)
+        clock.move_to(at("14:30"))
+        services.end_consultation(entry=entry, actor=admin_user)
+
+    analytics.rollup_day(day=DAY)
+
+    rolled_up = DepartmentAnalytics.objects.get(department=cardiology, date=DAY)
+    assert (rolled_up.registrations, rolled_up.completed) == (8, 4)
+    assert rolled_up.average_consultation_minutes == 15.0  # 15, 10 and 20, as without it
+    performance = {row.doctor_id: row for row in analytics.doctor_performance(start=DAY, end=DAY)}
+    assert (performance[smith.pk].seen, performance[smith.pk].average_consultation_minutes) == (3, 12.5)
+
+
 def test_a_date_range_covers_each_day(clinic_day):
     rows = analytics.department_days(start=DAY, end=date(2026, 3, 11))
     assert [(row.date, row.department_name, row.registrations) for row in rows] == [

@@ -1,8 +1,15 @@
-"""What the dashboard page reads before the day has figures."""
+"""What the dashboard page reads of the doctor's day: its figures, and what it says before there are any."""
 
 import re
+from datetime import timedelta
 
 from django.urls import reverse
+
+from patients import services
+
+
+def statistics_on(page):
+    return dict(re.findall(r'data-statistic="(\w+)">([^<]*)<', page))
 
 
 def test_todays_averages_before_the_first_consultation_say_so_in_words(doctor_client):
@@ -10,3 +17,20 @@ def test_todays_averages_before_the_first_consultation_say_so_in_words(doctor_cl
 
     averages = re.findall(r'data-statistic="average_\w+">([^<]*)<', page)
     assert averages == ["None yet", "None yet"]
+
+
+def test_a_consultation_an_admin_ended_for_the_doctor_is_a_patient_seen_but_not_a_consultation_time(
+    client, doctor, department, make_token, clock
+):
+    seen = services.start_consultation(entry=services.call_patient(entry=make_token(department), doctor=doctor))
+    clock.shift(timedelta(minutes=12))
+    services.complete_consultation(entry=seen)
+    left = services.start_consultation(entry=services.call_patient(entry=make_token(department), doctor=doctor))
+    clock.shift(timedelta(hours=3))
+    services.end_consultation(entry=left)
+
+    # Signed in now: the three hours would have signed out a session begun before them.
+    client.force_login(doctor.user)
+    statistics = statistics_on(client.get(reverse("doctors:dashboard")).content.decode())
+
+    assert (statistics["seen"], statistics["average_consultation_minutes"]) == ("2", "12.0")

@@ -111,10 +111,20 @@ def test_an_ended_consultation_is_completed_with_its_doctor_and_audited_as_the_a
 
     assert (ended.status, ended.doctor_id) == (Status.COMPLETED, doctor.pk)
     assert ended.completed_at is not None
+    # Its length is the doctor's absence, not a consultation's: the figures of consultation times leave it out.
+    assert Queue.objects.get(pk=entry.pk).consultation_ended_for_doctor
     assert services.current_patient_of(doctor) is None
     row = AuditLog.objects.get(action="queue.consultation_ended")
     assert (row.actor, row.before["doctor_id"], row.after["status"]) == (admin, doctor.pk, Status.COMPLETED)
     assert not AuditLog.objects.filter(action__in=["queue.completed", "queue.skipped"]).exists()
+
+
+def test_a_consultation_its_doctor_completes_is_not_marked_as_ended_for_them(department, make_token, doctor):
+    entry = services.start_consultation(entry=services.call_patient(entry=make_token(department), doctor=doctor))
+
+    services.complete_consultation(entry=entry)
+
+    assert not Queue.objects.get(pk=entry.pk).consultation_ended_for_doctor
 
 
 @pytest.mark.parametrize("status", [Status.WAITING, Status.CALLED, Status.COMPLETED])

@@ -102,6 +102,41 @@ def test_a_consultation_left_open_for_hours_does_not_set_the_pace(department, ma
     assert consultation_pace(department=department).minutes_per_consultation == pytest.approx(7.5)
 
 
+def ended_for_the_doctor(entry, doctor, clock, minutes):
+    """A consultation its doctor left: an admin ends it minutes after the call (services.end_consultation)."""
+    services.call_patient(entry=entry, doctor=doctor)
+    services.start_consultation(entry=entry)
+    clock.shift(timedelta(minutes=minutes))
+    services.end_consultation(entry=entry)
+
+
+def test_a_consultation_an_admin_ended_hours_after_the_call_does_not_set_the_pace(
+    department, make_patient, make_doctor, clock
+):
+    """Its end is when the admin recorded it, not when the doctor left: measured, the day's first such one put
+    every wait in a department without history at over 50 minutes a patient."""
+    doctor = make_doctor(department=department)
+    ended_for_the_doctor(services.allocate_token(department=department, patient=make_patient()), doctor, clock, 180)
+    waiting = [services.allocate_token(department=department, patient=make_patient()) for _ in range(3)]
+
+    pace = consultation_pace(department=department)
+    assert (pace.minutes_per_consultation, pace.minutes_for(doctor.pk)) == (10, 10)
+    assert [estimated_wait_minutes(entry) for entry in waiting] == [0, 10, 20]
+
+
+def test_a_consultation_an_admin_ended_on_an_earlier_day_is_not_in_the_history(
+    department, make_patient, make_doctor, clock
+):
+    doctor = make_doctor(department=department)
+    clock.shift(timedelta(days=-1))
+    ended_for_the_doctor(services.allocate_token(department=department, patient=make_patient()), doctor, clock, 180)
+    clock.shift(timedelta(days=1, minutes=-180))
+
+    pace = consultation_pace(department=department)
+
+    assert (pace.minutes_per_consultation, pace.minutes_for(doctor.pk)) == (10, 10)
+
+
 @pytest.mark.parametrize("seconds", [0, 1.4, 29])
 def test_a_consultation_completed_as_it_was_called_does_not_set_the_pace(
     department, make_patient, make_doctor, clock, seconds
@@ -436,6 +471,7 @@ def test_emergencies_are_expected_by_the_hours_they_arrived_in_on_earlier_days(c
                 "doctor_id": 0,
                 "called_at": None,
                 "completed_at": None,
+                "consultation_ended_for_doctor": False,
                 "skipped_at": None,
                 "transferred_from_id": None,
             }
