@@ -146,7 +146,7 @@ def end_consultation(form, *, actor, ip_address, **context):
 
 
 def broadcast(form, *, actor, ip_address, **context):
-    departments = services.broadcast_message(**form.cleaned_data, actor=actor, ip_address=ip_address)
+    departments = services.broadcast_message(**form.to_send(), actor=actor, ip_address=ip_address)
     return ngettext(
         "Message sent to the waiting patients of %(count)s department.",
         "Message sent to the waiting patients of %(count)s departments.",

@@ -169,9 +169,11 @@ def _audit_value(field, value, names):
         # A page's address is not words: /adminpanel/login/ reads as the part of the site it signs in to.
         return SIGN_IN_PAGES.get(str(value).strip("/").split("/")[0], value)
     if field == "translations":
+        # A record's words by field ({"es": {"name": ...}}), a broadcast's text ({"es": "..."}).
         languages = dict(settings.LANGUAGES)
         return "; ".join(
-            f"{languages.get(language, language)}: {' · '.join(words.values())}" for language, words in value.items()
+            f"{languages.get(language, language)}: {words if isinstance(words, str) else ' · '.join(words.values())}"
+            for language, words in value.items()
         )
     return str(value)
 

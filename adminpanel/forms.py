@@ -27,7 +27,7 @@ from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
 from smartqueue.i18n import text_direction
 
 from .models import AuditLog, SystemConfiguration
-from .services import BROADCAST_MAX_LENGTH, username_taken
+from .services import BROADCAST_MAX_LENGTH, translation_field_name, username_taken
 from .templatetags.languages import language_name
 
 REPORT_MAX_DAYS = 92
@@ -45,11 +45,12 @@ class PanelDateField(forms.DateField):
     default_error_messages = {"invalid": DAY_FORMAT_ERROR}
 
 
-def translation_field_name(field, language):
-    return f"{field}_{language}"
-
-
-TRANSLATION_LABELS = {"name": _("Name in %(language)s"), "room": _("Room in %(language)s")}
+TRANSLATION_LABELS = {
+    "name": _("Name in %(language)s"),
+    "room": _("Room in %(language)s"),
+    # Not "Message in ...": the message's own label, "Message", stays the only one that says it.
+    "message": _("Text in %(language)s"),
+}
 
 
 class PanelFieldsMixin(FieldsSayWhatToEnterMixin, BootstrapWidgetsMixin):
@@ -369,6 +370,9 @@ class SystemConfigurationForm(SavesWhatThePageChangedMixin, PanelFieldsMixin, fo
 
 
 class BroadcastForm(PanelFieldsMixin, forms.Form):
+    """The message in the site's language, optionally in each of its other languages ("message_es"): each patient and
+    screen reads theirs, else the message."""
+
     message = forms.CharField(
         label=_("Message"),
         max_length=BROADCAST_MAX_LENGTH,
@@ -381,6 +385,37 @@ class BroadcastForm(PanelFieldsMixin, forms.Form):
         required=False,
         empty_label=_("All departments"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = {"message": self.fields.pop("message")}
+        for language in other_site_languages():
+            fields[translation_field_name("message", language)] = forms.CharField(
+                label=sentence_with(TRANSLATION_LABELS["message"], language=language_name(language)),
+                required=False,
+                max_length=BROADCAST_MAX_LENGTH,
+                validators=[check_text_shown_to_others],
+                help_text=_("Optional. Left empty, patients and boards in this language get the message."),
+                # Typed in that language: its spelling checked and its direction kept as typed.
+                widget=forms.Textarea(
+                    attrs={"rows": 3, "class": "form-control", "lang": language, "dir": text_direction(language)}
+                ),
+            )
+        self.fields = {**fields, **self.fields}
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["translations"] = {
+            language: text
+            for language in other_site_languages()
+            if (text := cleaned.get(translation_field_name("message", language), "").strip())
+        }
+        return cleaned
+
+    def to_send(self):
+        """The texts and the department, as services.broadcast_message takes them."""
+        data = self.cleaned_data
+        return {"message": data["message"], "translations": data["translations"], "department": data["department"]}
 
 
 # The filters' labels are their page's: an error names its field by them ("To: ..."), in the reader's language.

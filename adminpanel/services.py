@@ -12,7 +12,9 @@ from doctors import services as doctor_services
 from doctors.models import Doctor
 from notifications.services import notify_broadcast
 from patients import broadcasts
-from patients.models import Department
+from patients.models import Department, other_site_languages
+from patients.serializers import BroadcastSerializer
+from smartqueue.shapes import represent
 
 from .models import AuditLog
 from .selectors import waiting_today
@@ -141,31 +143,63 @@ def broadcast_audience(department=None):
     return audience
 
 
-@transaction.atomic
-def broadcast_message(*, message, department=None, actor, ip_address=None):
-    """Send a message to every waiting patient of one department (or all active ones when None)."""
-    message = (message or "").strip()
-    if not message:
+def translation_field_name(field, language):
+    """A translated field's own name on forms and in the API: "room_es", "message_ar"."""
+    return f"{field}_{language}"
+
+
+def broadcast_texts(*, message, translations=None):
+    """The broadcast's texts as sent: {"message"} in the site's language, with {"translations": {"es": ...}} where any
+    was given. A translation left empty is left out: its readers get the message. Refused naming the field
+    ("message", "message_es") when a text is missing, too long, or in no other language of the site."""
+    texts = {"message": _checked_broadcast_text("message", message)}
+    if not texts["message"]:
         raise ValidationError({"message": _("Write the message to send.")})
-    if len(message) > BROADCAST_MAX_LENGTH:
+    languages = other_site_languages()
+    translated = {}
+    for language, text in (translations or {}).items():
+        field = translation_field_name("message", language)
+        if language not in languages:
+            raise ValidationError(
+                {
+                    field: _("%(language)s is not one of the site's other languages: %(languages)s.")
+                    % {"language": language, "languages": ", ".join(languages)}
+                }
+            )
+        if text := _checked_broadcast_text(field, text):
+            translated[language] = text
+    if translated:
+        texts["translations"] = translated
+    return texts
+
+
+def _checked_broadcast_text(field, text):
+    text = (text or "").strip()
+    if len(text) > BROADCAST_MAX_LENGTH:
         raise ValidationError(
-            {"message": _("Keep the message under %(count)s characters.") % {"count": BROADCAST_MAX_LENGTH}}
+            {field: _("Keep the message under %(count)s characters.") % {"count": BROADCAST_MAX_LENGTH}}
         )
+    return text
+
+
+@transaction.atomic
+def broadcast_message(*, message, translations=None, department=None, actor, ip_address=None):
+    """Send a message to every waiting patient of one department (or all active ones when None), each patient and
+    screen reading it in their language where the admin translated it (translations: {"es": "..."})."""
+    texts = broadcast_texts(message=message, translations=translations)
     broadcast_audience(department)
     departments = [department] if department is not None else list(Department.objects.filter(is_active=True))
     for target in departments:
-        record_audit(
-            actor=actor, action="broadcast.sent", target=target, after={"message": message}, ip_address=ip_address
-        )
+        record_audit(actor=actor, action="broadcast.sent", target=target, after=texts, ip_address=ip_address)
         transaction.on_commit(
             partial(
                 broadcasts.publish_department_change,
                 event="broadcast",
                 department_id=target.pk,
-                payload={"message": message},
+                payload=represent(BroadcastSerializer, texts),
             )
         )
     transaction.on_commit(
-        partial(notify_broadcast, message=message, department_id=department.pk if department is not None else None)
+        partial(notify_broadcast, **texts, department_id=department.pk if department is not None else None)
     )
     return departments

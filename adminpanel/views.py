@@ -34,6 +34,7 @@ from patients import appointments
 from patients.models import ClosedDay, Department, Queue
 from patients.templatetags.departments import name_on_page, sentence_with
 from smartqueue.actions import ActionFormView, RefusedFormIs400, report_on_page
+from smartqueue.i18n import text_direction
 from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
 
@@ -492,6 +493,16 @@ class BroadcastView(PanelAdminRequiredMixin, RefusedFormIs400, FormView):
                     "heading": _("Send this broadcast?"),
                     "consequences": [
                         f"“{form.cleaned_data['message']}”",
+                        *(
+                            sentence_with(
+                                _("In %(language)s: “%(text)s”"),
+                                language=language_name(language),
+                                text=format_html(
+                                    '<span lang="{}" dir="{}">{}</span>', language, text_direction(language), text
+                                ),
+                            )
+                            for language, text in form.cleaned_data["translations"].items()
+                        ),
                         sentence_with(
                             _(
                                 "It goes to %(patients)s (%(scope)s) as a text message, and cannot be taken back "
@@ -502,7 +513,7 @@ class BroadcastView(PanelAdminRequiredMixin, RefusedFormIs400, FormView):
                         ),
                     ],
                     "carry": [
-                        ("message", form.cleaned_data["message"]),
+                        *((name, form.cleaned_data[name]) for name in form.fields if name != "department"),
                         ("department", department.pk if department else ""),
                     ],
                     "confirm_label": _("Send to %(patients)s") % {"patients": patients},
@@ -512,7 +523,7 @@ class BroadcastView(PanelAdminRequiredMixin, RefusedFormIs400, FormView):
                 },
             )
         try:
-            services.broadcast_message(actor=self.request.user, ip_address=client_ip(self.request), **form.cleaned_data)
+            services.broadcast_message(actor=self.request.user, ip_address=client_ip(self.request), **form.to_send())
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)

@@ -150,13 +150,19 @@ def notify_queue_change(sender, *, change, **kwargs):
     outbox.enqueue_after_commit(calls)
 
 
-def notify_broadcast(*, message, department_id=None):
-    """Record an admin broadcast to every waiting patient of one department, or of all when None."""
+def notify_broadcast(*, message, translations=None, department_id=None):
+    """Record an admin broadcast to every waiting patient of one department, or of all when None; a patient whose
+    language is among translations ({"es": "..."}) gets that text instead of the message."""
     outbox.enqueue_after_commit(
         [
             (
                 SEND_BROADCAST,
-                {"message": message, "department_id": department_id, "broadcast_id": uuid.uuid4().hex},
+                {
+                    "message": message,
+                    "translations": translations or {},
+                    "department_id": department_id,
+                    "broadcast_id": uuid.uuid4().hex,
+                },
             )
         ]
     )
@@ -279,11 +285,14 @@ def message_values(entry, template_type, message):
     }
 
 
-def prepare_queue_notification(*, entry_id, template_type, message="", broadcast_id="", repeat_id=""):
+def prepare_queue_notification(
+    *, entry_id, template_type, message="", translations=None, broadcast_id="", repeat_id=""
+):
     """The Notification for this entry and event: found if it exists, else rendered and created.
 
     It is created 'queued', or 'skipped' when the patient's preference says no; None when the entry
-    is gone, the message is no longer relevant, or admins switched that event's template off.
+    is gone, the message is no longer relevant, or admins switched that event's template off. A broadcast's
+    message is the one of the patient's language among its translations, else the message.
     """
     entry = Queue.objects.select_related("patient", "department", "doctor__user").filter(pk=entry_id).first()
     if entry is None:
@@ -295,6 +304,7 @@ def prepare_queue_notification(*, entry_id, template_type, message="", broadcast
     if entry.status not in STATUSES_STILL_RELEVANT[template_type]:
         logger.info("Not sending %s for queue entry %s: it is now %s", template_type, entry.pk, entry.status)
         return None
+    message = (translations or {}).get(entry.patient.language) or message
     return _record_notification(
         key=key,
         patient=entry.patient,
@@ -481,7 +491,7 @@ def announce_patients_ahead(*, entry_id):
     return announced
 
 
-def fan_out_broadcast(*, message, department_id, broadcast_id):
+def fan_out_broadcast(*, message, department_id, broadcast_id, translations=None):
     """Enqueue the broadcast for each of today's waiting patients; returns how many.
 
     A patient waiting in several departments gets a broadcast to all of them once (about their first token), not
@@ -501,6 +511,7 @@ def fan_out_broadcast(*, message, department_id, broadcast_id):
                     "entry_id": entry_id,
                     "template_type": TemplateType.BROADCAST,
                     "message": message,
+                    "translations": translations or {},
                     "broadcast_id": broadcast_id,
                 },
             )

@@ -32,12 +32,15 @@ def _deliver(task, notification_id):
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def send_queue_message(self, *, entry_id, template_type, message="", broadcast_id="", repeat_id=""):
+def send_queue_message(
+    self, *, entry_id, template_type, message="", translations=None, broadcast_id="", repeat_id=""
+):
     """Send one event's message to a queue entry's patient; safe to run twice (see services)."""
     notification = services.prepare_queue_notification(
         entry_id=entry_id,
         template_type=template_type,
         message=message,
+        translations=translations,
         broadcast_id=broadcast_id,
         repeat_id=repeat_id,
     )
@@ -86,8 +89,11 @@ def announce_patients_ahead(*, entry_id):
 
 
 @shared_task(acks_late=True)
-def send_broadcast(*, message, department_id, broadcast_id):
-    return services.fan_out_broadcast(message=message, department_id=department_id, broadcast_id=broadcast_id)
+def send_broadcast(*, message, department_id, broadcast_id, translations=None):
+    # translations=None: recorded before broadcasts were translated, still in the outbox.
+    return services.fan_out_broadcast(
+        message=message, translations=translations, department_id=department_id, broadcast_id=broadcast_id
+    )
 
 
 @shared_task

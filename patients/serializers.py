@@ -541,6 +541,19 @@ class ErrorPayloadSerializer(serializers.Serializer):
     field = serializers.CharField(allow_null=True)
 
 
+class BroadcastSerializer(serializers.Serializer):
+    """An admin's broadcast as department.changed frames carry it (their detail): no patient data, it goes to public
+    sockets too. Each reader shows the text of their language, else the message."""
+
+    message = serializers.CharField(help_text="In the site's language (LANGUAGE_CODE).")
+    translations = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text='The texts the admin gave in the site\'s other languages, by language ({"es": "..."}); left out when '
+        "none was given.",
+    )
+
+
 class WaitAlertSerializer(serializers.Serializer):
     """A department's long-wait alert, as staff screens show it (no patient data: it goes to public sockets too)."""
 

@@ -266,6 +266,28 @@ def test_a_patient_waiting_in_two_departments_gets_a_broadcast_to_all_department
     assert [m.to for m in fake_twilio.received[received_before:]] == ["+14155550101"]
 
 
+def test_a_broadcast_reaches_each_patient_in_their_language_else_as_written(
+    fake_twilio, act, department, make_patient, django_capture_on_commit_callbacks
+):
+    for phone, language in [("+14155550101", "es"), ("+14155550102", "en"), ("+14155550103", "hi")]:
+        with django_capture_on_commit_callbacks(execute=True):
+            queue.allocate_token(department=department, patient=make_patient(phone=phone, language=language))
+    received_before = len(fake_twilio.received)
+
+    # Hindi left empty: its readers get the message as written.
+    act(
+        notify_broadcast,
+        message="Dr. Rao is delayed 30 minutes.",
+        translations={"es": "El Dr. Rao llega con 30 minutos de retraso."},
+    )
+
+    assert sorted((m.to, m.body) for m in fake_twilio.received[received_before:]) == [
+        ("+14155550101", "Cardiology (turno CARD-001): El Dr. Rao llega con 30 minutos de retraso."),
+        ("+14155550102", "Cardiology (token CARD-002): Dr. Rao is delayed 30 minutes."),
+        ("+14155550103", "Cardiology (टोकन CARD-003): Dr. Rao is delayed 30 minutes."),
+    ]
+
+
 def test_a_repeated_online_registration_sends_the_open_token_again_at_most_once_per_window(
     fake_twilio, department, act, time_machine
 ):
