@@ -143,6 +143,45 @@ def test_the_boards_call_out_names_the_doctors_room_in_the_boards_language(open_
     assert hindi_board.locator("#call-out").get_attribute("lang") == "hi"
 
 
+def test_a_broadcast_shows_on_the_board_and_the_status_page_in_their_language_or_as_written(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    entry, _ = register_patient(department=cardiology, name="Al Bo", phone="+14155550111", age=30, gender="male",
+                                priority="normal", notes="", actor=None, ip_address=None, self_service=False)
+    entry.patient.language = "es"
+    entry.patient.save()
+    message, arabic, spanish = "Dr. Rao is delayed 30 minutes.", "الدكتور راو متأخر 30 دقيقة.", "El Dr. Rao llega tarde."
+    board = open_page(**DESKTOP, **ARABIC)
+    stop_the_clock(board)
+    board.goto(f"/display/{cardiology.pk}/")
+    # Held in Arabic until the broadcast has come.
+    board.locator("#language-switching").click()
+    expect(board.locator("[data-display-board]")).to_have_attribute("lang", "ar")
+    status_page = open_page(**PHONE)
+    status_page.goto(f"/patients/status/{entry.public_id}/")
+    for page in (board, status_page):
+        expect(page.locator("#live-status")).to_have_attribute("data-live-status", "live")
+    desk = open_page(**DESKTOP)
+    sign_in(desk, "/adminpanel/login/", "admin.manager", "admin123")
+    desk.goto("/adminpanel/broadcast/")
+    desk.get_by_label("Message").fill(message)
+    desk.get_by_label("Text in العربية").fill(arabic)
+    desk.get_by_label("Text in Español").fill(spanish)
+
+    desk.get_by_role("button", name="Review before sending").click()
+    desk.get_by_role("button", name="Send to 1 waiting patient").click()
+
+    shown = board.locator("[data-broadcast]")
+    expect(shown).to_have_text(arabic)
+    assert shown.get_attribute("lang") == "ar"
+    expect(status_page.locator("[data-broadcast]")).to_have_text(spanish)
+    # The board's next language, the site's: the message as written.
+    board.locator("#language-switching").click()
+    board.clock.run_for(8_000)
+    expect(board.locator("[data-display-board]")).to_have_attribute("lang", "en")
+    expect(shown).to_have_text(message)
+    assert shown.get_attribute("lang") == "en"
+
+
 def test_the_arabic_desk_layout_is_mirrored(open_page, hospital):
     a_busy_morning(hospital)
     page = open_page(**DESKTOP, **ARABIC)

@@ -7,7 +7,8 @@
  * Words come from the "board-words" json_script: one set per language the hospital shows on boards (System
  * configuration). The board cycles its words through them (until the "Stop switching languages" button is
  * pressed), and says each call once in every one of them, with the browser's voice for that language, or the chime
- * alone where the browser has none.
+ * alone where the browser has none. An admin's broadcast to the department shows on its board for a while, in the
+ * language shown where the admin translated it.
  */
 (function () {
   "use strict";
@@ -152,8 +153,34 @@
     });
   }
 
+  // An admin's broadcast stays on its board this long (a later one replaces it sooner).
+  var BROADCAST_SHOWN_MS = 30 * 60 * 1000;
+  var broadcasts = new Map();
+
+  function receiveBroadcast(board, broadcast) {
+    broadcasts.set(board, broadcast);
+    setTimeout(function () {
+      if (broadcasts.get(board) !== broadcast) return;
+      broadcasts.delete(board);
+      showBroadcast(board);
+    }, BROADCAST_SHOWN_MS);
+  }
+
+  // The broadcast in the language shown, where the admin translated it; else the message, marked as written.
+  function showBroadcast(board) {
+    var node = board.querySelector("[data-broadcast]");
+    var broadcast = broadcasts.get(board);
+    node.hidden = !broadcast;
+    if (!broadcast) return;
+    var translated = (broadcast.translations || {})[words().language];
+    node.textContent = translated || broadcast.message;
+    node.lang = translated ? words().language : node.dataset.writtenIn;
+    node.dir = translated ? words().direction : node.dataset.writtenDir;
+  }
+
   function render(board, queue) {
     lastQueues.set(board, queue);
+    showBroadcast(board);
     board.lang = words().language;
     board.dir = words().direction;
     nameDepartment(queue.department);
@@ -328,6 +355,7 @@
       onMessage: function (frame) {
         var called = frame.payload.event === "called" && frame.payload.entry;
         if (called) calledAt.set(called.token, Date.now());
+        if (frame.payload.event === "broadcast" && frame.payload.detail) receiveBroadcast(board, frame.payload.detail);
         render(board, frame.payload.queue);
         if (called) announce(called);
       },

@@ -168,6 +168,18 @@
     }
   }
 
+  // An admin's broadcast to the department, in the page's language where the admin translated it; else the
+  // message, marked as written.
+  function showBroadcast(root, broadcast) {
+    var node = root.querySelector("[data-broadcast]");
+    if (!node) return;
+    var translated = (broadcast.translations || {})[PAGE_LANGUAGE];
+    node.textContent = translated || broadcast.message;
+    node.lang = translated ? PAGE_LANGUAGE : node.dataset.writtenIn;
+    node.dir = translated ? document.documentElement.dir || "ltr" : node.dataset.writtenDir;
+    node.classList.toggle("d-none", false);
+  }
+
   function snapshotFrame(visit) {
     return { type: "snapshot", version: 1, department: null, seq: null, payload: { visit: visit, sequences: {} } };
   }
@@ -208,6 +220,7 @@
       statusElement: document.getElementById("live-status"),
       onSnapshot: function (frame) { show(frame.payload.visit); },
       onMessage: function (frame) {
+        if (frame.payload.event === "broadcast" && frame.payload.detail) showBroadcast(root, frame.payload.detail);
         var visit = frame.payload.visit;
         if (visit.visit_id === shown.visitId) {
           show(visit);

@@ -46,8 +46,12 @@ const root = new FakeElement({ socketPath: "/ws/patient/abc/", statusUrl: "/pati
 root.querySelectorAll = (selector) =>
   selector === "[data-field]" ? Object.values(fields) : selector === "[data-show]" ? Object.values(shown) : [];
 const announcer = new FakeElement({ announce: "" });
+// An admin's broadcast element, with the site's language as {% site_language_attributes %} gives it.
+const broadcast = new FakeElement({ writtenIn: "en", writtenDir: "ltr" }, ["d-none"]);
 root.querySelector = (selector) =>
-  ({ '[data-field="refreshed"]': fields.refreshed, "[data-announce]": announcer })[selector];
+  ({ '[data-field="refreshed"]': fields.refreshed, "[data-announce]": announcer, "[data-broadcast]": broadcast })[
+    selector
+  ];
 const statusElement = new FakeElement({});
 // The {{ visit|json_script:"visit-status" }} block: the page's first state, drawn by the script alone.
 const embeddedVisit = { textContent: "" };
@@ -58,7 +62,8 @@ const context = {
   location: { protocol: "http:", host: "clinic.example" },
   navigator: { vibrate: (pattern) => vibrations.push(pattern) },
   document: {
-    documentElement: { lang: "en" },
+    // A Spanish page: the words are the fake catalogue's (English), the broadcast is picked by the page's language.
+    documentElement: { lang: "es", dir: "ltr" },
     querySelector: (selector) => (selector === "[data-patient-status]" ? root : null),
     getElementById: (id) => ({ "live-status": statusElement, "visit-status": embeddedVisit })[id] || null,
     addEventListener: (event, listener) => { if (event === "DOMContentLoaded") pageLoaded = listener; },
@@ -143,12 +148,33 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   sockets[0].serverSends(statusFrame(9, { position: 2, estimated_wait_minutes: 18 }));
   announcer.textContent = "";
 
+  // An admin's broadcast, in the page's language where it was translated, else the message as written.
+  const unmoved = visit({ position: 2, estimated_wait_minutes: 18 });
+  const broadcastFrame = (seq, detail) =>
+    ({ type: "patient.status", version: 1, department: 3, seq, payload: { event: "broadcast", visit: unmoved, detail } });
+  assert.strictEqual(broadcast.classList.contains("d-none"), true);
+  sockets[0].serverSends(broadcastFrame(10, {
+    message: "Dr. Rao is delayed 30 minutes.",
+    translations: { es: "El Dr. Rao llega con 30 minutos de retraso.", hi: "डॉ. राव 30 मिनट देर से हैं।" },
+  }));
+  assert.strictEqual(broadcast.classList.contains("d-none"), false);
+  assert.strictEqual(broadcast.textContent, "El Dr. Rao llega con 30 minutos de retraso.");
+  assert.strictEqual(broadcast.lang, "es");
+  sockets[0].serverSends(
+    broadcastFrame(11, { message: "The pharmacy closes at 5 pm.", translations: { ar: "تغلق الصيدلية الساعة 5 مساءً." } })
+  );
+  assert.strictEqual(broadcast.textContent, "The pharmacy closes at 5 pm.");
+  assert.strictEqual(broadcast.lang, "en");
+  sockets[0].serverSends(broadcastFrame(12, { message: "Fire drill at noon." }));
+  assert.strictEqual(broadcast.textContent, "Fire drill at noon.");
+  assert.strictEqual(announcer.textContent, "", "a broadcast moves no one");
+
   // Called: the banner shows where to go and the phone vibrates, once.
   const called = {
     status: "called", status_display: "Called", position: null, estimated_wait_minutes: null, your_turn: true,
     go_to: "Room 7",
   };
-  sockets[0].serverSends(statusFrame(10, called));
+  sockets[0].serverSends(statusFrame(13, called));
   assert.strictEqual(shown.your_turn.classList.contains("d-none"), false);
   assert.strictEqual(fields.go_to.textContent, "Room 7");
   // No place or wait once called (their box hides): in words, never a lone dash read as "dash".
@@ -163,12 +189,12 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   Object.defineProperty(fields.go_to, "textContent", {
     get: () => goTo, set: (text) => { goToWrites += 1; goTo = text; }, configurable: true,
   });
-  sockets[0].serverSends(statusFrame(11, called));
+  sockets[0].serverSends(statusFrame(14, called));
   assert.strictEqual(goToWrites, 0, "the your-turn alert is not rewritten with the same words");
   assert.strictEqual(vibrations.length, 1, "no second vibration while it stays the patient's turn");
 
   // A frame about an older visit of the same patient is not what the page shows.
-  sockets[0].serverSends(statusFrame(12, { visit_id: 40, token: "CARD-001", status: "cancelled" }));
+  sockets[0].serverSends(statusFrame(15, { visit_id: 40, token: "CARD-001", status: "cancelled" }));
   assert.strictEqual(fields.token.textContent, "CARD-002");
   assert.deepStrictEqual(sockets[0].sent, []);
 
