@@ -408,7 +408,7 @@ class BroadcastForm(PanelFieldsMixin, forms.Form):
         cleaned["translations"] = {
             language: text
             for language in other_site_languages()
-            if (text := cleaned.get(translation_field_name("message", language), "").strip())
+            if (text := cleaned.get(translation_field_name("message", language)))
         }
         return cleaned
 

@@ -549,8 +549,8 @@ class BroadcastSerializer(serializers.Serializer):
     translations = serializers.DictField(
         child=serializers.CharField(),
         required=False,
-        help_text='The texts the admin gave in the site\'s other languages, by language ({"es": "..."}); left out when '
-        "none was given.",
+        help_text="The texts the admin gave in the site's other languages, by language code (es, hi, ...); left out "
+        "when none was given.",
     )
 
 

@@ -13,6 +13,9 @@ from patients.tests.factories import register_patient
 from patients.tests.test_frame_shapes import problems
 from patients.tests.live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
 
+# The texts sent are read from the messages' rows, written by the tasks even with a real broker (REDIS_URL).
+pytestmark = pytest.mark.usefixtures("tasks_run_inline")
+
 API = "/adminpanel/api/"
 DELAYED = {"message": "Dr. Rao is delayed 30 minutes.", "message_es": "El Dr. Rao llega con 30 minutos de retraso."}
 
@@ -41,7 +44,8 @@ def test_each_patient_reads_the_broadcast_in_their_language_else_the_message(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            reverse("adminpanel:broadcast"), {**DELAYED, "message_hi": "  ", "department": department.pk, "confirmed": "yes"}
+            reverse("adminpanel:broadcast"),
+            {**DELAYED, "message_hi": "  ", "department": department.pk, "confirmed": "yes"},
         )
 
     assert response.status_code == 302

@@ -150,8 +150,9 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
 
   // An admin's broadcast, in the page's language where it was translated, else the message as written.
   const unmoved = visit({ position: 2, estimated_wait_minutes: 18 });
-  const broadcastFrame = (seq, detail) =>
-    ({ type: "patient.status", version: 1, department: 3, seq, payload: { event: "broadcast", visit: unmoved, detail } });
+  const broadcastFrame = (seq, detail) => ({
+    type: "patient.status", version: 1, department: 3, seq, payload: { event: "broadcast", visit: unmoved, detail },
+  });
   assert.strictEqual(broadcast.classList.contains("d-none"), true);
   sockets[0].serverSends(broadcastFrame(10, {
     message: "Dr. Rao is delayed 30 minutes.",
@@ -160,9 +161,10 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   assert.strictEqual(broadcast.classList.contains("d-none"), false);
   assert.strictEqual(broadcast.textContent, "El Dr. Rao llega con 30 minutos de retraso.");
   assert.strictEqual(broadcast.lang, "es");
-  sockets[0].serverSends(
-    broadcastFrame(11, { message: "The pharmacy closes at 5 pm.", translations: { ar: "تغلق الصيدلية الساعة 5 مساءً." } })
-  );
+  sockets[0].serverSends(broadcastFrame(11, {
+    message: "The pharmacy closes at 5 pm.",
+    translations: { ar: "تغلق الصيدلية الساعة 5 مساءً." },
+  }));
   assert.strictEqual(broadcast.textContent, "The pharmacy closes at 5 pm.");
   assert.strictEqual(broadcast.lang, "en");
   sockets[0].serverSends(broadcastFrame(12, { message: "Fire drill at noon." }));
