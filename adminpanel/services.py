@@ -194,7 +194,7 @@ def broadcast_message(*, message, translations=None, department=None, actor, ip_
         transaction.on_commit(
             partial(
                 broadcasts.publish_department_change,
-                event="broadcast",
+                event=broadcasts.BROADCAST_EVENT,
                 department_id=target.pk,
                 payload=represent(BroadcastSerializer, texts),
             )

@@ -183,6 +183,31 @@ def test_a_broadcast_shows_on_the_board_and_the_status_page_in_their_language_or
     assert shown.get_attribute("lang") == "en"
 
 
+def test_a_board_and_a_status_page_opened_after_a_broadcast_show_it_in_their_language(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    entry, _ = register_patient(department=cardiology, name="Al Bo", phone="+14155550111", age=30, gender="male",
+                                priority="normal", notes="", actor=None, ip_address=None, self_service=False)
+    entry.patient.language = "es"
+    entry.patient.save()
+    spanish = "El Dr. Rao llega tarde."
+    desk = open_page(**DESKTOP)
+    sign_in(desk, "/adminpanel/login/", "admin.manager", "admin123")
+    desk.goto("/adminpanel/broadcast/")
+    desk.get_by_label("Message").fill("Dr. Rao is delayed 30 minutes.")
+    desk.get_by_label("Text in Español").fill(spanish)
+    desk.get_by_role("button", name="Review before sending").click()
+    desk.get_by_role("button", name="Send to 1 waiting patient").click()
+    expect(desk.locator(".alert-success")).to_be_visible()
+
+    board = open_page(**DESKTOP)
+    board.goto(f"/display/{cardiology.pk}/")
+    status_page = open_page(**PHONE)
+    status_page.goto(f"/patients/status/{entry.public_id}/")
+
+    expect(board.locator("[data-broadcast]")).to_have_text("Dr. Rao is delayed 30 minutes.")
+    expect(status_page.locator("[data-broadcast]")).to_have_text(spanish)
+
+
 def test_the_arabic_desk_layout_is_mirrored(open_page, hospital):
     a_busy_morning(hospital)
     page = open_page(**DESKTOP, **ARABIC)

@@ -21,6 +21,7 @@ import orjson
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.utils import timezone
 
 from smartqueue.shapes import represent
 
@@ -45,6 +46,9 @@ logger = logging.getLogger(__name__)
 # Department-level changes (doctors, availability, settings) always work it out again.
 PACE_KEEPING_FRAME = "queue.changed"
 PACE_CHANGING_EVENTS = frozenset({"completed", "consultation_ended", "skipped", "checked_in"})
+
+# An admin's message to the department's screens and patients (its detail: serializers.BroadcastSerializer).
+BROADCAST_EVENT = "broadcast"
 
 # Channels calls the consumer method named after the message type, with "." replaced by "_".
 FORWARD_MESSAGE_TYPE = "frame.forward"
@@ -95,6 +99,8 @@ def publish_department_change(*, event, department_id, payload=None):
     sockets as payload.detail, so it must not hold patient names or phones.
     """
     try:
+        if event == BROADCAST_EVENT:
+            payload = published.keep_broadcast(department_id, payload, now=timezone.now())
         _publish(frame_type="department.changed", event=event, department_id=department_id, detail=payload or {})
     except Exception:
         # The change is committed; a missed broadcast is recovered by the clients' snapshot re-read.

@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from .broadcasts import department_group, visit_group
 from .live import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, LiveConsumer, record_id
 from .models import Department, Queue
-from .published import current_sequence
+from .published import current_sequence, latest_broadcast
 from .selectors import (
     department_snapshot_frame,
     visit_after_department_change,
@@ -84,7 +84,14 @@ class PatientConsumer(LiveConsumer):
             frame_type="snapshot",
             department_id=None,
             seq=None,
-            payload={"visit": self.visit, "sequences": {str(department_id): self.department_seq}},
+            payload={
+                "visit": self.visit,
+                "sequences": {str(department_id): self.department_seq},
+                # Told to the department's patients in line, as its frames are.
+                "broadcast": latest_broadcast(department_id)
+                if self.visit_entry.status in Queue.ACTIVE_STATUSES
+                else None,
+            },
         )
 
     async def frame_forward(self, message):

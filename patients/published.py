@@ -46,6 +46,7 @@ import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import redis
 from django.conf import settings
@@ -221,6 +222,27 @@ def forget_snapshot(department_id, seq):
     """Drop the queue kept as change seq: a publisher drops the one before its predecessor (which it reads the
     pace from), so a department holds two kept queues, not one per change of the last six hours."""
     cache.delete_many([snapshot_cache_key(department_id, seq), _line_end_cache_key(department_id, seq)])
+
+
+# How long an admin's broadcast stays on the department's boards and status pages (a later one replaces it sooner).
+BROADCAST_SHOWN_SECONDS = 30 * 60
+
+
+def _broadcast_cache_key(department_id):
+    return f"department-broadcast:{department_id}"
+
+
+def keep_broadcast(department_id, broadcast, *, now):
+    """Keep the department's latest broadcast (a BroadcastSerializer's shape) while the screens show it, so that a
+    board or status page opened after it was sent shows it too; returns it with the moment it stops (shown_until)."""
+    kept = {**broadcast, "shown_until": (now + timedelta(seconds=BROADCAST_SHOWN_SECONDS)).isoformat()}
+    cache.set(_broadcast_cache_key(department_id), kept, BROADCAST_SHOWN_SECONDS)
+    return kept
+
+
+def latest_broadcast(department_id):
+    """The department's broadcast kept by keep_broadcast while it is shown, else None."""
+    return _readable(_broadcast_cache_key(department_id))
 
 
 def _kept(department_id, seq):

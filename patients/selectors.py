@@ -562,7 +562,12 @@ def department_snapshot_frame(department):
     # (Redis unreachable) the frame is unnumbered, and clients apply it as full state.
     change = published.readable_change(department.pk)
     queue = _queue_snapshot_as_of(department.pk, change, department)
-    return frame(frame_type="snapshot", department_id=department.pk, seq=change.seq, payload={"queue": queue})
+    return frame(
+        frame_type="snapshot",
+        department_id=department.pk,
+        seq=change.seq,
+        payload={"queue": queue, "broadcast": published.latest_broadcast(department.pk)},
+    )
 
 
 def staff_entry(entry):

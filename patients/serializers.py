@@ -526,21 +526,6 @@ class PatientFramePayloadSerializer(serializers.Serializer):
     detail = serializers.DictField(required=False)
 
 
-class QueueSnapshotPayloadSerializer(serializers.Serializer):
-    queue = QueueSnapshotSerializer(allow_null=True)
-
-
-class PatientSnapshotPayloadSerializer(serializers.Serializer):
-    visit = VisitStatusSerializer(allow_null=True)
-    sequences = serializers.DictField(child=serializers.IntegerField(allow_null=True))
-
-
-class ErrorPayloadSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    field = serializers.CharField(allow_null=True)
-
-
 class BroadcastSerializer(serializers.Serializer):
     """An admin's broadcast as department.changed frames carry it (their detail): no patient data, it goes to public
     sockets too. Each reader shows the text of their language, else the message."""
@@ -552,6 +537,29 @@ class BroadcastSerializer(serializers.Serializer):
         help_text="The texts the admin gave in the site's other languages, by language code (es, hi, ...); left out "
         "when none was given.",
     )
+    shown_until = serializers.DateTimeField(
+        required=False, help_text="When the screens stop showing it (set as it is published: 30 minutes on)."
+    )
+
+
+LATEST_BROADCAST_HELP = "The department's broadcast while its screens show it (a page opened after it), else null."
+
+
+class QueueSnapshotPayloadSerializer(serializers.Serializer):
+    queue = QueueSnapshotSerializer(allow_null=True)
+    broadcast = BroadcastSerializer(allow_null=True, required=False, help_text=LATEST_BROADCAST_HELP)
+
+
+class PatientSnapshotPayloadSerializer(serializers.Serializer):
+    visit = VisitStatusSerializer(allow_null=True)
+    sequences = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    broadcast = BroadcastSerializer(allow_null=True, required=False, help_text=LATEST_BROADCAST_HELP)
+
+
+class ErrorPayloadSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    field = serializers.CharField(allow_null=True)
 
 
 class WaitAlertSerializer(serializers.Serializer):

@@ -1,13 +1,18 @@
 """A broadcast in the site's language and, optionally, in each other one: every patient and screen reads theirs."""
 
+from datetime import timedelta
+
 import pytest
 from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from adminpanel.models import AuditLog
 from adminpanel.services import BROADCAST_MAX_LENGTH, broadcast_message
 from notifications.models import Notification, NotificationTemplate
+from patients.selectors import department_snapshot_frame
 from patients.serializers import BroadcastSerializer
 from patients.tests.factories import register_patient
 from patients.tests.test_frame_shapes import problems
@@ -133,7 +138,26 @@ async def test_board_and_patient_sockets_carry_the_texts_by_language(department,
     patient_frame = await next_frame(patient)
 
     texts = {"message": DELAYED["message"], "translations": {"es": DELAYED["message_es"]}}
+    sent = board_frame["payload"]["detail"]
     assert board_frame["type"] == "department.changed" and board_frame["payload"]["event"] == "broadcast"
-    assert board_frame["payload"]["detail"] == texts
-    assert problems(BroadcastSerializer(), texts) == []
-    assert patient_frame["type"] == "patient.status" and patient_frame["payload"]["detail"] == texts
+    assert sent == {**texts, "shown_until": sent["shown_until"]}
+    assert problems(BroadcastSerializer(), sent) == []
+    assert patient_frame["type"] == "patient.status" and patient_frame["payload"]["detail"] == sent
+
+    # A board switched on and a status page opened after it was sent show it too, until the same moment.
+    late_board, _, _ = await open_socket(f"/ws/queue/{department.pk}/")
+    late_patient, _, _ = await open_socket(f"/ws/patient/{public_id}/")
+    assert (await next_frame(late_board))["payload"]["broadcast"] == sent
+    assert (await next_frame(late_patient))["payload"]["broadcast"] == sent
+
+
+def test_a_broadcast_is_shown_for_half_an_hour_from_when_it_was_sent(
+    department, clock, django_capture_on_commit_callbacks
+):
+    register_patient(department=department, name="Alice", phone="+15550000001", age=52, gender="female")
+    with django_capture_on_commit_callbacks(execute=True):
+        broadcast_message(message=DELAYED["message"], department=department, actor=None)
+
+    shown_until = department_snapshot_frame(department)["payload"]["broadcast"]["shown_until"]
+
+    assert parse_datetime(shown_until) == timezone.now() + timedelta(minutes=30)

@@ -153,17 +153,22 @@
     });
   }
 
-  // An admin's broadcast stays on its board this long (a later one replaces it sooner).
-  var BROADCAST_SHOWN_MS = 30 * 60 * 1000;
+  // An admin's broadcast stays on its board until its shown_until (a later one replaces it sooner); the snapshot
+  // of a board opened or reconnected meanwhile carries it again.
   var broadcasts = new Map();
+  // For a frame without shown_until (sent by a server of an earlier release).
+  var BROADCAST_SHOWN_MS = 30 * 60 * 1000;
 
   function receiveBroadcast(board, broadcast) {
+    if (!broadcast) return;
+    var current = broadcasts.get(board);
+    if (current && current.shown_until === broadcast.shown_until && current.message === broadcast.message) return;
     broadcasts.set(board, broadcast);
     setTimeout(function () {
       if (broadcasts.get(board) !== broadcast) return;
       broadcasts.delete(board);
       showBroadcast(board);
-    }, BROADCAST_SHOWN_MS);
+    }, broadcast.shown_until ? Math.max(new Date(broadcast.shown_until).getTime() - Date.now(), 0) : BROADCAST_SHOWN_MS);
   }
 
   // The broadcast in the language shown, where the admin translated it; else the message, marked as written.
@@ -343,6 +348,7 @@
 
   function startBoard(board) {
     var initial = JSON.parse(board.querySelector('script[type="application/json"]').textContent);
+    receiveBroadcast(board, initial.payload.broadcast);
     render(board, initial.payload.queue);
     roomWatcher.observe(board.querySelector(".board-next"));
     new LiveSocket({
@@ -351,7 +357,10 @@
       // The wait for a newcomer shortens between changes.
       refreshMs: LiveSocket.WAITS_REFRESH_MS,
       onStatus: function (status) { reportStatus(board.dataset.departmentId, status); },
-      onSnapshot: function (frame) { render(board, frame.payload.queue); },
+      onSnapshot: function (frame) {
+        receiveBroadcast(board, frame.payload.broadcast);
+        render(board, frame.payload.queue);
+      },
       onMessage: function (frame) {
         var called = frame.payload.event === "called" && frame.payload.entry;
         if (called) calledAt.set(called.token, Date.now());

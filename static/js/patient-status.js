@@ -170,14 +170,22 @@
 
   // An admin's broadcast to the department, in the page's language where the admin translated it; else the
   // message, marked as written.
+  // Shown until its shown_until; the snapshot of a page opened meanwhile carries it again.
+  var shownBroadcast = null;
+
   function showBroadcast(root, broadcast) {
     var node = root.querySelector("[data-broadcast]");
-    if (!node) return;
+    if (!node || !broadcast) return;
     var translated = (broadcast.translations || {})[PAGE_LANGUAGE];
     node.textContent = translated || broadcast.message;
     node.lang = translated ? PAGE_LANGUAGE : node.dataset.writtenIn;
     node.dir = translated ? document.documentElement.dir || "ltr" : node.dataset.writtenDir;
     node.classList.toggle("d-none", false);
+    shownBroadcast = broadcast;
+    if (!broadcast.shown_until) return;
+    setTimeout(function () {
+      if (shownBroadcast === broadcast) node.classList.toggle("d-none", true);
+    }, Math.max(new Date(broadcast.shown_until).getTime() - Date.now(), 0));
   }
 
   function snapshotFrame(visit) {
@@ -218,7 +226,10 @@
       // Waits shorten while a consultation runs on with no change to announce.
       refreshMs: LiveSocket.WAITS_REFRESH_MS,
       statusElement: document.getElementById("live-status"),
-      onSnapshot: function (frame) { show(frame.payload.visit); },
+      onSnapshot: function (frame) {
+        if (frame.payload.broadcast) showBroadcast(root, frame.payload.broadcast);
+        show(frame.payload.visit);
+      },
       onMessage: function (frame) {
         if (frame.payload.event === "broadcast" && frame.payload.detail) showBroadcast(root, frame.payload.detail);
         var visit = frame.payload.visit;
