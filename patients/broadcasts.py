@@ -12,9 +12,13 @@ three messages whatever the length of the line:
 Frame shapes are the serializers' (patients.serializers) and documented in docs/realtime.md. Publishing
 never raises: a lost frame is recovered by a snapshot re-read when a gap in the sequence shows (by the
 client, or by the visit socket, which sees every department frame).
+
+After its frames, the publisher of the day's first queue to say that no doctor is on duty nor expected back today,
+with tokens waiting, announces it (hooks.no_doctor_left_today), for the apps above to tell the waiting patients.
 """
 
 import logging
+from datetime import date
 from functools import partial
 
 import orjson
@@ -25,10 +29,11 @@ from django.utils import timezone
 
 from smartqueue.shapes import represent
 
-from . import published, services
+from . import hooks, published, services
 from .models import Department
 from .selectors import (
     department_queue_snapshot,
+    doctors_in,
     published_line,
     queue_joined_at_the_end,
     staff_entry,
@@ -138,6 +143,9 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
         queue = department_queue_snapshot(department=department, line=line)
         published.keep_snapshot(department_id, seq, queue, line_end=line.end)
         place = line.place_of(entry.pk) if entry is not None else None
+    doctors_left = _no_doctor_left_first_said(
+        department_id=department_id, queue=queue, department_level=frame_type != PACE_KEEPING_FRAME
+    )
     if event == "registered" and place is not None:
         # The estimate published with the registration is the one its patient is shown (from this snapshot).
         services.record_registration_estimate(entry=entry, minutes=place.estimated_wait_minutes)
@@ -165,6 +173,27 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
     outgoing.append((department_group(department_id), envelope({"queue": queue, **entries})))
     outgoing.append((staff_group(department_id), envelope({"queue": queue, **staff_entries})))
     async_to_sync(_send_all)(outgoing)
+    if doctors_left:
+        hooks.announce_no_doctor_left_today(
+            hooks.NoDoctorLeftToday(department_id=department_id, day=date.fromisoformat(queue["date"]))
+        )
+
+
+def _no_doctor_left_first_said(*, department_id, queue, department_level):
+    """Whether the queue is the first of its day to say that no doctor is on duty nor expected back today, with
+    tokens waiting: its waiting patients are then told (hooks.no_doctor_left_today).
+
+    Most often the change that made it so is the first (the last doctor going off after their shift, an absence
+    recorded); a doctor on a break past their last shift leaves by the clock, found by the first change published
+    with the pace measured since. Tokens joining a line that already says so are not announced (their own messages
+    say it), and a doctor back (a department-level change: availability, roster) ends the episode, so that the next
+    to leave tells the line again, each token at most once (notifications)."""
+    day = queue["date"]
+    if doctors_in(queue)["no_doctor_left_today"]:
+        return published.claim_no_doctor_left(department_id, day) and queue["queue_length"] > 0
+    if department_level:
+        published.forget_no_doctor_left(department_id, day)
+    return False
 
 
 def _line_extended(*, event, entry, seq):

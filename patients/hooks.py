@@ -12,6 +12,9 @@ The core (this app) imports no other app. Instead:
 - A department's long-wait alert raised or cleared is announced, after its commit, through
   ``wait_alert_changed`` with a WaitAlertChange: the sockets redraw the staff screens, notifications
   texts the on-call phone.
+- A department's published queue turning to say that no doctor is on duty nor expected back today, while tokens
+  wait, is announced, after its commit, through ``no_doctor_left_today`` with a NoDoctorLeftToday: notifications
+  texts the waiting patients to ask at the desk.
 - Actions that are not a token's change (feedback, a doctor's availability or weekly hours) are
   announced through ``action_recorded`` with an ActionRecord, for the audit log.
 - What the core must ask of the apps above it is provided to it, also from AppConfig.ready(): the
@@ -23,7 +26,7 @@ The core (this app) imports no other app. Instead:
 """
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from typing import Any, Callable
 
 from django.dispatch import Signal
@@ -33,6 +36,8 @@ action_recorded = Signal()
 # Sent with a WaitAlertChange once a department's long-wait alert is raised or cleared (after commit).
 wait_alert_changed = Signal()
 appointment_changed = Signal()
+# Sent with a NoDoctorLeftToday by the publisher of the department's first queue to say so (after commit).
+no_doctor_left_today = Signal()
 
 
 # Every QueueChange.event the core announces. The apps above act on each (notifications maps every one to a
@@ -107,6 +112,15 @@ class WaitAlertChange:
 
 
 @dataclass(frozen=True)
+class NoDoctorLeftToday:
+    """The department's published queue of ``day`` turned to say that none of the day's doctors is on duty nor
+    expected back, with tokens waiting (see broadcasts)."""
+
+    department_id: int
+    day: date
+
+
+@dataclass(frozen=True)
 class AppointmentChange:
     """One change of one booking: ``event`` is booked, rescheduled, cancelled, closed (the hospital cancelled it:
     a closed day or a doctor's absence), checked_in or no_show; sent inside the transaction that made it."""
@@ -135,6 +149,10 @@ def record_action(**record):
 
 def announce_wait_alert(change):
     wait_alert_changed.send(sender=WaitAlertChange, change=change)
+
+
+def announce_no_doctor_left_today(change):
+    no_doctor_left_today.send(sender=NoDoctorLeftToday, change=change)
 
 
 @dataclass(frozen=True)

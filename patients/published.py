@@ -33,6 +33,10 @@ read at the current generation is still true, whichever changes were numbered si
 generation with the change number (latest_change), publishers after numbering their change. Readers take it while
 it is less than ESTIMATES_REFRESH_SECONDS old; publishers of changes that leave it take it at any age.
 
+Beside them is whether the department's queue of the day was already published saying that no doctor is on duty
+nor expected back today (claim_no_doctor_left): its waiting patients are told once, by the publisher of the first
+queue that says so, and again only for a new episode, after a queue that had a doctor again.
+
 A request that makes a change answers with the visit's status its publisher just worked out from the queue it
 kept (statuses_published): reading it back from the kept queue would cost two round trips to Redis and the
 unpickling of the whole queue, for the same figures.
@@ -55,6 +59,8 @@ from django.core.cache import cache
 logger = logging.getLogger(__name__)
 
 SNAPSHOT_CACHE_SECONDS = 6 * 60 * 60
+# A claim names its day, so that it only has to outlive the day.
+NO_DOCTOR_LEFT_CLAIM_SECONDS = 24 * 60 * 60
 ESTIMATES_REFRESH_SECONDS = 60
 # How long other readers wait for the one refreshing a kept queue before one of them tries in its place.
 REFRESH_CLAIM_SECONDS = 10
@@ -295,6 +301,21 @@ def pace_to_reuse(department_id, *, generation, recent_only):
     if recent_only and time.time() - measurement.at >= ESTIMATES_REFRESH_SECONDS:
         return PaceToReuse(generation=generation)
     return PaceToReuse(generation=generation, pace=pace, measurement=measurement)
+
+
+def _no_doctor_left_key(department_id, day):
+    return f"no-doctor-left-today:{department_id}:{day}"
+
+
+def claim_no_doctor_left(department_id, day):
+    """True for the one publisher that first finds the department's queue of the day (ISO date) saying that no
+    doctor is on duty nor expected back today; False for every other until forget_no_doctor_left (atomic add)."""
+    return cache.add(_no_doctor_left_key(department_id, day), True, NO_DOCTOR_LEFT_CLAIM_SECONDS)
+
+
+def forget_no_doctor_left(department_id, day):
+    """A doctor is on duty or expected again: the next queue to say that none is starts a new claim."""
+    cache.delete(_no_doctor_left_key(department_id, day))
 
 
 @contextmanager
