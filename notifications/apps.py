@@ -23,6 +23,9 @@ class NotificationsConfig(AppConfig):
             webhooks.record_appointment_webhook_deliveries, dispatch_uid="notifications_appointment_webhooks"
         )
         hooks.wait_alert_changed.connect(services.text_on_call_when_raised, dispatch_uid="notifications_on_call")
+        hooks.no_doctor_left_today.connect(
+            services.notify_no_doctor_left_today, dispatch_uid="notifications_no_doctor_left_today"
+        )
         for signal in (post_save, post_delete):
             signal.connect(
                 webhooks.forget_subscriptions, sender=WebhookEndpoint, dispatch_uid="notifications_subscriptions"

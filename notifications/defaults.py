@@ -39,6 +39,11 @@ DEFAULT_TEMPLATES = {
         "{token} is number {position} in line for {department}; expected wait: {expected_wait}. Follow your place: "
         "{link}",
     ),
+    TemplateType.NO_DOCTOR_LEFT_TODAY: (
+        "No doctor expected back today",
+        "{name}, no doctor is expected back in {department} today. Please ask at the desk, showing your token "
+        "{token}.",
+    ),
     TemplateType.LINE_CLOSED: (
         "Not called before the line closed",
         "{name}, token {token} for {department} was not called before the day's line closed at midnight. If you "
@@ -130,6 +135,14 @@ DEFAULT_TRANSLATIONS = {
         "अपनी जगह यहाँ देखें: {link}",
         "ar": "{name}، اضطُر طبيبكم إلى الانصراف قبل بدء الكشف. تحتفظون بدوركم: الرقم {token} ترتيبه {position} "
         "في طابور {department}؛ الانتظار المتوقع: {expected_wait}. تابعوا دوركم: {link}",
+    },
+    TemplateType.NO_DOCTOR_LEFT_TODAY: {
+        "es": "{name}, hoy no se espera que vuelva ningún médico a {department}. Por favor, pregunte en el mostrador "
+        "mostrando su turno {token}.",
+        "hi": "{name}, आज {department} में किसी डॉक्टर के वापस आने की उम्मीद नहीं है। कृपया अपना टोकन {token} "
+        "दिखाकर रिसेप्शन डेस्क पर पूछें।",
+        "ar": "{name}، لا يُتوقع عودة أي طبيب إلى {department} اليوم. يُرجى السؤال في مكتب الاستقبال مع إبراز "
+        "الرقم {token}.",
     },
     TemplateType.LINE_CLOSED: {
         "es": "{name}, el turno {token} de {department} no fue llamado antes de que la fila del día cerrara a "

@@ -20,7 +20,7 @@ from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
 from patients import hooks
 from patients.models import Appointment, Queue, WaitAlert
-from patients.selectors import NO_DOCTORS, department_line, doctors_of
+from patients.selectors import NO_DOCTORS, department_line, doctors_in, doctors_of, latest_queue_snapshot
 from patients.templatetags.waits import expected_wait_words
 
 from . import outbox
@@ -80,6 +80,7 @@ STATUSES_STILL_RELEVANT = {
     TemplateType.SKIPPED: {QueueStatus.SKIPPED},
     TemplateType.FEEDBACK_REQUEST: {QueueStatus.COMPLETED},
     TemplateType.RETURNED_TO_LINE: {QueueStatus.WAITING},
+    TemplateType.NO_DOCTOR_LEFT_TODAY: {QueueStatus.WAITING},
     TemplateType.BROADCAST: {QueueStatus.WAITING},
     TemplateType.LINE_CLOSED: {QueueStatus.WAITING},
 }
@@ -127,6 +128,7 @@ SEND_BROADCAST = "notifications.tasks.send_broadcast"
 SEND_REPLY = "notifications.tasks.send_reply"
 TEXT_ON_CALL = "notifications.tasks.text_on_call"
 SEND_APPOINTMENT_MESSAGE = "notifications.tasks.send_appointment_message"
+TELL_NO_DOCTOR_LEFT_TODAY = "notifications.tasks.tell_no_doctor_left_today"
 
 
 def notify_queue_change(sender, *, change, **kwargs):
@@ -528,6 +530,32 @@ def tell_patients_left_in_line(*, day):
     outbox.enqueue_after_commit(
         [
             (SEND_QUEUE_MESSAGE, {"entry_id": entry_id, "template_type": TemplateType.LINE_CLOSED})
+            for entry_id in entry_ids
+        ]
+    )
+    return len(entry_ids)
+
+
+def notify_no_doctor_left_today(sender, *, change, **kwargs):
+    """hooks.no_doctor_left_today receiver: the department's waiting patients are told by a task (one per token)."""
+    outbox.enqueue_after_commit(
+        [(TELL_NO_DOCTOR_LEFT_TODAY, {"department_id": change.department_id, "day": change.day.isoformat()})]
+    )
+
+
+def tell_no_doctor_left_today(*, department_id, day):
+    """Tell each patient waiting in the department's line of the day that no doctor is expected back today and to
+    ask at the desk, if its latest queue still says so (a doctor back before this runs tells nobody); returns how
+    many. Each token is told once, whichever doctor leaves last and however often the queue is published."""
+    queue = latest_queue_snapshot(department_id=department_id)
+    if queue is None or queue["date"] != day.isoformat() or not doctors_in(queue)["no_doctor_left_today"]:
+        return 0
+    entry_ids = list(
+        Queue.objects.waiting().for_day(day).filter(department_id=department_id).values_list("pk", flat=True)
+    )
+    outbox.enqueue_after_commit(
+        [
+            (SEND_QUEUE_MESSAGE, {"entry_id": entry_id, "template_type": TemplateType.NO_DOCTOR_LEFT_TODAY})
             for entry_id in entry_ids
         ]
     )

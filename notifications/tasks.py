@@ -104,6 +104,12 @@ def tell_patients_left_in_line(day=None):
     return services.tell_patients_left_in_line(day=ended)
 
 
+@shared_task(acks_late=True)
+def tell_no_doctor_left_today(*, department_id, day):
+    """The department's queue of the day (YYYY-MM-DD) turned to say that no doctor is expected back today."""
+    return services.tell_no_doctor_left_today(department_id=department_id, day=date.fromisoformat(day))
+
+
 @shared_task
 def redispatch_outbox():
     """Celery beat: send what a broker outage or a crash left in the outbox; forget old dispatched rows."""

@@ -1,0 +1,138 @@
+"""Once a department's last doctor of the day has left with patients waiting, each waiting patient is texted, once,
+that no doctor is expected back today and to ask at the desk."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from doctors.models import Doctor, DoctorSchedule
+from doctors.services import set_availability
+from notifications.models import Notification, NotificationPreference, NotificationTemplate
+from notifications.services import tell_no_doctor_left_today
+from patients import services as queue
+
+NO_DOCTOR_LEFT_TODAY = NotificationTemplate.TemplateType.NO_DOCTOR_LEFT_TODAY
+
+
+@pytest.fixture
+def act(django_capture_on_commit_callbacks):
+    def act(service, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return service(**kwargs)
+
+    return act
+
+
+@pytest.fixture
+def register(act, department, make_patient):
+    def register(name, phone, language="en"):
+        patient = make_patient(name=name, phone=phone, language=language)
+        return act(queue.allocate_token, department=department, patient=patient)
+
+    return register
+
+
+@pytest.fixture
+def doctor_until_eleven(make_doctor, department):
+    """The clock stands at noon: the doctor's only shift of the day ended at eleven, and they are still on duty."""
+    doctor = make_doctor(department=department)
+    DoctorSchedule.objects.create(
+        doctor=doctor, weekday=timezone.localdate().weekday(), starts_at=time(8), ends_at=time(11)
+    )
+    return doctor
+
+
+def go(act, doctor, availability):
+    act(set_availability, doctor=doctor, availability=availability, actor=doctor.user)
+
+
+def told(phone, fake_twilio):
+    """The "no doctor back today" texts the phone received."""
+    texts = set(Notification.objects.filter(event=NO_DOCTOR_LEFT_TODAY).values_list("body", flat=True))
+    return [message.body for message in fake_twilio.received if message.to == phone and message.body in texts]
+
+
+def test_the_last_doctor_going_off_after_their_shift_texts_each_waiting_patient_once_in_their_language(
+    clock, fake_twilio, act, register, doctor_until_eleven
+):
+    register("Ravi", "+14155550101")
+    register("Lucía", "+14155550102", language="es")
+    quiet = register("Omar", "+14155550103")
+    NotificationPreference.objects.create(patient=quiet.patient, opted_out=True)
+
+    go(act, doctor_until_eleven, Doctor.Availability.OFFLINE)
+
+    assert told("+14155550101", fake_twilio) == [
+        "Ravi, no doctor is expected back in Cardiology today. Please ask at the desk, showing your token CARD-001."
+    ]
+    assert told("+14155550102", fake_twilio) == [
+        "Lucía, hoy no se espera que vuelva ningún médico a Cardiology. Por favor, pregunte en el mostrador "
+        "mostrando su turno CARD-002."
+    ]
+    assert Notification.objects.get(queue_entry=quiet, event=NO_DOCTOR_LEFT_TODAY).status == "skipped"
+    assert not told("+14155550103", fake_twilio)
+
+
+def test_the_queue_published_again_texts_nobody_again(
+    clock, fake_twilio, act, register, doctor_until_eleven, department, make_doctor
+):
+    register("Ravi", "+14155550101")
+    go(act, doctor_until_eleven, Doctor.Availability.OFFLINE)
+
+    # Another doctor, who had no shift today, leaves too; the department is saved; the doctor says offline again.
+    go(act, make_doctor(department=department), Doctor.Availability.OFFLINE)
+    act(department.save)
+    go(act, doctor_until_eleven, Doctor.Availability.OFFLINE)
+    register("Meena", "+14155550102")
+
+    assert len(told("+14155550101", fake_twilio)) == 1
+    assert Notification.objects.filter(event=NO_DOCTOR_LEFT_TODAY).count() == 1
+    # Who joins the line afterwards is told by their own registration text.
+    assert "no doctor is expected back today" in fake_twilio.received[-1].body
+
+
+def test_a_doctor_on_a_break_before_their_next_shift_texts_nobody_until_they_leave_after_it(
+    clock, fake_twilio, act, register, make_doctor, department
+):
+    doctor = make_doctor(department=department)
+    weekday = timezone.localdate().weekday()
+    DoctorSchedule.objects.bulk_create(
+        DoctorSchedule(doctor=doctor, weekday=weekday, starts_at=start, ends_at=end)
+        for start, end in ((time(8), time(11)), (time(13), time(17)))
+    )
+    register("Ravi", "+14155550101")
+
+    go(act, doctor, Doctor.Availability.ON_BREAK)
+
+    assert not Notification.objects.filter(event=NO_DOCTOR_LEFT_TODAY).exists()
+
+    go(act, doctor, Doctor.Availability.AVAILABLE)
+    clock.shift(timedelta(hours=5, minutes=30))
+    go(act, doctor, Doctor.Availability.OFFLINE)
+
+    assert len(told("+14155550101", fake_twilio)) == 1
+
+
+def test_a_doctor_back_before_the_patients_are_told_tells_nobody(
+    clock, fake_twilio, act, register, doctor_until_eleven, department
+):
+    register("Ravi", "+14155550101")
+    go(act, doctor_until_eleven, Doctor.Availability.AVAILABLE)
+
+    # The task of a queue that said no doctor was left, run only now that one is back.
+    assert tell_no_doctor_left_today(department_id=department.pk, day=timezone.localdate()) == 0
+    assert not Notification.objects.filter(event=NO_DOCTOR_LEFT_TODAY).exists()
+
+
+def test_a_doctor_back_who_leaves_again_tells_who_joined_meanwhile_and_nobody_twice(
+    clock, fake_twilio, act, register, doctor_until_eleven
+):
+    register("Ravi", "+14155550101")
+    go(act, doctor_until_eleven, Doctor.Availability.OFFLINE)
+    go(act, doctor_until_eleven, Doctor.Availability.AVAILABLE)
+    register("Meena", "+14155550102")
+
+    go(act, doctor_until_eleven, Doctor.Availability.OFFLINE)
+
+    assert len(told("+14155550101", fake_twilio)) == len(told("+14155550102", fake_twilio)) == 1
