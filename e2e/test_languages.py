@@ -143,12 +143,17 @@ def test_the_boards_call_out_names_the_doctors_room_in_the_boards_language(open_
     assert hindi_board.locator("#call-out").get_attribute("lang") == "hi"
 
 
-def test_a_broadcast_shows_on_the_board_and_the_status_page_in_their_language_or_as_written(open_page, hospital):
-    cardiology = hospital["cardiology"]
-    entry, _ = register_patient(department=cardiology, name="Al Bo", phone="+14155550111", age=30, gender="male",
+def spanish_speaker_waiting(department):
+    entry, _ = register_patient(department=department, name="Al Bo", phone="+14155550111", age=30, gender="male",
                                 priority="normal", notes="", actor=None, ip_address=None, self_service=False)
     entry.patient.language = "es"
     entry.patient.save()
+    return entry
+
+
+def test_a_broadcast_shows_on_the_board_and_the_status_page_in_their_language_or_as_written(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    entry = spanish_speaker_waiting(cardiology)
     message, spanish = "Dr. Rao is delayed 30 minutes.", "El Dr. Rao llega tarde."
     arabic = "الدكتور راو متأخر 30 دقيقة."
     board = open_page(**DESKTOP, **ARABIC)
@@ -185,10 +190,7 @@ def test_a_broadcast_shows_on_the_board_and_the_status_page_in_their_language_or
 
 def test_a_board_and_a_status_page_opened_after_a_broadcast_show_it_in_their_language(open_page, hospital):
     cardiology = hospital["cardiology"]
-    entry, _ = register_patient(department=cardiology, name="Al Bo", phone="+14155550111", age=30, gender="male",
-                                priority="normal", notes="", actor=None, ip_address=None, self_service=False)
-    entry.patient.language = "es"
-    entry.patient.save()
+    entry = spanish_speaker_waiting(cardiology)
     spanish = "El Dr. Rao llega tarde."
     desk = open_page(**DESKTOP)
     sign_in(desk, "/adminpanel/login/", "admin.manager", "admin123")
