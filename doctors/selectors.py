@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from django.db.models import FilteredRelation, Q
+from django.db.models import Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 
 from patients.hooks import DutyDoctor
@@ -17,36 +17,40 @@ from patients.selectors import (
 )
 from patients.services import current_patient_of
 
-from .models import Doctor, DoctorSchedule
+from .models import Doctor, DoctorAbsence, DoctorSchedule
 
 Status = Queue.Status
 ON_DUTY_AVAILABILITY = (Doctor.Availability.AVAILABLE, Doctor.Availability.BUSY)
 
 
 def duty_roster(department_ids, day):
-    """{department_id: [DutyDoctor]}: active doctors not absent on the day, available or busy counting as on duty,
-    with their shifts of the day's weekday, for the core's wait estimates (see patients.hooks). One query."""
+    """{department_id: [DutyDoctor]}: active doctors, available or busy counting as on duty, those absent on the day
+    marked so, with their shifts of the day's weekday, for the core's wait estimates (see patients.hooks). One
+    query."""
     rows = (
         Doctor.objects.filter(is_active=True, department_id__in=department_ids)
-        .exclude(absences__day=day)
-        .annotate(shift=FilteredRelation("schedule", condition=Q(schedule__weekday=day.weekday())))
-        .values_list("id", "department_id", "availability", "shift__starts_at", "shift__ends_at")
+        .annotate(
+            shift=FilteredRelation("schedule", condition=Q(schedule__weekday=day.weekday())),
+            absent=Exists(DoctorAbsence.objects.filter(doctor=OuterRef("pk"), day=day)),
+        )
+        .values_list("id", "department_id", "availability", "absent", "shift__starts_at", "shift__ends_at")
         .order_by("id", "shift__starts_at")
     )
     shifts, doctors = {}, {}
-    for doctor_id, department_id, availability, starts_at, ends_at in rows:
-        doctors[doctor_id] = (department_id, availability)
+    for doctor_id, department_id, availability, absent, starts_at, ends_at in rows:
+        doctors[doctor_id] = (department_id, availability, absent)
         shifts.setdefault(doctor_id, [])
         if starts_at is not None:
             shifts[doctor_id].append((starts_at, ends_at))
     roster = {}
-    for doctor_id, (department_id, availability) in doctors.items():
+    for doctor_id, (department_id, availability, absent) in doctors.items():
         roster.setdefault(department_id, []).append(
             DutyDoctor(
                 doctor_id=doctor_id,
                 on_duty=availability in ON_DUTY_AVAILABILITY,
                 on_break=availability == Doctor.Availability.ON_BREAK,
                 shifts=tuple(shifts[doctor_id]),
+                absent=absent,
             )
         )
     return roster

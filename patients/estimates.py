@@ -345,7 +345,8 @@ def measure_pace(
     consultation_ended_for_doctor, skipped_at and transferred_from_id. A doctor's minutes per patient run from the
     call to the end of the consultation (the walk to the room is the doctor's time too). bookings: the day's
     appointments as dicts with status and slot_start; booking_grace: how long after its slot a booked patient
-    keeps it. doctors_scheduled: whether any doctor of the department had a shift today or started seeing patients.
+    keeps it. doctors_scheduled: whether any doctor of the department had a shift today (one recorded absent too)
+    or started seeing patients.
     """
     configured = float(department.average_consultation_minutes)
     lengths, by_doctor, seen = _consultations(visits)
@@ -717,7 +718,7 @@ def _with_urgent_arrivals(pace, rates, minutes, variance, doctors, shown_after):
 
 
 def availabilities(duty_doctors, *, visits, now):
-    """DoctorAvailability of each hooks.DutyDoctor with time left today (not those gone home or off sick).
+    """DoctorAvailability of each hooks.DutyDoctor with time left today (not those gone home, off sick or absent).
 
     visits: the department's tokens of the day (as measure_pace reads them), to tell a doctor who has not
     started yet from one who has gone.
@@ -725,6 +726,8 @@ def availabilities(duty_doctors, *, visits, now):
     started = {visit["doctor_id"] for visit in visits if visit["doctor_id"] is not None}
     roster = []
     for doctor in duty_doctors:
+        if doctor.absent:
+            continue
         windows = day_windows(
             doctor.shifts,
             on_duty=doctor.on_duty,

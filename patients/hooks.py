@@ -174,12 +174,14 @@ class HospitalSettings:
 @dataclass(frozen=True)
 class DutyDoctor:
     """One doctor of a department as the wait estimates see them: whether they see patients now, whether they
-    are on a break, and their scheduled shifts of the day as (start, end) local times, in order."""
+    are on a break, their scheduled shifts of the day as (start, end) local times, in order, and whether they are
+    recorded absent that day (not counted on: their shifts only tell that the department had doctors that day)."""
 
     doctor_id: int
     on_duty: bool
     on_break: bool = False
     shifts: tuple = ()
+    absent: bool = False
 
 
 @dataclass
@@ -200,7 +202,7 @@ def provide_hospital_settings(source):
 
 def provide_duty_roster(roster):
     """roster(department_ids, day) returns {department_id: [DutyDoctor]} with their shifts of that day, doctors
-    absent that day left out; departments left out have no doctors."""
+    absent that day marked absent; departments left out have no doctors."""
     _providers.duty_roster = roster
 
 

@@ -203,8 +203,8 @@ DOCTORS_EXPECTED_AT_HELP = (
     " end; the moment the queue was read for one who is late). Null while one is on duty, or when none is expected."
 )
 NO_DOCTOR_LEFT_TODAY_HELP = (
-    "No doctor is on duty nor expected for the rest of the day, though the department had doctors today: the"
-    " waiting patients cannot be promised a wait and are asked to see the desk."
+    "No doctor is on duty nor expected for the rest of the day, though the department had doctors today (with a"
+    " shift, or recorded absent): the waiting patients cannot be promised a wait and are asked to see the desk."
 )
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from doctors.models import Doctor, DoctorSchedule
-from doctors.services import set_availability
+from doctors.services import record_absence, set_availability
 from patients import services
 from patients.selectors import latest_queue_snapshot, visit_status
 from patients.templatetags.waits import expected_wait_words
@@ -84,3 +84,17 @@ def test_a_doctor_late_for_their_shift_or_doctors_without_schedules_promise_noth
     assert parse_datetime(visit["doctors_expected_at"]) == timezone.now()
     assert expected_wait_shown(client) == "No doctor on duty yet"
     assert expected_wait_words(visit["estimated_wait_minutes"], doctors=visit) == "no doctor on duty yet"
+
+
+def test_when_the_days_only_doctor_is_recorded_absent_the_waiting_are_told_none_is_expected_today(
+    client, department, make_doctor, make_patient, clock
+):
+    doctor = make_doctor(department=department, availability=Doctor.Availability.OFFLINE)
+    on_schedule(doctor, (time(8), time(17)))
+    entry = services.allocate_token(department=department, patient=make_patient())
+
+    record_absence(doctor=doctor, day=timezone.localdate(), reason="Off sick")
+
+    visit = visit_status(entry=entry)
+    assert (visit["doctors_on_duty"], visit["doctors_expected_at"], visit["no_doctor_left_today"]) == (0, None, True)
+    assert expected_wait_shown(client) == "No doctor is expected back today: please ask at the desk"

@@ -164,11 +164,14 @@
     var current = broadcasts.get(board);
     if (current && current.shown_until === broadcast.shown_until && current.message === broadcast.message) return;
     broadcasts.set(board, broadcast);
+    var shownFor = broadcast.shown_until
+      ? Math.max(new Date(broadcast.shown_until).getTime() - Date.now(), 0)
+      : BROADCAST_SHOWN_MS;
     setTimeout(function () {
       if (broadcasts.get(board) !== broadcast) return;
       broadcasts.delete(board);
       showBroadcast(board);
-    }, broadcast.shown_until ? Math.max(new Date(broadcast.shown_until).getTime() - Date.now(), 0) : BROADCAST_SHOWN_MS);
+    }, shownFor);
   }
 
   // The broadcast in the language shown, where the admin translated it; else the message, marked as written.

@@ -67,7 +67,9 @@
     var expectedLater = WaitWords.doctorsExpectedLater(visit, PAGE_LANGUAGE);
     if (!visit.doctors_on_duty && expectedLater === null) return gettext("No doctor on duty yet");
     if (expectedLater === null) return waitWords(visit);
-    return interpolate(gettext("%(wait)s (doctors from %(time)s)"), { wait: waitWords(visit), time: expectedLater }, true);
+    return interpolate(
+      gettext("%(wait)s (doctors from %(time)s)"), { wait: waitWords(visit), time: expectedLater }, true
+    );
   }
 
   function displayValue(field, visit) {
