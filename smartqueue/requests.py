@@ -2,9 +2,10 @@ import ipaddress
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.http import QueryDict
 from django.utils.translation import gettext
 from ipware import get_client_ip
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 
 
 def client_ip(request):
@@ -83,9 +84,15 @@ def sign_in_username(request, credentials=None):
 
 
 def submitted_fields(request):
-    """A DRF request's body as field -> value; a JSON array or bare value is a 400, not a crash.
+    """A DRF request's body as field -> value; a JSON array or bare value is a 400, not a crash, and so is a form
+    field given more than once (a form body keeps the last of its values silently, as json does a repeated key:
+    smartqueue.parsers), since no staff action takes a list.
 
     Each staff action checks the JSON types of its own fields (smartqueue.actions, strict_types)."""
     if not isinstance(request.data, dict):
         raise ParseError(gettext('Send an object of fields, e.g. {"action": "call_next"}.'))
+    if isinstance(request.data, QueryDict):
+        repeated = next((field for field, values in request.data.lists() if len(values) > 1), None)
+        if repeated is not None:
+            raise ValidationError({repeated: [gettext('"%(key)s" is given more than once.') % {"key": repeated}]})
     return request.data

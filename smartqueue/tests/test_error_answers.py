@@ -7,12 +7,14 @@ pytest-django runs with DEBUG off, as production does.
 
 import logging
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from adminpanel.models import AdminUser
-from patients.models import Queue
+from patients.models import Department, Queue
 from patients.tests.factories import register_patient
 
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
@@ -96,6 +98,26 @@ def test_a_key_given_twice_is_a_400_naming_it(clients, unthrottled, who, url, bo
 
     assert response.status_code == 400
     assert response.json() == in_the_endpoints_shape(url, errors)
+
+
+# The staff actions' endpoints, which take a form body as well as JSON (smartqueue.requests.submitted_fields).
+@pytest.mark.parametrize("who, url", [("doctor", "/doctors/api/"), ("admin", "/adminpanel/api/")])
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "application/x-www-form-urlencoded"])
+def test_a_form_field_given_twice_is_a_400_naming_it_and_nothing_is_saved(
+    clients, unthrottled, who, url, content_type
+):
+    fields = {"action": "create_department", "name": "Dermatology", "code": "DERM", "room": ["Block C", "Block D"]}
+    body = (
+        encode_multipart(BOUNDARY, fields) if content_type == "multipart/form-data" else urlencode(fields, doseq=True)
+    )
+    if content_type == "multipart/form-data":
+        content_type = MULTIPART_CONTENT
+
+    response = clients[who].generic("POST", url, body, content_type=content_type)
+
+    assert response.status_code == 400
+    assert response.json() == in_the_endpoints_shape(url, {"room": ['"room" is given more than once.']})
+    assert not Department.objects.filter(code="DERM").exists()
 
 
 def test_a_registration_naming_two_departments_registers_in_neither(department, make_department, unthrottled):
