@@ -143,3 +143,14 @@ def wait_until(condition, timeout):
             return True
         time.sleep(0.2)
     return False
+
+
+@pytest.fixture
+def act(django_capture_on_commit_callbacks):
+    """act(service, **kwargs): run a service and what its transaction left for after commit (the messages)."""
+
+    def act(service, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return service(**kwargs)
+
+    return act

@@ -16,15 +16,6 @@ NO_DOCTOR_LEFT_TODAY = NotificationTemplate.TemplateType.NO_DOCTOR_LEFT_TODAY
 
 
 @pytest.fixture
-def act(django_capture_on_commit_callbacks):
-    def act(service, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return service(**kwargs)
-
-    return act
-
-
-@pytest.fixture
 def register(act, department, make_patient):
     def register(name, phone, language="en"):
         patient = make_patient(name=name, phone=phone, language=language)

@@ -30,15 +30,6 @@ def register(department, make_patient, django_capture_on_commit_callbacks):
     return register
 
 
-@pytest.fixture
-def act(django_capture_on_commit_callbacks):
-    def act(service, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return service(**kwargs)
-
-    return act
-
-
 def bodies_to(fake_twilio, phone):
     return [message.body for message in fake_twilio.received if message.to == phone]
 
