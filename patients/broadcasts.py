@@ -30,8 +30,9 @@ from django.utils import timezone
 from smartqueue.shapes import represent
 
 from . import hooks, published, services
-from .models import Department
+from .models import Department, Queue
 from .selectors import (
+    department_lines,
     department_queue_snapshot,
     doctors_in,
     published_line,
@@ -54,6 +55,9 @@ PACE_CHANGING_EVENTS = frozenset({"completed", "consultation_ended", "skipped", 
 
 # An admin's message to the department's screens and patients (its detail: serializers.BroadcastSerializer).
 BROADCAST_EVENT = "broadcast"
+
+# Every doctor of the department has gone by the clock alone (see publish_doctors_gone_by_the_clock).
+DOCTORS_GONE_EVENT = "doctors_gone"
 
 # Channels calls the consumer method named after the message type, with "." replaced by "_".
 FORWARD_MESSAGE_TYPE = "frame.forward"
@@ -110,6 +114,28 @@ def publish_department_change(*, event, department_id, payload=None):
     except Exception:
         # The change is committed; a missed broadcast is recovered by the clients' snapshot re-read.
         logger.exception("Could not broadcast %s for department %s", event, department_id)
+
+
+def publish_doctors_gone_by_the_clock():
+    """Celery beat, each minute: publish the queue of each department with patients waiting whose doctors have
+    gone by the clock alone since its last change (the last shift has ended of a doctor on a break or who never
+    came), so that its screens and waiting patients are told now rather than at its next change. Returns those
+    departments' ids. Other departures are changes of their own (a doctor signing off, an absence recorded),
+    published as they happen."""
+    today = timezone.localdate()
+    waiting = Department.objects.filter(
+        is_active=True, queue_entries__token_date=today, queue_entries__status=Queue.Status.WAITING
+    ).distinct()
+    untold = [
+        department
+        for department in waiting
+        if not published.no_doctor_left_claimed(department.pk, today.isoformat())
+    ]
+    lines = department_lines(departments=untold, day=today) if untold else {}
+    gone = [department_id for department_id, line in lines.items() if line.pace.no_doctor_left_today]
+    for department_id in gone:
+        publish_department_change(event=DOCTORS_GONE_EVENT, department_id=department_id)
+    return gone
 
 
 def publish_queue_change(*, event, entry):

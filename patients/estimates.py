@@ -747,9 +747,10 @@ def day_windows(shifts, *, on_duty, on_break, started, now):
 
     A doctor on duty works until the end of the shift they are in (one on duty between two shifts is seeing out
     the last patient of the shift before), then their later shifts; their last shift lasts until the line is
-    seen. A doctor on a break comes back for their next shift; one who is off and
-    has not started yet comes for theirs, or now if it has begun (they are late). One who is off after seeing
-    patients today (gone home, off sick) is not counted on again.
+    seen. A doctor on a break comes back for their next shift; one who is off and has not started yet comes for
+    theirs. Either is late once that shift has begun, and expected now; so is a doctor on a break who has no
+    shifts (a break says they are coming back). One on a break after their last shift, or off after seeing patients
+    today (gone home, off sick), is not counted on again.
     """
     today = timezone.localdate(now)
     times = [
@@ -758,7 +759,9 @@ def day_windows(shifts, *, on_duty, on_break, started, now):
     ]
     later = [window for window in times if window[0] > now]
     current = next((window for window in times if window[0] <= now < window[1]), None)
-    late = current is not None and not (on_duty or on_break or started)
+    late = not on_duty and (
+        (current is not None and (on_break or not started)) or (on_break and not times)
+    )
     if on_duty and current is None and later:
         # Between two shifts they are seeing out the last patient of the one just ended, then on their break;
         # before their first shift they are in early, working on into it.

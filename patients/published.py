@@ -313,6 +313,11 @@ def claim_no_doctor_left(department_id, day):
     return cache.add(_no_doctor_left_key(department_id, day), True, NO_DOCTOR_LEFT_CLAIM_SECONDS)
 
 
+def no_doctor_left_claimed(department_id, day):
+    """Whether the department's waiting patients of the day (ISO date) were told that no doctor is expected back."""
+    return bool(_readable(_no_doctor_left_key(department_id, day)))
+
+
 def forget_no_doctor_left(department_id, day):
     """A doctor is on duty or expected again: the next queue to say that none is starts a new claim."""
     cache.delete(_no_doctor_left_key(department_id, day))

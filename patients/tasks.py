@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import appointments, services
+from . import appointments, broadcasts, services
 
 
 @shared_task
@@ -15,3 +15,9 @@ def mark_appointment_no_shows():
 def review_wait_alerts():
     """Celery beat: raise or clear long-wait alerts as waits grow between queue changes."""
     return [alert.pk for alert in services.review_wait_alerts()]
+
+
+@shared_task
+def publish_doctors_gone_by_the_clock():
+    """Celery beat: departments whose doctors have all gone by the clock alone tell their screens and patients."""
+    return broadcasts.publish_doctors_gone_by_the_clock()

@@ -347,6 +347,11 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-resume-stuck": {"task": "notifications.tasks.resume_stuck_notifications", "schedule": 60.0},
     "notifications-resume-webhooks": {"task": "notifications.tasks.resume_due_webhook_deliveries", "schedule": 60.0},
     "patients-review-wait-alerts": {"task": "patients.tasks.review_wait_alerts", "schedule": 60.0},
+    # A doctor who never came leaves their department without doctors at the end of their shift, not at a change.
+    "patients-doctors-gone-by-the-clock": {
+        "task": "patients.tasks.publish_doctors_gone_by_the_clock",
+        "schedule": 60.0,
+    },
     # Reminders are keyed per booking and slot (sent once each), so running every few minutes only sets how
     # close to "24 h / 2 h before" they leave.
     "appointment-reminders": {"task": "notifications.tasks.send_appointment_reminders", "schedule": 300.0},

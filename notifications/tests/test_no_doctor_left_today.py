@@ -11,6 +11,8 @@ from doctors.services import set_availability
 from notifications.models import Notification, NotificationPreference, NotificationTemplate
 from notifications.services import tell_no_doctor_left_today
 from patients import services as queue
+from patients import tasks
+from smartqueue.celery import app as celery_app
 
 NO_DOCTOR_LEFT_TODAY = NotificationTemplate.TemplateType.NO_DOCTOR_LEFT_TODAY
 
@@ -127,3 +129,55 @@ def test_a_doctor_back_who_leaves_again_tells_who_joined_meanwhile_and_nobody_tw
     go(act, doctor_until_eleven, Doctor.Availability.OFFLINE)
 
     assert len(told("+14155550101", fake_twilio)) == len(told("+14155550102", fake_twilio)) == 1
+
+
+def test_a_doctor_late_back_from_a_break_is_expected_not_gone(
+    clock, fake_twilio, act, register, make_doctor, department
+):
+    late_back = make_doctor(department=department)
+    DoctorSchedule.objects.bulk_create(
+        DoctorSchedule(doctor=late_back, weekday=timezone.localdate().weekday(), starts_at=start, ends_at=end)
+        for start, end in ((time(8), time(11)), (time(11, 30), time(17)))
+    )
+    register("Ravi", "+14155550101")
+
+    # At noon they are half an hour late back for their afternoon.
+    go(act, late_back, Doctor.Availability.ON_BREAK)
+    register("Meena", "+14155550102")
+
+    assert not Notification.objects.filter(event=NO_DOCTOR_LEFT_TODAY).exists()
+    assert "no doctor on duty yet" in fake_twilio.received[-1].body
+    assert act(tasks.publish_doctors_gone_by_the_clock) == []
+
+
+@pytest.mark.parametrize("availability", [Doctor.Availability.OFFLINE, Doctor.Availability.ON_BREAK])
+def test_the_end_of_the_last_shift_of_a_doctor_on_a_break_or_who_never_came_tells_the_waiting_within_a_minute(
+    availability, clock, fake_twilio, act, register, make_doctor, department, make_department, make_patient
+):
+    doctor = make_doctor(department=department, availability=availability)
+    DoctorSchedule.objects.create(
+        doctor=doctor, weekday=timezone.localdate().weekday(), starts_at=time(8), ends_at=time(13)
+    )
+    staffed = make_department(name="Dermatology", code="DERM")
+    make_doctor(department=staffed)
+    register("Ravi", "+14155550101")
+    act(queue.allocate_token, department=staffed, patient=make_patient())
+
+    assert act(tasks.publish_doctors_gone_by_the_clock) == []
+
+    clock.shift(timedelta(hours=1, minutes=1))
+
+    assert act(tasks.publish_doctors_gone_by_the_clock) == [department.pk]
+    assert told("+14155550101", fake_twilio) == [
+        "Ravi, no doctor is expected back in Cardiology today. Please ask at the desk, showing your token CARD-001."
+    ]
+    assert act(tasks.publish_doctors_gone_by_the_clock) == []
+    assert len(told("+14155550101", fake_twilio)) == 1
+
+
+def test_celery_beat_looks_for_doctors_gone_by_the_clock_each_minute(settings):
+    beat = settings.CELERY_BEAT_SCHEDULE["patients-doctors-gone-by-the-clock"]
+
+    assert beat["task"] == tasks.publish_doctors_gone_by_the_clock.name
+    assert beat["task"] in celery_app.tasks
+    assert beat["schedule"] == 60

@@ -266,6 +266,26 @@ def test_a_doctor_on_duty_between_two_shifts_takes_their_break_and_one_in_early_
     assert day_windows(((time(8), time(11)),), on_duty=True, on_break=False, started=True, now=noon) == ((noon, None),)
 
 
+def test_a_doctor_on_a_break_is_expected_now_once_late_back_or_without_shifts_and_not_after_their_last(clock):
+    noon = timezone.now()
+
+    def on_break(*shifts):
+        return day_windows(shifts, on_duty=False, on_break=True, started=True, now=noon)
+
+    assert on_break((time(8), time(11)), (time(11, 30), time(17))) == ((noon, None),)
+    assert on_break((time(8), time(10)), (time(11), time(13)), (time(14), time(17))) == (
+        (noon, today_at_local(13)),
+        (today_at_local(14), None),
+    )
+    assert on_break() == ((noon, None),)
+    assert on_break((time(8), time(11))) == ()
+    assert on_break((time(8), time(11)), (time(13), time(17))) == ((today_at_local(13), None),)
+
+
+def today_at_local(hour, minute=0):
+    return timezone.make_aware(datetime.combine(timezone.localdate(), time(hour, minute)))
+
+
 def test_a_doctor_late_for_their_shift_is_expected_now_but_one_gone_after_seeing_patients_is_not(
     department, make_patient, make_doctor, clock
 ):
