@@ -23,6 +23,12 @@ class NotificationsConfig(AppConfig):
             webhooks.record_appointment_webhook_deliveries, dispatch_uid="notifications_appointment_webhooks"
         )
         hooks.wait_alert_changed.connect(services.text_on_call_when_raised, dispatch_uid="notifications_on_call")
+        hooks.wait_alert_changed.connect(
+            webhooks.record_wait_alert_webhook_deliveries, dispatch_uid="notifications_wait_alert_webhooks"
+        )
+        hooks.no_doctor_left_today.connect(
+            webhooks.record_no_doctor_left_webhook_deliveries, dispatch_uid="notifications_no_doctor_left_webhooks"
+        )
         hooks.no_doctor_left_today.connect(
             services.notify_no_doctor_left_today, dispatch_uid="notifications_no_doctor_left_today"
         )

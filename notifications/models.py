@@ -430,7 +430,8 @@ class InboundMessage(models.Model):
 
 class WebhookEventType(models.TextChoices):
     """What a hospital system may subscribe to; the core's events each one stands for are in
-    webhooks.QUEUE_EVENT_TYPES and APPOINTMENT_EVENT_TYPES."""
+    webhooks.QUEUE_EVENT_TYPES and APPOINTMENT_EVENT_TYPES, a department's in webhooks.WAIT_ALERT_EVENT_TYPES and
+    the no-doctor-left receiver."""
 
     TOKEN_CREATED = "token.created", _("Token created")
     TOKEN_CALLED = "token.called", _("Token called")
@@ -448,6 +449,9 @@ class WebhookEventType(models.TextChoices):
     APPOINTMENT_CANCELLED = "appointment.cancelled", _("Appointment cancelled")
     APPOINTMENT_CHECKED_IN = "appointment.checked_in", _("Appointment checked in")
     APPOINTMENT_NO_SHOW = "appointment.no_show", _("Appointment missed (no-show)")
+    DEPARTMENT_WAIT_ALERT_RAISED = "department.wait_alert_raised", _("Long-wait alert raised")
+    DEPARTMENT_WAIT_ALERT_CLEARED = "department.wait_alert_cleared", _("Long-wait alert cleared")
+    DEPARTMENT_NO_DOCTOR_LEFT_TODAY = "department.no_doctor_left_today", _("No doctor expected back today")
 
 
 # A shorter secret lets a signature be forged by guessing it.

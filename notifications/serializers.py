@@ -55,3 +55,22 @@ class WebhookAppointmentSerializer(serializers.Serializer):
 
 class WebhookTrustedAppointmentSerializer(WebhookAppointmentSerializer):
     patient = WebhookPatientSerializer()
+
+
+class WebhookWaitAlertSerializer(serializers.Serializer):
+    """A department's long-wait alert, raised or cleared: no patient data, so one shape for every endpoint."""
+
+    id = serializers.IntegerField()
+    department = DepartmentSummarySerializer()
+    threshold_minutes = serializers.IntegerField()
+    peak_wait_minutes = serializers.IntegerField(help_text="The longest wait seen while the alert was open.")
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True, help_text="Null while the alert is open.")
+
+
+class WebhookNoDoctorLeftSerializer(serializers.Serializer):
+    """A department none of whose doctors of the day is on duty nor expected back, with patients waiting."""
+
+    department = DepartmentSummarySerializer()
+    day = serializers.DateField()
+    waiting = serializers.IntegerField(help_text="How many tokens were waiting when the event was sent.")

@@ -1,6 +1,7 @@
 """Signed webhooks to hospital systems: every subscribed queue event is POSTed to each active endpoint.
 
-A queue change writes one WebhookDelivery per endpoint in its own transaction (hooks.queue_changed), and
+A queue change writes one WebhookDelivery per endpoint in its own transaction (hooks.queue_changed), a
+department's event (a long-wait alert, no doctor left today) in a transaction of its own once announced, and
 the task that posts it goes through the outbox: a broker outage delays deliveries, never loses them.
 One task claims a delivery before posting (pending -> sending, one conditional UPDATE); a failure is
 retried with exponential backoff until WEBHOOK_RETRY_FOR_SECONDS after the event, then marked failed.
@@ -29,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patients import hooks
+from patients.models import Department, Queue
 from smartqueue.shapes import represent
 
 from . import outbox
@@ -36,9 +38,11 @@ from .addresses import validate_webhook_url, webhook_session
 from .models import WebhookDelivery, WebhookEndpoint, WebhookEventType, new_webhook_secret
 from .serializers import (
     WebhookAppointmentSerializer,
+    WebhookNoDoctorLeftSerializer,
     WebhookTokenSerializer,
     WebhookTrustedAppointmentSerializer,
     WebhookTrustedTokenSerializer,
+    WebhookWaitAlertSerializer,
 )
 
 logger = logging.getLogger(__name__)
@@ -82,9 +86,17 @@ APPOINTMENT_EVENT_TYPES = {
     "checked_in": WebhookEventType.APPOINTMENT_CHECKED_IN,
     "no_show": WebhookEventType.APPOINTMENT_NO_SHOW,
 }
+# A department's long-wait alert by whether it was raised.
+WAIT_ALERT_EVENT_TYPES = {
+    True: WebhookEventType.DEPARTMENT_WAIT_ALERT_RAISED,
+    False: WebhookEventType.DEPARTMENT_WAIT_ALERT_CLEARED,
+}
 # The data's shape by whether the endpoint is trusted with names and phones.
 TOKEN_SHAPES = {False: WebhookTokenSerializer, True: WebhookTrustedTokenSerializer}
 APPOINTMENT_SHAPES = {False: WebhookAppointmentSerializer, True: WebhookTrustedAppointmentSerializer}
+# A department's events carry no patient data: one shape for every endpoint.
+WAIT_ALERT_SHAPES = dict.fromkeys((False, True), WebhookWaitAlertSerializer)
+NO_DOCTOR_LEFT_SHAPES = dict.fromkeys((False, True), WebhookNoDoctorLeftSerializer)
 # What only trusted endpoints get: the fields the trusted shapes add to the others (the patient's name and phone).
 PERSONAL_FIELDS = frozenset().union(
     *(
@@ -159,6 +171,31 @@ def record_webhook_deliveries(sender, *, change, **kwargs):
 def record_appointment_webhook_deliveries(sender, *, change, **kwargs):
     """hooks.appointment_changed receiver: the same for a booking's change."""
     return _record_deliveries(APPOINTMENT_EVENT_TYPES[change.event], change.appointment, APPOINTMENT_SHAPES)
+
+
+def record_wait_alert_webhook_deliveries(sender, *, change, **kwargs):
+    """hooks.wait_alert_changed receiver (announced once the alert is committed): the alert's event."""
+    with transaction.atomic():
+        return _record_deliveries(WAIT_ALERT_EVENT_TYPES[change.raised], change.alert, WAIT_ALERT_SHAPES)
+
+
+class NoDoctorLeft(NamedTuple):
+    """What department.no_doctor_left_today says (WebhookNoDoctorLeftSerializer)."""
+
+    department: object
+    day: object
+    waiting: int
+
+
+def record_no_doctor_left_webhook_deliveries(sender, *, change, **kwargs):
+    """hooks.no_doctor_left_today receiver (announced once per episode by the queue's publisher)."""
+    event_type = WebhookEventType.DEPARTMENT_NO_DOCTOR_LEFT_TODAY
+    if not any(event_type in subscription.event_types for subscription in active_subscriptions()):
+        return []
+    department = Department.objects.get(pk=change.department_id)
+    waiting = Queue.objects.filter(department=department, token_date=change.day, status=Queue.Status.WAITING).count()
+    with transaction.atomic():
+        return _record_deliveries(event_type, NoDoctorLeft(department, change.day, waiting), NO_DOCTOR_LEFT_SHAPES)
 
 
 def _record_deliveries(event_type, subject, shapes):

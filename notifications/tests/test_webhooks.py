@@ -2,19 +2,23 @@
 
 import ipaddress
 import json
-from datetime import time
+from datetime import time, timedelta
 from time import monotonic
 
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from adminpanel.models import AuditLog
+from doctors.models import Doctor, DoctorSchedule
+from doctors.services import set_availability
 from notifications import addresses, webhooks
 from notifications.addresses import validate_webhook_url
 from notifications.models import OutboxMessage, WebhookDelivery, WebhookEndpoint, WebhookEventType
 from notifications.tasks import redispatch_outbox, resume_due_webhook_deliveries
 from patients import appointments, hooks, services
+from patients.models import Department
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 from patients.tests.factories import register_patient
 
@@ -286,8 +290,59 @@ def test_booking_events_are_posted_without_the_booking_code_or_manage_link(
 def test_every_event_the_core_announces_has_its_webhook_event_type():
     assert set(webhooks.QUEUE_EVENT_TYPES) == hooks.QUEUE_EVENTS
     assert set(webhooks.APPOINTMENT_EVENT_TYPES) == hooks.APPOINTMENT_EVENTS
-    sent = set(webhooks.QUEUE_EVENT_TYPES.values()) | set(webhooks.APPOINTMENT_EVENT_TYPES.values())
+    sent = (
+        set(webhooks.QUEUE_EVENT_TYPES.values())
+        | set(webhooks.APPOINTMENT_EVENT_TYPES.values())
+        | set(webhooks.WAIT_ALERT_EVENT_TYPES.values())
+        | {WebhookEventType.DEPARTMENT_NO_DOCTOR_LEFT_TODAY}
+    )
     assert sent - {None} == set(WebhookEventType)
+
+
+def test_a_departments_long_wait_alert_is_posted_when_raised_and_when_cleared_once_each(
+    receiver, make_endpoint, register, clock, django_capture_on_commit_callbacks
+):
+    make_endpoint(event_types=["department.wait_alert_raised", "department.wait_alert_cleared"], trusted_for_pii=True)
+    entry = register()
+    Department.objects.filter(pk=entry.department_id).update(wait_alert_minutes=10)
+    clock.shift(timedelta(minutes=11))
+
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.review_wait_alert(department_id=entry.department_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel(entry=entry)
+
+    raised, cleared = (json.loads(post.body) for post in receiver.received)
+    assert (raised["type"], cleared["type"]) == ("department.wait_alert_raised", "department.wait_alert_cleared")
+    assert raised["data"]["department"]["code"] == "CARD"
+    assert (raised["data"]["threshold_minutes"], raised["data"]["peak_wait_minutes"]) == (10, 11)
+    assert raised["data"]["ended_at"] is None and cleared["data"]["ended_at"] is not None
+    assert "Asha" not in receiver.received[0].body.decode()
+
+
+def test_a_department_left_without_doctors_today_is_posted_once_with_how_many_wait(
+    receiver, make_endpoint, register, clock, make_doctor, department, django_capture_on_commit_callbacks
+):
+    make_endpoint(event_types=["department.no_doctor_left_today"])
+    doctor = make_doctor(department=department)
+    DoctorSchedule.objects.create(
+        doctor=doctor, weekday=timezone.localdate().weekday(), starts_at=time(8), ends_at=time(11)
+    )
+    register(phone="+14155550101"), register(phone="+14155550102")
+
+    for availability in (Doctor.Availability.OFFLINE, Doctor.Availability.OFFLINE):
+        with django_capture_on_commit_callbacks(execute=True):
+            set_availability(doctor=doctor, availability=availability, actor=doctor.user)
+
+    [post] = receiver.received
+    payload = json.loads(post.body)
+    assert payload["type"] == "department.no_doctor_left_today"
+    assert payload["data"] == {
+        "department": {"id": department.pk, "name": "Cardiology", "code": "CARD", "room": "", "translations": {}},
+        "day": timezone.localdate().isoformat(),
+        "waiting": 2,
+    }
 
 
 def test_an_undeclared_event_cannot_be_announced(department, make_token):
