@@ -24,7 +24,7 @@ from .models import (
     Queue,
     check_text_shown_to_others,
 )
-from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
+from .phone import MAX_TYPED_PHONE_LENGTH, check_self_service_phone, normalise_phone
 from .person_names import check_person_name
 from .serializers import FEEDBACK_COMMENT_MAX_LENGTH, NAME_MAX_LENGTH, NOTES_MAX_LENGTH
 from .templatetags.departments import site_language_marks
@@ -230,6 +230,7 @@ class RegistrationForm(BootstrapForm):
 
     def __init__(self, *args, reception_staff=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.reception_staff = reception_staff
         if not reception_staff:
             # Patients registering themselves are always normal priority; only staff triage. Their language is
             # the page's: they chose it by reading it.
@@ -239,7 +240,10 @@ class RegistrationForm(BootstrapForm):
             self.fields["language"].initial = get_language()
 
     def clean_phone(self):
-        return normalise_phone(self.cleaned_data["phone"])
+        phone = normalise_phone(self.cleaned_data["phone"])
+        if not self.reception_staff:
+            check_self_service_phone(phone)
+        return phone
 
 
 class PatientsAheadNoticeForm(BootstrapForm):

@@ -3,10 +3,24 @@
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from phonenumbers import geocoder
 
 # Longer than any real number with spaces and dashes, short enough to refuse pasted junk early.
 MAX_TYPED_PHONE_LENGTH = 32
+ANY_REGION = "*"
+# Numbers no patient carries, whose texts cost the sender extra or reach no handset.
+UNTEXTABLE_TYPES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.PREMIUM_RATE,
+        phonenumbers.PhoneNumberType.SHARED_COST,
+        phonenumbers.PhoneNumberType.TOLL_FREE,
+        phonenumbers.PhoneNumberType.UAN,
+        phonenumbers.PhoneNumberType.VOICEMAIL,
+        phonenumbers.PhoneNumberType.PAGER,
+    }
+)
 
 
 def normalise_phone(typed):
@@ -52,3 +66,34 @@ def clean_phone_fields(instance, exclude, *names, blank=False):
             errors[name] = error.error_list
     if errors:
         raise ValidationError(errors)
+
+
+def check_self_service_phone(e164):
+    """ValidationError unless a patient registering or booking by themselves may give this number (E.164): one of
+    settings.SELF_SERVICE_PHONE_REGIONS, and not premium-rate, shared-cost, toll-free or another kind no patient
+    carries. Each such registration texts the number typed, whoever's it is: numbers an accomplice is paid for
+    (premium-rate, or in costly regions) would make the hospital pay for its texts ("SMS pumping"). Reception staff
+    register any number."""
+    number = phonenumbers.parse(e164)
+    regions = settings.SELF_SERVICE_PHONE_REGIONS
+    if ANY_REGION not in regions and phonenumbers.region_code_for_number(number) not in regions:
+        raise ValidationError(
+            _("We can only text numbers from %(regions)s here: please ask at the desk to register."),
+            code="region",
+            params={"regions": ", ".join(region_names(regions))},
+        )
+    if phonenumbers.number_type(number) in UNTEXTABLE_TYPES:
+        raise ValidationError(
+            _("Give a mobile number we can text: premium-rate, toll-free and shared numbers cannot be used."),
+            code="untextable",
+        )
+
+
+def region_names(regions):
+    """The regions' names in the active language (English where the phone metadata has no such name)."""
+    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    names = []
+    for region in regions:
+        example = phonenumbers.example_number(region)
+        names.append((example and geocoder.country_name_for_number(example, language)) or region)
+    return names

@@ -25,7 +25,7 @@ from .models import (
     Queue,
     check_text_shown_to_others,
 )
-from .phone import MAX_TYPED_PHONE_LENGTH, normalise_phone
+from .phone import MAX_TYPED_PHONE_LENGTH, check_self_service_phone, normalise_phone
 from .person_names import check_person_name
 from .statements import active_department
 
@@ -98,6 +98,11 @@ class RegistrationSerializer(StrictSerializer):
         default=Queue.Priority.NORMAL,
         help_text="Only logged-in reception staff (doctors, admins) may ask for high or emergency.",
     )
+
+    def validate_phone(self, phone):
+        if not hooks.is_reception_staff(self.context["request"].user):
+            check_self_service_phone(phone)
+        return phone
 
     def validate_priority(self, priority):
         if priority != Queue.Priority.NORMAL and not hooks.is_reception_staff(self.context["request"].user):

@@ -1,0 +1,89 @@
+"""Patients registering or booking by themselves give numbers of the hospital's regions that a patient carries: each
+such registration texts whatever number is typed, and numbers an accomplice is paid for would make the hospital pay
+("SMS pumping"). Reception staff register any number."""
+
+from datetime import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+from rest_framework.test import APIClient
+
+from notifications.models import Notification
+from patients.models import Appointment, Patient, Queue
+from patients.phone import check_self_service_phone
+from patients.tests.appointment_helpers import at, clinic  # noqa: F401 - clinic is a fixture
+
+from .test_api_appointments import booking_body
+
+BRITISH_MOBILE = "+447400123456"
+SATELLITE = "+881612345678"
+PREMIUM_RATE = "+19002345678"
+TOLL_FREE = "+18002345678"
+
+
+def typed(department, phone):
+    return {"name": "Asha Rao", "phone": phone, "age": 30, "gender": "female", "department": department.pk}
+
+
+@pytest.mark.parametrize("phone", [BRITISH_MOBILE, SATELLITE, PREMIUM_RATE, TOLL_FREE])
+def test_a_self_registration_with_a_number_the_hospital_does_not_text_is_refused_naming_the_phone(department, phone):
+    api = APIClient().post("/patients/api/register/", typed(department, phone), format="json")
+    page = Client().post("/patients/register/", typed(department, phone))
+
+    assert api.status_code == 400 and list(api.json()) == ["phone"], api.json()
+    assert page.status_code == 400 and list(page.context["form"].errors) == ["phone"]
+    assert not Patient.objects.exists() and not Queue.objects.exists() and not Notification.objects.exists()
+
+
+def test_the_refusal_names_the_regions_and_sends_the_patient_to_the_desk(department):
+    api = APIClient().post("/patients/api/register/", typed(department, SATELLITE), format="json")
+    premium = APIClient().post("/patients/api/register/", typed(department, PREMIUM_RATE), format="json")
+
+    assert api.json()["phone"] == [
+        "We can only text numbers from United States here: please ask at the desk to register."
+    ]
+    assert "premium-rate" in premium.json()["phone"][0]
+
+
+def test_the_refusal_names_the_regions_in_the_patients_language(settings):
+    settings.SELF_SERVICE_PHONE_REGIONS = ["US", "IN"]
+
+    with translation.override("es"), pytest.raises(Exception) as refused:
+        check_self_service_phone(BRITISH_MOBILE)
+
+    assert "Estados Unidos, India" in str(refused.value.messages[0])
+
+
+def test_reception_staff_register_a_visitor_from_abroad(department, make_doctor):
+    staff = APIClient()
+    staff.force_authenticate(make_doctor(department=department).user)
+
+    answer = staff.post("/patients/api/register/", typed(department, BRITISH_MOBILE), format="json")
+
+    assert answer.status_code == 201, answer.json()
+    assert Patient.objects.get().phone == BRITISH_MOBILE
+
+
+def self_registered(department, phone):
+    return APIClient().post("/patients/api/register/", typed(department, phone), format="json").status_code
+
+
+def test_the_hospital_names_its_regions_or_any(department, settings):
+    settings.SELF_SERVICE_PHONE_REGIONS = ["US", "GB"]
+    assert self_registered(department, BRITISH_MOBILE) == 201
+
+    settings.SELF_SERVICE_PHONE_REGIONS = ["*"]
+    assert self_registered(department, SATELLITE) == 201
+    # Whatever the regions, a premium-rate number is no patient's.
+    assert self_registered(department, PREMIUM_RATE) == 400
+
+
+def test_a_self_booking_with_a_premium_rate_number_is_refused_naming_the_phone(api_client, clinic):
+    response = api_client.post(
+        reverse("patients:api-book"), booking_body(clinic, at(time(13)), phone=PREMIUM_RATE), format="json"
+    )
+
+    assert response.status_code == 400 and list(response.json()) == ["phone"]
+    assert not Appointment.objects.exists()
