@@ -76,7 +76,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
-    "axes",
+    "smartqueue.sign_in_lockouts.SignInLockoutsConfig",
     "csp",
     "patients",
     "doctors",

@@ -11,9 +11,11 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import label_for_field
+from axes.models import AccessLog
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from adminpanel.models import AdminUser, AuditLog, DepartmentAnalytics, SystemConfiguration
 from notifications.models import (
@@ -28,10 +30,14 @@ from notifications.models import (
     WebhookEndpoint,
 )
 from patients.models import Appointment, PatientFeedback, WaitAlert
+from smartqueue.sign_in_lockouts import DJANGO_AXES_WORDS
 from smartqueue.tests.test_translations import TRANSLATED, VisibleText, catalogue
 
 OWN_APPS = ["patients", "doctors", "notifications", "adminpanel"]
 OWN_MODELS = [model for app in OWN_APPS for model in apps.get_app_config(app).get_models()]
+# django-axes' models, whose words the project's catalogues carry (smartqueue.sign_in_lockouts).
+AXES_MODELS = list(apps.get_app_config("axes").get_models())
+AXES_REGISTERED = [model for model in AXES_MODELS if model in admin.site._registry]
 REGISTERED = sorted(
     (model for model in admin.site._registry if model._meta.app_label in OWN_APPS), key=lambda model: model._meta.label
 )
@@ -67,7 +73,7 @@ def words_of_admin(model):
     return words
 
 
-@pytest.mark.parametrize("model", OWN_MODELS, ids=lambda model: model._meta.label)
+@pytest.mark.parametrize("model", OWN_MODELS + AXES_MODELS, ids=lambda model: model._meta.label)
 def test_every_name_label_and_choice_of_a_model_is_translated_in_every_language(model):
     untranslated = []
     for word in words_of(model):
@@ -129,8 +135,8 @@ def one_of_each(make_department, make_doctor, make_user, make_token):
 
 
 def theirs(language):
-    """The names of Django's own apps and models and of django-axes': their translators' to complete."""
-    others = [model for model in admin.site._registry if model._meta.app_label not in OWN_APPS]
+    """The names of Django's own apps and models: their translators' to complete."""
+    others = [model for model in admin.site._registry if model._meta.app_label not in [*OWN_APPS, "axes"]]
     with translation.override(language):
         return {capfirst(model._meta.verbose_name_plural) for model in others} | {
             str(model._meta.app_config.verbose_name) for model in others
@@ -191,3 +197,33 @@ def test_a_rows_name_is_in_the_readers_language(one_of_each, model):
     for language in TRANSLATED:
         with translation.override(language):
             assert str(row) != english, language
+
+
+@pytest.mark.parametrize("language", ["es", "hi", "ar"])
+@pytest.mark.parametrize("model", AXES_REGISTERED, ids=lambda model: model._meta.label)
+def test_django_admin_shows_sign_in_attempts_and_lockouts_in_the_admins_language(client, make_user, language, model):
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    words = [*DJANGO_AXES_WORDS, apps.get_app_config("axes").verbose_name]
+    # A row's name is axes' own English sentence ("Access Log for rao @ …"), not a word the catalogues can give.
+    AccessLog.objects.all().delete()
+
+    for page in ["/admin/", f"/admin/axes/{model._meta.model_name}/"]:
+        answer = client.get(page)
+        assert answer.status_code == 200, page
+        assert not english_left(answer.content.decode(), words, language), page
+
+
+def test_every_word_of_django_axes_models_and_pages_is_translated_by_the_catalogues_or_by_django():
+    with translation.override(None):
+        words = {str(word) for model in AXES_MODELS for word in words_of(model)}
+        words |= {str(word) for model in AXES_REGISTERED for word in words_of_admin(model)}
+    untranslated = []
+    for word in sorted(words - set(DJANGO_AXES_WORDS)):
+        for language in TRANSLATED:
+            with translation.override(language):
+                if gettext(word) == word:
+                    untranslated.append(f"{word!r} in {language}")
+    assert not untranslated
+    for language in TRANSLATED:
+        assert set(DJANGO_AXES_WORDS) <= set(translations_in(language)), language
