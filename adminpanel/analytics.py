@@ -85,9 +85,9 @@ def _ratings_between(start, end):
 def summarise_department_day(*, department, day, visits, ratings):
     """One department's figures for one day from its visits (dicts of VISIT_FIELDS) and feedback ratings.
 
-    A token transferred in from another department is not a new registration (its first token was), and one
-    transferred out is not a cancellation (services.transfer cancels it, but the patient is seen in the other
-    department); waits are those of the tokens that were called, whatever became of them afterwards.
+    A token transferred or referred in from another department is not a new registration (its first token was),
+    and one transferred out is not a cancellation (services.transfer cancels it, but the patient is seen in the
+    other department); waits are those of the tokens that were called, whatever became of them afterwards.
     """
     registrations = [visit for visit in visits if visit["transferred_from_id"] is None]
     statuses = Counter(visit["status"] for visit in visits if visit["transferred_to"] is None)

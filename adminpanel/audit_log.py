@@ -37,6 +37,7 @@ AUDIT_ACTIONS = {
     "queue.notes_added": _("Notes added for the doctor"),
     "queue.priority_changed": _("Priority changed"),
     "queue.transferred": _("Transferred"),
+    "queue.referred": _("Referred to another department"),
     "appointment.booked": _("Appointment booked"),
     "appointment.booking_repeated": _("Booking sent again"),
     "appointment.rescheduled": _("Appointment moved"),

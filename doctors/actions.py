@@ -61,6 +61,21 @@ class TransferForm(TokenForm):
     )
 
 
+class ReferForm(CompleteForm):
+    to_department = forms.ModelChoiceField(
+        queryset=Department.objects.filter(is_active=True),
+        label=_("Refer to"),
+        error_messages={"required": _("Choose the department to refer the patient to.")},
+    )
+    referral_notes = forms.CharField(
+        required=False,
+        max_length=Queue._meta.get_field("notes").max_length,
+        validators=Queue._meta.get_field("notes").validators,
+        label=_("Note for the department referred to"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class AvailabilityForm(ActionForm):
     availability = forms.ChoiceField(
         choices=Doctor.Availability.choices,
@@ -144,6 +159,22 @@ def transfer(form, **context):
     }
 
 
+@says_what_the_token_is_now
+def refer(form, **context):
+    data = form.cleaned_data
+    entry = services.refer(
+        entry_id=data["entry"],
+        to_department=data["to_department"],
+        consultation_notes=data["consultation_notes"],
+        referral_notes=data["referral_notes"],
+        **_who(context),
+    )
+    return _("Consultation completed; referred to %(department)s as %(token)s.") % {
+        "token": entry.token,
+        "department": entry.department.translated("name"),
+    }
+
+
 def set_availability(form, **context):
     doctor = services.set_availability(availability=form.cleaned_data["availability"], **_who(context))
     return _("You are now %(availability)s.") % {"availability": doctor.get_availability_display().lower()}
@@ -156,6 +187,7 @@ DOCTOR_ACTIONS = ActionTable(
     Action("skip", _("Mark no-show"), TokenForm, skip, refused_field="entry"),
     Action("recall", _("Recall skipped token"), RecallForm, recall, refused_field="entry"),
     Action("transfer", _("Transfer to another department"), TransferForm, transfer, refused_field="entry"),
+    Action("refer", _("Complete and refer to another department"), ReferForm, refer, refused_field="entry"),
     Action("set_availability", _("Set availability"), AvailabilityForm, set_availability),
     refusals=QueueError,
 )

@@ -95,6 +95,18 @@ def transfer(*, doctor, entry_id, to_department, actor, ip_address=None):
     return queue_services.transfer(entry=entry, to_department=to_department, actor=actor, ip_address=ip_address)
 
 
+def refer(*, doctor, entry_id, to_department, consultation_notes="", referral_notes="", actor, ip_address=None):
+    entry = _own_consultation(doctor=doctor, entry_id=entry_id)
+    return queue_services.refer(
+        entry=entry,
+        to_department=to_department,
+        consultation_notes=consultation_notes,
+        referral_notes=referral_notes,
+        actor=actor,
+        ip_address=ip_address,
+    )
+
+
 @transaction.atomic
 def set_availability(*, doctor, availability, actor, ip_address=None):
     """Record whether the doctor is available, busy, on break or offline, and tell the department's screens."""

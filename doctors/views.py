@@ -14,7 +14,7 @@ from smartqueue.roles import RoleLoginView
 
 from . import services
 from .access import DoctorAuthenticationForm, DoctorRequiredMixin
-from .actions import DOCTOR_ACTIONS, CompleteForm
+from .actions import DOCTOR_ACTIONS, CompleteForm, ReferForm
 from .forms import WeeklyScheduleFormSet
 from .models import Doctor
 from .selectors import dashboard_data
@@ -40,6 +40,7 @@ class DashboardView(DoctorRequiredMixin, TemplateView):
             schedule=self.doctor.schedule.all(),
             socket_path=f"/ws/doctor/{self.doctor.pk}/",
             notes_max_length=CompleteForm.base_fields["consultation_notes"].max_length,
+            referral_notes_max_length=ReferForm.base_fields["referral_notes"].max_length,
             **kwargs,
         )
 

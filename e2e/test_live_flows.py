@@ -13,7 +13,7 @@ from e2e.conftest import DESKTOP, PHONE
 from e2e.test_patient_flows import register_on_phone
 from e2e.test_staff_flows import sign_in
 from patients import services
-from patients.models import Queue
+from patients.models import Department, Queue
 from smartqueue.tests.live_server import running_daphne
 
 
@@ -94,6 +94,29 @@ def test_after_the_consultation_the_patients_rating_reaches_todays_report(open_p
     cardiology_row = admin.get_by_role("row").filter(has_text="Cardiology").first
     expect(cardiology_row).to_contain_text("4.0 (1)")
     screenshot(admin, "report")
+
+
+def test_a_patient_referred_after_the_consultation_follows_their_new_token_on_the_same_page(open_page, hospital):
+    Department.objects.create(name="Radiology", code="XRAY", room="Block C")
+    patient = open_page(**PHONE)
+    register_on_phone(patient, name="Asha Rao", phone="+14155550101")
+    follow_own_status(patient)
+    doctor = open_page(**DESKTOP)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    doctor.get_by_role("button", name="Call next patient").click()
+    doctor.get_by_role("button", name="Start consultation").click()
+    doctor.get_by_label("Notes (optional)").fill("Needs an X-ray.")
+
+    doctor.get_by_text("Refer to another department").click()
+    doctor.get_by_label("Refer to", exact=True).select_option(label="Radiology")
+    doctor.get_by_role("button", name="Complete and refer").click()
+
+    expect(doctor.locator("#dashboard-notice")).to_contain_text("referred to Radiology as XRAY-001")
+    expect(patient.get_by_text("Your doctor in Cardiology (token CARD-001) referred you to Radiology.")).to_be_visible(
+        timeout=3000
+    )
+    expect(patient.locator('[data-field="token"]')).to_have_text("XRAY-001")
+    expect(doctor.locator('[data-statistic="seen"]')).to_have_text("1")
 
 
 @pytest.fixture

@@ -444,6 +444,7 @@ class WebhookEventType(models.TextChoices):
     TOKEN_POSTPONED = "token.postponed", _("Token moved back (patient running late)")
     TOKEN_PRIORITY_CHANGED = "token.priority_changed", _("Token priority changed")
     TOKEN_TRANSFERRED = "token.transferred", _("Token transferred")
+    TOKEN_REFERRED = "token.referred", _("Patient referred to another department after a consultation")
     APPOINTMENT_BOOKED = "appointment.booked", _("Appointment booked")
     APPOINTMENT_RESCHEDULED = "appointment.rescheduled", _("Appointment moved")
     APPOINTMENT_CANCELLED = "appointment.cancelled", _("Appointment cancelled")

@@ -17,7 +17,11 @@ class WebhookTokenSerializer(serializers.Serializer):
     priority = serializers.CharField()
     department = DepartmentSummarySerializer()
     doctor_id = serializers.IntegerField(allow_null=True)
-    transferred_from_visit_id = serializers.IntegerField(source="transferred_from_id", allow_null=True)
+    transferred_from_visit_id = serializers.IntegerField(
+        source="transferred_from_id",
+        allow_null=True,
+        help_text="The visit this token was transferred or referred from (another department's).",
+    )
     checked_in_at = serializers.DateTimeField()
     called_at = serializers.DateTimeField(allow_null=True)
     started_at = serializers.DateTimeField(allow_null=True)

@@ -57,6 +57,8 @@ QUEUE_EVENT_MESSAGES = {
     "checked_in": TemplateType.REGISTRATION,
     # Sent to another department: the new token and its link (the old token's own message no longer fits it).
     "transferred": TemplateType.REGISTRATION,
+    # Sent on by their doctor: the new token and its link (the completed token's, not waiting, gets none).
+    "referred": TemplateType.REGISTRATION,
 }
 # Events whose message may be sent more than once per token: at most once per window, so registering
 # someone's number over and over cannot flood their phone.

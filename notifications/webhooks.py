@@ -76,6 +76,7 @@ QUEUE_EVENT_TYPES = {
     "notes_added": None,
     "priority_changed": WebhookEventType.TOKEN_PRIORITY_CHANGED,
     "transferred": WebhookEventType.TOKEN_TRANSFERRED,
+    "referred": WebhookEventType.TOKEN_REFERRED,
 }
 APPOINTMENT_EVENT_TYPES = {
     "booked": WebhookEventType.APPOINTMENT_BOOKED,

@@ -47,11 +47,11 @@ logger = logging.getLogger(__name__)
 
 # A token's change leaves the consultation pace (the day's consultations and no-shows, the doctors' roster,
 # the configured average, the bookings not checked in yet) as it was, except a completed consultation (by its
-# doctor, or ended by an admin), a no-show or a booked patient's check-in: the other changes reuse the pace of the
-# department's previous published queue. Who is being seen since when is read with every line.
+# doctor, ended by an admin, or with a referral), a no-show or a booked patient's check-in: the other changes reuse
+# the pace of the department's previous published queue. Who is being seen since when is read with every line.
 # Department-level changes (doctors, availability, settings) always work it out again.
 PACE_KEEPING_FRAME = "queue.changed"
-PACE_CHANGING_EVENTS = frozenset({"completed", "consultation_ended", "skipped", "checked_in"})
+PACE_CHANGING_EVENTS = frozenset({"completed", "consultation_ended", "referred", "skipped", "checked_in"})
 
 # An admin's message to the department's screens and patients (its detail: serializers.BroadcastSerializer).
 BROADCAST_EVENT = "broadcast"

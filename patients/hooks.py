@@ -60,6 +60,7 @@ QUEUE_EVENTS = frozenset(
         "notes_added",  # the desk added notes for the doctor to a waiting visit
         "priority_changed",
         "transferred",
+        "referred",  # a consultation completed with the patient sent on to another department (both tokens)
     }
 )
 # Every AppointmentChange.event, likewise.

@@ -427,6 +427,7 @@ class Queue(models.Model):
         blank=True,
         related_name="transferred_to",
         verbose_name=_("transferred from"),
+        help_text=_("The token this one was transferred or referred from (another department's)."),
     )
     listed_under_patient = models.BooleanField(
         _("listed under the patient"),
@@ -522,8 +523,8 @@ class Queue(models.Model):
 
     @property
     def successor(self):
-        """The token this one was transferred to, or None (only a cancelled token can have one)."""
-        if self.status != Status.CANCELLED:
+        """The token this one was transferred (cancelled) or referred (completed) to, or None."""
+        if self.status not in (Status.CANCELLED, Status.COMPLETED):
             return None
         try:
             return self.transferred_to

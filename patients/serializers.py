@@ -357,7 +357,7 @@ class VisitStatusSerializer(serializers.Serializer):
     feedback_given = serializers.SerializerMethodField()
     can_give_feedback = serializers.SerializerMethodField()
     transferred_to = serializers.SerializerMethodField(
-        help_text="Status page of the token this visit was transferred to, if it was."
+        help_text="Status page of the token this visit was transferred or referred to, if it was."
     )
 
     @staticmethod

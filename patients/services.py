@@ -874,6 +874,45 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     )
 
 
+@transaction.atomic
+def refer(*, entry, to_department, consultation_notes="", referral_notes="", actor=None, ip_address=None):
+    """Complete a consultation and send the patient on to another department's line (an X-ray, a specialist).
+
+    The consultation counts as any completed one; the patient joins the other line now, behind those already
+    waiting there, at the priority they had, with the referring doctor's notes for the next one. The new token
+    follows the completed one (its status link leads to the new token) and both are published as "referred"; the
+    patient is texted the new token and its link. Refused, leaving the consultation under way, when the patient
+    already holds an active token in that department or it takes no more patients today.
+    """
+    target = to_department
+    if target.pk == entry.department_id:
+        raise QueueError(
+            _("Token %(token)s is already in %(department)s.")
+            % {"token": entry.token, "department": target.translated("name")}
+        )
+    check_one_active_token(patient_id=entry.patient_id, department_id=target.pk)
+    completed = _transition(
+        entry,
+        Status.COMPLETED,
+        event="referred",
+        actor=actor,
+        ip_address=ip_address,
+        consultation_notes=consultation_notes,
+    )
+    return issue_token(
+        department=target,
+        patient=completed.patient,
+        priority=completed.priority,
+        notes=referral_notes,
+        actor=actor,
+        ip_address=ip_address,
+        event="referred",
+        transferred_from=completed,
+        listed_under_patient=completed.listed_under_patient,
+        notify_when_patients_ahead=completed.notify_when_patients_ahead,
+    )
+
+
 def wait_alert_threshold(department):
     """Minutes of waiting that raise the department's alert: its own setting, else the hospital's."""
     return department.wait_alert_minutes or hooks.hospital_settings().wait_alert_minutes

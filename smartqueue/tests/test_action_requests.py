@@ -32,7 +32,8 @@ def declared_actions(client, path):
 @pytest.mark.parametrize(
     "path, actions",
     [
-        ("/doctors/api/", {"call_next", "start", "complete", "skip", "recall", "transfer", "set_availability"}),
+        ("/doctors/api/", {"call_next", "start", "complete", "skip", "recall", "transfer", "refer",
+                           "set_availability"}),
         (
             "/adminpanel/api/",
             {"create_department", "update_department", "deactivate_department", "cancel_token", "change_priority",

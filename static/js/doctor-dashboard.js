@@ -78,9 +78,12 @@
     if (!form) return;
     event.preventDefault();
     hideNotice();
+    const body = new FormData(form);
+    // A form with several actions names the one chosen on its button (as a plain form's submit sends it).
+    if (event.submitter && event.submitter.name) body.set(event.submitter.name, event.submitter.value);
     const response = await fetch(apiUrl, {
       method: "POST",
-      body: new FormData(form),
+      body,
       headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
       credentials: "same-origin",
     });
@@ -88,11 +91,11 @@
       StaffSession.refused();
       return;
     }
-    const body = await response.json();
+    const answer = await response.json();
     if (response.ok) {
-      showNotice(body.message, "success");
+      showNotice(answer.message, "success");
     } else {
-      const errors = body.errors || { detail: [body.detail] };
+      const errors = answer.errors || { detail: [answer.detail] };
       showNotice(Object.values(errors).flat().join(" "), "danger");
     }
     // A refusal most often means the page is behind (the token moved on elsewhere): its buttons are read again.

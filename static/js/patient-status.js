@@ -206,7 +206,7 @@
 
     function show(visit) {
       if (!visit) return;
-      // Transferred: this token is cancelled, the patient's place is the new token's; its page is theirs now.
+      // Transferred (cancelled) or referred (completed): the patient's place is the new token's; its page is theirs now.
       if (visit.transferred_to) {
         window.location.assign(visit.transferred_to);
         return;
