@@ -9,10 +9,11 @@ from smartqueue.phone_masks import mask_phone
 # The paths whose segment after them is a token's or a patient's public id (pages, API and socket), or a booking's
 # manage link or a kiosk ticket's id; the socket accepts any spelling uuid.UUID() does, so everything up to the
 # next "/", "?" or space is masked. The booking paths also lead to pages without an id (slots/, check-in/): there
-# only a uuid is masked.
+# only a uuid is masked. A kiosk ticket's "Done" names the ticket it leaves in its query (views.kiosk_start_over_url).
 CAPABILITY_LINK = re.compile(
     r"(/(?:patients/status|patients/registered|patients/api/patient|patients/api/visit|ws/patient)/"
-    r"|/(?:patients/appointments|patients/api/appointments|kiosk/[\w-]+/ticket)/(?=[0-9a-fA-F]{8}-))"
+    r"|/(?:patients/appointments|patients/api/appointments|kiosk/[\w-]+/ticket)/(?=[0-9a-fA-F]{8}-)"
+    r"|/kiosk/[\w-]+/start-over/\?done=)"
     r"([^/?\s\"']{0,4})[^/?\s\"']*"
 )
 

@@ -34,6 +34,8 @@ LINKS = [
     f"/patients/api/appointments/{KEY}/reschedule/",
     f"/kiosk/site/ticket/{KEY}/",
     f"/kiosk/CARD/ticket/{KEY}/",
+    # "Done" on a kiosk ticket names the ticket it leaves (views.kiosk_start_over_url).
+    f"/kiosk/CARD/start-over/?done={KEY}",
 ]
 
 
