@@ -10,10 +10,12 @@ from phonenumbers import geocoder
 # Longer than any real number with spaces and dashes, short enough to refuse pasted junk early.
 MAX_TYPED_PHONE_LENGTH = 32
 ANY_REGION = "*"
-# Numbers no patient carries, whose texts cost the sender extra or reach no handset.
+# Numbers no patient carries, whose texts cost the sender extra or reach no handset. Personal numbers (the UK's 070)
+# forward to a phone their owner names, and texts to them pay their owner: a favourite of SMS pumping.
 UNTEXTABLE_TYPES = frozenset(
     {
         phonenumbers.PhoneNumberType.PREMIUM_RATE,
+        phonenumbers.PhoneNumberType.PERSONAL_NUMBER,
         phonenumbers.PhoneNumberType.SHARED_COST,
         phonenumbers.PhoneNumberType.TOLL_FREE,
         phonenumbers.PhoneNumberType.UAN,

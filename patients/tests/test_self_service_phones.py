@@ -21,6 +21,8 @@ BRITISH_MOBILE = "+447400123456"
 SATELLITE = "+881612345678"
 PREMIUM_RATE = "+19002345678"
 TOLL_FREE = "+18002345678"
+# A British "personal number" (070): it forwards to whatever phone its owner names and each text to it pays them.
+PERSONAL_NUMBER = "+447012345678"
 
 
 def typed(department, phone):
@@ -78,6 +80,16 @@ def test_the_hospital_names_its_regions_or_any(department, settings):
     assert self_registered(department, SATELLITE) == 201
     # Whatever the regions, a premium-rate number is no patient's.
     assert self_registered(department, PREMIUM_RATE) == 400
+
+
+def test_a_personal_number_is_refused_even_in_the_hospitals_region(department, settings):
+    settings.SELF_SERVICE_PHONE_REGIONS = ["GB"]
+
+    answer = APIClient().post("/patients/api/register/", typed(department, PERSONAL_NUMBER), format="json")
+
+    assert answer.status_code == 400 and list(answer.json()) == ["phone"], answer.json()
+    assert not Patient.objects.exists() and not Notification.objects.exists()
+    assert self_registered(department, BRITISH_MOBILE) == 201
 
 
 def test_a_self_booking_with_a_premium_rate_number_is_refused_naming_the_phone(api_client, clinic):
