@@ -374,7 +374,8 @@ class CheckPatientAPI(PatientSubmissionAPI):
         summary="Whether a phone number belongs to a registered patient",
         description=(
             "Says only whether the number is known, which registering with it shows anyway; never who it is, "
-            "nor whether or where that patient has a token today."
+            "nor whether or where that patient has a token today. A number registering refuses (another region, "
+            "premium-rate) is refused here too, naming phone, unless reception staff ask."
         ),
         request=CheckPatientSerializer,
         responses={
@@ -389,7 +390,7 @@ class CheckPatientAPI(PatientSubmissionAPI):
         ],
     )
     def post(self, request):
-        check = CheckPatientSerializer(data=request.data)
+        check = CheckPatientSerializer(data=request.data, context={"request": request})
         check.is_valid(raise_exception=True)
         phone = check.validated_data["phone"]
         known = Patient.objects.filter(phone=phone).exists()

@@ -73,7 +73,17 @@ class ActiveDepartmentField(serializers.PrimaryKeyRelatedField):
         return department
 
 
-class RegistrationSerializer(StrictSerializer):
+class SelfServicePhoneMixin:
+    """A patient giving a phone by themselves gives one the hospital texts (check_self_service_phone); reception staff
+    give any. Needs the request in the context."""
+
+    def validate_phone(self, phone):
+        if not hooks.is_reception_staff(self.context["request"].user):
+            check_self_service_phone(phone)
+        return phone
+
+
+class RegistrationSerializer(SelfServicePhoneMixin, StrictSerializer):
     name = serializers.CharField(max_length=NAME_MAX_LENGTH, validators=[check_person_name])
     phone = PhoneField(
         help_text="Any common format; stored in E.164. Numbers without +country use the hospital's region."
@@ -98,11 +108,6 @@ class RegistrationSerializer(StrictSerializer):
         default=Queue.Priority.NORMAL,
         help_text="Only logged-in reception staff (doctors, admins) may ask for high or emergency.",
     )
-
-    def validate_phone(self, phone):
-        if not hooks.is_reception_staff(self.context["request"].user):
-            check_self_service_phone(phone)
-        return phone
 
     def validate_priority(self, priority):
         if priority != Queue.Priority.NORMAL and not hooks.is_reception_staff(self.context["request"].user):
@@ -146,7 +151,10 @@ class BookingCodeSerializer(StrictSerializer):
     )
 
 
-class CheckPatientSerializer(StrictSerializer):
+class CheckPatientSerializer(SelfServicePhoneMixin, StrictSerializer):
+    """Refuses what registering refuses before looking the number up: a stranger learns nothing registering would not
+    tell them (a number from abroad the desk registered is some patient's)."""
+
     phone = PhoneField()
 
 

@@ -99,3 +99,17 @@ def test_a_self_booking_with_a_premium_rate_number_is_refused_naming_the_phone(a
 
     assert response.status_code == 400 and list(response.json()) == ["phone"]
     assert not Appointment.objects.exists()
+
+
+def test_a_stranger_is_not_told_whether_a_number_registering_refuses_is_known(department, make_doctor):
+    # The desk registered a visitor from abroad; registering with the number is refused before it is looked up, so
+    # "is it known?" must be too: the answer would tell a stranger that its owner is this hospital's patient.
+    staff = APIClient()
+    staff.force_authenticate(make_doctor(department=department).user)
+    staff.post("/patients/api/register/", typed(department, BRITISH_MOBILE), format="json")
+
+    stranger = APIClient().post("/patients/api/check-patient/", {"phone": BRITISH_MOBILE}, format="json")
+    desk = staff.post("/patients/api/check-patient/", {"phone": BRITISH_MOBILE}, format="json")
+
+    assert stranger.status_code == 400 and list(stranger.json()) == ["phone"], stranger.json()
+    assert desk.json() == {"phone": BRITISH_MOBILE, "exists": True}
