@@ -4,6 +4,7 @@ phone number, which Twilio's refusals quote (fifth attack run)."""
 import io
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -153,3 +154,39 @@ def test_a_refused_messages_warning_keeps_only_the_last_digits_of_the_number():
         f"Notification 17 failed: Unable to create record: The 'To' number {dots}0178 is not a valid phone number."
     )
     assert whatsapp.getMessage() == f"From whatsapp:{dots}0123"
+
+
+NGINX_CONF = settings.BASE_DIR / "deploy" / "nginx.conf"
+NGINX_MAP_ENTRY = re.compile(r'^\s*"~(?P<pattern>[^"]+)"\s+"(?P<value>[^"]+)";', re.MULTILINE)
+
+
+def nginx_loggable_uri(request_uri):
+    """$loggable_uri as deploy/nginx.conf's map makes it: the first regex that matches, else the URI as it came."""
+    block = re.search(r"map \$request_uri \$loggable_uri \{(.*?)\n\}", NGINX_CONF.read_text(), re.DOTALL)
+    for entry in NGINX_MAP_ENTRY.finditer(block.group(1)):
+        found = re.match(entry["pattern"].replace("(?<", "(?P<"), request_uri)
+        if found:
+            return re.sub(r"\$(\w+)", lambda name: found[name[1]], entry["value"])
+    return request_uri
+
+
+@pytest.mark.parametrize("link", LINKS)
+def test_the_load_balancers_access_log_masks_status_links(link):
+    conf = NGINX_CONF.read_text()
+    log_format = re.search(r"log_format masked (.*?);", conf, re.DOTALL).group(1)
+
+    masked = nginx_loggable_uri(link)
+
+    for secret in (KEY, KEY.upper().replace("-", ""), KEY[4:12]):
+        assert secret not in masked
+    assert "3f1c..." in masked or "3F1C..." in masked
+    assert "access_log /var/log/nginx/access.log masked;" in conf
+    # The whole request line and the Referer (a status page's own link, on every request it makes) stay out.
+    assert "$loggable_uri" in log_format
+    assert not re.search(r"\$(request|request_uri|uri|args|query_string|http_referer)\b", log_format)
+
+
+def test_the_load_balancer_logs_paths_without_a_link_as_they_are():
+    assert nginx_loggable_uri("/patients/api/appointments/slots/?day=2026-12-07") == (
+        "/patients/api/appointments/slots/?day=2026-12-07"
+    )
