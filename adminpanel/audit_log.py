@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from doctors.models import Doctor, DoctorAbsence, DoctorSchedule
 from notifications.forms import WebhookEndpointForm
+from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 from patients.models import Appointment, ClosedDay, Department, Queue
 from patients.templatetags.departments import sentence_with, translated
 
-from .forms import DepartmentForm, DoctorForm, MessageTextForm, SystemConfigurationForm
+from .forms import DepartmentForm, DoctorForm, MessageTextForm, SystemConfigurationForm, message_text_title
 from .models import SystemConfiguration
 
 
@@ -90,6 +91,8 @@ SUBJECTS_IN_WORDS = {
     "doctorabsence": DoctorAbsence.objects.select_related("doctor__user"),
     "closedday": ClosedDay.objects.select_related("department"),
     "systemconfiguration": SystemConfiguration.objects.all(),
+    "notificationtemplate": NotificationTemplate.objects.all(),
+    "notificationtemplatetranslation": NotificationTemplateTranslation.objects.select_related("template"),
 }
 # Stored values that are choices, shown by their label.
 AUDIT_CHOICES = {
@@ -130,10 +133,13 @@ SIGN_IN_PAGES = {"adminpanel": _("Admin panel"), "doctors": _("Doctor dashboard"
 
 def audit_field_name(field):
     """An audited field in the reader's words: the label its panel form shows it under, else its own name."""
-    for form_class in (DepartmentForm, DoctorForm, SystemConfigurationForm, MessageTextForm, WebhookEndpointForm):
+    for form_class in (DepartmentForm, DoctorForm, SystemConfigurationForm, WebhookEndpointForm):
         form_field = form_class.base_fields.get(field)
         if form_field is not None and form_field.label:
             return form_field.label
+    # MessageTextForm gets its fields per model (MessageTextForm.for_instance): its labels are in its Meta alone.
+    if field in MessageTextForm.Meta.labels:
+        return MessageTextForm.Meta.labels[field]
     return AUDIT_FIELD_NAMES.get(field, field.replace("_", " ").capitalize())
 
 
@@ -209,6 +215,9 @@ SUBJECT_DESCRIPTIONS = {
     "appointment": booking_in_words,
     "closedday": closed_day_in_words,
     "department": lambda department: translated(department, "name"),
+    # Stored as "Your turn (Español)": the template's English name, whoever reads it.
+    "notificationtemplate": lambda template: message_text_title(template, settings.LANGUAGE_CODE),
+    "notificationtemplatetranslation": lambda text: message_text_title(text.template, text.language),
 }
 
 

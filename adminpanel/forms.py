@@ -513,6 +513,11 @@ class DoctorAbsenceForm(PanelFieldsMixin, forms.Form):
     )
 
 
+def message_text_title(template, language):
+    """One language's text of a template as the panel names it: "Your turn in Español", the language marked."""
+    return sentence_with(_("%(template)s in %(language)s"), template=template.label, language=language_name(language))
+
+
 class MessageTextForm(PanelFieldsMixin, forms.ModelForm):
     """One language's text of a notification template: the template itself for English, else its translation."""
 

@@ -54,6 +54,7 @@ from .forms import (
     ReportRangeForm,
     SavesWhatThePageChangedMixin,
     SystemConfigurationForm,
+    message_text_title,
 )
 from .models import AuditLog, SystemConfiguration
 
@@ -180,8 +181,12 @@ class AuditedFormMixin(RefusedFormIs400):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("Saved %(name)s.") % {"name": self.object})
+        messages.success(self.request, sentence_with(_("Saved %(name)s."), name=self.saved_name()))
         return redirect(self.get_success_url())
+
+    def saved_name(self):
+        """The record as the confirmation after saving names it."""
+        return self.object
 
 
 class DepartmentListView(PanelAdminRequiredMixin, ListView):
@@ -368,10 +373,11 @@ class MessageTextView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
     def get_object(self, queryset=None):
         template = get_object_or_404(NotificationTemplate, pk=self.kwargs["pk"])
         language = self.kwargs["language"]
-        if language == settings.LANGUAGE_CODE:
-            return template
         if language not in dict(settings.LANGUAGES):
             raise Http404(_("SmartQueue does not speak this language."))
+        self.heading = message_text_title(template, language)
+        if language == settings.LANGUAGE_CODE:
+            return template
         return template.translations.filter(language=language).first() or NotificationTemplateTranslation(
             template=template, language=language
         )
@@ -379,12 +385,11 @@ class MessageTextView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
     def get_form_class(self):
         return MessageTextForm.for_instance(self.object)
 
+    def saved_name(self):
+        # Its str() is the template's English name and the language ("Your turn (Español)"), whoever reads it.
+        return self.heading
+
     def get_context_data(self, **kwargs):
-        template = get_object_or_404(NotificationTemplate, pk=self.kwargs["pk"])
-        # The language's own name, marked with its language (language_name), as on the Messages page.
-        self.heading = sentence_with(
-            _("%(template)s in %(language)s"), template=template.label, language=language_name(self.kwargs["language"])
-        )
         return super().get_context_data(
             intro=_(
                 "Placeholders such as {token} and {link} are filled in when the message is sent; keep them as they are."

@@ -9,6 +9,8 @@ from django.utils.formats import date_format
 
 from adminpanel.models import AuditLog, SystemConfiguration
 from adminpanel.services import record_audit
+from notifications.defaults import install_default_templates
+from notifications.models import NotificationTemplate
 from patients.models import Appointment, ClosedDay, Department
 
 
@@ -240,3 +242,19 @@ def test_the_navigation_bar_says_which_of_its_pages_is_open(admin_client, client
     assert current_pages(client.get(reverse("doctors:login")).content.decode()) == [
         ("/doctors/login/", "Doctor sign-in")
     ]
+
+
+def test_the_audit_log_names_a_message_texts_fields_and_template_in_the_readers_words(admin_client):
+    install_default_templates()
+    your_turn = NotificationTemplate.objects.get(template_type=NotificationTemplate.TemplateType.YOUR_TURN)
+    spanish = your_turn.translations.get(language="es")
+    saved = admin_client.post(reverse("adminpanel:message-text", args=[your_turn.pk, "es"]),
+                              {"sms_template": spanish.sms_template, "whatsapp_template": "Es su turno: {token}."},
+                              HTTP_ACCEPT_LANGUAGE="es", follow=True).content.decode()
+    assert 'Se guardó Su turno en <span lang="es" dir="ltr">Español</span>.' in saved
+
+    page = admin_client.get(reverse("adminpanel:audit"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    # The field by its label on the edit page ("WhatsApp text"), the template by its event, both in Spanish.
+    assert "Texto de WhatsApp:" in page and "Whatsapp template" not in page
+    assert 'Su turno en <span lang="es" dir="ltr">Español</span>' in page and "Your turn (" not in page
