@@ -35,6 +35,7 @@ REPORT_MAX_DAYS = 92
 # arithmetic and the databases' time-zone conversions can hold (year 1 minus a day is an OverflowError).
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2099, 12, 31)
+END_BEFORE_START = _("The end date must be on or after the start date.")
 
 
 class PanelDateField(forms.DateField):
@@ -425,6 +426,13 @@ class AuditFilterForm(forms.Form):
     date_from = PanelDateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     date_to = PanelDateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            self.add_error("date_to", END_BEFORE_START)
+        return cleaned
+
     def filter(self, entries):
         data = self.cleaned_data
         if data["user"]:
@@ -453,7 +461,7 @@ class ReportRangeForm(forms.Form):
         end = cleaned.get("end") or timezone.localdate()
         start = cleaned.get("start") or end - timedelta(days=6)
         if end < start:
-            self.add_error("end", _("The end date must be on or after the start date."))
+            self.add_error("end", END_BEFORE_START)
         elif (end - start).days >= REPORT_MAX_DAYS:
             self.add_error("start", _("Choose at most %(count)s days.") % {"count": REPORT_MAX_DAYS})
         cleaned.update(start=start, end=end)
