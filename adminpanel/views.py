@@ -220,7 +220,10 @@ class DepartmentUpdateView(PanelAdminRequiredMixin, ActionFormView):
         return DepartmentForm(instance=self.department)
 
     def action_data(self):
-        return {**self.request.POST.dict(), "department": self.department.pk}
+        # A copy of the body, not .dict(): that keeps the last of a field's values, and the form refuses a repeat.
+        data = self.request.POST.copy()
+        data["department"] = self.department.pk
+        return data
 
 
 class DoctorListView(PanelAdminRequiredMixin, ListView):

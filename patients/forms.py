@@ -7,7 +7,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import capfirst, format_lazy
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -78,6 +78,19 @@ class BootstrapWidgetsMixin:
             field.widget.attrs.pop("maxlength", None)
             if getattr(field, "max_length", None) and "max_length" not in field.error_messages:
                 field.error_messages["max_length"] = TOO_LONG
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or not hasattr(self.data, "getlist"):
+            return
+        # A form body keeps the last of a field's values silently; the sender (a script, an edited page) may have
+        # meant the first. Refused as the APIs refuse a repeated key (smartqueue.parsers, requests.submitted_fields).
+        for name, field in self.fields.items():
+            if getattr(field.widget, "allow_multiple_selected", False) or name not in self.cleaned_data:
+                continue
+            if len(self.data.getlist(self.add_prefix(name))) > 1:
+                label = field.label or capfirst(name.replace("_", " "))
+                self.add_error(name, gettext('"%(key)s" is given more than once.') % {"key": label})
 
     def add_error(self, field, error):
         super().add_error(field, error)

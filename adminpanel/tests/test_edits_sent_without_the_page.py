@@ -2,6 +2,8 @@
 version) set every field of the form, so each field it left out was blanked: the department's or doctor's
 description, room, translations and on-call phone lost, and the record deactivated (its bookings cancelled)."""
 
+from urllib.parse import urlencode
+
 from doctors.models import Doctor
 from patients.models import Department
 
@@ -48,3 +50,16 @@ def test_a_doctor_edit_sent_without_the_page_changes_only_the_fields_it_sends(
     assert (stored.specialization, stored.room, stored.translations, stored.is_active) == (
         "Otology", "Room 6", {"es": {"room": "Sala 6"}}, True
     )
+
+
+def test_a_department_edit_giving_a_field_twice_is_refused_naming_it_and_changes_nothing(admin_client, make_department):
+    ent = make_department(**ENT)
+    body = urlencode({"name": ["ENT", "Ear clinic"], "code": "ENT", "average_consultation_minutes": 15}, doseq=True)
+
+    response = admin_client.post(f"/adminpanel/departments/{ent.pk}/edit/", body,
+                                 content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["name"] == ['"Name" is given more than once.']
+    stored = Department.objects.get(pk=ent.pk)
+    assert (stored.name, stored.average_consultation_minutes) == ("ENT", 8)

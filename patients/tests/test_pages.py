@@ -1,6 +1,7 @@
 import json
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -429,3 +430,13 @@ def test_the_registered_page_is_headed_by_the_token(client, typed):
     page = client.post("/patients/register/", typed, follow=True).content.decode()
     headings = re.findall(r"<h1[^>]*>(.*?)</h1>", page, re.S)
     assert [" ".join(re.sub(r"<[^>]+>", " ", heading).split()) for heading in headings] == ["Your token CARD-001"]
+
+
+def test_a_field_given_twice_is_refused_naming_it_and_nothing_is_registered(client, typed):
+    body = urlencode({**typed, "name": ["Asha Patel", "Someone Else"]}, doseq=True)
+
+    response = client.post("/patients/register/", body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["name"] == ['"Name" is given more than once.']
+    assert not Patient.objects.exists()
