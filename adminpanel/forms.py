@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from doctors.models import DOCTOR_TRANSLATED_FIELDS, Doctor, DoctorAbsence
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
-from patients.forms import BootstrapWidgetsMixin, DepartmentChoiceField, FieldsSayWhatToEnterMixin, LanguageSelect
+from patients.forms import (
+    BootstrapWidgetsMixin,
+    DepartmentChoiceField,
+    FieldsSayWhatToEnterMixin,
+    LanguageSelect,
+    OneValuePerFieldMixin,
+)
 from patients.models import (
     DEPARTMENT_TRANSLATED_FIELDS,
     ClosedDay,
@@ -420,7 +426,7 @@ class BroadcastForm(PanelFieldsMixin, forms.Form):
 
 
 # The filters' labels are their page's: an error names its field by them ("To: ..."), in the reader's language.
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(OneValuePerFieldMixin, forms.Form):
     user = forms.CharField(required=False, label=_("Username"))
     action = forms.CharField(required=False, label=_("Action"))
     date_from = PanelDateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -450,7 +456,7 @@ class AuditFilterForm(forms.Form):
         return AuditLog.objects.order_by("action").values_list("action", flat=True).distinct()
 
 
-class ReportRangeForm(forms.Form):
+class ReportRangeForm(OneValuePerFieldMixin, forms.Form):
     start = PanelDateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     end = PanelDateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 

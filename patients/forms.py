@@ -56,7 +56,24 @@ TOO_LONG = ngettext_lazy(
 )
 
 
-class BootstrapWidgetsMixin:
+class OneValuePerFieldMixin:
+    """A field given more than once is refused naming it: a form body or query string keeps the last of its values
+    silently, and the sender (a script, an edited page or link) may have meant the first. The APIs refuse a
+    repeated key alike (smartqueue.parsers, requests.submitted_fields)."""
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or not hasattr(self.data, "getlist"):
+            return
+        for name, field in self.fields.items():
+            if getattr(field.widget, "allow_multiple_selected", False) or name not in self.cleaned_data:
+                continue
+            if len(self.data.getlist(self.add_prefix(name))) > 1:
+                label = field.label or capfirst(name.replace("_", " "))
+                self.add_error(name, gettext('"%(key)s" is given more than once.') % {"key": label})
+
+
+class BootstrapWidgetsMixin(OneValuePerFieldMixin):
     """Bootstrap classes on every widget, and invalid fields marked so their errors show beside them."""
 
     def __init__(self, *args, **kwargs):
@@ -78,19 +95,6 @@ class BootstrapWidgetsMixin:
             field.widget.attrs.pop("maxlength", None)
             if getattr(field, "max_length", None) and "max_length" not in field.error_messages:
                 field.error_messages["max_length"] = TOO_LONG
-
-    def full_clean(self):
-        super().full_clean()
-        if not self.is_bound or not hasattr(self.data, "getlist"):
-            return
-        # A form body keeps the last of a field's values silently; the sender (a script, an edited page) may have
-        # meant the first. Refused as the APIs refuse a repeated key (smartqueue.parsers, requests.submitted_fields).
-        for name, field in self.fields.items():
-            if getattr(field.widget, "allow_multiple_selected", False) or name not in self.cleaned_data:
-                continue
-            if len(self.data.getlist(self.add_prefix(name))) > 1:
-                label = field.label or capfirst(name.replace("_", " "))
-                self.add_error(name, gettext('"%(key)s" is given more than once.') % {"key": label})
 
     def add_error(self, field, error):
         super().add_error(field, error)

@@ -248,7 +248,9 @@ def book(request):
     reception_staff = hooks.is_reception_staff(request.user)
     days = appointments.booking_days()
     # A link naming only the department (e.g. "book again" in a message) shows its first day.
-    department_day = SlotDayForm({"day": days[0].isoformat(), **request.GET.dict()} if request.GET else None, days=days)
+    query = request.GET.copy()
+    query.setdefault("day", days[0].isoformat())
+    department_day = SlotDayForm(query if request.GET else None, days=days)
     slots = _booking_slots(department_day)
     initial = {"department": department_day.cleaned_data["department"]} if slots else None
     form = BookingForm(request.POST or None, slots=slots, initial=initial, reception_staff=reception_staff)

@@ -141,6 +141,19 @@ class StrictSerializer(serializers.Serializer):
     """A DRF serializer whose fields refuse JSON values of another type instead of converting them."""
 
     def to_internal_value(self, data):
+        if isinstance(data, QueryDict):
+            # A query string keeps the last of a parameter's values silently; the sender may have meant the first.
+            lists = (serializers.ListField, serializers.ListSerializer, serializers.MultipleChoiceField,
+                     relations.ManyRelatedField)
+            repeated = next(
+                (name for name, field in self.fields.items()
+                 if not isinstance(field, lists) and len(data.getlist(name)) > 1),
+                None,
+            )
+            if repeated is not None:
+                raise serializers.ValidationError(
+                    {repeated: [gettext('"%(key)s" is given more than once.') % {"key": repeated}]}
+                )
         # A form body (QueryDict) is text throughout; only JSON says what type a value is.
         if isinstance(data, Mapping) and not isinstance(data, QueryDict):
             writable = {name: field for name, field in self.fields.items() if not field.read_only}

@@ -1,12 +1,15 @@
 """Findings 5, 6 and 8: the panel's date filters, its CSV export and the users it creates."""
 
 import csv
+import html
 import io
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import timezone
 
 from adminpanel.forms import AuditFilterForm, ReportRangeForm
 from adminpanel.models import AdminUser
@@ -47,6 +50,16 @@ def test_report_dates_out_of_range_are_a_400_naming_the_field(admin_client, url,
     assert f"{ReportRangeForm()[field].label}:" in response.content.decode()
 
 
+@pytest.mark.parametrize("url", ["/adminpanel/reports/", "/adminpanel/reports/export.csv"])
+def test_a_report_date_given_twice_is_a_400_naming_it(admin_client, url):
+    today = timezone.localdate()
+
+    response = admin_client.get(url, {"start": [today - timedelta(days=2), today - timedelta(days=1)]})
+
+    assert response.status_code == 400
+    assert 'From: "From" is given more than once.' in html.unescape(response.content.decode())
+
+
 @pytest.mark.parametrize(
     "field, query",
     [
@@ -55,6 +68,7 @@ def test_report_dates_out_of_range_are_a_400_naming_the_field(admin_client, url,
         ("date_from", {"date_from": "x"}),
         # Refused as the reports refuse it, not answered with an empty log as if nothing had happened.
         ("date_to", {"date_from": "2026-03-10", "date_to": "2026-03-01"}),
+        ("date_from", {"date_from": ["2026-03-01", "2026-03-02"]}),
     ],
 )
 def test_audit_log_dates_out_of_range_are_a_400_naming_the_field(admin_client, field, query):

@@ -421,3 +421,12 @@ def test_the_desk_registering_a_booked_patient_on_time_through_the_api_gives_the
     assert (response.json()["position"], response.json()["appointment"]["arrival"]) == (1, "on_time")
     assert Appointment.objects.get(pk=appointment.pk).queue_entry.due_at == appointment.slot_start
     assert Queue.objects.get(pk=walk_in_after_the_slot.pk).status == Queue.Status.WAITING
+
+
+def test_slots_refuse_a_parameter_given_twice_naming_it(api_client, clinic):
+    day = timezone.localdate().isoformat()
+
+    response = api_client.get(reverse("patients:api-slots"), {"department": [clinic.pk, clinic.pk + 1], "day": day})
+
+    assert response.status_code == 400
+    assert response.json() == {"department": ['"department" is given more than once.']}

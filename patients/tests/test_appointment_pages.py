@@ -596,3 +596,12 @@ def test_a_booked_patient_taking_a_walk_in_token_at_the_kiosk_is_checked_in_for_
     assert response.status_code == 302 and response.url.startswith(reverse("kiosk:sent", args=[clinic.code]))
     assert (checked_in.status, checked_in.arrival) == (Appointment.Status.CHECKED_IN, Appointment.Arrival.ON_TIME)
     assert checked_in.queue_entry.due_at == appointment.slot_start
+
+
+def test_a_department_given_twice_in_the_address_is_a_400_naming_it(client, clinic, make_department):
+    other = make_department(name="Dermatology", code="DERM")
+
+    page = client.get(reverse("patients:book"), {"department": [clinic.pk, other.pk]})
+
+    assert page.status_code == 400
+    assert page.context["department_day"].errors["department"] == ['"Department" is given more than once.']
