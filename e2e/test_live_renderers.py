@@ -352,7 +352,7 @@ def test_the_patients_page_asks_for_its_wait_again_each_minute_between_changes(o
     sockets.send(frame(frame_type="snapshot", department_id=None, seq=None,
                        payload={"visit": {**visit, "estimated_wait_minutes": 3, "estimated_wait_low_minutes": None,
                                           "estimated_wait_high_minutes": None}}))
-    expect(patient.locator('[data-field="estimated_wait_minutes"]')).to_have_text("~3 min")
+    expect(patient.locator('[data-field="estimated_wait_minutes"]')).to_have_text("about 3 min")
 
 
 def test_the_display_board_asks_for_its_queue_again_each_minute_between_changes(open_page, hospital):
@@ -446,14 +446,14 @@ def test_the_patients_page_speaks_a_new_wait_as_about_so_many_minutes_not_a_tild
     expect(patient.locator('[data-field="position"]')).to_have_text("4")
 
     services.call_next(doctor=smith)
-    # A wait narrow enough to be shown as one figure ("~30 min"), not a range.
+    # A wait narrow enough to be shown as one figure ("about 30 min"), not a range.
     visit = {**visit_status(entry=mine), "estimated_wait_low_minutes": None, "estimated_wait_high_minutes": None}
     sockets.send(frame(frame_type="patient.status", department_id=cardiology.pk, seq=1,
                        payload={"event": "called", "visit": visit}))
 
     expect(patient.locator('[data-field="position"]')).to_have_text("3")
     expect(patient.locator('[data-field="estimated_wait_minutes"]')).to_have_text(
-        f"~{visit['estimated_wait_minutes']} min"
+        f"about {visit['estimated_wait_minutes']} min"
     )
     spoken = patient.locator("[data-announce]")
     expect(spoken).to_contain_text(f"Estimated wait: about {visit['estimated_wait_minutes']} min.")

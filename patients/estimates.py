@@ -77,7 +77,7 @@ FAR_PAST_CHANCE = 1e-290
 RANGE_Z = 0.84
 # ...whose width also allows for this share of error in the model itself.
 MODEL_ERROR_SHARE = 0.15
-# A range narrower than this adds nothing to "~N min"; shown ranges are rounded out to this step.
+# A range narrower than this adds nothing to "about N min"; shown ranges are rounded out to this step.
 SHOWN_RANGE_MIN_WIDTH = 15
 SHOWN_RANGE_STEP = 5
 

@@ -1,4 +1,4 @@
-"""How a wait reads: an estimate on the patient's pages and in their text messages "~25 min", "about 1 h 15 min",
+"""How a wait reads: an estimate on the patient's pages and in their text messages "about 25 min", "about 1 h 15 min",
 "about 4 h"; a wait so far on the staff screens `{{ minutes|wait_duration }}`, "2 h 40 min". A wait of 250
 minutes is a number to work out; in hours it is one to plan by. static/js/wait-words.js draws the same words on
 the live pages (test_wait_words_read_alike_on_the_server_and_in_the_browser)."""
@@ -34,8 +34,7 @@ def wait_duration(minutes):
 
 @register.simple_tag
 def wait_words(minutes):
-    if minutes < HOURS_FROM_MINUTES:
-        return gettext("~%(minutes)s min") % {"minutes": minutes}
+    # "about", not "~": screen readers read the sign out as "tilde" (or not at all), and texts say "about" too.
     return gettext("about %(wait)s") % {"wait": wait_duration(minutes)}
 
 

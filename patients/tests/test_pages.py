@@ -38,7 +38,8 @@ def test_landing_lists_active_departments_with_queue_length_and_wait(
     assert "Cardiology" in page
     assert "Closed wing" not in page
     assert re.search(r'class="[^"]*queue-length">1<', page)
-    assert "~10 min" in page  # the one waiting token is next for the free doctor
+    # The one waiting token is next for the free doctor; "about", as a screen reader would not say "~".
+    assert "about 10 min" in page and "~" not in page
 
 
 def test_landing_says_any_moment_now_for_a_department_with_no_wait(client, department, make_doctor):
@@ -46,7 +47,7 @@ def test_landing_says_any_moment_now_for_a_department_with_no_wait(client, depar
 
     page = client.get(reverse("patients:landing")).content.decode()
 
-    assert "Any moment now" in page and "~0 min" not in page
+    assert "Any moment now" in page and "about 0 min" not in page
 
 
 def test_without_a_doctor_on_duty_the_pages_say_so_instead_of_a_wait(client, typed):
@@ -94,7 +95,7 @@ def test_registering_shows_the_token_position_wait_and_a_qr_code_to_the_status_p
     page = response.content.decode()
     assert "CARD-001" in page and "token-display" in page
     assert "Cardiology" in page
-    assert "Any moment now" in page and "~0 min" not in page  # The doctor on duty is free: this token is next.
+    assert "Any moment now" in page and "about 0 min" not in page  # The doctor on duty is free: this token is next.
     assert f"http://testserver/patients/status/{patient.visits.get().public_id}/" in page
     assert "<svg" in page
 
@@ -272,7 +273,7 @@ def test_status_page_hands_its_script_the_visit_and_draws_no_figures_itself(clie
     # One renderer: the template leaves every figure to static/js/patient-status.js.
     for field in ("token", "department", "position", "estimated_wait_minutes", "status", "now_serving"):
         assert re.search(rf'data-field="{field}"[^>]*></', page), field
-    assert "~9 min" not in page
+    assert "about 9 min" not in page
     assert f'data-status-url="/patients/api/visit/{mine.public_id}/status/"' in page
     assert "js/patient-status.js" in page
     assert "<noscript>" in page

@@ -17,7 +17,7 @@ def render(source, **context):
 
 
 def test_a_wait_under_an_hour_reads_in_minutes_and_a_longer_one_in_hours():
-    assert render("{% wait_words minutes %}", minutes=25) == "~25 min"
+    assert render("{% wait_words minutes %}", minutes=25) == "about 25 min"
     assert render("{% wait_words minutes %}", minutes=60) == "about 1 h"
     assert render("{% wait_words minutes %}", minutes=77) == "about 1 h 15 min"
     assert render("{% wait_words minutes %}", minutes=250) == "about 4 h"

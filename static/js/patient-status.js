@@ -53,10 +53,7 @@
       );
     }
     if (value === 0) return gettext("Any moment now");
-    if (WaitWords.inHours(value)) {
-      return interpolate(gettext("about %(wait)s"), { wait: WaitWords.duration(value, WAIT_UNITS) }, true);
-    }
-    return interpolate(gettext("~%(minutes)s min"), { minutes: value }, true);
+    return interpolate(gettext("about %(wait)s"), { wait: WaitWords.duration(value, WAIT_UNITS) }, true);
   }
 
   // As the server's estimated_wait_words: a wait measured against doctors who are not there, and are not
@@ -107,11 +104,6 @@
     if (visit.position) {
       words.push(interpolate(gettext("Your place in line: %(position)s."), { position: visit.position }, true));
       var wait = displayValue("estimated_wait_minutes", visit);
-      // The page's "~" is read out as "tilde": spoken, the wait is "about" so many minutes.
-      var minutes = { minutes: visit.estimated_wait_minutes };
-      if (wait === interpolate(gettext("~%(minutes)s min"), minutes, true)) {
-        wait = interpolate(gettext("about %(minutes)s min"), minutes, true);
-      }
       words.push(interpolate(gettext("Estimated wait: %(wait)s."), { wait: wait }, true));
     }
     return words.join(" ");

@@ -1,4 +1,4 @@
-// How an estimated wait reads on the live pages: "~25 min", "about 1 h 15 min", "about 4 h". The same rule as
+// How an estimated wait reads on the live pages: "about 25 min", "about 1 h 15 min", "about 4 h". The same rule as
 // patients/templatetags/waits.py, which draws the pages' first state (a test runs both on the same waits).
 // `units` holds the words of one language: {minutes, hours, hours_minutes} ("%(minutes)s min" ...). Also when the
 // doctors are expected while none is on duty.

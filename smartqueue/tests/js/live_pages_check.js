@@ -128,14 +128,14 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   assert.strictEqual(statusElement.hidden, true);
   assert.strictEqual(fields.position.textContent, "2");
   assert.strictEqual(fields.department.textContent, "Cardiology · Block B");
-  assert.strictEqual(fields.estimated_wait_minutes.textContent, "~20 min");
+  assert.strictEqual(fields.estimated_wait_minutes.textContent, "about 20 min");
   assert.strictEqual(fields.status.textContent, "Waiting");
   assert.strictEqual(fields.status.dataset.value, "waiting");
   // The place changed (3 -> 2): said once, with the wait; the page's first state and its refresh time are not.
   assert.strictEqual(announcer.textContent, "Status: Waiting. Your place in line: 2. Estimated wait: about 20 min.");
   announcer.textContent = "";
   sockets[0].serverSends(statusFrame(5, { estimated_wait_minutes: 18 }));
-  assert.strictEqual(fields.estimated_wait_minutes.textContent, "~18 min");
+  assert.strictEqual(fields.estimated_wait_minutes.textContent, "about 18 min");
   assert.strictEqual(announcer.textContent, "", "a wait that shortens alone is not said");
   // From an hour on, a wait reads in hours (a range too); spoken as shown.
   sockets[0].serverSends(statusFrame(6, { estimated_wait_minutes: 250 }));
