@@ -48,6 +48,15 @@ def _word_the_empty_choice(field):
         ]
 
 
+def _word_the_required_refusal(name, field):
+    # By the field's label ("Choose “Gender”."), not Django's "This field is required.": read out beside the field
+    # (aria-describedby) without it, the message alone says neither which field nor what to do.
+    if field.error_messages.get("required") == forms.Field.default_error_messages["required"]:
+        label = field.label or capfirst(name.replace("_", " "))
+        wording = _("Choose “%(field)s”.") if isinstance(field, forms.ChoiceField) else _("Fill in “%(field)s”.")
+        field.error_messages["required"] = wording % {"field": label}
+
+
 # Its numbers come from the length validator (limit_value, show_value) when the refusal is raised.
 TOO_LONG = ngettext_lazy(
     "Write at most %(limit_value)d character here (this has %(show_value)d).",
@@ -78,8 +87,9 @@ class BootstrapWidgetsMixin(OneValuePerFieldMixin):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             _word_the_empty_choice(field)
+            _word_the_required_refusal(name, field)
             if isinstance(field.widget, forms.RadioSelect):
                 continue
             if isinstance(field.widget, forms.CheckboxInput):
@@ -119,11 +129,7 @@ class FieldsSayWhatToEnterMixin:
         super().__init__(*args, **kwargs)
         model = getattr(getattr(self, "_meta", None), "model", None)
         for name, field in self.fields.items():
-            label = field.label or capfirst(name.replace("_", " "))
-            if field.error_messages.get("required") == forms.Field.default_error_messages["required"]:
-                choosing = isinstance(field, forms.ChoiceField)
-                wording = _("Choose “%(field)s”.") if choosing else _("Fill in “%(field)s”.")
-                field.error_messages["required"] = wording % {"field": label}
+            _word_the_required_refusal(name, field)
             if isinstance(field, forms.IntegerField):
                 declared = model._meta.get_field(name)._validators if model and name in self._meta.fields else []
                 self._word_number_limits(field, declared)

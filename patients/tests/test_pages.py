@@ -441,3 +441,13 @@ def test_a_field_given_twice_is_refused_naming_it_and_nothing_is_registered(clie
     assert response.status_code == 400
     assert response.context["form"].errors["name"] == ['"Name" is given more than once.']
     assert not Patient.objects.exists()
+
+
+def test_a_choice_left_out_is_refused_naming_it_not_as_this_field_is_required(client, typed):
+    del typed["gender"]
+
+    response = client.post("/patients/register/", typed, HTTP_ACCEPT_LANGUAGE="es")
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["gender"] == ["Elija «Sexo»."]
+    assert not Patient.objects.exists()
