@@ -57,6 +57,11 @@ def _word_the_required_refusal(name, field):
         field.error_messages["required"] = wording % {"field": label}
 
 
+# What Django reads in place of bytes that are not UTF-8 (errors="replace").
+UNREADABLE = "\ufffd"
+UNREADABLE_TEXT = _("This holds characters that could not be read. Type it again.")
+
+
 # Its numbers come from the length validator (limit_value, show_value) when the refusal is raised.
 TOO_LONG = ngettext_lazy(
     "Write at most %(limit_value)d character here (this has %(show_value)d).",
@@ -82,7 +87,23 @@ class OneValuePerFieldMixin:
                 self.add_error(name, gettext('"%(key)s" is given more than once.') % {"key": label})
 
 
-class BootstrapWidgetsMixin(OneValuePerFieldMixin):
+class ReadableTextMixin:
+    """A value that was not UTF-8 is refused naming its field: Django reads such bytes of a form body or query
+    string as "�" (U+FFFD), which was saved in place of what was sent (a department named "���"). A JSON body
+    that is not UTF-8 is refused whole (smartqueue.parsers)."""
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound:
+            return
+        for name in list(self.cleaned_data):
+            key = self.add_prefix(name)
+            values = self.data.getlist(key) if hasattr(self.data, "getlist") else [self.data.get(key)]
+            if any(isinstance(value, str) and UNREADABLE in value for value in values):
+                self.add_error(name, UNREADABLE_TEXT)
+
+
+class BootstrapWidgetsMixin(ReadableTextMixin, OneValuePerFieldMixin):
     """Bootstrap classes on every widget, and invalid fields marked so their errors show beside them."""
 
     def __init__(self, *args, **kwargs):

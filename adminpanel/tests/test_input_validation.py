@@ -262,3 +262,14 @@ def test_a_username_taken_in_another_form_or_case_is_refused_on_the_page_and_by_
     assert "is taken" in response.context["form"].errors["username"][0]
     assert "username" in refused.value.message_dict
     assert get_user_model().objects.filter(username__iexact="dr.smith").count() == 1
+
+
+def test_a_name_sent_in_bytes_that_are_not_utf8_is_refused_naming_it_not_saved_as_question_marks(admin_client):
+    # %ED%A0%80: a lone surrogate, as a script encoding it would send it; a browser sends only UTF-8.
+    body = "name=Ward%ED%A0%80&code=WARD&average_consultation_minutes=10&daily_capacity=50&wait_alert_minutes=30"
+
+    response = admin_client.post("/adminpanel/departments/new/", body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["name"] == ["This holds characters that could not be read. Type it again."]
+    assert not Department.objects.filter(code="WARD").exists()
