@@ -94,11 +94,11 @@ class ReadableTextMixin:
 
     def full_clean(self):
         super().full_clean()
-        if not self.is_bound:
+        # Only a form body or query string (a QueryDict) was decoded so; a JSON body's "�" is the sender's own.
+        if not self.is_bound or not hasattr(self.data, "getlist"):
             return
         for name in list(self.cleaned_data):
-            key = self.add_prefix(name)
-            values = self.data.getlist(key) if hasattr(self.data, "getlist") else [self.data.get(key)]
+            values = self.data.getlist(self.add_prefix(name))
             if any(isinstance(value, str) and UNREADABLE in value for value in values):
                 self.add_error(name, UNREADABLE_TEXT)
 

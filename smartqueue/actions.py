@@ -17,6 +17,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from patients.forms import OneValuePerFieldMixin, ReadableTextMixin
+
 from .requests import client_ip
 from .strict_types import form_field_schema, form_type_errors
 
@@ -51,7 +53,7 @@ class Action:
         }
 
 
-class ActionForm(forms.Form):
+class ActionForm(OneValuePerFieldMixin, ReadableTextMixin, forms.Form):
     """An action's input: a plain form that also receives the adapter's context (the doctor, the actor...)."""
 
     def __init__(self, data=None, **context):
@@ -106,7 +108,7 @@ class ActionTable:
 
     def submit(self, data, **context):
         """Look up the action named by data["action"], validate its input, run it."""
-        chooser = forms.Form(data)
+        chooser = ActionForm(data)
         chooser.fields["action"] = forms.ChoiceField(
             choices=self.choices(), error_messages={"required": _("Choose an action.")}
         )

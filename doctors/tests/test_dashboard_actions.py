@@ -107,3 +107,17 @@ def test_the_dashboard_heading_is_the_doctors_name_and_the_connection_status_sit
     heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1)
     assert "Connecting" not in heading and "live-status" not in heading and doctor.user.last_name in heading
     assert re.search(r'<span id="live-status"[^>]*role="status"', page)
+
+
+def test_a_field_given_twice_on_the_page_is_refused_naming_it_and_nothing_is_done(
+    doctor_client, department, make_token
+):
+    entry = make_token(department)
+
+    response = doctor_client.post(reverse("doctors:dashboard"), "action=call_next&action=set_availability",
+                                  content_type="application/x-www-form-urlencoded", follow=True)
+
+    messages = [(message.level_tag, message.message) for message in response.context["messages"]]
+    assert messages == [("error", '"Action" is given more than once.')]
+    entry.refresh_from_db()
+    assert entry.status == Queue.Status.WAITING
