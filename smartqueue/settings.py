@@ -522,10 +522,14 @@ SERVER_ACCESS_LOGGERS = ["django.server", "django.channels.server", "uvicorn.acc
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"masking": {"()": "smartqueue.log_masking.LogMaskingFilter"}},
+    "filters": {
+        "masking": {"()": "smartqueue.log_masking.LogMaskingFilter"},
+        "refusals": {"()": "smartqueue.request_log.RefusalsWithoutTracebacksFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["masking"]}
+        # On the handler: a logger's own filters do not apply to its children's records (django.security.*).
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["masking", "refusals"]}
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
