@@ -2,7 +2,7 @@ from django import forms
 from django.forms.formsets import TOTAL_FORM_COUNT
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms import FieldsSayWhatToEnterMixin
+from patients.forms import FieldsSayWhatToEnterMixin, OneValuePerFieldMixin, ReadableTextMixin
 
 from .models import DoctorSchedule
 
@@ -10,7 +10,7 @@ from .models import DoctorSchedule
 TIME_EXAMPLE = {"invalid": _("Enter a time such as 09:30.")}
 
 
-class WorkingIntervalForm(FieldsSayWhatToEnterMixin, forms.Form):
+class WorkingIntervalForm(OneValuePerFieldMixin, ReadableTextMixin, FieldsSayWhatToEnterMixin, forms.Form):
     # The labels the page shows on each row and its error summary names the fields by.
     weekday = forms.TypedChoiceField(label=_("Day"), choices=DoctorSchedule.Weekday.choices, coerce=int)
     starts_at = forms.TimeField(

@@ -2,6 +2,7 @@
 
 import re
 from datetime import time, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -135,6 +136,17 @@ def test_a_negative_count_of_rows_keeps_the_saved_week(doctor_client, doctor):
 
     assert response.status_code == 400
     assert "reload it and try again" in response.content.decode()
+    assert [str(interval) for interval in doctor.schedule.all()] == ["Tuesday 09:00-12:30"]
+
+
+def test_an_hour_given_twice_is_refused_naming_it_and_keeps_the_saved_week(doctor_client, doctor):
+    doctor_client.post(PAGE, page_rows(("1", "09:00", "12:30")))
+    body = urlencode([*page_rows(("1", "09:00", "12:30")).items(), ("form-0-starts_at", "10:00")])
+
+    response = doctor_client.post(PAGE, body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert response.context["form"].forms[0].errors["starts_at"] == ['"From" is given more than once.']
     assert [str(interval) for interval in doctor.schedule.all()] == ["Tuesday 09:00-12:30"]
 
 
