@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms import FieldsSayWhatToEnterMixin
+from patients.forms import FieldsSayWhatToEnterMixin, OneValuePerFieldMixin, ReadableTextMixin
 from patients.phone import normalise_phone
 
 from .inbound import WHATSAPP_PREFIX, split_sender
@@ -49,7 +49,7 @@ class InboundMessageForm(forms.Form):
         return f"{field}: {errors[0]}"
 
 
-class WebhookEndpointForm(FieldsSayWhatToEnterMixin, forms.ModelForm):
+class WebhookEndpointForm(OneValuePerFieldMixin, ReadableTextMixin, FieldsSayWhatToEnterMixin, forms.ModelForm):
     """An endpoint as admins edit it (admin panel and Django admin): event types as tick boxes; refusals in words
     (Django's "This field is required." is no one's words, in Arabic not even the panel's polite ones). Without the
     secret, which is write-only: shown when the endpoint is created or its secret replaced (webhooks.replace_secret),

@@ -1,5 +1,7 @@
 """Webhook endpoints and their deliveries in the admin panel: register, edit, see outcomes, redeliver."""
 
+from urllib.parse import urlencode
+
 from django.urls import reverse
 
 from adminpanel.models import AuditLog
@@ -43,6 +45,18 @@ def test_an_internal_or_metadata_url_is_refused_on_the_form(admin_client, settin
 
         assert response.status_code == 400
         assert "url" in response.context["form"].errors
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_an_address_given_twice_is_refused_naming_it(admin_client, settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    body = urlencode(endpoint_form(url=["http://127.0.0.1:9000/hooks", "http://127.0.0.1:9001/x"]), doseq=True)
+
+    response = admin_client.post(reverse("adminpanel:webhook-create"), body,
+                                 content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["url"] == ['"URL" is given more than once.']
     assert not WebhookEndpoint.objects.exists()
 
 
