@@ -13,13 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doctors.models import DOCTOR_TRANSLATED_FIELDS, Doctor, DoctorAbsence
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
-from patients.forms import (
-    BootstrapWidgetsMixin,
-    DepartmentChoiceField,
-    FieldsSayWhatToEnterMixin,
-    LanguageSelect,
-    OneValuePerFieldMixin,
-)
+from patients.forms import BootstrapWidgetsMixin, DepartmentChoiceField, FieldsSayWhatToEnterMixin, LanguageSelect
 from patients.models import (
     DEPARTMENT_TRANSLATED_FIELDS,
     ClosedDay,
@@ -30,6 +24,7 @@ from patients.models import (
 )
 from patients.templatetags.departments import sentence_with
 from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
+from smartqueue.form_input import OneValuePerFieldMixin
 from smartqueue.i18n import text_direction
 
 from .models import AuditLog, SystemConfiguration

@@ -2,7 +2,8 @@ from django import forms
 from django.forms.formsets import TOTAL_FORM_COUNT
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms import FieldsSayWhatToEnterMixin, OneValuePerFieldMixin, ReadableTextMixin
+from patients.forms import FieldsSayWhatToEnterMixin
+from smartqueue.form_input import OneValuePerFieldMixin, ReadableTextMixin
 
 from .models import DoctorSchedule
 

@@ -3,7 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms import FieldsSayWhatToEnterMixin, OneValuePerFieldMixin, ReadableTextMixin
+from patients.forms import FieldsSayWhatToEnterMixin
+from smartqueue.form_input import OneValuePerFieldMixin, ReadableTextMixin
 from patients.phone import normalise_phone
 
 from .inbound import WHATSAPP_PREFIX, split_sender

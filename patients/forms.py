@@ -7,10 +7,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import capfirst, format_lazy
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from smartqueue.form_input import OneValuePerFieldMixin, ReadableTextMixin
 from smartqueue.i18n import text_direction
 
 from .appointments import BOOKING_CODE_MAX_LENGTH
@@ -57,50 +58,12 @@ def _word_the_required_refusal(name, field):
         field.error_messages["required"] = wording % {"field": label}
 
 
-# What Django reads in place of bytes that are not UTF-8 (errors="replace").
-UNREADABLE = "\ufffd"
-UNREADABLE_TEXT = _("This holds characters that could not be read. Type it again.")
-
-
 # Its numbers come from the length validator (limit_value, show_value) when the refusal is raised.
 TOO_LONG = ngettext_lazy(
     "Write at most %(limit_value)d character here (this has %(show_value)d).",
     "Write at most %(limit_value)d characters here (this has %(show_value)d).",
     "limit_value",
 )
-
-
-class OneValuePerFieldMixin:
-    """A field given more than once is refused naming it: a form body or query string keeps the last of its values
-    silently, and the sender (a script, an edited page or link) may have meant the first. The APIs refuse a
-    repeated key alike (smartqueue.parsers, requests.submitted_fields)."""
-
-    def full_clean(self):
-        super().full_clean()
-        if not self.is_bound or not hasattr(self.data, "getlist"):
-            return
-        for name, field in self.fields.items():
-            if getattr(field.widget, "allow_multiple_selected", False) or name not in self.cleaned_data:
-                continue
-            if len(self.data.getlist(self.add_prefix(name))) > 1:
-                label = field.label or capfirst(name.replace("_", " "))
-                self.add_error(name, gettext('"%(key)s" is given more than once.') % {"key": label})
-
-
-class ReadableTextMixin:
-    """A value that was not UTF-8 is refused naming its field: Django reads such bytes of a form body or query
-    string as "�" (U+FFFD), which was saved in place of what was sent (a department named "���"). A JSON body
-    that is not UTF-8 is refused whole (smartqueue.parsers)."""
-
-    def full_clean(self):
-        super().full_clean()
-        # Only a form body or query string (a QueryDict) was decoded so; a JSON body's "�" is the sender's own.
-        if not self.is_bound or not hasattr(self.data, "getlist"):
-            return
-        for name in list(self.cleaned_data):
-            values = self.data.getlist(self.add_prefix(name))
-            if any(isinstance(value, str) and UNREADABLE in value for value in values):
-                self.add_error(name, UNREADABLE_TEXT)
 
 
 class BootstrapWidgetsMixin(ReadableTextMixin, OneValuePerFieldMixin):

@@ -17,8 +17,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from patients.forms import OneValuePerFieldMixin, ReadableTextMixin
-
+from .form_input import OneValuePerFieldMixin, ReadableTextMixin
 from .requests import client_ip
 from .strict_types import form_field_schema, form_type_errors
 
