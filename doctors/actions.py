@@ -43,14 +43,20 @@ class RecallForm(ActionForm):
     entry = forms.IntegerField(min_value=1, label=_("Token"), error_messages={"required": _("Choose the token.")})
 
 
-class CompleteForm(TokenForm):
-    consultation_notes = forms.CharField(
+def token_notes_field(name, label):
+    """An optional text of the token's field `name`, held to that field's length and checks."""
+    model_field = Queue._meta.get_field(name)
+    return forms.CharField(
         required=False,
-        max_length=Queue._meta.get_field("consultation_notes").max_length,
-        validators=Queue._meta.get_field("consultation_notes").validators,
-        label=_("Notes"),
+        max_length=model_field.max_length,
+        validators=model_field.validators,
+        label=label,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class CompleteForm(TokenForm):
+    consultation_notes = token_notes_field("consultation_notes", _("Notes"))
 
 
 class TransferForm(TokenForm):
@@ -67,13 +73,8 @@ class ReferForm(CompleteForm):
         label=_("Refer to"),
         error_messages={"required": _("Choose the department to refer the patient to.")},
     )
-    referral_notes = forms.CharField(
-        required=False,
-        max_length=Queue._meta.get_field("notes").max_length,
-        validators=Queue._meta.get_field("notes").validators,
-        label=_("Note for the department referred to"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    # The new token's notes, which its next doctor reads.
+    referral_notes = token_notes_field("notes", _("Note for the department referred to"))
 
 
 class AvailabilityForm(ActionForm):

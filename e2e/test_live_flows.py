@@ -71,15 +71,21 @@ def test_an_emergency_registered_at_the_desk_jumps_ahead_on_the_doctors_dashboar
     screenshot(doctor, "emergency-first")
 
 
-def test_after_the_consultation_the_patients_rating_reaches_todays_report(open_page, hospital, screenshot):
+def patient_in_consultation(open_page):
+    """The patient's page following their token, and the doctor's dashboard with them in consultation."""
     patient = open_page(**PHONE)
     register_on_phone(patient, name="Asha Rao", phone="+14155550101")
     follow_own_status(patient)
     doctor = open_page(**DESKTOP)
     sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
-
     doctor.get_by_role("button", name="Call next patient").click()
     doctor.get_by_role("button", name="Start consultation").click()
+    return patient, doctor
+
+
+def test_after_the_consultation_the_patients_rating_reaches_todays_report(open_page, hospital, screenshot):
+    patient, doctor = patient_in_consultation(open_page)
+
     doctor.get_by_role("button", name="Complete consultation").click()
     expect(doctor.locator('[data-statistic="seen"]')).to_have_text("1")
 
@@ -98,13 +104,7 @@ def test_after_the_consultation_the_patients_rating_reaches_todays_report(open_p
 
 def test_a_patient_referred_after_the_consultation_follows_their_new_token_on_the_same_page(open_page, hospital):
     Department.objects.create(name="Radiology", code="XRAY", room="Block C")
-    patient = open_page(**PHONE)
-    register_on_phone(patient, name="Asha Rao", phone="+14155550101")
-    follow_own_status(patient)
-    doctor = open_page(**DESKTOP)
-    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
-    doctor.get_by_role("button", name="Call next patient").click()
-    doctor.get_by_role("button", name="Start consultation").click()
+    patient, doctor = patient_in_consultation(open_page)
     doctor.get_by_label("Notes (optional)").fill("Needs an X-ray.")
 
     doctor.get_by_text("Refer to another department").click()
