@@ -49,6 +49,9 @@ class DashboardView(DoctorRequiredMixin, TemplateView):
             request.POST, doctor=self.doctor, actor=request.user, ip_address=client_ip(request)
         )
         report_on_page(request, outcome)
+        if outcome.errors:
+            # The dashboard again with what was refused, answered 400 as the API answers the same input.
+            return self.render_to_response(self.get_context_data(), status=400)
         return redirect("doctors:dashboard")
 
 

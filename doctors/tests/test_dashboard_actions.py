@@ -15,7 +15,11 @@ NOTES_MAX_LENGTH = Queue._meta.get_field("consultation_notes").max_length
 
 def on_the_page(client, data):
     response = client.post(reverse("doctors:dashboard"), data, follow=True)
-    return [(message.level_tag, message.message) for message in response.context["messages"]]
+    messages = [(message.level_tag, message.message) for message in response.context["messages"]]
+    # Refused, the dashboard is answered at once with the refusal (400); done, the page is read again (redirect).
+    assert response.status_code == (400 if any(level == "error" for level, _ in messages) else 200)
+    assert bool(response.redirect_chain) == (response.status_code == 200)
+    return messages
 
 
 def through_the_api(client, data):
