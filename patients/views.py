@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from smartqueue.form_input import refuse_repeated_fields
 from smartqueue.phone_masks import mask_phone
 from smartqueue.requests import client_ip
 from smartqueue.throttles import throttle_posts
@@ -312,6 +313,7 @@ def booking_qr_svg(appointment, request, title):
 @never_cache
 @require_http_methods(["GET", "POST"])
 @throttle_posts("register")
+@refuse_repeated_fields
 def appointment(request, public_id):
     """The manage link: see the booking, its QR code and calendar file; move it, cancel it, or check in."""
     booking = _appointment_or_404(public_id)
@@ -456,6 +458,7 @@ def kiosk_start_over(request, site):
 @in_kiosk_language
 @require_http_methods(["GET", "POST"])
 @throttle_posts("kiosk")
+@refuse_repeated_fields
 def kiosk(request, site):
     """/kiosk/<department code or site>/: check in a booking by its QR or code, or take a walk-in token."""
     department = _kiosk_department(site)

@@ -2,9 +2,13 @@
 than once, and a value in bytes that were not UTF-8. The APIs refuse both in their bodies alike
 (smartqueue.parsers, requests.submitted_fields)."""
 
+from functools import wraps
+
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from .errors import error_response
 
 # What Django reads in place of bytes that are not UTF-8 (errors="replace").
 UNREADABLE = "\ufffd"
@@ -41,3 +45,19 @@ class ReadableTextMixin:
             values = self.data.getlist(self.add_prefix(name))
             if any(isinstance(value, str) and UNREADABLE in value for value in values):
                 self.add_error(name, UNREADABLE_TEXT)
+
+
+def refuse_repeated_fields(view):
+    """For a page that reads its buttons' values outside its forms (action, confirm): a field of a POST given more
+    than once is a 400 naming it, as OneValuePerFieldMixin refuses a form's own fields."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if request.method == "POST":
+            repeated = next((name for name, values in request.POST.lists() if len(values) > 1), None)
+            if repeated is not None:
+                detail = gettext('"%(key)s" is given more than once.') % {"key": repeated}
+                return error_response(request, status=400, detail=detail)
+        return view(request, *args, **kwargs)
+
+    return checked

@@ -1,5 +1,6 @@
 """Booking on a phone, the manage link (QR, .ics, move, cancel, check in) and the lobby kiosk with its ticket."""
 
+import html
 import ipaddress
 import re
 from datetime import time, timedelta
@@ -605,3 +606,26 @@ def test_a_department_given_twice_in_the_address_is_a_400_naming_it(client, clin
 
     assert page.status_code == 400
     assert page.context["department_day"].errors["department"] == ['"Department" is given more than once.']
+
+
+def test_a_button_value_given_twice_is_refused_naming_it_and_the_booking_is_left_as_it_was(client, clinic, clock):
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(12, 55)))
+    kiosk = reverse("kiosk:start", args=["site"])
+
+    manage = client.post(
+        appointment.get_absolute_url(),
+        "action=cancel&confirm=yes&action=check_in",
+        content_type="application/x-www-form-urlencoded",
+    )
+    at_the_kiosk = client.post(
+        kiosk,
+        f"action=walk_in&action=check_in&code={appointment.booking_code}",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    for answer in (manage, at_the_kiosk):
+        assert answer.status_code == 400
+        assert '"action" is given more than once.' in html.unescape(answer.content.decode())
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED and not Queue.objects.exists()
