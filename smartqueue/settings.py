@@ -425,9 +425,11 @@ BOOKING_MAX_MOVES = env_int("BOOKING_MAX_MOVES", 3)
 # Default region for phone numbers typed without a country code.
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "US")
 # The regions (ISO 3166 codes) of the numbers patients may register or book with by themselves, each texted; "*"
-# for any. Reception staff may register any number. See patients.phone.check_self_service_phone.
+# for any. Reception staff may register any number. See patients.phone.check_self_service_phone. By default the
+# hospital's own region once texts go through Twilio and cost money; any while they are only written to the log.
 SELF_SERVICE_PHONE_REGIONS = [
-    region.upper() for region in env_list("SELF_SERVICE_PHONE_REGIONS", [PHONE_DEFAULT_REGION])
+    region.upper()
+    for region in env_list("SELF_SERVICE_PHONE_REGIONS", [PHONE_DEFAULT_REGION] if TWILIO_ACCOUNT_SID else ["*"])
 ]
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])

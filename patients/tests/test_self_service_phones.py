@@ -2,6 +2,7 @@
 such registration texts whatever number is typed, and numbers an accomplice is paid for would make the hospital pay
 ("SMS pumping"). Reception staff register any number."""
 
+import json
 from datetime import time
 
 import pytest
@@ -14,6 +15,7 @@ from notifications.models import Notification
 from patients.models import Appointment, Patient, Queue
 from patients.phone import check_self_service_phone
 from patients.tests.appointment_helpers import at, clinic  # noqa: F401 - clinic is a fixture
+from smartqueue.tests.test_settings import run_in_fresh_process
 
 from .test_api_appointments import booking_body
 
@@ -23,6 +25,12 @@ PREMIUM_RATE = "+19002345678"
 TOLL_FREE = "+18002345678"
 # A British "personal number" (070): it forwards to whatever phone its owner names and each text to it pays them.
 PERSONAL_NUMBER = "+447012345678"
+
+
+@pytest.fixture(autouse=True)
+def regions_of_the_hospital(settings):
+    """A hospital texting through Twilio, whose patients' numbers are American by default."""
+    settings.SELF_SERVICE_PHONE_REGIONS = ["US"]
 
 
 def typed(department, phone):
@@ -113,3 +121,25 @@ def test_a_stranger_is_not_told_whether_a_number_registering_refuses_is_known(de
 
     assert stranger.status_code == 400 and list(stranger.json()) == ["phone"], stranger.json()
     assert desk.json() == {"phone": BRITISH_MOBILE, "exists": True}
+
+
+@pytest.mark.parametrize(
+    "environment, regions",
+    [
+        ({}, ["*"]),
+        ({"TWILIO_ACCOUNT_SID": "AC123"}, ["US"]),
+        ({"TWILIO_ACCOUNT_SID": "AC123", "PHONE_DEFAULT_REGION": "IN"}, ["IN"]),
+        ({"TWILIO_ACCOUNT_SID": "AC123", "SELF_SERVICE_PHONE_REGIONS": "in, gb"}, ["IN", "GB"]),
+    ],
+)
+def test_any_region_is_taken_while_texts_go_to_the_log_and_the_hospitals_own_once_they_cost_money(
+    environment, regions
+):
+    unset = {"TWILIO_ACCOUNT_SID": "", "SELF_SERVICE_PHONE_REGIONS": ""}
+    started = run_in_fresh_process(
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.SELF_SERVICE_PHONE_REGIONS))",
+        **(unset | environment),
+    )
+
+    assert json.loads(started.stdout) == regions, started.stderr
