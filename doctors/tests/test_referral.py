@@ -75,7 +75,7 @@ def test_a_referral_completes_the_consultation_and_puts_the_patient_at_the_end_o
 
 
 def test_the_patient_is_texted_the_new_token_and_their_old_link_leads_to_it(
-    doctor_client, in_consultation, radiology, django_capture_on_commit_callbacks
+    tasks_run_inline, doctor_client, in_consultation, radiology, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         refer(doctor_client, in_consultation, radiology)
