@@ -5,10 +5,10 @@ than once, and a value in bytes that were not UTF-8. The APIs refuse both in the
 from functools import wraps
 
 from django.utils.text import capfirst
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .errors import error_response
+from .parsers import given_more_than_once, repeated_field
 
 # What Django reads in place of bytes that are not UTF-8 (errors="replace").
 UNREADABLE = "\ufffd"
@@ -28,7 +28,7 @@ class OneValuePerFieldMixin:
                 continue
             if len(self.data.getlist(self.add_prefix(name))) > 1:
                 label = field.label or capfirst(name.replace("_", " "))
-                self.add_error(name, gettext('"%(key)s" is given more than once.') % {"key": label})
+                self.add_error(name, given_more_than_once(label))
 
 
 class ReadableTextMixin:
@@ -53,11 +53,9 @@ def refuse_repeated_fields(view):
 
     @wraps(view)
     def checked(request, *args, **kwargs):
-        if request.method == "POST":
-            repeated = next((name for name, values in request.POST.lists() if len(values) > 1), None)
-            if repeated is not None:
-                detail = gettext('"%(key)s" is given more than once.') % {"key": repeated}
-                return error_response(request, status=400, detail=detail)
+        repeated = repeated_field(request.POST) if request.method == "POST" else None
+        if repeated is not None:
+            return error_response(request, status=400, detail=given_more_than_once(repeated))
         return view(request, *args, **kwargs)
 
     return checked

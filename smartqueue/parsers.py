@@ -6,6 +6,16 @@ from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.utils import json
 
 
+def given_more_than_once(key):
+    """The refusal of a field or key sent more than once, however it came: a form, a query string, a JSON body."""
+    return gettext('"%(key)s" is given more than once.') % {"key": key}
+
+
+def repeated_field(data):
+    """The first field of a form body or query string (a QueryDict) given more than once, else None."""
+    return next((name for name, values in data.lists() if len(values) > 1), None)
+
+
 class JSONBodyParser(JSONParser):
     """DRF's JSON parser, with the bodies it lets escape as a 500, or reads wrongly, answered as a 400 naming the
     problem."""
@@ -29,7 +39,7 @@ class JSONBodyParser(JSONParser):
         field, key = field_with_a_repeated_key(data)
         if field is not None:
             # json keeps the last of a repeated key's values silently; the client may have meant the first.
-            raise ValidationError({field: [gettext('"%(key)s" is given more than once.') % {"key": key}]})
+            raise ValidationError({field: [given_more_than_once(key)]})
         return data
 
     def _load(self, stream, parser_context):

@@ -7,6 +7,8 @@ from django.utils.translation import gettext
 from ipware import get_client_ip
 from rest_framework.exceptions import ParseError, ValidationError
 
+from .parsers import given_more_than_once, repeated_field
+
 
 def client_ip(request):
     """The address a request came from: the one rate limits, login lockout, the audit log and logs all use.
@@ -92,7 +94,7 @@ def submitted_fields(request):
     if not isinstance(request.data, dict):
         raise ParseError(gettext('Send an object of fields, e.g. {"action": "call_next"}.'))
     if isinstance(request.data, QueryDict):
-        repeated = next((field for field, values in request.data.lists() if len(values) > 1), None)
+        repeated = repeated_field(request.data)
         if repeated is not None:
-            raise ValidationError({repeated: [gettext('"%(key)s" is given more than once.') % {"key": repeated}]})
+            raise ValidationError({repeated: [given_more_than_once(repeated)]})
     return request.data

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import relations, serializers
 
-from smartqueue.parsers import OverlongNumber
+from smartqueue.parsers import OverlongNumber, given_more_than_once
 
 TEXT = ((str,), _("text"))
 WHOLE_NUMBER = ((int,), _("a whole number"))
@@ -151,9 +151,7 @@ class StrictSerializer(serializers.Serializer):
                 None,
             )
             if repeated is not None:
-                raise serializers.ValidationError(
-                    {repeated: [gettext('"%(key)s" is given more than once.') % {"key": repeated}]}
-                )
+                raise serializers.ValidationError({repeated: [given_more_than_once(repeated)]})
         # A form body (QueryDict) is text throughout; only JSON says what type a value is.
         if isinstance(data, Mapping) and not isinstance(data, QueryDict):
             writable = {name: field for name, field in self.fields.items() if not field.read_only}
