@@ -123,14 +123,13 @@ def publish_doctors_gone_by_the_clock():
     departments' ids. Other departures are changes of their own (a doctor signing off, an absence recorded),
     published as they happen."""
     today = timezone.localdate()
-    waiting = Department.objects.filter(
-        is_active=True, queue_entries__token_date=today, queue_entries__status=Queue.Status.WAITING
-    ).distinct()
-    untold = [
-        department
-        for department in waiting
-        if not published.no_doctor_left_claimed(department.pk, today.isoformat())
-    ]
+    waiting = list(
+        Department.objects.filter(
+            is_active=True, queue_entries__token_date=today, queue_entries__status=Queue.Status.WAITING
+        ).distinct()
+    )
+    told = published.told_no_doctor_left([department.pk for department in waiting], today.isoformat())
+    untold = [department for department in waiting if department.pk not in told]
     lines = department_lines(departments=untold, day=today) if untold else {}
     gone = [department_id for department_id, line in lines.items() if line.pace.no_doctor_left_today]
     for department_id in gone:

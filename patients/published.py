@@ -313,9 +313,11 @@ def claim_no_doctor_left(department_id, day):
     return cache.add(_no_doctor_left_key(department_id, day), True, NO_DOCTOR_LEFT_CLAIM_SECONDS)
 
 
-def no_doctor_left_claimed(department_id, day):
-    """Whether the department's waiting patients of the day (ISO date) were told that no doctor is expected back."""
-    return bool(_readable(_no_doctor_left_key(department_id, day)))
+def told_no_doctor_left(department_ids, day):
+    """Which of the departments' waiting patients of the day (ISO date) were told that no doctor is expected back
+    (one round trip)."""
+    keys = {_no_doctor_left_key(department_id, day): department_id for department_id in department_ids}
+    return {keys[key] for key, claimed in _all_readable(list(keys)).items() if claimed}
 
 
 def forget_no_doctor_left(department_id, day):

@@ -844,11 +844,7 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     """
     _check_own_day(entry, _("Token %(token)s was for %(day)s; a token can be transferred only on its own day."))
     target = to_department
-    if target.pk == entry.department_id:
-        raise QueueError(
-            _("Token %(token)s is already in %(department)s.")
-            % {"token": entry.token, "department": target.translated("name")}
-        )
+    _check_another_department(entry, target)
     if Queue.objects.filter(pk=entry.pk, status=Status.IN_CONSULTATION).exists():
         raise QueueError(
             _("Token %(token)s is in consultation: complete the consultation before transferring the patient.")
@@ -874,6 +870,15 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     )
 
 
+def _check_another_department(entry, target):
+    """A transfer or referral goes to another department than the token's own."""
+    if target.pk == entry.department_id:
+        raise QueueError(
+            _("Token %(token)s is already in %(department)s.")
+            % {"token": entry.token, "department": target.translated("name")}
+        )
+
+
 @transaction.atomic
 def refer(*, entry, to_department, consultation_notes="", referral_notes="", actor=None, ip_address=None):
     """Complete a consultation and send the patient on to another department's line (an X-ray, a specialist).
@@ -885,11 +890,7 @@ def refer(*, entry, to_department, consultation_notes="", referral_notes="", act
     already holds an active token in that department or it takes no more patients today.
     """
     target = to_department
-    if target.pk == entry.department_id:
-        raise QueueError(
-            _("Token %(token)s is already in %(department)s.")
-            % {"token": entry.token, "department": target.translated("name")}
-        )
+    _check_another_department(entry, target)
     check_one_active_token(patient_id=entry.patient_id, department_id=target.pk)
     completed = _transition(
         entry,
