@@ -26,7 +26,7 @@ def test_patient_registers_on_a_phone_sees_the_token_and_opens_the_status_page(o
     expect(page.get_by_text("CARD-001")).to_be_visible()
     screenshot(page, "token")
     page.get_by_role("link", name="Follow my place in line").click()
-    expect(page).to_have_url(re.compile(r"/patients/status/[0-9a-f-]{36}/$"))
+    page.wait_for_url(re.compile(r"/patients/status/[0-9a-f-]{36}/$"))
     expect(page.get_by_text("CARD-001")).to_be_visible()
     expect(page.locator('[data-field="position"]')).to_have_text("1")
     screenshot(page, "status")

@@ -38,7 +38,7 @@ def test_a_status_link_keeps_its_own_token_when_the_same_phone_registers_elsewhe
     # The patient registers for Cardiology on their phone and is shown their token and its link.
     patient = open_page(**PHONE)
     register_on_phone(patient, name="Asha Rao", phone=PATIENT_PHONE, department="Cardiology")
-    expect(patient).to_have_url(re.compile(r"/patients/registered/[0-9a-f-]{36}/$"))
+    patient.wait_for_url(re.compile(r"/patients/registered/[0-9a-f-]{36}/$"))
     expect(patient.locator("#main").get_by_text("CARD-010", exact=True)).to_be_visible()
     follow = patient.get_by_role("link", name="Follow my place in line")
     expect(follow).to_be_visible()
@@ -52,7 +52,7 @@ def test_a_status_link_keeps_its_own_token_when_the_same_phone_registers_elsewhe
     # Someone else, on another phone's browser, types the same number for Dermatology.
     someone_else = open_page(**PHONE)
     register_on_phone(someone_else, name="Not Asha", phone=PATIENT_PHONE, department="Dermatology")
-    expect(someone_else).to_have_url(re.compile(r"/patients/register/sent/\?to="))
+    someone_else.wait_for_url(re.compile(r"/patients/register/sent/\?to="))
     expect(someone_else.get_by_text("We have sent your token and a link to follow your place to that phone.")
            ).to_be_visible()
     expect(someone_else.locator('[data-field="masked_phone"]')).to_have_text("••••••" + PATIENT_PHONE[-4:])

@@ -107,9 +107,11 @@ def test_public_menu_opens_on_a_phone_and_leads_to_the_boards(open_page, hospita
     page.goto("/")
     menu = page.get_by_role("button", name="Menu")
     menu.click()
+    # Clicked while the menu still slides open, the link can be under the sliding edge.
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
     expect(page.get_by_role("link", name="Display boards")).to_be_visible()
     page.get_by_role("link", name="Display boards").click()
-    expect(page).to_have_url(re.compile("/display/$"))
+    page.wait_for_url(re.compile("/display/$"))
     page.goto("/")
     expect(page.get_by_role("link", name="Cardiology board")).to_be_visible()
     favicon = page.locator('link[rel="icon"]').get_attribute("href")
