@@ -37,8 +37,11 @@ def browser(django_db_setup):
     # tests that pytest-django orders after these run without it.
     if not CHROMIUM.exists():
         pytest.skip("needs Debian's chromium: apt-get install chromium chromium-driver (.ci/run installs it)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # What a page shows after a click that loads it waits as long as any other step (the context's 10 s): expect's own
+    # 5 s ran out on CI's busy cores before the next page came. Checks of how fast a push arrives give their own.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         yield launched
