@@ -179,6 +179,32 @@ async def test_sockets_open_only_from_pages_on_their_own_host_and_port(cardiolog
     assert connected is opens
 
 
+@pytest.mark.parametrize(
+    ("origin", "host", "opens"),
+    [
+        (b"https://localhost", b"localhost", True),
+        (b"https://localhost:8443", b"localhost:8443", True),
+        (b"http://localhost", b"localhost", False),
+        (b"http://localhost:443", b"localhost", False),
+        (b"http://localhost:8443", b"localhost:8443", False),
+    ],
+)
+async def test_an_https_only_site_opens_no_socket_for_a_page_of_http(cardiology, settings, origin, host, opens):
+    """A page of http:// on the host is whatever a network on the way answered, not the app's."""
+    from channels.testing import WebsocketCommunicator
+
+    from smartqueue.asgi import application
+
+    settings.SECURE_SSL_REDIRECT = True
+    communicator = WebsocketCommunicator(
+        application, f"/ws/queue/{cardiology.pk}/", headers=[(b"origin", origin), (b"host", host)]
+    )
+    connected, _ = await communicator.connect(timeout=5)
+    await communicator.disconnect()
+
+    assert connected is opens
+
+
 async def test_sockets_from_another_site_are_refused(cardiology, open_socket):
     _, connected, _ = await open_socket(f"/ws/queue/{cardiology.pk}/", origin=b"https://evil.example")
     _, connected_without_origin, _ = await open_socket(f"/ws/queue/{cardiology.pk}/", origin=None)
