@@ -13,6 +13,7 @@ class AdminpanelConfig(AppConfig):
         from smartqueue.auth_backends import count_failed_sign_in
         from smartqueue.i18n import remember_staff_language
         from smartqueue.sessions import remember_sign_in_time
+        from smartqueue.trusted_devices import trust_this_device
 
         from . import signals  # noqa: F401 - connects the audit receivers
         from .access import is_panel_admin
@@ -23,5 +24,6 @@ class AdminpanelConfig(AppConfig):
         # Connected here, the top app, as every staff profile is below it.
         user_logged_in.connect(remember_staff_language, dispatch_uid="remember_staff_language")
         user_logged_in.connect(remember_sign_in_time, dispatch_uid="remember_sign_in_time")
+        user_logged_in.connect(trust_this_device, dispatch_uid="trust_this_device")
         # Every sign-in page (the doctors', the panel's, Django admin's) is a staff one: counted here, the top app.
         user_login_failed.connect(count_failed_sign_in, dispatch_uid="count_failed_sign_in")

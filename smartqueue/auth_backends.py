@@ -10,16 +10,19 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_credentials, get_failure_limit
 
 from .requests import limited_address
+from .trusted_devices import is_trusted_device
 
 SIGN_IN_FAILURES_GROUP = "sign-in-failures"
+ACCOUNT_SIGN_IN_FAILURES_GROUP = "account-sign-in-failures"
 # How long a count of sign-ins being checked is kept from its first: a request that never ends its check (its worker
 # killed while hashing) holds a place at most that long.
 SIGN_IN_CHECKS_TIMEOUT_SECONDS = 300
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):
-    """django-axes lockout for sign-ins that come with a request (every login form and API), and a budget of
-    failed sign-ins per client address whatever the usernames.
+    """django-axes lockout for sign-ins that come with a request (every login form and API), a budget of failed
+    sign-ins per client address whatever the usernames, and one per account from the browsers that have not signed
+    in to it before (smartqueue.trusted_devices).
 
     axes locks a username from one address (a colleague's typos lock out no one else at the desk), so one address
     could try a few passwords on every account in turn, round after round, and never be locked out: the budget
@@ -41,12 +44,19 @@ class LoginThrottleBackend(AxesStandaloneBackend):
             return None
         credentials = get_credentials(username=username, password=password, **kwargs)
         address = limited_address(request) or ""
+        username = str(get_client_username(request, credentials))
         checks_from_address = begin_sign_in_check(request, address)
-        checks_of_account = begin_sign_in_check(request, address, str(get_client_username(request, credentials)))
+        checks_of_account = begin_sign_in_check(request, address, username)
         if address_out_of_sign_in_attempts(request, checks_in_progress=checks_from_address):
             request.axes_locked_out = True
             request.sign_in_address_locked_out = True
             raise AxesBackendPermissionDenied("Too many failed sign-ins from this address.")
+        if not is_trusted_device(request, username):
+            checks_of_account_anywhere = begin_sign_in_check(request, ACCOUNT_SIGN_IN_FAILURES_GROUP, username)
+            if account_out_of_sign_in_attempts(request, username, checks_in_progress=checks_of_account_anywhere):
+                request.axes_locked_out = True
+                request.sign_in_account_locked_out = True
+                raise AxesBackendPermissionDenied("Too many failed sign-ins for this account from new browsers.")
         failures = AxesProxyHandler.get_failures(request, credentials)
         if failures + checks_of_account > get_failure_limit(request, credentials):
             request.axes_locked_out = True
@@ -107,7 +117,29 @@ def address_out_of_sign_in_attempts(request, *, checks_in_progress=1):
     return usage is not None and usage["count"] + checks_in_progress > usage["limit"]
 
 
+def _failures_of_account(request, username, *, count_one_more):
+    return get_usage(
+        request,
+        group=ACCOUNT_SIGN_IN_FAILURES_GROUP,
+        key=lambda _group, _request: username,
+        rate=settings.THROTTLE_ACCOUNT_SIGN_IN_FAILURES,
+        increment=count_one_more,
+    )
+
+
+def account_out_of_sign_in_attempts(request, username, *, checks_in_progress=1):
+    """Whether the account has no failed sign-in left for browsers it has not signed in from, counting the ones being
+    checked (this one included)."""
+    usage = _failures_of_account(request, username, count_one_more=False)
+    return usage is not None and usage["count"] + checks_in_progress > usage["limit"]
+
+
 def count_failed_sign_in(sender, credentials, request=None, **kwargs):
-    """user_login_failed: one failed sign-in more from the request's address, whichever username it tried."""
-    if request is not None:
-        _failures_from_address(request, count_one_more=True)
+    """user_login_failed: one failed sign-in more from the request's address, whichever username it tried, and one
+    more of the account's when the browser has not signed in to it before."""
+    if request is None:
+        return
+    _failures_from_address(request, count_one_more=True)
+    username = str(get_client_username(request, credentials))
+    if not is_trusted_device(request, username):
+        _failures_of_account(request, username, count_one_more=True)

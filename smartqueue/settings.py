@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Ends a sign-in's place among those being checked once its failure, if any, is counted (smartqueue.auth_backends).
     "smartqueue.auth_backends.SignInChecksMiddleware",
+    "smartqueue.trusted_devices.TrustedDeviceMiddleware",
     # Last, so it sees the views' exceptions before anything else turns them into a 500.
     "smartqueue.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -246,6 +247,11 @@ AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "smartqueue.requests.limited_address"
 AXES_USERNAME_CALLABLE = "smartqueue.requests.sign_in_username"
 THROTTLE_SIGN_IN_FAILURES = os.environ.get("THROTTLE_SIGN_IN_FAILURES", "30/hour")
+# And each account has THROTTLE_ACCOUNT_SIGN_IN_FAILURES failed sign-ins from browsers that have not signed in to it
+# within TRUSTED_DEVICE_DAYS, whatever their addresses (smartqueue.trusted_devices): many addresses guessing one
+# password are stopped, and the browsers its owner uses still sign in.
+THROTTLE_ACCOUNT_SIGN_IN_FAILURES = os.environ.get("THROTTLE_ACCOUNT_SIGN_IN_FAILURES", "20/hour")
+TRUSTED_DEVICE_DAYS = env_int("TRUSTED_DEVICE_DAYS", 90)
 
 # How many reverse proxies (load balancer, nginx...) stand between the clients and this app, each appending
 # the address it received the request from to X-Forwarded-For. 0 (the default): the app faces the clients,

@@ -283,3 +283,53 @@ def test_sign_ins_one_after_another_each_end_their_check(client, doctor_user, se
             assert sign_in(client, "doctors:login", doctor_user, password="wrong").status_code == 200
         assert sign_in(client, "doctors:login", doctor_user).status_code == 302
         client.post(reverse("doctors:logout"))
+
+
+@pytest.mark.parametrize("url_name", ["doctors:login", "adminpanel:login", "admin:login"])
+def test_many_addresses_guessing_one_account_are_stopped_and_its_owners_browser_still_signs_in(
+    make_doctor, settings, url_name
+):
+    """Thirteenth attack run: each address had its own allowance on an account (axes counts a username from an
+    address), so a botnet could guess one doctor's password without end; locking the account outright would keep
+    the doctor out. Failures from browsers that never signed in to the account share one budget."""
+    settings.THROTTLE_ACCOUNT_SIGN_IN_FAILURES = "6/hour"
+    doctor = make_doctor().user
+    usual_browser = Client(REMOTE_ADDR="10.0.0.5")
+    assert sign_in(usual_browser, "doctors:login", doctor).status_code == 302
+    usual_browser.post(reverse("doctors:logout"))
+    for host in range(1, 7):
+        assert sign_in(Client(REMOTE_ADDR=f"198.51.100.{host}"), url_name, doctor, password="wrong").status_code == 200
+
+    guessed_right = sign_in(Client(REMOTE_ADDR="198.51.100.99"), url_name, doctor)
+
+    assert guessed_right.status_code == 429
+    assert "signed in to it before" in guessed_right.content.decode()
+    assert sign_in(usual_browser, "doctors:login", doctor).status_code == 302
+    assert sign_in(Client(REMOTE_ADDR="198.51.100.99"), url_name, make_doctor().user).status_code != 429
+
+
+def test_a_browser_that_signed_in_before_does_not_spend_the_accounts_budget(make_doctor, settings):
+    settings.THROTTLE_ACCOUNT_SIGN_IN_FAILURES = "3/hour"
+    doctor = make_doctor().user
+    usual_browser = Client(REMOTE_ADDR="10.0.0.5")
+    assert sign_in(usual_browser, "doctors:login", doctor).status_code == 302
+    usual_browser.post(reverse("doctors:logout"))
+    for _ in range(3):
+        assert sign_in(usual_browser, "doctors:login", doctor, password="wrong").status_code == 200
+
+    assert sign_in(Client(REMOTE_ADDR="10.0.0.6"), "doctors:login", doctor).status_code == 302
+
+
+def test_a_forged_or_another_accounts_browser_mark_is_not_trusted(make_doctor, settings):
+    settings.THROTTLE_ACCOUNT_SIGN_IN_FAILURES = "2/hour"
+    doctor, colleague = make_doctor().user, make_doctor().user
+    colleagues_browser = Client(REMOTE_ADDR="10.0.0.7")
+    assert sign_in(colleagues_browser, "doctors:login", colleague).status_code == 302
+    colleagues_browser.post(reverse("doctors:logout"))
+    for host in range(1, 3):
+        assert sign_in(Client(REMOTE_ADDR=f"198.51.100.{host}"), "doctors:login", doctor, "wrong").status_code == 200
+    forged = Client(REMOTE_ADDR="198.51.100.50")
+    forged.cookies["smartqueue_devices"] = "0123456789abcdef01234567:forged-signature"
+
+    assert sign_in(colleagues_browser, "doctors:login", doctor).status_code == 429
+    assert sign_in(forged, "doctors:login", doctor).status_code == 429
