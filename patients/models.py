@@ -19,6 +19,7 @@ from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from .person_names import check_person_name
 from .phone import clean_phone_fields
+from .stacked_marks import check_marks_per_letter
 
 # One limit each, read by the model's validators and constraints, the forms, serializers and services alike.
 PATIENT_AGE_MAX = 130
@@ -71,9 +72,11 @@ def check_no_control_characters_but_lines(text):
 
 def check_text_shown_to_others(text):
     """Notes and comments typed by one person (a stranger, on the registration page) and read by another (the
-    doctor): lines and tabs, no other control character and no direction control."""
+    doctor): lines and tabs, no other control character, no direction control, and no pile of accents on one letter
+    drawn over the lines around it."""
     check_no_control_characters_but_lines(text)
     check_no_direction_controls(text)
+    check_marks_per_letter(text)
 
 
 # Module-level so that constraints in the models' Meta can use their values; reached as Patient.Gender,

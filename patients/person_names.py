@@ -5,7 +5,8 @@ number to call would be a stranger's words sent from the hospital's number.
 A name is checked as a phone would show it: full-width and other compatibility forms folded (NFKC), so
 "Ｗｗｗ．ｅｖｉｌ．ｃｏｍ" is "Www.evil.com". It holds letters of any script (with their marks), spaces and the
 punctuation of names; at least one letter; no invisible formatting characters but the joiners some scripts
-write with (a right-to-left override shows "Ann\u202emoc.live" as "Annevil.com"), and no domain name.
+write with (a right-to-left override shows "Ann\u202emoc.live" as "Annevil.com"), no domain name, and no more
+accents on a letter than a script writes (stacked_marks: a pile of them is drawn over the staff screens' lines).
 """
 
 import re
@@ -13,6 +14,8 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from .stacked_marks import check_marks_per_letter
 
 # Apostrophes, hyphens, initials' dots, "a/l" (Malay: son of), a suffix in brackets.
 NAME_PUNCTUATION = frozenset(" '’‘-.,/()")
@@ -33,3 +36,4 @@ def check_person_name(name):
         raise ValidationError(
             _("A name holds letters only: no digits, web addresses or e-mail addresses."), code="invalid"
         )
+    check_marks_per_letter(name)

@@ -76,3 +76,67 @@ def test_a_feedback_comment_with_a_direction_override_or_a_control_is_refused_na
     assert api.status_code == 400 and list(api.json()) == ["comment"], api.json()
     assert page.status_code == 400 and list(page.context["feedback_form"].errors) == ["comment"]
     assert not PatientFeedback.objects.exists()
+
+
+# Thirteenth attack run: accents piled on one letter ("Zalgo" text) are drawn over the lines above and below it. A
+# stranger's name of "Eve Ng", each letter under eighteen accents, covered the token and the buttons beside it on the
+# doctor's dashboard and the panel's live queues. A joiner or a spacing vowel sign between them does not end the pile.
+PILED_ON_ONE_LETTER = [
+    "Eve" + "\u0301\u0300\u0302\u0303\u0308" + " Ng",
+    "Eve" + "\u0301\u0300" + "\u200d" + "\u0302\u0303\u0308" + " Ng",
+    "E" + "\u0301\u0300\u0302\u0303" + "\u093e" + "\u0301" + "ve",
+    "Eve Ng" + "\u20dd" * 5,
+]
+# What scripts write on one letter: Vietnamese typed with its accents apart, Hebrew with its vowel points, Tibetan's
+# stacked letters (four marks), Burmese, Hindi, Bengali.
+NAMES_WITH_THEIR_MARKS = [
+    "Nguye\u0302\u0303n Va\u0306n",
+    "שָׁלוֹם כֹּהֵן",
+    "ཧྨྱཱཾ བསྒྲུབས",
+    "မြှောက်",
+    "ज़ीनत",
+    "লক্ষ্মী",
+]
+
+
+@pytest.mark.parametrize("name", PILED_ON_ONE_LETTER)
+def test_a_name_with_accents_piled_on_a_letter_is_refused_naming_name(department, name):
+    registration = {**_registration(department, ""), "name": name}
+
+    api = APIClient().post("/patients/api/register/", registration, format="json")
+    page = Client().post("/patients/register/", registration)
+    booking = APIClient().post(
+        "/patients/api/appointments/", {**registration, "slot": "2099-01-01T09:00:00Z"}, format="json"
+    )
+
+    assert api.status_code == 400 and list(api.json()) == ["name"], api.json()
+    assert "piled on one letter" in api.json()["name"][0]
+    assert page.status_code == 400 and list(page.context["form"].errors) == ["name"]
+    assert booking.status_code == 400 and "name" in booking.json(), booking.json()
+    assert not Queue.objects.exists() and not Notification.objects.exists()
+
+
+@pytest.mark.parametrize("name", NAMES_WITH_THEIR_MARKS)
+def test_names_with_the_marks_their_script_writes_are_taken(department, name):
+    api = APIClient().post(
+        "/patients/api/register/", {**_registration(department, ""), "name": name}, format="json"
+    )
+
+    assert api.status_code == 201, api.json()
+
+
+@pytest.mark.parametrize("notes", PILED_ON_ONE_LETTER)
+def test_notes_and_comments_with_accents_piled_on_a_letter_are_refused_naming_the_field(
+    department, register, complete_visit, notes
+):
+    api = APIClient().post("/patients/api/register/", _registration(department, notes), format="json")
+    entry = complete_visit(register())
+    feedback = APIClient().post(
+        "/patients/api/feedback/",
+        {"patient_id": str(entry.patient.public_id), "rating": 5, "comment": notes},
+        format="json",
+    )
+
+    assert api.status_code == 400 and list(api.json()) == ["notes"], api.json()
+    assert feedback.status_code == 400 and list(feedback.json()) == ["comment"], feedback.json()
+    assert Queue.objects.count() == 1 and not PatientFeedback.objects.exists()
