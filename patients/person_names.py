@@ -5,8 +5,9 @@ number to call would be a stranger's words sent from the hospital's number.
 A name is checked as a phone would show it: full-width and other compatibility forms folded (NFKC), so
 "Ｗｗｗ．ｅｖｉｌ．ｃｏｍ" is "Www.evil.com". It holds letters of any script (with their marks), spaces and the
 punctuation of names; at least one letter; no invisible formatting characters but the joiners some scripts
-write with (a right-to-left override shows "Ann\u202emoc.live" as "Annevil.com"), no domain name, and no more
-accents on a letter than a script writes (stacked_marks: a pile of them is drawn over the staff screens' lines).
+write with (a right-to-left override shows "Ann\u202emoc.live" as "Annevil.com") and no letter no font draws
+(Hangul's fillers), no domain name, and no more accents on a letter than a script writes (stacked_marks: a pile of
+them is drawn over the staff screens' lines).
 """
 
 import re
@@ -21,11 +22,16 @@ from .stacked_marks import check_marks_per_letter
 NAME_PUNCTUATION = frozenset(" '’‘-.,/()")
 # Zero-width non-joiner and joiner shape letters in Persian, Hindi and other scripts' names.
 JOINERS = frozenset("\u200c\u200d")
+# Hangul's fillers (the half-width one folds to U+3164) are letters to Unicode that no font draws: a name of them
+# alone is blank on the staff screens and in the patient's texts ("Hello ,"), as a name of zero-width spaces was.
+INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164")
 # A letter, a dot, then two letters or more: evil.com, pay.example (a name's initials have a space after the dot).
 DOMAIN_NAME = re.compile(r"[^\W\d_]\.[^\W\d_]{2,}")
 
 
 def _in_a_name(character):
+    if character in INVISIBLE_LETTERS:
+        return False
     return character in NAME_PUNCTUATION or character in JOINERS or unicodedata.category(character)[0] in "LM"
 
 

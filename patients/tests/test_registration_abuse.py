@@ -237,6 +237,10 @@ NOT_NAMES = [
     "Ann\u202emoc.live",  # shown as "Annevil.com"
     "Ｗｗｗ．ｅｖｉｌ．ｃｏｍ",  # full-width
     "\u200b\u200b",  # nothing to see
+    "\u3164",  # nothing to see either: Hangul's filler is a letter no font draws (thirteenth attack run)
+    "\uffa0\uffa0",  # its half-width form
+    "\u115f\u1160",  # the fillers of a syllable's first and middle letters
+    "Asha\u3164\u3164\u3164Rao",
     "\u0301\u0301",  # accents on nothing
     "Asha <b>Rao</b>",
 ]
