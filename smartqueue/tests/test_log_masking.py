@@ -190,3 +190,58 @@ def test_the_load_balancer_logs_paths_without_a_link_as_they_are():
     assert nginx_loggable_uri("/patients/api/appointments/slots/?day=2026-12-07") == (
         "/patients/api/appointments/slots/?day=2026-12-07"
     )
+
+
+@pytest.fixture
+def celery_logging_set_up_as_a_worker_does():
+    """Celery's logging set up as `celery worker` and `celery beat` set it up at their start, then the test process's
+    logging back as it was."""
+    from celery.app.log import Logging
+    from django.utils.log import configure_logging
+
+    from smartqueue.celery import app
+
+    Logging._setup = False
+    try:
+        app.log.setup_logging_subsystem(loglevel="INFO")
+        yield
+    finally:
+        Logging._setup = False
+        configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+
+
+def written_by_the_handlers_of(logger_name, *records):
+    """What the stream handlers a logger's records reach write of the given (message, *args) records."""
+    logger, handlers = logging.getLogger(logger_name), []
+    while logger is not None:
+        handlers.extend(logger.handlers)
+        logger = logger.parent if logger.propagate else None
+    # pytest's own capture handlers sit on the root logger while tests run.
+    streams = [
+        handler
+        for handler in handlers
+        if isinstance(handler, logging.StreamHandler) and not type(handler).__module__.startswith("_pytest")
+    ]
+    assert streams
+    written = io.StringIO()
+    for handler in streams:
+        handler.setStream(written)
+    for message, *args in records:
+        logging.getLogger(logger_name).warning(message, *args)
+    return written.getvalue()
+
+
+def test_celery_workers_mask_phone_numbers_and_status_links_too(celery_logging_set_up_as_a_worker_does):
+    """Thirteenth attack run: Celery replaced the root logger's handlers with its own, so the worker that sends the
+    texts logged Twilio's refusals with the patient's whole number."""
+    refusal = "Unable to create record: The 'To' number +14155550178 is not a valid phone number."
+
+    written = written_by_the_handlers_of(
+        "notifications.services",
+        ("Notification %s attempt 1 failed: %s", 30, refusal),
+        ("Sent %s", "/patients/status/3f1c2b9e-8d4a-4c1e-9b7a-2f6d5e4c3b2a/"),
+    )
+
+    assert "Notification 30 attempt 1 failed" in written and "\u2022" * 6 + "0178" in written
+    assert "+14155550178" not in written
+    assert_masked(written)
