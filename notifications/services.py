@@ -571,8 +571,12 @@ def record_delivery_status(*, message_sid, twilio_status, error_code="", error_m
     if status is None:
         raise UnknownDeliveryStatus(f"Unknown MessageStatus '{twilio_status}'.")
     notification = Notification.objects.select_for_update().get(twilio_sid=message_sid)
-    # Callbacks can arrive out of order: a late 'sent' never hides a delivery or a failure.
+    # Callbacks can arrive out of order: a late 'sent' never hides a delivery or a failure. Nor does a failure follow
+    # a delivery (the handset has the message): one that does is a replay of a captured report, as Twilio's
+    # signature carries no time.
     if status == Status.SENT and notification.status in (Status.DELIVERED, Status.FAILED):
+        return notification
+    if status == Status.FAILED and notification.status == Status.DELIVERED:
         return notification
     notification.status = status
     if status == Status.FAILED:

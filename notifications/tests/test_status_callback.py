@@ -100,6 +100,22 @@ def test_late_sent_report_does_not_undo_delivery(client, sent_notification):
     assert sent_notification.status == Notification.Status.DELIVERED
 
 
+@pytest.mark.parametrize("twilio_status", ["failed", "undelivered"])
+def test_a_failure_reported_after_the_delivery_is_a_replay_and_changes_nothing(
+    client, sent_notification, twilio_status
+):
+    """Thirteenth attack run: Twilio's signature carries no time, so a captured failure report posted again marked a
+    delivered message failed."""
+    sid = sent_notification.twilio_sid
+    post_callback(client, {"MessageSid": sid, "MessageStatus": "delivered"})
+
+    response = post_callback(client, {"MessageSid": sid, "MessageStatus": twilio_status, "ErrorCode": "30003"})
+
+    assert response.status_code == 204
+    sent_notification.refresh_from_db()
+    assert (sent_notification.status, sent_notification.error_code) == (Notification.Status.DELIVERED, "")
+
+
 @pytest.mark.parametrize(
     ("params", "status", "text"),
     [
