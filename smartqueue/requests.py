@@ -3,6 +3,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.http import QueryDict
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from ipware import get_client_ip
 from rest_framework.exceptions import ParseError, ValidationError
@@ -73,16 +74,27 @@ def from_kiosk(request):
 
 
 def sign_in_username(request, credentials=None):
-    """The username django-axes counts a sign-in's failures against: the one typed, cut to the length of the
-    column axes stores it in. Uncut, a longer one (a scanner's) fails axes' insert on PostgreSQL and the
-    sign-in page with it (jazzband/django-axes#1381); cut, its failures still count, and lock it out."""
-    from axes.models import AccessAttempt
+    """The username django-axes counts a sign-in's failures against and keeps in its records: the one typed when an
+    account has it, else "unknown:" and a keyed digest of what was typed. Kept as typed, a password typed into the
+    username field stayed readable in Django admin's sign-in attempts; the digest still locks out a name tried
+    again and again, and fits axes' column (a scanner's longer name failed its insert on PostgreSQL and the sign-in
+    page with it, jazzband/django-axes#1381)."""
+    from django.contrib.auth import get_user_model
 
     submitted = credentials or getattr(request, "data", request.POST)
     username = submitted.get(settings.AXES_USERNAME_FORM_FIELD)
     if not isinstance(username, str):
         return username
-    return username[: AccessAttempt._meta.get_field("username").max_length]
+    known = getattr(request, "sign_in_usernames", {})
+    if username not in known:
+        user_model = get_user_model()
+        if user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).exists():
+            known[username] = username
+        else:
+            known[username] = "unknown:" + salted_hmac("smartqueue.sign_in_username", username).hexdigest()[:32]
+        # axes asks for it several times a sign-in: one query, not one each.
+        request.sign_in_usernames = known
+    return known[username]
 
 
 def submitted_fields(request):
