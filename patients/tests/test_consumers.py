@@ -149,6 +149,19 @@ async def test_snapshot_requests_in_a_loop_cost_one_read_a_second_and_each_is_an
     assert len(reads) == 2
 
 
+async def queue_socket_opens(department, *, origin, host):
+    from channels.testing import WebsocketCommunicator
+
+    from smartqueue.asgi import application
+
+    communicator = WebsocketCommunicator(
+        application, f"/ws/queue/{department.pk}/", headers=[(b"origin", origin), (b"host", host)]
+    )
+    connected, _ = await communicator.connect(timeout=5)
+    await communicator.disconnect()
+    return connected
+
+
 @pytest.mark.parametrize(
     ("origin", "host", "opens"),
     [
@@ -166,17 +179,7 @@ async def test_snapshot_requests_in_a_loop_cost_one_read_a_second_and_each_is_an
 )
 async def test_sockets_open_only_from_pages_on_their_own_host_and_port(cardiology, origin, host, opens):
     """Browsers send a host's cookies to all its ports: another site on another port is not the app."""
-    from channels.testing import WebsocketCommunicator
-
-    from smartqueue.asgi import application
-
-    communicator = WebsocketCommunicator(
-        application, f"/ws/queue/{cardiology.pk}/", headers=[(b"origin", origin), (b"host", host)]
-    )
-    connected, _ = await communicator.connect(timeout=5)
-    await communicator.disconnect()
-
-    assert connected is opens
+    assert await queue_socket_opens(cardiology, origin=origin, host=host) is opens
 
 
 @pytest.mark.parametrize(
@@ -191,18 +194,9 @@ async def test_sockets_open_only_from_pages_on_their_own_host_and_port(cardiolog
 )
 async def test_an_https_only_site_opens_no_socket_for_a_page_of_http(cardiology, settings, origin, host, opens):
     """A page of http:// on the host is whatever a network on the way answered, not the app's."""
-    from channels.testing import WebsocketCommunicator
-
-    from smartqueue.asgi import application
-
     settings.SECURE_SSL_REDIRECT = True
-    communicator = WebsocketCommunicator(
-        application, f"/ws/queue/{cardiology.pk}/", headers=[(b"origin", origin), (b"host", host)]
-    )
-    connected, _ = await communicator.connect(timeout=5)
-    await communicator.disconnect()
 
-    assert connected is opens
+    assert await queue_socket_opens(cardiology, origin=origin, host=host) is opens
 
 
 async def test_sockets_from_another_site_are_refused(cardiology, open_socket):
