@@ -195,8 +195,8 @@ class Department(models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "Registrations are refused once this many tokens were issued today; a booked patient's check-in never "
-            "is. Blank for no limit."
+            "Registrations are refused once this many tokens were issued today; a booked patient's check-in and an "
+            "emergency never are. Blank for no limit."
         ),
     )
     is_active = models.BooleanField(_("active"), default=True)

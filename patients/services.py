@@ -209,8 +209,9 @@ def issue_token(
 ):
     """Number and save a new token, in the caller's transaction (due_at: a booked patient's place, see models).
 
-    Refused once the department has issued its daily capacity, unless within_daily_capacity is False: a booked
-    patient checking in was promised the visit when the booking was confirmed.
+    Refused once the department has issued its daily capacity, unless within_daily_capacity is False (a booked
+    patient checking in was promised the visit when the booking was confirmed) or the patient is an emergency: the
+    capacity spreads the day's routine visits, and the desk must not have to send a patient in danger away.
     """
     if not department.is_active:
         raise DepartmentUnavailable(
@@ -219,7 +220,8 @@ def issue_token(
     now = timezone.now()
     day = timezone.localdate(now)
     number = next_token_number(department=department, day=day)
-    if within_daily_capacity and department.daily_capacity and number > department.daily_capacity:
+    capacity_applies = within_daily_capacity and priority != Queue.Priority.EMERGENCY
+    if capacity_applies and department.daily_capacity and number > department.daily_capacity:
         raise DepartmentUnavailable(
             ngettext(
                 "%(department)s has issued its one token for today.",

@@ -99,6 +99,18 @@ def test_daily_capacity_is_enforced(make_department, make_patient):
     assert Queue.objects.filter(department=small).count() == 2
 
 
+def test_an_emergency_is_given_a_token_when_the_daily_capacity_is_reached(make_department, make_patient):
+    # The desk could not register a patient in anaphylaxis at a department whose routine tokens had run out.
+    small = make_department(daily_capacity=1)
+    services.allocate_token(department=small, patient=make_patient())
+
+    emergency = services.allocate_token(department=small, patient=make_patient(), priority=Queue.Priority.EMERGENCY)
+
+    assert emergency.token_number == 2
+    with pytest.raises(services.DepartmentUnavailable, match="one token"):
+        services.allocate_token(department=small, patient=make_patient(), priority=Queue.Priority.HIGH)
+
+
 def register_concurrently(department, count, max_connections, phone_of=lambda index: f"+1555200{index:04d}"):
     """Start `count` registrations at the same instant (the index-th with the phone phone_of(index)); at most
     `max_connections` hold a DB connection."""
