@@ -569,8 +569,16 @@ def check_in_by_code(*, code_or_link, department=None, actor=None, ip_address=No
     """record_check_in for the booking a kiosk read; a department kiosk checks in its own department's bookings
     only."""
     appointment = find_booking(code_or_link)
-    if appointment is None or (department is not None and appointment.department_id != department.pk):
+    if appointment is None:
         raise CheckInRefused(_("No appointment here has this code. Please check it, or ask at the desk."))
+    if department is not None and appointment.department_id != department.pk:
+        # Told only that no appointment had the code, a patient at the wrong department's kiosk typed it again and
+        # again. Whoever holds the code checks it in at the site's kiosk anyway, so naming its department tells
+        # them nothing more.
+        raise CheckInRefused(
+            _("This booking is for %(department)s: please check in at its kiosk, or ask at the desk.")
+            % {"department": appointment.department.translated("name")}
+        )
     return record_check_in(appointment=appointment, actor=actor, ip_address=ip_address, self_service=self_service)
 
 

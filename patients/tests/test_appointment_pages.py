@@ -269,12 +269,16 @@ def test_the_qr_code_on_the_manage_page_encodes_the_link_the_kiosk_reads(client,
     assert appointments.find_booking(encoded[0]) == appointment
 
 
-def test_a_department_kiosk_refuses_another_departments_code(client, clinic, make_department, clock):
+def test_a_department_kiosk_refuses_another_departments_code_saying_whose_it_is(
+    client, clinic, make_department, clock
+):
+    # Told "No appointment here has this code. Please check it", the patient typed the right code again and again.
     other = make_department(name="Eyes", code="EYE")
     appointment = book(clinic, at(time(13)))
     clock.move_to(at(time(12, 55)))
     response = client.post(reverse("kiosk:start", args=[other.code]), {"action": "check_in", "code": appointment.booking_code})
-    assert response.status_code == 400 and "No appointment here has this code" in response.content.decode()
+    assert response.status_code == 400
+    assert f"This booking is for {clinic.name}: please check in at its kiosk" in response.content.decode()
     assert not Queue.objects.exists()
 
 
