@@ -239,7 +239,7 @@ class RegisterAPI(PatientSubmissionAPI):
             "patient_id": str(entry.patient.public_id),
             "created": registration.token_created,
             "appointment": AppointmentSerializer(booked).data if booked else None,
-            "detail": appointments.checked_in_in_words(booked) if booked else None,
+            "detail": appointments.registration_in_words(registration),
         }
         return Response(body, status=status.HTTP_201_CREATED if registration.token_created else status.HTTP_200_OK)
 

@@ -527,6 +527,14 @@ def _check_in_registering(booking, *, department, phone, priority, notes, actor,
     )
 
 
+def registration_in_words(registration):
+    """What the desk is told of a registration that did more or less than issue a new token (a booking checked in,
+    the patient's own token kept or recalled), else None."""
+    if registration.appointment is not None:
+        return checked_in_in_words(registration.appointment)
+    return registration.kept_token_in_words()
+
+
 def checked_in_in_words(appointment):
     """What the desk is told when its registration checked a booking in: which booking, and the token's place."""
     slot_time = f"{timezone.localtime(appointment.slot_start):%H:%M}"

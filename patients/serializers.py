@@ -480,7 +480,9 @@ class RegistrationResultSerializer(VisitLinkSerializer):
         "booking's place in line), else null.",
     )
     detail = serializers.CharField(
-        allow_null=True, help_text="For a checked-in booking, what the desk is told (which booking, the token's place)."
+        allow_null=True,
+        help_text="What the desk is told when no new token was issued or a booking was checked in (which booking, "
+        "the token kept or recalled to its place), else null.",
     )
 
 

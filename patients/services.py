@@ -255,12 +255,27 @@ class Registration:
     sent_to_phone: a patient registering themselves matched a known phone, so the token and status link
     went to the phone on file by message and must not be shown to whoever filled in the form.
     appointment: the booking the registration checked in (appointments.register_or_check_in), else None.
+    recalled: the token found was the patient's missed turn here today, put back in line at its place.
     """
 
     entry: Queue
     token_created: bool
     sent_to_phone: bool
     appointment: Appointment | None = None
+    recalled: bool = False
+
+    def kept_token_in_words(self):
+        """What the desk is told when the registration gave no new token, else None: shown only "You are
+        registered", staff took the patient's own token for a new one at the back of the line."""
+        if self.token_created:
+            return None
+        if self.recalled:
+            return _("%(token)s had missed their turn today: the token is back in line at its own place.") % {
+                "token": self.entry.token
+            }
+        return _("%(token)s is this patient's token here today already: it keeps its place in line.") % {
+            "token": self.entry.token
+        }
 
 
 @dataclass(frozen=True)
@@ -337,10 +352,12 @@ def register_visit(
     patient, sent_to_phone = registrant.patient, registrant.sent_to_phone
     # A patient created just now has no token anywhere yet.
     open_entry = None if registrant.created else open_token_today(patient_id=patient.pk, department_id=department.pk)
+    recalled = False
     if open_entry is None and not (registrant.created or self_service):
         open_entry = _recall_missed_turn(
             patient_id=patient.pk, department=department, actor=actor, ip_address=ip_address
         )
+        recalled = open_entry is not None
     if open_entry is not None:
         if sent_to_phone:
             send_open_token_again(entry=open_entry, actor=actor, ip_address=ip_address)
@@ -348,7 +365,7 @@ def register_visit(
             open_entry = triage_at_the_desk(
                 entry=open_entry, priority=priority, notes=notes, actor=actor, ip_address=ip_address
             )
-        return Registration(entry=open_entry, token_created=False, sent_to_phone=sent_to_phone)
+        return Registration(entry=open_entry, token_created=False, sent_to_phone=sent_to_phone, recalled=recalled)
     # A new token's registration message already carries the status link to the phone on file; the notes of
     # whoever typed the number are not put in front of the patient's doctor.
     entry = issue_token(

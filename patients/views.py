@@ -96,8 +96,9 @@ def register(request):
         else:
             if registration.sent_to_phone:
                 return _redirect_to_sent_page(reverse("patients:registration-sent"), details["phone"])
-            if registration.appointment is not None:
-                messages.info(request, appointments.checked_in_in_words(registration.appointment), extra_tags="focus")
+            said = appointments.registration_in_words(registration)
+            if said is not None:
+                messages.info(request, said, extra_tags="focus")
             return redirect("patients:registered", public_id=registration.entry.public_id)
     return render(
         request,

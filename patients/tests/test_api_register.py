@@ -138,6 +138,8 @@ def test_reception_staff_see_a_returning_patients_token_and_may_correct_their_de
 
     assert again.status_code == 200
     assert (again.json()["token"], again.json()["created"]) == (first["token"], False)
+    kept = f"{first['token']} is this patient's token here today already: it keeps its place in line."
+    assert again.json()["detail"] == kept
     patient = Patient.objects.get()
     assert (patient.name, patient.age) == ("Asha R. Patel", 35)
 

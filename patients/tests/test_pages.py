@@ -147,6 +147,46 @@ def test_reception_staff_registering_a_known_phone_see_the_token_to_tell_the_pat
     assert known.patient.name == "Asha Patel"
 
 
+def test_reception_staff_are_told_when_the_patient_keeps_the_token_they_hold(client, typed, register, make_user):
+    # Shown only "You are registered", the desk took the patient's own token for a new one at the back of the line.
+    known = register(phone="+14155550160", name="A. Patel")
+    staff = make_user()
+    AdminUser.objects.create(user=staff)
+    client.force_login(staff)
+
+    page = client.post("/patients/register/", {**typed, "priority": "normal"}, follow=True).content.decode()
+
+    assert f"{known.token} is this patient&#x27;s token here today already: it keeps its place in line." in page
+    assert Queue.objects.count() == 1
+
+
+def test_reception_staff_are_told_when_a_registration_recalls_a_missed_turn(
+    client, typed, register, make_user, make_doctor, department
+):
+    known = register(phone="+14155550160", name="A. Patel")
+    doctor = make_doctor(department=department)
+    services.skip(entry=services.call_next(doctor=doctor))
+    staff = make_user()
+    AdminUser.objects.create(user=staff)
+    client.force_login(staff)
+
+    page = client.post("/patients/register/", {**typed, "priority": "normal"}, follow=True).content.decode()
+
+    assert f"{known.token} had missed their turn today: the token is back in line at its own place." in page
+    known.refresh_from_db()
+    assert known.status == Queue.Status.WAITING
+
+
+def test_reception_staff_registering_a_new_walk_in_are_told_nothing_more(client, typed, make_user):
+    staff = make_user()
+    AdminUser.objects.create(user=staff)
+    client.force_login(staff)
+
+    page = client.post("/patients/register/", {**typed, "priority": "normal"}, follow=True).content.decode()
+
+    assert "token here today already" not in page and "missed their turn" not in page
+
+
 @pytest.mark.parametrize(
     "field, value, message",
     [
