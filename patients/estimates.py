@@ -368,8 +368,12 @@ def measure_pace(
     spread = spread or history.spread or _spread(by_doctor) or DEFAULT_CONSULTATION_SPREAD
 
     called, no_shows = _no_shows(visits)
+    # A doctor waits no longer for a patient who does not come than a consultation takes: a call left open longer
+    # (the doctor called away, the no-show marked when they came back) cost the line nothing more, and counted in
+    # full one such call of 100 minutes added 10 to the wait of every token ahead for the rest of the day.
     no_show_minutes = (
-        sum(_minutes(visit["called_at"], visit["skipped_at"]) for visit in no_shows) / len(no_shows)
+        sum(min(_minutes(visit["called_at"], visit["skipped_at"]), department_minutes) for visit in no_shows)
+        / len(no_shows)
         if no_shows
         else DEFAULT_NO_SHOW_MINUTES
     )

@@ -458,6 +458,24 @@ def test_emergencies_that_took_longer_on_earlier_days_are_expected_to_take_longe
     assert waits(pace, 2, priorities=[EMERGENCY, NORMAL]) == [0, round(15 * factors[EMERGENCY])]
 
 
+@pytest.mark.parametrize("minutes_called, cost", [(3, 3.0), (100, 10.0)])
+def test_a_no_show_costs_the_doctor_at_most_a_consultation(
+    department, make_patient, make_doctor, clock, minutes_called, cost
+):
+    # A call left open for 100 minutes (the doctor called away) before the no-show was marked made every token
+    # ahead cost 10 minutes more for the rest of the day.
+    doctor = make_doctor(department=department)
+    services.allocate_token(department=department, patient=make_patient())
+    entry = services.call_next(doctor=doctor)
+    clock.shift(timedelta(minutes=minutes_called))
+    services.skip(entry=entry)
+
+    pace = consultation_pace(department=department)
+
+    assert pace.minutes_per_consultation == pytest.approx(10.0)
+    assert pace.no_show_minutes == pytest.approx(cost)
+
+
 def test_the_no_show_rate_of_earlier_days_counts_until_today_has_calls_of_its_own(
     department, make_patient, make_doctor, clock
 ):
