@@ -41,6 +41,29 @@ def test_demo_data_creates_the_documented_accounts_and_a_morning_of_visits(devel
 
 
 @pytest.mark.django_db
+def test_the_desk_registering_the_demos_no_show_again_puts_them_back_in_line(development, client):
+    # The demo's +1 555 numbers were refused by the registration form: a returning demo patient could not be played.
+    call_command("setup_smartqueue", "--demo-data", verbosity=0)
+    missed = Queue.objects.get(status=Queue.Status.SKIPPED, department__code="CARD")
+    client.force_login(authenticate(username="admin.manager", password="admin123"))
+
+    answer = client.post(
+        "/patients/api/register/",
+        {
+            "name": missed.patient.name,
+            "phone": missed.patient.phone,
+            "age": missed.patient.age,
+            "department": missed.department_id,
+        },
+        content_type="application/json",
+    )
+
+    assert answer.status_code == 200, answer.json()
+    missed.refresh_from_db()
+    assert missed.status == Queue.Status.WAITING
+
+
+@pytest.mark.django_db
 def test_demo_doctors_have_weekly_hours_so_the_booking_pages_offer_slots(development):
     call_command("setup_smartqueue", "--demo-data", verbosity=0)
 

@@ -211,7 +211,9 @@ class Command(BaseCommand):
         morning = min(DEMO_MORNING, since_midnight)
         morning_start, self.morning_scale = now - morning, morning / DEMO_MORNING
         for index, (name, age, gender, code, priority, outcome) in enumerate(DEMO_VISITS):
-            phone = f"+1555010{index:04d}"
+            # A real number's shape (555-01xx, kept for fiction): the demo's +1 555 numbers were refused by every form,
+            # so the desk could not register a demo patient again, nor find them by the number they texted from.
+            phone = f"+1202555{100 + index:04d}"
             patient, _ = Patient.objects.get_or_create(phone=phone, defaults={"name": name, "age": age, "gender": gender})
             if Queue.objects.filter(patient=patient, token_date=today).exists():
                 continue
