@@ -718,6 +718,34 @@ class CloseDayView(PanelAdminRequiredMixin, View):
         return redirect("adminpanel:appointments")
 
 
+class ReopenDayView(PanelAdminRequiredMixin, View):
+    """POST only: undo a closed day (at once: it undoes a closing, as reactivating undoes a deactivation)."""
+
+    def post(self, request, pk):
+        closed = get_object_or_404(ClosedDay.objects.select_related("department"), pk=pk)
+        appointments.reopen_day(closed=closed, actor=request.user, ip_address=client_ip(request))
+        messages.success(
+            request,
+            gettext("%(day)s is open again; the bookings its closing cancelled stay cancelled.")
+            % {"day": date_format(closed.day, pgettext("date format", "D j M Y"))},
+        )
+        return redirect("adminpanel:appointments")
+
+
+class WithdrawAbsenceView(PanelAdminRequiredMixin, View):
+    """POST only: the doctor works that day after all."""
+
+    def post(self, request, pk):
+        absence = get_object_or_404(DoctorAbsence.objects.select_related("doctor__user"), pk=pk)
+        doctor_services.withdraw_absence(absence=absence, actor=request.user, ip_address=client_ip(request))
+        messages.success(
+            request,
+            gettext("Absence withdrawn: %(absence)s. The bookings it cancelled stay cancelled.")
+            % {"absence": absence},
+        )
+        return redirect("adminpanel:appointments")
+
+
 class DoctorAbsenceView(PanelAdminRequiredMixin, View):
     """Mark a doctor absent on a day; bookings left without a doctor are cancelled and their patients told."""
 

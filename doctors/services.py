@@ -55,8 +55,15 @@ def call_next(*, doctor, actor, ip_address=None):
 
 def _withdraw_todays_absence(*, doctor, actor, ip_address):
     absence = DoctorAbsence.objects.filter(doctor=doctor, day=timezone.localdate()).first()
-    if absence is None:
-        return
+    if absence is not None:
+        withdraw_absence(absence=absence, actor=actor, ip_address=ip_address)
+
+
+@transaction.atomic
+def withdraw_absence(*, absence, actor, ip_address=None):
+    """The doctor works that day after all (an absence recorded by mistake, or they came back): their hours give
+    slots again and the wait estimates count on them. Bookings the absence cancelled stay cancelled: their
+    patients were told."""
     hooks.record_action(
         actor=actor,
         action="doctor.absence_withdrawn",
@@ -65,7 +72,7 @@ def _withdraw_todays_absence(*, doctor, actor, ip_address):
         ip_address=ip_address,
     )
     absence.delete()
-    publish_roster_change(doctor.department_id)
+    publish_roster_change(absence.doctor.department_id)
 
 
 def start_consultation(*, doctor, entry_id, actor, ip_address=None):

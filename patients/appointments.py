@@ -643,6 +643,21 @@ def close_day(*, day, department=None, reason="", actor=None, ip_address=None):
 
 
 @transaction.atomic
+def reopen_day(*, closed, actor=None, ip_address=None):
+    """Undo a day closed to bookings (closed by mistake, or the holiday moved): slots are offered and patients may
+    register themselves again. The bookings it cancelled stay cancelled: their patients were told, and may book
+    again."""
+    hooks.record_action(
+        actor=actor,
+        action="appointments.day_reopened",
+        target=closed,
+        before={"day": str(closed.day), "department": closed.department_id, "reason": closed.reason},
+        ip_address=ip_address,
+    )
+    closed.delete()
+
+
+@transaction.atomic
 def release_bookings_of_inactive_department(*, department, actor=None, ip_address=None):
     """A department no longer taking patients keeps none of its bookings from today on: each is cancelled and
     its patient told, as on a closed day (they could otherwise still be moved, and nobody would see them).

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from adminpanel.analytics import appointment_figures
+from adminpanel.models import AuditLog
 from doctors.models import DoctorAbsence
 from notifications.models import Notification
 from patients import appointments, services
@@ -36,7 +37,7 @@ def test_the_bookings_closed_days_and_live_queues_name_the_department_in_the_rea
     bookings = admin_client.get(reverse("adminpanel:appointments")).content.decode()
     queues = admin_client.get(reverse("adminpanel:queues")).content.decode()
 
-    assert "<td>Consulta</td>" in bookings and " · Consulta</li>" in bookings
+    assert "<td>Consulta</td>" in bookings and " · Consulta</span>" in bookings
     assert '<h2 class="h5">Consulta <small' in queues
     assert "Clinic" not in bookings + queues
 
@@ -101,6 +102,37 @@ def test_a_doctors_absence_cancels_their_bookings(clinic, admin_client):
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
+
+
+def test_a_day_closed_by_mistake_is_reopened_for_bookings_and_self_registration(clinic, admin_client):
+    # Closed, a day stayed closed: no way back in the panel for a wrong day or department picked.
+    booked = book(clinic, at(time(13)))
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    closed = appointments.close_day(day=timezone.localdate(), department=clinic)
+    appointments.close_day(day=tomorrow, department=clinic)
+    assert not appointments.available_slots(department=clinic, day=timezone.localdate())
+
+    page = admin_client.post(reverse("adminpanel:reopen-day", args=[closed.pk]), follow=True).content.decode()
+
+    assert "is open again; the bookings its closing cancelled stay cancelled." in page
+    assert list(ClosedDay.objects.values_list("day", flat=True)) == [tomorrow]
+    assert appointments.available_slots(department=clinic, day=timezone.localdate())
+    booked.refresh_from_db()
+    assert booked.status == Appointment.Status.CANCELLED
+    assert AuditLog.objects.filter(action="appointments.day_reopened").exists()
+
+
+def test_a_doctors_absence_is_withdrawn_and_their_hours_give_slots_again(clinic, admin_client):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    absence = DoctorAbsence.objects.create(doctor=clinic.doctor, day=tomorrow)
+    assert not appointments.available_slots(department=clinic, day=tomorrow)
+
+    page = admin_client.post(reverse("adminpanel:withdraw-absence", args=[absence.pk]), follow=True).content.decode()
+
+    assert "Absence withdrawn:" in page
+    assert not DoctorAbsence.objects.exists()
+    assert appointments.available_slots(department=clinic, day=tomorrow)
+    assert AuditLog.objects.filter(action="doctor.absence_withdrawn", actor__username="manager").exists()
 
 
 def test_reports_give_no_show_rate_punctuality_and_booked_versus_walk_in_waits(clinic, admin_client, clock, make_token):
