@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from patients import appointments, broadcasts, hooks
 from patients import services as queue_services
 from patients.models import Queue
+from patients.selectors import consultation_pace
 
 from .models import Doctor, DoctorAbsence, DoctorSchedule
 
@@ -97,13 +98,29 @@ def recall(*, doctor, entry_id, actor, ip_address=None):
     return queue_services.recall(entry=entry, actor=actor, ip_address=ip_address)
 
 
+def _check_someone_sees_them_there(department):
+    """A transfer or referral sends the patient to a line someone still serves today: sent into one whose doctors
+    had all gone, an emergency waited there for nobody, texted only that no doctor was expected back."""
+    if consultation_pace(department=department).no_doctor_left_today:
+        raise ValidationError(
+            {
+                "to_department": _(
+                    "No doctor is expected back in %(department)s today: nobody would see the patient there."
+                )
+                % {"department": department.translated("name")}
+            }
+        )
+
+
 def transfer(*, doctor, entry_id, to_department, actor, ip_address=None):
     entry = _own_consultation(doctor=doctor, entry_id=entry_id)
+    _check_someone_sees_them_there(to_department)
     return queue_services.transfer(entry=entry, to_department=to_department, actor=actor, ip_address=ip_address)
 
 
 def refer(*, doctor, entry_id, to_department, consultation_notes="", referral_notes="", actor, ip_address=None):
     entry = _own_consultation(doctor=doctor, entry_id=entry_id)
+    _check_someone_sees_them_there(to_department)
     return queue_services.refer(
         entry=entry,
         to_department=to_department,

@@ -1,6 +1,6 @@
 """Every dashboard action through POST /doctors/api/, and what GET /doctors/api/ shows."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from adminpanel.models import AuditLog
 from doctors.actions import ALREADY
-from doctors.models import Doctor
+from doctors.models import Doctor, DoctorAbsence, DoctorSchedule
 from patients import services as queue_services
 from patients.models import Queue
 
@@ -84,6 +84,33 @@ def test_transfer_sends_the_patient_to_the_other_department(doctor_client, depar
     new_entry = Queue.objects.get(transferred_from=entry)
     assert new_entry.department == dermatology and new_entry.status == Queue.Status.WAITING
     assert response.json()["dashboard"]["current"] is None
+
+
+@pytest.mark.parametrize("action", ["transfer", "refer"])
+def test_no_patient_is_sent_to_a_department_whose_doctors_have_all_gone_for_the_day(
+    clock, doctor_client, department, make_department, make_doctor, make_token, action
+):
+    # An emergency transferred to General Medicine after its one doctor went off sick waited there for nobody.
+    general = make_department(name="General Medicine", code="GEN")
+    sick = make_doctor(department=general)
+    DoctorSchedule.objects.create(
+        doctor=sick, weekday=timezone.localdate().weekday(), starts_at=time(8), ends_at=time(16)
+    )
+    DoctorAbsence.objects.create(doctor=sick, day=timezone.localdate(), reason="Sick")
+    entry = make_token(department, priority="emergency")
+    post(doctor_client, action="call_next")
+    if action == "refer":
+        post(doctor_client, action="start")
+
+    response = post(doctor_client, action=action, to_department=general.pk)
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["to_department"] == [
+        "No doctor is expected back in General Medicine today: nobody would see the patient there."
+    ]
+    entry.refresh_from_db()
+    assert entry.status != Queue.Status.CANCELLED and entry.status != Queue.Status.COMPLETED
+    assert not Queue.objects.filter(department=general).exists()
 
 
 def test_a_transfer_names_the_department_in_the_doctors_language(doctor_client, department, make_department, make_token):
