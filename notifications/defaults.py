@@ -44,6 +44,11 @@ DEFAULT_TEMPLATES = {
         "{name}, no doctor is expected back in {department} today. Please ask at the desk, showing your token "
         "{token}.",
     ),
+    TemplateType.CANCELLED_BY_STAFF: (
+        "Token cancelled by staff",
+        "{name}, token {token} for {department} has been cancelled by the hospital staff. If you still need to be "
+        "seen, please ask at the reception desk.",
+    ),
     TemplateType.LINE_CLOSED: (
         "Not called before the line closed",
         "{name}, token {token} for {department} was not called before the day's line closed at midnight. If you "
@@ -143,6 +148,14 @@ DEFAULT_TRANSLATIONS = {
         "दिखाकर रिसेप्शन डेस्क पर पूछें।",
         "ar": "{name}، لا يُتوقع عودة أي طبيب إلى {department} اليوم. يُرجى السؤال في مكتب الاستقبال مع إبراز "
         "الرقم {token}.",
+    },
+    TemplateType.CANCELLED_BY_STAFF: {
+        "es": "{name}, el personal del hospital ha cancelado el turno {token} de {department}. Si aún necesita "
+        "atención, por favor pregunte en la recepción.",
+        "hi": "{name}, {department} का टोकन {token} अस्पताल के कर्मचारियों ने रद्द कर दिया है। अगर आपको अब भी "
+        "दिखाना है, तो कृपया रिसेप्शन डेस्क पर पूछें।",
+        "ar": "{name}، ألغى موظفو المستشفى الرقم {token} في {department}. إن كنتم ما زلتم بحاجة إلى الكشف، يُرجى "
+        "السؤال في مكتب الاستقبال.",
     },
     TemplateType.LINE_CLOSED: {
         "es": "{name}, el turno {token} de {department} no fue llamado antes de que la fila del día cerrara a "

@@ -83,6 +83,7 @@ STATUSES_STILL_RELEVANT = {
     TemplateType.FEEDBACK_REQUEST: {QueueStatus.COMPLETED},
     TemplateType.RETURNED_TO_LINE: {QueueStatus.WAITING},
     TemplateType.NO_DOCTOR_LEFT_TODAY: {QueueStatus.WAITING},
+    TemplateType.CANCELLED_BY_STAFF: {QueueStatus.CANCELLED},
     TemplateType.BROADCAST: {QueueStatus.WAITING},
     TemplateType.LINE_CLOSED: {QueueStatus.WAITING},
 }
@@ -141,7 +142,7 @@ def notify_queue_change(sender, *, change, **kwargs):
     """
     event, entry_id = change.event, change.entry.pk
     calls = []
-    template_type = QUEUE_EVENT_MESSAGES.get(event)
+    template_type = _message_of(change)
     if template_type:
         message = {"entry_id": entry_id, "template_type": template_type}
         if event in REPEATABLE_EVENTS:
@@ -152,6 +153,17 @@ def notify_queue_change(sender, *, change, **kwargs):
     if event in PATIENTS_AHEAD_EVENTS:
         calls.append((ANNOUNCE_PATIENTS_AHEAD, {"entry_id": entry_id}))
     outbox.enqueue_after_commit(calls)
+
+
+def _message_of(change):
+    """The template of the message a queue change sends its patient, if any.
+
+    A token cancelled by staff (the change has an actor) tells its patient, who may still be waiting in the lobby
+    for a call that will not come; a patient who cancelled by text (no actor) has the reply to it.
+    """
+    if change.event == "cancelled":
+        return TemplateType.CANCELLED_BY_STAFF if change.actor is not None else None
+    return QUEUE_EVENT_MESSAGES.get(change.event)
 
 
 def notify_broadcast(*, message, translations=None, department_id=None):

@@ -135,6 +135,29 @@ def test_skip_and_completion_messages(fake_twilio, register, act, doctor):
     assert feedback.startswith("Thank you for visiting Cardiology, Ravi. How was it?")
 
 
+def test_a_patient_whose_token_staff_cancel_is_told_and_one_who_cancelled_is_not_told_again(
+    fake_twilio, register, act, make_user
+):
+    # Cancelled from the panel, a patient still waiting in the lobby heard nothing, and waited for a call.
+    by_staff = register("Ravi", "+14155550101")
+    by_themselves = register("Meena", "+14155550102")
+
+    act(queue.cancel, entry=by_staff, actor=make_user(username="desk"))
+    act(queue.cancel, entry=by_themselves)  # their CANCEL, YES by text: the reply to it says so
+
+    assert list(Notification.objects.filter(queue_entry=by_staff).values_list("event", flat=True).order_by("id")) == [
+        "registration",
+        "cancelled_by_staff",
+    ]
+    assert bodies_to(fake_twilio, "+14155550101")[-1] == (
+        "Ravi, token CARD-001 for Cardiology has been cancelled by the hospital staff. If you still need to be seen, "
+        "please ask at the reception desk."
+    )
+    assert list(Notification.objects.filter(queue_entry=by_themselves).values_list("event", flat=True)) == [
+        "registration"
+    ]
+
+
 def test_a_patient_returned_to_the_line_is_told_their_doctor_was_called_away_and_they_keep_their_place(
     fake_twilio, register, act, doctor
 ):
