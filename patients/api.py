@@ -3,7 +3,6 @@
 from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -312,7 +311,7 @@ class QueueStatusAPI(APIView):
     def get(self, request, dept_id):
         snapshot = latest_queue_snapshot(department_id=dept_id)
         if snapshot is None:
-            raise Http404("No Department matches the given query.")
+            raise Http404(gettext("No department has this id."))
         return Response(snapshot)
 
 
@@ -340,7 +339,8 @@ class PatientStatusAPI(APIView):
     def get(self, request, patient_id):
         visits = patient_visits(patient_public_id=patient_id)
         if not visits:
-            get_object_or_404(Patient, public_id=patient_id)
+            if not Patient.objects.filter(public_id=patient_id).exists():
+                raise Http404(gettext("No patient has this id."))
             return Response({"detail": gettext("This patient has no token yet.")}, status=status.HTTP_404_NOT_FOUND)
         return Response(
             {
@@ -362,7 +362,7 @@ class VisitStatusAPI(APIView):
     def get(self, request, public_id):
         entry = visit_by_link(public_id)
         if entry is None:
-            raise Http404("No visit has this link.")
+            raise Http404(gettext("No visit has this link."))
         return Response(current_visit_status(entry=entry))
 
 
@@ -487,7 +487,7 @@ def appointment_by_link(public_id):
         public_id=public_id
     ).first()
     if booking is None:
-        raise Http404("No appointment has this link.")
+        raise Http404(gettext("No appointment has this link."))
     return booking
 
 

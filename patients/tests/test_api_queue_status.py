@@ -189,6 +189,22 @@ def test_status_of_an_unknown_or_malformed_patient_id_is_404(api_client, db):
     assert api_client.get("/patients/api/patient/42/status/").status_code == 404
 
 
+@pytest.mark.parametrize("address", [
+    "/patients/api/queue/999999/",
+    f"/patients/api/patient/{uuid.uuid4()}/status/",
+    f"/patients/api/visit/{uuid.uuid4()}/status/",
+    f"/patients/api/appointments/{uuid.uuid4()}/",
+])
+def test_an_unknown_link_or_id_is_refused_in_the_askers_language(api_client, db, address):
+    """A patient's app asking in Spanish was told "No Department matches the given query." (Django's words, which
+    gettext never sees) or "No visit has this link." in English: the one answer it can show them was not theirs."""
+    english = api_client.get(address).json()["detail"]
+    spanish = api_client.get(address, HTTP_ACCEPT_LANGUAGE="es").json()["detail"]
+
+    assert "Department" not in english
+    assert spanish != english
+
+
 def test_status_of_a_patient_without_a_token_is_404(api_client, make_patient):
     patient = make_patient()
 
