@@ -149,6 +149,11 @@ class TranslatedFieldsMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         stored = self.instance.translations
+        written_in = settings.LANGUAGE_CODE
+        for field in self.translated_fields:
+            # The record's own words, shown wherever a language has none: read and typed in the site's language, as
+            # the fields for the other languages are in theirs, not in the voice and direction of the page.
+            self.fields[field].widget.attrs.update(lang=written_in, dir=text_direction(written_in))
         for language, _name in settings.LANGUAGES:
             if language not in other_site_languages():
                 continue

@@ -121,6 +121,23 @@ def test_a_departments_name_and_room_in_other_languages_are_edited_with_it(admin
     assert department.translations == {}
 
 
+def test_the_words_as_written_are_typed_in_the_sites_language_on_a_page_in_another(admin_client, department,
+                                                                                  make_doctor):
+    """On a panel page in Arabic, "Cardiology" and "Room 2" were typed right to left and read in the page's voice,
+    while "Name in Español" beside them carried its language: the record's own words are the site's language."""
+    doctor = make_doctor(department=department)
+    forms = {
+        reverse("adminpanel:department-edit", args=[department.pk]): ("name", "room"),
+        reverse("adminpanel:doctor-edit", args=[doctor.pk]): ("room",),
+    }
+    for address, fields in forms.items():
+        page = admin_client.get(address, HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+        for field in fields:
+            written = re.search(rf'<input type="text" name="{field}"[^>]*>', page).group()
+            assert 'lang="en"' in written and 'dir="ltr"' in written, written
+            assert f'name="{field}_ar"' in page and re.search(rf'name="{field}_ar"[^>]*lang="ar" dir="rtl"', page)
+
+
 def test_the_panel_in_another_language_marks_names_as_written_in_the_sites(admin_client, department, make_doctor):
     page = admin_client.get(reverse("adminpanel:departments"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
 
