@@ -222,6 +222,22 @@ def test_the_arabic_desk_layout_is_mirrored(open_page, hospital):
     assert brand["x"] > DESKTOP["viewport"]["width"] / 2 > switcher["x"]
 
 
+def test_arabic_pages_put_the_skip_link_and_the_boards_colour_keys_on_their_reading_side(open_page, hospital):
+    """Three rules of the site's own style gave sides, not starts and ends: in Arabic the skip link came up at the
+    left, the end of the line, and each colour of the board's key touched its word, its gap on the outer side."""
+    page = open_page(**DESKTOP, **ARABIC)
+    page.goto("/display/")
+    page.keyboard.press("Tab")
+    skip_link = page.get_by_role("link", name="انتقلوا إلى محتوى الصفحة").bounding_box()
+    assert skip_link["x"] > DESKTOP["viewport"]["width"] / 2
+
+    # Right to left, a key's colour stands at its right and its word follows to the left: the gap is on that side.
+    gaps = page.locator(".board-legend li").evaluate_all(
+        "keys => keys.map(key => getComputedStyle(key, '::before')).map(colour => [colour.marginLeft, colour.marginRight])"
+    )
+    assert gaps and all(to_its_word != "0px" and to_the_edge == "0px" for to_its_word, to_the_edge in gaps), gaps
+
+
 def test_arabic_pages_have_no_serious_accessibility_violation(open_page, hospital):
     visits = a_busy_morning(hospital)
     page = open_page(**PHONE, **ARABIC)
