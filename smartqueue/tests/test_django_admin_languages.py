@@ -30,6 +30,7 @@ from notifications.models import (
     WebhookEndpoint,
 )
 from patients.models import Appointment, PatientFeedback, WaitAlert
+from smartqueue.django_admin_words import DJANGO_ADMIN_WORDS_MISSING_IN_HINDI
 from smartqueue.sign_in_lockouts import DJANGO_AXES_WORDS
 from smartqueue.tests.test_translations import TRANSLATED, VisibleText, catalogue
 
@@ -227,3 +228,20 @@ def test_every_word_of_django_axes_models_and_pages_is_translated_by_the_catalog
     assert not untranslated
     for language in TRANSLATED:
         assert set(DJANGO_AXES_WORDS) <= set(translations_in(language)), language
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_django_admins_own_words_that_django_leaves_in_english_in_hindi_are_in_the_catalogues(
+    client, make_user, department, language
+):
+    """Django ships Hindi for its older admin words only: a Hindi admin page said "Skip to main content",
+    "Toggle theme", "Recent actions" and named each row's check box "Select this object for an action" in English."""
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    pages = "".join(client.get(page).content.decode() for page in ["/admin/", "/admin/patients/department/"])
+
+    for english in ["Skip to main content", "Toggle theme", "Recent actions", "View site", "Breadcrumbs", "Sidebar",
+                    "Start typing to filter", "Select this object for an action", "Authentication and Authorization"]:
+        assert english not in pages, (language, english)
+    assert set(DJANGO_ADMIN_WORDS_MISSING_IN_HINDI) <= set(translations_in(language)), language
