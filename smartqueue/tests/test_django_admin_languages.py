@@ -245,3 +245,17 @@ def test_django_admins_own_words_that_django_leaves_in_english_in_hindi_are_in_t
                     "Start typing to filter", "Select this object for an action", "Authentication and Authorization"]:
         assert english not in pages, (language, english)
     assert set(DJANGO_ADMIN_WORDS_MISSING_IN_HINDI) <= set(translations_in(language)), language
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_django_admins_search_box_is_named_in_the_admins_language(client, make_user, department, language):
+    """The box's label is Django's magnifier, whose alt text Django writes in English: a screen reader called the
+    search box "Search" on a Spanish, Hindi or Arabic list."""
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    page = client.get("/admin/patients/department/").content.decode()
+
+    label = re.search(r'<label for="searchbar"><img [^>]*alt="([^"]*)"', page).group(1)
+    with translation.override(language):
+        assert label == gettext("Search") != "Search"

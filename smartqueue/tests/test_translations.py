@@ -80,8 +80,9 @@ def test_translations_keep_every_placeholder_of_the_english(language):
     assert not wrong, f"{language}: placeholders differ from the English:\n" + "\n".join(wrong)
 
 
-# The number a plural message counts: the scripts' %s, the server's %(count)s, %(minutes)s or %(hours)s.
-COUNTED_NUMBER = re.compile(r"%s|%\((?:count|minutes|hours|limit_value)\)[sd]")
+# The number a plural message counts: the scripts' %s, the server's %(count)s, %(minutes)s or %(hours)s, Django admin's
+# %(counter)s.
+COUNTED_NUMBER = re.compile(r"%s|%\((?:count|counter|minutes|hours|limit_value)\)[sd]")
 ARABIC_ONE, ARABIC_TWO = 1, 2  # Plural-Forms indexes of n == 1 and n == 2
 
 
