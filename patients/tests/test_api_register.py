@@ -330,3 +330,20 @@ def test_patients_cannot_register_themselves_into_a_department_closed_today(
     assert "Cardiology is closed today (Holiday)" in refused.json()["department"][0]
     assert at_the_desk.status_code == 201
     assert Queue.objects.count() == 1
+
+
+def test_the_api_refuses_in_hindi_where_the_refusal_is_rest_frameworks_own(api_client, department):
+    """DRF ships no Hindi: a Hindi caller was told "Method "PUT" not allowed.", ""x" is not a valid choice." and
+    "Ensure this field has no more than 120 characters." in English."""
+    too_long_name = "A" * 500
+    refused = api_client.post(
+        "/patients/api/register/",
+        {"name": too_long_name, "phone": "+14155550150", "age": 30, "gender": "x", "department": department.pk},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="hi",
+    ).json()
+    not_allowed = api_client.put("/patients/api/register/", HTTP_ACCEPT_LANGUAGE="hi").json()
+
+    assert refused["gender"] == ['"x" मान्य विकल्प नहीं है।']
+    assert "अक्षर" in refused["name"][0]
+    assert not_allowed == {"detail": 'विधि "PUT" की अनुमति नहीं है।'}

@@ -27,6 +27,7 @@ from patients.models import Appointment
 from patients.views import SENT_TO_PHONE_SALT
 from smartqueue import errors
 from smartqueue.middleware import DatabaseUnavailableMiddleware
+from smartqueue.rest_framework_words import REST_FRAMEWORK_WORDS_MISSING_IN_HINDI
 
 ROOT = Path(settings.BASE_DIR)
 TRANSLATED = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
@@ -453,3 +454,9 @@ def test_the_api_refusals_a_person_reads_are_in_their_language(language, departm
     }
     assert {what: answer for what, answer in answers.items() if answer == english[what]} == {}
     assert all(answers.values())
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_rest_frameworks_answers_it_has_no_hindi_for_are_in_every_catalogue(language):
+    translated = {entry.msgid for entry in catalogue(language, "django") if entry.msgstr}
+    assert set(REST_FRAMEWORK_WORDS_MISSING_IN_HINDI) <= translated, language
