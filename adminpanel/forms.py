@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from doctors.models import DOCTOR_TRANSLATED_FIELDS, Doctor, DoctorAbsence
+from notifications.forms import NewWebhookEndpointForm, WebhookEndpointForm
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 from patients.forms import BootstrapWidgetsMixin, DepartmentChoiceField, FieldsSayWhatToEnterMixin, LanguageSelect
 from patients.models import (
@@ -558,3 +559,12 @@ class MessageTextForm(PanelFieldsMixin, forms.ModelForm):
         return forms.modelform_factory(
             model, form=cls, fields=cls.Meta.fields, widgets=cls.Meta.widgets, labels=cls.Meta.labels
         )
+
+
+class PanelWebhookEndpointForm(PanelFieldsMixin, WebhookEndpointForm):
+    """An endpoint on the panel's pages, its fields in Bootstrap's looks as every other panel form's: without them the
+    name, address and secret were boxes as wide as 20 characters, wider than a phone at twice the text size."""
+
+
+class PanelNewWebhookEndpointForm(PanelFieldsMixin, NewWebhookEndpointForm):
+    """A new endpoint on the panel's page (PanelWebhookEndpointForm), with its secret."""

@@ -23,7 +23,6 @@ from doctors import services as doctor_services
 from doctors.actions import ALREADY
 from doctors.models import Doctor, DoctorAbsence
 from notifications import webhooks
-from notifications.forms import NewWebhookEndpointForm, WebhookEndpointForm
 from notifications.models import (
     NotificationTemplate,
     NotificationTemplateTranslation,
@@ -51,6 +50,8 @@ from .forms import (
     DoctorForm,
     MessageTextForm,
     NewDoctorForm,
+    PanelNewWebhookEndpointForm,
+    PanelWebhookEndpointForm,
     ReportRangeForm,
     SavesWhatThePageChangedMixin,
     SystemConfigurationForm,
@@ -403,13 +404,13 @@ class MessageTextView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
 
 class WebhookEndpointFormMixin(PanelAdminRequiredMixin, AuditedFormMixin):
     model = WebhookEndpoint
-    form_class = WebhookEndpointForm
+    form_class = PanelWebhookEndpointForm
     unaudited_fields = ("secret",)
     success_url = reverse_lazy("adminpanel:webhooks")
 
 
 class WebhookCreateView(WebhookEndpointFormMixin, CreateView):
-    form_class = NewWebhookEndpointForm
+    form_class = PanelNewWebhookEndpointForm
     audit_action = "webhook_endpoint.created"
     heading = _("New webhook endpoint")
 

@@ -344,3 +344,16 @@ def test_each_rating_of_a_finished_visit_is_a_target_a_finger_can_hit_on_a_phone
     labels.filter(has_text="4").click()
     expect(ratings.nth(1)).to_be_checked()
     screenshot(page, "rating")
+
+
+def test_text_at_twice_its_size_keeps_the_webhook_form_on_a_phone(open_page, hospital):
+    """The endpoint form's name, address and secret had none of Bootstrap's looks: boxes 20 characters wide, which at
+    twice the text size ran past a phone's edge."""
+    page = open_page(**PHONE)
+    sign_in(page, "/adminpanel/login/", "admin.manager", "admin123")
+    page.goto("/adminpanel/webhooks/new/")
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+
+    # A phone widens its layout to what overflows (innerWidth grows with it): the screen's width is the measure.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+    expect(page.get_by_label("URL")).to_be_in_viewport()

@@ -50,7 +50,7 @@ class InboundMessageForm(forms.Form):
         return f"{field}: {errors[0]}"
 
 
-class WebhookEndpointForm(OneValuePerFieldMixin, ReadableTextMixin, FieldsSayWhatToEnterMixin, forms.ModelForm):
+class WebhookEndpointForm(FieldsSayWhatToEnterMixin, ReadableTextMixin, OneValuePerFieldMixin, forms.ModelForm):
     """An endpoint as admins edit it (admin panel and Django admin): event types as tick boxes; refusals in words
     (Django's "This field is required." is no one's words, in Arabic not even the panel's polite ones). Without the
     secret, which is write-only: shown when the endpoint is created or its secret replaced (webhooks.replace_secret),
