@@ -3,12 +3,15 @@ switcher changes the language, and the boards cycle through the hospital's board
 
 import re
 
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from adminpanel.models import SystemConfiguration
+from doctors.models import Doctor
 from e2e.conftest import DESKTOP, PHONE, stop_the_clock
 from e2e.test_accessibility import a_busy_morning, blocking_violations, sweep
 from e2e.test_staff_flows import sign_in
+from patients import services
 from patients.tests.factories import register_patient
 
 ARABIC = {"locale": "ar", "extra_http_headers": {"Accept-Language": "ar"}}
@@ -50,6 +53,28 @@ def test_the_status_page_names_the_department_in_the_patients_language_or_marks_
     page.goto(f"/patients/status/{visits[3].public_id}/")
     expect(department).to_have_text("Cardiology · Block A")
     assert department.get_attribute("lang") == "en"
+
+
+def test_the_tokens_now_served_are_listed_with_the_patients_languages_comma(open_page, hospital):
+    """Two doctors calling at once: an Arabic page said "CARD-001, CARD-002", an English comma in an Arabic line."""
+    cardiology, doctor = hospital["cardiology"], hospital["doctor"]
+    second = get_user_model().objects.create(username="dr.jones", first_name="Sarah", last_name="Jones")
+    second_doctor = Doctor.objects.create(user=second, department=cardiology, room="Room 3",
+                                          availability=Doctor.Availability.AVAILABLE)
+    visits = [
+        register_patient(department=cardiology, name=name, phone=phone, age=40, gender="female", priority="normal",
+                         notes="", actor=None, ip_address=None, self_service=False)[0]
+        for name, phone in [("Asha Rao", "+14155550101"), ("Ben Okafor", "+14155550102"), ("Chen Li", "+14155550103")]
+    ]
+    services.call_patient(entry=visits[0], doctor=doctor)
+    services.call_patient(entry=visits[1], doctor=second_doctor)
+    visits[2].patient.language = "ar"
+    visits[2].patient.save()
+    page = open_page(**PHONE)
+
+    page.goto(f"/patients/status/{visits[2].public_id}/")
+
+    expect(page.locator('[data-field="now_serving"]')).to_have_text(re.compile(r"^CARD-00[12]، CARD-00[12]$"))
 
 
 def test_the_room_to_go_to_is_in_the_patients_language_where_translated_else_marked_as_written(open_page, hospital):

@@ -74,7 +74,9 @@
     if (field === "go_to" && value) return whereToGo(visit).text;
     if (field === "estimated_wait_minutes") return estimatedWait(visit);
     if (field === "now_serving") {
-      return value && value.length ? value.join(", ") : gettext("Nobody right now");
+      if (!value || !value.length) return gettext("Nobody right now");
+      // The list's comma is the language's own: Arabic writes "،".
+      return value.join(pgettext("between tokens in a list", ", "));
     }
     if (field === "status") {
       // Still "waiting" in the database after its day, but never to be called (as the server's status_display).
