@@ -1,6 +1,7 @@
 """Django admin, every registered model: its pages answer a superuser, a blank form is refused field by field,
 and a filled one is refused or saved, never saved half-empty into a 500."""
 
+import re
 from datetime import time
 
 import pytest
@@ -277,3 +278,11 @@ def test_a_template_translation_duplicating_a_stored_one_is_refused_not_a_500(cl
     assert refused.status_code == 200
     assert any(form.non_field_errors() for form in refused.context["inline_admin_formsets"][0].formset.forms)
     assert sorted(template.translations.values_list("pk", "language", "sms_template")) == stored
+
+
+def test_django_admins_sign_in_page_is_headed_by_its_title(client, db):
+    """Django's sign-in page had no heading at all (axe's page-has-heading-one): a screen reader's list of headings
+    was empty, and the page's name came only from the tab."""
+    page = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert re.findall(r"<h1>(.*?)</h1>", page) == ["Iniciar sesión"]
