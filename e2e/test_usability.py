@@ -357,3 +357,18 @@ def test_text_at_twice_its_size_keeps_the_webhook_form_on_a_phone(open_page, hos
     # A phone widens its layout to what overflows (innerWidth grows with it): the screen's width is the measure.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
     expect(page.get_by_label("URL")).to_be_in_viewport()
+
+
+def test_text_at_twice_its_size_keeps_the_live_queues_doctors_on_a_phone(open_page, hospital):
+    """Each doctor on the live queues is a badge, "Dr. Maria Fernanda Garcia: Available", that kept to one line: at
+    twice the text size it ran past a phone's edge."""
+    user = hospital["doctor"].user
+    user.first_name, user.last_name = "Maria Fernanda", "Garcia"
+    user.save()
+    page = open_page(**PHONE)
+    sign_in(page, "/adminpanel/login/", "admin.manager", "admin123")
+    page.goto("/adminpanel/")
+    expect(page.get_by_text("Maria Fernanda Garcia")).to_be_visible()
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
