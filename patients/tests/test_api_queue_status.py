@@ -191,9 +191,10 @@ def test_status_of_an_unknown_or_malformed_patient_id_is_404(api_client, db):
 
 @pytest.mark.parametrize("address", [
     "/patients/api/queue/999999/",
-    f"/patients/api/patient/{uuid.uuid4()}/status/",
-    f"/patients/api/visit/{uuid.uuid4()}/status/",
-    f"/patients/api/appointments/{uuid.uuid4()}/",
+    # Fixed ids: every pytest-xdist worker must collect the same test names.
+    "/patients/api/patient/00000000-0000-4000-8000-000000000001/status/",
+    "/patients/api/visit/00000000-0000-4000-8000-000000000002/status/",
+    "/patients/api/appointments/00000000-0000-4000-8000-000000000003/",
 ])
 def test_an_unknown_link_or_id_is_refused_in_the_askers_language(api_client, db, address):
     """A patient's app asking in Spanish was told "No Department matches the given query." (Django's words, which
