@@ -262,6 +262,32 @@ def test_the_display_board_gives_a_wait_of_hours_in_hours(open_page, hospital):
     expect(board.locator("[data-wait]")).to_have_text("40 waiting · about 4 h for new arrivals")
 
 
+def test_the_display_board_says_when_its_department_is_full_for_today_and_when_it_takes_walk_ins_again(
+    open_page, hospital
+):
+    cardiology = hospital["cardiology"]
+    Department.objects.filter(pk=cardiology.pk).update(daily_capacity=2)
+    cardiology.refresh_from_db()
+    register(cardiology, "Asha Rao", "+14155550101")
+    board = open_page(viewport={"width": 1920, "height": 1080})
+    sockets = PlayedSockets(board, r"/ws/queue/\d+/$")
+    board.goto(f"/display/{cardiology.pk}/")
+    wait = board.locator("[data-wait]")
+    expect(wait).to_contain_text("1 waiting")
+    expect(wait).not_to_contain_text("full for today")
+
+    last = register(cardiology, "Ravi Kumar", "+14155550102")
+    sockets.send(change_frame(cardiology, 1, "registered", last))
+    expect(wait).to_have_text("2 waiting · full for today: no more walk-in tokens")
+
+    # An admin raises the capacity: the department's next frame says it takes walk-ins again.
+    Department.objects.filter(pk=cardiology.pk).update(daily_capacity=3)
+    cardiology.refresh_from_db()
+    sockets.send(change_frame(cardiology, 2, "registered", last))
+    expect(wait).to_contain_text("2 waiting")
+    expect(wait).not_to_contain_text("full for today")
+
+
 def test_the_patients_page_draws_its_embedded_visit_then_each_frame_on_a_phone(open_page, hospital, screenshot):
     cardiology, smith = hospital["cardiology"], hospital["doctor"]
     register(cardiology, "Ravi Kumar", "+14155550102")

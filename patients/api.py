@@ -265,6 +265,8 @@ class DepartmentsAPI(APIView):
                     "doctors_expected_at": None,
                     "no_doctor_left_today": False,
                     "estimated_wait_minutes": 40,
+                    "full_today": False,
+                    "capacity_today": {"limit": 60, "issued": 41},
                 },
             )
         ],
@@ -304,6 +306,8 @@ class QueueStatusAPI(APIView):
                     "no_doctor_left_today": False,
                     "minutes_per_consultation": 9.5,
                     "estimated_wait_minutes": 30,
+                    "full_today": True,
+                    "capacity_today": {"limit": 9, "issued": 9},
                 },
             )
         ],

@@ -135,14 +135,26 @@ class FieldsSayWhatToEnterMixin:
             field.error_messages["invalid"] = words
 
 
+FULL_TODAY_OPTION = _("%(department)s (full for today)")
+
+
 class DepartmentSelect(forms.Select):
     """Departments' options; one named as written, in the site's language, on a page in another says so
-    (lang, dir), as the pages' in_site_language does, so a screen reader reads it in that language."""
+    (lang, dir), as the pages' in_site_language does, so a screen reader reads it in that language. One whose
+    daily capacity is reached (full_today: their ids) says so in its label."""
+
+    full_today = frozenset()
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
         department = getattr(value, "instance", None)  # None for the empty choice
-        if department is not None:
+        if department is None:
+            return option
+        if department.pk in self.full_today:
+            # The label is then in the page's language around the name: read in the page's voice, the words that
+            # matter are understood.
+            option["label"] = FULL_TODAY_OPTION % {"department": label}
+        else:
             option["attrs"].update(site_language_marks(department, "name"))
         return option
 
@@ -245,6 +257,11 @@ class RegistrationForm(BootstrapForm):
             del self.fields["language"]
         else:
             self.fields["language"].initial = get_language()
+
+    def say_full_today(self, departments):
+        """Name the departments that take no more walk-ins today (selectors.departments_full_today) among the
+        choices, so that a patient reads it as they choose rather than in a refusal once everything is typed."""
+        self.fields["department"].widget.full_today = frozenset(department.pk for department in departments)
 
     def clean_phone(self):
         phone = normalise_phone(self.cleaned_data["phone"])

@@ -23,9 +23,18 @@ from django.utils import timezone
 
 from smartqueue.shapes import represent
 
-from . import estimates, hooks, published
+from . import estimates, hooks, published, services
 from .estimates import ConsultationPace, WaitEstimate
-from .models import Appointment, Department, Patient, Queue, WaitAlert, format_token, number_places
+from .models import (
+    Appointment,
+    DailyTokenCounter,
+    Department,
+    Patient,
+    Queue,
+    WaitAlert,
+    format_token,
+    number_places,
+)
 from .statements import ANY_DAY, ANY_DEPARTMENT_ID, ANY_PUBLIC_ID, CompiledStatement
 from .serializers import (
     QueueSnapshotSerializer,
@@ -54,6 +63,9 @@ PACE_BOOKING_FIELDS = ("department_id", "status", "slot_start")
 # these names (QueueSnapshotSerializer says what each means).
 DOCTORS_FIELDS = ("doctors_on_duty", "doctors_expected_at", "no_doctor_left_today")
 NO_DOCTORS = {"doctors_on_duty": 0, "doctors_expected_at": None, "no_doctor_left_today": False}
+# Whether a newcomer can still be registered today: the queue snapshot's fields of these names (DailyCapacityMixin
+# says what each means), as they are for a department without a daily limit.
+NO_DAILY_LIMIT = {"full_today": False, "capacity_today": None}
 # A department's history is kept for a day (it is keyed by the day, so this only bounds how long it lingers).
 HISTORY_CACHE_SECONDS = 24 * 60 * 60
 
@@ -424,23 +436,37 @@ def department_overview():
     today = timezone.localdate().isoformat()
     to_work_out = [department for department in departments if (queues[department.pk] or {}).get("date") != today]
     if to_work_out:
-        for department_id, line in department_lines(departments=to_work_out).items():
-            queues[department_id] = _kept_queue_snapshot(department_id, changes[department_id], line)
+        lines = department_lines(departments=to_work_out)
+        capacities = daily_capacities(departments=to_work_out, day=timezone.localdate())
+        for department_id, line in lines.items():
+            queues[department_id] = _kept_queue_snapshot(department_id, changes[department_id], line, capacities)
     for department in departments:
         queue = queues[department.pk]
         department.waiting_count = queue["queue_length"]
         for name, value in doctors_in(queue).items():
             setattr(department, name, value)
+        for name, value in capacity_in(queue).items():
+            setattr(department, name, value)
         department.estimated_wait_minutes = queue["estimated_wait_minutes"]
     return departments
 
 
-def department_queue_snapshot(*, department, day=None, line=None):
-    """The department's queue as the public sees it, for the queue API, display boards and sockets (3 queries).
+def departments_full_today():
+    """The active departments whose daily capacity is reached, by their published queues (department_overview):
+    they register no more walk-ins today."""
+    return [department for department in department_overview() if department.full_today]
 
-    A caller that has just read the department's line passes it.
+
+def department_queue_snapshot(*, department, day=None, line=None, capacities=None):
+    """The department's queue as the public sees it, for the queue API, display boards and sockets (3 queries, one
+    more for a department with a daily limit).
+
+    A caller that has just read the department's line passes it, and one that has read daily_capacities of
+    several departments passes them.
     """
     line = line or department_line(department=department, day=day)
+    if capacities is None:
+        capacities = daily_capacities(departments=[department], day=line.day)
     return represent(
         QueueSnapshotSerializer,
         {
@@ -452,8 +478,36 @@ def department_queue_snapshot(*, department, day=None, line=None):
             "estimated_wait_minutes": line.wait_for_newcomer,
             "minutes_per_consultation": round(line.pace.minutes_per_consultation, 1),
             **doctors_of(line.pace),
+            **capacity_fields(capacities.get(department.pk)),
         },
     )
+
+
+def daily_capacities(*, departments, day):
+    """{department_id: services.DailyCapacity} of those of the departments with a daily limit, on day: the tokens
+    their counters have given (one query; none when no department has a limit)."""
+    limits = {department.pk: department.daily_capacity for department in departments if department.daily_capacity}
+    if not limits:
+        return {}
+    issued = dict(
+        DailyTokenCounter.objects.filter(department_id__in=limits, day=day).values_list("department_id", "last_number")
+    )
+    return {
+        department_id: services.DailyCapacity(limit=limit, issued=issued.get(department_id, 0))
+        for department_id, limit in limits.items()
+    }
+
+
+def capacity_fields(capacity):
+    """The NO_DAILY_LIMIT fields of a services.DailyCapacity (None: no limit)."""
+    if capacity is None:
+        return dict(NO_DAILY_LIMIT)
+    return {"full_today": capacity.reached, "capacity_today": {"limit": capacity.limit, "issued": capacity.issued}}
+
+
+def capacity_in(queue):
+    """The NO_DAILY_LIMIT fields of a department_queue_snapshot (kept by a process that may not have written them)."""
+    return {name: queue.get(name, absent) for name, absent in NO_DAILY_LIMIT.items()}
 
 
 def doctors_of(pace):
@@ -492,9 +546,10 @@ def _queue_snapshot_as_of(department_id, change, department=None):
     return _kept_queue_snapshot(department_id, change, published_line(department=department, reuse=reuse))
 
 
-def _kept_queue_snapshot(department_id, change, line):
-    """The queue snapshot of the line just read after `change` (a published.LatestChange), kept under its number."""
-    snapshot = department_queue_snapshot(department=line.department, line=line)
+def _kept_queue_snapshot(department_id, change, line, capacities=None):
+    """The queue snapshot of the line just read after `change` (a published.LatestChange), kept under its number
+    (capacities: daily_capacities already read, if any)."""
+    snapshot = department_queue_snapshot(department=line.department, line=line, capacities=capacities)
     if change.seq is not None:
         # Read after the number, so it holds every change up to it: the next readers of this number take it,
         # and the line and its estimate are worked out once per change, not once per request.
@@ -530,6 +585,7 @@ def queue_joined_at_the_end(*, kept, entry):
     ):
         return None
     wait = end.play.joins_at_the_end(entry.priority, entry.due)
+    capacity = capacity_in(queue)["capacity_today"]
     place = _place({"id": entry.pk, "priority": entry.priority, "place": len(queue["waiting"]) + 1}, token, wait)
     waiting = [*queue["waiting"], represent(WaitingTokenSerializer, place)]
     return JoinedQueue(
@@ -538,6 +594,15 @@ def queue_joined_at_the_end(*, kept, entry):
             "waiting": waiting,
             "queue_length": len(waiting),
             "estimated_wait_minutes": end.play.newcomer().minutes,
+            # Its token is the department's latest of the day: the capacity stands at its number, unless one
+            # registered after it was kept before it.
+            **(
+                {}
+                if capacity is None
+                else capacity_fields(
+                    services.DailyCapacity(limit=capacity["limit"], issued=max(capacity["issued"], entry.token_number))
+                )
+            ),
         },
         end=LineEnd(play=end.play, last_key=_order_key(entry)),
         place=place,

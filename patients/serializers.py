@@ -231,7 +231,30 @@ class DoctorsOnHandMixin(serializers.Serializer):
     no_doctor_left_today = serializers.BooleanField(help_text=NO_DOCTOR_LEFT_TODAY_HELP)
 
 
-class DepartmentOverviewSerializer(DoctorsOnHandMixin, DepartmentSummarySerializer):
+class DailyCapacitySerializer(serializers.Serializer):
+    """How a department's daily capacity stands (services.DailyCapacity)."""
+
+    limit = serializers.IntegerField(help_text="Tokens the department gives a day.")
+    issued = serializers.IntegerField(
+        help_text="Tokens given so far today, booked patients' check-ins and emergencies included."
+    )
+
+
+FULL_TODAY_HELP = (
+    "The daily capacity is reached: no more walk-ins are registered today (estimated_wait_minutes is then no wait"
+    " anyone can register for). A booked patient's check-in and an emergency at the desk are still taken."
+)
+CAPACITY_TODAY_HELP = "How the daily capacity stands today; null when the department has no daily limit."
+
+
+class DailyCapacityMixin(serializers.Serializer):
+    """Whether a newcomer can still be registered today (selectors.CAPACITY_FIELDS)."""
+
+    full_today = serializers.BooleanField(help_text=FULL_TODAY_HELP)
+    capacity_today = DailyCapacitySerializer(allow_null=True, help_text=CAPACITY_TODAY_HELP)
+
+
+class DepartmentOverviewSerializer(DailyCapacityMixin, DoctorsOnHandMixin, DepartmentSummarySerializer):
     description = serializers.CharField()
     queue_length = serializers.IntegerField(source="waiting_count", help_text="Tokens waiting now.")
     estimated_wait_minutes = serializers.IntegerField(help_text="Wait for a patient registering now.")
@@ -298,7 +321,7 @@ class WaitingTokenSerializer(PlainValuesSerializer):
     estimated_wait_high_minutes = serializers.IntegerField(allow_null=True, help_text=WAIT_HIGH_HELP)
 
 
-class QueueSnapshotSerializer(DoctorsOnHandMixin, serializers.Serializer):
+class QueueSnapshotSerializer(DailyCapacityMixin, DoctorsOnHandMixin, serializers.Serializer):
     department = SnapshotDepartmentSerializer()
     date = serializers.DateField()
     now_serving = ServingTokenSerializer(many=True)

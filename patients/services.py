@@ -182,6 +182,19 @@ def next_token_number(*, department, day):
         return cursor.fetchone()[0]
 
 
+@dataclass(frozen=True)
+class DailyCapacity:
+    """How a department's daily capacity stands: `limit` tokens a day (None or 0: no limit), `issued` so far today."""
+
+    limit: int | None
+    issued: int
+
+    @property
+    def reached(self):
+        """No more walk-ins today: issue_token refuses a routine token (not an emergency, nor a booked check-in)."""
+        return bool(self.limit) and self.issued >= self.limit
+
+
 @transaction.atomic
 def allocate_token(*, department, patient, priority=Queue.Priority.NORMAL, notes="", actor=None, ip_address=None):
     """Give the patient the department's next token for today (local day), numbered from 1 each morning."""
@@ -221,7 +234,7 @@ def issue_token(
     day = timezone.localdate(now)
     number = next_token_number(department=department, day=day)
     capacity_applies = within_daily_capacity and priority != Queue.Priority.EMERGENCY
-    if capacity_applies and department.daily_capacity and number > department.daily_capacity:
+    if capacity_applies and DailyCapacity(limit=department.daily_capacity, issued=number - 1).reached:
         raise DepartmentUnavailable(
             ngettext(
                 "%(department)s has issued its one token for today.",

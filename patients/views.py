@@ -35,7 +35,14 @@ from .forms import (
     SlotDayForm,
 )
 from .models import Appointment, ClosedDay, Department
-from .selectors import current_visit_status, department_overview, transferred_from, visit_by_link, visit_for_link
+from .selectors import (
+    current_visit_status,
+    department_overview,
+    departments_full_today,
+    transferred_from,
+    visit_by_link,
+    visit_for_link,
+)
 from .serializers import DepartmentOverviewSerializer
 
 # The masked number a matched registration's token was sent to travels, signed, in the redirect's query
@@ -100,10 +107,12 @@ def register(request):
             if said is not None:
                 messages.info(request, said, extra_tags="focus")
             return redirect("patients:registered", public_id=registration.entry.public_id)
+    full_today = departments_full_today()
+    form.say_full_today(full_today)
     return render(
         request,
         "patients/register.html",
-        {"form": form, "reception_staff": reception_staff},
+        {"form": form, "reception_staff": reception_staff, "full_today": full_today},
         status=400 if form.errors else 200,
     )
 
@@ -501,6 +510,8 @@ def kiosk(request, site):
     if walk_in.errors or action_unknown:
         # The error takes the focus, not the code field that comes first on the page.
         check_in_form.fields["code"].widget.attrs.pop("autofocus", None)
+    full_today = [full for full in departments_full_today() if department is None or full.pk == department.pk]
+    walk_in.say_full_today(full_today)
     return render(
         request,
         "patients/kiosk.html",
@@ -511,6 +522,7 @@ def kiosk(request, site):
             "check_in_form": check_in_form,
             "walk_in": walk_in,
             "action_unknown": action_unknown,
+            "full_today": full_today,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -74,6 +74,8 @@ def board_words(page_language):
                     "no_doctor_today": gettext("no doctor is expected back today (please ask at the desk)"),
                     "about_wait": gettext("about %(minutes)s min for new arrivals"),
                     "about_long_wait": gettext("about %(wait)s for new arrivals"),
+                    # In place of the wait for new arrivals once the department's daily capacity is reached.
+                    "full_today": gettext("full for today: no more walk-in tokens"),
                     # A wait of an hour or more, in hours (static/js/wait-words.js).
                     "minutes": gettext("%(minutes)s min"),
                     "hours": gettext("%(hours)s h"),

@@ -45,6 +45,8 @@ def test_departments_lists_active_ones_with_queue_length_and_wait(
             "no_doctor_left_today": False,
             # The doctor is free: the first waiting token is next, a newcomer is two consultations away.
             "estimated_wait_minutes": 20,
+            "full_today": False,
+            "capacity_today": None,
         }
     ]
 

@@ -208,7 +208,12 @@
       wait += " · " + fill(words().doctors_from, { time: expectedLater });
     } else if (!queue.doctors_on_duty) {
       wait += " · " + words().no_doctor;
-    } else if (queue.queue_length && queue.estimated_wait_minutes !== null) {
+    }
+    // No one arriving now can be registered: a wait for new arrivals would be no one's.
+    if (queue.full_today) {
+      wait += " · " + words().full_today;
+    } else if (queue.doctors_on_duty && expectedLater === null && !queue.no_doctor_left_today
+               && queue.queue_length && queue.estimated_wait_minutes !== null) {
       var minutes = queue.estimated_wait_minutes;
       wait += " · " + (WaitWords.inHours(minutes)
         ? fill(words().about_long_wait, { wait: WaitWords.duration(minutes, words()) })

@@ -1,0 +1,166 @@
+"""A department whose daily capacity is reached says so wherever a newcomer decides: its published queue (REST,
+sockets, boards), the departments page, the registration form and the kiosk."""
+
+import re
+
+import pytest
+from channels.db import database_sync_to_async
+from django.core.cache import cache
+
+from adminpanel.models import AdminUser
+from patients import selectors
+from patients.models import Queue
+from patients.tests.factories import register_patient
+
+from .live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
+
+PHONES = iter(f"+1415555{n:04d}" for n in range(170, 400))
+
+
+def register(department, **fields):
+    entry, _ = register_patient(
+        department=department, name="Asha Patel", phone=next(PHONES), age=34, gender="female", **fields
+    )
+    return entry
+
+
+@pytest.fixture
+def dermatology(make_department):
+    return make_department(name="Dermatology", code="DERM", daily_capacity=2)
+
+
+def test_the_queue_and_the_departments_list_say_when_the_daily_capacity_is_reached(api_client, dermatology):
+    register(dermatology)
+    open_queue = api_client.get(f"/patients/api/queue/{dermatology.pk}/").json()
+    register(dermatology)
+    cache.clear()  # the registration's publisher runs after commit, which this test's transaction never reaches
+
+    full_queue = api_client.get(f"/patients/api/queue/{dermatology.pk}/").json()
+    [listed] = api_client.get("/patients/api/departments/").json()
+
+    assert (open_queue["full_today"], open_queue["capacity_today"]) == (False, {"limit": 2, "issued": 1})
+    assert (full_queue["full_today"], full_queue["capacity_today"]) == (True, {"limit": 2, "issued": 2})
+    assert (listed["full_today"], listed["capacity_today"]) == (True, {"limit": 2, "issued": 2})
+
+
+def test_an_emergency_beyond_the_capacity_counts_and_a_department_without_a_limit_is_never_full(
+    api_client, dermatology, department
+):
+    register(dermatology)
+    register(dermatology)
+    register(dermatology, priority=Queue.Priority.EMERGENCY)
+    register(department)
+
+    by_id = {row["id"]: row for row in api_client.get("/patients/api/departments/").json()}
+
+    assert (by_id[dermatology.pk]["full_today"], by_id[dermatology.pk]["capacity_today"]) == (
+        True,
+        {"limit": 2, "issued": 3},
+    )
+    assert (by_id[department.pk]["full_today"], by_id[department.pk]["capacity_today"]) == (False, None)
+
+
+def test_the_schema_declares_whether_a_department_is_full_today(api_client, db):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    schema = schema["components"]["schemas"]
+
+    for shape in ("QueueSnapshot", "DepartmentOverview"):
+        assert {"full_today", "capacity_today"} <= set(schema[shape]["required"])
+        assert schema[shape]["properties"]["full_today"]["type"] == "boolean"
+    assert set(schema["DailyCapacity"]["properties"]) == {"limit", "issued"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_published_queue_says_full_once_the_last_token_is_given_and_open_again_when_the_capacity_is_raised(
+    dermatology, django_assert_num_queries
+):
+    register(dermatology)
+    register(dermatology)  # a walk-in joining the end of the kept line: the capacity rides on it
+
+    with django_assert_num_queries(0):
+        full = selectors.latest_queue_snapshot(department_id=dermatology.pk, department=dermatology)
+    dermatology.daily_capacity = 3
+    dermatology.save()
+    with django_assert_num_queries(0):
+        raised = selectors.latest_queue_snapshot(department_id=dermatology.pk, department=dermatology)
+
+    assert (full["full_today"], full["capacity_today"]) == (True, {"limit": 2, "issued": 2})
+    assert (raised["full_today"], raised["capacity_today"]) == (False, {"limit": 3, "issued": 2})
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_queue_socket_is_told_when_the_department_becomes_full_and_when_it_opens_again(
+    dermatology, open_socket
+):
+    await database_sync_to_async(register)(dermatology)
+    socket, connected, _ = await open_socket(f"/ws/queue/{dermatology.pk}/")
+    snapshot = await next_frame(socket)
+
+    await database_sync_to_async(register)(dermatology)
+    became_full = await next_frame(socket)
+    dermatology.daily_capacity = 5
+    await database_sync_to_async(dermatology.save)()
+    raised = await next_frame(socket)
+
+    assert connected and snapshot["payload"]["queue"]["full_today"] is False
+    assert (became_full["payload"]["event"], became_full["payload"]["queue"]["full_today"]) == ("registered", True)
+    assert raised["payload"]["queue"]["full_today"] is False
+    assert raised["payload"]["queue"]["capacity_today"] == {"limit": 5, "issued": 2}
+
+
+def test_the_departments_page_says_full_for_today_instead_of_a_wait(client, dermatology):
+    register(dermatology)
+    register(dermatology)
+
+    page = client.get("/patients/").content.decode()
+
+    assert re.search(r'class="[^"]*estimated-wait">Full for today</dd>', page)
+    assert "no more walk-in tokens" in page
+    assert "about" not in page.split('data-department-id')[1]
+
+
+def test_the_registration_form_says_which_departments_are_full_before_anything_is_typed(
+    client, dermatology, department
+):
+    register(dermatology)
+    register(dermatology)
+
+    page = client.get("/patients/register/").content.decode()
+
+    notice = page.index('id="full-today"')
+    assert notice < page.index('name="name"')
+    assert "<li>Dermatology</li>" in page[notice:]
+    assert f'<option value="{dermatology.pk}">Dermatology (full for today)</option>' in page
+    assert f'<option value="{department.pk}">Cardiology</option>' in page
+
+
+def test_reception_staff_are_told_a_full_department_still_takes_an_emergency(client, dermatology, make_user):
+    register(dermatology)
+    register(dermatology)
+    staff = make_user()
+    AdminUser.objects.create(user=staff)
+    client.force_login(staff)
+
+    page = client.get("/patients/register/").content.decode()
+
+    assert "Only an emergency, or a booked patient checking in, can still be registered there." in page
+
+
+def test_a_full_departments_kiosk_says_so_before_the_walk_in_form(client, dermatology):
+    register(dermatology)
+    register(dermatology)
+
+    page = client.get("/kiosk/derm/").content.decode()
+
+    assert page.index('id="full-today"') < page.index('name="name"')
+    assert "Dermatology (full for today)" in page
+
+
+def test_the_departments_page_is_told_in_spanish(client, dermatology):
+    register(dermatology)
+    register(dermatology)
+    client.cookies["django_language"] = "es"
+
+    page = client.get("/patients/").content.decode()
+
+    assert re.search(r'class="[^"]*estimated-wait">Completo por hoy</dd>', page)
