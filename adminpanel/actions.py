@@ -37,6 +37,15 @@ class PriorityForm(TokenChoiceForm):
     )
 
 
+class PhoneCorrectionForm(TokenChoiceForm):
+    # Checked and normalised by the service, as the desk's registration checks it (patients.phone).
+    phone = forms.CharField(
+        label=_("Right phone number"),
+        strip=False,
+        error_messages={"required": _("Enter the right phone number.")},
+    )
+
+
 class WebhookDeliveryChoiceForm(ActionForm):
     delivery = forms.ModelChoiceField(
         queryset=WebhookDelivery.objects.select_related("endpoint"),
@@ -133,6 +142,24 @@ def change_priority(form, *, actor, ip_address, **context):
     }
 
 
+def correct_phone(form, *, actor, ip_address, **context):
+    correction = queue_services.correct_phone(
+        entry=form.cleaned_data["entry"], phone=form.cleaned_data["phone"], actor=actor, ip_address=ip_address
+    )
+    words = {"token": correction.entry.token, "phone": correction.patient.phone, "patient": correction.patient.name}
+    if correction.moved:
+        said = _(
+            "%(token)s now has the number %(phone)s and is the visit of %(patient)s, the patient with that number. "
+            "Its new status link is texted there; the old link no longer works."
+        )
+    else:
+        said = _(
+            "%(token)s now has the number %(phone)s. Its new status link is texted there; the old link no longer "
+            "works."
+        )
+    return said % words
+
+
 @says_what_the_token_is_now
 def return_to_line(form, *, actor, ip_address, **context):
     entry = queue_services.return_to_line(entry=form.cleaned_data["entry"], actor=actor, ip_address=ip_address)
@@ -180,6 +207,9 @@ PANEL_ACTIONS = ActionTable(
     Action("deactivate_department", _("Deactivate a department"), DepartmentChoiceForm, deactivate_department),
     Action("cancel_token", _("Cancel a token"), TokenChoiceForm, cancel_token, refused_field="entry"),
     Action("change_priority", _("Change a token's priority"), PriorityForm, change_priority, refused_field="entry"),
+    Action(
+        "correct_phone", _("Correct the phone number"), PhoneCorrectionForm, correct_phone, refused_field="entry"
+    ),
     # A doctor called away: their called patient goes back in line, their consultation is ended for them.
     Action(
         "return_to_line",

@@ -30,9 +30,11 @@ from notifications.models import (
     WebhookEndpoint,
 )
 from patients import appointments
+from patients import services as queue_services
 from patients.models import ClosedDay, Department, Queue
+from patients.selectors import todays_token
 from patients.templatetags.departments import name_on_page, sentence_with
-from smartqueue.actions import ActionFormView, RefusedFormIs400, report_on_page
+from smartqueue.actions import ActionFormView, RefusedFormIs400, report_on_page, show_on_form
 from smartqueue.i18n import text_direction
 from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
@@ -149,6 +151,68 @@ class EndConsultationView(ActForAbsentDoctorView):
         ),
     ]
     confirm_label = _("End the consultation with %(token)s")
+
+
+class FindTokenForPhoneView(PanelAdminRequiredMixin, View):
+    """The desk reads the token off the patient's ticket: today's token leads to its phone correction page."""
+
+    def get(self, request):
+        printed = request.GET.get("token", "").strip()
+        entry = todays_token(printed) if printed else None
+        if entry is not None:
+            return redirect("adminpanel:visit-correct-phone", pk=entry.pk)
+        error = _("No token %(token)s was issued today.") % {"token": printed.upper()} if printed else None
+        return render(
+            request,
+            "adminpanel/correct_phone.html",
+            {"heading": _("Correct a patient's phone number"), "token_typed": printed, "token_error": error},
+            status=400 if error else 200,
+        )
+
+
+class CorrectPhoneView(PanelAdminRequiredMixin, View):
+    """A token of today registered with a mistyped phone: GET shows the number on file and what the correction does;
+    POST runs the panel's correct_phone (as POST /adminpanel/api/ does) and goes back to the live queues, or shows
+    the refusal beside the number typed (400)."""
+
+    def get(self, request, pk):
+        return self.page(request, get_object_or_404(Queue.objects.select_related("department", "patient"), pk=pk))
+
+    def post(self, request, pk):
+        entry = get_object_or_404(Queue.objects.select_related("department", "patient"), pk=pk)
+        action = PANEL_ACTIONS["correct_phone"]
+        form = action.form({"entry": entry.pk, "phone": request.POST.get("phone", "")})
+        if form.is_valid():
+            outcome = PANEL_ACTIONS.execute(action, form, actor=request.user, ip_address=client_ip(request))
+            if not outcome.errors:
+                messages.success(request, outcome.message)
+                return redirect("adminpanel:queues")
+            show_on_form(form, outcome)
+        entry.refresh_from_db()
+        return self.page(request, entry, form=form, status=400)
+
+    def page(self, request, entry, *, form=None, status=200):
+        if form is None:
+            form = PANEL_ACTIONS["correct_phone"].form(None)
+        try:
+            queue_services.check_phone_correctable(entry)
+        except queue_services.QueueError as refusal:
+            not_correctable = str(refusal)
+        else:
+            not_correctable = None
+        return render(
+            request,
+            "adminpanel/correct_phone.html",
+            {
+                "heading": _("Correct the phone number of %(token)s") % {"token": entry.token},
+                "entry": entry,
+                "phone_field": form["phone"],
+                "refusal": not_correctable,
+                # Refused for the token rather than the number typed (its patient in line here already).
+                "token_refusals": [] if not_correctable else [*form.errors.get("entry", []), *form.non_field_errors()],
+            },
+            status=status,
+        )
 
 
 class AuditedFormMixin(RefusedFormIs400):

@@ -49,6 +49,11 @@ DEFAULT_TEMPLATES = {
         "{name}, token {token} for {department} has been cancelled by the hospital staff. If you still need to be "
         "seen, please ask at the reception desk.",
     ),
+    TemplateType.PHONE_CORRECTED: (
+        "Phone number corrected",
+        "Hello {name}, the reception desk corrected your phone number for token {token} ({department}). Follow "
+        "your place with this new link (an earlier one no longer works): {link}",
+    ),
     TemplateType.LINE_CLOSED: (
         "Not called before the line closed",
         "{name}, token {token} for {department} was not called before the day's line closed at midnight. If you "
@@ -156,6 +161,14 @@ DEFAULT_TRANSLATIONS = {
         "दिखाना है, तो कृपया रिसेप्शन डेस्क पर पूछें।",
         "ar": "{name}، ألغى موظفو المستشفى الرقم {token} في {department}. إن كنتم ما زلتم بحاجة إلى الكشف، يُرجى "
         "السؤال في مكتب الاستقبال.",
+    },
+    TemplateType.PHONE_CORRECTED: {
+        "es": "Hola {name}, la recepción ha corregido su número de teléfono para el turno {token} ({department}). "
+        "Siga su lugar con este nuevo enlace (uno anterior ya no funciona): {link}",
+        "hi": "नमस्ते {name}, रिसेप्शन डेस्क ने टोकन {token} ({department}) के लिए आपका फ़ोन नंबर ठीक कर दिया है। "
+        "इस नए लिंक से अपनी जगह देखें (पहले वाला लिंक अब काम नहीं करता): {link}",
+        "ar": "مرحبًا {name}، صحّح مكتب الاستقبال رقم هاتفكم للرقم {token} ({department}). تابعوا دوركم عبر "
+        "هذا الرابط الجديد (الرابط السابق لم يعد يعمل): {link}",
     },
     TemplateType.LINE_CLOSED: {
         "es": "{name}, el turno {token} de {department} no fue llamado antes de que la fila del día cerrara a "

@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 
 from patients import hooks
 from patients import services as queue_services
-from patients.models import DEPARTMENT_CODE_PATTERN, Patient, Queue, format_token
+from patients.models import TOKEN_PATTERN, Patient, Queue, format_token
 from patients.selectors import visit_status
 from patients.templatetags.waits import doctors_expected_later, expected_wait_words
 
@@ -50,9 +50,7 @@ SUBSCRIPTION_CHANGES = {
     START: (False, Effect.OPTED_IN, TemplateType.REPLY_OPTED_IN),
 }
 WHATSAPP_PREFIX = "whatsapp:"
-# A token as tickets print it: the department's code and the day's number (patients.models.format_token).
-# A day never numbers past nine digits; a longer run is no token (and more digits than int() takes).
-TOKEN_SHAPE = re.compile(rf"{DEPARTMENT_CODE_PATTERN}-[0-9]{{1,9}}")
+TOKEN_SHAPE = re.compile(TOKEN_PATTERN)
 # A YES cancels only when it follows the patient's CANCEL within this time.
 CANCEL_CONFIRM_WINDOW = timedelta(minutes=10)
 
@@ -178,9 +176,10 @@ def _other_visits_words(entry, visits):
 
 def _visit_awaiting_cancel_confirmation(inbound):
     """The id of the visit a YES in this text would cancel: the one the patient's text just before it asked to
-    cancel, recently enough; None otherwise. Any other text in between keeps the place, as the question says."""
+    cancel, from the same number, recently enough; None otherwise. Any other text in between keeps the place, as the
+    question says; a CANCEL from the number the desk corrected away (a stranger's) is not the patient's to confirm."""
     previous = InboundMessage.objects.filter(patient=inbound.patient).exclude(pk=inbound.pk).first()
-    if previous is None or previous.effect != Effect.CANCEL_ASKED:
+    if previous is None or previous.effect != Effect.CANCEL_ASKED or previous.from_phone != inbound.from_phone:
         return None
     return previous.queue_entry_id if previous.received_at >= timezone.now() - CANCEL_CONFIRM_WINDOW else None
 

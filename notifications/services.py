@@ -28,6 +28,7 @@ from .defaults import default_text
 from .models import (
     TEMPLATE_PLACEHOLDERS,
     Channel,
+    InboundMessage,
     Notification,
     NotificationPreference,
     NotificationTemplate,
@@ -59,6 +60,8 @@ QUEUE_EVENT_MESSAGES = {
     "transferred": TemplateType.REGISTRATION,
     # Sent on by their doctor: the new token and its link (the completed token's, not waiting, gets none).
     "referred": TemplateType.REGISTRATION,
+    # The desk corrected a mistyped phone: the token's new link, to the right number.
+    "phone_corrected": TemplateType.PHONE_CORRECTED,
 }
 # Events whose message may be sent more than once per token: at most once per window, so registering
 # someone's number over and over cannot flood their phone.
@@ -66,7 +69,7 @@ REPEATABLE_EVENTS = frozenset({"registration_repeated", "booking_repeated"})
 REPEAT_WINDOW_SECONDS = 10 * 60
 # Events that can happen to one token more than once a day, each time its own message (called again and the doctor
 # called away again): keyed by when it happened.
-EACH_TIME_EVENTS = frozenset({"returned_to_line"})
+EACH_TIME_EVENTS = frozenset({"returned_to_line", "phone_corrected"})
 # Events after which someone may now be within their N patients of the front: the line moved up, or a patient
 # chose their N on the status page. A registration, check-in or recall moves no one up: the only token it can
 # bring within its N is its own, told its place by its own message and told "N ahead" at the line's next change.
@@ -84,6 +87,7 @@ STATUSES_STILL_RELEVANT = {
     TemplateType.RETURNED_TO_LINE: {QueueStatus.WAITING},
     TemplateType.NO_DOCTOR_LEFT_TODAY: {QueueStatus.WAITING},
     TemplateType.CANCELLED_BY_STAFF: {QueueStatus.CANCELLED},
+    TemplateType.PHONE_CORRECTED: {QueueStatus.WAITING, QueueStatus.CALLED, QueueStatus.SKIPPED},
     TemplateType.BROADCAST: {QueueStatus.WAITING},
     TemplateType.LINE_CLOSED: {QueueStatus.WAITING},
 }
@@ -141,6 +145,8 @@ def notify_queue_change(sender, *, change, **kwargs):
     them instead of losing them (see outbox).
     """
     event, entry_id = change.event, change.entry.pk
+    if event == "phone_corrected":
+        _leave_opt_out_with_the_wrong_number(change)
     calls = []
     template_type = _message_of(change)
     if template_type:
@@ -153,6 +159,20 @@ def notify_queue_change(sender, *, change, **kwargs):
     if event in PATIENTS_AHEAD_EVENTS:
         calls.append((ANNOUNCE_PATIENTS_AHEAD, {"entry_id": entry_id}))
     outbox.enqueue_after_commit(calls)
+
+
+def _leave_opt_out_with_the_wrong_number(change):
+    """A patient whose own number the desk corrected was matched by the wrong one until then: a STOP on their record
+    came from that number, so it is kept for the number (as a STOP from a number no patient has is), and the patient
+    is texted their new link. A visit moved to another patient leaves the record, and its STOP, as they were."""
+    if change.before["patient_id"] != change.after["patient_id"]:
+        return
+    patient = change.entry.patient
+    if not NotificationPreference.objects.filter(patient=patient, opted_out=True).update(opted_out=False):
+        return
+    stopped_from = InboundMessage.objects.filter(patient=patient, effect=InboundMessage.Effect.OPTED_OUT)
+    for phone in set(stopped_from.exclude(from_phone=patient.phone).values_list("from_phone", flat=True)):
+        set_number_opt_out(phone=phone, opted_out=True)
 
 
 def _message_of(change):

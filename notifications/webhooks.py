@@ -75,6 +75,7 @@ QUEUE_EVENT_TYPES = {
     "notice_chosen": None,
     "notes_added": None,
     "priority_changed": WebhookEventType.TOKEN_PRIORITY_CHANGED,
+    "phone_corrected": WebhookEventType.TOKEN_PHONE_CORRECTED,
     "transferred": WebhookEventType.TOKEN_TRANSFERRED,
     "referred": WebhookEventType.TOKEN_REFERRED,
 }

@@ -58,6 +58,7 @@ QUEUE_EVENTS = frozenset(
         "postponed",  # moved back a few places (the patient texted LATE)
         "notice_chosen",  # the patient chose when to hear they are close; the line unchanged
         "notes_added",  # the desk added notes for the doctor to a waiting visit
+        "phone_corrected",  # the desk corrected a mistyped phone: the visit's links are new, the line unchanged
         "priority_changed",
         "transferred",
         "referred",  # a consultation completed with the patient sent on to another department (both tokens)

@@ -30,6 +30,9 @@ NOTICE_PATIENTS_AHEAD_MIN, NOTICE_PATIENTS_AHEAD_MAX = 1, 20
 
 # A department's code, as printed at the start of its tokens (format_token); inbound texts read tokens by it.
 DEPARTMENT_CODE_PATTERN = r"[A-Z][A-Z0-9]{1,9}"
+# A token as tickets print it: the department's code and the day's number (format_token). A day never numbers past
+# nine digits; a longer run is no token (and more digits than int() takes).
+TOKEN_PATTERN = rf"{DEPARTMENT_CODE_PATTERN}-[0-9]{{1,9}}"
 department_code_validator = RegexValidator(
     rf"^{DEPARTMENT_CODE_PATTERN}$", _("Use 2 to 10 capital letters or digits, starting with a letter (e.g. CARD).")
 )

@@ -11,6 +11,7 @@ import bisect
 import functools
 import hashlib
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
@@ -26,6 +27,7 @@ from smartqueue.shapes import represent
 from . import estimates, hooks, published, services
 from .estimates import ConsultationPace, WaitEstimate
 from .models import (
+    TOKEN_PATTERN,
     Appointment,
     DailyTokenCounter,
     Department,
@@ -648,6 +650,21 @@ VISIT_RELATIONS = (*OPEN_VISIT_RELATIONS, "feedback", "transferred_to")
 def _compiled_visit_by_link():
     return CompiledStatement.compile(
         Queue.objects.select_related(*VISIT_RELATIONS).filter(public_id=ANY_PUBLIC_ID), public_id=ANY_PUBLIC_ID
+    )
+
+
+def todays_token(printed):
+    """Today's token as its ticket prints it ("CARD-007"; any case, "card-7" too), or None: what the desk reads off a
+    patient's ticket to find their visit."""
+    printed = (printed or "").strip().upper()
+    if not re.fullmatch(TOKEN_PATTERN, printed):
+        return None
+    code, number = printed.split("-")
+    return (
+        Queue.objects.for_day(timezone.localdate())
+        .filter(department__code=code, token_number=int(number))
+        .select_related("department", "patient")
+        .first()
     )
 
 

@@ -5,16 +5,20 @@ hooks.queue_changed inside the same transaction; the subscribers (audit, sockets
 from there (see hooks).
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Min, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from smartqueue.phone_masks import mask_phone
 
 from . import hooks
 from .models import (
@@ -31,6 +35,7 @@ from .models import (
     WaitAlert,
     minutes_waited,
 )
+from .phone import normalise_phone
 
 Status = Queue.Status
 FEEDBACK_COMMENT_MAX_LENGTH = PatientFeedback._meta.get_field("comment").max_length
@@ -798,6 +803,116 @@ def choose_patients_ahead_notice(*, entry, patients_ahead, actor=None, ip_addres
         actor=actor,
         ip_address=ip_address,
     )
+
+
+@dataclass(frozen=True)
+class PhoneCorrection:
+    """What correct_phone did: the visit, now the patient's (patient), and whether that is another patient's record
+    than the one the visit was registered under (the number was on file for them, or the record held other visits)."""
+
+    entry: Queue
+    patient: Patient
+    moved: bool
+
+
+# Tokens whose phone the desk may correct: those still to be seen today (a no-show may yet be recalled).
+PHONE_CORRECTABLE_STATUSES = (*Queue.ACTIVE_STATUSES, Status.SKIPPED)
+
+
+def check_phone_correctable(entry):
+    """QueueError unless the token, as it is now, is one whose phone the desk may correct: still open today. The
+    correction page says so before a number is typed, rather than after."""
+    if entry.status not in PHONE_CORRECTABLE_STATUSES or entry.token_date != timezone.localdate():
+        raise QueueError(
+            refusal_in_words(
+                _("The phone number of token %(token)s can be corrected only while it is open today.")
+                % {"token": entry.token},
+                entry.status,
+            )
+        )
+
+
+@transaction.atomic
+def correct_phone(*, entry, phone, actor=None, ip_address=None):
+    """The desk correcting a mistyped phone on a token still open today; the one rule of it.
+
+    The number is checked as the desk's registration checks it (ValidationError under "phone"). The visit (with the
+    tokens it was transferred or referred from, and its booking) goes to the patient the new number is on file for,
+    whose details are kept, never merged with the typed ones; with nobody on file for it, the patient's own number
+    changes when the visit is all their record holds, else (the mistyped number is someone's with a history) a new
+    patient with the typed details takes the visit and the record keeps the rest. Every link the wrong number was
+    sent stops working: the tokens' and the booking's public ids are new and the visit is listed under no patient's
+    id. Announced as "phone_corrected": the new link is texted to the new number, and texts from the old one no
+    longer reach the visit.
+    """
+    Patient.objects.select_for_update().only("pk").get(pk=entry.patient_id)
+    entry = Queue.objects.select_for_update().select_related("department", "patient").get(pk=entry.pk)
+    check_phone_correctable(entry)
+    try:
+        phone = normalise_phone(phone)
+    except ValidationError as error:
+        raise ValidationError({"phone": error.error_list}) from error
+    registered_under = entry.patient
+    if phone == registered_under.phone:
+        raise ValidationError(
+            {"phone": _("This is already the phone number of token %(token)s.") % {"token": entry.token}}
+        )
+    before = entry_snapshot(entry) | {"patient_id": registered_under.pk, "phone": mask_phone(registered_under.phone)}
+    chain = _visits_before(entry) + [entry]
+    chain_ids = [visit.pk for visit in chain]
+    patient = _patient_for_corrected_phone(patient=registered_under, phone=phone, visit_ids=chain_ids)
+    moved = patient.pk != registered_under.pk
+    if moved and entry.status in Queue.ACTIVE_STATUSES:
+        check_one_active_token(patient_id=patient.pk, department_id=entry.department_id, other_than=entry)
+    for visit in chain:
+        visit.public_id = uuid.uuid4()
+        visit.patient = patient
+        visit.listed_under_patient = False
+        visit.save(update_fields=["public_id", "patient", "listed_under_patient", "updated_at"])
+    for appointment in Appointment.objects.select_for_update().filter(queue_entry_id__in=chain_ids):
+        appointment.public_id, appointment.patient = uuid.uuid4(), patient
+        appointment.save(update_fields=["public_id", "patient", "updated_at"])
+    hooks.announce_queue_change(
+        hooks.QueueChange(
+            event="phone_corrected",
+            entry=entry,
+            before=before,
+            after=entry_snapshot(entry) | {"patient_id": patient.pk, "phone": mask_phone(patient.phone)},
+            actor=actor,
+            ip_address=ip_address,
+        )
+    )
+    return PhoneCorrection(entry=entry, patient=patient, moved=moved)
+
+
+def _visits_before(entry):
+    """The tokens the visit was transferred or referred from, earliest first: their links lead to it."""
+    visits = []
+    while entry.transferred_from_id is not None:
+        entry = Queue.objects.select_for_update().get(pk=entry.transferred_from_id)
+        visits.insert(0, entry)
+    return visits
+
+
+def _patient_for_corrected_phone(*, patient, phone, visit_ids):
+    """Whose the visit is with the corrected phone (see correct_phone), locked until the transaction ends."""
+    holds_only_this_visit = not (
+        Queue.objects.filter(patient=patient).exclude(pk__in=visit_ids).exists()
+        or Appointment.objects.filter(patient=patient).exclude(queue_entry_id__in=visit_ids).exists()
+    )
+    if holds_only_this_visit and not Patient.objects.filter(phone=phone).exists():
+        try:
+            # A savepoint: a registration of the same number committed since the look above takes the visit below.
+            with transaction.atomic():
+                Patient.objects.filter(pk=patient.pk).update(phone=phone, updated_at=timezone.now())
+        except IntegrityError:
+            pass
+        else:
+            patient.phone = phone
+            return patient
+    details = {field: getattr(patient, field) for field in ("name", "age", "gender", "language")}
+    holder, _created = patient_for_phone(phone=phone, details=details, update=False)
+    return holder
 
 
 @transaction.atomic

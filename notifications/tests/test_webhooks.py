@@ -386,6 +386,20 @@ def test_a_priority_change_and_a_late_patient_moved_back_are_posted(
     assert payloads[1]["data"]["priority"] == "emergency"
 
 
+def test_a_phone_corrected_at_the_desk_is_posted_with_the_right_number(
+    receiver, make_endpoint, register, django_capture_on_commit_callbacks
+):
+    make_endpoint(event_types=["token.phone_corrected"], trusted_for_pii=True)
+    mistyped = register(phone="+14155550101")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.correct_phone(entry=mistyped, phone="+14155550110")
+
+    [payload] = [json.loads(post.body) for post in receiver.received]
+    assert (payload["type"], payload["data"]["token"]) == ("token.phone_corrected", "CARD-001")
+    assert payload["data"]["patient"] == {"name": "Asha Rao", "phone": "+14155550110"}
+
+
 @pytest.mark.parametrize(
     "url",
     [
