@@ -62,6 +62,7 @@ class PatientConsumer(LiveConsumer):
         except ValueError:
             await self.refuse(close_code=CLOSE_BAD_REQUEST, code="bad_patient_id", message="The id must be a UUID.")
             return None
+        self.link_id = public_id
         self.visit_entry = await database_sync_to_async(visit_for_link)(public_id)
         if self.visit_entry is None:
             await self.refuse(close_code=CLOSE_NOT_FOUND, code="unknown_patient", message="No visit with this id.")
@@ -99,8 +100,20 @@ class PatientConsumer(LiveConsumer):
         if envelope["type"] == "patient.status":
             await self._follow_own_change(envelope)
             await super().frame_forward(message)
-        else:
+        elif not await self._refused_as_a_withdrawn_link(envelope):
             await self._follow_department_change(envelope)
+
+    async def _refused_as_a_withdrawn_link(self, envelope):
+        """The desk corrected the phone of this socket's token (services.correct_phone): the link the socket was
+        opened with may be one the wrong number was sent, which no longer leads to the visit. Such a socket is
+        closed as a socket opened on it now would be, rather than following the line from the department's frames."""
+        payload = envelope["payload"]
+        if payload["event"] != "phone_corrected" or payload.get("entry", {}).get("token") != self.visit["token"]:
+            return False
+        if await database_sync_to_async(visit_for_link)(self.link_id) is not None:
+            return False
+        await self.refuse(close_code=CLOSE_NOT_FOUND, code="unknown_patient", message="No visit with this id.")
+        return True
 
     async def _follow_own_change(self, envelope):
         self.visit = envelope["payload"]["visit"]

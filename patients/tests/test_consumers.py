@@ -277,6 +277,28 @@ async def test_messages_sent_to_a_refused_socket_before_its_close_are_left_unans
     assert not socket.future.done()
 
 
+async def test_a_socket_on_the_link_a_mistyped_phone_was_sent_is_closed_once_the_desk_corrects_it(
+    cardiology, open_socket
+):
+    mistyped = await database_sync_to_async(register)(cardiology, "Ana", "+12025550111")
+    behind = await database_sync_to_async(register)(cardiology, "Ravi", "+12025550100")
+    stranger, _, _ = await open_socket(f"/ws/patient/{mistyped.public_id}/")
+    other_patient, _, _ = await open_socket(f"/ws/patient/{behind.public_id}/")
+    await next_frame(stranger)
+    await next_frame(other_patient)
+
+    corrected = await database_sync_to_async(services.correct_phone)(entry=mistyped, phone="+12025550122")
+    error = await next_frame(stranger)
+    closed = await stranger.receive_output(timeout=2)
+    patient, connected, _ = await open_socket(f"/ws/patient/{corrected.entry.public_id}/")
+    snapshot = await next_frame(patient)
+
+    assert error["payload"]["code"] == "unknown_patient"
+    assert closed == {"type": "websocket.close", "code": 4404}
+    assert connected and snapshot["payload"]["visit"]["token"] == "CARD-001"
+    assert await other_patient.receive_nothing(timeout=0.5)
+
+
 async def test_public_sockets_never_carry_patient_names_or_phones(cardiology, dr_house, open_socket):
     alice = await database_sync_to_async(register)(cardiology, "Alicia Privatename", "+15550001234")
     public_id = await database_sync_to_async(lambda: alice.patient.public_id)()
