@@ -81,6 +81,7 @@ const context = {
 };
 // What Django's JavaScript catalogue (/i18n/<language>/catalog.js) defines on a page, here in English.
 context.gettext = (text) => text;
+context.pgettext = (context_, text) => text;
 context.interpolate = (format, values) => format.replace(/%\((\w+)\)s/g, (match, name) => String(values[name]));
 context.window = context;
 vm.createContext(context);
