@@ -29,6 +29,14 @@ class PatientAdmin(CheckedModelAdmin):
     search_fields = ["name", "phone", "public_id"]
     readonly_fields = ["public_id", "created_at", "updated_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A number is corrected through services.correct_phone (the panel's live queues): it moves the visit to whoever
+        # the right number is on file for and ends every link the wrong one was sent. Saved here, the stranger at the
+        # wrong number kept the links, and the patient's record would take a number another patient holds.
+        if obj is None:
+            return self.readonly_fields
+        return [*self.readonly_fields, "phone"]
+
 
 @admin.register(Queue)
 class QueueAdmin(CheckedModelAdmin):

@@ -11,7 +11,7 @@ from django.test import RequestFactory
 
 from doctors.models import Doctor
 from patients import services as queue_services
-from patients.models import Appointment, PatientFeedback, Queue, WaitAlert
+from patients.models import Appointment, Patient, PatientFeedback, Queue, WaitAlert
 from notifications.models import Notification, NumberOptOut, TemplateType
 from notifications.services import prepare_queue_notification
 from patients.selectors import latest_queue_snapshot
@@ -196,26 +196,42 @@ def _change_form(client, page):
 
 @pytest.mark.parametrize("typed", ["(212) 555-0147", "+1 212-555-0147"])
 def test_a_phone_typed_in_django_admin_is_stored_as_every_lookup_by_number_reads_it(
-    client, superuser, department, make_patient, typed
+    client, superuser, department, typed
 ):
     """A STOP kept for a number before it was a patient's then holds for the patient given it here, and a later
     registration with that number finds this patient instead of making a second one."""
     NumberOptOut.objects.create(phone="+12125550147")
-    patient = make_patient(name="Ana Ruiz", phone="+12125550100")
     client.force_login(superuser)
-    page = f"/admin/patients/patient/{patient.pk}/change/"
+    page = "/admin/patients/patient/add/"
+    form = {**_change_form(client, page), "name": "Ana Ruiz", "age": "40", "gender": "female"}
 
-    assert client.post(page, {**_change_form(client, page), "phone": typed}).status_code == 302
+    assert client.post(page, {**form, "phone": typed}).status_code == 302
 
-    patient.refresh_from_db()
+    patient = Patient.objects.get(name="Ana Ruiz")
     assert patient.phone == "+12125550147"
     entry = queue_services.allocate_token(department=department, patient=patient, priority="normal")
     message = prepare_queue_notification(entry_id=entry.pk, template_type=TemplateType.REGISTRATION)
     assert (message.status, message.error_message) == (
         Notification.Status.SKIPPED_BY_PREFERENCE, "Patient opted out of messages."
     )
-    refused = client.post(page, {**_change_form(client, page), "phone": "555"})
+    refused = client.post(page, {**form, "name": "Ben Ruiz", "phone": "555"})
     assert "Enter a valid phone number" in str(refused.context["adminform"].form.errors["phone"])
+
+
+def test_a_patients_phone_is_not_changed_in_django_admin_but_by_the_desks_correction(
+    client, superuser, make_patient
+):
+    """Saved here, a corrected number left the stranger at the wrong one every link it was sent, and could take a
+    number another patient holds: services.correct_phone is the one way (the panel's live queues)."""
+    patient = make_patient(name="Ana Ruiz", phone="+12125550100")
+    client.force_login(superuser)
+    page = f"/admin/patients/patient/{patient.pk}/change/"
+
+    assert "phone" not in _change_form(client, page)
+    assert client.post(page, {**_change_form(client, page), "phone": "+12125550147"}).status_code == 302
+
+    patient.refresh_from_db()
+    assert patient.phone == "+12125550100"
 
 
 @pytest.mark.parametrize(
