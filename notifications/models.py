@@ -267,6 +267,9 @@ class NotificationStatus(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Failed")
     SKIPPED_BY_PREFERENCE = "skipped", _("Skipped by preference")
+    # Written before the desk corrected the phone and not yet sent: its link stopped working, and its number may be
+    # a stranger's (services._withdraw_unsent_messages_of_the_visit).
+    WITHDRAWN = "withdrawn", _("Withdrawn: phone number corrected")
 
 
 class Notification(models.Model):

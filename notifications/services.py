@@ -122,6 +122,10 @@ TWILIO_STATUSES = {
 
 
 STUCK_BATCH_SIZE = 500
+WITHDRAWN_REASON = (
+    "The desk corrected the phone number after this message was written: its link no longer works, and its number "
+    "may be a stranger's. The right number was texted the new link."
+)
 
 
 class UnknownDeliveryStatus(ValueError):
@@ -147,6 +151,7 @@ def notify_queue_change(sender, *, change, **kwargs):
     event, entry_id = change.event, change.entry.pk
     if event == "phone_corrected":
         _leave_opt_out_with_the_wrong_number(change)
+        _withdraw_unsent_messages_of_the_visit(change.entry)
     calls = []
     template_type = _message_of(change)
     if template_type:
@@ -173,6 +178,21 @@ def _leave_opt_out_with_the_wrong_number(change):
     stopped_from = InboundMessage.objects.filter(patient=patient, effect=InboundMessage.Effect.OPTED_OUT)
     for phone in set(stopped_from.exclude(from_phone=patient.phone).values_list("from_phone", flat=True)):
         set_number_opt_out(phone=phone, opted_out=True)
+
+
+def _withdraw_unsent_messages_of_the_visit(entry):
+    """The visit's messages written before the desk corrected its phone and not handed to Twilio yet carry links that
+    stopped working, and go to the number of the record they were written for: a stranger's where the visit moved to
+    another patient. They are withdrawn in the correction's transaction, never sent (a retry or a late task finds
+    them withdrawn); the right number is texted the new link by the correction's own message."""
+    visit_ids, earlier_id = [entry.pk], entry.transferred_from_id
+    while earlier_id is not None:
+        visit_ids.append(earlier_id)
+        earlier_id = Queue.objects.filter(pk=earlier_id).values_list("transferred_from_id", flat=True).get()
+    Notification.objects.filter(
+        Q(queue_entry_id__in=visit_ids) | Q(appointment__queue_entry_id__in=visit_ids),
+        status__in=[Status.QUEUED, Status.SENDING],
+    ).update(status=Status.WITHDRAWN, error_code="", error_message=WITHDRAWN_REASON, updated_at=timezone.now())
 
 
 def _message_of(change):
@@ -418,8 +438,9 @@ def deliver_notification(*, notification_id):
     The row is claimed (queued -> sending) by one conditional UPDATE, so of two copies of a task only
     one reaches the sender. A claim older than the lease is taken over, and then Twilio is asked first
     whether the dead worker's message got through, so it is recorded instead of sent twice. A message the
-    patient's preference now forbids is skipped. The row comes back 'queued' when a rate limit or outage
-    left attempts to retry.
+    patient's preference now forbids is skipped; one a phone correction withdrew is never claimed, nor put back to
+    'queued' by the attempt it interrupted. The row comes back 'queued' when a rate limit or outage left attempts to
+    retry.
     """
     claim = _claim(notification_id, timezone.now())
     notification = Notification.objects.select_related("patient").get(pk=notification_id)
@@ -458,9 +479,17 @@ def deliver_notification(*, notification_id):
     else:
         notification.status, notification.backend, notification.twilio_sid = Status.SENT, receipt.backend, receipt.sid
         notification.sent_at, notification.error_code, notification.error_message = timezone.now(), "", ""
-    notification.save(
-        update_fields=["status", "backend", "twilio_sid", "sent_at", "error_code", "error_message", "updated_at"]
-    )
+    outcome = ["status", "backend", "twilio_sid", "sent_at", "error_code", "error_message", "updated_at"]
+    if notification.status == Status.SENT:
+        notification.save(update_fields=outcome)
+        return notification
+    # Not sent: a phone correction that withdrew the message during this attempt keeps it withdrawn, or its retry
+    # would send the dead link, perhaps to a stranger.
+    notification.updated_at = timezone.now()
+    if not Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
+        **{field: getattr(notification, field) for field in outcome}
+    ):
+        notification.refresh_from_db()
     return notification
 
 
