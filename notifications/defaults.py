@@ -70,7 +70,7 @@ DEFAULT_TEMPLATES = {
     ),
     TemplateType.REPLY_CANCEL_ASK: (
         "Reply: confirm cancelling",
-        "Reply YES within 10 minutes to cancel token {token} for {department}. Anything else keeps your place.",
+        "Reply YES {code} within 10 minutes to cancel token {token} for {department}. Anything else keeps your place.",
     ),
     TemplateType.REPLY_CANCELLED: (
         "Reply: cancelled",
@@ -216,11 +216,11 @@ DEFAULT_TRANSLATIONS = {
         "الانتظار المتوقع: {expected_wait}. {link}",
     },
     TemplateType.REPLY_CANCEL_ASK: {
-        "es": "Responda SÍ en los próximos 10 minutos para cancelar el turno {token} de {department}. "
+        "es": "Responda SÍ {code} en los próximos 10 minutos para cancelar el turno {token} de {department}. "
         "Cualquier otra respuesta mantiene su lugar.",
-        "hi": "{department} का टोकन {token} रद्द करने के लिए 10 मिनट के भीतर हाँ लिखकर भेजें। "
+        "hi": "{department} का टोकन {token} रद्द करने के लिए 10 मिनट के भीतर हाँ {code} लिखकर भेजें। "
         "कुछ और भेजने पर आपकी जगह बनी रहेगी।",
-        "ar": "أرسلوا نعم خلال 10 دقائق لإلغاء الرقم {token} في {department}. أي رد آخر يُبقي دوركم كما هو.",
+        "ar": "أرسلوا نعم {code} خلال 10 دقائق لإلغاء الرقم {token} في {department}. أي رد آخر يُبقي دوركم كما هو.",
     },
     TemplateType.REPLY_CANCELLED: {
         "es": "El turno {token} de {department} está cancelado. Esperamos verle en otra ocasión.",

@@ -8,6 +8,7 @@ channel the patient wrote from, sent through the outbox after commit.
 """
 
 import re
+import secrets
 import string
 import unicodedata
 from datetime import timedelta
@@ -25,7 +26,14 @@ from patients.selectors import visit_status
 from patients.templatetags.waits import doctors_expected_later, expected_wait_words
 
 from . import outbox
-from .models import Channel, InboundMessage, Notification, NotificationPreference, NotificationTemplate
+from .models import (
+    CANCEL_CODE_DIGITS,
+    Channel,
+    InboundMessage,
+    Notification,
+    NotificationPreference,
+    NotificationTemplate,
+)
 from .services import (
     SEND_REPLY,
     channel_and_skip_reason,
@@ -51,8 +59,12 @@ SUBSCRIPTION_CHANGES = {
 }
 WHATSAPP_PREFIX = "whatsapp:"
 TOKEN_SHAPE = re.compile(TOKEN_PATTERN)
-# A YES cancels only when it follows the patient's CANCEL within this time.
+# A YES cancels only when it follows the patient's CANCEL within this time, and repeats the code the question sent to
+# the patient's number: an SMS sender can be spoofed, and whoever spoofs it never sees the question.
 CANCEL_CONFIRM_WINDOW = timedelta(minutes=10)
+# Wrong or missing codes a token takes, over all its CANCELs, before texts can no longer cancel it: a guesser gets
+# this many tries in 10 ** CANCEL_CODE_DIGITS, however many CANCELs it sends.
+CANCEL_CODE_TRIES = 3
 
 # The words each language's patients may send, by language code; every language's words are accepted
 # whatever the patient's language, and English always. A language added to the site adds a row here.
@@ -121,6 +133,20 @@ def read_token(body):
     return format_token(code, int(number))
 
 
+def read_code(body):
+    """The digits a text repeats after its keyword ("YES 4821", "SÍ, 4821", "نعم ٤٨٢١" in the phone's own digits);
+    "" without any."""
+    for word in body.split()[1:]:
+        digits = _ascii_digits(_normalised(word).strip(string.punctuation + "¡¿،؟"))
+        if re.fullmatch("[0-9]+", digits):
+            return digits
+    return ""
+
+
+def new_cancel_code():
+    return f"{secrets.randbelow(10**CANCEL_CODE_DIGITS):0{CANCEL_CODE_DIGITS}d}"
+
+
 def open_visits_of(patient):
     """The patient's open tokens of today, the waiting ones first, each group in order of registration."""
     visits = (
@@ -174,14 +200,33 @@ def _other_visits_words(entry, visits):
     )
 
 
-def _visit_awaiting_cancel_confirmation(inbound):
-    """The id of the visit a YES in this text would cancel: the one the patient's text just before it asked to
-    cancel, from the same number, recently enough; None otherwise. Any other text in between keeps the place, as the
-    question says; a CANCEL from the number the desk corrected away (a stranger's) is not the patient's to confirm."""
-    previous = InboundMessage.objects.filter(patient=inbound.patient).exclude(pk=inbound.pk).first()
-    if previous is None or previous.effect != Effect.CANCEL_ASKED or previous.from_phone != inbound.from_phone:
+def _pending_cancel(inbound):
+    """The CANCEL a YES in this text may confirm: the patient's text just before it (wrong codes tried on it aside),
+    from the same number, recently enough, its code sent; None otherwise, or once its token took CANCEL_CODE_TRIES
+    wrong codes. Any other text in between keeps the place, as the question says; a CANCEL from the number the desk
+    corrected away (a stranger's) is not the patient's to confirm."""
+    earlier = InboundMessage.objects.filter(patient=inbound.patient).exclude(pk=inbound.pk)
+    previous = earlier.exclude(effect=Effect.CANCEL_CODE_WRONG).first()
+    if previous is None or previous.effect != Effect.CANCEL_ASKED or not previous.cancel_code:
         return None
-    return previous.queue_entry_id if previous.received_at >= timezone.now() - CANCEL_CONFIRM_WINDOW else None
+    if previous.from_phone != inbound.from_phone or previous.received_at < timezone.now() - CANCEL_CONFIRM_WINDOW:
+        return None
+    return None if _cancel_codes_used_up(previous.queue_entry_id) else previous
+
+
+def _wrong_cancel_codes(visit_id):
+    return InboundMessage.objects.filter(queue_entry_id=visit_id, effect=Effect.CANCEL_CODE_WRONG).count()
+
+
+def _cancel_codes_used_up(visit_id):
+    return _wrong_cancel_codes(visit_id) >= CANCEL_CODE_TRIES
+
+
+def _no_more_cancel_by_text(entry):
+    return gettext(
+        "Token %(token)s can no longer be cancelled by text: a wrong code was sent too many times. To cancel it, "
+        "please ask at the reception desk."
+    ) % {"token": entry.token}
 
 
 def _opted_out(patient):
@@ -200,9 +245,10 @@ def _command(keyword, *, opt_out_type, patient, confirms_cancel):
     return keyword
 
 
-def _act(command, patient, entry, visits, *, confirms_cancel):
+def _act(command, patient, entry, visits, *, pending_cancel, code):
     """Carry out the command for the patient and their open visit (None without one), one of their open visits
-    of today: (effect, reply template or None for no reply, text for the reply's {message})."""
+    of today: (effect, reply template or None for no reply, text for the reply's {message}). pending_cancel is the
+    CANCEL this text's YES confirms when it repeats its code (code, the digits the text carries)."""
     if command in SUBSCRIPTION_CHANGES:
         opted_out, effect, template_type = SUBSCRIPTION_CHANGES[command]
         set_message_opt_out(patient=patient, opted_out=opted_out)
@@ -226,8 +272,17 @@ def _act(command, patient, entry, visits, *, confirms_cancel):
             queue_services.check_cancellable(entry)
         except queue_services.QueueError as error:
             return Effect.REFUSED, TemplateType.REPLY_REFUSED, str(error)
+        if _cancel_codes_used_up(entry.pk):
+            return Effect.REFUSED, TemplateType.REPLY_REFUSED, _no_more_cancel_by_text(entry)
         return Effect.CANCEL_ASKED, TemplateType.REPLY_CANCEL_ASK, ""
-    if command == CONFIRM and confirms_cancel:
+    if command == CONFIRM and pending_cancel is not None:
+        if not secrets.compare_digest(code, pending_cancel.cancel_code):
+            if _wrong_cancel_codes(entry.pk) + 1 >= CANCEL_CODE_TRIES:
+                return Effect.CANCEL_CODE_WRONG, TemplateType.REPLY_REFUSED, _no_more_cancel_by_text(entry)
+            return Effect.CANCEL_CODE_WRONG, TemplateType.REPLY_REFUSED, gettext(
+                "Token %(token)s is not cancelled: the code is missing or wrong, and you keep your place. To cancel "
+                "it, reply YES followed by the %(digits)s-digit code from our message."
+            ) % {"token": entry.token, "digits": CANCEL_CODE_DIGITS}
         try:
             queue_services.cancel(entry=entry)
         except queue_services.QueueError as error:
@@ -243,10 +298,17 @@ def _replies_used_up(patient):
     return answered.count() >= settings.INBOUND_REPLIES_PER_WINDOW
 
 
-def _reply(inbound, template_type, message):
+def _with_cancel_code(text, code):
+    """The text of a CANCEL's question, which must carry its code: one an admin worded without {code} has it added."""
+    if "code" in {field for _literal, field, _spec, _conversion in string.Formatter().parse(text)}:
+        return text
+    return text + " " + gettext("To cancel, reply YES %(code)s.") % {"code": "{code}"}
+
+
+def _reply(inbound, template_type, message, *, cancel_code=""):
     """The answer to an inbound text, on the channel it came from; None when the patient opted out (a STOP's
     confirmation is the one message they still get), had their replies of the window, or admins switched that
-    reply off."""
+    reply off. cancel_code fills a CANCEL question's {code}."""
     patient, entry = inbound.patient, inbound.queue_entry
     _channel, skip_reason = channel_and_skip_reason(patient, template_type)
     if skip_reason:
@@ -256,6 +318,8 @@ def _reply(inbound, template_type, message):
     text = template_text(template_type, inbound.channel, patient.language)
     if text is None:
         return None
+    if template_type == TemplateType.REPLY_CANCEL_ASK:
+        text = _with_cancel_code(text, cancel_code)
     if entry is None:
         values = {"name": patient.name, "link": settings.SITE_URL + reverse("patients:register")}
     else:
@@ -267,7 +331,7 @@ def _reply(inbound, template_type, message):
         channel=inbound.channel,
         event=template_type,
         idempotency_key=f"inbound-{inbound.message_sid}",
-        body=render_message(text, **values),
+        body=render_message(text, **values | {"code": cancel_code}),
     )
 
 
@@ -292,7 +356,8 @@ def receive_text(*, message_sid, from_address, body, opt_out_type=""):
     inbound.patient = Patient.objects.select_for_update().filter(phone=phone).first()
     keyword, named_token = read_keyword(body), read_token(body)
     visits = open_visits_of(inbound.patient) if inbound.patient else []
-    cancel_asked_for = _visit_awaiting_cancel_confirmation(inbound) if keyword == CONFIRM and visits else None
+    pending_cancel = _pending_cancel(inbound) if keyword == CONFIRM and visits else None
+    cancel_asked_for = pending_cancel.queue_entry_id if pending_cancel else None
     entry = addressed_visit(visits, keyword=keyword, named_token=named_token, cancel_asked_for=cancel_asked_for)
     confirms_cancel = entry is not None and entry.pk == cancel_asked_for
     inbound.keyword = _command(
@@ -314,12 +379,20 @@ def receive_text(*, message_sid, from_address, body, opt_out_type=""):
                 ) % {"token": named_token, "tokens": ", ".join(visit.token for visit in visits)}
             else:
                 inbound.effect, template_type, message = _act(
-                    inbound.keyword, inbound.patient, entry, visits, confirms_cancel=confirms_cancel
+                    inbound.keyword,
+                    inbound.patient,
+                    entry,
+                    visits,
+                    pending_cancel=pending_cancel if confirms_cancel else None,
+                    code=read_code(body),
                 )
-            if inbound.effect == Effect.REFUSED:
+            if inbound.effect in (Effect.REFUSED, Effect.CANCEL_CODE_WRONG):
                 inbound.detail = message
             if template_type is not None and opt_out_type not in TWILIO_OPT_OUT_TYPES:
-                inbound.reply = _reply(inbound, template_type, message)
+                cancel_code = new_cancel_code() if inbound.effect == Effect.CANCEL_ASKED else ""
+                inbound.reply = _reply(inbound, template_type, message, cancel_code=cancel_code)
+                # A question that was not sent (an opted-out patient, replies used up) leaves nothing to confirm.
+                inbound.cancel_code = cancel_code if inbound.reply is not None else ""
     inbound.save()
     if inbound.reply is not None:
         outbox.enqueue_after_commit([(SEND_REPLY, {"notification_id": inbound.reply.pk})])

@@ -365,10 +365,15 @@ class OutboxMessage(models.Model):
         return gettext("%(task)s (waiting)") % {"task": self.task_name}
 
 
+# The length of the one-time code a CANCEL's YES must repeat (notifications.inbound).
+CANCEL_CODE_DIGITS = 4
+
+
 class InboundEffect(models.TextChoices):
     STATUS_SENT = "status_sent", _("Place and wait sent")
     POSTPONED = "postponed", _("Moved back")
     CANCEL_ASKED = "cancel_asked", _("Asked to confirm cancelling")
+    CANCEL_CODE_WRONG = "cancel_code_wrong", _("Not cancelled: wrong or missing code")
     CANCELLED = "cancelled", _("Token cancelled")
     REFUSED = "refused", _("Not possible")
     HELP_SENT = "help_sent", _("Keyword list sent")
@@ -414,6 +419,13 @@ class InboundMessage(models.Model):
     )
     reply = models.OneToOneField(
         Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="answers", verbose_name=_("reply")
+    )
+    # Sent only to the patient's number in the CANCEL's confirmation question: a spoofed sender never sees it.
+    cancel_code = models.CharField(
+        _("cancel code"),
+        max_length=CANCEL_CODE_DIGITS,
+        blank=True,
+        help_text=_("The code a YES must repeat to cancel."),
     )
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
 

@@ -1,5 +1,6 @@
 """Patients' texts: POST /notifications/twilio/inbound/ with X-Twilio-Signature, keywords, replies."""
 
+import re
 import threading
 import uuid
 from unittest import mock
@@ -72,6 +73,11 @@ def line(department, make_patient, waiting_entry):
         for number in range(4)
     ]
     return [waiting_entry, *behind]
+
+
+def code_asked_for(fake_twilio):
+    """The one-time code of the CANCEL question last sent to the patient's phone."""
+    return re.search(r"(?<!\d)\d{4}(?!\d)", last_reply(fake_twilio).body).group()
 
 
 def place_of(entry):
@@ -245,9 +251,11 @@ def test_status_reads_the_patients_open_tokens_once(post_text, client, fake_twil
 
 def test_a_text_naming_a_token_acts_on_that_token(post_text, client, fake_twilio, line, second_token):
     post_text(client, text_params(f"cancel {second_token.token.lower()}"))
-    assert "Reply YES within 10 minutes to cancel token DERM-002 for Dermatology" in last_reply(fake_twilio).body
+    code = code_asked_for(fake_twilio)
+    asked = f"Reply YES {code} within 10 minutes to cancel token DERM-002 for Dermatology"
+    assert asked in last_reply(fake_twilio).body
 
-    post_text(client, text_params("YES"))
+    post_text(client, text_params(f"YES {code}"))
 
     second_token.refresh_from_db()
     line[0].refresh_from_db()
@@ -259,9 +267,10 @@ def test_a_yes_after_another_text_keeps_the_token_the_cancel_was_about(
     post_text, client, fake_twilio, line, second_token
 ):
     post_text(client, text_params(f"CANCEL {second_token.token}"))
+    code = code_asked_for(fake_twilio)
     post_text(client, text_params("STATUS"))
 
-    post_text(client, text_params("YES"))
+    post_text(client, text_params(f"YES {code}"))
 
     assert [place_of(line[0]), place_of(second_token)] == [1, 2]
     assert InboundMessage.objects.first().effect == Effect.HELP_SENT
@@ -315,7 +324,7 @@ def test_cancel_needs_a_yes_to_cancel(post_text, client, fake_twilio, line):
     assert InboundMessage.objects.get().effect == Effect.CANCEL_ASKED
     assert "Reply YES" in last_reply(fake_twilio).body
 
-    post_text(client, text_params("yes"))
+    post_text(client, text_params(f"yes {code_asked_for(fake_twilio)}"))
 
     line[0].refresh_from_db()
     assert line[0].status == Queue.Status.CANCELLED
@@ -338,11 +347,11 @@ def test_cancel_from_a_patient_in_consultation_is_refused_at_once_not_asked_to_c
     assert "in consultation" in last_reply(fake_twilio).body
 
 
-def test_yes_without_a_recent_cancel_cancels_nothing(post_text, client, fake_twilio, clock, line):
+def test_yes_without_a_recent_cancel_cancels_nothing_even_with_its_code(post_text, client, fake_twilio, clock, line):
     post_text(client, text_params("CANCEL"))
     clock.shift(11 * 60)
 
-    post_text(client, text_params("YES"))
+    post_text(client, text_params(f"YES {code_asked_for(fake_twilio)}"))
 
     line[0].refresh_from_db()
     assert line[0].status == Queue.Status.WAITING
@@ -646,16 +655,19 @@ def test_start_or_yes_after_stop_opts_back_in_with_a_confirmation(
     assert broadcast(line[0]).status == Notification.Status.SENT
 
 
-def test_a_cancel_stays_the_apps_and_its_yes_still_cancels_after_a_stop(post_text, client, fake_twilio, line):
+def test_a_cancel_after_a_stop_sends_no_code_and_its_yes_opts_back_in_without_cancelling(
+    post_text, client, fake_twilio, line
+):
     post_text(client, text_params("STOP"))
     post_text(client, text_params("CANCEL"))
+    assert InboundMessage.objects.first().cancel_code == ""
+    assert len(messages_to_patient(fake_twilio)) == 1  # the STOP's confirmation only
 
     post_text(client, text_params("YES"))
 
     line[0].refresh_from_db()
-    assert line[0].status == Queue.Status.CANCELLED
-    assert opted_out(line[0].patient)
-    assert len(messages_to_patient(fake_twilio)) == 1  # the STOP's confirmation only
+    assert line[0].status == Queue.Status.WAITING
+    assert InboundMessage.objects.first().effect == Effect.OPTED_IN
 
 
 def test_a_redelivered_stop_acts_and_confirms_once(post_text, client, fake_twilio, line):
@@ -744,8 +756,91 @@ def test_twilios_help_is_not_answered_twice(post_text, client, fake_twilio, line
 def test_a_yes_confirming_a_cancel_cancels_even_when_twilio_flags_it_as_start(post_text, client, fake_twilio, line):
     post_text(client, text_params("CANCEL"))
 
-    post_text(client, text_params("YES", OptOutType="START"))
+    post_text(client, text_params(f"YES {code_asked_for(fake_twilio)}", OptOutType="START"))
 
     line[0].refresh_from_db()
     assert line[0].status == Queue.Status.CANCELLED
     assert InboundMessage.objects.first().effect == Effect.CANCELLED
+
+
+def test_a_spoofed_cancel_then_a_bare_yes_keeps_the_place_and_the_phone_is_told_what_to_send(
+    post_text, client, fake_twilio, line
+):
+    # Whoever spoofs the patient's number sends both texts; the question with its code went to the patient's phone.
+    post_text(client, text_params("CANCEL"))
+
+    post_text(client, text_params("YES"))
+
+    assert place_of(line[0]) == 1
+    refused = InboundMessage.objects.first()
+    assert (refused.keyword, refused.effect) == ("YES", Effect.CANCEL_CODE_WRONG)
+    assert "is not cancelled" in last_reply(fake_twilio).body
+    assert "reply YES followed by the 4-digit code" in last_reply(fake_twilio).body
+
+
+def test_a_wrong_code_keeps_the_place_and_the_right_one_then_cancels(post_text, client, fake_twilio, line):
+    post_text(client, text_params("CANCEL"))
+    code = code_asked_for(fake_twilio)
+    wrong = f"{(int(code) + 1) % 10000:04d}"
+
+    post_text(client, text_params(f"YES {wrong}"))
+
+    assert place_of(line[0]) == 1
+    assert InboundMessage.objects.first().effect == Effect.CANCEL_CODE_WRONG
+
+    post_text(client, text_params(f"YES {code}"))
+
+    line[0].refresh_from_db()
+    assert line[0].status == Queue.Status.CANCELLED
+
+
+def test_after_three_wrong_codes_the_token_can_no_longer_be_cancelled_by_text(post_text, client, fake_twilio, line):
+    post_text(client, text_params("CANCEL"))
+    code = code_asked_for(fake_twilio)
+    wrong = f"{(int(code) + 1) % 10000:04d}"
+    for guess in (f"YES {wrong}", "YES", f"YES {wrong}"):
+        post_text(client, text_params(guess))
+    assert "please ask at the reception desk" in last_reply(fake_twilio).body
+
+    post_text(client, text_params(f"YES {code}"))
+    post_text(client, text_params("CANCEL"))
+
+    assert place_of(line[0]) == 1
+    asked_again, right_code_too_late = InboundMessage.objects.all()[:2]
+    assert right_code_too_late.effect == Effect.HELP_SENT
+    assert (asked_again.effect, asked_again.cancel_code) == (Effect.REFUSED, "")
+    assert "can no longer be cancelled by text" in asked_again.detail
+
+
+@pytest.mark.parametrize(
+    ("language", "yes", "digits"),
+    [("es", "SÍ", "0123456789"), ("ar", "نعم", "٠١٢٣٤٥٦٧٨٩"), ("hi", "हाँ", "०१२३४५६७८९")],
+)
+def test_the_code_is_sent_and_read_in_the_patients_language_and_digits(
+    post_text, client, fake_twilio, line, language, yes, digits
+):
+    install_default_templates()
+    Patient.objects.filter(pk=line[0].patient_id).update(language=language)
+    post_text(client, text_params("CANCEL"))
+    code = code_asked_for(fake_twilio)
+    assert f"{yes} {code}" in last_reply(fake_twilio).body
+
+    post_text(client, text_params(f"{yes} {code.translate(str.maketrans('0123456789', digits))}"))
+
+    line[0].refresh_from_db()
+    assert line[0].status == Queue.Status.CANCELLED
+
+
+def test_a_question_an_admin_worded_without_the_code_has_it_added(post_text, client, fake_twilio, line):
+    install_default_templates()
+    NotificationTemplate.objects.filter(template_type=TemplateType.REPLY_CANCEL_ASK).update(
+        sms_template="Cancel {token}? Reply YES."
+    )
+
+    post_text(client, text_params("CANCEL"))
+
+    code = code_asked_for(fake_twilio)
+    assert last_reply(fake_twilio).body == f"Cancel {line[0].token}? Reply YES. To cancel, reply YES {code}."
+    post_text(client, text_params(f"YES {code}"))
+    line[0].refresh_from_db()
+    assert line[0].status == Queue.Status.CANCELLED
