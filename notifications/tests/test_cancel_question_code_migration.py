@@ -7,7 +7,7 @@ from django.apps import apps
 from notifications.defaults import DEFAULT_TEMPLATES, DEFAULT_TRANSLATIONS
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 
-migration = importlib.import_module("notifications.migrations.0027_cancel_question_carries_its_code")
+migration = importlib.import_module("notifications.migrations.0028_cancel_question_carries_its_code")
 TemplateType = NotificationTemplate.TemplateType
 
 

@@ -40,7 +40,7 @@ def without_the_code(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0026_cancel_confirmation_code"),
+        ("notifications", "0027_cancel_confirmation_code"),
     ]
 
     operations = [

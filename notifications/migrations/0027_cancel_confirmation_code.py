@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0025_phone_corrected_message'),
+        ('notifications', '0026_notification_withdrawn_by_phone_correction'),
         ('patients', '0018_emergency_spared_by_daily_capacity'),
     ]
 
