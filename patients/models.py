@@ -178,6 +178,20 @@ class Place:
         return self.translations.get(translation.get_language()) or self.as_written
 
 
+@dataclass(frozen=True)
+class DailyCapacity:
+    """How a department's daily capacity stands: `limit` tokens a day (None or 0: no limit), `issued` so far today."""
+
+    limit: int | None
+    issued: int
+
+    @property
+    def reached(self):
+        """No more walk-ins today: services.issue_token refuses a routine token (not an emergency, nor a booked
+        check-in)."""
+        return bool(self.limit) and self.issued >= self.limit
+
+
 class Department(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True, validators=[check_single_line])
     code = models.CharField(

@@ -24,11 +24,12 @@ from django.utils import timezone
 
 from smartqueue.shapes import represent
 
-from . import estimates, hooks, published, services
+from . import estimates, hooks, published
 from .estimates import ConsultationPace, WaitEstimate
 from .models import (
     TOKEN_PATTERN,
     Appointment,
+    DailyCapacity,
     DailyTokenCounter,
     Department,
     Patient,
@@ -486,7 +487,7 @@ def department_queue_snapshot(*, department, day=None, line=None, capacities=Non
 
 
 def daily_capacities(*, departments, day):
-    """{department_id: services.DailyCapacity} of those of the departments with a daily limit, on day: the tokens
+    """{department_id: DailyCapacity} of those of the departments with a daily limit, on day: the tokens
     their counters have given (one query; none when no department has a limit)."""
     limits = {department.pk: department.daily_capacity for department in departments if department.daily_capacity}
     if not limits:
@@ -495,13 +496,13 @@ def daily_capacities(*, departments, day):
         DailyTokenCounter.objects.filter(department_id__in=limits, day=day).values_list("department_id", "last_number")
     )
     return {
-        department_id: services.DailyCapacity(limit=limit, issued=issued.get(department_id, 0))
+        department_id: DailyCapacity(limit=limit, issued=issued.get(department_id, 0))
         for department_id, limit in limits.items()
     }
 
 
 def capacity_fields(capacity):
-    """The NO_DAILY_LIMIT fields of a services.DailyCapacity (None: no limit)."""
+    """The NO_DAILY_LIMIT fields of a DailyCapacity (None: no limit)."""
     if capacity is None:
         return dict(NO_DAILY_LIMIT)
     return {"full_today": capacity.reached, "capacity_today": {"limit": capacity.limit, "issued": capacity.issued}}
@@ -602,7 +603,7 @@ def queue_joined_at_the_end(*, kept, entry):
                 {}
                 if capacity is None
                 else capacity_fields(
-                    services.DailyCapacity(limit=capacity["limit"], issued=max(capacity["issued"], entry.token_number))
+                    DailyCapacity(limit=capacity["limit"], issued=max(capacity["issued"], entry.token_number))
                 )
             ),
         },

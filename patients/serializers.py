@@ -232,7 +232,7 @@ class DoctorsOnHandMixin(serializers.Serializer):
 
 
 class DailyCapacitySerializer(serializers.Serializer):
-    """How a department's daily capacity stands (services.DailyCapacity)."""
+    """How a department's daily capacity stands (models.DailyCapacity)."""
 
     limit = serializers.IntegerField(help_text="Tokens the department gives a day.")
     issued = serializers.IntegerField(

@@ -27,6 +27,7 @@ from .models import (
     NOTICE_PATIENTS_AHEAD_MIN,
     Appointment,
     ClosedDay,
+    DailyCapacity,
     DailyTokenCounter,
     Department,
     Patient,
@@ -185,19 +186,6 @@ def next_token_number(*, department, day):
     with connection.cursor() as cursor:
         cursor.execute(_counter_sql(), [department.pk, day])
         return cursor.fetchone()[0]
-
-
-@dataclass(frozen=True)
-class DailyCapacity:
-    """How a department's daily capacity stands: `limit` tokens a day (None or 0: no limit), `issued` so far today."""
-
-    limit: int | None
-    issued: int
-
-    @property
-    def reached(self):
-        """No more walk-ins today: issue_token refuses a routine token (not an emergency, nor a booked check-in)."""
-        return bool(self.limit) and self.issued >= self.limit
 
 
 @transaction.atomic
