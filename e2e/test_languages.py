@@ -258,7 +258,8 @@ def test_arabic_pages_put_the_skip_link_and_the_boards_colour_keys_on_their_read
 
     # Right to left, a key's colour stands at its right and its word follows to the left: the gap is on that side.
     gaps = page.locator(".board-legend li").evaluate_all(
-        "keys => keys.map(key => getComputedStyle(key, '::before')).map(colour => [colour.marginLeft, colour.marginRight])"
+        "keys => keys.map(key => getComputedStyle(key, '::before'))"
+        ".map(colour => [colour.marginLeft, colour.marginRight])"
     )
     assert gaps and all(to_its_word != "0px" and to_the_edge == "0px" for to_its_word, to_the_edge in gaps), gaps
 

@@ -44,7 +44,8 @@ def test_the_desk_finds_the_token_from_the_live_queues_and_corrects_the_phone(ad
     assert client.get(old_link).status_code == 404
     row = AuditLog.objects.get(action="queue.phone_corrected")
     assert row.actor.username == "manager"
-    [shown] = [shown for shown in admin_client.get(reverse("adminpanel:audit")).context["rows"] if shown["entry"] == row]
+    rows = admin_client.get(reverse("adminpanel:audit")).context["rows"]
+    [shown] = [shown for shown in rows if shown["entry"] == row]
     assert shown["action"] == "Phone number corrected"
     assert {"field": "Phone", "before": "••••••0111", "after": "••••••0122"} in shown["changes"]
 
