@@ -185,10 +185,7 @@ def _withdraw_unsent_messages_of_the_visit(entry):
     stopped working, and go to the number of the record they were written for: a stranger's where the visit moved to
     another patient. They are withdrawn in the correction's transaction, never sent (a retry or a late task finds
     them withdrawn); the right number is texted the new link by the correction's own message."""
-    visit_ids, earlier_id = [entry.pk], entry.transferred_from_id
-    while earlier_id is not None:
-        visit_ids.append(earlier_id)
-        earlier_id = Queue.objects.filter(pk=earlier_id).values_list("transferred_from_id", flat=True).get()
+    visit_ids = [entry.pk, *(visit.pk for visit in entry.predecessors())]
     Notification.objects.filter(
         Q(queue_entry_id__in=visit_ids) | Q(appointment__queue_entry_id__in=visit_ids),
         status__in=[Status.QUEUED, Status.SENDING],

@@ -551,6 +551,16 @@ class Queue(models.Model):
         except Queue.DoesNotExist:
             return None
 
+    def predecessors(self, *, for_update=False):
+        """The tokens this one was transferred or referred from, earliest first (their links lead to it); locked
+        until the transaction ends when for_update."""
+        rows = Queue.objects.select_for_update() if for_update else Queue.objects
+        visits, entry = [], self
+        while entry.transferred_from_id is not None:
+            entry = rows.get(pk=entry.transferred_from_id)
+            visits.insert(0, entry)
+        return visits
+
     @property
     def expired(self):
         """Still open after its day ended: lines are of one day (call_next reads today's), so it will never be

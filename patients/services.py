@@ -846,7 +846,7 @@ def correct_phone(*, entry, phone, actor=None, ip_address=None):
             {"phone": _("This is already the phone number of token %(token)s.") % {"token": entry.token}}
         )
     before = entry_snapshot(entry) | {"patient_id": registered_under.pk, "phone": mask_phone(registered_under.phone)}
-    chain = _visits_before(entry) + [entry]
+    chain = [*entry.predecessors(for_update=True), entry]
     chain_ids = [visit.pk for visit in chain]
     patient = _patient_for_corrected_phone(patient=registered_under, phone=phone, visit_ids=chain_ids)
     moved = patient.pk != registered_under.pk
@@ -871,15 +871,6 @@ def correct_phone(*, entry, phone, actor=None, ip_address=None):
         )
     )
     return PhoneCorrection(entry=entry, patient=patient, moved=moved)
-
-
-def _visits_before(entry):
-    """The tokens the visit was transferred or referred from, earliest first: their links lead to it."""
-    visits = []
-    while entry.transferred_from_id is not None:
-        entry = Queue.objects.select_for_update().get(pk=entry.transferred_from_id)
-        visits.insert(0, entry)
-    return visits
 
 
 def _patient_for_corrected_phone(*, patient, phone, visit_ids):
