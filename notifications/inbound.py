@@ -298,7 +298,7 @@ def _replies_used_up(patient):
     return answered.count() >= settings.INBOUND_REPLIES_PER_WINDOW
 
 
-def _with_cancel_code(text, code):
+def _with_cancel_code(text):
     """The text of a CANCEL's question, which must carry its code: one an admin worded without {code} has it added."""
     if "code" in {field for _literal, field, _spec, _conversion in string.Formatter().parse(text)}:
         return text
@@ -319,7 +319,7 @@ def _reply(inbound, template_type, message, *, cancel_code=""):
     if text is None:
         return None
     if template_type == TemplateType.REPLY_CANCEL_ASK:
-        text = _with_cancel_code(text, cancel_code)
+        text = _with_cancel_code(text)
     if entry is None:
         values = {"name": patient.name, "link": settings.SITE_URL + reverse("patients:register")}
     else:
