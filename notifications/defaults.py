@@ -63,6 +63,11 @@ DEFAULT_TEMPLATES = {
         "Reply: place and wait",
         "Token {token} ({department}): {message} Follow your place: {link}",
     ),
+    TemplateType.REPLY_LATE_ASK: (
+        "Reply: confirm moving back",
+        "Reply YES {code} within 10 minutes to move token {token} for {department} back a few places. "
+        "Anything else keeps your place.",
+    ),
     TemplateType.REPLY_LATE: (
         "Reply: moved back",
         "Token {token}: you have been moved back. You are now number {position} in line; "
@@ -206,6 +211,14 @@ DEFAULT_TRANSLATIONS = {
         "es": "Turno {token} ({department}): {message} Siga su lugar aquí: {link}",
         "hi": "टोकन {token} ({department}): {message} अपनी जगह यहाँ देखें: {link}",
         "ar": "الرقم {token} ({department}): {message} تابعوا دوركم: {link}",
+    },
+    TemplateType.REPLY_LATE_ASK: {
+        "es": "Responda SÍ {code} en los próximos 10 minutos para pasar el turno {token} de {department} unos puestos "
+        "atrás. Cualquier otra respuesta mantiene su lugar.",
+        "hi": "{department} के टोकन {token} को कुछ स्थान पीछे करने के लिए 10 मिनट के भीतर हाँ {code} लिखकर भेजें। "
+        "कुछ और भेजने पर आपकी जगह बनी रहेगी।",
+        "ar": "أرسلوا نعم {code} خلال 10 دقائق لإرجاء الرقم {token} في {department} بضعة أماكن. "
+        "أي رد آخر يُبقي دوركم كما هو.",
     },
     TemplateType.REPLY_LATE: {
         "es": "Turno {token}: le hemos pasado unos puestos atrás. Ahora tiene el número {position} en la fila; "

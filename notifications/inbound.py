@@ -1,5 +1,5 @@
-"""Patients' texts to the hospital's Twilio number: STATUS, LATE, CANCEL (then YES), HELP, and STOP / START
-(no more messages at all, or messages again: the patient's NotificationPreference.opted_out).
+"""Patients' texts to the hospital's Twilio number: STATUS, LATE or CANCEL (each then YES and its code), HELP, and
+STOP / START (no more messages at all, or messages again: the patient's NotificationPreference.opted_out).
 
 Each Twilio message (MessageSid) is stored once, as an InboundMessage with what it did; a redelivery of
 the same message finds the row and does nothing. Queue changes go through patients.services, so the
@@ -11,6 +11,7 @@ import re
 import secrets
 import string
 import unicodedata
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,7 +28,7 @@ from patients.templatetags.waits import doctors_expected_later, expected_wait_wo
 
 from . import outbox
 from .models import (
-    CANCEL_CODE_DIGITS,
+    CONFIRMATION_CODE_DIGITS,
     Channel,
     InboundMessage,
     Notification,
@@ -59,12 +60,35 @@ SUBSCRIPTION_CHANGES = {
 }
 WHATSAPP_PREFIX = "whatsapp:"
 TOKEN_SHAPE = re.compile(TOKEN_PATTERN)
-# A YES cancels only when it follows the patient's CANCEL within this time, and repeats the code the question sent to
-# the patient's number: an SMS sender can be spoofed, and whoever spoofs it never sees the question.
-CANCEL_CONFIRM_WINDOW = timedelta(minutes=10)
-# Wrong or missing codes a token takes, over all its CANCELs, before texts can no longer cancel it: a guesser gets
-# this many tries in 10 ** CANCEL_CODE_DIGITS, however many CANCELs it sends.
-CANCEL_CODE_TRIES = 3
+# A YES moves the token back or cancels it only when it follows the patient's LATE or CANCEL within this time, and
+# repeats the code the question sent to the patient's number: an SMS sender can be spoofed, and whoever spoofs it
+# never sees the question.
+CONFIRM_WINDOW = timedelta(minutes=10)
+# Wrong or missing codes a token takes, over all its LATEs (or all its CANCELs), before texts can no longer move it
+# back (or cancel it): a guesser gets this many tries in 10 ** CONFIRMATION_CODE_DIGITS, however many it sends.
+CONFIRMATION_CODE_TRIES = 3
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a keyword that a YES must confirm records and sends: the effect of asking, the question (a reply
+    template), and the effect of a wrong or missing code."""
+
+    asked: str
+    question: str
+    code_wrong: str
+
+
+CONFIRMED_COMMANDS = {
+    LATE: Confirmation(
+        asked=Effect.LATE_ASKED, question=TemplateType.REPLY_LATE_ASK, code_wrong=Effect.LATE_CODE_WRONG
+    ),
+    CANCEL: Confirmation(
+        asked=Effect.CANCEL_ASKED, question=TemplateType.REPLY_CANCEL_ASK, code_wrong=Effect.CANCEL_CODE_WRONG
+    ),
+}
+COMMAND_ASKED = {confirmation.asked: command for command, confirmation in CONFIRMED_COMMANDS.items()}
+CODE_WRONG_EFFECTS = [confirmation.code_wrong for confirmation in CONFIRMED_COMMANDS.values()]
 
 # The words each language's patients may send, by language code; every language's words are accepted
 # whatever the patient's language, and English always. A language added to the site adds a row here.
@@ -143,8 +167,8 @@ def read_code(body):
     return ""
 
 
-def new_cancel_code():
-    return f"{secrets.randbelow(10**CANCEL_CODE_DIGITS):0{CANCEL_CODE_DIGITS}d}"
+def new_confirmation_code():
+    return f"{secrets.randbelow(10**CONFIRMATION_CODE_DIGITS):0{CONFIRMATION_CODE_DIGITS}d}"
 
 
 def open_visits_of(patient):
@@ -159,14 +183,14 @@ def open_visits_of(patient):
     return sorted(visits, key=lambda visit: visit.status != Queue.Status.WAITING)
 
 
-def addressed_visit(visits, *, keyword, named_token, cancel_asked_for):
-    """Which of the patient's open tokens a text is about: the one it names; for a YES, the one whose CANCEL
-    awaits it (cancel_asked_for, its id); otherwise the first (a waiting one). None without an open token, or
-    when the named token is not one of them."""
+def addressed_visit(visits, *, keyword, named_token, confirmation_asked_for):
+    """Which of the patient's open tokens a text is about: the one it names; for a YES, the one whose LATE or
+    CANCEL awaits it (confirmation_asked_for, its id); otherwise the first (a waiting one). None without an open
+    token, or when the named token is not one of them."""
     if named_token:
         return next((visit for visit in visits if visit.token.upper() == named_token), None)
     if keyword == CONFIRM:
-        awaiting = next((visit for visit in visits if visit.pk == cancel_asked_for), None)
+        awaiting = next((visit for visit in visits if visit.pk == confirmation_asked_for), None)
         if awaiting is not None:
             return awaiting
     return visits[0] if visits else None
@@ -200,55 +224,108 @@ def _other_visits_words(entry, visits):
     )
 
 
-def _pending_cancel(inbound):
-    """The CANCEL a YES in this text may confirm: the patient's text just before it (wrong codes tried on it aside),
-    from the same number, recently enough, its code sent; None otherwise, or once its token took CANCEL_CODE_TRIES
-    wrong codes. Any other text in between keeps the place, as the question says; a CANCEL from the number the desk
-    corrected away (a stranger's) is not the patient's to confirm."""
+def _pending_question(inbound):
+    """The LATE or CANCEL a YES in this text may confirm: the patient's text just before it (wrong codes tried on it
+    aside), from the same number, recently enough, its code sent; None otherwise, or once its token took
+    CONFIRMATION_CODE_TRIES wrong codes for that keyword. Any other text in between keeps the place, as the question
+    says; a question asked of the number the desk corrected away (a stranger's) is not the patient's to confirm."""
     earlier = InboundMessage.objects.filter(patient=inbound.patient).exclude(pk=inbound.pk)
-    previous = earlier.exclude(effect=Effect.CANCEL_CODE_WRONG).first()
-    if previous is None or previous.effect != Effect.CANCEL_ASKED or not previous.cancel_code:
+    previous = earlier.exclude(effect__in=CODE_WRONG_EFFECTS).first()
+    if previous is None or previous.effect not in COMMAND_ASKED or not previous.confirmation_code:
         return None
-    if previous.from_phone != inbound.from_phone or previous.received_at < timezone.now() - CANCEL_CONFIRM_WINDOW:
+    if previous.from_phone != inbound.from_phone or previous.received_at < timezone.now() - CONFIRM_WINDOW:
         return None
-    return None if _cancel_codes_used_up(previous.queue_entry_id) else previous
+    return None if _codes_used_up(previous.queue_entry_id, COMMAND_ASKED[previous.effect]) else previous
 
 
-def _wrong_cancel_codes(visit_id):
-    return InboundMessage.objects.filter(queue_entry_id=visit_id, effect=Effect.CANCEL_CODE_WRONG).count()
+def _wrong_codes(visit_id, command):
+    wrong = CONFIRMED_COMMANDS[command].code_wrong
+    return InboundMessage.objects.filter(queue_entry_id=visit_id, effect=wrong).count()
 
 
-def _cancel_codes_used_up(visit_id):
-    return _wrong_cancel_codes(visit_id) >= CANCEL_CODE_TRIES
+def _codes_used_up(visit_id, command):
+    return _wrong_codes(visit_id, command) >= CONFIRMATION_CODE_TRIES
 
 
-def _no_more_cancel_by_text(entry):
-    return gettext(
-        "Token %(token)s can no longer be cancelled by text: a wrong code was sent too many times. To cancel it, "
-        "please ask at the reception desk."
-    ) % {"token": entry.token}
+def _no_more_by_text(command, entry):
+    if command == LATE:
+        text = gettext(
+            "Token %(token)s can no longer be moved back by text: a wrong code was sent too many times. To be moved "
+            "back, please ask at the reception desk."
+        )
+    else:
+        text = gettext(
+            "Token %(token)s can no longer be cancelled by text: a wrong code was sent too many times. To cancel it, "
+            "please ask at the reception desk."
+        )
+    return text % {"token": entry.token}
+
+
+def _code_wrong_words(command, entry):
+    if command == LATE:
+        text = gettext(
+            "Token %(token)s is not moved back: the code is missing or wrong, and you keep your place. To be moved "
+            "back, reply YES followed by the %(digits)s-digit code from our message."
+        )
+    else:
+        text = gettext(
+            "Token %(token)s is not cancelled: the code is missing or wrong, and you keep your place. To cancel "
+            "it, reply YES followed by the %(digits)s-digit code from our message."
+        )
+    return text % {"token": entry.token, "digits": CONFIRMATION_CODE_DIGITS}
 
 
 def _opted_out(patient):
     return patient is not None and is_opted_out(patient, NotificationPreference.objects.filter(patient=patient).first())
 
 
-def _command(keyword, *, opt_out_type, patient, confirms_cancel):
+def _command(keyword, *, opt_out_type, patient, confirms_question):
     """What the text asks. Twilio's OptOutType comes first: its STOP has already blocked the number, whatever
-    the words. A YES confirms a pending CANCEL; otherwise, like Twilio's START, it opts a patient back in."""
+    the words. A YES confirms a pending LATE or CANCEL; otherwise, like Twilio's START, it opts a patient back in."""
     if opt_out_type in (STOP, HELP):
         return opt_out_type
-    if confirms_cancel:
+    if confirms_question:
         return CONFIRM
     if opt_out_type == START or (keyword == CONFIRM and _opted_out(patient)):
         return START
     return keyword
 
 
-def _act(command, patient, entry, visits, *, pending_cancel, code):
+def _ask_to_confirm(command, entry):
+    """A LATE or CANCEL is asked to be confirmed with a code, once the token, as it is now, allows it."""
+    check = queue_services.check_postponable if command == LATE else queue_services.check_cancellable
+    try:
+        check(entry)
+    except queue_services.QueueError as error:
+        return Effect.REFUSED, TemplateType.REPLY_REFUSED, str(error)
+    if _codes_used_up(entry.pk, command):
+        return Effect.REFUSED, TemplateType.REPLY_REFUSED, _no_more_by_text(command, entry)
+    confirmation = CONFIRMED_COMMANDS[command]
+    return confirmation.asked, confirmation.question, ""
+
+
+def _confirm(command, entry, *, pending_question, code):
+    """The YES to a LATE or CANCEL's question: done when it repeats the question's code, else the place is kept."""
+    if not secrets.compare_digest(code, pending_question.confirmation_code):
+        wrong = CONFIRMED_COMMANDS[command].code_wrong
+        if _wrong_codes(entry.pk, command) + 1 >= CONFIRMATION_CODE_TRIES:
+            return wrong, TemplateType.REPLY_REFUSED, _no_more_by_text(command, entry)
+        return wrong, TemplateType.REPLY_REFUSED, _code_wrong_words(command, entry)
+    try:
+        if command == LATE:
+            places = hooks.hospital_settings().late_moves_back_places
+            queue_services.postpone_visit(entry=entry, places=places)
+            return Effect.POSTPONED, TemplateType.REPLY_LATE, ""
+        queue_services.cancel(entry=entry)
+    except queue_services.QueueError as error:
+        return Effect.REFUSED, TemplateType.REPLY_REFUSED, str(error)
+    return Effect.CANCELLED, TemplateType.REPLY_CANCELLED, ""
+
+
+def _act(command, patient, entry, visits, *, pending_question, code):
     """Carry out the command for the patient and their open visit (None without one), one of their open visits
-    of today: (effect, reply template or None for no reply, text for the reply's {message}). pending_cancel is the
-    CANCEL this text's YES confirms when it repeats its code (code, the digits the text carries)."""
+    of today: (effect, reply template or None for no reply, text for the reply's {message}). pending_question is
+    the LATE or CANCEL this text's YES confirms when it repeats its code (code, the digits the text carries)."""
     if command in SUBSCRIPTION_CHANGES:
         opted_out, effect, template_type = SUBSCRIPTION_CHANGES[command]
         set_message_opt_out(patient=patient, opted_out=opted_out)
@@ -260,34 +337,10 @@ def _act(command, patient, entry, visits, *, pending_cancel, code):
     if command == STATUS:
         status_words = _status_message(entry) + _other_visits_words(entry, visits)
         return Effect.STATUS_SENT, TemplateType.REPLY_STATUS, status_words
-    if command == LATE:
-        places = hooks.hospital_settings().late_moves_back_places
-        try:
-            queue_services.postpone_visit(entry=entry, places=places)
-        except queue_services.QueueError as error:
-            return Effect.REFUSED, TemplateType.REPLY_REFUSED, str(error)
-        return Effect.POSTPONED, TemplateType.REPLY_LATE, ""
-    if command == CANCEL:
-        try:
-            queue_services.check_cancellable(entry)
-        except queue_services.QueueError as error:
-            return Effect.REFUSED, TemplateType.REPLY_REFUSED, str(error)
-        if _cancel_codes_used_up(entry.pk):
-            return Effect.REFUSED, TemplateType.REPLY_REFUSED, _no_more_cancel_by_text(entry)
-        return Effect.CANCEL_ASKED, TemplateType.REPLY_CANCEL_ASK, ""
-    if command == CONFIRM and pending_cancel is not None:
-        if not secrets.compare_digest(code, pending_cancel.cancel_code):
-            if _wrong_cancel_codes(entry.pk) + 1 >= CANCEL_CODE_TRIES:
-                return Effect.CANCEL_CODE_WRONG, TemplateType.REPLY_REFUSED, _no_more_cancel_by_text(entry)
-            return Effect.CANCEL_CODE_WRONG, TemplateType.REPLY_REFUSED, gettext(
-                "Token %(token)s is not cancelled: the code is missing or wrong, and you keep your place. To cancel "
-                "it, reply YES followed by the %(digits)s-digit code from our message."
-            ) % {"token": entry.token, "digits": CANCEL_CODE_DIGITS}
-        try:
-            queue_services.cancel(entry=entry)
-        except queue_services.QueueError as error:
-            return Effect.REFUSED, TemplateType.REPLY_REFUSED, str(error)
-        return Effect.CANCELLED, TemplateType.REPLY_CANCELLED, ""
+    if command in CONFIRMED_COMMANDS:
+        return _ask_to_confirm(command, entry)
+    if command == CONFIRM and pending_question is not None:
+        return _confirm(COMMAND_ASKED[pending_question.effect], entry, pending_question=pending_question, code=code)
     return Effect.HELP_SENT, TemplateType.REPLY_HELP, ""
 
 
@@ -298,17 +351,22 @@ def _replies_used_up(patient):
     return answered.count() >= settings.INBOUND_REPLIES_PER_WINDOW
 
 
-def _with_cancel_code(text):
-    """The text of a CANCEL's question, which must carry its code: one an admin worded without {code} has it added."""
+def _with_confirmation_code(text, template_type):
+    """The text of a LATE or CANCEL's question, which must carry its code: one an admin worded without {code} has it
+    added."""
     if "code" in {field for _literal, field, _spec, _conversion in string.Formatter().parse(text)}:
         return text
-    return text + " " + gettext("To cancel, reply YES %(code)s.") % {"code": "{code}"}
+    if template_type == TemplateType.REPLY_LATE_ASK:
+        how = gettext("To be moved back, reply YES %(code)s.")
+    else:
+        how = gettext("To cancel, reply YES %(code)s.")
+    return text + " " + how % {"code": "{code}"}
 
 
-def _reply(inbound, template_type, message, *, cancel_code=""):
+def _reply(inbound, template_type, message, *, confirmation_code=""):
     """The answer to an inbound text, on the channel it came from; None when the patient opted out (a STOP's
     confirmation is the one message they still get), had their replies of the window, or admins switched that
-    reply off. cancel_code fills a CANCEL question's {code}."""
+    reply off. confirmation_code fills a LATE or CANCEL question's {code}."""
     patient, entry = inbound.patient, inbound.queue_entry
     _channel, skip_reason = channel_and_skip_reason(patient, template_type)
     if skip_reason:
@@ -318,8 +376,8 @@ def _reply(inbound, template_type, message, *, cancel_code=""):
     text = template_text(template_type, inbound.channel, patient.language)
     if text is None:
         return None
-    if template_type == TemplateType.REPLY_CANCEL_ASK:
-        text = _with_cancel_code(text)
+    if template_type in (TemplateType.REPLY_LATE_ASK, TemplateType.REPLY_CANCEL_ASK):
+        text = _with_confirmation_code(text, template_type)
     if entry is None:
         values = {"name": patient.name, "link": settings.SITE_URL + reverse("patients:register")}
     else:
@@ -331,7 +389,7 @@ def _reply(inbound, template_type, message, *, cancel_code=""):
         channel=inbound.channel,
         event=template_type,
         idempotency_key=f"inbound-{inbound.message_sid}",
-        body=render_message(text, **values | {"code": cancel_code}),
+        body=render_message(text, **values | {"code": confirmation_code}),
     )
 
 
@@ -356,12 +414,12 @@ def receive_text(*, message_sid, from_address, body, opt_out_type=""):
     inbound.patient = Patient.objects.select_for_update().filter(phone=phone).first()
     keyword, named_token = read_keyword(body), read_token(body)
     visits = open_visits_of(inbound.patient) if inbound.patient else []
-    pending_cancel = _pending_cancel(inbound) if keyword == CONFIRM and visits else None
-    cancel_asked_for = pending_cancel.queue_entry_id if pending_cancel else None
-    entry = addressed_visit(visits, keyword=keyword, named_token=named_token, cancel_asked_for=cancel_asked_for)
-    confirms_cancel = entry is not None and entry.pk == cancel_asked_for
+    pending_question = _pending_question(inbound) if keyword == CONFIRM and visits else None
+    asked_for = pending_question.queue_entry_id if pending_question else None
+    entry = addressed_visit(visits, keyword=keyword, named_token=named_token, confirmation_asked_for=asked_for)
+    confirms_question = entry is not None and entry.pk == asked_for
     inbound.keyword = _command(
-        keyword, opt_out_type=opt_out_type, patient=inbound.patient, confirms_cancel=confirms_cancel
+        keyword, opt_out_type=opt_out_type, patient=inbound.patient, confirms_question=confirms_question
     )
     if inbound.patient is None and inbound.keyword in SUBSCRIPTION_CHANGES:
         # Kept by number, for whoever registers with it: no message may reach a number that asked for none.
@@ -383,16 +441,16 @@ def receive_text(*, message_sid, from_address, body, opt_out_type=""):
                     inbound.patient,
                     entry,
                     visits,
-                    pending_cancel=pending_cancel if confirms_cancel else None,
+                    pending_question=pending_question if confirms_question else None,
                     code=read_code(body),
                 )
-            if inbound.effect in (Effect.REFUSED, Effect.CANCEL_CODE_WRONG):
+            if inbound.effect in (Effect.REFUSED, *CODE_WRONG_EFFECTS):
                 inbound.detail = message
             if template_type is not None and opt_out_type not in TWILIO_OPT_OUT_TYPES:
-                cancel_code = new_cancel_code() if inbound.effect == Effect.CANCEL_ASKED else ""
-                inbound.reply = _reply(inbound, template_type, message, cancel_code=cancel_code)
+                code = new_confirmation_code() if inbound.effect in COMMAND_ASKED else ""
+                inbound.reply = _reply(inbound, template_type, message, confirmation_code=code)
                 # A question that was not sent (an opted-out patient, replies used up) leaves nothing to confirm.
-                inbound.cancel_code = cancel_code if inbound.reply is not None else ""
+                inbound.confirmation_code = code if inbound.reply is not None else ""
     inbound.save()
     if inbound.reply is not None:
         outbox.enqueue_after_commit([(SEND_REPLY, {"notification_id": inbound.reply.pk})])

@@ -113,6 +113,7 @@ class TemplateType(models.TextChoices):
     CUSTOM = "custom", _("Custom")
     # Answers to a patient's text (see inbound): one per keyword outcome.
     REPLY_STATUS = "reply_status", _("Reply: place and wait")
+    REPLY_LATE_ASK = "reply_late_ask", _("Reply: confirm moving back")
     REPLY_LATE = "reply_late", _("Reply: moved back")
     REPLY_CANCEL_ASK = "reply_cancel_ask", _("Reply: confirm cancelling")
     REPLY_CANCELLED = "reply_cancelled", _("Reply: cancelled")
@@ -365,12 +366,14 @@ class OutboxMessage(models.Model):
         return gettext("%(task)s (waiting)") % {"task": self.task_name}
 
 
-# The length of the one-time code a CANCEL's YES must repeat (notifications.inbound).
-CANCEL_CODE_DIGITS = 4
+# The length of the one-time code the YES confirming a texted LATE or CANCEL must repeat (notifications.inbound).
+CONFIRMATION_CODE_DIGITS = 4
 
 
 class InboundEffect(models.TextChoices):
     STATUS_SENT = "status_sent", _("Place and wait sent")
+    LATE_ASKED = "late_asked", _("Asked to confirm moving back")
+    LATE_CODE_WRONG = "late_code_wrong", _("Not moved back: wrong or missing code")
     POSTPONED = "postponed", _("Moved back")
     CANCEL_ASKED = "cancel_asked", _("Asked to confirm cancelling")
     CANCEL_CODE_WRONG = "cancel_code_wrong", _("Not cancelled: wrong or missing code")
@@ -420,12 +423,12 @@ class InboundMessage(models.Model):
     reply = models.OneToOneField(
         Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="answers", verbose_name=_("reply")
     )
-    # Sent only to the patient's number in the CANCEL's confirmation question: a spoofed sender never sees it.
-    cancel_code = models.CharField(
-        _("cancel code"),
-        max_length=CANCEL_CODE_DIGITS,
+    # Sent only to the patient's number in the question confirming a LATE or CANCEL: a spoofed sender never sees it.
+    confirmation_code = models.CharField(
+        _("confirmation code"),
+        max_length=CONFIRMATION_CODE_DIGITS,
         blank=True,
-        help_text=_("The code a YES must repeat to cancel."),
+        help_text=_("The code a YES must repeat to move the token back or cancel it."),
     )
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
 

@@ -95,6 +95,7 @@ STATUSES_STILL_RELEVANT = {
 REPLIES = frozenset(
     {
         TemplateType.REPLY_STATUS,
+        TemplateType.REPLY_LATE_ASK,
         TemplateType.REPLY_LATE,
         TemplateType.REPLY_CANCEL_ASK,
         TemplateType.REPLY_CANCELLED,

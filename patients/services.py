@@ -721,6 +721,21 @@ def check_cancellable(entry):
         raise IllegalTransition(entry, entry.status, Status.CANCELLED)
 
 
+def check_postponable(entry):
+    """PostponeRefused when the token, as it is now, cannot be moved back (not waiting, or moved back once already):
+    a patient asking to be moved back is told so at once rather than asked to confirm what postpone_visit would
+    then refuse."""
+    if entry.status != Status.WAITING:
+        raise PostponeRefused(
+            refusal_in_words(
+                _("Token %(token)s cannot be moved back: only a waiting token can.") % {"token": entry.token},
+                entry.status,
+            )
+        )
+    if entry.postponed_at is not None:
+        raise PostponeRefused(_("Token %(token)s has already been moved back once today.") % {"token": entry.token})
+
+
 @transaction.atomic
 def postpone_visit(*, entry, places, actor=None, ip_address=None):
     """Move a waiting token back `places` places among its priority (fewer when fewer are behind); once per visit.
@@ -731,15 +746,7 @@ def postpone_visit(*, entry, places, actor=None, ip_address=None):
     them would let every walk-in arriving until that slot go first too.
     """
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
-    if entry.status != Status.WAITING:
-        raise PostponeRefused(
-            refusal_in_words(
-                _("Token %(token)s cannot be moved back: only a waiting token can.") % {"token": entry.token},
-                entry.status,
-            )
-        )
-    if entry.postponed_at is not None:
-        raise PostponeRefused(_("Token %(token)s has already been moved back once today.") % {"token": entry.token})
+    check_postponable(entry)
     same_priority = (
         Queue.objects.waiting()
         .for_day(entry.token_date)

@@ -76,8 +76,13 @@ def line(department, make_patient, waiting_entry):
 
 
 def code_asked_for(fake_twilio):
-    """The one-time code of the CANCEL question last sent to the patient's phone."""
+    """The one-time code of the LATE or CANCEL question last sent to the patient's phone."""
     return re.search(r"(?<!\d)\d{4}(?!\d)", last_reply(fake_twilio).body).group()
+
+
+def confirm_with_the_code(post_text, client, fake_twilio):
+    """The patient's YES to the question their phone was just sent, repeating its code."""
+    return post_text(client, text_params(f"YES {code_asked_for(fake_twilio)}"))
 
 
 def place_of(entry):
@@ -205,11 +210,15 @@ def test_late_moves_back_the_configured_places_once_per_visit(post_text, client,
 
     post_text(client, text_params("LATE"))
 
+    assert place_of(line[0]) == 1
+    assert "within 10 minutes to move token CARD-001 for Cardiology back a few places" in last_reply(fake_twilio).body
+    confirm_with_the_code(post_text, client, fake_twilio)
+
     assert place_of(line[0]) == 3
     assert [place_of(entry) for entry in line[1:]] == [1, 2, 4, 5]
     # Now within the hospital's 3 ahead, the patient is also told how close they are.
     bodies = [message.body for message in messages_to_patient(fake_twilio)]
-    assert len(bodies) == 2
+    assert len(bodies) == 3
     assert any("You are now number 3 in line" in body for body in bodies)
     assert any("2 patients are ahead of you in Cardiology (token CARD-001" in body for body in bodies)
     assert AuditLog.objects.filter(action="queue.postponed", object_id=str(line[0].pk)).count() == 1
@@ -303,17 +312,19 @@ def test_a_text_naming_a_token_not_of_the_patients_changes_nothing(
 
 def test_words_after_a_keyword_that_are_not_a_token_are_ignored(post_text, client, fake_twilio, line, second_token):
     post_text(client, text_params("LATE sorry, stuck in traffic"))
+    confirm_with_the_code(post_text, client, fake_twilio)
 
-    assert InboundMessage.objects.get().effect == Effect.POSTPONED
+    assert InboundMessage.objects.first().effect == Effect.POSTPONED
     assert place_of(second_token) == 2
 
 
 def test_late_for_the_last_in_line_changes_nothing(post_text, client, fake_twilio, waiting_entry):
     post_text(client, text_params("LATE"))
+    confirm_with_the_code(post_text, client, fake_twilio)
 
     waiting_entry.refresh_from_db()
     assert waiting_entry.postponed_at is None
-    assert InboundMessage.objects.get().effect == Effect.REFUSED
+    assert InboundMessage.objects.first().effect == Effect.REFUSED
 
 
 def test_cancel_needs_a_yes_to_cancel(post_text, client, fake_twilio, line):
@@ -374,7 +385,7 @@ def test_the_shipped_help_reply_says_how_to_opt_out_in_each_language(language):
     assert any(word in default_text(TemplateType.REPLY_HELP, language).split() for word in stop_words)
 
 
-def test_a_patient_texting_on_and_on_gets_a_few_replies_a_window_but_every_text_acts(
+def test_a_patient_texting_on_and_on_gets_a_few_replies_a_window_and_no_question_left_unsent(
     post_text, client, fake_twilio, clock, settings, line
 ):
     settings.INBOUND_REPLIES_PER_WINDOW, settings.INBOUND_REPLY_WINDOW_SECONDS = 3, 600
@@ -382,12 +393,16 @@ def test_a_patient_texting_on_and_on_gets_a_few_replies_a_window_but_every_text_
         post_text(client, text_params("hi there"))
     post_text(client, text_params("LATE"))
 
-    # The LATE may also bring the patient within their "N ahead", a queue message: not a reply.
-    replies = [message.body for message in messages_to_patient(fake_twilio) if "ahead" not in message.body]
+    replies = [message.body for message in messages_to_patient(fake_twilio)]
     assert len(replies) == 3 and all("Reply STATUS" in body for body in replies)
     assert InboundMessage.objects.count() == 6
-    assert InboundMessage.objects.first().effect == Effect.POSTPONED
-    assert place_of(line[0]) > 1
+    # The LATE's question was not sent, so no code can confirm it.
+    assert (InboundMessage.objects.first().effect, InboundMessage.objects.first().confirmation_code) == (
+        Effect.LATE_ASKED,
+        "",
+    )
+    post_text(client, text_params("YES 0000"))
+    assert place_of(line[0]) == 1
 
     post_text(client, text_params("STOP"))
 
@@ -436,14 +451,15 @@ def test_the_no_token_reply_is_in_the_patients_language(post_text, client, fake_
 
 
 def test_a_redelivered_message_acts_once(post_text, client, fake_twilio, line):
-    params = text_params("LATE")
+    post_text(client, text_params("LATE"))
+    params = text_params(f"YES {code_asked_for(fake_twilio)}")
 
     assert post_text(client, params).status_code == 200
     assert post_text(client, params).status_code == 200
 
-    assert InboundMessage.objects.count() == 1
+    assert InboundMessage.objects.count() == 2
     assert AuditLog.objects.filter(action="queue.postponed").count() == 1
-    assert len([message for message in fake_twilio.received if "moved back" in message.body]) == 1
+    assert len([message for message in fake_twilio.received if "you have been moved back" in message.body]) == 1
 
 
 @pytest.mark.parametrize("signature_token", ["someone-elses-token", None])
@@ -495,7 +511,7 @@ def test_concurrent_duplicate_deliveries_act_once(fake_twilio, line):
 
     assert statuses == [200, 200]
     assert InboundMessage.objects.count() == 1
-    assert AuditLog.objects.filter(action="queue.postponed").count() == 1
+    assert Notification.objects.filter(event=TemplateType.REPLY_LATE_ASK).count() == 1
 
 
 def test_staff_see_a_visits_texts_on_its_admin_page(post_text, client, admin_user, fake_twilio, line):
@@ -660,7 +676,7 @@ def test_a_cancel_after_a_stop_sends_no_code_and_its_yes_opts_back_in_without_ca
 ):
     post_text(client, text_params("STOP"))
     post_text(client, text_params("CANCEL"))
-    assert InboundMessage.objects.first().cancel_code == ""
+    assert InboundMessage.objects.first().confirmation_code == ""
     assert len(messages_to_patient(fake_twilio)) == 1  # the STOP's confirmation only
 
     post_text(client, text_params("YES"))
@@ -808,7 +824,7 @@ def test_after_three_wrong_codes_the_token_can_no_longer_be_cancelled_by_text(po
     assert place_of(line[0]) == 1
     asked_again, right_code_too_late = InboundMessage.objects.all()[:2]
     assert right_code_too_late.effect == Effect.HELP_SENT
-    assert (asked_again.effect, asked_again.cancel_code) == (Effect.REFUSED, "")
+    assert (asked_again.effect, asked_again.confirmation_code) == (Effect.REFUSED, "")
     assert "can no longer be cancelled by text" in asked_again.detail
 
 
@@ -844,3 +860,80 @@ def test_a_question_an_admin_worded_without_the_code_has_it_added(post_text, cli
     post_text(client, text_params(f"YES {code}"))
     line[0].refresh_from_db()
     assert line[0].status == Queue.Status.CANCELLED
+
+
+def test_a_spoofed_late_moves_no_one_back_without_the_code_sent_to_the_patients_phone(
+    post_text, client, fake_twilio, line
+):
+    # Whoever spoofs the patient's SMS number sends LATE and then guesses; the question and its code went to the
+    # patient's phone only. A LATE alone moved the patient back at once.
+    post_text(client, text_params("LATE"))
+
+    assert place_of(line[0]) == 1
+    assert InboundMessage.objects.get().effect == Effect.LATE_ASKED
+    assert AuditLog.objects.filter(action="queue.postponed").count() == 0
+
+    code = code_asked_for(fake_twilio)
+    wrong = f"{(int(code) + 1) % 10000:04d}"
+    post_text(client, text_params("YES"))
+    post_text(client, text_params(f"YES {wrong}"))
+
+    assert place_of(line[0]) == 1
+    refused = InboundMessage.objects.first()
+    assert (refused.keyword, refused.effect) == ("YES", Effect.LATE_CODE_WRONG)
+    assert "is not moved back" in last_reply(fake_twilio).body
+
+    post_text(client, text_params(f"YES {code}"))
+
+    assert place_of(line[0]) > 1
+    assert InboundMessage.objects.first().effect == Effect.POSTPONED
+
+
+def test_after_three_wrong_codes_the_token_can_no_longer_be_moved_back_by_text_but_still_cancelled(
+    post_text, client, fake_twilio, line, settings
+):
+    # Every text of this conversation is answered: the replies of a window are not what is tried here.
+    settings.INBOUND_REPLIES_PER_WINDOW = 20
+    post_text(client, text_params("LATE"))
+    code = code_asked_for(fake_twilio)
+    for guess in ("YES", "YES 1", "YES"):
+        post_text(client, text_params(guess))
+    assert "can no longer be moved back by text" in last_reply(fake_twilio).body
+
+    post_text(client, text_params(f"YES {code}"))
+    post_text(client, text_params("LATE"))
+
+    assert place_of(line[0]) == 1
+    assert InboundMessage.objects.first().effect == Effect.REFUSED
+    # A spoofer spending the LATE's tries leaves the patient's own CANCEL by text as it was.
+    post_text(client, text_params("CANCEL"))
+    post_text(client, text_params(f"YES {code_asked_for(fake_twilio)}"))
+    line[0].refresh_from_db()
+    assert line[0].status == Queue.Status.CANCELLED
+
+
+def test_a_late_question_an_admin_worded_without_the_code_has_it_added(post_text, client, fake_twilio, line):
+    install_default_templates()
+    NotificationTemplate.objects.filter(template_type=TemplateType.REPLY_LATE_ASK).update(
+        sms_template="Running late with {token}? Reply YES."
+    )
+
+    post_text(client, text_params("LATE"))
+
+    code = code_asked_for(fake_twilio)
+    expected = f"Running late with {line[0].token}? Reply YES. To be moved back, reply YES {code}."
+    assert last_reply(fake_twilio).body == expected
+    post_text(client, text_params(f"YES {code}"))
+    assert place_of(line[0]) > 1
+
+
+def test_the_late_question_is_in_the_patients_language(post_text, client, fake_twilio, line):
+    install_default_templates()
+    Patient.objects.filter(pk=line[0].patient_id).update(language="es")
+
+    post_text(client, text_params("TARDE"))
+
+    code = code_asked_for(fake_twilio)
+    assert last_reply(fake_twilio).body.startswith(f"Responda SÍ {code} en los próximos 10 minutos para pasar el turno")
+    post_text(client, text_params(f"sí {code}"))
+    assert place_of(line[0]) > 1

@@ -98,7 +98,7 @@ def test_the_strangers_cancel_asked_before_the_correction_is_not_confirmed_after
 def test_a_yes_from_the_right_number_does_not_confirm_the_strangers_cancel(
     fake_twilio, mistyped, desk, run_after_commit
 ):
-    code_sent_to_the_stranger = text_from(WRONG, "CANCEL", run_after_commit).cancel_code
+    code_sent_to_the_stranger = text_from(WRONG, "CANCEL", run_after_commit).confirmation_code
     assert code_sent_to_the_stranger
     run_after_commit(services.correct_phone, entry=mistyped, phone=RIGHT, actor=desk)
 
