@@ -180,7 +180,8 @@ class Place:
 
 @dataclass(frozen=True)
 class DailyCapacity:
-    """How a department's daily capacity stands: `limit` tokens a day (None or 0: no limit), `issued` so far today."""
+    """How a department's daily capacity stands: `limit` tokens a day (None or 0: no limit), `issued` so far today
+    and not cancelled (Queue.objects.holding_capacity)."""
 
     limit: int | None
     issued: int
@@ -212,8 +213,8 @@ class Department(models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "Registrations are refused once this many tokens were issued today; a booked patient's check-in and an "
-            "emergency never are. Blank for no limit."
+            "Registrations are refused once this many tokens of today are issued and not cancelled; a booked "
+            "patient's check-in and an emergency never are. Blank for no limit."
         ),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -353,6 +354,12 @@ class QueueQuerySet(models.QuerySet):
 
     def active(self):
         return self.filter(status__in=Queue.ACTIVE_STATUSES)
+
+    def holding_capacity(self):
+        """The tokens a department's daily capacity counts: every one issued but those cancelled, which take no
+        consultation. Counting every number issued, a stranger's registrations under other numbers filled the day
+        for good: the desk cancelling them gave no place back, and routine walk-ins were refused until evening."""
+        return self.exclude(status=Queue.Status.CANCELLED)
 
     def in_service_order(self):
         """Emergency before high before normal; within a priority, the earliest due first.

@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import FilteredRelation, Q
+from django.db.models import Count, FilteredRelation, Q
 from django.utils import timezone
 
 from smartqueue.shapes import represent
@@ -30,7 +30,6 @@ from .models import (
     TOKEN_PATTERN,
     Appointment,
     DailyCapacity,
-    DailyTokenCounter,
     Department,
     Patient,
     Queue,
@@ -487,13 +486,18 @@ def department_queue_snapshot(*, department, day=None, line=None, capacities=Non
 
 
 def daily_capacities(*, departments, day):
-    """{department_id: DailyCapacity} of those of the departments with a daily limit, on day: the tokens
-    their counters have given (one query; none when no department has a limit)."""
+    """{department_id: DailyCapacity} of those of the departments with a daily limit, on day: the tokens they
+    issued and were not cancelled (one query; none when no department has a limit)."""
     limits = {department.pk: department.daily_capacity for department in departments if department.daily_capacity}
     if not limits:
         return {}
     issued = dict(
-        DailyTokenCounter.objects.filter(department_id__in=limits, day=day).values_list("department_id", "last_number")
+        Queue.objects.for_day(day)
+        .filter(department_id__in=limits)
+        .holding_capacity()
+        .values("department_id")
+        .annotate(count=Count("id"))
+        .values_list("department_id", "count")
     )
     return {
         department_id: DailyCapacity(limit=limit, issued=issued.get(department_id, 0))
@@ -597,14 +601,11 @@ def queue_joined_at_the_end(*, kept, entry):
             "waiting": waiting,
             "queue_length": len(waiting),
             "estimated_wait_minutes": end.play.newcomer().minutes,
-            # Its token is the department's latest of the day: the capacity stands at its number, unless one
-            # registered after it was kept before it.
+            # The kept queue does not hold its token (checked above): one more token holds a place.
             **(
                 {}
                 if capacity is None
-                else capacity_fields(
-                    DailyCapacity(limit=capacity["limit"], issued=max(capacity["issued"], entry.token_number))
-                )
+                else capacity_fields(DailyCapacity(limit=capacity["limit"], issued=capacity["issued"] + 1))
             ),
         },
         end=LineEnd(play=end.play, last_key=_order_key(entry)),

@@ -181,6 +181,10 @@ def _counter_sql():
     )
 
 
+def _holding_capacity(department, day):
+    return Queue.objects.for_day(day).filter(department=department).holding_capacity().count()
+
+
 def next_token_number(*, department, day):
     """Take the department's next number for the day; only valid inside the transaction that saves the token."""
     with connection.cursor() as cursor:
@@ -226,8 +230,11 @@ def issue_token(
     now = timezone.now()
     day = timezone.localdate(now)
     number = next_token_number(department=department, day=day)
-    capacity_applies = within_daily_capacity and priority != Queue.Priority.EMERGENCY
-    if capacity_applies and DailyCapacity(limit=department.daily_capacity, issued=number - 1).reached:
+    capacity_applies = within_daily_capacity and priority != Queue.Priority.EMERGENCY and department.daily_capacity
+    # Counted after the number is taken: the counter's row lock keeps registrations of the department in turn.
+    if capacity_applies and DailyCapacity(
+        limit=department.daily_capacity, issued=_holding_capacity(department, day)
+    ).reached:
         raise DepartmentUnavailable(
             ngettext(
                 "%(department)s has issued its one token for today.",

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from adminpanel.models import AdminUser
 from patients import selectors
 from patients.models import Queue
+from patients.services import cancel
 from patients.tests.factories import register_patient
 
 from .live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
@@ -164,3 +165,34 @@ def test_the_departments_page_is_told_in_spanish(client, dermatology):
     page = client.get("/patients/").content.decode()
 
     assert re.search(r'class="[^"]*estimated-wait">Completo por hoy</dd>', page)
+
+
+def test_tokens_the_desk_cancels_give_their_places_back_so_a_strangers_registrations_do_not_close_the_day(
+    api_client, dermatology, make_user
+):
+    # A stranger registered the day's capacity under numbers of their choosing: the department was full for good,
+    # the desk refused every routine walk-in, and cancelling the stranger's tokens gave no place back.
+    strangers = [
+        api_client.post(
+            "/patients/api/register/",
+            {"name": "Zed Fake", "phone": phone, "age": 30, "gender": "male", "department": dermatology.pk},
+            format="json",
+        )
+        for phone in ("+14155550301", "+14155550302")
+    ]
+    assert [answer.status_code for answer in strangers] == [201, 201]
+    staff = make_user()
+    AdminUser.objects.create(user=staff)
+    desk = type(api_client)()
+    desk.force_authenticate(staff)
+    walk_in = {"name": "Maya Roy", "phone": "+14155550303", "age": 51, "gender": "female"}
+    walk_in["department"] = dermatology.pk
+    assert desk.post("/patients/api/register/", walk_in, format="json").status_code == 400
+
+    for answer in strangers:
+        cancel(entry=Queue.objects.get(pk=answer.json()["visit_id"]), actor=staff)
+    cache.clear()
+
+    queue = api_client.get(f"/patients/api/queue/{dermatology.pk}/").json()
+    assert queue["capacity_today"] == {"limit": 2, "issued": 0}
+    assert desk.post("/patients/api/register/", walk_in, format="json").status_code == 201

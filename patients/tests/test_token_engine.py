@@ -164,6 +164,19 @@ def test_two_hundred_simultaneous_registrations_on_postgresql_get_tokens_one_to_
 
 
 @pytest.mark.django_db(transaction=True)
+@requires_postgresql()
+def test_simultaneous_registrations_on_postgresql_take_no_more_than_the_daily_capacity(make_department):
+    # The capacity counts the day's tokens that are not cancelled: each registration counts them once it holds
+    # the department's counter, so registrations arriving together are counted in turn.
+    small = make_department(name="Dermatology", code="DERM", daily_capacity=5)
+
+    errors = register_concurrently(small, count=20, max_connections=20)
+
+    assert len(errors) == 15 and all("DepartmentUnavailable" in error for error in errors)
+    assert Queue.objects.filter(department=small).count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_known_phone_registering_many_times_at_once_gets_one_token(department):
     Patient.objects.create(name="Known", phone="+15552009999", age=30)
 
