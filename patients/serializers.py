@@ -236,7 +236,8 @@ class DailyCapacitySerializer(serializers.Serializer):
 
     limit = serializers.IntegerField(help_text="Tokens the department gives a day.")
     issued = serializers.IntegerField(
-        help_text="Tokens given so far today, booked patients' check-ins and emergencies included."
+        help_text="Tokens given so far today and not cancelled (a cancelled token gives its place back), booked "
+        "patients' check-ins and emergencies included."
     )
 
 
