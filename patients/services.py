@@ -227,9 +227,12 @@ def issue_token(
         raise DepartmentUnavailable(
             _("%(department)s is not taking patients at the moment.") % {"department": department.translated("name")}
         )
-    now = timezone.now()
-    day = timezone.localdate(now)
+    day = timezone.localdate()
     number = next_token_number(department=department, day=day)
+    # Stamped once the number is taken, not before: the counter's row lock orders registrations, and a line ordered
+    # by arrival then calls tokens in the order of their numbers (stamped before, two registrations at once could
+    # each take the other's order, and the board call CARD-021 while CARD-020, who came first, still waited).
+    now = timezone.now()
     capacity_applies = within_daily_capacity and priority != Queue.Priority.EMERGENCY and department.daily_capacity
     # Counted after the number is taken: the counter's row lock keeps registrations of the department in turn.
     if capacity_applies and DailyCapacity(

@@ -187,3 +187,46 @@ def test_a_known_phone_registering_many_times_at_once_gets_one_token(department)
         (1, "+15552009999")
     ]
     assert Patient.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@requires_postgresql()
+def test_overlapping_registrations_are_called_in_the_order_of_their_numbers(department, monkeypatch):
+    # The first registration reaches the counter, then waits there while a second one is numbered and saved: the
+    # numbers go to the second first, and the line (ordered by arrival) must call them in that order too, or the
+    # board shows CARD-002 called while CARD-001 still waits.
+    take_number = services.next_token_number
+    first_at_the_counter, second_registered = threading.Event(), threading.Event()
+
+    def first_held_at_the_counter(**kwargs):
+        if not first_at_the_counter.is_set():
+            first_at_the_counter.set()
+            second_registered.wait(timeout=10)
+        return take_number(**kwargs)
+
+    monkeypatch.setattr(services, "next_token_number", first_held_at_the_counter)
+
+    def registration(phone, *, after=None, then=None):
+        def run():
+            try:
+                if after is not None:
+                    after.wait(timeout=10)
+                register_patient(department=department, name="Overlapping", phone=phone, age=30, gender="female")
+            finally:
+                if then is not None:
+                    then.set()
+                connection.close()
+
+        return threading.Thread(target=run)
+
+    threads = [
+        registration("+15552100001"),
+        registration("+15552100002", after=first_at_the_counter, then=second_registered),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    line = Queue.objects.filter(department=department).in_service_order()
+    assert [(entry.patient.phone, entry.token_number) for entry in line] == [("+15552100002", 1), ("+15552100001", 2)]
