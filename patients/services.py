@@ -595,8 +595,10 @@ def _lock_calling_doctor(doctor):
 def call_next(*, doctor, actor=None, ip_address=None):
     """Call the first waiting token of the doctor's department, by priority then arrival.
 
-    Two doctors calling at once never get the same patient: the row is locked and others skip it. One doctor
-    calling twice at once (a double click) gets one: the second call waits for the first and is refused.
+    Two doctors calling at once never get the same patient: the row is locked, and the other call waits for it, then
+    takes the next one in line. A row locked by any other change (the patient choosing when to be texted, the desk
+    adding notes) is waited for too, not passed over: the first in line is called first. One doctor calling twice
+    at once (a double click) gets one: the second call waits for the first and is refused.
     """
     _lock_calling_doctor(doctor)
     current = current_patient_of(doctor)
@@ -607,7 +609,7 @@ def call_next(*, doctor, actor=None, ip_address=None):
         .for_day(timezone.localdate())
         .filter(department_id=doctor.department_id)
         .in_service_order()
-        .select_for_update(skip_locked=True)
+        .select_for_update()
         .first()
     )
     if candidate is None:

@@ -2,9 +2,10 @@
 doctor pressing it twice at once (a double click) gets one patient."""
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from conftest import requires_postgresql
 from doctors import services as doctor_services
@@ -59,3 +60,59 @@ def test_a_double_click_on_call_next_calls_one_patient(department, doctor, make_
     assert [(entry.doctor_id, entry.token) for entry in called] == [(doctor.pk, "CARD-001")]
     refusals = [str(outcome) for outcome in outcomes if isinstance(outcome, Exception)]
     assert refusals == ["Finish with token CARD-001 before calling the next patient."]
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_call_next_waits_for_the_first_in_line_rather_than_passing_them_over(department, doctor, make_token):
+    # The first patient in line chooses, on their phone, when to be texted at the moment the doctor calls: their
+    # row is locked for that change, and they are still the one to call.
+    first, _second = make_token(department), make_token(department)
+    chosen, done = threading.Event(), threading.Event()
+
+    def patient_choosing_when_to_be_texted():
+        try:
+            with transaction.atomic():
+                services.choose_patients_ahead_notice(entry=first, patients_ahead=3)
+                chosen.set()
+                done.wait(timeout=0.5)
+        finally:
+            connection.close()
+
+    patient = threading.Thread(target=patient_choosing_when_to_be_texted)
+    patient.start()
+    chosen.wait(timeout=10)
+    started = time.monotonic()
+    called = services.call_next(doctor=doctor)
+    done.set()
+    patient.join(timeout=10)
+
+    assert called.token == first.token
+    assert time.monotonic() - started < 5
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_a_doctor_calling_while_another_holds_the_first_in_line_gets_the_second(department, make_doctor, make_token):
+    first, second = make_token(department), make_token(department)
+    one, other = make_doctor(department=department), make_doctor(department=department)
+    called_first, done = threading.Event(), threading.Event()
+
+    def one_calling_slowly():
+        try:
+            with transaction.atomic():
+                services.call_next(doctor=one)
+                called_first.set()
+                done.wait(timeout=0.5)
+        finally:
+            connection.close()
+
+    calling = threading.Thread(target=one_calling_slowly)
+    calling.start()
+    called_first.wait(timeout=10)
+    called = services.call_next(doctor=other)
+    done.set()
+    calling.join(timeout=10)
+
+    assert called.token == second.token
+    assert Queue.objects.get(pk=first.pk).doctor_id == one.pk
