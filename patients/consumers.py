@@ -118,9 +118,16 @@ class PatientConsumer(LiveConsumer):
     async def _follow_own_change(self, envelope):
         self.visit = envelope["payload"]["visit"]
         group = department_group(envelope["department"])
-        if self.visit["status"] not in Queue.ACTIVE_STATUSES and group in self.groups_joined:
+        in_line = self.visit["status"] in Queue.ACTIVE_STATUSES
+        if not in_line and group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
             self.groups_joined.remove(group)
+        elif in_line and group not in self.groups_joined:
+            # Back in line (a no-show recalled): others' changes move the visit again. Its status is the one of this
+            # change's number; a department frame missed before the join shows as a gap after it.
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+            self.department_seq = max(self.department_seq or 0, envelope["seq"])
 
     async def _follow_department_change(self, envelope):
         seq = envelope["seq"]

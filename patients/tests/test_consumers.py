@@ -418,3 +418,26 @@ async def test_a_waiting_patient_whose_place_moved_gets_it_from_the_department_f
         ["CARD-003"],
     )
     assert nothing_more
+
+
+async def test_a_patient_recalled_after_missing_their_turn_follows_the_line_again(cardiology, dr_house, open_socket):
+    # The page stays open through the call, the no-show (the visit leaves the line, and its socket the department's
+    # frames) and the desk's recall: back in line, the patient is moved by others' changes again.
+    alice = await database_sync_to_async(register)(cardiology, "Alice", "+15550000001")
+    socket, _, _ = await open_socket(f"/ws/patient/{alice.public_id}/")
+    await next_frame(socket)
+    await database_sync_to_async(services.call_next)(doctor=dr_house)
+    assert (await next_frame(socket))["payload"]["visit"]["status"] == "called"
+    await database_sync_to_async(services.skip)(entry=alice)
+    assert (await next_frame(socket))["payload"]["visit"]["status"] == "skipped"
+    await database_sync_to_async(services.recall)(entry=alice)
+    recalled = await next_frame(socket)
+
+    await database_sync_to_async(register_patient)(
+        department=cardiology, name="Evelyn", phone="+15550007777", age=70, gender="female", priority="emergency"
+    )
+    pushed_back = await next_frame(socket)
+
+    assert (recalled["payload"]["event"], recalled["payload"]["visit"]["position"]) == ("recalled", 1)
+    assert pushed_back["seq"] == recalled["seq"] + 1
+    assert (pushed_back["payload"]["event"], pushed_back["payload"]["visit"]["position"]) == ("registered", 2)
