@@ -183,9 +183,13 @@ def _checked_broadcast_text(field, text):
 
 
 @transaction.atomic
-def broadcast_message(*, message, translations=None, department=None, actor, ip_address=None):
+def broadcast_message(*, message, translations=None, department=None, actor, ip_address=None, broadcast_id=None):
     """Send a message to every waiting patient of one department (or all active ones when None), each patient and
-    screen reading it in their language where the admin translated it (translations: {"es": "..."})."""
+    screen reading it in their language where the admin translated it (translations: {"es": "..."}).
+
+    broadcast_id: the confirmation that sent it, if any; sent again with the same id (a double click), it texts no
+    patient a second time.
+    """
     texts = broadcast_texts(message=message, translations=translations)
     broadcast_audience(department)
     departments = [department] if department is not None else list(Department.objects.filter(is_active=True))
@@ -200,6 +204,11 @@ def broadcast_message(*, message, translations=None, department=None, actor, ip_
             )
         )
     transaction.on_commit(
-        partial(notify_broadcast, **texts, department_id=department.pk if department is not None else None)
+        partial(
+            notify_broadcast,
+            **texts,
+            department_id=department.pk if department is not None else None,
+            broadcast_id=broadcast_id,
+        )
     )
     return departments

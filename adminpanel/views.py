@@ -1,4 +1,5 @@
 import csv
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -588,6 +589,8 @@ class BroadcastView(PanelAdminRequiredMixin, RefusedFormIs400, FormView):
                     "carry": [
                         *((name, form.cleaned_data[name]) for name in form.fields if name != "department"),
                         ("department", department.pk if department else ""),
+                        # This confirmation's own id: confirmed twice (a double click), it texts each patient once.
+                        ("broadcast_id", uuid.uuid4().hex),
                     ],
                     "confirm_label": _("Send to %(patients)s") % {"patients": patients},
                     "confirm_class": "btn-primary",
@@ -595,8 +598,17 @@ class BroadcastView(PanelAdminRequiredMixin, RefusedFormIs400, FormView):
                     "cancel_label": _("Back, do not send"),
                 },
             )
+        carried_id = self.request.POST.get("broadcast_id")
         try:
-            services.broadcast_message(actor=self.request.user, ip_address=client_ip(self.request), **form.to_send())
+            # None from a confirmation without one (sent before it carried one): a new broadcast.
+            broadcast_id = None if carried_id is None else uuid.UUID(carried_id).hex
+        except ValueError:
+            form.add_error(None, _("This confirmation is not one the panel gave: review the broadcast again."))
+            return self.form_invalid(form)
+        try:
+            services.broadcast_message(
+                actor=self.request.user, ip_address=client_ip(self.request), broadcast_id=broadcast_id, **form.to_send()
+            )
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)

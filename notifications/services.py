@@ -204,9 +204,11 @@ def _message_of(change):
     return QUEUE_EVENT_MESSAGES.get(change.event)
 
 
-def notify_broadcast(*, message, translations=None, department_id=None):
+def notify_broadcast(*, message, translations=None, department_id=None, broadcast_id=None):
     """Record an admin broadcast to every waiting patient of one department, or of all when None; a patient whose
-    language is among translations ({"es": "..."}) gets that text instead of the message."""
+    language is among translations ({"es": "..."}) gets that text instead of the message. Recorded again with the
+    same broadcast_id (its confirmation sent twice), it texts no patient a second time: the id is in each message's
+    idempotency key. Without one, the broadcast is a new one."""
     outbox.enqueue_after_commit(
         [
             (
@@ -215,7 +217,7 @@ def notify_broadcast(*, message, translations=None, department_id=None):
                     "message": message,
                     "translations": translations or {},
                     "department_id": department_id,
-                    "broadcast_id": uuid.uuid4().hex,
+                    "broadcast_id": broadcast_id or uuid.uuid4().hex,
                 },
             )
         ]

@@ -161,3 +161,37 @@ def test_a_broadcast_is_shown_for_half_an_hour_from_when_it_was_sent(
     shown_until = department_snapshot_frame(department)["payload"]["broadcast"]["shown_until"]
 
     assert parse_datetime(shown_until) == timezone.now() + timedelta(minutes=30)
+
+
+def test_a_broadcast_confirmed_twice_texts_each_patient_once(
+    admin_client, department, make_token, django_capture_on_commit_callbacks
+):
+    # A double click on "Send to 2 waiting patients" posts the confirmation twice.
+    make_token(department)
+    make_token(department)
+    url = reverse("adminpanel:broadcast")
+    review = admin_client.post(url, {**DELAYED, "department": department.pk})
+    confirmation = {name: value for name, value in review.context["carry"]}
+
+    for _click in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            sent = admin_client.post(url, {**confirmation, "confirmed": "yes"})
+        assert sent.status_code == 302
+
+    texted = Notification.objects.filter(event=NotificationTemplate.TemplateType.BROADCAST)
+    assert sorted(texted.values_list("queue_entry__token_number", flat=True)) == [1, 2]
+
+
+def test_a_confirmation_the_panel_did_not_give_is_refused_naming_it(admin_client, department, make_token):
+    make_token(department)
+
+    response = admin_client.post(
+        reverse("adminpanel:broadcast"),
+        {**DELAYED, "department": department.pk, "confirmed": "yes", "broadcast_id": "not-an-id"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == [
+        "This confirmation is not one the panel gave: review the broadcast again."
+    ]
+    assert not AuditLog.objects.filter(action="broadcast.sent").exists()

@@ -164,7 +164,9 @@ def test_broadcast_to_one_department(admin_client, department, make_token, sent,
             {"message": "Dr. Smith is delayed 20 minutes.", "department": department.pk, "confirmed": "yes"},
         )
     assert response.status_code == 302
-    assert sent["notify"] == [{"message": "Dr. Smith is delayed 20 minutes.", "department_id": department.pk}]
+    assert sent["notify"] == [
+        {"message": "Dr. Smith is delayed 20 minutes.", "department_id": department.pk, "broadcast_id": None}
+    ]
     assert sent["publish"] == [
         {
             "event": "broadcast",
@@ -183,7 +185,7 @@ def test_broadcast_to_all_departments(
     make_token(ent)
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(reverse("adminpanel:broadcast"), {"message": "Fire drill at 11:00.", "confirmed": "yes"})
-    assert sent["notify"] == [{"message": "Fire drill at 11:00.", "department_id": None}]
+    assert sent["notify"] == [{"message": "Fire drill at 11:00.", "department_id": None, "broadcast_id": None}]
     assert {call["department_id"] for call in sent["publish"]} == {department.pk, ent.pk}
 
 
@@ -277,7 +279,7 @@ def test_api_queue_actions(admin_client, department, make_token, sent, django_ca
     make_token(department)
     with django_capture_on_commit_callbacks(execute=True):
         assert api_post(admin_client, action="broadcast", message="Lunch break 1-2 pm.").status_code == 200
-    assert sent["notify"] == [{"message": "Lunch break 1-2 pm.", "department_id": None}]
+    assert sent["notify"] == [{"message": "Lunch break 1-2 pm.", "department_id": None, "broadcast_id": None}]
 
 
 def test_api_refuses_to_change_the_priority_of_an_earlier_days_token_naming_the_day(
