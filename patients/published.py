@@ -199,13 +199,20 @@ class KeptLine:
     kept_at: float
 
 
+def _still_fresh(worked_out_at):
+    """Whether waits worked out at worked_out_at (time.time()) are less than ESTIMATES_REFRESH_SECONDS old. Waits
+    from "the future" are not: the clock was set back since (or another process's runs ahead), and counted fresh
+    they stayed on every screen, unchanged, for as long as the clock had gone back."""
+    return 0 <= time.time() - worked_out_at < ESTIMATES_REFRESH_SECONDS
+
+
 def line_to_extend(department_id, seq):
     """The KeptLine published as change seq while its waits are fresh (ESTIMATES_REFRESH_SECONDS), for the
     publisher of the next change to extend; else None."""
     snapshot_key, end_key = snapshot_cache_key(department_id, seq), _line_end_cache_key(department_id, seq)
     kept = _all_readable([snapshot_key, end_key])
     snapshot, end = kept.get(snapshot_key), kept.get(end_key)
-    if snapshot is None or end is None or time.time() - snapshot["kept_at"] >= ESTIMATES_REFRESH_SECONDS:
+    if snapshot is None or end is None or not _still_fresh(snapshot["kept_at"]):
         return None
     return KeptLine(queue=snapshot["queue"], end=end, kept_at=snapshot["kept_at"])
 
@@ -282,7 +289,7 @@ def snapshot_to_read(department_id, seq):
     kept = _kept(department_id, seq)
     if kept is None:
         return None
-    if time.time() - kept.get("kept_at", 0) < ESTIMATES_REFRESH_SECONDS:
+    if _still_fresh(kept.get("kept_at", 0)):
         return kept["queue"]
     claimed = cache.add(f"queue-refresh:{department_id}:{seq}:{kept.get('kept_at')}", True, REFRESH_CLAIM_SECONDS)
     return None if claimed else kept["queue"]
@@ -298,7 +305,7 @@ def pace_to_reuse(department_id, *, generation, recent_only):
     pace, measurement = kept
     if measurement.generation != generation:
         return PaceToReuse(generation=generation)
-    if recent_only and time.time() - measurement.at >= ESTIMATES_REFRESH_SECONDS:
+    if recent_only and not _still_fresh(measurement.at):
         return PaceToReuse(generation=generation)
     return PaceToReuse(generation=generation, pace=pace, measurement=measurement)
 

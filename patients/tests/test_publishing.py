@@ -133,6 +133,17 @@ def test_one_reader_refreshes_an_aged_queue_while_the_others_read_the_kept_one(
         assert published_waits(department) == [0]
 
 
+def test_a_clock_set_back_leaves_no_published_queue_fresh_for_as_long(clock, department, make_token, make_doctor):
+    make_doctor(department=department)
+    make_token(department)
+    seq = published.current_sequence(department.pk)
+    # The server's clock is corrected half an hour back (or another server's clock ran ahead of this one's).
+    clock.shift(timedelta(minutes=-30))
+
+    assert published.snapshot_to_read(department.pk, seq) is None  # Worked out again, not shown for 30 more minutes.
+    assert published.line_to_extend(department.pk, seq) is None
+
+
 def test_a_queue_published_yesterday_is_not_shown_today(clock, department, make_token, make_doctor):
     make_doctor(department=department)
     make_token(department)
