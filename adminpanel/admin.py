@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 
+from doctors.admin import KeepsDoctorsWithAPatient
+from doctors.models import Doctor
 from smartqueue.admin_checks import CheckedModelAdmin, ChecksAgainOnConflict
 
 from .models import AdminUser, AuditLog, DepartmentAnalytics, SystemConfiguration
@@ -12,8 +14,12 @@ admin.site.unregister(Group)
 
 
 @admin.register(User)
-class CheckedUserAdmin(ChecksAgainOnConflict, UserAdmin):
-    """Django's accounts pages; a username taken by a page submitted twice at once is refused beside the field."""
+class CheckedUserAdmin(KeepsDoctorsWithAPatient, ChecksAgainOnConflict, UserAdmin):
+    """Django's accounts pages; a username taken by a page submitted twice at once is refused beside the field, and
+    the account of a doctor with a patient is not deleted (with it, the doctor)."""
+
+    def doctors_deleted_with(self, records):
+        return Doctor.objects.filter(user__in=records).select_related("user")
 
 
 @admin.register(Group)

@@ -29,14 +29,30 @@ class DoctorAdminForm(forms.ModelForm):
         return cleaned
 
 
+class KeepsDoctorsWithAPatient:
+    """A delete page (and the "delete selected" action) of records whose deletion deletes doctors: refused, listing
+    why, while one of those doctors has a patient called or in consultation, as moving or deactivating them is."""
+
+    def doctors_deleted_with(self, records):
+        raise NotImplementedError
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, permissions_needed, protected = super().get_deleted_objects(objs, request)
+        left_behind = services.still_with_their_patients(self.doctors_deleted_with(objs))
+        return deleted, counts, permissions_needed, [*protected, *left_behind]
+
+
 @admin.register(Doctor)
-class DoctorAdmin(CheckedModelAdmin):
+class DoctorAdmin(KeepsDoctorsWithAPatient, CheckedModelAdmin):
     form = DoctorAdminForm
     list_display = ["__str__", "department", "specialization", "room", "availability", "is_active"]
     list_filter = ["department", "availability", "is_active"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "specialization"]
     list_select_related = ["user", "department"]
     raw_id_fields = ["user"]
+
+    def doctors_deleted_with(self, records):
+        return records
 
     def save_model(self, request, obj, form, change):
         # As the admin panel's save (adminpanel.services.save_doctor): bookings the old department can no longer

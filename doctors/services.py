@@ -265,7 +265,7 @@ def refuse_leaving_with_a_patient(*, doctor, department, is_active):
 
 
 def still_with_a_patient(doctor):
-    """Why the doctor cannot be moved or deactivated now (a patient called or in consultation), or None."""
+    """Why the doctor cannot be moved, deactivated or deleted now (a patient called or in consultation), or None."""
     current = queue_services.current_patient_of(doctor)
     if current is None:
         return None
@@ -273,17 +273,23 @@ def still_with_a_patient(doctor):
     # what an admin does for a doctor who has left (adminpanel's return_to_line and end_consultation).
     refusal = (
         _(
-            "%(doctor)s is still with token %(token)s: before moving or deactivating them, they complete it or mark "
-            "it a no-show on their dashboard or, if they have left, an administrator returns the patient to the "
-            "line under Live queues."
+            "%(doctor)s is still with token %(token)s: before moving, deactivating or deleting them, they complete it "
+            "or mark it a no-show on their dashboard or, if they have left, an administrator returns the patient to "
+            "the line under Live queues."
         )
         if current.status == Queue.Status.CALLED
         else _(
-            "%(doctor)s is still seeing token %(token)s: before moving or deactivating them, they complete the "
-            "consultation on their dashboard or, if they have left, an administrator ends it under Live queues."
+            "%(doctor)s is still seeing token %(token)s: before moving, deactivating or deleting them, they complete "
+            "the consultation on their dashboard or, if they have left, an administrator ends it under Live queues."
         )
     )
     return refusal % {"doctor": doctor, "token": current.token}
+
+
+def still_with_their_patients(doctors):
+    """still_with_a_patient of each of the doctors who has one: why deleting them now would leave a token called or
+    in consultation with no doctor (on the boards as being served, on no dashboard)."""
+    return [refusal for doctor in doctors if (refusal := still_with_a_patient(doctor)) is not None]
 
 
 @transaction.atomic

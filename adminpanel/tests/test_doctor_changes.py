@@ -166,3 +166,35 @@ def test_moving_a_doctor_cancels_the_bookings_only_they_held(clinic, make_depart
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
+
+
+@pytest.mark.parametrize(
+    "delete_url",
+    [
+        lambda doctor: reverse("admin:doctors_doctor_delete", args=[doctor.pk]),
+        # Their account: deleting it deletes the doctor with it.
+        lambda doctor: reverse("admin:auth_user_delete", args=[doctor.user.pk]),
+    ],
+    ids=["doctor", "account"],
+)
+def test_django_admin_deletes_no_doctor_with_a_called_patient(django_admin, doctor_with_a_patient, delete_url):
+    # Deleted, the doctor would leave their token called with no doctor: on the boards as being served, on no
+    # dashboard, and their department's line one doctor short in its estimate.
+    url = delete_url(doctor_with_a_patient)
+
+    response = django_admin.post(url, {"post": "yes"})
+
+    assert response.status_code == 200
+    assert f"is still with token {doctor_with_a_patient.token}" in response.content.decode()
+    assert Doctor.objects.filter(pk=doctor_with_a_patient.pk).exists()
+    assert Queue.objects.get(token_number=1, department=doctor_with_a_patient.department).doctor_id == (
+        doctor_with_a_patient.pk
+    )
+
+
+def test_django_admin_deletes_a_doctor_with_no_patient(django_admin, make_doctor):
+    doctor = make_doctor()
+
+    django_admin.post(reverse("admin:doctors_doctor_delete", args=[doctor.pk]), {"post": "yes"})
+
+    assert not Doctor.objects.filter(pk=doctor.pk).exists()
