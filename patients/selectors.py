@@ -625,6 +625,14 @@ def published_line(*, department, reuse):
     return line
 
 
+def departments_on_the_boards(day=None):
+    """The departments the hall's board shows: the active ones, and one deactivated while patients were in its line
+    for as long as a token of the day is still to be served there (deactivation keeps their tokens, and its doctors
+    go on calling them)."""
+    still_serving = Queue.objects.active().for_day(day or timezone.localdate()).values("department_id")
+    return Department.objects.filter(Q(is_active=True) | Q(pk__in=still_serving))
+
+
 def department_snapshot_frame(department):
     """The full-state frame a queue socket gets on connect and the display board polls."""
     # The sequence is read before the queue, so the snapshot holds at least every change up to it. Without one

@@ -26,7 +26,7 @@ from doctors.access import DoctorRequiredMixin
 from patients import hooks
 from patients.forms import BootstrapWidgetsMixin, FieldsSayWhatToEnterMixin
 from patients.models import Department
-from patients.selectors import department_snapshot_frame
+from patients.selectors import department_snapshot_frame, departments_on_the_boards
 
 from .actions import RefusedFormIs400
 from .i18n import STAFF_LANGUAGE_SESSION_KEY, staff_profiles
@@ -108,7 +108,7 @@ class AllDepartmentsDisplayView(DisplayBoardView):
     """The main hall TV: every open department's now-serving and next tokens."""
 
     def get_context_data(self, **kwargs):
-        boards = [department_snapshot_frame(department) for department in Department.objects.filter(is_active=True)]
+        boards = [department_snapshot_frame(department) for department in departments_on_the_boards()]
         return super().get_context_data(boards=boards, single=False, **kwargs)
 
 

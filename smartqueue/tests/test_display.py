@@ -65,6 +65,20 @@ def test_all_departments_board_lists_every_open_department(client, busy_departme
     assert names == ["Cardiology", "Dermatology"]
 
 
+def test_a_department_deactivated_with_patients_in_line_stays_on_the_board_until_they_are_seen(
+    client, busy_department, make_department
+):
+    # Deactivating a department keeps its patients' tokens and its doctors go on calling them: the hall's board must
+    # go on showing their calls.
+    make_department(name="Dermatology", code="DERM", is_active=False)
+    busy_department.is_active = False
+    busy_department.save()
+
+    names = [board["payload"]["queue"]["department"]["name"] for board in embedded_boards(client.get("/display/"))]
+
+    assert names == ["Cardiology"]
+
+
 def test_snapshot_json_is_the_socket_snapshot_frame_for_polling(client, busy_department):
     response = client.get(f"/display/{busy_department.pk}/snapshot.json")
 
