@@ -254,7 +254,10 @@
         return response.json();
       })
       .then(function (json) {
-        if (!self.stopped) self.applySnapshot(self.options.pollTransform(json));
+        // Answered once the socket was open again, the poll is older than what the socket has sent since (its
+        // snapshot, then each change): drawn, it would put the page back to an earlier state.
+        var socketOpen = self.socket && self.socket.readyState === WebSocket.OPEN;
+        if (!self.stopped && !socketOpen) self.applySnapshot(self.options.pollTransform(json));
       })
       .catch(function () {
         // Still offline: the next poll or reconnect tries again; the status already says so.

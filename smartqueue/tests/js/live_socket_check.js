@@ -11,6 +11,8 @@ const timers = [];
 const fetched = [];
 const fetchedHeaders = [];
 let pollResponse = null;
+// While set, a poll's answer waits until the check releases it (a slow server).
+let pollsHeld = null;
 
 const FakeWebSocket = fakeWebSocketClass(sockets);
 
@@ -26,7 +28,9 @@ const context = {
   fetch(url, init) {
     fetched.push(url);
     fetchedHeaders.push((init && init.headers) || {});
-    return Promise.resolve({ ok: true, json: () => Promise.resolve(pollResponse) });
+    const answer = (body) => ({ ok: true, json: () => Promise.resolve(body) });
+    if (pollsHeld) return new Promise((resolve) => pollsHeld.push((body) => resolve(answer(body))));
+    return Promise.resolve(answer(pollResponse));
   },
   Math, JSON, Object, String, Number, Error, Promise,
 };
@@ -158,6 +162,33 @@ const lastTimeout = () => timers.filter((timer) => timer.kind === "timeout").pop
   assert.strictEqual(pollTaskRuns, 2, "a snapshot asked for while closed is a poll");
   assert.strictEqual(fetched.length, fetchedBefore);
   fragmentLive.stop();
+
+  // A poll answered only after the socket opened again (the server slow to come back) is older than what the socket
+  // sent since: it is not drawn over it.
+  const boardSnapshots = [];
+  const board = new context.LiveSocket({
+    path: "/ws/queue/3/",
+    pollUrl: "/display/3/snapshot.json",
+    onSnapshot: (frame) => boardSnapshots.push(frame.seq),
+    onMessage: (frame) => boardSnapshots.push(frame.seq),
+  });
+  board.start();
+  pollsHeld = [];
+  sockets[8].serverCloses(1006);
+  lastTimeout().callback();
+  sockets[9].serverCloses(1006);
+  assert.strictEqual(board.status, "polling");
+  lastTimeout().callback();
+  sockets[10].serverOpens();
+  sockets[10].serverSends({ type: "snapshot", version: 1, department: 3, seq: 30, payload: { queue: {} } });
+  sockets[10].serverSends(change(31));
+  pollsHeld.forEach((release) => release({ type: "snapshot", version: 1, department: 3, seq: 25, payload: { queue: {} } }));
+  pollsHeld = null;
+  await new Promise((resolve) => setImmediate(resolve));
+  sockets[10].serverSends(change(32));
+  assert.deepStrictEqual(boardSnapshots, [30, 31, 32]);
+  assert.deepStrictEqual(sockets[10].sent, []);
+  board.stop();
 
   console.log("live-socket.js: all checks passed");
 })().catch((error) => {
