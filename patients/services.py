@@ -927,6 +927,9 @@ def change_priority(*, entry, priority, actor=None, ip_address=None):
         )
     if priority not in Queue.Priority.values:
         raise QueueError(_("Unknown priority '%(priority)s'.") % {"priority": priority})
+    if priority == entry.priority:
+        # Set again (a double click, two desks at once): nothing changes, so nothing is announced, audited or sent.
+        return entry
     before = entry_snapshot(entry)
     if priority in Queue.URGENT_PRIORITIES and entry.priority not in Queue.URGENT_PRIORITIES:
         # A move back (LATE) was among the tokens of its old priority. Raised to an urgent one, the patient is seen

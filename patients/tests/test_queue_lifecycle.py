@@ -247,6 +247,18 @@ def test_only_a_waiting_token_changes_priority(new_entry, doctor):
     )
 
 
+def test_a_priority_set_twice_is_changed_and_announced_once(new_entry):
+    # Two clicks on the same priority (a double click, or two desks triaging one patient at once): the second
+    # changes nothing, and is no change for the audit log, the screens and the webhooks either.
+    entry = new_entry()
+
+    for _click in range(2):
+        assert services.change_priority(entry=entry, priority=Queue.Priority.HIGH).priority == Queue.Priority.HIGH
+
+    audited = AuditLog.objects.filter(object_id=str(entry.pk), action="queue.priority_changed")
+    assert [(row.before["priority"], row.after["priority"]) for row in audited] == [("normal", "high")]
+
+
 def test_a_refusal_reads_in_words_in_the_readers_language(new_entry, doctor):
     """Not "El turno CARD-001 no puede pasar de 'Terminado' a 'Cancelado'": what cannot be done, and why."""
     entry = new_entry()
