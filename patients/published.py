@@ -201,7 +201,7 @@ class KeptLine:
 
 def _still_fresh(worked_out_at):
     """Whether waits worked out at worked_out_at (time.time()) are less than ESTIMATES_REFRESH_SECONDS old. Waits
-    from "the future" are not: the clock was set back since (or another process's runs ahead), and counted fresh
+    from "the future" are not: the clock was set back since (or another server's clock runs ahead), and counted fresh
     they stayed on every screen, unchanged, for as long as the clock had gone back."""
     return 0 <= time.time() - worked_out_at < ESTIMATES_REFRESH_SECONDS
 

@@ -229,9 +229,9 @@ def issue_token(
         )
     day = timezone.localdate()
     number = next_token_number(department=department, day=day)
-    # Stamped once the number is taken, not before: the counter's row lock orders registrations, and a line ordered
-    # by arrival then calls tokens in the order of their numbers (stamped before, two registrations at once could
-    # each take the other's order, and the board call CARD-021 while CARD-020, who came first, still waited).
+    # Stamped once the number is taken, not before: the counter's row lock orders registrations, so a line ordered
+    # by arrival calls tokens in the order of their numbers. Stamped before, of two registrations at once the one
+    # numbered second could be first in line: the board called CARD-021 while CARD-020 still waited.
     now = timezone.now()
     capacity_applies = within_daily_capacity and priority != Queue.Priority.EMERGENCY and department.daily_capacity
     # Counted after the number is taken: the counter's row lock keeps registrations of the department in turn.
