@@ -162,7 +162,8 @@ def notify_queue_change(sender, *, change, **kwargs):
         elif event in EACH_TIME_EVENTS:
             message["repeat_id"] = f"{event}-{timezone.now():%Y%m%d%H%M%S%f}"
         calls.append((SEND_QUEUE_MESSAGE, message))
-    if event in PATIENTS_AHEAD_EVENTS:
+    # A token the change issued (a transfer's new one) moves no one up: its own message tells it its place.
+    if event in PATIENTS_AHEAD_EVENTS and change.before:
         calls.append((ANNOUNCE_PATIENTS_AHEAD, {"entry_id": entry_id}))
     outbox.enqueue_after_commit(calls)
 
@@ -513,7 +514,7 @@ def stuck_notification_ids():
 
 
 def announce_patients_ahead(*, entry_id):
-    """Enqueue "N patients ahead" for each waiting token in the entry's department line(s) now N or fewer places
+    """Enqueue "N patients ahead" for each waiting token in the entry's department line now N or fewer places
     from the front (at least one ahead) that has not had it.
 
     N is the patient's own choice (from the status page), else the hospital's setting. Any number ahead up to N
@@ -521,23 +522,19 @@ def announce_patients_ahead(*, entry_id):
     a worker running the check late), and a patient can choose an N already reached. Each token gets the message
     at most once; it says how many are ahead when it is written.
     """
-    entry = Queue.objects.select_related("transferred_from").filter(pk=entry_id).first()
+    entry = Queue.objects.filter(pk=entry_id).first()
     if entry is None:
         return []
-    department_ids = {entry.department_id}
-    if entry.transferred_from is not None:
-        department_ids.add(entry.transferred_from.department_id)
     default_ahead = hooks.hospital_settings().notify_when_patients_ahead
     due = []
-    for department_id in department_ids:
-        # Only the order matters here, not the waits: one statement, without the pace the line's waits need.
-        line = Queue.objects.waiting().day_in_service_order(
-            department_id=department_id, day=entry.token_date, fields=("id", "notify_when_patients_ahead")
-        )
-        for row in line:
-            chosen = row["notify_when_patients_ahead"]
-            if 1 <= row["place"] - 1 <= (default_ahead if chosen is None else chosen):
-                due.append(row["id"])
+    # Only the order matters here, not the waits: one statement, without the pace the line's waits need.
+    line = Queue.objects.waiting().day_in_service_order(
+        department_id=entry.department_id, day=entry.token_date, fields=("id", "notify_when_patients_ahead")
+    )
+    for row in line:
+        chosen = row["notify_when_patients_ahead"]
+        if 1 <= row["place"] - 1 <= (default_ahead if chosen is None else chosen):
+            due.append(row["id"])
     if not due:
         return []
     candidates = {

@@ -348,3 +348,26 @@ def test_patients_left_in_line_are_texted_in_the_hospitals_morning_not_at_night(
     assert beat["task"] == "notifications.tasks.tell_patients_left_in_line"
     assert settings.CELERY_TIMEZONE == settings.TIME_ZONE
     assert beat["schedule"].hour <= set(range(7, 21))
+
+
+def test_a_transferred_patient_is_told_their_place_once_and_the_line_they_left_moves_up(
+    fake_twilio, register, act, doctor, make_department, make_doctor, make_patient, django_capture_on_commit_callbacks
+):
+    register("Ravi", "+14155550101")
+    general = make_department(name="General Medicine", code="GEN")
+    make_doctor(department=general)
+    with django_capture_on_commit_callbacks(execute=True):
+        leaving = queue.allocate_token(department=general, patient=make_patient(name="Emma", phone="+14155550301"))
+        for name, phone in (("Ana", "+14155550302"), ("Kofi", "+14155550303")):
+            queue.allocate_token(department=general, patient=make_patient(name=name, phone=phone))
+
+    act(queue.transfer, entry=leaving, to_department=doctor.department)
+
+    # Told "number 2 in line" and, the same second, "1 patient is ahead of you": one thing said twice.
+    [registered, transferred] = bodies_to(fake_twilio, "+14155550301")
+    assert "your token is CARD-002 for Cardiology. You are number 2 in line" in transferred
+    assert bodies_to(fake_twilio, "+14155550303")[1].startswith(
+        "Kofi, 1 patient is ahead of you in General Medicine (token GEN-003"
+    )
+    told = Notification.objects.filter(event=TemplateType.PATIENTS_AHEAD).values_list("patient__name", flat=True)
+    assert list(told) == ["Kofi"]
