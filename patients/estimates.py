@@ -49,6 +49,9 @@ LONGEST_PLAUSIBLE_CONSULTATION_RATIO = 4
 # One completed within this many minutes of its call was a correction at the desk (called and completed at
 # once), not a consultation: the walk to the room alone takes longer.
 SHORTEST_PLAUSIBLE_CONSULTATION_MINUTES = 0.5
+# A called patient is in the room within minutes: a consultation started later than this after its call (the
+# doctor called away in between, back to start it an hour on) counts this long for the wait, not the hour.
+LONGEST_WAIT_FOR_A_CALLED_PATIENT_MINUTES = 10
 # Before the day's consultations say otherwise: how much a consultation varies (standard deviation / mean).
 DEFAULT_CONSULTATION_SPREAD = 0.5
 # The doctor's minutes lost calling a patient who does not come, until today's no-shows tell.
@@ -216,6 +219,16 @@ def _minutes(start, end):
     return (end - start).total_seconds() / 60
 
 
+def _consultation_minutes(visit):
+    """A completed visit's minutes of its doctor's time: from the call to the end of the consultation, the wait for
+    the patient to come in counted at most LONGEST_WAIT_FOR_A_CALLED_PATIENT_MINUTES."""
+    length = _minutes(visit["called_at"], visit["completed_at"])
+    if visit["started_at"] is None:
+        return length
+    waited = _minutes(visit["called_at"], visit["started_at"])
+    return length - max(0.0, waited - LONGEST_WAIT_FOR_A_CALLED_PATIENT_MINUTES)
+
+
 def _consultations(visits):
     """The plausible consultation lengths of visits, oldest first: all of them, {doctor_id: theirs} and
     {doctor_id: [(priority, length), ...]} (the same lengths with their patients' priorities).
@@ -232,15 +245,15 @@ def _consultations(visits):
             and visit["called_at"]
             and visit["completed_at"]
             and not visit["consultation_ended_for_doctor"]
-            and _minutes(visit["called_at"], visit["completed_at"]) >= SHORTEST_PLAUSIBLE_CONSULTATION_MINUTES
+            and _consultation_minutes(visit) >= SHORTEST_PLAUSIBLE_CONSULTATION_MINUTES
         ),
         key=lambda visit: visit["completed_at"],
     )
-    lengths = _plausible([_minutes(visit["called_at"], visit["completed_at"]) for visit in completed])
+    lengths = _plausible([_consultation_minutes(visit) for visit in completed])
     kept = set(lengths)
     seen = {}
     for visit in completed:
-        length = _minutes(visit["called_at"], visit["completed_at"])
+        length = _consultation_minutes(visit)
         if visit["doctor_id"] is not None and length in kept:
             seen.setdefault(visit["doctor_id"], []).append((visit["priority"], length))
     by_doctor = {doctor_id: [length for _, length in own] for doctor_id, own in seen.items()}
@@ -341,9 +354,10 @@ def measure_pace(
     """The department's ConsultationPace from the day's visits, its DoctorAvailability roster, its bookings and
     its ConsultationHistory.
 
-    visits: the day's tokens as dicts with status, priority, doctor_id, checked_in_at, called_at, completed_at,
-    consultation_ended_for_doctor, skipped_at and transferred_from_id. A doctor's minutes per patient run from the
-    call to the end of the consultation (the walk to the room is the doctor's time too). bookings: the day's
+    visits: the day's tokens as dicts with status, priority, doctor_id, checked_in_at, called_at, started_at,
+    completed_at, consultation_ended_for_doctor, skipped_at and transferred_from_id. A doctor's minutes per patient
+    run from the call to the end of the consultation (the walk to the room is the doctor's time too, a long wait
+    for the patient only in part: _consultation_minutes). bookings: the day's
     appointments as dicts with status and slot_start; booking_grace: how long after its slot a booked patient
     keeps it. doctors_scheduled: whether any doctor of the department had a shift today (one recorded absent too)
     or started seeing patients.

@@ -55,6 +55,7 @@ PACE_VISIT_FIELDS = (
     "doctor_id",
     "checked_in_at",
     "called_at",
+    "started_at",
     "completed_at",
     "consultation_ended_for_doctor",
     "skipped_at",

@@ -476,6 +476,25 @@ def test_a_no_show_costs_the_doctor_at_most_a_consultation(
     assert pace.no_show_minutes == pytest.approx(cost)
 
 
+@pytest.mark.parametrize("minutes_to_start, pace", [(2, 12.0), (100, 20.0)])
+def test_a_consultation_started_long_after_its_call_counts_the_wait_for_the_patient_at_most_ten_minutes(
+    department, make_patient, make_doctor, clock, minutes_to_start, pace
+):
+    # General Medicine's doctor called a patient, was called away, and started and completed the consultation at once
+    # on coming back 102 minutes later: counted from the call, the day's pace was an hour, and a patient with one ahead
+    # was texted "about 1 h 30 min".
+    doctor = make_doctor(department=department)
+    services.allocate_token(department=department, patient=make_patient())
+    entry = services.call_next(doctor=doctor)
+    clock.shift(timedelta(minutes=minutes_to_start))
+    services.start_consultation(entry=entry)
+    clock.shift(timedelta(minutes=10))
+    services.complete_consultation(entry=entry)
+
+    # The day's one consultation, shrunk towards the configured 10 minutes as if three more had taken them.
+    assert consultation_pace(department=department).minutes_per_consultation == pytest.approx((pace + 3 * 10) / 4)
+
+
 def test_the_no_show_rate_of_earlier_days_counts_until_today_has_calls_of_its_own(
     department, make_patient, make_doctor, clock
 ):
