@@ -13,7 +13,7 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Min, Q
+from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -595,26 +595,40 @@ def _lock_calling_doctor(doctor):
 def call_next(*, doctor, actor=None, ip_address=None):
     """Call the first waiting token of the doctor's department, by priority then arrival.
 
-    Two doctors calling at once never get the same patient: the row is locked, and the other call waits for it, then
-    takes the next one in line. A row locked by any other change (the patient choosing when to be texted, the desk
-    adding notes) is waited for too, not passed over: the first in line is called first. One doctor calling twice
-    at once (a double click) gets one: the second call waits for the first and is refused.
+    A patient with a doctor of another department just now (called there or in consultation) is passed over and
+    keeps their place: called here, they would be told to come to a room they cannot leave theirs for, and marked a
+    no-show. Two doctors calling at once never get the same patient: the row is locked, and the other call waits for
+    it, then takes the next one in line. A row locked by any other change (the patient choosing when to be texted,
+    the desk adding notes) is waited for too, not passed over: the first in line is called first. One doctor calling
+    twice at once (a double click) gets one: the second call waits for the first and is refused.
     """
     _lock_calling_doctor(doctor)
     current = current_patient_of(doctor)
     if current is not None:
         raise QueueError(_("Finish with token %(token)s before calling the next patient.") % {"token": current.token})
+    today = timezone.localdate()
+    waiting = Queue.objects.waiting().for_day(today).filter(department_id=doctor.department_id)
+    with_a_doctor = Queue.objects.for_day(today).filter(status__in=[Status.CALLED, Status.IN_CONSULTATION])
     candidate = (
-        Queue.objects.waiting()
-        .for_day(timezone.localdate())
-        .filter(department_id=doctor.department_id)
+        waiting.exclude(Exists(with_a_doctor.filter(patient_id=OuterRef("patient_id"))))
         .in_service_order()
         .select_for_update()
         .first()
     )
-    if candidate is None:
+    if candidate is not None:
+        return _transition(candidate, Status.CALLED, event="called", actor=actor, ip_address=ip_address, doctor=doctor)
+    passed_over = waiting.in_service_order().first()
+    elsewhere = (
+        with_a_doctor.filter(patient_id=passed_over.patient_id).select_related("department").first()
+        if passed_over
+        else None
+    )
+    if elsewhere is None:
         raise NothingToCall(_("No patients are waiting."))
-    return _transition(candidate, Status.CALLED, event="called", actor=actor, ip_address=ip_address, doctor=doctor)
+    raise NothingToCall(
+        _("%(token)s is with a doctor in %(department)s just now: call again once they are done there.")
+        % {"token": passed_over.token, "department": elsewhere.department.translated("name")}
+    )
 
 
 @transaction.atomic

@@ -130,6 +130,33 @@ def test_call_next_takes_the_highest_priority_and_only_one_patient_at_a_time(new
         services.call_next(doctor=doctor)
 
 
+@pytest.mark.parametrize("elsewhere", [Status.CALLED, Status.IN_CONSULTATION])
+def test_call_next_passes_over_a_patient_who_is_with_a_doctor_of_another_department(
+    department, doctor, make_department, make_doctor, make_patient, elsewhere
+):
+    # Maria, first in Cardiology's line, was in Orthopedics' consulting room when Cardiology's doctor called her:
+    # "it is your turn ... go to Room 4 now", and a no-show when she did not come.
+    maria = make_patient(name="Maria")
+    first = services.allocate_token(department=department, patient=maria)
+    second = services.allocate_token(department=department, patient=make_patient(name="Kofi"))
+    orthopedics = make_department(name="Orthopedics", code="ORTH")
+    services.allocate_token(department=orthopedics, patient=maria)
+    with_surgeon = services.call_next(doctor=make_doctor(department=orthopedics))
+    if elsewhere == Status.IN_CONSULTATION:
+        services.start_consultation(entry=with_surgeon)
+
+    assert services.call_next(doctor=doctor).pk == second.pk
+    first.refresh_from_db()
+    assert (first.status, first.get_position_in_queue()) == (Status.WAITING, 1)
+
+    services.complete_consultation(entry=services.start_consultation(entry=second))
+    with pytest.raises(services.NothingToCall, match="CARD-001 is with a doctor in Orthopedics"):
+        services.call_next(doctor=doctor)
+    finish = services.skip if elsewhere == Status.CALLED else services.complete_consultation
+    finish(entry=with_surgeon)
+    assert services.call_next(doctor=doctor).pk == first.pk
+
+
 @pytest.mark.parametrize("change", ["deactivated", "moved"])
 def test_a_doctor_deactivated_or_moved_since_their_page_was_read_is_given_no_patient(
     new_entry, doctor, make_department, change
