@@ -172,15 +172,23 @@ def new_confirmation_code():
 
 
 def open_visits_of(patient):
-    """The patient's open tokens of today, the waiting ones first, each group in order of registration."""
+    """The patient's open tokens of today, the waiting ones first, missed turns last, each group in order of
+    registration.
+
+    A missed turn (a no-show) is open until the patient holds another token in its department: the desk puts it back
+    in line at its place, which a patient told they had no token lost by taking a new one at the back."""
     visits = (
-        Queue.objects.active()
+        Queue.objects.filter(status__in=[*Queue.ACTIVE_STATUSES, Queue.Status.SKIPPED])
         .for_day(timezone.localdate())
         .filter(patient=patient)
         .select_related("patient", "department", "doctor__user")
         .order_by("checked_in_at", "id")
     )
-    return sorted(visits, key=lambda visit: visit.status != Queue.Status.WAITING)
+    active_in = {visit.department_id for visit in visits if visit.status != Queue.Status.SKIPPED}
+    return sorted(
+        (visit for visit in visits if visit.status != Queue.Status.SKIPPED or visit.department_id not in active_in),
+        key=lambda visit: (visit.status != Queue.Status.WAITING, visit.status == Queue.Status.SKIPPED),
+    )
 
 
 def addressed_visit(visits, *, keyword, named_token, confirmation_asked_for):
@@ -210,6 +218,11 @@ def _status_message(entry):
         }
     if entry.status == Queue.Status.CALLED:
         return gettext("It is your turn: please go to %(where)s now.") % {"where": entry.where_to_go}
+    if entry.status == Queue.Status.SKIPPED:
+        # The status page's words for a missed turn.
+        return gettext(
+            "You were called but we did not see you. Please go to the reception desk: they can put you back in line."
+        )
     return gettext("Your consultation is under way.")
 
 

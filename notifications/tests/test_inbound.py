@@ -441,6 +441,31 @@ def test_a_patient_whose_visit_is_over_is_told_they_have_no_token_and_how_to_joi
     assert Queue.objects.get(pk=line[0].pk).status == Queue.Status.CANCELLED
 
 
+def test_a_patient_who_missed_their_turn_is_sent_to_the_desk_to_get_their_place_back_not_to_a_new_token(
+    post_text, client, fake_twilio, line, make_doctor, department, make_patient
+):
+    # Told "you have no token in line today ... take a token ... here: <registration link>", the patient who missed
+    # their turn registered online and went to the back of the line, where the desk would have put them back at
+    # their place (the status page and the skipped message send them to the desk).
+    from patients.services import call_next, skip
+
+    skip(entry=call_next(doctor=make_doctor(department=department)))
+
+    post_text(client, text_params("STATUS"))
+
+    assert InboundMessage.objects.get().effect == Effect.STATUS_SENT
+    assert last_reply(fake_twilio).body.startswith(
+        "Token CARD-001 (Cardiology): You were called but we did not see you. Please go to the reception desk: they "
+        "can put you back in line."
+    )
+    allocate_token(department=department, patient=line[0].patient)  # registered again: the missed turn is left
+
+    post_text(client, text_params("STATUS"))
+
+    assert last_reply(fake_twilio).body.startswith("Token CARD-006 (Cardiology): You are number 5 in line")
+    assert "CARD-001" not in last_reply(fake_twilio).body
+
+
 def test_the_no_token_reply_is_in_the_patients_language(post_text, client, fake_twilio, make_patient):
     install_default_templates()
     make_patient(name="José", phone=PHONE, language="es")
