@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from django.db.models import Exists, FilteredRelation, OuterRef, Q
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from patients.hooks import DutyDoctor
@@ -91,6 +91,20 @@ TOKEN_ROW_FIELDS = (
 
 def _token_rows(entries, *, department_code, now, labels):
     """entries: a queryset of one department's tokens, in the order shown."""
+    # The department whose doctor has the patient just now, whom Call next passes over (services.call_next).
+    with_a_doctor_elsewhere = Queue.objects.filter(
+        patient_id=OuterRef("patient_id"),
+        token_date=OuterRef("token_date"),
+        status__in=[Status.CALLED, Status.IN_CONSULTATION],
+    ).exclude(department_id=OuterRef("department_id"))
+    rows = list(
+        entries.values(
+            *TOKEN_ROW_FIELDS,
+            waiting_since=Queue.waiting_since_expression(),
+            elsewhere_id=Subquery(with_a_doctor_elsewhere.values("department_id")[:1]),
+        )
+    )
+    elsewhere = Department.objects.in_bulk({values["elsewhere_id"] for values in rows} - {None})
     # No phone number: the dashboard is on a screen in a consulting room.
     return [
         {
@@ -105,8 +119,11 @@ def _token_rows(entries, *, department_code, now, labels):
             "slot_time": values["appointment__slot_start"],
             "arrival": values["appointment__arrival"] or "",
             "arrival_label": labels.arrival[values["appointment__arrival"] or ""],
+            "with_a_doctor_in": (
+                elsewhere[values["elsewhere_id"]].translated("name") if values["elsewhere_id"] else ""
+            ),
         }
-        for values in entries.values(*TOKEN_ROW_FIELDS, waiting_since=Queue.waiting_since_expression())
+        for values in rows
     ]
 
 

@@ -46,6 +46,11 @@ class TokenRowSerializer(serializers.Serializer):
         help_text="A booked patient's arrival; blank for a walk-in.",
     )
     arrival_label = serializers.CharField(allow_blank=True)
+    with_a_doctor_in = serializers.CharField(
+        allow_blank=True,
+        help_text="The department whose doctor has this patient just now (called there or in consultation), whom "
+        "Call next passes over until then; blank otherwise.",
+    )
 
 
 class ExpectedAppointmentSerializer(serializers.Serializer):

@@ -45,6 +45,28 @@ def test_the_dashboard_gives_a_long_wait_in_hours_and_minutes(clock, client, doc
 
     assert "<td>2 h 40 min</td>" in page and "162 min" not in page
 
+def test_a_patient_with_another_departments_doctor_is_marked_so_and_passed_over_by_call_next(
+    client, doctor_client, doctor, department, make_department, make_doctor, make_patient
+):
+    maria = make_patient(name="Maria", phone="+12025550181")
+    first = queue_services.allocate_token(department=department, patient=maria)
+    second = queue_services.allocate_token(department=department, patient=make_patient(name="Kofi"))
+    orthopedics = make_department(name="Orthopedics", code="ORTH", translations={"es": {"name": "Ortopedia"}})
+    queue_services.allocate_token(department=orthopedics, patient=maria)
+    queue_services.call_next(doctor=make_doctor(department=orthopedics))
+
+    rows = doctor_client.get(API).json()["waiting"]
+    page = client.get(reverse("doctors:dashboard-live"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert [(row["token"], row["with_a_doctor_in"]) for row in rows] == [
+        (first.token, "Orthopedics"),
+        (second.token, ""),
+    ]
+    assert page.count("data-with-a-doctor-in") == 1 and "Ortopedia" in page
+    called = post(doctor_client, action="call_next").json()["dashboard"]["current"]
+    assert (called["token"], called["with_a_doctor_in"]) == (second.token, "")
+
+
 def test_call_next_then_start_then_complete_with_notes(doctor_client, doctor, department, make_token):
     entry = make_token(department)
     response = post(doctor_client, action="call_next")
