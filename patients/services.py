@@ -751,6 +751,16 @@ def check_postponable(entry):
     """PostponeRefused when the token, as it is now, cannot be moved back (not waiting, or moved back once already):
     a patient asking to be moved back is told so at once rather than asked to confirm what postpone_visit would
     then refuse."""
+    if entry.status == Status.CALLED:
+        # A patient running late for a call they were just texted: the doctor will mark them a no-show, and the desk's
+        # registration puts a missed turn back at its place (register_visit).
+        raise PostponeRefused(
+            _(
+                "Token %(token)s has been called: it is your turn now, in %(where)s. If you cannot come now, please "
+                "ask at the reception desk when you arrive: they can put you back in line."
+            )
+            % {"token": entry.token, "where": entry.where_to_go}
+        )
     if entry.status != Status.WAITING:
         raise PostponeRefused(
             refusal_in_words(

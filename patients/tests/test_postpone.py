@@ -65,6 +65,23 @@ def test_refused_when_it_cannot_move_and_the_chance_is_kept(department, make_tok
     assert target.postponed_at is None
 
 
+def test_a_called_patient_texting_late_is_told_it_is_their_turn_and_how_to_get_their_place_back(
+    department, make_token, make_doctor
+):
+    # Answered "cannot be moved back: only a waiting token can. It has been called; its consultation has not started
+    # yet.": words for staff, which left the patient running late with nothing to do.
+    first, _second = make_token(department), make_token(department)
+    services.call_next(doctor=make_doctor(department=department, room="Room 4"))
+
+    with pytest.raises(services.PostponeRefused) as refusal:
+        services.postpone_visit(entry=first, places=2)
+
+    assert str(refusal.value) == (
+        "Token CARD-001 has been called: it is your turn now, in Room 4. If you cannot come now, please ask at the "
+        "reception desk when you arrive: they can put you back in line."
+    )
+
+
 def booked_early(department, make_token, *, slot):
     """A booked patient who checked in before their slot: due at the slot (as appointments.check_in sets it)."""
     entry = make_token(department)
