@@ -163,7 +163,7 @@ def notify_queue_change(sender, *, change, **kwargs):
             message["repeat_id"] = f"{event}-{timezone.now():%Y%m%d%H%M%S%f}"
         calls.append((SEND_QUEUE_MESSAGE, message))
     # A token the change issued (a transfer's new one) moves no one up: its own message tells it its place.
-    if event in PATIENTS_AHEAD_EVENTS and change.before:
+    if event in PATIENTS_AHEAD_EVENTS and not change.issued_token:
         calls.append((ANNOUNCE_PATIENTS_AHEAD, {"entry_id": entry_id}))
     outbox.enqueue_after_commit(calls)
 

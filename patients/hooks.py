@@ -88,6 +88,12 @@ class QueueChange:
             raise ValueError(f"Undeclared queue event {self.event!r}: add it to hooks.QUEUE_EVENTS.")
 
     @property
+    def issued_token(self):
+        """True for the change that issued its token (a registration, a check-in, a transfer's or a referral's new
+        token): the token had no state before it."""
+        return not self.before
+
+    @property
     def moves_line(self):
         """False for a change that leaves every token as it was (e.g. a token sent again to its phone)."""
         return self.before != self.after

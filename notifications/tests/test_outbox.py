@@ -76,7 +76,8 @@ def test_a_queue_change_costs_one_insert_for_its_messages(department, make_patie
 
     with django_assert_num_queries(1):
         # "your turn" and "patients ahead"
-        notify_queue_change(None, change=QueueChange(event="called", entry=entry, before={}, after={}))
+        called = QueueChange(event="called", entry=entry, before={"status": "waiting"}, after={"status": "called"})
+        notify_queue_change(None, change=called)
 
     assert OutboxMessage.objects.filter(kwargs__entry_id=entry.pk).count() == 3
 
