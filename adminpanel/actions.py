@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from doctors import services as doctor_services
 from doctors.actions import says_what_the_token_is_now
 from notifications import webhooks
 from notifications.models import WebhookDelivery
@@ -34,6 +35,14 @@ class TokenChoiceForm(ActionForm):
 class PriorityForm(TokenChoiceForm):
     priority = forms.ChoiceField(
         choices=Queue.Priority.choices, error_messages={"required": _("Choose the new priority.")}
+    )
+
+
+class MoveTokenForm(TokenChoiceForm):
+    to_department = forms.ModelChoiceField(
+        queryset=Department.objects.filter(is_active=True),
+        label=_("Move to"),
+        error_messages={"required": _("Choose the department to move the token to.")},
     )
 
 
@@ -142,6 +151,17 @@ def change_priority(form, *, actor, ip_address, **context):
     }
 
 
+def move_token(form, *, actor, ip_address, **context):
+    data = form.cleaned_data
+    moved = doctor_services.move_to_department(
+        entry=data["entry"], to_department=data["to_department"], actor=actor, ip_address=ip_address
+    )
+    return _(
+        "%(token)s is now %(new_token)s in %(department)s, in its place by arrival; the patient is texted the new "
+        "token."
+    ) % {"token": data["entry"].token, "new_token": moved.token, "department": moved.department.translated("name")}
+
+
 def correct_phone(form, *, actor, ip_address, **context):
     correction = queue_services.correct_phone(
         entry=form.cleaned_data["entry"], phone=form.cleaned_data["phone"], actor=actor, ip_address=ip_address
@@ -207,6 +227,8 @@ PANEL_ACTIONS = ActionTable(
     Action("deactivate_department", _("Deactivate a department"), DepartmentChoiceForm, deactivate_department),
     Action("cancel_token", _("Cancel a token"), TokenChoiceForm, cancel_token, refused_field="entry"),
     Action("change_priority", _("Change a token's priority"), PriorityForm, change_priority, refused_field="entry"),
+    # A registration made in the wrong department: the token moves there without losing its place.
+    Action("move_token", _("Move a token to another department"), MoveTokenForm, move_token, refused_field="entry"),
     Action(
         "correct_phone", _("Correct the phone number"), PhoneCorrectionForm, correct_phone, refused_field="entry"
     ),

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -33,9 +33,16 @@ from notifications.models import (
 from patients import appointments
 from patients import services as queue_services
 from patients.models import ClosedDay, Department, Queue
-from patients.selectors import todays_token
+from patients.selectors import current_visit_status, todays_token
 from patients.templatetags.departments import name_on_page, sentence_with
-from smartqueue.actions import ActionFormView, RefusedFormIs400, report_on_page, show_on_form
+from smartqueue.actions import (
+    ActionFormView,
+    Outcome,
+    RefusedFormIs400,
+    form_errors,
+    report_on_page,
+    show_on_form,
+)
 from smartqueue.i18n import text_direction
 from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
@@ -154,21 +161,142 @@ class EndConsultationView(ActForAbsentDoctorView):
     confirm_label = _("End the consultation with %(token)s")
 
 
-class FindTokenForPhoneView(PanelAdminRequiredMixin, View):
-    """The desk reads the token off the patient's ticket: today's token leads to its phone correction page."""
+class FindTokenView(PanelAdminRequiredMixin, View):
+    """The desk reads the token off the patient's ticket: today's token leads to the page found_page names (its own,
+    VisitView)."""
+
+    found_page = "adminpanel:visit"
+    heading = _("Find a patient's token")
 
     def get(self, request):
         printed = request.GET.get("token", "").strip()
         entry = todays_token(printed) if printed else None
         if entry is not None:
-            return redirect("adminpanel:visit-correct-phone", pk=entry.pk)
+            return redirect(self.found_page, pk=entry.pk)
         error = _("No token %(token)s was issued today.") % {"token": printed.upper()} if printed else None
         return render(
             request,
-            "adminpanel/correct_phone.html",
-            {"heading": _("Correct a patient's phone number"), "token_typed": printed, "token_error": error},
+            "adminpanel/find_token.html",
+            {"heading": self.heading, "token_typed": printed, "token_error": error},
             status=400 if error else 200,
         )
+
+
+class FindTokenForPhoneView(FindTokenView):
+    found_page = "adminpanel:visit-correct-phone"
+    heading = _("Correct a patient's phone number")
+
+
+# The statuses a token can be moved to another department from (patients.services.transfer).
+MOVABLE = (Queue.Status.WAITING, Queue.Status.CALLED, Queue.Status.SKIPPED)
+
+
+def _allowed(check, entry):
+    """Whether the service's check lets the token be changed as it is now."""
+    try:
+        check(entry)
+    except queue_services.QueueError:
+        return False
+    return True
+
+
+class VisitView(PanelAdminRequiredMixin, View):
+    """A token the desk found (FindTokenView): whose it is, where it stands, and what the desk may still change: a
+    registration in the wrong department moved to the right one (keeping its place by arrival), its priority, its
+    cancellation, its phone. Each change is the panel's action, as POST /adminpanel/api/ runs it."""
+
+    def get(self, request, pk):
+        return self.page(request, self.entry(pk))
+
+    @staticmethod
+    def entry(pk):
+        return get_object_or_404(Queue.objects.select_related("department", "patient", "doctor__user"), pk=pk)
+
+    def page(self, request, entry, *, errors=None, typed=None, status=200):
+        today = entry.token_date == timezone.localdate()
+        waiting = today and entry.status == Queue.Status.WAITING
+        visit = current_visit_status(entry=entry) if waiting else None
+        return render(
+            request,
+            "adminpanel/visit.html",
+            {
+                "heading": _("Token %(token)s") % {"token": entry.token},
+                "entry": entry,
+                "patients_ahead": visit["patients_ahead"] if visit else None,
+                "can_move": today and entry.status in MOVABLE,
+                "can_change_priority": waiting,
+                "can_cancel": today and _allowed(queue_services.check_cancellable, entry),
+                "can_correct_phone": _allowed(queue_services.check_phone_correctable, entry),
+                "departments": Department.objects.filter(is_active=True).exclude(pk=entry.department_id),
+                "priorities": Queue.Priority.choices,
+                # A refusal of the token as it is now, above the forms; a field's problem beside that field.
+                "refusals": [*(errors or {}).get("entry", []), *(errors or {}).get(NON_FIELD_ERRORS, [])],
+                "field_errors": {name: " ".join(problems) for name, problems in (errors or {}).items()},
+                "typed": typed or {},
+            },
+            status=status,
+        )
+
+
+class VisitActionView(VisitView):
+    """POST: the panel's action_name on the token, its other fields as the visit page sent them; back to the live
+    queues, which say what was done, or the visit page again with the refusal beside its field (400)."""
+
+    http_method_names = ["post"]
+    action_name = ""
+
+    def post(self, request, pk):
+        entry = self.entry(pk)
+        action = PANEL_ACTIONS[self.action_name]
+        typed = {name: request.POST.get(name, "") for name in action.declared_fields() if name != "entry"}
+        # A page posts text: the API's JSON type checks (PANEL_ACTIONS.perform) are not for it.
+        form = action.form({"entry": entry.pk, **typed})
+        if form.is_valid():
+            outcome = PANEL_ACTIONS.execute(action, form, actor=request.user, ip_address=client_ip(request))
+        else:
+            outcome = Outcome(errors=form_errors(form))
+        if outcome.errors:
+            entry.refresh_from_db()
+            return self.page(request, entry, errors=outcome.errors, typed=typed, status=400)
+        messages.success(request, outcome.message)
+        return redirect("adminpanel:queues")
+
+
+class CancelTokenView(PanelAdminRequiredMixin, View):
+    """GET asks to confirm a token's cancellation and says what follows; POST runs the panel's cancel_token."""
+
+    def get(self, request, pk):
+        entry = get_object_or_404(Queue.objects.select_related("patient", "department"), pk=pk)
+        words = {"token": entry.token, "patient": entry.patient.name, "department": entry.department.translated("name")}
+        try:
+            queue_services.check_cancellable(entry)
+        except queue_services.QueueError:
+            refusal = ALREADY[entry.status] % words
+        else:
+            refusal = None
+        return render(
+            request,
+            "adminpanel/confirm.html",
+            {
+                "heading": _("Cancel token %(token)s?") % words,
+                "consequences": [
+                    _("%(token)s (%(patient)s) leaves the %(department)s line, and the patient is texted so.") % words,
+                    _("It cannot be undone: the patient would need a new token, at the back of the line.") % words,
+                ],
+                "refusal": refusal,
+                "confirm_label": _("Cancel token %(token)s") % words,
+                "cancel_url": reverse("adminpanel:visit", args=[entry.pk]),
+                "cancel_label": _("Keep the token"),
+            },
+        )
+
+    def post(self, request, pk):
+        entry = get_object_or_404(Queue, pk=pk)
+        outcome = PANEL_ACTIONS.perform(
+            PANEL_ACTIONS["cancel_token"], {"entry": entry.pk}, actor=request.user, ip_address=client_ip(request)
+        )
+        report_on_page(request, outcome)
+        return redirect("adminpanel:queues" if outcome.message else reverse("adminpanel:visit", args=[entry.pk]))
 
 
 class CorrectPhoneView(PanelAdminRequiredMixin, View):

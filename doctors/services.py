@@ -98,7 +98,7 @@ def recall(*, doctor, entry_id, actor, ip_address=None):
     return queue_services.recall(entry=entry, actor=actor, ip_address=ip_address)
 
 
-def _check_someone_sees_them_there(department):
+def check_someone_sees_them_there(department):
     """A transfer or referral sends the patient to a line someone still serves today: sent into one whose doctors
     had all gone, an emergency waited there for nobody, texted only that no doctor was expected back."""
     if consultation_pace(department=department).no_doctor_left_today:
@@ -114,13 +114,19 @@ def _check_someone_sees_them_there(department):
 
 def transfer(*, doctor, entry_id, to_department, actor, ip_address=None):
     entry = _own_consultation(doctor=doctor, entry_id=entry_id)
-    _check_someone_sees_them_there(to_department)
+    return move_to_department(entry=entry, to_department=to_department, actor=actor, ip_address=ip_address)
+
+
+def move_to_department(*, entry, to_department, actor, ip_address=None):
+    """Send a token to another department's line, where it keeps its place by arrival (queue_services.transfer):
+    its doctor transferring the patient, or the desk moving a registration made in the wrong department."""
+    check_someone_sees_them_there(to_department)
     return queue_services.transfer(entry=entry, to_department=to_department, actor=actor, ip_address=ip_address)
 
 
 def refer(*, doctor, entry_id, to_department, consultation_notes="", referral_notes="", actor, ip_address=None):
     entry = _own_consultation(doctor=doctor, entry_id=entry_id)
-    _check_someone_sees_them_there(to_department)
+    check_someone_sees_them_there(to_department)
     return queue_services.refer(
         entry=entry,
         to_department=to_department,

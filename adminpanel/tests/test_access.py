@@ -47,6 +47,7 @@ def endpoints(world):
         ("post", reverse("doctors:api-schedule"), {"schedule": []}, doctor_side, 200, "api"),
         ("get", reverse("adminpanel:queues"), None, admin_side, 200, "admin_page"),
         ("get", reverse("adminpanel:queues-live"), None, admin_side, 200, "api"),
+        ("get", reverse("adminpanel:find-token"), None, admin_side, 200, "admin_page"),
         ("get", reverse("adminpanel:departments"), None, admin_side, 200, "admin_page"),
         ("get", reverse("adminpanel:department-create"), None, admin_side, 200, "admin_page"),
         ("get", reverse("adminpanel:department-edit", args=[department.pk]), None, admin_side, 200, "admin_page"),

@@ -1,0 +1,164 @@
+"""The desk changes a token found by its ticket (the live queues' "Find a patient's token"): a registration made in the
+wrong department is moved to the right one keeping its place, a priority changed, a token cancelled after a confirm;
+each the panel's action, as POST /adminpanel/api/ runs it."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from adminpanel.models import AuditLog
+from doctors.models import DoctorAbsence, DoctorSchedule
+from notifications.models import Notification
+from patients import services
+from patients.models import Queue
+
+API = "/adminpanel/api/"
+
+
+@pytest.fixture
+def orthopaedics(make_department, make_doctor):
+    department = make_department(name="Orthopaedics", code="ORTH")
+    make_doctor(department=department)
+    return department
+
+
+@pytest.fixture
+def wrong_department(clock, department, orthopaedics):
+    """Ana came for her knee (Orthopaedics) and the desk registered her in Cardiology; Ravi was already waiting in
+    Orthopaedics, and registered after her."""
+    ana = services.register_visit(department=department, name="Ana Ruiz", phone="+12025550111", age=34, gender="female")
+    clock.shift(timedelta(minutes=5))
+    services.register_visit(department=orthopaedics, name="Ravi Kumar", phone="+12025550122", age=50, gender="male")
+    return ana.entry
+
+
+def visit_page(entry):
+    return reverse("adminpanel:visit", args=[entry.pk])
+
+
+def test_the_desk_finds_the_token_and_moves_it_to_the_right_department_keeping_its_place(
+    admin_client, wrong_department, orthopaedics, django_capture_on_commit_callbacks, tasks_run_inline
+):
+    live = admin_client.get(reverse("adminpanel:queues")).content.decode()
+    assert f'href="{reverse("adminpanel:find-token")}"' in live
+    found = admin_client.get(reverse("adminpanel:find-token"), {"token": "card-1"})
+    assert found.status_code == 302 and found.url == visit_page(wrong_department)
+    page = admin_client.get(visit_page(wrong_department)).content.decode()
+    assert "Ana Ruiz" in page and "Cardiology" in page
+    assert f'<option value="{orthopaedics.pk}">Orthopaedics</option>' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("adminpanel:visit-move", args=[wrong_department.pk]),
+            {"to_department": orthopaedics.pk},
+            follow=True,
+        )
+
+    assert response.redirect_chain == [(reverse("adminpanel:queues"), 302)]
+    moved = Queue.objects.get(transferred_from=wrong_department)
+    assert [str(message) for message in response.context["messages"]] == [
+        "CARD-001 is now ORTH-002 in Orthopaedics, in its place by arrival; the patient is texted the new token."
+    ]
+    assert (moved.status, moved.get_position_in_queue()) == ("waiting", 1)
+    assert Queue.objects.get(pk=wrong_department.pk).status == Queue.Status.CANCELLED
+    told = Notification.objects.filter(queue_entry=moved)
+    assert told.count() == 1 and "ORTH-002" in told.get().body
+    assert AuditLog.objects.filter(action="queue.transferred", actor__username="manager").count() == 2
+
+
+def test_a_move_into_a_department_nobody_sees_patients_in_today_is_refused_beside_the_field(
+    admin_client, clock, wrong_department, make_department, make_doctor
+):
+    general = make_department(name="General Medicine", code="GEN")
+    sick = make_doctor(department=general)
+    DoctorSchedule.objects.create(
+        doctor=sick, weekday=timezone.localdate().weekday(), starts_at=time(8), ends_at=time(16)
+    )
+    DoctorAbsence.objects.create(doctor=sick, day=timezone.localdate(), reason="Sick")
+
+    response = admin_client.post(
+        reverse("adminpanel:visit-move", args=[wrong_department.pk]), {"to_department": general.pk}
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert (
+        'id="id_to_department_error">No doctor is expected back in General Medicine today: nobody would see the '
+        "patient there." in page
+    )
+    assert f'<option value="{general.pk}" selected>' in page
+    assert Queue.objects.get(pk=wrong_department.pk).status == Queue.Status.WAITING
+    assert not Queue.objects.filter(department=general).exists()
+
+
+def test_a_move_without_a_department_chosen_names_the_field(admin_client, wrong_department):
+    response = admin_client.post(reverse("adminpanel:visit-move", args=[wrong_department.pk]), {})
+
+    assert response.status_code == 400
+    assert 'id="id_to_department_error">Choose the department to move the token to.' in response.content.decode()
+    assert Queue.objects.get(pk=wrong_department.pk).status == Queue.Status.WAITING
+
+
+def test_the_desk_raises_a_waiting_patients_priority_from_the_page(admin_client, department, wrong_department):
+    services.register_visit(department=department, name="Li Wei", phone="+12025550133", age=70, gender="male")
+    later = Queue.objects.get(token_number=2, department=department)
+
+    response = admin_client.post(reverse("adminpanel:visit-priority", args=[later.pk]), {"priority": "emergency"})
+
+    assert response.status_code == 302
+    later.refresh_from_db()
+    assert (later.priority, later.get_position_in_queue()) == ("emergency", 1)
+
+
+def test_cancelling_asks_first_then_cancels(admin_client, wrong_department):
+    cancel_page = reverse("adminpanel:visit-cancel", args=[wrong_department.pk])
+    confirm = admin_client.get(cancel_page).content.decode()
+    assert "CARD-001 (Ana Ruiz) leaves the Cardiology line, and the patient is texted so." in confirm
+    assert Queue.objects.get(pk=wrong_department.pk).status == Queue.Status.WAITING
+
+    response = admin_client.post(cancel_page, {"confirmed": "yes"})
+
+    assert response.status_code == 302 and response.url == reverse("adminpanel:queues")
+    assert Queue.objects.get(pk=wrong_department.pk).status == Queue.Status.CANCELLED
+
+
+def test_a_token_that_is_over_offers_no_change(admin_client, wrong_department):
+    services.cancel(entry=wrong_department)
+
+    page = admin_client.get(visit_page(wrong_department)).content.decode()
+
+    assert "Cancelled" in page
+    for form_field in ('name="to_department"', 'name="priority"', "Cancel token CARD-001", "Correct the phone number"):
+        assert form_field not in page
+    refused = admin_client.post(reverse("adminpanel:visit-priority", args=[wrong_department.pk]), {"priority": "high"})
+    assert refused.status_code == 400
+    assert "The priority of token CARD-001 cannot change" in refused.content.decode()
+
+
+def test_a_token_not_issued_today_is_said_so_beside_the_token_typed(admin_client, wrong_department):
+    response = admin_client.get(reverse("adminpanel:find-token"), {"token": "CARD-009"})
+
+    assert response.status_code == 400
+    assert 'id="id_token_error">No token CARD-009 was issued today.' in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["adminpanel:visit", "adminpanel:visit-cancel"])
+def test_the_pages_are_the_administrators_only(client, make_doctor, orthopaedics, wrong_department, page):
+    client.force_login(make_doctor(department=orthopaedics).user)
+
+    response = client.get(reverse(page, args=[wrong_department.pk]))
+
+    assert response.status_code == 403
+
+
+def test_the_move_is_an_action_of_the_panels_api(admin_client, wrong_department, orthopaedics):
+    response = admin_client.post(
+        API,
+        {"action": "move_token", "entry": wrong_department.pk, "to_department": orthopaedics.pk},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200, response.json()
+    assert Queue.objects.get(transferred_from=wrong_department).token == "ORTH-002"
