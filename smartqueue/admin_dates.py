@@ -8,12 +8,15 @@ the lookups. Both were a 500 with a traceback. The site below gives every ModelA
 and django-axes' alike, a change list that takes them as Django takes a filter it cannot apply: the list again
 without filters, flagged "?e=1".
 
-The site's password page also checks the old password as a sign-in is (BoundedDatesAdminSite.password_change).
+The site's password page also checks the old password as a sign-in is (BoundedDatesAdminSite.password_change), and
+the admin's yes/no icons say their value in words (smartqueue.admin_yes_no).
 """
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.options import IncorrectLookupParameters, ModelAdmin
+
+from .admin_yes_no import say_yes_and_no_in_words
 
 
 class OutOfRangeDatesRefused:
@@ -41,3 +44,7 @@ class BoundedDatesAdminSite(AdminSite):
 
 class BoundedDatesAdminConfig(AdminConfig):
     default_site = "smartqueue.admin_dates.BoundedDatesAdminSite"
+
+    def ready(self):
+        super().ready()
+        say_yes_and_no_in_words()

@@ -259,3 +259,19 @@ def test_django_admins_search_box_is_named_in_the_admins_language(client, make_u
     label = re.search(r'<label for="searchbar"><img [^>]*alt="([^"]*)"', page).group(1)
     with translation.override(language):
         assert label == gettext("Search") != "Search"
+
+
+@pytest.mark.parametrize("language", ["en", *TRANSLATED])
+def test_django_admins_yes_and_no_icons_are_words_in_the_admins_language(client, make_user, make_department, language):
+    """Django writes a yes/no column's icon with the Python value for its alt text: a screen reader said "True" and
+    "False" on every list, in every language."""
+    make_department(name="Cardiology", code="CARD")
+    make_department(name="Dermatology", code="DERM", is_active=False)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    page = client.get("/admin/patients/department/").content.decode()
+
+    icons = re.findall(r'<img src="[^"]*/icon-(yes|no|unknown)\.svg" alt="([^"]*)"', page)
+    with translation.override(language):
+        assert sorted(set(icons)) == [("no", gettext("No")), ("yes", gettext("Yes"))]
