@@ -128,3 +128,53 @@ def test_where_a_token_and_the_count_do_not_fit_together_the_token_stays(open_pa
 
     expect(cardiology.locator(".next-tokens li:not(.next-more)")).to_have_count(1)
     expect(cardiology.locator(".next-tokens .next-more")).to_have_count(0)
+
+
+def with_the_browsers_text_size(page, pixels):
+    """The browser's own text size (its settings' font size), which rem and the em of media queries follow."""
+    page.context.new_cdp_session(page).send("Page.setFontSizes", {"fontSizes": {"standard": pixels}})
+
+
+def board_text_sizes(page):
+    return page.evaluate(
+        """() => Object.fromEntries(['.display-title', '.serving-token', '.serving-room', '.next-tokens li',
+            '.board-wait'].map(each => [each, parseFloat(getComputedStyle(document.querySelector(each)).fontSize)]))"""
+    )
+
+
+def boxes_cut_off(page):
+    """The page, the boards' panels and the serving cards whose content runs past their edge (hidden or scrolled)."""
+    return page.evaluate(
+        """() => [document.documentElement, ...document.querySelectorAll('.board-panel, .serving-card, .board-next')]
+            .filter(box => box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1
+                && box !== document.documentElement)
+            .map(box => `${box.className}: ${box.scrollWidth}x${box.scrollHeight} in ${box.clientWidth}x${box.clientHeight}`)"""
+    )
+
+
+@pytest.mark.parametrize(("viewport", "path"), [
+    ({"width": 1920, "height": 1080}, "/display/"),
+    ({"width": 1280, "height": 720}, "/display/{cardiology}/"),
+    ({"width": 320, "height": 640}, "/display/"),
+])
+def test_text_at_twice_its_size_is_twice_as_large_on_the_boards_and_none_of_it_is_cut_off(open_page, hospital,
+                                                                                         viewport, path):
+    """The boards sized their text by the screen alone: at twice the browser's text size a TV's stayed as it was,
+    and a phone's now serving token ran past its card, cut off by the panel (WCAG 1.4.4)."""
+    a_long_line(hospital)
+    path = path.format(cardiology=hospital["cardiology"].pk)
+    sizes = {}
+    for text_size in (16, 32):
+        board = open_page(viewport=viewport)
+        with_the_browsers_text_size(board, text_size)
+        board.goto(path)
+        expect(board.locator("[data-wait]").first).to_contain_text("18 waiting")
+        expect(board.locator(".next-tokens li").first).to_be_visible()
+        sizes[text_size] = board_text_sizes(board)
+
+        assert boxes_cut_off(board) == [], text_size
+        assert boxes_outside_their_panel(board) == [], text_size
+        assert boards_hiding_who_is_next(board) == [], text_size
+    # At least twice: a TV's boards at the larger size leave their side-by-side layout for the larger one of a board
+    # on its own.
+    assert {each: size / sizes[16][each] >= 1.99 for each, size in sizes[32].items()} == dict.fromkeys(sizes[16], True)

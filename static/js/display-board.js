@@ -75,11 +75,22 @@
     setTimeout(function () { card.classList.remove("just-called"); }, HIGHLIGHT_MS - since);
   }
 
+  // Unicode's line breaking keeps a hyphen with the digits after it ("-004"): where larger text leaves a card too
+  // narrow for the whole token, it breaks after its hyphen rather than run out of the card.
+  function tokenElement(tag, className, token) {
+    var node = element(tag, className);
+    token.split("-").forEach(function (part, index) {
+      if (index) node.append("-", document.createElement("wbr"));
+      node.append(part);
+    });
+    return node;
+  }
+
   function servingCard(entry) {
     var card = element("div", "serving-card");
     card.dataset.token = entry.token;
     markJustCalled(card, entry.token);
-    card.appendChild(element("div", "serving-token", entry.token));
+    card.appendChild(tokenElement("div", "serving-token", entry.token));
     var room = element("div", "serving-room");
     if (entry.room) room.appendChild(roomElement(entry));
     card.appendChild(room);
@@ -91,7 +102,7 @@
   }
 
   function nextToken(token) {
-    var item = element("li", "priority-" + token.priority, token.token);
+    var item = tokenElement("li", "priority-" + token.priority, token.token);
     var priority = priorityWords(token.priority);
     if (priority) {
       item.title = priority;
