@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
@@ -6,6 +7,7 @@ from doctors.admin import KeepsDoctorsWithAPatient
 from doctors.models import Doctor
 from smartqueue.admin_checks import CheckedModelAdmin, ChecksAgainOnConflict
 
+from .audit_actions import audit_action_label
 from .models import AdminUser, AuditLog, DepartmentAnalytics, SystemConfiguration
 
 
@@ -65,12 +67,60 @@ class SystemConfigurationAdmin(CheckedModelAdmin):
         return False
 
 
+def object_type_in_words(object_type):
+    """A row's object type (the model's name, "queue") as its model is called ("queue entry")."""
+    names = {model._meta.model_name: model._meta.verbose_name for model in apps.get_models()}
+    return names.get(object_type, object_type)
+
+
+class InWordsFilter(admin.SimpleListFilter):
+    """A list filter on one of the audit log's codes, offering each code in use in words."""
+
+    field = None
+    in_words = None
+
+    def lookups(self, request, model_admin):
+        used = AuditLog.objects.order_by(self.field).values_list(self.field, flat=True).distinct()
+        return sorted(((code, self.in_words(code)) for code in used), key=lambda choice: str(choice[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
+class AuditActionFilter(InWordsFilter):
+    title = AuditLog._meta.get_field("action").verbose_name
+    field = "action"
+    parameter_name = "action__exact"
+    in_words = staticmethod(audit_action_label)
+
+
+class AuditObjectTypeFilter(InWordsFilter):
+    title = AuditLog._meta.get_field("object_type").verbose_name
+    field = "object_type"
+    parameter_name = "object_type__exact"
+    in_words = staticmethod(object_type_in_words)
+
+
 @admin.register(AuditLog)
 class AuditLogAdmin(CheckedModelAdmin):
-    list_display = ["created_at", "actor", "action", "object_type", "object_repr", "ip_address"]
-    list_filter = ["action", "object_type", "created_at"]
+    """The audit log's rows with their actions and object types in words ("Patient called", not queue.called), as
+    the panel's audit log shows them."""
+
+    list_display = ["created_at", "actor", "action_words", "object_type_words", "object_repr", "ip_address"]
+    list_filter = [AuditActionFilter, AuditObjectTypeFilter, "created_at"]
+    fields = ["created_at", "actor", "action_words", "object_type_words", "object_id", "object_repr", "before",
+              "after", "ip_address"]
+    readonly_fields = ["created_at", "action_words", "object_type_words"]
     search_fields = ["actor__username", "object_repr", "object_id", "action"]
     list_select_related = ["actor"]
+
+    @admin.display(description=AuditLog._meta.get_field("action").verbose_name, ordering="action")
+    def action_words(self, entry):
+        return audit_action_label(entry.action)
+
+    @admin.display(description=AuditLog._meta.get_field("object_type").verbose_name, ordering="object_type")
+    def object_type_words(self, entry):
+        return object_type_in_words(entry.object_type)
 
     def has_add_permission(self, request):
         return False

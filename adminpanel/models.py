@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.models import WAIT_ALERT_MINUTES_MAX, WAIT_ALERT_MINUTES_MIN, check_single_line
 
+from .audit_actions import audit_action_label
+
 
 class AdminUser(models.Model):
     """Profile that gives a staff account access to the custom admin panel."""
@@ -247,4 +249,4 @@ class AuditLog(models.Model):
 
     def __str__(self):
         who = self.actor.username if self.actor else gettext("system")
-        return f"{who}: {self.action} {self.object_type} {self.object_repr or self.object_id}"
+        return f"{who}: {audit_action_label(self.action)} · {self.object_repr or self.object_id}"

@@ -48,6 +48,7 @@ from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
 
 from . import analytics, audit_log, selectors, services
+from .audit_actions import audit_action_label
 from .access import PanelAdminAuthenticationForm, PanelAdminRequiredMixin
 from .templatetags.languages import language_name
 from .actions import PANEL_ACTIONS
@@ -777,7 +778,7 @@ class AuditLogView(PanelAdminRequiredMixin, ListView):
         query.pop("page", None)
         context = super().get_context_data(
             filter_form=self.filter_form,
-            actions=[(action, audit_log.audit_action_label(action)) for action in AuditFilterForm.action_choices()],
+            actions=[(action, audit_action_label(action)) for action in AuditFilterForm.action_choices()],
             query=query.urlencode(),
             **kwargs,
         )

@@ -348,7 +348,7 @@ def test_live_queue_queries_do_not_grow_with_departments(admin_client, make_depa
 
 def test_every_event_the_core_announces_reads_as_words_in_the_audit_log():
     """An event audited without a label showed as its code ("Queue: postponed"), in English on every page."""
-    from adminpanel.audit_log import AUDIT_ACTIONS
+    from adminpanel.audit_actions import AUDIT_ACTIONS
     from patients import hooks
 
     announced = {f"queue.{event}" for event in hooks.QUEUE_EVENTS} | {

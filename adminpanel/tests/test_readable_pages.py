@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
+from adminpanel.audit_actions import AUDIT_ACTIONS
 from adminpanel.models import AuditLog, SystemConfiguration
 from adminpanel.services import record_audit
 from notifications.defaults import install_default_templates
@@ -258,3 +259,27 @@ def test_the_audit_log_names_a_message_texts_fields_and_template_in_the_readers_
     # The field by its label on the edit page ("WhatsApp text"), the template by its event, both in Spanish.
     assert "Texto de WhatsApp:" in page and "Whatsapp template" not in page
     assert 'Su turno en <span lang="es" dir="ltr">Español</span>' in page and "Your turn (" not in page
+
+
+def test_django_admins_audit_log_says_its_actions_and_object_types_in_words(client, make_user, department):
+    """Django admin listed, filtered and titled the audit log's rows by their codes: "auth.signed_in", "queue",
+    "nurse: auth.signed_in user nurse", in every language."""
+    nurse = make_user(username="nurse")
+    record_audit(actor=None, action="auth.signed_in", target=nurse, after={"path": "/adminpanel/login/"})
+    record_audit(actor=None, action="queue.registered", target=department)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    client.cookies["django_language"] = "es"
+    signed_in = AuditLog.objects.get(action="auth.signed_in", object_repr="nurse")
+
+    listing = client.get("/admin/adminpanel/auditlog/").content.decode()
+    row = client.get(f"/admin/adminpanel/auditlog/{signed_in.pk}/change/").content.decode()
+    filtered = client.get("/admin/adminpanel/auditlog/?action__exact=queue.registered").content.decode()
+
+    with translation.override("es"):
+        signed_in_words, issued = str(AUDIT_ACTIONS["auth.signed_in"]), str(AUDIT_ACTIONS["queue.registered"])
+    for page in (listing, row):
+        assert signed_in_words in page and "auth.signed_in" not in re.sub(r'href="[^"]*"', "", page)
+    assert ">Usuario<" in listing or ">usuario<" in listing
+    assert f"sistema: {signed_in_words} · nurse" in row
+    assert issued in filtered and signed_in_words not in re.sub(r"<(nav|div) id=\"changelist-filter\".*", "", filtered,
+                                                                flags=re.S)
