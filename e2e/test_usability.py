@@ -346,6 +346,22 @@ def test_each_rating_of_a_finished_visit_is_a_target_a_finger_can_hit_on_a_phone
     screenshot(page, "rating")
 
 
+def test_each_check_box_of_a_panel_form_is_a_target_a_finger_can_hit_on_a_phone(open_page, hospital):
+    """The boards' languages and a webhook's events were the browser's 13 px boxes (WCAG 2.5.8 asks 24 px)."""
+    page = open_page(**PHONE)
+    sign_in(page, "/adminpanel/login/", "admin.manager", "admin123")
+    for path, count in [("/adminpanel/configuration/", 4), ("/adminpanel/webhooks/new/", None)]:
+        page.goto(path)
+        boxes = page.locator("fieldset input[type=checkbox]")
+        if count:
+            expect(boxes).to_have_count(count)
+        for index in range(boxes.count()):
+            box = boxes.nth(index).bounding_box()
+            label = page.locator(f'label[for="{boxes.nth(index).get_attribute("id")}"]').bounding_box()
+            assert box["width"] >= 24 and box["height"] >= 24, (path, index, box)
+            assert label["height"] >= 44, (path, index, label)
+
+
 def test_text_at_twice_its_size_keeps_the_webhook_form_on_a_phone(open_page, hospital):
     """The endpoint form's name, address and secret had none of Bootstrap's looks: boxes 20 characters wide, which at
     twice the text size ran past a phone's edge."""

@@ -283,3 +283,13 @@ def test_django_admins_audit_log_says_its_actions_and_object_types_in_words(clie
     assert f"sistema: {signed_in_words} · nurse" in row
     assert issued in filtered and signed_in_words not in re.sub(r"<(nav|div) id=\"changelist-filter\".*", "", filtered,
                                                                 flags=re.S)
+
+
+def test_a_group_of_check_boxes_in_the_panel_is_described_by_its_hint(admin_client):
+    """The boards' languages were described by their error alone: the hint below the boxes (the languages a board
+    cycles through, each call said in every one) was not read with the group."""
+    configuration = admin_client.get(reverse("adminpanel:configuration")).content.decode()
+
+    group = re.search(r'<fieldset class="mb-3" aria-describedby="([^"]*)">\s*<legend[^>]*>Languages', configuration)
+    assert group and group.group(1).split() == ["id_board_languages_helptext"]
+    assert 'id="id_board_languages_helptext"' in configuration
