@@ -362,6 +362,28 @@ def test_each_check_box_of_a_panel_form_is_a_target_a_finger_can_hit_on_a_phone(
             assert label["height"] >= 44, (path, index, label)
 
 
+def test_the_browsers_text_size_at_twice_keeps_the_pages_on_a_phone(open_page, hospital):
+    """At twice the browser's text size on a 320 px phone, the home page's "SmartQueue", the kiosk's *Change
+    language*, the doctor's *Set availability* (and in Arabic the weekly hours' *Edit*) and the reports' *Download
+    CSV* ran past the screen's edge, each kept on one line beside what no longer left it room."""
+    a_busy_morning(hospital)
+    for language, signed_in_as, paths in [
+        ("en", None, ["/", f"/kiosk/{hospital['cardiology'].code}/"]),
+        ("en", ("/doctors/login/", "dr.smith", "doctor123"), ["/doctors/"]),
+        ("ar", ("/doctors/login/", "dr.smith", "doctor123"), ["/doctors/"]),
+        ("en", ("/adminpanel/login/", "admin.manager", "admin123"), ["/adminpanel/reports/"]),
+    ]:
+        page = open_page(viewport={"width": 320, "height": 800})
+        if signed_in_as:
+            sign_in(page, *signed_in_as)
+        page.set_extra_http_headers({"Accept-Language": language})
+        # The browser's own setting, which rem and the em of media queries follow as a reader's would.
+        page.context.new_cdp_session(page).send("Page.setFontSizes", {"fontSizes": {"standard": 32}})
+        for path in paths:
+            page.goto(path)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320, (language, path)
+
+
 def test_text_at_twice_its_size_keeps_the_webhook_form_on_a_phone(open_page, hospital):
     """The endpoint form's name, address and secret had none of Bootstrap's looks: boxes 20 characters wide, which at
     twice the text size ran past a phone's edge."""
