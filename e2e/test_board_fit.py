@@ -148,7 +148,8 @@ def boxes_cut_off(page):
         """() => [document.documentElement, ...document.querySelectorAll('.board-panel, .serving-card, .board-next')]
             .filter(box => box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1
                 && box !== document.documentElement)
-            .map(box => `${box.className}: ${box.scrollWidth}x${box.scrollHeight} in ${box.clientWidth}x${box.clientHeight}`)"""
+            .map(box => `${box.className}: ${box.scrollWidth}x${box.scrollHeight}`
+                + ` in ${box.clientWidth}x${box.clientHeight}`)"""
     )
 
 
