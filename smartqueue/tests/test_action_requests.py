@@ -37,7 +37,7 @@ def declared_actions(client, path):
         (
             "/adminpanel/api/",
             {"create_department", "update_department", "deactivate_department", "cancel_token", "change_priority",
-             "correct_phone", "return_to_line", "end_consultation", "broadcast", "redeliver_webhook"},
+             "move_token", "correct_phone", "return_to_line", "end_consultation", "broadcast", "redeliver_webhook"},
         ),
     ],
 )
