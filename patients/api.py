@@ -115,13 +115,19 @@ THROTTLED = rejected(
     name="Throttled",
 )
 NOT_FOUND = rejected("No such object.", {"detail": "No Department matches the given query."}, name="Not found")
-# What every PatientSubmissionAPI may answer besides its own outcomes: 415 from its parser (JSON only), 403 from
-# session authentication's CSRF check of a signed-in caller (reception staff).
+# What every PatientSubmissionAPI may answer besides its own outcomes: 415 from its parser (JSON only), 413 from
+# Django for a body over DATA_UPLOAD_MAX_MEMORY_SIZE, 403 from session authentication's CSRF check of a signed-in
+# caller (reception staff).
 SUBMISSION_REFUSALS = {
     403: rejected(
         "Sent from a signed-in session without its CSRF token in the X-CSRFToken header.",
         {"detail": "CSRF Failed: CSRF token missing."},
         name="CSRF token missing",
+    ),
+    413: rejected(
+        "The body is larger than the server reads (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB by default).",
+        {"detail": "What was sent is larger than the 2.5\u00a0MB this site accepts. Send less and try again."},
+        name="Too large",
     ),
     415: rejected(
         "The body is not JSON: send it as application/json.",

@@ -2,8 +2,11 @@
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +21,7 @@ TITLES = {
     400: _("We could not read this link or form"),
     403: _("This page is not open to you"),
     404: _("Page not found"),
+    413: _("What was sent is too large"),
     429: _("Too many attempts"),
     500: _("Something went wrong on our side"),
 }
@@ -83,6 +87,15 @@ def csrf_failure(request, reason=""):
 
 
 def bad_request(request, exception):
+    # Django refuses these two before any view or parser sees the body; the client is told which limit it passed,
+    # not that its browser damaged what it sent.
+    if isinstance(exception, RequestDataTooBig):
+        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        detail = _("What was sent is larger than the %(limit)s this site accepts. Send less and try again.")
+        return error_response(request, status=413, detail=detail % {"limit": limit})
+    if isinstance(exception, TooManyFieldsSent):
+        detail = _("What was sent has more than the %(count)s fields this site accepts. Send fewer and try again.")
+        return error_response(request, status=400, detail=detail % {"count": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS})
     return error_response(request, status=400)
 
 

@@ -60,6 +60,10 @@ def role_api_responses(success, *, role, validates=False):
             description='Invalid input: {"errors": {"<field>": ["<message>", ...]}}, or a body that cannot be read: '
             '{"detail": "<what is wrong with it>"}.',
         )
+        responses[413] = OpenApiResponse(
+            DETAIL_BODY,
+            description="The body is larger than the server reads (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB by default).",
+        )
         responses[415] = OpenApiResponse(
             DETAIL_BODY, description='The body is neither JSON nor a form: {"detail": "<its media type>"}.'
         )

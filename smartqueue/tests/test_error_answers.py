@@ -120,6 +120,46 @@ def test_a_form_field_given_twice_is_a_400_naming_it_and_nothing_is_saved(
     assert not Department.objects.filter(code="DERM").exists()
 
 
+@pytest.mark.parametrize("who, url", JSON_ENDPOINTS)
+def test_a_body_over_the_upload_limit_is_a_json_413_saying_so(clients, unthrottled, settings, who, url):
+    # Django refuses it before the parser reads it: this was the browser page's 400, "Part of what your browser
+    # sent was damaged", which tells an API client nothing it can act on.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = clients[who]
+    client.raise_request_exception = False
+
+    response = client.post(url, '{"comment": "' + "x" * 2000 + '"}', content_type="application/json")
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "detail": "What was sent is larger than the 1000\xa0bytes this site accepts. Send less and try again."
+    }
+
+
+@pytest.mark.parametrize("who, url", [("doctor", "/doctors/api/"), ("admin", "/adminpanel/api/")])
+def test_a_form_of_more_fields_than_allowed_is_a_400_saying_so(clients, settings, who, url):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    body = "&".join(f"field{number}=1" for number in range(11))
+
+    response = clients[who].post(url, body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "What was sent has more than the 10 fields this site accepts. Send fewer and try again."
+    }
+
+
+def test_a_page_form_over_the_upload_limit_is_the_apps_413_page(db, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = Client(raise_request_exception=False)
+
+    response = client.post("/patients/register/", {"name": "x" * 2000})
+
+    assert response.status_code == 413
+    assert "What was sent is too large" in response.content.decode()
+
+
 def test_a_registration_naming_two_departments_registers_in_neither(department, make_department, unthrottled):
     other = make_department()
     body = (

@@ -52,3 +52,14 @@ def test_the_schema_served_is_drf_spectaculars_own(client, query, accept):
     assert served.content == made_each_time.content
     assert served["Content-Type"] == made_each_time["Content-Type"]
     assert served["Content-Disposition"] == made_each_time["Content-Disposition"]
+
+
+def test_every_operation_taking_a_body_documents_the_413_of_one_too_large(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT=JSON).json()
+
+    undocumented = [
+        f"POST {path}" for path, operations in schema["paths"].items()
+        if "post" in operations and "413" not in operations["post"]["responses"]
+    ]
+
+    assert undocumented == []
