@@ -1,12 +1,15 @@
-"""Lost database connections answered with a clear 503, never a bare 500; signed-in pages kept out of caches."""
+"""Lost database connections answered with a clear 503, never a bare 500; signed-in pages kept out of caches;
+a post to an address missing its trailing slash sent on as a post."""
 
 import logging
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.middleware import common
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.http import escape_leading_slashes
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
@@ -71,3 +74,21 @@ class SignedInPagesUncachedMiddleware(MiddlewareMixin):
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
+
+
+class PermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
+    status_code = 308
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's, except that a request other than GET or HEAD to an address missing its trailing slash is sent on
+    with 308, which clients repeat with the same method and body. Django's 301 is repeated as a GET: a script's
+    POST to /patients/api/register lost its body and was told the endpoint does not allow GET (with DEBUG on,
+    Django raised an error instead)."""
+
+    def process_response(self, request, response):
+        if request.method in ("GET", "HEAD") or response.status_code != 404:
+            return super().process_response(request, response)
+        if not self.should_redirect_with_slash(request):
+            return super().process_response(request, response)
+        return PermanentRedirectKeepingMethod(escape_leading_slashes(request.get_full_path(force_append_slash=True)))

@@ -94,7 +94,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # After the language is known (the refusal is in the visitor's words), before any view reads a parameter.
     "smartqueue.null_characters.NullCharactersRefusedMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's, with a post to an address missing its trailing slash redirected as a post (smartqueue.middleware).
+    "smartqueue.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "smartqueue.middleware.SignedInPagesUncachedMiddleware",
