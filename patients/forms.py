@@ -133,6 +133,11 @@ class FieldsSayWhatToEnterMixin:
         field.error_messages["min_value"] = field.error_messages["max_value"] = words
         if field.error_messages["invalid"] == forms.IntegerField.default_error_messages["invalid"]:
             field.error_messages["invalid"] = words
+        # The form field holds the model's limits too: the staff APIs' schema is read from the form fields
+        # (smartqueue.strict_types.form_field_schema), and documented 0 and up for a field refused below 5.
+        limits = [MinValueValidator(lowest)] + ([MaxValueValidator(highest)] if highest is not None else [])
+        others = [v for v in field.validators if not isinstance(v, (MinValueValidator, MaxValueValidator))]
+        field.validators = others + limits
 
 
 FULL_TODAY_OPTION = _("%(department)s (full for today)")

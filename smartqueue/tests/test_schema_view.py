@@ -63,3 +63,18 @@ def test_every_operation_taking_a_body_documents_the_413_of_one_too_large(client
     ]
 
     assert undocumented == []
+
+
+def test_a_staff_actions_number_is_documented_with_the_limits_it_is_refused_outside(client):
+    # The schema read the form field alone and promised 0 and up for a field the model refuses below 5.
+    schema = client.get("/api/schema/", HTTP_ACCEPT=JSON).json()
+    body = schema["paths"]["/adminpanel/api/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    create_department = next(action for action in body["oneOf"] if action["title"] == "create_department")
+
+    fields = create_department["properties"]
+    limits = {
+        name: (fields[name].get("minimum"), fields[name].get("maximum"))
+        for name in ("average_consultation_minutes", "wait_alert_minutes")
+    }
+
+    assert limits == {"average_consultation_minutes": (1, 240), "wait_alert_minutes": (5, 600)}
