@@ -114,7 +114,21 @@ THROTTLED = rejected(
     {"detail": "Request was throttled. Expected available in 60 seconds."},
     name="Throttled",
 )
-NOT_FOUND = rejected("No such object.", {"detail": "No Department matches the given query."}, name="Not found")
+NO_SUCH_DEPARTMENT = rejected(
+    "No department has this id.", {"detail": "No department has this id."}, name="Unknown department"
+)
+NO_SUCH_PATIENT = OpenApiResponse(
+    ERROR_BODY,
+    description="No patient has this id, or the patient has no visit yet.",
+    examples=[
+        OpenApiExample("Unknown patient", value={"detail": "No patient has this id."}),
+        OpenApiExample("No visit yet", value={"detail": "This patient has no token yet."}),
+    ],
+)
+NO_SUCH_VISIT = rejected("No visit has this link.", {"detail": "No visit has this link."}, name="Unknown link")
+NO_SUCH_APPOINTMENT = rejected(
+    "No appointment has this link.", {"detail": "No appointment has this link."}, name="Unknown link"
+)
 # What every PatientSubmissionAPI may answer besides its own outcomes: 415 from its parser (JSON only), 413 from
 # Django for a body over DATA_UPLOAD_MAX_MEMORY_SIZE, 403 from session authentication's CSRF check of a signed-in
 # caller (reception staff).
@@ -285,7 +299,7 @@ class QueueStatusAPI(APIView):
     @extend_schema(
         tags=TAGS,
         summary="A department's queue: tokens, priorities and states (no names or phones)",
-        responses={200: QueueSnapshotSerializer, 404: NOT_FOUND},
+        responses={200: QueueSnapshotSerializer, 404: NO_SUCH_DEPARTMENT},
         examples=[
             OpenApiExample(
                 "Queue",
@@ -334,7 +348,7 @@ class PatientStatusAPI(APIView):
             "Only this patient's own visits; the id is the patient's public id. Each open visit (a token in a "
             "department's line) is listed with its own link; when none is open, the latest visit alone."
         ),
-        responses={200: PatientVisitsSerializer, 404: NOT_FOUND},
+        responses={200: PatientVisitsSerializer, 404: NO_SUCH_PATIENT},
         examples=[
             OpenApiExample(
                 "Waiting",
@@ -366,7 +380,7 @@ class VisitStatusAPI(APIView):
         tags=TAGS,
         summary="One token's status: position, wait, now serving (what its status page shows)",
         description="The id is the token's own public id, from its status link.",
-        responses={200: VisitStatusSerializer, 404: NOT_FOUND},
+        responses={200: VisitStatusSerializer, 404: NO_SUCH_VISIT},
         examples=[OpenApiExample("Waiting", response_only=True, value=EXAMPLE_VISIT)],
     )
     def get(self, request, public_id):
@@ -571,7 +585,7 @@ class AppointmentAPI(APIView):
     @extend_schema(
         tags=APPOINTMENT_TAGS,
         summary="A booking, by its manage link's id",
-        responses={200: AppointmentSerializer, 404: NOT_FOUND},
+        responses={200: AppointmentSerializer, 404: NO_SUCH_APPOINTMENT},
         examples=[OpenApiExample("Booked", response_only=True, value=EXAMPLE_APPOINTMENT)],
     )
     def get(self, request, public_id):
@@ -592,7 +606,7 @@ class RescheduleAPI(PatientSubmissionAPI):
                 "times as its manage link may move it (BOOKING_MAX_MOVES; reception staff are not limited).",
                 {"slot": ["This time is not a bookable slot of Cardiology."]},
             ),
-            404: NOT_FOUND,
+            404: NO_SUCH_APPOINTMENT,
             409: SLOT_TAKEN,
             429: THROTTLED,
             **SUBMISSION_REFUSALS,
@@ -628,7 +642,7 @@ class CancelAppointmentAPI(PatientSubmissionAPI):
                 "The booking is no longer booked, or a body was sent that is not JSON.",
                 {"slot": ["This appointment is cancelled and can no longer change."]},
             ),
-            404: NOT_FOUND,
+            404: NO_SUCH_APPOINTMENT,
             429: THROTTLED,
             **SUBMISSION_REFUSALS,
         },

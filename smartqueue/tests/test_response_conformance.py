@@ -6,6 +6,8 @@ schemathesis validates each answer against the schema, and every object's keys m
 (no field the pages read may be missing from it, none may be left undocumented).
 """
 
+import uuid
+
 import pytest
 import requests
 import schemathesis
@@ -130,3 +132,28 @@ def test_a_browser_asking_the_api_for_a_page_gets_json_not_drfs_untranslated_bro
     answer = client.get(url, HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
 
     assert answer["Content-Type"] == "application/json"
+
+
+def documented_404_details(path):
+    answer = schema.raw_schema["paths"][path]["get"]["responses"]["404"]["content"]["application/json"]
+    return {example["value"]["detail"] for example in answer["examples"].values()}
+
+
+@pytest.mark.parametrize(
+    "path, address",
+    [
+        ("/patients/api/queue/{dept_id}/", "/patients/api/queue/999/"),
+        ("/patients/api/patient/{patient_id}/status/", "/patients/api/patient/{unknown}/status/"),
+        ("/patients/api/patient/{patient_id}/status/", "/patients/api/patient/{without_visits}/status/"),
+        ("/patients/api/visit/{public_id}/status/", "/patients/api/visit/{unknown}/status/"),
+        ("/patients/api/appointments/{public_id}/", "/patients/api/appointments/{unknown}/"),
+    ],
+)
+def test_each_not_found_answer_is_one_its_operation_documents(client, make_patient, path, address):
+    # The schema showed DRF's "No Department matches the given query." for every 404, which none of them says.
+    address = address.format(unknown=uuid.uuid4(), without_visits=make_patient().public_id)
+
+    answer = client.get(address)
+
+    assert answer.status_code == 404
+    assert answer.json()["detail"] in documented_404_details(path)
