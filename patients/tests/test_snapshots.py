@@ -1,6 +1,10 @@
+import json
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone, translation
 
 from patients import selectors, services
@@ -42,6 +46,25 @@ def test_department_snapshot_reads_a_fixed_number_of_queries(department, make_do
     assert small["queue_length"] == 1 and large["queue_length"] == 13
     assert [t["position"] for t in large["waiting"]] == list(range(1, 14))
     assert large["estimated_wait_minutes"] == 14 * 10
+
+
+def documented_department_queue():
+    realtime = (Path(settings.BASE_DIR) / "docs" / "realtime.md").read_text()
+    section = realtime.split("### The department queue", 1)[1]
+    return json.loads(re.search(r"```json\n(.*?)\n```", section, re.DOTALL).group(1))
+
+
+def test_the_department_queue_documented_for_socket_clients_has_the_fields_a_snapshot_has(department, make_doctor):
+    # The example left out the waiting tokens' status and the serving tokens' doctor_name, which every frame sends.
+    fill_queue(department, 2)
+    services.call_next(doctor=make_doctor(department=department))
+    documented = documented_department_queue()
+
+    snapshot = department_queue_snapshot(department=department)
+
+    assert sorted(documented) == sorted(snapshot)
+    assert sorted(documented["waiting"][0]) == sorted(snapshot["waiting"][0])
+    assert sorted(documented["now_serving"][0]) == sorted(snapshot["now_serving"][0])
 
 
 def test_tokens_being_served_show_what_their_model_instances_show(
