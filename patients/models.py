@@ -25,6 +25,8 @@ from .stacked_marks import check_marks_per_letter
 PATIENT_AGE_MAX = 130
 FEEDBACK_RATINGS = range(1, 6)
 WAIT_ALERT_MINUTES_MIN, WAIT_ALERT_MINUTES_MAX = 5, 600
+# Far above any department's day, and within every database's integer column (PostgreSQL's stops at 2,147,483,647).
+DAILY_CAPACITY_MAX = 100_000
 # How many places ahead a patient may ask to be told they are close (the status page's choice).
 NOTICE_PATIENTS_AHEAD_MIN, NOTICE_PATIENTS_AHEAD_MAX = 1, 20
 
@@ -212,6 +214,7 @@ class Department(models.Model):
         _("daily capacity"),
         null=True,
         blank=True,
+        validators=[MaxValueValidator(DAILY_CAPACITY_MAX)],
         help_text=_(
             "Registrations are refused once this many tokens of today are issued and not cancelled; a booked "
             "patient's check-in and an emergency never are. Blank for no limit."

@@ -180,6 +180,17 @@ def test_a_number_out_of_its_limits_is_refused_naming_both_limits_at_once(admin_
     assert response.context["form"].errors["wait_alert_minutes"] == ["Enter a whole number from 5 to 600."]
 
 
+@pytest.mark.parametrize("capacity", [100_001, 2**31, 2**63])
+def test_a_daily_capacity_past_its_limit_is_refused_naming_the_limit(admin_client, department, capacity):
+    # Told "a whole number of 0 or more" for 2,147,483,648 (past PostgreSQL's column; SQLite took it).
+    fields = {"action": "update_department", "department": department.pk, "daily_capacity": capacity}
+
+    response = admin_client.post("/adminpanel/api/", fields, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"daily_capacity": ["Enter a whole number from 0 to 100000."]}}
+
+
 def test_required_fields_are_refused_by_their_labels(admin_client):
     department = admin_client.post("/adminpanel/departments/new/", {"is_active": "on"})
     doctor = admin_client.post("/adminpanel/doctors/new/", {"username": "dr.rao"})

@@ -74,7 +74,11 @@ def test_a_staff_actions_number_is_documented_with_the_limits_it_is_refused_outs
     fields = create_department["properties"]
     limits = {
         name: (fields[name].get("minimum"), fields[name].get("maximum"))
-        for name in ("average_consultation_minutes", "wait_alert_minutes")
+        for name in ("average_consultation_minutes", "wait_alert_minutes", "daily_capacity")
     }
 
-    assert limits == {"average_consultation_minutes": (1, 240), "wait_alert_minutes": (5, 600)}
+    assert limits == {
+        "average_consultation_minutes": (1, 240),
+        "wait_alert_minutes": (5, 600),
+        "daily_capacity": (0, 100_000),
+    }
