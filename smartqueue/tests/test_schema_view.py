@@ -82,3 +82,24 @@ def test_a_staff_actions_number_is_documented_with_the_limits_it_is_refused_outs
         "wait_alert_minutes": (5, 600),
         "daily_capacity": (0, 100_000),
     }
+
+
+def test_every_operation_documents_when_to_retry_its_503_and_429(client):
+    # A dropped database answers 503 with Retry-After on any operation, and the throttles 429 with it: neither the
+    # status nor the header was in the schema.
+    schema = client.get("/api/schema/", HTTP_ACCEPT=JSON).json()
+    answers = [
+        (f"{method.upper()} {path}", status, answer)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for status, answer in operation["responses"].items()
+    ]
+    operations = {where for where, _status, _answer in answers}
+
+    with_503 = {where for where, status, answer in answers if status == "503" and "Retry-After" in answer["headers"]}
+    throttled_without_header = [
+        where for where, status, answer in answers if status == "429" and "Retry-After" not in answer.get("headers", {})
+    ]
+
+    assert with_503 == operations
+    assert throttled_without_header == []
