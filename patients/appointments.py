@@ -597,6 +597,30 @@ def _in_line_today(appointment):
     )
 
 
+def _seen_today(appointment):
+    """The patient's consultation completed in the booking's department on its day, or None."""
+    if timezone.localdate(appointment.slot_start) != timezone.localdate():
+        return None
+    seen = Queue.objects.for_day(timezone.localdate()).filter(
+        patient_id=appointment.patient_id, department_id=appointment.department_id, status=Queue.Status.COMPLETED
+    )
+    return seen.order_by("-completed_at").first()
+
+
+def _check_in_on_visit_seen(appointment, entry):
+    # Registered as a walk-in before the booking's check-in opened and seen at once: they came, and the sweep had
+    # told them "we missed you, check in and you join the line", for a consultation they already had.
+    appointment.status, appointment.token_held_before = Status.CHECKED_IN, True
+    appointment.arrival = arrival_for(appointment, entry.checked_in_at)
+    appointment.checked_in_at = entry.checked_in_at
+    if not Appointment.objects.filter(queue_entry=entry).exists():
+        appointment.queue_entry = entry
+    appointment.save(
+        update_fields=["status", "arrival", "checked_in_at", "queue_entry", "token_held_before", "updated_at"]
+    )
+    _announce(appointment, "checked_in")
+
+
 def mark_no_shows(now=None):
     """Mark every booking not checked in by the end of its grace window a no-show, releasing its seat."""
     now = now or timezone.now()
@@ -612,6 +636,10 @@ def mark_no_shows(now=None):
             if _in_line_today(appointment):
                 # The desk registered them as a walk-in: they are here, not missed (no "we missed you").
                 record_check_in(appointment=appointment, self_service=False)
+                continue
+            seen = _seen_today(appointment)
+            if seen is not None:
+                _check_in_on_visit_seen(appointment, seen)
                 continue
             appointment.status, appointment.no_show_at = Status.NO_SHOW, now
             appointment.save(update_fields=["status", "no_show_at", "updated_at"])

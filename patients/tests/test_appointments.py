@@ -147,6 +147,30 @@ def test_a_booked_patient_the_desk_put_in_line_is_not_marked_missed(clinic, cloc
     assert not Notification.objects.filter(appointment=appointment, event="booking_no_show").exists()
 
 
+def test_a_booked_patient_the_desk_put_in_line_and_the_doctor_saw_before_the_slot_is_not_marked_missed(
+    clinic, clock
+):
+    # Came at noon for the 14:00 booking: check-in had not opened, so the desk registered them as a walk-in, and the
+    # doctor saw them at once. The sweep had told them "we missed you ... check in and you join the line".
+    phone = "+14155550106"
+    appointment = book(clinic, at(time(14)), phone=phone)
+    walk_in = services.register_visit(department=clinic, name="Booked Patient", phone=phone, age=50, gender="female")
+    services.call_patient(entry=walk_in.entry, doctor=clinic.doctor)
+    services.start_consultation(entry=walk_in.entry)
+    services.complete_consultation(entry=walk_in.entry)
+
+    clock.move_to(at(time(14, 30)))
+    assert appointments.mark_no_shows() == 0
+
+    seen = Appointment.objects.get(pk=appointment.pk)
+    assert (seen.status, seen.queue_entry_id, seen.token_held_before) == (
+        Appointment.Status.CHECKED_IN, walk_in.entry.pk, True
+    )
+    assert seen.arrival == Appointment.Arrival.EARLY and seen.checked_in_at == walk_in.entry.checked_in_at
+    assert not Notification.objects.filter(appointment=appointment, event="booking_no_show").exists()
+    assert Queue.objects.filter(department=clinic).count() == 1
+
+
 def test_a_second_booking_checked_in_on_a_token_that_serves_a_first_is_checked_in_beside_it(clinic, clock):
     phone = "+14155550105"
     first = book(clinic, at(time(13)), phone=phone)
