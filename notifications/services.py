@@ -761,6 +761,11 @@ def prepare_appointment_notification(*, appointment_id, template_type, occurrenc
         return existing
     if appointment.status not in APPOINTMENT_STATUSES_STILL_RELEVANT[template_type]:
         return None
+    missed_on_another_day = timezone.localdate(appointment.slot_start) != timezone.localdate()
+    if template_type == TemplateType.BOOKING_NO_SHOW and missed_on_another_day:
+        # Its "still coming today? check in" holds on the booking's day only: a sweep run late (beat down
+        # overnight) marks yesterday's bookings missed this morning, which no kiosk checks in.
+        return None
     return _record_notification(
         key=key,
         patient=appointment.patient,

@@ -146,3 +146,16 @@ def test_a_booking_moved_after_a_reminders_moment_is_not_reminded_at_once_of_the
     clock.move_to(at(time(12), day=tomorrow))
     assert queue_due_reminders() == 1
     assert messages(TemplateType.BOOKING_REMINDER)[0][2].count("14:00") == 1
+
+
+def test_a_booking_the_sweep_marks_missed_on_a_later_day_is_not_told_to_check_in_today(clinic, clock):
+    # Beat was down overnight: this morning's sweep marks yesterday's booking a no-show. Its text said "Still coming
+    # today? Check in at the kiosk", which refuses a booking of another day.
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(9), day=timezone.localdate() + timedelta(days=1)))
+
+    assert appointments.mark_no_shows() == 1
+
+    appointment.refresh_from_db()
+    assert appointment.status == appointment.Status.NO_SHOW
+    assert messages(TemplateType.BOOKING_NO_SHOW) == []
