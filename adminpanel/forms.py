@@ -504,6 +504,11 @@ class ClosedDayForm(PanelFieldsMixin, forms.Form):
         required=False,
         validators=[check_single_line],
     )
+    # Sent by the question's button: the number of bookings the admin was told the closing cancels.
+    agreed_cancellations = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+
+    def clean_agreed_cancellations(self):
+        return self.cleaned_data["agreed_cancellations"] or 0
 
 
 class DoctorAbsenceForm(PanelFieldsMixin, forms.Form):

@@ -880,7 +880,7 @@ class ReportsCSVView(PanelAdminRequiredMixin, View):
 BOOKINGS_DAYS_SHOWN = 14
 
 
-def _appointments_page(request, *, status=200, close_day_form=None, absence_form=None):
+def _appointments_page(request, *, status=200, close_day_form=None, absence_form=None, closing_question=None):
     today = timezone.localdate()
     end = today + timedelta(days=BOOKINGS_DAYS_SHOWN - 1)
     context = {
@@ -893,6 +893,7 @@ def _appointments_page(request, *, status=200, close_day_form=None, absence_form
         "absences": DoctorAbsence.objects.filter(day__gte=today).select_related("doctor__user"),
         "close_day_form": close_day_form or ClosedDayForm(),
         "absence_form": absence_form or DoctorAbsenceForm(),
+        "closing_question": closing_question,
     }
     return render(request, "adminpanel/appointments.html", context, status=status)
 
@@ -913,6 +914,15 @@ class CloseDayView(PanelAdminRequiredMixin, View):
             return _appointments_page(request, status=400, close_day_form=form)
         try:
             appointments.close_day(**form.cleaned_data, actor=request.user, ip_address=client_ip(request))
+        except appointments.ClosingCancelsBookings as question:
+            # Asked, not refused: the same day, department and reason come back with the number to agree to.
+            agreed = form.data.copy()
+            agreed[form.add_prefix("agreed_cancellations")] = question.cancels
+            return _appointments_page(
+                request,
+                close_day_form=form,
+                closing_question={"text": str(question), "cancels": question.cancels, "form": ClosedDayForm(agreed)},
+            )
         except appointments.BookingError as refusal:
             form.add_error(refusal.field, str(refusal))
             return _appointments_page(request, status=400, close_day_form=form)

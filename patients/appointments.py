@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from . import hooks, services
 from .models import Appointment, ClosedDay, Queue
@@ -64,6 +64,18 @@ class CheckInRefused(BookingError):
 
 class DayAlreadyClosed(BookingError):
     field = "day"
+
+
+class ClosingCancelsBookings(BookingError):
+    """Closing the day would cancel more bookings than the admin agreed to (`cancels`: how many): asked first, since
+    each patient is texted and reopening the day does not bring the bookings back."""
+
+    field = "day"
+    code = "cancels_bookings"
+
+    def __init__(self, message, *, cancels):
+        super().__init__(message)
+        self.cancels = cancels
 
 
 @dataclass(frozen=True)
@@ -648,21 +660,52 @@ def mark_no_shows(now=None):
     return marked
 
 
+def bookings_a_closing_cancels(*, day, department=None):
+    """The bookings closing the day (for the department, else the whole hospital) cancels."""
+    bookings = Appointment.objects.filter(slot_start__date=day, status=Status.BOOKED)
+    return bookings if department is None else bookings.filter(department=department)
+
+
+def _closing_in_words(*, day, department, cancels):
+    values = {"day": formats.date_format(day, pgettext("date format", "D j M Y")), "count": cancels}
+    if department is None:
+        return ngettext(
+            "Closing %(day)s for the whole hospital cancels %(count)s booking and texts its patient. "
+            "Reopening the day later does not bring it back.",
+            "Closing %(day)s for the whole hospital cancels %(count)s bookings and texts their patients. "
+            "Reopening the day later does not bring them back.",
+            cancels,
+        ) % values
+    return ngettext(
+        "Closing %(day)s for %(department)s cancels %(count)s booking and texts its patient. "
+        "Reopening the day later does not bring it back.",
+        "Closing %(day)s for %(department)s cancels %(count)s bookings and texts their patients. "
+        "Reopening the day later does not bring them back.",
+        cancels,
+    ) % {**values, "department": department.translated("name")}
+
+
 @transaction.atomic
-def close_day(*, day, department=None, reason="", actor=None, ip_address=None):
+def close_day(*, day, department=None, reason="", agreed_cancellations=None, actor=None, ip_address=None):
     """Block a day (a holiday) for one department or the whole hospital; its bookings are cancelled and told.
-    DayAlreadyClosed when the department (or the whole hospital) is closed that day already."""
+    DayAlreadyClosed when the department (or the whole hospital) is closed that day already.
+
+    agreed_cancellations: how many bookings the admin was told the closing cancels; more than that (a closing not
+    asked yet, or bookings made since) is ClosingCancelsBookings, which names the number to agree to. A day picked
+    wrong, or the department left at "Whole hospital", had cancelled every booking at once, for good.
+    """
     already_closed = DayAlreadyClosed(_("%(day)s is already closed for bookings.") % {"day": formats.date_format(day)})
     if is_closed(department=department, day=day):
         raise already_closed
+    cancels = bookings_a_closing_cancels(day=day, department=department).count()
+    if agreed_cancellations is not None and cancels > agreed_cancellations:
+        question = _closing_in_words(day=day, department=department, cancels=cancels)
+        raise ClosingCancelsBookings(question, cancels=cancels)
     closed, created = ClosedDay.objects.get_or_create(day=day, department=department, defaults={"reason": reason})
     if not created:
         # Another admin closed it since the check above: the unique constraint let one of us create the row.
         raise already_closed
-    bookings = Appointment.objects.filter(slot_start__date=day, status=Status.BOOKED)
-    if department is not None:
-        bookings = bookings.filter(department=department)
-    for appointment in bookings:
+    for appointment in bookings_a_closing_cancels(day=day, department=department):
         cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
     hooks.record_action(
         actor=actor, action="appointments.day_closed", target=closed, after={"day": str(day)}, ip_address=ip_address

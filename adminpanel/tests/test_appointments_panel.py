@@ -1,5 +1,6 @@
 """The panel's appointments page (bookings per day, closed days, absences) and the appointment reports."""
 
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -49,13 +50,57 @@ def test_closing_a_day_cancels_its_bookings_and_tells_the_patients(
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             reverse("adminpanel:close-day"),
-            {"close_day-day": timezone.localdate().isoformat(), "close_day-reason": "Holiday"},
+            {
+                "close_day-day": timezone.localdate().isoformat(),
+                "close_day-reason": "Holiday",
+                "close_day-agreed_cancellations": 1,
+            },
         )
     assert response.status_code == 302
     assert ClosedDay.objects.get().department is None
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
     assert Notification.objects.filter(appointment=appointment, event="booking_cancelled").exists()
+
+
+def closing_question(response):
+    html = response.content.decode()
+    return re.search(r'id="closing-question">(.*?)</div>', html, re.S).group(1)
+
+
+def closing_question_answer(response):
+    """The fields the question's button sends."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', closing_question(response)))
+
+
+def test_closing_a_day_with_bookings_asks_first_naming_how_many_it_cancels(clinic, admin_client):
+    # The department left at "Whole hospital", or the wrong day picked, had cancelled every booking at once and
+    # texted each patient; reopening the day does not bring them back.
+    kept = [book(clinic, at(time(13))), book(clinic, at(time(13, 30)))]
+    close = {"close_day-day": timezone.localdate().isoformat(), "close_day-reason": "Holiday"}
+
+    asked = admin_client.post(reverse("adminpanel:close-day"), close)
+
+    assert asked.status_code == 200 and not ClosedDay.objects.exists()
+    assert {booking.status for booking in Appointment.objects.all()} == {Appointment.Status.BOOKED}
+    question = closing_question(asked)
+    assert (
+        f"Closing {date_format(timezone.localdate(), 'D j M Y')} for the whole hospital cancels 2 bookings and "
+        "texts their patients. Reopening the day later does not bring them back." in question
+    )
+    assert "Close the day and cancel 2 bookings" in question and "Keep it open" in question
+    assert PageForms(asked.content.decode()).duplicate_ids() == []
+
+    # A booking made while the admin read the question is asked about again.
+    kept.append(book(clinic, at(time(14))))
+    agreed = closing_question_answer(asked)
+    assert agreed["close_day-agreed_cancellations"] == "2" and agreed["close_day-reason"] == "Holiday"
+    asked_again = admin_client.post(reverse("adminpanel:close-day"), agreed)
+    assert asked_again.status_code == 200 and "cancels 3 bookings" in asked_again.content.decode()
+
+    closed = admin_client.post(reverse("adminpanel:close-day"), closing_question_answer(asked_again))
+    assert closed.status_code == 302 and ClosedDay.objects.get().reason == "Holiday"
+    assert {booking.status for booking in Appointment.objects.all()} == {Appointment.Status.CANCELLED}
 
 
 def test_closing_a_closed_day_again_says_it_already_was(clinic, admin_client):
