@@ -165,6 +165,22 @@ def available_slots(*, department, day, now=None):
     ]
 
 
+def no_free_times_in_words(*, department, day, now=None):
+    """Why a day that is not closed offers no free time: no doctor works, the doctors have finished for today, or
+    every time is taken. "Come as a walk-in" sent patients to a day nobody would see them."""
+    now = now or timezone.now()
+    values = {
+        "department": department.translated("name"),
+        "day": formats.date_format(day, pgettext("date format", "D j M")),
+    }
+    shifts = hooks.working_hours(department.pk, day)
+    if not shifts:
+        return _("No doctor of %(department)s works on %(day)s. Please choose another day.") % values
+    if all(_local_datetime(day, ends_at) <= now for _starts_at, ends_at in shifts):
+        return _("The doctors of %(department)s have finished for today. Please choose another day.") % values
+    return _("No free times that day. Please choose another day, or come as a walk-in.")
+
+
 def _free_seats(department, slot_start, now):
     """The slot's free seats, or SlotUnavailable when it is not a bookable slot at all."""
     day = timezone.localdate(slot_start)

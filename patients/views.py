@@ -267,6 +267,12 @@ def book(request):
     form = BookingForm(request.POST or None, slots=slots, initial=initial, reception_staff=reception_staff)
     # A closed day has no times at all: the page says why, rather than that they are all taken.
     closure = ClosedDay.closing(**department_day.cleaned_data) if department_day.is_valid() and not slots else None
+    any_free = any(slot.free for slot in slots)
+    no_free_times = (
+        appointments.no_free_times_in_words(**department_day.cleaned_data)
+        if department_day.is_valid() and not any_free and closure is None
+        else ""
+    )
     if request.method == "POST" and form.is_valid():
         details = form.cleaned_data
         try:
@@ -292,8 +298,9 @@ def book(request):
         {
             "department_day": department_day,
             "form": form,
-            "any_free": any(slot.free for slot in slots),
+            "any_free": any_free,
             "closure": closure,
+            "no_free_times": no_free_times,
         },
         # A slot booked by someone else between showing and booking is the one conflict; other refusals (a
         # department or day in the address that is not one to book) are bad input.

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import pgettext
 from icalendar import Calendar
 
+from doctors.models import DoctorSchedule
 from patients import appointments
 from patients.models import Appointment, ClosedDay, Department, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
@@ -633,3 +634,32 @@ def test_a_button_value_given_twice_is_refused_naming_it_and_the_booking_is_left
         assert '"action" is given more than once.' in html.unescape(answer.content.decode())
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.BOOKED and not Queue.objects.exists()
+
+
+def free_times_status(client, department, day):
+    page = client.get(reverse("patients:book"), {"department": department.pk, "day": day.isoformat()})
+    return re.search(r'<p class="alert alert-info" role="status">\s*([^<]*?)\s*</p>', page.content.decode()).group(1)
+
+
+def test_a_day_no_doctor_works_says_so_rather_than_sending_the_patient_as_a_walk_in(client, clinic, clock):
+    # A Sunday, or every doctor absent: "No free times that day ... or come as a walk-in" sent them to a day nobody
+    # would see them.
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    DoctorSchedule.objects.filter(weekday=tomorrow.weekday()).delete()
+
+    assert free_times_status(client, clinic, tomorrow) == (
+        f"No doctor of Clinic works on {date_format(tomorrow, 'D j M')}. Please choose another day."
+    )
+
+
+def test_a_day_whose_doctors_have_finished_says_so_and_a_full_day_still_offers_a_walk_in(client, clinic, clock):
+    for hour, minute in ((13, 0), (13, 30), (14, 0)):
+        book(clinic, at(time(hour, minute)))
+    assert free_times_status(client, clinic, timezone.localdate()) == (
+        "No free times that day. Please choose another day, or come as a walk-in."
+    )
+
+    clock.move_to(at(time(15, 30)))
+    assert free_times_status(client, clinic, timezone.localdate()) == (
+        "The doctors of Clinic have finished for today. Please choose another day."
+    )
