@@ -5,6 +5,7 @@ from collections import defaultdict
 from django.db.models import Exists, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from patients import appointments
 from patients.hooks import DutyDoctor
 from patients.models import Appointment, Department, Queue, format_token, minutes_waited
 from patients.selectors import (
@@ -127,15 +128,11 @@ def _token_rows(entries, *, department_code, now, labels):
     ]
 
 
-def expected_appointments(*, department_id, day):
-    """The day's bookings not checked in yet, by slot: who the line is still waiting for."""
+def expected_appointments(*, department_id):
+    """Today's bookings the line is still waiting for (appointments.awaited_today), by slot."""
     return [
         {"slot_time": appointment.slot_start, "patient_name": appointment.patient.name}
-        for appointment in Appointment.objects.filter(
-            department_id=department_id, slot_start__date=day, status=Appointment.Status.BOOKED
-        )
-        .select_related("patient")
-        .order_by("slot_start", "seat")
+        for appointment in appointments.awaited_today(department_id=department_id)
     ]
 
 
@@ -192,7 +189,7 @@ def dashboard_data(*, doctor):
             waiting_queue(department=doctor.department, day=day), department_code=code, now=now, labels=labels
         ),
         "skipped": _token_rows(skipped, department_code=code, now=now, labels=labels),
-        "expected_appointments": expected_appointments(department_id=doctor.department_id, day=day),
+        "expected_appointments": expected_appointments(department_id=doctor.department_id),
         "statistics": today_statistics(doctor=doctor, day=day),
         "transfer_departments": [
             {"id": department.pk, "name": department.name, "translations": department.translations}

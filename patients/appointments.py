@@ -625,6 +625,28 @@ def _in_line_today(appointment):
     )
 
 
+def awaited_today(*, department_id, now=None):
+    """Today's bookings the line still waits for, by slot: booked, within their grace window, and whose patient is
+    neither in the department's line nor seen there today (the desk registered them as a walk-in before check-in
+    opened: they are here). The no-show sweep runs each minute at best: a booking past its grace is missed already."""
+    now = now or timezone.now()
+    grace = timedelta(minutes=hooks.hospital_settings().appointment_grace_minutes)
+    here = Queue.objects.for_day(timezone.localdate(now)).filter(department_id=department_id).exclude(
+        status=Queue.Status.CANCELLED
+    )
+    return (
+        Appointment.objects.filter(
+            department_id=department_id,
+            slot_start__date=timezone.localdate(now),
+            slot_start__gte=now - grace,
+            status=Status.BOOKED,
+        )
+        .exclude(patient_id__in=here.values("patient_id"))
+        .select_related("patient")
+        .order_by("slot_start", "seat")
+    )
+
+
 def _seen_today(appointment):
     """The patient's consultation completed in the booking's department on its day, or None."""
     if timezone.localdate(appointment.slot_start) != timezone.localdate():

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
+from adminpanel.models import SystemConfiguration
 from doctors.models import DoctorSchedule
-from patients import appointments
+from patients import appointments, services
 from patients.tests.appointment_helpers import at, book
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +56,28 @@ def test_dashboard_rows_are_labelled_in_the_doctors_language(doctor_client, work
     rows = {row["token"]: row for row in data["waiting"]}
     labels = {token: (row["priority_label"], row["status_label"], row["arrival_label"]) for token, row in rows.items()}
     assert labels == {urgent.token: ("Urgencia", "En espera", ""), entry.token: ("Normal", "En espera", "Antes de hora")}
+
+
+def test_bookings_not_arrived_leave_out_patients_already_in_line_or_seen_and_bookings_past_their_grace(
+    doctor_client, working_doctor, clock
+):
+    # The desk registered the 14:00 patient as a walk-in at noon (check-in had not opened) and the 14:30 one was seen
+    # already: both were listed "Booked, not arrived yet" beside their own tokens. The 13:00 patient, 20 minutes
+    # late, is missed: listed until the sweep ran, and for good where no beat runs.
+    SystemConfiguration.objects.update_or_create(pk=1, defaults={"appointment_walk_in_share_percent": 0})
+    department = working_doctor.department
+    book(department, at(time(13)))
+    book(department, at(time(14)), phone="+14155550201")
+    book(department, at(time(14, 30)), phone="+14155550202")
+    awaited = book(department, at(time(13, 30)))
+    services.register_visit(department=department, name="In Line", phone="+14155550201", age=40, gender="male")
+    seen = services.register_visit(department=department, name="Seen", phone="+14155550202", age=40, gender="male")
+    services.call_patient(entry=seen.entry, doctor=working_doctor)
+    services.start_consultation(entry=seen.entry)
+    services.complete_consultation(entry=seen.entry)
+    clock.move_to(at(time(13, 20)))
+    doctor_client.force_login(working_doctor.user)
+
+    data = doctor_client.get(reverse("doctors:api")).json()
+
+    assert [parse_datetime(booking["slot_time"]) for booking in data["expected_appointments"]] == [awaited.slot_start]
