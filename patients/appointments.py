@@ -377,6 +377,15 @@ def check_in_window(appointment):
     )
 
 
+def check_in_window_in_words(appointment):
+    """When to come, as the booking's page says it: the check-in window, and that a later arrival loses the slot. The
+    patient learnt the grace window only by missing it."""
+    earliest, on_time_until = check_in_window(appointment)
+    return _(
+        "Check in from %(earliest)s. After %(latest)s the slot is no longer kept: you join the line as a walk-in."
+    ) % {"earliest": f"{timezone.localtime(earliest):%H:%M}", "latest": f"{timezone.localtime(on_time_until):%H:%M}"}
+
+
 def arrival_for(appointment, moment):
     on_time_until = check_in_window(appointment)[1]
     if moment < appointment.slot_start:

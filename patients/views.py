@@ -378,6 +378,7 @@ def appointment(request, public_id):
             "qr_svg": booking_qr_svg(booking, request, gettext("Your booking's QR code")),
             "reschedule": reschedule,
             "can_check_in": appointments.can_check_in(booking),
+            "when_to_come": appointments.check_in_window_in_words(booking),
             "can_move": appointments.may_move(booking, self_service=not hooks.is_reception_staff(request.user)),
             "moves_used_up": appointments.MOVES_USED_UP,
             "error": error,

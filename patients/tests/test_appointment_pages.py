@@ -663,3 +663,13 @@ def test_a_day_whose_doctors_have_finished_says_so_and_a_full_day_still_offers_a
     assert free_times_status(client, clinic, timezone.localdate()) == (
         "The doctors of Clinic have finished for today. Please choose another day."
     )
+
+
+def test_the_booking_page_says_when_check_in_opens_and_when_the_slot_is_no_longer_kept(client, clinic):
+    # Neither the page nor the messages named the check-in window: a patient learnt the grace period by missing it.
+    appointment = book(clinic, at(time(13)))
+
+    page = client.get(appointment.get_absolute_url()).content.decode()
+
+    said = re.search(r'<p id="when-to-come">([^<]*)</p>', page).group(1)
+    assert said == "Check in from 12:30. After 13:10 the slot is no longer kept: you join the line as a walk-in."
