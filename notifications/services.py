@@ -706,6 +706,15 @@ def _time_given_at(appointment):
     return appointment.updated_at if appointment.times_moved else appointment.created_at
 
 
+def _reminder_due_at(moment):
+    """The moment, or REMINDERS_NOT_BEFORE_HOUR that morning when it falls earlier: an 08:00 slot's two-hour
+    reminder texted at 06:00 woke the patient. A reminder pushed past its slot is not sent (the other was)."""
+    local = timezone.localtime(moment)
+    if local.hour >= settings.REMINDERS_NOT_BEFORE_HOUR:
+        return moment
+    return local.replace(hour=settings.REMINDERS_NOT_BEFORE_HOUR, minute=0, second=0, microsecond=0)
+
+
 def notify_appointment_change(sender, *, change, **kwargs):
     """hooks.appointment_changed receiver: record the booking's message in the change's transaction."""
     template_type = APPOINTMENT_EVENT_MESSAGES.get(change.event)
@@ -789,7 +798,8 @@ def queue_due_reminders(now=None):
         occurrences = [
             occurrence
             for occurrence, before in REMINDERS
-            if appointment.slot_start - before <= now and _time_given_at(appointment) < appointment.slot_start - before
+            if _reminder_due_at(appointment.slot_start - before) <= now
+            and _time_given_at(appointment) < appointment.slot_start - before
         ]
         # Only the latest reminder due: a booking first seen two hours ahead skips "the day before".
         if occurrences:

@@ -348,6 +348,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 WAIT_ALERTS_REVIEWED_ON_REGISTRATION = env_bool("WAIT_ALERTS_REVIEWED_ON_REGISTRATION", CELERY_TASK_ALWAYS_EAGER)
 # The hour (hospital time) the patients left in yesterday's line are texted.
 LINE_CLOSED_TEXT_HOUR = 7
+# Booking reminders due earlier in the morning (hospital time) wait for this hour, not to wake anyone.
+REMINDERS_NOT_BEFORE_HOUR = LINE_CLOSED_TEXT_HOUR
 
 CELERY_BEAT_SCHEDULE = {
     "notifications-redispatch-outbox": {"task": "notifications.tasks.redispatch_outbox", "schedule": 60.0},

@@ -10,7 +10,7 @@ from notifications.defaults import install_default_templates
 from notifications.models import Notification, NotificationTemplate
 from notifications.services import queue_due_reminders
 from patients import appointments
-from patients.models import Patient
+from patients.models import Appointment, Patient
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
 TemplateType = NotificationTemplate.TemplateType
@@ -159,3 +159,22 @@ def test_a_booking_the_sweep_marks_missed_on_a_later_day_is_not_told_to_check_in
     appointment.refresh_from_db()
     assert appointment.status == appointment.Status.NO_SHOW
     assert messages(TemplateType.BOOKING_NO_SHOW) == []
+
+
+def test_an_early_slots_two_hour_reminder_waits_for_the_morning_rather_than_waking_the_patient(clinic, clock):
+    # An 08:00 booking's reminder was texted at 06:00 (05:00 for a clinic opening at 07:00).
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    patient = Patient.objects.create(name="Early Bird", phone="+14155550301", age=40, gender="female")
+    appointment = Appointment.objects.create(
+        patient=patient, department=clinic, slot_start=at(time(8), tomorrow), seat=1
+    )
+
+    clock.move_to(at(time(6), tomorrow))
+    assert queue_due_reminders() == 0
+    clock.move_to(at(time(6, 59), tomorrow))
+    assert queue_due_reminders() == 0
+    clock.move_to(at(time(7), tomorrow))
+    assert queue_due_reminders() == 1
+
+    [key] = Notification.objects.filter(appointment=appointment).values_list("idempotency_key", flat=True)
+    assert key.endswith("-two_hours")
