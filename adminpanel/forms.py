@@ -531,6 +531,11 @@ class DoctorAbsenceForm(PanelFieldsMixin, forms.Form):
         required=False,
         validators=[check_single_line],
     )
+    # As ClosedDayForm's: the number of bookings the admin was told the absence cancels.
+    agreed_cancellations = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+
+    def clean_agreed_cancellations(self):
+        return self.cleaned_data["agreed_cancellations"] or 0
 
 
 def message_text_title(template, language):

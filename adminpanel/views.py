@@ -880,7 +880,9 @@ class ReportsCSVView(PanelAdminRequiredMixin, View):
 BOOKINGS_DAYS_SHOWN = 14
 
 
-def _appointments_page(request, *, status=200, close_day_form=None, absence_form=None, closing_question=None):
+def _appointments_page(
+    request, *, status=200, close_day_form=None, absence_form=None, closing_question=None, absence_question=None
+):
     today = timezone.localdate()
     end = today + timedelta(days=BOOKINGS_DAYS_SHOWN - 1)
     context = {
@@ -894,8 +896,17 @@ def _appointments_page(request, *, status=200, close_day_form=None, absence_form
         "close_day_form": close_day_form or ClosedDayForm(),
         "absence_form": absence_form or DoctorAbsenceForm(),
         "closing_question": closing_question,
+        "absence_question": absence_question,
     }
     return render(request, "adminpanel/appointments.html", context, status=status)
+
+
+def _question(question, form_class, form):
+    """A closing or absence that cancels bookings is asked, not refused: the same fields come back with the number
+    of bookings to agree to."""
+    agreed = form.data.copy()
+    agreed[form.add_prefix("agreed_cancellations")] = question.cancels
+    return {"text": str(question), "cancels": question.cancels, "form": form_class(agreed)}
 
 
 class AppointmentsView(PanelAdminRequiredMixin, View):
@@ -915,13 +926,8 @@ class CloseDayView(PanelAdminRequiredMixin, View):
         try:
             appointments.close_day(**form.cleaned_data, actor=request.user, ip_address=client_ip(request))
         except appointments.ClosingCancelsBookings as question:
-            # Asked, not refused: the same day, department and reason come back with the number to agree to.
-            agreed = form.data.copy()
-            agreed[form.add_prefix("agreed_cancellations")] = question.cancels
             return _appointments_page(
-                request,
-                close_day_form=form,
-                closing_question={"text": str(question), "cancels": question.cancels, "form": ClosedDayForm(agreed)},
+                request, close_day_form=form, closing_question=_question(question, ClosedDayForm, form)
             )
         except appointments.BookingError as refusal:
             form.add_error(refusal.field, str(refusal))
@@ -969,9 +975,14 @@ class DoctorAbsenceView(PanelAdminRequiredMixin, View):
         form = DoctorAbsenceForm(request.POST)
         if not form.is_valid():
             return _appointments_page(request, status=400, absence_form=form)
-        cancelled = doctor_services.record_absence(
-            **form.cleaned_data, actor=request.user, ip_address=client_ip(request)
-        )
+        try:
+            cancelled = doctor_services.record_absence(
+                **form.cleaned_data, actor=request.user, ip_address=client_ip(request)
+            )
+        except doctor_services.AbsenceCancelsBookings as question:
+            return _appointments_page(
+                request, absence_form=form, absence_question=_question(question, DoctorAbsenceForm, form)
+            )
         messages.success(
             request,
             ngettext(

@@ -57,15 +57,15 @@ def duty_roster(department_ids, day):
     return roster
 
 
-def working_hours(department_id, day):
-    """The department's doctors' working intervals on the day, absent doctors left out (see patients.hooks)."""
-    return list(
-        DoctorSchedule.objects.filter(
-            doctor__department_id=department_id, doctor__is_active=True, weekday=day.weekday()
-        )
-        .exclude(doctor__absences__day=day)
-        .values_list("starts_at", "ends_at")
-    )
+def working_hours(department_id, day, *, other_than=None):
+    """The department's doctors' working intervals on the day, absent doctors (and other_than, a doctor about to be
+    recorded absent) left out (see patients.hooks)."""
+    intervals = DoctorSchedule.objects.filter(
+        doctor__department_id=department_id, doctor__is_active=True, weekday=day.weekday()
+    ).exclude(doctor__absences__day=day)
+    if other_than is not None:
+        intervals = intervals.exclude(doctor=other_than)
+    return list(intervals.values_list("starts_at", "ends_at"))
 
 
 class _Labels:

@@ -5,13 +5,16 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext
 
 from patients import appointments, broadcasts, hooks
 from patients import services as queue_services
 from patients.models import Queue
 from patients.selectors import consultation_pace
 
+from . import selectors
 from .models import Doctor, DoctorAbsence, DoctorSchedule
 
 
@@ -318,9 +321,46 @@ def release_bookings_left_behind(*, before, doctor, actor=None, ip_address=None)
     )
 
 
+class AbsenceCancelsBookings(queue_services.QueueError):
+    """Recording the absence would cancel more bookings than the admin agreed to (`cancels`: how many): asked first,
+    since each patient is texted and withdrawing the absence does not bring the bookings back."""
+
+    field = "day"
+    code = "cancels_bookings"
+
+    def __init__(self, message, *, cancels):
+        super().__init__(message)
+        self.cancels = cancels
+
+
+def _absence_in_words(*, doctor, day, cancels):
+    return ngettext(
+        "Recording %(doctor)s absent on %(day)s cancels %(count)s booking and texts its patient. "
+        "Withdrawing the absence later does not bring it back.",
+        "Recording %(doctor)s absent on %(day)s cancels %(count)s bookings and texts their patients. "
+        "Withdrawing the absence later does not bring them back.",
+        cancels,
+    ) % {"doctor": doctor, "day": date_format(day, pgettext("date format", "D j M Y")), "count": cancels}
+
+
 @transaction.atomic
-def record_absence(*, doctor, day, reason="", actor=None, ip_address=None):
-    """Mark the doctor absent on the day; bookings left without a doctor are cancelled and their patients told."""
+def record_absence(*, doctor, day, reason="", agreed_cancellations=None, actor=None, ip_address=None):
+    """Mark the doctor absent on the day; bookings left without a doctor are cancelled and their patients told.
+
+    agreed_cancellations: how many bookings the admin was told the absence cancels; more than that (not asked yet,
+    or bookings made since) is AbsenceCancelsBookings, naming the number to agree to (the wrong doctor or day picked
+    had cancelled their bookings at once, for good).
+    """
+    if agreed_cancellations is not None:
+        cancels = len(
+            appointments.bookings_left_without_a_doctor(
+                department=doctor.department,
+                day=day,
+                working_hours=selectors.working_hours(doctor.department_id, day, other_than=doctor),
+            )
+        )
+        if cancels > agreed_cancellations:
+            raise AbsenceCancelsBookings(_absence_in_words(doctor=doctor, day=day, cancels=cancels), cancels=cancels)
     absence, _created = DoctorAbsence.objects.get_or_create(doctor=doctor, day=day, defaults={"reason": reason})
     hooks.record_action(
         actor=actor, action="doctor.absence_recorded", target=absence, after={"day": str(day)}, ip_address=ip_address

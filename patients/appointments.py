@@ -801,24 +801,37 @@ def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
     their grace window, and is seen by the doctors on duty, as the walk-ins are. Returns the cancelled bookings
     (their patients are told by message).
     """
+    kept, unstaffed = _staffed_and_unstaffed(department, day, hooks.working_hours(department.pk, day))
+    cancelled = [
+        cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
+        for appointment in unstaffed
+    ]
+    for appointments_kept in kept.values():
+        _seat_within_the_doctors(appointments_kept)
+    return cancelled
+
+
+def bookings_left_without_a_doctor(*, department, day, working_hours):
+    """The bookings release_unstaffed_bookings would cancel were these the day's working hours (the doctors' intervals
+    after a change not made yet): what an absence would cancel, asked before it is recorded."""
+    return _staffed_and_unstaffed(department, day, working_hours)[1]
+
+
+def _staffed_and_unstaffed(department, day, working_hours):
+    """({slot start: bookings kept}, bookings left without a doctor), by release_unstaffed_bookings' rule."""
     now = timezone.now()
     shifts = [] if is_closed(department=department, day=day) else [
-        (_local_datetime(day, starts_at), _local_datetime(day, ends_at))
-        for starts_at, ends_at in hooks.working_hours(department.pk, day)
+        (_local_datetime(day, starts_at), _local_datetime(day, ends_at)) for starts_at, ends_at in working_hours
     ]
-    kept, cancelled = {}, []
+    kept, unstaffed = {}, []
     for appointment in _holding(department, day).order_by("created_at", "pk"):
         start = appointment.slot_start
         working = sum(starts <= start < ends for starts, ends in shifts)
         if appointment.status == Status.CHECKED_IN or start <= now or len(kept.get(start, ())) < working:
             kept.setdefault(start, []).append(appointment)
         else:
-            cancelled.append(
-                cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
-            )
-    for appointments_kept in kept.values():
-        _seat_within_the_doctors(appointments_kept)
-    return cancelled
+            unstaffed.append(appointment)
+    return kept, unstaffed
 
 
 def _seat_within_the_doctors(appointments_kept):

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from adminpanel.analytics import appointment_figures
-from adminpanel.models import AuditLog
-from doctors.models import DoctorAbsence
+from adminpanel.models import AuditLog, SystemConfiguration
+from doctors.models import DoctorAbsence, DoctorSchedule
 from notifications.models import Notification
 from patients import appointments, services
 from patients.models import Appointment, ClosedDay
@@ -142,11 +142,50 @@ def test_a_doctors_absence_cancels_their_bookings(clinic, admin_client):
     appointment = book(clinic, at(time(13)))
     response = admin_client.post(
         reverse("adminpanel:doctor-absence"),
-        {"absence-doctor": clinic.doctor.pk, "absence-day": timezone.localdate().isoformat()},
+        {
+            "absence-doctor": clinic.doctor.pk,
+            "absence-day": timezone.localdate().isoformat(),
+            "absence-agreed_cancellations": 1,
+        },
     )
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
+
+
+def test_an_absence_that_cancels_bookings_asks_first_naming_how_many(clinic, admin_client, make_doctor):
+    # The wrong doctor or day picked had cancelled their bookings at once and texted each patient; withdrawing the
+    # absence does not bring them back. Only the bookings left without a doctor are counted.
+    configuration = SystemConfiguration.load()
+    configuration.appointment_walk_in_share_percent = 0
+    configuration.save()
+    colleague = make_doctor(department=clinic)
+    DoctorSchedule.objects.create(
+        doctor=colleague, weekday=timezone.localdate().weekday(), starts_at=time(13), ends_at=time(14)
+    )
+    kept = book(clinic, at(time(14)))
+    for slot in (time(13), time(13), time(13, 30), time(13, 30)):
+        book(clinic, at(slot))
+    absence = {"absence-doctor": clinic.doctor.pk, "absence-day": timezone.localdate().isoformat()}
+
+    asked = admin_client.post(reverse("adminpanel:doctor-absence"), absence)
+
+    assert asked.status_code == 200 and not DoctorAbsence.objects.exists()
+    question = re.search(r'id="absence-question">(.*?)</div>', asked.content.decode(), re.S).group(1)
+    assert (
+        f"Recording {clinic.doctor} absent on {date_format(timezone.localdate(), 'D j M Y')} cancels 3 bookings and "
+        "texts their patients. Withdrawing the absence later does not bring them back." in question
+    )
+    assert "Record the absence and cancel 3 bookings" in question and "Keep the bookings" in question
+    assert PageForms(asked.content.decode()).duplicate_ids() == []
+    agreed = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', question))
+
+    recorded = admin_client.post(reverse("adminpanel:doctor-absence"), agreed)
+
+    assert recorded.status_code == 302 and DoctorAbsence.objects.get().doctor == clinic.doctor
+    statuses = Appointment.objects.values_list("status", flat=True)
+    assert sorted(statuses) == ["booked", "booked", "cancelled", "cancelled", "cancelled"]
+    assert Appointment.objects.get(pk=kept.pk).status == Appointment.Status.CANCELLED
 
 
 def test_a_day_closed_by_mistake_is_reopened_for_bookings_and_self_registration(clinic, admin_client):
