@@ -240,10 +240,15 @@ def render_message(text, **values):
     Format codes are not applied ({name:d} is filled as {name}): templates saved before they were refused
     (validate_template_placeholders) still send."""
     filled = {name: "" for name in TEMPLATE_PLACEHOLDERS} | values
-    return "".join(
-        literal + ("" if field is None else str(filled.get(field, "")))
-        for literal, field, _spec, _conversion in string.Formatter().parse(text)
-    )
+    rendered, after_an_empty_value = "", False
+    for literal, field, _spec, _conversion in string.Formatter().parse(text):
+        if after_an_empty_value and rendered.endswith(" ") and literal.startswith(" "):
+            # An empty placeholder between two spaces ("is cancelled. {message} Book again") leaves one space.
+            literal = literal[1:]
+        value = "" if field is None else str(filled.get(field, ""))
+        rendered += literal + value
+        after_an_empty_value = field is not None and not value
+    return rendered
 
 
 def template_text(template_type, channel, language=settings.LANGUAGE_CODE):

@@ -178,3 +178,13 @@ def test_an_early_slots_two_hour_reminder_waits_for_the_morning_rather_than_waki
 
     [key] = Notification.objects.filter(appointment=appointment).values_list("idempotency_key", flat=True)
     assert key.endswith("-two_hours")
+
+
+def test_a_patients_own_cancellation_is_told_without_a_double_space_where_the_hospitals_reason_would_be(clinic):
+    # The shipped text's {message} carries the hospital's reason on a closed day; empty, it left "cancelled.  Book".
+    install_default_templates()
+    appointment = book(clinic, at(time(13)), name="Ravi Kumar")
+    appointments.cancel_appointment(appointment=appointment)
+
+    [(_event, _status, body)] = messages(TemplateType.BOOKING_CANCELLED)
+    assert "  " not in body and "is cancelled. Book again: " in body

@@ -32,7 +32,7 @@ def test_malformed_whatsapp_text_is_rejected():
 def test_render_fills_every_placeholder_and_leaves_unknown_values_blank():
     text = "{name} {token} {department} {position} {wait} {doctor} {time} {link} {message}"
 
-    assert render_message(text, name="Asha", token="CARD-001", message="Hi") == "Asha CARD-001       Hi"
+    assert render_message(text, name="Asha", token="CARD-001", message="Hi") == "Asha CARD-001 Hi"
 
 
 def test_render_applies_no_format_code_a_template_saved_before_they_were_refused_holds():
