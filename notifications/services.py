@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
 from patients import hooks
@@ -341,7 +341,8 @@ def message_values(entry, template_type, message):
             if doctor
             else entry.where_to_go
         ),
-        "time": timezone.localtime(entry.called_at or timezone.now()).strftime("%H:%M"),
+        # The clock of the patient's pages ("2:05 p.m." in English, "14:05" in Spanish), not always 24-hour.
+        "time": time_format(timezone.localtime(entry.called_at or timezone.now()), "TIME_FORMAT"),
         "link": visit_status_link(entry),
         "message": message,
     }

@@ -2,3 +2,8 @@
 # 3 December); staff there read day-first dates on the 24-hour clock.
 SHORT_DATE_FORMAT = "d-m-Y"
 SHORT_DATETIME_FORMAT = "d-m-Y H:i"
+# Its long forms are month-first too ("दिसम्बर 8, 2026") and on a 12-hour clock whose Hindi marker is "बजे" both
+# morning and evening, so 9:05 and 21:05 read alike; the text messages say 21:05 as the short forms do.
+TIME_FORMAT = "H:i"
+DATE_FORMAT = "j F Y"
+DATETIME_FORMAT = "j F Y، H:i"
