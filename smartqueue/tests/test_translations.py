@@ -103,6 +103,21 @@ def test_arabic_says_one_and_two_in_words_not_with_the_number():
     assert not wrong, "Arabic forms for one and two that show the number:\n" + "\n".join(wrong)
 
 
+ARABIC_HUNDREDS = 5  # Plural-Forms index of 100-102, 200, ...: the number's noun is singular, without tanween
+COUNTED_NOUN_WITH_TANWEEN = re.compile(f"(?:{COUNTED_NUMBER.pattern})" + r" \S+\u064b")
+
+
+def test_arabic_counts_hundreds_with_the_singular_noun_not_the_accusative():
+    """"100 حرف" (genitive singular), not "100 حرفًا", which is the form for 11 to 99 only."""
+    wrong = [
+        f"{entry.msgid!r}: {entry.msgstr_plural[ARABIC_HUNDREDS]!r}"
+        for domain in DOMAINS
+        for entry in catalogue("ar", domain)
+        if entry.msgid_plural and COUNTED_NOUN_WITH_TANWEEN.search(entry.msgstr_plural[ARABIC_HUNDREDS])
+    ]
+    assert not wrong, "Arabic forms for a hundred with the accusative of 11 to 99:\n" + "\n".join(wrong)
+
+
 # Languages whose quotation marks are « », not the English “ ” a translator may carry over from the msgid.
 ANGLE_QUOTED = ["es", "ar"]
 
@@ -122,8 +137,9 @@ def test_translations_quote_with_the_languages_own_marks(language):
 
 # A word the catalogue does not use, with the one it uses for the same thing: a page that calls the same place by
 # two names leaves a patient wondering whether they are two places. Spanish hospitals say "servicio de Cardiología",
-# and the admin panel's own label for a department is "Servicio".
-GLOSSARY = {"es": {"departamento": "servicio"}}
+# and the admin panel's own label for a department is "Servicio". The kiosk's printed ticket is the Academy's "tique"
+# everywhere, not the English word on one page and the Spanish one on another.
+GLOSSARY = {"es": {"departamento": "servicio", "ticket": "tique"}}
 
 
 @pytest.mark.parametrize("language", GLOSSARY)
