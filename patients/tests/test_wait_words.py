@@ -1,11 +1,12 @@
 import json
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from django.template import Context, Template
-from django.utils import translation
+from django.utils import formats, translation
 
 from patients.templatetags.waits import wait_duration
 
@@ -45,3 +46,16 @@ def test_wait_words_read_alike_on_the_server_and_in_the_browser():
     in_the_browser = json.loads(result.stdout)
     with translation.override("en"):
         assert {str(minutes): wait_duration(minutes) for minutes in WAITS} == in_the_browser
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js on PATH to run the live pages' script")
+def test_the_live_pages_say_a_time_on_the_server_pages_clock_and_digits():
+    """Chrome's Arabic writes "٩:٠٥ م" and its Hindi "9:05 pm" where the server's pages and texts say 21:05."""
+    script = Path(__file__).resolve().parents[2] / "smartqueue" / "tests" / "js" / "clock_time_print.js"
+    languages = ["es", "hi", "ar"]
+    result = subprocess.run(["node", str(script), *languages], capture_output=True, text=True, timeout=60, check=True)
+    in_the_browser = json.loads(result.stdout)
+    for language in languages:
+        with translation.override(language):
+            on_the_server = [formats.time_format(datetime(2026, 12, 8, hour, 5, tzinfo=UTC)) for hour in (9, 21)]
+        assert in_the_browser[language] == on_the_server, language

@@ -85,7 +85,7 @@
     }
     if (field === "date") {
       // The token's day, in the page's language (noon: the same day in every time zone).
-      return new Date(value + "T12:00:00").toLocaleDateString(PAGE_LANGUAGE, { dateStyle: "long" });
+      return new Date(value + "T12:00:00").toLocaleDateString(WaitWords.inServerDigits(PAGE_LANGUAGE), { dateStyle: "long" });
     }
     if (field === "department") {
       // Once called, the only room on the page is the one to go to (the banner's), not the department's too.
@@ -160,7 +160,7 @@
     });
     var refreshed = root.querySelector('[data-field="refreshed"]');
     if (refreshed) {
-      refreshed.textContent = interpolate(gettext("Updated %(time)s"), { time: new Date().toLocaleTimeString(PAGE_LANGUAGE) }, true);
+      refreshed.textContent = interpolate(gettext("Updated %(time)s"), { time: WaitWords.clockTime(new Date(), PAGE_LANGUAGE) }, true);
     }
   }
 

@@ -32,14 +32,31 @@
     if (doctors.doctors_on_duty || !doctors.doctors_expected_at) return null;
     if (new Date(doctors.doctors_expected_at).getTime() <= Date.now()) return null;
     var clock = doctors.doctors_expected_at.match(/T(\d\d):(\d\d)/);
-    return new Date(Date.UTC(2000, 0, 1, Number(clock[1]), Number(clock[2]))).toLocaleTimeString(
-      language, { hour: "numeric", minute: "2-digit", timeZone: "UTC" }
-    );
+    return clockTime(new Date(Date.UTC(2000, 0, 1, Number(clock[1]), Number(clock[2]))), language, "UTC");
+  }
+
+  // `language` with the digits 0-9 the server writes: a browser's Arabic would write ٩:٠٥ beside the page's 9:05.
+  function inServerDigits(language) {
+    return (language || "en") + "-u-nu-latn";
+  }
+
+  // A time of day on the clock of the server's pages (Django's TIME_FORMAT, smartqueue/formats): 12-hour in English,
+  // 24-hour in the site's other languages, where a browser's Hindi says 9:05 pm for the page's 21:05.
+  function clockTime(date, language, timeZone) {
+    var twentyFourHour = (language || "en").split("-")[0] !== "en";
+    return date.toLocaleTimeString(inServerDigits(language), {
+      hour: twentyFourHour ? "2-digit" : "numeric",
+      minute: "2-digit",
+      hourCycle: twentyFourHour ? "h23" : "h12",
+      timeZone: timeZone,
+    });
   }
 
   global.WaitWords = {
     duration: duration,
     inHours: function (minutes) { return minutes >= HOURS_FROM_MINUTES; },
     doctorsExpectedLater: doctorsExpectedLater,
+    clockTime: clockTime,
+    inServerDigits: inServerDigits,
   };
 })(window);
