@@ -42,4 +42,5 @@ def test_hindi_month_names_are_spelt_as_hindi_writes_them():
         for month, spelt in [(9, "सितंबर"), (11, "नवंबर"), (12, "दिसंबर")]:
             day = datetime(2026, month, 8, 9, 5, tzinfo=UTC)
             assert spelt in formats.date_format(day)
-            assert spelt in formats.date_format(day, translation.pgettext("date format in a text message", "D j M, H:i"))
+            in_a_text = translation.pgettext("date format in a text message", "D j M, H:i")
+            assert spelt in formats.date_format(day, in_a_text)

@@ -35,7 +35,7 @@
     return clockTime(new Date(Date.UTC(2000, 0, 1, Number(clock[1]), Number(clock[2]))), language, "UTC");
   }
 
-  // `language` with the digits 0-9 the server writes: a browser's Arabic would write ٩:٠٥ beside the page's 9:05.
+  // `language` with the digits 0-9 the server writes: older browsers' Arabic writes ٩:٠٥ beside the page's 09:05.
   function inServerDigits(language) {
     return (language || "en") + "-u-nu-latn";
   }
