@@ -25,6 +25,7 @@ from patients import services as queue_services
 from patients.models import TOKEN_PATTERN, Patient, Queue, format_token
 from patients.selectors import visit_status
 from patients.templatetags.waits import doctors_expected_later, expected_wait_words
+from smartqueue.i18n import listed
 
 from . import outbox
 from .models import (
@@ -447,7 +448,7 @@ def receive_text(*, message_sid, from_address, body, opt_out_type=""):
                 inbound.queue_entry = visits[0]
                 inbound.effect, template_type, message = Effect.REFUSED, TemplateType.REPLY_REFUSED, gettext(
                     "You have no open token %(token)s today. Your tokens: %(tokens)s."
-                ) % {"token": named_token, "tokens": ", ".join(visit.token for visit in visits)}
+                ) % {"token": named_token, "tokens": listed(visit.token for visit in visits)}
             else:
                 inbound.effect, template_type, message = _act(
                     inbound.keyword,

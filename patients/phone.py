@@ -7,6 +7,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from phonenumbers import geocoder
 
+from smartqueue.i18n import listed
+
 # Longer than any real number with spaces and dashes, short enough to refuse pasted junk early.
 MAX_TYPED_PHONE_LENGTH = 32
 ANY_REGION = "*"
@@ -82,7 +84,7 @@ def check_self_service_phone(e164):
         raise ValidationError(
             _("We can only text numbers from %(regions)s here: please ask at the desk to register."),
             code="region",
-            params={"regions": ", ".join(region_names(regions))},
+            params={"regions": listed(region_names(regions))},
         )
     if phonenumbers.number_type(number) in UNTEXTABLE_TYPES:
         raise ValidationError(

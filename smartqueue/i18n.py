@@ -9,6 +9,7 @@ Profiles are reached by their relation names, so this helper imports no app.
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import pgettext
 
 STAFF_PROFILE_RELATIONS = ("doctor", "admin_profile")
 STAFF_LANGUAGE_SESSION_KEY = "staff_language"
@@ -18,6 +19,11 @@ LANGUAGE_CODES = frozenset(code for code, _ in settings.LANGUAGES)
 def text_direction(language):
     """Which way one of the site's languages reads: "rtl" or "ltr", for a dir attribute."""
     return "rtl" if translation.get_language_info(language)["bidi"] else "ltr"
+
+
+def listed(items):
+    """Items one after another in a sentence, with the active language's comma: Arabic writes "،", not ","."""
+    return pgettext("between the items of a list", ", ").join(items)
 
 
 def staff_profiles(user):

@@ -962,3 +962,14 @@ def test_the_late_question_is_in_the_patients_language(post_text, client, fake_t
     assert last_reply(fake_twilio).body.startswith(f"Responda SÍ {code} en los próximos 10 minutos para pasar el turno")
     post_text(client, text_params(f"sí {code}"))
     assert place_of(line[0]) > 1
+
+
+def test_an_arabic_refusal_lists_the_patients_tokens_with_the_arabic_comma(
+    post_text, client, fake_twilio, line, second_token
+):
+    line[0].patient.language = "ar"
+    line[0].patient.save(update_fields=["language"])
+
+    post_text(client, text_params("LATE DERM-009"))
+
+    assert f"{line[0].token}، {second_token.token}" in last_reply(fake_twilio).body
