@@ -274,6 +274,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 # However active, a sign-in lasts this long (a shift), then the next request asks for the password again.
 SESSION_MAX_AGE_SECONDS = env_int("SESSION_MAX_HOURS", 12) * 3600
+# Staff messages name patients and numbers: kept in the session, not a cookie (smartqueue.flash_messages).
+MESSAGE_STORAGE = "smartqueue.flash_messages.SignedInMessagesInSessionStorage"
 
 # Redis: channels-redis and a Celery broker when REDIS_URL is set; otherwise in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")

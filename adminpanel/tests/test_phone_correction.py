@@ -4,7 +4,7 @@ token on the patient's ticket) or through POST /adminpanel/api/ (correct_phone).
 import pytest
 from django.urls import reverse
 
-from adminpanel.models import AuditLog
+from adminpanel.models import AdminUser, AuditLog
 from patients import services
 from patients.models import Patient, Queue
 
@@ -135,3 +135,22 @@ def test_the_api_refuses_a_visit_that_is_over_under_entry(admin_client, mistyped
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["entry"]
+
+
+
+def test_the_corrected_number_waits_for_the_next_page_on_the_server_not_in_a_cookie(admin_client, make_user, mistyped):
+    """Fifteenth attack run: Django's default kept the message in a signed (not encrypted) cookie, the patient's
+    number readable in base64, and a sign-out before the next page left it for whoever signed in next."""
+    response = admin_client.post(correction_page(mistyped), {"phone": RIGHT})
+
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    page = admin_client.get(response["Location"]).content.decode()
+    assert f"CARD-002 now has the number {RIGHT}." in page
+
+    admin_client.post(correction_page(mistyped), {"phone": WRONG})
+    admin_client.post(reverse("adminpanel:logout"))
+    colleague = make_user(username="colleague")
+    AdminUser.objects.create(user=colleague)
+    admin_client.force_login(colleague)
+    assert WRONG not in admin_client.get(reverse("adminpanel:queues")).content.decode()

@@ -6,6 +6,7 @@ import re
 from datetime import time, timedelta
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -150,6 +151,8 @@ def test_a_cancel_or_a_move_is_said_on_the_page_it_returns_to(client, clinic):
     assert focused_status(cancelled.content.decode()) == "Your appointment is cancelled."
     # Said once: reloading the page does not say it again.
     assert focused_status(client.get(appointment.get_absolute_url()).content.decode()) is None
+    # A visitor's message waits in a cookie: saying it made no session on the server.
+    assert not Session.objects.exists()
 
 
 def test_calendar_file_holds_the_slot(client, clinic):
