@@ -272,6 +272,9 @@ SOCKETS_PER_ADDRESS = env_int("SOCKETS_PER_ADDRESS", 1000)
 # Sessions end after this much idle time; every request pushes the expiry forward.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# The cookie lives as long as the browser, not on disk for the idle time: closing a shared desk's browser signs out.
+# The server still ends the session after SESSION_COOKIE_AGE without activity.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # However active, a sign-in lasts this long (a shift), then the next request asks for the password again.
 SESSION_MAX_AGE_SECONDS = env_int("SESSION_MAX_HOURS", 12) * 3600
 # Staff messages name patients and numbers: kept in the session, not a cookie (smartqueue.flash_messages).

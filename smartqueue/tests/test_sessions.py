@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from adminpanel.models import AdminUser
+from conftest import TEST_PASSWORD
 
 from smartqueue.sessions import SIGNED_IN_AT_SESSION_KEY, ActivitySessionMiddleware
 from smartqueue.staff_sockets import signed_in_user
@@ -131,3 +132,18 @@ def test_a_session_signed_in_before_sign_ins_were_timed_starts_its_shift_at_its_
         clock.shift(step)
 
         assert client.get("/doctors/").status_code == 302
+
+
+def test_a_staff_sign_in_ends_with_the_browser_and_still_after_the_idle_time(settings, make_doctor):
+    """Fifteenth attack run: the session cookie carried Max-Age, so the browser kept it on disk and a colleague
+    opening it again at a shared desk within the idle time found the doctor still signed in."""
+    doctor = make_doctor()
+    browser = Client()
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        signed_in = browser.post("/doctors/login/", {"username": doctor.user.username, "password": TEST_PASSWORD})
+        assert signed_in.status_code == 302
+        session_cookie = signed_in.cookies[settings.SESSION_COOKIE_NAME]
+        assert not session_cookie["max-age"] and not session_cookie["expires"]
+
+        clock.shift(timedelta(seconds=settings.SESSION_COOKIE_AGE + 1))
+        assert browser.get("/doctors/api/").status_code == 403
