@@ -9,6 +9,7 @@ account signed in from before may try it until the window ends, under the other 
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils.crypto import salted_hmac
 
 COOKIE_NAME = "smartqueue_devices"
@@ -17,8 +18,16 @@ _SALT = "smartqueue.trusted_devices"
 ACCOUNTS_REMEMBERED = 8
 
 
-def _account_digest(username):
-    return salted_hmac(_SALT, username).hexdigest()[:24]
+def _account_digest(username, password_hash):
+    # With the password: a change of it (the owner shutting out whoever knew the old one) forgets every browser that
+    # signed in with the old one, and a copied mark no longer lets many addresses guess the new one.
+    return salted_hmac(_SALT, f"{username}\n{password_hash}").hexdigest()[:24]
+
+
+def _password_hash(username):
+    user_model = get_user_model()
+    account = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).only("password").first()
+    return None if account is None else account.password
 
 
 def _trusted_digests(request):
@@ -30,13 +39,19 @@ def _trusted_digests(request):
 
 def is_trusted_device(request, username):
     """Whether this browser has signed in to the account before (within TRUSTED_DEVICE_DAYS of its last sign-in)."""
-    return isinstance(username, str) and _account_digest(username) in _trusted_digests(request)
+    if not isinstance(username, str):
+        return False
+    digests = _trusted_digests(request)
+    if not digests:
+        return False
+    password_hash = _password_hash(username)
+    return password_hash is not None and _account_digest(username, password_hash) in digests
 
 
 def trust_this_device(sender, request, user, **kwargs):
     """user_logged_in: the browser is marked for the account when the answer goes out (TrustedDeviceMiddleware)."""
     if request is not None:
-        request.signed_in_account = user.get_username()
+        request.signed_in_account_digest = _account_digest(user.get_username(), user.password)
 
 
 class TrustedDeviceMiddleware:
@@ -47,9 +62,8 @@ class TrustedDeviceMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        username = getattr(request, "signed_in_account", None)
-        if username is not None:
-            digest = _account_digest(username)
+        digest = getattr(request, "signed_in_account_digest", None)
+        if digest is not None:
             others = [kept for kept in _trusted_digests(request) if kept != digest]
             response.set_signed_cookie(
                 COOKIE_NAME,

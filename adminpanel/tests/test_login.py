@@ -346,3 +346,26 @@ def test_a_forged_or_another_accounts_browser_mark_is_not_trusted(make_doctor, s
 
     assert sign_in(colleagues_browser, "doctors:login", doctor).status_code == 429
     assert sign_in(forged, "doctors:login", doctor).status_code == 429
+
+
+def test_a_password_change_forgets_the_browsers_that_signed_in_with_the_old_one(make_doctor, settings):
+    """Fifteenth attack run: the mark of a browser that once signed in (whoever created the account, say) outlived
+    the owner's password change, and, copied, let any number of addresses guess the new password outside the
+    account's budget."""
+    settings.THROTTLE_ACCOUNT_SIGN_IN_FAILURES = "2/hour"
+    doctor = make_doctor().user
+    knew_the_first_password = Client(REMOTE_ADDR="198.51.100.7")
+    assert sign_in(knew_the_first_password, "doctors:login", doctor).status_code == 302
+    knew_the_first_password.post(reverse("doctors:logout"))
+    doctor.set_password("a-new-pass-word-456")
+    doctor.save()
+    copied_mark = knew_the_first_password.cookies["smartqueue_devices"].value
+
+    def guess_elsewhere(host, password):
+        elsewhere = Client(REMOTE_ADDR=f"203.0.113.{host}")
+        elsewhere.cookies["smartqueue_devices"] = copied_mark
+        return sign_in(elsewhere, "doctors:login", doctor, password)
+
+    for host in range(1, 3):
+        assert guess_elsewhere(host, "wrong").status_code == 200
+    assert guess_elsewhere(3, "a-new-pass-word-456").status_code == 429
