@@ -15,7 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
@@ -188,10 +188,6 @@ class FindTokenForPhoneView(FindTokenView):
     heading = _("Correct a patient's phone number")
 
 
-# The statuses a token can be moved to another department from (patients.services.transfer).
-MOVABLE = (Queue.Status.WAITING, Queue.Status.CALLED, Queue.Status.SKIPPED)
-
-
 def _allowed(check, entry):
     """Whether the service's check lets the token be changed as it is now."""
     try:
@@ -214,8 +210,7 @@ class VisitView(PanelAdminRequiredMixin, View):
         return get_object_or_404(Queue.objects.select_related("department", "patient", "doctor__user"), pk=pk)
 
     def page(self, request, entry, *, errors=None, typed=None, status=200):
-        today = entry.token_date == timezone.localdate()
-        waiting = today and entry.status == Queue.Status.WAITING
+        waiting = entry.token_date == timezone.localdate() and entry.status == Queue.Status.WAITING
         visit = current_visit_status(entry=entry) if waiting else None
         return render(
             request,
@@ -224,9 +219,9 @@ class VisitView(PanelAdminRequiredMixin, View):
                 "heading": _("Token %(token)s") % {"token": entry.token},
                 "entry": entry,
                 "patients_ahead": visit["patients_ahead"] if visit else None,
-                "can_move": today and entry.status in MOVABLE,
-                "can_change_priority": waiting,
-                "can_cancel": today and _allowed(queue_services.check_cancellable, entry),
+                "can_move": _allowed(queue_services.check_transferable, entry),
+                "can_change_priority": _allowed(queue_services.check_priority_changeable, entry),
+                "can_cancel": _allowed(queue_services.check_cancellable, entry),
                 "can_correct_phone": _allowed(queue_services.check_phone_correctable, entry),
                 "departments": Department.objects.filter(is_active=True).exclude(pk=entry.department_id),
                 "priorities": Queue.Priority.choices,
@@ -901,12 +896,19 @@ def _appointments_page(
     return render(request, "adminpanel/appointments.html", context, status=status)
 
 
-def _question(question, form_class, form):
+def _question(question, form, *, action, agree, keep):
     """A closing or absence that cancels bookings is asked, not refused: the same fields come back with the number
-    of bookings to agree to."""
+    of bookings to agree to, posted to action by the button saying agree (a plural counting "count"), or left by
+    keep."""
     agreed = form.data.copy()
     agreed[form.add_prefix("agreed_cancellations")] = question.cancels
-    return {"text": str(question), "cancels": question.cancels, "form": form_class(agreed)}
+    return {
+        "text": str(question),
+        "form": type(form)(agreed),
+        "action": reverse(action),
+        "agree": agree % {"count": question.cancels},
+        "keep": keep,
+    }
 
 
 class AppointmentsView(PanelAdminRequiredMixin, View):
@@ -926,9 +928,16 @@ class CloseDayView(PanelAdminRequiredMixin, View):
         try:
             appointments.close_day(**form.cleaned_data, actor=request.user, ip_address=client_ip(request))
         except appointments.ClosingCancelsBookings as question:
-            return _appointments_page(
-                request, close_day_form=form, closing_question=_question(question, ClosedDayForm, form)
+            closing_question = _question(
+                question,
+                form,
+                action="adminpanel:close-day",
+                agree=ngettext_lazy(
+                    "Close the day and cancel %(count)s booking", "Close the day and cancel %(count)s bookings", "count"
+                ),
+                keep=gettext("Keep it open"),
             )
+            return _appointments_page(request, close_day_form=form, closing_question=closing_question)
         except appointments.BookingError as refusal:
             form.add_error(refusal.field, str(refusal))
             return _appointments_page(request, status=400, close_day_form=form)
@@ -980,9 +989,16 @@ class DoctorAbsenceView(PanelAdminRequiredMixin, View):
                 **form.cleaned_data, actor=request.user, ip_address=client_ip(request)
             )
         except doctor_services.AbsenceCancelsBookings as question:
-            return _appointments_page(
-                request, absence_form=form, absence_question=_question(question, DoctorAbsenceForm, form)
+            absence_question = _question(
+                question,
+                form,
+                action="adminpanel:doctor-absence",
+                agree=ngettext_lazy(
+                    "Record the absence and cancel %(count)s booking", "Record the absence and cancel %(count)s bookings", "count"
+                ),
+                keep=gettext("Keep the bookings"),
             )
+            return _appointments_page(request, absence_form=form, absence_question=absence_question)
         messages.success(
             request,
             ngettext(

@@ -937,10 +937,10 @@ def _patient_for_corrected_phone(*, patient, phone, visit_ids):
     return holder
 
 
-@transaction.atomic
-def change_priority(*, entry, priority, actor=None, ip_address=None):
+def check_priority_changeable(entry):
+    """QueueError unless the token, as it is now, is one whose priority may change: waiting, on its own day. The
+    desk's token page offers the change only then, rather than refusing it after."""
     _check_own_day(entry, _("Token %(token)s was for %(day)s; a token's priority can change only on its own day."))
-    entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
     if entry.status != Status.WAITING:
         raise QueueError(
             refusal_in_words(
@@ -949,6 +949,12 @@ def change_priority(*, entry, priority, actor=None, ip_address=None):
                 entry.status,
             )
         )
+
+
+@transaction.atomic
+def change_priority(*, entry, priority, actor=None, ip_address=None):
+    entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
+    check_priority_changeable(entry)
     if priority not in Queue.Priority.values:
         raise QueueError(_("Unknown priority '%(priority)s'.") % {"priority": priority})
     if priority == entry.priority:
@@ -1014,14 +1020,10 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     entries are published as "transferred". Refused when the patient already holds an active token in the target
     department, and for a token of a day that is over (its check-in time would put it first in today's line).
     """
-    _check_own_day(entry, _("Token %(token)s was for %(day)s; a token can be transferred only on its own day."))
     target = to_department
     _check_another_department(entry, target)
-    if Queue.objects.filter(pk=entry.pk, status=Status.IN_CONSULTATION).exists():
-        raise QueueError(
-            _("Token %(token)s is in consultation: complete the consultation before transferring the patient.")
-            % {"token": entry.token}
-        )
+    # The token as it is now, not as the caller last read it (its doctor may have started the consultation since).
+    check_transferable(Queue.objects.get(pk=entry.pk))
     check_one_active_token(patient_id=entry.patient_id, department_id=target.pk)
     # Both steps share this transaction: a full or closed target department undoes the cancellation too.
     old_entry = _transition(entry, Status.CANCELLED, event="transferred", actor=actor, ip_address=ip_address)
@@ -1040,6 +1042,20 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
         notify_when_patients_ahead=old_entry.notify_when_patients_ahead,
         postponed_at=old_entry.postponed_at,
     )
+
+
+def check_transferable(entry):
+    """QueueError unless the token, as it is now, may go to another department's line: today's, and waiting, called
+    or missed (a consultation under way is completed first; one over is referred instead). The desk's token page
+    offers the move only then, rather than refusing it after."""
+    _check_own_day(entry, _("Token %(token)s was for %(day)s; a token can be transferred only on its own day."))
+    if entry.status == Status.IN_CONSULTATION:
+        raise QueueError(
+            _("Token %(token)s is in consultation: complete the consultation before transferring the patient.")
+            % {"token": entry.token}
+        )
+    if Status.CANCELLED not in ALLOWED_TRANSITIONS[entry.status]:
+        raise IllegalTransition(entry, entry.status, Status.CANCELLED)
 
 
 def _check_another_department(entry, target):

@@ -137,6 +137,26 @@ def test_a_token_that_is_over_offers_no_change(admin_client, wrong_department):
     assert "The priority of token CARD-001 cannot change" in refused.content.decode()
 
 
+@pytest.mark.parametrize(
+    "status, offered",
+    [
+        (Queue.Status.CALLED, {'name="to_department"', "Cancel token CARD-001"}),
+        (Queue.Status.SKIPPED, {'name="to_department"', "Cancel token CARD-001"}),
+        (Queue.Status.IN_CONSULTATION, set()),
+    ],
+    ids=["called", "missed", "in-consultation"],
+)
+def test_the_page_offers_the_changes_the_queue_rules_allow_the_token_as_it_is(
+    admin_client, wrong_department, orthopaedics, status, offered
+):
+    Queue.objects.filter(pk=wrong_department.pk).update(status=status)
+
+    page = admin_client.get(visit_page(wrong_department)).content.decode()
+
+    changes = {'name="to_department"', 'name="priority"', "Cancel token CARD-001"}
+    assert {change for change in changes if change in page} == offered
+
+
 def test_a_token_not_issued_today_is_said_so_beside_the_token_typed(admin_client, wrong_department):
     response = admin_client.get(reverse("adminpanel:find-token"), {"token": "CARD-009"})
 
