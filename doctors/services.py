@@ -22,9 +22,13 @@ class NotYourPatient(queue_services.QueueError):
     """The token is not one this doctor may act on."""
 
 
-def entry_for_doctor(*, doctor, entry_id):
-    """The queue entry, if it belongs to the doctor's department: the one check every doctor action goes through."""
-    entry = Queue.objects.select_related("department").filter(pk=entry_id).first()
+def entry_for_doctor(*, doctor, entry_id, locked=False):
+    """The queue entry, if it belongs to the doctor's department: the one check every doctor action goes through.
+    Locked, the entry is held (its row only) until the caller's transaction ends."""
+    entries = Queue.objects.select_related("department")
+    if locked:
+        entries = entries.select_for_update(of=("self",))
+    entry = entries.filter(pk=entry_id).first()
     if entry is None or entry.department_id != doctor.department_id:
         raise NotYourPatient(
             _("Token #%(id)s is not in the %(department)s queue.")
@@ -34,7 +38,9 @@ def entry_for_doctor(*, doctor, entry_id):
 
 
 def _own_consultation(*, doctor, entry_id):
-    entry = entry_for_doctor(doctor=doctor, entry_id=entry_id)
+    """The entry, if it is no other doctor's, checked under its lock in the caller's transaction: a token returned to
+    the line and called by a colleague a moment before is theirs, not one this doctor's stale page may act on."""
+    entry = entry_for_doctor(doctor=doctor, entry_id=entry_id, locked=True)
     if entry.doctor_id is not None and entry.doctor_id != doctor.pk:
         raise NotYourPatient(_("Token %(token)s is with another doctor.") % {"token": entry.token})
     return entry
@@ -79,11 +85,13 @@ def withdraw_absence(*, absence, actor, ip_address=None):
     publish_roster_change(absence.doctor.department_id)
 
 
+@transaction.atomic
 def start_consultation(*, doctor, entry_id, actor, ip_address=None):
     entry = _own_consultation(doctor=doctor, entry_id=entry_id)
     return queue_services.start_consultation(entry=entry, actor=actor, ip_address=ip_address)
 
 
+@transaction.atomic
 def complete_consultation(*, doctor, entry_id, consultation_notes="", actor, ip_address=None):
     entry = _own_consultation(doctor=doctor, entry_id=entry_id)
     return queue_services.complete_consultation(
@@ -91,6 +99,7 @@ def complete_consultation(*, doctor, entry_id, consultation_notes="", actor, ip_
     )
 
 
+@transaction.atomic
 def mark_no_show(*, doctor, entry_id, actor, ip_address=None):
     entry = _own_consultation(doctor=doctor, entry_id=entry_id)
     return queue_services.skip(entry=entry, actor=actor, ip_address=ip_address)
@@ -115,6 +124,7 @@ def check_someone_sees_them_there(department):
         )
 
 
+@transaction.atomic
 def transfer(*, doctor, entry_id, to_department, actor, ip_address=None):
     entry = _own_consultation(doctor=doctor, entry_id=entry_id)
     return move_to_department(entry=entry, to_department=to_department, actor=actor, ip_address=ip_address)
@@ -127,6 +137,7 @@ def move_to_department(*, entry, to_department, actor, ip_address=None):
     return queue_services.transfer(entry=entry, to_department=to_department, actor=actor, ip_address=ip_address)
 
 
+@transaction.atomic
 def refer(*, doctor, entry_id, to_department, consultation_notes="", referral_notes="", actor, ip_address=None):
     entry = _own_consultation(doctor=doctor, entry_id=entry_id)
     check_someone_sees_them_there(to_department)

@@ -116,3 +116,37 @@ def test_a_doctor_calling_while_another_holds_the_first_in_line_gets_the_second(
 
     assert called.token == second.token
     assert Queue.objects.get(pk=first.pk).doctor_id == one.pk
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_a_stale_dashboard_cannot_start_a_patient_a_colleague_called_a_moment_before(
+    department, make_doctor, make_token
+):
+    # Dr One called the patient and was called away; an admin put them back in line and Dr Other called them, in a
+    # transaction still open when Dr One's dashboard (still showing the patient as theirs) pressed "start".
+    entry = make_token(department)
+    one, other = make_doctor(department=department), make_doctor(department=department)
+    services.call_next(doctor=one)
+    called_again, done = threading.Event(), threading.Event()
+
+    def returned_to_line_and_called_by_other():
+        try:
+            with transaction.atomic():
+                services.return_to_line(entry=entry)
+                services.call_next(doctor=other)
+                called_again.set()
+                done.wait(timeout=0.5)
+        finally:
+            connection.close()
+
+    colleague = threading.Thread(target=returned_to_line_and_called_by_other)
+    colleague.start()
+    called_again.wait(timeout=10)
+    with pytest.raises(doctor_services.NotYourPatient, match="Token CARD-001 is with another doctor."):
+        doctor_services.start_consultation(doctor=one, entry_id=entry.pk, actor=one.user)
+    done.set()
+    colleague.join(timeout=10)
+
+    stored = Queue.objects.get(pk=entry.pk)
+    assert (stored.status, stored.doctor_id) == (Queue.Status.CALLED, other.pk)
