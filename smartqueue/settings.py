@@ -13,6 +13,8 @@ import orjson
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from smartqueue import static_files
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -227,6 +229,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_ADD_HEADERS_FUNCTION = static_files.add_security_headers
 
 LOGIN_URL = "doctors:login"
 

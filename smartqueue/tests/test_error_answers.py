@@ -10,8 +10,9 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 from adminpanel.models import AdminUser
 from patients.models import Department, Queue
@@ -360,3 +361,28 @@ def register_visit_for_pages(department):
         department=department, name="Asha", phone="+14155550123", age=30, gender="female"
     )
     return entry
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/drf_spectacular_sidecar/swagger-ui-dist/oauth2-redirect.html",
+        "/static/favicon.svg",
+        "/static/js/live-socket.js",
+    ],
+)
+def test_static_files_carry_the_sites_policy_and_refuse_framing(settings, path):
+    """WhiteNoise answers static files before django-csp and the clickjacking middleware run: Swagger UI's
+    oauth2-redirect.html, a page with a script on this origin, went out with no policy, and any site could frame it
+    (sixteenth attack run)."""
+    # The files as `make run` serves them (from the apps' folders, no collectstatic), read as each is asked for.
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+    static = WhiteNoiseMiddleware(get_response=lambda request: pytest.fail(f"{path} is no static file"))
+
+    response = static(RequestFactory().get(path))
+
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
