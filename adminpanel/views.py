@@ -197,6 +197,15 @@ def _allowed(check, entry):
     return True
 
 
+def posted_for(entry, request):
+    """A desk page's post as its action's form reads it, on the page's own token: the body whole, so that the form
+    refuses a field given twice or in bytes that are not UTF-8 (a dict of each field's last value moved a token to
+    the second of two departments posted, and corrected a phone to the second of two numbers)."""
+    data = request.POST.copy()
+    data["entry"] = entry.pk
+    return data
+
+
 class VisitView(PanelAdminRequiredMixin, View):
     """A token the desk found (FindTokenView): whose it is, where it stands, and what the desk may still change: a
     registration in the wrong department moved to the right one (keeping its place by arrival), its priority, its
@@ -246,7 +255,7 @@ class VisitActionView(VisitView):
         action = PANEL_ACTIONS[self.action_name]
         typed = {name: request.POST.get(name, "") for name in action.declared_fields() if name != "entry"}
         # A page posts text: the API's JSON type checks (PANEL_ACTIONS.perform) are not for it.
-        form = action.form({"entry": entry.pk, **typed})
+        form = action.form(posted_for(entry, request))
         if form.is_valid():
             outcome = PANEL_ACTIONS.execute(action, form, actor=request.user, ip_address=client_ip(request))
         else:
@@ -306,7 +315,7 @@ class CorrectPhoneView(PanelAdminRequiredMixin, View):
     def post(self, request, pk):
         entry = get_object_or_404(Queue.objects.select_related("department", "patient"), pk=pk)
         action = PANEL_ACTIONS["correct_phone"]
-        form = action.form({"entry": entry.pk, "phone": request.POST.get("phone", "")})
+        form = action.form(posted_for(entry, request))
         if form.is_valid():
             outcome = PANEL_ACTIONS.execute(action, form, actor=request.user, ip_address=client_ip(request))
             if not outcome.errors:

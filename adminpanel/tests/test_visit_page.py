@@ -182,3 +182,28 @@ def test_the_move_is_an_action_of_the_panels_api(admin_client, wrong_department,
 
     assert response.status_code == 200, response.json()
     assert Queue.objects.get(transferred_from=wrong_department).token == "ORTH-002"
+
+
+@pytest.mark.parametrize(
+    "page, field, values",
+    [("adminpanel:visit-move", "to_department", "departments"), ("adminpanel:visit-priority", "priority", "priorities")],
+)
+def test_a_field_given_twice_is_refused_naming_it_not_read_as_its_last_value(
+    admin_client, department, orthopaedics, make_department, wrong_department, page, field, values
+):
+    """Sixteenth attack run: the page kept the last of two values silently, moving the token to the second of two
+    departments posted, where every other page form refuses a field given twice."""
+    general = make_department(name="General Medicine", code="GEN")
+    posted = {
+        "departments": [orthopaedics.pk, general.pk],
+        "priorities": [Queue.Priority.HIGH, Queue.Priority.EMERGENCY],
+    }[values]
+
+    response = admin_client.post(reverse(page, args=[wrong_department.pk]), {field: posted})
+
+    assert response.status_code == 400
+    assert f'id="id_{field}_error">' in response.content.decode()
+    assert "more than once" in response.content.decode()
+    entry = Queue.objects.get(pk=wrong_department.pk)
+    assert (entry.status, entry.priority, entry.department_id) == ("waiting", "normal", department.pk)
+    assert not Queue.objects.filter(transferred_from=wrong_department).exists()
