@@ -44,6 +44,7 @@ from smartqueue.actions import (
     show_on_form,
 )
 from smartqueue.i18n import text_direction
+from smartqueue.parsers import given_more_than_once
 from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
 
@@ -171,10 +172,15 @@ class FindTokenView(PanelAdminRequiredMixin, View):
 
     def get(self, request):
         printed = request.GET.get("token", "").strip()
-        entry = todays_token(printed) if printed else None
+        # Two tokens in one address (an edited link) led to the last one's page, as if it alone had been typed.
+        given_twice = len(request.GET.getlist("token")) > 1
+        entry = todays_token(printed) if printed and not given_twice else None
         if entry is not None:
             return redirect(self.found_page, pk=entry.pk)
-        error = _("No token %(token)s was issued today.") % {"token": printed.upper()} if printed else None
+        if given_twice:
+            error = given_more_than_once(_("Token"))
+        else:
+            error = _("No token %(token)s was issued today.") % {"token": printed.upper()} if printed else None
         return render(
             request,
             "adminpanel/find_token.html",

@@ -207,3 +207,11 @@ def test_a_field_given_twice_is_refused_naming_it_not_read_as_its_last_value(
     entry = Queue.objects.get(pk=wrong_department.pk)
     assert (entry.status, entry.priority, entry.department_id) == ("waiting", "normal", department.pk)
     assert not Queue.objects.filter(transferred_from=wrong_department).exists()
+
+
+@pytest.mark.parametrize("page", ["adminpanel:find-token", "adminpanel:correct-phone"])
+def test_two_tokens_in_the_finders_address_are_refused_not_read_as_the_last(admin_client, wrong_department, page):
+    response = admin_client.get(reverse(page), {"token": ["CARD-009", "CARD-001"]})
+
+    assert response.status_code == 400
+    assert 'id="id_token_error">&quot;Token&quot; is given more than once.' in response.content.decode()
