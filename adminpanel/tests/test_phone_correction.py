@@ -156,7 +156,7 @@ def test_the_corrected_number_waits_for_the_next_page_on_the_server_not_in_a_coo
     assert WRONG not in admin_client.get(reverse("adminpanel:queues")).content.decode()
 
 
-def test_a_number_given_twice_is_refused_naming_the_field_not_read_as_the_last(admin_client, mistyped):
+def test_a_number_given_twice_is_refused_naming_the_field(admin_client, mistyped):
     """Sixteenth attack run: the page kept the second of two numbers posted silently, and the visit went to it."""
     response = admin_client.post(correction_page(mistyped), {"phone": [RIGHT, "+12025550133"]})
 

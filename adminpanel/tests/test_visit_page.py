@@ -186,7 +186,10 @@ def test_the_move_is_an_action_of_the_panels_api(admin_client, wrong_department,
 
 @pytest.mark.parametrize(
     "page, field, values",
-    [("adminpanel:visit-move", "to_department", "departments"), ("adminpanel:visit-priority", "priority", "priorities")],
+    [
+        ("adminpanel:visit-move", "to_department", "departments"),
+        ("adminpanel:visit-priority", "priority", "priorities"),
+    ],
 )
 def test_a_field_given_twice_is_refused_naming_it_not_read_as_its_last_value(
     admin_client, department, orthopaedics, make_department, wrong_department, page, field, values
