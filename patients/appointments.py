@@ -369,10 +369,18 @@ def cancel_appointment(*, appointment, actor=None, ip_address=None, event="cance
 
 
 def check_in_window(appointment):
-    """(earliest, on_time_until): check-in opens at the first, and after the second the patient joins as a walk-in."""
+    """(earliest, on_time_until): check-in opens at the first, and after the second the patient joins as a walk-in.
+
+    Check-in opens no earlier than the slot's day begins: a token joins the line of the day it is issued, which closes
+    at midnight, so a 00:00 slot's page said "Check in from 23:30" and the kiosk then sent the patient away until
+    "that day"."""
     settings = hooks.hospital_settings()
+    slot_day = timezone.localdate(appointment.slot_start)
     return (
-        appointment.slot_start - timedelta(minutes=settings.appointment_early_check_in_minutes),
+        max(
+            appointment.slot_start - timedelta(minutes=settings.appointment_early_check_in_minutes),
+            _local_datetime(slot_day, datetime.min.time()),
+        ),
         appointment.slot_start + timedelta(minutes=settings.appointment_grace_minutes),
     )
 

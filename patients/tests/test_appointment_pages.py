@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import pgettext
 from icalendar import Calendar
 
+from adminpanel.models import SystemConfiguration
 from doctors.models import DoctorSchedule
 from patients import appointments
 from patients.models import Appointment, ClosedDay, Department, Queue
@@ -20,6 +21,13 @@ from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - 
 from patients.tests.page_forms import PageForms
 
 pytestmark = pytest.mark.django_db
+
+
+def configure(**fields):
+    configuration = SystemConfiguration.load()
+    for name, value in fields.items():
+        setattr(configuration, name, value)
+    configuration.save()
 
 
 def details(**fields):
@@ -676,3 +684,25 @@ def test_the_booking_page_says_when_check_in_opens_and_when_the_slot_is_no_longe
 
     said = re.search(r'<p id="when-to-come">([^<]*)</p>', page).group(1)
     assert said == "Check in from 12:30. After 13:10 the slot is no longer kept: you join the line as a walk-in."
+
+
+def test_a_midnight_slots_check_in_opens_at_midnight_where_the_kiosk_takes_it(client, clock, clinic):
+    # The page said "Check in from 23:30" for a 00:00 slot, and at 23:45 the kiosk sent the patient away until
+    # "that day": a token joins the line of the day it is issued, which closes at midnight.
+    configure(clinic_opens_at=time(0), appointment_walk_in_share_percent=0)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    DoctorSchedule.objects.create(
+        doctor=clinic.doctor, weekday=tomorrow.weekday(), starts_at=time(0), ends_at=time(1)
+    )
+    appointment = book(clinic, at(time(0), tomorrow))
+
+    page = client.get(appointment.get_absolute_url()).content.decode()
+
+    said = re.search(r'<p id="when-to-come">([^<]*)</p>', page).group(1)
+    assert said.startswith("Check in from 00:00. ")
+    clock.move_to(at(time(23, 45)))
+    assert not appointments.can_check_in(appointment)
+    clock.move_to(at(time(0), tomorrow))
+    assert appointments.can_check_in(appointment)
+    entry = appointments.check_in(appointment=appointment)
+    assert entry.token_date == tomorrow and entry.due_at == appointment.slot_start
