@@ -52,6 +52,9 @@ logger = logging.getLogger(__name__)
 # Department-level changes (doctors, availability, settings) always work it out again.
 PACE_KEEPING_FRAME = "queue.changed"
 PACE_CHANGING_EVENTS = frozenset({"completed", "consultation_ended", "referred", "skipped", "checked_in"})
+# A new token joining the line: a walk-in's registration, or a booked patient's check-in. The wait published with it
+# is kept for the reports' accuracy figures; kept for registrations only, booked patients' were never measured.
+JOINING_EVENTS = frozenset({"registered", "checked_in"})
 
 # An admin's message to the department's screens and patients (its detail: serializers.BroadcastSerializer).
 BROADCAST_EVENT = "broadcast"
@@ -171,7 +174,7 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
     doctors_left = _no_doctor_left_first_said(
         department_id=department_id, queue=queue, department_level=frame_type != PACE_KEEPING_FRAME
     )
-    if event == "registered" and place is not None:
+    if event in JOINING_EVENTS and place is not None:
         # The estimate published with the registration is the one its patient is shown (from this snapshot).
         services.record_registration_estimate(entry=entry, minutes=place.estimated_wait_minutes)
     published.forget_snapshot(department_id, seq - 2)

@@ -10,7 +10,7 @@ from adminpanel.models import AuditLog, SystemConfiguration
 from doctors.models import DoctorSchedule
 from doctors.services import record_absence, replace_weekly_schedule
 from notifications.models import Notification
-from patients import appointments, services
+from patients import appointments, selectors, services
 from patients.models import Appointment, ClosedDay, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
@@ -234,6 +234,27 @@ def test_check_in_before_the_early_window_is_refused(clinic, clock):
     clock.move_to(at(time(13, 29)))  # the window opens 30 minutes before
     with pytest.raises(appointments.CheckInRefused, match="opens at 13:30"):
         appointments.check_in(appointment=appointment)
+
+
+def test_the_wait_a_booked_patient_is_shown_on_checking_in_is_kept_for_the_accuracy_report(
+    clinic, clock, make_token, django_capture_on_commit_callbacks
+):
+    # Kept for walk-ins' registrations only: the reports' estimate accuracy never measured a booked patient's wait.
+    early_booking, late_booking = book(clinic, at(time(13))), book(clinic, at(time(13, 30)))
+    clock.move_to(at(time(12, 40)))
+    make_token(clinic)
+    with django_capture_on_commit_callbacks(execute=True):
+        early = appointments.check_in(appointment=early_booking)
+    shown_early = selectors.current_visit_status(entry=early)["estimated_wait_minutes"]
+    clock.move_to(at(time(13, 41)))
+    with django_capture_on_commit_callbacks(execute=True):
+        late = appointments.check_in(appointment=late_booking)
+    shown_late = selectors.current_visit_status(entry=late)["estimated_wait_minutes"]
+
+    early.refresh_from_db()
+    late.refresh_from_db()
+    assert (early.estimated_wait_at_registration, late.estimated_wait_at_registration) == (shown_early, shown_late)
+    assert shown_early is not None and shown_late is not None
 
 
 def test_late_arrival_beyond_the_grace_window_joins_as_a_walk_in(clinic, clock, make_token):
