@@ -172,7 +172,10 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
         published.keep_snapshot(department_id, seq, queue, line_end=line.end)
         place = line.place_of(entry.pk) if entry is not None else None
     doctors_left = _no_doctor_left_first_said(
-        department_id=department_id, queue=queue, department_level=frame_type != PACE_KEEPING_FRAME
+        department_id=department_id,
+        queue=queue,
+        department_level=frame_type != PACE_KEEPING_FRAME,
+        joining=entry if event in JOINING_EVENTS else None,
     )
     if event in JOINING_EVENTS and place is not None:
         # The estimate published with the registration is the one its patient is shown (from this snapshot).
@@ -207,7 +210,7 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
         )
 
 
-def _no_doctor_left_first_said(*, department_id, queue, department_level):
+def _no_doctor_left_first_said(*, department_id, queue, department_level, joining=None):
     """Whether the queue is the first of its day to say that no doctor is on duty nor expected back today, with
     tokens waiting: its waiting patients are then told (hooks.no_doctor_left_today).
 
@@ -215,10 +218,13 @@ def _no_doctor_left_first_said(*, department_id, queue, department_level):
     recorded); a doctor on a break past their last shift leaves by the clock, found by the first change published
     with the pace measured since. Tokens joining a line that already says so are not announced (their own messages
     say it), and a doctor back (a department-level change: availability, roster) ends the episode, so that the next
-    to leave tells the line again, each token at most once (notifications)."""
+    to leave tells the line again, each token at most once (notifications). A token joining the line (joining) is
+    not counted among those to tell: its own registration or check-in text says it, and a line empty since the
+    last doctor left, first published by that registration, had texted its patient twice."""
     day = queue["date"]
     if doctors_in(queue)["no_doctor_left_today"]:
-        return published.claim_no_doctor_left(department_id, day) and queue["queue_length"] > 0
+        others_waiting = queue["queue_length"] - (1 if joining is not None else 0)
+        return published.claim_no_doctor_left(department_id, day) and others_waiting > 0
     if department_level:
         published.forget_no_doctor_left(department_id, day)
     return False

@@ -181,3 +181,19 @@ def test_celery_beat_looks_for_doctors_gone_by_the_clock_each_minute(settings):
     assert beat["task"] == tasks.publish_doctors_gone_by_the_clock.name
     assert beat["task"] in celery_app.tasks
     assert beat["schedule"] == 60
+
+
+def test_the_first_patient_to_join_an_empty_line_nothing_published_since_the_last_doctor_left_is_texted_once(
+    clock, fake_twilio, act, register, doctor_until_eleven
+):
+    # Nothing was published since the doctor left with the line empty (the embedded defaults run no beat to find a
+    # doctor gone by the clock; a cache restart forgets the claim): the registration's queue was the first to say it,
+    # and its patient got both their registration text saying so and "no doctor is expected back".
+    Doctor.objects.filter(pk=doctor_until_eleven.pk).update(availability=Doctor.Availability.OFFLINE)
+
+    register("Ravi", "+14155550101")
+
+    received = [message.body for message in fake_twilio.received if message.to == "+14155550101"]
+    assert len(received) == 1 and "no doctor is expected back today" in received[0]
+    register("Meena", "+14155550102")
+    assert not Notification.objects.filter(event=NO_DOCTOR_LEFT_TODAY).exists()
