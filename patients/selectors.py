@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, FilteredRelation, Q
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 
 from smartqueue.shapes import represent
@@ -94,9 +94,16 @@ def _measured_paces(departments, *, visits, day, now):
     ({id: [visit as PACE_VISIT_FIELDS]}), reading their bookings and duty roster (2 queries) and their history
     of earlier days (one more query the first time of the day)."""
     bookings = {department_id: [] for department_id in departments}
-    for booking in Appointment.objects.filter(slot_start__date=day, department_id__in=departments).values(
-        *PACE_BOOKING_FIELDS
-    ):
+    # A booking whose patient the desk put in line (or the doctor saw) before its check-in stays booked until then,
+    # but nobody is still to come for it: counted at its slot on top of their own token, it held back every walk-in
+    # arriving after the slot (appointments.awaited_today, for the doctor's list, leaves them out alike).
+    patient_here = Queue.objects.filter(
+        token_date=day, department_id=OuterRef("department_id"), patient_id=OuterRef("patient_id")
+    ).exclude(status=Queue.Status.CANCELLED)
+    day_bookings = Appointment.objects.filter(slot_start__date=day, department_id__in=departments).exclude(
+        Q(status=Appointment.Status.BOOKED) & Exists(patient_here)
+    )
+    for booking in day_bookings.values(*PACE_BOOKING_FIELDS):
         bookings[booking["department_id"]].append(booking)
     roster = hooks.duty_roster(departments, day=day)
     histories = consultation_histories(department_ids=list(departments), day=day)

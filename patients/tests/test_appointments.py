@@ -257,6 +257,23 @@ def test_the_wait_a_booked_patient_is_shown_on_checking_in_is_kept_for_the_accur
     assert shown_early is not None and shown_late is not None
 
 
+def test_the_estimates_wait_for_no_booking_whose_patient_the_desk_already_put_in_line_or_the_doctor_saw(
+    clinic, clock
+):
+    # Such a booking stays booked until its check-in (or the sweep): the estimates counted it as a patient still to
+    # come at the slot, on top of their own token, and every walk-in arriving after the slot waited behind it.
+    in_line, seen = book(clinic, at(time(13))), book(clinic, at(time(13, 30)))
+    clock.move_to(at(time(11)))
+    for booking in (seen, in_line):
+        services.allocate_token(department=clinic, patient=booking.patient)
+    called = services.call_next(doctor=clinic.doctor)
+    services.complete_consultation(entry=services.start_consultation(entry=called))
+    assert called.patient_id == seen.patient_id
+    clock.move_to(at(time(13, 1)))
+
+    assert selectors.consultation_paces(departments=[clinic])[clinic.pk].pending_slots == ()
+
+
 def test_late_arrival_beyond_the_grace_window_joins_as_a_walk_in(clinic, clock, make_token):
     appointment = book(clinic, at(time(13)))
     clock.move_to(at(time(13, 5)))
