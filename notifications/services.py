@@ -605,19 +605,33 @@ def tell_patients_left_in_line(*, day):
 def notify_no_doctor_left_today(sender, *, change, **kwargs):
     """hooks.no_doctor_left_today receiver: the department's waiting patients are told by a task (one per token)."""
     outbox.enqueue_after_commit(
-        [(TELL_NO_DOCTOR_LEFT_TODAY, {"department_id": change.department_id, "day": change.day.isoformat()})]
+        [
+            (
+                TELL_NO_DOCTOR_LEFT_TODAY,
+                {
+                    "department_id": change.department_id,
+                    "day": change.day.isoformat(),
+                    "joining_entry_id": change.joining_entry_id,
+                },
+            )
+        ]
     )
 
 
-def tell_no_doctor_left_today(*, department_id, day):
+def tell_no_doctor_left_today(*, department_id, day, joining_entry_id=None):
     """Tell each patient waiting in the department's line of the day that no doctor is expected back today and to
     ask at the desk, if its latest queue still says so (a doctor back before this runs tells nobody); returns how
-    many. Each token is told once, whichever doctor leaves last and however often the queue is published."""
+    many. Each token is told once, whichever doctor leaves last and however often the queue is published; the token
+    whose registration or check-in published the queue (joining_entry_id) not at all, as its own text says it."""
     queue = latest_queue_snapshot(department_id=department_id)
     if queue is None or queue["date"] != day.isoformat() or not doctors_in(queue)["no_doctor_left_today"]:
         return 0
     entry_ids = list(
-        Queue.objects.waiting().for_day(day).filter(department_id=department_id).values_list("pk", flat=True)
+        Queue.objects.waiting()
+        .for_day(day)
+        .filter(department_id=department_id)
+        .exclude(pk=joining_entry_id)
+        .values_list("pk", flat=True)
     )
     outbox.enqueue_after_commit(
         [

@@ -105,9 +105,11 @@ def tell_patients_left_in_line(day=None):
 
 
 @shared_task(acks_late=True)
-def tell_no_doctor_left_today(*, department_id, day):
+def tell_no_doctor_left_today(*, department_id, day, joining_entry_id=None):
     """The department's queue of the day (YYYY-MM-DD) turned to say that no doctor is expected back today."""
-    return services.tell_no_doctor_left_today(department_id=department_id, day=date.fromisoformat(day))
+    return services.tell_no_doctor_left_today(
+        department_id=department_id, day=date.fromisoformat(day), joining_entry_id=joining_entry_id
+    )
 
 
 @shared_task

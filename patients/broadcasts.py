@@ -171,11 +171,9 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
         queue = department_queue_snapshot(department=department, line=line)
         published.keep_snapshot(department_id, seq, queue, line_end=line.end)
         place = line.place_of(entry.pk) if entry is not None else None
+    joining = entry if event in JOINING_EVENTS else None
     doctors_left = _no_doctor_left_first_said(
-        department_id=department_id,
-        queue=queue,
-        department_level=frame_type != PACE_KEEPING_FRAME,
-        joining=entry if event in JOINING_EVENTS else None,
+        department_id=department_id, queue=queue, department_level=frame_type != PACE_KEEPING_FRAME, joining=joining
     )
     if event in JOINING_EVENTS and place is not None:
         # The estimate published with the registration is the one its patient is shown (from this snapshot).
@@ -206,7 +204,11 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
     async_to_sync(_send_all)(outgoing)
     if doctors_left:
         hooks.announce_no_doctor_left_today(
-            hooks.NoDoctorLeftToday(department_id=department_id, day=date.fromisoformat(queue["date"]))
+            hooks.NoDoctorLeftToday(
+                department_id=department_id,
+                day=date.fromisoformat(queue["date"]),
+                joining_entry_id=joining.pk if joining is not None else None,
+            )
         )
 
 

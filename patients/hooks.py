@@ -126,6 +126,8 @@ class NoDoctorLeftToday:
 
     department_id: int
     day: date
+    # The token whose registration (or check-in) published that queue: its own text says it, so it is not told again.
+    joining_entry_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ that no doctor is expected back today and to ask at the desk."""
 from datetime import time, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from doctors.models import Doctor, DoctorSchedule
@@ -34,6 +35,12 @@ def doctor_until_eleven(make_doctor, department):
         doctor=doctor, weekday=timezone.localdate().weekday(), starts_at=time(8), ends_at=time(11)
     )
     return doctor
+
+
+def forget_the_cache():
+    # Only the cache's own keys on Redis, where the channel layer and Celery's broker share its database.
+    delete_pattern = getattr(cache, "delete_pattern", None)
+    delete_pattern("*") if delete_pattern else cache.clear()
 
 
 def go(act, doctor, availability):
@@ -197,3 +204,19 @@ def test_the_first_patient_to_join_an_empty_line_nothing_published_since_the_las
     assert len(received) == 1 and "no doctor is expected back today" in received[0]
     register("Meena", "+14155550102")
     assert not Notification.objects.filter(event=NO_DOCTOR_LEFT_TODAY).exists()
+
+
+def test_the_patient_whose_registration_first_says_no_doctor_is_left_is_not_told_again_with_those_waiting(
+    clock, fake_twilio, act, register, doctor_until_eleven
+):
+    # The doctor left with nothing published since (the cache restarted, forgetting the kept queue and its pace):
+    # Meena's registration publishes the first queue to say it, and her own text says it already.
+    register("Ravi", "+14155550101")
+    Doctor.objects.filter(pk=doctor_until_eleven.pk).update(availability=Doctor.Availability.OFFLINE)
+    forget_the_cache()
+
+    register("Meena", "+14155550102")
+
+    assert len(told("+14155550101", fake_twilio)) == 1
+    received = [message.body for message in fake_twilio.received if message.to == "+14155550102"]
+    assert len(received) == 1 and "no doctor is expected back today" in received[0]
