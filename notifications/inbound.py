@@ -115,22 +115,55 @@ KEYWORDS = {
 }
 
 
+# Arabic's tatweel (a stretch inside a word: "إلغـاء") and its vowel marks (harakat: "إلْغاء") change no word.
+ARABIC_STRETCH_AND_VOWEL_MARKS = frozenset(chr(code) for code in (0x0640, *range(0x064B, 0x0660), 0x0670))
+
+
 def _normalised(word):
     # NFKC folds full-width letters (ＳＴＯＰ) into plain ones; phones add invisible format characters (direction
     # marks around Arabic, zero-width joiners in Hindi, a byte-order mark), which would hide the word otherwise.
     folded = unicodedata.normalize("NFKC", word).casefold()
-    return "".join(character for character in folded if unicodedata.category(character) != "Cf")
+    return "".join(
+        character
+        for character in folded
+        if unicodedata.category(character) != "Cf" and character not in ARABIC_STRETCH_AND_VOWEL_MARKS
+    )
+
+
+def _runs(word):
+    """A word's runs of letters and of digits (ASCII), everything else in it dropped: punctuation of any script
+    (the Hindi danda "।", "“STOP”", "«STOP»", "…"), emoji and symbols ("STOP🛑") part words, as a space does, and
+    a code typed against its keyword ("YES4821", "YES:4821") is a run of its own."""
+    runs, kind = [], None
+    for character in _normalised(word):
+        category = unicodedata.category(character)[0]
+        this_kind = "digit" if category == "N" and character.isdecimal() else "letter" if category in "LM" else None
+        if this_kind is None:
+            kind = None
+            continue
+        if this_kind != kind:
+            runs.append("")
+        runs[-1] += str(unicodedata.digit(character)) if this_kind == "digit" else character
+        kind = this_kind
+    return runs
+
+
+def _words(body):
+    """The text's words (split on spaces) that have a letter or a digit, each with its runs; an emoji or a sign
+    alone ("🛑 STOP", "👍") is no word."""
+    return [(word, runs) for word in body.split() if (runs := _runs(word))]
 
 
 KEYWORD_COMMANDS = {_normalised(word): command for words in KEYWORDS.values() for word, command in words.items()}
 
 
 def read_keyword(body):
-    """The command of a text's first word (any case, punctuation around it ignored), or "" when it has none."""
-    words = body.split()
+    """The command of a text's first word (any case; punctuation, symbols and emoji around it ignored), or "" when
+    it has none."""
+    words = _words(body)
     if not words:
         return ""
-    return KEYWORD_COMMANDS.get(_normalised(words[0].strip(string.punctuation + "¡¿،؟")), "")
+    return KEYWORD_COMMANDS.get(words[0][1][0], "")
 
 
 def split_sender(from_address):
@@ -148,7 +181,7 @@ def _ascii_digits(word):
 def read_token(body):
     """The token a text names after its keyword ("LATE card-003", "LATE CARD-3", "CARD-٠٠٣"), as tickets print it;
     "" when the word after the keyword is not shaped as a token ("LATE sorry")."""
-    words = body.split()
+    words = [word for word, _runs in _words(body)]
     if len(words) < 2:
         return ""
     word = _ascii_digits(_normalised(words[1]).strip(string.punctuation.replace("-", ""))).upper()
@@ -159,12 +192,17 @@ def read_token(body):
 
 
 def read_code(body):
-    """The digits a text repeats after its keyword ("YES 4821", "SÍ, 4821", "نعم ٤٨٢١" in the phone's own digits);
-    "" without any."""
-    for word in body.split()[1:]:
-        digits = _ascii_digits(_normalised(word).strip(string.punctuation + "¡¿،؟"))
-        if re.fullmatch("[0-9]+", digits):
-            return digits
+    """The digits a text repeats after its keyword ("YES 4821", "SÍ, 4821", "YES4821", "نعم ٤٨٢١" in the phone's own
+    digits); "" without any."""
+    words = _words(body)
+    if not words:
+        return ""
+    glued = words[0][1][1:]
+    if glued and glued[0].isdecimal():
+        return glued[0]
+    for _word, runs in words[1:]:
+        if all(run.isdecimal() for run in runs):
+            return "".join(runs)
     return ""
 
 

@@ -872,6 +872,43 @@ def test_the_code_is_sent_and_read_in_the_patients_language_and_digits(
     assert line[0].status == Queue.Status.CANCELLED
 
 
+@pytest.mark.parametrize(
+    ("body", "command"),
+    [
+        ("STOP🛑", "STOP"),  # an emoji against the word
+        ("🛑 STOP", "STOP"),  # an emoji before it
+        ("“Stop”", "STOP"),  # a phone's typographic quotes
+        ("«baja»", "STOP"),
+        ("ＳＴＯＰ！", "STOP"),  # full-width punctuation
+        ("Stop,please", "STOP"),
+        ("बंद।", "STOP"),  # the Hindi full stop (danda)
+        ("रद्द।", "CANCEL"),
+        ("हाँ।", "YES"),
+        ("إيقاف؛", "STOP"),  # the Arabic semicolon
+        ("إلغـاء", "CANCEL"),  # a tatweel stretching the word
+        ("إلْغاء", "CANCEL"),  # a vowel mark (harakat)
+        ("STATUS…", "STATUS"),
+        ("Yes👍", "YES"),
+        ("👍", ""),
+    ],
+)
+def test_a_keyword_is_read_through_any_scripts_punctuation_emoji_and_vowel_marks(body, command):
+    """Each but the last was read as no keyword: a STOP answered with HELP, the patient texted on."""
+    assert read_keyword(body) == command
+
+
+@pytest.mark.parametrize("template", ["YES{code}", "YES:{code}", "Yes, {code}!", "👍 yes {code}", "हाँ।{code}"])
+def test_a_code_typed_against_its_yes_or_after_an_emoji_confirms(post_text, client, fake_twilio, line, template):
+    """Read as no code (or no YES): the place was kept, and a third try locked the token out of texts."""
+    post_text(client, text_params("CANCEL"))
+    code = code_asked_for(fake_twilio)
+
+    post_text(client, text_params(template.format(code=code)))
+
+    line[0].refresh_from_db()
+    assert line[0].status == Queue.Status.CANCELLED
+
+
 def test_a_question_an_admin_worded_without_the_code_has_it_added(post_text, client, fake_twilio, line):
     install_default_templates()
     NotificationTemplate.objects.filter(template_type=TemplateType.REPLY_CANCEL_ASK).update(
