@@ -4,7 +4,7 @@ reaches, what a deactivation changes, the audit log in words, and which message 
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doctors import services as doctor_services
 from doctors.models import Doctor
-from notifications.models import NotificationTemplate
+from notifications.models import Notification, NotificationTemplate
 from patients.models import Department, Queue, minutes_waited
 from patients.selectors import open_wait_alerts
 from patients.services import current_patient_of
@@ -163,3 +163,17 @@ def template_coverage():
         for index, (code, name) in enumerate(settings.LANGUAGES)
     ]
     return {"templates": templates, "totals": totals, "count": len(templates)}
+
+
+# The visit page lists the latest messages of a visit; a visit has a handful (registration, "N ahead", the call).
+VISIT_MESSAGES_SHOWN = 20
+
+
+def messages_of_visit(entry):
+    """The messages texted about a token (its queue events, its booking's, the answers to its patient's texts), newest
+    first, with whether each went out: the desk sees a text Twilio refused (a mistyped number) where it can correct
+    the phone."""
+    return list(
+        Notification.objects.filter(Q(queue_entry=entry) | Q(appointment__queue_entry=entry))
+        .order_by("-created_at", "-id")[:VISIT_MESSAGES_SHOWN]
+    )

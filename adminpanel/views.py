@@ -244,6 +244,7 @@ class VisitView(PanelAdminRequiredMixin, View):
                 "refusals": [*(errors or {}).get("entry", []), *(errors or {}).get(NON_FIELD_ERRORS, [])],
                 "field_errors": {name: " ".join(problems) for name, problems in (errors or {}).items()},
                 "typed": typed or {},
+                "visit_messages": selectors.messages_of_visit(entry),
             },
             status=status,
         )

@@ -218,3 +218,34 @@ def test_two_tokens_in_the_finders_address_are_refused_not_read_as_the_last(admi
 
     assert response.status_code == 400
     assert 'id="id_token_error">&quot;Token&quot; is given more than once.' in response.content.decode()
+
+
+def test_the_visit_page_shows_the_desk_a_message_twilio_refused_next_to_correcting_the_phone(
+    admin_client, wrong_department
+):
+    """The desk could not see that the registration text never reached a mistyped number (only Django admin listed
+    it): the patient waited for texts that would not come, and the desk had no reason to correct the phone."""
+    Notification.objects.create(
+        patient=wrong_department.patient,
+        queue_entry=wrong_department,
+        channel="sms",
+        event="registration",
+        idempotency_key="refused-registration",
+        status=Notification.Status.FAILED,
+        error_code="21211",
+        error_message="The 'To' number is not a valid phone number.",
+    )
+
+    page = admin_client.get(visit_page(wrong_department)).content.decode()
+
+    assert "Messages to the patient" in page
+    assert "Failed: 21211 The &#x27;To&#x27; number is not a valid phone number." in page
+    assert "The last message to this patient was not delivered." in page
+
+
+def test_the_visit_page_says_when_no_message_was_written(admin_client, wrong_department):
+    Notification.objects.filter(queue_entry=wrong_department).delete()
+
+    page = admin_client.get(visit_page(wrong_department)).content.decode()
+
+    assert "No message was written for this token." in page
