@@ -117,8 +117,12 @@ TWILIO_STATUSES = {
     "sent": Status.SENT,
     "delivered": Status.DELIVERED,
     "read": Status.DELIVERED,
+    # Twilio's other outbound statuses, each answered 400 until 2026-12-05 (a webhook error in Twilio's console): a
+    # message only partly delivered went out, whether whole is unknown; a canceled one never will.
+    "partially_delivered": Status.SENT,
     "undelivered": Status.FAILED,
     "failed": Status.FAILED,
+    "canceled": Status.FAILED,
 }
 
 

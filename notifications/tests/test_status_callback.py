@@ -52,6 +52,19 @@ def test_undelivered_report_records_the_failure(client, sent_notification):
     assert sent_notification.error_message == "Twilio reported the message undelivered."
 
 
+@pytest.mark.parametrize(
+    ("twilio_status", "status"),
+    [("partially_delivered", Notification.Status.SENT), ("canceled", Notification.Status.FAILED)],
+)
+def test_every_outbound_status_twilio_reports_is_recorded(client, sent_notification, twilio_status, status):
+    """Twilio's statuses for a message it was given; these two were answered 400, "Unknown MessageStatus"."""
+    response = post_callback(client, {"MessageSid": sent_notification.twilio_sid, "MessageStatus": twilio_status})
+
+    assert response.status_code == 204
+    sent_notification.refresh_from_db()
+    assert sent_notification.status == status
+
+
 def test_a_delivery_reported_after_a_failure_clears_the_error(client, sent_notification):
     sid = sent_notification.twilio_sid
     post_callback(client, {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"})
