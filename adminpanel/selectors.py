@@ -2,9 +2,10 @@
 reaches, what a deactivation changes, the audit log in words, and which message texts each language has."""
 
 from collections import defaultdict
+from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doctors import services as doctor_services
 from doctors.models import Doctor
-from notifications.models import Notification, NotificationTemplate
+from notifications.models import Notification, NotificationTemplate, WebhookDelivery, WebhookEndpoint
 from patients.models import Department, Queue, minutes_waited
 from patients.selectors import open_wait_alerts
 from patients.services import current_patient_of
@@ -176,4 +177,19 @@ def messages_of_visit(entry):
     return list(
         Notification.objects.filter(Q(queue_entry=entry) | Q(appointment__queue_entry=entry))
         .order_by("-created_at", "-id")[:VISIT_MESSAGES_SHOWN]
+    )
+
+
+# How far back the webhooks page counts an endpoint's failed deliveries: a day shows a receiver down overnight.
+WEBHOOK_FAILURES_COUNTED_HOURS = 24
+
+
+def webhook_endpoints():
+    """The endpoints, each with its deliveries failed (retries given up) in the last WEBHOOK_FAILURES_COUNTED_HOURS
+    and when one last got through: a receiver down for days showed only among the latest deliveries of all
+    endpoints, where a busy one's pushed it out of sight."""
+    since = timezone.now() - timedelta(hours=WEBHOOK_FAILURES_COUNTED_HOURS)
+    failed = Q(deliveries__status=WebhookDelivery.Status.FAILED, deliveries__created_at__gte=since)
+    return WebhookEndpoint.objects.annotate(
+        failed_recently=Count("deliveries", filter=failed), last_delivered_at=Max("deliveries__delivered_at")
     )

@@ -558,7 +558,7 @@ class WebhookListView(PanelAdminRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            endpoints=WebhookEndpoint.objects.all(),
+            endpoints=selectors.webhook_endpoints(),
             deliveries=WebhookDelivery.objects.select_related("endpoint")[: self.recent_deliveries],
             **kwargs,
         )

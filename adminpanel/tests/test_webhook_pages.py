@@ -1,8 +1,10 @@
 """Webhook endpoints and their deliveries in the admin panel: register, edit, see outcomes, redeliver."""
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils import timezone
 
 from adminpanel.models import AuditLog
 from notifications.models import WebhookDelivery, WebhookEndpoint
@@ -184,3 +186,26 @@ def test_a_new_secret_is_generated_after_asking_shown_once_and_audited_by_its_la
     audit = AuditLog.objects.get(action="webhook_endpoint.secret_replaced")
     assert (audit.before, audit.after) == ({"secret_last_four": SECRET[-4:]}, {"secret_last_four": new_secret[-4:]})
     assert new_secret not in str(audit.after) and SECRET not in str(audit.before)
+
+
+def test_each_endpoint_shows_its_failures_of_the_last_day_and_when_one_last_got_through(admin_client):
+    """A receiver down for days showed only among the latest 50 deliveries of every endpoint, which a busy one's
+    pushed out of sight: nothing on the page said it was failing."""
+    down = WebhookEndpoint.objects.create(name="Down", url="http://127.0.0.1:9/a", event_types=["token.created"])
+    WebhookEndpoint.objects.create(name="Up", url="http://127.0.0.1:9/b", event_types=["token.created"])
+    for _ in range(3):
+        WebhookDelivery.objects.create(endpoint=down, event="token.created", payload={}, status="failed", attempts=9)
+    WebhookDelivery.objects.filter(pk=WebhookDelivery.objects.first().pk).update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+    two_days_ago = timezone.now() - timedelta(days=2)
+    WebhookDelivery.objects.create(
+        endpoint=down, event="token.created", payload={}, status="delivered", delivered_at=two_days_ago
+    )
+
+    page = admin_client.get(reverse("adminpanel:webhooks")).content.decode()
+
+    assert "Failed in the last 24 hours" in page
+    assert '<td class="table-danger">2</td>' in page
+    assert f"<td>{timezone.localtime(two_days_ago):%Y-%m-%d %H:%M}</td>" in page
+    assert "<td>Never</td>" in page  # the endpoint that never got one
