@@ -130,6 +130,7 @@ def test_admin_pages_have_no_serious_accessibility_violation(open_page, hospital
         "/adminpanel/doctors/new/",
         f"/adminpanel/doctors/{doctor}/edit/",
         f"/adminpanel/doctors/{doctor}/deactivate/",
+        f"/adminpanel/visits/{called}/",
         f"/adminpanel/visits/{called}/return-to-line/",
         "/adminpanel/configuration/",
         "/adminpanel/broadcast/",
