@@ -155,6 +155,10 @@ def _words(body):
 
 
 KEYWORD_COMMANDS = {_normalised(word): command for words in KEYWORDS.values() for word, command in words.items()}
+# Twilio's opt-out words that also begin everyday questions ("End time of the clinic?", "Quit-smoking clinic open?"):
+# they opt out only as the whole text, as Twilio reads them. STOP and the others opt out as a text's first word
+# ("STOP texting me"). Until 2026-12-05 "End time of the clinic today?" opted the patient out of their call.
+WHOLE_TEXT_ONLY = frozenset({"end", "quit"})
 
 
 def read_keyword(body):
@@ -163,7 +167,10 @@ def read_keyword(body):
     words = _words(body)
     if not words:
         return ""
-    return KEYWORD_COMMANDS.get(words[0][1][0], "")
+    first = words[0][1][0]
+    if first in WHOLE_TEXT_ONLY and sum(len(runs) for _word, runs in words) > 1:
+        return ""
+    return KEYWORD_COMMANDS.get(first, "")
 
 
 def split_sender(from_address):

@@ -897,6 +897,22 @@ def test_a_keyword_is_read_through_any_scripts_punctuation_emoji_and_vowel_marks
     assert read_keyword(body) == command
 
 
+@pytest.mark.parametrize("body", ["End time of the clinic today?", "Quit smoking clinic: where is it?", "end 👋 now?"])
+def test_an_everyday_question_beginning_with_end_or_quit_does_not_opt_out(post_text, client, fake_twilio, line, body):
+    """It did: the patient, opted out by asking when the clinic ends, was never texted their call."""
+    post_text(client, text_params(body))
+
+    assert not NotificationPreference.objects.filter(patient=line[0].patient, opted_out=True).exists()
+    assert InboundMessage.objects.get().effect == Effect.HELP_SENT
+
+
+@pytest.mark.parametrize("body", ["END", "quit.", "End 🛑", "STOP texting me"])
+def test_end_or_quit_alone_and_stop_before_other_words_still_opt_out(post_text, client, fake_twilio, line, body):
+    post_text(client, text_params(body))
+
+    assert opted_out(line[0].patient)
+
+
 @pytest.mark.parametrize("template", ["YES{code}", "YES:{code}", "Yes, {code}!", "👍 yes {code}", "हाँ।{code}"])
 def test_a_code_typed_against_its_yes_or_after_an_emoji_confirms(post_text, client, fake_twilio, line, template):
     """Read as no code (or no YES): the place was kept, and a third try locked the token out of texts."""
