@@ -338,14 +338,15 @@ def _opted_out(patient):
     return patient is not None and is_opted_out(patient, NotificationPreference.objects.filter(patient=patient).first())
 
 
-def _command(keyword, *, opt_out_type, patient, confirms_question):
+def _command(keyword, *, opt_out_type, patient, confirms_question, alone):
     """What the text asks. Twilio's OptOutType comes first: its STOP has already blocked the number, whatever
-    the words. A YES confirms a pending LATE or CANCEL; otherwise, like Twilio's START, it opts a patient back in."""
+    the words. A YES confirms a pending LATE or CANCEL; otherwise, alone in the text (alone: the text is one word),
+    as Twilio reads it, it opts a patient back in: "Si llego tarde..." ("if I come late") is no YES to messages."""
     if opt_out_type in (STOP, HELP):
         return opt_out_type
     if confirms_question:
         return CONFIRM
-    if opt_out_type == START or (keyword == CONFIRM and _opted_out(patient)):
+    if opt_out_type == START or (keyword == CONFIRM and alone and _opted_out(patient)):
         return START
     return keyword
 
@@ -478,7 +479,11 @@ def receive_text(*, message_sid, from_address, body, opt_out_type=""):
     entry = addressed_visit(visits, keyword=keyword, named_token=named_token, confirmation_asked_for=asked_for)
     confirms_question = entry is not None and entry.pk == asked_for
     inbound.keyword = _command(
-        keyword, opt_out_type=opt_out_type, patient=inbound.patient, confirms_question=confirms_question
+        keyword,
+        opt_out_type=opt_out_type,
+        patient=inbound.patient,
+        confirms_question=confirms_question,
+        alone=len(_words(body)) == 1,
     )
     if inbound.patient is None and inbound.keyword in SUBSCRIPTION_CHANGES:
         # Kept by number, for whoever registers with it: no message may reach a number that asked for none.

@@ -906,6 +906,17 @@ def test_an_everyday_question_beginning_with_end_or_quit_does_not_opt_out(post_t
     assert InboundMessage.objects.get().effect == Effect.HELP_SENT
 
 
+def test_a_sentence_beginning_with_yes_does_not_opt_an_opted_out_patient_back_in(post_text, client, fake_twilio, line):
+    """"Si" is also Spanish for "if": "Si llego tarde, ¿pierdo mi turno?" opted the patient back in to messages."""
+    post_text(client, text_params("STOP"))
+
+    post_text(client, text_params("Si llego tarde, ¿pierdo mi turno?"))
+
+    assert opted_out(line[0].patient)
+    post_text(client, text_params("Sí."))
+    assert not opted_out(line[0].patient)
+
+
 @pytest.mark.parametrize("body", ["END", "quit.", "End 🛑", "STOP texting me"])
 def test_end_or_quit_alone_and_stop_before_other_words_still_opt_out(post_text, client, fake_twilio, line, body):
     post_text(client, text_params(body))
