@@ -207,6 +207,23 @@ def test_reports_page_shows_yesterdays_estimate_accuracy_from_the_rollup(admin_c
     assert "<tr><td>ENT</td><td>0</td>" in page
 
 
+def test_yesterdays_estimate_accuracy_is_rolled_up_when_no_schedule_has(admin_client, clinic_day):
+    """The embedded defaults (make run) run no Celery beat: the table said "no roll-up yet" every day."""
+    with time_machine.travel(at("08:00", day=date(2026, 3, 11)), tick=False):
+        page = admin_client.get("/adminpanel/reports/").content.decode()
+
+    assert "<tr><td>Cardiology</td><td>4</td>\n      <td>6.3</td>\n      <td>-3.8</td></tr>" in page
+    assert DepartmentAnalytics.objects.filter(date=DAY).count() == 2
+
+
+def test_a_day_without_patients_says_so_and_is_not_rolled_up(admin_client, clinic_day):
+    with time_machine.travel(at("08:00", day=date(2026, 3, 13)), tick=False):
+        page = admin_client.get("/adminpanel/reports/").content.decode()
+
+    assert "No patient registered that day." in page
+    assert not DepartmentAnalytics.objects.filter(date=date(2026, 3, 12)).exists()
+
+
 @pytest.mark.parametrize(
     "query, field",
     [
