@@ -105,7 +105,7 @@ def register(request):
                 return _redirect_to_sent_page(reverse("patients:registration-sent"), details["phone"])
             said = appointments.registration_in_words(registration)
             if said is not None:
-                messages.info(request, said, extra_tags="focus")
+                messages.info(request, said)
             return redirect("patients:registered", public_id=registration.entry.public_id)
     full_today = departments_full_today()
     form.say_full_today(full_today)
@@ -391,7 +391,7 @@ def appointment(request, public_id):
 def _redirect_with_news(request, booking, news):
     """Back to the manage page, saying what changed there; the message takes the focus, so it is read out first
     (the page reloads, and a screen reader would otherwise start from the top with nothing said)."""
-    messages.success(request, news, extra_tags="focus")
+    messages.success(request, news)
     return redirect(booking.get_absolute_url())
 
 

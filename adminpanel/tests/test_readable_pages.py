@@ -293,3 +293,17 @@ def test_a_group_of_check_boxes_in_the_panel_is_described_by_its_hint(admin_clie
     group = re.search(r'<fieldset class="mb-3" aria-describedby="([^"]*)">\s*<legend[^>]*>Languages', configuration)
     assert group and group.group(1).split() == ["id_board_languages_helptext"]
     assert 'id="id_board_languages_helptext"' in configuration
+
+
+def test_what_a_panel_action_did_is_said_on_the_next_page_with_the_focus(admin_client, department, make_token):
+    """The answer lands on the page the action goes back to, which loads anew: a role=status there is not read out by
+    itself, so a screen reader started from the top with nothing said of the deactivation or the new priority."""
+    entry = make_token(department)
+    answers = [
+        admin_client.post(reverse("adminpanel:department-deactivate", args=[department.pk]), follow=True),
+        admin_client.post(reverse("adminpanel:visit-priority", args=[entry.pk]), {"priority": "high"}, follow=True),
+    ]
+
+    for answer in answers:
+        page = answer.content.decode()
+        assert re.search(r'<div class="alert alert-success" role="status" tabindex="-1" autofocus>[^<]+</div>', page)
