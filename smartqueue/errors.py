@@ -21,6 +21,7 @@ TITLES = {
     400: _("We could not read this link or form"),
     403: _("This page is not open to you"),
     404: _("Page not found"),
+    405: _("This address is not a page to open"),
     413: _("What was sent is too large"),
     429: _("Too many attempts"),
     500: _("Something went wrong on our side"),
@@ -29,6 +30,7 @@ DETAILS = {
     400: _("Part of what your browser sent was damaged. Go back and try again, or start again from the beginning."),
     403: _("You do not have access to this page. If you are staff, sign in with the right account."),
     404: _("There is nothing at this address. Status links stay valid for the day of the visit."),
+    405: _("It is where a form on another page is sent. Go back to that page and send the form from there."),
     500: _("The error is logged and will be looked at. Please try again in a moment."),
 }
 CSRF_FAILURE_TITLE = _("This form has expired")
@@ -84,6 +86,24 @@ def csrf_failure(request, reason=""):
         return kiosk
     page = render_to_string("error.html", {**context, "back_url": referer if same_site else None}, request=request)
     return HttpResponse(page, status=403)
+
+
+class MethodNotAllowedPageMiddleware:
+    """Django's 405 has no body: a blank page with no title nor language, met when an address a form posts to (a
+    refused move or phone correction shows its page there) is opened again from the address bar, a bookmark or a
+    new tab, or a sign-out address is typed. It is the app's page (or JSON) saying so, Allow kept. Answers that
+    have a body (Django REST framework's) are left as they are."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or request.method == "HEAD":
+            return response
+        page = error_response(request, status=405)
+        page["Allow"] = response.get("Allow", "")
+        return page
 
 
 def bad_request(request, exception):

@@ -104,6 +104,8 @@ MIDDLEWARE = [
     # A signed-in staff member's language (their profile's, or the one they last switched to) wins.
     "smartqueue.i18n.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the visitor's language is known: a view's bare 405 becomes a page in their words (smartqueue.errors).
+    "smartqueue.errors.MethodNotAllowedPageMiddleware",
     # After messages and the staff member's language: the sign-out it makes says why, in their words.
     "smartqueue.sessions.SessionMaxAgeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -246,6 +246,21 @@ def test_a_forbidden_page_is_the_apps_403(department, make_doctor):
     assert "This page is not open to you" in response.content.decode()
 
 
+@pytest.mark.parametrize("who, address", [("admin", "/adminpanel/visits/1/move/"), ("admin", "/adminpanel/logout/")])
+def test_an_address_a_form_posts_to_opened_as_a_page_says_so_in_the_visitors_language(clients, who, address):
+    """Django's 405 is a blank page, no title nor language: met when the address of a refused form (the desk's move
+    shows its refusal there) is opened again from the address bar or a new tab, or a sign-out address typed."""
+    response = clients[who].get(address, HTTP_ACCEPT_LANGUAGE="es")
+
+    assert response.status_code == 405 and "POST" in response["Allow"]
+    page = response.content.decode()
+    assert '<html lang="es"' in page
+    assert "<title>Esta dirección no es una página para abrir · SmartQueue</title>" in page
+    assert "Vuelva a esa página y envíe el formulario desde allí." in page
+    answer = clients[who].get(address, HTTP_ACCEPT="application/json")
+    assert answer.status_code == 405 and "form on another page" in answer.json()["detail"]
+
+
 def test_a_form_posted_without_its_csrf_token_says_it_expired_and_leads_back_to_it(db):
     browser = Client(enforce_csrf_checks=True)
 
