@@ -410,3 +410,28 @@ def test_text_at_twice_its_size_keeps_the_live_queues_doctors_on_a_phone(open_pa
     page.evaluate("document.documentElement.style.fontSize = '200%'")
 
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+
+
+def test_the_live_updates_state_keeps_to_a_320_px_screen_in_its_longest_words(open_page, hospital):
+    """The live updates' state is a badge, which Bootstrap keeps to one line: while a page polled for a lost connection
+    it said "Reconnecting… (checking every few seconds meanwhile)" 230 px past a 320 px screen (400 % zoom), on the
+    patient's status page, the boards, the live queues and the doctor's dashboard."""
+    visit = a_busy_morning(hospital)[2]
+    longest = "Reconnecting… (checking every few seconds meanwhile)"
+    for signed_in_as, path in [
+        (None, f"/patients/status/{visit.public_id}/"),
+        (None, f"/display/{hospital['cardiology'].pk}/"),
+        (("/adminpanel/login/", "admin.manager", "admin123"), "/adminpanel/"),
+        (("/doctors/login/", "dr.smith", "doctor123"), "/doctors/"),
+    ]:
+        page = open_page(viewport={"width": 320, "height": 800})
+        if signed_in_as:
+            sign_in(page, *signed_in_as)
+        page.goto(path)
+        # The state as live-socket.js shows it when the socket has given way to polling.
+        page.locator("#live-status").evaluate(
+            "(badge, words) => { badge.textContent = words; badge.hidden = false; }", longest
+        )
+
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+        expect(page.locator("#live-status")).to_be_in_viewport(ratio=1)
