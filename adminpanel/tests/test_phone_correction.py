@@ -1,6 +1,8 @@
 """The desk corrects a mistyped phone from the panel (the live queues' "Correct a patient's phone number", found by the
 token on the patient's ticket) or through POST /adminpanel/api/ (correct_phone)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -164,3 +166,17 @@ def test_a_number_given_twice_is_refused_naming_the_field(admin_client, mistyped
     assert 'id="id_phone_error">' in response.content.decode()
     assert "more than once" in response.content.decode()
     assert Patient.objects.get(pk=mistyped.patient_id).phone == WRONG
+
+
+def test_a_refusal_of_the_token_takes_the_focus_as_a_refused_number_does(
+    admin_client, department, make_patient, mistyped
+):
+    """A refusal for the token (its right patient in line already; a visit over by the time the desk sent the number)
+    was an alert on the page the post loaded: not read out, the focus at the page's top with nothing said."""
+    services.allocate_token(department=department, patient=make_patient(name="Ana Ruiz", phone=RIGHT, age=34))
+    in_line = admin_client.post(correction_page(mistyped), {"phone": RIGHT}).content.decode()
+    services.cancel(entry=mistyped)
+    over = admin_client.post(correction_page(mistyped), {"phone": RIGHT}).content.decode()
+
+    for page, said in [(in_line, "already holds token CARD-003"), (over, "can be corrected only while it is open")]:
+        assert re.search(rf'<p class="alert alert-warning" role="alert" tabindex="-1" autofocus>[^<]*{said}', page)
