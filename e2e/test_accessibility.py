@@ -113,7 +113,8 @@ def test_doctor_pages_have_no_serious_accessibility_violation(open_page, hospita
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_admin_pages_have_no_serious_accessibility_violation(open_page, hospital, width):
-    called = a_busy_morning(hospital)[0].pk
+    visits = a_busy_morning(hospital)
+    called, waiting = visits[0].pk, visits[3].pk
     page = open_page(**WIDTHS[width])
     sign_in(page, "/adminpanel/login/", "admin.manager", "admin123")
     cardiology, doctor = hospital["cardiology"].pk, hospital["doctor"].pk
@@ -132,6 +133,12 @@ def test_admin_pages_have_no_serious_accessibility_violation(open_page, hospital
         f"/adminpanel/doctors/{doctor}/deactivate/",
         f"/adminpanel/visits/{called}/",
         f"/adminpanel/visits/{called}/return-to-line/",
+        "/adminpanel/visits/find/",
+        "/adminpanel/visits/find/?token=NONE-999",
+        f"/adminpanel/visits/{waiting}/",
+        f"/adminpanel/visits/{waiting}/cancel/",
+        "/adminpanel/correct-phone/",
+        f"/adminpanel/visits/{waiting}/correct-phone/",
         "/adminpanel/configuration/",
         "/adminpanel/broadcast/",
         "/adminpanel/audit/",
