@@ -15,8 +15,9 @@ from smartqueue.requests import client_ip
 from smartqueue.throttles import ClientAddressThrottle
 
 from . import appointments, hooks, published, services
-from .models import Appointment, Patient, Queue
+from .models import Patient, Queue
 from .selectors import (
+    appointment_by_link,
     current_visit,
     current_visit_status,
     department_overview,
@@ -506,10 +507,8 @@ def booking_refused(refusal):
     return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
 
 
-def appointment_by_link(public_id):
-    booking = Appointment.objects.select_related("department", "queue_entry__department").filter(
-        public_id=public_id
-    ).first()
+def _appointment_or_404(public_id):
+    booking = appointment_by_link(public_id)
     if booking is None:
         raise Http404(gettext("No appointment has this link."))
     return booking
@@ -589,7 +588,7 @@ class AppointmentAPI(APIView):
         examples=[OpenApiExample("Booked", response_only=True, value=EXAMPLE_APPOINTMENT)],
     )
     def get(self, request, public_id):
-        return Response(AppointmentSerializer(appointment_by_link(public_id)).data)
+        return Response(AppointmentSerializer(_appointment_or_404(public_id)).data)
 
 
 class RescheduleAPI(PatientSubmissionAPI):
@@ -613,7 +612,7 @@ class RescheduleAPI(PatientSubmissionAPI):
         },
     )
     def post(self, request, public_id):
-        booking = appointment_by_link(public_id)
+        booking = _appointment_or_404(public_id)
         move = SlotStartSerializer(data=request.data)
         move.is_valid(raise_exception=True)
         try:
@@ -653,7 +652,7 @@ class CancelAppointmentAPI(PatientSubmissionAPI):
         request.data
         try:
             booking = appointments.cancel_appointment(
-                appointment=appointment_by_link(public_id), actor=request.user, ip_address=client_ip(request)
+                appointment=_appointment_or_404(public_id), actor=request.user, ip_address=client_ip(request)
             )
         except services.QueueError as refusal:
             return booking_refused(refusal)

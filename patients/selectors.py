@@ -220,10 +220,6 @@ class DepartmentLine:
     def place_of(self, entry_id):
         return self._places.get(entry_id)
 
-    def position_of(self, entry_id):
-        place = self.place_of(entry_id)
-        return place.position if place else None
-
     @property
     def wait_for_newcomer(self):
         """What a patient registering now should expect: the place after the last token due by now (a booked
@@ -709,6 +705,15 @@ def visit_for_link(public_id):
     while visit is not None and visit.successor is not None:
         visit = visit.successor
     return visit
+
+
+def appointment_by_link(public_id):
+    """The booking a manage link names, or None; with what its page and its API answer read of it."""
+    return (
+        Appointment.objects.select_related("department", "patient", "queue_entry__department")
+        .filter(public_id=public_id)
+        .first()
+    )
 
 
 def transferred_from(entry):

@@ -34,8 +34,9 @@ from .forms import (
     RescheduleForm,
     SlotDayForm,
 )
-from .models import Appointment, ClosedDay, Department
+from .models import ClosedDay, Department
 from .selectors import (
+    appointment_by_link,
     current_visit_status,
     department_overview,
     departments_full_today,
@@ -313,12 +314,10 @@ def book(request):
 
 
 def _appointment_or_404(public_id):
-    appointment = Appointment.objects.select_related("department", "patient", "queue_entry").filter(
-        public_id=public_id
-    ).first()
-    if appointment is None:
-        raise Http404("No appointment has this link.")
-    return appointment
+    booking = appointment_by_link(public_id)
+    if booking is None:
+        raise Http404(_("No appointment has this link."))
+    return booking
 
 
 def booking_qr_svg(appointment, request, title):

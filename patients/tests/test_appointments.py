@@ -332,7 +332,7 @@ def test_an_early_booked_patient_raised_to_an_urgent_priority_is_seen_by_arrival
 
     assert waiting_tokens(clinic) == [booked.token, urgent_walk_in.token]
     line = department_line(department=clinic)
-    assert (line.position_of(booked.pk), line.position_of(urgent_walk_in.pk)) == (1, 2)
+    assert (line.place_of(booked.pk).position, line.place_of(urgent_walk_in.pk).position) == (1, 2)
     assert (booked.get_position_in_queue(), urgent_walk_in.get_position_in_queue()) == (1, 2)
     assert visit_status(entry=booked)["estimated_wait_minutes"] < visit_status(entry=urgent_walk_in)[
         "estimated_wait_minutes"
@@ -350,7 +350,7 @@ def test_positions_count_the_appointments_due_ahead(clinic, clock, make_token):
     walk_in = make_token(clinic)
 
     line = department_line(department=clinic)
-    assert line.position_of(booked.pk) == 1 and line.position_of(walk_in.pk) == 2
+    assert line.place_of(booked.pk).position == 1 and line.place_of(walk_in.pk).position == 2
     assert walk_in.get_position_in_queue() == 2
 
 
