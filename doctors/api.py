@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiRequest, extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiRequest, extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -8,14 +8,12 @@ from smartqueue.actions import api_response, flat_field_errors
 from smartqueue.requests import client_ip, submitted_fields
 from smartqueue.roles import role_api_responses
 from smartqueue.shapes import represent
-from smartqueue.strict_types import StrictSerializer
 
 from . import services
 from .access import IsDoctor, active_doctor
 from .actions import DOCTOR_ACTIONS
-from .models import DoctorSchedule
 from .selectors import dashboard_data
-from .serializers import DashboardActionAnswerSerializer, DashboardSerializer
+from .serializers import DashboardActionAnswerSerializer, DashboardSerializer, WeeklyScheduleSerializer
 
 
 class DoctorAPIView(APIView):
@@ -56,24 +54,6 @@ class DashboardAPI(DoctorAPIView):
             DashboardActionAnswerSerializer,
             {"message": message, "dashboard": dashboard_data(doctor=self.doctor)}
         )
-
-
-@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:00"})
-class HourMinuteField(serializers.TimeField):
-    """A time of day as "HH:MM", both ways: OpenAPI's "time" format would promise seconds and a zone."""
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
-
-
-class WorkingIntervalSerializer(StrictSerializer):
-    weekday = serializers.ChoiceField(choices=DoctorSchedule.Weekday.choices)
-    starts_at = HourMinuteField()
-    ends_at = HourMinuteField()
-
-
-class WeeklyScheduleSerializer(StrictSerializer):
-    schedule = WorkingIntervalSerializer(many=True, allow_empty=True)
 
 
 class ScheduleAPI(DoctorAPIView):

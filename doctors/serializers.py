@@ -1,6 +1,7 @@
-"""The doctor dashboard's shape: GET /doctors/api/, the answer to a dashboard action, and the OpenAPI schema.
-static/js/doctor-dashboard.js draws the page from it."""
+"""The doctors' API shapes: the dashboard (GET /doctors/api/, the answer to a dashboard action, the doctor socket's
+snapshot) and the weekly hours (/doctors/api/schedule/), as the answers and the OpenAPI schema declare them."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from patients.models import Appointment, Queue
@@ -10,8 +11,9 @@ from patients.serializers import (
     StaffEntrySerializer,
     WaitAlertSerializer,
 )
+from smartqueue.strict_types import StrictSerializer
 
-from .models import Doctor
+from .models import Doctor, DoctorSchedule
 
 
 class DashboardDoctorSerializer(serializers.Serializer):
@@ -116,3 +118,21 @@ class DoctorSnapshotPayloadSerializer(serializers.Serializer):
     doctor = SocketDoctorSerializer()
     current = StaffEntrySerializer(allow_null=True)
     queue = QueueSnapshotSerializer()
+
+
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:00"})
+class HourMinuteField(serializers.TimeField):
+    """A time of day as "HH:MM", both ways: OpenAPI's "time" format would promise seconds and a zone."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
+class WorkingIntervalSerializer(StrictSerializer):
+    weekday = serializers.ChoiceField(choices=DoctorSchedule.Weekday.choices)
+    starts_at = HourMinuteField()
+    ends_at = HourMinuteField()
+
+
+class WeeklyScheduleSerializer(StrictSerializer):
+    schedule = WorkingIntervalSerializer(many=True, allow_empty=True)
