@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from doctors.models import DOCTOR_TRANSLATED_FIELDS, Doctor, DoctorAbsence
 from notifications.forms import NewWebhookEndpointForm, WebhookEndpointForm
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
+from patients import appointments
 from patients.forms import BootstrapWidgetsMixin, DepartmentChoiceField, FieldsSayWhatToEnterMixin, LanguageSelect
 from patients.models import (
     DEPARTMENT_TRANSLATED_FIELDS,
@@ -476,9 +477,11 @@ class ReportRangeForm(OneValuePerFieldMixin, forms.Form):
 
 
 def not_before_today(day):
-    """Closing a day or recording an absence acts on the bookings still to come: an earlier day has none."""
-    if day < timezone.localdate():
-        raise ValidationError(_("Choose today or a later day."), code="past_day")
+    """The services' refusal of a day already over (appointments.check_day_ahead), said beside the field."""
+    try:
+        appointments.check_day_ahead(day)
+    except appointments.DayAlreadyOver as refusal:
+        raise ValidationError(str(refusal), code=refusal.code) from refusal
 
 
 class ClosedDayForm(PanelFieldsMixin, forms.Form):

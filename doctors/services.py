@@ -362,6 +362,7 @@ def record_absence(*, doctor, day, reason="", agreed_cancellations=None, actor=N
     or bookings made since) is AbsenceCancelsBookings, naming the number to agree to (the wrong doctor or day picked
     had cancelled their bookings at once, for good).
     """
+    appointments.check_day_ahead(day)
     if agreed_cancellations is not None:
         cancels = len(
             appointments.bookings_left_without_a_doctor(

@@ -66,6 +66,11 @@ class DayAlreadyClosed(BookingError):
     field = "day"
 
 
+class DayAlreadyOver(BookingError):
+    field = "day"
+    code = "past_day"
+
+
 class ClosingCancelsBookings(BookingError):
     """Closing the day would cancel more bookings than the admin agreed to (`cancels`: how many): asked first, since
     each patient is texted and reopening the day does not bring the bookings back."""
@@ -740,6 +745,13 @@ def _closing_in_words(*, day, department, cancels):
     ) % {**values, "department": department.translated("name")}
 
 
+def check_day_ahead(day):
+    """DayAlreadyOver for a day before today: closing a day or recording a doctor's absence acts on the bookings still
+    to come, and an earlier day has none."""
+    if day < timezone.localdate():
+        raise DayAlreadyOver(_("Choose today or a later day."))
+
+
 @transaction.atomic
 def close_day(*, day, department=None, reason="", agreed_cancellations=None, actor=None, ip_address=None):
     """Block a day (a holiday) for one department or the whole hospital; its bookings are cancelled and told.
@@ -749,6 +761,7 @@ def close_day(*, day, department=None, reason="", agreed_cancellations=None, act
     asked yet, or bookings made since) is ClosingCancelsBookings, which names the number to agree to. A day picked
     wrong, or the department left at "Whole hospital", had cancelled every booking at once, for good.
     """
+    check_day_ahead(day)
     already_closed = DayAlreadyClosed(_("%(day)s is already closed for bookings.") % {"day": formats.date_format(day)})
     if is_closed(department=department, day=day):
         raise already_closed

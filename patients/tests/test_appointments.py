@@ -402,6 +402,19 @@ def test_a_day_already_closed_is_not_closed_again(clinic):
     assert AuditLog.objects.filter(action="appointments.day_closed").count() == 1
 
 
+def test_a_day_already_over_is_neither_closed_nor_taken_as_an_absence(clinic):
+    # The rule is the services' own, whoever calls them (the panel's form says it beside the field).
+    yesterday = timezone.localdate() - timedelta(days=1)
+
+    with pytest.raises(appointments.DayAlreadyOver, match="Choose today or a later day."):
+        appointments.close_day(day=yesterday, department=clinic)
+    with pytest.raises(appointments.DayAlreadyOver, match="Choose today or a later day."):
+        record_absence(doctor=clinic.doctor, day=yesterday)
+
+    assert not ClosedDay.objects.exists() and not clinic.doctor.absences.exists()
+    assert not AuditLog.objects.filter(action__in=["appointments.day_closed", "doctor.absence_recorded"]).exists()
+
+
 def test_a_doctors_absence_cancels_only_the_bookings_left_without_a_doctor(clinic, make_doctor):
     configure(appointment_walk_in_share_percent=0)
     second = make_doctor(department=clinic)
