@@ -562,7 +562,9 @@ def register_or_check_in(
 
 
 def _check_in_registering(booking, *, department, phone, priority, notes, actor, ip_address, self_service, **details):
-    registrant = services.match_registrant(department=department, phone=phone, self_service=self_service, **details)
+    registrant = services.match_registrant(
+        department=department, phone=phone, self_service=self_service, priority=priority, **details
+    )
     checked_in = record_check_in(appointment=booking, actor=actor, ip_address=ip_address, self_service=self_service)
     entry = checked_in.entry
     if not self_service:

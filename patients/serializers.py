@@ -14,7 +14,7 @@ from rest_framework import serializers
 from smartqueue.days import DAY_FORMAT_ERROR, DAY_INPUT_FORMATS
 from smartqueue.strict_types import StrictSerializer
 
-from . import appointments, hooks
+from . import appointments, hooks, services
 from .models import (
     FEEDBACK_RATINGS,
     PATIENT_AGE_MAX,
@@ -110,8 +110,11 @@ class RegistrationSerializer(SelfServicePhoneMixin, StrictSerializer):
     )
 
     def validate_priority(self, priority):
-        if priority != Queue.Priority.NORMAL and not hooks.is_reception_staff(self.context["request"].user):
-            raise serializers.ValidationError(gettext("Only reception staff can set a priority."))
+        self_service = not hooks.is_reception_staff(self.context["request"].user)
+        try:
+            services.check_priority_allowed(priority=priority, self_service=self_service)
+        except services.PriorityRefused as refusal:
+            raise serializers.ValidationError(str(refusal)) from refusal
         return priority
 
 

@@ -121,6 +121,10 @@ class PostponeRefused(QueueError):
     pass
 
 
+class PriorityRefused(QueueError):
+    field = "priority"
+
+
 class TokenAlreadyHeld(QueueError):
     """The patient already holds another active token in the department today (``held``)."""
 
@@ -304,8 +308,26 @@ class Registrant:
     sent_to_phone: bool
 
 
-def match_registrant(*, department, name, phone, age, gender, self_service, language=settings.LANGUAGE_CODE):
+def check_priority_allowed(*, priority, self_service):
+    """PriorityRefused when a patient registering themselves asks for more than normal priority: only the desk triages
+    (and an emergency is issued past the daily capacity)."""
+    if self_service and priority != Queue.Priority.NORMAL:
+        raise PriorityRefused(_("Only reception staff can set a priority."))
+
+
+def match_registrant(
+    *,
+    department,
+    name,
+    phone,
+    age,
+    gender,
+    self_service,
+    priority=Queue.Priority.NORMAL,
+    language=settings.LANGUAGE_CODE,
+):
     """A registration's refusals and its patient, locked until the transaction ends (see register_visit)."""
+    check_priority_allowed(priority=priority, self_service=self_service)
     if self_service and not hooks.hospital_settings().registration_open:
         raise RegistrationClosed(_("Online registration is closed at the moment; please ask at the reception desk."))
     if self_service:
@@ -364,6 +386,7 @@ def register_visit(
         gender=gender,
         language=language,
         self_service=self_service,
+        priority=priority,
     )
     patient, sent_to_phone = registrant.patient, registrant.sent_to_phone
     # A patient created just now has no token anywhere yet.

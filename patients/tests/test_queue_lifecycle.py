@@ -327,6 +327,20 @@ def test_a_returning_patient_is_matched_by_phone_and_keeps_an_open_token(departm
     assert first.patient.age == 31
 
 
+@pytest.mark.parametrize("priority", [Queue.Priority.HIGH, Queue.Priority.EMERGENCY])
+def test_a_patient_registering_themselves_cannot_ask_for_priority_whoever_calls_the_service(department, priority):
+    # The page drops the field and the API refuses it; the rule is the service's own (an emergency is also issued
+    # past the daily capacity), so no other caller can forget it.
+    details = {"name": "Asha", "phone": "+14155550100", "age": 30, "gender": "female"}
+
+    with pytest.raises(services.PriorityRefused, match="Only reception staff can set a priority."):
+        services.register_visit(department=department, self_service=True, priority=priority, **details)
+
+    assert not Queue.objects.exists()
+    desk = services.register_visit(department=department, priority=priority, **details)
+    assert desk.entry.priority == priority
+
+
 @pytest.mark.parametrize("has_open_token", [True, False])
 def test_a_self_service_match_keeps_the_stored_details_and_is_sent_to_the_phone(
     department, make_department, has_open_token
