@@ -34,7 +34,7 @@ from .forms import (
     RescheduleForm,
     SlotDayForm,
 )
-from .models import ClosedDay, Department
+from .models import ClosedDay, Department, Queue
 from .selectors import (
     appointment_by_link,
     current_visit_status,
@@ -91,7 +91,7 @@ def register(request):
                 age=details["age"],
                 gender=details["gender"],
                 language=details.get("language") or request.LANGUAGE_CODE,
-                priority=details.get("priority", "normal"),
+                priority=details.get("priority", Queue.Priority.NORMAL),
                 notes=details["notes"],
                 actor=request.user,
                 ip_address=client_ip(request),
