@@ -101,12 +101,20 @@ class ActForAbsentDoctorView(PanelAdminRequiredMixin, View):
     which say what was done, or that someone acted first and the token is as the page now shows it."""
 
     action_name = ""
-    # The token's status the action is for: any other is said at once (ALREADY) rather than offered.
-    acts_on = None
+    # The service's check of the token as it is now: a token the action would refuse is said so at once (a status
+    # it is not for as ALREADY says it) rather than offered.
+    check = None
 
     def get(self, request, pk):
         entry = get_object_or_404(Queue.objects.select_related("patient", "doctor__user"), pk=pk)
-        refusal = None if entry.status == self.acts_on else ALREADY[entry.status] % {"token": entry.token}
+        try:
+            self.check(entry)
+        except queue_services.IllegalTransition as refused:
+            refusal = ALREADY[refused.from_status] % {"token": entry.token}
+        except queue_services.QueueError as refused:
+            refusal = str(refused)
+        else:
+            refusal = None
         words = {"token": entry.token, "patient": entry.patient.name, "doctor": entry.doctor}
         return render(
             request,
@@ -132,7 +140,7 @@ class ActForAbsentDoctorView(PanelAdminRequiredMixin, View):
 
 class ReturnToLineView(ActForAbsentDoctorView):
     action_name = "return_to_line"
-    acts_on = Queue.Status.CALLED
+    check = staticmethod(queue_services.check_returnable_to_line)
     heading = _("Return %(token)s to the line?")
     consequences = [
         _("%(doctor)s called %(token)s (%(patient)s), and the consultation has not started."),
@@ -147,7 +155,7 @@ class ReturnToLineView(ActForAbsentDoctorView):
 
 class EndConsultationView(ActForAbsentDoctorView):
     action_name = "end_consultation"
-    acts_on = Queue.Status.IN_CONSULTATION
+    check = staticmethod(queue_services.check_consultation_endable)
     heading = _("End the consultation with %(token)s?")
     consequences = [
         _("%(token)s (%(patient)s) is in consultation with %(doctor)s."),

@@ -723,11 +723,24 @@ def recall(*, entry, actor=None, ip_address=None):
     )
 
 
+RETURNED_TO_LINE_ON_ITS_OWN_DAY_ONLY = _(
+    "Token %(token)s was for %(day)s; a token can be put back in line only on its own day."
+)
+
+
+def check_returnable_to_line(entry):
+    """QueueError unless the token, as it is now, is one return_to_line takes (called, on its own day): the admin's
+    confirmation page says so at once rather than after the admin confirms."""
+    _check_own_day(entry, RETURNED_TO_LINE_ON_ITS_OWN_DAY_ONLY)
+    if entry.status != Status.CALLED:
+        raise IllegalTransition(entry, entry.status, Status.WAITING)
+
+
 @transaction.atomic
 def return_to_line(*, entry, actor=None, ip_address=None):
     """Put a called patient whose doctor was called away before the consultation started back in line, at their own
     place (check-in time kept, as a recall), on the token's own day; the doctor is free of them."""
-    _check_own_day(entry, _("Token %(token)s was for %(day)s; a token can be put back in line only on its own day."))
+    _check_own_day(entry, RETURNED_TO_LINE_ON_ITS_OWN_DAY_ONLY)
     return _transition(
         entry,
         Status.WAITING,
@@ -738,6 +751,12 @@ def return_to_line(*, entry, actor=None, ip_address=None):
         doctor=None,
         called_at=None,
     )
+
+
+def check_consultation_endable(entry):
+    """IllegalTransition unless the token, as it is now, is in consultation, as end_consultation needs."""
+    if Status.COMPLETED not in ALLOWED_TRANSITIONS[entry.status]:
+        raise IllegalTransition(entry, entry.status, Status.COMPLETED)
 
 
 @transaction.atomic

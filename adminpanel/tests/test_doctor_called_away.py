@@ -1,6 +1,8 @@
 """An admin acts for a doctor called away: from the live queues (a confirmation page, then POST) or through
 POST /adminpanel/api/, a called patient goes back in line and a consultation is ended for its doctor."""
 
+from datetime import timedelta
+
 import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
@@ -100,6 +102,17 @@ def test_a_patient_someone_else_acted_on_first_is_said_so_and_left_as_it_is(admi
     assert [str(message) for message in response.context["messages"]] == [said]
     assert Queue.objects.get(pk=called.pk).status == Status.IN_CONSULTATION
     assert not AuditLog.objects.filter(action="queue.returned_to_line").exists()
+
+
+def test_a_patient_called_on_an_earlier_day_is_not_offered_back_in_line(admin_client, called):
+    # The service returns a token to the line only on its own day: the page says so before the admin confirms.
+    Queue.objects.filter(pk=called.pk).update(token_date=called.token_date - timedelta(days=1))
+
+    confirm = admin_client.get(return_page(called)).content.decode()
+
+    assert "a token can be put back in line only on its own day." in confirm
+    assert 'name="confirmed"' not in confirm
+    assert Queue.objects.get(pk=called.pk).status == Status.CALLED
 
 
 def test_the_api_runs_both_actions_and_answers_the_live_queues(admin_client, called, in_consultation):
