@@ -8,7 +8,7 @@ from smartqueue.form_input import OneValuePerFieldMixin, ReadableTextMixin
 from patients.phone import normalise_phone
 
 from .inbound import WHATSAPP_PREFIX, split_sender
-from .models import WEBHOOK_SECRET_MIN_LENGTH, InboundMessage, WebhookEndpoint, WebhookEventType
+from .models import WEBHOOK_SECRET_MIN_LENGTH, InboundMessage, Notification, WebhookEndpoint, WebhookEventType
 
 
 def _max_length(field):
@@ -44,6 +44,20 @@ class InboundMessageForm(forms.Form):
 
     # Sent when Twilio's Advanced Opt-Out handled the text (STOP, START or HELP); other values are ignored.
     OptOutType = forms.CharField(required=False)
+
+    def first_error(self):
+        field, errors = next(iter(self.errors.items()))
+        return f"{field}: {errors[0]}"
+
+
+class DeliveryReportForm(forms.Form):
+    """The fields of Twilio's status callback that we read, named as Twilio posts them. Checked before any query:
+    PostgreSQL refuses a NUL character in a query's text and an error code longer than its column (a 500)."""
+
+    MessageSid = forms.CharField(max_length=Notification._meta.get_field("twilio_sid").max_length)
+    MessageStatus = forms.CharField(required=False)
+    ErrorCode = forms.CharField(required=False, max_length=Notification._meta.get_field("error_code").max_length)
+    ErrorMessage = forms.CharField(required=False, strip=False)
 
     def first_error(self):
         field, errors = next(iter(self.errors.items()))

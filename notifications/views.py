@@ -6,7 +6,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from . import inbound, services
-from .forms import InboundMessageForm
+from .forms import DeliveryReportForm, InboundMessageForm
 from .models import Notification
 
 
@@ -27,15 +27,16 @@ def twilio_status_callback(request):
     """Twilio's delivery report for a message we sent (queued, sent, delivered, failed, undelivered)."""
     if not signed_by_twilio(request):
         return HttpResponseForbidden("Invalid or missing X-Twilio-Signature.")
-    message_sid = request.POST.get("MessageSid", "")
-    if not message_sid:
-        return HttpResponseBadRequest("MessageSid is required.")
+    form = DeliveryReportForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(form.first_error())
+    data = form.cleaned_data
     try:
         services.record_delivery_status(
-            message_sid=message_sid,
-            twilio_status=request.POST.get("MessageStatus", ""),
-            error_code=request.POST.get("ErrorCode", ""),
-            error_message=request.POST.get("ErrorMessage", ""),
+            message_sid=data["MessageSid"],
+            twilio_status=data["MessageStatus"],
+            error_code=data["ErrorCode"],
+            error_message=data["ErrorMessage"],
         )
     except services.UnknownDeliveryStatus as error:
         return HttpResponseBadRequest(f"MessageStatus: {error}")

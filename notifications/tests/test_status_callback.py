@@ -132,7 +132,7 @@ def test_a_failure_reported_after_the_delivery_is_a_replay_and_changes_nothing(
 @pytest.mark.parametrize(
     ("params", "status", "text"),
     [
-        ({"MessageStatus": "delivered"}, 400, "MessageSid is required."),
+        ({"MessageStatus": "delivered"}, 400, "MessageSid: This field is required."),
         ({"MessageSid": "SM0123456789abcdef0123456789abcdef", "MessageStatus": "teleported"}, 400, "MessageStatus"),
         ({"MessageSid": "SMunknown", "MessageStatus": "delivered"}, 404, "No message with this MessageSid."),
     ],
@@ -148,3 +148,22 @@ def test_bad_reports_get_a_clear_4xx(client, sent_notification, params, status, 
 
 def test_get_is_not_allowed(client):
     assert client.get(CALLBACK_PATH).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"MessageStatus": "undelivered", "ErrorCode": "3" * 21}, "ErrorCode"),
+        ({"MessageStatus": "undelivered", "ErrorCode": "30\x0003"}, "ErrorCode"),
+        ({"MessageStatus": "undelivered", "ErrorCode": "30003", "ErrorMessage": "Lost\x00"}, "ErrorMessage"),
+        ({"MessageStatus": "delivered", "MessageSid": "SM\x00"}, "MessageSid"),
+        ({"MessageStatus": "delivered\x00"}, "MessageStatus"),
+    ],
+)
+def test_malformed_report_fields_are_refused_naming_them(client, sent_notification, params, field):
+    response = post_callback(client, {"MessageSid": sent_notification.twilio_sid, **params})
+
+    assert response.status_code == 400
+    assert field in response.content.decode()
+    sent_notification.refresh_from_db()
+    assert (sent_notification.status, sent_notification.error_code) == (Notification.Status.SENT, "")
