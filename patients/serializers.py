@@ -136,15 +136,27 @@ class SlotQuerySerializer(StrictSerializer):
         return day
 
 
+class SlotField(serializers.DateTimeField):
+    """A slot's start. DRF checks a time given without an offset, made the hospital's, by converting it to UTC, which
+    overflows at the calendar's end ("9999-12-31T23:59" behind UTC): a 500. It is out of range, as DRF says of a time
+    past the end in the hospital's zone."""
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except OverflowError:
+            self.fail("overflow")
+
+
 class SlotStartSerializer(StrictSerializer):
-    slot = serializers.DateTimeField(help_text="The slot's start, as listed by the slots endpoint.")
+    slot = SlotField(help_text="The slot's start, as listed by the slots endpoint.")
 
 
 class BookingSerializer(RegistrationSerializer):
     """A booking: the patient's details as a registration's, the department, and one of its free slots."""
 
     priority = None
-    slot = serializers.DateTimeField(help_text="The slot's start, as listed by the slots endpoint.")
+    slot = SlotField(help_text="The slot's start, as listed by the slots endpoint.")
 
 
 class BookingCodeSerializer(StrictSerializer):

@@ -94,6 +94,20 @@ def test_booking_a_time_that_is_no_slot_is_a_400_naming_the_slot(api_client, cli
     assert list(response.json()) == ["slot"] and all(isinstance(problem, str) for problem in response.json()["slot"])
 
 
+@pytest.mark.parametrize("typed", ["9999-12-31T23:59", "9999-12-31T23:59:59.999999"])
+def test_a_slot_past_the_calendar_once_in_utc_is_a_400_naming_the_slot(api_client, clinic, settings, typed):
+    # Without an offset the time is the hospital's; behind UTC, 9999-12-31 23:59 there is past year 9999 in UTC.
+    settings.TIME_ZONE = "America/New_York"
+    appointment = book(clinic, at(time(13)))
+
+    booked = api_client.post(reverse("patients:api-book"), {**booking_body(clinic, at(time(14))), "slot": typed}, format="json")
+    moved = api_client.post(reverse("patients:api-reschedule", args=[appointment.public_id]), {"slot": typed}, format="json")
+
+    for refused in (booked, moved):
+        assert refused.status_code == 400 and refused.json() == {"slot": ["Datetime value out of range."]}
+    assert Appointment.objects.get().slot_start == appointment.slot_start
+
+
 def test_a_booking_does_not_move_to_another_day_where_the_phone_already_has_one(api_client, clinic):
     tomorrow = timezone.localdate() + timedelta(days=1)
     book(clinic, at(time(13), tomorrow), phone="+14155550136")
