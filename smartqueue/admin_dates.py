@@ -6,17 +6,32 @@ for a C integer (?token_date__year=99999999999999999999) raised ValueError or Ov
 any date field (?created_at__year=99999) is bounded only when the list counts its rows, past Django's own check of
 the lookups. Both were a 500 with a traceback. The site below gives every ModelAdmin registered on it, the apps'
 and django-axes' alike, a change list that takes them as Django takes a filter it cannot apply: the list again
-without filters, flagged "?e=1".
+without filters, flagged "?e=1". Its date and time fields refuse a time out of the calendar once in UTC.
 
 The site's password page also checks the old password as a sign-in is (BoundedDatesAdminSite.password_change), and
 the admin's yes/no icons say their value in words (smartqueue.admin_yes_no).
 """
 
+from datetime import UTC
+
+from django import forms
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.options import IncorrectLookupParameters, ModelAdmin
+from django.core.exceptions import ValidationError
+from django.db import models
 
 from .admin_yes_no import say_yes_and_no_in_words
+
+
+def within_the_calendar_in_utc(value):
+    """A time typed in the hospital's zone that is out of the calendar once in UTC (9999-12-31 23:59 behind UTC) is
+    not a date and time: PostgreSQL stored it as year 10000, which no page could read again (every list showing it
+    a 500), and SQLite's save was a 500."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(forms.DateTimeField.default_error_messages["invalid"], code="out_of_range") from None
 
 
 class OutOfRangeDatesRefused:
@@ -25,6 +40,12 @@ class OutOfRangeDatesRefused:
             return super().get_changelist_instance(request)
         except (ValueError, OverflowError) as error:
             raise IncorrectLookupParameters(error) from error
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.DateTimeField) and field is not None:
+            field.validators.append(within_the_calendar_in_utc)
+        return field
 
 
 class BoundedDatesAdminSite(AdminSite):

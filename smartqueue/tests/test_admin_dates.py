@@ -52,3 +52,36 @@ def test_a_year_in_range_is_drilled_down_as_before(superuser, model_admin):
     response = superuser.get(f"{changelist_address(model_admin)}?{model_admin.date_hierarchy}__year=2026")
 
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("zone", "day", "clock"),
+    [("America/New_York", "9999-12-31", "23:59:59"), ("Asia/Tokyo", "0001-01-01", "00:00:00")],
+)
+def test_a_time_past_the_calendar_once_in_utc_is_refused_beside_the_field(
+    settings, superuser, make_user, zone, day, clock
+):
+    # PostgreSQL stored such a time (year 10000 in UTC) and no page could read the account again: every list of
+    # doctors answered 500. SQLite's save failed with a 500 instead.
+    settings.TIME_ZONE = zone
+    account = make_user(username="ana")
+    page = f"/admin/auth/user/{account.pk}/change/"
+    joined = account.date_joined
+
+    response = superuser.post(
+        page,
+        {
+            "username": "ana",
+            "is_active": "on",
+            "date_joined_0": day,
+            "date_joined_1": clock,
+            "last_login_0": "",
+            "last_login_1": "",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["date_joined"] == ["Enter a valid date/time."]
+    account.refresh_from_db()
+    assert account.date_joined == joined
