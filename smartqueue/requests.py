@@ -109,4 +109,7 @@ def submitted_fields(request):
         repeated = repeated_field(request.data)
         if repeated is not None:
             raise ValidationError({repeated: [given_more_than_once(repeated)]})
+        # A multipart body's file parts are in request.data too, and a form's text field reads a file as its name.
+        for name in request.FILES:
+            raise ValidationError({name: [gettext('Send "%(field)s" as text, not as a file.') % {"field": name}]})
     return request.data

@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, RequestFactory
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from whitenoise.middleware import WhiteNoiseMiddleware
@@ -119,6 +120,19 @@ def test_a_form_field_given_twice_is_a_400_naming_it_and_nothing_is_saved(
     assert response.status_code == 400
     assert response.json() == in_the_endpoints_shape(url, {"room": ['"room" is given more than once.']})
     assert not Department.objects.filter(code="DERM").exists()
+
+
+@pytest.mark.parametrize("who, url", [("doctor", "/doctors/api/"), ("admin", "/adminpanel/api/")])
+def test_a_file_sent_as_a_field_is_a_400_naming_it_and_nothing_is_saved(clients, unthrottled, who, url):
+    # Read as its file's name, it had made a department named "notes.txt" (code NOTESTXT).
+    upload = SimpleUploadedFile("notes.txt", b"Dermatology")
+    fields = {"action": "create_department", "name": upload, "code": "DERM"}
+
+    response = clients[who].post(url, fields)
+
+    assert response.status_code == 400
+    assert response.json() == in_the_endpoints_shape(url, {"name": ['Send "name" as text, not as a file.']})
+    assert not Department.objects.filter(name__in=["notes.txt", "Dermatology"]).exists()
 
 
 @pytest.mark.parametrize("who, url", JSON_ENDPOINTS)
