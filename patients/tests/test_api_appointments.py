@@ -100,8 +100,12 @@ def test_a_slot_past_the_calendar_once_in_utc_is_a_400_naming_the_slot(api_clien
     settings.TIME_ZONE = "America/New_York"
     appointment = book(clinic, at(time(13)))
 
-    booked = api_client.post(reverse("patients:api-book"), {**booking_body(clinic, at(time(14))), "slot": typed}, format="json")
-    moved = api_client.post(reverse("patients:api-reschedule", args=[appointment.public_id]), {"slot": typed}, format="json")
+    booked = api_client.post(
+        reverse("patients:api-book"), {**booking_body(clinic, at(time(14))), "slot": typed}, format="json"
+    )
+    moved = api_client.post(
+        reverse("patients:api-reschedule", args=[appointment.public_id]), {"slot": typed}, format="json"
+    )
 
     for refused in (booked, moved):
         assert refused.status_code == 400 and refused.json() == {"slot": ["Datetime value out of range."]}
