@@ -34,3 +34,26 @@ def test_a_consultation_an_admin_ended_for_the_doctor_is_a_patient_seen_but_not_
     statistics = statistics_on(client.get(reverse("doctors:dashboard")).content.decode())
 
     assert (statistics["seen"], statistics["average_consultation_minutes"]) == ("2", "12.0")
+
+
+def department_choices_of(page, select_id):
+    select = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', page, re.S)
+    return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)<', select.group(1))
+
+
+def test_a_transfer_or_referral_goes_nowhere_until_the_doctor_chooses_the_department(
+    doctor_client, doctor, department, make_department, make_token
+):
+    # A one-click action the doctor cannot take back: a department chosen in advance (the first in the list)
+    # sent a patient there whenever Transfer was pressed before choosing.
+    make_department(name="Dermatology", code="DERM")
+    called = services.call_patient(entry=make_token(department), doctor=doctor)
+
+    transfer = department_choices_of(doctor_client.get(reverse("doctors:dashboard")).content.decode(), "to-department")
+    services.start_consultation(entry=called)
+    refer = department_choices_of(doctor_client.get(reverse("doctors:dashboard")).content.decode(), "refer-to")
+
+    for choices in (transfer, refer):
+        assert choices[0] == ("", "", "Choose a department")
+        assert [name for _value, _selected, name in choices[1:]] == ["Dermatology"]
+        assert not any(selected for _value, selected, _name in choices[1:])
