@@ -437,3 +437,31 @@ def test_the_live_updates_state_keeps_to_a_320_px_screen_in_its_longest_words(op
 
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
         expect(page.locator("#live-status")).to_be_in_viewport(ratio=1)
+
+
+def test_going_offline_with_patients_waiting_asks_first_and_a_no_keeps_the_doctor_on_duty(open_page, hospital):
+    for phone in ("+14155550111", "+14155550112"):
+        register_patient(department=hospital["cardiology"], name="Asha Rao", phone=phone, age=40, gender="female",
+                         priority="normal", notes="", actor=None, ip_address=None, self_service=False)
+    page = open_page(**DESKTOP)
+    sign_in(page, "/doctors/login/", "dr.smith", "doctor123")
+    questions = []
+
+    def answer(dialog, accept):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    page.get_by_label("Availability").select_option("offline")
+    page.get_by_role("button", name="Set availability").click()
+    expect(page.get_by_label("Availability")).to_have_value("available")
+    assert questions[0].startswith("2 patients are waiting in Cardiology. Go offline for the rest of the day?")
+    hospital["doctor"].refresh_from_db()
+    assert hospital["doctor"].availability == "available"
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    page.get_by_label("Availability").select_option("offline")
+    page.get_by_role("button", name="Set availability").click()
+    expect(page.get_by_text("You are now offline.")).to_be_visible()
+    hospital["doctor"].refresh_from_db()
+    assert hospital["doctor"].availability == "offline"

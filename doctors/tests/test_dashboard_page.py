@@ -57,3 +57,25 @@ def test_a_transfer_or_referral_goes_nowhere_until_the_doctor_chooses_the_depart
         assert choices[0] == ("", "", "Choose a department")
         assert [name for _value, _selected, name in choices[1:]] == ["Dermatology"]
         assert not any(selected for _value, selected, _name in choices[1:])
+
+
+def offline_question_on(page):
+    question = re.search(r'id="availability-form"[^>]*?data-confirm-offline="([^"]*)"', page, re.S)
+    return question and " ".join(question.group(1).split())
+
+
+def test_going_offline_with_patients_waiting_is_asked_first_saying_what_the_patients_will_be_told(
+    doctor_client, department, make_token
+):
+    # One click on Offline texted every waiting patient that no doctor was expected back, and coming back
+    # available a minute later told them nothing: the page asks before it sends the change.
+    assert offline_question_on(doctor_client.get(reverse("doctors:dashboard")).content.decode()) is None
+    make_token(department)
+    make_token(department)
+
+    question = offline_question_on(doctor_client.get(reverse("doctors:dashboard")).content.decode())
+
+    assert question == (
+        f"2 patients are waiting in {department.name}. Go offline for the rest of the day? If no other doctor is on "
+        "duty, they will be texted at once that no doctor is expected back today."
+    )
