@@ -193,12 +193,14 @@ def end_consultation(form, *, actor, ip_address, **context):
 
 
 def broadcast(form, *, actor, ip_address, **context):
-    departments = services.broadcast_message(**form.to_send(), actor=actor, ip_address=ip_address)
-    return ngettext(
-        "Message sent to the waiting patients of %(count)s department.",
-        "Message sent to the waiting patients of %(count)s departments.",
-        len(departments),
-    ) % {"count": len(departments)}
+    to_send = form.to_send()
+    audience = services.broadcast_message(**to_send, actor=actor, ip_address=ip_address)
+    department = to_send.get("department")
+    # The panel's page says the same (views.BroadcastView): whom it reached, not how many lines.
+    return _("Sent to %(patients)s (%(scope)s).") % {
+        "patients": ngettext("%(count)d waiting patient", "%(count)d waiting patients", audience) % {"count": audience},
+        "scope": department.translated("name") if department else _("all departments"),
+    }
 
 
 def redeliver_webhook(form, *, actor, ip_address, **context):

@@ -130,8 +130,10 @@ def create_doctor(*, username, password, first_name, last_name, department, acto
 
 
 def broadcast_audience(department=None):
-    """How many waiting patients a broadcast to one department (or all when None) reaches; none is refused."""
-    audience = waiting_today(department).count()
+    """How many waiting patients a broadcast to one department (or all when None) reaches; none is refused.
+
+    People, not tokens: a patient waiting in two departments is texted once (notifications.services)."""
+    audience = waiting_today(department).values("patient_id").distinct().count()
     if not audience:
         scope = department.translated("name") if department else _("all departments")
         raise ValidationError(
@@ -188,10 +190,10 @@ def broadcast_message(*, message, translations=None, department=None, actor, ip_
     screen reading it in their language where the admin translated it (translations: {"es": "..."}).
 
     broadcast_id: the confirmation that sent it, if any; sent again with the same id (a double click), it texts no
-    patient a second time.
+    patient a second time. Returns how many patients it reaches (broadcast_audience).
     """
     texts = broadcast_texts(message=message, translations=translations)
-    broadcast_audience(department)
+    audience = broadcast_audience(department)
     departments = [department] if department is not None else list(Department.objects.filter(is_active=True))
     for target in departments:
         record_audit(actor=actor, action="broadcast.sent", target=target, after=texts, ip_address=ip_address)
@@ -211,4 +213,4 @@ def broadcast_message(*, message, translations=None, department=None, actor, ip_
             broadcast_id=broadcast_id,
         )
     )
-    return departments
+    return audience

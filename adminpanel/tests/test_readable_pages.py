@@ -192,7 +192,7 @@ def test_a_broadcast_to_every_department_counts_them_in_words(admin_client, depa
     response = admin_client.post(
         reverse("adminpanel:api"), {"action": "broadcast", "message": "Clinic runs late."}, content_type="application/json"
     )
-    assert response.json()["message"] == "Message sent to the waiting patients of 2 departments."
+    assert response.json()["message"] == "Sent to 2 waiting patients (all departments)."
 
 
 def test_a_filters_error_names_its_field_in_the_readers_words_and_is_linked_to_it(admin_client):
@@ -307,3 +307,26 @@ def test_what_a_panel_action_did_is_said_on_the_next_page_with_the_focus(admin_c
     for answer in answers:
         page = answer.content.decode()
         assert re.search(r'<div class="alert alert-success" role="status" tabindex="-1" autofocus>[^<]+</div>', page)
+
+
+def test_a_broadcast_counts_a_patient_waiting_in_two_departments_once_as_they_are_texted_once(
+    admin_client, department, make_department, make_patient, make_token
+):
+    # The review promised "3 waiting patients" (tokens) while two people were texted (one per patient).
+    from patients import services as queue_services
+
+    both = make_patient(name="Ana Cough")
+    queue_services.allocate_token(department=department, patient=both)
+    queue_services.allocate_token(department=make_department(name="ENT", code="ENT"), patient=both)
+    make_token(department)
+    url = reverse("adminpanel:broadcast")
+
+    review = admin_client.post(url, {"message": "Clinic runs late."}).content.decode()
+    sent = admin_client.post(url, {"message": "Clinic runs late.", "confirmed": "yes"}, follow=True).content.decode()
+    by_api = admin_client.post(
+        reverse("adminpanel:api"), {"action": "broadcast", "message": "Clinic runs late."}, content_type="application/json"
+    )
+
+    assert "Send to 2 waiting patients" in review
+    assert "Sent to 2 waiting patients (all departments)." in sent
+    assert by_api.json()["message"] == "Sent to 2 waiting patients (all departments)."
