@@ -491,3 +491,22 @@ def test_a_choice_left_out_is_refused_naming_it_not_as_this_field_is_required(cl
     assert response.status_code == 400
     assert response.context["form"].errors["gender"] == ["Elija «Sexo»."]
     assert not Patient.objects.exists()
+
+
+EMERGENCY_NOTICE = (
+    "A medical emergency? Please do not wait in line: tell the reception desk or any member of staff now."
+)
+
+
+def test_patients_taking_their_own_token_are_told_an_emergency_does_not_wait_in_line(client, department, make_user):
+    # Only the desk can give a token the emergency priority: a patient with chest pain taking a token on their
+    # phone or at the kiosk was put behind every cough in the line, and nothing on either page said otherwise.
+    for page in (client.get("/patients/register/"), client.get("/kiosk/card/")):
+        text = page.content.decode()
+        assert EMERGENCY_NOTICE in text
+        assert text.index(EMERGENCY_NOTICE) < text.index('name="name"')
+
+    staff = make_user()
+    AdminUser.objects.create(user=staff)
+    client.force_login(staff)
+    assert EMERGENCY_NOTICE not in client.get("/patients/register/").content.decode()
