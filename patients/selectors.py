@@ -463,6 +463,17 @@ def departments_full_today():
     return [department for department in department_overview() if department.full_today]
 
 
+def departments_turning_walk_ins_away():
+    """(full_today, no_doctor_today) of the active departments, read from one department_overview: those whose
+    daily capacity is reached (departments_full_today), and those whose doctors have all gone for the day, where a
+    token would be seen by nobody."""
+    overview = department_overview()
+    return (
+        [department for department in overview if department.full_today],
+        [department for department in overview if department.no_doctor_left_today],
+    )
+
+
 def department_queue_snapshot(*, department, day=None, line=None, capacities=None):
     """The department's queue as the public sees it, for the queue API, display boards and sockets (3 queries, one
     more for a department with a daily limit).

@@ -39,7 +39,7 @@ from .selectors import (
     appointment_by_link,
     current_visit_status,
     department_overview,
-    departments_full_today,
+    departments_turning_walk_ins_away,
     transferred_from,
     visit_by_link,
     visit_for_link,
@@ -108,12 +108,17 @@ def register(request):
             if said is not None:
                 messages.info(request, said)
             return redirect("patients:registered", public_id=registration.entry.public_id)
-    full_today = departments_full_today()
+    full_today, no_doctor_today = departments_turning_walk_ins_away()
     form.say_full_today(full_today)
     return render(
         request,
         "patients/register.html",
-        {"form": form, "reception_staff": reception_staff, "full_today": full_today},
+        {
+            "form": form,
+            "reception_staff": reception_staff,
+            "full_today": full_today,
+            "no_doctor_today": no_doctor_today,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -517,7 +522,10 @@ def kiosk(request, site):
     if walk_in.errors or action_unknown:
         # The error takes the focus, not the code field that comes first on the page.
         check_in_form.fields["code"].widget.attrs.pop("autofocus", None)
-    full_today = [full for full in departments_full_today() if department is None or full.pk == department.pk]
+    full_today, no_doctor_today = (
+        [listed for listed in departments if department is None or listed.pk == department.pk]
+        for departments in departments_turning_walk_ins_away()
+    )
     walk_in.say_full_today(full_today)
     return render(
         request,
@@ -530,6 +538,7 @@ def kiosk(request, site):
             "walk_in": walk_in,
             "action_unknown": action_unknown,
             "full_today": full_today,
+            "no_doctor_today": no_doctor_today,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -510,3 +510,35 @@ def test_patients_taking_their_own_token_are_told_an_emergency_does_not_wait_in_
     AdminUser.objects.create(user=staff)
     client.force_login(staff)
     assert EMERGENCY_NOTICE not in client.get("/patients/register/").content.decode()
+
+
+def test_the_registration_page_and_kiosk_name_the_departments_no_doctor_will_see_patients_in_today(
+    client, department, make_department, make_doctor, make_user
+):
+    # ENT's one doctor was recorded absent: a patient took ENT's token on the page (and the desk issued one) with
+    # no word of it, and the token's page then sent them to the desk "No doctor is expected back today".
+    from datetime import time
+
+    from django.utils import timezone
+
+    from doctors.models import DoctorAbsence, DoctorSchedule
+
+    make_doctor(department=department)
+    ent = make_department(name="ENT", code="ENT")
+    sick = make_doctor(department=ent)
+    DoctorSchedule.objects.create(doctor=sick, weekday=timezone.localdate().weekday(), starts_at=time(0), ends_at=time(23))
+    DoctorAbsence.objects.create(doctor=sick, day=timezone.localdate(), reason="Sick")
+
+    for url in ("/patients/register/", "/kiosk/ent/"):
+        page = client.get(url).content.decode()
+        notice = re.search(r'id="no-doctor-today">(.*?)</div>', page, re.S).group(1)
+        assert "No doctor is expected back today in:" in notice and "<li>ENT</li>" in notice
+        assert "Cardiology" not in notice
+        assert "Please ask at the desk before taking a token there." in notice
+        assert page.index('id="no-doctor-today"') < page.index('name="name"')
+    assert 'id="no-doctor-today"' not in client.get("/kiosk/card/").content.decode()
+
+    staff = make_user()
+    AdminUser.objects.create(user=staff)
+    client.force_login(staff)
+    assert "A patient registered there will not be seen today." in client.get("/patients/register/").content.decode()
