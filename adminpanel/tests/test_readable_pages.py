@@ -324,7 +324,9 @@ def test_a_broadcast_counts_a_patient_waiting_in_two_departments_once_as_they_ar
     review = admin_client.post(url, {"message": "Clinic runs late."}).content.decode()
     sent = admin_client.post(url, {"message": "Clinic runs late.", "confirmed": "yes"}, follow=True).content.decode()
     by_api = admin_client.post(
-        reverse("adminpanel:api"), {"action": "broadcast", "message": "Clinic runs late."}, content_type="application/json"
+        reverse("adminpanel:api"),
+        {"action": "broadcast", "message": "Clinic runs late."},
+        content_type="application/json",
     )
 
     assert "Send to 2 waiting patients" in review

@@ -526,7 +526,9 @@ def test_the_registration_page_and_kiosk_name_the_departments_no_doctor_will_see
     make_doctor(department=department)
     ent = make_department(name="ENT", code="ENT")
     sick = make_doctor(department=ent)
-    DoctorSchedule.objects.create(doctor=sick, weekday=timezone.localdate().weekday(), starts_at=time(0), ends_at=time(23))
+    DoctorSchedule.objects.create(
+        doctor=sick, weekday=timezone.localdate().weekday(), starts_at=time(0), ends_at=time(23)
+    )
     DoctorAbsence.objects.create(doctor=sick, day=timezone.localdate(), reason="Sick")
 
     for url in ("/patients/register/", "/kiosk/ent/"):
