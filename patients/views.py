@@ -190,6 +190,8 @@ def registered(request, public_id):
             "token_date": entry.token_date,
             "status_url": status_url,
             "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=5, title=_("Your status page")),
+            # The desk registered the patient: the page is turned to them, then back to the next one in front.
+            "for_the_desk": hooks.is_reception_staff(request.user),
         },
     )
 

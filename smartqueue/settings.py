@@ -131,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "smartqueue.sessions.session_idle_time",
+                "adminpanel.context_processors.staff_pages",
             ],
         },
     },

@@ -544,3 +544,34 @@ def test_the_registration_page_and_kiosk_name_the_departments_no_doctor_will_see
     AdminUser.objects.create(user=staff)
     client.force_login(staff)
     assert "A patient registered there will not be seen today." in client.get("/patients/register/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "role, offered",
+    [("visitor", ["Doctor sign-in", "Admin sign-in"]), ("doctor", ["My dashboard"]), ("admin", ["Admin panel"])],
+)
+def test_the_public_menu_offers_staff_their_own_pages_not_the_sign_in_links(
+    client, department, make_doctor, admin_user, role, offered
+):
+    # A receptionist registering a walk-in on the public form was offered "Doctor sign-in" and "Admin sign-in".
+    if role == "doctor":
+        client.force_login(make_doctor(department=department).user)
+    elif role == "admin":
+        client.force_login(admin_user)
+
+    page = client.get(reverse("patients:register")).content.decode()
+
+    menu = re.search(r'<ul class="navbar-nav[^"]*">(.*?)</ul>', page, re.S).group(1)
+    links = [label for label in ("Doctor sign-in", "Admin sign-in", "My dashboard", "Admin panel") if label in menu]
+    assert links == offered
+
+
+def test_the_page_after_the_desk_registers_a_patient_speaks_to_the_desk_and_leads_to_the_next(
+    admin_client, typed
+):
+    # It said "You are registered. Keep this page..." to the receptionist, with no way on to the next patient.
+    page = admin_client.post("/patients/register/", {**typed, "priority": "normal"}, follow=True).content.decode()
+
+    assert "Token CARD-001 is registered. The patient can scan the code to follow their turn" in page
+    assert "You are registered." not in page
+    assert f'href="{reverse("patients:register")}">Register the next patient</a>' in page
