@@ -10,6 +10,7 @@ from daphne.access import AccessLogGenerator
 from twisted.web import http
 
 from smartqueue.log_masking import mask_capability_links
+from smartqueue.startup import settings_or_exit
 
 
 class MaskedAccessLog(AccessLogGenerator):
@@ -31,4 +32,5 @@ daphne.cli.AccessLogGenerator = MaskedAccessLog
 http.HTTPChannel.lineLengthExceeded = refuse_overlong_line
 
 if __name__ == "__main__":
+    settings_or_exit()
     daphne.cli.CommandLineInterface.entrypoint()

@@ -5,11 +5,16 @@ layer, eager Celery tasks and a console SMS/WhatsApp backend: no external servic
 """
 
 import ipaddress
+import logging
 import os
+import re
+import zoneinfo
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import orjson
+import phonenumbers
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
@@ -18,16 +23,43 @@ from smartqueue import static_files
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+# A wrong value stops start-up with a message naming its setting: read as a default (a typo in "False" was False,
+# one in "True" too) or left to fail at the first request that needs it, it hid the mistake until it mattered.
 def env_bool(name, default):
     value = os.environ.get(name)
     if value is None or value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be True or False (it is {value!r}).")
 
 
 def env_int(name, default):
     value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number (it is {value!r}).") from None
+
+
+def env_rate(name, default):
+    """A rate limit as django-ratelimit reads it: a count, a slash and a period (30/hour, 100/5m)."""
+    value = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"\d+/\d*[smhd][a-z]*", value):
+        raise ImproperlyConfigured(f"{name} must be a count per period, e.g. 30/hour or 100/5m (it is {value!r}).")
+    return value
+
+
+def env_url(name, value, schemes, example):
+    """value, refused naming the setting unless it is a URL of one of these schemes."""
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not (parts.netloc or (parts.scheme == "unix" and parts.path)):
+        raise ImproperlyConfigured(f"{name} must be a URL such as {example} (it is {value!r}).")
+    return value
 
 
 def env_list(name, default):
@@ -61,7 +93,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # A form that outlived its token says so in words and the visitor's language, with a way back (not Django's page).
 CSRF_FAILURE_VIEW = "smartqueue.errors.csrf_failure"
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The base of the links texted to patients: without its scheme every link would be dead.
+SITE_URL = env_url(
+    "SITE_URL", os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/"), {"http", "https"},
+    "https://queue.example-hospital.org",
+)
 
 INSTALLED_APPS = [
     "daphne",
@@ -142,13 +178,18 @@ ASGI_APPLICATION = "smartqueue.asgi.application"
 
 # Database: SQLite file by default, anything dj-database-url understands via DATABASE_URL.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
-        conn_health_checks=True,
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+            conn_health_checks=True,
+        )
+    }
+except ValueError as error:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must be a URL such as postgres://user:password@host:5432/smartqueue ({error})"
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's, with timestamps read by psycopg's compiled loader (smartqueue/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "smartqueue.postgresql"
@@ -214,7 +255,11 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # The hospital's own zone: the daily token reset follows its local midnight.
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+TIME_ZONE = os.environ.get("TIME_ZONE", "").strip() or "UTC"
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+    raise ImproperlyConfigured(f"TIME_ZONE must be a zone name such as Asia/Kolkata (it is {TIME_ZONE!r}).") from None
 USE_I18N = True
 USE_TZ = True
 
@@ -253,11 +298,11 @@ AXES_VERBOSE = False
 # Lockouts key on the same client address as rate limits (an IPv6 one by its /64; see TRUSTED_PROXY_COUNT).
 AXES_CLIENT_IP_CALLABLE = "smartqueue.requests.limited_address"
 AXES_USERNAME_CALLABLE = "smartqueue.requests.sign_in_username"
-THROTTLE_SIGN_IN_FAILURES = os.environ.get("THROTTLE_SIGN_IN_FAILURES", "30/hour")
+THROTTLE_SIGN_IN_FAILURES = env_rate("THROTTLE_SIGN_IN_FAILURES", "30/hour")
 # And each account has THROTTLE_ACCOUNT_SIGN_IN_FAILURES failed sign-ins from browsers that have not signed in to it
 # within TRUSTED_DEVICE_DAYS, whatever their addresses (smartqueue.trusted_devices): many addresses guessing one
 # password are stopped, and the browsers its owner uses still sign in.
-THROTTLE_ACCOUNT_SIGN_IN_FAILURES = os.environ.get("THROTTLE_ACCOUNT_SIGN_IN_FAILURES", "20/hour")
+THROTTLE_ACCOUNT_SIGN_IN_FAILURES = env_rate("THROTTLE_ACCOUNT_SIGN_IN_FAILURES", "20/hour")
 TRUSTED_DEVICE_DAYS = env_int("TRUSTED_DEVICE_DAYS", 90)
 
 # How many reverse proxies (load balancer, nginx...) stand between the clients and this app, each appending
@@ -287,7 +332,10 @@ SESSION_MAX_AGE_SECONDS = env_int("SESSION_MAX_HOURS", 12) * 3600
 MESSAGE_STORAGE = "smartqueue.flash_messages.SignedInMessagesInSessionStorage"
 
 # Redis: channels-redis and a Celery broker when REDIS_URL is set; otherwise in-process.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+REDIS_SCHEMES = {"redis", "rediss", "unix"}
+if REDIS_URL:
+    env_url("REDIS_URL", REDIS_URL, REDIS_SCHEMES, "redis://redis-host:6379/0")
 # This deployment's namespace in Redis: the channel layer's groups, the departments' change numbers and the cache's
 # keys. One for all three, because the cache keeps each published queue under its department's change number: a
 # cache shared with a deployment (or a test run) counting under another prefix handed each the other's queue of
@@ -307,7 +355,10 @@ if REDIS_URL:
                 # 10,000 clients by default: keep processes x this under it.
                 "hosts": [
                     {"address": url, "socket_timeout": None, "max_connections": CHANNEL_REDIS_MAX_CONNECTIONS}
-                    for url in env_list("CHANNEL_REDIS_URLS", [REDIS_URL])
+                    for url in (
+                        env_url("CHANNEL_REDIS_URLS", item, REDIS_SCHEMES, "redis://redis-host:6379/0")
+                        for item in env_list("CHANNEL_REDIS_URLS", [REDIS_URL])
+                    )
                 ],
                 "prefix": REDIS_KEY_PREFIX,
             },
@@ -324,8 +375,9 @@ else:
 # Django's opens a new Redis connection for each, where django-redis shares one pool per process (and
 # smartqueue.redis_cache one client around it). With Redis down, reads miss and writes are dropped (logged): rate
 # limits then let requests through and queue reads go to the database, so patients can still register.
-CACHE_URL = os.environ.get("CACHE_URL") or REDIS_URL
+CACHE_URL = os.environ.get("CACHE_URL", "").strip() or REDIS_URL
 if CACHE_URL:
+    env_url("CACHE_URL", CACHE_URL, REDIS_SCHEMES, "redis://redis-host:6379/2")
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -443,7 +495,11 @@ BOOKING_MAX_OPEN_PER_PHONE = env_int("BOOKING_MAX_OPEN_PER_PHONE", 3)
 BOOKING_MAX_MOVES = env_int("BOOKING_MAX_MOVES", 3)
 
 # Default region for phone numbers typed without a country code.
-PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "US")
+PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "").strip().upper() or "US"
+if PHONE_DEFAULT_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        f"PHONE_DEFAULT_REGION must be a two-letter country code such as IN or GB (it is {PHONE_DEFAULT_REGION!r})."
+    )
 # The regions (ISO 3166 codes) of the numbers patients may register or book with by themselves, each texted; "*"
 # for any. Reception staff may register any number. See patients.phone.check_self_service_phone. By default the
 # hospital's own region once texts go through Twilio and cost money; any while they are only written to the log.
@@ -451,6 +507,11 @@ SELF_SERVICE_PHONE_REGIONS = [
     region.upper()
     for region in env_list("SELF_SERVICE_PHONE_REGIONS", [PHONE_DEFAULT_REGION] if TWILIO_ACCOUNT_SID else ["*"])
 ]
+if set(SELF_SERVICE_PHONE_REGIONS) - phonenumbers.SUPPORTED_REGIONS - {"*"}:
+    raise ImproperlyConfigured(
+        "SELF_SERVICE_PHONE_REGIONS must be two-letter country codes separated by commas, or * "
+        f"(it is {','.join(SELF_SERVICE_PHONE_REGIONS)!r})."
+    )
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 
@@ -481,15 +542,15 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_RATES": {
-        "register": os.environ.get("THROTTLE_REGISTER", "30/hour"),
-        "check_patient": os.environ.get("THROTTLE_CHECK_PATIENT", "60/hour"),
-        "feedback": os.environ.get("THROTTLE_FEEDBACK", "20/hour"),
+        "register": env_rate("THROTTLE_REGISTER", "30/hour"),
+        "check_patient": env_rate("THROTTLE_CHECK_PATIENT", "60/hour"),
+        "feedback": env_rate("THROTTLE_FEEDBACK", "20/hour"),
         # A lobby kiosk (KIOSK_NETWORKS) is one address serving every patient who walks in: far more than one phone
         # registers.
-        "kiosk": os.environ.get("THROTTLE_KIOSK", "600/hour"),
+        "kiosk": env_rate("THROTTLE_KIOSK", "600/hour"),
         # Signed-in reception staff (doctors, administrators) register, book and check in the patients at their
         # desk: every scope holds them to this instead of its own rate, counted per user.
-        "staff": os.environ.get("THROTTLE_STAFF", "1000/hour"),
+        "staff": env_rate("THROTTLE_STAFF", "1000/hour"),
     },
 }
 
@@ -546,6 +607,9 @@ if not DEBUG:
 # Status links (/patients/status/<id>/ and the like) are access keys: every record is masked on its way out,
 # and the servers' access loggers are masked at the source, whichever handlers they end up with.
 SERVER_ACCESS_LOGGERS = ["django.server", "django.channels.server", "uvicorn.access", "gunicorn.access"]
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO"
+if LOG_LEVEL not in logging.getLevelNamesMapping():
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL (it is {LOG_LEVEL!r}).")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -558,7 +622,7 @@ LOGGING = {
         # On the handler: a logger's own filters do not apply to its children's records (django.security.*).
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["masking", "refusals"]}
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         **{
             name: {"handlers": ["console"], "filters": ["masking"], "propagate": False}

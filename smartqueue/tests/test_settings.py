@@ -124,6 +124,84 @@ def test_a_kiosk_network_that_is_no_address_refuses_to_start_naming_the_setting(
     assert entry in result.stderr
 
 
+def manage_check(**environ):
+    """`manage.py check` in a new process on the embedded defaults plus environ, as an operator would start it."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=BASE_DIR, env={**env, **environ}, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize(
+    "environ, named",
+    [
+        ({"DEBUG": "Flase"}, "DEBUG must be True or False (it is 'Flase')"),
+        ({"SECURE_SSL_REDIRECT": "ture", "DEBUG": "False", "SECRET_KEY": "x" * 50}, "SECURE_SSL_REDIRECT must be True"),
+        ({"DATABASE_POOL_SIZE": "eight"}, "DATABASE_POOL_SIZE must be a whole number (it is 'eight')"),
+        ({"SESSION_IDLE_MINUTES": "30m"}, "SESSION_IDLE_MINUTES must be a whole number"),
+        ({"DATABASE_URL": "postgress://db-host/smartqueue"}, "DATABASE_URL must be a URL such as postgres://"),
+        ({"REDIS_URL": "127.0.0.1:6379"}, "REDIS_URL must be a URL such as redis://"),
+        ({"REDIS_URL": "http://127.0.0.1:6379/0"}, "REDIS_URL must be a URL such as redis://"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0", "CACHE_URL": "cache-host"}, "CACHE_URL must be a URL"),
+        (
+            {"REDIS_URL": "redis://127.0.0.1:6379/0", "CHANNEL_REDIS_URLS": "redis://a:6379/0,b:6379"},
+            "CHANNEL_REDIS_URLS must be a URL",
+        ),
+        ({"SITE_URL": "queue.example-hospital.org"}, "SITE_URL must be a URL such as https://"),
+        ({"TIME_ZONE": "India/Delhi"}, "TIME_ZONE must be a zone name such as Asia/Kolkata (it is 'India/Delhi')"),
+        ({"PHONE_DEFAULT_REGION": "UK"}, "PHONE_DEFAULT_REGION must be a two-letter country code"),
+        ({"SELF_SERVICE_PHONE_REGIONS": "US,USA"}, "SELF_SERVICE_PHONE_REGIONS must be two-letter country codes"),
+        ({"THROTTLE_REGISTER": "30 an hour"}, "THROTTLE_REGISTER must be a count per period"),
+        ({"THROTTLE_SIGN_IN_FAILURES": "30"}, "THROTTLE_SIGN_IN_FAILURES must be a count per period"),
+        ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+        ({"DEBUG": "False"}, "SECRET_KEY must be set"),
+    ],
+)
+def test_a_wrong_setting_stops_start_up_with_one_line_naming_it(environ, named):
+    """Each was taken as a default, failed at the first request needing it, or stopped start-up with a traceback whose
+    last line named a library's complaint (an unknown scheme, an invalid literal) rather than the setting."""
+    result = manage_check(**environ)
+
+    assert result.returncode != 0
+    assert result.stderr.startswith("SmartQueue cannot start: "), result.stderr
+    assert named in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_settings_in_their_usual_spellings_start():
+    result = manage_check(
+        DEBUG="false",
+        SECRET_KEY="x" * 50,
+        SECURE_SSL_REDIRECT="0",
+        LOG_LEVEL="warning",
+        TIME_ZONE="Asia/Kolkata",
+        PHONE_DEFAULT_REGION="in",
+        SELF_SERVICE_PHONE_REGIONS="IN,np",
+        THROTTLE_REGISTER="100/5m",
+        SITE_URL="https://queue.example-hospital.org/",
+        DATABASE_URL="postgres://smartqueue:secret@db-host:5432/smartqueue",
+        REDIS_URL="unix:///run/redis/redis.sock?db=0",
+        CACHE_URL="rediss://cache-host:6380/2",
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_server_says_a_refused_setting_in_one_line():
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
+    result = subprocess.run(
+        [sys.executable, "-m", "smartqueue.server", "-p", "1", "smartqueue.asgi:application"],
+        cwd=BASE_DIR,
+        env={**env, "TIME_ZONE": "Mars/Olympus"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert result.stderr.startswith("SmartQueue cannot start: TIME_ZONE must be a zone name"), result.stderr
+
+
 @pytest.mark.django_db
 def test_home_page_links_to_every_entry_point():
     page = Client().get("/")
