@@ -71,3 +71,21 @@ def test_every_process_of_the_compose_stack_reads_the_settings_file_that_readme_
         if service.get("build"):
             assert settings_file in service.get("env_file", []), name
     assert "`smartqueue.env`" in (BASE_DIR / "README.md").read_text()
+
+
+def test_the_image_is_built_without_the_secrets_file_or_the_hosts_state():
+    """The Dockerfile copies the whole folder: without a .dockerignore, smartqueue.env (the compose stack's
+    secrets: SECRET_KEY, Twilio's token), the development database with its patients and the host's .venv went into
+    every image built, and to every registry it was pushed to."""
+    from fnmatch import fnmatch
+
+    patterns = [
+        line.strip()
+        for line in (BASE_DIR / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+    for path in ["smartqueue.env", "db.sqlite3", "db.sqlite3-wal", ".venv", ".git", "staticfiles", "test-output"]:
+        assert any(fnmatch(path, pattern) for pattern in patterns), path
+    for path in ["manage.py", "requirements.txt", "smartqueue", "locale", "static", "templates", "deploy"]:
+        assert not any(fnmatch(path, pattern) for pattern in patterns), path
