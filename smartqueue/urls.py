@@ -15,12 +15,14 @@ from .views import (
     healthz,
     javascript_catalog,
     keep_session_alive,
+    readyz,
     switch_language,
 )
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", switch_language, name="set_language"),
     path("session/keep-alive/", keep_session_alive, name="session-keep-alive"),

@@ -1,4 +1,5 @@
 import functools
+import logging
 
 import orjson
 from django.conf import settings
@@ -6,7 +7,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.views import PasswordChangeDoneView, PasswordChangeView
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -19,6 +20,7 @@ from django.views.generic import TemplateView
 from django.views.i18n import JavaScriptCatalog, set_language
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
+from redis import Redis
 
 from adminpanel.access import PanelAdminRequiredMixin
 from adminpanel.models import SystemConfiguration
@@ -31,6 +33,8 @@ from patients.selectors import department_snapshot_frame, departments_on_the_boa
 from .actions import RefusedFormIs400
 from .i18n import STAFF_LANGUAGE_SESSION_KEY, staff_profiles
 from .requests import client_ip
+
+logger = logging.getLogger(__name__)
 
 
 class HomeView(TemplateView):
@@ -125,6 +129,43 @@ def department_display_snapshot(request, department_id):
 def healthz(request):
     """Liveness probe for load balancers: answers without touching the database, Redis or the session."""
     return JsonResponse({"status": "ok"})
+
+
+def reachable(name, check):
+    try:
+        check()
+    except Exception:
+        # The error stays in the log: the probe is public, and a host name or a password in a URL is not its to say.
+        logger.warning("Readiness probe: the %s is unreachable", name, exc_info=True)
+        return False
+    return True
+
+
+def ping_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def ping_redis():
+    for url in {settings.REDIS_URL, settings.CACHE_URL} - {""}:
+        client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        try:
+            client.ping()
+        finally:
+            client.close()
+
+
+@never_cache
+@require_safe
+def readyz(request):
+    """Readiness probe for load balancers and monitoring: 503 naming what this process cannot reach (the database,
+    the Redis of the channel layer, Celery's broker and the cache), where /healthz only says the process answers."""
+    checks = {"database": reachable("database", ping_database)}
+    if settings.REDIS_URL or settings.CACHE_URL:
+        checks["redis"] = reachable("redis", ping_redis)
+    ready = all(checks.values())
+    answers = {name: "ok" if ok else "unavailable" for name, ok in checks.items()}
+    return JsonResponse({"status": "ok" if ready else "unavailable", **answers}, status=200 if ready else 503)
 
 
 @require_POST

@@ -37,3 +37,38 @@ async def test_a_request_crosses_from_the_event_loop_to_a_thread_only_where_djan
 
     assert response.status_code == 200
     assert len(crossings) == 5, [getattr(func, "__qualname__", func) for func in crossings]
+
+
+def test_readyz_answers_ok_naming_each_service_it_reached(db, client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == response.json()["database"] == "ok"
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_readyz_answers_503_naming_the_database_it_cannot_reach_and_nothing_of_its_address(db, client, caplog):
+    """/healthz answers while PostgreSQL is down; a load balancer or monitor asking whether this process can serve
+    needs the probe that says no, and which service is missing, without telling the public where it lives."""
+    from django.db import OperationalError
+
+    with patch("smartqueue.views.ping_database", side_effect=OperationalError("could not connect to db-host:5432")):
+        response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == response.json()["database"] == "unavailable"
+    assert "db-host" not in response.content.decode()
+    assert "the database is unreachable" in caplog.text
+
+
+def test_readyz_answers_503_when_redis_is_unreachable(db, client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "ok", "redis": "unavailable"}
+
+
+def test_readyz_refuses_writes(client):
+    assert client.post("/readyz").status_code == 405

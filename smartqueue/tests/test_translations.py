@@ -35,7 +35,7 @@ RIGHT_TO_LEFT = {"ar"}
 DOMAINS = ["django", "djangojs"]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
 # Pages that are not the app's own (Django admin, API schema, sockets' HTTP fallbacks) or not pages at all.
-NOT_PAGES = re.compile(r"^(admin/|api/|i18n/|healthz|notifications/)|/api/|\.json$|\.csv$|logout/$")
+NOT_PAGES = re.compile(r"^(admin/|api/|i18n/|healthz|readyz|notifications/)|/api/|\.json$|\.csv$|logout/$")
 
 
 def catalogue(language, domain):
