@@ -3,6 +3,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The base of the status links the messages carry (written to the log by `make run`): the port served, and this
+# machine's loopback address when serving on every interface.
+SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 .PHONY: run test install migrate demo-data translations compile-translations
 
@@ -23,7 +26,7 @@ demo-data: migrate
 	$(BIN)/python manage.py setup_smartqueue --demo-data
 
 run: demo-data
-	$(BIN)/python -m smartqueue.server -b $(HOST) -p $(PORT) smartqueue.asgi:application
+	SITE_URL=$(SITE_URL) $(BIN)/python -m smartqueue.server -b $(HOST) -p $(PORT) smartqueue.asgi:application
 
 # In parallel: a worker per core, at most four (each takes a Redis database of its own: smartqueue/pytest_workers.py).
 # PYTEST_ARGS="-k name" picks tests; PYTEST_PARALLEL= runs them in one process.

@@ -89,3 +89,21 @@ def test_the_image_is_built_without_the_secrets_file_or_the_hosts_state():
         assert any(fnmatch(path, pattern) for pattern in patterns), path
     for path in ["manage.py", "requirements.txt", "smartqueue", "locale", "static", "templates", "deploy"]:
         assert not any(fnmatch(path, pattern) for pattern in patterns), path
+
+
+def make_run(*arguments, **environ):
+    """The server command `make run` would start (make -n: printed, nothing run)."""
+    env = {**{k: v for k, v in os.environ.items() if k != "SITE_URL"}, **environ}
+    result = subprocess.run(
+        ["make", "-n", "run", *arguments], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_make_run_on_another_port_texts_links_to_that_port():
+    """README: "Port 8000 taken? `make run PORT=8001`". The server then answered on 8001 while every status link in
+    the messages it wrote to the log still led to SITE_URL's default, port 8000."""
+    assert make_run().startswith("SITE_URL=http://127.0.0.1:8000 ")
+    assert make_run("PORT=8001").startswith("SITE_URL=http://127.0.0.1:8001 ")
+    assert make_run("PORT=8001", "HOST=0.0.0.0").startswith("SITE_URL=http://127.0.0.1:8001 ")
+    assert make_run(SITE_URL="http://192.0.2.10:8000").startswith("SITE_URL=http://192.0.2.10:8000 ")
