@@ -2,11 +2,19 @@
 
 daphne writes its access log straight to a stream, past Python's logging and so past
 smartqueue.log_masking.LogMaskingFilter; this swaps in an access log that masks them first. It also answers a
-request line or header line too long to read with a status, where Twisted only drops the connection.
+request line or header line too long to read with a status, where Twisted only drops the connection. And it stops
+gracefully at SIGTERM (a restart, a deploy): see drain_then_stop.
 """
+
+import asyncio
+import logging
+import time
 
 import daphne.cli
 from daphne.access import AccessLogGenerator
+from daphne.server import Server
+from daphne.ws_protocol import WebSocketProtocol
+from twisted.internet import defer, reactor
 from twisted.web import http
 
 from smartqueue.log_masking import mask_capability_links
@@ -28,7 +36,74 @@ def refuse_overlong_line(channel, line):
     channel.loseConnection()
 
 
+logger = logging.getLogger(__name__)
+# How long a stopping server waits for the requests it is answering; a container manager's own grace (docker's 10 s)
+# must be longer.
+DRAIN_SECONDS = 8
+# The server is stopping (WebSocket 1012 "service restart", which autobahn leaves to servers in 3000-4999 only): the
+# pages reconnect (static/js/live-socket.js), to another process or to this one's successor.
+CLOSE_SERVICE_RESTART = 4012
+listening_ports = []
+listen_success = Server.listen_success
+
+
+def remember_port(server, port):
+    listening_ports.append(port)
+    return listen_success(server, port)
+
+
+def drain_then_stop(server):
+    """daphne's stop cancelled every request under way at once: a registration being answered was cut (the client got
+    no answer, whether or not its token was issued) and every socket dropped without a close frame. This stops taking
+    connections, closes the sockets saying the server is stopping, lets the requests under way finish and the sockets'
+    closing handshakes end for up to DRAIN_SECONDS, then cancels what is left as daphne does."""
+    for port in listening_ports:
+        port.stopListening()
+    for protocol, details in list(server.connections.items()):
+        if isinstance(protocol, WebSocketProtocol) and "disconnected" not in details:
+            protocol.serverClose(code=CLOSE_SERVICE_RESTART)
+    deadline = time.monotonic() + DRAIN_SECONDS
+    drained = defer.Deferred()
+
+    def under_way():
+        return [
+            protocol
+            for protocol, details in server.connections.items()
+            if (isinstance(protocol, WebSocketProtocol) and "disconnected" not in details)
+            or (details.get("application_instance") is not None and not details["application_instance"].done())
+        ]
+
+    def check():
+        if under_way() and time.monotonic() < deadline:
+            reactor.callLater(0.05, check)
+        else:
+            drained.callback(None)
+
+    logger.info("Stopping: %d request(s) and socket(s) open, waiting up to %s s", len(under_way()), DRAIN_SECONDS)
+    check()
+    drained.addCallback(lambda _: cancel_what_is_left(server))
+    return drained
+
+
+def cancel_what_is_left(server):
+    """daphne's kill_all_applications, for connections whose application may have ended (daphne's read a key that
+    its application checker deletes once an application is done, and raised on a kept-alive connection)."""
+    left = [
+        details["application_instance"]
+        for details in server.connections.values()
+        if details.get("application_instance") is not None and not details["application_instance"].done()
+    ]
+    for application_instance in left:
+        application_instance.cancel()
+    logger.info("Stopped: %d request(s) or socket(s) cancelled", len(left))
+    cancelled = defer.Deferred.fromFuture(asyncio.gather(*left, return_exceptions=True))
+    cancelled.addErrback(lambda _: None)
+    return cancelled
+
+
 daphne.cli.AccessLogGenerator = MaskedAccessLog
+Server.listen_success = remember_port
+Server.kill_all_applications = drain_then_stop
 http.HTTPChannel.lineLengthExceeded = refuse_overlong_line
 
 if __name__ == "__main__":
