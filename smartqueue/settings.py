@@ -598,6 +598,9 @@ if not DEBUG:
         # Only a proxy says how the client connected: facing the clients, the header is anyone's to set.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers and container managers probe the process itself over plain HTTP, past the proxy ending TLS:
+    # redirected to HTTPS, each probe read a 301 as "not healthy" (or followed it to a port with no TLS).
+    SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz)$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)

@@ -107,3 +107,24 @@ def test_make_run_on_another_port_texts_links_to_that_port():
     assert make_run("PORT=8001").startswith("SITE_URL=http://127.0.0.1:8001 ")
     assert make_run("PORT=8001", "HOST=0.0.0.0").startswith("SITE_URL=http://127.0.0.1:8001 ")
     assert make_run(SITE_URL="http://192.0.2.10:8000").startswith("SITE_URL=http://192.0.2.10:8000 ")
+
+
+def test_probes_answer_over_plain_http_in_production_where_every_page_redirects_to_https():
+    """A load balancer's or docker's health check asks the process itself over plain HTTP: with DEBUG off it was
+    redirected (301) to HTTPS like every page, and read that as a failure."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "REDIS_URL"}},
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "queue.example-hospital.org",
+        "DJANGO_SETTINGS_MODULE": "smartqueue.settings",
+    }
+    probe = (
+        "import django; django.setup(); from django.test import Client; "
+        "client = Client(HTTP_HOST='queue.example-hospital.org'); "
+        "print(client.get('/healthz').status_code, client.get('/patients/register/').status_code)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=BASE_DIR, env=env, capture_output=True, text=True)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["200", "301"]
