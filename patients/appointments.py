@@ -328,11 +328,13 @@ MOVES_USED_UP = gettext_lazy(
 )
 
 
-def may_move(appointment, *, self_service):
-    """Whether the booking may be moved again: by its manage link at most BOOKING_MAX_MOVES times. Each move texts
-    the phone, and whoever booked with a stranger's new number holds its link: they moved it through every slot
-    of the day, a text each time. Reception staff are not limited."""
-    return not self_service or appointment.times_moved < settings.BOOKING_MAX_MOVES
+def check_movable(appointment, *, self_service):
+    """BookingError unless the booking, as it is now, may be moved again: still booked, and by its manage link at
+    most BOOKING_MAX_MOVES times. Each move texts the phone, and whoever booked with a stranger's new number holds
+    its link: they moved it through every slot of the day, a text each time. Reception staff are not limited."""
+    _still_booked(appointment)
+    if self_service and appointment.times_moved >= settings.BOOKING_MAX_MOVES:
+        raise TooManyMoves(str(MOVES_USED_UP))
 
 
 @transaction.atomic
@@ -344,9 +346,7 @@ def reschedule_appointment(*, appointment, slot_start, actor=None, ip_address=No
     times; reception staff are not limited.
     """
     appointment = _locked(appointment)
-    _still_booked(appointment)
-    if not may_move(appointment, self_service=self_service):
-        raise TooManyMoves(str(MOVES_USED_UP))
+    check_movable(appointment, self_service=self_service)
     if timezone.localdate(slot_start) != timezone.localdate(appointment.slot_start):
         raise SlotUnavailable(
             _("A booking moves only to another time on %(day)s; for another day, cancel it and book again.")
@@ -362,11 +362,17 @@ def reschedule_appointment(*, appointment, slot_start, actor=None, ip_address=No
     return appointment
 
 
+def check_cancellable(appointment):
+    """BookingError unless the booking, as it is now, is one cancel_appointment takes (still booked): its page offers
+    to cancel only then."""
+    _still_booked(appointment)
+
+
 @transaction.atomic
 def cancel_appointment(*, appointment, actor=None, ip_address=None, event="cancelled"):
     """Cancel a booked appointment, freeing its seat; event "closed" when the hospital cancelled it."""
     appointment = _locked(appointment)
-    _still_booked(appointment)
+    check_cancellable(appointment)
     appointment.status, appointment.cancelled_at = Status.CANCELLED, timezone.now()
     appointment.save(update_fields=["status", "cancelled_at", "updated_at"])
     _announce(appointment, event, actor, ip_address)

@@ -344,10 +344,12 @@ def appointment(request, public_id):
     reschedule = RescheduleForm(
         request.POST if request.POST.get("action") == "reschedule" else None, slots=slots, booked_at=booking.slot_start
     )
-    error = None
-    # "Cancel the appointment" first asks; only its "Yes, cancel" (confirm=yes) cancels (WCAG 3.3.4).
+    # "Cancel the appointment" first asks; only its "Yes, cancel" (confirm=yes) cancels (WCAG 3.3.4). A booking that
+    # can no longer be cancelled is said so at once, rather than asked about.
     confirming_cancel = request.POST.get("action") == "cancel" and request.POST.get("confirm") != "yes"
-    if request.method == "POST" and not confirming_cancel:
+    error = _refusal(appointments.check_cancellable, booking) if confirming_cancel else None
+    confirming_cancel = confirming_cancel and error is None
+    if request.method == "POST" and not confirming_cancel and error is None:
         action, context = request.POST.get("action"), {"actor": request.user, "ip_address": client_ip(request)}
         try:
             if action == "check_in":
@@ -385,13 +387,25 @@ def appointment(request, public_id):
             "reschedule": reschedule,
             "can_check_in": appointments.can_check_in(booking),
             "when_to_come": appointments.check_in_window_in_words(booking),
-            "can_move": appointments.may_move(booking, self_service=not hooks.is_reception_staff(request.user)),
-            "moves_used_up": appointments.MOVES_USED_UP,
+            "move_refused": _refusal(
+                appointments.check_movable, booking, self_service=not hooks.is_reception_staff(request.user)
+            ),
+            "can_cancel": _refusal(appointments.check_cancellable, booking) is None,
             "error": error,
             "confirming_cancel": confirming_cancel,
         },
         status=400 if request.method == "POST" and not confirming_cancel else 200,
     )
+
+
+def _refusal(check, *args, **kwargs):
+    """The service's check's refusal of an action as things are now, in its words; None when it allows it: the page
+    offers what the service would do, and says why not in the service's own words."""
+    try:
+        check(*args, **kwargs)
+    except services.QueueError as refusal:
+        return str(refusal)
+    return None
 
 
 def _redirect_with_news(request, booking, news):

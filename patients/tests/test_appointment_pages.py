@@ -147,6 +147,31 @@ def test_cancelling_asks_first_and_keeping_it_keeps_it(client, clinic):
     assert f'<a class="btn btn-outline-secondary" href="{appointment.get_absolute_url()}">Keep it</a>' in page
 
 
+def test_asking_to_cancel_a_booking_cancelled_meanwhile_says_so_at_once_rather_than_asking(client, clinic):
+    appointment = book(clinic, at(time(13)))
+    appointments.cancel_appointment(appointment=appointment)
+
+    question = client.post(appointment.get_absolute_url(), {"action": "cancel"})
+
+    page = question.content.decode()
+    assert question.status_code == 400 and "Yes, cancel" not in page
+    assert "This appointment is cancelled and can no longer change." in page
+
+
+def test_the_manage_page_offers_to_move_and_cancel_as_the_services_checks_allow(client, clinic, monkeypatch):
+    appointment = book(clinic, at(time(13)))
+
+    def refuse(*args, **kwargs):
+        raise appointments.BookingError("Refused by the service.")
+
+    monkeypatch.setattr(appointments, "check_cancellable", refuse)
+    monkeypatch.setattr(appointments, "check_movable", refuse)
+    page = client.get(appointment.get_absolute_url()).content.decode()
+
+    assert "Cancel the appointment" not in page and "Move to this time" not in page
+    assert "<p>Refused by the service.</p>" in page
+
+
 def test_a_cancel_or_a_move_is_said_on_the_page_it_returns_to(client, clinic):
     appointment = book(clinic, at(time(13)))
 
