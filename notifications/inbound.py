@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 from patients import hooks
 from patients import services as queue_services
 from patients.models import TOKEN_PATTERN, Patient, Queue, format_token
-from patients.selectors import visit_status
+from patients.selectors import open_visits_of, visit_status
 from patients.templatetags.waits import doctors_expected_later, expected_wait_words
 from smartqueue.i18n import listed
 
@@ -215,26 +215,6 @@ def read_code(body):
 
 def new_confirmation_code():
     return f"{secrets.randbelow(10**CONFIRMATION_CODE_DIGITS):0{CONFIRMATION_CODE_DIGITS}d}"
-
-
-def open_visits_of(patient):
-    """The patient's open tokens of today, the waiting ones first, missed turns last, each group in order of
-    registration.
-
-    A missed turn (a no-show) is open until the patient holds another token in its department: the desk puts it back
-    in line at its place, which a patient told they had no token lost by taking a new one at the back."""
-    visits = (
-        Queue.objects.filter(status__in=[*Queue.ACTIVE_STATUSES, Queue.Status.SKIPPED])
-        .for_day(timezone.localdate())
-        .filter(patient=patient)
-        .select_related("patient", "department", "doctor__user")
-        .order_by("checked_in_at", "id")
-    )
-    active_in = {visit.department_id for visit in visits if visit.status != Queue.Status.SKIPPED}
-    return sorted(
-        (visit for visit in visits if visit.status != Queue.Status.SKIPPED or visit.department_id not in active_in),
-        key=lambda visit: (visit.status != Queue.Status.WAITING, visit.status == Queue.Status.SKIPPED),
-    )
 
 
 def addressed_visit(visits, *, keyword, named_token, confirmation_asked_for):

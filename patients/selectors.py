@@ -769,6 +769,28 @@ def patient_visits(*, patient_public_id):
     return visits
 
 
+def open_visits_of(patient):
+    """The patient's open tokens of today, the waiting ones first, missed turns last, each group in order of
+    registration.
+
+    A missed turn (a no-show) is open while the patient holds no other active token in its department: the desk's
+    registration then puts it back in line at its place (services._recall_missed_turn, by services.recall, which
+    refuses it once the patient holds another), which a patient told they had no token lost by taking a new one at
+    the back."""
+    visits = (
+        Queue.objects.filter(status__in=[*Queue.ACTIVE_STATUSES, Queue.Status.SKIPPED])
+        .for_day(timezone.localdate())
+        .filter(patient=patient)
+        .select_related("patient", "department", "doctor__user")
+        .order_by("checked_in_at", "id")
+    )
+    active_in = {visit.department_id for visit in visits if visit.status != Queue.Status.SKIPPED}
+    return sorted(
+        (visit for visit in visits if visit.status != Queue.Status.SKIPPED or visit.department_id not in active_in),
+        key=lambda visit: (visit.status != Queue.Status.WAITING, visit.status == Queue.Status.SKIPPED),
+    )
+
+
 @dataclass(frozen=True)
 class VisitView:
     """One visit as its patient follows it, from figures already read: nothing about any other patient.
