@@ -86,6 +86,19 @@ EXAMPLE_VISIT = {
 EXAMPLE_STATUS_URL = f"https://hospital.example{EXAMPLE_VISIT['status_path']}"
 
 
+def refused(refusal, *, field=None):
+    """The core's refusal (services.QueueError) as the patient API's answer, in one place for every endpoint.
+
+    The input at fault is the one the refusal names (its ``field``, as BookingError's), else the endpoint's own
+    (``field``), answered as DRF's validation errors are ({field: [message]}); {"detail": message} when neither names
+    one (a refusal whose ``field`` is None, as RegistrationClosed's: nothing the client sent is at fault). 409 for a
+    slot someone else took, else 400."""
+    name = getattr(refusal, "field", field)
+    body = {"detail": str(refusal)} if name is None else {name: [str(refusal)]}
+    conflict = isinstance(refusal, appointments.SlotTaken)
+    return Response(body, status=status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST)
+
+
 def with_link(request, visit):
     """A visit status with its absolute status link, as REST clients get it (VisitLinkSerializer)."""
     return {**visit, "status_url": request.build_absolute_uri(visit["status_path"])}
@@ -241,10 +254,8 @@ class RegisterAPI(PatientSubmissionAPI):
                     ip_address=client_ip(request),
                     self_service=not hooks.is_reception_staff(request.user),
                 )
-        except services.RegistrationClosed as refusal:
-            return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
         except services.QueueError as refusal:
-            return Response({"department": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+            return refused(refusal, field="department")
         if registration.sent_to_phone:
             sent = {
                 "detail": SENT_TO_PHONE_MESSAGE,
@@ -473,7 +484,7 @@ class FeedbackAPI(PatientSubmissionAPI):
                 ip_address=client_ip(request),
             )
         except services.QueueError as refusal:
-            return Response({"visit_id": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+            return refused(refusal, field="visit_id")
         return Response(FeedbackResultSerializer(feedback).data, status=status.HTTP_201_CREATED)
 
 
@@ -495,16 +506,6 @@ SLOT_TAKEN = rejected(
     {"slot": ["This slot has just been booked by someone else; please choose another time."]},
     name="Slot taken",
 )
-
-
-def booking_refused(refusal):
-    """A refused booking action as its answer: 409 for a slot someone else took, else 400; either names the field
-    as DRF's validation errors do ({field: [message]}), or is {"detail": message} when no field is at fault."""
-    if isinstance(refusal, appointments.SlotTaken):
-        return Response({refusal.field: [str(refusal)]}, status=status.HTTP_409_CONFLICT)
-    if isinstance(refusal, appointments.BookingError):
-        return Response({refusal.field: [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
-    return Response({"detail": str(refusal)}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def _appointment_or_404(public_id):
@@ -572,7 +573,7 @@ class BookAPI(PatientSubmissionAPI):
                 self_service=not hooks.is_reception_staff(request.user),
             )
         except services.QueueError as refusal:
-            return booking_refused(refusal)
+            return refused(refusal)
         if booking.sent_to_phone:
             sent = {"detail": BOOKING_SENT_TO_PHONE_MESSAGE, "phone": mask_phone(details["phone"]), "sent_by": "sms"}
             return Response(RegistrationSentSerializer(sent).data, status=status.HTTP_202_ACCEPTED)
@@ -624,7 +625,7 @@ class RescheduleAPI(PatientSubmissionAPI):
                 self_service=not hooks.is_reception_staff(request.user),
             )
         except services.QueueError as refusal:
-            return booking_refused(refusal)
+            return refused(refusal)
         return Response(AppointmentSerializer(booking).data)
 
 
@@ -655,7 +656,7 @@ class CancelAppointmentAPI(PatientSubmissionAPI):
                 appointment=_appointment_or_404(public_id), actor=request.user, ip_address=client_ip(request)
             )
         except services.QueueError as refusal:
-            return booking_refused(refusal)
+            return refused(refusal)
         return Response(AppointmentSerializer(booking).data)
 
 
@@ -695,7 +696,7 @@ class CheckInAPI(PatientSubmissionAPI):
                     self_service=not hooks.is_reception_staff(request.user),
                 )
         except services.QueueError as refusal:
-            return booking_refused(refusal)
+            return refused(refusal)
         entry = checked_in.entry
         if checked_in.sent_to_phone:
             sent = {"detail": SENT_TO_PHONE_MESSAGE, "phone": mask_phone(entry.patient.phone), "sent_by": "sms"}

@@ -62,7 +62,8 @@ TIMESTAMP_FOR_STATUS = {
 
 
 class QueueError(Exception):
-    """A queue action that the hospital's rules do not allow; the message is shown to staff or patients."""
+    """A queue action that the hospital's rules do not allow; the message is shown to staff or patients. A subclass
+    may name the input at fault (``field``; None for none), which pages and the API show the message beside."""
 
 
 # A refusal says, in plain words, what could not be done to a token and what the token is now: two statuses in one
@@ -110,7 +111,8 @@ class FeedbackNotAllowed(QueueError):
 
 
 class RegistrationClosed(QueueError):
-    pass
+    # No input is at fault: online registration as a whole is closed.
+    field = None
 
 
 class TooManyOpenTokens(QueueError):
