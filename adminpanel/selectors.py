@@ -16,7 +16,7 @@ from doctors.models import Doctor
 from notifications.models import Notification, NotificationTemplate, WebhookDelivery, WebhookEndpoint
 from patients.models import Department, Queue, minutes_waited
 from patients.selectors import open_wait_alerts
-from patients.services import current_patient_of
+from patients.services import QueueError, check_consultation_endable, check_returnable_to_line, current_patient_of
 from patients.templatetags.departments import sentence_with, translated
 
 Status = Queue.Status
@@ -72,6 +72,10 @@ def live_queues():
                         "doctor": str(entry.doctor) if entry.doctor else None,
                         "status": entry.status,
                         "status_label": entry.get_status_display(),
+                        # What an admin may do for a doctor called away, as the services would take it (the page's
+                        # buttons; not in the API's shape).
+                        "can_return_to_line": allowed(check_returnable_to_line, entry),
+                        "can_end_consultation": allowed(check_consultation_endable, entry),
                     }
                     for entry in with_doctors_by_department[department.pk]
                 ],
@@ -87,6 +91,15 @@ def live_queues():
             }
         )
     return rows
+
+
+def allowed(check, entry):
+    """Whether the service's check lets the token be changed as it is now."""
+    try:
+        check(entry)
+    except QueueError:
+        return False
+    return True
 
 
 def waiting_today(department=None):
@@ -108,13 +121,15 @@ def deactivation_way_out(target):
     current = current_patient_of(target)
     if current is None:
         return None
-    if current.status == Status.CALLED:
+    if allowed(check_returnable_to_line, current):
         return reverse("adminpanel:visit-return-to-line", args=[current.pk]), _(
             "Return %(token)s to the line"
         ) % {"token": current.token}
-    return reverse("adminpanel:visit-end-consultation", args=[current.pk]), _(
-        "End the consultation with %(token)s"
-    ) % {"token": current.token}
+    if allowed(check_consultation_endable, current):
+        return reverse("adminpanel:visit-end-consultation", args=[current.pk]), _(
+            "End the consultation with %(token)s"
+        ) % {"token": current.token}
+    return None
 
 
 def deactivation_consequences(target):

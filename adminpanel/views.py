@@ -202,15 +202,6 @@ class FindTokenForPhoneView(FindTokenView):
     heading = _("Correct a patient's phone number")
 
 
-def _allowed(check, entry):
-    """Whether the service's check lets the token be changed as it is now."""
-    try:
-        check(entry)
-    except queue_services.QueueError:
-        return False
-    return True
-
-
 def posted_for(entry, request):
     """A desk page's post as its action's form reads it, on the page's own token: the body whole, so that the form
     refuses a field given twice or in bytes that are not UTF-8 (a dict of each field's last value moved a token to
@@ -242,10 +233,10 @@ class VisitView(PanelAdminRequiredMixin, View):
                 "heading": _("Token %(token)s") % {"token": entry.token},
                 "entry": entry,
                 "patients_ahead": visit["patients_ahead"] if visit else None,
-                "can_move": _allowed(queue_services.check_transferable, entry),
-                "can_change_priority": _allowed(queue_services.check_priority_changeable, entry),
-                "can_cancel": _allowed(queue_services.check_cancellable, entry),
-                "can_correct_phone": _allowed(queue_services.check_phone_correctable, entry),
+                "can_move": selectors.allowed(queue_services.check_transferable, entry),
+                "can_change_priority": selectors.allowed(queue_services.check_priority_changeable, entry),
+                "can_cancel": selectors.allowed(queue_services.check_cancellable, entry),
+                "can_correct_phone": selectors.allowed(queue_services.check_phone_correctable, entry),
                 "departments": Department.objects.filter(is_active=True).exclude(pk=entry.department_id),
                 "priorities": Queue.Priority.choices,
                 # A refusal of the token as it is now, above the forms; a field's problem beside that field.

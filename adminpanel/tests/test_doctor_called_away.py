@@ -193,6 +193,16 @@ def test_the_doctors_deactivation_points_at_the_action_that_frees_them(admin_cli
     assert f'href="{return_page(called)}"' in page and "Return CARD-001 to the line" in page
 
 
+def test_the_doctors_deactivation_offers_no_action_the_service_would_refuse(admin_client, called, doctor):
+    # A token of an earlier day goes back in line only on its own day (services.check_returnable_to_line).
+    Queue.objects.filter(pk=called.pk).update(token_date=called.token_date - timedelta(days=1))
+
+    page = admin_client.get(reverse("adminpanel:doctor-deactivate", args=[doctor.pk])).content.decode()
+
+    assert "Dr. Jane Smith is still with token CARD-001" in page
+    assert f'href="{return_page(called)}"' not in page and f'href="{end_page(called)}"' not in page
+
+
 def test_the_doctors_dashboard_no_longer_shows_the_patient(admin_client, called, doctor):
     dashboard = Client()
     dashboard.force_login(doctor.user)
