@@ -97,8 +97,10 @@ def register(request):
                 ip_address=client_ip(request),
                 self_service=not reception_staff,
             )
+        except services.RegistrationClosed as refusal:
+            form.add_error(None, str(refusal))
         except services.QueueError as refusal:
-            form.add_error(getattr(refusal, "field", "department"), str(refusal))
+            form.add_error("department", str(refusal))
         else:
             if registration.sent_to_phone:
                 return _redirect_to_sent_page(reverse("patients:registration-sent"), details["phone"])
