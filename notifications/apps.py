@@ -32,6 +32,7 @@ class NotificationsConfig(AppConfig):
         hooks.no_doctor_left_today.connect(
             services.notify_no_doctor_left_today, dispatch_uid="notifications_no_doctor_left_today"
         )
+        hooks.doctor_back_today.connect(services.notify_doctor_back_today, dispatch_uid="notifications_doctor_back")
         for signal in (post_save, post_delete):
             signal.connect(
                 webhooks.forget_subscriptions, sender=WebhookEndpoint, dispatch_uid="notifications_subscriptions"

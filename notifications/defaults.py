@@ -44,6 +44,11 @@ DEFAULT_TEMPLATES = {
         "{name}, no doctor is expected back in {department} today. Please ask at the desk, showing your token "
         "{token}.",
     ),
+    TemplateType.DOCTOR_BACK_TODAY: (
+        "A doctor is back today",
+        "{name}, a doctor will see patients in {department} today after all. Token {token} is number {position} in "
+        "line; expected wait: {expected_wait}. Follow your place: {link}",
+    ),
     TemplateType.CANCELLED_BY_STAFF: (
         "Token cancelled by staff",
         "{name}, token {token} for {department} has been cancelled by the hospital staff. If you still need to be "
@@ -158,6 +163,14 @@ DEFAULT_TRANSLATIONS = {
         "दिखाकर रिसेप्शन डेस्क पर पूछें।",
         "ar": "{name}، لا يُتوقع عودة أي طبيب إلى {department} اليوم. يُرجى السؤال في مكتب الاستقبال مع إبراز "
         "الرقم {token}.",
+    },
+    TemplateType.DOCTOR_BACK_TODAY: {
+        "es": "{name}, al final hoy sí habrá un médico atendiendo en {department}. El turno {token} tiene el número "
+        "{position} en la fila; espera prevista: {expected_wait}. Siga su lugar aquí: {link}",
+        "hi": "{name}, अब आज {department} में एक डॉक्टर मरीज़ों को देखेंगे। कतार में टोकन {token} का नंबर {position} "
+        "है; अनुमानित प्रतीक्षा: {expected_wait}। अपनी जगह यहाँ देखें: {link}",
+        "ar": "{name}، سيعود طبيب لاستقبال المرضى في {department} اليوم. الرقم {token} ترتيبه {position} في "
+        "الطابور؛ الانتظار المتوقع: {expected_wait}. تابعوا دوركم: {link}",
     },
     TemplateType.CANCELLED_BY_STAFF: {
         "es": "{name}, el personal del hospital ha cancelado el turno {token} de {department}. Si aún necesita "

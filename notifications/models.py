@@ -103,6 +103,7 @@ class TemplateType(models.TextChoices):
     FEEDBACK_REQUEST = "feedback_request", _("Feedback request")
     RETURNED_TO_LINE = "returned_to_line", _("Back in line: the doctor was called away")
     NO_DOCTOR_LEFT_TODAY = "no_doctor_left_today", _("No doctor expected back today")
+    DOCTOR_BACK_TODAY = "doctor_back_today", _("A doctor is back today")
     CANCELLED_BY_STAFF = "cancelled_by_staff", _("Token cancelled by staff")
     PHONE_CORRECTED = "phone_corrected", _("Phone number corrected")
     LINE_CLOSED = "line_closed", _("Not called before the line closed")

@@ -86,6 +86,7 @@ STATUSES_STILL_RELEVANT = {
     TemplateType.FEEDBACK_REQUEST: {QueueStatus.COMPLETED},
     TemplateType.RETURNED_TO_LINE: {QueueStatus.WAITING},
     TemplateType.NO_DOCTOR_LEFT_TODAY: {QueueStatus.WAITING},
+    TemplateType.DOCTOR_BACK_TODAY: {QueueStatus.WAITING},
     TemplateType.CANCELLED_BY_STAFF: {QueueStatus.CANCELLED},
     TemplateType.PHONE_CORRECTED: {QueueStatus.WAITING, QueueStatus.CALLED, QueueStatus.SKIPPED},
     TemplateType.BROADCAST: {QueueStatus.WAITING},
@@ -145,6 +146,10 @@ SEND_REPLY = "notifications.tasks.send_reply"
 TEXT_ON_CALL = "notifications.tasks.text_on_call"
 SEND_APPOINTMENT_MESSAGE = "notifications.tasks.send_appointment_message"
 TELL_NO_DOCTOR_LEFT_TODAY = "notifications.tasks.tell_no_doctor_left_today"
+TELL_DOCTOR_BACK_TODAY = "notifications.tasks.tell_doctor_back_today"
+# A "no doctor expected back today" text in these states reached, or is on its way to, the patient: they are told when
+# a doctor is back. One skipped (STOP), failed or withdrawn told them nothing.
+TOLD_NO_DOCTOR_LEFT = (Status.QUEUED, Status.SENDING, Status.SENT, Status.DELIVERED)
 
 
 def notify_queue_change(sender, *, change, **kwargs):
@@ -644,6 +649,59 @@ def tell_no_doctor_left_today(*, department_id, day, joining_entry_id=None):
         ]
     )
     return len(entry_ids)
+
+
+def notify_doctor_back_today(sender, *, change, **kwargs):
+    """hooks.doctor_back_today receiver: the patients told that no doctor was expected back are told by a task."""
+    outbox.enqueue_after_commit(
+        [(TELL_DOCTOR_BACK_TODAY, {"department_id": change.department_id, "day": change.day.isoformat()})]
+    )
+
+
+def doctor_back_key_of(no_doctor_left):
+    """The "doctor back" message's repeat_id for the patient's "no doctor expected back" text (no_doctor_left).
+
+    A token's episode is the one it was told no doctor was expected back in: it starts with that text, which a token
+    gets at most once a day, and ends with the first queue to have a doctor again. So the "doctor back" text is keyed
+    per token and per that text: a doctor flapping between Available and Offline, two tasks of one episode's end (a
+    redelivered or redispatched task) or of two ends in quick succession, tell each token once."""
+    return f"after-{no_doctor_left.pk}"
+
+
+def tell_doctor_back_today(*, department_id, day):
+    """Tell each patient still waiting in the department's line of the day who was texted that no doctor is expected
+    back today that a doctor is, with their place and wait, if its latest queue still has a doctor (one gone again
+    before this runs tells nobody: they were not told of a return the board no longer shows); returns how many.
+    Patients who joined since (their own text said it) or left the line are not told; nor twice."""
+    queue = latest_queue_snapshot(department_id=department_id)
+    if queue is None or queue["date"] != day.isoformat() or doctors_in(queue)["no_doctor_left_today"]:
+        return 0
+    told = Notification.objects.filter(
+        queue_entry__in=Queue.objects.waiting().for_day(day).filter(department_id=department_id),
+        event=TemplateType.NO_DOCTOR_LEFT_TODAY,
+        status__in=TOLD_NO_DOCTOR_LEFT,
+    ).select_related("queue_entry")
+    due = {}
+    for no_doctor_left in told:
+        repeat_id = doctor_back_key_of(no_doctor_left)
+        key = notification_key(no_doctor_left.queue_entry, TemplateType.DOCTOR_BACK_TODAY, repeat_id=repeat_id)
+        due[key] = (no_doctor_left.queue_entry_id, repeat_id)
+    already = set(Notification.objects.filter(idempotency_key__in=due).values_list("idempotency_key", flat=True))
+    calls = [
+        (
+            SEND_QUEUE_MESSAGE,
+            {"entry_id": entry_id, "template_type": TemplateType.DOCTOR_BACK_TODAY, "repeat_id": repeat_id},
+        )
+        for key, (entry_id, repeat_id) in due.items()
+        if key not in already
+    ]
+    outbox.enqueue_after_commit(calls)
+    return len(calls)
+
+
+def quiet_until(now=None):
+    """When a text that can wait may go: now, or REMINDERS_NOT_BEFORE_HOUR that morning (not to wake anyone)."""
+    return _reminder_due_at(now or timezone.now())
 
 
 @transaction.atomic

@@ -112,6 +112,18 @@ def tell_no_doctor_left_today(*, department_id, day, joining_entry_id=None):
     )
 
 
+@shared_task(bind=True, acks_late=True)
+def tell_doctor_back_today(self, *, department_id, day):
+    """A doctor is back in the department after its queue of the day (YYYY-MM-DD) said none was expected: a text that
+    can wait, so one due before REMINDERS_NOT_BEFORE_HOUR goes then, to whoever is still waiting. Run inline (no
+    broker: nothing can wait), it goes at once."""
+    due = services.quiet_until()
+    if due > timezone.now() and not self.request.is_eager:
+        self.apply_async(kwargs={"department_id": department_id, "day": day}, eta=due)
+        return None
+    return services.tell_doctor_back_today(department_id=department_id, day=date.fromisoformat(day))
+
+
 @shared_task
 def redispatch_outbox():
     """Celery beat: send what a broker outage or a crash left in the outbox; forget old dispatched rows."""

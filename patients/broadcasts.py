@@ -14,7 +14,8 @@ never raises: a lost frame is recovered by a snapshot re-read when a gap in the 
 client, or by the visit socket, which sees every department frame).
 
 After its frames, the publisher of the day's first queue to say that no doctor is on duty nor expected back today,
-with tokens waiting, announces it (hooks.no_doctor_left_today), for the apps above to tell the waiting patients.
+with tokens waiting, announces it (hooks.no_doctor_left_today), for the apps above to tell the waiting patients; the
+publisher of the first queue to have a doctor again after it announces that (hooks.doctor_back_today).
 """
 
 import logging
@@ -61,6 +62,9 @@ BROADCAST_EVENT = "broadcast"
 
 # Every doctor of the department has gone by the clock alone (see publish_doctors_gone_by_the_clock).
 DOCTORS_GONE_EVENT = "doctors_gone"
+
+# What a published queue says of the department's doctors that its waiting patients are told (_no_doctor_episode).
+NO_DOCTOR_LEFT, DOCTOR_BACK = "no_doctor_left", "doctor_back"
 
 # Channels calls the consumer method named after the message type, with "." replaced by "_".
 FORWARD_MESSAGE_TYPE = "frame.forward"
@@ -172,7 +176,7 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
         published.keep_snapshot(department_id, seq, queue, line_end=line.end)
         place = line.place_of(entry.pk) if entry is not None else None
     joining = entry if event in JOINING_EVENTS else None
-    doctors_left = _no_doctor_left_first_said(
+    episode = _no_doctor_episode(
         department_id=department_id, queue=queue, department_level=frame_type != PACE_KEEPING_FRAME, joining=joining
     )
     if event in JOINING_EVENTS and place is not None:
@@ -202,19 +206,22 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
     outgoing.append((department_group(department_id), envelope({"queue": queue, **entries})))
     outgoing.append((staff_group(department_id), envelope({"queue": queue, **staff_entries})))
     async_to_sync(_send_all)(outgoing)
-    if doctors_left:
+    day = date.fromisoformat(queue["date"])
+    if episode == NO_DOCTOR_LEFT:
         hooks.announce_no_doctor_left_today(
             hooks.NoDoctorLeftToday(
-                department_id=department_id,
-                day=date.fromisoformat(queue["date"]),
-                joining_entry_id=joining.pk if joining is not None else None,
+                department_id=department_id, day=day, joining_entry_id=joining.pk if joining is not None else None
             )
         )
+    elif episode == DOCTOR_BACK:
+        hooks.announce_doctor_back_today(hooks.DoctorBackToday(department_id=department_id, day=day))
 
 
-def _no_doctor_left_first_said(*, department_id, queue, department_level, joining=None):
-    """Whether the queue is the first of its day to say that no doctor is on duty nor expected back today, with
-    tokens waiting: its waiting patients are then told (hooks.no_doctor_left_today).
+def _no_doctor_episode(*, department_id, queue, department_level, joining=None):
+    """NO_DOCTOR_LEFT when the queue is the first of its day to say that no doctor is on duty nor expected back today,
+    with tokens waiting: its waiting patients are then told (hooks.no_doctor_left_today). DOCTOR_BACK when it is the
+    first to have a doctor on duty or expected again after such a queue (the episode's end): the patients told are
+    then told that a doctor is back (hooks.doctor_back_today). None otherwise.
 
     Most often the change that made it so is the first (the last doctor going off after their shift, an absence
     recorded); a doctor on a break past their last shift leaves by the clock, found by the first change published
@@ -222,14 +229,16 @@ def _no_doctor_left_first_said(*, department_id, queue, department_level, joinin
     say it), and a doctor back (a department-level change: availability, roster) ends the episode, so that the next
     to leave tells the line again, each token at most once (notifications). A token joining the line (joining) is
     not counted among those to tell: its own registration or check-in text says it, and a line empty since the
-    last doctor left, first published by that registration, had texted its patient twice."""
+    last doctor left, first published by that registration, had texted its patient twice. An episode announced to
+    nobody (its line was empty) ends announced all the same: the apps above find nobody told."""
     day = queue["date"]
     if doctors_in(queue)["no_doctor_left_today"]:
         others_waiting = queue["queue_length"] - (1 if joining is not None else 0)
-        return published.claim_no_doctor_left(department_id, day) and others_waiting > 0
-    if department_level:
-        published.forget_no_doctor_left(department_id, day)
-    return False
+        claimed = published.claim_no_doctor_left(department_id, day)
+        return NO_DOCTOR_LEFT if claimed and others_waiting > 0 else None
+    if department_level and published.forget_no_doctor_left(department_id, day):
+        return DOCTOR_BACK
+    return None
 
 
 def _line_extended(*, event, entry, seq):

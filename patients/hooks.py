@@ -14,7 +14,9 @@ The core (this app) imports no other app. Instead:
   texts the on-call phone.
 - A department's published queue turning to say that no doctor is on duty nor expected back today, while tokens
   wait, is announced, after its commit, through ``no_doctor_left_today`` with a NoDoctorLeftToday: notifications
-  texts the waiting patients to ask at the desk.
+  texts the waiting patients to ask at the desk. The queue that ends such an episode (a doctor on duty or expected
+  again) is announced likewise through ``doctor_back_today`` with a DoctorBackToday: notifications texts the
+  patients it told that no doctor was expected back, and still waiting, that one is.
 - Actions that are not a token's change (feedback, a doctor's availability or weekly hours) are
   announced through ``action_recorded`` with an ActionRecord, for the audit log.
 - What the core must ask of the apps above it is provided to it, also from AppConfig.ready(): the
@@ -38,6 +40,8 @@ wait_alert_changed = Signal()
 appointment_changed = Signal()
 # Sent with a NoDoctorLeftToday by the publisher of the department's first queue to say so (after commit).
 no_doctor_left_today = Signal()
+# Sent with a DoctorBackToday by the publisher of the first queue to have a doctor again after one that said so.
+doctor_back_today = Signal()
 
 
 # Every QueueChange.event the core announces. The apps above act on each (notifications maps every one to a
@@ -131,6 +135,15 @@ class NoDoctorLeftToday:
 
 
 @dataclass(frozen=True)
+class DoctorBackToday:
+    """The department's published queue of ``day`` has a doctor on duty or expected again, after one that said
+    that none was (see broadcasts): the end of a NoDoctorLeftToday's episode."""
+
+    department_id: int
+    day: date
+
+
+@dataclass(frozen=True)
 class AppointmentChange:
     """One change of one booking: ``event`` is booked, rescheduled, cancelled, closed (the hospital cancelled it:
     a closed day or a doctor's absence), checked_in or no_show; sent inside the transaction that made it."""
@@ -163,6 +176,10 @@ def announce_wait_alert(change):
 
 def announce_no_doctor_left_today(change):
     no_doctor_left_today.send(sender=NoDoctorLeftToday, change=change)
+
+
+def announce_doctor_back_today(change):
+    doctor_back_today.send(sender=DoctorBackToday, change=change)
 
 
 @dataclass(frozen=True)

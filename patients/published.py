@@ -35,7 +35,8 @@ it is less than ESTIMATES_REFRESH_SECONDS old; publishers of changes that leave 
 
 Beside them is whether the department's queue of the day was already published saying that no doctor is on duty
 nor expected back today (claim_no_doctor_left): its waiting patients are told once, by the publisher of the first
-queue that says so, and again only for a new episode, after a queue that had a doctor again.
+queue that says so, and again only for a new episode, after a queue that had a doctor again. The publisher whose
+queue ends the episode (forget_no_doctor_left) announces that a doctor is back.
 
 A request that makes a change answers with the visit's status its publisher just worked out from the queue it
 kept (statuses_published): reading it back from the kept queue would cost two round trips to Redis and the
@@ -328,8 +329,9 @@ def told_no_doctor_left(department_ids, day):
 
 
 def forget_no_doctor_left(department_id, day):
-    """A doctor is on duty or expected again: the next queue to say that none is starts a new claim."""
-    cache.delete(_no_doctor_left_key(department_id, day))
+    """A doctor is on duty or expected again: the next queue to say that none is starts a new claim. True for the one
+    publisher that ends a claim (the episode): its patients told no doctor is expected back are told one is."""
+    return bool(cache.delete(_no_doctor_left_key(department_id, day)))
 
 
 @contextmanager
