@@ -376,6 +376,11 @@ def prepare_queue_notification(
     if entry.status not in STATUSES_STILL_RELEVANT[template_type]:
         logger.info("Not sending %s for queue entry %s: it is now %s", template_type, entry.pk, entry.status)
         return None
+    if template_type == TemplateType.NO_DOCTOR_LEFT_TODAY and not _no_doctor_left_still(entry):
+        # A doctor came back between the announcement and this message: sent now, it would be the patient's last word,
+        # after the "doctor back" text that went to those already told.
+        logger.info("Not sending %s for queue entry %s: a doctor is back", template_type, entry.pk)
+        return None
     message = (translations or {}).get(entry.patient.language) or message
     return _record_notification(
         key=key,
@@ -384,6 +389,11 @@ def prepare_queue_notification(
         values=lambda: message_values(entry, template_type, message),
         queue_entry=entry,
     )
+
+
+def _no_doctor_left_still(entry):
+    queue = latest_queue_snapshot(department_id=entry.department_id, department=entry.department)
+    return queue is not None and doctors_in(queue)["no_doctor_left_today"]
 
 
 def _record_notification(*, key, patient, template_type, values, **about):

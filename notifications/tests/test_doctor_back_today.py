@@ -176,3 +176,16 @@ def test_a_doctor_back_before_seven_in_the_morning_is_told_at_seven(clock, setti
     later.assert_called_once_with(kwargs=kwargs, eta=seven)
     now.assert_called_once()
 
+
+def test_a_no_doctor_text_not_yet_written_when_a_doctor_is_back_is_not_sent(
+    clock, fake_twilio, act, register, doctor_until_eleven
+):
+    ravi = register("Ravi", "+14155550101")
+    with mock.patch("patients.hooks.announce_no_doctor_left_today"):
+        go(act, doctor_until_eleven, Doctor.Availability.OFFLINE)
+    go(act, doctor_until_eleven, Doctor.Availability.AVAILABLE)
+
+    # Ravi's "no doctor" message, its task run only now (a busy worker, a broker outage), after the doctor is back.
+    act(tasks.send_queue_message, entry_id=ravi.pk, template_type=TemplateType.NO_DOCTOR_LEFT_TODAY)
+
+    assert not Notification.objects.filter(queue_entry=ravi, event=TemplateType.NO_DOCTOR_LEFT_TODAY).exists()
