@@ -353,8 +353,7 @@ def _confirm(command, entry, *, pending_question, code):
         return wrong, TemplateType.REPLY_REFUSED, _code_wrong_words(command, entry)
     try:
         if command == LATE:
-            places = hooks.hospital_settings().late_moves_back_places
-            queue_services.postpone_visit(entry=entry, places=places)
+            queue_services.postpone_running_late(entry=entry)
             return Effect.POSTPONED, TemplateType.REPLY_LATE, ""
         queue_services.cancel(entry=entry)
     except queue_services.QueueError as error:

@@ -791,10 +791,39 @@ def check_cancellable(entry):
         raise IllegalTransition(entry, entry.status, Status.CANCELLED)
 
 
+def _no_longer_in_line(entry):
+    """The refusal of a patient's change to a token whose day's line is over (Queue.expired)."""
+    return _("Token %(token)s was for %(day)s; it is no longer in line.") % {
+        "token": entry.token,
+        "day": formats.date_format(entry.token_date),
+    }
+
+
+def check_leavable(entry):
+    """QueueError unless the patient may take the token out of line themselves (leave_line): cancellable and still
+    waiting, on its own day. Once called, their turn has come and the doctor ends it; a no-show or a token of a
+    day that is over is out of line already."""
+    if entry.expired:
+        raise QueueError(_no_longer_in_line(entry))
+    check_cancellable(entry)
+    if entry.status != Status.WAITING:
+        raise IllegalTransition(entry, entry.status, Status.CANCELLED)
+
+
+@transaction.atomic
+def leave_line(*, entry, ip_address=None):
+    """The patient cancels their own waiting token from its status page: as a cancel by text, with no actor."""
+    entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
+    check_leavable(entry)
+    return cancel(entry=entry, ip_address=ip_address)
+
+
 def check_postponable(entry):
-    """PostponeRefused when the token, as it is now, cannot be moved back (not waiting, or moved back once already):
-    a patient asking to be moved back is told so at once rather than asked to confirm what postpone_visit would
-    then refuse."""
+    """PostponeRefused when the token, as it is now, cannot be moved back (not waiting, of a day that is over, or
+    moved back once already): a patient asking to be moved back is told so at once rather than asked to confirm
+    what postpone_visit would then refuse."""
+    if entry.expired:
+        raise PostponeRefused(_no_longer_in_line(entry))
     if entry.status == Status.CALLED:
         # A patient running late for a call they were just texted: the doctor will mark them a no-show, and the desk's
         # registration puts a missed turn back at its place (register_visit).
@@ -852,6 +881,14 @@ def postpone_visit(*, entry, places, actor=None, ip_address=None):
     entry.due_at = behind[-1][1] + timedelta(microseconds=1)
     entry.postponed_at = now
     return _record_queue_change(entry=entry, event="postponed", actor=actor, ip_address=ip_address, before=before)
+
+
+def postpone_running_late(*, entry, actor=None, ip_address=None):
+    """The patient's "I'm running late" (by text or on the status page): postpone_visit by the hospital's
+    late_moves_back_places."""
+    return postpone_visit(
+        entry=entry, places=hooks.hospital_settings().late_moves_back_places, actor=actor, ip_address=ip_address
+    )
 
 
 @transaction.atomic

@@ -146,3 +146,26 @@ def test_a_moved_back_token_raised_to_an_emergency_is_seen_by_its_arrival_among_
     services.change_priority(entry=moved_back, priority=Queue.Priority.EMERGENCY)
 
     assert places(department) == [moved_back.pk, emergency.pk, normal[0].pk, normal[1].pk]
+
+
+def test_refused_for_a_token_whose_day_is_over(department, make_token):
+    stale, _behind = make_token(department), make_token(department)
+    Queue.objects.filter(pk=stale.pk).update(token_date=stale.token_date - timedelta(days=1))
+    stale.refresh_from_db()
+
+    with pytest.raises(services.PostponeRefused, match="it is no longer in line"):
+        services.postpone_visit(entry=stale, places=1)
+
+
+@pytest.mark.parametrize("how", ["called", "yesterday"])
+def test_a_patient_leaves_the_line_only_while_waiting_on_its_day(department, make_token, make_doctor, how):
+    entry = make_token(department)
+    if how == "called":
+        services.call_patient(entry=entry, doctor=make_doctor(department=department))
+    else:
+        Queue.objects.filter(pk=entry.pk).update(token_date=entry.token_date - timedelta(days=1))
+    entry.refresh_from_db()
+
+    with pytest.raises(services.QueueError):
+        services.leave_line(entry=entry)
+    services.cancel(entry=entry)  # The staff's cancellation is not the patient's: it still may.
