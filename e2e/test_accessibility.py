@@ -100,6 +100,30 @@ def test_public_pages_have_no_serious_accessibility_violation(open_page, hospita
 
 
 @pytest.mark.parametrize("width", WIDTHS)
+def test_the_status_pages_actions_have_no_serious_accessibility_violation(open_page, hospital, width):
+    """"I'm running late" refused, "Leave the line" asked and done: each answer takes the focus, on a 320 px phone
+    as on a desk screen."""
+    waiting = a_busy_morning(hospital)[3]  # The last of its priority: nobody behind to let go first.
+    page = open_page(**WIDTHS[width])
+    if width == "phone":
+        page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(f"/patients/status/{waiting.public_id}/")
+    problems = []
+    for button, answer in [
+        ("I'm running late", page.get_by_role("alert").filter(has_text="Nobody is waiting behind token")),
+        ("Leave the line", page.get_by_role("heading", name=f"Leave the line with token {waiting.token}?")),
+        ("Yes, leave the line", page.get_by_role("status").filter(has_text="You have left the line")),
+    ]:
+        with page.expect_navigation():
+            page.get_by_role("button", name=button, exact=True).click()
+        expect(answer).to_be_focused()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{button}: scrolls sideways"
+        problems.append(blocking_violations(page))
+    problems = "\n".join(problem for problem in problems if problem)
+    assert not problems.strip(), problems
+
+
+@pytest.mark.parametrize("width", WIDTHS)
 def test_doctor_pages_have_no_serious_accessibility_violation(open_page, hospital, width):
     a_busy_morning(hospital)
     page = open_page(**WIDTHS[width])

@@ -42,6 +42,7 @@ from .serializers import (
     SlotQuerySerializer,
     SlotSerializer,
     SlotStartSerializer,
+    VisitActionSerializer,
     VisitLinkSerializer,
     VisitStatusSerializer,
 )
@@ -81,6 +82,8 @@ EXAMPLE_VISIT = {
     "no_doctor_left_today": False,
     "feedback_given": False,
     "can_give_feedback": False,
+    "can_move_back": True,
+    "can_leave": True,
     "transferred_to": None,
 }
 EXAMPLE_STATUS_URL = f"https://hospital.example{EXAMPLE_VISIT['status_path']}"
@@ -386,6 +389,13 @@ class PatientStatusAPI(APIView):
         )
 
 
+def _visit_or_404(public_id):
+    entry = visit_by_link(public_id)
+    if entry is None:
+        raise Http404(gettext("No visit has this link."))
+    return entry
+
+
 @method_decorator(never_cache, name="dispatch")
 class VisitStatusAPI(APIView):
     @extend_schema(
@@ -396,10 +406,77 @@ class VisitStatusAPI(APIView):
         examples=[OpenApiExample("Waiting", response_only=True, value=EXAMPLE_VISIT)],
     )
     def get(self, request, public_id):
-        entry = visit_by_link(public_id)
-        if entry is None:
-            raise Http404(gettext("No visit has this link."))
-        return Response(current_visit_status(entry=entry))
+        return Response(current_visit_status(entry=_visit_or_404(public_id)))
+
+
+class VisitActionAPI(PatientSubmissionAPI):
+    """A patient's change to their own waiting token by its link (the access key, as a booking's manage link is):
+    the status page's "I'm running late" and "Leave the line". A refusal names public_id, the token it is about."""
+
+    # Counted with the status page's forms, which post under this scope.
+    throttle_scope = "feedback"
+
+    def act(self, entry, ip_address):
+        raise NotImplementedError
+
+    def post(self, request, public_id):
+        entry = _visit_or_404(public_id)
+        VisitActionSerializer(data=request.data).is_valid(raise_exception=True)
+        try:
+            with published.statuses_published() as statuses:
+                entry = self.act(entry, client_ip(request))
+        except services.QueueError as refusal:
+            return Response({"public_id": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(statuses.get(entry.pk) or current_visit_status(entry=entry))
+
+
+def visit_action_schema(summary, description, refusal):
+    return extend_schema(
+        tags=TAGS,
+        summary=summary,
+        description=description,
+        request=VisitActionSerializer,
+        responses={
+            200: VisitStatusSerializer,
+            400: rejected(
+                "The token, as it is now, does not allow it (said in words, under public_id), or the body was not an "
+                "empty JSON object (under each field sent).",
+                {"public_id": [refusal]},
+            ),
+            404: NO_SUCH_VISIT,
+            429: THROTTLED,
+            **SUBMISSION_REFUSALS,
+        },
+        examples=[OpenApiExample("Nothing to give", request_only=True, value={})],
+    )
+
+
+class RunningLateAPI(VisitActionAPI):
+    @visit_action_schema(
+        "Running late: move the waiting token back a few places, once per visit",
+        "As the text LATE: back by the hospital's late_moves_back_places among its priority (fewer when fewer are "
+        "behind). Answers the visit's status after the move; can_move_back says beforehand whether it is allowed.",
+        "Token CARD-007 has already been moved back once today.",
+    )
+    def post(self, request, public_id):
+        return super().post(request, public_id)
+
+    def act(self, entry, ip_address):
+        return services.postpone_running_late(entry=entry, ip_address=ip_address)
+
+
+class LeaveLineAPI(VisitActionAPI):
+    @visit_action_schema(
+        "Leave the line: cancel the waiting token",
+        "As the text CANCEL, for a token still waiting on its own day; the caller confirms with its patient first. "
+        "Answers the visit's status, now cancelled; can_leave says beforehand whether it is allowed.",
+        "Token CARD-007 cannot be cancelled. It is in consultation now.",
+    )
+    def post(self, request, public_id):
+        return super().post(request, public_id)
+
+    def act(self, entry, ip_address):
+        return services.leave_line(entry=entry, ip_address=ip_address)
 
 
 class CheckPatientAPI(PatientSubmissionAPI):

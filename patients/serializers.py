@@ -148,6 +148,20 @@ class SlotField(serializers.DateTimeField):
             self.fail("overflow")
 
 
+class VisitActionSerializer(StrictSerializer):
+    """The body of a patient's change to their own token by its link (running late, leaving the line): nothing to
+    give, so an empty JSON object or no body; the link says which token, and the hospital how far back."""
+
+    def to_internal_value(self, data):
+        # A field sent here was meant to change something ({"confirm": false}): refused, not ignored while the token
+        # is cancelled anyway.
+        if isinstance(data, dict) and data:
+            raise serializers.ValidationError(
+                {name: [gettext("This request takes no fields: send an empty JSON object.")] for name in data}
+            )
+        return super().to_internal_value(data)
+
+
 class SlotStartSerializer(StrictSerializer):
     slot = SlotField(help_text="The slot's start, as listed by the slots endpoint.")
 
@@ -363,6 +377,15 @@ def patients_ahead(position):
     return position - 1 if position else None
 
 
+def _allowed(check, entry):
+    """Whether the service's check lets the token, as it is now, through."""
+    try:
+        check(entry)
+    except services.QueueError:
+        return False
+    return True
+
+
 class VisitStatusSerializer(serializers.Serializer):
     """One visit as its patient follows it (selectors.VisitView): the status page, its socket and SMS link.
 
@@ -403,6 +426,10 @@ class VisitStatusSerializer(serializers.Serializer):
     )
     feedback_given = serializers.SerializerMethodField()
     can_give_feedback = serializers.SerializerMethodField()
+    can_move_back = serializers.SerializerMethodField(
+        help_text="The token may still be moved back, once, as running late (POST late/; the text LATE)."
+    )
+    can_leave = serializers.SerializerMethodField(help_text="The patient may still leave the line (POST cancel/).")
     transferred_to = serializers.SerializerMethodField(
         help_text="Status page of the token this visit was transferred or referred to, if it was."
     )
@@ -469,6 +496,13 @@ class VisitStatusSerializer(serializers.Serializer):
 
     def get_can_give_feedback(self, visit) -> bool:
         return visit.entry.status == Queue.Status.COMPLETED and not visit.entry.feedback_given
+
+    # The services' own checks: the page offers an action exactly when the service would take it.
+    def get_can_move_back(self, visit) -> bool:
+        return _allowed(services.check_postponable, visit.entry)
+
+    def get_can_leave(self, visit) -> bool:
+        return _allowed(services.check_leavable, visit.entry)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_transferred_to(self, visit):

@@ -22,7 +22,7 @@ from smartqueue.phone_masks import mask_phone
 from smartqueue.requests import client_ip
 from smartqueue.throttles import throttle_posts
 
-from . import appointments, hooks, services
+from . import appointments, hooks, published, services
 from .calendar import calendar_file
 from .forms import (
     BookingForm,
@@ -50,8 +50,11 @@ from .serializers import DepartmentOverviewSerializer
 # rather than the session: writing the session would add a cookie that a new phone's answer lacks.
 SENT_TO_PHONE_SALT = "patients.registration-sent"
 SENT_TO_PHONE_MAX_AGE_SECONDS = 15 * 60
-# The status page has two forms; this one says which was posted.
+# The status page has several forms; the posted "form" field says which (the feedback form has none).
 NOTICE_FORM = "patients-ahead-notice"
+RUNNING_LATE_FORM = "running-late"
+# "Leave the line" first asks; only its "Yes, leave the line" (confirm=yes) cancels the token (WCAG 3.3.4).
+LEAVE_FORM = "leave-line"
 SENT_TO_PHONE_MESSAGE = _(
     "This phone number is already registered with us. "
     "We have sent your token and a link to follow your place to that phone."
@@ -205,11 +208,11 @@ def status(request, public_id):
     entry = _visit_or_404(public_id)
     if entry.public_id != public_id:
         return redirect(entry.get_absolute_url())
-    posted_notice = request.method == "POST" and request.POST.get("form") == NOTICE_FORM
-    notice_form = PatientsAheadNoticeForm(
-        request.POST if posted_notice else None,
-        initial={"patients_ahead": entry.notify_when_patients_ahead or hooks.hospital_settings().notify_when_patients_ahead},
-    )
+    posted_form = request.POST.get("form") if request.method == "POST" else None
+    if posted_form in (RUNNING_LATE_FORM, LEAVE_FORM):
+        return _line_action(request, entry, posted_form)
+    posted_notice = posted_form == NOTICE_FORM
+    notice_form = _notice_form(entry, request.POST if posted_notice else None)
     feedback_form = FeedbackForm(request.POST if request.method == "POST" and not posted_notice else None)
     if posted_notice and notice_form.is_valid():
         try:
@@ -233,20 +236,74 @@ def status(request, public_id):
         else:
             # The page itself thanks the patient once the visit shows feedback given.
             return redirect(entry.get_absolute_url())
+    return _status_page(
+        request,
+        entry,
+        notice_form=notice_form,
+        feedback_form=feedback_form,
+        status=400 if notice_form.errors or feedback_form.errors else 200,
+    )
+
+
+def _status_page(request, entry, *, notice_form=None, feedback_form=None, refusal=None, confirming_leave=False,
+                 status=200):
     return render(
         request,
         "patients/status.html",
         {
             "visit": current_visit_status(entry=entry),
             "moved_from": transferred_from(entry),
-            "feedback_form": feedback_form,
-            "notice_form": notice_form,
+            "feedback_form": feedback_form or FeedbackForm(),
+            "notice_form": notice_form or _notice_form(entry),
             "notice_form_name": NOTICE_FORM,
+            "running_late_form_name": RUNNING_LATE_FORM,
+            "leave_form_name": LEAVE_FORM,
+            "late_moves_back_places": hooks.hospital_settings().late_moves_back_places,
+            "refusal": refusal,
+            "confirming_leave": confirming_leave,
             "status_api_url": reverse("patients:api-visit-status", kwargs={"public_id": entry.public_id}),
             "socket_path": f"/ws/patient/{entry.public_id}/",
         },
-        status=400 if notice_form.errors or feedback_form.errors else 200,
+        status=status,
     )
+
+
+def _notice_form(entry, data=None):
+    chosen = entry.notify_when_patients_ahead or hooks.hospital_settings().notify_when_patients_ahead
+    return PatientsAheadNoticeForm(data, initial={"patients_ahead": chosen})
+
+
+def _line_action(request, entry, action):
+    """The status page's "I'm running late" and "Leave the line" (its confirmation first): done, back to the page
+    saying so; refused, the page again with the refusal in words (400)."""
+    confirming_leave = action == LEAVE_FORM and request.POST.get("confirm") != "yes"
+    try:
+        if action == RUNNING_LATE_FORM:
+            with published.statuses_published() as statuses:
+                services.postpone_running_late(entry=entry, ip_address=client_ip(request))
+        elif confirming_leave:
+            # Asked only while leaving is still possible: a refusal now says so, not after the patient confirms.
+            services.check_leavable(entry)
+        else:
+            services.leave_line(entry=entry, ip_address=client_ip(request))
+    except services.QueueError as refusal:
+        entry.refresh_from_db()
+        return _status_page(request, entry, refusal=str(refusal), status=400)
+    if confirming_leave:
+        return _status_page(request, entry, confirming_leave=True)
+    if action == RUNNING_LATE_FORM:
+        position = (statuses.get(entry.pk) or current_visit_status(entry=entry))["position"]
+        news = gettext("You have been moved back.")
+        if position:
+            news += " " + gettext("You are now number %(position)s in line.") % {"position": position}
+    else:
+        news = gettext(
+            "You have left the line: token %(token)s is cancelled. If you still need to be seen, please register "
+            "again or ask at the reception desk."
+        ) % {"token": entry.token}
+    # The page reloads and a screen reader would start from the top: the message takes the focus (base.html).
+    messages.success(request, news)
+    return redirect(entry.get_absolute_url())
 
 
 # Appointments: booking on a phone, the manage link, its calendar file, and the lobby kiosk.
