@@ -3,6 +3,7 @@ administrator has not written that language yet."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from notifications.defaults import (
     DEFAULT_TEMPLATES,
@@ -12,6 +13,7 @@ from notifications.defaults import (
 )
 from notifications.inbound import CANCEL, CONFIRM, HELP, KEYWORDS, LATE, START, STATUS, STOP
 from notifications.models import Notification, NotificationTemplate, NotificationTemplateTranslation
+from notifications.services import patients_ahead_words
 from patients.models import Patient
 
 TemplateType = NotificationTemplate.TemplateType
@@ -123,3 +125,10 @@ def test_shipped_translations_go_only_to_untouched_templates_and_never_twice(db)
         "ar": DEFAULT_TRANSLATIONS[TemplateType.BOOKING_CONFIRMED]["ar"],
     }
     assert not NotificationTemplate.objects.get(template_type=TemplateType.REPLY_HELP).translations.exists()
+
+
+def test_an_arabic_text_says_nobody_is_ahead_not_zero_patients():
+    """The count is taken when the text is written: the line may have moved to nobody ahead since it was due."""
+    with translation.override("ar"):
+        assert patients_ahead_words(0) == "لا أحد أمامكم"
+        assert patients_ahead_words(3) == "أمامكم 3 مرضى"
