@@ -7,6 +7,7 @@ worker's expired claim, checked with Twilio first), sends nothing.
 
 import logging
 import string
+import unicodedata
 import uuid
 from datetime import timedelta
 
@@ -249,15 +250,30 @@ def render_message(text, **values):
     Format codes are not applied ({name:d} is filled as {name}): templates saved before they were refused
     (validate_template_placeholders) still send."""
     filled = {name: "" for name in TEMPLATE_PLACEHOLDERS} | values
-    rendered, after_an_empty_value = "", False
+    rendered, words, after_an_empty_value = "", "", False
     for literal, field, _spec, _conversion in string.Formatter().parse(text):
         if after_an_empty_value and rendered.endswith(" ") and literal.startswith(" "):
             # An empty placeholder between two spaces ("is cancelled. {message} Book again") leaves one space.
             literal = literal[1:]
         value = "" if field is None else str(filled.get(field, ""))
         rendered += literal + value
+        words += literal
         after_an_empty_value = field is not None and not value
-    return rendered
+    return with_its_direction(rendered, words)
+
+
+RIGHT_TO_LEFT_MARK = "\u200f"
+
+
+def with_its_direction(body, words):
+    """The body, led by a right-to-left mark when the template's own words (the text around its placeholders) are
+    right to left and the body starts with a left-to-right letter: phones lay a text out in the direction of its
+    first letter, so an Arabic text opening with a name in Latin letters ("Ethan Hughes، حان دوركم...") was read
+    left to right, its clauses in the wrong order. An English text keeps its direction, whatever its values."""
+    if not any(unicodedata.bidirectional(character) in ("R", "AL") for character in words):
+        return body
+    first_strong = next((kind for kind in map(unicodedata.bidirectional, body) if kind in ("L", "R", "AL")), None)
+    return RIGHT_TO_LEFT_MARK + body if first_strong == "L" else body
 
 
 def template_text(template_type, channel, language=settings.LANGUAGE_CODE):

@@ -13,7 +13,7 @@ from notifications.defaults import (
 )
 from notifications.inbound import CANCEL, CONFIRM, HELP, KEYWORDS, LATE, START, STATUS, STOP
 from notifications.models import Notification, NotificationTemplate, NotificationTemplateTranslation
-from notifications.services import patients_ahead_words
+from notifications.services import patients_ahead_words, prepare_queue_notification, render_message
 from patients.models import Patient
 
 TemplateType = NotificationTemplate.TemplateType
@@ -125,6 +125,27 @@ def test_shipped_translations_go_only_to_untouched_templates_and_never_twice(db)
         "ar": DEFAULT_TRANSLATIONS[TemplateType.BOOKING_CONFIRMED]["ar"],
     }
     assert not NotificationTemplate.objects.get(template_type=TemplateType.REPLY_HELP).translations.exists()
+
+
+def test_an_arabic_text_opening_with_a_latin_name_is_marked_right_to_left(templates, register_on_the_page):
+    """Phones set a text's direction by its first letter: "Asha، ..." laid the Arabic sentence out left to right."""
+    patient = register_on_the_page("ar")
+
+    body = prepare_queue_notification(entry_id=patient.visits.get().pk, template_type=TemplateType.PATIENTS_AHEAD).body
+    assert body.startswith("\u200fAsha، لا أحد أمامكم في Cardiology")
+    # One that opens with an Arabic word is read right to left as it is.
+    assert Notification.objects.get(patient=patient, event=TemplateType.REGISTRATION).body.startswith("مرحبًا Asha، ")
+
+
+def test_only_a_right_to_left_text_that_starts_left_to_right_is_marked(db):
+    with translation.override("ar"):
+        assert render_message("{name}، حان دوركم", name="Asha") == "\u200fAsha، حان دوركم"
+        assert render_message("{name}، حان دوركم", name="آشا") == "آشا، حان دوركم"
+        # An English text (no Arabic translation yet) keeps its own direction, whatever its values.
+        assert render_message("{name}, it is your turn", name="Asha") == "Asha, it is your turn"
+        assert render_message("Hello {name}: {message}", name="Asha", message="لا يوجد") == "Hello Asha: لا يوجد"
+    with translation.override("hi"):
+        assert render_message("{name}, आपकी बारी", name="Asha") == "Asha, आपकी बारी"
 
 
 def test_an_arabic_text_says_nobody_is_ahead_not_zero_patients():
