@@ -216,8 +216,8 @@ DEFAULT_TRANSLATIONS = {
     },
     TemplateType.FEEDBACK_REQUEST: {
         "es": "Gracias por su visita a {department}, {name}. ¿Cómo le fue? Valore su visita: {link}",
-        "hi": "{department} आने के लिए धन्यवाद, {name}। आपका अनुभव कैसा रहा? अपनी विज़िट को रेट करें: {link}",
-        "ar": "شكرًا لزيارتكم {department}، {name}. كيف كانت زيارتكم؟ قيّموها هنا: {link}",
+        "hi": "{department} में आने के लिए धन्यवाद, {name}। आपका अनुभव कैसा रहा? अपनी विज़िट को रेट करें: {link}",
+        "ar": "شكرًا لزيارتكم، {name}. كيف كانت زيارتكم في {department}؟ قيّموها هنا: {link}",
     },
     # The keywords named in replies are each language's own words of notifications.inbound.KEYWORDS.
     TemplateType.REPLY_STATUS: {
