@@ -138,8 +138,9 @@ def test_translations_quote_with_the_languages_own_marks(language):
 # A word the catalogue does not use, with the one it uses for the same thing: a page that calls the same place by
 # two names leaves a patient wondering whether they are two places. Spanish hospitals say "servicio de Cardiología",
 # and the admin panel's own label for a department is "Servicio". The kiosk's printed ticket is the Academy's "tique"
-# everywhere, not the English word on one page and the Spanish one on another.
-GLOSSARY = {"es": {"departamento": "servicio", "ticket": "tique"}}
+# everywhere, not the English word on one page and the Spanish one on another. In Arabic a page or a board "is
+# updated" (تُحدَّث); "تتحدث" is "talks", which a board that calls tokens aloud could well be doing.
+GLOSSARY = {"es": {"departamento": "servicio", "ticket": "tique"}, "ar": {"تتحدث": "تُحدَّث"}}
 
 
 @pytest.mark.parametrize("language", GLOSSARY)
