@@ -143,6 +143,26 @@ def test_translations_quote_with_the_languages_own_marks(language):
 GLOSSARY = {"es": {"departamento": "servicio", "ticket": "tique"}, "ar": {"تتحدث": "تُحدَّث"}}
 
 
+# A department's name as the subject of a predicate that agrees with it: names differ in gender and number, so
+# "Cardiología está cerrado" and "أمراض القلب مغلق" ("heart diseases is closed") read wrong. The department is the
+# subject instead: "El servicio de %(department)s" (the catalogue's word, see GLOSSARY), "قسم %(department)s" (as the
+# catalogue's "لقسم %(department)s" already says).
+DEPARTMENT_NAME_AS_SUBJECT = {
+    "es": re.compile(r"(?<!servicio de )%\(department\)s está (?:cerrad|abiert|desactivad|activad)"),
+    "ar": re.compile(r"(?<!قسم )%\(department\)s (?:مغلق|مفتوح)|(?:يستقبل|يتوقف|سيتوقف|أصدر|يصدر) %\(department\)s"),
+}
+
+
+@pytest.mark.parametrize("language", DEPARTMENT_NAME_AS_SUBJECT)
+def test_a_predicate_agrees_with_the_department_not_with_its_name(language):
+    wrong = [
+        f"{entry.msgid!r}: {text!r}"
+        for entry, text in every_translation(language)
+        if DEPARTMENT_NAME_AS_SUBJECT[language].search(text)
+    ]
+    assert not wrong, f"{language}: make the department the subject, not its name:\n" + "\n".join(wrong)
+
+
 @pytest.mark.parametrize("language", GLOSSARY)
 def test_translations_name_each_thing_by_the_catalogues_one_word(language):
     wrong = [
