@@ -163,6 +163,21 @@ def test_a_predicate_agrees_with_the_department_not_with_its_name(language):
     assert not wrong, f"{language}: make the department the subject, not its name:\n" + "\n".join(wrong)
 
 
+# Spanish speaks to the reader as "usted", whose adjectives and participles take the reader's gender, which no page
+# knows: "Bienvenido" and "Ya está registrado" greet every woman at the kiosk as a man. The catalogue words it
+# without them ("Le damos la bienvenida", "Su llegada ha quedado registrada").
+SPANISH_GENDERED_ADDRESS = re.compile(
+    r"(?<!la )\bbienvenid[oa]s?\b|(?:^|[.:;] )(?:ya )?est(?:á|a) registrad[oa]\b", re.IGNORECASE
+)
+
+
+def test_spanish_addresses_the_reader_without_guessing_their_gender():
+    wrong = [
+        f"{entry.msgid!r}: {text!r}" for entry, text in every_translation("es") if SPANISH_GENDERED_ADDRESS.search(text)
+    ]
+    assert not wrong, "es: word it without the reader's gender:\n" + "\n".join(wrong)
+
+
 @pytest.mark.parametrize("language", GLOSSARY)
 def test_translations_name_each_thing_by_the_catalogues_one_word(language):
     wrong = [
