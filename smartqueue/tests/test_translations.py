@@ -23,7 +23,7 @@ from adminpanel.models import AdminUser, SystemConfiguration
 from notifications.defaults import install_default_templates
 from notifications.models import NotificationTemplate
 from patients import services
-from patients.models import Appointment
+from patients.models import Appointment, Queue
 from patients.views import SENT_TO_PHONE_SALT
 from smartqueue import errors
 from smartqueue.middleware import DatabaseUnavailableMiddleware
@@ -176,6 +176,19 @@ def test_spanish_addresses_the_reader_without_guessing_their_gender():
         f"{entry.msgid!r}: {text!r}" for entry, text in every_translation("es") if SPANISH_GENDERED_ADDRESS.search(text)
     ]
     assert not wrong, "es: word it without the reader's gender:\n" + "\n".join(wrong)
+
+
+# A token's status is said of the token ("el turno", "الرقم", both masculine): the status page said "Llamado",
+# "Cancelado" but "Terminada", and "ملغى" but "مكتملة".
+def test_a_tokens_statuses_agree_with_the_token():
+    with translation.override("es"):
+        spanish = [
+            str(status.label) for status in (Queue.Status.CALLED, Queue.Status.COMPLETED, Queue.Status.CANCELLED)
+        ]
+    with translation.override("ar"):
+        arabic = [str(status.label) for status in (Queue.Status.COMPLETED, Queue.Status.CANCELLED)]
+    assert all(word.endswith("o") for word in spanish), spanish
+    assert not any(word.endswith("ة") for word in arabic), arabic
 
 
 @pytest.mark.parametrize("language", GLOSSARY)
