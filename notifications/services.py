@@ -6,6 +6,7 @@ worker's expired claim, checked with Twilio first), sends nothing.
 """
 
 import logging
+import re
 import string
 import unicodedata
 import uuid
@@ -248,32 +249,51 @@ def render_message(text, **values):
     """Fill a template's placeholders with their values as text; any placeholder without a value renders empty.
 
     Format codes are not applied ({name:d} is filled as {name}): templates saved before they were refused
-    (validate_template_placeholders) still send."""
+    (validate_template_placeholders) still send. A right-to-left text keeps its values' directions (see
+    right_to_left_words)."""
     filled = {name: "" for name in TEMPLATE_PLACEHOLDERS} | values
-    rendered, words, after_an_empty_value = "", "", False
-    for literal, field, _spec, _conversion in string.Formatter().parse(text):
+    parts = list(string.Formatter().parse(text))
+    right_to_left = right_to_left_words("".join(literal for literal, _field, _spec, _conversion in parts))
+    rendered, after_an_empty_value = "", False
+    for literal, field, _spec, _conversion in parts:
         if after_an_empty_value and rendered.endswith(" ") and literal.startswith(" "):
             # An empty placeholder between two spaces ("is cancelled. {message} Book again") leaves one space.
             literal = literal[1:]
         value = "" if field is None else str(filled.get(field, ""))
-        rendered += literal + value
-        words += literal
+        rendered += literal + (left_to_right_end_kept(value) if right_to_left and field != "link" else value)
         after_an_empty_value = field is not None and not value
-    return with_its_direction(rendered, words)
+    if right_to_left and _first_strong_direction(rendered) == "L":
+        # Phones lay a text out in the direction of its first letter: an Arabic text opening with a name in Latin
+        # letters ("Ethan Hughes، حان دوركم...") was read left to right, its clauses in the wrong order.
+        return RIGHT_TO_LEFT_MARK + rendered
+    return rendered
 
 
-RIGHT_TO_LEFT_MARK = "\u200f"
+RIGHT_TO_LEFT_MARK, LEFT_TO_RIGHT_MARK = "\u200f", "\u200e"
+STRONG_DIRECTIONS = ("L", "R", "AL")
+LOOKS_LIKE_AN_ADDRESS = re.compile(r"://|^www\.|@", re.IGNORECASE)
 
 
-def with_its_direction(body, words):
-    """The body, led by a right-to-left mark when the template's own words (the text around its placeholders) are
-    right to left and the body starts with a left-to-right letter: phones lay a text out in the direction of its
-    first letter, so an Arabic text opening with a name in Latin letters ("Ethan Hughes، حان دوركم...") was read
-    left to right, its clauses in the wrong order. An English text keeps its direction, whatever its values."""
-    if not any(unicodedata.bidirectional(character) in ("R", "AL") for character in words):
-        return body
-    first_strong = next((kind for kind in map(unicodedata.bidirectional, body) if kind in ("L", "R", "AL")), None)
-    return RIGHT_TO_LEFT_MARK + body if first_strong == "L" else body
+def right_to_left_words(words):
+    """Whether a template's own words (the text around its placeholders) are right to left: an English text sent to
+    an Arabic reader for want of a translation keeps its direction, whatever its values."""
+    return any(unicodedata.bidirectional(character) in ("R", "AL") for character in words)
+
+
+def _first_strong_direction(text):
+    return next((kind for kind in map(unicodedata.bidirectional, text) if kind in STRONG_DIRECTIONS), None)
+
+
+def left_to_right_end_kept(value):
+    """A left-to-right value inside right-to-left words, followed by a left-to-right mark when it ends in a sign
+    that has no direction of its own: an untranslated broadcast's full stop was drawn at the wrong end (".The clinic
+    closes at noon"). Not after an address: phones would take the mark into the link they make of it (the status
+    link's closing "/" stays where the phone draws it)."""
+    if not value or _first_strong_direction(value) != "L" or LOOKS_LIKE_AN_ADDRESS.search(value.split()[-1]):
+        return value
+    if unicodedata.bidirectional(value[-1]) in (*STRONG_DIRECTIONS, "EN", "AN"):
+        return value
+    return value + LEFT_TO_RIGHT_MARK
 
 
 def template_text(template_type, channel, language=settings.LANGUAGE_CODE):

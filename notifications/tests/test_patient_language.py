@@ -153,3 +153,29 @@ def test_an_arabic_text_says_nobody_is_ahead_not_zero_patients():
     with translation.override("ar"):
         assert patients_ahead_words(0) == "لا أحد أمامكم"
         assert patients_ahead_words(3) == "أمامكم 3 مرضى"
+
+
+def test_an_untranslated_value_in_an_arabic_text_keeps_its_full_stop_at_its_end(db):
+    """A broadcast an admin wrote in English only, inside the Arabic frame: its full stop was drawn at its start."""
+    with translation.override("ar"):
+        body = render_message(
+            "{department} (الرقم {token}): {message} {link}",
+            department="أمراض القلب",
+            token="CARD-001",
+            message="The clinic closes at noon.",
+            link="https://example.org/patients/status/1/",
+        )
+    assert body == (
+        "أمراض القلب (الرقم CARD-001): The clinic closes at noon.\u200e https://example.org/patients/status/1/"
+    )
+    # An English text keeps its values as they are; a value in the text's own direction needs no mark.
+    assert render_message("{token}: {message}", token="CARD-001", message="Closing at noon.") == (
+        "CARD-001: Closing at noon."
+    )
+    assert render_message("الرقم {token}: {message}", token="CARD-001", message="نغلق ظهرًا.") == (
+        "الرقم CARD-001: نغلق ظهرًا."
+    )
+    # Nor after an address, which the phone would make into a link with the mark inside.
+    assert render_message("{message} أرسلوا", message="See https://example.org/info.") == (
+        "\u200fSee https://example.org/info. أرسلوا"
+    )
