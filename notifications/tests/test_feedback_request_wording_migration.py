@@ -1,4 +1,4 @@
-"""Migration 0030 rewords the shipped Hindi and Arabic feedback requests, which thanked the patient for visiting the
+"""Migration 0031 rewords the shipped Hindi and Arabic feedback requests, which thanked the patient for visiting the
 department's name as if it were a place ("हृदय रोग आने के लिए"), and only those."""
 
 import importlib
@@ -8,7 +8,7 @@ from django.apps import apps
 from notifications.defaults import DEFAULT_TEMPLATES, DEFAULT_TRANSLATIONS
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 
-migration = importlib.import_module("notifications.migrations.0030_feedback_request_names_the_department_as_a_place")
+migration = importlib.import_module("notifications.migrations.0031_feedback_request_names_the_department_as_a_place")
 TemplateType = NotificationTemplate.TemplateType
 
 

@@ -27,7 +27,7 @@ def reword_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0029_late_confirmation_code"),
+        ("notifications", "0030_doctor_back_today_message"),
     ]
 
     operations = [
