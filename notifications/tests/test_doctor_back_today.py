@@ -75,7 +75,10 @@ def test_the_patients_told_no_doctor_is_left_are_told_once_in_their_language_whe
         "fila; espera prevista: alrededor de 10 min."
     )
     assert back("+14155550103", fake_twilio)[0].startswith("Anil, अब आज Cardiology में एक डॉक्टर मरीज़ों को देखेंगे।")
-    assert back("+14155550104", fake_twilio)[0].startswith("Omar، سيعود طبيب لاستقبال المرضى في Cardiology اليوم.")
+    # Opened by a right-to-left mark: the text's words are Arabic, its first letters the patient's Latin name.
+    assert back("+14155550104", fake_twilio)[0].startswith(
+        "\u200fOmar، سيعود طبيب لاستقبال المرضى في Cardiology اليوم."
+    )
     assert not back("+14155550105", fake_twilio)
     assert not back("+14155550106", fake_twilio)
     assert Notification.objects.filter(event=TemplateType.DOCTOR_BACK_TODAY).count() == 4
