@@ -61,7 +61,7 @@ def test_an_emergency_registered_at_the_desk_jumps_ahead_on_the_doctors_dashboar
     desk.get_by_label("Department", exact=True).select_option(label="Cardiology")
     desk.get_by_label("Priority", exact=True).select_option(label="Emergency")
     desk.get_by_role("button", name="Get my token").click()
-    expect(desk.get_by_text("CARD-002")).to_be_visible()
+    expect(desk.get_by_text("CARD-002", exact=True)).to_be_visible()
 
     rows = doctor.locator("#waiting-rows tr[data-token]")
     expect(rows).to_have_count(2)

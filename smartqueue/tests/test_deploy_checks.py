@@ -93,9 +93,16 @@ def test_the_image_is_built_without_the_secrets_file_or_the_hosts_state():
 
 def make_run(*arguments, **environ):
     """The server command `make run` would start (make -n: printed, nothing run)."""
-    env = {**{k: v for k, v in os.environ.items() if k != "SITE_URL"}, **environ}
+    # Run from `make test`, the parent make's variables would have this make print the directories it enters.
+    inherited = {"SITE_URL", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"}
+    env = {**{k: v for k, v in os.environ.items() if k not in inherited}, **environ}
     result = subprocess.run(
-        ["make", "-n", "run", *arguments], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", "run", *arguments],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout.strip().splitlines()[-1]
 
