@@ -33,6 +33,9 @@ class NotificationsConfig(AppConfig):
             services.notify_no_doctor_left_today, dispatch_uid="notifications_no_doctor_left_today"
         )
         hooks.doctor_back_today.connect(services.notify_doctor_back_today, dispatch_uid="notifications_doctor_back")
+        hooks.doctor_back_today.connect(
+            webhooks.record_doctor_back_webhook_deliveries, dispatch_uid="notifications_doctor_back_webhooks"
+        )
         for signal in (post_save, post_delete):
             signal.connect(
                 webhooks.forget_subscriptions, sender=WebhookEndpoint, dispatch_uid="notifications_subscriptions"

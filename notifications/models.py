@@ -475,6 +475,7 @@ class WebhookEventType(models.TextChoices):
     DEPARTMENT_WAIT_ALERT_RAISED = "department.wait_alert_raised", _("Long-wait alert raised")
     DEPARTMENT_WAIT_ALERT_CLEARED = "department.wait_alert_cleared", _("Long-wait alert cleared")
     DEPARTMENT_NO_DOCTOR_LEFT_TODAY = "department.no_doctor_left_today", _("No doctor expected back today")
+    DEPARTMENT_DOCTOR_BACK_TODAY = "department.doctor_back_today", _("A doctor back after all today")
 
 
 # A shorter secret lets a signature be forged by guessing it.

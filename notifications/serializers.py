@@ -73,7 +73,9 @@ class WebhookWaitAlertSerializer(serializers.Serializer):
 
 
 class WebhookNoDoctorLeftSerializer(serializers.Serializer):
-    """A department none of whose doctors of the day is on duty nor expected back, with patients waiting."""
+    """A department none of whose doctors of the day is on duty nor expected back, with patients waiting
+    (department.no_doctor_left_today), or the end of that: a doctor on duty or expected again the same day
+    (department.doctor_back_today)."""
 
     department = DepartmentSummarySerializer()
     day = serializers.DateField()

@@ -182,7 +182,8 @@ def record_wait_alert_webhook_deliveries(sender, *, change, **kwargs):
 
 
 class NoDoctorLeft(NamedTuple):
-    """What department.no_doctor_left_today says (WebhookNoDoctorLeftSerializer)."""
+    """What department.no_doctor_left_today and its episode's end, department.doctor_back_today, say
+    (WebhookNoDoctorLeftSerializer)."""
 
     department: object
     day: object
@@ -191,7 +192,15 @@ class NoDoctorLeft(NamedTuple):
 
 def record_no_doctor_left_webhook_deliveries(sender, *, change, **kwargs):
     """hooks.no_doctor_left_today receiver (announced once per episode by the queue's publisher)."""
-    event_type = WebhookEventType.DEPARTMENT_NO_DOCTOR_LEFT_TODAY
+    return _record_department_day(WebhookEventType.DEPARTMENT_NO_DOCTOR_LEFT_TODAY, change)
+
+
+def record_doctor_back_webhook_deliveries(sender, *, change, **kwargs):
+    """hooks.doctor_back_today receiver: the end of the episode department.no_doctor_left_today began."""
+    return _record_department_day(WebhookEventType.DEPARTMENT_DOCTOR_BACK_TODAY, change)
+
+
+def _record_department_day(event_type, change):
     if not any(event_type in subscription.event_types for subscription in active_subscriptions()):
         return []
     department = Department.objects.get(pk=change.department_id)

@@ -294,7 +294,7 @@ def test_every_event_the_core_announces_has_its_webhook_event_type():
         set(webhooks.QUEUE_EVENT_TYPES.values())
         | set(webhooks.APPOINTMENT_EVENT_TYPES.values())
         | set(webhooks.WAIT_ALERT_EVENT_TYPES.values())
-        | {WebhookEventType.DEPARTMENT_NO_DOCTOR_LEFT_TODAY}
+        | {WebhookEventType.DEPARTMENT_NO_DOCTOR_LEFT_TODAY, WebhookEventType.DEPARTMENT_DOCTOR_BACK_TODAY}
     )
     assert sent - {None} == set(WebhookEventType)
 
@@ -342,6 +342,29 @@ def test_a_department_left_without_doctors_today_is_posted_once_with_how_many_wa
         "department": {"id": department.pk, "name": "Cardiology", "code": "CARD", "room": "", "translations": {}},
         "day": timezone.localdate().isoformat(),
         "waiting": 2,
+    }
+
+
+def test_a_doctor_back_after_all_ends_the_episode_posted_once_however_the_doctor_flaps(
+    receiver, make_endpoint, register, clock, make_doctor, department, django_capture_on_commit_callbacks
+):
+    make_endpoint(event_types=["department.no_doctor_left_today", "department.doctor_back_today"])
+    doctor = make_doctor(department=department)
+    DoctorSchedule.objects.create(
+        doctor=doctor, weekday=timezone.localdate().weekday(), starts_at=time(8), ends_at=time(11)
+    )
+    register(phone="+14155550101")
+
+    for availability in (Doctor.Availability.OFFLINE, Doctor.Availability.AVAILABLE, Doctor.Availability.AVAILABLE):
+        with django_capture_on_commit_callbacks(execute=True):
+            set_availability(doctor=doctor, availability=availability, actor=doctor.user)
+
+    left, back = (json.loads(post.body) for post in receiver.received)
+    assert (left["type"], back["type"]) == ("department.no_doctor_left_today", "department.doctor_back_today")
+    assert back["data"] == {
+        "department": {"id": department.pk, "name": "Cardiology", "code": "CARD", "room": "", "translations": {}},
+        "day": timezone.localdate().isoformat(),
+        "waiting": 1,
     }
 
 
