@@ -1,5 +1,5 @@
 """Lost database connections answered with a clear 503, never a bare 500; signed-in pages kept out of caches;
-a post to an address missing its trailing slash sent on as a post."""
+a post to an address missing its trailing slash sent on as a post; no answer readable by another site's page."""
 
 import logging
 
@@ -73,6 +73,24 @@ class SignedInPagesUncachedMiddleware(MiddlewareMixin):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
+        return response
+
+
+# Browsers refuse an answer carrying it to another origin's <script>, <img> and other no-cors requests; a CORS fetch
+# (CORS_ALLOWED_ORIGINS) and a navigation (a texted link, a QR code) are not affected.
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+
+
+class CrossOriginResourcePolicyMiddleware(MiddlewareMixin):
+    """Cross-Origin-Resource-Policy: same-origin on every answer of the app, static files included: the answers may
+    carry the reader's CSRF token (Swagger UI's start-up script, /api/docs/?script=) or a private link, and a page of
+    another site could include them as a script (sixteenth attack run). Sync only, as DatabaseUnavailableMiddleware
+    is, for the same reason."""
+
+    async_capable = False
+
+    def process_response(self, request, response):
+        response.headers.setdefault("Cross-Origin-Resource-Policy", CROSS_ORIGIN_RESOURCE_POLICY)
         return response
 
 

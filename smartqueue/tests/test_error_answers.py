@@ -415,3 +415,28 @@ def test_static_files_carry_the_sites_policy_and_refuse_framing(settings, path):
     policy = response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
     assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
+def test_no_answer_of_the_app_may_be_included_by_another_sites_page(clients, department, settings):
+    """Swagger UI's start-up script (/api/docs/?script=) carries its reader's CSRF token, and a page of another site
+    could include it with <script src>, as any answer (sixteenth attack run): every answer says
+    Cross-Origin-Resource-Policy: same-origin. A CORS fetch from an allowed origin is no such include, and is still
+    answered for it."""
+    settings.CORS_ALLOWED_ORIGINS = ["https://portal.example-hospital.org"]
+    entry, _ = register_patient(department=department, name="Asha", phone="+14155550123", age=30, gender="female")
+    script = clients["admin"].get("/api/docs/?script=")
+    assert script.status_code == 200 and 'headers["X-CSRFTOKEN"] = "' in script.content.decode()
+    answers = [
+        script,
+        clients["anonymous"].get(entry.get_absolute_url()),
+        clients["anonymous"].get(f"/patients/api/visit/{entry.public_id}/status/"),
+        clients["anonymous"].get("/no/such/page/"),
+        clients["anonymous"].post("/patients/api/register/", "{", content_type="application/json"),
+    ]
+    for answer in answers:
+        assert answer.headers["Cross-Origin-Resource-Policy"] == "same-origin", answer.request["PATH_INFO"]
+
+    portal = "https://portal.example-hospital.org"
+    cors = clients["anonymous"].get("/patients/api/departments/", headers={"Origin": portal})
+    assert cors.headers["Access-Control-Allow-Origin"] == portal
