@@ -168,6 +168,9 @@ SUBMISSION_REFUSALS = {
 }
 
 
+# Never stored: the answers carry a private link (a registration's status link, a booking's manage link) or are
+# reached by one (running late, leaving the line, a booking's move and cancel), as the pages and answers above are.
+@method_decorator(never_cache, name="dispatch")
 class PatientSubmissionAPI(APIView):
     """A rate-limited endpoint patients' phones post JSON to."""
 

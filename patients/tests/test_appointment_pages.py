@@ -15,7 +15,8 @@ from icalendar import Calendar
 
 from adminpanel.models import SystemConfiguration
 from doctors.models import DoctorSchedule
-from patients import appointments
+from patients import appointments, kiosk_urls
+from patients import urls as patient_urls
 from patients.models import Appointment, ClosedDay, Department, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 from patients.tests.page_forms import PageForms
@@ -443,6 +444,39 @@ def test_pages_and_answers_reached_by_a_private_link_are_never_stored(client, cl
         assert "no-store" in answer["Cache-Control"] and "private" in answer["Cache-Control"], url
     refused = client.post(reverse("kiosk:start", args=["site"]), {"action": "walk_in", "name": "Mei Lin"})
     assert refused.status_code == 400 and "no-store" in refused["Cache-Control"]
+
+
+def test_every_answer_at_a_private_link_and_every_patient_submission_is_never_stored(client, clinic, clock):
+    """Every route whose address holds a private link (a token's, a patient's or a booking's id), for each method
+    it takes, and the patients' posts whose answers carry one (a registration's status link): the status page's
+    running late and leaving the line (POST .../late/, .../cancel/) and a booking's move and cancel by its manage
+    link answered without Cache-Control, unlike the pages and answers listed above (seventeenth attack run)."""
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(12, 55)))
+    entry = appointments.check_in(appointment=appointment)
+    ids = {"public_id": entry.public_id, "patient_id": entry.patient.public_id, "site": "site"}
+    routes = [
+        (f"{module.app_name}:{route.name}", str(route.pattern))
+        for module in (patient_urls, kiosk_urls)
+        for route in module.urlpatterns
+        if "<uuid:" in str(route.pattern)
+    ]
+    assert len(routes) >= 11
+    answers = []
+    for name, pattern in routes:
+        kwargs = {key: value for key, value in ids.items() if f":{key}>" in pattern}
+        if "appointments" in pattern:
+            kwargs["public_id"] = appointment.public_id
+        url = reverse(name, kwargs=kwargs)
+        answers += [(url, client.get(url)), (url, client.post(url, {}, content_type="application/json"))]
+    registration = {"department": clinic.pk, "name": "Mei Lin", "phone": "+14155550177", "age": 30, "gender": "female"}
+    answers.append(("register", client.post(reverse("patients:api-register"), registration, "application/json")))
+
+    for url, answer in answers:
+        if answer.status_code == 405:
+            continue
+        assert "no-store" in answer.get("Cache-Control", ""), (url, answer.status_code)
+    assert answers[-1][1].status_code == 201
 
 
 def error_summary(response):
