@@ -230,11 +230,11 @@ def _no_doctor_episode(*, department_id, queue, department_level, joining=None):
     to leave tells the line again, each token at most once (notifications). A token joining the line (joining) is
     not counted among those to tell: its own registration or check-in text says it, and a line empty since the
     last doctor left, first published by that registration, had texted its patient twice. An episode announced to
-    nobody (its line was empty) ends announced all the same: the apps above find nobody told."""
+    nobody (its line was empty) ends unannounced too: nobody was told it began."""
     day = queue["date"]
     if doctors_in(queue)["no_doctor_left_today"]:
         others_waiting = queue["queue_length"] - (1 if joining is not None else 0)
-        claimed = published.claim_no_doctor_left(department_id, day)
+        claimed = published.claim_no_doctor_left(department_id, day, announced=others_waiting > 0)
         return NO_DOCTOR_LEFT if claimed and others_waiting > 0 else None
     if department_level and published.forget_no_doctor_left(department_id, day):
         return DOCTOR_BACK

@@ -315,10 +315,16 @@ def _no_doctor_left_key(department_id, day):
     return f"no-doctor-left-today:{department_id}:{day}"
 
 
-def claim_no_doctor_left(department_id, day):
+# The claim of an episode not announced (nobody else was waiting); an announced one holds True.
+NO_DOCTOR_LEFT_UNANNOUNCED = "unannounced"
+
+
+def claim_no_doctor_left(department_id, day, *, announced=True):
     """True for the one publisher that first finds the department's queue of the day (ISO date) saying that no
-    doctor is on duty nor expected back today; False for every other until forget_no_doctor_left (atomic add)."""
-    return cache.add(_no_doctor_left_key(department_id, day), True, NO_DOCTOR_LEFT_CLAIM_SECONDS)
+    doctor is on duty nor expected back today; False for every other until forget_no_doctor_left (atomic add).
+    announced: whether the claimer announces the episode (hooks.no_doctor_left_today), which its end then is."""
+    value = True if announced else NO_DOCTOR_LEFT_UNANNOUNCED
+    return cache.add(_no_doctor_left_key(department_id, day), value, NO_DOCTOR_LEFT_CLAIM_SECONDS)
 
 
 def told_no_doctor_left(department_ids, day):
@@ -330,8 +336,12 @@ def told_no_doctor_left(department_ids, day):
 
 def forget_no_doctor_left(department_id, day):
     """A doctor is on duty or expected again: the next queue to say that none is starts a new claim. True for the one
-    publisher that ends a claim (the episode): its patients told no doctor is expected back are told one is."""
-    return bool(cache.delete(_no_doctor_left_key(department_id, day)))
+    publisher that ends an announced claim (the episode): its patients told no doctor is expected back are told one
+    is. An episode never announced (its line was empty) ends unannounced too: webhook subscribers were not told it
+    began, and a doctor going off and on before an empty line posted an end each time."""
+    key = _no_doctor_left_key(department_id, day)
+    claim = cache.get(key)
+    return bool(cache.delete(key)) and claim != NO_DOCTOR_LEFT_UNANNOUNCED
 
 
 @contextmanager

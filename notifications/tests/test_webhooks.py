@@ -368,6 +368,32 @@ def test_a_doctor_back_after_all_ends_the_episode_posted_once_however_the_doctor
     }
 
 
+def test_no_end_is_posted_for_an_episode_whose_start_was_not(
+    receiver, make_endpoint, register, clock, make_doctor, department, django_capture_on_commit_callbacks
+):
+    """With nobody waiting, a doctor's going off posts no department.no_doctor_left_today; their coming back posted
+    department.doctor_back_today all the same, once per round, however often they went off and on (seventeenth
+    attack run): subscribers got ends of episodes they were never told began."""
+    make_endpoint(event_types=["department.no_doctor_left_today", "department.doctor_back_today"])
+    doctor = make_doctor(department=department)
+    DoctorSchedule.objects.create(
+        doctor=doctor, weekday=timezone.localdate().weekday(), starts_at=time(8), ends_at=time(11)
+    )
+
+    for availability in (Doctor.Availability.OFFLINE, Doctor.Availability.AVAILABLE) * 3:
+        with django_capture_on_commit_callbacks(execute=True):
+            set_availability(doctor=doctor, availability=availability, actor=doctor.user)
+    assert receiver.received == []
+
+    # A patient waiting when the next goes off: that episode is posted, and so is its end.
+    register(phone="+14155550101")
+    for availability in (Doctor.Availability.OFFLINE, Doctor.Availability.AVAILABLE):
+        with django_capture_on_commit_callbacks(execute=True):
+            set_availability(doctor=doctor, availability=availability, actor=doctor.user)
+    posted = [json.loads(post.body)["type"] for post in receiver.received]
+    assert posted == ["department.no_doctor_left_today", "department.doctor_back_today"]
+
+
 def test_an_undeclared_event_cannot_be_announced(department, make_token):
     with pytest.raises(ValueError, match="hooks.QUEUE_EVENTS"):
         hooks.QueueChange(event="renamed", entry=make_token(department), before={}, after={})
