@@ -4,8 +4,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The base of the status links the messages carry (written to the log by `make run`): the port served, and this
-# machine's loopback address when serving on every interface.
-SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+# machine's loopback address when serving on every interface; an IPv6 address in brackets, as a URL writes it.
+SITE_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(if $(findstring :,$(HOST)),[$(HOST)],$(HOST)))
+SITE_URL ?= http://$(SITE_HOST):$(PORT)
 
 .PHONY: run test install migrate demo-data translations compile-translations
 

@@ -57,6 +57,11 @@ def env_rate(name, default):
 def env_url(name, value, schemes, example):
     """value, refused naming the setting unless it is a URL of one of these schemes."""
     parts = urlsplit(value)
+    try:
+        # An IPv6 address out of its brackets ("http://::1:8000") has no port a client could read.
+        parts.port
+    except ValueError:
+        parts = parts._replace(netloc="")
     if parts.scheme not in schemes or not (parts.netloc or (parts.scheme == "unix" and parts.path)):
         raise ImproperlyConfigured(f"{name} must be a URL such as {example} (it is {value!r}).")
     return value

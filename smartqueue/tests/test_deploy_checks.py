@@ -116,6 +116,13 @@ def test_make_run_on_another_port_texts_links_to_that_port():
     assert make_run(SITE_URL="http://192.0.2.10:8000").startswith("SITE_URL=http://192.0.2.10:8000 ")
 
 
+def test_make_run_on_an_ipv6_address_texts_links_that_name_it_in_brackets():
+    """`make run HOST=::1` texted links to http://::1:8000/..., which no phone or browser reads as a host and a port
+    (seventeenth attack run)."""
+    assert make_run("HOST=::1").startswith("SITE_URL=http://[::1]:8000 ")
+    assert make_run("HOST=::", "PORT=8001").startswith("SITE_URL=http://127.0.0.1:8001 ")
+
+
 def test_probes_answer_over_plain_http_in_production_where_every_page_redirects_to_https():
     """A load balancer's or docker's health check asks the process itself over plain HTTP: with DEBUG off it was
     redirected (301) to HTTPS like every page, and read that as a failure."""

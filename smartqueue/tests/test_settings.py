@@ -148,6 +148,7 @@ def manage_check(**environ):
             "CHANNEL_REDIS_URLS must be a URL",
         ),
         ({"SITE_URL": "queue.example-hospital.org"}, "SITE_URL must be a URL such as https://"),
+        ({"SITE_URL": "http://::1:8000"}, "SITE_URL must be a URL such as https://"),
         ({"TIME_ZONE": "India/Delhi"}, "TIME_ZONE must be a zone name such as Asia/Kolkata (it is 'India/Delhi')"),
         ({"PHONE_DEFAULT_REGION": "UK"}, "PHONE_DEFAULT_REGION must be a two-letter country code"),
         ({"SELF_SERVICE_PHONE_REGIONS": "US,USA"}, "SELF_SERVICE_PHONE_REGIONS must be two-letter country codes"),
