@@ -73,6 +73,17 @@ def from_kiosk(request):
     return any(address in network for network in settings.KIOSK_NETWORKS)
 
 
+def from_internal_network(request):
+    """Whether the client address is a loopback or private one (the host itself, a container or cluster network, the
+    hospital's own), not an address of the internet."""
+    try:
+        address = ipaddress.ip_address(client_ip(request) or "")
+    except ValueError:
+        return False
+    address = getattr(address, "ipv4_mapped", None) or address
+    return address.is_loopback or address.is_private
+
+
 def sign_in_username(request, credentials=None):
     """The username django-axes counts a sign-in's failures against and keeps in its records: the one typed when an
     account has it, else "unknown:" and a keyed digest of what was typed. Kept as typed, a password typed into the

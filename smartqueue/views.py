@@ -32,7 +32,7 @@ from patients.selectors import department_snapshot_frame, departments_on_the_boa
 
 from .actions import RefusedFormIs400
 from .i18n import STAFF_LANGUAGE_SESSION_KEY, staff_profiles
-from .requests import client_ip
+from .requests import client_ip, from_internal_network
 
 logger = logging.getLogger(__name__)
 
@@ -159,12 +159,17 @@ def ping_redis():
 @require_safe
 def readyz(request):
     """Readiness probe for load balancers and monitoring: 503 naming what this process cannot reach (the database,
-    the Redis of the channel layer, Celery's broker and the cache), where /healthz only says the process answers."""
+    the Redis of the channel layer, Celery's broker and the cache), where /healthz only says the process answers.
+
+    Only a client of an internal network is told which: "redis": "unavailable" told anyone on the internet that the
+    rate limits and sign-in budgets, counted in Redis, were not counted (RATELIMIT_FAIL_OPEN) until it was back."""
     checks = {"database": reachable("database", ping_database)}
     if settings.REDIS_URL or settings.CACHE_URL:
         checks["redis"] = reachable("redis", ping_redis)
     ready = all(checks.values())
     answers = {name: "ok" if ok else "unavailable" for name, ok in checks.items()}
+    if not from_internal_network(request):
+        answers = {}
     return JsonResponse({"status": "ok" if ready else "unavailable", **answers}, status=200 if ready else 503)
 
 

@@ -70,5 +70,22 @@ def test_readyz_answers_503_when_redis_is_unreachable(db, client, settings):
     assert response.json() == {"status": "unavailable", "database": "ok", "redis": "unavailable"}
 
 
+def test_readyz_names_what_it_cannot_reach_to_internal_networks_only(db, client, settings):
+    """A client on the internet learnt that Redis was down, and with it the rate limits and sign-in budgets counted
+    there (seventeenth attack run): it gets the status alone; the host, a container network and the hospital's
+    own, and a client behind the trusted proxy by its own address, are told which."""
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+
+    public = client.get("/readyz", REMOTE_ADDR="93.184.216.34")
+    assert (public.status_code, public.json()) == (503, {"status": "unavailable"})
+    for internal in ("127.0.0.1", "10.1.2.3", "172.18.0.5", "fd00::5", "::ffff:192.168.1.9"):
+        answer = client.get("/readyz", REMOTE_ADDR=internal)
+        assert answer.json()["redis"] == "unavailable", internal
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    forged = client.get("/readyz", REMOTE_ADDR="172.18.0.2", HTTP_X_FORWARDED_FOR="10.0.0.1, 93.184.216.34")
+    assert forged.json() == {"status": "unavailable"}
+
+
 def test_readyz_refuses_writes(client):
     assert client.post("/readyz").status_code == 405
