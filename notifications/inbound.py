@@ -332,8 +332,9 @@ def _command(keyword, *, opt_out_type, patient, confirms_question, alone):
 
 
 def _ask_to_confirm(command, entry):
-    """A LATE or CANCEL is asked to be confirmed with a code, once the token, as it is now, allows it."""
-    check = queue_services.check_postponable if command == LATE else queue_services.check_cancellable
+    """A LATE or CANCEL is asked to be confirmed with a code, once the token, as it is now, allows it: by the checks of
+    the status page's "I'm running late" and "Leave the line", the same patient actions."""
+    check = queue_services.check_postponable if command == LATE else queue_services.check_leavable
     try:
         check(entry)
     except queue_services.QueueError as error:
@@ -355,7 +356,7 @@ def _confirm(command, entry, *, pending_question, code):
         if command == LATE:
             queue_services.postpone_running_late(entry=entry)
             return Effect.POSTPONED, TemplateType.REPLY_LATE, ""
-        queue_services.cancel(entry=entry)
+        queue_services.leave_line(entry=entry)
     except queue_services.QueueError as error:
         return Effect.REFUSED, TemplateType.REPLY_REFUSED, str(error)
     return Effect.CANCELLED, TemplateType.REPLY_CANCELLED, ""

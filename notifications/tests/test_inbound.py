@@ -358,6 +358,32 @@ def test_cancel_from_a_patient_in_consultation_is_refused_at_once_not_asked_to_c
     assert "in consultation" in last_reply(fake_twilio).body
 
 
+@pytest.mark.parametrize("yes_after_the_call", [False, True])
+def test_a_called_patient_texting_cancel_is_refused_as_the_status_page_refuses_leaving_the_line(
+    post_text, client, fake_twilio, line, make_doctor, department, yes_after_the_call
+):
+    """The text CANCEL and the status page's "Leave the line" are one patient action (services.leave_line): a token
+    already called is refused by both, whether it was called before the CANCEL or between the CANCEL and its YES."""
+    from patients import services
+    from patients.selectors import visit_status
+
+    doctor = make_doctor(department=department)
+    if yes_after_the_call:
+        post_text(client, text_params("CANCEL"))
+        code = code_asked_for(fake_twilio)
+        services.call_next(doctor=doctor)
+        post_text(client, text_params(f"YES {code}"))
+    else:
+        services.call_next(doctor=doctor)
+        post_text(client, text_params("CANCEL"))
+
+    line[0].refresh_from_db()
+    assert line[0].status == Queue.Status.CALLED
+    assert visit_status(entry=line[0])["can_leave"] is False
+    assert InboundMessage.objects.first().effect == Effect.REFUSED
+    assert "cannot be cancelled" in last_reply(fake_twilio).body
+
+
 def test_yes_without_a_recent_cancel_cancels_nothing_even_with_its_code(post_text, client, fake_twilio, clock, line):
     post_text(client, text_params("CANCEL"))
     clock.shift(11 * 60)
