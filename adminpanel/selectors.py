@@ -2,6 +2,7 @@
 reaches, what a deactivation changes, the audit log in words, and which message texts each language has."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,11 +14,20 @@ from django.utils.translation import gettext_lazy as _
 
 from doctors import services as doctor_services
 from doctors.models import Doctor
-from notifications.models import Notification, NotificationTemplate, WebhookDelivery, WebhookEndpoint
+from notifications.models import (
+    InboundEffect,
+    InboundMessage,
+    Notification,
+    NotificationTemplate,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from patients.models import Department, Queue, minutes_waited
 from patients.selectors import open_wait_alerts
 from patients.services import QueueError, check_consultation_endable, check_returnable_to_line, current_patient_of
 from patients.templatetags.departments import sentence_with, translated
+
+from .models import AuditLog
 
 Status = Queue.Status
 
@@ -193,6 +203,36 @@ def messages_of_visit(entry):
         Notification.objects.filter(Q(queue_entry=entry) | Q(appointment__queue_entry=entry))
         .order_by("-created_at", "-id")[:VISIT_MESSAGES_SHOWN]
     )
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """When and by whom a token was cancelled, for the desk: a patient asking why their token is gone was told
+    only "Cancelled". by_staff names the staff member; neither it nor moved_to: the patient did it (by_text, or
+    on their status page), as only the patient's own actions cancel with no actor (services.leave_line)."""
+
+    at: object
+    moved_to: object = None
+    by_staff: str = ""
+    by_text: bool = False
+
+
+def cancellation_of_visit(entry):
+    """The token's Cancellation, None unless it is cancelled."""
+    if entry.status != Queue.Status.CANCELLED:
+        return None
+    if entry.successor is not None:
+        return Cancellation(at=entry.cancelled_at, moved_to=entry.successor)
+    record = (
+        AuditLog.objects.filter(action="queue.cancelled", object_type="queue", object_id=str(entry.pk))
+        .select_related("actor")
+        .order_by("-created_at")
+        .first()
+    )
+    if record is not None and record.actor is not None:
+        return Cancellation(at=entry.cancelled_at, by_staff=record.actor.get_full_name() or record.actor.get_username())
+    by_text = InboundMessage.objects.filter(queue_entry=entry, effect=InboundEffect.CANCELLED).exists()
+    return Cancellation(at=entry.cancelled_at, by_text=by_text)
 
 
 # How far back the webhooks page counts an endpoint's failed deliveries: a day shows a receiver down overnight.

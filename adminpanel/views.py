@@ -244,6 +244,7 @@ class VisitView(PanelAdminRequiredMixin, View):
                 "field_errors": {name: " ".join(problems) for name, problems in (errors or {}).items()},
                 "typed": typed or {},
                 "visit_messages": selectors.messages_of_visit(entry),
+                "cancellation": selectors.cancellation_of_visit(entry),
             },
             status=status,
         )

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from adminpanel.models import AuditLog
+from doctors import services as doctor_services
 from doctors.models import DoctorAbsence, DoctorSchedule
 from notifications.models import Notification
 from patients import services
@@ -249,3 +250,41 @@ def test_the_visit_page_says_when_no_message_was_written(admin_client, wrong_dep
     page = admin_client.get(visit_page(wrong_department)).content.decode()
 
     assert "No message was written for this token." in page
+
+
+def test_the_visit_page_tells_the_desk_when_and_by_whom_a_token_was_cancelled(
+    admin_client, clock, department, orthopaedics, wrong_department, make_user
+):
+    """A patient at the desk asking why their token is gone: the page said only "Cancelled", the same for the
+    patient's own Leave the line, their text CANCEL, a colleague's cancel and a move to another department."""
+    from notifications.models import InboundMessage
+
+    def register(name, phone):
+        return services.register_visit(department=department, name=name, phone=phone, age=40, gender="female").entry
+
+    left_on_page, left_by_text, cancelled_at_desk = (
+        register("Maya Rao", "+12025550131"),
+        register("Omar Haddad", "+12025550132"),
+        register("Lena Ortiz", "+12025550133"),
+    )
+    services.leave_line(entry=left_on_page)
+    services.leave_line(entry=left_by_text)
+    InboundMessage.objects.create(
+        message_sid="SM1", channel="sms", from_phone="+12025550132", body="YES 1234", keyword="YES",
+        effect=InboundMessage.Effect.CANCELLED, patient=left_by_text.patient, queue_entry=left_by_text,
+    )
+    colleague = make_user(username="desk.two", first_name="Rita", last_name="Gomes")
+    services.cancel(entry=cancelled_at_desk, actor=colleague)
+    moved = doctor_services.move_to_department(entry=wrong_department, to_department=orthopaedics, actor=colleague)
+    at = timezone.localtime().strftime("%H:%M")
+
+    def said(entry):
+        page = admin_client.get(visit_page(entry)).content.decode()
+        said = page.split('<dt class="col-5">Cancelled</dt><dd class="col-7">')[1].split("</dd>")[0]
+        return " ".join(said.split())
+
+    assert said(left_on_page) == f"{at}, by the patient, with Leave the line on their status page"
+    assert said(left_by_text) == f"{at}, by the patient, texting CANCEL"
+    assert said(cancelled_at_desk) == f"{at}, by Rita Gomes"
+    assert said(wrong_department) == f"{at}, moved to token {moved.token}"
+    assert "<dt class=\"col-5\">Cancelled</dt>" not in admin_client.get(visit_page(moved)).content.decode()
