@@ -334,7 +334,7 @@ def _command(keyword, *, opt_out_type, patient, confirms_question, alone):
 def _ask_to_confirm(command, entry):
     """A LATE or CANCEL is asked to be confirmed with a code, once the token, as it is now, allows it: by the checks of
     the status page's "I'm running late" and "Leave the line", the same patient actions."""
-    check = queue_services.check_postponable if command == LATE else queue_services.check_leavable
+    check = queue_services.check_movable_back if command == LATE else queue_services.check_leavable
     try:
         check(entry)
     except queue_services.QueueError as error:

@@ -856,6 +856,23 @@ def postpone_visit(*, entry, places, actor=None, ip_address=None):
     """
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
     check_postponable(entry)
+    behind = _let_go_first(entry)[:places]
+    before = entry_snapshot(entry)
+    entry.due_at = behind[-1][1] + timedelta(microseconds=1)
+    entry.postponed_at = timezone.now()
+    return _record_queue_change(entry=entry, event="postponed", actor=actor, ip_address=ip_address, before=before)
+
+
+def check_movable_back(entry):
+    """check_postponable, and someone waiting behind the token whom it could let go first (one query more): a
+    patient texting LATE is asked for a code only when the YES can move them back."""
+    check_postponable(entry)
+    _let_go_first(entry)
+
+
+def _let_go_first(entry):
+    """(id, due) of the waiting tokens behind this one that a move back could let go first, in order; PostponeRefused
+    when there are none."""
     same_priority = (
         Queue.objects.waiting()
         .for_day(entry.token_date)
@@ -876,11 +893,7 @@ def postpone_visit(*, entry, places, actor=None, ip_address=None):
                 _("Only patients with a later appointment are waiting behind token %(token)s; it keeps its place.")
                 % {"token": entry.token}
             )
-    behind = behind[:places]
-    before = entry_snapshot(entry)
-    entry.due_at = behind[-1][1] + timedelta(microseconds=1)
-    entry.postponed_at = now
-    return _record_queue_change(entry=entry, event="postponed", actor=actor, ip_address=ip_address, before=before)
+    return behind
 
 
 def postpone_running_late(*, entry, actor=None, ip_address=None):

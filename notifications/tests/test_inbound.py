@@ -318,13 +318,16 @@ def test_words_after_a_keyword_that_are_not_a_token_are_ignored(post_text, clien
     assert place_of(second_token) == 2
 
 
-def test_late_for_the_last_in_line_changes_nothing(post_text, client, fake_twilio, waiting_entry):
+def test_late_for_the_last_in_line_is_refused_at_once_not_asked_for_a_code_the_yes_could_not_use(
+    post_text, client, fake_twilio, waiting_entry
+):
     post_text(client, text_params("LATE"))
-    confirm_with_the_code(post_text, client, fake_twilio)
 
     waiting_entry.refresh_from_db()
     assert waiting_entry.postponed_at is None
-    assert InboundMessage.objects.first().effect == Effect.REFUSED
+    assert InboundMessage.objects.get().effect == Effect.REFUSED
+    assert "Reply YES" not in last_reply(fake_twilio).body
+    assert "Nobody is waiting behind token" in last_reply(fake_twilio).body
 
 
 def test_cancel_needs_a_yes_to_cancel(post_text, client, fake_twilio, line):
