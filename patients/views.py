@@ -40,6 +40,7 @@ from .selectors import (
     current_visit_status,
     department_overview,
     departments_turning_walk_ins_away,
+    open_visits_of,
     transferred_from,
     visit_by_link,
     visit_for_link,
@@ -185,6 +186,7 @@ def registered(request, public_id):
     if entry.public_id != public_id:
         return redirect("patients:registered", public_id=entry.public_id)
     status_url = request.build_absolute_uri(entry.get_absolute_url())
+    for_the_desk = hooks.is_reception_staff(request.user)
     return render(
         request,
         "patients/registered.html",
@@ -194,7 +196,11 @@ def registered(request, public_id):
             "status_url": status_url,
             "status_qr_svg": segno.make(status_url, error="m").svg_inline(scale=5, title=_("Your status page")),
             # The desk registered the patient: the page is turned to them, then back to the next one in front.
-            "for_the_desk": hooks.is_reception_staff(request.user),
+            "for_the_desk": for_the_desk,
+            # A desk registering the patient again, to put a wrong department right, is told of the token left behind.
+            "other_open_tokens": [visit for visit in open_visits_of(entry.patient) if visit.pk != entry.pk]
+            if for_the_desk
+            else [],
         },
     )
 

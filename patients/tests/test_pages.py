@@ -575,3 +575,26 @@ def test_the_page_after_the_desk_registers_a_patient_speaks_to_the_desk_and_lead
     assert "Token CARD-001 is registered. The patient can scan the code to follow their turn" in page
     assert "You are registered." not in page
     assert f'href="{reverse("patients:register")}">Register the next patient</a>' in page
+
+
+def test_the_page_after_the_desk_registers_a_patient_again_names_the_token_they_already_hold(
+    admin_client, client, typed, department, make_department, make_doctor
+):
+    # The desk that registers a patient a second time, to put right a wrong department, left the first token in its
+    # line with no word of it: it was called later, in front of nobody.
+    orthopaedics = make_department(name="Orthopaedics", code="ORTH")
+    make_doctor(department=orthopaedics)
+    admin_client.post("/patients/register/", {**typed, "priority": "normal"})
+
+    response = admin_client.post(
+        "/patients/register/", {**typed, "department": str(orthopaedics.pk), "priority": "normal"}, follow=True
+    )
+
+    page = " ".join(response.content.decode().split())
+    assert "Token ORTH-001 is registered." in page
+    assert (
+        "Asha Patel also holds token CARD-001 in Cardiology (Waiting). If that one is a mistake, cancel it from "
+        "Find a patient's token, or it will be called." in page
+    )
+    # The patient's own copy of the page (the link is theirs) does not list their other tokens.
+    assert "also holds" not in client.get(response.redirect_chain[-1][0]).content.decode()
