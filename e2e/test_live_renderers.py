@@ -564,3 +564,37 @@ def test_the_patients_page_and_the_board_say_when_the_doctors_are_expected_or_th
     expect(board.locator("[data-wait]")).to_have_text(
         "1 waiting · no doctor is expected back today (please ask at the desk)"
     )
+
+
+def test_a_button_hidden_by_the_patients_call_or_cancellation_hands_the_focus_to_what_the_page_now_says(
+    open_page, hospital
+):
+    """The patient tabbed to "I'm running late" (or is asked whether to leave) when the doctor calls them, or the desk
+    cancels the token: the button hides, and the focus must not stay on nothing in sight."""
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    called = register(cardiology, "Asha Rao", "+14155550101")
+    cancelled = register(cardiology, "Ravi Kumar", "+14155550102")
+    register(cardiology, "Chen Li", "+14155550103")  # Someone behind both: "I'm running late" is offered.
+    patient = open_page(**PHONE)
+    sockets = PlayedSockets(patient, r"/ws/patient/[0-9a-f-]+/$")
+
+    patient.goto(called.get_absolute_url())
+    patient.get_by_role("button", name="I'm running late").focus()
+    services.call_next(doctor=smith)
+    called.refresh_from_db()
+    sockets.send(frame(frame_type="patient.status", department_id=cardiology.pk, seq=1,
+                       payload={"event": "changed", "visit": visit_status(entry=called)}))
+    expect(patient.get_by_role("button", name="I'm running late")).to_be_hidden()
+    expect(patient.get_by_role("alert").filter(has_text="It's your turn")).to_be_focused()
+
+    patient.goto(cancelled.get_absolute_url())
+    with patient.expect_navigation():
+        patient.get_by_role("button", name="Leave the line").click()
+    patient.get_by_role("button", name="Yes, leave the line").focus()
+    services.cancel(entry=cancelled)
+    cancelled.refresh_from_db()
+    sockets.send(frame(frame_type="patient.status", department_id=cardiology.pk, seq=2,
+                       payload={"event": "changed", "visit": visit_status(entry=cancelled)}),
+                 index=2)  # The third page's socket: the call's page, this token's, its leave question.
+    expect(patient.get_by_role("button", name="Yes, leave the line")).to_be_hidden()
+    expect(patient.get_by_text("This token was cancelled.")).to_be_focused()

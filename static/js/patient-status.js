@@ -125,6 +125,18 @@
     heading.textContent = text;
   }
 
+  // A button the patient was on ("I'm running late", "Leave the line") hides when the doctor calls them or the desk
+  // cancels the token: the focus would stay on nothing in sight, and the next Tab start from the page's top. It goes
+  // to what the page now says instead (the your-turn banner, what the status means, else the status itself).
+  function keepTheFocusInSight(root) {
+    var focused = document.activeElement;
+    if (!focused || !root.contains(focused) || focused.getClientRects().length) return;
+    var says = Array.prototype.filter.call(root.querySelectorAll("[data-focus-after-hiding]"), function (element) {
+      return element.getClientRects().length > 0;
+    });
+    if (says.length) says[0].focus();
+  }
+
   function renderPatientStatus(root, visit) {
     root.dataset.visitId = visit.visit_id;
     showHeading(root, visit);
@@ -158,6 +170,7 @@
     root.querySelectorAll("[data-show-status]").forEach(function (element) {
       element.classList.toggle("d-none", visit.status !== element.dataset.showStatus);
     });
+    keepTheFocusInSight(root);
     var refreshed = root.querySelector('[data-field="refreshed"]');
     if (refreshed) {
       refreshed.textContent = interpolate(gettext("Updated %(time)s"), { time: WaitWords.clockTime(new Date(), PAGE_LANGUAGE) }, true);
