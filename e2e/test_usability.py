@@ -1,9 +1,13 @@
 """Issue #14's findings, each tried as a new user would: on a 390 px phone, a desk screen, and a TV."""
 
 import re
+from datetime import time
 
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from doctors.models import Doctor, DoctorAbsence, DoctorSchedule
 from e2e.conftest import DESKTOP, PHONE, stop_the_clock
 from e2e.test_accessibility import a_busy_morning
 from e2e.test_live_renderers import PlayedSockets
@@ -382,6 +386,37 @@ def test_the_browsers_text_size_at_twice_keeps_the_pages_on_a_phone(open_page, h
         for path in paths:
             page.goto(path)
             assert page.evaluate("document.documentElement.scrollWidth") <= 320, (language, path)
+
+
+def test_a_word_longer_than_a_phones_line_breaks_rather_than_run_off_it_at_twice_the_text_size(open_page, hospital):
+    """Only headings broke a word too long for their line: at twice the browser's text size on a 320 px phone, a long
+    department's name in the registration's "No doctor is expected back today in:" list, the room in the status
+    page's "It's your turn — go to" and the board's title of that department ran past the screen's edge (in Spanish,
+    "Otorrinolaringología", "Consultorio 1A" and "Atendiendo ahora" did)."""
+    smith = hospital["doctor"]
+    smith.room = "Physiotherapy"
+    smith.save()
+    called = register_patient(department=hospital["cardiology"], name="Asha Rao", phone="+14155550101", age=40,
+                              gender="female", priority="normal", notes="", actor=None, ip_address=None,
+                              self_service=False)[0]
+    services.call_next(doctor=smith)
+    ent = Department.objects.create(name="Otorhinolaryngology", code="ENT")
+    absent = Doctor.objects.create(user=get_user_model().objects.create(username="dr.lee"), department=ent, room="Room 9",
+                                   availability=Doctor.Availability.AVAILABLE)
+    DoctorSchedule.objects.create(doctor=absent, weekday=timezone.localdate().weekday(), starts_at=time(0),
+                                  ends_at=time(23))
+    DoctorAbsence.objects.create(doctor=absent, day=timezone.localdate(), reason="Sick")
+
+    page = open_page(viewport={"width": 320, "height": 800})
+    page.context.new_cdp_session(page).send("Page.setFontSizes", {"fontSizes": {"standard": 32}})
+    for path, shown in [
+        ("/patients/register/", page.get_by_role("listitem").filter(has_text="Otorhinolaryngology")),
+        (called.get_absolute_url(), page.get_by_role("alert").filter(has_text="Physiotherapy")),
+        (f"/display/{ent.pk}/", page.get_by_role("heading", name="Otorhinolaryngology")),
+    ]:
+        page.goto(path)
+        expect(shown).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
 
 
 def test_text_at_twice_its_size_keeps_the_webhook_form_on_a_phone(open_page, hospital):
