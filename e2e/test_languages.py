@@ -273,6 +273,22 @@ def test_arabic_pages_have_no_serious_accessibility_violation(open_page, hospita
     assert not problems.strip(), problems
 
 
+def test_a_booking_without_its_department_is_refused_by_the_page_in_its_language_not_by_the_browser(
+    open_page, hospital
+):
+    """*Show free times* with no department chosen was stopped by the browser's own bubble, in the browser's
+    language ("Please select an item in the list.") and gone at the next tap, on the one patient form not marked
+    novalidate: the page's summary, which takes the focus and says what to do in the page's language, never came."""
+    page = open_page(**PHONE, **ARABIC)
+    page.goto("/patients/appointments/")
+    page.get_by_role("button", name="اعرضوا الأوقات المتاحة").click()
+
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("اختاروا قسمًا.")
+    expect(page.locator("#id_department")).to_have_attribute("aria-invalid", "true")
+
+
 def test_the_switcher_changes_the_language_and_keeps_it(open_page, hospital):
     page = open_page(**PHONE)
     page.goto("/patients/register/")
