@@ -75,6 +75,8 @@ def test_public_pages_have_no_serious_accessibility_violation(open_page, hospita
         "/patients/register/",
         f"/patients/registered/{public_id}/",
         f"/patients/status/{public_id}/",
+        f"/patients/status/{visits[1].public_id}/",  # A missed turn: what it means and what to do.
+        "/patients/no-such-page/",
         "/display/",
         f"/display/{cardiology}/",
         "/doctors/login/",
@@ -205,6 +207,9 @@ def test_appointment_and_kiosk_pages_have_no_serious_accessibility_violation(ope
     manage_link = page.url
     cardiology = bookable_cardiology["cardiology"].pk
     problems += "\n" + sweep(page, [f"/patients/appointments/?department={cardiology}", "/kiosk/site/", "/kiosk/CARD/"])
+    page.get_by_role("button", name="Take a token").click()
+    expect(page.locator("[data-error-summary]")).to_be_focused()
+    problems += "\n" + blocking_violations(page)
     page.get_by_label("Booking code").fill("NOSUCHCODE")
     with page.expect_navigation():
         page.get_by_role("button", name="Check in").click()
