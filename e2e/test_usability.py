@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from doctors.models import Doctor, DoctorAbsence, DoctorSchedule
+from doctors import services as doctor_services
+from doctors.models import Doctor, DoctorSchedule
 from e2e.conftest import DESKTOP, PHONE, stop_the_clock
 from e2e.test_accessibility import a_busy_morning
 from e2e.test_live_renderers import PlayedSockets
@@ -405,7 +406,8 @@ def test_a_word_longer_than_a_phones_line_breaks_rather_than_run_off_it_at_twice
                                    availability=Doctor.Availability.AVAILABLE)
     DoctorSchedule.objects.create(doctor=absent, weekday=timezone.localdate().weekday(), starts_at=time(0),
                                   ends_at=time(23))
-    DoctorAbsence.objects.create(doctor=absent, day=timezone.localdate(), reason="Sick")
+    # Through the service, which publishes the department's queue the registration page reads, as the panel does.
+    doctor_services.record_absence(doctor=absent, day=timezone.localdate(), reason="Sick")
 
     page = open_page(viewport={"width": 320, "height": 800})
     page.context.new_cdp_session(page).send("Page.setFontSizes", {"fontSizes": {"standard": 32}})
