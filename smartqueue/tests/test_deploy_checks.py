@@ -142,3 +142,32 @@ def test_probes_answer_over_plain_http_in_production_where_every_page_redirects_
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["200", "301"]
+
+
+def test_the_image_runs_as_a_user_that_cannot_write_the_apps_code():
+    """The container ran as root: a hole in any dependency could rewrite the app's code and settings."""
+    instructions = [line.split()[:2] for line in (BASE_DIR / "Dockerfile").read_text().splitlines() if line.strip()]
+    users = [words[1] for words in instructions if words[0] == "USER"]
+    copies = [index for index, words in enumerate(instructions) if words[0] in {"COPY", "RUN"}]
+
+    assert users and users[-1] not in {"root", "0"}
+    assert instructions.index(["USER", users[-1]]) > copies[-1], "the code is copied and built before the switch"
+    beat = yaml_services()["beat"]["command"]
+    assert "--schedule /tmp/" in beat, "beat keeps its schedule where that user may write"
+
+
+def test_nginx_opens_to_clients_once_the_web_processes_are_ready():
+    services = yaml_services()
+    healthcheck = next(line for line in (BASE_DIR / "Dockerfile").read_text().splitlines() if line.startswith("HEALTH"))
+
+    assert '"smartqueue.probe"' in healthcheck
+    assert services["nginx"]["depends_on"]["web"]["condition"] == "service_healthy"
+    assert "healthcheck" not in services["web"], "web keeps the image's check"
+    for name in ("migrate", "worker", "beat"):
+        assert services[name]["healthcheck"] == {"disable": True}, f"{name} runs no web server to ask"
+
+
+def yaml_services():
+    import yaml
+
+    return yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())["services"]
