@@ -17,13 +17,13 @@ from daphne.ws_protocol import WebSocketProtocol
 from twisted.internet import defer, reactor
 from twisted.web import http
 
-from smartqueue.log_masking import mask_capability_links
+from smartqueue.log_masking import mask_log_text
 from smartqueue.startup import settings_or_exit
 
 
 class MaskedAccessLog(AccessLogGenerator):
     def write_entry(self, host, date, request, status=None, length=None, ident=None, user=None):
-        super().write_entry(host, date, mask_capability_links(request), status, length, ident, user)
+        super().write_entry(host, date, mask_log_text(request), status, length, ident, user)
 
 
 def refuse_overlong_line(channel, line):

@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from uvicorn.logging import AccessFormatter
 
-from smartqueue.log_masking import LogMaskingFilter, mask_capability_links
+from smartqueue.log_masking import LogMaskingFilter, mask_capability_links, mask_log_text
 from smartqueue.server import MaskedAccessLog
 
 from .conftest import free_loopback_port
@@ -245,3 +245,35 @@ def test_celery_workers_mask_phone_numbers_and_status_links_too(celery_logging_s
     assert "Notification 30 attempt 1 failed" in written and "\u2022" * 6 + "0178" in written
     assert "+14155550178" not in written
     assert_masked(written)
+
+
+# Eighteenth attack run: what a superuser searched for in Django admin (a name, a number URL-encoded or as digits
+# alone, a booking code, a public id) was written whole to the access log.
+ADMIN_SEARCHES = [
+    "/admin/patients/patient/?q=%2B14155550178",
+    "/admin/patients/patient/?q=14155550178&o=2",
+    "/admin/patients/appointment/?q=Asha%20Patel",
+    "/admin/patients/queue/7/change/?_changelist_filters=q%3D%252B14155550178",
+    "/admin/autocomplete/?term=4155550178&app_label=patients&model_name=queue&field_name=patient",
+]
+
+
+@pytest.mark.parametrize("path", ADMIN_SEARCHES)
+def test_what_was_searched_in_django_admin_stays_out_of_the_access_logs(path):
+    stream = io.StringIO()
+    request = {"client": ["203.0.113.7", 5000], "method": "GET", "path": path, "status": 200, "size": 10}
+    MaskedAccessLog(stream)("http", "complete", request)
+    arguments = ("203.0.113.7", "GET", path, "1.1", 200)
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', arguments, None)
+    logging.getLogger("uvicorn.access").filter(record)
+    logged = [stream.getvalue(), AccessFormatter('"%(request_line)s"').format(record), nginx_loggable_uri(path)]
+
+    for line in logged:
+        for searched in ("4155550178", "Asha", "Patel"):
+            assert searched not in line
+    assert path.split("?")[0] + "?" in logged[0]
+
+
+def test_django_admin_addresses_without_a_query_are_logged_as_they_are():
+    assert mask_log_text("GET /admin/patients/queue/7/change/ 200") == "GET /admin/patients/queue/7/change/ 200"
+    assert nginx_loggable_uri("/admin/patients/queue/7/change/") == "/admin/patients/queue/7/change/"
