@@ -18,7 +18,13 @@ def _max_length(field):
 class InboundMessageForm(forms.Form):
     """The fields of Twilio's incoming-message webhook that we read, named as Twilio posts them."""
 
-    MessageSid = forms.CharField(max_length=_max_length("message_sid"))
+    # A message's id as Twilio makes it, and nothing longer: the signature runs each field's name and value together
+    # with nothing between them, so a captured text with its next field (NumMedia, 0) moved into the end of its id
+    # ("SM…NumMedia0") was a new message under the same signature, a replay acted on again.
+    MessageSid = forms.RegexField(
+        r"\A(?:SM|MM)[0-9a-fA-F]{32}\Z",
+        error_messages={"invalid": _("Not a Twilio message id (SM or MM and 32 hexadecimal digits).")},
+    )
     From = forms.CharField(max_length=len(WHATSAPP_PREFIX) + _max_length("from_phone"))
     # Never refused for its length: a long text may still be a STOP. Stored cut to the column's length.
     Body = forms.CharField(required=False, strip=False)

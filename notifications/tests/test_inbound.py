@@ -531,7 +531,7 @@ def test_unsigned_or_forged_text_is_refused_and_changes_nothing(post_text, clien
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"From": PHONE, "Body": "STATUS"}, "MessageSid"), ({"MessageSid": "SM1", "From": "+1" * 30}, "From")],
+    [({"From": PHONE, "Body": "STATUS"}, "MessageSid"), ({"MessageSid": "SM" + "1" * 32, "From": "+1" * 30}, "From")],
 )
 def test_bad_form_data_is_refused_naming_the_field(post_text, client, db, fake_twilio, params, field):
     response = post_text(client, params)
@@ -749,6 +749,32 @@ def test_a_redelivered_stop_acts_and_confirms_once(post_text, client, fake_twili
     assert InboundMessage.objects.count() == 1
     assert AuditLog.objects.filter(action="inbound.received").count() == 1
     assert len(messages_to_patient(fake_twilio)) == 1
+
+
+def test_a_captured_text_cannot_be_replayed_under_a_new_message_sid_made_from_its_signed_fields(
+    client, fake_twilio, line, django_capture_on_commit_callbacks
+):
+    """Eighteenth attack run. Twilio signs the URL and each field's name and value run together, in the names' order,
+    with nothing between them: a captured START moved NumMedia's name and value into the end of MessageSid under the
+    same signature, a "new" message (SM…NumMedia0) that subscribed the number again after its owner's STOP."""
+    captured = text_params("START", NumMedia="0", NumSegments="1")
+    signature = RequestValidator(TEST_AUTH_TOKEN).compute_signature(INBOUND_URL, captured)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(INBOUND_PATH, captured, headers={"X-Twilio-Signature": signature})
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_post(client, text_params("STOP"))
+    assert opted_out(line[0].patient)
+
+    forged = {name: value for name, value in captured.items() if name != "NumMedia"}
+    forged["MessageSid"] += "NumMedia0"
+    assert RequestValidator(TEST_AUTH_TOKEN).validate(INBOUND_URL, forged, signature)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(INBOUND_PATH, forged, headers={"X-Twilio-Signature": signature})
+
+    assert response.status_code == 400
+    assert response.content.decode().startswith("MessageSid:")
+    assert opted_out(line[0].patient)
+    assert InboundMessage.objects.count() == 2
 
 
 def test_twilios_opt_out_type_is_acted_on_without_a_second_reply(post_text, client, fake_twilio, line, broadcast):
