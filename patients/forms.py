@@ -364,6 +364,13 @@ class KioskWalkInForm(RegistrationForm):
 
     field_order = ("department", "name", "phone", "age", "gender", "notes")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One browser for everyone in the lobby: what a patient types is not kept to be offered to the next one (the
+        # registration page's "name" and "tel" are for the patient's own phone).
+        for field in self.fields.values():
+            field.widget.attrs["autocomplete"] = "off"
+
 
 class BookingForm(RegistrationForm):
     """A patient booking a slot on their phone, or reception booking for a caller."""

@@ -295,6 +295,23 @@ def test_a_ticket_its_patient_is_done_with_is_not_shown_again_on_that_kiosk(clie
     assert client.get(reverse("kiosk:start-over", args=["site"]), {"done": "x" * 500}).status_code == 302
 
 
+@pytest.mark.parametrize("site", ["site", "card"])
+def test_the_kiosk_asks_its_browser_to_keep_nothing_a_patient_types_for_the_next(client, clinic, site):
+    """Eighteenth attack run: the walk-in form asked the lobby's one browser to remember names and numbers
+    (autocomplete="name", "tel"), which it then offered to the next patient tapping the field."""
+    clinic.code = "CARD"
+    clinic.save()
+    page = client.get(reverse("kiosk:start", args=[site])).content.decode()
+
+    fields = re.findall(r"<(?:input|textarea)\b[^>]*>", page)
+    typed = [field for field in fields if 'type="hidden"' not in field and "csrfmiddlewaretoken" not in field]
+    assert {re.search(r'name="(\w+)"', field)[1] for field in typed} >= {"code", "name", "phone", "age", "notes"}
+    for field in typed:
+        assert 'autocomplete="off"' in field, field
+    # The patient's own phone keeps filling in its owner's name and number on the registration page.
+    assert 'autocomplete="tel"' in client.get(reverse("patients:register")).content.decode()
+
+
 def test_the_qr_code_on_the_manage_page_encodes_the_link_the_kiosk_reads(client, clinic, monkeypatch):
     import segno
 
