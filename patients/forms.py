@@ -252,9 +252,17 @@ class RegistrationForm(BootstrapForm):
         help_text=Patient._meta.get_field("language").help_text,
     )
 
+    # Typed on a browser that serves one patient after another (the lobby's kiosk; the desk's, for staff): it is asked
+    # to keep nothing typed, which it would offer to the next person tapping the field. "name" and "tel" are for a
+    # patient's own phone.
+    on_a_shared_browser = False
+
     def __init__(self, *args, reception_staff=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.reception_staff = reception_staff
+        if reception_staff or self.on_a_shared_browser:
+            for field in self.fields.values():
+                field.widget.attrs["autocomplete"] = "off"
         if not reception_staff:
             # Patients registering themselves are always normal priority; only staff triage. Their language is
             # the page's: they chose it by reading it.
@@ -363,13 +371,7 @@ class KioskWalkInForm(RegistrationForm):
     """The kiosk's walk-in token, which asks for the department first."""
 
     field_order = ("department", "name", "phone", "age", "gender", "notes")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # One browser for everyone in the lobby: what a patient types is not kept to be offered to the next one (the
-        # registration page's "name" and "tel" are for the patient's own phone).
-        for field in self.fields.values():
-            field.widget.attrs["autocomplete"] = "off"
+    on_a_shared_browser = True
 
 
 class BookingForm(RegistrationForm):

@@ -295,21 +295,39 @@ def test_a_ticket_its_patient_is_done_with_is_not_shown_again_on_that_kiosk(clie
     assert client.get(reverse("kiosk:start-over", args=["site"]), {"done": "x" * 500}).status_code == 302
 
 
+def typed_fields(page):
+    fields = re.findall(r"<(?:input|textarea)\b[^>]*>", page)
+    return {re.search(r'name="(\w+)"', field)[1]: field for field in fields if 'type="hidden"' not in field}
+
+
 @pytest.mark.parametrize("site", ["site", "card"])
 def test_the_kiosk_asks_its_browser_to_keep_nothing_a_patient_types_for_the_next(client, clinic, site):
     """Eighteenth attack run: the walk-in form asked the lobby's one browser to remember names and numbers
     (autocomplete="name", "tel"), which it then offered to the next patient tapping the field."""
     clinic.code = "CARD"
     clinic.save()
-    page = client.get(reverse("kiosk:start", args=[site])).content.decode()
+    typed = typed_fields(client.get(reverse("kiosk:start", args=[site])).content.decode())
 
-    fields = re.findall(r"<(?:input|textarea)\b[^>]*>", page)
-    typed = [field for field in fields if 'type="hidden"' not in field and "csrfmiddlewaretoken" not in field]
-    assert {re.search(r'name="(\w+)"', field)[1] for field in typed} >= {"code", "name", "phone", "age", "notes"}
-    for field in typed:
+    assert set(typed) >= {"code", "name", "phone", "age", "notes"}
+    for field in typed.values():
         assert 'autocomplete="off"' in field, field
-    # The patient's own phone keeps filling in its owner's name and number on the registration page.
-    assert 'autocomplete="tel"' in client.get(reverse("patients:register")).content.decode()
+
+
+def test_the_desk_asks_its_browser_to_keep_nothing_typed_and_a_patients_phone_fills_in_its_owner(
+    client, clinic, clock
+):
+    own_phone = typed_fields(client.get(reverse("patients:register")).content.decode())
+    client.force_login(clinic.doctor.user)
+    desk = [
+        typed_fields(client.get(page).content.decode())
+        for page in (reverse("patients:register"), reverse("patients:book") + f"?department={clinic.pk}")
+    ]
+
+    assert 'autocomplete="tel"' in own_phone["phone"] and 'autocomplete="name"' in own_phone["name"]
+    for page in desk:
+        assert set(page) >= {"name", "phone", "age"}
+        for field in page.values():
+            assert 'autocomplete="off"' in field, field
 
 
 def test_the_qr_code_on_the_manage_page_encodes_the_link_the_kiosk_reads(client, clinic, monkeypatch):
