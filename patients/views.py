@@ -68,11 +68,14 @@ BOOKING_SENT_TO_PHONE_MESSAGE = _(
 SELF_SERVICE_FIELDS = ("department", "name", "phone", "age", "gender", "notes")
 # The kiosk of the whole site (every department), rather than one department's: /kiosk/site/.
 KIOSK_SITE = "site"
-# The last ticket a kiosk's patient was done with (its "Done", or the kiosk starting over by itself): shown no
-# more on that kiosk. The page's script starts over in place of the ticket in the history, but a tap on "Done"
-# before the script has run follows the plain link, and Back then fetched the last patient's ticket again.
-KIOSK_DONE_TICKET_COOKIE = "kiosk_done_ticket"
+# The tickets a kiosk's patients were done with (their "Done", or the kiosk starting over by itself), the latest
+# first: shown no more on that kiosk. The page's script starts over in place of the ticket in the history, but a tap
+# on "Done" before the script has run follows the plain link, and Back then fetched the ticket again. All of a
+# morning's, not the last alone: Back past the last patient's reached the one before (its QR code, the status link,
+# takes that patient out of line). A ticket id and its separator are 37 characters: 80 keep the cookie under 3 KB.
+KIOSK_DONE_TICKET_COOKIE = "kiosk_done_tickets"
 KIOSK_DONE_TICKET_PARAMETER = "done"
+KIOSK_DONE_TICKETS_KEPT = 80
 
 
 def landing(request):
@@ -529,6 +532,10 @@ def kiosk_start_over_url(site, *, done_ticket=None):
     return f"{url}?{urlencode({KIOSK_DONE_TICKET_PARAMETER: done_ticket})}" if done_ticket else url
 
 
+def _done_tickets(request):
+    return [ticket for ticket in request.COOKIES.get(KIOSK_DONE_TICKET_COOKIE, "").split(".") if ticket]
+
+
 @never_cache
 @require_http_methods(["GET"])
 def kiosk_start_over(request, site):
@@ -538,9 +545,10 @@ def kiosk_start_over(request, site):
     response = redirect("kiosk:start", site=site)
     done_ticket = _uuid_or_none(request.GET.get(KIOSK_DONE_TICKET_PARAMETER, ""))
     if done_ticket is not None:
+        done_before = [ticket for ticket in _done_tickets(request) if ticket != str(done_ticket)]
         response.set_cookie(
             KIOSK_DONE_TICKET_COOKIE,
-            str(done_ticket),
+            ".".join([str(done_ticket), *done_before][:KIOSK_DONE_TICKETS_KEPT]),
             path=reverse("kiosk:start", args=[site]),
             secure=request.is_secure(),
             httponly=True,
@@ -649,7 +657,7 @@ def kiosk_sent(request, site):
 def kiosk_ticket(request, site, public_id):
     """The printable ticket: token, department, and a QR code of the token's status page."""
     department = _kiosk_department(site)
-    if request.COOKIES.get(KIOSK_DONE_TICKET_COOKIE) == str(public_id):
+    if str(public_id) in _done_tickets(request):
         return redirect("kiosk:start", site=site)
     entry = visit_by_link(public_id)
     # A department's kiosk prints only its own department's tickets, as it takes only its own walk-ins.

@@ -295,6 +295,25 @@ def test_a_ticket_its_patient_is_done_with_is_not_shown_again_on_that_kiosk(clie
     assert client.get(reverse("kiosk:start-over", args=["site"]), {"done": "x" * 500}).status_code == 302
 
 
+def test_every_ticket_a_kiosks_patients_were_done_with_stays_hidden_not_only_the_last(client, clinic, clock):
+    """Eighteenth attack run: the kiosk forgot a ticket as soon as the next patient was done, and Back past the next
+    patient's ticket showed the one before, its QR code the status link that takes its patient out of line."""
+    slots = [at(time(hour, minute)) for hour, minute in ((13, 0), (13, 30), (14, 0))]
+    bookings = [book(clinic, slot, phone=f"+1415555018{number}") for number, slot in enumerate(slots)]
+    kiosk = reverse("kiosk:start", args=["site"])
+    tickets = []
+    for booking in bookings:
+        clock.move_to(booking.slot_start - timedelta(minutes=5))
+        ticket_url = client.post(kiosk, {"action": "check_in", "code": booking.booking_code}).url
+        done = re.search(r'href="([^"]+)" data-kiosk-start-over', client.get(ticket_url).content.decode())[1]
+        client.get(html.unescape(done))
+        tickets.append(ticket_url)
+
+    for ticket_url in tickets:
+        back = client.get(ticket_url)
+        assert (back.status_code, back.get("Location")) == (302, kiosk)
+
+
 def typed_fields(page):
     fields = re.findall(r"<(?:input|textarea)\b[^>]*>", page)
     return {re.search(r'name="(\w+)"', field)[1]: field for field in fields if 'type="hidden"' not in field}
