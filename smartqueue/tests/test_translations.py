@@ -203,6 +203,26 @@ def test_arabic_addresses_the_reader_in_the_plural_without_a_gender():
     assert not wrong, "ar: address the reader in the plural (أدخلوا، لديكم):\n" + "\n".join(wrong)
 
 
+# A consultation is one word on every page: the status says "في الاستشارة" and "परामर्श में", so the admin's *End the
+# consultation* for a doctor called away, added later, said "الكشف" and "जाँच" beside it, and its live queue line
+# "في الكشف". Hindi "जाँच" is also a medical test: "आपकी जाँच पूरी हो गई है" told a patient their test was done.
+CONSULTATION_WORD = {"ar": ("استشار", "كشف"), "hi": ("परामर्श", "जाँच")}
+
+
+@pytest.mark.parametrize("language", CONSULTATION_WORD)
+def test_a_consultation_is_called_by_one_word(language):
+    word, other = CONSULTATION_WORD[language]
+    wrong = [
+        f"{entry.msgid!r}: {text!r}"
+        for entry, text in every_translation(language)
+        # Where the English also says "check", "जाँच" is that check.
+        if re.search(r"\b(?:consultation|visit)", entry.msgid, re.IGNORECASE)
+        and not re.search(r"\bcheck\b", entry.msgid)
+        and other in text
+    ]
+    assert not wrong, f"{language}: say {word!r}, not {other!r}:\n" + "\n".join(wrong)
+
+
 # A token's status is said of the token ("el turno", "الرقم", both masculine): the status page said "Llamado",
 # "Cancelado" but "Terminada", and "ملغى" but "مكتملة".
 def test_a_tokens_statuses_agree_with_the_token():
