@@ -238,3 +238,20 @@ async def test_the_doctors_dashboard_hears_at_once_that_the_patient_left_them(
     assert connected
     assert [frame["payload"]["event"] for frame in frames] == ["registered", "called", "returned_to_line"]
     assert snapshot["payload"]["current"] is None
+
+
+@pytest.mark.parametrize(
+    "language, called_line, consulting_line",
+    [
+        ("en", "Called by Dr. Jane Smith", "In consultation with Dr. Omar Haddad"),
+        ("hi", "डॉ. Jane Smith ने बुलाया", "डॉ. Omar Haddad के साथ परामर्श में"),
+        ("ar", "ناداه د. Jane Smith", "في الاستشارة مع د. Omar Haddad"),
+    ],
+)
+def test_the_live_queues_say_who_called_a_patient_and_who_is_seeing_one(
+    admin_client, called, in_consultation, language, called_line, consulting_line
+):
+    # "CARD-001 Ravi Kumar — Called with Dr. Jane Smith": a status and "with" read as a sentence in no language.
+    page = admin_client.get(reverse("adminpanel:queues-live"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert called_line in page and consulting_line in page
