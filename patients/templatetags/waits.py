@@ -14,6 +14,7 @@ register = template.Library()
 # that far ahead is not better than that.
 HOURS_FROM_MINUTES = 60
 WHOLE_HOURS_FROM_MINUTES = 180
+NO_BREAK_SPACE = "\u00a0"
 
 
 def _nearest(value, step):
@@ -38,11 +39,19 @@ def wait_words(minutes):
     return gettext("about %(wait)s") % {"wait": wait_duration(minutes)}
 
 
+def unbroken(duration):
+    """A duration a line may not break inside: the status page's wide figure wrapped "about 50 min – 1" above "h 35
+    min", the hour's number parted from its unit (in Arabic "نحو 50 د – 1" above "س 35 د"). Pages only: a text
+    message keeps plain spaces, as the no-break space is not in the GSM alphabet."""
+    return duration.replace(" ", NO_BREAK_SPACE)
+
+
 @register.simple_tag
 def wait_range_words(low, high):
     if high < HOURS_FROM_MINUTES:
         return gettext("about %(low)s–%(high)s min") % {"low": low, "high": high}
-    return gettext("about %(low)s – %(high)s") % {"low": wait_duration(low), "high": wait_duration(high)}
+    ends = {"low": unbroken(wait_duration(low)), "high": unbroken(wait_duration(high))}
+    return gettext("about %(low)s – %(high)s") % ends
 
 
 def doctors_expected_later(doctors, now=None):

@@ -8,7 +8,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import formats, translation
 
-from patients.templatetags.waits import wait_duration
+from patients.templatetags.waits import unbroken, wait_duration
 
 WAITS = [0, 1, 59, 60, 62, 63, 64, 65, 75, 89, 117, 118, 119, 120, 177, 178, 179, 180, 209, 210, 250, 269, 270, 600]
 
@@ -23,8 +23,27 @@ def test_a_wait_under_an_hour_reads_in_minutes_and_a_longer_one_in_hours():
     assert render("{% wait_words minutes %}", minutes=77) == "about 1 h 15 min"
     assert render("{% wait_words minutes %}", minutes=250) == "about 4 h"
     assert render("{% wait_range_words low high %}", low=20, high=35) == "about 20–35 min"
-    assert render("{% wait_range_words low high %}", low=250, high=370) == "about 4 h – 6 h"
-    assert render("{% wait_range_words low high %}", low=45, high=70) == "about 45 min – 1 h 10 min"
+    assert render("{% wait_range_words low high %}", low=250, high=370) == "about 4\u00a0h – 6\u00a0h"
+    assert render("{% wait_range_words low high %}", low=45, high=70) == "about 45\u00a0min – 1\u00a0h\u00a010\u00a0min"
+
+
+def test_a_wide_range_breaks_a_line_only_between_its_ends_in_each_language():
+    # The status page's figure wrapped "نحو 50 د – 1" above "س 35 د": the hour's number parted from its unit.
+    for language in ["en", "es", "hi", "ar"]:
+        with translation.override(language):
+            words = render("{% wait_range_words low high %}", low=50, high=95)
+            ends = [wait_duration(50), wait_duration(95)]
+        assert all(end.replace(" ", "\u00a0") in words and end not in words for end in ends), (language, words)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js on PATH to run the live pages' script")
+def test_the_live_status_page_keeps_a_ranges_ends_whole_as_the_server_does():
+    script = Path(__file__).resolve().parents[2] / "smartqueue" / "tests" / "js" / "wait_range_print.js"
+    result = subprocess.run(
+        ["node", str(script), *map(str, WAITS)], capture_output=True, text=True, timeout=60, check=True
+    )
+    with translation.override("en"):
+        assert {str(minutes): unbroken(wait_duration(minutes)) for minutes in WAITS} == json.loads(result.stdout)
 
 
 def test_a_wait_so_far_reads_in_hours_and_minutes_for_staff():

@@ -48,7 +48,10 @@
       if (!WaitWords.inHours(high)) return interpolate(gettext("about %(low)s–%(high)s min"), { low: low, high: high }, true);
       return interpolate(
         gettext("about %(low)s – %(high)s"),
-        { low: WaitWords.duration(low, WAIT_UNITS), high: WaitWords.duration(high, WAIT_UNITS) },
+        {
+          low: WaitWords.unbroken(WaitWords.duration(low, WAIT_UNITS)),
+          high: WaitWords.unbroken(WaitWords.duration(high, WAIT_UNITS)),
+        },
         true
       );
     }

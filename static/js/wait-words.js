@@ -25,6 +25,12 @@
     return interpolate(units.hours, { hours: nearest(minutes, 60) / 60 }, true);
   }
 
+  // A duration a line may not break inside (waits.py's unbroken): a wide figure wrapped "about 50 min – 1" above
+  // "h 35 min".
+  function unbroken(words) {
+    return words.replace(/ /g, "\u00a0");
+  }
+
   // While no doctor is on duty (a queue's or visit's doctors_on_duty), the time the department's first one is
   // expected (doctors_expected_at), in `language`, if it is still ahead; else null: one who is late is not counted
   // on. Read in the hospital's own time, as the server wrote it, whatever the reader's time zone.
@@ -55,6 +61,7 @@
   global.WaitWords = {
     duration: duration,
     inHours: function (minutes) { return minutes >= HOURS_FROM_MINUTES; },
+    unbroken: unbroken,
     doctorsExpectedLater: doctorsExpectedLater,
     clockTime: clockTime,
     inServerDigits: inServerDigits,
