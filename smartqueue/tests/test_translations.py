@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import trans_real
 
 from adminpanel.management.commands.compile_translations import catalogues
@@ -221,6 +221,13 @@ def test_a_consultation_is_called_by_one_word(language):
         and other in text
     ]
     assert not wrong, f"{language}: say {word!r}, not {other!r}:\n" + "\n".join(wrong)
+
+
+# The reports and the dashboard's figures in Arabic use the digits 0-9, and Arabic writes their decimals with a point,
+# as the browsers' Arabic does: Django's "4,5" read as two numbers beside the Arabic comma "،" on the same page.
+def test_arabic_writes_a_decimal_point_with_the_digits_0_to_9():
+    with translation.override("ar"):
+        assert formats.number_format(4.5, 1) == "4.5"
 
 
 # A token's status is said of the token ("el turno", "الرقم", both masculine): the status page said "Llamado",
