@@ -155,10 +155,13 @@ def _words(body):
 
 
 KEYWORD_COMMANDS = {_normalised(word): command for words in KEYWORDS.values() for word, command in words.items()}
-# Twilio's opt-out words that also begin everyday questions ("End time of the clinic?", "Quit-smoking clinic open?"):
-# they opt out only as the whole text, as Twilio reads them. STOP and the others opt out as a text's first word
-# ("STOP texting me"). Until 2026-12-05 "End time of the clinic today?" opted the patient out of their call.
-WHOLE_TEXT_ONLY = frozenset({"end", "quit"})
+# Opt-out words that also begin everyday questions, each with the words that may follow it and still opt out: Twilio's
+# END and QUIT ("End time of the clinic?", "Quit-smoking clinic open?") only as the whole text, as Twilio reads them;
+# Hindi "बंद" is also "closed" ("बंद कब होता है?", when does it close?), so alone or as "बंद करें" (stop it). STOP and
+# the others opt out as a text's first word ("STOP texting me"). Until 2026-12-05 "End time of the clinic today?" and
+# "बंद कब होता है?" opted the patient out of their call.
+HINDI_DO = frozenset({"करें", "करो", "कीजिए", "कर", "दें", "दो", "दीजिए"})
+WHOLE_TEXT_ONLY = {"end": frozenset(), "quit": frozenset(), "बंद": HINDI_DO, "बन्द": HINDI_DO}
 
 
 def read_keyword(body):
@@ -167,8 +170,8 @@ def read_keyword(body):
     words = _words(body)
     if not words:
         return ""
-    first = words[0][1][0]
-    if first in WHOLE_TEXT_ONLY and sum(len(runs) for _word, runs in words) > 1:
+    first, *rest = [run for _word, runs in words for run in runs]
+    if first in WHOLE_TEXT_ONLY and any(run not in WHOLE_TEXT_ONLY[first] for run in rest):
         return ""
     return KEYWORD_COMMANDS.get(first, "")
 

@@ -961,6 +961,22 @@ def test_an_everyday_question_beginning_with_end_or_quit_does_not_opt_out(post_t
     assert InboundMessage.objects.get().effect == Effect.HELP_SENT
 
 
+@pytest.mark.parametrize("body", ["बंद कब होता है?", "बन्द है क्या आज?"])
+def test_a_hindi_question_whether_the_clinic_is_closed_does_not_opt_out(post_text, client, fake_twilio, line, body):
+    """"बंद" is also Hindi for "closed": asking when the clinic closes opted the patient out of their call."""
+    post_text(client, text_params(body))
+
+    assert not NotificationPreference.objects.filter(patient=line[0].patient, opted_out=True).exists()
+    assert InboundMessage.objects.get().effect == Effect.HELP_SENT
+
+
+@pytest.mark.parametrize("body", ["बंद", "बंद करें।", "बन्द कर दो"])
+def test_hindi_stop_alone_or_as_stop_it_still_opts_out(post_text, client, fake_twilio, line, body):
+    post_text(client, text_params(body))
+
+    assert opted_out(line[0].patient)
+
+
 def test_a_sentence_beginning_with_yes_does_not_opt_an_opted_out_patient_back_in(post_text, client, fake_twilio, line):
     """"Si" is also Spanish for "if": "Si llego tarde, ¿pierdo mi turno?" opted the patient back in to messages."""
     post_text(client, text_params("STOP"))
