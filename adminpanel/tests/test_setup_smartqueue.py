@@ -3,7 +3,7 @@ from datetime import time, timedelta
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from adminpanel.models import AdminUser, AuditLog, SystemConfiguration
 from doctors.models import Doctor
@@ -11,6 +11,7 @@ from notifications.models import NotificationTemplate
 from patients import services
 from patients.appointments import available_slots
 from patients.models import Department, Patient, Queue
+from smartqueue.i18n import listed
 
 
 def table_counts():
@@ -219,3 +220,14 @@ def test_demo_visits_of_a_doctor_deactivated_or_moved_stay_waiting(development, 
     assert not left.exclude(doctor=None).exists()
     cardiology = set(today.filter(department__code="CARD").values_list("status", flat=True))
     assert {"in_consultation", "completed"} <= cardiology
+
+
+@pytest.mark.django_db
+def test_each_demo_department_reads_as_one_in_a_list_in_every_language(development):
+    call_command("setup_smartqueue", "--demo-data", verbosity=0)
+    # The Hindi ENT, "नाक, कान, गला", made "no doctor is back today in: हृदय रोग, नाक, कान, गला" four departments.
+    for department in Department.objects.all():
+        for language, fields in {"en": {"name": department.name}, **department.translations}.items():
+            with translation.override(language):
+                comma = listed(["", ""])
+            assert comma not in fields["name"], (language, fields["name"])
