@@ -1,3 +1,4 @@
+import unicodedata
 from datetime import date
 
 from django import forms
@@ -181,10 +182,28 @@ class LanguageSelect(forms.Select):
         return option
 
 
+def reading_order(label):
+    """A name's place in an alphabetical list as its readers look for it: accents and other marks set on a letter
+    (Spanish "í", Arabic hamza "أ", Hindi "ं") do not move it."""
+    decomposed = unicodedata.normalize("NFKD", str(label)).casefold()
+    return "".join(character for character in decomposed if unicodedata.category(character) != "Mn")
+
+
+class DepartmentChoices(forms.models.ModelChoiceIterator):
+    """The departments in the alphabetical order of the names the page shows: ordered by the names as written (the
+    site's language), a Spanish list read "Cardiología, Dermatología, Otorrinolaringología, Medicina general, …"."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from sorted((self.choice(department) for department in self.queryset), key=lambda c: reading_order(c[1]))
+
+
 class DepartmentChoiceField(forms.ModelChoiceField):
-    """A list of departments, each by its name in the page's language."""
+    """A list of departments, each by its name in the page's language, in that name's alphabetical order."""
 
     widget = DepartmentSelect
+    iterator = DepartmentChoices
 
     def label_from_instance(self, department):
         return department.translated("name")

@@ -1,6 +1,8 @@
 """The patient's language: taken from the page they registered on (or chosen by reception, or sent to the API),
 and the language of their token's own pages unless the visitor picked another with the switcher."""
 
+import re
+
 import pytest
 from django.conf import settings
 
@@ -84,3 +86,29 @@ def test_a_visitor_who_switched_language_reads_the_status_page_in_theirs(client,
 
     assert 'lang="es"' in html_tag(page)
     assert "Su lugar en la fila" in page
+
+
+@pytest.mark.parametrize(
+    "language, listed",
+    [
+        ("en", ["Cardiology", "ENT", "General Medicine", "Orthopedics"]),
+        ("es", ["Cardiología", "Medicina general", "Otorrinolaringología", "Traumatología"]),
+        ("ar", ["الأنف والأذن والحنجرة", "الطب العام", "أمراض القلب", "جراحة العظام"]),
+    ],
+)
+def test_the_departments_are_listed_in_the_alphabetical_order_of_the_pages_language(
+    client, make_department, language, listed
+):
+    # Ordered by the names as written, a Spanish list read "Cardiología, Otorrinolaringología, Medicina general, …".
+    for code, english, spanish, arabic in [
+        ("CARD", "Cardiology", "Cardiología", "أمراض القلب"),
+        ("ENT", "ENT", "Otorrinolaringología", "الأنف والأذن والحنجرة"),
+        ("GEN", "General Medicine", "Medicina general", "الطب العام"),
+        ("ORTH", "Orthopedics", "Traumatología", "جراحة العظام"),
+    ]:
+        make_department(name=english, code=code, translations={"es": {"name": spanish}, "ar": {"name": arabic}})
+
+    page = client.get("/patients/register/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    shown = [name for name in re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", page)]
+    assert shown == listed
