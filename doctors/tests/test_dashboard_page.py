@@ -79,3 +79,17 @@ def test_going_offline_with_patients_waiting_is_asked_first_saying_what_the_pati
         f"2 patients are waiting in {department.name}. Go offline for the rest of the day? If no other doctor is on "
         "duty, they will be texted at once that no doctor is expected back today."
     )
+
+
+def test_the_patient_with_the_doctor_is_named_with_their_age_in_the_pages_language(
+    doctor_client, doctor, department, make_token
+):
+    # "Divya Rao, 39" took the English comma on an Arabic page, where the list's comma is "،".
+    services.call_patient(entry=make_token(department, name="Divya Rao", age=39), doctor=doctor)
+
+    said = {
+        language: doctor_client.get(reverse("doctors:dashboard"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        for language in ["en", "es", "ar"]
+    }
+
+    assert "Divya Rao, 39 ·" in said["en"] and "Divya Rao, 39 años ·" in said["es"] and "Divya Rao، 39 ·" in said["ar"]
