@@ -1,4 +1,3 @@
-import unicodedata
 from datetime import date
 
 from django import forms
@@ -29,7 +28,7 @@ from .models import (
 from .phone import MAX_TYPED_PHONE_LENGTH, check_self_service_phone, normalise_phone
 from .person_names import check_person_name
 from .serializers import FEEDBACK_COMMENT_MAX_LENGTH, NAME_MAX_LENGTH, NOTES_MAX_LENGTH
-from .templatetags.departments import site_language_marks
+from .templatetags.departments import reading_order, site_language_marks
 
 
 EMPTY_CHOICE_DASHES = "---------"
@@ -180,13 +179,6 @@ class LanguageSelect(forms.Select):
         option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
         option["attrs"].update(language_marks(value))
         return option
-
-
-def reading_order(label):
-    """A name's place in an alphabetical list as its readers look for it: accents and other marks set on a letter
-    (Spanish "í", Arabic hamza "أ", Hindi "ं") do not move it."""
-    decomposed = unicodedata.normalize("NFKD", str(label)).casefold()
-    return "".join(character for character in decomposed if unicodedata.category(character) != "Mn")
 
 
 class DepartmentChoices(forms.models.ModelChoiceIterator):

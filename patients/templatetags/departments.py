@@ -9,6 +9,8 @@ The department is a Department or, on the boards, the department of a published 
 patients.serializers.DepartmentSummarySerializer).
 """
 
+import unicodedata
+
 from django import template
 from django.conf import settings
 from django.utils import translation
@@ -62,6 +64,20 @@ def site_language_attributes():
     department's name or a room as written where it has no translation (the boards, the status page)."""
     language = settings.LANGUAGE_CODE
     return format_html('data-written-in="{}" data-written-dir="{}"', language, text_direction(language))
+
+
+def reading_order(label):
+    """A name's place in an alphabetical list as its readers look for it: accents and other marks set on a letter
+    (Spanish "í", Arabic hamza "أ", Hindi "ं") do not move it."""
+    decomposed = unicodedata.normalize("NFKD", str(label)).casefold()
+    return "".join(character for character in decomposed if unicodedata.category(character) != "Mn")
+
+
+@register.filter
+def in_reading_order(departments):
+    """Departments in the alphabetical order of their names as the page shows them, not as written (in English a
+    Spanish page listed "Cardiología, Dermatología, Otorrinolaringología, Medicina general, …")."""
+    return sorted(departments, key=lambda department: reading_order(translated_text(department, "name")))
 
 
 @register.filter

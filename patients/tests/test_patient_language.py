@@ -109,6 +109,7 @@ def test_the_departments_are_listed_in_the_alphabetical_order_of_the_pages_langu
         make_department(name=english, code=code, translations={"es": {"name": spanish}, "ar": {"name": arabic}})
 
     page = client.get("/patients/register/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    landing = client.get("/patients/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
 
-    shown = [name for name in re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", page)]
-    assert shown == listed
+    assert re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", page) == listed
+    assert re.findall(r'<h2 class="h5 card-title">(?:<span[^>]*>)?([^<]+)<', landing) == listed

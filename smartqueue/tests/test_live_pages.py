@@ -176,7 +176,8 @@ def test_the_admins_fragment_renders_every_departments_card_in_words(
     assert "<html" not in fragment and "<script" not in fragment
     assert live_regions(fragment) == ["live-queues"]
     assert re.search(r'data-field="waiting">1<', fragment)
-    assert f'<li data-token="{entry.token}" data-status="called">{entry.token} Ann Called — Called with ' in fragment
+    called_line = f'<li data-token="{entry.token}" data-status="called">{entry.token} Ann Called — Called by {doctor}'
+    assert called_line in fragment
     assert f"{doctor}: On break" in fragment and "on_break<" not in fragment
     assert "Closed wing" in fragment and ">Closed</span>" in fragment
 
