@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
-from patients import hooks
+from patients import appointments, hooks
 from patients.models import Appointment, Queue, WaitAlert
 from patients.selectors import NO_DOCTORS, department_line, doctors_in, doctors_of, latest_queue_snapshot
 from patients.templatetags.waits import expected_wait_words
@@ -919,9 +919,11 @@ def queue_due_reminders(now=None):
     """
     now = now or timezone.now()
     due = {}
+    # A patient the desk registered as a walk-in before check-in opened, in line or seen already, was reminded of a
+    # booking they no longer had to come for (the sweep checks it in on their token).
     upcoming = Appointment.objects.filter(
         status=Appointment.Status.BOOKED, slot_start__gt=now, slot_start__lte=now + REMINDERS[0][1]
-    )
+    ).exclude(appointments.booked_by_a_patient_here(timezone.localdate(now)))
     for appointment in upcoming:
         occurrences = [
             occurrence

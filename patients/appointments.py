@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
@@ -655,15 +656,24 @@ def _in_line_today(appointment):
     )
 
 
+def booked_by_a_patient_here(day):
+    """The day's bookings (a Q) still booked whose patient holds a token of that day in the department, in line or
+    seen: the desk registered them as a walk-in before check-in opened. Nobody is still to come for such a booking:
+    the doctor's list and the estimates do not wait for it, and it is not reminded (the sweep checks it in)."""
+    here = (
+        Queue.objects.for_day(day)
+        .filter(department_id=OuterRef("department_id"), patient_id=OuterRef("patient_id"))
+        .exclude(status=Queue.Status.CANCELLED)
+    )
+    return Q(status=Status.BOOKED, slot_start__date=day) & Exists(here)
+
+
 def awaited_today(*, department_id, now=None):
     """Today's bookings the line still waits for, by slot: booked, within their grace window, and whose patient is
-    neither in the department's line nor seen there today (the desk registered them as a walk-in before check-in
-    opened: they are here). The no-show sweep runs each minute at best: a booking past its grace is missed already."""
+    not here already (booked_by_a_patient_here). The no-show sweep runs each minute at best: a booking past its
+    grace is missed already."""
     now = now or timezone.now()
     grace = timedelta(minutes=hooks.hospital_settings().appointment_grace_minutes)
-    here = Queue.objects.for_day(timezone.localdate(now)).filter(department_id=department_id).exclude(
-        status=Queue.Status.CANCELLED
-    )
     return (
         Appointment.objects.filter(
             department_id=department_id,
@@ -671,7 +681,7 @@ def awaited_today(*, department_id, now=None):
             slot_start__gte=now - grace,
             status=Status.BOOKED,
         )
-        .exclude(patient_id__in=here.values("patient_id"))
+        .exclude(booked_by_a_patient_here(timezone.localdate(now)))
         .select_related("patient")
         .order_by("slot_start", "seat")
     )

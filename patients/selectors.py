@@ -19,12 +19,12 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
+from django.db.models import Count, FilteredRelation, Q
 from django.utils import timezone
 
 from smartqueue.shapes import represent
 
-from . import estimates, hooks, published
+from . import appointments, estimates, hooks, published
 from .estimates import ConsultationPace, WaitEstimate
 from .models import (
     TOKEN_PATTERN,
@@ -96,12 +96,9 @@ def _measured_paces(departments, *, visits, day, now):
     bookings = {department_id: [] for department_id in departments}
     # A booking whose patient the desk put in line (or the doctor saw) before its check-in stays booked until then,
     # but nobody is still to come for it: counted at its slot on top of their own token, it held back every walk-in
-    # arriving after the slot (appointments.awaited_today, for the doctor's list, leaves them out alike).
-    patient_here = Queue.objects.filter(
-        token_date=day, department_id=OuterRef("department_id"), patient_id=OuterRef("patient_id")
-    ).exclude(status=Queue.Status.CANCELLED)
+    # arriving after the slot.
     day_bookings = Appointment.objects.filter(slot_start__date=day, department_id__in=departments).exclude(
-        Q(status=Appointment.Status.BOOKED) & Exists(patient_here)
+        appointments.booked_by_a_patient_here(day)
     )
     for booking in day_bookings.values(*PACE_BOOKING_FIELDS):
         bookings[booking["department_id"]].append(booking)

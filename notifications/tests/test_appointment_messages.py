@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from notifications.defaults import install_default_templates
 from notifications.models import Notification, NotificationTemplate
 from notifications.services import queue_due_reminders
-from patients import appointments
+from patients import appointments, services
 from patients.models import Appointment, Patient
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
@@ -178,6 +178,31 @@ def test_an_early_slots_two_hour_reminder_waits_for_the_morning_rather_than_waki
 
     [key] = Notification.objects.filter(appointment=appointment).values_list("idempotency_key", flat=True)
     assert key.endswith("-two_hours")
+
+
+def test_a_booked_patient_the_desk_already_put_in_line_or_the_doctor_saw_is_not_reminded_of_the_booking(
+    clinic, clock
+):
+    # Came at 11:00 for a 14:00 booking, registered as a walk-in (check-in had not opened) and seen at once: at 12:00
+    # the two-hour reminder still texted "your appointment is at 14:00", and the patient came back for it.
+    seen_phone, waiting_phone = "+14155550302", "+14155550303"
+    clock.move_to(at(time(10)))
+    seen = book(clinic, at(time(14)), phone=seen_phone)
+    waiting = book(clinic, at(time(13, 30)), phone=waiting_phone)
+    expected = book(clinic, at(time(13)))
+    clock.move_to(at(time(11)))
+    visit = services.register_visit(department=clinic, name="Seen", phone=seen_phone, age=50, gender="female")
+    services.call_patient(entry=visit.entry, doctor=clinic.doctor)
+    services.start_consultation(entry=visit.entry)
+    services.complete_consultation(entry=visit.entry)
+    services.register_visit(department=clinic, name="Waiting", phone=waiting_phone, age=50, gender="female")
+
+    clock.move_to(at(time(12)))
+    assert queue_due_reminders() == 1
+
+    reminders = Notification.objects.filter(event=TemplateType.BOOKING_REMINDER)
+    assert list(reminders.values_list("appointment", flat=True)) == [expected.pk]
+    assert Appointment.objects.filter(pk__in=(seen.pk, waiting.pk), status=Appointment.Status.BOOKED).count() == 2
 
 
 def test_a_patients_own_cancellation_is_told_without_a_double_space_where_the_hospitals_reason_would_be(clinic):
