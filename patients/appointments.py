@@ -460,6 +460,15 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
             _("This appointment was cancelled. Please book another time, or ask at the desk to be seen today.")
         )
     slot_day = timezone.localdate(appointment.slot_start)
+    if slot_day < timezone.localdate(now):
+        # "Please come back that day" sent the patient holding yesterday's missed booking away to a day gone by.
+        raise CheckInRefused(
+            _(
+                "This appointment was on %(day)s, which has passed. Please book another time, or ask at the desk to "
+                "be seen today."
+            )
+            % {"day": formats.date_format(slot_day)}
+        )
     if slot_day != timezone.localdate(now):
         raise CheckInRefused(
             _("This appointment is on %(day)s: please come back that day, or ask at the desk to be seen today.")

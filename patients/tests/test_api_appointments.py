@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from notifications.models import Notification
-from patients import hooks, services
+from patients import appointments, hooks, services
 from patients.models import Appointment, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
@@ -365,6 +365,23 @@ def test_a_refused_check_in_says_what_to_do_next(api_client, clinic):
     assert refused.status_code == 400
     [problem] = refused.json()["code"]
     assert problem.startswith("This appointment is on ") and "come back that day, or ask at the desk" in problem
+
+
+def test_yesterdays_missed_booking_is_refused_as_past_rather_than_sending_the_patient_back_to_its_day(
+    api_client, clinic, clock
+):
+    # Missed yesterday, the patient scanned its code this morning and was told "please come back that day".
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(13, 30)))
+    appointments.mark_no_shows()
+    clock.move_to(at(time(9), timezone.localdate() + timedelta(days=1)))
+
+    refused = api_client.post(reverse("patients:api-check-in"), {"code": appointment.booking_code}, format="json")
+
+    assert refused.status_code == 400
+    [problem] = refused.json()["code"]
+    assert problem.startswith("This appointment was on ") and "which has passed. Please book another time" in problem
+    assert "come back" not in problem
 
 
 def test_a_booking_moves_by_its_manage_link_only_so_many_times_and_the_desk_is_not_limited(
