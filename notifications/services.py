@@ -898,10 +898,7 @@ def prepare_appointment_notification(*, appointment_id, template_type, occurrenc
         return existing
     if appointment.status not in APPOINTMENT_STATUSES_STILL_RELEVANT[template_type]:
         return None
-    missed_on_another_day = timezone.localdate(appointment.slot_start) != timezone.localdate()
-    if template_type == TemplateType.BOOKING_NO_SHOW and missed_on_another_day:
-        # Its "still coming today? check in" holds on the booking's day only: a sweep run late (beat down
-        # overnight) marks yesterday's bookings missed this morning, which no kiosk checks in.
+    if template_type == TemplateType.BOOKING_NO_SHOW and not _still_seen_today(appointment):
         return None
     return _record_notification(
         key=key,
@@ -910,6 +907,17 @@ def prepare_appointment_notification(*, appointment_id, template_type, occurrenc
         values=lambda: _appointment_values(appointment, template_type, message),
         appointment=appointment,
     )
+
+
+def _still_seen_today(appointment):
+    """Whether the missed booking's "Still coming today? Check in ... and you join the line" holds: on the booking's
+    day only (a sweep run late, beat down overnight, marks yesterday's bookings missed this morning, which no kiosk
+    checks in), and while a doctor of its department is still expected today. The last slot of the day is missed at
+    the end of its grace window, when the doctors' shift has often ended: the patient came to a line nobody served."""
+    if timezone.localdate(appointment.slot_start) != timezone.localdate():
+        return False
+    queue = latest_queue_snapshot(department_id=appointment.department_id, department=appointment.department)
+    return not doctors_in(queue)["no_doctor_left_today"]
 
 
 def queue_due_reminders(now=None):

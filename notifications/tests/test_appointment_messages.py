@@ -6,6 +6,9 @@ import pytest
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
+from adminpanel.models import SystemConfiguration
+from doctors.models import Doctor
+from doctors.services import set_availability
 from notifications.defaults import install_default_templates
 from notifications.models import Notification, NotificationTemplate
 from notifications.services import queue_due_reminders
@@ -159,6 +162,30 @@ def test_a_booking_the_sweep_marks_missed_on_a_later_day_is_not_told_to_check_in
     appointment.refresh_from_db()
     assert appointment.status == appointment.Status.NO_SHOW
     assert messages(TemplateType.BOOKING_NO_SHOW) == []
+
+
+def test_the_days_last_booking_missed_after_the_doctors_have_gone_is_not_told_to_check_in_and_join_the_line(
+    clinic, clock
+):
+    # The last slot is missed at the end of its grace window, when the doctor's shift (13:00-15:00) has ended: the text
+    # said "Still coming today? Check in ... and you join the line", and the patient came to a line nobody served.
+    configuration = SystemConfiguration.load()
+    configuration.appointment_walk_in_share_percent, configuration.appointment_grace_minutes = 0, 30
+    configuration.save()
+    missed_while_on_duty, last = book(clinic, at(time(14))), book(clinic, at(time(14, 30)))
+    clock.move_to(at(time(14, 31)))
+    assert appointments.mark_no_shows() == 1
+    clock.move_to(at(time(15)))
+    set_availability(doctor=clinic.doctor, availability=Doctor.Availability.OFFLINE, actor=clinic.doctor.user)
+    clock.move_to(at(time(15, 1)))
+
+    assert appointments.mark_no_shows() == 1
+
+    assert Appointment.objects.get(pk=last.pk).status == Appointment.Status.NO_SHOW
+    [(_event, _status, body)] = messages(TemplateType.BOOKING_NO_SHOW)
+    assert "Still coming today?" in body and "14:00" in body
+    told = Notification.objects.filter(event=TemplateType.BOOKING_NO_SHOW).values_list("appointment", flat=True)
+    assert list(told) == [missed_while_on_duty.pk]
 
 
 def test_an_early_slots_two_hour_reminder_waits_for_the_morning_rather_than_waking_the_patient(clinic, clock):
