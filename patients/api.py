@@ -27,6 +27,7 @@ from .selectors import (
 )
 from .serializers import (
     AppointmentSerializer,
+    BookingCancellationSerializer,
     BookingCodeSerializer,
     BookingSerializer,
     CheckPatientResultSerializer,
@@ -715,11 +716,12 @@ class CancelAppointmentAPI(PatientSubmissionAPI):
     @extend_schema(
         tags=APPOINTMENT_TAGS,
         summary="Cancel a booking, freeing its slot",
-        request=None,
+        request=BookingCancellationSerializer,
         responses={
             200: AppointmentSerializer,
             400: rejected(
-                "The booking is no longer booked, or a body was sent that is not JSON.",
+                "The booking is no longer booked (under slot), a body was sent that is not JSON, or one that is not an "
+                "empty JSON object (under each field sent).",
                 {"slot": ["This appointment is cancelled and can no longer change."]},
             ),
             404: NO_SUCH_APPOINTMENT,
@@ -728,12 +730,13 @@ class CancelAppointmentAPI(PatientSubmissionAPI):
         },
     )
     def post(self, request, public_id):
-        # Nothing is read from the body, but one that is not JSON is refused here (400, or 415 for another type)
-        # before the booking is cancelled: its sender did not send what they meant.
-        request.data
+        booking = _appointment_or_404(public_id)
+        # A body that is not JSON (400, or 415 for another type) or that sends a field is refused before the booking
+        # is cancelled: its sender did not send what they meant.
+        BookingCancellationSerializer(data=request.data).is_valid(raise_exception=True)
         try:
             booking = appointments.cancel_appointment(
-                appointment=_appointment_or_404(public_id), actor=request.user, ip_address=client_ip(request)
+                appointment=booking, actor=request.user, ip_address=client_ip(request)
             )
         except services.QueueError as refusal:
             return refused(refusal)

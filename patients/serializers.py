@@ -162,6 +162,11 @@ class VisitActionSerializer(StrictSerializer):
         return super().to_internal_value(data)
 
 
+class BookingCancellationSerializer(VisitActionSerializer):
+    """The body of a booking's cancellation by its manage link: nothing to give, as for a token's actions. A field
+    sent ({"confirm": false}) was meant to change something: the booking was cancelled all the same."""
+
+
 class SlotStartSerializer(StrictSerializer):
     slot = SlotField(help_text="The slot's start, as listed by the slots endpoint.")
 

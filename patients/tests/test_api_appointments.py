@@ -187,6 +187,17 @@ def test_a_cancellation_without_a_body_or_with_an_empty_object_cancels(api_clien
     assert set(Appointment.objects.values_list("status", flat=True)) == {Appointment.Status.CANCELLED}
 
 
+def test_a_cancellation_that_sends_a_field_is_refused_naming_it_and_leaves_the_booking_booked(api_client, clinic):
+    # {"confirm": false} cancelled the booking all the same, where a token's "leave the line" refuses it.
+    appointment = book(clinic, at(time(13)))
+
+    cancel = reverse("patients:api-cancel", args=[appointment.public_id])
+    refused = api_client.post(cancel, {"confirm": False}, format="json")
+
+    assert refused.status_code == 400 and list(refused.json()) == ["confirm"]
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
+
+
 def test_a_known_phone_booking_itself_is_sent_the_booking_instead_of_shown_it(api_client, client, clinic, make_patient):
     make_patient(name="On File", phone="+14155550177")
     response = api_client.post(reverse("patients:api-book"), booking_body(clinic, at(time(13))), format="json")
