@@ -871,11 +871,15 @@ def _staffed_and_unstaffed(department, day, working_hours):
     shifts = [] if is_closed(department=department, day=day) else [
         (_local_datetime(day, starts_at), _local_datetime(day, ends_at)) for starts_at, ends_at in working_hours
     ]
+    # A patient the desk registered as a walk-in before check-in opened is in line already, as a checked-in one is:
+    # texted "your appointment is cancelled" there, they took it that they would not be seen.
+    here = set(_holding(department, day).filter(booked_by_a_patient_here(day)).values_list("pk", flat=True))
     kept, unstaffed = {}, []
     for appointment in _holding(department, day).order_by("created_at", "pk"):
         start = appointment.slot_start
         working = sum(starts <= start < ends for starts, ends in shifts)
-        if appointment.status == Status.CHECKED_IN or start <= now or len(kept.get(start, ())) < working:
+        in_line = appointment.status == Status.CHECKED_IN or appointment.pk in here
+        if in_line or start <= now or len(kept.get(start, ())) < working:
             kept.setdefault(start, []).append(appointment)
         else:
             unstaffed.append(appointment)

@@ -432,6 +432,30 @@ def test_a_doctors_absence_cancels_only_the_bookings_left_without_a_doctor(clini
     assert statuses == {first_booked.pk: "booked", second_booked.pk: "cancelled", later.pk: "booked"}
 
 
+def test_an_absence_does_not_cancel_the_booking_of_a_patient_the_desk_already_put_in_line(clinic, clock, make_doctor):
+    # Come at noon for a 14:00 booking and registered as a walk-in (check-in had not opened), the patient was texted
+    # "your appointment is cancelled" in the waiting room when a second doctor was recorded absent, and left.
+    configure(appointment_walk_in_share_percent=0)
+    second = make_doctor(department=clinic)
+    DoctorSchedule.objects.create(
+        doctor=second, weekday=timezone.localdate().weekday(), starts_at=time(13), ends_at=time(15)
+    )
+    expected = book(clinic, at(time(14)))
+    in_line = book(clinic, at(time(14)), phone="+14155550161")
+    services.register_visit(department=clinic, name="Booked Patient", phone="+14155550161", age=50, gender="female")
+
+    assert appointments.bookings_left_without_a_doctor(
+        department=clinic, day=timezone.localdate(), working_hours=[(time(13), time(15))]
+    ) == []
+    assert record_absence(doctor=second, day=timezone.localdate()) == []
+
+    statuses = dict(Appointment.objects.values_list("pk", "status"))
+    assert statuses == {expected.pk: "booked", in_line.pk: "booked"}
+    clock.move_to(at(time(14, 11)))
+    appointments.mark_no_shows()
+    assert Appointment.objects.get(pk=in_line.pk).status == Appointment.Status.CHECKED_IN
+
+
 def test_a_doctor_leaving_mid_morning_cancels_no_booking_whose_slot_has_begun(clinic, clock, make_doctor):
     configure(appointment_walk_in_share_percent=0)
     second = make_doctor(department=clinic)
