@@ -480,17 +480,18 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
             _("Check-in opens at %(time)s, a little before your slot.")
             % {"time": f"{timezone.localtime(earliest):%H:%M}"}
         )
-    arrival = Arrival.LATE if appointment.status == Status.NO_SHOW else arrival_for(appointment, now)
-    sent_to_phone = False
+    entry, arrived = None, now
     try:
         services.check_one_active_token(patient_id=appointment.patient_id, department_id=appointment.department_id)
     except services.TokenAlreadyHeld as held:
         entry = held.held
+        # They arrived when that token was issued: the sweep checking in a patient the desk had put in line at 09:00
+        # for an 11:00 slot recorded them late at 11:11, and the doctor's list showed "11:00 · Late".
+        arrived = min(entry.checked_in_at, now)
         appointment.token_held_before = True
-        if self_service:
-            services.send_open_token_again(entry=entry, actor=actor, ip_address=ip_address)
-            sent_to_phone = True
-    else:
+    arrival = Arrival.LATE if appointment.status == Status.NO_SHOW else arrival_for(appointment, arrived)
+    sent_to_phone = entry is not None and self_service
+    if entry is None:
         entry = services.issue_token(
             department=appointment.department,
             patient=appointment.patient,
@@ -502,7 +503,9 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
             due_at=None if arrival == Arrival.LATE else appointment.slot_start,
             within_daily_capacity=False,
         )
-    appointment.status, appointment.arrival, appointment.checked_in_at = Status.CHECKED_IN, arrival, now
+    elif sent_to_phone:
+        services.send_open_token_again(entry=entry, actor=actor, ip_address=ip_address)
+    appointment.status, appointment.arrival, appointment.checked_in_at = Status.CHECKED_IN, arrival, arrived
     # A token serves one booking: a second booking of the patient's that day is checked in beside it, unlinked.
     linked_elsewhere = Appointment.objects.filter(queue_entry=entry).exclude(pk=appointment.pk).exists()
     appointment.queue_entry = None if linked_elsewhere else entry

@@ -147,6 +147,21 @@ def test_a_booked_patient_the_desk_put_in_line_is_not_marked_missed(clinic, cloc
     assert not Notification.objects.filter(appointment=appointment, event="booking_no_show").exists()
 
 
+def test_a_booked_patient_the_desk_put_in_line_hours_before_the_slot_is_recorded_as_early_not_late(clinic, clock):
+    # Registered as a walk-in at noon (check-in had not opened) for a 14:00 booking, the patient was checked in by the
+    # sweep at 14:11 as arriving then: the doctor's list showed "14:00 · Late" and the reports counted them late.
+    phone = "+14155550107"
+    appointment = book(clinic, at(time(14)), phone=phone)
+    walk_in = services.register_visit(department=clinic, name="Booked Patient", phone=phone, age=50, gender="female")
+
+    clock.move_to(at(time(14, 11)))
+    appointments.mark_no_shows()
+
+    swept = Appointment.objects.get(pk=appointment.pk)
+    assert (swept.status, swept.arrival) == (Appointment.Status.CHECKED_IN, Appointment.Arrival.EARLY)
+    assert swept.checked_in_at == walk_in.entry.checked_in_at == at(time(12))
+
+
 def test_a_booked_patient_the_desk_put_in_line_and_the_doctor_saw_before_the_slot_is_not_marked_missed(
     clinic, clock
 ):
