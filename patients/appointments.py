@@ -480,6 +480,13 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
             _("Check-in opens at %(time)s, a little before your slot.")
             % {"time": f"{timezone.localtime(earliest):%H:%M}"}
         )
+    if self_service:
+        # A booking missed before the day was closed is not cancelled by the closing: at the kiosk it joined, as a
+        # walk-in, a line that refuses every walk-in registering themselves that day.
+        try:
+            services.check_open_today(appointment.department)
+        except services.DepartmentUnavailable as closed:
+            raise CheckInRefused(str(closed)) from closed
     entry, arrived = None, now
     try:
         services.check_one_active_token(patient_id=appointment.patient_id, department_id=appointment.department_id)

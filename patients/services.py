@@ -333,7 +333,7 @@ def match_registrant(
     if self_service and not hooks.hospital_settings().registration_open:
         raise RegistrationClosed(_("Online registration is closed at the moment; please ask at the reception desk."))
     if self_service:
-        _check_open_today(department)
+        check_open_today(department)
     patient, patient_created = patient_for_phone(
         phone=phone, details={"name": name, "age": age, "gender": gender, "language": language}, update=not self_service
     )
@@ -437,7 +437,7 @@ def _recall_missed_turn(*, patient_id, department, actor, ip_address):
     return None if missed is None else recall(entry=missed, actor=actor, ip_address=ip_address)
 
 
-def _check_open_today(department):
+def check_open_today(department):
     """A department closed for the day (a holiday) takes no one registering themselves; the desk still may (an
     urgent case on a holiday is theirs to judge)."""
     closure = ClosedDay.closing(department=department, day=timezone.localdate())

@@ -395,6 +395,26 @@ def test_yesterdays_missed_booking_is_refused_as_past_rather_than_sending_the_pa
     assert "come back" not in problem
 
 
+def test_a_booking_missed_before_its_day_was_closed_is_not_checked_in_there_by_the_patient(
+    api_client, clinic, clock, make_user
+):
+    # Missed at 13:00, the booking was not cancelled by the closing at 13:15 (only bookings still booked are): the
+    # kiosk then checked it in, as a walk-in, to a line that refuses every walk-in registering themselves today.
+    appointment = book(clinic, at(time(13)))
+    clock.move_to(at(time(13, 15)))
+    appointments.mark_no_shows()
+    appointments.close_day(day=timezone.localdate(), department=clinic, reason="Flood", agreed_cancellations=0)
+    check_in = reverse("patients:api-check-in")
+
+    refused = api_client.post(check_in, {"code": appointment.booking_code}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json() == {"code": ["Clinic is closed today (Flood). Please ask at the reception desk."]}
+    assert not Queue.objects.filter(department=clinic).exists()
+    api_client.force_authenticate(make_user(is_superuser=True))
+    assert api_client.post(check_in, {"code": appointment.booking_code}, format="json").status_code == 201
+
+
 def test_a_booking_moves_by_its_manage_link_only_so_many_times_and_the_desk_is_not_limited(
     api_client, client, clinic, settings, make_doctor
 ):
