@@ -22,7 +22,14 @@ from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
 from patients import appointments, hooks
 from patients.models import Appointment, Queue, WaitAlert
-from patients.selectors import NO_DOCTORS, department_line, doctors_in, doctors_of, latest_queue_snapshot
+from patients.selectors import (
+    NO_DOCTORS,
+    department_line,
+    doctors_in,
+    doctors_of,
+    latest_queue_snapshot,
+    no_doctor_left_today,
+)
 from patients.templatetags.waits import expected_wait_words
 
 from . import outbox
@@ -916,8 +923,7 @@ def _still_seen_today(appointment):
     the end of its grace window, when the doctors' shift has often ended: the patient came to a line nobody served."""
     if timezone.localdate(appointment.slot_start) != timezone.localdate():
         return False
-    queue = latest_queue_snapshot(department_id=appointment.department_id, department=appointment.department)
-    return not doctors_in(queue)["no_doctor_left_today"]
+    return not no_doctor_left_today(appointment.department)
 
 
 def queue_due_reminders(now=None):

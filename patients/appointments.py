@@ -150,10 +150,19 @@ def _holding(department, day):
     )
 
 
+def _doctors_gone_for_today(department, day, now):
+    # Imported here: selectors imports this module (through its serializers) as it loads.
+    from .selectors import no_doctor_left_today
+
+    return day == timezone.localdate(now) and no_doctor_left_today(department)
+
+
 def available_slots(*, department, day, now=None):
-    """The day's slots that have not started yet, each with its free seats; full ones included (free=0)."""
+    """The day's slots that have not started yet, each with its free seats; full ones included (free=0). None today
+    once the department's doctors have all gone (off sick, home early): the departments page said "no doctor expected
+    back today" while the booking page offered the afternoon."""
     now = now or timezone.now()
-    if day not in booking_days(now):
+    if day not in booking_days(now) or _doctors_gone_for_today(department, day, now):
         return []
     length = timedelta(minutes=department.average_consultation_minutes)
     taken = {}
@@ -182,7 +191,9 @@ def no_free_times_in_words(*, department, day, now=None):
     shifts = hooks.working_hours(department.pk, day)
     if not shifts:
         return _("No doctor of %(department)s works on %(day)s. Please choose another day.") % values
-    if all(_local_datetime(day, ends_at) <= now for _starts_at, ends_at in shifts):
+    if all(_local_datetime(day, ends_at) <= now for _starts_at, ends_at in shifts) or _doctors_gone_for_today(
+        department, day, now
+    ):
         return _("The doctors of %(department)s have finished for today. Please choose another day.") % values
     return _("No free times that day. Please choose another day, or come as a walk-in.")
 

@@ -539,6 +539,12 @@ def doctors_in(queue):
     return {name: queue.get(name, absent) for name, absent in NO_DOCTORS.items()}
 
 
+def no_doctor_left_today(department):
+    """Whether every doctor of the department who worked or had a shift today has gone (the queue's
+    no_doctor_left_today), as of its latest published change."""
+    return doctors_in(latest_queue_snapshot(department_id=department.pk, department=department))["no_doctor_left_today"]
+
+
 def latest_queue_snapshot(*, department_id, department=None):
     """department_queue_snapshot as of the department's latest published change, kept by the publisher when it can.
 

@@ -14,8 +14,9 @@ from django.utils.translation import pgettext
 from icalendar import Calendar
 
 from adminpanel.models import SystemConfiguration
-from doctors.models import DoctorSchedule
-from patients import appointments, kiosk_urls
+from doctors.models import Doctor, DoctorSchedule
+from doctors.services import set_availability
+from patients import appointments, kiosk_urls, services
 from patients import urls as patient_urls
 from patients.models import Appointment, ClosedDay, Department, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
@@ -787,6 +788,28 @@ def test_a_day_whose_doctors_have_finished_says_so_and_a_full_day_still_offers_a
     assert free_times_status(client, clinic, timezone.localdate()) == (
         "The doctors of Clinic have finished for today. Please choose another day."
     )
+
+
+def test_no_time_is_offered_today_once_the_departments_doctors_have_all_gone(client, clinic, clock):
+    # The only doctor saw a patient and went home sick at 13:40: the departments page said "no doctor expected back
+    # today" while the booking page still offered 14:00 (nobody had recorded the absence yet).
+    clock.move_to(at(time(13, 20)))
+    walk_in = services.register_visit(department=clinic, name="Walk In", phone="+14155550191", age=30, gender="male")
+    services.call_patient(entry=walk_in.entry, doctor=clinic.doctor)
+    services.start_consultation(entry=walk_in.entry)
+    services.complete_consultation(entry=walk_in.entry)
+    offered = appointments.available_slots(department=clinic, day=timezone.localdate())
+    assert [slot.start for slot in offered] == [at(time(13, 30)), at(time(14))]
+    clock.move_to(at(time(13, 40)))
+
+    set_availability(doctor=clinic.doctor, availability=Doctor.Availability.OFFLINE, actor=clinic.doctor.user)
+
+    assert appointments.available_slots(department=clinic, day=timezone.localdate()) == []
+    assert free_times_status(client, clinic, timezone.localdate()) == (
+        "The doctors of Clinic have finished for today. Please choose another day."
+    )
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    assert appointments.available_slots(department=clinic, day=tomorrow)
 
 
 def test_the_booking_page_says_when_check_in_opens_and_when_the_slot_is_no_longer_kept(client, clinic):
