@@ -1,11 +1,10 @@
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from patients.forms import FieldsSayWhatToEnterMixin
 from smartqueue.form_input import OneValuePerFieldMixin, ReadableTextMixin
-from patients.phone import normalise_phone
+from patients.phone import is_e164
 
 from .inbound import WHATSAPP_PREFIX, split_sender
 from .models import WEBHOOK_SECRET_MIN_LENGTH, InboundMessage, Notification, WebhookEndpoint, WebhookEventType
@@ -37,11 +36,7 @@ class InboundMessageForm(forms.Form):
                 "limit": _max_length("from_phone")
             })
         # Twilio sends a patient's number as E.164; anything else would be stored and shown as a sender.
-        try:
-            is_e164 = normalise_phone(phone) == phone
-        except ValidationError:
-            is_e164 = False
-        if not is_e164:
+        if not is_e164(phone):
             raise forms.ValidationError(_("Not a phone number in international form (e.g. +14155550123)."))
         return self.cleaned_data["From"]
 

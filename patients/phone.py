@@ -50,6 +50,20 @@ def normalise_phone(typed):
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def is_e164(phone):
+    """Whether a number is written in E.164 form (+, country code, a possible length), whether or not the phone
+    metadata lists its range: a sender Twilio reports may be on a range allocated since the library's data, or one a
+    patient's number was stored on before the metadata dropped it, and their STOP must still count."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return (
+        phonenumbers.is_possible_number(number)
+        and phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == phone
+    )
+
+
 def clean_phone_fields(instance, exclude, *names, blank=False):
     """Model.clean_fields' part for phone fields: each stored in E.164, the one form every lookup by number compares
     (a returning patient, a STOP kept for a number, a reply's sender), whichever form saves it (Django admin too).
