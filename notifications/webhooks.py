@@ -341,6 +341,11 @@ def _post(delivery):
             excerpt = _excerpt(response)
     except requests.RequestException as error:
         return None, round((time.monotonic() - started) * 1000), "", str(error)
+    if response.is_redirect:
+        # Retried like any failure, which a moved receiver never stops being: the log says what to change.
+        return response.status_code, latency, excerpt, _(
+            "Redirected to %(location)s, which is not followed: give the endpoint the address it redirects to."
+        ) % {"location": response.headers["Location"]}
     return response.status_code, latency, excerpt, ""
 
 

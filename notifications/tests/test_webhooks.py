@@ -8,6 +8,7 @@ from time import monotonic
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from adminpanel.models import AuditLog
@@ -614,3 +615,20 @@ def test_django_admin_shows_an_endpoint_s_secret_by_its_last_four_characters_onl
     assert f"ends in {secret[-4:]}" in page
     assert saved.status_code == 302 and WebhookEndpoint.objects.get().secret == secret
     assert 'name="secret"' in client.get("/admin/notifications/webhookendpoint/add/").content.decode()
+
+
+def test_a_redirect_is_not_followed_and_the_log_says_where_it_led(receiver, make_endpoint, register, admin_client):
+    make_endpoint()
+    receiver.redirect_next(308, "https://records.example/new-hook")
+
+    register()
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.PENDING, 1, 308)
+    assert len(receiver.received) == 1
+    assert delivery.last_error == (
+        "Redirected to https://records.example/new-hook, which is not followed: give the endpoint the address it "
+        "redirects to."
+    )
+    page = admin_client.get(reverse("adminpanel:webhooks")).content.decode()
+    assert "308: Redirected to https://records.example/new-hook" in page

@@ -48,6 +48,10 @@ class WebhookReceiver(LoopbackServer):
     def hang_next(self):
         self.hang = True
 
+    def redirect_next(self, status, location):
+        """Answer the next POST with a redirect (status 301, 302, 307 or 308) to location."""
+        self.scripted.append(("redirect", status, location))
+
     def trickle_next(self, seconds):
         """Answer the next POST's status at once and then a header line every tenth of a second for `seconds`: each
         wait of the sender's is short, the whole answer long."""
@@ -72,6 +76,12 @@ class WebhookReceiver(LoopbackServer):
                 answer = receiver._answer(self.path, dict(self.headers), body)
                 if isinstance(answer, tuple) and answer[0] == "trickle":
                     self._trickle(seconds=answer[1])
+                    return
+                if isinstance(answer, tuple) and answer[0] == "redirect":
+                    self.send_response(answer[1])
+                    self.send_header("Location", answer[2])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                     return
                 status, reply, repeat = answer if isinstance(answer, tuple) else (answer, None, 1)
                 if reply is None:
