@@ -39,6 +39,7 @@ AUDIT_ACTIONS = {
     "webhook_endpoint.updated": _("Webhook edited"),
     "webhook_endpoint.secret_replaced": _("Webhook secret replaced"),
     "webhook.redelivered": _("Webhook sent again"),
+    "webhook.test_sent": _("Webhook test event sent"),
     "feedback.submitted": _("Feedback given"),
     "doctor.availability": _("Availability changed"),
     "doctor.schedule": _("Weekly hours changed"),

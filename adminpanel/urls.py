@@ -66,6 +66,7 @@ urlpatterns = [
     path("webhooks/new/", views.WebhookCreateView.as_view(), name="webhook-create"),
     path("webhooks/<int:pk>/edit/", views.WebhookUpdateView.as_view(), name="webhook-edit"),
     path("webhooks/<int:pk>/secret/", views.WebhookSecretView.as_view(), name="webhook-secret"),
+    path("webhooks/<int:pk>/test/", views.WebhookTestView.as_view(), name="webhook-test"),
     path(
         "webhooks/deliveries/<int:pk>/redeliver/", views.WebhookRedeliverView.as_view(), name="webhook-redeliver"
     ),

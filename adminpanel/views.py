@@ -663,6 +663,21 @@ class WebhookSecretView(PanelAdminRequiredMixin, View):
         return render(request, "adminpanel/webhook_secret.html", {"endpoint": endpoint})
 
 
+class WebhookTestView(PanelAdminRequiredMixin, View):
+    """The edit page's "Send a test event": its outcome is then in the delivery log like any delivery's."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
+        webhooks.send_test_event(endpoint=endpoint, actor=request.user, ip_address=client_ip(request))
+        messages.success(
+            request,
+            sentence_with(_("Test event sent to %(name)s: see how it went under Latest deliveries."), name=endpoint.name),
+        )
+        return redirect("adminpanel:webhooks")
+
+
 class WebhookRedeliverView(PanelAdminRequiredMixin, View):
     http_method_names = ["post"]
 

@@ -478,6 +478,10 @@ class WebhookEventType(models.TextChoices):
     DEPARTMENT_DOCTOR_BACK_TODAY = "department.doctor_back_today", _("A doctor back after all today")
 
 
+# Not an event endpoints subscribe to: staff send it from the panel to check an endpoint's address and secret.
+WEBHOOK_PING = "webhook.ping"
+WEBHOOK_DELIVERY_EVENTS = [*WebhookEventType.choices, (WEBHOOK_PING, _("Test event"))]
+
 # A shorter secret lets a signature be forged by guessing it.
 WEBHOOK_SECRET_MIN_LENGTH = 32
 
@@ -570,7 +574,7 @@ class WebhookDelivery(models.Model):
         db_index=True,
         help_text=_("Sent as X-SmartQueue-Delivery: the same for a redelivery."),
     )
-    event = models.CharField(_("event"), max_length=40, choices=WebhookEventType.choices)
+    event = models.CharField(_("event"), max_length=40, choices=WEBHOOK_DELIVERY_EVENTS)
     payload = models.JSONField(_("payload"))
     status = models.CharField(
         _("status"), max_length=10, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING

@@ -80,3 +80,11 @@ class WebhookNoDoctorLeftSerializer(serializers.Serializer):
     department = DepartmentSummarySerializer()
     day = serializers.DateField()
     waiting = serializers.IntegerField(help_text="How many tokens were waiting when the event was sent.")
+
+
+class WebhookPingSerializer(serializers.Serializer):
+    """The test event staff send from the panel (webhook.ping): the endpoint it checks, and what it subscribes to."""
+
+    endpoint_id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    event_types = serializers.ListField(child=serializers.CharField())

@@ -35,10 +35,11 @@ from smartqueue.shapes import represent
 
 from . import outbox
 from .addresses import validate_webhook_url, webhook_session
-from .models import WebhookDelivery, WebhookEndpoint, WebhookEventType, new_webhook_secret
+from .models import WEBHOOK_PING, WebhookDelivery, WebhookEndpoint, WebhookEventType, new_webhook_secret
 from .serializers import (
     WebhookAppointmentSerializer,
     WebhookNoDoctorLeftSerializer,
+    WebhookPingSerializer,
     WebhookTokenSerializer,
     WebhookTrustedAppointmentSerializer,
     WebhookTrustedTokenSerializer,
@@ -257,6 +258,31 @@ def redeliver(*, delivery, actor=None, ip_address=None):
         ip_address=ip_address,
     )
     return again
+
+
+@transaction.atomic
+def send_test_event(*, endpoint, actor=None, ip_address=None):
+    """Post a test event (webhook.ping) to the endpoint, signed and retried as every delivery: staff check that the
+    receiver is reached and verifies the signature without waiting for a patient."""
+    event_id, now = uuid.uuid4(), timezone.now()
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_id=event_id,
+        event=WEBHOOK_PING,
+        payload=event_payload(
+            event_id=event_id, event_type=WEBHOOK_PING, occurred_at=now, subject=endpoint, serializer=WebhookPingSerializer
+        ),
+        next_attempt_at=now,
+    )
+    outbox.enqueue_after_commit([(DELIVER_WEBHOOK, {"delivery_id": delivery.pk})])
+    hooks.record_action(
+        action="webhook.test_sent",
+        target=delivery,
+        after={"endpoint_id": endpoint.pk, "event_id": str(event_id)},
+        actor=actor,
+        ip_address=ip_address,
+    )
+    return delivery
 
 
 @transaction.atomic

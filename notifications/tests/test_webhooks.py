@@ -632,3 +632,38 @@ def test_a_redirect_is_not_followed_and_the_log_says_where_it_led(receiver, make
     )
     page = admin_client.get(reverse("adminpanel:webhooks")).content.decode()
     assert "308: Redirected to https://records.example/new-hook" in page
+
+
+def test_staff_send_a_signed_test_event_from_the_edit_page_and_see_it_in_the_log(
+    receiver, make_endpoint, admin_client, django_capture_on_commit_callbacks
+):
+    endpoint = make_endpoint(trusted_for_pii=True)
+    edit_page = admin_client.get(reverse("adminpanel:webhook-edit", args=[endpoint.pk])).content.decode()
+    assert reverse("adminpanel:webhook-test", args=[endpoint.pk]) in edit_page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("adminpanel:webhook-test", args=[endpoint.pk]))
+    assert response.url == reverse("adminpanel:webhooks")
+
+    (post,) = receiver.received
+    assert post.headers["X-SmartQueue-Event"] == "webhook.ping"
+    assert verify_signature(SECRET, post.headers["X-SmartQueue-Signature"], post.body)
+    payload = json.loads(post.body)
+    assert payload["type"] == "webhook.ping"
+    assert payload["data"] == {
+        "endpoint_id": endpoint.pk, "name": "Hospital information system", "event_types": ["token.created", "token.called"]
+    }
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.event, delivery.status, str(delivery.event_id)) == ("webhook.ping", Status.DELIVERED, payload["id"])
+    page = admin_client.get(response.url).content.decode()
+    assert "Test event sent to Hospital information system" in page
+    assert "<td>Test event</td><td>Delivered</td>" in page
+    assert AuditLog.objects.filter(action="webhook.test_sent", object_id=str(delivery.pk)).exists()
+
+
+def test_a_test_event_is_for_staff_only(receiver, make_endpoint, client):
+    endpoint = make_endpoint()
+
+    client.post(reverse("adminpanel:webhook-test", args=[endpoint.pk]))
+
+    assert not WebhookDelivery.objects.exists()
