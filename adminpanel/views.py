@@ -671,10 +671,8 @@ class WebhookTestView(PanelAdminRequiredMixin, View):
     def post(self, request, pk):
         endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
         webhooks.send_test_event(endpoint=endpoint, actor=request.user, ip_address=client_ip(request))
-        messages.success(
-            request,
-            sentence_with(_("Test event sent to %(name)s: see how it went under Latest deliveries."), name=endpoint.name),
-        )
+        sent = _("Test event sent to %(name)s: see how it went under Latest deliveries.")
+        messages.success(request, sentence_with(sent, name=endpoint.name))
         return redirect("adminpanel:webhooks")
 
 

@@ -270,7 +270,11 @@ def send_test_event(*, endpoint, actor=None, ip_address=None):
         event_id=event_id,
         event=WEBHOOK_PING,
         payload=event_payload(
-            event_id=event_id, event_type=WEBHOOK_PING, occurred_at=now, subject=endpoint, serializer=WebhookPingSerializer
+            event_id=event_id,
+            event_type=WEBHOOK_PING,
+            occurred_at=now,
+            subject=endpoint,
+            serializer=WebhookPingSerializer,
         ),
         next_attempt_at=now,
     )

@@ -651,10 +651,13 @@ def test_staff_send_a_signed_test_event_from_the_edit_page_and_see_it_in_the_log
     payload = json.loads(post.body)
     assert payload["type"] == "webhook.ping"
     assert payload["data"] == {
-        "endpoint_id": endpoint.pk, "name": "Hospital information system", "event_types": ["token.created", "token.called"]
+        "endpoint_id": endpoint.pk,
+        "name": "Hospital information system",
+        "event_types": ["token.created", "token.called"],
     }
     delivery = WebhookDelivery.objects.get()
-    assert (delivery.event, delivery.status, str(delivery.event_id)) == ("webhook.ping", Status.DELIVERED, payload["id"])
+    assert (delivery.event, delivery.status) == ("webhook.ping", Status.DELIVERED)
+    assert str(delivery.event_id) == payload["id"]
     page = admin_client.get(response.url).content.decode()
     assert "Test event sent to Hospital information system" in page
     assert "<td>Test event</td><td>Delivered</td>" in page
