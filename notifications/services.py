@@ -135,6 +135,11 @@ TWILIO_STATUSES = {
     "canceled": Status.FAILED,
 }
 
+# WhatsApp failures that say the patient cannot get the message there, so it goes again by SMS: 63016, outside the
+# 24 hours after the patient's last WhatsApp text (WhatsApp then takes only templates Meta approved, which the app
+# does not send); 63003, the number is not on WhatsApp.
+WHATSAPP_UNREACHABLE_CODES = frozenset({"63016", "63003"})
+RESEND_RECORDED_MESSAGE = "notifications.tasks.resume_notification"
 
 STUCK_BATCH_SIZE = 500
 WITHDRAWN_REASON = (
@@ -775,11 +780,31 @@ def record_delivery_status(*, message_sid, twilio_status, error_code="", error_m
     if status == Status.FAILED:
         notification.error_code = error_code
         notification.error_message = error_message or f"Twilio reported the message {twilio_status}."
+        if notification.channel == Channel.WHATSAPP and error_code in WHATSAPP_UNREACHABLE_CODES:
+            _send_again_by_sms(notification)
     elif status == Status.DELIVERED:
         # A failure reported before (callbacks out of order, a carrier's retry) no longer describes the message.
         notification.error_code = notification.error_message = ""
     notification.save(update_fields=["status", "error_code", "error_message", "updated_at"])
     return notification
+
+
+def _send_again_by_sms(notification):
+    """The same text by SMS, once however often the failure is reported; the patient's opt-out is asked when it is
+    sent, as for every message."""
+    again, created = Notification.objects.get_or_create(
+        idempotency_key=f"{notification.idempotency_key}:sms",
+        defaults={
+            "patient_id": notification.patient_id,
+            "queue_entry_id": notification.queue_entry_id,
+            "appointment_id": notification.appointment_id,
+            "channel": Channel.SMS,
+            "event": notification.event,
+            "body": notification.body,
+        },
+    )
+    if created:
+        outbox.enqueue_after_commit([(RESEND_RECORDED_MESSAGE, {"notification_id": again.pk})])
 
 
 def text_on_call_when_raised(sender, *, change, **kwargs):

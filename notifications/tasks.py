@@ -68,7 +68,8 @@ def send_appointment_reminders():
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def resume_notification(self, *, notification_id):
-    """Carry on with a message whose task was lost (see resume_stuck_notifications)."""
+    """Send a message already recorded: one whose task was lost (see resume_stuck_notifications), or a WhatsApp
+    message sent again by SMS (see services.record_delivery_status)."""
     return _deliver(self, notification_id)
 
 

@@ -4,8 +4,9 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from notifications.models import Notification
+from notifications.services import set_message_opt_out
 
-from .conftest import TEST_AUTH_TOKEN
+from .conftest import TEST_AUTH_TOKEN, TEST_SMS_NUMBER
 
 CALLBACK_PATH = "/notifications/twilio/status/"
 CALLBACK_URL = "http://127.0.0.1:8000" + CALLBACK_PATH
@@ -167,3 +168,59 @@ def test_malformed_report_fields_are_refused_naming_them(client, sent_notificati
     assert field in response.content.decode()
     sent_notification.refresh_from_db()
     assert (sent_notification.status, sent_notification.error_code) == (Notification.Status.SENT, "")
+
+
+def failure_report(notification, error_code):
+    return {"MessageSid": notification.twilio_sid, "MessageStatus": "failed", "ErrorCode": error_code}
+
+
+@pytest.fixture
+def whatsapp_notification(sent_notification):
+    sent_notification.channel = "whatsapp"
+    sent_notification.save(update_fields=["channel"])
+    return sent_notification
+
+
+@pytest.mark.parametrize("error_code", ["63016", "63003"])
+def test_a_whatsapp_message_the_patient_cannot_get_there_is_sent_again_by_sms_once(
+    client, fake_twilio, whatsapp_notification, django_capture_on_commit_callbacks, error_code
+):
+    """63016: outside the 24 hours after the patient's last WhatsApp text, when WhatsApp takes only templates Meta
+    approved; 63003: the number is not on WhatsApp. Either left a patient who chose WhatsApp at registration with no
+    message at all."""
+    report = failure_report(whatsapp_notification, error_code)
+    for _ in range(2):  # Twilio reports a failure as "undelivered" and "failed", or posts one twice
+        with django_capture_on_commit_callbacks(execute=True):
+            assert post_callback(client, report).status_code == 204
+
+    (sms,) = fake_twilio.received
+    assert (sms.to, sms.from_, sms.body) == (whatsapp_notification.patient.phone, TEST_SMS_NUMBER, "Hello")
+    again = Notification.objects.get(channel="sms")
+    assert (again.event, again.queue_entry, again.status) == ("registration", whatsapp_notification.queue_entry, "sent")
+    whatsapp_notification.refresh_from_db()
+    assert (whatsapp_notification.status, whatsapp_notification.error_code) == ("failed", error_code)
+
+
+@pytest.mark.parametrize(("channel", "error_code"), [("whatsapp", "63024"), ("sms", "63016"), ("sms", "30003")])
+def test_other_failures_are_not_sent_again(
+    client, fake_twilio, sent_notification, django_capture_on_commit_callbacks, channel, error_code
+):
+    sent_notification.channel = channel
+    sent_notification.save(update_fields=["channel"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_callback(client, failure_report(sent_notification, error_code))
+
+    assert fake_twilio.received == []
+    assert Notification.objects.count() == 1
+
+
+def test_a_whatsapp_message_is_not_sent_again_by_sms_to_a_patient_who_opted_out_since(
+    client, fake_twilio, whatsapp_notification, django_capture_on_commit_callbacks
+):
+    set_message_opt_out(patient=whatsapp_notification.patient, opted_out=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_callback(client, failure_report(whatsapp_notification, "63016"))
+
+    assert fake_twilio.received == []
