@@ -1,4 +1,6 @@
-"""Shapes of what the notifications app sends out: the data of a webhook event."""
+"""Shapes of what the notifications app sends out: a webhook event and its data."""
+
+from datetime import UTC
 
 from rest_framework import serializers
 
@@ -88,3 +90,13 @@ class WebhookPingSerializer(serializers.Serializer):
     endpoint_id = serializers.IntegerField(source="pk")
     name = serializers.CharField()
     event_types = serializers.ListField(child=serializers.CharField())
+
+
+class WebhookEventSerializer(serializers.Serializer):
+    """Every webhook event's body: its data is in the shape its type declares (the serializers above)."""
+
+    id = serializers.UUIDField(help_text="The event's id, sent as X-SmartQueue-Delivery: the same on every retry.")
+    type = serializers.CharField(help_text="The event type, sent as X-SmartQueue-Event.")
+    # In UTC whatever the hospital's zone, so a receiver ordering a visit's events by it is never misled by an offset.
+    occurred_at = serializers.DateTimeField(default_timezone=UTC)
+    data = serializers.DictField()

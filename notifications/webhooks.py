@@ -38,6 +38,7 @@ from .addresses import validate_webhook_url, webhook_session
 from .models import WEBHOOK_PING, WebhookDelivery, WebhookEndpoint, WebhookEventType, new_webhook_secret
 from .serializers import (
     WebhookAppointmentSerializer,
+    WebhookEventSerializer,
     WebhookNoDoctorLeftSerializer,
     WebhookPingSerializer,
     WebhookTokenSerializer,
@@ -110,12 +111,9 @@ PERSONAL_FIELDS = frozenset().union(
 
 
 def event_payload(*, event_id, event_type, occurred_at, subject, serializer):
-    return {
-        "id": str(event_id),
-        "type": event_type,
-        "occurred_at": occurred_at.isoformat(),
-        "data": represent(serializer, subject),
-    }
+    """The event's body (WebhookEventSerializer), its data the subject in the serializer's shape."""
+    event = {"id": event_id, "type": event_type, "occurred_at": occurred_at, "data": represent(serializer, subject)}
+    return represent(WebhookEventSerializer, event)
 
 
 class Subscription(NamedTuple):

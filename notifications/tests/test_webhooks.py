@@ -2,7 +2,8 @@
 
 import ipaddress
 import json
-from datetime import time, timedelta
+import uuid
+from datetime import UTC, time, timedelta
 from time import monotonic
 
 import pytest
@@ -17,6 +18,7 @@ from doctors.services import set_availability
 from notifications import addresses, webhooks
 from notifications.addresses import validate_webhook_url
 from notifications.models import OutboxMessage, WebhookDelivery, WebhookEndpoint, WebhookEventType
+from notifications.serializers import WebhookEventSerializer, WebhookPingSerializer
 from notifications.tasks import redispatch_outbox, resume_due_webhook_deliveries
 from patients import appointments, hooks, services
 from patients.models import Department
@@ -71,6 +73,7 @@ def test_an_event_is_posted_signed_and_verifiable_without_personal_data(receiver
     assert not verify_signature(SECRET, post.headers["X-SmartQueue-Signature"], post.body.replace(b"CARD", b"DERM"))
     payload = json.loads(post.body)
     assert (payload["id"], payload["type"]) == (str(delivery.event_id), "token.created")
+    assert payload["occurred_at"].endswith("Z") and payload["data"]["checked_in_at"].endswith("Z")
     assert payload["data"]["token"] == "CARD-001"
     assert payload["data"]["visit_id"] == entry.pk
     assert str(entry.public_id) not in post.body.decode()
@@ -670,3 +673,20 @@ def test_a_test_event_is_for_staff_only(receiver, make_endpoint, client):
     client.post(reverse("adminpanel:webhook-test", args=[endpoint.pk]))
 
     assert not WebhookDelivery.objects.exists()
+
+
+def test_the_event_body_is_the_declared_shape_in_utc_whatever_the_hospitals_zone(settings):
+    settings.TIME_ZONE = "Asia/Kolkata"
+    occurred_at = timezone.now()
+
+    payload = webhooks.event_payload(
+        event_id=uuid.UUID(int=7),
+        event_type="webhook.ping",
+        occurred_at=occurred_at,
+        subject=WebhookEndpoint(pk=3, name="HIS", event_types=["token.called"]),
+        serializer=WebhookPingSerializer,
+    )
+
+    assert set(payload) == set(WebhookEventSerializer().fields)
+    assert payload["id"] == "00000000-0000-0000-0000-000000000007"
+    assert payload["occurred_at"] == occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
