@@ -1,5 +1,6 @@
 """Webhook endpoints and their deliveries in the admin panel: register, edit, see outcomes, redeliver."""
 
+import zoneinfo
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -209,3 +210,27 @@ def test_each_endpoint_shows_its_failures_of_the_last_day_and_when_one_last_got_
     assert '<td class="table-danger">2</td>' in page
     assert f"<td>{timezone.localtime(two_days_ago):%Y-%m-%d %H:%M}</td>" in page
     assert "<td>Never</td>" in page  # the endpoint that never got one
+
+
+def test_a_delivery_waiting_to_be_retried_says_when_its_next_attempt_is(admin_client, settings):
+    settings.TIME_ZONE = "Asia/Kolkata"
+    endpoint = WebhookEndpoint.objects.create(name="HIS", url="http://127.0.0.1:9/hooks", event_types=["token.created"])
+    next_attempt_at = timezone.now() + timedelta(minutes=4)
+    WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event="token.created",
+        payload={},
+        status="pending",
+        attempts=3,
+        last_status_code=503,
+        next_attempt_at=next_attempt_at,
+    )
+    WebhookDelivery.objects.create(
+        endpoint=endpoint, event="token.created", payload={}, status="pending", next_attempt_at=timezone.now()
+    )
+
+    page = admin_client.get(reverse("adminpanel:webhooks")).content.decode()
+
+    local = timezone.localtime(next_attempt_at, timezone=zoneinfo.ZoneInfo("Asia/Kolkata"))
+    assert page.count("Next attempt at") == 1  # not for the delivery not tried yet
+    assert f"Next attempt at {local:%H:%M:%S}" in page
