@@ -144,6 +144,8 @@ def resume_stuck_notifications():
 def deliver_webhook(*, delivery_id):
     """POST one webhook delivery; a failure schedules the next attempt (see webhooks)."""
     delivery, posted = webhooks.deliver_webhook(delivery_id=delivery_id)
+    if delivery is None:
+        return None
     if posted and delivery.status == WebhookDelivery.Status.PENDING:
         countdown = max((delivery.next_attempt_at - timezone.now()).total_seconds(), 0)
         try:

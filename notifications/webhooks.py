@@ -406,11 +406,12 @@ def next_attempt_at(delivery, now):
 
 
 def deliver_webhook(*, delivery_id):
-    """Post one delivery if it is due and no live task holds it; returns (delivery, whether this call posted)."""
+    """Post one delivery if it is due and no live task holds it; returns (delivery, whether this call posted), the
+    delivery None once it is gone with its endpoint (deleted while a retry waited in the broker)."""
     now = timezone.now()
     claimed = _claim(delivery_id, now)
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
-    if not claimed:
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if not claimed or delivery is None:
         return delivery, False
     # The payload was made for the endpoint as it was when the event happened; retries and redeliveries follow
     # the endpoint as it is now. The row keeps what was sent, so no personal data stays for an untrusted endpoint.
