@@ -151,10 +151,7 @@ def _holding(department, day):
 
 
 def _doctors_gone_for_today(department, day, now):
-    # Imported here: selectors imports this module (through its serializers) as it loads.
-    from .selectors import no_doctor_left_today
-
-    return day == timezone.localdate(now) and no_doctor_left_today(department)
+    return day == timezone.localdate(now) and hooks.doctors_gone_for_today(department)
 
 
 def available_slots(*, department, day, now=None):

@@ -8,9 +8,10 @@ class PatientsConfig(AppConfig):
     verbose_name = _("Patients")
 
     def ready(self):
-        from . import broadcasts, hooks, services
+        from . import broadcasts, hooks, selectors, services
         from .models import Department
 
+        hooks.provide_doctors_gone_for_today(selectors.no_doctor_left_today)
         hooks.queue_changed.connect(broadcasts.publish_on_commit, dispatch_uid="patients_publish_queue_change")
         hooks.queue_changed.connect(services.review_wait_alert_on_commit, dispatch_uid="patients_review_wait_alert")
         hooks.wait_alert_changed.connect(broadcasts.publish_wait_alert, dispatch_uid="patients_publish_wait_alert")

@@ -216,6 +216,7 @@ class _Providers:
     hospital_settings: Callable[[], Any] = HospitalSettings
     duty_roster: Callable[[list, Any], dict] = lambda department_ids, day: {}
     working_hours: Callable[[int, Any], list] = lambda department_id, day: []
+    doctors_gone_for_today: Callable[[Any], bool] = lambda department: False
     reception_roles: list = field(default_factory=list)
 
 
@@ -239,6 +240,12 @@ def provide_working_hours(hours):
     _providers.working_hours = hours
 
 
+def provide_doctors_gone_for_today(check):
+    """check(department) is True once every doctor of the department who worked or had a shift today has gone (the
+    read model's no_doctor_left_today). Provided by the read model, which is built on the appointments below it."""
+    _providers.doctors_gone_for_today = check
+
+
 def provide_reception_role(check):
     """check(user) is True for users of one role who may register walk-ins and set a priority."""
     if check not in _providers.reception_roles:
@@ -255,6 +262,10 @@ def duty_roster(department_ids, *, day):
 
 def working_hours(department_id, day):
     return _providers.working_hours(department_id, day)
+
+
+def doctors_gone_for_today(department):
+    return _providers.doctors_gone_for_today(department)
 
 
 def is_reception_staff(user):
