@@ -430,6 +430,27 @@ def test_a_frame_leaves_the_doctors_focus_on_the_waiting_tables_scroll_area(open
     expect(doctor.get_by_role("region", name="Waiting tokens")).to_be_focused()
 
 
+def test_a_change_in_any_line_leaves_the_desks_focus_on_the_live_queues_link_it_was_on(open_page, hospital):
+    # The cards are one region, redrawn at every frame of any department and each minute: the focus on a token's
+    # link went to the whole region, and the desk's next Tab started again from its first card.
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    register(cardiology, "Asha Rao", "+14155550101")
+    called = services.call_next(doctor=smith)
+    smith.availability = "on_break"
+    smith.save(update_fields=["availability"])
+    admin = open_page(**DESKTOP)
+    sockets = PlayedSockets(admin, r"/ws/queue/\d+/$")
+    sign_in(admin, "/adminpanel/login/", "admin.manager", "admin123")
+    back_to_the_line = admin.get_by_role("link", name=f"Return to the line {called.token}")
+    back_to_the_line.focus()
+
+    newcomer = register(cardiology, "Ravi Kumar", "+14155550102")
+    sockets.send(change_frame(cardiology, 1, "registered", newcomer))
+
+    expect(admin.locator(f'[data-department-id="{cardiology.pk}"] [data-field="waiting"]')).to_have_text("1")
+    expect(back_to_the_line).to_be_focused()
+
+
 def test_completing_a_consultation_by_keyboard_leaves_the_focus_on_call_next_patient(open_page, hospital):
     entry = register(hospital["cardiology"], "Asha Rao", "+14155550101")
     services.call_next(doctor=hospital["doctor"])

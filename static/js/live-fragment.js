@@ -9,8 +9,8 @@
  * element of the same id. A region whose data-live-key is unchanged, or whose markup is (forms' CSRF tokens
  * aside), is left alone, so a form being filled in (consultation notes) keeps what was typed and its focus,
  * and a screen reader does not read a region again that did not change. When the focus was inside a
- * replaced region, it moves to the same control in the new one (same id, or the same action on the
- * same entry), else to the region's first visible button unless that acts on another patient than the
+ * replaced region, it moves to the same control in the new one (same id, the same action on the same
+ * entry, or a link to the same address), else to the region's first visible button unless that acts on another patient than the
  * control that went (a recall of the next token in a list; a button for no patient, "Call next patient",
  * may take it), else to the region itself.
  * A region is redrawn whole, and a screen reader would read a live region in it each time it comes back (a
@@ -28,9 +28,11 @@
 
   var document = global.document;
 
-  // What identifies a control across renders: its id, or the action and entry of its form.
+  // What identifies a control across renders: its id, where a link goes (the live queues' "Return to the line" of a
+  // token), or the action and entry of its form.
   function controlKey(element) {
     if (element.id) return "#" + element.id;
+    if (element.tagName === "A" && element.getAttribute("href")) return "a:" + element.getAttribute("href");
     var form = element.closest && element.closest("form");
     if (!form) return null;
     var action = form.querySelector("[name=action]");
@@ -41,7 +43,7 @@
   function findControl(region, key) {
     if (!key) return null;
     if (key.charAt(0) === "#") return region.querySelector(key);
-    var controls = region.querySelectorAll("button, select, textarea, input:not([type=hidden])");
+    var controls = region.querySelectorAll("a[href], button, select, textarea, input:not([type=hidden])");
     for (var i = 0; i < controls.length; i += 1) {
       if (controlKey(controls[i]) === key) return controls[i];
     }
