@@ -257,6 +257,26 @@ def test_a_called_token_keeps_flashing_when_the_next_frame_draws_the_board_again
     expect(card).to_have_class(re.compile(r"\bjust-called\b"))
 
 
+def test_a_called_tokens_flash_on_the_board_stops_within_five_seconds(open_page, hospital):
+    # WCAG 2.2.2: blinking beside other content for more than five seconds needs a way to stop it, and a board in a
+    # hall has none.
+    register_patient(department=hospital["cardiology"], name="Al Bo", phone="+16285550111", age=30, gender="male",
+                     priority="normal", notes="", actor=None, ip_address=None, self_service=False)
+    board = open_page(**TV_1080P)
+    board.goto(f"/display/{hospital['cardiology'].pk}/")
+    expect(board.locator("#live-status")).to_be_hidden()
+    doctor = open_page(**DESKTOP)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    doctor.get_by_role("button", name="Call next patient").click()
+    card = board.locator('.serving-card[data-token="CARD-001"]')
+    expect(card).to_have_class(re.compile(r"\bjust-called\b"))
+
+    blinking_ms = card.evaluate(
+        "card => Math.max(...card.getAnimations().map(animation => animation.effect.getComputedTiming().activeDuration))"
+    )
+    assert 0 < blinking_ms <= 5000, blinking_ms
+
+
 def test_the_boards_sound_button_says_what_it_does_and_is_not_also_pressed(open_page, hospital):
     board = open_page(**TV_1080P)
     board.goto(f"/display/{hospital['cardiology'].pk}/")
