@@ -13,6 +13,8 @@ from playwright.sync_api import expect
 
 from e2e.conftest import DESKTOP, PHONE
 from e2e.test_staff_flows import sign_in
+from patients import services
+from patients.models import Department
 from patients.tests.factories import register_patient
 
 MAX_TAB_PRESSES = 80
@@ -234,3 +236,27 @@ def test_a_date_fields_own_picker_button_shows_the_focus(open_page, hospital):
     names = [stop["name"] for stop in assert_every_action_is_a_visible_stop(page)]
 
     assert "From" in names
+
+
+def test_a_transfer_without_its_department_is_refused_by_the_dashboard_at_the_list(open_page, hospital):
+    # The browser's own bubble for a required list was in the browser's language, gone at the next key and tied to
+    # nothing; the dashboard's refusal is in the page's, marks the list and leaves the focus there to put it right.
+    Department.objects.create(name="Pediatrics", code="PED", room="Block B")
+    register_patient(department=hospital["cardiology"], name="Asha Rao", phone="+14155550101", age=34,
+                     gender="female", priority="normal", notes="", actor=None, ip_address=None, self_service=False)
+    services.call_next(doctor=hospital["doctor"])
+    page = open_page(**DESKTOP)
+    sign_in(page, "/doctors/login/", "dr.smith", "doctor123")
+
+    page.get_by_role("button", name="Transfer").press("Enter")
+
+    refusal = "Choose the department to transfer the patient to."
+    expect(page.get_by_role("alert")).to_contain_text(refusal)
+    departments = page.get_by_label("Transfer to")
+    expect(departments).to_be_focused()
+    expect(departments).to_have_attribute("aria-invalid", "true")
+    expect(departments).to_have_accessible_description(refusal)
+
+    departments.select_option(label="Pediatrics")
+    page.get_by_role("button", name="Transfer").press("Enter")
+    expect(page.locator("#current-summary")).to_contain_text("No patient is with you.")

@@ -62,6 +62,22 @@
   function hideNotice() {
     clearTimeout(noticeTimer);
     notice.hidden = true;
+    root.querySelectorAll("[aria-invalid]").forEach((field) => {
+      field.removeAttribute("aria-invalid");
+      field.removeAttribute("aria-describedby");
+    });
+  }
+  // A refusal that names a field of the form (a transfer without its department) marks the field, described by the
+  // notice, and gives it the focus, where the doctor puts it right (WCAG 3.3.1).
+  function markRefusedFields(form, errors) {
+    const fields = Object.keys(errors)
+      .map((name) => form.querySelector(`[name="${CSS.escape(name)}"]:not([type=hidden])`))
+      .filter(Boolean);
+    fields.forEach((field) => {
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", "dashboard-notice-text");
+    });
+    if (fields.length) fields[0].focus();
   }
   function showNotice(text, kind) {
     notice.className = `alert alert-${kind} action-notice`;
@@ -103,6 +119,7 @@
     } else {
       const errors = answer.errors || { detail: [answer.detail] };
       showNotice(Object.values(errors).flat().join(" "), "danger");
+      markRefusedFields(form, errors);
     }
     // A refusal most often means the page is behind (the token moved on elsewhere): its buttons are read again.
     await refresh();
