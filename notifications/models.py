@@ -546,6 +546,11 @@ class WebhookEndpoint(models.Model):
         return self.name
 
     @property
+    def event_type_labels(self):
+        """The events subscribed to in words, as the endpoint's form and its deliveries name them."""
+        return [WebhookEventType(value).label for value in self.event_types]
+
+    @property
     def secret_last_four(self):
         """All that is shown of the secret after it was first shown (write-only, as GitHub and Stripe keep theirs):
         enough to tell which secret a receiver holds."""

@@ -234,3 +234,14 @@ def test_a_delivery_waiting_to_be_retried_says_when_its_next_attempt_is(admin_cl
     local = timezone.localtime(next_attempt_at, timezone=zoneinfo.ZoneInfo("Asia/Kolkata"))
     assert page.count("Next attempt at") == 1  # not for the delivery not tried yet
     assert f"Next attempt at {local:%H:%M:%S}" in page
+
+
+def test_the_endpoints_list_names_their_events_in_the_readers_words_not_their_codes(admin_client):
+    WebhookEndpoint.objects.create(
+        name="HIS", url="http://127.0.0.1:9/hooks", event_types=["token.created", "appointment.booked"]
+    )
+
+    page = admin_client.get(reverse("adminpanel:webhooks"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert "<li>Turno creado</li>" in page
+    assert "token.created" not in page and "appointment.booked" not in page
