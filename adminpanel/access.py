@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
+from patients.forms import FieldsSayWhatToEnterMixin
 from smartqueue.roles import RoleAuthenticationForm, RoleRequiredMixin
 
 from .models import AdminUser
@@ -28,6 +29,7 @@ class IsPanelAdmin(BasePermission):
         return is_panel_admin(request.user)
 
 
-class PanelAdminAuthenticationForm(RoleAuthenticationForm):
+# A field left empty is refused in words ("Fill in “Password”."): the sign-in page is novalidate.
+class PanelAdminAuthenticationForm(FieldsSayWhatToEnterMixin, RoleAuthenticationForm):
     role_check = staticmethod(is_panel_admin)
     wrong_role_message = _("This account cannot use the admin panel.")

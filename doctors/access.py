@@ -5,6 +5,7 @@ import functools
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
+from patients.forms import FieldsSayWhatToEnterMixin
 from patients.statements import ANY_USER_ID, CompiledStatement
 from smartqueue.roles import RoleAuthenticationForm, RoleRequiredMixin
 
@@ -49,6 +50,7 @@ class IsDoctor(BasePermission):
         return is_doctor(request.user)
 
 
-class DoctorAuthenticationForm(RoleAuthenticationForm):
+# A field left empty is refused in words ("Fill in “Password”."): the sign-in page is novalidate.
+class DoctorAuthenticationForm(FieldsSayWhatToEnterMixin, RoleAuthenticationForm):
     role_check = staticmethod(is_doctor)
     wrong_role_message = _("This account is not an active doctor's account.")

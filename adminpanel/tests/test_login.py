@@ -240,6 +240,21 @@ def test_a_refused_staff_sign_in_takes_the_focus_and_stays_read_with_the_usernam
     assert "autofocus" not in username and 'aria-describedby="sign-in-error"' in username
 
 
+@pytest.mark.parametrize("url", ["/adminpanel/login/", "/doctors/login/"])
+def test_a_staff_sign_in_left_empty_is_refused_by_the_page_in_its_language_at_the_fields(client, db, url):
+    """Not by the browser's bubble, in the browser's language and gone at the next key: the form is novalidate."""
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert re.search(r"<form method=\"post\" novalidate>", page)
+
+    page = client.post(url, {"username": "", "password": ""}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    summary = re.search(r'<div class="alert alert-danger" role="alert" id="sign-in-error"[^>]*>(.*?)</div>', page, re.S)
+    assert "Rellene «Nombre de usuario»." in summary.group(1) and "Rellene «Contraseña»." in summary.group(1)
+    for field in ("id_username", "id_password"):
+        tag = re.search(rf'<input [^>]*id="{field}"[^>]*>', page, re.S).group(0)
+        assert 'aria-invalid="true"' in tag and 'aria-describedby="sign-in-error"' in tag
+
+
 def _sign_ins_arriving_while_each_is_checked(monkeypatch, attempts):
     """Sign in with each (client, url_name, user, password) of attempts, each arriving while the ones before it are
     still having their passwords checked, as a burst sent at once does; the passwords checked, and the answers."""
