@@ -103,3 +103,12 @@ def test_every_operation_documents_when_to_retry_its_503_and_429(client):
 
     assert with_503 == operations
     assert throttled_without_header == []
+
+
+def test_the_api_docs_page_says_its_language_and_where_its_content_is(client, db):
+    # Swagger UI's words and the schema's descriptions are English whatever the reader's language: without a lang,
+    # a screen reader set to Hindi or Arabic read them in that voice (axe: html-has-lang, serious).
+    page = client.get("/api/docs/", HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+
+    assert '<html lang="en" dir="ltr">' in page
+    assert '<main id="swagger-ui"></main>' in page
