@@ -260,3 +260,27 @@ def test_a_transfer_without_its_department_is_refused_by_the_dashboard_at_the_li
     departments.select_option(label="Pediatrics")
     page.get_by_role("button", name="Transfer").press("Enter")
     expect(page.locator("#current-summary")).to_contain_text("No patient is with you.")
+
+
+def test_dismissing_the_dashboards_notice_gives_the_focus_back_to_where_the_doctor_was(open_page, hospital):
+    # Hidden with the focus on its Dismiss button, the notice left the focus nowhere: a screen reader started again
+    # from the top of the page, and the next Tab from the notice's place, above the dashboard.
+    register_patient(department=hospital["cardiology"], name="Asha Rao", phone="+14155550101", age=34,
+                     gender="female", priority="normal", notes="", actor=None, ip_address=None, self_service=False)
+    services.call_next(doctor=hospital["doctor"])
+    page = open_page(**DESKTOP)
+    sign_in(page, "/doctors/login/", "dr.smith", "doctor123")
+    page.get_by_role("button", name="Transfer").press("Enter")
+    departments = page.get_by_label("Transfer to")
+    expect(departments).to_be_focused()
+
+    dismiss = page.get_by_role("button", name="Dismiss")
+    for _ in range(MAX_TAB_PRESSES):  # back to it: the notice comes before the dashboard
+        page.keyboard.press("Shift+Tab")
+        if dismiss.evaluate("button => button === document.activeElement"):
+            break
+    expect(dismiss).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("alert")).to_be_hidden()
+    expect(departments).to_be_focused()

@@ -59,9 +59,17 @@
   const notice = document.getElementById("dashboard-notice");
   const SUCCESS_SHOWN_MS = 6000;
   let noticeTimer = null;
+  // Where the doctor was when the notice came: a notice hidden with the focus on its Dismiss gives it back there
+  // (else to the page), not to nowhere, from where a screen reader starts again at the top.
+  let focusBeforeNotice = null;
   function hideNotice() {
     clearTimeout(noticeTimer);
+    const hadFocus = notice.contains(document.activeElement);
     notice.hidden = true;
+    if (hadFocus) {
+      const back = focusBeforeNotice && focusBeforeNotice.isConnected ? focusBeforeNotice : null;
+      (back || document.getElementById("main")).focus();
+    }
     root.querySelectorAll("[aria-invalid]").forEach((field) => {
       field.removeAttribute("aria-invalid");
       field.removeAttribute("aria-describedby");
@@ -123,6 +131,8 @@
     }
     // A refusal most often means the page is behind (the token moved on elsewhere): its buttons are read again.
     await refresh();
+    // Read after the redraw, which may have moved the focus to the same control drawn again.
+    focusBeforeNotice = document.activeElement;
   });
 
   keepOnlyTheShownNotesDraft();
