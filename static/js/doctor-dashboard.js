@@ -129,10 +129,13 @@
       showNotice(Object.values(errors).flat().join(" "), "danger");
       markRefusedFields(form, errors);
     }
+    focusBeforeNotice = document.activeElement;
     // A refusal most often means the page is behind (the token moved on elsewhere): its buttons are read again.
     await refresh();
-    // Read after the redraw, which may have moved the focus to the same control drawn again.
-    focusBeforeNotice = document.activeElement;
+    // A redraw that replaced that control moved the focus to the same one drawn again.
+    if (!focusBeforeNotice.isConnected && !notice.contains(document.activeElement)) {
+      focusBeforeNotice = document.activeElement;
+    }
   });
 
   keepOnlyTheShownNotesDraft();
