@@ -451,6 +451,30 @@ def test_a_change_in_any_line_leaves_the_desks_focus_on_the_live_queues_link_it_
     expect(back_to_the_line).to_be_focused()
 
 
+def test_a_token_leaving_the_live_queues_leaves_the_desks_focus_on_its_department_not_on_every_one(
+    open_page, hospital
+):
+    # The focus on a link that went had nowhere to go but the whole region, which a screen reader reads out from its
+    # first department; it stays on the card the link was in.
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    Department.objects.create(name="Pediatrics", code="PED", room="Block B")
+    register(cardiology, "Asha Rao", "+14155550101")
+    called = services.call_next(doctor=smith)
+    smith.availability = "on_break"
+    smith.save(update_fields=["availability"])
+    admin = open_page(**DESKTOP)
+    sockets = PlayedSockets(admin, r"/ws/queue/\d+/$")
+    sign_in(admin, "/adminpanel/login/", "admin.manager", "admin123")
+    admin.get_by_role("link", name=f"Return to the line {called.token}").focus()
+
+    returned = services.return_to_line(entry=called)
+    sockets.send(change_frame(cardiology, 1, "returned_to_line", returned))
+
+    card = admin.locator(f'[data-department-id="{cardiology.pk}"]')
+    expect(card.get_by_role("link", name=f"Return to the line {called.token}")).to_have_count(0)
+    expect(card).to_be_focused()
+
+
 def test_completing_a_consultation_by_keyboard_leaves_the_focus_on_call_next_patient(open_page, hospital):
     entry = register(hospital["cardiology"], "Asha Rao", "+14155550101")
     services.call_next(doctor=hospital["doctor"])

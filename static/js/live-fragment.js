@@ -12,7 +12,8 @@
  * replaced region, it moves to the same control in the new one (same id, the same action on the same
  * entry, or a link to the same address), else to the region's first visible button unless that acts on another patient than the
  * control that went (a recall of the next token in a list; a button for no patient, "Call next patient",
- * may take it), else to the region itself.
+ * may take it), else to the innermost element with an id around it (a live queues' department card), else to the
+ * region itself.
  * A region is redrawn whole, and a screen reader would read a live region in it each time it comes back (a
  * long-wait alert whose minutes grow). So swapped markup holds no live region: an element in it with
  * data-announce-once is read once, by the page's lasting #live-announcer, when a swap brings in a value of
@@ -59,7 +60,15 @@
     return key && key.indexOf("form:") === 0 ? key.split(":")[2] : "";
   }
 
-  function moveFocusInto(region, key) {
+  // The innermost element with an id around the focused control, inside its region (a live queues' department card).
+  function placeKey(element, region) {
+    for (var node = element.parentElement; node && node !== region; node = node.parentElement) {
+      if (node.id) return "#" + node.id;
+    }
+    return null;
+  }
+
+  function moveFocusInto(region, key, place) {
     var target = findControl(region, key);
     if (!target || !visible(target)) {
       target = Array.prototype.filter.call(region.querySelectorAll("button"), visible)[0];
@@ -69,6 +78,11 @@
       var targetEntry = target ? entryOfKey(controlKey(target)) : "";
       if (lostEntry && targetEntry && targetEntry !== lostEntry) target = null;
     }
+    // Gone from its place: the place, drawn again, where there is one; the whole region is read out from its start.
+    if (!target) target = place && region.querySelector(place);
+    if (target && !target.matches("a[href], button, select, textarea, input, [tabindex]")) {
+      target.setAttribute("tabindex", "-1");
+    }
     if (!target) {
       region.setAttribute("tabindex", "-1");
       target = region;
@@ -76,10 +90,14 @@
     target.focus();
   }
 
-  // A region's markup without its forms' CSRF tokens, which differ on every render.
+  // A region's markup without its forms' CSRF tokens, which differ on every render, nor the tabindex the focus
+  // brought to it or to a place in it.
   function markup(region) {
     var copy = region.cloneNode(true);
     copy.removeAttribute("tabindex");
+    copy.querySelectorAll('[tabindex="-1"]').forEach(function (element) {
+      element.removeAttribute("tabindex");
+    });
     copy.querySelectorAll("[name=csrfmiddlewaretoken]").forEach(function (input) {
       input.removeAttribute("value");
     });
@@ -117,8 +135,9 @@
       var focused = document.activeElement;
       var hadFocus = focused && focused !== document.body && current.contains(focused);
       var key = hadFocus ? controlKey(focused) : null;
+      var place = hadFocus ? placeKey(focused, current) : null;
       current.replaceWith(fresh);
-      if (hadFocus) moveFocusInto(fresh, key);
+      if (hadFocus) moveFocusInto(fresh, key, place);
       announcements = announcements.concat(newAnnouncements(fresh, shownBefore));
       swapped.push(fresh.id);
     });
