@@ -475,6 +475,28 @@ def test_a_token_leaving_the_live_queues_leaves_the_desks_focus_on_its_departmen
     expect(card).to_be_focused()
 
 
+def test_going_offline_asks_first_about_the_patients_who_came_after_the_dashboard_loaded(open_page, hospital):
+    # The question was an attribute of the availability form, which a redraw left as it was (its inside unchanged):
+    # a dashboard opened with nobody waiting went offline without asking, whoever had come since, and texted them.
+    cardiology = hospital["cardiology"]
+    doctor = open_page(**DESKTOP)
+    sockets = PlayedSockets(doctor, r"/ws/doctor/\d+/$")
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    questions = []
+    doctor.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+
+    newcomer = register(cardiology, "Ravi Kumar", "+14155550102")
+    sockets.send(change_frame(cardiology, 1, "registered", newcomer))
+    expect(doctor.locator("#waiting-count")).to_have_text("1")
+    doctor.get_by_label("Availability").select_option("offline")
+    doctor.get_by_role("button", name="Set availability").click()
+
+    expect(doctor.get_by_label("Availability")).to_have_value("available")
+    assert [question.split("?")[0] for question in questions] == [
+        "1 patient is waiting in Cardiology. Go offline for the rest of the day"
+    ]
+
+
 def test_completing_a_consultation_by_keyboard_leaves_the_focus_on_call_next_patient(open_page, hospital):
     entry = register(hospital["cardiology"], "Asha Rao", "+14155550101")
     services.call_next(doctor=hospital["doctor"])

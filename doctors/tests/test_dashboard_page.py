@@ -60,7 +60,7 @@ def test_a_transfer_or_referral_goes_nowhere_until_the_doctor_chooses_the_depart
 
 
 def offline_question_on(page):
-    question = re.search(r'id="availability-form"[^>]*?data-confirm-offline="([^"]*)"', page, re.S)
+    question = re.search(r'id="offline-question"[^>]*?data-confirm-offline="([^"]*)"', page, re.S)
     return question and " ".join(question.group(1).split())
 
 

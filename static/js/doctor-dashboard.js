@@ -105,9 +105,10 @@
     const body = new FormData(form);
     // A form with several actions names the one chosen on its button (as a plain form's submit sends it).
     if (event.submitter && event.submitter.name) body.set(event.submitter.name, event.submitter.value);
-    // Going offline with patients waiting may text them that no doctor is coming back (see the form's template).
+    // Going offline with patients waiting may text them that no doctor is coming back (see #offline-question).
     const offline = body.get("availability") === "offline";
-    if (offline && form.dataset.confirmOffline && !window.confirm(form.dataset.confirmOffline)) {
+    const question = document.getElementById("offline-question");
+    if (offline && question && !window.confirm(question.dataset.confirmOffline)) {
       form.reset(); // back to the availability the doctor still has
       return;
     }
