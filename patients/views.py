@@ -277,6 +277,12 @@ def _status_page(request, entry, *, notice_form=None, feedback_form=None, refusa
     )
 
 
+def _asks_to_confirm(request, field, value):
+    """Whether this post is the first press of a step asked twice (templates/_confirm_step.html): its "Yes" posts the
+    same field with confirm=yes."""
+    return request.POST.get(field) == value and request.POST.get("confirm") != "yes"
+
+
 def _notice_form(entry, data=None):
     chosen = entry.notify_when_patients_ahead or hooks.hospital_settings().notify_when_patients_ahead
     return PatientsAheadNoticeForm(data, initial={"patients_ahead": chosen})
@@ -285,7 +291,7 @@ def _notice_form(entry, data=None):
 def _line_action(request, entry, action):
     """The status page's "I'm running late" and "Leave the line" (its confirmation first): done, back to the page
     saying so; refused, the page again with the refusal in words (400)."""
-    confirming_leave = action == LEAVE_FORM and request.POST.get("confirm") != "yes"
+    confirming_leave = _asks_to_confirm(request, "form", LEAVE_FORM)
     try:
         if action == RUNNING_LATE_FORM:
             with published.statuses_published() as statuses:
@@ -412,7 +418,7 @@ def appointment(request, public_id):
     )
     # "Cancel the appointment" first asks; only its "Yes, cancel" (confirm=yes) cancels (WCAG 3.3.4). A booking that
     # can no longer be cancelled is said so at once, rather than asked about.
-    confirming_cancel = request.POST.get("action") == "cancel" and request.POST.get("confirm") != "yes"
+    confirming_cancel = _asks_to_confirm(request, "action", "cancel")
     error = _refusal(appointments.check_cancellable, booking) if confirming_cancel else None
     confirming_cancel = confirming_cancel and error is None
     if request.method == "POST" and not confirming_cancel and error is None:

@@ -147,6 +147,8 @@ def test_cancelling_asks_first_and_keeping_it_keeps_it(client, clinic):
     assert re.search(rf'<h2 [^>]*autofocus>Cancel your appointment on [^<]*{time_shown}\?</h2>', page)
     assert re.search(r'<input type="hidden" name="confirm" value="yes">\s*<button[^>]*>Yes, cancel</button>', page)
     assert f'<a class="btn btn-outline-secondary" href="{appointment.get_absolute_url()}">Keep it</a>' in page
+    # The same include as the status page's "Leave the line" (test_line_actions).
+    assert "_confirm_step.html" in [template.name for template in question.templates]
 
 
 def test_asking_to_cancel_a_booking_cancelled_meanwhile_says_so_at_once_rather_than_asking(client, clinic):

@@ -165,3 +165,10 @@ def test_page_and_api_are_throttled_together(client, api_client, monkeypatch, cl
     assert client.post(waiting[0].get_absolute_url(), {"form": "leave-line", "confirm": "yes"}).status_code == 429
     assert api_client.post(cancel_url(waiting[1]), {}, format="json").status_code == 429
     assert Queue.objects.filter(status=Queue.Status.CANCELLED).count() == 0
+
+
+def test_leaving_asks_through_the_shared_confirmation(client, waiting):
+    """Leaving and cancelling a booking (test_appointment_pages) are asked by one include: they cannot drift apart."""
+    asked = client.post(waiting[0].get_absolute_url(), {"form": "leave-line"})
+
+    assert "_confirm_step.html" in [template.name for template in asked.templates]
