@@ -484,7 +484,17 @@ def not_before_today(day):
         raise ValidationError(str(refusal), code=refusal.code) from refusal
 
 
-class ClosedDayForm(PanelFieldsMixin, forms.Form):
+class CancellingBookingsForm(forms.Form):
+    """A closed day's or an absence's form: what it cancels is asked first (adminpanel.views._question), and the
+    question's button sends back the number of bookings the admin was told it cancels."""
+
+    agreed_cancellations = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+
+    def clean_agreed_cancellations(self):
+        return self.cleaned_data["agreed_cancellations"] or 0
+
+
+class ClosedDayForm(PanelFieldsMixin, CancellingBookingsForm):
     # Its page shows it beside DoctorAbsenceForm, whose fields share its names: the prefix keeps their ids apart,
     # so each label names its own form's field.
     prefix = "close_day"
@@ -507,14 +517,9 @@ class ClosedDayForm(PanelFieldsMixin, forms.Form):
         required=False,
         validators=[check_single_line],
     )
-    # Sent by the question's button: the number of bookings the admin was told the closing cancels.
-    agreed_cancellations = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
-
-    def clean_agreed_cancellations(self):
-        return self.cleaned_data["agreed_cancellations"] or 0
 
 
-class DoctorAbsenceForm(PanelFieldsMixin, forms.Form):
+class DoctorAbsenceForm(PanelFieldsMixin, CancellingBookingsForm):
     prefix = "absence"  # as ClosedDayForm's
 
     doctor = forms.ModelChoiceField(
@@ -534,11 +539,6 @@ class DoctorAbsenceForm(PanelFieldsMixin, forms.Form):
         required=False,
         validators=[check_single_line],
     )
-    # As ClosedDayForm's: the number of bookings the admin was told the absence cancels.
-    agreed_cancellations = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
-
-    def clean_agreed_cancellations(self):
-        return self.cleaned_data["agreed_cancellations"] or 0
 
 
 def message_text_title(template, language):
