@@ -93,11 +93,11 @@ TOKEN_ROW_FIELDS = (
 def _token_rows(entries, *, department_code, now, labels):
     """entries: a queryset of one department's tokens, in the order shown."""
     # The department whose doctor has the patient just now, whom Call next passes over (services.call_next).
-    with_a_doctor_elsewhere = Queue.objects.filter(
-        patient_id=OuterRef("patient_id"),
-        token_date=OuterRef("token_date"),
-        status__in=[Status.CALLED, Status.IN_CONSULTATION],
-    ).exclude(department_id=OuterRef("department_id"))
+    with_a_doctor_elsewhere = (
+        Queue.objects.with_a_doctor()
+        .filter(patient_id=OuterRef("patient_id"), token_date=OuterRef("token_date"))
+        .exclude(department_id=OuterRef("department_id"))
+    )
     rows = list(
         entries.values(
             *TOKEN_ROW_FIELDS,

@@ -358,6 +358,10 @@ class QueueQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=Queue.ACTIVE_STATUSES)
 
+    def with_a_doctor(self):
+        """Tokens a doctor has called or is seeing: their patient is in (or on the way to) a consulting room."""
+        return self.filter(status__in=Queue.SERVING_STATUSES)
+
     def holding_capacity(self):
         """The tokens a department's daily capacity counts: every one issued but those cancelled, which take no
         consultation. Counting every number issued, a stranger's registrations under other numbers filled the day
@@ -415,7 +419,8 @@ class Queue(models.Model):
 
     PRIORITY_RANK = {Priority.NORMAL: 0, Priority.HIGH: 1, Priority.EMERGENCY: 2}
     URGENT_PRIORITIES = (Priority.EMERGENCY, Priority.HIGH)
-    ACTIVE_STATUSES = (Status.WAITING, Status.CALLED, Status.IN_CONSULTATION)
+    SERVING_STATUSES = (Status.CALLED, Status.IN_CONSULTATION)
+    ACTIVE_STATUSES = (Status.WAITING, *SERVING_STATUSES)
 
     public_id = models.UUIDField(
         _("public id"),

@@ -46,7 +46,6 @@ from .serializers import (
     frame,
 )
 
-SERVING_STATUSES = (Queue.Status.CALLED, Queue.Status.IN_CONSULTATION)
 # What the wait estimates read of a department's day (see estimates.measure_pace).
 PACE_VISIT_FIELDS = (
     "department_id",
@@ -274,7 +273,7 @@ LINE_FIELDS = (*OPEN_LINE_FIELDS, *(name for name in PACE_VISIT_FIELDS if name n
 
 def _line_rows(tokens, fields):
     """The tokens as rows of fields in service order, the calling doctor joined for those being served."""
-    serving_doctor = FilteredRelation("doctor", condition=Q(status__in=SERVING_STATUSES))
+    serving_doctor = FilteredRelation("doctor", condition=Q(status__in=Queue.SERVING_STATUSES))
     return tokens.annotate(**{SERVING_DOCTOR: serving_doctor}).service_order_rows(fields)
 
 
@@ -381,7 +380,7 @@ def _line_of_rows(*, department, day, rows, pace, now):
     serving = [
         _served_entry(row, department)
         for row in sorted(
-            (row for row in rows if row["status"] in SERVING_STATUSES), key=_latest_call_first, reverse=True
+            (row for row in rows if row["status"] in Queue.SERVING_STATUSES), key=_latest_call_first, reverse=True
         )
     ]
     play = estimates.LinePlay(

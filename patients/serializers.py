@@ -480,7 +480,7 @@ class VisitStatusSerializer(serializers.Serializer):
     @staticmethod
     def _serving_doctor(visit):
         entry = visit.entry
-        serving = entry.status in (Queue.Status.CALLED, Queue.Status.IN_CONSULTATION) and not entry.expired
+        serving = entry.status in Queue.SERVING_STATUSES and not entry.expired
         return entry.doctor if serving else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))

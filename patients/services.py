@@ -593,7 +593,7 @@ def _transition(entry, to_status, *, event, actor, ip_address, only_from=None, *
 def current_patient_of(doctor):
     """The entry the doctor has called or is seeing, if any."""
     return (
-        Queue.objects.filter(doctor=doctor, status__in=[Status.CALLED, Status.IN_CONSULTATION])
+        Queue.objects.with_a_doctor().filter(doctor=doctor)
         .select_related("department", "patient")
         .first()
     )
@@ -633,7 +633,7 @@ def call_next(*, doctor, actor=None, ip_address=None):
         raise QueueError(_("Finish with token %(token)s before calling the next patient.") % {"token": current.token})
     today = timezone.localdate()
     waiting = Queue.objects.waiting().for_day(today).filter(department_id=doctor.department_id)
-    with_a_doctor = Queue.objects.for_day(today).filter(status__in=[Status.CALLED, Status.IN_CONSULTATION])
+    with_a_doctor = Queue.objects.for_day(today).with_a_doctor()
     candidate = (
         waiting.exclude(Exists(with_a_doctor.filter(patient_id=OuterRef("patient_id"))))
         .in_service_order()

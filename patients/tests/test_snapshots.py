@@ -82,7 +82,7 @@ def test_tokens_being_served_show_what_their_model_instances_show(
         clock.shift(timedelta(minutes=3))
     services.start_consultation(entry=first)
     served = (
-        Queue.objects.filter(status__in=selectors.SERVING_STATUSES)
+        Queue.objects.filter(status__in=Queue.SERVING_STATUSES)
         .select_related("department", "doctor__user", "doctor__department")
         .order_by("-called_at", "-id")
     )

@@ -106,3 +106,24 @@ def test_the_checker_catches_an_upward_import(tmp_path):
     probe.write_text("def f():\n    from adminpanel.models import AuditLog\n")
     imported = set(imported_modules("patients.probe", probe))
     assert "adminpanel.models" in imported and layer_of("adminpanel.models") > layer_of("patients.probe")
+
+
+def status_groups(path):
+    """The tuples, lists and sets of a module that name both a called and an in-consultation status."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            named = {element.attr for element in node.elts if isinstance(element, ast.Attribute)}
+            if {"CALLED", "IN_CONSULTATION"} <= named:
+                yield node.lineno
+
+
+def test_which_tokens_are_with_a_doctor_is_said_once():
+    """Called or in consultation, "with a doctor", is Queue.SERVING_STATUSES (and QueueQuerySet.with_a_doctor()):
+    call-next passing a patient over, the dashboard's "with a doctor elsewhere" and the serving boards read it."""
+    retyped = [
+        f"{module}:{line}"
+        for module, path in source_modules()
+        if module != "patients.models"
+        for line in status_groups(path)
+    ]
+    assert retyped == [], "use Queue.SERVING_STATUSES or Queue.objects.with_a_doctor()"

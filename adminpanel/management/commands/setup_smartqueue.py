@@ -234,9 +234,7 @@ class Command(BaseCommand):
     def close_earlier_days_consultations(self, doctors, today):
         """A doctor's patient still called or in consultation from an earlier day blocks their next call; that
         day is over, so the called patient counts as a no-show and the consultation as finished."""
-        leftovers = Queue.objects.filter(
-            doctor__in=doctors, token_date__lt=today, status__in=[Queue.Status.CALLED, Queue.Status.IN_CONSULTATION]
-        )
+        leftovers = Queue.objects.with_a_doctor().filter(doctor__in=doctors, token_date__lt=today)
         for entry in leftovers:
             if entry.status == Queue.Status.CALLED:
                 services.skip(entry=entry)
