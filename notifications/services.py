@@ -617,13 +617,18 @@ def announce_patients_ahead(*, entry_id):
     # Every check finds again the tokens already told (they stay near the front until called): one look-up for all.
     told = set(Notification.objects.filter(idempotency_key__in=candidates).values_list("idempotency_key", flat=True))
     announced = [candidate for key, candidate in candidates.items() if key not in told]
+    _text_each([candidate.pk for candidate in announced], TemplateType.PATIENTS_AHEAD)
+    return announced
+
+
+def _text_each(entry_ids, template_type, **arguments):
+    """One send_queue_message task per token, handed to Celery after commit (through the outbox)."""
     outbox.enqueue_after_commit(
         [
-            (SEND_QUEUE_MESSAGE, {"entry_id": candidate.pk, "template_type": TemplateType.PATIENTS_AHEAD})
-            for candidate in announced
+            (SEND_QUEUE_MESSAGE, {"entry_id": entry_id, "template_type": template_type, **arguments})
+            for entry_id in entry_ids
         ]
     )
-    return announced
 
 
 def fan_out_broadcast(*, message, department_id, broadcast_id, translations=None):
@@ -638,20 +643,12 @@ def fan_out_broadcast(*, message, department_id, broadcast_id, translations=None
     for entry_id, patient_id in entries.order_by("pk").values_list("pk", "patient_id"):
         first_token_of.setdefault(patient_id, entry_id)
     entry_ids = list(first_token_of.values())
-    outbox.enqueue_after_commit(
-        [
-            (
-                SEND_QUEUE_MESSAGE,
-                {
-                    "entry_id": entry_id,
-                    "template_type": TemplateType.BROADCAST,
-                    "message": message,
-                    "translations": translations or {},
-                    "broadcast_id": broadcast_id,
-                },
-            )
-            for entry_id in entry_ids
-        ]
+    _text_each(
+        entry_ids,
+        TemplateType.BROADCAST,
+        message=message,
+        translations=translations or {},
+        broadcast_id=broadcast_id,
     )
     return len(entry_ids)
 
@@ -660,12 +657,7 @@ def tell_patients_left_in_line(*, day):
     """Tell each patient whose token of the day was still waiting when its line closed (at local midnight: the
     token will never be called) what to do; returns how many. Each token is told once however often it runs."""
     entry_ids = list(Queue.objects.waiting().for_day(day).values_list("pk", flat=True))
-    outbox.enqueue_after_commit(
-        [
-            (SEND_QUEUE_MESSAGE, {"entry_id": entry_id, "template_type": TemplateType.LINE_CLOSED})
-            for entry_id in entry_ids
-        ]
-    )
+    _text_each(entry_ids, TemplateType.LINE_CLOSED)
     return len(entry_ids)
 
 
@@ -700,12 +692,7 @@ def tell_no_doctor_left_today(*, department_id, day, joining_entry_id=None):
         .exclude(pk=joining_entry_id)
         .values_list("pk", flat=True)
     )
-    outbox.enqueue_after_commit(
-        [
-            (SEND_QUEUE_MESSAGE, {"entry_id": entry_id, "template_type": TemplateType.NO_DOCTOR_LEFT_TODAY})
-            for entry_id in entry_ids
-        ]
-    )
+    _text_each(entry_ids, TemplateType.NO_DOCTOR_LEFT_TODAY)
     return len(entry_ids)
 
 
