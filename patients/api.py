@@ -430,7 +430,7 @@ class VisitActionAPI(PatientSubmissionAPI):
             with published.statuses_published() as statuses:
                 entry = self.act(entry, client_ip(request))
         except services.QueueError as refusal:
-            return Response({"public_id": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+            return refused(refusal, field="public_id")
         return Response(statuses.get(entry.pk) or current_visit_status(entry=entry))
 
 

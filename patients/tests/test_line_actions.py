@@ -172,3 +172,17 @@ def test_leaving_asks_through_the_shared_confirmation(client, waiting):
     asked = client.post(waiting[0].get_absolute_url(), {"form": "leave-line"})
 
     assert "_confirm_step.html" in [template.name for template in asked.templates]
+
+
+def test_a_refused_line_action_is_answered_through_the_apis_one_refusal_mapping(api_client, waiting, monkeypatch):
+    """patients.api.refused turns every core refusal into the patient API's answer (field, 400 or 409)."""
+    from patients import api
+
+    mapped, refused = [], api.refused
+    monkeypatch.setattr(api, "refused", lambda refusal, **named: mapped.append(named) or refused(refusal, **named))
+    api_client.post(late_url(waiting[0]), format="json")
+
+    response = api_client.post(late_url(waiting[0]), format="json")
+
+    assert response.status_code == 400 and "already been moved back once" in response.json()["public_id"][0]
+    assert mapped == [{"field": "public_id"}]
