@@ -216,7 +216,9 @@ class RegisterAPI(PatientSubmissionAPI):
                 ],
             ),
             400: rejected(
-                "A field is missing or invalid, or the department cannot take patients; each error names its field.",
+                "A field is missing or invalid, the department cannot take patients, or (registering oneself) the "
+                "phone has a booking here whose check-in is open, checked in by its code only; each error names "
+                "its field.",
                 {"phone": ["Enter a valid phone number, with the country code if it is not a local number."]},
             ),
             429: THROTTLED,

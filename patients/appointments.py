@@ -63,6 +63,14 @@ class CheckInRefused(BookingError):
     field = "code"
 
 
+class BookingNotHeld(BookingError):
+    """A patient registering themselves gave the number of a booking here whose check-in is open: only whoever holds
+    the booking (its code or manage link) checks it in, so no walk-in token is issued beside it either."""
+
+    field = "phone"
+    code = "booked"
+
+
 class DayAlreadyClosed(BookingError):
     field = "day"
 
@@ -552,10 +560,11 @@ def register_or_check_in(
     **details,
 ):
     """services.register_visit, except for a patient booked in the department today whose check-in is open: the
-    registration is that booking's check-in (record_check_in), so the token takes the booking's place in line.
+    desk's registration is that booking's check-in (record_check_in), so the token takes the booking's place in line;
+    a patient registering themselves is refused (BookingNotHeld) and told to check in with the booking's code.
 
-    The registration's own rules still apply (refusals, matching the phone, the desk correcting the details and
-    triaging); a patient registering themselves gets the token on the phone on file, as for any known phone.
+    The registration's own rules still apply first (refusals, matching the phone, the desk correcting the details and
+    triaging).
     """
     now = timezone.now()
     booked_today = Appointment.objects.filter(
@@ -596,19 +605,30 @@ def register_or_check_in(
 
 
 def _check_in_registering(booking, *, department, phone, priority, notes, actor, ip_address, self_service, **details):
-    registrant = services.match_registrant(
+    services.match_registrant(
         department=department, phone=phone, self_service=self_service, priority=priority, **details
     )
-    checked_in = record_check_in(appointment=booking, actor=actor, ip_address=ip_address, self_service=self_service)
-    entry = checked_in.entry
-    if not self_service:
-        entry = services.triage_at_the_desk(
-            entry=entry, priority=priority, notes=notes, actor=actor, ip_address=ip_address
+    if self_service:
+        # Anyone can type anyone's number: checked in so, the booking's token was put in line (a missed booking's
+        # too) and the patient could be called before arriving. The desk sees the patient; a patient checks in by the
+        # booking's code. A walk-in token beside the booking would hold the patient two places with no one deciding.
+        raise BookingNotHeld(
+            _(
+                "This phone number has a booking in %(department)s at %(time)s today. Please check in with its "
+                "booking code, or ask at the desk."
+            )
+            % {
+                "department": department.translated("name"),
+                "time": f"{timezone.localtime(booking.slot_start):%H:%M}",
+            }
         )
+    checked_in = record_check_in(appointment=booking, actor=actor, ip_address=ip_address, self_service=False)
     return services.Registration(
-        entry=entry,
+        entry=services.triage_at_the_desk(
+            entry=checked_in.entry, priority=priority, notes=notes, actor=actor, ip_address=ip_address
+        ),
         token_created=not checked_in.appointment.token_held_before,
-        sent_to_phone=registrant.sent_to_phone,
+        sent_to_phone=False,
         appointment=checked_in.appointment,
     )
 

@@ -378,7 +378,7 @@ def register_visit(
     number, a self-service match never changes the stored details nor reveals the visit: its token
     and status link are sent to the phone on file instead. Reception staff see the patient and may
     correct the name, age and gender. A patient booked here today registers through
-    appointments.register_or_check_in, which makes the registration the booking's check-in.
+    appointments.register_or_check_in, which makes the desk's registration the booking's check-in.
     """
     registrant = match_registrant(
         department=department,

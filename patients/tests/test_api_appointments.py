@@ -489,6 +489,49 @@ def test_the_desk_registering_a_booked_patient_on_time_through_the_api_gives_the
     assert Queue.objects.get(pk=walk_in_after_the_slot.pk).status == Queue.Status.WAITING
 
 
+def test_a_missed_booking_s_number_registered_through_the_api_is_refused_naming_the_phone_in_the_caller_s_language(
+    api_client, clinic, clock
+):
+    appointment = book(clinic, at(time(13)), phone="+14155550180")
+    clock.move_to(at(time(13, 20)))
+    appointments.mark_no_shows()
+
+    response = api_client.post(
+        reverse("patients:api-register"),
+        registration_body(clinic, phone="+14155550180"),
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "phone": [
+            "Este número de teléfono tiene una cita hoy a las 13:00 en el servicio de Clinic. Regístrese con su "
+            "código de reserva o pregunte en el mostrador."
+        ]
+    }
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.NO_SHOW
+    assert not Queue.objects.filter(department=clinic).exists()
+
+
+def test_the_desk_registering_a_missed_booking_s_patient_through_the_api_still_checks_them_in(
+    api_client, clinic, clock
+):
+    appointment = book(clinic, at(time(13)), phone="+14155550181")
+    clock.move_to(at(time(13, 20)))
+    appointments.mark_no_shows()
+    api_client.force_authenticate(clinic.doctor.user)
+
+    response = api_client.post(
+        reverse("patients:api-register"), registration_body(clinic, phone="+14155550181"), format="json"
+    )
+
+    checked_in = Appointment.objects.get(pk=appointment.pk)
+    assert response.status_code == 201
+    assert (checked_in.status, checked_in.arrival) == (Appointment.Status.CHECKED_IN, Appointment.Arrival.LATE)
+    assert checked_in.queue_entry.token == response.json()["token"]
+
+
 def test_slots_refuse_a_parameter_given_twice_naming_it(api_client, clinic):
     day = timezone.localdate().isoformat()
 

@@ -703,32 +703,50 @@ def test_the_desk_registering_a_booked_patient_checks_them_in_at_the_booking_s_p
     )
 
 
-def test_a_booked_patient_registering_themselves_is_checked_in_and_sent_the_token(client, clinic, clock):
+# A stranger can type a booked patient's number: only whoever holds the booking (its code or link) checks it in.
+
+
+def test_a_booked_number_registered_on_the_public_page_is_told_to_check_in_with_the_code_and_nothing_is_put_in_line(
+    client, clinic, clock
+):
     appointment = book(clinic, at(time(13)), phone="+14155550192")
-    clock.move_to(at(time(12, 40)))
+    clock.move_to(at(time(12, 40)))  # check-in opened at 12:30
 
     response = client.post(reverse("patients:register"), details(department=clinic.pk, phone="+14155550192"))
 
-    checked_in = Appointment.objects.get(pk=appointment.pk)
-    assert response.status_code == 302 and response.url.startswith(reverse("patients:registration-sent"))
-    assert (checked_in.status, checked_in.arrival) == (Appointment.Status.CHECKED_IN, Appointment.Arrival.EARLY)
-    assert checked_in.queue_entry.due_at == appointment.slot_start
-    assert Queue.objects.filter(department=clinic).count() == 1
+    assert response.status_code == 400
+    assert response.context["form"].errors["phone"] == [
+        "This phone number has a booking in Clinic at 13:00 today. Please check in with its booking code, or ask "
+        "at the desk."
+    ]
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
+    assert not Queue.objects.filter(department=clinic).exists()
 
 
-def test_a_booked_patient_taking_a_walk_in_token_at_the_kiosk_is_checked_in_for_their_booking(client, clinic, clock):
+def test_a_booked_number_taking_a_walk_in_token_at_the_kiosk_is_told_in_the_kiosk_s_language_to_use_the_code(
+    client, clinic, clock
+):
     appointment = book(clinic, at(time(13)), phone="+14155550194")
     clock.move_to(at(time(13, 5)))
+    client.cookies["django_language"] = "ar"  # picked on the kiosk
 
     response = client.post(
         reverse("kiosk:start", args=[clinic.code]),
         {"action": "walk_in", **details(department=clinic.pk, phone="+14155550194")},
     )
 
-    checked_in = Appointment.objects.get(pk=appointment.pk)
-    assert response.status_code == 302 and response.url.startswith(reverse("kiosk:sent", args=[clinic.code]))
-    assert (checked_in.status, checked_in.arrival) == (Appointment.Status.CHECKED_IN, Appointment.Arrival.ON_TIME)
-    assert checked_in.queue_entry.due_at == appointment.slot_start
+    assert response.status_code == 400
+    assert response.context["walk_in"].errors["phone"] == [
+        "لهذا الرقم حجز اليوم في قسم Clinic الساعة 13:00. يُرجى تسجيل الوصول برمز الحجز أو السؤال في المكتب."
+    ]
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
+    assert not Queue.objects.filter(department=clinic).exists()
+    # Whoever holds the booking's code checks it in at the same kiosk.
+    checked_in = client.post(
+        reverse("kiosk:start", args=[clinic.code]), {"action": "check_in", "code": appointment.booking_code}
+    )
+    assert checked_in.status_code == 302
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CHECKED_IN
 
 
 def test_a_department_given_twice_in_the_address_is_a_400_naming_it(client, clinic, make_department):
