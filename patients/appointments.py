@@ -612,15 +612,13 @@ def _check_in_registering(booking, *, department, phone, priority, notes, actor,
         # Anyone can type anyone's number: checked in so, the booking's token was put in line (a missed booking's
         # too) and the patient could be called before arriving. The desk sees the patient; a patient checks in by the
         # booking's code. A walk-in token beside the booking would hold the patient two places with no one deciding.
+        # Not its time: whoever typed the number learns no more of the patient's day than that it has a booking.
         raise BookingNotHeld(
             _(
-                "This phone number has a booking in %(department)s at %(time)s today. Please check in with its "
-                "booking code, or ask at the desk."
+                "This phone number has a booking in %(department)s today. Please check in with its booking code, "
+                "or ask at the desk."
             )
-            % {
-                "department": department.translated("name"),
-                "time": f"{timezone.localtime(booking.slot_start):%H:%M}",
-            }
+            % {"department": department.translated("name")}
         )
     checked_in = record_check_in(appointment=booking, actor=actor, ip_address=ip_address, self_service=False)
     return services.Registration(

@@ -506,7 +506,7 @@ def test_a_missed_booking_s_number_registered_through_the_api_is_refused_naming_
     assert response.status_code == 400
     assert response.json() == {
         "phone": [
-            "Este número de teléfono tiene una cita hoy a las 13:00 en el servicio de Clinic. Regístrese con su "
+            "Este número de teléfono tiene una cita hoy en el servicio de Clinic. Regístrese con su "
             "código de reserva o pregunte en el mostrador."
         ]
     }

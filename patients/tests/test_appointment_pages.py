@@ -716,7 +716,7 @@ def test_a_booked_number_registered_on_the_public_page_is_told_to_check_in_with_
 
     assert response.status_code == 400
     assert response.context["form"].errors["phone"] == [
-        "This phone number has a booking in Clinic at 13:00 today. Please check in with its booking code, or ask "
+        "This phone number has a booking in Clinic today. Please check in with its booking code, or ask "
         "at the desk."
     ]
     assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
@@ -735,7 +735,7 @@ def test_a_booked_number_taking_a_walk_in_token_at_the_kiosk_is_told_in_the_kios
         {"action": "walk_in", **details(department=clinic.pk, phone="+14155550194")},
     )
 
-    said = "لهذا الرقم حجز اليوم في قسم Clinic الساعة 13:00. يُرجى تسجيل الوصول برمز الحجز أو السؤال في المكتب."
+    said = "لهذا الرقم حجز اليوم في قسم Clinic. يُرجى تسجيل الوصول برمز الحجز أو السؤال في المكتب."
     assert response.status_code == 400
     assert response.context["walk_in"].errors["phone"] == [said]
     assert said in response.content.decode()
