@@ -51,6 +51,17 @@ class InboundMessageForm(forms.Form):
         return f"{field}: {errors[0]}"
 
 
+class StatusCallbackAddressForm(OneValuePerFieldMixin, forms.Form):
+    """The query of the status callback URL the sending worker gave Twilio (services.status_callback_url): the message
+    it reports on. Absent from the callbacks of messages sent before the URL named it, found by MessageSid instead."""
+
+    notification = forms.IntegerField(required=False, min_value=1)
+
+    def first_error(self):
+        field, errors = next(iter(self.errors.items()))
+        return f"{field}: {errors[0]}"
+
+
 class DeliveryReportForm(forms.Form):
     """The fields of Twilio's status callback that we read, named as Twilio posts them. Checked before any query:
     PostgreSQL refuses a NUL character in a query's text and an error code longer than its column (a 500)."""

@@ -11,6 +11,7 @@ import string
 import unicodedata
 import uuid
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
@@ -152,6 +153,21 @@ class UnknownDeliveryStatus(ValueError):
     pass
 
 
+class NotTheReportedMessage(ValueError):
+    """A status callback naming a message (its URL's `notification`) that Twilio knows by another MessageSid."""
+
+
+# Twilio's callbacks arrive out of order, and its first can come before the sending worker has recorded the message
+# sent: a status never moves back. A late 'sent' never hides a delivery or a failure; nor does a failure follow a
+# delivery (the handset has the message): one that does is a replay of a captured report, as Twilio's signature
+# carries no time.
+STATUSES_A_REPORT_LEAVES = {
+    Status.SENT: frozenset({Status.DELIVERED, Status.FAILED}),
+    Status.FAILED: frozenset({Status.DELIVERED}),
+    Status.DELIVERED: frozenset(),
+}
+
+
 # Tasks are named, not imported: the tasks module builds on this one.
 SEND_QUEUE_MESSAGE = "notifications.tasks.send_queue_message"
 ANNOUNCE_PATIENTS_AHEAD = "notifications.tasks.announce_patients_ahead"
@@ -253,8 +269,11 @@ def visit_status_link(entry):
     return settings.SITE_URL + entry.get_absolute_url()
 
 
-def status_callback_url():
-    return settings.SITE_URL + reverse("notifications:twilio-status")
+def status_callback_url(notification):
+    """Where Twilio reports the message's delivery: the URL names its row, so a report that comes before the worker
+    has stored the message's SID still finds it (Twilio's signature covers the query, so it cannot be changed)."""
+    query = urlencode({"notification": notification.pk})
+    return f"{settings.SITE_URL}{reverse('notifications:twilio-status')}?{query}"
 
 
 def render_message(text, **values):
@@ -537,7 +556,7 @@ def deliver_notification(*, notification_id):
                 channel=notification.channel,
                 phone=notification.patient.phone,
                 body=notification.body,
-                status_callback_url=status_callback_url(),
+                status_callback_url=status_callback_url(notification),
             )
     except SendError as error:
         retry = error.transient and notification.attempts < settings.NOTIFICATION_MAX_ATTEMPTS
@@ -555,14 +574,26 @@ def deliver_notification(*, notification_id):
         notification.sent_at, notification.error_code, notification.error_message = timezone.now(), "", ""
     outcome = ["status", "backend", "twilio_sid", "sent_at", "error_code", "error_message", "updated_at"]
     if notification.status == Status.SENT:
-        notification.save(update_fields=outcome)
-        return notification
+        return _record_sent(notification, outcome)
     # Not sent: a phone correction that withdrew the message during this attempt keeps it withdrawn, or its retry
     # would send the dead link, perhaps to a stranger.
     notification.updated_at = timezone.now()
     if not Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
         **{field: getattr(notification, field) for field in outcome}
     ):
+        notification.refresh_from_db()
+    return notification
+
+
+def _record_sent(notification, outcome):
+    """Store the accepted message's SID and its 'sent', unless Twilio's callback for that SID, come first (it names
+    the row), already recorded a later status: then its status and error stay."""
+    notification.updated_at = timezone.now()
+    values = {field: getattr(notification, field) for field in outcome}
+    rows = Notification.objects.filter(pk=notification.pk)
+    reported_first = Q(twilio_sid=notification.twilio_sid, status__in=STATUSES_A_REPORT_LEAVES[Status.SENT])
+    if not rows.exclude(reported_first).update(**values):
+        rows.update(backend=notification.backend, sent_at=notification.sent_at, updated_at=notification.updated_at)
         notification.refresh_from_db()
     return notification
 
@@ -750,18 +781,23 @@ def quiet_until(now=None):
 
 
 @transaction.atomic
-def record_delivery_status(*, message_sid, twilio_status, error_code="", error_message=""):
-    """Apply a Twilio status callback to the Notification it is about; raises Notification.DoesNotExist."""
+def record_delivery_status(*, message_sid, twilio_status, error_code="", error_message="", notification_id=None):
+    """Apply a Twilio status callback to the Notification it is about: the one its URL names (notification_id), else
+    the one with its MessageSid (messages sent before callback URLs named their row). Raises
+    Notification.DoesNotExist, or NotTheReportedMessage when the named row holds another SID."""
     status = TWILIO_STATUSES.get(twilio_status)
     if status is None:
         raise UnknownDeliveryStatus(f"Unknown MessageStatus '{twilio_status}'.")
-    notification = Notification.objects.select_for_update().get(twilio_sid=message_sid)
-    # Callbacks can arrive out of order: a late 'sent' never hides a delivery or a failure. Nor does a failure follow
-    # a delivery (the handset has the message): one that does is a replay of a captured report, as Twilio's
-    # signature carries no time.
-    if status == Status.SENT and notification.status in (Status.DELIVERED, Status.FAILED):
-        return notification
-    if status == Status.FAILED and notification.status == Status.DELIVERED:
+    rows = Notification.objects.select_for_update()
+    if notification_id is None:
+        notification = rows.get(twilio_sid=message_sid)
+    else:
+        notification = rows.get(pk=notification_id)
+        if notification.twilio_sid not in ("", message_sid):
+            raise NotTheReportedMessage(f"Message {notification_id} is not the one Twilio knows as {message_sid}.")
+        # The report came before the sending worker stored the SID (Twilio calls back as soon as it accepts).
+        notification.twilio_sid = message_sid
+    if notification.status in STATUSES_A_REPORT_LEAVES[status]:
         return notification
     notification.status = status
     if status == Status.FAILED:
@@ -772,7 +808,7 @@ def record_delivery_status(*, message_sid, twilio_status, error_code="", error_m
     elif status == Status.DELIVERED:
         # A failure reported before (callbacks out of order, a carrier's retry) no longer describes the message.
         notification.error_code = notification.error_message = ""
-    notification.save(update_fields=["status", "error_code", "error_message", "updated_at"])
+    notification.save(update_fields=["status", "twilio_sid", "error_code", "error_message", "updated_at"])
     return notification
 
 

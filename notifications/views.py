@@ -6,7 +6,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from . import inbound, services
-from .forms import DeliveryReportForm, InboundMessageForm
+from .forms import DeliveryReportForm, InboundMessageForm, StatusCallbackAddressForm
 from .models import Notification
 
 
@@ -27,21 +27,27 @@ def twilio_status_callback(request):
     """Twilio's delivery report for a message we sent (queued, sent, delivered, failed, undelivered)."""
     if not signed_by_twilio(request):
         return HttpResponseForbidden("Invalid or missing X-Twilio-Signature.")
-    form = DeliveryReportForm(request.POST)
-    if not form.is_valid():
-        return HttpResponseBadRequest(form.first_error())
-    data = form.cleaned_data
+    address, form = StatusCallbackAddressForm(request.GET), DeliveryReportForm(request.POST)
+    for checked in (address, form):
+        if not checked.is_valid():
+            return HttpResponseBadRequest(checked.first_error())
+    data, notification_id = form.cleaned_data, address.cleaned_data["notification"]
     try:
         services.record_delivery_status(
             message_sid=data["MessageSid"],
             twilio_status=data["MessageStatus"],
             error_code=data["ErrorCode"],
             error_message=data["ErrorMessage"],
+            notification_id=notification_id,
         )
     except services.UnknownDeliveryStatus as error:
         return HttpResponseBadRequest(f"MessageStatus: {error}")
+    except services.NotTheReportedMessage as error:
+        return HttpResponseBadRequest(f"notification: {error}")
     except Notification.DoesNotExist:
-        return HttpResponseNotFound("No message with this MessageSid.")
+        if notification_id is None:
+            return HttpResponseNotFound("No message with this MessageSid.")
+        return HttpResponseNotFound("notification: No message with this id.")
     return HttpResponse(status=204)
 
 

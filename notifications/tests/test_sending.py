@@ -38,7 +38,9 @@ def test_registration_sms_reaches_twilio_and_is_recorded_sent(fake_twilio, waiti
         "expected wait: no doctor on duty yet. "
         f"Follow your place: http://127.0.0.1:8000/patients/status/{waiting_entry.public_id}/"
     )
-    assert message.form["StatusCallback"] == "http://127.0.0.1:8000/notifications/twilio/status/"
+    assert message.form["StatusCallback"] == (
+        f"http://127.0.0.1:8000/notifications/twilio/status/?notification={notification.pk}"
+    )
     assert notification.status == Status.SENT
     assert notification.backend == "twilio"
     assert notification.twilio_sid.startswith("SM")

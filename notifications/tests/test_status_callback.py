@@ -1,10 +1,13 @@
 """Twilio delivery reports: POST /notifications/twilio/status/ with X-Twilio-Signature."""
 
+from urllib.parse import urlsplit
+
 import pytest
 from twilio.request_validator import RequestValidator
 
 from notifications.models import Notification
-from notifications.services import set_message_opt_out
+from notifications.senders import TwilioSender
+from notifications.services import deliver_notification, set_message_opt_out
 
 from .conftest import TEST_AUTH_TOKEN, TEST_SMS_NUMBER
 
@@ -35,6 +38,7 @@ def post_callback(client, params, token=TEST_AUTH_TOKEN):
 
 
 def test_signed_delivery_report_marks_the_message_delivered(client, sent_notification):
+    """The callback URL of a message sent before callbacks named their row: found by its MessageSid."""
     response = post_callback(client, {"MessageSid": sent_notification.twilio_sid, "MessageStatus": "delivered"})
 
     assert response.status_code == 204
@@ -224,3 +228,134 @@ def test_a_whatsapp_message_is_not_sent_again_by_sms_to_a_patient_who_opted_out_
         post_callback(client, failure_report(whatsapp_notification, "63016"))
 
     assert fake_twilio.received == []
+
+
+def post_to(client, url, params, token=TEST_AUTH_TOKEN):
+    """A callback to the URL the worker gave Twilio, signed, as Twilio signs it, over that whole URL."""
+    signature = RequestValidator(token).compute_signature(url, params)
+    target = urlsplit(url)
+    return client.generic(
+        "POST",
+        f"{target.path}?{target.query}",
+        data="&".join(f"{name}={value}" for name, value in params.items()),
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-Twilio-Signature": signature},
+    )
+
+
+@pytest.fixture
+def queued_notification(sent_notification):
+    sent_notification.status, sent_notification.twilio_sid, sent_notification.attempts = "queued", "", 0
+    sent_notification.save(update_fields=["status", "twilio_sid", "attempts"])
+    return sent_notification
+
+
+class EarlyReports:
+    """Twilio's first status callback for each message, posted as soon as Twilio accepts it: before the sending worker
+    has stored the message's SID. `answers` holds each callback's response and the row as it left it."""
+
+    def __init__(self, client, fake_twilio, report):
+        self.client, self.fake_twilio, self.report, self.answers = client, fake_twilio, report, []
+
+    def after_accepting(self, receipt):
+        url = self.fake_twilio.received[-1].form["StatusCallback"]
+        response = post_to(self.client, url, {"MessageSid": receipt.sid, **self.report})
+        self.answers.append((response, Notification.objects.get(pk=urlsplit(url).query.removeprefix("notification="))))
+
+
+@pytest.fixture
+def report_at_once(client, fake_twilio, monkeypatch):
+    """Makes Twilio report each message it accepts at once with the given report; returns the EarlyReports."""
+
+    def install(report):
+        early = EarlyReports(client, fake_twilio, report)
+        real_send = TwilioSender.send
+
+        def send_and_report(self, **message):
+            receipt = real_send(self, **message)
+            early.after_accepting(receipt)
+            return receipt
+
+        monkeypatch.setattr(TwilioSender, "send", send_and_report)
+        return early
+
+    return install
+
+
+def test_a_report_that_comes_before_the_worker_stored_the_sid_is_applied(queued_notification, report_at_once):
+    """Until 2026-12-05 such a report was answered 404 and lost: Twilio does not send it again."""
+    early = report_at_once({"MessageStatus": "delivered"})
+
+    deliver_notification(notification_id=queued_notification.pk)
+
+    [(response, reported)] = early.answers
+    assert response.status_code == 204
+    assert reported.status == "delivered"
+    assert reported.twilio_sid.startswith("SM")
+
+
+@pytest.mark.parametrize(
+    ("report", "status", "error_code"),
+    [
+        ({"MessageStatus": "delivered"}, "delivered", ""),
+        ({"MessageStatus": "undelivered", "ErrorCode": "30003"}, "failed", "30003"),
+        ({"MessageStatus": "sent"}, "sent", ""),
+    ],
+)
+def test_the_worker_storing_the_sid_after_the_report_keeps_the_reported_status(
+    fake_twilio, queued_notification, report_at_once, report, status, error_code
+):
+    report_at_once(report)
+
+    notification = deliver_notification(notification_id=queued_notification.pk)
+
+    [accepted] = fake_twilio.accepted
+    notification.refresh_from_db()
+    assert (notification.status, notification.error_code, notification.twilio_sid) == (status, error_code, accepted.sid)
+    assert (notification.backend, notification.attempts) == ("twilio", 1)
+    assert notification.sent_at is not None
+
+
+def test_a_report_naming_its_message_in_the_url_is_checked_by_twilios_signature(client, sent_notification):
+    url = f"{CALLBACK_URL}?notification={sent_notification.pk}"
+    params = {"MessageSid": sent_notification.twilio_sid, "MessageStatus": "delivered"}
+    signature = RequestValidator(TEST_AUTH_TOKEN).compute_signature(CALLBACK_URL, params)
+
+    response = client.post(url, params, headers={"X-Twilio-Signature": signature})
+
+    assert response.status_code == 403
+    assert post_to(client, url, params).status_code == 204
+    sent_notification.refresh_from_db()
+    assert sent_notification.status == "delivered"
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "text"),
+    [
+        ("notification={missing}", 404, "notification: No message with this id."),
+        ("notification=99999999999999999999", 404, "notification: No message with this id."),
+        ("notification={other}", 400, "notification: Message {other} is not the one Twilio knows as"),
+        ("notification=abc", 400, "notification: Enter a whole number."),
+        ("notification=0", 400, "notification: "),
+        ("notification={own}&notification={other}", 400, "notification: "),
+    ],
+)
+def test_a_report_naming_a_message_it_is_not_about_is_refused_naming_the_field(
+    client, sent_notification, query, status, text
+):
+    other = Notification.objects.create(
+        patient=sent_notification.patient,
+        channel="sms",
+        event="your_turn",
+        idempotency_key="queue-test-your-turn",
+        status="sent",
+        twilio_sid="SM" + "f" * 32,
+    )
+    ids = {"own": sent_notification.pk, "other": other.pk, "missing": other.pk + 1}
+    url = f"{CALLBACK_URL}?{query.format(**ids)}"
+
+    response = post_to(client, url, {"MessageSid": sent_notification.twilio_sid, "MessageStatus": "delivered"})
+
+    assert response.status_code == status
+    assert text.format(**ids) in response.content.decode()
+    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
