@@ -6,7 +6,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from notifications.models import Notification
-from notifications.senders import TwilioSender
+from notifications.senders import NETWORK_ERROR, SendError, TwilioSender
 from notifications.services import deliver_notification, set_message_opt_out
 
 from .conftest import TEST_AUTH_TOKEN, TEST_SMS_NUMBER
@@ -254,21 +254,23 @@ class EarlyReports:
     """Twilio's first status callback for each message, posted as soon as Twilio accepts it: before the sending worker
     has stored the message's SID. `answers` holds each callback's response and the row as it left it."""
 
-    def __init__(self, client, fake_twilio, report):
-        self.client, self.fake_twilio, self.report, self.answers = client, fake_twilio, report, []
+    def __init__(self, client, fake_twilio, report, notification):
+        self.client, self.fake_twilio, self.report, self.notification = client, fake_twilio, report, notification
+        self.answers = []
 
     def after_accepting(self, receipt):
         url = self.fake_twilio.received[-1].form["StatusCallback"]
         response = post_to(self.client, url, {"MessageSid": receipt.sid, **self.report})
-        self.answers.append((response, Notification.objects.get(pk=urlsplit(url).query.removeprefix("notification="))))
+        self.answers.append((response, Notification.objects.get(pk=self.notification.pk)))
 
 
 @pytest.fixture
-def report_at_once(client, fake_twilio, monkeypatch):
-    """Makes Twilio report each message it accepts at once with the given report; returns the EarlyReports."""
+def report_at_once(client, fake_twilio, queued_notification, monkeypatch):
+    """Makes Twilio report the queued message at once with the given report when it accepts it; returns the
+    EarlyReports."""
 
     def install(report):
-        early = EarlyReports(client, fake_twilio, report)
+        early = EarlyReports(client, fake_twilio, report, queued_notification)
         real_send = TwilioSender.send
 
         def send_and_report(self, **message):
@@ -359,3 +361,23 @@ def test_a_report_naming_a_message_it_is_not_about_is_refused_naming_the_field(
     assert response.status_code == status
     assert text.format(**ids) in response.content.decode()
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_message_reported_before_its_answer_was_lost_is_not_retried(
+    client, fake_twilio, queued_notification, monkeypatch
+):
+    """Twilio accepted the message and reported it, then the answer to the worker was lost: the report says it went,
+    so no retry asks Twilio about it or sends it again."""
+    early = EarlyReports(client, fake_twilio, {"MessageStatus": "delivered"}, queued_notification)
+    real_send = TwilioSender.send
+
+    def send_report_and_lose_the_answer(self, **message):
+        early.after_accepting(real_send(self, **message))
+        raise SendError(code=NETWORK_ERROR, message="Read timed out.", transient=True)
+
+    monkeypatch.setattr(TwilioSender, "send", send_report_and_lose_the_answer)
+
+    notification = deliver_notification(notification_id=queued_notification.pk)
+
+    assert (notification.status, notification.twilio_sid) == ("delivered", fake_twilio.accepted[0].sid)
+    assert len(fake_twilio.received) == 1
