@@ -14,7 +14,15 @@ def _max_length(field):
     return InboundMessage._meta.get_field(field).max_length
 
 
-class InboundMessageForm(forms.Form):
+class TwilioRequestForm(forms.Form):
+    """Fields of a request Twilio makes (a webhook): one that cannot be read is a 400 naming its first wrong field."""
+
+    def first_error(self):
+        field, errors = next(iter(self.errors.items()))
+        return f"{field}: {errors[0]}"
+
+
+class InboundMessageForm(TwilioRequestForm):
     """The fields of Twilio's incoming-message webhook that we read, named as Twilio posts them."""
 
     # A message's id as Twilio makes it, and nothing longer: the signature runs each field's name and value together
@@ -46,23 +54,15 @@ class InboundMessageForm(forms.Form):
     # Sent when Twilio's Advanced Opt-Out handled the text (STOP, START or HELP); other values are ignored.
     OptOutType = forms.CharField(required=False)
 
-    def first_error(self):
-        field, errors = next(iter(self.errors.items()))
-        return f"{field}: {errors[0]}"
 
-
-class StatusCallbackAddressForm(OneValuePerFieldMixin, forms.Form):
+class StatusCallbackAddressForm(OneValuePerFieldMixin, TwilioRequestForm):
     """The query of the status callback URL the sending worker gave Twilio (services.status_callback_url): the message
     it reports on. Absent from the callbacks of messages sent before the URL named it, found by MessageSid instead."""
 
     notification = forms.IntegerField(required=False, min_value=1)
 
-    def first_error(self):
-        field, errors = next(iter(self.errors.items()))
-        return f"{field}: {errors[0]}"
 
-
-class DeliveryReportForm(forms.Form):
+class DeliveryReportForm(TwilioRequestForm):
     """The fields of Twilio's status callback that we read, named as Twilio posts them. Checked before any query:
     PostgreSQL refuses a NUL character in a query's text and an error code longer than its column (a 500)."""
 
@@ -70,10 +70,6 @@ class DeliveryReportForm(forms.Form):
     MessageStatus = forms.CharField(required=False)
     ErrorCode = forms.CharField(required=False, max_length=Notification._meta.get_field("error_code").max_length)
     ErrorMessage = forms.CharField(required=False, strip=False)
-
-    def first_error(self):
-        field, errors = next(iter(self.errors.items()))
-        return f"{field}: {errors[0]}"
 
 
 class WebhookEndpointForm(FieldsSayWhatToEnterMixin, ReadableTextMixin, OneValuePerFieldMixin, forms.ModelForm):
