@@ -63,14 +63,6 @@ class CheckInRefused(BookingError):
     field = "code"
 
 
-class BookingNotHeld(BookingError):
-    """A patient registering themselves gave the number of a booking here whose check-in is open: only whoever holds
-    the booking (its code or manage link) checks it in, so no walk-in token is issued beside it either."""
-
-    field = "phone"
-    code = "booked"
-
-
 class DayAlreadyClosed(BookingError):
     field = "day"
 
@@ -561,7 +553,8 @@ def register_or_check_in(
 ):
     """services.register_visit, except for a patient booked in the department today whose check-in is open: the
     desk's registration is that booking's check-in (record_check_in), so the token takes the booking's place in line;
-    a patient registering themselves is refused (BookingNotHeld) and told to check in with the booking's code.
+    a patient registering themselves checks nothing in and gets no token: the booking is sent again to the phone on
+    file, and the answer is any known phone's (Registration.sent_to_phone, no entry).
 
     The registration's own rules still apply first (refusals, matching the phone, the desk correcting the details and
     triaging).
@@ -610,16 +603,14 @@ def _check_in_registering(booking, *, department, phone, priority, notes, actor,
     )
     if self_service:
         # Anyone can type anyone's number: checked in so, the booking's token was put in line (a missed booking's
-        # too) and the patient could be called before arriving. The desk sees the patient; a patient checks in by the
-        # booking's code. A walk-in token beside the booking would hold the patient two places with no one deciding.
-        # Not its time: whoever typed the number learns no more of the patient's day than that it has a booking.
-        raise BookingNotHeld(
-            _(
-                "This phone number has a booking in %(department)s today. Please check in with its booking code, "
-                "or ask at the desk."
-            )
-            % {"department": department.translated("name")}
-        )
+        # too) and the patient could be called before arriving; a walk-in token beside the booking would hold the
+        # patient two places. Refused, the answer told whoever typed the number that it holds a booking: so it is
+        # any known phone's ("sent to the phone on file"), and the phone is sent what checks the booking in, its
+        # code and link, in this transaction, which commits. A missed booking is sent nothing: that message says
+        # "your appointment is on", move or cancel it; its no-show message told the patient what to do.
+        if booking.status == Status.BOOKED:
+            _announce(booking, "booking_repeated", actor, ip_address)
+        return services.Registration(entry=None, token_created=False, sent_to_phone=True)
     checked_in = record_check_in(appointment=booking, actor=actor, ip_address=ip_address, self_service=False)
     return services.Registration(
         entry=services.triage_at_the_desk(

@@ -273,6 +273,8 @@ def issue_token(
 class Registration:
     """What a registration did.
 
+    entry: the token; None when a patient registering themselves gave the number of a booking whose check-in is
+    open (appointments.register_or_check_in: the booking went to the phone instead, no token was issued).
     token_created: a new token was issued (else the patient's open one today was found).
     sent_to_phone: a patient registering themselves matched a known phone, so the token and status link
     went to the phone on file by message and must not be shown to whoever filled in the form.
@@ -280,7 +282,7 @@ class Registration:
     recalled: the token found was the patient's missed turn here today, put back in line at its place.
     """
 
-    entry: Queue
+    entry: Queue | None
     token_created: bool
     sent_to_phone: bool
     appointment: Appointment | None = None

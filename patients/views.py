@@ -106,8 +106,6 @@ def register(request):
             )
         except services.RegistrationClosed as refusal:
             form.add_error(None, str(refusal))
-        except appointments.BookingNotHeld as refusal:
-            form.add_error(refusal.field, str(refusal))
         except services.QueueError as refusal:
             form.add_error("department", str(refusal))
         else:
@@ -606,8 +604,6 @@ def kiosk(request, site):
                 ip_address=client_ip(request),
                 self_service=True,
             )
-        except appointments.BookingNotHeld as refusal:
-            walk_in.add_error(refusal.field, str(refusal))
         except services.QueueError as refusal:
             walk_in.add_error("department", str(refusal))
         else:

@@ -16,6 +16,7 @@ from icalendar import Calendar
 from adminpanel.models import SystemConfiguration
 from doctors.models import Doctor, DoctorSchedule
 from doctors.services import set_availability
+from notifications.models import Notification
 from patients import appointments, kiosk_urls, services
 from patients import urls as patient_urls
 from patients.models import Appointment, ClosedDay, Department, Queue
@@ -703,48 +704,59 @@ def test_the_desk_registering_a_booked_patient_checks_them_in_at_the_booking_s_p
     )
 
 
-# A stranger can type a booked patient's number: only whoever holds the booking (its code or link) checks it in.
+# A stranger can type a booked patient's number: only whoever holds the booking (its code or link) checks it in, and
+# the answer is any known phone's, so it does not tell that the number has a booking.
 
 
-def test_a_booked_number_registered_on_the_public_page_is_told_to_check_in_with_the_code_and_nothing_is_put_in_line(
-    client, clinic, clock
+def _without_csrf(page):
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page.content.decode())
+
+
+def _repeated_booking_messages(appointment):
+    return Notification.objects.filter(appointment=appointment, idempotency_key__contains="booking_repeated")
+
+
+def test_a_booked_number_registered_on_the_public_page_gets_a_known_phone_s_answer_and_the_booking_is_sent_again(
+    client, clinic, clock, make_patient, django_capture_on_commit_callbacks, tasks_run_inline
 ):
     appointment = book(clinic, at(time(13)), phone="+14155550192")
+    make_patient(phone="+14155560192")  # the same last four digits: the same masked number on the page
     clock.move_to(at(time(12, 40)))  # check-in opened at 12:30
 
-    response = client.post(reverse("patients:register"), details(department=clinic.pk, phone="+14155550192"))
+    with django_capture_on_commit_callbacks(execute=True):
+        booked = client.post(reverse("patients:register"), details(department=clinic.pk, phone="+14155550192"))
+    known = client.post(reverse("patients:register"), details(department=clinic.pk, phone="+14155560192"))
 
-    assert response.status_code == 400
-    assert response.context["form"].errors["phone"] == [
-        "This phone number has a booking in Clinic today. Please check in with its booking code, or ask "
-        "at the desk."
-    ]
+    for answer in (booked, known):
+        assert answer.status_code == 302 and answer.url.startswith(reverse("patients:registration-sent"))
+    assert _without_csrf(client.get(booked.url)) == _without_csrf(client.get(known.url))
     assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
-    assert not Queue.objects.filter(department=clinic).exists()
+    assert not Queue.objects.filter(patient=appointment.patient).exists()
+    (message,) = _repeated_booking_messages(appointment)
+    assert message.patient.phone == "+14155550192" and appointment.booking_code in message.body
 
 
-def test_a_booked_number_taking_a_walk_in_token_at_the_kiosk_is_told_in_the_kiosk_s_language_to_use_the_code(
-    client, clinic, clock
+def test_a_booked_number_taking_a_walk_in_token_at_the_kiosk_gets_a_known_phone_s_answer_and_checks_nothing_in(
+    client, clinic, clock, make_patient, django_capture_on_commit_callbacks, tasks_run_inline
 ):
     appointment = book(clinic, at(time(13)), phone="+14155550194")
+    make_patient(phone="+14155560194")
     clock.move_to(at(time(13, 5)))
     client.cookies["django_language"] = "ar"  # picked on the kiosk
+    kiosk = reverse("kiosk:start", args=[clinic.code])
 
-    response = client.post(
-        reverse("kiosk:start", args=[clinic.code]),
-        {"action": "walk_in", **details(department=clinic.pk, phone="+14155550194")},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        booked = client.post(kiosk, {"action": "walk_in", **details(department=clinic.pk, phone="+14155550194")})
+    known = client.post(kiosk, {"action": "walk_in", **details(department=clinic.pk, phone="+14155560194")})
 
-    said = "لهذا الرقم حجز اليوم في قسم Clinic. يُرجى تسجيل الوصول برمز الحجز أو السؤال في المكتب."
-    assert response.status_code == 400
-    assert response.context["walk_in"].errors["phone"] == [said]
-    assert said in response.content.decode()
+    for answer in (booked, known):
+        assert answer.status_code == 302 and answer.url.startswith(reverse("kiosk:sent", args=[clinic.code]))
+    assert _without_csrf(client.get(booked.url)) == _without_csrf(client.get(known.url))
     assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
-    assert not Queue.objects.filter(department=clinic).exists()
+    assert not Queue.objects.filter(patient=appointment.patient).exists()
+    assert _repeated_booking_messages(appointment).count() == 1
     # Whoever holds the booking's code checks it in at the same kiosk.
-    checked_in = client.post(
-        reverse("kiosk:start", args=[clinic.code]), {"action": "check_in", "code": appointment.booking_code}
-    )
+    checked_in = client.post(kiosk, {"action": "check_in", "code": appointment.booking_code})
     assert checked_in.status_code == 302
     assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CHECKED_IN
 
