@@ -193,9 +193,11 @@ class RegisterAPI(PatientSubmissionAPI):
             "one kept) and sent with the status link to the phone on file; the answer shows only the number's "
             "last four digits, and the stored name, age and gender are not changed. Logged-in reception staff "
             "always get the token (201, or 200 for the open one) and may correct the patient's details.\n\n"
-            "A patient booked in the department today whose check-in is open is checked in for that booking "
-            "(as `POST /patients/api/appointments/check-in/` would): the token takes the booking's place in line, "
-            "and staff get the booking in `appointment` and `detail` says so."
+            "A patient booked in the department today whose check-in is open is checked in for that booking when "
+            "staff register them (as `POST /patients/api/appointments/check-in/` would): the token takes the "
+            "booking's place in line, and staff get the booking in `appointment` and `detail` says so. Such a phone "
+            "registering itself gets a known phone's 202, with no token and nothing checked in: the booking (its "
+            "time, code and link) is sent again to the phone on file, checked in by its code only."
         ),
         request=RegistrationSerializer,
         responses={
@@ -203,7 +205,10 @@ class RegisterAPI(PatientSubmissionAPI):
             200: RegistrationResultSerializer,
             202: OpenApiResponse(
                 RegistrationSentSerializer,
-                description="A known phone registered itself: its token and status link were sent to that phone.",
+                description=(
+                    "A known phone registered itself: its token and status link (or, booked here with check-in "
+                    "open, its booking) were sent to that phone."
+                ),
                 examples=[
                     OpenApiExample(
                         "Token sent to the phone on file",
@@ -216,9 +221,7 @@ class RegisterAPI(PatientSubmissionAPI):
                 ],
             ),
             400: rejected(
-                "A field is missing or invalid, the department cannot take patients, or (registering oneself) the "
-                "phone has a booking here whose check-in is open, checked in by its code only; each error names "
-                "its field.",
+                "A field is missing or invalid, or the department cannot take patients; each error names its field.",
                 {"phone": ["Enter a valid phone number, with the country code if it is not a local number."]},
             ),
             429: THROTTLED,
