@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
+from patients import hooks
 from patients.forms import FieldsSayWhatToEnterMixin
 from smartqueue.roles import RoleAuthenticationForm, RoleRequiredMixin
 
@@ -20,6 +21,14 @@ class PanelAdminRequiredMixin(RoleRequiredMixin):
     login_url = "adminpanel:login"
     role_check = staticmethod(is_panel_admin)
     permission_denied_message = _("This page is for hospital administrators.")
+
+
+class ReceptionStaffRequiredMixin(RoleRequiredMixin):
+    """The desk's pages: whoever registers walk-ins (hooks.is_reception_staff: doctors and panel admins) works them."""
+
+    login_url = "adminpanel:login"
+    role_check = staticmethod(hooks.is_reception_staff)
+    permission_denied_message = _("This page is for reception staff.")
 
 
 class IsPanelAdmin(BasePermission):

@@ -6,6 +6,7 @@ import functools
 from django.utils.translation import gettext_lazy as _
 
 from doctors.access import is_doctor
+from patients import hooks
 
 from .access import is_panel_admin
 
@@ -24,6 +25,8 @@ def staff_pages(request):
             own.append(("doctors:dashboard", _("My dashboard")))
         if is_panel_admin(user):
             own.append(("adminpanel:queues", _("Admin panel")))
+        if hooks.is_reception_staff(user):
+            own.append(("adminpanel:todays-bookings", _("Today's bookings")))
         return own
 
     return {"staff_pages": pages}

@@ -15,13 +15,21 @@ from doctors.models import DOCTOR_TRANSLATED_FIELDS, Doctor, DoctorAbsence
 from notifications.forms import NewWebhookEndpointForm, WebhookEndpointForm
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 from patients import appointments
-from patients.forms import BootstrapWidgetsMixin, DepartmentChoiceField, FieldsSayWhatToEnterMixin, LanguageSelect
+from patients.forms import (
+    BootstrapForm,
+    BootstrapWidgetsMixin,
+    DepartmentChoiceField,
+    FieldsSayWhatToEnterMixin,
+    LanguageSelect,
+)
 from patients.models import (
     DEPARTMENT_TRANSLATED_FIELDS,
+    Appointment,
     ClosedDay,
     Department,
     check_single_line,
     check_text_shown_to_others,
+    Patient,
     other_site_languages,
 )
 from patients.templatetags.departments import sentence_with
@@ -425,6 +433,38 @@ class BroadcastForm(PanelFieldsMixin, forms.Form):
         """The texts and the department, as services.broadcast_message takes them."""
         data = self.cleaned_data
         return {"message": data["message"], "translations": data["translations"], "department": data["department"]}
+
+
+class TodaysBookingsForm(BootstrapForm):
+    """The desk's filter of today's bookings (a GET form): a department, and what the patient can say of themselves."""
+
+    department = DepartmentChoiceField(
+        queryset=Department.objects.all(),
+        required=False,
+        label=_("Department"),
+        empty_label=_("Every department"),
+        error_messages={"invalid_choice": _("Choose one of the departments listed.")},
+    )
+    # Longer than any name the patient could have given matches nobody: refused naming the field rather than read.
+    search = forms.CharField(
+        required=False,
+        label=_("Name, phone or booking code"),
+        max_length=Patient._meta.get_field("name").max_length,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+
+class DeskCheckInForm(BootstrapForm):
+    """Which of today's bookings the desk checks in (the list's "Check in" button)."""
+
+    appointment = forms.ModelChoiceField(
+        queryset=Appointment.objects.select_related("department", "patient"),
+        label=_("Booking"),
+        error_messages={
+            "required": _("Choose a booking to check in."),
+            "invalid_choice": _("No booking has this number. Please reload the list."),
+        },
+    )
 
 
 # The filters' labels are their page's: an error names its field by them ("To: ..."), in the reader's language.

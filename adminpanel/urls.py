@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(next_page="adminpanel:login"), name="logout"),
     path("", views.LiveQueuesView.as_view(), name="queues"),
     path("live/", views.LiveQueuesFragmentView.as_view(), name="queues-live"),
+    path("bookings/today/", views.TodaysBookingsView.as_view(), name="todays-bookings"),
     path("visits/find/", views.FindTokenView.as_view(), name="find-token"),
     path("visits/<int:pk>/", views.VisitView.as_view(), name="visit"),
     path("visits/<int:pk>/move/", views.VisitActionView.as_view(action_name="move_token"), name="visit-move"),

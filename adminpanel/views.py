@@ -33,7 +33,7 @@ from notifications.models import (
 from patients import appointments
 from patients import services as queue_services
 from patients.models import ClosedDay, Department, Queue
-from patients.selectors import current_visit_status, todays_token
+from patients.selectors import current_visit_status, todays_bookings, todays_token
 from patients.templatetags.departments import name_on_page, sentence_with
 from smartqueue.actions import (
     ActionFormView,
@@ -45,15 +45,18 @@ from smartqueue.actions import (
 )
 from smartqueue.i18n import text_direction
 from smartqueue.parsers import given_more_than_once
+from smartqueue.phone_masks import mask_phone
 from smartqueue.requests import client_ip
 from smartqueue.roles import RoleLoginView
 
 from . import analytics, audit_log, selectors, services
 from .audit_actions import audit_action_label
-from .access import PanelAdminAuthenticationForm, PanelAdminRequiredMixin
+from .access import PanelAdminAuthenticationForm, PanelAdminRequiredMixin, ReceptionStaffRequiredMixin
 from .templatetags.languages import language_name
 from .actions import PANEL_ACTIONS
 from .forms import (
+    DeskCheckInForm,
+    TodaysBookingsForm,
     AuditFilterForm,
     BroadcastForm,
     ClosedDayForm,
@@ -200,6 +203,70 @@ class FindTokenView(PanelAdminRequiredMixin, View):
 class FindTokenForPhoneView(FindTokenView):
     found_page = "adminpanel:visit-correct-phone"
     heading = _("Correct a patient's phone number")
+
+
+@method_decorator(never_cache, name="dispatch")
+class TodaysBookingsView(ReceptionStaffRequiredMixin, View):
+    """Today's bookings at the desk: a patient who came without their code is found by name, phone or code, and
+    checked in here (appointments.record_check_in, as the desk's registration does)."""
+
+    def get(self, request):
+        return self.page(request, TodaysBookingsForm(request.GET or None))
+
+    def post(self, request):
+        # The list's filter travels in the post, so that the page after the check-in shows the list it was on.
+        filters = TodaysBookingsForm(request.GET or None)
+        form = DeskCheckInForm(request.POST)
+        if not form.is_valid():
+            return self.page(request, filters, refusal=form.errors["appointment"][0], status=400)
+        try:
+            checked_in = appointments.record_check_in(
+                appointment=form.cleaned_data["appointment"],
+                actor=request.user,
+                ip_address=client_ip(request),
+                self_service=False,
+            )
+        except queue_services.QueueError as refused:
+            return self.page(request, filters, refusal=str(refused), status=409)
+        booking = checked_in.appointment
+        messages.success(
+            request,
+            gettext("%(patient)s, token %(token)s: %(said)s")
+            % {
+                "patient": booking.patient.name,
+                "token": checked_in.entry.token,
+                "said": appointments.checked_in_in_words(booking),
+            },
+        )
+        query = request.GET.urlencode()
+        return redirect(f"{reverse('adminpanel:todays-bookings')}?{query}" if query else "adminpanel:todays-bookings")
+
+    def page(self, request, filters, *, refusal=None, status=200):
+        valid = not filters.is_bound or filters.is_valid()
+        found = todays_bookings(**filters.cleaned_data) if filters.is_bound and valid else todays_bookings()
+        now = timezone.now()
+        rows = [
+            {
+                "booking": booking,
+                "masked_phone": mask_phone(booking.patient.phone),
+                "state": appointments.state_in_words(booking, now),
+                "can_check_in": appointments.can_check_in(booking, now),
+            }
+            for booking in (found if valid else [])
+        ]
+        return render(
+            request,
+            "adminpanel/todays_bookings.html",
+            {
+                "filters": filters,
+                "rows": rows,
+                "day": timezone.localdate(now),
+                "searched": filters.is_bound,
+                "refusal": refusal,
+                "query": request.GET.urlencode(),
+            },
+            status=400 if not valid else status,
+        )
 
 
 def posted_for(entry, request):

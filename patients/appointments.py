@@ -429,6 +429,26 @@ def can_check_in(appointment, now=None):
     )
 
 
+def state_in_words(appointment, now=None):
+    """The booking as the desk's list says it: whether it can check in now, when it can, or what became of it."""
+    now = now or timezone.now()
+    earliest, on_time_until = check_in_window(appointment)
+    if appointment.status == Status.CHECKED_IN:
+        return _("Checked in at %(time)s (%(arrival)s).") % {
+            "time": f"{timezone.localtime(appointment.checked_in_at):%H:%M}",
+            "arrival": appointment.get_arrival_display().lower(),
+        }
+    if appointment.status == Status.CANCELLED:
+        return _("Cancelled.")
+    if appointment.status == Status.NO_SHOW:
+        return _("Missed: checked in now, the patient joins the line as a walk-in.")
+    if now < earliest:
+        return _("Booked: check-in opens at %(time)s.") % {"time": f"{timezone.localtime(earliest):%H:%M}"}
+    if now > on_time_until:
+        return _("Booked, past its grace period: checked in now, the patient joins the line as a walk-in.")
+    return _("Booked: check-in is open; checked in now, the token takes the booking's place in line.")
+
+
 @dataclass(frozen=True)
 class CheckIn:
     """What a check-in did; sent_to_phone: the patient already held a token in the department and checked in

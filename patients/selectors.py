@@ -983,3 +983,23 @@ def wait_alert_totals(*, start, end):
         count, minutes = totals.get(alert.department_id, (0, 0))
         totals[alert.department_id] = (count + 1, minutes + alert.minutes_over_threshold)
     return totals
+
+
+def todays_bookings(*, department=None, search=""):
+    """Today's bookings for the desk, by slot: all of a department's (or every department's), or those whose patient's
+    name holds the search, whose phone holds its digits, or whose booking code it is (typed in groups or not). A
+    patient who came without their code is found by what they can say."""
+    bookings = Appointment.objects.filter(slot_start__date=timezone.localdate()).select_related("patient", "department")
+    if department is not None:
+        bookings = bookings.filter(department=department)
+    search = search.strip()
+    if search:
+        found = Q(patient__name__icontains=search)
+        digits = re.sub(r"\D", "", search)
+        if digits:
+            found |= Q(patient__phone__contains=digits)
+        code = appointments.BOOKING_CODE_SEPARATORS.sub("", search).upper()
+        if code:
+            found |= Q(booking_code=code)
+        bookings = bookings.filter(found)
+    return bookings.order_by("slot_start", "seat", "pk")

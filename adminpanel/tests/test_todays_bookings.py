@@ -1,0 +1,153 @@
+"""The desk's list of today's bookings: found by name, phone or code, and checked in from the list."""
+
+from datetime import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from doctors.models import DoctorSchedule
+from patients.models import Appointment, Queue
+from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
+
+pytestmark = pytest.mark.django_db
+
+PAGE = reverse("adminpanel:todays-bookings")
+
+
+@pytest.fixture
+def bookings(clinic, make_department, make_doctor):
+    """Asha at 13:00 and Bilal at 13:30 in the clinic, Chen at 14:00 in Eyes (the clock is at noon)."""
+    eyes = make_department(name="Eyes", code="EYE", average_consultation_minutes=30)
+    for weekday in DoctorSchedule.Weekday.values:
+        DoctorSchedule.objects.create(
+            doctor=make_doctor(department=eyes), weekday=weekday, starts_at=time(13), ends_at=time(15)
+        )
+    return {
+        "asha": book(clinic, at(time(13)), name="Asha Rao", phone="+14155550123"),
+        "bilal": book(clinic, at(time(13, 30)), name="Bilal Khan", phone="+14155559876"),
+        "chen": book(eyes, at(time(14)), name="Chen Li", phone="+14155554444"),
+    }
+
+
+def names_listed(response):
+    page = response.content.decode()
+    return {name for name in ("Asha Rao", "Bilal Khan", "Chen Li") if name in page}
+
+
+@pytest.fixture
+def desk_doctor(client, clinic):
+    client.force_login(clinic.doctor.user)
+    return client
+
+
+def test_a_stranger_or_a_signed_in_patient_is_refused_and_doctors_and_admins_get_the_list(
+    make_user, bookings, clinic, admin_client
+):
+    client = Client()
+    stranger = client.get(PAGE)
+    assert stranger.status_code == 302 and stranger["Location"].startswith(reverse("adminpanel:login"))
+    client.force_login(make_user(username="patient"))
+    assert client.get(PAGE).status_code == 403
+    assert client.post(PAGE, {"appointment": bookings["asha"].pk}).status_code == 403
+
+    admin_page = admin_client.get(PAGE)
+    assert admin_page.status_code == 200 and names_listed(admin_page) == {"Asha Rao", "Bilal Khan", "Chen Li"}
+    admin_client.force_login(clinic.doctor.user)
+    assert admin_client.get(PAGE).status_code == 200
+
+
+def test_the_list_shows_time_department_name_masked_phone_and_state_in_a_captioned_table(bookings, desk_doctor):
+    page = desk_doctor.get(PAGE).content.decode()
+    assert "<caption" in page and '<th scope="col">Phone</th>' in page
+    assert '<th scope="row">13:00</th>' in page and "Clinic" in page and "Eyes" in page
+    assert "\u2022" * 6 + "0123" in page and "+14155550123" not in page
+    assert "Booked: check-in opens at 12:30." in page
+    assert "3 bookings found." in page
+
+
+@pytest.mark.parametrize(
+    "search, found",
+    [
+        ("asha", {"Asha Rao"}),
+        ("KHAN", {"Bilal Khan"}),
+        ("555-0123", {"Asha Rao"}),
+        ("4444", {"Chen Li"}),
+    ],
+)
+def test_the_desk_finds_a_booking_by_the_patients_name_or_phone_digits(bookings, desk_doctor, search, found):
+    response = desk_doctor.get(PAGE, {"search": search})
+    assert response.status_code == 200
+    assert names_listed(response) == found
+    assert "1 booking found." in response.content.decode()
+
+
+def test_the_desk_finds_a_booking_by_its_code_typed_in_groups_and_filters_by_department(bookings, clinic, desk_doctor):
+    code = bookings["bilal"].booking_code
+    by_code = desk_doctor.get(PAGE, {"search": f"{code[:4].lower()} {code[4:].lower()}"})
+    assert names_listed(by_code) == {"Bilal Khan"}
+
+    by_department = desk_doctor.get(PAGE, {"department": clinic.pk})
+    assert names_listed(by_department) == {"Asha Rao", "Bilal Khan"}
+    nobody = desk_doctor.get(PAGE, {"search": "Zed"})
+    assert nobody.status_code == 200 and names_listed(nobody) == set() and "0 bookings found." in nobody.content.decode()
+
+
+def test_checking_in_from_the_list_puts_the_patient_in_line_at_the_bookings_place(bookings, clinic, clock, desk_doctor):
+    clock.move_to(at(time(12, 45)))
+    desk_doctor.force_login(clinic.doctor.user)  # signed in again: 45 minutes idle ended the session
+    asha = bookings["asha"]
+    page = desk_doctor.get(PAGE, {"search": "asha"}).content.decode()
+    assert "Check in<span" in page
+
+    response = desk_doctor.post(f"{PAGE}?search=asha", {"appointment": asha.pk}, follow=True)
+
+    asha.refresh_from_db()
+    assert asha.status == Appointment.Status.CHECKED_IN and asha.arrival == Appointment.Arrival.EARLY
+    entry = Queue.objects.get(patient=asha.patient)
+    assert entry == asha.queue_entry and entry.department == clinic and entry.due_at == asha.slot_start
+    assert response.redirect_chain[-1][0] == f"{PAGE}?search=asha"
+    said = response.content.decode()
+    assert f"Asha Rao, token {entry.token}: Checked in for the 13:00 booking" in said
+    assert "Checked in at 12:45 (early)." in said
+
+
+def test_a_check_in_the_service_refuses_says_why_and_names_nothing_wrong(bookings, clinic, clock, desk_doctor):
+    asha = bookings["asha"]
+    too_early = desk_doctor.post(PAGE, {"appointment": asha.pk})
+    assert too_early.status_code == 409
+    page = too_early.content.decode()
+    assert "Check-in opens at 12:30" in page and "Please correct the following" not in page
+    asha.refresh_from_db()
+    assert asha.status == Appointment.Status.BOOKED and not Queue.objects.exists()
+
+    clock.move_to(at(time(12, 45)))
+    desk_doctor.force_login(clinic.doctor.user)
+    desk_doctor.post(PAGE, {"appointment": asha.pk})
+    again = desk_doctor.post(PAGE, {"appointment": asha.pk})
+    assert again.status_code == 409 and "already checked in" in again.content.decode()
+    assert Queue.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"search": "x" * 500}, "Name, phone or booking code"),
+        ({"department": "cardiology"}, "Department"),
+        ({"department": "999999"}, "Department"),
+        ({"search": ["asha", "bilal"]}, "Name, phone or booking code"),
+    ],
+)
+def test_a_bad_filter_is_a_400_naming_its_field(bookings, desk_doctor, query, field):
+    response = desk_doctor.get(PAGE, query)
+    assert response.status_code == 400
+    assert f"{field}:" in response.content.decode()
+    assert names_listed(response) == set()
+
+
+@pytest.mark.parametrize("posted", [{}, {"appointment": "abc"}, {"appointment": "999999"}])
+def test_a_check_in_of_no_booking_is_a_400_naming_the_booking(bookings, desk_doctor, posted):
+    response = desk_doctor.post(PAGE, posted)
+    assert response.status_code == 400
+    assert "booking" in response.content.decode().lower()
+    assert not Queue.objects.exists()
