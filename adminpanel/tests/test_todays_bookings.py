@@ -166,3 +166,7 @@ def test_the_list_is_in_the_desks_language(bookings, desk_doctor, language, head
     desk_doctor.cookies["django_language"] = language
     page = desk_doctor.get(PAGE).content.decode()
     assert heading in page and state in page
+
+
+def test_the_list_warns_before_the_idle_sign_out_as_every_staff_page_does(bookings, desk_doctor):
+    assert "data-idle-warning" in desk_doctor.get(PAGE).content.decode()
