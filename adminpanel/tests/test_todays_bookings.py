@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from doctors.models import DoctorSchedule
+from patients import appointments
 from patients.models import Appointment, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
@@ -170,3 +171,21 @@ def test_the_list_is_in_the_desks_language(bookings, desk_doctor, language, head
 
 def test_the_list_warns_before_the_idle_sign_out_as_every_staff_page_does(bookings, desk_doctor):
     assert "data-idle-warning" in desk_doctor.get(PAGE).content.decode()
+
+
+def test_a_booking_missed_before_its_day_was_closed_is_still_checked_in_by_the_desk_as_a_walk_in(
+    bookings, clinic, clock, desk_doctor
+):
+    # A patient missing on a closed day is refused at the kiosk; the desk, which sees them, may still put them in line.
+    asha = bookings["asha"]
+    clock.move_to(at(time(13, 15)))
+    appointments.mark_no_shows()
+    appointments.close_day(day=asha.slot_start.date(), department=clinic, agreed_cancellations=1)
+    desk_doctor.force_login(clinic.doctor.user)
+    assert "Missed: checked in now, the patient joins the line as a walk-in." in desk_doctor.get(PAGE).content.decode()
+
+    assert desk_doctor.post(PAGE, {"appointment": asha.pk}).status_code == 302
+
+    asha.refresh_from_db()
+    assert asha.status == Appointment.Status.CHECKED_IN and asha.arrival == Appointment.Arrival.LATE
+    assert asha.queue_entry.due_at is None
