@@ -478,6 +478,12 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
     appointment = _locked(appointment)
     now = timezone.now()
     # Each refusal says what to do next: a patient at a kiosk has no one else to ask but the desk.
+    if appointment.status == Status.CHECKED_IN and not self_service:
+        # The desk (a stale list, a second click) sent no token to any phone: it is told when the patient came.
+        raise CheckInRefused(
+            _("This appointment was already checked in at %(time)s.")
+            % {"time": f"{timezone.localtime(appointment.checked_in_at):%H:%M}"}
+        )
     if appointment.status == Status.CHECKED_IN:
         raise CheckInRefused(
             _("This appointment is already checked in: your token was sent to your phone. If you cannot find it, "

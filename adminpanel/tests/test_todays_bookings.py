@@ -127,7 +127,9 @@ def test_a_check_in_the_service_refuses_says_why_and_names_nothing_wrong(booking
     desk_doctor.force_login(clinic.doctor.user)
     desk_doctor.post(PAGE, {"appointment": asha.pk})
     again = desk_doctor.post(PAGE, {"appointment": asha.pk})
-    assert again.status_code == 409 and "already checked in" in again.content.decode()
+    assert again.status_code == 409
+    assert "This appointment was already checked in at 12:45." in again.content.decode()
+    assert "your phone" not in again.content.decode()
     assert Queue.objects.count() == 1
 
 
@@ -159,7 +161,7 @@ def test_a_check_in_of_no_booking_is_a_400_naming_the_booking(bookings, desk_doc
     "language, heading, state",
     [
         ("es", "Citas de hoy", "Reservada: el registro de llegada abre a las 12:30."),
-        ("hi", "आज की बुकिंग", "बुक: आगमन दर्ज करना 12:30 बजे खुलेगा।"),
+        ("hi", "आज की बुकिंग", "बुक: चेक-इन 12:30 बजे खुलेगा।"),
         ("ar", "حجوزات اليوم", "محجوز: يبدأ تسجيل الوصول الساعة 12:30."),
     ],
 )
