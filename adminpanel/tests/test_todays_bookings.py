@@ -191,3 +191,9 @@ def test_a_booking_missed_before_its_day_was_closed_is_still_checked_in_by_the_d
     asha.refresh_from_db()
     assert asha.status == Appointment.Status.CHECKED_IN and asha.arrival == Appointment.Arrival.LATE
     assert asha.queue_entry.due_at is None
+
+
+def test_the_panels_menu_and_live_queues_lead_to_the_list(admin_client):
+    menu = admin_client.get(reverse("adminpanel:appointments")).content.decode()
+    queues = admin_client.get(reverse("adminpanel:queues")).content.decode()
+    assert menu.count(f'href="{PAGE}"') == 1 and queues.count(f'href="{PAGE}"') == 2
