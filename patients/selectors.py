@@ -985,19 +985,23 @@ def wait_alert_totals(*, start, end):
     return totals
 
 
+# A phone number as the desk types what the patient says: digits, with or without the ways people group them.
+PHONE_TYPED = re.compile(r"[+(]*\d[\d\s().-]*")
+
+
 def todays_bookings(*, department=None, search=""):
     """Today's bookings for the desk, by slot: all of a department's (or every department's), or those whose patient's
-    name holds the search, whose phone holds its digits, or whose booking code it is (typed in groups or not). A
-    patient who came without their code is found by what they can say."""
+    name holds the search, whose phone holds its digits (a search typed as a number), or whose booking code it is
+    (typed in groups or not). A patient who came without their code is found by what they can say."""
     bookings = Appointment.objects.filter(slot_start__date=timezone.localdate()).select_related("patient", "department")
     if department is not None:
         bookings = bookings.filter(department=department)
     search = search.strip()
     if search:
         found = Q(patient__name__icontains=search)
-        digits = re.sub(r"\D", "", search)
-        if digits:
-            found |= Q(patient__phone__contains=digits)
+        # Only what reads as a phone number is one: a booking code's digits ("PCH2ZH6H") listed every phone with a 26.
+        if PHONE_TYPED.fullmatch(search):
+            found |= Q(patient__phone__contains=re.sub(r"\D", "", search))
         code = appointments.BOOKING_CODE_SEPARATORS.sub("", search).upper()
         if code:
             found |= Q(booking_code=code)

@@ -73,6 +73,7 @@ def test_the_list_shows_time_department_name_masked_phone_and_state_in_a_caption
         ("asha", {"Asha Rao"}),
         ("KHAN", {"Bilal Khan"}),
         ("555-0123", {"Asha Rao"}),
+        ("(415) 555 0123", {"Asha Rao"}),
         ("4444", {"Chen Li"}),
     ],
 )
@@ -197,3 +198,9 @@ def test_the_panels_menu_and_live_queues_lead_to_the_list(admin_client):
     menu = admin_client.get(reverse("adminpanel:appointments")).content.decode()
     queues = admin_client.get(reverse("adminpanel:queues")).content.decode()
     assert menu.count(f'href="{PAGE}"') == 1 and queues.count(f'href="{PAGE}"') == 2
+
+
+def test_a_booking_codes_digits_are_not_taken_for_a_phone(bookings, desk_doctor):
+    Appointment.objects.filter(pk=bookings["bilal"].pk).update(booking_code="ZZ01ZZ23")
+    # Asha's phone, +14155550123, holds the code's digits 0123.
+    assert names_listed(desk_doctor.get(PAGE, {"search": "zz01 zz23"})) == {"Bilal Khan"}
