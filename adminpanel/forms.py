@@ -450,7 +450,8 @@ class TodaysBookingsForm(BootstrapForm):
         required=False,
         label=_("Name, phone or booking code"),
         max_length=Patient._meta.get_field("name").max_length,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        # A name in Arabic reads right to left, a phone number left to right: the browser sets each by what is typed.
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "dir": "auto"}),
     )
 
 
