@@ -14,7 +14,7 @@ from e2e.test_appointment_flows import book_on_phone, bookable_cardiology  # noq
 from e2e.test_staff_flows import sign_in
 from notifications.models import InboundMessage, WebhookEndpoint
 from patients import services
-from patients.models import Department, Queue
+from patients.models import Appointment, Department, Patient, Queue
 from patients.tests.factories import register_patient
 
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -266,3 +266,28 @@ def test_a_visits_messages_in_django_admin_scroll_by_keyboard(open_page, hospita
     overflows = texts.evaluate("box => box.scrollWidth > box.clientWidth")
     assert texts.evaluate("box => box.scrollLeft > 0") == overflows
     assert overflows == (width == "phone")
+
+
+@pytest.mark.parametrize("width", [320, 1366])
+def test_todays_bookings_has_no_serious_accessibility_violation_and_fits_a_320px_phone(
+    open_page, bookable_cardiology, width
+):
+    """The desk's list of today's bookings, searched, and after a check-in from it (its answer takes the focus)."""
+    # Written as rows: the booking service publishes its change, which this thread (Playwright's loop) cannot.
+    for seat, (name, phone) in enumerate([("Asha Rao", "+14155550181"), ("Ben Okafor", "+14155550182")], start=1):
+        Appointment.objects.create(
+            patient=Patient.objects.create(name=name, phone=phone, age=40),
+            department=bookable_cardiology["cardiology"],
+            slot_start=bookable_cardiology["first_slot"],
+            seat=seat,
+        )
+    page = open_page(viewport={"width": width, "height": 800})
+    sign_in(page, "/adminpanel/login/", "admin.manager", "admin123")
+    problems = sweep(page, ["/adminpanel/bookings/today/", "/adminpanel/bookings/today/?search=asha"])
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    expect(page.locator("#bookings-count")).to_be_focused()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check in Asha Rao").click()
+    expect(page.get_by_role("status").first).to_contain_text("Asha Rao, token CARD-")
+    problems += "\n" + blocking_violations(page)
+    assert not problems.strip(), problems
