@@ -249,7 +249,7 @@ class TodaysBookingsView(ReceptionStaffRequiredMixin, View):
             {
                 "booking": booking,
                 "masked_phone": mask_phone(booking.patient.phone),
-                "state": appointments.state_in_words(booking, now),
+                "state": appointments.state_in_words(booking, now, token_held_here=booking.token_held_here),
                 "can_check_in": appointments.can_check_in(booking, now),
             }
             for booking in (found if valid else [])

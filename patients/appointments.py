@@ -429,9 +429,16 @@ def can_check_in(appointment, now=None):
     )
 
 
-def state_in_words(appointment, now=None):
-    """The booking as the desk's list says it: whether it can check in now, when it can, or what became of it."""
-    now = now or timezone.now()
+def state_in_words(appointment, now=None, *, token_held_here=False):
+    """The booking as the desk's list says it: whether it can check in now, when it can, or what became of it;
+    token_held_here: the patient holds an active token in the department today, which the check-in keeps."""
+    said = _state_in_words(appointment, now or timezone.now())
+    if token_held_here and appointment.status in (Status.BOOKED, Status.NO_SHOW):
+        return f"{said} " + _("The patient is already in line here on a token of their own, which the check-in keeps.")
+    return said
+
+
+def _state_in_words(appointment, now):
     earliest, on_time_until = check_in_window(appointment)
     if appointment.status == Status.CHECKED_IN:
         return _("Checked in at %(time)s (%(arrival)s).") % {

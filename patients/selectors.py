@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, FilteredRelation, Q
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 
 from smartqueue.shapes import represent
@@ -993,7 +993,16 @@ def todays_bookings(*, department=None, search=""):
     """Today's bookings for the desk, by slot: all of a department's (or every department's), or those whose patient's
     name holds the search, whose phone holds its digits (a search typed as a number), or whose booking code it is
     (typed in groups or not). A patient who came without their code is found by what they can say."""
-    bookings = Appointment.objects.filter(slot_start__date=timezone.localdate()).select_related("patient", "department")
+    today = timezone.localdate()
+    # The desk registered the patient as a walk-in before check-in opened: the check-in keeps that token's place.
+    held_here = Queue.objects.active().for_day(today).filter(
+        patient_id=OuterRef("patient_id"), department_id=OuterRef("department_id")
+    )
+    bookings = (
+        Appointment.objects.filter(slot_start__date=today)
+        .annotate(token_held_here=Exists(held_here))
+        .select_related("patient", "department")
+    )
     if department is not None:
         bookings = bookings.filter(department=department)
     search = search.strip()

@@ -204,3 +204,23 @@ def test_a_booking_codes_digits_are_not_taken_for_a_phone(bookings, desk_doctor)
     Appointment.objects.filter(pk=bookings["bilal"].pk).update(booking_code="ZZ01ZZ23")
     # Asha's phone, +14155550123, holds the code's digits 0123.
     assert names_listed(desk_doctor.get(PAGE, {"search": "zz01 zz23"})) == {"Bilal Khan"}
+
+
+def test_a_booked_patient_the_desk_already_put_in_line_is_said_so_and_keeps_that_tokens_place(
+    bookings, clinic, clock, desk_doctor
+):
+    asha = bookings["asha"]
+    # Registered at noon, before the 13:00 booking's check-in opened: a walk-in's token.
+    walk_in = appointments.register_or_check_in(
+        department=clinic, name="Asha Rao", phone="+14155550123", age=50, gender="female"
+    ).entry
+    held = "The patient is already in line here on a token of their own, which the check-in keeps."
+    page = desk_doctor.get(PAGE).content.decode()
+    assert page.count(held) == 1
+
+    clock.move_to(at(time(12, 45)))
+    desk_doctor.force_login(clinic.doctor.user)
+    said = desk_doctor.post(PAGE, {"appointment": asha.pk}, follow=True).content.decode()
+
+    assert "on the token the patient already held, which keeps its place in line" in said
+    assert Queue.objects.get(patient=asha.patient) == walk_in and held not in said
