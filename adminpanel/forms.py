@@ -27,9 +27,9 @@ from patients.models import (
     Appointment,
     ClosedDay,
     Department,
+    Patient,
     check_single_line,
     check_text_shown_to_others,
-    Patient,
     other_site_languages,
 )
 from patients.templatetags.departments import sentence_with

@@ -55,12 +55,11 @@ from .access import PanelAdminAuthenticationForm, PanelAdminRequiredMixin, Recep
 from .templatetags.languages import language_name
 from .actions import PANEL_ACTIONS
 from .forms import (
-    DeskCheckInForm,
-    TodaysBookingsForm,
     AuditFilterForm,
     BroadcastForm,
     ClosedDayForm,
     DepartmentForm,
+    DeskCheckInForm,
     DoctorAbsenceForm,
     DoctorForm,
     MessageTextForm,
@@ -70,6 +69,7 @@ from .forms import (
     ReportRangeForm,
     SavesWhatThePageChangedMixin,
     SystemConfigurationForm,
+    TodaysBookingsForm,
     message_text_title,
 )
 from .models import AuditLog, SystemConfiguration

@@ -432,8 +432,15 @@ def can_check_in(appointment, now=None):
 def state_in_words(appointment, now=None, *, token_held_here=False):
     """The booking as the desk's list says it: whether it can check in now, when it can, or what became of it;
     token_held_here: the patient holds an active token in the department today, which the check-in keeps."""
-    said = _state_in_words(appointment, now or timezone.now())
-    if token_held_here and appointment.status in (Status.BOOKED, Status.NO_SHOW):
+    now = now or timezone.now()
+    held = token_held_here and appointment.status in (Status.BOOKED, Status.NO_SHOW)
+    if held and now >= check_in_window(appointment)[0]:
+        # Checked in now, the booking joins that token: neither the slot's place nor a walk-in's from now.
+        return _(
+            "%(status)s: the patient is already in line here on a token of their own, which the check-in keeps."
+        ) % {"status": appointment.get_status_display()}
+    said = _state_in_words(appointment, now)
+    if held:
         return f"{said} " + _("The patient is already in line here on a token of their own, which the check-in keeps.")
     return said
 

@@ -220,6 +220,9 @@ def test_a_booked_patient_the_desk_already_put_in_line_is_said_so_and_keeps_that
 
     clock.move_to(at(time(12, 45)))
     desk_doctor.force_login(clinic.doctor.user)
+    page = desk_doctor.get(PAGE).content.decode()
+    assert "Booked: the patient is already in line here on a token of their own, which the check-in keeps." in page
+    assert "the token takes the booking&#x27;s place" not in page.split("Asha Rao")[1].split("</tr>")[0]
     said = desk_doctor.post(PAGE, {"appointment": asha.pk}, follow=True).content.decode()
 
     assert "on the token the patient already held, which keeps its place in line" in said
