@@ -10,9 +10,10 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
+from django.utils.translation import ngettext
 from drf_spectacular.utils import OpenApiResponse
 
-from .sessions import IDLE_SIGN_OUT_FLAG
+from .sessions import IDLE_SIGN_OUT_FLAG, SHIFT_SIGN_OUT_FLAG, shift_over_message
 
 
 class RoleRequiredMixin(AccessMixin):
@@ -86,10 +87,15 @@ class RoleLoginView(LoginView):
     heading = ""
 
     def get_context_data(self, **kwargs):
-        # Arriving from the page that signed itself out (static/js/staff-session.js): say why, in the idle time's words.
-        idle_sign_out = self.request.GET.get(IDLE_SIGN_OUT_FLAG) == "1"
-        return super().get_context_data(
-            heading=self.heading,
-            idle_sign_out_minutes=settings.SESSION_COOKIE_AGE // 60 if idle_sign_out else None,
-            **kwargs,
-        )
+        # Arriving from the page that signed itself out (static/js/staff-session.js): say why.
+        sign_out_reason = None
+        if self.request.GET.get(IDLE_SIGN_OUT_FLAG) == "1":
+            minutes = settings.SESSION_COOKIE_AGE // 60
+            sign_out_reason = ngettext(
+                "You were signed out after %(minutes)s minute without activity; sign in again to continue.",
+                "You were signed out after %(minutes)s minutes without activity; sign in again to continue.",
+                minutes,
+            ) % {"minutes": minutes}
+        elif self.request.GET.get(SHIFT_SIGN_OUT_FLAG) == "1":
+            sign_out_reason = shift_over_message()
+        return super().get_context_data(heading=self.heading, sign_out_reason=sign_out_reason, **kwargs)

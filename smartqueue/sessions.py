@@ -13,10 +13,14 @@ itself, to the sign-in page with IDLE_SIGN_OUT_FLAG so that it says why.
 
 Activity keeps a session alive for a shift at most: SESSION_MAX_HOURS after signing in, the next request signs it
 out (SessionMaxAgeMiddleware), and a staff socket opened with it closes (staff_sockets.signed_in_user). A
-session whose password, cookie or unattended desk leaked does not stay usable for ever by being used.
+session whose password, cookie or unattended desk leaked does not stay usable for ever by being used. The pages are
+told when that is (session_time_limits), warn before it (WCAG 2.2.1) and offer to sign in again, not to extend it.
 """
 
 import time
+from datetime import UTC, datetime
+from functools import partial
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import auth, messages
@@ -25,8 +29,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import ngettext
 
 BACKGROUND_REQUEST_HEADER = "X-Background-Refresh"
-# The sign-in page's query parameter (?idle=1) set by staff-session.js after an idle sign-out.
+# The sign-in page's query parameters set by staff-session.js after an idle sign-out (?idle=1) and at the end of a
+# shift (?shift=1), so that it says why.
 IDLE_SIGN_OUT_FLAG = "idle"
+SHIFT_SIGN_OUT_FLAG = "shift"
 
 
 def is_background_request(request):
@@ -45,12 +51,46 @@ class ActivitySessionMiddleware(SessionMiddleware):
         return response
 
 
-def session_idle_time(request):
-    """Template context: how long a staff page may sit unused, for its warning before the sign-out."""
-    return {"session_idle_seconds": settings.SESSION_COOKIE_AGE}
-
-
 SIGNED_IN_AT_SESSION_KEY = "signed_in_at"
+
+
+class ShiftEnd(NamedTuple):
+    at: datetime
+    seconds_left: int
+
+
+def shift_ends_at(session):
+    """When SessionMaxAgeMiddleware signs this session out (seconds since the epoch); None before its sign-in is
+    timed."""
+    signed_in_at = session.get(SIGNED_IN_AT_SESSION_KEY)
+    return signed_in_at + settings.SESSION_MAX_AGE_SECONDS if isinstance(signed_in_at, int) else None
+
+
+def shift_end(session):
+    ends_at = shift_ends_at(session)
+    if ends_at is None:
+        return None
+    # The page counts the time left from when it asked, on its own clock, which need not agree with the server's.
+    return ShiftEnd(at=datetime.fromtimestamp(ends_at, tz=UTC), seconds_left=max(0, int(ends_at - time.time())))
+
+
+def session_time_limits(request):
+    """Template context for a staff page's warnings: how long it may sit unused, and when its sign-in ends. The end is
+    read only by a page that shows it (a callable), so that a public page does not read the session for it."""
+    return {
+        "session_idle_seconds": settings.SESSION_COOKIE_AGE,
+        "session_shift_end": partial(shift_end, request.session),
+    }
+
+
+def shift_over_message():
+    """Why a sign-in ended after SESSION_MAX_HOURS, however busy."""
+    hours = settings.SESSION_MAX_AGE_SECONDS // 3600
+    return ngettext(
+        "You were signed in for %(hours)s hour, as long as a sign-in lasts: sign in again to go on.",
+        "You were signed in for %(hours)s hours, as long as a sign-in lasts: sign in again to go on.",
+        hours,
+    ) % {"hours": hours}
 
 
 def remember_sign_in_time(sender, request, user, **kwargs):
@@ -62,8 +102,8 @@ def remember_sign_in_time(sender, request, user, **kwargs):
 def outlived_its_shift(session):
     """Signed in longer ago than SESSION_MAX_HOURS. A session signed in before sign-ins were timed starts its
     count at its next request (SessionMaxAgeMiddleware)."""
-    signed_in_at = session.get(SIGNED_IN_AT_SESSION_KEY)
-    return isinstance(signed_in_at, int) and time.time() - signed_in_at > settings.SESSION_MAX_AGE_SECONDS
+    ends_at = shift_ends_at(session)
+    return ends_at is not None and time.time() > ends_at
 
 
 class SessionMaxAgeMiddleware:
@@ -76,16 +116,7 @@ class SessionMaxAgeMiddleware:
         if request.user.is_authenticated:
             if outlived_its_shift(request.session):
                 auth.logout(request)
-                hours = settings.SESSION_MAX_AGE_SECONDS // 3600
-                messages.info(
-                    request,
-                    ngettext(
-                        "You were signed in for %(hours)s hour, as long as a sign-in lasts: sign in again to go on.",
-                        "You were signed in for %(hours)s hours, as long as a sign-in lasts: sign in again to go on.",
-                        hours,
-                    )
-                    % {"hours": hours},
-                )
+                messages.info(request, shift_over_message())
             else:
                 request.session.setdefault(SIGNED_IN_AT_SESSION_KEY, int(time.time()))
         return self.get_response(request)

@@ -173,7 +173,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "smartqueue.sessions.session_idle_time",
+                "smartqueue.sessions.session_time_limits",
                 "adminpanel.context_processors.staff_pages",
             ],
         },

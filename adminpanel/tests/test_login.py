@@ -190,8 +190,16 @@ def test_the_sign_in_page_says_why_after_an_idle_sign_out(client, settings, logi
 
     assert "You were signed out after 30 minutes without activity; sign in again to continue." in page
     # Read out with the username field, which has the focus on arrival.
-    assert 'aria-describedby="idle-sign-out"' in page
+    assert 'aria-describedby="sign-out-reason"' in page
     assert "without activity" not in client.get(reverse(login), {"next": "/doctors/"}).content.decode()
+
+
+@pytest.mark.parametrize("login", ["doctors:login", "adminpanel:login"])
+def test_the_sign_in_page_says_why_after_the_page_signed_out_at_the_end_of_the_shift(client, login):
+    page = client.get(reverse(login), {"next": "/doctors/", "shift": "1"}).content.decode()
+
+    assert "You were signed in for 12 hours, as long as a sign-in lasts: sign in again to go on." in page
+    assert 'aria-describedby="sign-out-reason"' in page
 
 
 def test_the_page_that_signs_out_for_idleness_lands_on_the_sign_in_page_that_says_why(client, doctor_user):

@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -8,6 +8,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import time_format
 
 from adminpanel.models import AdminUser
 from conftest import TEST_PASSWORD
@@ -76,6 +77,47 @@ def test_every_staff_page_warns_before_the_idle_sign_out(client, settings, make_
     assert 'role="alertdialog"' in html and 'data-idle-seconds="600"' in html
     assert 'data-keep-alive-url="/session/keep-alive/"' in html
     assert "js/staff-session.js" in html
+
+
+def told_shift_end(html):
+    """The end of the sign-in a staff page is given: as an instant, and as seconds left when it was made."""
+    dialog = re.search(r"<dialog[^>]*data-shift-warning[^>]*>", html).group(0)
+    ends_at = datetime.fromisoformat(re.search(r'data-shift-ends-at="([^"]+)"', dialog).group(1))
+    return ends_at, int(re.search(r'data-shift-seconds-left="([0-9]+)"', dialog).group(1))
+
+
+@pytest.mark.parametrize("page", ["/doctors/", "/adminpanel/"])
+def test_a_staff_page_is_told_the_end_of_its_sign_in_that_the_middleware_enforces_and_no_activity_moves(
+    client, settings, make_doctor, make_user, page
+):
+    settings.TIME_ZONE = "Asia/Kolkata"
+    # Idle for hours without idling out: only the shift's end is at stake here.
+    settings.SESSION_COOKIE_AGE = 2 * settings.SESSION_MAX_AGE_SECONDS
+    user = make_doctor().user if page == "/doctors/" else make_user()
+    if page == "/adminpanel/":
+        AdminUser.objects.create(user=user)
+    with time_machine.travel(timezone.now().replace(microsecond=0), tick=False) as clock:
+        client.force_login(user)
+        signed_in = timezone.now()
+        clock.shift(timedelta(hours=3))
+
+        html = client.get(page).content.decode()
+        ends_at, seconds_left = told_shift_end(html)
+
+        assert ends_at == signed_in + timedelta(seconds=settings.SESSION_MAX_AGE_SECONDS)
+        assert seconds_left == settings.SESSION_MAX_AGE_SECONDS - 3 * 3600
+        # In the hospital's time, as the warning says it.
+        assert ends_at.utcoffset() == timedelta(hours=5, minutes=30)
+        assert f"yours ends at {time_format(timezone.localtime(ends_at))}." in html
+        # Keep-alives (typing) up to the end do not move it, and the middleware signs out just past it.
+        clock.move_to(ends_at - timedelta(seconds=1))
+        assert client.post(KEEP_ALIVE).status_code == 204
+        assert told_shift_end(client.get(page).content.decode()) == (ends_at, 1)
+        clock.move_to(ends_at)
+        assert client.post(KEEP_ALIVE).status_code == 204
+        clock.move_to(ends_at + timedelta(seconds=1))
+        assert client.post(KEEP_ALIVE).status_code == 403
+        assert client.get(page).status_code == 302
 
 
 def keep_busy_until_the_shift_nearly_ends(client, clock, settings):

@@ -8,6 +8,10 @@
  *   the kiosk warns before it starts over (kiosk.js);
  * - at the end, the page signs out through its own sign-out form and arrives at the sign-in page with ?idle=1,
  *   which says why. Ending the session itself, the page cannot show sign-in over a session still alive.
+ * However busy, a sign-in ends data-shift-seconds-left after the page was asked for (SESSION_MAX_HOURS,
+ * SessionMaxAgeMiddleware), which no keep-alive moves. For security it cannot be extended, so ten minutes and again
+ * one minute before it, a warning says when (in the hospital's time) and offers "Sign in again now", which comes back
+ * to this page (WCAG 2.2.1's warning; docs/accessibility.md); at the end the page signs out with ?shift=1.
  *
  *   StaffSession.refused();  // a request of this page was refused (403): signed out for idleness, else reload
  *
@@ -33,6 +37,11 @@
   var endsAt = pageRequestedAt + idleMs;
   var lastToldAt = pageRequestedAt;
   var checkTimer = null;
+  var shiftWarning = document.querySelector("[data-shift-warning]");
+  var shiftEndsAt = shiftWarning ? pageRequestedAt + Number(shiftWarning.dataset.shiftSecondsLeft) * 1000 : Infinity;
+  var SHIFT_WARNINGS_MS = [10 * 60 * 1000, 60 * 1000];
+  // The last of SHIFT_WARNINGS_MS shown: "Keep working" closes it until the next one.
+  var shiftWarnedFor = Infinity;
 
   function sessionEnd() {
     return Math.max(endsAt, Number(global.localStorage.getItem(SESSION_END_KEY)) || 0);
@@ -56,12 +65,12 @@
     );
   }
 
-  function signOut() {
+  // reason: the sign-in page's flag that says why ({idle: "1"}, {shift: "1"}), none when the person chose to.
+  function signOut(reason) {
     clearTimeout(checkTimer);
-    var signIn = warning.dataset.signInUrl + "?" + new URLSearchParams({
+    var signIn = warning.dataset.signInUrl + "?" + new URLSearchParams(Object.assign({
       next: global.location.pathname + global.location.search,
-      idle: "1",
-    });
+    }, reason));
     var next = document.createElement("input");
     next.type = "hidden";
     next.name = "next";
@@ -71,19 +80,48 @@
     signOutForm.submit();
   }
 
-  function closeWarning() {
-    if (!warning.open) return;
-    warning.close();
+  function closeDialog(dialog) {
+    if (!dialog.open) return;
+    dialog.close();
     // close() gives the focus back to where it was before the warning; if that was nowhere, to the page.
     if (document.activeElement === document.body) document.getElementById("main").focus();
+  }
+  function closeWarning() {
+    closeDialog(warning);
+  }
+
+  function checkShift(msLeft) {
+    var due = SHIFT_WARNINGS_MS.filter(function (ms) { return msLeft <= ms && ms < shiftWarnedFor; });
+    if (due.length) {
+      shiftWarnedFor = Math.min.apply(null, due);
+      // Modal, as the idle warning: the focus on "Keep working", which loses nothing typed.
+      if (!shiftWarning.open) shiftWarning.showModal();
+    }
+    if (shiftWarning.open) {
+      shiftWarning.querySelector("[data-shift-countdown]").textContent = timeLeftWords(msLeft);
+      checkTimer = setTimeout(check, Math.min(msLeft, 1000));
+      return;
+    }
+    var later = SHIFT_WARNINGS_MS.filter(function (ms) { return ms < shiftWarnedFor && ms < msLeft; });
+    checkTimer = setTimeout(check, msLeft - Math.max.apply(null, later.concat(0)));
   }
 
   // Read the end again on every check: another tab, or the keep-alive's answer, may have moved it.
   function check() {
     clearTimeout(checkTimer);
+    if (Date.now() >= shiftEndsAt) {
+      signOut({ shift: "1" });
+      return;
+    }
     var msLeft = sessionEnd() - Date.now();
     if (msLeft <= 0) {
-      signOut();
+      signOut({ idle: "1" });
+      return;
+    }
+    if (shiftEndsAt <= sessionEnd()) {
+      // The sign-in ends first: its warning, not "Stay signed in", which could not keep it.
+      closeWarning();
+      checkShift(shiftEndsAt - Date.now());
       return;
     }
     if (msLeft > warnForMs) {
@@ -127,7 +165,8 @@
   }
 
   function refused() {
-    if (Date.now() >= sessionEnd()) signOut();
+    if (Date.now() >= shiftEndsAt) signOut({ shift: "1" });
+    else if (Date.now() >= sessionEnd()) signOut({ idle: "1" });
     else global.location.reload();
   }
 
@@ -155,6 +194,20 @@
     event.preventDefault();
     stillThere();
   });
+  if (shiftWarning) {
+    shiftWarning.querySelector("[data-shift-continue]").addEventListener("click", function () {
+      closeDialog(shiftWarning);
+    });
+    // Escape is "Keep working" too, with the focus given back as it gives it.
+    shiftWarning.addEventListener("cancel", function (event) {
+      event.preventDefault();
+      closeDialog(shiftWarning);
+    });
+    // Through the sign-out form's submit(), as at the end: the drafts this tab keeps stay for after signing in.
+    shiftWarning.querySelector("[data-sign-in-again]").addEventListener("click", function () {
+      signOut({});
+    });
+  }
   global.addEventListener("storage", function (event) {
     if (event.key === SESSION_END_KEY) check();
   });
