@@ -108,7 +108,7 @@ def test_a_staff_page_is_told_the_end_of_its_sign_in_that_the_middleware_enforce
         assert seconds_left == settings.SESSION_MAX_AGE_SECONDS - 3 * 3600
         # In the hospital's time, as the warning says it.
         assert ends_at.utcoffset() == timedelta(hours=5, minutes=30)
-        assert f"yours ends at {time_format(timezone.localtime(ends_at))}." in html
+        assert f"Your sign-in ends at {time_format(timezone.localtime(ends_at))}, one shift after" in html
         # Keep-alives (typing) up to the end do not move it, and the middleware signs out just past it.
         clock.move_to(ends_at - timedelta(seconds=1))
         assert client.post(KEEP_ALIVE).status_code == 204

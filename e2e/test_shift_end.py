@@ -1,0 +1,101 @@
+"""The end of a staff sign-in (SESSION_MAX_HOURS) as a doctor typing notes lives it: warned ten minutes and one minute
+before it, in the hospital's time, however busy; "Sign in again now" comes back to the same page with the notes; left
+alone, the page signs out at the end and the sign-in page says why. A one-hour shift and an idle time longer than it,
+so that only the shift's end is at stake; the page's clock is Playwright's, run forward
+(smartqueue/tests/test_sessions.py holds the server to the end it gives the page)."""
+
+import re
+from datetime import datetime
+
+import pytest
+from django.db import connection
+from django.utils import timezone, translation
+from django.utils.formats import time_format
+from playwright.sync_api import expect
+
+from e2e.conftest import DESKTOP, stop_the_clock
+from e2e.test_live_renderers import register
+from e2e.test_staff_flows import sign_in
+from patients import services
+from smartqueue.tests.live_server import running_daphne
+
+HOSPITAL_TIME_ZONE = "Asia/Kolkata"
+MINUTE = 60 * 1000
+
+
+@pytest.fixture
+def live_app(transactional_db):
+    env = {"SESSION_MAX_HOURS": "1", "SESSION_IDLE_MINUTES": "90", "TIME_ZONE": HOSPITAL_TIME_ZONE}
+    with running_daphne(database=connection.settings_dict, env=env) as server:
+        yield server
+
+
+@pytest.fixture
+def consultation(hospital):
+    entry = register(hospital["cardiology"], "Asha Rao", "+14155550101")
+    services.call_next(doctor=hospital["doctor"])
+    return services.start_consultation(entry=entry)
+
+
+def test_a_doctor_typing_is_warned_before_the_sign_in_ends_and_signs_in_again_to_the_same_page(
+    open_page, consultation
+):
+    doctor = open_page(**DESKTOP)
+    stop_the_clock(doctor)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    notes = doctor.get_by_label("Notes (optional)")
+    notes.press_sequentially("Blood pressure 130/85")
+    warning = doctor.get_by_role("alertdialog", name="Your sign-in is ending")
+    keep_working = warning.get_by_role("button", name="Keep working")
+
+    doctor.clock.run_for(50 * MINUTE - 2000)
+    expect(warning).to_be_hidden()
+    doctor.clock.run_for(2000)
+    expect(warning).to_be_visible()
+    # Its countdown in whole minutes, not more than are left (a fraction of a second after the ten minutes: nine).
+    expect(warning).to_contain_text(re.compile(r"You will be signed out in (10|9) minutes\."))
+    # When, in the hospital's time, as the server enforces it.
+    ends_at = datetime.fromisoformat(doctor.locator("[data-shift-warning]").get_attribute("data-shift-ends-at"))
+    with timezone.override(HOSPITAL_TIME_ZONE), translation.override("en"):
+        expect(warning).to_contain_text(f"Your sign-in ends at {time_format(timezone.localtime(ends_at))}, one shift")
+    expect(keep_working).to_be_focused()
+
+    # "Keep working": back to the notes, nothing typed into them.
+    doctor.keyboard.press("Enter")
+    expect(warning).to_be_hidden()
+    expect(notes).to_be_focused()
+    expect(notes).to_have_value("Blood pressure 130/85")
+    # Typing on does not move the end: warned again a minute before it.
+    notes.press_sequentially(", review")
+    doctor.clock.run_for(9 * MINUTE)
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text(re.compile(r"You will be signed out in (1 minute|59 seconds)\."))
+
+    warning.get_by_role("button", name="Sign in again now").click()
+    expect(doctor.get_by_role("button", name="Sign in")).to_be_visible()
+    assert doctor.url.endswith("/doctors/login/?next=%2Fdoctors%2F")
+    sign_in(doctor, "/doctors/login/?next=%2Fdoctors%2F", "dr.smith", "doctor123")
+    assert doctor.url.endswith("/doctors/")
+    expect(doctor.get_by_label("Notes (optional)")).to_have_value("Blood pressure 130/85, review")
+
+
+@pytest.mark.parametrize(
+    "login, username, password, page",
+    [("/doctors/login/", "dr.smith", "doctor123", "/doctors/"),
+     ("/adminpanel/login/", "admin.manager", "admin123", "/adminpanel/")],
+)
+def test_left_to_the_end_of_its_sign_in_a_staff_page_signs_out_and_the_sign_in_page_says_why(
+    open_page, hospital, login, username, password, page
+):
+    staff = open_page(**DESKTOP)
+    stop_the_clock(staff)
+    sign_in(staff, login + "?next=" + page, username, password)
+    assert staff.url.endswith(page)
+
+    staff.clock.run_for(50 * MINUTE)
+    expect(staff.get_by_role("alertdialog", name="Your sign-in is ending")).to_be_visible()
+    staff.clock.run_for(10 * MINUTE)
+
+    why = "You were signed in for 1 hour, as long as a sign-in lasts: sign in again to go on."
+    expect(staff.get_by_text(why)).to_be_visible()
+    assert staff.url.endswith(login + "?next=" + page.replace("/", "%2F") + "&shift=1")
