@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.formats import time_format
 from playwright.sync_api import expect
 
-from e2e.conftest import DESKTOP, stop_the_clock
+from e2e.conftest import DESKTOP, PHONE, stop_the_clock
 from e2e.test_live_renderers import register
 from e2e.test_staff_flows import sign_in
 from patients import services
@@ -99,3 +99,18 @@ def test_left_to_the_end_of_its_sign_in_a_staff_page_signs_out_and_the_sign_in_p
     why = "You were signed in for 1 hour, as long as a sign-in lasts: sign in again to go on."
     expect(staff.get_by_text(why)).to_be_visible()
     assert staff.url.endswith(login + "?next=" + page.replace("/", "%2F") + "&shift=1")
+
+
+def test_the_warning_is_in_the_doctors_language_on_a_phone(open_page, hospital):
+    hospital["doctor"].language = "ar"
+    hospital["doctor"].save(update_fields=["language"])
+    doctor = open_page(**PHONE)
+    stop_the_clock(doctor)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+
+    doctor.clock.run_for(55 * MINUTE)
+    warning = doctor.get_by_role("alertdialog", name="يوشك تسجيل دخولكم على الانتهاء")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("سيتم تسجيل خروجكم بعد")
+    expect(warning.get_by_role("button", name="مواصلة العمل")).to_be_focused()
+    expect(warning.get_by_role("button", name="تسجيل الدخول من جديد الآن")).to_be_visible()
