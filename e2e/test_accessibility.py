@@ -42,6 +42,9 @@ def a_busy_morning(hospital):
 
 
 def blocking_violations(page):
+    # Checked as the page is shown, with its stylesheets applied: a page reached by a click may not have them yet
+    # (CI read the brand's unstyled #0000ee link colour against the navbar's blue).
+    page.wait_for_load_state("load")
     results = Axe().run(page)
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
     return "\n".join(
