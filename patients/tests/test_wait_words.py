@@ -38,9 +38,9 @@ def test_a_wide_range_breaks_a_line_only_between_its_ends_in_each_language():
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js on PATH to run the live pages' script")
 def test_the_live_status_page_keeps_a_ranges_ends_whole_as_the_server_does():
-    script = Path(__file__).resolve().parents[2] / "smartqueue" / "tests" / "js" / "wait_range_print.js"
+    script = Path(__file__).resolve().parents[2] / "smartqueue" / "tests" / "js" / "wait_words_print.js"
     result = subprocess.run(
-        ["node", str(script), *map(str, WAITS)], capture_output=True, text=True, timeout=60, check=True
+        ["node", str(script), "--unbroken", *map(str, WAITS)], capture_output=True, text=True, timeout=60, check=True
     )
     with translation.override("en"):
         assert {str(minutes): unbroken(wait_duration(minutes)) for minutes in WAITS} == json.loads(result.stdout)

@@ -1,5 +1,6 @@
-// Prints static/js/wait-words.js's words for each wait (minutes) given on the command line, as JSON, in
-// English; test_wait_words.py compares them with the server's.
+// Prints static/js/wait-words.js's words for each wait (minutes) given on the command line, as JSON, in English;
+// with --unbroken first, as the ends of a range on the status page are kept whole. test_wait_words.py compares them
+// with the server's.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -10,5 +11,11 @@ context.window = context;
 vm.createContext(context);
 vm.runInContext(fs.readFileSync(path.join(__dirname, "../../../static/js/wait-words.js"), "utf8"), context);
 const units = { minutes: "%(minutes)s min", hours: "%(hours)s h", hours_minutes: "%(hours)s h %(minutes)s min" };
-const words = Object.fromEntries(process.argv.slice(2).map((minutes) => [minutes, context.WaitWords.duration(Number(minutes), units)]));
+const args = process.argv.slice(2);
+const unbroken = args[0] === "--unbroken";
+const asWords = (minutes) => {
+  const words = context.WaitWords.duration(Number(minutes), units);
+  return unbroken ? context.WaitWords.unbroken(words) : words;
+};
+const words = Object.fromEntries(args.slice(unbroken ? 1 : 0).map((minutes) => [minutes, asWords(minutes)]));
 process.stdout.write(JSON.stringify(words));
