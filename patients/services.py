@@ -624,10 +624,11 @@ def call_next(*, doctor, actor=None, ip_address=None):
 
     A patient with a doctor of another department just now (called there or in consultation) is passed over and
     keeps their place: called here, they would be told to come to a room they cannot leave theirs for, and marked a
-    no-show. Two doctors calling at once never get the same patient: the row is locked, and the other call waits for
-    it, then takes the next one in line. A row locked by any other change (the patient choosing when to be texted,
-    the desk adding notes) is waited for too, not passed over: the first in line is called first. One doctor calling
-    twice at once (a double click) gets one: the second call waits for the first and is refused.
+    no-show. Two doctors calling at once never get the same patient, whether in one department or in two (a patient
+    in both lines): the patient's row is locked, and the other call waits for it, then takes the next one in line. A
+    row locked by any other change (the patient choosing when to be texted, the desk adding notes) is waited for too,
+    not passed over: the first in line is called first. One doctor calling twice at once (a double click) gets one:
+    the second call waits for the first and is refused.
     """
     _lock_calling_doctor(doctor)
     current = current_patient_of(doctor)
@@ -636,14 +637,17 @@ def call_next(*, doctor, actor=None, ip_address=None):
     today = timezone.localdate()
     waiting = Queue.objects.waiting().for_day(today).filter(department_id=doctor.department_id)
     with_a_doctor = Queue.objects.for_day(today).with_a_doctor()
-    candidate = (
-        waiting.exclude(Exists(with_a_doctor.filter(patient_id=OuterRef("patient_id"))))
-        .in_service_order()
-        .select_for_update()
-        .first()
-    )
-    if candidate is not None:
-        return _transition(candidate, Status.CALLED, event="called", actor=actor, ip_address=ip_address, doctor=doctor)
+    free_to_call = waiting.exclude(Exists(with_a_doctor.filter(patient_id=OuterRef("patient_id")))).in_service_order()
+    while (first := free_to_call.values_list("pk", "patient_id").first()) is not None:
+        entry_id, patient_id = first
+        # The patient's row before the token's, as every writer takes them: a call of the same patient from another
+        # department, not yet committed when the line was read, is waited for and then seen by the token's read.
+        Patient.objects.select_for_update().only("pk").get(pk=patient_id)
+        candidate = free_to_call.filter(pk=entry_id).select_for_update().first()
+        if candidate is not None:
+            return _transition(
+                candidate, Status.CALLED, event="called", actor=actor, ip_address=ip_address, doctor=doctor
+            )
     passed_over = waiting.in_service_order().first()
     elsewhere = (
         with_a_doctor.filter(patient_id=passed_over.patient_id).select_related("department").first()

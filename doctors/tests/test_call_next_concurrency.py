@@ -1,5 +1,5 @@
-"""Two doctors of one department pressing "call next" at the same moment never get the same patient, and one
-doctor pressing it twice at once (a double click) gets one patient."""
+"""Two doctors pressing "call next" at the same moment never get the same patient, whether of one department or of
+two lines the patient waits in, and one doctor pressing it twice at once (a double click) gets one patient."""
 
 import threading
 import time
@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from conftest import requires_postgresql
 from doctors import services as doctor_services
 from patients import services
-from patients.models import Queue
+from patients.models import Patient, Queue
 
 DOCTORS = 4
 
@@ -150,3 +150,38 @@ def test_a_stale_dashboard_cannot_start_a_patient_a_colleague_called_a_moment_be
 
     stored = Queue.objects.get(pk=entry.pk)
     assert (stored.status, stored.doctor_id) == (Queue.Status.CALLED, other.pk)
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_doctors_of_two_departments_calling_at_once_never_both_call_a_patient_waiting_in_both(
+    department, make_department, make_doctor, make_token
+):
+    # A patient first in line in Cardiology and in Radiology; Cardiology's doctor calls them in a transaction still
+    # open when Radiology's doctor presses "call next": the second call must see the first, not the line as it was.
+    radiology = make_department(name="Radiology", code="RAD")
+    both = make_token(department)
+    services.allocate_token(department=radiology, patient=Patient.objects.get(pk=both.patient_id), priority="normal")
+    next_in_radiology = make_token(radiology)
+    cardiologist, radiologist = make_doctor(department=department), make_doctor(department=radiology)
+    called_first, done = threading.Event(), threading.Event()
+
+    def cardiologist_calling_slowly():
+        try:
+            with transaction.atomic():
+                services.call_next(doctor=cardiologist)
+                called_first.set()
+                done.wait(timeout=0.5)
+        finally:
+            connection.close()
+
+    calling = threading.Thread(target=cardiologist_calling_slowly)
+    calling.start()
+    called_first.wait(timeout=10)
+    called = services.call_next(doctor=radiologist)
+    done.set()
+    calling.join(timeout=10)
+
+    assert called.token == next_in_radiology.token
+    called_departments = Queue.objects.filter(patient_id=both.patient_id, status=Queue.Status.CALLED)
+    assert list(called_departments.values_list("department_id", flat=True)) == [department.pk]
