@@ -49,6 +49,14 @@ class OutOfRangeDatesRefused:
 
 
 class BoundedDatesAdminSite(AdminSite):
+    @property
+    def login_form(self):
+        # Says why a published password is refused, as the staff sign-in pages do. Imported here: forms need the
+        # apps' models, and this module is loaded before them.
+        from .views import DjangoAdminSignInForm
+
+        return DjangoAdminSignInForm
+
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or ModelAdmin
         if not issubclass(admin_class, OutOfRangeDatesRefused):

@@ -1,7 +1,10 @@
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import get_usage
 
 from axes.backends import AxesStandaloneBackend
@@ -9,8 +12,15 @@ from axes.exceptions import AxesBackendPermissionDenied
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_credentials, get_failure_limit
 
-from .requests import limited_address
+from .requests import from_this_machine, limited_address
 from .trusted_devices import is_trusted_device
+
+# The demo accounts' passwords (setup_smartqueue --demo-data), which README publishes to anyone.
+PUBLISHED_DEMO_PASSWORDS = {"doctor": "doctor123", "admin": "admin123"}
+PUBLISHED_PASSWORD_REFUSED = _(
+    "This account still has a password published with the SmartQueue demo: it signs in only on the computer "
+    "SmartQueue runs on. Sign in there and change the password to sign in from other devices."
+)
 
 SIGN_IN_FAILURES_GROUP = "sign-in-failures"
 ACCOUNT_SIGN_IN_FAILURES_GROUP = "account-sign-in-failures"
@@ -143,3 +153,29 @@ def count_failed_sign_in(sender, credentials, request=None, **kwargs):
     username = str(get_client_username(request, credentials))
     if not is_trusted_device(request, username):
         _failures_of_account(request, username, count_one_more=True)
+
+
+class PublishedPasswordsOnThisMachineBackend(ModelBackend):
+    """Django's accounts, except that one whose password README publishes (a demo account, or any given such a
+    password) signs in only from the machine the server runs on: `make run HOST=0.0.0.0` serves the demo to phones
+    on the network, and its superuser and staff would otherwise be anyone's there. Refused as a failed sign-in (it
+    counts towards the lockouts like any wrong password)."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None or request is None or password not in PUBLISHED_DEMO_PASSWORDS.values():
+            return user
+        if from_this_machine(request):
+            return user
+        request.sign_in_with_a_published_password = True
+        raise PermissionDenied("A published password signs in on the server's own machine only.")
+
+
+class PublishedPasswordRefusalSaid:
+    """A sign-in form that says why a right but published password was refused (PublishedPasswordsOnThisMachineBackend)
+    instead of calling it wrong."""
+
+    def get_invalid_login_error(self):
+        if getattr(self.request, "sign_in_with_a_published_password", False):
+            return ValidationError(PUBLISHED_PASSWORD_REFUSED, code="published_password")
+        return super().get_invalid_login_error()

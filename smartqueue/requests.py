@@ -84,6 +84,16 @@ def from_internal_network(request):
     return address.is_loopback or address.is_private
 
 
+def from_this_machine(request):
+    """Whether the client address is a loopback one: the machine the server runs on (behind TRUSTED_PROXY_COUNT
+    proxies, the client's own address, not the proxy's)."""
+    try:
+        address = ipaddress.ip_address(client_ip(request) or "")
+    except ValueError:
+        return False
+    return (getattr(address, "ipv4_mapped", None) or address).is_loopback
+
+
 def sign_in_username(request, credentials=None):
     """The username django-axes counts a sign-in's failures against and keeps in its records: the one typed when an
     account has it, else "unknown:" and a keyed digest of what was typed. Kept as typed, a password typed into the

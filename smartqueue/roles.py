@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
 from drf_spectacular.utils import OpenApiResponse
 
+from .auth_backends import PublishedPasswordRefusalSaid
 from .sessions import IDLE_SIGN_OUT_FLAG, SHIFT_SIGN_OUT_FLAG, shift_over_message
 
 
@@ -71,7 +72,7 @@ def role_api_responses(success, *, role, validates=False):
     return responses
 
 
-class RoleAuthenticationForm(AuthenticationForm):
+class RoleAuthenticationForm(PublishedPasswordRefusalSaid, AuthenticationForm):
     role_check = None
     wrong_role_message = ""
 

@@ -3,18 +3,23 @@
 daphne writes its access log straight to a stream, past Python's logging and so past
 smartqueue.log_masking.LogMaskingFilter; this swaps in an access log that masks them first. It also answers a
 request line or header line too long to read with a status, where Twisted only drops the connection. And it stops
-gracefully at SIGTERM (a restart, a deploy): see drain_then_stop.
+gracefully at SIGTERM (a restart, a deploy): see drain_then_stop. With DEBUG on it listens on this machine only
+unless told otherwise: see ServerRefusingDebugOnTheNetwork.
 """
 
 import asyncio
+import ipaddress
 import logging
+import sys
 import time
 
 import daphne.cli
 from daphne.access import AccessLogGenerator
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
+from django.conf import settings
 from twisted.internet import defer, reactor
+from twisted.internet.endpoints import _parse as parse_endpoint
 from twisted.web import http
 
 from smartqueue.log_masking import mask_log_text
@@ -101,6 +106,39 @@ def cancel_what_is_left(server):
     return cancelled
 
 
+def listens_beyond_this_machine(endpoint):
+    """Whether a Twisted endpoint daphne listens on (-b, -e, --fd) can be reached from other machines: a TCP or TLS
+    one on any interface but loopback (none named is every interface), or a file descriptor of unknown origin; a Unix
+    socket cannot."""
+    (kind, *_positional), options = parse_endpoint(endpoint)
+    if kind == "unix":
+        return False
+    interface = options.get("interface", "").strip("[]")
+    if interface == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(interface).is_loopback
+    except ValueError:
+        return True
+
+
+class ServerRefusingDebugOnTheNetwork(Server):
+    """daphne's server, which will not serve DEBUG's pages beyond this machine (`make run HOST=0.0.0.0`): they show
+    tracebacks with the request's data, the settings and every URL to whoever is on the network."""
+
+    def __init__(self, *, endpoints, **options):
+        reachable = [endpoint for endpoint in endpoints if listens_beyond_this_machine(endpoint)]
+        if settings.DEBUG and reachable and not settings.DEBUG_ON_NETWORK:
+            sys.exit(
+                f"SmartQueue cannot start: DEBUG is on and the server would listen on {', '.join(reachable)}, which "
+                "other machines reach: DEBUG's error pages show them tracebacks, settings and every URL. Serve on "
+                "127.0.0.1, set DEBUG=False for a server others use (README: Production), or set DEBUG_ON_NETWORK=True "
+                "to show the demo to phones on a network you trust (README: Demo on the network)."
+            )
+        super().__init__(endpoints=endpoints, **options)
+
+
+daphne.cli.CommandLineInterface.server_class = ServerRefusingDebugOnTheNetwork
 daphne.cli.AccessLogGenerator = MaskedAccessLog
 Server.listen_success = remember_port
 Server.kill_all_applications = drain_then_stop

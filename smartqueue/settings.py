@@ -84,6 +84,10 @@ def env_networks(name, default):
 
 
 DEBUG = env_bool("DEBUG", True)
+# DEBUG's pages (tracebacks with the request's data, settings, every URL) are for the developer's own machine:
+# smartqueue.server refuses to listen on any other address with DEBUG on unless this says so (a demo shown to phones
+# on a network the operator trusts).
+DEBUG_ON_NETWORK = env_bool("DEBUG_ON_NETWORK", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -294,7 +298,7 @@ LOGIN_URL = "doctors:login"
 # (smartqueue.auth_backends): without it, one address could try a few passwords on every account, round after round.
 AUTHENTICATION_BACKENDS = [
     "smartqueue.auth_backends.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "smartqueue.auth_backends.PublishedPasswordsOnThisMachineBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60

@@ -3,6 +3,7 @@ import logging
 
 import orjson
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.views import PasswordChangeDoneView, PasswordChangeView
@@ -31,6 +32,7 @@ from patients.models import Department
 from patients.selectors import department_snapshot_frame, departments_on_the_boards
 
 from .actions import RefusedFormIs400
+from .auth_backends import PublishedPasswordRefusalSaid
 from .i18n import STAFF_LANGUAGE_SESSION_KEY, staff_profiles
 from .requests import client_ip, from_internal_network
 
@@ -306,6 +308,10 @@ class StaffPasswordChangeView(RefusedFormIs400, PasswordChangeView):
             ip_address=client_ip(self.request),
         )
         return response
+
+
+class DjangoAdminSignInForm(PublishedPasswordRefusalSaid, AdminAuthenticationForm):
+    """Django admin's sign-in form (BoundedDatesAdminSite.login_form)."""
 
 
 class DjangoAdminPasswordChangeForm(PasswordChangeInHospitalWords):

@@ -14,6 +14,7 @@ from doctors.services import replace_weekly_schedule
 from notifications.defaults import install_default_templates
 from patients import services
 from patients.models import Department, Patient, Queue
+from smartqueue.auth_backends import PUBLISHED_DEMO_PASSWORDS
 
 
 @contextmanager
@@ -99,8 +100,6 @@ DEMO_VISITS = [
     ("Rosa Diaz", 31, "female", "DERM", "normal", "waiting"),
 ]
 
-DEMO_PASSWORDS = {"doctor": "doctor123", "admin": "admin123"}
-
 
 class Command(BaseCommand):
     help = "Install the configuration and default message templates; with --demo-data, demo accounts and queues."
@@ -144,12 +143,12 @@ class Command(BaseCommand):
                     for language, (translated_name, translated_room) in DEMO_DEPARTMENT_TRANSLATIONS[code].items()
                 }
                 departments[code].save(update_fields=["translations"])
-        self.ensure_user("admin", "Site", "Administrator", DEMO_PASSWORDS["admin"], superuser=True)
-        manager = self.ensure_user("admin.manager", "Hospital", "Manager", DEMO_PASSWORDS["admin"])
+        self.ensure_user("admin", "Site", "Administrator", PUBLISHED_DEMO_PASSWORDS["admin"], superuser=True)
+        manager = self.ensure_user("admin.manager", "Hospital", "Manager", PUBLISHED_DEMO_PASSWORDS["admin"])
         AdminUser.objects.get_or_create(user=manager, defaults={"designation": "Operations manager"})
         doctors = {}
         for username, first, last, code, specialization, room, availability in DEMO_DOCTORS:
-            user = self.ensure_user(username, first, last, DEMO_PASSWORDS["doctor"])
+            user = self.ensure_user(username, first, last, PUBLISHED_DEMO_PASSWORDS["doctor"])
             doctor, _ = Doctor.objects.get_or_create(
                 user=user,
                 defaults={

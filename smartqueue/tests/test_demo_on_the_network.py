@@ -1,0 +1,115 @@
+"""`make run HOST=0.0.0.0` (README: the demo on phones) served DEBUG's pages and the demo accounts, whose passwords
+README publishes, to everyone on the network (nineteenth attack run)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from adminpanel.models import AdminUser
+from smartqueue.auth_backends import PUBLISHED_DEMO_PASSWORDS
+from smartqueue.server import ServerRefusingDebugOnTheNetwork, listens_beyond_this_machine
+from smartqueue.tests.conftest import free_loopback_port
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+ON_THE_NETWORK = "192.0.2.7"
+SIGN_IN_PAGES = ["doctors:login", "adminpanel:login", "admin:login"]
+
+
+def start_server(*arguments, **environ):
+    """`python -m smartqueue.server` with the development defaults (DEBUG on), as `make run` starts it."""
+    inherited = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DEBUG_ON_NETWORK"}}
+    return subprocess.run(
+        [sys.executable, "-m", "smartqueue.server", *arguments, "smartqueue.asgi:application"],
+        cwd=BASE_DIR,
+        env={**inherited, **environ},
+        capture_output=True,
+        text=True,
+        # Refused, it ends while loading; a server that started instead is stopped by the timeout.
+        timeout=30,
+    )
+
+
+def test_the_development_server_will_not_serve_debug_pages_to_the_network():
+    started = start_server("-b", "0.0.0.0", "-p", str(free_loopback_port()))
+
+    assert started.returncode == 1
+    assert "SmartQueue cannot start: DEBUG is on" in started.stderr
+    assert "DEBUG_ON_NETWORK=True" in started.stderr
+    assert "Traceback" not in started.stderr
+
+
+@pytest.mark.parametrize(
+    "endpoint, reachable",
+    [
+        ("tcp:port=8000:interface=127.0.0.1", False),
+        (r"tcp:port=8000:interface=\:\:1", False),
+        ("tcp:port=8000:interface=localhost", False),
+        ("unix:/run/smartqueue.sock", False),
+        ("tcp:port=8000:interface=0.0.0.0", True),
+        (r"tcp:port=8000:interface=\:\:", True),
+        ("tcp:port=8000:interface=192.0.2.10", True),
+        ("tcp:8000", True),
+        ("ssl:443:privateKey=key.pem", True),
+        ("fd:fileno=3", True),
+    ],
+)
+def test_what_other_machines_reach(endpoint, reachable):
+    assert listens_beyond_this_machine(endpoint) is reachable
+
+
+def serve(endpoint):
+    return ServerRefusingDebugOnTheNetwork(application=None, endpoints=[endpoint])
+
+
+def test_debug_reaches_the_network_only_when_asked_and_production_is_not_held(settings):
+    settings.DEBUG, settings.DEBUG_ON_NETWORK = True, False
+    assert serve("tcp:port=8000:interface=127.0.0.1")
+    with pytest.raises(SystemExit):
+        serve("tcp:port=8000:interface=0.0.0.0")
+
+    settings.DEBUG_ON_NETWORK = True
+    assert serve("tcp:port=8000:interface=0.0.0.0")
+    settings.DEBUG, settings.DEBUG_ON_NETWORK = False, False
+    assert serve("tcp:port=8000:interface=0.0.0.0")
+
+
+@pytest.fixture
+def demo_staff(make_doctor, make_user):
+    doctor = make_doctor().user
+    doctor.set_password(PUBLISHED_DEMO_PASSWORDS["doctor"])
+    doctor.save()
+    manager = make_user(password=PUBLISHED_DEMO_PASSWORDS["admin"])
+    AdminUser.objects.create(user=manager)
+    superuser = make_user(password=PUBLISHED_DEMO_PASSWORDS["admin"], is_staff=True, is_superuser=True)
+    return {"doctors:login": doctor, "adminpanel:login": manager, "admin:login": superuser}
+
+
+def sign_in(client, url_name, user, password):
+    return client.post(reverse(url_name), {"username": user.username, "password": password})
+
+
+@pytest.mark.parametrize("url_name", SIGN_IN_PAGES)
+def test_an_account_with_a_published_password_signs_in_from_the_servers_machine_only(demo_staff, url_name):
+    user = demo_staff[url_name]
+    password = PUBLISHED_DEMO_PASSWORDS["doctor" if url_name == "doctors:login" else "admin"]
+
+    from_the_network = Client(REMOTE_ADDR=ON_THE_NETWORK)
+    refused = sign_in(from_the_network, url_name, user, password)
+    assert refused.status_code == 200
+    assert "signs in only on the computer SmartQueue runs on" in refused.content.decode()
+    assert "_auth_user_id" not in from_the_network.session
+
+    assert sign_in(Client(REMOTE_ADDR="127.0.0.1"), url_name, user, password).status_code == 302
+
+
+def test_the_same_account_signs_in_from_the_network_once_its_password_is_changed(demo_staff):
+    doctor = demo_staff["doctors:login"]
+    doctor.set_password("Ward-7-night-kettle")
+    doctor.save()
+
+    assert sign_in(Client(REMOTE_ADDR=ON_THE_NETWORK), "doctors:login", doctor, "Ward-7-night-kettle").status_code == 302
