@@ -191,6 +191,27 @@ def _holding_capacity(department, day):
     return Queue.objects.for_day(day).filter(department=department).holding_capacity().count()
 
 
+def _check_active(department):
+    if not department.is_active:
+        raise DepartmentUnavailable(
+            _("%(department)s is not taking patients at the moment.") % {"department": department.translated("name")}
+        )
+
+
+def _check_daily_capacity(department, *, day, priority):
+    if priority == Queue.Priority.EMERGENCY or not department.daily_capacity:
+        return
+    if DailyCapacity(limit=department.daily_capacity, issued=_holding_capacity(department, day)).reached:
+        raise DepartmentUnavailable(
+            ngettext(
+                "%(department)s has issued its one token for today.",
+                "%(department)s has issued all %(count)s tokens for today.",
+                department.daily_capacity,
+            )
+            % {"department": department.translated("name"), "count": department.daily_capacity}
+        )
+
+
 def next_token_number(*, department, day):
     """Take the department's next number for the day; only valid inside the transaction that saves the token."""
     with connection.cursor() as cursor:
@@ -229,29 +250,16 @@ def issue_token(
     patient checking in was promised the visit when the booking was confirmed) or the patient is an emergency: the
     capacity spreads the day's routine visits, and the desk must not have to send a patient in danger away.
     """
-    if not department.is_active:
-        raise DepartmentUnavailable(
-            _("%(department)s is not taking patients at the moment.") % {"department": department.translated("name")}
-        )
+    _check_active(department)
     day = timezone.localdate()
     number = next_token_number(department=department, day=day)
     # Stamped once the number is taken, not before: the counter's row lock orders registrations, so a line ordered
     # by arrival calls tokens in the order of their numbers. Stamped before, of two registrations at once the one
     # numbered second could be first in line: the board called CARD-021 while CARD-020 still waited.
     now = timezone.now()
-    capacity_applies = within_daily_capacity and priority != Queue.Priority.EMERGENCY and department.daily_capacity
-    # Counted after the number is taken: the counter's row lock keeps registrations of the department in turn.
-    if capacity_applies and DailyCapacity(
-        limit=department.daily_capacity, issued=_holding_capacity(department, day)
-    ).reached:
-        raise DepartmentUnavailable(
-            ngettext(
-                "%(department)s has issued its one token for today.",
-                "%(department)s has issued all %(count)s tokens for today.",
-                department.daily_capacity,
-            )
-            % {"department": department.translated("name"), "count": department.daily_capacity}
-        )
+    if within_daily_capacity:
+        # Counted after the number is taken: the counter's row lock keeps registrations of the department in turn.
+        _check_daily_capacity(department, day=day, priority=priority)
     entry = Queue(
         patient=patient,
         department=department,
@@ -336,6 +344,12 @@ def match_registrant(
         raise RegistrationClosed(_("Online registration is closed at the moment; please ask at the reception desk."))
     if self_service:
         check_open_today(department)
+        # Before the phone is looked at: refused only once a new token was to be issued, a full or inactive
+        # department answered "full" to a number new to it and "sent to your phone" to one holding a token (or a
+        # booking) there, which told whoever typed a number that its owner is in that line today. The count is read
+        # again under the counter's lock when a token is issued.
+        _check_active(department)
+        _check_daily_capacity(department, day=timezone.localdate(), priority=priority)
     patient, patient_created = patient_for_phone(
         phone=phone, details={"name": name, "age": age, "gender": gender, "language": language}, update=not self_service
     )

@@ -6,11 +6,13 @@ import re
 import pytest
 from channels.db import database_sync_to_async
 from django.core.cache import cache
+from django.urls import reverse
 
 from adminpanel.models import AdminUser
 from patients import selectors
 from patients.models import Queue
-from patients.services import cancel
+from notifications.models import Notification
+from patients.services import DepartmentUnavailable, cancel, register_visit
 from patients.tests.factories import register_patient
 
 from .live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
@@ -196,3 +198,65 @@ def test_tokens_the_desk_cancels_give_their_places_back_so_a_strangers_registrat
     queue = api_client.get(f"/patients/api/queue/{dermatology.pk}/").json()
     assert queue["capacity_today"] == {"limit": 2, "issued": 0}
     assert desk.post("/patients/api/register/", walk_in, format="json").status_code == 201
+
+
+# Whoever types a number must not learn whether its owner is in a line: a full or inactive department answered a
+# phone holding a token there "sent to your phone" (202, its token texted again) and any other "full" (nineteenth
+# attack run).
+
+
+def _page_without(page, typed_phone):
+    """The page as any phone gets it: without the number typed, which the form shows again, nor its CSRF token."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page.content.decode()).replace(typed_phone, "")
+
+
+def _tokens_sent_again():
+    return Notification.objects.filter(idempotency_key__contains="registration_repeated").count()
+
+
+def _walk_in(phone, department):
+    return {"name": "Zed Fake", "phone": phone, "age": 30, "gender": "male", "department": department.pk}
+
+
+def test_a_full_department_answers_a_number_in_its_line_as_any_other_on_the_api_the_page_and_the_kiosk(
+    client, api_client, dermatology, django_capture_on_commit_callbacks, tasks_run_inline
+):
+    in_line = register(dermatology)
+    register(dermatology)
+    newcomer = next(PHONES)
+    kiosk = reverse("kiosk:start", args=[dermatology.code])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        api = [
+            api_client.post("/patients/api/register/", _walk_in(phone, dermatology), format="json")
+            for phone in (in_line.patient.phone, newcomer)
+        ]
+        page = [
+            client.post(reverse("patients:register"), _walk_in(phone, dermatology))
+            for phone in (in_line.patient.phone, newcomer)
+        ]
+        at_the_kiosk = [
+            client.post(kiosk, {"action": "walk_in", **_walk_in(phone, dermatology)})
+            for phone in (in_line.patient.phone, newcomer)
+        ]
+
+    assert [answer.status_code for answer in api] == [400, 400]
+    assert api[0].json() == api[1].json() == {"department": ["Dermatology has issued all 2 tokens for today."]}
+    for answers in (page, at_the_kiosk):
+        assert [answer.status_code for answer in answers] == [400, 400]
+        assert _page_without(answers[0], in_line.patient.phone) == _page_without(answers[1], newcomer)
+        assert "Dermatology has issued all 2 tokens for today." in answers[0].content.decode()
+    assert _tokens_sent_again() == 0
+    assert Queue.objects.filter(department=dermatology).count() == 2
+
+
+def test_an_inactive_department_answers_a_number_in_its_line_as_any_other(dermatology):
+    in_line = register(dermatology)
+    dermatology.is_active = False
+    dermatology.save()
+
+    for phone in (in_line.patient.phone, next(PHONES)):
+        with pytest.raises(DepartmentUnavailable, match="Dermatology is not taking patients at the moment."):
+            register_visit(
+                department=dermatology, name="Zed Fake", phone=phone, age=30, gender="male", self_service=True
+            )
