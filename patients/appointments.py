@@ -571,11 +571,14 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
     return CheckIn(entry=entry, sent_to_phone=sent_to_phone, appointment=appointment)
 
 
-def _booking_to_check_in(bookings, *, now):
-    """The patient's booking in the department today that checks in now (can_check_in), a kept booking before a
-    missed one; None without one: a patient whose check-in has not opened yet is registered as a walk-in (their
-    booking is checked in on that token when they check in, by the merge rule)."""
-    checkable = [appointment for appointment in bookings if can_check_in(appointment, now)]
+def _booking_registered(bookings, *, now, self_service):
+    """The patient's booking in the department today that a registration is about, a kept booking before a missed
+    one; None without one. The desk's registration is the booking's check-in, so only a booking that checks in now
+    (can_check_in) counts: a patient whose check-in has not opened yet is registered by the desk as a walk-in (their
+    booking is checked in on that token when they check in, by the merge rule). A patient registering themselves is
+    answered about any booking of the day: whoever typed a booked number before its check-in opened put its patient
+    in line as a walk-in, to be called (and marked a no-show) before arriving, the booking then checked in on it."""
+    checkable = [appointment for appointment in bookings if self_service or can_check_in(appointment, now)]
     kept_first = sorted(checkable, key=lambda booking: (booking.status != Status.BOOKED, booking.slot_start))
     return kept_first[0] if kept_first else None
 
@@ -591,10 +594,11 @@ def register_or_check_in(
     self_service=False,
     **details,
 ):
-    """services.register_visit, except for a patient booked in the department today whose check-in is open: the
-    desk's registration is that booking's check-in (record_check_in), so the token takes the booking's place in line;
-    a patient registering themselves checks nothing in and gets no token: the booking is sent again to the phone on
-    file, and the answer is any known phone's (Registration.sent_to_phone, no entry).
+    """services.register_visit, except for a patient booked in the department today: the desk's registration once the
+    booking's check-in is open is that booking's check-in (record_check_in), so the token takes the booking's place in
+    line; a patient registering themselves, before its check-in opens too, checks nothing in and gets no token: the
+    booking is sent again to the phone on file, and the answer is any known phone's (Registration.sent_to_phone, no
+    entry).
 
     The registration's own rules still apply first (refusals, matching the phone, the desk correcting the details and
     triaging).
@@ -608,11 +612,13 @@ def register_or_check_in(
     )
     # Most registrations are walk-ins: one read without locks tells them apart, and theirs runs as before (no
     # lock, no savepoint around it). A booking is checked in under its lock, read again.
-    if _booking_to_check_in(booked_today, now=now) is not None:
+    if _booking_registered(booked_today, now=now, self_service=self_service) is not None:
         with transaction.atomic():
             # Locked before the patient, as record_check_in takes its locks: a kiosk checking the booking in at the
             # same moment waits for this registration rather than deadlocking with it.
-            booking = _booking_to_check_in(booked_today.select_for_update(of=("self",)), now=now)
+            booking = _booking_registered(
+                booked_today.select_for_update(of=("self",)), now=now, self_service=self_service
+            )
             if booking is not None:
                 return _check_in_registering(
                     booking,

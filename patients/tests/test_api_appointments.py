@@ -514,6 +514,45 @@ def test_a_booked_number_registered_through_the_api_gets_a_known_phone_s_answer_
     assert resent.count() == (0 if missed else 1)
 
 
+def test_a_booked_number_registered_before_its_check_in_opens_gets_a_known_phone_s_answer_and_nothing_is_put_in_line(
+    api_client, clinic, clock, make_patient, django_capture_on_commit_callbacks, tasks_run_inline
+):
+    """Before its check-in opened (12:30 for 13:00), whoever typed a booked number was given a walk-in token for it,
+    texted to the patient: the patient was put in line, to be called and marked a no-show before arriving, and the
+    booking later checked in on that token (nineteenth attack run)."""
+    appointment = book(clinic, at(time(13)), phone="+14155550183")
+    make_patient(phone="+14155560183")
+    clock.move_to(at(time(11)))
+    register = reverse("patients:api-register")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booked = api_client.post(register, registration_body(clinic, phone="+14155550183"), format="json")
+    known = api_client.post(register, registration_body(clinic, phone="+14155560183"), format="json")
+
+    assert booked.status_code == 202
+    assert (booked.status_code, booked.json()) == (known.status_code, known.json())
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
+    assert not Queue.objects.filter(patient=appointment.patient).exists()
+    resent = Notification.objects.filter(appointment=appointment, idempotency_key__contains="booking_repeated")
+    assert resent.count() == 1
+
+
+def test_the_desk_still_registers_a_booked_patient_who_came_before_the_check_in_opened_as_a_walk_in(
+    api_client, clinic, clock
+):
+    appointment = book(clinic, at(time(13)), phone="+14155550184")
+    clock.move_to(at(time(11)))
+    api_client.force_authenticate(clinic.doctor.user)
+
+    response = api_client.post(
+        reverse("patients:api-register"), registration_body(clinic, phone="+14155550184"), format="json"
+    )
+
+    assert response.status_code == 201
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
+    assert Queue.objects.get(patient=appointment.patient).token == response.json()["token"]
+
+
 def test_the_desk_registering_a_missed_booking_s_patient_through_the_api_still_checks_them_in(
     api_client, clinic, clock
 ):

@@ -736,6 +736,31 @@ def test_a_booked_number_registered_on_the_public_page_gets_a_known_phone_s_answ
     assert message.patient.phone == "+14155550192" and appointment.booking_code in message.body
 
 
+@pytest.mark.parametrize("page", ["register", "kiosk"])
+def test_a_booked_number_registered_before_its_check_in_opens_gets_a_known_phone_s_answer_and_no_walk_in_token(
+    client, clinic, clock, make_patient, django_capture_on_commit_callbacks, tasks_run_inline, page
+):
+    appointment = book(clinic, at(time(13)), phone="+14155550185")
+    make_patient(phone="+14155560185")
+    clock.move_to(at(time(11)))  # check-in opens at 12:30
+    if page == "register":
+        address, sent, action = reverse("patients:register"), reverse("patients:registration-sent"), {}
+    else:
+        address, sent = reverse("kiosk:start", args=[clinic.code]), reverse("kiosk:sent", args=[clinic.code])
+        action = {"action": "walk_in"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booked = client.post(address, {**action, **details(department=clinic.pk, phone="+14155550185")})
+    known = client.post(address, {**action, **details(department=clinic.pk, phone="+14155560185")})
+
+    for answer in (booked, known):
+        assert answer.status_code == 302 and answer.url.startswith(sent)
+    assert _without_csrf(client.get(booked.url)) == _without_csrf(client.get(known.url))
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.BOOKED
+    assert not Queue.objects.filter(patient=appointment.patient).exists()
+    assert _repeated_booking_messages(appointment).count() == 1
+
+
 def test_a_booked_number_taking_a_walk_in_token_at_the_kiosk_gets_a_known_phone_s_answer_and_checks_nothing_in(
     client, clinic, clock, make_patient, django_capture_on_commit_callbacks, tasks_run_inline
 ):
