@@ -62,9 +62,16 @@ def env_url(name, value, schemes, example):
         parts.port
     except ValueError:
         parts = parts._replace(netloc="")
-    if parts.scheme not in schemes or not (parts.netloc or (parts.scheme == "unix" and parts.path)):
+    # A host, not only a port or a user ("http://:8000"): every texted link would lead nowhere.
+    if parts.scheme not in schemes or not (parts.hostname or (parts.scheme == "unix" and parts.path)):
         raise ImproperlyConfigured(f"{name} must be a URL such as {example} (it is {value!r}).")
     return value
+
+
+def allowed_host_of(url):
+    """A URL's host as ALLOWED_HOSTS names it: an IPv6 address in brackets."""
+    host = urlsplit(url).hostname
+    return f"[{host}]" if ":" in host else host
 
 
 def env_list(name, default):
@@ -98,15 +105,17 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-# A form that outlived its token says so in words and the visitor's language, with a way back (not Django's page).
-CSRF_FAILURE_VIEW = "smartqueue.errors.csrf_failure"
 # The base of the links texted to patients: without its scheme every link would be dead.
 SITE_URL = env_url(
     "SITE_URL", os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/"), {"http", "https"},
     "https://queue.example-hospital.org",
 )
+# By default, this machine's names and the host the texted links lead to: `make run HOST=0.0.0.0
+# SITE_URL=http://192.0.2.10:8000` (README) answered the phones following those links 400 "Bad Request".
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver", allowed_host_of(SITE_URL)])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# A form that outlived its token says so in words and the visitor's language, with a way back (not Django's page).
+CSRF_FAILURE_VIEW = "smartqueue.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "daphne",

@@ -111,5 +111,6 @@ def test_the_same_account_signs_in_from_the_network_once_its_password_is_changed
     doctor = demo_staff["doctors:login"]
     doctor.set_password("Ward-7-night-kettle")
     doctor.save()
+    signed_in = sign_in(Client(REMOTE_ADDR=ON_THE_NETWORK), "doctors:login", doctor, "Ward-7-night-kettle")
 
-    assert sign_in(Client(REMOTE_ADDR=ON_THE_NETWORK), "doctors:login", doctor, "Ward-7-night-kettle").status_code == 302
+    assert signed_in.status_code == 302

@@ -98,6 +98,23 @@ def kiosk_networks(**environ):
     )
 
 
+@pytest.mark.parametrize(
+    "site_url, host",
+    [("http://192.0.2.10:8000", "192.0.2.10:8000"), ("http://[2001:db8::10]:8000", "[2001:db8::10]:8000")],
+)
+def test_the_demo_served_to_phones_answers_them_at_the_address_its_texted_links_give(site_url, host):
+    """README's `make run HOST=0.0.0.0 SITE_URL=http://192.0.2.10:8000`: every phone following a link to that address
+    was answered 400 "Bad Request", as ALLOWED_HOSTS named this machine's own names only (nineteenth attack run)."""
+    answered = run_in_fresh_process(
+        "import django; django.setup(); from django.test import Client; "
+        f"print(Client().get('/healthz', HTTP_HOST={host!r}).status_code, "
+        "Client().get('/healthz', HTTP_HOST='evil.example').status_code)",
+        SITE_URL=site_url,
+    )
+
+    assert answered.stdout.split() == ["200", "400"], answered.stderr
+
+
 def test_kiosk_networks_are_read_as_addresses_and_networks():
     result = kiosk_networks(DEBUG="False", SECRET_KEY="x" * 50, KIOSK_NETWORKS="10.20.0.0/24, 10.30.0.7,fd00::/64")
 
@@ -149,6 +166,7 @@ def manage_check(**environ):
         ),
         ({"SITE_URL": "queue.example-hospital.org"}, "SITE_URL must be a URL such as https://"),
         ({"SITE_URL": "http://::1:8000"}, "SITE_URL must be a URL such as https://"),
+        ({"SITE_URL": "http://:8000"}, "SITE_URL must be a URL such as https://"),
         ({"TIME_ZONE": "India/Delhi"}, "TIME_ZONE must be a zone name such as Asia/Kolkata (it is 'India/Delhi')"),
         ({"PHONE_DEFAULT_REGION": "UK"}, "PHONE_DEFAULT_REGION must be a two-letter country code"),
         ({"SELF_SERVICE_PHONE_REGIONS": "US,USA"}, "SELF_SERVICE_PHONE_REGIONS must be two-letter country codes"),
