@@ -109,17 +109,16 @@ def cancel_what_is_left(server):
 def listens_beyond_this_machine(endpoint):
     """Whether a Twisted endpoint daphne listens on (-b, -e, --fd) can be reached from other machines: a TCP or TLS
     one on any interface but loopback (none named is every interface), or a file descriptor of unknown origin; a Unix
-    socket cannot."""
-    (kind, *_positional), options = parse_endpoint(endpoint)
-    if kind == "unix":
-        return False
-    interface = options.get("interface", "").strip("[]")
-    if interface == "localhost":
-        return False
+    socket cannot. One Twisted cannot read is taken as reachable."""
     try:
-        return not ipaddress.ip_address(interface).is_loopback
-    except ValueError:
+        (kind, *_positional), options = parse_endpoint(endpoint)
+        interface = options.get("interface", "").strip("[]")
+        if kind == "unix" or interface == "localhost":
+            return False
+        address = ipaddress.ip_address(interface)
+    except (ValueError, RuntimeError):  # Twisted's parser ends an endpoint cut after an escape with RuntimeError.
         return True
+    return not (getattr(address, "ipv4_mapped", None) or address).is_loopback
 
 
 class ServerRefusingDebugOnTheNetwork(Server):
@@ -127,15 +126,20 @@ class ServerRefusingDebugOnTheNetwork(Server):
     tracebacks with the request's data, the settings and every URL to whoever is on the network."""
 
     def __init__(self, *, endpoints, **options):
+        if settings.DEBUG and not settings.DEBUG_ON_NETWORK:
+            self.refuse_to_reach_the_network(endpoints)
+        super().__init__(endpoints=endpoints, **options)
+
+    @staticmethod
+    def refuse_to_reach_the_network(endpoints):
         reachable = [endpoint for endpoint in endpoints if listens_beyond_this_machine(endpoint)]
-        if settings.DEBUG and reachable and not settings.DEBUG_ON_NETWORK:
+        if reachable:
             sys.exit(
                 f"SmartQueue cannot start: DEBUG is on and the server would listen on {', '.join(reachable)}, which "
                 "other machines reach: DEBUG's error pages show them tracebacks, settings and every URL. Serve on "
                 "127.0.0.1, set DEBUG=False for a server others use (README: Production), or set DEBUG_ON_NETWORK=True "
                 "to show the demo to phones on a network you trust (README: Demo on the network)."
             )
-        super().__init__(endpoints=endpoints, **options)
 
 
 daphne.cli.CommandLineInterface.server_class = ServerRefusingDebugOnTheNetwork

@@ -56,6 +56,8 @@ def test_the_development_server_will_not_serve_debug_pages_to_the_network():
         ("tcp:8000", True),
         ("ssl:443:privateKey=key.pem", True),
         ("fd:fileno=3", True),
+        (r"tcp:port=8000:interface=\:\:ffff\:127.0.0.1", False),
+        ("tcp:port=8000:interface=\\", True),  # cut after an escape: Twisted cannot read it
     ],
 )
 def test_what_other_machines_reach(endpoint, reachable):
