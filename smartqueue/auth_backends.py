@@ -12,11 +12,10 @@ from axes.exceptions import AxesBackendPermissionDenied
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username, get_credentials, get_failure_limit
 
+from .passwords import PUBLISHED_DEMO_PASSWORDS
 from .requests import from_this_machine, limited_address
 from .trusted_devices import is_trusted_device
 
-# The demo accounts' passwords (setup_smartqueue --demo-data), which README publishes to anyone.
-PUBLISHED_DEMO_PASSWORDS = {"doctor": "doctor123", "admin": "admin123"}
 PUBLISHED_PASSWORD_REFUSED = _(
     "This account still has a password published with the SmartQueue demo: it signs in only on the computer "
     "SmartQueue runs on. Sign in there and change the password to sign in from other devices."

@@ -2,7 +2,11 @@
 untranslated (Hindi and Arabic staff read "This password is too short..." in English), and ours are complete."""
 
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, ngettext
+
+# The demo accounts' passwords (setup_smartqueue --demo-data), which README publishes to anyone.
+PUBLISHED_DEMO_PASSWORDS = {"doctor": "doctor123", "admin": "admin123"}
 
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):
@@ -28,6 +32,14 @@ class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilari
 
 
 class CommonPasswordValidator(password_validation.CommonPasswordValidator):
+    """Django's list, and the demo's published passwords: the first anyone who read README tries (Django's list has
+    "admin123" but not "doctor123": a new doctor's account could be given it in the panel)."""
+
+    def validate(self, password, user=None):
+        if password.lower().strip() in PUBLISHED_DEMO_PASSWORDS.values():
+            raise ValidationError(self.get_error_message(), code="password_too_common")
+        super().validate(password, user)
+
     def get_error_message(self):
         return gettext("This password is too common: choose one that is harder to guess.")
 

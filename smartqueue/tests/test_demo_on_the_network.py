@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from adminpanel.models import AdminUser
-from smartqueue.auth_backends import PUBLISHED_DEMO_PASSWORDS
+from smartqueue.passwords import PUBLISHED_DEMO_PASSWORDS
 from smartqueue.server import ServerRefusingDebugOnTheNetwork, listens_beyond_this_machine
 from smartqueue.tests.conftest import free_loopback_port
 
@@ -116,3 +116,18 @@ def test_the_same_account_signs_in_from_the_network_once_its_password_is_changed
     signed_in = sign_in(Client(REMOTE_ADDR=ON_THE_NETWORK), "doctors:login", doctor, "Ward-7-night-kettle")
 
     assert signed_in.status_code == 302
+
+
+@pytest.mark.parametrize("password", [*PUBLISHED_DEMO_PASSWORDS.values(), " Doctor123 "])
+def test_no_account_is_given_a_published_password_in_the_panel(client, make_user, department, password):
+    """Django's list of common passwords has "admin123" but not "doctor123": a new doctor could be given README's."""
+    manager = make_user()
+    AdminUser.objects.create(user=manager)
+    client.force_login(manager)
+
+    new_doctor = {"username": "dr.new", "first_name": "Ada", "last_name": "Lovelace", "department": department.pk}
+    response = client.post(reverse("adminpanel:doctor-create"), {**new_doctor, "password": password})
+
+    assert response.context["form"].errors["password"] == [
+        "This password is too common: choose one that is harder to guess."
+    ]

@@ -14,7 +14,7 @@ from doctors.services import replace_weekly_schedule
 from notifications.defaults import install_default_templates
 from patients import services
 from patients.models import Department, Patient, Queue
-from smartqueue.auth_backends import PUBLISHED_DEMO_PASSWORDS
+from smartqueue.passwords import PUBLISHED_DEMO_PASSWORDS
 
 
 @contextmanager
