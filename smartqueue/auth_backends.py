@@ -18,7 +18,8 @@ from .trusted_devices import is_trusted_device
 
 PUBLISHED_PASSWORD_REFUSED = _(
     "This account still has a password published with the SmartQueue demo: it signs in only on the computer "
-    "SmartQueue runs on. Sign in there and change the password to sign in from other devices."
+    "SmartQueue runs on, at the address 127.0.0.1. Sign in there and change the password to sign in from other "
+    "devices."
 )
 
 SIGN_IN_FAILURES_GROUP = "sign-in-failures"
