@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from patients import hooks
 from patients import services as queue_services
@@ -37,6 +37,7 @@ from .models import (
     NotificationTemplate,
 )
 from .services import (
+    HELP_KEYWORD,
     SEND_REPLY,
     channel_and_skip_reason,
     is_opted_out,
@@ -50,7 +51,8 @@ from .services import (
 TemplateType = NotificationTemplate.TemplateType
 Effect = InboundMessage.Effect
 
-STATUS, LATE, CANCEL, CONFIRM, HELP = "STATUS", "LATE", "CANCEL", "YES", "HELP"
+STATUS, LATE, CANCEL, CONFIRM = "STATUS", "LATE", "CANCEL", "YES"
+HELP = HELP_KEYWORD
 STOP, START = "STOP", "START"
 # The values of Twilio's OptOutType: the keyword its Advanced Opt-Out handled, and answered itself.
 TWILIO_OPT_OUT_TYPES = (STOP, START, HELP)
@@ -90,6 +92,9 @@ CONFIRMED_COMMANDS = {
 }
 COMMAND_ASKED = {confirmation.asked: command for command, confirmation in CONFIRMED_COMMANDS.items()}
 CODE_WRONG_EFFECTS = [confirmation.code_wrong for confirmation in CONFIRMED_COMMANDS.values()]
+# Effects that are the reply itself (the place and wait, the keyword list, a question): a text whose reply could not
+# be sent is recorded as not answered, with why, rather than as answered.
+EFFECTS_THAT_ARE_THE_REPLY = frozenset({Effect.STATUS_SENT, Effect.HELP_SENT, Effect.LATE_ASKED, Effect.CANCEL_ASKED})
 
 # The words each language's patients may send, by language code; every language's words are accepted
 # whatever the patient's language, and English always. A language added to the site adds a row here.
@@ -406,19 +411,28 @@ def _with_confirmation_code(text, template_type):
     return text + " " + how % {"code": "{code}"}
 
 
+def _for_staff(words):
+    # Why a text went unanswered is for staff, not the patient: in the site's language, where the reply's words (and
+    # a refusal's reason, part of the reply) are in the patient's.
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(words)
+
+
 def _reply(inbound, template_type, message, *, confirmation_code=""):
-    """The answer to an inbound text, on the channel it came from; None when the patient opted out (a STOP's
-    confirmation is the one message they still get), had their replies of the window, or admins switched that
-    reply off. confirmation_code fills a LATE or CANCEL question's {code}."""
+    """The answer to an inbound text, on the channel it came from, and why there is none ("" when there is). None when
+    the patient opted out (a STOP's confirmation and a HELP's answer are all they still get), had their replies of the
+    window, or admins switched that reply off. confirmation_code fills a LATE or CANCEL question's {code}."""
     patient, entry = inbound.patient, inbound.queue_entry
-    _channel, skip_reason = channel_and_skip_reason(patient, template_type)
+    _channel, skip_reason = channel_and_skip_reason(patient, template_type, answers_help=inbound.keyword == HELP)
     if skip_reason:
-        return None
+        return None, _for_staff(
+            gettext_noop("Not answered: the patient opted out of messages (STOP); only HELP and START are answered.")
+        )
     if template_type != TemplateType.REPLY_OPTED_OUT and _replies_used_up(patient):
-        return None
+        return None, _for_staff(gettext_noop("Not answered: this phone had as many replies as a few minutes allow."))
     text = template_text(template_type, inbound.channel, patient.language)
     if text is None:
-        return None
+        return None, _for_staff(gettext_noop("Not answered: this reply is switched off on the Messages page."))
     if template_type in (TemplateType.REPLY_LATE_ASK, TemplateType.REPLY_CANCEL_ASK):
         text = _with_confirmation_code(text, template_type)
     if entry is None:
@@ -426,7 +440,7 @@ def _reply(inbound, template_type, message, *, confirmation_code=""):
     else:
         entry = Queue.objects.select_related("patient", "department", "doctor__user").get(pk=entry.pk)
         values = message_values(entry, template_type, message)
-    return Notification.objects.create(
+    reply = Notification.objects.create(
         patient=patient,
         queue_entry=entry,
         channel=inbound.channel,
@@ -434,6 +448,7 @@ def _reply(inbound, template_type, message, *, confirmation_code=""):
         idempotency_key=f"inbound-{inbound.message_sid}",
         body=render_message(text, **values | {"code": confirmation_code}),
     )
+    return reply, ""
 
 
 @transaction.atomic
@@ -495,9 +510,11 @@ def receive_text(*, message_sid, from_address, body, opt_out_type=""):
                 inbound.detail = message
             if template_type is not None and opt_out_type not in TWILIO_OPT_OUT_TYPES:
                 code = new_confirmation_code() if inbound.effect in COMMAND_ASKED else ""
-                inbound.reply = _reply(inbound, template_type, message, confirmation_code=code)
+                inbound.reply, why_unanswered = _reply(inbound, template_type, message, confirmation_code=code)
                 # A question that was not sent (an opted-out patient, replies used up) leaves nothing to confirm.
                 inbound.confirmation_code = code if inbound.reply is not None else ""
+                if inbound.reply is None and inbound.effect in EFFECTS_THAT_ARE_THE_REPLY:
+                    inbound.effect, inbound.detail = Effect.NOT_ANSWERED, why_unanswered
     inbound.save()
     if inbound.reply is not None:
         outbox.enqueue_after_commit([(SEND_REPLY, {"notification_id": inbound.reply.pk})])

@@ -384,6 +384,7 @@ class InboundEffect(models.TextChoices):
     OPTED_OUT = "opted_out", _("Opted out of all messages")
     OPTED_IN = "opted_in", _("Opted back in to messages")
     NO_OPEN_VISIT = "no_open_visit", _("No open token today")
+    NOT_ANSWERED = "not_answered", _("Not answered")
 
 
 class InboundMessage(models.Model):
@@ -403,7 +404,7 @@ class InboundMessage(models.Model):
     )
     effect = models.CharField(_("effect"), max_length=20, choices=InboundEffect.choices)
     detail = models.CharField(
-        _("detail"), max_length=300, blank=True, help_text=_("Why it was not possible, when refused.")
+        _("detail"), max_length=300, blank=True, help_text=_("Why it was not possible, when refused; why no reply went, when not answered.")
     )
     patient = models.ForeignKey(
         "patients.Patient",

@@ -117,6 +117,9 @@ REPLIES = frozenset(
         TemplateType.REPLY_NO_TOKEN,
     }
 )
+# The keyword a patient's text asks for the keyword list with (see inbound): after a STOP, the one text still answered
+# besides START, as carriers require.
+HELP_KEYWORD = "HELP"
 # A token can be called or skipped again after a recall; each time is a new message.
 OCCURRENCE_FIELD = {TemplateType.YOUR_TURN: "called_at", TemplateType.SKIPPED: "skipped_at"}
 
@@ -347,16 +350,20 @@ def notification_key(entry, template_type, broadcast_id="", repeat_id=""):
     return f"{key}-{occurrence:%Y%m%d%H%M%S%f}" if occurrence else key
 
 
-def channel_and_skip_reason(patient, template_type):
+def channel_and_skip_reason(patient, template_type, *, answers_help=False):
     """The channel the patient chose, and why their preference forbids this message ('' when it does not).
 
-    A STOP forbids every message but its own confirmation; a choice of no messages does not silence the answers to
-    the patient's own texts. Asked when a message is recorded and again when it is sent.
+    A STOP forbids every message but its own confirmation and the answer to a HELP (answers_help), which carriers
+    require be answered always; a choice of no messages does not silence the answers to the patient's own texts.
+    Asked when a message is recorded and again when it is sent.
     """
     preference = NotificationPreference.objects.filter(patient=patient).first()
     chosen = preference.channel if preference else NotificationPreference.PreferredChannel.SMS
     channel = chosen if chosen in Channel.values else Channel.SMS
-    if template_type != TemplateType.REPLY_OPTED_OUT and is_opted_out(patient, preference):
+    answered_after_stop = template_type == TemplateType.REPLY_OPTED_OUT or (
+        answers_help and template_type == TemplateType.REPLY_HELP
+    )
+    if not answered_after_stop and is_opted_out(patient, preference):
         return channel, "Patient opted out of messages."
     if chosen == NotificationPreference.PreferredChannel.NONE and template_type not in REPLIES:
         return channel, "Patient chose to receive no messages."
@@ -549,7 +556,9 @@ def deliver_notification(*, notification_id):
         if receipt is None:
             # The patient may have texted STOP (Twilio blocks SMS after it, never WhatsApp) or chosen no messages
             # since the message was recorded: while it waited in the outbox, for a retry or for a dead worker's lease.
-            _channel, skip_reason = channel_and_skip_reason(notification.patient, notification.event)
+            _channel, skip_reason = channel_and_skip_reason(
+                notification.patient, notification.event, answers_help=_answers_help(notification)
+            )
             if skip_reason:
                 return _skip_by_preference(notification, skip_reason)
             receipt = sender.send(
@@ -583,6 +592,14 @@ def deliver_notification(*, notification_id):
     ):
         notification.refresh_from_db()
     return notification
+
+
+def _answers_help(notification):
+    """Whether the message is the answer to a patient's HELP (not the keyword list sent for a text we did not read)."""
+    return (
+        notification.event == TemplateType.REPLY_HELP
+        and InboundMessage.objects.filter(reply=notification, keyword=HELP_KEYWORD).exists()
+    )
 
 
 def _record_sent(notification, outcome):

@@ -449,11 +449,10 @@ def test_a_patient_texting_on_and_on_gets_a_few_replies_a_window_and_no_question
     replies = [message.body for message in messages_to_patient(fake_twilio)]
     assert len(replies) == 3 and all("Reply STATUS" in body for body in replies)
     assert InboundMessage.objects.count() == 6
-    # The LATE's question was not sent, so no code can confirm it.
-    assert (InboundMessage.objects.first().effect, InboundMessage.objects.first().confirmation_code) == (
-        Effect.LATE_ASKED,
-        "",
-    )
+    # The LATE's question was not sent, so no code can confirm it, and the text is recorded unanswered.
+    late = InboundMessage.objects.first()
+    assert (late.keyword, late.effect, late.confirmation_code) == ("LATE", Effect.NOT_ANSWERED, "")
+    assert late.detail == "Not answered: this phone had as many replies as a few minutes allow."
     post_text(client, text_params("YES 0000"))
     assert place_of(line[0]) == 1
 
@@ -762,6 +761,61 @@ def test_a_cancel_after_a_stop_sends_no_code_and_its_yes_opts_back_in_without_ca
     line[0].refresh_from_db()
     assert line[0].status == Queue.Status.WAITING
     assert InboundMessage.objects.first().effect == Effect.OPTED_IN
+
+
+@pytest.mark.parametrize("body", ["STATUS", "LATE", "CANCEL", "hello?"])
+def test_after_a_stop_a_text_other_than_help_or_start_is_recorded_not_answered(
+    post_text, client, fake_twilio, line, body
+):
+    post_text(client, text_params("STOP"))
+
+    post_text(client, text_params(body))
+
+    assert len(messages_to_patient(fake_twilio)) == 1  # the STOP's confirmation only
+    inbound = InboundMessage.objects.first()
+    assert (inbound.effect, inbound.reply, inbound.confirmation_code) == (Effect.NOT_ANSWERED, None, "")
+    assert inbound.detail.startswith("Not answered: the patient opted out of messages (STOP)")
+    audit = AuditLog.objects.filter(action="inbound.received").order_by("-pk").first()
+    assert audit.after["effect"] == "not_answered"
+    line[0].refresh_from_db()
+    assert line[0].status == Queue.Status.WAITING
+
+
+@pytest.mark.parametrize(("sender", "body"), [(PHONE, "HELP"), (f"whatsapp:{PHONE}", "AYUDA"), (PHONE, "मदद")])
+def test_a_help_after_a_stop_is_still_answered_and_the_patient_stays_opted_out(
+    post_text, client, fake_twilio, line, broadcast, sender, body
+):
+    post_text(client, text_params("BAJA", sender=sender))
+
+    post_text(client, text_params(body, sender=sender))
+
+    inbound = InboundMessage.objects.first()
+    assert (inbound.keyword, inbound.effect) == ("HELP", Effect.HELP_SENT)
+    assert inbound.reply.status == Notification.Status.SENT
+    assert len(messages_to_patient(fake_twilio)) == 2
+    assert opted_out(line[0].patient)
+    assert broadcast(line[0]).status == Notification.Status.SKIPPED_BY_PREFERENCE
+
+
+def test_a_help_reply_waiting_in_the_outbox_is_sent_after_a_stop_but_a_keyword_list_for_other_words_is_not(
+    post_text, client, fake_twilio, line, broker_down
+):
+    post_text(client, text_params("HELP"))
+    post_text(client, text_params("hello?"))
+    post_text(client, text_params("STOP"))
+    assert messages_to_patient(fake_twilio) == []
+
+    broker_down()  # back
+    redispatch_outbox.apply()
+
+    help_reply = InboundMessage.objects.get(keyword="HELP").reply
+    other_reply = InboundMessage.objects.get(keyword="").reply
+    help_reply.refresh_from_db()
+    other_reply.refresh_from_db()
+    assert (help_reply.status, other_reply.status) == (
+        Notification.Status.SENT,
+        Notification.Status.SKIPPED_BY_PREFERENCE,
+    )
 
 
 def test_a_redelivered_stop_acts_and_confirms_once(post_text, client, fake_twilio, line):
