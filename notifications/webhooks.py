@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
+import random
 import time
 import uuid
 from datetime import timedelta
@@ -399,7 +400,9 @@ def next_attempt_at(delivery, now):
         settings.WEBHOOK_RETRY_BACKOFF_SECONDS * 2 ** max(delivery.attempts - 1, 0),
         settings.WEBHOOK_RETRY_BACKOFF_MAX_SECONDS,
     )
-    retry_at = now + timedelta(seconds=backoff)
+    # Equal jitter, between half the backoff and all of it: the deliveries a receiver's outage failed together
+    # (every event of a busy morning) come back spread out, not all in the second it returns.
+    retry_at = now + timedelta(seconds=backoff * random.uniform(0.5, 1))
     if retry_at > delivery.created_at + timedelta(seconds=settings.WEBHOOK_RETRY_FOR_SECONDS):
         return None
     return retry_at

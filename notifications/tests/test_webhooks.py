@@ -141,9 +141,8 @@ def test_a_receiver_failure_is_retried_with_backoff(receiver, make_endpoint, reg
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.PENDING, 1, 503)
     assert delivery.response_excerpt == "receiver error"
-    assert (delivery.next_attempt_at - delivery.updated_at).total_seconds() == pytest.approx(
-        settings.WEBHOOK_RETRY_BACKOFF_SECONDS, abs=1
-    )
+    backoff = (delivery.next_attempt_at - delivery.updated_at).total_seconds()
+    assert settings.WEBHOOK_RETRY_BACKOFF_SECONDS / 2 - 1 <= backoff <= settings.WEBHOOK_RETRY_BACKOFF_SECONDS + 1
 
     assert resume_due_webhook_deliveries.apply().get() == []  # not due yet
     clock.shift(settings.WEBHOOK_RETRY_BACKOFF_SECONDS + settings.OUTBOX_REDISPATCH_AFTER_SECONDS)
@@ -153,6 +152,17 @@ def test_a_receiver_failure_is_retried_with_backoff(receiver, make_endpoint, reg
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.DELIVERED, 2, 200)
     assert len(receiver.received) == 2
     assert {post.headers["X-SmartQueue-Delivery"] for post in receiver.received} == {str(delivery.event_id)}
+
+
+def test_deliveries_failed_together_are_retried_spread_out_within_their_backoff(make_endpoint, settings):
+    settings.WEBHOOK_RETRY_BACKOFF_SECONDS, settings.WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = 30, 900
+    now = timezone.now()
+    failed_together = [WebhookDelivery(attempts=3, created_at=now) for _ in range(20)]
+
+    waits = [(webhooks.next_attempt_at(delivery, now) - now).total_seconds() for delivery in failed_together]
+
+    assert all(60 <= wait <= 120 for wait in waits)
+    assert len(set(waits)) > 10
 
 
 def test_retries_stop_after_the_retry_window(receiver, make_endpoint, register, clock, settings):
