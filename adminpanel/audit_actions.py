@@ -38,6 +38,7 @@ AUDIT_ACTIONS = {
     "webhook_endpoint.created": _("Webhook added"),
     "webhook_endpoint.updated": _("Webhook edited"),
     "webhook_endpoint.secret_replaced": _("Webhook secret replaced"),
+    "webhook_endpoint.disabled_automatically": _("Webhook switched off after failing"),
     "webhook.redelivered": _("Webhook sent again"),
     "webhook.test_sent": _("Webhook test event sent"),
     "feedback.submitted": _("Feedback given"),

@@ -96,6 +96,7 @@ class WebhookEndpointAdmin(CheckedModelAdmin):
 
     form = WebhookEndpointForm
     list_display = ["name", "url", "is_active", "trusted_for_pii", "updated_at"]
+    readonly_fields = ["disabled_automatically_at", "failing_since", "consecutive_failures"]
     list_filter = ["is_active", "trusted_for_pii"]
     search_fields = ["name", "url"]
 

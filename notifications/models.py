@@ -535,6 +535,19 @@ class WebhookEndpoint(models.Model):
         default=False,
         help_text=_("Only then do payloads carry the patient's name and phone."),
     )
+    # A receiver failing every delivery for long is switched off by itself (webhooks.record_attempt_outcome), as
+    # Stripe's are: its streak of failed attempts, since when, and when it was switched off for it.
+    consecutive_failures = models.PositiveIntegerField(
+        _("failed attempts in a row"), default=0, editable=False
+    )
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True, editable=False)
+    disabled_automatically_at = models.DateTimeField(
+        _("switched off automatically at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Every delivery failed for too long; tick Active to switch it on again."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -545,6 +558,16 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self.is_active and self.disabled_automatically_at is not None:
+            # Switched on again by an admin (the receiver fixed): a fresh start, not switched off at the next failure.
+            self.disabled_automatically_at, self.failing_since, self.consecutive_failures = None, None, 0
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {
+                    *kwargs["update_fields"], "disabled_automatically_at", "failing_since", "consecutive_failures"
+                }
+        super().save(*args, **kwargs)
 
     @property
     def event_type_labels(self):

@@ -26,7 +26,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -408,6 +409,45 @@ def next_attempt_at(delivery, now):
     return retry_at
 
 
+def record_attempt_outcome(*, endpoint, delivered, now):
+    """Count the endpoint's failed attempts in a row (a delivery ends the streak), and switch it off once every attempt
+    has failed for WEBHOOK_DISABLE_AFTER_FAILING_HOURS, WEBHOOK_DISABLE_AFTER_FAILED_ATTEMPTS at least: a receiver
+    gone for good is not posted to for ever, and the panel tells the admins, who switch it on again once it is fixed.
+    Returns whether this attempt switched it off."""
+    rows = WebhookEndpoint.objects.filter(pk=endpoint.pk)
+    if delivered:
+        rows.exclude(consecutive_failures=0, failing_since=None).update(consecutive_failures=0, failing_since=None)
+        return False
+    rows.update(consecutive_failures=F("consecutive_failures") + 1, failing_since=Coalesce("failing_since", Value(now)))
+    switched_off = rows.filter(
+        is_active=True,
+        consecutive_failures__gte=settings.WEBHOOK_DISABLE_AFTER_FAILED_ATTEMPTS,
+        failing_since__lte=now - timedelta(hours=settings.WEBHOOK_DISABLE_AFTER_FAILING_HOURS),
+    ).update(is_active=False, disabled_automatically_at=now, updated_at=now)
+    if not switched_off:
+        return False
+    # update() sends no post_save: the endpoints kept in the cache are read again without it.
+    forget_subscriptions(sender=WebhookEndpoint)
+    endpoint.refresh_from_db()
+    logger.warning(
+        "Webhook endpoint %s switched off: %s attempts in a row failed since %s",
+        endpoint.pk,
+        endpoint.consecutive_failures,
+        endpoint.failing_since,
+    )
+    hooks.record_action(
+        action="webhook_endpoint.disabled_automatically",
+        target=endpoint,
+        before={"is_active": True},
+        after={
+            "is_active": False,
+            "consecutive_failures": endpoint.consecutive_failures,
+            "failing_since": endpoint.failing_since.isoformat(),
+        },
+    )
+    return True
+
+
 def deliver_webhook(*, delivery_id):
     """Post one delivery if it is due and no live task holds it; returns (delivery, whether this call posted), the
     delivery None once it is gone with its endpoint (deleted while a retry waited in the broker)."""
@@ -434,12 +474,14 @@ def deliver_webhook(*, delivery_id):
     delivery.last_status_code, delivery.last_latency_ms = status_code, latency
     delivery.response_excerpt, delivery.last_error = excerpt, error[:ERROR_LENGTH]
     now = timezone.now()
-    if status_code is not None and 200 <= status_code < 300:
+    delivered = status_code is not None and 200 <= status_code < 300
+    if delivered:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = Status.DELIVERED, now, None
     else:
         delivery.next_attempt_at = next_attempt_at(delivery, now)
         delivery.status = Status.PENDING if delivery.next_attempt_at else Status.FAILED
     delivery.save()
+    record_attempt_outcome(endpoint=delivery.endpoint, delivered=delivered, now=now)
     logger.info(
         "Webhook delivery %s (%s) to endpoint %s, attempt %s: %s in %s ms -> %s%s",
         delivery.pk,

@@ -165,6 +165,86 @@ def test_deliveries_failed_together_are_retried_spread_out_within_their_backoff(
     assert len(set(waits)) > 10
 
 
+@pytest.fixture
+def failing_for_long(settings):
+    settings.WEBHOOK_DISABLE_AFTER_FAILED_ATTEMPTS, settings.WEBHOOK_DISABLE_AFTER_FAILING_HOURS = 3, 24
+
+
+def register_each_hours_apart(register, clock, hours, count, first=0):
+    for number in range(first, first + count):
+        register(name=f"Patient {number}", phone=f"+1415555030{number}")
+        clock.shift(timedelta(hours=hours))
+
+
+def test_an_endpoint_failing_every_attempt_for_long_is_switched_off_with_a_notice_and_switched_on_again(
+    receiver, make_endpoint, register, clock, failing_for_long, client, admin_user
+):
+    endpoint = make_endpoint()
+    for _ in range(4):
+        receiver.fail_next(503)
+
+    register_each_hours_apart(register, clock, hours=12, count=3)
+
+    endpoint.refresh_from_db()
+    assert (endpoint.is_active, endpoint.consecutive_failures) == (False, 3)
+    assert endpoint.disabled_automatically_at is not None
+    audit = AuditLog.objects.get(action="webhook_endpoint.disabled_automatically")
+    assert (audit.before, audit.after["is_active"], audit.after["consecutive_failures"]) == (
+        {"is_active": True},
+        False,
+        3,
+    )
+    register(name="After it was switched off", phone="+14155550399")
+    assert len(receiver.received) == 3
+    client.force_login(admin_user)
+    for page in (reverse("adminpanel:webhooks"), reverse("adminpanel:webhook-edit", args=[endpoint.pk])):
+        assert "switched off automatically on" in client.get(page).content.decode()
+
+    response = client.post(
+        reverse("adminpanel:webhook-edit", args=[endpoint.pk]),
+        {"name": endpoint.name, "url": endpoint.url, "event_types": endpoint.event_types, "is_active": "on"},
+    )
+
+    assert response.status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.is_active, endpoint.consecutive_failures, endpoint.failing_since) == (True, 0, None)
+    assert endpoint.disabled_automatically_at is None
+    receiver.fail_next(503)  # one failure after the fix does not switch it off again
+    register(name="After it was fixed", phone="+14155550398")
+    endpoint.refresh_from_db()
+    assert (endpoint.is_active, endpoint.consecutive_failures) == (True, 1)
+    assert "switched off automatically on" not in client.get(reverse("adminpanel:webhooks")).content.decode()
+
+
+def test_a_delivery_between_failures_starts_the_count_again(receiver, make_endpoint, register, clock, failing_for_long):
+    endpoint = make_endpoint()
+    for status in (503, 503, 200, 503, 503):
+        receiver.fail_next(status)
+
+    register_each_hours_apart(register, clock, hours=12, count=5)
+
+    endpoint.refresh_from_db()
+    assert (endpoint.is_active, endpoint.consecutive_failures) == (True, 2)
+
+
+def test_failures_in_a_short_outage_or_too_few_attempts_do_not_switch_an_endpoint_off(
+    receiver, make_endpoint, register, clock, failing_for_long
+):
+    endpoint = make_endpoint()
+    for _ in range(6):
+        receiver.fail_next(503)
+
+    register_each_hours_apart(register, clock, hours=1, count=4)  # many attempts, within hours
+    endpoint.refresh_from_db()
+    assert (endpoint.is_active, endpoint.consecutive_failures) == (True, 4)
+
+    other = make_endpoint(name="Rarely used")
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
+    register_each_hours_apart(register, clock, hours=30, count=2, first=4)  # long, but only two attempts
+    other.refresh_from_db()
+    assert (other.is_active, other.consecutive_failures) == (True, 2)
+
+
 def test_retries_stop_after_the_retry_window(receiver, make_endpoint, register, clock, settings):
     settings.WEBHOOK_RETRY_FOR_SECONDS = settings.WEBHOOK_RETRY_BACKOFF_SECONDS * 2
     make_endpoint()
