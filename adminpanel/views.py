@@ -694,17 +694,26 @@ class WebhookUpdateView(WebhookEndpointFormMixin, UpdateView):
     audit_action = "webhook_endpoint.updated"
     heading = _("Edit webhook endpoint")
 
+    def get_context_data(self, **kwargs):
+        # While a replaced secret still signs beside the current one, the page says until when.
+        overlapping = len(webhooks.signing_secrets(self.object, timezone.now())) > 1
+        until = self.object.previous_secret_until if overlapping else None
+        return super().get_context_data(previous_secret_until=until, **kwargs)
+
 
 @method_decorator(never_cache, name="dispatch")
 class WebhookSecretView(PanelAdminRequiredMixin, View):
-    """The edit page's "Generate a new secret": asks first (the receiver refuses the signatures until it has the new
-    secret), then replaces it and shows the new one, this once, in the answer to the POST (no page or session keeps
-    it)."""
+    """The edit page's "Generate a new secret": asks first, and whether the current secret keeps signing beside the new
+    one for WEBHOOK_SECRET_OVERLAP_HOURS (the receiver moves to the new one without refusing a delivery) or stops at
+    once (it leaked); then replaces it and shows the new one, this once, in the answer to the POST (no page or session
+    keeps it)."""
 
     http_method_names = ["get", "post"]
+    stop_previous = ("previous_secret", "stop")
 
     def get(self, request, pk):
         endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
+        overlap_ends = timezone.now() + timedelta(hours=settings.WEBHOOK_SECRET_OVERLAP_HOURS)
         return render(
             request,
             "adminpanel/confirm.html",
@@ -712,20 +721,30 @@ class WebhookSecretView(PanelAdminRequiredMixin, View):
                 "heading": sentence_with(_("Generate a new secret for %(name)s?"), name=endpoint.name),
                 "consequences": [
                     _(
-                        "The current secret stops working at once: every delivery from now on, retries included, is "
-                        "signed with the new one, and the receiver refuses them until it has it."
+                        "Every delivery from now on, retries included, is signed with the new secret and, until "
+                        "%(time)s, with the current one too: the receiver can take the new secret meanwhile without "
+                        "refusing any delivery."
+                    ) % {"time": date_format(timezone.localtime(overlap_ends), "DATETIME_FORMAT")},
+                    _(
+                        "If the current secret leaked, stop it now instead: the receiver then refuses every delivery "
+                        "until it has the new secret."
                     ),
                     _("The new secret is shown once, on the next page."),
                 ],
                 "confirm_label": _("Generate a new secret"),
                 "confirm_class": "btn-warning",
+                "other_confirmation": (*self.stop_previous, _("Generate a new secret and stop the current one now")),
                 "cancel_url": reverse("adminpanel:webhook-edit", args=[endpoint.pk]),
             },
         )
 
     def post(self, request, pk):
+        name, value = self.stop_previous
         endpoint = webhooks.replace_secret(
-            endpoint=get_object_or_404(WebhookEndpoint, pk=pk), actor=request.user, ip_address=client_ip(request)
+            endpoint=get_object_or_404(WebhookEndpoint, pk=pk),
+            keep_previous=request.POST.get(name) != value,
+            actor=request.user,
+            ip_address=client_ip(request),
         )
         return render(request, "adminpanel/webhook_secret.html", {"endpoint": endpoint})
 

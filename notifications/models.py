@@ -404,7 +404,10 @@ class InboundMessage(models.Model):
     )
     effect = models.CharField(_("effect"), max_length=20, choices=InboundEffect.choices)
     detail = models.CharField(
-        _("detail"), max_length=300, blank=True, help_text=_("Why it was not possible, when refused; why no reply went, when not answered.")
+        _("detail"),
+        max_length=300,
+        blank=True,
+        help_text=_("Why it was not possible, when refused; why no reply went, when not answered."),
     )
     patient = models.ForeignKey(
         "patients.Patient",
@@ -528,6 +531,12 @@ class WebhookEndpoint(models.Model):
             length=WEBHOOK_SECRET_MIN_LENGTH,
         ),
     )
+    # The secret a new one replaced, which signs beside it until previous_secret_until: the receiver takes the new
+    # secret meanwhile without refusing a delivery (webhooks.signing_secrets).
+    previous_secret = models.CharField(_("previous secret"), max_length=128, blank=True, editable=False)
+    previous_secret_until = models.DateTimeField(
+        _("previous secret signs until"), null=True, blank=True, editable=False
+    )
     event_types = models.JSONField(_("event types"), default=list, validators=[validate_event_types])
     is_active = models.BooleanField(_("active"), default=True)
     trusted_for_pii = models.BooleanField(
@@ -579,6 +588,10 @@ class WebhookEndpoint(models.Model):
         """All that is shown of the secret after it was first shown (write-only, as GitHub and Stripe keep theirs):
         enough to tell which secret a receiver holds."""
         return self.secret[-4:]
+
+    @property
+    def previous_secret_last_four(self):
+        return self.previous_secret[-4:]
 
 
 class WebhookDeliveryStatus(models.TextChoices):

@@ -290,28 +290,47 @@ def send_test_event(*, endpoint, actor=None, ip_address=None):
 
 
 @transaction.atomic
-def replace_secret(*, endpoint, actor=None, ip_address=None):
+def replace_secret(*, endpoint, keep_previous=True, actor=None, ip_address=None):
     """Give the endpoint a new generated secret, which signs every delivery sent from now on (retries too), and
-    return it: the caller shows it once. Audited with the last 4 characters of the old and new secrets only."""
+    return it: the caller shows it once. keep_previous: the replaced secret signs beside it for
+    WEBHOOK_SECRET_OVERLAP_HOURS, so the receiver takes the new one without refusing a delivery; without it (a leaked
+    secret) the replaced one stops at once. Audited with the last 4 characters of the old and new secrets only."""
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     before = {"secret_last_four": endpoint.secret_last_four}
+    if keep_previous:
+        endpoint.previous_secret = endpoint.secret
+        endpoint.previous_secret_until = timezone.now() + timedelta(hours=settings.WEBHOOK_SECRET_OVERLAP_HOURS)
+    else:
+        endpoint.previous_secret, endpoint.previous_secret_until = "", None
     endpoint.secret = new_webhook_secret()
-    endpoint.save(update_fields=["secret", "updated_at"])
+    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_until", "updated_at"])
+    after = {"secret_last_four": endpoint.secret_last_four}
+    if keep_previous:
+        after["previous_secret_signs_until"] = endpoint.previous_secret_until.isoformat()
     hooks.record_action(
         action="webhook_endpoint.secret_replaced",
         target=endpoint,
         before=before,
-        after={"secret_last_four": endpoint.secret_last_four},
+        after=after,
         actor=actor,
         ip_address=ip_address,
     )
     return endpoint
 
 
-def signature(*, secret, timestamp, body):
-    """The X-SmartQueue-Signature value: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
+def signing_secrets(endpoint, now):
+    """The secrets a delivery is signed with now: the previous one while its overlap lasts, then the current one."""
+    if endpoint.previous_secret and endpoint.previous_secret_until and now < endpoint.previous_secret_until:
+        return [endpoint.previous_secret, endpoint.secret]
+    return [endpoint.secret]
+
+
+def signature(*, secrets, timestamp, body):
+    """The X-SmartQueue-Signature value: t=<unix time>, then v1=<hex HMAC-SHA256 of "<t>.<body>"> with each secret,
+    the current one last (a receiver reading only the last v1 checks the current secret, as before overlaps)."""
+    signed = f"{timestamp}.".encode() + body
+    digests = [hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest() for secret in secrets]
+    return ",".join([f"t={timestamp}", *(f"v1={digest}" for digest in digests)])
 
 
 def exchange_seconds():
@@ -353,7 +372,9 @@ def _post(delivery):
         "User-Agent": "SmartQueue-Webhooks/1",
         "X-SmartQueue-Event": delivery.event,
         "X-SmartQueue-Delivery": str(delivery.event_id),
-        SIGNATURE_HEADER: signature(secret=endpoint.secret, timestamp=int(time.time()), body=body),
+        SIGNATURE_HEADER: signature(
+            secrets=signing_secrets(endpoint, timezone.now()), timestamp=int(time.time()), body=body
+        ),
     }
     started = time.monotonic()
     try:

@@ -504,6 +504,8 @@ WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = env_int("WEBHOOK_RETRY_BACKOFF_MAX_SECONDS",
 WEBHOOK_RETRY_FOR_SECONDS = env_int("WEBHOOK_RETRY_FOR_SECONDS", 3600)
 # A claim on a delivery older than this belongs to a worker that died mid-POST: it is taken over.
 WEBHOOK_SENDING_LEASE_SECONDS = env_int("WEBHOOK_SENDING_LEASE_SECONDS", 4 * WEBHOOK_TIMEOUT_SECONDS)
+# A webhook secret replaced with its overlap kept signs beside the new one this long (the receiver moves to the new).
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
 # An endpoint whose every attempt failed for this long, and at least this many attempts in a row, is switched off by
 # itself (the admin panel says so; an admin switches it on again).
 WEBHOOK_DISABLE_AFTER_FAILING_HOURS = env_int("WEBHOOK_DISABLE_AFTER_FAILING_HOURS", 24)

@@ -185,8 +185,36 @@ def test_a_new_secret_is_generated_after_asking_shown_once_and_audited_by_its_la
     edit = admin_client.get(reverse("adminpanel:webhook-edit", args=[endpoint.pk])).content.decode()
     assert new_secret not in edit and new_secret[-4:] in edit
     audit = AuditLog.objects.get(action="webhook_endpoint.secret_replaced")
-    assert (audit.before, audit.after) == ({"secret_last_four": SECRET[-4:]}, {"secret_last_four": new_secret[-4:]})
-    assert new_secret not in str(audit.after) and SECRET not in str(audit.before)
+    assert audit.before == {"secret_last_four": SECRET[-4:]}
+    assert audit.after["secret_last_four"] == new_secret[-4:]
+    assert new_secret not in str(audit.after) and SECRET not in str(audit.before) and SECRET not in str(audit.after)
+
+
+def test_a_new_secret_keeps_the_old_one_signing_for_a_day_unless_the_admin_stops_it_now(admin_client, settings):
+    settings.WEBHOOK_SECRET_OVERLAP_HOURS = 24
+    endpoint = registered_endpoint()
+    url = reverse("adminpanel:webhook-secret", args=[endpoint.pk])
+    asked = admin_client.get(url).content.decode()
+    assert "with the current one too" in asked and "Generate a new secret and stop the current one now" in asked
+
+    shown = admin_client.post(url, {"confirmed": "yes"}).content.decode()
+
+    endpoint.refresh_from_db()
+    assert endpoint.previous_secret == SECRET
+    overlap = endpoint.previous_secret_until - timezone.now()
+    assert timedelta(hours=23, minutes=59) < overlap <= timedelta(hours=24)
+    assert f"ending in <span class=\"font-monospace\" dir=\"ltr\">{SECRET[-4:]}</span>, also signs" in shown
+    edit = admin_client.get(reverse("adminpanel:webhook-edit", args=[endpoint.pk])).content.decode()
+    assert "also signs every delivery until" in edit and SECRET not in edit
+    assert "previous_secret_signs_until" in AuditLog.objects.get(action="webhook_endpoint.secret_replaced").after
+
+    shown = admin_client.post(url, {"previous_secret": "stop"}).content.decode()
+
+    endpoint.refresh_from_db()
+    assert (endpoint.previous_secret, endpoint.previous_secret_until) == ("", None)
+    assert "The secret it replaced no longer signs deliveries." in shown
+    edit = admin_client.get(reverse("adminpanel:webhook-edit", args=[endpoint.pk])).content.decode()
+    assert "also signs every delivery until" not in edit
 
 
 def test_each_endpoint_shows_its_failures_of_the_last_day_and_when_one_last_got_through(admin_client):

@@ -85,6 +85,39 @@ def test_an_event_is_posted_signed_and_verifiable_without_personal_data(receiver
     assert delivery.last_latency_ms is not None and delivery.delivered_at is not None
 
 
+def test_a_replaced_secret_signs_beside_the_new_one_until_the_overlap_ends_so_no_delivery_is_refused(
+    receiver, make_endpoint, register, clock, settings
+):
+    settings.WEBHOOK_SECRET_OVERLAP_HOURS = 24
+    endpoint = webhooks.replace_secret(endpoint=make_endpoint())
+
+    register(name="During the overlap", phone="+14155550301")
+
+    header, body = receiver.received[-1].headers["X-SmartQueue-Signature"], receiver.received[-1].body
+    assert verify_signature(SECRET, header, body) and verify_signature(endpoint.secret, header, body)
+    # The current secret's last: a receiver that reads only the last v1 checks the secret it was last given.
+    timestamp = header.split(",")[0].removeprefix("t=")
+    assert header.endswith(webhooks.signature(secrets=[endpoint.secret], timestamp=timestamp, body=body).split(",")[1])
+
+    clock.shift(timedelta(hours=24, seconds=1))
+    register(name="After the overlap", phone="+14155550302")
+
+    header, body = receiver.received[-1].headers["X-SmartQueue-Signature"], receiver.received[-1].body
+    assert verify_signature(endpoint.secret, header, body) and not verify_signature(SECRET, header, body)
+    assert header.count("v1=") == 1
+
+
+def test_a_secret_replaced_because_it_leaked_stops_at_once(receiver, make_endpoint, register):
+    endpoint = webhooks.replace_secret(endpoint=make_endpoint(), keep_previous=False)
+
+    register()
+
+    [post] = receiver.received
+    header = post.headers["X-SmartQueue-Signature"]
+    assert verify_signature(endpoint.secret, header, post.body) and not verify_signature(SECRET, header, post.body)
+    assert (endpoint.previous_secret, endpoint.previous_secret_until) == ("", None)
+
+
 def test_an_endpoint_trusted_for_personal_data_gets_the_name_and_phone(receiver, make_endpoint, register):
     make_endpoint(trusted_for_pii=True)
 
