@@ -192,3 +192,26 @@ def test_a_no_doctor_text_not_yet_written_when_a_doctor_is_back_is_not_sent(
     act(tasks.send_queue_message, entry_id=ravi.pk, template_type=TemplateType.NO_DOCTOR_LEFT_TODAY)
 
     assert not Notification.objects.filter(queue_entry=ravi, event=TemplateType.NO_DOCTOR_LEFT_TODAY).exists()
+
+
+def test_copies_of_the_task_run_at_once_text_each_patient_once(
+    clock, fake_twilio, act, register, doctor_until_eleven, django_capture_on_commit_callbacks
+):
+    """A "doctor back" decided before 07:00 waits in Redis with an ETA longer than the broker's visibility timeout,
+    which hands it out again each hour: at 07:00 several copies run at once, none seeing what the others record."""
+    register("Ravi", "+14155550101")
+    register("Lucía", "+14155550102", language="es")
+    go(act, doctor_until_eleven, Doctor.Availability.OFFLINE)
+    with mock.patch("patients.hooks.announce_doctor_back_today"):
+        go(act, doctor_until_eleven, Doctor.Availability.AVAILABLE)
+    department_id, today = doctor_until_eleven.department_id, timezone.localdate()
+
+    with django_capture_on_commit_callbacks() as left_for_after_commit:
+        copies = [tell_doctor_back_today(department_id=department_id, day=today) for _ in range(3)]
+    for callback in left_for_after_commit:
+        callback()
+
+    assert copies == [2, 2, 2]  # each copy saw nobody told yet
+    assert len(back("+14155550101", fake_twilio)) == 1
+    assert len(back("+14155550102", fake_twilio)) == 1
+    assert Notification.objects.filter(event=TemplateType.DOCTOR_BACK_TODAY).count() == 2
