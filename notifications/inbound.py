@@ -41,6 +41,7 @@ from .services import (
     SEND_REPLY,
     channel_and_skip_reason,
     is_opted_out,
+    message_body,
     message_values,
     render_message,
     set_message_opt_out,
@@ -446,7 +447,7 @@ def _reply(inbound, template_type, message, *, confirmation_code=""):
         channel=inbound.channel,
         event=template_type,
         idempotency_key=f"inbound-{inbound.message_sid}",
-        body=render_message(text, **values | {"code": confirmation_code}),
+        body=message_body(render_message(text, **values | {"code": confirmation_code}), inbound.channel),
     )
     return reply, ""
 

@@ -304,6 +304,38 @@ def render_message(text, **values):
 
 
 RIGHT_TO_LEFT_MARK, LEFT_TO_RIGHT_MARK = "\u200f", "\u200e"
+# The GSM-7 alphabet (and its extension table, two units each) an SMS is sent in when every character of it is: 160
+# characters a segment, where one other character sends it all as UCS-2, 70 a segment (67 once split).
+GSM_7 = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
+    "abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€"
+)
+# Typography that phones, word processors and keyboards put in names and admins' texts ("D’Souza" from an iPhone, a
+# broadcast pasted with “quotes”), each with the GSM-7 character that looks like it: what Twilio's Smart Encoding does,
+# which a message sent from a number rather than a Messaging Service does not get.
+GSM_LOOKALIKES = str.maketrans(
+    {
+        **dict.fromkeys("‘’‚‛′ʼ`", "'"),
+        **dict.fromkeys("“”„‟″«»", '"'),
+        **dict.fromkeys("‐‑‒–—―−", "-"),
+        "…": "...",
+        **dict.fromkeys("\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000", " "),
+        **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u200e\u200f", None),
+    }
+)
+
+
+def sms_text(text):
+    """The text as an SMS is best sent: with GSM-7 look-alikes for typography when that leaves it all GSM-7 (a
+    name typed "D’Souza" sent every English text of the patient as UCS-2, twice the segments); as it is otherwise
+    (Hindi, Arabic, a Spanish "í" are UCS-2 anyway, and keep their typography)."""
+    plain = text.translate(GSM_LOOKALIKES)
+    return plain if set(plain) <= GSM_7 else text
+
+
+def message_body(text, channel):
+    """What a message on the channel says: an SMS's text as sms_text sends it; WhatsApp has no segments."""
+    return sms_text(text) if channel == Channel.SMS else text
 STRONG_DIRECTIONS = ("L", "R", "AL")
 LOOKS_LIKE_AN_ADDRESS = re.compile(r"://|^www\.|@", re.IGNORECASE)
 
@@ -480,7 +512,7 @@ def _record_notification(*, key, patient, template_type, values, **about):
     if text is None:
         return None
     with translation.override(language):
-        body = render_message(text, **values())
+        body = message_body(render_message(text, **values()), channel)
     notification, _ = Notification.objects.get_or_create(
         idempotency_key=key,
         defaults={
@@ -840,7 +872,7 @@ def _send_again_by_sms(notification):
             "appointment_id": notification.appointment_id,
             "channel": Channel.SMS,
             "event": notification.event,
-            "body": notification.body,
+            "body": sms_text(notification.body),
         },
     )
     if created:
@@ -868,7 +900,9 @@ def text_on_call(*, alert_id):
         "SmartQueue: someone in %(department)s has waited %(minutes)s min, over the %(threshold)s min limit."
     ) % {"department": alert.department.name, "minutes": alert.peak_wait_minutes, "threshold": alert.threshold_minutes}
     try:
-        get_sender().send(channel=Channel.SMS, phone=alert.department.on_call_phone, body=body, status_callback_url=None)
+        get_sender().send(
+            channel=Channel.SMS, phone=alert.department.on_call_phone, body=sms_text(body), status_callback_url=None
+        )
     except SendError as error:
         logger.warning("Could not text the on-call number of %s (alert %s): %s", alert.department, alert.pk, error.message)
         return False

@@ -218,6 +218,17 @@ def test_status_with_a_doctor_on_duty_gives_the_wait(post_text, client, fake_twi
     assert "You are number 1 in line; expected wait: any moment now." in last_reply(fake_twilio).body
 
 
+def test_a_reply_by_sms_naming_a_department_with_typography_is_sent_in_the_gsm_alphabet(
+    post_text, client, fake_twilio, line
+):
+    line[0].department.name = "Children’s Clinic"
+    line[0].department.save()
+
+    post_text(client, text_params("STATUS"))
+
+    assert last_reply(fake_twilio).body.startswith("Token CARD-001 (Children's Clinic): ")
+
+
 def test_a_whatsapp_text_is_answered_on_whatsapp(post_text, client, fake_twilio, line):
     post_text(client, text_params("estado", sender=f"whatsapp:{PHONE}"))
 

@@ -193,3 +193,32 @@ def test_missing_sms_number_is_a_clear_failure(fake_twilio, settings, waiting_en
     assert fake_twilio.received == []
     assert notification.status == Status.FAILED
     assert notification.error_message == "TWILIO_PHONE_NUMBER is not set; cannot send by sms."
+
+
+@pytest.mark.parametrize("channel", ["sms", "whatsapp"])
+def test_typography_in_a_name_or_department_does_not_turn_an_english_sms_into_unicode(
+    fake_twilio, make_department, make_patient, channel
+):
+    # An iPhone types the apostrophe of "D’Souza" curly: one such character sent the whole SMS as UCS-2, 70 characters
+    # a segment instead of 160, and this registration text in four segments instead of two.
+    department = make_department(name="Children’s Clinic — East", code="KIDS")
+    patient = make_patient(name="Anne D’Souza", phone="+14155550177")
+    NotificationPreference.objects.create(patient=patient, channel=channel)
+
+    notification = send_registration(allocate_token(department=department, patient=patient))
+
+    [message] = fake_twilio.received
+    assert message.body == notification.body
+    if channel == "sms":
+        assert message.body.startswith("Hello Anne D'Souza, your token is KIDS-001 for Children's Clinic - East.")
+        assert message.body.isascii()
+    else:
+        assert message.body.startswith("Hello Anne D’Souza, your token is KIDS-001 for Children’s Clinic — East.")
+
+
+def test_a_spanish_sms_keeps_its_typography_as_its_accents_make_it_unicode_anyway(fake_twilio, department, make_patient):
+    patient = make_patient(name="Lucía D’Souza", phone="+14155550178", language="es")
+
+    notification = send_registration(allocate_token(department=department, patient=patient))
+
+    assert notification.body.startswith("Hola Lucía D’Souza")
