@@ -51,7 +51,9 @@ class NumberOptOutAdmin(CheckedModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(CheckedModelAdmin):
-    list_display = ["created_at", "patient", "event", "channel", "status", "attempts", "twilio_sid", "error_code"]
+    list_display = [
+        "created_at", "patient", "event", "channel", "status", "attempts", "segments", "twilio_sid", "error_code"
+    ]
     list_filter = ["status", "channel", "event", "backend"]
     search_fields = ["patient__name", "patient__phone", "twilio_sid", "idempotency_key"]
     list_select_related = ["patient"]

@@ -298,6 +298,12 @@ class Notification(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     event = models.CharField(_("event"), max_length=20, choices=NotificationTemplate.TemplateType.choices)
+    segments = models.PositiveSmallIntegerField(
+        _("segments"),
+        null=True,
+        blank=True,
+        help_text=_("The SMS parts Twilio counted for the message, and bills: empty until it accepts it."),
+    )
     idempotency_key = models.CharField(
         _("idempotency key"),
         max_length=120,

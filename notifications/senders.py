@@ -27,6 +27,12 @@ OUTCOME_UNKNOWN_CODES = frozenset({NETWORK_ERROR, LOOKUP_ERROR})
 class SendReceipt:
     backend: str
     sid: str = ""
+    # The SMS parts Twilio counted, and bills (its num_segments); None when it did not say.
+    segments: int | None = None
+
+
+def _segments(message):
+    return int(message.num_segments) if str(message.num_segments or "").isdecimal() else None
 
 
 class SendError(Exception):
@@ -105,7 +111,7 @@ class TwilioSender:
             # requests' connection errors and timeouts are OSErrors: Twilio may be briefly unreachable,
             # or may have accepted the message before the answer was lost.
             raise SendError(code=NETWORK_ERROR, message=str(error), transient=True) from error
-        return SendReceipt(backend=self.name, sid=message.sid)
+        return SendReceipt(backend=self.name, sid=message.sid, segments=_segments(message))
 
     def find_sent(self, *, channel, phone, body, sent_after):
         """Receipts of messages with this body Twilio sent to the patient since sent_after, newest first."""
@@ -119,7 +125,11 @@ class TwilioSender:
             raise SendError(
                 code=LOOKUP_ERROR, message=f"Could not ask Twilio whether it already has the message: {message}", transient=True
             ) from error
-        return [SendReceipt(backend=self.name, sid=message.sid) for message in messages if message.body == body]
+        return [
+            SendReceipt(backend=self.name, sid=message.sid, segments=_segments(message))
+            for message in messages
+            if message.body == body
+        ]
 
 
 def twilio_configured():

@@ -319,7 +319,8 @@ GSM_LOOKALIKES = str.maketrans(
         **dict.fromkeys("“”„‟″«»", '"'),
         **dict.fromkeys("‐‑‒–—―−", "-"),
         "…": "...",
-        **dict.fromkeys("\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000", " "),
+        # The no-break space and Unicode's other spaces (en, em, thin, narrow no-break...).
+        **dict.fromkeys(["\u00a0", *map(chr, range(0x2000, 0x200B)), "\u202f", "\u205f", "\u3000"], " "),
         **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u200e\u200f", None),
     }
 )
@@ -612,8 +613,9 @@ def deliver_notification(*, notification_id):
         )
     else:
         notification.status, notification.backend, notification.twilio_sid = Status.SENT, receipt.backend, receipt.sid
+        notification.segments = receipt.segments
         notification.sent_at, notification.error_code, notification.error_message = timezone.now(), "", ""
-    outcome = ["status", "backend", "twilio_sid", "sent_at", "error_code", "error_message", "updated_at"]
+    outcome = ["status", "backend", "twilio_sid", "segments", "sent_at", "error_code", "error_message", "updated_at"]
     if notification.status == Status.SENT:
         return _record_sent(notification, outcome)
     # Not sent: a phone correction that withdrew the message during this attempt keeps it withdrawn, or its retry
@@ -642,7 +644,12 @@ def _record_sent(notification, outcome):
     rows = Notification.objects.filter(pk=notification.pk)
     reported_first = Q(twilio_sid=notification.twilio_sid, status__in=STATUSES_A_REPORT_LEAVES[Status.SENT])
     if not rows.exclude(reported_first).update(**values):
-        rows.update(backend=notification.backend, sent_at=notification.sent_at, updated_at=notification.updated_at)
+        rows.update(
+            backend=notification.backend,
+            sent_at=notification.sent_at,
+            segments=notification.segments,
+            updated_at=notification.updated_at,
+        )
         notification.refresh_from_db()
     return notification
 

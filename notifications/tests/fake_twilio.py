@@ -11,6 +11,8 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
+from notifications.services import GSM_7
+
 from .loopback_server import LoopbackServer
 
 MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account_sid>AC\w+)/Messages\.json$")
@@ -36,6 +38,15 @@ class ReceivedMessage:
         return self.form["Body"]
 
 
+def segments_of(body):
+    """The SMS parts Twilio counts: 160 GSM-7 characters in one (153 each once split), else 70 UCS-2 units (67)."""
+    if set(body) <= GSM_7:
+        length = len(body) + sum(character in "^{}\\[~]|€" for character in body)
+        return 1 if length <= 160 else -(-length // 153)
+    length = len(body.encode("utf-16-le")) // 2
+    return 1 if length <= 70 else -(-length // 67)
+
+
 @dataclass(frozen=True)
 class AcceptedMessage:
     sid: str
@@ -52,7 +63,7 @@ class AcceptedMessage:
             "to": self.to,
             "from": self.from_,
             "body": self.body,
-            "num_segments": "1",
+            "num_segments": str(segments_of(self.body)),
             "date_created": format_datetime(self.date_sent, usegmt=True),
             "date_sent": format_datetime(self.date_sent, usegmt=True),
         }

@@ -216,9 +216,23 @@ def test_typography_in_a_name_or_department_does_not_turn_an_english_sms_into_un
         assert message.body.startswith("Hello Anne D’Souza, your token is KIDS-001 for Children’s Clinic — East.")
 
 
-def test_a_spanish_sms_keeps_its_typography_as_its_accents_make_it_unicode_anyway(fake_twilio, department, make_patient):
+def test_a_spanish_sms_keeps_its_typography_as_its_accents_make_it_unicode_anyway(
+    fake_twilio, department, make_patient
+):
     patient = make_patient(name="Lucía D’Souza", phone="+14155550178", language="es")
 
     notification = send_registration(allocate_token(department=department, patient=patient))
 
     assert notification.body.startswith("Hola Lucía D’Souza")
+
+
+@pytest.mark.parametrize(("language", "segments"), [("en", 2), ("ar", 4)])
+def test_the_segments_twilio_counts_are_recorded_with_the_message(
+    fake_twilio, department, make_patient, language, segments
+):
+    patient = make_patient(name="Asha Rao", phone="+14155550179", language=language)
+
+    notification = send_registration(allocate_token(department=department, patient=patient))
+
+    assert notification.segments == segments
+    assert Notification.objects.get(pk=notification.pk).segments == segments
