@@ -99,10 +99,11 @@ EFFECTS_THAT_ARE_THE_REPLY = frozenset({Effect.STATUS_SENT, Effect.HELP_SENT, Ef
 
 # The words each language's patients may send, by language code; every language's words are accepted
 # whatever the patient's language, and English always. A language added to the site adds a row here.
-# The English STOP and START words are Twilio's, but CANCEL: here it cancels a token (docs/notifications.md).
+# The English STOP and START words are Twilio's, but CANCEL: here it cancels a token (docs/notifications.md); its HELP
+# words too (HELP, INFO), which carriers require be answered even after a STOP.
 KEYWORDS = {
     "en": {
-        "STATUS": STATUS, "LATE": LATE, "CANCEL": CANCEL, "YES": CONFIRM, "HELP": HELP,
+        "STATUS": STATUS, "LATE": LATE, "CANCEL": CANCEL, "YES": CONFIRM, "HELP": HELP, "INFO": HELP,
         "STOP": STOP, "STOPALL": STOP, "UNSUBSCRIBE": STOP, "END": STOP, "QUIT": STOP, "REVOKE": STOP, "OPTOUT": STOP,
         "START": START, "UNSTOP": START,
     },

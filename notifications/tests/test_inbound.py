@@ -792,7 +792,9 @@ def test_after_a_stop_a_text_other_than_help_or_start_is_recorded_not_answered(
     assert line[0].status == Queue.Status.WAITING
 
 
-@pytest.mark.parametrize(("sender", "body"), [(PHONE, "HELP"), (f"whatsapp:{PHONE}", "AYUDA"), (PHONE, "मदद")])
+@pytest.mark.parametrize(
+    ("sender", "body"), [(PHONE, "HELP"), (PHONE, "info"), (f"whatsapp:{PHONE}", "AYUDA"), (PHONE, "मदद")]
+)
 def test_a_help_after_a_stop_is_still_answered_and_the_patient_stays_opted_out(
     post_text, client, fake_twilio, line, broadcast, sender, body
 ):
