@@ -801,6 +801,22 @@ def test_staff_send_a_signed_test_event_from_the_edit_page_and_see_it_in_the_log
     assert AuditLog.objects.filter(action="webhook.test_sent", object_id=str(delivery.pk)).exists()
 
 
+def test_a_test_event_reaches_an_endpoint_switched_off_so_staff_check_the_fix_before_switching_it_on(
+    receiver, make_endpoint, register, admin_client, django_capture_on_commit_callbacks
+):
+    endpoint = make_endpoint(is_active=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("adminpanel:webhook-test", args=[endpoint.pk]))
+    register()
+
+    (post,) = receiver.received
+    assert post.headers["X-SmartQueue-Event"] == "webhook.ping"
+    assert WebhookDelivery.objects.get().status == Status.DELIVERED
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active
+
+
 def test_a_test_event_is_for_staff_only(receiver, make_endpoint, client):
     endpoint = make_endpoint()
 
