@@ -386,16 +386,14 @@ def notification_key(entry, template_type, broadcast_id="", repeat_id=""):
 def channel_and_skip_reason(patient, template_type, *, answers_help=False):
     """The channel the patient chose, and why their preference forbids this message ('' when it does not).
 
-    A STOP forbids every message but its own confirmation and the answer to a HELP (answers_help), which carriers
+    A STOP forbids every message but its own confirmation and the reply to a HELP (answers_help), which carriers
     require be answered always; a choice of no messages does not silence the answers to the patient's own texts.
     Asked when a message is recorded and again when it is sent.
     """
     preference = NotificationPreference.objects.filter(patient=patient).first()
     chosen = preference.channel if preference else NotificationPreference.PreferredChannel.SMS
     channel = chosen if chosen in Channel.values else Channel.SMS
-    answered_after_stop = template_type == TemplateType.REPLY_OPTED_OUT or (
-        answers_help and template_type == TemplateType.REPLY_HELP
-    )
+    answered_after_stop = template_type == TemplateType.REPLY_OPTED_OUT or (answers_help and template_type in REPLIES)
     if not answered_after_stop and is_opted_out(patient, preference):
         return channel, "Patient opted out of messages."
     if chosen == NotificationPreference.PreferredChannel.NONE and template_type not in REPLIES:
@@ -629,9 +627,10 @@ def deliver_notification(*, notification_id):
 
 
 def _answers_help(notification):
-    """Whether the message is the answer to a patient's HELP (not the keyword list sent for a text we did not read)."""
+    """Whether the message is the answer to a patient's HELP (the keyword list, or without a token the way to get one;
+    not the keyword list sent for a text we did not read)."""
     return (
-        notification.event == TemplateType.REPLY_HELP
+        notification.event in REPLIES
         and InboundMessage.objects.filter(reply=notification, keyword=HELP_KEYWORD).exists()
     )
 

@@ -810,6 +810,22 @@ def test_a_help_after_a_stop_is_still_answered_and_the_patient_stays_opted_out(
     assert broadcast(line[0]).status == Notification.Status.SKIPPED_BY_PREFERENCE
 
 
+def test_a_help_after_a_stop_from_a_patient_without_a_token_is_told_how_to_get_one(
+    post_text, client, fake_twilio, line
+):
+    from patients.services import cancel
+
+    cancel(entry=line[0])
+    post_text(client, text_params("STOP"))
+
+    post_text(client, text_params("HELP"))
+
+    inbound = InboundMessage.objects.first()
+    assert (inbound.keyword, inbound.effect, inbound.reply.status) == ("HELP", Effect.NO_OPEN_VISIT, "sent")
+    assert last_reply(fake_twilio).body.startswith("Asha Rao, you have no token in line today.")
+    assert opted_out(line[0].patient)
+
+
 def test_a_help_reply_waiting_in_the_outbox_is_sent_after_a_stop_but_a_keyword_list_for_other_words_is_not(
     post_text, client, fake_twilio, line, broker_down
 ):
