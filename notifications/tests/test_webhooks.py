@@ -249,6 +249,19 @@ def test_an_endpoint_failing_every_attempt_for_long_is_switched_off_with_a_notic
     assert "switched off automatically on" not in client.get(reverse("adminpanel:webhooks")).content.decode()
 
 
+def test_the_webhooks_page_warns_of_an_endpoint_failing_before_it_is_switched_off(
+    receiver, make_endpoint, register, failing_for_long, admin_client
+):
+    make_endpoint()
+    receiver.fail_next(503)
+    register()
+    assert "Every attempt has failed since" in admin_client.get(reverse("adminpanel:webhooks")).content.decode()
+
+    register(name="Got through", phone="+14155550399")
+
+    assert "Every attempt has failed since" not in admin_client.get(reverse("adminpanel:webhooks")).content.decode()
+
+
 def test_a_delivery_between_failures_starts_the_count_again(receiver, make_endpoint, register, clock, failing_for_long):
     endpoint = make_endpoint()
     for status in (503, 503, 200, 503, 503):
