@@ -37,9 +37,12 @@ from .models import (
     NotificationTemplate,
 )
 from .services import (
+    EFFECTS_THAT_ARE_THE_REPLY,
     HELP_KEYWORD,
+    NOT_ANSWERED_OPTED_OUT,
     SEND_REPLY,
     channel_and_skip_reason,
+    for_staff,
     is_opted_out,
     message_body,
     message_values,
@@ -93,9 +96,6 @@ CONFIRMED_COMMANDS = {
 }
 COMMAND_ASKED = {confirmation.asked: command for command, confirmation in CONFIRMED_COMMANDS.items()}
 CODE_WRONG_EFFECTS = [confirmation.code_wrong for confirmation in CONFIRMED_COMMANDS.values()]
-# Effects that are the reply itself (the place and wait, the keyword list, a question): a text whose reply could not
-# be sent is recorded as not answered, with why, rather than as answered.
-EFFECTS_THAT_ARE_THE_REPLY = frozenset({Effect.STATUS_SENT, Effect.HELP_SENT, Effect.LATE_ASKED, Effect.CANCEL_ASKED})
 
 # The words each language's patients may send, by language code; every language's words are accepted
 # whatever the patient's language, and English always. A language added to the site adds a row here.
@@ -413,13 +413,6 @@ def _with_confirmation_code(text, template_type):
     return text + " " + how % {"code": "{code}"}
 
 
-def _for_staff(words):
-    # Why a text went unanswered is for staff, not the patient: in the site's language, where the reply's words (and
-    # a refusal's reason, part of the reply) are in the patient's.
-    with translation.override(settings.LANGUAGE_CODE):
-        return gettext(words)
-
-
 def _reply(inbound, template_type, message, *, confirmation_code=""):
     """The answer to an inbound text, on the channel it came from, and why there is none ("" when there is). None when
     the patient opted out (a STOP's confirmation and a HELP's answer are all they still get), had their replies of the
@@ -427,14 +420,12 @@ def _reply(inbound, template_type, message, *, confirmation_code=""):
     patient, entry = inbound.patient, inbound.queue_entry
     _channel, skip_reason = channel_and_skip_reason(patient, template_type, answers_help=inbound.keyword == HELP)
     if skip_reason:
-        return None, _for_staff(
-            gettext_noop("Not answered: the patient opted out of messages (STOP); only HELP and START are answered.")
-        )
+        return None, for_staff(NOT_ANSWERED_OPTED_OUT)
     if template_type != TemplateType.REPLY_OPTED_OUT and _replies_used_up(patient):
-        return None, _for_staff(gettext_noop("Not answered: this phone had as many replies as a few minutes allow."))
+        return None, for_staff(gettext_noop("Not answered: this phone had as many replies as a few minutes allow."))
     text = template_text(template_type, inbound.channel, patient.language)
     if text is None:
-        return None, _for_staff(gettext_noop("Not answered: this reply is switched off on the Messages page."))
+        return None, for_staff(gettext_noop("Not answered: this reply is switched off on the Messages page."))
     if template_type in (TemplateType.REPLY_LATE_ASK, TemplateType.REPLY_CANCEL_ASK):
         text = _with_confirmation_code(text, template_type)
     if entry is None:

@@ -120,6 +120,19 @@ REPLIES = frozenset(
 # The keyword a patient's text asks for the keyword list with (see inbound): after a STOP, the one text still answered
 # besides START, as carriers require.
 HELP_KEYWORD = "HELP"
+# Inbound effects that are the reply itself (the place and wait, the keyword list, a question): a text whose reply
+# did not go is recorded as not answered, with why, rather than as answered (see inbound).
+EFFECTS_THAT_ARE_THE_REPLY = frozenset(
+    {
+        InboundMessage.Effect.STATUS_SENT,
+        InboundMessage.Effect.HELP_SENT,
+        InboundMessage.Effect.LATE_ASKED,
+        InboundMessage.Effect.CANCEL_ASKED,
+    }
+)
+NOT_ANSWERED_OPTED_OUT = gettext_noop(
+    "Not answered: the patient opted out of messages (STOP); only HELP and START are answered."
+)
 # A token can be called or skipped again after a recall; each time is a new message.
 OCCURRENCE_FIELD = {TemplateType.YOUR_TURN: "called_at", TemplateType.SKIPPED: "skipped_at"}
 
@@ -658,7 +671,18 @@ def _skip_by_preference(notification, reason):
     notification.status, notification.attempts = Status.SKIPPED_BY_PREFERENCE, notification.attempts - 1
     notification.error_code, notification.error_message = "", reason
     notification.save(update_fields=["status", "attempts", "error_code", "error_message", "updated_at"])
+    # A reply that waited in the outbox past the patient's STOP: the text it answers was not answered after all.
+    InboundMessage.objects.filter(reply=notification, effect__in=EFFECTS_THAT_ARE_THE_REPLY).update(
+        effect=InboundMessage.Effect.NOT_ANSWERED, detail=for_staff(NOT_ANSWERED_OPTED_OUT)
+    )
     return notification
+
+
+def for_staff(words):
+    """Words (marked with gettext_noop) for staff rather than the patient, kept in a row: in the site's language, where
+    a reply's words (and a refusal's reason, part of the reply) are in the patient's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(words)
 
 
 def stuck_notification_ids():

@@ -930,9 +930,11 @@ def test_replies_waiting_in_the_outbox_are_not_sent_after_stop_but_its_confirmat
     broker_down()  # back
     redispatch_outbox.apply()
 
-    status_reply = InboundMessage.objects.get(keyword="STATUS").reply
-    status_reply.refresh_from_db()
-    assert status_reply.status == Notification.Status.SKIPPED_BY_PREFERENCE
+    status_text = InboundMessage.objects.get(keyword="STATUS")
+    assert status_text.reply.status == Notification.Status.SKIPPED_BY_PREFERENCE
+    # The STATUS was recorded answered when its reply was written; the STOP came first to the phone.
+    assert status_text.effect == Effect.NOT_ANSWERED
+    assert status_text.detail.startswith("Not answered: the patient opted out of messages (STOP)")
     [confirmation] = messages_to_patient(fake_twilio)
     assert "Reply START to get them again" in confirmation.body
 
