@@ -317,6 +317,32 @@ def render_message(text, **values):
 
 
 RIGHT_TO_LEFT_MARK, LEFT_TO_RIGHT_MARK = "\u200f", "\u200e"
+STRONG_DIRECTIONS = ("L", "R", "AL")
+LOOKS_LIKE_AN_ADDRESS = re.compile(r"://|^www\.|@", re.IGNORECASE)
+
+
+def right_to_left_words(words):
+    """Whether a template's own words (the text around its placeholders) are right to left: an English text sent to
+    an Arabic reader for want of a translation keeps its direction, whatever its values."""
+    return any(unicodedata.bidirectional(character) in ("R", "AL") for character in words)
+
+
+def _first_strong_direction(text):
+    return next((kind for kind in map(unicodedata.bidirectional, text) if kind in STRONG_DIRECTIONS), None)
+
+
+def left_to_right_end_kept(value):
+    """A left-to-right value inside right-to-left words, followed by a left-to-right mark when it ends in a sign
+    that has no direction of its own: an untranslated broadcast's full stop was drawn at the wrong end (".The clinic
+    closes at noon"). Not after an address: phones would take the mark into the link they make of it (the status
+    link's closing "/" stays where the phone draws it)."""
+    if not value or _first_strong_direction(value) != "L" or LOOKS_LIKE_AN_ADDRESS.search(value.split()[-1]):
+        return value
+    if unicodedata.bidirectional(value[-1]) in (*STRONG_DIRECTIONS, "EN", "AN"):
+        return value
+    return value + LEFT_TO_RIGHT_MARK
+
+
 # The GSM-7 alphabet (and its extension table, two units each) an SMS is sent in when every character of it is: 160
 # characters a segment, where one other character sends it all as UCS-2, 70 a segment (67 once split).
 GSM_7 = frozenset(
@@ -350,30 +376,6 @@ def sms_text(text):
 def message_body(text, channel):
     """What a message on the channel says: an SMS's text as sms_text sends it; WhatsApp has no segments."""
     return sms_text(text) if channel == Channel.SMS else text
-STRONG_DIRECTIONS = ("L", "R", "AL")
-LOOKS_LIKE_AN_ADDRESS = re.compile(r"://|^www\.|@", re.IGNORECASE)
-
-
-def right_to_left_words(words):
-    """Whether a template's own words (the text around its placeholders) are right to left: an English text sent to
-    an Arabic reader for want of a translation keeps its direction, whatever its values."""
-    return any(unicodedata.bidirectional(character) in ("R", "AL") for character in words)
-
-
-def _first_strong_direction(text):
-    return next((kind for kind in map(unicodedata.bidirectional, text) if kind in STRONG_DIRECTIONS), None)
-
-
-def left_to_right_end_kept(value):
-    """A left-to-right value inside right-to-left words, followed by a left-to-right mark when it ends in a sign
-    that has no direction of its own: an untranslated broadcast's full stop was drawn at the wrong end (".The clinic
-    closes at noon"). Not after an address: phones would take the mark into the link they make of it (the status
-    link's closing "/" stays where the phone draws it)."""
-    if not value or _first_strong_direction(value) != "L" or LOOKS_LIKE_AN_ADDRESS.search(value.split()[-1]):
-        return value
-    if unicodedata.bidirectional(value[-1]) in (*STRONG_DIRECTIONS, "EN", "AN"):
-        return value
-    return value + LEFT_TO_RIGHT_MARK
 
 
 def template_text(template_type, channel, language=settings.LANGUAGE_CODE):
