@@ -125,10 +125,10 @@ def publish_department_change(*, event, department_id, payload=None):
 
 def publish_doctors_gone_by_the_clock():
     """Celery beat, each minute: publish the queue of each department with patients waiting whose doctors have
-    gone by the clock alone since its last change (the last shift has ended of a doctor on a break or who never
-    came), so that its screens and waiting patients are told now rather than at its next change. Returns those
-    departments' ids. Other departures are changes of their own (a doctor signing off, an absence recorded),
-    published as they happen."""
+    gone by the clock alone since its last change (the last shift has ended of a doctor on a break since before
+    its end, or who never came), so that its screens and waiting patients are told now rather than at its next
+    change. Returns those departments' ids. Other departures are changes of their own (a doctor signing off, an
+    absence recorded), published as they happen."""
     today = timezone.localdate()
     waiting = list(
         Department.objects.filter(
@@ -224,7 +224,7 @@ def _no_doctor_episode(*, department_id, queue, department_level, joining=None):
     then told that a doctor is back (hooks.doctor_back_today). None otherwise.
 
     Most often the change that made it so is the first (the last doctor going off after their shift, an absence
-    recorded); a doctor on a break past their last shift leaves by the clock, found by the first change published
+    recorded); a doctor on a break outlasting their shift leaves by the clock, found by the first change published
     with the pace measured since. Tokens joining a line that already says so are not announced (their own messages
     say it), and a doctor back (a department-level change: availability, roster) ends the episode, so that the next
     to leave tells the line again, each token at most once (notifications). A token joining the line (joining) is

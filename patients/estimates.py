@@ -739,9 +739,14 @@ def availabilities(duty_doctors, *, visits, now):
     """DoctorAvailability of each hooks.DutyDoctor with time left today (not those gone home, off sick or absent).
 
     visits: the department's tokens of the day (as measure_pace reads them), to tell a doctor who has not
-    started yet from one who has gone.
+    started yet from one who has gone, and one on a break while seeing the line out after their hours.
     """
     started = {visit["doctor_id"] for visit in visits if visit["doctor_id"] is not None}
+    last_calls = {}
+    for visit in visits:
+        doctor_id, called_at = visit["doctor_id"], visit["called_at"]
+        if doctor_id is not None and called_at is not None:
+            last_calls[doctor_id] = max(called_at, last_calls.get(doctor_id, called_at))
     roster = []
     for doctor in duty_doctors:
         if doctor.absent:
@@ -751,6 +756,7 @@ def availabilities(duty_doctors, *, visits, now):
             on_duty=doctor.on_duty,
             on_break=doctor.on_break,
             started=doctor.doctor_id in started,
+            last_call=last_calls.get(doctor.doctor_id),
             now=now,
         )
         if windows:
@@ -758,17 +764,18 @@ def availabilities(duty_doctors, *, visits, now):
     return roster
 
 
-def day_windows(shifts, *, on_duty, on_break, started, now):
+def day_windows(shifts, *, on_duty, on_break, started, now, last_call=None):
     """When a doctor sees patients for the rest of the day, from their scheduled shifts of today ((start, end)
-    local times, in order), whether they are on duty or on a break now and whether they have called a patient
-    today.
+    local times, in order), whether they are on duty or on a break now, whether they have called a patient today
+    and when they last did (last_call).
 
     A doctor on duty works until the end of the shift they are in (one on duty between two shifts is seeing out
     the last patient of the shift before), then their later shifts; their last shift lasts until the line is
     seen. A doctor on a break comes back for their next shift; one who is off and has not started yet comes for
     theirs. Either is late once that shift has begun, and expected now; so is a doctor on a break who has no
-    shifts (a break says they are coming back). One on a break after their last shift, or off after seeing patients
-    today (gone home, off sick), is not counted on again.
+    shifts (a break says they are coming back), and one who took it while seeing the line out after their last
+    shift (they called a patient after its end). One whose break outlasts their last shift, or off after seeing
+    patients today (gone home, off sick), is not counted on again.
     """
     today = timezone.localdate(now)
     times = [
@@ -777,8 +784,10 @@ def day_windows(shifts, *, on_duty, on_break, started, now):
     ]
     later = [window for window in times if window[0] > now]
     current = next((window for window in times if window[0] <= now < window[1]), None)
+    # Called a patient after the end of their last shift: working on to see the line out, their break a pause in it.
+    seeing_the_line_out = bool(times) and last_call is not None and last_call >= times[-1][1]
     late = not on_duty and (
-        (current is not None and (on_break or not started)) or (on_break and not times)
+        (current is not None and (on_break or not started)) or (on_break and (not times or seeing_the_line_out))
     )
     if on_duty and current is None and later:
         # Between two shifts they are seeing out the last patient of the one just ended, then on their break;

@@ -157,6 +157,23 @@ def test_a_doctor_late_back_from_a_break_is_expected_not_gone(
     assert act(tasks.publish_doctors_gone_by_the_clock) == []
 
 
+def test_a_doctor_seeing_the_line_out_after_their_shift_who_takes_a_break_tells_nobody_they_are_gone(
+    clock, fake_twilio, act, register, doctor_until_eleven, department
+):
+    ravi, meena = register("Ravi", "+14155550101"), register("Meena", "+14155550102")
+    # At noon, an hour past their shift, they see Ravi and take a short break before Meena.
+    act(queue.call_next, doctor=doctor_until_eleven)
+    act(queue.start_consultation, entry=ravi)
+    act(queue.complete_consultation, entry=ravi)
+    go(act, doctor_until_eleven, Doctor.Availability.ON_BREAK)
+
+    assert act(tasks.publish_doctors_gone_by_the_clock) == []
+    assert not told("+14155550102", fake_twilio)
+    go(act, doctor_until_eleven, Doctor.Availability.AVAILABLE)
+    assert act(queue.call_next, doctor=doctor_until_eleven) == meena
+    assert not Notification.objects.filter(event__in=[NO_DOCTOR_LEFT_TODAY, "doctor_back_today"]).exists()
+
+
 @pytest.mark.parametrize("availability", [Doctor.Availability.OFFLINE, Doctor.Availability.ON_BREAK])
 def test_the_end_of_the_last_shift_of_a_doctor_on_a_break_or_who_never_came_tells_the_waiting_within_a_minute(
     availability, clock, fake_twilio, act, register, make_doctor, department, make_department, make_patient

@@ -280,6 +280,15 @@ def test_a_doctor_on_a_break_is_expected_now_once_late_back_or_without_shifts_an
     assert on_break() == ((noon, None),)
     assert on_break((time(8), time(11))) == ()
     assert on_break((time(8), time(11)), (time(13), time(17))) == ((today_at_local(13), None),)
+    # A break taken while seeing the line out after their last shift (a call after its end) is a pause in it; one
+    # taken before its end and outlasting it is not.
+    seeing_the_line_out = day_windows(
+        ((time(8), time(11)),), on_duty=False, on_break=True, started=True, now=noon, last_call=today_at_local(11, 40)
+    )
+    assert seeing_the_line_out == ((noon, None),)
+    assert day_windows(
+        ((time(8), time(11)),), on_duty=False, on_break=True, started=True, now=noon, last_call=today_at_local(10, 50)
+    ) == ()
 
 
 def today_at_local(hour, minute=0):
