@@ -45,6 +45,9 @@ class DepartmentDay:
     completed: int
     no_shows: int
     cancelled: int
+    # Still waiting, or called and never seen, when the day ended (today: in line now): the waits above are of
+    # called tokens only, so a day that left patients unseen read as a day that served everyone.
+    not_seen: int
     average_wait_minutes: float | None
     p90_wait_minutes: float | None
     average_consultation_minutes: float | None
@@ -110,6 +113,7 @@ def summarise_department_day(*, department, day, visits, ratings):
         completed=len(completed),
         no_shows=statuses[Status.SKIPPED],
         cancelled=statuses[Status.CANCELLED],
+        not_seen=statuses[Status.WAITING] + statuses[Status.CALLED],
         average_wait_minutes=mean(waits),
         p90_wait_minutes=percentile_90(waits),
         average_consultation_minutes=mean(consultation_minutes(visit) for visit in completed),
@@ -175,6 +179,7 @@ ROLLUP_FIELDS = (
     "completed",
     "no_shows",
     "cancelled",
+    "not_seen",
     "average_wait_minutes",
     "p90_wait_minutes",
     "average_consultation_minutes",

@@ -53,6 +53,9 @@ class DepartmentAnalytics(models.Model):
     completed = models.PositiveIntegerField(_("completed"), default=0)
     no_shows = models.PositiveIntegerField(_("no-shows"), default=0)
     cancelled = models.PositiveIntegerField(_("cancelled"), default=0)
+    not_seen = models.PositiveIntegerField(
+        _("not seen"), default=0, help_text=_("Tokens still waiting or called, never seen, when the day ended.")
+    )
     average_wait_minutes = models.FloatField(_("average wait (minutes)"), null=True, blank=True)
     p90_wait_minutes = models.FloatField(_("90th percentile wait (minutes)"), null=True, blank=True)
     average_consultation_minutes = models.FloatField(_("average consultation (minutes)"), null=True, blank=True)

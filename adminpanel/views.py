@@ -940,6 +940,7 @@ CSV_COLUMNS = [
     ("completed", _("Completed")),
     ("no_shows", _("No-shows")),
     ("cancelled", _("Cancelled")),
+    ("not_seen", _("Not seen")),
     ("average_wait_minutes", _("Average wait (min)")),
     ("p90_wait_minutes", _("90th percentile wait (min)")),
     ("average_consultation_minutes", _("Average consultation (min)")),

@@ -83,6 +83,7 @@ def test_department_day_figures(clinic_day, django_assert_num_queries):
     assert cardiology.completed == 3
     assert cardiology.no_shows == 1
     assert cardiology.cancelled == 1
+    assert cardiology.not_seen == 3  # two never called, and the patient transferred in from ENT
     assert cardiology.average_wait_minutes == 25.0  # waits 10, 20, 30, 40
     assert cardiology.p90_wait_minutes == 40.0
     assert cardiology.average_consultation_minutes == 15.0  # 15, 10, 20
@@ -95,9 +96,10 @@ def test_department_day_figures(clinic_day, django_assert_num_queries):
         -3.75,
     )
     ent = by_department["ENT"]
-    assert (ent.registrations, ent.cancelled, ent.completed, ent.average_wait_minutes, ent.peak_hour) == (
+    assert (ent.registrations, ent.cancelled, ent.not_seen, ent.completed, ent.average_wait_minutes, ent.peak_hour) == (
         1,
         0,  # the token transferred to Cardiology was not cancelled
+        0,  # nor left unseen here
         0,
         None,
         11,
@@ -256,6 +258,7 @@ def test_csv_export_content(admin_client, clinic_day):
             "Completed",
             "No-shows",
             "Cancelled",
+            "Not seen",
             "Average wait (min)",
             "90th percentile wait (min)",
             "Average consultation (min)",
@@ -266,9 +269,24 @@ def test_csv_export_content(admin_client, clinic_day):
             "Wait estimate mean error (min)",
             "Wait estimate bias (min)",
         ],
-        ["2026-03-10", "Cardiology", "7", "3", "1", "1", "25.0", "40.0", "15.0", "4.0", "2", "10", "4", "6.2", "-3.8"],
-        ["2026-03-10", "ENT", "1", "0", "0", "0", "", "", "", "", "0", "11", "0", "", ""],
+        [
+            *["2026-03-10", "Cardiology", "7", "3", "1", "1", "3"],
+            *["25.0", "40.0", "15.0", "4.0", "2", "10", "4", "6.2", "-3.8"],
+        ],
+        ["2026-03-10", "ENT", "1", "0", "0", "0", "0", "", "", "", "", "0", "11", "0", "", ""],
     ]
+
+
+def test_the_patients_a_day_left_unseen_are_counted_in_the_report_beside_its_cancellations(admin_client, clinic_day):
+    """Registrations 7 and completed 3, no-shows 1: the page showed nothing of the cancelled patient nor of the three
+    still in line when the day ended, whose waits are in no mean either."""
+    page = admin_client.get("/adminpanel/reports/", {"start": "2026-03-10", "end": "2026-03-10"}).content.decode()
+
+    assert "<td>Cardiology</td><td>7</td><td>3</td><td>1</td><td>1</td><td>3</td>" in page
+    assert "<td>ENT</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td>" in page
+    assert "Not seen: tokens still waiting, or called and never seen, when the day ended" in page
+    analytics.rollup_day(day=DAY)
+    assert DepartmentAnalytics.objects.get(department=clinic_day["cardiology"], date=DAY).not_seen == 3
 
 
 def test_rollup_writes_one_row_per_department_and_rerunning_replaces_it(clinic_day):
