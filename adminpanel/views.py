@@ -1115,6 +1115,9 @@ class DoctorAbsenceView(PanelAdminRequiredMixin, View):
                 keep=gettext("Keep the bookings"),
             )
             return _appointments_page(request, absence_form=form, absence_question=absence_question)
+        except doctor_services.AbsentWithAPatient as refusal:
+            form.add_error("doctor", str(refusal))
+            return _appointments_page(request, status=400, absence_form=form)
         messages.success(
             request,
             ngettext(

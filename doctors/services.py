@@ -344,6 +344,35 @@ class AbsenceCancelsBookings(queue_services.QueueError):
         self.cancels = cancels
 
 
+class AbsentWithAPatient(queue_services.QueueError):
+    """The doctor would be recorded absent today while a patient they called, or are seeing, waits for them."""
+
+    field = "doctor"
+
+
+def _refuse_absence_today_with_a_patient(doctor):
+    """AbsentWithAPatient while the doctor has a patient called or in consultation: off sick from now, they would
+    leave that patient called to their room, shown on the boards as being served and told nothing, while the rest
+    of the line is texted that no doctor is expected back. Their row stays locked, as for a move or deactivation."""
+    stored = Doctor.objects.select_for_update(of=("self",)).select_related("user").get(pk=doctor.pk)
+    current = queue_services.current_patient_of(stored)
+    if current is None:
+        return
+    refusal = (
+        _(
+            "%(doctor)s is still with token %(token)s: before recording them absent today, an administrator returns "
+            "the patient to the line under Live queues (the patient is told and keeps their place), or they mark it "
+            "a no-show on their dashboard."
+        )
+        if current.status == Queue.Status.CALLED
+        else _(
+            "%(doctor)s is still seeing token %(token)s: before recording them absent today, an administrator ends "
+            "the consultation under Live queues, or they complete it on their dashboard."
+        )
+    )
+    raise AbsentWithAPatient(refusal % {"doctor": stored, "token": current.token})
+
+
 def _absence_in_words(*, doctor, day, cancels):
     return ngettext(
         "Recording %(doctor)s absent on %(day)s cancels %(count)s booking and texts its patient. "
@@ -357,12 +386,15 @@ def _absence_in_words(*, doctor, day, cancels):
 @transaction.atomic
 def record_absence(*, doctor, day, reason="", agreed_cancellations=None, actor=None, ip_address=None):
     """Mark the doctor absent on the day; bookings left without a doctor are cancelled and their patients told.
+    Refused (AbsentWithAPatient) for today while a patient is called to them or with them.
 
     agreed_cancellations: how many bookings the admin was told the absence cancels; more than that (not asked yet,
     or bookings made since) is AbsenceCancelsBookings, naming the number to agree to (the wrong doctor or day picked
     had cancelled their bookings at once, for good).
     """
     appointments.check_day_ahead(day)
+    if day == timezone.localdate():
+        _refuse_absence_today_with_a_patient(doctor)
     if agreed_cancellations is not None:
         cancels = len(
             appointments.bookings_left_without_a_doctor(

@@ -153,6 +153,49 @@ def test_a_doctors_absence_cancels_their_bookings(clinic, admin_client):
     assert appointment.status == Appointment.Status.CANCELLED
 
 
+@pytest.mark.parametrize(
+    "with_the_doctor, what_to_do",
+    [
+        ("called", "an administrator returns the patient to the line under Live queues"),
+        ("in_consultation", "an administrator ends the consultation under Live queues"),
+    ],
+)
+def test_a_doctor_off_sick_with_a_patient_called_is_not_recorded_absent_today_until_the_patient_is_seen_to(
+    clinic, admin_client, make_token, with_the_doctor, what_to_do
+):
+    """The absence went through and the patient stayed called to the absent doctor's room, on the boards as served
+    and told nothing, while the rest of the line was texted that no doctor is expected back."""
+    waiting_for_the_doctor = services.call_patient(entry=make_token(clinic), doctor=clinic.doctor)
+    if with_the_doctor == "in_consultation":
+        services.start_consultation(entry=waiting_for_the_doctor)
+    absence = {"absence-doctor": clinic.doctor.pk, "absence-day": timezone.localdate().isoformat()}
+
+    refused = admin_client.post(reverse("adminpanel:doctor-absence"), absence)
+
+    assert refused.status_code == 400
+    (refusal,) = refused.context["absence_form"].errors["doctor"]
+    assert f"is still {'with' if with_the_doctor == 'called' else 'seeing'} token CLIN-001" in refusal
+    assert what_to_do in refusal
+    assert not DoctorAbsence.objects.exists()
+    if with_the_doctor == "called":
+        services.return_to_line(entry=waiting_for_the_doctor)
+    else:
+        services.end_consultation(entry=waiting_for_the_doctor)
+    assert admin_client.post(reverse("adminpanel:doctor-absence"), absence).status_code == 302
+    assert DoctorAbsence.objects.filter(doctor=clinic.doctor, day=timezone.localdate()).exists()
+
+
+def test_a_doctor_with_a_patient_now_is_recorded_absent_on_a_day_to_come(clinic, admin_client, make_token):
+    services.call_patient(entry=make_token(clinic), doctor=clinic.doctor)
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+
+    recorded = admin_client.post(
+        reverse("adminpanel:doctor-absence"), {"absence-doctor": clinic.doctor.pk, "absence-day": tomorrow}
+    )
+
+    assert recorded.status_code == 302
+
+
 def test_an_absence_that_cancels_bookings_asks_first_naming_how_many(clinic, admin_client, make_doctor):
     # The wrong doctor or day picked had cancelled their bookings at once and texted each patient; withdrawing the
     # absence does not bring them back. Only the bookings left without a doctor are counted.
