@@ -705,7 +705,9 @@ def announce_patients_ahead(*, entry_id):
     N is the patient's own choice (from the status page), else the hospital's setting. Any number ahead up to N
     qualifies, not exactly N: the line can move several places between two checks (two doctors calling at once,
     a worker running the check late), and a patient can choose an N already reached. Each token gets the message
-    at most once; it says how many are ahead when it is written.
+    at most once; it says how many are ahead when it is written. On the hospital's setting, a patient who joined
+    within N is told only once the line has moved them up: their registration's message told them their place, and
+    the first change after it, even one behind them, texted the same place again.
     """
     entry = Queue.objects.filter(pk=entry_id).first()
     if entry is None:
@@ -714,11 +716,17 @@ def announce_patients_ahead(*, entry_id):
     due = []
     # Only the order matters here, not the waits: one statement, without the pace the line's waits need.
     line = Queue.objects.waiting().day_in_service_order(
-        department_id=entry.department_id, day=entry.token_date, fields=("id", "notify_when_patients_ahead")
+        department_id=entry.department_id,
+        day=entry.token_date,
+        fields=("id", "notify_when_patients_ahead", "patients_ahead_at_registration"),
     )
     for row in line:
-        chosen = row["notify_when_patients_ahead"]
-        if 1 <= row["place"] - 1 <= (default_ahead if chosen is None else chosen):
+        chosen, ahead, told_on_registering = (
+            row["notify_when_patients_ahead"], row["place"] - 1, row["patients_ahead_at_registration"]
+        )
+        if chosen is None and told_on_registering is not None and ahead >= told_on_registering:
+            continue
+        if 1 <= ahead <= (default_ahead if chosen is None else chosen):
             due.append(row["id"])
     if not due:
         return []

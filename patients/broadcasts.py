@@ -181,7 +181,9 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
     )
     if event in JOINING_EVENTS and place is not None:
         # The estimate published with the registration is the one its patient is shown (from this snapshot).
-        services.record_registration_estimate(entry=entry, minutes=place.estimated_wait_minutes)
+        services.record_registration_estimate(
+            entry=entry, minutes=place.estimated_wait_minutes, patients_ahead=place.position - 1
+        )
     published.forget_snapshot(department_id, seq - 2)
 
     def envelope(payload, frame_type=frame_type):

@@ -502,6 +502,15 @@ class Queue(models.Model):
         blank=True,
         help_text=_("Minutes to the call the patient was shown on registering; the reports compare it with the wait."),
     )
+    patients_ahead_at_registration = models.PositiveIntegerField(
+        _("patients ahead on registering"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How many were ahead when the patient was told their place on registering: the \"patients ahead\" text "
+            "waits until fewer are."
+        ),
+    )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     notify_when_patients_ahead = models.PositiveSmallIntegerField(
         _("notify when this many patients are ahead"),

@@ -162,10 +162,11 @@ def _record_queue_change(*, entry, event, actor, ip_address, before, created=Fal
     return entry
 
 
-def record_registration_estimate(*, entry, minutes):
-    """Keep the wait a newly registered token was first shown, for the reports' accuracy figures."""
+def record_registration_estimate(*, entry, minutes, patients_ahead):
+    """Keep the wait and the place a newly registered token was first shown: the reports compare the wait with the
+    one that followed, and the "patients ahead" text is not sent for a place the registration's message told."""
     with connection.cursor() as cursor:
-        cursor.execute(_registration_estimate_sql(), [minutes, entry.pk])
+        cursor.execute(_registration_estimate_sql(), [minutes, patients_ahead, entry.pk])
 
 
 def _registration_estimate_sql():
@@ -173,7 +174,11 @@ def _registration_estimate_sql():
     # the statement as the database spends running it (docs/performance.md).
     quote = connection.ops.quote_name
     table, column = quote(Queue._meta.db_table), quote(Queue._meta.get_field("estimated_wait_at_registration").column)
-    return f"UPDATE {table} SET {column} = %s WHERE {quote(Queue._meta.pk.column)} = %s AND {column} IS NULL"
+    ahead = quote(Queue._meta.get_field("patients_ahead_at_registration").column)
+    return (
+        f"UPDATE {table} SET {column} = %s, {ahead} = %s WHERE {quote(Queue._meta.pk.column)} = %s "
+        f"AND {column} IS NULL"
+    )
 
 
 def _counter_sql():

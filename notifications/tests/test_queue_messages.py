@@ -86,6 +86,26 @@ def test_patient_with_n_ahead_is_told_once(fake_twilio, register, act, doctor):
     assert Notification.objects.filter(event=TemplateType.PATIENTS_AHEAD).count() == 3
 
 
+def test_a_patient_told_their_place_on_registering_is_not_told_it_again_until_the_line_moves_them_up(
+    fake_twilio, register, act, doctor
+):
+    """Cy joined third (2 ahead, within the hospital's 3) and was texted "You are number 3 in line"; the patient
+    behind her leaving the line a minute later texted her "2 patients are ahead of you": the same place again."""
+    register("Amy", "+14155550201")
+    register("Bob", "+14155550202")
+    register("Cy", "+14155550203")
+    behind = register("Di", "+14155550204")
+
+    act(queue.cancel, entry=behind)
+
+    assert len(bodies_to(fake_twilio, "+14155550203")) == 1
+    act(queue.call_next, doctor=doctor)
+    assert bodies_to(fake_twilio, "+14155550203")[1].startswith(
+        "Cy, 1 patient is ahead of you in Cardiology (token CARD-003"
+    )
+    assert len(bodies_to(fake_twilio, "+14155550202")) == 1  # Bob is next: his turn's text comes next
+
+
 def test_patients_the_line_moves_past_their_n_at_once_are_told_how_many_are_ahead(
     fake_twilio, register, act, doctor, make_doctor, department, django_capture_on_commit_callbacks
 ):
