@@ -311,6 +311,7 @@ class DepartmentsAPI(APIView):
                     "estimated_wait_minutes": 40,
                     "full_today": False,
                     "capacity_today": {"limit": 60, "issued": 41},
+                    "closed_today": False,
                 },
             )
         ],

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import formats, timezone
@@ -135,6 +136,29 @@ def bookable_seats(department, day):
 
 def is_closed(*, department, day):
     return ClosedDay.closing(department=department, day=day) is not None
+
+
+# A day's closures change only when an admin closes or reopens it: kept for every reader of the departments list.
+CLOSURES_CACHE_SECONDS = 24 * 60 * 60
+
+
+def _closures_cache_key(day):
+    return f"closed-days:{day.isoformat()}"
+
+
+def closed_department_ids(day):
+    """The ids of the departments closed on the day, None among them when the whole hospital is; kept in the cache
+    (the departments list reads it at every request) until a closing or reopening of the day forgets it."""
+    key = _closures_cache_key(day)
+    closed = cache.get(key)
+    if closed is None:
+        closed = frozenset(ClosedDay.objects.filter(day=day).values_list("department_id", flat=True))
+        cache.set(key, closed, CLOSURES_CACHE_SECONDS)
+    return closed
+
+
+def _forget_closures_after_commit(day):
+    transaction.on_commit(lambda: cache.delete(_closures_cache_key(day)))
 
 
 def booking_days(now=None):
@@ -875,6 +899,7 @@ def close_day(*, day, department=None, reason="", agreed_cancellations=None, act
         raise already_closed
     for appointment in bookings_a_closing_cancels(day=day, department=department):
         cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
+    _forget_closures_after_commit(day)
     hooks.record_action(
         actor=actor, action="appointments.day_closed", target=closed, after={"day": str(day)}, ip_address=ip_address
     )
@@ -893,6 +918,7 @@ def reopen_day(*, closed, actor=None, ip_address=None):
         before={"day": str(closed.day), "department": closed.department_id, "reason": closed.reason},
         ip_address=ip_address,
     )
+    _forget_closures_after_commit(closed.day)
     closed.delete()
 
 

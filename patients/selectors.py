@@ -427,7 +427,8 @@ def department_overview():
     expect: the figures of its published queue (latest_queue_snapshot), so this list and the queue API agree.
 
     One query while every department's queue is kept; the departments whose queue is not kept are worked out
-    together and kept (three queries more), whatever their number.
+    together and kept (three queries more), whatever their number. closed_today is read from the day's closed days
+    (appointments.closed_department_ids: one query a day, then kept).
     """
     departments = list(Department.objects.filter(is_active=True))
     changes = {department.pk: published.readable_change(department.pk) for department in departments}
@@ -442,8 +443,10 @@ def department_overview():
         capacities = daily_capacities(departments=to_work_out, day=timezone.localdate())
         for department_id, line in lines.items():
             queues[department_id] = _kept_queue_snapshot(department_id, changes[department_id], line, capacities)
+    closed = appointments.closed_department_ids(timezone.localdate())
     for department in departments:
         queue = queues[department.pk]
+        department.closed_today = None in closed or department.pk in closed
         department.waiting_count = queue["queue_length"]
         for name, value in doctors_in(queue).items():
             setattr(department, name, value)
@@ -460,13 +463,14 @@ def departments_full_today():
 
 
 def departments_turning_walk_ins_away():
-    """(full_today, no_doctor_today) of the active departments, read from one department_overview: those whose
-    daily capacity is reached (departments_full_today), and those whose doctors have all gone for the day, where a
-    token would be seen by nobody."""
+    """(full_today, no_doctor_today, closed_today) of the active departments, read from one department_overview:
+    those whose daily capacity is reached (departments_full_today), those whose doctors have all gone for the day,
+    where a token would be seen by nobody, and those an admin closed for today (services.check_open_today)."""
     overview = department_overview()
     return (
         [department for department in overview if department.full_today],
         [department for department in overview if department.no_doctor_left_today],
+        [department for department in overview if department.closed_today],
     )
 
 

@@ -290,6 +290,10 @@ class DailyCapacityMixin(serializers.Serializer):
 
 
 class DepartmentOverviewSerializer(DailyCapacityMixin, DoctorsOnHandMixin, DepartmentSummarySerializer):
+    closed_today = serializers.BooleanField(
+        help_text="Closed for today by the hospital (a closed day): patients cannot take a token there themselves, "
+        "only the desk registers someone; estimated_wait_minutes is then no newcomer's."
+    )
     description = serializers.CharField()
     queue_length = serializers.IntegerField(source="waiting_count", help_text="Tokens waiting now.")
     estimated_wait_minutes = serializers.IntegerField(help_text="Wait for a patient registering now.")

@@ -115,7 +115,7 @@ def register(request):
             if said is not None:
                 messages.info(request, said)
             return redirect("patients:registered", public_id=registration.entry.public_id)
-    full_today, no_doctor_today = departments_turning_walk_ins_away()
+    full_today, no_doctor_today, closed_today = departments_turning_walk_ins_away()
     form.say_full_today(full_today)
     return render(
         request,
@@ -125,6 +125,7 @@ def register(request):
             "reception_staff": reception_staff,
             "full_today": full_today,
             "no_doctor_today": no_doctor_today,
+            "closed_today": closed_today,
         },
         status=400 if form.errors else 200,
     )
@@ -615,7 +616,7 @@ def kiosk(request, site):
     if walk_in.errors or action_unknown:
         # The error takes the focus, not the code field that comes first on the page.
         check_in_form.fields["code"].widget.attrs.pop("autofocus", None)
-    full_today, no_doctor_today = (
+    full_today, no_doctor_today, closed_today = (
         [listed for listed in departments if department is None or listed.pk == department.pk]
         for departments in departments_turning_walk_ins_away()
     )
@@ -632,6 +633,7 @@ def kiosk(request, site):
             "action_unknown": action_unknown,
             "full_today": full_today,
             "no_doctor_today": no_doctor_today,
+            "closed_today": closed_today,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -5,10 +5,11 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from adminpanel.models import SystemConfiguration
 from notifications.webhooks import active_subscriptions
-from patients import services
+from patients import appointments, services
 from patients.models import Queue
 from patients.tests.factories import register_patient
 
@@ -47,6 +48,7 @@ def test_departments_lists_active_ones_with_queue_length_and_wait(
             "estimated_wait_minutes": 20,
             "full_today": False,
             "capacity_today": None,
+            "closed_today": False,
         }
     ]
 
@@ -91,9 +93,10 @@ def test_the_departments_list_reads_any_number_of_departments_in_the_same_querie
         counts.append(queries_for(api_client, "/patients/api/departments/"))
     kept = queries_for(api_client, "/patients/api/departments/")
 
-    # The departments, then one statement of every department's tokens, their bookings, their roster and
-    # (each department's first read of the day) their history; once their queues are kept, the departments only.
-    assert counts == [5, 5]
+    # The departments, the day's closed days, then one statement of every department's tokens, their bookings, their
+    # roster and (each department's first read of the day) their history; once their queues and the day's closed
+    # days are kept, the departments only.
+    assert counts == [6, 6]
     assert kept == 1
 
 
@@ -232,6 +235,8 @@ def test_status_of_a_patient_without_a_token_is_404(api_client, make_patient):
 def test_read_endpoints_run_the_same_queries_for_5_or_200_waiting(
     api_client, make_department, make_doctor, fill_queue, register, complete_visit, url, queries
 ):
+    # The day's closed days, which the departments list reads, are read once a day, then kept.
+    appointments.closed_department_ids(timezone.localdate())
     counts = []
     for size in (5, 200):
         department = make_department()
