@@ -9,6 +9,7 @@ from patients import appointments
 from patients.hooks import DutyDoctor
 from patients.models import Appointment, Department, Queue, format_token, minutes_waited
 from patients.selectors import (
+    department_overview,
     consultation_minutes,
     mean,
     open_wait_alerts,
@@ -191,9 +192,17 @@ def dashboard_data(*, doctor):
         "skipped": _token_rows(skipped, department_code=code, now=now, labels=labels),
         "expected_appointments": expected_appointments(department_id=doctor.department_id),
         "statistics": today_statistics(doctor=doctor, day=day),
+        # From the published queues, as the departments list: one a transfer or referral would be refused into
+        # (doctors.services.check_someone_sees_them_there) is marked, not offered as any other.
         "transfer_departments": [
-            {"id": department.pk, "name": department.name, "translations": department.translations}
-            for department in Department.objects.filter(is_active=True).exclude(pk=doctor.department_id)
+            {
+                "id": department.pk,
+                "name": department.name,
+                "translations": department.translations,
+                "no_doctor_left_today": department.no_doctor_left_today,
+            }
+            for department in department_overview()
+            if department.pk != doctor.department_id
         ],
         "generated_at": now,
     }

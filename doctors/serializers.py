@@ -81,6 +81,9 @@ class TransferDepartmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     translations = DepartmentTranslationsField()
+    no_doctor_left_today = serializers.BooleanField(
+        help_text="Its doctors have all gone for the day: a transfer or referral there is refused."
+    )
 
 
 class DashboardSerializer(serializers.Serializer):

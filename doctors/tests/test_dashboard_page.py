@@ -1,10 +1,12 @@
 """What the dashboard page reads of the doctor's day: its figures, and what it says before there are any."""
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 
+from doctors.models import DoctorAbsence, DoctorSchedule
 from patients import services
 
 
@@ -57,6 +59,32 @@ def test_a_transfer_or_referral_goes_nowhere_until_the_doctor_chooses_the_depart
         assert choices[0] == ("", "", "Choose a department")
         assert [name for _value, _selected, name in choices[1:]] == ["Dermatology"]
         assert not any(selected for _value, selected, _name in choices[1:])
+
+
+def test_a_department_nobody_sees_patients_in_today_is_shown_as_such_and_not_offered_for_a_transfer_or_referral(
+    clock, doctor_client, doctor, department, make_department, make_doctor, make_token
+):
+    """General Medicine's one doctor was off sick: the select offered it as any other, and choosing it was refused
+    only once Transfer (or Complete and refer) was pressed."""
+    general = make_department(name="General Medicine", code="GEN")
+    sick = make_doctor(department=general)
+    DoctorSchedule.objects.create(
+        doctor=sick, weekday=timezone.localdate().weekday(), starts_at=time(8), ends_at=time(16)
+    )
+    DoctorAbsence.objects.create(doctor=sick, day=timezone.localdate(), reason="Sick")
+    make_doctor(department=make_department(name="Dermatology", code="DERM"))
+    called = services.call_patient(entry=make_token(department), doctor=doctor)
+
+    transfer = doctor_client.get(reverse("doctors:dashboard")).content.decode()
+    services.start_consultation(entry=called)
+    refer = doctor_client.get(reverse("doctors:dashboard")).content.decode()
+
+    for page, select_id in ((transfer, "to-department"), (refer, "refer-to")):
+        select = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', page, re.S).group(1)
+        options = {name: disabled for _value, disabled, name in re.findall(
+            r'<option value="(\d+)"( disabled)?>([^<]*)<', select
+        )}
+        assert options == {"Dermatology": "", "General Medicine (no doctor left today)": " disabled"}
 
 
 def offline_question_on(page):
