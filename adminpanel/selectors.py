@@ -22,6 +22,7 @@ from notifications.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from patients import appointments
 from patients.models import Department, Queue, minutes_waited
 from patients.selectors import open_wait_alerts
 from patients.services import QueueError, check_consultation_endable, check_returnable_to_line, current_patient_of
@@ -146,9 +147,14 @@ def deactivation_consequences(target):
     """What deactivating a department or a doctor changes, in the words the confirmation page shows."""
     if isinstance(target, Department):
         waiting = waiting_today(target).count()
+        # Cancelled and texted at once, and Reactivate does not bring them back: said before, as closing a day says it.
+        bookings = appointments.bookings_a_deactivation_cancels(target).count()
         return [
             sentence_with(
-                _("%(department)s will stop taking new patients and leave the display boards."),
+                _(
+                    "%(department)s will stop taking new patients, and leave the display boards once its patients of "
+                    "today have been called."
+                ),
                 department=translated(target, "name"),
             ),
             ngettext(
@@ -157,6 +163,20 @@ def deactivation_consequences(target):
                 waiting,
             )
             % {"count": waiting},
+            *(
+                [
+                    ngettext(
+                        "%(count)d booking to come is cancelled and its patient texted; reactivating does not bring "
+                        "it back.",
+                        "%(count)d bookings to come are cancelled and their patients texted; reactivating does not "
+                        "bring them back.",
+                        bookings,
+                    )
+                    % {"count": bookings}
+                ]
+                if bookings
+                else []
+            ),
             _("Its history stays in the reports and the audit log, and Reactivate on the list undoes this."),
         ]
     return [

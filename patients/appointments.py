@@ -922,6 +922,13 @@ def reopen_day(*, closed, actor=None, ip_address=None):
     closed.delete()
 
 
+def bookings_a_deactivation_cancels(department):
+    """The department's bookings from today on, which its deactivation cancels
+    (release_bookings_of_inactive_department): the admin's confirmation page counts them."""
+    start_of_today = _local_datetime(timezone.localdate(), datetime.min.time())
+    return Appointment.objects.filter(department=department, status=Status.BOOKED, slot_start__gte=start_of_today)
+
+
 @transaction.atomic
 def release_bookings_of_inactive_department(*, department, actor=None, ip_address=None):
     """A department no longer taking patients keeps none of its bookings from today on: each is cancelled and
@@ -929,8 +936,7 @@ def release_bookings_of_inactive_department(*, department, actor=None, ip_addres
     Returns the cancelled bookings; none while the department is active."""
     if department.is_active:
         return []
-    start_of_today = _local_datetime(timezone.localdate(), datetime.min.time())
-    bookings = Appointment.objects.filter(department=department, status=Status.BOOKED, slot_start__gte=start_of_today)
+    bookings = bookings_a_deactivation_cancels(department)
     return [
         cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
         for appointment in bookings.order_by("slot_start", "pk")

@@ -304,6 +304,20 @@ def test_deactivating_a_department_cancels_its_bookings_to_come_and_tells_the_pa
     assert Notification.objects.filter(appointment=appointment, event="booking_cancelled").exists()
 
 
+def test_a_departments_deactivation_says_first_how_many_bookings_it_cancels_and_texts(clinic, admin_client):
+    """The confirmation page spoke of new patients, the boards and the patients waiting; the bookings to come, each
+    cancelled and texted at once and not brought back by Reactivate, were not mentioned."""
+    book(clinic, at(time(13)))
+    book(clinic, at(time(14)))
+
+    page = " ".join(admin_client.get(reverse("adminpanel:department-deactivate", args=[clinic.pk])).content.decode().split())
+
+    assert (
+        "2 bookings to come are cancelled and their patients texted; reactivating does not bring them back." in page
+    )
+    assert "leave the display boards once its patients of today have been called" in page
+
+
 def test_the_close_day_and_absence_forms_label_their_own_fields(clinic, admin_client):
     page = PageForms(admin_client.get(reverse("adminpanel:appointments")).content.decode())
 
