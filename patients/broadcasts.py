@@ -56,6 +56,9 @@ PACE_CHANGING_EVENTS = frozenset({"completed", "consultation_ended", "referred",
 # A new token joining the line: a walk-in's registration, or a booked patient's check-in. The wait published with it
 # is kept for the reports' accuracy figures; kept for registrations only, booked patients' were never measured.
 JOINING_EVENTS = frozenset({"registered", "checked_in"})
+# A transfer's or a referral's new token (the event of both its tokens): its message tells it its place, as a
+# registration's does, so that place is kept with it too (notifications' "patients ahead" waits for a better one).
+MOVED_IN_EVENTS = frozenset({"transferred", "referred"})
 
 # An admin's message to the department's screens and patients (its detail: serializers.BroadcastSerializer).
 BROADCAST_EVENT = "broadcast"
@@ -179,7 +182,8 @@ def _publish(*, frame_type, event, department_id, entry=None, detail=None):
     episode = _no_doctor_episode(
         department_id=department_id, queue=queue, department_level=frame_type != PACE_KEEPING_FRAME, joining=joining
     )
-    if event in JOINING_EVENTS and place is not None:
+    told_its_place = event in JOINING_EVENTS or (event in MOVED_IN_EVENTS and entry.transferred_from_id is not None)
+    if told_its_place and place is not None:
         # The estimate published with the registration is the one its patient is shown (from this snapshot).
         services.record_registration_estimate(
             entry=entry, minutes=place.estimated_wait_minutes, patients_ahead=place.position - 1

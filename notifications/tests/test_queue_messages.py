@@ -106,6 +106,25 @@ def test_a_patient_told_their_place_on_registering_is_not_told_it_again_until_th
     assert len(bodies_to(fake_twilio, "+14155550202")) == 1  # Bob is next: his turn's text comes next
 
 
+def test_a_transferred_patient_told_their_place_is_not_told_it_again_by_a_change_behind_them(
+    fake_twilio, register, act, doctor, make_department, make_doctor, make_patient, django_capture_on_commit_callbacks
+):
+    register("Ravi", "+14155550101")
+    general = make_department(name="General Medicine", code="GEN")
+    make_doctor(department=general)
+    with django_capture_on_commit_callbacks(execute=True):
+        moving = queue.allocate_token(department=general, patient=make_patient(name="Emma", phone="+14155550301"))
+    act(queue.transfer, entry=moving, to_department=doctor.department)
+    behind = register("Kofi", "+14155550302")
+
+    act(queue.cancel, entry=behind)
+
+    [_registered, transferred] = bodies_to(fake_twilio, "+14155550301")
+    assert "your token is CARD-002 for Cardiology. You are number 2 in line" in transferred
+    act(queue.call_next, doctor=doctor)
+    assert len(bodies_to(fake_twilio, "+14155550301")) == 2  # next in line: her turn's text comes next
+
+
 def test_patients_the_line_moves_past_their_n_at_once_are_told_how_many_are_ahead(
     fake_twilio, register, act, doctor, make_doctor, department, django_capture_on_commit_callbacks
 ):
