@@ -33,7 +33,7 @@ from notifications.models import (
 from patients import appointments
 from patients import services as queue_services
 from patients.models import ClosedDay, Department, Queue
-from patients.selectors import current_visit_status, todays_bookings, todays_token
+from patients.selectors import current_visit_status, department_overview, todays_bookings, todays_token
 from patients.templatetags.departments import name_on_page, sentence_with
 from smartqueue.actions import (
     ActionFormView,
@@ -304,7 +304,10 @@ class VisitView(PanelAdminRequiredMixin, View):
                 "can_change_priority": selectors.allowed(queue_services.check_priority_changeable, entry),
                 "can_cancel": selectors.allowed(queue_services.check_cancellable, entry),
                 "can_correct_phone": selectors.allowed(queue_services.check_phone_correctable, entry),
-                "departments": Department.objects.filter(is_active=True).exclude(pk=entry.department_id),
+                # As the doctors' transfer list: one the move would be refused into is marked, not offered.
+                "departments": [
+                    department for department in department_overview() if department.pk != entry.department_id
+                ],
                 "priorities": Queue.Priority.choices,
                 # A refusal of the token as it is now, above the forms; a field's problem beside that field.
                 "refusals": [*(errors or {}).get("entry", []), *(errors or {}).get(NON_FIELD_ERRORS, [])],

@@ -89,9 +89,27 @@ def test_a_move_into_a_department_nobody_sees_patients_in_today_is_refused_besid
         'id="id_to_department_error">No doctor is expected back in General Medicine today: nobody would see the '
         "patient there." in page
     )
-    assert f'<option value="{general.pk}" selected>' in page
+    # Posted from a page read before its doctor left: the page now marks it, not to be chosen again.
+    assert f'<option value="{general.pk}" disabled>General Medicine (no doctor left today)</option>' in page
     assert Queue.objects.get(pk=wrong_department.pk).status == Queue.Status.WAITING
     assert not Queue.objects.filter(department=general).exists()
+
+
+def test_the_move_list_marks_a_department_nobody_sees_patients_in_today_and_does_not_offer_it(
+    admin_client, clock, wrong_department, orthopaedics, make_department, make_doctor
+):
+    """It was offered as any other, and refused only once the desk had chosen it and pressed Move."""
+    general = make_department(name="General Medicine", code="GEN")
+    sick = make_doctor(department=general)
+    DoctorSchedule.objects.create(
+        doctor=sick, weekday=timezone.localdate().weekday(), starts_at=time(8), ends_at=time(16)
+    )
+    DoctorAbsence.objects.create(doctor=sick, day=timezone.localdate(), reason="Sick")
+
+    page = admin_client.get(visit_page(wrong_department)).content.decode()
+
+    assert f'<option value="{general.pk}" disabled>General Medicine (no doctor left today)</option>' in page
+    assert f'<option value="{orthopaedics.pk}">' in page
 
 
 def test_a_move_without_a_department_chosen_names_the_field(admin_client, wrong_department):
