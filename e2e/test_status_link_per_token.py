@@ -53,7 +53,7 @@ def test_a_status_link_keeps_its_own_token_when_the_same_phone_registers_elsewhe
     someone_else = open_page(**PHONE)
     register_on_phone(someone_else, name="Not Asha", phone=PATIENT_PHONE, department="Dermatology")
     someone_else.wait_for_url(re.compile(r"/patients/register/sent/\?to="))
-    expect(someone_else.get_by_text("We have sent your token and a link to follow your place to that phone.")
+    expect(someone_else.get_by_text("We have sent a message to that phone: your token and a link to follow your place")
            ).to_be_visible()
     expect(someone_else.locator('[data-field="masked_phone"]')).to_have_text("••••••" + PATIENT_PHONE[-4:])
     expect(someone_else.locator("#main")).not_to_contain_text("DERM-003")

@@ -47,7 +47,7 @@ from .serializers import (
     VisitLinkSerializer,
     VisitStatusSerializer,
 )
-from .views import BOOKING_SENT_TO_PHONE_MESSAGE, SENT_TO_PHONE_MESSAGE
+from .views import BOOKING_SENT_TO_PHONE_MESSAGE, REGISTRATION_SENT_TO_PHONE_MESSAGE, SENT_TO_PHONE_MESSAGE
 
 TAGS = ["Patients"]
 
@@ -211,9 +211,9 @@ class RegisterAPI(PatientSubmissionAPI):
                 ),
                 examples=[
                     OpenApiExample(
-                        "Token sent to the phone on file",
+                        "Token (or booking) sent to the phone on file",
                         value={
-                            "detail": SENT_TO_PHONE_MESSAGE,
+                            "detail": REGISTRATION_SENT_TO_PHONE_MESSAGE,
                             "phone": mask_phone("+14155550123"),
                             "sent_by": "sms",
                         },
@@ -270,7 +270,7 @@ class RegisterAPI(PatientSubmissionAPI):
             return refused(refusal, field="department")
         if registration.sent_to_phone:
             sent = {
-                "detail": SENT_TO_PHONE_MESSAGE,
+                "detail": REGISTRATION_SENT_TO_PHONE_MESSAGE,
                 "phone": mask_phone(registration_form.validated_data["phone"]),
                 "sent_by": "sms",
             }

@@ -60,10 +60,18 @@ SENT_TO_PHONE_MESSAGE = _(
     "This phone number is already registered with us. "
     "We have sent your token and a link to follow your place to that phone."
 )
+# A patient registering themselves with the number of a booking whose check-in is open is sent that booking, not a
+# token; the answer must not tell whoever typed the number which of the two the phone holds, so it names both.
+REGISTRATION_SENT_TO_PHONE_MESSAGE = _(
+    "This phone number is already registered with us. We have sent a message to that phone: your token and a link "
+    "to follow your place, or your appointment today and how to check in for it."
+)
 BOOKING_SENT_TO_PHONE_MESSAGE = _(
     "This phone number is already registered with us. "
     "We have sent your appointment and a link to manage it to that phone."
 )
+# What a sent page says, by what was sent (its query's "what"); a token by default (a check-in's).
+SENT_TO_PHONE_MESSAGES = {"registration": REGISTRATION_SENT_TO_PHONE_MESSAGE, "booking": BOOKING_SENT_TO_PHONE_MESSAGE}
 # What a patient gives for a walk-in token or a booking (staff may also set a walk-in's priority).
 SELF_SERVICE_FIELDS = ("department", "name", "phone", "age", "gender", "notes")
 # The kiosk of the whole site (every department), rather than one department's: /kiosk/site/.
@@ -110,7 +118,9 @@ def register(request):
             form.add_error("department", str(refusal))
         else:
             if registration.sent_to_phone:
-                return _redirect_to_sent_page(reverse("patients:registration-sent"), details["phone"])
+                return _redirect_to_sent_page(
+                    reverse("patients:registration-sent"), details["phone"], what="registration"
+                )
             said = appointments.registration_in_words(registration)
             if said is not None:
                 messages.info(request, said)
@@ -151,8 +161,13 @@ def registration_sent(request):
     masked_phone = _sent_to_masked_phone(request)
     if masked_phone is None:
         return redirect("patients:register")
-    message = BOOKING_SENT_TO_PHONE_MESSAGE if request.GET.get("what") == "booking" else SENT_TO_PHONE_MESSAGE
-    return render(request, "patients/registration_sent.html", {"message": message, "masked_phone": masked_phone})
+    what = request.GET.get("what")
+    message = SENT_TO_PHONE_MESSAGES.get(what, SENT_TO_PHONE_MESSAGE)
+    return render(
+        request,
+        "patients/registration_sent.html",
+        {"message": message, "masked_phone": masked_phone, "booking": what == "booking"},
+    )
 
 
 def _visit_or_404(public_id):
@@ -609,7 +624,9 @@ def kiosk(request, site):
             walk_in.add_error("department", str(refusal))
         else:
             if registration.sent_to_phone:
-                return _redirect_to_sent_page(reverse("kiosk:sent", args=[site]), details["phone"])
+                return _redirect_to_sent_page(
+                    reverse("kiosk:sent", args=[site]), details["phone"], what="registration"
+                )
             return redirect("kiosk:ticket", site=site, public_id=registration.entry.public_id)
     # Only a page that is not the kiosk's own (or was altered) posts another action: the patient is told what to do.
     action_unknown = request.method == "POST" and action not in ("check_in", "walk_in")
@@ -654,7 +671,7 @@ def kiosk_sent(request, site):
         {
             "site": site,
             "start_over_url": kiosk_start_over_url(site),
-            "message": SENT_TO_PHONE_MESSAGE,
+            "message": SENT_TO_PHONE_MESSAGES.get(request.GET.get("what"), SENT_TO_PHONE_MESSAGE),
             "masked_phone": masked_phone,
         },
     )

@@ -82,7 +82,8 @@ def test_the_answer_is_the_status_its_broadcast_worked_out_without_reading_the_q
 
 SENT_TO_PHONE = {
     "detail": "This phone number is already registered with us. "
-    "We have sent your token and a link to follow your place to that phone.",
+    "We have sent a message to that phone: your token and a link to follow your place, or your appointment today "
+    "and how to check in for it.",
     "phone": "\u2022\u2022\u2022\u2022\u2022\u20220123",
     "sent_by": "sms",
 }

@@ -786,6 +786,45 @@ def test_a_booked_number_taking_a_walk_in_token_at_the_kiosk_gets_a_known_phone_
     assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CHECKED_IN
 
 
+def _sent_page_words(page):
+    return " ".join(re.sub(r"<[^>]+>", " ", page.content.decode()).split())
+
+
+@pytest.mark.parametrize("where", ["register", "kiosk"])
+def test_a_known_phones_answer_to_a_registration_is_true_of_a_booking_sent_as_of_a_token(
+    client, clinic, clock, make_patient, where
+):
+    appointment = book(clinic, at(time(13)), phone="+14155550196")
+    clock.move_to(at(time(12, 40)))
+    form = details(department=clinic.pk, phone="+14155550196")
+    if where == "kiosk":
+        answer = client.post(reverse("kiosk:start", args=[clinic.code]), {"action": "walk_in", **form})
+    else:
+        answer = client.post(reverse("patients:register"), form)
+
+    words = _sent_page_words(client.get(answer.url))
+
+    assert not Queue.objects.filter(patient=appointment.patient).exists()  # a booking went to the phone, no token
+    assert "your token and a link to follow your place, or your appointment today and how to check in" in words
+    assert "We have sent your token" not in words
+
+
+def test_the_answer_to_a_booking_sent_to_a_known_phone_speaks_of_the_appointment_not_a_token(
+    client, clinic, make_patient
+):
+    make_patient(phone="+14155550197")
+    day = timezone.localdate().isoformat()
+    answer = client.post(
+        f"{reverse('patients:book')}?department={clinic.pk}&day={day}",
+        details(department=clinic.pk, phone="+14155550197", slot=at(time(13, 30)).isoformat()),
+    )
+
+    words = _sent_page_words(client.get(answer.url))
+
+    assert "We have sent your appointment and a link to manage it to that phone." in words
+    assert "they can find your appointment" in words and "give you your token" not in words
+
+
 def test_a_department_given_twice_in_the_address_is_a_400_naming_it(client, clinic, make_department):
     other = make_department(name="Dermatology", code="DERM")
 

@@ -110,7 +110,7 @@ def test_a_returning_patient_is_not_duplicated_and_is_told_the_token_went_to_the
     assert (sent_page.split("?")[0], status) == ("/patients/register/sent/", 302)
     page = response.content.decode()
     assert "This phone number is already registered with us." in page
-    assert "We have sent your token and a link to follow your place to that phone." in page
+    assert "We have sent a message to that phone: your token and a link to follow your place" in page
     assert "\u2022\u2022\u2022\u2022\u2022\u20220160" in page
     assert known.token not in page and str(known.patient.public_id) not in page
     assert Patient.objects.count() == 1
