@@ -30,6 +30,7 @@ from patients import hooks
 from patients.forms import BootstrapWidgetsMixin, FieldsSayWhatToEnterMixin
 from patients.models import Department
 from patients.selectors import department_snapshot_frame, departments_on_the_boards
+from patients.templatetags.waits import wait_units
 
 from .actions import RefusedFormIs400
 from .auth_backends import PublishedPasswordRefusalSaid
@@ -83,9 +84,7 @@ def board_words(page_language):
                     # In place of the wait for new arrivals once the department's daily capacity is reached.
                     "full_today": gettext("full for today: no more walk-in tokens"),
                     # A wait of an hour or more, in hours (static/js/wait-words.js).
-                    "minutes": gettext("%(minutes)s min"),
-                    "hours": gettext("%(hours)s h"),
-                    "hours_minutes": gettext("%(hours)s h %(minutes)s min"),
+                    **wait_units(),
                     "call_to_room": gettext("%(token)s, please go to %(room)s"),
                     "call_in": gettext("%(token)s, please go in"),
                     "spoken_to_room": pgettext("spoken", "Token %(token)s, please go to %(room)s"),

@@ -6,7 +6,8 @@ the live pages (test_wait_words_read_alike_on_the_server_and_in_the_browser)."""
 from django import template
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext
+from django.utils.html import json_script
+from django.utils.translation import get_language, gettext, ngettext
 
 register = template.Library()
 
@@ -15,10 +16,22 @@ register = template.Library()
 HOURS_FROM_MINUTES = 60
 WHOLE_HOURS_FROM_MINUTES = 180
 NO_BREAK_SPACE = "\u00a0"
+# The plural categories a browser's Intl.PluralRules names, each with a count that gettext's rule of each site
+# language puts in the same form: the live scripts pick an hour's form by these (static/js/wait-words.js).
+PLURAL_CATEGORY_COUNTS = {"zero": 0, "one": 1, "two": 2, "few": 3, "many": 11, "other": 100}
 
 
 def _nearest(value, step):
     return int(value / step + 0.5) * step
+
+
+# Hours agree with their number where a language's word for them does: Hindi "1 घंटा", "2 घंटे".
+def _hours_words(hours):
+    return ngettext("%(hours)s h", "%(hours)s h", hours)
+
+
+def _hours_minutes_words(hours):
+    return ngettext("%(hours)s h %(minutes)s min", "%(hours)s h %(minutes)s min", hours)
 
 
 @register.filter
@@ -28,9 +41,28 @@ def wait_duration(minutes):
     if minutes < WHOLE_HOURS_FROM_MINUTES:
         hours, rest = divmod(_nearest(minutes, 5), 60)
         if rest:
-            return gettext("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": rest}
-        return gettext("%(hours)s h") % {"hours": hours}
-    return gettext("%(hours)s h") % {"hours": _nearest(minutes, 60) // 60}
+            return _hours_minutes_words(hours) % {"hours": hours, "minutes": rest}
+        return _hours_words(hours) % {"hours": hours}
+    hours = _nearest(minutes, 60) // 60
+    return _hours_words(hours) % {"hours": hours}
+
+
+def wait_units():
+    """A duration's words in the active language for static/js/wait-words.js, which draws it as wait_duration does:
+    the hours' forms by the plural category the browser's Intl.PluralRules gives their number."""
+    return {
+        "language": get_language(),
+        "minutes": gettext("%(minutes)s min"),
+        "hours": {category: _hours_words(count) for category, count in PLURAL_CATEGORY_COUNTS.items()},
+        "hours_minutes": {
+            category: _hours_minutes_words(count) for category, count in PLURAL_CATEGORY_COUNTS.items()
+        },
+    }
+
+
+@register.simple_tag
+def wait_units_script():
+    return json_script(wait_units(), "wait-units")
 
 
 @register.simple_tag

@@ -8,7 +8,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import formats, translation
 
-from patients.templatetags.waits import unbroken, wait_duration
+from patients.templatetags.waits import unbroken, wait_duration, wait_units
 
 WAITS = [0, 1, 59, 60, 62, 63, 64, 65, 75, 89, 117, 118, 119, 120, 177, 178, 179, 180, 209, 210, 250, 269, 270, 600]
 
@@ -36,14 +36,23 @@ def test_a_wide_range_breaks_a_line_only_between_its_ends_in_each_language():
         assert all(end.replace(" ", "\u00a0") in words and end not in words for end in ends), (language, words)
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js on PATH to run the live pages' script")
-def test_the_live_status_page_keeps_a_ranges_ends_whole_as_the_server_does():
+def words_in_the_browser(*arguments):
+    """static/js/wait-words.js's words for WAITS in the active language, given the server's words for a duration."""
     script = Path(__file__).resolve().parents[2] / "smartqueue" / "tests" / "js" / "wait_words_print.js"
     result = subprocess.run(
-        ["node", str(script), "--unbroken", *map(str, WAITS)], capture_output=True, text=True, timeout=60, check=True
+        ["node", str(script), json.dumps(wait_units()), *arguments, *map(str, WAITS)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
+    return json.loads(result.stdout)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js on PATH to run the live pages' script")
+def test_the_live_status_page_keeps_a_ranges_ends_whole_as_the_server_does():
     with translation.override("en"):
-        assert {str(minutes): unbroken(wait_duration(minutes)) for minutes in WAITS} == json.loads(result.stdout)
+        assert {str(minutes): unbroken(wait_duration(minutes)) for minutes in WAITS} == words_in_the_browser("--unbroken")
 
 
 def test_a_wait_so_far_reads_in_hours_and_minutes_for_staff():
@@ -56,15 +65,23 @@ def test_a_long_wait_reads_in_the_pages_language():
         assert render("{% wait_words minutes %}", minutes=130) == "alrededor de 2 h 10 min"
 
 
+def test_an_hour_agrees_with_its_number_in_hindi():
+    with translation.override("hi"):
+        assert render("{% wait_words minutes %}", minutes=60) == "लगभग 1 घंटा"
+        assert [wait_duration(minutes) for minutes in (60, 75, 120, 130, 250)] == [
+            "1 घंटा",
+            "1 घंटा 15 मिनट",
+            "2 घंटे",
+            "2 घंटे 10 मिनट",
+            "4 घंटे",
+        ]
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js on PATH to run the live pages' script")
-def test_wait_words_read_alike_on_the_server_and_in_the_browser():
-    script = Path(__file__).resolve().parents[2] / "smartqueue" / "tests" / "js" / "wait_words_print.js"
-    result = subprocess.run(
-        ["node", str(script), *map(str, WAITS)], capture_output=True, text=True, timeout=60, check=True
-    )
-    in_the_browser = json.loads(result.stdout)
-    with translation.override("en"):
-        assert {str(minutes): wait_duration(minutes) for minutes in WAITS} == in_the_browser
+@pytest.mark.parametrize("language", ["en", "es", "hi", "ar"])
+def test_wait_words_read_alike_on_the_server_and_in_the_browser(language):
+    with translation.override(language):
+        assert {str(minutes): wait_duration(minutes) for minutes in WAITS} == words_in_the_browser()
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js on PATH to run the live pages' script")

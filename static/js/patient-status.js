@@ -19,11 +19,8 @@
     skipped: gettext("Missed your turn"),
     cancelled: gettext("Cancelled"),
   };
-  var WAIT_UNITS = {
-    minutes: gettext("%(minutes)s min"),
-    hours: gettext("%(hours)s h"),
-    hours_minutes: gettext("%(hours)s h %(minutes)s min"),
-  };
+  // A wait's words as the server draws them (waits.wait_units: the hours agree with their number).
+  var WAIT_UNITS = JSON.parse(document.getElementById("wait-units").textContent);
 
   // A department's name or room in the page's language, where admins translated it ("" where not).
   function translatedWords(department, field) {

@@ -1,7 +1,8 @@
 // How an estimated wait reads on the live pages: "about 25 min", "about 1 h 15 min", "about 4 h". The same rule as
 // patients/templatetags/waits.py, which draws the pages' first state (a test runs both on the same waits).
-// `units` holds the words of one language: {minutes, hours, hours_minutes} ("%(minutes)s min" ...). Also when the
-// doctors are expected while none is on duty.
+// `units` holds the words of one language as the server gives them (waits.wait_units): {language, minutes, hours,
+// hours_minutes}, the hours' forms by plural category ("1 घंटा", "2 घंटे"). Also when the doctors are expected while
+// none is on duty.
 (function (global) {
   "use strict";
 
@@ -13,16 +14,24 @@
     return Math.floor(value / step + 0.5) * step;
   }
 
+  // The form of `forms` (by plural category) that agrees with `count` in `language`.
+  function agreeing(forms, count, language) {
+    return forms[new Intl.PluralRules(inServerDigits(language)).select(count)] || forms.other;
+  }
+
   function duration(minutes, units) {
     if (minutes < HOURS_FROM_MINUTES) return interpolate(units.minutes, { minutes: minutes }, true);
+    var hours = nearest(minutes, 60) / 60;
     if (minutes < WHOLE_HOURS_FROM_MINUTES) {
       var rounded = nearest(minutes, 5);
-      var hours = Math.floor(rounded / 60);
       var rest = rounded % 60;
-      if (rest) return interpolate(units.hours_minutes, { hours: hours, minutes: rest }, true);
-      return interpolate(units.hours, { hours: hours }, true);
+      hours = Math.floor(rounded / 60);
+      if (rest) {
+        var hoursMinutes = agreeing(units.hours_minutes, hours, units.language);
+        return interpolate(hoursMinutes, { hours: hours, minutes: rest }, true);
+      }
     }
-    return interpolate(units.hours, { hours: nearest(minutes, 60) / 60 }, true);
+    return interpolate(agreeing(units.hours, hours, units.language), { hours: hours }, true);
   }
 
   // A duration a line may not break inside (waits.py's unbroken): a wide figure wrapped "about 50 min – 1" above

@@ -1,6 +1,6 @@
-// Prints static/js/wait-words.js's words for each wait (minutes) given on the command line, as JSON, in English;
-// with --unbroken first, as the ends of a range on the status page are kept whole. test_wait_words.py compares them
-// with the server's.
+// Prints static/js/wait-words.js's words for each wait (minutes) given on the command line, as JSON, in the words of
+// the first argument (the server's waits.wait_units, as JSON); with --unbroken next, as the ends of a range on the
+// status page are kept whole. test_wait_words.py compares them with the server's.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -10,8 +10,8 @@ const context = { interpolate: (format, values) => format.replace(/%\((\w+)\)s/g
 context.window = context;
 vm.createContext(context);
 vm.runInContext(fs.readFileSync(path.join(__dirname, "../../../static/js/wait-words.js"), "utf8"), context);
-const units = { minutes: "%(minutes)s min", hours: "%(hours)s h", hours_minutes: "%(hours)s h %(minutes)s min" };
-const args = process.argv.slice(2);
+const units = JSON.parse(process.argv[2]);
+const args = process.argv.slice(3);
 const unbroken = args[0] === "--unbroken";
 const asWords = (minutes) => {
   const words = context.WaitWords.duration(Number(minutes), units);
