@@ -4,6 +4,7 @@ import json
 import uuid
 
 from channels.db import database_sync_to_async
+from django.utils.translation import gettext_lazy as _
 
 from .broadcasts import department_group, visit_group
 from .live import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, LiveConsumer, record_id
@@ -29,7 +30,7 @@ class QueueConsumer(LiveConsumer):
         self.department = await database_sync_to_async(self._find_department)(raw_id)
         if self.department is None:
             await self.refuse(
-                close_code=CLOSE_NOT_FOUND, code="unknown_department", message=f"No department with id '{raw_id[:40]}'."
+                close_code=CLOSE_NOT_FOUND, code="unknown_department", message=_("No department has this id.")
             )
             return None
         return [department_group(self.department.pk)]
@@ -60,12 +61,12 @@ class PatientConsumer(LiveConsumer):
         try:
             public_id = uuid.UUID(raw_id)
         except ValueError:
-            await self.refuse(close_code=CLOSE_BAD_REQUEST, code="bad_patient_id", message="The id must be a UUID.")
+            await self.refuse(close_code=CLOSE_BAD_REQUEST, code="bad_patient_id", message=_("The id must be a UUID."))
             return None
         self.link_id = public_id
         self.visit_entry = await database_sync_to_async(visit_for_link)(public_id)
         if self.visit_entry is None:
-            await self.refuse(close_code=CLOSE_NOT_FOUND, code="unknown_patient", message="No visit with this id.")
+            await self.refuse(close_code=CLOSE_NOT_FOUND, code="unknown_patient", message=_("No visit has this id."))
             return None
         self.visit, self.department_seq = None, None
         # Joined before the snapshot is read, so no department change between the two goes unseen.
@@ -112,7 +113,7 @@ class PatientConsumer(LiveConsumer):
             return False
         if await database_sync_to_async(visit_for_link)(self.link_id) is not None:
             return False
-        await self.refuse(close_code=CLOSE_NOT_FOUND, code="unknown_patient", message="No visit with this id.")
+        await self.refuse(close_code=CLOSE_NOT_FOUND, code="unknown_patient", message=_("No visit has this id."))
         return True
 
     async def _follow_own_change(self, envelope):

@@ -5,8 +5,12 @@ import json
 import re
 import time
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
+from smartqueue.i18n import socket_language
 from smartqueue.parsers import field_with_a_lone_surrogate, field_with_a_repeated_key, load_marking_repeated_keys
 
 from .serializers import frame
@@ -110,29 +114,34 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, envelope):
         await self.send(text_data=json.dumps(envelope))
 
-    async def send_error(self, *, code, message, field=None):
+    async def send_error(self, *, code, message, values=None, field=None):
+        """An error frame whose message (lazy, with its %(...)s values) is in the language of the socket's page."""
+        language = await database_sync_to_async(socket_language)(self.scope)
+        with translation.override(language):
+            words = str(message) % (values or {})
         await self.send_frame(
             frame(
                 frame_type="error",
                 department_id=None,
                 seq=None,
-                payload={"code": code, "message": message, "field": field},
+                payload={"code": code, "message": words, "field": field},
             )
         )
 
-    async def refuse(self, *, close_code, code, message):
+    async def refuse(self, *, close_code, code, message, values=None):
         """Accept only to explain, then close: a browser sees neither reason nor code of a refused handshake."""
         self.refused = True
         await self._accept()
-        await self.send_error(code=code, message=message)
+        await self.send_error(code=code, message=message, values=values)
         await self.close(code=close_code)
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.refused:
             return  # Sent before the client saw the close: there is nothing on this socket to answer with.
         request = self._parse(text_data)
-        if isinstance(request, str):
-            await self.send_error(code="bad_message", message=request, field="type")
+        if isinstance(request, tuple):
+            message, values = request
+            await self.send_error(code="bad_message", message=message, values=values, field="type")
         elif request["type"] == "snapshot":
             await self.answer_snapshot_request()
         elif request["type"] == "ping":
@@ -140,26 +149,27 @@ class LiveConsumer(AsyncWebsocketConsumer):
         else:
             await self.send_error(
                 code="unknown_message",
-                message=f"Unknown message type '{request['type'][:50]}'; send \"snapshot\" or \"ping\".",
+                message=_('Unknown message type "%(type)s"; send "snapshot" or "ping".'),
+                values={"type": request["type"][:50]},
                 field="type",
             )
 
     @staticmethod
     def _parse(text_data):
-        """The client's request as a dict with a string "type", or the reason it is not one."""
+        """The client's request as a dict with a string "type", or why it is not one: (message, its values)."""
         if text_data is None:
-            return "Send JSON text frames, not binary."
+            return _("Send JSON text frames, not binary."), {}
         if len(text_data) > MAX_CLIENT_MESSAGE_CHARS:
-            return f"Messages are limited to {MAX_CLIENT_MESSAGE_CHARS} characters."
+            return _("Messages are limited to %(limit)s characters."), {"limit": MAX_CLIENT_MESSAGE_CHARS}
         try:
             request = load_marking_repeated_keys(text_data)
         except (ValueError, RecursionError):
-            return "The message is not valid JSON."
+            return _("The message is not valid JSON."), {}
         if field_with_a_lone_surrogate(request) is not None:
-            return "The message holds surrogate characters, which are not allowed."
+            return _("The message holds surrogate characters, which are not allowed."), {}
         _field, repeated_key = field_with_a_repeated_key(request)
         if repeated_key is not None:
-            return f'"{repeated_key[:50]}" is given more than once.'
+            return _('"%(key)s" is given more than once.'), {"key": repeated_key[:50]}
         if not isinstance(request, dict) or not isinstance(request.get("type"), str):
-            return 'The message must be a JSON object with a string "type", e.g. {"type": "snapshot"}.'
+            return _('The message must be a JSON object with a string "type", e.g. {"type": "snapshot"}.'), {}
         return request

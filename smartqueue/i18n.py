@@ -7,6 +7,8 @@ so both stay one choice. Signing out ends the session, and with it the staff lan
 Profiles are reached by their relation names, so this helper imports no app.
 """
 
+from types import SimpleNamespace
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import pgettext
@@ -36,6 +38,19 @@ def remember_staff_language(sender, request, user, **kwargs):
     languages = [profile.language for profile in staff_profiles(user) if profile.language]
     if request is not None and languages:
         request.session[STAFF_LANGUAGE_SESSION_KEY] = languages[0]
+
+
+def socket_language(scope):
+    """The language of a live socket's words, picked as its page's is: a signed-in staff member's, else the
+    switcher's cookie, else the browser's Accept-Language (both sent with the socket's handshake), else the site's.
+    May read the session: call it off the event loop."""
+    session = scope.get("session")
+    staff_language = session.get(STAFF_LANGUAGE_SESSION_KEY, "") if session is not None else ""
+    if staff_language in LANGUAGE_CODES:
+        return staff_language
+    accept_language = dict(scope.get("headers", ())).get(b"accept-language", b"").decode("latin-1")
+    handshake = SimpleNamespace(COOKIES=scope.get("cookies", {}), META={"HTTP_ACCEPT_LANGUAGE": accept_language})
+    return translation.get_language_from_request(handshake)
 
 
 class StaffLanguageMiddleware:

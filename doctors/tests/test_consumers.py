@@ -89,3 +89,17 @@ async def test_a_deactivated_doctor_is_refused(dr_house, open_socket):
     _, connected, close_code = await open_socket(f"/ws/doctor/{dr_house.pk}/", cookie=cookie)
 
     assert not connected and close_code == 4403
+
+
+async def test_a_doctors_socket_answers_a_malformed_message_in_the_doctors_language(dr_house, open_socket):
+    dr_house.language = "hi"
+    await database_sync_to_async(dr_house.save)(update_fields=["language"])
+    cookie = await database_sync_to_async(session_cookie)(dr_house.user)
+    # The profile's language comes first, as on the dashboard around the socket, whatever the browser asks for.
+    socket, _, _ = await open_socket(f"/ws/doctor/{dr_house.pk}/", cookie=cookie, accept_language="es")
+    await next_frame(socket)
+
+    await socket.send_to(text_data="not json")
+    error = await next_frame(socket)
+
+    assert error["payload"] == {"code": "bad_message", "message": "संदेश मान्य JSON नहीं है।", "field": "type"}

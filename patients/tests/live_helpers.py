@@ -15,10 +15,12 @@ async def open_socket():
     """Opens sockets for a test and disconnects them all afterwards, so no consumer outlives its test."""
     opened = []
 
-    async def open_one(path, *, origin=ALLOWED_ORIGIN, cookie=None):
+    async def open_one(path, *, origin=ALLOWED_ORIGIN, cookie=None, accept_language=None):
         headers = [(b"origin", origin)] if origin else []
         if cookie:
             headers.append((b"cookie", cookie.encode()))
+        if accept_language:
+            headers.append((b"accept-language", accept_language.encode()))
         communicator = WebsocketCommunicator(application, path, headers=headers)
         opened.append(communicator)
         connected, close_code = await communicator.connect(timeout=5)

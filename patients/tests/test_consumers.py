@@ -126,6 +126,38 @@ async def test_malformed_client_messages_get_an_error_and_the_socket_stays_usabl
     assert snapshot["type"] == "snapshot" and pong["type"] == "pong"
 
 
+async def test_a_refused_socket_explains_itself_in_the_language_of_its_page(db, open_socket):
+    # The switcher's cookie first, else the browser's Accept-Language, as the page around the socket picks.
+    department, _, _ = await open_socket("/ws/queue/999999/", cookie="django_language=es", accept_language="ar")
+    bad_id, _, _ = await open_socket("/ws/patient/not-a-uuid/", accept_language="hi-IN,hi;q=0.9,en;q=0.5")
+    unknown, _, _ = await open_socket(
+        "/ws/patient/00000000-0000-4000-8000-000000000000/", accept_language="ar-EG,ar;q=0.9"
+    )
+    english, _, _ = await open_socket("/ws/patient/00000000-0000-4000-8000-000000000000/")
+
+    messages = [(await next_frame(socket))["payload"]["message"] for socket in (department, bad_id, unknown, english)]
+
+    assert messages == [
+        "Ningún servicio tiene este identificador.",
+        "पहचान संख्या एक UUID होनी चाहिए।",
+        "لا توجد زيارة بهذا المعرّف.",
+        "No visit has this id.",
+    ]
+
+
+async def test_a_malformed_message_is_answered_in_the_language_of_the_sockets_page(cardiology, open_socket):
+    socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/", cookie="django_language=ar")
+    await next_frame(socket)
+
+    await socket.send_to(text_data='{"type": "dance"}')
+    unknown = await next_frame(socket)
+    await socket.send_to(text_data="x" * 5000)
+    too_long = await next_frame(socket)
+
+    assert unknown["payload"]["message"] == 'نوع رسالة غير معروف "dance"؛ أرسلوا "snapshot" أو "ping".'
+    assert too_long["payload"]["message"] == "لا يزيد طول الرسالة على 2000 حرف."
+
+
 async def test_snapshot_requests_in_a_loop_cost_one_read_a_second_and_each_is_answered(
     cardiology, open_socket, monkeypatch
 ):
