@@ -2,6 +2,7 @@
 wrong department is moved to the right one keeping its place, a priority changed, a token cancelled after a confirm;
 each the panel's action, as POST /adminpanel/api/ runs it."""
 
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -129,6 +130,20 @@ def test_the_desk_raises_a_waiting_patients_priority_from_the_page(admin_client,
     assert response.status_code == 302
     later.refresh_from_db()
     assert (later.priority, later.get_position_in_queue()) == ("emergency", 1)
+
+
+def test_a_priority_reads_as_an_adjective_of_the_priority_in_spanish(admin_client, department, wrong_department):
+    # "tiene ahora prioridad urgencia" put a noun where "normal" and "alta" are adjectives agreeing with "prioridad".
+    admin_client.cookies["django_language"] = "es"
+    page = admin_client.get(visit_page(wrong_department)).content.decode()
+
+    changed = admin_client.post(
+        reverse("adminpanel:visit-priority", args=[wrong_department.pk]), {"priority": "emergency"}, follow=True
+    )
+
+    priorities = page.split('id="id_priority"')[1].split("</select>")[0]
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", priorities) == ["Normal", "Alta", "Urgente"]
+    assert "El turno CARD-001 tiene ahora prioridad urgente." in changed.content.decode()
 
 
 def test_cancelling_asks_first_then_cancels(admin_client, wrong_department):

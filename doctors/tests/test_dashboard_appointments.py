@@ -55,7 +55,7 @@ def test_dashboard_rows_are_labelled_in_the_doctors_language(doctor_client, work
     data = doctor_client.get(reverse("doctors:api"), HTTP_ACCEPT_LANGUAGE="es").json()
     rows = {row["token"]: row for row in data["waiting"]}
     labels = {token: (row["priority_label"], row["status_label"], row["arrival_label"]) for token, row in rows.items()}
-    assert labels == {urgent.token: ("Urgencia", "En espera", ""), entry.token: ("Normal", "En espera", "Antes de hora")}
+    assert labels == {urgent.token: ("Urgente", "En espera", ""), entry.token: ("Normal", "En espera", "Antes de hora")}
 
 
 def test_bookings_not_arrived_leave_out_patients_already_in_line_or_seen_and_bookings_past_their_grace(
