@@ -256,6 +256,22 @@ def test_translations_name_each_thing_by_the_catalogues_one_word(language):
     assert not wrong, f"{language}: another word than the catalogue's:\n" + "\n".join(wrong)
 
 
+# Arabic calls a token "رقم الدور" (the queue number), as its patients' texts say "رقم دوركم": the bare "الرقم" is
+# also the phone number, and the desk read "تصحيح رقم هاتف الرقم" ("correct the number's phone number").
+BARE_NUMBER = re.compile(r"(?<!\S)\(?[وف]?(?:ال|لل|بال)رقم(?=[\s.:،؛)؟]|$)")
+A_PHONE_OR_A_BOOKING = re.compile(r"\bnumber\b|\bphone\b|\bid\b|booking", re.IGNORECASE)
+
+
+def test_arabic_calls_a_token_its_queue_number_not_the_bare_number():
+    wrong = [
+        f"{entry.msgid!r}: {text!r}"
+        for entry, text in every_translation("ar")
+        if re.search(r"\btokens?\b", entry.msgid, re.IGNORECASE)
+        and (BARE_NUMBER.search(text) if not A_PHONE_OR_A_BOOKING.search(entry.msgid) else "رقم هاتف الرقم" in text)
+    ]
+    assert not wrong, "Arabic: say رقم الدور for a token:\n" + "\n".join(wrong)
+
+
 def test_every_catalogue_file_is_compiled_by_the_pure_python_step():
     assert {path.parent.parent.name for path in catalogues()} == set(TRANSLATED)
 
