@@ -143,7 +143,7 @@ DEFAULT_TRANSLATIONS = {
         "Por favor, permanezca cerca. {link}",
         "hi": "{name}, {department} में {patients_ahead} (टोकन {token}, अनुमानित प्रतीक्षा: {expected_wait})। "
         "कृपया पास ही रहें। {link}",
-        "ar": "{name}، {patients_ahead} في {department} (الرقم {token}، الانتظار المتوقع: {expected_wait}). "
+        "ar": "{name}، {patients_ahead} في {department} (رقم الدور {token}، الانتظار المتوقع: {expected_wait}). "
         "يُرجى البقاء قريبين. {link}",
     },
     TemplateType.RETURNED_TO_LINE: {
@@ -153,7 +153,7 @@ DEFAULT_TRANSLATIONS = {
         "hi": "{name}, आपकी जाँच शुरू होने से पहले आपके डॉक्टर को कहीं और जाना पड़ा। आपकी जगह बनी रहेगी: "
         "{department} की कतार में टोकन {token} का नंबर {position} है; अनुमानित प्रतीक्षा: {expected_wait}। "
         "अपनी जगह यहाँ देखें: {link}",
-        "ar": "{name}، اضطُر طبيبكم إلى الانصراف قبل بدء الكشف. تحتفظون بدوركم: الرقم {token} ترتيبه {position} "
+        "ar": "{name}، اضطُر طبيبكم إلى الانصراف قبل بدء الكشف. تحتفظون بدوركم: رقم الدور {token} ترتيبه {position} "
         "في طابور {department}؛ الانتظار المتوقع: {expected_wait}. تابعوا دوركم: {link}",
     },
     TemplateType.NO_DOCTOR_LEFT_TODAY: {
@@ -162,14 +162,14 @@ DEFAULT_TRANSLATIONS = {
         "hi": "{name}, आज {department} में किसी डॉक्टर के वापस आने की उम्मीद नहीं है। कृपया अपना टोकन {token} "
         "दिखाकर रिसेप्शन डेस्क पर पूछें।",
         "ar": "{name}، لا يُتوقع عودة أي طبيب إلى {department} اليوم. يُرجى السؤال في مكتب الاستقبال مع إبراز "
-        "الرقم {token}.",
+        "رقم الدور {token}.",
     },
     TemplateType.DOCTOR_BACK_TODAY: {
         "es": "{name}, al final hoy sí habrá un médico atendiendo en {department}. El turno {token} tiene el número "
         "{position} en la fila; espera prevista: {expected_wait}. Siga su lugar aquí: {link}",
         "hi": "{name}, अब आज {department} में एक डॉक्टर मरीज़ों को देखेंगे। कतार में टोकन {token} का नंबर {position} "
         "है; अनुमानित प्रतीक्षा: {expected_wait}। अपनी जगह यहाँ देखें: {link}",
-        "ar": "{name}، سيعود طبيب لاستقبال المرضى في {department} اليوم. الرقم {token} ترتيبه {position} في "
+        "ar": "{name}، سيعود طبيب لاستقبال المرضى في {department} اليوم. رقم الدور {token} ترتيبه {position} في "
         "الطابور؛ الانتظار المتوقع: {expected_wait}. تابعوا دوركم: {link}",
     },
     TemplateType.CANCELLED_BY_STAFF: {
@@ -177,7 +177,7 @@ DEFAULT_TRANSLATIONS = {
         "atención, por favor pregunte en la recepción.",
         "hi": "{name}, {department} का टोकन {token} अस्पताल के कर्मचारियों ने रद्द कर दिया है। अगर आपको अब भी "
         "दिखाना है, तो कृपया रिसेप्शन डेस्क पर पूछें।",
-        "ar": "{name}، ألغى موظفو المستشفى الرقم {token} في {department}. إن كنتم ما زلتم بحاجة إلى الكشف، يُرجى "
+        "ar": "{name}، ألغى موظفو المستشفى رقم الدور {token} في {department}. إن كنتم ما زلتم بحاجة إلى الكشف، يُرجى "
         "السؤال في مكتب الاستقبال.",
     },
     TemplateType.PHONE_CORRECTED: {
@@ -185,7 +185,7 @@ DEFAULT_TRANSLATIONS = {
         "Siga su lugar con este nuevo enlace (uno anterior ya no funciona): {link}",
         "hi": "नमस्ते {name}, रिसेप्शन डेस्क ने टोकन {token} ({department}) के लिए आपका फ़ोन नंबर ठीक कर दिया है। "
         "इस नए लिंक से अपनी जगह देखें (पहले वाला लिंक अब काम नहीं करता): {link}",
-        "ar": "مرحبًا {name}، صحّح مكتب الاستقبال رقم هاتفكم للرقم {token} ({department}). تابعوا دوركم عبر "
+        "ar": "مرحبًا {name}، صحّح مكتب الاستقبال رقم هاتفكم لرقم الدور {token} ({department}). تابعوا دوركم عبر "
         "هذا الرابط الجديد (الرابط السابق لم يعد يعمل): {link}",
     },
     TemplateType.LINE_CLOSED: {
@@ -193,26 +193,26 @@ DEFAULT_TRANSLATIONS = {
         "medianoche. Si aún necesita atención, regístrese de nuevo o pregunte en la recepción.",
         "hi": "{name}, {department} का टोकन {token} आधी रात को दिन की कतार बंद होने से पहले नहीं बुलाया गया। अगर आपको "
         "अब भी दिखाना है, तो कृपया फिर से पंजीकरण करें या रिसेप्शन डेस्क पर पूछें।",
-        "ar": "{name}، لم يُنادَ الرقم {token} في {department} قبل إغلاق طابور اليوم عند منتصف الليل. إن كنتم ما زلتم "
-        "بحاجة إلى الكشف، يُرجى التسجيل من جديد أو السؤال في مكتب الاستقبال.",
+        "ar": "{name}، لم يُنادَ رقم الدور {token} في {department} قبل إغلاق طابور اليوم عند منتصف الليل. إن كنتم "
+        "ما زلتم بحاجة إلى الكشف، يُرجى التسجيل من جديد أو السؤال في مكتب الاستقبال.",
     },
     TemplateType.YOUR_TURN: {
         "es": "{name}, es su turno: {token}, por favor pase ahora con {doctor}.",
         "hi": "{name}, आपकी बारी आ गई है: टोकन {token}, कृपया अभी {doctor} के पास जाएँ।",
-        "ar": "{name}، حان دوركم: الرقم {token}، يُرجى التوجه الآن إلى {doctor}.",
+        "ar": "{name}، حان دوركم: رقم الدور {token}، يُرجى التوجه الآن إلى {doctor}.",
     },
     TemplateType.SKIPPED: {
         "es": "{name}, el turno {token} fue llamado a las {time} pero usted no estaba. Acuda al mostrador de "
         "{department} para que le llamen de nuevo.",
         "hi": "{name}, टोकन {token} को {time} बजे बुलाया गया था, पर आप वहाँ नहीं थे। दोबारा बुलाए जाने के लिए "
         "कृपया {department} काउंटर पर मिलें।",
-        "ar": "{name}، نودي على الرقم {token} الساعة {time} ولم تكونوا موجودين. يُرجى مراجعة مكتب {department} "
+        "ar": "{name}، نودي على رقم الدور {token} الساعة {time} ولم تكونوا موجودين. يُرجى مراجعة مكتب {department} "
         "ليُنادى عليكم مجددًا.",
     },
     TemplateType.BROADCAST: {
         "es": "{department} (turno {token}): {message}",
         "hi": "{department} (टोकन {token}): {message}",
-        "ar": "{department} (الرقم {token}): {message}",
+        "ar": "{department} (رقم الدور {token}): {message}",
     },
     TemplateType.FEEDBACK_REQUEST: {
         "es": "Gracias por su visita a {department}, {name}. ¿Cómo le fue? Valore su visita: {link}",
@@ -223,14 +223,14 @@ DEFAULT_TRANSLATIONS = {
     TemplateType.REPLY_STATUS: {
         "es": "Turno {token} ({department}): {message} Siga su lugar aquí: {link}",
         "hi": "टोकन {token} ({department}): {message} अपनी जगह यहाँ देखें: {link}",
-        "ar": "الرقم {token} ({department}): {message} تابعوا دوركم: {link}",
+        "ar": "رقم الدور {token} ({department}): {message} تابعوا دوركم: {link}",
     },
     TemplateType.REPLY_LATE_ASK: {
         "es": "Responda SÍ {code} en los próximos 10 minutos para pasar el turno {token} de {department} unos puestos "
         "atrás. Cualquier otra respuesta mantiene su lugar.",
         "hi": "{department} के टोकन {token} को कुछ स्थान पीछे करने के लिए 10 मिनट के भीतर हाँ {code} लिखकर भेजें। "
         "कुछ और भेजने पर आपकी जगह बनी रहेगी।",
-        "ar": "أرسلوا نعم {code} خلال 10 دقائق لإرجاء الرقم {token} في {department} بضعة أماكن. "
+        "ar": "أرسلوا نعم {code} خلال 10 دقائق لإرجاء رقم الدور {token} في {department} بضعة أماكن. "
         "أي رد آخر يُبقي دوركم كما هو.",
     },
     TemplateType.REPLY_LATE: {
@@ -238,7 +238,7 @@ DEFAULT_TRANSLATIONS = {
         "espera prevista: {expected_wait}. {link}",
         "hi": "टोकन {token}: आपको कुछ स्थान पीछे कर दिया गया है। अब कतार में आपका नंबर {position} है; "
         "अनुमानित प्रतीक्षा: {expected_wait}। {link}",
-        "ar": "الرقم {token}: أُرجئ دوركم بضعة أماكن. ترتيبكم الآن {position} في الطابور؛ "
+        "ar": "رقم الدور {token}: أُرجئ دوركم بضعة أماكن. ترتيبكم الآن {position} في الطابور؛ "
         "الانتظار المتوقع: {expected_wait}. {link}",
     },
     TemplateType.REPLY_CANCEL_ASK: {
@@ -246,12 +246,12 @@ DEFAULT_TRANSLATIONS = {
         "Cualquier otra respuesta mantiene su lugar.",
         "hi": "{department} का टोकन {token} रद्द करने के लिए 10 मिनट के भीतर हाँ {code} लिखकर भेजें। "
         "कुछ और भेजने पर आपकी जगह बनी रहेगी।",
-        "ar": "أرسلوا نعم {code} خلال 10 دقائق لإلغاء الرقم {token} في {department}. أي رد آخر يُبقي دوركم كما هو.",
+        "ar": "أرسلوا نعم {code} خلال 10 دقائق لإلغاء رقم الدور {token} في {department}. أي رد آخر يُبقي دوركم كما هو.",
     },
     TemplateType.REPLY_CANCELLED: {
         "es": "El turno {token} de {department} está cancelado. Esperamos verle en otra ocasión.",
         "hi": "{department} का टोकन {token} रद्द कर दिया गया है। आशा है आपसे फिर मिलेंगे।",
-        "ar": "أُلغي الرقم {token} في {department}. نأمل أن نراكم في وقت آخر.",
+        "ar": "أُلغي رقم الدور {token} في {department}. نأمل أن نراكم في وقت آخر.",
     },
     TemplateType.REPLY_REFUSED: {
         "es": "{message} Responda AYUDA para saber qué puede hacer.",
@@ -263,7 +263,7 @@ DEFAULT_TRANSLATIONS = {
         "(una vez), CANCELAR para salir de la fila, BAJA para no recibir más mensajes. {link}",
         "hi": "टोकन {token}। अपनी जगह और प्रतीक्षा जानने के लिए स्थिति, कुछ स्थान पीछे जाने के लिए (एक बार) देर, "
         "कतार छोड़ने के लिए रद्द, और हमारे संदेश रोकने के लिए बंद लिखकर भेजें। {link}",
-        "ar": "الرقم {token}. أرسلوا حالة لمعرفة ترتيبكم ومدة الانتظار، أو تأخير لتأجيل دوركم بضعة أماكن "
+        "ar": "رقم الدور {token}. أرسلوا حالة لمعرفة ترتيبكم ومدة الانتظار، أو تأخير لتأجيل دوركم بضعة أماكن "
         "(مرة واحدة)، أو إلغاء لمغادرة الطابور، أو إيقاف لإيقاف رسائلنا. {link}",
     },
     TemplateType.REPLY_OPTED_OUT: {

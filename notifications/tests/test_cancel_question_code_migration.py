@@ -4,8 +4,9 @@ import importlib
 
 from django.apps import apps
 
-from notifications.defaults import DEFAULT_TEMPLATES, DEFAULT_TRANSLATIONS
+from notifications.defaults import DEFAULT_TEMPLATES
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
+from notifications.tests.shipped_before_the_token_word import shipped_before_the_token_word
 
 migration = importlib.import_module("notifications.migrations.0028_cancel_question_carries_its_code")
 TemplateType = NotificationTemplate.TemplateType
@@ -33,7 +34,7 @@ def test_cancel_questions_still_as_shipped_carry_the_code_and_an_admins_wording_
     assert "{code}" in shipped.sms_template
     for language, translation in translations.items():
         translation.refresh_from_db()
-        assert translation.sms_template == DEFAULT_TRANSLATIONS[TemplateType.REPLY_CANCEL_ASK][language]
+        assert translation.sms_template == shipped_before_the_token_word(TemplateType.REPLY_CANCEL_ASK, language)
     assert own_words.sms_template == "¿Cancelar {token}? Responda SÍ."
 
     migration.without_the_code(apps, None)

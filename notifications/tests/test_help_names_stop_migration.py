@@ -4,8 +4,9 @@ import importlib
 
 from django.apps import apps
 
-from notifications.defaults import DEFAULT_TEMPLATES, DEFAULT_TRANSLATIONS
+from notifications.defaults import DEFAULT_TEMPLATES
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
+from notifications.tests.shipped_before_the_token_word import shipped_before_the_token_word
 
 migration = importlib.import_module("notifications.migrations.0015_help_names_stop")
 TemplateType = NotificationTemplate.TemplateType
@@ -33,7 +34,7 @@ def test_help_replies_still_as_shipped_name_stop_and_an_admins_wording_is_kept(d
     assert shipped.sms_template == DEFAULT_TEMPLATES[TemplateType.REPLY_HELP][1]
     for language, translation in translations.items():
         translation.refresh_from_db()
-        assert translation.sms_template == DEFAULT_TRANSLATIONS[TemplateType.REPLY_HELP][language]
+        assert translation.sms_template == shipped_before_the_token_word(TemplateType.REPLY_HELP, language)
     assert own_words.sms_template == "Turno {token}: escriba ESTADO. {link}"
 
     migration.reword(apps, forwards=False)

@@ -5,8 +5,9 @@ import importlib
 
 from django.apps import apps
 
-from notifications.defaults import DEFAULT_TEMPLATES, DEFAULT_TRANSLATIONS
+from notifications.defaults import DEFAULT_TEMPLATES
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
+from notifications.tests.shipped_before_the_token_word import shipped_before_the_token_word
 
 migration = importlib.import_module("notifications.migrations.0016_patients_ahead_in_words")
 TemplateType = NotificationTemplate.TemplateType
@@ -28,7 +29,7 @@ def test_texts_still_as_shipped_word_the_count_and_an_admins_wording_is_kept(db)
     for row in (shipped, arabic, own_words):
         row.refresh_from_db()
     assert shipped.sms_template == DEFAULT_TEMPLATES[TemplateType.PATIENTS_AHEAD][1]
-    assert arabic.sms_template == DEFAULT_TRANSLATIONS[TemplateType.PATIENTS_AHEAD]["ar"]
+    assert arabic.sms_template == shipped_before_the_token_word(TemplateType.PATIENTS_AHEAD, "ar")
     assert own_words.sms_template == "{name}: {position} delante."
 
     migration.reword(apps, forwards=False)
