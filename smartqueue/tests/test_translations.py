@@ -272,6 +272,23 @@ def test_arabic_calls_a_token_its_queue_number_not_the_bare_number():
     assert not wrong, "Arabic: say رقم الدور for a token:\n" + "\n".join(wrong)
 
 
+# The menus' and buttons' words for a token: "احصلوا على رقم" and "البحث عن رقم مريض" read as a patient's phone number.
+TOKEN_ACTIONS = [
+    "Get a token",
+    "Take a token",
+    "Find a patient's token",
+    "Cancel a token",
+    "Change a token's priority",
+    "Move a token to another department",
+]
+
+
+def test_arabic_menus_and_buttons_name_a_token_a_queue_number():
+    words = {entry.msgid: text for entry, text in every_translation("ar") if entry.msgid in TOKEN_ACTIONS}
+    assert sorted(words) == sorted(TOKEN_ACTIONS)
+    assert not [text for text in words.values() if "رقم دور" not in text]
+
+
 def test_every_catalogue_file_is_compiled_by_the_pure_python_step():
     assert {path.parent.parent.name for path in catalogues()} == set(TRANSLATED)
 
