@@ -193,6 +193,19 @@ def test_inactive_department_is_refused(api_client, registration, department):
     assert "No active department" in response.json()["department"][0]
 
 
+@pytest.mark.parametrize(
+    ("language", "id_word"), [("es", "identificador"), ("hi", "पहचान संख्या"), ("ar", "المعرّف")]
+)
+def test_an_unknown_department_is_named_by_its_id_in_the_words_the_catalogue_has_for_an_id(
+    api_client, registration, language, id_word
+):
+    # Arabic said "بالرقم 999" ("with the number"), the word its pages used for a token and a phone number.
+    response = api_client.post(URL, {**registration, "department": 999}, format="json", HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.status_code == 400
+    assert id_word in response.json()["department"][0] and "999" in response.json()["department"][0]
+
+
 def test_a_full_department_refuses_with_the_reason(api_client, registration, department):
     department.daily_capacity = 1
     department.save()
