@@ -405,7 +405,7 @@ def test_a_walk_in_with_a_phone_on_file_is_told_at_the_kiosk_where_the_token_wen
 
     assert response.status_code == 302 and response.url.startswith(reverse("kiosk:sent", args=[clinic.code]))
     page = client.get(response.url).content.decode()
-    assert "sent your token and a link" in page and "0190" in page and "5550190" not in page
+    assert "your token and a link to follow your place" in page and "0190" in page and "5550190" not in page
     # The kiosk's own page: back to its start by itself and by a button, no way to the staff sign-in.
     start_over = reverse("kiosk:start-over", args=[clinic.code])
     assert f'data-kiosk-start="{start_over}"' in page and "js/kiosk.js" in page and f'href="{start_over}"' in page
@@ -426,7 +426,7 @@ def test_every_kiosk_page_lets_a_patient_change_the_language(client, clinic, reg
     for url, page in kiosk_pages(client, clinic, register).items():
         assert f'action="{reverse("set_language")}"' in page, url
         assert 'id="language-select-kiosk"' in page and '<option value="ar" lang="ar"' in page, url
-        assert f'name="next" value="{url}' in page, url
+        assert f'name="next" value="{html.escape(url)}' in page, url
 
 
 def test_every_kiosk_page_warns_before_it_starts_over_and_offers_more_time(client, clinic, register):
