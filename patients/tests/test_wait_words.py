@@ -85,6 +85,15 @@ def test_wait_words_read_alike_on_the_server_and_in_the_browser(language):
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js on PATH to run the live pages' script")
+def test_a_browser_without_plural_rules_still_says_one_hour_in_hindi():
+    # A board's older TV browser has no Intl.PluralRules: the board must still draw, and "1 घंटा" for one hour.
+    with translation.override("hi"):
+        in_the_browser = words_in_the_browser("--without-plural-rules")
+        assert {str(minutes): wait_duration(minutes) for minutes in WAITS} == in_the_browser
+    assert in_the_browser["60"] == "1 घंटा"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js on PATH to run the live pages' script")
 def test_the_live_pages_say_a_time_on_the_server_pages_clock_and_digits():
     """A browser's Hindi writes "9:05 pm" and its Arabic "9:05 م" (older ones "٩:٠٥ م") where the server says 21:05."""
     script = Path(__file__).resolve().parents[2] / "smartqueue" / "tests" / "js" / "clock_time_print.js"

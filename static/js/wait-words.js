@@ -14,9 +14,13 @@
     return Math.floor(value / step + 0.5) * step;
   }
 
-  // The form of `forms` (by plural category) that agrees with `count` in `language`.
+  // The form of `forms` (by plural category) that agrees with `count` in `language`. A browser without
+  // Intl.PluralRules (a board's older TV) takes "one" for 1, as every site language but Arabic's two does.
   function agreeing(forms, count, language) {
-    return forms[new Intl.PluralRules(inServerDigits(language)).select(count)] || forms.other;
+    var category = typeof Intl !== "undefined" && Intl.PluralRules
+      ? new Intl.PluralRules(inServerDigits(language)).select(count)
+      : count === 1 ? "one" : "other";
+    return forms[category] || forms.other;
   }
 
   function duration(minutes, units) {
