@@ -4,6 +4,7 @@ import json
 import uuid
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .broadcasts import department_group, visit_group
@@ -55,6 +56,14 @@ class PatientConsumer(LiveConsumer):
     """
 
     accept_first = True
+    visit_entry = None
+
+    def page_language(self):
+        # As the token's own page (views.in_patients_language): its patient's language, unless this browser picked
+        # one with the switcher.
+        if self.visit_entry is None or settings.LANGUAGE_COOKIE_NAME in self.scope.get("cookies", {}):
+            return super().page_language()
+        return self.visit_entry.patient.language or super().page_language()
 
     async def subscribe(self):
         raw_id = self.scope["url_route"]["kwargs"]["patient_id"]

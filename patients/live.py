@@ -114,9 +114,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, envelope):
         await self.send(text_data=json.dumps(envelope))
 
+    def page_language(self):
+        """The language of the socket's page; a page with a language of its own (a patient's) says it."""
+        return socket_language(self.scope)
+
     async def send_error(self, *, code, message, values=None, field=None):
         """An error frame whose message (lazy, with its %(...)s values) is in the language of the socket's page."""
-        language = await database_sync_to_async(socket_language)(self.scope)
+        language = await database_sync_to_async(self.page_language)()
         with translation.override(language):
             words = str(message) % (values or {})
         await self.send_frame(

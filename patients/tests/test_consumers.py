@@ -158,6 +158,30 @@ async def test_a_malformed_message_is_answered_in_the_language_of_the_sockets_pa
     assert too_long["payload"]["message"] == "لا يزيد طول الرسالة على 2000 حرف."
 
 
+def register_in(department, language):
+    entry = register(department, "Asha", "+15550000031")
+    entry.patient.language = language
+    entry.patient.save(update_fields=["language"])
+    return entry
+
+
+async def test_a_patients_socket_answers_in_the_patients_language_unless_the_switcher_picked_one(
+    cardiology, open_socket
+):
+    # As the token's own page does: someone helping the patient may have picked another language.
+    entry = await database_sync_to_async(register_in)(cardiology, "hi")
+    path = f"/ws/patient/{entry.public_id}/"
+    patients_page, _, _ = await open_socket(path, accept_language="es")
+    switched, _, _ = await open_socket(path, cookie="django_language=ar", accept_language="es")
+    answers = []
+    for socket in (patients_page, switched):
+        await next_frame(socket)
+        await socket.send_to(text_data="not json")
+        answers.append((await next_frame(socket))["payload"]["message"])
+
+    assert answers == ["संदेश मान्य JSON नहीं है।", "الرسالة ليست JSON صالحًا."]
+
+
 async def test_snapshot_requests_in_a_loop_cost_one_read_a_second_and_each_is_answered(
     cardiology, open_socket, monkeypatch
 ):
