@@ -289,6 +289,16 @@ def test_arabic_menus_and_buttons_name_a_token_a_queue_number():
     assert not [text for text in words.values() if "رقم دور" not in text]
 
 
+def test_arabic_tells_a_patient_of_their_token_as_their_queue_number():
+    # "يمكنهم إعطاؤكم رقمكم" ("they can give you your number") under a phone number on the sent page.
+    wrong = [
+        f"{entry.msgid!r}: {text!r}"
+        for entry, text in every_translation("ar")
+        if re.search(r"\byour tokens?\b", entry.msgid, re.IGNORECASE) and "رقم دور" not in text
+    ]
+    assert not wrong, "Arabic: say رقم دوركم for the patient's token:\n" + "\n".join(wrong)
+
+
 def test_every_catalogue_file_is_compiled_by_the_pure_python_step():
     assert {path.parent.parent.name for path in catalogues()} == set(TRANSLATED)
 
