@@ -55,6 +55,16 @@ root.querySelector = (selector) =>
 const statusElement = new FakeElement({});
 // The {{ visit|json_script:"visit-status" }} block: the page's first state, drawn by the script alone.
 const embeddedVisit = { textContent: "" };
+// The {% wait_units_script %} block: a duration's words as the server gives them (here in English).
+const hoursForms = (words) => ({ one: words, other: words });
+const waitUnits = {
+  textContent: JSON.stringify({
+    language: "es",
+    minutes: "%(minutes)s min",
+    hours: hoursForms("%(hours)s h"),
+    hours_minutes: hoursForms("%(hours)s h %(minutes)s min"),
+  }),
+};
 let pageLoaded = null;
 
 const context = {
@@ -65,7 +75,8 @@ const context = {
     // A Spanish page: the words are the fake catalogue's (English), the broadcast is picked by the page's language.
     documentElement: { lang: "es", dir: "ltr" },
     querySelector: (selector) => (selector === "[data-patient-status]" ? root : null),
-    getElementById: (id) => ({ "live-status": statusElement, "visit-status": embeddedVisit })[id] || null,
+    getElementById: (id) =>
+      ({ "live-status": statusElement, "visit-status": embeddedVisit, "wait-units": waitUnits })[id] || null,
     addEventListener: (event, listener) => { if (event === "DOMContentLoaded") pageLoaded = listener; },
   },
   addEventListener() {},
