@@ -1,5 +1,5 @@
 """Arabic texts call a token "رقم الدور" (the queue number), not "الرقم", which is also the phone number ("صحّح مكتب
-الاستقبال رقم هاتفكم للرقم CARD-001"); migration 0034 rewords the texts still as shipped, and only those."""
+الاستقبال رقم هاتفكم للرقم CARD-001"); migration 0038 rewords the texts still as shipped, and only those."""
 
 import importlib
 import re
@@ -9,7 +9,7 @@ from django.apps import apps
 from notifications.defaults import DEFAULT_TEMPLATES, DEFAULT_TRANSLATIONS
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 
-migration = importlib.import_module("notifications.migrations.0034_arabic_texts_call_a_token_its_queue_number")
+migration = importlib.import_module("notifications.migrations.0038_arabic_texts_call_a_token_its_queue_number")
 TemplateType = NotificationTemplate.TemplateType
 BARE_NUMBER_BEFORE_A_TOKEN = re.compile(r"(?:^|[\s(])[وف]?(?:ال|لل|بال)رقم \{token\}")
 

@@ -189,7 +189,7 @@ def reword_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0033_webhook_test_event"),
+        ("notifications", "0037_notification_segments"),
     ]
 
     operations = [
