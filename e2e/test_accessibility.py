@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from e2e.conftest import DESKTOP, PHONE
 from e2e.test_appointment_flows import book_on_phone, bookable_cardiology  # noqa: F401 - bookable_cardiology: a fixture
-from e2e.test_staff_flows import sign_in
+from e2e.test_staff_flows import sign_in, sign_in_to_django_admin
 from notifications.models import InboundMessage, WebhookEndpoint
 from patients import services
 from patients.models import Appointment, Department, Patient, Queue
@@ -201,6 +201,25 @@ def test_django_admin_pages_have_no_serious_accessibility_violation(open_page, h
     with page.expect_navigation():
         page.get_by_role("button", name="Log in").click()
     problems = sweep(page, ["/admin/", "/admin/patients/queue/", "/admin/patients/department/", "/admin/auth/user/"])
+    assert not problems.strip(), problems
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_django_admins_sign_out_warnings_are_readable_in_either_theme_on_a_phone(open_page, hospital, theme):
+    get_user_model().objects.create_superuser("admin", password="admin123")
+    page = open_page(**PHONE)
+    sign_in_to_django_admin(page, "/admin/login/", "admin", "admin123")
+    page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+    problems = ""
+    warnings = [("Are you still there?", "[data-idle-warning]"), ("Your sign-in is ending", "[data-shift-warning]")]
+    for name, warning in warnings:
+        page.evaluate(f"document.querySelector('{warning}').showModal()")
+        dialog = page.get_by_role("alertdialog", name=name)
+        expect(dialog).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+        problems += blocking_violations(page)
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
     assert not problems.strip(), problems
 
 

@@ -2,13 +2,16 @@
 and notes typed before a sign-out are there again after signing back in. The server's idle time is one minute; the
 page's clock is Playwright's, run forward (smartqueue/tests/test_sessions.py holds the server to its idle time)."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from playwright.sync_api import expect
 
 from e2e.conftest import DESKTOP, stop_the_clock
 from e2e.test_live_renderers import register
-from e2e.test_staff_flows import sign_in
+from e2e.test_staff_flows import sign_in, sign_in_to_django_admin
 from patients import services
 from smartqueue.tests.live_server import running_daphne
 
@@ -113,3 +116,32 @@ def test_notes_kept_in_the_tab_are_back_after_signing_in_again(open_page, consul
     sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
 
     expect(doctor.get_by_label("Notes (optional)")).to_have_value("Blood pressure 130/85, review in two weeks")
+
+
+def test_django_admin_warns_before_the_idle_sign_out_and_its_sign_in_page_says_why(open_page, hospital):
+    get_user_model().objects.create_superuser("admin", password="admin123")
+    admin = open_page(**DESKTOP)
+    stop_the_clock(admin)
+    sign_in_to_django_admin(admin, "/admin/login/?next=/admin/patients/department/add/", "admin", "admin123")
+    warning = admin.get_by_role("alertdialog", name="Are you still there?")
+    stay = warning.get_by_role("button", name="Stay signed in")
+    admin.get_by_label("Name").fill("Neurology")
+
+    admin.clock.run_for(31_000)
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("You will be signed out in")
+    expect(stay).to_be_focused()
+    admin.keyboard.press("Enter")
+    expect(warning).to_be_hidden()
+    expect(admin.get_by_label("Name")).to_have_value("Neurology")
+
+    # Left alone: signed out, back to this page after signing in again, and told why.
+    admin.clock.run_for(31_000)
+    expect(warning).to_be_visible()
+    admin.clock.run_for(31_000)
+    why = "You were signed out after 1 minute without activity; sign in again to continue."
+    expect(admin.get_by_text(why)).to_be_visible()
+    expect(admin.get_by_label("Username")).to_have_accessible_description(why)
+    signed_out_to = urlsplit(admin.url)
+    assert signed_out_to.path == "/admin/login/"
+    assert parse_qs(signed_out_to.query) == {"next": ["/admin/patients/department/add/"], "idle": ["1"]}

@@ -9,6 +9,7 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone, translation
 from django.utils.formats import time_format
@@ -16,7 +17,7 @@ from playwright.sync_api import expect
 
 from e2e.conftest import DESKTOP, PHONE, stop_the_clock
 from e2e.test_live_renderers import register
-from e2e.test_staff_flows import sign_in
+from e2e.test_staff_flows import sign_in, sign_in_to_django_admin
 from patients import services
 from smartqueue.tests.live_server import running_daphne
 
@@ -106,6 +107,29 @@ def test_left_to_the_end_of_its_sign_in_a_staff_page_signs_out_and_the_sign_in_p
     signed_out_to = urlsplit(staff.url)
     assert signed_out_to.path == login
     assert parse_qs(signed_out_to.query) == {"next": [page], "shift": ["1"]}
+
+
+def test_django_admin_warns_before_the_sign_in_ends_and_its_sign_in_page_says_why_it_signed_out(open_page, hospital):
+    get_user_model().objects.create_superuser("admin", password="admin123")
+    admin = open_page(**DESKTOP)
+    stop_the_clock(admin)
+    sign_in_to_django_admin(admin, "/admin/login/?next=/admin/patients/queue/", "admin", "admin123")
+    warning = admin.get_by_role("alertdialog", name="Your sign-in is ending")
+
+    admin.clock.run_for(50 * MINUTE)
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text(re.compile(r"You will be signed out in (10|9) minutes\."))
+    expect(warning.get_by_role("button", name="Keep working")).to_be_focused()
+    admin.keyboard.press("Enter")
+    expect(warning).to_be_hidden()
+    admin.clock.run_for(10 * MINUTE)
+
+    why = "You were signed in for 1 hour, as long as a sign-in lasts: sign in again to go on."
+    expect(admin.get_by_text(why)).to_be_visible()
+    expect(admin.get_by_label("Username")).to_have_accessible_description(why)
+    signed_out_to = urlsplit(admin.url)
+    assert signed_out_to.path == "/admin/login/"
+    assert parse_qs(signed_out_to.query) == {"next": ["/admin/patients/queue/"], "shift": ["1"]}
 
 
 def test_the_warning_is_in_the_doctors_language_on_a_phone(open_page, hospital):

@@ -17,6 +17,14 @@ def sign_in(page, path, username, password):
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
+def sign_in_to_django_admin(page, path, username, password):
+    page.goto(path)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click(timeout=30_000)
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
 def test_admin_creates_a_department_and_a_doctor_who_signs_in_to_its_empty_queue(open_page, hospital, screenshot):
     admin = open_page(**DESKTOP)
     sign_in(admin, "/adminpanel/login/", "admin.manager", "admin123")

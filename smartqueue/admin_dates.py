@@ -8,8 +8,9 @@ the lookups. Both were a 500 with a traceback. The site below gives every ModelA
 and django-axes' alike, a change list that takes them as Django takes a filter it cannot apply: the list again
 without filters, flagged "?e=1". Its date and time fields refuse a time out of the calendar once in UTC.
 
-The site's password page also checks the old password as a sign-in is (BoundedDatesAdminSite.password_change), and
-the admin's yes/no icons say their value in words (smartqueue.admin_yes_no).
+The site's password page also checks the old password as a sign-in is (BoundedDatesAdminSite.password_change), its
+sign-in page says why a page that signed itself out arrived there (as the staff sign-ins do), and the admin's yes/no
+icons say their value in words (smartqueue.admin_yes_no).
 """
 
 from datetime import UTC
@@ -22,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from .admin_yes_no import say_yes_and_no_in_words
+from .sessions import sign_out_reason
 
 
 def within_the_calendar_in_utc(value):
@@ -69,6 +71,15 @@ class BoundedDatesAdminSite(AdminSite):
         from .views import django_admin_password_change
 
         return django_admin_password_change(self, request, extra_context)
+
+    @property
+    def login_form(self):
+        from .views import DjangoAdminSignInForm
+
+        return DjangoAdminSignInForm
+
+    def login(self, request, extra_context=None):
+        return super().login(request, {"sign_out_reason": sign_out_reason(request), **(extra_context or {})})
 
 
 class BoundedDatesAdminConfig(AdminConfig):

@@ -5,16 +5,14 @@ Pages send anonymous visitors to the right login page and answer 403 to signed-i
 role; APIs answer 403 to both (DRF session authentication has no login challenge to offer).
 """
 
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
-from django.utils.translation import ngettext
 from drf_spectacular.utils import OpenApiResponse
 
 from .auth_backends import PublishedPasswordRefusalSaid
-from .sessions import IDLE_SIGN_OUT_FLAG, SHIFT_SIGN_OUT_FLAG, shift_over_message
+from .sessions import sign_out_reason
 
 
 class RoleRequiredMixin(AccessMixin):
@@ -89,14 +87,4 @@ class RoleLoginView(LoginView):
 
     def get_context_data(self, **kwargs):
         # Arriving from the page that signed itself out (static/js/staff-session.js): say why.
-        sign_out_reason = None
-        if self.request.GET.get(IDLE_SIGN_OUT_FLAG) == "1":
-            minutes = settings.SESSION_COOKIE_AGE // 60
-            sign_out_reason = ngettext(
-                "You were signed out after %(minutes)s minute without activity; sign in again to continue.",
-                "You were signed out after %(minutes)s minutes without activity; sign in again to continue.",
-                minutes,
-            ) % {"minutes": minutes}
-        elif self.request.GET.get(SHIFT_SIGN_OUT_FLAG) == "1":
-            sign_out_reason = shift_over_message()
-        return super().get_context_data(heading=self.heading, sign_out_reason=sign_out_reason, **kwargs)
+        return super().get_context_data(heading=self.heading, sign_out_reason=sign_out_reason(self.request), **kwargs)

@@ -93,6 +93,21 @@ def shift_over_message():
     ) % {"hours": hours}
 
 
+def sign_out_reason(request):
+    """Why a sign-in page was arrived at from a page that signed itself out (static/js/staff-session.js), in words;
+    None when the person signed out themselves or was never signed in."""
+    if request.GET.get(IDLE_SIGN_OUT_FLAG) == "1":
+        minutes = settings.SESSION_COOKIE_AGE // 60
+        return ngettext(
+            "You were signed out after %(minutes)s minute without activity; sign in again to continue.",
+            "You were signed out after %(minutes)s minutes without activity; sign in again to continue.",
+            minutes,
+        ) % {"minutes": minutes}
+    if request.GET.get(SHIFT_SIGN_OUT_FLAG) == "1":
+        return shift_over_message()
+    return None
+
+
 def remember_sign_in_time(sender, request, user, **kwargs):
     """On sign-in (user_logged_in): when, for SESSION_MAX_HOURS."""
     if request is not None:

@@ -36,6 +36,7 @@ from .actions import RefusedFormIs400
 from .auth_backends import PublishedPasswordRefusalSaid
 from .i18n import STAFF_LANGUAGE_SESSION_KEY, staff_profiles
 from .requests import client_ip, from_internal_network
+from .sessions import sign_out_reason
 
 logger = logging.getLogger(__name__)
 
@@ -318,6 +319,16 @@ class DjangoAdminPasswordChangeForm(PasswordChangeInHospitalWords):
     compared it with check_password, so a superuser's session could guess the password on without limit."""
 
     required_css_class = "required"
+
+
+class DjangoAdminSignInForm(AdminAuthenticationForm):
+    """Django admin's sign-in form, its username (which has the focus) described by why a page that signed itself out
+    arrived here: a message present when a page loads is not read out (templates/admin/login.html)."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        if request is not None and sign_out_reason(request):
+            self.fields["username"].widget.attrs["aria-describedby"] = "sign-out-reason"
 
 
 def django_admin_password_change(admin_site, request, extra_context=None):

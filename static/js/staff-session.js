@@ -1,6 +1,6 @@
 /*
- * staff-session.js: every signed-in staff page (templates/_idle_warning.html). The server ends a session
- * data-idle-seconds after the last request the person made (smartqueue/sessions.py), and typing consultation
+ * staff-session.js: every signed-in staff page, Django admin's too (templates/_idle_warning.html). The server ends
+ * a session data-idle-seconds after the last request the person made (smartqueue/sessions.py), and typing consultation
  * notes makes none, so:
  * - while the person types or clicks, the page tells the server (POST data-keep-alive-url) at most once a
  *   minute: someone at work is never signed out. A live page's own refreshes still do not count;
@@ -25,7 +25,8 @@
   var warning = document.querySelector("[data-idle-warning]");
   if (!warning) return;
   var countdown = warning.querySelector("[data-idle-countdown]");
-  var signOutForm = document.querySelector("[data-sign-out]");
+  // The staff pages' own sign-out form, else Django admin's (templates/admin/base_site.html).
+  var signOutForm = document.querySelector("[data-sign-out]") || document.getElementById("logout-form");
   var SESSION_END_KEY = "smartqueue.session-ends-at";
   var idleMs = Number(warning.dataset.idleSeconds) * 1000;
   // Two minutes and once a minute, or less when the idle time is short enough that these would always apply.
@@ -83,8 +84,8 @@
   function closeDialog(dialog) {
     if (!dialog.open) return;
     dialog.close();
-    // close() gives the focus back to where it was before the warning; if that was nowhere, to the page.
-    if (document.activeElement === document.body) document.getElementById("main").focus();
+    // close() gives the focus back to where it was before the warning; if that was nowhere, to the page's content.
+    if (document.activeElement === document.body) document.querySelector("main").focus();
   }
   function closeWarning() {
     closeDialog(warning);
