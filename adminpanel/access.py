@@ -29,6 +29,8 @@ class ReceptionStaffRequiredMixin(RoleRequiredMixin):
     login_url = "adminpanel:login"
     role_check = staticmethod(hooks.is_reception_staff)
     permission_denied_message = _("This page is for reception staff.")
+    # The panel's sign-in admits whoever the page admits (smartqueue.roles.RoleAuthenticationForm): a doctor too.
+    sign_in_heading = _("Staff sign-in")
 
 
 class IsPanelAdmin(BasePermission):

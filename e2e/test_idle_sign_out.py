@@ -145,3 +145,29 @@ def test_django_admin_warns_before_the_idle_sign_out_and_its_sign_in_page_says_w
     signed_out_to = urlsplit(admin.url)
     assert signed_out_to.path == "/admin/login/"
     assert parse_qs(signed_out_to.query) == {"next": ["/admin/patients/department/add/"], "idle": ["1"]}
+
+
+def test_a_doctor_on_the_desks_bookings_is_warned_signed_out_and_signs_in_again_to_them(open_page, hospital):
+    doctor = open_page(**DESKTOP)
+    stop_the_clock(doctor)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    doctor.goto("/adminpanel/bookings/today/")
+    warning = doctor.get_by_role("alertdialog", name="Are you still there?")
+
+    doctor.clock.run_for(31_000)
+    expect(warning).to_be_visible()
+    expect(warning.get_by_role("button", name="Stay signed in")).to_be_focused()
+    doctor.clock.run_for(31_000)
+
+    # On the sign-in the page's own sign-out leads to, which a doctor may use for this page.
+    expect(doctor.get_by_role("heading", name="Staff sign-in")).to_be_visible()
+    expect(doctor.get_by_text("You were signed out after 1 minute without activity")).to_be_visible()
+    signed_out_to = urlsplit(doctor.url)
+    assert (signed_out_to.path, parse_qs(signed_out_to.query)) == (
+        "/adminpanel/login/", {"next": ["/adminpanel/bookings/today/"], "idle": ["1"]}
+    )
+    doctor.get_by_label("Username").fill("dr.smith")
+    doctor.get_by_label("Password").fill("doctor123")
+    doctor.get_by_role("button", name="Sign in").click(timeout=30_000)
+    expect(doctor.get_by_role("heading", name="Today's bookings")).to_be_visible()
+    assert urlsplit(doctor.url).path == "/adminpanel/bookings/today/"

@@ -5,10 +5,13 @@ Pages send anonymous visitors to the right login page and answer 403 to signed-i
 role; APIs answer 403 to both (DRF session authentication has no login challenge to offer).
 """
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
+from django.urls import Resolver404, resolve
 from drf_spectacular.utils import OpenApiResponse
 
 from .auth_backends import PublishedPasswordRefusalSaid
@@ -17,6 +20,8 @@ from .sessions import sign_out_reason
 
 class RoleRequiredMixin(AccessMixin):
     role_check = None
+    # The heading of the sign-in page an anonymous visitor is sent to, when the page is not that sign-in's role's alone.
+    sign_in_heading = None
 
     def has_role(self, user):
         return self.role_check(user)
@@ -70,13 +75,29 @@ def role_api_responses(success, *, role, validates=False):
     return responses
 
 
+def role_required_page(path):
+    """The RoleRequiredMixin view of a page on this site (a sign-in's next=), or None."""
+    try:
+        view_class = getattr(resolve(urlsplit(path).path).func, "view_class", None)
+    except Resolver404:
+        return None
+    return view_class if isinstance(view_class, type) and issubclass(view_class, RoleRequiredMixin) else None
+
+
 class RoleAuthenticationForm(PublishedPasswordRefusalSaid, AuthenticationForm):
+    """A sign-in that admits its role, and whoever else the page it leads to admits: a doctor whose bookmark of the
+    desk's page (which doctors and admins both work) led to the panel's sign-in was refused there."""
+
     role_check = None
     wrong_role_message = ""
 
+    def __init__(self, request=None, *args, leads_to=None, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.leads_to = leads_to
+
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
-        if not self.role_check(user):
+        if not self.role_check(user) and not (self.leads_to and self.leads_to().has_role(user)):
             raise ValidationError(self.wrong_role_message, code="wrong_role")
 
 
@@ -85,6 +106,17 @@ class RoleLoginView(LoginView):
     template_name = "registration/staff_login.html"
     heading = ""
 
+    def leads_to(self):
+        return role_required_page(self.get_redirect_url()) if self.get_redirect_url() else None
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "leads_to": self.leads_to()}
+
     def get_context_data(self, **kwargs):
-        # Arriving from the page that signed itself out (static/js/staff-session.js): say why.
-        return super().get_context_data(heading=self.heading, sign_out_reason=sign_out_reason(self.request), **kwargs)
+        page = self.leads_to()
+        return super().get_context_data(
+            heading=(page and page.sign_in_heading) or self.heading,
+            # Arriving from the page that signed itself out (static/js/staff-session.js): say why.
+            sign_out_reason=sign_out_reason(self.request),
+            **kwargs,
+        )

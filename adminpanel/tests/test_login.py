@@ -67,6 +67,34 @@ def test_each_login_page_only_admits_its_role(client, request, url_name, user_fi
     assert "_auth_user_id" not in client.session
 
 
+def test_a_doctors_bookmark_of_the_desks_bookings_leads_to_a_sign_in_that_admits_them_and_back_to_it(
+    client, doctor_user
+):
+    bookings = reverse("adminpanel:todays-bookings")
+    sign_in_page = client.get(bookings)
+    assert sign_in_page.url == f"{reverse('adminpanel:login')}?next={bookings}"
+    page = client.get(sign_in_page.url).content.decode()
+    # Not the panel's alone: named for whoever works the page.
+    assert "<h1 class=\"h4 mb-3\">Staff sign-in</h1>" in page
+
+    signed_in = client.post(sign_in_page.url, {"username": doctor_user.username, "password": PASSWORD, "next": bookings})
+
+    assert signed_in.status_code == 302 and signed_in.url == bookings
+    assert client.get(bookings).status_code == 200
+
+
+@pytest.mark.parametrize("next_page", ["", "/adminpanel/", "/adminpanel/reports/", "/nowhere/"])
+def test_the_panels_sign_in_still_refuses_a_doctor_on_the_way_to_the_panels_own_pages(client, doctor_user, next_page):
+    refused = client.post(
+        reverse("adminpanel:login"), {"username": doctor_user.username, "password": PASSWORD, "next": next_page}
+    )
+
+    assert refused.status_code == 200
+    assert "cannot use the admin panel" in refused.content.decode()
+    assert "Admin panel sign-in" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_failed_logins_are_throttled_even_for_the_right_password_afterwards(client, settings, doctor_user):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert sign_in(client, "doctors:login", doctor_user, password="wrong").status_code == 200
