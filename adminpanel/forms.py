@@ -436,8 +436,10 @@ class BroadcastForm(PanelFieldsMixin, forms.Form):
 
 
 class TodaysBookingsForm(BootstrapForm):
-    """The desk's filter of today's bookings (a GET form): a department, and what the patient can say of themselves."""
+    """The desk's filter of today's bookings (a GET form): the day (today unless another is looked up), a department,
+    and what the patient can say of themselves."""
 
+    day = PanelDateField(required=False, label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     department = DepartmentChoiceField(
         queryset=Department.objects.all(),
         required=False,

@@ -33,7 +33,7 @@ from notifications.models import (
 from patients import appointments
 from patients import services as queue_services
 from patients.models import ClosedDay, Department, Queue
-from patients.selectors import current_visit_status, department_overview, todays_bookings, todays_token
+from patients.selectors import bookings_of_day, current_visit_status, department_overview, todays_token
 from patients.templatetags.departments import name_on_page, sentence_with
 from smartqueue.actions import (
     ActionFormView,
@@ -208,7 +208,8 @@ class FindTokenForPhoneView(FindTokenView):
 @method_decorator(never_cache, name="dispatch")
 class TodaysBookingsView(ReceptionStaffRequiredMixin, View):
     """Today's bookings at the desk: a patient who came without their code is found by name, phone or code, and
-    checked in here (appointments.record_check_in, as the desk's registration does)."""
+    checked in here (appointments.record_check_in, as the desk's registration does). Another day's (?day=) are
+    looked up, read only: a booking checks in on its own day."""
 
     def get(self, request):
         return self.page(request, TodaysBookingsForm(request.GET or None))
@@ -243,8 +244,10 @@ class TodaysBookingsView(ReceptionStaffRequiredMixin, View):
 
     def page(self, request, filters, *, refusal=None, status=200):
         valid = not filters.is_bound or filters.is_valid()
-        found = todays_bookings(**filters.cleaned_data) if filters.is_bound and valid else todays_bookings()
+        found = bookings_of_day(**filters.cleaned_data) if filters.is_bound and valid else bookings_of_day()
         now = timezone.now()
+        today = timezone.localdate(now)
+        day = (filters.cleaned_data.get("day") if filters.is_bound and valid else None) or today
         rows = [
             {
                 "booking": booking,
@@ -260,7 +263,9 @@ class TodaysBookingsView(ReceptionStaffRequiredMixin, View):
             {
                 "filters": filters,
                 "rows": rows,
-                "day": timezone.localdate(now),
+                "day": day,
+                "is_today": day == today,
+                "tomorrow": today + timedelta(days=1),
                 "searched": filters.is_bound,
                 "refusal": refusal,
                 "query": request.GET.urlencode(),

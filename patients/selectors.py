@@ -993,17 +993,18 @@ def wait_alert_totals(*, start, end):
 PHONE_TYPED = re.compile(r"[+(]*\d[\d\s().-]*")
 
 
-def todays_bookings(*, department=None, search=""):
-    """Today's bookings for the desk, by slot: all of a department's (or every department's), or those whose patient's
-    name holds the search, whose phone holds its digits (a search typed as a number), or whose booking code it is
-    (typed in groups or not). A patient who came without their code is found by what they can say."""
-    today = timezone.localdate()
+def bookings_of_day(*, day=None, department=None, search=""):
+    """A day's bookings for the desk (today's unless another day is given), by slot: all of a department's (or every
+    department's), or those whose patient's name holds the search, whose phone holds its digits (a search typed as a
+    number), or whose booking code it is (typed in groups or not). A patient who came without their code is found by
+    what they can say."""
+    day = day or timezone.localdate()
     # The desk registered the patient as a walk-in before check-in opened: the check-in keeps that token's place.
-    held_here = Queue.objects.active().for_day(today).filter(
+    held_here = Queue.objects.active().for_day(day).filter(
         patient_id=OuterRef("patient_id"), department_id=OuterRef("department_id")
     )
     bookings = (
-        Appointment.objects.filter(slot_start__date=today)
+        Appointment.objects.filter(slot_start__date=day)
         .annotate(token_held_here=Exists(held_here))
         .select_related("patient", "department")
     )

@@ -1,10 +1,11 @@
 """The desk's list of today's bookings: found by name, phone or code, and checked in from the list."""
 
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from doctors.models import DoctorSchedule
 from patients import appointments
@@ -141,6 +142,9 @@ def test_a_check_in_the_service_refuses_says_why_and_names_nothing_wrong(booking
         ({"department": "cardiology"}, "Department"),
         ({"department": "999999"}, "Department"),
         ({"search": ["asha", "bilal"]}, "Name, phone or booking code"),
+        ({"day": "tomorrow"}, "Day"),
+        ({"day": "0001-01-01"}, "Day"),
+        ({"day": "9999-12-31"}, "Day"),
     ],
 )
 def test_a_bad_filter_is_a_400_naming_its_field(bookings, desk_doctor, query, field):
@@ -227,3 +231,29 @@ def test_a_booked_patient_the_desk_already_put_in_line_is_said_so_and_keeps_that
 
     assert "on the token the patient already held, which keeps its place in line" in said
     assert Queue.objects.get(patient=asha.patient) == walk_in and held not in said
+
+
+def test_the_desk_looks_up_tomorrows_and_a_chosen_days_bookings_read_only(bookings, clinic, desk_doctor):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    later = timezone.localdate() + timedelta(days=5)
+    book(clinic, at(time(13), tomorrow), name="Dev Patel", phone="+14155550155")
+    book(clinic, at(time(14), later), name="Ema Ito", phone="+14155550166")
+    today = desk_doctor.get(PAGE).content.decode()
+    # The day's links, the one shown said to be it.
+    assert f'href="{PAGE}?day={tomorrow.isoformat()}">Tomorrow</a>' in today
+    assert f'href="{PAGE}" aria-current="page">Today</a>' in today
+    assert "Dev Patel" not in today and "Check-in</th>" in today
+
+    next_day = desk_doctor.get(PAGE, {"day": tomorrow.isoformat()})
+    page = next_day.content.decode()
+    assert next_day.status_code == 200
+    assert "Dev Patel" in page and "Asha Rao" not in page and "Ema Ito" not in page
+    assert f"<h1 class=\"h4 mb-3\">Bookings of {tomorrow:%a %-d %b %Y}</h1>" in page
+    assert f'?day={tomorrow.isoformat()}" aria-current="page">Tomorrow</a>' in page
+    # Read only: no check-in column, and why.
+    assert "Check-in</th>" not in page and "name=\"appointment\"" not in page
+    assert "A booking is checked in on its own day: this day's list is to look up." in page
+
+    chosen = desk_doctor.get(PAGE, {"day": later.isoformat(), "search": "ema"}).content.decode()
+    assert "Ema Ito" in chosen and "1 booking found." in chosen
+    assert f'value="{later.isoformat()}"' in chosen and 'type="date"' in chosen
