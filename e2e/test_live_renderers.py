@@ -203,6 +203,40 @@ def test_a_long_wait_alert_on_the_doctors_dashboard_is_announced_once_not_at_eac
     expect_announced_once_as_it_starts(doctor, sockets, alert, entry, doctor.locator("#wait-alert p"), said)
 
 
+def test_the_doctors_dashboard_says_the_lines_new_length_once_when_it_changes_not_at_a_redraw(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    asha = register(cardiology, "Asha Rao", "+14155550101")
+    doctor = open_page(**DESKTOP)
+    sockets = PlayedSockets(doctor, r"/ws/doctor/\d+/$")
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    announcer = doctor.locator("#dashboard-announcer")
+    expect(announcer).to_have_attribute("aria-live", "polite")
+    # Every text the announcer is given, whether or not it differs from the last.
+    doctor.evaluate("""() => {
+        window.announced = [];
+        const announcer = document.getElementById("dashboard-announcer");
+        new MutationObserver(() => window.announced.push(announcer.textContent))
+            .observe(announcer, { childList: true, characterData: true, subtree: true });
+    }""")
+
+    ben = register(cardiology, "Ben Okafor", "+14155550102")
+    sockets.send(change_frame(cardiology, 2, "registered", ben))
+    expect(doctor.locator("#waiting-count")).to_have_text("2")
+    expect(announcer).to_have_text("2 waiting")
+    # Redrawn with the line in another order and the same length: nothing said.
+    services.postpone_visit(entry=asha, places=1)
+    sockets.send(change_frame(cardiology, 3, "postponed", asha))
+    expect(doctor.locator("#waiting-rows tr").first).to_have_attribute("data-token", ben.token)
+    doctor.wait_for_timeout(1200)
+    assert doctor.evaluate("window.announced") == ["2 waiting"]
+
+    # The doctor's own call: the notice says what was done, the announcer the line's new length, once each.
+    doctor.get_by_role("button", name="Call next patient").click()
+    expect(doctor.locator("#dashboard-notice")).to_contain_text(f"Called {ben.token}.")
+    expect(announcer).to_have_text("1 waiting")
+    assert doctor.evaluate("window.announced") == ["2 waiting", "1 waiting"]
+
+
 def test_a_long_wait_alert_on_the_live_queues_is_announced_once_with_its_department(open_page, hospital):
     cardiology = hospital["cardiology"]
     entry = register(cardiology, "Asha Rao", "+14155550101")
