@@ -243,6 +243,20 @@ def test_bad_report_ranges_are_explained_not_500(admin_client, query, field):
     assert csv_response.content.decode().startswith(f"{response.context['form'][field].label}:")
 
 
+@pytest.mark.parametrize(
+    "query, start_shown, end_shown",
+    [
+        ({"start": "2026-03-12", "end": "2026-03-10"}, "2026-03-12", "2026-03-10"),
+        ({"start": "2025-01-01", "end": "2026-03-10"}, "2025-01-01", "2026-03-10"),
+    ],
+)
+def test_a_refused_report_range_keeps_the_dates_typed_to_put_right(admin_client, query, start_shown, end_shown):
+    page = admin_client.get("/adminpanel/reports/", query).content.decode()
+
+    assert re.search(rf'<input class="form-control[^"]*" id="id_start" type="date" name="start" value="{start_shown}"', page)
+    assert re.search(rf'<input class="form-control[^"]*" id="id_end" type="date" name="end" value="{end_shown}"', page)
+
+
 def test_csv_export_content(admin_client, clinic_day):
     response = admin_client.get("/adminpanel/reports/export.csv", {"start": "2026-03-10", "end": "2026-03-10"})
     assert response.status_code == 200
