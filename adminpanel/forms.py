@@ -439,7 +439,8 @@ class TodaysBookingsForm(BootstrapForm):
     """The desk's filter of today's bookings (a GET form): the day (today unless another is looked up), a department,
     and what the patient can say of themselves."""
 
-    day = PanelDateField(required=False, label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    # "Date", not "Day": in Arabic "Day" is the word the Today link says (اليوم).
+    day = PanelDateField(required=False, label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     department = DepartmentChoiceField(
         queryset=Department.objects.all(),
         required=False,

@@ -1,5 +1,6 @@
 """The desk's list of today's bookings: found by name, phone or code, and checked in from the list."""
 
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -142,9 +143,9 @@ def test_a_check_in_the_service_refuses_says_why_and_names_nothing_wrong(booking
         ({"department": "cardiology"}, "Department"),
         ({"department": "999999"}, "Department"),
         ({"search": ["asha", "bilal"]}, "Name, phone or booking code"),
-        ({"day": "tomorrow"}, "Day"),
-        ({"day": "0001-01-01"}, "Day"),
-        ({"day": "9999-12-31"}, "Day"),
+        ({"day": "tomorrow"}, "Date"),
+        ({"day": "0001-01-01"}, "Date"),
+        ({"day": "9999-12-31"}, "Date"),
     ],
 )
 def test_a_bad_filter_is_a_400_naming_its_field(bookings, desk_doctor, query, field):
@@ -257,3 +258,15 @@ def test_the_desk_looks_up_tomorrows_and_a_chosen_days_bookings_read_only(bookin
     chosen = desk_doctor.get(PAGE, {"day": later.isoformat(), "search": "ema"}).content.decode()
     assert "Ema Ito" in chosen and "1 booking found." in chosen
     assert f'value="{later.isoformat()}"' in chosen and 'type="date"' in chosen
+
+
+@pytest.mark.parametrize("language", ["es", "hi", "ar"])
+def test_the_day_choice_names_its_field_otherwise_than_the_today_link_in_every_language(
+    bookings, desk_doctor, language
+):
+    desk_doctor.cookies["django_language"] = language
+    page = desk_doctor.get(PAGE).content.decode()
+    today_link = re.search(rf'href="{PAGE}" aria-current="page">([^<]+)</a>', page)
+    date_label = re.search(r'<label class="form-label" for="id_day">([^<]+)</label>', page)
+    assert today_link and date_label
+    assert today_link.group(1).strip() != date_label.group(1).strip()
