@@ -3,6 +3,7 @@ two lines the patient waits in, and one doctor pressing it twice at once (a doub
 
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection, transaction
@@ -13,6 +14,31 @@ from patients import services
 from patients.models import Patient, Queue
 
 DOCTORS = 4
+
+
+@contextmanager
+def call_held_open(doctor):
+    """The doctor's call next made on a connection of its own, whose transaction stays open (half a second at most)
+    while the block runs: what the block does meets the call before it commits."""
+    called, done = threading.Event(), threading.Event()
+
+    def call_slowly():
+        try:
+            with transaction.atomic():
+                services.call_next(doctor=doctor)
+                called.set()
+                done.wait(timeout=0.5)
+        finally:
+            connection.close()
+
+    calling = threading.Thread(target=call_slowly)
+    calling.start()
+    called.wait(timeout=10)
+    try:
+        yield
+    finally:
+        done.set()
+        calling.join(timeout=10)
 
 
 @requires_postgresql()
@@ -96,23 +122,8 @@ def test_call_next_waits_for_the_first_in_line_rather_than_passing_them_over(dep
 def test_a_doctor_calling_while_another_holds_the_first_in_line_gets_the_second(department, make_doctor, make_token):
     first, second = make_token(department), make_token(department)
     one, other = make_doctor(department=department), make_doctor(department=department)
-    called_first, done = threading.Event(), threading.Event()
-
-    def one_calling_slowly():
-        try:
-            with transaction.atomic():
-                services.call_next(doctor=one)
-                called_first.set()
-                done.wait(timeout=0.5)
-        finally:
-            connection.close()
-
-    calling = threading.Thread(target=one_calling_slowly)
-    calling.start()
-    called_first.wait(timeout=10)
-    called = services.call_next(doctor=other)
-    done.set()
-    calling.join(timeout=10)
+    with call_held_open(one):
+        called = services.call_next(doctor=other)
 
     assert called.token == second.token
     assert Queue.objects.get(pk=first.pk).doctor_id == one.pk
@@ -164,23 +175,8 @@ def test_doctors_of_two_departments_calling_at_once_never_both_call_a_patient_wa
     services.allocate_token(department=radiology, patient=Patient.objects.get(pk=both.patient_id), priority="normal")
     next_in_radiology = make_token(radiology)
     cardiologist, radiologist = make_doctor(department=department), make_doctor(department=radiology)
-    called_first, done = threading.Event(), threading.Event()
-
-    def cardiologist_calling_slowly():
-        try:
-            with transaction.atomic():
-                services.call_next(doctor=cardiologist)
-                called_first.set()
-                done.wait(timeout=0.5)
-        finally:
-            connection.close()
-
-    calling = threading.Thread(target=cardiologist_calling_slowly)
-    calling.start()
-    called_first.wait(timeout=10)
-    called = services.call_next(doctor=radiologist)
-    done.set()
-    calling.join(timeout=10)
+    with call_held_open(cardiologist):
+        called = services.call_next(doctor=radiologist)
 
     assert called.token == next_in_radiology.token
     called_departments = Queue.objects.filter(patient_id=both.patient_id, status=Queue.Status.CALLED)
