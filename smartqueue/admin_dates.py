@@ -72,12 +72,6 @@ class BoundedDatesAdminSite(AdminSite):
 
         return django_admin_password_change(self, request, extra_context)
 
-    @property
-    def login_form(self):
-        from .views import DjangoAdminSignInForm
-
-        return DjangoAdminSignInForm
-
     def login(self, request, extra_context=None):
         return super().login(request, {"sign_out_reason": sign_out_reason(request), **(extra_context or {})})
 

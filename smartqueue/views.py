@@ -310,10 +310,6 @@ class StaffPasswordChangeView(RefusedFormIs400, PasswordChangeView):
         return response
 
 
-class DjangoAdminSignInForm(PublishedPasswordRefusalSaid, AdminAuthenticationForm):
-    """Django admin's sign-in form (BoundedDatesAdminSite.login_form)."""
-
-
 class DjangoAdminPasswordChangeForm(PasswordChangeInHospitalWords):
     """Django admin's own password page (superusers), its old password checked as a sign-in is: Django's form
     compared it with check_password, so a superuser's session could guess the password on without limit."""
@@ -321,9 +317,10 @@ class DjangoAdminPasswordChangeForm(PasswordChangeInHospitalWords):
     required_css_class = "required"
 
 
-class DjangoAdminSignInForm(AdminAuthenticationForm):
-    """Django admin's sign-in form, its username (which has the focus) described by why a page that signed itself out
-    arrived here: a message present when a page loads is not read out (templates/admin/login.html)."""
+class DjangoAdminSignInForm(PublishedPasswordRefusalSaid, AdminAuthenticationForm):
+    """Django admin's sign-in form (BoundedDatesAdminSite.login_form): it says why a published password is refused, and
+    its username (which has the focus) is described by why a page that signed itself out arrived here: a message
+    present when a page loads is not read out (templates/admin/login.html)."""
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
