@@ -131,9 +131,12 @@ def test_django_admin_warns_before_the_idle_sign_out_and_its_sign_in_page_says_w
     expect(warning).to_be_visible()
     expect(warning).to_contain_text("You will be signed out in")
     expect(stay).to_be_focused()
+    keep_alives = keep_alives_answered(admin)
     admin.keyboard.press("Enter")
     expect(warning).to_be_hidden()
     expect(admin.get_by_label("Name")).to_have_value("Neurology")
+    # The session is the server's: the page's next end is counted from the keep-alive's answer, not the key.
+    assert keep_alives() == [204]
 
     # Left alone: signed out, back to this page after signing in again, and told why.
     admin.clock.run_for(31_000)

@@ -10,7 +10,8 @@ without filters, flagged "?e=1". Its date and time fields refuse a time out of t
 
 The site's password page also checks the old password as a sign-in is (BoundedDatesAdminSite.password_change), its
 sign-in page says why a page that signed itself out arrived there (as the staff sign-ins do), and the admin's yes/no
-icons say their value in words (smartqueue.admin_yes_no).
+icons say their value in words (smartqueue.admin_yes_no). Its sign-out takes a visitor whose session has already
+ended too (BoundedDatesAdminSite.get_urls).
 """
 
 from datetime import UTC
@@ -21,6 +22,7 @@ from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.options import IncorrectLookupParameters, ModelAdmin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import path
 
 from .admin_yes_no import say_yes_and_no_in_words
 from .sessions import sign_out_reason
@@ -71,6 +73,14 @@ class BoundedDatesAdminSite(AdminSite):
         from .views import django_admin_password_change
 
         return django_admin_password_change(self, request, extra_context)
+
+    def get_urls(self):
+        # A page signing itself out (static/js/staff-session.js) may post after the server has ended its session (the
+        # sign-in's end is the server's, a moment before the page's timer): wrapped as Django wraps it, the sign-out
+        # of a visitor no longer signed in went to the sign-in page without the next= that says why it signed out.
+        # Django's sign-out view checks the CSRF token and is never cached by itself.
+        sign_out = path("logout/", self.logout, name="logout")
+        return [sign_out, *(url for url in super().get_urls() if getattr(url, "name", None) != "logout")]
 
     def login(self, request, extra_context=None):
         return super().login(request, {"sign_out_reason": sign_out_reason(request), **(extra_context or {})})

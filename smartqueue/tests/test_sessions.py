@@ -189,3 +189,23 @@ def test_a_staff_sign_in_ends_with_the_browser_and_still_after_the_idle_time(set
 
         clock.shift(timedelta(seconds=settings.SESSION_COOKIE_AGE + 1))
         assert browser.get("/doctors/api/").status_code == 403
+
+
+@pytest.mark.parametrize("sign_out", ["/admin/logout/", "/doctors/logout/", "/adminpanel/logout/"])
+def test_a_page_signing_itself_out_after_the_server_ended_its_session_still_arrives_where_it_says_why(
+    settings, make_user, sign_out
+):
+    # The server's end of the sign-in comes a moment before the page's timer: the page's sign-out then posts with a
+    # session already over, and must still reach the sign-in page that says why (static/js/staff-session.js).
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(make_user(is_staff=True, is_superuser=True))
+    page = browser.get("/admin/patients/queue/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)):
+        assert browser.post(sign_out, {"next": "/admin/login/"}).status_code == 403
+        signed_out = browser.post(
+            sign_out, {"csrfmiddlewaretoken": token, "next": "/admin/login/?next=/admin/patients/queue/&idle=1"}
+        )
+
+    assert signed_out.status_code == 302
+    assert signed_out["Location"] == "/admin/login/?next=/admin/patients/queue/&idle=1"
