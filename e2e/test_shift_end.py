@@ -16,9 +16,8 @@ from django.utils.formats import time_format
 from playwright.sync_api import expect
 
 from e2e.conftest import DESKTOP, PHONE, stop_the_clock
-from e2e.test_live_renderers import register
+from e2e.test_idle_sign_out import consultation  # noqa: F401, F811 - a fixture: a patient in consultation
 from e2e.test_staff_flows import sign_in, sign_in_to_django_admin
-from patients import services
 from smartqueue.tests.live_server import running_daphne
 
 HOSPITAL_TIME_ZONE = "Asia/Kolkata"
@@ -30,13 +29,6 @@ def live_app(transactional_db):
     env = {"SESSION_MAX_HOURS": "1", "SESSION_IDLE_MINUTES": "90", "TIME_ZONE": HOSPITAL_TIME_ZONE}
     with running_daphne(database=connection.settings_dict, env=env) as server:
         yield server
-
-
-@pytest.fixture
-def consultation(hospital):
-    entry = register(hospital["cardiology"], "Asha Rao", "+14155550101")
-    services.call_next(doctor=hospital["doctor"])
-    return services.start_consultation(entry=entry)
 
 
 def test_a_doctor_typing_is_warned_before_the_sign_in_ends_and_signs_in_again_to_the_same_page(

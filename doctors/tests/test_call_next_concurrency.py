@@ -17,28 +17,32 @@ DOCTORS = 4
 
 
 @contextmanager
-def call_held_open(doctor):
-    """The doctor's call next made on a connection of its own, whose transaction stays open (half a second at most)
-    while the block runs: what the block does meets the call before it commits."""
-    called, done = threading.Event(), threading.Event()
+def held_open(action):
+    """action() done on a connection of its own, whose transaction stays open (half a second at most) while the
+    block runs: what the block does meets the action before it commits."""
+    acted, done = threading.Event(), threading.Event()
 
-    def call_slowly():
+    def act_slowly():
         try:
             with transaction.atomic():
-                services.call_next(doctor=doctor)
-                called.set()
+                action()
+                acted.set()
                 done.wait(timeout=0.5)
         finally:
             connection.close()
 
-    calling = threading.Thread(target=call_slowly)
-    calling.start()
-    called.wait(timeout=10)
+    acting = threading.Thread(target=act_slowly)
+    acting.start()
+    acted.wait(timeout=10)
     try:
         yield
     finally:
         done.set()
-        calling.join(timeout=10)
+        acting.join(timeout=10)
+
+
+def call_held_open(doctor):
+    return held_open(lambda: services.call_next(doctor=doctor))
 
 
 @requires_postgresql()
@@ -93,25 +97,12 @@ def test_a_double_click_on_call_next_calls_one_patient(department, doctor, make_
 def test_call_next_waits_for_the_first_in_line_rather_than_passing_them_over(department, doctor, make_token):
     # The first patient in line chooses, on their phone, when to be texted at the moment the doctor calls: their
     # row is locked for that change, and they are still the one to call.
-    first, _second = make_token(department), make_token(department)
-    chosen, done = threading.Event(), threading.Event()
+    first = make_token(department)
+    make_token(department)
 
-    def patient_choosing_when_to_be_texted():
-        try:
-            with transaction.atomic():
-                services.choose_patients_ahead_notice(entry=first, patients_ahead=3)
-                chosen.set()
-                done.wait(timeout=0.5)
-        finally:
-            connection.close()
-
-    patient = threading.Thread(target=patient_choosing_when_to_be_texted)
-    patient.start()
-    chosen.wait(timeout=10)
-    started = time.monotonic()
-    called = services.call_next(doctor=doctor)
-    done.set()
-    patient.join(timeout=10)
+    with held_open(lambda: services.choose_patients_ahead_notice(entry=first, patients_ahead=3)):
+        started = time.monotonic()
+        called = services.call_next(doctor=doctor)
 
     assert called.token == first.token
     assert time.monotonic() - started < 5
@@ -139,25 +130,14 @@ def test_a_stale_dashboard_cannot_start_a_patient_a_colleague_called_a_moment_be
     entry = make_token(department)
     one, other = make_doctor(department=department), make_doctor(department=department)
     services.call_next(doctor=one)
-    called_again, done = threading.Event(), threading.Event()
 
     def returned_to_line_and_called_by_other():
-        try:
-            with transaction.atomic():
-                services.return_to_line(entry=entry)
-                services.call_next(doctor=other)
-                called_again.set()
-                done.wait(timeout=0.5)
-        finally:
-            connection.close()
+        services.return_to_line(entry=entry)
+        services.call_next(doctor=other)
 
-    colleague = threading.Thread(target=returned_to_line_and_called_by_other)
-    colleague.start()
-    called_again.wait(timeout=10)
-    with pytest.raises(doctor_services.NotYourPatient, match="Token CARD-001 is with another doctor."):
-        doctor_services.start_consultation(doctor=one, entry_id=entry.pk, actor=one.user)
-    done.set()
-    colleague.join(timeout=10)
+    with held_open(returned_to_line_and_called_by_other):
+        with pytest.raises(doctor_services.NotYourPatient, match="Token CARD-001 is with another doctor."):
+            doctor_services.start_consultation(doctor=one, entry_id=entry.pk, actor=one.user)
 
     stored = Queue.objects.get(pk=entry.pk)
     assert (stored.status, stored.doctor_id) == (Queue.Status.CALLED, other.pk)
