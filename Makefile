@@ -26,8 +26,14 @@ migrate: install
 demo-data: migrate
 	$(BIN)/python manage.py setup_smartqueue --demo-data
 
-run: demo-data
-	SITE_URL=$(SITE_URL) $(BIN)/python -m smartqueue.server -b $(HOST) -p $(PORT) smartqueue.asgi:application
+# This machine's own SECRET_KEY, made once and kept out of git: the development one is published with the source, and
+# the server will not listen beyond loopback with it (HOST=0.0.0.0). A SECRET_KEY in the environment wins.
+SECRET_KEY_FILE := .secret-key
+$(SECRET_KEY_FILE): | $(BIN)/python
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: demo-data $(SECRET_KEY_FILE)
+	SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}" SITE_URL=$(SITE_URL) $(BIN)/python -m smartqueue.server -b $(HOST) -p $(PORT) smartqueue.asgi:application
 
 # In parallel: a worker per core, at most four (each takes a Redis database of its own: smartqueue/pytest_workers.py).
 # PYTEST_ARGS="-k name" picks tests; PYTEST_PARALLEL= runs them in one process.

@@ -1,5 +1,6 @@
 import gc
 import os
+import sys
 
 import django
 from django.urls import get_resolver
@@ -25,6 +26,13 @@ application = ProtocolTypeRouter(
         "websocket": SameOriginSockets(SocketsPerAddress(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
     }
 )
+
+# `daphne smartqueue.asgi:application` by hand: daphne's command line loads the application before it makes its server,
+# which is then `make run`'s (smartqueue.server: no DEBUG pages or published SECRET_KEY beyond this machine, masked
+# access log, graceful stop). Started by smartqueue.server itself, daphne already has it.
+daphne_command_line = sys.modules.get("daphne.cli")
+if daphne_command_line and daphne_command_line.CommandLineInterface.server_class is daphne_command_line.Server:
+    import smartqueue.server  # noqa: E402, F401
 
 # Every view's module is imported now rather than at the first request, and all that start-up made is then frozen
 # out of the garbage collector's way: each full collection otherwise walks those ~160,000 objects again, which

@@ -3,8 +3,9 @@
 daphne writes its access log straight to a stream, past Python's logging and so past
 smartqueue.log_masking.LogMaskingFilter; this swaps in an access log that masks them first. It also answers a
 request line or header line too long to read with a status, where Twisted only drops the connection. And it stops
-gracefully at SIGTERM (a restart, a deploy): see drain_then_stop. With DEBUG on it listens on this machine only
-unless told otherwise: see ServerRefusingDebugOnTheNetwork.
+gracefully at SIGTERM (a restart, a deploy): see drain_then_stop. With DEBUG on, or the published development
+SECRET_KEY, it listens on this machine only: see refuse_to_serve_the_network_unsafely. `daphne` started by hand and
+`manage.py runserver` take the same server (smartqueue.asgi, smartqueue.serving).
 """
 
 import asyncio
@@ -121,25 +122,37 @@ def listens_beyond_this_machine(endpoint):
     return not (getattr(address, "ipv4_mapped", None) or address).is_loopback
 
 
+def refuse_to_serve_the_network_unsafely(endpoints):
+    """Ends the process, saying why, before a server listens on an address other machines reach (`make run
+    HOST=0.0.0.0`, `manage.py runserver 0.0.0.0:8000`, daphne by hand) with DEBUG on unless DEBUG_ON_NETWORK says so
+    (its pages show tracebacks with the request's data, the settings and every URL), or with the development
+    SECRET_KEY published in the source (whoever reads it forges what the app signs)."""
+    reachable = ", ".join(endpoint for endpoint in endpoints if listens_beyond_this_machine(endpoint))
+    if not reachable:
+        return
+    if settings.DEBUG and not settings.DEBUG_ON_NETWORK:
+        sys.exit(
+            f"SmartQueue cannot start: DEBUG is on and the server would listen on {reachable}, which "
+            "other machines reach: DEBUG's error pages show them tracebacks, settings and every URL. Serve on "
+            "127.0.0.1, set DEBUG=False for a server others use (README: Production), or set DEBUG_ON_NETWORK=True "
+            "to show the demo to phones on a network you trust (README: Demo on the network)."
+        )
+    if settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY:
+        sys.exit(
+            f"SmartQueue cannot start: the server would listen on {reachable}, which other machines reach, with the "
+            "development SECRET_KEY published in SmartQueue's source: anyone could forge what the app signs. Set "
+            "SECRET_KEY to a key of your own (`make run` makes one for this machine in .secret-key), or serve on "
+            "127.0.0.1."
+        )
+
+
 class ServerRefusingDebugOnTheNetwork(Server):
-    """daphne's server, which will not serve DEBUG's pages beyond this machine (`make run HOST=0.0.0.0`): they show
-    tracebacks with the request's data, the settings and every URL to whoever is on the network."""
+    """daphne's server, which will not serve DEBUG's pages or the published SECRET_KEY's signatures beyond this
+    machine: see refuse_to_serve_the_network_unsafely."""
 
     def __init__(self, *, endpoints, **options):
-        if settings.DEBUG and not settings.DEBUG_ON_NETWORK:
-            self.refuse_to_reach_the_network(endpoints)
+        refuse_to_serve_the_network_unsafely(endpoints)
         super().__init__(endpoints=endpoints, **options)
-
-    @staticmethod
-    def refuse_to_reach_the_network(endpoints):
-        reachable = [endpoint for endpoint in endpoints if listens_beyond_this_machine(endpoint)]
-        if reachable:
-            sys.exit(
-                f"SmartQueue cannot start: DEBUG is on and the server would listen on {', '.join(reachable)}, which "
-                "other machines reach: DEBUG's error pages show them tracebacks, settings and every URL. Serve on "
-                "127.0.0.1, set DEBUG=False for a server others use (README: Production), or set DEBUG_ON_NETWORK=True "
-                "to show the demo to phones on a network you trust (README: Demo on the network)."
-            )
 
 
 daphne.cli.CommandLineInterface.server_class = ServerRefusingDebugOnTheNetwork

@@ -96,6 +96,9 @@ DEBUG = env_bool("DEBUG", True)
 # on a network the operator trusts).
 DEBUG_ON_NETWORK = env_bool("DEBUG_ON_NETWORK", False)
 
+# Published with the source: whoever reads it forges what the app signs (a remembered browser, a message's cookie),
+# so smartqueue.server refuses to listen beyond this machine with it. `make run` makes a key of this machine's own.
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -103,7 +106,7 @@ if not SECRET_KEY:
             "SECRET_KEY must be set in the environment when DEBUG is off "
             "(e.g. export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))'))."
         )
-    SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 
 # The base of the links texted to patients: without its scheme every link would be dead.
 SITE_URL = env_url(
@@ -118,6 +121,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 CSRF_FAILURE_VIEW = "smartqueue.errors.csrf_failure"
 
 INSTALLED_APPS = [
+    # Before daphne: its runserver, refusing to serve DEBUG's pages to the network as `make run` does.
+    "smartqueue.serving",
     "daphne",
     # Django admin, its date drill-down refusing dates out of range (smartqueue.admin_dates).
     "smartqueue.admin_dates.BoundedDatesAdminConfig",

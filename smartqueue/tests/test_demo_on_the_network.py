@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from adminpanel.models import AdminUser
 from smartqueue.passwords import PUBLISHED_DEMO_PASSWORDS
+from smartqueue.settings import DEVELOPMENT_SECRET_KEY
 from smartqueue.server import ServerRefusingDebugOnTheNetwork, listens_beyond_this_machine
 from smartqueue.tests.conftest import free_loopback_port
 
@@ -20,11 +21,12 @@ ON_THE_NETWORK = "192.0.2.7"
 SIGN_IN_PAGES = ["doctors:login", "adminpanel:login", "admin:login"]
 
 
-def start_server(*arguments, **environ):
-    """`python -m smartqueue.server` with the development defaults (DEBUG on), as `make run` starts it."""
+def start_server(*arguments, command=("-m", "smartqueue.server"), **environ):
+    """`python -m smartqueue.server` (or another command) with the development defaults (DEBUG on), as `make run`
+    starts it."""
     inherited = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DEBUG_ON_NETWORK"}}
     return subprocess.run(
-        [sys.executable, "-m", "smartqueue.server", *arguments, "smartqueue.asgi:application"],
+        [sys.executable, *command, *arguments],
         cwd=BASE_DIR,
         env={**inherited, **environ},
         capture_output=True,
@@ -35,12 +37,52 @@ def start_server(*arguments, **environ):
 
 
 def test_the_development_server_will_not_serve_debug_pages_to_the_network():
-    started = start_server("-b", "0.0.0.0", "-p", str(free_loopback_port()))
+    started = start_server("-b", "0.0.0.0", "-p", str(free_loopback_port()), "smartqueue.asgi:application")
 
     assert started.returncode == 1
     assert "SmartQueue cannot start: DEBUG is on" in started.stderr
     assert "DEBUG_ON_NETWORK=True" in started.stderr
     assert "Traceback" not in started.stderr
+
+
+# Each way the project can be served by hand, on every interface: the same refusal as `make run HOST=0.0.0.0`.
+SERVED_BY_HAND = {
+    "runserver": ("manage.py", "runserver", "--noreload"),
+    "runserver WSGI": ("manage.py", "runserver", "--noreload", "--noasgi"),
+    "daphne": ("-m", "daphne", "smartqueue.asgi:application", "-p"),
+}
+
+
+@pytest.mark.parametrize("command", SERVED_BY_HAND.values(), ids=SERVED_BY_HAND)
+def test_no_way_of_serving_by_hand_shows_debug_pages_to_the_network(command):
+    port = str(free_loopback_port())
+    address = [port, "-b", "0.0.0.0"] if "daphne" in command else [f"0.0.0.0:{port}"]
+    started = start_server(*address, command=command)
+
+    assert started.returncode == 1
+    assert "SmartQueue cannot start: DEBUG is on" in started.stderr
+    assert "Traceback" not in started.stderr
+
+
+@pytest.mark.parametrize("command", SERVED_BY_HAND.values(), ids=SERVED_BY_HAND)
+def test_no_way_of_serving_signs_with_the_published_key_on_the_network(command):
+    port = str(free_loopback_port())
+    address = [port, "-b", "0.0.0.0"] if "daphne" in command else [f"0.0.0.0:{port}"]
+    started = start_server(*address, command=command, DEBUG_ON_NETWORK="True")
+
+    assert started.returncode == 1
+    assert "with the development SECRET_KEY published in SmartQueue's source" in started.stderr
+    assert "Traceback" not in started.stderr
+
+
+def test_make_run_has_a_key_of_this_machines_own(tmp_path):
+    key_file = tmp_path / "secret-key"
+    subprocess.run(["make", "-s", f"SECRET_KEY_FILE={key_file}", str(key_file)], cwd=BASE_DIR, check=True)
+
+    assert len(key_file.read_text().strip()) >= 50
+    assert key_file.stat().st_mode & 0o077 == 0
+    assert key_file.read_text().strip() != DEVELOPMENT_SECRET_KEY
+    assert ".secret-key" in (BASE_DIR / ".gitignore").read_text().split()
 
 
 @pytest.mark.parametrize(
@@ -70,6 +112,7 @@ def serve(endpoint):
 
 def test_debug_reaches_the_network_only_when_asked_and_production_is_not_held(settings):
     settings.DEBUG, settings.DEBUG_ON_NETWORK = True, False
+    settings.SECRET_KEY = "a-key-of-this-machines-own-" + "x" * 30
     assert serve("tcp:port=8000:interface=127.0.0.1")
     with pytest.raises(SystemExit):
         serve("tcp:port=8000:interface=0.0.0.0")
@@ -78,6 +121,16 @@ def test_debug_reaches_the_network_only_when_asked_and_production_is_not_held(se
     assert serve("tcp:port=8000:interface=0.0.0.0")
     settings.DEBUG, settings.DEBUG_ON_NETWORK = False, False
     assert serve("tcp:port=8000:interface=0.0.0.0")
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_the_published_key_serves_this_machine_only(settings, debug):
+    settings.DEBUG, settings.DEBUG_ON_NETWORK = debug, True
+    settings.SECRET_KEY = settings.DEVELOPMENT_SECRET_KEY
+
+    assert serve("tcp:port=8000:interface=127.0.0.1")
+    with pytest.raises(SystemExit, match="development SECRET_KEY published"):
+        serve("tcp:port=8000:interface=0.0.0.0")
 
 
 @pytest.fixture
