@@ -1,4 +1,5 @@
 import ipaddress
+import logging
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -9,6 +10,11 @@ from ipware import get_client_ip
 from rest_framework.exceptions import ParseError, ValidationError
 
 from .parsers import given_more_than_once, repeated_field
+
+logger = logging.getLogger(__name__)
+# Headers in which a reverse proxy names the client it forwards (RFC 7239's Forwarded, and the usual others).
+FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+untrusted_forwarding_reported = False
 
 
 def client_ip(request):
@@ -62,8 +68,31 @@ def limited_address(request):
     return str(ipaddress.ip_network(f"{parsed}/{IPV6_SUBSCRIBER_PREFIX}", strict=False).network_address)
 
 
+def forwarded_past_an_uncounted_proxy(request):
+    """Whether a request names a client other than its peer (X-Forwarded-For, Forwarded, X-Real-IP) while
+    TRUSTED_PROXY_COUNT says no proxy stands in front. Behind a proxy nobody counted, every client's peer is the
+    proxy, 127.0.0.1 when it runs on the same machine: each one passed for this machine (published passwords signed
+    in, the kiosk's allowance, /readyz's details). Such a request is never taken for a local or internal one, and the
+    first of them is logged, once a process: the rate limits and lockouts count every client as that one proxy."""
+    global untrusted_forwarding_reported
+    if settings.TRUSTED_PROXY_COUNT or not any(request.META.get(header) for header in FORWARDING_HEADERS):
+        return False
+    if not untrusted_forwarding_reported:
+        untrusted_forwarding_reported = True
+        logger.warning(
+            "A request from %s names the client it was forwarded for (X-Forwarded-For, Forwarded or X-Real-IP) while "
+            "TRUSTED_PROXY_COUNT is 0: no such request is taken for one from this machine or its network. Behind "
+            "a reverse proxy, set TRUSTED_PROXY_COUNT to the number of proxies, or every client shares the proxy's "
+            "rate limits and lockouts (README: Production).",
+            request.META.get("REMOTE_ADDR"),
+        )
+    return True
+
+
 def from_kiosk(request):
     """Whether the request came from one of the lobby's kiosk devices: a client address in KIOSK_NETWORKS."""
+    if forwarded_past_an_uncounted_proxy(request):
+        return False
     try:
         address = ipaddress.ip_address(client_ip(request) or "")
     except ValueError:
@@ -76,6 +105,8 @@ def from_kiosk(request):
 def from_internal_network(request):
     """Whether the client address is a loopback or private one (the host itself, a container or cluster network, the
     hospital's own), not an address of the internet."""
+    if forwarded_past_an_uncounted_proxy(request):
+        return False
     try:
         address = ipaddress.ip_address(client_ip(request) or "")
     except ValueError:
@@ -87,6 +118,8 @@ def from_internal_network(request):
 def from_this_machine(request):
     """Whether the client address is a loopback one: the machine the server runs on (behind TRUSTED_PROXY_COUNT
     proxies, the client's own address, not the proxy's)."""
+    if forwarded_past_an_uncounted_proxy(request):
+        return False
     try:
         address = ipaddress.ip_address(client_ip(request) or "")
     except ValueError:

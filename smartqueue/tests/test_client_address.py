@@ -15,7 +15,8 @@ from rest_framework.test import APIClient
 
 from adminpanel.models import AuditLog
 from axes.models import AccessAttempt
-from smartqueue.requests import client_ip, from_kiosk
+from smartqueue import requests
+from smartqueue.requests import client_ip, from_internal_network, from_kiosk, from_this_machine
 
 from .conftest import registration
 
@@ -187,3 +188,46 @@ def test_one_ipv6_subscriber_cannot_escape_the_limits_by_walking_its_64(make_doc
 
     assert locked.status_code == 429 and refused.status_code == 429
     assert neighbour.post(check_patient, phone, format="json").status_code == 200
+
+
+# Behind a proxy nobody counted in TRUSTED_PROXY_COUNT (nginx on the same machine), every client's peer is the proxy.
+FORWARDED_FOR_A_CLIENT = [
+    {"HTTP_X_FORWARDED_FOR": "203.0.113.7"},
+    {"HTTP_FORWARDED": "for=203.0.113.7;proto=https"},
+    {"HTTP_X_REAL_IP": "203.0.113.7"},
+]
+
+
+@override_settings(TRUSTED_PROXY_COUNT=0, KIOSK_NETWORKS=[ipaddress.ip_network("127.0.0.0/8")])
+@pytest.mark.parametrize("forwarded", FORWARDED_FOR_A_CLIENT)
+def test_a_request_forwarded_past_an_uncounted_proxy_is_not_this_machines(rf, forwarded):
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", **forwarded)
+
+    assert not from_this_machine(request)
+    assert not from_internal_network(request)
+    assert not from_kiosk(request)
+    assert from_this_machine(rf.get("/", REMOTE_ADDR="127.0.0.1"))
+
+
+@override_settings(TRUSTED_PROXY_COUNT=0)
+@pytest.mark.parametrize("forwarded", FORWARDED_FOR_A_CLIENT)
+def test_readyz_names_nothing_to_a_client_forwarded_past_an_uncounted_proxy(db, client, forwarded):
+    answer = client.get("/readyz", REMOTE_ADDR="127.0.0.1", **forwarded)
+
+    assert answer.json() == {"status": "ok"}
+
+
+@override_settings(TRUSTED_PROXY_COUNT=0)
+def test_an_uncounted_proxy_is_reported_in_the_log_once(rf, caplog, monkeypatch):
+    monkeypatch.setattr(requests, "untrusted_forwarding_reported", False)
+    for _ in range(3):
+        from_this_machine(rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7"))
+
+    reports = [record for record in caplog.records if "TRUSTED_PROXY_COUNT is 0" in record.getMessage()]
+    assert len(reports) == 1
+    assert reports[0].levelname == "WARNING"
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_a_counted_proxy_its_headers_are_expected(rf):
+    assert from_this_machine(rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="127.0.0.1"))

@@ -162,6 +162,19 @@ def test_an_account_with_a_published_password_signs_in_from_the_servers_machine_
     assert sign_in(Client(REMOTE_ADDR="127.0.0.1"), url_name, user, password).status_code == 302
 
 
+@pytest.mark.parametrize("url_name", SIGN_IN_PAGES)
+def test_a_published_password_forwarded_by_an_uncounted_proxy_on_this_machine_is_refused(demo_staff, url_name, settings):
+    """nginx on the server's machine, TRUSTED_PROXY_COUNT left at 0: every client's peer is 127.0.0.1."""
+    settings.TRUSTED_PROXY_COUNT = 0
+    password = PUBLISHED_DEMO_PASSWORDS["doctor" if url_name == "doctors:login" else "admin"]
+    via_proxy = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=ON_THE_NETWORK)
+
+    refused = sign_in(via_proxy, url_name, demo_staff[url_name], password)
+
+    assert "signs in only on the computer SmartQueue runs on" in refused.content.decode()
+    assert "_auth_user_id" not in via_proxy.session
+
+
 def test_the_same_account_signs_in_from_the_network_once_its_password_is_changed(demo_staff):
     doctor = demo_staff["doctors:login"]
     doctor.set_password("Ward-7-night-kettle")
