@@ -197,3 +197,32 @@ def test_no_account_is_given_a_published_password_in_the_panel(client, make_user
     assert response.context["form"].errors["password"] == [
         "This password is too common: choose one that is harder to guess."
     ]
+
+
+@pytest.mark.parametrize(
+    "debug, on_the_network_allowed, client_address, forwarded, answered",
+    [
+        (True, False, ON_THE_NETWORK, {}, False),
+        (True, False, "127.0.0.1", {"HTTP_X_FORWARDED_FOR": ON_THE_NETWORK}, False),  # a proxy on this machine
+        (True, False, "127.0.0.1", {}, True),
+        (True, False, "::1", {}, True),
+        (True, True, ON_THE_NETWORK, {}, True),
+        (False, False, ON_THE_NETWORK, {}, True),
+    ],
+)
+def test_debug_pages_answer_this_machine_only_however_the_app_is_served(
+    db, settings, debug, on_the_network_allowed, client_address, forwarded, answered
+):
+    """gunicorn or uvicorn started by hand on 0.0.0.0 is not held by smartqueue.server's start-up refusal."""
+    settings.DEBUG, settings.DEBUG_ON_NETWORK, settings.TRUSTED_PROXY_COUNT = debug, on_the_network_allowed, 0
+
+    response = Client(REMOTE_ADDR=client_address).get("/patients/", HTTP_ACCEPT_LANGUAGE="es", **forwarded)
+
+    if answered:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 403
+        assert "Traceback" not in response.content.decode()
+        assert response.content.decode() == (
+            "Este servidor está en modo de desarrollo y solo responde al ordenador en el que se ejecuta."
+        )
