@@ -33,7 +33,7 @@ $(SECRET_KEY_FILE): | $(BIN)/python
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 run: demo-data $(SECRET_KEY_FILE)
-	SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}" SITE_URL=$(SITE_URL) $(BIN)/python -m smartqueue.server -b $(HOST) -p $(PORT) smartqueue.asgi:application
+	SITE_URL=$(SITE_URL) SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}" $(BIN)/python -m smartqueue.server -b $(HOST) -p $(PORT) smartqueue.asgi:application
 
 # In parallel: a worker per core, at most four (each takes a Redis database of its own: smartqueue/pytest_workers.py).
 # PYTEST_ARGS="-k name" picks tests; PYTEST_PARALLEL= runs them in one process.

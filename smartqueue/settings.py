@@ -147,7 +147,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # With DEBUG on, only this machine is answered, however the app is served.
-    "smartqueue.middleware.DebugPagesForThisMachineMiddleware",
+    "smartqueue.debug_pages.DebugPagesForThisMachineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Above WhiteNoise, so that static files carry it too.
     "smartqueue.middleware.CrossOriginResourcePolicyMiddleware",
