@@ -83,7 +83,7 @@ def forwarded_past_an_uncounted_proxy(request):
             "A request from %s names the client it was forwarded for (X-Forwarded-For, Forwarded or X-Real-IP) while "
             "TRUSTED_PROXY_COUNT is 0: no such request is taken for one from this machine or its network. Behind "
             "a reverse proxy, set TRUSTED_PROXY_COUNT to the number of proxies, or every client shares the proxy's "
-            "rate limits and lockouts (README: Production).",
+            "rate limits and lockouts unless the server itself reads the header (README: Production).",
             request.META.get("REMOTE_ADDR"),
         )
     return True
