@@ -18,6 +18,7 @@ from smartqueue.tests.conftest import free_loopback_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 ON_THE_NETWORK = "192.0.2.7"
+OWN_KEY = "a-key-of-this-machines-own-" + "x" * 30
 SIGN_IN_PAGES = ["doctors:login", "adminpanel:login", "admin:login"]
 
 
@@ -112,7 +113,7 @@ def serve(endpoint):
 
 def test_debug_reaches_the_network_only_when_asked_and_production_is_not_held(settings):
     settings.DEBUG, settings.DEBUG_ON_NETWORK = True, False
-    settings.SECRET_KEY = "a-key-of-this-machines-own-" + "x" * 30
+    settings.SECRET_KEY = OWN_KEY
     assert serve("tcp:port=8000:interface=127.0.0.1")
     with pytest.raises(SystemExit):
         serve("tcp:port=8000:interface=0.0.0.0")
@@ -163,7 +164,9 @@ def test_an_account_with_a_published_password_signs_in_from_the_servers_machine_
 
 
 @pytest.mark.parametrize("url_name", SIGN_IN_PAGES)
-def test_a_published_password_forwarded_by_an_uncounted_proxy_on_this_machine_is_refused(demo_staff, url_name, settings):
+def test_a_published_password_forwarded_by_an_uncounted_proxy_on_this_machine_is_refused(
+    demo_staff, url_name, settings
+):
     """nginx on the server's machine, TRUSTED_PROXY_COUNT left at 0: every client's peer is 127.0.0.1."""
     settings.TRUSTED_PROXY_COUNT = 0
     password = PUBLISHED_DEMO_PASSWORDS["doctor" if url_name == "doctors:login" else "admin"]
@@ -200,21 +203,24 @@ def test_no_account_is_given_a_published_password_in_the_panel(client, make_user
 
 
 @pytest.mark.parametrize(
-    "debug, on_the_network_allowed, client_address, forwarded, answered",
+    "debug, on_the_network_allowed, key, client_address, forwarded, answered",
     [
-        (True, False, ON_THE_NETWORK, {}, False),
-        (True, False, "127.0.0.1", {"HTTP_X_FORWARDED_FOR": ON_THE_NETWORK}, False),  # a proxy on this machine
-        (True, False, "127.0.0.1", {}, True),
-        (True, False, "::1", {}, True),
-        (True, True, ON_THE_NETWORK, {}, True),
-        (False, False, ON_THE_NETWORK, {}, True),
+        (True, False, OWN_KEY, ON_THE_NETWORK, {}, False),
+        (True, False, OWN_KEY, "127.0.0.1", {"HTTP_X_FORWARDED_FOR": ON_THE_NETWORK}, False),  # a proxy on this machine
+        (True, False, OWN_KEY, "127.0.0.1", {}, True),
+        (True, False, OWN_KEY, "::1", {}, True),
+        (True, True, OWN_KEY, ON_THE_NETWORK, {}, True),
+        (True, True, DEVELOPMENT_SECRET_KEY, ON_THE_NETWORK, {}, False),
+        (True, True, DEVELOPMENT_SECRET_KEY, "127.0.0.1", {}, True),
+        (False, False, OWN_KEY, ON_THE_NETWORK, {}, True),
     ],
 )
 def test_debug_pages_answer_this_machine_only_however_the_app_is_served(
-    db, settings, debug, on_the_network_allowed, client_address, forwarded, answered
+    db, settings, debug, on_the_network_allowed, key, client_address, forwarded, answered
 ):
     """gunicorn or uvicorn started by hand on 0.0.0.0 is not held by smartqueue.server's start-up refusal."""
     settings.DEBUG, settings.DEBUG_ON_NETWORK, settings.TRUSTED_PROXY_COUNT = debug, on_the_network_allowed, 0
+    settings.SECRET_KEY = key
 
     response = Client(REMOTE_ADDR=client_address).get("/patients/", HTTP_ACCEPT_LANGUAGE="es", **forwarded)
 
