@@ -29,12 +29,16 @@ def client_ip(request):
     swallows what follows it in ipware's reading) never reaches the parser. A chain shorter than the count, or
     an entry that is not an address, falls back to the peer.
     """
-    peer = request.META.get("REMOTE_ADDR") or None
+    return _client_the_proxies_name(request) or request.META.get("REMOTE_ADDR") or None
+
+
+def _client_the_proxies_name(request):
+    """The client address the trusted proxies appended to X-Forwarded-For (client_ip), or None."""
     if not settings.TRUSTED_PROXY_COUNT:
-        return peer
+        return None
     appended = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-settings.TRUSTED_PROXY_COUNT :]
     if len(appended) < settings.TRUSTED_PROXY_COUNT:
-        return peer
+        return None
     forwarded, _routable = get_client_ip(
         _request_with_only(appended),
         proxy_order="left-most",
@@ -43,7 +47,7 @@ def client_ip(request):
         request_header_order=["HTTP_X_FORWARDED_FOR"],
         strict=True,
     )
-    return forwarded or peer
+    return forwarded
 
 
 def _request_with_only(appended):
@@ -69,22 +73,27 @@ def limited_address(request):
 
 
 def forwarded_past_an_uncounted_proxy(request):
-    """Whether a request names a client other than its peer (X-Forwarded-For, Forwarded, X-Real-IP) while
-    TRUSTED_PROXY_COUNT says no proxy stands in front. Behind a proxy nobody counted, every client's peer is the
-    proxy, 127.0.0.1 when it runs on the same machine: each one passed for this machine (published passwords signed
-    in, the kiosk's allowance, /readyz's details). Such a request is never taken for a local or internal one, and the
-    first of them is logged, once a process: the rate limits and lockouts count every client as that one proxy."""
+    """Whether a request names a client other than its peer (X-Forwarded-For, Forwarded, X-Real-IP) that client_ip
+    does not read: TRUSTED_PROXY_COUNT is 0, or X-Forwarded-For holds no client where it says (a proxy writing only
+    Forwarded or X-Real-IP, or fewer proxies than counted), and client_ip falls back to the peer. That peer is then a
+    proxy, 127.0.0.1 when it runs on the same machine: every client passed for this machine (published passwords
+    signed in, the kiosk's allowance, /readyz's details). Such a request is never taken for a local or internal one,
+    and the first of them is logged, once a process: the rate limits and lockouts count every client as that proxy."""
     global untrusted_forwarding_reported
-    if settings.TRUSTED_PROXY_COUNT or not any(request.META.get(header) for header in FORWARDING_HEADERS):
+    if not any(request.META.get(header) for header in FORWARDING_HEADERS):
+        return False
+    if _client_the_proxies_name(request):
         return False
     if not untrusted_forwarding_reported:
         untrusted_forwarding_reported = True
         logger.warning(
-            "A request from %s names the client it was forwarded for (X-Forwarded-For, Forwarded or X-Real-IP) while "
-            "TRUSTED_PROXY_COUNT is 0: no such request is taken for one from this machine or its network. Behind "
-            "a reverse proxy, set TRUSTED_PROXY_COUNT to the number of proxies, or every client shares the proxy's "
-            "rate limits and lockouts unless the server itself reads the header (README: Production).",
+            "A request from %s names the client it was forwarded for (X-Forwarded-For, Forwarded or X-Real-IP), but "
+            "TRUSTED_PROXY_COUNT is %s and X-Forwarded-For names no client there: no such request is taken for one from "
+            "this machine or its network. Behind reverse proxies, each appending to X-Forwarded-For, set "
+            "TRUSTED_PROXY_COUNT to their number, or every client shares the proxy's rate limits and lockouts unless "
+            "the server itself reads the header (README: Production).",
             request.META.get("REMOTE_ADDR"),
+            settings.TRUSTED_PROXY_COUNT,
         )
     return True
 

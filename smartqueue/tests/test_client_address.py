@@ -231,3 +231,22 @@ def test_an_uncounted_proxy_is_reported_in_the_log_once(rf, caplog, monkeypatch)
 @override_settings(TRUSTED_PROXY_COUNT=1)
 def test_behind_a_counted_proxy_its_headers_are_expected(rf):
     assert from_this_machine(rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="127.0.0.1"))
+    # A probe of the process itself, past the proxy.
+    assert from_this_machine(rf.get("/", REMOTE_ADDR="127.0.0.1"))
+
+
+@pytest.mark.parametrize(
+    "proxies, forwarded",
+    [
+        (1, {"HTTP_FORWARDED": "for=203.0.113.7"}),  # a proxy writing RFC 7239's header only
+        (1, {"HTTP_X_REAL_IP": "203.0.113.7"}),
+        (2, {"HTTP_X_FORWARDED_FOR": "203.0.113.7"}),  # one proxy where two are counted
+    ],
+)
+def test_a_client_named_where_the_counted_proxies_do_not_write_is_not_this_machines(rf, settings, proxies, forwarded):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", **forwarded)
+
+    assert client_ip(request) == "127.0.0.1"
+    assert not from_this_machine(request)
+    assert not from_internal_network(request)
