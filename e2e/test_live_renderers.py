@@ -322,6 +322,37 @@ def test_the_display_board_says_when_its_department_is_full_for_today_and_when_i
     expect(wait).not_to_contain_text("full for today")
 
 
+def test_the_display_board_and_a_waiting_patients_page_say_when_the_department_is_closed_today(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    waiting = register(cardiology, "Asha Rao", "+14155550101")
+    board = open_page(viewport={"width": 1920, "height": 1080})
+    board_sockets = PlayedSockets(board, r"/ws/queue/\d+/$")
+    board.goto(f"/display/{cardiology.pk}/")
+    wait = board.locator("[data-wait]")
+    expect(wait).to_contain_text("1 waiting")
+    expect(wait).not_to_contain_text("closed")
+    patient = open_page(**PHONE)
+    patient_sockets = PlayedSockets(patient, r"/ws/patient/[0-9a-f-]+/$")
+    patient.goto(waiting.get_absolute_url())
+    shown_wait = patient.locator('[data-field="estimated_wait_minutes"]')
+    expect(shown_wait).not_to_contain_text("closed")
+
+    # The frames the closing of today publishes (patients.broadcasts.publish_closing_of_today).
+    queue = {**department_queue_snapshot(department=cardiology), "closed_today": True}
+    board_sockets.send(
+        frame(frame_type="department.changed", department_id=cardiology.pk, seq=2,
+              payload={"event": "day_closed", "queue": queue})
+    )
+    visit = {**visit_status(entry=waiting), "closed_today": True}
+    patient_sockets.send(
+        frame(frame_type="patient.status", department_id=cardiology.pk, seq=2,
+              payload={"event": "day_closed", "visit": visit})
+    )
+
+    expect(wait).to_have_text("1 waiting · closed today: please ask at the reception desk")
+    expect(shown_wait).to_have_text("The department is closed today: please ask at the desk")
+
+
 def test_the_patients_page_draws_its_embedded_visit_then_each_frame_on_a_phone(open_page, hospital, screenshot):
     cardiology, smith = hospital["cardiology"], hospital["doctor"]
     register(cardiology, "Ravi Kumar", "+14155550102")

@@ -81,6 +81,7 @@ EXAMPLE_VISIT = {
     "doctors_on_duty": 2,
     "doctors_expected_at": None,
     "no_doctor_left_today": False,
+    "closed_today": False,
     "feedback_given": False,
     "can_give_feedback": False,
     "can_move_back": True,
@@ -353,6 +354,7 @@ class QueueStatusAPI(APIView):
                     "estimated_wait_minutes": 30,
                     "full_today": True,
                     "capacity_today": {"limit": 9, "issued": 9},
+                    "closed_today": False,
                 },
             )
         ],

@@ -15,6 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -157,8 +158,12 @@ def closed_department_ids(day):
     return closed
 
 
+def forget_closures(day):
+    cache.delete(_closures_cache_key(day))
+
+
 def _forget_closures_after_commit(day):
-    transaction.on_commit(lambda: cache.delete(_closures_cache_key(day)))
+    transaction.on_commit(partial(forget_closures, day))
 
 
 def booking_days(now=None):

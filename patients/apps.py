@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,10 +9,14 @@ class PatientsConfig(AppConfig):
 
     def ready(self):
         from . import broadcasts, hooks, selectors, services
-        from .models import Department
+        from .models import ClosedDay, Department
 
         hooks.provide_doctors_gone_for_today(selectors.no_doctor_left_today)
         hooks.queue_changed.connect(broadcasts.publish_on_commit, dispatch_uid="patients_publish_queue_change")
         hooks.queue_changed.connect(services.review_wait_alert_on_commit, dispatch_uid="patients_review_wait_alert")
         hooks.wait_alert_changed.connect(broadcasts.publish_wait_alert, dispatch_uid="patients_publish_wait_alert")
         post_save.connect(broadcasts.publish_on_department_save, sender=Department, dispatch_uid="patients_department")
+        for signal in (post_save, post_delete):
+            signal.connect(
+                broadcasts.publish_on_closed_day_change, sender=ClosedDay, dispatch_uid="patients_closed_day"
+            )

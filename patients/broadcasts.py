@@ -26,11 +26,12 @@ import orjson
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.db.models.signals import post_delete
 from django.utils import timezone
 
 from smartqueue.shapes import represent
 
-from . import hooks, published, services
+from . import appointments, hooks, published, services
 from .models import Department, Queue
 from .selectors import (
     department_lines,
@@ -66,6 +67,9 @@ BROADCAST_EVENT = "broadcast"
 # Every doctor of the department has gone by the clock alone (see publish_doctors_gone_by_the_clock).
 DOCTORS_GONE_EVENT = "doctors_gone"
 
+# The department (or the whole hospital) closed for today, or reopened (see publish_on_closed_day_change).
+DAY_CLOSED_EVENT, DAY_REOPENED_EVENT = "day_closed", "day_reopened"
+
 # What a published queue says of the department's doctors that its waiting patients are told (_no_doctor_episode).
 NO_DOCTOR_LEFT, DOCTOR_BACK = "no_doctor_left", "doctor_back"
 
@@ -99,6 +103,29 @@ def publish_on_department_save(sender, instance, created, **kwargs):
         transaction.on_commit(
             partial(publish_department_change, event="department_updated", department_id=instance.pk)
         )
+
+
+def publish_on_closed_day_change(sender, instance, **kwargs):
+    """ClosedDay post_save / post_delete receiver: today closed or reopened, from the panel or Django admin, reaches
+    the screens and the patients in line at once (their queue's closed_today); another day's closing shows no one
+    anything today."""
+    if instance.day == timezone.localdate():
+        event = DAY_REOPENED_EVENT if kwargs.get("signal") is post_delete else DAY_CLOSED_EVENT
+        transaction.on_commit(
+            partial(publish_closing_of_today, event=event, department_id=instance.department_id, day=instance.day)
+        )
+
+
+def publish_closing_of_today(*, event, department_id, day):
+    """Publish the queue of the department closed or reopened today, or of every active one for the whole hospital."""
+    # The day's closures are read from the cache: forgotten first, or the queue published would say what it said.
+    appointments.forget_closures(day)
+    if department_id is None:
+        department_ids = list(Department.objects.filter(is_active=True).values_list("pk", flat=True))
+    else:
+        department_ids = [department_id]
+    for each in department_ids:
+        publish_department_change(event=event, department_id=each)
 
 
 def publish_wait_alert(sender, *, change, **kwargs):

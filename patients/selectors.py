@@ -443,10 +443,9 @@ def department_overview():
         capacities = daily_capacities(departments=to_work_out, day=timezone.localdate())
         for department_id, line in lines.items():
             queues[department_id] = _kept_queue_snapshot(department_id, changes[department_id], line, capacities)
-    closed = appointments.closed_department_ids(timezone.localdate())
     for department in departments:
         queue = queues[department.pk]
-        department.closed_today = None in closed or department.pk in closed
+        department.closed_today = closed_on(department.pk, timezone.localdate())
         department.waiting_count = queue["queue_length"]
         for name, value in doctors_in(queue).items():
             setattr(department, name, value)
@@ -474,6 +473,18 @@ def departments_turning_walk_ins_away():
     )
 
 
+def closed_on(department_id, day):
+    """Whether the department, or the whole hospital, is closed on the day (appointments.closed_department_ids: one
+    query a day, then kept until a closing or a reopening of the day)."""
+    closed = appointments.closed_department_ids(day)
+    return None in closed or department_id in closed
+
+
+def closed_in(queue):
+    """The closed_today of a department_queue_snapshot (kept by a process that may not have written it)."""
+    return queue.get("closed_today", False)
+
+
 def department_queue_snapshot(*, department, day=None, line=None, capacities=None):
     """The department's queue as the public sees it, for the queue API, display boards and sockets (3 queries, one
     more for a department with a daily limit).
@@ -489,6 +500,7 @@ def department_queue_snapshot(*, department, day=None, line=None, capacities=Non
         {
             "department": department,
             "date": line.day,
+            "closed_today": closed_on(department.pk, line.day),
             "waiting": line.waiting,
             "now_serving": line.serving,
             "queue_length": len(line.waiting),
@@ -808,6 +820,7 @@ class VisitView:
     place: object
     now_serving: list
     doctors: dict  # DOCTORS_FIELDS
+    closed_today: bool
 
     def _place_value(self, name):
         if self.place is None:
@@ -831,10 +844,10 @@ class VisitView:
         return self._place_value("estimated_wait_high_minutes")
 
 
-def describe_visit(entry, *, place, now_serving, doctors):
+def describe_visit(entry, *, place, now_serving, doctors, closed_today):
     return represent(
         VisitStatusSerializer,
-        VisitView(entry=entry, place=place, now_serving=now_serving, doctors=doctors),
+        VisitView(entry=entry, place=place, now_serving=now_serving, doctors=doctors, closed_today=closed_today),
     )
 
 
@@ -842,13 +855,14 @@ def visit_status(*, entry):
     """describe_visit for one visit, reading its department's line in a constant number of queries."""
     if entry.expired:
         # Its day's line is over: neither a place nor who was served that day is the patient's concern now.
-        return describe_visit(entry, place=None, now_serving=[], doctors=NO_DOCTORS)
+        return describe_visit(entry, place=None, now_serving=[], doctors=NO_DOCTORS, closed_today=False)
     line = department_line(department=entry.department, day=entry.token_date)
     return describe_visit(
         entry,
         place=line.place_of(entry.pk) if entry.status == Queue.Status.WAITING else None,
         now_serving=[served.token for served in line.serving],
         doctors=doctors_of(line.pace),
+        closed_today=closed_on(entry.department_id, entry.token_date),
     )
 
 
@@ -881,6 +895,7 @@ def visit_status_in_queue(*, entry, queue):
         place=place,
         now_serving=[served["token"] for served in queue["now_serving"]],
         doctors=doctors_in(queue),
+        closed_today=closed_in(queue),
     )
 
 
@@ -899,6 +914,7 @@ def visit_after_department_change(visit, payload):
         **visit,
         "now_serving": [served["token"] for served in queue["now_serving"]],
         **doctors_in(queue),
+        "closed_today": closed_in(queue),
     }
     if visit["status"] == Queue.Status.WAITING:
         place = place_in_queue(queue, visit["token"])

@@ -289,11 +289,14 @@ class DailyCapacityMixin(serializers.Serializer):
     capacity_today = DailyCapacitySerializer(allow_null=True, help_text=CAPACITY_TODAY_HELP)
 
 
+CLOSED_TODAY_HELP = (
+    "Closed for today by the hospital (a closed day): patients cannot take a token there themselves, only the desk"
+    " registers someone; estimated_wait_minutes is then no newcomer's, and those in line are asked to see the desk."
+)
+
+
 class DepartmentOverviewSerializer(DailyCapacityMixin, DoctorsOnHandMixin, DepartmentSummarySerializer):
-    closed_today = serializers.BooleanField(
-        help_text="Closed for today by the hospital (a closed day): patients cannot take a token there themselves, "
-        "only the desk registers someone; estimated_wait_minutes is then no newcomer's."
-    )
+    closed_today = serializers.BooleanField(help_text=CLOSED_TODAY_HELP)
     description = serializers.CharField()
     queue_length = serializers.IntegerField(source="waiting_count", help_text="Tokens waiting now.")
     estimated_wait_minutes = serializers.IntegerField(help_text="Wait for a patient registering now.")
@@ -363,6 +366,7 @@ class WaitingTokenSerializer(PlainValuesSerializer):
 class QueueSnapshotSerializer(DailyCapacityMixin, DoctorsOnHandMixin, serializers.Serializer):
     department = SnapshotDepartmentSerializer()
     date = serializers.DateField()
+    closed_today = serializers.BooleanField(help_text=CLOSED_TODAY_HELP)
     now_serving = ServingTokenSerializer(many=True)
     waiting = WaitingTokenSerializer(many=True, help_text="In the order they will be called.")
     queue_length = serializers.IntegerField()
@@ -432,6 +436,10 @@ class VisitStatusSerializer(serializers.Serializer):
     )
     no_doctor_left_today = serializers.BooleanField(
         source="doctors.no_doctor_left_today", help_text=NO_DOCTOR_LEFT_TODAY_HELP
+    )
+    closed_today = serializers.BooleanField(
+        help_text="The department is closed for today (a closed day): the patient is asked to see the reception desk "
+        "rather than shown a wait."
     )
     feedback_given = serializers.SerializerMethodField()
     can_give_feedback = serializers.SerializerMethodField()

@@ -84,6 +84,8 @@ def board_words(page_language):
                     "about_long_wait": gettext("about %(wait)s for new arrivals"),
                     # In place of the wait for new arrivals once the department's daily capacity is reached.
                     "full_today": gettext("full for today: no more walk-in tokens"),
+                    # In place of the wait for new arrivals while the hospital has closed the department for today.
+                    "closed_today": gettext("closed today: please ask at the reception desk"),
                     # A wait of an hour or more, in hours (static/js/wait-words.js).
                     **wait_units(),
                     "call_to_room": gettext("%(token)s, please go to %(room)s"),

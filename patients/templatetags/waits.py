@@ -103,7 +103,10 @@ def doctors_expected_later(doctors, now=None):
 def estimated_wait_words(minutes, low, high, doctors, now=None):
     """The estimated wait as the patient's pages show it (static/js/patient-status.js shows it alike), with what
     it rests on when no doctor is on duty: a wait measured against doctors who are not there, and are not
-    expected, would be a promise nobody keeps. doctors: selectors.DOCTORS_FIELDS."""
+    expected, would be a promise nobody keeps; nor is one given in a department closed for today. doctors:
+    selectors.DOCTORS_FIELDS, and closed_today where the visit's department is closed (VisitStatusSerializer)."""
+    if doctors.get("closed_today"):
+        return gettext("The department is closed today: please ask at the desk")
     if doctors["no_doctor_left_today"]:
         return gettext("No doctor is expected back today: please ask at the desk")
     expected_later = doctors_expected_later(doctors, now)

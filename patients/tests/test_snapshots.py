@@ -36,8 +36,8 @@ def test_department_snapshot_reads_a_fixed_number_of_queries(department, make_do
     fill_queue(department, 2)
     services.call_next(doctor=doctor)
     # The day's tokens (the line, who is being served, the pace's history), the bookings, the doctors' roster;
-    # the first read of the day also reads the department's history, kept for the rest of the day.
-    with django_assert_num_queries(4):
+    # the first read of the day also reads the department's history and the day's closures, kept for the rest of it.
+    with django_assert_num_queries(5):
         small = department_queue_snapshot(department=department)
     fill_queue(department, 12, first_phone=100)
     with django_assert_num_queries(3):
@@ -110,8 +110,9 @@ def test_patient_status_reads_a_fixed_number_of_queries(
     entry = visit_by_link(services.allocate_token(department=current, patient=patient).public_id)
 
     # Nothing published (the changes' transactions are never committed here): the database answers, in
-    # department_line's three queries, and reads the department's history the first time of the day.
-    with django_assert_num_queries(4):
+    # department_line's three queries, and reads the department's history and the day's closures the first time
+    # of the day.
+    with django_assert_num_queries(5):
         status = current_visit_status(entry=entry)
 
     assert (status["department"]["id"], status["position"]) == (current.pk, ahead + 1)

@@ -221,7 +221,9 @@
       wait += " · " + words().no_doctor;
     }
     // No one arriving now can be registered: a wait for new arrivals would be no one's.
-    if (queue.full_today) {
+    if (queue.closed_today) {
+      wait += " · " + words().closed_today;
+    } else if (queue.full_today) {
       wait += " · " + words().full_today;
     } else if (queue.doctors_on_duty && expectedLater === null && !queue.no_doctor_left_today
                && queue.queue_length && queue.estimated_wait_minutes !== null) {

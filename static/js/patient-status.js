@@ -60,6 +60,7 @@
   // expected, would be a promise nobody keeps.
   function estimatedWait(visit) {
     if (!visit.position) return waitWords(visit);
+    if (visit.closed_today) return gettext("The department is closed today: please ask at the desk");
     if (visit.no_doctor_left_today) return gettext("No doctor is expected back today: please ask at the desk");
     var expectedLater = WaitWords.doctorsExpectedLater(visit, PAGE_LANGUAGE);
     if (!visit.doctors_on_duty && expectedLater === null) return gettext("No doctor on duty yet");
