@@ -140,6 +140,12 @@ def cancel_token(form, *, actor, ip_address, **context):
     return _("%(token)s is cancelled.") % {"token": entry.token}
 
 
+@says_what_the_token_is_now
+def reinstate_token(form, *, actor, ip_address, **context):
+    entry = queue_services.reinstate(entry=form.cleaned_data["entry"], actor=actor, ip_address=ip_address)
+    return _("%(token)s is back in line at its place; the patient is told.") % {"token": entry.token}
+
+
 def change_priority(form, *, actor, ip_address, **context):
     data = form.cleaned_data
     entry = queue_services.change_priority(
@@ -228,6 +234,10 @@ PANEL_ACTIONS = ActionTable(
     ),
     Action("deactivate_department", _("Deactivate a department"), DepartmentChoiceForm, deactivate_department),
     Action("cancel_token", _("Cancel a token"), TokenChoiceForm, cancel_token, refused_field="entry"),
+    # A token cancelled by mistake, today: back at its place rather than a new token at the back of the line.
+    Action(
+        "reinstate_token", _("Restore a cancelled token"), TokenChoiceForm, reinstate_token, refused_field="entry"
+    ),
     Action("change_priority", _("Change a token's priority"), PriorityForm, change_priority, refused_field="entry"),
     # A registration made in the wrong department: the token moves there without losing its place.
     Action("move_token", _("Move a token to another department"), MoveTokenForm, move_token, refused_field="entry"),

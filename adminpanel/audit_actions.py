@@ -15,6 +15,7 @@ AUDIT_ACTIONS = {
     "queue.returned_to_line": _("Returned to the line (doctor called away)"),
     "queue.consultation_ended": _("Consultation ended for the doctor"),
     "queue.cancelled": _("Token cancelled"),
+    "queue.reinstated": _("Cancelled token restored"),
     "queue.postponed": _("Moved back (patient running late)"),
     "queue.notice_chosen": _("Text notice chosen"),
     "queue.notes_added": _("Notes added for the doctor"),

@@ -106,11 +106,16 @@ def live_queues():
 
 def allowed(check, entry):
     """Whether the service's check lets the token be changed as it is now."""
+    return refusal_of(check, entry) is None
+
+
+def refusal_of(check, entry):
+    """What the service's check says against changing the token as it is now, else None."""
     try:
         check(entry)
-    except QueueError:
-        return False
-    return True
+    except QueueError as refusal:
+        return str(refusal)
+    return None
 
 
 def waiting_today(department=None):

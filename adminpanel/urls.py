@@ -23,6 +23,7 @@ urlpatterns = [
         name="visit-priority",
     ),
     path("visits/<int:pk>/cancel/", views.CancelTokenView.as_view(), name="visit-cancel"),
+    path("visits/<int:pk>/restore/", views.ReinstateTokenView.as_view(), name="visit-reinstate"),
     path("visits/<int:pk>/return-to-line/", views.ReturnToLineView.as_view(), name="visit-return-to-line"),
     path("correct-phone/", views.FindTokenForPhoneView.as_view(), name="correct-phone"),
     path("visits/<int:pk>/correct-phone/", views.CorrectPhoneView.as_view(), name="visit-correct-phone"),

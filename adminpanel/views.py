@@ -308,6 +308,12 @@ class VisitView(PanelAdminRequiredMixin, View):
                 "can_move": selectors.allowed(queue_services.check_transferable, entry),
                 "can_change_priority": selectors.allowed(queue_services.check_priority_changeable, entry),
                 "can_cancel": selectors.allowed(queue_services.check_cancellable, entry),
+                # A cancelled token says why it cannot be restored (another day, a transfer, a closed department).
+                "reinstate_refusal": (
+                    selectors.refusal_of(queue_services.check_reinstatable, entry)
+                    if entry.status == Queue.Status.CANCELLED
+                    else None
+                ),
                 "can_correct_phone": selectors.allowed(queue_services.check_phone_correctable, entry),
                 # As the doctors' transfer list: one the move would be refused into is marked, not offered.
                 "departments": [
@@ -368,7 +374,7 @@ class CancelTokenView(PanelAdminRequiredMixin, View):
                 "heading": _("Cancel token %(token)s?") % words,
                 "consequences": [
                     _("%(token)s (%(patient)s) leaves the %(department)s line, and the patient is texted so.") % words,
-                    _("It cannot be undone: the patient would need a new token, at the back of the line.") % words,
+                    _("Cancelled by mistake, it can be restored to its place today from this token's page.") % words,
                 ],
                 "refusal": refusal,
                 "confirm_label": _("Cancel token %(token)s") % words,
@@ -381,6 +387,52 @@ class CancelTokenView(PanelAdminRequiredMixin, View):
         entry = get_object_or_404(Queue, pk=pk)
         outcome = PANEL_ACTIONS.perform(
             PANEL_ACTIONS["cancel_token"], {"entry": entry.pk}, actor=request.user, ip_address=client_ip(request)
+        )
+        report_on_page(request, outcome)
+        return redirect("adminpanel:queues" if outcome.message else reverse("adminpanel:visit", args=[entry.pk]))
+
+
+class ReinstateTokenView(PanelAdminRequiredMixin, View):
+    """A token cancelled by mistake today: GET asks to confirm and says what follows, or why it cannot be restored
+    (the service's check); POST runs the panel's reinstate_token (as POST /adminpanel/api/ does) and goes back to the
+    live queues, or to the token's page with the refusal."""
+
+    def get(self, request, pk):
+        entry = get_object_or_404(Queue.objects.select_related("patient", "department"), pk=pk)
+        words = {"token": entry.token, "patient": entry.patient.name, "department": entry.department.translated("name")}
+        try:
+            queue_services.check_reinstatable(entry)
+        except queue_services.IllegalTransition as refused:
+            refusal = ALREADY[refused.from_status] % words
+        except queue_services.QueueError as refused:
+            refusal = str(refused)
+        else:
+            refusal = None
+        return render(
+            request,
+            "adminpanel/confirm.html",
+            {
+                "heading": _("Restore token %(token)s?") % words,
+                "consequences": [
+                    _(
+                        "%(token)s (%(patient)s) waits again in the %(department)s line at its own place: the same "
+                        "token, arrival time and priority."
+                    )
+                    % words,
+                    _("The patient is texted that the token is back in line, with their place and wait.") % words,
+                ],
+                "refusal": refusal,
+                "confirm_label": _("Restore token %(token)s") % words,
+                "confirm_class": "btn-primary",
+                "cancel_url": reverse("adminpanel:visit", args=[entry.pk]),
+                "cancel_label": _("Leave it cancelled"),
+            },
+        )
+
+    def post(self, request, pk):
+        entry = get_object_or_404(Queue, pk=pk)
+        outcome = PANEL_ACTIONS.perform(
+            PANEL_ACTIONS["reinstate_token"], {"entry": entry.pk}, actor=request.user, ip_address=client_ip(request)
         )
         report_on_page(request, outcome)
         return redirect("adminpanel:queues" if outcome.message else reverse("adminpanel:visit", args=[entry.pk]))

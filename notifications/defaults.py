@@ -54,6 +54,11 @@ DEFAULT_TEMPLATES = {
         "{name}, token {token} for {department} has been cancelled by the hospital staff. If you still need to be "
         "seen, please ask at the reception desk.",
     ),
+    TemplateType.REINSTATED: (
+        "Cancelled token restored",
+        "{name}, token {token} for {department} should not have been cancelled: it is back in line at your place, "
+        "number {position}; expected wait: {expected_wait}. Follow your place: {link}",
+    ),
     TemplateType.PHONE_CORRECTED: (
         "Phone number corrected",
         "Hello {name}, the reception desk corrected your phone number for token {token} ({department}). Follow "
@@ -179,6 +184,14 @@ DEFAULT_TRANSLATIONS = {
         "दिखाना है, तो कृपया रिसेप्शन डेस्क पर पूछें।",
         "ar": "{name}، ألغى موظفو المستشفى رقم الدور {token} في {department}. إن كنتم ما زلتم بحاجة إلى الكشف، يُرجى "
         "السؤال في مكتب الاستقبال.",
+    },
+    TemplateType.REINSTATED: {
+        "es": "{name}, el turno {token} de {department} no debió cancelarse: vuelve a estar en la fila en su lugar, "
+        "con el número {position}; espera prevista: {expected_wait}. Siga su lugar aquí: {link}",
+        "hi": "{name}, {department} का टोकन {token} रद्द नहीं होना चाहिए था: वह अपनी जगह पर फिर से कतार में है, "
+        "नंबर {position}; अनुमानित प्रतीक्षा: {expected_wait}। अपनी जगह यहाँ देखें: {link}",
+        "ar": "{name}، ما كان ينبغي إلغاء رقم الدور {token} في {department}: عاد إلى الطابور في مكانه، ترتيبه "
+        "{position}؛ الانتظار المتوقع: {expected_wait}. تابعوا دوركم: {link}",
     },
     TemplateType.PHONE_CORRECTED: {
         "es": "Hola {name}, la recepción ha corregido su número de teléfono para el turno {token} ({department}). "

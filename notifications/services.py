@@ -72,14 +72,16 @@ QUEUE_EVENT_MESSAGES = {
     "referred": TemplateType.REGISTRATION,
     # The desk corrected a mistyped phone: the token's new link, to the right number.
     "phone_corrected": TemplateType.PHONE_CORRECTED,
+    # The desk undid a cancellation made by mistake: the patient, maybe told it was cancelled, is back at their place.
+    "reinstated": TemplateType.REINSTATED,
 }
 # Events whose message may be sent more than once per token: at most once per window, so registering
 # someone's number over and over cannot flood their phone.
 REPEATABLE_EVENTS = frozenset({"registration_repeated", "booking_repeated"})
 REPEAT_WINDOW_SECONDS = 10 * 60
 # Events that can happen to one token more than once a day, each time its own message (called again and the doctor
-# called away again): keyed by when it happened.
-EACH_TIME_EVENTS = frozenset({"returned_to_line", "phone_corrected"})
+# called away again, cancelled again after the desk restored it): keyed by when it happened.
+EACH_TIME_EVENTS = frozenset({"returned_to_line", "phone_corrected", "cancelled", "reinstated"})
 # Events after which someone may now be within their N patients of the front: the line moved up, or a patient
 # chose their N on the status page. A registration, check-in or recall moves no one up: the only token it can
 # bring within its N is its own, told its place by its own message and told "N ahead" at the line's next change.
@@ -98,6 +100,7 @@ STATUSES_STILL_RELEVANT = {
     TemplateType.NO_DOCTOR_LEFT_TODAY: {QueueStatus.WAITING},
     TemplateType.DOCTOR_BACK_TODAY: {QueueStatus.WAITING},
     TemplateType.CANCELLED_BY_STAFF: {QueueStatus.CANCELLED},
+    TemplateType.REINSTATED: {QueueStatus.WAITING},
     TemplateType.PHONE_CORRECTED: {QueueStatus.WAITING, QueueStatus.CALLED, QueueStatus.SKIPPED},
     TemplateType.BROADCAST: {QueueStatus.WAITING},
     TemplateType.LINE_CLOSED: {QueueStatus.WAITING},

@@ -75,6 +75,7 @@ QUEUE_EVENT_TYPES = {
     "recalled": WebhookEventType.TOKEN_RECALLED,
     "returned_to_line": WebhookEventType.TOKEN_RETURNED_TO_LINE,
     "cancelled": WebhookEventType.TOKEN_CANCELLED,
+    "reinstated": WebhookEventType.TOKEN_REINSTATED,
     "postponed": WebhookEventType.TOKEN_POSTPONED,
     "notice_chosen": None,
     "notes_added": None,

@@ -59,6 +59,7 @@ QUEUE_EVENTS = frozenset(
         "returned_to_line",  # a called patient put back in line by an admin, their doctor called away
         "consultation_ended",  # completed by an admin for a doctor who left
         "cancelled",
+        "reinstated",  # a cancelled token put back at its place by the desk (a cancellation made by mistake)
         "postponed",  # moved back a few places (the patient texted LATE)
         "notice_chosen",  # the patient chose when to hear they are close; the line unchanged
         "notes_added",  # the desk added notes for the doctor to a waiting visit

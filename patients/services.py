@@ -49,7 +49,8 @@ ALLOWED_TRANSITIONS = {
     Status.IN_CONSULTATION: {Status.COMPLETED},
     Status.SKIPPED: {Status.WAITING, Status.CANCELLED},
     Status.COMPLETED: set(),
-    Status.CANCELLED: set(),
+    # Back to waiting only by reinstate: the desk undoing a cancellation made by mistake, the same day.
+    Status.CANCELLED: {Status.WAITING},
 }
 
 TIMESTAMP_FOR_STATUS = {
@@ -727,16 +728,7 @@ def recall(*, entry, actor=None, ip_address=None):
     only while the patient holds no other active token in the department (they may have registered again)."""
     # A token's day, patient and department never change: the caller's copy tells them without a read.
     _check_own_day(entry, _("Token %(token)s was for %(day)s; a token can be recalled only on its own day."))
-    successor = entry.successor
-    if successor is not None:
-        raise QueueError(
-            _("Token %(token)s was transferred to %(department)s as %(successor)s; the patient is in line there.")
-            % {
-                "token": entry.token,
-                "department": successor.department.translated("name"),
-                "successor": successor.token,
-            }
-        )
+    _check_not_moved_on(entry)
     check_one_active_token(patient_id=entry.patient_id, department_id=entry.department_id, other_than=entry)
     return _transition(
         entry,
@@ -748,6 +740,21 @@ def recall(*, entry, actor=None, ip_address=None):
         doctor=None,
         called_at=None,
     )
+
+
+def _check_not_moved_on(entry):
+    """Refuse to put back in line a token the patient left for another (a transfer or a referral): they are in line
+    there."""
+    successor = entry.successor
+    if successor is not None:
+        raise QueueError(
+            _("Token %(token)s was transferred to %(department)s as %(successor)s; the patient is in line there.")
+            % {
+                "token": entry.token,
+                "department": successor.department.translated("name"),
+                "successor": successor.token,
+            }
+        )
 
 
 RETURNED_TO_LINE_ON_ITS_OWN_DAY_ONLY = _(
@@ -814,6 +821,60 @@ def check_cancellable(entry):
     patient asking to cancel it is told so at once rather than asked to confirm what cancel would then refuse."""
     if Status.CANCELLED not in ALLOWED_TRANSITIONS[entry.status]:
         raise IllegalTransition(entry, entry.status, Status.CANCELLED)
+
+
+def check_reinstatable(entry):
+    """QueueError unless the token, as it is now, is one reinstate takes: cancelled today, not for a transfer, in a
+    department open today, its patient holding no other token there. The desk's pages offer Restore only then, and
+    say why not at once; reinstate reads the patient's tokens again under the patient's lock, and the daily capacity
+    under the counter's."""
+    if entry.status != Status.CANCELLED:
+        raise IllegalTransition(entry, entry.status, Status.WAITING)
+    _check_own_day(entry, _("Token %(token)s was for %(day)s; a cancelled token can be restored only on its own day."))
+    _check_not_moved_on(entry)
+    department = entry.department
+    _check_active(department)
+    if ClosedDay.closing(department=department, day=entry.token_date) is not None:
+        raise DepartmentUnavailable(
+            _("%(department)s is closed today: token %(token)s cannot be put back in its line.")
+            % {"department": department.translated("name"), "token": entry.token}
+        )
+    held = open_token_today(patient_id=entry.patient_id, department_id=entry.department_id, other_than=entry)
+    if held is not None:
+        raise TokenAlreadyHeld(held)
+
+
+@transaction.atomic
+def reinstate(*, entry, actor=None, ip_address=None):
+    """Undo a cancellation made by mistake: the token waits again at its own place (its number, check-in time, slot
+    and priority kept, as a recall), on its own day and while its department is open today.
+
+    Refused while the patient holds another active token in the department (registered again since), and, for a
+    walk-in that is not an emergency, once the department has given the place the cancellation freed (its daily
+    capacity reached since). Announced as "reinstated": audited, published, and the patient texted their place.
+    """
+    # The token as it is now, not as the caller last read it; locked later, after the patient, as every writer does.
+    entry = Queue.objects.select_related("department").get(pk=entry.pk)
+    check_reinstatable(entry)
+    check_one_active_token(patient_id=entry.patient_id, department_id=entry.department_id, other_than=entry)
+    booked = Appointment.objects.filter(queue_entry_id=entry.pk).exists()
+    if not booked:
+        # The counter's row, as registrations take it (next_token_number), so two of them cannot both see a free place.
+        DailyTokenCounter.objects.select_for_update().filter(
+            department_id=entry.department_id, day=entry.token_date
+        ).only("pk").first()
+        _check_daily_capacity(entry.department, day=entry.token_date, priority=entry.priority)
+    return _transition(
+        entry,
+        Status.WAITING,
+        event="reinstated",
+        actor=actor,
+        ip_address=ip_address,
+        only_from=Status.CANCELLED,
+        cancelled_at=None,
+        doctor=None,
+        called_at=None,
+    )
 
 
 def _no_longer_in_line(entry):

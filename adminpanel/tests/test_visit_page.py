@@ -321,3 +321,54 @@ def test_the_visit_page_tells_the_desk_when_and_by_whom_a_token_was_cancelled(
     assert said(cancelled_at_desk) == f"{at}, by Rita Gomes"
     assert said(wrong_department) == f"{at}, moved to token {moved.token}"
     assert "<dt class=\"col-5\">Cancelled</dt>" not in admin_client.get(visit_page(moved)).content.decode()
+
+
+def test_a_token_cancelled_by_mistake_is_restored_from_its_page_after_a_confirm(wrong_department, admin_client):
+    """The desk cancelled Ana's token instead of the one next to it: she had to be registered again, at the back."""
+    cancel_page = reverse("adminpanel:visit-cancel", args=[wrong_department.pk])
+    assert "it can be restored to its place today" in admin_client.get(cancel_page).content.decode()
+    admin_client.post(cancel_page, {"confirmed": "yes"})
+    page = admin_client.get(visit_page(wrong_department)).content.decode()
+    restore_page = reverse("adminpanel:visit-reinstate", args=[wrong_department.pk])
+    assert f'href="{restore_page}">Restore token CARD-001</a>' in page
+    confirm = admin_client.get(restore_page).content.decode()
+    assert "CARD-001 (Ana Ruiz) waits again in the Cardiology line at its own place" in confirm
+
+    response = admin_client.post(restore_page, {"confirmed": "yes"})
+
+    assert response.status_code == 302 and response.url == reverse("adminpanel:queues")
+    assert Queue.objects.get(pk=wrong_department.pk).status == Queue.Status.WAITING
+    assert AuditLog.objects.filter(action="queue.reinstated", actor__username="manager").exists()
+    restored_page = admin_client.get(visit_page(wrong_department)).content.decode()
+    assert "Restore token" not in restored_page and "Cancel token CARD-001" in restored_page
+
+
+def test_a_cancelled_token_that_cannot_be_restored_says_why_and_offers_nothing(wrong_department, admin_client):
+    services.cancel(entry=wrong_department)
+    services.register_visit(
+        department=wrong_department.department, name="Ana Ruiz", phone="+12025550111", age=34, gender="female"
+    )
+
+    page = admin_client.get(visit_page(wrong_department)).content.decode()
+    refused = admin_client.post(reverse("adminpanel:visit-reinstate", args=[wrong_department.pk]), follow=True)
+
+    assert "Restore token" not in page
+    assert "It cannot be restored: This patient already holds token CARD-002 in Cardiology today." in page
+    assert Queue.objects.get(pk=wrong_department.pk).status == Queue.Status.CANCELLED
+    assert "This patient already holds token CARD-002 in Cardiology today." in refused.content.decode()
+
+
+def test_the_restoration_is_an_action_of_the_panels_api(wrong_department, admin_client):
+    services.cancel(entry=wrong_department)
+
+    restored = admin_client.post(
+        API, {"action": "reinstate_token", "entry": wrong_department.pk}, content_type="application/json"
+    )
+    again = admin_client.post(
+        API, {"action": "reinstate_token", "entry": wrong_department.pk}, content_type="application/json"
+    )
+
+    assert restored.status_code == 200
+    assert restored.json()["message"] == "CARD-001 is back in line at its place; the patient is told."
+    assert again.status_code == 400
+    assert again.json()["errors"]["entry"] == ["CARD-001 is waiting in the queue: the page now shows it as it is."]

@@ -36,8 +36,9 @@ def declared_actions(client, path):
                            "set_availability"}),
         (
             "/adminpanel/api/",
-            {"create_department", "update_department", "deactivate_department", "cancel_token", "change_priority",
-             "move_token", "correct_phone", "return_to_line", "end_consultation", "broadcast", "redeliver_webhook"},
+            {"create_department", "update_department", "deactivate_department", "cancel_token", "reinstate_token",
+             "change_priority", "move_token", "correct_phone", "return_to_line", "end_consultation", "broadcast",
+             "redeliver_webhook"},
         ),
     ],
 )
