@@ -198,7 +198,7 @@ def test_a_token_not_issued_today_is_said_so_beside_the_token_typed(admin_client
     assert 'id="id_token_error">No token CARD-009 was issued today.' in response.content.decode()
 
 
-@pytest.mark.parametrize("page", ["adminpanel:visit", "adminpanel:visit-cancel"])
+@pytest.mark.parametrize("page", ["adminpanel:visit", "adminpanel:visit-cancel", "adminpanel:visit-reinstate"])
 def test_the_pages_are_the_administrators_only(client, make_doctor, orthopaedics, wrong_department, page):
     client.force_login(make_doctor(department=orthopaedics).user)
 
