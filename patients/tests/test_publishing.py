@@ -199,7 +199,11 @@ def test_a_queue_kept_by_other_code_is_read_from_the_database(department, make_t
     make_doctor(department=department)
     make_token(department)
 
+    read = published.cache.get
+
     def kept_by_a_renamed_class(key, *args, **kwargs):
+        if key.startswith("closed-days:"):
+            return read(key, *args, **kwargs)  # the day's closures are department ids: no class of ours in them
         raise ModuleNotFoundError("No module named 'patients.renamed'")
 
     monkeypatch.setattr(published.cache, "get", kept_by_a_renamed_class)
