@@ -80,7 +80,7 @@ class OutboxMessageAdmin(CheckedModelAdmin):
 class InboundMessageAdmin(CheckedModelAdmin):
     """Patients' texts, findable by visit (queue entry id) or phone, with what each one did."""
 
-    list_display = ["received_at", "patient", "queue_entry", "channel", "keyword", "effect", "detail"]
+    list_display = ["received_at", "patient", "queue_entry", "channel", "keyword", "effect", "segments", "detail"]
     list_filter = ["effect", "keyword", "channel"]
     search_fields = ["patient__name", "from_phone", "message_sid", "=queue_entry__id"]
     list_select_related = ["patient", "queue_entry__department"]

@@ -10,6 +10,10 @@ from .inbound import WHATSAPP_PREFIX, split_sender
 from .models import WEBHOOK_SECRET_MIN_LENGTH, InboundMessage, Notification, WebhookEndpoint, WebhookEventType
 
 
+# The largest count a PositiveSmallIntegerField holds on every database the app runs on.
+MOST_SEGMENTS = 32767
+
+
 def _max_length(field):
     return InboundMessage._meta.get_field(field).max_length
 
@@ -50,6 +54,14 @@ class InboundMessageForm(TwilioRequestForm):
 
     def clean_Body(self):
         return self.cleaned_data["Body"][: _max_length("body")]
+
+    # How many SMS parts the text came in (1 on WhatsApp), as Twilio counted and bills them. Never refused, as a STOP
+    # must not be for it: a value that is not a count a column can hold is stored as unknown.
+    NumSegments = forms.CharField(required=False)
+
+    def clean_NumSegments(self):
+        value = self.cleaned_data["NumSegments"]
+        return int(value) if value.isascii() and value.isdecimal() and int(value) <= MOST_SEGMENTS else None
 
     # Sent when Twilio's Advanced Opt-Out handled the text (STOP, START or HELP); other values are ignored.
     OptOutType = forms.CharField(required=False)

@@ -445,11 +445,12 @@ def _reply(inbound, template_type, message, *, confirmation_code=""):
 
 
 @transaction.atomic
-def receive_text(*, message_sid, from_address, body, opt_out_type=""):
+def receive_text(*, message_sid, from_address, body, segments=None, opt_out_type=""):
     """Store and act on one text a patient sent; returns (InboundMessage, acted).
 
     opt_out_type is Twilio's OptOutType (STOP, START or HELP), sent when its Advanced Opt-Out handled the
     text and answered it: the text is acted on as that keyword, and not answered again.
+    segments is the SMS parts Twilio counted for the text (its NumSegments), None when it did not say.
     acted is False for a redelivery of a message already received (same MessageSid): it changes nothing.
     Two deliveries at once are serialised by the unique MessageSid: the second waits for the first
     to commit, then finds its row.
@@ -457,7 +458,9 @@ def receive_text(*, message_sid, from_address, body, opt_out_type=""):
     channel, phone = split_sender(from_address)
     inbound, created = InboundMessage.objects.get_or_create(
         message_sid=message_sid,
-        defaults={"channel": channel, "from_phone": phone, "body": body, "effect": Effect.NO_OPEN_VISIT},
+        defaults={
+            "channel": channel, "from_phone": phone, "body": body, "segments": segments, "effect": Effect.NO_OPEN_VISIT
+        },
     )
     if not created:
         return inbound, False

@@ -406,6 +406,12 @@ class InboundMessage(models.Model):
     from_phone = models.CharField(_("from phone"), max_length=20)
     # WhatsApp's longest text (an SMS is at most 1,600): a longer one is stored cut to this.
     body = models.TextField(_("text"), blank=True, max_length=4096)
+    segments = models.PositiveSmallIntegerField(
+        _("segments"),
+        null=True,
+        blank=True,
+        help_text=_("The SMS parts the text came in, as Twilio counted them (NumSegments): empty when it did not say."),
+    )
     keyword = models.CharField(
         _("keyword"), max_length=20, blank=True, help_text=_("The command read from the text, if any.")
     )

@@ -62,7 +62,11 @@ def twilio_inbound_message(request):
         return HttpResponseBadRequest(form.first_error())
     data = form.cleaned_data
     inbound.receive_text(
-        message_sid=data["MessageSid"], from_address=data["From"], body=data["Body"], opt_out_type=data["OptOutType"]
+        message_sid=data["MessageSid"],
+        from_address=data["From"],
+        body=data["Body"],
+        segments=data["NumSegments"],
+        opt_out_type=data["OptOutType"],
     )
     # The reply goes out through the outbox (retried, recorded), so Twilio is answered with no message.
     return HttpResponse(str(MessagingResponse()), content_type="text/xml")

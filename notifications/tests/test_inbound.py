@@ -1217,3 +1217,20 @@ def test_an_arabic_refusal_lists_the_patients_tokens_with_the_arabic_comma(
     post_text(client, text_params("LATE DERM-009"))
 
     assert f"{line[0].token}، {second_token.token}" in last_reply(fake_twilio).body
+
+
+@pytest.mark.parametrize(("sent", "kept"), [("3", 3), ("1", 1), ("", None), ("many", None), ("99999", None)])
+def test_the_parts_a_text_came_in_are_kept_and_shown_in_django_admin(
+    post_text, client, admin_user, fake_twilio, line, sent, kept
+):
+    # Outbound messages kept Twilio's segment count, what it bills; texts patients sent did not.
+    response = post_text(client, text_params("STOP", NumSegments=sent))
+
+    assert response.status_code == 200
+    inbound = InboundMessage.objects.get()
+    assert (inbound.effect, inbound.segments) == (Effect.OPTED_OUT, kept)
+    client.force_login(admin_user)
+    listing = client.get("/admin/notifications/inboundmessage/").content.decode()
+    assert "column-segments" in listing
+    page = client.get(f"/admin/notifications/inboundmessage/{inbound.pk}/change/").content.decode()
+    assert "Segments" in page
