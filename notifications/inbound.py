@@ -171,6 +171,56 @@ HINDI_DO = frozenset({"करें", "करो", "कीजिए", "कर", 
 WHOLE_TEXT_ONLY = {"end": frozenset(), "quit": frozenset(), "बंद": HINDI_DO, "बन्द": HINDI_DO}
 
 
+# Texts that only acknowledge ("ok", "thanks", "👍"), in each language's words, by language code as KEYWORDS: no reply
+# is needed, and the keyword list sent back to each cost the patient a text and the hospital two to four segments. A
+# text made only of these (in any order, "ok thanks", "Gracias!!"), or only of emoji and signs without a question
+# mark, is one. A language added to the site adds a row here.
+ACKNOWLEDGEMENTS = {
+    "en": {
+        "ok", "okay", "okey", "k", "kk", "thanks", "thank you", "thank u", "thanks a lot", "many thanks", "thx",
+        "thnx", "ty", "cheers", "great", "good", "cool", "fine", "alright", "all right", "got it", "noted", "sure",
+        "perfect", "will do", "np", "no problem",
+    },
+    "es": {
+        "vale", "gracias", "muchas gracias", "mil gracias", "de acuerdo", "perfecto", "listo", "bien", "muy bien",
+        "bueno", "entendido", "genial", "dale", "ok",
+    },
+    "hi": {
+        "ठीक", "ठीक है", "धन्यवाद", "बहुत धन्यवाद", "शुक्रिया", "बहुत शुक्रिया", "अच्छा", "जी", "ओके", "थैंक्स",
+        "थैंक यू", "बढ़िया", "theek hai", "thik hai", "dhanyavad", "dhanyawad", "shukriya", "accha", "acha",
+    },
+    "ar": {
+        "شكرا", "شكرا لك", "شكرا لكم", "شكرا جزيلا", "حسنا", "تمام", "طيب", "اوكي", "أوكي", "مشكور", "مشكورين",
+        "ممتاز", "جزاك الله خيرا", "جزاكم الله خيرا",
+    },
+}
+# A sign alone may ask something ("?", "؟"): only a text without one is a bare acknowledgement.
+QUESTION_MARKS = frozenset("?؟¿？⸮")
+
+
+def _phrase(words):
+    return " ".join(run for word in words.split() for run in _runs(word))
+
+
+ACKNOWLEDGEMENT_PHRASES = sorted(
+    {_phrase(phrase) for phrases in ACKNOWLEDGEMENTS.values() for phrase in phrases}, key=len, reverse=True
+)
+
+
+def is_acknowledgement(body):
+    """Whether a text only acknowledges ("OK", "thank you!", "ठीक है।", "شكراً 🙏", "👍"), needing no reply; a text
+    without anything in it (a picture alone) is not."""
+    runs = [run for _word, word_runs in _words(body) for run in word_runs]
+    if not runs:
+        return bool(body.strip()) and not QUESTION_MARKS & set(unicodedata.normalize("NFKC", body))
+    left, before = f" {' '.join(runs)} ", None
+    while left != before:
+        before = left
+        for phrase in ACKNOWLEDGEMENT_PHRASES:
+            left = left.replace(f" {phrase} ", " ")
+    return not left.strip()
+
+
 def read_keyword(body):
     """The command of a text's first word (any case; punctuation, symbols and emoji around it ignored), or "" when
     it has none."""
@@ -274,12 +324,12 @@ def _other_visits_words(entry, visits):
 
 
 def _pending_question(inbound):
-    """The LATE or CANCEL a YES in this text may confirm: the patient's text just before it (wrong codes tried on it
-    aside), from the same number, recently enough, its code sent; None otherwise, or once its token took
-    CONFIRMATION_CODE_TRIES wrong codes for that keyword. Any other text in between keeps the place, as the question
-    says; a question asked of the number the desk corrected away (a stranger's) is not the patient's to confirm."""
+    """The LATE or CANCEL a YES in this text may confirm: the patient's text just before it (wrong codes tried on it,
+    and an "ok" or "thanks" to the question, aside), from the same number, recently enough, its code sent; None
+    otherwise, or once its token took CONFIRMATION_CODE_TRIES wrong codes for that keyword. Any other text in between
+    keeps the place, as the question says; a question asked of the number the desk corrected away (a stranger's) is not the patient's to confirm."""
     earlier = InboundMessage.objects.filter(patient=inbound.patient).exclude(pk=inbound.pk)
-    previous = earlier.exclude(effect__in=CODE_WRONG_EFFECTS).first()
+    previous = earlier.exclude(effect__in=[*CODE_WRONG_EFFECTS, Effect.NO_REPLY_NEEDED]).first()
     if previous is None or previous.effect not in COMMAND_ASKED or not previous.confirmation_code:
         return None
     if previous.from_phone != inbound.from_phone or previous.received_at < timezone.now() - CONFIRM_WINDOW:
@@ -483,7 +533,9 @@ def receive_text(*, message_sid, from_address, body, segments=None, opt_out_type
         # Kept by number, for whoever registers with it: no message may reach a number that asked for none.
         opted_out, inbound.effect, _confirmation = SUBSCRIPTION_CHANGES[inbound.keyword]
         set_number_opt_out(phone=phone, opted_out=opted_out)
-    if inbound.patient is not None:
+    if not inbound.keyword and is_acknowledgement(body):
+        inbound.queue_entry, inbound.effect = entry, Effect.NO_REPLY_NEEDED
+    elif inbound.patient is not None:
         inbound.queue_entry = entry
         # A refusal's reason is part of the reply: both are worded in the patient's language.
         with translation.override(inbound.patient.language):

@@ -392,6 +392,7 @@ class InboundEffect(models.TextChoices):
     OPTED_IN = "opted_in", _("Opted back in to messages")
     NO_OPEN_VISIT = "no_open_visit", _("No open token today")
     NOT_ANSWERED = "not_answered", _("Not answered")
+    NO_REPLY_NEEDED = "no_reply_needed", _("Acknowledgement: no reply needed")
 
 
 class InboundMessage(models.Model):

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='inboundmessage',
             name='segments',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='The SMS parts the text came in, as Twilio counted them (its NumSegments): empty when it did not say.', null=True, verbose_name='segments'),
+            field=models.PositiveSmallIntegerField(blank=True, help_text='The SMS parts the text came in, as Twilio counted them (NumSegments): empty when it did not say.', null=True, verbose_name='segments'),
         ),
     ]

@@ -486,7 +486,7 @@ def test_a_stranger_is_recorded_and_not_answered(post_text, client, fake_twilio,
     assert AuditLog.objects.filter(action="inbound.received").count() == 1
 
 
-@pytest.mark.parametrize("body", ["STATUS", "LATE", "CANCEL", "YES", "HELP", "thanks"])
+@pytest.mark.parametrize("body", ["STATUS", "LATE", "CANCEL", "YES", "HELP", "when can I come?"])
 def test_a_patient_whose_visit_is_over_is_told_they_have_no_token_and_how_to_join(
     post_text, client, fake_twilio, line, body
 ):
@@ -1234,3 +1234,55 @@ def test_the_parts_a_text_came_in_are_kept_and_shown_in_django_admin(
     assert "column-segments" in listing
     page = client.get(f"/admin/notifications/inboundmessage/{inbound.pk}/change/").content.decode()
     assert "Segments" in page
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "ok", "OK.", "Okay!", "thanks", "Thank you!!", "ok thanks", "thank-you 🙏", "👍", "🙏🙏", "👌 ok",
+        "Gracias", "muchas gracias", "Vale, gracias", "De acuerdo",
+        "ठीक है", "ठीक है।", "धन्यवाद", "शुक्रिया जी", "theek hai",
+        "شكرا", "شكراً", "شكرا جزيلا", "حسناً", "تمام 👍",
+    ],
+)
+def test_an_acknowledgement_in_any_language_gets_no_reply_and_is_recorded_as_needing_none(
+    post_text, client, fake_twilio, line, body
+):
+    response = post_text(client, text_params(body))
+
+    assert response.status_code == 200
+    inbound = InboundMessage.objects.get()
+    assert (inbound.effect, inbound.reply, inbound.queue_entry) == (Effect.NO_REPLY_NEEDED, None, line[0])
+    assert messages_to_patient(fake_twilio) == []
+
+
+@pytest.mark.parametrize("body", ["ok but when is my turn", "?", "👍?", "thanks, how long now", "no"])
+def test_a_text_that_asks_more_than_an_acknowledgement_still_gets_the_keyword_list(
+    post_text, client, fake_twilio, line, body
+):
+    post_text(client, text_params(body))
+
+    assert InboundMessage.objects.get().effect == Effect.HELP_SENT
+    assert "Reply STATUS" in last_reply(fake_twilio).body
+
+
+def test_an_acknowledgement_after_the_visit_is_over_gets_no_reply(post_text, client, fake_twilio, line):
+    from patients.services import cancel
+
+    cancel(entry=line[0])
+
+    post_text(client, text_params("Thanks!"))
+
+    assert InboundMessage.objects.get().effect == Effect.NO_REPLY_NEEDED
+    assert messages_to_patient(fake_twilio) == []
+
+
+def test_an_ok_to_the_cancel_question_leaves_the_question_to_its_yes(post_text, client, fake_twilio, line):
+    post_text(client, text_params("CANCEL"))
+    code = code_asked_for(fake_twilio)
+    post_text(client, text_params("ok 👍"))
+
+    post_text(client, text_params(f"YES {code}"))
+
+    assert Queue.objects.get(pk=line[0].pk).status == Queue.Status.CANCELLED
+    assert InboundMessage.objects.first().effect == Effect.CANCELLED
