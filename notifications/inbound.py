@@ -327,7 +327,8 @@ def _pending_question(inbound):
     """The LATE or CANCEL a YES in this text may confirm: the patient's text just before it (wrong codes tried on it,
     and an "ok" or "thanks" to the question, aside), from the same number, recently enough, its code sent; None
     otherwise, or once its token took CONFIRMATION_CODE_TRIES wrong codes for that keyword. Any other text in between
-    keeps the place, as the question says; a question asked of the number the desk corrected away (a stranger's) is not the patient's to confirm."""
+    keeps the place, as the question says; a question asked of the number the desk corrected away (a stranger's) is
+    not the patient's to confirm."""
     earlier = InboundMessage.objects.filter(patient=inbound.patient).exclude(pk=inbound.pk)
     previous = earlier.exclude(effect__in=[*CODE_WRONG_EFFECTS, Effect.NO_REPLY_NEEDED]).first()
     if previous is None or previous.effect not in COMMAND_ASKED or not previous.confirmation_code:
