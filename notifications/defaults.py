@@ -113,6 +113,11 @@ DEFAULT_TEMPLATES = {
         "{name}, you have no token in line today. With a booking, check in at the kiosk with its code; otherwise "
         "take a token at the kiosk or the desk, or here: {link}",
     ),
+    TemplateType.REPLY_ABOUT_NUMBER: (
+        "Reply: what this number is",
+        "This is the hospital's number for tokens in line. To get a token, take one at the kiosk or the reception "
+        "desk, or here: {link} Reply STOP for no more messages.",
+    ),
     TemplateType.BOOKING_CONFIRMED: (
         "Appointment booked",
         "Hello {name}, your {department} appointment is on {time}, booking code {code}. "
@@ -299,6 +304,14 @@ DEFAULT_TRANSLATIONS = {
         "कियोस्क या रिसेप्शन डेस्क पर टोकन लें, या यहाँ: {link}",
         "ar": "{name}، ليس لديكم رقم في الطابور اليوم. إن كان لديكم موعد، فسجّلوا وصولكم في الكشك برمز الحجز؛ وإلا "
         "فخذوا رقمًا من الكشك أو الاستقبال، أو من هنا: {link}",
+    },
+    TemplateType.REPLY_ABOUT_NUMBER: {
+        "es": "Este es el número del hospital para los turnos de la fila. Para obtener un turno, pídalo en el quiosco "
+        "o en recepción, o aquí: {link} Responda BAJA para no recibir más mensajes.",
+        "hi": "यह अस्पताल की कतार के टोकन का नंबर है। टोकन लेने के लिए कियोस्क या रिसेप्शन डेस्क पर जाएँ, या यहाँ: {link} "
+        "हमारे संदेश रोकने के लिए बंद लिखकर भेजें।",
+        "ar": "هذا رقم المستشفى لأرقام الدور في الطابور. للحصول على رقم الدور، خذوه من الكشك أو الاستقبال، أو من هنا: "
+        "{link} أرسلوا إيقاف لإيقاف رسائلنا.",
     },
     TemplateType.BOOKING_CONFIRMED: {
         "es": "Hola {name}, su cita de {department} es el {time}, código de reserva {code}. Regístrese en el "

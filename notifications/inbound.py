@@ -38,6 +38,7 @@ from .models import (
 )
 from .services import (
     EFFECTS_THAT_ARE_THE_REPLY,
+    NOT_ANSWERED_SWITCHED_OFF,
     HELP_KEYWORD,
     NOT_ANSWERED_OPTED_OUT,
     SEND_REPLY,
@@ -162,6 +163,11 @@ def _words(body):
 
 
 KEYWORD_COMMANDS = {_normalised(word): command for words in KEYWORDS.values() for word, command in words.items()}
+# Each word's language, for answering a number no patient has in the language it wrote in (English for the words
+# several languages share).
+KEYWORD_LANGUAGES = {
+    _normalised(word): language for language, words in reversed(KEYWORDS.items()) for word in words
+}
 # Opt-out words that also begin everyday questions, each with the words that may follow it and still opt out: Twilio's
 # END and QUIT ("End time of the clinic?", "Quit-smoking clinic open?") only as the whole text, as Twilio reads them;
 # Hindi "बंद" is also "closed" ("बंद कब होता है?", when does it close?), so alone or as "बंद करें" (stop it). STOP and
@@ -219,6 +225,12 @@ def is_acknowledgement(body):
         for phrase in ACKNOWLEDGEMENT_PHRASES:
             left = left.replace(f" {phrase} ", " ")
     return not left.strip()
+
+
+def keyword_language(body):
+    """The language of a text's first word when it is a keyword ("AYUDA": Spanish), else the site's."""
+    words = _words(body)
+    return KEYWORD_LANGUAGES.get(words[0][1][0], settings.LANGUAGE_CODE) if words else settings.LANGUAGE_CODE
 
 
 def read_keyword(body):
@@ -476,7 +488,7 @@ def _reply(inbound, template_type, message, *, confirmation_code=""):
         return None, for_staff(gettext_noop("Not answered: this phone had as many replies as a few minutes allow."))
     text = template_text(template_type, inbound.channel, patient.language)
     if text is None:
-        return None, for_staff(gettext_noop("Not answered: this reply is switched off on the Messages page."))
+        return None, for_staff(NOT_ANSWERED_SWITCHED_OFF)
     if template_type in (TemplateType.REPLY_LATE_ASK, TemplateType.REPLY_CANCEL_ASK):
         text = _with_confirmation_code(text, template_type)
     if entry is None:
@@ -492,6 +504,41 @@ def _reply(inbound, template_type, message, *, confirmation_code=""):
         idempotency_key=f"inbound-{inbound.message_sid}",
         body=message_body(render_message(text, **values | {"code": confirmation_code}), inbound.channel),
     )
+    return reply, ""
+
+
+def _about_the_number(inbound, language):
+    """The answer to a HELP from a number no patient has, which carriers require be answered (after its STOP too): what
+    this number is and how to get a token, in the HELP word's language, saying nothing of any patient. Once a number
+    per INBOUND_UNKNOWN_NUMBER_ANSWER_SECONDS, and INBOUND_UNKNOWN_NUMBER_ANSWERS_PER_HOUR for all such numbers: a
+    sender can be spoofed, and answers must not text a victim over and over, nor run up the hospital's bill. Returns
+    (reply, why there is none)."""
+    now = timezone.now()
+    answered = InboundMessage.objects.filter(
+        patient=None, effect=Effect.NUMBER_EXPLAINED, received_at__gt=now - timedelta(hours=1)
+    )
+    if answered.count() >= settings.INBOUND_UNKNOWN_NUMBER_ANSWERS_PER_HOUR:
+        return None, for_staff(
+            gettext_noop("Not answered: unknown numbers had as many answers as an hour allows.")
+        )
+    text = template_text(TemplateType.REPLY_ABOUT_NUMBER, inbound.channel, language)
+    if text is None:
+        return None, for_staff(NOT_ANSWERED_SWITCHED_OFF)
+    with translation.override(language):
+        body = render_message(text, link=settings.SITE_URL + reverse("patients:register"))
+    # Keyed by number and period, so that texts arriving at once from one number share one answer.
+    period = int(now.timestamp()) // settings.INBOUND_UNKNOWN_NUMBER_ANSWER_SECONDS
+    reply, created = Notification.objects.get_or_create(
+        idempotency_key=f"about-number-{inbound.from_phone}-{period}",
+        defaults={
+            "to_phone": inbound.from_phone,
+            "channel": inbound.channel,
+            "event": TemplateType.REPLY_ABOUT_NUMBER,
+            "body": message_body(body, inbound.channel),
+        },
+    )
+    if not created:
+        return None, for_staff(gettext_noop("Not answered: this number was told what this number is a while ago."))
     return reply, ""
 
 
@@ -536,6 +583,9 @@ def receive_text(*, message_sid, from_address, body, segments=None, opt_out_type
         set_number_opt_out(phone=phone, opted_out=opted_out)
     if not inbound.keyword and is_acknowledgement(body):
         inbound.queue_entry, inbound.effect = entry, Effect.NO_REPLY_NEEDED
+    elif inbound.patient is None and inbound.keyword == HELP and opt_out_type not in TWILIO_OPT_OUT_TYPES:
+        inbound.reply, inbound.detail = _about_the_number(inbound, keyword_language(body))
+        inbound.effect = Effect.NUMBER_EXPLAINED if inbound.reply is not None else Effect.NOT_ANSWERED
     elif inbound.patient is not None:
         inbound.queue_entry = entry
         # A refusal's reason is part of the reply: both are worded in the patient's language.

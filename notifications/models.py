@@ -124,6 +124,8 @@ class TemplateType(models.TextChoices):
     REPLY_OPTED_OUT = "reply_opted_out", _("Reply: messages stopped")
     REPLY_OPTED_IN = "reply_opted_in", _("Reply: messages resumed")
     REPLY_NO_TOKEN = "reply_no_token", _("Reply: no token in line")
+    # The one message to a number no patient has: the answer to its HELP (carriers require one).
+    REPLY_ABOUT_NUMBER = "reply_about_number", _("Reply to an unknown number's HELP: what this number is")
 
 
 class MessageTexts(models.Model):
@@ -279,7 +281,19 @@ class Notification(models.Model):
     Status = NotificationStatus
 
     patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.CASCADE, related_name="notifications", verbose_name=_("patient")
+        "patients.Patient",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("patient"),
+        help_text=_("Empty for the answer to a HELP from a number no patient has, sent to its phone."),
+    )
+    to_phone = models.CharField(
+        _("to phone"),
+        max_length=20,
+        blank=True,
+        help_text=_("The number of a message to no patient; a patient's message goes to the patient's phone."),
     )
     queue_entry = models.ForeignKey(
         "patients.Queue",
@@ -330,6 +344,10 @@ class Notification(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=NotificationStatus.values),
                 name="notification_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(patient__isnull=False, to_phone="") | Q(patient__isnull=True) & ~Q(to_phone=""),
+                name="notification_to_a_patient_or_a_number",
             ),
         ]
 
@@ -393,6 +411,7 @@ class InboundEffect(models.TextChoices):
     NO_OPEN_VISIT = "no_open_visit", _("No open token today")
     NOT_ANSWERED = "not_answered", _("Not answered")
     NO_REPLY_NEEDED = "no_reply_needed", _("Acknowledgement: no reply needed")
+    NUMBER_EXPLAINED = "number_explained", _("Unknown number told what this number is")
 
 
 class InboundMessage(models.Model):

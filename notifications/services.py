@@ -118,6 +118,7 @@ REPLIES = frozenset(
         TemplateType.REPLY_OPTED_OUT,
         TemplateType.REPLY_OPTED_IN,
         TemplateType.REPLY_NO_TOKEN,
+        TemplateType.REPLY_ABOUT_NUMBER,
     }
 )
 # The keyword a patient's text asks for the keyword list with (see inbound): after a STOP, the one text still answered
@@ -131,11 +132,13 @@ EFFECTS_THAT_ARE_THE_REPLY = frozenset(
         InboundMessage.Effect.HELP_SENT,
         InboundMessage.Effect.LATE_ASKED,
         InboundMessage.Effect.CANCEL_ASKED,
+        InboundMessage.Effect.NUMBER_EXPLAINED,
     }
 )
 NOT_ANSWERED_OPTED_OUT = gettext_noop(
     "Not answered: the patient opted out of messages (STOP); only HELP and START are answered."
 )
+NOT_ANSWERED_SWITCHED_OFF = gettext_noop("Not answered: this reply is switched off on the Messages page.")
 # A token can be called or skipped again after a recall; each time is a new message.
 OCCURRENCE_FIELD = {TemplateType.YOUR_TURN: "called_at", TemplateType.SKIPPED: "skipped_at"}
 
@@ -569,7 +572,7 @@ def _already_accepted(sender, notification):
     """
     candidates = sender.find_sent(
         channel=notification.channel,
-        phone=notification.patient.phone,
+        phone=recipient_phone(notification),
         body=notification.body,
         sent_after=notification.created_at,
     )
@@ -605,14 +608,12 @@ def deliver_notification(*, notification_id):
         if receipt is None:
             # The patient may have texted STOP (Twilio blocks SMS after it, never WhatsApp) or chosen no messages
             # since the message was recorded: while it waited in the outbox, for a retry or for a dead worker's lease.
-            _channel, skip_reason = channel_and_skip_reason(
-                notification.patient, notification.event, answers_help=_answers_help(notification)
-            )
+            skip_reason = _skip_reason_at_sending(notification)
             if skip_reason:
                 return _skip_by_preference(notification, skip_reason)
             receipt = sender.send(
                 channel=notification.channel,
-                phone=notification.patient.phone,
+                phone=recipient_phone(notification),
                 body=notification.body,
                 status_callback_url=status_callback_url(notification),
             )
@@ -642,6 +643,21 @@ def deliver_notification(*, notification_id):
     ):
         notification.refresh_from_db()
     return notification
+
+
+def recipient_phone(notification):
+    """The number a message goes to: its patient's, or its own for the answer to an unknown number's HELP."""
+    return notification.patient.phone if notification.patient_id else notification.to_phone
+
+
+def _skip_reason_at_sending(notification):
+    if notification.patient_id is None:
+        # The answer to an unknown number's HELP, which carriers require be answered even after the number's STOP.
+        return ""
+    _channel, skip_reason = channel_and_skip_reason(
+        notification.patient, notification.event, answers_help=_answers_help(notification)
+    )
+    return skip_reason
 
 
 def _answers_help(notification):
@@ -911,6 +927,7 @@ def _send_again_by_sms(notification):
         idempotency_key=f"{notification.idempotency_key}:sms",
         defaults={
             "patient_id": notification.patient_id,
+            "to_phone": notification.to_phone,
             "queue_entry_id": notification.queue_entry_id,
             "appointment_id": notification.appointment_id,
             "channel": Channel.SMS,

@@ -1286,3 +1286,112 @@ def test_an_ok_to_the_cancel_question_leaves_the_question_to_its_yes(post_text, 
 
     assert Queue.objects.get(pk=line[0].pk).status == Queue.Status.CANCELLED
     assert InboundMessage.objects.first().effect == Effect.CANCELLED
+
+
+STRANGER = "+14155559999"
+
+
+def messages_to(fake_twilio, phone):
+    return [message for message in fake_twilio.received if message.to.endswith(phone)]
+
+
+@pytest.mark.parametrize(
+    ("body", "opening", "stop_word"),
+    [
+        ("HELP", "This is the hospital's number for tokens in line.", "STOP"),
+        ("info?", "This is the hospital's number for tokens in line.", "STOP"),
+        ("Ayuda", "Este es el número del hospital para los turnos de la fila.", "BAJA"),
+        ("मदद", "यह अस्पताल की कतार के टोकन का नंबर है।", "बंद"),
+        ("مساعدة", "هذا رقم المستشفى لأرقام الدور في الطابور.", "إيقاف"),
+    ],
+)
+def test_a_help_from_a_number_no_patient_has_is_told_what_this_number_is_in_its_language(
+    post_text, client, fake_twilio, line, body, opening, stop_word
+):
+    # A stranger's HELP went unanswered, which carriers do not allow, and told them nothing of how to get a token.
+    post_text(client, text_params(body, sender=STRANGER))
+
+    inbound = InboundMessage.objects.get()
+    assert (inbound.patient, inbound.keyword, inbound.effect) == (None, "HELP", Effect.NUMBER_EXPLAINED)
+    (answer,) = messages_to(fake_twilio, STRANGER)
+    assert answer.to == STRANGER and answer.body.startswith(opening) and stop_word in answer.body
+    assert "http://127.0.0.1:8000/patients/register/" in answer.body
+    reply = Notification.objects.get(pk=inbound.reply.pk)
+    assert (reply.patient, reply.to_phone, reply.status) == (None, STRANGER, Notification.Status.SENT)
+
+
+def test_the_answer_to_an_unknown_number_says_nothing_of_any_patient(
+    post_text, client, fake_twilio, line, make_patient
+):
+    from patients.services import cancel
+
+    cancel(entry=line[0])
+    post_text(client, text_params("HELP", sender=STRANGER))
+
+    (answer,) = messages_to(fake_twilio, STRANGER)
+    assert "Asha" not in answer.body and "CARD" not in answer.body
+    post_text(client, text_params("HELP", sender="+14155559998"))
+    assert messages_to(fake_twilio, "+14155559998")[0].body == answer.body
+
+
+def test_an_unknown_number_is_answered_on_whatsapp_when_it_wrote_there(post_text, client, fake_twilio, line):
+    post_text(client, text_params("HELP", sender=f"whatsapp:{STRANGER}"))
+
+    (answer,) = messages_to(fake_twilio, STRANGER)
+    assert (answer.to, answer.from_) == (f"whatsapp:{STRANGER}", f"whatsapp:{TEST_WHATSAPP_NUMBER}")
+
+
+def test_an_unknown_number_that_texted_stop_is_still_answered_its_help_and_stays_opted_out(
+    post_text, client, fake_twilio, line
+):
+    post_text(client, text_params("STOP", sender=STRANGER))
+    post_text(client, text_params("HELP", sender=STRANGER))
+
+    assert len(messages_to(fake_twilio, STRANGER)) == 1
+    assert InboundMessage.objects.first().effect == Effect.NUMBER_EXPLAINED
+    assert NumberOptOut.objects.filter(phone=STRANGER).exists()
+
+
+@pytest.mark.parametrize("body", ["STATUS", "hello", "CANCEL"])
+def test_an_unknown_number_is_answered_its_help_only(post_text, client, fake_twilio, line, body):
+    post_text(client, text_params(body, sender=STRANGER))
+
+    assert InboundMessage.objects.get().effect == Effect.NO_OPEN_VISIT
+    assert messages_to(fake_twilio, STRANGER) == []
+
+
+def test_an_unknown_number_is_answered_once_a_day_however_often_it_asks(
+    post_text, client, fake_twilio, clock, settings, line
+):
+    for _ in range(3):
+        post_text(client, text_params("HELP", sender=STRANGER))
+
+    assert len(messages_to(fake_twilio, STRANGER)) == 1
+    unanswered = InboundMessage.objects.first()
+    assert (unanswered.effect, unanswered.reply) == (Effect.NOT_ANSWERED, None)
+    assert unanswered.detail == "Not answered: this number was told what this number is a while ago."
+    clock.shift(settings.INBOUND_UNKNOWN_NUMBER_ANSWER_SECONDS)
+    post_text(client, text_params("HELP", sender=STRANGER))
+    assert len(messages_to(fake_twilio, STRANGER)) == 2
+
+
+def test_unknown_numbers_together_get_a_few_answers_an_hour(post_text, client, fake_twilio, clock, settings, line):
+    settings.INBOUND_UNKNOWN_NUMBER_ANSWERS_PER_HOUR = 2
+    for number in range(3):
+        post_text(client, text_params("HELP", sender=f"+1415555990{number}"))
+
+    assert len(fake_twilio.received) == 2
+    last = InboundMessage.objects.first()
+    assert (last.effect, last.detail) == (
+        Effect.NOT_ANSWERED, "Not answered: unknown numbers had as many answers as an hour allows."
+    )
+    clock.shift(3601)
+    post_text(client, text_params("HELP", sender="+14155599002"))
+    assert len(fake_twilio.received) == 3
+
+
+def test_an_unknown_numbers_help_twilio_answered_is_not_answered_again(post_text, client, fake_twilio, line):
+    post_text(client, text_params("HELP", sender=STRANGER, OptOutType="HELP"))
+
+    assert InboundMessage.objects.get().reply is None
+    assert fake_twilio.received == []
