@@ -308,8 +308,8 @@ DEFAULT_TRANSLATIONS = {
     TemplateType.REPLY_ABOUT_NUMBER: {
         "es": "Este es el número del hospital para los turnos de la fila. Para obtener un turno, pídalo en el quiosco "
         "o en recepción, o aquí: {link} Responda BAJA para no recibir más mensajes.",
-        "hi": "यह अस्पताल की कतार के टोकन का नंबर है। टोकन लेने के लिए कियोस्क या रिसेप्शन डेस्क पर जाएँ, या यहाँ: {link} "
-        "हमारे संदेश रोकने के लिए बंद लिखकर भेजें।",
+        "hi": "यह अस्पताल की कतार के टोकन का नंबर है। टोकन लेने के लिए कियोस्क या रिसेप्शन डेस्क पर जाएँ, या "
+        "यहाँ: {link} हमारे संदेश रोकने के लिए बंद लिखकर भेजें।",
         "ar": "هذا رقم المستشفى لأرقام الدور في الطابور. للحصول على رقم الدور، خذوه من الكشك أو الاستقبال، أو من هنا: "
         "{link} أرسلوا إيقاف لإيقاف رسائلنا.",
     },
