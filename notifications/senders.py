@@ -1,5 +1,6 @@
 """SMS/WhatsApp sender backends: Twilio when credentials are configured, the log otherwise."""
 
+import json
 import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -31,6 +32,19 @@ class SendReceipt:
     segments: int | None = None
 
 
+@dataclass(frozen=True)
+class WhatsAppTemplate:
+    """A WhatsApp message sent as a template Meta approved (Twilio's ContentSid), its one variable the message's
+    text. WhatsApp refuses a variable with a line break, a tab or more than four spaces in a row: they are folded."""
+
+    content_sid: str
+    text: str
+
+    @property
+    def variables(self):
+        return {"1": " ".join(self.text.split())}
+
+
 def _segments(message):
     return int(message.num_segments) if str(message.num_segments or "").isdecimal() else None
 
@@ -50,13 +64,15 @@ class ConsoleSender:
 
     name = "console"
 
-    def send(self, *, channel, phone, body, status_callback_url):
+    def send(self, *, channel, phone, body, status_callback_url, template=None):
         logger.info("Console %s message to %s (%d characters)", channel, mask_phone(phone), len(body))
+        if template is not None:
+            logger.info("Console %s message sent as template %s", channel, template.content_sid)
         # The body names the patient, so it only appears when DEBUG logging is asked for.
         logger.debug("Console %s message body: %s", channel, body)
         return SendReceipt(backend=self.name)
 
-    def find_sent(self, *, channel, phone, body, sent_after):
+    def find_sent(self, *, channel, phone, body, sent_after, template=None):
         # The log keeps no record to look up; writing a message to it twice harms no one.
         return []
 
@@ -98,11 +114,16 @@ class TwilioSender:
             raise SendError(code="config", message=f"{missing} is not set; cannot send by {channel}.", transient=False)
         return sender, recipient
 
-    def send(self, *, channel, phone, body, status_callback_url):
+    def send(self, *, channel, phone, body, status_callback_url, template=None):
+        """Send the message; on WhatsApp, as the template (a WhatsAppTemplate) when one is given, else as body."""
         sender, recipient = self._addresses(channel, phone)
+        if template is None:
+            content = {"body": body}
+        else:
+            content = {"content_sid": template.content_sid, "content_variables": json.dumps(template.variables)}
         try:
             message = self.client.messages.create(
-                to=recipient, from_=sender, body=body, status_callback=status_callback_url
+                to=recipient, from_=sender, status_callback=status_callback_url, **content
             )
         except TwilioRestException as error:
             transient = error.status == TOO_MANY_REQUESTS or error.status >= 500
@@ -113,8 +134,9 @@ class TwilioSender:
             raise SendError(code=NETWORK_ERROR, message=str(error), transient=True) from error
         return SendReceipt(backend=self.name, sid=message.sid, segments=_segments(message))
 
-    def find_sent(self, *, channel, phone, body, sent_after):
-        """Receipts of messages with this body Twilio sent to the patient since sent_after, newest first."""
+    def find_sent(self, *, channel, phone, body, sent_after, template=None):
+        """Receipts of messages with this body Twilio sent to the patient since sent_after, newest first; sent as the
+        template, those whose text (the template's words around its variable) carries the variable."""
         sender, recipient = self._addresses(channel, phone)
         try:
             messages = self.client.messages.list(
@@ -128,7 +150,7 @@ class TwilioSender:
         return [
             SendReceipt(backend=self.name, sid=message.sid, segments=_segments(message))
             for message in messages
-            if message.body == body
+            if (message.body == body if template is None else template.variables["1"] in (message.body or ""))
         ]
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
@@ -44,7 +44,7 @@ from .models import (
     NotificationTemplate,
     NumberOptOut,
 )
-from .senders import OUTCOME_UNKNOWN_CODES, SendError, get_sender
+from .senders import OUTCOME_UNKNOWN_CODES, SendError, WhatsAppTemplate, get_sender
 
 logger = logging.getLogger(__name__)
 
@@ -158,10 +158,14 @@ TWILIO_STATUSES = {
     "canceled": Status.FAILED,
 }
 
-# WhatsApp failures that say the patient cannot get the message there, so it goes again by SMS: 63016, outside the
-# 24 hours after the patient's last WhatsApp text (WhatsApp then takes only templates Meta approved, which the app
-# does not send); 63003, the number is not on WhatsApp.
-WHATSAPP_UNREACHABLE_CODES = frozenset({"63016", "63003"})
+# WhatsApp takes free-form text only within this time after the person's last WhatsApp text; outside it, only a
+# template Meta approved (settings.TWILIO_WHATSAPP_CONTENT_SIDS).
+WHATSAPP_SESSION = timedelta(hours=24)
+# WhatsApp failures that say the patient cannot get the message as it went: 63016, free-form text outside that window,
+# sent again as the template when one is configured, else by SMS; 63003, the number is not on WhatsApp, by SMS.
+OUTSIDE_WHATSAPP_SESSION = "63016"
+WHATSAPP_UNREACHABLE_CODES = frozenset({OUTSIDE_WHATSAPP_SESSION, "63003"})
+AS_TEMPLATE_AGAIN = ":whatsapp-template"
 RESEND_RECORDED_MESSAGE = "notifications.tasks.resume_notification"
 
 STUCK_BATCH_SIZE = 500
@@ -564,7 +568,7 @@ def _claim(notification_id, now):
     return None
 
 
-def _already_accepted(sender, notification):
+def _already_accepted(sender, notification, template):
     """The provider's receipt for this message if an earlier attempt got it accepted, else None.
 
     Asked when that attempt's outcome is unknown: its worker died mid-send, or the connection broke
@@ -575,6 +579,7 @@ def _already_accepted(sender, notification):
         phone=recipient_phone(notification),
         body=notification.body,
         sent_after=notification.created_at,
+        template=template,
     )
     claimed_sids = set(
         Notification.objects.filter(twilio_sid__in=[receipt.sid for receipt in candidates])
@@ -599,10 +604,11 @@ def deliver_notification(*, notification_id):
     if claim is None:
         return notification
     sender = get_sender()
+    template = whatsapp_template_for(notification)
     try:
         receipt = None
         if claim == "takeover" or notification.error_code in OUTCOME_UNKNOWN_CODES:
-            receipt = _already_accepted(sender, notification)
+            receipt = _already_accepted(sender, notification, template)
             if receipt is not None:
                 logger.info("Notification %s was already accepted as %s; not sending again", notification.pk, receipt.sid)
         if receipt is None:
@@ -616,6 +622,7 @@ def deliver_notification(*, notification_id):
                 phone=recipient_phone(notification),
                 body=notification.body,
                 status_callback_url=status_callback_url(notification),
+                template=template,
             )
     except SendError as error:
         retry = error.transient and notification.attempts < settings.NOTIFICATION_MAX_ATTEMPTS
@@ -643,6 +650,39 @@ def deliver_notification(*, notification_id):
     ):
         notification.refresh_from_db()
     return notification
+
+
+def whatsapp_template_for(notification):
+    """The approved template a WhatsApp message must go as, its text the variable: None on SMS, within WhatsApp's
+    24 hours after the recipient's last WhatsApp text, or when no template is configured (it then goes as text)."""
+    if notification.channel != Channel.WHATSAPP or _whatsapp_session_open(recipient_phone(notification)):
+        return None
+    content_sid = _whatsapp_content_sid(notification)
+    return WhatsAppTemplate(content_sid=content_sid, text=notification.body) if content_sid else None
+
+
+def _whatsapp_content_sid(notification):
+    """The configured template of the recipient's language, else of the site's language; "" without either."""
+    templates = settings.TWILIO_WHATSAPP_CONTENT_SIDS
+    language = notification.patient.language if notification.patient_id else settings.LANGUAGE_CODE
+    return templates.get(language) or templates.get(settings.LANGUAGE_CODE, "")
+
+
+def _whatsapp_session_open(phone):
+    """Whether the number wrote to us on WhatsApp in the last 24 hours, and WhatsApp has not refused a free-form
+    message to it since as outside that window (its clock, not ours, decides)."""
+    last_text = InboundMessage.objects.filter(
+        channel=Channel.WHATSAPP, from_phone=phone, received_at__gt=timezone.now() - WHATSAPP_SESSION
+    ).aggregate(last=Max("received_at"))["last"]
+    if last_text is None:
+        return False
+    refused_since = Notification.objects.filter(
+        Q(patient__phone=phone) | Q(to_phone=phone),
+        channel=Channel.WHATSAPP,
+        error_code=OUTSIDE_WHATSAPP_SESSION,
+        updated_at__gt=last_text,
+    )
+    return not refused_since.exists()
 
 
 def recipient_phone(notification):
@@ -912,7 +952,7 @@ def record_delivery_status(*, message_sid, twilio_status, error_code="", error_m
         notification.error_code = error_code
         notification.error_message = error_message or f"Twilio reported the message {twilio_status}."
         if notification.channel == Channel.WHATSAPP and error_code in WHATSAPP_UNREACHABLE_CODES:
-            _send_again_by_sms(notification)
+            _send_again_where_it_arrives(notification, error_code)
     elif status == Status.DELIVERED:
         # A failure reported before (callbacks out of order, a carrier's retry) no longer describes the message.
         notification.error_code = notification.error_message = ""
@@ -920,19 +960,29 @@ def record_delivery_status(*, message_sid, twilio_status, error_code="", error_m
     return notification
 
 
-def _send_again_by_sms(notification):
-    """The same text by SMS, once however often the failure is reported; the patient's opt-out is asked when it is
-    sent, as for every message."""
+def _send_again_where_it_arrives(notification, error_code):
+    """The same text again, once however often the failure is reported: on WhatsApp as the approved template when
+    WhatsApp refused it as outside its 24 hours and a template is configured (once: a template refused in turn goes by
+    SMS), otherwise by SMS. The patient's opt-out is asked when it is sent, as for every message."""
+    as_template = (
+        error_code == OUTSIDE_WHATSAPP_SESSION
+        and _whatsapp_content_sid(notification)
+        and not notification.idempotency_key.endswith(AS_TEMPLATE_AGAIN)
+    )
+    if as_template:
+        key, channel, body = f"{notification.idempotency_key}{AS_TEMPLATE_AGAIN}", Channel.WHATSAPP, notification.body
+    else:
+        key, channel, body = f"{notification.idempotency_key}:sms", Channel.SMS, sms_text(notification.body)
     again, created = Notification.objects.get_or_create(
-        idempotency_key=f"{notification.idempotency_key}:sms",
+        idempotency_key=key,
         defaults={
             "patient_id": notification.patient_id,
             "to_phone": notification.to_phone,
             "queue_entry_id": notification.queue_entry_id,
             "appointment_id": notification.appointment_id,
-            "channel": Channel.SMS,
+            "channel": channel,
             "event": notification.event,
-            "body": sms_text(notification.body),
+            "body": body,
         },
     )
     if created:

@@ -483,6 +483,27 @@ TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 TWILIO_PHONE_NUMBER = os.environ.get("TWILIO_PHONE_NUMBER", "")
 TWILIO_WHATSAPP_NUMBER = os.environ.get("TWILIO_WHATSAPP_NUMBER", "")
+
+
+def env_whatsapp_templates(name):
+    """Language codes and the Twilio Content SIDs of their WhatsApp templates: "en=HX...,es=HX..."."""
+    templates = {}
+    for item in env_list(name, []):
+        language, _, content_sid = (part.strip() for part in item.partition("="))
+        if language not in dict(LANGUAGES) or not re.fullmatch(r"HX[0-9a-fA-F]{32}", content_sid):
+            raise ImproperlyConfigured(
+                f"{name} must be language=ContentSid pairs separated by commas, each language one of "
+                f"{', '.join(dict(LANGUAGES))} and each SID HX followed by 32 hexadecimal digits (it has {item!r})."
+            )
+        templates[language] = content_sid
+    return templates
+
+
+# WhatsApp takes a message the hospital starts (not an answer to a text of the last 24 hours) only as a template Meta
+# approved: one per language, made in Twilio's Content Template Builder with one variable, {{1}}, which carries the
+# message's text. A language without one takes the site language's; with none at all, such a message goes as text,
+# and by SMS once WhatsApp refuses it (63016).
+TWILIO_WHATSAPP_CONTENT_SIDS = env_whatsapp_templates("TWILIO_WHATSAPP_CONTENT_SIDS")
 # Where the Twilio client sends API calls instead of https://api.twilio.com (a fake server in tests,
 # an egress proxy in some hospitals); blank for Twilio itself.
 TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "")

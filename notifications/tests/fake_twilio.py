@@ -80,6 +80,8 @@ class FakeTwilio(LoopbackServer):
         self.accepted = []
         self.delay_seconds = 0.0
         self.hang = None
+        # Content templates by ContentSid, their variable written {{1}}, as approved in Twilio's Content API.
+        self.content_templates = {}
 
     def hang_next(self, *, accept):
         """Never answer the next create request (until stop), as if the sender died waiting; `accept`
@@ -99,6 +101,12 @@ class FakeTwilio(LoopbackServer):
         if match is None:
             return 404, {"code": 20404, "message": "Not found", "status": 404}
         form = {name: values[0] for name, values in parse_qs(raw_body.decode()).items()}
+        body = form.get("Body")
+        if "ContentSid" in form:
+            if form["ContentSid"] not in self.content_templates:
+                return 400, {"code": 21655, "message": "The ContentSid is Invalid", "status": 400}
+            variables = json.loads(form.get("ContentVariables", "{}"))
+            body = self.content_templates[form["ContentSid"]].replace("{{1}}", variables.get("1", ""))
         time.sleep(self.delay_seconds)
         with self.lock:
             self.received.append(ReceivedMessage(match["account_sid"], *self._credentials(headers), form))
@@ -106,7 +114,7 @@ class FakeTwilio(LoopbackServer):
             if self.scripted and not hang:
                 return self.scripted.popleft()
             message = AcceptedMessage(
-                f"SM{uuid.uuid4().hex}", form.get("To"), form.get("From"), form.get("Body"), datetime.now(UTC)
+                f"SM{uuid.uuid4().hex}", form.get("To"), form.get("From"), body, datetime.now(UTC)
             )
             if hang != "refuse":
                 self.accepted.append(message)

@@ -342,3 +342,27 @@ def test_x_forwarded_proto_is_believed_only_behind_a_trusted_proxy(proxies, head
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == header
+
+
+def whatsapp_templates(**environ):
+    return run_in_fresh_process(
+        "import django; django.setup(); from django.conf import settings; "
+        "print(sorted(settings.TWILIO_WHATSAPP_CONTENT_SIDS.items()))",
+        **environ,
+    )
+
+
+def test_whatsapp_templates_are_read_by_language():
+    result = whatsapp_templates(TWILIO_WHATSAPP_CONTENT_SIDS=f" es=HX{'5' * 32}, en=HX{'e' * 32} ")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"[('en', 'HX{'e' * 32}'), ('es', 'HX{'5' * 32}')]"
+
+
+@pytest.mark.parametrize("entry", ["fr=HX" + "0" * 32, "en=SM" + "0" * 32, "HX" + "0" * 32, "en=HX123"])
+def test_a_whatsapp_template_that_is_no_language_and_content_sid_refuses_to_start_naming_the_setting(entry):
+    result = whatsapp_templates(TWILIO_WHATSAPP_CONTENT_SIDS=entry)
+
+    assert result.returncode != 0
+    assert "TWILIO_WHATSAPP_CONTENT_SIDS must be language=ContentSid pairs" in result.stderr
+    assert entry in result.stderr
