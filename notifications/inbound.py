@@ -125,12 +125,15 @@ KEYWORDS = {
 
 # Arabic's tatweel (a stretch inside a word: "إلغـاء") and its vowel marks (harakat: "إلْغاء") change no word.
 ARABIC_STRETCH_AND_VOWEL_MARKS = frozenset(chr(code) for code in (0x0640, *range(0x064B, 0x0660), 0x0670))
+# Everyday Arabic typing leaves the hamza off an alef ("تاخير" for "تأخير") and writes a final ta marbuta as ha
+# ("مساعده", "حاله") and alef maqsura as ya: each read as its plain letter, as Arabic search does.
+ARABIC_PLAIN_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
 
 
 def _normalised(word):
     # NFKC folds full-width letters (ＳＴＯＰ) into plain ones; phones add invisible format characters (direction
     # marks around Arabic, zero-width joiners in Hindi, a byte-order mark), which would hide the word otherwise.
-    folded = unicodedata.normalize("NFKC", word).casefold()
+    folded = unicodedata.normalize("NFKC", word).casefold().translate(ARABIC_PLAIN_LETTERS)
     return "".join(
         character
         for character in folded

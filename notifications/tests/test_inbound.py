@@ -1395,3 +1395,26 @@ def test_an_unknown_numbers_help_twilio_answered_is_not_answered_again(post_text
 
     assert InboundMessage.objects.get().reply is None
     assert fake_twilio.received == []
+
+
+@pytest.mark.parametrize(
+    ("body", "command"),
+    [
+        ("تاخير", "LATE"),  # تأخير without its hamza, as most Arabic phones are typed
+        ("مساعده", "HELP"),  # مساعدة with its final ta marbuta typed as ha
+        ("حاله", "STATUS"),
+        ("آيقاف", "STOP"),
+        ("ألغاء", "CANCEL"),
+        ("شكرًا", ""),
+    ],
+)
+def test_an_arabic_keyword_is_read_as_everyday_typing_spells_it(body, command):
+    """Each but the last was read as no keyword: "تاخير" got the keyword list, and "مساعده" from an unknown number
+    no answer."""
+    assert read_keyword(body) == command
+
+
+def test_an_arabic_patients_everyday_spelling_of_late_is_asked_to_confirm(post_text, client, fake_twilio, line):
+    post_text(client, text_params("تاخير"))
+
+    assert InboundMessage.objects.get().effect == Effect.LATE_ASKED
