@@ -510,21 +510,19 @@ def _reply(inbound, template_type, message, *, confirmation_code=""):
     return reply, ""
 
 
-def _about_the_number(inbound, language):
-    """The answer to a HELP from a number no patient has, which carriers require be answered (after its STOP too): what
-    this number is and how to get a token, in the HELP word's language, saying nothing of any patient. Once a number
-    per INBOUND_UNKNOWN_NUMBER_ANSWER_SECONDS, and INBOUND_UNKNOWN_NUMBER_ANSWERS_PER_HOUR for all such numbers: a
-    sender can be spoofed, and answers must not text a victim over and over, nor run up the hospital's bill. Returns
-    (reply, why there is none)."""
+def _answer_unknown_number(inbound, template_type, language):
+    """The answer to a number no patient has, in the language of its keyword, saying nothing of any patient: to its
+    HELP, which carriers require be answered (after its STOP too), what this number is and how to get a token; to its
+    STOP or START, the confirmation. Each once a number per INBOUND_UNKNOWN_NUMBER_ANSWER_SECONDS, and
+    INBOUND_UNKNOWN_NUMBER_ANSWERS_PER_HOUR for all such numbers: a sender can be spoofed, and answers must not text a
+    victim over and over, nor run up the hospital's bill. Returns (reply, why there is none)."""
     now = timezone.now()
-    answered = InboundMessage.objects.filter(
-        patient=None, effect=Effect.NUMBER_EXPLAINED, received_at__gt=now - timedelta(hours=1)
-    )
+    answered = Notification.objects.filter(patient=None, created_at__gt=now - timedelta(hours=1))
     if answered.count() >= settings.INBOUND_UNKNOWN_NUMBER_ANSWERS_PER_HOUR:
         return None, for_staff(
             gettext_noop("Not answered: unknown numbers had as many answers as an hour allows.")
         )
-    text = template_text(TemplateType.REPLY_ABOUT_NUMBER, inbound.channel, language)
+    text = template_text(template_type, inbound.channel, language)
     if text is None:
         return None, for_staff(NOT_ANSWERED_SWITCHED_OFF)
     with translation.override(language):
@@ -532,16 +530,16 @@ def _about_the_number(inbound, language):
     # Keyed by number and period, so that texts arriving at once from one number share one answer.
     period = int(now.timestamp()) // settings.INBOUND_UNKNOWN_NUMBER_ANSWER_SECONDS
     reply, created = Notification.objects.get_or_create(
-        idempotency_key=f"about-number-{inbound.from_phone}-{period}",
+        idempotency_key=f"unknown-number-{template_type}-{inbound.from_phone}-{period}",
         defaults={
             "to_phone": inbound.from_phone,
             "channel": inbound.channel,
-            "event": TemplateType.REPLY_ABOUT_NUMBER,
+            "event": template_type,
             "body": message_body(body, inbound.channel),
         },
     )
     if not created:
-        return None, for_staff(gettext_noop("Not answered: this number was told what this number is a while ago."))
+        return None, for_staff(gettext_noop("Not answered: this number had the same answer a short while ago."))
     return reply, ""
 
 
@@ -582,12 +580,17 @@ def receive_text(*, message_sid, from_address, body, segments=None, opt_out_type
     )
     if inbound.patient is None and inbound.keyword in SUBSCRIPTION_CHANGES:
         # Kept by number, for whoever registers with it: no message may reach a number that asked for none.
-        opted_out, inbound.effect, _confirmation = SUBSCRIPTION_CHANGES[inbound.keyword]
+        opted_out, inbound.effect, confirmation = SUBSCRIPTION_CHANGES[inbound.keyword]
         set_number_opt_out(phone=phone, opted_out=opted_out)
+        if opt_out_type not in TWILIO_OPT_OUT_TYPES:
+            # Twilio confirms only its English words, by SMS: a STOP on WhatsApp or in another language was not.
+            inbound.reply, inbound.detail = _answer_unknown_number(inbound, confirmation, keyword_language(body))
     if not inbound.keyword and is_acknowledgement(body):
         inbound.queue_entry, inbound.effect = entry, Effect.NO_REPLY_NEEDED
     elif inbound.patient is None and inbound.keyword == HELP and opt_out_type not in TWILIO_OPT_OUT_TYPES:
-        inbound.reply, inbound.detail = _about_the_number(inbound, keyword_language(body))
+        inbound.reply, inbound.detail = _answer_unknown_number(
+            inbound, TemplateType.REPLY_ABOUT_NUMBER, keyword_language(body)
+        )
         inbound.effect = Effect.NUMBER_EXPLAINED if inbound.reply is not None else Effect.NOT_ANSWERED
     elif inbound.patient is not None:
         inbound.queue_entry = entry

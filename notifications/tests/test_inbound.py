@@ -700,7 +700,8 @@ def test_a_stop_from_a_number_not_yet_a_patients_holds_once_it_registers_until_s
     assert (message.status, message.error_message) == (
         Notification.Status.SKIPPED_BY_PREFERENCE, "Patient opted out of messages."
     )
-    assert fake_twilio.received == []
+    (confirmation,) = fake_twilio.received  # the BAJA's, in Spanish: the one message after it
+    assert confirmation.body.startswith("Se ha dado de baja")
 
     post_text(client, text_params("ALTA", sender=f"whatsapp:{newcomer}"))
 
@@ -1347,7 +1348,8 @@ def test_an_unknown_number_that_texted_stop_is_still_answered_its_help_and_stays
     post_text(client, text_params("STOP", sender=STRANGER))
     post_text(client, text_params("HELP", sender=STRANGER))
 
-    assert len(messages_to(fake_twilio, STRANGER)) == 1
+    stop_confirmation, answer = messages_to(fake_twilio, STRANGER)
+    assert "unsubscribed" in stop_confirmation.body and "number for tokens in line" in answer.body
     assert InboundMessage.objects.first().effect == Effect.NUMBER_EXPLAINED
     assert NumberOptOut.objects.filter(phone=STRANGER).exists()
 
@@ -1369,7 +1371,7 @@ def test_an_unknown_number_is_answered_once_a_day_however_often_it_asks(
     assert len(messages_to(fake_twilio, STRANGER)) == 1
     unanswered = InboundMessage.objects.first()
     assert (unanswered.effect, unanswered.reply) == (Effect.NOT_ANSWERED, None)
-    assert unanswered.detail == "Not answered: this number was told what this number is a while ago."
+    assert unanswered.detail == "Not answered: this number had the same answer a short while ago."
     clock.shift(settings.INBOUND_UNKNOWN_NUMBER_ANSWER_SECONDS)
     post_text(client, text_params("HELP", sender=STRANGER))
     assert len(messages_to(fake_twilio, STRANGER)) == 2
@@ -1418,3 +1420,37 @@ def test_an_arabic_patients_everyday_spelling_of_late_is_asked_to_confirm(post_t
     post_text(client, text_params("تاخير"))
 
     assert InboundMessage.objects.get().effect == Effect.LATE_ASKED
+
+
+
+@pytest.mark.parametrize(
+    ("body", "confirmation"),
+    [
+        ("STOP", "You are unsubscribed and will get no more messages from us."),
+        ("BAJA", "Se ha dado de baja"),
+        ("إيقاف", "أُلغي اشتراككم"),
+    ],
+)
+def test_a_stop_from_a_number_no_patient_has_is_confirmed_in_its_language_once_a_day(
+    post_text, client, fake_twilio, line, body, confirmation
+):
+    # It was kept but not confirmed: Twilio confirms only its English words by SMS, never on WhatsApp.
+    post_text(client, text_params(body, sender=f"whatsapp:{STRANGER}"))
+    post_text(client, text_params(body, sender=f"whatsapp:{STRANGER}"))
+
+    (answer,) = messages_to(fake_twilio, STRANGER)
+    assert answer.to == f"whatsapp:{STRANGER}" and confirmation in answer.body
+    first, second = InboundMessage.objects.order_by("received_at", "id")
+    assert (first.effect, first.reply.to_phone) == (Effect.OPTED_OUT, STRANGER)
+    assert (second.effect, second.reply) == (Effect.OPTED_OUT, None)
+    assert second.detail == "Not answered: this number had the same answer a short while ago."
+    assert NumberOptOut.objects.filter(phone=STRANGER).exists()
+
+
+def test_a_stop_twilio_confirmed_for_a_number_no_patient_has_is_not_confirmed_again(
+    post_text, client, fake_twilio, line
+):
+    post_text(client, text_params("STOP", sender=STRANGER, OptOutType="STOP"))
+
+    assert fake_twilio.received == []
+    assert NumberOptOut.objects.filter(phone=STRANGER).exists()
