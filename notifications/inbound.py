@@ -144,10 +144,14 @@ def _normalised(word):
 def _runs(word):
     """A word's runs of letters and of digits (ASCII), everything else in it dropped: punctuation of any script
     (the Hindi danda "।", "“STOP”", "«STOP»", "…"), emoji and symbols ("STOP🛑") part words, as a space does, and
-    a code typed against its keyword ("YES4821", "YES:4821") is a run of its own."""
+    a code typed against its keyword ("YES4821", "YES:4821") is a run of its own. A mark belongs to the letter it
+    follows (Hindi's vowel signs); after anything else it is dropped: the variation selector phones put after an emoji
+    ("⚠️", "✋️") made a word of its own, and "⚠️ STOP" opted no one out."""
     runs, kind = [], None
     for character in _normalised(word):
         category = unicodedata.category(character)[0]
+        if category == "M" and kind != "letter":
+            continue
         this_kind = "digit" if category == "N" and character.isdecimal() else "letter" if category in "LM" else None
         if this_kind is None:
             kind = None
@@ -203,7 +207,12 @@ ACKNOWLEDGEMENTS = {
         "ممتاز", "جزاك الله خيرا", "جزاكم الله خيرا",
     },
 }
-# A sign alone may ask something ("?", "؟"): only a text without one is a bare acknowledgement.
+# Emoji that say "ok" or "thank you", with the skin tones and the variation selector phones add to them. Others may
+# mean anything ("🛑", "❌", "❓": a stop, a no, a question), and are answered with the keyword list, which says how.
+ACKNOWLEDGING_EMOJI = frozenset("👍👌🙏🙂😊😀😃☺❤♥💙💚💛🧡💜✅✔👏🤝💯🌹🌸💐😇🤗") | frozenset(
+    chr(code) for code in (*range(0x1F3FB, 0x1F400), 0xFE0F, 0x200D)
+)
+# Punctuation alone may ask something ("?", "؟"): only a text without a question mark is an acknowledgement.
 QUESTION_MARKS = frozenset("?؟¿？⸮")
 
 
@@ -221,7 +230,11 @@ def is_acknowledgement(body):
     without anything in it (a picture alone) is not."""
     runs = [run for _word, word_runs in _words(body) for run in word_runs]
     if not runs:
-        return bool(body.strip()) and not QUESTION_MARKS & set(unicodedata.normalize("NFKC", body))
+        signs = set(unicodedata.normalize("NFKC", body)) - set(string.whitespace)
+        return bool(signs) and all(
+            sign in ACKNOWLEDGING_EMOJI or (unicodedata.category(sign)[0] == "P" and sign not in QUESTION_MARKS)
+            for sign in signs
+        ) and bool(signs & ACKNOWLEDGING_EMOJI)
     left, before = f" {' '.join(runs)} ", None
     while left != before:
         before = left

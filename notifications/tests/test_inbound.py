@@ -1240,7 +1240,8 @@ def test_the_parts_a_text_came_in_are_kept_and_shown_in_django_admin(
 @pytest.mark.parametrize(
     "body",
     [
-        "ok", "OK.", "Okay!", "thanks", "Thank you!!", "ok thanks", "thank-you 🙏", "👍", "🙏🙏", "👌 ok",
+        "ok", "OK.", "Okay!", "thanks", "Thank you!!", "ok thanks", "thank-you 🙏", "👍", "🙏🙏", "👌 ok", "👍🏽!",
+        "❤️",
         "Gracias", "muchas gracias", "Vale, gracias", "De acuerdo",
         "ठीक है", "ठीक है।", "धन्यवाद", "शुक्रिया जी", "theek hai",
         "شكرا", "شكراً", "شكرا جزيلا", "حسناً", "تمام 👍",
@@ -1257,7 +1258,9 @@ def test_an_acknowledgement_in_any_language_gets_no_reply_and_is_recorded_as_nee
     assert messages_to_patient(fake_twilio) == []
 
 
-@pytest.mark.parametrize("body", ["ok but when is my turn", "?", "👍?", "thanks, how long now", "no"])
+@pytest.mark.parametrize(
+    "body", ["ok but when is my turn", "?", "👍?", "thanks, how long now", "no", "🛑", "❌", "...", "👍🏽 🛑"]
+)
 def test_a_text_that_asks_more_than_an_acknowledgement_still_gets_the_keyword_list(
     post_text, client, fake_twilio, line, body
 ):
@@ -1454,3 +1457,12 @@ def test_a_stop_twilio_confirmed_for_a_number_no_patient_has_is_not_confirmed_ag
 
     assert fake_twilio.received == []
     assert NumberOptOut.objects.filter(phone=STRANGER).exists()
+
+
+
+@pytest.mark.parametrize(
+    ("body", "command"), [("⚠️ STOP", "STOP"), ("✋️STOP", "STOP"), ("⛔️ बंद", "STOP"), ("👍🏽 yes", "YES")]
+)
+def test_a_keyword_after_an_emoji_with_its_variation_selector_or_skin_tone_is_read(body, command):
+    """The variation selector phones add to an emoji ("⚠️" is ⚠ and U+FE0F) was read as a word: no keyword."""
+    assert read_keyword(body) == command
