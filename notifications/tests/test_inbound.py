@@ -1466,3 +1466,30 @@ def test_a_stop_twilio_confirmed_for_a_number_no_patient_has_is_not_confirmed_ag
 def test_a_keyword_after_an_emoji_with_its_variation_selector_or_skin_tone_is_read(body, command):
     """The variation selector phones add to an emoji ("⚠️" is ⚠ and U+FE0F) was read as a word: no keyword."""
     assert read_keyword(body) == command
+
+
+@requires_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_helps_arriving_at_once_from_an_unknown_number_get_one_answer(fake_twilio, line):
+    from django.test import Client
+
+    barrier = threading.Barrier(3)
+    statuses = []
+
+    def deliver():
+        barrier.wait()
+        try:
+            statuses.append(signed_post(Client(), text_params("HELP", sender=STRANGER)).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [200, 200, 200]
+    assert InboundMessage.objects.count() == 3
+    assert Notification.objects.filter(to_phone=STRANGER).count() == 1
+    assert InboundMessage.objects.filter(effect=Effect.NUMBER_EXPLAINED).count() == 1
