@@ -115,6 +115,9 @@ KEYWORDS = {
     "hi": {
         "स्थिति": STATUS, "देर": LATE, "रद्द": CANCEL, "हाँ": CONFIRM, "हां": CONFIRM, "मदद": HELP,
         "बंद": STOP, "बन्द": STOP, "शुरू": START,
+        # The English words as Hindi keyboards spell them: many patients type STOP or HELP in Devanagari.
+        "स्टेटस": STATUS, "कैंसल": CANCEL, "कैन्सल": CANCEL, "हेल्प": HELP, "स्टॉप": STOP, "स्टाप": STOP,
+        "स्टोप": STOP, "स्टार्ट": START,
     },
     "ar": {
         "حالة": STATUS, "تأخير": LATE, "إلغاء": CANCEL, "الغاء": CANCEL, "نعم": CONFIRM, "مساعدة": HELP,

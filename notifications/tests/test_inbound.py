@@ -1493,3 +1493,19 @@ def test_helps_arriving_at_once_from_an_unknown_number_get_one_answer(fake_twili
     assert InboundMessage.objects.count() == 3
     assert Notification.objects.filter(to_phone=STRANGER).count() == 1
     assert InboundMessage.objects.filter(effect=Effect.NUMBER_EXPLAINED).count() == 1
+
+
+
+@pytest.mark.parametrize(
+    ("body", "command"),
+    [("स्टॉप", "STOP"), ("स्टाप", "STOP"), ("हेल्प", "HELP"), ("स्टेटस", "STATUS"), ("कैंसल", "CANCEL"), ("स्टार्ट", "START")],
+)
+def test_the_english_keywords_typed_in_devanagari_are_read(body, command):
+    """Each was no keyword: a "स्टॉप" got the keyword list, and the patient went on being texted."""
+    assert read_keyword(body) == command
+
+
+def test_a_stop_typed_in_devanagari_opts_the_patient_out(post_text, client, fake_twilio, line):
+    post_text(client, text_params("स्टॉप"))
+
+    assert NotificationPreference.objects.get(patient=line[0].patient).opted_out
