@@ -1498,7 +1498,10 @@ def test_helps_arriving_at_once_from_an_unknown_number_get_one_answer(fake_twili
 
 @pytest.mark.parametrize(
     ("body", "command"),
-    [("स्टॉप", "STOP"), ("स्टाप", "STOP"), ("हेल्प", "HELP"), ("स्टेटस", "STATUS"), ("कैंसल", "CANCEL"), ("स्टार्ट", "START")],
+    [
+        ("स्टॉप", "STOP"), ("स्टाप", "STOP"), ("हेल्प", "HELP"), ("स्टेटस", "STATUS"), ("कैंसल", "CANCEL"),
+        ("स्टार्ट", "START"),
+    ],
 )
 def test_the_english_keywords_typed_in_devanagari_are_read(body, command):
     """Each was no keyword: a "स्टॉप" got the keyword list, and the patient went on being texted."""
