@@ -52,10 +52,11 @@ class NumberOptOutAdmin(CheckedModelAdmin):
 @admin.register(Notification)
 class NotificationAdmin(CheckedModelAdmin):
     list_display = [
-        "created_at", "patient", "event", "channel", "status", "attempts", "segments", "twilio_sid", "error_code"
+        "created_at", "patient", "to_phone", "event", "channel", "status", "attempts", "segments", "twilio_sid",
+        "error_code",
     ]
     list_filter = ["status", "channel", "event", "backend"]
-    search_fields = ["patient__name", "patient__phone", "twilio_sid", "idempotency_key"]
+    search_fields = ["patient__name", "patient__phone", "to_phone", "twilio_sid", "idempotency_key"]
     list_select_related = ["patient"]
     raw_id_fields = ["patient", "queue_entry"]
     readonly_fields = [field.name for field in Notification._meta.fields]

@@ -1512,3 +1512,16 @@ def test_a_stop_typed_in_devanagari_opts_the_patient_out(post_text, client, fake
     post_text(client, text_params("स्टॉप"))
 
     assert NotificationPreference.objects.get(patient=line[0].patient).opted_out
+
+
+
+def test_staff_find_the_answer_to_an_unknown_number_by_its_number_in_django_admin(
+    post_text, client, admin_user, fake_twilio, line
+):
+    post_text(client, text_params("HELP", sender=STRANGER))
+    client.force_login(admin_user)
+
+    response = client.get("/admin/notifications/notification/", {"q": STRANGER})
+
+    assert response.context["cl"].result_count == 1
+    assert "column-to_phone" in response.content.decode()
