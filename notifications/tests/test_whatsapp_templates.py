@@ -154,3 +154,19 @@ def test_a_number_not_on_whatsapp_gets_the_message_by_sms_even_with_a_template(
         record_delivery_status(message_sid=notification.twilio_sid, twilio_status="failed", error_code="63003")
 
     assert whatsapp_templates.received[-1].to == PHONE
+
+
+def test_a_template_message_whose_answer_was_lost_is_looked_up_not_sent_again(
+    whatsapp_templates, on_whatsapp, settings, django_capture_on_commit_callbacks
+):
+    # Twilio lists a template message with the template's words around the text: compared as the body, it was never
+    # found, and the message went twice.
+    settings.TWILIO_HTTP_TIMEOUT_SECONDS = 1
+    whatsapp_templates.hang_next(accept=True)
+
+    notification = send_registration(on_whatsapp, django_capture_on_commit_callbacks)
+
+    (accepted,) = whatsapp_templates.accepted
+    assert accepted.body.startswith("Message from the hospital: Hello Asha Rao")
+    assert len(whatsapp_templates.received) == 1
+    assert (notification.status, notification.twilio_sid) == (Notification.Status.SENT, accepted.sid)
