@@ -35,6 +35,7 @@ from .models import (
     Notification,
     NotificationPreference,
     NotificationTemplate,
+    NumberOptOut,
 )
 from .services import (
     EFFECTS_THAT_ARE_THE_REPLY,
@@ -406,19 +407,23 @@ def _code_wrong_words(command, entry):
     return text % {"token": entry.token, "digits": CONFIRMATION_CODE_DIGITS}
 
 
-def _opted_out(patient):
-    return patient is not None and is_opted_out(patient, NotificationPreference.objects.filter(patient=patient).first())
+def _opted_out(patient, phone):
+    """Whether the sender asked for no messages: the patient, or the number no patient has (its NumberOptOut)."""
+    if patient is None:
+        return NumberOptOut.objects.filter(phone=phone).exists()
+    return is_opted_out(patient, NotificationPreference.objects.filter(patient=patient).first())
 
 
-def _command(keyword, *, opt_out_type, patient, confirms_question, alone):
+def _command(keyword, *, opt_out_type, patient, phone, confirms_question, alone):
     """What the text asks. Twilio's OptOutType comes first: its STOP has already blocked the number, whatever
     the words. A YES confirms a pending LATE or CANCEL; otherwise, alone in the text (alone: the text is one word),
-    as Twilio reads it, it opts a patient back in: "Si llego tarde..." ("if I come late") is no YES to messages."""
+    as Twilio reads it, it opts the sender back in, a patient or a number no patient has (Twilio has unblocked it):
+    "Si llego tarde..." ("if I come late") is no YES to messages."""
     if opt_out_type in (STOP, HELP):
         return opt_out_type
     if confirms_question:
         return CONFIRM
-    if opt_out_type == START or (keyword == CONFIRM and alone and _opted_out(patient)):
+    if opt_out_type == START or (keyword == CONFIRM and alone and _opted_out(patient, phone)):
         return START
     return keyword
 
@@ -591,6 +596,7 @@ def receive_text(*, message_sid, from_address, body, segments=None, opt_out_type
         keyword,
         opt_out_type=opt_out_type,
         patient=inbound.patient,
+        phone=phone,
         confirms_question=confirms_question,
         alone=len(_words(body)) == 1,
     )

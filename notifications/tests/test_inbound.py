@@ -1525,3 +1525,27 @@ def test_staff_find_the_answer_to_an_unknown_number_by_its_number_in_django_admi
 
     assert response.context["cl"].result_count == 1
     assert "column-to_phone" in response.content.decode()
+
+
+
+def test_a_yes_alone_from_an_unknown_number_that_stopped_opts_it_back_in_as_twilio_does(
+    post_text, client, fake_twilio, department, django_capture_on_commit_callbacks
+):
+    # Twilio unblocks a number on its YES; the number's opt-out stayed, and the patient who registered with it was
+    # never texted.
+    post_text(client, text_params("STOP", sender=STRANGER))
+    post_text(client, text_params("Yes", sender=STRANGER))
+
+    yes = InboundMessage.objects.first()
+    assert (yes.keyword, yes.effect) == ("START", Effect.OPTED_IN)
+    assert not NumberOptOut.objects.filter(phone=STRANGER).exists()
+    assert "You will get our messages again" in messages_to(fake_twilio, STRANGER)[-1].body
+    with django_capture_on_commit_callbacks(execute=True):
+        register_visit(department=department, name="Lucía", phone=STRANGER, age=31, gender="female")
+    assert "your token is" in messages_to(fake_twilio, STRANGER)[-1].body
+
+
+def test_a_yes_alone_from_an_unknown_number_that_never_stopped_changes_nothing(post_text, client, fake_twilio, line):
+    post_text(client, text_params("YES", sender=STRANGER))
+
+    assert (InboundMessage.objects.get().keyword, fake_twilio.received) == ("YES", [])
