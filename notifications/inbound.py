@@ -39,9 +39,9 @@ from .models import (
 )
 from .services import (
     EFFECTS_THAT_ARE_THE_REPLY,
-    NOT_ANSWERED_SWITCHED_OFF,
     HELP_KEYWORD,
     NOT_ANSWERED_OPTED_OUT,
+    NOT_ANSWERED_SWITCHED_OFF,
     SEND_REPLY,
     channel_and_skip_reason,
     for_staff,
@@ -190,8 +190,8 @@ WHOLE_TEXT_ONLY = {"end": frozenset(), "quit": frozenset(), "बंद": HINDI_D
 
 # Texts that only acknowledge ("ok", "thanks", "👍"), in each language's words, by language code as KEYWORDS: no reply
 # is needed, and the keyword list sent back to each cost the patient a text and the hospital two to four segments. A
-# text made only of these (in any order, "ok thanks", "Gracias!!"), or only of emoji and signs without a question
-# mark, is one. A language added to the site adds a row here.
+# text made only of these (in any order, "ok thanks", "Gracias!!"), or only of ACKNOWLEDGING_EMOJI and punctuation
+# without a question mark, is one. A language added to the site adds a row here.
 ACKNOWLEDGEMENTS = {
     "en": {
         "ok", "okay", "okey", "k", "kk", "thanks", "thank you", "thank u", "thanks a lot", "many thanks", "thx",
@@ -234,7 +234,11 @@ def is_acknowledgement(body):
     without anything in it (a picture alone) is not."""
     runs = [run for _word, word_runs in _words(body) for run in word_runs]
     if not runs:
-        signs = set(unicodedata.normalize("NFKC", body)) - set(string.whitespace)
+        signs = {
+            sign
+            for sign in unicodedata.normalize("NFKC", body)
+            if not sign.isspace() and unicodedata.category(sign) != "Cf"
+        }
         return bool(signs) and all(
             sign in ACKNOWLEDGING_EMOJI or (unicodedata.category(sign)[0] == "P" and sign not in QUESTION_MARKS)
             for sign in signs
@@ -540,9 +544,7 @@ def _answer_unknown_number(inbound, template_type, language):
     now = timezone.now()
     answered = Notification.objects.filter(patient=None, created_at__gt=now - timedelta(hours=1))
     if answered.count() >= settings.INBOUND_UNKNOWN_NUMBER_ANSWERS_PER_HOUR:
-        return None, for_staff(
-            gettext_noop("Not answered: unknown numbers had as many answers as an hour allows.")
-        )
+        return None, for_staff(gettext_noop("Not answered: unknown numbers had as many answers as an hour allows."))
     text = template_text(template_type, inbound.channel, language)
     if text is None:
         return None, for_staff(NOT_ANSWERED_SWITCHED_OFF)

@@ -1241,7 +1241,7 @@ def test_the_parts_a_text_came_in_are_kept_and_shown_in_django_admin(
     "body",
     [
         "ok", "OK.", "Okay!", "thanks", "Thank you!!", "ok thanks", "thank-you 🙏", "👍", "🙏🙏", "👌 ok", "👍🏽!",
-        "❤️",
+        "❤️", "\u200f👍",
         "Gracias", "muchas gracias", "Vale, gracias", "De acuerdo",
         "ठीक है", "ठीक है।", "धन्यवाद", "शुक्रिया जी", "theek hai",
         "شكرا", "شكراً", "شكرا جزيلا", "حسناً", "تمام 👍",
