@@ -124,7 +124,8 @@ class TemplateType(models.TextChoices):
     REPLY_OPTED_OUT = "reply_opted_out", _("Reply: messages stopped")
     REPLY_OPTED_IN = "reply_opted_in", _("Reply: messages resumed")
     REPLY_NO_TOKEN = "reply_no_token", _("Reply: no token in line")
-    # The one message to a number no patient has: the answer to its HELP (carriers require one).
+    # The answer to a HELP from a number no patient has (carriers require one); its STOP and START are confirmed with
+    # REPLY_OPTED_OUT and REPLY_OPTED_IN, as a patient's.
     REPLY_ABOUT_NUMBER = "reply_about_number", _("Reply to an unknown number's HELP: what this number is")
 
 
@@ -287,7 +288,7 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
         verbose_name=_("patient"),
-        help_text=_("Empty for the answer to a HELP from a number no patient has, sent to its phone."),
+        help_text=_("Empty for an answer to a number no patient has (its HELP, STOP or START), sent to that number."),
     )
     to_phone = models.CharField(
         _("to phone"),

@@ -686,13 +686,14 @@ def _whatsapp_session_open(phone):
 
 
 def recipient_phone(notification):
-    """The number a message goes to: its patient's, or its own for the answer to an unknown number's HELP."""
+    """The number a message goes to: its patient's, or its own for an answer to a number no patient has."""
     return notification.patient.phone if notification.patient_id else notification.to_phone
 
 
 def _skip_reason_at_sending(notification):
     if notification.patient_id is None:
-        # The answer to an unknown number's HELP, which carriers require be answered even after the number's STOP.
+        # An answer to a number no patient has: to its HELP, which carriers require be answered even after the number's
+        # STOP, or the confirmation of its STOP or START (inbound._answer_unknown_number).
         return ""
     _channel, skip_reason = channel_and_skip_reason(
         notification.patient, notification.event, answers_help=_answers_help(notification)

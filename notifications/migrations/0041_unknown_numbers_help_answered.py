@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='patient',
-            field=models.ForeignKey(blank=True, help_text='Empty for the answer to a HELP from a number no patient has, sent to its phone.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='patients.patient', verbose_name='patient'),
+            field=models.ForeignKey(blank=True, help_text='Empty for an answer to a number no patient has (its HELP, STOP or START), sent to that number.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='patients.patient', verbose_name='patient'),
         ),
         migrations.AlterField(
             model_name='notificationtemplate',
