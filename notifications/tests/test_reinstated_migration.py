@@ -1,4 +1,4 @@
-"""Migration 0039 installs the "cancelled token restored" template, with its translations, where templates are
+"""Migration 0042 installs the "cancelled token restored" template, with its translations, where templates are
 installed."""
 
 import importlib
@@ -8,7 +8,7 @@ from django.apps import apps
 from notifications.defaults import DEFAULT_TEMPLATES, DEFAULT_TRANSLATIONS
 from notifications.models import NotificationTemplate
 
-migration = importlib.import_module("notifications.migrations.0039_reinstated_message")
+migration = importlib.import_module("notifications.migrations.0042_reinstated_message")
 TemplateType = NotificationTemplate.TemplateType
 
 
