@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -49,12 +50,13 @@ def error_response(request, *, status, detail=None):
             return kiosk
     # A status with a page of its own (403: who is signed in and where to sign in; 404: where to go) uses it.
     # Only those two are rendered with the request: its context processors (user, messages) query the
-    # database, which may be what failed behind a 500.
-    page = render_to_string(
-        [f"{status}.html", "error.html"],
-        {"status": status, "title": TITLES[status], "detail": detail},
-        request=request if status in (403, 404) else None,
-    )
+    # database, which may be what failed behind a 500. The CSRF token needs no database: without it, the page's
+    # language switcher was refused as an expired form.
+    with_request = status in (403, 404)
+    context = {"status": status, "title": TITLES[status], "detail": detail}
+    if not with_request:
+        context["csrf_token"] = get_token(request)
+    page = render_to_string([f"{status}.html", "error.html"], context, request=request if with_request else None)
     return HttpResponse(page, status=status)
 
 

@@ -440,3 +440,29 @@ def test_no_answer_of_the_app_may_be_included_by_another_sites_page(clients, dep
     portal = "https://portal.example-hospital.org"
     cors = clients["anonymous"].get("/patients/api/departments/", headers={"Origin": portal})
     assert cors.headers["Access-Control-Allow-Origin"] == portal
+
+
+SWITCHER_TOKEN = re.compile(r'action="/i18n/setlang/" method="post">\s*<input type="hidden" name="csrfmiddlewaretoken" '
+                            r'value="([^"]+)"')
+
+
+@pytest.mark.parametrize("address, crashing", [("/adminpanel/logout/", None), ("/patients/", "department_overview")])
+def test_the_language_switcher_of_an_error_page_made_without_its_request_changes_the_language(
+    db, monkeypatch, address, crashing
+):
+    """The 405, 429, 500 (and 400, 413) pages are drawn without the request, so their language switcher had no CSRF
+    token: a patient choosing their language to read "Too many attempts" or "Something went wrong" met "This form has
+    expired" instead."""
+    if crashing:
+        monkeypatch.setattr(f"patients.views.{crashing}", crash)
+    browser = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    page = browser.get(address, HTTP_ACCEPT_LANGUAGE="es")
+    assert page.status_code in (405, 500)
+
+    token = SWITCHER_TOKEN.search(page.content.decode())
+    assert token, "the switcher's form carries no CSRF token"
+    switched = browser.post("/i18n/setlang/", {"language": "ar", "next": address,
+                                               "csrfmiddlewaretoken": token.group(1)})
+
+    assert switched.status_code == 302 and switched["Location"] == address
+    assert browser.cookies["django_language"].value == "ar"
