@@ -203,9 +203,14 @@
   LiveSocket.prototype.scheduleReconnect = function (wasOpen) {
     var self = this;
     if (!wasOpen) this.failures += 1;
-    this.setStatus("reconnecting");
     var canPoll = this.options.pollUrl || this.options.pollTask;
-    if (canPoll && this.failures >= this.options.failuresBeforePolling) this.startPolling();
+    // Straight to polling once it has begun: "reconnecting" and back at every failed try rewrote the status (a
+    // role="status" region) each time, read out again and again while a phone stayed out of reach.
+    if (canPoll && this.failures >= this.options.failuresBeforePolling) {
+      this.startPolling();
+    } else {
+      this.setStatus("reconnecting");
+    }
     // "Equal jitter": between half and all of the exponential delay.
     var ceiling = Math.min(this.options.maxBackoffMs, BASE_BACKOFF_MS * Math.pow(2, this.failures));
     var delay = ceiling / 2 + Math.random() * (ceiling / 2);

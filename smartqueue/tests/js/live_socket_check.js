@@ -190,6 +190,23 @@ const lastTimeout = () => timers.filter((timer) => timer.kind === "timeout").pop
   assert.deepStrictEqual(sockets[10].sent, []);
   board.stop();
 
+  // A phone out of reach keeps failing to reconnect: its status (a role="status" region) says "polling" once, not
+  // "reconnecting" and "polling" again at every try, which a screen reader would read out each time.
+  const said = [];
+  const offlineBadge = { dataset: {}, hidden: false, set textContent(words) { said.push(words); } };
+  const offline = new context.LiveSocket({ path: "/ws/patient/z/", pollUrl: "/patients/api/visit/z/status/",
+                                           statusElement: offlineBadge });
+  offline.start();
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    if (attempt) lastTimeout().callback();
+    sockets[sockets.length - 1].serverCloses(1006);
+  }
+  assert.strictEqual(offline.status, "polling");
+  assert.deepStrictEqual(said, [
+    "Connecting…", "Reconnecting…", "Reconnecting… (checking every few seconds meanwhile)",
+  ]);
+  offline.stop();
+
   console.log("live-socket.js: all checks passed");
 })().catch((error) => {
   console.error(error);
