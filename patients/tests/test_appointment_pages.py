@@ -667,6 +667,17 @@ def test_a_closed_day_is_said_to_be_closed_not_to_have_no_free_times(client, cli
     assert status and status.group(1) == said.format(day=date_format(timezone.localdate(), "D j M"))
 
 
+def test_a_closed_days_reason_as_written_is_marked_in_the_sites_language_on_a_page_in_another(client, clinic):
+    """The reason an admin gave for a closed day ("Staff training") is written in the site's language: on a booking
+    page in Arabic it was read in the Arabic voice, inside the sentence, as the department's name beside it is not."""
+    ClosedDay.objects.create(day=timezone.localdate(), department=clinic, reason="Staff training")
+
+    page = client.get(reverse("patients:book"), {"department": clinic.pk, "day": timezone.localdate().isoformat()},
+                      HTTP_ACCEPT_LANGUAGE="ar")
+
+    assert '(<span lang="en" dir="ltr">Staff training</span>)' in page.content.decode()
+
+
 def test_a_whole_hospital_closure_closes_the_department_too(client, clinic):
     ClosedDay.objects.create(day=timezone.localdate(), department=None)
 
