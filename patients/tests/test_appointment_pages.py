@@ -616,6 +616,18 @@ def test_the_moves_legend_names_the_day_in_the_pages_language(client, clinic):
     assert f"({day})" in legend
 
 
+def test_a_bookings_check_in_window_addresses_the_patient_in_arabic_as_every_other_patient_text(client, clinic):
+    """Arabic patient pages address the reader in the plural of politeness ("موعدكم", "امسحوا"); the line under the
+    booking's QR code switched to the familiar singular in the middle of the page ("سجّل وصولك … موعدك")."""
+    appointment = book(clinic, at(time(13)))
+    client.cookies["django_language"] = "ar"
+
+    page = client.get(appointment.get_absolute_url()).content.decode()
+
+    assert "سجّلوا وصولكم ابتداءً من" in page and "لا يُحفظ موعدكم" in page
+    assert "وصولك " not in page and "موعدك:" not in page
+
+
 def test_a_move_with_no_time_chosen_leads_with_an_error_summary_asking_for_a_new_time(client, clinic):
     appointment = book(clinic, at(time(13)))
 
