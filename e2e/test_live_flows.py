@@ -2,6 +2,7 @@
 reload, an emergency jumps the line on the doctor's screen, feedback reaches the admin's report, and a
 dropped socket recovers without losing an update."""
 
+import re
 import socket
 
 import pytest
@@ -147,6 +148,9 @@ def test_a_dropped_socket_shows_reconnecting_then_recovers_without_losing_the_ca
         with running_daphne(database=connection.settings_dict, port=free_port):
             expect(patient.locator("#live-status")).to_have_attribute("data-live-status", "live", timeout=30_000)
             expect(patient.locator('[data-field="your-turn"]')).to_be_visible()
+            # The badge goes from sight, and a screen reader, which heard "Reconnecting…", hears that it is back.
+            expect(patient.locator("#live-status")).to_have_text("Live again: this page is up to date.")
+            expect(patient.locator("#live-status")).to_have_class(re.compile(r"\bvisually-hidden\b"))
             screenshot(patient, "recovered")
     finally:
         context.close()

@@ -16,7 +16,8 @@
  *     onError: (frame) => {},          // server error frames: frame.payload = {code, message, field}
  *     onStatus: (status) => {},        // "connecting" | "live" | "reconnecting" | "polling" | "refused" | "stopped"
  *     statusElement: element,          // optional; gets data-live-status="<status>", the status's words
- *                                      //   (LiveSocket.STATUS_TEXT) and is hidden while live
+ *                                      //   (LiveSocket.STATUS_TEXT) and is hidden while live (visually
+ *                                      //   hidden, saying so, once live again after a loss)
  *     maxBackoffMs: 30000,             // optional; ceiling of the reconnect delay
  *     failuresBeforePolling: 2,        // optional; failed opens in a row before polling starts
  *     serverSkipsUnchanged: false,     // optional; true for patient sockets: the server only sends the
@@ -57,6 +58,10 @@
     refused: gettext("Live updates are off: please reload the page."),
     stopped: gettext("Live updates stopped."),
   };
+  // Said, not shown, when a lost connection is back: a screen reader heard "Reconnecting…", and the badge going
+  // away, which tells a sighted reader, said nothing to them.
+  var BACK_TEXT = gettext("Live again: this page is up to date.");
+  var LOST_STATUSES = ["reconnecting", "polling"];
 
   function LiveSocket(options) {
     if (!options || !options.path) {
@@ -277,9 +282,11 @@
   };
 
   function showStatus(element, status) {
+    var back = status === "live" && LOST_STATUSES.indexOf(element.dataset.liveStatus) !== -1;
     element.dataset.liveStatus = status;
-    element.textContent = STATUS_TEXT[status];
-    element.hidden = status === "live";
+    element.textContent = back ? BACK_TEXT : STATUS_TEXT[status];
+    element.hidden = status === "live" && !back;
+    element.classList.toggle("visually-hidden", back);
   }
 
   // Worst first: what a combined badge shows when its sockets disagree.

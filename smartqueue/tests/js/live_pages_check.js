@@ -275,7 +275,9 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   assert.strictEqual(badge.dataset.liveStatus, "polling");
   report("/ws/queue/1/", "live");
   report("/ws/queue/2/", "live");
-  assert.strictEqual(badge.hidden, true);
+  // Back from a loss: not shown, but said (visually hidden).
+  assert.strictEqual(badge.classList.contains("visually-hidden"), true);
+  assert.strictEqual(badge.textContent, "Live again: this page is up to date.");
 
   console.log("live pages: all checks passed");
 })().catch((error) => {

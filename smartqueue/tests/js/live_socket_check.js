@@ -44,7 +44,9 @@ vm.runInContext(fs.readFileSync(path.join(__dirname, "../../../static/js/live-so
 const snapshots = [];
 const messages = [];
 const statuses = [];
-const statusElement = { dataset: {}, hidden: false };
+const classListOf = (element) => ({ toggle: (name, on) => { element.classes[name] = on; } });
+const statusElement = { dataset: {}, hidden: false, classes: {} };
+statusElement.classList = classListOf(statusElement);
 const live = new context.LiveSocket({
   path: "/ws/queue/3/",
   pollUrl: "/display/3/snapshot.json",
@@ -65,6 +67,7 @@ const lastTimeout = () => timers.filter((timer) => timer.kind === "timeout").pop
   sockets[0].serverSends({ type: "snapshot", version: 1, department: 3, seq: 5, payload: { queue: {} } });
   assert.strictEqual(live.status, "live");
   assert.strictEqual(statusElement.hidden, true);
+  assert.strictEqual(statusElement.classes["visually-hidden"], false, "a first connection is no news to say");
 
   // In order, duplicates and older frames.
   sockets[0].serverSends(change(6));
@@ -193,7 +196,8 @@ const lastTimeout = () => timers.filter((timer) => timer.kind === "timeout").pop
   // A phone out of reach keeps failing to reconnect: its status (a role="status" region) says "polling" once, not
   // "reconnecting" and "polling" again at every try, which a screen reader would read out each time.
   const said = [];
-  const offlineBadge = { dataset: {}, hidden: false, set textContent(words) { said.push(words); } };
+  const offlineBadge = { dataset: {}, hidden: false, classes: {}, set textContent(words) { said.push(words); } };
+  offlineBadge.classList = classListOf(offlineBadge);
   const offline = new context.LiveSocket({ path: "/ws/patient/z/", pollUrl: "/patients/api/visit/z/status/",
                                            statusElement: offlineBadge });
   offline.start();
@@ -205,6 +209,14 @@ const lastTimeout = () => timers.filter((timer) => timer.kind === "timeout").pop
   assert.deepStrictEqual(said, [
     "Connecting…", "Reconnecting…", "Reconnecting… (checking every few seconds meanwhile)",
   ]);
+  // Back: said to a screen reader (the status region keeps its words, visually hidden), where the badge only went.
+  lastTimeout().callback();
+  sockets[sockets.length - 1].serverOpens();
+  sockets[sockets.length - 1].serverSends({ type: "snapshot", version: 1, department: null, seq: null, payload: {} });
+  assert.strictEqual(offline.status, "live");
+  assert.strictEqual(said[said.length - 1], "Live again: this page is up to date.");
+  assert.strictEqual(offlineBadge.hidden, false);
+  assert.strictEqual(offlineBadge.classes["visually-hidden"], true);
   offline.stop();
 
   console.log("live-socket.js: all checks passed");
