@@ -137,6 +137,20 @@ def test_the_registration_form_says_which_departments_are_full_before_anything_i
     assert f'<option value="{department.pk}">Cardiology</option>' in page
 
 
+def test_the_full_departments_are_listed_in_the_alphabetical_order_of_the_pages_language(client, make_department):
+    """The notice of departments full for today listed them in the order of their names as written, where the lists
+    beside it (closed today, no doctor back today) and the department choice follow the page's words: a Spanish
+    reader looking for "Medicina general" found it after "Otorrinolaringología"."""
+    for name, spanish in [("ENT", "Otorrinolaringología"), ("General medicine", "Medicina general")]:
+        register(make_department(name=name, daily_capacity=1, translations={"es": {"name": spanish}}))
+
+    page = client.get("/patients/register/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    notice = page[page.index('id="full-today"'):]
+    notice = notice[: notice.index("</ul>")]
+    assert re.findall(r"<li>([^<]*)</li>", notice) == ["Medicina general", "Otorrinolaringología"]
+
+
 def test_reception_staff_are_told_a_full_department_still_takes_an_emergency(client, dermatology, make_user):
     register(dermatology)
     register(dermatology)
