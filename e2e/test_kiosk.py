@@ -4,6 +4,8 @@ from playwright.sync_api import expect
 
 from e2e.conftest import stop_the_clock
 from e2e.test_appointment_flows import TABLET
+from patients.models import Department
+from patients.tests.factories import register_patient
 
 
 def test_the_kiosk_warns_before_starting_over_and_more_time_postpones_it(open_page, hospital):
@@ -99,6 +101,38 @@ def test_the_warning_keeps_focus_in_itself_and_any_key_or_touch_postpones_the_st
     kiosk.clock.run_for(4_500)
     expect(name).to_have_value("Mei Lin")
 
+def lines_of(node):
+    """The lines a node's text fills as the page shows it: one box per line."""
+    return node.evaluate(
+        """node => {
+            const text = document.createRange();
+            text.selectNodeContents(node);
+            return new Set([...text.getClientRects()].map(box => Math.round(box.top))).size;
+        }"""
+    )
+
+
+def test_the_tickets_token_keeps_to_a_320px_screen_at_twice_the_text_size(open_page, hospital):
+    """The ticket's token was sized to the screen, never less than 1.75rem, and kept on one line: at twice the
+    browser's text size "CARD-001" ran 53 px past a 320 px phone's edge, and a ten-letter code's token much further."""
+    paediatrics = Department.objects.create(name="Paediatrics", code="PAEDIATRIC")
+    kiosk = open_page(viewport={"width": 320, "height": 640}, is_mobile=True, has_touch=True)
+    kiosk.context.new_cdp_session(kiosk).send("Page.setFontSizes", {"fontSizes": {"standard": 32}})
+
+    for department, shown, lines in [(hospital["cardiology"], "CARD-001", 1), (paediatrics, "PAEDIATRIC-001", 2)]:
+        visit = register_patient(department=department, name="Mei Lin", phone="+14155550191", age=6,
+                                 gender="female", priority="normal", notes="", actor=None, ip_address=None,
+                                 self_service=False)[0]
+        kiosk.goto(f"/kiosk/site/ticket/{visit.public_id}/")
+        token = kiosk.locator("#ticket-token")
+        expect(token).to_have_text(shown)
+        kiosk.wait_for_load_state("load")
+
+        assert kiosk.evaluate("document.documentElement.scrollWidth") <= 320, shown
+        # A long one breaks after its dash, not inside its code.
+        assert lines_of(token) <= lines, shown
+
+
 def test_the_ticket_token_stays_on_one_line_on_a_320px_screen(open_page, hospital):
     kiosk = open_page(viewport={"width": 320, "height": 640}, has_touch=True)
     kiosk.goto(f"/kiosk/{hospital['cardiology'].code}/")
@@ -111,14 +145,7 @@ def test_the_ticket_token_stays_on_one_line_on_a_320px_screen(open_page, hospita
     expect(token).to_have_text("CARD-001")
     # The text is measured as the page shows it: with its stylesheet applied, one box per line the text fills.
     kiosk.wait_for_load_state("load")
-    lines = token.evaluate(
-        """node => {
-            const text = document.createRange();
-            text.selectNodeContents(node);
-            return new Set([...text.getClientRects()].map(box => Math.round(box.top))).size;
-        }"""
-    )
-    assert lines == 1
+    assert lines_of(token) == 1
     assert kiosk.evaluate("document.documentElement.scrollWidth") <= 320
     # The language list shows a whole language name, not its first letter.
     assert kiosk.locator("#language-select-kiosk").bounding_box()["width"] >= 150
