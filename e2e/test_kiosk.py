@@ -101,6 +101,26 @@ def test_the_warning_keeps_focus_in_itself_and_any_key_or_touch_postpones_the_st
     kiosk.clock.run_for(4_500)
     expect(name).to_have_value("Mei Lin")
 
+def test_the_warnings_button_is_in_sight_with_the_focus_on_a_short_screen_at_twice_the_text_size(open_page, hospital):
+    """The countdown was written once the warning had opened and scrolled its focused button into view: on a short
+    landscape screen at twice the text size the words then pushed "I need more time" half out of the dialog's sight,
+    its focus ring with it."""
+    kiosk = open_page(viewport={"width": 568, "height": 320}, is_mobile=True, has_touch=True)
+    kiosk.context.new_cdp_session(kiosk).send("Page.setFontSizes", {"fontSizes": {"standard": 32}})
+    stop_the_clock(kiosk)
+    kiosk.goto(f"/kiosk/{hospital['cardiology'].code}/")
+    kiosk.locator("[data-kiosk-start]").evaluate("page => { page.dataset.idleSeconds = 4; page.dataset.warningSeconds = 3; }")
+    kiosk.get_by_label("Name", exact=True).fill("Mei Lin")
+    warning = kiosk.get_by_role("alertdialog", name="Are you still there?")
+    more_time = warning.get_by_role("button", name="I need more time")
+
+    kiosk.clock.run_for(1_500)
+
+    expect(more_time).to_be_focused()
+    expect(warning).to_contain_text("This page starts over in")
+    expect(more_time).to_be_in_viewport(ratio=1)
+
+
 def lines_of(node):
     """The lines a node's text fills as the page shows it: one box per line."""
     return node.evaluate(

@@ -29,10 +29,12 @@
     window.location.replace(page.getAttribute("data-kiosk-start"));
   }
 
-  // Modal: until it closes, Tab and taps stay in the warning, and its one button has the focus.
+  // Modal: until it closes, Tab and taps stay in the warning, and its one button has the focus. Its words are written
+  // first: showModal() scrolls the focused button into the dialog's sight, which words written after it pushed out of
+  // a short screen.
   function warn() {
-    warning.showModal();
     showCountdown();
+    warning.showModal();
     countdownTimer = setInterval(showCountdown, 1000);
   }
 
