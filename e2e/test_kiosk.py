@@ -109,7 +109,9 @@ def test_the_warnings_button_is_in_sight_with_the_focus_on_a_short_screen_at_twi
     kiosk.context.new_cdp_session(kiosk).send("Page.setFontSizes", {"fontSizes": {"standard": 32}})
     stop_the_clock(kiosk)
     kiosk.goto(f"/kiosk/{hospital['cardiology'].code}/")
-    kiosk.locator("[data-kiosk-start]").evaluate("page => { page.dataset.idleSeconds = 4; page.dataset.warningSeconds = 3; }")
+    kiosk.locator("[data-kiosk-start]").evaluate(
+        "page => { page.dataset.idleSeconds = 4; page.dataset.warningSeconds = 3; }"
+    )
     kiosk.get_by_label("Name", exact=True).fill("Mei Lin")
     warning = kiosk.get_by_role("alertdialog", name="Are you still there?")
     more_time = warning.get_by_role("button", name="I need more time")
