@@ -29,6 +29,7 @@ from patients.selectors import (
     wait_alert_totals,
     wait_minutes,
 )
+from patients.services import close_days_over
 
 from .models import DepartmentAnalytics
 
@@ -48,6 +49,9 @@ class DepartmentDay:
     # Still waiting, or called and never seen, when the day ended (today: in line now): the waits above are of
     # called tokens only, so a day that left patients unseen read as a day that served everyone.
     not_seen: int
+    # Counted as completed too (the patient was seen): consultations their doctor never finished, closed when the day
+    # ended (patients.services.close_consultation_left_open).
+    consultations_left_open: int
     average_wait_minutes: float | None
     p90_wait_minutes: float | None
     average_consultation_minutes: float | None
@@ -114,6 +118,7 @@ def summarise_department_day(*, department, day, visits, ratings):
         no_shows=statuses[Status.SKIPPED],
         cancelled=statuses[Status.CANCELLED],
         not_seen=statuses[Status.WAITING] + statuses[Status.CALLED],
+        consultations_left_open=sum(visit["consultation_left_open"] for visit in completed),
         average_wait_minutes=mean(waits),
         p90_wait_minutes=percentile_90(waits),
         average_consultation_minutes=mean(consultation_minutes(visit) for visit in completed),
@@ -180,6 +185,7 @@ ROLLUP_FIELDS = (
     "no_shows",
     "cancelled",
     "not_seen",
+    "consultations_left_open",
     "average_wait_minutes",
     "p90_wait_minutes",
     "average_consultation_minutes",
@@ -195,6 +201,8 @@ ROLLUP_FIELDS = (
 @transaction.atomic
 def rollup_day(*, day):
     """Write the day's DepartmentAnalytics rows, replacing any earlier roll-up of that day."""
+    # Its consultations left open counted as such, also where nothing has closed them since midnight.
+    close_days_over()
     rows = sorted(department_days(start=day, end=day), key=lambda row: row.department_id)
     DepartmentAnalytics.objects.filter(date=day).exclude(department_id__in=[row.department_id for row in rows]).delete()
     # Upserted, not deleted and inserted again: two roll-ups of one day at once (the command and the schedule)

@@ -56,6 +56,11 @@ class DepartmentAnalytics(models.Model):
     not_seen = models.PositiveIntegerField(
         _("not seen"), default=0, help_text=_("Tokens still waiting or called, never seen, when the day ended.")
     )
+    consultations_left_open = models.PositiveIntegerField(
+        _("consultations left open"),
+        default=0,
+        help_text=_("Consultations their doctor never finished, closed when the day ended (counted as completed too)."),
+    )
     average_wait_minutes = models.FloatField(_("average wait (minutes)"), null=True, blank=True)
     p90_wait_minutes = models.FloatField(_("90th percentile wait (minutes)"), null=True, blank=True)
     average_consultation_minutes = models.FloatField(_("average consultation (minutes)"), null=True, blank=True)

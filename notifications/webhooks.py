@@ -71,6 +71,7 @@ QUEUE_EVENT_TYPES = {
     "started": WebhookEventType.TOKEN_STARTED,
     "completed": WebhookEventType.TOKEN_COMPLETED,
     "consultation_ended": WebhookEventType.TOKEN_COMPLETED,
+    "consultation_left_open": WebhookEventType.TOKEN_COMPLETED,
     "skipped": WebhookEventType.TOKEN_SKIPPED,
     "recalled": WebhookEventType.TOKEN_RECALLED,
     "returned_to_line": WebhookEventType.TOKEN_RETURNED_TO_LINE,

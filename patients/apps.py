@@ -14,6 +14,7 @@ class PatientsConfig(AppConfig):
         hooks.provide_doctors_gone_for_today(selectors.no_doctor_left_today)
         hooks.queue_changed.connect(broadcasts.publish_on_commit, dispatch_uid="patients_publish_queue_change")
         hooks.queue_changed.connect(services.review_wait_alert_on_commit, dispatch_uid="patients_review_wait_alert")
+        hooks.queue_changed.connect(services.close_days_over_on_commit, dispatch_uid="patients_close_days_over")
         hooks.wait_alert_changed.connect(broadcasts.publish_wait_alert, dispatch_uid="patients_publish_wait_alert")
         post_save.connect(broadcasts.publish_on_department_save, sender=Department, dispatch_uid="patients_department")
         for signal in (post_save, post_delete):

@@ -245,6 +245,7 @@ def _consultations(visits):
             and visit["called_at"]
             and visit["completed_at"]
             and not visit["consultation_ended_for_doctor"]
+            and not visit["consultation_left_open"]
             and _consultation_minutes(visit) >= SHORTEST_PLAUSIBLE_CONSULTATION_MINUTES
         ),
         key=lambda visit: visit["completed_at"],
@@ -355,7 +356,7 @@ def measure_pace(
     its ConsultationHistory.
 
     visits: the day's tokens as dicts with status, priority, doctor_id, checked_in_at, called_at, started_at,
-    completed_at, consultation_ended_for_doctor, skipped_at and transferred_from_id. A doctor's minutes per patient
+    completed_at, consultation_ended_for_doctor, consultation_left_open, skipped_at and transferred_from_id. A doctor's minutes per patient
     run from the call to the end of the consultation (the walk to the room is the doctor's time too, a long wait
     for the patient only in part: _consultation_minutes). bookings: the day's
     appointments as dicts with status and slot_start; booking_grace: how long after its slot a booked patient

@@ -17,6 +17,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 
+from smartqueue.days import day_ends_at
+
 from .person_names import check_person_name
 from .phone import clean_phone_fields
 from .stacked_marks import check_marks_per_letter
@@ -495,6 +497,16 @@ class Queue(models.Model):
             "so its length is left out of the consultation times (wait estimates, reports)."
         ),
     )
+    # A database default too: during a rolling deploy the previous release's processes insert tokens without it.
+    consultation_left_open = models.BooleanField(
+        _("consultation left open"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Its doctor never recorded the end of the consultation: it was closed as of the end of its day, the "
+            "patient counted as seen that day and its length left out of the consultation times."
+        ),
+    )
     skipped_at = models.DateTimeField(_("skipped at"), null=True, blank=True)
     estimated_wait_at_registration = models.PositiveIntegerField(
         _("wait shown on registering (minutes)"),
@@ -891,6 +903,8 @@ class WaitAlert(models.Model):
 
     @property
     def minutes_over_threshold(self):
-        """How long the episode lasted (until now while it is open), in whole minutes."""
-        end = self.ended_at or timezone.now()
+        """How long the episode lasted (until now while it is open), in whole minutes. An episode ends with its
+        day's line at midnight at the latest, whether or not anything has reviewed it since
+        (services.review_wait_alert)."""
+        end = self.ended_at or min(timezone.now(), day_ends_at(timezone.localdate(self.started_at)))
         return int((end - self.started_at).total_seconds() // 60)

@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 
+from smartqueue.days import day_starts_at
 from smartqueue.shapes import represent
 
 from . import appointments, estimates, hooks, published
@@ -57,6 +58,7 @@ PACE_VISIT_FIELDS = (
     "started_at",
     "completed_at",
     "consultation_ended_for_doctor",
+    "consultation_left_open",
     "skipped_at",
     "transferred_from_id",
 )
@@ -939,6 +941,7 @@ VISIT_FIELDS = (
     "started_at",
     "completed_at",
     "consultation_ended_for_doctor",
+    "consultation_left_open",
     "transferred_from_id",
     # The id of the token this one was transferred to (None when it was not): such a cancelled token is a referral.
     "transferred_to",
@@ -963,8 +966,9 @@ def wait_minutes(visit):
 
 def consultation_minutes(visit):
     """None for a consultation an admin ended for a doctor called away: it ended when the doctor left, not when it
-    was recorded (services.end_consultation), so its length is no consultation's."""
-    if visit["consultation_ended_for_doctor"]:
+    was recorded (services.end_consultation), so its length is no consultation's; nor for one left open, closed at
+    its day's end (services.close_consultation_left_open)."""
+    if visit["consultation_ended_for_doctor"] or visit["consultation_left_open"]:
         return None
     return minutes_between(visit["started_at"], visit["completed_at"])
 
@@ -987,8 +991,9 @@ def visits_between(*, start, end, **filters):
 
 
 def open_wait_alerts(department_ids=None):
-    """{department_id: its open long-wait alert}, for the departments given (all when None)."""
-    alerts = WaitAlert.objects.filter(ended_at__isnull=True)
+    """{department_id: its open long-wait alert}, for the departments given (all when None). An alert of a day that
+    is over ended with it, though nothing may have cleared it yet (services.close_days_over)."""
+    alerts = WaitAlert.objects.filter(ended_at__isnull=True, started_at__gte=day_starts_at(timezone.localdate()))
     if department_ids is not None:
         alerts = alerts.filter(department_id__in=department_ids)
     return {alert.department_id: alert for alert in alerts}

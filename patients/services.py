@@ -11,6 +11,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Min, OuterRef, Q
@@ -18,6 +19,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from smartqueue.days import day_ends_at, day_starts_at
 from smartqueue.phone_masks import mask_phone
 
 from . import hooks
@@ -699,6 +701,13 @@ def start_consultation(*, entry, actor=None, ip_address=None):
 
 @transaction.atomic
 def complete_consultation(*, entry, consultation_notes="", actor=None, ip_address=None):
+    """Record the end of the consultation now; one left open by its doctor (left_open_before) ended with its day,
+    its notes kept: finished the next morning, it read as a consultation of many hours in the reports and the
+    estimates."""
+    if entry.token_date < left_open_before(timezone.now()):
+        return close_consultation_left_open(
+            entry=entry, consultation_notes=consultation_notes, actor=actor, ip_address=ip_address
+        )
     return _transition(
         entry,
         Status.COMPLETED,
@@ -809,6 +818,80 @@ def end_consultation(*, entry, actor=None, ip_address=None):
         ip_address=ip_address,
         consultation_ended_for_doctor=True,
     )
+
+
+@transaction.atomic
+def close_consultation_left_open(*, entry, consultation_notes=None, actor=None, ip_address=None):
+    """Complete a consultation of a day that is over whose doctor never recorded its end: ended with its day (at
+    the hospital's midnight), the patient counted as seen that day, and marked consultation_left_open so that the
+    reports name it and its length (not known) is left out of every consultation time."""
+    changes = {} if consultation_notes is None else {"consultation_notes": consultation_notes}
+    return _transition(
+        entry,
+        Status.COMPLETED,
+        event="consultation_left_open",
+        actor=actor,
+        ip_address=ip_address,
+        only_from=Status.IN_CONSULTATION,
+        consultation_left_open=True,
+        completed_at=day_ends_at(entry.token_date),
+        **changes,
+    )
+
+
+def left_open_before(now):
+    """The first token day whose open consultations are still under way: those of earlier days were left open by
+    their doctors. A consultation under way at midnight may go on a while (its day's line closed, not its room): only
+    one still open at settings.CONSULTATIONS_LEFT_OPEN_HOUR the next morning was left open."""
+    today = timezone.localdate(now)
+    return today if timezone.localtime(now).hour >= settings.CONSULTATIONS_LEFT_OPEN_HOUR else today - timedelta(1)
+
+
+def close_consultations_left_open(*, now):
+    """Close every consultation left open by its doctor (close_consultation_left_open); returns them."""
+    left_open = Queue.objects.filter(status=Status.IN_CONSULTATION, token_date__lt=left_open_before(now))
+    closed = []
+    for entry in left_open.order_by("pk"):
+        try:
+            closed.append(close_consultation_left_open(entry=entry))
+        except IllegalTransition:
+            # Its doctor finished it meanwhile.
+            continue
+    return closed
+
+
+# Added by the first queue change of a day (and again of its morning, from CONSULTATIONS_LEFT_OPEN_HOUR), which closes
+# what is over (close_days_over_on_commit); the other changes find it there and do nothing more.
+DAYS_CLOSED_CACHE_KEY = "days-closed-before:{alerts}:{consultations}"
+DAYS_CLOSED_CACHE_SECONDS = 2 * 24 * 60 * 60
+
+
+def close_days_over():
+    """What a day leaves open ends with it: the long-wait alerts of days that are over are cleared (as of their
+    day's end), and the consultations left open by their doctors are closed (close_consultations_left_open). Celery
+    beat runs it after midnight and again in the morning."""
+    now = timezone.now()
+    alerts_of_days_over = WaitAlert.objects.filter(
+        ended_at__isnull=True, started_at__lt=day_starts_at(timezone.localdate(now))
+    )
+    for department_id in alerts_of_days_over.values_list("department_id", flat=True):
+        review_wait_alert(department_id=department_id)
+    close_consultations_left_open(now=now)
+
+
+def close_days_over_on_commit(sender, **kwargs):
+    """hooks.queue_changed receiver: where Celery beat does not run (the embedded defaults) nothing else closes what
+    the days over left open, so the first queue change after midnight does, and the first after
+    CONSULTATIONS_LEFT_OPEN_HOUR, once committed; the changes after them find it done."""
+
+    def close_days_over_once():
+        # Named, not a partial: a robust callback's failure is logged by its __qualname__.
+        now = timezone.now()
+        key = DAYS_CLOSED_CACHE_KEY.format(alerts=timezone.localdate(now), consultations=left_open_before(now))
+        if cache.add(key, True, DAYS_CLOSED_CACHE_SECONDS):
+            close_days_over()
+
+    transaction.on_commit(close_days_over_once, robust=True)
 
 
 @transaction.atomic
@@ -1313,6 +1396,13 @@ def review_wait_alert(*, department_id):
     now = timezone.now()
     longest = longest_wait_minutes(department=department, now=now)
     alert = WaitAlert.objects.filter(department=department, ended_at__isnull=True).first()
+    if alert is not None and timezone.localdate(alert.started_at) != timezone.localdate(now):
+        # An episode is of one day's line, which closed at midnight: it ended then, however late it is reviewed
+        # (without Celery beat, at the day's first change), and today's waits are an episode of their own.
+        alert.ended_at = day_ends_at(timezone.localdate(alert.started_at))
+        alert.save(update_fields=["ended_at"])
+        transaction.on_commit(partial(hooks.announce_wait_alert, hooks.WaitAlertChange(alert=alert, raised=False)))
+        alert = None
     threshold = wait_alert_threshold(department)
     if longest > threshold and alert is None:
         alert = WaitAlert.objects.create(

@@ -21,3 +21,10 @@ def review_wait_alerts():
 def publish_doctors_gone_by_the_clock():
     """Celery beat: departments whose doctors have all gone by the clock alone tell their screens and patients."""
     return broadcasts.publish_doctors_gone_by_the_clock()
+
+
+@shared_task
+def close_days_over():
+    """Celery beat, after the hospital's midnight and in the morning: clear the long-wait alerts of days that are over,
+    close the consultations left open."""
+    services.close_days_over()

@@ -436,6 +436,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 # checks whether its department's alert has come due; with beat that check is a statement per registration
 # that beat makes anyway.
 WAIT_ALERTS_REVIEWED_ON_REGISTRATION = env_bool("WAIT_ALERTS_REVIEWED_ON_REGISTRATION", CELERY_TASK_ALWAYS_EAGER)
+# From this hour (hospital time) a consultation still open from an earlier day was left open by its doctor: it is
+# closed as of its day's end (patients.services.close_days_over). Until then, one under way at midnight goes on.
+CONSULTATIONS_LEFT_OPEN_HOUR = 6
 # The hour (hospital time) the patients left in yesterday's line are texted.
 LINE_CLOSED_TEXT_HOUR = 7
 # Booking reminders due earlier in the morning (hospital time) wait for this hour, not to wake anyone.
@@ -460,6 +463,12 @@ CELERY_BEAT_SCHEDULE = {
     "tell-patients-left-in-line": {
         "task": "notifications.tasks.tell_patients_left_in_line",
         "schedule": crontab(hour=LINE_CLOSED_TEXT_HOUR, minute=0),
+    },
+    # The hospital's midnight ends the day's long-wait alerts, and the morning its consultations left open (without
+    # beat, the first queue change after each does: patients.services.close_days_over_on_commit).
+    "close-days-over": {
+        "task": "patients.tasks.close_days_over",
+        "schedule": crontab(hour=f"0,{CONSULTATIONS_LEFT_OPEN_HOUR}", minute=1),
     },
     # Shortly after the hospital's midnight, when yesterday's queue is closed.
     "rollup-yesterdays-analytics": {

@@ -273,6 +273,7 @@ def test_csv_export_content(admin_client, clinic_day):
             "No-shows",
             "Cancelled",
             "Not seen",
+            "Left open",
             "Average wait (min)",
             "90th percentile wait (min)",
             "Average consultation (min)",
@@ -284,10 +285,10 @@ def test_csv_export_content(admin_client, clinic_day):
             "Wait estimate bias (min)",
         ],
         [
-            *["2026-03-10", "Cardiology", "7", "3", "1", "1", "3"],
+            *["2026-03-10", "Cardiology", "7", "3", "1", "1", "3", "0"],
             *["25.0", "40.0", "15.0", "4.0", "2", "10", "4", "6.2", "-3.8"],
         ],
-        ["2026-03-10", "ENT", "1", "0", "0", "0", "0", "", "", "", "", "0", "11", "0", "", ""],
+        ["2026-03-10", "ENT", "1", "0", "0", "0", "0", "0", "", "", "", "", "0", "11", "0", "", ""],
     ]
 
 
