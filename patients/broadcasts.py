@@ -64,6 +64,9 @@ MOVED_IN_EVENTS = frozenset({"transferred", "referred"})
 # An admin's message to the department's screens and patients (its detail: serializers.BroadcastSerializer).
 BROADCAST_EVENT = "broadcast"
 
+# A patient with a token of the department's went to a doctor of another department, or left them.
+WITH_A_DOCTOR_ELSEWHERE_EVENT = "with_a_doctor_elsewhere"
+
 # Every doctor of the department has gone by the clock alone (see publish_doctors_gone_by_the_clock).
 DOCTORS_GONE_EVENT = "doctors_gone"
 
@@ -92,9 +95,35 @@ def staff_group(department_id):
 
 
 def publish_on_commit(sender, *, change, **kwargs):
-    """hooks.queue_changed receiver: publish the change once its transaction commits."""
+    """hooks.queue_changed receiver: publish the change once its transaction commits; and where the patient went to a
+    doctor or left one, to the other departments of their day's tokens, whose pages mark them as with a doctor."""
     if change.moves_line:
         transaction.on_commit(partial(publish_queue_change, event=change.event, entry=change.entry))
+    if _with_a_doctor(change.before) != _with_a_doctor(change.after) and change.entry.token_date == timezone.localdate():
+        transaction.on_commit(partial(publish_to_the_patients_other_departments, entry=change.entry))
+
+
+def _with_a_doctor(snapshot):
+    return snapshot.get("status") in Queue.SERVING_STATUSES
+
+
+def publish_to_the_patients_other_departments(*, entry):
+    """Tell the other departments where the patient's token of the day is waiting or skipped that they went to a
+    doctor or left one: their doctors' dashboards mark such a row "With a doctor in ..." (doctors.selectors), the
+    patient Call next passes over (services.call_next)."""
+    try:
+        departments = list(
+            Queue.objects.for_day(entry.token_date)
+            .filter(patient_id=entry.patient_id, status__in=(Queue.Status.WAITING, Queue.Status.SKIPPED))
+            .exclude(department_id=entry.department_id)
+            .values_list("department_id", flat=True)
+            .distinct()
+        )
+    except Exception:
+        logger.exception("Could not find the other departments of queue entry %s", entry.pk)
+        return
+    for department_id in departments:
+        publish_department_change(event=WITH_A_DOCTOR_ELSEWHERE_EVENT, department_id=department_id)
 
 
 def publish_on_department_save(sender, instance, created, **kwargs):

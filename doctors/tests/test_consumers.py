@@ -103,3 +103,36 @@ async def test_a_doctors_socket_answers_a_malformed_message_in_the_doctors_langu
     error = await next_frame(socket)
 
     assert error["payload"] == {"code": "bad_message", "message": "संदेश मान्य JSON नहीं है।", "field": "type"}
+
+
+async def test_a_patient_called_in_another_department_redraws_this_ones_dashboard_and_board(
+    dr_house, department, make_department, make_doctor, open_socket
+):
+    """The "With a doctor in ENT" mark on Cardiology's dashboard (and Call next passing the patient over) is Cardiology's
+    page's, but the call is ENT's change: Cardiology's doctors and board hear of it, and again when ENT is done."""
+    ent = await database_sync_to_async(make_department)(name="ENT", code="ENT")
+    ent_doctor = await database_sync_to_async(make_doctor)(department=ent)
+
+    def register_in_both():
+        details = {"name": "Alice Smith", "phone": "+15550000001", "age": 34, "gender": "female"}
+        register_patient(department=department, **details)
+        entry, _ = register_patient(department=ent, **details)
+        return entry
+
+    ent_entry = await database_sync_to_async(register_in_both)()
+    cookie = await database_sync_to_async(session_cookie)(dr_house.user)
+    dashboard, _, _ = await open_socket(f"/ws/doctor/{dr_house.pk}/", cookie=cookie)
+    board, _, _ = await open_socket(f"/ws/queue/{department.pk}/")
+    await next_frame(dashboard)
+    await next_frame(board)
+
+    await database_sync_to_async(services.call_next)(doctor=ent_doctor)
+    called_elsewhere = [await next_frame(dashboard), await next_frame(board)]
+    await database_sync_to_async(services.skip)(entry=ent_entry)
+    free_again = [await next_frame(dashboard), await next_frame(board)]
+
+    for frame in called_elsewhere + free_again:
+        assert frame["type"] == "department.changed" and frame["department"] == department.pk
+        assert frame["payload"]["event"] == "with_a_doctor_elsewhere"
+    assert free_again[0]["seq"] == called_elsewhere[0]["seq"] + 1
+    assert await dashboard.receive_nothing() and await board.receive_nothing()
