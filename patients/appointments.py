@@ -798,11 +798,10 @@ def awaited_today(*, department_id, now=None):
     )
 
 
-def _seen_today(appointment):
-    """The patient's consultation completed in the booking's department on its day, or None."""
-    if timezone.localdate(appointment.slot_start) != timezone.localdate():
-        return None
-    seen = Queue.objects.for_day(timezone.localdate()).filter(
+def _seen_on_its_day(appointment):
+    """The patient's consultation completed in the booking's department on its day, or None. Its day, not the
+    sweep's: a booking of 23:50 is swept after midnight, and its patient seen at 23:55 was marked missed."""
+    seen = Queue.objects.for_day(timezone.localdate(appointment.slot_start)).filter(
         patient_id=appointment.patient_id, department_id=appointment.department_id, status=Queue.Status.COMPLETED
     )
     return seen.order_by("-completed_at").first()
@@ -838,7 +837,7 @@ def mark_no_shows(now=None):
                 # The desk registered them as a walk-in: they are here, not missed (no "we missed you").
                 record_check_in(appointment=appointment, self_service=False)
                 continue
-            seen = _seen_today(appointment)
+            seen = _seen_on_its_day(appointment)
             if seen is not None:
                 _check_in_on_visit_seen(appointment, seen)
                 continue

@@ -665,3 +665,23 @@ def test_the_desk_is_told_a_booked_patient_it_put_in_line_before_check_in_opened
     assert appointments.checked_in_in_words(checked_in.appointment) == (
         "Checked in for the 13:00 booking on the token the patient already held, which keeps its place in line."
     )
+
+
+def test_a_late_evening_booking_whose_patient_was_seen_before_midnight_is_no_no_show_after_it(clinic, clock):
+    """The sweep after midnight looked for the visit in the new day's line: a patient seen at 23:55 for a 23:50 booking
+    was marked missed at 00:10 and texted "we missed you" in the night."""
+    clock.move_to(at(time(23, 30)))
+    visit = services.register_visit(department=clinic, name="Late Booking", phone="+14155550199", age=40, gender="male")
+    booked = Appointment.objects.create(
+        patient=visit.entry.patient, department=clinic, slot_start=at(time(23, 50)), seat=1
+    )
+    services.call_patient(entry=visit.entry, doctor=clinic.doctor)
+    services.start_consultation(entry=visit.entry)
+    clock.move_to(at(time(23, 58)))
+    services.complete_consultation(entry=visit.entry)
+
+    clock.move_to(at(time(0, 10), timezone.localdate() + timedelta(days=1)))
+    appointments.mark_no_shows()
+
+    booked.refresh_from_db()
+    assert (booked.status, booked.queue_entry_id) == (Appointment.Status.CHECKED_IN, visit.entry.pk)
