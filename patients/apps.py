@@ -16,6 +16,7 @@ class PatientsConfig(AppConfig):
         hooks.queue_changed.connect(services.review_wait_alert_on_commit, dispatch_uid="patients_review_wait_alert")
         hooks.queue_changed.connect(services.close_days_over_on_commit, dispatch_uid="patients_close_days_over")
         hooks.wait_alert_changed.connect(broadcasts.publish_wait_alert, dispatch_uid="patients_publish_wait_alert")
+        hooks.day_began.connect(broadcasts.publish_day_began, dispatch_uid="patients_publish_day_began")
         post_save.connect(broadcasts.publish_on_department_save, sender=Department, dispatch_uid="patients_department")
         for signal in (post_save, post_delete):
             signal.connect(

@@ -19,7 +19,7 @@ publisher of the first queue to have a doctor again after it announces that (hoo
 """
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 
 import orjson
@@ -63,6 +63,9 @@ MOVED_IN_EVENTS = frozenset({"transferred", "referred"})
 
 # An admin's message to the department's screens and patients (its detail: serializers.BroadcastSerializer).
 BROADCAST_EVENT = "broadcast"
+
+# The hospital's day began (see publish_day_began).
+DAY_BEGAN_EVENT = "day_began"
 
 # A patient with a token of the department's went to a doctor of another department, or left them.
 WITH_A_DOCTOR_ELSEWHERE_EVENT = "with_a_doctor_elsewhere"
@@ -165,6 +168,22 @@ def publish_wait_alert(sender, *, change, **kwargs):
         department_id=alert.department_id,
         payload={"wait_alert": represent(WaitAlertSerializer, alert)},
     )
+
+
+# How many days back a department's tokens keep its screens showing their day until told that a new one began.
+DAY_BEGAN_LOOKS_BACK_DAYS = 7
+
+
+def publish_day_began(sender, *, change, **kwargs):
+    """hooks.day_began receiver: the screens of each active department with tokens of the days before, which show the
+    day of their last frame where nothing has changed since midnight (its "Next", its patients serving), redraw with
+    the new day's line."""
+    since = change.day - timedelta(days=DAY_BEGAN_LOOKS_BACK_DAYS)
+    departments = Department.objects.filter(
+        is_active=True, queue_entries__token_date__lt=change.day, queue_entries__token_date__gte=since
+    )
+    for department_id in departments.values_list("pk", flat=True).distinct():
+        publish_department_change(event=DAY_BEGAN_EVENT, department_id=department_id)
 
 
 def publish_department_change(*, event, department_id, payload=None):

@@ -12,6 +12,9 @@ The core (this app) imports no other app. Instead:
 - A department's long-wait alert raised or cleared is announced, after its commit, through
   ``wait_alert_changed`` with a WaitAlertChange: the sockets redraw the staff screens, notifications
   texts the on-call phone.
+- The hospital's day beginning (what the days before it left open closed, by Celery beat after midnight or by the
+  day's first queue change) is announced through ``day_began`` with a DayBegan: the sockets redraw every screen
+  still showing the day before.
 - A department's published queue turning to say that no doctor is on duty nor expected back today, while tokens
   wait, is announced, after its commit, through ``no_doctor_left_today`` with a NoDoctorLeftToday: notifications
   texts the waiting patients to ask at the desk. The queue that ends such an episode (a doctor on duty or expected
@@ -42,6 +45,8 @@ appointment_changed = Signal()
 no_doctor_left_today = Signal()
 # Sent with a DoctorBackToday by the publisher of the first queue to have a doctor again after one that said so.
 doctor_back_today = Signal()
+# Sent with a DayBegan once what the days before it left open is closed (services.close_days_over), after commit.
+day_began = Signal()
 
 
 # Every QueueChange.event the core announces. The apps above act on each (notifications maps every one to a
@@ -146,6 +151,14 @@ class DoctorBackToday:
 
 
 @dataclass(frozen=True)
+class DayBegan:
+    """The hospital's day ``day`` began: the lines of the days before it are closed, and screens still showing one
+    of them (nothing changed since midnight) are to show the new day's."""
+
+    day: date
+
+
+@dataclass(frozen=True)
 class AppointmentChange:
     """One change of one booking: ``event`` is booked, rescheduled, cancelled, closed (the hospital cancelled it:
     a closed day or a doctor's absence), checked_in or no_show; sent inside the transaction that made it."""
@@ -182,6 +195,10 @@ def announce_no_doctor_left_today(change):
 
 def announce_doctor_back_today(change):
     doctor_back_today.send(sender=DoctorBackToday, change=change)
+
+
+def announce_day_began(change):
+    day_began.send(sender=DayBegan, change=change)
 
 
 @dataclass(frozen=True)

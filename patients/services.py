@@ -877,6 +877,7 @@ def close_days_over():
     for department_id in alerts_of_days_over.values_list("department_id", flat=True):
         review_wait_alert(department_id=department_id)
     close_consultations_left_open(now=now)
+    hooks.announce_day_began(hooks.DayBegan(day=timezone.localdate(now)))
 
 
 def close_days_over_on_commit(sender, **kwargs):

@@ -1,12 +1,16 @@
 import json
 import logging
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
 from doctors.models import Doctor
 from patients import services
 from patients.broadcasts import publish_department_change
+from patients.models import Queue
+from patients.tasks import close_days_over
 from patients.tests.factories import register_patient
 
 from .live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
@@ -497,3 +501,23 @@ async def test_a_patient_recalled_after_missing_their_turn_follows_the_line_agai
     assert (recalled["payload"]["event"], recalled["payload"]["visit"]["position"]) == ("recalled", 1)
     assert pushed_back["seq"] == recalled["seq"] + 1
     assert (pushed_back["payload"]["event"], pushed_back["payload"]["visit"]["position"]) == ("registered", 2)
+
+
+async def test_the_days_beginning_redraws_the_boards_with_the_new_days_line(cardiology, open_socket):
+    """Nothing else tells a board that midnight came: it showed the day before's "Next" until the first change of the
+    morning. Celery beat after midnight (else the day's first queue change) closes the days over and says so."""
+
+    def yesterdays_patient():
+        entry = register(cardiology, "Alice Yesterday", "+15550000001")
+        Queue.objects.filter(pk=entry.pk).update(token_date=timezone.localdate() - timedelta(days=1))
+
+    await database_sync_to_async(yesterdays_patient)()
+    socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
+    await next_frame(socket)
+
+    await database_sync_to_async(close_days_over.apply)()
+    began = await next_frame(socket)
+
+    assert began["type"] == "department.changed" and began["payload"]["event"] == "day_began"
+    assert began["payload"]["queue"]["date"] == timezone.localdate().isoformat()
+    assert began["payload"]["queue"]["waiting"] == []
