@@ -704,7 +704,7 @@ def complete_consultation(*, entry, consultation_notes="", actor=None, ip_addres
     """Record the end of the consultation now; one left open by its doctor (left_open_before) ended with its day,
     its notes kept: finished the next morning, it read as a consultation of many hours in the reports and the
     estimates."""
-    if entry.token_date < left_open_before(timezone.now()):
+    if _left_open(entry):
         return close_consultation_left_open(
             entry=entry, consultation_notes=consultation_notes, actor=actor, ip_address=ip_address
         )
@@ -820,6 +820,15 @@ def end_consultation(*, entry, actor=None, ip_address=None):
     )
 
 
+def _left_open_end(entry):
+    """The completion's changes for a consultation its doctor left open: ended with its day, and marked so."""
+    return {"consultation_left_open": True, "completed_at": day_ends_at(entry.token_date)}
+
+
+def _left_open(entry):
+    return entry.token_date < left_open_before(timezone.now())
+
+
 @transaction.atomic
 def close_consultation_left_open(*, entry, consultation_notes=None, actor=None, ip_address=None):
     """Complete a consultation of a day that is over whose doctor never recorded its end: ended with its day (at
@@ -833,8 +842,7 @@ def close_consultation_left_open(*, entry, consultation_notes=None, actor=None, 
         actor=actor,
         ip_address=ip_address,
         only_from=Status.IN_CONSULTATION,
-        consultation_left_open=True,
-        completed_at=day_ends_at(entry.token_date),
+        **_left_open_end(entry),
         **changes,
     )
 
@@ -1351,6 +1359,8 @@ def refer(*, entry, to_department, consultation_notes="", referral_notes="", act
         actor=actor,
         ip_address=ip_address,
         consultation_notes=consultation_notes,
+        # Referred the next morning, the consultation still ended with its day (complete_consultation).
+        **(_left_open_end(entry) if _left_open(entry) else {}),
     )
     return issue_token(
         department=target,

@@ -185,3 +185,14 @@ def test_the_roll_up_counts_it(late_consultation, department):
     rolled = DepartmentAnalytics.objects.get(department=department, date=DAY)
     assert (rolled.completed, rolled.consultations_left_open, rolled.average_consultation_minutes) == (1, 1, None)
     assert analytics.department_days(start=DAY, end=DAY)[0].consultations_left_open == 1
+
+
+def test_a_consultation_referred_on_the_next_morning_also_ends_with_its_day(late_consultation, make_department):
+    radiology = make_department(name="Radiology", code="RAD")
+    with time_machine.travel(at("08:10", NEXT_DAY), tick=False):
+        referred = services.refer(entry=late_consultation, to_department=radiology, consultation_notes="Chest X-ray")
+
+    late_consultation.refresh_from_db()
+    assert late_consultation.consultation_left_open
+    assert late_consultation.completed_at == at("00:00", NEXT_DAY)
+    assert (referred.department, referred.token_date) == (radiology, NEXT_DAY)
