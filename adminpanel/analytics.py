@@ -29,7 +29,7 @@ from patients.selectors import (
     wait_alert_totals,
     wait_minutes,
 )
-from patients.services import close_days_over
+from patients.services import close_consultations_left_open
 
 from .models import DepartmentAnalytics
 
@@ -202,7 +202,7 @@ ROLLUP_FIELDS = (
 def rollup_day(*, day):
     """Write the day's DepartmentAnalytics rows, replacing any earlier roll-up of that day."""
     # Its consultations left open counted as such, also where nothing has closed them since midnight.
-    close_days_over()
+    close_consultations_left_open(now=timezone.now())
     rows = sorted(department_days(start=day, end=day), key=lambda row: row.department_id)
     DepartmentAnalytics.objects.filter(date=day).exclude(department_id__in=[row.department_id for row in rows]).delete()
     # Upserted, not deleted and inserted again: two roll-ups of one day at once (the command and the schedule)

@@ -974,7 +974,7 @@ class ReportsView(PanelAdminRequiredMixin, TemplateView):
         if form.is_valid():
             start, end = form.cleaned_data["start"], form.cleaned_data["end"]
             # Without Celery beat, yesterday's consultations left open may not have been closed yet.
-            queue_services.close_days_over()
+            queue_services.close_consultations_left_open(now=timezone.now())
             rows = analytics.department_days(start=start, end=end)
             peaks = analytics.peak_hours(start=start, end=end)
             context.update(
@@ -1046,7 +1046,8 @@ class ReportsCSVView(PanelAdminRequiredMixin, View):
         # Every cell quoted (OWASP): a spreadsheet set to split on ";" or tabs keeps "Ward;=1+1" one cell of text.
         writer = csv.writer(response, quoting=csv.QUOTE_ALL)
         writer.writerow([str(label) for _field, label in CSV_COLUMNS])
-        queue_services.close_days_over()
+        # Without Celery beat, yesterday's consultations left open may not have been closed yet.
+        queue_services.close_consultations_left_open(now=timezone.now())
         for row in analytics.department_days(start=start, end=end):
             writer.writerow([_csv_value(getattr(row, field)) for field, _ in CSV_COLUMNS])
         return response
