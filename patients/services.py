@@ -888,19 +888,20 @@ def close_days_over():
     hooks.announce_day_began(hooks.DayBegan(day=timezone.localdate(now)))
 
 
+def close_days_over_once():
+    """close_days_over, unless it ran already since midnight (or since CONSULTATIONS_LEFT_OPEN_HOUR) through here."""
+    now = timezone.now()
+    key = DAYS_CLOSED_CACHE_KEY.format(alerts=timezone.localdate(now), consultations=left_open_before(now))
+    if cache.add(key, True, DAYS_CLOSED_CACHE_SECONDS):
+        close_days_over()
+
+
 def close_days_over_on_commit(sender, **kwargs):
     """hooks.queue_changed receiver: where Celery beat does not run (the embedded defaults) nothing else closes what
     the days over left open, so the first queue change after midnight does, and the first after
-    CONSULTATIONS_LEFT_OPEN_HOUR, once committed; the changes after them find it done."""
-
-    def close_days_over_once():
-        # Named, not a partial: a robust callback's failure is logged by its __qualname__.
-        now = timezone.now()
-        key = DAYS_CLOSED_CACHE_KEY.format(alerts=timezone.localdate(now), consultations=left_open_before(now))
-        if cache.add(key, True, DAYS_CLOSED_CACHE_SECONDS):
-            close_days_over()
-
-    transaction.on_commit(close_days_over_once, robust=True)
+    CONSULTATIONS_LEFT_OPEN_HOUR, once committed (settings.DAYS_CLOSED_ON_QUEUE_CHANGES)."""
+    if settings.DAYS_CLOSED_ON_QUEUE_CHANGES:
+        transaction.on_commit(close_days_over_once, robust=True)
 
 
 @transaction.atomic

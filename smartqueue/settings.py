@@ -439,6 +439,10 @@ WAIT_ALERTS_REVIEWED_ON_REGISTRATION = env_bool("WAIT_ALERTS_REVIEWED_ON_REGISTR
 # From this hour (hospital time) a consultation still open from an earlier day was left open by its doctor: it is
 # closed as of its day's end (patients.services.close_days_over). Until then, one under way at midnight goes on.
 CONSULTATIONS_LEFT_OPEN_HOUR = 6
+# Where Celery beat does not run (the embedded defaults) nothing closes what the days over left open (long-wait alerts,
+# consultations left open: patients.services.close_days_over) but the first queue change after midnight and after
+# CONSULTATIONS_LEFT_OPEN_HOUR; where it runs, beat does, and changes check nothing (a cache call each).
+DAYS_CLOSED_ON_QUEUE_CHANGES = env_bool("DAYS_CLOSED_ON_QUEUE_CHANGES", CELERY_TASK_ALWAYS_EAGER)
 # The hour (hospital time) the patients left in yesterday's line are texted.
 LINE_CLOSED_TEXT_HOUR = 7
 # Booking reminders due earlier in the morning (hospital time) wait for this hour, not to wake anyone.

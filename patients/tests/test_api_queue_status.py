@@ -310,6 +310,8 @@ def test_write_endpoints_run_the_same_queries_broadcast_included_for_5_or_200_wa
     SystemConfiguration.cached()
     active_subscriptions()
     appointments.closed_department_ids(timezone.localdate())
+    # Done by the day's first change, once a day.
+    services.close_days_over_once()
 
     def send(department, waiting):
         if action == "register":

@@ -23,8 +23,10 @@ NEXT_DAY = date(2026, 3, 11)
 
 @pytest.fixture(autouse=True)
 def hospital_zone(settings):
-    """A hospital whose midnight is not UTC's: every day boundary here is the hospital's."""
+    """A hospital whose midnight is not UTC's: every day boundary here is the hospital's; and no Celery beat (the
+    embedded defaults), whatever REDIS_URL says, unless a test runs its task."""
     settings.TIME_ZONE = "Asia/Kolkata"
+    settings.DAYS_CLOSED_ON_QUEUE_CHANGES = True
 
 
 def at(hhmm, day=DAY):
