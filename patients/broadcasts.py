@@ -102,7 +102,8 @@ def publish_on_commit(sender, *, change, **kwargs):
     doctor or left one, to the other departments of their day's tokens, whose pages mark them as with a doctor."""
     if change.moves_line:
         transaction.on_commit(partial(publish_queue_change, event=change.event, entry=change.entry))
-    if _with_a_doctor(change.before) != _with_a_doctor(change.after) and change.entry.token_date == timezone.localdate():
+    went_or_left = _with_a_doctor(change.before) != _with_a_doctor(change.after)
+    if went_or_left and change.entry.token_date == timezone.localdate():
         transaction.on_commit(partial(publish_to_the_patients_other_departments, entry=change.entry))
 
 

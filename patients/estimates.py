@@ -356,9 +356,9 @@ def measure_pace(
     its ConsultationHistory.
 
     visits: the day's tokens as dicts with status, priority, doctor_id, checked_in_at, called_at, started_at,
-    completed_at, consultation_ended_for_doctor, consultation_left_open, skipped_at and transferred_from_id. A doctor's minutes per patient
-    run from the call to the end of the consultation (the walk to the room is the doctor's time too, a long wait
-    for the patient only in part: _consultation_minutes). bookings: the day's
+    completed_at, consultation_ended_for_doctor, consultation_left_open, skipped_at and transferred_from_id. A
+    doctor's minutes per patient run from the call to the end of the consultation (the walk to the room is the
+    doctor's time too, a long wait for the patient only in part: _consultation_minutes). bookings: the day's
     appointments as dicts with status and slot_start; booking_grace: how long after its slot a booked patient
     keeps it. doctors_scheduled: whether any doctor of the department had a shift today (one recorded absent too)
     or started seeing patients.

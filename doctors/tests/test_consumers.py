@@ -108,8 +108,9 @@ async def test_a_doctors_socket_answers_a_malformed_message_in_the_doctors_langu
 async def test_a_patient_called_in_another_department_redraws_this_ones_dashboard_and_board(
     dr_house, department, make_department, make_doctor, open_socket
 ):
-    """The "With a doctor in ENT" mark on Cardiology's dashboard (and Call next passing the patient over) is Cardiology's
-    page's, but the call is ENT's change: Cardiology's doctors and board hear of it, and again when ENT is done."""
+    """The "With a doctor in ENT" mark on Cardiology's dashboard (and Call next passing the patient over) is
+    Cardiology's page's, but the call is ENT's change: Cardiology's doctors and board hear of it, and again when ENT
+    is done."""
     ent = await database_sync_to_async(make_department)(name="ENT", code="ENT")
     ent_doctor = await database_sync_to_async(make_doctor)(department=ent)
 
