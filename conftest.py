@@ -6,6 +6,7 @@ import time
 from functools import partial
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
@@ -16,6 +17,13 @@ from doctors.models import Doctor
 from patients.models import Department, Patient
 
 _sequence = itertools.count(1)
+
+
+def pytest_configure():
+    # Tests run with DEBUG off, as Django's test runner runs them; pytest-django turns it off only once the tests
+    # start, and the schema tests build the application while collected: with DEBUG on, its chain refused their
+    # requests, which name no client address (smartqueue.debug_pages).
+    settings.DEBUG = False
 
 
 def requires_postgresql():
@@ -200,7 +208,6 @@ def signed_in_http(live_server):
 
     Real HTTP responses, for checking them against the OpenAPI schema (needs transactional_db)."""
     import requests
-    from django.conf import settings
     from django.test import Client
     from django.utils.crypto import get_random_string
 
