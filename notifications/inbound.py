@@ -330,7 +330,9 @@ def _status_message(entry):
     if entry.status == Queue.Status.WAITING:
         # The figures and words of the patient's status page (no wait is promised without doctors to keep it).
         visit = visit_status(entry=entry)
-        if not (visit["doctors_on_duty"] or visit["no_doctor_left_today"] or doctors_expected_later(visit)):
+        no_doctor_yet = not (visit["doctors_on_duty"] or visit["no_doctor_left_today"] or doctors_expected_later(visit))
+        # A department closed for today says so in place of the wait, doctors or none.
+        if no_doctor_yet and not visit["closed_today"]:
             return gettext("You are number %(position)s in line. No doctor is on duty yet.") % {
                 "position": visit["position"]
             }

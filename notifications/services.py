@@ -25,6 +25,7 @@ from patients import appointments, hooks
 from patients.models import Appointment, Queue, WaitAlert
 from patients.selectors import (
     NO_DOCTORS,
+    closed_on,
     department_line,
     doctors_in,
     doctors_of,
@@ -461,7 +462,8 @@ def message_values(entry, template_type, message):
     place, doctors = None, NO_DOCTORS
     if entry.status == QueueStatus.WAITING:
         line = department_line(department=entry.department, day=entry.token_date)
-        place, doctors = line.place_of(entry.pk), doctors_of(line.pace)
+        place = line.place_of(entry.pk)
+        doctors = {**doctors_of(line.pace), "closed_today": closed_on(entry.department_id, entry.token_date)}
     position, wait = (place.position, place.estimated_wait_minutes) if place else (None, None)
     if template_type == TemplateType.PATIENTS_AHEAD and position:
         # The "N patients ahead" text counts the people before the patient, not their place.

@@ -124,7 +124,10 @@ def estimated_wait_words(minutes, low, high, doctors, now=None):
 
 
 def expected_wait_words(minutes, *, doctors, now=None):
-    """A text message's {expected_wait}: what the status page shows, in words that fit a sentence."""
+    """A text message's {expected_wait}: what the status page shows, in words that fit a sentence. doctors: as
+    estimated_wait_words takes them, closed_today included where the visit's department is closed."""
+    if doctors.get("closed_today"):
+        return gettext("the department is closed today (please ask at the desk)")
     if doctors["no_doctor_left_today"]:
         return gettext("no doctor is expected back today (please ask at the desk)")
     expected_later = doctors_expected_later(doctors, now)
