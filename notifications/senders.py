@@ -32,6 +32,13 @@ class SendReceipt:
     segments: int | None = None
 
 
+# Meta's limit on a WhatsApp template's body: its own words and the variable's text together (Twilio's 63021 beyond it).
+WHATSAPP_TEMPLATE_BODY_LIMIT = 1024
+# What the configured templates' own words may take of it ("Message from City Hospital: {{1}}" takes 28; the
+# TWILIO_WHATSAPP_CONTENT_SIDS setting's documentation asks for at most this).
+WHATSAPP_TEMPLATE_OWN_WORDS_LIMIT = 100
+
+
 @dataclass(frozen=True)
 class WhatsAppTemplate:
     """A WhatsApp message sent as a template Meta approved (Twilio's ContentSid), its one variable the message's
@@ -43,6 +50,11 @@ class WhatsAppTemplate:
     @property
     def variables(self):
         return {"1": " ".join(self.text.split())}
+
+    @property
+    def fits(self):
+        """Whether WhatsApp takes the text in the template: within its body's limit, the template's own words aside."""
+        return len(self.variables["1"]) <= WHATSAPP_TEMPLATE_BODY_LIMIT - WHATSAPP_TEMPLATE_OWN_WORDS_LIMIT
 
 
 def _segments(message):

@@ -45,7 +45,7 @@ from .models import (
     NotificationTemplate,
     NumberOptOut,
 )
-from .senders import OUTCOME_UNKNOWN_CODES, SendError, WhatsAppTemplate, get_sender
+from .senders import OUTCOME_UNKNOWN_CODES, WHATSAPP_TEMPLATE_BODY_LIMIT, SendError, WhatsAppTemplate, get_sender
 
 logger = logging.getLogger(__name__)
 
@@ -163,9 +163,18 @@ TWILIO_STATUSES = {
 # template Meta approved (settings.TWILIO_WHATSAPP_CONTENT_SIDS).
 WHATSAPP_SESSION = timedelta(hours=24)
 # WhatsApp failures that say the patient cannot get the message as it went: 63016, free-form text outside that window,
-# sent again as the template when one is configured, else by SMS; 63003, the number is not on WhatsApp, by SMS.
+# sent again as the template when one is configured, else by SMS; by SMS: 63003, the number is not on WhatsApp, and a
+# text too long for the template (63021 from WhatsApp, 21658 from Twilio, or TOO_LONG_FOR_WHATSAPP_TEMPLATE: found so
+# here and not tried). An SMS carries it whole where a cut text could lose what the patient must do, or the link.
 OUTSIDE_WHATSAPP_SESSION = "63016"
-WHATSAPP_UNREACHABLE_CODES = frozenset({OUTSIDE_WHATSAPP_SESSION, "63003"})
+TOO_LONG_FOR_WHATSAPP_TEMPLATE = "template-length"
+TOO_LONG_FOR_WHATSAPP_TEMPLATE_REASON = (
+    "Too long for the approved WhatsApp template (WhatsApp takes %(limit)s characters with the template's own words): "
+    "not sent on WhatsApp, sent by SMS instead."
+)
+WHATSAPP_UNREACHABLE_CODES = frozenset(
+    {OUTSIDE_WHATSAPP_SESSION, "63003", "63021", "21658", TOO_LONG_FOR_WHATSAPP_TEMPLATE}
+)
 AS_TEMPLATE_AGAIN = ":whatsapp-template"
 RESEND_RECORDED_MESSAGE = "notifications.tasks.resume_notification"
 
@@ -619,6 +628,12 @@ def deliver_notification(*, notification_id):
             skip_reason = _skip_reason_at_sending(notification)
             if skip_reason:
                 return _skip_by_preference(notification, skip_reason)
+            if template is not None and not template.fits:
+                raise SendError(
+                    code=TOO_LONG_FOR_WHATSAPP_TEMPLATE,
+                    message=TOO_LONG_FOR_WHATSAPP_TEMPLATE_REASON % {"limit": WHATSAPP_TEMPLATE_BODY_LIMIT},
+                    transient=False,
+                )
             receipt = sender.send(
                 channel=notification.channel,
                 phone=recipient_phone(notification),
@@ -647,10 +662,13 @@ def deliver_notification(*, notification_id):
     # Not sent: a phone correction that withdrew the message during this attempt keeps it withdrawn, or its retry
     # would send the dead link, perhaps to a stranger.
     notification.updated_at = timezone.now()
-    if not Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
-        **{field: getattr(notification, field) for field in outcome}
-    ):
-        notification.refresh_from_db()
+    with transaction.atomic():
+        if not Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
+            **{field: getattr(notification, field) for field in outcome}
+        ):
+            notification.refresh_from_db()
+        elif _goes_again_elsewhere(notification):
+            _send_again_where_it_arrives(notification, notification.error_code)
     return notification
 
 
@@ -954,13 +972,18 @@ def record_delivery_status(*, message_sid, twilio_status, error_code="", error_m
     if status == Status.FAILED:
         notification.error_code = error_code
         notification.error_message = error_message or f"Twilio reported the message {twilio_status}."
-        if notification.channel == Channel.WHATSAPP and error_code in WHATSAPP_UNREACHABLE_CODES:
+        if _goes_again_elsewhere(notification):
             _send_again_where_it_arrives(notification, error_code)
     elif status == Status.DELIVERED:
         # A failure reported before (callbacks out of order, a carrier's retry) no longer describes the message.
         notification.error_code = notification.error_message = ""
     notification.save(update_fields=["status", "twilio_sid", "error_code", "error_message", "updated_at"])
     return notification
+
+
+def _goes_again_elsewhere(notification):
+    """Whether the failed message is a WhatsApp one the patient gets again, as a template or by SMS."""
+    return notification.channel == Channel.WHATSAPP and notification.error_code in WHATSAPP_UNREACHABLE_CODES
 
 
 def _send_again_where_it_arrives(notification, error_code):

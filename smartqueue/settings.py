@@ -514,8 +514,9 @@ def env_whatsapp_templates(name):
 
 # WhatsApp takes a message the hospital starts (not an answer to a text of the last 24 hours) only as a template Meta
 # approved: one per language, made in Twilio's Content Template Builder with one variable, {{1}}, which carries the
-# message's text. A language without one takes the site language's; with none at all, such a message goes as text,
-# and by SMS once WhatsApp refuses it (63016).
+# message's text; its own words within 100 characters (a text too long for the template goes by SMS). A language
+# without one takes the site language's; with none at all, such a message goes as text, and by SMS once WhatsApp
+# refuses it (63016).
 TWILIO_WHATSAPP_CONTENT_SIDS = env_whatsapp_templates("TWILIO_WHATSAPP_CONTENT_SIDS")
 # Where the Twilio client sends API calls instead of https://api.twilio.com (a fake server in tests,
 # an egress proxy in some hospitals); blank for Twilio itself.

@@ -11,6 +11,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
+from notifications.senders import WHATSAPP_TEMPLATE_BODY_LIMIT
 from notifications.services import GSM_7
 
 from .loopback_server import LoopbackServer
@@ -107,6 +108,8 @@ class FakeTwilio(LoopbackServer):
                 return 400, {"code": 21655, "message": "The ContentSid is Invalid", "status": 400}
             variables = json.loads(form.get("ContentVariables", "{}"))
             body = self.content_templates[form["ContentSid"]].replace("{{1}}", variables.get("1", ""))
+            if len(body) > WHATSAPP_TEMPLATE_BODY_LIMIT:
+                return 400, {"code": 21658, "message": "Parameter exceeded character limit", "status": 400}
         time.sleep(self.delay_seconds)
         with self.lock:
             self.received.append(ReceivedMessage(match["account_sid"], *self._credentials(headers), form))

@@ -9,7 +9,7 @@ import pytest
 
 from notifications.inbound import receive_text
 from notifications.models import Notification, NotificationPreference, NotificationTemplate
-from notifications.services import record_delivery_status
+from notifications.services import notify_broadcast, record_delivery_status
 from notifications.tasks import send_queue_message
 
 from .conftest import TEST_SMS_NUMBER, TEST_WHATSAPP_NUMBER
@@ -39,7 +39,8 @@ def on_whatsapp(waiting_entry):
 def send_registration(entry, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         send_queue_message.apply(kwargs={"entry_id": entry.pk, "template_type": REGISTRATION})
-    return Notification.objects.get(queue_entry=entry, event=REGISTRATION)
+    # The message as first written (one sent again elsewhere has a row of its own).
+    return Notification.objects.filter(queue_entry=entry, event=REGISTRATION).earliest("pk")
 
 
 def whatsapp_text_from_the_patient(django_capture_on_commit_callbacks):
@@ -170,3 +171,82 @@ def test_a_template_message_whose_answer_was_lost_is_looked_up_not_sent_again(
     assert accepted.body.startswith("Message from the hospital: Hello Asha Rao")
     assert len(whatsapp_templates.received) == 1
     assert (notification.status, notification.twilio_sid) == (Notification.Status.SENT, accepted.sid)
+
+
+# WhatsApp takes a template's body up to 1,024 characters, its own words and the variable together.
+LONG_INSTRUCTIONS = "Bring your referral letter, your insurance card and the results of earlier tests. " * 11
+
+
+def long_registration_text(**texts):
+    return NotificationTemplate.objects.create(
+        name="Registration",
+        template_type=REGISTRATION,
+        sms_template="Hello {name}, token {token}. " + LONG_INSTRUCTIONS + "Follow your place: {link}",
+        **texts,
+    )
+
+
+def test_a_message_too_long_for_the_template_goes_whole_by_sms_not_on_whatsapp(
+    whatsapp_templates, on_whatsapp, django_capture_on_commit_callbacks
+):
+    # It went as the template and WhatsApp refused it: the patient got nothing, the instructions and link included.
+    long_registration_text()
+
+    whatsapp = send_registration(on_whatsapp, django_capture_on_commit_callbacks)
+
+    assert len(whatsapp.body) > 1024
+    assert not any("ContentSid" in message.form for message in whatsapp_templates.received)
+    (sms,) = whatsapp_templates.received
+    assert (sms.to, sms.from_, sms.body) == (PHONE, TEST_SMS_NUMBER, whatsapp.body)
+    assert sms.body.endswith(f"Follow your place: http://127.0.0.1:8000/patients/status/{on_whatsapp.public_id}/")
+    assert (whatsapp.status, whatsapp.error_code) == (Notification.Status.FAILED, "template-length")
+    assert "sent by SMS instead" in whatsapp.error_message
+    by_sms = Notification.objects.get(queue_entry=on_whatsapp, channel="sms")
+    assert (by_sms.body, by_sms.status) == (whatsapp.body, Notification.Status.SENT)
+
+
+def test_a_long_broadcast_goes_whole_by_sms_to_a_patient_on_whatsapp(
+    whatsapp_templates, on_whatsapp, django_capture_on_commit_callbacks
+):
+    message = "The cardiology clinic moves to building B from today. " + LONG_INSTRUCTIONS
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_broadcast(message=message, department_id=on_whatsapp.department_id)
+
+    (sms,) = whatsapp_templates.received
+    assert (sms.to, sms.body) == (PHONE, f"Cardiology (token CARD-001): {message}")
+
+
+def test_a_message_within_the_limit_still_goes_as_the_template(
+    whatsapp_templates, on_whatsapp, django_capture_on_commit_callbacks
+):
+    NotificationTemplate.objects.create(name="Registration", template_type=REGISTRATION, sms_template="x" * 924)
+
+    send_registration(on_whatsapp, django_capture_on_commit_callbacks)
+
+    (message,) = whatsapp_templates.received
+    assert json.loads(message.form["ContentVariables"]) == {"1": "x" * 924}
+
+
+def test_a_text_twilio_refuses_as_too_long_for_a_template_with_many_words_of_its_own_goes_by_sms(
+    whatsapp_templates, on_whatsapp, django_capture_on_commit_callbacks
+):
+    whatsapp_templates.content_templates[ENGLISH_TEMPLATE] = "A long greeting from the hospital. " * 4 + "{{1}}"
+    NotificationTemplate.objects.create(name="Registration", template_type=REGISTRATION, sms_template="x" * 924)
+
+    whatsapp = send_registration(on_whatsapp, django_capture_on_commit_callbacks)
+
+    assert (whatsapp.status, whatsapp.error_code) == (Notification.Status.FAILED, "21658")
+    assert (whatsapp_templates.received[-1].to, whatsapp_templates.received[-1].body) == (PHONE, "x" * 924)
+
+
+def test_a_template_message_whatsapp_refuses_as_too_long_goes_again_by_sms(
+    whatsapp_templates, on_whatsapp, django_capture_on_commit_callbacks
+):
+    notification = send_registration(on_whatsapp, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record_delivery_status(message_sid=notification.twilio_sid, twilio_status="failed", error_code="63021")
+
+    sms = whatsapp_templates.received[-1]
+    assert (sms.to, sms.body) == (PHONE, notification.body)
