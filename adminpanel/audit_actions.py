@@ -15,6 +15,7 @@ AUDIT_ACTIONS = {
     "queue.returned_to_line": _("Returned to the line (doctor called away)"),
     "queue.consultation_ended": _("Consultation ended for the doctor"),
     "queue.consultation_left_open": _("Consultation left open, closed at the end of its day"),
+    "queue.call_left_open": _("Called but never seen, closed at the end of its day"),
     "queue.cancelled": _("Token cancelled"),
     "queue.reinstated": _("Cancelled token restored"),
     "queue.postponed": _("Moved back (patient running late)"),

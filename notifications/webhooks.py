@@ -75,6 +75,8 @@ QUEUE_EVENT_TYPES = {
     "skipped": WebhookEventType.TOKEN_SKIPPED,
     "recalled": WebhookEventType.TOKEN_RECALLED,
     "returned_to_line": WebhookEventType.TOKEN_RETURNED_TO_LINE,
+    # A call of a day that is over whose patient was never seen: waiting again (its line closed on it), no doctor.
+    "call_left_open": WebhookEventType.TOKEN_RETURNED_TO_LINE,
     "cancelled": WebhookEventType.TOKEN_CANCELLED,
     "reinstated": WebhookEventType.TOKEN_REINSTATED,
     "postponed": WebhookEventType.TOKEN_POSTPONED,

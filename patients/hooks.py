@@ -64,6 +64,7 @@ QUEUE_EVENTS = frozenset(
         "returned_to_line",  # a called patient put back in line by an admin, their doctor called away
         "consultation_ended",  # completed by an admin for a doctor who left
         "consultation_left_open",  # completed as of its day's end: its doctor never finished it
+        "call_left_open",  # a call of a day that is over never seen: waiting again, not seen that day, no doctor
         "cancelled",
         "reinstated",  # a cancelled token put back at its place by the desk (a cancellation made by mistake)
         "postponed",  # moved back a few places (the patient texted LATE)

@@ -868,6 +868,37 @@ def close_consultations_left_open(*, now):
     return closed
 
 
+@transaction.atomic
+def close_call_left_open(*, entry, actor=None, ip_address=None):
+    """End a call of a day that is over whose patient was never seen (no consultation started): the day's line closed
+    on the token as on those still waiting, so it is one of them again (waiting, no doctor: not seen that day, as the
+    reports count it, and told so with them in the morning), and its doctor starts the next day free to call.
+    Its call time is kept: the patient did wait until then."""
+    return _transition(
+        entry,
+        Status.WAITING,
+        event="call_left_open",
+        actor=actor,
+        ip_address=ip_address,
+        only_from=Status.CALLED,
+        doctor=None,
+    )
+
+
+def close_calls_left_open(*, now):
+    """End every call left open on a day that is over (close_call_left_open); returns them. A patient called just
+    before midnight may still come in, so a call ends as a consultation left open does (left_open_before)."""
+    left_open = Queue.objects.filter(status=Status.CALLED, token_date__lt=left_open_before(now))
+    closed = []
+    for entry in left_open.order_by("pk"):
+        try:
+            closed.append(close_call_left_open(entry=entry))
+        except IllegalTransition:
+            # Its doctor started the consultation or marked a no-show meanwhile.
+            continue
+    return closed
+
+
 # Added by the first queue change of a day (and again of its morning, from CONSULTATIONS_LEFT_OPEN_HOUR), which closes
 # what is over (close_days_over_on_commit); the other changes find it there and do nothing more.
 DAYS_CLOSED_CACHE_KEY = "days-closed-before:{alerts}:{consultations}"
@@ -876,8 +907,9 @@ DAYS_CLOSED_CACHE_SECONDS = 2 * 24 * 60 * 60
 
 def close_days_over():
     """What a day leaves open ends with it: the long-wait alerts of days that are over are cleared (as of their
-    day's end), and the consultations left open by their doctors are closed (close_consultations_left_open). Celery
-    beat runs it after midnight and again in the morning."""
+    day's end), the consultations left open by their doctors are closed (close_consultations_left_open), and so are
+    the calls whose patient was never seen (close_calls_left_open). Celery beat runs it after midnight and again in
+    the morning."""
     now = timezone.now()
     alerts_of_days_over = WaitAlert.objects.filter(
         ended_at__isnull=True, started_at__lt=day_starts_at(timezone.localdate(now))
@@ -885,6 +917,7 @@ def close_days_over():
     for department_id in alerts_of_days_over.values_list("department_id", flat=True):
         review_wait_alert(department_id=department_id)
     close_consultations_left_open(now=now)
+    close_calls_left_open(now=now)
     hooks.announce_day_began(hooks.DayBegan(day=timezone.localdate(now)))
 
 

@@ -381,6 +381,27 @@ def test_patients_still_waiting_when_the_days_line_closed_are_told_once(fake_twi
     assert not [body for body in bodies_to(fake_twilio, "+14155550101") if "line closed" in body]
 
 
+def test_a_patient_called_and_never_seen_is_told_with_those_left_in_line_once_the_call_closed(
+    fake_twilio, register, act, doctor, clock
+):
+    from datetime import timedelta
+
+    from notifications.tasks import tell_patients_left_in_line
+    from patients.tasks import close_days_over
+
+    register("Ravi", "+14155550101")
+    act(queue.call_next, doctor=doctor)  # Ravi never comes in, and no one marks him a no-show
+    clock.shift(timedelta(hours=18, minutes=1))  # 06:01 the next morning: the day's calls left open are closed
+
+    act(close_days_over)
+    act(tell_patients_left_in_line)
+
+    assert [body for body in bodies_to(fake_twilio, "+14155550101") if "line closed" in body] == [
+        "Ravi, token CARD-001 for Cardiology was not called before the day's line closed at midnight. If you "
+        "still need to be seen, please register again or ask at the reception desk."
+    ]
+
+
 def test_patients_left_in_line_are_texted_in_the_hospitals_morning_not_at_night(settings):
     beat = settings.CELERY_BEAT_SCHEDULE["tell-patients-left-in-line"]
 

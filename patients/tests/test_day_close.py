@@ -1,5 +1,6 @@
 """The hospital's midnight (services.close_days_over): what a day leaves open (a long-wait alert, a consultation its
-doctor never finished) ends with it, whether Celery beat runs (the embedded defaults run none) or not."""
+doctor never finished, a call whose patient was never seen) ends with it, whether Celery beat runs (the embedded
+defaults run none) or not."""
 
 import csv
 import io
@@ -10,7 +11,7 @@ import time_machine
 from django.utils import timezone
 
 from adminpanel import analytics
-from adminpanel.models import DepartmentAnalytics
+from adminpanel.models import AuditLog, DepartmentAnalytics
 from adminpanel.tasks import rollup_analytics
 from patients import hooks, services
 from patients.models import Queue, WaitAlert
@@ -198,3 +199,58 @@ def test_a_consultation_referred_on_the_next_morning_also_ends_with_its_day(late
     assert late_consultation.consultation_left_open
     assert late_consultation.completed_at == at("00:00", NEXT_DAY)
     assert (referred.department, referred.token_date) == (radiology, NEXT_DAY)
+
+
+@pytest.fixture
+def late_call(department, make_doctor, make_token):
+    """Dr's last call of 10 March, at 23:40: the patient never came in, and nobody marked them a no-show."""
+    doctor = make_doctor(department=department)
+    with time_machine.travel(at("23:30"), tick=False) as clock:
+        entry = make_token(department)
+        clock.move_to(at("23:40"))
+        return services.call_patient(entry=entry, doctor=doctor)
+
+
+def test_a_call_never_seen_ends_with_its_day_and_its_doctor_calls_the_next_morning(
+    late_call, department, make_token, django_capture_on_commit_callbacks
+):
+    """Left called, the token was its doctor's patient the next morning: "Finish with token ..." at every Call next
+    until someone marked a no-show the doctor never saw."""
+    doctor = late_call.doctor
+    with time_machine.travel(at("07:30", NEXT_DAY), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            first_of_the_day = make_token(department)
+        called = services.call_next(doctor=doctor)
+
+    assert called == first_of_the_day and called.doctor == doctor
+    late_call.refresh_from_db()
+    assert (late_call.status, late_call.doctor, late_call.called_at) == (Queue.Status.WAITING, None, at("23:40"))
+    assert late_call.expired
+    [audited] = AuditLog.objects.filter(action="queue.call_left_open")
+    assert (audited.object_id, audited.before["status"], audited.after["status"]) == (
+        str(late_call.pk),
+        Queue.Status.CALLED,
+        Queue.Status.WAITING,
+    )
+
+
+def test_a_call_under_way_at_midnight_goes_on_until_the_morning(
+    late_call, department, make_token, django_capture_on_commit_callbacks
+):
+    """The patient called at 23:40 may come in after midnight: their doctor starts the consultation then."""
+    with time_machine.travel(at("00:05", NEXT_DAY), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            make_token(department)
+        started = services.start_consultation(entry=late_call)
+
+    assert started.status == Queue.Status.IN_CONSULTATION
+
+
+def test_the_report_counts_a_call_never_seen_as_not_seen_before_and_after_its_close(late_call, department):
+    with time_machine.travel(at("06:01", NEXT_DAY), tick=False):
+        before = analytics.department_days(start=DAY, end=DAY)[0]
+        close_days_over.apply()
+        after = analytics.department_days(start=DAY, end=DAY)[0]
+
+    assert (before.not_seen, before.no_shows, before.average_wait_minutes) == (1, 0, 10)
+    assert (after.not_seen, after.no_shows, after.average_wait_minutes) == (1, 0, 10)
