@@ -93,17 +93,12 @@ TOKEN_ROW_FIELDS = (
 
 def _token_rows(entries, *, department_code, now, labels):
     """entries: a queryset of one department's tokens, in the order shown."""
-    # The department whose doctor has the patient just now, whom Call next passes over (services.call_next).
-    with_a_doctor_elsewhere = (
-        Queue.objects.with_a_doctor()
-        .filter(patient_id=OuterRef("patient_id"), token_date=OuterRef("token_date"))
-        .exclude(department_id=OuterRef("department_id"))
-    )
     rows = list(
         entries.values(
             *TOKEN_ROW_FIELDS,
             waiting_since=Queue.waiting_since_expression(),
-            elsewhere_id=Subquery(with_a_doctor_elsewhere.values("department_id")[:1]),
+            # The department whose doctor has the patient just now, whom Call next passes over.
+            elsewhere_id=Subquery(Queue.with_a_doctor_elsewhere().values("department_id")[:1]),
         )
     )
     elsewhere = Department.objects.in_bulk({values["elsewhere_id"] for values in rows} - {None})

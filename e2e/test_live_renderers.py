@@ -10,11 +10,13 @@ import json
 import re
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from e2e.conftest import DESKTOP, PHONE
 from e2e.test_staff_flows import sign_in
+from doctors.models import Doctor
 from patients import services
 from patients.models import Department, WaitAlert
 from patients.selectors import department_queue_snapshot, visit_status
@@ -280,6 +282,37 @@ def test_the_display_board_draws_its_embedded_snapshot_then_each_frame_without_f
     expect(board.locator("[data-wait]")).to_contain_text("1 waiting")
     assert fetched == []
     screenshot(board, "called")
+
+
+def test_the_display_board_says_beside_a_next_token_that_its_patient_is_with_a_doctor_elsewhere(open_page, hospital):
+    cardiology = hospital["cardiology"]
+    ent = Department.objects.create(name="ENT", code="ENT", room="Block C", average_consultation_minutes=10)
+    ent_doctor = Doctor.objects.create(
+        user=get_user_model().objects.create(username="dr.khan", first_name="Aisha", last_name="Khan"),
+        department=ent,
+        availability=Doctor.Availability.AVAILABLE,
+    )
+    register(cardiology, "Asha Rao", "+14155550101")
+    register(cardiology, "Ravi Kumar", "+14155550102")
+    register(ent, "Ravi Kumar", "+14155550102")
+    board = open_page(viewport={"width": 1920, "height": 1080})
+    sockets = PlayedSockets(board, r"/ws/queue/\d+/$")
+    board.goto(f"/display/{cardiology.pk}/")
+    next_tokens = board.locator("[data-next] li")
+    expect(next_tokens).to_have_text(["CARD-001", "CARD-002"])
+
+    # The frame ENT's call publishes to Cardiology (patients.broadcasts.publish_to_the_patients_other_departments).
+    services.call_next(doctor=ent_doctor)
+    queue = department_queue_snapshot(department=cardiology)
+    sockets.send(
+        frame(frame_type="department.changed", department_id=cardiology.pk, seq=1,
+              payload={"event": "with_a_doctor_elsewhere", "queue": queue})
+    )
+
+    # In its place, as Call next passes it over only until the patient is free.
+    expect(next_tokens).to_have_text(["CARD-001", "CARD-002, With a doctor in another department"])
+    expect(next_tokens.nth(1).locator(".next-elsewhere")).to_be_visible()
+    expect(next_tokens.first.locator(".next-elsewhere")).to_have_count(0)
 
 
 def test_the_display_board_gives_a_wait_of_hours_in_hours(open_page, hospital):

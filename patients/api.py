@@ -341,10 +341,10 @@ class QueueStatusAPI(APIView):
                     "waiting": [
                         {"token": "CARD-009", "priority": "emergency", "status": "waiting", "position": 1,
                          "estimated_wait_minutes": 10, "estimated_wait_low_minutes": None,
-                         "estimated_wait_high_minutes": None},
+                         "estimated_wait_high_minutes": None, "with_a_doctor_elsewhere": False},
                         {"token": "CARD-005", "priority": "normal", "status": "waiting", "position": 2,
                          "estimated_wait_minutes": 20, "estimated_wait_low_minutes": 10,
-                         "estimated_wait_high_minutes": 30},
+                         "estimated_wait_high_minutes": 30, "with_a_doctor_elsewhere": False},
                     ],
                     "queue_length": 2,
                     "doctors_on_duty": 1,

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -634,6 +634,17 @@ class Queue(models.Model):
         if self.priority in self.URGENT_PRIORITIES and self.postponed_at is None:
             return self.checked_in_at
         return self.due_at or self.checked_in_at
+
+    @classmethod
+    def with_a_doctor_elsewhere(cls):
+        """For a subquery about a token's row: its patient's tokens of its day that a doctor of another department
+        has just now (called there or in consultation). Call next passes that token over until they are free
+        (services.call_next); the dashboards and boards say so beside it."""
+        return (
+            cls.objects.with_a_doctor()
+            .filter(patient_id=OuterRef("patient_id"), token_date=OuterRef("token_date"))
+            .exclude(department_id=OuterRef("department_id"))
+        )
 
     @classmethod
     def waiting_since_expression(cls):

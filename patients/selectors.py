@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
+from django.db.models import BooleanField, Case, Count, Exists, FilteredRelation, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from smartqueue.days import day_starts_at
@@ -178,6 +178,7 @@ class PlaceInLine(NamedTuple):
     estimated_wait_low_minutes: int | None = None
     estimated_wait_high_minutes: int | None = None
     status: str = Queue.Status.WAITING
+    with_a_doctor_elsewhere: bool = False
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,7 @@ def _place(row, token, wait):
         estimated_wait_minutes=wait.minutes,
         estimated_wait_low_minutes=low,
         estimated_wait_high_minutes=high,
+        with_a_doctor_elsewhere=row.get(WITH_A_DOCTOR_ELSEWHERE, False),
     )
 
 
@@ -269,14 +271,27 @@ SERVING_DOCTOR_FIELDS = tuple(
 )
 # What department_line reads of each token: the line and who is served, and, when it measures the pace, what
 # the pace reads of the day's tokens.
-OPEN_LINE_FIELDS = ("id", "token_number", "priority", "doctor_id", "called_at", *SERVING_DOCTOR_FIELDS)
+# A waiting token whose patient is with a doctor of another department just now (Queue.with_a_doctor_elsewhere):
+# the boards say so beside it, its place and wait as they are.
+WITH_A_DOCTOR_ELSEWHERE = "with_a_doctor_elsewhere"
+OPEN_LINE_FIELDS = (
+    "id", "token_number", "priority", "doctor_id", "called_at", WITH_A_DOCTOR_ELSEWHERE, *SERVING_DOCTOR_FIELDS
+)
 LINE_FIELDS = (*OPEN_LINE_FIELDS, *(name for name in PACE_VISIT_FIELDS if name not in OPEN_LINE_FIELDS))
 
 
 def _line_rows(tokens, fields):
-    """The tokens as rows of fields in service order, the calling doctor joined for those being served."""
+    """The tokens as rows of fields in service order, the calling doctor joined for those being served, and for
+    those waiting whether their patient is with a doctor elsewhere (looked up for them only)."""
     serving_doctor = FilteredRelation("doctor", condition=Q(status__in=Queue.SERVING_STATUSES))
-    return tokens.annotate(**{SERVING_DOCTOR: serving_doctor}).service_order_rows(fields)
+    with_a_doctor_elsewhere = Case(
+        When(status=Queue.Status.WAITING, then=Exists(Queue.with_a_doctor_elsewhere())),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    return tokens.annotate(
+        **{SERVING_DOCTOR: serving_doctor, WITH_A_DOCTOR_ELSEWHERE: with_a_doctor_elsewhere}
+    ).service_order_rows(fields)
 
 
 @functools.cache
@@ -628,6 +643,8 @@ def queue_joined_at_the_end(*, kept, entry):
         return None
     wait = end.play.joins_at_the_end(entry.priority, entry.due)
     capacity = capacity_in(queue)["capacity_today"]
+    # Not looked up for the token joining (a statement more on every registration): a patient registered while
+    # with a doctor of another department is marked so from the line's next change.
     place = _place({"id": entry.pk, "priority": entry.priority, "place": len(queue["waiting"]) + 1}, token, wait)
     waiting = [*queue["waiting"], represent(WaitingTokenSerializer, place)]
     return JoinedQueue(

@@ -361,6 +361,10 @@ class WaitingTokenSerializer(PlainValuesSerializer):
     estimated_wait_minutes = serializers.IntegerField()
     estimated_wait_low_minutes = serializers.IntegerField(allow_null=True, help_text=WAIT_LOW_HELP)
     estimated_wait_high_minutes = serializers.IntegerField(allow_null=True, help_text=WAIT_HIGH_HELP)
+    with_a_doctor_elsewhere = serializers.BooleanField(
+        help_text="Its patient is with a doctor of another department just now (called there or in consultation): "
+        "passed over by Call next until free, keeping this place; the boards say so beside the token."
+    )
 
 
 class QueueSnapshotSerializer(DailyCapacityMixin, DoctorsOnHandMixin, serializers.Serializer):

@@ -69,6 +69,9 @@ def board_words(page_language):
                     "in_turn": gettext("In turn"),
                     "please_go_in": gettext("Please go in"),
                     "in_consultation": gettext("In consultation"),
+                    # Beside a next token whose patient a doctor of another department has just now (not named:
+                    # a public screen); Call next passes them over until they are free.
+                    "with_a_doctor_elsewhere": gettext("With a doctor in another department"),
                     # The calling doctor's name as the queue gives it (doctor_name), titled in this language.
                     "doctor": gettext("Dr. %(name)s"),
                     "please_wait": gettext("Please wait to be called."),

@@ -136,4 +136,10 @@ async def test_a_patient_called_in_another_department_redraws_this_ones_dashboar
         assert frame["type"] == "department.changed" and frame["department"] == department.pk
         assert frame["payload"]["event"] == "with_a_doctor_elsewhere"
     assert free_again[0]["seq"] == called_elsewhere[0]["seq"] + 1
+    # The board marks the token in words while ENT has the patient (its place kept), and no longer once they are free.
+    board_marks = [
+        [(place["position"], place["with_a_doctor_elsewhere"]) for place in frame["payload"]["queue"]["waiting"]]
+        for frame in (called_elsewhere[1], free_again[1])
+    ]
+    assert board_marks == [[(1, True)], [(1, False)]]
     assert await dashboard.receive_nothing() and await board.receive_nothing()

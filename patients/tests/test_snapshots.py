@@ -181,3 +181,25 @@ def test_a_shared_queue_names_the_doctor_in_the_sites_language_whoever_built_it(
     # Untitled too, for the boards to title in each of their languages.
     assert [token["doctor_name"] for token in snapshot["now_serving"]] == ["Anil Patel"]
     assert entry["doctor_name"] == "Anil Patel"
+
+
+def test_a_waiting_patient_with_a_doctor_of_another_department_is_marked_at_their_place_and_wait(
+    department, make_department, make_doctor, clock
+):
+    """Call next passes them over until they are free, so the board says so beside their token; the line's order and
+    every wait stay as they were (the mark is not a change of the line)."""
+    ent = make_department(name="ENT", code="ENT")
+    fill_queue(department, 3)
+    register_patient(department=ent, name="Patient 1", phone="+15551000001", age=30, gender="other")
+    before = department_queue_snapshot(department=department)
+
+    services.call_next(doctor=make_doctor(department=ent))
+    with_ent = department_queue_snapshot(department=department)
+
+    def unmarked(queue):
+        return [{name: value for name, value in place.items() if name != "with_a_doctor_elsewhere"} for place in queue]
+
+    assert [place["with_a_doctor_elsewhere"] for place in before["waiting"]] == [False, False, False]
+    assert [place["with_a_doctor_elsewhere"] for place in with_ent["waiting"]] == [False, True, False]
+    assert unmarked(with_ent["waiting"]) == unmarked(before["waiting"])
+    assert with_ent["estimated_wait_minutes"] == before["estimated_wait_minutes"]

@@ -108,6 +108,11 @@
       item.title = priority;
       item.appendChild(element("span", "visually-hidden", ", " + priority));
     }
+    // Its patient is with a doctor of another department just now: called after they are free, at this place.
+    if (token.with_a_doctor_elsewhere) {
+      item.appendChild(element("span", "visually-hidden", ", "));
+      item.appendChild(element("span", "next-elsewhere", words().with_a_doctor_elsewhere));
+    }
     return item;
   }
 
