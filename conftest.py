@@ -201,7 +201,6 @@ def make_token(db, make_patient):
     return make
 
 
-
 @pytest.fixture
 def signed_in_http(live_server):
     """A requests session signed in as the given user against the live test server, sending a CSRF token.

@@ -555,6 +555,13 @@ class Queue(models.Model):
         ]
         indexes = [
             models.Index(fields=["department", "token_date", "status"], name="queue_department_day_status"),
+            # with_a_doctor_elsewhere asks it of every waiting token of a line read cold: a probe of the few
+            # tokens being served instead of the patient's whole history (docs/performance.md).
+            models.Index(
+                fields=["patient", "token_date", "department"],
+                condition=Q(status__in=[Status.CALLED, Status.IN_CONSULTATION]),
+                name="queue_patient_with_a_doctor",
+            ),
         ]
 
     def __str__(self):

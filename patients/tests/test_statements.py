@@ -2,7 +2,10 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
 
+from conftest import requires_postgresql
 from patients import selectors, services, statements
 from patients.models import Department, PatientFeedback, Queue
 from patients.tests.model_helpers import as_loaded
@@ -83,3 +86,23 @@ def test_a_patients_open_visits_are_read_in_order_with_their_relations_as_the_or
     assert loaded == [as_loaded(visit) for visit in expected]
     assert [visit.pk for visit in visits] == [first.pk, second.pk]
     assert selectors.patient_visits(patient_public_id=uuid.uuid4()) == []
+
+
+@requires_postgresql()
+def test_a_cold_lines_question_whether_a_patient_is_with_a_doctor_elsewhere_probes_only_the_tokens_being_served(
+    department, make_token
+):
+    for _ in range(3):
+        make_token(department)
+    statement = selectors._compiled_line(open_only=True)
+    params = list(statement.params)
+    params[statement.slots["department_id"]] = department.pk
+    params[statement.slots["day"]] = timezone.localdate()
+
+    with connection.cursor() as cursor:
+        # The tables of a test are too small for the planner to choose an index on its own.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {statement.sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "queue_patient_with_a_doctor" in plan
