@@ -355,8 +355,25 @@ class VisitActionView(VisitView):
         return redirect("adminpanel:queues")
 
 
-class CancelTokenView(PanelAdminRequiredMixin, View):
+class ConfirmedTokenActionView(PanelAdminRequiredMixin, View):
+    """POST runs the panel's panel_action on the token (as POST /adminpanel/api/ does) and goes back to the live
+    queues, or to the token's page with the refusal; the GET of each subclass asks to confirm it first."""
+
+    panel_action = None
+
+    def post(self, request, pk):
+        entry = get_object_or_404(Queue, pk=pk)
+        outcome = PANEL_ACTIONS.perform(
+            PANEL_ACTIONS[self.panel_action], {"entry": entry.pk}, actor=request.user, ip_address=client_ip(request)
+        )
+        report_on_page(request, outcome)
+        return redirect("adminpanel:queues" if outcome.message else reverse("adminpanel:visit", args=[entry.pk]))
+
+
+class CancelTokenView(ConfirmedTokenActionView):
     """GET asks to confirm a token's cancellation and says what follows; POST runs the panel's cancel_token."""
+
+    panel_action = "cancel_token"
 
     def get(self, request, pk):
         entry = get_object_or_404(Queue.objects.select_related("patient", "department"), pk=pk)
@@ -383,19 +400,12 @@ class CancelTokenView(PanelAdminRequiredMixin, View):
             },
         )
 
-    def post(self, request, pk):
-        entry = get_object_or_404(Queue, pk=pk)
-        outcome = PANEL_ACTIONS.perform(
-            PANEL_ACTIONS["cancel_token"], {"entry": entry.pk}, actor=request.user, ip_address=client_ip(request)
-        )
-        report_on_page(request, outcome)
-        return redirect("adminpanel:queues" if outcome.message else reverse("adminpanel:visit", args=[entry.pk]))
 
-
-class ReinstateTokenView(PanelAdminRequiredMixin, View):
+class ReinstateTokenView(ConfirmedTokenActionView):
     """A token cancelled by mistake today: GET asks to confirm and says what follows, or why it cannot be restored
-    (the service's check); POST runs the panel's reinstate_token (as POST /adminpanel/api/ does) and goes back to the
-    live queues, or to the token's page with the refusal."""
+    (the service's check); POST runs the panel's reinstate_token."""
+
+    panel_action = "reinstate_token"
 
     def get(self, request, pk):
         entry = get_object_or_404(Queue.objects.select_related("patient", "department"), pk=pk)
@@ -428,14 +438,6 @@ class ReinstateTokenView(PanelAdminRequiredMixin, View):
                 "cancel_label": _("Leave it cancelled"),
             },
         )
-
-    def post(self, request, pk):
-        entry = get_object_or_404(Queue, pk=pk)
-        outcome = PANEL_ACTIONS.perform(
-            PANEL_ACTIONS["reinstate_token"], {"entry": entry.pk}, actor=request.user, ip_address=client_ip(request)
-        )
-        report_on_page(request, outcome)
-        return redirect("adminpanel:queues" if outcome.message else reverse("adminpanel:visit", args=[entry.pk]))
 
 
 class CorrectPhoneView(PanelAdminRequiredMixin, View):

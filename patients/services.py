@@ -858,12 +858,17 @@ def left_open_before(now):
 def close_consultations_left_open(*, now):
     """Close every consultation left open by its doctor (close_consultation_left_open); returns them."""
     left_open = Queue.objects.filter(status=Status.IN_CONSULTATION, token_date__lt=left_open_before(now))
+    return _close_each(left_open, close_consultation_left_open)
+
+
+def _close_each(left_open, close):
+    """close(entry=...) each token in turn; returns those closed. One its doctor moved on meanwhile (finished,
+    started, marked a no-show) is left as it is now."""
     closed = []
     for entry in left_open.order_by("pk"):
         try:
-            closed.append(close_consultation_left_open(entry=entry))
+            closed.append(close(entry=entry))
         except IllegalTransition:
-            # Its doctor finished it meanwhile.
             continue
     return closed
 
@@ -889,14 +894,7 @@ def close_calls_left_open(*, now):
     """End every call left open on a day that is over (close_call_left_open); returns them. A patient called just
     before midnight may still come in, so a call ends as a consultation left open does (left_open_before)."""
     left_open = Queue.objects.filter(status=Status.CALLED, token_date__lt=left_open_before(now))
-    closed = []
-    for entry in left_open.order_by("pk"):
-        try:
-            closed.append(close_call_left_open(entry=entry))
-        except IllegalTransition:
-            # Its doctor started the consultation or marked a no-show meanwhile.
-            continue
-    return closed
+    return _close_each(left_open, close_call_left_open)
 
 
 # Added by the first queue change of a day (and again of its morning, from CONSULTATIONS_LEFT_OPEN_HOUR), which closes
