@@ -103,6 +103,24 @@ def test_the_warning_keeps_the_session_and_the_sign_out_says_why_and_keeps_the_n
     assert doctor.evaluate("Object.values(sessionStorage)") == ["Blood pressure 130/85, review in two weeks"]
 
 
+def test_the_warnings_button_is_in_sight_with_the_focus_on_a_short_screen_at_twice_the_text_size(open_page, hospital):
+    """The countdown was written once the warning had opened and scrolled its focused button into view: on a short
+    landscape screen at twice the text size the words then pushed "Stay signed in" out of the dialog's sight, as on
+    the kiosk (e2e/test_kiosk.py)."""
+    doctor = open_page(viewport={"width": 568, "height": 320}, is_mobile=True, has_touch=True)
+    doctor.context.new_cdp_session(doctor).send("Page.setFontSizes", {"fontSizes": {"standard": 32}})
+    stop_the_clock(doctor)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    warning = doctor.get_by_role("alertdialog", name="Are you still there?")
+    stay = warning.get_by_role("button", name="Stay signed in")
+
+    doctor.clock.run_for(31_000)
+
+    expect(stay).to_be_focused()
+    expect(warning).to_contain_text("You will be signed out in")
+    expect(stay).to_be_in_viewport(ratio=1)
+
+
 def test_notes_kept_in_the_tab_are_back_after_signing_in_again(open_page, consultation):
     # Without the clock: Playwright's replays its log in every new document, whose performance.now() then does not
     # start at 0, so the page signed in again would count its idle time from the first page's.

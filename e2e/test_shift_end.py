@@ -137,3 +137,21 @@ def test_the_warning_is_in_the_doctors_language_on_a_phone(open_page, hospital):
     expect(warning).to_contain_text("سيتم تسجيل خروجكم بعد")
     expect(warning.get_by_role("button", name="مواصلة العمل")).to_be_focused()
     expect(warning.get_by_role("button", name="تسجيل الدخول من جديد الآن")).to_be_visible()
+
+
+def test_the_warnings_button_is_in_sight_with_the_focus_on_a_short_screen_at_twice_the_text_size(open_page, hospital):
+    """As the idle warning's (e2e/test_idle_sign_out.py): the countdown written after the warning had opened pushed
+    "Keep working", focused and scrolled into the dialog's sight, out of it. This warning says more, so the screen is
+    one its words fill but for the countdown's line: shorter, they overflow anyway and the focus scrolls past them."""
+    doctor = open_page(viewport={"width": 568, "height": 600}, is_mobile=True, has_touch=True)
+    doctor.context.new_cdp_session(doctor).send("Page.setFontSizes", {"fontSizes": {"standard": 32}})
+    stop_the_clock(doctor)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    warning = doctor.get_by_role("alertdialog", name="Your sign-in is ending")
+    keep_working = warning.get_by_role("button", name="Keep working")
+
+    doctor.clock.run_for(50 * MINUTE)
+
+    expect(keep_working).to_be_focused()
+    expect(warning).to_contain_text("You will be signed out in")
+    expect(keep_working).to_be_in_viewport(ratio=1)

@@ -93,13 +93,12 @@
 
   function checkShift(msLeft) {
     var due = SHIFT_WARNINGS_MS.filter(function (ms) { return msLeft <= ms && ms < shiftWarnedFor; });
-    if (due.length) {
-      shiftWarnedFor = Math.min.apply(null, due);
-      // Modal, as the idle warning: the focus on "Keep working", which loses nothing typed.
-      if (!shiftWarning.open) shiftWarning.showModal();
-    }
-    if (shiftWarning.open) {
+    if (due.length) shiftWarnedFor = Math.min.apply(null, due);
+    if (due.length || shiftWarning.open) {
+      // Modal, as the idle warning, and its words written first for the same reason: the focus on "Keep working",
+      // which loses nothing typed.
       shiftWarning.querySelector("[data-shift-countdown]").textContent = timeLeftWords(msLeft);
+      if (!shiftWarning.open) shiftWarning.showModal();
       checkTimer = setTimeout(check, Math.min(msLeft, 1000));
       return;
     }
@@ -130,9 +129,11 @@
       checkTimer = setTimeout(check, msLeft - warnForMs);
       return;
     }
-    // Modal: the page behind waits, and the one button has the focus (autofocus).
-    if (!warning.open) warning.showModal();
+    // Modal: the page behind waits, and the one button has the focus (autofocus). Its words are written first:
+    // showModal() scrolls the focused button into the dialog's sight, which words written after it pushed out of a
+    // short screen at a large text size (as on the kiosk).
     countdown.textContent = timeLeftWords(msLeft);
+    if (!warning.open) warning.showModal();
     checkTimer = setTimeout(check, Math.min(msLeft, 1000));
   }
 
