@@ -1,5 +1,7 @@
 """The doctor's own live socket: queue changes of the doctor's department, with patient names (staff only)."""
 
+import time
+
 from channels.db import database_sync_to_async
 
 from patients.broadcasts import staff_group
@@ -16,16 +18,21 @@ from .serializers import SocketDoctorSerializer
 
 # Not a refusal: the doctor now works in another department; the client reconnects and follows it.
 CLOSE_DEPARTMENT_CHANGED = 4001
+# A pong serves nothing, so a ping checks access again only when no check has for this long: the pages' pings (every
+# 25 s) do not each read the session and the profile, and a socket whose session ended unannounced still closes.
+PING_ACCESS_RECHECK_SECONDS = 60
 
 
 class DoctorConsumer(LiveConsumer):
     """ws/doctor/<doctor_id>/: only the signed-in doctor's own session may listen; others are refused.
 
-    Access is checked again before every frame and answer the socket serves, and the socket is closed as
-    soon as the session ends or the doctor's account or profile stops granting it.
+    Access is checked again before every frame and snapshot the socket serves, and the socket is closed as
+    soon as the session ends or the doctor's account or profile stops granting it. A ping, whose pong serves nothing,
+    re-checks it at most every PING_ACCESS_RECHECK_SECONDS.
     """
 
     closed_for = None
+    access_checked_at = float("-inf")
 
     async def subscribe(self):
         user = self.scope.get("user")
@@ -33,6 +40,7 @@ class DoctorConsumer(LiveConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_NOT_SIGNED_IN)
             return None
+        self.access_checked_at = time.monotonic()
         self.doctor = await database_sync_to_async(self._own_doctor)(user, raw_id)
         if self.doctor is None:
             # Refused at the handshake, whether the id is unknown or someone else's: no data, no hint.
@@ -64,8 +72,10 @@ class DoctorConsumer(LiveConsumer):
             return CLOSE_DEPARTMENT_CHANGED
         return None
 
-    async def still_allowed(self):
-        if self.closed_for is None:
+    async def still_allowed(self, *, unless_checked_within=0.0):
+        """Whether the socket may still serve this doctor: checked again, unless a check this recent said so."""
+        if self.closed_for is None and time.monotonic() - self.access_checked_at >= unless_checked_within:
+            self.access_checked_at = time.monotonic()
             refusal = await database_sync_to_async(self._refusal)()
             if refusal is not None:
                 await self._close_for(refusal)
@@ -76,8 +86,17 @@ class DoctorConsumer(LiveConsumer):
         await self.close(code=code)
 
     async def receive(self, text_data=None, bytes_data=None):
-        if await self.still_allowed():
+        # Each answer that serves something checks access itself; an error about the message serves nothing.
+        if self.closed_for is None:
             await super().receive(text_data=text_data, bytes_data=bytes_data)
+
+    async def answer_snapshot_request(self):
+        if await self.still_allowed():
+            await super().answer_snapshot_request()
+
+    async def answer_ping(self):
+        if await self.still_allowed(unless_checked_within=PING_ACCESS_RECHECK_SECONDS):
+            await super().answer_ping()
 
     async def frame_forward(self, message):
         if await self.still_allowed():

@@ -149,7 +149,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         elif request["type"] == "snapshot":
             await self.answer_snapshot_request()
         elif request["type"] == "ping":
-            await self.send_frame(frame(frame_type="pong", department_id=None, seq=None, payload={}))
+            await self.answer_ping()
         else:
             await self.send_error(
                 code="unknown_message",
@@ -157,6 +157,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 values={"type": request["type"][:50]},
                 field="type",
             )
+
+    async def answer_ping(self):
+        await self.send_frame(frame(frame_type="pong", department_id=None, seq=None, payload={}))
 
     @staticmethod
     def _parse(text_data):

@@ -8,7 +8,9 @@ from django.test import Client
 
 from adminpanel.models import AdminUser
 from conftest import TEST_PASSWORD
-from doctors.consumers import CLOSE_DEPARTMENT_CHANGED
+from doctors import consumers
+from doctors.consumers import CLOSE_DEPARTMENT_CHANGED, DoctorConsumer
+from doctors.models import Doctor
 from patients.live import CLOSE_FORBIDDEN, CLOSE_NOT_SIGNED_IN
 from patients.tests.factories import register_patient
 from patients.tests.live_helpers import next_frame, open_socket  # noqa: F401  (open_socket is a fixture)
@@ -137,6 +139,42 @@ async def test_a_snapshot_answered_after_its_wait_is_not_sent_once_the_session_e
     await database_sync_to_async(Session.objects.all().delete)()
 
     assert await closed_with(socket) == CLOSE_NOT_SIGNED_IN
+
+
+async def test_pings_do_not_each_read_the_session_and_the_profile(doctor, open_socket, monkeypatch):
+    socket, _ = await open_doctor_socket(open_socket, doctor)
+    access_reads = []
+    read_access = DoctorConsumer._refusal
+    monkeypatch.setattr(DoctorConsumer, "_refusal", lambda consumer: access_reads.append(1) or read_access(consumer))
+
+    for _ in range(3):
+        await socket.send_to(text_data='{"type": "ping"}')
+        assert (await next_frame(socket))["type"] == "pong"
+
+    assert access_reads == []
+
+
+async def test_a_ping_checks_again_once_no_check_has_for_a_while(doctor, open_socket, monkeypatch):
+    socket, _ = await open_doctor_socket(open_socket, doctor)
+    monkeypatch.setattr(consumers, "PING_ACCESS_RECHECK_SECONDS", 0)
+    # As when the idle session expires: nothing announces it.
+    await database_sync_to_async(Session.objects.all().delete)()
+
+    await socket.send_to(text_data='{"type": "ping"}')
+
+    assert await closed_with(socket) == CLOSE_NOT_SIGNED_IN
+
+
+async def test_a_snapshot_request_right_after_pings_is_refused_once_the_doctor_is_deactivated(doctor, open_socket):
+    socket, _ = await open_doctor_socket(open_socket, doctor)
+    await socket.send_to(text_data='{"type": "ping"}')
+    assert (await next_frame(socket))["type"] == "pong"
+    # A bulk update: no signal tells the socket.
+    await database_sync_to_async(Doctor.objects.filter(pk=doctor.pk).update)(is_active=False)
+
+    await socket.send_to(text_data='{"type": "snapshot"}')
+
+    assert await closed_with(socket) == CLOSE_FORBIDDEN
 
 
 async def test_a_doctor_still_signed_in_keeps_getting_frames(doctor, department, open_socket):
