@@ -542,6 +542,8 @@ class ClosedDayForm(PanelFieldsMixin, CancellingBookingsForm):
     # Its page shows it beside DoctorAbsenceForm, whose fields share its names: the prefix keeps their ids apart,
     # so each label names its own form's field.
     prefix = "close_day"
+    # How many patients still in line today the question said are texted (a closing of today).
+    agreed_texts = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
 
     day = PanelDateField(
         label=_("Day"),

@@ -1080,16 +1080,18 @@ def _appointments_page(
 
 
 def _question(question, form, *, action, agree, keep):
-    """A closing or absence that cancels bookings is asked, not refused: the same fields come back with the number
-    of bookings to agree to, posted to action by the button saying agree (a plural counting "count"), or left by
-    keep."""
+    """A closing or absence that cancels bookings (or a closing of today that texts the patients in line) is asked,
+    not refused: the same fields come back with the numbers to agree to, posted to action by the button saying agree
+    (a plural counting "count"; "Close the day" where no booking is cancelled), or left by keep."""
     agreed = form.data.copy()
     agreed[form.add_prefix("agreed_cancellations")] = question.cancels
+    if "agreed_texts" in form.fields:
+        agreed[form.add_prefix("agreed_texts")] = question.texts
     return {
         "text": str(question),
         "form": type(form)(agreed),
         "action": reverse(action),
-        "agree": agree % {"count": question.cancels},
+        "agree": agree % {"count": question.cancels} if question.cancels else gettext("Close the day"),
         "keep": keep,
     }
 

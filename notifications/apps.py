@@ -36,6 +36,9 @@ class NotificationsConfig(AppConfig):
         hooks.doctor_back_today.connect(
             webhooks.record_doctor_back_webhook_deliveries, dispatch_uid="notifications_doctor_back_webhooks"
         )
+        hooks.closing_of_today_changed.connect(
+            services.notify_closing_of_today, dispatch_uid="notifications_closing_of_today"
+        )
         for signal in (post_save, post_delete):
             signal.connect(
                 webhooks.forget_subscriptions, sender=WebhookEndpoint, dispatch_uid="notifications_subscriptions"

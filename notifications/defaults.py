@@ -64,6 +64,14 @@ DEFAULT_TEMPLATES = {
         "Hello {name}, the reception desk corrected your phone number for token {token} ({department}). Follow "
         "your place with this new link (an earlier one no longer works): {link}",
     ),
+    TemplateType.CLOSED_TODAY: (
+        "Department closed today",
+        "{name}, {department} is closed today. Please ask at the reception desk about your token {token}.",
+    ),
+    TemplateType.OPEN_AGAIN_TODAY: (
+        "Department open again today",
+        "{name}, {department} is open again today after all: your token {token} stands. Follow your place: {link}",
+    ),
     TemplateType.LINE_CLOSED: (
         "Not called before the line closed",
         "{name}, token {token} for {department} was not called before the day's line closed at midnight. If you "
@@ -205,6 +213,17 @@ DEFAULT_TRANSLATIONS = {
         "इस नए लिंक से अपनी जगह देखें (पहले वाला लिंक अब काम नहीं करता): {link}",
         "ar": "مرحبًا {name}، صحّح مكتب الاستقبال رقم هاتفكم لرقم الدور {token} ({department}). تابعوا دوركم عبر "
         "هذا الرابط الجديد (الرابط السابق لم يعد يعمل): {link}",
+    },
+    TemplateType.CLOSED_TODAY: {
+        "es": "{name}, {department} está cerrado hoy. Por favor, pregunte en la recepción por su turno {token}.",
+        "hi": "{name}, {department} आज बंद है। कृपया अपने टोकन {token} के बारे में रिसेप्शन डेस्क पर पूछें।",
+        "ar": "{name}، {department} مغلق اليوم. يُرجى السؤال في مكتب الاستقبال عن رقم الدور {token}.",
+    },
+    TemplateType.OPEN_AGAIN_TODAY: {
+        "es": "{name}, al final {department} vuelve a abrir hoy: su turno {token} sigue en pie. Siga su lugar aquí: "
+        "{link}",
+        "hi": "{name}, {department} आज फिर से खुल गया है: आपका टोकन {token} बना रहेगा। अपनी जगह यहाँ देखें: {link}",
+        "ar": "{name}، عاد {department} إلى العمل اليوم: رقم الدور {token} ما زال قائمًا. تابعوا دوركم: {link}",
     },
     TemplateType.LINE_CLOSED: {
         "es": "{name}, el turno {token} de {department} no fue llamado antes de que la fila del día cerrara a "

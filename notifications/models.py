@@ -108,6 +108,8 @@ class TemplateType(models.TextChoices):
     REINSTATED = "reinstated", _("Cancelled token restored")
     PHONE_CORRECTED = "phone_corrected", _("Phone number corrected")
     LINE_CLOSED = "line_closed", _("Not called before the line closed")
+    CLOSED_TODAY = "closed_today", _("Department closed today")
+    OPEN_AGAIN_TODAY = "open_again_today", _("Department open again today")
     BOOKING_CONFIRMED = "booking_confirmed", _("Appointment booked or moved")
     BOOKING_REMINDER = "booking_reminder", _("Appointment reminder")
     BOOKING_CANCELLED = "booking_cancelled", _("Appointment cancelled")

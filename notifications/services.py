@@ -22,7 +22,7 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
 from patients import appointments, hooks
-from patients.models import Appointment, Queue, WaitAlert
+from patients.models import Appointment, ClosedDay, Queue, WaitAlert
 from patients.selectors import (
     NO_DOCTORS,
     closed_on,
@@ -105,6 +105,8 @@ STATUSES_STILL_RELEVANT = {
     TemplateType.PHONE_CORRECTED: {QueueStatus.WAITING, QueueStatus.CALLED, QueueStatus.SKIPPED},
     TemplateType.BROADCAST: {QueueStatus.WAITING},
     TemplateType.LINE_CLOSED: {QueueStatus.WAITING},
+    TemplateType.CLOSED_TODAY: {QueueStatus.WAITING, QueueStatus.SKIPPED},
+    TemplateType.OPEN_AGAIN_TODAY: {QueueStatus.WAITING, QueueStatus.SKIPPED},
 }
 # Answers to the patient's own texts (see inbound): they asked, so choosing no messages does not silence them.
 REPLIES = frozenset(
@@ -213,9 +215,10 @@ TEXT_ON_CALL = "notifications.tasks.text_on_call"
 SEND_APPOINTMENT_MESSAGE = "notifications.tasks.send_appointment_message"
 TELL_NO_DOCTOR_LEFT_TODAY = "notifications.tasks.tell_no_doctor_left_today"
 TELL_DOCTOR_BACK_TODAY = "notifications.tasks.tell_doctor_back_today"
-# A "no doctor expected back today" text in these states reached, or is on its way to, the patient: they are told when
-# a doctor is back. One skipped (STOP), failed or withdrawn told them nothing.
-TOLD_NO_DOCTOR_LEFT = (Status.QUEUED, Status.SENDING, Status.SENT, Status.DELIVERED)
+TELL_CLOSING_OF_TODAY = "notifications.tasks.tell_closing_of_today"
+# A text in these states reached, or is on its way to, the patient ("no doctor expected back today": they are told when
+# a doctor is back; "closed today": when it opens again). One skipped (STOP), failed or withdrawn told them nothing.
+TOLD = (Status.QUEUED, Status.SENDING, Status.SENT, Status.DELIVERED)
 
 
 def notify_queue_change(sender, *, change, **kwargs):
@@ -522,6 +525,10 @@ def prepare_queue_notification(
         # after the "doctor back" text that went to those already told.
         logger.info("Not sending %s for queue entry %s: a doctor is back", template_type, entry.pk)
         return None
+    if template_type in CLOSING_TEXTS and _closed(entry) != (template_type == TemplateType.CLOSED_TODAY):
+        # Reopened, or closed again, before this went: the text the patient is due is the other one, or none.
+        logger.info("Not sending %s for queue entry %s: its department's day changed since", template_type, entry.pk)
+        return None
     message = (translations or {}).get(entry.patient.language) or message
     return _record_notification(
         key=key,
@@ -535,6 +542,10 @@ def prepare_queue_notification(
 def _no_doctor_left_still(entry):
     queue = latest_queue_snapshot(department_id=entry.department_id, department=entry.department)
     return queue is not None and doctors_in(queue)["no_doctor_left_today"]
+
+
+def _closed(entry):
+    return ClosedDay.closing(department=entry.department_id, day=entry.token_date) is not None
 
 
 def _record_notification(*, key, patient, template_type, values, **about):
@@ -924,7 +935,7 @@ def tell_doctor_back_today(*, department_id, day):
     told = Notification.objects.filter(
         queue_entry__in=Queue.objects.waiting().for_day(day).filter(department_id=department_id),
         event=TemplateType.NO_DOCTOR_LEFT_TODAY,
-        status__in=TOLD_NO_DOCTOR_LEFT,
+        status__in=TOLD,
     ).select_related("queue_entry")
     due = {}
     for no_doctor_left in told:
@@ -940,6 +951,58 @@ def tell_doctor_back_today(*, department_id, day):
         for key, (entry_id, repeat_id) in due.items()
         if key not in already
     ]
+    outbox.enqueue_after_commit(calls)
+    return len(calls)
+
+
+# A token's texts about its department closing today and opening again, each the answer to the one before.
+CLOSING_TEXTS = (TemplateType.CLOSED_TODAY, TemplateType.OPEN_AGAIN_TODAY)
+
+
+def notify_closing_of_today(sender, *, change, **kwargs):
+    """hooks.closing_of_today_changed receiver: the patients in that line today are told by a task, after commit."""
+    outbox.enqueue_after_commit(
+        [
+            (
+                TELL_CLOSING_OF_TODAY,
+                {"department_id": change.department_id, "day": change.day.isoformat(), "closed": change.closed},
+            )
+        ]
+    )
+
+
+def tell_closing_of_today(*, department_id, day, closed):
+    """Tell each patient still in the line of the day (waiting, or skipped and recallable) of the department closed
+    or reopened, or of every department (department_id None: the whole hospital), that it is closed today and to ask
+    at the desk, or, reopened, that their token stands; returns how many texts are queued.
+
+    A token's closing texts alternate: it is told "closed" unless its last such text already said so (a department
+    closed after the whole hospital, or closed again before that text went), and "open again" only after a "closed"
+    text, and only where nothing keeps its department shut; each keyed by the text it answers, so a repeated task
+    tells no one twice, while closing again after a reopening tells them again (their last word was "open")."""
+    told_to = TemplateType.CLOSED_TODAY if closed else TemplateType.OPEN_AGAIN_TODAY
+    shut = set(ClosedDay.objects.filter(day=day).values_list("department_id", flat=True))
+    entries = appointments.in_line_a_closing_tells(day=day, department_id=department_id)
+    if None not in shut:
+        entries = entries.filter(department_id__in=shut) if closed else entries.exclude(department_id__in=shut)
+    elif not closed:
+        return 0
+    last_told = {}
+    for notification in Notification.objects.filter(
+        queue_entry__in=entries, event__in=CLOSING_TEXTS, status__in=TOLD
+    ).order_by("pk"):
+        last_told[notification.queue_entry_id] = notification
+    calls = []
+    for entry_id in entries.values_list("pk", flat=True):
+        last = last_told.get(entry_id)
+        if (last.event if last else TemplateType.OPEN_AGAIN_TODAY) == told_to:
+            continue
+        calls.append(
+            (
+                SEND_QUEUE_MESSAGE,
+                {"entry_id": entry_id, "template_type": told_to, "repeat_id": f"after-{last.pk}" if last else ""},
+            )
+        )
     outbox.enqueue_after_commit(calls)
     return len(calls)
 

@@ -125,6 +125,12 @@ def tell_doctor_back_today(self, *, department_id, day):
     return services.tell_doctor_back_today(department_id=department_id, day=date.fromisoformat(day))
 
 
+@shared_task(acks_late=True)
+def tell_closing_of_today(*, department_id, day, closed):
+    """The department (None: the whole hospital) closed, or reopened, for the day (YYYY-MM-DD)."""
+    return services.tell_closing_of_today(department_id=department_id, day=date.fromisoformat(day), closed=closed)
+
+
 @shared_task
 def redispatch_outbox():
     """Celery beat: send what a broker outage or a crash left in the outbox; forget old dispatched rows."""

@@ -75,15 +75,17 @@ class DayAlreadyOver(BookingError):
 
 
 class ClosingCancelsBookings(BookingError):
-    """Closing the day would cancel more bookings than the admin agreed to (`cancels`: how many): asked first, since
-    each patient is texted and reopening the day does not bring the bookings back."""
+    """Closing the day would cancel more bookings (`cancels`: how many), or text more patients in its line today
+    (`texts`), than the admin agreed to: asked first, since each patient is texted and reopening the day does not
+    bring the bookings back."""
 
     field = "day"
     code = "cancels_bookings"
 
-    def __init__(self, message, *, cancels):
+    def __init__(self, message, *, cancels, texts=0):
         super().__init__(message)
         self.cancels = cancels
+        self.texts = texts
 
 
 @dataclass(frozen=True)
@@ -854,7 +856,30 @@ def bookings_a_closing_cancels(*, day, department=None):
     return bookings if department is None else bookings.filter(department=department)
 
 
-def _closing_in_words(*, day, department, cancels):
+# A token still in its line: waiting, or skipped and recallable (services.recall: on its own day).
+IN_LINE_STATUSES = (Queue.Status.WAITING, Queue.Status.SKIPPED)
+
+
+def in_line_a_closing_tells(*, day, department_id):
+    """The tokens of the day still in the department's line, or every department's (department_id None: the whole
+    hospital): a closing of today texts them (notifications), and the panel says how many before closing."""
+    entries = Queue.objects.for_day(day).filter(status__in=IN_LINE_STATUSES)
+    return entries if department_id is None else entries.filter(department_id=department_id)
+
+
+def _closing_in_words(*, day, department, cancels, texts):
+    cancelling = _cancelling_in_words(day=day, department=department, cancels=cancels) if cancels else ""
+    if not texts:
+        return cancelling
+    texting = ngettext(
+        "%(count)s patient still in line today is texted that it is closed and to ask at the desk.",
+        "%(count)s patients still in line today are texted that it is closed and to ask at the desk.",
+        texts,
+    ) % {"count": texts}
+    return f"{cancelling} {texting}".strip()
+
+
+def _cancelling_in_words(*, day, department, cancels):
     values = {"day": formats.date_format(day, pgettext("date format", "D j M Y")), "count": cancels}
     if department is None:
         return ngettext(
@@ -881,22 +906,30 @@ def check_day_ahead(day):
 
 
 @transaction.atomic
-def close_day(*, day, department=None, reason="", agreed_cancellations=None, actor=None, ip_address=None):
+def close_day(
+    *, day, department=None, reason="", agreed_cancellations=None, agreed_texts=None, actor=None, ip_address=None
+):
     """Block a day (a holiday) for one department or the whole hospital; its bookings are cancelled and told.
     DayAlreadyClosed when the department (or the whole hospital) is closed that day already.
 
     agreed_cancellations: how many bookings the admin was told the closing cancels; more than that (a closing not
     asked yet, or bookings made since) is ClosingCancelsBookings, which names the number to agree to. A day picked
-    wrong, or the department left at "Whole hospital", had cancelled every booking at once, for good.
+    wrong, or the department left at "Whole hospital", had cancelled every booking at once, for good. agreed_texts
+    likewise: how many patients still in line today the admin was told are texted that it is closed.
     """
     check_day_ahead(day)
     already_closed = DayAlreadyClosed(_("%(day)s is already closed for bookings.") % {"day": formats.date_format(day)})
     if is_closed(department=department, day=day):
         raise already_closed
     cancels = bookings_a_closing_cancels(day=day, department=department).count()
-    if agreed_cancellations is not None and cancels > agreed_cancellations:
-        question = _closing_in_words(day=day, department=department, cancels=cancels)
-        raise ClosingCancelsBookings(question, cancels=cancels)
+    texts = (
+        in_line_a_closing_tells(day=day, department_id=department and department.pk).count()
+        if day == timezone.localdate()
+        else 0
+    )
+    if agreed_cancellations is not None and (cancels > agreed_cancellations or texts > (agreed_texts or 0)):
+        question = _closing_in_words(day=day, department=department, cancels=cancels, texts=texts)
+        raise ClosingCancelsBookings(question, cancels=cancels, texts=texts)
     closed, created = ClosedDay.objects.get_or_create(day=day, department=department, defaults={"reason": reason})
     if not created:
         # Another admin closed it since the check above: the unique constraint let one of us create the row.

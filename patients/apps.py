@@ -22,3 +22,6 @@ class PatientsConfig(AppConfig):
             signal.connect(
                 broadcasts.publish_on_closed_day_change, sender=ClosedDay, dispatch_uid="patients_closed_day"
             )
+            signal.connect(
+                services.announce_closing_of_today, sender=ClosedDay, dispatch_uid="patients_announce_closing"
+            )

@@ -20,6 +20,10 @@ The core (this app) imports no other app. Instead:
   texts the waiting patients to ask at the desk. The queue that ends such an episode (a doctor on duty or expected
   again) is announced likewise through ``doctor_back_today`` with a DoctorBackToday: notifications texts the
   patients it told that no doctor was expected back, and still waiting, that one is.
+- A department (or the whole hospital) closed for today or reopened the same day, from the panel or Django admin, is
+  announced through ``closing_of_today_changed`` with a ClosingOfToday, inside the transaction that saved or deleted
+  the ClosedDay: notifications texts, after commit, the patients still in that line today (waiting, or skipped and
+  recallable) that it is closed and to ask at the desk, or, reopened, those it told so that their token stands.
 - Actions that are not a token's change (feedback, a doctor's availability or weekly hours) are
   announced through ``action_recorded`` with an ActionRecord, for the audit log.
 - What the core must ask of the apps above it is provided to it, also from AppConfig.ready(): the
@@ -45,6 +49,9 @@ appointment_changed = Signal()
 no_doctor_left_today = Signal()
 # Sent with a DoctorBackToday by the publisher of the first queue to have a doctor again after one that said so.
 doctor_back_today = Signal()
+# Sent with a ClosingOfToday when today is closed or reopened for a department or the whole hospital (in its
+# transaction).
+closing_of_today_changed = Signal()
 # Sent with a DayBegan once what the days before it left open is closed (services.close_days_over), after commit.
 day_began = Signal()
 
@@ -160,6 +167,16 @@ class DayBegan:
 
 
 @dataclass(frozen=True)
+class ClosingOfToday:
+    """Today ``day`` closed (``closed``) or reopened for the department ``department_id``, or for the whole hospital
+    (None)."""
+
+    department_id: int | None
+    day: date
+    closed: bool
+
+
+@dataclass(frozen=True)
 class AppointmentChange:
     """One change of one booking: ``event`` is booked, rescheduled, cancelled, closed (the hospital cancelled it:
     a closed day or a doctor's absence), checked_in or no_show; sent inside the transaction that made it."""
@@ -196,6 +213,10 @@ def announce_no_doctor_left_today(change):
 
 def announce_doctor_back_today(change):
     doctor_back_today.send(sender=DoctorBackToday, change=change)
+
+
+def announce_closing_of_today(change):
+    closing_of_today_changed.send(sender=ClosingOfToday, change=change)
 
 
 def announce_day_began(change):

@@ -14,7 +14,7 @@ from adminpanel.models import AuditLog, SystemConfiguration
 from doctors.models import DoctorAbsence, DoctorSchedule
 from notifications.models import Notification
 from patients import appointments, services
-from patients.models import Appointment, ClosedDay
+from patients.models import Appointment, ClosedDay, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 from patients.tests.page_forms import PageForms
 
@@ -101,6 +101,29 @@ def test_closing_a_day_with_bookings_asks_first_naming_how_many_it_cancels(clini
     closed = admin_client.post(reverse("adminpanel:close-day"), closing_question_answer(asked_again))
     assert closed.status_code == 302 and ClosedDay.objects.get().reason == "Holiday"
     assert {booking.status for booking in Appointment.objects.all()} == {Appointment.Status.CANCELLED}
+
+
+def test_closing_today_with_patients_in_line_asks_first_naming_how_many_are_texted(
+    clinic, admin_client, make_token, django_capture_on_commit_callbacks
+):
+    waiting, skipped = make_token(clinic), make_token(clinic)
+    services.cancel(entry=make_token(clinic))
+    Queue.objects.filter(pk=skipped.pk).update(status=Queue.Status.SKIPPED, skipped_at=timezone.now())
+    close = {"close_day-day": timezone.localdate().isoformat(), "close_day-department": clinic.pk}
+
+    asked = admin_client.post(reverse("adminpanel:close-day"), close)
+
+    assert asked.status_code == 200 and not ClosedDay.objects.exists()
+    question = closing_question(asked)
+    assert "2 patients still in line today are texted that it is closed and to ask at the desk." in question
+    assert ">Close the day</button>" in question
+    assert closing_question_answer(asked)["close_day-agreed_texts"] == "2"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        closed = admin_client.post(reverse("adminpanel:close-day"), closing_question_answer(asked))
+    assert closed.status_code == 302 and ClosedDay.objects.get().department == clinic
+    told = Notification.objects.filter(event="closed_today").values_list("queue_entry", flat=True)
+    assert sorted(told) == [waiting.pk, skipped.pk]
 
 
 def test_closing_a_closed_day_again_says_it_already_was(clinic, admin_client):

@@ -80,6 +80,7 @@ def test_status_in_a_department_closed_today_without_a_doctor_says_it_is_closed(
     with django_capture_on_commit_callbacks(execute=True):
         entry = queue.allocate_token(department=department, patient=make_patient(phone="+14155550301"))
         appointments.close_day(day=timezone.localdate(), department=department)
+    with django_capture_on_commit_callbacks(execute=True):
         receive_text(message_sid=f"SM{uuid.uuid4().hex}", from_address=entry.patient.phone, body="STATUS")
 
     assert CLOSED_WORDS["en"] in fake_twilio.received[-1].body
