@@ -104,7 +104,7 @@ def test_closing_a_day_with_bookings_asks_first_naming_how_many_it_cancels(clini
 
 
 def test_closing_today_with_patients_in_line_asks_first_naming_how_many_are_texted(
-    clinic, admin_client, make_token, django_capture_on_commit_callbacks
+    clinic, admin_client, make_token, django_capture_on_commit_callbacks, tasks_run_inline
 ):
     waiting, skipped = make_token(clinic), make_token(clinic)
     services.cancel(entry=make_token(clinic))
