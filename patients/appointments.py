@@ -20,6 +20,7 @@ from functools import partial
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete
 from django.db.models import Exists, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -164,8 +165,19 @@ def forget_closures(day):
     cache.delete(_closures_cache_key(day))
 
 
-def _forget_closures_after_commit(day):
-    transaction.on_commit(partial(forget_closures, day))
+def on_closed_day_written(sender, instance, **kwargs):
+    """ClosedDay post_save / post_delete receiver, whatever wrote it (the panel, a data fix in a shell): the day's
+    closures are read afresh once it commits, and today closed or reopened is announced
+    (hooks.closing_of_today_changed) for the screens and the patients in line; another day's closing has no one in
+    line. A closing edited (its reason) is no new closing."""
+    transaction.on_commit(partial(forget_closures, instance.day))
+    if instance.day != timezone.localdate() or kwargs.get("created") is False:
+        return
+    hooks.announce_closing_of_today(
+        hooks.ClosingOfToday(
+            department_id=instance.department_id, day=instance.day, closed=kwargs.get("signal") is not post_delete
+        )
+    )
 
 
 def booking_days(now=None):
@@ -936,7 +948,6 @@ def close_day(
         raise already_closed
     for appointment in bookings_a_closing_cancels(day=day, department=department):
         cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
-    _forget_closures_after_commit(day)
     hooks.record_action(
         actor=actor, action="appointments.day_closed", target=closed, after={"day": str(day)}, ip_address=ip_address
     )
@@ -955,7 +966,6 @@ def reopen_day(*, closed, actor=None, ip_address=None):
         before={"day": str(closed.day), "department": closed.department_id, "reason": closed.reason},
         ip_address=ip_address,
     )
-    _forget_closures_after_commit(closed.day)
     closed.delete()
 
 

@@ -8,7 +8,7 @@ class PatientsConfig(AppConfig):
     verbose_name = _("Patients")
 
     def ready(self):
-        from . import broadcasts, hooks, selectors, services
+        from . import appointments, broadcasts, hooks, selectors, services
         from .models import ClosedDay, Department
 
         hooks.provide_doctors_gone_for_today(selectors.no_doctor_left_today)
@@ -18,10 +18,8 @@ class PatientsConfig(AppConfig):
         hooks.wait_alert_changed.connect(broadcasts.publish_wait_alert, dispatch_uid="patients_publish_wait_alert")
         hooks.day_began.connect(broadcasts.publish_day_began, dispatch_uid="patients_publish_day_began")
         post_save.connect(broadcasts.publish_on_department_save, sender=Department, dispatch_uid="patients_department")
+        hooks.closing_of_today_changed.connect(
+            broadcasts.publish_on_closing_of_today, dispatch_uid="patients_publish_closing_of_today"
+        )
         for signal in (post_save, post_delete):
-            signal.connect(
-                broadcasts.publish_on_closed_day_change, sender=ClosedDay, dispatch_uid="patients_closed_day"
-            )
-            signal.connect(
-                services.announce_closing_of_today, sender=ClosedDay, dispatch_uid="patients_announce_closing"
-            )
+            signal.connect(appointments.on_closed_day_written, sender=ClosedDay, dispatch_uid="patients_closed_day")

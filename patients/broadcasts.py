@@ -26,12 +26,11 @@ import orjson
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.db.models.signals import post_delete
 from django.utils import timezone
 
 from smartqueue.shapes import represent
 
-from . import appointments, hooks, published, services
+from . import hooks, published, services
 from .models import Department, Queue
 from .selectors import (
     department_lines,
@@ -73,7 +72,7 @@ WITH_A_DOCTOR_ELSEWHERE_EVENT = "with_a_doctor_elsewhere"
 # Every doctor of the department has gone by the clock alone (see publish_doctors_gone_by_the_clock).
 DOCTORS_GONE_EVENT = "doctors_gone"
 
-# The department (or the whole hospital) closed for today, or reopened (see publish_on_closed_day_change).
+# The department (or the whole hospital) closed for today, or reopened (see publish_on_closing_of_today).
 DAY_CLOSED_EVENT, DAY_REOPENED_EVENT = "day_closed", "day_reopened"
 
 # What a published queue says of the department's doctors that its waiting patients are told (_no_doctor_episode).
@@ -138,21 +137,19 @@ def publish_on_department_save(sender, instance, created, **kwargs):
         )
 
 
-def publish_on_closed_day_change(sender, instance, **kwargs):
-    """ClosedDay post_save / post_delete receiver: today closed or reopened, from the panel or Django admin, reaches
-    the screens and the patients in line at once (their queue's closed_today); another day's closing shows no one
-    anything today."""
-    if instance.day == timezone.localdate():
-        event = DAY_REOPENED_EVENT if kwargs.get("signal") is post_delete else DAY_CLOSED_EVENT
-        transaction.on_commit(
-            partial(publish_closing_of_today, event=event, department_id=instance.department_id, day=instance.day)
-        )
+def publish_on_closing_of_today(sender, *, change, **kwargs):
+    """hooks.closing_of_today_changed receiver: today closed or reopened reaches the screens and the patients in line
+    at once (their queue's closed_today), after commit."""
+    event = DAY_CLOSED_EVENT if change.closed else DAY_REOPENED_EVENT
+    transaction.on_commit(
+        partial(publish_closing_of_today, event=event, department_id=change.department_id)
+    )
 
 
-def publish_closing_of_today(*, event, department_id, day):
-    """Publish the queue of the department closed or reopened today, or of every active one for the whole hospital."""
-    # The day's closures are read from the cache: forgotten first, or the queue published would say what it said.
-    appointments.forget_closures(day)
+def publish_closing_of_today(*, event, department_id):
+    """Publish the queue of the department closed or reopened today, or of every active one for the whole hospital.
+    The day's closures it reads were forgotten by a callback of the same commit registered before this one
+    (appointments.on_closed_day_written)."""
     if department_id is None:
         department_ids = list(Department.objects.filter(is_active=True).values_list("pk", flat=True))
     else:

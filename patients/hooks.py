@@ -20,10 +20,11 @@ The core (this app) imports no other app. Instead:
   texts the waiting patients to ask at the desk. The queue that ends such an episode (a doctor on duty or expected
   again) is announced likewise through ``doctor_back_today`` with a DoctorBackToday: notifications texts the
   patients it told that no doctor was expected back, and still waiting, that one is.
-- A department (or the whole hospital) closed for today or reopened the same day, from the panel or Django admin, is
+- A department (or the whole hospital) closed for today or reopened the same day (its ClosedDay written anyhow) is
   announced through ``closing_of_today_changed`` with a ClosingOfToday, inside the transaction that saved or deleted
-  the ClosedDay: notifications texts, after commit, the patients still in that line today (waiting, or skipped and
-  recallable) that it is closed and to ask at the desk, or, reopened, those it told so that their token stands.
+  the ClosedDay: after commit, the sockets publish the line (closed_today) and notifications texts the patients
+  still in that line today (waiting, or skipped and recallable) that it is closed and to ask at the desk, or,
+  reopened, those it told so that their token stands.
 - Actions that are not a token's change (feedback, a doctor's availability or weekly hours) are
   announced through ``action_recorded`` with an ActionRecord, for the audit log.
 - What the core must ask of the apps above it is provided to it, also from AppConfig.ready(): the

@@ -15,7 +15,6 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Min, OuterRef, Q
-from django.db.models.signals import post_delete
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -471,19 +470,6 @@ def check_open_today(department):
             _("%(department)s is closed today%(reason)s. Please ask at the reception desk.")
             % {"department": department.translated("name"), "reason": f" ({closure.reason})" if closure.reason else ""}
         )
-
-
-def announce_closing_of_today(sender, instance, **kwargs):
-    """ClosedDay post_save / post_delete receiver: today closed or reopened anywhere (panel, Django admin) is announced
-    (hooks.closing_of_today_changed) for the patients in line to be told; another day's closing has no one in line.
-    A closing edited (its reason) is no new closing."""
-    if instance.day != timezone.localdate() or kwargs.get("created") is False:
-        return
-    hooks.announce_closing_of_today(
-        hooks.ClosingOfToday(
-            department_id=instance.department_id, day=instance.day, closed=kwargs.get("signal") is not post_delete
-        )
-    )
 
 
 def _add_desk_notes(*, entry, notes, actor, ip_address):
