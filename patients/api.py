@@ -87,6 +87,7 @@ EXAMPLE_VISIT = {
     "can_move_back": True,
     "can_leave": True,
     "transferred_to": None,
+    "appointment_time": None,
 }
 EXAMPLE_STATUS_URL = f"https://hospital.example{EXAMPLE_VISIT['status_path']}"
 

@@ -642,6 +642,15 @@ class Queue(models.Model):
             return self.checked_in_at
         return self.due_at or self.checked_in_at
 
+    @property
+    def booked_place_at(self):
+        """The booking's slot when it is this token's place in line (due_expression: checked in on time or early, at
+        normal priority, never moved back), else None. The patient who came early sees walk-ins arriving before
+        the slot go first: the status page says why."""
+        if self.priority in self.URGENT_PRIORITIES or self.postponed_at is not None:
+            return None
+        return self.due_at
+
     @classmethod
     def with_a_doctor_elsewhere(cls):
         """For a subquery about a token's row: its patient's tokens of its day that a doctor of another department

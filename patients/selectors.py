@@ -862,6 +862,11 @@ class VisitView:
     def estimated_wait_high_minutes(self):
         return self._place_value("estimated_wait_high_minutes")
 
+    @property
+    def appointment_time(self):
+        # Only while the token has a place in line: once called or over, the slot explains nothing.
+        return self.entry.booked_place_at if self.position else None
+
 
 def describe_visit(entry, *, place, now_serving, doctors, closed_today):
     return represent(

@@ -454,6 +454,13 @@ class VisitStatusSerializer(serializers.Serializer):
     transferred_to = serializers.SerializerMethodField(
         help_text="Status page of the token this visit was transferred or referred to, if it was."
     )
+    appointment_time = serializers.DateTimeField(
+        allow_null=True,
+        read_only=True,
+        help_text="While waiting, a booked patient's slot when it is their place in line (checked in on time or early, "
+        "at normal priority, not moved back): patients who arrived before it go first, though they came later. Null "
+        "for a walk-in, a booked patient checked in late, an urgent token or one moved back.",
+    )
 
     @staticmethod
     def place_fields(place):

@@ -244,6 +244,47 @@ def test_early_arrival_waits_for_its_slot(clinic, clock, make_token):
     assert waiting_tokens(clinic) == [walk_in_before_the_slot.token, booked.token, walk_in_after_the_slot.token]
 
 
+def test_the_status_of_a_booked_patient_who_came_early_names_the_slot_their_place_is_kept_for(
+    clinic, clock, make_token, client
+):
+    # Checked in at 13:05 for 13:30, the patient saw "2 ahead" become 4 as walk-ins arriving before the slot went
+    # first, and nothing on the page said why.
+    appointment = book(clinic, at(time(13, 30)))
+    clock.move_to(at(time(13, 5)))
+    booked = appointments.check_in(appointment=appointment)
+    walk_in = make_token(clinic)
+
+    status = selectors.visit_status(entry=booked)
+    assert datetime.fromisoformat(status["appointment_time"]) == appointment.slot_start
+    assert selectors.visit_status(entry=walk_in)["appointment_time"] is None
+    page = client.get(booked.get_absolute_url()).content.decode()
+    assert 'data-show="appointment_time"' in page and 'data-field="appointment_time"' in page
+
+    # Moved back at the patient's request, or raised to an urgent priority, the slot no longer places them.
+    clock.move_to(at(time(13, 31)))
+    make_token(clinic)
+    moved_back = services.postpone_visit(entry=booked, places=1)
+    assert selectors.visit_status(entry=moved_back)["appointment_time"] is None
+    raised_booking = book(clinic, at(time(14)))
+    early_for_two = appointments.check_in(appointment=raised_booking)
+    assert datetime.fromisoformat(selectors.visit_status(entry=early_for_two)["appointment_time"]) == at(time(14))
+    raised = services.change_priority(entry=early_for_two, priority=Queue.Priority.HIGH)
+    assert selectors.visit_status(entry=raised)["appointment_time"] is None
+
+
+def test_a_booked_patient_checked_in_late_or_called_is_not_told_of_a_kept_slot(clinic, clock):
+    early_booking, late_booking = book(clinic, at(time(13))), book(clinic, at(time(13, 30)))
+    clock.move_to(at(time(12, 50)))
+    early = appointments.check_in(appointment=early_booking)
+    clock.move_to(at(time(13, 41)))
+    late = appointments.check_in(appointment=late_booking)
+    assert selectors.visit_status(entry=late)["appointment_time"] is None
+
+    called = services.call_next(doctor=clinic.doctor)
+    assert called.token == early.token
+    assert selectors.visit_status(entry=called)["appointment_time"] is None
+
+
 def test_check_in_before_the_early_window_is_refused(clinic, clock):
     appointment = book(clinic, at(time(14)))
     clock.move_to(at(time(13, 29)))  # the window opens 30 minutes before

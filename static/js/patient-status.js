@@ -84,6 +84,7 @@
       if (visit.expired) return gettext("No longer in line");
       return STATUS_WORDS[visit.status] || visit.status_display;
     }
+    if (field === "appointment_time" && value) return WaitWords.hospitalClockTime(value, PAGE_LANGUAGE);
     if (field === "date") {
       // The token's day, in the page's language (noon: the same day in every time zone).
       return new Date(value + "T12:00:00").toLocaleDateString(WaitWords.inServerDigits(PAGE_LANGUAGE), { dateStyle: "long" });

@@ -50,7 +50,13 @@
   function doctorsExpectedLater(doctors, language) {
     if (doctors.doctors_on_duty || !doctors.doctors_expected_at) return null;
     if (new Date(doctors.doctors_expected_at).getTime() <= Date.now()) return null;
-    var clock = doctors.doctors_expected_at.match(/T(\d\d):(\d\d)/);
+    return hospitalClockTime(doctors.doctors_expected_at, language);
+  }
+
+  // The hours and minutes of a time the server wrote (in the hospital's zone), in the language's way: read off the
+  // text, not converted to the phone's zone, so the page agrees with the hospital's clocks and its texts.
+  function hospitalClockTime(serverTime, language) {
+    var clock = serverTime.match(/T(\d\d):(\d\d)/);
     return clockTime(new Date(Date.UTC(2000, 0, 1, Number(clock[1]), Number(clock[2]))), language, "UTC");
   }
 
@@ -77,6 +83,7 @@
     unbroken: unbroken,
     doctorsExpectedLater: doctorsExpectedLater,
     clockTime: clockTime,
+    hospitalClockTime: hospitalClockTime,
     inServerDigits: inServerDigits,
   };
 })(window);
