@@ -278,6 +278,9 @@ class NotificationStatus(models.TextChoices):
     # Written before the desk corrected the phone and not yet sent: its link stopped working, and its number may be
     # a stranger's (services._withdraw_unsent_messages_of_the_visit).
     WITHDRAWN = "withdrawn", _("Withdrawn: phone number corrected")
+    # Written about a booking as it was, and not sent before it was moved, cancelled, checked in or missed: a
+    # reminder retried after a rate limit texted "your appointment is at 10:30" to a patient who had cancelled it.
+    OUTDATED = "outdated", _("Withdrawn: booking changed")
 
 
 class Notification(models.Model):

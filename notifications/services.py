@@ -1139,6 +1139,13 @@ def _time_given_at(appointment):
     return appointment.updated_at if appointment.times_moved else appointment.created_at
 
 
+def _reminder_fits(appointment, occurrence):
+    """Whether the booking had its time before this reminder's moment (REMINDERS): else the booking's (or its move's)
+    confirmation has just named the time. Asked again when a reminder's task runs: retried after a rate limit, the
+    task of a booking moved since wrote a reminder of the new time, which the move's confirmation had just named."""
+    return _time_given_at(appointment) < appointment.slot_start - dict(REMINDERS)[occurrence]
+
+
 def _reminder_due_at(moment):
     """The moment, or REMINDERS_NOT_BEFORE_HOUR that morning when it falls earlier: an 08:00 slot's two-hour
     reminder texted at 06:00 woke the patient. A reminder pushed past its slot is not sent (the other was)."""
@@ -1148,8 +1155,21 @@ def _reminder_due_at(moment):
     return local.replace(hour=settings.REMINDERS_NOT_BEFORE_HOUR, minute=0, second=0, microsecond=0)
 
 
+# The changes after which what the booking's earlier messages say (its time, "move or cancel it", "still coming?")
+# no longer holds.
+APPOINTMENT_STATE_CHANGES = frozenset({"rescheduled", "cancelled", "closed", "checked_in", "no_show"})
+OUTDATED_REASON = "The booking changed after this message was written and before it was sent: it no longer holds."
+
+
 def notify_appointment_change(sender, *, change, **kwargs):
-    """hooks.appointment_changed receiver: record the booking's message in the change's transaction."""
+    """hooks.appointment_changed receiver: record the booking's message in the change's transaction, and withdraw its
+    earlier messages not sent yet when the change makes them untrue (APPOINTMENT_STATE_CHANGES). Only their
+    recording checked the booking: one waiting in the outbox for a retry (a rate limit, Twilio down) or for a dead
+    worker's lease was sent as it was, a reminder after the cancellation, the old time after a move."""
+    if change.event in APPOINTMENT_STATE_CHANGES:
+        Notification.objects.filter(
+            appointment_id=change.appointment.pk, status__in=[Status.QUEUED, Status.SENDING]
+        ).update(status=Status.OUTDATED, error_code="", error_message=OUTDATED_REASON, updated_at=timezone.now())
     template_type = APPOINTMENT_EVENT_MESSAGES.get(change.event)
     if template_type is None:
         return
@@ -1205,6 +1225,8 @@ def prepare_appointment_notification(*, appointment_id, template_type, occurrenc
         return None
     if template_type == TemplateType.BOOKING_NO_SHOW and not _still_seen_today(appointment):
         return None
+    if template_type == TemplateType.BOOKING_REMINDER and not _reminder_fits(appointment, occurrence):
+        return None
     return _record_notification(
         key=key,
         patient=appointment.patient,
@@ -1241,7 +1263,7 @@ def queue_due_reminders(now=None):
             occurrence
             for occurrence, before in REMINDERS
             if _reminder_due_at(appointment.slot_start - before) <= now
-            and _time_given_at(appointment) < appointment.slot_start - before
+            and _reminder_fits(appointment, occurrence)
         ]
         # Only the latest reminder due: a booking first seen two hours ahead skips "the day before".
         if occurrences:
