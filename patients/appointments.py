@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from . import hooks, services
-from .models import Appointment, ClosedDay, Queue
+from .models import Appointment, ClosedDay, Department, Queue
 
 Status = Appointment.Status
 Arrival = Appointment.Arrival
@@ -238,6 +238,16 @@ def no_free_times_in_words(*, department, day, now=None):
     return _("No free times that day. Please choose another day, or come as a walk-in.")
 
 
+def _lock_bookings_of(department_id=None):
+    """Lock the department's row (every department's, for the whole hospital), as each booking or move and each change
+    that cancels the bookings it no longer allows (a closed day, a doctor's absence, new hours, a deactivation) does
+    first. The change read the bookings once: one a patient made at that moment, still uncommitted, was not among
+    them, and its slot was read before the change committed, so it stayed booked on a closed day, never told. Now one
+    waits for the other: the change sees the booking, or the booking sees the change and is refused."""
+    rows = Department.objects.select_for_update().order_by("pk")
+    list((rows if department_id is None else rows.filter(pk=department_id)).values_list("pk", flat=True))
+
+
 def _free_seats(department, slot_start, now):
     """The slot's free seats, or SlotUnavailable when it is not a bookable slot at all."""
     day = timezone.localdate(slot_start)
@@ -305,6 +315,7 @@ def book_appointment(
     Reception staff see the patient and are not limited; to them a booking of that day, even checked in, is
     AlreadyBooked.
     """
+    _lock_bookings_of(department.pk)
     now = timezone.now()
     seats = _free_seats(department, slot_start, now)
     if not seats:
@@ -397,6 +408,8 @@ def reschedule_appointment(*, appointment, slot_start, actor=None, ip_address=No
     day): another day is a new booking, which that rule checks. By its manage link, at most BOOKING_MAX_MOVES
     times; reception staff are not limited.
     """
+    # The department before the booking, in the order a closing takes them (it then locks each booking it cancels).
+    _lock_bookings_of(appointment.department_id)
     appointment = _locked(appointment)
     check_movable(appointment, self_service=self_service)
     if timezone.localdate(slot_start) != timezone.localdate(appointment.slot_start):
@@ -930,6 +943,7 @@ def close_day(
     likewise: how many patients still in line today the admin was told are texted that it is closed.
     """
     check_day_ahead(day)
+    _lock_bookings_of(department and department.pk)
     already_closed = DayAlreadyClosed(_("%(day)s is already closed for bookings.") % {"day": formats.date_format(day)})
     if is_closed(department=department, day=day):
         raise already_closed
@@ -983,6 +997,7 @@ def release_bookings_of_inactive_department(*, department, actor=None, ip_addres
     Returns the cancelled bookings; none while the department is active."""
     if department.is_active:
         return []
+    _lock_bookings_of(department.pk)
     bookings = bookings_a_deactivation_cancels(department)
     return [
         cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
@@ -1001,6 +1016,7 @@ def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
     their grace window, and is seen by the doctors on duty, as the walk-ins are. Returns the cancelled bookings
     (their patients are told by message).
     """
+    _lock_bookings_of(department.pk)
     kept, unstaffed = _staffed_and_unstaffed(department, day, hooks.working_hours(department.pk, day))
     cancelled = [
         cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")

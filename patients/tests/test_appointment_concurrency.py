@@ -88,3 +88,42 @@ def test_the_desk_registering_a_booked_patient_as_the_kiosk_checks_them_in_gives
     assert Queue.objects.filter(department=clinic).count() == 1
     booked = Appointment.objects.get(pk=appointment.pk)
     assert booked.status == Appointment.Status.CHECKED_IN and booked.queue_entry.due_at == at(time(13))
+
+
+@pytest.mark.django_db(transaction=True)
+@requires_postgresql()
+def test_a_booking_made_while_the_day_is_being_closed_is_cancelled_by_the_closing_or_refused(
+    clinic, clock, at_once, monkeypatch
+):
+    # The closing read the day's bookings once; one made at that moment, its slot read before the closing committed,
+    # stayed booked on the closed day, its patient never told (and reminded of it).
+    listed, booked = threading.Event(), threading.Event()
+    list_bookings = appointments.bookings_a_closing_cancels
+
+    listings = []
+
+    def list_then_let_a_patient_book(**filters):
+        bookings = list_bookings(**filters)
+        listings.append(filters)
+        if len(listings) == 1:
+            return bookings  # counted, for the question; the second listing is the one cancelled
+        as_read = bookings.filter(pk__in=list(bookings.values_list("pk", flat=True)))
+        listed.set()
+        booked.wait(timeout=2)  # with the lock, the booking waits for the closing instead
+        return as_read
+
+    def book_while_closing():
+        listed.wait(timeout=10)
+        try:
+            return book(clinic, at(time(14)))
+        finally:
+            booked.set()
+
+    monkeypatch.setattr(appointments, "bookings_a_closing_cancels", list_then_let_a_patient_book)
+    closing, booking = at_once(
+        lambda: appointments.close_day(day=at(time(14)).date(), department=clinic), book_while_closing
+    )
+
+    assert not isinstance(closing, Exception), closing
+    assert isinstance(booking, appointments.SlotUnavailable), booking
+    assert not Appointment.objects.filter(department=clinic, status=Appointment.Status.BOOKED).exists()
