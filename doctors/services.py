@@ -332,6 +332,13 @@ def release_bookings_left_behind(*, before, doctor, actor=None, ip_address=None)
     )
 
 
+def release_bookings_of_deleted_doctor(doctor):
+    """After a doctor was deleted (Django admin: the doctor, or their account), as after their deactivation: the
+    bookings to come their department can no longer hold without them are released. Their hours went with them."""
+    if doctor.is_active:
+        appointments.release_unstaffed_bookings_ahead(department=doctor.department)
+
+
 class AbsenceCancelsBookings(queue_services.QueueError):
     """Recording the absence would cancel more bookings than the admin agreed to (`cancels`: how many): asked first,
     since each patient is texted and withdrawing the absence does not bring the bookings back."""

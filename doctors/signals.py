@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from smartqueue.staff_sockets import ACCESS_CHANGED, SIGNED_OUT, tell_staff_sockets
 
 from .models import Doctor
-from .services import publish_roster_change
+from .services import publish_roster_change, release_bookings_of_deleted_doctor
 
 
 @receiver(pre_save, sender=Doctor, dispatch_uid="doctor_remember_department")
@@ -35,6 +35,12 @@ def publish_after_save(sender, instance, update_fields=None, **kwargs):
 @receiver(post_delete, sender=Doctor, dispatch_uid="doctor_publish_on_delete")
 def publish_after_delete(sender, instance, **kwargs):
     publish_roster_change(instance.department_id)
+
+
+@receiver(post_delete, sender=Doctor, dispatch_uid="doctor_release_bookings_on_delete")
+def release_bookings_after_delete(sender, instance, **kwargs):
+    # Deleted, the doctor left their bookings on slots nobody works, the patients never told.
+    release_bookings_of_deleted_doctor(instance)
 
 
 @receiver(user_logged_out, dispatch_uid="close_staff_sockets_on_sign_out")

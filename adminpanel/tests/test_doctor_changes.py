@@ -198,3 +198,27 @@ def test_django_admin_deletes_a_doctor_with_no_patient(django_admin, make_doctor
     django_admin.post(reverse("admin:doctors_doctor_delete", args=[doctor.pk]), {"post": "yes"})
 
     assert not Doctor.objects.filter(pk=doctor.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "delete_url",
+    [
+        lambda doctor: reverse("admin:doctors_doctor_delete", args=[doctor.pk]),
+        lambda doctor: reverse("admin:auth_user_delete", args=[doctor.user.pk]),
+    ],
+    ids=["doctor", "account"],
+)
+def test_django_admin_deleting_a_doctor_cancels_the_bookings_only_they_held_and_tells_the_patients(
+    clinic, django_admin, django_capture_on_commit_callbacks, tasks_run_inline, delete_url
+):
+    # As deactivating them does: deleted, the doctor left their bookings on slots nobody works, the patients never
+    # told (and reminded of them), to come to a line with no doctor for them.
+    appointment = tomorrows_booking(clinic)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        django_admin.post(delete_url(clinic.doctor), {"post": "yes"})
+
+    assert not Doctor.objects.filter(pk=clinic.doctor.pk).exists()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+    assert Notification.objects.filter(appointment=appointment, event="booking_cancelled").exists()
