@@ -875,6 +875,22 @@ def mark_no_shows(now=None):
     return marked
 
 
+def _cancel_for_the_hospital(bookings, actor, ip_address):
+    """cancel_appointment (event "closed") of each booking read, that is still booked once locked; the ones cancelled.
+    A patient checking in at the kiosk as the admin closed today had their booking checked in between the two: its
+    refusal ("already checked in and can no longer change") undid the whole closing, shown to the admin as if about
+    the day. A booking checked in is in line, and the closing tells the line."""
+    cancelled = []
+    for appointment in bookings:
+        try:
+            cancelled.append(
+                cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
+            )
+        except BookingError:
+            continue
+    return cancelled
+
+
 def bookings_a_closing_cancels(*, day, department=None):
     """The bookings closing the day (for the department, else the whole hospital) cancels."""
     bookings = Appointment.objects.filter(slot_start__date=day, status=Status.BOOKED)
@@ -960,8 +976,7 @@ def close_day(
     if not created:
         # Another admin closed it since the check above: the unique constraint let one of us create the row.
         raise already_closed
-    for appointment in bookings_a_closing_cancels(day=day, department=department):
-        cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
+    _cancel_for_the_hospital(bookings_a_closing_cancels(day=day, department=department), actor, ip_address)
     hooks.record_action(
         actor=actor, action="appointments.day_closed", target=closed, after={"day": str(day)}, ip_address=ip_address
     )
@@ -999,10 +1014,7 @@ def release_bookings_of_inactive_department(*, department, actor=None, ip_addres
         return []
     _lock_bookings_of(department.pk)
     bookings = bookings_a_deactivation_cancels(department)
-    return [
-        cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
-        for appointment in bookings.order_by("slot_start", "pk")
-    ]
+    return _cancel_for_the_hospital(bookings.order_by("slot_start", "pk"), actor, ip_address)
 
 
 @transaction.atomic
@@ -1018,10 +1030,7 @@ def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
     """
     _lock_bookings_of(department.pk)
     kept, unstaffed = _staffed_and_unstaffed(department, day, hooks.working_hours(department.pk, day))
-    cancelled = [
-        cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
-        for appointment in unstaffed
-    ]
+    cancelled = _cancel_for_the_hospital(unstaffed, actor, ip_address)
     for appointments_kept in kept.values():
         _seat_within_the_doctors(appointments_kept)
     return cancelled
