@@ -389,7 +389,7 @@ class BookingForm(RegistrationForm):
     """A patient booking a slot on their phone, or reception booking for a caller."""
 
     # The time is chosen first on the page (book.html); the hidden department's refusals show by the button.
-    field_order = ("slot", "name", "phone", "age", "gender", "notes", "department")
+    field_order = ("slot", "name", "phone", "age", "gender", "language", "notes", "department")
     slot = SlotChoiceField()
 
     def __init__(self, *args, slots=(), **kwargs):

@@ -375,7 +375,7 @@ def book(request):
             booking = appointments.book_appointment(
                 slot_start=details["slot"],
                 **{field: details[field] for field in SELF_SERVICE_FIELDS},
-                language=request.LANGUAGE_CODE,
+                language=details.get("language") or request.LANGUAGE_CODE,
                 actor=request.user,
                 ip_address=client_ip(request),
                 self_service=not reception_staff,

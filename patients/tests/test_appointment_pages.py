@@ -961,3 +961,29 @@ def test_a_midnight_slots_check_in_opens_at_midnight_where_the_kiosk_takes_it(cl
     assert appointments.can_check_in(appointment)
     entry = appointments.check_in(appointment=appointment)
     assert entry.token_date == tomorrow and entry.due_at == appointment.slot_start
+
+
+def test_the_desk_booking_for_a_caller_chooses_the_language_of_their_messages_as_at_registration(
+    client, clinic, django_capture_on_commit_callbacks, tasks_run_inline
+):
+    # The desk's booking page had a language field it neither showed nor read: a Spanish-speaking caller booked by an
+    # English-speaking desk got every text of the booking in English, where the desk's registration asks.
+    client.force_login(clinic.doctor.user)
+    page_url = f"{reverse('patients:book')}?department={clinic.pk}&day={timezone.localdate().isoformat()}"
+    assert 'id="id_language"' in client.get(page_url).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            page_url, details(department=clinic.pk, slot=at(time(13)).isoformat(), language="es", phone="+14155550191")
+        )
+
+    assert response.status_code == 302
+    booking = Appointment.objects.get(patient__phone="+14155550191")
+    assert booking.patient.language == "es"
+    [confirmation] = Notification.objects.filter(appointment=booking)
+    assert "Su cita" in confirmation.body or "su cita" in confirmation.body
+
+
+def test_a_patient_booking_on_their_phone_is_not_asked_for_a_language_their_page_is_in(client, clinic):
+    page_url = f"{reverse('patients:book')}?department={clinic.pk}&day={timezone.localdate().isoformat()}"
+    assert 'id="id_language"' not in client.get(page_url).content.decode()
