@@ -763,3 +763,26 @@ def test_a_button_hidden_by_the_patients_call_or_cancellation_hands_the_focus_to
                  index=2)  # The third page's socket: the call's page, this token's, its leave question.
     expect(patient.get_by_role("button", name="Yes, leave the line")).to_be_hidden()
     expect(patient.get_by_text("This token was cancelled.")).to_be_focused()
+
+
+def test_the_patients_page_says_a_booked_patients_place_is_kept_for_their_appointment_in_the_hospitals_time(
+    open_page, hospital
+):
+    mine = register(hospital["cardiology"], "Asha Rao", "+14155550101")
+    patient = open_page(**PHONE, timezone_id="Asia/Tokyo")
+    sockets = PlayedSockets(patient, r"/ws/patient/[0-9a-f-]+/$")
+    patient.goto(mine.get_absolute_url())
+    kept = patient.locator('[data-show="appointment_time"]')
+    expect(kept).to_be_hidden()
+
+    # Checked in early for 10:30 as the hospital's clocks say it, whatever zone the phone is set to.
+    booked = {**visit_status(entry=mine), "appointment_time": "2026-12-07T10:30:00-05:00"}
+    sockets.send(frame(frame_type="patient.status", department_id=None, seq=1,
+                       payload={"event": "checked_in", "visit": booked}))
+    expect(kept).to_be_visible()
+    expect(kept).to_contain_text("Your place in line is kept for your appointment at 10:30 AM")
+
+    called = {**booked, "appointment_time": None, "position": None, "status": "called", "your_turn": True}
+    sockets.send(frame(frame_type="patient.status", department_id=None, seq=2,
+                       payload={"event": "called", "visit": called}))
+    expect(kept).to_be_hidden()
