@@ -61,6 +61,8 @@ class ExpectedAppointmentSerializer(serializers.Serializer):
 
 
 class CurrentPatientSerializer(TokenRowSerializer):
+    """The token called to or in the doctor's room (a TokenRow) with its patient's name and age."""
+
     patient_name = serializers.CharField()
     age = serializers.IntegerField()
     earlier_day = serializers.DateField(

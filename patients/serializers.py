@@ -296,6 +296,8 @@ CLOSED_TODAY_HELP = (
 
 
 class DepartmentOverviewSerializer(DailyCapacityMixin, DoctorsOnHandMixin, DepartmentSummarySerializer):
+    """An active department, its line now and whether it still takes patients today."""
+
     closed_today = serializers.BooleanField(help_text=CLOSED_TODAY_HELP)
     description = serializers.CharField()
     queue_length = serializers.IntegerField(source="waiting_count", help_text="Tokens waiting now.")
@@ -368,6 +370,8 @@ class WaitingTokenSerializer(PlainValuesSerializer):
 
 
 class QueueSnapshotSerializer(DailyCapacityMixin, DoctorsOnHandMixin, serializers.Serializer):
+    """A department's line today, as the public boards show it: no names or phones."""
+
     department = SnapshotDepartmentSerializer()
     date = serializers.DateField()
     closed_today = serializers.BooleanField(help_text=CLOSED_TODAY_HELP)
@@ -539,6 +543,8 @@ class VisitStatusSerializer(serializers.Serializer):
 
 
 class VisitLinkSerializer(VisitStatusSerializer):
+    """One visit's status (VisitStatus) with its absolute status link."""
+
     status_url = serializers.URLField(help_text="The absolute status link of this token.")
 
 
@@ -573,6 +579,8 @@ class AppointmentSerializer(serializers.Serializer):
 
 
 class RegistrationResultSerializer(VisitLinkSerializer):
+    """The token a registration issued or found (VisitLink), the patient's id and what the desk is told."""
+
     patient_id = serializers.UUIDField(help_text="The patient's public id: GET /patients/api/patient/{id}/status/.")
     created = serializers.BooleanField(help_text="False when the patient already held an open token here today.")
     appointment = AppointmentSerializer(

@@ -1,6 +1,11 @@
-"""What the schema says of every operation that no view declares itself (a drf-spectacular postprocessing hook)."""
+"""What the schema says of every operation that no view declares itself (a drf-spectacular postprocessing hook),
+and where its descriptions come from (AutoSchema)."""
 
 import copy
+import inspect
+
+from drf_spectacular import openapi
+from drf_spectacular.plumbing import get_override
 
 from .middleware import RETRY_AFTER_SECONDS
 
@@ -37,3 +42,29 @@ def document_retry_after(result, generator, request, public):
             if "429" in responses:
                 responses["429"].setdefault("headers", {})["Retry-After"] = copy.deepcopy(RETRY_AFTER_HEADER)
     return result
+
+
+def own_docstring(obj):
+    """The class's or function's own docstring, never one it inherits (as inspect.getdoc and drf-spectacular give)."""
+    # vars() of a class holds its own __doc__ only; a function's __doc__ is always its own.
+    return inspect.cleandoc((vars(obj).get("__doc__") if inspect.isclass(obj) else obj.__doc__) or "")
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's, describing each shape and operation by its own docstring only. Inherited, a helper base's
+    docstring became the published description of everything built on it: every strictly typed request was "A DRF
+    serializer whose fields refuse JSON values...", a queue snapshot "Whether a newcomer can still be registered
+    today", each patient POST without a description of its own "A rate-limited endpoint patients' phones post JSON
+    to"."""
+
+    def get_description(self):
+        method = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        return (method is not None and own_docstring(method)) or own_docstring(type(self.view))
+
+    def _map_basic_serializer(self, serializer, direction):
+        shape = super()._map_basic_serializer(serializer, direction)
+        shape.pop("description", None)
+        description = get_override(serializer, "description", own_docstring(type(serializer)))
+        if description:
+            shape["description"] = description
+        return shape

@@ -595,7 +595,7 @@ RATELIMIT_FAIL_OPEN = True
 RECEPTION_STAFF_CHECK = "patients.hooks.is_reception_staff"
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "smartqueue.api_schema.AutoSchema",
     # orjson renders a line of 500 tokens in a tenth of the time of the standard library's json. JSON only, also to a
     # browser: the API is browsed at /api/docs/ (drf-spectacular's Swagger UI); DRF's own browsable pages answered
     # browsers in production, unlike every other page neither translated nor checked for accessibility.

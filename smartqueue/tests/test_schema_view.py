@@ -8,6 +8,9 @@ from django.test import RequestFactory
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.views import SpectacularAPIView
 
+from patients.api import PatientSubmissionAPI
+from patients.serializers import DailyCapacityMixin, PlainValuesSerializer
+from smartqueue.strict_types import StrictSerializer
 from smartqueue.views import rendered_schema
 
 YAML, JSON = "application/vnd.oai.openapi", "application/vnd.oai.openapi+json"
@@ -112,3 +115,24 @@ def test_the_api_docs_page_says_its_language_and_where_its_content_is(client, db
 
     assert '<html lang="en" dir="ltr">' in page
     assert '<main id="swagger-ui"></main>' in page
+
+
+def test_each_shape_and_operation_is_described_by_its_own_docstring_never_a_helper_base_s(client):
+    # Inherited, a helper base's docstring was the published description of everything built on it: each strictly
+    # typed request "A DRF serializer whose fields refuse JSON values...", the queue snapshot "Whether a newcomer can
+    # still be registered today", the patient POSTs without one of their own "A rate-limited endpoint...".
+    helpers = [StrictSerializer, DailyCapacityMixin, PlainValuesSerializer, PatientSubmissionAPI]
+    helper_docs = {" ".join(helper.__doc__.split()) for helper in helpers}
+    schema = client.get("/api/schema/", HTTP_ACCEPT=JSON).json()
+    descriptions = {
+        **{name: shape.get("description", "") for name, shape in schema["components"]["schemas"].items()},
+        **{
+            f"{method.upper()} {path}": operation.get("description", "")
+            for path, operations in schema["paths"].items()
+            for method, operation in operations.items()
+        },
+    }
+
+    assert {where for where, said in descriptions.items() if " ".join(said.split()) in helper_docs} == set()
+    assert descriptions["QueueSnapshot"].startswith("A department's line today")
+    assert descriptions["VisitStatus"].startswith("One visit as its patient follows it")
