@@ -19,7 +19,11 @@ from rest_framework.settings import api_settings
 
 from .form_input import OneValuePerFieldMixin, ReadableTextMixin
 from .requests import client_ip
-from .strict_types import form_field_schema, form_type_errors
+from .strict_types import form_field_schema, form_type_errors, undeclared_field_errors
+
+
+# The field of a staff API's body that names the action; the others are the action's own.
+ACTION_FIELD = "action"
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class Action:
     # run(form, **context): calls the service with the valid form's cleaned data; returns the message for staff.
     run: Callable[..., str]
     # Where a refusal by the hospital's rules (the table's domain error) is reported.
-    refused_field: str = "action"
+    refused_field: str = ACTION_FIELD
     # The fields a body may carry, for a form that cannot be built without its data (an edit of a chosen object).
     input_fields: Callable[[], Mapping[str, forms.Field]] | None = None
 
@@ -45,10 +49,11 @@ class Action:
             "type": "object",
             "title": self.name,
             "properties": {
-                "action": {"type": "string", "enum": [self.name]},
+                ACTION_FIELD: {"type": "string", "enum": [self.name]},
                 **{name: form_field_schema(field) for name, field in fields.items()},
             },
-            "required": ["action", *(name for name, field in fields.items() if field.required)],
+            "required": [ACTION_FIELD, *(name for name, field in fields.items() if field.required)],
+            "additionalProperties": False,
         }
 
 
@@ -108,17 +113,21 @@ class ActionTable:
     def submit(self, data, **context):
         """Look up the action named by data["action"], validate its input, run it."""
         chooser = ActionForm(data)
-        chooser.fields["action"] = forms.ChoiceField(
+        chooser.fields[ACTION_FIELD] = forms.ChoiceField(
             choices=self.choices(), error_messages={"required": _("Choose an action.")}
         )
         if not chooser.is_valid():
             return Outcome(errors=form_errors(chooser))
-        return self.perform(self[chooser.cleaned_data["action"]], data, **context)
+        return self.perform(self[chooser.cleaned_data[ACTION_FIELD]], data, **context)
 
     def perform(self, action, data, **context):
         form = action.form(data, **context)
-        # A JSON value of another type than its field takes is refused, never coerced (see strict_types).
-        type_errors = form_type_errors(data, form.fields)
+        # A JSON value of another type than its field takes is refused, never coerced, and a field the action does
+        # not declare (request_schema) is refused, never dropped (see strict_types).
+        type_errors = {
+            **undeclared_field_errors(data, {ACTION_FIELD, *action.declared_fields()}),
+            **form_type_errors(data, form.fields),
+        }
         if type_errors:
             return Outcome(errors=type_errors)
         if not form.is_valid():

@@ -8,6 +8,7 @@ from drf_spectacular import openapi
 from drf_spectacular.plumbing import get_override
 
 from .middleware import RETRY_AFTER_SECONDS
+from .strict_types import StrictSerializer
 
 RETRY_AFTER_HEADER = {
     "description": "Seconds to wait before sending the request again.",
@@ -67,4 +68,7 @@ class AutoSchema(openapi.AutoSchema):
         description = get_override(serializer, "description", own_docstring(type(serializer)))
         if description:
             shape["description"] = description
+        if isinstance(serializer, StrictSerializer):
+            # It refuses any other field (strict_types.undeclared_field_errors): a generated client learns it here.
+            shape["additionalProperties"] = False
         return shape

@@ -1,4 +1,5 @@
-"""JSON bodies are typed: a value of the wrong JSON type is a 400 naming its field, never coerced.
+"""JSON bodies are typed: a value of the wrong JSON type is a 400 naming its field, never coerced; a field the body's
+declaration does not have is a 400 naming it, never dropped.
 
 Django forms and DRF fields both turn what they are given into what they want (["a"] into the text "['a']",
 "maybe" into True, 12 into "12"). That is right for HTML forms, where everything is text, and wrong for JSON,
@@ -130,6 +131,15 @@ def form_field_schema(field):
     return schema
 
 
+def undeclared_field_errors(data, declared):
+    """{name: [problem]} for each field of a JSON body that is not among the declared names: dropped, a misspelt one
+    ("prioirty": "emergency", "nmae" in an edit) left the request done without it, answered as a success. None for
+    a form body (QueryDict), which browsers send with fields of their own (the CSRF token, the button pressed)."""
+    if isinstance(data, QueryDict) or not isinstance(data, Mapping):
+        return {}
+    return {name: [gettext("This request takes no field of this name.")] for name in data if name not in declared}
+
+
 def form_type_errors(data, fields):
     """{field: [problem]} for JSON values that these form fields would coerce; none for a form body (QueryDict)."""
     if isinstance(data, QueryDict):
@@ -138,7 +148,8 @@ def form_type_errors(data, fields):
 
 
 class StrictSerializer(serializers.Serializer):
-    """A DRF serializer whose fields refuse JSON values of another type instead of converting them."""
+    """A DRF serializer whose fields refuse JSON values of another type instead of converting them, and that refuses
+    a JSON field it does not declare."""
 
     def to_internal_value(self, data):
         if isinstance(data, QueryDict):
@@ -155,7 +166,10 @@ class StrictSerializer(serializers.Serializer):
         # A form body (QueryDict) is text throughout; only JSON says what type a value is.
         if isinstance(data, Mapping) and not isinstance(data, QueryDict):
             writable = {name: field for name, field in self.fields.items() if not field.read_only}
-            errors = _type_errors(data, writable, _serializer_field_types)
+            errors = {
+                **undeclared_field_errors(data, writable),
+                **_type_errors(data, writable, _serializer_field_types),
+            }
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)

@@ -226,3 +226,60 @@ def test_a_decimal_for_a_whole_number_is_named_as_such(department, unthrottled, 
 
     assert response.status_code == 400
     assert response.json() == {"age": ["Expected a whole number, not a decimal number."]}
+
+
+# A misspelt field was dropped and the request done without it, answered as a success: an emergency registered as
+# normal by the desk's client, an edit of a department "saved" with nothing changed.
+UNDECLARED = "This request takes no field of this name."
+
+
+def test_a_registration_with_a_misspelt_field_is_refused_naming_it_and_issues_no_token(department, unthrottled):
+    body = {"name": "Asha", "phone": "+14155550123", "age": 34, "department": department.pk, "prioirty": "emergency"}
+
+    response = post(Client(), "/patients/api/register/", body)
+
+    assert (response.status_code, response.json()) == (400, {"prioirty": [UNDECLARED]})
+    assert not department.queue_entries.exists()
+
+
+def test_feedback_naming_its_visit_by_another_name_is_refused_not_given_to_the_latest_visit(department, unthrottled):
+    entry, _ = register_patient(department=department, name="A", phone="+14155550123", age=3, gender="male")
+
+    response = post(Client(), "/patients/api/feedback/", {"patient_id": str(entry.patient.public_id), "rating": 1,
+                                                         "visit": entry.pk})
+
+    assert (response.status_code, response.json()) == (400, {"visit": [UNDECLARED]})
+
+
+def test_a_working_interval_with_a_field_it_does_not_take_is_refused_under_its_place(doctor):
+    interval = {"weekday": 0, "starts_at": "09:00", "ends_at": "13:00", "room": "2B"}
+
+    response = post(doctor, "/doctors/api/schedule/", {"schedule": [interval]})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"schedule[0].room": [UNDECLARED]}
+
+
+def test_an_edit_with_a_misspelt_field_is_refused_and_changes_nothing(admin, department):
+    body = {"action": "update_department", "department": department.pk, "nmae": "Radiology", "room": "9"}
+
+    response = post(admin, "/adminpanel/api/", body)
+
+    department.refresh_from_db()
+    assert (response.status_code, response.json()["errors"]) == (400, {"nmae": [UNDECLARED]})
+    assert department.room != "9"
+
+
+def test_a_form_body_keeps_the_fields_browsers_add(doctor):
+    # The dashboard's buttons post forms carrying the CSRF token and the button's own name: not refused.
+    response = doctor.post("/doctors/api/", {"action": "set_availability", "availability": "busy", "submit": "Busy"})
+
+    assert response.status_code == 200, response.content
+
+
+def test_the_schema_says_request_bodies_take_no_other_field(client, db):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    panel = schema["paths"]["/adminpanel/api/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+
+    assert schema["components"]["schemas"]["Registration"]["additionalProperties"] is False
+    assert {action["additionalProperties"] for action in panel["oneOf"]} == {False}
