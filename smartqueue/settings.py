@@ -612,6 +612,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "smartqueue.errors.api_exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "smartqueue.negotiation.UnknownFormatIgnored",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_RATES": {

@@ -250,6 +250,21 @@ def test_an_unknown_api_path_is_json(db):
     assert response["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize("format_asked", ["xml", "api", "csv"])
+def test_a_format_no_renderer_has_is_ignored_not_a_404_of_what_exists(department, unthrottled, format_asked):
+    # DRF answered 404 "Not found.": the department looked gone, and the registration was a 404 it does not document.
+    queue = Client().get(f"/patients/api/queue/{department.pk}/?format={format_asked}")
+    registration = Client().post(
+        f"/patients/api/register/?format={format_asked}",
+        {"name": "Asha Patel", "phone": "+14155550123", "age": 34, "department": department.pk},
+        content_type="application/json",
+    )
+
+    assert (queue.status_code, queue["Content-Type"]) == (200, "application/json")
+    assert queue.json()["department"]["id"] == department.pk
+    assert registration.status_code == 201 and registration.json()["token"]
+
+
 def test_a_forbidden_page_is_the_apps_403(department, make_doctor):
     doctor = Client()
     doctor.force_login(make_doctor(department=department).user)
