@@ -45,6 +45,31 @@ def document_retry_after(result, generator, request, public):
     return result
 
 
+def open_to_other_fields(node, components):
+    """The body schema with every object open to fields it does not declare, its components inlined as copies."""
+    if isinstance(node, list):
+        return [open_to_other_fields(item, components) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return open_to_other_fields(components[node["$ref"].rsplit("/", 1)[1]], components)
+    return {
+        key: open_to_other_fields(value, components) for key, value in node.items() if key != "additionalProperties"
+    }
+
+
+def document_form_bodies_open(result, generator, request, public):
+    """A JSON body's undeclared field is refused (strict_types.undeclared_field_errors); a form body's is not, since
+    browsers add fields of their own (the CSRF token, the button pressed): its schema says so."""
+    components = result.get("components", {}).get("schemas", {})
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for media_type, body in operation.get("requestBody", {}).get("content", {}).items():
+                if media_type != "application/json":
+                    body["schema"] = open_to_other_fields(body["schema"], components)
+    return result
+
+
 def own_docstring(obj):
     """The class's or function's own docstring, never one it inherits (as inspect.getdoc and drf-spectacular give)."""
     # vars() of a class holds its own __doc__ only; a function's __doc__ is always its own.

@@ -283,3 +283,16 @@ def test_the_schema_says_request_bodies_take_no_other_field(client, db):
 
     assert schema["components"]["schemas"]["Registration"]["additionalProperties"] is False
     assert {action["additionalProperties"] for action in panel["oneOf"]} == {False}
+
+
+def test_the_schema_leaves_form_bodies_open_to_the_fields_browsers_add(client, db):
+    # A form's own step ("confirmed") or button was a schema violation to a client kept to the schema.
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    schedule = schema["paths"]["/doctors/api/schedule/"]["post"]["requestBody"]["content"]
+    dashboard = schema["paths"]["/doctors/api/"]["post"]["requestBody"]["content"]
+
+    for form in (schedule["multipart/form-data"], dashboard["application/x-www-form-urlencoded"]):
+        assert "additionalProperties" not in json.dumps(form) and "$ref" not in json.dumps(form)
+    assert schedule["multipart/form-data"]["schema"]["properties"]["schedule"]["items"]["properties"]["weekday"]
+    assert schedule["application/json"]["schema"] == {"$ref": "#/components/schemas/WeeklySchedule"}
+    assert {action["additionalProperties"] for action in dashboard["application/json"]["schema"]["oneOf"]} == {False}
