@@ -18,7 +18,7 @@ import logging
 import random
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import NamedTuple
 
 import requests
@@ -117,8 +117,12 @@ PERSONAL_FIELDS = frozenset().union(
 
 
 def event_payload(*, event_id, event_type, occurred_at, subject, serializer):
-    """The event's body (WebhookEventSerializer), its data the subject in the serializer's shape."""
-    event = {"id": event_id, "type": event_type, "occurred_at": occurred_at, "data": represent(serializer, subject)}
+    """The event's body (WebhookEventSerializer), its data the subject in the serializer's shape, every time in
+    UTC: a receiver comparing a visit's times across events is never misled by the hospital's offset."""
+    # DRF writes a time in the current zone, the hospital's ("+05:30"): the data's times are written as UTC's.
+    with timezone.override(UTC):
+        data = represent(serializer, subject)
+    event = {"id": event_id, "type": event_type, "occurred_at": occurred_at, "data": data}
     return represent(WebhookEventSerializer, event)
 
 

@@ -853,3 +853,15 @@ def test_the_event_body_is_the_declared_shape_in_utc_whatever_the_hospitals_zone
     assert set(payload) == set(WebhookEventSerializer().fields)
     assert payload["id"] == "00000000-0000-0000-0000-000000000007"
     assert payload["occurred_at"] == occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def test_the_datas_times_are_in_utc_too_whatever_the_hospitals_zone(receiver, make_endpoint, register, settings):
+    # The data's times were written in the hospital's zone ("+05:30") while occurred_at, and the docs, said UTC.
+    settings.TIME_ZONE = "Asia/Kolkata"
+    make_endpoint()
+
+    entry = register()
+
+    payload = json.loads(receiver.received[0].body)
+    assert payload["data"]["checked_in_at"] == entry.checked_in_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    assert payload["data"]["day"] == entry.token_date.isoformat()
