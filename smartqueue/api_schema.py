@@ -14,22 +14,30 @@ RETRY_AFTER_HEADER = {
     "description": "Seconds to wait before sending the request again.",
     "schema": {"type": "integer", "minimum": 0},
 }
+DETAIL_BODY = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "properties": {"detail": {"type": "string"}},
+            "required": ["detail"],
+            "additionalProperties": False,
+        }
+    }
+}
 DATABASE_UNAVAILABLE = {
     "description": (
         "The database was unreachable for a moment and nothing was saved (smartqueue.middleware."
         f"DatabaseUnavailableMiddleware): send the request again after Retry-After seconds ({RETRY_AFTER_SECONDS})."
     ),
     "headers": {"Retry-After": RETRY_AFTER_HEADER},
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "properties": {"detail": {"type": "string"}},
-                "required": ["detail"],
-                "additionalProperties": False,
-            }
-        }
-    },
+    "content": DETAIL_BODY,
+}
+ADDRESS_REFUSED = {
+    "description": (
+        "A query parameter holds a NUL character (%00), or there are more of them than the server reads "
+        "(smartqueue.null_characters): refused, naming the parameter, before the endpoint reads any."
+    ),
+    "content": DETAIL_BODY,
 }
 
 
@@ -42,6 +50,15 @@ def document_retry_after(result, generator, request, public):
             responses.setdefault("503", copy.deepcopy(DATABASE_UNAVAILABLE))
             if "429" in responses:
                 responses["429"].setdefault("headers", {})["Retry-After"] = copy.deepcopy(RETRY_AFTER_HEADER)
+    return result
+
+
+def document_refused_addresses(result, generator, request, public):
+    """Every operation may answer 400 for its query string (smartqueue.null_characters), also one taking no input,
+    which documented no 400 at all (GET /patients/api/departments/?q=%00)."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            operation.setdefault("responses", {}).setdefault("400", copy.deepcopy(ADDRESS_REFUSED))
     return result
 
 

@@ -638,11 +638,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Tokens and bookings both have a "status"; each choice set keeps a name of its own in the schema.
-    # drf-spectacular's own hook, then the 503 and Retry-After headers no view declares and the form bodies' open
-    # fields (smartqueue.api_schema).
+    # drf-spectacular's own hook, then the 503 and Retry-After headers, the query string's 400 and the form bodies'
+    # open fields, which no view declares (smartqueue.api_schema).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "smartqueue.api_schema.document_retry_after",
+        "smartqueue.api_schema.document_refused_addresses",
         "smartqueue.api_schema.document_form_bodies_open",
     ],
     "ENUM_NAME_OVERRIDES": {

@@ -136,3 +136,20 @@ def test_each_shape_and_operation_is_described_by_its_own_docstring_never_a_help
     assert {where for where, said in descriptions.items() if " ".join(said.split()) in helper_docs} == set()
     assert descriptions["QueueSnapshot"].startswith("A department's line today")
     assert descriptions["VisitStatus"].startswith("One visit as its patient follows it")
+
+
+def test_an_operation_taking_no_input_documents_the_400_of_its_query_string(client, db):
+    # GET /patients/api/departments/?q=%00 answered a 400 its operation, documenting 200 and 503 only, did not have.
+    refused = client.get("/patients/api/departments/?q=%00")
+    schema = client.get("/api/schema/", HTTP_ACCEPT=JSON).json()
+    answers = schema["paths"]["/patients/api/departments/"]["get"]["responses"]
+    undocumented = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "400" not in operation["responses"]
+    ]
+
+    assert refused.status_code == 400 and set(refused.json()) == {"detail"}
+    assert answers["400"]["content"]["application/json"]["schema"]["required"] == ["detail"]
+    assert undocumented == []
