@@ -36,14 +36,19 @@ def env_bool(name, default):
     raise ImproperlyConfigured(f"{name} must be True or False (it is {value!r}).")
 
 
-def env_int(name, default):
+def env_int(name, default, *, minimum=0):
+    """A count, size or duration: never negative, and at least 1 where 0 would stop what it counts (a session of no
+    minutes, a timeout of no seconds, no socket at all); read as given, -5 ended every session as it began."""
     value = os.environ.get(name)
     if value in (None, ""):
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number (it is {value!r}).") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum} (it is {value!r}).")
+    return number
 
 
 def env_rate(name, default):
@@ -52,6 +57,11 @@ def env_rate(name, default):
     if not re.fullmatch(r"\d+/\d*[smhd][a-z]*", value):
         raise ImproperlyConfigured(f"{name} must be a count per period, e.g. 30/hour or 100/5m (it is {value!r}).")
     return value
+
+
+def url_as_said(url):
+    """The URL as a refusal repeats it: its password (postgres://smartqueue:...@db-host) left out of the log."""
+    return re.sub(r"(//[^/@:]*:)[^/]*@", r"\1***@", url)
 
 
 def env_url(name, value, schemes, example):
@@ -64,7 +74,12 @@ def env_url(name, value, schemes, example):
         parts = parts._replace(netloc="")
     # A host, not only a port or a user ("http://:8000"): every texted link would lead nowhere.
     if parts.scheme not in schemes or not (parts.hostname or (parts.scheme == "unix" and parts.path)):
-        raise ImproperlyConfigured(f"{name} must be a URL such as {example} (it is {value!r}).")
+        raise ImproperlyConfigured(f"{name} must be a URL such as {example} (it is {url_as_said(value)!r}).")
+    # redis-py reads a database that is no number ("/2x", "/cache") as database 0, the broker's and the channel layer's.
+    if parts.scheme in {"redis", "rediss"} and not re.fullmatch(r"(/\d*)?", parts.path):
+        raise ImproperlyConfigured(
+            f"{name} must end with a database number, as in {example} (it is {url_as_said(value)!r})."
+        )
     return value
 
 
@@ -203,8 +218,9 @@ TEMPLATES = [
 WSGI_APPLICATION = "smartqueue.wsgi.application"
 ASGI_APPLICATION = "smartqueue.asgi.application"
 
-# Database: SQLite file by default, anything dj-database-url understands via DATABASE_URL.
+# Database: SQLite file by default, PostgreSQL (or another SQLite file) via DATABASE_URL.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASE_URL_EXAMPLE = "postgres://user:password@host:5432/smartqueue"
 try:
     DATABASES = {
         "default": dj_database_url.parse(
@@ -214,9 +230,20 @@ try:
         )
     }
 except ValueError as error:
+    raise ImproperlyConfigured(f"DATABASE_URL must be a URL such as {DATABASE_URL_EXAMPLE} ({error})") from None
+# Only these two run the queue (its token counter's INSERT ... ON CONFLICT, the tests), and each needs its database
+# named: without one the first request failed with Django's traceback, or SQLite kept each connection's own empty
+# database in memory ("no such table"); another database's URL failed for want of its driver.
+if DATABASES["default"]["ENGINE"] not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
     raise ImproperlyConfigured(
-        f"DATABASE_URL must be a URL such as postgres://user:password@host:5432/smartqueue ({error})"
-    ) from None
+        f"DATABASE_URL must be a PostgreSQL or SQLite URL such as {DATABASE_URL_EXAMPLE} "
+        f"(it is {url_as_said(DATABASE_URL)!r})."
+    )
+if DATABASES["default"]["NAME"] in {"", ":memory:"}:
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must name its database, as in {DATABASE_URL_EXAMPLE} or sqlite:////srv/smartqueue/db.sqlite3 "
+        f"(it is {url_as_said(DATABASE_URL)!r})."
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's, with timestamps read by psycopg's compiled loader (smartqueue/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "smartqueue.postgresql"
@@ -246,9 +273,7 @@ if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "smartqueue.postgres
     }
 # Threads each server process runs the views on (smartqueue.handlers): requests beyond them wait their turn on the
 # event loop. With pooling on, at most DATABASE_POOL_SIZE, so that a thread never waits for a connection.
-SYNC_REQUEST_THREADS = env_int("SYNC_REQUEST_THREADS", 4)
-if SYNC_REQUEST_THREADS < 1:
-    raise ImproperlyConfigured(f"SYNC_REQUEST_THREADS must be at least 1 (it is {SYNC_REQUEST_THREADS}).")
+SYNC_REQUEST_THREADS = env_int("SYNC_REQUEST_THREADS", 4, minimum=1)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock at BEGIN, so concurrent writers queue on the
     # busy timeout instead of failing with "database is locked" when upgrading a read lock.
@@ -316,8 +341,8 @@ AUTHENTICATION_BACKENDS = [
     "smartqueue.auth_backends.LoginThrottleBackend",
     "smartqueue.auth_backends.PublishedPasswordsOnThisMachineBackend",
 ]
-AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -345,16 +370,16 @@ KIOSK_NETWORKS = env_networks("KIOSK_NETWORKS", ["127.0.0.0/8", "::1"] if DEBUG 
 
 # Sockets one client address (an IPv6 one by its /64) may hold open on each server process (smartqueue.socket_limits):
 # room for a hospital's guest Wi-Fi, whose phones share one public address, following their tokens.
-SOCKETS_PER_ADDRESS = env_int("SOCKETS_PER_ADDRESS", 1000)
+SOCKETS_PER_ADDRESS = env_int("SOCKETS_PER_ADDRESS", 1000, minimum=1)
 
 # Sessions end after this much idle time; every request pushes the expiry forward.
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 # The cookie lives as long as the browser, not on disk for the idle time: closing a shared desk's browser signs out.
 # The server still ends the session after SESSION_COOKIE_AGE without activity.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # However active, a sign-in lasts this long (a shift), then the next request asks for the password again.
-SESSION_MAX_AGE_SECONDS = env_int("SESSION_MAX_HOURS", 12) * 3600
+SESSION_MAX_AGE_SECONDS = env_int("SESSION_MAX_HOURS", 12, minimum=1) * 3600
 # Staff messages name patients and numbers: kept in the session, not a cookie (smartqueue.flash_messages).
 MESSAGE_STORAGE = "smartqueue.flash_messages.SignedInMessagesInSessionStorage"
 
@@ -368,7 +393,7 @@ if REDIS_URL:
 # cache shared with a deployment (or a test run) counting under another prefix handed each the other's queue of
 # the same number.
 REDIS_KEY_PREFIX = os.environ.get("CHANNELS_PREFIX", "smartqueue")
-CHANNEL_REDIS_MAX_CONNECTIONS = env_int("CHANNEL_REDIS_MAX_CONNECTIONS", 1000)
+CHANNEL_REDIS_MAX_CONNECTIONS = env_int("CHANNEL_REDIS_MAX_CONNECTIONS", 1000, minimum=1)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -430,7 +455,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # A task a worker took but never acknowledged (the worker was killed) goes back to the queue after this;
 # keep it longer than NOTIFICATION_SENDING_LEASE_SECONDS and than any retry countdown.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600, minimum=1)
+}
 # Celery beat reviews every department's long-wait alert each minute wherever there is a broker (README's
 # production path). Without one (the embedded defaults) nothing runs on a schedule, so a walk-in's registration
 # checks whether its department's alert has come due; with beat that check is a statement per registration
@@ -496,6 +523,18 @@ TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
 TWILIO_PHONE_NUMBER = os.environ.get("TWILIO_PHONE_NUMBER", "")
 TWILIO_WHATSAPP_NUMBER = os.environ.get("TWILIO_WHATSAPP_NUMBER", "")
+# Twilio takes the account, its token and the SMS sender together (SMS is every patient's channel until they choose
+# WhatsApp, and WhatsApp's fallback): half of them sent nothing through it. Without the token every message was written
+# to the log and marked sent; without the number every text failed, each found only in the notifications list.
+TWILIO_SETTINGS_NEEDED = {"TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+                          "TWILIO_PHONE_NUMBER": TWILIO_PHONE_NUMBER}
+if any(TWILIO_SETTINGS_NEEDED.values()) or TWILIO_WHATSAPP_NUMBER:
+    missing = [name for name, value in TWILIO_SETTINGS_NEEDED.items() if not value]
+    if missing:
+        raise ImproperlyConfigured(
+            f"{', '.join(missing)} must be set too: Twilio sends with TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
+            "TWILIO_PHONE_NUMBER together (leave all of them unset to write messages to the log)."
+        )
 
 
 def env_whatsapp_templates(name):
@@ -521,14 +560,16 @@ TWILIO_WHATSAPP_CONTENT_SIDS = env_whatsapp_templates("TWILIO_WHATSAPP_CONTENT_S
 # Where the Twilio client sends API calls instead of https://api.twilio.com (a fake server in tests,
 # an egress proxy in some hospitals); blank for Twilio itself.
 TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "")
-TWILIO_HTTP_TIMEOUT_SECONDS = env_int("TWILIO_HTTP_TIMEOUT_SECONDS", 15)
+TWILIO_HTTP_TIMEOUT_SECONDS = env_int("TWILIO_HTTP_TIMEOUT_SECONDS", 15, minimum=1)
 # Sending attempts per message (first try included) before a 429/5xx failure is final.
-NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5, minimum=1)
 NOTIFICATION_RETRY_BACKOFF_SECONDS = env_int("NOTIFICATION_RETRY_BACKOFF_SECONDS", 10)
-NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS = env_int("NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS", 600)
+NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS = env_int("NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS", 600, minimum=1)
 # A worker's claim on a message ('sending') older than this is taken over: the worker died mid-send.
 # Well past the HTTP timeout, so a live send is never taken over.
-NOTIFICATION_SENDING_LEASE_SECONDS = env_int("NOTIFICATION_SENDING_LEASE_SECONDS", 4 * TWILIO_HTTP_TIMEOUT_SECONDS)
+NOTIFICATION_SENDING_LEASE_SECONDS = env_int(
+    "NOTIFICATION_SENDING_LEASE_SECONDS", 4 * TWILIO_HTTP_TIMEOUT_SECONDS, minimum=1
+)
 # Outbox rows not yet handed to the broker are re-sent by Celery beat once this old (their own
 # after-commit dispatch normally takes milliseconds); dispatched rows are deleted after OUTBOX_KEEP_DAYS.
 OUTBOX_REDISPATCH_AFTER_SECONDS = env_int("OUTBOX_REDISPATCH_AFTER_SECONDS", 30)
@@ -536,27 +577,27 @@ OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 7)
 # Replies to one patient's texts in any such window (the STOP confirmation is always sent): a phone texting
 # without end, or an auto-responder answering our replies, must not make us text it without end.
 INBOUND_REPLIES_PER_WINDOW = env_int("INBOUND_REPLIES_PER_WINDOW", 5)
-INBOUND_REPLY_WINDOW_SECONDS = env_int("INBOUND_REPLY_WINDOW_SECONDS", 600)
+INBOUND_REPLY_WINDOW_SECONDS = env_int("INBOUND_REPLY_WINDOW_SECONDS", 600, minimum=1)
 # A HELP from a number no patient has is answered (what this number is, how to get a token), and its STOP or START
 # confirmed, once per number in such a period, and this many times an hour for all such numbers together: a spoofed
 # sender must not make the hospital text a victim over and over, nor run up its bill.
-INBOUND_UNKNOWN_NUMBER_ANSWER_SECONDS = env_int("INBOUND_UNKNOWN_NUMBER_ANSWER_SECONDS", 24 * 3600)
+INBOUND_UNKNOWN_NUMBER_ANSWER_SECONDS = env_int("INBOUND_UNKNOWN_NUMBER_ANSWER_SECONDS", 24 * 3600, minimum=1)
 INBOUND_UNKNOWN_NUMBER_ANSWERS_PER_HOUR = env_int("INBOUND_UNKNOWN_NUMBER_ANSWERS_PER_HOUR", 30)
 
 # Outbound webhooks (docs/notifications.md): one POST's timeout, the backoff between attempts, and how
 # long after the event attempts go on before the delivery is marked failed.
-WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
 WEBHOOK_RETRY_BACKOFF_SECONDS = env_int("WEBHOOK_RETRY_BACKOFF_SECONDS", 30)
-WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = env_int("WEBHOOK_RETRY_BACKOFF_MAX_SECONDS", 900)
+WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = env_int("WEBHOOK_RETRY_BACKOFF_MAX_SECONDS", 900, minimum=1)
 WEBHOOK_RETRY_FOR_SECONDS = env_int("WEBHOOK_RETRY_FOR_SECONDS", 3600)
 # A claim on a delivery older than this belongs to a worker that died mid-POST: it is taken over.
-WEBHOOK_SENDING_LEASE_SECONDS = env_int("WEBHOOK_SENDING_LEASE_SECONDS", 4 * WEBHOOK_TIMEOUT_SECONDS)
+WEBHOOK_SENDING_LEASE_SECONDS = env_int("WEBHOOK_SENDING_LEASE_SECONDS", 4 * WEBHOOK_TIMEOUT_SECONDS, minimum=1)
 # A webhook secret replaced with its overlap kept signs beside the new one this long (the receiver moves to the new).
 WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
 # An endpoint whose every attempt failed for this long, and at least this many attempts in a row, is switched off by
 # itself (the admin panel says so; an admin switches it on again).
-WEBHOOK_DISABLE_AFTER_FAILING_HOURS = env_int("WEBHOOK_DISABLE_AFTER_FAILING_HOURS", 24)
-WEBHOOK_DISABLE_AFTER_FAILED_ATTEMPTS = env_int("WEBHOOK_DISABLE_AFTER_FAILED_ATTEMPTS", 20)
+WEBHOOK_DISABLE_AFTER_FAILING_HOURS = env_int("WEBHOOK_DISABLE_AFTER_FAILING_HOURS", 24, minimum=1)
+WEBHOOK_DISABLE_AFTER_FAILED_ATTEMPTS = env_int("WEBHOOK_DISABLE_AFTER_FAILED_ATTEMPTS", 20, minimum=1)
 # Hosts webhooks may reach although they resolve to private or loopback addresses (never link-local).
 WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", [])
 

@@ -123,19 +123,22 @@ def test_a_stranger_is_not_told_whether_a_number_registering_refuses_is_known(de
     assert desk.json() == {"phone": BRITISH_MOBILE, "exists": True}
 
 
+TWILIO_CONFIGURED = {"TWILIO_ACCOUNT_SID": "AC123", "TWILIO_AUTH_TOKEN": "secret", "TWILIO_PHONE_NUMBER": "+12025550100"}
+
+
 @pytest.mark.parametrize(
     "environment, regions",
     [
         ({}, ["*"]),
-        ({"TWILIO_ACCOUNT_SID": "AC123"}, ["US"]),
-        ({"TWILIO_ACCOUNT_SID": "AC123", "PHONE_DEFAULT_REGION": "IN"}, ["IN"]),
-        ({"TWILIO_ACCOUNT_SID": "AC123", "SELF_SERVICE_PHONE_REGIONS": "in, gb"}, ["IN", "GB"]),
+        (TWILIO_CONFIGURED, ["US"]),
+        (TWILIO_CONFIGURED | {"PHONE_DEFAULT_REGION": "IN"}, ["IN"]),
+        (TWILIO_CONFIGURED | {"SELF_SERVICE_PHONE_REGIONS": "in, gb"}, ["IN", "GB"]),
     ],
 )
 def test_any_region_is_taken_while_texts_go_to_the_log_and_the_hospitals_own_once_they_cost_money(
     environment, regions
 ):
-    unset = {"TWILIO_ACCOUNT_SID": "", "SELF_SERVICE_PHONE_REGIONS": ""}
+    unset = dict.fromkeys(TWILIO_CONFIGURED, "") | {"SELF_SERVICE_PHONE_REGIONS": ""}
     started = run_in_fresh_process(
         "import django, json; django.setup(); from django.conf import settings; "
         "print(json.dumps(settings.SELF_SERVICE_PHONE_REGIONS))",

@@ -119,7 +119,7 @@ def test_fewer_than_one_thread_per_process_refuses_to_start_with_a_clear_message
     result = load_settings(SYNC_REQUEST_THREADS="0")
 
     assert result.returncode != 0
-    assert "SYNC_REQUEST_THREADS must be at least 1" in result.stderr
+    assert "SYNC_REQUEST_THREADS must be a whole number of at least 1" in result.stderr
 
 
 def test_the_served_application_answers_http_on_the_kept_threads():

@@ -174,6 +174,22 @@ def manage_check(**environ):
         ({"THROTTLE_SIGN_IN_FAILURES": "30"}, "THROTTLE_SIGN_IN_FAILURES must be a count per period"),
         ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL"),
         ({"DEBUG": "False"}, "SECRET_KEY must be set"),
+        ({"DATABASE_URL": "postgres://smartqueue@db-host:5432/"}, "DATABASE_URL must name its database"),
+        ({"DATABASE_URL": "sqlite://"}, "DATABASE_URL must name its database"),
+        ({"DATABASE_URL": "mysql://smartqueue@db-host/smartqueue"}, "DATABASE_URL must be a PostgreSQL or SQLite URL"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/cache"}, "REDIS_URL must end with a database number"),
+        ({"SESSION_IDLE_MINUTES": "-5"}, "SESSION_IDLE_MINUTES must be a whole number of at least 1 (it is '-5')"),
+        ({"SESSION_MAX_HOURS": "0"}, "SESSION_MAX_HOURS must be a whole number of at least 1 (it is '0')"),
+        ({"SOCKETS_PER_ADDRESS": "0"}, "SOCKETS_PER_ADDRESS must be a whole number of at least 1"),
+        ({"LOGIN_FAILURE_LIMIT": "0"}, "LOGIN_FAILURE_LIMIT must be a whole number of at least 1"),
+        ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT must be a whole number of at least 0 (it is '-1')"),
+        ({"DATABASE_POOL_SIZE": "-8"}, "DATABASE_POOL_SIZE must be a whole number of at least 0"),
+        ({"TWILIO_ACCOUNT_SID": "AC123"}, "TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER must be set too"),
+        ({"TWILIO_ACCOUNT_SID": "AC123", "TWILIO_AUTH_TOKEN": "secret"}, "TWILIO_PHONE_NUMBER must be set too"),
+        (
+            {"TWILIO_AUTH_TOKEN": "secret", "TWILIO_PHONE_NUMBER": "+12025550100"},
+            "TWILIO_ACCOUNT_SID must be set too",
+        ),
     ],
 )
 def test_a_wrong_setting_stops_start_up_with_one_line_naming_it(environ, named):
@@ -185,6 +201,24 @@ def test_a_wrong_setting_stops_start_up_with_one_line_naming_it(environ, named):
     assert result.stderr.startswith("SmartQueue cannot start: "), result.stderr
     assert named in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"DATABASE_URL": "postgres://smartqueue:s3cr@tpw@db-host:5432/"},
+        {"DATABASE_URL": "mysql://smartqueue:s3cr@tpw@db-host/smartqueue"},
+        {"REDIS_URL": "redis://:s3cr@tpw@redis-host:6379/cache"},
+        {"REDIS_URL": "http://default:s3cr@tpw@redis-host:6379/0"},
+    ],
+)
+def test_a_refused_url_is_repeated_without_its_password(environ):
+    """Start-up's refusal goes to the container's or the service's log, read by more people than the password."""
+    result = manage_check(**environ)
+
+    assert result.stderr.startswith("SmartQueue cannot start: "), result.stderr
+    assert "s3cr" not in result.stderr and "tpw" not in result.stderr
+    assert ":***@" in result.stderr
 
 
 def test_settings_in_their_usual_spellings_start():
