@@ -394,6 +394,16 @@ if REDIS_URL:
 # the same number.
 REDIS_KEY_PREFIX = os.environ.get("CHANNELS_PREFIX", "smartqueue")
 CHANNEL_REDIS_MAX_CONNECTIONS = env_int("CHANNEL_REDIS_MAX_CONNECTIONS", 1000, minimum=1)
+# The channel layer's Redis servers: REDIS_URL's, or several to shard sockets' channels and groups over (consistent
+# hashing, docs/scaling.md). /readyz pings each, as a socket's frames need whichever its group hashes to.
+CHANNEL_REDIS_URLS = (
+    [
+        env_url("CHANNEL_REDIS_URLS", item, REDIS_SCHEMES, "redis://redis-host:6379/0")
+        for item in env_list("CHANNEL_REDIS_URLS", [REDIS_URL])
+    ]
+    if REDIS_URL
+    else []
+)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -401,16 +411,12 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py 8 times reads out after 5 s by default, which kills every idle socket's blocking
                 # receive (BZPOPMIN waits up to 5 s) with a 1011 close: wait on the server's timeout instead.
-                # More than one URL shards channels and groups over several Redis servers (consistent hashing).
                 # redis-py 8 caps a process's pool at 100 connections and raises beyond: a burst of screens
                 # reconnecting to one process (after a deploy) failed their handshakes with a 500. Redis takes
                 # 10,000 clients by default: keep processes x this under it.
                 "hosts": [
                     {"address": url, "socket_timeout": None, "max_connections": CHANNEL_REDIS_MAX_CONNECTIONS}
-                    for url in (
-                        env_url("CHANNEL_REDIS_URLS", item, REDIS_SCHEMES, "redis://redis-host:6379/0")
-                        for item in env_list("CHANNEL_REDIS_URLS", [REDIS_URL])
-                    )
+                    for url in CHANNEL_REDIS_URLS
                 ],
                 "prefix": REDIS_KEY_PREFIX,
             },

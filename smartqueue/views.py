@@ -154,7 +154,7 @@ def ping_database():
 
 
 def ping_redis():
-    for url in {settings.REDIS_URL, settings.CACHE_URL} - {""}:
+    for url in {settings.REDIS_URL, settings.CACHE_URL, *settings.CHANNEL_REDIS_URLS} - {""}:
         client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
         try:
             client.ping()

@@ -1,4 +1,4 @@
-from unittest.mock import patch
+from unittest.mock import MagicMock, patch
 
 from asgiref.sync import SyncToAsync
 from django.test import AsyncClient
@@ -68,6 +68,29 @@ def test_readyz_answers_503_when_redis_is_unreachable(db, client, settings):
 
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "ok", "redis": "unavailable"}
+
+
+def test_readyz_answers_503_when_a_redis_server_of_the_channel_layer_alone_is_unreachable(db, client, settings):
+    """With CHANNEL_REDIS_URLS the sockets' frames go through servers of their own: one of them down, the groups
+    hashed to it reached no socket while /readyz pinged only REDIS_URL's and CACHE_URL's Redis and answered ok."""
+    settings.REDIS_URL = "redis://redis-host:6379/0"
+    settings.CACHE_URL = "redis://redis-host:6379/2"
+    settings.CHANNEL_REDIS_URLS = ["redis://shard-a:6379/0", "redis://shard-b:6379/0"]
+    pinged = []
+
+    def connect(url, **options):
+        pinged.append(url)
+        client = MagicMock()
+        if "shard-b" in url:
+            client.ping.side_effect = ConnectionError("Error 111 connecting to shard-b:6379")
+        return client
+
+    with patch("smartqueue.views.Redis.from_url", side_effect=connect):
+        response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "ok", "redis": "unavailable"}
+    assert "redis://shard-b:6379/0" in pinged
 
 
 def test_readyz_names_what_it_cannot_reach_to_internal_networks_only(db, client, settings):
