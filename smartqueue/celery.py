@@ -5,11 +5,20 @@ from celery import Celery, signals
 from django.conf import settings
 from django.utils.log import configure_logging
 
+from smartqueue.startup import settings_or_exit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartqueue.settings")
 
 app = Celery("smartqueue")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_configure.connect
+def refuse_a_wrong_setting_in_one_line(**kwargs):
+    """`celery worker` and `celery beat` read the settings first here, as manage.py and the server do at their start: a
+    wrong one came as Celery's and click's traceback of forty lines, the setting named only in its last."""
+    settings_or_exit()
 
 
 @signals.setup_logging.connect

@@ -255,6 +255,25 @@ def test_the_server_says_a_refused_setting_in_one_line():
     assert result.stderr.startswith("SmartQueue cannot start: TIME_ZONE must be a zone name"), result.stderr
 
 
+@pytest.mark.parametrize("program", ["worker", "beat"])
+def test_celery_says_a_refused_setting_in_one_line(program):
+    """README's production path starts `celery -A smartqueue worker` and `beat` beside the server (docker-compose.yml
+    too): a wrong setting stopped them with a traceback through click and Celery, where the server says one line."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "smartqueue", program, "--loglevel=info"],
+        cwd=BASE_DIR,
+        env={**env, "TIME_ZONE": "Mars/Olympus"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert result.stderr.startswith("SmartQueue cannot start: TIME_ZONE must be a zone name"), result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.django_db
 def test_home_page_links_to_every_entry_point():
     page = Client().get("/")
