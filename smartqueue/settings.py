@@ -263,9 +263,15 @@ if DATABASES["default"]["ENGINE"] == "smartqueue.postgresql" and DATABASE_PREPAR
 # PostgreSQL connection pool per server process (psycopg-pool): requests wait for a free connection instead
 # of each opening its own, so a burst of requests can neither exhaust max_connections nor pay a connect each.
 # The pool checks a connection before lending it without a round trip (smartqueue/postgresql/pool.py).
-# Incompatible with DATABASE_CONN_MAX_AGE; 0 (the default) leaves pooling off.
+# Incompatible with DATABASE_CONN_MAX_AGE (Django refused the pair at the first query, naming neither); 0 (the
+# default) leaves pooling off.
 DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0)
 if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "smartqueue.postgresql":
+    if DATABASES["default"]["CONN_MAX_AGE"]:
+        raise ImproperlyConfigured(
+            "DATABASE_POOL_SIZE and DATABASE_CONN_MAX_AGE cannot both be set: the pool keeps the connections open "
+            "(unset DATABASE_CONN_MAX_AGE)."
+        )
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": DATABASE_POOL_SIZE,

@@ -178,6 +178,14 @@ def manage_check(**environ):
         ({"DATABASE_URL": "sqlite://"}, "DATABASE_URL must name its database"),
         ({"DATABASE_URL": "mysql://smartqueue@db-host/smartqueue"}, "DATABASE_URL must be a PostgreSQL or SQLite URL"),
         ({"REDIS_URL": "redis://127.0.0.1:6379/cache"}, "REDIS_URL must end with a database number"),
+        (
+            {
+                "DATABASE_URL": "postgres://smartqueue@db-host:5432/smartqueue",
+                "DATABASE_POOL_SIZE": "8",
+                "DATABASE_CONN_MAX_AGE": "60",
+            },
+            "DATABASE_POOL_SIZE and DATABASE_CONN_MAX_AGE cannot both be set",
+        ),
         ({"SESSION_IDLE_MINUTES": "-5"}, "SESSION_IDLE_MINUTES must be a whole number of at least 1 (it is '-5')"),
         ({"SESSION_MAX_HOURS": "0"}, "SESSION_MAX_HOURS must be a whole number of at least 1 (it is '0')"),
         ({"SOCKETS_PER_ADDRESS": "0"}, "SOCKETS_PER_ADDRESS must be a whole number of at least 1"),
