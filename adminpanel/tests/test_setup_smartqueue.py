@@ -101,6 +101,17 @@ def test_known_passwords_are_refused_when_debug_is_off(settings):
 
 
 @pytest.mark.django_db
+def test_force_without_demo_data_is_refused_naming_it_and_installs_nothing(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--force only applies with --demo-data"):
+        call_command("setup_smartqueue", "--force", verbosity=0)
+
+    assert not SystemConfiguration.objects.exists()
+    assert not NotificationTemplate.objects.exists()
+
+
+@pytest.mark.django_db
 def test_without_demo_data_only_configuration_is_installed(settings):
     settings.DEBUG = False
 

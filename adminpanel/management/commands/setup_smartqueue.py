@@ -111,6 +111,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["force"] and not options["demo_data"]:
+            # Alone it forced nothing: the operator who meant to load the demo was told only that all was ready.
+            raise CommandError("--force only applies with --demo-data; nothing was installed.")
         if options["demo_data"] and not settings.DEBUG and not options["force"]:
             raise CommandError(
                 "Refusing to create demo accounts with known passwords (admin/admin123, dr.smith/doctor123) "
