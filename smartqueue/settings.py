@@ -131,6 +131,15 @@ SITE_URL = env_url(
 # By default, this machine's names and the host the texted links lead to: `make run HOST=0.0.0.0
 # SITE_URL=http://192.0.2.10:8000` (README) answered the phones following those links 400 "Bad Request".
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver", allowed_host_of(SITE_URL)])
+# Django compares each entry with the request's host alone: an entry written as a URL or with a port
+# ("https://queue.example-hospital.org", "queue.example-hospital.org:443") matched no request, and every page answered
+# 400 "Bad Request" with nothing in the log saying why.
+for allowed_host in ALLOWED_HOSTS:
+    if not re.fullmatch(r"\*|\.?[\w.-]+|\[[0-9a-fA-F:.]+\]", allowed_host):
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS must be host names or addresses separated by commas, without a scheme, a port or a path, "
+            f"e.g. queue.example-hospital.org (it has {allowed_host!r})."
+        )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # A form that outlived its token says so in words and the visitor's language, with a way back (not Django's page).
 CSRF_FAILURE_VIEW = "smartqueue.errors.csrf_failure"
