@@ -17,6 +17,7 @@ import orjson
 import phonenumbers
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.http import is_same_domain
 
 from smartqueue import static_files
 
@@ -140,6 +141,14 @@ for allowed_host in ALLOWED_HOSTS:
             "ALLOWED_HOSTS must be host names or addresses separated by commas, without a scheme, a port or a path, "
             f"e.g. queue.example-hospital.org (it has {allowed_host!r})."
         )
+# The status links texted to patients, Twilio's status callbacks and the signature of every text a patient sends back
+# are on SITE_URL: README's production settings named ALLOWED_HOSTS and left SITE_URL at http://127.0.0.1:8000, so
+# every link led to the patient's own phone and every reply was refused as forged.
+if not any(pattern == "*" or is_same_domain(allowed_host_of(SITE_URL), pattern) for pattern in ALLOWED_HOSTS):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the address patients reach, on a host of ALLOWED_HOSTS (it is {SITE_URL!r}; ALLOWED_HOSTS "
+        f"is {','.join(ALLOWED_HOSTS)!r}), e.g. SITE_URL=https://queue.example-hospital.org."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # A form that outlived its token says so in words and the visitor's language, with a way back (not Django's page).
 CSRF_FAILURE_VIEW = "smartqueue.errors.csrf_failure"

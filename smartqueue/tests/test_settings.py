@@ -188,6 +188,11 @@ def manage_check(**environ):
         ),
         ({"ALLOWED_HOSTS": "https://queue.example-hospital.org"}, "ALLOWED_HOSTS must be host names or addresses"),
         ({"ALLOWED_HOSTS": "localhost,queue.example-hospital.org:443"}, "(it has 'queue.example-hospital.org:443')"),
+        # README's production settings before 2026-12-06: every texted link led to 127.0.0.1.
+        (
+            {"DEBUG": "False", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "queue.example-hospital.org"},
+            "SITE_URL must be the address patients reach, on a host of ALLOWED_HOSTS (it is 'http://127.0.0.1:8000'",
+        ),
         ({"SESSION_IDLE_MINUTES": "-5"}, "SESSION_IDLE_MINUTES must be a whole number of at least 1 (it is '-5')"),
         ({"SESSION_MAX_HOURS": "0"}, "SESSION_MAX_HOURS must be a whole number of at least 1 (it is '0')"),
         ({"SOCKETS_PER_ADDRESS": "0"}, "SOCKETS_PER_ADDRESS must be a whole number of at least 1"),
