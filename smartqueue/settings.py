@@ -565,6 +565,21 @@ if any(TWILIO_SETTINGS_NEEDED.values()) or TWILIO_WHATSAPP_NUMBER:
             f"{', '.join(missing)} must be set too: Twilio sends with TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
             "TWILIO_PHONE_NUMBER together (leave all of them unset to write messages to the log)."
         )
+# Twilio refuses a sender it cannot read with every message, each failure found only in the notifications list. Its
+# console shows the WhatsApp sender as "whatsapp:+14155238886": the app adds that prefix itself.
+E164_NUMBER = r"\+[1-9]\d{6,14}"
+# Where the country allows it, an SMS sender may be an alphanumeric sender ID instead of a number ("CityHosp").
+ALPHANUMERIC_SENDER_ID = r"(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}"
+if TWILIO_PHONE_NUMBER and not re.fullmatch(f"{E164_NUMBER}|{ALPHANUMERIC_SENDER_ID}", TWILIO_PHONE_NUMBER):
+    raise ImproperlyConfigured(
+        "TWILIO_PHONE_NUMBER must be the SMS sender in E.164, e.g. +14155550100, or an alphanumeric sender ID of at "
+        f"most 11 characters (it is {TWILIO_PHONE_NUMBER!r})."
+    )
+if TWILIO_WHATSAPP_NUMBER and not re.fullmatch(E164_NUMBER, TWILIO_WHATSAPP_NUMBER):
+    raise ImproperlyConfigured(
+        "TWILIO_WHATSAPP_NUMBER must be the WhatsApp sender in E.164 without the whatsapp: prefix, e.g. +14155238886 "
+        f"(it is {TWILIO_WHATSAPP_NUMBER!r})."
+    )
 
 
 def env_whatsapp_templates(name):

@@ -141,6 +141,13 @@ def test_a_kiosk_network_that_is_no_address_refuses_to_start_naming_the_setting(
     assert entry in result.stderr
 
 
+TWILIO_CONFIGURED = {
+    "TWILIO_ACCOUNT_SID": "AC123",
+    "TWILIO_AUTH_TOKEN": "secret",
+    "TWILIO_PHONE_NUMBER": "+12025550100",
+}
+
+
 def manage_check(**environ):
     """`manage.py check` in a new process on the embedded defaults plus environ, as an operator would start it."""
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
@@ -205,6 +212,14 @@ def manage_check(**environ):
             {"TWILIO_AUTH_TOKEN": "secret", "TWILIO_PHONE_NUMBER": "+12025550100"},
             "TWILIO_ACCOUNT_SID must be set too",
         ),
+        (
+            TWILIO_CONFIGURED | {"TWILIO_WHATSAPP_NUMBER": "whatsapp:+14155238886"},
+            "TWILIO_WHATSAPP_NUMBER must be the WhatsApp sender in E.164 without the whatsapp: prefix",
+        ),
+        (
+            TWILIO_CONFIGURED | {"TWILIO_PHONE_NUMBER": "14155550100"},
+            "TWILIO_PHONE_NUMBER must be the SMS sender in E.164",
+        ),
     ],
 )
 def test_a_wrong_setting_stops_start_up_with_one_line_naming_it(environ, named):
@@ -251,6 +266,8 @@ def test_settings_in_their_usual_spellings_start():
         DATABASE_URL="postgres://smartqueue:secret@db-host:5432/smartqueue",
         REDIS_URL="unix:///run/redis/redis.sock?db=0",
         CACHE_URL="rediss://cache-host:6380/2",
+        **TWILIO_CONFIGURED,
+        TWILIO_WHATSAPP_NUMBER="+14155238886",
     )
 
     assert result.returncode == 0, result.stderr
