@@ -97,6 +97,21 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_origins(name):
+    """Comma-separated origins (scheme and host, e.g. https://portal.example-hospital.org), refused naming the setting
+    otherwise: only `manage.py`'s system checks said so, and the server, which runs none, compared every request's
+    Origin with an entry that could never match."""
+    origins = env_list(name, [])
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path or parts.query or parts.fragment:
+            raise ImproperlyConfigured(
+                f"{name} must be origins separated by commas, each a scheme and a host without a path, e.g. "
+                f"https://queue.example-hospital.org (it has {origin!r})."
+            )
+    return origins
+
+
 def env_networks(name, default):
     """A comma-separated list of addresses and CIDR networks (e.g. 10.20.0.0/24, 10.30.0.7), as networks."""
     try:
@@ -149,7 +164,7 @@ if not any(pattern == "*" or is_same_domain(allowed_host_of(SITE_URL), pattern) 
         f"SITE_URL must be the address patients reach, on a host of ALLOWED_HOSTS (it is {SITE_URL!r}; ALLOWED_HOSTS "
         f"is {','.join(ALLOWED_HOSTS)!r}), e.g. SITE_URL=https://queue.example-hospital.org."
     )
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
 # A form that outlived its token says so in words and the visitor's language, with a way back (not Django's page).
 CSRF_FAILURE_VIEW = "smartqueue.errors.csrf_failure"
 
@@ -672,7 +687,7 @@ if set(SELF_SERVICE_PHONE_REGIONS) - phonenumbers.SUPPORTED_REGIONS - {"*"}:
         f"(it is {','.join(SELF_SERVICE_PHONE_REGIONS)!r})."
     )
 
-CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_ALLOWED_ORIGINS = env_origins("CORS_ALLOWED_ORIGINS")
 
 # Rate limits (smartqueue.throttles) count in the cache; while it is unreachable they let requests through, as the
 # rest of the cache fails soft.

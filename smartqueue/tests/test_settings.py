@@ -212,6 +212,8 @@ def manage_check(**environ):
             {"TWILIO_AUTH_TOKEN": "secret", "TWILIO_PHONE_NUMBER": "+12025550100"},
             "TWILIO_ACCOUNT_SID must be set too",
         ),
+        ({"CSRF_TRUSTED_ORIGINS": "queue.example-hospital.org"}, "CSRF_TRUSTED_ORIGINS must be origins"),
+        ({"CORS_ALLOWED_ORIGINS": "https://portal.example-hospital.org/"}, "CORS_ALLOWED_ORIGINS must be origins"),
         (
             TWILIO_CONFIGURED | {"TWILIO_WHATSAPP_NUMBER": "whatsapp:+14155238886"},
             "TWILIO_WHATSAPP_NUMBER must be the WhatsApp sender in E.164 without the whatsapp: prefix",
@@ -268,6 +270,8 @@ def test_settings_in_their_usual_spellings_start():
         CACHE_URL="rediss://cache-host:6380/2",
         **TWILIO_CONFIGURED,
         TWILIO_WHATSAPP_NUMBER="+14155238886",
+        CSRF_TRUSTED_ORIGINS="https://queue.example-hospital.org,http://10.0.0.5:8000",
+        CORS_ALLOWED_ORIGINS="https://portal.example-hospital.org",
     )
 
     assert result.returncode == 0, result.stderr
