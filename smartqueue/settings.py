@@ -52,10 +52,15 @@ def env_int(name, default, *, minimum=0):
     return number
 
 
+# The periods a rate may name. django-ratelimit reads only the first letter: "1000/month" was a thousand a minute.
+RATE_PERIODS = r"(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)"
+
+
 def env_rate(name, default):
-    """A rate limit as django-ratelimit reads it: a count, a slash and a period (30/hour, 100/5m)."""
+    """A rate limit as django-ratelimit reads it: a count, a slash and a period (30/hour, 100/5m). A period of 0 units
+    ("30/0h") divided by zero at every request it limited."""
     value = os.environ.get(name, "").strip() or default
-    if not re.fullmatch(r"\d+/\d*[smhd][a-z]*", value):
+    if not re.fullmatch(rf"\d+/([1-9]\d*)?{RATE_PERIODS}", value):
         raise ImproperlyConfigured(f"{name} must be a count per period, e.g. 30/hour or 100/5m (it is {value!r}).")
     return value
 
