@@ -665,6 +665,14 @@ WEBHOOK_DISABLE_AFTER_FAILING_HOURS = env_int("WEBHOOK_DISABLE_AFTER_FAILING_HOU
 WEBHOOK_DISABLE_AFTER_FAILED_ATTEMPTS = env_int("WEBHOOK_DISABLE_AFTER_FAILED_ATTEMPTS", 20, minimum=1)
 # Hosts webhooks may reach although they resolve to private or loopback addresses (never link-local).
 WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", [])
+# Compared with the webhook URL's host alone: an entry written as a URL ("https://his.hospital.local") or with a port
+# allowed nothing, and the panel went on refusing the endpoint, telling the admin to add the host that was there.
+for webhook_host in WEBHOOK_ALLOWED_HOSTS:
+    if not re.fullmatch(r"[\w.-]+|[0-9a-fA-F:.]+", webhook_host):
+        raise ImproperlyConfigured(
+            "WEBHOOK_ALLOWED_HOSTS must be host names or addresses separated by commas, without a scheme, a port or "
+            f"a path, e.g. his.hospital.local,10.0.0.7 (it has {webhook_host!r})."
+        )
 
 # A phone registering itself (page or API) may hold open tokens in at most this many departments a day.
 REGISTRATION_MAX_DEPARTMENTS_PER_PHONE = env_int("REGISTRATION_MAX_DEPARTMENTS_PER_PHONE", 3)

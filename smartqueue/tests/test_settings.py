@@ -202,6 +202,8 @@ def manage_check(**environ):
             {"DEBUG": "False", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "queue.example-hospital.org"},
             "SITE_URL must be the address patients reach, on a host of ALLOWED_HOSTS (it is 'http://127.0.0.1:8000'",
         ),
+        ({"WEBHOOK_ALLOWED_HOSTS": "https://his.hospital.local"}, "WEBHOOK_ALLOWED_HOSTS must be host names"),
+        ({"WEBHOOK_ALLOWED_HOSTS": "10.0.0.7,his.hospital.local:8443"}, "(it has 'his.hospital.local:8443')"),
         ({"SESSION_IDLE_MINUTES": "-5"}, "SESSION_IDLE_MINUTES must be a whole number of at least 1 (it is '-5')"),
         ({"SESSION_MAX_HOURS": "0"}, "SESSION_MAX_HOURS must be a whole number of at least 1 (it is '0')"),
         ({"SOCKETS_PER_ADDRESS": "0"}, "SOCKETS_PER_ADDRESS must be a whole number of at least 1"),
@@ -276,6 +278,7 @@ def test_settings_in_their_usual_spellings_start():
         TWILIO_WHATSAPP_NUMBER="+14155238886",
         CSRF_TRUSTED_ORIGINS="https://queue.example-hospital.org,http://10.0.0.5:8000",
         CORS_ALLOWED_ORIGINS="https://portal.example-hospital.org",
+        WEBHOOK_ALLOWED_HOSTS="his.hospital.local,10.0.0.7,fd00::7",
     )
 
     assert result.returncode == 0, result.stderr
