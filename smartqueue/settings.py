@@ -448,6 +448,13 @@ CHANNEL_REDIS_URLS = (
     if REDIS_URL
     else []
 )
+# Without REDIS_URL the channel layer is each process's own memory: shards named alone were never used, and a change
+# made through one process reached none of the sockets held by another.
+if env_list("CHANNEL_REDIS_URLS", []) and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "CHANNEL_REDIS_URLS needs REDIS_URL set too (sequence numbers and Celery's broker stay on it), "
+        "e.g. REDIS_URL=redis://redis-host:6379/0."
+    )
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
