@@ -149,6 +149,14 @@ SITE_URL = env_url(
     "SITE_URL", os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/"), {"http", "https"},
     "https://queue.example-hospital.org",
 )
+# The texted links and the address a patient's text is checked as signed for are SITE_URL followed by their path: a
+# query or a fragment ("...?lang=en", "...#top") came before that path, so every link led to the home page and no
+# reply's signature matched what Twilio signed.
+if urlsplit(SITE_URL).query or urlsplit(SITE_URL).fragment or SITE_URL.endswith(("?", "#")):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be a scheme and a host (and port), without a query, e.g. https://queue.example-hospital.org "
+        f"(it is {SITE_URL!r})."
+    )
 # By default, this machine's names and the host the texted links lead to: `make run HOST=0.0.0.0
 # SITE_URL=http://192.0.2.10:8000` (README) answered the phones following those links 400 "Bad Request".
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver", allowed_host_of(SITE_URL)])

@@ -205,6 +205,8 @@ def manage_check(**environ):
         ({"WEBHOOK_ALLOWED_HOSTS": "https://his.hospital.local"}, "WEBHOOK_ALLOWED_HOSTS must be host names"),
         ({"WEBHOOK_ALLOWED_HOSTS": "10.0.0.7,his.hospital.local:8443"}, "(it has 'his.hospital.local:8443')"),
         ({"CHANNEL_REDIS_URLS": "redis://shard-a:6379/0"}, "CHANNEL_REDIS_URLS needs REDIS_URL set too"),
+        ({"SITE_URL": "http://127.0.0.1:8000/?lang=en"}, "SITE_URL must be a scheme and a host (and port), without"),
+        ({"SITE_URL": "http://127.0.0.1:8000#top"}, "SITE_URL must be a scheme and a host (and port), without"),
         ({"SESSION_IDLE_MINUTES": "-5"}, "SESSION_IDLE_MINUTES must be a whole number of at least 1 (it is '-5')"),
         ({"SESSION_MAX_HOURS": "0"}, "SESSION_MAX_HOURS must be a whole number of at least 1 (it is '0')"),
         ({"SOCKETS_PER_ADDRESS": "0"}, "SOCKETS_PER_ADDRESS must be a whole number of at least 1"),
