@@ -123,7 +123,11 @@ def test_a_stranger_is_not_told_whether_a_number_registering_refuses_is_known(de
     assert desk.json() == {"phone": BRITISH_MOBILE, "exists": True}
 
 
-TWILIO_CONFIGURED = {"TWILIO_ACCOUNT_SID": "AC123", "TWILIO_AUTH_TOKEN": "secret", "TWILIO_PHONE_NUMBER": "+12025550100"}
+TWILIO_CONFIGURED = {
+    "TWILIO_ACCOUNT_SID": "AC123",
+    "TWILIO_AUTH_TOKEN": "secret",
+    "TWILIO_PHONE_NUMBER": "+12025550100",
+}
 
 
 @pytest.mark.parametrize(

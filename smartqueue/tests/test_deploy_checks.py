@@ -128,7 +128,11 @@ def test_probes_answer_over_plain_http_in_production_where_every_page_redirects_
     """A load balancer's or docker's health check asks the process itself over plain HTTP: with DEBUG off it was
     redirected (301) to HTTPS like every page, and read that as a failure."""
     env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "REDIS_URL"}},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "REDIS_URL"}
+        },
         "DEBUG": "False",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "queue.example-hospital.org",
