@@ -275,6 +275,29 @@ def test_a_username_taken_in_another_form_or_case_is_refused_on_the_page_and_by_
     assert get_user_model().objects.filter(username__iexact="dr.smith").count() == 1
 
 
+@pytest.mark.parametrize(("existing", "typed"), [("dr.émile", "DR.ÉMILE"), ("dr.strauß", "DR.STRAUSS")])
+def test_a_username_in_another_case_of_letters_beyond_ascii_is_taken(
+    admin_client, department, make_user, existing, typed
+):
+    # Twenty-first attack run: SQLite's case-insensitive match folds ASCII letters only, so "DR.ÉMILE" was created
+    # beside "dr.émile", two accounts that read the same in the audit log and the lists.
+    make_user(username=existing)
+    response = admin_client.post(
+        "/adminpanel/doctors/new/",
+        {
+            "username": typed,
+            "first_name": "Mallory",
+            "last_name": "Evil",
+            "password": "a-long-unusual-passphrase-9",
+            "department": department.pk,
+        },
+    )
+
+    assert response.status_code == 400
+    assert "is taken" in response.context["form"].errors["username"][0]
+    assert not get_user_model().objects.filter(username=typed).exists()
+
+
 def test_a_name_sent_in_bytes_that_are_not_utf8_is_refused_naming_it_not_saved_as_question_marks(admin_client):
     # %ED%A0%80: a lone surrogate, as a script encoding it would send it; a browser sends only UTF-8.
     body = "name=Ward%ED%A0%80&code=WARD&average_consultation_minutes=10&daily_capacity=50&wait_alert_minutes=30"
