@@ -278,24 +278,41 @@ def _days(start, end):
     return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
 
 
-def chart_series(rows, *, start, end, waits_by_day):
-    """Chart.js-ready series for every day of [start, end], a day without tokens counting zero: daily totals,
-    each department's daily mean wait, and the mean and 90th-percentile wait of all departments."""
-    days = _days(start, end)
-    totals = {day: Counter() for day in days}
-    waits = defaultdict(dict)
+def all_departments_by_day(rows, *, start, end, waits_by_day):
+    """Every day of [start, end] across all departments, a day without tokens counting zero: what the report's two
+    charts draw, as the table that is their text alternative."""
+    totals = {day: Counter() for day in _days(start, end)}
     for row in rows:
         totals[row.date].update(registrations=row.registrations, completed=row.completed, no_shows=row.no_shows)
+    return [
+        {
+            "date": day,
+            "registrations": counts["registrations"],
+            "completed": counts["completed"],
+            "no_shows": counts["no_shows"],
+            "average_wait_minutes": mean(waits_by_day.get(day, [])),
+            "p90_wait_minutes": percentile_90(waits_by_day.get(day, [])),
+        }
+        for day, counts in totals.items()
+    ]
+
+
+def chart_series(rows, *, days, day_label):
+    """Chart.js-ready series of all_departments_by_day's `days`: daily totals, the mean and 90th-percentile wait of
+    all departments, and each department's daily mean wait. A day is labelled by day_label, as the page's tables
+    write it (an ISO date on the axis is a code to the reader)."""
+    waits = defaultdict(dict)
+    for row in rows:
         waits[row.department_name][row.date] = row.average_wait_minutes
     return {
-        "labels": [day.isoformat() for day in days],
-        "totals": {
-            measure: [totals[day][measure] for day in days] for measure in ("registrations", "completed", "no_shows")
+        "labels": [day_label(day["date"]) for day in days],
+        "totals": {measure: [day[measure] for day in days] for measure in ("registrations", "completed", "no_shows")},
+        "waits": {
+            department: [by_day.get(day["date"]) for day in days] for department, by_day in sorted(waits.items())
         },
-        "waits": {department: [by_day.get(day) for day in days] for department, by_day in sorted(waits.items())},
         "all_waits": {
-            "mean": [mean(waits_by_day.get(day, [])) for day in days],
-            "p90": [percentile_90(waits_by_day.get(day, [])) for day in days],
+            "mean": [day["average_wait_minutes"] for day in days],
+            "p90": [day["p90_wait_minutes"] for day in days],
         },
     }
 

@@ -979,6 +979,7 @@ class ReportsView(PanelAdminRequiredMixin, TemplateView):
             queue_services.close_consultations_left_open(now=timezone.now())
             rows = analytics.department_days(start=start, end=end)
             peaks = analytics.peak_hours(start=start, end=end)
+            days = analytics.all_departments_by_day(rows, start=start, end=end, waits_by_day=peaks.waits_by_day)
             context.update(
                 start=start,
                 end=end,
@@ -991,7 +992,10 @@ class ReportsView(PanelAdminRequiredMixin, TemplateView):
                     (_("Arrivals (tokens issued)"), peaks.arrivals),
                     (_("Mean wait (minutes)"), peaks.waits),
                 ],
-                chart=analytics.chart_series(rows, start=start, end=end, waits_by_day=peaks.waits_by_day),
+                all_departments_by_day=days,
+                chart=analytics.chart_series(
+                    rows, days=days, day_label=lambda day: date_format(day, "SHORT_DATE_FORMAT")
+                ),
             )
         return context
 

@@ -11,10 +11,11 @@ from doctors import services as doctor_services
 from doctors.models import Doctor, DoctorSchedule
 from e2e.conftest import DESKTOP, PHONE, stop_the_clock
 from e2e.test_accessibility import a_busy_morning
+from e2e.test_keyboard import contrast
 from e2e.test_live_renderers import PlayedSockets
 from e2e.test_staff_flows import sign_in
 from patients import services
-from patients.models import Department
+from patients.models import Department, Queue
 from patients.tests.factories import register_patient
 
 TV_768P = {"viewport": {"width": 1366, "height": 768}}
@@ -314,6 +315,47 @@ def test_reports_chart_every_day_and_show_the_peak_hours(open_page, hospital, sc
     sign_in(phone, "/adminpanel/login/", "admin.manager", "admin123")
     phone.goto("/adminpanel/reports/")
     expect(phone.get_by_text("Swipe the table sideways").first).to_be_visible()
+
+
+def test_the_reports_charts_draw_every_series_in_a_colour_that_stands_out_on_white_and_a_shape_of_its_own(
+    open_page, hospital
+):
+    """WCAG 1.4.11: a bar or line a reader must see is at least 3:1 against the card. Chart.js's palette was pale
+    (1.5:1 and less), and once one line had a colour it left every department's line its faint grey (1.1:1)."""
+    a_busy_morning(hospital)
+    register_patient(
+        department=Department.objects.get(code="PED"), name="Eli Park", phone="+14155550105", age=6, gender="male",
+        priority=Queue.Priority.NORMAL, notes="", actor=None, ip_address=None, self_service=False,
+    )
+    page = open_page(**DESKTOP)
+    sign_in(page, "/adminpanel/login/", "admin.manager", "admin123")
+    page.goto("/adminpanel/reports/")
+    page.wait_for_function("Chart.getChart('wait-chart') && Chart.getChart('daily-totals-chart')")
+    drawn = page.evaluate("""() => {
+        const canvas = document.createElement("canvas").getContext("2d");
+        const rgba = (colour) => { canvas.fillStyle = "#000"; canvas.fillStyle = colour; return canvas.fillStyle; };
+        return ["daily-totals-chart", "wait-chart"].flatMap((id) => {
+            const chart = Chart.getChart(id);
+            return chart.data.datasets.map((dataset, index) => {
+                const options = chart.getDatasetMeta(index).controller.getStyle(0);
+                const colour = chart.config.type === "bar" ? options.backgroundColor : options.borderColor;
+                return { label: dataset.label, colour: rgba(colour), shape: options.pointStyle };
+            });
+        });
+    }""")
+
+    def on_white(colour):
+        if colour.startswith("#"):
+            return f"rgb({int(colour[1:3], 16)}, {int(colour[3:5], 16)}, {int(colour[5:7], 16)})"
+        *channels, alpha = (float(value) for value in re.findall(r"[\d.]+", colour))
+        return "rgb({}, {}, {})".format(*(round(alpha * value + (1 - alpha) * 255) for value in channels))
+
+    assert {series["label"] for series in drawn} >= {"Registrations", "Mean, Cardiology", "Mean, Pediatrics"}
+    faint = [series for series in drawn if contrast(on_white(series["colour"]), "rgb(255, 255, 255)") < 3]
+    assert not faint, faint
+    departments = [(series["colour"], series["shape"]) for series in drawn if series["label"].startswith("Mean, ")
+                   and "all departments" not in series["label"]]
+    assert len({shape for _, shape in departments}) == len(departments), departments
 
 
 def test_text_at_twice_its_size_keeps_the_menu_on_a_wide_screen(open_page, hospital):

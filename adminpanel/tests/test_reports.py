@@ -193,7 +193,7 @@ def test_reports_page_shows_tables_and_chart_data(admin_client, clinic_day):
     assert response.status_code == 200
     page = response.content.decode()
     assert "chart.umd.min.js" in page and 'id="report-chart-data"' in page
-    assert response.context["chart"]["labels"] == ["2026-03-10", "2026-03-11"]
+    assert response.context["chart"]["labels"] == ["03/10/2026", "03/11/2026"]
     assert response.context["chart"]["totals"]["registrations"] == [8, 1]
     assert "<td>Cardiology</td><td>7</td><td>3</td><td>1</td>" in page
     assert "12.5" in page  # Dr. Smith's average consultation
@@ -380,11 +380,26 @@ def test_beat_schedule_names_registered_tasks(settings):
 def test_every_day_of_the_range_is_charted_a_day_without_tokens_as_zero(admin_client, clinic_day):
     response = admin_client.get("/adminpanel/reports/", {"start": "2026-03-08", "end": "2026-03-14"})
     chart = response.context["chart"]
-    assert chart["labels"] == [f"2026-03-{day:02d}" for day in range(8, 15)]
+    assert chart["labels"] == [f"03/{day:02d}/2026" for day in range(8, 15)]
     assert chart["totals"]["registrations"] == [0, 0, 8, 1, 0, 0, 0]
     # All departments' waits that day: 10, 20, 30, 40 (Cardiology) beside the mean.
     assert (chart["all_waits"]["mean"][2], chart["all_waits"]["p90"][2]) == (25.0, 40.0)
     assert chart["all_waits"]["mean"][0] is None
+
+
+def test_the_charts_figures_are_in_a_table_and_their_days_read_as_the_tables_write_them(admin_client, clinic_day):
+    """The charts draw each day's totals and the wait of all departments, which the tables by department do not add
+    up to: the charts' text alternative is a table of those figures, and the charts' days are dates as the page
+    writes them in the reader's language, not ISO codes."""
+    admin_client.post("/i18n/setlang/", {"language": "hi"})
+    response = admin_client.get("/adminpanel/reports/", {"start": "2026-03-09", "end": "2026-03-11"})
+    assert response.context["chart"]["labels"] == ["09-03-2026", "10-03-2026", "11-03-2026"]
+    table = response.content.decode().split('id="all-department-days"')[1].split("</table>")[0]
+    rows = [re.sub(r"<[^>]+>", " ", row).split() for row in table.split("<tr>")[2:]]
+    chart = response.context["chart"]
+    assert [row[0] for row in rows] == chart["labels"]
+    assert [int(row[1]) for row in rows] == chart["totals"]["registrations"] == [0, 8, 1]
+    assert [row[4:6] for row in rows][1] == ["25.0", "40.0"]  # all departments' mean and 90th percentile
 
 
 def test_peak_hours_heat_map_of_arrivals_and_waits_by_weekday_and_hour(admin_client, clinic_day):

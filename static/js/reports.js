@@ -4,15 +4,21 @@
   const source = document.getElementById("report-chart-data");
   if (!source || typeof Chart === "undefined") return;
   const series = JSON.parse(source.textContent);
+  // Each colour at least 3:1 on the white card (WCAG 1.4.11): Chart.js's own palette is pale (1.5:1 and less), and
+  // it leaves every dataset without a colour its faint grey once any dataset has one. Each department's line also
+  // has its own point shape, so that a line is told from the next by more than its colour.
+  const BAR_COLOURS = ["#0a58ca", "#146c43", "#a52834"];
+  const DEPARTMENT_COLOURS = ["#6f42c1", "#087990", "#ab296a", "#495057", "#8c5e04", "#146c43"];
+  const POINT_STYLES = ["rect", "triangle", "rectRot", "star", "crossRot", "circle", "rectRounded", "cross"];
 
   new Chart(document.getElementById("daily-totals-chart"), {
     type: "bar",
     data: {
       labels: series.labels,
       datasets: [
-        { label: gettext("Registrations"), data: series.totals.registrations },
-        { label: gettext("Completed"), data: series.totals.completed },
-        { label: gettext("No-shows"), data: series.totals.no_shows },
+        { label: gettext("Registrations"), data: series.totals.registrations, backgroundColor: BAR_COLOURS[0] },
+        { label: gettext("Completed"), data: series.totals.completed, backgroundColor: BAR_COLOURS[1] },
+        { label: gettext("No-shows"), data: series.totals.no_shows, backgroundColor: BAR_COLOURS[2] },
       ],
     },
     options: { responsive: true, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
@@ -26,9 +32,20 @@
       datasets: [
         { label: gettext("Mean, all departments"), data: series.all_waits.mean, borderColor: "#0a58ca", backgroundColor: "#0a58ca", borderWidth: 3 },
         { label: gettext("90th percentile, all departments"), data: series.all_waits.p90, borderColor: "#a52834", backgroundColor: "#a52834", borderWidth: 3, borderDash: [6, 4] },
-        ...Object.entries(series.waits).map(([department, waits]) => ({ label: interpolate(gettext("Mean, %(department)s"), { department: department }, true), data: waits, borderWidth: 1 })),
+        ...Object.entries(series.waits).map(([department, waits], index) => {
+          const colour = DEPARTMENT_COLOURS[index % DEPARTMENT_COLOURS.length];
+          return {
+            label: interpolate(gettext("Mean, %(department)s"), { department: department }, true),
+            data: waits, borderWidth: 1, borderColor: colour, backgroundColor: colour,
+            pointStyle: POINT_STYLES[index % POINT_STYLES.length], pointRadius: 4,
+          };
+        }),
       ],
     },
-    options: { responsive: true, scales: { y: { beginAtZero: true, title: { display: true, text: gettext("minutes") } } } },
+    options: {
+      responsive: true,
+      plugins: { legend: { labels: { usePointStyle: true } } },
+      scales: { y: { beginAtZero: true, title: { display: true, text: gettext("minutes") } } },
+    },
   });
 })();
