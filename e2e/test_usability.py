@@ -358,6 +358,27 @@ def test_the_reports_charts_draw_every_series_in_a_colour_that_stands_out_on_whi
     assert len({shape for _, shape in departments}) == len(departments), departments
 
 
+def test_a_click_on_a_reports_chart_legend_hides_no_series_that_a_keyboard_could_not_bring_back(open_page, hospital):
+    """WCAG 2.1.1: Chart.js hides a series when its legend is clicked, and a canvas takes no keyboard focus: a function
+    of the mouse alone, which also left the chart out of step with its text alternative."""
+    a_busy_morning(hospital)
+    page = open_page(**DESKTOP)
+    sign_in(page, "/adminpanel/login/", "admin.manager", "admin123")
+    page.goto("/adminpanel/reports/")
+    page.wait_for_function("Chart.getChart('wait-chart') && Chart.getChart('daily-totals-chart')")
+    for chart in ("daily-totals-chart", "wait-chart"):
+        first_item = page.evaluate(f"""() => {{
+            const item = Chart.getChart('{chart}').legend.legendItems[0];
+            const box = Chart.getChart('{chart}').legend.legendHitBoxes[0];
+            return {{ x: box.left + box.width / 2, y: box.top + box.height / 2, text: item.text }};
+        }}""")
+        page.locator(f"#{chart}").click(position={"x": first_item["x"], "y": first_item["y"]})
+        # Chart.js hides a series after the click's event, in its next frame.
+        page.wait_for_timeout(300)
+        hidden = not page.evaluate(f"Chart.getChart('{chart}').isDatasetVisible(0)")
+        assert not hidden, f"{chart}: a click on {first_item['text']!r} hid it"
+
+
 def test_text_at_twice_its_size_keeps_the_menu_on_a_wide_screen(open_page, hospital):
     page = open_page(viewport={"width": 1280, "height": 900})
     for path in ("/patients/register/", "/doctors/login/"):

@@ -10,6 +10,10 @@
   const BAR_COLOURS = ["#0a58ca", "#146c43", "#a52834"];
   const DEPARTMENT_COLOURS = ["#6f42c1", "#087990", "#ab296a", "#495057", "#8c5e04", "#146c43"];
   const POINT_STYLES = ["rect", "triangle", "rectRot", "star", "crossRot", "circle", "rectRounded", "cross"];
+  // Chart.js hides a series when its legend is clicked: a canvas takes no keyboard focus, so that was a function of
+  // the mouse alone (WCAG 2.1.1), and a series hidden left the chart's text alternative out of step with what it
+  // showed. The legend only names the series.
+  const LEGEND_WITHOUT_CLICKS = { onClick: () => {} };
 
   new Chart(document.getElementById("daily-totals-chart"), {
     type: "bar",
@@ -21,7 +25,11 @@
         { label: gettext("No-shows"), data: series.totals.no_shows, backgroundColor: BAR_COLOURS[2] },
       ],
     },
-    options: { responsive: true, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    options: {
+      responsive: true,
+      plugins: { legend: LEGEND_WITHOUT_CLICKS },
+      scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+    },
   });
 
   // Every day of the range is a label (a day without tokens counts zero); a day without a wait leaves a gap.
@@ -44,7 +52,7 @@
     },
     options: {
       responsive: true,
-      plugins: { legend: { labels: { usePointStyle: true } } },
+      plugins: { legend: { ...LEGEND_WITHOUT_CLICKS, labels: { usePointStyle: true } } },
       scales: { y: { beginAtZero: true, title: { display: true, text: gettext("minutes") } } },
     },
   });
