@@ -213,6 +213,58 @@ def test_a_broadcast_shows_on_the_board_and_the_status_page_in_their_language_or
     assert shown.get_attribute("lang") == "en"
 
 
+COUNT_LIVE_REGION_WRITES = """() => {
+    window.liveRegionWrites = [];
+    new MutationObserver((records) => records.forEach((record) => {
+        const target = record.target.nodeType === Node.TEXT_NODE ? record.target.parentElement : record.target;
+        const region = target.closest('[role="status"], [role="alert"], [aria-live]:not([aria-live="off"])');
+        if (region && !region.closest("[hidden]")) window.liveRegionWrites.push(region.textContent);
+    })).observe(document.body, { subtree: true, childList: true, characterData: true });
+}"""
+
+
+def test_a_broadcast_is_said_once_on_the_board_and_the_status_page_not_at_every_frame_or_language(
+    open_page, hospital
+):
+    """WCAG 4.1.3, not flooding a screen reader: the board's broadcast was a live region drawn again at every frame
+    and in the next language every 8 seconds, and the status page's was written again by each minute's snapshot:
+    each write read the broadcast out again, for the half hour it shows."""
+    cardiology = hospital["cardiology"]
+    entry = spanish_speaker_waiting(cardiology)
+    configuration = SystemConfiguration.load()
+    configuration.board_languages = ["en", "es", "ar"]
+    configuration.save()
+    message, spanish = "Dr. Rao is delayed 30 minutes.", "El Dr. Rao llega tarde."
+    board = open_page(**DESKTOP)
+    stop_the_clock(board)
+    board.goto(f"/display/{cardiology.pk}/")
+    status_page = open_page(**PHONE)
+    stop_the_clock(status_page)
+    status_page.goto(f"/patients/status/{entry.public_id}/")
+    for page in (board, status_page):
+        expect(page.locator("#live-status")).to_have_attribute("data-live-status", "live")
+        page.evaluate(COUNT_LIVE_REGION_WRITES)
+    desk = open_page(**DESKTOP)
+    sign_in(desk, "/adminpanel/login/", "admin.manager", "admin123")
+    desk.goto("/adminpanel/broadcast/")
+    desk.get_by_label("Message").fill(message)
+    desk.get_by_label("Text in Español").fill(spanish)
+    desk.get_by_role("button", name="Review before sending").click()
+    desk.get_by_role("button", name="Send to 1 waiting patient").click()
+    expect(board.locator("[data-broadcast]")).to_have_text(message)
+    expect(board.get_by_role("status").filter(has_text=message)).to_have_count(1)
+    expect(status_page.locator("[data-broadcast]")).to_have_text(spanish)
+
+    board.clock.run_for(8_000)  # The board in its next language, and on through the others.
+    expect(board.locator("[data-display-board]")).not_to_have_attribute("lang", "en")
+    board.clock.run_for(16_000)
+    for page in (board, status_page):
+        page.clock.run_for(60_000)
+        page.wait_for_timeout(1_500)  # The snapshot asked for comes back over the socket.
+    assert board.evaluate("window.liveRegionWrites") == [message]
+    assert status_page.evaluate("window.liveRegionWrites") == [spanish]
+
+
 def test_a_board_and_a_status_page_opened_after_a_broadcast_show_it_in_their_language(open_page, hospital):
     cardiology = hospital["cardiology"]
     entry = spanish_speaker_waiting(cardiology)

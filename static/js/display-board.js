@@ -180,6 +180,7 @@
     var current = broadcasts.get(board);
     if (current && current.shown_until === broadcast.shown_until && current.message === broadcast.message) return;
     broadcasts.set(board, broadcast);
+    sayBroadcast(broadcast);
     var shownFor = broadcast.shown_until
       ? Math.max(new Date(broadcast.shown_until).getTime() - Date.now(), 0)
       : BROADCAST_SHOWN_MS;
@@ -188,6 +189,21 @@
       broadcasts.delete(board);
       showBroadcast(board);
     }, shownFor);
+  }
+
+  // Said once as it comes (a board of every department gets the same broadcast once for each), in the page's
+  // language where the admin translated it: the boards' copies are not live regions, as they are drawn again at
+  // every frame and in the next language every few seconds.
+  var broadcastSaid = document.getElementById("broadcast-said");
+
+  function sayBroadcast(broadcast) {
+    var pageLanguage = document.documentElement.lang;
+    var translated = (broadcast.translations || {})[pageLanguage];
+    var words = translated || broadcast.message;
+    if (broadcastSaid.textContent === words) return;
+    broadcastSaid.textContent = words;
+    broadcastSaid.lang = translated ? pageLanguage : broadcastSaid.dataset.writtenIn;
+    broadcastSaid.dir = translated ? document.documentElement.dir || "ltr" : broadcastSaid.dataset.writtenDir;
   }
 
   // The broadcast in the language shown, where the admin translated it; else the message, marked as written.

@@ -187,6 +187,10 @@
   function showBroadcast(root, broadcast) {
     var node = root.querySelector("[data-broadcast]");
     if (!node || !broadcast) return;
+    // Every snapshot (each minute, and each poll while the socket is down) carries the broadcast again: written
+    // again, its live region would read it out again.
+    if (shownBroadcast && shownBroadcast.message === broadcast.message
+        && shownBroadcast.shown_until === broadcast.shown_until) return;
     var translated = (broadcast.translations || {})[PAGE_LANGUAGE];
     node.textContent = translated || broadcast.message;
     node.lang = translated ? PAGE_LANGUAGE : node.dataset.writtenIn;
