@@ -9,6 +9,7 @@ Enter puts the focus on the page's content. Then the doctor calls the next patie
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import DESKTOP, PHONE
@@ -284,3 +285,29 @@ def test_dismissing_the_dashboards_notice_gives_the_focus_back_to_where_the_doct
 
     expect(page.get_by_role("alert")).to_be_hidden()
     expect(departments).to_be_focused()
+
+
+@pytest.mark.parametrize("answer", ["connection lost", "a proxy's page"])
+def test_an_action_the_server_never_answered_is_said_on_the_dashboard_not_dropped(open_page, hospital, answer):
+    """WCAG 3.3.1, 4.1.3: *Call next patient* pressed while the connection was down, or answered by a proxy's own
+    page (a 502 while the server restarts), did nothing on the page and said nothing: the script's promise failed
+    where nobody heard it, and the doctor could only press again."""
+    register_patient(department=hospital["cardiology"], name="Asha Rao", phone="+14155550101", age=34,
+                     gender="female", priority="normal", notes="", actor=None, ip_address=None, self_service=False)
+    page = open_page(**DESKTOP)
+    sign_in(page, "/doctors/login/", "dr.smith", "doctor123")
+    call_next = page.get_by_role("button", name="Call next patient")
+    expect(call_next).to_be_visible()
+    if answer == "connection lost":
+        page.route("**/doctors/api/", lambda route: route.abort("internetdisconnected"))
+    else:
+        page.route("**/doctors/api/", lambda route: route.fulfill(
+            status=502, content_type="text/html", body="<html><body><h1>502 Bad Gateway</h1></body></html>"
+        ))
+
+    call_next.press("Enter")
+
+    expect(page.get_by_role("alert")).to_have_text(re.compile(
+        "The server could not be reached, or did not answer. Check the dashboard before trying again."
+    ))
+    expect(call_next).to_be_focused()

@@ -112,17 +112,35 @@
       form.reset(); // back to the availability the doctor still has
       return;
     }
-    const response = await fetch(apiUrl, {
-      method: "POST",
-      body,
-      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
-      credentials: "same-origin",
-    });
-    if (response.status === 403) {
+    let response = null;
+    let answer = null;
+    try {
+      response = await fetch(apiUrl, {
+        method: "POST",
+        body,
+        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (response.status !== 403) answer = await response.json();
+    } catch (error) {
+      // The connection dropped, or a proxy answered with its own page (a 502 while the server restarts): the
+      // press did nothing the doctor could see, and the promise's failure said nothing to anyone.
+      answer = null;
+    }
+    if (response && response.status === 403) {
       StaffSession.refused();
       return;
     }
-    const answer = await response.json();
+    if (!answer) {
+      focusBeforeNotice = document.activeElement;
+      // Whether it was done is not known (the answer may be what was lost): the dashboard, drawn again once the
+      // connection is back, says.
+      showNotice(
+        gettext("The server could not be reached, or did not answer. Check the dashboard before trying again."),
+        "danger",
+      );
+      return;
+    }
     if (response.ok) {
       showNotice(answer.message, "success");
     } else {
