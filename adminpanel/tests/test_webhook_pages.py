@@ -1,11 +1,13 @@
 """Webhook endpoints and their deliveries in the admin panel: register, edit, see outcomes, redeliver."""
 
+import re
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from adminpanel.models import AuditLog
 from notifications.models import WebhookDelivery, WebhookEndpoint
@@ -236,7 +238,7 @@ def test_each_endpoint_shows_its_failures_of_the_last_day_and_when_one_last_got_
 
     assert "Failed in the last 24 hours" in page
     assert '<td class="table-danger">2</td>' in page
-    assert f"<td>{timezone.localtime(two_days_ago):%Y-%m-%d %H:%M}</td>" in page
+    assert f"<td>{date_format(timezone.localtime(two_days_ago), 'SHORT_DATETIME_FORMAT')}</td>" in page
     assert "<td>Never</td>" in page  # the endpoint that never got one
 
 
@@ -273,3 +275,28 @@ def test_the_endpoints_list_names_their_events_in_the_readers_words_not_their_co
 
     assert "<li>Turno creado</li>" in page
     assert "token.created" not in page and "appointment.booked" not in page
+
+
+def test_the_webhook_pages_write_their_moments_as_the_audit_log_does_not_as_iso_codes(admin_client):
+    """A delivery's time, an endpoint's last delivery and since when it has failed (on the list and the edit page)
+    were "2026-12-06 02:49:25" on a page in any language, where every other panel page writes a moment in the
+    reader's format ("06-12-2026 02:49" in Hindi)."""
+    failing_since = timezone.make_aware(datetime(2026, 12, 5, 7, 5))
+    endpoint = WebhookEndpoint.objects.create(
+        name="HIS", url="http://127.0.0.1:9/hooks", event_types=["token.created"], is_active=False,
+        failing_since=failing_since, disabled_automatically_at=failing_since + timedelta(days=1),
+    )
+    WebhookDelivery.objects.create(endpoint=endpoint, event="token.created", payload={}, status="delivered",
+                                   delivered_at=failing_since - timedelta(hours=1))
+    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="token.created", payload={}, status="failed")
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(created_at=failing_since + timedelta(seconds=30))
+    admin_client.post("/i18n/setlang/", {"language": "hi"})
+
+    pages = [admin_client.get(reverse(name, args=args)).content.decode()
+             for name, args in [("adminpanel:webhooks", ()), ("adminpanel:webhook-edit", (endpoint.pk,))]]
+
+    assert not [page for page in pages if re.search(r"\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}", page)]
+    listed, edited = pages
+    for moment in ["05-12-2026 06:05", "05-12-2026 07:05", "06-12-2026 07:05"]:
+        assert moment in listed, moment
+    assert "05-12-2026 07:05" in edited and "06-12-2026 07:05" in edited
