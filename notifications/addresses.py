@@ -112,6 +112,14 @@ def validate_webhook_url(url):
             raise ValidationError(problem)
 
 
+class RefusedPeerError(NewConnectionError):
+    """A connection refused for the address it reached; its problem says why in words (refusal())."""
+
+    def __init__(self, connection, problem):
+        super().__init__(connection, problem)
+        self.problem = problem
+
+
 class _CheckedPeer:
     """A urllib3 connection that refuses, once connected, a peer address validate_webhook_url would refuse: the
     host's DNS may answer the connection otherwise than the check a moment before (DNS rebinding). It is also cut
@@ -127,7 +135,7 @@ class _CheckedPeer:
         problem = refusal(self.host, address)
         if problem:
             sock.close()
-            raise NewConnectionError(self, problem)
+            raise RefusedPeerError(self, problem)
         self._cut_off = threading.Timer(max(self.exchange_ends_at - time.monotonic(), 0), _cut_off, (sock,))
         self._cut_off.daemon = True
         self._cut_off.start()

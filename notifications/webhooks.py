@@ -36,7 +36,7 @@ from patients.models import Department, Queue
 from smartqueue.shapes import represent
 
 from . import outbox
-from .addresses import validate_webhook_url, webhook_session
+from .addresses import RefusedPeerError, validate_webhook_url, webhook_session
 from .models import WEBHOOK_PING, WebhookDelivery, WebhookEndpoint, WebhookEventType, new_webhook_secret
 from .serializers import (
     WebhookAppointmentSerializer,
@@ -399,13 +399,30 @@ def _post(delivery):
             latency = round((time.monotonic() - started) * 1000)
             excerpt = _excerpt(response)
     except requests.RequestException as error:
-        return None, round((time.monotonic() - started) * 1000), "", str(error)
+        logger.info("Webhook delivery %s to endpoint %s failed: %r", delivery.pk, endpoint.pk, error)
+        return None, round((time.monotonic() - started) * 1000), "", failure_in_words(error)
     if response.is_redirect:
         # Retried like any failure, which a moved receiver never stops being: the log says what to change.
         return response.status_code, latency, excerpt, _(
             "Redirected to %(location)s, which is not followed: give the endpoint the address it redirects to."
         ) % {"location": response.headers["Location"]}
     return response.status_code, latency, excerpt, ""
+
+
+def failure_in_words(error):
+    """What the panel's deliveries say of an exchange that failed: str() of requests' error is the connection pool's
+    repr ("HTTPConnectionPool(host=…): Max retries exceeded … <urllib3.connection.HTTPConnection object at 0x7f…>"),
+    which told staff neither what went wrong nor what to check. The detail goes to the log."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    if isinstance(reason, RefusedPeerError):
+        return reason.problem
+    if isinstance(error, requests.exceptions.SSLError):
+        return _("The receiver's HTTPS certificate was not accepted.")
+    if isinstance(error, requests.Timeout):
+        return _("The receiver did not answer in time.")
+    if isinstance(error, requests.ConnectionError):
+        return _("The receiver could not be reached, or the connection was broken off.")
+    return _("The request to the receiver failed.")
 
 
 def _excerpt(response):

@@ -865,3 +865,22 @@ def test_the_datas_times_are_in_utc_too_whatever_the_hospitals_zone(receiver, ma
     payload = json.loads(receiver.received[0].body)
     assert payload["data"]["checked_in_at"] == entry.checked_in_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
     assert payload["data"]["day"] == entry.token_date.isoformat()
+
+
+def test_a_receiver_that_cannot_be_reached_is_said_in_words_on_the_panel_not_as_the_pools_repr(
+    receiver, make_endpoint, register, admin_client
+):
+    """The deliveries' *Last response* said "HTTPConnectionPool(host='127.0.0.1', port=…): Max retries exceeded with
+    url: … (Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f…>: Failed to establish a
+    new connection: [Errno 111] Connection refused'))": Python's repr, in English on every page."""
+    make_endpoint()
+    receiver.stop()  # Its port now refuses connections.
+
+    register()
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.last_status_code) == (Status.PENDING, None)
+    assert delivery.last_error == "The receiver could not be reached, or the connection was broken off."
+    page = admin_client.get(reverse("adminpanel:webhooks")).content.decode()
+    assert "The receiver could not be reached" in page
+    assert "Pool" not in page and "object at 0x" not in page
