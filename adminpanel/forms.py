@@ -148,6 +148,14 @@ class SavesWhatThePageChangedMixin:
                 self.data[key] = values[0] if values else ""
 
 
+def typed_in_site_language(field):
+    """Words an admin writes as the record's own, shown wherever a language has no translation of them (a name, a
+    broadcast, a closed day's reason): read and typed in the site's language, which the pages showing them mark,
+    not in the voice and direction of the panel's page."""
+    field.widget.attrs.update(lang=settings.LANGUAGE_CODE, dir=text_direction(settings.LANGUAGE_CODE))
+    return field
+
+
 class TranslatedFieldsMixin:
     """A record's words in each of the site's other languages (its translations, e.g. {"es": {"room": "Sala 2"}}) as
     optional fields after the others, "room_es", "name_ar": pages in a language show them as written where they are
@@ -159,11 +167,9 @@ class TranslatedFieldsMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         stored = self.instance.translations
-        written_in = settings.LANGUAGE_CODE
         for field in self.translated_fields:
-            # The record's own words, shown wherever a language has none: read and typed in the site's language, as
-            # the fields for the other languages are in theirs, not in the voice and direction of the page.
-            self.fields[field].widget.attrs.update(lang=written_in, dir=text_direction(written_in))
+            # As the fields for the other languages are typed in theirs.
+            typed_in_site_language(self.fields[field])
         for language, _name in settings.LANGUAGES:
             if language not in other_site_languages():
                 continue
@@ -390,12 +396,12 @@ class BroadcastForm(PanelFieldsMixin, forms.Form):
     """The message in the site's language, optionally in each of its other languages ("message_es"): each patient and
     screen reads theirs, else the message."""
 
-    message = forms.CharField(
+    message = typed_in_site_language(forms.CharField(
         label=_("Message"),
         max_length=BROADCAST_MAX_LENGTH,
         validators=[check_text_shown_to_others],
         widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    ))
     department = DepartmentChoiceField(
         label=_("Department"),
         queryset=Department.objects.filter(is_active=True),
@@ -557,12 +563,12 @@ class ClosedDayForm(PanelFieldsMixin, CancellingBookingsForm):
         label=_("Department"),
         empty_label=_("Whole hospital"),
     )
-    reason = forms.CharField(
+    reason = typed_in_site_language(forms.CharField(
         label=_("Reason (optional)"),
         max_length=ClosedDay._meta.get_field("reason").max_length,
         required=False,
         validators=[check_single_line],
-    )
+    ))
 
 
 class DoctorAbsenceForm(PanelFieldsMixin, CancellingBookingsForm):
@@ -579,12 +585,12 @@ class DoctorAbsenceForm(PanelFieldsMixin, CancellingBookingsForm):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"required": _("Choose the day of the absence.")},
     )
-    reason = forms.CharField(
+    reason = typed_in_site_language(forms.CharField(
         label=_("Reason (optional)"),
         max_length=DoctorAbsence._meta.get_field("reason").max_length,
         required=False,
         validators=[check_single_line],
-    )
+    ))
 
 
 def message_text_title(template, language):

@@ -34,7 +34,7 @@ from patients import appointments
 from patients import services as queue_services
 from patients.models import ClosedDay, Department, Queue
 from patients.selectors import bookings_of_day, current_visit_status, department_overview, todays_token
-from patients.templatetags.departments import name_on_page, sentence_with
+from patients.templatetags.departments import in_site_language, name_on_page, sentence_with
 from smartqueue.actions import (
     ActionFormView,
     Outcome,
@@ -867,7 +867,7 @@ class BroadcastView(PanelAdminRequiredMixin, RefusedFormIs400, FormView):
                 {
                     "heading": _("Send this broadcast?"),
                     "consequences": [
-                        f"“{form.cleaned_data['message']}”",
+                        format_html("“{}”", in_site_language(form.cleaned_data["message"])),
                         *(
                             sentence_with(
                                 _("In %(language)s: “%(text)s”"),

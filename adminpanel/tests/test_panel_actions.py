@@ -1,15 +1,19 @@
 """The panel's actions are one table (adminpanel.actions): its pages and POST /adminpanel/api/ agree."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from adminpanel.actions import PANEL_ACTIONS
 from adminpanel.models import AuditLog
 from adminpanel.tests.browser_posts import form_as_sent
+from doctors.models import DoctorAbsence
 from patients import services as queue_services
-from patients.models import Department
+from patients.models import ClosedDay, Department
+from patients.tests.factories import register_patient
 
 API = "/adminpanel/api/"
 
@@ -136,6 +140,36 @@ def test_the_words_as_written_are_typed_in_the_sites_language_on_a_page_in_anoth
             written = re.search(rf'<input type="text" name="{field}"[^>]*>', page).group()
             assert 'lang="en"' in written and 'dir="ltr"' in written, written
             assert f'name="{field}_ar"' in page and re.search(rf'name="{field}_ar"[^>]*lang="ar" dir="rtl"', page)
+
+
+def test_a_broadcast_and_a_closed_days_reason_are_typed_and_shown_in_the_sites_language_on_a_page_in_another(
+    admin_client, department, make_doctor
+):
+    """The boards and the booking page mark a broadcast and a closed day's reason as written in the site's language;
+    on the panel's Arabic page they were typed right to left in the page's voice, and the broadcast's confirmation,
+    the closed days and the absences read them unmarked beside the translations that carried theirs."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    ClosedDay.objects.create(day=tomorrow, department=department, reason="Staff training")
+    DoctorAbsence.objects.create(doctor=make_doctor(department=department), day=tomorrow, reason="Conference")
+    arabic = {"HTTP_ACCEPT_LANGUAGE": "ar"}
+    for address, fields in {
+        reverse("adminpanel:broadcast"): ['name="message"'],
+        reverse("adminpanel:appointments"): ['name="close_day-reason"', 'name="absence-reason"'],
+    }.items():
+        page = admin_client.get(address, **arabic).content.decode()
+        for field in fields:
+            written = re.search(rf"<(?:input|textarea)[^>]*{field}[^>]*>", page).group()
+            assert 'lang="en"' in written and 'dir="ltr"' in written, written
+    page = admin_client.get(reverse("adminpanel:appointments"), **arabic).content.decode()
+    assert '<span lang="en" dir="ltr">Staff training</span>' in page
+    assert '<span lang="en" dir="ltr">Conference</span>' in page
+
+    register_patient(department=department, name="Asha Rao", phone="+14155550101", age=34, gender="female",
+                     priority="normal", notes="", actor=None, ip_address=None, self_service=False)
+    confirmation = admin_client.post(
+        reverse("adminpanel:broadcast"), {"message": "Dr. Rao is delayed.", "department": ""}, **arabic
+    ).content.decode()
+    assert '“<span lang="en" dir="ltr">Dr. Rao is delayed.</span>”' in confirmation
 
 
 def test_the_panel_in_another_language_marks_names_as_written_in_the_sites(admin_client, department, make_doctor):
