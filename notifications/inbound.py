@@ -338,7 +338,12 @@ def _status_message(entry):
             }
         return gettext("You are number %(position)s in line; expected wait: %(wait)s.") % {
             "position": visit["position"],
-            "wait": expected_wait_words(visit["estimated_wait_minutes"], doctors=visit),
+            "wait": expected_wait_words(
+                visit["estimated_wait_minutes"],
+                doctors=visit,
+                low=visit["estimated_wait_low_minutes"],
+                high=visit["estimated_wait_high_minutes"],
+            ),
         }
     if entry.status == Queue.Status.CALLED:
         return gettext("It is your turn: please go to %(where)s now.") % {"where": entry.where_to_go}

@@ -488,7 +488,13 @@ def message_values(entry, template_type, message):
         "position": "" if position is None else position,
         "patients_ahead": patients_ahead_words(place.position - 1) if place else "",
         "wait": "" if wait is None else wait,
-        "expected_wait": expected_wait_words(wait, doctors=doctors) if place else "",
+        "expected_wait": (
+            expected_wait_words(
+                wait, doctors=doctors, low=place.estimated_wait_low_minutes, high=place.estimated_wait_high_minutes
+            )
+            if place
+            else ""
+        ),
         "doctor": (
             gettext("Dr. %(doctor)s in %(place)s") % {"doctor": doctor.display_name, "place": entry.where_to_go}
             if doctor

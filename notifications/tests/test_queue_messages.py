@@ -10,6 +10,7 @@ from notifications.services import REPEAT_WINDOW_SECONDS, notify_broadcast
 from notifications.tasks import send_queue_message
 from patients import services as queue
 from patients.models import Queue
+from patients.selectors import visit_status
 
 TemplateType = NotificationTemplate.TemplateType
 
@@ -49,10 +50,31 @@ def test_a_long_wait_is_texted_in_hours_as_the_status_page_shows_it(fake_twilio,
     for n in range(5):
         register(f"Patient {chr(ord('A') + n)}", f"+1415555030{n}")
 
-    register("Meena", "+14155550102")
+    entry = register("Meena", "+14155550102")
 
     [body] = bodies_to(fake_twilio, "+14155550102")
-    assert "You are number 6 in line; expected wait: about 2 h 30 min." in body
+    # Five half-hour consultations ahead, of uncertain lengths: the status page's range, in the GSM alphabet (plain
+    # spaces, a hyphen: services.sms_text), not its middle "about 2 h 30 min" alone.
+    visit = visit_status(entry=entry)
+    assert (visit["estimated_wait_low_minutes"], visit["estimated_wait_high_minutes"]) == (100, 200)
+    assert "You are number 6 in line; expected wait: about 1 h 40 min - 3 h." in body
+
+
+def test_a_short_sure_wait_is_texted_as_one_figure_and_a_wide_one_as_the_status_pages_range(
+    fake_twilio, register, doctor
+):
+    register("Ravi", "+14155550101")
+    for n in range(3):
+        register(f"Patient {chr(ord('A') + n)}", f"+1415555030{n}")
+
+    entry = register("Meena", "+14155550102")
+
+    [ravi] = bodies_to(fake_twilio, "+14155550101")
+    [meena] = bodies_to(fake_twilio, "+14155550102")
+    assert "expected wait: any moment now." in ravi
+    visit = visit_status(entry=entry)
+    assert (visit["estimated_wait_low_minutes"], visit["estimated_wait_high_minutes"]) == (25, 55)
+    assert "expected wait: about 25-55 min." in meena
 
 
 def test_call_tells_the_patient_where_to_go(fake_twilio, register, act, doctor):
@@ -75,7 +97,7 @@ def test_patient_with_n_ahead_is_told_once(fake_twilio, register, act, doctor):
     act(queue.cancel, entry=entries[1])  # CARD-005 now has 2 ahead
 
     assert first_ahead == [
-        "Patient 4, 2 patients are ahead of you in Cardiology (token CARD-004, expected wait: about 30 min). "
+        "Patient 4, 2 patients are ahead of you in Cardiology (token CARD-004, expected wait: about 20-40 min). "
         f"Please stay nearby. http://127.0.0.1:8000/patients/status/{entries[3].public_id}/"
     ]
     assert bodies_to(fake_twilio, "+14155550204")[1:] == first_ahead

@@ -79,10 +79,13 @@ def unbroken(duration):
 
 
 @register.simple_tag
-def wait_range_words(low, high):
+def wait_range_words(low, high, in_a_text=False):
+    """A wide estimate's range, "about 20–35 min", "about 45 min – 1 h 30 min": its ends kept whole on a page, with
+    plain spaces in a text message (in_a_text; see unbroken)."""
     if high < HOURS_FROM_MINUTES:
         return gettext("about %(low)s–%(high)s min") % {"low": low, "high": high}
-    ends = {"low": unbroken(wait_duration(low)), "high": unbroken(wait_duration(high))}
+    keep_whole = str if in_a_text else unbroken
+    ends = {"low": keep_whole(wait_duration(low)), "high": keep_whole(wait_duration(high))}
     return gettext("about %(low)s – %(high)s") % ends
 
 
@@ -123,9 +126,12 @@ def estimated_wait_words(minutes, low, high, doctors, now=None):
     return gettext("%(wait)s (doctors from %(time)s)") % {"wait": wait, "time": expected_later}
 
 
-def expected_wait_words(minutes, *, doctors, now=None):
-    """A text message's {expected_wait}: what the status page shows, in words that fit a sentence. doctors: as
-    estimated_wait_words takes them, closed_today included where the visit's department is closed."""
+def expected_wait_words(minutes, *, doctors, low=None, high=None, now=None):
+    """A text message's {expected_wait}: what the status page shows, in words that fit a sentence, its range too
+    where the page shows one (low, high: the visit's estimated_wait_low_minutes and _high_minutes; a text saying
+    "about 2 h 30 min" beside the page's "about 1 h 40 min – 3 h" told the patient deciding whether to step out
+    that the wait was surer than it was). doctors: as estimated_wait_words takes them, closed_today included where
+    the visit's department is closed."""
     if doctors.get("closed_today"):
         return gettext("the department is closed today (please ask at the desk)")
     if doctors["no_doctor_left_today"]:
@@ -135,7 +141,12 @@ def expected_wait_words(minutes, *, doctors, now=None):
         return gettext("no doctor on duty yet")
     if minutes is None:
         return ""
-    wait = gettext("any moment now") if minutes == 0 else gettext("about %(wait)s") % {"wait": wait_duration(minutes)}
+    if low is not None and high is not None:
+        wait = wait_range_words(low, high, in_a_text=True)
+    elif minutes == 0:
+        wait = gettext("any moment now")
+    else:
+        wait = gettext("about %(wait)s") % {"wait": wait_duration(minutes)}
     if expected_later is None:
         return wait
     return gettext("%(wait)s (doctors from %(time)s)") % {"wait": wait, "time": expected_later}

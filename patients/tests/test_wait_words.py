@@ -8,7 +8,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import formats, translation
 
-from patients.templatetags.waits import unbroken, wait_duration, wait_units
+from patients.templatetags.waits import expected_wait_words, unbroken, wait_duration, wait_units
 
 WAITS = [0, 1, 59, 60, 62, 63, 64, 65, 75, 89, 117, 118, 119, 120, 177, 178, 179, 180, 209, 210, 250, 269, 270, 600]
 
@@ -34,6 +34,31 @@ def test_a_wide_range_breaks_a_line_only_between_its_ends_in_each_language():
             words = render("{% wait_range_words low high %}", low=50, high=95)
             ends = [wait_duration(50), wait_duration(95)]
         assert all(end.replace(" ", "\u00a0") in words and end not in words for end in ends), (language, words)
+
+
+def test_a_text_gives_the_range_the_status_page_gives_in_each_language_with_plain_spaces():
+    # The page's "about 1 h 40 min – 3 h" was texted "about 2 h 30 min": a patient deciding from the text whether to
+    # step out was told the wait was surer than it was.
+    on_duty = {"doctors_on_duty": 1, "doctors_expected_at": None, "no_doctor_left_today": False}
+    texted = {}
+    for language in ["en", "es", "hi", "ar"]:
+        with translation.override(language):
+            page = render("{% estimated_wait_words 150 100 200 doctors %}", doctors=on_duty)
+            texted[language] = expected_wait_words(150, doctors=on_duty, low=100, high=200)
+            assert texted[language] == unbroken_to_plain(page), language
+            assert expected_wait_words(30, doctors=on_duty, low=20, high=40) == render(
+                "{% wait_range_words 20 40 %}"
+            )
+    assert texted == {
+        "en": "about 1 h 40 min – 3 h",
+        "es": "entre 1 h 40 min y 3 h",
+        "hi": "लगभग 1 घंटा 40 मिनट – 3 घंटे",
+        "ar": "نحو ساعة و40 د – 3 س",
+    }
+
+
+def unbroken_to_plain(words):
+    return words.replace("\u00a0", " ")
 
 
 def words_in_the_browser(*arguments):
