@@ -4,7 +4,8 @@ Every function reads a date range with a fixed number of queries and groups the 
 so a report costs the same number of queries for one department or fifty. Days are the
 hospital-local token days; a wait is called_at - checked_in_at (a transferred token's from its transfer), a
 consultation completed_at - started_at (selectors.consultation_minutes: none for one an admin ended for a doctor
-called away, whose patient still counts as seen and completed).
+called away, whose patient still counts as seen and completed); an estimate's error runs to the first call
+(first_called_at), the moment the estimate was of.
 """
 
 import math
@@ -101,11 +102,13 @@ def summarise_department_day(*, department, day, visits, ratings):
     waits = [wait_minutes(visit) for visit in visits]
     completed = [visit for visit in visits if visit["status"] == Status.COMPLETED]
     hours = Counter(timezone.localtime(visit["checked_in_at"]).hour for visit in registrations)
-    # How far the wait shown on registering was from the wait that followed (until the call).
+    # How far the wait shown on registering was from the wait that followed, until the token's first call: for a
+    # patient recalled after a no-show, or put back in line when their doctor was called away, the wait until the
+    # later call counted their absence (or the doctor's) as the estimate's error.
     estimate_errors = [
-        visit["estimated_wait_at_registration"] - wait_minutes(visit)
+        visit["estimated_wait_at_registration"] - minutes_between(visit["checked_in_at"], visit["first_called_at"])
         for visit in registrations
-        if visit["estimated_wait_at_registration"] is not None and visit["called_at"] is not None
+        if visit["estimated_wait_at_registration"] is not None and visit["first_called_at"] is not None
     ]
     # Ties go to the earlier hour, so the same data always gives the same peak.
     peak_hour = min(hours, key=lambda hour: (-hours[hour], hour)) if hours else None

@@ -485,6 +485,9 @@ class Queue(models.Model):
         help_text=_("A booked patient's slot time, when they checked in on time or early: their place in line."),
     )
     called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    # The first call, kept when a recall, a return to the line or a reinstatement clears called_at: the wait shown on
+    # registering was a wait until it (adminpanel.analytics' estimate accuracy).
+    first_called_at = models.DateTimeField(_("first called at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     # A database default too: during a rolling deploy the previous release's processes insert tokens without it.

@@ -960,6 +960,7 @@ VISIT_FIELDS = (
     "checked_in_at",
     "created_at",
     "called_at",
+    "first_called_at",
     "started_at",
     "completed_at",
     "consultation_ended_for_doctor",

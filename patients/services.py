@@ -609,6 +609,8 @@ def _transition(entry, to_status, *, event, actor, ip_address, only_from=None, *
     timestamp_field = TIMESTAMP_FOR_STATUS.get(to_status)
     if timestamp_field:
         setattr(entry, timestamp_field, timezone.now())
+    if to_status == Status.CALLED and entry.first_called_at is None:
+        entry.first_called_at = entry.called_at
     for field, value in changes.items():
         setattr(entry, field, value)
     return _record_queue_change(entry=entry, event=event, actor=actor, ip_address=ip_address, before=before)

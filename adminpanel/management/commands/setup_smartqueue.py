@@ -264,7 +264,8 @@ class Command(BaseCommand):
             # Deactivated or moved by an admin since: no one of the demo's is there to call the patient.
             return {}
         services.call_patient(entry=entry, doctor=doctor)
-        stamps = {"called_at": self.later(checked_in, minutes=25)}
+        called_at = self.later(checked_in, minutes=25)
+        stamps = {"called_at": called_at, "first_called_at": called_at}
         if outcome == "skipped":
             services.skip(entry=entry)
             return {**stamps, "skipped_at": self.later(checked_in, minutes=30)}
