@@ -53,6 +53,7 @@ from . import analytics, audit_log, selectors, services
 from .audit_actions import audit_action_label
 from .access import PanelAdminAuthenticationForm, PanelAdminRequiredMixin, ReceptionStaffRequiredMixin
 from .templatetags.languages import language_name
+from .templatetags.report_figures import tenths
 from .actions import PANEL_ACTIONS
 from .forms import (
     AuditFilterForm,
@@ -1030,7 +1031,7 @@ def _csv_value(value):
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return tenths(value, localized=False)
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         # A leading apostrophe makes the spreadsheet show the text as typed instead of evaluating it.
         return "'" + value
