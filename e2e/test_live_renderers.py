@@ -329,6 +329,21 @@ def test_the_display_board_gives_a_wait_of_hours_in_hours(open_page, hospital):
     expect(board.locator("[data-wait]")).to_have_text("40 waiting · about 4 h for new arrivals")
 
 
+def test_the_display_board_says_a_new_arrival_is_seen_any_moment_now_as_the_landing_page_does(open_page, hospital):
+    # A doctor free for a new arrival read "1 waiting · about 0 min for new arrivals" on the board.
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    register(cardiology, "Asha Rao", "+14155550101")
+    called = services.call_next(doctor=smith)
+    board = open_page(viewport={"width": 1920, "height": 1080})
+    sockets = PlayedSockets(board, r"/ws/queue/\d+/$")
+    board.goto(f"/display/{cardiology.pk}/")
+
+    free_doctor = change_frame(cardiology, 1, "called", called)
+    free_doctor["payload"]["queue"].update(queue_length=1, doctors_on_duty=2, estimated_wait_minutes=0)
+    sockets.send(free_doctor)
+    expect(board.locator("[data-wait]")).to_have_text("1 waiting · any moment now for new arrivals")
+
+
 def test_the_display_board_says_when_its_department_is_full_for_today_and_when_it_takes_walk_ins_again(
     open_page, hospital
 ):

@@ -84,6 +84,8 @@ def board_words(page_language):
                     "doctors_from": gettext("doctors from %(time)s"),
                     "no_doctor_today": gettext("no doctor is expected back today (please ask at the desk)"),
                     "about_wait": gettext("about %(minutes)s min for new arrivals"),
+                    # A doctor free for a new arrival now: "about 0 min" where the landing page says "Any moment now".
+                    "any_moment": gettext("any moment now for new arrivals"),
                     "about_long_wait": gettext("about %(wait)s for new arrivals"),
                     # In place of the wait for new arrivals once the department's daily capacity is reached.
                     "full_today": gettext("full for today: no more walk-in tokens"),

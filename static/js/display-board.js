@@ -249,9 +249,11 @@
     } else if (queue.doctors_on_duty && expectedLater === null && !queue.no_doctor_left_today
                && queue.queue_length && queue.estimated_wait_minutes !== null) {
       var minutes = queue.estimated_wait_minutes;
-      wait += " · " + (WaitWords.inHours(minutes)
-        ? fill(words().about_long_wait, { wait: WaitWords.duration(minutes, words()) })
-        : fill(words().about_wait, { minutes: minutes }));
+      var units = words();
+      var forNewArrivals = minutes === 0 ? units.any_moment
+        : WaitWords.inHours(minutes) ? fill(units.about_long_wait, { wait: WaitWords.duration(minutes, units) })
+        : fill(units.about_wait, { minutes: minutes });
+      wait += " · " + forNewArrivals;
     }
     board.querySelector("[data-wait]").textContent = wait;
   }
