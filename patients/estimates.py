@@ -602,6 +602,8 @@ class LinePlay:
             if start is not None:
                 self._heap.append((start, index, doctor))
         heapq.heapify(self._heap)
+        # While no doctor is on duty, the line starts moving when the first one's shift begins: a known wait.
+        self._line_starts = min((max(doctor.windows[0][0], 0.0) for _, _, doctor in self._heap), default=0.0)
         # Without any doctor expected today, the department's pace is applied as if one doctor took the line now.
         self._doctors = max(len(self._heap), 1)
         self._variance = 0.0
@@ -631,7 +633,13 @@ class LinePlay:
         waited_variance = self._variance
         minutes_ahead = self._hand_to_first_free_doctor(1.0, self._factors.get(priority, 1.0))
         return _with_urgent_arrivals(
-            self.pace, self._urgent_rates[priority], minutes_ahead, waited_variance, self._doctors, shown_after
+            self.pace,
+            self._urgent_rates[priority],
+            minutes_ahead,
+            waited_variance,
+            self._doctors,
+            shown_after=shown_after,
+            line_starts=self._line_starts,
         )
 
     def joins_at_the_end(self, priority, arrived_at):
@@ -715,7 +723,7 @@ def _arrivals_within(rates, minutes):
     return sum(rate * (min(until, minutes) - start) for start, until, rate in rates if start < minutes)
 
 
-def _with_urgent_arrivals(pace, rates, minutes, variance, doctors, shown_after):
+def _with_urgent_arrivals(pace, rates, minutes, variance, doctors, *, shown_after, line_starts):
     # Patients of a higher priority arriving while this one waits are seen first: each takes a consultation
     # from one of the doctors. Over a wait W, n(W) of them arrive and add n(W) x pace / doctors; those arriving
     # in the added time count too (a few rounds of the same sum). Those who would have come before the wait is
@@ -727,11 +735,15 @@ def _with_urgent_arrivals(pace, rates, minutes, variance, doctors, shown_after):
         arriving = _arrivals_within(rates, point) - _arrivals_within(rates, min(shown_after, point))
         extra = arriving * pace.minutes_per_consultation / doctors
         point = minutes + min(extra, MAX_URGENT_SHARE * minutes)
-    deviation = math.sqrt(variance) / doctors + MODEL_ERROR_SHARE * point
+    # The model's own error is a share of the wait once the line moves, not of the hours until the first doctor's
+    # shift begins: at noon, with the doctor due at 2 p.m., the first patient was told "about 1 h 45 min – 2 h 15
+    # min", a call before anyone was there to make it. Nor does the range begin before then.
+    deviation = math.sqrt(variance) / doctors + MODEL_ERROR_SHARE * max(point - line_starts, 0.0)
     point = max(point - shown_after, 0.0)
+    earliest = max(line_starts - shown_after, 0.0)
     return WaitEstimate(
         minutes=round(point),
-        low=max(round(point - RANGE_Z * deviation), 0),
+        low=round(max(point - RANGE_Z * deviation, earliest)),
         high=round(point + RANGE_Z * deviation),
     )
 

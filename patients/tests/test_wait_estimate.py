@@ -227,6 +227,23 @@ def on_schedule(doctor, *shifts):
     )
 
 
+def test_before_the_first_doctors_shift_the_range_is_of_the_wait_after_it_and_never_begins_before_it(
+    department, make_patient, make_doctor, clock
+):
+    # The clock stands at noon; the only doctor starts at two. The first patient was told "about 1 h 45 min – 2 h 15
+    # min (doctors from 2 p.m.)": a call a quarter of an hour before anyone was there to make it.
+    doctor = make_doctor(department=department, availability=Doctor.Availability.OFFLINE)
+    on_schedule(doctor, (time(14), time(18)))
+    entries = [services.allocate_token(department=department, patient=make_patient()) for _ in range(6)]
+
+    shown = [visit_status(entry=entry) for entry in entries]
+
+    assert [visit["estimated_wait_minutes"] for visit in shown] == [120, 130, 140, 150, 160, 170]
+    assert (shown[0]["estimated_wait_low_minutes"], shown[0]["estimated_wait_high_minutes"]) == (None, None)
+    assert all(visit["estimated_wait_low_minutes"] in (None, *range(120, 200)) for visit in shown)
+    assert shown[5]["estimated_wait_low_minutes"] is not None
+
+
 def test_doctors_on_a_break_come_back_for_their_next_shift_and_those_gone_for_the_day_do_not(
     department, make_patient, make_doctor, clock
 ):
