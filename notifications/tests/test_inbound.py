@@ -24,6 +24,7 @@ from notifications.models import (
 from notifications.services import deliver_notification, notify_broadcast, prepare_queue_notification
 from notifications.tasks import redispatch_outbox
 from patients.models import Patient, Queue
+from patients.selectors import visit_status
 from patients.services import allocate_token, register_visit
 
 from .conftest import TEST_AUTH_TOKEN, TEST_SMS_NUMBER, TEST_WHATSAPP_NUMBER
@@ -216,6 +217,21 @@ def test_status_with_a_doctor_on_duty_gives_the_wait(post_text, client, fake_twi
     post_text(client, text_params("STATUS"))
 
     assert "You are number 1 in line; expected wait: any moment now." in last_reply(fake_twilio).body
+
+
+def test_status_gives_the_range_the_status_page_gives(
+    post_text, client, fake_twilio, make_doctor, make_patient, department
+):
+    make_doctor(department=department)
+    for number in range(4):
+        allocate_token(department=department, patient=make_patient(name=f"P{number}", phone=f"+1415555020{number}"))
+    entry = allocate_token(department=department, patient=make_patient(name="Asha Rao", phone=PHONE))
+
+    post_text(client, text_params("STATUS"))
+
+    visit = visit_status(entry=entry)
+    assert (visit["estimated_wait_low_minutes"], visit["estimated_wait_high_minutes"]) == (25, 55)
+    assert "You are number 5 in line; expected wait: about 25-55 min." in last_reply(fake_twilio).body
 
 
 def test_a_reply_by_sms_naming_a_department_with_typography_is_sent_in_the_gsm_alphabet(
