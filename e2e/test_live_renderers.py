@@ -494,6 +494,20 @@ def test_the_patients_page_asks_for_its_wait_again_each_minute_between_changes(o
     expect(patient.locator('[data-field="estimated_wait_minutes"]')).to_have_text("about 3 min")
 
 
+def test_the_patients_page_reads_a_range_whose_ends_are_the_same_whole_hours_as_one_figure(open_page, hospital):
+    # 180-200 minutes read "about 3 h – 3 h" (the first patients of a doctor due in just under three hours).
+    mine = register(hospital["cardiology"], "Asha Rao", "+14155550101")
+    patient = open_page(**PHONE)
+    sockets = PlayedSockets(patient, r"/ws/patient/[0-9a-f-]+/$")
+    patient.goto(mine.get_absolute_url())
+    visit = {**visit_status(entry=mine), "doctors_on_duty": 1, "estimated_wait_minutes": 190,
+             "estimated_wait_low_minutes": 180, "estimated_wait_high_minutes": 200}
+
+    sockets.send(frame(frame_type="snapshot", department_id=None, seq=None, payload={"visit": visit}))
+
+    expect(patient.locator('[data-field="estimated_wait_minutes"]')).to_have_text("about 3\u00a0h")
+
+
 def test_the_display_board_asks_for_its_queue_again_each_minute_between_changes(open_page, hospital):
     cardiology = hospital["cardiology"]
     board = open_page(viewport={"width": 1920, "height": 1080})

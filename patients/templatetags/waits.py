@@ -86,6 +86,9 @@ def wait_range_words(low, high, in_a_text=False):
         return gettext("about %(low)s–%(high)s min") % {"low": low, "high": high}
     keep_whole = str if in_a_text else unbroken
     ends = {"low": keep_whole(wait_duration(low)), "high": keep_whole(wait_duration(high))}
+    # Ends of whole hours can read alike ("about 3 h – 3 h" for 180–200 minutes): a range of one figure is that figure.
+    if ends["low"] == ends["high"]:
+        return gettext("about %(wait)s") % {"wait": ends["low"]}
     return gettext("about %(low)s – %(high)s") % ends
 
 

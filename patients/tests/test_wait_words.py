@@ -57,6 +57,17 @@ def test_a_text_gives_the_range_the_status_page_gives_in_each_language_with_plai
     }
 
 
+def test_a_range_whose_ends_read_alike_in_whole_hours_is_one_figure_in_each_language():
+    # 180-200 minutes read "about 3 h – 3 h" (the first patients of a doctor due in just under three hours).
+    on_duty = {"doctors_on_duty": 1, "doctors_expected_at": None, "no_doctor_left_today": False}
+    for language in ["en", "es", "hi", "ar"]:
+        with translation.override(language):
+            one_figure = render("{% wait_words 190 %}")
+            assert unbroken_to_plain(render("{% wait_range_words 180 200 %}")) == one_figure, language
+            assert expected_wait_words(190, doctors=on_duty, low=180, high=200) == one_figure, language
+    assert render("{% wait_range_words 180 200 %}") == "about 3\u00a0h"
+
+
 def unbroken_to_plain(words):
     return words.replace("\u00a0", " ")
 
