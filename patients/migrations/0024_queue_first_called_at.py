@@ -3,7 +3,8 @@ from django.db.models import F
 
 
 def first_calls_of_tokens_called_so_far(apps, schema_editor):
-    # A token recalled or put back in line before this kept no trace of its first call: its latest stands in for it.
+    # A token put back in line after a call kept no trace of its first call here: its latest stands in for it, until
+    # adminpanel 0013 reads the first from the audit log (patients imports no other app).
     Queue = apps.get_model("patients", "Queue")
     Queue.objects.filter(called_at__isnull=False).update(first_called_at=F("called_at"))
 
