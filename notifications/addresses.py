@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
@@ -25,6 +25,24 @@ METADATA_ADDRESSES = frozenset(
 # least: shared address space, IPv6 documentation, and all of IANA's protocol assignments 192.0.0.0/24, including
 # the anycast 192.0.0.9 and .10, which no hospital system receives webhooks on.
 INTERNAL_NETWORKS = tuple(ipaddress.ip_network(network) for network in ("100.64.0.0/10", "192.0.0.0/24", "3fff::/20"))
+
+
+# What is wrong with a webhook address, by the code of the ValidationError that says it (address_problem): a delivery
+# refused for it keeps the code and its params, worded when read in the reader's language (WebhookFailure).
+ADDRESS_PROBLEMS = {
+    "characters": _("A webhook URL may not hold a user name, a backslash, spaces or control characters."),
+    "without_host": _("Enter an http or https URL with a host."),
+    "port": _("The URL's port is not valid."),
+    "unresolved": _("The host %(host)s does not resolve."),
+    "never_called": _("%(host)s resolves to %(address)s, a link-local or metadata address, which is never called."),
+    "internal": _(
+        "%(host)s resolves to %(address)s, an internal address; add the host to WEBHOOK_ALLOWED_HOSTS to allow it."
+    ),
+}
+
+
+def address_problem(code, **params):
+    return ValidationError(ADDRESS_PROBLEMS[code], code=code, params=params)
 
 
 def _carried(address):
@@ -64,7 +82,7 @@ def resolve(host, port):
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise ValidationError(_("The host %(host)s does not resolve.") % {"host": host}) from error
+        raise address_problem("unresolved", host=host) from error
     return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
 
 
@@ -73,16 +91,11 @@ def _allowed(host):
 
 
 def refusal(host, address):
-    """Why the server must not call this address for this host, or None when it may."""
+    """Why the server must not call this address for this host (a ValidationError), or None when it may."""
     if _never_reachable(address):
-        return _("%(host)s resolves to %(address)s, a link-local or metadata address, which is never called.") % {
-            "host": host,
-            "address": address,
-        }
+        return address_problem("never_called", host=host, address=str(address))
     if _internal(address) and not _allowed(host):
-        return _(
-            "%(host)s resolves to %(address)s, an internal address; add the host to WEBHOOK_ALLOWED_HOSTS to allow it."
-        ) % {"host": host, "address": address}
+        return address_problem("internal", host=host, address=str(address))
     return None
 
 
@@ -95,28 +108,28 @@ def validate_webhook_url(url):
     # The sender (urllib3) and this check must read the same host: they part ways on a backslash, a user part
     # or a control character (http://127.0.0.1\@example.org/ is example.org to urlsplit, 127.0.0.1 to urllib3).
     if any(character in "\\@" or character.isspace() or ord(character) < 32 for character in url):
-        raise ValidationError(_("A webhook URL may not hold a user name, a backslash, spaces or control characters."))
+        raise address_problem("characters")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError(_("Enter an http or https URL with a host."))
+        raise address_problem("without_host")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         sent_to = parse_url(url).host
     except ValueError as error:
-        raise ValidationError(_("The URL's port is not valid.")) from error
+        raise address_problem("port") from error
     if (sent_to or "").strip("[]").lower() != parts.hostname.lower():
-        raise ValidationError(_("Enter an http or https URL with a host."))
+        raise address_problem("without_host")
     for address in resolve(parts.hostname, port):
         problem = refusal(parts.hostname, address)
         if problem:
-            raise ValidationError(problem)
+            raise problem
 
 
 class RefusedPeerError(NewConnectionError):
-    """A connection refused for the address it reached; its problem says why in words (refusal())."""
+    """A connection refused for the address it reached; its problem is refusal()'s ValidationError."""
 
     def __init__(self, connection, problem):
-        super().__init__(connection, problem)
+        super().__init__(connection, " ".join(problem.messages))
         self.problem = problem
 
 

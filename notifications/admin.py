@@ -121,8 +121,17 @@ class WebhookDeliveryAdmin(CheckedModelAdmin):
     list_filter = ["status", "event", "endpoint"]
     search_fields = ["=event_id"]
     list_select_related = ["endpoint"]
-    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+    # The failure's kind and details are shown as the sentence they make, in the reader's language.
+    readonly_fields = [
+        "last_error_in_words" if field.name == "last_error_kind" else field.name
+        for field in WebhookDelivery._meta.fields
+        if field.name != "last_error_details"
+    ]
     actions = ["redeliver"]
+
+    @admin.display(description=_("last error"))
+    def last_error_in_words(self, delivery):
+        return delivery.last_error_in_words
 
     # Written for each event an endpoint subscribes to (notifications.webhooks); "redeliver" sends one again.
     def has_add_permission(self, request):

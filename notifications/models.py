@@ -19,7 +19,7 @@ from patients.models import (
 )
 from patients.phone import clean_phone_fields
 
-from .addresses import validate_webhook_url
+from .addresses import ADDRESS_PROBLEMS, validate_webhook_url
 
 TEMPLATE_PLACEHOLDERS = frozenset(
     {
@@ -642,6 +642,28 @@ class WebhookDeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class WebhookFailure(models.TextChoices):
+    """Why a delivery's last attempt failed. A delivery keeps the kind and its details (an address, a host), not the
+    sentence: the attempt runs in whichever language the change or the task ran in, and each admin reads the panel in
+    their own (WebhookDelivery.last_error_in_words)."""
+
+    INACTIVE = "inactive", _("Not sent: the endpoint is no longer active.")
+    CERTIFICATE = "certificate", _("The receiver's HTTPS certificate was not accepted.")
+    TIMEOUT = "timeout", _("The receiver did not answer in time.")
+    UNREACHABLE = "unreachable", _("The receiver could not be reached, or the connection was broken off.")
+    FAILED = "failed", _("The request to the receiver failed.")
+    REDIRECTED = "redirected", _(
+        "Redirected to %(location)s, which is not followed: give the endpoint the address it redirects to."
+    )
+    # The address refused (notifications.addresses), by its ValidationError's code.
+    ADDRESS_CHARACTERS = "address_characters", ADDRESS_PROBLEMS["characters"]
+    ADDRESS_WITHOUT_HOST = "address_without_host", ADDRESS_PROBLEMS["without_host"]
+    ADDRESS_PORT = "address_port", ADDRESS_PROBLEMS["port"]
+    ADDRESS_UNRESOLVED = "address_unresolved", ADDRESS_PROBLEMS["unresolved"]
+    ADDRESS_NEVER_CALLED = "address_never_called", ADDRESS_PROBLEMS["never_called"]
+    ADDRESS_INTERNAL = "address_internal", ADDRESS_PROBLEMS["internal"]
+
+
 class WebhookDelivery(models.Model):
     """One event for one endpoint: written with the queue change that caused it, posted after commit."""
 
@@ -665,7 +687,8 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(_("last response code"), null=True, blank=True)
     last_latency_ms = models.PositiveIntegerField(_("last response time (ms)"), null=True, blank=True)
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    last_error_kind = models.CharField(_("last error"), max_length=30, choices=WebhookFailure.choices, blank=True)
+    last_error_details = models.JSONField(_("last error's details"), default=dict, blank=True)
     response_excerpt = models.CharField(_("response excerpt"), max_length=500, blank=True)
     redelivery_of = models.ForeignKey(
         "self",
@@ -687,6 +710,9 @@ class WebhookDelivery(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=WebhookDeliveryStatus.values), name="webhook_delivery_status_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(last_error_kind__in=["", *WebhookFailure.values]), name="webhook_delivery_error_kind_valid"
+            ),
         ]
         indexes = [
             models.Index(
@@ -695,6 +721,13 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_unfinished",
             ),
         ]
+
+    @property
+    def last_error_in_words(self):
+        """The last attempt's failure in the current language, with its details ("" when none)."""
+        if not self.last_error_kind:
+            return ""
+        return WebhookFailure(self.last_error_kind).label % self.last_error_details
 
     def __str__(self):
         return gettext("%(event)s to %(endpoint)s: %(status)s") % {

@@ -29,7 +29,6 @@ from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from patients import hooks
 from patients.models import Department, Queue
@@ -37,7 +36,14 @@ from smartqueue.shapes import represent
 
 from . import outbox
 from .addresses import RefusedPeerError, validate_webhook_url, webhook_session
-from .models import WEBHOOK_PING, WebhookDelivery, WebhookEndpoint, WebhookEventType, new_webhook_secret
+from .models import (
+    WEBHOOK_PING,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEventType,
+    WebhookFailure,
+    new_webhook_secret,
+)
 from .serializers import (
     WebhookAppointmentSerializer,
     WebhookEventSerializer,
@@ -55,7 +61,8 @@ Status = WebhookDelivery.Status
 DELIVER_WEBHOOK = "notifications.tasks.deliver_webhook"
 SIGNATURE_HEADER = "X-SmartQueue-Signature"
 RESPONSE_EXCERPT_LENGTH = WebhookDelivery._meta.get_field("response_excerpt").max_length
-ERROR_LENGTH = WebhookDelivery._meta.get_field("last_error").max_length
+# As much of a redirect's Location as the delivery keeps to name it: enough to recognise the address.
+REDIRECT_LOCATION_LENGTH = 200
 RESUME_BATCH_SIZE = 500
 SUBSCRIPTIONS_KEY = "webhook-subscriptions"
 SUBSCRIPTIONS_VERSION_KEY = "webhook-subscriptions-version"
@@ -367,13 +374,25 @@ def payload_for(endpoint, payload):
     return payload | {"data": data}
 
 
+class Failure(NamedTuple):
+    """Why an attempt failed, as the delivery keeps it (WebhookFailure): worded when read, in the reader's language."""
+
+    kind: str
+    details: dict
+
+
+def _address_failure(problem):
+    """The failure of a refused address, from the ValidationError notifications.addresses raised."""
+    return Failure(f"address_{problem.code}", problem.params or {})
+
+
 def _post(delivery):
-    """POST the delivery once: (status code or None, latency ms or None, response excerpt, error text)."""
+    """POST the delivery once: (status code or None, latency ms or None, response excerpt, Failure or None)."""
     endpoint = delivery.endpoint
     try:
         validate_webhook_url(endpoint.url)
     except ValidationError as error:
-        return None, None, "", " ".join(error.messages)
+        return None, None, "", _address_failure(error)
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     headers = {
         "Content-Type": "application/json",
@@ -400,29 +419,28 @@ def _post(delivery):
             excerpt = _excerpt(response)
     except requests.RequestException as error:
         logger.info("Webhook delivery %s to endpoint %s failed: %r", delivery.pk, endpoint.pk, error)
-        return None, round((time.monotonic() - started) * 1000), "", failure_in_words(error)
+        return None, round((time.monotonic() - started) * 1000), "", exchange_failure(error)
     if response.is_redirect:
-        # Retried like any failure, which a moved receiver never stops being: the log says what to change.
-        return response.status_code, latency, excerpt, _(
-            "Redirected to %(location)s, which is not followed: give the endpoint the address it redirects to."
-        ) % {"location": response.headers["Location"]}
-    return response.status_code, latency, excerpt, ""
+        # Retried like any failure, which a moved receiver never stops being: the panel says what to change.
+        location = response.headers["Location"][:REDIRECT_LOCATION_LENGTH]
+        return response.status_code, latency, excerpt, Failure(WebhookFailure.REDIRECTED, {"location": location})
+    return response.status_code, latency, excerpt, None
 
 
-def failure_in_words(error):
+def exchange_failure(error):
     """What the panel's deliveries say of an exchange that failed: str() of requests' error is the connection pool's
     repr ("HTTPConnectionPool(host=…): Max retries exceeded … <urllib3.connection.HTTPConnection object at 0x7f…>"),
     which told staff neither what went wrong nor what to check. The detail goes to the log."""
     reason = getattr(error.args[0], "reason", None) if error.args else None
     if isinstance(reason, RefusedPeerError):
-        return reason.problem
+        return _address_failure(reason.problem)
     if isinstance(error, requests.exceptions.SSLError):
-        return _("The receiver's HTTPS certificate was not accepted.")
+        return Failure(WebhookFailure.CERTIFICATE, {})
     if isinstance(error, requests.Timeout):
-        return _("The receiver did not answer in time.")
+        return Failure(WebhookFailure.TIMEOUT, {})
     if isinstance(error, requests.ConnectionError):
-        return _("The receiver could not be reached, or the connection was broken off.")
-    return _("The request to the receiver failed.")
+        return Failure(WebhookFailure.UNREACHABLE, {})
+    return Failure(WebhookFailure.FAILED, {})
 
 
 def _excerpt(response):
@@ -508,7 +526,7 @@ def deliver_webhook(*, delivery_id):
     # A test event staff sent goes whatever the endpoint's switch: they check a receiver fixed before switching it on.
     if not delivery.endpoint.is_active and delivery.event != WEBHOOK_PING:
         delivery.status, delivery.next_attempt_at = Status.FAILED, None
-        delivery.last_error = _("Not sent: the endpoint is no longer active.")
+        delivery.last_error_kind, delivery.last_error_details = WebhookFailure.INACTIVE, {}
         delivery.save()
         logger.info(
             "Webhook delivery %s (%s) not sent: endpoint %s is inactive",
@@ -517,9 +535,9 @@ def deliver_webhook(*, delivery_id):
             delivery.endpoint_id,
         )
         return delivery, False
-    status_code, latency, excerpt, error = _post(delivery)
-    delivery.last_status_code, delivery.last_latency_ms = status_code, latency
-    delivery.response_excerpt, delivery.last_error = excerpt, error[:ERROR_LENGTH]
+    status_code, latency, excerpt, failure = _post(delivery)
+    delivery.last_status_code, delivery.last_latency_ms, delivery.response_excerpt = status_code, latency, excerpt
+    delivery.last_error_kind, delivery.last_error_details = failure or ("", {})
     now = timezone.now()
     delivered = status_code is not None and 200 <= status_code < 300
     if delivered:
@@ -538,7 +556,7 @@ def deliver_webhook(*, delivery_id):
         status_code or "no response",
         latency if latency is not None else "-",
         delivery.status,
-        f" ({error})" if error else "",
+        f" ({failure.kind} {failure.details})" if failure else "",
     )
     return delivery, True
 

@@ -1,5 +1,6 @@
 """Signed webhooks to hospital systems: payloads, signatures, retries, redelivery, the outbox, address checks."""
 
+import importlib
 import ipaddress
 import json
 import re
@@ -11,14 +12,15 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from adminpanel.models import AuditLog
 from doctors.models import Doctor, DoctorSchedule
 from doctors.services import set_availability
 from notifications import addresses, webhooks
 from notifications.addresses import validate_webhook_url
-from notifications.models import OutboxMessage, WebhookDelivery, WebhookEndpoint, WebhookEventType
+from notifications.models import OutboxMessage, WebhookDelivery, WebhookEndpoint, WebhookEventType, WebhookFailure
 from notifications.serializers import WebhookEventSerializer, WebhookPingSerializer
 from notifications.tasks import deliver_webhook, redispatch_outbox, resume_due_webhook_deliveries
 from patients import appointments, hooks, services
@@ -29,6 +31,7 @@ from patients.tests.factories import register_patient
 from .webhook_receiver import verify_signature
 
 Status = WebhookDelivery.Status
+failure_kinds_migration = importlib.import_module("notifications.migrations.0045_webhook_failure_kinds")
 SECRET = "whsec-test-0123456789abcdef0123456789"
 
 
@@ -360,7 +363,7 @@ def test_a_retry_to_a_deactivated_endpoint_is_not_sent(receiver, make_endpoint, 
     assert len(receiver.received) == 1
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.next_attempt_at) == (Status.FAILED, None)
-    assert delivery.last_error == "Not sent: the endpoint is no longer active."
+    assert delivery.last_error_in_words == "Not sent: the endpoint is no longer active."
     assert resume_due_webhook_deliveries.apply().get() == []
 
 
@@ -396,7 +399,9 @@ def test_a_redelivery_follows_the_endpoint_as_it_is_now(
     untrusted.refresh_from_db()
     inactive.refresh_from_db()
     assert untrusted.status == Status.DELIVERED
-    assert (inactive.status, inactive.last_error) == (Status.FAILED, "Not sent: the endpoint is no longer active.")
+    assert (inactive.status, inactive.last_error_in_words) == (
+        Status.FAILED, "Not sent: the endpoint is no longer active."
+    )
 
 
 def test_events_decided_while_the_broker_is_down_are_posted_when_it_returns(
@@ -666,7 +671,7 @@ def test_a_connection_to_an_internal_address_is_refused_whatever_dns_answered_th
     assert receiver.received == []
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.last_status_code) == (Status.PENDING, None)
-    assert "127.0.0.1 resolves to 127.0.0.1, an internal address" in delivery.last_error
+    assert "127.0.0.1 resolves to 127.0.0.1, an internal address" in delivery.last_error_in_words
 
 
 def test_allowed_hosts_open_loopback_but_never_link_local(settings):
@@ -693,7 +698,7 @@ def test_an_address_refused_at_delivery_time_is_not_called(receiver, make_endpoi
     assert receiver.received == []
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.last_status_code) == (Status.PENDING, None)
-    assert "internal address" in delivery.last_error
+    assert "internal address" in delivery.last_error_in_words
 
 
 def test_django_admin_lists_endpoints_and_deliveries_and_redelivers(client, admin_user, make_endpoint, register):
@@ -776,7 +781,7 @@ def test_a_redirect_is_not_followed_and_the_log_says_where_it_led(receiver, make
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.PENDING, 1, 308)
     assert len(receiver.received) == 1
-    assert delivery.last_error == (
+    assert delivery.last_error_in_words == (
         "Redirected to https://records.example/new-hook, which is not followed: give the endpoint the address it "
         "redirects to."
     )
@@ -880,7 +885,51 @@ def test_a_receiver_that_cannot_be_reached_is_said_in_words_on_the_panel_not_as_
 
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.last_status_code) == (Status.PENDING, None)
-    assert delivery.last_error == "The receiver could not be reached, or the connection was broken off."
+    assert delivery.last_error_in_words == "The receiver could not be reached, or the connection was broken off."
     page = admin_client.get(reverse("adminpanel:webhooks")).content.decode()
     assert "The receiver could not be reached" in page
     assert "Pool" not in page and "object at 0x" not in page
+
+
+def test_a_failure_is_worded_in_the_readers_language_whatever_language_the_attempt_ran_in(
+    receiver, make_endpoint, register, admin_client, settings
+):
+    """A delivery kept its failure as a sentence in the language the attempt ran in (a change made on an Arabic page,
+    a ping sent by an admin reading Arabic): every admin then read that Arabic sentence on an English or Spanish
+    panel. It keeps the kind and its details, worded when read."""
+    make_endpoint()
+    settings.WEBHOOK_ALLOWED_HOSTS = []  # the receiver's loopback address is now refused
+
+    with translation.override("ar"):
+        register()
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.last_error_kind, delivery.last_error_details) == (
+        "address_internal", {"host": "127.0.0.1", "address": "127.0.0.1"}
+    )
+    with translation.override("ar"):
+        arabic = delivery.last_error_in_words
+    with translation.override("es"):
+        spanish = delivery.last_error_in_words
+    assert "127.0.0.1" in arabic and "127.0.0.1" in spanish and arabic != spanish
+    english_page = admin_client.get(reverse("adminpanel:webhooks"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "127.0.0.1 resolves to 127.0.0.1, an internal address" in english_page
+    assert arabic not in english_page
+    spanish_page = admin_client.get(reverse("adminpanel:webhooks"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert escape(spanish) in spanish_page and arabic not in spanish_page
+
+
+@pytest.mark.parametrize("language", ["en", "es", "hi", "ar"])
+def test_a_failure_kept_as_a_sentence_in_any_language_is_read_back_into_its_kind(language):
+    """Migration 0045 turns the sentences deliveries kept into their kind and details, whatever language each was
+    written in; a sentence it does not know is the request's plain failure, not kept in its language."""
+    patterns = failure_kinds_migration._patterns()
+    with translation.override(language):
+        redirected = WebhookFailure.REDIRECTED.label % {"location": "https://his.example/hooks"}
+        timeout = str(WebhookFailure.TIMEOUT.label)
+
+    assert failure_kinds_migration.kind_and_details(redirected, patterns) == (
+        "redirected", {"location": "https://his.example/hooks"}
+    )
+    assert failure_kinds_migration.kind_and_details(timeout, patterns) == ("timeout", {})
+    assert failure_kinds_migration.kind_and_details("HTTPConnectionPool(host='x')", patterns) == ("failed", {})
