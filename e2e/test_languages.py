@@ -6,7 +6,7 @@ import re
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from adminpanel.models import SystemConfiguration
+from adminpanel.models import AdminUser, SystemConfiguration
 from doctors.models import Doctor
 from e2e.conftest import DESKTOP, PHONE, stop_the_clock
 from e2e.test_accessibility import a_busy_morning, blocking_violations, sweep
@@ -428,3 +428,52 @@ def test_the_board_titles_the_calling_doctor_in_the_language_it_shows(open_page,
     expect(doctor.locator("xpath=ancestor-or-self::*[@lang][1]")).to_have_attribute("lang", "hi")
     page.clock.run_for(8_000)
     expect(doctor).to_have_text("د. John Smith")
+
+
+CHART_READING = """() => ["daily-totals-chart", "wait-chart"].map((id) => {
+    const chart = Chart.getChart(id);
+    const days = chart.scales.x;
+    return {
+        id: id,
+        firstDayRightOfLast: days.getPixelForTick(0) > days.getPixelForTick(days.ticks.length - 1),
+        figuresOnTheRight: chart.scales.y.left >= chart.chartArea.right,
+        legendRightToLeft: Boolean(chart.options.plugins.legend.rtl),
+        tooltipRightToLeft: Boolean(chart.options.plugins.tooltip.rtl),
+        figures: chart.scales.y.ticks.map((tick) => tick.label),
+        aFigureAsTheTooltipWritesIt: chart.scales.y.getLabelForValue(12.5),
+    };
+})"""
+
+
+def test_the_reports_charts_read_right_to_left_beside_their_arabic_tables(open_page, hospital):
+    """The Arabic report's tables read from the right, its charts from the left: the first day at the left edge, the
+    figures' axis on the left, the legend and tooltips left to right."""
+    a_busy_morning(hospital)
+    AdminUser.objects.filter(user__username="admin.manager").update(language="ar")
+    page = open_page(**DESKTOP, **ARABIC)
+    page.goto("/adminpanel/login/")
+    page.get_by_label("اسم المستخدم").fill("admin.manager")
+    page.get_by_label("كلمة المرور").fill("admin123")
+    page.get_by_role("button", name="تسجيل الدخول").click(timeout=30_000)
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+    page.goto("/adminpanel/reports/")
+    page.wait_for_function("Chart.getChart('wait-chart') && Chart.getChart('daily-totals-chart')")
+
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    for chart in page.evaluate(CHART_READING):
+        assert chart["firstDayRightOfLast"] and chart["figuresOnTheRight"], chart
+        assert chart["legendRightToLeft"] and chart["tooltipRightToLeft"], chart
+        assert all(re.fullmatch(r"[0-9.,]+", figure) for figure in chart["figures"]), chart
+        assert chart["aFigureAsTheTooltipWritesIt"] == "12.5", chart
+
+    # A left-to-right page's charts read from the left, and write a figure as the page does, not as the browser's
+    # language would (the Spanish table's "12,5" was "12.5" in the tooltip of a browser in English).
+    AdminUser.objects.filter(user__username="admin.manager").update(language="es")
+    spanish = open_page(**DESKTOP, locale="en-US")
+    sign_in(spanish, "/adminpanel/login/", "admin.manager", "admin123")
+    spanish.goto("/adminpanel/reports/")
+    spanish.wait_for_function("Chart.getChart('wait-chart') && Chart.getChart('daily-totals-chart')")
+    for chart in spanish.evaluate(CHART_READING):
+        assert not (chart["firstDayRightOfLast"] or chart["figuresOnTheRight"] or chart["legendRightToLeft"]), chart
+        assert chart["aFigureAsTheTooltipWritesIt"] == "12,5", chart

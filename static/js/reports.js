@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   const source = document.getElementById("report-chart-data");
-  if (!source || typeof Chart === "undefined") return;
+  if (!source || typeof Chart === "undefined" || typeof WaitWords === "undefined") return;
   const series = JSON.parse(source.textContent);
   // Each colour at least 3:1 on the white card (WCAG 1.4.11): Chart.js's own palette is pale (1.5:1 and less), and
   // it leaves every dataset without a colour its faint grey once any dataset has one. Each department's line also
@@ -14,6 +14,14 @@
   // the mouse alone (WCAG 2.1.1), and a series hidden left the chart's text alternative out of step with what it
   // showed. The legend only names the series.
   const LEGEND_WITHOUT_CLICKS = { onClick: () => {} };
+  // The charts read the way the page and its tables do: on a right-to-left page the days run from the right, the
+  // axis of figures stands on the right, and the legend and tooltips read right to left (they ran left to right
+  // beside Arabic tables). Their figures are written as the page writes them: the page's language, digits 0-9.
+  const RIGHT_TO_LEFT = document.documentElement.dir === "rtl";
+  const DIRECTION = { rtl: RIGHT_TO_LEFT, textDirection: RIGHT_TO_LEFT ? "rtl" : "ltr" };
+  const PAGE_LOCALE = WaitWords.inServerDigits(document.documentElement.lang);
+  const DAYS_AXIS = { reverse: RIGHT_TO_LEFT };
+  const FIGURES_SIDE = RIGHT_TO_LEFT ? "right" : "left";
 
   new Chart(document.getElementById("daily-totals-chart"), {
     type: "bar",
@@ -27,8 +35,9 @@
     },
     options: {
       responsive: true,
-      plugins: { legend: LEGEND_WITHOUT_CLICKS },
-      scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+      locale: PAGE_LOCALE,
+      plugins: { legend: { ...LEGEND_WITHOUT_CLICKS, ...DIRECTION }, tooltip: DIRECTION },
+      scales: { x: DAYS_AXIS, y: { position: FIGURES_SIDE, beginAtZero: true, ticks: { precision: 0 } } },
     },
   });
 
@@ -52,8 +61,12 @@
     },
     options: {
       responsive: true,
-      plugins: { legend: { ...LEGEND_WITHOUT_CLICKS, labels: { usePointStyle: true } } },
-      scales: { y: { beginAtZero: true, title: { display: true, text: gettext("minutes") } } },
+      locale: PAGE_LOCALE,
+      plugins: { legend: { ...LEGEND_WITHOUT_CLICKS, ...DIRECTION, labels: { usePointStyle: true } }, tooltip: DIRECTION },
+      scales: {
+        x: DAYS_AXIS,
+        y: { position: FIGURES_SIDE, beginAtZero: true, title: { display: true, text: gettext("minutes") } },
+      },
     },
   });
 })();
