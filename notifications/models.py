@@ -8,7 +8,7 @@ from django.core.validators import MinLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import (
@@ -283,6 +283,44 @@ class NotificationStatus(models.TextChoices):
     OUTDATED = "outdated", _("Withdrawn: booking changed")
 
 
+# Meta's limit on a WhatsApp template's body: its own words and the variable's text together (Twilio's 63021 beyond it).
+WHATSAPP_TEMPLATE_BODY_LIMIT = 1024
+# The code a message too long for the WhatsApp template is kept with (services.WHATSAPP_UNREACHABLE_CODES).
+TOO_LONG_FOR_WHATSAPP_TEMPLATE = "template-length"
+# Why the server itself did not send a message, or not as written: kept in Notification.error_message as these
+# English sentences (msgids), not in the language of whichever request or task decided it, and worded when read in
+# the reader's language (Notification.reason_in_words). A sending service's own words (Twilio's) are kept as they came.
+OPTED_OUT_REASON = gettext_noop("Patient opted out of messages.")
+NO_MESSAGES_REASON = gettext_noop("Patient chose to receive no messages.")
+PHONE_CORRECTED_REASON = gettext_noop(
+    "The desk corrected the phone number after this message was written: its link no longer works, and its number "
+    "may be a stranger's. The right number was texted the new link."
+)
+BOOKING_CHANGED_REASON = gettext_noop(
+    "The booking changed after this message was written and before it was sent: it no longer holds."
+)
+TOO_LONG_FOR_WHATSAPP_TEMPLATE_REASON = gettext_noop(
+    "Too long for the approved WhatsApp template (WhatsApp takes %(limit)s characters with the template's own words): "
+    "not sent on WhatsApp, sent by SMS instead."
+)
+# Twilio's report of a failure that came without its words, by the status it reported.
+REPORTED_FAILURE_REASONS = {
+    "undelivered": gettext_noop("Twilio reported the message undelivered."),
+    "failed": gettext_noop("Twilio reported the message failed."),
+    "canceled": gettext_noop("Twilio reported the message canceled."),
+}
+SERVERS_OWN_REASONS = frozenset(
+    {
+        OPTED_OUT_REASON,
+        NO_MESSAGES_REASON,
+        PHONE_CORRECTED_REASON,
+        BOOKING_CHANGED_REASON,
+        TOO_LONG_FOR_WHATSAPP_TEMPLATE_REASON,
+        *REPORTED_FAILURE_REASONS.values(),
+    }
+)
+
+
 class Notification(models.Model):
     Status = NotificationStatus
 
@@ -356,6 +394,23 @@ class Notification(models.Model):
                 name="notification_to_a_patient_or_a_number",
             ),
         ]
+
+    @property
+    def reason_in_words(self):
+        """Why it was not sent, or not as written, in the reader's language where the server gave the reason; a sending
+        service's words as they came (in English: reason_is_the_senders)."""
+        if not self.reason_is_the_senders and self.error_message:
+            return gettext(self.error_message) % {"limit": WHATSAPP_TEMPLATE_BODY_LIMIT}
+        return self.error_message
+
+    @property
+    def reason_is_the_senders(self):
+        return bool(self.error_message) and self.error_message not in SERVERS_OWN_REASONS
+
+    @property
+    def senders_code(self):
+        """The sending service's error code (Twilio's 30003), "" for the server's own."""
+        return "" if self.error_code == TOO_LONG_FOR_WHATSAPP_TEMPLATE else self.error_code
 
     def __str__(self):
         return gettext("%(event)s by %(channel)s: %(status)s") % {

@@ -12,7 +12,7 @@ from twilio.rest import Client
 
 from smartqueue.phone_masks import mask_phone
 
-from .models import Channel
+from .models import WHATSAPP_TEMPLATE_BODY_LIMIT, Channel
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +32,8 @@ class SendReceipt:
     segments: int | None = None
 
 
-# Meta's limit on a WhatsApp template's body: its own words and the variable's text together (Twilio's 63021 beyond it).
-WHATSAPP_TEMPLATE_BODY_LIMIT = 1024
-# What the configured templates' own words may take of it ("Message from City Hospital: {{1}}" takes 28; the
-# TWILIO_WHATSAPP_CONTENT_SIDS setting's documentation asks for at most this).
+# What the configured templates' own words may take of WHATSAPP_TEMPLATE_BODY_LIMIT ("Message from City Hospital:
+# {{1}}" takes 28; the TWILIO_WHATSAPP_CONTENT_SIDS setting's documentation asks for at most this).
 WHATSAPP_TEMPLATE_OWN_WORDS_LIMIT = 100
 
 

@@ -37,7 +37,14 @@ from patients.templatetags.waits import expected_wait_words
 from . import outbox
 from .defaults import default_text
 from .models import (
+    BOOKING_CHANGED_REASON,
+    NO_MESSAGES_REASON,
+    OPTED_OUT_REASON,
+    PHONE_CORRECTED_REASON,
+    REPORTED_FAILURE_REASONS,
     TEMPLATE_PLACEHOLDERS,
+    TOO_LONG_FOR_WHATSAPP_TEMPLATE,
+    TOO_LONG_FOR_WHATSAPP_TEMPLATE_REASON,
     Channel,
     InboundMessage,
     Notification,
@@ -45,7 +52,7 @@ from .models import (
     NotificationTemplate,
     NumberOptOut,
 )
-from .senders import OUTCOME_UNKNOWN_CODES, WHATSAPP_TEMPLATE_BODY_LIMIT, SendError, WhatsAppTemplate, get_sender
+from .senders import OUTCOME_UNKNOWN_CODES, SendError, WhatsAppTemplate, get_sender
 
 logger = logging.getLogger(__name__)
 
@@ -169,11 +176,6 @@ WHATSAPP_SESSION = timedelta(hours=24)
 # text too long for the template (63021 from WhatsApp, 21658 from Twilio, or TOO_LONG_FOR_WHATSAPP_TEMPLATE: found so
 # here and not tried). An SMS carries it whole where a cut text could lose what the patient must do, or the link.
 OUTSIDE_WHATSAPP_SESSION = "63016"
-TOO_LONG_FOR_WHATSAPP_TEMPLATE = "template-length"
-TOO_LONG_FOR_WHATSAPP_TEMPLATE_REASON = (
-    "Too long for the approved WhatsApp template (WhatsApp takes %(limit)s characters with the template's own words): "
-    "not sent on WhatsApp, sent by SMS instead."
-)
 WHATSAPP_UNREACHABLE_CODES = frozenset(
     {OUTSIDE_WHATSAPP_SESSION, "63003", "63021", "21658", TOO_LONG_FOR_WHATSAPP_TEMPLATE}
 )
@@ -181,10 +183,6 @@ AS_TEMPLATE_AGAIN = ":whatsapp-template"
 RESEND_RECORDED_MESSAGE = "notifications.tasks.resume_notification"
 
 STUCK_BATCH_SIZE = 500
-WITHDRAWN_REASON = (
-    "The desk corrected the phone number after this message was written: its link no longer works, and its number "
-    "may be a stranger's. The right number was texted the new link."
-)
 
 
 class UnknownDeliveryStatus(ValueError):
@@ -269,7 +267,7 @@ def _withdraw_unsent_messages_of_the_visit(entry):
     Notification.objects.filter(
         Q(queue_entry_id__in=visit_ids) | Q(appointment__queue_entry_id__in=visit_ids),
         status__in=[Status.QUEUED, Status.SENDING],
-    ).update(status=Status.WITHDRAWN, error_code="", error_message=WITHDRAWN_REASON, updated_at=timezone.now())
+    ).update(status=Status.WITHDRAWN, error_code="", error_message=PHONE_CORRECTED_REASON, updated_at=timezone.now())
 
 
 def _message_of(change):
@@ -433,9 +431,9 @@ def channel_and_skip_reason(patient, template_type, *, answers_help=False):
     channel = chosen if chosen in Channel.values else Channel.SMS
     answered_after_stop = template_type == TemplateType.REPLY_OPTED_OUT or (answers_help and template_type in REPLIES)
     if not answered_after_stop and is_opted_out(patient, preference):
-        return channel, "Patient opted out of messages."
+        return channel, OPTED_OUT_REASON
     if chosen == NotificationPreference.PreferredChannel.NONE and template_type not in REPLIES:
-        return channel, "Patient chose to receive no messages."
+        return channel, NO_MESSAGES_REASON
     return channel, ""
 
 
@@ -648,7 +646,7 @@ def deliver_notification(*, notification_id):
             if template is not None and not template.fits:
                 raise SendError(
                     code=TOO_LONG_FOR_WHATSAPP_TEMPLATE,
-                    message=TOO_LONG_FOR_WHATSAPP_TEMPLATE_REASON % {"limit": WHATSAPP_TEMPLATE_BODY_LIMIT},
+                    message=TOO_LONG_FOR_WHATSAPP_TEMPLATE_REASON,
                     transient=False,
                 )
             receipt = sender.send(
@@ -1040,7 +1038,7 @@ def record_delivery_status(*, message_sid, twilio_status, error_code="", error_m
     notification.status = status
     if status == Status.FAILED:
         notification.error_code = error_code
-        notification.error_message = error_message or f"Twilio reported the message {twilio_status}."
+        notification.error_message = error_message or REPORTED_FAILURE_REASONS[twilio_status]
         if _goes_again_elsewhere(notification):
             _send_again_where_it_arrives(notification, error_code)
     elif status == Status.DELIVERED:
@@ -1164,7 +1162,6 @@ def _reminder_due_at(moment):
 # The changes after which what the booking's earlier messages say (its time, "move or cancel it", "still coming?")
 # no longer holds.
 APPOINTMENT_STATE_CHANGES = frozenset({"rescheduled", "cancelled", "closed", "checked_in", "no_show"})
-OUTDATED_REASON = "The booking changed after this message was written and before it was sent: it no longer holds."
 
 
 def notify_appointment_change(sender, *, change, **kwargs):
@@ -1175,7 +1172,7 @@ def notify_appointment_change(sender, *, change, **kwargs):
     if change.event in APPOINTMENT_STATE_CHANGES:
         Notification.objects.filter(
             appointment_id=change.appointment.pk, status__in=[Status.QUEUED, Status.SENDING]
-        ).update(status=Status.OUTDATED, error_code="", error_message=OUTDATED_REASON, updated_at=timezone.now())
+        ).update(status=Status.OUTDATED, error_code="", error_message=BOOKING_CHANGED_REASON, updated_at=timezone.now())
     template_type = APPOINTMENT_EVENT_MESSAGES.get(change.event)
     if template_type is None:
         return

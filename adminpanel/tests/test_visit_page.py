@@ -12,7 +12,14 @@ from django.utils import timezone
 from adminpanel.models import AuditLog
 from doctors import services as doctor_services
 from doctors.models import DoctorAbsence, DoctorSchedule
-from notifications.models import Notification
+from notifications.models import (
+    NO_MESSAGES_REASON,
+    OPTED_OUT_REASON,
+    REPORTED_FAILURE_REASONS,
+    TOO_LONG_FOR_WHATSAPP_TEMPLATE,
+    TOO_LONG_FOR_WHATSAPP_TEMPLATE_REASON,
+    Notification,
+)
 from patients import services
 from patients.models import Queue
 
@@ -273,8 +280,43 @@ def test_the_visit_page_shows_the_desk_a_message_twilio_refused_next_to_correcti
     page = admin_client.get(visit_page(wrong_department)).content.decode()
 
     assert "Messages to the patient" in page
-    assert "Failed: 21211 The &#x27;To&#x27; number is not a valid phone number." in page
+    assert (
+        'Failed: 21211 <span lang="en" dir="ltr">The &#x27;To&#x27; number is not a valid phone number.</span>' in page
+    )
     assert "The last message to this patient was not delivered." in page
+
+
+@pytest.mark.parametrize(
+    "error_code, error_message, arabic",
+    [
+        ("", OPTED_OUT_REASON, "طلب المريض عدم تلقي الرسائل."),
+        ("", NO_MESSAGES_REASON, "اختار المريض ألا يتلقى أي رسائل."),
+        ("30003", REPORTED_FAILURE_REASONS["undelivered"], "30003 أفاد Twilio بأن الرسالة لم تُسلَّم."),
+        (TOO_LONG_FOR_WHATSAPP_TEMPLATE, TOO_LONG_FOR_WHATSAPP_TEMPLATE_REASON, "يقبل واتساب 1024 حرفًا"),
+    ],
+)
+def test_the_visit_page_gives_the_servers_own_reasons_in_the_readers_language(
+    admin_client, wrong_department, error_code, error_message, arabic
+):
+    """Why a message was skipped or failed was kept in English and shown so on every page: "تم التخطي حسب التفضيل:
+    Patient opted out of messages." on the Arabic one, and the WhatsApp template's code "template-length" beside it."""
+    Notification.objects.filter(queue_entry=wrong_department).delete()
+    Notification.objects.create(
+        patient=wrong_department.patient,
+        queue_entry=wrong_department,
+        channel="sms",
+        event="registration",
+        idempotency_key="not-sent",
+        status=Notification.Status.FAILED if error_code else Notification.Status.SKIPPED_BY_PREFERENCE,
+        error_code=error_code,
+        error_message=error_message,
+    )
+
+    page = admin_client.get(visit_page(wrong_department), HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+
+    assert arabic in page
+    assert error_message.split(" (")[0].split(":")[0] not in page and "template-length" not in page
+    assert "%(limit)s" not in page
 
 
 def test_the_visit_page_says_when_no_message_was_written(admin_client, wrong_department):

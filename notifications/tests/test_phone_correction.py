@@ -9,7 +9,7 @@ from django.utils import translation
 
 from notifications import services as notification_services
 from notifications.inbound import receive_text
-from notifications.models import InboundMessage, Notification, NotificationTemplate, NumberOptOut
+from notifications.models import PHONE_CORRECTED_REASON, InboundMessage, Notification, NotificationTemplate, NumberOptOut
 from notifications.senders import TwilioSender
 from notifications.tasks import send_queue_message
 from patients import services
@@ -189,7 +189,7 @@ def test_a_correction_during_an_attempt_twilio_rate_limits_leaves_nothing_to_ret
 
     assert notification.status == Status.WITHDRAWN
     assert len(fake_twilio.received) == 1  # the attempt Twilio refused; no retry
-    assert notification.error_message == notification_services.WITHDRAWN_REASON
+    assert notification.error_message == PHONE_CORRECTED_REASON
 
 
 def test_messages_after_the_correction_go_to_the_right_number_with_the_new_link(
