@@ -33,7 +33,8 @@ AUDITED_RECORDS = {
 }
 RECORD_NAMES = {Department: lambda department: translated(department, "name")}
 # The records whose description has words of the language it is read in ("Dr.", "closed", a day's name): an
-# audit row about one describes it anew, as long as it exists, rather than in the words of whoever acted.
+# audit row about one describes it anew, rather than in the words of whoever acted: from the record while it exists,
+# from the row's snapshot once it is gone (GONE_SUBJECTS).
 SUBJECTS_IN_WORDS = {
     "department": Department.objects.all(),
     "appointment": Appointment.objects.select_related("department"),
@@ -150,11 +151,33 @@ def booking_in_words(appointment):
 def closed_day_in_words(closed):
     """A closed day with its department in the reader's words (marked where left as written): its own description
     names the department as written, unmarked, in a sentence of another language."""
+    return _closed_day_words(closed.day, translated(closed.department, "name") if closed.department else None)
+
+
+def _closed_day_words(day, department_name):
     return sentence_with(
         gettext("%(day)s closed (%(where)s)"),
-        day=date_format(closed.day, pgettext("date format", "D j M Y")),
-        where=translated(closed.department, "name") if closed.department else gettext("whole hospital"),
+        day=date_format(day, pgettext("date format", "D j M Y")),
+        where=department_name if department_name is not None else gettext("whole hospital"),
     )
+
+
+def _gone_closed_day(snapshot, names):
+    department = snapshot.get("department", "unknown")
+    if department is None:
+        return _closed_day_words(date.fromisoformat(snapshot["day"]), None)
+    name = names.get(("department", department))
+    return None if name is None else _closed_day_words(date.fromisoformat(snapshot["day"]), name)
+
+
+def _gone_absence(snapshot, names):
+    doctor = names.get(("doctor", snapshot.get("doctor")))
+    if doctor is None:
+        return None
+    return gettext("%(doctor)s absent on %(day)s") % {
+        "doctor": doctor,
+        "day": date_format(date.fromisoformat(snapshot["day"]), pgettext("date format", "D j M Y")),
+    }
 
 
 # How a record of SUBJECTS_IN_WORDS reads where its own str() is not in the reader's words.
@@ -168,7 +191,13 @@ SUBJECT_DESCRIPTIONS = {
 }
 
 
-def audit_subject(entry, subjects):
+# How a record of SUBJECTS_IN_WORDS that is gone (a day reopened, an absence withdrawn) reads from its row's
+# snapshot, by its department or doctor as the reader names them (names, audit_rows); None where the snapshot does
+# not say (rows written before it did), which leaves the description stored in the words of whoever acted.
+GONE_SUBJECTS = {"closedday": _gone_closed_day, "doctorabsence": _gone_absence}
+
+
+def audit_subject(entry, subjects, names):
     """What an audit row is about, in the reader's words (the stored description is in the language of whoever
     acted): a token by its number and the status it was left in, a record whose words depend on the language
     as it reads now (subjects: {(object_type, object_id): record}, audit_rows), anything else as described."""
@@ -178,7 +207,9 @@ def audit_subject(entry, subjects):
         return f"{snapshot['token']} · {_audit_value('status', status, {})}" if status else snapshot["token"]
     record = subjects.get((entry.object_type, entry.object_id))
     if record is None:
-        return entry.object_repr or entry.object_id
+        gone = GONE_SUBJECTS.get(entry.object_type)
+        described = gone(snapshot, names) if gone is not None and "day" in snapshot else None
+        return described or entry.object_repr or entry.object_id
     return SUBJECT_DESCRIPTIONS.get(entry.object_type, str)(record)
 
 
@@ -210,7 +241,7 @@ def audit_rows(entries):
         {
             "entry": entry,
             "action": audit_action_label(entry.action),
-            "subject": audit_subject(entry, subjects),
+            "subject": audit_subject(entry, subjects, names),
             "changes": audit_changes(entry, names),
         }
         for entry in entries

@@ -78,7 +78,7 @@ def withdraw_absence(*, absence, actor, ip_address=None):
         actor=actor,
         action="doctor.absence_withdrawn",
         target=absence,
-        before={"day": str(absence.day), "reason": absence.reason},
+        before={"day": str(absence.day), "doctor": absence.doctor_id, "reason": absence.reason},
         ip_address=ip_address,
     )
     absence.delete()
@@ -414,7 +414,12 @@ def record_absence(*, doctor, day, reason="", agreed_cancellations=None, actor=N
             raise AbsenceCancelsBookings(_absence_in_words(doctor=doctor, day=day, cancels=cancels), cancels=cancels)
     absence, _created = DoctorAbsence.objects.get_or_create(doctor=doctor, day=day, defaults={"reason": reason})
     hooks.record_action(
-        actor=actor, action="doctor.absence_recorded", target=absence, after={"day": str(day)}, ip_address=ip_address
+        actor=actor,
+        action="doctor.absence_recorded",
+        target=absence,
+        # The doctor too: the row describes the absence from it once it is withdrawn (audit_log.GONE_SUBJECTS).
+        after={"day": str(day), "doctor": doctor.pk},
+        ip_address=ip_address,
     )
     publish_roster_change(doctor.department_id)
     return appointments.release_unstaffed_bookings(

@@ -978,7 +978,12 @@ def close_day(
         raise already_closed
     _cancel_for_the_hospital(bookings_a_closing_cancels(day=day, department=department), actor, ip_address)
     hooks.record_action(
-        actor=actor, action="appointments.day_closed", target=closed, after={"day": str(day)}, ip_address=ip_address
+        actor=actor,
+        action="appointments.day_closed",
+        target=closed,
+        # The department too: the row describes the day from it once the day is reopened (audit_log.GONE_SUBJECTS).
+        after={"day": str(day), "department": closed.department_id},
+        ip_address=ip_address,
     )
     return closed
 

@@ -12,6 +12,9 @@ from adminpanel.models import AuditLog, SystemConfiguration
 from adminpanel.services import record_audit
 from notifications.defaults import install_default_templates
 from notifications.models import NotificationTemplate
+from doctors import services as doctor_services
+from doctors.models import DoctorAbsence
+from patients import appointments
 from patients.models import Appointment, ClosedDay, Department
 
 
@@ -94,6 +97,36 @@ def test_the_audit_log_describes_what_it_is_about_in_the_readers_language(admin_
     assert 'lun 7 dic 2026 cerrado (<span lang="en" dir="ltr">Cardiology</span>)' in page
     assert "2026-12-07" not in page
     assert "Configuración del sistema" in page and "System configuration" not in page
+
+
+def test_the_audit_log_describes_a_reopened_day_and_a_withdrawn_absence_in_the_readers_language(
+    admin_client, department, make_doctor, django_capture_on_commit_callbacks
+):
+    """A day reopened or an absence withdrawn is deleted, and its audit rows (closed, reopened; recorded, withdrawn)
+    fell back on the description stored in the language of whoever acted: a Hindi admin's "सोम 7 दिस॰ 2026 बंद" on
+    every reader's page. They are described from their snapshots, as the day or absence was while it existed."""
+    doctor = make_doctor(department=department)
+    day = timezone.localdate() + timedelta(days=3)
+    with translation.override("hi"), django_capture_on_commit_callbacks(execute=True):
+        closed = appointments.close_day(day=day, department=department)
+        hospital_closed = appointments.close_day(day=day + timedelta(days=1))
+        appointments.reopen_day(closed=closed)
+        appointments.reopen_day(closed=hospital_closed)
+        doctor_services.record_absence(doctor=doctor, day=day)
+        doctor_services.withdraw_absence(absence=DoctorAbsence.objects.get(doctor=doctor), actor=None)
+    assert "बंद" in AuditLog.objects.filter(action="appointments.day_reopened").first().object_repr
+
+    page = admin_client.get(reverse("adminpanel:audit"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    with translation.override("es"):
+        day_format = translation.pgettext("date format", "D j M Y")
+        in_spanish, next_day = date_format(day, day_format), date_format(day + timedelta(days=1), day_format)
+        doctor_in_spanish = str(doctor)
+    assert page.count(f'{in_spanish} cerrado (<span lang="en" dir="ltr">Cardiology</span>)') == 2
+    assert page.count(f"{next_day} cerrado (todo el hospital)") == 2
+    assert page.count(f"{doctor_in_spanish} ausente el {in_spanish}") == 2
+    stored = AuditLog.objects.filter(object_type__in=["closedday", "doctorabsence"]).values_list("object_repr", flat=True)
+    assert not any(description in page for description in stored)
 
 
 def test_the_audit_log_describes_a_booking_in_the_readers_words(
