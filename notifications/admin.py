@@ -59,11 +59,19 @@ class NotificationAdmin(CheckedModelAdmin):
     search_fields = ["patient__name", "patient__phone", "to_phone", "twilio_sid", "idempotency_key"]
     list_select_related = ["patient"]
     raw_id_fields = ["patient", "queue_entry"]
-    readonly_fields = [field.name for field in Notification._meta.fields]
+    # Why it was not sent in the reader's language where the server gave the reason (Notification.reason_in_words).
+    readonly_fields = [
+        "reason_in_words" if field.name == "error_message" else field.name for field in Notification._meta.fields
+    ]
+    exclude = ["error_message"]
 
     # Written by notifications.services for each message sent; one added by hand would send nothing.
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("error message"))
+    def reason_in_words(self, notification):
+        return notification.reason_in_words
 
 
 @admin.register(OutboxMessage)
@@ -127,6 +135,7 @@ class WebhookDeliveryAdmin(CheckedModelAdmin):
         for field in WebhookDelivery._meta.fields
         if field.name != "last_error_details"
     ]
+    exclude = ["last_error_kind", "last_error_details"]
     actions = ["redeliver"]
 
     @admin.display(description=_("last error"))

@@ -414,3 +414,24 @@ def test_the_restoration_is_an_action_of_the_panels_api(wrong_department, admin_
     assert restored.json()["message"] == "CARD-001 is back in line at its place; the patient is told."
     assert again.status_code == 400
     assert again.json()["errors"]["entry"] == ["CARD-001 is waiting in the queue: the page now shows it as it is."]
+
+
+def test_django_admin_gives_a_messages_reason_in_the_readers_language(client, make_user, wrong_department):
+    """Django admin showed the stored English reason on its Arabic page, as the visit page did."""
+    message = Notification.objects.create(
+        patient=wrong_department.patient,
+        queue_entry=wrong_department,
+        channel="sms",
+        event="registration",
+        idempotency_key="skipped",
+        status=Notification.Status.SKIPPED_BY_PREFERENCE,
+        error_message=OPTED_OUT_REASON,
+    )
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+
+    page = client.get(
+        reverse("admin:notifications_notification_change", args=[message.pk]), HTTP_ACCEPT_LANGUAGE="ar"
+    ).content.decode()
+
+    assert "طلب المريض عدم تلقي الرسائل." in page and OPTED_OUT_REASON not in page
+    assert "<textarea" not in page

@@ -933,3 +933,22 @@ def test_a_failure_kept_as_a_sentence_in_any_language_is_read_back_into_its_kind
     )
     assert failure_kinds_migration.kind_and_details(timeout, patterns) == ("timeout", {})
     assert failure_kinds_migration.kind_and_details("HTTPConnectionPool(host='x')", patterns) == ("failed", {})
+
+
+def test_django_admin_words_a_deliverys_failure_in_the_readers_language_and_does_not_offer_to_edit_it(
+    receiver, make_endpoint, register, client, make_user
+):
+    make_endpoint()
+    receiver.stop()
+    with translation.override("ar"):
+        register()
+    delivery = WebhookDelivery.objects.get()
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+
+    page = client.get(
+        reverse("admin:notifications_webhookdelivery_change", args=[delivery.pk]), HTTP_ACCEPT_LANGUAGE="es"
+    ).content.decode()
+
+    with translation.override("es"):
+        assert escape(delivery.last_error_in_words) in page
+    assert 'name="last_error_kind"' not in page and 'name="last_error_details"' not in page
