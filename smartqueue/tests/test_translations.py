@@ -185,7 +185,9 @@ def test_spanish_addresses_the_reader_without_guessing_their_gender():
 # API callers (rest_framework_words), wrote them so, without hamza ("تأكد ان القيمة"), beside the project's own
 # plural refusals in one answer. Django admin's own words, kept as Django translates them, are left out.
 # A booking's check-in window said "سجّل وصولك … موعدك: تنضم" under a page of plural words.
-ARABIC_SINGULAR_ADDRESS = re.compile(r"(?<!\S)(?:أدخل|اختر|تأكد|عليك أن|لديك|يمكنك|ان|وصولك|موعدك|تنضم)(?![^\s.:،])")
+ARABIC_SINGULAR_ADDRESS = re.compile(
+    r"(?<!\S)(?:أدخل|اختر|تأكد|عليك أن|لديك|يمكنك|ان|وصولك|موعدك|تنضم|حدّد|أعطِ)(?![^\s.:،])"
+)
 
 
 def djangos_own_msgids(language):
