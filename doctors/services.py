@@ -56,7 +56,11 @@ def call_next(*, doctor, actor, ip_address=None):
     one recorded absent today is here after all (the screens had said no doctor was on duty while the line
     moved)."""
     _withdraw_todays_absence(doctor=doctor, actor=actor, ip_address=ip_address)
-    if doctor.availability in OFF_DUTY:
+    # As stored, under the doctor's lock: not the page's copy, read as the request began. A break set from another
+    # tab a moment before was the copy's "available", so the call was made and the doctor left on a break with a
+    # patient called, as going away with one (refuse_off_duty_with_a_patient) is refused.
+    stored = Doctor.objects.select_for_update(of=("self",)).filter(pk=doctor.pk).values_list("availability", flat=True)
+    if stored.first() in OFF_DUTY:
         doctor = set_availability(
             doctor=doctor, availability=Doctor.Availability.AVAILABLE, actor=actor, ip_address=ip_address
         )

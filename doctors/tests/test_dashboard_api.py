@@ -342,3 +342,18 @@ def test_a_doctor_with_a_patient_called_cannot_go_away(doctor_client, doctor, de
     assert "CARD-001 is still with you" in refused.json()["errors"]["availability"][0]
     doctor.refresh_from_db()
     assert doctor.availability == "available"
+
+
+def test_a_call_made_as_a_break_set_from_another_tab_commits_brings_the_doctor_back(doctor, department, make_token):
+    from doctors import services
+
+    make_token(department)
+    # The calling request read the doctor available; the doctor's other tab set a break just before the call.
+    read_by_the_call = Doctor.objects.get(pk=doctor.pk)
+    services.set_availability(doctor=doctor, availability="on_break", actor=doctor.user)
+
+    called = services.call_next(doctor=read_by_the_call, actor=doctor.user)
+
+    doctor.refresh_from_db()
+    assert called.doctor_id == doctor.pk
+    assert doctor.availability == "available"
