@@ -21,6 +21,7 @@ AUDIT_ACTIONS = {
     "queue.postponed": _("Moved back (patient running late)"),
     "queue.notice_chosen": _("Text notice chosen"),
     "queue.notes_added": _("Notes added for the doctor"),
+    "queue.details_corrected": _("Patient's details corrected"),
     "queue.priority_changed": _("Priority changed"),
     "queue.phone_corrected": _("Phone number corrected"),
     "queue.transferred": _("Transferred"),

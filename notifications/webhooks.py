@@ -89,6 +89,7 @@ QUEUE_EVENT_TYPES = {
     "postponed": WebhookEventType.TOKEN_POSTPONED,
     "notice_chosen": None,
     "notes_added": None,
+    "details_corrected": None,
     "priority_changed": WebhookEventType.TOKEN_PRIORITY_CHANGED,
     "phone_corrected": WebhookEventType.TOKEN_PHONE_CORRECTED,
     "transferred": WebhookEventType.TOKEN_TRANSFERRED,

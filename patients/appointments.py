@@ -323,7 +323,7 @@ def book_appointment(
         raise SlotTaken(_("This slot has just been booked by someone else; please choose another time."))
     # A new patient's messages are in the language of the page they booked on; a known patient keeps theirs
     # (reception booking for them may read another language).
-    patient, created = services.patient_for_phone(
+    patient, created, _corrected = services.patient_for_phone(
         phone=phone, details={"name": name, "age": age, "gender": gender}, update=not self_service, language=language
     )
     sent_to_phone = self_service and not created
@@ -700,7 +700,7 @@ def register_or_check_in(
 
 
 def _check_in_registering(booking, *, department, phone, priority, notes, actor, ip_address, self_service, **details):
-    services.match_registrant(
+    registrant = services.match_registrant(
         department=department, phone=phone, self_service=self_service, priority=priority, **details
     )
     if self_service:
@@ -714,6 +714,9 @@ def _check_in_registering(booking, *, department, phone, priority, notes, actor,
             _announce(booking, "booking_repeated", actor, ip_address)
         return services.Registration(entry=None, token_created=False, sent_to_phone=True)
     checked_in = record_check_in(appointment=booking, actor=actor, ip_address=ip_address, self_service=False)
+    services.announce_details_corrected(
+        entry=checked_in.entry, registrant=registrant, actor=actor, ip_address=ip_address
+    )
     return services.Registration(
         entry=services.triage_at_the_desk(
             entry=checked_in.entry, priority=priority, notes=notes, actor=actor, ip_address=ip_address

@@ -78,6 +78,7 @@ QUEUE_EVENTS = frozenset(
         "postponed",  # moved back a few places (the patient texted LATE)
         "notice_chosen",  # the patient chose when to hear they are close; the line unchanged
         "notes_added",  # the desk added notes for the doctor to a waiting visit
+        "details_corrected",  # the desk's registration changed the patient's name, age, gender or language
         "phone_corrected",  # the desk corrected a mistyped phone: the visit's links are new, the line unchanged
         "priority_changed",
         "transferred",

@@ -326,6 +326,8 @@ class Registrant:
     patient: Patient
     created: bool
     sent_to_phone: bool
+    # A known patient's details the desk's registration changed, as they were before (patient_for_phone).
+    corrected: dict
 
 
 def check_priority_allowed(*, priority, self_service):
@@ -358,7 +360,7 @@ def match_registrant(
         # again under the counter's lock when a token is issued.
         _check_active(department)
         _check_daily_capacity(department, day=timezone.localdate(), priority=priority)
-    patient, patient_created = patient_for_phone(
+    patient, patient_created, corrected = patient_for_phone(
         phone=phone, details={"name": name, "age": age, "gender": gender, "language": language}, update=not self_service
     )
     sent_to_phone = self_service and not patient_created
@@ -366,7 +368,26 @@ def match_registrant(
         # Before the department's open token is looked for: a phone at its limit is refused whether or not it
         # holds a token in this department, so the answer does not tell which.
         _check_open_departments(patient=patient)
-    return Registrant(patient=patient, created=patient_created, sent_to_phone=sent_to_phone)
+    return Registrant(patient=patient, created=patient_created, sent_to_phone=sent_to_phone, corrected=corrected)
+
+
+def announce_details_corrected(*, entry, registrant, actor, ip_address):
+    """The desk's registration for the token `entry` changed what was on file for its patient (name, age, gender,
+    language): announced ("details_corrected", those fields before and after), so that it is audited and the
+    dashboards showing the patient redraw. Nothing when nothing changed."""
+    if not registrant.corrected:
+        return
+    snapshot = entry_snapshot(entry)
+    hooks.announce_queue_change(
+        hooks.QueueChange(
+            event="details_corrected",
+            entry=entry,
+            before=snapshot | registrant.corrected,
+            after=snapshot | {field: getattr(registrant.patient, field) for field in registrant.corrected},
+            actor=actor,
+            ip_address=ip_address,
+        )
+    )
 
 
 def triage_at_the_desk(*, entry, priority, notes, actor, ip_address):
@@ -427,6 +448,7 @@ def register_visit(
         if sent_to_phone:
             send_open_token_again(entry=open_entry, actor=actor, ip_address=ip_address)
         elif not self_service:
+            announce_details_corrected(entry=open_entry, registrant=registrant, actor=actor, ip_address=ip_address)
             open_entry = triage_at_the_desk(
                 entry=open_entry, priority=priority, notes=notes, actor=actor, ip_address=ip_address
             )
@@ -444,6 +466,7 @@ def register_visit(
         # their later visits (by the desk, or sent to the phone) stay off whatever that id opens.
         listed_under_patient=registrant.created,
     )
+    announce_details_corrected(entry=entry, registrant=registrant, actor=actor, ip_address=ip_address)
     return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
 
 
@@ -537,33 +560,41 @@ _PATIENT_COLUMNS = [field for field in Patient._meta.concrete_fields if not fiel
 
 
 def patient_for_phone(*, phone, details, update, language=None):
-    """(patient, created): the patient with this phone, locked until the transaction ends, or a new one.
+    """(patient, created, corrected): the patient with this phone, locked until the transaction ends, or a new one.
 
-    update: a known patient's details are replaced by these. language: a new patient's, where details do not
-    set it. The lock serialises two registrations of one phone, so they cannot both issue a token in a
-    department. One statement whether the phone is new or known: an insert that, on the phone's conflict,
-    updates the stored details (or only locks the row) and returns the row either way; whether it was this
-    call that created it shows in the public id it generated.
+    update: a known patient's details are replaced by these (the desk correcting them); corrected holds those that
+    changed as they were before ({} for none), for the caller to announce with the visit. language: a new patient's,
+    where details do not set it. The lock serialises two registrations of one phone, so they cannot both issue a
+    token in a department. One statement whether the phone is new or known: an insert that, on the phone's conflict,
+    only locks the row, and returns the row either way; whether it was this call that created it shows in the public
+    id it generated. Details that differ are saved by a second one.
     """
     candidate = Patient(phone=phone, **({"language": language} if language else {}), **details)
     # pre_save, as the ORM's own insert does: it stamps created_at and updated_at.
     values = [field.get_db_prep_save(field.pre_save(candidate, True), connection) for field in _PATIENT_COLUMNS]
-    sql = _patient_upsert_sql(updated=[*details, "updated_at"] if update else [])
-    patient = next(iter(Patient.objects.raw(sql, values)))
-    return patient, patient.public_id == candidate.public_id
+    patient = next(iter(Patient.objects.raw(_patient_upsert_sql(), values)))
+    created = patient.public_id == candidate.public_id
+    corrected = {}
+    if update and not created:
+        corrected = {field: getattr(patient, field) for field in details if getattr(patient, field) != details[field]}
+        for field in corrected:
+            setattr(patient, field, details[field])
+        if corrected:
+            patient.save(update_fields=[*corrected, "updated_at"])
+    return patient, created, corrected
 
 
-def _patient_upsert_sql(*, updated):
+def _patient_upsert_sql():
     # Raw: the ORM's bulk_create(update_conflicts=True) returns the key alone, not whether the row is new.
     quote = connection.ops.quote_name
     columns = [quote(field.column) for field in _PATIENT_COLUMNS]
-    # Setting the phone to itself changes nothing but takes the row's lock, as SELECT ... FOR UPDATE would.
-    changed = [quote(Patient._meta.get_field(name).column) for name in updated or ["phone"]]
+    phone = quote(Patient._meta.get_field("phone").column)
+    # Setting the phone to itself changes nothing but takes the row's lock, as SELECT ... FOR UPDATE would; the row
+    # is returned as stored, so the details the desk typed are compared with what they replace.
     return (
         f"INSERT INTO {quote(Patient._meta.db_table)} ({', '.join(columns)}) "
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({quote(Patient._meta.get_field('phone').column)}) "
-        f"DO UPDATE SET {', '.join(f'{column} = EXCLUDED.{column}' for column in changed)} "
+        f"ON CONFLICT ({phone}) DO UPDATE SET {phone} = EXCLUDED.{phone} "
         f"RETURNING {quote(Patient._meta.pk.column)}, {', '.join(columns)}"
     )
 
@@ -1239,7 +1270,7 @@ def _patient_for_corrected_phone(*, patient, phone, visit_ids):
             patient.phone = phone
             return patient
     details = {field: getattr(patient, field) for field in ("name", "age", "gender", "language")}
-    holder, _created = patient_for_phone(phone=phone, details=details, update=False)
+    holder, _created, _corrected = patient_for_phone(phone=phone, details=details, update=False)
     return holder
 
 

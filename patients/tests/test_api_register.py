@@ -307,6 +307,50 @@ def test_the_desks_notes_on_a_waiting_patient_registered_again_are_audited_and_r
     assert published_events == ["notes_added"]
 
 
+def test_the_desk_correcting_a_waiting_patients_name_and_age_is_audited_and_reaches_the_doctors_at_once(
+    api_client, registration, make_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The desk's correction of what is on file for a patient in line changed the record with no audit row, and the
+    dashboard of the doctor seeing them went on showing the old name."""
+    api_client.post(URL, registration, format="json")
+    desk = make_user(is_superuser=True)
+    api_client.force_authenticate(desk)
+    published_events = []
+    monkeypatch.setattr(broadcasts, "publish_queue_change", lambda *, event, entry: published_events.append(event))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        corrected = api_client.post(URL, {**registration, "name": "Asha Patil", "age": 43}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.post(URL, {**registration, "name": "Asha Patil", "age": 43}, format="json")
+
+    assert corrected.status_code == 200
+    assert (Patient.objects.get().name, Patient.objects.get().age) == ("Asha Patil", 43)
+    audit = AuditLog.objects.get(action="queue.details_corrected")
+    assert audit.actor == desk and audit.after["token"] == corrected.json()["token"]
+    assert (audit.before["name"], audit.before["age"]) == ("Asha Patel", 34)
+    assert (audit.after["name"], audit.after["age"]) == ("Asha Patil", 43)
+    assert "gender" not in audit.before
+    assert published_events == ["details_corrected"]
+
+
+def test_the_desk_correcting_a_known_patients_name_on_a_new_token_is_audited_on_it(
+    api_client, registration, department, make_department, make_user
+):
+    api_client.post(URL, registration, format="json")
+    api_client.force_authenticate(make_user(is_superuser=True))
+    dermatology = make_department(name="Dermatology", code="DERM")
+
+    issued = api_client.post(URL, {**registration, "department": dermatology.pk, "name": "Asha Patil"}, format="json")
+
+    assert issued.status_code == 201
+    audit = AuditLog.objects.get(action="queue.details_corrected")
+    assert audit.object_id == str(issued.json()["visit_id"])
+    assert (audit.before, audit.after) == (
+        {**audit.before, "name": "Asha Patel"},
+        {**audit.before, "name": "Asha Patil"},
+    )
+
+
 def test_the_url_is_the_briefs():
     assert reverse("patients:api-register") == URL
 
