@@ -131,6 +131,28 @@ def test_a_frame_during_a_consultation_keeps_the_doctors_half_typed_notes(open_p
     expect(notes).to_be_focused()
 
 
+def test_a_name_the_desk_corrects_during_the_consultation_is_redrawn_with_the_half_typed_notes_kept(
+    open_page, hospital
+):
+    """The patient's region was redrawn only when its token or status changed: the doctor went on reading the name
+    the desk had just corrected."""
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    entry = register(cardiology, "Asha Rao", "+14155550101")
+    services.call_next(doctor=smith)
+    services.start_consultation(entry=entry)
+    doctor = open_page(**DESKTOP)
+    sockets = PlayedSockets(doctor, r"/ws/doctor/\d+/$")
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+    notes = doctor.get_by_label("Notes (optional)")
+    notes.fill("Blood pressure 130/85, review in")
+
+    corrected = register(cardiology, "Asha Roy", "+14155550101")
+    sockets.send(change_frame(cardiology, 1, "details_corrected", corrected))
+
+    expect(doctor.locator("#current-summary")).to_contain_text("Asha Roy")
+    expect(notes).to_have_value("Blood pressure 130/85, review in")
+
+
 def test_the_doctors_dashboard_polls_its_fragment_while_the_socket_cannot_open(open_page, hospital):
     doctor = open_page(**DESKTOP)
     doctor.add_init_script(SOCKETS_CANNOT_OPEN)
