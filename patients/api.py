@@ -263,7 +263,8 @@ class RegisterAPI(PatientSubmissionAPI):
         try:
             with published.statuses_published() as statuses:
                 registration = appointments.register_or_check_in(
-                    **{"language": request.LANGUAGE_CODE, **registration_form.validated_data},
+                    **registration_form.validated_data,
+                    new_patient_language=request.LANGUAGE_CODE,
                     actor=request.user,
                     ip_address=client_ip(request),
                     self_service=not hooks.is_reception_staff(request.user),

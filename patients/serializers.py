@@ -101,7 +101,10 @@ class RegistrationSerializer(SelfServicePhoneMixin, StrictSerializer):
     language = serializers.ChoiceField(
         choices=settings.LANGUAGES,
         required=False,
-        help_text="The patient's messages and pages are in this language; default: the request's (Accept-Language).",
+        help_text=(
+            "The patient's messages and pages are in this language. Not given: a new patient's is the request's "
+            "(Accept-Language); a known patient's stays as it is."
+        ),
     )
     priority = serializers.ChoiceField(
         choices=Queue.Priority.choices,

@@ -346,7 +346,8 @@ def match_registrant(
     gender,
     self_service,
     priority=Queue.Priority.NORMAL,
-    language=settings.LANGUAGE_CODE,
+    language=None,
+    new_patient_language=settings.LANGUAGE_CODE,
 ):
     """A registration's refusals and its patient, locked until the transaction ends (see register_visit)."""
     check_priority_allowed(priority=priority, self_service=self_service)
@@ -360,8 +361,9 @@ def match_registrant(
         # again under the counter's lock when a token is issued.
         _check_active(department)
         _check_daily_capacity(department, day=timezone.localdate(), priority=priority)
+    details = {"name": name, "age": age, "gender": gender} | ({"language": language} if language else {})
     patient, patient_created, corrected = patient_for_phone(
-        phone=phone, details={"name": name, "age": age, "gender": gender, "language": language}, update=not self_service
+        phone=phone, details=details, update=not self_service, language=new_patient_language
     )
     sent_to_phone = self_service and not patient_created
     if sent_to_phone:
@@ -408,7 +410,8 @@ def register_visit(
     phone,
     age,
     gender,
-    language=settings.LANGUAGE_CODE,
+    language=None,
+    new_patient_language=settings.LANGUAGE_CODE,
     priority=Queue.Priority.NORMAL,
     notes="",
     actor=None,
@@ -422,8 +425,10 @@ def register_visit(
     refused while the admins have closed online registration, and, since anyone can type anyone's
     number, a self-service match never changes the stored details nor reveals the visit: its token
     and status link are sent to the phone on file instead. Reception staff see the patient and may
-    correct the name, age and gender. A patient booked here today registers through
-    appointments.register_or_check_in, which makes the desk's registration the booking's check-in.
+    correct the name, age and gender, and the language of their messages when they give one (language); without
+    it a known patient's stays as it is (the desk's page or client may read another), a new one's is
+    new_patient_language. A patient booked here today registers through appointments.register_or_check_in, which
+    makes the desk's registration the booking's check-in.
     """
     registrant = match_registrant(
         department=department,
@@ -432,6 +437,7 @@ def register_visit(
         age=age,
         gender=gender,
         language=language,
+        new_patient_language=new_patient_language,
         self_service=self_service,
         priority=priority,
     )
@@ -569,7 +575,7 @@ def patient_for_phone(*, phone, details, update, language=None):
     only locks the row, and returns the row either way; whether it was this call that created it shows in the public
     id it generated. Details that differ are saved by a second one.
     """
-    candidate = Patient(phone=phone, **({"language": language} if language else {}), **details)
+    candidate = Patient(phone=phone, **({"language": language} if language else {}) | details)
     # pre_save, as the ORM's own insert does: it stamps created_at and updated_at.
     values = [field.get_db_prep_save(field.pre_save(candidate, True), connection) for field in _PATIENT_COLUMNS]
     patient = next(iter(Patient.objects.raw(_patient_upsert_sql(), values)))

@@ -351,6 +351,43 @@ def test_the_desk_correcting_a_known_patients_name_on_a_new_token_is_audited_on_
     )
 
 
+def test_the_desk_registering_a_known_patient_without_a_language_keeps_theirs(
+    api_client, registration, department, make_department, make_user
+):
+    """Registered by a desk whose client reads English, a Spanish-speaking patient was texted in English from then
+    on."""
+    api_client.post(URL, {**registration, "language": "es"}, format="json")
+    api_client.force_authenticate(make_user(is_superuser=True))
+    dermatology = make_department(name="Dermatology", code="DERM")
+
+    issued = api_client.post(
+        URL, {**registration, "department": dermatology.pk}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert issued.status_code == 201
+    assert Patient.objects.get().language == "es"
+    assert not AuditLog.objects.filter(action="queue.details_corrected").exists()
+
+
+def test_the_desk_giving_a_known_patient_another_language_changes_it_audited(api_client, registration, make_user):
+    api_client.post(URL, {**registration, "language": "es"}, format="json")
+    api_client.force_authenticate(make_user(is_superuser=True))
+
+    api_client.post(URL, {**registration, "language": "hi"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert Patient.objects.get().language == "hi"
+    audit = AuditLog.objects.get(action="queue.details_corrected")
+    assert (audit.before["language"], audit.after["language"]) == ("es", "hi")
+
+
+def test_a_new_patient_registered_without_a_language_gets_the_requests(api_client, registration, make_user):
+    api_client.force_authenticate(make_user(is_superuser=True))
+
+    api_client.post(URL, registration, format="json", HTTP_ACCEPT_LANGUAGE="es")
+
+    assert Patient.objects.get().language == "es"
+
+
 def test_the_url_is_the_briefs():
     assert reverse("patients:api-register") == URL
 
