@@ -153,6 +153,22 @@ def test_a_name_the_desk_corrects_during_the_consultation_is_redrawn_with_the_ha
     expect(notes).to_have_value("Blood pressure 130/85, review in")
 
 
+def test_a_break_refused_with_a_patient_called_leaves_the_availability_the_doctor_still_has(open_page, hospital):
+    """The list went on saying "On break" after the server refused it: the dashboard showed the doctor away while
+    their patient was on the way to the room."""
+    cardiology, smith = hospital["cardiology"], hospital["doctor"]
+    register(cardiology, "Asha Rao", "+14155550101")
+    services.call_next(doctor=smith)
+    doctor = open_page(**DESKTOP)
+    sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+
+    doctor.get_by_label("Availability").select_option("on_break")
+    doctor.get_by_role("button", name="Set availability").click()
+
+    expect(doctor.locator("#dashboard-notice")).to_contain_text("CARD-001 is still with you")
+    expect(doctor.get_by_label("Availability")).to_have_value("available")
+
+
 def test_the_doctors_dashboard_polls_its_fragment_while_the_socket_cannot_open(open_page, hospital):
     doctor = open_page(**DESKTOP)
     doctor.add_init_script(SOCKETS_CANNOT_OPEN)

@@ -146,6 +146,9 @@
     } else {
       const errors = answer.errors || { detail: [answer.detail] };
       showNotice(Object.values(errors).flat().join(" "), "danger");
+      // A form that shows what the server holds (the availability, its region's key) is drawn again only when that
+      // changes: refused, it went on showing the choice that was not made ("On break" with a patient still called).
+      if (form.dataset.liveKey !== undefined) form.reset();
       markRefusedFields(form, errors);
     }
     focusBeforeNotice = document.activeElement;
