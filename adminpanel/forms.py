@@ -38,6 +38,7 @@ from smartqueue.form_input import OneValuePerFieldMixin
 from smartqueue.i18n import text_direction
 
 from .models import AuditLog, SystemConfiguration
+from .selectors import accounts_named
 from .services import BROADCAST_MAX_LENGTH, translation_field_name, username_taken
 from .templatetags.languages import language_name
 
@@ -494,7 +495,7 @@ class AuditFilterForm(OneValuePerFieldMixin, forms.Form):
     def filter(self, entries):
         data = self.cleaned_data
         if data["user"]:
-            entries = entries.filter(actor__username__iexact=data["user"])
+            entries = entries.filter(actor__in=accounts_named(data["user"]))
         if data["action"]:
             entries = entries.filter(action=data["action"])
         if data["date_from"]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +32,19 @@ from patients.templatetags.departments import sentence_with, translated
 from .models import AuditLog
 
 Status = Queue.Status
+
+
+def accounts_named(username):
+    """The ids of the accounts whose username reads as this one: compatibility forms folded (NFKC, as Django's
+    sign-in form folds what is typed) and in any letter case.
+
+    The case is folded here, in Python, not by the database: SQLite's case-insensitive match (the ORM's iexact)
+    folds ASCII letters only, so "DR.ÉMILE" passed beside "dr.émile", and neither database matches "STRAUSS" with
+    "strauß". Staff accounts are few: reading their usernames is cheap."""
+    User = get_user_model()
+    wanted = User.normalize_username(username).casefold()
+    accounts = User.objects.values_list("pk", User.USERNAME_FIELD).iterator()
+    return [pk for pk, existing in accounts if User.normalize_username(existing).casefold() == wanted]
 
 
 def live_queues():

@@ -17,7 +17,7 @@ from patients.serializers import BroadcastSerializer
 from smartqueue.shapes import represent
 
 from .models import AuditLog
-from .selectors import waiting_today
+from .selectors import accounts_named, waiting_today
 
 BROADCAST_MAX_LENGTH = 500
 
@@ -101,17 +101,10 @@ def save_doctor(*, instance, changes, action, actor, ip_address=None, unaudited=
 
 
 def username_taken(username):
-    """Whether an account has this username as sign-in reads it: its compatibility forms folded (NFKC, as Django's
-    sign-in form folds what is typed) and in any letter case. Checked unfolded, "ＡＤＭＩＮ" passed as new and was
-    stored as "ADMIN", a second account beside "admin" that reads the same in the audit log and the lists.
-
-    The case is folded here, in Python, not by the database: SQLite's case-insensitive match (the ORM's iexact)
-    folds ASCII letters only, so "DR.ÉMILE" passed beside "dr.émile", and neither database matches "STRAUSS" with
-    "strauß". Staff accounts are few: reading their usernames is cheap."""
-    User = get_user_model()
-    wanted = User.normalize_username(username).casefold()
-    usernames = User.objects.values_list(User.USERNAME_FIELD, flat=True).iterator()
-    return any(User.normalize_username(existing).casefold() == wanted for existing in usernames)
+    """Whether an account has this username as sign-in reads it (adminpanel.selectors.accounts_named): checked
+    unfolded, "ＡＤＭＩＮ" passed as new and was stored as "ADMIN", a second account beside "admin" that reads the same
+    in the audit log and the lists."""
+    return bool(accounts_named(username))
 
 
 @transaction.atomic

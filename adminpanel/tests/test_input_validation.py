@@ -298,6 +298,26 @@ def test_a_username_in_another_case_of_letters_beyond_ascii_is_taken(
     assert not get_user_model().objects.filter(username=typed).exists()
 
 
+@pytest.mark.parametrize(
+    ("username", "typed"), [("dr.émile", "DR.ÉMILE"), ("dr.strauß", "DR.STRAUSS"), ("dr.lee", "ＤＲ.ＬＥＥ")]
+)
+def test_the_audit_log_finds_a_username_typed_in_another_case_of_letters_beyond_ascii(
+    admin_client, department, make_user, username, typed
+):
+    # Twenty-second attack run: the user filter matched with the ORM's iexact, SQLite's LIKE, which folds ASCII letters
+    # only: "DR.ÉMILE" found nothing of dr.émile while the panel refuses it as a new username for being the same one.
+    from adminpanel.services import record_audit
+
+    actor, bystander = make_user(username=username), make_user(username="dr.émilie")
+    record_audit(actor=actor, action="department.updated", target=department)
+    record_audit(actor=bystander, action="department.updated", target=department)
+
+    page = admin_client.get("/adminpanel/audit/", {"user": typed})
+
+    assert page.status_code == 200
+    assert [entry.actor for entry in page.context["entries"]] == [actor]
+
+
 def test_a_name_sent_in_bytes_that_are_not_utf8_is_refused_naming_it_not_saved_as_question_marks(admin_client):
     # %ED%A0%80: a lone surrogate, as a script encoding it would send it; a browser sends only UTF-8.
     body = "name=Ward%ED%A0%80&code=WARD&average_consultation_minutes=10&daily_capacity=50&wait_alert_minutes=30"
