@@ -84,12 +84,22 @@ class PatientConsumer(LiveConsumer):
             groups.append(department_group(self.visit_entry.department_id))
         return groups
 
-    @database_sync_to_async
-    def snapshot(self):
+    async def snapshot(self):
+        snapshot = await database_sync_to_async(self._read_snapshot)()
+        if snapshot is None:
+            await self._refuse_as_a_withdrawn_link()
+        return snapshot
+
+    def _read_snapshot(self):
+        """The visit's snapshot, or None when its id is no longer the visit's: the desk corrected its phone
+        (services.correct_phone), and a socket not in the department group (a no-show's) heard no frame of it."""
         # The sequence first, for the same reason as department_snapshot_frame.
         department_id = self.visit_entry.department_id
         self.department_seq = current_sequence(department_id)
-        self.visit_entry = visit_by_link(self.visit_entry.public_id)
+        visit_entry = visit_by_link(self.visit_entry.public_id)
+        if visit_entry is None:
+            return None
+        self.visit_entry = visit_entry
         self.visit = visit_status(entry=self.visit_entry)
         return frame(
             frame_type="snapshot",
@@ -122,8 +132,11 @@ class PatientConsumer(LiveConsumer):
             return False
         if await database_sync_to_async(visit_for_link)(self.link_id) is not None:
             return False
-        await self.refuse(close_code=CLOSE_NOT_FOUND, code="unknown_patient", message=_("No visit has this id."))
+        await self._refuse_as_a_withdrawn_link()
         return True
+
+    async def _refuse_as_a_withdrawn_link(self):
+        await self.refuse(close_code=CLOSE_NOT_FOUND, code="unknown_patient", message=_("No visit has this id."))
 
     async def _follow_own_change(self, envelope):
         self.visit = envelope["payload"]["visit"]

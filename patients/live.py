@@ -38,7 +38,8 @@ def record_id(raw_id):
 class LiveConsumer(AsyncWebsocketConsumer):
     """Subscribes to groups on connect, sends a snapshot, and answers {"type": "snapshot"} / {"type": "ping"}.
 
-    Subclasses implement subscribe() (return the groups to join, or refuse) and snapshot().
+    Subclasses implement subscribe() (return the groups to join, or refuse) and snapshot() (the frame, or None
+    having refused the socket).
 
     Public sockets (accept_first) are accepted before subscribe() reads anything: every screen of a hospital
     reconnects at once after a deploy, their reads queue up behind one another, and a handshake held until
@@ -66,8 +67,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send_snapshot()
 
     async def send_snapshot(self):
+        if self.refused:
+            return  # A snapshot asked for before the refusal: there is nothing left to show on this socket.
         self.snapshot_sent_at = time.monotonic()
-        await self.send_frame(await self.snapshot())
+        snapshot = await self.snapshot()
+        if snapshot is not None:  # None: the socket was refused instead (see PatientConsumer.snapshot).
+            await self.send_frame(snapshot)
 
     async def answer_snapshot_request(self):
         """Sends the snapshot a client asked for, at once or, within a second of the last, at that second's end."""

@@ -359,6 +359,27 @@ async def test_a_socket_on_the_link_a_mistyped_phone_was_sent_is_closed_once_the
     assert await other_patient.receive_nothing(timeout=0.5)
 
 
+async def test_a_no_shows_socket_on_the_link_a_mistyped_phone_was_sent_is_refused_its_next_snapshot(
+    cardiology, dr_house, open_socket, caplog
+):
+    # Twenty-second attack run: a no-show's socket listens to its visit's group only, which after the correction is
+    # the new link's, so no frame closed it; its next snapshot read the visit by the retired id, found none and
+    # crashed the consumer (1011, a traceback in the server's log).
+    mistyped = await database_sync_to_async(register)(cardiology, "Ana", "+12025550111")
+    await database_sync_to_async(services.skip)(entry=await database_sync_to_async(services.call_next)(doctor=dr_house))
+    stranger, _, _ = await open_socket(f"/ws/patient/{mistyped.public_id}/")
+    assert (await next_frame(stranger))["payload"]["visit"]["status"] == "skipped"
+
+    await database_sync_to_async(services.correct_phone)(entry=mistyped, phone="+12025550122")
+    await stranger.send_to(text_data=json.dumps({"type": "snapshot"}))
+    error = await next_frame(stranger)
+    closed = await stranger.receive_output(timeout=2)
+
+    assert error["payload"]["code"] == "unknown_patient"
+    assert closed == {"type": "websocket.close", "code": 4404}
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
 async def test_public_sockets_never_carry_patient_names_or_phones(cardiology, dr_house, open_socket):
     alice = await database_sync_to_async(register)(cardiology, "Alicia Privatename", "+15550001234")
     public_id = await database_sync_to_async(lambda: alice.patient.public_id)()
