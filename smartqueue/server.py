@@ -2,9 +2,10 @@
 
 daphne writes its access log straight to a stream, past Python's logging and so past
 smartqueue.log_masking.LogMaskingFilter; this swaps in an access log that masks them first. It also answers a
-request line or header line too long to read with a status, where Twisted only drops the connection. And it stops
-gracefully at SIGTERM (a restart, a deploy): see drain_then_stop. With DEBUG on, or the published development
-SECRET_KEY, it listens on this machine only: see refuse_to_serve_the_network_unsafely. `daphne` started by hand and
+request line or header line too long to read with a status, where Twisted only drops the connection. It stops
+gracefully at SIGTERM (a restart, a deploy): see drain_then_stop. It drops a socket whose client reads nothing, however
+much it sends: see SocketAnsweringPings. With DEBUG on, or the published development SECRET_KEY, it listens on this
+machine only: see refuse_to_serve_the_network_unsafely. `daphne` started by hand and
 `manage.py runserver` take the same server (smartqueue.asgi, smartqueue.serving).
 """
 
@@ -15,9 +16,10 @@ import sys
 import time
 
 import daphne.cli
+import daphne.server
 from daphne.access import AccessLogGenerator
 from daphne.server import Server
-from daphne.ws_protocol import WebSocketProtocol
+from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from django.conf import settings
 from twisted.internet import defer, reactor
 from twisted.internet.endpoints import _parse as parse_endpoint
@@ -40,6 +42,32 @@ def refuse_overlong_line(channel, line):
     status = b"414 URI Too Long" if channel._receivedHeaderSize == 0 else b"431 Request Header Fields Too Large"
     channel.transport.write(b"HTTP/1.1 " + status + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
     channel.loseConnection()
+
+
+class SocketAnsweringPings(WebSocketProtocol):
+    """daphne's socket, pinged every --ping-interval (20 s) and dropped unless a pong answers within --ping-timeout
+    (30 s), whatever the client sends meanwhile.
+
+    daphne pinged only a socket that had sent nothing for the interval, and autobahn took any message as the answer
+    to a ping, so a client that sent {"type": "snapshot"} every second and never read kept its socket for ever: the
+    frames it never read (a snapshot a second, each department change) queued in this process's memory once the
+    kernel's buffers were full, 30 such sockets growing the server by a megabyte a second with a line of 150
+    (twenty-second attack run). A browser answers a ping by itself, even from a page busy with its script; a client
+    that reads nothing answers none. The clients' own messages are small (patients.live.MAX_CLIENT_MESSAGE_CHARS), so
+    no pong waits behind a long upload of theirs (autobahn's reason for taking any message)."""
+
+    def onMessage(self, payload, isBinary):
+        pinged_at = self.last_ping  # daphne counts a message as a ping answered: the next ping would never come.
+        super().onMessage(payload, isBinary)
+        self.last_ping = pinged_at
+
+
+class SocketsAnsweringPings(WebSocketFactory):
+    protocol = SocketAnsweringPings
+
+    def resetProtocolOptions(self):
+        super().resetProtocolOptions()
+        self.autoPingRestartOnAnyTraffic = False
 
 
 logger = logging.getLogger(__name__)
@@ -160,6 +188,7 @@ daphne.cli.AccessLogGenerator = MaskedAccessLog
 Server.listen_success = remember_port
 Server.kill_all_applications = drain_then_stop
 http.HTTPChannel.lineLengthExceeded = refuse_overlong_line
+daphne.server.WebSocketFactory = SocketsAnsweringPings
 
 if __name__ == "__main__":
     settings_or_exit()
