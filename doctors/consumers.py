@@ -91,8 +91,14 @@ class DoctorConsumer(LiveConsumer):
             await super().receive(text_data=text_data, bytes_data=bytes_data)
 
     async def answer_snapshot_request(self):
-        if await self.still_allowed():
+        # Access is checked when the snapshot is sent (send_snapshot), not for each request: the requests of a second
+        # are answered together, and checked each, a client asking in a loop read the session and the profile each time.
+        if self.closed_for is None:
             await super().answer_snapshot_request()
+
+    async def send_snapshot(self):
+        if await self.still_allowed():
+            await super().send_snapshot()
 
     async def answer_ping(self):
         if await self.still_allowed(unless_checked_within=PING_ACCESS_RECHECK_SECONDS):
@@ -101,10 +107,6 @@ class DoctorConsumer(LiveConsumer):
     async def frame_forward(self, message):
         if await self.still_allowed():
             await super().frame_forward(message)
-
-    async def send_requested_snapshot(self):
-        if await self.still_allowed():
-            await super().send_requested_snapshot()
 
     async def staff_signed_out(self, message):
         """smartqueue.staff_sockets.SIGNED_OUT: the user signed out (the session is about to be deleted)."""

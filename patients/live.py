@@ -86,13 +86,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         async def after_the_wait():
             await asyncio.sleep(wait)
             self.requested_snapshot = None
-            await self.send_requested_snapshot()
+            await self.send_snapshot()
 
         self.requested_snapshot = asyncio.create_task(after_the_wait())
-
-    async def send_requested_snapshot(self):
-        """A snapshot answered after its wait; staff sockets check the person may still see it."""
-        await self.send_snapshot()
 
     async def _accept(self):
         if not self.accepted:

@@ -154,6 +154,25 @@ async def test_pings_do_not_each_read_the_session_and_the_profile(doctor, open_s
     assert access_reads == []
 
 
+async def test_a_burst_of_snapshot_requests_reads_the_session_and_the_profile_once_per_snapshot_sent(
+    doctor, open_socket, monkeypatch
+):
+    # Twenty-second attack run: each request was checked before the requests of a second were answered together, so
+    # a client asking in a loop had the session and the profile read for every one.
+    socket, _ = await open_doctor_socket(open_socket, doctor)
+    access_reads = []
+    read_access = DoctorConsumer._refusal
+    monkeypatch.setattr(DoctorConsumer, "_refusal", lambda consumer: access_reads.append(1) or read_access(consumer))
+
+    for _ in range(20):
+        await socket.send_to(text_data='{"type": "snapshot"}')
+    snapshot = await next_frame(socket)
+
+    assert snapshot["type"] == "snapshot"
+    assert await socket.receive_nothing(timeout=1.5)
+    assert access_reads == [1]
+
+
 async def test_a_ping_checks_again_once_no_check_has_for_a_while(doctor, open_socket, monkeypatch):
     socket, _ = await open_doctor_socket(open_socket, doctor)
     monkeypatch.setattr(consumers, "PING_ACCESS_RECHECK_SECONDS", 0)
