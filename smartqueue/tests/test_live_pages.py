@@ -121,7 +121,7 @@ def test_the_doctors_fragment_is_the_dashboard_body_with_fresh_rows_and_the_acti
     ]
     assert waiting_rows(fragment) == [("", first.token, "normal", "1")]
     assert re.search(rf'id="current-patient"[^>]*data-status="called" data-token="{emergency.token}"', fragment)
-    assert f'data-live-key="{emergency.pk}:called"' in fragment
+    assert f'data-live-key="{emergency.pk}:called:' in fragment
     actions = re.findall(r'name="action" value="([a-z_]+)"', fragment)
     assert actions == ["set_availability", "start", "skip", "transfer"]
     assert 'id="waiting-count">1<' in fragment
