@@ -278,9 +278,11 @@ class NotificationStatus(models.TextChoices):
     # Written before the desk corrected the phone and not yet sent: its link stopped working, and its number may be
     # a stranger's (services._withdraw_unsent_messages_of_the_visit).
     WITHDRAWN = "withdrawn", _("Withdrawn: phone number corrected")
-    # Written about a booking as it was, and not sent before it was moved, cancelled, checked in or missed: a
-    # reminder retried after a rate limit texted "your appointment is at 10:30" to a patient who had cancelled it.
-    OUTDATED = "outdated", _("Withdrawn: booking changed")
+    # Written about a booking or a token as it was, and not sent before it changed (a booking moved, cancelled,
+    # checked in or missed; a token called, skipped, cancelled, moved; its department closed or reopened): a reminder
+    # retried after a rate limit texted "your appointment is at 10:30" to a patient who had cancelled it, a "2 ahead"
+    # went out after "your turn". Its error text says which.
+    OUTDATED = "outdated", _("Withdrawn: no longer true")
 
 
 # Meta's limit on a WhatsApp template's body: its own words and the variable's text together (Twilio's 63021 beyond it).

@@ -10,7 +10,9 @@ import re
 import string
 import unicodedata
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -97,24 +99,142 @@ PATIENTS_AHEAD_EVENTS = frozenset(
     {"called", "skipped", "cancelled", "transferred", "priority_changed", "postponed", "notice_chosen"}
 )
 
-# A message whose moment has passed (e.g. "your turn" for a patient already skipped) is not sent.
-STATUSES_STILL_RELEVANT = {
-    TemplateType.REGISTRATION: {QueueStatus.WAITING},
-    TemplateType.PATIENTS_AHEAD: {QueueStatus.WAITING},
-    TemplateType.YOUR_TURN: {QueueStatus.CALLED},
-    TemplateType.SKIPPED: {QueueStatus.SKIPPED},
-    TemplateType.FEEDBACK_REQUEST: {QueueStatus.COMPLETED},
-    TemplateType.RETURNED_TO_LINE: {QueueStatus.WAITING},
-    TemplateType.NO_DOCTOR_LEFT_TODAY: {QueueStatus.WAITING},
-    TemplateType.DOCTOR_BACK_TODAY: {QueueStatus.WAITING},
-    TemplateType.CANCELLED_BY_STAFF: {QueueStatus.CANCELLED},
-    TemplateType.REINSTATED: {QueueStatus.WAITING},
-    TemplateType.PHONE_CORRECTED: {QueueStatus.WAITING, QueueStatus.CALLED, QueueStatus.SKIPPED},
-    TemplateType.BROADCAST: {QueueStatus.WAITING},
-    TemplateType.LINE_CLOSED: {QueueStatus.WAITING},
-    TemplateType.CLOSED_TODAY: {QueueStatus.WAITING, QueueStatus.SKIPPED},
-    TemplateType.OPEN_AGAIN_TODAY: {QueueStatus.WAITING, QueueStatus.SKIPPED},
+@dataclass(frozen=True)
+class StillTrue:
+    """When a token's text, written but not yet sent, still says what is so: the token's statuses it holds in, the
+    token's changes after which it no longer holds even back in one of them (a "2 ahead" written before a call and
+    the patient put back in line after it), and what the token's department must still be (department(entry)).
+    A text not in ONLY_WHILE is true whatever happens to its token (a thank-you, the keyword list)."""
+
+    statuses: frozenset
+    untrue_after: frozenset = frozenset()
+    department: Callable | None = None
+
+
+# The token's changes that move it on (its status changes): a text about where it stood before no longer holds.
+TOKEN_MOVED_ON = frozenset(
+    {
+        "called",
+        "started",
+        "completed",
+        "skipped",
+        "recalled",
+        "returned_to_line",
+        "consultation_ended",
+        "consultation_left_open",
+        "call_left_open",
+        "cancelled",
+        "reinstated",
+        "transferred",
+        "referred",
+    }
+)
+# A text that counts the patients ahead, or asks to confirm a move back, no longer holds once the token's place moved.
+PLACE_MOVED = TOKEN_MOVED_ON | {"postponed", "priority_changed"}
+WAITING, CALLED, SKIPPED = QueueStatus.WAITING, QueueStatus.CALLED, QueueStatus.SKIPPED
+OPEN_STATUSES = frozenset({WAITING, CALLED, SKIPPED, QueueStatus.IN_CONSULTATION})
+
+
+def _no_doctor_left_still(entry):
+    queue = latest_queue_snapshot(department_id=entry.department_id, department=entry.department)
+    return queue is not None and doctors_in(queue)["no_doctor_left_today"]
+
+
+def _a_doctor_back_still(entry):
+    queue = latest_queue_snapshot(department_id=entry.department_id, department=entry.department)
+    return queue is not None and not doctors_in(queue)["no_doctor_left_today"]
+
+
+def _closed(entry):
+    return ClosedDay.closing(department=entry.department_id, day=entry.token_date) is not None
+
+
+def _open(entry):
+    return not _closed(entry)
+
+
+# When each token's text holds: asked when it is written, when it is sent (a text waiting in the outbox for a retry
+# after a rate limit or an outage, or for a dead worker's lease), and at each change of its token, which withdraws
+# the token's unsent texts it makes untrue (status 'outdated'). Until 2026-12-06 only the writing asked: a "your turn"
+# retried after a 429 went out after the patient was skipped, a "2 ahead" after "your turn", "closed today" after the
+# reopening.
+ONLY_WHILE = {
+    TemplateType.REGISTRATION: StillTrue(frozenset({WAITING}), TOKEN_MOVED_ON),
+    TemplateType.PATIENTS_AHEAD: StillTrue(frozenset({WAITING}), PLACE_MOVED),
+    # A token called again after a recall is a new "your turn": the earlier call's no longer holds.
+    TemplateType.YOUR_TURN: StillTrue(frozenset({CALLED}), TOKEN_MOVED_ON),
+    TemplateType.SKIPPED: StillTrue(frozenset({SKIPPED}), TOKEN_MOVED_ON),
+    TemplateType.FEEDBACK_REQUEST: StillTrue(frozenset({QueueStatus.COMPLETED})),
+    TemplateType.RETURNED_TO_LINE: StillTrue(frozenset({WAITING}), TOKEN_MOVED_ON),
+    # A doctor back between the announcement and this text: sent now, it would be the patient's last word, after the
+    # "doctor back" text that went to those already told.
+    TemplateType.NO_DOCTOR_LEFT_TODAY: StillTrue(frozenset({WAITING}), TOKEN_MOVED_ON, _no_doctor_left_still),
+    TemplateType.DOCTOR_BACK_TODAY: StillTrue(frozenset({WAITING}), TOKEN_MOVED_ON, _a_doctor_back_still),
+    TemplateType.CANCELLED_BY_STAFF: StillTrue(frozenset({QueueStatus.CANCELLED}), TOKEN_MOVED_ON),
+    TemplateType.REINSTATED: StillTrue(frozenset({WAITING}), TOKEN_MOVED_ON),
+    TemplateType.PHONE_CORRECTED: StillTrue(frozenset({WAITING, CALLED, SKIPPED})),
+    TemplateType.BROADCAST: StillTrue(frozenset({WAITING})),
+    TemplateType.LINE_CLOSED: StillTrue(frozenset({WAITING})),
+    # Reopened, or closed again, before it went: the text the patient is due is the other one, or none.
+    TemplateType.CLOSED_TODAY: StillTrue(frozenset({WAITING, SKIPPED}), frozenset(), _closed),
+    TemplateType.OPEN_AGAIN_TODAY: StillTrue(frozenset({WAITING, SKIPPED}), frozenset(), _open),
+    # Answers to the patient's texts that describe the token as it was when they were written.
+    TemplateType.REPLY_STATUS: StillTrue(OPEN_STATUSES, PLACE_MOVED),
+    TemplateType.REPLY_LATE_ASK: StillTrue(frozenset({WAITING}), PLACE_MOVED),
+    TemplateType.REPLY_CANCEL_ASK: StillTrue(OPEN_STATUSES, TOKEN_MOVED_ON),
+    TemplateType.REPLY_LATE: StillTrue(frozenset({WAITING}), TOKEN_MOVED_ON),
+    TemplateType.REPLY_CANCELLED: StillTrue(frozenset({QueueStatus.CANCELLED}), TOKEN_MOVED_ON),
 }
+UNSENT = (Status.QUEUED, Status.SENDING)
+OUTDATED_QUEUE_TEXT_REASON = (
+    "The token, or its department's day, changed after this message was written and before it was sent: it no "
+    "longer holds."
+)
+
+
+def still_true(template_type, entry):
+    """Whether the token's text of that type holds for the token as it is now (ONLY_WHILE); a text ONLY_WHILE does
+    not name always does."""
+    rule = ONLY_WHILE.get(template_type)
+    if rule is None:
+        return True
+    return entry.status in rule.statuses and (rule.department is None or rule.department(entry))
+
+
+def _untrue_after(event, status):
+    """The token's texts that a change (event) leaving it in status makes untrue, whatever its department's day."""
+    return [
+        template_type
+        for template_type, rule in ONLY_WHILE.items()
+        if status not in rule.statuses or event in rule.untrue_after
+    ]
+
+
+def _withdraw_outdated(texts):
+    """Withdraw the texts among texts, not yet handed to Twilio, that no longer hold (still_true): a department's
+    texts once its day changed (closed, reopened, a doctor back or gone)."""
+    unsent = texts.filter(status__in=UNSENT, queue_entry__isnull=False).select_related("queue_entry__department")
+    outdated = [text.pk for text in unsent if not still_true(text.event, text.queue_entry)]
+    if outdated:
+        _mark_outdated(Notification.objects.filter(pk__in=outdated))
+
+
+def _mark_outdated(texts, *, unsent=UNSENT, attempts=F("attempts")):
+    """Mark those of the texts still unsent outdated, in one statement when none is; an answer to a patient's text so
+    marked leaves that text recorded as not answered, with why."""
+    if not texts.filter(status__in=unsent).update(
+        status=Status.OUTDATED,
+        attempts=attempts,
+        error_code="",
+        error_message=OUTDATED_QUEUE_TEXT_REASON,
+        updated_at=timezone.now(),
+    ):
+        return
+    InboundMessage.objects.filter(
+        reply__in=texts.filter(status=Status.OUTDATED), effect__in=EFFECTS_THAT_ARE_THE_REPLY
+    ).update(effect=InboundMessage.Effect.NOT_ANSWERED, detail=for_staff(NOT_ANSWERED_OUTDATED))
+
+
 # Answers to the patient's own texts (see inbound): they asked, so choosing no messages does not silence them.
 REPLIES = frozenset(
     {
@@ -149,6 +269,9 @@ NOT_ANSWERED_OPTED_OUT = gettext_noop(
     "Not answered: the patient opted out of messages (STOP); only HELP and START are answered."
 )
 NOT_ANSWERED_SWITCHED_OFF = gettext_noop("Not answered: this reply is switched off on the Messages page.")
+NOT_ANSWERED_OUTDATED = gettext_noop(
+    "Not answered: the token changed before the answer could be sent, and the answer no longer held."
+)
 # A token can be called or skipped again after a recall; each time is a new message.
 OCCURRENCE_FIELD = {TemplateType.YOUR_TURN: "called_at", TemplateType.SKIPPED: "skipped_at"}
 
@@ -229,6 +352,11 @@ def notify_queue_change(sender, *, change, **kwargs):
     if event == "phone_corrected":
         _leave_opt_out_with_the_wrong_number(change)
         _withdraw_unsent_messages_of_the_visit(change.entry)
+    # The token's texts still waiting to go that this change makes untrue (ONLY_WHILE): a "2 ahead" waiting for a
+    # retry after Twilio's rate limit went out after "your turn".
+    _mark_outdated(
+        Notification.objects.filter(queue_entry_id=entry_id, event__in=_untrue_after(event, change.entry.status))
+    )
     calls = []
     template_type = _message_of(change)
     if template_type:
@@ -521,17 +649,8 @@ def prepare_queue_notification(
     existing = Notification.objects.filter(idempotency_key=key).first()
     if existing is not None:
         return existing
-    if entry.status not in STATUSES_STILL_RELEVANT[template_type]:
-        logger.info("Not sending %s for queue entry %s: it is now %s", template_type, entry.pk, entry.status)
-        return None
-    if template_type == TemplateType.NO_DOCTOR_LEFT_TODAY and not _no_doctor_left_still(entry):
-        # A doctor came back between the announcement and this message: sent now, it would be the patient's last word,
-        # after the "doctor back" text that went to those already told.
-        logger.info("Not sending %s for queue entry %s: a doctor is back", template_type, entry.pk)
-        return None
-    if template_type in CLOSING_TEXTS and _closed(entry) != (template_type == TemplateType.CLOSED_TODAY):
-        # Reopened, or closed again, before this went: the text the patient is due is the other one, or none.
-        logger.info("Not sending %s for queue entry %s: its department's day changed since", template_type, entry.pk)
+    if not still_true(template_type, entry):
+        logger.info("Not sending %s for queue entry %s: it no longer holds (ONLY_WHILE)", template_type, entry.pk)
         return None
     message = (translations or {}).get(entry.patient.language) or message
     return _record_notification(
@@ -541,15 +660,6 @@ def prepare_queue_notification(
         values=lambda: message_values(entry, template_type, message),
         queue_entry=entry,
     )
-
-
-def _no_doctor_left_still(entry):
-    queue = latest_queue_snapshot(department_id=entry.department_id, department=entry.department)
-    return queue is not None and doctors_in(queue)["no_doctor_left_today"]
-
-
-def _closed(entry):
-    return ClosedDay.closing(department=entry.department_id, day=entry.token_date) is not None
 
 
 def _record_notification(*, key, patient, template_type, values, **about):
@@ -621,12 +731,13 @@ def deliver_notification(*, notification_id):
     The row is claimed (queued -> sending) by one conditional UPDATE, so of two copies of a task only
     one reaches the sender. A claim older than the lease is taken over, and then Twilio is asked first
     whether the dead worker's message got through, so it is recorded instead of sent twice. A message the
-    patient's preference now forbids is skipped; one a phone correction withdrew is never claimed, nor put back to
+    patient's preference now forbids is skipped, one about a token that moved on since it was written is withdrawn as
+    outdated (ONLY_WHILE); one a phone correction or a change withdrew is never claimed, nor put back to
     'queued' by the attempt it interrupted. The row comes back 'queued' when a rate limit or outage left attempts to
     retry.
     """
     claim = _claim(notification_id, timezone.now())
-    notification = Notification.objects.select_related("patient").get(pk=notification_id)
+    notification = Notification.objects.select_related("patient", "queue_entry__department").get(pk=notification_id)
     if claim is None:
         return notification
     sender = get_sender()
@@ -643,6 +754,14 @@ def deliver_notification(*, notification_id):
             skip_reason = _skip_reason_at_sending(notification)
             if skip_reason:
                 return _skip_by_preference(notification, skip_reason)
+            # Or the token moved on, or its department's day changed, since it was written (ONLY_WHILE).
+            if notification.queue_entry_id and not still_true(notification.event, notification.queue_entry):
+                # The claim counted an attempt that never reached the sender.
+                _mark_outdated(
+                    Notification.objects.filter(pk=notification.pk), unsent=[Status.SENDING], attempts=F("attempts") - 1
+                )
+                notification.refresh_from_db()
+                return notification
             if template is not None and not template.fits:
                 raise SendError(
                     code=TOO_LONG_FOR_WHATSAPP_TEMPLATE,
@@ -876,8 +995,16 @@ def tell_patients_left_in_line(*, day):
     return len(entry_ids)
 
 
+def _texts_of_the_line(department_id, day, template_types):
+    """The texts of those types about the department's tokens of the day (of every department when None)."""
+    texts = Notification.objects.filter(event__in=template_types, queue_entry__token_date=day)
+    return texts if department_id is None else texts.filter(queue_entry__department_id=department_id)
+
+
 def notify_no_doctor_left_today(sender, *, change, **kwargs):
-    """hooks.no_doctor_left_today receiver: the department's waiting patients are told by a task (one per token)."""
+    """hooks.no_doctor_left_today receiver: the department's waiting patients are told by a task (one per token); a
+    "doctor back" text still waiting to go no longer holds."""
+    _withdraw_outdated(_texts_of_the_line(change.department_id, change.day, [TemplateType.DOCTOR_BACK_TODAY]))
     outbox.enqueue_after_commit(
         [
             (
@@ -912,7 +1039,10 @@ def tell_no_doctor_left_today(*, department_id, day, joining_entry_id=None):
 
 
 def notify_doctor_back_today(sender, *, change, **kwargs):
-    """hooks.doctor_back_today receiver: the patients told that no doctor was expected back are told by a task."""
+    """hooks.doctor_back_today receiver: the patients told that no doctor was expected back are told by a task; such
+    a text still waiting to go is withdrawn first (it no longer holds), so its patient, never told, is not told
+    either that a doctor is back."""
+    _withdraw_outdated(_texts_of_the_line(change.department_id, change.day, [TemplateType.NO_DOCTOR_LEFT_TODAY]))
     outbox.enqueue_after_commit(
         [(TELL_DOCTOR_BACK_TODAY, {"department_id": change.department_id, "day": change.day.isoformat()})]
     )
@@ -964,7 +1094,10 @@ CLOSING_TEXTS = (TemplateType.CLOSED_TODAY, TemplateType.OPEN_AGAIN_TODAY)
 
 
 def notify_closing_of_today(sender, *, change, **kwargs):
-    """hooks.closing_of_today_changed receiver: the patients in that line today are told by a task, after commit."""
+    """hooks.closing_of_today_changed receiver: the patients in that line today are told by a task, after commit; a
+    closing text still waiting to go that the change makes untrue is withdrawn in its transaction ("closed today"
+    after the reopening), so the task, counting it untold, tells its patient nothing more ("open again")."""
+    _withdraw_outdated(_texts_of_the_line(change.department_id, change.day, CLOSING_TEXTS))
     outbox.enqueue_after_commit(
         [
             (

@@ -215,3 +215,25 @@ def test_copies_of_the_task_run_at_once_text_each_patient_once(
     assert len(back("+14155550101", fake_twilio)) == 1
     assert len(back("+14155550102", fake_twilio)) == 1
     assert Notification.objects.filter(event=TemplateType.DOCTOR_BACK_TODAY).count() == 2
+
+
+def test_a_no_doctor_text_waiting_for_its_retry_when_one_is_back_is_withdrawn_and_no_return_is_announced(
+    clock, fake_twilio, act, register, doctor_until_eleven
+):
+    ravi = register("Ravi", "+14155550101")
+    go(act, doctor_until_eleven, Doctor.Availability.OFFLINE)
+    # Refused by Twilio's rate limit: back in the outbox for a retry.
+    Notification.objects.filter(event=TemplateType.NO_DOCTOR_LEFT_TODAY).update(
+        status=Notification.Status.QUEUED, twilio_sid=""
+    )
+    sent_before = len(fake_twilio.received)
+
+    go(act, doctor_until_eleven, Doctor.Availability.AVAILABLE)
+    [no_doctor] = Notification.objects.filter(queue_entry=ravi, event=TemplateType.NO_DOCTOR_LEFT_TODAY)
+    tasks.resume_notification.apply(kwargs={"notification_id": no_doctor.pk})
+
+    no_doctor.refresh_from_db()
+    assert no_doctor.status == Notification.Status.OUTDATED
+    # Never told no doctor was left, Ravi is not told one is back either.
+    assert not Notification.objects.filter(event=TemplateType.DOCTOR_BACK_TODAY).exists()
+    assert len(fake_twilio.received) == sent_before

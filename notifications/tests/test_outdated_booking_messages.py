@@ -67,7 +67,7 @@ def test_a_reminder_waiting_for_its_retry_is_not_sent_after_the_patient_cancelle
 
     assert (retried.status, retried.attempts) == (Status.OUTDATED, 1)
     with translation.override("es"):
-        assert retried.get_status_display() == "Retirado: la cita cambió"
+        assert retried.get_status_display() == "Retirado: ya no es cierto"
     # The rate-limited attempt, then the cancellation: no reminder of an appointment the patient no longer has.
     assert len(fake_twilio.received) == 2
     assert Notification.objects.filter(appointment=appointment, status=Status.SENT).get().event == (

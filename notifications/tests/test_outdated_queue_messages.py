@@ -1,0 +1,143 @@
+"""A token's text written before the token moved on (called, skipped, put back in line, called again), or before its
+department's day changed (reopened), and not sent yet, waiting in the outbox for a retry after Twilio's rate limit or
+for a worker, is withdrawn ('outdated'), never sent: its writing was the only moment it was checked (ONLY_WHILE)."""
+
+import pytest
+from django.utils import timezone
+
+from notifications import inbound
+from notifications import services as notification_services
+from notifications.models import InboundMessage, Notification, NotificationTemplate
+from notifications.tasks import resume_notification
+from patients import appointments
+from patients import services as queue
+from patients.models import Queue
+
+TemplateType = NotificationTemplate.TemplateType
+Status = Notification.Status
+pytestmark = pytest.mark.django_db
+PHONE = "+14155550123"
+
+
+@pytest.fixture
+def doctor(make_doctor, department, make_user):
+    return make_doctor(department=department, user=make_user(username="dr.rao", password=None), room="Room 4")
+
+
+@pytest.fixture
+def entry(department, make_token, act):
+    return act(make_token, department=department, name="Asha Rao", phone=PHONE)
+
+
+def waiting_for_its_retry(fake_twilio, entry, template_type):
+    """The token's text of that type, written and refused once by Twilio's rate limit: back in the outbox."""
+    fake_twilio.fail_next(429, 20429, "Too Many Requests")
+    text = notification_services.prepare_queue_notification(entry_id=entry.pk, template_type=template_type)
+    assert notification_services.deliver_notification(notification_id=text.pk).status == Status.QUEUED
+    return text
+
+
+def retry(text):
+    resume_notification.apply(kwargs={"notification_id": text.pk})
+    text.refresh_from_db()
+    return text
+
+
+def bodies_to_the_patient(fake_twilio):
+    return [message.body for message in fake_twilio.received if message.to == PHONE]
+
+
+def test_a_your_turn_waiting_for_its_retry_is_not_sent_after_the_patient_was_skipped(fake_twilio, entry, doctor, act):
+    queue.call_next(doctor=doctor)
+    your_turn = waiting_for_its_retry(fake_twilio, entry, TemplateType.YOUR_TURN)
+
+    act(queue.skip, entry=entry)
+    retried = retry(your_turn)
+
+    assert (retried.status, retried.attempts) == (Status.OUTDATED, 1)
+    assert "no longer holds" in retried.error_message
+    # The registration, the rate-limited "your turn", then the skip's text: no "go to Room 4" after it.
+    assert len(bodies_to_the_patient(fake_twilio)) == 3
+    assert Notification.objects.filter(queue_entry=entry, status=Status.SENT).latest("pk").event == TemplateType.SKIPPED
+
+
+def test_a_patient_called_and_put_back_in_line_is_not_told_how_many_were_ahead_before_the_call(
+    fake_twilio, department, make_token, doctor, act
+):
+    ahead_of_her = act(make_token, department=department, name="Ben", phone="+14155550124")
+    entry = act(make_token, department=department, name="Asha Rao", phone=PHONE)
+    ahead = waiting_for_its_retry(fake_twilio, entry, TemplateType.PATIENTS_AHEAD)
+    assert "1 patient is ahead of you" in ahead.body
+    queue.cancel(entry=ahead_of_her)
+
+    act(queue.call_next, doctor=doctor)
+    # Put back in line, waiting again as when the text was written: its status alone cannot tell it is stale.
+    act(queue.return_to_line, entry=entry)
+
+    assert retry(ahead).status == Status.OUTDATED
+    sent = [text.event for text in Notification.objects.filter(queue_entry=entry, status=Status.SENT).order_by("pk")]
+    assert sent == [TemplateType.REGISTRATION, TemplateType.YOUR_TURN, TemplateType.RETURNED_TO_LINE]
+
+
+def test_the_your_turn_of_an_earlier_call_is_not_sent_once_the_token_is_called_again(fake_twilio, entry, doctor, act):
+    queue.call_next(doctor=doctor)
+    first_call = waiting_for_its_retry(fake_twilio, entry, TemplateType.YOUR_TURN)
+    act(queue.return_to_line, entry=entry)
+    # Back in line, and called again: the status is 'called' as when the first text was written.
+    act(queue.call_next, doctor=doctor)
+
+    assert retry(first_call).status == Status.OUTDATED
+    your_turns = Notification.objects.filter(queue_entry=entry, event=TemplateType.YOUR_TURN)
+    assert sorted(your_turns.values_list("status", flat=True)) == [Status.OUTDATED, Status.SENT]
+
+
+def test_a_closed_today_text_waiting_for_its_retry_is_not_sent_after_the_reopening_nor_answered(
+    fake_twilio, entry, department, act
+):
+    closed = appointments.close_day(day=timezone.localdate(), department=department)
+    closed_text = waiting_for_its_retry(fake_twilio, entry, TemplateType.CLOSED_TODAY)
+
+    act(appointments.reopen_day, closed=closed)
+
+    assert retry(closed_text).status == Status.OUTDATED
+    # Never told it was closed, the patient is not told it is open again either.
+    assert not Notification.objects.filter(queue_entry=entry, event=TemplateType.OPEN_AGAIN_TODAY).exists()
+    assert len(bodies_to_the_patient(fake_twilio)) == 2
+
+
+def test_a_text_is_checked_again_when_it_is_sent(fake_twilio, entry, doctor):
+    queue.call_next(doctor=doctor)
+    your_turn = waiting_for_its_retry(fake_twilio, entry, TemplateType.YOUR_TURN)
+    # Skipped without its change announced (a data fix in a shell): no change withdrew the text, its sending asks.
+    Queue.objects.filter(pk=entry.pk).update(status=Queue.Status.SKIPPED, skipped_at=timezone.now())
+
+    retried = retry(your_turn)
+
+    assert (retried.status, retried.attempts) == (Status.OUTDATED, 1)
+    assert len(bodies_to_the_patient(fake_twilio)) == 2
+
+
+def test_the_answer_to_status_written_before_the_call_is_not_sent_after_it_and_the_text_is_left_unanswered(
+    fake_twilio, entry, doctor, act
+):
+    # Received while the worker was down: its answer waits in the outbox.
+    inbound.receive_text(message_sid="SM" + "1" * 32, from_address=PHONE, body="STATUS")
+    text = InboundMessage.objects.get()
+    assert "number 1 in line" in text.reply.body
+
+    act(queue.call_next, doctor=doctor)
+
+    assert retry(text.reply).status == Status.OUTDATED
+    text.refresh_from_db()
+    assert text.effect == InboundMessage.Effect.NOT_ANSWERED and "no longer held" in text.detail
+    assert bodies_to_the_patient(fake_twilio)[-1].startswith("Asha Rao, it is your turn")
+
+
+def test_a_text_its_token_still_fits_is_sent_after_a_change_that_leaves_it_true(fake_twilio, entry, act):
+    registration = Notification.objects.get(queue_entry=entry, event=TemplateType.REGISTRATION)
+    Notification.objects.filter(pk=registration.pk).update(status=Status.QUEUED)
+
+    # The patient chose when to hear they are close: their token and place stand.
+    act(queue.choose_patients_ahead_notice, entry=entry, patients_ahead=2)
+
+    assert retry(registration).status == Status.SENT
