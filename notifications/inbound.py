@@ -381,6 +381,26 @@ def _pending_question(inbound):
     return None if _codes_used_up(previous.queue_entry_id, COMMAND_ASKED[previous.effect]) else previous
 
 
+def _question_outlived(pending_question, visits, named_token):
+    """What a YES to a LATE or CANCEL answers when the token it was asked about left the line since (moved to another
+    department, cancelled by the desk, seen) while the patient holds another: nothing is done, to either, and the words
+    say where that token is now. None when the question's token is still open, or the text names a token. Until
+    2026-12-06 such a YES, to "cancel CARD-001?", was answered with the keyword list, which said nothing of the
+    cancellation the patient believed they had confirmed."""
+    if pending_question is None or named_token or any(visit.pk == pending_question.queue_entry_id for visit in visits):
+        return None
+    asked = Queue.objects.select_related("department").get(pk=pending_question.queue_entry_id)
+    moved_to = asked.successor
+    while moved_to is not None and moved_to.status not in Queue.ACTIVE_STATUSES:
+        moved_to = moved_to.successor
+    if moved_to is not None:
+        return gettext(
+            "Token %(token)s is no longer in line: it was moved to %(department)s as token %(new_token)s. Nothing was "
+            "done to either."
+        ) % {"token": asked.token, "department": moved_to.department.translated("name"), "new_token": moved_to.token}
+    return gettext("Token %(token)s is no longer in line: nothing was done.") % {"token": asked.token}
+
+
 def _wrong_codes(visit_id, command):
     wrong = CONFIRMED_COMMANDS[command].code_wrong
     return InboundMessage.objects.filter(queue_entry_id=visit_id, effect=wrong).count()
@@ -633,6 +653,8 @@ def receive_text(*, message_sid, from_address, body, segments=None, opt_out_type
                 inbound.effect, template_type, message = Effect.REFUSED, TemplateType.REPLY_REFUSED, gettext(
                     "You have no open token %(token)s today. Your tokens: %(tokens)s."
                 ) % {"token": named_token, "tokens": listed(visit.token for visit in visits)}
+            elif inbound.keyword == CONFIRM and (outlived := _question_outlived(pending_question, visits, named_token)):
+                inbound.effect, template_type, message = Effect.REFUSED, TemplateType.REPLY_REFUSED, outlived
             else:
                 inbound.effect, template_type, message = _act(
                     inbound.keyword,

@@ -141,3 +141,21 @@ def test_a_text_its_token_still_fits_is_sent_after_a_change_that_leaves_it_true(
     act(queue.choose_patients_ahead_notice, entry=entry, patients_ahead=2)
 
     assert retry(registration).status == Status.SENT
+
+
+def test_a_yes_to_cancel_a_token_moved_to_another_department_since_says_where_it_is_and_cancels_nothing(
+    fake_twilio, entry, make_department, act
+):
+    def text(number, body):
+        return act(inbound.receive_text, message_sid=f"SM{number:032d}", from_address=PHONE, body=body)[0]
+
+    asked = text(1, "CANCEL")
+    act(queue.transfer, entry=entry, to_department=make_department(name="Dermatology", code="DERM"))
+
+    answered = text(2, f"YES {asked.confirmation_code}")
+
+    moved_to = Queue.objects.get(transferred_from=entry)
+    assert moved_to.status == Queue.Status.WAITING and answered.effect == InboundMessage.Effect.REFUSED
+    assert answered.reply.body.startswith(
+        "Token CARD-001 is no longer in line: it was moved to Dermatology as token DERM-001. Nothing was done to either."
+    )
