@@ -1034,7 +1034,17 @@ def tell_no_doctor_left_today(*, department_id, day, joining_entry_id=None):
         .exclude(pk=joining_entry_id)
         .values_list("pk", flat=True)
     )
-    _text_each(entry_ids, TemplateType.NO_DOCTOR_LEFT_TODAY)
+    # Once a day per token, unless its text was withdrawn, never sent (a doctor back before it went): a new one, keyed
+    # by it, tells it now.
+    texts = Notification.objects.filter(queue_entry_id__in=entry_ids, event=TemplateType.NO_DOCTOR_LEFT_TODAY)
+    latest = {text.queue_entry_id: text for text in texts.order_by("pk")}
+    calls = []
+    for entry_id in entry_ids:
+        last = latest.get(entry_id)
+        repeat_id = f"after-{last.pk}" if last is not None and last.status == Status.OUTDATED else ""
+        message = {"entry_id": entry_id, "template_type": TemplateType.NO_DOCTOR_LEFT_TODAY, "repeat_id": repeat_id}
+        calls.append((SEND_QUEUE_MESSAGE, message))
+    outbox.enqueue_after_commit(calls)
     return len(entry_ids)
 
 
@@ -1124,20 +1134,23 @@ def tell_closing_of_today(*, department_id, day, closed):
         entries = entries.filter(department_id__in=shut) if closed else entries.exclude(department_id__in=shut)
     elif not closed:
         return 0
-    last_told = {}
-    for notification in Notification.objects.filter(
-        queue_entry__in=entries, event__in=CLOSING_TEXTS, status__in=TOLD
-    ).order_by("pk"):
-        last_told[notification.queue_entry_id] = notification
+    last_told, last_written = {}, {}
+    for notification in Notification.objects.filter(queue_entry__in=entries, event__in=CLOSING_TEXTS).order_by("pk"):
+        last_written[notification.queue_entry_id] = notification
+        if notification.status in TOLD:
+            last_told[notification.queue_entry_id] = notification
     calls = []
     for entry_id in entries.values_list("pk", flat=True):
         last = last_told.get(entry_id)
         if (last.event if last else TemplateType.OPEN_AGAIN_TODAY) == told_to:
             continue
+        # Keyed by the last text written, told or not: a "closed" withdrawn by the reopening (or failed) took its key,
+        # and the same key again, closed again, found it and told no one.
+        written = last_written.get(entry_id)
         calls.append(
             (
                 SEND_QUEUE_MESSAGE,
-                {"entry_id": entry_id, "template_type": told_to, "repeat_id": f"after-{last.pk}" if last else ""},
+                {"entry_id": entry_id, "template_type": told_to, "repeat_id": f"after-{written.pk}" if written else ""},
             )
         )
     outbox.enqueue_after_commit(calls)

@@ -237,3 +237,17 @@ def test_a_no_doctor_text_waiting_for_its_retry_when_one_is_back_is_withdrawn_an
     # Never told no doctor was left, Ravi is not told one is back either.
     assert not Notification.objects.filter(event=TemplateType.DOCTOR_BACK_TODAY).exists()
     assert len(fake_twilio.received) == sent_before
+
+
+def test_a_patient_whose_no_doctor_text_was_withdrawn_is_told_when_no_doctor_is_left_again(
+    clock, fake_twilio, act, register, doctor_until_eleven
+):
+    ravi = register("Ravi", "+14155550101")
+    go(act, doctor_until_eleven, Doctor.Availability.OFFLINE)
+    Notification.objects.filter(event=TemplateType.NO_DOCTOR_LEFT_TODAY).update(status=Notification.Status.QUEUED)
+    go(act, doctor_until_eleven, Doctor.Availability.AVAILABLE)
+
+    go(act, doctor_until_eleven, Doctor.Availability.OFFLINE)
+
+    statuses = Notification.objects.filter(queue_entry=ravi, event=TemplateType.NO_DOCTOR_LEFT_TODAY).order_by("pk")
+    assert list(statuses.values_list("status", flat=True)) == [Notification.Status.OUTDATED, Notification.Status.SENT]

@@ -157,5 +157,19 @@ def test_a_yes_to_cancel_a_token_moved_to_another_department_since_says_where_it
     moved_to = Queue.objects.get(transferred_from=entry)
     assert moved_to.status == Queue.Status.WAITING and answered.effect == InboundMessage.Effect.REFUSED
     assert answered.reply.body.startswith(
-        "Token CARD-001 is no longer in line: it was moved to Dermatology as token DERM-001. Nothing was done to either."
+        "Token CARD-001 is no longer in line: it was moved to Dermatology as token DERM-001. Nothing was done to "
+        "either."
     )
+
+
+def test_a_patient_whose_closed_today_text_was_withdrawn_by_the_reopening_is_told_when_it_closes_again(
+    fake_twilio, entry, department, act
+):
+    closed = appointments.close_day(day=timezone.localdate(), department=department)
+    waiting_for_its_retry(fake_twilio, entry, TemplateType.CLOSED_TODAY)
+    act(appointments.reopen_day, closed=closed)
+
+    act(appointments.close_day, day=timezone.localdate(), department=department)
+
+    texts = Notification.objects.filter(queue_entry=entry, event=TemplateType.CLOSED_TODAY).order_by("pk")
+    assert list(texts.values_list("status", flat=True)) == [Status.OUTDATED, Status.SENT]
