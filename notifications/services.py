@@ -919,7 +919,8 @@ def announce_patients_ahead(*, entry_id):
     N is the patient's own choice (from the status page), else the hospital's setting. Any number ahead up to N
     qualifies, not exactly N: the line can move several places between two checks (two doctors calling at once,
     a worker running the check late), and a patient can choose an N already reached. Each token gets the message
-    at most once; it says how many are ahead when it is written. On the hospital's setting, a patient who joined
+    at most once (again only when the one it had was withdrawn before it went); it says how many are ahead when it
+    is written. Returns the ids of the tokens told. On the hospital's setting, a patient who joined
     within N is told only once the line has moved them up: their registration's message told them their place, and
     the first change after it, even one behind them, texted the same place again.
     """
@@ -944,15 +945,19 @@ def announce_patients_ahead(*, entry_id):
             due.append(row["id"])
     if not due:
         return []
-    candidates = {
-        notification_key(candidate, TemplateType.PATIENTS_AHEAD): candidate
-        for candidate in Queue.objects.filter(pk__in=due)
-    }
     # Every check finds again the tokens already told (they stay near the front until called): one look-up for all.
-    told = set(Notification.objects.filter(idempotency_key__in=candidates).values_list("idempotency_key", flat=True))
-    announced = [candidate for key, candidate in candidates.items() if key not in told]
-    _text_each([candidate.pk for candidate in announced], TemplateType.PATIENTS_AHEAD)
-    return announced
+    texts = Notification.objects.filter(queue_entry_id__in=due, event=TemplateType.PATIENTS_AHEAD).order_by("pk")
+    latest = {text.queue_entry_id: text for text in texts}
+    calls = []
+    for entry_id in due:
+        last = latest.get(entry_id)
+        if last is not None and last.status != Status.OUTDATED:
+            continue
+        # A text withdrawn before it went (the token called, or moved back, since) told nothing: a new one, keyed by it.
+        message = {"entry_id": entry_id, "template_type": TemplateType.PATIENTS_AHEAD}
+        calls.append((SEND_QUEUE_MESSAGE, message | ({"repeat_id": f"after-{last.pk}"} if last else {})))
+    outbox.enqueue_after_commit(calls)
+    return [message["entry_id"] for _task, message in calls]
 
 
 def _text_each(entry_ids, template_type, **arguments):

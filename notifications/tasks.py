@@ -86,7 +86,7 @@ def text_on_call(*, alert_id):
 
 @shared_task(acks_late=True)
 def announce_patients_ahead(*, entry_id):
-    return [entry.pk for entry in services.announce_patients_ahead(entry_id=entry_id)]
+    return services.announce_patients_ahead(entry_id=entry_id)
 
 
 @shared_task(acks_late=True)

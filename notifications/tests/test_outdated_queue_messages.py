@@ -173,3 +173,21 @@ def test_a_patient_whose_closed_today_text_was_withdrawn_by_the_reopening_is_tol
 
     texts = Notification.objects.filter(queue_entry=entry, event=TemplateType.CLOSED_TODAY).order_by("pk")
     assert list(texts.values_list("status", flat=True)) == [Status.OUTDATED, Status.SENT]
+
+
+def test_a_patient_whose_patients_ahead_text_was_withdrawn_is_told_again_when_the_line_brings_them_near(
+    fake_twilio, department, make_token, act
+):
+    act(make_token, department=department, name="Ben", phone="+14155550124")
+    entry = act(make_token, department=department, name="Asha Rao", phone=PHONE)
+    act(make_token, department=department, name="Chen", phone="+14155550125")
+    # Asha chose to hear when two are ahead.
+    Queue.objects.filter(pk=entry.pk).update(notify_when_patients_ahead=2)
+    ahead = waiting_for_its_retry(fake_twilio, entry, TemplateType.PATIENTS_AHEAD)
+
+    # Running late: moved back behind Chen, two ahead now. The text written before says one.
+    act(queue.postpone_running_late, entry=entry)
+
+    assert retry(ahead).status == Status.OUTDATED
+    [told] = Notification.objects.filter(queue_entry=entry, event=TemplateType.PATIENTS_AHEAD, status=Status.SENT)
+    assert "2 patients are ahead of you" in told.body
