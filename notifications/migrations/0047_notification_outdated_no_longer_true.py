@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0044_notification_outdated_by_booking_change'),
+        ('notifications', '0046_server_reasons_worded_when_read'),
     ]
 
     operations = [
