@@ -353,10 +353,11 @@ def notify_queue_change(sender, *, change, **kwargs):
         _leave_opt_out_with_the_wrong_number(change)
         _withdraw_unsent_messages_of_the_visit(change.entry)
     # The token's texts still waiting to go that this change makes untrue (ONLY_WHILE): a "2 ahead" waiting for a
-    # retry after Twilio's rate limit went out after "your turn".
-    _mark_outdated(
-        Notification.objects.filter(queue_entry_id=entry_id, event__in=_untrue_after(event, change.entry.status))
-    )
+    # retry after Twilio's rate limit went out after "your turn". A token just issued has none: its registration
+    # (or check-in, transfer) costs no statement more.
+    untrue = _untrue_after(event, change.entry.status)
+    if untrue and not change.issued_token:
+        _mark_outdated(Notification.objects.filter(queue_entry_id=entry_id, event__in=untrue))
     calls = []
     template_type = _message_of(change)
     if template_type:

@@ -71,6 +71,20 @@ def test_recent_rows_are_left_to_their_own_dispatch(department, django_capture_o
     assert redispatch_outbox.apply().get() == {"dispatched": 0, "pruned": 0}
 
 
+def test_a_registration_costs_one_insert_for_its_messages_and_no_withdrawal(
+    department, make_patient, django_assert_num_queries
+):
+    entry = register_patient(department=department, name="Asha Rao", phone="+14155550123", age=34, gender="female")[0]
+    OutboxMessage.objects.all().delete()
+
+    # A token just issued has no texts to withdraw: the UPDATE looking for them was one more statement per registration.
+    with django_assert_num_queries(1):
+        registered = QueueChange(event="registered", entry=entry, before={}, after={"status": "waiting"})
+        notify_queue_change(None, change=registered)
+
+    assert OutboxMessage.objects.filter(kwargs__entry_id=entry.pk).exists()
+
+
 def test_a_queue_change_costs_one_insert_for_its_messages(department, make_patient, django_assert_num_queries):
     entry = register_patient(department=department, name="Asha Rao", phone="+14155550123", age=34, gender="female")[0]
 
