@@ -192,13 +192,23 @@ OUTDATED_QUEUE_TEXT_REASON = (
 )
 
 
-def still_true(template_type, entry):
+def still_true(template_type, entry, *, days_asked=None):
     """Whether the token's text of that type holds for the token as it is now (ONLY_WHILE); a text ONLY_WHILE does
-    not name always does."""
+    not name always does. days_asked, when given, keeps each department day's answer for the next text asked of it:
+    the texts of one line share their department and day."""
     rule = ONLY_WHILE.get(template_type)
     if rule is None:
         return True
-    return entry.status in rule.statuses and (rule.department is None or rule.department(entry))
+    if entry.status not in rule.statuses:
+        return False
+    if rule.department is None:
+        return True
+    if days_asked is None:
+        return rule.department(entry)
+    day = (rule.department, entry.department_id, entry.token_date)
+    if day not in days_asked:
+        days_asked[day] = rule.department(entry)
+    return days_asked[day]
 
 
 def _untrue_after(event, status):
@@ -214,7 +224,8 @@ def _withdraw_outdated(texts):
     """Withdraw the texts among texts, not yet handed to Twilio, that no longer hold (still_true): a department's
     texts once its day changed (closed, reopened, a doctor back or gone)."""
     unsent = texts.filter(status__in=UNSENT, queue_entry__isnull=False).select_related("queue_entry__department")
-    outdated = [text.pk for text in unsent if not still_true(text.event, text.queue_entry)]
+    days_asked = {}
+    outdated = [text.pk for text in unsent if not still_true(text.event, text.queue_entry, days_asked=days_asked)]
     if outdated:
         _mark_outdated(Notification.objects.filter(pk__in=outdated))
 

@@ -3,6 +3,8 @@ department's day changed (reopened), and not sent yet, waiting in the outbox for
 for a worker, is withdrawn ('outdated'), never sent: its writing was the only moment it was checked (ONLY_WHILE)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications import inbound
@@ -191,3 +193,21 @@ def test_a_patient_whose_patients_ahead_text_was_withdrawn_is_told_again_when_th
     assert retry(ahead).status == Status.OUTDATED
     [told] = Notification.objects.filter(queue_entry=entry, event=TemplateType.PATIENTS_AHEAD, status=Status.SENT)
     assert "2 patients are ahead of you" in told.body
+
+
+def test_a_reopening_asks_the_day_once_for_all_the_closed_today_texts_waiting_in_the_outbox(
+    fake_twilio, department, make_token, act
+):
+    closed = appointments.close_day(day=timezone.localdate(), department=department)
+    for number in range(4):
+        entry = act(make_token, department=department, name=f"Patient {number}", phone=f"+1415555020{number}")
+        waiting_for_its_retry(fake_twilio, entry, TemplateType.CLOSED_TODAY)
+
+    with CaptureQueriesContext(connection) as reopening:
+        act(appointments.reopen_day, closed=closed)
+
+    # The texts share their department and day: the day's closing is read once, not once per text.
+    closings_read = [query for query in reopening.captured_queries if 'FROM "patients_closedday" WHERE' in query["sql"]
+                     and query["sql"].endswith("LIMIT 1")]
+    assert len(closings_read) == 1
+    assert Notification.objects.filter(event=TemplateType.CLOSED_TODAY, status=Status.OUTDATED).count() == 4
