@@ -116,12 +116,34 @@ class SocketAnsweringPings(WebSocketProtocol):
         self.last_ping = pinged_at
 
 
+# The largest socket message (and frame) the server reads. The pages send a few dozen bytes, and the app answers a
+# message of more than patients.live.MAX_CLIENT_MESSAGE_CHARS (2,000 characters, at most 8,000 bytes) with an error
+# frame saying so; this leaves that answer room and holds no more for a message being received.
+SOCKET_MESSAGE_MAX_BYTES = 64 * 1024
+
+
 class SocketsAnsweringPings(WebSocketFactory):
+    """daphne's sockets, pinged as SocketAnsweringPings says, and closed (1009) on a message or frame over
+    SOCKET_MESSAGE_MAX_BYTES.
+
+    daphne read messages of up to a megabyte, held in memory until the last of it came: 200 sockets each sent a
+    megabyte's frame short of its end (twenty-third attack run) grew the process by 200 MB for as long as they stayed
+    open, and one address may hold SOCKETS_PER_ADDRESS (1000) of them, a gigabyte. A frame declaring more is refused
+    at its header, before any of it is read; a larger --websocket-max-message-size (or 0, no limit) is held to it."""
+
     protocol = SocketAnsweringPings
 
     def resetProtocolOptions(self):
         super().resetProtocolOptions()
         self.autoPingRestartOnAnyTraffic = False
+        self.maxMessagePayloadSize = self.maxFramePayloadSize = SOCKET_MESSAGE_MAX_BYTES
+
+    def setProtocolOptions(self, **options):
+        for size in ("maxMessagePayloadSize", "maxFramePayloadSize"):
+            if size in options:
+                # autobahn reads 0 as no limit at all.
+                options[size] = min(options[size] or SOCKET_MESSAGE_MAX_BYTES, SOCKET_MESSAGE_MAX_BYTES)
+        super().setProtocolOptions(**options)
 
 
 logger = logging.getLogger(__name__)
