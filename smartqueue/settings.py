@@ -358,6 +358,10 @@ LANGUAGES = [
     ("ar", "العربية"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language a visitor chose says something of who they are, and no script reads it: kept from other sites' requests
+# and from scripts, and (below, with DEBUG off) sent over HTTPS only, as the session's cookie is.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # The hospital's own zone: the daily token reset follows its local midnight.
 TIME_ZONE = os.environ.get("TIME_ZONE", "").strip() or "UTC"
 try:
@@ -809,6 +813,7 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz)$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -466,3 +466,22 @@ def test_a_whatsapp_template_that_is_no_language_and_content_sid_refuses_to_star
     assert result.returncode != 0
     assert "TWILIO_WHATSAPP_CONTENT_SIDS must be language=ContentSid pairs" in result.stderr
     assert entry in result.stderr
+
+
+def test_in_production_the_language_a_visitor_chose_travels_over_https_only_and_to_no_script():
+    # Twenty-third attack run: every other cookie the site sets was Secure and SameSite; the language was neither, so a
+    # patient's phone following a plain-HTTP link sent it (Arabic, Hindi...) in the clear.
+    result = run_in_fresh_process(
+        "import django; django.setup(); from django.test import Client; "
+        "answer = Client().post('/i18n/setlang/', {'language': 'ar', 'next': '/patients/'}, secure=True, "
+        "HTTP_REFERER='https://testserver/'); "
+        "print(answer.status_code, answer.cookies['django_language'].output())",
+        DEBUG="False",
+        SECRET_KEY="x" * 50,
+    )
+
+    assert result.returncode == 0, result.stderr
+    status, cookie = result.stdout.strip().split(" ", 1)
+    assert status == "302"
+    assert "django_language=ar" in cookie
+    assert {"Secure", "HttpOnly", "SameSite=Lax"} <= {attribute.strip() for attribute in cookie.split(";")}
