@@ -1,5 +1,6 @@
 """What logs must not keep whole: a patient's status link is the key to their visit, and their phone number is
-theirs. Logs keep only enough of either to tell them apart, and nothing of what was searched in Django admin."""
+theirs. Logs keep only enough of either to tell them apart, and nothing of what staff searched for (Django admin, the
+desk's bookings)."""
 
 import logging
 import re
@@ -33,21 +34,22 @@ def mask_phone_numbers(text):
     return PHONE_NUMBER.sub(lambda number: mask_phone(number.group()), text)
 
 
-# Django admin's query strings hold what a superuser typed to find someone: its search (`?q=`), its autocomplete's
-# (`?term=`) and the search a change page keeps to go back to (`_changelist_filters`), searched by name, phone, booking
-# code and public id. A number typed there reaches the log URL-encoded (`%2B1415...`) or as digits alone, which no
-# pattern tells from any other number, so the query is left out whole: `/admin/patients/patient/?…`.
-ADMIN_QUERY = re.compile(r"(/admin/[^?\s\"']*\?)[^\s\"']*")
+# The query strings of the pages where staff search for a patient hold what they typed: Django admin's search (`?q=`),
+# its autocomplete's (`?term=`) and the search a change page keeps to go back to (`_changelist_filters`), and the desk's
+# search of the day's bookings (`/adminpanel/bookings/today/?search=`), by name, phone, booking code and public id. A
+# number typed there reaches the log URL-encoded (`%2B1415...`) or as digits alone, which no pattern tells from any
+# other number, so the query is left out whole: `/admin/patients/patient/?…`.
+SEARCH_QUERY = re.compile(r"(/(?:admin/[^?\s\"']*|adminpanel/bookings/today/)\?)[^\s\"']*")
 
 
-def mask_admin_queries(text):
-    """The text with the query string of each Django admin address left out."""
-    return ADMIN_QUERY.sub("\\1\u2026", text)
+def mask_searches(text):
+    """The text with the query string of each address where staff search for a patient left out."""
+    return SEARCH_QUERY.sub("\\1\u2026", text)
 
 
 def mask_log_text(text):
-    """A log line with its status links, phone numbers and Django admin queries masked: the one masking of every log."""
-    return mask_phone_numbers(mask_admin_queries(mask_capability_links(text)))
+    """A log line with its status links, phone numbers and staff searches masked: the one masking of every log."""
+    return mask_phone_numbers(mask_searches(mask_capability_links(text)))
 
 
 def _masked(value):

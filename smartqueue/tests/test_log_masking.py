@@ -248,18 +248,21 @@ def test_celery_workers_mask_phone_numbers_and_status_links_too(celery_logging_s
 
 
 # Eighteenth attack run: what a superuser searched for in Django admin (a name, a number URL-encoded or as digits
-# alone, a booking code, a public id) was written whole to the access log.
-ADMIN_SEARCHES = [
+# alone, a booking code, a public id) was written whole to the access log; the desk's search of bookings since.
+STAFF_SEARCHES = [
     "/admin/patients/patient/?q=%2B14155550178",
     "/admin/patients/patient/?q=14155550178&o=2",
     "/admin/patients/appointment/?q=Asha%20Patel",
     "/admin/patients/queue/7/change/?_changelist_filters=q%3D%252B14155550178",
     "/admin/autocomplete/?term=4155550178&app_label=patients&model_name=queue&field_name=patient",
+    # Twenty-third attack run: the desk's search of the day's bookings, by name, phone or booking code, the same.
+    "/adminpanel/bookings/today/?search=%2B14155550178",
+    "/adminpanel/bookings/today/?day=2026-12-06&department=2&search=Asha+Patel",
 ]
 
 
-@pytest.mark.parametrize("path", ADMIN_SEARCHES)
-def test_what_was_searched_in_django_admin_stays_out_of_the_access_logs(path):
+@pytest.mark.parametrize("path", STAFF_SEARCHES)
+def test_what_staff_searched_for_a_patient_stays_out_of_the_access_logs(path):
     stream = io.StringIO()
     request = {"client": ["203.0.113.7", 5000], "method": "GET", "path": path, "status": 200, "size": 10}
     MaskedAccessLog(stream)("http", "complete", request)
