@@ -23,8 +23,7 @@ from django.utils.translation import gettext, gettext_noop
 from patients import hooks
 from patients import services as queue_services
 from patients.models import TOKEN_PATTERN, Patient, Queue, format_token
-from patients.selectors import open_visits_of, visit_status
-from patients.templatetags.waits import doctors_expected_later, expected_wait_words
+from patients.selectors import open_visits_of
 from smartqueue.i18n import listed
 
 from . import outbox
@@ -51,6 +50,7 @@ from .services import (
     render_message,
     set_message_opt_out,
     set_number_opt_out,
+    status_words,
     template_text,
 )
 
@@ -326,46 +326,6 @@ def addressed_visit(visits, *, keyword, named_token, confirmation_asked_for):
     return visits[0] if visits else None
 
 
-def _status_message(entry):
-    if entry.status == Queue.Status.WAITING:
-        # The figures and words of the patient's status page (no wait is promised without doctors to keep it).
-        visit = visit_status(entry=entry)
-        no_doctor_yet = not (visit["doctors_on_duty"] or visit["no_doctor_left_today"] or doctors_expected_later(visit))
-        # A department closed for today says so in place of the wait, doctors or none.
-        if no_doctor_yet and not visit["closed_today"]:
-            return gettext("You are number %(position)s in line. No doctor is on duty yet.") % {
-                "position": visit["position"]
-            }
-        return gettext("You are number %(position)s in line; expected wait: %(wait)s.") % {
-            "position": visit["position"],
-            "wait": expected_wait_words(
-                visit["estimated_wait_minutes"],
-                doctors=visit,
-                low=visit["estimated_wait_low_minutes"],
-                high=visit["estimated_wait_high_minutes"],
-            ),
-        }
-    if entry.status == Queue.Status.CALLED:
-        return gettext("It is your turn: please go to %(where)s now.") % {"where": entry.where_to_go}
-    if entry.status == Queue.Status.SKIPPED:
-        # The status page's words for a missed turn.
-        return gettext(
-            "You were called but we did not see you. Please go to the reception desk: they can put you back in line."
-        )
-    return gettext("Your consultation is under way.")
-
-
-def _other_visits_words(entry, visits):
-    """A patient with tokens in several departments hears of each in one STATUS reply, the one it is about first."""
-    others = [visit for visit in visits if visit.pk != entry.pk]
-    return "".join(
-        " " + gettext("Also token %(token)s (%(department)s): %(status)s") % {
-            "token": visit.token, "department": visit.department.translated("name"), "status": _status_message(visit)
-        }
-        for visit in others
-    )
-
-
 def _pending_question(inbound):
     """The LATE or CANCEL a YES in this text may confirm: the patient's text just before it (wrong codes tried on it,
     and an "ok" or "thanks" to the question, aside), from the same number, recently enough, its code sent; None
@@ -503,8 +463,7 @@ def _act(command, patient, entry, visits, *, pending_question, code):
         # whether a LATE or CANCEL sent after it counted.
         return Effect.NO_OPEN_VISIT, TemplateType.REPLY_NO_TOKEN, ""
     if command == STATUS:
-        status_words = _status_message(entry) + _other_visits_words(entry, visits)
-        return Effect.STATUS_SENT, TemplateType.REPLY_STATUS, status_words
+        return Effect.STATUS_SENT, TemplateType.REPLY_STATUS, status_words(entry, visits)
     if command in CONFIRMED_COMMANDS:
         return _ask_to_confirm(command, entry)
     if command == CONFIRM and pending_question is not None:

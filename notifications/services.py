@@ -33,8 +33,10 @@ from patients.selectors import (
     doctors_of,
     latest_queue_snapshot,
     no_doctor_left_today,
+    open_visits_of,
+    visit_status,
 )
-from patients.templatetags.waits import expected_wait_words
+from patients.templatetags.waits import doctors_expected_later, expected_wait_words
 
 from . import outbox
 from .defaults import default_text
@@ -178,8 +180,9 @@ ONLY_WHILE = {
     # Reopened, or closed again, before it went: the text the patient is due is the other one, or none.
     TemplateType.CLOSED_TODAY: StillTrue(frozenset({WAITING, SKIPPED}), frozenset(), _closed),
     TemplateType.OPEN_AGAIN_TODAY: StillTrue(frozenset({WAITING, SKIPPED}), frozenset(), _open),
-    # Answers to the patient's texts that describe the token as it was when they were written.
-    TemplateType.REPLY_STATUS: StillTrue(OPEN_STATUSES, PLACE_MOVED),
+    # Answers to the patient's texts that describe the token as it was when they were written. A STATUS is asked to
+    # be answered: its answer is worded anew when it is sent (words_now), whatever the token did meanwhile in line.
+    TemplateType.REPLY_STATUS: StillTrue(OPEN_STATUSES),
     TemplateType.REPLY_LATE_ASK: StillTrue(frozenset({WAITING}), PLACE_MOVED),
     TemplateType.REPLY_CANCEL_ASK: StillTrue(OPEN_STATUSES, TOKEN_MOVED_ON),
     TemplateType.REPLY_LATE: StillTrue(frozenset({WAITING}), TOKEN_MOVED_ON),
@@ -645,6 +648,46 @@ def message_values(entry, template_type, message):
     }
 
 
+def status_words(entry, visits):
+    """The answer to a STATUS about the token (one of the patient's open visits, visits), as its status page says it:
+    its place and wait, its call or its missed turn, then each of the patient's other open tokens."""
+    others = [visit for visit in visits if visit.pk != entry.pk]
+    also = gettext("Also token %(token)s (%(department)s): %(status)s")
+    return _visit_status_words(entry) + "".join(
+        " " + also % {"token": visit.token, "department": visit.department.translated("name"), "status": words}
+        for visit, words in ((visit, _visit_status_words(visit)) for visit in others)
+    )
+
+
+def _visit_status_words(entry):
+    if entry.status == QueueStatus.WAITING:
+        # The figures and words of the patient's status page (no wait is promised without doctors to keep it).
+        visit = visit_status(entry=entry)
+        no_doctor_yet = not (visit["doctors_on_duty"] or visit["no_doctor_left_today"] or doctors_expected_later(visit))
+        # A department closed for today says so in place of the wait, doctors or none.
+        if no_doctor_yet and not visit["closed_today"]:
+            return gettext("You are number %(position)s in line. No doctor is on duty yet.") % {
+                "position": visit["position"]
+            }
+        return gettext("You are number %(position)s in line; expected wait: %(wait)s.") % {
+            "position": visit["position"],
+            "wait": expected_wait_words(
+                visit["estimated_wait_minutes"],
+                doctors=visit,
+                low=visit["estimated_wait_low_minutes"],
+                high=visit["estimated_wait_high_minutes"],
+            ),
+        }
+    if entry.status == QueueStatus.CALLED:
+        return gettext("It is your turn: please go to %(where)s now.") % {"where": entry.where_to_go}
+    if entry.status == QueueStatus.SKIPPED:
+        # The status page's words for a missed turn.
+        return gettext(
+            "You were called but we did not see you. Please go to the reception desk: they can put you back in line."
+        )
+    return gettext("Your consultation is under way.")
+
+
 def prepare_queue_notification(
     *, entry_id, template_type, message="", translations=None, broadcast_id="", repeat_id=""
 ):
@@ -737,7 +780,36 @@ def _already_accepted(sender, notification, template):
     return next((receipt for receipt in candidates if receipt.sid not in claimed_sids), None)
 
 
-def deliver_notification(*, notification_id):
+# Texts whose words are not the token's alone, sent as written: an admin's broadcast, a refusal's reason, a question
+# carrying its confirmation code (their {message} or {code} is kept nowhere but in the text).
+WORDED_ONCE = frozenset(
+    {TemplateType.BROADCAST, TemplateType.REPLY_REFUSED, TemplateType.REPLY_LATE_ASK, TemplateType.REPLY_CANCEL_ASK}
+)
+
+
+def words_now(notification):
+    """The token's text worded again from its template and the line as they are now, as it was worded when written
+    (its place, the patients ahead, the wait; a STATUS answer from the token's state): a text that waited for a retry
+    after a rate limit or an outage, or for a dead worker's lease, said "3 patients are ahead of you" once two had
+    been called. None when it no longer holds: "N patients ahead" with nobody ahead now (their turn is next). A text
+    not about a token, or WORDED_ONCE, or whose template was switched off since, keeps its words."""
+    if notification.queue_entry_id is None or notification.event in WORDED_ONCE:
+        return notification.body
+    entry = Queue.objects.select_related("patient", "department", "doctor__user").get(pk=notification.queue_entry_id)
+    patient = notification.patient
+    text = template_text(notification.event, notification.channel, patient.language)
+    if text is None:
+        return notification.body
+    with translation.override(patient.language):
+        answers_status = notification.event == TemplateType.REPLY_STATUS
+        message = status_words(entry, open_visits_of(patient)) if answers_status else ""
+        values = message_values(entry, notification.event, message)
+        if notification.event == TemplateType.PATIENTS_AHEAD and not values["position"]:
+            return None
+        return message_body(render_message(text, **values), notification.channel)
+
+
+def deliver_notification(*, notification_id, just_written=False):
     """Send a queued notification exactly once; returns it with its outcome.
 
     The row is claimed (queued -> sending) by one conditional UPDATE, so of two copies of a task only
@@ -746,7 +818,8 @@ def deliver_notification(*, notification_id):
     patient's preference now forbids is skipped, one about a token that moved on since it was written is withdrawn as
     outdated (ONLY_WHILE); one a phone correction or a change withdrew is never claimed, nor put back to
     'queued' by the attempt it interrupted. The row comes back 'queued' when a rate limit or outage left attempts to
-    retry.
+    retry. A token's text is worded again from the line as it is now (words_now) unless just_written: this task wrote
+    it a moment ago.
     """
     claim = _claim(notification_id, timezone.now())
     notification = Notification.objects.select_related("patient", "queue_entry__department").get(pk=notification_id)
@@ -766,14 +839,17 @@ def deliver_notification(*, notification_id):
             skip_reason = _skip_reason_at_sending(notification)
             if skip_reason:
                 return _skip_by_preference(notification, skip_reason)
-            # Or the token moved on, or its department's day changed, since it was written (ONLY_WHILE).
+            # Or the token moved on, or its department's day changed, since it was written (ONLY_WHILE); else the
+            # line may have moved: its words are the line's now, unless this task wrote them a moment ago.
             if notification.queue_entry_id and not still_true(notification.event, notification.queue_entry):
-                # The claim counted an attempt that never reached the sender.
-                _mark_outdated(
-                    Notification.objects.filter(pk=notification.pk), unsent=[Status.SENDING], attempts=F("attempts") - 1
-                )
-                notification.refresh_from_db()
-                return notification
+                return _withdraw_claimed(notification)
+            body = notification.body if just_written else words_now(notification)
+            if body is None:
+                return _withdraw_claimed(notification)
+            if body != notification.body:
+                notification.body = body
+                Notification.objects.filter(pk=notification.pk).update(body=body)
+                template = whatsapp_template_for(notification)
             if template is not None and not template.fits:
                 raise SendError(
                     code=TOO_LONG_FOR_WHATSAPP_TEMPLATE,
@@ -815,6 +891,15 @@ def deliver_notification(*, notification_id):
             notification.refresh_from_db()
         elif _goes_again_elsewhere(notification):
             _send_again_where_it_arrives(notification, notification.error_code)
+    return notification
+
+
+def _withdraw_claimed(notification):
+    """Withdraw the message this attempt claimed: it no longer holds (ONLY_WHILE, words_now)."""
+    # The claim counted an attempt that never reached the sender.
+    claimed = Notification.objects.filter(pk=notification.pk)
+    _mark_outdated(claimed, unsent=[Status.SENDING], attempts=F("attempts") - 1)
+    notification.refresh_from_db()
     return notification
 
 

@@ -14,8 +14,8 @@ from .models import Notification, WebhookDelivery
 logger = logging.getLogger(__name__)
 
 
-def _deliver(task, notification_id):
-    notification = services.deliver_notification(notification_id=notification_id)
+def _deliver(task, notification_id, *, just_written=False):
+    notification = services.deliver_notification(notification_id=notification_id, just_written=just_written)
     if notification.status == Notification.Status.QUEUED:
         # Rate limited or Twilio down: try again later; NOTIFICATION_MAX_ATTEMPTS (counted on the row) ends it.
         # Returned, not raised: eager runs (no broker) then retry inline even with task_eager_propagates.
@@ -46,7 +46,8 @@ def send_queue_message(
     )
     if notification is None:
         return None
-    return _deliver(self, notification.pk)
+    # Never tried: worded by this task a moment ago (or by a copy of it), not worth wording again.
+    return _deliver(self, notification.pk, just_written=notification.attempts == 0)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)

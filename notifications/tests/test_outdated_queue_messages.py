@@ -5,7 +5,7 @@ for a worker, is withdrawn ('outdated'), never sent: its writing was the only mo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications import inbound
 from notifications import services as notification_services
@@ -119,7 +119,7 @@ def test_a_text_is_checked_again_when_it_is_sent(fake_twilio, entry, doctor):
     assert len(bodies_to_the_patient(fake_twilio)) == 2
 
 
-def test_the_answer_to_status_written_before_the_call_is_not_sent_after_it_and_the_text_is_left_unanswered(
+def test_the_answer_to_status_written_before_the_call_says_it_is_their_turn_when_it_is_sent_after_it(
     fake_twilio, entry, doctor, act
 ):
     # Received while the worker was down: its answer waits in the outbox.
@@ -129,10 +129,92 @@ def test_the_answer_to_status_written_before_the_call_is_not_sent_after_it_and_t
 
     act(queue.call_next, doctor=doctor)
 
-    assert retry(text.reply).status == Status.OUTDATED
+    # The patient asked where they stand: answered with what is true when the answer goes, not withdrawn unanswered.
+    answer = retry(text.reply)
+    assert answer.status == Status.SENT
+    assert "It is your turn: please go to Room 4 now." in answer.body and "number 1" not in answer.body
+    assert bodies_to_the_patient(fake_twilio)[-1] == answer.body
     text.refresh_from_db()
-    assert text.effect == InboundMessage.Effect.NOT_ANSWERED and "no longer held" in text.detail
-    assert bodies_to_the_patient(fake_twilio)[-1].startswith("Asha Rao, it is your turn")
+    assert text.effect == InboundMessage.Effect.STATUS_SENT
+
+
+def test_the_answer_to_status_waiting_for_its_retry_gives_the_place_the_patient_has_when_it_is_sent(
+    fake_twilio, department, make_token, act
+):
+    ahead_of_her = act(make_token, department=department, name="Ben", phone="+14155550124")
+    act(make_token, department=department, name="Asha Rao", phone=PHONE)
+    inbound.receive_text(message_sid="SM" + "2" * 32, from_address=PHONE, body="STATUS")
+    answer = InboundMessage.objects.get().reply
+    fake_twilio.fail_next(429, 20429, "Too Many Requests")
+    assert notification_services.deliver_notification(notification_id=answer.pk).status == Status.QUEUED
+    assert "number 2 in line" in answer.body
+
+    act(queue.cancel, entry=ahead_of_her)
+
+    assert "number 1 in line" in retry(answer).body
+    assert "number 1 in line" in bodies_to_the_patient(fake_twilio)[-1]
+
+
+def test_a_patients_ahead_text_waiting_for_its_retry_says_how_many_are_ahead_when_it_is_sent(
+    fake_twilio, department, make_token, doctor, act
+):
+    for number, name in enumerate(("Ben", "Chen")):
+        act(make_token, department=department, name=name, phone=f"+1415555013{number}")
+    entry = act(make_token, department=department, name="Asha Rao", phone=PHONE)
+    Queue.objects.filter(pk=entry.pk).update(notify_when_patients_ahead=2)
+    ahead = waiting_for_its_retry(fake_twilio, entry, TemplateType.PATIENTS_AHEAD)
+    assert "2 patients are ahead of you" in ahead.body
+
+    # Another token's call moves her up: nothing of hers changed, so nothing withdrew the text.
+    act(queue.call_next, doctor=doctor)
+
+    retried = retry(ahead)
+    assert retried.status == Status.SENT and "1 patient is ahead of you" in retried.body
+    assert "1 patient is ahead of you" in bodies_to_the_patient(fake_twilio)[-1]
+
+
+def test_a_patients_ahead_text_is_withdrawn_when_nobody_is_ahead_any_more_when_it_is_sent(
+    fake_twilio, department, make_token, doctor, act
+):
+    act(make_token, department=department, name="Ben", phone="+14155550124")
+    entry = act(make_token, department=department, name="Asha Rao", phone=PHONE)
+    ahead = waiting_for_its_retry(fake_twilio, entry, TemplateType.PATIENTS_AHEAD)
+
+    act(queue.call_next, doctor=doctor)
+    texts_before = len(bodies_to_the_patient(fake_twilio))
+
+    assert retry(ahead).status == Status.OUTDATED
+    assert len(bodies_to_the_patient(fake_twilio)) == texts_before
+
+
+def test_a_registration_text_waiting_for_its_retry_gives_the_place_in_line_when_it_is_sent(
+    fake_twilio, department, make_token, act
+):
+    ahead_of_her = act(make_token, department=department, name="Ben", phone="+14155550124")
+    entry = make_token(department=department, name="Asha Rao", phone=PHONE)
+    registration = waiting_for_its_retry(fake_twilio, entry, TemplateType.REGISTRATION)
+    assert "number 2 in line" in registration.body
+
+    act(queue.cancel, entry=ahead_of_her)
+
+    assert "You are number 1 in line" in retry(registration).body
+
+
+def test_a_hindi_patients_ahead_text_is_worded_again_in_hindi(fake_twilio, department, make_token, doctor, act):
+    for number, name in enumerate(("Ben", "Chen")):
+        act(make_token, department=department, name=name, phone=f"+1415555013{number}")
+    entry = act(make_token, department=department, name="Asha Rao", phone=PHONE)
+    Queue.objects.filter(pk=entry.pk).update(notify_when_patients_ahead=2)
+    entry.patient.language = "hi"
+    entry.patient.save(update_fields=["language"])
+    ahead = waiting_for_its_retry(fake_twilio, entry, TemplateType.PATIENTS_AHEAD)
+
+    act(queue.call_next, doctor=doctor)
+
+    with translation.override("hi"):
+        one_ahead = notification_services.patients_ahead_words(1)
+    assert one_ahead != notification_services.patients_ahead_words(1)
+    assert one_ahead in retry(ahead).body
 
 
 def test_a_text_its_token_still_fits_is_sent_after_a_change_that_leaves_it_true(fake_twilio, entry, act):
