@@ -712,6 +712,10 @@ class WebhookFailure(models.TextChoices):
     REDIRECTED = "redirected", _(
         "Redirected to %(location)s, which is not followed: give the endpoint the address it redirects to."
     )
+    GONE = "gone", _(
+        "The receiver answered 410 Gone: this address takes no more events, so the delivery is not tried again. Give "
+        "the endpoint its new address, or switch it off."
+    )
     # The address refused (notifications.addresses), by its ValidationError's code.
     ADDRESS_CHARACTERS = "address_characters", ADDRESS_PROBLEMS["characters"]
     ADDRESS_WITHOUT_HOST = "address_without_host", ADDRESS_PROBLEMS["without_host"]

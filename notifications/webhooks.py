@@ -19,6 +19,7 @@ import random
 import time
 import uuid
 from datetime import UTC, timedelta
+from http import HTTPStatus
 from typing import NamedTuple
 
 import requests
@@ -425,6 +426,8 @@ def _post(delivery):
         # Retried like any failure, which a moved receiver never stops being: the panel says what to change.
         location = response.headers["Location"][:REDIRECT_LOCATION_LENGTH]
         return response.status_code, latency, excerpt, Failure(WebhookFailure.REDIRECTED, {"location": location})
+    if response.status_code == HTTPStatus.GONE:
+        return response.status_code, latency, excerpt, Failure(WebhookFailure.GONE, {})
     return response.status_code, latency, excerpt, None
 
 
@@ -544,7 +547,10 @@ def deliver_webhook(*, delivery_id):
     if delivered:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = Status.DELIVERED, now, None
     else:
-        delivery.next_attempt_at = next_attempt_at(delivery, now)
+        # A receiver that answered 410 Gone said the address is gone for good (as REST Hooks use it): trying the same
+        # address for an hour more gets the same answer.
+        final = failure is not None and failure.kind == WebhookFailure.GONE
+        delivery.next_attempt_at = None if final else next_attempt_at(delivery, now)
         delivery.status = Status.PENDING if delivery.next_attempt_at else Status.FAILED
     delivery.save()
     record_attempt_outcome(endpoint=delivery.endpoint, delivered=delivered, now=now)

@@ -789,6 +789,24 @@ def test_a_redirect_is_not_followed_and_the_log_says_where_it_led(receiver, make
     assert "308: Redirected to https://records.example/new-hook" in page
 
 
+def test_a_receiver_answering_410_gone_is_not_posted_the_event_again_and_the_log_says_why(
+    receiver, make_endpoint, register, clock, settings, admin_client
+):
+    make_endpoint()
+    receiver.fail_next(410)
+
+    register()
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.FAILED, 1, 410)
+    assert delivery.next_attempt_at is None
+    assert "410 Gone: this address takes no more events" in delivery.last_error_in_words
+    assert "410: The receiver answered 410 Gone" in admin_client.get(reverse("adminpanel:webhooks")).content.decode()
+    clock.shift(settings.WEBHOOK_RETRY_FOR_SECONDS)
+    assert resume_due_webhook_deliveries.apply().get() == []
+    assert len(receiver.received) == 1
+
+
 def test_staff_send_a_signed_test_event_from_the_edit_page_and_see_it_in_the_log(
     receiver, make_endpoint, admin_client, django_capture_on_commit_callbacks
 ):
