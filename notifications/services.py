@@ -588,6 +588,14 @@ def is_opted_out(patient, preference):
     return NumberOptOut.objects.filter(phone=patient.phone).exists()
 
 
+def number_opted_out(phone):
+    """Whether a STOP from the number holds: its own (NumberOptOut), or that of a patient whose number it is."""
+    return (
+        NumberOptOut.objects.filter(phone=phone).exists()
+        or NotificationPreference.objects.filter(patient__phone=phone, opted_out=True).exists()
+    )
+
+
 def set_message_opt_out(*, patient, opted_out: bool):
     """Record that the patient wants no messages at all (STOP), or wants them again (START)."""
     NotificationPreference.objects.update_or_create(patient=patient, defaults={"opted_out": opted_out})
@@ -1347,6 +1355,11 @@ def text_on_call(*, alert_id):
     ):
         return False
     alert = WaitAlert.objects.select_related("department").get(pk=alert_id)
+    if number_opted_out(alert.department.on_call_phone):
+        # A STOP holds for every text to the number, a staff phone's too: carriers require it (Twilio refuses with
+        # 21610 what its own opt-out handling blocked, and nothing blocks the others).
+        logger.info("Not texting the on-call number of %s (alert %s): it opted out", alert.department, alert.pk)
+        return False
     body = gettext(
         "SmartQueue: someone in %(department)s has waited %(minutes)s min, over the %(threshold)s min limit."
     ) % {"department": alert.department.name, "minutes": alert.peak_wait_minutes, "threshold": alert.threshold_minutes}
