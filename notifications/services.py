@@ -180,9 +180,8 @@ ONLY_WHILE = {
     # Reopened, or closed again, before it went: the text the patient is due is the other one, or none.
     TemplateType.CLOSED_TODAY: StillTrue(frozenset({WAITING, SKIPPED}), frozenset(), _closed),
     TemplateType.OPEN_AGAIN_TODAY: StillTrue(frozenset({WAITING, SKIPPED}), frozenset(), _open),
-    # Answers to the patient's texts that describe the token as it was when they were written. A STATUS is asked to
-    # be answered: its answer is worded anew when it is sent (words_now), whatever the token did meanwhile in line.
-    TemplateType.REPLY_STATUS: StillTrue(OPEN_STATUSES),
+    # Answers to the patient's texts that describe the token as it was when they were written. Not a STATUS's: the
+    # patient asked, so its answer is worded when it is sent from their tokens as they are then (words_now).
     TemplateType.REPLY_LATE_ASK: StillTrue(frozenset({WAITING}), PLACE_MOVED),
     TemplateType.REPLY_CANCEL_ASK: StillTrue(OPEN_STATUSES, TOKEN_MOVED_ON),
     TemplateType.REPLY_LATE: StillTrue(frozenset({WAITING}), TOKEN_MOVED_ON),
@@ -797,10 +796,12 @@ WORDED_ONCE = frozenset(
 
 def words_now(notification):
     """The token's text worded again from its template and the line as they are now, as it was worded when written
-    (its place, the patients ahead, the wait; a STATUS answer from the token's state): a text that waited for a retry
-    after a rate limit or an outage, or for a dead worker's lease, said "3 patients are ahead of you" once two had
-    been called. None when it no longer holds: "N patients ahead" with nobody ahead now (their turn is next). A text
-    not about a token, or WORDED_ONCE, or whose template was switched off since, keeps its words."""
+    (its place, the patients ahead, the wait): a text that waited for a retry after a rate limit or an outage, or for a
+    dead worker's lease, said "3 patients are ahead of you" once two had been called. A STATUS's answer is worded as a
+    STATUS received now would be answered: about the token asked of while it is open, else the patient's first open
+    token (the row then names it). None when it no longer holds: "N patients ahead" with nobody ahead (their call is
+    next), a STATUS's answer once the patient has no open token (the change's own text told them). A text not about a
+    token, or WORDED_ONCE, or whose template was switched off since, keeps its words."""
     if notification.queue_entry_id is None or notification.event in WORDED_ONCE:
         return notification.body
     entry = Queue.objects.select_related("patient", "department", "doctor__user").get(pk=notification.queue_entry_id)
@@ -808,9 +809,15 @@ def words_now(notification):
     text = template_text(notification.event, notification.channel, patient.language)
     if text is None:
         return notification.body
+    message = ""
     with translation.override(patient.language):
-        answers_status = notification.event == TemplateType.REPLY_STATUS
-        message = status_words(entry, open_visits_of(patient)) if answers_status else ""
+        if notification.event == TemplateType.REPLY_STATUS:
+            visits = open_visits_of(patient)
+            if entry.pk not in {visit.pk for visit in visits}:
+                if not visits:
+                    return None
+                entry = notification.queue_entry = visits[0]
+            message = status_words(entry, visits)
         values = message_values(entry, notification.event, message)
         if notification.event == TemplateType.PATIENTS_AHEAD and not values["position"]:
             return None
@@ -856,7 +863,7 @@ def deliver_notification(*, notification_id, just_written=False):
                 return _withdraw_claimed(notification)
             if body != notification.body:
                 notification.body = body
-                Notification.objects.filter(pk=notification.pk).update(body=body)
+                Notification.objects.filter(pk=notification.pk).update(body=body, queue_entry=notification.queue_entry)
                 template = whatsapp_template_for(notification)
             if template is not None and not template.fits:
                 raise SendError(

@@ -155,6 +155,40 @@ def test_the_answer_to_status_waiting_for_its_retry_gives_the_place_the_patient_
     assert "number 1 in line" in bodies_to_the_patient(fake_twilio)[-1]
 
 
+def test_the_answer_to_status_about_a_token_seen_since_tells_of_the_patients_other_token(
+    fake_twilio, entry, doctor, make_department, act
+):
+    dermatology = make_department(name="Dermatology", code="DERM")
+    other = act(queue.allocate_token, department=dermatology, patient=entry.patient)
+    inbound.receive_text(message_sid="SM" + "3" * 32, from_address=PHONE, body="STATUS")
+    text = InboundMessage.objects.get()
+    assert text.reply.body.startswith("Token CARD-001 (Cardiology): You are number 1 in line")
+
+    act(queue.call_next, doctor=doctor)
+    act(queue.start_consultation, entry=Queue.objects.get(pk=entry.pk))
+    act(queue.complete_consultation, entry=Queue.objects.get(pk=entry.pk))
+
+    answer = retry(text.reply)
+    assert answer.status == Status.SENT and answer.queue_entry_id == other.pk
+    assert answer.body.startswith("Token DERM-001 (Dermatology): You are number 1 in line")
+    assert "CARD-001" not in answer.body
+
+
+def test_the_answer_to_status_of_a_patient_left_with_no_token_is_withdrawn_and_the_text_left_unanswered(
+    fake_twilio, entry, make_user, act
+):
+    inbound.receive_text(message_sid="SM" + "4" * 32, from_address=PHONE, body="STATUS")
+    text = InboundMessage.objects.get()
+
+    # Their own text's (the staff's cancellation) tells them; an answer giving a place would not hold.
+    act(queue.cancel, entry=entry, actor=make_user(username="desk", password=None))
+
+    assert retry(text.reply).status == Status.OUTDATED
+    text.refresh_from_db()
+    assert text.effect == InboundMessage.Effect.NOT_ANSWERED and "no longer held" in text.detail
+    assert "cancelled by the hospital staff" in bodies_to_the_patient(fake_twilio)[-1]
+
+
 def test_a_patients_ahead_text_waiting_for_its_retry_says_how_many_are_ahead_when_it_is_sent(
     fake_twilio, department, make_token, doctor, act
 ):

@@ -180,8 +180,9 @@ def failure_report(notification, error_code):
 
 @pytest.fixture
 def whatsapp_notification(sent_notification):
-    sent_notification.channel = "whatsapp"
-    sent_notification.save(update_fields=["channel"])
+    # An admin's broadcast: its words are sent again as written (a token's own text is worded again from the line).
+    sent_notification.channel, sent_notification.event = "whatsapp", "broadcast"
+    sent_notification.save(update_fields=["channel", "event"])
     return sent_notification
 
 
@@ -200,7 +201,7 @@ def test_a_whatsapp_message_the_patient_cannot_get_there_is_sent_again_by_sms_on
     (sms,) = fake_twilio.received
     assert (sms.to, sms.from_, sms.body) == (whatsapp_notification.patient.phone, TEST_SMS_NUMBER, "Hello")
     again = Notification.objects.get(channel="sms")
-    assert (again.event, again.queue_entry, again.status) == ("registration", whatsapp_notification.queue_entry, "sent")
+    assert (again.event, again.queue_entry, again.status) == ("broadcast", whatsapp_notification.queue_entry, "sent")
     whatsapp_notification.refresh_from_db()
     assert (whatsapp_notification.status, whatsapp_notification.error_code) == ("failed", error_code)
 
