@@ -658,12 +658,15 @@ def message_values(entry, template_type, message):
 def status_words(entry, visits):
     """The answer to a STATUS about the token (one of the patient's open visits, visits), as its status page says it:
     its place and wait, its call or its missed turn, then each of the patient's other open tokens."""
-    others = [visit for visit in visits if visit.pk != entry.pk]
-    also = gettext("Also token %(token)s (%(department)s): %(status)s")
-    return _visit_status_words(entry) + "".join(
-        " " + also % {"token": visit.token, "department": visit.department.translated("name"), "status": words}
-        for visit, words in ((visit, _visit_status_words(visit)) for visit in others)
-    )
+    words = _visit_status_words(entry)
+    for visit in visits:
+        if visit.pk != entry.pk:
+            words += " " + gettext("Also token %(token)s (%(department)s): %(status)s") % {
+                "token": visit.token,
+                "department": visit.department.translated("name"),
+                "status": _visit_status_words(visit),
+            }
+    return words
 
 
 def _visit_status_words(entry):

@@ -36,6 +36,7 @@ def send_queue_message(
     self, *, entry_id, template_type, message="", translations=None, broadcast_id="", repeat_id=""
 ):
     """Send one event's message to a queue entry's patient; safe to run twice (see services)."""
+    started = timezone.now()
     notification = services.prepare_queue_notification(
         entry_id=entry_id,
         template_type=template_type,
@@ -46,8 +47,9 @@ def send_queue_message(
     )
     if notification is None:
         return None
-    # Never tried: worded by this task a moment ago (or by a copy of it), not worth wording again.
-    return _deliver(self, notification.pk, just_written=notification.attempts == 0)
+    # Written by this run a moment ago, not worth wording again; a retry, or a copy of the task run again after its
+    # worker died, finds the text written before and words it again from the line.
+    return _deliver(self, notification.pk, just_written=notification.created_at >= started)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
