@@ -1,11 +1,14 @@
 import gc
-import os
 import sys
 
 import django
 from django.urls import get_resolver
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartqueue.settings")
+from smartqueue.startup import settings_or_exit
+
+# `daphne`, `uvicorn` or `gunicorn -k uvicorn.workers.UvicornWorker` load this module first: a refused setting is
+# said in one line here, not as the server's traceback.
+settings_or_exit()
 # As django.core.asgi.get_asgi_application, with the handler that keeps its threads between requests.
 django.setup(set_prefix=False)
 

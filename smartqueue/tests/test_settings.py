@@ -302,6 +302,38 @@ def test_the_server_says_a_refused_setting_in_one_line():
     assert result.stderr.startswith("SmartQueue cannot start: TIME_ZONE must be a zone name"), result.stderr
 
 
+# Every server command README documents, each loading smartqueue.asgi or smartqueue.wsgi itself.
+SERVER_COMMANDS = {
+    "daphne": ["-m", "daphne", "-p", "1", "smartqueue.asgi:application"],
+    "uvicorn": ["-m", "uvicorn", "--port", "1", "smartqueue.asgi:application"],
+    "gunicorn": ["-m", "gunicorn", "-b", "127.0.0.1:1", "smartqueue.wsgi:application"],
+    "gunicorn uvicorn workers": [
+        *["-m", "gunicorn", "-b", "127.0.0.1:1", "smartqueue.asgi:application"],
+        *["-k", "uvicorn.workers.UvicornWorker"],
+    ],
+}
+
+
+@pytest.mark.parametrize("command", SERVER_COMMANDS.values(), ids=SERVER_COMMANDS)
+def test_every_documented_server_says_a_refused_setting_in_one_line_and_stops(command):
+    """Only `python -m smartqueue.server` said it in one line: daphne, uvicorn and gunicorn started by hand (README:
+    Production) printed the server's traceback of thirty lines, the setting named only in its last, and gunicorn's
+    master would have started worker after worker had a worker merely exited."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
+    result = subprocess.run(
+        [sys.executable, *command],
+        cwd=BASE_DIR,
+        env={**env, "TIME_ZONE": "Mars/Olympus"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "SmartQueue cannot start: TIME_ZONE must be a zone name" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("program", ["worker", "beat"])
 def test_celery_says_a_refused_setting_in_one_line(program):
     """README's production path starts `celery -A smartqueue worker` and `beat` beside the server (docker-compose.yml
