@@ -139,8 +139,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set in the environment when DEBUG is off "
-            "(e.g. export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))'))."
+            "SECRET_KEY must be set in the environment when DEBUG is off (docker compose: in smartqueue.env), "
+            "e.g. to the output of python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
         )
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
 

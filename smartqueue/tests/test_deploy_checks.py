@@ -1,4 +1,5 @@
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -43,7 +44,7 @@ def test_the_compose_stack_runs_several_web_processes_behind_nginx_without_stick
     assert not any(sticky in nginx_conf for sticky in ("ip_hash", "hash ", "sticky")), "no sticky sessions"
     # Several processes: only the one-shot migrate service migrates, and the cache is shared.
     assert "migrate" not in services["web"]["command"]
-    assert services["migrate"]["environment"]["CACHE_URL"].startswith("redis://")
+    assert compose_environment("migrate")["CACHE_URL"].startswith("redis://")
 
 
 def test_every_process_of_the_compose_stack_that_reads_the_database_starts_after_the_migration():
@@ -72,6 +73,84 @@ def test_every_process_of_the_compose_stack_reads_the_settings_file_that_readme_
         if service.get("build"):
             assert settings_file in service.get("env_file", []), name
     assert "`smartqueue.env`" in (BASE_DIR / "README.md").read_text()
+
+
+def read_env_file(text):
+    """One NAME=value a line, as compose reads an env_file (comments and blank lines skipped)."""
+    lines = [line.strip() for line in text.splitlines()]
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def compose_environment(service_name, settings_file=""):
+    """The variables compose gives a service's container, smartqueue.env holding settings_file: its env_file entries
+    in order, each later one winning, then its `environment:`, which wins over them all (docs.docker.com, "Environment
+    variables precedence")."""
+    service = yaml_services()[service_name]
+    given = {}
+    for entry in service.get("env_file", []):
+        path = BASE_DIR / entry["path"]
+        if entry["path"] == "./smartqueue.env":
+            given.update(read_env_file(settings_file))
+        else:
+            given.update(read_env_file(path.read_text()))
+    given.update({name: str(value) for name, value in (service.get("environment") or {}).items()})
+    return given
+
+
+APP_SERVICES = ["migrate", "web", "worker", "beat"]
+HOSPITALS_SETTINGS = {
+    "SECRET_KEY": "k" * 50,
+    "ALLOWED_HOSTS": "queue.example-hospital.org",
+    "SITE_URL": "https://queue.example-hospital.org",
+    "CSRF_TRUSTED_ORIGINS": "https://queue.example-hospital.org",
+    "SECURE_SSL_REDIRECT": "False",
+    "TIME_ZONE": "Asia/Kolkata",
+    "TWILIO_ACCOUNT_SID": "AC123",
+    "TWILIO_AUTH_TOKEN": "secret",
+    "TWILIO_PHONE_NUMBER": "+12025550100",
+    "DATABASE_URL": "postgres://smartqueue:secret@managed-db:5432/smartqueue",
+    "TRUSTED_PROXY_COUNT": "2",
+    "DATABASE_POOL_SIZE": "4",
+}
+
+
+def test_every_setting_written_in_smartqueue_env_reaches_every_app_container():
+    """README has the operator write their settings in smartqueue.env, but docker-compose.yml gave the containers
+    TIME_ZONE, ALLOWED_HOSTS, SITE_URL, SECURE_SSL_REDIRECT and Twilio's settings in its own `environment:`, with
+    defaults, which compose puts above an env_file: the hospital's zone became UTC and its Twilio account none (every
+    text went to the log) without a word. The web command set DATABASE_POOL_SIZE=8 over the file's as well."""
+    settings_file = "".join(f"{name}={value}\n" for name, value in HOSPITALS_SETTINGS.items())
+
+    for name in APP_SERVICES:
+        assert compose_environment(name, settings_file) == compose_environment(name) | HOSPITALS_SETTINGS, name
+    fixed_in_a_command = [
+        (name, variable)
+        for name in APP_SERVICES
+        for variable in re.findall(r"\b([A-Z][A-Z0-9_]+)=(?!\$\$\{\1:-)", str(yaml_services()[name]["command"]))
+    ]
+    assert fixed_in_a_command == []
+
+
+def test_the_stacks_defaults_start_the_app_in_production_once_a_secret_key_is_added():
+    defaults = compose_environment("web")
+    inherited = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL"}}
+
+    def check(**settings_file):
+        return subprocess.run(
+            [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+            cwd=BASE_DIR,
+            env={**inherited, **defaults, **settings_file},
+            capture_output=True,
+            text=True,
+        )
+
+    without_key, with_key = check(), check(SECRET_KEY=secrets.token_urlsafe(50))
+
+    assert defaults["DEBUG"] == "False" and "SECRET_KEY" not in defaults
+    assert without_key.returncode != 0
+    assert without_key.stderr.startswith("SmartQueue cannot start: SECRET_KEY must be set"), without_key.stderr
+    assert "smartqueue.env" in without_key.stderr
+    assert with_key.returncode == 0, with_key.stdout + with_key.stderr
 
 
 def test_the_image_is_built_without_the_secrets_file_or_the_hosts_state():

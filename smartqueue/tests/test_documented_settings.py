@@ -42,6 +42,9 @@ def test_every_variable_of_readmes_configuration_table_is_read_by_the_settings()
 
 def test_docker_compose_gives_its_containers_only_variables_the_app_reads():
     compose = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
-    given = set(compose["x-app"]["environment"])
+    defaults_file = (BASE_DIR / "deploy" / "compose.env").read_text()
+    given = set(compose["x-app"].get("environment", {})) | set(re.findall(r"^([A-Z][A-Z0-9_]+)=", defaults_file, re.M))
+
+    assert "SECRET_KEY" not in given, "a default here would be published with the source"
 
     assert sorted(given - READ_FROM_ENVIRONMENT) == []
