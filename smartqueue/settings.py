@@ -267,6 +267,8 @@ ASGI_APPLICATION = "smartqueue.asgi.application"
 # Database: SQLite file by default, PostgreSQL (or another SQLite file) via DATABASE_URL.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 DATABASE_URL_EXAMPLE = "postgres://user:password@host:5432/smartqueue"
+# Seconds a connection to PostgreSQL may take to open before it fails (see connect_timeout below).
+POSTGRESQL_CONNECT_SECONDS = 5
 try:
     DATABASES = {
         "default": dj_database_url.parse(
@@ -293,6 +295,10 @@ if DATABASES["default"]["NAME"] in {"", ":memory:"}:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's, with timestamps read by psycopg's compiled loader (smartqueue/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "smartqueue.postgresql"
+    # libpq waits for ever by default for a server that does not answer (one switched off behind a firewall that
+    # drops packets): a request, /readyz or a command then hung until the kernel gave up, minutes later. The URL's
+    # own ?connect_timeout= wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", POSTGRESQL_CONNECT_SECONDS)
 # A statement a connection has run DATABASE_PREPARE_THRESHOLD times is prepared on it at its next run (psycopg):
 # PostgreSQL then neither parses nor plans it again, and every request runs the same few statements. Prepared
 # statements need the parameters bound by the server. Django leaves both off for poolers outside the process

@@ -1,7 +1,15 @@
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
 from unittest.mock import MagicMock, patch
 
+import pytest
 from asgiref.sync import SyncToAsync
 from django.test import AsyncClient
+
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def test_healthz_answers_ok_in_json_without_touching_the_database(db, client, django_assert_num_queries):
@@ -112,3 +120,41 @@ def test_readyz_names_what_it_cannot_reach_to_internal_networks_only(db, client,
 
 def test_readyz_refuses_writes(client):
     assert client.post("/readyz").status_code == 405
+
+
+@pytest.mark.parametrize("pool_size", ["0", "2"], ids=["without a pool", "with DATABASE_POOL_SIZE"])
+def test_readyz_answers_503_within_seconds_when_postgresql_does_not_answer(pool_size):
+    """A PostgreSQL server that accepts connections and says nothing (switched off behind a firewall, a failover under
+    way): /readyz waited the pool's 30 s, or for ever without a pool, where a load balancer or docker gives up after 5
+    and each waiting probe held one of the process's four request threads, /healthz itself then unanswered."""
+    silent_server = socket.create_server(("127.0.0.1", 0))
+    silent_server.listen(8)
+    port = silent_server.getsockname()[1]
+    environ = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "REDIS_URL", "CACHE_URL"}}
+    asked = (
+        "import time, django; django.setup(); from django.test import Client; started = time.monotonic(); "
+        "answer = Client().get('/readyz'); print(answer.status_code, answer.json()['database'], "
+        "round(time.monotonic() - started))"
+    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", asked],
+            cwd=BASE_DIR,
+            env={
+                **environ,
+                "DJANGO_SETTINGS_MODULE": "smartqueue.settings",
+                "DATABASE_URL": f"postgres://smartqueue@127.0.0.1:{port}/smartqueue",
+                "DATABASE_POOL_SIZE": pool_size,
+            },
+            capture_output=True,
+            text=True,
+            timeout=25,
+        )
+    finally:
+        silent_server.close()
+
+    status, database, seconds = result.stdout.split()
+    assert (status, database) == ("503", "unavailable"), result.stderr
+    assert int(seconds) <= 6
+    assert "Readiness probe: the database is unreachable" in result.stderr
+    assert "Traceback" not in result.stderr
