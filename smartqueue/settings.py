@@ -836,6 +836,7 @@ LOGGING = {
     "filters": {
         "masking": {"()": "smartqueue.log_masking.LogMaskingFilter"},
         "refusals": {"()": "smartqueue.request_log.RefusalsWithoutTracebacksFilter"},
+        "cache_outage": {"()": "smartqueue.redis_cache.CacheOutageSaidOnceAMinute"},
     },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
@@ -849,6 +850,8 @@ LOGGING = {
             for name in SERVER_ACCESS_LOGGERS
         },
         "django.request": {"filters": ["masking"]},
+        # django-redis's record of each cache call Redis did not answer (DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS).
+        "django_redis.cache": {"filters": ["cache_outage"]},
         # Django's own handler on its loggers wrote their records unmasked (e.g. a CSRF failure's path) beside
         # the masked copy: its records go on to the root logger's masking console only.
         "django": {"handlers": [], "level": "INFO"},
