@@ -1,9 +1,14 @@
 import os
 import re
 import secrets
+import shlex
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from smartqueue.tests.conftest import free_loopback_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -256,3 +261,47 @@ def yaml_services():
     import yaml
 
     return yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())["services"]
+
+
+
+def test_the_web_containers_stop_signal_reaches_the_server_itself():
+    """docker stops a container by sending SIGTERM to its first process, on which smartqueue.server closes its sockets
+    with 4012 and answers the requests under way (README: restarting one process). The web command started the
+    server under `sh -c`, and Debian's sh (dash, the image's) stays the parent rather than exec it: the signal
+    reached the shell, which as process 1 ignores it, and docker killed both ten seconds later without a word to
+    anyone connected."""
+    port = str(free_loopback_port())
+    command = shlex.split(yaml_services()["web"]["command"].replace("$$", "$"))  # compose's escape of a dollar
+    command = [word.replace("0.0.0.0", "127.0.0.1").replace("8000", port) for word in command]
+    inherited = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "REDIS_URL", "CACHE_URL"}}
+    path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"  # the image's `python`
+    production = {"DEBUG": "False", "SECRET_KEY": secrets.token_urlsafe(50), "PATH": path}
+    started = subprocess.Popen(
+        command, cwd=BASE_DIR, env={**inherited, **production}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    first_process = Path(f"/proc/{started.pid}/cmdline")
+    server = b"\0-m\0smartqueue.server\0"  # its own arguments, not the shell's one argument naming it
+    try:
+        deadline = time.monotonic() + 30
+        # The shell, until it starts the server: in its place (exec) or as its child.
+        while server not in first_process.read_bytes() and time.monotonic() < deadline:
+            if any(server in child.read_bytes() for child in children_cmdlines(started.pid)):
+                break
+            time.sleep(0.1)
+        signalled = first_process.read_bytes()
+    finally:
+        for child in children_pids(started.pid):
+            os.kill(child, signal.SIGTERM)
+        started.terminate()
+        started.wait(timeout=30)
+
+    assert server in signalled, signalled
+
+
+def children_pids(pid):
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in children.read_text().split()] if children.exists() else []
+
+
+def children_cmdlines(pid):
+    return [Path(f"/proc/{child}/cmdline") for child in children_pids(pid)]
