@@ -165,6 +165,7 @@ def ping_database():
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return
+    pool.open()  # As Django opens it at a process's first query: the probe may come first.
     with pool.connection(timeout=READINESS_POOL_SECONDS) as pooled:
         pooled.execute("SELECT 1")
 

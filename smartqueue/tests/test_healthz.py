@@ -7,7 +7,10 @@ from unittest.mock import MagicMock, patch
 
 import pytest
 from asgiref.sync import SyncToAsync
+from django.db import connection
 from django.test import AsyncClient
+
+from conftest import requires_postgresql
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -158,3 +161,33 @@ def test_readyz_answers_503_within_seconds_when_postgresql_does_not_answer(pool_
     assert int(seconds) <= 6
     assert "Readiness probe: the database is unreachable" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@requires_postgresql()
+@pytest.mark.django_db
+def test_readyz_with_a_pool_answers_ok_as_a_processs_first_request():
+    """docker's health check asks /readyz of a process just started, before any page has opened its pool (Django
+    opens it at the first query): a probe reading the pool unopened would keep every replica unhealthy, and nginx,
+    waiting for a healthy one, closed to every client."""
+    database = connection.settings_dict
+    environ = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "REDIS_URL", "CACHE_URL"}}
+    asked = (
+        "import django; django.setup(); from django.test import Client; "
+        "print(*(Client().get('/readyz').status_code for _ in range(3)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", asked],
+        cwd=BASE_DIR,
+        env={
+            **environ,
+            "DJANGO_SETTINGS_MODULE": "smartqueue.settings",
+            "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+            "DATABASE_POOL_SIZE": "2",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.stdout.split() == ["200", "200", "200"], result.stderr
+    assert "WARNING" not in result.stderr, "a connection given back to the pool mid-transaction is rolled back, saying so"
