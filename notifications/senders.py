@@ -17,6 +17,7 @@ from .models import WHATSAPP_TEMPLATE_BODY_LIMIT, Channel
 logger = logging.getLogger(__name__)
 
 TOO_MANY_REQUESTS = 429
+UNAUTHORIZED = 401
 LOOKUP_LIMIT = 20
 NETWORK_ERROR = "network"
 LOOKUP_ERROR = "lookup"
@@ -136,6 +137,15 @@ class TwilioSender:
                 to=recipient, from_=sender, status_callback=status_callback_url, **content
             )
         except TwilioRestException as error:
+            if error.status == UNAUTHORIZED:
+                # Every text fails alike until the settings are corrected; each message's own warning said only
+                # "Authenticate", which does not tell the on-call engineer what to fix.
+                logger.error(
+                    "Twilio refused this account's credentials (%s %s): no text can be sent until TWILIO_ACCOUNT_SID "
+                    "and TWILIO_AUTH_TOKEN are corrected.",
+                    error.code,
+                    error.msg,
+                )
             transient = error.status == TOO_MANY_REQUESTS or error.status >= 500
             raise SendError(code=error.code or error.status, message=error.msg, transient=transient) from error
         except OSError as error:

@@ -103,6 +103,19 @@ def test_unsubscribed_recipient_is_a_permanent_failure(fake_twilio, waiting_entr
     assert (notification.status, notification.error_code) == (Status.FAILED, "21610")
 
 
+def test_credentials_twilio_refuses_are_said_at_error_level_naming_the_settings(fake_twilio, waiting_entry, caplog):
+    """A mistyped TWILIO_AUTH_TOKEN failed every text with a warning per message saying only "Authenticate"."""
+    fake_twilio.fail_next(401, 20003, "Authenticate")
+
+    with caplog.at_level(logging.WARNING):
+        notification = send_registration(waiting_entry)
+
+    assert (notification.status, notification.error_code) == (Status.FAILED, "20003")
+    [refusal] = [record for record in caplog.records if record.levelno == logging.ERROR]
+    assert "no text can be sent until TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are corrected" in refusal.getMessage()
+    assert TEST_AUTH_TOKEN not in caplog.text
+
+
 def test_a_duplicated_task_sends_once(fake_twilio, waiting_entry):
     first = send_registration(waiting_entry)
     second = send_registration(waiting_entry)
