@@ -62,9 +62,9 @@ def test_database_and_redis_urls_switch_to_postgresql_redis_and_a_real_broker():
 @pytest.mark.parametrize(
     "threshold, options",
     [
-        ("", {"pool": True, "prepare_threshold": 5, "server_side_binding": True}),
-        ("2", {"pool": True, "prepare_threshold": 2, "server_side_binding": True}),
-        ("off", {"pool": True}),
+        ("", {"pool": True, "prepare_threshold": 5, "server_side_binding": True, "connect_timeout": 5}),
+        ("2", {"pool": True, "prepare_threshold": 2, "server_side_binding": True, "connect_timeout": 5}),
+        ("off", {"pool": True, "connect_timeout": 5}),
     ],
 )
 def test_postgresql_prepares_the_statements_a_connection_runs_again_and_again_unless_told_not_to(threshold, options):
@@ -79,6 +79,17 @@ def test_postgresql_prepares_the_statements_a_connection_runs_again_and_again_un
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == options
+
+
+@pytest.mark.parametrize("query, seconds", [("", 5), ("?connect_timeout=12", 12)])
+def test_a_connection_to_postgresql_gives_up_after_seconds_unless_the_url_says_otherwise(query, seconds):
+    """libpq's default is to wait for ever for a server that does not answer: a request or /readyz hung for minutes."""
+    result = run_in_fresh_process(
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS']['connect_timeout'])",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/smartqueue{query}",
+    )
+
+    assert result.stdout.split() == [str(seconds)], result.stderr
 
 
 def test_a_prepare_threshold_that_is_no_number_refuses_to_start_naming_the_setting():
