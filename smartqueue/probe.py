@@ -18,15 +18,22 @@ def served_host(allowed_hosts):
     return "localhost" if first == "*" else first.lstrip(".")
 
 
-def is_ready(url, allowed_hosts):
+def ask(url, allowed_hosts):
+    """Whether /readyz answered 200, and what it answered or why it could not be asked: printed, it is what
+    `docker inspect` shows of an unhealthy container (the probe asks from the container itself, so the answer names
+    the database or Redis it cannot reach), where a bare exit status left the on-call engineer to guess."""
     request = urllib.request.Request(url, headers={"Host": served_host(allowed_hosts)})
     try:
         with urllib.request.urlopen(request, timeout=3) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
+            return response.status == 200, f"{response.status} {response.read(500).decode(errors='replace')}"
+    except urllib.error.HTTPError as refusal:
+        return False, f"{refusal.code} {refusal.read(500).decode(errors='replace')}"
+    except (urllib.error.URLError, OSError) as error:
+        return False, f"not answered: {getattr(error, 'reason', error)}"
 
 
 if __name__ == "__main__":
     url = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_URL
-    sys.exit(0 if is_ready(url, os.environ.get("ALLOWED_HOSTS", "")) else 1)
+    ready, answered = ask(url, os.environ.get("ALLOWED_HOSTS", ""))
+    print(f"{url}: {answered}")
+    sys.exit(0 if ready else 1)
