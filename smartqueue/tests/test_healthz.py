@@ -190,4 +190,5 @@ def test_readyz_with_a_pool_answers_ok_as_a_processs_first_request():
     )
 
     assert result.stdout.split() == ["200", "200", "200"], result.stderr
-    assert "WARNING" not in result.stderr, "a connection given back to the pool mid-transaction is rolled back, saying so"
+    # A connection given back to the pool mid-transaction is rolled back, with a warning.
+    assert "WARNING" not in result.stderr, result.stderr
