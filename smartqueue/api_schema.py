@@ -7,6 +7,7 @@ import inspect
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import get_override
 
+from . import idempotency
 from .middleware import RETRY_AFTER_SECONDS
 from .strict_types import StrictSerializer
 
@@ -59,6 +60,77 @@ def document_refused_addresses(result, generator, request, public):
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             operation.setdefault("responses", {}).setdefault("400", copy.deepcopy(ADDRESS_REFUSED))
+    return result
+
+
+STATE_CHANGING_METHODS = {"post", "put", "patch", "delete"}
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": idempotency.HEADER,
+    "required": False,
+    "description": (
+        "Any new value (a UUID) per request. Sent again with the same method, address and body (a retry after a "
+        "timeout), the first answer is replayed, with Idempotent-Replayed: true, and nothing is done twice; kept "
+        f"{idempotency.IDEMPOTENCY_KEY_SECONDS // 3600} hours, for the signed-in user or else the client address. "
+        "Successes and refusals of what was sent (400, 404, 409) are kept; 403, 413, 415, 429 and 5xx are not, "
+        "so a retry runs again."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.KEY_MAX_LENGTH,
+               "pattern": idempotency.KEY_PATTERN},
+}
+REPLAYED_HEADER = {
+    "description": "true when this is the first answer to an earlier request with the same Idempotency-Key.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+KEY_IN_FLIGHT = "A request with the same Idempotency-Key is still being processed (under Idempotency-Key)."
+KEY_REUSED = "The Idempotency-Key was already used with another address or body (under Idempotency-Key)."
+METHOD_NOT_ALLOWED = {
+    "description": "The address does not take this method: those it takes are in the Allow header.",
+    "headers": {"Allow": {"description": "The methods this address takes.", "schema": {"type": "string"}}},
+    "content": DETAIL_BODY,
+}
+NOT_ACCEPTABLE = {
+    "description": "The Accept header names no type the API answers in: it answers application/json only.",
+    "content": DETAIL_BODY,
+}
+
+
+def field_errors_answer(operation, description):
+    """An answer naming the header as the operation's 400 names a field (its own body shape, without its examples)."""
+    content = copy.deepcopy(operation["responses"]["400"]["content"])
+    for body in content.values():
+        body.pop("examples", None)
+    return {"description": description, "content": content}
+
+
+def document_idempotency_keys(result, generator, request, public):
+    """Every state-changing operation takes an Idempotency-Key (smartqueue.idempotency.IdempotencyKeyMiddleware, no
+    view declares it): the header, the replayed answers' header, and the 409 and 422 of a key in use."""
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in STATE_CHANGING_METHODS:
+                continue
+            operation.setdefault("parameters", []).append(copy.deepcopy(IDEMPOTENCY_KEY_PARAMETER))
+            responses = operation["responses"]
+            for status, answer in responses.items():
+                if status.startswith("2"):
+                    answer.setdefault("headers", {})["Idempotent-Replayed"] = copy.deepcopy(REPLAYED_HEADER)
+            if "409" in responses:
+                responses["409"]["description"] += f" Or: {KEY_IN_FLIGHT}"
+            else:
+                responses["409"] = field_errors_answer(operation, KEY_IN_FLIGHT)
+            responses["422"] = field_errors_answer(operation, KEY_REUSED)
+    return result
+
+
+def document_negotiation_refusals(result, generator, request, public):
+    """Every operation's address answers 405 to a method it does not take and every operation 406 to an Accept it
+    cannot satisfy (Django REST framework, before the view runs): no view declares either."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("405", copy.deepcopy(METHOD_NOT_ALLOWED))
+            responses.setdefault("406", copy.deepcopy(NOT_ACCEPTABLE))
     return result
 
 

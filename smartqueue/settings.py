@@ -238,6 +238,9 @@ MIDDLEWARE = [
     # Ends a sign-in's place among those being checked once its failure, if any, is counted (smartqueue.auth_backends).
     "smartqueue.auth_backends.SignInChecksMiddleware",
     "smartqueue.trusted_devices.TrustedDeviceMiddleware",
+    # Once the user and the language are known: a REST request sent again with its Idempotency-Key gets the first
+    # answer (smartqueue.idempotency); a 503 of a dropped database, made just below, is never kept.
+    "smartqueue.idempotency.IdempotencyKeyMiddleware",
     # Last, so it sees the views' exceptions before anything else turns them into a 500.
     "smartqueue.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -777,12 +780,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Tokens and bookings both have a "status"; each choice set keeps a name of its own in the schema.
-    # drf-spectacular's own hook, then the 503 and Retry-After headers, the query string's 400 and the form bodies'
-    # open fields, which no view declares (smartqueue.api_schema).
+    # drf-spectacular's own hook, then the 503 and Retry-After headers, the query string's 400, the Idempotency-Key
+    # and its 409 and 422, every operation's 405 and 406, and the form bodies' open fields, which no view declares
+    # (smartqueue.api_schema).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "smartqueue.api_schema.document_retry_after",
         "smartqueue.api_schema.document_refused_addresses",
+        "smartqueue.api_schema.document_idempotency_keys",
+        "smartqueue.api_schema.document_negotiation_refusals",
         "smartqueue.api_schema.document_form_bodies_open",
     ],
     "ENUM_NAME_OVERRIDES": {
