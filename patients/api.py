@@ -4,7 +4,8 @@ from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.utils.translation import gettext
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -170,6 +171,16 @@ SUBMISSION_REFUSALS = {
     ),
 }
 
+# The public reads a display or an integrator polls carry an ETag (django.middleware.http.ConditionalGetMiddleware):
+# asked again with it in If-None-Match, an unchanged answer is a 304 with no body.
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag of an earlier answer: 304 with no body while the answer is unchanged.",
+)
+NOT_MODIFIED = OpenApiResponse(description="Unchanged since the answer whose ETag If-None-Match names; no body.")
+
 
 # Never stored: the answers carry a private link (a registration's status link, a booking's manage link) or are
 # reached by one (running late, leaving the line, a booking's move and cancel), as the pages and answers above are.
@@ -294,7 +305,8 @@ class DepartmentsAPI(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Active departments with their queue length and expected wait",
-        responses={200: DepartmentOverviewSerializer(many=True)},
+        parameters=[IF_NONE_MATCH],
+        responses={200: DepartmentOverviewSerializer(many=True), 304: NOT_MODIFIED},
         examples=[
             OpenApiExample(
                 "Departments",
@@ -327,7 +339,8 @@ class QueueStatusAPI(APIView):
     @extend_schema(
         tags=TAGS,
         summary="A department's queue: tokens, priorities and states (no names or phones)",
-        responses={200: QueueSnapshotSerializer, 404: NO_SUCH_DEPARTMENT},
+        parameters=[IF_NONE_MATCH],
+        responses={200: QueueSnapshotSerializer, 304: NOT_MODIFIED, 404: NO_SUCH_DEPARTMENT},
         examples=[
             OpenApiExample(
                 "Queue",
@@ -610,9 +623,10 @@ class SlotsAPI(APIView):
     @extend_schema(
         tags=APPOINTMENT_TAGS,
         summary="A department's bookable slots on a day, with their free seats",
-        parameters=[SlotQuerySerializer],
+        parameters=[SlotQuerySerializer, IF_NONE_MATCH],
         responses={
             200: SlotSerializer(many=True),
+            304: NOT_MODIFIED,
             400: rejected(
                 "Unknown department, or a day not written YYYY-MM-DD or outside the days open to booking.",
                 {"day": ["Choose a day from 2026-12-03 to 2026-12-17."]},

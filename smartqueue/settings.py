@@ -214,6 +214,10 @@ MIDDLEWARE = [
     "smartqueue.middleware.CrossOriginResourcePolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # An ETag on every answer that may be stored (never a no-store one: staff's, a private link's), and 304 to a GET
+    # whose If-None-Match names it: a display or integrator polling a queue is sent only what changed. Outside every
+    # middleware that changes a body, inside those that only add headers.
+    "django.middleware.http.ConditionalGetMiddleware",
     # Django's, except that a page's own refreshes do not keep a session alive (smartqueue.sessions).
     "smartqueue.sessions.ActivitySessionMiddleware",
     # After sessions, before common: the language comes from the switcher's cookie, else Accept-Language.

@@ -8,6 +8,7 @@ import uuid
 
 import jsonschema
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from adminpanel.models import AdminUser
@@ -87,7 +88,7 @@ def test_every_operation_answers_bad_input_as_documented_naming_the_field(schema
         client = caller(path)
         if method in STATE_CHANGING:
             answer = getattr(client, method)(address(path, operation), {"no_such_field": 1}, format="json")
-        elif operation.get("parameters"):
+        elif any(parameter["in"] in ("path", "query") for parameter in operation.get("parameters", [])):
             # An id or link of nothing in the path, or query parameters that are not a day nor a department.
             answer = client.get(address(path, operation), {"day": "not a day", "department": "x"})
         else:
@@ -114,3 +115,34 @@ def test_every_state_changing_operation_documents_its_idempotency_key_and_its_re
         assert (malformed.status_code, reused.status_code) == (400, 422), path
         for answer in (malformed, reused):
             assert named_fields(check_documented(schema, operation, answer)) == {"Idempotency-Key"}, path
+
+
+@pytest.fixture
+def real_values(department, make_token):
+    entry = make_token(department)
+    return {"dept_id": department.pk, "public_id": entry.public_id, "patient_id": entry.patient.public_id}
+
+
+def test_every_read_that_sends_an_etag_documents_its_304_and_answers_it(schema, caller, real_values, department):
+    conditional = set()
+    for path, method, operation in operations(schema):
+        if method != "get":
+            continue
+        url = path.format(**real_values)
+        client = caller(path)
+        query = {"department": department.pk, "day": timezone.localdate().isoformat()} if "slots" in path else {}
+        first = client.get(url, query)
+        if first.status_code != 200 or not first.has_header("ETag"):
+            assert "304" not in operation["responses"], path  # documented, never answered
+            continue
+        again = client.get(url, query, HTTP_IF_NONE_MATCH=first["ETag"])
+
+        assert again.status_code == 304 and again.content == b"", path
+        assert "304" in operation["responses"], path
+        assert "If-None-Match" in [parameter["name"] for parameter in operation["parameters"]], path
+        conditional.add(path)
+
+    # The public reads a display or an integrator polls; never a private link's nor a signed-in member of staff's.
+    assert conditional == {
+        "/patients/api/departments/", "/patients/api/queue/{dept_id}/", "/patients/api/appointments/slots/"
+    }
