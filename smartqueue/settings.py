@@ -16,6 +16,7 @@ import dj_database_url
 import orjson
 import phonenumbers
 from celery.schedules import crontab
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.http import is_same_domain
 
@@ -733,6 +734,11 @@ if set(SELF_SERVICE_PHONE_REGIONS) - phonenumbers.SUPPORTED_REGIONS - {"*"}:
     )
 
 CORS_ALLOWED_ORIGINS = env_origins("CORS_ALLOWED_ORIGINS")
+# What such a page's fetch may send beyond django-cors-headers' defaults, and read of an answer beyond the few headers
+# every page may: a retry's Idempotency-Key and whether its answer is the replay (smartqueue.idempotency), a poll's
+# ETag, a 429's and 503's Retry-After, a 405's Allow. Refused at the preflight, a portal could send no key at all.
+CORS_ALLOW_HEADERS = (*default_cors_headers, "idempotency-key", "if-none-match")
+CORS_EXPOSE_HEADERS = ["Idempotent-Replayed", "ETag", "Retry-After", "Allow"]
 
 # Rate limits (smartqueue.throttles) count in the cache; while it is unreachable they let requests through, as the
 # rest of the cache fails soft.

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -141,3 +142,20 @@ def test_the_refusal_is_in_the_clients_language(kiosk, registration):
         "Esta Idempotency-Key ya se usó para otra solicitud (otra dirección u otro cuerpo). Envíe una clave nueva "
         "para cada solicitud nueva."
     ]
+
+
+@override_settings(CORS_ALLOWED_ORIGINS=["https://portal.example-hospital.org"])
+def test_a_portal_on_another_origin_may_send_a_key_and_read_the_answers_headers(kiosk, registration, monkeypatch):
+    portal = {"HTTP_ORIGIN": "https://portal.example-hospital.org"}
+    preflight = kiosk.options(
+        REGISTER,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type,idempotency-key",
+        **portal,
+    )
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "register", "0/hour")
+    throttled = kiosk.post(REGISTER, registration, format="json", HTTP_IDEMPOTENCY_KEY="p-1", **portal)
+
+    assert "idempotency-key" in preflight["Access-Control-Allow-Headers"]
+    exposed = {name.strip() for name in throttled["Access-Control-Expose-Headers"].split(",")}
+    assert {"Idempotent-Replayed", "Retry-After", "ETag"} <= exposed
