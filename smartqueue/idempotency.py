@@ -47,14 +47,20 @@ def kept_answer(status_code):
     return 200 <= status_code < 300 or status_code in (400, 404, 409)
 
 
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
 def request_fingerprint(request):
-    """The method, address and body of a request, a JSON body as its data (key order and spacing aside)."""
+    """The method, address and body of a request, a JSON body or a form as its data: neither key order and spacing
+    nor a form's multipart boundary, which a browser draws anew for each sending, make a retry another request."""
     body = request.body
     if request.content_type == "application/json":
         try:
             body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
         except ValueError:
             pass
+    elif request.content_type in FORM_TYPES:
+        body = json.dumps(sorted(request.POST.lists())).encode()
     return hashlib.sha256(b"\n".join([request.method.encode(), request.get_full_path().encode(), body])).hexdigest()
 
 

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
+from django.test.client import encode_multipart
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -96,14 +97,28 @@ def test_a_malformed_key_is_refused_naming_the_header_in_the_staff_apis_shape(ma
     assert list(answer.json()["errors"]) == ["Idempotency-Key"]
 
 
-def test_a_staff_action_retried_with_its_key_calls_one_patient_only(make_doctor, department, make_token):
+def as_form(boundary):
+    body = encode_multipart(boundary, {"action": "call_next"})
+    return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        [{"data": {"action": "call_next"}, "format": "json"}] * 2,
+        # A browser draws a new boundary each time it sends a form: still the same request.
+        [as_form("first-boundary"), as_form("second-boundary")],
+    ],
+    ids=["json", "form"],
+)
+def test_a_staff_action_retried_with_its_key_calls_one_patient_only(make_doctor, department, make_token, sent):
     doctor = make_doctor(department=department)
     make_token(department), make_token(department)
     desk = APIClient()
     desk.force_authenticate(doctor.user)
 
-    for _ in range(2):
-        answer = desk.post("/doctors/api/", {"action": "call_next"}, format="json", HTTP_IDEMPOTENCY_KEY="call-1")
+    for request in sent:
+        answer = desk.post("/doctors/api/", **request, HTTP_IDEMPOTENCY_KEY="call")
 
     assert answer.status_code == 200 and answer["Idempotent-Replayed"] == "true"
     assert Queue.objects.filter(status=Queue.Status.CALLED).count() == 1
