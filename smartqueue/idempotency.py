@@ -103,6 +103,8 @@ class IdempotencyKeyMiddleware:
             return None
         if not (isinstance(view_class, type) and issubclass(view_class, APIView)):
             return None
+        if not hasattr(view_class, request.method.lower()):
+            return None  # a method the view does not take: its 405, whatever the key
         errors_key = getattr(view_class, "field_errors_key", None)
         if not key or len(key) > KEY_MAX_LENGTH or not all("!" <= character <= "~" for character in key):
             return refusal(INVALID_KEY, status=400, errors_key=errors_key)

@@ -174,3 +174,12 @@ def test_a_portal_on_another_origin_may_send_a_key_and_read_the_answers_headers(
     assert "idempotency-key" in preflight["Access-Control-Allow-Headers"]
     exposed = {name.strip() for name in throttled["Access-Control-Expose-Headers"].split(",")}
     assert {"Idempotent-Replayed", "Retry-After", "ETag"} <= exposed
+
+
+def test_a_method_the_address_does_not_take_is_its_405_whatever_the_key(kiosk, registration):
+    kiosk.post(REGISTER, registration, format="json", HTTP_IDEMPOTENCY_KEY="k-put")
+
+    for method in ("put", "delete"):
+        answer = getattr(kiosk, method)(REGISTER, registration, format="json", HTTP_IDEMPOTENCY_KEY="k-put")
+
+        assert answer.status_code == 405
