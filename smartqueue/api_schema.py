@@ -113,7 +113,7 @@ def document_idempotency_keys(result, generator, request, public):
             operation.setdefault("parameters", []).append(copy.deepcopy(IDEMPOTENCY_KEY_PARAMETER))
             responses = operation["responses"]
             for status, answer in responses.items():
-                if status.startswith("2"):
+                if idempotency.kept_answer(int(status)):
                     answer.setdefault("headers", {})["Idempotent-Replayed"] = copy.deepcopy(REPLAYED_HEADER)
             if "409" in responses:
                 responses["409"]["description"] += f" Or: {KEY_IN_FLIGHT}"

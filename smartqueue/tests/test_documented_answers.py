@@ -113,6 +113,9 @@ def test_every_state_changing_operation_documents_its_idempotency_key_and_its_re
         reused = getattr(client, method)(url, {"another_field": 1}, format="json", HTTP_IDEMPOTENCY_KEY=f"{path}-1")
 
         assert (malformed.status_code, reused.status_code) == (400, 422), path
+        replayed = getattr(client, method)(url, {"no_such_field": 1}, format="json", HTTP_IDEMPOTENCY_KEY=f"{path}-1")
+        assert replayed["Idempotent-Replayed"] == "true", path
+        assert "Idempotent-Replayed" in operation["responses"][str(replayed.status_code)]["headers"], path
         for answer in (malformed, reused):
             assert named_fields(check_documented(schema, operation, answer)) == {"Idempotency-Key"}, path
 
