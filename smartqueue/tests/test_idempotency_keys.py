@@ -183,3 +183,15 @@ def test_a_method_the_address_does_not_take_is_its_405_whatever_the_key(kiosk, r
         answer = getattr(kiosk, method)(REGISTER, registration, format="json", HTTP_IDEMPOTENCY_KEY="k-put")
 
         assert answer.status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sendings_at_once_with_one_key_issue_one_token(registration, at_once):
+    def send():
+        return APIClient().post(REGISTER, registration, format="json", HTTP_IDEMPOTENCY_KEY="twice").status_code
+
+    statuses = sorted(at_once(send, send))
+
+    # The second is told the first still runs (409), or, finishing after it, given its answer (201).
+    assert statuses in ([201, 409], [201, 201])
+    assert Queue.objects.count() == 1
