@@ -119,6 +119,11 @@ def document_idempotency_keys(result, generator, request, public):
                 responses["409"]["description"] += f" Or: {KEY_IN_FLIGHT}"
             else:
                 responses["409"] = field_errors_answer(operation, KEY_IN_FLIGHT)
+            responses["409"].setdefault("headers", {})["Retry-After"] = {
+                **RETRY_AFTER_HEADER,
+                "description": "For a request with the same Idempotency-Key still being processed: seconds to wait "
+                "before sending it again, to be given its answer.",
+            }
             responses["422"] = field_errors_answer(operation, KEY_REUSED)
     return result
 

@@ -27,6 +27,8 @@ KEY_PATTERN = r"^[!-~]{1,255}$"
 IDEMPOTENCY_KEY_SECONDS = 24 * 60 * 60
 # How long a request holds its key while it runs; past it (a killed process) the key is free again.
 IN_FLIGHT_SECONDS = 60
+# A registration or a staff action takes well under a second: by then the first request's answer is kept.
+RETRY_IN_FLIGHT_AFTER_SECONDS = 1
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 INVALID_KEY = _("An Idempotency-Key is 1 to 255 unaccented letters, digits or punctuation marks, without spaces.")
@@ -126,7 +128,9 @@ class IdempotencyKeyMiddleware:
             replay[REPLAYED_HEADER] = "true"
             return replay
         if running_elsewhere:
-            return refusal(KEY_IN_FLIGHT, status=409, errors_key=errors_key)
+            running = refusal(KEY_IN_FLIGHT, status=409, errors_key=errors_key)
+            running["Retry-After"] = str(RETRY_IN_FLIGHT_AFTER_SECONDS)
+            return running
         request.idempotency_held = (answer_key, lock_key, fingerprint)
         return None
 

@@ -81,7 +81,7 @@ def test_the_key_of_a_request_still_running_answers_409(kiosk, registration):
 
     answer = kiosk.post(REGISTER, registration, format="json", HTTP_IDEMPOTENCY_KEY="running")
 
-    assert answer.status_code == 409
+    assert answer.status_code == 409 and answer["Retry-After"] == "1"
     assert list(answer.json()) == ["Idempotency-Key"]
     assert Queue.objects.count() == 0
 
