@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from adminpanel.models import AdminUser
 
@@ -51,12 +52,26 @@ def address(path, operation):
     return path
 
 
+def as_json_schema(node):
+    """OpenAPI 3.0's `nullable: true` as JSON Schema says it: null among the types."""
+    if isinstance(node, list):
+        return [as_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: as_json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable") and "type" in node:
+        converted["type"] = [node["type"], "null"]
+    elif node.get("nullable"):  # a nullable reference: {"allOf": [{"$ref": ...}], "nullable": true}
+        converted = {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
 def check_documented(schema, operation, answer):
     """The answer's status is one the operation documents, its body valid against that answer's schema."""
     documented = operation["responses"]
     assert str(answer.status_code) in documented, (answer.status_code, answer.content[:200])
     body_schema = documented[str(answer.status_code)]["content"]["application/json"]["schema"]
-    jsonschema.validate(answer.json(), {**body_schema, "components": schema["components"]})
+    jsonschema.validate(answer.json(), as_json_schema({**body_schema, "components": schema["components"]}))
     return answer.json()
 
 
@@ -148,4 +163,22 @@ def test_every_read_that_sends_an_etag_documents_its_304_and_answers_it(schema, 
     # The public reads a display or an integrator polls; never a private link's nor a signed-in member of staff's.
     assert conditional == {
         "/patients/api/departments/", "/patients/api/queue/{dept_id}/", "/patients/api/appointments/slots/"
+    }
+
+
+def test_every_operation_a_rate_limit_refuses_documents_its_429_and_says_when_to_retry(schema, caller, monkeypatch):
+    for scope in list(SimpleRateThrottle.THROTTLE_RATES):
+        monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, "0/hour")
+    limited = set()
+    for path, method, operation in operations(schema):
+        answer = getattr(caller(path), method)(address(path, operation), {}, format="json")
+        check_documented(schema, operation, answer)
+        if answer.status_code == 429:
+            assert int(answer["Retry-After"]) > 0, path
+            assert "Retry-After" in operation["responses"]["429"]["headers"], path
+            limited.add(f"{method.upper()} {path}")
+
+    # Every patient submission (rate-limited per address), none of the reads nor the staff's signed-in actions.
+    assert limited == {
+        f"POST {path}" for path, ops in schema["paths"].items() if path.startswith("/patients/") and "post" in ops
     }
