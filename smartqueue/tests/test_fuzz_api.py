@@ -13,8 +13,9 @@ import pytest
 import schemathesis
 from django.conf import settings as django_settings
 from django.core.signals import request_finished, request_started
+from django.core.management.color import no_style
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
@@ -33,6 +34,10 @@ CSRF_TOKEN = "fuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzz"
 def hospital(db, unthrottled, tasks_run_inline):
     # The department the schema's examples name, so examples reach the success paths too.
     Department.objects.create(pk=1, name="Cardiology", code="CARD", room="Block A, 2nd floor")
+    # An id written by hand leaves PostgreSQL's sequence behind it: the admin's first new department would take id 1.
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), [Department]):
+            cursor.execute(statement)
     # Like Django's test client: requests share the test's transaction, so its connection must stay open.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
