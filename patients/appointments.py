@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
@@ -828,18 +828,20 @@ def awaited_today(*, department_id, now=None):
     )
 
 
-def _seen_on_its_day(appointment):
-    """The patient's consultation completed in the booking's department on its day, or None. Its day, not the
-    sweep's: a booking of 23:50 is swept after midnight, and its patient seen at 23:55 was marked missed."""
-    seen = Queue.objects.for_day(timezone.localdate(appointment.slot_start)).filter(
-        patient_id=appointment.patient_id, department_id=appointment.department_id, status=Queue.Status.COMPLETED
+def _came_on_its_day(appointment):
+    """The patient's token of the booking's day in its department, seen (the latest consultation) or else still in
+    its line, or None. Its day, not the sweep's: a booking of 23:50 is swept after midnight, and its patient seen at
+    23:55, or put in line by the desk and still waiting when the line closed at midnight, was marked missed."""
+    came = Queue.objects.for_day(timezone.localdate(appointment.slot_start)).filter(
+        patient_id=appointment.patient_id, department_id=appointment.department_id
     )
-    return seen.order_by("-completed_at").first()
+    came = came.exclude(status=Queue.Status.CANCELLED)
+    return came.order_by(F("completed_at").desc(nulls_last=True), "-pk").first()
 
 
-def _check_in_on_visit_seen(appointment, entry):
-    # Registered as a walk-in before the booking's check-in opened and seen at once: they came, and the sweep had
-    # told them "we missed you, check in and you join the line", for a consultation they already had.
+def _check_in_on_token_of_its_day(appointment, entry):
+    # Registered as a walk-in before the booking's check-in opened and seen at once (or still in line when the day
+    # ended): they came, and the sweep had told them "we missed you, check in and you join the line".
     appointment.status, appointment.token_held_before = Status.CHECKED_IN, True
     appointment.arrival = arrival_for(appointment, entry.checked_in_at)
     appointment.checked_in_at = entry.checked_in_at
@@ -867,9 +869,9 @@ def mark_no_shows(now=None):
                 # The desk registered them as a walk-in: they are here, not missed (no "we missed you").
                 record_check_in(appointment=appointment, self_service=False)
                 continue
-            seen = _seen_on_its_day(appointment)
-            if seen is not None:
-                _check_in_on_visit_seen(appointment, seen)
+            came = _came_on_its_day(appointment)
+            if came is not None:
+                _check_in_on_token_of_its_day(appointment, came)
                 continue
             appointment.status, appointment.no_show_at = Status.NO_SHOW, now
             appointment.save(update_fields=["status", "no_show_at", "updated_at"])

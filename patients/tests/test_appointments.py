@@ -752,3 +752,21 @@ def test_a_booking_checked_in_while_the_admin_closes_today_does_not_undo_the_clo
     assert ClosedDay.objects.filter(department=clinic, day=timezone.localdate()).exists()
     assert Appointment.objects.get(pk=arriving.pk).status == Appointment.Status.CHECKED_IN
     assert Appointment.objects.get(pk=other.pk).status == Appointment.Status.CANCELLED
+
+
+def test_a_booked_patient_the_desk_put_in_line_still_waiting_at_midnight_is_not_marked_missed(clinic, clock):
+    # A 23:50 booking is swept after midnight (its grace ends at 00:05): its patient, put in line by the desk at 23:30
+    # and still waiting when the line closed, was marked a no-show and texted "we missed you".
+    phone = "+14155550108"
+    clock.move_to(at(time(23, 30)))
+    walk_in = services.register_visit(department=clinic, name="Booked Patient", phone=phone, age=50, gender="female")
+    appointment = Appointment.objects.create(
+        patient=walk_in.entry.patient, department=clinic, slot_start=at(time(23, 50)), seat=1
+    )
+
+    clock.move_to(at(time(0, 10), day=timezone.localdate() + timedelta(days=1)))
+    assert appointments.mark_no_shows() == 0
+
+    came = Appointment.objects.get(pk=appointment.pk)
+    assert (came.status, came.queue_entry_id) == (Appointment.Status.CHECKED_IN, walk_in.entry.pk)
+    assert not Notification.objects.filter(appointment=appointment, event="booking_no_show").exists()
