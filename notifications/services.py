@@ -155,6 +155,12 @@ def _open(entry):
     return not _closed(entry)
 
 
+def _line_moving_today(entry):
+    # "Please stay nearby" read after "closed today" or "no doctor is expected back today" told the patient to stay
+    # for a call that will not come today.
+    return _open(entry) and not _no_doctor_left_still(entry)
+
+
 # When each token's text holds: asked when it is written, when it is sent (a text waiting in the outbox for a retry
 # after a rate limit or an outage, or for a dead worker's lease), and at each change of its token, which withdraws
 # the token's unsent texts it makes untrue (status 'outdated'). Until 2026-12-06 only the writing asked: a "your turn"
@@ -162,7 +168,7 @@ def _open(entry):
 # reopening.
 ONLY_WHILE = {
     TemplateType.REGISTRATION: StillTrue(frozenset({WAITING}), TOKEN_MOVED_ON),
-    TemplateType.PATIENTS_AHEAD: StillTrue(frozenset({WAITING}), PLACE_MOVED),
+    TemplateType.PATIENTS_AHEAD: StillTrue(frozenset({WAITING}), PLACE_MOVED, _line_moving_today),
     # A token called again after a recall is a new "your turn": the earlier call's no longer holds.
     TemplateType.YOUR_TURN: StillTrue(frozenset({CALLED}), TOKEN_MOVED_ON),
     TemplateType.SKIPPED: StillTrue(frozenset({SKIPPED}), TOKEN_MOVED_ON),
@@ -1107,10 +1113,24 @@ def fan_out_broadcast(*, message, department_id, broadcast_id, translations=None
     return len(entry_ids)
 
 
+# A token's texts about its department closing today and opening again, each the answer to the one before.
+CLOSING_TEXTS = (TemplateType.CLOSED_TODAY, TemplateType.OPEN_AGAIN_TODAY)
+# What a token is told of its department's day as a whole; those of DAY_OVER_TEXTS say it will not be called today.
+DAY_TEXTS = (*CLOSING_TEXTS, TemplateType.NO_DOCTOR_LEFT_TODAY, TemplateType.DOCTOR_BACK_TODAY)
+DAY_OVER_TEXTS = (TemplateType.CLOSED_TODAY, TemplateType.NO_DOCTOR_LEFT_TODAY)
+
+
 def tell_patients_left_in_line(*, day):
     """Tell each patient whose token of the day was still waiting when its line closed (at local midnight: the
     token will never be called) what to do; returns how many. Each token is told once however often it runs."""
-    entry_ids = list(Queue.objects.waiting().for_day(day).values_list("pk", flat=True))
+    waiting = list(Queue.objects.waiting().for_day(day).values_list("pk", flat=True))
+    # One closing text per token: one told its day was over for it ("closed today", "no doctor expected back today",
+    # not answered since by "open again" or "a doctor is back") is not told again at midnight.
+    last_day_text = {}
+    day_texts = Notification.objects.filter(queue_entry_id__in=waiting, event__in=DAY_TEXTS, status__in=TOLD)
+    for queue_entry_id, event in day_texts.order_by("pk").values_list("queue_entry_id", "event"):
+        last_day_text[queue_entry_id] = event
+    entry_ids = [entry_id for entry_id in waiting if last_day_text.get(entry_id) not in DAY_OVER_TEXTS]
     _text_each(entry_ids, TemplateType.LINE_CLOSED)
     return len(entry_ids)
 
@@ -1124,7 +1144,11 @@ def _texts_of_the_line(department_id, day, template_types):
 def notify_no_doctor_left_today(sender, *, change, **kwargs):
     """hooks.no_doctor_left_today receiver: the department's waiting patients are told by a task (one per token); a
     "doctor back" text still waiting to go no longer holds."""
-    _withdraw_outdated(_texts_of_the_line(change.department_id, change.day, [TemplateType.DOCTOR_BACK_TODAY]))
+    _withdraw_outdated(
+        _texts_of_the_line(
+            change.department_id, change.day, [TemplateType.DOCTOR_BACK_TODAY, TemplateType.PATIENTS_AHEAD]
+        )
+    )
     outbox.enqueue_after_commit(
         [
             (
@@ -1219,15 +1243,14 @@ def tell_doctor_back_today(*, department_id, day):
     return len(calls)
 
 
-# A token's texts about its department closing today and opening again, each the answer to the one before.
-CLOSING_TEXTS = (TemplateType.CLOSED_TODAY, TemplateType.OPEN_AGAIN_TODAY)
 
 
 def notify_closing_of_today(sender, *, change, **kwargs):
     """hooks.closing_of_today_changed receiver: the patients in that line today are told by a task, after commit; a
     closing text still waiting to go that the change makes untrue is withdrawn in its transaction ("closed today"
     after the reopening), so the task, counting it untold, tells its patient nothing more ("open again")."""
-    _withdraw_outdated(_texts_of_the_line(change.department_id, change.day, CLOSING_TEXTS))
+    withdrawn = [*CLOSING_TEXTS, TemplateType.PATIENTS_AHEAD]
+    _withdraw_outdated(_texts_of_the_line(change.department_id, change.day, withdrawn))
     outbox.enqueue_after_commit(
         [
             (

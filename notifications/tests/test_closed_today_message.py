@@ -146,3 +146,45 @@ def test_a_hospital_without_templates_keeps_sending_the_default_texts(db):
     migration.install_templates(apps, None)
 
     assert not NotificationTemplate.objects.exists()
+
+
+def test_a_patient_told_the_department_is_closed_today_is_not_then_asked_to_stay_nearby(
+    fake_twilio, department, make_token, make_doctor, act
+):
+    doctor = make_doctor(department=department)
+    line = [act(make_token, department=department, phone=f"+1415555041{number}") for number in range(3)]
+    close(department, act)
+
+    act(queue.call_next, doctor=doctor)  # the desk sees one more patient: the last is now 1 ahead, within its 3
+    act(messages.announce_patients_ahead, entry_id=line[-1].pk)
+
+    [closed] = told(fake_twilio, line[-1])
+    assert CLOSED["en"] in closed
+    assert not Notification.objects.filter(queue_entry=line[-1], event=TemplateType.PATIENTS_AHEAD).exists()
+
+
+def test_a_patients_ahead_text_not_yet_gone_when_the_department_closes_is_withdrawn(
+    department, make_token, act, broker_down
+):
+    entry = make_token(department, phone="+14155550420")
+    text = messages.prepare_queue_notification(entry_id=entry.pk, template_type=TemplateType.PATIENTS_AHEAD)
+
+    close(department, act)
+
+    text.refresh_from_db()
+    assert text.status == Notification.Status.OUTDATED
+
+
+def test_a_patient_told_the_department_closed_today_is_not_texted_again_when_its_line_closes_at_midnight(
+    fake_twilio, department, line, act, clock
+):
+    from notifications.tasks import tell_patients_left_in_line
+
+    waiting = line[0]
+    close(department, act)
+    clock.shift(timedelta(hours=19))  # 07:00 the next morning
+
+    act(tell_patients_left_in_line)
+
+    [closed] = told(fake_twilio, waiting)
+    assert CLOSED["en"] in closed
