@@ -631,6 +631,8 @@ def message_values(entry, template_type, message):
         place = line.place_of(entry.pk)
         doctors = {**doctors_of(line.pace), "closed_today": closed_on(entry.department_id, entry.token_date)}
     position, wait = (place.position, place.estimated_wait_minutes) if place else (None, None)
+    if place:
+        doctors["maybe_not_today"] = place.maybe_not_today
     if template_type == TemplateType.PATIENTS_AHEAD and position:
         # The "N patients ahead" text counts the people before the patient, not their place.
         position -= 1

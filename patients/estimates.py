@@ -22,6 +22,8 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
+from smartqueue.days import day_ends_at
+
 from .models import AppointmentStatus, Queue
 
 Status = Queue.Status
@@ -95,6 +97,9 @@ class DoctorAvailability:
     doctor_id: int
     on_duty: bool
     windows: tuple
+    # When their last scheduled shift of the day ends (their hours; they may see the line out after it), None for a
+    # doctor without scheduled hours.
+    hours_end: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,9 @@ class ConsultationPace:
     # reading for one who is late); and whether none is on duty nor expected any more, though the day had some.
     doctors_expected_at: datetime | None = None
     no_doctor_left_today: bool = False
+    # When the day's hours end: the end of the last shift of the doctors on the roster, at the latest the day's
+    # midnight, when its line closes (docs/wait-estimates.md, "Beyond today's hours").
+    hours_end_at: datetime | None = None
     configured_minutes: int | None = None
     doctor_minutes: dict = field(default_factory=dict)
     spread: float = DEFAULT_CONSULTATION_SPREAD
@@ -191,6 +199,9 @@ class WaitEstimate(NamedTuple):
     minutes: int
     low: int
     high: int
+    # The range's high end runs past the end of the day's hours (ConsultationPace.hours_end_at): the patient may not
+    # be called today.
+    maybe_not_today: bool = False
 
     @property
     def shown_range(self):
@@ -405,6 +416,8 @@ def measure_pace(
         for priority in URGENT_PRIORITIES
     }
     doctors_on_duty = sum(1 for doctor in roster if doctor.on_duty)
+    line_closes_at = day_ends_at(day)
+    hours_ends = [doctor.hours_end for doctor in roster]
     return ConsultationPace(
         minutes_per_consultation=department_minutes,
         doctors_on_duty=doctors_on_duty,
@@ -414,6 +427,10 @@ def measure_pace(
         ),
         # Those who had a shift or saw patients today have all left: nobody is coming back for the line.
         no_doctor_left_today=not roster and doctors_scheduled,
+        # A doctor without scheduled hours may work on until the line closes.
+        hours_end_at=(
+            line_closes_at if not hours_ends or None in hours_ends else min(max(hours_ends), line_closes_at)
+        ),
         configured_minutes=department.average_consultation_minutes,
         doctor_minutes=doctor_minutes,
         spread=spread,
@@ -616,6 +633,7 @@ class LinePlay:
         self._normal_arrival_rate = max(pace.arrival_rate - sum(pace.urgent_arrivals.values()), 0.0)
         self._arrivals_ahead = 0.0
         self._urgent_rates = _urgent_arrival_rates(pace, now, self._factors)
+        self._hours_end_in = math.inf if pace.hours_end_at is None else _minutes(now, pace.hours_end_at)
 
     def wait_of(self, priority, due_at, *, shown_after=0.0):
         """The WaitEstimate of the next token in call order, of this priority and due at due_at (its time within
@@ -632,7 +650,7 @@ class LinePlay:
                 self._arrivals_ahead += share
         waited_variance = self._variance
         minutes_ahead = self._hand_to_first_free_doctor(1.0, self._factors.get(priority, 1.0))
-        return _with_urgent_arrivals(
+        estimate = _with_urgent_arrivals(
             self.pace,
             self._urgent_rates[priority],
             minutes_ahead,
@@ -641,6 +659,9 @@ class LinePlay:
             shown_after=shown_after,
             line_starts=self._line_starts,
         )
+        if shown_after + estimate.high > self._hours_end_in:
+            return estimate._replace(maybe_not_today=True)
+        return estimate
 
     def joins_at_the_end(self, priority, arrived_at):
         """wait_of for a token registered at arrived_at (after `now`) behind every token played: the bookings due
@@ -773,7 +794,16 @@ def availabilities(duty_doctors, *, visits, now):
             now=now,
         )
         if windows:
-            roster.append(DoctorAvailability(doctor_id=doctor.doctor_id, on_duty=doctor.on_duty, windows=windows))
+            hours_end = (
+                timezone.make_aware(datetime.combine(timezone.localdate(now), doctor.shifts[-1][1]))
+                if doctor.shifts
+                else None
+            )
+            roster.append(
+                DoctorAvailability(
+                    doctor_id=doctor.doctor_id, on_duty=doctor.on_duty, windows=windows, hours_end=hours_end
+                )
+            )
     return roster
 
 

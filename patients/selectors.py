@@ -65,8 +65,8 @@ PACE_VISIT_FIELDS = (
 PACE_BOOKING_FIELDS = ("department_id", "status", "slot_start")
 # What the public is told of a department's doctors: the ConsultationPace's and the queue snapshot's fields of
 # these names (QueueSnapshotSerializer says what each means).
-DOCTORS_FIELDS = ("doctors_on_duty", "doctors_expected_at", "no_doctor_left_today")
-NO_DOCTORS = {"doctors_on_duty": 0, "doctors_expected_at": None, "no_doctor_left_today": False}
+DOCTORS_FIELDS = ("doctors_on_duty", "doctors_expected_at", "no_doctor_left_today", "hours_end_at")
+NO_DOCTORS = {"doctors_on_duty": 0, "doctors_expected_at": None, "no_doctor_left_today": False, "hours_end_at": None}
 # Whether a newcomer can still be registered today: the queue snapshot's fields of these names (DailyCapacityMixin
 # says what each means), as they are for a department without a daily limit.
 NO_DAILY_LIMIT = {"full_today": False, "capacity_today": None}
@@ -177,6 +177,7 @@ class PlaceInLine(NamedTuple):
     estimated_wait_minutes: int
     estimated_wait_low_minutes: int | None = None
     estimated_wait_high_minutes: int | None = None
+    maybe_not_today: bool = False
     status: str = Queue.Status.WAITING
     with_a_doctor_elsewhere: bool = False
 
@@ -209,6 +210,8 @@ class DepartmentLine:
     pace: ConsultationPace
     waiting: list
     serving: list
+    # What a patient registering now should expect: the place after the last token due by now (a booked patient
+    # who came early for a later slot is called after them).
     newcomer: WaitEstimate
     end: LineEnd
     _places: dict = field(init=False, repr=False, compare=False)
@@ -219,11 +222,23 @@ class DepartmentLine:
     def place_of(self, entry_id):
         return self._places.get(entry_id)
 
-    @property
-    def wait_for_newcomer(self):
-        """What a patient registering now should expect: the place after the last token due by now (a booked
-        patient who came early for a later slot is called after them)."""
-        return self.newcomer.minutes
+
+# The wait of a patient registering now, as a queue snapshot and the departments list give it: the figure, its
+# range and whether it runs past the day's hours, as each waiting token's (_place).
+NEWCOMER_WAIT_FIELDS = (
+    "estimated_wait_minutes", "estimated_wait_low_minutes", "estimated_wait_high_minutes", "maybe_not_today"
+)
+
+
+def newcomer_wait(wait):
+    """The NEWCOMER_WAIT_FIELDS of a newcomer's WaitEstimate."""
+    low, high = wait.shown_range or (None, None)
+    return {
+        "estimated_wait_minutes": wait.minutes,
+        "estimated_wait_low_minutes": low,
+        "estimated_wait_high_minutes": high,
+        "maybe_not_today": wait.maybe_not_today,
+    }
 
 
 def _tokens_ahead_of_a_newcomer(waiting, now):
@@ -249,6 +264,7 @@ def _place(row, token, wait):
         estimated_wait_minutes=wait.minutes,
         estimated_wait_low_minutes=low,
         estimated_wait_high_minutes=high,
+        maybe_not_today=wait.maybe_not_today,
         with_a_doctor_elsewhere=row.get(WITH_A_DOCTOR_ELSEWHERE, False),
     )
 
@@ -468,7 +484,8 @@ def department_overview():
             setattr(department, name, value)
         for name, value in capacity_in(queue).items():
             setattr(department, name, value)
-        department.estimated_wait_minutes = queue["estimated_wait_minutes"]
+        for name in NEWCOMER_WAIT_FIELDS:
+            setattr(department, name, queue.get(name))
     return departments
 
 
@@ -521,7 +538,7 @@ def department_queue_snapshot(*, department, day=None, line=None, capacities=Non
             "waiting": line.waiting,
             "now_serving": line.serving,
             "queue_length": len(line.waiting),
-            "estimated_wait_minutes": line.wait_for_newcomer,
+            **newcomer_wait(line.newcomer),
             "minutes_per_consultation": round(line.pace.minutes_per_consultation, 1),
             **doctors_of(line.pace),
             **capacity_fields(capacities.get(department.pk)),
@@ -652,7 +669,7 @@ def queue_joined_at_the_end(*, kept, entry):
             **queue,
             "waiting": waiting,
             "queue_length": len(waiting),
-            "estimated_wait_minutes": end.play.newcomer().minutes,
+            **newcomer_wait(end.play.newcomer()),
             # The kept queue does not hold its token (checked above): one more token holds a place.
             **(
                 {}
@@ -861,6 +878,13 @@ class VisitView:
     @property
     def estimated_wait_high_minutes(self):
         return self._place_value("estimated_wait_high_minutes")
+
+    @property
+    def maybe_not_today(self):
+        # A snapshot kept before the field existed reads as not past the day's hours until its next change.
+        if isinstance(self.place, dict):
+            return self.place.get("maybe_not_today", False)
+        return self._place_value("maybe_not_today")
 
     @property
     def appointment_time(self):

@@ -252,6 +252,16 @@ DOCTORS_EXPECTED_AT_HELP = (
     "While no doctor is on duty: when the first is expected, by the doctors' schedules (a shift's start, a break's"
     " end; the moment the queue was read for one who is late). Null while one is on duty, or when none is expected."
 )
+WAIT_LOW_HELP = "Low end of the likely wait (20th percentile, rounded down to 5 min); null when the range is narrow."
+WAIT_HIGH_HELP = "High end of the likely wait (80th percentile, rounded up to 5 min); null when the range is narrow."
+HOURS_END_AT_HELP = (
+    "When the department's hours end today: the end of the last shift of its doctors on duty or expected, at the"
+    " latest midnight, when the day's line closes (a doctor without scheduled hours may work until then)."
+)
+MAYBE_NOT_TODAY_HELP = (
+    "The likely wait (its 80th percentile) runs past hours_end_at: the patient may not be called today, and every"
+    " page, board and text says so beside the wait."
+)
 NO_DOCTOR_LEFT_TODAY_HELP = (
     "No doctor is on duty nor expected for the rest of the day, though the department had doctors today (with a"
     " shift, or recorded absent): the waiting patients cannot be promised a wait and are asked to see the desk."
@@ -266,6 +276,16 @@ class DoctorsOnHandMixin(serializers.Serializer):
     )
     doctors_expected_at = serializers.DateTimeField(allow_null=True, help_text=DOCTORS_EXPECTED_AT_HELP)
     no_doctor_left_today = serializers.BooleanField(help_text=NO_DOCTOR_LEFT_TODAY_HELP)
+    hours_end_at = serializers.DateTimeField(allow_null=True, help_text=HOURS_END_AT_HELP)
+
+
+class NewcomerWaitMixin(serializers.Serializer):
+    """The wait of a patient registering now (selectors.NEWCOMER_WAIT_FIELDS), drawn as each waiting token's."""
+
+    estimated_wait_minutes = serializers.IntegerField(help_text="Wait for a patient registering now.")
+    estimated_wait_low_minutes = serializers.IntegerField(allow_null=True, help_text=WAIT_LOW_HELP)
+    estimated_wait_high_minutes = serializers.IntegerField(allow_null=True, help_text=WAIT_HIGH_HELP)
+    maybe_not_today = serializers.BooleanField(help_text=MAYBE_NOT_TODAY_HELP)
 
 
 class DailyCapacitySerializer(serializers.Serializer):
@@ -298,13 +318,14 @@ CLOSED_TODAY_HELP = (
 )
 
 
-class DepartmentOverviewSerializer(DailyCapacityMixin, DoctorsOnHandMixin, DepartmentSummarySerializer):
+class DepartmentOverviewSerializer(
+    NewcomerWaitMixin, DailyCapacityMixin, DoctorsOnHandMixin, DepartmentSummarySerializer
+):
     """An active department, its line now and whether it still takes patients today."""
 
     closed_today = serializers.BooleanField(help_text=CLOSED_TODAY_HELP)
     description = serializers.CharField()
     queue_length = serializers.IntegerField(source="waiting_count", help_text="Tokens waiting now.")
-    estimated_wait_minutes = serializers.IntegerField(help_text="Wait for a patient registering now.")
 
 
 class SnapshotDepartmentSerializer(DepartmentSummarySerializer):
@@ -354,8 +375,6 @@ class PlainValuesSerializer(serializers.Serializer):
         return tuple((name, field.source) for name, field in self.fields.items())
 
 
-WAIT_LOW_HELP = "Low end of the likely wait (20th percentile, rounded down to 5 min); null when the range is narrow."
-WAIT_HIGH_HELP = "High end of the likely wait (80th percentile, rounded up to 5 min); null when the range is narrow."
 
 
 class WaitingTokenSerializer(PlainValuesSerializer):
@@ -366,13 +385,14 @@ class WaitingTokenSerializer(PlainValuesSerializer):
     estimated_wait_minutes = serializers.IntegerField()
     estimated_wait_low_minutes = serializers.IntegerField(allow_null=True, help_text=WAIT_LOW_HELP)
     estimated_wait_high_minutes = serializers.IntegerField(allow_null=True, help_text=WAIT_HIGH_HELP)
+    maybe_not_today = serializers.BooleanField(help_text=MAYBE_NOT_TODAY_HELP)
     with_a_doctor_elsewhere = serializers.BooleanField(
         help_text="Its patient is with a doctor of another department just now (called there or in consultation): "
         "passed over by Call next until free, keeping this place; the boards say so beside the token."
     )
 
 
-class QueueSnapshotSerializer(DailyCapacityMixin, DoctorsOnHandMixin, serializers.Serializer):
+class QueueSnapshotSerializer(NewcomerWaitMixin, DailyCapacityMixin, DoctorsOnHandMixin, serializers.Serializer):
     """A department's line today, as the public boards show it: no names or phones."""
 
     department = SnapshotDepartmentSerializer()
@@ -382,7 +402,6 @@ class QueueSnapshotSerializer(DailyCapacityMixin, DoctorsOnHandMixin, serializer
     waiting = WaitingTokenSerializer(many=True, help_text="In the order they will be called.")
     queue_length = serializers.IntegerField()
     minutes_per_consultation = serializers.FloatField()
-    estimated_wait_minutes = serializers.IntegerField(help_text="Wait for a patient registering now.")
 
 
 class PatientSummarySerializer(serializers.Serializer):
@@ -433,6 +452,7 @@ class VisitStatusSerializer(serializers.Serializer):
     estimated_wait_minutes = serializers.SerializerMethodField()
     estimated_wait_low_minutes = serializers.SerializerMethodField(help_text=WAIT_LOW_HELP)
     estimated_wait_high_minutes = serializers.SerializerMethodField(help_text=WAIT_HIGH_HELP)
+    maybe_not_today = serializers.SerializerMethodField(help_text=MAYBE_NOT_TODAY_HELP)
     your_turn = serializers.SerializerMethodField(help_text="Called: go to the room now.")
     doctor = serializers.SerializerMethodField(help_text="The doctor who called the patient, while being served.")
     go_to = serializers.SerializerMethodField(help_text="Room to go to once called, as written.")
@@ -448,6 +468,7 @@ class VisitStatusSerializer(serializers.Serializer):
     no_doctor_left_today = serializers.BooleanField(
         source="doctors.no_doctor_left_today", help_text=NO_DOCTOR_LEFT_TODAY_HELP
     )
+    hours_end_at = serializers.DateTimeField(source="doctors.hours_end_at", allow_null=True, help_text=HOURS_END_AT_HELP)
     closed_today = serializers.BooleanField(
         help_text="The department is closed for today (a closed day): the patient is asked to see the reception desk "
         "rather than shown a wait."
@@ -478,6 +499,7 @@ class VisitStatusSerializer(serializers.Serializer):
             "estimated_wait_minutes": place["estimated_wait_minutes"],
             "estimated_wait_low_minutes": place["estimated_wait_low_minutes"],
             "estimated_wait_high_minutes": place["estimated_wait_high_minutes"],
+            "maybe_not_today": place.get("maybe_not_today", False),
         }
 
     # Methods rather than sources naming model methods: DRF inspects a callable source's signature on every call.
@@ -503,6 +525,9 @@ class VisitStatusSerializer(serializers.Serializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_estimated_wait_high_minutes(self, visit):
         return visit.estimated_wait_high_minutes if visit.position else None
+
+    def get_maybe_not_today(self, visit) -> bool:
+        return bool(visit.position and visit.maybe_not_today)
 
     def get_your_turn(self, visit) -> bool:
         return visit.entry.status == Queue.Status.CALLED and not visit.entry.expired

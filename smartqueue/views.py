@@ -87,6 +87,11 @@ def board_words(page_language):
                     # A doctor free for a new arrival now: "about 0 min" where the landing page says "Any moment now".
                     "any_moment": gettext("any moment now for new arrivals"),
                     "about_long_wait": gettext("about %(wait)s for new arrivals"),
+                    # The wait for new arrivals with its range, as each waiting token's (docs/wait-estimates.md).
+                    "about_range": gettext("about %(low)s–%(high)s min for new arrivals"),
+                    "about_long_range": gettext("about %(low)s – %(high)s for new arrivals"),
+                    # After the wait for new arrivals where it runs past the day's hours.
+                    "maybe_not_today": gettext("maybe not today (hours end at %(time)s)"),
                     # In place of the wait for new arrivals once the department's daily capacity is reached.
                     "full_today": gettext("full for today: no more walk-in tokens"),
                     # In place of the wait for new arrivals while the hospital has closed the department for today.

@@ -105,12 +105,28 @@ def doctors_expected_later(doctors, now=None):
     return formats.time_format(timezone.localtime(expected_at), "TIME_FORMAT")
 
 
+def beyond_today(wait, doctors):
+    """The wait, said to be maybe not today where it runs past the day's hours (doctors' maybe_not_today and
+    hours_end_at: a queue's or a visit's), so that a patient told "about 5 h" at 2 p.m. knows the department's hours
+    end at 6 p.m. (the line closes at midnight at the latest)."""
+    if not doctors.get("maybe_not_today") or doctors.get("hours_end_at") is None:
+        return wait
+    hours_end_at = doctors["hours_end_at"]
+    if isinstance(hours_end_at, str):
+        hours_end_at = parse_datetime(hours_end_at)
+    return gettext("%(wait)s, maybe not today (hours end at %(time)s)") % {
+        "wait": wait,
+        "time": formats.time_format(timezone.localtime(hours_end_at), "TIME_FORMAT"),
+    }
+
+
 @register.simple_tag
 def estimated_wait_words(minutes, low, high, doctors, now=None):
     """The estimated wait as the patient's pages show it (static/js/patient-status.js shows it alike), with what
     it rests on when no doctor is on duty: a wait measured against doctors who are not there, and are not
     expected, would be a promise nobody keeps; nor is one given in a department closed for today. doctors:
-    selectors.DOCTORS_FIELDS, and closed_today where the visit's department is closed (VisitStatusSerializer)."""
+    selectors.DOCTORS_FIELDS, closed_today where the visit's department is closed, and maybe_not_today where the
+    wait runs past the day's hours (VisitStatusSerializer, DepartmentOverviewSerializer: beyond_today)."""
     if doctors.get("closed_today"):
         return gettext("The department is closed today: please ask at the desk")
     if doctors["no_doctor_left_today"]:
@@ -124,9 +140,9 @@ def estimated_wait_words(minutes, low, high, doctors, now=None):
         wait = gettext("Any moment now")
     else:
         wait = wait_words(minutes)
-    if expected_later is None:
-        return wait
-    return gettext("%(wait)s (doctors from %(time)s)") % {"wait": wait, "time": expected_later}
+    if expected_later is not None:
+        wait = gettext("%(wait)s (doctors from %(time)s)") % {"wait": wait, "time": expected_later}
+    return beyond_today(wait, doctors)
 
 
 def expected_wait_words(minutes, *, doctors, low=None, high=None, now=None):
@@ -134,7 +150,7 @@ def expected_wait_words(minutes, *, doctors, low=None, high=None, now=None):
     where the page shows one (low, high: the visit's estimated_wait_low_minutes and _high_minutes; a text saying
     "about 2 h 30 min" beside the page's "about 1 h 40 min – 3 h" told the patient deciding whether to step out
     that the wait was surer than it was). doctors: as estimated_wait_words takes them, closed_today included where
-    the visit's department is closed."""
+    the visit's department is closed, and maybe_not_today where the wait runs past the day's hours."""
     if doctors.get("closed_today"):
         return gettext("the department is closed today (please ask at the desk)")
     if doctors["no_doctor_left_today"]:
@@ -150,6 +166,6 @@ def expected_wait_words(minutes, *, doctors, low=None, high=None, now=None):
         wait = gettext("any moment now")
     else:
         wait = gettext("about %(wait)s") % {"wait": wait_duration(minutes)}
-    if expected_later is None:
-        return wait
-    return gettext("%(wait)s (doctors from %(time)s)") % {"wait": wait, "time": expected_later}
+    if expected_later is not None:
+        wait = gettext("%(wait)s (doctors from %(time)s)") % {"wait": wait, "time": expected_later}
+    return beyond_today(wait, doctors)

@@ -6,12 +6,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from adminpanel.models import SystemConfiguration
 from notifications.webhooks import active_subscriptions
 from patients import appointments, services
 from patients.models import Queue
 from patients.tests.factories import register_patient
+from smartqueue.days import day_ends_at
 
 
 def queries_for(api_client, url):
@@ -32,7 +34,10 @@ def test_departments_lists_active_ones_with_queue_length_and_wait(
     response = api_client.get("/patients/api/departments/")
 
     assert response.status_code == 200
-    assert response.json() == [
+    # A doctor without weekly hours may see patients until the line closes at midnight.
+    listed = response.json()
+    assert parse_datetime(listed[0].pop("hours_end_at")) == day_ends_at(timezone.localdate())
+    assert listed == [
         {
             "id": department.pk,
             "name": "Cardiology",
@@ -44,8 +49,12 @@ def test_departments_lists_active_ones_with_queue_length_and_wait(
             "doctors_on_duty": 1,
             "doctors_expected_at": None,
             "no_doctor_left_today": False,
-            # The doctor is free: the first waiting token is next, a newcomer is two consultations away.
+            # The doctor is free: the first waiting token is next, a newcomer is two consultations away, with
+            # the range each waiting token has.
             "estimated_wait_minutes": 20,
+            "estimated_wait_low_minutes": 10,
+            "estimated_wait_high_minutes": 30,
+            "maybe_not_today": False,
             "full_today": False,
             "capacity_today": None,
             "closed_today": False,

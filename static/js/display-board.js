@@ -218,6 +218,23 @@
     node.dir = translated ? words().direction : node.dataset.writtenDir;
   }
 
+  // The wait of a patient registering now, with its range where the server sends one (as each waiting token's:
+  // docs/wait-estimates.md, "The range").
+  function waitForNewArrivals(queue, units) {
+    var minutes = queue.estimated_wait_minutes;
+    var low = queue.estimated_wait_low_minutes;
+    var high = queue.estimated_wait_high_minutes;
+    if (low != null && high != null) {
+      if (!WaitWords.inHours(high)) return fill(units.about_range, { low: low, high: high });
+      var ends = { low: WaitWords.duration(low, units), high: WaitWords.duration(high, units) };
+      if (ends.low !== ends.high) return fill(units.about_long_range, ends);
+      minutes = high;
+    }
+    if (minutes === 0) return units.any_moment;
+    if (WaitWords.inHours(minutes)) return fill(units.about_long_wait, { wait: WaitWords.duration(minutes, units) });
+    return fill(units.about_wait, { minutes: minutes });
+  }
+
   function render(board, queue) {
     lastQueues.set(board, queue);
     showBroadcast(board);
@@ -248,12 +265,11 @@
       wait += " · " + words().full_today;
     } else if (queue.doctors_on_duty && expectedLater === null && !queue.no_doctor_left_today
                && queue.queue_length && queue.estimated_wait_minutes !== null) {
-      var minutes = queue.estimated_wait_minutes;
-      var units = words();
-      var forNewArrivals = minutes === 0 ? units.any_moment
-        : WaitWords.inHours(minutes) ? fill(units.about_long_wait, { wait: WaitWords.duration(minutes, units) })
-        : fill(units.about_wait, { minutes: minutes });
-      wait += " · " + forNewArrivals;
+      wait += " · " + waitForNewArrivals(queue, words());
+      if (queue.maybe_not_today && queue.hours_end_at) {
+        var hoursEnd = WaitWords.hospitalClockTime(queue.hours_end_at, words().language);
+        wait += " · " + fill(words().maybe_not_today, { time: hoursEnd });
+      }
     }
     board.querySelector("[data-wait]").textContent = wait;
   }

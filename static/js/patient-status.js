@@ -63,9 +63,20 @@
     if (visit.no_doctor_left_today) return gettext("No doctor is expected back today: please ask at the desk");
     var expectedLater = WaitWords.doctorsExpectedLater(visit, PAGE_LANGUAGE);
     if (!visit.doctors_on_duty && expectedLater === null) return gettext("No doctor on duty yet");
-    if (expectedLater === null) return waitWords(visit);
+    var wait = waitWords(visit);
+    if (expectedLater !== null) {
+      wait = interpolate(gettext("%(wait)s (doctors from %(time)s)"), { wait: wait, time: expectedLater }, true);
+    }
+    return beyondToday(wait, visit);
+  }
+
+  // As the server's beyond_today: a wait running past the day's hours is maybe not today.
+  function beyondToday(wait, visit) {
+    if (!visit.maybe_not_today || !visit.hours_end_at) return wait;
     return interpolate(
-      gettext("%(wait)s (doctors from %(time)s)"), { wait: waitWords(visit), time: expectedLater }, true
+      gettext("%(wait)s, maybe not today (hours end at %(time)s)"),
+      { wait: wait, time: WaitWords.hospitalClockTime(visit.hours_end_at, PAGE_LANGUAGE) },
+      true
     );
   }
 

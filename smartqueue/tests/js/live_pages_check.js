@@ -152,9 +152,16 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   // From an hour on, a wait reads in hours (a range too); spoken as shown.
   sockets[0].serverSends(statusFrame(6, { estimated_wait_minutes: 250 }));
   assert.strictEqual(fields.estimated_wait_minutes.textContent, "about 4 h");
-  sockets[0].serverSends(statusFrame(7, { estimated_wait_minutes: 70, estimated_wait_low_minutes: 40, estimated_wait_high_minutes: 95 }));
-  // Each end kept on one line (no-break spaces): a phone wrapped "about 40 min – 1" above "h 35 min".
-  assert.strictEqual(fields.estimated_wait_minutes.textContent, "about 40\u00a0min – 1\u00a0h\u00a035\u00a0min");
+  sockets[0].serverSends(statusFrame(7, {
+    estimated_wait_minutes: 70, estimated_wait_low_minutes: 40, estimated_wait_high_minutes: 95,
+    maybe_not_today: true, hours_end_at: "2026-11-25T17:00:00+05:30",
+  }));
+  // Each end kept on one line (no-break spaces): a phone wrapped "about 40 min – 1" above "h 35 min". Past the
+  // day's hours (read on the hospital's clock, as the server wrote it), maybe not today, as waits.beyond_today says.
+  assert.strictEqual(
+    fields.estimated_wait_minutes.textContent,
+    "about 40\u00a0min – 1\u00a0h\u00a035\u00a0min, maybe not today (hours end at 17:00)"
+  );
   sockets[0].serverSends(statusFrame(8, { position: 1, estimated_wait_minutes: 65 }));
   assert.strictEqual(announcer.textContent, "Status: Waiting. Your place in line: 1. Estimated wait: about 1 h 5 min.");
   announcer.textContent = "";

@@ -1,0 +1,96 @@
+"""A wait that runs past the end of the department's hours (its doctors' last shift, at the latest midnight, when the
+day's line closes) is said to be maybe not today, the same way on the status page, the landing list, the queue and
+visit APIs (and so the sockets, which send those shapes) and the text messages; and a patient registering now is
+shown the range each waiting token is (docs/wait-estimates.md, "Beyond today's hours" and "The range")."""
+
+import re
+from datetime import datetime, time, timedelta
+
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from doctors.models import DoctorSchedule
+from notifications.models import NotificationTemplate
+from notifications.services import message_values
+from patients.selectors import department_queue_snapshot, visit_status
+from patients.templatetags.waits import estimated_wait_words
+
+REGISTRATION = NotificationTemplate.TemplateType.REGISTRATION
+
+
+def on_schedule(doctor, start, end):
+    DoctorSchedule.objects.create(doctor=doctor, weekday=timezone.localdate().weekday(), starts_at=start, ends_at=end)
+
+
+def landing_wait(client, department):
+    landing = client.get(reverse("patients:landing")).content.decode()
+    return re.search(r'class="[^"]*estimated-wait">([^<]*)<', landing).group(1)
+
+
+def page_wait(entry):
+    """The wait as the patient's pages draw it from the visit's status (the registration page; the status page's
+    script draws it alike)."""
+    visit = visit_status(entry=entry)
+    return estimated_wait_words(
+        visit["estimated_wait_minutes"], visit["estimated_wait_low_minutes"], visit["estimated_wait_high_minutes"], visit
+    )
+
+
+def test_a_wait_past_the_doctors_last_shift_is_said_to_be_maybe_not_today_everywhere(
+    client, department, make_doctor, make_token, clock
+):
+    # Noon; the one doctor's day ends at 1 p.m. and consultations take 10 minutes: the first patients will be seen
+    # before then, the last of eight only if the doctor stays on.
+    on_schedule(make_doctor(department=department), time(8), time(13))
+    line = [make_token(department, phone=f"+141555507{number:02d}") for number in range(8)]
+
+    first, last = visit_status(entry=line[0]), visit_status(entry=line[-1])
+    queue = department_queue_snapshot(department=department)
+
+    assert first["hours_end_at"] == last["hours_end_at"] == queue["hours_end_at"]
+    assert first["maybe_not_today"] is False and last["maybe_not_today"] is True
+    assert [place["maybe_not_today"] for place in queue["waiting"]][:2] == [False, False]
+    assert queue["waiting"][-1]["maybe_not_today"] is True and queue["maybe_not_today"] is True
+    assert "maybe not today" not in page_wait(line[0])
+    assert page_wait(line[-1]).endswith(", maybe not today (hours end at 1 p.m.)")
+    assert landing_wait(client, department).endswith(", maybe not today (hours end at 1 p.m.)")
+    text_wait = message_values(line[-1], REGISTRATION, "")["expected_wait"]
+    assert text_wait.startswith("about ") and text_wait.endswith(", maybe not today (hours end at 1 p.m.)")
+    assert "maybe not today" not in message_values(line[0], REGISTRATION, "")["expected_wait"]
+
+
+def test_a_wait_past_midnight_is_maybe_not_today_where_no_doctor_has_set_hours(
+    client, department, make_doctor, make_token, clock
+):
+    # A doctor without weekly hours may see patients until the line closes at midnight, not after.
+    clock.move_to(timezone.make_aware(datetime.combine(timezone.localdate(), time(23, 15))))
+    make_doctor(department=department)
+    line = [make_token(department, phone=f"+141555508{number:02d}") for number in range(6)]
+
+    assert visit_status(entry=line[0])["maybe_not_today"] is False
+    assert visit_status(entry=line[-1])["maybe_not_today"] is True
+    assert page_wait(line[-1]).endswith(", maybe not today (hours end at midnight)")
+
+
+def test_a_patient_registering_now_is_shown_the_range_a_patient_in_line_is(client, department, make_doctor, make_token):
+    make_doctor(department=department)
+    line = [make_token(department, phone=f"+141555509{number:02d}") for number in range(3)]
+    queue = department_queue_snapshot(department=department)
+
+    # The newcomer's wait is the range as the waiting tokens' are; the list showed "about 40 min" beside the
+    # "about 25–55 min" the same patient read once registered.
+    assert queue["estimated_wait_low_minutes"] is not None and queue["estimated_wait_high_minutes"] is not None
+    low, high = queue["estimated_wait_low_minutes"], queue["estimated_wait_high_minutes"]
+    assert landing_wait(client, department) == f"about {low}–{high} min"
+    assert visit_status(entry=line[-1])["estimated_wait_low_minutes"] is not None
+    assert timedelta(minutes=high) > timedelta(minutes=low)
+
+
+def test_maybe_not_today_is_said_in_the_patients_language(department, make_doctor, make_token, clock):
+    on_schedule(make_doctor(department=department), time(8), time(13))
+    line = [make_token(department, phone=f"+141555510{number:02d}") for number in range(8)]
+
+    with translation.override("es"):
+        assert page_wait(line[-1]).endswith(", quizá no hoy (el horario termina a las 13:00)")
+    with translation.override("ar"):
+        assert "وربما ليس اليوم" in page_wait(line[-1])
