@@ -265,6 +265,11 @@ def issue_token(
     # by arrival calls tokens in the order of their numbers. Stamped before, of two registrations at once the one
     # numbered second could be first in line: the board called CARD-021 while CARD-020 still waited.
     now = timezone.now()
+    if timezone.localdate(now) != day:
+        # The wait for the counter's lock crossed midnight: numbered in the day that ended, the token joined a line
+        # already closed, never to be called. It takes the new day's number (the old day's is left unused).
+        day = timezone.localdate(now)
+        number = next_token_number(department=department, day=day)
     if within_daily_capacity:
         # Counted after the number is taken: the counter's row lock keeps registrations of the department in turn.
         _check_daily_capacity(department, day=day, priority=priority)

@@ -68,6 +68,29 @@ def test_numbering_restarts_at_the_hospitals_local_midnight(settings, department
     assert (morning.token_number, morning.token_date.isoformat()) == (1, "2026-03-02")
 
 
+def test_a_registration_held_at_the_counter_across_midnight_joins_the_new_days_line(
+    settings, department, make_patient, monkeypatch
+):
+    # Registered at 23:59:59.9 while another registration held the counter: numbered in the day that had ended, the
+    # token joined a closed line, was never called, and its patient was told next morning "not called before the
+    # line closed".
+    settings.TIME_ZONE = "Asia/Kolkata"
+    kolkata = ZoneInfo("Asia/Kolkata")
+    take_number = services.next_token_number
+    with time_machine.travel(datetime(2026, 3, 1, 23, 59, 59, 900000, tzinfo=kolkata), tick=False) as clock:
+        services.allocate_token(department=department, patient=make_patient())
+
+        def held_past_midnight(**kwargs):
+            clock.move_to(datetime(2026, 3, 2, 0, 0, 1, tzinfo=kolkata))
+            return take_number(**kwargs)
+
+        monkeypatch.setattr(services, "next_token_number", held_past_midnight)
+        entry = services.allocate_token(department=department, patient=make_patient())
+
+    assert (entry.token_date.isoformat(), entry.token_number) == ("2026-03-02", 1)
+    assert entry.token_date == entry.checked_in_at.astimezone(kolkata).date()
+
+
 def test_database_refuses_a_second_token_with_the_same_number_on_the_same_day(department, make_patient):
     entry = services.allocate_token(department=department, patient=make_patient())
     duplicate = Queue(
