@@ -151,8 +151,8 @@ class ConsultationPace:
     # reading for one who is late); and whether none is on duty nor expected any more, though the day had some.
     doctors_expected_at: datetime | None = None
     no_doctor_left_today: bool = False
-    # When the day's hours end: the end of the last shift of the doctors on the roster, at the latest the day's
-    # midnight, when its line closes (docs/wait-estimates.md, "Beyond today's hours").
+    # When the day's hours end: the end of the last shift of the doctors on the roster while it is ahead, else the
+    # day's midnight, when its line closes (_hours_end; docs/wait-estimates.md, "Beyond today's hours").
     hours_end_at: datetime | None = None
     configured_minutes: int | None = None
     doctor_minutes: dict = field(default_factory=dict)
@@ -427,10 +427,7 @@ def measure_pace(
         ),
         # Those who had a shift or saw patients today have all left: nobody is coming back for the line.
         no_doctor_left_today=not roster and doctors_scheduled,
-        # A doctor without scheduled hours may work on until the line closes.
-        hours_end_at=(
-            line_closes_at if not hours_ends or None in hours_ends else min(max(hours_ends), line_closes_at)
-        ),
+        hours_end_at=_hours_end(hours_ends, now=now, line_closes_at=line_closes_at),
         configured_minutes=department.average_consultation_minutes,
         doctor_minutes=doctor_minutes,
         spread=spread,
@@ -451,6 +448,17 @@ def measure_pace(
         booking_show_rate=_show_rate(bookings),
         priority_factors=_priority_factors(_priority_lengths(seen), history.priority_lengths),
     )
+
+
+def _hours_end(hours_ends, *, now, line_closes_at):
+    """When the day's hours end, from the end of each rostered doctor's last shift (None: no scheduled hours): the
+    latest of them while it is ahead, else the line's close at midnight. A doctor without scheduled hours may work on
+    until the line closes, and doctors still on the roster after their last shift are seeing the line out (a doctor
+    back at noon after a shift that ended at 11 had every patient told "any moment now, maybe not today")."""
+    if not hours_ends or None in hours_ends:
+        return line_closes_at
+    last_shift_ends = max(hours_ends)
+    return last_shift_ends if now < last_shift_ends < line_closes_at else line_closes_at
 
 
 def _show_rate(bookings):

@@ -255,8 +255,9 @@ DOCTORS_EXPECTED_AT_HELP = (
 WAIT_LOW_HELP = "Low end of the likely wait (20th percentile, rounded down to 5 min); null when the range is narrow."
 WAIT_HIGH_HELP = "High end of the likely wait (80th percentile, rounded up to 5 min); null when the range is narrow."
 HOURS_END_AT_HELP = (
-    "When the department's hours end today: the end of the last shift of its doctors on duty or expected, at the"
-    " latest midnight, when the day's line closes (a doctor without scheduled hours may work until then)."
+    "When the department's hours end today: the end of the last shift of its doctors on duty or expected while it is"
+    " ahead, else midnight, when the day's line closes (a doctor without scheduled hours may work until then, and"
+    " doctors on duty after their last shift are seeing the line out)."
 )
 MAYBE_NOT_TODAY_HELP = (
     "The likely wait (its 80th percentile) runs past hours_end_at: the patient may not be called today, and every"
@@ -468,7 +469,9 @@ class VisitStatusSerializer(serializers.Serializer):
     no_doctor_left_today = serializers.BooleanField(
         source="doctors.no_doctor_left_today", help_text=NO_DOCTOR_LEFT_TODAY_HELP
     )
-    hours_end_at = serializers.DateTimeField(source="doctors.hours_end_at", allow_null=True, help_text=HOURS_END_AT_HELP)
+    hours_end_at = serializers.DateTimeField(
+        source="doctors.hours_end_at", allow_null=True, help_text=HOURS_END_AT_HELP
+    )
     closed_today = serializers.BooleanField(
         help_text="The department is closed for today (a closed day): the patient is asked to see the reception desk "
         "rather than shown a wait."

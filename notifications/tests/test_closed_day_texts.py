@@ -1,6 +1,6 @@
 """A department closed for today after its patients registered (an admin's ClosedDay) promises them no wait in its
-texts: "N patients ahead" and the other texts quoting {expected_wait}, and the STATUS reply, say it is closed and to
-ask at the desk, in the patient's language, as the status page does."""
+texts: the texts quoting {expected_wait} and the STATUS reply say it is closed and to ask at the desk, in the patient's
+language, as the status page does, and "N patients ahead" (whose "Please stay nearby" it no longer is) is not sent."""
 
 import uuid
 
@@ -39,21 +39,20 @@ def bodies_to(fake_twilio, phone):
     return [message.body for message in fake_twilio.received if message.to == phone]
 
 
-@pytest.mark.parametrize("language", CLOSED_WORDS)
-def test_patients_ahead_in_a_department_closed_today_are_told_it_is_closed_not_a_wait(
-    fake_twilio, line, language, django_capture_on_commit_callbacks
+def test_patients_ahead_in_a_department_closed_today_are_not_asked_to_stay_nearby(
+    fake_twilio, line, django_capture_on_commit_callbacks
 ):
+    # Its "N patients ahead" said "expected wait: the department is closed today (please ask at the desk). Please
+    # stay nearby.", after the "closed today" text: the patient told to ask at the desk was then told to wait on.
     SystemConfiguration.objects.update_or_create(pk=1, defaults={"notify_when_patients_ahead": 1})
     doctor, entries = line
-    last = entries[-1].patient
-    last.language = language
-    last.save(update_fields=["language"])
 
     with django_capture_on_commit_callbacks(execute=True):
         queue.call_next(doctor=doctor)
 
-    told = bodies_to(fake_twilio, last.phone)[-1]
-    assert CLOSED_WORDS[language] in told
+    told = bodies_to(fake_twilio, entries[-1].patient.phone)
+    assert "is closed today" in told[-1]
+    assert not any("stay nearby" in body for body in told)
 
 
 @pytest.mark.parametrize("language", CLOSED_WORDS)

@@ -31,9 +31,8 @@ def page_wait(entry):
     """The wait as the patient's pages draw it from the visit's status (the registration page; the status page's
     script draws it alike)."""
     visit = visit_status(entry=entry)
-    return estimated_wait_words(
-        visit["estimated_wait_minutes"], visit["estimated_wait_low_minutes"], visit["estimated_wait_high_minutes"], visit
-    )
+    minutes, low, high = (visit[f"estimated_wait{end}_minutes"] for end in ("", "_low", "_high"))
+    return estimated_wait_words(minutes, low, high, visit)
 
 
 def test_a_wait_past_the_doctors_last_shift_is_said_to_be_maybe_not_today_everywhere(
@@ -94,3 +93,17 @@ def test_maybe_not_today_is_said_in_the_patients_language(department, make_docto
         assert page_wait(line[-1]).endswith(", quizá no hoy (el horario termina a las 13:00)")
     with translation.override("ar"):
         assert "وربما ليس اليوم" in page_wait(line[-1])
+
+
+def test_a_doctor_on_duty_after_their_last_shift_is_seeing_the_line_out_until_midnight(
+    department, make_doctor, make_token, clock
+):
+    # Noon, the doctor's shift ended at 11 and they are still seeing patients: "any moment now, maybe not today (hours
+    # end at 11 a.m.)" told the next patient that the hours already over might keep them from being seen.
+    on_schedule(make_doctor(department=department), time(8), time(11))
+    entry = make_token(department, phone="+14155551100")
+
+    visit = visit_status(entry=entry)
+
+    assert visit["maybe_not_today"] is False
+    assert page_wait(entry) == "Any moment now"
