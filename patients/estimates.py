@@ -617,6 +617,10 @@ class LinePlay:
     minutes from `now`, the moment the line was read.
     """
 
+    # Minutes from `now` until the day's hours end. A class default too: a play kept by the code before it (in the
+    # cache with its published queue) reads as none, and is played again with the queue's next refresh.
+    _hours_end_in = math.inf
+
     def __init__(self, *, pace, serving, now):
         """serving: a Serving for each patient the doctors are with now."""
         self.pace, self.now = pace, now
