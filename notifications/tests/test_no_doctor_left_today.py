@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from adminpanel.models import SystemConfiguration
 from doctors.models import Doctor, DoctorSchedule
 from doctors.services import set_availability
 from notifications.models import Notification, NotificationPreference, NotificationTemplate
@@ -237,3 +238,20 @@ def test_the_patient_whose_registration_first_says_no_doctor_is_left_is_not_told
     assert len(told("+14155550101", fake_twilio)) == 1
     received = [message.body for message in fake_twilio.received if message.to == "+14155550102"]
     assert len(received) == 1 and "no doctor is expected back today" in received[0]
+
+
+def test_a_patient_told_no_doctor_is_expected_back_is_not_then_asked_to_stay_nearby(
+    clock, fake_twilio, act, register, doctor_until_eleven
+):
+    SystemConfiguration.objects.update_or_create(pk=1, defaults={"notify_when_patients_ahead": 1})
+    first = register("Ravi", "+14155550101")
+    register("Meena", "+14155550102")
+    last = register("Lucía", "+14155550103")
+    go(act, doctor_until_eleven, Doctor.Availability.OFFLINE)
+
+    act(queue.cancel, entry=first)  # the line moves up: Lucía is now 1 ahead, within her N
+
+    assert told(last.patient.phone, fake_twilio)
+    assert not Notification.objects.filter(
+        queue_entry=last, event=NotificationTemplate.TemplateType.PATIENTS_AHEAD
+    ).exists()
