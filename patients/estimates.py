@@ -151,8 +151,9 @@ class ConsultationPace:
     # reading for one who is late); and whether none is on duty nor expected any more, though the day had some.
     doctors_expected_at: datetime | None = None
     no_doctor_left_today: bool = False
-    # When the day's hours end: the end of the last shift of the doctors on the roster while it is ahead, else the
-    # day's midnight, when its line closes (_hours_end; docs/wait-estimates.md, "Beyond today's hours").
+    # When the day's hours end: the end of the last shift of the doctors on the roster, at the latest the day's
+    # midnight, when its line closes; read as of a moment by hours_end_as_of (docs/wait-estimates.md, "Beyond
+    # today's hours").
     hours_end_at: datetime | None = None
     configured_minutes: int | None = None
     doctor_minutes: dict = field(default_factory=dict)
@@ -427,7 +428,7 @@ def measure_pace(
         ),
         # Those who had a shift or saw patients today have all left: nobody is coming back for the line.
         no_doctor_left_today=not roster and doctors_scheduled,
-        hours_end_at=_hours_end(hours_ends, now=now, line_closes_at=line_closes_at),
+        hours_end_at=_hours_end(hours_ends, line_closes_at=line_closes_at),
         configured_minutes=department.average_consultation_minutes,
         doctor_minutes=doctor_minutes,
         spread=spread,
@@ -450,15 +451,23 @@ def measure_pace(
     )
 
 
-def _hours_end(hours_ends, *, now, line_closes_at):
+def _hours_end(hours_ends, *, line_closes_at):
     """When the day's hours end, from the end of each rostered doctor's last shift (None: no scheduled hours): the
-    latest of them while it is ahead, else the line's close at midnight. A doctor without scheduled hours may work on
-    until the line closes, and doctors still on the roster after their last shift are seeing the line out (a doctor
-    back at noon after a shift that ended at 11 had every patient told "any moment now, maybe not today")."""
+    latest of them, at the latest the line's close at midnight; a doctor without scheduled hours may work on until
+    the line closes."""
     if not hours_ends or None in hours_ends:
         return line_closes_at
-    last_shift_ends = max(hours_ends)
-    return last_shift_ends if now < last_shift_ends < line_closes_at else line_closes_at
+    return min(max(hours_ends), line_closes_at)
+
+
+def hours_end_as_of(pace, now):
+    """The pace's hours_end_at as of now: once it has passed with doctors still on the roster, they are seeing the
+    line out, until it closes at midnight (a doctor back at noon after a shift that ended at 11 had every patient
+    told "any moment now, maybe not today (hours end at 11 a.m.)"; so did a pace measured before the end of the
+    shift and kept after it)."""
+    if pace.hours_end_at is None or pace.hours_end_at > now:
+        return pace.hours_end_at
+    return day_ends_at(pace.day)
 
 
 def _show_rate(bookings):
@@ -645,7 +654,8 @@ class LinePlay:
         self._normal_arrival_rate = max(pace.arrival_rate - sum(pace.urgent_arrivals.values()), 0.0)
         self._arrivals_ahead = 0.0
         self._urgent_rates = _urgent_arrival_rates(pace, now, self._factors)
-        self._hours_end_in = math.inf if pace.hours_end_at is None else _minutes(now, pace.hours_end_at)
+        hours_end_at = hours_end_as_of(pace, now)
+        self._hours_end_in = math.inf if hours_end_at is None else _minutes(now, hours_end_at)
 
     def wait_of(self, priority, due_at, *, shown_after=0.0):
         """The WaitEstimate of the next token in call order, of this priority and due at due_at (its time within

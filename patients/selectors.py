@@ -579,8 +579,11 @@ def capacity_in(queue):
 
 
 def doctors_of(pace):
-    """The DOCTORS_FIELDS of a ConsultationPace."""
-    return {name: getattr(pace, name) for name in DOCTORS_FIELDS}
+    """The DOCTORS_FIELDS of a ConsultationPace, its hours' end as of now (as the line's play reads it)."""
+    return {
+        **{name: getattr(pace, name) for name in DOCTORS_FIELDS},
+        "hours_end_at": estimates.hours_end_as_of(pace, timezone.now()),
+    }
 
 
 def doctors_in(queue):

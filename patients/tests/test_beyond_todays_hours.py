@@ -12,8 +12,10 @@ from django.utils import timezone, translation
 from doctors.models import DoctorSchedule
 from notifications.models import NotificationTemplate
 from notifications.services import message_values
-from patients.selectors import department_queue_snapshot, visit_status
+from patients.estimates import estimate_waits
+from patients.selectors import consultation_pace, department_queue_snapshot, doctors_of, visit_status
 from patients.templatetags.waits import estimated_wait_words
+from smartqueue.days import day_ends_at
 
 REGISTRATION = NotificationTemplate.TemplateType.REGISTRATION
 
@@ -107,3 +109,20 @@ def test_a_doctor_on_duty_after_their_last_shift_is_seeing_the_line_out_until_mi
 
     assert visit["maybe_not_today"] is False
     assert page_wait(entry) == "Any moment now"
+
+
+def test_a_pace_measured_before_the_end_of_the_shift_and_kept_after_it_reads_the_line_seen_out_until_midnight(
+    department, make_doctor, make_token, clock
+):
+    # Measured at 10:55 (the shift ends at 11) and kept for the registrations and calls after it: at 11:05 every
+    # patient read "maybe not today (hours end at 11 a.m.)" until a consultation ended and the pace was measured again.
+    clock.move_to(timezone.make_aware(datetime.combine(timezone.localdate(), time(10, 55))))
+    on_schedule(make_doctor(department=department), time(8), time(11))
+    make_token(department, phone="+14155551200")
+    pace = consultation_pace(department=department)
+
+    clock.move_to(timezone.make_aware(datetime.combine(timezone.localdate(), time(11, 5))))
+    [wait] = estimate_waits(pace=pace, priorities=["normal"], serving=[], now=timezone.now())
+
+    assert pace.hours_end_at < timezone.now() and wait.maybe_not_today is False
+    assert doctors_of(pace)["hours_end_at"] == day_ends_at(timezone.localdate())
