@@ -157,29 +157,36 @@ def department_days(*, start, end):
 
 
 def doctor_performance(*, start, end):
-    """Per doctor over [start, end]: patients seen, mean consultation and wait, mean rating (3 queries)."""
-    seen_by_doctor = defaultdict(list)
+    """Per doctor and department over [start, end]: patients seen, mean consultation and wait, mean rating (4 queries).
+
+    A visit counts in the department it was in, not the doctor's department now: a doctor moved between departments
+    has a row in each, whose figures are those of the patients they saw there."""
+    seen = defaultdict(list)
     for visit in visits_between(start=start, end=end, status=Status.COMPLETED, doctor__isnull=False):
-        seen_by_doctor[visit["doctor_id"]].append(visit)
-    ratings_by_doctor = defaultdict(list)
+        seen[(visit["doctor_id"], visit["department_id"])].append(visit)
+    ratings = defaultdict(list)
     for rating in _ratings_between(start, end):
         if rating["queue_entry__doctor_id"] is not None:
-            ratings_by_doctor[rating["queue_entry__doctor_id"]].append(rating["rating"])
-    doctors = Doctor.objects.select_related("user", "department").in_bulk(set(seen_by_doctor) | set(ratings_by_doctor))
-    rows = [
-        DoctorPerformance(
-            doctor_id=doctor.pk,
-            doctor_name=str(doctor),
-            department=doctor.department,
-            seen=len(seen_by_doctor[doctor.pk]),
-            average_consultation_minutes=mean(consultation_minutes(visit) for visit in seen_by_doctor[doctor.pk]),
-            average_wait_minutes=mean(wait_minutes(visit) for visit in seen_by_doctor[doctor.pk]),
-            average_rating=mean(ratings_by_doctor[doctor.pk]),
-            rating_count=len(ratings_by_doctor[doctor.pk]),
+            ratings[(rating["queue_entry__doctor_id"], rating["queue_entry__department_id"])].append(rating["rating"])
+    keys = set(seen) | set(ratings)
+    doctors = Doctor.objects.select_related("user").in_bulk({doctor_id for doctor_id, _ in keys})
+    departments = Department.objects.in_bulk({department_id for _, department_id in keys})
+    rows = []
+    for doctor_id, department_id in keys:
+        patients, given = seen[(doctor_id, department_id)], ratings[(doctor_id, department_id)]
+        rows.append(
+            DoctorPerformance(
+                doctor_id=doctor_id,
+                doctor_name=str(doctors[doctor_id]),
+                department=departments[department_id],
+                seen=len(patients),
+                average_consultation_minutes=mean(consultation_minutes(visit) for visit in patients),
+                average_wait_minutes=mean(wait_minutes(visit) for visit in patients),
+                average_rating=mean(given),
+                rating_count=len(given),
+            )
         )
-        for doctor in doctors.values()
-    ]
-    return sorted(rows, key=lambda row: (row.department.name, row.doctor_name))
+    return sorted(rows, key=lambda row: (row.department.name, row.doctor_name, row.doctor_id))
 
 
 ROLLUP_FIELDS = (

@@ -133,14 +133,19 @@ def expected_appointments(*, department_id):
 
 
 def today_statistics(*, doctor, day):
-    """Patients the doctor saw today with their mean consultation and wait, and the department's no-shows."""
-    visits = visits_between(start=day, end=day, department_id=doctor.department_id)
+    """Patients the doctor saw today, in whichever department (one moved at noon saw the morning's elsewhere), with
+    their mean consultation and wait, and the no-shows of the doctor's department."""
+    visits = visits_between(Q(department_id=doctor.department_id) | Q(doctor=doctor), start=day, end=day)
     seen = [visit for visit in visits if visit["status"] == Status.COMPLETED and visit["doctor_id"] == doctor.pk]
     return {
         "seen": len(seen),
         "average_consultation_minutes": mean(consultation_minutes(visit) for visit in seen),
         "average_wait_minutes": mean(wait_minutes(visit) for visit in seen),
-        "no_shows": sum(1 for visit in visits if visit["status"] == Status.SKIPPED),
+        "no_shows": sum(
+            1
+            for visit in visits
+            if visit["status"] == Status.SKIPPED and visit["department_id"] == doctor.department_id
+        ),
     }
 
 

@@ -1036,8 +1036,8 @@ def percentile_90(values):
     return values[math.ceil(0.9 * len(values)) - 1]
 
 
-def visits_between(*, start, end, **filters):
-    return list(Queue.objects.filter(token_date__range=(start, end), **filters).values(*VISIT_FIELDS))
+def visits_between(*conditions, start, end, **filters):
+    return list(Queue.objects.filter(*conditions, token_date__range=(start, end), **filters).values(*VISIT_FIELDS))
 
 
 def open_wait_alerts(department_ids=None):

@@ -176,7 +176,7 @@ def test_a_transferred_patients_wait_in_the_new_department_starts_with_the_trans
 
 
 def test_doctor_performance(clinic_day, django_assert_num_queries):
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         rows = analytics.doctor_performance(start=DAY, end=DAY)
     by_doctor = {row.doctor_id: row for row in rows}
     smith, jones = by_doctor[clinic_day["smith"].pk], by_doctor[clinic_day["jones"].pk]
@@ -184,6 +184,25 @@ def test_doctor_performance(clinic_day, django_assert_num_queries):
     assert (smith.average_rating, smith.rating_count) == (4.0, 2)
     assert (jones.seen, jones.average_consultation_minutes, jones.average_wait_minutes) == (1, 20.0, 40.0)
     assert (jones.average_rating, jones.rating_count) == (None, 0)
+
+
+def test_a_doctor_moved_between_departments_has_the_patients_of_each_in_its_own_row(clinic_day, make_token):
+    smith, cardiology, ent = clinic_day["smith"], clinic_day["cardiology"], clinic_day["ent"]
+    with time_machine.travel(at("12:00"), tick=False) as clock:
+        smith.department = ent
+        smith.save()
+        entry = make_token(ent)
+        clock.move_to(at("12:05"))
+        services.call_patient(entry=entry, doctor=smith)
+        services.start_consultation(entry=entry)
+        clock.move_to(at("12:35"))
+        services.complete_consultation(entry=entry)
+    rows = [row for row in analytics.doctor_performance(start=DAY, end=DAY) if row.doctor_id == smith.pk]
+    assert [(row.department, row.seen, row.average_consultation_minutes, row.average_wait_minutes) for row in rows] == [
+        (cardiology, 2, 12.5, 15.0),  # seen in Cardiology before the move, as its own report counts them
+        (ent, 1, 30.0, 5.0),
+    ]
+    assert [(row.average_rating, row.rating_count) for row in rows] == [(4.0, 2), (None, 0)]
 
 
 def test_a_consultation_an_admin_ended_for_its_doctor_is_completed_but_not_a_consultation_time(

@@ -85,6 +85,23 @@ def test_call_next_then_start_then_complete_with_notes(doctor_client, doctor, de
     assert ("queue.completed", doctor.user.pk, "10.1.2.3") in actions
 
 
+def test_a_doctor_moved_to_another_department_still_counts_the_patients_seen_before_the_move(
+    doctor_client, doctor, department, make_department, make_token
+):
+    make_token(department)
+    post(doctor_client, action="call_next")
+    post(doctor_client, action="start")
+    post(doctor_client, action="complete")
+    make_token(department)
+    post(doctor_client, action="call_next")
+    post(doctor_client, action="skip", entry=Queue.objects.get(status=Queue.Status.CALLED).pk)
+    doctor.department = make_department(name="Orthopedics", code="ORTH")
+    doctor.save()
+    statistics = doctor_client.get(API).json()["statistics"]
+    # The no-show was Cardiology's, not the new department's.
+    assert (statistics["seen"], statistics["no_shows"]) == (1, 0)
+
+
 def test_skip_and_recall(doctor_client, department, make_token):
     entry = make_token(department)
     post(doctor_client, action="call_next")
