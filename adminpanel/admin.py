@@ -55,6 +55,18 @@ class DepartmentAnalyticsAdmin(CheckedModelAdmin):
     date_hierarchy = "date"
     search_fields = ["department__name"]
 
+    # Each row is the roll-up's (analytics.rollup_day) of its day's tokens and ratings, and the reports' estimate
+    # accuracy reads it: a figure typed or a row added here would say what no token did, with no audit row, until
+    # the next roll-up of that day put it back; a row deleted leaves the report without that day's accuracy.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(SystemConfiguration)
 class SystemConfigurationAdmin(CheckedModelAdmin):

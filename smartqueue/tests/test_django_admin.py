@@ -8,7 +8,10 @@ import pytest
 from django.contrib import admin
 from django.forms import ModelChoiceField
 from django.test import RequestFactory
+from django.utils import timezone
 
+from adminpanel.analytics import rollup_day
+from adminpanel.models import DepartmentAnalytics
 from doctors.models import Doctor
 from patients import services as queue_services
 from patients.models import Appointment, Patient, PatientFeedback, Queue, WaitAlert
@@ -155,8 +158,27 @@ def test_django_admin_edits_only_a_ratings_comment_and_adds_or_deletes_none(clie
     assert PatientFeedback.objects.filter(pk=feedback.pk).exists()
 
 
+def test_django_admin_changes_adds_and_deletes_no_rolled_up_day(client, superuser, department, make_token):
+    """The reports' estimate accuracy is read from the roll-up's rows: a figure typed here would be shown as measured."""
+    make_token(department)
+    today = timezone.localdate()
+    rollup_day(day=today)
+    row = DepartmentAnalytics.objects.get(department=department, date=today)
+    client.force_login(superuser)
+    change_page = f"/admin/adminpanel/departmentanalytics/{row.pk}/change/"
+
+    assert client.get(change_page).status_code == 200
+    edited = {"department": department.pk, "date": today, "registrations": 500}
+    assert client.post(change_page, edited).status_code == 403
+    assert client.post(f"/admin/adminpanel/departmentanalytics/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/adminpanel/departmentanalytics/add/").status_code == 403
+    assert DepartmentAnalytics.objects.get(pk=row.pk).registrations == 1
+
+
 @pytest.mark.parametrize(
-    "model", [Queue, Appointment, WaitAlert, PatientFeedback], ids=lambda model: model._meta.label
+    "model",
+    [Queue, Appointment, WaitAlert, PatientFeedback, DepartmentAnalytics],
+    ids=lambda model: model._meta.label,
 )
 def test_django_admin_offers_no_deletion_of_what_the_services_keep(rf, superuser, model):
     request = rf.get("/")
