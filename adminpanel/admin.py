@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, User
 
 from doctors.admin import KeepsDoctorsWithAPatient
 from doctors.models import Doctor
-from smartqueue.admin_checks import CheckedModelAdmin, ChecksAgainOnConflict
+from smartqueue.admin_checks import AnnouncesItsChanges, CheckedModelAdmin, ChecksAgainOnConflict
 
 from .audit_actions import audit_action_label
 from .models import AdminUser, AuditLog, DepartmentAnalytics, SystemConfiguration
@@ -16,17 +16,18 @@ admin.site.unregister(Group)
 
 
 @admin.register(User)
-class CheckedUserAdmin(KeepsDoctorsWithAPatient, ChecksAgainOnConflict, UserAdmin):
-    """Django's accounts pages; a username taken by a page submitted twice at once is refused beside the field, and
-    the account of a doctor with a patient is not deleted (with it, the doctor)."""
+class CheckedUserAdmin(KeepsDoctorsWithAPatient, AnnouncesItsChanges, ChecksAgainOnConflict, UserAdmin):
+    """Django's accounts pages; a username taken by a page submitted twice at once is refused beside the field, the
+    account of a doctor with a patient is not deleted (with it, the doctor), and what they change is audited."""
 
     def doctors_deleted_with(self, records):
         return Doctor.objects.filter(user__in=records).select_related("user")
 
 
 @admin.register(Group)
-class CheckedGroupAdmin(ChecksAgainOnConflict, GroupAdmin):
-    """Django's groups pages; a name taken by a page submitted twice at once is refused beside the field."""
+class CheckedGroupAdmin(AnnouncesItsChanges, ChecksAgainOnConflict, GroupAdmin):
+    """Django's groups pages; a name taken by a page submitted twice at once is refused beside the field, and what
+    they change is audited."""
 
 
 @admin.register(AdminUser)

@@ -1,20 +1,23 @@
 """The audit log's subscriptions: queue changes and recorded actions announced by the core (patients.hooks),
-written in the announcing transaction, and sign-ins and sign-outs of staff accounts. And the system
-configuration's saves, which every department's published queue hears."""
+and records added, changed or deleted in Django admin (smartqueue.admin_checks), written in the announcing
+transaction, and sign-ins and sign-outs of staff accounts. And the system configuration's saves, which every
+department's published queue hears."""
 
+from decimal import Decimal
 from functools import partial
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from patients.broadcasts import publish_department_change
 from patients.hooks import action_recorded, appointment_changed, queue_changed
 from patients.models import Department
+from smartqueue.admin_checks import changed_in_django_admin
 from smartqueue.requests import client_ip
 
-from .models import SystemConfiguration
+from .models import AuditLog, SystemConfiguration
 from .services import record_audit
 
 
@@ -51,6 +54,35 @@ def audit_recorded_action(sender, record, **kwargs):
         before=record.before,
         after=record.after,
         ip_address=record.ip_address,
+    )
+
+
+def _stored_as_json(value):
+    # As the panel's audit rows keep values: records by id, times and dates as ISO text.
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (models.QuerySet, list, tuple)):
+        return [_stored_as_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _stored_as_json(item) for key, item in value.items()}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@receiver(changed_in_django_admin, dispatch_uid="audit_django_admin_change")
+def audit_django_admin_change(sender, change, **kwargs):
+    AuditLog.objects.create(
+        actor=change.actor if change.actor.is_authenticated else None,
+        action=f"django_admin.{change.action}",
+        object_type=sender._meta.model_name,
+        object_id=change.object_id,
+        object_repr=change.object_repr[:200],
+        before=_stored_as_json(change.before),
+        after=_stored_as_json(change.after),
+        ip_address=change.ip_address,
     )
 
 

@@ -56,7 +56,7 @@ class DoctorAdmin(KeepsDoctorsWithAPatient, CheckedModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # As the admin panel's save (adminpanel.services.save_doctor): bookings the old department can no longer
-        # hold are released. Its audit row stays the panel's; Django admin keeps its own change history.
+        # hold are released. The audit row is CheckedModelAdmin's (AnnouncesItsChanges).
         before = Doctor.objects.select_related("department").get(pk=obj.pk) if change else None
         super().save_model(request, obj, form, change)
         if before is not None:

@@ -110,6 +110,8 @@ class WebhookEndpointAdmin(CheckedModelAdmin):
     readonly_fields = ["disabled_automatically_at", "failing_since", "consecutive_failures"]
     list_filter = ["is_active", "trusted_for_pii"]
     search_fields = ["name", "url"]
+    # Kept out of the audit log, as the panel's save keeps it (adminpanel.services.save_with_audit's unaudited).
+    unannounced_fields = ("secret",)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = WebhookEndpointForm if obj is not None else NewWebhookEndpointForm

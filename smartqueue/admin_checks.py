@@ -1,11 +1,105 @@
-"""The base of the project's Django admin pages: what Django's own ModelAdmin answers with a 500 for, refused."""
+"""The base of the project's Django admin pages: what Django's own ModelAdmin answers with a 500 for, refused, and
+what it adds, changes and deletes, announced to the audit log."""
+
+from dataclasses import dataclass, field
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models
+from django.dispatch import Signal
 from django.forms.models import BaseInlineFormSet
 
 from .admin_json import CheckedJSONField
+from .requests import client_ip
+
+
+@dataclass(frozen=True)
+class DjangoAdminChange:
+    """One record added, changed or deleted on a Django admin page: by whom, from where, and the fields it changed
+    (their values before and after, as the form held them)."""
+
+    actor: object
+    ip_address: str | None
+    action: str  # "created", "updated" or "deleted"
+    object_id: str
+    object_repr: str
+    before: dict = field(default_factory=dict)
+    after: dict = field(default_factory=dict)
+
+
+# Sent (sender: the record's model) inside the page's transaction for each record a Django admin page adds, changes or
+# deletes, with a DjangoAdminChange. The audit log subscribes (adminpanel.signals), as it does to the core's hook: a
+# department, doctor, setting or account edited there is audited as the panel's edits are.
+changed_in_django_admin = Signal()
+
+
+class AnnouncesItsChanges:
+    """A model admin whose adds, changes and deletions, inline rows included, are announced by
+    changed_in_django_admin. A form's own fields (a new account's two passwords) are not the record's and are left
+    out, and so are the unannounced_fields (a secret)."""
+
+    unannounced_fields = ("password",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._announce_form(request, form, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        deleted = [row for row in formset.deleted_forms if row.instance.pk is not None]
+        for row in deleted:
+            self._announce_deletion(request, row.instance)
+        stored_before = {row: row.instance.pk is not None for row in formset.forms if row not in deleted}
+        super().save_formset(request, form, formset, change)
+        for row, stored in stored_before.items():
+            if row.has_changed() and row.instance.pk is not None:
+                self._announce_form(request, row, change=stored)
+
+    def delete_model(self, request, obj):
+        self._announce_deletion(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._announce_deletion(request, obj)
+        super().delete_queryset(request, queryset)
+
+    def _announce_deletion(self, request, obj):
+        # Before the deletion, while the record still has its id and its name.
+        self._announce(request, type(obj), "deleted", object_id=obj.pk, object_repr=str(obj))
+
+    def _announce_form(self, request, form, *, change):
+        record = form.instance
+        record_fields = {model_field.name for model_field in record._meta.get_fields()}
+        changed = [
+            name
+            for name in form.changed_data
+            if name in record_fields and name in form.cleaned_data and name not in self.unannounced_fields
+        ]
+        if change and not changed:
+            return
+        self._announce(
+            request,
+            type(record),
+            "updated" if change else "created",
+            object_id=record.pk,
+            object_repr=str(record),
+            before={name: form.initial.get(name) for name in changed} if change else {},
+            after={name: form.cleaned_data[name] for name in changed},
+        )
+
+    def _announce(self, request, model, action, *, object_id, object_repr, before=None, after=None):
+        changed_in_django_admin.send(
+            sender=model,
+            change=DjangoAdminChange(
+                actor=request.user,
+                ip_address=client_ip(request),
+                action=action,
+                object_id=str(object_id),
+                object_repr=object_repr,
+                before=before or {},
+                after=after or {},
+            ),
+        )
 
 
 class ChecksAgainOnConflict:
@@ -20,8 +114,9 @@ class ChecksAgainOnConflict:
             return super().changeform_view(request, object_id, form_url, extra_context)
 
 
-class CheckedModelAdmin(ChecksAgainOnConflict, admin.ModelAdmin):
-    """A model admin whose JSON fields are CheckedJSONField (expecting the kind of value the field's default is).
+class CheckedModelAdmin(AnnouncesItsChanges, ChecksAgainOnConflict, admin.ModelAdmin):
+    """A model admin whose JSON fields are CheckedJSONField (expecting the kind of value the field's default is), and
+    whose changes reach the audit log (AnnouncesItsChanges).
     Its lists' filters are checked for every admin page alike: a null character in the address by
     smartqueue.null_characters, a date out of range by smartqueue.admin_dates."""
 

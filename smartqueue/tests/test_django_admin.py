@@ -11,14 +11,14 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from adminpanel.analytics import rollup_day
-from adminpanel.models import DepartmentAnalytics
+from adminpanel.models import AuditLog, DepartmentAnalytics
 from doctors.models import Doctor
 from patients import services as queue_services
 from patients.models import Appointment, Patient, PatientFeedback, Queue, WaitAlert
 from notifications.models import Notification, NumberOptOut, TemplateType
 from notifications.services import prepare_queue_notification
 from patients.selectors import latest_queue_snapshot
-from smartqueue.admin_checks import CheckedModelAdmin
+from smartqueue.admin_checks import AnnouncesItsChanges, CheckedModelAdmin
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
 MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
@@ -324,3 +324,52 @@ def test_django_admins_sign_in_page_is_headed_by_its_title(client, db):
     page = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
 
     assert re.findall(r"<h1>(.*?)</h1>", page) == ["Iniciar sesión"]
+
+
+def test_every_admin_page_of_the_hospitals_records_and_accounts_announces_what_it_changes_to_the_audit_log():
+    audited_apps = {"patients", "doctors", "notifications", "adminpanel", "auth"}
+    unannounced = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in audited_apps and not isinstance(model_admin, AnnouncesItsChanges)
+    ]
+    assert not unannounced
+
+
+def test_a_department_edited_in_django_admin_is_audited_as_in_the_panel(client, superuser, department):
+    client.force_login(superuser)
+    change_page = f"/admin/patients/department/{department.pk}/change/"
+    posted = _change_form(client, change_page)
+
+    answer = client.post(change_page, {**posted, "daily_capacity": 40, "room": "B-12"}, REMOTE_ADDR="10.9.8.7")
+
+    assert answer.status_code == 302
+    entry = AuditLog.objects.get(action="django_admin.updated")
+    assert (entry.actor, entry.object_type, entry.object_id, entry.ip_address) == (
+        superuser,
+        "department",
+        str(department.pk),
+        "10.9.8.7",
+    )
+    assert (entry.before, entry.after) == ({"daily_capacity": None, "room": ""}, {"daily_capacity": 40, "room": "B-12"})
+    page = client.get("/adminpanel/audit/").content.decode()
+    assert "Edited in Django admin" in page
+
+
+def test_an_account_added_and_a_doctor_deleted_in_django_admin_are_audited_without_the_password(
+    client, superuser, department, make_doctor
+):
+    doctor = make_doctor(department=department)
+    client.force_login(superuser)
+
+    client.post(
+        "/admin/auth/user/add/",
+        {"username": "nurse.lee", "password1": "a-Long-pass-4821", "password2": "a-Long-pass-4821"},
+    )
+    client.post(f"/admin/doctors/doctor/{doctor.pk}/delete/", {"post": "yes"})
+
+    added = AuditLog.objects.get(action="django_admin.created", object_type="user")
+    assert added.object_repr == "nurse.lee" and "a-Long-pass-4821" not in str(added.after)
+    assert "password" not in added.after
+    deleted = AuditLog.objects.get(action="django_admin.deleted", object_type="doctor")
+    assert (deleted.object_id, deleted.object_repr) == (str(doctor.pk), str(doctor))
