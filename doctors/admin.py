@@ -31,15 +31,17 @@ class DoctorAdminForm(forms.ModelForm):
 
 class KeepsDoctorsWithAPatient:
     """A delete page (and the "delete selected" action) of records whose deletion deletes doctors: refused, listing
-    why, while one of those doctors has a patient called or in consultation, as moving or deactivating them is."""
+    why, while one of those doctors has a patient called or in consultation, as moving or deactivating them is, or
+    has patients on record (deactivated instead, as the panel offers)."""
 
     def doctors_deleted_with(self, records):
         raise NotImplementedError
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, permissions_needed, protected = super().get_deleted_objects(objs, request)
-        left_behind = services.still_with_their_patients(self.doctors_deleted_with(objs))
-        return deleted, counts, permissions_needed, [*protected, *left_behind]
+        doctors = list(self.doctors_deleted_with(objs))
+        kept = [*services.still_with_their_patients(doctors), *services.with_patients_on_record(doctors)]
+        return deleted, counts, permissions_needed, [*protected, *kept]
 
 
 @admin.register(Doctor)

@@ -1,5 +1,6 @@
 """What a doctor does from the dashboard: queue actions on its own department, availability, weekly hours."""
 
+from collections import Counter
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -314,6 +315,24 @@ def still_with_their_patients(doctors):
     """still_with_a_patient of each of the doctors who has one: why deleting them now would leave a token called or
     in consultation with no doctor (on the boards as being served, on no dashboard)."""
     return [refusal for doctor in doctors if (refusal := still_with_a_patient(doctor)) is not None]
+
+
+def with_patients_on_record(doctors):
+    """Why each of the doctors who called or saw a patient is not deleted: their tokens would keep no doctor, and the
+    reports' figures per doctor, of any period, would lose those patients. Such a doctor is deactivated instead."""
+    visits = Counter(Queue.objects.filter(doctor__in=doctors).values_list("doctor_id", flat=True).order_by())
+    return [
+        ngettext(
+            "%(doctor)s has %(count)s patient on record, whom the reports count as theirs: deactivate them instead "
+            "(Active unticked), which keeps their history.",
+            "%(doctor)s has %(count)s patients on record, whom the reports count as theirs: deactivate them instead "
+            "(Active unticked), which keeps their history.",
+            visits[doctor.pk],
+        )
+        % {"doctor": doctor, "count": visits[doctor.pk]}
+        for doctor in doctors
+        if visits[doctor.pk]
+    ]
 
 
 @transaction.atomic

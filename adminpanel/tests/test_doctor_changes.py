@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from adminpanel import services as panel_services
+from adminpanel.analytics import doctor_performance
 from conftest import requires_postgresql
 from doctors.models import Doctor
 from notifications.models import Notification
@@ -198,6 +199,33 @@ def test_django_admin_deletes_a_doctor_with_no_patient(django_admin, make_doctor
     django_admin.post(reverse("admin:doctors_doctor_delete", args=[doctor.pk]), {"post": "yes"})
 
     assert not Doctor.objects.filter(pk=doctor.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "delete_url",
+    [
+        lambda doctor: reverse("admin:doctors_doctor_delete", args=[doctor.pk]),
+        lambda doctor: reverse("admin:auth_user_delete", args=[doctor.user.pk]),
+    ],
+    ids=["doctor", "account"],
+)
+def test_django_admin_deletes_no_doctor_whose_patients_the_reports_count(
+    django_admin, make_doctor, make_token, delete_url
+):
+    # Deleted, the doctor's past tokens would keep no doctor, and every report's figures per doctor would lose them.
+    doctor = make_doctor()
+    entry = make_token(doctor.department)
+    services.call_patient(entry=entry, doctor=doctor)
+    services.start_consultation(entry=entry)
+    services.complete_consultation(entry=entry)
+
+    response = django_admin.post(delete_url(doctor), {"post": "yes"})
+
+    assert response.status_code == 200
+    assert "has 1 patient on record" in response.content.decode()
+    assert Queue.objects.get(pk=entry.pk).doctor_id == doctor.pk
+    today = timezone.localdate()
+    assert [row.seen for row in doctor_performance(start=today, end=today)] == [1]
 
 
 @pytest.mark.parametrize(
