@@ -373,3 +373,24 @@ def test_an_account_added_and_a_doctor_deleted_in_django_admin_are_audited_witho
     assert "password" not in added.after
     deleted = AuditLog.objects.get(action="django_admin.deleted", object_type="doctor")
     assert (deleted.object_id, deleted.object_repr) == (str(doctor.pk), str(doctor))
+
+
+def test_a_message_texts_translation_edited_and_deleted_in_django_admin_is_audited(client, superuser):
+    from notifications.defaults import install_default_templates
+    from notifications.models import NotificationTemplateTranslation
+
+    install_default_templates()
+    template = NotificationTemplateTranslation.objects.filter(language="es").first().template
+    client.force_login(superuser)
+    page = f"/admin/notifications/notificationtemplate/{template.pk}/change/"
+    posted = _template_page_posted(client, page)
+    shown = range(int(posted["translations-TOTAL_FORMS"]))
+    rows = {posted[f"translations-{index}-language"]: index for index in shown}
+    posted[f"translations-{rows['es']}-sms_template"] = "Su turno es {token}."
+    posted[f"translations-{rows['ar']}-DELETE"] = "on"
+
+    assert client.post(page, posted).status_code == 302
+
+    edited = AuditLog.objects.get(action="django_admin.updated", object_type="notificationtemplatetranslation")
+    assert edited.after == {"sms_template": "Su turno es {token}."}
+    assert AuditLog.objects.filter(action="django_admin.deleted", object_type="notificationtemplatetranslation").exists()
