@@ -159,7 +159,7 @@ def test_django_admin_edits_only_a_ratings_comment_and_adds_or_deletes_none(clie
 
 
 def test_django_admin_changes_adds_and_deletes_no_rolled_up_day(client, superuser, department, make_token):
-    """The reports' estimate accuracy is read from the roll-up's rows: a figure typed here would be shown as measured."""
+    """The reports' estimate accuracy is read from the roll-up's rows: a figure typed here would read as measured."""
     make_token(department)
     today = timezone.localdate()
     rollup_day(day=today)
@@ -393,4 +393,5 @@ def test_a_message_texts_translation_edited_and_deleted_in_django_admin_is_audit
 
     edited = AuditLog.objects.get(action="django_admin.updated", object_type="notificationtemplatetranslation")
     assert edited.after == {"sms_template": "Su turno es {token}."}
-    assert AuditLog.objects.filter(action="django_admin.deleted", object_type="notificationtemplatetranslation").exists()
+    deleted = AuditLog.objects.filter(action="django_admin.deleted", object_type="notificationtemplatetranslation")
+    assert deleted.exists()
