@@ -1,14 +1,17 @@
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.models import Group, User
 
 from doctors.admin import KeepsDoctorsWithAPatient
 from doctors.models import Doctor
 from smartqueue.admin_checks import AnnouncesItsChanges, CheckedModelAdmin, ChecksAgainOnConflict
+from smartqueue.requests import client_ip
 
 from .audit_actions import audit_action_label
 from .models import AdminUser, AuditLog, DepartmentAnalytics, SystemConfiguration
+from .services import record_audit
 
 
 admin.site.unregister(User)
@@ -22,6 +25,20 @@ class CheckedUserAdmin(KeepsDoctorsWithAPatient, AnnouncesItsChanges, ChecksAgai
 
     def doctors_deleted_with(self, records):
         return Doctor.objects.filter(user__in=records).select_related("user")
+
+    def user_change_password(self, request, id, form_url=""):
+        # An account's password set by a superuser is audited as one changed on the staff pages is; Django's page
+        # saves it outside save_model, so AnnouncesItsChanges does not hear of it.
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            record_audit(
+                actor=request.user,
+                action="auth.password_changed",
+                target=self.get_object(request, unquote(id)),
+                after={"path": request.path},
+                ip_address=client_ip(request),
+            )
+        return response
 
 
 @admin.register(Group)

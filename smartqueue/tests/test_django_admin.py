@@ -395,3 +395,19 @@ def test_a_message_texts_translation_edited_and_deleted_in_django_admin_is_audit
     assert edited.after == {"sms_template": "Su turno es {token}."}
     deleted = AuditLog.objects.filter(action="django_admin.deleted", object_type="notificationtemplatetranslation")
     assert deleted.exists()
+
+
+def test_an_accounts_password_set_in_django_admin_is_audited(client, superuser, make_user):
+    nurse = make_user(username="nurse.lee")
+    client.force_login(superuser)
+
+    answer = client.post(
+        f"/admin/auth/user/{nurse.pk}/password/",
+        {"password1": "a-Long-pass-4821", "password2": "a-Long-pass-4821"},
+        REMOTE_ADDR="10.9.8.7",
+    )
+
+    assert answer.status_code == 302
+    entry = AuditLog.objects.get(action="auth.password_changed")
+    assert (entry.actor, entry.object_id, entry.ip_address) == (superuser, str(nurse.pk), "10.9.8.7")
+    assert "a-Long-pass-4821" not in str(entry.after)
