@@ -13,6 +13,7 @@ from django.utils import timezone
 from adminpanel import analytics
 from adminpanel.models import DepartmentAnalytics
 from adminpanel.tasks import rollup_analytics
+from adminpanel.templatetags.report_figures import percent
 from patients import services
 from patients.models import PatientFeedback, Queue
 
@@ -575,3 +576,21 @@ def test_reports_and_their_export_name_each_department_in_the_readers_language(a
     assert set(report.context["chart"]["waits"]) == {"أمراض القلب", "ENT"}
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [row[1] for row in rows[1:]] == ["أمراض القلب", "ENT"]
+
+
+@pytest.mark.parametrize("rate, shown", [(1 / 8, "13"), (1 / 40, "3"), (0.5, "50"), (0.0, "0"), (None, None)])
+def test_a_rate_is_shown_as_a_percentage_whose_half_rounds_up_as_the_other_figures(rate, shown):
+    # 1 no-show among 8 bookings read 12% (widthratio rounds a half to the even number), 1 among 40 read 2%.
+    assert percent(rate) == shown
+
+
+def test_the_reports_no_show_rate_rounds_its_half_up(admin_client, department, monkeypatch):
+    one_in_eight = analytics.AppointmentFigures(
+        department=department, bookings=8, checked_in=7, no_shows=1, no_show_rate=1 / 8, on_time=7, early=0, late=0,
+        average_arrival_minutes=0.0, average_booked_wait_minutes=None, average_walk_in_wait_minutes=None,
+    )
+    monkeypatch.setattr(analytics, "appointment_figures", lambda **period: [one_in_eight])
+
+    page = admin_client.get("/adminpanel/reports/").content.decode()
+
+    assert "<td>13%</td>" in page
