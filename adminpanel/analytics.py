@@ -330,6 +330,12 @@ def chart_series(rows, *, days, day_label):
 HEAT_LEVELS = 5
 
 
+def whole_minutes(minutes):
+    """A wait (never negative) to the minute, its half rounded up as the page's tenths round one (floatformat): Python's
+    round takes 12.5 to 12 and 13.5 to 14."""
+    return math.floor(minutes + 0.5)
+
+
 def _heat_level(value, highest):
     # 0 for no data, else 1..HEAT_LEVELS in proportion to the busiest cell.
     if not value or not highest:
@@ -385,7 +391,7 @@ def peak_hours(*, start, end):
     return PeakHours(
         hours=hours,
         arrivals=grid(arrivals, busiest, lambda count: count or 0),
-        waits=grid(mean_waits, longest, lambda wait: None if wait is None else round(wait)),
+        waits=grid(mean_waits, longest, lambda wait: None if wait is None else whole_minutes(wait)),
         waits_by_day=waits_by_day,
     )
 

@@ -594,3 +594,19 @@ def test_the_reports_no_show_rate_rounds_its_half_up(admin_client, department, m
     page = admin_client.get("/adminpanel/reports/").content.decode()
 
     assert "<td>13%</td>" in page
+
+
+def test_a_heat_map_wait_rounds_its_half_up_as_the_tables_do(department, make_doctor, make_token):
+    doctor = make_doctor(department=department)
+    with time_machine.travel(at("09:00"), tick=False) as clock:
+        first = make_token(department)
+        clock.move_to(at("09:10"))
+        second = make_token(department)
+        services.call_patient(entry=first, doctor=doctor)  # waited 10 minutes
+        services.skip(entry=first)
+        clock.move_to(at("09:25"))
+        services.call_patient(entry=second, doctor=doctor)  # waited 15 minutes
+
+    waits = {row["weekday"]: row for row in analytics.peak_hours(start=DAY, end=DAY).waits}["Tuesday"]
+
+    assert [cell["value"] for cell in waits["cells"]] == [13]  # a mean of 12.5 read 12
