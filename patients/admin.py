@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from smartqueue.admin_checks import CheckedModelAdmin
+from smartqueue.requests import client_ip
 
-from . import appointments
+from . import appointments, services
 from .models import Appointment, Department, Patient, PatientFeedback, Queue, WaitAlert
 
 
@@ -28,6 +29,17 @@ class PatientAdmin(CheckedModelAdmin):
     list_filter = ["gender", "language"]
     search_fields = ["name", "phone", "public_id"]
     readonly_fields = ["public_id", "created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            # As the desk's correction of a patient's details: announced with each open visit of today.
+            services.announce_patient_edited(
+                patient=obj,
+                before={field: form.initial.get(field) for field in form.changed_data},
+                actor=request.user,
+                ip_address=client_ip(request),
+            )
 
     def get_readonly_fields(self, request, obj=None):
         # A number is corrected through services.correct_phone (the panel's live queues): it moves the visit to whoever

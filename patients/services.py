@@ -397,6 +397,22 @@ def announce_details_corrected(*, entry, registrant, actor, ip_address):
     )
 
 
+@transaction.atomic
+def announce_patient_edited(*, patient, before, actor, ip_address=None):
+    """A patient's details edited other than by a registration (Django admin), before: the changed fields as they were.
+    Announced on each of the patient's active tokens of today as the desk's correction is (details_corrected), so
+    that it is audited with the visit and the dashboards showing the patient redraw."""
+    details = {field.name for field in _PATIENT_COLUMNS}
+    corrected = {
+        field: value for field, value in before.items() if field in details and value != getattr(patient, field)
+    }
+    if not corrected:
+        return
+    registrant = Registrant(patient=patient, created=False, sent_to_phone=False, corrected=corrected)
+    for entry in Queue.objects.active().for_day(timezone.localdate()).filter(patient=patient).order_by("pk"):
+        announce_details_corrected(entry=entry, registrant=registrant, actor=actor, ip_address=ip_address)
+
+
 def triage_at_the_desk(*, entry, priority, notes, actor, ip_address):
     """The desk registering a patient already in line is triaging them: what they noted reaches the doctor, and
     as an emergency (or high) the waiting token moves up rather than keeping its place."""

@@ -411,3 +411,19 @@ def test_an_accounts_password_set_in_django_admin_is_audited(client, superuser, 
     entry = AuditLog.objects.get(action="auth.password_changed")
     assert (entry.actor, entry.object_id, entry.ip_address) == (superuser, str(nurse.pk), "10.9.8.7")
     assert "a-Long-pass-4821" not in str(entry.after)
+
+
+def test_a_patient_renamed_in_django_admin_is_announced_with_their_token_as_the_desks_correction_is(
+    client, superuser, department, make_token, django_capture_on_commit_callbacks
+):
+    """Through the core's hook: the token's audit row, and the dashboards listing the patient redraw."""
+    entry = make_token(department, name="Ana Ruiz")
+    client.force_login(superuser)
+    page = f"/admin/patients/patient/{entry.patient.pk}/change/"
+
+    with django_capture_on_commit_callbacks() as published:
+        client.post(page, {**_change_form(client, page), "name": "Ana María Ruiz"})
+
+    corrected = AuditLog.objects.get(action="queue.details_corrected", object_id=str(entry.pk))
+    assert (corrected.before["name"], corrected.after["name"]) == ("Ana Ruiz", "Ana María Ruiz")
+    assert published
