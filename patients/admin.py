@@ -60,7 +60,17 @@ class QueueAdmin(CheckedModelAdmin):
     # A token's place in its line (its department, priority, doctor, times) changes only through
     # patients.services, which audit the change and publish the department's queue: saved here, it would reach
     # no screen and no estimate, and deleted, the line would still show it. Only what no line reads is edited.
-    readonly_fields = _read_only_but(Queue, "notes", "consultation_notes", "notify_when_patients_ahead")
+    readonly_fields = _read_only_but(Queue, *services.EDITED_VISIT_DETAIL_EVENTS)
+
+    def save_record(self, request, obj, form, change):
+        # Through the service, announced as the desk's notes and the patient's choice of notice are: saved here, the
+        # doctor's dashboard kept the old notes and the messages never looked at the new notice.
+        services.save_edited_visit_details(
+            entry=obj,
+            changes={field: form.cleaned_data[field] for field in form.changed_data},
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
 
     @admin.display(description=_("token"))
     def token(self, entry):

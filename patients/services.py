@@ -556,6 +556,32 @@ def _save_visit_detail(*, entry, field, value, event, actor, ip_address):
     return entry
 
 
+# The details of a visit that Django admin edits, and how each is announced when it changes (None: saved alone).
+EDITED_VISIT_DETAIL_EVENTS = {
+    "notes": "notes_added",
+    "notify_when_patients_ahead": "notice_chosen",
+    "consultation_notes": None,
+}
+
+
+@transaction.atomic
+def save_edited_visit_details(*, entry, changes, actor, ip_address=None):
+    """Details of a visit edited in Django admin ({field: value}, of EDITED_VISIT_DETAIL_EVENTS), its place left as
+    it was: the notes for the doctor announced as the desk's are, the text notice as the patient's choice is, so that
+    they are audited and reach the dashboards and the messages; the doctor's consultation notes saved as they are."""
+    entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
+    for field, value in changes.items():
+        event = EDITED_VISIT_DETAIL_EVENTS[field]
+        if event is None:
+            setattr(entry, field, value)
+            entry.save(update_fields=[field, "updated_at"])
+        else:
+            entry = _save_visit_detail(
+                entry=entry, field=field, value=value, event=event, actor=actor, ip_address=ip_address
+            )
+    return entry
+
+
 def _more_urgent(priority, entry):
     return entry.status == Status.WAITING and Queue.PRIORITY_RANK[priority] > Queue.PRIORITY_RANK[entry.priority]
 

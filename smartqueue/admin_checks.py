@@ -41,8 +41,12 @@ class AnnouncesItsChanges:
     unannounced_fields = ("password",)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        self.save_record(request, obj, form, change)
         self._announce_form(request, form, change=change)
+
+    def save_record(self, request, obj, form, change):
+        """How the page saves its record: as ModelAdmin does, unless a service of the app saves it."""
+        super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         deleted = [row for row in formset.deleted_forms if row.instance.pk is not None]

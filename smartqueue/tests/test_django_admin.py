@@ -427,3 +427,21 @@ def test_a_patient_renamed_in_django_admin_is_announced_with_their_token_as_the_
     corrected = AuditLog.objects.get(action="queue.details_corrected", object_id=str(entry.pk))
     assert (corrected.before["name"], corrected.after["name"]) == ("Ana Ruiz", "Ana María Ruiz")
     assert published
+
+
+def test_a_visits_notes_and_notice_edited_in_django_admin_are_announced_as_the_desks_and_the_patients_are(
+    client, superuser, department, make_token
+):
+    """Through the core's hook: audited with the visit, on the doctor's dashboard at once, and the messages look
+    again at whether the patient is now close enough to be told."""
+    entry = make_token(department)
+    client.force_login(superuser)
+    change_page = f"/admin/patients/queue/{entry.pk}/change/"
+    page = client.get(change_page)
+
+    client.post(change_page, {**inline_management_forms(page), "notes": "X-rays", "notify_when_patients_ahead": 2})
+
+    events = AuditLog.objects.filter(object_id=str(entry.pk)).values_list("action", flat=True)
+    assert {"queue.notes_added", "queue.notice_chosen"} <= set(events)
+    entry.refresh_from_db()
+    assert (entry.notes, entry.notify_when_patients_ahead) == ("X-rays", 2)
