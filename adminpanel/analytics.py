@@ -9,9 +9,10 @@ called away, whose patient still counts as seen and completed); an estimate's er
 """
 
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -229,6 +230,24 @@ def rollup_day(*, day):
         update_fields=[*ROLLUP_FIELDS, "updated_at"],
     )
     return len(rows)
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def day_to_roll_up(typed):
+    """The day a roll-up was asked for (the rollup_analytics command's --date, the task's day): a real day written
+    YYYY-MM-DD, today or before; else ValueError saying what it must be. fromisoformat alone also read 20261203 and
+    2026-W49-4, and the task rolled up a day still to come."""
+    try:
+        day = date.fromisoformat(typed) if ISO_DAY.fullmatch(typed) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValueError(f"must be a real day written YYYY-MM-DD, got '{typed}'.")
+    if day > timezone.localdate():
+        raise ValueError(f"must be today or an earlier day: {typed} has not happened yet.")
+    return day
 
 
 # A change is stamped when it is saved, before its transaction commits: one saved this long before a roll-up

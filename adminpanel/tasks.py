@@ -1,9 +1,9 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from celery import shared_task
 from django.utils import timezone
 
-from .analytics import rollup_day, rollup_today_and_late_changes
+from .analytics import day_to_roll_up, rollup_day, rollup_today_and_late_changes
 
 
 @shared_task(acks_late=True)
@@ -19,5 +19,5 @@ def rollup_analytics(day=None):
     elif day == "today":
         return rollup_today_and_late_changes(today=today)
     else:
-        target = date.fromisoformat(day)
+        target = day_to_roll_up(day)
     return rollup_day(day=target)

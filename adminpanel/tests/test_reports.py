@@ -439,6 +439,16 @@ def test_beat_task_rolls_up_yesterday_by_default_today_on_demand_or_a_given_day(
     assert set(DepartmentAnalytics.objects.values_list("date", flat=True)) == {rolled_day}
 
 
+@pytest.mark.parametrize("day", ["20260310", "2026-W11-2", "2026-03-12"])
+def test_the_rollup_task_refuses_a_day_the_command_refuses_and_stores_nothing(clinic_day, settings, day):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with time_machine.travel(at("08:00", day=date(2026, 3, 11)), tick=False):
+        with pytest.raises(ValueError, match="must be"):
+            rollup_analytics.apply(kwargs={"day": day}).get()
+
+    assert not DepartmentAnalytics.objects.exists()
+
+
 def test_beat_schedule_names_registered_tasks(settings):
     from smartqueue.celery import app
 

@@ -1,13 +1,10 @@
 import argparse
-import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from adminpanel.analytics import rollup_day
-
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+from adminpanel.analytics import day_to_roll_up, rollup_day
 
 
 class GivenOnce(argparse.Action):
@@ -29,16 +26,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # An empty --date (e.g. an unset shell variable) is a mistake to report, not a request for the default.
         if options["date"] is not None:
-            typed = options["date"]
             try:
-                # fromisoformat also reads 20261203 and 2026-W49-4: only the form the help names is taken.
-                day = date.fromisoformat(typed) if ISO_DAY.fullmatch(typed) else None
-            except ValueError:
-                day = None
-            if day is None:
-                raise CommandError(f"--date must be a real day written YYYY-MM-DD, got '{typed}'.")
-            if day > timezone.localdate():
-                raise CommandError(f"--date must be today or an earlier day: {typed} has not happened yet.")
+                day = day_to_roll_up(options["date"])
+            except ValueError as refusal:
+                raise CommandError(f"--date {refusal}") from None
         else:
             day = timezone.localdate() - timedelta(days=1)
         rows = rollup_day(day=day)
