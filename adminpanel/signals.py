@@ -3,7 +3,6 @@ and records added, changed or deleted in Django admin (smartqueue.admin_checks),
 transaction, and sign-ins and sign-outs of staff accounts. And the system configuration's saves, which every
 department's published queue hears."""
 
-from decimal import Decimal
 from functools import partial
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
@@ -67,9 +66,10 @@ def _stored_as_json(value):
         return {key: _stored_as_json(item) for key, item in value.items()}
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    # Anything else a form field may clean to (a Decimal, a UUID) as its text: never the save's JSON error.
+    return str(value)
 
 
 @receiver(changed_in_django_admin, dispatch_uid="audit_django_admin_change")
