@@ -51,6 +51,9 @@ class DepartmentDay:
     # Still waiting, or called and never seen, when the day ended (today: in line now): the waits above are of
     # called tokens only, so a day that left patients unseen read as a day that served everyone.
     not_seen: int
+    # With a doctor as the report is read (today, or a consultation not yet closed as left open): counted in no other
+    # status, so registrations were one short of the statuses that account for them.
+    in_consultation: int
     # Counted as completed too (the patient was seen): consultations their doctor never finished, closed when the day
     # ended (patients.services.close_consultation_left_open).
     consultations_left_open: int
@@ -122,6 +125,7 @@ def summarise_department_day(*, department, day, visits, ratings):
         no_shows=statuses[Status.SKIPPED],
         cancelled=statuses[Status.CANCELLED],
         not_seen=statuses[Status.WAITING] + statuses[Status.CALLED],
+        in_consultation=statuses[Status.IN_CONSULTATION],
         consultations_left_open=sum(visit["consultation_left_open"] for visit in completed),
         average_wait_minutes=mean(waits),
         p90_wait_minutes=percentile_90(waits),

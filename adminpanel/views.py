@@ -1010,6 +1010,7 @@ CSV_COLUMNS = [
     ("no_shows", _("No-shows")),
     ("cancelled", _("Cancelled")),
     ("not_seen", _("Not seen")),
+    ("in_consultation", _("In consultation")),
     ("consultations_left_open", _("Left open")),
     ("average_wait_minutes", _("Average wait (min)")),
     ("p90_wait_minutes", _("90th percentile wait (min)")),

@@ -342,6 +342,7 @@ def test_csv_export_content(admin_client, clinic_day):
             "No-shows",
             "Cancelled",
             "Not seen",
+            "In consultation",
             "Left open",
             "Average wait (min)",
             "90th percentile wait (min)",
@@ -354,11 +355,11 @@ def test_csv_export_content(admin_client, clinic_day):
             "Wait estimate bias (min)",
         ],
         [
-            *["2026-03-10", "Cardiology", "7", "3", "1", "1", "3", "0"],
+            *["2026-03-10", "Cardiology", "7", "3", "1", "1", "3", "0", "0"],
             # A mean error of 6.25 reads 6.3 here as on the page (it read 6.2: a half rounded to even).
             *["25.0", "40.0", "15.0", "4.0", "2", "10", "4", "6.3", "-3.8"],
         ],
-        ["2026-03-10", "ENT", "1", "0", "0", "0", "0", "0", "", "", "", "", "0", "11", "0", "", ""],
+        ["2026-03-10", "ENT", "1", "0", "0", "0", "0", "0", "0", "", "", "", "", "0", "11", "0", "", ""],
     ]
 
 
@@ -620,3 +621,25 @@ def test_a_heat_map_wait_rounds_its_half_up_as_the_tables_do(department, make_do
     waits = {row["weekday"]: row for row in analytics.peak_hours(start=DAY, end=DAY).waits}["Tuesday"]
 
     assert [cell["value"] for cell in waits["cells"]] == [13]  # a mean of 12.5 read 12
+
+
+def test_a_patient_with_a_doctor_is_counted_so_the_statuses_account_for_every_token(
+    admin_client, department, make_doctor, make_token
+):
+    doctor = make_doctor(department=department)
+    seen, with_the_doctor, waiting = make_token(department), make_token(department), make_token(department)
+    for entry in (seen, with_the_doctor):
+        services.call_patient(entry=entry, doctor=doctor)
+        services.start_consultation(entry=entry)
+        if entry is seen:
+            services.complete_consultation(entry=entry)
+    today = timezone.localdate()
+
+    [row] = analytics.department_days(start=today, end=today)
+
+    assert (row.registrations, row.completed, row.in_consultation, row.not_seen) == (3, 1, 1, 1)
+    page = admin_client.get("/adminpanel/reports/").content.decode()
+    assert "<td>1</td><td>1</td><td>0</td>" in page  # not seen, in consultation, left open
+    export = admin_client.get("/adminpanel/reports/export.csv").content.decode("utf-8-sig")
+    heading, cells = list(csv.reader(io.StringIO(export)))
+    assert cells[heading.index("In consultation")] == "1"
