@@ -726,6 +726,26 @@ class DailyTokenCounter(models.Model):
         return f"{self.department} on {self.day}: {self.last_number}"
 
 
+class DepartmentChangeCount(models.Model):
+    """Without Redis: the number of a department's latest published change and its pace generation
+    (patients.published), counted here so that every process counts on one: a change made by a management command
+    or a second server process numbered on its own counter, and this server's readers went on taking the queue they
+    kept under their own number, without the change, until this server published the department again."""
+
+    department = models.OneToOneField(
+        Department, on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("department")
+    )
+    seq = models.PositiveBigIntegerField(_("latest change number"), default=0)
+    pace_generation = models.PositiveBigIntegerField(_("pace generation"), default=0)
+
+    class Meta:
+        verbose_name = _("department change count")
+        verbose_name_plural = _("department change counts")
+
+    def __str__(self):
+        return f"{self.department_id}: change {self.seq}, pace generation {self.pace_generation}"
+
+
 class PatientFeedback(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("patient"))
     queue_entry = models.OneToOneField(

@@ -1,12 +1,15 @@
 """The latest published state of each department's queue: its change number and the snapshot it produced.
 
 Each change is numbered per department (next_sequence). With Redis every server process and worker
-shares one counter (INCR is atomic); without it the in-memory channel layer only reaches this one
-process, so a process-local counter is just as consistent.
+shares one counter (INCR is atomic); without it the counter is a row of the database
+(models.DepartmentChangeCount), which every process shares as well. A process-local counter was not enough even
+with the in-memory channel layer, which reaches no other process: a change made by a management command or a second
+server process was numbered there, and this process's readers went on taking the queue they kept under their own
+number, without the change, until this process published the department again.
 
 Each publish keeps the queue it computed under its number; until the next change is published, every
 queue read (REST, display boards, sockets connecting, patients' statuses) is served from it without
-touching the database. A reader that finds none (evicted, another day, a department never published) keeps
+reading the line (without Redis, reading the number is one query). A reader that finds none (evicted, another day, a department never published) keeps
 the one it computes under the number it read first. Either way a kept queue is read after its number was
 taken, so it is never older than the change its number names, and every change that alters a department's queue publishes it: a token's change, and a department or
 doctor saved from the panel or Django admin (their post_save receivers). A kept queue therefore stays true
@@ -46,9 +49,7 @@ unpickling of the whole queue, for the same figures.
 import contextvars
 import functools
 import logging
-import threading
 import time
-from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -56,6 +57,9 @@ from datetime import timedelta
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
+
+from .models import DepartmentChangeCount
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +70,6 @@ ESTIMATES_REFRESH_SECONDS = 60
 # How long other readers wait for the one refreshing a kept queue before one of them tries in its place.
 REFRESH_CLAIM_SECONDS = 10
 
-_local_current = defaultdict(int)
-_local_generation = defaultdict(int)
-_local_lock = threading.Lock()
 _statuses_published = contextvars.ContextVar("statuses_published", default=None)
 
 
@@ -109,39 +110,39 @@ class PaceToReuse:
 NO_PACE_TO_REUSE = PaceToReuse(generation=None)
 
 
-def _count_up(key, local_counts, department_id):
-    """Count up one of the department's counters: in Redis, shared by every process; else in this process."""
+def _count_up(key, column, department_id):
+    """Count up one of the department's counters (column: its DepartmentChangeCount field), shared by every process:
+    in Redis, else in the database (one atomic statement)."""
     if settings.REDIS_URL:
         return _redis().incr(key)
-    with _local_lock:
-        local_counts[department_id] += 1
-        return local_counts[department_id]
-
-
-def _count(key, local_counts, department_id):
-    if settings.REDIS_URL:
-        return int(_redis().get(key) or 0)
-    with _local_lock:
-        return local_counts[department_id]
+    table = DepartmentChangeCount._meta.db_table
+    first = {"seq": 0, "pace_generation": 0, column: 1}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (department_id, seq, pace_generation) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (department_id) DO UPDATE SET {column} = {table}.{column} + 1 RETURNING {column}",
+            [department_id, first["seq"], first["pace_generation"]],
+        )
+        return cursor.fetchone()[0]
 
 
 def next_pace_generation(department_id):
     """Count up the department's pace generation: called by a publisher whose change alters the pace, before
     the change is numbered, so a reader of that number never takes an earlier pace as current."""
-    return _count_up(_generation_key(department_id), _local_generation, department_id)
+    return _count_up(_generation_key(department_id), "pace_generation", department_id)
 
 
 def current_pace_generation(department_id):
-    return _count(_generation_key(department_id), _local_generation, department_id)
+    return latest_change(department_id).pace_generation
 
 
 def next_sequence(department_id):
-    return _count_up(_sequence_key(department_id), _local_current, department_id)
+    return _count_up(_sequence_key(department_id), "seq", department_id)
 
 
 def current_sequence(department_id):
     """The number of the department's latest change; snapshots carry it so clients can spot gaps."""
-    return _count(_sequence_key(department_id), _local_current, department_id)
+    return latest_change(department_id).seq
 
 
 @dataclass(frozen=True)
@@ -154,20 +155,41 @@ class LatestChange:
 
 
 def latest_change(department_id):
+    return latest_changes([department_id])[department_id]
+
+
+def latest_changes(department_ids):
+    """{department id: LatestChange} of the departments, read together: one round trip to Redis, else one query (a
+    department never changed has 0 for both)."""
     if settings.REDIS_URL:
-        seq, generation = _redis().mget(_sequence_key(department_id), _generation_key(department_id))
-        return LatestChange(seq=int(seq or 0), pace_generation=int(generation or 0))
-    with _local_lock:
-        return LatestChange(seq=_local_current[department_id], pace_generation=_local_generation[department_id])
+        keys = [key for each in department_ids for key in (_sequence_key(each), _generation_key(each))]
+        counts = iter(_redis().mget(keys) if keys else [])
+        return {
+            each: LatestChange(seq=int(next(counts) or 0), pace_generation=int(next(counts) or 0))
+            for each in department_ids
+        }
+    # `__in`, which leaves out an id past the column's range (smartqueue.integer_lookups), as no department has it.
+    counted = DepartmentChangeCount.objects.filter(department_id__in=department_ids).values_list(
+        "department_id", "seq", "pace_generation"
+    )
+    counts = {department_id: (seq, generation) for department_id, seq, generation in counted}
+    return {each: LatestChange(*counts.get(each, (0, 0))) for each in department_ids}
 
 
 def readable_change(department_id):
     """latest_change, unnumbered while Redis is unreachable: nothing is published then, and the database answers."""
+    return readable_changes([department_id])[department_id]
+
+
+def readable_changes(department_ids):
+    """latest_changes, unnumbered while Redis is unreachable (see readable_change)."""
     try:
-        return latest_change(department_id)
+        return latest_changes(department_ids)
     except redis.RedisError:
-        logger.warning("Sequence of department %s unreadable; its queue is read from the database", department_id)
-        return LatestChange(seq=None, pace_generation=None)
+        logger.warning(
+            "Sequences of departments %s unreadable; their queues are read from the database", department_ids
+        )
+        return {each: LatestChange(seq=None, pace_generation=None) for each in department_ids}
 
 
 def snapshot_cache_key(department_id, seq):

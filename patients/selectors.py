@@ -464,7 +464,7 @@ def department_overview():
     (appointments.closed_department_ids: one query a day, then kept).
     """
     departments = list(Department.objects.filter(is_active=True))
-    changes = {department.pk: published.readable_change(department.pk) for department in departments}
+    changes = published.readable_changes([department.pk for department in departments])
     queues = {
         department.pk: published.snapshot_to_read(department.pk, changes[department.pk].seq)
         for department in departments

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from patients import published, selectors, services
 from patients.selectors import latest_queue_snapshot
+from patients.tests.factories import CHANGE_NUMBER_QUERIES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,7 +102,7 @@ def test_a_published_queue_is_read_without_the_database_while_its_waits_are_fres
     latest_queue_snapshot(department_id=department.pk)
     clock.shift(timedelta(seconds=published.ESTIMATES_REFRESH_SECONDS - 5))
 
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(CHANGE_NUMBER_QUERIES):
         assert published_waits(department) == [0, 10]
 
 
@@ -128,7 +129,8 @@ def test_one_reader_refreshes_an_aged_queue_while_the_others_read_the_kept_one(
     clock.shift(timedelta(seconds=published.ESTIMATES_REFRESH_SECONDS + 1))
 
     assert published.snapshot_to_read(department.pk, seq) is None  # This reader works it out anew...
-    with django_assert_num_queries(0):  # ...while the next ones are answered from the kept queue meanwhile.
+    # ...while the next ones are answered from the kept queue meanwhile.
+    with django_assert_num_queries(CHANGE_NUMBER_QUERIES):
         assert published.snapshot_to_read(department.pk, seq)["queue_length"] == 1
         assert published_waits(department) == [0]
 
@@ -165,7 +167,7 @@ def test_a_queue_read_from_the_database_is_kept_for_the_next_readers(
     cache.delete(published.snapshot_cache_key(department.pk, published.current_sequence(department.pk)))
 
     assert published_waits(department) == [0, 10]
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(CHANGE_NUMBER_QUERIES):
         assert published_waits(department) == [0, 10]
 
 
@@ -224,7 +226,7 @@ def test_a_cold_reader_after_a_change_that_leaves_the_pace_reads_only_the_open_t
         make_token(department)
     a_change_whose_queue_was_evicted(department)
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(1 + CHANGE_NUMBER_QUERIES):
         assert published_waits(department) == [0, 10, 20]
 
 
@@ -250,7 +252,7 @@ def test_a_cold_reader_measures_a_pace_more_than_a_minute_old(
     clock.shift(timedelta(seconds=published.ESTIMATES_REFRESH_SECONDS + 1))
     a_change_whose_queue_was_evicted(department)
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(4 + CHANGE_NUMBER_QUERIES):
         assert published_waits(department) == [0]
 
 
