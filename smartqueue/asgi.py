@@ -21,14 +21,16 @@ from .routing import websocket_urlpatterns  # noqa: E402
 from .socket_limits import SocketsPerAddress  # noqa: E402
 from .socket_origins import SameOriginSockets  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": PooledThreadsASGIHandler(),
-        # Browsers always send Origin; only the app's own pages (ALLOWED_HOSTS, same port) may open the sockets, and
-        # each client address only so many at once.
-        "websocket": SameOriginSockets(SocketsPerAddress(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
-    }
-)
+
+
+def websocket_application():
+    """The sockets' application, as each server process makes it once."""
+    # Browsers always send Origin; only the app's own pages (ALLOWED_HOSTS, same port) may open the sockets, and each
+    # client address only so many at once.
+    return SameOriginSockets(SocketsPerAddress(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))))
+
+
+application = ProtocolTypeRouter({"http": PooledThreadsASGIHandler(), "websocket": websocket_application()})
 
 # `daphne smartqueue.asgi:application` by hand: daphne's command line loads the application before it makes its server,
 # which is then `make run`'s (smartqueue.server: no DEBUG pages or published SECRET_KEY beyond this machine, masked

@@ -438,7 +438,8 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # can be tried in its browser.
 KIOSK_NETWORKS = env_networks("KIOSK_NETWORKS", ["127.0.0.0/8", "::1"] if DEBUG else [])
 
-# Sockets one client address (an IPv6 one by its /64) may hold open on each server process (smartqueue.socket_limits):
+# Sockets one client address (an IPv6 one by its /64) may hold open, on every server process together (counted in Redis
+# with REDIS_URL; smartqueue.socket_limits):
 # room for a hospital's guest Wi-Fi, whose phones share one public address, following their tokens.
 SOCKETS_PER_ADDRESS = env_int("SOCKETS_PER_ADDRESS", 1000, minimum=1)
 

@@ -1,19 +1,54 @@
-"""How many sockets one client address may hold open on a server process: SOCKETS_PER_ADDRESS.
+"""How many sockets one client address may hold open: SOCKETS_PER_ADDRESS, across every server process.
 
 Every page that follows the queue opens a socket, and a socket costs its process memory (about 45 KB) and a copy of
 every frame of its department. Sockets were not limited at all: one client opening them in a loop (2,000 in 38 s in
 the eleventh attack run) grew the process by 90 MB and, since a frame goes to each of its department's sockets one
-after the other, slowed every board's and dashboard's update in step. Counted per process, in its memory, so that a
-process that stops takes its counts with it; by the address rate limits count against (an IPv6 one by its /64).
+after the other, slowed every board's and dashboard's update in step. Counted by the address rate limits count against
+(an IPv6 one by its /64).
+
+With REDIS_URL the count is shared by every process: counted in each process's memory, a client spread over N
+processes behind the load balancer held N times the limit. Each open socket is an entry of its address's sorted set
+in Redis, which holds it until a moment its process pushes forward every SHARED_COUNT_REFRESH_SECONDS while the socket
+is open: a process that dies (killed, its machine lost) takes its sockets' entries with it within
+SHARED_ENTRY_LIFETIME_SECONDS, as a count in its memory did at once. Without Redis there is one process (the in-memory
+channel layer), and the count is in its memory.
+
+One more socket is accepted, then closed with CLOSE_TRY_AGAIN_LATER (WebSocket's 1013 "try again later", sent in
+the 4000-4999 range left to applications, as 4012 for a restart): refused at the handshake, a browser saw a bare
+failure (1006), and the live client retried it as it would a server down, then again at once each time a socket
+opened and closed. The client now says why, polls meanwhile and tries again only at its longest delay.
 """
 
+import asyncio
 import collections
+import functools
+import logging
+import time
+import uuid
 from types import SimpleNamespace
 
-from channels.security.websocket import WebsocketDenier
+import redis
 from django.conf import settings
 
 from .requests import limited_address
+
+logger = logging.getLogger(__name__)
+
+CLOSE_TRY_AGAIN_LATER = 4013
+SHARED_COUNT_REFRESH_SECONDS = 60
+SHARED_ENTRY_LIFETIME_SECONDS = 3 * SHARED_COUNT_REFRESH_SECONDS
+
+# Drop the entries no process pushed forward, then take a place if one is left (atomic: sockets of one address
+# opening at once on several processes cannot all find the last place free).
+TAKE_A_PLACE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+    return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
 
 
 def socket_address(scope):
@@ -27,17 +62,95 @@ def socket_address(scope):
     return limited_address(SimpleNamespace(META=meta))
 
 
+@functools.cache
+def _redis(url):
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+
+def _sockets_key(address):
+    return f"{settings.REDIS_KEY_PREFIX}:sockets-of:{address}"
+
+
+class SharedSocketCounts:
+    """The open sockets of each address, counted in Redis for every process (see the module's docstring)."""
+
+    def __init__(self):
+        self.entries = {}  # This process's open sockets: entry -> address.
+        self.refresher = None
+
+    def take_a_place(self, address):
+        """The socket's entry, or None when its address holds SOCKETS_PER_ADDRESS already. Redis unreachable, the
+        socket is let in (a lost count must not keep every screen dark) and logged."""
+        entry = uuid.uuid4().hex
+        now = time.time()
+        client = _redis(settings.REDIS_URL)
+        try:
+            taken = client.eval(
+                TAKE_A_PLACE,
+                1,
+                _sockets_key(address),
+                now,
+                entry,
+                settings.SOCKETS_PER_ADDRESS,
+                now + SHARED_ENTRY_LIFETIME_SECONDS,
+                SHARED_ENTRY_LIFETIME_SECONDS,
+            )
+        except redis.RedisError:
+            logger.warning("Sockets of %s not counted: Redis unreachable", address, exc_info=True)
+            return entry
+        if not taken:
+            return None
+        self.entries[entry] = address
+        return entry
+
+    def give_back(self, entry):
+        address = self.entries.pop(entry, None)
+        if address is None:
+            return
+        try:
+            _redis(settings.REDIS_URL).zrem(_sockets_key(address), entry)
+        except redis.RedisError:
+            logger.warning("Socket of %s not uncounted: Redis unreachable", address, exc_info=True)
+
+    def push_forward(self):
+        """Keep this process's open sockets counted for another SHARED_ENTRY_LIFETIME_SECONDS."""
+        until = time.time() + SHARED_ENTRY_LIFETIME_SECONDS
+        pipeline = _redis(settings.REDIS_URL).pipeline(transaction=False)
+        for entry, address in list(self.entries.items()):
+            pipeline.zadd(_sockets_key(address), {entry: until}, xx=True)
+            pipeline.expire(_sockets_key(address), SHARED_ENTRY_LIFETIME_SECONDS)
+        try:
+            pipeline.execute()
+        except redis.RedisError:
+            logger.warning("Open sockets not pushed forward: Redis unreachable", exc_info=True)
+
+    def keep_pushing_forward(self):
+        """Start the loop pushing this process's entries forward, unless it runs (it ends when no socket is open)."""
+        loop = asyncio.get_running_loop()
+        if self.refresher is None or self.refresher.done() or self.refresher.get_loop() is not loop:
+            self.refresher = loop.create_task(self._push_forward_while_open())
+
+    async def _push_forward_while_open(self):
+        while self.entries:
+            await asyncio.sleep(SHARED_COUNT_REFRESH_SECONDS)
+            await asyncio.to_thread(self.push_forward)
+
+
 class SocketsPerAddress:
-    """Refuses a socket at the handshake (403) when its address already holds SOCKETS_PER_ADDRESS on this process."""
+    """Closes a socket with CLOSE_TRY_AGAIN_LATER when its address already holds SOCKETS_PER_ADDRESS: on every process
+    with REDIS_URL (SharedSocketCounts), else on this one."""
 
     def __init__(self, application):
         self.application = application
         self.open_sockets = collections.Counter()
+        self.shared = SharedSocketCounts()
 
     async def __call__(self, scope, receive, send):
         address = socket_address(scope)
+        if settings.REDIS_URL:
+            return await self._counted_in_redis(address, scope, receive, send)
         if self.open_sockets[address] >= settings.SOCKETS_PER_ADDRESS:
-            return await WebsocketDenier()(scope, receive, send)
+            return await try_again_later(receive, send)
         self.open_sockets[address] += 1
         try:
             # A consumer's call lasts as long as its socket.
@@ -46,3 +159,22 @@ class SocketsPerAddress:
             self.open_sockets[address] -= 1
             if not self.open_sockets[address]:
                 del self.open_sockets[address]
+
+    async def _counted_in_redis(self, address, scope, receive, send):
+        entry = await asyncio.to_thread(self.shared.take_a_place, address)
+        if entry is None:
+            return await try_again_later(receive, send)
+        self.shared.keep_pushing_forward()
+        try:
+            return await self.application(scope, receive, send)
+        finally:
+            await asyncio.to_thread(self.shared.give_back, entry)
+
+
+async def try_again_later(receive, send):
+    """Accept the socket only to close it with CLOSE_TRY_AGAIN_LATER: a refused handshake reaches a browser as a
+    bare failure, without the code."""
+    if (await receive())["type"] != "websocket.connect":
+        return  # Gone before its handshake.
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})

@@ -1,6 +1,7 @@
 """A change made by another process (a management command, a Celery worker, a second server) reaches this process's
 readers at once, on the embedded defaults too: no Redis, each process its own memory cache and channel layer."""
 
+import os
 import subprocess
 import sys
 
@@ -30,9 +31,8 @@ register_patient(
 
 def register_in_another_process(department):
     """Register a walk-in as a management command would: another Python process on the same database."""
-    environment = {"DATABASE_URL": database_url(connection.settings_dict), "PATH": "/usr/bin:/bin"}
-    if settings.REDIS_URL:
-        environment.update(REDIS_URL=settings.REDIS_URL, CACHE_URL=settings.CACHES["default"]["LOCATION"])
+    # This process's environment (its Redis, if any, and namespace), on the test database.
+    environment = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict)}
     subprocess.run(
         [sys.executable, "-c", REGISTER_IN_ANOTHER_PROCESS.format(department_id=department.pk)],
         cwd=settings.BASE_DIR,

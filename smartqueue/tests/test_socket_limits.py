@@ -1,28 +1,36 @@
-"""One client address holds at most SOCKETS_PER_ADDRESS sockets open on a server process (smartqueue.socket_limits)."""
+"""One client address holds at most SOCKETS_PER_ADDRESS sockets open, on every server process together
+(smartqueue.socket_limits)."""
+
+import random
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.routing import ProtocolTypeRouter
 from channels.testing import WebsocketCommunicator
+from django.conf import settings as django_settings
 
-from smartqueue.asgi import application
+from smartqueue.asgi import application, websocket_application
+from smartqueue.socket_limits import CLOSE_TRY_AGAIN_LATER
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 async def open_from():
-    """Opens a department's queue socket from a client address; disconnects every socket after the test."""
+    """Opens a department's queue socket from a client address (on `server`, this process's application unless
+    given); whether it stays open (True) or the close code it gets at once. Disconnects every socket after the test."""
     opened = []
 
-    async def open_one(department, address, *, forwarded_for=None):
+    async def open_one(department, address, *, forwarded_for=None, server=application):
         headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
         if forwarded_for:
             headers.append((b"x-forwarded-for", forwarded_for.encode()))
-        communicator = WebsocketCommunicator(application, f"/ws/queue/{department.pk}/", headers=headers)
+        communicator = WebsocketCommunicator(server, f"/ws/queue/{department.pk}/", headers=headers)
         communicator.scope["client"] = [address, 50000 + len(opened)]
         opened.append(communicator)
-        connected, _ = await communicator.connect(timeout=5)
-        return communicator, connected
+        await communicator.connect(timeout=5)
+        first = await communicator.receive_output(timeout=5)  # The snapshot, or the close.
+        return communicator, True if first["type"] == "websocket.send" else first.get("code")
 
     yield open_one
     for communicator in opened:
@@ -41,8 +49,9 @@ async def test_an_address_holding_its_sockets_opens_no_more_until_one_closes(mak
     await held[0][0].disconnect()
     _, after_one_closed = await open_from(department, "203.0.113.7")
 
-    assert all(connected for _, connected in held)
-    assert (fourth, elsewhere, after_one_closed) == (False, True, True)
+    assert all(connected is True for _, connected in held)
+    # Closed with a code the live client reads as "too many: poll, and try again later", not a bare failure.
+    assert (fourth, elsewhere, after_one_closed) == (CLOSE_TRY_AGAIN_LATER, True, True)
 
 
 async def test_an_ipv6_client_is_counted_by_its_64_and_a_proxys_clients_each_by_their_own(
@@ -57,4 +66,29 @@ async def test_an_ipv6_client_is_counted_by_its_64_and_a_proxys_clients_each_by_
     _, behind_the_proxy = await open_from(department, "10.0.0.2", forwarded_for="203.0.113.7")
     _, another_behind_the_proxy = await open_from(department, "10.0.0.2", forwarded_for="203.0.113.8")
 
-    assert (first, same_subscriber, behind_the_proxy, another_behind_the_proxy) == (True, False, True, True)
+    assert (first, same_subscriber, behind_the_proxy, another_behind_the_proxy) == (
+        True,
+        CLOSE_TRY_AGAIN_LATER,
+        True,
+        True,
+    )
+
+
+@pytest.mark.skipif(not django_settings.REDIS_URL, reason="sockets are counted across processes in Redis: set REDIS_URL")
+async def test_an_address_holds_its_sockets_on_every_process_together(make_department, open_from, settings):
+    """Counted in each process's memory, a client spread over the load balancer's processes held the limit on each."""
+    settings.SOCKETS_PER_ADDRESS = 2
+    department = await database_sync_to_async(make_department)()
+    another_process = ProtocolTypeRouter({"websocket": websocket_application()})
+    address = f"203.0.113.{random.randrange(1, 255)}"
+
+    _, here = await open_from(department, address)
+    there, on_the_other = await open_from(department, address, server=another_process)
+    _, one_more_here = await open_from(department, address)
+    _, one_more_there = await open_from(department, address, server=another_process)
+    await there.disconnect()
+    _, after_one_closed = await open_from(department, address)
+
+    assert (here, on_the_other) == (True, True)
+    assert (one_more_here, one_more_there) == (CLOSE_TRY_AGAIN_LATER, CLOSE_TRY_AGAIN_LATER)
+    assert after_one_closed is True

@@ -14,7 +14,8 @@
  *     onSnapshot: (frame) => {},       // full state: on (re)connect, after a sequence gap, on every poll
  *     onMessage: (frame) => {},        // each change, in order: queue.changed, department.changed, patient.status
  *     onError: (frame) => {},          // server error frames: frame.payload = {code, message, field}
- *     onStatus: (status) => {},        // "connecting" | "live" | "reconnecting" | "polling" | "refused" | "stopped"
+ *     onStatus: (status) => {},        // "connecting" | "live" | "reconnecting" | "polling" | "busy"
+ *                                      //   | "refused" | "stopped"
  *     statusElement: element,          // optional; gets data-live-status="<status>", the status's words
  *                                      //   (LiveSocket.STATUS_TEXT) and is hidden while live (visually
  *                                      //   hidden, saying so, once live again after a loss)
@@ -43,25 +44,32 @@
  * phone at the same instant. Frames whose seq is not newer than the last one seen for their department
  * are dropped (duplicates, or older than a snapshot already applied); a jump in seq means frames were
  * lost, so the client re-reads the snapshot. Close codes 4400-4499 are final refusals (bad id, not
- * signed in, not yours): the client stops instead of retrying.
+ * signed in, not yours): the client stops instead of retrying. Close code 4013 (try again later) says that the
+ * client's address holds as many sockets as the server allows: the client says so ("busy"), polls, and tries the
+ * socket again only at its longest delay. A socket that stays silent through a keepalive interval after a ping
+ * (a connection lost without a close: a phone moving between networks, a server gone without a word) is given
+ * up and reconnected, rather than left showing its last figures as live.
  */
 (function (global) {
   "use strict";
 
   var BASE_BACKOFF_MS = 1000;
   var KEEPALIVE_MS = 25000;
+  // smartqueue.socket_limits.CLOSE_TRY_AGAIN_LATER: the address holds SOCKETS_PER_ADDRESS already.
+  var CLOSE_TRY_AGAIN_LATER = 4013;
   var STATUS_TEXT = {
     connecting: gettext("Connecting…"),
     live: gettext("Live"),
     reconnecting: gettext("Reconnecting…"),
     polling: gettext("Reconnecting… (checking every few seconds meanwhile)"),
+    busy: gettext("Too many live pages are open on this network: this page checks every few seconds instead."),
     refused: gettext("Live updates are off: please reload the page."),
     stopped: gettext("Live updates stopped."),
   };
   // Said, not shown, when a lost connection is back: a screen reader heard "Reconnecting…", and the badge going
   // away, which tells a sighted reader, said nothing to them.
   var BACK_TEXT = gettext("Live again: this page is up to date.");
-  var LOST_STATUSES = ["reconnecting", "polling"];
+  var LOST_STATUSES = ["reconnecting", "polling", "busy"];
 
   function LiveSocket(options) {
     if (!options || !options.path) {
@@ -138,13 +146,23 @@
       return;
     }
     var opened = false;
+    // Whether a frame came since the last ping: the server answers every ping, so none means the connection is gone.
+    var heard = true;
     this.socket = socket;
     socket.onopen = function () {
       opened = true;
       self.failures = 0;
       self.stopPolling();
       self.keepaliveTimer = setInterval(function () {
-        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));
+        if (socket.readyState !== WebSocket.OPEN) return;
+        if (!heard) {
+          socket.onclose({ code: 1006 });
+          socket.onclose = null;
+          socket.close();
+          return;
+        }
+        heard = false;
+        socket.send(JSON.stringify({ type: "ping" }));
       }, KEEPALIVE_MS);
       if (self.options.refreshMs) {
         self.refreshTimer = setInterval(function () {
@@ -153,6 +171,7 @@
       }
     };
     socket.onmessage = function (event) {
+      heard = true;
       var frame;
       try {
         frame = JSON.parse(event.data);
@@ -168,6 +187,10 @@
       self.socket = null;
       if (event.code >= 4400 && event.code < 4500) {
         self.setStatus("refused");
+        return;
+      }
+      if (event.code === CLOSE_TRY_AGAIN_LATER) {
+        self.scheduleReconnect(false, true);
         return;
       }
       self.scheduleReconnect(opened);
@@ -205,19 +228,26 @@
     if (last !== undefined && frame.seq > last + 1 && !this.options.serverSkipsUnchanged) this.requestSnapshot();
   };
 
-  LiveSocket.prototype.scheduleReconnect = function (wasOpen) {
+  LiveSocket.prototype.scheduleReconnect = function (wasOpen, tooMany) {
     var self = this;
     if (!wasOpen) this.failures += 1;
     var canPoll = this.options.pollUrl || this.options.pollTask;
-    // Straight to polling once it has begun: "reconnecting" and back at every failed try rewrote the status (a
-    // role="status" region) each time, read out again and again while a phone stayed out of reach.
-    if (canPoll && this.failures >= this.options.failuresBeforePolling) {
+    if (tooMany) {
+      // Opened and closed at once, the socket would be tried again and again at the shortest delay: the server is
+      // not down, it asks this address to wait.
+      this.failures = Math.max(this.failures, this.options.failuresBeforePolling);
+      if (canPoll) this.startPolling(true);
+      this.setStatus("busy");
+    } else if (canPoll && this.failures >= this.options.failuresBeforePolling) {
+      // Straight to polling once it has begun: "reconnecting" and back at every failed try rewrote the status (a
+      // role="status" region) each time, read out again and again while a phone stayed out of reach.
       this.startPolling();
     } else {
       this.setStatus("reconnecting");
     }
-    // "Equal jitter": between half and all of the exponential delay.
-    var ceiling = Math.min(this.options.maxBackoffMs, BASE_BACKOFF_MS * Math.pow(2, this.failures));
+    // "Equal jitter": between half and all of the exponential delay (the longest when the server asks to wait).
+    var exponential = tooMany ? Infinity : BASE_BACKOFF_MS * Math.pow(2, this.failures);
+    var ceiling = Math.min(this.options.maxBackoffMs, exponential);
     var delay = ceiling / 2 + Math.random() * (ceiling / 2);
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(function () { self.open(); }, delay);
@@ -229,14 +259,12 @@
     this.open();
   };
 
-  LiveSocket.prototype.startPolling = function () {
-    if (this.pollTimer) {
-      this.setStatus("polling");
-      return;
-    }
+  // quietly: the caller says why it polls (busy) instead of "polling".
+  LiveSocket.prototype.startPolling = function (quietly) {
+    if (!quietly) this.setStatus("polling");
+    if (this.pollTimer) return;
     var self = this;
     this.pollTimer = setInterval(function () { self.poll(); }, this.options.pollIntervalMs);
-    this.setStatus("polling");
     this.poll();
   };
 
@@ -290,7 +318,7 @@
   }
 
   // Worst first: what a combined badge shows when its sockets disagree.
-  var STATUS_SEVERITY = ["refused", "polling", "reconnecting", "connecting", "stopped", "live"];
+  var STATUS_SEVERITY = ["refused", "busy", "polling", "reconnecting", "connecting", "stopped", "live"];
 
   LiveSocket.combinedStatus = function (element) {
     var statuses = {};
@@ -336,6 +364,7 @@
   };
 
   LiveSocket.STATUS_TEXT = STATUS_TEXT;
+  LiveSocket.KEEPALIVE_MS = KEEPALIVE_MS;
   // refreshMs for pages showing waits or minutes waited: as often as the server works a department's waits
   // out again between changes (patients.published.ESTIMATES_REFRESH_SECONDS).
   LiveSocket.WAITS_REFRESH_MS = 60000;

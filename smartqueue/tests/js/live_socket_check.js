@@ -219,6 +219,50 @@ const lastTimeout = () => timers.filter((timer) => timer.kind === "timeout").pop
   assert.strictEqual(offlineBadge.classes["visually-hidden"], true);
   offline.stop();
 
+  // The address holds as many sockets as the server allows: accepted, then closed with 4013. The page says why,
+  // polls, and tries the socket again only at its longest delay, not at once each time it opens and closes.
+  const busyBadge = { dataset: {}, hidden: false, classes: {}, textContent: "" };
+  busyBadge.classList = classListOf(busyBadge);
+  const fetchedBeforeBusy = fetched.length;
+  const crowded = new context.LiveSocket({ path: "/ws/queue/3/", pollUrl: "/display/3/snapshot.json",
+                                           statusElement: busyBadge });
+  crowded.start();
+  sockets[sockets.length - 1].serverOpens();
+  sockets[sockets.length - 1].serverCloses(4013);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.strictEqual(crowded.status, "busy");
+  assert.strictEqual(busyBadge.hidden, false);
+  assert.match(busyBadge.textContent, /Too many live pages/);
+  assert.strictEqual(fetched.length, fetchedBeforeBusy + 1, "it polls meanwhile");
+  assert.ok(lastTimeout().delay >= 15000, `tried again after ${lastTimeout().delay} ms`);
+  lastTimeout().callback();
+  sockets[sockets.length - 1].serverOpens();
+  sockets[sockets.length - 1].serverCloses(4013);
+  assert.strictEqual(crowded.status, "busy");
+  assert.ok(lastTimeout().delay >= 15000, `tried again after ${lastTimeout().delay} ms`);
+  crowded.stop();
+
+  // A connection lost without a close (a phone moving between networks): the ping goes unanswered through a keepalive
+  // interval, and the socket is given up and reconnected rather than left "live" with its last figures.
+  const silent = new context.LiveSocket({ path: "/ws/queue/3/" });
+  silent.start();
+  const quiet = sockets[sockets.length - 1];
+  quiet.serverOpens();
+  quiet.serverSends({ type: "snapshot", version: 1, department: 3, seq: 40, payload: { queue: {} } });
+  const keepalive = timers.filter((timer) => timer.kind === "interval" && timer.delay === context.LiveSocket.KEEPALIVE_MS).pop();
+  keepalive.callback();
+  assert.deepStrictEqual(quiet.sent, [{ type: "ping" }]);
+  quiet.serverSends({ type: "pong", version: 1, department: null, seq: null, payload: {} });
+  keepalive.callback();
+  assert.strictEqual(silent.status, "live", "answered: still live");
+  const socketsBefore = sockets.length;
+  keepalive.callback();
+  assert.strictEqual(silent.status, "reconnecting");
+  assert.strictEqual(quiet.readyState, 3, "the silent socket is closed");
+  lastTimeout().callback();
+  assert.strictEqual(sockets.length, socketsBefore + 1, "and a new one opened");
+  silent.stop();
+
   console.log("live-socket.js: all checks passed");
 })().catch((error) => {
   console.error(error);
