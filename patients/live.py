@@ -19,6 +19,11 @@ MAX_CLIENT_MESSAGE_CHARS = 2000
 # A client's {"type": "snapshot"} is answered at most once a second: the requests of that second are answered
 # together at its end, so a client asking in a loop costs the server one read a second, not one per request.
 SNAPSHOT_REQUEST_INTERVAL_SECONDS = 1.0
+# The channel layer drops a group's member a day after it joined (channels' group_expiry, 86,400 s, in memory and on
+# Redis alike), whether or not its socket is still open: a board left on for more than a day went on showing "live"
+# and heard no call again, only its minute's refresh. A socket joins its groups again when it is asked anything (its
+# client's ping, every 25 s, or snapshot) this long after it last joined them.
+GROUPS_REJOINED_AFTER_SECONDS = 60 * 60
 
 # Close codes (4000-4999 is the range WebSocket leaves to applications).
 CLOSE_BAD_REQUEST = 4400
@@ -48,6 +53,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     """
 
     groups_joined = ()
+    groups_joined_at = float("-inf")
     accept_first = False
     accepted = False
     refused = False
@@ -61,10 +67,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if groups is None:
             return
         self.groups_joined = list(groups)
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+        await self._join_groups()
         await self._accept()
         await self.send_snapshot()
+
+    async def _join_groups(self):
+        # The layer's clock: it expires members by time.time() (group_expiry).
+        self.groups_joined_at = time.time()
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
 
     async def send_snapshot(self):
         if self.refused:
@@ -143,6 +154,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if self.refused:
             return  # Sent before the client saw the close: there is nothing on this socket to answer with.
+        if not 0 <= time.time() - self.groups_joined_at < GROUPS_REJOINED_AFTER_SECONDS:
+            await self._join_groups()
         request = self._parse(text_data)
         if isinstance(request, tuple):
             message, values = request

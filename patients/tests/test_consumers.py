@@ -3,6 +3,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+import time_machine
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
@@ -565,3 +566,18 @@ async def test_the_days_beginning_redraws_the_boards_with_the_new_days_line(card
     assert began["type"] == "department.changed" and began["payload"]["event"] == "day_began"
     assert began["payload"]["queue"]["date"] == timezone.localdate().isoformat()
     assert began["payload"]["queue"]["waiting"] == []
+
+
+async def test_a_board_left_on_for_more_than_a_day_still_hears_each_change(cardiology, open_socket):
+    """The channel layer drops a group's member a day after it joined (group_expiry): the board stayed "live" and heard
+    no change again. Its client's pings (every 25 s) keep it in its groups."""
+    socket, _, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
+    await next_frame(socket)
+
+    with time_machine.travel(timezone.now() + timedelta(hours=25), tick=True):
+        await socket.send_json_to({"type": "ping"})
+        assert (await next_frame(socket))["type"] == "pong"
+        await database_sync_to_async(publish_department_change)(event="department_updated", department_id=cardiology.pk)
+        changed = await next_frame(socket)
+
+    assert (changed["type"], changed["payload"]["event"]) == ("department.changed", "department_updated")
