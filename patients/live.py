@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from smartqueue.i18n import socket_language
 from smartqueue.parsers import field_with_a_lone_surrogate, field_with_a_repeated_key, load_marking_repeated_keys
+from smartqueue.socket_limits import snapshot_wait
 
 from .serializers import frame
 
@@ -86,10 +87,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send_frame(snapshot)
 
     async def answer_snapshot_request(self):
-        """Sends the snapshot a client asked for, at once or, within a second of the last, at that second's end."""
+        """Sends the snapshot a client asked for, at once or, within a second of the last, at that second's end; and
+        within its address's budget of snapshots (smartqueue.socket_limits.snapshot_wait), else when it has room."""
         if self.requested_snapshot is not None:
             return  # The snapshot on its way answers this request too.
         wait = self.snapshot_sent_at + SNAPSHOT_REQUEST_INTERVAL_SECONDS - time.monotonic()
+        if wait <= 0:
+            wait = await database_sync_to_async(snapshot_wait)(self.scope)
         if wait <= 0:
             await self.send_snapshot()
             return
@@ -97,7 +101,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         async def after_the_wait():
             await asyncio.sleep(wait)
             self.requested_snapshot = None
-            await self.send_snapshot()
+            await self.answer_snapshot_request()
 
         self.requested_snapshot = asyncio.create_task(after_the_wait())
 

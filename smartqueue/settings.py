@@ -442,6 +442,10 @@ KIOSK_NETWORKS = env_networks("KIOSK_NETWORKS", ["127.0.0.0/8", "::1"] if DEBUG 
 # with REDIS_URL; smartqueue.socket_limits):
 # room for a hospital's guest Wi-Fi, whose phones share one public address, following their tokens.
 SOCKETS_PER_ADDRESS = env_int("SOCKETS_PER_ADDRESS", 1000, minimum=1)
+# Snapshots the sockets of one client address may ask for in a minute, on every server process together (each socket
+# is answered at most one a second: patients.live): twice what SOCKETS_PER_ADDRESS sockets ask for on their own (a
+# refresh a minute each) and after lost frames. Beyond it, requests wait for the next minute.
+SOCKET_SNAPSHOTS_PER_ADDRESS_PER_MINUTE = env_int("SOCKET_SNAPSHOTS_PER_ADDRESS_PER_MINUTE", 2000, minimum=1)
 
 # Sessions end after this much idle time; every request pushes the expiry forward.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60

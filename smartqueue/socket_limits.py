@@ -29,6 +29,7 @@ from types import SimpleNamespace
 
 import redis
 from django.conf import settings
+from django_ratelimit.core import get_usage
 
 from .requests import limited_address
 
@@ -169,6 +170,25 @@ class SocketsPerAddress:
             return await self.application(scope, receive, send)
         finally:
             await asyncio.to_thread(self.shared.give_back, entry)
+
+
+def snapshot_wait(scope):
+    """0 when the socket's address may be answered one more snapshot it asked for, counted against
+    SOCKET_SNAPSHOTS_PER_ADDRESS_PER_MINUTE in the shared cache (as the rate limits are); else the seconds left until
+    its minute ends. One client holding many sockets, each answered a snapshot a second, cost the server one read of
+    the line a second per socket (1,000 a second from one address)."""
+    # A socket without an address (no peer named) counts with the others without one, as SocketsPerAddress counts it.
+    address = str(socket_address(scope))
+    usage = get_usage(
+        SimpleNamespace(method="GET"),
+        group="socket-snapshots",
+        key=lambda group, request: address,
+        rate=f"{settings.SOCKET_SNAPSHOTS_PER_ADDRESS_PER_MINUTE}/m",
+        increment=True,
+    )
+    if usage is None or not usage["should_limit"]:
+        return 0
+    return max(usage["time_left"], 1)
 
 
 async def try_again_later(receive, send):

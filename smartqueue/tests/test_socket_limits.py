@@ -4,10 +4,12 @@
 import random
 
 import pytest
+import time_machine
 from channels.db import database_sync_to_async
 from channels.routing import ProtocolTypeRouter
 from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
+from django.utils import timezone
 
 from smartqueue.asgi import application, websocket_application
 from smartqueue.socket_limits import CLOSE_TRY_AGAIN_LATER
@@ -74,7 +76,9 @@ async def test_an_ipv6_client_is_counted_by_its_64_and_a_proxys_clients_each_by_
     )
 
 
-@pytest.mark.skipif(not django_settings.REDIS_URL, reason="sockets are counted across processes in Redis: set REDIS_URL")
+@pytest.mark.skipif(
+    not django_settings.REDIS_URL, reason="sockets are counted across processes in Redis: set REDIS_URL"
+)
 async def test_an_address_holds_its_sockets_on_every_process_together(make_department, open_from, settings):
     """Counted in each process's memory, a client spread over the load balancer's processes held the limit on each."""
     settings.SOCKETS_PER_ADDRESS = 2
@@ -92,3 +96,23 @@ async def test_an_address_holds_its_sockets_on_every_process_together(make_depar
     assert (here, on_the_other) == (True, True)
     assert (one_more_here, one_more_there) == (CLOSE_TRY_AGAIN_LATER, CLOSE_TRY_AGAIN_LATER)
     assert after_one_closed is True
+
+
+async def test_an_address_is_answered_so_many_snapshots_a_minute_across_its_sockets(
+    make_department, open_from, settings
+):
+    """Each socket was answered a snapshot a second, however many sockets its client held: a thousand sockets of one
+    address asking in a loop cost the server a thousand reads of the line a second."""
+    settings.SOCKET_SNAPSHOTS_PER_ADDRESS_PER_MINUTE = 2
+    department = await database_sync_to_async(make_department)()
+    address = f"198.51.100.{random.randrange(1, 255)}"
+    sockets = [(await open_from(department, address))[0] for _ in range(3)]
+
+    with time_machine.travel(timezone.now(), tick=False):  # The minute's budget does not start again meanwhile.
+        for socket in sockets:
+            await socket.send_json_to({"type": "snapshot"})
+        answered = [not await socket.receive_nothing(timeout=2) for socket in sockets]
+    _, elsewhere = await open_from(department, "192.0.2.10")
+
+    assert answered == [True, True, False]
+    assert elsewhere is True  # Another address has a budget of its own.
