@@ -5,11 +5,12 @@ from datetime import timedelta
 import pytest
 import time_machine
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from doctors.models import Doctor
 from patients import services
-from patients.broadcasts import publish_department_change
+from patients.broadcasts import FORWARD_MESSAGE_TYPE, publish_department_change, visit_group
 from patients.models import Queue
 from patients.tasks import close_days_over
 from patients.tests.factories import register_patient
@@ -581,3 +582,30 @@ async def test_a_board_left_on_for_more_than_a_day_still_hears_each_change(cardi
         changed = await next_frame(socket)
 
     assert (changed["type"], changed["payload"]["event"]) == ("department.changed", "department_updated")
+
+
+async def test_a_patients_own_frame_arriving_after_a_newer_snapshot_does_not_set_the_visit_back(
+    cardiology, open_socket
+):
+    """Two processes publish two changes of a department at once: the second's department frame may arrive first, and
+    the socket reads a snapshot for the gap. The first's own frame for the patient, arriving after, is older than that
+    snapshot; taken as the visit's state, it set the page back (here "called" again) at the next department change."""
+    alice = await database_sync_to_async(register)(cardiology, "Alice", "+15550000001")
+    socket, _, _ = await open_socket(f"/ws/patient/{alice.public_id}/")
+    snapshot = await next_frame(socket)
+    seq = snapshot["payload"]["sequences"][str(cardiology.pk)]
+    older = {**snapshot["payload"]["visit"], "status": "called", "your_turn": True, "position": None}
+    late_frame = {
+        "type": "patient.status", "version": 1, "department": cardiology.pk, "seq": seq,
+        "payload": {"event": "called", "visit": older},
+    }
+    await get_channel_layer().group_send(
+        visit_group(alice.public_id), {"type": FORWARD_MESSAGE_TYPE, "text": json.dumps(late_frame)}
+    )
+    await next_frame(socket)  # Forwarded: the client drops it by its number.
+
+    await database_sync_to_async(publish_department_change)(event="department_updated", department_id=cardiology.pk)
+    changed = await next_frame(socket)
+
+    assert changed["seq"] == seq + 1
+    assert (changed["payload"]["visit"]["status"], changed["payload"]["visit"]["position"]) == ("waiting", 1)
