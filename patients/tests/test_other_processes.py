@@ -23,9 +23,8 @@ import django
 django.setup()
 from patients.models import Department
 from patients.tests.factories import register_patient
-register_patient(
-    department=Department.objects.get(pk={department_id}), name="Bea Other", phone="+16285550299", age=40, gender="female"
-)
+department = Department.objects.get(pk={department_id})
+register_patient(department=department, name="Bea Other", phone="+16285550299", age=40, gender="female")
 """
 
 
