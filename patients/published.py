@@ -10,8 +10,8 @@ number, without the change, until this process published the department again.
 Each publish keeps the queue it computed under its number; until the next change is published, every
 queue read (REST, display boards, sockets connecting, patients' statuses) is served from it without
 reading the line (without Redis, reading the number is one query). A reader that finds none (evicted, another day,
-a department never published) keeps the one it computes under the number it read first. Either way a kept queue is read after its number was
-taken, so it is never older than the change its number names, and every change that alters a department's queue publishes it: a token's change, and a department or
+a department never published) keeps the one it computes under the number it read first. Either way a kept queue is
+read after its number was taken, so it is never older than the change its number names, and every change that alters a department's queue publishes it: a token's change, and a department or
 doctor saved from the panel or Django admin (their post_save receivers). A kept queue therefore stays true
 until the next change, and readers take it until then; its expiry is only a safety net (and readers
 recompute a kept queue of another day, so a new day never starts with yesterday's line).
