@@ -48,7 +48,8 @@
  * client's address holds as many sockets as the server allows: the client says so ("busy"), polls, and tries the
  * socket again only at its longest delay. A socket that stays silent through a keepalive interval after a ping
  * (a connection lost without a close: a phone moving between networks, a server gone without a word) is given
- * up and reconnected, rather than left showing its last figures as live.
+ * up and reconnected, rather than left showing its last figures as live; so is one that does not answer within
+ * 5 s when the page is shown again or the network comes back, when the client asks it for the figures of now.
  */
 (function (global) {
   "use strict";
@@ -57,6 +58,7 @@
   var KEEPALIVE_MS = 25000;
   // smartqueue.socket_limits.CLOSE_TRY_AGAIN_LATER: the address holds SOCKETS_PER_ADDRESS already.
   var CLOSE_TRY_AGAIN_LATER = 4013;
+  var RECHECK_MS = 5000;
   var STATUS_TEXT = {
     connecting: gettext("Connecting…"),
     live: gettext("Live"),
@@ -99,13 +101,18 @@
     this.keepaliveTimer = null;
     this.refreshTimer = null;
     this.stopped = true;
-    this.handleOnline = this.reconnectNow.bind(this);
+    // Whether a frame came since the last ping: the server answers every ping, so none means the connection is gone.
+    this.heard = true;
+    this.recheckTimer = null;
+    this.handleOnline = this.recheck.bind(this);
+    this.handleVisible = this.recheck.bind(this);
   }
 
   LiveSocket.prototype.start = function () {
     if (!this.stopped) return this;
     this.stopped = false;
     global.addEventListener("online", this.handleOnline);
+    if (global.document) global.document.addEventListener("visibilitychange", this.handleVisible);
     this.setStatus("connecting");
     this.open();
     return this;
@@ -114,7 +121,9 @@
   LiveSocket.prototype.stop = function () {
     this.stopped = true;
     global.removeEventListener("online", this.handleOnline);
+    if (global.document) global.document.removeEventListener("visibilitychange", this.handleVisible);
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.recheckTimer);
     clearInterval(this.keepaliveTimer);
     clearInterval(this.refreshTimer);
     this.stopPolling();
@@ -146,24 +155,13 @@
       return;
     }
     var opened = false;
-    // Whether a frame came since the last ping: the server answers every ping, so none means the connection is gone.
-    var heard = true;
+    this.heard = true;
     this.socket = socket;
     socket.onopen = function () {
       opened = true;
       self.failures = 0;
       self.stopPolling();
-      self.keepaliveTimer = setInterval(function () {
-        if (socket.readyState !== WebSocket.OPEN) return;
-        if (!heard) {
-          socket.onclose({ code: 1006 });
-          socket.onclose = null;
-          socket.close();
-          return;
-        }
-        heard = false;
-        socket.send(JSON.stringify({ type: "ping" }));
-      }, KEEPALIVE_MS);
+      self.keepaliveTimer = setInterval(function () { self.pingOrGiveUp(socket); }, KEEPALIVE_MS);
       if (self.options.refreshMs) {
         self.refreshTimer = setInterval(function () {
           if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "snapshot" }));
@@ -171,7 +169,7 @@
       }
     };
     socket.onmessage = function (event) {
-      heard = true;
+      if (self.socket === socket) self.heard = true;
       var frame;
       try {
         frame = JSON.parse(event.data);
@@ -251,6 +249,40 @@
     var delay = ceiling / 2 + Math.random() * (ceiling / 2);
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(function () { self.open(); }, delay);
+  };
+
+  // Ping, unless the last ping went unanswered: then the connection is gone without a close (a phone moving between
+  // networks, a server gone without a word), and the socket is given up and reconnected.
+  LiveSocket.prototype.pingOrGiveUp = function (socket) {
+    if (socket !== this.socket || socket.readyState !== WebSocket.OPEN) return;
+    if (!this.heard) {
+      var lost = socket.onclose;
+      socket.onclose = null;
+      socket.close();
+      lost({ code: 1006 });
+      return;
+    }
+    this.heard = false;
+    socket.send(JSON.stringify({ type: "ping" }));
+  };
+
+  // Back on the page or on the network: the socket may have died unseen meanwhile (a phone asleep, a network change)
+  // and the figures shown have aged. It is asked for the figures of now and a ping, and given up unless it answers
+  // within RECHECK_MS, instead of showing the old figures as live until the next keepalive.
+  LiveSocket.prototype.recheck = function () {
+    if (this.stopped || (global.document && global.document.visibilityState === "hidden")) return;
+    if (!this.socket) {
+      this.reconnectNow();
+      return;
+    }
+    var socket = this.socket;
+    if (socket.readyState !== WebSocket.OPEN) return;
+    var self = this;
+    this.heard = false;
+    socket.send(JSON.stringify({ type: "ping" }));
+    socket.send(JSON.stringify({ type: "snapshot" }));
+    clearTimeout(this.recheckTimer);
+    this.recheckTimer = setTimeout(function () { self.pingOrGiveUp(socket); }, RECHECK_MS);
   };
 
   LiveSocket.prototype.reconnectNow = function () {

@@ -8,6 +8,8 @@ const { fakeWebSocketClass } = require("./fake_websocket");
 
 const sockets = [];
 const timers = [];
+// The last listener added for each event of the page (window's "online", document's "visibilitychange").
+const listeners = {};
 const fetched = [];
 const fetchedHeaders = [];
 let pollResponse = null;
@@ -19,8 +21,13 @@ const FakeWebSocket = fakeWebSocketClass(sockets);
 const context = {
   WebSocket: FakeWebSocket,
   location: { protocol: "https:", host: "board.example" },
-  addEventListener() {},
+  addEventListener(name, listener) { listeners[name] = listener; },
   removeEventListener() {},
+  document: {
+    visibilityState: "visible",
+    addEventListener(name, listener) { listeners[name] = listener; },
+    removeEventListener() {},
+  },
   setTimeout(callback, delay) { timers.push({ callback, delay, kind: "timeout" }); return timers.length; },
   clearTimeout() {},
   setInterval(callback, delay) { timers.push({ callback, delay, kind: "interval", live: true }); return timers.length; },
@@ -262,6 +269,28 @@ const lastTimeout = () => timers.filter((timer) => timer.kind === "timeout").pop
   lastTimeout().callback();
   assert.strictEqual(sockets.length, socketsBefore + 1, "and a new one opened");
   silent.stop();
+
+  // Shown again (a phone woken up, a tab back in front): the socket is asked for the figures of now, and given up
+  // when it does not answer within 5 s; a socket that answers stays.
+  const woken = new context.LiveSocket({ path: "/ws/patient/w/" });
+  woken.start();
+  const asleep = sockets[sockets.length - 1];
+  asleep.serverOpens();
+  asleep.serverSends({ type: "snapshot", version: 1, department: null, seq: null, payload: {} });
+  listeners.visibilitychange();
+  assert.deepStrictEqual(asleep.sent, [{ type: "ping" }, { type: "snapshot" }]);
+  asleep.serverSends({ type: "pong", version: 1, department: null, seq: null, payload: {} });
+  lastTimeout().callback();
+  assert.strictEqual(woken.status, "live", "it answered");
+  listeners.visibilitychange();
+  lastTimeout().callback();
+  assert.strictEqual(woken.status, "reconnecting", "no answer within 5 s");
+  assert.strictEqual(asleep.readyState, 3);
+  // Back on the network with no socket: it reconnects at once rather than at its backoff delay.
+  const socketsBeforeOnline = sockets.length;
+  listeners.online();
+  assert.strictEqual(sockets.length, socketsBeforeOnline + 1);
+  woken.stop();
 
   console.log("live-socket.js: all checks passed");
 })().catch((error) => {
