@@ -30,6 +30,20 @@ def stop_the_clock(page):
     page.clock.pause_at(time.time() + 1)
 
 
+# Shorter than the live sockets' keepalive (LiveSocket.KEEPALIVE_MS, 25 s).
+CLOCK_STEP_MS = 20_000
+
+
+def run_clock_for(page, milliseconds):
+    """page.clock.run_for() in steps shorter than the live sockets' keepalive, with a moment between for the server's
+    pongs to come back, as they do in the real time between two pings: run in one go, a minute's pings were all
+    unanswered when the next came, and the page gave its socket up as lost."""
+    while milliseconds > 0:
+        page.clock.run_for(min(CLOCK_STEP_MS, milliseconds))
+        milliseconds -= CLOCK_STEP_MS
+        page.wait_for_timeout(100)
+
+
 @pytest.fixture(scope="module")
 def browser(django_db_setup):
     # Playwright's sync API runs an event loop in this thread while it is open, which Django's ORM

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from adminpanel.models import AdminUser, SystemConfiguration
 from doctors.models import Doctor
-from e2e.conftest import DESKTOP, PHONE, stop_the_clock
+from e2e.conftest import DESKTOP, PHONE, run_clock_for, stop_the_clock
 from e2e.test_accessibility import a_busy_morning, blocking_violations, sweep
 from e2e.test_staff_flows import sign_in
 from patients import services
@@ -259,7 +259,7 @@ def test_a_broadcast_is_said_once_on_the_board_and_the_status_page_not_at_every_
     expect(board.locator("[data-display-board]")).not_to_have_attribute("lang", "en")
     board.clock.run_for(16_000)
     for page in (board, status_page):
-        page.clock.run_for(60_000)
+        run_clock_for(page, 60_000)
         page.wait_for_timeout(1_500)  # The snapshot asked for comes back over the socket.
     assert board.evaluate("window.liveRegionWrites") == [message]
     assert status_page.evaluate("window.liveRegionWrites") == [spanish]
