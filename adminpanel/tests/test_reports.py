@@ -627,7 +627,7 @@ def test_a_patient_with_a_doctor_is_counted_so_the_statuses_account_for_every_to
     admin_client, department, make_doctor, make_token
 ):
     doctor = make_doctor(department=department)
-    seen, with_the_doctor, waiting = make_token(department), make_token(department), make_token(department)
+    seen, with_the_doctor, _still_waiting = make_token(department), make_token(department), make_token(department)
     for entry in (seen, with_the_doctor):
         services.call_patient(entry=entry, doctor=doctor)
         services.start_consultation(entry=entry)
