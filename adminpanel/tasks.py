@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.core.management import call_command
 from django.utils import timezone
 
 from .analytics import day_to_roll_up, rollup_day, rollup_today_and_late_changes
@@ -21,3 +22,10 @@ def rollup_analytics(day=None):
     else:
         target = day_to_roll_up(day)
     return rollup_day(day=target)
+
+
+@shared_task
+def clear_expired_sessions():
+    """Delete the sessions past their expiry: nothing else does, and every sign-in and every patient page that keeps
+    a choice leaves a row that the database would keep for ever."""
+    call_command("clearsessions")

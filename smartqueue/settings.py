@@ -602,6 +602,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
         "kwargs": {"day": "today"},
     },
+    "clear-expired-sessions": {
+        "task": "adminpanel.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # How many days back the hourly roll-up looks for late changes to a day's tokens or feedback.
