@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -50,8 +51,24 @@ class PatientAdmin(CheckedModelAdmin):
         return [*self.readonly_fields, "phone"]
 
 
+class QueueAdminForm(forms.ModelForm):
+    # Each detail edited here is held to the rule of its own path (the patient choosing their text notice only while
+    # waiting, today), refused beside the field.
+    def clean(self):
+        cleaned = super().clean()
+        for field in self.changed_data:
+            if field not in cleaned or field not in services.EDITED_VISIT_DETAIL_EVENTS:
+                continue
+            try:
+                services.check_visit_detail_editable(self.instance, field, cleaned[field])
+            except services.QueueError as refusal:
+                self.add_error(field, str(refusal))
+        return cleaned
+
+
 @admin.register(Queue)
 class QueueAdmin(CheckedModelAdmin):
+    form = QueueAdminForm
     list_display = ["token", "token_date", "department", "patient", "priority", "status", "doctor", "checked_in_at"]
     list_filter = ["status", "priority", "department", "token_date"]
     search_fields = ["patient__name", "patient__phone", "token_number"]
@@ -71,6 +88,14 @@ class QueueAdmin(CheckedModelAdmin):
             actor=request.user,
             ip_address=client_ip(request),
         )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The token moved on (called, say) between the page's checks and its save: its changes were rolled back with
+        # the refused save, and checked again, the detail is refused beside its field.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.QueueError:
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("token"))
     def token(self, entry):

@@ -564,6 +564,13 @@ EDITED_VISIT_DETAIL_EVENTS = {
 }
 
 
+def check_visit_detail_editable(entry, field, value):
+    """QueueError unless the visit's detail (of EDITED_VISIT_DETAIL_EVENTS) may take this value now, by the rule the
+    detail's own path holds it to: the text notice only as the patient may choose it (check_notice_choosable)."""
+    if field == "notify_when_patients_ahead":
+        check_notice_choosable(entry, value)
+
+
 @transaction.atomic
 def save_edited_visit_details(*, entry, changes, actor, ip_address=None):
     """Details of a visit edited in Django admin ({field: value}, of EDITED_VISIT_DETAIL_EVENTS), its place left as
@@ -571,6 +578,7 @@ def save_edited_visit_details(*, entry, changes, actor, ip_address=None):
     they are audited and reach the dashboards and the messages; the doctor's consultation notes saved as they are."""
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
     for field, value in changes.items():
+        check_visit_detail_editable(entry, field, value)
         event = EDITED_VISIT_DETAIL_EVENTS[field]
         if event is None:
             setattr(entry, field, value)
@@ -1207,15 +1215,8 @@ def choose_patients_ahead_notice(*, entry, patients_ahead, actor=None, ip_addres
     Announced (event "notice_chosen", the line unchanged) so it is audited and the messages look again
     at whether the patient is already there.
     """
-    _check_own_day(entry, _("Token %(token)s was for %(day)s; when to text you can be chosen only on that day."))
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
-    if entry.status != Status.WAITING:
-        raise QueueError(_("Token %(token)s is no longer waiting.") % {"token": entry.token})
-    if not NOTICE_PATIENTS_AHEAD_MIN <= patients_ahead <= NOTICE_PATIENTS_AHEAD_MAX:
-        raise QueueError(
-            _("Choose from %(lowest)s to %(highest)s patients ahead.")
-            % {"lowest": NOTICE_PATIENTS_AHEAD_MIN, "highest": NOTICE_PATIENTS_AHEAD_MAX}
-        )
+    check_notice_choosable(entry, patients_ahead)
     return _save_visit_detail(
         entry=entry,
         field="notify_when_patients_ahead",
@@ -1224,6 +1225,19 @@ def choose_patients_ahead_notice(*, entry, patients_ahead, actor=None, ip_addres
         actor=actor,
         ip_address=ip_address,
     )
+
+
+def check_notice_choosable(entry, patients_ahead):
+    """QueueError unless the token may take this choice of when to text (patients_ahead; None: the hospital's
+    setting): only while it waits on its own day, whoever chooses (the patient's page, Django admin)."""
+    _check_own_day(entry, _("Token %(token)s was for %(day)s; when to text you can be chosen only on that day."))
+    if entry.status != Status.WAITING:
+        raise QueueError(_("Token %(token)s is no longer waiting.") % {"token": entry.token})
+    if patients_ahead is not None and not NOTICE_PATIENTS_AHEAD_MIN <= patients_ahead <= NOTICE_PATIENTS_AHEAD_MAX:
+        raise QueueError(
+            _("Choose from %(lowest)s to %(highest)s patients ahead.")
+            % {"lowest": NOTICE_PATIENTS_AHEAD_MIN, "highest": NOTICE_PATIENTS_AHEAD_MAX}
+        )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 and a filled one is refused or saved, never saved half-empty into a 500."""
 
 import re
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from django.contrib import admin
@@ -445,3 +445,71 @@ def test_a_visits_notes_and_notice_edited_in_django_admin_are_announced_as_the_d
     assert {"queue.notes_added", "queue.notice_chosen"} <= set(events)
     entry.refresh_from_db()
     assert (entry.notes, entry.notify_when_patients_ahead) == ("X-rays", 2)
+
+
+@pytest.mark.parametrize(
+    "moved_on", [{"status": Queue.Status.CALLED}, {"token_date": timezone.localdate() - timedelta(days=1)}],
+    ids=["called", "of-a-day-over"],
+)
+def test_a_visits_notice_is_chosen_in_django_admin_only_as_the_patient_may_choose_it(
+    client, superuser, department, make_token, moved_on
+):
+    """While the token waits, on its own day (services.check_notice_choosable): chosen for a token already called or
+    of a day over, the messages would look again at a line it is no longer in. Refused beside the field, the page's
+    other edits kept out too."""
+    entry = make_token(department)
+    Queue.objects.filter(pk=entry.pk).update(**moved_on)
+    client.force_login(superuser)
+    change_page = f"/admin/patients/queue/{entry.pk}/change/"
+    page = client.get(change_page)
+
+    refused = client.post(
+        change_page, {**inline_management_forms(page), "notes": "X-rays", "notify_when_patients_ahead": 3}
+    )
+
+    assert refused.status_code == 200
+    assert list(refused.context["adminform"].form.errors) == ["notify_when_patients_ahead"]
+    entry.refresh_from_db()
+    assert (entry.notes, entry.notify_when_patients_ahead) == ("", None)
+    assert not AuditLog.objects.filter(object_id=str(entry.pk), action__in=["queue.notes_added", "queue.notice_chosen"])
+
+
+def test_a_notice_refused_after_the_admin_pages_checks_stores_none_of_the_pages_edits(
+    department, make_token, superuser
+):
+    """The token called between the page's checks and its save: the service refuses it as the page would."""
+    entry = make_token(department)
+    Queue.objects.filter(pk=entry.pk).update(status=Queue.Status.CALLED)
+
+    with pytest.raises(queue_services.QueueError):
+        queue_services.save_edited_visit_details(
+            entry=entry, changes={"notes": "X-rays", "notify_when_patients_ahead": 3}, actor=superuser
+        )
+
+    entry.refresh_from_db()
+    assert (entry.notes, entry.notify_when_patients_ahead) == ("", None)
+
+
+def test_a_token_called_while_its_admin_page_is_saved_has_its_notice_refused_beside_the_field_not_a_500(
+    client, superuser, department, make_token, monkeypatch
+):
+    entry = make_token(department)
+    client.force_login(superuser)
+    change_page = f"/admin/patients/queue/{entry.pk}/change/"
+    page = client.get(change_page)
+    real_check, checks = queue_services.check_visit_detail_editable, []
+
+    def called_after_the_first_check(entry, field, value):
+        checks.append(field)
+        if len(checks) > 1:
+            Queue.objects.filter(pk=entry.pk).update(status=Queue.Status.CALLED)
+            entry.refresh_from_db()
+        real_check(entry, field, value)
+
+    monkeypatch.setattr(queue_services, "check_visit_detail_editable", called_after_the_first_check)
+    refused = client.post(change_page, {**inline_management_forms(page), "notify_when_patients_ahead": 3})
+
+    assert refused.status_code == 200
+    assert list(refused.context["adminform"].form.errors) == ["notify_when_patients_ahead"]
+    entry.refresh_from_db()
+    assert entry.notify_when_patients_ahead is None
