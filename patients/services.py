@@ -566,9 +566,18 @@ EDITED_VISIT_DETAIL_EVENTS = {
 
 def check_visit_detail_editable(entry, field, value):
     """QueueError unless the visit's detail (of EDITED_VISIT_DETAIL_EVENTS) may take this value now, by the rule the
-    detail's own path holds it to: the text notice only as the patient may choose it (check_notice_choosable)."""
+    detail's own path holds it to: the text notice only as the patient may choose it (check_notice_choosable), the
+    consultation notes only of a completed consultation, as its doctor writes them."""
     if field == "notify_when_patients_ahead":
         check_notice_choosable(entry, value)
+    elif field == "consultation_notes" and entry.status != Status.COMPLETED:
+        # Written before, they were replaced by the doctor's at the consultation's end, or noted one that never was.
+        raise QueueError(
+            refusal_in_words(
+                _("Token %(token)s has no completed consultation to write notes of.") % {"token": entry.token},
+                entry.status,
+            )
+        )
 
 
 @transaction.atomic

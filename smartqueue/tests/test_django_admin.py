@@ -513,3 +513,30 @@ def test_a_token_called_while_its_admin_page_is_saved_has_its_notice_refused_bes
     assert list(refused.context["adminform"].form.errors) == ["notify_when_patients_ahead"]
     entry.refresh_from_db()
     assert entry.notify_when_patients_ahead is None
+
+
+@pytest.mark.parametrize("status", [Queue.Status.WAITING, Queue.Status.IN_CONSULTATION, Queue.Status.CANCELLED])
+def test_consultation_notes_are_written_in_django_admin_only_of_a_completed_consultation(
+    client, superuser, department, make_token, status
+):
+    """As the doctor writes them, at the consultation's end: typed before, the doctor's replaced them; typed for a
+    cancelled token, they noted a consultation that never was. Those of a completed one may still be corrected."""
+    entry = make_token(department)
+    Queue.objects.filter(pk=entry.pk).update(status=status)
+    client.force_login(superuser)
+    change_page = f"/admin/patients/queue/{entry.pk}/change/"
+    page = client.get(change_page)
+
+    refused = client.post(change_page, {**inline_management_forms(page), "consultation_notes": "Rest a week."})
+
+    assert refused.status_code == 200
+    assert list(refused.context["adminform"].form.errors) == ["consultation_notes"]
+    entry.refresh_from_db()
+    assert entry.consultation_notes == ""
+
+    Queue.objects.filter(pk=entry.pk).update(status=Queue.Status.COMPLETED)
+    page = client.get(change_page)
+    corrected = client.post(change_page, {**inline_management_forms(page), "consultation_notes": "Rest a week."})
+    assert corrected.status_code == 302
+    entry.refresh_from_db()
+    assert entry.consultation_notes == "Rest a week."
