@@ -35,6 +35,9 @@ class NotificationTemplateAdmin(CheckedModelAdmin):
     search_fields = ["name", "sms_template", "whatsapp_template"]
 
 
+# A patient's STOP is lifted by their own START only (services.set_message_opt_out, set_number_opt_out): unticked,
+# deleted, moved to another patient or number here, the patient who asked for no messages was texted again. Staff
+# may still record a STOP given by other means (tick the box, add the number).
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(CheckedModelAdmin):
     list_display = ["patient", "channel", "opted_out", "updated_at"]
@@ -42,11 +45,25 @@ class NotificationPreferenceAdmin(CheckedModelAdmin):
     search_fields = ["patient__name", "patient__phone"]
     raw_id_fields = ["patient"]
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return [*self.readonly_fields, "patient", *(["opted_out"] if obj.opted_out else [])]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(NumberOptOut)
 class NumberOptOutAdmin(CheckedModelAdmin):
     list_display = ["phone", "created_at"]
     search_fields = ["phone"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Notification)

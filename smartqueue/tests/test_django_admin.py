@@ -15,7 +15,7 @@ from adminpanel.models import AuditLog, DepartmentAnalytics
 from doctors.models import Doctor
 from patients import services as queue_services
 from patients.models import Appointment, Patient, PatientFeedback, Queue, WaitAlert
-from notifications.models import Notification, NumberOptOut, TemplateType
+from notifications.models import Notification, NotificationPreference, NumberOptOut, TemplateType
 from notifications.services import prepare_queue_notification
 from patients.selectors import latest_queue_snapshot
 from smartqueue.admin_checks import AnnouncesItsChanges, CheckedModelAdmin
@@ -540,3 +540,33 @@ def test_consultation_notes_are_written_in_django_admin_only_of_a_completed_cons
     assert corrected.status_code == 302
     entry.refresh_from_db()
     assert entry.consultation_notes == "Rest a week."
+
+
+def test_a_stop_is_lifted_by_the_patients_start_only_not_in_django_admin(client, superuser, make_patient):
+    """Unticked, deleted or moved to another patient or number there, the patient who texted STOP was texted again
+    (notifications.services.is_opted_out); recording a STOP given otherwise stays possible."""
+    patient, other = make_patient(phone="+12125550100"), make_patient(phone="+12125550101")
+    preference = NotificationPreference.objects.create(patient=patient, opted_out=True)
+    stopped_number = NumberOptOut.objects.create(phone="+12125550147")
+    client.force_login(superuser)
+    page = f"/admin/notifications/notificationpreference/{preference.pk}/change/"
+
+    client.post(page, {**_change_form(client, page), "patient": other.pk})  # opted_out left unticked
+    client.post(f"{page[:-len('change/')]}delete/", {"post": "yes"})
+    number_page = f"/admin/notifications/numberoptout/{stopped_number.pk}/"
+    client.post(f"{number_page}change/", {"phone": "+12125550199"})
+    client.post(f"{number_page}delete/", {"post": "yes"})
+    for model in (NotificationPreference, NumberOptOut):
+        client.post(
+            f"/admin/notifications/{model._meta.model_name}/",
+            {"action": "delete_selected", "_selected_action": [model.objects.get().pk], "post": "yes"},
+        )
+
+    preference.refresh_from_db()
+    assert (preference.patient, preference.opted_out) == (patient, True)
+    assert list(NumberOptOut.objects.values_list("phone", flat=True)) == ["+12125550147"]
+    started = NotificationPreference.objects.create(patient=other)
+    other_page = f"/admin/notifications/notificationpreference/{started.pk}/change/"
+    assert client.post(other_page, {**_change_form(client, other_page), "opted_out": "on"}).status_code == 302
+    started.refresh_from_db()
+    assert started.opted_out
