@@ -56,6 +56,11 @@ class DoctorAdmin(KeepsDoctorsWithAPatient, CheckedModelAdmin):
     def doctors_deleted_with(self, records):
         return records
 
+    def get_readonly_fields(self, request, obj=None):
+        # A doctor keeps the account they sign in with, as in the panel: given another here, their patients, calls and
+        # audit rows would pass to whoever holds that account, and the one they signed in with would lose its page.
+        return self.readonly_fields if obj is None else [*self.readonly_fields, "user"]
+
     def save_model(self, request, obj, form, change):
         # As the admin panel's save (adminpanel.services.save_doctor): bookings the old department can no longer
         # hold are released. The audit row is CheckedModelAdmin's (AnnouncesItsChanges).

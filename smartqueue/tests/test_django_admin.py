@@ -570,3 +570,18 @@ def test_a_stop_is_lifted_by_the_patients_start_only_not_in_django_admin(client,
     assert client.post(other_page, {**_change_form(client, other_page), "opted_out": "on"}).status_code == 302
     started.refresh_from_db()
     assert started.opted_out
+
+
+def test_a_doctor_keeps_their_account_in_django_admin_as_in_the_panel(
+    client, superuser, department, make_doctor, make_user
+):
+    doctor, other_account = make_doctor(department=department), make_user()
+    own_account = doctor.user
+    client.force_login(superuser)
+    page = f"/admin/doctors/doctor/{doctor.pk}/change/"
+
+    assert "user" not in _change_form(client, page)
+    assert client.post(page, {**_change_form(client, page), "user": other_account.pk}).status_code == 302
+
+    doctor.refresh_from_db()
+    assert doctor.user == own_account
