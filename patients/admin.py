@@ -52,8 +52,8 @@ class PatientAdmin(CheckedModelAdmin):
 
 
 class QueueAdminForm(forms.ModelForm):
-    # Each detail edited here is held to the rule of its own path (the patient choosing their text notice only while
-    # waiting, today), refused beside the field.
+    # Each detail edited here is held to the rule of its own path (services.check_visit_detail_editable: the text
+    # notice only while the token waits, today; consultation notes only of a completed one), refused beside the field.
     def clean(self):
         cleaned = super().clean()
         for field in self.changed_data:

@@ -584,7 +584,8 @@ def check_visit_detail_editable(entry, field, value):
 def save_edited_visit_details(*, entry, changes, actor, ip_address=None):
     """Details of a visit edited in Django admin ({field: value}, of EDITED_VISIT_DETAIL_EVENTS), its place left as
     it was: the notes for the doctor announced as the desk's are, the text notice as the patient's choice is, so that
-    they are audited and reach the dashboards and the messages; the doctor's consultation notes saved as they are."""
+    they are audited and reach the dashboards and the messages; the doctor's consultation notes saved as they are.
+    Each is first held to its path's rule (check_visit_detail_editable); one refused stores none."""
     entry = Queue.objects.select_for_update().select_related("department").get(pk=entry.pk)
     for field, value in changes.items():
         check_visit_detail_editable(entry, field, value)
