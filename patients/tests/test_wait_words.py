@@ -131,12 +131,14 @@ def test_a_browser_without_plural_rules_still_says_one_hour_in_hindi():
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js on PATH to run the live pages' script")
 def test_the_live_pages_say_a_time_on_the_server_pages_clock_and_digits():
-    """A browser's Hindi writes "9:05 pm" and its Arabic "9:05 م" (older ones "٩:٠٥ م") where the server says 21:05."""
+    """A browser's Hindi writes "9:05 pm" and its Arabic "9:05 م" (older ones "٩:٠٥ م") where the server says 21:05;
+    its English "6:00 PM" and "12:00 AM" where the server says "6 p.m." and "midnight"."""
     script = Path(__file__).resolve().parents[2] / "smartqueue" / "tests" / "js" / "clock_time_print.js"
-    languages = ["es", "hi", "ar"]
+    languages = ["en", "es", "hi", "ar"]
     result = subprocess.run(["node", str(script), *languages], capture_output=True, text=True, timeout=60, check=True)
     in_the_browser = json.loads(result.stdout)
+    times = [(9, 5), (21, 5), (0, 0), (12, 0), (18, 0), (0, 30), (12, 30)]  # as clock_time_print.js's TIMES
     for language in languages:
         with translation.override(language):
-            on_the_server = [formats.time_format(datetime(2026, 12, 8, hour, 5, tzinfo=UTC)) for hour in (9, 21)]
+            on_the_server = [formats.time_format(datetime(2026, 12, 8, *time, tzinfo=UTC)) for time in times]
         assert in_the_browser[language] == on_the_server, language

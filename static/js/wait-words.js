@@ -65,16 +65,27 @@
     return (language || "en") + "-u-nu-latn";
   }
 
-  // A time of day on the clock of the server's pages (Django's TIME_FORMAT, smartqueue/formats): 12-hour in English,
-  // 24-hour in the site's other languages, where a browser's Hindi says 9:05 pm for the page's 21:05.
+  // A time of day on the clock of the server's pages (Django's TIME_FORMAT, smartqueue/formats): 24-hour in the site's
+  // other languages, where a browser's Hindi says 9:05 pm for the page's 21:05; in English Django's "P", "6 p.m.",
+  // "9:05 a.m.", "midnight", "noon", where a browser says "6:00 PM" beside the server's "hours end at 6 p.m.".
   function clockTime(date, language, timeZone) {
-    var twentyFourHour = (language || "en").split("-")[0] !== "en";
+    if ((language || "en").split("-")[0] === "en") return twelveHourTime(date, timeZone);
     return date.toLocaleTimeString(inServerDigits(language), {
-      hour: twentyFourHour ? "2-digit" : "numeric",
-      minute: "2-digit",
-      hourCycle: twentyFourHour ? "h23" : "h12",
-      timeZone: timeZone,
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: timeZone,
     });
+  }
+
+  function twelveHourTime(date, timeZone) {
+    var parts = {};
+    new Intl.DateTimeFormat("en-u-nu-latn", { hour: "numeric", minute: "numeric", hourCycle: "h23", timeZone: timeZone })
+      .formatToParts(date)
+      .forEach(function (part) { parts[part.type] = Number(part.value); });
+    var hour = parts.hour % 24;
+    var minute = parts.minute;
+    if (!minute && hour === 0) return "midnight";
+    if (!minute && hour === 12) return "noon";
+    var shown = String(hour % 12 || 12) + (minute ? ":" + String(minute).padStart(2, "0") : "");
+    return shown + (hour < 12 ? " a.m." : " p.m.");
   }
 
   global.WaitWords = {
