@@ -1,8 +1,11 @@
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from smartqueue.views import board_words
 
 CHECKS = Path(__file__).parent / "js"
 
@@ -11,8 +14,8 @@ needs_node = pytest.mark.skipif(
 )
 
 
-def run_check(name):
-    result = subprocess.run(["node", str(CHECKS / name)], capture_output=True, text=True, timeout=60)
+def run_check(name, *arguments):
+    result = subprocess.run(["node", str(CHECKS / name), *arguments], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
 
 
@@ -34,3 +37,11 @@ def test_a_staff_pages_own_refresh_says_so_and_a_refused_one_goes_to_sign_in():
 @needs_node
 def test_a_staff_page_counts_typing_warns_before_the_idle_sign_out_and_signs_itself_out():
     run_check("staff_session_check.js")
+
+
+@needs_node
+@pytest.mark.django_db
+def test_a_waiting_room_board_words_each_lines_wait_in_the_boards_languages(tmp_path):
+    words = tmp_path / "board_words.json"
+    words.write_text(json.dumps({language: board_words(language) for language in ("en", "ar")}))
+    run_check("display_board_check.js", str(words))

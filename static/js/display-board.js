@@ -219,14 +219,18 @@
   }
 
   // The wait of a patient registering now, with its range where the server sends one (as each waiting token's:
-  // docs/wait-estimates.md, "The range").
+  // docs/wait-estimates.md, "The range"), its ends kept whole as on the server's pages (waits.unbroken): a TV's large
+  // text wrapped "about 40 min – 1" above "h 35 min".
   function waitForNewArrivals(queue, units) {
     var minutes = queue.estimated_wait_minutes;
     var low = queue.estimated_wait_low_minutes;
     var high = queue.estimated_wait_high_minutes;
     if (low != null && high != null) {
       if (!WaitWords.inHours(high)) return fill(units.about_range, { low: low, high: high });
-      var ends = { low: WaitWords.duration(low, units), high: WaitWords.duration(high, units) };
+      var ends = {
+        low: WaitWords.unbroken(WaitWords.duration(low, units)),
+        high: WaitWords.unbroken(WaitWords.duration(high, units)),
+      };
       if (ends.low !== ends.high) return fill(units.about_long_range, ends);
       minutes = high;
     }
