@@ -421,6 +421,8 @@
       // The wait for a newcomer shortens between changes.
       refreshMs: LiveSocket.WAITS_REFRESH_MS,
       onStatus: function (status) { reportStatus(board.dataset.departmentId, status); },
+      staleFigures: Array.prototype.slice.call(board.querySelectorAll("[data-live-figures]")),
+      staleNote: board.querySelector("[data-stale-note]"),
       onSnapshot: function (frame) {
         receiveBroadcast(board, frame.payload.broadcast);
         render(board, frame.payload.queue);

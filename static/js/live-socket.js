@@ -19,6 +19,13 @@
  *     statusElement: element,          // optional; gets data-live-status="<status>", the status's words
  *                                      //   (LiveSocket.STATUS_TEXT) and is hidden while live (visually
  *                                      //   hidden, saying so, once live again after a loss)
+ *     staleFigures: [element, ...],    // optional; the figures this socket keeps up to date: dimmed (class
+ *                                      //   "live-stale") while it is not live after a loss (reconnecting,
+ *                                      //   polling, busy, refused), when they may be old
+ *     staleNote: element,              // optional; shown meanwhile, saying so in words, with the time of the
+ *                                      //   figures ("Not live: last updated 10:42"; WaitWords.clockTime, so
+ *                                      //   wait-words.js on the page); the statusElement or combinedStatus
+ *                                      //   badge says (politely) when the page is live again
  *     maxBackoffMs: 30000,             // optional; ceiling of the reconnect delay
  *     failuresBeforePolling: 2,        // optional; failed opens in a row before polling starts
  *     serverSkipsUnchanged: false,     // optional; true for patient sockets: the server only sends the
@@ -72,6 +79,11 @@
   // away, which tells a sighted reader, said nothing to them.
   var BACK_TEXT = gettext("Live again: this page is up to date.");
   var LOST_STATUSES = ["reconnecting", "polling", "busy"];
+  // Not live after a loss: the figures shown are those of the last frame or poll, which may be old. Dimming them
+  // alone would tell only who sees it, so the note says it too, with their time: a patient deciding whether to step
+  // out read a place in line of ten minutes ago as now, the badge apart ("Reconnecting…") saying nothing of it.
+  var STALE_STATUSES = LOST_STATUSES.concat(["refused"]);
+  var STALE_TEXT = gettext("Not live: last updated %(time)s");
 
   function LiveSocket(options) {
     if (!options || !options.path) {
@@ -93,6 +105,8 @@
       options
     );
     this.status = "stopped";
+    // When the figures shown were last brought up to date: the page's own on start, then each frame and poll.
+    this.updatedAt = null;
     this.sequences = {};
     this.failures = 0;
     this.socket = null;
@@ -111,6 +125,7 @@
   LiveSocket.prototype.start = function () {
     if (!this.stopped) return this;
     this.stopped = false;
+    this.updatedAt = new Date();
     global.addEventListener("online", this.handleOnline);
     if (global.document) global.document.addEventListener("visibilitychange", this.handleVisible);
     this.setStatus("connecting");
@@ -215,6 +230,7 @@
       this.sequences[String(department)] = sequences[department];
     }
     this.options.onSnapshot(frame);
+    this.figuresUpdated();
   };
 
   LiveSocket.prototype.applyChange = function (frame) {
@@ -223,6 +239,7 @@
     if (last !== undefined && frame.seq <= last) return;
     this.sequences[key] = frame.seq;
     this.options.onMessage(frame);
+    this.figuresUpdated();
     if (last !== undefined && frame.seq > last + 1 && !this.options.serverSkipsUnchanged) this.requestSnapshot();
   };
 
@@ -338,7 +355,26 @@
     if (this.status === status) return;
     this.status = status;
     if (this.options.statusElement) showStatus(this.options.statusElement, status);
+    this.showFreshness();
     this.options.onStatus(status);
+  };
+
+  LiveSocket.prototype.figuresUpdated = function () {
+    this.updatedAt = new Date();
+    this.showFreshness();
+  };
+
+  // The figures dimmed and the note shown while not live after a loss (STALE_STATUSES), with the figures' time:
+  // a poll brings them up to date, not live.
+  LiveSocket.prototype.showFreshness = function () {
+    var stale = STALE_STATUSES.indexOf(this.status) !== -1;
+    (this.options.staleFigures || []).forEach(function (element) { element.classList.toggle("live-stale", stale); });
+    var note = this.options.staleNote;
+    if (!note) return;
+    note.hidden = !stale;
+    if (!stale) return;
+    var time = global.WaitWords.clockTime(this.updatedAt, global.document.documentElement.lang);
+    note.textContent = interpolate(STALE_TEXT, { time: time }, true);
   };
 
   function showStatus(element, status) {

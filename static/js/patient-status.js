@@ -251,6 +251,8 @@
       // Waits shorten while a consultation runs on with no change to announce.
       refreshMs: LiveSocket.WAITS_REFRESH_MS,
       statusElement: document.getElementById("live-status"),
+      staleFigures: Array.prototype.slice.call(root.querySelectorAll("[data-live-figures]")),
+      staleNote: root.querySelector("[data-stale-note]"),
       onSnapshot: function (frame) {
         if (frame.payload.broadcast) showBroadcast(root, frame.payload.broadcast);
         show(frame.payload.visit);

@@ -77,7 +77,8 @@
 
   function twelveHourTime(date, timeZone) {
     var parts = {};
-    new Intl.DateTimeFormat("en-u-nu-latn", { hour: "numeric", minute: "numeric", hourCycle: "h23", timeZone: timeZone })
+    var format = { hour: "numeric", minute: "numeric", hourCycle: "h23", timeZone: timeZone };
+    new Intl.DateTimeFormat("en-u-nu-latn", format)
       .formatToParts(date)
       .forEach(function (part) { parts[part.type] = Number(part.value); });
     var hour = parts.hour % 24;

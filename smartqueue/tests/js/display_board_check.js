@@ -11,6 +11,13 @@ const { fakeWebSocketClass } = require("./fake_websocket");
 
 const BOARD_WORDS = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const NBSP = "\u00a0";
+// The board's clock: its own time zone, and a Date whose "now" the check moves.
+process.env.TZ = "UTC";
+let now = Date.UTC(2026, 11, 8, 10, 42);
+class BoardDate extends Date {
+  constructor(...values) { if (values.length) super(...values); else super(now); }
+  static now() { return now; }
+}
 
 // Just enough of a DOM element for the board's script: children, classes, data, and a box every token fits in.
 class FakeElement {
@@ -26,7 +33,10 @@ class FakeElement {
     this.classList = {
       add: (name) => this.classes.add(name),
       remove: (name) => this.classes.delete(name),
-      toggle: (name, on) => ((on === undefined ? !this.classes.has(name) : on) ? this.classes.add(name) : this.classes.delete(name)),
+      toggle: (name, on) => {
+        if (on === undefined ? !this.classes.has(name) : on) this.classes.add(name);
+        else this.classes.delete(name);
+      },
       contains: (name) => this.classes.has(name),
     };
   }
@@ -59,7 +69,10 @@ class FakeElement {
   }
   querySelectorAll(selector) {
     const found = [];
-    const walk = (node) => node.children.forEach((child) => { if (child.matches(selector)) found.push(child); walk(child); });
+    const walk = (node) => node.children.forEach((each) => {
+      if (each.matches(selector)) found.push(each);
+      walk(each);
+    });
     walk(this);
     return found;
   }
@@ -85,14 +98,17 @@ function openBoard(language, embedded) {
   const sockets = [];
   const timers = [];
   const body = new FakeElement("body");
-  const board = child(body, "section", { dataset: { displayBoard: "", departmentId: "3", nextCount: "10", pollUrl: "/display/3/snapshot.json" } });
+  const board = child(body, "section", {
+    dataset: { displayBoard: "", departmentId: "3", nextCount: "10", pollUrl: "/display/3/snapshot.json" },
+  });
   child(board, "span", { dataset: { departmentName: "3", writtenIn: "en", writtenDir: "ltr" } });
-  child(board, "div", { dataset: { nowServing: "" } });
+  child(board, "div", { dataset: { nowServing: "", liveFigures: "" } });
   child(board, "p", { dataset: { broadcast: "", writtenIn: "en", writtenDir: "ltr" }, hidden: true });
-  const next = child(board, "div");
+  const next = child(board, "div", { dataset: { liveFigures: "" } });
   next.classList.add("board-next");
   child(next, "ol", { dataset: { next: "" } });
-  child(board, "p", { dataset: { wait: "" } });
+  child(board, "p", { dataset: { wait: "", liveFigures: "" } });
+  child(board, "p", { dataset: { staleNote: "" }, hidden: true });
   child(board, "script", { text: JSON.stringify({ department: 3, payload: { queue: embedded, broadcast: null } }) });
   const page = {
     "board-words": new FakeElement("script", { text: JSON.stringify(BOARD_WORDS[language]) }),
@@ -102,6 +118,7 @@ function openBoard(language, embedded) {
     "enable-sound": Object.assign(new FakeElement("button"), { addEventListener() {} }),
   };
   const context = {
+    Date: BoardDate,
     WebSocket: fakeWebSocketClass(sockets),
     ResizeObserver: class { observe() {} },
     location: { protocol: "http:", host: "clinic.example" },
@@ -136,6 +153,8 @@ function openBoard(language, embedded) {
   let seq = 1;
   return {
     board,
+    sockets,
+    timers,
     socket,
     page,
     wait: () => board.querySelector("[data-wait]").textContent,
@@ -164,13 +183,17 @@ assert.strictEqual(english.wait(), `1 waiting · about 40${NBSP}min – 1${NBSP}
 english.sends({ estimated_wait_minutes: 190, estimated_wait_low_minutes: 180, estimated_wait_high_minutes: 200 });
 assert.strictEqual(english.wait(), "1 waiting · about 3 h for new arrivals");
 // Past the day's hours, on the hospital's clock as the server writes it ("6 p.m.", not the browser's "6:00 PM").
-english.sends({ estimated_wait_minutes: 300, estimated_wait_low_minutes: 240, estimated_wait_high_minutes: 360, maybe_not_today: true });
+english.sends({
+  estimated_wait_minutes: 300, estimated_wait_low_minutes: 240, estimated_wait_high_minutes: 360, maybe_not_today: true,
+});
 assert.strictEqual(
   english.wait(),
   `1 waiting · about 4${NBSP}h – 6${NBSP}h for new arrivals · maybe not today (hours end at 6 p.m.)`
 );
 english.sends({ estimated_wait_minutes: 0, maybe_not_today: true, hours_end_at: "2026-12-08T00:00:00+05:30" });
-assert.strictEqual(english.wait(), "1 waiting · any moment now for new arrivals · maybe not today (hours end at midnight)");
+assert.strictEqual(
+  english.wait(), "1 waiting · any moment now for new arrivals · maybe not today (hours end at midnight)"
+);
 // No one arriving now could be registered, or the doctors are not there: no wait, so nothing about today's hours.
 english.sends({ full_today: true, maybe_not_today: true });
 assert.strictEqual(english.wait(), "1 waiting · full for today: no more walk-in tokens");
@@ -192,7 +215,9 @@ assert.ok(!/[A-Za-z]/.test(arabic.wait()), `no English on an Arabic board: ${ara
 arabic.sends({ estimated_wait_minutes: 0 });
 assert.strictEqual(arabic.wait(), `${arabicWaiting} · ${ar.any_moment}`);
 arabic.sends({ estimated_wait_minutes: 70, estimated_wait_low_minutes: 40, estimated_wait_high_minutes: 95 });
-const arabicEnds = { low: fill(ar.minutes, { minutes: 40 }), high: fill(ar.hours_minutes.one, { hours: 1, minutes: 35 }) };
+const arabicEnds = {
+  low: fill(ar.minutes, { minutes: 40 }), high: fill(ar.hours_minutes.one, { hours: 1, minutes: 35 }),
+};
 assert.strictEqual(
   arabic.wait(),
   `${arabicWaiting} · ${fill(ar.about_long_range, {
@@ -200,5 +225,32 @@ assert.strictEqual(
   })}`
 );
 assert.ok(!/[A-Za-z]/.test(arabic.wait()), `no English on an Arabic board: ${arabic.wait()}`);
+
+// The socket drops: the figures drawn at 10:42 stay, dimmed, and the board says in words that they are not live
+// and of when; the badge says "Reconnecting…" (a polite live region, role="status" in the template).
+const dimmed = (page) =>
+  page.board.querySelectorAll("[data-live-figures]").map((node) => node.classList.contains("live-stale"));
+const staleNote = (page) => page.board.querySelector("[data-stale-note]");
+assert.deepStrictEqual(dimmed(english), [false, false, false]);
+assert.strictEqual(staleNote(english).hidden, true);
+now += 5 * 60 * 1000;
+english.socket.serverCloses(1006);
+assert.strictEqual(english.page["live-status"].textContent, "Reconnecting…");
+assert.deepStrictEqual(dimmed(english), [true, true, true]);
+assert.strictEqual(staleNote(english).hidden, false);
+assert.strictEqual(staleNote(english).textContent, "Not live: last updated 10:42 a.m.");
+assert.strictEqual(english.wait(), "1 waiting · no doctor on duty yet", "the last figures stay on the board");
+// Back: its snapshot drawn, the figures are live again, and the badge says so to a screen reader only.
+english.timers[english.timers.length - 1].callback();
+english.sockets[1].serverOpens();
+english.sockets[1].serverSends({ type: "snapshot", version: 1, department: 3, seq: 40, payload: { queue: queue({}) } });
+assert.deepStrictEqual(dimmed(english), [false, false, false]);
+assert.strictEqual(staleNote(english).hidden, true);
+assert.strictEqual(english.page["live-status"].textContent, "Live again: this page is up to date.");
+assert.strictEqual(english.page["live-status"].classList.contains("visually-hidden"), true);
+// An Arabic board writes the time of its last frame on the 24-hour clock of the server's Arabic pages.
+arabic.socket.serverCloses(1006);
+assert.deepStrictEqual(dimmed(arabic), [true, true, true]);
+assert.strictEqual(staleNote(arabic).textContent, "Not live: last updated 10:42");
 
 console.log("display board: all checks passed");

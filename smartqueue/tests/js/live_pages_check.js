@@ -15,6 +15,13 @@ const vibrations = [];
 let pollResponse = null;
 
 const FakeWebSocket = fakeWebSocketClass(sockets);
+// The phone's clock: its own time zone, and a Date whose "now" the check moves.
+process.env.TZ = "UTC";
+let now = Date.UTC(2026, 10, 25, 10, 42);
+class PhoneDate extends Date {
+  constructor(...values) { if (values.length) super(...values); else super(now); }
+  static now() { return now; }
+}
 
 class FakeElement {
   constructor(dataset, classes = []) {
@@ -42,16 +49,23 @@ const shown = {
 };
 fields["your-turn"] = shown.your_turn;
 shown.your_turn.dataset.field = "your-turn";
+// The figures live-socket.js dims while the socket is lost (data-live-figures), and its note saying so.
+const liveFigures = [shown.figures, fields.status, fields.now_serving];
+const staleNote = new FakeElement({ staleNote: "" });
+staleNote.hidden = true;
 const root = new FakeElement({ socketPath: "/ws/patient/abc/", statusUrl: "/patients/api/patient/abc/status/" });
 root.querySelectorAll = (selector) =>
-  selector === "[data-field]" ? Object.values(fields) : selector === "[data-show]" ? Object.values(shown) : [];
+  ({ "[data-field]": Object.values(fields), "[data-show]": Object.values(shown), "[data-live-figures]": liveFigures })[
+    selector
+  ] || [];
 const announcer = new FakeElement({ announce: "" });
 // An admin's broadcast element, with the site's language as {% site_language_attributes %} gives it.
 const broadcast = new FakeElement({ writtenIn: "en", writtenDir: "ltr" }, ["d-none"]);
 root.querySelector = (selector) =>
-  ({ '[data-field="refreshed"]': fields.refreshed, "[data-announce]": announcer, "[data-broadcast]": broadcast })[
-    selector
-  ];
+  ({
+    '[data-field="refreshed"]': fields.refreshed, "[data-announce]": announcer, "[data-broadcast]": broadcast,
+    "[data-stale-note]": staleNote,
+  })[selector];
 const statusElement = new FakeElement({});
 // The {{ visit|json_script:"visit-status" }} block: the page's first state, drawn by the script alone.
 const embeddedVisit = { textContent: "" };
@@ -68,6 +82,7 @@ const waitUnits = {
 let pageLoaded = null;
 
 const context = {
+  Date: PhoneDate,
   WebSocket: FakeWebSocket,
   location: { protocol: "http:", host: "clinic.example" },
   navigator: { vibrate: (pattern) => vibrations.push(pattern) },
@@ -237,7 +252,16 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   assert.strictEqual(shown.figures.classList.contains("d-none"), true);
 
   // The socket cannot open: "reconnecting…", then the REST status endpoint is polled and drawn.
+  const dimmed = () => liveFigures.map((element) => element.classList.contains("live-stale"));
+  assert.deepStrictEqual(dimmed(), [false, false, false]);
+  assert.strictEqual(staleNote.hidden, true);
+  now += 3 * 60 * 1000;
   sockets[0].serverCloses(1006);
+  // The figures of the last frame (10:42) stay, dimmed, and said not to be live, with their time (a Spanish page:
+  // the 24-hour clock); the badge says "Reconnecting…".
+  assert.deepStrictEqual(dimmed(), [true, true, true]);
+  assert.strictEqual(staleNote.hidden, false);
+  assert.strictEqual(staleNote.textContent, "Not live: last updated 10:42");
   assert.strictEqual(statusElement.dataset.liveStatus, "reconnecting");
   assert.strictEqual(statusElement.textContent, "Reconnecting…");
   assert.strictEqual(statusElement.hidden, false);
@@ -250,8 +274,22 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   assert.strictEqual(statusElement.dataset.liveStatus, "polling");
   assert.deepStrictEqual(fetched, ["/patients/api/patient/abc/status/"]);
   assert.strictEqual(fields.position.textContent, "1");
+  // A poll brings the figures up to date (its time said), not live: they stay marked.
+  assert.deepStrictEqual(dimmed(), [true, true, true]);
+  assert.strictEqual(staleNote.textContent, "Not live: last updated 10:45");
   assert.strictEqual(timers.filter((timer) => timer.kind === "interval" && timer.delay === 10000 && timer.live).length, 1,
     "one polling loop: LiveSocket's");
+
+  // The socket is back: its snapshot drawn, the figures are live, and the badge says so to a screen reader only.
+  liveTimeouts().pop().callback();
+  sockets[3].serverOpens();
+  sockets[3].serverSends({
+    type: "snapshot", version: 1, department: null, seq: null, payload: { visit: pollResponse, sequences: { 5: 3 } },
+  });
+  assert.deepStrictEqual(dimmed(), [false, false, false]);
+  assert.strictEqual(staleNote.hidden, true);
+  assert.strictEqual(statusElement.textContent, "Live again: this page is up to date.");
+  assert.strictEqual(statusElement.classList.contains("visually-hidden"), true);
 
   // throttle: a burst of calls runs the task once now and once more after it, never more.
   let runs = 0;
