@@ -139,6 +139,9 @@ def test_a_dropped_socket_shows_reconnecting_then_recovers_without_losing_the_ca
             follow_own_status(patient)
 
         expect(patient.locator("#live-status")).not_to_have_attribute("data-live-status", "live")
+        # The place in line and wait left on the page are not live: dimmed, and said so in words with their time.
+        expect(patient.locator("[data-stale-note]")).to_have_text(re.compile(r"^Not live: last updated \d"))
+        expect(patient.locator(".visit-figures")).to_have_class(re.compile(r"\blive-stale\b"))
         screenshot(patient, "reconnecting")
         # The call happens while the page cannot hear about it.
         services.call_patient(
@@ -151,6 +154,8 @@ def test_a_dropped_socket_shows_reconnecting_then_recovers_without_losing_the_ca
             # The badge goes from sight, and a screen reader, which heard "Reconnecting…", hears that it is back.
             expect(patient.locator("#live-status")).to_have_text("Live again: this page is up to date.")
             expect(patient.locator("#live-status")).to_have_class(re.compile(r"\bvisually-hidden\b"))
+            expect(patient.locator("[data-stale-note]")).to_be_hidden()
+            expect(patient.locator('[data-field="status"]').locator("..")).not_to_have_class(re.compile("live-stale"))
             screenshot(patient, "recovered")
     finally:
         context.close()
