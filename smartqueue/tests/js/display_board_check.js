@@ -199,6 +199,12 @@ english.sends({ full_today: true, maybe_not_today: true });
 assert.strictEqual(english.wait(), "1 waiting · full for today: no more walk-in tokens");
 english.sends({ doctors_on_duty: 0, maybe_not_today: true });
 assert.strictEqual(english.wait(), "1 waiting · no doctor on duty yet");
+// Doctors expected later today (it is 4:12 p.m. at the hospital): their time on the server's clock too.
+english.sends({ doctors_on_duty: 0, doctors_expected_at: "2026-12-08T19:30:00+05:30" });
+assert.strictEqual(english.wait(), "1 waiting · doctors from 7:30 p.m.");
+english.sends({ doctors_on_duty: 0, doctors_expected_at: "2026-12-08T20:00:00+05:30" });
+assert.strictEqual(english.wait(), "1 waiting · doctors from 8 p.m.");
+english.sends({ doctors_on_duty: 0 });
 
 // Arabic: the board reads right to left, its words and hours (24-hour, digits 0-9) as the server's Arabic pages.
 const ar = BOARD_WORDS.ar[0];
@@ -212,6 +218,8 @@ assert.strictEqual(
   `${arabicWaiting} · ${fill(ar.about_wait, { minutes: 20 })} · ${fill(ar.maybe_not_today, { time: "18:00" })}`
 );
 assert.ok(!/[A-Za-z]/.test(arabic.wait()), `no English on an Arabic board: ${arabic.wait()}`);
+arabic.sends({ doctors_on_duty: 0, doctors_expected_at: "2026-12-08T19:30:00+05:30" });
+assert.strictEqual(arabic.wait(), `${fill(ar.waiting, { count: 1 })} · ${fill(ar.doctors_from, { time: "19:30" })}`);
 arabic.sends({ estimated_wait_minutes: 0 });
 assert.strictEqual(arabic.wait(), `${arabicWaiting} · ${ar.any_moment}`);
 arabic.sends({ estimated_wait_minutes: 70, estimated_wait_low_minutes: 40, estimated_wait_high_minutes: 95 });
