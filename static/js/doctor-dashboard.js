@@ -13,7 +13,11 @@
   const apiUrl = root.dataset.apiUrl;
   const REFRESH_AT_MOST_EVERY_MS = 1000;
   const announcer = document.getElementById("dashboard-announcer");
-  const swapIn = LiveFragment.refresher(root.dataset.fragmentUrl);
+  // The line, the patient with the doctor and today's figures, marked while the socket is lost (LiveSocket).
+  const figuresMark = new LiveSocket.FiguresMark(
+    Array.from(root.querySelectorAll("[data-live-figures]")), root.querySelector("[data-stale-note]"),
+  );
+  const swapIn = LiveFragment.refresher(root.dataset.fragmentUrl, figuresMark);
   let waitingCount = document.getElementById("waiting-count").textContent;
 
   function csrfToken() {
@@ -172,6 +176,7 @@
     onMessage: refreshSoon,
     // Refused at the handshake: most likely the session expired, which the fragment's 403 turns into a reload.
     onStatus: (status) => {
+      figuresMark.showStatus(status);
       if (status === "refused") refresh();
     },
   }).start();

@@ -2,7 +2,9 @@
  * live-fragment.js: staff pages whose live part the server renders (doctor dashboard, admin live queues).
  * The page and its fragment URL render the same template; this only fetches the fragment and swaps it in.
  *
- *   const refresh = LiveFragment.refresher(url);  // refresh(): fetch url and swap its regions in
+ *   const refresh = LiveFragment.refresher(url, figuresMark);
+ *                                                // refresh(): fetch url and swap its regions in; the
+ *                                                // optional LiveSocket.FiguresMark's time is then now
  *   LiveFragment.swap(html);                     // swap the regions of an HTML fragment into the page
  *
  * A region is an element with an id and data-live-region; each one in the fragment replaces the page's
@@ -23,6 +25,9 @@
  * sign-in page saying why, or a reload, which then shows sign-in. A refresh is the page's own doing, not the
  * person's: it says so (X-Background-Refresh), so that an open page does not keep its session alive past its
  * idle time.
+ * While the page's socket is lost, its figures are marked not live (LiveSocket.FiguresMark) on elements around the
+ * regions, which a swap leaves in place, and the time the note gives is that of the last fragment swapped in (or
+ * found unchanged), not of the last frame, which only asked for one.
  */
 (function (global) {
   "use strict";
@@ -146,7 +151,7 @@
     return swapped;
   }
 
-  function refresher(url) {
+  function refresher(url, figuresMark) {
     var issued = 0;
     var swappedIn = 0;
     return function refresh() {
@@ -165,7 +170,9 @@
             // (the patient just completed, and the focus moved off its buttons).
             if (number < swappedIn) return [];
             swappedIn = number;
-            return swap(html);
+            var swapped = swap(html);
+            if (figuresMark) figuresMark.updated();
+            return swapped;
           });
         }
       );

@@ -10,9 +10,13 @@
   if (!page) return;
   const REFRESH_AT_MOST_EVERY_MS = 1000;
 
-  const refresh = LiveFragment.refresher(page.dataset.fragmentUrl);
+  // Every card, marked while any socket is lost: that department's changes would not ask for the cards.
+  const figuresMark = new LiveSocket.FiguresMark(
+    Array.from(page.querySelectorAll("[data-live-figures]")), page.querySelector("[data-stale-note]"),
+  );
+  const refresh = LiveFragment.refresher(page.dataset.fragmentUrl, figuresMark);
   const refreshSoon = LiveSocket.throttle(refresh, REFRESH_AT_MOST_EVERY_MS);
-  const reportStatus = LiveSocket.combinedStatus(document.getElementById("live-status"));
+  const reportStatus = LiveSocket.combinedStatus(document.getElementById("live-status"), { figuresMark });
   const socketPaths = Array.from(page.querySelectorAll("[data-socket-path]"), (card) => card.dataset.socketPath);
   socketPaths.forEach((path, index) => {
     new LiveSocket({

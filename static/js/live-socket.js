@@ -26,6 +26,8 @@
  *                                      //   figures ("Not live: last updated 10:42"; WaitWords.clockTime, so
  *                                      //   wait-words.js on the page); the statusElement or combinedStatus
  *                                      //   badge says (politely) when the page is live again
+ *     words: () => words,              // optional; the badge's and the note's words and their language, as
+ *                                      //   pageWords below gives them (a board's: the language shown)
  *     maxBackoffMs: 30000,             // optional; ceiling of the reconnect delay
  *     failuresBeforePolling: 2,        // optional; failed opens in a row before polling starts
  *     serverSkipsUnchanged: false,     // optional; true for patient sockets: the server only sends the
@@ -40,9 +42,13 @@
  *   live.requestSnapshot();  // fresh full state: over the socket when open, else from pollUrl
  *   live.status;             // the current status string
  *
- *   const report = LiveSocket.combinedStatus(element);
+ *   const report = LiveSocket.combinedStatus(element, { figuresMark, words });
  *                            // one badge for several sockets: pass onStatus: (s) => report("<key>", s);
  *                            //   it shows the worst status and is hidden only while all are live
+ *   const mark = new LiveSocket.FiguresMark([element, ...], noteElement, words);
+ *                            // the staleFigures and staleNote of a page whose figures are not drawn from
+ *                            //   frames (live fragments) or are shared by several sockets: marked by
+ *                            //   mark.showStatus(status), their time brought up to date by mark.updated()
  *   const refresh = LiveSocket.throttle(task, 1000);
  *                            // refresh() runs task() at most once a second, and once more after a run
  *                            //   if called during it: pages that re-read a fragment on every frame
@@ -85,6 +91,52 @@
   var STALE_STATUSES = LOST_STATUSES.concat(["refused"]);
   var STALE_TEXT = gettext("Not live: last updated %(time)s");
 
+  // The words of the badge and the note: the page's catalog in the page's language, unless the page gives its own
+  // (a board shows its words in each of its languages in turn: smartqueue.views.board_words has the same keys).
+  function pageWords() {
+    return {
+      language: global.document.documentElement.lang,
+      live_status: STATUS_TEXT,
+      live_again: BACK_TEXT,
+      not_live: STALE_TEXT,
+    };
+  }
+
+  // The figures a page keeps up to date, dimmed (class "live-stale") with a note saying since when while not live
+  // after a loss (STALE_STATUSES). Their time is brought up to date by whoever draws them: LiveSocket for a frame or
+  // poll it hands the page, LiveFragment once a fragment is swapped in (the staff pages, whose frames only ask for
+  // one). The figures are elements the page never replaces: a mark inside a swapped region would go with it.
+  function FiguresMark(figures, note, words) {
+    this.figures = figures || [];
+    this.note = note || null;
+    this.words = words || pageWords;
+    this.stale = false;
+    this.updatedAt = new Date();
+  }
+
+  FiguresMark.prototype.showStatus = function (status) {
+    this.stale = STALE_STATUSES.indexOf(status) !== -1;
+    this.show();
+  };
+
+  FiguresMark.prototype.updated = function () {
+    this.updatedAt = new Date();
+    this.show();
+  };
+
+  // A poll brings the figures up to date, not live: the note stays, with their new time.
+  FiguresMark.prototype.show = function () {
+    var stale = this.stale;
+    this.figures.forEach(function (element) { element.classList.toggle("live-stale", stale); });
+    if (!this.note) return;
+    this.note.hidden = !stale;
+    if (!stale) return;
+    var words = this.words();
+    var time = global.WaitWords.clockTime(this.updatedAt, words.language);
+    this.note.textContent = interpolate(words.not_live, { time: time }, true);
+    this.note.lang = words.language;
+  };
+
   function LiveSocket(options) {
     if (!options || !options.path) {
       throw new Error("LiveSocket needs a path, e.g. new LiveSocket({path: '/ws/queue/3/'})");
@@ -105,8 +157,7 @@
       options
     );
     this.status = "stopped";
-    // When the figures shown were last brought up to date: the page's own on start, then each frame and poll.
-    this.updatedAt = null;
+    this.figuresMark = new FiguresMark(this.options.staleFigures, this.options.staleNote, this.options.words);
     this.sequences = {};
     this.failures = 0;
     this.socket = null;
@@ -125,7 +176,8 @@
   LiveSocket.prototype.start = function () {
     if (!this.stopped) return this;
     this.stopped = false;
-    this.updatedAt = new Date();
+    // The figures shown are the page's own, of now.
+    this.figuresMark.updated();
     global.addEventListener("online", this.handleOnline);
     if (global.document) global.document.addEventListener("visibilitychange", this.handleVisible);
     this.setStatus("connecting");
@@ -354,33 +406,23 @@
   LiveSocket.prototype.setStatus = function (status) {
     if (this.status === status) return;
     this.status = status;
-    if (this.options.statusElement) showStatus(this.options.statusElement, status);
-    this.showFreshness();
+    if (this.options.statusElement) showStatus(this.options.statusElement, status, this.figuresMark.words());
+    this.figuresMark.showStatus(status);
     this.options.onStatus(status);
   };
 
   LiveSocket.prototype.figuresUpdated = function () {
-    this.updatedAt = new Date();
-    this.showFreshness();
+    this.figuresMark.updated();
   };
 
-  // The figures dimmed and the note shown while not live after a loss (STALE_STATUSES), with the figures' time:
-  // a poll brings them up to date, not live.
-  LiveSocket.prototype.showFreshness = function () {
-    var stale = STALE_STATUSES.indexOf(this.status) !== -1;
-    (this.options.staleFigures || []).forEach(function (element) { element.classList.toggle("live-stale", stale); });
-    var note = this.options.staleNote;
-    if (!note) return;
-    note.hidden = !stale;
-    if (!stale) return;
-    var time = global.WaitWords.clockTime(this.updatedAt, global.document.documentElement.lang);
-    note.textContent = interpolate(STALE_TEXT, { time: time }, true);
-  };
-
-  function showStatus(element, status) {
-    var back = status === "live" && LOST_STATUSES.indexOf(element.dataset.liveStatus) !== -1;
+  // Shown again unchanged (`again`: a board's next language), the badge keeps saying what it said.
+  function showStatus(element, status, words, again) {
+    var back = again
+      ? element.classList.contains("visually-hidden")
+      : status === "live" && LOST_STATUSES.indexOf(element.dataset.liveStatus) !== -1;
     element.dataset.liveStatus = status;
-    element.textContent = back ? BACK_TEXT : STATUS_TEXT[status];
+    element.textContent = back ? words.live_again : words.live_status[status];
+    element.lang = words.language;
     element.hidden = status === "live" && !back;
     element.classList.toggle("visually-hidden", back);
   }
@@ -388,17 +430,29 @@
   // Worst first: what a combined badge shows when its sockets disagree.
   var STATUS_SEVERITY = ["refused", "busy", "polling", "reconnecting", "connecting", "stopped", "live"];
 
-  LiveSocket.combinedStatus = function (element) {
+  // options: figuresMark (a LiveSocket.FiguresMark marked by the worst status: one page's figures, whichever socket
+  // is lost), words (as LiveSocket's). report.showAgain() writes the badge again in the words of now.
+  LiveSocket.combinedStatus = function (element, options) {
+    var figuresMark = options && options.figuresMark;
+    var words = (options && options.words) || pageWords;
     var statuses = {};
-    return function report(key, status) {
+    var worst = "live";
+    function report(key, status) {
       statuses[key] = status;
-      var worst = "live";
+      worst = "live";
       Object.keys(statuses).forEach(function (each) {
         if (STATUS_SEVERITY.indexOf(statuses[each]) < STATUS_SEVERITY.indexOf(worst)) worst = statuses[each];
       });
-      showStatus(element, worst);
+      showStatus(element, worst, words());
+      if (figuresMark) figuresMark.showStatus(worst);
+    }
+    report.showAgain = function () {
+      if (Object.keys(statuses).length) showStatus(element, worst, words(), true);
     };
+    return report;
   };
+
+  LiveSocket.FiguresMark = FiguresMark;
 
   // A burst of frames (a call moves every place in line) becomes at most one task run per interval.
   LiveSocket.throttle = function (task, intervalMs) {

@@ -24,6 +24,8 @@ const context = {
   addEventListener(name, listener) { listeners[name] = listener; },
   removeEventListener() {},
   document: {
+    // The page's language, in which the badge's words are marked.
+    documentElement: { lang: "en" },
     visibilityState: "visible",
     addEventListener(name, listener) { listeners[name] = listener; },
     removeEventListener() {},
