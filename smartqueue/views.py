@@ -102,6 +102,21 @@ def board_words(page_language):
                     "call_in": gettext("%(token)s, please go in"),
                     "spoken_to_room": pgettext("spoken", "Token %(token)s, please go to %(room)s"),
                     "spoken_in": pgettext("spoken", "Token %(token)s, please go in"),
+                    # The live updates' badge and the note beside figures not live, as static/js/live-socket.js
+                    # words them (its pageWords), written by it in the language shown.
+                    "live_status": {
+                        "connecting": gettext("Connecting…"),
+                        "live": gettext("Live"),
+                        "reconnecting": gettext("Reconnecting…"),
+                        "polling": gettext("Reconnecting… (checking every few seconds meanwhile)"),
+                        "busy": gettext(
+                            "Too many live pages are open on this network: this page checks every few seconds instead."
+                        ),
+                        "refused": gettext("Live updates are off: please reload the page."),
+                        "stopped": gettext("Live updates stopped."),
+                    },
+                    "live_again": gettext("Live again: this page is up to date."),
+                    "not_live": gettext("Not live: last updated %(time)s"),
                 }
             )
     return words

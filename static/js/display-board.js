@@ -407,15 +407,17 @@
     if (!calling) nextCall();
   }
 
-  // One badge for every board on the page: hidden only while all of them are live.
-  var reportStatus = LiveSocket.combinedStatus(document.getElementById("live-status"));
+  // One badge for every board on the page: hidden only while all of them are live. It and each board's note that its
+  // figures are not live are in the language shown, as the rest of the board.
+  var reportStatus = LiveSocket.combinedStatus(document.getElementById("live-status"), { words: words });
+  var figuresMarks = [];
 
   function startBoard(board) {
     var initial = JSON.parse(board.querySelector('script[type="application/json"]').textContent);
     receiveBroadcast(board, initial.payload.broadcast);
     render(board, initial.payload.queue);
     roomWatcher.observe(board.querySelector(".board-next"));
-    new LiveSocket({
+    var live = new LiveSocket({
       path: "/ws/queue/" + board.dataset.departmentId + "/",
       pollUrl: board.dataset.pollUrl,
       // The wait for a newcomer shortens between changes.
@@ -423,6 +425,7 @@
       onStatus: function (status) { reportStatus(board.dataset.departmentId, status); },
       staleFigures: Array.prototype.slice.call(board.querySelectorAll("[data-live-figures]")),
       staleNote: board.querySelector("[data-stale-note]"),
+      words: words,
       onSnapshot: function (frame) {
         receiveBroadcast(board, frame.payload.broadcast);
         render(board, frame.payload.queue);
@@ -434,7 +437,9 @@
         render(board, frame.payload.queue);
         if (called) announce(called);
       },
-    }).start();
+    });
+    figuresMarks.push(live.figuresMark);
+    live.start();
   }
 
   // The fixed words of the page (headings, legend) and every board in the next language, in turn.
@@ -446,6 +451,8 @@
       node.dir = words().direction;
     });
     lastQueues.forEach(function (queue, board) { render(board, queue); });
+    reportStatus.showAgain();
+    figuresMarks.forEach(function (figuresMark) { figuresMark.show(); });
     if (calling && pendingCurrent) writeCallOut(pendingCurrent);
   }
 

@@ -117,6 +117,10 @@ function openBoard(language, embedded) {
     "broadcast-said": new FakeElement("p", { dataset: { writtenIn: "en", writtenDir: "ltr" } }),
     "enable-sound": Object.assign(new FakeElement("button"), { addEventListener() {} }),
   };
+  // The template's button to stop the boards' languages switching, there when they show more than one.
+  if (BOARD_WORDS[language].length > 1) {
+    page["language-switching"] = Object.assign(new FakeElement("button"), { addEventListener() {} });
+  }
   const context = {
     Date: BoardDate,
     WebSocket: fakeWebSocketClass(sockets),
@@ -256,9 +260,26 @@ assert.deepStrictEqual(dimmed(english), [false, false, false]);
 assert.strictEqual(staleNote(english).hidden, true);
 assert.strictEqual(english.page["live-status"].textContent, "Live again: this page is up to date.");
 assert.strictEqual(english.page["live-status"].classList.contains("visually-hidden"), true);
-// An Arabic board writes the time of its last frame on the 24-hour clock of the server's Arabic pages.
+// An Arabic board writes the time of its last frame on the 24-hour clock of the server's Arabic pages, in Arabic, as
+// its badge says it is reconnecting: the board's words (smartqueue.views.board_words), not the page's catalogue.
 arabic.socket.serverCloses(1006);
 assert.deepStrictEqual(dimmed(arabic), [true, true, true]);
-assert.strictEqual(staleNote(arabic).textContent, "Not live: last updated 10:42");
+assert.strictEqual(staleNote(arabic).textContent, fill(ar.not_live, { time: "10:42" }));
+assert.strictEqual(staleNote(arabic).lang, "ar");
+assert.strictEqual(arabic.page["live-status"].textContent, ar.live_status.reconnecting);
+assert.strictEqual(arabic.page["live-status"].lang, "ar");
+for (const words of [staleNote(arabic).textContent, arabic.page["live-status"].textContent]) {
+  assert.ok(!/[A-Za-z]/.test(words), `no English on an Arabic board: ${words}`);
+}
+// The board's next language (English, the hospital's): the note and the badge follow it with the rest of the board.
+const nextLanguage = arabic.timers.find((timer) => timer.delay === 8000);
+nextLanguage.callback();
+assert.strictEqual(arabic.board.lang, "en");
+assert.strictEqual(staleNote(arabic).textContent, "Not live: last updated 10:42 a.m.");
+assert.strictEqual(staleNote(arabic).lang, "en");
+assert.strictEqual(arabic.page["live-status"].textContent, "Reconnecting…");
+assert.strictEqual(arabic.page["live-status"].lang, "en");
+nextLanguage.callback();
+assert.strictEqual(arabic.page["live-status"].textContent, ar.live_status.reconnecting);
 
 console.log("display board: all checks passed");
