@@ -159,3 +159,28 @@ def test_a_dropped_socket_shows_reconnecting_then_recovers_without_losing_the_ca
             screenshot(patient, "recovered")
     finally:
         context.close()
+
+
+def test_a_doctors_dashboard_without_its_socket_marks_its_figures_not_live_until_back(browser, hospital, free_port):
+    context = browser.new_context(base_url=f"http://127.0.0.1:{free_port}", **DESKTOP)
+    context.set_default_timeout(10_000)
+    doctor = context.new_page()
+    waiting_card = doctor.locator("[data-live-figures]").filter(has=doctor.locator("#waiting-queue"))
+    try:
+        with running_daphne(database=connection.settings_dict, port=free_port):
+            sign_in(doctor, "/doctors/login/", "dr.smith", "doctor123")
+            expect(doctor.locator("#live-status")).to_have_attribute("data-live-status", "live")
+            expect(doctor.locator("[data-stale-note]")).to_be_hidden()
+
+        # The line left on the dashboard is not live: greyed, not faded (its links and muted words keep their
+        # contrast), and said so in words with its time.
+        expect(doctor.locator("[data-stale-note]")).to_have_text(re.compile(r"^Not live: last updated \d"))
+        expect(waiting_card).to_have_class(re.compile(r"\blive-stale\b"))
+        assert waiting_card.evaluate("card => getComputedStyle(card).opacity") == "1"
+
+        with running_daphne(database=connection.settings_dict, port=free_port):
+            expect(doctor.locator("#live-status")).to_have_attribute("data-live-status", "live", timeout=30_000)
+            expect(doctor.locator("[data-stale-note]")).to_be_hidden()
+            expect(waiting_card).not_to_have_class(re.compile(r"\blive-stale\b"))
+    finally:
+        context.close()
