@@ -10,6 +10,8 @@ from adminpanel.models import AdminUser
 from patients import services
 
 LIVE_SOCKET_SCRIPT = "/static/js/live-socket.js"
+# Writes the time of the figures a lost socket leaves on the page ("Not live: last updated 10:42").
+WAIT_WORDS_SCRIPT = "/static/js/wait-words.js"
 
 
 def scripts(page):
@@ -18,8 +20,9 @@ def scripts(page):
 
 def assert_loads_live_socket_before(page, page_script):
     loaded = scripts(page)
-    assert LIVE_SOCKET_SCRIPT in loaded
+    assert LIVE_SOCKET_SCRIPT in loaded and WAIT_WORDS_SCRIPT in loaded
     assert loaded.index(LIVE_SOCKET_SCRIPT) < loaded.index(page_script)
+    assert loaded.index(WAIT_WORDS_SCRIPT) < loaded.index(page_script)
     assert re.search(r'id="live-status"[^>]*data-live-status="connecting"', page)
 
 
