@@ -1,4 +1,5 @@
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -45,3 +46,19 @@ def test_a_waiting_room_board_words_each_lines_wait_in_the_boards_languages(tmp_
     words = tmp_path / "board_words.json"
     words.write_text(json.dumps({language: board_words(language) for language in ("en", "ar")}))
     run_check("display_board_check.js", str(words))
+
+
+@pytest.mark.django_db
+def test_the_boards_live_badge_words_are_those_of_every_other_live_page():
+    """live-socket.js words its badge for the pages (STATUS_TEXT, BACK_TEXT) and the board's words carry the same
+    texts for the board's language cycle: a status worded in one and not the other would leave a board's badge
+    empty, or in the page's language."""
+    script = (Path(__file__).resolve().parents[2] / "static/js/live-socket.js").read_text()
+    status_block = re.search(r"var STATUS_TEXT = \{(.*?)\};", script, re.S).group(1)
+    page_statuses = dict(re.findall(r'(\w+): gettext\(\s*"([^"]*)"', status_block))
+    back_text = re.search(r'var BACK_TEXT = gettext\("([^"]*)"\)', script).group(1)
+
+    [words] = [words for words in board_words("en") if words["language"] == "en"]
+
+    assert words["live_status"] == page_statuses
+    assert words["live_again"] == back_text
