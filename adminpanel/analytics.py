@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 
 from doctors.models import Doctor
-from patients.models import Appointment, Department, PatientFeedback, Queue
+from patients.models import Appointment, Department, PatientFeedback, Priority, Queue
 from patients.selectors import (
     consultation_minutes,
     mean,
@@ -33,9 +33,31 @@ from patients.selectors import (
 )
 from patients.services import close_consultations_left_open
 
-from .models import DepartmentAnalytics
+from .models import AuditLog, DepartmentAnalytics
 
 Status = Queue.Status
+
+# The priorities in the line's service order (emergencies first), as the reports list their figures.
+PRIORITIES_SERVED_FIRST = sorted(Priority, key=lambda priority: -Queue.PRIORITY_RANK[priority])
+# Each priority's figures, named "<priority>_<measure>" in DepartmentDay, DepartmentAnalytics and the export.
+PRIORITY_MEASURES = ("registrations", "average_wait_minutes", "p90_wait_minutes")
+PRIORITY_FIELDS = tuple(
+    f"{priority}_{measure}" for priority in PRIORITIES_SERVED_FIRST for measure in PRIORITY_MEASURES
+)
+
+
+@dataclass(frozen=True)
+class PriorityFigures:
+    """One priority's registrations and the waits of its called patients, in one department on one day."""
+
+    priority: str
+    registrations: int
+    average_wait_minutes: float | None
+    p90_wait_minutes: float | None
+
+    @property
+    def label(self):
+        return Priority(self.priority).label
 
 
 @dataclass(frozen=True)
@@ -66,6 +88,20 @@ class DepartmentDay:
     estimate_count: int
     estimate_mean_absolute_error: float | None
     estimate_bias: float | None
+    # Cancelled tokens the desk put back in line (a cancellation made by mistake): counted as waiting, seen or not
+    # seen as they went on, and no longer as cancelled.
+    reinstated: int
+    # Per priority, in the line's service order: its registrations and the waits of its patients called.
+    by_priority: tuple[PriorityFigures, ...]
+
+    def __getattr__(self, name):
+        # The flat "<priority>_<measure>" names of the roll-up's fields and the export's columns.
+        priority, _, measure = name.partition("_")
+        if measure in PRIORITY_MEASURES:
+            for figures in self.by_priority:
+                if figures.priority == priority:
+                    return getattr(figures, measure)
+        raise AttributeError(name)
 
     @property
     def department_name(self):
@@ -94,8 +130,9 @@ def _ratings_between(start, end):
     )
 
 
-def summarise_department_day(*, department, day, visits, ratings):
-    """One department's figures for one day from its visits (dicts of VISIT_FIELDS) and feedback ratings.
+def summarise_department_day(*, department, day, visits, ratings, reinstated_ids=frozenset()):
+    """One department's figures for one day from its visits (dicts of VISIT_FIELDS), feedback ratings and the ids of
+    the tokens reinstated after a cancellation made by mistake.
 
     A token transferred or referred in from another department is not a new registration (its first token was),
     and one transferred out is not a cancellation (services.transfer cancels it, but the patient is seen in the
@@ -116,6 +153,17 @@ def summarise_department_day(*, department, day, visits, ratings):
     ]
     # Ties go to the earlier hour, so the same data always gives the same peak.
     peak_hour = min(hours, key=lambda hour: (-hours[hour], hour)) if hours else None
+    by_priority = tuple(
+        PriorityFigures(
+            priority=priority,
+            registrations=sum(visit["priority"] == priority for visit in registrations),
+            average_wait_minutes=mean(wait for visit, wait in zip(visits, waits) if visit["priority"] == priority),
+            p90_wait_minutes=percentile_90(
+                wait for visit, wait in zip(visits, waits) if visit["priority"] == priority
+            ),
+        )
+        for priority in PRIORITIES_SERVED_FIRST
+    )
     return DepartmentDay(
         department_id=department.pk,
         department=department,
@@ -136,11 +184,23 @@ def summarise_department_day(*, department, day, visits, ratings):
         estimate_count=len(estimate_errors),
         estimate_mean_absolute_error=mean(abs(error) for error in estimate_errors),
         estimate_bias=mean(estimate_errors),
+        reinstated=sum(visit["id"] in reinstated_ids for visit in visits),
+        by_priority=by_priority,
     )
 
 
+def _reinstated_between(start, end):
+    """The ids of the tokens of [start, end] reinstated after a cancellation: the audit log, written in the
+    reinstating transaction, is their only record (reinstate clears cancelled_at). A token is reinstated on its own
+    day only (services.check_reinstatable), so that day bounds the log read."""
+    reinstatements = AuditLog.objects.filter(
+        object_type="queue", action="queue.reinstated", created_at__date__range=(start, end)
+    )
+    return {int(object_id) for object_id in reinstatements.values_list("object_id", flat=True)}
+
+
 def department_days(*, start, end):
-    """Figures for every department and day in [start, end] that had at least one token (3 queries)."""
+    """Figures for every department and day in [start, end] that had at least one token (4 queries)."""
     visits_by_key = defaultdict(list)
     for visit in visits_between(start=start, end=end):
         visits_by_key[(visit["department_id"], visit["token_date"])].append(visit)
@@ -150,12 +210,14 @@ def department_days(*, start, end):
             rating["rating"]
         )
     departments = Department.objects.in_bulk({department_id for department_id, _ in visits_by_key})
+    reinstated_ids = _reinstated_between(start, end) if visits_by_key else frozenset()
     return [
         summarise_department_day(
             department=departments[department_id],
             day=day,
             visits=visits_by_key[(department_id, day)],
             ratings=ratings_by_key[(department_id, day)],
+            reinstated_ids=reinstated_ids,
         )
         for department_id, day in sorted(visits_by_key, key=lambda key: (key[1], departments[key[0]].name))
     ]
@@ -210,6 +272,8 @@ ROLLUP_FIELDS = (
     "estimate_count",
     "estimate_mean_absolute_error",
     "estimate_bias",
+    "reinstated",
+    *PRIORITY_FIELDS,
 )
 
 

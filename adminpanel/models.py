@@ -88,6 +88,31 @@ class DepartmentAnalytics(models.Model):
         blank=True,
         help_text=_("Mean of estimate minus wait: above zero, waits were shorter than shown."),
     )
+    reinstated = models.PositiveIntegerField(
+        _("restored after cancelling"),
+        default=0,
+        help_text=_("Cancelled tokens the desk put back in line after a cancellation made by mistake."),
+    )
+    # Per priority (patients.models.Priority): registrations and the waits of the patients called.
+    emergency_registrations = models.PositiveIntegerField(_("emergency registrations"), default=0)
+    emergency_average_wait_minutes = models.FloatField(
+        _("emergency average wait (minutes)"), null=True, blank=True
+    )
+    emergency_p90_wait_minutes = models.FloatField(
+        _("emergency 90th percentile wait (minutes)"), null=True, blank=True
+    )
+    high_registrations = models.PositiveIntegerField(_("high priority registrations"), default=0)
+    high_average_wait_minutes = models.FloatField(_("high priority average wait (minutes)"), null=True, blank=True)
+    high_p90_wait_minutes = models.FloatField(
+        _("high priority 90th percentile wait (minutes)"), null=True, blank=True
+    )
+    normal_registrations = models.PositiveIntegerField(_("normal priority registrations"), default=0)
+    normal_average_wait_minutes = models.FloatField(
+        _("normal priority average wait (minutes)"), null=True, blank=True
+    )
+    normal_p90_wait_minutes = models.FloatField(
+        _("normal priority 90th percentile wait (minutes)"), null=True, blank=True
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
@@ -73,7 +74,7 @@ from .forms import (
     TodaysBookingsForm,
     message_text_title,
 )
-from .models import AuditLog, SystemConfiguration
+from .models import AuditLog, DepartmentAnalytics, SystemConfiguration
 
 
 class PanelLoginView(RoleLoginView):
@@ -985,6 +986,8 @@ class ReportsView(PanelAdminRequiredMixin, TemplateView):
                 start=start,
                 end=end,
                 department_days=rows,
+                priorities=analytics.PRIORITIES_SERVED_FIRST,
+                priority_columns=2 + len(analytics.PRIORITIES_SERVED_FIRST) * len(analytics.PRIORITY_MEASURES),
                 doctors=analytics.doctor_performance(start=start, end=end),
                 appointment_figures=analytics.appointment_figures(start=start, end=end),
                 long_waits=analytics.long_wait_alerts(start=start, end=end),
@@ -1021,6 +1024,12 @@ CSV_COLUMNS = [
     ("estimate_count", _("Wait estimates checked")),
     ("estimate_mean_absolute_error", _("Wait estimate mean error (min)")),
     ("estimate_bias", _("Wait estimate bias (min)")),
+    # Added last, so that a spreadsheet reading the columns above by position reads them still; headed as the
+    # roll-up's fields are named.
+    *(
+        (field, capfirst(DepartmentAnalytics._meta.get_field(field).verbose_name))
+        for field in (*analytics.PRIORITY_FIELDS, "reinstated")
+    ),
 ]
 
 

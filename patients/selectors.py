@@ -49,7 +49,9 @@ from .serializers import (
 
 # What the wait estimates read of a department's day (see estimates.measure_pace).
 PACE_VISIT_FIELDS = (
+    "id",
     "department_id",
+    "priority",
     "status",
     "priority",
     "doctor_id",
@@ -980,7 +982,9 @@ def visit_after_department_change(visit, payload):
 # the transfer), a consultation completed_at - started_at, but for one an admin ended for its doctor.
 
 VISIT_FIELDS = (
+    "id",
     "department_id",
+    "priority",
     "doctor_id",
     "token_date",
     "status",
