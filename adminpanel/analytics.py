@@ -55,10 +55,6 @@ class PriorityFigures:
     average_wait_minutes: float | None
     p90_wait_minutes: float | None
 
-    @property
-    def label(self):
-        return Priority(self.priority).label
-
 
 @dataclass(frozen=True)
 class DepartmentDay:

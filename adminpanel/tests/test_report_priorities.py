@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from adminpanel import analytics
 from adminpanel.models import DepartmentAnalytics
+from adminpanel.views import CSV_COLUMNS
 from patients import services
 from patients.models import Priority, Queue
 
@@ -155,16 +156,27 @@ def test_the_page_names_the_priorities_in_the_readers_language(admin_client, mix
     page = admin_client.get("/adminpanel/reports/", QUERY).content.decode()
 
     assert "الأولويات حسب اليوم" in page
-    assert "أُعيدت" in page
+    assert 'id="priority-emergency">طارئة</th>' in page
+    assert "<th scope=\"col\">أُعيدت</th>" in page
+
+
+def test_the_exports_new_headings_are_in_the_readers_language(admin_client, mixed_priorities_day):
+    admin_client.cookies["django_language"] = "es"
+
+    export = admin_client.get("/adminpanel/reports/export.csv", QUERY).content.decode("utf-8-sig")
+
+    heading = next(csv.reader(io.StringIO(export)))
+    assert heading[:3] == ["Fecha", "Servicio", "Registros"]
+    assert heading[-10] == "Registros urgentes"
+    assert heading[-1] == "Restablecidos tras cancelarse"
 
 
 def test_the_export_adds_the_figures_as_its_last_columns(admin_client, mixed_priorities_day):
     export = admin_client.get("/adminpanel/reports/export.csv", QUERY).content.decode("utf-8-sig")
 
     heading, *rows = list(csv.reader(io.StringIO(export)))
-    assert heading[: heading.index("Wait estimate bias (min)") + 1] == [
-        str(label) for field, label in analytics_columns_before_priorities()
-    ]
+    new_fields = (*analytics.PRIORITY_FIELDS, "reinstated")
+    assert heading[: -len(new_fields)] == [str(label) for field, label in CSV_COLUMNS if field not in new_fields]
     [cells] = [row for row in rows if row[1] == "Cardiology"]
     by_heading = dict(zip(heading, cells))
     expected = expected_figures(mixed_priorities_day)
@@ -174,9 +186,3 @@ def test_the_export_adds_the_figures_as_its_last_columns(admin_client, mixed_pri
         assert by_heading[f"{name} average wait (minutes)"] == f"{mean_wait:.1f}"
         assert by_heading[f"{name} 90th percentile wait (minutes)"] == f"{p90_wait:.1f}"
     assert heading[-1] == "Restored after cancelling" and cells[-1] == "1"
-
-
-def analytics_columns_before_priorities():
-    from adminpanel.views import CSV_COLUMNS
-
-    return [column for column in CSV_COLUMNS if column[0] not in (*analytics.PRIORITY_FIELDS, "reinstated")]
