@@ -14,6 +14,7 @@ import json
 
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 from rest_framework.views import APIView
 
@@ -82,6 +83,9 @@ class IdempotencyKeyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        refused_or_replayed = self.hold(request)
+        if refused_or_replayed is not None:
+            return refused_or_replayed
         response = self.get_response(request)
         held = getattr(request, "idempotency_held", None)
         if held is not None:
@@ -98,11 +102,19 @@ class IdempotencyKeyMiddleware:
             cache.delete(lock_key)
         return response
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        view_class = getattr(view_func, "cls", None)
+    def hold(self, request):
+        """The answer to a keyed request sent again (its replay, or a refusal), else None, the request holding its
+        key while it runs. The view is resolved here, for keyed requests only, rather than in a process_view hook:
+        under ASGI Django runs every middleware's process_view in a thread of its own, a crossing every request
+        (/healthz too) would pay."""
         key = request.headers.get(HEADER)
         if key is None or request.method in SAFE_METHODS:
             return None
+        try:
+            view_func = resolve(request.path_info, getattr(request, "urlconf", None)).func
+        except Resolver404:
+            return None
+        view_class = getattr(view_func, "cls", None)
         if not (isinstance(view_class, type) and issubclass(view_class, APIView)):
             return None
         if not hasattr(view_class, request.method.lower()):

@@ -273,11 +273,11 @@ def test_staff_sign_in_while_the_shared_cache_redis_is_down(private_redis, setti
 
 @pytest.fixture
 def sequence_numbers_unreachable(monkeypatch):
-    def unreachable(department_id):
+    def unreachable(department_ids):
         raise redis.ConnectionError("Connection refused")
 
-    monkeypatch.setattr(published, "current_sequence", unreachable)
-    monkeypatch.setattr(published, "latest_change", unreachable)
+    # Every read of the numbers goes through it (current_sequence, latest_change, readable_changes).
+    monkeypatch.setattr(published, "latest_changes", unreachable)
 
 
 def test_registration_answers_from_the_database_while_the_sequence_numbers_are_unreachable(
