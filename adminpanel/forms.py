@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from doctors.models import DOCTOR_TRANSLATED_FIELDS, Doctor, DoctorAbsence
+from doctors.models import DOCTOR_TRANSLATED_FIELDS, Doctor, DoctorAbsence, departments_a_doctor_can_join
 from notifications.forms import NewWebhookEndpointForm, WebhookEndpointForm
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 from patients import appointments
@@ -284,6 +284,10 @@ class DoctorForm(TranslatedFieldsMixin, SavesWhatThePageChangedMixin, PanelField
         # By its name in the reader's language, or as written and marked so (a screen reader's voice for it).
         field_classes = {"department": DepartmentChoiceField}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments_a_doctor_can_join(self.instance)
+
 
 class NewDoctorForm(PanelFieldsMixin, forms.Form):
     """A doctor's login account and profile, created together."""
@@ -305,7 +309,7 @@ class NewDoctorForm(PanelFieldsMixin, forms.Form):
     password = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput, help_text=_("The doctor's first password.")
     )
-    department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.filter(is_active=True))
+    department = DepartmentChoiceField(label=_("Department"), queryset=departments_a_doctor_can_join())
     specialization = forms.CharField(
         label=_("Specialization"),
         max_length=Doctor._meta.get_field("specialization").max_length,

@@ -5,10 +5,15 @@ from smartqueue.admin_checks import CheckedModelAdmin
 from smartqueue.requests import client_ip
 
 from . import services
-from .models import Doctor
+from .models import Doctor, departments_a_doctor_can_join
 
 
 class DoctorAdminForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "department" in self.fields:
+            self.fields["department"].queryset = departments_a_doctor_can_join(self.instance)
+
     # The dashboard's rules for a doctor with a patient called or in consultation hold here too.
     def clean(self):
         cleaned = super().clean()

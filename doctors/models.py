@@ -1,11 +1,12 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import Place, check_single_line, check_translations
+from patients.models import Department, Place, check_single_line, check_translations
 
 # What a doctor may give in the site's other languages, each as long as the field itself may be.
 DOCTOR_TRANSLATED_FIELDS = ("room",)
@@ -20,6 +21,15 @@ def check_doctor_translations(value):
         example='{"es": {"room": "Consultorio 4"}}',
         other_field_refusal=_("Only a doctor's room is translated, not %(field)s."),
     )
+
+
+def departments_a_doctor_can_join(doctor=None):
+    """The departments a doctor may be put in: the active ones, and the one the doctor is in as stored (so that a
+    doctor of a department closed since can still be edited, but no doctor is moved or added to a closed one)."""
+    joinable = Q(is_active=True)
+    if doctor is not None and doctor.pk is not None:
+        joinable |= Q(pk__in=Doctor.objects.filter(pk=doctor.pk).values("department_id"))
+    return Department.objects.filter(joinable)
 
 
 # Module-level so that Meta.constraints can use its values; reached as Doctor.Availability.
@@ -82,6 +92,20 @@ class Doctor(models.Model):
 
     def __str__(self):
         return gettext("Dr. %(name)s") % {"name": self.display_name}
+
+    def clean(self):
+        super().clean()
+        if self.department_id is not None and not departments_a_doctor_can_join(self).filter(
+            pk=self.department_id
+        ).exists():
+            raise ValidationError(
+                {
+                    "department": gettext(
+                        "%(department)s is inactive: choose an active department, or make it active first."
+                    )
+                    % {"department": self.department.translated("name")}
+                }
+            )
 
     @property
     def display_name(self):

@@ -250,3 +250,74 @@ def test_django_admin_deleting_a_doctor_cancels_the_bookings_only_they_held_and_
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
     assert Notification.objects.filter(appointment=appointment, event="booking_cancelled").exists()
+
+
+@pytest.mark.parametrize(
+    "signed_in, edit, status, errors_of",
+    [
+        ("admin_client", panel_edit, 400, lambda response: response.context["form"].errors),
+        ("django_admin", django_admin_edit, 200, lambda response: response.context["adminform"].form.errors),
+    ],
+    ids=["panel", "django admin"],
+)
+def test_no_doctor_is_moved_to_an_inactive_department(
+    request, make_doctor, make_department, signed_in, edit, status, errors_of
+):
+    doctor = make_doctor()
+    closed = make_department(name="Dermatology", code="DERM", is_active=False)
+
+    response = edit(request.getfixturevalue(signed_in), doctor, closed)
+
+    assert response.status_code == status
+    assert "department" in errors_of(response)
+    assert Doctor.objects.get(pk=doctor.pk).department == doctor.department
+
+
+@pytest.mark.parametrize(
+    "signed_in, url, form_of",
+    [
+        ("admin_client", "adminpanel:doctor-edit", lambda response: response.context["form"]),
+        ("django_admin", "admin:doctors_doctor_change", lambda response: response.context["adminform"].form),
+    ],
+    ids=["panel", "django admin"],
+)
+def test_the_doctor_edit_forms_offer_only_active_departments_and_the_doctors_own(
+    request, make_doctor, make_department, signed_in, url, form_of
+):
+    doctor = make_doctor()
+    make_department(name="Dermatology", code="DERM", is_active=False)
+    open_department = make_department(name="Radiology", code="RAD")
+
+    offered = form_of(request.getfixturevalue(signed_in).get(reverse(url, args=[doctor.pk]))).fields["department"].queryset
+
+    assert set(offered) == {doctor.department, open_department}
+
+
+@pytest.mark.parametrize(
+    "signed_in, edit", [("admin_client", panel_edit), ("django_admin", django_admin_edit)], ids=["panel", "django admin"]
+)
+def test_a_doctor_of_a_department_made_inactive_since_can_still_be_edited(request, make_doctor, signed_in, edit):
+    doctor = make_doctor()
+    doctor.department.is_active = False
+    doctor.department.save(update_fields=["is_active"])
+
+    response = edit(request.getfixturevalue(signed_in), doctor, doctor.department)
+
+    assert response.status_code == 302
+
+
+def test_no_doctor_is_created_in_an_inactive_department(make_department, make_user):
+    closed = make_department(name="Dermatology", code="DERM", is_active=False)
+
+    with pytest.raises(ValidationError) as refusal:
+        panel_services.create_doctor(
+            username="dr.new",
+            password="a long enough password 1",
+            first_name="Ana",
+            last_name="Ruiz",
+            department=closed,
+            actor=make_user(is_staff=True, is_superuser=True),
+        )
+
+    assert "department" in refusal.value.message_dict
+    assert not Doctor.objects.filter(user__username="dr.new").exists()
