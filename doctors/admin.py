@@ -66,12 +66,23 @@ class DoctorAdmin(KeepsDoctorsWithAPatient, CheckedModelAdmin):
         # audit rows would pass to whoever holds that account, and the one they signed in with would lose its page.
         return self.readonly_fields if obj is None else [*self.readonly_fields, "user"]
 
-    def save_model(self, request, obj, form, change):
-        # As the admin panel's save (adminpanel.services.save_doctor): bookings the old department can no longer
-        # hold are released. The audit row is CheckedModelAdmin's (AnnouncesItsChanges).
+    # Audited as doctor.availability by the service that saves it (save_record), not as a generic admin update.
+    unannounced_fields = (*CheckedModelAdmin.unannounced_fields, "availability")
+
+    def save_record(self, request, obj, form, change):
+        # As the admin panel's save (adminpanel.services.save_doctor): bookings the old department can no longer hold
+        # are released. The availability goes through the dashboard's service, audited and told to the department's
+        # screens as a doctor's own change is: saved as a plain field, the boards kept showing the old one.
         before = Doctor.objects.select_related("department").get(pk=obj.pk) if change else None
-        super().save_model(request, obj, form, change)
+        availability = obj.availability
+        obj.availability = before.availability if before else Doctor._meta.get_field("availability").get_default()
+        super().save_record(request, obj, form, change)
         if before is not None:
             services.release_bookings_left_behind(
                 before=before, doctor=obj, actor=request.user, ip_address=client_ip(request)
             )
+        if availability != obj.availability:
+            services.set_availability(
+                doctor=obj, availability=availability, actor=request.user, ip_address=client_ip(request)
+            )
+            obj.availability = availability

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from adminpanel import services as panel_services
 from adminpanel.analytics import doctor_performance
+from adminpanel.models import AuditLog
 from conftest import requires_postgresql
 from doctors.models import Doctor
 from notifications.models import Notification
@@ -321,3 +322,33 @@ def test_no_doctor_is_created_in_an_inactive_department(make_department, make_us
 
     assert "department" in refusal.value.message_dict
     assert not Doctor.objects.filter(user__username="dr.new").exists()
+
+
+def test_an_availability_changed_in_django_admin_is_audited_and_shown_as_the_dashboards_change(
+    django_admin, make_doctor, monkeypatch, django_capture_on_commit_callbacks
+):
+    doctor = make_doctor(availability=Doctor.Availability.AVAILABLE)
+    published = []
+    monkeypatch.setattr(
+        "doctors.services.broadcasts.publish_department_change", lambda **change: published.append(change)
+    )
+    form = {
+        "user": doctor.user.pk,
+        "department": doctor.department.pk,
+        "specialization": "",
+        "room": "Room 9",
+        "availability": Doctor.Availability.ON_BREAK,
+        "language": "",
+        "is_active": "on",
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = django_admin.post(reverse("admin:doctors_doctor_change", args=[doctor.pk]), form)
+
+    assert response.status_code == 302
+    assert Doctor.objects.get(pk=doctor.pk).availability == Doctor.Availability.ON_BREAK
+    availability_row = AuditLog.objects.get(action="doctor.availability")
+    assert availability_row.after == {"availability": Doctor.Availability.ON_BREAK}
+    generic_row = AuditLog.objects.get(action="django_admin.updated")
+    assert generic_row.after == {"room": "Room 9"}
+    assert "availability" in [change["event"] for change in published]
