@@ -54,6 +54,10 @@ class AlreadyBooked(BookingError):
     field = "department"
 
 
+class DepartmentNotBooking(BookingError):
+    field = "department"
+
+
 class TooManyBookings(BookingError):
     field = "phone"
 
@@ -316,6 +320,10 @@ def book_appointment(
     AlreadyBooked.
     """
     _lock_bookings_of(department.pk)
+    # As stored now, under the lock a deactivation takes too: one committed since the caller read the department
+    # cancelled the bookings it saw (release_bookings_of_inactive_department), never this one.
+    department = Department.objects.get(pk=department.pk)
+    services.check_active(department, refusal=DepartmentNotBooking)
     now = timezone.now()
     seats = _free_seats(department, slot_start, now)
     if not seats:

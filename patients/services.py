@@ -199,9 +199,10 @@ def _holding_capacity(department, day):
     return Queue.objects.for_day(day).filter(department=department).holding_capacity().count()
 
 
-def _check_active(department):
+def check_active(department, refusal=DepartmentUnavailable):
+    """The refusal (a QueueError) unless the department takes patients: every token and booking is in an active one."""
     if not department.is_active:
-        raise DepartmentUnavailable(
+        raise refusal(
             _("%(department)s is not taking patients at the moment.") % {"department": department.translated("name")}
         )
 
@@ -258,7 +259,7 @@ def issue_token(
     patient checking in was promised the visit when the booking was confirmed) or the patient is an emergency: the
     capacity spreads the day's routine visits, and the desk must not have to send a patient in danger away.
     """
-    _check_active(department)
+    check_active(department)
     day = timezone.localdate()
     number = next_token_number(department=department, day=day)
     # Stamped once the number is taken, not before: the counter's row lock orders registrations, so a line ordered
@@ -364,7 +365,7 @@ def match_registrant(
         # department answered "full" to a number new to it and "sent to your phone" to one holding a token (or a
         # booking) there, which told whoever typed a number that its owner is in that line today. The count is read
         # again under the counter's lock when a token is issued.
-        _check_active(department)
+        check_active(department)
         _check_daily_capacity(department, day=timezone.localdate(), priority=priority)
     details = {"name": name, "age": age, "gender": gender} | ({"language": language} if language else {})
     patient, patient_created, corrected = patient_for_phone(
@@ -1061,7 +1062,7 @@ def check_reinstatable(entry):
     _check_own_day(entry, _("Token %(token)s was for %(day)s; a cancelled token can be restored only on its own day."))
     _check_not_moved_on(entry)
     department = entry.department
-    _check_active(department)
+    check_active(department)
     if ClosedDay.closing(department=department, day=entry.token_date) is not None:
         raise DepartmentUnavailable(
             _("%(department)s is closed today: token %(token)s cannot be put back in its line.")

@@ -11,7 +11,7 @@ from doctors.models import DoctorSchedule
 from doctors.services import record_absence, replace_weekly_schedule
 from notifications.models import Notification
 from patients import appointments, selectors, services
-from patients.models import Appointment, ClosedDay, Queue
+from patients.models import Appointment, ClosedDay, Department, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
 pytestmark = pytest.mark.django_db
@@ -770,3 +770,15 @@ def test_a_booked_patient_the_desk_put_in_line_still_waiting_at_midnight_is_not_
     came = Appointment.objects.get(pk=appointment.pk)
     assert (came.status, came.queue_entry_id) == (Appointment.Status.CHECKED_IN, walk_in.entry.pk)
     assert not Notification.objects.filter(appointment=appointment, event="booking_no_show").exists()
+
+
+def test_a_booking_of_a_department_deactivated_since_it_was_read_is_refused_naming_the_department(clinic):
+    # The booking page read the department while it was active; the admin's deactivation committed before the booking.
+    read_before = Department.objects.get(pk=clinic.pk)
+    Department.objects.filter(pk=clinic.pk).update(is_active=False)
+
+    with pytest.raises(services.QueueError) as refusal:
+        book(read_before, at(time(13, 0)))
+
+    assert refusal.value.field == "department"
+    assert not Appointment.objects.exists()
