@@ -210,6 +210,7 @@ def test_demo_departments_an_admin_deactivated_or_filled_get_no_visits_and_the_c
     ) == ["normal", "high", "emergency"]
     assert Queue.objects.filter(department__code="PED", token_date=today).count() == 3
     assert not Department.objects.get(code="GEN").is_active
+    assert not Doctor.objects.filter(department__code="GEN").exists()
 
 
 @pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from adminpanel.models import AdminUser, SystemConfiguration
-from doctors.models import Doctor
+from doctors.models import Doctor, departments_a_doctor_can_join
 from doctors.services import replace_weekly_schedule
 from notifications.defaults import install_default_templates
 from patients import services
@@ -150,7 +150,11 @@ class Command(BaseCommand):
         manager = self.ensure_user("admin.manager", "Hospital", "Manager", PUBLISHED_DEMO_PASSWORDS["admin"])
         AdminUser.objects.get_or_create(user=manager, defaults={"designation": "Operations manager"})
         doctors = {}
+        joinable = set(departments_a_doctor_can_join().values_list("pk", flat=True))
         for username, first, last, code, specialization, room, availability in DEMO_DOCTORS:
+            if departments[code].pk not in joinable and not Doctor.objects.filter(user__username=username).exists():
+                # Deactivated by an admin: the demo adds no doctor to it, as no form would.
+                continue
             user = self.ensure_user(username, first, last, PUBLISHED_DEMO_PASSWORDS["doctor"])
             doctor, _ = Doctor.objects.get_or_create(
                 user=user,
