@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from smartqueue.admin_checks import CheckedModelAdmin
 from smartqueue.requests import client_ip
 
-from . import appointments, services
+from . import appointments, hooks, services
 from .models import Appointment, Department, Patient, PatientFeedback, Queue, WaitAlert
 
 
@@ -19,9 +19,23 @@ class DepartmentAdmin(CheckedModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "code"]
 
+    # Audited as the panel's deactivation and reactivation are (save_model), not as a generic admin update.
+    unannounced_fields = (*CheckedModelAdmin.unannounced_fields, "is_active")
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        appointments.release_bookings_of_inactive_department(department=obj, actor=request.user)
+        if change and "is_active" in form.changed_data:
+            hooks.record_action(
+                actor=request.user,
+                action="department.reactivated" if obj.is_active else "department.deactivated",
+                target=obj,
+                before={"is_active": not obj.is_active},
+                after={"is_active": obj.is_active},
+                ip_address=client_ip(request),
+            )
+        appointments.release_bookings_of_inactive_department(
+            department=obj, actor=request.user, ip_address=client_ip(request)
+        )
 
 
 @admin.register(Patient)

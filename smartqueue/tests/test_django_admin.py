@@ -585,3 +585,23 @@ def test_a_doctor_keeps_their_account_in_django_admin_as_in_the_panel(
 
     doctor.refresh_from_db()
     assert doctor.user == own_account
+
+
+def test_a_department_deactivated_or_reactivated_in_django_admin_is_audited_as_the_panels(
+    client, superuser, make_department
+):
+    department = make_department(name="Dermatology", code="DERM")
+    client.force_login(superuser)
+    page = f"/admin/patients/department/{department.pk}/change/"
+
+    form = _change_form(client, page)
+    form.pop("is_active")
+    form["room"] = "Room 12"
+    client.post(page, form)
+    client.post(page, {**_change_form(client, page), "is_active": "on"})
+
+    rows = list(AuditLog.objects.filter(object_type="department").order_by("pk").values_list("action", "after"))
+    assert ("department.deactivated", {"is_active": False}) in rows
+    assert ("department.reactivated", {"is_active": True}) in rows
+    assert ("django_admin.updated", {"room": "Room 12"}) in rows
+    assert not any("is_active" in after for action, after in rows if action.startswith("django_admin."))
