@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from patients import hooks
 from smartqueue.admin_checks import CheckedModelAdmin
 from smartqueue.requests import client_ip
 
@@ -57,6 +58,9 @@ class DoctorAdmin(KeepsDoctorsWithAPatient, CheckedModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name", "specialization"]
     list_select_related = ["user", "department"]
     raw_id_fields = ["user"]
+    # Audited as the dashboard's and the panel's changes are (doctor.availability, doctor.deactivated or
+    # doctor.reactivated; save_record), not as a generic admin update.
+    unannounced_fields = (*CheckedModelAdmin.unannounced_fields, "availability", "is_active")
 
     def doctors_deleted_with(self, records):
         return records
@@ -66,9 +70,6 @@ class DoctorAdmin(KeepsDoctorsWithAPatient, CheckedModelAdmin):
         # audit rows would pass to whoever holds that account, and the one they signed in with would lose its page.
         return self.readonly_fields if obj is None else [*self.readonly_fields, "user"]
 
-    # Audited as doctor.availability by the service that saves it (save_record), not as a generic admin update.
-    unannounced_fields = (*CheckedModelAdmin.unannounced_fields, "availability")
-
     def save_record(self, request, obj, form, change):
         # As the admin panel's save (adminpanel.services.save_doctor): bookings the old department can no longer hold
         # are released. The availability goes through the dashboard's service, audited and told to the department's
@@ -77,6 +78,15 @@ class DoctorAdmin(KeepsDoctorsWithAPatient, CheckedModelAdmin):
         availability = obj.availability
         obj.availability = before.availability if before else Doctor._meta.get_field("availability").get_default()
         super().save_record(request, obj, form, change)
+        if before is not None and before.is_active != obj.is_active:
+            hooks.record_action(
+                actor=request.user,
+                action="doctor.reactivated" if obj.is_active else "doctor.deactivated",
+                target=obj,
+                before={"is_active": before.is_active},
+                after={"is_active": obj.is_active},
+                ip_address=client_ip(request),
+            )
         if before is not None:
             services.release_bookings_left_behind(
                 before=before, doctor=obj, actor=request.user, ip_address=client_ip(request)

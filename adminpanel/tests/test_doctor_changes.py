@@ -352,3 +352,13 @@ def test_an_availability_changed_in_django_admin_is_audited_and_shown_as_the_das
     generic_row = AuditLog.objects.get(action="django_admin.updated")
     assert generic_row.after == {"room": "Room 9"}
     assert "availability" in [change["event"] for change in published]
+
+
+def test_a_doctor_deactivated_or_reactivated_in_django_admin_is_audited_as_the_panels(django_admin, make_doctor):
+    doctor = make_doctor()
+
+    django_admin_edit(django_admin, doctor, doctor.department, is_active=False)
+    django_admin_edit(django_admin, doctor, doctor.department, is_active=True)
+
+    rows = list(AuditLog.objects.filter(object_type="doctor").order_by("pk").values_list("action", "after"))
+    assert rows == [("doctor.deactivated", {"is_active": False}), ("doctor.reactivated", {"is_active": True})]
