@@ -289,13 +289,16 @@ def test_the_doctor_edit_forms_offer_only_active_departments_and_the_doctors_own
     make_department(name="Dermatology", code="DERM", is_active=False)
     open_department = make_department(name="Radiology", code="RAD")
 
-    offered = form_of(request.getfixturevalue(signed_in).get(reverse(url, args=[doctor.pk]))).fields["department"].queryset
+    page = request.getfixturevalue(signed_in).get(reverse(url, args=[doctor.pk]))
+    offered = form_of(page).fields["department"].queryset
 
     assert set(offered) == {doctor.department, open_department}
 
 
 @pytest.mark.parametrize(
-    "signed_in, edit", [("admin_client", panel_edit), ("django_admin", django_admin_edit)], ids=["panel", "django admin"]
+    "signed_in, edit",
+    [("admin_client", panel_edit), ("django_admin", django_admin_edit)],
+    ids=["panel", "django admin"],
 )
 def test_a_doctor_of_a_department_made_inactive_since_can_still_be_edited(request, make_doctor, signed_in, edit):
     doctor = make_doctor()
