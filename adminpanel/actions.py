@@ -40,7 +40,7 @@ class PriorityForm(TokenChoiceForm):
 
 class MoveTokenForm(TokenChoiceForm):
     to_department = forms.ModelChoiceField(
-        queryset=Department.objects.filter(is_active=True),
+        queryset=Department.objects.active(),
         label=_("Move to"),
         error_messages={"required": _("Choose the department to move the token to.")},
     )

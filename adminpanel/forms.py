@@ -409,7 +409,7 @@ class BroadcastForm(PanelFieldsMixin, forms.Form):
     ))
     department = DepartmentChoiceField(
         label=_("Department"),
-        queryset=Department.objects.filter(is_active=True),
+        queryset=Department.objects.active(),
         required=False,
         empty_label=_("All departments"),
     )
@@ -563,7 +563,7 @@ class ClosedDayForm(PanelFieldsMixin, CancellingBookingsForm):
         error_messages={"required": _("Choose the day to close.")},
     )
     department = DepartmentChoiceField(
-        queryset=Department.objects.filter(is_active=True),
+        queryset=Department.objects.active(),
         required=False,
         label=_("Department"),
         empty_label=_("Whole hospital"),

@@ -193,7 +193,7 @@ def broadcast_message(*, message, translations=None, department=None, actor, ip_
     """
     texts = broadcast_texts(message=message, translations=translations)
     audience = broadcast_audience(department)
-    departments = [department] if department is not None else list(Department.objects.filter(is_active=True))
+    departments = [department] if department is not None else list(Department.objects.active())
     for target in departments:
         record_audit(actor=actor, action="broadcast.sent", target=target, after=texts, ip_address=ip_address)
         transaction.on_commit(

@@ -109,7 +109,7 @@ def publish_configuration_save(sender, created, **kwargs):
     # creation on first read holds the defaults every queue was computed with: nothing to publish.
     if created:
         return
-    for department_id in Department.objects.filter(is_active=True).values_list("pk", flat=True):
+    for department_id in Department.objects.active().values_list("pk", flat=True):
         transaction.on_commit(
             partial(publish_department_change, event="configuration_updated", department_id=department_id)
         )

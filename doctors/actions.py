@@ -61,7 +61,7 @@ class CompleteForm(TokenForm):
 
 class TransferForm(TokenForm):
     to_department = forms.ModelChoiceField(
-        queryset=Department.objects.filter(is_active=True),
+        queryset=Department.objects.active(),
         label=_("Transfer to"),
         error_messages={"required": _("Choose the department to transfer the patient to.")},
     )
@@ -69,7 +69,7 @@ class TransferForm(TokenForm):
 
 class ReferForm(CompleteForm):
     to_department = forms.ModelChoiceField(
-        queryset=Department.objects.filter(is_active=True),
+        queryset=Department.objects.active(),
         label=_("Refer to"),
         error_messages={"required": _("Choose the department to refer the patient to.")},
     )

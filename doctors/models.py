@@ -26,10 +26,11 @@ def check_doctor_translations(value):
 def departments_a_doctor_can_join(doctor=None):
     """The departments a doctor may be put in: the active ones, and the one the doctor is in as stored (so that a
     doctor of a department closed since can still be edited, but no doctor is moved or added to a closed one)."""
-    joinable = Q(is_active=True)
-    if doctor is not None and doctor.pk is not None:
-        joinable |= Q(pk__in=Doctor.objects.filter(pk=doctor.pk).values("department_id"))
-    return Department.objects.filter(joinable)
+    if doctor is None or doctor.pk is None:
+        return Department.objects.active()
+    return Department.objects.active() | Department.objects.filter(
+        pk__in=Doctor.objects.filter(pk=doctor.pk).values("department_id")
+    )
 
 
 # Module-level so that Meta.constraints can use its values; reached as Doctor.Availability.

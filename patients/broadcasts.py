@@ -151,7 +151,7 @@ def publish_closing_of_today(*, event, department_id):
     The day's closures it reads were forgotten by a callback of the same commit registered before this one
     (appointments.on_closed_day_written)."""
     if department_id is None:
-        department_ids = list(Department.objects.filter(is_active=True).values_list("pk", flat=True))
+        department_ids = list(Department.objects.active().values_list("pk", flat=True))
     else:
         department_ids = [department_id]
     for each in department_ids:
@@ -177,8 +177,8 @@ def publish_day_began(sender, *, change, **kwargs):
     day of their last frame where nothing has changed since midnight (its "Next", its patients serving), redraw with
     the new day's line."""
     since = change.day - timedelta(days=DAY_BEGAN_LOOKS_BACK_DAYS)
-    departments = Department.objects.filter(
-        is_active=True, queue_entries__token_date__lt=change.day, queue_entries__token_date__gte=since
+    departments = Department.objects.active().filter(
+        queue_entries__token_date__lt=change.day, queue_entries__token_date__gte=since
     )
     for department_id in departments.values_list("pk", flat=True).distinct():
         publish_department_change(event=DAY_BEGAN_EVENT, department_id=department_id)
@@ -207,9 +207,9 @@ def publish_doctors_gone_by_the_clock():
     absence recorded), published as they happen."""
     today = timezone.localdate()
     waiting = list(
-        Department.objects.filter(
-            is_active=True, queue_entries__token_date=today, queue_entries__status=Queue.Status.WAITING
-        ).distinct()
+        Department.objects.active()
+        .filter(queue_entries__token_date=today, queue_entries__status=Queue.Status.WAITING)
+        .distinct()
     )
     told = published.told_no_doctor_left([department.pk for department in waiting], today.isoformat())
     untold = [department for department in waiting if department.pk not in told]

@@ -240,7 +240,7 @@ class RegistrationForm(BootstrapForm):
     gender = forms.ChoiceField(label=_("Gender"), choices=Patient.Gender.choices, initial=Patient.Gender.UNDISCLOSED)
     department = DepartmentChoiceField(
         label=_("Department"),
-        queryset=Department.objects.filter(is_active=True),
+        queryset=Department.objects.active(),
         empty_label=_("Choose a department"),
         error_messages={
             "required": CHOOSE_A_DEPARTMENT,
@@ -327,7 +327,7 @@ class SlotDayForm(BootstrapForm):
     """Which department and day to show bookable times for (the booking page's first step, a GET form)."""
 
     department = DepartmentChoiceField(
-        queryset=Department.objects.filter(is_active=True),
+        queryset=Department.objects.active(),
         label=_("Department"),
         empty_label=_("Choose a department"),
         error_messages={

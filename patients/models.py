@@ -197,6 +197,13 @@ class DailyCapacity:
         return bool(self.limit) and self.issued >= self.limit
 
 
+class DepartmentQuerySet(models.QuerySet):
+    def active(self):
+        """The departments taking patients: the only ones a token, a booking, a transfer, a doctor, a broadcast or
+        a closing may be put in (a doctor may stay in their own: doctors.models.departments_a_doctor_can_join)."""
+        return self.filter(is_active=True)
+
+
 class Department(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True, validators=[check_single_line])
     code = models.CharField(
@@ -247,6 +254,8 @@ class Department(models.Model):
         ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = DepartmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("department")

@@ -465,7 +465,7 @@ def department_overview():
     together and kept (three queries more), whatever their number. closed_today is read from the day's closed days
     (appointments.closed_department_ids: one query a day, then kept).
     """
-    departments = list(Department.objects.filter(is_active=True))
+    departments = list(Department.objects.active())
     changes = published.readable_changes([department.pk for department in departments])
     queues = {
         department.pk: published.snapshot_to_read(department.pk, changes[department.pk].seq)
@@ -704,7 +704,7 @@ def departments_on_the_boards(day=None):
     for as long as a token of the day is still to be served there (deactivation keeps their tokens, and its doctors
     go on calling them)."""
     still_serving = Queue.objects.active().for_day(day or timezone.localdate()).values("department_id")
-    return Department.objects.filter(Q(is_active=True) | Q(pk__in=still_serving))
+    return Department.objects.active() | Department.objects.filter(pk__in=still_serving)
 
 
 def department_snapshot_frame(department):

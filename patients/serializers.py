@@ -58,7 +58,7 @@ class ActiveDepartmentField(serializers.PrimaryKeyRelatedField):
 
     def __init__(self, **kwargs):
         # The queryset is what the OpenAPI schema and the browsable API read; lookups go through the statement.
-        super().__init__(queryset=Department.objects.filter(is_active=True), **kwargs)
+        super().__init__(queryset=Department.objects.active(), **kwargs)
 
     def to_internal_value(self, data):
         try:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, Min, OuterRef, Q
+from django.db.models import Exists, Min, OuterRef
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -1605,5 +1605,7 @@ def review_wait_alerts():
     """Review the alert of every active department and of any with an alert open (waits grow while nothing
     changes, so Celery beat runs this); returns the open alerts."""
     open_alerts = WaitAlert.objects.filter(ended_at__isnull=True).values("department_id")
-    department_ids = Department.objects.filter(Q(is_active=True) | Q(pk__in=open_alerts)).values_list("pk", flat=True)
+    department_ids = (Department.objects.active() | Department.objects.filter(pk__in=open_alerts)).values_list(
+        "pk", flat=True
+    )
     return [alert for department_id in department_ids if (alert := review_wait_alert(department_id=department_id))]

@@ -105,7 +105,7 @@ _DEPARTMENT_FIELDS = tuple(field.attname for field in Department._meta.concrete_
 @functools.cache
 def _compiled_active_department():
     return CompiledStatement.compile(
-        Department.objects.filter(is_active=True, pk=ANY_DEPARTMENT_ID).values(*_DEPARTMENT_FIELDS),
+        Department.objects.active().filter(pk=ANY_DEPARTMENT_ID).values(*_DEPARTMENT_FIELDS),
         department_id=ANY_DEPARTMENT_ID,
     )
 

@@ -519,7 +519,7 @@ def _kiosk_department(site):
     """None for a kiosk serving the whole site, else its department (by code); 404 for neither."""
     if site == KIOSK_SITE:
         return None
-    department = Department.objects.filter(code=site.upper(), is_active=True).first()
+    department = Department.objects.active().filter(code=site.upper()).first()
     if department is None:
         raise Http404("No kiosk here.")
     return department

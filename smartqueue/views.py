@@ -46,7 +46,7 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         # Each open department's board is linked, so a TV can be pointed at it from here.
-        return super().get_context_data(departments=Department.objects.filter(is_active=True), **kwargs)
+        return super().get_context_data(departments=Department.objects.active(), **kwargs)
 
 
 def board_words(page_language):

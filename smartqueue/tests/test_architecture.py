@@ -127,3 +127,29 @@ def test_which_tokens_are_with_a_doctor_is_said_once():
         for line in status_groups(path)
     ]
     assert retyped == [], "use Queue.SERVING_STATUSES or Queue.objects.with_a_doctor()"
+
+
+def department_activity_filters(path):
+    """The lines of a module where Department.objects is filtered on is_active itself (a keyword, or a Q in it)."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        manager = node.func.value
+        if not (isinstance(manager, ast.Attribute) and manager.attr == "objects"):
+            continue
+        if not (isinstance(manager.value, ast.Name) and manager.value.id == "Department"):
+            continue
+        if any(isinstance(inner, ast.keyword) and inner.arg == "is_active" for inner in ast.walk(node)):
+            yield node.lineno
+
+
+def test_which_departments_take_patients_is_said_once():
+    """Active, "taking patients", is DepartmentQuerySet.active(): registration, bookings, transfers, broadcasts,
+    closings and the departments a doctor can join all read it, so none lets in a department the others refuse."""
+    retyped = [
+        f"{module}:{line}"
+        for module, path in source_modules()
+        if module != "patients.models"
+        for line in department_activity_filters(path)
+    ]
+    assert retyped == [], "use Department.objects.active()"
