@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import formats, timezone
 from playwright.sync_api import expect
 
 from e2e.conftest import DESKTOP, PHONE, run_clock_for
@@ -784,7 +784,7 @@ def test_the_patients_page_and_the_board_say_when_the_doctors_are_expected_or_th
     # The doctors are at lunch for another two hours (in the hospital's time, as the server writes it).
     back_at = timezone.localtime() + timedelta(hours=2)
     on_break = {"doctors_on_duty": 0, "doctors_expected_at": back_at.isoformat(), "no_doctor_left_today": False}
-    clock = rf"{back_at.hour % 12 or 12}:{back_at.minute:02d}\s[AP]M"
+    clock = re.escape(formats.time_format(back_at, "TIME_FORMAT"))
     left_today = {"doctors_on_duty": 0, "doctors_expected_at": None, "no_doctor_left_today": True}
 
     for seq, doctors in enumerate((on_break, left_today), start=1):
@@ -853,7 +853,7 @@ def test_the_patients_page_says_a_booked_patients_place_is_kept_for_their_appoin
     sockets.send(frame(frame_type="patient.status", department_id=None, seq=1,
                        payload={"event": "checked_in", "visit": booked}))
     expect(kept).to_be_visible()
-    expect(kept).to_contain_text("Your place in line is kept for your appointment at 10:30 AM")
+    expect(kept).to_contain_text("Your place in line is kept for your appointment at 10:30 a.m.")
 
     called = {**booked, "appointment_time": None, "position": None, "status": "called", "your_turn": True}
     sockets.send(frame(frame_type="patient.status", department_id=None, seq=2,
