@@ -6,6 +6,8 @@ from rest_framework import serializers
 
 from patients.serializers import DepartmentSummarySerializer
 
+PATIENT_FOR_TRUSTED_ENDPOINTS = "Only for an endpoint trusted with patient names and phones."
+
 
 class WebhookTokenSerializer(serializers.Serializer):
     """A token as hospital systems see it: no name or phone (see WebhookTrustedTokenSerializer), and its visit by
@@ -38,9 +40,11 @@ class WebhookPatientSerializer(serializers.Serializer):
 
 
 class WebhookTrustedTokenSerializer(WebhookTokenSerializer):
-    """For endpoints trusted with personal data: the token and its patient's name and phone."""
+    """A token as every endpoint gets it (WebhookTokenSerializer), and its patient's name and phone for an endpoint
+    trusted with personal data."""
 
-    patient = WebhookPatientSerializer()
+    # Not required: the schema's webhooks declare this shape for every endpoint, the patient only for trusted ones.
+    patient = WebhookPatientSerializer(required=False, help_text=PATIENT_FOR_TRUSTED_ENDPOINTS)
 
 
 class WebhookAppointmentSerializer(serializers.Serializer):
@@ -60,7 +64,10 @@ class WebhookAppointmentSerializer(serializers.Serializer):
 
 
 class WebhookTrustedAppointmentSerializer(WebhookAppointmentSerializer):
-    patient = WebhookPatientSerializer()
+    """A booking as every endpoint gets it (WebhookAppointmentSerializer), and its patient's name and phone for an
+    endpoint trusted with personal data."""
+
+    patient = WebhookPatientSerializer(required=False, help_text=PATIENT_FOR_TRUSTED_ENDPOINTS)
 
 
 class WebhookWaitAlertSerializer(serializers.Serializer):

@@ -116,6 +116,15 @@ APPOINTMENT_SHAPES = {False: WebhookAppointmentSerializer, True: WebhookTrustedA
 # A department's events carry no patient data: one shape for every endpoint.
 WAIT_ALERT_SHAPES = dict.fromkeys((False, True), WebhookWaitAlertSerializer)
 NO_DOCTOR_LEFT_SHAPES = dict.fromkeys((False, True), WebhookNoDoctorLeftSerializer)
+# Every event type's data shapes: what _record_deliveries sends, and what the OpenAPI schema's webhooks declare.
+EVENT_DATA_SHAPES = {
+    **dict.fromkeys(filter(None, QUEUE_EVENT_TYPES.values()), TOKEN_SHAPES),
+    **dict.fromkeys(filter(None, APPOINTMENT_EVENT_TYPES.values()), APPOINTMENT_SHAPES),
+    **dict.fromkeys(WAIT_ALERT_EVENT_TYPES.values(), WAIT_ALERT_SHAPES),
+    WebhookEventType.DEPARTMENT_NO_DOCTOR_LEFT_TODAY: NO_DOCTOR_LEFT_SHAPES,
+    WebhookEventType.DEPARTMENT_DOCTOR_BACK_TODAY: NO_DOCTOR_LEFT_SHAPES,
+    WEBHOOK_PING: dict.fromkeys((False, True), WebhookPingSerializer),
+}
 # What only trusted endpoints get: the fields the trusted shapes add to the others (the patient's name and phone).
 PERSONAL_FIELDS = frozenset().union(
     *(
@@ -185,18 +194,18 @@ def forget_subscriptions(sender, **kwargs):
 
 def record_webhook_deliveries(sender, *, change, **kwargs):
     """hooks.queue_changed receiver: one delivery per subscribed endpoint, in the change's transaction."""
-    return _record_deliveries(QUEUE_EVENT_TYPES[change.event], change.entry, TOKEN_SHAPES)
+    return _record_deliveries(QUEUE_EVENT_TYPES[change.event], change.entry)
 
 
 def record_appointment_webhook_deliveries(sender, *, change, **kwargs):
     """hooks.appointment_changed receiver: the same for a booking's change."""
-    return _record_deliveries(APPOINTMENT_EVENT_TYPES[change.event], change.appointment, APPOINTMENT_SHAPES)
+    return _record_deliveries(APPOINTMENT_EVENT_TYPES[change.event], change.appointment)
 
 
 def record_wait_alert_webhook_deliveries(sender, *, change, **kwargs):
     """hooks.wait_alert_changed receiver (announced once the alert is committed): the alert's event."""
     with transaction.atomic():
-        return _record_deliveries(WAIT_ALERT_EVENT_TYPES[change.raised], change.alert, WAIT_ALERT_SHAPES)
+        return _record_deliveries(WAIT_ALERT_EVENT_TYPES[change.raised], change.alert)
 
 
 class NoDoctorLeft(NamedTuple):
@@ -224,12 +233,13 @@ def _record_department_day(event_type, change):
     department = Department.objects.get(pk=change.department_id)
     waiting = Queue.objects.filter(department=department, token_date=change.day, status=Queue.Status.WAITING).count()
     with transaction.atomic():
-        return _record_deliveries(event_type, NoDoctorLeft(department, change.day, waiting), NO_DOCTOR_LEFT_SHAPES)
+        return _record_deliveries(event_type, NoDoctorLeft(department, change.day, waiting))
 
 
-def _record_deliveries(event_type, subject, shapes):
+def _record_deliveries(event_type, subject):
     if event_type is None:
         return []
+    shapes = EVENT_DATA_SHAPES[event_type]
     subscribed = [subscription for subscription in active_subscriptions() if event_type in subscription.event_types]
     if not subscribed:
         return []
@@ -291,7 +301,7 @@ def send_test_event(*, endpoint, actor=None, ip_address=None):
             event_type=WEBHOOK_PING,
             occurred_at=now,
             subject=endpoint,
-            serializer=WebhookPingSerializer,
+            serializer=EVENT_DATA_SHAPES[WEBHOOK_PING][endpoint.trusted_for_pii],
         ),
         next_attempt_at=now,
     )

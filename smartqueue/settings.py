@@ -793,6 +793,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "SmartQueue API",
     "DESCRIPTION": "Hospital outpatient queue and token system.",
     "VERSION": "1.0.0",
+    # 3.1: the outbound webhooks have a place in the schema (notifications.webhook_schema), and its shapes are JSON
+    # Schema as jsonschema and schemathesis read them.
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "notifications.webhook_schema.WEBHOOKS",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI served from our own static files (drf-spectacular-sidecar), not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -127,7 +127,7 @@ def form_field_schema(field):
     if field.help_text:
         schema["description"] = str(field.help_text)
     if not field.required and not _form_field_refuses_null(field):
-        schema["nullable"] = True
+        schema["type"] = [schema["type"], "null"]
     return schema
 
 

@@ -65,7 +65,8 @@ def test_every_declared_field_is_held_to_its_declared_json_type(staff_api, path,
                 continue
             # An edit names its department first: the other fields are read once it is found.
             chosen = {"department": department.pk} if action == "update_department" and name != "department" else {}
-            body = {"action": action, **chosen, name: WRONG_JSON_TYPE[field["type"]]}
+            [json_type] = {field["type"]} if isinstance(field["type"], str) else set(field["type"]) - {"null"}
+            body = {"action": action, **chosen, name: WRONG_JSON_TYPE[json_type]}
             answer = client.post(path, body, format="json")
             refused[(action, name)] = answer.status_code == 400 and name in answer.json()["errors"]
 
