@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, User
 
 from doctors.admin import KeepsDoctorsWithAPatient
 from doctors.models import Doctor
-from smartqueue.admin_checks import AnnouncesItsChanges, CheckedModelAdmin, ChecksAgainOnConflict
+from smartqueue.admin_checks import AnnouncesItsChanges, CheckedModelAdmin, ChecksAgainOnConflict, OnlyRead
 from smartqueue.requests import client_ip
 
 from .audit_actions import audit_action_label
@@ -56,7 +56,11 @@ class AdminUserAdmin(CheckedModelAdmin):
 
 
 @admin.register(DepartmentAnalytics)
-class DepartmentAnalyticsAdmin(CheckedModelAdmin):
+class DepartmentAnalyticsAdmin(OnlyRead, CheckedModelAdmin):
+    """Each row is the roll-up's (analytics.rollup_day) of its day's tokens and ratings, and the reports' estimate
+    accuracy reads it: a figure typed or a row added here would say what no token did, with no audit row, until the
+    next roll-up of that day put it back; a row deleted leaves the report without that day's accuracy."""
+
     list_display = [
         "date",
         "department",
@@ -73,17 +77,6 @@ class DepartmentAnalyticsAdmin(CheckedModelAdmin):
     date_hierarchy = "date"
     search_fields = ["department__name"]
 
-    # Each row is the roll-up's (analytics.rollup_day) of its day's tokens and ratings, and the reports' estimate
-    # accuracy reads it: a figure typed or a row added here would say what no token did, with no audit row, until
-    # the next roll-up of that day put it back; a row deleted leaves the report without that day's accuracy.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SystemConfiguration)
@@ -132,7 +125,7 @@ class AuditObjectTypeFilter(InWordsFilter):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(CheckedModelAdmin):
+class AuditLogAdmin(OnlyRead, CheckedModelAdmin):
     """The audit log's rows with their actions and object types in words ("Patient called", not queue.called), as
     the panel's audit log shows them."""
 
@@ -151,12 +144,3 @@ class AuditLogAdmin(CheckedModelAdmin):
     @admin.display(description=AuditLog._meta.get_field("object_type").verbose_name, ordering="object_type")
     def object_type_words(self, entry):
         return object_type_in_words(entry.object_type)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

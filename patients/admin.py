@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from smartqueue.admin_checks import CheckedModelAdmin
+from smartqueue.admin_checks import CheckedModelAdmin, NeitherAddedNorDeleted
 from smartqueue.requests import client_ip
 
 from . import appointments, hooks, services
@@ -81,7 +81,7 @@ class QueueAdminForm(forms.ModelForm):
 
 
 @admin.register(Queue)
-class QueueAdmin(CheckedModelAdmin):
+class QueueAdmin(NeitherAddedNorDeleted, CheckedModelAdmin):
     form = QueueAdminForm
     list_display = ["token", "token_date", "department", "patient", "priority", "status", "doctor", "checked_in_at"]
     list_filter = ["status", "priority", "department", "token_date"]
@@ -115,15 +115,9 @@ class QueueAdmin(CheckedModelAdmin):
     def token(self, entry):
         return entry.token
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PatientFeedback)
-class PatientFeedbackAdmin(CheckedModelAdmin):
+class PatientFeedbackAdmin(NeitherAddedNorDeleted, CheckedModelAdmin):
     list_display = ["queue_entry", "patient", "rating", "created_at"]
     list_filter = ["rating", "queue_entry__department"]
     search_fields = ["patient__name", "comment"]
@@ -133,15 +127,9 @@ class PatientFeedbackAdmin(CheckedModelAdmin):
     # was. Only the comment is edited, to take out what should not be kept (a name, a phone, abuse).
     readonly_fields = _read_only_but(PatientFeedback, "comment")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Appointment)
-class AppointmentAdmin(CheckedModelAdmin):
+class AppointmentAdmin(NeitherAddedNorDeleted, CheckedModelAdmin):
     list_display = ["booking_code", "slot_start", "department", "patient", "status", "arrival"]
     list_filter = ["status", "arrival", "department"]
     search_fields = ["booking_code", "patient__name", "patient__phone"]
@@ -151,15 +139,9 @@ class AppointmentAdmin(CheckedModelAdmin):
     # publishes the department's queue (its waits count the bookings still to come).
     readonly_fields = _read_only_but(Appointment, "notes")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(WaitAlert)
-class WaitAlertAdmin(CheckedModelAdmin):
+class WaitAlertAdmin(NeitherAddedNorDeleted, CheckedModelAdmin):
     list_display = [
         "department",
         "started_at",
@@ -172,9 +154,3 @@ class WaitAlertAdmin(CheckedModelAdmin):
     date_hierarchy = "started_at"
     # Raised and cleared by patients.services.review_wait_alert only.
     readonly_fields = [field.name for field in WaitAlert._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -148,3 +148,21 @@ class ConstraintsCheckedInlineFormSet(BaseInlineFormSet):
                 form.instance.validate_constraints()
             except ValidationError as error:
                 form.add_error(None, error)
+
+
+class NeitherAddedNorDeleted:
+    """For records the app's services write and keep: seen (and, where a field is editable, corrected) in Django
+    admin, never added or deleted there, where nothing would follow the rules that write them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OnlyRead(NeitherAddedNorDeleted):
+    """For records that are a record of what happened (the audit log, the daily roll-up): read, never changed."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
