@@ -14,6 +14,7 @@ from patients.broadcasts import publish_department_change
 from patients.hooks import action_recorded, appointment_changed, queue_changed
 from patients.models import Department
 from smartqueue.admin_checks import changed_in_django_admin
+from smartqueue.log_masking import mask_phone_numbers
 from smartqueue.requests import client_ip
 
 from .models import AuditLog, SystemConfiguration
@@ -57,7 +58,9 @@ def audit_recorded_action(sender, record, **kwargs):
 
 
 def _stored_as_json(value):
-    # As the panel's audit rows keep values: records by id, times and dates as ISO text.
+    # As the panel's audit rows keep values: records by id, times and dates as ISO text, and a phone number by its
+    # last four digits, as the core's own rows keep one (a number corrected at the desk): every panel administrator
+    # reads the log, and a patient's number typed in Django admin (an opted-out number, a new patient) is theirs.
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, (models.QuerySet, list, tuple)):
@@ -66,10 +69,12 @@ def _stored_as_json(value):
         return {key: _stored_as_json(item) for key, item in value.items()}
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if isinstance(value, str):
+        return mask_phone_numbers(value)
+    if value is None or isinstance(value, (int, float, bool)):
         return value
     # Anything else a form field may clean to (a Decimal, a UUID) as its text: never the save's JSON error.
-    return str(value)
+    return mask_phone_numbers(str(value))
 
 
 @receiver(changed_in_django_admin, dispatch_uid="audit_django_admin_change")
@@ -79,7 +84,8 @@ def audit_django_admin_change(sender, change, **kwargs):
         action=f"django_admin.{change.action}",
         object_type=sender._meta.model_name,
         object_id=change.object_id,
-        object_repr=change.object_repr[:200],
+        # A patient's or an opted-out number's name is its number ("Ana Ruiz (+12125550147)").
+        object_repr=_stored_as_json(change.object_repr)[:200],
         before=_stored_as_json(change.before),
         after=_stored_as_json(change.after),
         ip_address=change.ip_address,

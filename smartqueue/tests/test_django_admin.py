@@ -375,6 +375,33 @@ def test_an_account_added_and_a_doctor_deleted_in_django_admin_are_audited_witho
     assert (deleted.object_id, deleted.object_repr) == (str(doctor.pk), str(doctor))
 
 
+def test_a_patients_number_typed_in_django_admin_reaches_the_audit_log_by_its_last_four_digits_only(
+    client, superuser, make_user, make_patient
+):
+    """Every panel administrator reads the audit log, where the desk's correction of a number keeps it masked: an
+    opted-out number added, a new patient added and a patient deleted in Django admin kept the whole number there, in
+    the values and in the record's name ("Ana Ruiz (+12125550147)")."""
+    from adminpanel.models import AdminUser
+
+    leaving = make_patient(name="Cy Ruiz", phone="+12125550133")
+    client.force_login(superuser)
+    client.post("/admin/notifications/numberoptout/add/", {"phone": "+12125550166"})
+    page = "/admin/patients/patient/add/"
+    client.post(page, {**_change_form(client, page), "name": "Ana Ruiz", "age": "40", "phone": "+12125550147"})
+    client.post(f"/admin/patients/patient/{leaving.pk}/delete/", {"post": "yes"})
+    manager = make_user(username="manager")
+    AdminUser.objects.create(user=manager)
+    client.force_login(manager)
+
+    rows = AuditLog.objects.filter(action__startswith="django_admin.")
+    assert rows.count() == 3
+    stored = " ".join(f"{row.object_repr} {row.before} {row.after}" for row in rows)
+    shown = client.get("/adminpanel/audit/").content.decode()
+    for number in ("+12125550166", "+12125550147", "+12125550133"):
+        assert number not in stored and number not in shown
+        assert "\u2022" * 6 + number[-4:] in shown
+
+
 def test_a_message_texts_translation_edited_and_deleted_in_django_admin_is_audited(client, superuser):
     from notifications.defaults import install_default_templates
     from notifications.models import NotificationTemplateTranslation
