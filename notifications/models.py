@@ -18,6 +18,7 @@ from patients.models import (
     refuse_direction_controls,
 )
 from patients.phone import clean_phone_fields
+from smartqueue.log_masking import mask_phone_numbers
 
 from .addresses import ADDRESS_PROBLEMS, validate_webhook_url
 
@@ -400,10 +401,12 @@ class Notification(models.Model):
     @property
     def reason_in_words(self):
         """Why it was not sent, or not as written, in the reader's language where the server gave the reason; a sending
-        service's words as they came (in English: reason_is_the_senders)."""
+        service's words as they came (in English: reason_is_the_senders), with the number they quote ("The 'To' number
+        +14155550178 is not a valid phone number.") cut to its last four digits, as the logs keep it: the desk's visit
+        page shows it to every panel administrator, where no page shows a patient's whole number."""
         if not self.reason_is_the_senders and self.error_message:
             return gettext(self.error_message) % {"limit": WHATSAPP_TEMPLATE_BODY_LIMIT}
-        return self.error_message
+        return mask_phone_numbers(self.error_message)
 
     @property
     def reason_is_the_senders(self):

@@ -286,6 +286,30 @@ def test_the_visit_page_shows_the_desk_a_message_twilio_refused_next_to_correcti
     assert "The last message to this patient was not delivered." in page
 
 
+def test_a_number_twilio_quotes_in_its_refusal_reaches_the_visit_page_by_its_last_four_digits_only(
+    admin_client, wrong_department
+):
+    """Twilio's refusal quotes the number it refused, and the visit page showed it as it came: the patient's whole
+    number before every panel administrator, where the panel shows none (today's bookings mask them, as the logs do)."""
+    number = wrong_department.patient.phone
+    Notification.objects.create(
+        patient=wrong_department.patient,
+        queue_entry=wrong_department,
+        channel="sms",
+        event="registration",
+        idempotency_key="refused-registration",
+        status=Notification.Status.FAILED,
+        error_code="21211",
+        error_message=f"Unable to create record: The 'To' number {number} is not a valid phone number.",
+    )
+
+    page = admin_client.get(visit_page(wrong_department)).content.decode()
+
+    masked = "\u2022" * 6 + number[-4:]
+    assert number not in page
+    assert f"The &#x27;To&#x27; number {masked} is not a valid phone number." in page
+
+
 @pytest.mark.parametrize(
     "error_code, error_message, arabic",
     [
