@@ -478,6 +478,9 @@ class CorrectPhoneView(PanelAdminRequiredMixin, View):
             {
                 "heading": _("Correct the phone number of %(token)s") % {"token": entry.token},
                 "entry": entry,
+                # Whole only where the desk is to correct it: any token's page is one address away, and of a visit
+                # that is over (another day's, a completed one) the whole number served nobody's task.
+                "phone_on_file": mask_phone(entry.patient.phone) if not_correctable else entry.patient.phone,
                 "phone_field": form["phone"],
                 "refusal": not_correctable,
                 # Refused for the token rather than the number typed (its patient in line here already).

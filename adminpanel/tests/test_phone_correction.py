@@ -78,6 +78,17 @@ def test_the_page_of_a_visit_that_is_over_offers_no_correction(admin_client, mis
     assert 'name="phone"' not in page
 
 
+def test_the_page_of_a_visit_that_is_over_shows_its_number_by_the_last_four_digits_only(admin_client, mistyped):
+    """Any token's page is one address away (/adminpanel/visits/<id>/correct-phone/): read for every id, it gave every
+    panel administrator the whole number of every patient who ever came, where no correction could follow."""
+    services.cancel(entry=mistyped)
+
+    page = admin_client.get(correction_page(mistyped)).content.decode()
+
+    assert WRONG not in page
+    assert "CARD-002 (Ana Ruiz, Cardiology) was registered with the number ••••••0111." in page
+
+
 def test_the_number_on_file_for_another_patient_takes_the_visit_and_the_desk_is_told_whose_it_is(
     admin_client, make_patient, mistyped
 ):

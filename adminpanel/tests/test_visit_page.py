@@ -290,7 +290,8 @@ def test_a_number_twilio_quotes_in_its_refusal_reaches_the_visit_page_by_its_las
     admin_client, wrong_department
 ):
     """Twilio's refusal quotes the number it refused, and the visit page showed it as it came: the patient's whole
-    number before every panel administrator, where the panel shows none (today's bookings mask them, as the logs do)."""
+    number before every panel administrator, of every token; the panel shows it whole only to correct it, on the
+    correction page of a token open today (today's bookings mask it, as the logs do)."""
     number = wrong_department.patient.phone
     Notification.objects.create(
         patient=wrong_department.patient,
