@@ -98,7 +98,11 @@ class Slot:
     start: datetime
     end: datetime
     seats: tuple
-    free: int
+    free_seats: tuple
+
+    @property
+    def free(self):
+        return len(self.free_seats)
 
 
 def _local_datetime(day, clock_time):
@@ -201,27 +205,37 @@ def _doctors_gone_for_today(department, day, now):
     return day == timezone.localdate(now) and hooks.doctors_gone_for_today(department)
 
 
-def available_slots(*, department, day, now=None):
+def available_slots(*, department, day, now=None, moving=None):
     """The day's slots that have not started yet, each with its free seats; full ones included (free=0). None today
     once the department's doctors have all gone (off sick, home early): the departments page said "no doctor expected
-    back today" while the booking page offered the afternoon."""
+    back today" while the booking page offered the afternoon. moving: a booking being moved, whose own seat does not
+    count as taken."""
     now = now or timezone.now()
     if day not in booking_days(now) or _doctors_gone_for_today(department, day, now):
         return []
     length = timedelta(minutes=department.average_consultation_minutes)
-    taken = {}
-    for start, seat in _holding(department, day).values_list("slot_start", "seat"):
-        taken.setdefault(start, set()).add(seat)
-    return [
-        Slot(
-            start=timezone.localtime(start),
-            end=timezone.localtime(start + length),
-            seats=seats,
-            free=len(set(seats) - taken.get(start, set())),
-        )
-        for start, seats in bookable_seats(department, day).items()
-        if start > now
-    ]
+    held = _holding(department, day)
+    if moving is not None:
+        held = held.exclude(pk=moving.pk)
+    held = list(held.values_list("slot_start", "seat"))
+    slots = []
+    for start, seats in bookable_seats(department, day).items():
+        if start <= now:
+            continue
+        taken_here = {seat for booked_at, seat in held if booked_at == start}
+        free = max(0, len(seats) - _places_taken([booked_at for booked_at, _seat in held], start, length))
+        free_seats = tuple(seat for seat in seats if seat not in taken_here)[:free]
+        end = start + length
+        slots.append(Slot(timezone.localtime(start), timezone.localtime(end), seats=seats, free_seats=free_seats))
+    return slots
+
+
+def _places_taken(booked_starts, start, length):
+    """How many of the bookings starting at booked_starts take a doctor's place at a slot starting at start: each holds
+    a doctor for a consultation's length from its own start, wherever the day's grid now puts the slots. Counted by
+    exact start, one booked on the grid of an earlier consultation length or of a doctor's earlier hours (13:10 and
+    13:20 of 10 minutes, the length now 30) was in no slot, and 13:00 was offered again to a doctor booked to 13:50."""
+    return sum(abs(booked_at - start) < length for booked_at in booked_starts)
 
 
 def no_free_times_in_words(*, department, day, now=None):
@@ -252,19 +266,18 @@ def _lock_bookings_of(department_id=None):
     list((rows if department_id is None else rows.filter(pk=department_id)).values_list("pk", flat=True))
 
 
-def _free_seats(department, slot_start, now):
+def _free_seats(department, slot_start, now, moving=None):
     """The slot's free seats, or SlotUnavailable when it is not a bookable slot at all."""
     day = timezone.localdate(slot_start)
     # Compared in UTC: a local time in the hour a DST change repeats never equals a moment given in another zone.
     moment = slot_start.astimezone(UTC)
-    slots = available_slots(department=department, day=day, now=now)
+    slots = available_slots(department=department, day=day, now=now, moving=moving)
     slot = next((slot for slot in slots if slot.start.astimezone(UTC) == moment), None)
     if slot is None:
         raise SlotUnavailable(
             _("This time is not a bookable slot of %(department)s.") % {"department": department.translated("name")}
         )
-    taken = set(_holding(department, day).filter(slot_start=slot_start).values_list("seat", flat=True))
-    return [seat for seat in slot.seats if seat not in taken]
+    return list(slot.free_seats)
 
 
 def _take_seat(appointment, seats):
@@ -427,7 +440,7 @@ def reschedule_appointment(*, appointment, slot_start, actor=None, ip_address=No
         )
     if slot_start == appointment.slot_start:
         raise BookingError(_("Your appointment is already at this time; choose another time to move it."))
-    seats = _free_seats(appointment.department, slot_start, timezone.now())
+    seats = _free_seats(appointment.department, slot_start, timezone.now(), moving=appointment)
     appointment.slot_start = slot_start
     appointment.times_moved += 1
     _take_seat(appointment, seats)

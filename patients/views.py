@@ -428,7 +428,9 @@ def booking_qr_svg(appointment, request, title):
 def appointment(request, public_id):
     """The manage link: see the booking, its QR code and calendar file; move it, cancel it, or check in."""
     booking = _appointment_or_404(public_id)
-    slots = appointments.available_slots(department=booking.department, day=timezone.localdate(booking.slot_start))
+    slots = appointments.available_slots(
+        department=booking.department, day=timezone.localdate(booking.slot_start), moving=booking
+    )
     reschedule = RescheduleForm(
         request.POST if request.POST.get("action") == "reschedule" else None, slots=slots, booked_at=booking.slot_start
     )

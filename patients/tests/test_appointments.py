@@ -555,6 +555,52 @@ def test_a_booking_left_off_the_slot_grid_by_a_new_consultation_length_stays_whi
     assert booked.status == Appointment.Status.CANCELLED
 
 
+def test_a_longer_consultation_length_offers_no_slot_a_booking_on_the_old_grid_still_takes(clinic):
+    configure(appointment_walk_in_share_percent=0)
+    clinic.average_consultation_minutes = 10
+    clinic.save()
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    book(clinic, at(time(13, 10), tomorrow))
+    book(clinic, at(time(13, 20), tomorrow))
+    clinic.average_consultation_minutes = 30  # the one doctor is now booked 13:10-13:50
+    clinic.save()
+
+    assert slot_times(clinic, tomorrow) == [("13:00", 0), ("13:30", 0), ("14:00", 1), ("14:30", 1)]
+    with pytest.raises(appointments.SlotTaken):
+        book(clinic, at(time(13), tomorrow))
+
+
+def test_bookings_on_the_old_grid_count_against_every_doctor_of_a_slot_they_overlap(clinic, make_doctor):
+    configure(appointment_walk_in_share_percent=0)
+    second = make_doctor(department=clinic)
+    for weekday in DoctorSchedule.Weekday.values:
+        DoctorSchedule.objects.create(doctor=second, weekday=weekday, starts_at=time(13), ends_at=time(15))
+    clinic.average_consultation_minutes = 10
+    clinic.save()
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    for minute in (0, 10, 20):  # each on the first seat of its 10-minute slot
+        book(clinic, at(time(13, minute), tomorrow))
+    clinic.average_consultation_minutes = 30  # three half-hour patients for two doctors from 13:00
+    clinic.save()
+
+    assert slot_times(clinic, tomorrow)[:2] == [("13:00", 0), ("13:30", 0)]
+
+
+def test_a_booking_on_the_old_grid_moves_to_a_slot_only_its_own_time_overlaps(clinic):
+    configure(appointment_walk_in_share_percent=0)
+    clinic.average_consultation_minutes = 10
+    clinic.save()
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    booked = book(clinic, at(time(13, 20), tomorrow))
+    clinic.average_consultation_minutes = 30
+    clinic.save()
+
+    moved = appointments.reschedule_appointment(appointment=booked, slot_start=at(time(13, 30), tomorrow))
+
+    assert moved.slot_start == at(time(13, 30), tomorrow)
+    assert slot_times(clinic, tomorrow) == [("13:00", 1), ("13:30", 0), ("14:00", 1), ("14:30", 1)]
+
+
 def test_a_booked_patient_not_here_yet_lengthens_the_wait_of_walk_ins_who_came_after_the_slot(
     clinic, clock, make_token
 ):
