@@ -36,3 +36,13 @@ class WeeklyHoursBaseFormSet(forms.BaseFormSet):
 WeeklyScheduleFormSet = forms.formset_factory(
     WorkingIntervalForm, formset=WeeklyHoursBaseFormSet, extra=2, can_delete=True, max_num=28, validate_max=True
 )
+
+
+class AgreedCancellationsForm(forms.Form):
+    """The weekly hours page's answer to the question the new hours ask (services.HoursCancelBookings): how many
+    bookings the doctor agreed to cancel, sent only by the question's button; none agreed otherwise."""
+
+    agreed_cancellations = forms.IntegerField(min_value=0, required=False)
+
+    def agreed(self):
+        return (self.cleaned_data.get("agreed_cancellations") or 0) if self.is_valid() else 0

@@ -224,13 +224,39 @@ def validate_week(intervals):
         raise ValidationError(errors)
 
 
+class HoursCancelBookings(queue_services.QueueError):
+    """The new weekly hours would cancel more bookings than the doctor agreed to (`cancels`: how many): asked first,
+    as an absence is, since each patient is texted and changing the hours back does not bring the bookings back."""
+
+    field = "schedule"
+    code = "cancels_bookings"
+
+    def __init__(self, message, *, cancels):
+        super().__init__(message)
+        self.cancels = cancels
+
+
+def _hours_cancelling_in_words(cancels):
+    return ngettext(
+        "These hours leave %(count)s booking without a doctor: saving them cancels it and texts its patient. "
+        "Changing the hours back later does not bring it back.",
+        "These hours leave %(count)s bookings without a doctor: saving them cancels them and texts their patients. "
+        "Changing the hours back later does not bring them back.",
+        cancels,
+    ) % {"count": cancels}
+
+
 @transaction.atomic
-def replace_weekly_schedule(*, doctor, intervals, actor, ip_address=None):
+def replace_weekly_schedule(*, doctor, intervals, actor, ip_address=None, agreed_cancellations=None):
     """Replace the doctor's weekly working hours with intervals of (weekday, starts_at, ends_at).
 
     Bookings the department's new hours no longer hold are handled as after an absence (see record_absence).
     The doctor's row is locked first: two saves at once (a double click) each deleted the hours they saw and
     added their own, keeping both.
+
+    agreed_cancellations: how many bookings the doctor was told the new hours cancel; more than that is
+    HoursCancelBookings and nothing is saved (an hour typed wrong for next week had cancelled its bookings at once, for
+    good, the doctor told only that the hours were saved).
     """
     doctor = Doctor.objects.select_for_update().get(pk=doctor.pk)
     week = [
@@ -251,7 +277,12 @@ def replace_weekly_schedule(*, doctor, intervals, actor, ip_address=None):
         ip_address=ip_address,
     )
     publish_roster_change(doctor.department_id)
-    appointments.release_unstaffed_bookings_ahead(department=doctor.department, actor=actor, ip_address=ip_address)
+    cancelled = appointments.release_unstaffed_bookings_ahead(
+        department=doctor.department, actor=actor, ip_address=ip_address
+    )
+    if agreed_cancellations is not None and len(cancelled) > agreed_cancellations:
+        # Counted by the rule that cancels them, then undone with the rest of this transaction: nothing is sent.
+        raise HoursCancelBookings(_hours_cancelling_in_words(len(cancelled)), cancels=len(cancelled))
     return saved
 
 

@@ -15,7 +15,7 @@ from smartqueue.roles import RoleLoginView
 from . import services
 from .access import DoctorAuthenticationForm, DoctorRequiredMixin
 from .actions import DOCTOR_ACTIONS, CompleteForm, ReferForm
-from .forms import WeeklyScheduleFormSet
+from .forms import AgreedCancellationsForm, WeeklyScheduleFormSet
 from .models import Doctor
 from .selectors import dashboard_data
 
@@ -84,8 +84,15 @@ class ScheduleView(DoctorRequiredMixin, RefusedFormIs400, FormView):
         ]
         try:
             services.replace_weekly_schedule(
-                doctor=self.doctor, intervals=intervals, actor=self.request.user, ip_address=client_ip(self.request)
+                doctor=self.doctor,
+                intervals=intervals,
+                agreed_cancellations=AgreedCancellationsForm(self.request.POST).agreed(),
+                actor=self.request.user,
+                ip_address=client_ip(self.request),
             )
+        except services.HoursCancelBookings as question:
+            # Asked, not refused: the rows come back as typed, with a button that agrees to the number named.
+            return self.render_to_response(self.get_context_data(form=formset, question=question))
         except ValidationError as error:
             # The service names problems "schedule[<index>].<field>"; show each beside its row's field.
             for key, problems in error.message_dict.items():

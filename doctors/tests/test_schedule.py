@@ -184,6 +184,32 @@ def test_hours_that_no_longer_cover_a_day_cancel_the_bookings_beyond_the_remaini
     assert Notification.objects.filter(appointment=second, event="booking_cancelled").exists()
 
 
+def test_hours_page_asks_before_saving_hours_that_cancel_bookings_naming_how_many(client, clinic):
+    SystemConfiguration.objects.create(appointment_walk_in_share_percent=0)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    booked = [book(clinic, at(time(14), tomorrow)), book(clinic, at(time(14, 30), tomorrow))]
+    client.force_login(clinic.doctor.user)
+    # Tomorrow's hours typed as 13:00-14:00: the two afternoon bookings are left without a doctor.
+    other_days = [weekday for weekday in DoctorSchedule.Weekday.values if weekday != tomorrow.weekday()]
+    rows = page_rows(
+        *[(str(weekday), "13:00", "15:00") for weekday in other_days], (str(tomorrow.weekday()), "13:00", "14:00")
+    )
+
+    asked = client.post(PAGE, rows)
+
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "These hours leave 2 bookings without a doctor: saving them cancels them and texts their patients." in page
+    assert re.search(r'name="agreed_cancellations" value="2">Save the hours and cancel 2 bookings</button>', page)
+    assert {appointment.status for appointment in Appointment.objects.all()} == {"booked"}
+    assert not Notification.objects.filter(appointment__in=booked).exists()
+    assert clinic.doctor.schedule.get(weekday=tomorrow.weekday()).ends_at == time(15)
+
+    assert client.post(PAGE, {**rows, "agreed_cancellations": "2"}).status_code == 302
+    assert {appointment.status for appointment in Appointment.objects.all()} == {"cancelled"}
+    assert clinic.doctor.schedule.get(weekday=tomorrow.weekday()).ends_at == time(14)
+
+
 def test_hours_page_errors_are_summed_up_naming_each_row_and_marked_on_their_fields(doctor_client):
     response = doctor_client.post(PAGE, page_rows(("1", "09:00", "12:00"), ("2", "09:00", "")))
 
