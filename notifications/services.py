@@ -1425,8 +1425,6 @@ APPOINTMENT_STATUSES_STILL_RELEVANT = {
     TemplateType.BOOKING_CANCELLED: {Appointment.Status.CANCELLED},
     TemplateType.BOOKING_NO_SHOW: {Appointment.Status.NO_SHOW},
 }
-# Travels in English through the outbox; worded in the patient's language when the message is rendered.
-CLOSED_MESSAGE = gettext_noop("We are sorry: the clinic cannot see you that day.")
 # (occurrence, how long before the slot it is due): the day before, then two hours before. A reminder is skipped
 # when the booking got its time after its moment (a patient who booked an hour ago needs no "tomorrow" message,
 # nor one who just moved their booking: the move's confirmation named the new time).
@@ -1475,8 +1473,9 @@ def notify_appointment_change(sender, *, change, **kwargs):
     message = {"appointment_id": change.appointment.pk, "template_type": template_type}
     if change.event in REPEATABLE_EVENTS:
         message["occurrence"] = f"{change.event}-{int(timezone.now().timestamp()) // REPEAT_WINDOW_SECONDS}"
-    if change.event == "closed":
-        message["message"] = CLOSED_MESSAGE
+    if change.reason:
+        # Travels in English through the outbox; worded in the patient's language when the message is rendered.
+        message["message"] = change.reason
     outbox.enqueue_after_commit([(SEND_APPOINTMENT_MESSAGE, message)])
 
 

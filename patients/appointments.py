@@ -24,7 +24,7 @@ from django.db.models.signals import post_delete
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext, pgettext
 
 from . import hooks, services
 from .models import Appointment, ClosedDay, Department, Queue
@@ -293,10 +293,18 @@ def _take_seat(appointment, seats):
     raise SlotTaken(_("This slot has just been booked by someone else; please choose another time."))
 
 
-def _announce(appointment, event, actor=None, ip_address=None):
+def _announce(appointment, event, actor=None, ip_address=None, reason=""):
     hooks.announce_appointment_change(
-        hooks.AppointmentChange(event=event, appointment=appointment, actor=actor, ip_address=ip_address)
+        hooks.AppointmentChange(event=event, appointment=appointment, actor=actor, ip_address=ip_address, reason=reason)
     )
+
+
+# Why the hospital cancelled a booking, as its patient's text says it. A booking a doctor's absence or new hours left
+# without a doctor was told "the clinic cannot see you that day" while the day's other times were still offered.
+CLINIC_CLOSED = gettext_noop("We are sorry: the clinic cannot see you that day.")
+NO_DOCTOR_AT_THAT_TIME = gettext_noop(
+    "We are sorry: no doctor can see you at that time. Other times that day may still be free."
+)
 
 
 @dataclass(frozen=True)
@@ -455,13 +463,14 @@ def check_cancellable(appointment):
 
 
 @transaction.atomic
-def cancel_appointment(*, appointment, actor=None, ip_address=None, event="cancelled"):
-    """Cancel a booked appointment, freeing its seat; event "closed" when the hospital cancelled it."""
+def cancel_appointment(*, appointment, actor=None, ip_address=None, event="cancelled", reason=""):
+    """Cancel a booked appointment, freeing its seat; event "closed" when the hospital cancelled it, for the reason
+    its patient is told."""
     appointment = _locked(appointment)
     check_cancellable(appointment)
     appointment.status, appointment.cancelled_at = Status.CANCELLED, timezone.now()
     appointment.save(update_fields=["status", "cancelled_at", "updated_at"])
-    _announce(appointment, event, actor, ip_address)
+    _announce(appointment, event, actor, ip_address, reason)
     return appointment
 
 
@@ -901,7 +910,7 @@ def mark_no_shows(now=None):
     return marked
 
 
-def _cancel_for_the_hospital(bookings, actor, ip_address):
+def _cancel_for_the_hospital(bookings, actor, ip_address, reason=CLINIC_CLOSED):
     """cancel_appointment (event "closed") of each booking read, that is still booked once locked; the ones cancelled.
     A patient checking in at the kiosk as the admin closed today had their booking checked in between the two: its
     refusal ("already checked in and can no longer change") undid the whole closing, shown to the admin as if about
@@ -910,7 +919,9 @@ def _cancel_for_the_hospital(bookings, actor, ip_address):
     for appointment in bookings:
         try:
             cancelled.append(
-                cancel_appointment(appointment=appointment, actor=actor, ip_address=ip_address, event="closed")
+                cancel_appointment(
+                    appointment=appointment, actor=actor, ip_address=ip_address, event="closed", reason=reason
+                )
             )
         except BookingError:
             continue
@@ -1061,7 +1072,7 @@ def release_unstaffed_bookings(*, department, day, actor=None, ip_address=None):
     """
     _lock_bookings_of(department.pk)
     kept, unstaffed = _staffed_and_unstaffed(department, day, hooks.working_hours(department.pk, day))
-    cancelled = _cancel_for_the_hospital(unstaffed, actor, ip_address)
+    cancelled = _cancel_for_the_hospital(unstaffed, actor, ip_address, reason=NO_DOCTOR_AT_THAT_TIME)
     for appointments_kept in kept.values():
         _seat_within_the_doctors(appointments_kept)
     return cancelled

@@ -181,12 +181,14 @@ class ClosingOfToday:
 @dataclass(frozen=True)
 class AppointmentChange:
     """One change of one booking: ``event`` is booked, rescheduled, cancelled, closed (the hospital cancelled it:
-    a closed day or a doctor's absence), checked_in or no_show; sent inside the transaction that made it."""
+    a closed day or a doctor's absence), checked_in or no_show; sent inside the transaction that made it. ``reason``:
+    why the hospital cancelled it, as the patient is told (English, translated where the message is worded)."""
 
     event: str
     appointment: Any
     actor: Any = None
     ip_address: str | None = None
+    reason: str = ""
 
     def __post_init__(self):
         if self.event not in APPOINTMENT_EVENTS:

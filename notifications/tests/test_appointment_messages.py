@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 
 from adminpanel.models import SystemConfiguration
 from doctors.models import Doctor
-from doctors.services import set_availability
+from doctors.services import replace_weekly_schedule, set_availability
 from notifications.defaults import install_default_templates
 from notifications.models import Notification, NotificationTemplate
 from notifications.services import queue_due_reminders
@@ -59,6 +59,24 @@ def test_a_closed_day_tells_each_booked_patient(clinic):
     appointments.close_day(day=timezone.localdate(), reason="Holiday")
     [(_event, _status, body)] = messages(TemplateType.BOOKING_CANCELLED)
     assert "cannot see you that day" in body
+
+
+def test_a_booking_a_doctors_new_hours_leave_without_a_doctor_is_not_told_the_clinic_cannot_see_them_that_day(
+    clinic,
+):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    book(clinic, at(time(14), tomorrow))
+    other_days = [(weekday, time(13), time(15)) for weekday in range(7) if weekday != tomorrow.weekday()]
+
+    # Tomorrow the doctor works 13:00-14:00 only: 13:00 and 13:30 are still offered.
+    replace_weekly_schedule(
+        doctor=clinic.doctor, intervals=[*other_days, (tomorrow.weekday(), time(13), time(14))], actor=None
+    )
+
+    [(_event, _status, body)] = messages(TemplateType.BOOKING_CANCELLED)
+    assert "no doctor can see you at that time. Other times that day may still be free." in body
+    assert "cannot see you that day" not in body
+    assert [slot.free for slot in appointments.available_slots(department=clinic, day=tomorrow)] == [1, 1]
 
 
 def test_a_no_show_is_told_they_can_still_check_in_today_or_book_again(clinic, clock):
