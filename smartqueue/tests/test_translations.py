@@ -184,9 +184,13 @@ def test_spanish_addresses_the_reader_without_guessing_their_gender():
 # "you" ("أدخل", "تأكد", "عليك", "لديك") are a man's. DRF's Arabic, whose words the project's catalogue carries for
 # API callers (rest_framework_words), wrote them so, without hamza ("تأكد ان القيمة"), beside the project's own
 # plural refusals in one answer. Django admin's own words, kept as Django translates them, are left out.
-# A booking's check-in window said "سجّل وصولك … موعدك: تنضم" under a page of plural words.
+# A booking's check-in window said "سجّل وصولك … موعدك: تنضم" under a page of plural words; the doctor's "Go
+# offline?" asked "هل تريد أن تصبح", the 413 page and the API's Idempotency-Key refusals told the reader "أرسل أقل
+# وحاول", "انتظر", and the webhook pages "اطّلع", "أنشئ … وأوقف", "فأوقفه" (2026-12-06). A verb ("أرسل") or a
+# pronoun ("أمامك") is taken with the conjunction before it (و، ف).
 ARABIC_SINGULAR_ADDRESS = re.compile(
-    r"(?<!\S)(?:أدخل|اختر|تأكد|عليك أن|لديك|يمكنك|ان|وصولك|موعدك|تنضم|حدّد|أعطِ)(?![^\s.:،])"
+    r"(?<!\S)[وف]?(?:أدخل|اختر|تأكد|عليك أن|لديك|يمكنك|ان|وصولك|موعدك|تنضم|حدّد|أعطِ|تريد|انتظر|أرسل|حاول|اطّلع"
+    r"|أنشئ|أوقفه|عطّله|غيّر كلمة|أمامك)(?![^\s.:،؛])"
 )
 
 
