@@ -64,6 +64,16 @@ def test_catalogue_is_complete_and_its_committed_compiled_copy_matches(language,
     )
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_every_language_translates_the_same_msgids(domain):
+    """An entry one language has and another lacks is stale there (its English was reworded and the old msgid
+    kept: the Hindi and Arabic catalogues kept the shift warning's first wording) or missing from the other."""
+    keys = {language: {entry_key(entry) for entry in catalogue(language, domain)} for language in TRANSLATED}
+    every = set.union(*keys.values())
+    differing = {language: sorted(every - held, key=str) for language, held in keys.items() if every - held}
+    assert not differing, f"{domain}: msgids some languages lack (stale in the others, or untranslated): {differing}"
+
+
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_translations_keep_every_placeholder_of_the_english(language):
     """A lost %(token)s breaks the message at run time, a lost {link} leaves the patient without it."""
