@@ -639,3 +639,19 @@ def test_the_api_refusals_a_person_reads_are_in_their_language(language, departm
 def test_rest_frameworks_answers_it_has_no_hindi_for_are_in_every_catalogue(language):
     translated = {entry.msgid for entry in catalogue(language, "django") if entry.msgstr}
     assert set(REST_FRAMEWORK_WORDS_MISSING_IN_HINDI) <= translated, language
+
+
+# A JSON value of the wrong type is refused as "Expected %(expected)s, not %(given)s.", the types named by msgids of
+# their own ("a whole number", "an object", "a list"). Hindi's past "अपेक्षित था" agreed with a masculine type only:
+# "एक पूर्ण संख्या अपेक्षित था" (संख्या, सूची are feminine). "… चाहिए" agrees with none.
+HINDI_GENDERED_PAST = re.compile(r"(?<!\S)(?:था|थी|थे)(?=[\s,।]|$)")
+
+
+def test_a_hindi_type_refusal_agrees_with_whichever_type_it_names(db):
+    answer = Client(HTTP_ACCEPT_LANGUAGE="hi").post(
+        "/patients/api/feedback/", {"patient_id": "x", "rating": "five"}, content_type="application/json"
+    )
+    assert answer.json()["rating"] == ["यहाँ एक पूर्ण संख्या चाहिए, पाठ नहीं।"]
+    refusal = "Expected %(expected)s, not %(given)s."
+    sentence = next(text for entry, text in every_translation("hi") if entry.msgid == refusal)
+    assert not HINDI_GENDERED_PAST.search(sentence)
