@@ -51,3 +51,9 @@ REST_FRAMEWORK_WORDS_MISSING_IN_HINDI = (
     gettext_noop("This field must be unique."),
     gettext_noop("The fields {field_names} must make a unique set."),
 )
+
+# Answers whose Hindi or Spanish the project words itself, to read as the rest of the answer does: Django's Hindi for
+# a missing field (which DRF answers with) was "यह क्षेत्र अपेक्षित हैं", a "region" with a plural verb and no full
+# stop, beside the project's "यह फ़ील्ड खाली नहीं छोड़ी जा सकती।"; DRF's Spanish "Este campo es requerido." beside
+# Django's forms' "Este campo es obligatorio.".
+REST_FRAMEWORK_WORDS_REWORDED = (gettext_noop("This field is required."),)

@@ -27,7 +27,7 @@ from patients.models import Appointment, Queue
 from patients.views import SENT_TO_PHONE_SALT
 from smartqueue import errors
 from smartqueue.middleware import DatabaseUnavailableMiddleware
-from smartqueue.rest_framework_words import REST_FRAMEWORK_WORDS_MISSING_IN_HINDI
+from smartqueue.rest_framework_words import REST_FRAMEWORK_WORDS_MISSING_IN_HINDI, REST_FRAMEWORK_WORDS_REWORDED
 
 ROOT = Path(settings.BASE_DIR)
 TRANSLATED = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
@@ -638,7 +638,20 @@ def test_the_api_refusals_a_person_reads_are_in_their_language(language, departm
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_rest_frameworks_answers_it_has_no_hindi_for_are_in_every_catalogue(language):
     translated = {entry.msgid for entry in catalogue(language, "django") if entry.msgstr}
-    assert set(REST_FRAMEWORK_WORDS_MISSING_IN_HINDI) <= translated, language
+    assert set(REST_FRAMEWORK_WORDS_MISSING_IN_HINDI) | set(REST_FRAMEWORK_WORDS_REWORDED) <= translated, language
+
+
+# Django's Hindi "यह क्षेत्र अपेक्षित हैं" (a region, a plural verb, no full stop) and DRF's Spanish "Este campo es
+# requerido." beside the project's words in the same answer.
+MISSING_FIELD = [("hi", "यह फ़ील्ड भरना ज़रूरी है।"), ("es", "Este campo es obligatorio.")]
+
+
+@pytest.mark.parametrize(("language", "words"), MISSING_FIELD)
+def test_a_missing_field_is_refused_in_the_words_of_the_rest_of_the_answer(language, words, db):
+    answer = Client(HTTP_ACCEPT_LANGUAGE=language).post(
+        "/patients/api/feedback/", {"rating": 5}, content_type="application/json"
+    )
+    assert answer.json()["patient_id"] == [words]
 
 
 # A JSON value of the wrong type is refused as "Expected %(expected)s, not %(given)s.", the types named by msgids of
