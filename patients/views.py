@@ -177,29 +177,44 @@ def _visit_or_404(public_id):
     return entry
 
 
-def in_patients_language(view):
-    """A token's own page speaks its patient's language, unless this browser picked one with the switcher
-    (someone helping the patient may read another)."""
+def in_patients_language(patient_of):
+    """A patient's own page, which their texts link to (a token's, a booking's: patient_of finds its patient by the
+    link's id), speaks their language, unless this browser picked one with the switcher (someone helping the patient
+    may read another)."""
 
-    @functools.wraps(view)
-    def wrapper(request, public_id):
-        if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
-            return view(request, public_id)
-        entry = visit_for_link(public_id)
-        language = entry.patient.language if entry is not None else translation.get_language()
-        with translation.override(language):
-            request.LANGUAGE_CODE = language
-            response = view(request, public_id)
-        response.headers["Content-Language"] = language
-        return response
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, public_id):
+            if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+                return view(request, public_id)
+            patient = patient_of(public_id)
+            language = patient.language if patient is not None else translation.get_language()
+            with translation.override(language):
+                request.LANGUAGE_CODE = language
+                response = view(request, public_id)
+            response.headers["Content-Language"] = language
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+def _visits_patient(public_id):
+    entry = visit_for_link(public_id)
+    return entry.patient if entry is not None else None
+
+
+def _bookings_patient(public_id):
+    # A booking's manage page and calendar file were in the browser's language beneath a text in the patient's.
+    booking = appointment_by_link(public_id)
+    return booking.patient if booking is not None else None
 
 
 # Pages reached by a private link (token, booking, kiosk ticket) are never stored: on a shared kiosk or a family's
 # phone, Back must not bring up the previous patient's page.
 @never_cache
-@in_patients_language
+@in_patients_language(_visits_patient)
 def registered(request, public_id):
     entry = _visit_or_404(public_id)
     if entry.public_id != public_id:
@@ -227,7 +242,7 @@ def registered(request, public_id):
 @never_cache
 @require_http_methods(["GET", "POST"])
 @throttle_posts("feedback")
-@in_patients_language
+@in_patients_language(_visits_patient)
 def status(request, public_id):
     """One token's live status page; a link that follows another token (selectors.visit_for_link) leads there."""
     entry = _visit_or_404(public_id)
@@ -425,6 +440,7 @@ def booking_qr_svg(appointment, request, title):
 @require_http_methods(["GET", "POST"])
 @throttle_posts("register")
 @refuse_repeated_fields
+@in_patients_language(_bookings_patient)
 def appointment(request, public_id):
     """The manage link: see the booking, its QR code and calendar file; move it, cancel it, or check in."""
     booking = _appointment_or_404(public_id)
@@ -506,6 +522,7 @@ def _redirect_with_news(request, booking, news):
 
 
 @never_cache
+@in_patients_language(_bookings_patient)
 def appointment_calendar(request, public_id):
     """The booking as a calendar file (.ics) for the patient's phone calendar."""
     booking = _appointment_or_404(public_id)

@@ -113,3 +113,39 @@ def test_the_departments_are_listed_in_the_alphabetical_order_of_the_pages_langu
 
     assert re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", page) == listed
     assert re.findall(r'<h2 class="h5 card-title">(?:<span[^>]*>)?([^<]+)<', landing) == listed
+
+
+@pytest.fixture
+def hindi_booking(make_patient, department):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from patients.models import Appointment
+
+    patient = make_patient(language="hi")
+    return Appointment.objects.create(
+        patient=patient, department=department, slot_start=timezone.now() + timedelta(days=1), seat=1
+    )
+
+
+def test_a_hindi_patients_booking_page_and_calendar_file_are_in_hindi(client, hindi_booking):
+    """The manage link their Hindi texts give them opened in the phone's English."""
+    page = client.get(hindi_booking.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    calendar = client.get(
+        f"{hindi_booking.get_absolute_url()}calendar.ics", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+
+    assert 'lang="hi"' in html_tag(page)
+    assert "आपका अपॉइंटमेंट" in page
+    assert "/i18n/hi/catalog.js" in page
+    assert "अपॉइंटमेंट" in calendar
+
+
+def test_a_visitor_who_switched_language_reads_the_booking_page_in_theirs(client, hindi_booking):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+
+    page = client.get(hindi_booking.get_absolute_url()).content.decode()
+
+    assert 'lang="es"' in html_tag(page)
+    assert "Su cita" in page
