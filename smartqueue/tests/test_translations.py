@@ -274,8 +274,9 @@ def test_translations_name_each_thing_by_the_catalogues_one_word(language):
 
 
 # Arabic calls a token "رقم الدور" (the queue number), as its patients' texts say "رقم دوركم": the bare "الرقم" is
-# also the phone number, and the desk read "تصحيح رقم هاتف الرقم" ("correct the number's phone number").
-BARE_NUMBER = re.compile(r"(?<!\S)\(?[وف]?(?:ال|لل|بال)رقم(?=[\s.:،؛)؟]|$)")
+# also the phone number, and the desk read "تصحيح رقم هاتف الرقم" ("correct the number's phone number"). So is the
+# indefinite "رقم" without "دور": the home page and the booking page still said "احصلوا على رقم" (get a number).
+BARE_NUMBER = re.compile(r"(?<!\S)\(?[وفب]?(?:ال|لل|بال|ل)?رقم(?:ًا)?(?=[\s.:،؛)؟]|$)(?!\s+(?:ال)?(?:دور|هاتف))")
 A_PHONE_OR_A_BOOKING = re.compile(r"\bnumber\b|\bphone\b|\bid\b|booking", re.IGNORECASE)
 
 
