@@ -321,8 +321,8 @@ DEFAULT_TRANSLATIONS = {
         "si no, pida un turno en el quiosco o en recepción, o aquí: {link}",
         "hi": "{name}, आज कतार में आपका कोई टोकन नहीं है। अपॉइंटमेंट हो तो कियोस्क पर उसके कोड से चेक-इन करें; नहीं तो "
         "कियोस्क या रिसेप्शन डेस्क पर टोकन लें, या यहाँ: {link}",
-        "ar": "{name}، ليس لديكم رقم في الطابور اليوم. إن كان لديكم موعد، فسجّلوا وصولكم في الكشك برمز الحجز؛ وإلا "
-        "فخذوا رقمًا من الكشك أو الاستقبال، أو من هنا: {link}",
+        "ar": "{name}، ليس لديكم رقم دور في الطابور اليوم. إن كان لديكم موعد، فسجّلوا وصولكم في الكشك برمز الحجز؛ "
+        "وإلا فخذوا رقم دور من الكشك أو الاستقبال، أو من هنا: {link}",
     },
     TemplateType.REPLY_ABOUT_NUMBER: {
         "es": "Este es el número del hospital para los turnos de la fila. Para obtener un turno, pídalo en el quiosco "

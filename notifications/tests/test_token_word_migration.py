@@ -50,3 +50,31 @@ def test_arabic_texts_still_as_shipped_say_the_queue_number_and_an_admins_wordin
 def test_the_migration_rewords_to_the_texts_installed_now():
     for template_type, reworded in migration.REWORDED.items():
         assert DEFAULT_TRANSLATIONS[template_type]["ar"] == reworded["ar"][1]
+
+
+no_token_migration = importlib.import_module("notifications.migrations.0049_arabic_no_token_reply_says_queue_number")
+# The indefinite bare "رقم" (a number) too, as the pages' test reads it: the reply to a patient with no token said
+# "ليس لديكم رقم … فخذوا رقمًا". "رقم المستشفى" (the hospital's number) is the phone number it means.
+INDEFINITE_BARE_NUMBER = re.compile(r"(?<!\S)[وفب]?رقم(?:ًا)?(?=[\s.:،؛]|$)(?!\s+(?:ال)?(?:دور|هاتف|المستشفى))")
+
+
+def test_no_shipped_arabic_text_calls_a_token_a_bare_number():
+    wrong = [kind for kind, texts in DEFAULT_TRANSLATIONS.items() if INDEFINITE_BARE_NUMBER.search(texts["ar"])]
+    assert not wrong
+
+
+def test_the_no_token_reply_still_as_shipped_says_a_queue_number(db):
+    name, text = DEFAULT_TEMPLATES[TemplateType.REPLY_NO_TOKEN]
+    template = NotificationTemplate.objects.create(
+        template_type=TemplateType.REPLY_NO_TOKEN, name=name, sms_template=text
+    )
+    before, after = no_token_migration.REWORDED["reply_no_token"]["ar"]
+    shipped = NotificationTemplateTranslation.objects.create(template=template, language="ar", sms_template=before)
+
+    no_token_migration.reword(apps, None)
+
+    shipped.refresh_from_db()
+    assert shipped.sms_template == after == DEFAULT_TRANSLATIONS[TemplateType.REPLY_NO_TOKEN]["ar"]
+    no_token_migration.reword_back(apps, None)
+    shipped.refresh_from_db()
+    assert shipped.sms_template == before
