@@ -115,3 +115,28 @@ def test_a_board_opened_in_another_language_shows_that_one_first_then_the_config
         ("en", "Now serving"),
         ("ar", "يُخدم الآن"),
     ]
+
+
+def physical_sides(css):
+    """The declarations of a stylesheet that set a side as left or right rather than as where a line starts or ends."""
+    found = []
+    for name, value in re.findall(r"([\w-]+)\s*:\s*([^;{}]+)", re.sub(r"/\*.*?\*/", "", css, flags=re.S)):
+        value = value.strip()
+        # A shorthand's values, a calc(...) being one.
+        values = re.findall(r"[\w.%-]+\([^)]*\)|[^\s()]+", value)
+        if (
+            re.fullmatch(r"(?:margin|padding|border)-(?:left|right)(?:-\w+)?", name)
+            or (name in {"text-align", "float", "clear"} and value in {"left", "right"})
+            or (name in {"margin", "padding", "border-width", "inset"} and len(values) == 4 and values[1] != values[3])
+        ):
+            found.append(f"{name}: {value}")
+    return found
+
+
+def test_the_sites_own_styles_mirror_on_a_right_to_left_page():
+    """Bootstrap's right-to-left build mirrors Bootstrap; the site's own stylesheets serve both directions, so a side
+    is a logical one (margin-inline-start): "margin: 0 0 0 auto" kept the action notice in the right corner of an
+    Arabic page, where its lines start, not where they end as on an English one."""
+    sheets = (settings.BASE_DIR / "static" / "css").glob("*.css")
+    found = {sheet.name: physical_sides(sheet.read_text()) for sheet in sheets}
+    assert not any(found.values()), found
