@@ -7,7 +7,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import capfirst, format_lazy
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import get_language, get_language_info, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -280,7 +280,13 @@ class RegistrationForm(BootstrapForm):
             del self.fields["priority"]
             del self.fields["language"]
         else:
-            self.fields["language"].initial = get_language()
+            # Left as it is, a known patient keeps their language: preset to the desk's, every registration of a
+            # Spanish-speaking patient at an English desk turned their messages English from then on.
+            page_language = get_language_info(get_language())["name_local"]
+            self.fields["language"].choices = [
+                ("", gettext("As on file (a new patient: %(language)s)") % {"language": page_language}),
+                *settings.LANGUAGES,
+            ]
 
     def say_full_today(self, departments):
         """Name the departments that take no more walk-ins today (selectors.departments_full_today) among the

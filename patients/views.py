@@ -105,7 +105,9 @@ def register(request):
                 phone=details["phone"],
                 age=details["age"],
                 gender=details["gender"],
-                language=details.get("language") or request.LANGUAGE_CODE,
+                # Chosen by the desk, it replaces a known patient's; else a known patient keeps theirs.
+                language=details.get("language") or None,
+                new_patient_language=request.LANGUAGE_CODE,
                 priority=details.get("priority", Queue.Priority.NORMAL),
                 notes=details["notes"],
                 actor=request.user,

@@ -149,3 +149,30 @@ def test_a_visitor_who_switched_language_reads_the_booking_page_in_theirs(client
 
     assert 'lang="es"' in html_tag(page)
     assert "Su cita" in page
+
+
+@pytest.fixture
+def desk(client, make_user):
+    staff = make_user()
+    AdminUser.objects.create(user=staff)
+    client.force_login(staff)
+    return client
+
+
+def test_the_desk_registering_a_known_patient_keeps_their_language_unless_it_chooses_one(desk, typed, make_patient):
+    """The select was preset to the desk page's language: a Spanish-speaking patient registered again at an English
+    desk had every message in English from then on."""
+    make_patient(phone=typed["phone"], language="es")
+
+    page = desk.get("/patients/register/").content.decode()
+    response = desk.post("/patients/register/", {**typed, "priority": "normal", "language": ""})
+
+    assert '<option value="" selected>As on file (a new patient: English)</option>' in page
+    assert response.status_code == 302, response.context["form"].errors
+    assert Patient.objects.get().language == "es"
+
+
+def test_a_new_patient_the_desk_registers_without_a_choice_takes_the_pages_language(desk, typed):
+    desk.post("/patients/register/", {**typed, "priority": "normal", "language": ""}, HTTP_ACCEPT_LANGUAGE="hi")
+
+    assert Patient.objects.get().language == "hi"
