@@ -1056,7 +1056,10 @@ def release_bookings_of_inactive_department(*, department, actor=None, ip_addres
         return []
     _lock_bookings_of(department.pk)
     bookings = bookings_a_deactivation_cancels(department)
-    return _cancel_for_the_hospital(bookings.order_by("slot_start", "pk"), actor, ip_address)
+    cancelled = _cancel_for_the_hospital(bookings.order_by("slot_start", "pk"), actor, ip_address)
+    # Last, after the bookings' locks: a booking checking in holds its own lock before the counter's.
+    services.hold_token_numbers(department=department)
+    return cancelled
 
 
 @transaction.atomic

@@ -184,13 +184,15 @@ def _registration_estimate_sql():
     )
 
 
-def _counter_sql():
+def _counter_sql(*, taking_a_number=True):
     table = connection.ops.quote_name(DailyTokenCounter._meta.db_table)
     # One statement takes the next number and holds the counter row until the transaction ends: numbers are
-    # gapless (a rolled-back registration gives its number back) and no two registrations share one.
+    # gapless (a rolled-back registration gives its number back) and no two registrations share one. Not taking a
+    # number, it holds the row alone (hold_token_numbers).
+    step = 1 if taking_a_number else 0
     return (
-        f"INSERT INTO {table} (department_id, day, last_number) VALUES (%s, %s, 1) "
-        f"ON CONFLICT (department_id, day) DO UPDATE SET last_number = {table}.last_number + 1 "
+        f"INSERT INTO {table} (department_id, day, last_number) VALUES (%s, %s, {step}) "
+        f"ON CONFLICT (department_id, day) DO UPDATE SET last_number = {table}.last_number + {step} "
         f"RETURNING last_number"
     )
 
@@ -219,6 +221,14 @@ def _check_daily_capacity(department, *, day, priority):
             )
             % {"department": department.translated("name"), "count": department.daily_capacity}
         )
+
+
+def hold_token_numbers(*, department):
+    """Hold the department's token counter of today until the transaction ends, as a registration taking a number
+    does: a deactivation that holds it lets a registration under way finish first, and any later one reads the
+    department as the deactivation stored it (issue_token)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_counter_sql(taking_a_number=False), [department.pk, timezone.localdate()])
 
 
 def next_token_number(*, department, day):
@@ -259,7 +269,6 @@ def issue_token(
     patient checking in was promised the visit when the booking was confirmed) or the patient is an emergency: the
     capacity spreads the day's routine visits, and the desk must not have to send a patient in danger away.
     """
-    check_active(department)
     day = timezone.localdate()
     number = next_token_number(department=department, day=day)
     # Stamped once the number is taken, not before: the counter's row lock orders registrations, so a line ordered
@@ -271,6 +280,11 @@ def issue_token(
         # already closed, never to be called. It takes the new day's number (the old day's is left unused).
         day = timezone.localdate(now)
         number = next_token_number(department=department, day=day)
+    # Read again under the counter's lock, which a deactivation takes too (hold_token_numbers): the caller's copy,
+    # read before a deactivation that committed since or was under way, let the token join the line of a department
+    # no longer taking patients.
+    department = Department.objects.get(pk=department.pk)
+    check_active(department)
     if within_daily_capacity:
         # Counted after the number is taken: the counter's row lock keeps registrations of the department in turn.
         _check_daily_capacity(department, day=day, priority=priority)

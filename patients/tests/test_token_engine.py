@@ -1,5 +1,6 @@
 import re
 import threading
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -8,7 +9,7 @@ import time_machine
 from django.db import IntegrityError, connection, connections, transaction
 
 from conftest import requires_postgresql
-from patients import services
+from patients import appointments, services
 from patients.models import DEPARTMENT_CODE_PATTERN, Department, Patient, Queue
 from patients.tests.factories import register_patient
 
@@ -110,6 +111,58 @@ def test_inactive_department_takes_no_tokens(make_department, make_patient):
     with pytest.raises(services.DepartmentUnavailable, match="not taking patients"):
         services.allocate_token(department=closed, patient=make_patient())
     assert not Queue.objects.exists()
+
+
+def test_a_department_deactivated_since_the_registration_read_it_takes_no_token(department, make_patient):
+    # The registration page read the department while it was active; the admin's deactivation committed before the
+    # token was issued.
+    read_before = Department.objects.get(pk=department.pk)
+    Department.objects.filter(pk=department.pk).update(is_active=False)
+
+    with pytest.raises(services.DepartmentUnavailable, match="not taking patients"):
+        services.allocate_token(department=read_before, patient=make_patient())
+    assert not Queue.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@requires_postgresql()
+def test_a_registration_racing_a_deactivation_on_postgresql_waits_for_it_and_is_refused(department, make_patient):
+    # The deactivation is under way (saved, its bookings released, not yet committed) when a registration that read
+    # the department as active takes a number: it joined the line of a department that no longer takes patients.
+    patient, read_before = make_patient(), Department.objects.get(pk=department.pk)
+    deactivating, registering = threading.Event(), threading.Event()
+    outcomes = {}
+
+    def deactivate():
+        try:
+            with transaction.atomic():
+                Department.objects.select_for_update().filter(pk=department.pk).update(is_active=False)
+                deactivated = Department.objects.get(pk=department.pk)
+                appointments.release_bookings_of_inactive_department(department=deactivated)
+                deactivating.set()
+                registering.wait(timeout=10)
+                time.sleep(0.5)  # the registration, let go, reaches the counter before this commits
+        finally:
+            connections.close_all()
+
+    def register():
+        deactivating.wait(timeout=10)
+        registering.set()
+        try:
+            outcomes["token"] = services.allocate_token(department=read_before, patient=patient)
+        except services.QueueError as refusal:
+            outcomes["refusal"] = refusal
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deactivate), threading.Thread(target=register)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert isinstance(outcomes.get("refusal"), services.DepartmentUnavailable), outcomes
+    assert not Queue.objects.filter(department=department).exists()
 
 
 def test_daily_capacity_is_enforced(make_department, make_patient):
