@@ -262,12 +262,15 @@ def issue_token(
     notify_when_patients_ahead=None,
     postponed_at=None,
     within_daily_capacity=True,
+    self_service=False,
 ):
     """Number and save a new token, in the caller's transaction (due_at: a booked patient's place, see models).
 
     Refused once the department has issued its daily capacity, unless within_daily_capacity is False (a booked
     patient checking in was promised the visit when the booking was confirmed) or the patient is an emergency: the
-    capacity spreads the day's routine visits, and the desk must not have to send a patient in danger away.
+    capacity spreads the day's routine visits, and the desk must not have to send a patient in danger away. A
+    patient registering themselves (self_service) is refused a day closed to them (check_open_today), also when the
+    wait for the counter crossed into it.
     """
     day = timezone.localdate()
     number = next_token_number(department=department, day=day)
@@ -280,6 +283,10 @@ def issue_token(
         # already closed, never to be called. It takes the new day's number (the old day's is left unused).
         day = timezone.localdate(now)
         number = next_token_number(department=department, day=day)
+    if self_service:
+        # Of the token's day, once it is known: checked by the registration before midnight, the day the token took
+        # was a holiday closed to patients registering themselves, and its line took them.
+        check_open_today(department, day=day)
     # Read again under the counter's lock, which a deactivation takes too (hold_token_numbers): the caller's copy,
     # read before a deactivation that committed since or was under way, let the token join the line of a department
     # no longer taking patients.
@@ -507,6 +514,7 @@ def register_visit(
         # The answer carries the patient's id; only a patient made just now has an id no one else was given, so
         # their later visits (by the desk, or sent to the phone) stay off whatever that id opens.
         listed_under_patient=registrant.created,
+        self_service=self_service,
     )
     announce_details_corrected(entry=entry, registrant=registrant, actor=actor, ip_address=ip_address)
     return Registration(entry=entry, token_created=True, sent_to_phone=sent_to_phone)
@@ -526,10 +534,10 @@ def _recall_missed_turn(*, patient_id, department, actor, ip_address):
     return None if missed is None else recall(entry=missed, actor=actor, ip_address=ip_address)
 
 
-def check_open_today(department):
-    """A department closed for the day (a holiday) takes no one registering themselves; the desk still may (an
-    urgent case on a holiday is theirs to judge)."""
-    closure = ClosedDay.closing(department=department, day=timezone.localdate())
+def check_open_today(department, *, day=None):
+    """A department closed for the day (today, or the day a token is being issued for) takes no one registering
+    themselves; the desk still may (an urgent case on a holiday is theirs to judge)."""
+    closure = ClosedDay.closing(department=department, day=day or timezone.localdate())
     if closure is not None:
         raise DepartmentUnavailable(
             _("%(department)s is closed today%(reason)s. Please ask at the reception desk.")

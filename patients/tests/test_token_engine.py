@@ -1,7 +1,7 @@
 import re
 import threading
 import time
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, connections, transaction
 
 from conftest import requires_postgresql
 from patients import appointments, services
-from patients.models import DEPARTMENT_CODE_PATTERN, Department, Patient, Queue
+from patients.models import DEPARTMENT_CODE_PATTERN, ClosedDay, Department, Patient, Queue
 from patients.tests.factories import register_patient
 
 
@@ -90,6 +90,30 @@ def test_a_registration_held_at_the_counter_across_midnight_joins_the_new_days_l
 
     assert (entry.token_date.isoformat(), entry.token_number) == ("2026-03-02", 1)
     assert entry.token_date == entry.checked_in_at.astimezone(kolkata).date()
+
+
+def test_a_self_registration_held_at_the_counter_across_midnight_into_a_closed_day_is_refused(
+    settings, department, make_patient, monkeypatch
+):
+    # Checked open at 23:59:59.9; the number it waited for was the next day's, a holiday closed to patients
+    # registering themselves: its line took them, and nobody saw them.
+    settings.TIME_ZONE = "Asia/Kolkata"
+    kolkata = ZoneInfo("Asia/Kolkata")
+    ClosedDay.objects.create(department=department, day=date(2026, 3, 2), reason="Holi")
+    take_number = services.next_token_number
+    with time_machine.travel(datetime(2026, 3, 1, 23, 59, 59, 900000, tzinfo=kolkata), tick=False) as clock:
+
+        def held_past_midnight(**kwargs):
+            clock.move_to(datetime(2026, 3, 2, 0, 0, 1, tzinfo=kolkata))
+            return take_number(**kwargs)
+
+        monkeypatch.setattr(services, "next_token_number", held_past_midnight)
+        with pytest.raises(services.DepartmentUnavailable, match="closed today"):
+            register_patient(
+                department=department, name="Asha Rao", phone="+14155550170", age=30, gender="female", self_service=True
+            )
+
+    assert not Queue.objects.exists()
 
 
 def test_database_refuses_a_second_token_with_the_same_number_on_the_same_day(department, make_patient):
