@@ -1,3 +1,5 @@
+from datetime import time
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -7,6 +9,7 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import Department, Place, check_single_line, check_translations
+from smartqueue.days import END_OF_DAY
 
 # What a doctor may give in the site's other languages, each as long as the field itself may be.
 DOCTOR_TRANSLATED_FIELDS = ("room",)
@@ -125,8 +128,23 @@ class Doctor(models.Model):
         return self.place.translated
 
 
+def parts_on_weekday(intervals, weekday):
+    """The (starts_at, ends_at) parts on the weekday of weekly intervals (weekday, starts_at, ends_at), in order. An
+    interval that ends before its start runs past midnight (a night shift, Monday 20:00-02:00): its part on its
+    own day ends at END_OF_DAY, and its part after midnight is the next weekday's, from 00:00."""
+    parts = []
+    for day, starts_at, ends_at in intervals:
+        runs_past_midnight = ends_at < starts_at
+        if day == weekday:
+            parts.append((starts_at, END_OF_DAY if runs_past_midnight else ends_at))
+        elif runs_past_midnight and ends_at != time.min and (day + 1) % 7 == weekday:
+            parts.append((time.min, ends_at))
+    return sorted(parts)
+
+
 class DoctorSchedule(models.Model):
-    """One working interval of a doctor's week, e.g. Monday 09:00-13:00; a day may have several."""
+    """One working interval of a doctor's week, e.g. Monday 09:00-13:00; a day may have several. One that ends
+    before its start runs past midnight into the next day (Monday 20:00-02:00: a night shift)."""
 
     class Weekday(models.IntegerChoices):
         MONDAY = 0, _("Monday")
@@ -147,7 +165,7 @@ class DoctorSchedule(models.Model):
         verbose_name_plural = _("working hours")
         ordering = ["weekday", "starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="schedule_ends_after_start"),
+            models.CheckConstraint(condition=~Q(ends_at=models.F("starts_at")), name="schedule_ends_other_than_start"),
             models.CheckConstraint(condition=Q(weekday__lte=6), name="schedule_weekday_valid"),
         ]
 

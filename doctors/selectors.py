@@ -1,6 +1,7 @@
 """The doctor dashboard's data (shared by the page and GET /doctors/api/), and who is on duty."""
 
 from collections import defaultdict
+from datetime import timedelta
 
 from django.db.models import Exists, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -19,7 +20,7 @@ from patients.selectors import (
 )
 from patients.services import current_patient_of
 
-from .models import Doctor, DoctorAbsence, DoctorSchedule
+from .models import Doctor, DoctorAbsence, DoctorSchedule, parts_on_weekday
 
 Status = Queue.Status
 ON_DUTY_AVAILABILITY = (Doctor.Availability.AVAILABLE, Doctor.Availability.BUSY)
@@ -29,21 +30,29 @@ def duty_roster(department_ids, day):
     """{department_id: [DutyDoctor]}: active doctors, available or busy counting as on duty, those absent on the day
     marked so, with their shifts of the day's weekday, for the core's wait estimates (see patients.hooks). One
     query."""
+    eve = day - timedelta(days=1)
     rows = (
         Doctor.objects.filter(is_active=True, department_id__in=department_ids)
         .annotate(
-            shift=FilteredRelation("schedule", condition=Q(schedule__weekday=day.weekday())),
+            # The eve's intervals too: a night shift that began then is still on after midnight.
+            shift=FilteredRelation("schedule", condition=Q(schedule__weekday__in=(day.weekday(), eve.weekday()))),
             absent=Exists(DoctorAbsence.objects.filter(doctor=OuterRef("pk"), day=day)),
+            absent_on_eve=Exists(DoctorAbsence.objects.filter(doctor=OuterRef("pk"), day=eve)),
         )
-        .values_list("id", "department_id", "availability", "absent", "shift__starts_at", "shift__ends_at")
-        .order_by("id", "shift__starts_at")
+        .values_list(
+            "id", "department_id", "availability", "absent", "absent_on_eve",
+            "shift__weekday", "shift__starts_at", "shift__ends_at",
+        )
+        .order_by("id")
     )
-    shifts, doctors = {}, {}
-    for doctor_id, department_id, availability, absent, starts_at, ends_at in rows:
+    intervals, doctors = {}, {}
+    for doctor_id, department_id, availability, absent, absent_on_eve, weekday, starts_at, ends_at in rows:
         doctors[doctor_id] = (department_id, availability, absent)
-        shifts.setdefault(doctor_id, [])
-        if starts_at is not None:
-            shifts[doctor_id].append((starts_at, ends_at))
+        intervals.setdefault(doctor_id, [])
+        # A shift is its first day's: an absence that day takes its part after midnight off too.
+        if starts_at is not None and not (absent_on_eve and weekday == eve.weekday()):
+            intervals[doctor_id].append((weekday, starts_at, ends_at))
+    shifts = {doctor_id: parts_on_weekday(week, day.weekday()) for doctor_id, week in intervals.items()}
     roster = {}
     for doctor_id, (department_id, availability, absent) in doctors.items():
         roster.setdefault(department_id, []).append(
@@ -59,14 +68,26 @@ def duty_roster(department_ids, day):
 
 
 def working_hours(department_id, day, *, other_than=None):
-    """The department's doctors' working intervals on the day, absent doctors (and other_than, a doctor about to be
-    recorded absent) left out (see patients.hooks)."""
-    intervals = DoctorSchedule.objects.filter(
-        doctor__department_id=department_id, doctor__is_active=True, weekday=day.weekday()
-    ).exclude(doctor__absences__day=day)
+    """The department's doctors' working intervals on the day, the parts after midnight of the eve's night shifts
+    included, absent doctors (and other_than, a doctor about to be recorded absent that day) left out (see
+    patients.hooks)."""
+    eve = day - timedelta(days=1)
+
+    def worked_on(weekday, date):
+        # A shift is the day's it begins on: its doctor's absence that day takes its part after midnight off too.
+        absent = DoctorAbsence.objects.filter(doctor=OuterRef("doctor_id"), day=date)
+        return Q(weekday=weekday) & ~Q(Exists(absent))
+
+    own = worked_on(day.weekday(), day)
     if other_than is not None:
-        intervals = intervals.exclude(doctor=other_than)
-    return list(intervals.values_list("starts_at", "ends_at"))
+        own &= ~Q(doctor=other_than)
+    intervals = DoctorSchedule.objects.filter(
+        own | worked_on(eve.weekday(), eve), doctor__department_id=department_id, doctor__is_active=True
+    )
+    week = defaultdict(list)
+    for doctor_id, *interval in intervals.values_list("doctor_id", "weekday", "starts_at", "ends_at"):
+        week[doctor_id].append(tuple(interval))
+    return [part for intervals in week.values() for part in parts_on_weekday(intervals, day.weekday())]
 
 
 class _Labels:

@@ -16,7 +16,7 @@ from patients.models import Queue
 from patients.selectors import consultation_pace
 
 from . import selectors
-from .models import Doctor, DoctorAbsence, DoctorSchedule
+from .models import Doctor, DoctorAbsence, DoctorSchedule, parts_on_weekday
 
 
 class NotYourPatient(queue_services.QueueError):
@@ -201,24 +201,33 @@ def _schedule_snapshot(intervals):
 
 
 def validate_week(intervals):
-    """Each interval must end after it starts, and intervals of one day must not overlap."""
+    """Each interval must end at another time than it starts (one ending earlier runs past midnight into the next
+    day), and no two may overlap, a night shift's hours after midnight included."""
     errors = {}
-    by_day = {}
+    valid = []
     for index, interval in enumerate(intervals):
         if interval.weekday not in DoctorSchedule.Weekday.values:
             errors[f"schedule[{index}].weekday"] = _("Weekday must be 0 (Monday) to 6 (Sunday).")
-        elif interval.ends_at <= interval.starts_at:
-            errors[f"schedule[{index}].ends_at"] = _("End time must be after the start time.")
+        elif interval.ends_at == interval.starts_at:
+            errors[f"schedule[{index}].ends_at"] = _(
+                "End time must differ from the start time (an end before the start runs past midnight)."
+            )
         else:
-            by_day.setdefault(interval.weekday, []).append((index, interval))
-    for day_intervals in by_day.values():
-        day_intervals.sort(key=lambda item: item[1].starts_at)
-        for (_earlier_index, earlier), (index, later) in zip(day_intervals, day_intervals[1:]):
-            if later.starts_at < earlier.ends_at:
+            valid.append((index, interval))
+    for weekday in DoctorSchedule.Weekday.values:
+        parts = sorted(
+            (part, index, interval)
+            for index, interval in valid
+            for part in parts_on_weekday([(interval.weekday, interval.starts_at, interval.ends_at)], weekday)
+        )
+        for (earlier_part, _earlier_index, earlier), (later_part, index, later) in zip(parts, parts[1:]):
+            if later_part[0] < earlier_part[1] and f"schedule[{index}].starts_at" not in errors:
                 errors[f"schedule[{index}].starts_at"] = _("%(day)s %(starts)s overlaps %(earlier)s.") % {
                     "day": later.get_weekday_display(),
                     "starts": f"{later.starts_at:%H:%M}",
-                    "earlier": f"{earlier.starts_at:%H:%M}-{earlier.ends_at:%H:%M}",
+                    # The eve's night shift, running into the day, named with its own day.
+                    "earlier": f"{earlier.get_weekday_display() + ' ' if earlier.weekday != later.weekday else ''}"
+                    f"{earlier.starts_at:%H:%M}-{earlier.ends_at:%H:%M}",
                 }
     if errors:
         raise ValidationError(errors)

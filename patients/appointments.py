@@ -26,6 +26,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext, pgettext
 
+from smartqueue.days import moment_on
+
 from . import hooks, services
 from .models import Appointment, ClosedDay, Department, Queue
 
@@ -106,7 +108,7 @@ class Slot:
 
 
 def _local_datetime(day, clock_time):
-    return timezone.make_aware(datetime.combine(day, clock_time))
+    return moment_on(day, clock_time)
 
 
 def _places(department, day):

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from smartqueue.days import day_ends_at
+from smartqueue.days import day_ends_at, moment_on
 
 from .models import AppointmentStatus, Queue
 
@@ -817,7 +817,7 @@ def availabilities(duty_doctors, *, visits, now):
         )
         if windows:
             hours_end = (
-                timezone.make_aware(datetime.combine(timezone.localdate(now), doctor.shifts[-1][1]))
+                moment_on(timezone.localdate(now), doctor.shifts[-1][1])
                 if doctor.shifts
                 else None
             )
@@ -843,10 +843,7 @@ def day_windows(shifts, *, on_duty, on_break, started, now, last_call=None):
     patients today (gone home, off sick), is not counted on again.
     """
     today = timezone.localdate(now)
-    times = [
-        (timezone.make_aware(datetime.combine(today, start)), timezone.make_aware(datetime.combine(today, end)))
-        for start, end in shifts
-    ]
+    times = [(moment_on(today, start), moment_on(today, end)) for start, end in shifts]
     later = [window for window in times if window[0] > now]
     current = next((window for window in times if window[0] <= now < window[1]), None)
     # Called a patient after the end of their last shift: working on to see the line out, their break a pause in it.

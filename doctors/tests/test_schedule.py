@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from adminpanel.models import AuditLog, SystemConfiguration
 from doctors.models import DoctorSchedule
+from doctors.selectors import working_hours
 from notifications.models import Notification
 from patients.models import Appointment
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
+from smartqueue.days import END_OF_DAY
 
 URL = "/doctors/api/schedule/"
 
@@ -57,7 +59,6 @@ def test_weekly_hours_replace_the_old_ones_and_are_audited(doctor_client, doctor
 @pytest.mark.parametrize(
     "schedule, field",
     [
-        ([{"weekday": 1, "starts_at": "13:00", "ends_at": "09:00"}], "schedule[0].ends_at"),
         ([{"weekday": 1, "starts_at": "09:00", "ends_at": "09:00"}], "schedule[0].ends_at"),
         (
             [
@@ -74,6 +75,31 @@ def test_bad_hours_are_refused_naming_the_interval(doctor_client, doctor, schedu
     assert response.status_code == 400
     assert field in response.json()["errors"]
     assert DoctorSchedule.objects.filter(doctor=doctor).count() == 1
+
+
+def test_a_night_shift_runs_past_midnight_into_the_next_days_hours(doctor_client, doctor):
+    # An evening and night clinic: Monday 20:00 to Tuesday 02:00, one interval as the rota says it.
+    response = post(doctor_client, [{"weekday": 0, "starts_at": "20:00", "ends_at": "02:00"}])
+
+    assert response.status_code == 200, response.json()
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    assert working_hours(doctor.department_id, monday) == [(time(20), END_OF_DAY)]
+    assert working_hours(doctor.department_id, monday + timedelta(days=1)) == [(time(0), time(2))]
+    assert working_hours(doctor.department_id, monday + timedelta(days=2)) == []
+
+
+def test_hours_overlapping_the_night_shift_after_midnight_are_refused_naming_it(doctor_client, doctor):
+    response = post(
+        doctor_client,
+        [
+            {"weekday": 0, "starts_at": "20:00", "ends_at": "02:00"},
+            {"weekday": 1, "starts_at": "01:00", "ends_at": "05:00"},
+        ],
+    )
+
+    assert response.status_code == 400
+    assert "overlaps Monday 20:00-02:00" in response.json()["errors"]["schedule[1].starts_at"][0]
+    assert not DoctorSchedule.objects.filter(doctor=doctor).exists()
 
 
 def test_malformed_payload_is_a_400(doctor_client):

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 
 from doctors.models import DoctorSchedule
 from notifications.models import NotificationTemplate
@@ -71,6 +72,25 @@ def test_a_wait_past_midnight_is_maybe_not_today_where_no_doctor_has_set_hours(
     assert visit_status(entry=line[0])["maybe_not_today"] is False
     assert visit_status(entry=line[-1])["maybe_not_today"] is True
     assert page_wait(line[-1]).endswith(", maybe not today (hours end at midnight)")
+
+
+def test_after_midnight_a_night_shift_begun_the_evening_before_sets_the_hours_end(
+    client, department, make_doctor, make_token, clock
+):
+    # 00:30; the doctor's shift began at 20:00 yesterday and ends at 02:00: the hours end then, not at midnight
+    # tonight, and a wait past 02:00 is maybe not today.
+    today = timezone.localdate()
+    clock.move_to(timezone.make_aware(datetime.combine(today, time(0, 30))))
+    doctor = make_doctor(department=department)
+    DoctorSchedule.objects.create(
+        doctor=doctor, weekday=(today - timedelta(days=1)).weekday(), starts_at=time(20), ends_at=time(2)
+    )
+    line = [make_token(department, phone=f"+141555510{number:02d}") for number in range(12)]
+
+    queue = department_queue_snapshot(department=department)
+    assert parse_datetime(queue["hours_end_at"]) == timezone.make_aware(datetime.combine(today, time(2)))
+    assert visit_status(entry=line[0])["maybe_not_today"] is False
+    assert page_wait(line[-1]).endswith(", maybe not today (hours end at 2 a.m.)")
 
 
 def test_a_patient_registering_now_is_shown_the_range_a_patient_in_line_is(client, department, make_doctor, make_token):
