@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from smartqueue.days import day_ends_at, moment_on
+from smartqueue.days import END_OF_DAY, day_ends_at, moment_on
 
 from .models import AppointmentStatus, Queue
 
@@ -363,9 +363,11 @@ def measure_pace(
     booking_grace=timedelta(0),
     history=NO_HISTORY,
     doctors_scheduled=False,
+    clinic_closes_at=END_OF_DAY,
 ):
     """The department's ConsultationPace from the day's visits, its DoctorAvailability roster, its bookings and
-    its ConsultationHistory.
+    its ConsultationHistory; clinic_closes_at: the hospital's configured closing time, when the hours of a doctor
+    without scheduled hours end.
 
     visits: the day's tokens as dicts with status, priority, doctor_id, checked_in_at, called_at, started_at,
     completed_at, consultation_ended_for_doctor, consultation_left_open, skipped_at and transferred_from_id. A
@@ -418,7 +420,9 @@ def measure_pace(
     }
     doctors_on_duty = sum(1 for doctor in roster if doctor.on_duty)
     line_closes_at = day_ends_at(day)
-    hours_ends = [doctor.hours_end for doctor in roster]
+    # A doctor without scheduled hours works the clinic's: they ended at midnight, and a patient told at 3 p.m.
+    # "about 4 h" heard nothing of the clinic closing at 5.
+    hours_ends = [doctor.hours_end or moment_on(day, clinic_closes_at) for doctor in roster]
     return ConsultationPace(
         minutes_per_consultation=department_minutes,
         doctors_on_duty=doctors_on_duty,
@@ -452,10 +456,10 @@ def measure_pace(
 
 
 def _hours_end(hours_ends, *, line_closes_at):
-    """When the day's hours end, from the end of each rostered doctor's last shift (None: no scheduled hours): the
-    latest of them, at the latest the line's close at midnight; a doctor without scheduled hours may work on until
-    the line closes."""
-    if not hours_ends or None in hours_ends:
+    """When the day's hours end, from the end of each rostered doctor's hours (their last shift's end, else the
+    clinic's closing): the latest of them, at the latest the line's close at midnight; without a doctor on the
+    roster, the line's close."""
+    if not hours_ends:
         return line_closes_at
     return min(max(hours_ends), line_closes_at)
 

@@ -107,12 +107,14 @@ def _measured_paces(departments, *, visits, day, now):
         bookings[booking["department_id"]].append(booking)
     roster = hooks.duty_roster(departments, day=day)
     histories = consultation_histories(department_ids=list(departments), day=day)
-    # The hospital's settings are cached; read only on days with bookings.
-    booking_grace = (
-        timedelta(minutes=hooks.hospital_settings().appointment_grace_minutes)
-        if any(bookings.values())
-        else timedelta(0)
+    # The hospital's settings are cached; read only on days with bookings or a doctor without scheduled hours (who
+    # works the clinic's).
+    configuration = (
+        hooks.hospital_settings()
+        if any(bookings.values()) or any(not doctor.shifts for doctors in roster.values() for doctor in doctors)
+        else hooks.HospitalSettings()
     )
+    booking_grace = timedelta(minutes=configuration.appointment_grace_minutes if any(bookings.values()) else 0)
     return {
         department_id: estimates.measure_pace(
             department=department,
@@ -125,6 +127,7 @@ def _measured_paces(departments, *, visits, day, now):
             history=histories[department_id],
             doctors_scheduled=any(doctor.shifts for doctor in roster.get(department_id, []))
             or any(visit["doctor_id"] is not None for visit in visits[department_id]),
+            clinic_closes_at=configuration.clinic_closes_at,
         )
         for department_id, department in departments.items()
     }

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
+from adminpanel.models import SystemConfiguration
 from doctors.models import DoctorSchedule
 from notifications.models import NotificationTemplate
 from notifications.services import message_values
@@ -72,6 +73,20 @@ def test_a_wait_past_midnight_is_maybe_not_today_where_no_doctor_has_set_hours(
     assert visit_status(entry=line[0])["maybe_not_today"] is False
     assert visit_status(entry=line[-1])["maybe_not_today"] is True
     assert page_wait(line[-1]).endswith(", maybe not today (hours end at midnight)")
+
+
+def test_where_no_doctor_has_set_hours_a_wait_past_the_clinics_closing_is_maybe_not_today(
+    client, department, make_doctor, make_token, clock
+):
+    # 3 p.m., the clinic closes at 5 and consultations take 10 minutes: the last of eighteen waits past 5, and was
+    # told nothing of it (the hours ended at midnight).
+    SystemConfiguration.objects.create(clinic_closes_at=time(17))
+    clock.move_to(timezone.make_aware(datetime.combine(timezone.localdate(), time(15))))
+    make_doctor(department=department)
+    line = [make_token(department, phone=f"+141555511{number:02d}") for number in range(18)]
+
+    assert visit_status(entry=line[0])["maybe_not_today"] is False
+    assert page_wait(line[-1]).endswith(", maybe not today (hours end at 5 p.m.)")
 
 
 def test_after_midnight_a_night_shift_begun_the_evening_before_sets_the_hours_end(
