@@ -386,7 +386,12 @@ class SystemConfigurationForm(SavesWhatThePageChangedMixin, PanelFieldsMixin, fo
             "clinic_closes_at": _("Clinic closes at"),
             "registration_open": _("Online registration open"),
         }
-        help_texts = {"clinic_closes_at": _("Bookable slots lie within these hours.")}
+        help_texts = {
+            "clinic_closes_at": _(
+                "Bookable slots lie within these hours. A closing time before the opening time is the next morning's "
+                "(an evening and night clinic, 18:00 to 02:00)."
+            )
+        }
         widgets = {
             "clinic_opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "clinic_closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

@@ -216,8 +216,8 @@ class SystemConfiguration(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(pk=1), name="system_configuration_single_row"),
             models.CheckConstraint(
-                condition=Q(clinic_closes_at__gt=models.F("clinic_opens_at")),
-                name="system_configuration_closes_after_opening",
+                condition=~Q(clinic_closes_at=models.F("clinic_opens_at")),
+                name="system_configuration_closes_other_than_opening",
             ),
         ]
 
@@ -225,8 +225,15 @@ class SystemConfiguration(models.Model):
         return gettext("System configuration")
 
     def clean(self):
-        if self.clinic_opens_at and self.clinic_closes_at and self.clinic_closes_at <= self.clinic_opens_at:
-            raise ValidationError({"clinic_closes_at": _("Closing time must be after opening time.")})
+        # A closing before the opening is the next morning's: an evening and night clinic, 18:00-02:00.
+        if self.clinic_opens_at and self.clinic_closes_at and self.clinic_closes_at == self.clinic_opens_at:
+            raise ValidationError(
+                {
+                    "clinic_closes_at": _(
+                        "Closing time must differ from opening time (one before it is the next morning's)."
+                    )
+                }
+            )
 
     @classmethod
     def cache_key(cls):

@@ -1,5 +1,3 @@
-from datetime import time
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,7 +7,7 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import Department, Place, check_single_line, check_translations
-from smartqueue.days import END_OF_DAY
+from smartqueue.days import split_at_midnight
 
 # What a doctor may give in the site's other languages, each as long as the field itself may be.
 DOCTOR_TRANSLATED_FIELDS = ("room",)
@@ -131,14 +129,14 @@ class Doctor(models.Model):
 def parts_on_weekday(intervals, weekday):
     """The (starts_at, ends_at) parts on the weekday of weekly intervals (weekday, starts_at, ends_at), in order. An
     interval that ends before its start runs past midnight (a night shift, Monday 20:00-02:00): its part on its
-    own day ends at END_OF_DAY, and its part after midnight is the next weekday's, from 00:00."""
+    own day ends at END_OF_DAY, and its part after midnight is the next weekday's, from 00:00 (split_at_midnight)."""
     parts = []
     for day, starts_at, ends_at in intervals:
-        runs_past_midnight = ends_at < starts_at
+        own_day, next_day = split_at_midnight(starts_at, ends_at)
         if day == weekday:
-            parts.append((starts_at, END_OF_DAY if runs_past_midnight else ends_at))
-        elif runs_past_midnight and ends_at != time.min and (day + 1) % 7 == weekday:
-            parts.append((time.min, ends_at))
+            parts.append(own_day)
+        elif next_day is not None and (day + 1) % 7 == weekday:
+            parts.append(next_day)
     return sorted(parts)
 
 

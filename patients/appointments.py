@@ -26,7 +26,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext, pgettext
 
-from smartqueue.days import moment_on
+from smartqueue.days import moment_on, split_at_midnight
 
 from . import hooks, services
 from .models import Appointment, ClosedDay, Department, Queue
@@ -113,18 +113,22 @@ def _local_datetime(day, clock_time):
 
 def _places(department, day):
     """{slot start (UTC): doctors working at it} for the day, from the doctors' intervals (breaks are their gaps);
-    only slots within the clinic's opening hours."""
+    only slots within the clinic's opening hours (a closing before the opening is the next morning's)."""
     length = timedelta(minutes=department.average_consultation_minutes)
     configuration = hooks.hospital_settings()
-    opens = _local_datetime(day, configuration.clinic_opens_at)
-    closes = _local_datetime(day, configuration.clinic_closes_at)
+    # The day's opening hours, the eve's running past midnight (a night clinic's 18:00-02:00) included.
+    open_hours = [
+        (_local_datetime(day, part[0]), _local_datetime(day, part[1]))
+        for part in split_at_midnight(configuration.clinic_opens_at, configuration.clinic_closes_at)
+        if part is not None
+    ]
     places = {}
     for starts_at, ends_at in hooks.working_hours(department.pk, day):
         # Stepped in UTC: local clock arithmetic walks through the hour a DST change skips (offering 02:00 and
         # 03:00 as two slots that are one moment) and over the hour it repeats (offering none of its slots).
         start, end = _local_datetime(day, starts_at).astimezone(UTC), _local_datetime(day, ends_at).astimezone(UTC)
         while start + length <= end:
-            if opens <= start and start + length <= closes:
+            if any(opens <= start and start + length <= closes for opens, closes in open_hours):
                 places[start] = places.get(start, 0) + 1
             start += length
     return dict(sorted(places.items()))

@@ -21,8 +21,17 @@ def day_ends_at(day):
 
 
 # The end of a working interval that runs past midnight, on the day it starts: that day's end. Its part after
-# midnight is an interval of the next day, from midnight (doctors.models.parts_on_weekday).
+# midnight is an interval of the next day, from midnight (split_at_midnight).
 END_OF_DAY = time.max
+
+
+def split_at_midnight(starts_at, ends_at):
+    """A daily interval of clock times (a doctor's shift, the clinic's hours) as its part on the day it starts and its
+    part on the next day, None when it has none: one that ends before it starts runs past midnight (20:00-02:00 is
+    20:00 to END_OF_DAY, then 00:00-02:00)."""
+    if ends_at > starts_at:
+        return (starts_at, ends_at), None
+    return (starts_at, END_OF_DAY), (None if ends_at == time.min else (time.min, ends_at))
 
 
 def moment_on(day, clock_time):

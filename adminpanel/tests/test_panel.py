@@ -1,7 +1,7 @@
 """Admin panel pages and POST /adminpanel/api/: every action saves, audits, and says why when it cannot."""
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -136,7 +136,7 @@ def test_system_configuration_is_validated_and_audited(admin_client):
         "appointment_walk_in_share_percent": 40,
         "appointment_booking_days_ahead": 7,
     }
-    response = admin_client.post(url, {**fields, "clinic_closes_at": "07:00"})
+    response = admin_client.post(url, {**fields, "clinic_closes_at": "08:00"})
     assert "clinic_closes_at" in response.context["form"].errors
     admin_client.post(url, {**fields, "clinic_closes_at": "18:30", "registration_open": "on"})
     configuration = SystemConfiguration.load()
@@ -144,6 +144,27 @@ def test_system_configuration_is_validated_and_audited(admin_client):
     assert (configuration.appointment_grace_minutes, configuration.appointment_walk_in_share_percent) == (5, 40)
     audit = AuditLog.objects.get(action="configuration.updated")
     assert (audit.before["clinic_closes_at"], audit.after["clinic_closes_at"]) == ("17:00:00", "18:30:00")
+
+
+def test_an_evening_and_night_clinic_closes_the_next_morning(admin_client):
+    # Open 18:00 to 02:00: a closing time before the opening is the next morning's, no longer refused.
+    fields = {
+        "hospital_name": "St Mary",
+        "notify_when_patients_ahead": 3,
+        "late_moves_back_places": 3,
+        "wait_alert_minutes": 45,
+        "clinic_opens_at": "18:00",
+        "clinic_closes_at": "02:00",
+        "appointment_early_check_in_minutes": 30,
+        "appointment_grace_minutes": 10,
+        "appointment_walk_in_share_percent": 30,
+        "appointment_booking_days_ahead": 14,
+    }
+    response = admin_client.post(reverse("adminpanel:configuration"), fields)
+
+    assert response.status_code == 302, response.context["form"].errors
+    configuration = SystemConfiguration.load()
+    assert (configuration.clinic_opens_at, configuration.clinic_closes_at) == (time(18), time(2))
 
 
 @pytest.fixture

@@ -828,3 +828,20 @@ def test_a_booking_of_a_department_deactivated_since_it_was_read_is_refused_nami
 
     assert refusal.value.field == "department"
     assert not Appointment.objects.exists()
+
+
+def test_an_evening_and_night_clinic_offers_its_slots_on_both_sides_of_midnight(clinic):
+    # Open 18:00 to 02:00, the doctor's night shift 20:00 to 02:00: slots until midnight tonight, then tomorrow's
+    # from 00:00 to 02:00, each in its own day's line.
+    SystemConfiguration.objects.create(
+        clinic_opens_at=time(18), clinic_closes_at=time(2), appointment_walk_in_share_percent=0
+    )
+    today, tomorrow = timezone.localdate(), timezone.localdate() + timedelta(days=1)
+    DoctorSchedule.objects.filter(doctor=clinic.doctor).delete()
+    DoctorSchedule.objects.create(doctor=clinic.doctor, weekday=today.weekday(), starts_at=time(20), ends_at=time(2))
+
+    def starts(day):
+        return [f"{slot.start:%H:%M}" for slot in appointments.available_slots(department=clinic, day=day)]
+
+    assert starts(today) == ["20:00", "20:30", "21:00", "21:30", "22:00", "22:30", "23:00", "23:30"]
+    assert starts(tomorrow) == ["00:00", "00:30", "01:00", "01:30"]
