@@ -16,7 +16,7 @@ import copy
 import heapq
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from statistics import NormalDist
 from typing import NamedTuple
 
@@ -121,9 +121,11 @@ class ConsultationHistory:
     def arrivals_by_hour(self, day, today_so_far, now):
         """The rest of the day's hours as (start, end, {priority: arrivals per minute}), scaled by how busy today
         has been so far (today_so_far arrivals) against the earlier days' average up to now."""
-        opening = timezone.make_aware(datetime.combine(day, time.min))
+        # Each hour from its clock time to the next, in real time (UTC): two times of one zone subtract as clocks
+        # do, so on the day the clocks skip an hour noon was twelve hours in, not eleven, and a day as busy as
+        # usual read as a quiet one. The hour skipped lasts no minute, the hour repeated two.
         hours = [
-            (opening + timedelta(hours=hour), opening + timedelta(hours=hour + 1), rates)
+            (_clock_hour(day, hour), _clock_hour(day, hour + 1), rates)
             for hour, rates in sorted(self.hourly_arrivals.items())
         ]
         expected_so_far = sum(
@@ -135,6 +137,11 @@ class ConsultationHistory:
             for start, end, rates in hours
             if end > now
         )
+
+
+def _clock_hour(day, hour):
+    """The moment (UTC) the day's clock shows hour o'clock; 24 is the midnight that ends the day."""
+    return (day_ends_at(day) if hour == 24 else moment_on(day, time(hour))).astimezone(UTC)
 
 
 NO_HISTORY = ConsultationHistory()

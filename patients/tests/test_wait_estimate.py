@@ -1,6 +1,6 @@
 import random
 import statistics
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -9,6 +9,7 @@ from doctors.models import Doctor, DoctorAbsence, DoctorSchedule
 from patients import services
 from patients.estimates import (
     HISTORY_PACE_WEIGHT,
+    ConsultationHistory,
     ConsultationPace,
     DoctorAvailability,
     LinePlay,
@@ -647,3 +648,17 @@ def test_a_consultation_left_open_for_days_ends_first_and_the_other_doctors_keep
 
     assert first == (0.0, pytest.approx(0.0, abs=0.01))
     assert second == pytest.approx((under_way.median_remaining(), under_way.mean_remaining()), abs=0.05)
+
+
+def test_on_the_day_the_clocks_skip_an_hour_a_day_as_busy_as_usual_is_expected_to_go_on_as_usual(settings):
+    # New York, 8 March 2026: 02:00 is 03:00. By noon eleven hours have passed, not twelve: counted as twelve, a day
+    # exactly as busy as usual read as a quiet one, and the afternoon's arrivals were expected a twelfth fewer.
+    settings.TIME_ZONE = "America/New_York"
+    per_minute = 0.1
+    history = ConsultationHistory(days=1, hourly_arrivals={hour: {"normal": per_minute} for hour in range(24)})
+    day = date(2026, 3, 8)
+    noon = timezone.make_aware(datetime.combine(day, time(12)))
+
+    ahead = history.arrivals_by_hour(day, round(11 * 60 * per_minute), noon)
+
+    assert ahead[0][2]["normal"] == pytest.approx(per_minute)
