@@ -67,20 +67,21 @@ def duty_roster(department_ids, day):
     return roster
 
 
-def working_hours(department_id, day, *, other_than=None):
+def working_hours(department_id, day, *, absence=None):
     """The department's doctors' working intervals on the day, the parts after midnight of the eve's night shifts
-    included, absent doctors (and other_than, a doctor about to be recorded absent that day) left out (see
-    patients.hooks)."""
+    included, absent doctors left out, and the doctor of absence, an absence about to be recorded ((doctor, day)),
+    on its day (see patients.hooks)."""
     eve = day - timedelta(days=1)
 
     def worked_on(weekday, date):
         # A shift is the day's it begins on: its doctor's absence that day takes its part after midnight off too.
         absent = DoctorAbsence.objects.filter(doctor=OuterRef("doctor_id"), day=date)
-        return Q(weekday=weekday) & ~Q(Exists(absent))
+        worked = Q(weekday=weekday) & ~Q(Exists(absent))
+        if absence is not None and absence[1] == date:
+            worked &= ~Q(doctor=absence[0])
+        return worked
 
     own = worked_on(day.weekday(), day)
-    if other_than is not None:
-        own &= ~Q(doctor=other_than)
     intervals = DoctorSchedule.objects.filter(
         own | worked_on(eve.weekday(), eve), doctor__department_id=department_id, doctor__is_active=True
     )

@@ -1,6 +1,7 @@
 """What a doctor does from the dashboard: queue actions on its own department, availability, weekly hours."""
 
 from collections import Counter
+from datetime import timedelta
 from functools import partial
 
 from django.core.exceptions import ValidationError
@@ -465,13 +466,18 @@ def record_absence(*, doctor, day, reason="", agreed_cancellations=None, actor=N
     appointments.check_day_ahead(day)
     if day == timezone.localdate():
         _refuse_absence_today_with_a_patient(doctor)
+    # The day, and the next: the hours after midnight of a night shift begun that day are not worked either.
+    days = (day, day + timedelta(days=1))
     if agreed_cancellations is not None:
-        cancels = len(
-            appointments.bookings_left_without_a_doctor(
-                department=doctor.department,
-                day=day,
-                working_hours=selectors.working_hours(doctor.department_id, day, other_than=doctor),
+        cancels = sum(
+            len(
+                appointments.bookings_left_without_a_doctor(
+                    department=doctor.department,
+                    day=affected,
+                    working_hours=selectors.working_hours(doctor.department_id, affected, absence=(doctor, day)),
+                )
             )
+            for affected in days
         )
         if cancels > agreed_cancellations:
             raise AbsenceCancelsBookings(_absence_in_words(doctor=doctor, day=day, cancels=cancels), cancels=cancels)
@@ -485,9 +491,13 @@ def record_absence(*, doctor, day, reason="", agreed_cancellations=None, actor=N
         ip_address=ip_address,
     )
     publish_roster_change(doctor.department_id)
-    return appointments.release_unstaffed_bookings(
-        department=doctor.department, day=day, actor=actor, ip_address=ip_address
-    )
+    return [
+        cancelled
+        for affected in days
+        for cancelled in appointments.release_unstaffed_bookings(
+            department=doctor.department, day=affected, actor=actor, ip_address=ip_address
+        )
+    ]
 
 
 def publish_roster_change(department_id):

@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 
 from adminpanel.models import AuditLog, SystemConfiguration
 from doctors.models import DoctorSchedule
-from doctors.services import record_absence, replace_weekly_schedule
+from doctors.services import AbsenceCancelsBookings, record_absence, replace_weekly_schedule
 from notifications.models import Notification
 from patients import appointments, selectors, services
 from patients.models import Appointment, ClosedDay, Department, Queue
@@ -845,3 +845,23 @@ def test_an_evening_and_night_clinic_offers_its_slots_on_both_sides_of_midnight(
 
     assert starts(today) == ["20:00", "20:30", "21:00", "21:30", "22:00", "22:30", "23:00", "23:30"]
     assert starts(tomorrow) == ["00:00", "00:30", "01:00", "01:30"]
+
+
+def test_a_doctors_absence_on_the_evening_of_a_night_shift_asks_for_and_cancels_the_bookings_after_midnight(clinic):
+    # Their shift runs 20:00-02:00 from today: recorded absent today, they are not in at 01:00 tomorrow either, and
+    # the admin is asked about that booking too.
+    SystemConfiguration.objects.create(
+        clinic_opens_at=time(18), clinic_closes_at=time(2), appointment_walk_in_share_percent=0
+    )
+    today, tomorrow = timezone.localdate(), timezone.localdate() + timedelta(days=1)
+    DoctorSchedule.objects.filter(doctor=clinic.doctor).delete()
+    DoctorSchedule.objects.create(doctor=clinic.doctor, weekday=today.weekday(), starts_at=time(20), ends_at=time(2))
+    evening, after_midnight = book(clinic, at(time(21))), book(clinic, at(time(1), tomorrow))
+
+    with pytest.raises(AbsenceCancelsBookings) as question:
+        record_absence(doctor=clinic.doctor, day=today, agreed_cancellations=1)
+    cancelled = record_absence(doctor=clinic.doctor, day=today, agreed_cancellations=question.value.cancels)
+
+    assert question.value.cancels == 2
+    assert {appointment.pk for appointment in cancelled} == {evening.pk, after_midnight.pk}
+    assert appointments.available_slots(department=clinic, day=tomorrow) == []
