@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('adminpanel', '0014_departmentanalytics_priorities_and_reinstated'),
+        ('adminpanel', '0015_django_admin_audit_rows_keep_numbers_masked'),
     ]
 
     operations = [
