@@ -48,6 +48,7 @@ from .services import (
     message_body,
     message_values,
     render_message,
+    reply_text,
     set_message_opt_out,
     set_number_opt_out,
     status_words,
@@ -478,18 +479,6 @@ def _replies_used_up(patient):
     return answered.count() >= settings.INBOUND_REPLIES_PER_WINDOW
 
 
-def _with_confirmation_code(text, template_type):
-    """The text of a LATE or CANCEL's question, which must carry its code: one an admin worded without {code} has it
-    added."""
-    if "code" in {field for _literal, field, _spec, _conversion in string.Formatter().parse(text)}:
-        return text
-    if template_type == TemplateType.REPLY_LATE_ASK:
-        how = gettext("To be moved back, reply YES %(code)s.")
-    else:
-        how = gettext("To cancel, reply YES %(code)s.")
-    return text + " " + how % {"code": "{code}"}
-
-
 def _reply(inbound, template_type, message, *, confirmation_code=""):
     """The answer to an inbound text, on the channel it came from, and why there is none ("" when there is). None when
     the patient opted out (a STOP's confirmation and a HELP's answer are all they still get), had their replies of the
@@ -500,11 +489,9 @@ def _reply(inbound, template_type, message, *, confirmation_code=""):
         return None, for_staff(NOT_ANSWERED_OPTED_OUT)
     if template_type != TemplateType.REPLY_OPTED_OUT and _replies_used_up(patient):
         return None, for_staff(gettext_noop("Not answered: this phone had as many replies as a few minutes allow."))
-    text = template_text(template_type, inbound.channel, patient.language)
+    text = reply_text(template_type, inbound.channel, patient.language)
     if text is None:
         return None, for_staff(NOT_ANSWERED_SWITCHED_OFF)
-    if template_type in (TemplateType.REPLY_LATE_ASK, TemplateType.REPLY_CANCEL_ASK):
-        text = _with_confirmation_code(text, template_type)
     if entry is None:
         values = {"name": patient.name, "link": settings.SITE_URL + reverse("patients:register")}
     else:
@@ -517,6 +504,7 @@ def _reply(inbound, template_type, message, *, confirmation_code=""):
         event=template_type,
         idempotency_key=f"inbound-{inbound.message_sid}",
         body=message_body(render_message(text, **values | {"code": confirmation_code}), inbound.channel),
+        message=message,
     )
     return reply, ""
 

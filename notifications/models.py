@@ -373,6 +373,14 @@ class Notification(models.Model):
         help_text=_("Queue entry or appointment + event: a retried or duplicated task never sends twice."),
     )
     body = models.TextField(_("text"), blank=True)
+    message = models.TextField(
+        _("message"),
+        blank=True,
+        help_text=_(
+            "What the text says besides its token's figures (its {message}): a broadcast in the patient's language, "
+            "why a reply refused. Kept to word the text again if it goes later than it was written."
+        ),
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     backend = models.CharField(_("sending service"), max_length=10, blank=True, help_text=_("twilio or console."))
     twilio_sid = models.CharField(_("Twilio id"), max_length=64, blank=True, db_index=True)

@@ -732,6 +732,7 @@ def prepare_queue_notification(
         template_type=template_type,
         values=lambda: message_values(entry, template_type, message),
         queue_entry=entry,
+        message=message,
     )
 
 
@@ -798,11 +799,26 @@ def _already_accepted(sender, notification, template):
     return next((receipt for receipt in candidates if receipt.sid not in claimed_sids), None)
 
 
-# Texts whose words are not the token's alone, sent as written: an admin's broadcast, a refusal's reason, a question
-# carrying its confirmation code (their {message} or {code} is kept nowhere but in the text).
-WORDED_ONCE = frozenset(
-    {TemplateType.BROADCAST, TemplateType.REPLY_REFUSED, TemplateType.REPLY_LATE_ASK, TemplateType.REPLY_CANCEL_ASK}
-)
+# Texts whose {message} is theirs alone (an admin's broadcast, a refusal's reason): written before the row kept it
+# (Notification.message, 2026-12-06), such a text has it nowhere but in its words, which it then keeps.
+TEXTS_WITH_THEIR_OWN_MESSAGE = frozenset({TemplateType.BROADCAST, TemplateType.REPLY_REFUSED})
+CONFIRMATION_QUESTIONS = frozenset({TemplateType.REPLY_LATE_ASK, TemplateType.REPLY_CANCEL_ASK})
+
+
+def reply_text(template_type, channel, language):
+    """The template text of a reply to a patient's text, None when admins switched it off. A LATE or CANCEL's
+    question must carry its code: one an admin worded without {code} has it added."""
+    text = template_text(template_type, channel, language)
+    if text is None or template_type not in CONFIRMATION_QUESTIONS:
+        return text
+    if "code" in {field for _literal, field, _spec, _conversion in string.Formatter().parse(text)}:
+        return text
+    with translation.override(language):
+        if template_type == TemplateType.REPLY_LATE_ASK:
+            how = gettext("To be moved back, reply YES %(code)s.")
+        else:
+            how = gettext("To cancel, reply YES %(code)s.")
+    return text + " " + how % {"code": "{code}"}
 
 
 def words_now(notification):
@@ -812,15 +828,20 @@ def words_now(notification):
     STATUS received now would be answered: about the token asked of while it is open, else the patient's first open
     token (the row then names it). None when it no longer holds: "N patients ahead" with nobody ahead (their call is
     next), a STATUS's answer once the patient has no open token (the change's own text told them). A text not about a
-    token, or WORDED_ONCE, or whose template was switched off since, keeps its words."""
-    if notification.queue_entry_id is None or notification.event in WORDED_ONCE:
+    token, or whose template was switched off since, keeps its words; so does a broadcast or a refusal written before
+    its message was kept. A broadcast keeps its admin's message and a refusal its reason (Notification.message), a LATE
+    or CANCEL's question the code its YES must repeat (the patient's text's confirmation_code)."""
+    if notification.queue_entry_id is None:
+        return notification.body
+    if notification.event in TEXTS_WITH_THEIR_OWN_MESSAGE and not notification.message:
         return notification.body
     entry = Queue.objects.select_related("patient", "department", "doctor__user").get(pk=notification.queue_entry_id)
     patient = notification.patient
-    text = template_text(notification.event, notification.channel, patient.language)
+    text = reply_text(notification.event, notification.channel, patient.language)
     if text is None:
         return notification.body
-    message = ""
+    message = notification.message
+    code = notification.answers.confirmation_code if notification.event in CONFIRMATION_QUESTIONS else ""
     with translation.override(patient.language):
         if notification.event == TemplateType.REPLY_STATUS:
             visits = open_visits_of(patient)
@@ -832,7 +853,7 @@ def words_now(notification):
         values = message_values(entry, notification.event, message)
         if notification.event == TemplateType.PATIENTS_AHEAD and not values["position"]:
             return None
-        return message_body(render_message(text, **values), notification.channel)
+        return message_body(render_message(text, **values, code=code), notification.channel)
 
 
 def deliver_notification(*, notification_id, just_written=False):
@@ -1531,6 +1552,7 @@ def prepare_appointment_notification(*, appointment_id, template_type, occurrenc
         template_type=template_type,
         values=lambda: _appointment_values(appointment, template_type, message),
         appointment=appointment,
+        message=message,
     )
 
 

@@ -327,3 +327,102 @@ def test_a_reopening_asks_the_day_once_for_all_the_closed_today_texts_waiting_in
                      and query["sql"].endswith("LIMIT 1")]
     assert len(closings_read) == 1
     assert Notification.objects.filter(event=TemplateType.CLOSED_TODAY, status=Status.OUTDATED).count() == 4
+
+
+def with_place_in_line(template_type, text):
+    """The event's template as an admin worded it, giving the patient's place."""
+    NotificationTemplate.objects.update_or_create(
+        template_type=template_type, defaults={"name": "With the place", "sms_template": text}
+    )
+
+
+def test_a_broadcast_waiting_for_its_retry_keeps_its_message_and_gives_the_place_the_patient_has_when_it_is_sent(
+    fake_twilio, department, make_token, act
+):
+    with_place_in_line(TemplateType.BROADCAST, "{message} You are number {position} in line.")
+    ahead_of_her = act(make_token, department=department, name="Ben", phone="+14155550124")
+    entry = act(make_token, department=department, name="Asha Rao", phone=PHONE)
+    entry.patient.language = "es"
+    entry.patient.save(update_fields=["language"])
+    fake_twilio.fail_next(429, 20429, "Too Many Requests")
+    broadcast = notification_services.prepare_queue_notification(
+        entry_id=entry.pk,
+        template_type=TemplateType.BROADCAST,
+        message="Dr. Rao is delayed.",
+        translations={"es": "El Dr. Rao llega tarde."},
+        broadcast_id="b1",
+    )
+    assert notification_services.deliver_notification(notification_id=broadcast.pk).status == Status.QUEUED
+    assert broadcast.body == "El Dr. Rao llega tarde. You are number 2 in line."
+
+    act(queue.cancel, entry=ahead_of_her)
+
+    assert retry(broadcast).body == "El Dr. Rao llega tarde. You are number 1 in line."
+    assert bodies_to_the_patient(fake_twilio)[-1] == "El Dr. Rao llega tarde. You are number 1 in line."
+
+
+def test_a_broadcast_written_before_its_message_was_kept_goes_as_written(fake_twilio, entry):
+    broadcast = waiting_for_its_retry(fake_twilio, entry, TemplateType.BROADCAST)
+    Notification.objects.filter(pk=broadcast.pk).update(body="Cardiology (token CARD-001): Fire drill at noon.")
+
+    assert retry(broadcast).body == "Cardiology (token CARD-001): Fire drill at noon."
+
+
+@pytest.mark.parametrize(
+    ("keyword", "question"), [("LATE", TemplateType.REPLY_LATE_ASK), ("CANCEL", TemplateType.REPLY_CANCEL_ASK)]
+)
+def test_a_late_or_cancel_question_waiting_for_its_retry_keeps_its_code_and_gives_the_place_when_it_is_sent(
+    fake_twilio, department, make_token, act, keyword, question
+):
+    with_place_in_line(question, "You are number {position} in line. Reply YES {code} to go on.")
+    ahead_of_her = act(make_token, department=department, name="Ben", phone="+14155550124")
+    act(make_token, department=department, name="Asha Rao", phone=PHONE)
+    act(make_token, department=department, name="Chen", phone="+14155550125")
+    inbound.receive_text(message_sid="SM" + "5" * 32, from_address=PHONE, body=keyword)
+    text = InboundMessage.objects.get()
+    fake_twilio.fail_next(429, 20429, "Too Many Requests")
+    assert notification_services.deliver_notification(notification_id=text.reply.pk).status == Status.QUEUED
+    assert text.reply.body == f"You are number 2 in line. Reply YES {text.confirmation_code} to go on."
+
+    act(queue.cancel, entry=ahead_of_her)
+
+    expected = f"You are number 1 in line. Reply YES {text.confirmation_code} to go on."
+    assert retry(text.reply).body == expected
+    assert bodies_to_the_patient(fake_twilio)[-1] == expected
+
+
+def test_a_question_worded_without_its_code_gets_it_again_when_it_is_worded_again(
+    fake_twilio, department, make_token, act
+):
+    with_place_in_line(TemplateType.REPLY_LATE_ASK, "You are number {position} in line.")
+    ahead_of_her = act(make_token, department=department, name="Ben", phone="+14155550124")
+    act(make_token, department=department, name="Asha Rao", phone=PHONE)
+    act(make_token, department=department, name="Chen", phone="+14155550125")
+    inbound.receive_text(message_sid="SM" + "6" * 32, from_address=PHONE, body="LATE")
+    text = InboundMessage.objects.get()
+    fake_twilio.fail_next(429, 20429, "Too Many Requests")
+    notification_services.deliver_notification(notification_id=text.reply.pk)
+
+    act(queue.cancel, entry=ahead_of_her)
+
+    assert retry(text.reply).body == (
+        f"You are number 1 in line. To be moved back, reply YES {text.confirmation_code}."
+    )
+
+
+def test_a_refusal_waiting_for_its_retry_keeps_its_reason_and_gives_the_place_when_it_is_sent(
+    fake_twilio, department, make_token, act
+):
+    with_place_in_line(TemplateType.REPLY_REFUSED, "{message} You are number {position} in line.")
+    ahead_of_her = act(make_token, department=department, name="Ben", phone="+14155550124")
+    act(make_token, department=department, name="Asha Rao", phone=PHONE)
+    # Nobody behind her: she cannot be moved back.
+    inbound.receive_text(message_sid="SM" + "7" * 32, from_address=PHONE, body="LATE")
+    refusal = InboundMessage.objects.get().reply
+    fake_twilio.fail_next(429, 20429, "Too Many Requests")
+    notification_services.deliver_notification(notification_id=refusal.pk)
+    assert refusal.body == "Nobody is waiting behind token CARD-002. You are number 2 in line."
+
+    act(queue.cancel, entry=ahead_of_her)
+
+    assert retry(refusal).body == "Nobody is waiting behind token CARD-002. You are number 1 in line."
