@@ -723,6 +723,10 @@ class WebhookFailure(models.TextChoices):
     REDIRECTED = "redirected", _(
         "Redirected to %(location)s, which is not followed: give the endpoint the address it redirects to."
     )
+    MOVED = "moved", _(
+        "Moved for good to %(location)s, which is not followed, so the delivery is not tried again: give the endpoint "
+        "that address, then send the event again."
+    )
     GONE = "gone", _(
         "The receiver answered 410 Gone: this address takes no more events, so the delivery is not tried again. Give "
         "the endpoint its new address, or switch it off."

@@ -65,6 +65,8 @@ RESPONSE_EXCERPT_LENGTH = WebhookDelivery._meta.get_field("response_excerpt").ma
 # As much of a redirect's Location as the delivery keeps to name it: enough to recognise the address.
 REDIRECT_LOCATION_LENGTH = 200
 RESUME_BATCH_SIZE = 500
+# Failures that say the address takes no more events: not tried again (redeliver once the endpoint is changed).
+FINAL_FAILURES = frozenset({WebhookFailure.GONE, WebhookFailure.MOVED})
 SUBSCRIPTIONS_KEY = "webhook-subscriptions"
 SUBSCRIPTIONS_VERSION_KEY = "webhook-subscriptions-version"
 
@@ -433,9 +435,11 @@ def _post(delivery):
         logger.info("Webhook delivery %s to endpoint %s failed: %r", delivery.pk, endpoint.pk, error)
         return None, round((time.monotonic() - started) * 1000), "", exchange_failure(error)
     if response.is_redirect:
-        # Retried like any failure, which a moved receiver never stops being: the panel says what to change.
+        # A temporary redirect (302, 303, 307) is retried like any failure; a permanent one (301, 308) is final, like a
+        # 410: the same address gives the same answer. Either way the panel says what to change.
         location = response.headers["Location"][:REDIRECT_LOCATION_LENGTH]
-        return response.status_code, latency, excerpt, Failure(WebhookFailure.REDIRECTED, {"location": location})
+        kind = WebhookFailure.MOVED if response.is_permanent_redirect else WebhookFailure.REDIRECTED
+        return response.status_code, latency, excerpt, Failure(kind, {"location": location})
     if response.status_code == HTTPStatus.GONE:
         return response.status_code, latency, excerpt, Failure(WebhookFailure.GONE, {})
     return response.status_code, latency, excerpt, None
@@ -557,9 +561,9 @@ def deliver_webhook(*, delivery_id):
     if delivered:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = Status.DELIVERED, now, None
     else:
-        # A receiver that answered 410 Gone said the address is gone for good (as REST Hooks use it): trying the same
-        # address for an hour more gets the same answer.
-        final = failure is not None and failure.kind == WebhookFailure.GONE
+        # A receiver that answered 410 Gone (as REST Hooks use it) or a permanent redirect said the address is gone
+        # for good: trying the same address for an hour more gets the same answer.
+        final = failure is not None and failure.kind in FINAL_FAILURES
         delivery.next_attempt_at = None if final else next_attempt_at(delivery, now)
         delivery.status = Status.PENDING if delivery.next_attempt_at else Status.FAILED
     delivery.save()

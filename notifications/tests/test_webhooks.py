@@ -774,19 +774,51 @@ def test_django_admin_shows_an_endpoint_s_secret_by_its_last_four_characters_onl
 
 def test_a_redirect_is_not_followed_and_the_log_says_where_it_led(receiver, make_endpoint, register, admin_client):
     make_endpoint()
-    receiver.redirect_next(308, "https://records.example/new-hook")
+    receiver.redirect_next(307, "https://records.example/new-hook")
 
     register()
 
     delivery = WebhookDelivery.objects.get()
-    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.PENDING, 1, 308)
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.PENDING, 1, 307)
     assert len(receiver.received) == 1
     assert delivery.last_error_in_words == (
         "Redirected to https://records.example/new-hook, which is not followed: give the endpoint the address it "
         "redirects to."
     )
     page = admin_client.get(reverse("adminpanel:webhooks")).content.decode()
-    assert "308: Redirected to https://records.example/new-hook" in page
+    assert "307: Redirected to https://records.example/new-hook" in page
+
+
+@pytest.mark.parametrize("status", [301, 308])
+def test_a_permanent_redirect_is_not_posted_again_and_the_event_goes_to_the_new_address_once_the_endpoint_has_it(
+    receiver, make_endpoint, register, clock, settings, admin_client, status, django_capture_on_commit_callbacks
+):
+    endpoint = make_endpoint()
+    receiver.redirect_next(status, "https://records.example/new-hook")
+
+    register()
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.FAILED, 1, status)
+    assert delivery.next_attempt_at is None
+    assert delivery.last_error_in_words == (
+        "Moved for good to https://records.example/new-hook, which is not followed, so the delivery is not tried "
+        "again: give the endpoint that address, then send the event again."
+    )
+    assert f"{status}: Moved for good to https://records.example/new-hook" in admin_client.get(
+        reverse("adminpanel:webhooks")
+    ).content.decode()
+    clock.shift(settings.WEBHOOK_RETRY_FOR_SECONDS)
+    assert resume_due_webhook_deliveries.apply().get() == []
+    assert len(receiver.received) == 1
+
+    # The admin gives the endpoint the address it moved to (here the receiver's own, which now answers 200).
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=endpoint.url + "moved/")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = webhooks.redeliver(delivery=delivery)
+
+    again.refresh_from_db()
+    assert again.status == Status.DELIVERED and len(receiver.received) == 2
 
 
 def test_a_receiver_answering_410_gone_is_not_posted_the_event_again_and_the_log_says_why(
