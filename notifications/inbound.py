@@ -316,15 +316,55 @@ def new_confirmation_code():
 
 def addressed_visit(visits, *, keyword, named_token, confirmation_asked_for):
     """Which of the patient's open tokens a text is about: the one it names; for a YES, the one whose LATE or
-    CANCEL awaits it (confirmation_asked_for, its id); otherwise the first (a waiting one). None without an open
-    token, or when the named token is not one of them."""
+    CANCEL awaits it (confirmation_asked_for, its id); for a LATE or CANCEL naming none, the one token it can move back
+    or cancel (tokens_it_may_act_on); otherwise the first (a waiting one). None without an open token, when the named
+    token is not one of them, or when a LATE or CANCEL could act on several: the patient is asked which."""
     if named_token:
         return next((visit for visit in visits if visit.token.upper() == named_token), None)
     if keyword == CONFIRM:
         awaiting = next((visit for visit in visits if visit.pk == confirmation_asked_for), None)
         if awaiting is not None:
             return awaiting
+    if keyword in CONFIRMED_COMMANDS and len(visits) > 1:
+        candidates = tokens_it_may_act_on(keyword, visits)
+        if len(candidates) > 1:
+            return None
+        if candidates:
+            return candidates[0]
     return visits[0] if visits else None
+
+
+def _refusal(command, entry):
+    """Why a LATE or CANCEL cannot act on the token as it is now, by the checks of the status page's "I'm running
+    late" and "Leave the line", the same patient actions; None when it can."""
+    check = queue_services.check_movable_back if command == LATE else queue_services.check_leavable
+    try:
+        check(entry)
+    except queue_services.QueueError as error:
+        return str(error)
+    return None
+
+
+def tokens_it_may_act_on(command, visits):
+    """The patient's open tokens a LATE or CANCEL (command) can move back or cancel now."""
+    return [visit for visit in visits if _refusal(command, visit) is None]
+
+
+def _which_token_words(command, visits):
+    """The answer to a LATE or CANCEL naming no token when it could act on several of the patient's: which one?"""
+    candidates = tokens_it_may_act_on(command, visits)
+    tokens = listed(f"{visit.token} ({visit.department.translated('name')})" for visit in candidates)
+    if command == LATE:
+        words = gettext(
+            "You have more than one token today: %(tokens)s. To be moved back, reply LATE followed by the token, "
+            "for example LATE %(token)s."
+        )
+    else:
+        words = gettext(
+            "You have more than one token today: %(tokens)s. To cancel one, reply CANCEL followed by its token, for "
+            "example CANCEL %(token)s."
+        )
+    return words % {"tokens": tokens, "token": candidates[0].token}
 
 
 def _pending_question(inbound):
@@ -423,11 +463,9 @@ def _command(keyword, *, opt_out_type, patient, phone, confirms_question, alone)
 def _ask_to_confirm(command, entry):
     """A LATE or CANCEL is asked to be confirmed with a code, once the token, as it is now, allows it: by the checks of
     the status page's "I'm running late" and "Leave the line", the same patient actions."""
-    check = queue_services.check_movable_back if command == LATE else queue_services.check_leavable
-    try:
-        check(entry)
-    except queue_services.QueueError as error:
-        return Effect.REFUSED, TemplateType.REPLY_REFUSED, str(error)
+    refusal = _refusal(command, entry)
+    if refusal is not None:
+        return Effect.REFUSED, TemplateType.REPLY_REFUSED, refusal
     if _codes_used_up(entry.pk, command):
         return Effect.REFUSED, TemplateType.REPLY_REFUSED, _no_more_by_text(command, entry)
     confirmation = CONFIRMED_COMMANDS[command]
@@ -594,7 +632,12 @@ def receive_text(*, message_sid, from_address, body, segments=None, opt_out_type
         inbound.queue_entry = entry
         # A refusal's reason is part of the reply: both are worded in the patient's language.
         with translation.override(inbound.patient.language):
-            if visits and entry is None and inbound.keyword in (STATUS, LATE, CANCEL, CONFIRM):
+            if visits and entry is None and inbound.keyword in CONFIRMED_COMMANDS and not named_token:
+                # A LATE or CANCEL that could act on several of their tokens: nothing is done until they name one.
+                inbound.queue_entry = visits[0]
+                inbound.effect, template_type = Effect.WHICH_TOKEN, TemplateType.REPLY_REFUSED
+                message = _which_token_words(inbound.keyword, visits)
+            elif visits and entry is None and inbound.keyword in (STATUS, LATE, CANCEL, CONFIRM):
                 # A token that is not one of theirs: nothing is done to another of their tokens instead.
                 inbound.queue_entry = visits[0]
                 inbound.effect, template_type, message = Effect.REFUSED, TemplateType.REPLY_REFUSED, gettext(
@@ -611,7 +654,7 @@ def receive_text(*, message_sid, from_address, body, segments=None, opt_out_type
                     pending_question=pending_question if confirms_question else None,
                     code=read_code(body),
                 )
-            if inbound.effect in (Effect.REFUSED, *CODE_WRONG_EFFECTS):
+            if inbound.effect in (Effect.REFUSED, Effect.WHICH_TOKEN, *CODE_WRONG_EFFECTS):
                 inbound.detail = message
             if template_type is not None and opt_out_type not in TWILIO_OPT_OUT_TYPES:
                 code = new_confirmation_code() if inbound.effect in COMMAND_ASKED else ""

@@ -479,6 +479,7 @@ class InboundEffect(models.TextChoices):
     CANCEL_CODE_WRONG = "cancel_code_wrong", _("Not cancelled: wrong or missing code")
     CANCELLED = "cancelled", _("Token cancelled")
     REFUSED = "refused", _("Not possible")
+    WHICH_TOKEN = "which_token", _("Asked which token")
     HELP_SENT = "help_sent", _("Keyword list sent")
     OPTED_OUT = "opted_out", _("Opted out of all messages")
     OPTED_IN = "opted_in", _("Opted back in to messages")

@@ -25,7 +25,7 @@ from notifications.services import deliver_notification, notify_broadcast, prepa
 from notifications.tasks import redispatch_outbox
 from patients.models import Patient, Queue
 from patients.selectors import visit_status
-from patients.services import allocate_token, register_visit
+from patients.services import allocate_token, cancel, register_visit
 
 from .conftest import TEST_AUTH_TOKEN, TEST_SMS_NUMBER, TEST_WHATSAPP_NUMBER
 
@@ -359,6 +359,48 @@ def test_a_text_naming_a_token_not_of_the_patients_changes_nothing(
     assert InboundMessage.objects.get().effect == Effect.REFUSED
     assert [place_of(line[0]), place_of(second_token)] == [1, 2]
     assert f"Your tokens: {line[0].token}, {second_token.token}." in last_reply(fake_twilio).body
+
+
+def test_a_cancel_naming_no_token_from_a_patient_with_two_asks_which_and_changes_nothing(
+    post_text, client, fake_twilio, line, second_token
+):
+    post_text(client, text_params("CANCEL"))
+
+    text = InboundMessage.objects.get()
+    assert (text.effect, text.confirmation_code) == (Effect.WHICH_TOKEN, "")
+    assert last_reply(fake_twilio).body == (
+        f"You have more than one token today: {line[0].token} (Cardiology), {second_token.token} (Dermatology). To "
+        f"cancel one, reply CANCEL followed by its token, for example CANCEL {line[0].token}. Reply HELP for what you "
+        "can do."
+    )
+    post_text(client, text_params("YES"))
+    assert [place_of(line[0]), place_of(second_token)] == [1, 2]
+
+
+def test_a_late_naming_no_token_asks_which_when_both_can_be_moved_back(
+    post_text, client, fake_twilio, line, second_token, make_patient
+):
+    allocate_token(department=second_token.department, patient=make_patient(name="Behind", phone="+14155550999"))
+
+    post_text(client, text_params("देर"))
+
+    assert InboundMessage.objects.get().effect == Effect.WHICH_TOKEN
+    assert f"reply LATE followed by the token, for example LATE {line[0].token}." in last_reply(fake_twilio).body
+
+
+def test_a_late_naming_no_token_is_about_the_one_token_it_can_move_back(
+    post_text, client, fake_twilio, line, second_token, make_patient, make_user
+):
+    # Nobody behind her in Cardiology any more; someone behind her in Dermatology.
+    for entry in line[1:]:
+        cancel(entry=entry, actor=make_user(username=f"desk{entry.pk}", password=None))
+    allocate_token(department=second_token.department, patient=make_patient(name="Behind", phone="+14155550999"))
+
+    post_text(client, text_params("LATE"))
+    confirm_with_the_code(post_text, client, fake_twilio)
+
+    assert InboundMessage.objects.first().effect == Effect.POSTPONED
+    assert [place_of(line[0]), place_of(second_token)] == [1, 3]
 
 
 def test_words_after_a_keyword_that_are_not_a_token_are_ignored(post_text, client, fake_twilio, line, second_token):
