@@ -510,6 +510,15 @@ def _act(command, patient, entry, visits, *, pending_question, code):
     return Effect.HELP_SENT, TemplateType.REPLY_HELP, ""
 
 
+DETAIL_LENGTH = InboundMessage._meta.get_field("detail").max_length
+
+
+def _as_detail(words):
+    """Why a text was refused, as its row keeps it for staff: cut to the field with "…" when longer (long department
+    names, several tokens), which PostgreSQL refused with a 500 that lost the patient's text; the reply says it whole."""
+    return words if len(words) <= DETAIL_LENGTH else words[: DETAIL_LENGTH - 1] + "…"
+
+
 def _replies_used_up(patient):
     """Whether the patient's texts of the last window were answered as often as INBOUND_REPLIES_PER_WINDOW allows."""
     since = timezone.now() - timedelta(seconds=settings.INBOUND_REPLY_WINDOW_SECONDS)
@@ -655,7 +664,7 @@ def receive_text(*, message_sid, from_address, body, segments=None, opt_out_type
                     code=read_code(body),
                 )
             if inbound.effect in (Effect.REFUSED, Effect.WHICH_TOKEN, *CODE_WRONG_EFFECTS):
-                inbound.detail = message
+                inbound.detail = _as_detail(message)
             if template_type is not None and opt_out_type not in TWILIO_OPT_OUT_TYPES:
                 code = new_confirmation_code() if inbound.effect in COMMAND_ASKED else ""
                 inbound.reply, why_unanswered = _reply(inbound, template_type, message, confirmation_code=code)

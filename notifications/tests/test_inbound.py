@@ -377,6 +377,22 @@ def test_a_cancel_naming_no_token_from_a_patient_with_two_asks_which_and_changes
     assert [place_of(line[0]), place_of(second_token)] == [1, 2]
 
 
+def test_a_refusal_longer_than_its_record_keeps_is_answered_whole_and_recorded_cut(
+    post_text, client, fake_twilio, line, make_department
+):
+    for number in range(3):
+        department = make_department(name=f"Department {number} " + "of long names " * 6, code=f"LONG{number}")
+        allocate_token(department=department, patient=line[0].patient)
+
+    response = post_text(client, text_params("CANCEL"))
+
+    assert response.status_code == 200
+    text = InboundMessage.objects.get()
+    longest = InboundMessage._meta.get_field("detail").max_length
+    assert text.effect == Effect.WHICH_TOKEN and len(text.detail) == longest and text.detail.endswith("…")
+    assert "for example CANCEL CARD-001. Reply HELP" in last_reply(fake_twilio).body
+
+
 def test_a_late_naming_no_token_asks_which_when_both_can_be_moved_back(
     post_text, client, fake_twilio, line, second_token, make_patient
 ):
