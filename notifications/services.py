@@ -840,8 +840,11 @@ def words_now(notification):
     text = reply_text(notification.event, notification.channel, patient.language)
     if text is None:
         return notification.body
-    message = notification.message
-    code = notification.answers.confirmation_code if notification.event in CONFIRMATION_QUESTIONS else ""
+    message, code = notification.message, ""
+    if notification.event in CONFIRMATION_QUESTIONS:
+        code = _question_code(notification)
+        if not code:
+            return notification.body
     with translation.override(patient.language):
         if notification.event == TemplateType.REPLY_STATUS:
             visits = open_visits_of(patient)
@@ -854,6 +857,14 @@ def words_now(notification):
         if notification.event == TemplateType.PATIENTS_AHEAD and not values["position"]:
             return None
         return message_body(render_message(text, **values, code=code), notification.channel)
+
+
+def _question_code(notification):
+    """The code a LATE or CANCEL's question carries: that of the patient's text it answers, which its resend elsewhere
+    (by SMS, or as a WhatsApp template: the question's key and a suffix) answers too; "" when none is found."""
+    question_key = notification.idempotency_key.split(":")[0]
+    asked = InboundMessage.objects.filter(reply__idempotency_key=question_key)
+    return asked.values_list("confirmation_code", flat=True).first() or ""
 
 
 def deliver_notification(*, notification_id, just_written=False):
@@ -1388,6 +1399,7 @@ def _send_again_where_it_arrives(notification, error_code):
             "channel": channel,
             "event": notification.event,
             "body": body,
+            "message": notification.message,
         },
     )
     if created:

@@ -426,3 +426,24 @@ def test_a_refusal_waiting_for_its_retry_keeps_its_reason_and_gives_the_place_wh
     act(queue.cancel, entry=ahead_of_her)
 
     assert retry(refusal).body == "Nobody is waiting behind token CARD-002. You are number 1 in line."
+
+
+def test_a_late_question_whatsapp_could_not_deliver_goes_by_sms_worded_again_with_its_code(
+    fake_twilio, department, make_token, act, django_capture_on_commit_callbacks
+):
+    act(make_token, department=department, name="Asha Rao", phone=PHONE)
+    act(make_token, department=department, name="Chen", phone="+14155550125")
+    inbound.receive_text(message_sid="SM" + "8" * 32, from_address=f"whatsapp:{PHONE}", body="LATE")
+    text = InboundMessage.objects.get()
+    question = notification_services.deliver_notification(notification_id=text.reply.pk)
+    assert (question.channel, question.status) == ("whatsapp", Status.SENT)
+
+    # 63003: the number is not on WhatsApp after all. The question goes again by SMS, worded when it is sent.
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_services.record_delivery_status(
+            message_sid=question.twilio_sid, twilio_status="failed", error_code="63003"
+        )
+
+    again = Notification.objects.get(channel="sms", event=TemplateType.REPLY_LATE_ASK)
+    assert again.status == Status.SENT and again.body == question.body
+    assert f"Reply YES {text.confirmation_code} within 10 minutes" in bodies_to_the_patient(fake_twilio)[-1]
