@@ -281,6 +281,7 @@ EFFECTS_THAT_ARE_THE_REPLY = frozenset(
         InboundMessage.Effect.HELP_SENT,
         InboundMessage.Effect.LATE_ASKED,
         InboundMessage.Effect.CANCEL_ASKED,
+        InboundMessage.Effect.WHICH_TOKEN,
         InboundMessage.Effect.NUMBER_EXPLAINED,
     }
 )

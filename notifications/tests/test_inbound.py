@@ -393,6 +393,18 @@ def test_a_refusal_longer_than_its_record_keeps_is_answered_whole_and_recorded_c
     assert "for example CANCEL CARD-001. Reply HELP" in last_reply(fake_twilio).body
 
 
+def test_a_cancel_naming_no_token_after_a_stop_is_recorded_not_answered_not_asked_which(
+    post_text, client, fake_twilio, line, second_token
+):
+    post_text(client, text_params("STOP"))
+
+    post_text(client, text_params("CANCEL"))
+
+    text = InboundMessage.objects.first()
+    assert (text.effect, text.reply) == (Effect.NOT_ANSWERED, None)
+    assert text.detail.startswith("Not answered: the patient opted out of messages (STOP)")
+
+
 def test_a_late_naming_no_token_asks_which_when_both_can_be_moved_back(
     post_text, client, fake_twilio, line, second_token, make_patient
 ):
