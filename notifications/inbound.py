@@ -515,7 +515,8 @@ DETAIL_LENGTH = InboundMessage._meta.get_field("detail").max_length
 
 def _as_detail(words):
     """Why a text was refused, as its row keeps it for staff: cut to the field with "…" when longer (long department
-    names, several tokens), which PostgreSQL refused with a 500 that lost the patient's text; the reply says it whole."""
+    names, several tokens), which PostgreSQL refused with a 500 that lost the patient's text; the reply says it
+    whole."""
     return words if len(words) <= DETAIL_LENGTH else words[: DETAIL_LENGTH - 1] + "…"
 
 
