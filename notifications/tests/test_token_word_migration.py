@@ -52,7 +52,7 @@ def test_the_migration_rewords_to_the_texts_installed_now():
         assert DEFAULT_TRANSLATIONS[template_type]["ar"] == reworded["ar"][1]
 
 
-no_token_migration = importlib.import_module("notifications.migrations.0049_arabic_no_token_reply_says_queue_number")
+no_token_migration = importlib.import_module("notifications.migrations.0052_arabic_no_token_reply_says_queue_number")
 # The indefinite bare "رقم" (a number) too, as the pages' test reads it: the reply to a patient with no token said
 # "ليس لديكم رقم … فخذوا رقمًا". "رقم المستشفى" (the hospital's number) is the phone number it means.
 INDEFINITE_BARE_NUMBER = re.compile(r"(?<!\S)[وفب]?رقم(?:ًا)?(?=[\s.:،؛]|$)(?!\s+(?:ال)?(?:دور|هاتف|المستشفى))")

@@ -33,7 +33,7 @@ def reword_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0048_webhook_failure_gone"),
+        ("notifications", "0051_inbound_effect_which_token"),
     ]
 
     operations = [
