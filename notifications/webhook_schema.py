@@ -17,13 +17,18 @@ DELIVERY = (
 )
 RECEIVER_ANSWERS = {
     200: OpenApiResponse(description="Any 2xx answer, whatever its body: delivered."),
+    301: OpenApiResponse(
+        description="Moved Permanently: the delivery fails at once, its log naming the new address; no redirect is "
+        "followed. Give the endpoint that address and redeliver."
+    ),
+    308: OpenApiResponse(description="Permanent Redirect: as 301."),
     410: OpenApiResponse(
         description="Gone: the address takes no more events. The delivery fails at once, without retries."
     ),
 }
 RETRIED = (
-    " An answer other than those below (any 2xx, 410), or none within WEBHOOK_TIMEOUT_SECONDS, is retried with "
-    "exponential backoff until WEBHOOK_RETRY_FOR_SECONDS after the event."
+    " An answer other than those below (any 2xx, 301, 308, 410), a temporary redirect included, or none within "
+    "WEBHOOK_TIMEOUT_SECONDS, is retried with exponential backoff until WEBHOOK_RETRY_FOR_SECONDS after the event."
 )
 
 

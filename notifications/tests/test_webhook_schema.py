@@ -51,7 +51,7 @@ def test_the_schema_declares_one_webhook_per_event_an_endpoint_can_receive(schem
     assert set(webhooks.EVENT_DATA_SHAPES) == set(schema["webhooks"])
     called = schema["webhooks"]["token.called"]["post"]
     assert called["summary"] == "Token called"
-    assert {"200", "410"} <= set(called["responses"])
+    assert {"200", "301", "308", "410"} <= set(called["responses"])
     assert "X-SmartQueue-Signature" in called["description"]
 
 
