@@ -34,8 +34,8 @@ def threads_closing_responses():
     request_finished.disconnect(closing)
 
 
-async def get_healthz(application):
-    communicator = HttpCommunicator(application, "GET", "/healthz", headers=[(b"host", b"testserver")])
+async def get_page(application, path="/healthz"):
+    communicator = HttpCommunicator(application, "GET", path, headers=[(b"host", b"testserver")])
     response = await communicator.get_response(timeout=10)
     # The request's thread is given back after its response is closed, once the answer has been sent.
     await communicator.wait(timeout=10)
@@ -48,10 +48,10 @@ async def test_requests_run_on_the_processs_few_threads_and_the_rest_wait_their_
     settings.SYNC_REQUEST_THREADS = 2
     application = PooledThreadsASGIHandler()
 
-    statuses = await asyncio.gather(*(get_healthz(application) for _ in range(8)))
-    statuses.append(await get_healthz(application))
+    statuses = await asyncio.gather(*(get_page(application, "/no-such-page") for _ in range(8)))
+    statuses.append(await get_page(application, "/no-such-page"))
 
-    assert statuses == [200] * 9
+    assert statuses == [404] * 9
     assert len(threads_closing_responses["threads"]) == 9
     assert len(set(threads_closing_responses["threads"])) <= 2
     assert threads_closing_responses["most_at_once"] <= 2
@@ -62,7 +62,7 @@ async def test_a_request_crosses_to_its_thread_once_for_its_whole_response():
     (middleware and view), closing it. Django's ASGIHandler ran its middleware in the thread, came back to the
     event loop for the view's process_view hooks and the view, and crossed again for each (5 crossings, 1 back)."""
     application = PooledThreadsASGIHandler()
-    await get_healthz(application)
+    await get_page(application)
     to_thread, back_to_event_loop = [], []
     cross, come_back = SyncToAsync.__call__, AsyncToSync.__call__
 
@@ -75,7 +75,7 @@ async def test_a_request_crosses_to_its_thread_once_for_its_whole_response():
         return come_back(self, *args, **kwargs)
 
     with patch.object(SyncToAsync, "__call__", counted), patch.object(AsyncToSync, "__call__", counted_back):
-        assert await get_healthz(application) == 200
+        assert await get_page(application) == 200
 
     assert (len(to_thread), back_to_event_loop) == (3, []), to_thread
 
@@ -84,9 +84,9 @@ async def test_a_request_waiting_for_a_thread_is_answered_once_one_is_free(setti
     settings.SYNC_REQUEST_THREADS = 1
     application = PooledThreadsASGIHandler()
 
-    first, second = await asyncio.gather(get_healthz(application), get_healthz(application))
+    first, second = await asyncio.gather(*(get_page(application, "/no-such-page") for _ in range(2)))
 
-    assert (first, second) == (200, 200)
+    assert (first, second) == (404, 404)
     assert len(set(threads_closing_responses["threads"])) == 1
     assert threads_closing_responses["most_at_once"] == 1
 
@@ -107,7 +107,7 @@ async def test_a_client_sending_its_body_slowly_holds_no_thread_while_it_does(se
     await slow.send_input({"type": "http.request", "body": b"{", "more_body": True})
 
     # The process's one thread answers others while the slow body is still on its way.
-    assert await get_healthz(application) == 200
+    assert await get_page(application) == 200
 
     await slow.send_input({"type": "http.request", "body": b"}", "more_body": False})
     assert (await slow.receive_output(timeout=10))["status"] == 200
@@ -139,3 +139,24 @@ def test_the_served_application_starts_with_its_views_imported_and_frozen_out_of
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "False"]
+
+
+async def test_the_liveness_probe_answers_while_every_request_thread_waits_on_a_hanging_database(settings):
+    """PostgreSQL hanging: each page holds its thread for as long as its query waits. /healthz queued behind them went
+    unanswered, and the orchestrator killed a live process that would have served again once the database did."""
+    settings.SYNC_REQUEST_THREADS = 1
+    application = PooledThreadsASGIHandler()
+    database_answers = threading.Event()
+
+    def hanging_database():
+        database_answers.wait(timeout=20)
+
+    with patch("smartqueue.views.ping_database", side_effect=hanging_database):
+        page = HttpCommunicator(application, "GET", "/readyz", headers=[(b"host", b"testserver")])
+        waiting_page = asyncio.ensure_future(page.get_response(timeout=25))
+        await asyncio.sleep(0.2)
+        try:
+            assert await asyncio.wait_for(get_page(application), timeout=3) == 200
+        finally:
+            database_answers.set()
+        assert (await waiting_page)["status"] == 200
