@@ -18,7 +18,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from .handlers import PooledThreadsASGIHandler  # noqa: E402
 from .routing import websocket_urlpatterns  # noqa: E402
-from .socket_limits import SocketsPerAddress  # noqa: E402
+from .socket_limits import SocketsPerAddress, SocketsPerUser  # noqa: E402
 from .socket_origins import SameOriginSockets  # noqa: E402
 
 
@@ -26,8 +26,10 @@ from .socket_origins import SameOriginSockets  # noqa: E402
 def websocket_application():
     """The sockets' application, as each server process makes it once."""
     # Browsers always send Origin; only the app's own pages (ALLOWED_HOSTS, same port) may open the sockets, and each
-    # client address only so many at once.
-    return SameOriginSockets(SocketsPerAddress(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))))
+    # client address and each signed-in user only so many at once.
+    return SameOriginSockets(
+        SocketsPerAddress(AuthMiddlewareStack(SocketsPerUser(URLRouter(websocket_urlpatterns))))
+    )
 
 
 application = ProtocolTypeRouter({"http": PooledThreadsASGIHandler(), "websocket": websocket_application()})

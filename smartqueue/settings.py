@@ -442,6 +442,9 @@ KIOSK_NETWORKS = env_networks("KIOSK_NETWORKS", ["127.0.0.0/8", "::1"] if DEBUG 
 # with REDIS_URL; smartqueue.socket_limits):
 # room for a hospital's guest Wi-Fi, whose phones share one public address, following their tokens.
 SOCKETS_PER_ADDRESS = env_int("SOCKETS_PER_ADDRESS", 1000, minimum=1)
+# Sockets one signed-in user may hold open from any addresses, on every server process together: room for a doctor's
+# dashboard and the boards and queue pages a receptionist keeps open in tabs on a few machines.
+SOCKETS_PER_USER = env_int("SOCKETS_PER_USER", 50, minimum=1)
 # Snapshots the sockets of one client address may ask for in a minute, on every server process together (each socket
 # is answered at most one a second: patients.live): twice what SOCKETS_PER_ADDRESS sockets ask for on their own (a
 # refresh a minute each) and after lost frames. Beyond it, requests wait for the next minute.

@@ -1,4 +1,5 @@
-"""How many sockets one client address may hold open: SOCKETS_PER_ADDRESS, across every server process.
+"""How many sockets one client address may hold open, SOCKETS_PER_ADDRESS, and one signed-in user, SOCKETS_PER_USER,
+across every server process.
 
 Every page that follows the queue opens a socket, and a socket costs its process memory (about 45 KB) and a copy of
 every frame of its department. Sockets were not limited at all: one client opening them in a loop (2,000 in 38 s in
@@ -17,6 +18,10 @@ One more socket is accepted, then closed with CLOSE_TRY_AGAIN_LATER (WebSocket's
 the 4000-4999 range left to applications, as 4012 for a restart): refused at the handshake, a browser saw a bare
 failure (1006), and the live client retried it as it would a server down, then again at once each time a socket
 opened and closed. The client now says why, polls meanwhile and tries again only at its longest delay.
+
+A signed-in user is held to SOCKETS_PER_USER as well, wherever they connect from: a staff session (a doctor's socket
+reads the session again before every frame it forwards) opened from many addresses, or from an IPv6 subscriber's
+many /64s, was held to nothing, each address counted on its own. Counted as an address is, in Redis or in memory.
 """
 
 import asyncio
@@ -73,15 +78,15 @@ def _sockets_key(address):
 
 
 class SharedSocketCounts:
-    """The open sockets of each address, counted in Redis for every process (see the module's docstring)."""
+    """The open sockets of each address (or user), counted in Redis for every process (see the module's docstring)."""
 
     def __init__(self):
         self.entries = {}  # This process's open sockets: entry -> address.
         self.refresher = None
 
-    def take_a_place(self, address):
-        """The socket's entry, or None when its address holds SOCKETS_PER_ADDRESS already. Redis unreachable, the
-        socket is let in (a lost count must not keep every screen dark) and logged."""
+    def take_a_place(self, address, limit):
+        """The socket's entry, or None when its address holds `limit` already. Redis unreachable, the socket is let in
+        (a lost count must not keep every screen dark) and logged."""
         entry = uuid.uuid4().hex
         now = time.time()
         client = _redis(settings.REDIS_URL)
@@ -92,7 +97,7 @@ class SharedSocketCounts:
                 _sockets_key(address),
                 now,
                 entry,
-                settings.SOCKETS_PER_ADDRESS,
+                limit,
                 now + SHARED_ENTRY_LIFETIME_SECONDS,
                 SHARED_ENTRY_LIFETIME_SECONDS,
             )
@@ -146,11 +151,18 @@ class SocketsPerAddress:
         self.open_sockets = collections.Counter()
         self.shared = SharedSocketCounts()
 
+    def counted_as(self, scope):
+        """What the socket is counted by, and how many that one may hold; None when it is not counted here."""
+        return socket_address(scope), settings.SOCKETS_PER_ADDRESS
+
     async def __call__(self, scope, receive, send):
-        address = socket_address(scope)
+        counted = self.counted_as(scope)
+        if counted is None:
+            return await self.application(scope, receive, send)
+        address, limit = counted
         if settings.REDIS_URL:
-            return await self._counted_in_redis(address, scope, receive, send)
-        if self.open_sockets[address] >= settings.SOCKETS_PER_ADDRESS:
+            return await self._counted_in_redis(address, limit, scope, receive, send)
+        if self.open_sockets[address] >= limit:
             return await try_again_later(receive, send)
         self.open_sockets[address] += 1
         try:
@@ -161,8 +173,8 @@ class SocketsPerAddress:
             if not self.open_sockets[address]:
                 del self.open_sockets[address]
 
-    async def _counted_in_redis(self, address, scope, receive, send):
-        entry = await asyncio.to_thread(self.shared.take_a_place, address)
+    async def _counted_in_redis(self, address, limit, scope, receive, send):
+        entry = await asyncio.to_thread(self.shared.take_a_place, address, limit)
         if entry is None:
             return await try_again_later(receive, send)
         self.shared.keep_pushing_forward()
@@ -170,6 +182,17 @@ class SocketsPerAddress:
             return await self.application(scope, receive, send)
         finally:
             await asyncio.to_thread(self.shared.give_back, entry)
+
+
+class SocketsPerUser(SocketsPerAddress):
+    """Closes a signed-in user's socket with CLOSE_TRY_AGAIN_LATER when they hold SOCKETS_PER_USER already, from
+    whichever addresses. Inside AuthMiddlewareStack, which has read the session's user; anonymous sockets pass."""
+
+    def counted_as(self, scope):
+        user = scope.get("user")
+        if user is None or not user.is_authenticated:
+            return None
+        return f"user:{user.pk}", settings.SOCKETS_PER_USER
 
 
 def snapshot_wait(scope):

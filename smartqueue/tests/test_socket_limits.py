@@ -9,6 +9,8 @@ from channels.db import database_sync_to_async
 from channels.routing import ProtocolTypeRouter
 from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+from django.test import Client
 from django.utils import timezone
 
 from smartqueue.asgi import application, websocket_application
@@ -23,8 +25,10 @@ async def open_from():
     given); whether it stays open (True) or the close code it gets at once. Disconnects every socket after the test."""
     opened = []
 
-    async def open_one(department, address, *, forwarded_for=None, server=application):
+    async def open_one(department, address, *, forwarded_for=None, server=application, cookie=None):
         headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
+        if cookie:
+            headers.append((b"cookie", cookie.encode()))
         if forwarded_for:
             headers.append((b"x-forwarded-for", forwarded_for.encode()))
         communicator = WebsocketCommunicator(server, f"/ws/queue/{department.pk}/", headers=headers)
@@ -116,3 +120,27 @@ async def test_an_address_is_answered_so_many_snapshots_a_minute_across_its_sock
 
     assert answered == [True, True, False]
     assert elsewhere is True  # Another address has a budget of its own.
+
+
+def signed_in_cookie(username):
+    client = Client()
+    client.force_login(get_user_model().objects.create_user(username=username, password="unused-password-1"))
+    return f"{django_settings.SESSION_COOKIE_NAME}={client.cookies[django_settings.SESSION_COOKIE_NAME].value}"
+
+
+async def test_a_signed_in_user_holds_so_many_sockets_from_whichever_addresses(make_department, open_from, settings):
+    """Only each address was counted: one staff session (a doctor's socket reads it again before every frame) opened
+    from many addresses, or an IPv6 subscriber's many /64s, held as many sockets as it liked."""
+    settings.SOCKETS_PER_USER = 2
+    department = await database_sync_to_async(make_department)()
+    cookie = await database_sync_to_async(signed_in_cookie)("receptionist-of-many-tabs")
+    colleague = await database_sync_to_async(signed_in_cookie)("colleague")
+
+    held = [(await open_from(department, f"203.0.113.{n}", cookie=cookie))[1] for n in (1, 2)]
+    _, third_address = await open_from(department, "198.51.100.3", cookie=cookie)
+    _, colleague_there = await open_from(department, "198.51.100.3", cookie=colleague)
+    _, anonymous_there = await open_from(department, "198.51.100.3")
+
+    assert held == [True, True]
+    assert third_address == CLOSE_TRY_AGAIN_LATER
+    assert (colleague_there, anonymous_there) == (True, True)
