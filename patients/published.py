@@ -110,11 +110,31 @@ class PaceToReuse:
 NO_PACE_TO_REUSE = PaceToReuse(generation=None)
 
 
+# A counter Redis does not hold (its first change, or Redis restarted without its data, or flushed) starts from Redis's
+# clock in milliseconds, not from 0: counted again from 1, every screen and patient socket holding a higher number took
+# each change after as one it already had, and showed the line of before the restart until its next full refresh (a
+# minute for boards, longer for a patient's page). Started above every number given before (fewer than a thousand
+# changes a second of one department), the first change after is a gap, and every client asks for a snapshot at once.
+# Redis's clock, not the process's: one clock for every process, whatever theirs say.
+COUNT_UP_FROM_THE_CLOCK = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+    local now = redis.call('TIME')
+    redis.call('SET', KEYS[1], now[1] .. string.format('%03d', math.floor(tonumber(now[2]) / 1000)))
+end
+return redis.call('INCR', KEYS[1])
+"""
+
+
+@functools.cache
+def _count_up_from_the_clock(client):
+    return client.register_script(COUNT_UP_FROM_THE_CLOCK)
+
+
 def _count_up(key, column, department_id):
     """Count up one of the department's counters (column: its DepartmentChangeCount field), shared by every process:
     in Redis, else in the database (one atomic statement)."""
     if settings.REDIS_URL:
-        return _redis().incr(key)
+        return _count_up_from_the_clock(_redis())(keys=[key])
     table = DepartmentChangeCount._meta.db_table
     first = {"seq": 0, "pace_generation": 0, column: 1}
     with connection.cursor() as cursor:

@@ -224,6 +224,36 @@ def test_registration_succeeds_while_redis_is_down_and_broadcasts_resume_when_it
     assert message["payload"]["entry"]["token"] == "CARD-002"
 
 
+@pytest.fixture
+def sequence_numbers_in(settings):
+    """Numbers the departments' changes in the given Redis (published keeps one client for the process's life)."""
+
+    def counted_in(url):
+        settings.REDIS_URL = url
+        published._redis.cache_clear()
+
+    yield counted_in
+    published._redis.cache_clear()
+
+
+def test_department_change_numbers_keep_rising_after_redis_restarts_without_its_data(
+    private_redis, sequence_numbers_in, department
+):
+    """Counted from 1 again, every board and patient socket holding a higher number took each change after as one it
+    had already, and showed the line of before the restart until its next full refresh (a patient's page: longer)."""
+    sequence_numbers_in(private_redis.url)
+    before = [published.next_sequence(department.pk) for _ in range(3)]
+
+    private_redis.stop()
+    private_redis.start()
+    after = published.next_sequence(department.pk)
+
+    assert before == sorted(before)
+    # Above every number given before, and a gap after them: each client asks for a snapshot at once.
+    assert after > before[-1] + 1
+    assert published.next_sequence(department.pk) == after + 1
+
+
 def production_cache_settings(cache_url, *, base_dir):
     """settings.CACHES as smartqueue/settings.py builds it for CACHE_URL."""
     probe = "import django, json; django.setup(); from django.conf import settings; print(json.dumps(settings.CACHES))"
