@@ -1,12 +1,16 @@
+import http.client
 import os
 import re
 import secrets
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from smartqueue.tests.conftest import free_loopback_port
 
@@ -50,6 +54,56 @@ def test_the_compose_stack_runs_several_web_processes_behind_nginx_without_stick
     # Several processes: only the one-shot migrate service migrates, and the cache is shared.
     assert "migrate" not in services["web"]["command"]
     assert compose_environment("migrate")["CACHE_URL"].startswith("redis://")
+
+
+def nginx_directives():
+    directives = [line.split("#")[0].strip() for line in (BASE_DIR / "deploy" / "nginx.conf").read_text().splitlines()]
+    return [directive for directive in directives if directive]
+
+
+def test_nginx_keeps_an_outer_proxys_x_forwarded_proto_and_replaces_anyone_elses():
+    """Behind a load balancer ending TLS, nginx set X-Forwarded-Proto to its own scheme (http): the app redirected every
+    HTTPS request to HTTPS again, for ever. Kept from anyone, a client could say its plain request was HTTPS."""
+    directives = nginx_directives()
+    geo = directives[directives.index("geo $from_outer_proxy {") + 1 : directives.index("geo $from_outer_proxy {") + 3]
+    proto_map = directives.index('map "$from_outer_proxy:$http_x_forwarded_proto" $forwarded_proto {')
+
+    assert "proxy_set_header X-Forwarded-Proto $forwarded_proto;" in directives
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" not in directives
+    assert geo == ["default 0;", "}"], "no outer proxy is trusted until its addresses are listed"
+    assert directives[proto_map + 1 : proto_map + 4] == ['"~^1:(?<told>https?)$" $told;', "default $scheme;", "}"]
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="needs the nginx program to run deploy/nginx.conf's rules")
+def test_nginx_forwards_the_scheme_an_outer_proxy_listed_was_told_and_its_own_to_anyone_else(tmp_path):
+    """The geo and map of deploy/nginx.conf run by nginx, with 127.0.0.2 listed as the outer proxy, answering the
+    X-Forwarded-Proto it would forward."""
+    conf = (BASE_DIR / "deploy" / "nginx.conf").read_text()
+    rules = conf[conf.index("geo $from_outer_proxy") : conf.index("log_format")].replace("# 10.0.0.0/8 1;", "127.0.0.2 1;")
+    port = free_loopback_port()
+    temp = " ".join(f"{kind}_temp_path {tmp_path};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; events {{}}\n"
+        f"http {{ access_log off; {temp}\n{rules}\n"
+        f"server {{ listen 127.0.0.1:{port}; listen 127.0.0.2:{port}; "
+        f'location / {{ return 200 "$forwarded_proto"; }} }} }}'
+    )
+    subprocess.run(["nginx", "-c", str(tmp_path / "nginx.conf")], check=True, capture_output=True)
+
+    def forwarded(host, told):
+        # From the address itself, as the outer proxy would connect.
+        connection = http.client.HTTPConnection(host, port, timeout=5, source_address=(host, 0))
+        connection.request("GET", "/", headers={"X-Forwarded-Proto": told})
+        return connection.getresponse().read().decode()
+
+    try:
+        from_the_outer_proxy = [forwarded("127.0.0.2", told) for told in ("https", "http", "gopher")]
+        from_a_client = [forwarded("127.0.0.1", told) for told in ("https", "http")]
+    finally:
+        os.kill(int((tmp_path / "nginx.pid").read_text()), signal.SIGTERM)
+
+    assert from_the_outer_proxy == ["https", "http", "http"]
+    assert from_a_client == ["http", "http"]
 
 
 def test_every_process_of_the_compose_stack_that_reads_the_database_starts_after_the_migration():
