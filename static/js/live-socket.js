@@ -221,12 +221,14 @@
       this.scheduleReconnect(false);
       return;
     }
-    var opened = false;
+    // Whether the socket brought its snapshot: one opened and closed before it (Redis away, the server unable to
+    // join the socket to its groups: 1011) counts as a failure. Counted as a connection, its every close reset the
+    // backoff, so each page tried again every second for as long as Redis was down, never polled, and showed its
+    // figures of before the outage as if live.
+    var delivered = false;
     this.heard = true;
     this.socket = socket;
     socket.onopen = function () {
-      opened = true;
-      self.failures = 0;
       self.stopPolling();
       self.keepaliveTimer = setInterval(function () { self.pingOrGiveUp(socket); }, KEEPALIVE_MS);
       if (self.options.refreshMs) {
@@ -243,6 +245,10 @@
       } catch (error) {
         return;
       }
+      if (frame.type === "snapshot" && self.socket === socket) {
+        delivered = true;
+        self.failures = 0;
+      }
       self.receive(frame);
     };
     socket.onclose = function (event) {
@@ -258,7 +264,7 @@
         self.scheduleReconnect(false, true);
         return;
       }
-      self.scheduleReconnect(opened);
+      self.scheduleReconnect(delivered);
     };
   };
 

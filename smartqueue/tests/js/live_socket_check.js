@@ -251,6 +251,32 @@ const lastTimeout = () => timers.filter((timer) => timer.kind === "timeout").pop
   assert.ok(lastTimeout().delay >= 15000, `tried again after ${lastTimeout().delay} ms`);
   crowded.stop();
 
+  // Redis away: each socket is accepted, then closed (1011) before its snapshot, as the server cannot join it to its
+  // groups. Each such try is a failure: the delays grow and the page polls (the boards' poll reads the database),
+  // rather than trying again every second with the figures of before the outage shown as live.
+  const outage = new context.LiveSocket({ path: "/ws/queue/3/", pollUrl: "/display/3/snapshot.json" });
+  const fetchedBeforeOutage = fetched.length;
+  outage.start();
+  const outageDelays = [];
+  for (let attempt = 0; attempt < 4; attempt += 1) {
+    if (attempt) lastTimeout().callback();
+    sockets[sockets.length - 1].serverOpens();
+    sockets[sockets.length - 1].serverCloses(1011);
+    outageDelays.push(lastTimeout().delay);
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.strictEqual(outage.status, "polling");
+  assert.ok(fetched.length > fetchedBeforeOutage, "it polls meanwhile");
+  assert.ok(outageDelays[3] >= 8000, `delays ${outageDelays}`);
+  // Back: a socket that brings its snapshot is a connection again, and the next loss is tried again at once.
+  lastTimeout().callback();
+  sockets[sockets.length - 1].serverOpens();
+  sockets[sockets.length - 1].serverSends({ type: "snapshot", version: 1, department: 3, seq: 50, payload: { queue: {} } });
+  assert.strictEqual(outage.status, "live");
+  sockets[sockets.length - 1].serverCloses(1012);
+  assert.ok(lastTimeout().delay <= 1000, `tried again after ${lastTimeout().delay} ms`);
+  outage.stop();
+
   // A connection lost without a close (a phone moving between networks): the ping goes unanswered through a keepalive
   // interval, and the socket is given up and reconnected rather than left "live" with its last figures.
   const silent = new context.LiveSocket({ path: "/ws/queue/3/" });
