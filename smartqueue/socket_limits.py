@@ -28,7 +28,6 @@ import asyncio
 import collections
 import functools
 import logging
-import time
 import uuid
 from types import SimpleNamespace
 
@@ -45,15 +44,27 @@ SHARED_COUNT_REFRESH_SECONDS = 60
 SHARED_ENTRY_LIFETIME_SECONDS = 3 * SHARED_COUNT_REFRESH_SECONDS
 
 # Drop the entries no process pushed forward, then take a place if one is left (atomic: sockets of one address
-# opening at once on several processes cannot all find the last place free).
+# opening at once on several processes cannot all find the last place free). Timed by Redis's clock, not the process's:
+# a process whose clock ran minutes behind wrote entries the others took for lapsed and dropped (its sockets then not
+# counted), and one whose clock ran ahead dropped the others' live entries.
 TAKE_A_PLACE = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+local now = tonumber(redis.call('TIME')[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
     return 0
 end
-redis.call('ZADD', KEYS[1], ARGV[4], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1
+"""
+
+# Keep the entries (ARGV[2:]) of one address counted for another lifetime (ARGV[1]), by Redis's clock as above.
+PUSH_FORWARD = """
+local until = tonumber(redis.call('TIME')[1]) + tonumber(ARGV[1])
+for index = 2, #ARGV do
+    redis.call('ZADD', KEYS[1], 'XX', until, ARGV[index])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
 """
 
 
@@ -88,19 +99,9 @@ class SharedSocketCounts:
         """The socket's entry, or None when its address holds `limit` already. Redis unreachable, the socket is let in
         (a lost count must not keep every screen dark) and logged."""
         entry = uuid.uuid4().hex
-        now = time.time()
         client = _redis(settings.REDIS_URL)
         try:
-            taken = client.eval(
-                TAKE_A_PLACE,
-                1,
-                _sockets_key(address),
-                now,
-                entry,
-                limit,
-                now + SHARED_ENTRY_LIFETIME_SECONDS,
-                SHARED_ENTRY_LIFETIME_SECONDS,
-            )
+            taken = client.eval(TAKE_A_PLACE, 1, _sockets_key(address), entry, limit, SHARED_ENTRY_LIFETIME_SECONDS)
         except redis.RedisError:
             logger.warning("Sockets of %s not counted: Redis unreachable", address, exc_info=True)
             return entry
@@ -120,11 +121,12 @@ class SharedSocketCounts:
 
     def push_forward(self):
         """Keep this process's open sockets counted for another SHARED_ENTRY_LIFETIME_SECONDS."""
-        until = time.time() + SHARED_ENTRY_LIFETIME_SECONDS
-        pipeline = _redis(settings.REDIS_URL).pipeline(transaction=False)
+        entries_of = collections.defaultdict(list)
         for entry, address in list(self.entries.items()):
-            pipeline.zadd(_sockets_key(address), {entry: until}, xx=True)
-            pipeline.expire(_sockets_key(address), SHARED_ENTRY_LIFETIME_SECONDS)
+            entries_of[address].append(entry)
+        pipeline = _redis(settings.REDIS_URL).pipeline(transaction=False)
+        for address, entries in entries_of.items():
+            pipeline.eval(PUSH_FORWARD, 1, _sockets_key(address), SHARED_ENTRY_LIFETIME_SECONDS, *entries)
         try:
             pipeline.execute()
         except redis.RedisError:

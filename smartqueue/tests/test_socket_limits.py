@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from smartqueue.asgi import application, websocket_application
-from smartqueue.socket_limits import CLOSE_TRY_AGAIN_LATER
+from smartqueue.socket_limits import CLOSE_TRY_AGAIN_LATER, SharedSocketCounts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -100,6 +100,27 @@ async def test_an_address_holds_its_sockets_on_every_process_together(make_depar
     assert (here, on_the_other) == (True, True)
     assert (one_more_here, one_more_there) == (CLOSE_TRY_AGAIN_LATER, CLOSE_TRY_AGAIN_LATER)
     assert after_one_closed is True
+
+
+@pytest.mark.skipif(
+    not django_settings.REDIS_URL, reason="sockets are counted across processes in Redis: set REDIS_URL"
+)
+def test_an_address_holds_its_sockets_on_processes_whose_clocks_disagree(settings):
+    """Entries timed by each process's clock: one running ten minutes behind wrote entries the others took for lapsed
+    and dropped, and its address opened as many sockets again there; one running ahead dropped the others' live ones."""
+    settings.SOCKETS_PER_ADDRESS = 2
+    address = f"203.0.113.{random.randrange(1, 255)}"
+    behind, on_time = SharedSocketCounts(), SharedSocketCounts()
+
+    with time_machine.travel(timezone.now() - timezone.timedelta(minutes=10)):
+        held = [behind.take_a_place(address, 2) for _ in range(2)]
+        behind.push_forward()
+    one_more = on_time.take_a_place(address, 2)
+    for entry in held:
+        behind.give_back(entry)
+
+    assert all(held)
+    assert one_more is None
 
 
 async def test_an_address_is_answered_so_many_snapshots_a_minute_across_its_sockets(
