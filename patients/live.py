@@ -1,10 +1,13 @@
 """What every live socket shares: client message parsing, error frames and forwarding published frames."""
 
 import asyncio
+import contextlib
 import json
+import logging
 import re
 import time
 
+import redis
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import translation
@@ -26,7 +29,13 @@ SNAPSHOT_REQUEST_INTERVAL_SECONDS = 1.0
 # client's ping, every 25 s, or snapshot) this long after it last joined them.
 GROUPS_REJOINED_AFTER_SECONDS = 60 * 60
 
+logger = logging.getLogger(__name__)
+
 # Close codes (4000-4999 is the range WebSocket leaves to applications).
+# The channel layer's Redis is unreachable, so the socket would hear no change: WebSocket's 1011 "internal error", sent
+# in the applications' range (autobahn lets a server send only 1000 and 3000-4999, as for 4012 and 4013). The client
+# takes a socket closed before its snapshot for a failed try: it backs off and polls (live-socket.js).
+CLOSE_CHANNEL_LAYER_UNREACHABLE = 4011
 CLOSE_BAD_REQUEST = 4400
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_FORBIDDEN = 4403
@@ -60,6 +69,20 @@ class LiveConsumer(AsyncWebsocketConsumer):
     refused = False
     snapshot_sent_at = float("-inf")
     requested_snapshot = None
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        except redis.RedisError as error:
+            # Redis away: every socket of the process ends here, its client retrying with a backoff. daphne closed
+            # each with 1011, but logged it as forty lines of traceback, a thousand boards' tries burying the log.
+            logger.warning(
+                "%s closed: the channel layer's Redis is unreachable (%s: %s)",
+                type(self).__name__,
+                type(error).__name__,
+                error,
+            )
+            await send({"type": "websocket.close", "code": CLOSE_CHANNEL_LAYER_UNREACHABLE})
 
     async def connect(self):
         if self.accept_first:
@@ -113,8 +136,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if self.requested_snapshot is not None:
             self.requested_snapshot.cancel()
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        # Redis away (and its groups with it, unless it kept its data): the layer drops a member in a day anyway.
+        with contextlib.suppress(redis.RedisError):
+            for group in self.groups_joined:
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def subscribe(self):
         raise NotImplementedError

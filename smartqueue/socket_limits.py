@@ -102,8 +102,11 @@ class SharedSocketCounts:
         client = _redis(settings.REDIS_URL)
         try:
             taken = client.eval(TAKE_A_PLACE, 1, _sockets_key(address), entry, limit, SHARED_ENTRY_LIFETIME_SECONDS)
-        except redis.RedisError:
-            logger.warning("Sockets of %s not counted: Redis unreachable", address, exc_info=True)
+        except redis.RedisError as error:
+            # One line: every socket opening while Redis is away comes here, and a traceback each buried the log.
+            logger.warning(
+                "Sockets of %s not counted: Redis unreachable (%s: %s)", address, type(error).__name__, error
+            )
             return entry
         if not taken:
             return None
@@ -116,8 +119,10 @@ class SharedSocketCounts:
             return
         try:
             _redis(settings.REDIS_URL).zrem(_sockets_key(address), entry)
-        except redis.RedisError:
-            logger.warning("Socket of %s not uncounted: Redis unreachable", address, exc_info=True)
+        except redis.RedisError as error:
+            logger.warning(
+                "Socket of %s not uncounted: Redis unreachable (%s: %s)", address, type(error).__name__, error
+            )
 
     def push_forward(self):
         """Keep this process's open sockets counted for another SHARED_ENTRY_LIFETIME_SECONDS."""
@@ -129,8 +134,8 @@ class SharedSocketCounts:
             pipeline.eval(PUSH_FORWARD, 1, _sockets_key(address), SHARED_ENTRY_LIFETIME_SECONDS, *entries)
         try:
             pipeline.execute()
-        except redis.RedisError:
-            logger.warning("Open sockets not pushed forward: Redis unreachable", exc_info=True)
+        except redis.RedisError as error:
+            logger.warning("Open sockets not pushed forward: Redis unreachable (%s: %s)", type(error).__name__, error)
 
     def keep_pushing_forward(self):
         """Start the loop pushing this process's entries forward, unless it runs (it ends when no socket is open)."""

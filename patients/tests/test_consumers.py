@@ -609,3 +609,22 @@ async def test_a_patients_own_frame_arriving_after_a_newer_snapshot_does_not_set
 
     assert changed["seq"] == seq + 1
     assert (changed["payload"]["visit"]["status"], changed["payload"]["visit"]["position"]) == ("waiting", 1)
+
+
+async def test_a_socket_is_closed_4011_with_one_line_logged_while_the_channel_layers_redis_is_unreachable(
+    cardiology, open_socket, settings, caplog
+):
+    """Redis away, daphne closed every socket (and each retry) with 1011 and logged forty lines of traceback for each: a
+    thousand boards retrying buried the log. The client takes the close before a snapshot as a failed try and polls."""
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
+    }
+
+    with caplog.at_level(logging.WARNING, logger="patients.live"):
+        socket, connected, _ = await open_socket(f"/ws/queue/{cardiology.pk}/")
+        closed = await socket.receive_output(timeout=10)
+
+    assert connected is True
+    # 1011 "internal error" in the applications' range: autobahn lets a server send no other 1xxx than 1000.
+    assert closed == {"type": "websocket.close", "code": 4011}
+    assert "QueueConsumer closed: the channel layer's Redis is unreachable (ConnectionError" in caplog.text

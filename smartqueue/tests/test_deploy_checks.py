@@ -79,7 +79,8 @@ def test_nginx_forwards_the_scheme_an_outer_proxy_listed_was_told_and_its_own_to
     """The geo and map of deploy/nginx.conf run by nginx, with 127.0.0.2 listed as the outer proxy, answering the
     X-Forwarded-Proto it would forward."""
     conf = (BASE_DIR / "deploy" / "nginx.conf").read_text()
-    rules = conf[conf.index("geo $from_outer_proxy") : conf.index("log_format")].replace("# 10.0.0.0/8 1;", "127.0.0.2 1;")
+    rules = conf[conf.index("geo $from_outer_proxy") : conf.index("log_format")]
+    rules = rules.replace("# 10.0.0.0/8 1;", "127.0.0.2 1;")
     port = free_loopback_port()
     temp = " ".join(f"{kind}_temp_path {tmp_path};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     (tmp_path / "nginx.conf").write_text(
