@@ -507,12 +507,21 @@ def appointment_figures(*, start, end):
         bookings[booking["department_id"]].append(booking)
     booked_waits, walk_in_waits = defaultdict(list), defaultdict(list)
     for visit in Queue.objects.filter(token_date__range=(start, end), called_at__isnull=False).values(
-        "department_id", "checked_in_at", "created_at", "transferred_from_id", "due_at", "called_at", "appointment"
+        "department_id",
+        "checked_in_at",
+        "created_at",
+        "transferred_from_id",
+        "due_at",
+        "due_after_move_back",
+        "called_at",
+        "appointment",
     ):
         if visit["appointment"] is None:
             walk_in_waits[visit["department_id"]].append(wait_minutes(visit))
         else:
-            due = max(visit["checked_in_at"], visit["due_at"] or visit["checked_in_at"])
+            # From the slot, or from where the patient's own move back put them.
+            due = visit["due_after_move_back"] or visit["due_at"] or visit["checked_in_at"]
+            due = max(visit["checked_in_at"], due)
             booked_waits[visit["department_id"]].append(minutes_between(due, visit["called_at"]))
     department_ids = set(bookings) | set(booked_waits)
     departments = Department.objects.in_bulk(department_ids)

@@ -549,6 +549,14 @@ class Queue(models.Model):
         blank=True,
         help_text=_("When the patient asked to be moved back (allowed once per visit)."),
     )
+    # Apart from due_at, which keeps the booked slot: a move undone (the priority raised) leaves the token due as it
+    # was before it, so lowered again it is neither still moved back nor taken for a booked patient at the move's time.
+    due_after_move_back = models.DateTimeField(
+        _("due after moving back"),
+        null=True,
+        blank=True,
+        help_text=_("While the move back stands, its place: just after the last token it let go first."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -564,6 +572,11 @@ class Queue(models.Model):
             models.CheckConstraint(condition=Q(token_number__gte=1), name="queue_token_number_positive"),
             models.CheckConstraint(condition=Q(priority__in=Priority.values), name="queue_priority_valid"),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="queue_status_valid"),
+            models.CheckConstraint(
+                condition=Q(postponed_at__isnull=True, due_after_move_back__isnull=True)
+                | Q(postponed_at__isnull=False, due_after_move_back__isnull=False),
+                name="queue_moved_back_with_its_due",
+            ),
         ]
         indexes = [
             models.Index(fields=["department", "token_date", "status"], name="queue_department_day_status"),
@@ -636,21 +649,24 @@ class Queue(models.Model):
 
     @classmethod
     def due_expression(cls):
-        """When a token is due within its priority: the slot of a booked patient who came on time or early,
-        else the arrival; an urgent token is due from its arrival, unless moved back (due_at is then the move's).
+        """When a token is due within its priority: where a move back put it, else the slot of a booked patient who
+        came on time or early, else the arrival; an urgent token not moved back is due from its arrival.
 
         A slot keeps a normal line first-due, first-served for the walk-ins who came before it; once the patient's
         priority is raised, they are seen by arrival among the urgent ones, not held back until their slot.
         """
         return Case(
-            When(priority__in=cls.URGENT_PRIORITIES, postponed_at__isnull=True, then=F("checked_in_at")),
+            When(postponed_at__isnull=False, then=F("due_after_move_back")),
+            When(priority__in=cls.URGENT_PRIORITIES, then=F("checked_in_at")),
             default=Coalesce(F("due_at"), F("checked_in_at")),
         )
 
     @property
     def due(self):
         """due_expression, of this token as it is in memory."""
-        if self.priority in self.URGENT_PRIORITIES and self.postponed_at is None:
+        if self.postponed_at is not None:
+            return self.due_after_move_back
+        if self.priority in self.URGENT_PRIORITIES:
             return self.checked_in_at
         return self.due_at or self.checked_in_at
 

@@ -261,6 +261,7 @@ def issue_token(
     listed_under_patient=False,
     notify_when_patients_ahead=None,
     postponed_at=None,
+    due_after_move_back=None,
     within_daily_capacity=True,
     self_service=False,
 ):
@@ -308,6 +309,7 @@ def issue_token(
         listed_under_patient=listed_under_patient,
         notify_when_patients_ahead=notify_when_patients_ahead,
         postponed_at=postponed_at,
+        due_after_move_back=due_after_move_back,
     )
     return _record_queue_change(entry=entry, event=event, actor=actor, ip_address=ip_address, before={}, created=True)
 
@@ -1195,7 +1197,7 @@ def postpone_visit(*, entry, places, actor=None, ip_address=None):
     check_postponable(entry)
     behind = _let_go_first(entry)[:places]
     before = entry_snapshot(entry)
-    entry.due_at = behind[-1][1] + timedelta(microseconds=1)
+    entry.due_after_move_back = behind[-1][1] + timedelta(microseconds=1)
     entry.postponed_at = timezone.now()
     return _record_queue_change(entry=entry, event="postponed", actor=actor, ip_address=ip_address, before=before)
 
@@ -1401,8 +1403,9 @@ def change_priority(*, entry, priority, actor=None, ip_address=None):
     if priority in Queue.URGENT_PRIORITIES and entry.priority not in Queue.URGENT_PRIORITIES:
         # A move back (LATE) was among the tokens of its old priority. Raised to an urgent one, the patient is seen
         # by arrival among the urgent ones, as any raised token is (Queue.due_expression), not behind an emergency
-        # who came after them; the move is undone, so they may ask for one again.
-        entry.postponed_at = None
+        # who came after them; the move is undone, so they may ask for one again, and lowered back they are due as
+        # before it (their slot or their arrival).
+        entry.postponed_at = entry.due_after_move_back = None
     entry.priority = priority
     return _record_queue_change(
         entry=entry, event="priority_changed", actor=actor, ip_address=ip_address, before=before
@@ -1478,6 +1481,7 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
         listed_under_patient=old_entry.listed_under_patient,
         notify_when_patients_ahead=old_entry.notify_when_patients_ahead,
         postponed_at=old_entry.postponed_at,
+        due_after_move_back=old_entry.due_after_move_back,
     )
 
 

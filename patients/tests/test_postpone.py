@@ -148,6 +148,45 @@ def test_a_moved_back_token_raised_to_an_emergency_is_seen_by_its_arrival_among_
     assert places(department) == [moved_back.pk, emergency.pk, normal[0].pk, normal[1].pk]
 
 
+def test_a_move_undone_by_a_raised_priority_is_not_back_when_the_priority_is_lowered(department, make_token, clock):
+    """The desk raises a moved-back walk-in to high by mistake and puts it back to normal: the move was undone, so
+    the token waits at its arrival, is not taken for a booked patient due at the move's time (the status page said
+    "kept for your appointment at 9:47"), and may be moved back once, as the undoing promised."""
+    walk_ins = []
+    for _ in range(4):
+        walk_ins.append(make_token(department))
+        clock.shift(timedelta(minutes=5))
+    services.postpone_visit(entry=walk_ins[0], places=2)
+    services.change_priority(entry=walk_ins[0], priority=Queue.Priority.HIGH)
+
+    services.change_priority(entry=walk_ins[0], priority=Queue.Priority.NORMAL)
+
+    assert places(department) == [entry.pk for entry in walk_ins]
+    walk_ins[0].refresh_from_db()
+    assert walk_ins[0].booked_place_at is None
+    services.postpone_visit(entry=walk_ins[0], places=1)
+    assert places(department) == [walk_ins[index].pk for index in (1, 0, 2, 3)]
+
+
+def test_a_booked_patient_whose_move_was_undone_is_back_at_their_slot_when_lowered_again(
+    department, make_token, clock
+):
+    first_walk_in = make_token(department)
+    clock.shift(timedelta(minutes=1))
+    slot = timezone.now() + timedelta(minutes=2)
+    booked = booked_early(department, make_token, slot=slot)
+    clock.shift(timedelta(minutes=5))
+    walk_ins = [make_token(department) for _ in range(2)]
+    services.postpone_visit(entry=booked, places=2)
+    services.change_priority(entry=booked, priority=Queue.Priority.HIGH)
+
+    services.change_priority(entry=booked, priority=Queue.Priority.NORMAL)
+
+    assert places(department) == [first_walk_in.pk, booked.pk, *[entry.pk for entry in walk_ins]]
+    booked.refresh_from_db()
+    assert booked.booked_place_at == slot
+
+
 def test_refused_for_a_token_whose_day_is_over(department, make_token):
     stale, _behind = make_token(department), make_token(department)
     Queue.objects.filter(pk=stale.pk).update(token_date=stale.token_date - timedelta(days=1))
