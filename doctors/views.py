@@ -50,8 +50,13 @@ class DashboardView(DoctorRequiredMixin, TemplateView):
         )
         report_on_page(request, outcome)
         if outcome.errors:
-            # The dashboard again with what was refused, answered 400 as the API answers the same input.
-            return self.render_to_response(self.get_context_data(), status=400)
+            # The dashboard again with what was refused, answered 400 as the API answers the same input, and the notes
+            # typed for the consultation still under way back in their fields: without scripts, nothing else kept them.
+            context = self.get_context_data()
+            current = context["dashboard"]["current"]
+            if current is not None and request.POST.get("entry") == str(current["id"]):
+                context["typed"] = request.POST
+            return self.render_to_response(context, status=400)
         return redirect("doctors:dashboard")
 
 

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from doctors.actions import DOCTOR_ACTIONS
 from patients import services as queue_services
@@ -125,3 +126,47 @@ def test_a_field_given_twice_on_the_page_is_refused_naming_it_and_nothing_is_don
     assert messages == [("error", '"Action" is given more than once.')]
     entry.refresh_from_db()
     assert entry.status == Queue.Status.WAITING
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # Refused for a direction control pasted in with the text.
+        {"action": "complete", "consultation_notes": "BP 150/95\u202e; start amlodipine"},
+        # Refused for want of the department: the notes and the note for the next doctor were both typed.
+        {"action": "refer", "consultation_notes": "X-ray of the left wrist", "referral_notes": "Suspected fracture"},
+    ],
+)
+def test_notes_refused_on_the_page_are_given_back_in_their_fields(
+    doctor_client, doctor, department, make_department, make_token, data
+):
+    """Without scripts the dashboard is answered again after a refusal: the notes the doctor typed came back empty."""
+    make_department(name="Radiology", code="XRAY")
+    entry = make_token(department)
+    queue_services.call_patient(entry=entry, doctor=doctor)
+    queue_services.start_consultation(entry=entry)
+
+    response = doctor_client.post(reverse("doctors:dashboard"), {**data, "entry": entry.pk})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    for name in ("consultation_notes", "referral_notes"):
+        typed = re.search(rf'<textarea[^>]*name="{name}"[^>]*>\n?(.*?)</textarea>', page, re.S).group(1)
+        assert typed == escape(data.get(name, ""))
+    assert ('<details class="mt-2" open>' in page) == (data["action"] == "refer")
+    entry.refresh_from_db()
+    assert entry.status == Queue.Status.IN_CONSULTATION
+
+
+def test_notes_refused_for_another_token_are_not_put_in_the_consultation_under_way(
+    doctor_client, doctor, department, make_token
+):
+    entry, other = make_token(department), make_token(department)
+    queue_services.call_patient(entry=entry, doctor=doctor)
+    queue_services.start_consultation(entry=entry)
+
+    response = doctor_client.post(
+        reverse("doctors:dashboard"), {"action": "complete", "entry": other.pk, "consultation_notes": "Not theirs"}
+    )
+
+    assert response.status_code == 400 and "Not theirs" not in response.content.decode()
