@@ -41,9 +41,11 @@ def entry_for_doctor(*, doctor, entry_id, locked=False):
 
 def _own_consultation(*, doctor, entry_id):
     """The entry, if it is no other doctor's, checked under its lock in the caller's transaction: a token returned to
-    the line and called by a colleague a moment before is theirs, not one this doctor's stale page may act on."""
+    the line and called by a colleague a moment before is theirs, not one this doctor's stale page may act on.
+    A token keeps the doctor who last called it; only while called or in consultation is it with them: a no-show is
+    the department's (any of its doctors recalls or transfers it), and one done is refused for what it is now."""
     entry = entry_for_doctor(doctor=doctor, entry_id=entry_id, locked=True)
-    if entry.doctor_id is not None and entry.doctor_id != doctor.pk:
+    if entry.status in Queue.SERVING_STATUSES and entry.doctor_id not in (None, doctor.pk):
         raise NotYourPatient(_("Token %(token)s is with another doctor.") % {"token": entry.token})
     return entry
 

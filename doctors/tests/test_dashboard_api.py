@@ -374,3 +374,38 @@ def test_a_call_made_as_a_break_set_from_another_tab_commits_brings_the_doctor_b
     doctor.refresh_from_db()
     assert called.doctor_id == doctor.pk
     assert doctor.availability == "available"
+
+
+def test_a_colleagues_no_show_is_the_departments_and_is_not_said_to_be_with_them(
+    doctor_client, department, make_doctor, make_token, make_department
+):
+    """A patient Dr Colleague called and marked a no-show turns up asking for another department: any doctor of the
+    department transfers them, as any recalls them. They were refused as 'with another doctor', who had none."""
+    ent = make_department(name="ENT", code="ENT")
+    make_doctor(department=ent)
+    colleague = make_doctor(department=department)
+    make_token(department)
+    entry = queue_services.call_next(doctor=colleague)
+    queue_services.skip(entry=entry)
+
+    start = post(doctor_client, action="start", entry=entry.pk)
+    transfer = post(doctor_client, action="transfer", entry=entry.pk, to_department=ent.pk)
+
+    assert start.json()["errors"]["entry"][0].startswith(f"{entry.token} is already marked as a no-show:")
+    assert transfer.status_code == 200, transfer.json()
+    entry.refresh_from_db()
+    assert entry.status == Queue.Status.CANCELLED and entry.transferred_to.department == ent
+
+
+def test_a_colleagues_completed_consultation_is_refused_as_completed(
+    doctor_client, department, make_doctor, make_token
+):
+    colleague = make_doctor(department=department)
+    make_token(department)
+    entry = queue_services.call_next(doctor=colleague)
+    queue_services.start_consultation(entry=entry)
+    queue_services.complete_consultation(entry=entry)
+
+    response = post(doctor_client, action="complete", entry=entry.pk, consultation_notes="Seen")
+
+    assert response.json()["errors"]["entry"][0].startswith(f"The consultation with {entry.token} is already completed")
