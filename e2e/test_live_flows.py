@@ -120,6 +120,35 @@ def test_a_patient_referred_after_the_consultation_follows_their_new_token_on_th
     expect(doctor.locator('[data-statistic="seen"]')).to_have_text("1")
 
 
+def test_notes_typed_for_a_consultation_completed_on_another_device_are_kept_in_a_notice(open_page, hospital):
+    """The doctor's tablet completed the consultation while the desktop had notes typed: the field went with the
+    redraw, and the notes with it, unsaid. The doctor's own Complete, whose redraw may come before its answer, says
+    only that it is done."""
+    _patient, doctor = patient_in_consultation(open_page)
+    tablet = open_page(**DESKTOP)
+    sign_in(tablet, "/doctors/login/", "dr.smith", "doctor123")
+    doctor.get_by_label("Notes (optional)").fill("Chest pain on exertion; ECG normal")
+
+    tablet.get_by_role("button", name="Complete consultation").click()
+
+    notice = doctor.locator("#dashboard-notice")
+    expect(notice).to_contain_text(
+        "The consultation ended elsewhere before your notes were saved. Your notes: Chest pain on exertion; ECG normal"
+    )
+    expect(doctor.get_by_text("No patient is with you.")).to_be_visible()
+    doctor.get_by_role("button", name="Dismiss").click()
+
+    register_on_phone(open_page(**PHONE), name="Ravi Kumar", phone="+14155550102")
+    doctor.get_by_role("button", name="Call next patient").click()
+    doctor.get_by_role("button", name="Start consultation").click()
+    doctor.get_by_label("Notes (optional)").fill("Follow-up in a month")
+    doctor.get_by_role("button", name="Complete consultation").click()
+    expect(notice).to_contain_text("Consultation with CARD-002 completed.")
+    doctor.wait_for_timeout(1500)
+    expect(notice).not_to_contain_text("ended elsewhere")
+    assert Queue.objects.get(token_number=2).consultation_notes == "Follow-up in a month"
+
+
 @pytest.fixture
 def free_port():
     with socket.socket() as probe:

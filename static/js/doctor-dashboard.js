@@ -5,7 +5,8 @@
 // Buttons post to /doctors/api/ (event delegation on the page, so they work after a swap) and the
 // fragment is read once the action is done. While the socket cannot open, the fragment is polled.
 // The consultation notes being typed are kept in this tab (sessionStorage, by the visit's entry) until that
-// consultation leaves the dashboard: a sign-out for idleness or a reload brings them back on the next load.
+// consultation leaves the dashboard: a sign-out for idleness or a reload brings them back on the next load. Notes of a
+// consultation that left it unsaved (completed in another tab or device, or ended by the desk) are shown in the notice.
 (function () {
   "use strict";
   const root = document.getElementById("doctor-dashboard");
@@ -30,13 +31,29 @@
     return NOTES_DRAFT_PREFIX + notes.form.querySelector("[name=entry]").value;
   }
 
-  // A draft lives as long as its consultation is on the dashboard: completed, moved or gone, it is dropped.
+  // A draft lives as long as its consultation is on the dashboard: completed, moved or gone, it is dropped. One this
+  // page did not save (the consultation ended in another tab or device, or by the desk) is not dropped unsaid: the
+  // notice keeps its words until dismissed, for the doctor to copy into the record; they vanished with the field.
   function keepOnlyTheShownNotesDraft() {
     const notes = document.getElementById("consultation-notes");
     const shown = notes ? notesDraftKey(notes) : null;
     Object.keys(sessionStorage)
       .filter((key) => key.startsWith(NOTES_DRAFT_PREFIX) && key !== shown)
-      .forEach((key) => sessionStorage.removeItem(key));
+      .forEach((key) => {
+        const unsaved = sessionStorage.getItem(key);
+        sessionStorage.removeItem(key);
+        if (unsaved) {
+          focusBeforeNotice = document.activeElement;
+          showNotice(
+            interpolate(
+              gettext("The consultation ended elsewhere before your notes were saved. Your notes: %(notes)s"),
+              { notes: unsaved },
+              true,
+            ),
+            "danger",
+          );
+        }
+      });
     if (notes && !notes.value) notes.value = sessionStorage.getItem(shown) || "";
   }
 
@@ -116,6 +133,12 @@
       form.reset(); // back to the availability the doctor still has
       return;
     }
+    // Notes sent with the action (Complete, Complete and refer) are no draft while it runs, so that the consultation
+    // leaving the dashboard as it is saved (the socket's redraw can come before the answer) is not taken for notes
+    // lost; refused or unanswered, they are a draft again.
+    const notes = form.querySelector("#consultation-notes");
+    const sentNotes = notes ? { key: notesDraftKey(notes), text: sessionStorage.getItem(notesDraftKey(notes)) } : null;
+    if (sentNotes) sessionStorage.removeItem(sentNotes.key);
     let response = null;
     let answer = null;
     try {
@@ -131,6 +154,8 @@
       // press did nothing the doctor could see, and the promise's failure said nothing to anyone.
       answer = null;
     }
+    const notesSaved = response && response.ok;
+    if (sentNotes && sentNotes.text && !notesSaved) sessionStorage.setItem(sentNotes.key, sentNotes.text);
     if (response && response.status === 403) {
       StaffSession.refused();
       return;
