@@ -96,9 +96,13 @@ def refusal_in_words(refused, status):
 
 
 class IllegalTransition(QueueError):
-    def __init__(self, entry, from_status, to_status):
+    """A move between statuses ALLOWED_TRANSITIONS does not take; `refused` says what was refused when the move is a
+    step of another action (a transfer cancels the token), whose words the person acting would not recognise."""
+
+    def __init__(self, entry, from_status, to_status, refused=None):
         self.token, self.from_status, self.to_status = entry.token, from_status, to_status
-        super().__init__(refusal_in_words(REFUSED_CHANGE[to_status] % {"token": entry.token}, from_status))
+        refused = refused or REFUSED_CHANGE[to_status]
+        super().__init__(refusal_in_words(refused % {"token": entry.token}, from_status))
 
 
 class DepartmentUnavailable(QueueError):
@@ -1462,8 +1466,9 @@ def transfer(*, entry, to_department, actor=None, ip_address=None):
     """
     target = to_department
     _check_another_department(entry, target)
-    # The token as it is now, not as the caller last read it (its doctor may have started the consultation since).
-    check_transferable(Queue.objects.get(pk=entry.pk))
+    # The token as it is now, not as the caller last read it (its doctor may have started the consultation since),
+    # and held so until the transfer's cancellation: refused, it is said as a transfer's refusal, not a cancellation's.
+    check_transferable(Queue.objects.select_for_update(of=("self",)).get(pk=entry.pk))
     check_one_active_token(patient_id=entry.patient_id, department_id=target.pk)
     # Both steps share this transaction: a full or closed target department undoes the cancellation too.
     old_entry = _transition(entry, Status.CANCELLED, event="transferred", actor=actor, ip_address=ip_address)
@@ -1496,7 +1501,12 @@ def check_transferable(entry):
             % {"token": entry.token}
         )
     if Status.CANCELLED not in ALLOWED_TRANSITIONS[entry.status]:
-        raise IllegalTransition(entry, entry.status, Status.CANCELLED)
+        raise IllegalTransition(
+            entry,
+            entry.status,
+            Status.CANCELLED,
+            refused=_("Token %(token)s cannot be moved to another department."),
+        )
 
 
 def _check_another_department(entry, target):

@@ -460,3 +460,28 @@ def test_django_admin_gives_a_messages_reason_in_the_readers_language(client, ma
 
     assert "طلب المريض عدم تلقي الرسائل." in page and OPTED_OUT_REASON not in page
     assert "<textarea" not in page
+
+
+@pytest.mark.parametrize("moved_on", ["cancel", "complete"])
+def test_a_move_from_a_page_read_before_the_token_moved_on_says_the_move_is_refused_and_why(
+    admin_client, wrong_department, orthopaedics, make_doctor, department, moved_on
+):
+    """Another clerk cancelled the token, or its doctor saw the patient, after this clerk's page was read: the move
+    was refused as 'cannot be cancelled', words for an action the clerk had not taken."""
+    if moved_on == "cancel":
+        services.cancel(entry=wrong_department)
+        now = "It was cancelled or transferred."
+    else:
+        services.call_patient(entry=wrong_department, doctor=make_doctor(department=department))
+        services.start_consultation(entry=wrong_department)
+        services.complete_consultation(entry=wrong_department)
+        now = "Its consultation is already completed."
+
+    response = admin_client.post(
+        reverse("adminpanel:visit-move", args=[wrong_department.pk]), {"to_department": orthopaedics.pk}
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f"Token {wrong_department.token} cannot be moved to another department. {now}" in page
+    assert not Queue.objects.filter(transferred_from=wrong_department).exists()
