@@ -64,6 +64,7 @@ AUDIT_ACTIONS = {
     "auth.signed_in": _("Signed in"),
     "auth.signed_out": _("Signed out"),
     "auth.password_changed": _("Password changed"),
+    "auth.password_set": _("Password set by an administrator"),
 }
 
 

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -345,6 +346,26 @@ class NewDoctorForm(PanelFieldsMixin, forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password", error)
         return cleaned
+
+
+class DoctorPasswordForm(PanelFieldsMixin, SetPasswordForm):
+    """A new password for a doctor who forgot theirs, typed twice and held to AUTH_PASSWORD_VALIDATORS."""
+
+    error_messages = {
+        **SetPasswordForm.error_messages,
+        "password_mismatch": _("The two new passwords differ: type the same one in both."),
+    }
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password1"].help_text = " ".join(str(rule) for rule in password_validators_help_texts())
+        self.fields["new_password2"].label = _("New password again")
+        self.fields["new_password2"].help_text = _("Type the new password a second time, to be sure of it.")
+
+    def validate_password_for_user(self, user, password_field_name="new_password2"):
+        # The validators' refusal beside the new password, where its rules are listed.
+        super().validate_password_for_user(user, "new_password1")
 
 
 class SystemConfigurationForm(SavesWhatThePageChangedMixin, PanelFieldsMixin, forms.ModelForm):

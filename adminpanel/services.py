@@ -16,7 +16,7 @@ from patients.models import Department, other_site_languages
 from patients.serializers import BroadcastSerializer
 from smartqueue.shapes import represent
 
-from .models import AuditLog
+from .models import AdminUser, AuditLog
 from .selectors import accounts_named, waiting_today
 
 BROADCAST_MAX_LENGTH = 500
@@ -126,6 +126,27 @@ def create_doctor(*, username, password, first_name, last_name, department, acto
         actor=actor,
         ip_address=ip_address,
     )
+
+
+@transaction.atomic
+def set_doctor_password(*, doctor, password, actor, ip_address=None):
+    """Give a doctor who forgot their password a new one, which the administrator hands them in person: every
+    sign-in of the account ends (its session auth hash changes) and the change is audited, the password not.
+
+    An account that also runs the panel or Django admin is refused: a panel administrator could otherwise take
+    over an account of more rights than their own. Its holder changes it, or a superuser in Django admin."""
+    user = get_user_model().objects.select_for_update().get(pk=doctor.user_id)
+    if user.is_staff or user.is_superuser or AdminUser.objects.filter(user=user).exists():
+        raise ValidationError(
+            _(
+                "This account also runs the admin panel or Django admin: its holder changes its password, or a "
+                "superuser in Django admin."
+            )
+        )
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record_audit(actor=actor, action="auth.password_set", target=user, ip_address=ip_address)
+    return user
 
 
 def broadcast_audience(department=None):

@@ -64,6 +64,7 @@ from .forms import (
     DeskCheckInForm,
     DoctorAbsenceForm,
     DoctorForm,
+    DoctorPasswordForm,
     MessageTextForm,
     NewDoctorForm,
     PanelNewWebhookEndpointForm,
@@ -599,6 +600,47 @@ class DoctorUpdateView(PanelAdminRequiredMixin, AuditedFormMixin, UpdateView):
     heading = _("Edit doctor")
     save = staticmethod(services.save_doctor)
     success_url = reverse_lazy("adminpanel:doctors")
+
+
+class DoctorPasswordView(PanelAdminRequiredMixin, RefusedFormIs400, FormView):
+    """A new password for a doctor who forgot theirs (services.set_doctor_password): staff have no e-mail reset."""
+
+    template_name = "adminpanel/form.html"
+    form_class = DoctorPasswordForm
+
+    @cached_property
+    def doctor(self):
+        return get_object_or_404(Doctor.objects.select_related("user"), pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.doctor.user}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            heading=sentence_with(_("New password for %(name)s"), name=name_on_page(self.doctor)),
+            intro=_(
+                "For a doctor who forgot their password. Give them the new one in person and ask them to change it "
+                "on their Change password page. Once it is set, every device signed in to their account is signed out."
+            ),
+            submit_label=_("Set the new password"),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            services.set_doctor_password(
+                doctor=self.doctor,
+                password=form.cleaned_data["new_password1"],
+                actor=self.request.user,
+                ip_address=client_ip(self.request),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, sentence_with(_("%(name)s has a new password."), name=name_on_page(self.doctor))
+        )
+        return redirect("adminpanel:doctors")
 
 
 class DeactivateView(PanelAdminRequiredMixin, View):
