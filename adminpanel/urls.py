@@ -46,6 +46,7 @@ urlpatterns = [
     path("doctors/", views.DoctorListView.as_view(), name="doctors"),
     path("doctors/new/", views.DoctorCreateView.as_view(), name="doctor-create"),
     path("doctors/<int:pk>/edit/", views.DoctorUpdateView.as_view(), name="doctor-edit"),
+    path("doctors/<int:pk>/hours/", views.DoctorHoursView.as_view(), name="doctor-hours"),
     path("doctors/<int:pk>/password/", views.DoctorPasswordView.as_view(), name="doctor-password"),
     path(
         "doctors/<int:pk>/deactivate/",

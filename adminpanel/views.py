@@ -24,6 +24,7 @@ from django.views.generic import CreateView, FormView, ListView, TemplateView, U
 from doctors import services as doctor_services
 from doctors.actions import ALREADY
 from doctors.models import Doctor, DoctorAbsence
+from doctors.views import WeeklyHoursView
 from notifications import webhooks
 from notifications.models import (
     NotificationTemplate,
@@ -641,6 +642,27 @@ class DoctorPasswordView(PanelAdminRequiredMixin, RefusedFormIs400, FormView):
             self.request, sentence_with(_("%(name)s has a new password."), name=name_on_page(self.doctor))
         )
         return redirect("adminpanel:doctors")
+
+
+class DoctorHoursView(PanelAdminRequiredMixin, WeeklyHoursView):
+    """A doctor's weekly hours set by a panel administrator: a new hospital's doctors are offered for bookings and
+    counted on duty without each of them signing in first."""
+
+    base_template = "adminpanel/base.html"
+    keep_label = _("Keep the hours as they were")
+    back_url_name = "adminpanel:doctors"
+    back_label = _("Back to the doctors")
+
+    @cached_property
+    def doctor(self):
+        return get_object_or_404(Doctor.objects.select_related("user"), pk=self.kwargs["pk"])
+
+    @property
+    def heading(self):
+        return sentence_with(_("Weekly hours of %(name)s"), name=name_on_page(self.doctor))
+
+    def saved_message(self):
+        return sentence_with(_("The weekly hours of %(name)s are saved."), name=name_on_page(self.doctor))
 
 
 class DeactivateView(PanelAdminRequiredMixin, View):

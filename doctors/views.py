@@ -3,6 +3,7 @@ import re
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -70,17 +71,35 @@ class DashboardLiveView(DashboardView):
     raise_exception = True
 
 
-class ScheduleView(DoctorRequiredMixin, RefusedFormIs400, FormView):
-    """The doctor's weekly working hours as a form; the same rules as POST /doctors/api/schedule/."""
+class WeeklyHoursView(RefusedFormIs400, FormView):
+    """A doctor's weekly working hours as a form; the same rules as POST /doctors/api/schedule/. The doctor's own
+    page and the admin panel's page for any doctor say whose hours they are and where to go back."""
 
     template_name = "doctors/schedule.html"
     form_class = WeeklyScheduleFormSet
+    # The doctor whose hours these are (the signed-in one, or the panel's choice), and the page's own words.
+    doctor = None
+    base_template = "doctors/base.html"
+    heading = _("Your weekly hours")
+    keep_label = _("Keep my hours as they were")
+    back_url_name = "doctors:dashboard"
+    back_label = _("Back to the dashboard")
 
     def get_initial(self):
         return [
             {"weekday": interval.weekday, "starts_at": interval.starts_at, "ends_at": interval.ends_at}
             for interval in self.doctor.schedule.all()
         ]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            base_template=self.base_template,
+            heading=self.heading,
+            keep_label=self.keep_label,
+            back_url=reverse(self.back_url_name),
+            back_label=self.back_label,
+            **kwargs,
+        )
 
     def form_valid(self, formset):
         rows = [form for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
@@ -104,5 +123,12 @@ class ScheduleView(DoctorRequiredMixin, RefusedFormIs400, FormView):
                 index, field = SCHEDULE_ERROR_KEY.fullmatch(key).groups()
                 rows[int(index)].add_error(field, problems)
             return self.form_invalid(formset)
-        messages.success(self.request, _("Your weekly hours are saved."))
-        return redirect("doctors:schedule")
+        messages.success(self.request, self.saved_message())
+        return redirect(self.request.path)
+
+    def saved_message(self):
+        return _("Your weekly hours are saved.")
+
+
+class ScheduleView(DoctorRequiredMixin, WeeklyHoursView):
+    """The signed-in doctor's own hours (DoctorRequiredMixin sets self.doctor)."""

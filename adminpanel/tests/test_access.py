@@ -56,6 +56,8 @@ def endpoints(world):
         ("get", reverse("adminpanel:doctor-create"), None, admin_side, 200, "admin_page"),
         ("get", reverse("adminpanel:doctor-edit", args=[other_doctor.pk]), None, admin_side, 200, "admin_page"),
         ("post", reverse("adminpanel:doctor-deactivate", args=[other_doctor.pk]), {}, admin_side, 302, "admin_page"),
+        ("get", reverse("adminpanel:doctor-hours", args=[other_doctor.pk]), None, admin_side, 200, "admin_page"),
+        ("get", reverse("adminpanel:doctor-password", args=[other_doctor.pk]), None, admin_side, 200, "admin_page"),
         ("get", reverse("adminpanel:configuration"), None, admin_side, 200, "admin_page"),
         ("get", reverse("adminpanel:broadcast"), None, admin_side, 200, "admin_page"),
         ("get", reverse("adminpanel:audit"), None, admin_side, 200, "admin_page"),
