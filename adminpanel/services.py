@@ -121,7 +121,8 @@ def create_doctor(*, username, password, first_name, last_name, department, acto
     save_checked(user)
     return save_with_audit(
         instance=Doctor(user=user),
-        changes={"department": department, **profile},
+        # The administrator typed the first password: the doctor chooses their own at their first sign-in.
+        changes={"department": department, "must_change_password": True, **profile},
         action="doctor.created",
         actor=actor,
         ip_address=ip_address,
@@ -145,6 +146,7 @@ def set_doctor_password(*, doctor, password, actor, ip_address=None):
         )
     user.set_password(password)
     user.save(update_fields=["password"])
+    Doctor.objects.filter(pk=doctor.pk).update(must_change_password=True)
     record_audit(actor=actor, action="auth.password_set", target=user, ip_address=ip_address)
     return user
 

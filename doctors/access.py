@@ -12,6 +12,11 @@ from smartqueue.roles import RoleAuthenticationForm, RoleRequiredMixin
 from .models import Doctor
 
 
+# A sign-in with a password an administrator chose (Doctor.must_change_password) says so in its session, read by
+# doctors.middleware.FirstPasswordMiddleware on every request without a query: set at sign-in, dropped once changed.
+FIRST_PASSWORD_SESSION_KEY = "doctor_must_change_password"
+
+
 @functools.cache
 def _compiled_active_doctor():
     return CompiledStatement.compile(

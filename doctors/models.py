@@ -70,6 +70,14 @@ class Doctor(models.Model):
         help_text=_("Pages in this language; blank: the browser's."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_(
+            "Set while the account's password is one an administrator chose: the doctor's pages lead to their Change "
+            "password page until they choose their own."
+        ),
+    )
     translations = models.JSONField(
         _("translations"),
         default=dict,

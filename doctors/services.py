@@ -405,6 +405,11 @@ def release_bookings_of_deleted_doctor(doctor):
         appointments.release_unstaffed_bookings_ahead(department=doctor.department)
 
 
+def password_chosen(*, user):
+    """The doctor chose their own password: one an administrator chose no longer holds their pages back."""
+    Doctor.objects.filter(user=user, must_change_password=True).update(must_change_password=False)
+
+
 class AbsenceCancelsBookings(queue_services.QueueError):
     """Recording the absence would cancel more bookings than the admin agreed to (`cancels`: how many): asked first,
     since each patient is texted and withdrawing the absence does not bring the bookings back."""

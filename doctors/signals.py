@@ -6,12 +6,13 @@ deactivated or moved must stop receiving that department's frames at once.
 """
 
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from smartqueue.staff_sockets import ACCESS_CHANGED, SIGNED_OUT, tell_staff_sockets
 
+from .access import FIRST_PASSWORD_SESSION_KEY
 from .models import Doctor
 from .services import publish_roster_change, release_bookings_of_deleted_doctor
 
@@ -60,3 +61,9 @@ def recheck_sockets_on_user_change(sender, instance, created, **kwargs):
 @receiver(post_delete, sender=Doctor, dispatch_uid="recheck_staff_sockets_on_doctor_removal")
 def recheck_sockets_on_doctor_change(sender, instance, **kwargs):
     tell_staff_sockets(user_id=instance.user_id, message_type=ACCESS_CHANGED)
+
+
+@receiver(user_logged_in, dispatch_uid="doctor_mark_a_password_chosen_by_an_administrator")
+def mark_a_password_chosen_by_an_administrator(sender, request, user, **kwargs):
+    if request is not None and Doctor.objects.filter(user=user, must_change_password=True).exists():
+        request.session[FIRST_PASSWORD_SESSION_KEY] = True

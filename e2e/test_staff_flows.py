@@ -51,6 +51,13 @@ def test_admin_creates_a_department_and_a_doctor_who_signs_in_to_its_empty_queue
 
     doctor = open_page(**DESKTOP)
     sign_in(doctor, "/doctors/login/", "dr.new", "a-long-first-password-42")
+    # The administrator typed that password: the doctor chooses their own before the dashboard.
+    expect(doctor.get_by_text("Your password was chosen by an administrator")).to_be_visible()
+    doctor.get_by_label("Current password").fill("a-long-first-password-42")
+    doctor.get_by_label("New password", exact=True).fill("nadia-own-password-43")
+    doctor.get_by_label("New password again").fill("nadia-own-password-43")
+    doctor.get_by_role("button", name="Change password").click()
+    doctor.goto("/doctors/")
 
     expect(doctor.get_by_text("Neurology queue")).to_be_visible()
     expect(doctor.get_by_text("Nobody is waiting.")).to_be_visible()

@@ -233,6 +233,8 @@ MIDDLEWARE = [
     # A signed-in staff member's language (their profile's, or the one they last switched to) wins.
     "smartqueue.i18n.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After sessions and sign-in: a doctor holding a password an administrator chose changes it first.
+    "doctors.middleware.FirstPasswordMiddleware",
     # After the visitor's language is known: a view's bare 405 becomes a page in their words (smartqueue.errors).
     "smartqueue.errors.MethodNotAllowedPageMiddleware",
     # After messages and the staff member's language: the sign-out it makes says why, in their words.

@@ -25,7 +25,8 @@ from redis import Redis
 
 from adminpanel.access import PanelAdminRequiredMixin
 from adminpanel.models import SystemConfiguration
-from doctors.access import DoctorRequiredMixin
+from doctors import services as doctor_services
+from doctors.access import FIRST_PASSWORD_SESSION_KEY, DoctorRequiredMixin
 from patients import hooks
 from patients.forms import BootstrapWidgetsMixin, FieldsSayWhatToEnterMixin
 from patients.models import Department
@@ -399,8 +400,22 @@ class StaffPasswordChangeDoneView(PasswordChangeDoneView):
 
 
 class DoctorPasswordChangeView(DoctorRequiredMixin, StaffPasswordChangeView):
+    """Also where a doctor holding a password an administrator chose is led (doctors.middleware) until they change
+    it."""
+
     base_template = "doctors/base.html"
     done_url_name = "doctor-password-changed"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            password_chosen_by_an_administrator=self.request.session.get(FIRST_PASSWORD_SESSION_KEY, False), **kwargs
+        )
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        doctor_services.password_chosen(user=self.request.user)
+        self.request.session.pop(FIRST_PASSWORD_SESSION_KEY, None)
+        return response
 
 
 class DoctorPasswordChangeDoneView(DoctorRequiredMixin, StaffPasswordChangeDoneView):
