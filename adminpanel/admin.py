@@ -4,6 +4,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.models import Group, User
 
+from doctors import services as doctor_services
 from doctors.admin import KeepsDoctorsWithAPatient
 from doctors.models import Doctor
 from smartqueue.admin_checks import AnnouncesItsChanges, CheckedModelAdmin, ChecksAgainOnConflict, OnlyRead
@@ -27,10 +28,12 @@ class CheckedUserAdmin(KeepsDoctorsWithAPatient, AnnouncesItsChanges, ChecksAgai
         return Doctor.objects.filter(user__in=records).select_related("user")
 
     def user_change_password(self, request, id, form_url=""):
-        # An account's password set by a superuser is audited as one changed on the staff pages is; Django's page
-        # saves it outside save_model, so AnnouncesItsChanges does not hear of it.
+        # An account's password set by a superuser is audited as one changed on the staff pages is (Django's page
+        # saves it outside save_model, so AnnouncesItsChanges does not hear of it), and a doctor replaces it at
+        # their next sign-in, as one set on the panel.
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
+            doctor_services.password_chosen_by_an_administrator(user=self.get_object(request, unquote(id)))
             record_audit(
                 actor=request.user,
                 action="auth.password_changed",

@@ -146,7 +146,7 @@ def set_doctor_password(*, doctor, password, actor, ip_address=None):
         )
     user.set_password(password)
     user.save(update_fields=["password"])
-    Doctor.objects.filter(pk=doctor.pk).update(must_change_password=True)
+    doctor_services.password_chosen_by_an_administrator(user=user)
     record_audit(actor=actor, action="auth.password_set", target=user, ip_address=ip_address)
     return user
 

@@ -405,6 +405,12 @@ def release_bookings_of_deleted_doctor(doctor):
         appointments.release_unstaffed_bookings_ahead(department=doctor.department)
 
 
+def password_chosen_by_an_administrator(*, user):
+    """An administrator set the account's password (the panel's New password, Django admin's password page): if it is
+    a doctor's, the doctor replaces it at their next sign-in, as a first password."""
+    Doctor.objects.filter(user=user).update(must_change_password=True)
+
+
 def password_chosen(*, user):
     """The doctor chose their own password: one an administrator chose no longer holds their pages back."""
     Doctor.objects.filter(user=user, must_change_password=True).update(must_change_password=False)

@@ -63,3 +63,14 @@ def test_a_doctor_who_chose_their_own_password_goes_straight_to_the_dashboard(cl
     sign_in(client, "dr.own", OWN)
 
     assert client.get(reverse("doctors:dashboard")).status_code == 200
+
+
+def test_a_password_a_superuser_sets_in_django_admin_is_changed_at_the_next_sign_in(client, new_doctor, make_user):
+    Doctor.objects.filter(pk=new_doctor.pk).update(must_change_password=False)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    client.post(f"/admin/auth/user/{new_doctor.user.pk}/password/", {"password1": OWN, "password2": OWN})
+    client.logout()
+
+    sign_in(client, "dr.amir", OWN)
+
+    assert client.get(reverse("doctors:dashboard"))["Location"] == reverse("doctor-password-change")
