@@ -27,7 +27,12 @@ def change_password(client, old, new):
 def new_doctor(make_department, make_user):
     actor = make_user(is_superuser=True)
     return panel_services.create_doctor(
-        username="dr.amir", password=GIVEN, first_name="Amir", last_name="Khan", department=make_department(), actor=actor
+        username="dr.amir",
+        password=GIVEN,
+        first_name="Amir",
+        last_name="Khan",
+        department=make_department(),
+        actor=actor,
     )
 
 
