@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('doctors', '0008_translated_verbose_names'),
+        ('doctors', '0009_schedule_runs_past_midnight'),
     ]
 
     operations = [
