@@ -521,10 +521,16 @@ def _as_detail(words):
 
 
 def _replies_used_up(patient):
-    """Whether the patient's texts of the last window were answered as often as INBOUND_REPLIES_PER_WINDOW allows."""
-    since = timezone.now() - timedelta(seconds=settings.INBOUND_REPLY_WINDOW_SECONDS)
-    answered = InboundMessage.objects.filter(patient=patient, reply__isnull=False, received_at__gt=since)
-    return answered.count() >= settings.INBOUND_REPLIES_PER_WINDOW
+    """Why the patient's texts get no reply now, for staff ("" while they do): answered as often as
+    INBOUND_REPLIES_PER_WINDOW allows in the last window, or INBOUND_REPLIES_PER_DAY in the last 24 hours. The window
+    alone let an auto-responder answering our replies have 5 every 10 minutes for as long as it ran, 720 a day."""
+    now, answered = timezone.now(), InboundMessage.objects.filter(patient=patient, reply__isnull=False)
+    window = timedelta(seconds=settings.INBOUND_REPLY_WINDOW_SECONDS)
+    if answered.filter(received_at__gt=now - window).count() >= settings.INBOUND_REPLIES_PER_WINDOW:
+        return gettext_noop("Not answered: this phone had as many replies as a few minutes allow.")
+    if answered.filter(received_at__gt=now - timedelta(days=1)).count() >= settings.INBOUND_REPLIES_PER_DAY:
+        return gettext_noop("Not answered: this phone had as many replies as a day allows.")
+    return ""
 
 
 def _reply(inbound, template_type, message, *, confirmation_code=""):
@@ -535,8 +541,8 @@ def _reply(inbound, template_type, message, *, confirmation_code=""):
     _channel, skip_reason = channel_and_skip_reason(patient, template_type, answers_help=inbound.keyword == HELP)
     if skip_reason:
         return None, for_staff(NOT_ANSWERED_OPTED_OUT)
-    if template_type != TemplateType.REPLY_OPTED_OUT and _replies_used_up(patient):
-        return None, for_staff(gettext_noop("Not answered: this phone had as many replies as a few minutes allow."))
+    if template_type != TemplateType.REPLY_OPTED_OUT and (used_up := _replies_used_up(patient)):
+        return None, for_staff(used_up)
     text = reply_text(template_type, inbound.channel, patient.language)
     if text is None:
         return None, for_staff(NOT_ANSWERED_SWITCHED_OFF)

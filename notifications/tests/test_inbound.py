@@ -562,6 +562,28 @@ def test_a_patient_texting_on_and_on_gets_a_few_replies_a_window_and_no_question
     assert "You will get our messages again" in last_reply(fake_twilio).body
 
 
+def test_an_auto_responder_answering_each_reply_gets_the_days_replies_and_no_more(
+    post_text, client, fake_twilio, clock, settings, line
+):
+    settings.INBOUND_REPLIES_PER_WINDOW, settings.INBOUND_REPLY_WINDOW_SECONDS = 5, 600
+    settings.INBOUND_REPLIES_PER_DAY = 8
+    # A bot that answers every text it gets ("Thank you for your message, we will get back to you"), for two hours.
+    for _ in range(12):
+        for _ in range(5):
+            post_text(client, text_params("Auto-reply: I am away from my phone"))
+        clock.shift(600)
+
+    assert len(messages_to_patient(fake_twilio)) == 8
+    unanswered = InboundMessage.objects.filter(reply=None)
+    assert unanswered.count() == 52
+    assert unanswered.first().detail == "Not answered: this phone had as many replies as a day allows."
+
+    clock.shift(24 * 3600)
+    post_text(client, text_params("STATUS"))
+
+    assert len(messages_to_patient(fake_twilio)) == 9
+
+
 def test_a_stranger_is_recorded_and_not_answered(post_text, client, fake_twilio, line):
     response = post_text(client, text_params("STATUS", sender="+14155559999"))
 
