@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from smartqueue.parsers import JSONBodyParser
 from smartqueue.phone_masks import mask_phone
 from smartqueue.requests import client_ip
-from smartqueue.throttles import ClientAddressThrottle
+from smartqueue.throttles import BOOK_SCOPE, ClientAddressThrottle, seconds_to_wait
 
 from . import appointments, hooks, published, services
 from .models import Patient, Queue
@@ -681,6 +681,8 @@ class BookAPI(PatientSubmissionAPI):
         booking_form = BookingSerializer(data=request.data, context={"request": request})
         booking_form.is_valid(raise_exception=True)
         details = dict(booking_form.validated_data)
+        if (wait := seconds_to_wait(request, BOOK_SCOPE)) is not None:
+            self.throttled(request, wait)
         try:
             booking = appointments.book_appointment(
                 slot_start=details.pop("slot"),

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from smartqueue.form_input import refuse_repeated_fields
 from smartqueue.phone_masks import mask_phone
 from smartqueue.requests import client_ip
-from smartqueue.throttles import throttle_posts
+from smartqueue.throttles import BOOK_SCOPE, seconds_to_wait, throttle_posts, throttled_page
 
 from . import appointments, hooks, published, services
 from .calendar import calendar_file
@@ -387,6 +387,8 @@ def book(request):
         else ""
     )
     if request.method == "POST" and form.is_valid():
+        if (wait := seconds_to_wait(request, BOOK_SCOPE)) is not None:
+            return throttled_page(request, wait)
         details = form.cleaned_data
         try:
             booking = appointments.book_appointment(

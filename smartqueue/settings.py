@@ -787,6 +787,10 @@ REST_FRAMEWORK = {
         "register": env_rate("THROTTLE_REGISTER", "30/hour"),
         "check_patient": env_rate("THROTTLE_CHECK_PATIENT", "60/hour"),
         "feedback": env_rate("THROTTLE_FEEDBACK", "20/hour"),
+        # Bookings a client may make in a day (counted once the form is right: a typo spends none). Each phone holds
+        # BOOKING_MAX_OPEN_PER_PHONE, but anyone can type a new number: the hourly `register` rate alone let one
+        # address book 30 of a department's 40 places of a day in seconds, with 30 numbers, and the rest an hour later.
+        "book": env_rate("THROTTLE_BOOK", "10/day"),
         # A lobby kiosk (KIOSK_NETWORKS) is one address serving every patient who walks in: far more than one phone
         # registers.
         "kiosk": env_rate("THROTTLE_KIOSK", "600/hour"),

@@ -22,6 +22,7 @@ from .requests import from_kiosk, limited_address
 STAFF_RATE = "staff"
 KIOSK_SCOPE = "kiosk"
 REGISTER_SCOPE = "register"
+BOOK_SCOPE = "book"
 
 
 class ClientAddressThrottle(ScopedRateThrottle):
@@ -67,26 +68,36 @@ def _client(group, request):
     return limited_address(request) or ""
 
 
+def seconds_to_wait(request, scope):
+    """Count the request against `scope`'s limit: the seconds the client must wait when it is over it, else None."""
+    throttle = ClientAddressThrottle()
+    if throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
+        return None
+    return math.ceil(throttle.wait() or 1)
+
+
+def throttled_page(request, wait):
+    """The page's 429, saying how long to wait."""
+    # In minutes: a window of an hour leaves a wait of thousands of seconds.
+    minutes = math.ceil(wait / 60)
+    detail = ngettext(
+        "Too many attempts from this device or network. Please try again in %(minutes)s minute.",
+        "Too many attempts from this device or network. Please try again in %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+    response = error_response(request, status=429, detail=detail)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def throttle_posts(scope):
     """Count a page's POSTs against the same limit (and the same counts) as the API's `scope`."""
 
     def decorator(view):
         @wraps(view)
         def limited(request, *args, **kwargs):
-            if request.method == "POST":
-                throttle = ClientAddressThrottle()
-                if not throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
-                    wait = math.ceil(throttle.wait() or 1)
-                    # In minutes: a window of an hour leaves a wait of thousands of seconds.
-                    minutes = math.ceil(wait / 60)
-                    detail = ngettext(
-                        "Too many attempts from this device or network. Please try again in %(minutes)s minute.",
-                        "Too many attempts from this device or network. Please try again in %(minutes)s minutes.",
-                        minutes,
-                    ) % {"minutes": minutes}
-                    response = error_response(request, status=429, detail=detail)
-                    response["Retry-After"] = str(wait)
-                    return response
+            if request.method == "POST" and (wait := seconds_to_wait(request, scope)) is not None:
+                return throttled_page(request, wait)
             return view(request, *args, **kwargs)
 
         return limited

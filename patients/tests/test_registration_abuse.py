@@ -5,15 +5,19 @@ The limit tests run with the default rates.
 
 import ipaddress
 import itertools
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from notifications.models import Notification
-from patients.models import Queue
+from patients.models import Appointment, Queue
+from patients.tests.appointment_helpers import clinic  # noqa: F401 - a fixture
 
 from .conftest import valid_phone
 
@@ -285,3 +289,52 @@ def test_the_limits_page_says_when_to_try_again_in_the_visitors_language(db, mon
 
     assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 3600
     assert "Please try again" not in refused.content.decode()
+
+
+BOOK_LIMIT = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["book"].split("/")[0])
+
+
+def free_slots(department, days):
+    """The department's free slots' starts over the next days, a seat each, as the slots API lists them."""
+    starts = []
+    for day in days:
+        listed = APIClient().get("/patients/api/appointments/slots/", {"department": department.pk, "day": str(day)})
+        starts += [slot["start"] for slot in listed.json() for _seat in range(slot["free"])]
+    return starts
+
+
+def test_one_address_books_a_days_allowance_however_many_numbers_it_types(clinic):
+    today = timezone.localdate()
+    slots = free_slots(clinic, [today + timedelta(days=ahead) for ahead in range(4)])
+    assert len(slots) > BOOK_LIMIT + 1
+    hoarder = APIClient(REMOTE_ADDR="203.0.113.7")
+    # A form with a mistake spends nothing: a patient correcting a typo is not held to a day's wait.
+    mistyped = hoarder.post("/patients/api/appointments/", {"department": clinic.pk}, format="json")
+    assert mistyped.status_code == 400
+
+    answers = [
+        hoarder.post(
+            "/patients/api/appointments/",
+            {"name": "Hoarder", "phone": valid_phone(), "age": 30, "gender": "male", "department": clinic.pk,
+             "slot": start},
+            format="json",
+        ).status_code
+        for start in slots[: BOOK_LIMIT + 1]
+    ]
+    page_slot = parse_datetime(slots[BOOK_LIMIT + 1])
+    on_the_page = Client(REMOTE_ADDR="203.0.113.7").post(
+        f"/patients/appointments/?department={clinic.pk}&day={timezone.localdate(page_slot)}",
+        typed(clinic, valid_phone()) | {"slot": page_slot.isoformat()},
+    )
+
+    assert answers == [201] * BOOK_LIMIT + [429]
+    assert on_the_page.status_code == 429
+    assert int(on_the_page["Retry-After"]) > 3600
+    assert Appointment.objects.count() == BOOK_LIMIT
+    elsewhere = APIClient(REMOTE_ADDR="203.0.113.8").post(
+        "/patients/api/appointments/",
+        {"name": "Ravi", "phone": valid_phone(), "age": 61, "gender": "male", "department": clinic.pk,
+         "slot": slots[BOOK_LIMIT + 1]},
+        format="json",
+    )
+    assert elsewhere.status_code == 201
