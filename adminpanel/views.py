@@ -955,6 +955,12 @@ class BroadcastView(PanelAdminRequiredMixin, RefusedFormIs400, FormView):
                             patients=patients,
                             scope=scope,
                         ),
+                        ngettext(
+                            "A patient is texted at most %(count)s broadcast a day; the screens show every one.",
+                            "A patient is texted at most %(count)s broadcasts a day; the screens show every one.",
+                            settings.BROADCAST_TEXTS_PER_PATIENT_PER_DAY,
+                        )
+                        % {"count": settings.BROADCAST_TEXTS_PER_PATIENT_PER_DAY},
                     ],
                     "carry": [
                         *((name, form.cleaned_data[name]) for name in form.fields if name != "department"),

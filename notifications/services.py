@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
@@ -37,6 +37,7 @@ from patients.selectors import (
     visit_status,
 )
 from patients.templatetags.waits import doctors_expected_later, expected_wait_words
+from smartqueue.days import day_starts_at
 
 from . import outbox
 from .defaults import default_text
@@ -1130,14 +1131,17 @@ def fan_out_broadcast(*, message, department_id, broadcast_id, translations=None
     """Enqueue the broadcast for each of today's waiting patients; returns how many.
 
     A patient waiting in several departments gets a broadcast to all of them once (about their first token), not
-    the same text once per token."""
-    entries = Queue.objects.waiting().for_day(timezone.localdate())
+    the same text once per token; one texted BROADCAST_TEXTS_PER_PATIENT_PER_DAY broadcasts today is not texted more
+    (the screens still show it)."""
+    today = timezone.localdate()
+    entries = Queue.objects.waiting().for_day(today)
     if department_id is not None:
         entries = entries.filter(department_id=department_id)
     first_token_of = {}
     for entry_id, patient_id in entries.order_by("pk").values_list("pk", "patient_id"):
         first_token_of.setdefault(patient_id, entry_id)
-    entry_ids = list(first_token_of.values())
+    texted_enough = _texted_their_broadcasts_today(first_token_of, broadcast_id=broadcast_id, today=today)
+    entry_ids = [entry_id for patient_id, entry_id in first_token_of.items() if patient_id not in texted_enough]
     _text_each(
         entry_ids,
         TemplateType.BROADCAST,
@@ -1146,6 +1150,22 @@ def fan_out_broadcast(*, message, department_id, broadcast_id, translations=None
         broadcast_id=broadcast_id,
     )
     return len(entry_ids)
+
+
+def _texted_their_broadcasts_today(patient_ids, *, broadcast_id, today):
+    """Of these patients, those texted as many other broadcasts today as BROADCAST_TEXTS_PER_PATIENT_PER_DAY allows:
+    each is up to 500 characters (4 SMS segments, 8 in Arabic or Hindi) to every waiting patient, and nothing else
+    bounded how many a panel administrator sent. This broadcast's own texts (its task run again) are not counted."""
+    return set(
+        Notification.objects.filter(
+            patient_id__in=patient_ids, event=TemplateType.BROADCAST, created_at__gte=day_starts_at(today)
+        )
+        .exclude(idempotency_key__endswith=f"-{broadcast_id}")
+        .values("patient_id")
+        .annotate(texted=Count("pk"))
+        .filter(texted__gte=settings.BROADCAST_TEXTS_PER_PATIENT_PER_DAY)
+        .values_list("patient_id", flat=True)
+    )
 
 
 # A token's texts about its department closing today and opening again, each the answer to the one before.

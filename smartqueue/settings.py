@@ -692,6 +692,9 @@ INBOUND_REPLIES_PER_WINDOW = env_int("INBOUND_REPLIES_PER_WINDOW", 5)
 INBOUND_REPLY_WINDOW_SECONDS = env_int("INBOUND_REPLY_WINDOW_SECONDS", 600, minimum=1)
 # And in any 24 hours: an auto-responder answering each reply would otherwise be answered the window's few every window.
 INBOUND_REPLIES_PER_DAY = env_int("INBOUND_REPLIES_PER_DAY", 20)
+# Broadcasts one patient is texted in a day (the waiting room's screens show every one): each goes to every waiting
+# patient, and an administrator sending one after another texted each of them every time.
+BROADCAST_TEXTS_PER_PATIENT_PER_DAY = env_int("BROADCAST_TEXTS_PER_PATIENT_PER_DAY", 5)
 # A HELP from a number no patient has is answered (what this number is, how to get a token), and its STOP or START
 # confirmed, once per number in such a period, and this many times an hour for all such numbers together: a spoofed
 # sender must not make the hospital text a victim over and over, nor run up its bill.

@@ -210,6 +210,17 @@ def test_broadcast_to_all_departments(
     assert {call["department_id"] for call in sent["publish"]} == {department.pk, ent.pk}
 
 
+def test_the_broadcast_confirmation_says_how_many_broadcasts_a_patient_is_texted_a_day(
+    admin_client, department, make_token, sent, settings
+):
+    settings.BROADCAST_TEXTS_PER_PATIENT_PER_DAY = 4
+    make_token(department)
+
+    page = admin_client.post(reverse("adminpanel:broadcast"), {"message": "Dr. Smith is delayed 20 minutes."})
+
+    assert "A patient is texted at most 4 broadcasts a day; the screens show every one." in page.content.decode()
+
+
 def test_empty_broadcast_is_refused(admin_client, sent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(reverse("adminpanel:broadcast"), {"message": "   "})

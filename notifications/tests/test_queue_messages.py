@@ -341,6 +341,28 @@ def test_a_patient_waiting_in_two_departments_gets_a_broadcast_to_all_department
     assert [m.to for m in fake_twilio.received[received_before:]] == ["+14155550101"]
 
 
+def test_a_patient_is_texted_a_days_broadcasts_and_the_screens_show_the_rest(
+    fake_twilio, register, act, settings, make_department, make_patient, django_capture_on_commit_callbacks
+):
+    settings.BROADCAST_TEXTS_PER_PATIENT_PER_DAY = 3
+    register("Ravi", "+14155550101")
+    received_before = len(fake_twilio.received)
+
+    for number in range(1, 7):
+        act(notify_broadcast, message=f"Update {number}: the doctor is running late.", broadcast_id=f"b{number}")
+    # The same broadcast's task run again (its worker died) is not a new broadcast.
+    act(notify_broadcast, message="Update 3: the doctor is running late.", broadcast_id="b3")
+    # A patient who joins later gets the day's first broadcasts of theirs all the same.
+    with django_capture_on_commit_callbacks(execute=True):
+        queue.allocate_token(department=make_department(name="Radiology"), patient=make_patient(phone="+14155550103"))
+    act(notify_broadcast, message="Update 7: the doctor is here.", broadcast_id="b7")
+
+    assert [m.body[-37:] for m in fake_twilio.received[received_before:] if m.to == "+14155550101"] == [
+        f"Update {number}: the doctor is running late." for number in range(1, 4)
+    ]
+    assert bodies_to(fake_twilio, "+14155550103")[-1].endswith("Update 7: the doctor is here.")
+
+
 def test_a_broadcast_reaches_each_patient_in_their_language_else_as_written(
     fake_twilio, act, department, make_patient, django_capture_on_commit_callbacks
 ):
