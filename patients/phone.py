@@ -100,6 +100,13 @@ def check_self_service_phone(e164):
             code="region",
             params={"regions": listed(region_names(regions))},
         )
+    if phonenumbers.region_code_for_number(number) == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY:
+        # Any region ("*") is any country's: satellite phones and international networks (+881, +882, +883, +870)
+        # are no country's, cost the most to text, and are where SMS pumping sends its texts.
+        raise ValidationError(
+            _("We cannot text satellite numbers or numbers of no country here: please ask at the desk to register."),
+            code="no_country",
+        )
     if phonenumbers.number_type(number) in UNTEXTABLE_TYPES:
         raise ValidationError(
             _("Give a mobile number we can text: premium-rate, toll-free and shared numbers cannot be used."),

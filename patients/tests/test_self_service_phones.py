@@ -85,9 +85,21 @@ def test_the_hospital_names_its_regions_or_any(department, settings):
     assert self_registered(department, BRITISH_MOBILE) == 201
 
     settings.SELF_SERVICE_PHONE_REGIONS = ["*"]
-    assert self_registered(department, SATELLITE) == 201
+    assert self_registered(department, "+8613912345678") == 201
     # Whatever the regions, a premium-rate number is no patient's.
     assert self_registered(department, PREMIUM_RATE) == 400
+
+
+@pytest.mark.parametrize("phone", [SATELLITE, "+870772001899", "+883510012345"])
+def test_any_region_is_any_countrys_not_a_satellite_or_international_network_number(department, settings, phone):
+    settings.SELF_SERVICE_PHONE_REGIONS = ["*"]
+
+    answer = APIClient().post("/patients/api/register/", typed(department, phone), format="json")
+
+    assert answer.status_code == 400 and answer.json() == {
+        "phone": ["We cannot text satellite numbers or numbers of no country here: please ask at the desk to register."]
+    }
+    assert not Patient.objects.exists() and not Notification.objects.exists()
 
 
 def test_a_personal_number_is_refused_even_in_the_hospitals_region(department, settings):
