@@ -292,8 +292,21 @@ def redeliver(*, delivery, actor=None, ip_address=None):
 @transaction.atomic
 def send_test_event(*, endpoint, actor=None, ip_address=None):
     """Post a test event (webhook.ping) to the endpoint, signed and retried as every delivery: staff check that the
-    receiver is reached and verifies the signature without waiting for a patient."""
+    receiver is reached and verifies the signature without waiting for a patient. While an earlier test is still
+    being tried, that one is tried again now instead: each test sent to a failing address was retried for
+    WEBHOOK_RETRY_FOR_SECONDS, so every click added an hour of posts to an address the receiver does not answer."""
     event_id, now = uuid.uuid4(), timezone.now()
+    unfinished = (
+        WebhookDelivery.objects.select_for_update()
+        .filter(endpoint=endpoint, event=WEBHOOK_PING, status__in=(Status.PENDING, Status.SENDING))
+        .first()
+    )
+    if unfinished is not None:
+        if unfinished.status == Status.PENDING:
+            unfinished.next_attempt_at = now
+            unfinished.save(update_fields=["next_attempt_at", "updated_at"])
+            outbox.enqueue_after_commit([(DELIVER_WEBHOOK, {"delivery_id": unfinished.pk})])
+        return unfinished
     delivery = WebhookDelivery.objects.create(
         endpoint=endpoint,
         event_id=event_id,

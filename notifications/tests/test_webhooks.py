@@ -885,6 +885,27 @@ def test_a_test_event_reaches_an_endpoint_switched_off_so_staff_check_the_fix_be
     assert not endpoint.is_active
 
 
+def test_a_test_event_sent_again_while_the_last_one_is_retried_is_that_one_tried_now(
+    receiver, make_endpoint, admin_client, clock, settings, django_capture_on_commit_callbacks
+):
+    endpoint = make_endpoint()
+    for _ in range(50):
+        receiver.fail_next(503)
+
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_client.post(reverse("adminpanel:webhook-test", args=[endpoint.pk]))
+    assert len(receiver.received) == 5
+    for _ in range(20):
+        clock.shift(settings.WEBHOOK_RETRY_BACKOFF_MAX_SECONDS)
+        resume_due_webhook_deliveries.apply()
+
+    (delivery,) = WebhookDelivery.objects.all()
+    assert delivery.status == Status.FAILED
+    # One test's retries within the hour after it, not five.
+    assert len(receiver.received) == delivery.attempts < 15
+
+
 def test_a_test_event_is_for_staff_only(receiver, make_endpoint, client):
     endpoint = make_endpoint()
 
