@@ -268,16 +268,20 @@ def _record_deliveries(event_type, subject):
 
 @transaction.atomic
 def redeliver(*, delivery, actor=None, ip_address=None):
-    """Post a delivery's event again, as a new delivery with the same event id and payload."""
-    again = WebhookDelivery.objects.create(
-        endpoint=delivery.endpoint,
-        event_id=delivery.event_id,
-        event=delivery.event,
-        payload=delivery.payload,
-        redelivery_of=delivery,
-        next_attempt_at=timezone.now(),
-    )
-    outbox.enqueue_after_commit([(DELIVER_WEBHOOK, {"delivery_id": again.pk})])
+    """Post a delivery's event again, as a new delivery with the same event id and payload; while an earlier
+    redelivery of the event to the endpoint is still being tried, that one is tried again now instead (as a test
+    event is)."""
+    again = _tried_again_now(endpoint=delivery.endpoint, event_id=delivery.event_id, redelivery_of__isnull=False)
+    if again is None:
+        again = WebhookDelivery.objects.create(
+            endpoint=delivery.endpoint,
+            event_id=delivery.event_id,
+            event=delivery.event,
+            payload=delivery.payload,
+            redelivery_of=delivery,
+            next_attempt_at=timezone.now(),
+        )
+        outbox.enqueue_after_commit([(DELIVER_WEBHOOK, {"delivery_id": again.pk})])
     hooks.record_action(
         action="webhook.redelivered",
         target=again,
@@ -289,42 +293,48 @@ def redeliver(*, delivery, actor=None, ip_address=None):
     return again
 
 
+def _tried_again_now(**delivery_is):
+    """The staff-sent delivery (a test event, a redelivery) still being tried that a new one would join: its retry
+    brought forward to now (one being posted is left to it); None when there is none."""
+    unfinished = (
+        WebhookDelivery.objects.select_for_update()
+        .filter(**delivery_is, status__in=(Status.PENDING, Status.SENDING))
+        .first()
+    )
+    if unfinished is not None and unfinished.status == Status.PENDING:
+        unfinished.next_attempt_at = timezone.now()
+        unfinished.save(update_fields=["next_attempt_at", "updated_at"])
+        outbox.enqueue_after_commit([(DELIVER_WEBHOOK, {"delivery_id": unfinished.pk})])
+    return unfinished
+
+
 @transaction.atomic
 def send_test_event(*, endpoint, actor=None, ip_address=None):
     """Post a test event (webhook.ping) to the endpoint, signed and retried as every delivery: staff check that the
     receiver is reached and verifies the signature without waiting for a patient. While an earlier test is still
     being tried, that one is tried again now instead: each test sent to a failing address was retried for
     WEBHOOK_RETRY_FOR_SECONDS, so every click added an hour of posts to an address the receiver does not answer."""
-    event_id, now = uuid.uuid4(), timezone.now()
-    unfinished = (
-        WebhookDelivery.objects.select_for_update()
-        .filter(endpoint=endpoint, event=WEBHOOK_PING, status__in=(Status.PENDING, Status.SENDING))
-        .first()
-    )
-    if unfinished is not None:
-        if unfinished.status == Status.PENDING:
-            unfinished.next_attempt_at = now
-            unfinished.save(update_fields=["next_attempt_at", "updated_at"])
-            outbox.enqueue_after_commit([(DELIVER_WEBHOOK, {"delivery_id": unfinished.pk})])
-        return unfinished
-    delivery = WebhookDelivery.objects.create(
-        endpoint=endpoint,
-        event_id=event_id,
-        event=WEBHOOK_PING,
-        payload=event_payload(
+    delivery = _tried_again_now(endpoint=endpoint, event=WEBHOOK_PING)
+    if delivery is None:
+        event_id, now = uuid.uuid4(), timezone.now()
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint,
             event_id=event_id,
-            event_type=WEBHOOK_PING,
-            occurred_at=now,
-            subject=endpoint,
-            serializer=EVENT_DATA_SHAPES[WEBHOOK_PING][endpoint.trusted_for_pii],
-        ),
-        next_attempt_at=now,
-    )
-    outbox.enqueue_after_commit([(DELIVER_WEBHOOK, {"delivery_id": delivery.pk})])
+            event=WEBHOOK_PING,
+            payload=event_payload(
+                event_id=event_id,
+                event_type=WEBHOOK_PING,
+                occurred_at=now,
+                subject=endpoint,
+                serializer=EVENT_DATA_SHAPES[WEBHOOK_PING][endpoint.trusted_for_pii],
+            ),
+            next_attempt_at=now,
+        )
+        outbox.enqueue_after_commit([(DELIVER_WEBHOOK, {"delivery_id": delivery.pk})])
     hooks.record_action(
         action="webhook.test_sent",
         target=delivery,
-        after={"endpoint_id": endpoint.pk, "event_id": str(event_id)},
+        after={"endpoint_id": endpoint.pk, "event_id": str(delivery.event_id)},
         actor=actor,
         ip_address=ip_address,
     )

@@ -326,6 +326,28 @@ def test_staff_can_redeliver_an_event(receiver, make_endpoint, register, make_us
     assert (audit.actor, audit.object_id) == (admin, str(again.pk))
 
 
+def test_redelivering_again_while_the_last_redelivery_is_retried_tries_that_one_now(
+    receiver, make_endpoint, register, make_user, clock, settings, django_capture_on_commit_callbacks
+):
+    make_endpoint()
+    register()
+    delivered = WebhookDelivery.objects.get()
+    admin = make_user(username="hisadmin", is_staff=True)
+    for _ in range(50):
+        receiver.fail_next(503)
+
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            webhooks.redeliver(delivery=delivered, actor=admin)
+    for _ in range(20):
+        clock.shift(settings.WEBHOOK_RETRY_BACKOFF_MAX_SECONDS)
+        resume_due_webhook_deliveries.apply()
+
+    (again,) = WebhookDelivery.objects.filter(redelivery_of=delivered)
+    assert len(receiver.received) - 1 == again.attempts < 15
+    assert AuditLog.objects.filter(action="webhook.redelivered", object_id=str(again.pk)).count() == 5
+
+
 def retry_due_deliveries(clock, settings):
     clock.shift(settings.WEBHOOK_RETRY_BACKOFF_SECONDS + settings.OUTBOX_REDISPATCH_AFTER_SECONDS)
     resume_due_webhook_deliveries.apply()
@@ -904,6 +926,7 @@ def test_a_test_event_sent_again_while_the_last_one_is_retried_is_that_one_tried
     assert delivery.status == Status.FAILED
     # One test's retries within the hour after it, not five.
     assert len(receiver.received) == delivery.attempts < 15
+    assert AuditLog.objects.filter(action="webhook.test_sent", object_id=str(delivery.pk)).count() == 5
 
 
 def test_a_test_event_is_for_staff_only(receiver, make_endpoint, client):
