@@ -89,8 +89,8 @@ def board_words(page_language):
                     "any_moment": gettext("any moment now for new arrivals"),
                     "about_long_wait": gettext("about %(wait)s for new arrivals"),
                     # The wait for new arrivals with its range, as each waiting token's (docs/wait-estimates.md).
-                    "about_range": gettext("about %(low)s–%(high)s min for new arrivals"),
-                    "about_long_range": gettext("about %(low)s – %(high)s for new arrivals"),
+                    "about_range": gettext("about %(low)s to %(high)s min for new arrivals"),
+                    "about_long_range": gettext("about %(low)s to %(high)s for new arrivals"),
                     # After the wait for new arrivals where it runs past the day's hours.
                     "maybe_not_today": gettext("maybe not today (hours end at %(time)s)"),
                     # In place of the wait for new arrivals once the department's daily capacity is reached.

@@ -231,7 +231,7 @@ def test_status_gives_the_range_the_status_page_gives(
 
     visit = visit_status(entry=entry)
     assert (visit["estimated_wait_low_minutes"], visit["estimated_wait_high_minutes"]) == (25, 55)
-    assert "You are number 5 in line; expected wait: about 25-55 min." in last_reply(fake_twilio).body
+    assert "You are number 5 in line; expected wait: about 25 to 55 min." in last_reply(fake_twilio).body
 
 
 def test_a_reply_by_sms_naming_a_department_with_typography_is_sent_in_the_gsm_alphabet(

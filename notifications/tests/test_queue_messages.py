@@ -57,7 +57,7 @@ def test_a_long_wait_is_texted_in_hours_as_the_status_page_shows_it(fake_twilio,
     # spaces, a hyphen: services.sms_text), not its middle "about 2 h 30 min" alone.
     visit = visit_status(entry=entry)
     assert (visit["estimated_wait_low_minutes"], visit["estimated_wait_high_minutes"]) == (100, 200)
-    assert "You are number 6 in line; expected wait: about 1 h 40 min - 3 h." in body
+    assert "You are number 6 in line; expected wait: about 1 h 40 min to 3 h." in body
 
 
 def test_a_short_sure_wait_is_texted_as_one_figure_and_a_wide_one_as_the_status_pages_range(
@@ -74,7 +74,7 @@ def test_a_short_sure_wait_is_texted_as_one_figure_and_a_wide_one_as_the_status_
     assert "expected wait: any moment now." in ravi
     visit = visit_status(entry=entry)
     assert (visit["estimated_wait_low_minutes"], visit["estimated_wait_high_minutes"]) == (25, 55)
-    assert "expected wait: about 25-55 min." in meena
+    assert "expected wait: about 25 to 55 min." in meena
 
 
 def test_call_tells_the_patient_where_to_go(fake_twilio, register, act, doctor):
@@ -97,7 +97,7 @@ def test_patient_with_n_ahead_is_told_once(fake_twilio, register, act, doctor):
     act(queue.cancel, entry=entries[1])  # CARD-005 now has 2 ahead
 
     assert first_ahead == [
-        "Patient 4, 2 patients are ahead of you in Cardiology (token CARD-004, expected wait: about 20-40 min). "
+        "Patient 4, 2 patients are ahead of you in Cardiology (token CARD-004, expected wait: about 20 to 40 min). "
         f"Please stay nearby. http://127.0.0.1:8000/patients/status/{entries[3].public_id}/"
     ]
     assert bodies_to(fake_twilio, "+14155550204")[1:] == first_ahead

@@ -80,16 +80,17 @@ def unbroken(duration):
 
 @register.simple_tag
 def wait_range_words(low, high, in_a_text=False):
-    """A wide estimate's range, "about 20–35 min", "about 45 min – 1 h 30 min": its ends kept whole on a page, with
-    plain spaces in a text message (in_a_text; see unbroken)."""
+    """A wide estimate's range, "about 20 to 35 min", "about 45 min to 1 h 30 min": its ends kept whole on a page,
+    with plain spaces in a text message (in_a_text; see unbroken). A word between the ends, not a dash: a screen
+    reader skips the dash and says "about twenty thirty-five min"."""
     if high < HOURS_FROM_MINUTES:
-        return gettext("about %(low)s–%(high)s min") % {"low": low, "high": high}
+        return gettext("about %(low)s to %(high)s min") % {"low": low, "high": high}
     keep_whole = str if in_a_text else unbroken
     ends = {"low": keep_whole(wait_duration(low)), "high": keep_whole(wait_duration(high))}
-    # Ends of whole hours can read alike ("about 3 h – 3 h" for 180–200 minutes): a range of one figure is that figure.
+    # Ends of whole hours can read alike ("about 3 h to 3 h" for 180-200 minutes): a range of one figure is that figure.
     if ends["low"] == ends["high"]:
         return gettext("about %(wait)s") % {"wait": ends["low"]}
-    return gettext("about %(low)s – %(high)s") % ends
+    return gettext("about %(low)s to %(high)s") % ends
 
 
 def doctors_expected_later(doctors, now=None):

@@ -114,10 +114,10 @@ def test_a_patient_registering_now_is_shown_the_range_a_patient_in_line_is(clien
     queue = department_queue_snapshot(department=department)
 
     # The newcomer's wait is the range as the waiting tokens' are; the list showed "about 40 min" beside the
-    # "about 25–55 min" the same patient read once registered.
+    # "about 25 to 55 min" the same patient read once registered.
     assert queue["estimated_wait_low_minutes"] is not None and queue["estimated_wait_high_minutes"] is not None
     low, high = queue["estimated_wait_low_minutes"], queue["estimated_wait_high_minutes"]
-    assert landing_wait(client, department) == f"about {low}–{high} min"
+    assert landing_wait(client, department) == f"about {low} to {high} min"
     assert visit_status(entry=line[-1])["estimated_wait_low_minutes"] is not None
     assert timedelta(minutes=high) > timedelta(minutes=low)
 

@@ -1,4 +1,6 @@
+import gettext
 import json
+import re
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -9,6 +11,7 @@ from django.template import Context, Template
 from django.utils import formats, translation
 
 from patients.templatetags.waits import expected_wait_words, unbroken, wait_duration, wait_units
+from smartqueue.views import board_words
 
 WAITS = [0, 1, 59, 60, 62, 63, 64, 65, 75, 89, 117, 118, 119, 120, 177, 178, 179, 180, 209, 210, 250, 269, 270, 600]
 
@@ -22,9 +25,46 @@ def test_a_wait_under_an_hour_reads_in_minutes_and_a_longer_one_in_hours():
     assert render("{% wait_words minutes %}", minutes=60) == "about 1 h"
     assert render("{% wait_words minutes %}", minutes=77) == "about 1 h 15 min"
     assert render("{% wait_words minutes %}", minutes=250) == "about 4 h"
-    assert render("{% wait_range_words low high %}", low=20, high=35) == "about 20–35 min"
-    assert render("{% wait_range_words low high %}", low=250, high=370) == "about 4\u00a0h – 6\u00a0h"
-    assert render("{% wait_range_words low high %}", low=45, high=70) == "about 45\u00a0min – 1\u00a0h\u00a010\u00a0min"
+    assert render("{% wait_range_words low high %}", low=20, high=35) == "about 20 to 35 min"
+    assert render("{% wait_range_words low high %}", low=250, high=370) == "about 4\u00a0h to 6\u00a0h"
+    assert render("{% wait_range_words low high %}", low=45, high=70) == "about 45\u00a0min to 1\u00a0h\u00a010\u00a0min"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# A dash between a range's ends, or beside an end: "20–35", "45 min – 1 h", "20 - 35".
+DASH_IN_A_RANGE = re.compile(r"[\d)s][\s\u00a0]*[-\u2012-\u2015][\s\u00a0]*[\d%]")
+
+
+def test_a_range_says_a_word_between_its_ends_not_a_dash_that_a_screen_reader_skips(db):
+    # "about 20–35 min" was read "about twenty thirty-five min" (eSpeak, NVDA's voice; likewise in Hindi and Arabic),
+    # and "about 45 min – 1 h 30 min" without its "to": a dash is punctuation that screen readers leave out.
+    said = []
+    for language in ["en", "es", "hi", "ar"]:
+        with translation.override(language):
+            said += [render("{% wait_range_words low high %}", low=low, high=high) for low, high in [(20, 35), (45, 90)]]
+            board = board_words(language)[0]
+            said += [board["about_range"] % {"low": 20, "high": 35}, board["about_long_range"] % {"low": 1, "high": 2}]
+        for domain in ["django", "djangojs"]:
+            catalogue = gettext.translation(domain, ROOT / "locale", [language], fallback=True)
+            said += [words for words in getattr(catalogue, "_catalog", {}).values() if "%(high)s" in words]
+    # The live pages' own words for a range (their catalogue's msgids).
+    for script in (ROOT / "static" / "js").glob("*.js"):
+        said += [words for words in re.findall(r'gettext\("([^"]*)"\)', script.read_text()) if "%(high)s" in words]
+    assert said and not [words for words in said if DASH_IN_A_RANGE.search(words)]
+
+
+
+@pytest.mark.parametrize("language", ["hi", "ar"])
+def test_a_waits_units_are_words_not_letters_that_a_screen_reader_spells(language):
+    # Arabic's "15 د" and "2 س" were read "fifteen dal", "two seen": a letter's name, not minutes or hours.
+    with translation.override(language):
+        said = [wait_duration(minutes) for minutes in WAITS]
+        said += [render("{% wait_range_words low high %}", low=low, high=high) for low, high in [(20, 35), (45, 200)]]
+    letters = [
+        words for words in said
+        if any(len(word.lstrip("و")) == 1 for word in re.split(r"[\s\u00a0\d]+", words))
+    ]
+    assert not letters
 
 
 def test_a_wide_range_breaks_a_line_only_between_its_ends_in_each_language():
@@ -50,10 +90,10 @@ def test_a_text_gives_the_range_the_status_page_gives_in_each_language_with_plai
                 "{% wait_range_words 20 40 %}"
             )
     assert texted == {
-        "en": "about 1 h 40 min – 3 h",
+        "en": "about 1 h 40 min to 3 h",
         "es": "entre 1 h 40 min y 3 h",
-        "hi": "लगभग 1 घंटा 40 मिनट – 3 घंटे",
-        "ar": "نحو ساعة و40 د – 3 س",
+        "hi": "लगभग 1 घंटा 40 मिनट से 3 घंटे",
+        "ar": "نحو ساعة و40 دقيقة إلى 3 ساعات",
     }
 
 

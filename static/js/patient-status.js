@@ -42,14 +42,14 @@
     var low = visit.estimated_wait_low_minutes;
     var high = visit.estimated_wait_high_minutes;
     if (low != null && high != null) {
-      if (!WaitWords.inHours(high)) return interpolate(gettext("about %(low)s–%(high)s min"), { low: low, high: high }, true);
+      if (!WaitWords.inHours(high)) return interpolate(gettext("about %(low)s to %(high)s min"), { low: low, high: high }, true);
       var ends = {
         low: WaitWords.unbroken(WaitWords.duration(low, WAIT_UNITS)),
         high: WaitWords.unbroken(WaitWords.duration(high, WAIT_UNITS)),
       };
-      // As the server's wait_range_words: ends of whole hours that read alike are one figure, not "about 3 h – 3 h".
+      // As the server's wait_range_words: ends of whole hours that read alike are one figure, not "about 3 h to 3 h".
       if (ends.low === ends.high) return interpolate(gettext("about %(wait)s"), { wait: ends.low }, true);
-      return interpolate(gettext("about %(low)s – %(high)s"), ends, true);
+      return interpolate(gettext("about %(low)s to %(high)s"), ends, true);
     }
     if (value === 0) return gettext("Any moment now");
     return interpolate(gettext("about %(wait)s"), { wait: WaitWords.duration(value, WAIT_UNITS) }, true);

@@ -138,7 +138,7 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   assert.strictEqual(fields.token.textContent, "CARD-002");
   assert.strictEqual(fields.position.textContent, "3");
   assert.strictEqual(fields.position.dataset.value, "3");
-  assert.strictEqual(fields.estimated_wait_minutes.textContent, "about 25–40 min");
+  assert.strictEqual(fields.estimated_wait_minutes.textContent, "about 25 to 40 min");
   assert.strictEqual(fields.now_serving.textContent, "Nobody right now");
   assert.strictEqual(shown.figures.classList.contains("d-none"), false);
   assert.strictEqual(fields.status.textContent, "Waiting");
@@ -175,7 +175,7 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   // day's hours (read on the hospital's clock, as the server wrote it), maybe not today, as waits.beyond_today says.
   assert.strictEqual(
     fields.estimated_wait_minutes.textContent,
-    "about 40\u00a0min – 1\u00a0h\u00a035\u00a0min, maybe not today (hours end at 17:00)"
+    "about 40\u00a0min to 1\u00a0h\u00a035\u00a0min, maybe not today (hours end at 17:00)"
   );
   sockets[0].serverSends(statusFrame(8, { position: 1, estimated_wait_minutes: 65 }));
   assert.strictEqual(announcer.textContent, "Status: Waiting. Your place in line: 1. Estimated wait: about 1 h 5 min.");
