@@ -421,13 +421,19 @@
     this.figuresMark.updated();
   };
 
-  // Shown again unchanged (`again`: a board's next language), the badge keeps saying what it said.
+  // Shown again unchanged (`again`: a board's next language), the badge keeps saying what it said, and is not read
+  // out again: its region rewritten in each language in turn said "Reconnecting…" every 8 seconds while a board was
+  // offline, and "Live again" ever after. Words it already has are not written again either: a page of several
+  // sockets (the live queues, a board of every department) reports each one's, and "Connecting…" was said per socket.
   function showStatus(element, status, words, again) {
     var back = again
       ? element.classList.contains("visually-hidden")
       : status === "live" && LOST_STATUSES.indexOf(element.dataset.liveStatus) !== -1;
+    var text = back ? words.live_again : words.live_status[status];
     element.dataset.liveStatus = status;
-    element.textContent = back ? words.live_again : words.live_status[status];
+    // The badge's role="status" makes it a polite region; "off" holds only until the status itself changes.
+    element.ariaLive = again ? "off" : null;
+    if (element.textContent !== text || element.lang !== words.language) element.textContent = text;
     element.lang = words.language;
     element.hidden = status === "live" && !back;
     element.classList.toggle("visually-hidden", back);

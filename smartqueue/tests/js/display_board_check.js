@@ -279,7 +279,18 @@ assert.strictEqual(staleNote(arabic).textContent, "Not live: last updated 10:42 
 assert.strictEqual(staleNote(arabic).lang, "en");
 assert.strictEqual(arabic.page["live-status"].textContent, "Reconnecting…");
 assert.strictEqual(arabic.page["live-status"].lang, "en");
+// Shown in the next language, not said again: a screen reader heard "Reconnecting…" every 8 seconds, in turn in each.
+assert.strictEqual(arabic.page["live-status"].ariaLive, "off");
 nextLanguage.callback();
 assert.strictEqual(arabic.page["live-status"].textContent, ar.live_status.reconnecting);
+assert.strictEqual(arabic.page["live-status"].ariaLive, "off");
+// A change of the status itself is said (the badge a polite region again).
+arabic.timers[arabic.timers.length - 1].callback();
+arabic.sockets[arabic.sockets.length - 1].serverOpens();
+arabic.sockets[arabic.sockets.length - 1].serverSends(
+  { type: "snapshot", version: 1, department: 3, seq: 40, payload: { queue: queue({}) } },
+);
+assert.strictEqual(arabic.page["live-status"].textContent, ar.live_again);
+assert.strictEqual(arabic.page["live-status"].ariaLive, null);
 
 console.log("display board: all checks passed");

@@ -324,6 +324,19 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   assert.strictEqual(badge.classList.contains("visually-hidden"), true);
   assert.strictEqual(badge.textContent, "Live again: this page is up to date.");
 
+  // Each of a page's sockets reports its status: words the badge already has are not written (and said) again.
+  const written = [];
+  const quietBadge = new FakeElement({});
+  Object.defineProperty(quietBadge, "textContent", {
+    get() { return written[written.length - 1]; },
+    set(words) { written.push(words); },
+  });
+  const reportEach = context.LiveSocket.combinedStatus(quietBadge);
+  ["/ws/queue/1/", "/ws/queue/2/", "/ws/queue/3/"].forEach((path) => reportEach(path, "connecting"));
+  reportEach("/ws/queue/1/", "reconnecting");
+  reportEach("/ws/queue/2/", "reconnecting");
+  assert.deepStrictEqual(written, ["Connecting…", "Reconnecting…"]);
+
   console.log("live pages: all checks passed");
 })().catch((error) => {
   console.error(error);
