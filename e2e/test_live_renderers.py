@@ -370,7 +370,7 @@ def test_the_display_board_gives_a_wait_of_hours_in_hours(open_page, hospital):
     long_wait = change_frame(cardiology, 1, "called", called)
     long_wait["payload"]["queue"].update(queue_length=40, doctors_on_duty=1, estimated_wait_minutes=250)
     sockets.send(long_wait)
-    expect(board.locator("[data-wait]")).to_have_text("40 waiting · about 4 h for new arrivals")
+    expect(board.locator("[data-wait]")).to_have_text("40 waiting · about 4 hours for new arrivals")
 
 
 def test_the_display_board_says_a_new_arrival_is_seen_any_moment_now_as_the_landing_page_does(open_page, hospital):
@@ -549,7 +549,7 @@ def test_the_patients_page_reads_a_range_whose_ends_are_the_same_whole_hours_as_
 
     sockets.send(frame(frame_type="snapshot", department_id=None, seq=None, payload={"visit": visit}))
 
-    expect(patient.locator('[data-field="estimated_wait_minutes"]')).to_have_text("about 3\u00a0h")
+    expect(patient.locator('[data-field="estimated_wait_minutes"]')).to_have_text("about 3\u00a0hours")
 
 
 def test_the_display_board_asks_for_its_queue_again_each_minute_between_changes(open_page, hospital):
@@ -796,7 +796,7 @@ def test_the_patients_page_and_the_board_say_when_the_doctors_are_expected_or_th
         queue_frame["payload"]["queue"].update(doctors)
         board_sockets.send(queue_frame)
         if doctors is on_break:
-            expect(wait).to_have_text(re.compile(rf"^about 2 h 10 min \(doctors from {clock}\)$"))
+            expect(wait).to_have_text(re.compile(rf"^about 2 hours 10 min \(doctors from {clock}\)$"))
             expect(board.locator("[data-wait]")).to_have_text(re.compile(rf"^1 waiting · doctors from {clock}$"))
     expect(wait).to_have_text("No doctor is expected back today: please ask at the desk")
     expect(board.locator("[data-wait]")).to_have_text(

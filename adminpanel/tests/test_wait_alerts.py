@@ -197,8 +197,8 @@ def test_staff_screens_give_a_long_wait_in_hours_and_minutes(
 
     page = admin_client.get(reverse("adminpanel:queues-live")).content.decode()
 
-    assert "Long wait: the longest wait reached 2 h 40 min, over the 2 h limit" in page
-    assert "longest 2 h 40 min" in page and "162 min" not in page
+    assert "Long wait: the longest wait reached 2 hours 40 min, over the 2 hours limit" in page
+    assert "longest 2 hours 40 min" in page and "162 min" not in page
 
 def test_the_doctor_dashboard_shows_the_open_alert(
     clock, client, department, make_doctor, make_token, django_capture_on_commit_callbacks

@@ -43,7 +43,7 @@ def test_the_dashboard_gives_a_long_wait_in_hours_and_minutes(clock, client, doc
 
     page = client.get(reverse("doctors:dashboard-live")).content.decode()
 
-    assert "<td>2 h 40 min</td>" in page and "162 min" not in page
+    assert "<td>2 hours 40 min</td>" in page and "162 min" not in page
 
 def test_a_patient_with_another_departments_doctor_is_marked_so_and_passed_over_by_call_next(
     client, doctor_client, doctor, department, make_department, make_doctor, make_patient

@@ -57,7 +57,7 @@ def test_a_long_wait_is_texted_in_hours_as_the_status_page_shows_it(fake_twilio,
     # spaces, a hyphen: services.sms_text), not its middle "about 2 h 30 min" alone.
     visit = visit_status(entry=entry)
     assert (visit["estimated_wait_low_minutes"], visit["estimated_wait_high_minutes"]) == (100, 200)
-    assert "You are number 6 in line; expected wait: about 1 h 40 min to 3 h." in body
+    assert "You are number 6 in line; expected wait: about 1 hour 40 min to 3 hours." in body
 
 
 def test_a_short_sure_wait_is_texted_as_one_figure_and_a_wide_one_as_the_status_pages_range(

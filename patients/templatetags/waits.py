@@ -1,5 +1,5 @@
-"""How a wait reads: an estimate on the patient's pages and in their text messages "about 25 min", "about 1 h 15 min",
-"about 4 h"; a wait so far on the staff screens `{{ minutes|wait_duration }}`, "2 h 40 min". A wait of 250
+"""How a wait reads: an estimate on the patient's pages and in their text messages "about 25 min", "about 1 hour 15
+min", "about 4 hours"; a wait so far on the staff screens `{{ minutes|wait_duration }}`, "2 hours 40 min". A wait of 250
 minutes is a number to work out; in hours it is one to plan by. static/js/wait-words.js draws the same words on
 the live pages (test_wait_words_read_alike_on_the_server_and_in_the_browser)."""
 
@@ -25,13 +25,14 @@ def _nearest(value, step):
     return int(value / step + 0.5) * step
 
 
-# Hours agree with their number where a language's word for them does: Hindi "1 घंटा", "2 घंटे".
+# Hours agree with their number where a language's word for them does: Hindi "1 घंटा", "2 घंटे". A word, not "h",
+# which screen readers spell: "about 1 h 15 min" was said "about one aitch fifteen min".
 def _hours_words(hours):
-    return ngettext("%(hours)s h", "%(hours)s h", hours)
+    return ngettext("%(hours)s hour", "%(hours)s hours", hours)
 
 
 def _hours_minutes_words(hours):
-    return ngettext("%(hours)s h %(minutes)s min", "%(hours)s h %(minutes)s min", hours)
+    return ngettext("%(hours)s hour %(minutes)s min", "%(hours)s hours %(minutes)s min", hours)
 
 
 @register.filter
@@ -80,14 +81,14 @@ def unbroken(duration):
 
 @register.simple_tag
 def wait_range_words(low, high, in_a_text=False):
-    """A wide estimate's range, "about 20 to 35 min", "about 45 min to 1 h 30 min": its ends kept whole on a page,
+    """A wide estimate's range, "about 20 to 35 min", "about 45 min to 1 hour 30 min": its ends kept whole on a page,
     with plain spaces in a text message (in_a_text; see unbroken). A word between the ends, not a dash: a screen
     reader skips the dash and says "about twenty thirty-five min"."""
     if high < HOURS_FROM_MINUTES:
         return gettext("about %(low)s to %(high)s min") % {"low": low, "high": high}
     keep_whole = str if in_a_text else unbroken
     ends = {"low": keep_whole(wait_duration(low)), "high": keep_whole(wait_duration(high))}
-    # Ends of whole hours can read alike ("about 3 h to 3 h" for 180-200 minutes): a range of one figure is that figure.
+    # Ends of whole hours can read alike ("about 3 hours to 3 hours" for 180-200 min): a range of one figure is that figure.
     if ends["low"] == ends["high"]:
         return gettext("about %(wait)s") % {"wait": ends["low"]}
     return gettext("about %(low)s to %(high)s") % ends

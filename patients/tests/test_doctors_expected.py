@@ -47,8 +47,8 @@ def test_during_the_doctors_break_patients_see_the_wait_and_when_the_doctors_are
     assert visit["no_doctor_left_today"] is queue["no_doctor_left_today"] is False
     # The wait counts the hour until the doctor is back.
     assert visit["estimated_wait_minutes"] == 60
-    assert expected_wait_shown(client) == "about 1 h 10 min (doctors from 1 p.m.)"
-    assert expected_wait_words(60, doctors=visit) == "about 1 h (doctors from 1 p.m.)"
+    assert expected_wait_shown(client) == "about 1 hour 10 min (doctors from 1 p.m.)"
+    assert expected_wait_words(60, doctors=visit) == "about 1 hour (doctors from 1 p.m.)"
 
 
 def test_once_the_days_doctors_have_left_the_waiting_are_told_none_is_expected_back_today(

@@ -22,12 +22,12 @@ def render(source, **context):
 
 def test_a_wait_under_an_hour_reads_in_minutes_and_a_longer_one_in_hours():
     assert render("{% wait_words minutes %}", minutes=25) == "about 25 min"
-    assert render("{% wait_words minutes %}", minutes=60) == "about 1 h"
-    assert render("{% wait_words minutes %}", minutes=77) == "about 1 h 15 min"
-    assert render("{% wait_words minutes %}", minutes=250) == "about 4 h"
+    assert render("{% wait_words minutes %}", minutes=60) == "about 1 hour"
+    assert render("{% wait_words minutes %}", minutes=77) == "about 1 hour 15 min"
+    assert render("{% wait_words minutes %}", minutes=250) == "about 4 hours"
     assert render("{% wait_range_words low high %}", low=20, high=35) == "about 20 to 35 min"
-    assert render("{% wait_range_words low high %}", low=250, high=370) == "about 4\u00a0h to 6\u00a0h"
-    assert render("{% wait_range_words low high %}", low=45, high=70) == "about 45\u00a0min to 1\u00a0h\u00a010\u00a0min"
+    assert render("{% wait_range_words low high %}", low=250, high=370) == "about 4\u00a0hours to 6\u00a0hours"
+    assert render("{% wait_range_words low high %}", low=45, high=70) == "about 45\u00a0min to 1\u00a0hour\u00a010\u00a0min"
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,15 +54,17 @@ def test_a_range_says_a_word_between_its_ends_not_a_dash_that_a_screen_reader_sk
 
 
 
-@pytest.mark.parametrize("language", ["hi", "ar"])
+@pytest.mark.parametrize("language", ["en", "es", "hi", "ar"])
 def test_a_waits_units_are_words_not_letters_that_a_screen_reader_spells(language):
-    # Arabic's "15 د" and "2 س" were read "fifteen dal", "two seen": a letter's name, not minutes or hours.
+    # "about 1 h 15 min" was read "about one aitch fifteen min", Arabic's "15 د" and "2 س" "fifteen dal", "two seen":
+    # a letter's name, not hours or minutes.
     with translation.override(language):
         said = [wait_duration(minutes) for minutes in WAITS]
         said += [render("{% wait_range_words low high %}", low=low, high=high) for low, high in [(20, 35), (45, 200)]]
+    # Words of one letter that are words: Spanish "a" and "y" ("unos 20 a 35 min", "entre 45 min y 3 horas").
     letters = [
         words for words in said
-        if any(len(word.lstrip("و")) == 1 for word in re.split(r"[\s\u00a0\d]+", words))
+        if any(len(word.lstrip("و")) == 1 and word not in {"a", "y"} for word in re.split(r"[\s\u00a0\d]+", words))
     ]
     assert not letters
 
@@ -90,8 +92,8 @@ def test_a_text_gives_the_range_the_status_page_gives_in_each_language_with_plai
                 "{% wait_range_words 20 40 %}"
             )
     assert texted == {
-        "en": "about 1 h 40 min to 3 h",
-        "es": "entre 1 h 40 min y 3 h",
+        "en": "about 1 hour 40 min to 3 hours",
+        "es": "entre 1 hora 40 min y 3 horas",
         "hi": "लगभग 1 घंटा 40 मिनट से 3 घंटे",
         "ar": "نحو ساعة و40 دقيقة إلى 3 ساعات",
     }
@@ -105,7 +107,7 @@ def test_a_range_whose_ends_read_alike_in_whole_hours_is_one_figure_in_each_lang
             one_figure = render("{% wait_words 190 %}")
             assert unbroken_to_plain(render("{% wait_range_words 180 200 %}")) == one_figure, language
             assert expected_wait_words(190, doctors=on_duty, low=180, high=200) == one_figure, language
-    assert render("{% wait_range_words 180 200 %}") == "about 3\u00a0h"
+    assert render("{% wait_range_words 180 200 %}") == "about 3\u00a0hours"
 
 
 def unbroken_to_plain(words):
@@ -133,12 +135,12 @@ def test_the_live_status_page_keeps_a_ranges_ends_whole_as_the_server_does():
 
 def test_a_wait_so_far_reads_in_hours_and_minutes_for_staff():
     assert render("{{ minutes|wait_duration }}", minutes=25) == "25 min"
-    assert render("{{ minutes|wait_duration }}", minutes=162) == "2 h 40 min"
-    assert render("{{ minutes|wait_duration }}", minutes=250) == "4 h"
+    assert render("{{ minutes|wait_duration }}", minutes=162) == "2 hours 40 min"
+    assert render("{{ minutes|wait_duration }}", minutes=250) == "4 hours"
 
 def test_a_long_wait_reads_in_the_pages_language():
     with translation.override("es"):
-        assert render("{% wait_words minutes %}", minutes=130) == "alrededor de 2 h 10 min"
+        assert render("{% wait_words minutes %}", minutes=130) == "alrededor de 2 horas 10 min"
 
 
 def test_an_hour_agrees_with_its_number_in_hindi():

@@ -1,4 +1,4 @@
-// How an estimated wait reads on the live pages: "about 25 min", "about 1 h 15 min", "about 4 h". The same rule as
+// How an estimated wait reads on the live pages: "about 25 min", "about 1 hour 15 min", "about 4 hours". The same rule as
 // patients/templatetags/waits.py, which draws the pages' first state (a test runs both on the same waits).
 // `units` holds the words of one language as the server gives them (waits.wait_units): {language, minutes, hours,
 // hours_minutes}, the hours' forms by plural category ("1 घंटा", "2 घंटे"). Also when the doctors are expected while

@@ -178,21 +178,21 @@ assert.strictEqual(english.wait(), "1 waiting · about 20 to 35 min for new arri
 english.sends({ estimated_wait_minutes: 0 });
 assert.strictEqual(english.wait(), "1 waiting · any moment now for new arrivals");
 english.sends({ estimated_wait_minutes: 250 });
-assert.strictEqual(english.wait(), "1 waiting · about 4 h for new arrivals");
+assert.strictEqual(english.wait(), "1 waiting · about 4 hours for new arrivals");
 // A range into hours keeps each end whole, as the server's pages do (waits.unbroken): a TV's large text wrapped
 // "about 40 min – 1" above "h 35 min".
 english.sends({ estimated_wait_minutes: 70, estimated_wait_low_minutes: 40, estimated_wait_high_minutes: 95 });
-assert.strictEqual(english.wait(), `1 waiting · about 40${NBSP}min to 1${NBSP}h${NBSP}35${NBSP}min for new arrivals`);
+assert.strictEqual(english.wait(), `1 waiting · about 40${NBSP}min to 1${NBSP}hour${NBSP}35${NBSP}min for new arrivals`);
 // Ends of whole hours that read alike are one figure.
 english.sends({ estimated_wait_minutes: 190, estimated_wait_low_minutes: 180, estimated_wait_high_minutes: 200 });
-assert.strictEqual(english.wait(), "1 waiting · about 3 h for new arrivals");
+assert.strictEqual(english.wait(), "1 waiting · about 3 hours for new arrivals");
 // Past the day's hours, on the hospital's clock as the server writes it ("6 p.m.", not the browser's "6:00 PM").
 english.sends({
   estimated_wait_minutes: 300, estimated_wait_low_minutes: 240, estimated_wait_high_minutes: 360, maybe_not_today: true,
 });
 assert.strictEqual(
   english.wait(),
-  `1 waiting · about 4${NBSP}h to 6${NBSP}h for new arrivals · maybe not today (hours end at 6 p.m.)`
+  `1 waiting · about 4${NBSP}hours to 6${NBSP}hours for new arrivals · maybe not today (hours end at 6 p.m.)`
 );
 english.sends({ estimated_wait_minutes: 0, maybe_not_today: true, hours_end_at: "2026-12-08T00:00:00+05:30" });
 assert.strictEqual(

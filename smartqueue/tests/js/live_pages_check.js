@@ -70,13 +70,13 @@ const statusElement = new FakeElement({});
 // The {{ visit|json_script:"visit-status" }} block: the page's first state, drawn by the script alone.
 const embeddedVisit = { textContent: "" };
 // The {% wait_units_script %} block: a duration's words as the server gives them (here in English).
-const hoursForms = (words) => ({ one: words, other: words });
+const hoursForms = (one, other) => ({ one, other });
 const waitUnits = {
   textContent: JSON.stringify({
-    language: "es",
+    language: "en",
     minutes: "%(minutes)s min",
-    hours: hoursForms("%(hours)s h"),
-    hours_minutes: hoursForms("%(hours)s h %(minutes)s min"),
+    hours: hoursForms("%(hours)s hour", "%(hours)s hours"),
+    hours_minutes: hoursForms("%(hours)s hour %(minutes)s min", "%(hours)s hours %(minutes)s min"),
   }),
 };
 let pageLoaded = null;
@@ -166,7 +166,7 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   assert.strictEqual(announcer.textContent, "", "a wait that shortens alone is not said");
   // From an hour on, a wait reads in hours (a range too); spoken as shown.
   sockets[0].serverSends(statusFrame(6, { estimated_wait_minutes: 250 }));
-  assert.strictEqual(fields.estimated_wait_minutes.textContent, "about 4 h");
+  assert.strictEqual(fields.estimated_wait_minutes.textContent, "about 4 hours");
   sockets[0].serverSends(statusFrame(7, {
     estimated_wait_minutes: 70, estimated_wait_low_minutes: 40, estimated_wait_high_minutes: 95,
     maybe_not_today: true, hours_end_at: "2026-11-25T17:00:00+05:30",
@@ -175,10 +175,10 @@ const liveTimeouts = () => timers.filter((timer) => timer.kind === "timeout" && 
   // day's hours (read on the hospital's clock, as the server wrote it), maybe not today, as waits.beyond_today says.
   assert.strictEqual(
     fields.estimated_wait_minutes.textContent,
-    "about 40\u00a0min to 1\u00a0h\u00a035\u00a0min, maybe not today (hours end at 17:00)"
+    "about 40\u00a0min to 1\u00a0hour\u00a035\u00a0min, maybe not today (hours end at 17:00)"
   );
   sockets[0].serverSends(statusFrame(8, { position: 1, estimated_wait_minutes: 65 }));
-  assert.strictEqual(announcer.textContent, "Status: Waiting. Your place in line: 1. Estimated wait: about 1 h 5 min.");
+  assert.strictEqual(announcer.textContent, "Status: Waiting. Your place in line: 1. Estimated wait: about 1 hour 5 min.");
   announcer.textContent = "";
   sockets[0].serverSends(statusFrame(9, { position: 2, estimated_wait_minutes: 18 }));
   announcer.textContent = "";
