@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from doctors.models import Doctor, DoctorAbsence, DoctorSchedule
+from doctors.models import Doctor, DoctorAbsence, DoctorSchedule, hours_in_words
 from notifications.forms import WebhookEndpointForm
 from notifications.models import NotificationTemplate, NotificationTemplateTranslation
 from patients.models import Appointment, ClosedDay, Department, Queue
@@ -117,7 +117,8 @@ def _audit_value(field, value, names):
     if field == "intervals":
         weekdays = dict(DoctorSchedule.Weekday.choices)
         return "; ".join(
-            f"{weekdays.get(interval['weekday'], interval['weekday'])} {interval['starts_at']}–{interval['ends_at']}"
+            f"{weekdays.get(interval['weekday'], interval['weekday'])} "
+            + hours_in_words(interval["starts_at"], interval["ends_at"])
             for interval in value
         )
     if field == "path":

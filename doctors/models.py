@@ -148,6 +148,12 @@ def parts_on_weekday(intervals, weekday):
     return sorted(parts)
 
 
+def hours_in_words(starts, ends):
+    """Working hours as they are said, "09:00 to 13:00": a dash between two times ("09:00-13:00") is left out by screen
+    readers, which read the two times as one list."""
+    return gettext("%(starts)s to %(ends)s") % {"starts": starts, "ends": ends}
+
+
 class DoctorSchedule(models.Model):
     """One working interval of a doctor's week, e.g. Monday 09:00-13:00; a day may have several. One that ends
     before its start runs past midnight into the next day (Monday 20:00-02:00: a night shift)."""
@@ -176,7 +182,7 @@ class DoctorSchedule(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_weekday_display()} {self.starts_at:%H:%M}-{self.ends_at:%H:%M}"
+        return f"{self.get_weekday_display()} " + hours_in_words(f"{self.starts_at:%H:%M}", f"{self.ends_at:%H:%M}")
 
 
 class DoctorAbsence(models.Model):

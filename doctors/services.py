@@ -17,7 +17,7 @@ from patients.models import Queue
 from patients.selectors import consultation_pace
 
 from . import selectors
-from .models import Doctor, DoctorAbsence, DoctorSchedule, parts_on_weekday
+from .models import Doctor, DoctorAbsence, DoctorSchedule, hours_in_words, parts_on_weekday
 
 
 class NotYourPatient(queue_services.QueueError):
@@ -230,7 +230,7 @@ def validate_week(intervals):
                     "starts": f"{later.starts_at:%H:%M}",
                     # The eve's night shift, running into the day, named with its own day.
                     "earlier": f"{earlier.get_weekday_display() + ' ' if earlier.weekday != later.weekday else ''}"
-                    f"{earlier.starts_at:%H:%M}-{earlier.ends_at:%H:%M}",
+                    + hours_in_words(f"{earlier.starts_at:%H:%M}", f"{earlier.ends_at:%H:%M}"),
                 }
     if errors:
         raise ValidationError(errors)

@@ -365,3 +365,19 @@ def test_a_broadcast_counts_a_patient_waiting_in_two_departments_once_as_they_ar
     assert "Send to 2 waiting patients" in review
     assert "Sent to 2 waiting patients (all departments)." in sent
     assert by_api.json()["message"] == "Sent to 2 waiting patients (all departments)."
+
+
+def test_working_hours_are_said_from_one_time_to_another_not_with_a_dash(admin_client, make_doctor, client):
+    # "Monday 09:00–13:00" and "overlaps 09:00-12:00" were read "Monday 9 13" by screen readers, which leave dashes out.
+    doctor = make_doctor()
+    record_audit(actor=None, action="doctor.schedule", target=doctor, before={"intervals": []},
+                 after={"intervals": [{"weekday": 0, "starts_at": "09:00", "ends_at": "13:00"}]})
+    assert "Monday 09:00 to 13:00" in admin_client.get("/adminpanel/audit/").content.decode()
+
+    client.force_login(doctor.user)
+    rows = {"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "0"}
+    for index, (starts, ends) in enumerate([("09:00", "12:00"), ("11:00", "13:00")]):
+        rows.update({f"form-{index}-weekday": "2", f"form-{index}-starts_at": starts, f"form-{index}-ends_at": ends})
+    refused = client.post(reverse("doctors:schedule"), rows)
+    assert refused.status_code == 400
+    assert "overlaps 09:00 to 12:00." in refused.context["form"].forms[1].errors["starts_at"][0]

@@ -48,8 +48,8 @@ def test_weekly_hours_replace_the_old_ones_and_are_audited(doctor_client, doctor
         {"weekday": 0, "starts_at": "14:00", "ends_at": "17:00"},
     ]
     assert [str(interval) for interval in DoctorSchedule.objects.filter(doctor=doctor)] == [
-        "Monday 09:00-13:00",
-        "Monday 14:00-17:00",
+        "Monday 09:00 to 13:00",
+        "Monday 14:00 to 17:00",
     ]
     audit = AuditLog.objects.filter(action="doctor.schedule").latest("id")
     assert audit.before == {"intervals": [{"weekday": 4, "starts_at": "08:00", "ends_at": "12:00"}]}
@@ -150,7 +150,7 @@ def page_rows(*rows):
 def test_hours_page_saves_rows_and_skips_blank_ones(doctor_client, doctor):
     response = doctor_client.post(PAGE, page_rows(("1", "09:00", "12:30"), ("", "", "")))
     assert response.status_code == 302
-    assert [str(interval) for interval in doctor.schedule.all()] == ["Tuesday 09:00-12:30"]
+    assert [str(interval) for interval in doctor.schedule.all()] == ["Tuesday 09:00 to 12:30"]
     page = doctor_client.get(PAGE).content.decode()
     assert 'value="09:00"' in page and 'value="12:30"' in page
 
@@ -162,7 +162,7 @@ def test_a_negative_count_of_rows_keeps_the_saved_week(doctor_client, doctor):
 
     assert response.status_code == 400
     assert "reload it and try again" in response.content.decode()
-    assert [str(interval) for interval in doctor.schedule.all()] == ["Tuesday 09:00-12:30"]
+    assert [str(interval) for interval in doctor.schedule.all()] == ["Tuesday 09:00 to 12:30"]
 
 
 def test_an_hour_given_twice_is_refused_naming_it_and_keeps_the_saved_week(doctor_client, doctor):
@@ -173,14 +173,14 @@ def test_an_hour_given_twice_is_refused_naming_it_and_keeps_the_saved_week(docto
 
     assert response.status_code == 400
     assert response.context["form"].forms[0].errors["starts_at"] == ['"From" is given more than once.']
-    assert [str(interval) for interval in doctor.schedule.all()] == ["Tuesday 09:00-12:30"]
+    assert [str(interval) for interval in doctor.schedule.all()] == ["Tuesday 09:00 to 12:30"]
 
 
 def test_hours_page_shows_overlaps_beside_the_row(doctor_client, doctor):
     response = doctor_client.post(PAGE, page_rows(("2", "09:00", "12:00"), ("2", "11:00", "13:00")))
     assert response.status_code == 400
     formset = response.context["form"]
-    assert "overlaps 09:00-12:00" in formset.forms[1].errors["starts_at"][0]
+    assert "overlaps 09:00 to 12:00" in formset.forms[1].errors["starts_at"][0]
     assert not doctor.schedule.exists()
 
 
