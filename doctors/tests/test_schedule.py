@@ -98,7 +98,7 @@ def test_hours_overlapping_the_night_shift_after_midnight_are_refused_naming_it(
     )
 
     assert response.status_code == 400
-    assert "overlaps Monday 20:00-02:00" in response.json()["errors"]["schedule[1].starts_at"][0]
+    assert "overlaps Monday 20:00 to 02:00" in response.json()["errors"]["schedule[1].starts_at"][0]
     assert not DoctorSchedule.objects.filter(doctor=doctor).exists()
 
 
