@@ -1,5 +1,5 @@
 import uuid
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -10,10 +10,10 @@ from django.utils.dateparse import parse_datetime
 
 from adminpanel.models import SystemConfiguration
 from notifications.webhooks import active_subscriptions
-from patients import appointments, services
+from patients import appointments, hooks, services
 from patients.models import Queue
 from patients.tests.factories import CHANGE_NUMBER_QUERIES, register_patient
-from smartqueue.days import day_ends_at
+from smartqueue.days import moment_on
 
 
 def queries_for(api_client, url):
@@ -24,7 +24,7 @@ def queries_for(api_client, url):
 
 
 def test_departments_lists_active_ones_with_queue_length_and_wait(
-    api_client, department, make_department, register, make_doctor
+    api_client, department, make_department, register, make_doctor, clock
 ):
     make_department(name="Closed wing", code="CLOS", is_active=False)
     make_doctor(department=department)
@@ -34,9 +34,9 @@ def test_departments_lists_active_ones_with_queue_length_and_wait(
     response = api_client.get("/patients/api/departments/")
 
     assert response.status_code == 200
-    # A doctor without weekly hours may see patients until the line closes at midnight.
+    # At noon, a doctor without weekly hours works the clinic's, until it closes at 5 p.m.
     listed = response.json()
-    assert parse_datetime(listed[0].pop("hours_end_at")) == day_ends_at(timezone.localdate())
+    assert parse_datetime(listed[0].pop("hours_end_at")) == moment_on(timezone.localdate(), time(17))
     assert listed == [
         {
             "id": department.pk,
@@ -92,6 +92,7 @@ def test_the_departments_list_and_the_queue_give_a_newcomer_the_same_wait(
 def test_the_departments_list_reads_any_number_of_departments_in_the_same_queries(
     api_client, make_department, make_doctor, register
 ):
+    hooks.hospital_settings()  # The hospital's configuration row, which an installed hospital has.
     counts = []
     for added in (1, 3):  # one department, then four
         for _ in range(added):
@@ -103,9 +104,10 @@ def test_the_departments_list_reads_any_number_of_departments_in_the_same_querie
     kept = queries_for(api_client, "/patients/api/departments/")
 
     # The departments (and their change numbers), the day's closed days, then one statement of every department's
-    # tokens, their bookings, their roster and (each department's first read of the day) their history; once their
-    # queues and the day's closed days are kept, the departments (and their change numbers) only.
-    assert counts == [6 + CHANGE_NUMBER_QUERIES] * 2
+    # tokens, their bookings, their roster, (each department's first read of the day) their history and, the cache
+    # cleared, the hospital's settings (its doctors have no weekly hours: they work the clinic's); once their queues
+    # and the day's closed days are kept, the departments (and their change numbers) only.
+    assert counts == [7 + CHANGE_NUMBER_QUERIES] * 2
     assert kept == 1 + CHANGE_NUMBER_QUERIES
 
 
@@ -244,8 +246,10 @@ def test_status_of_a_patient_without_a_token_is_404(api_client, make_patient):
 def test_read_endpoints_run_the_same_queries_for_5_or_200_waiting(
     api_client, make_department, make_doctor, fill_queue, register, complete_visit, url, queries
 ):
-    # The day's closed days, which the departments list reads, are read once a day, then kept.
+    # The day's closed days, which the departments list reads, are read once a day, then kept; the hospital's
+    # settings (the clinic's closing, for doctors without weekly hours) once, then kept until saved.
     appointments.closed_department_ids(timezone.localdate())
+    hooks.hospital_settings()
     counts = []
     for size in (5, 200):
         department = make_department()
