@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format, time_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
 from patients import appointments, hooks
@@ -38,6 +38,7 @@ from patients.selectors import (
 )
 from patients.templatetags.waits import doctors_expected_later, expected_wait_words
 from smartqueue.days import day_starts_at
+from smartqueue.i18n import clock_time
 
 from . import outbox
 from .defaults import default_text
@@ -658,8 +659,7 @@ def message_values(entry, template_type, message):
             if doctor
             else entry.where_to_go
         ),
-        # The clock of the patient's pages ("2:05 p.m." in English, "14:05" in Spanish), not always 24-hour.
-        "time": time_format(timezone.localtime(entry.called_at or timezone.now()), "TIME_FORMAT"),
+        "time": clock_time(entry.called_at or timezone.now()),
         "link": visit_status_link(entry),
         "message": message,
     }

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext, pgettext
 
 from smartqueue.days import moment_on, split_at_midnight
+from smartqueue.i18n import clock_time
 
 from . import hooks, services
 from .models import Appointment, ClosedDay, Department, Queue
@@ -107,8 +108,8 @@ class Slot:
         return len(self.free_seats)
 
 
-def _local_datetime(day, clock_time):
-    return moment_on(day, clock_time)
+def _local_datetime(day, time_of_day):
+    return moment_on(day, time_of_day)
 
 
 def _places(department, day):
@@ -502,8 +503,8 @@ def check_in_window_in_words(appointment):
     patient learnt the grace window only by missing it."""
     earliest, on_time_until = check_in_window(appointment)
     return _(
-        "Check in from %(earliest)s. After %(latest)s the slot is no longer kept: you join the line as a walk-in."
-    ) % {"earliest": f"{timezone.localtime(earliest):%H:%M}", "latest": f"{timezone.localtime(on_time_until):%H:%M}"}
+        "Check in from %(earliest)s; after %(latest)s the slot is no longer kept: you join the line as a walk-in."
+    ) % {"earliest": clock_time(earliest), "latest": clock_time(on_time_until)}
 
 
 def arrival_for(appointment, moment):
@@ -541,7 +542,7 @@ def _state_in_words(appointment, now):
     earliest, on_time_until = check_in_window(appointment)
     if appointment.status == Status.CHECKED_IN:
         return _("Checked in at %(time)s (%(arrival)s).") % {
-            "time": f"{timezone.localtime(appointment.checked_in_at):%H:%M}",
+            "time": clock_time(appointment.checked_in_at),
             "arrival": appointment.get_arrival_display().lower(),
         }
     if appointment.status == Status.CANCELLED:
@@ -549,7 +550,7 @@ def _state_in_words(appointment, now):
     if appointment.status == Status.NO_SHOW:
         return _("Missed: checked in now, the patient joins the line as a walk-in.")
     if now < earliest:
-        return _("Booked: check-in opens at %(time)s.") % {"time": f"{timezone.localtime(earliest):%H:%M}"}
+        return _("Booked: check-in opens at %(time)s, a little before the slot.") % {"time": clock_time(earliest)}
     if now > on_time_until:
         return _("Booked, past its grace period: checked in now, the patient joins the line as a walk-in.")
     return _("Booked: check-in is open; checked in now, the token takes the booking's place in line.")
@@ -587,8 +588,8 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
     if appointment.status == Status.CHECKED_IN and not self_service:
         # The desk (a stale list, a second click) sent no token to any phone: it is told when the patient came.
         raise CheckInRefused(
-            _("This appointment was already checked in at %(time)s.")
-            % {"time": f"{timezone.localtime(appointment.checked_in_at):%H:%M}"}
+            _("This appointment was already checked in (at %(time)s).")
+            % {"time": clock_time(appointment.checked_in_at)}
         )
     if appointment.status == Status.CHECKED_IN:
         raise CheckInRefused(
@@ -618,7 +619,7 @@ def record_check_in(*, appointment, actor=None, ip_address=None, self_service=Tr
     if now < earliest:
         raise CheckInRefused(
             _("Check-in opens at %(time)s, a little before your slot.")
-            % {"time": f"{timezone.localtime(earliest):%H:%M}"}
+            % {"time": clock_time(earliest)}
         )
     if self_service:
         # A booking missed before the day was closed is not cancelled by the closing: at the kiosk it joined, as a
@@ -773,7 +774,7 @@ def registration_in_words(registration):
 
 def checked_in_in_words(appointment):
     """What the desk is told when its registration checked a booking in: which booking, and the token's place."""
-    slot_time = f"{timezone.localtime(appointment.slot_start):%H:%M}"
+    slot_time = clock_time(appointment.slot_start)
     if appointment.token_held_before:
         return _(
             "Checked in for the %(time)s booking on the token the patient already held, which keeps its place in line."

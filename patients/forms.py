@@ -2,7 +2,6 @@ from datetime import date
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from smartqueue.form_input import OneValuePerFieldMixin, ReadableTextMixin
-from smartqueue.i18n import text_direction
+from smartqueue.i18n import clock_time, text_direction
 
 from .appointments import BOOKING_CODE_MAX_LENGTH
 from .models import (
@@ -379,7 +378,7 @@ class SlotChoiceField(forms.TypedChoiceField):
 
     def offer(self, slots):
         self.choices = [
-            (slot.start.isoformat(), f"{timezone.localtime(slot.start):%H:%M}") for slot in slots if slot.free
+            (slot.start.isoformat(), clock_time(slot.start)) for slot in slots if slot.free
         ]
         self.full = {slot.start.isoformat() for slot in slots if not slot.free}
 

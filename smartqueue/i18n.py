@@ -10,7 +10,7 @@ Profiles are reached by their relation names, so this helper imports no app.
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import pgettext
 
 STAFF_PROFILE_RELATIONS = ("doctor", "admin_profile")
@@ -21,6 +21,12 @@ LANGUAGE_CODES = frozenset(code for code, _ in settings.LANGUAGES)
 def text_direction(language):
     """Which way one of the site's languages reads: "rtl" or "ltr", for a dir attribute."""
     return "rtl" if translation.get_language_info(language)["bidi"] else "ltr"
+
+
+def clock_time(moment):
+    """A moment's time of day on the hospital's clock, as the page's language writes it (its TIME_FORMAT: "9:05 a.m."
+    in English, 21:05 in the others): the one rule of the pages, the texts and the live scripts' WaitWords.clockTime."""
+    return formats.time_format(timezone.localtime(moment), "TIME_FORMAT")
 
 
 def listed(items):

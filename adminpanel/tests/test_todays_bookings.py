@@ -63,9 +63,9 @@ def test_a_stranger_or_a_signed_in_patient_is_refused_and_doctors_and_admins_get
 def test_the_list_shows_time_department_name_masked_phone_and_state_in_a_captioned_table(bookings, desk_doctor):
     page = desk_doctor.get(PAGE).content.decode()
     assert "<caption" in page and '<th scope="col">Phone</th>' in page
-    assert '<th scope="row">13:00</th>' in page and "Clinic" in page and "Eyes" in page
+    assert '<th scope="row">1 p.m.</th>' in page and "Clinic" in page and "Eyes" in page
     assert "\u2022" * 6 + "0123" in page and "+14155550123" not in page
-    assert "Booked: check-in opens at 12:30." in page
+    assert "Booked: check-in opens at 12:30 p.m., a little before the slot." in page
     assert "3 bookings found." in page
 
 
@@ -113,8 +113,8 @@ def test_checking_in_from_the_list_puts_the_patient_in_line_at_the_bookings_plac
     assert entry == asha.queue_entry and entry.department == clinic and entry.due_at == asha.slot_start
     assert response.redirect_chain[-1][0] == f"{PAGE}?search=asha"
     said = response.content.decode()
-    assert f"Asha Rao, token {entry.token}: Checked in for the 13:00 booking" in said
-    assert "Checked in at 12:45 (early)." in said
+    assert f"Asha Rao, token {entry.token}: Checked in for the 1 p.m. booking" in said
+    assert "Checked in at 12:45 p.m. (early)." in said
 
 
 def test_a_check_in_the_service_refuses_says_why_and_names_nothing_wrong(bookings, clinic, clock, desk_doctor):
@@ -122,7 +122,7 @@ def test_a_check_in_the_service_refuses_says_why_and_names_nothing_wrong(booking
     too_early = desk_doctor.post(PAGE, {"appointment": asha.pk})
     assert too_early.status_code == 409
     page = too_early.content.decode()
-    assert "Check-in opens at 12:30" in page and "Please correct the following" not in page
+    assert "Check-in opens at 12:30 p.m." in page and "Please correct the following" not in page
     asha.refresh_from_db()
     assert asha.status == Appointment.Status.BOOKED and not Queue.objects.exists()
 
@@ -131,7 +131,7 @@ def test_a_check_in_the_service_refuses_says_why_and_names_nothing_wrong(booking
     desk_doctor.post(PAGE, {"appointment": asha.pk})
     again = desk_doctor.post(PAGE, {"appointment": asha.pk})
     assert again.status_code == 409
-    assert "This appointment was already checked in at 12:45." in again.content.decode()
+    assert "This appointment was already checked in (at 12:45 p.m.)." in again.content.decode()
     assert "your phone" not in again.content.decode()
     assert Queue.objects.count() == 1
 
@@ -166,9 +166,9 @@ def test_a_check_in_of_no_booking_is_a_400_naming_the_booking(bookings, desk_doc
 @pytest.mark.parametrize(
     "language, heading, state",
     [
-        ("es", "Citas de hoy", "Reservada: el registro de llegada abre a las 12:30."),
-        ("hi", "आज की बुकिंग", "बुक: चेक-इन 12:30 बजे खुलेगा।"),
-        ("ar", "حجوزات اليوم", "محجوز: يبدأ تسجيل الوصول الساعة 12:30."),
+        ("es", "Citas de hoy", "Reservada: el registro de llegada abre a las 12:30, poco antes de la cita."),
+        ("hi", "आज की बुकिंग", "बुक: चेक-इन 12:30 बजे खुलेगा, स्लॉट से थोड़ा पहले।"),
+        ("ar", "حجوزات اليوم", "محجوز: يبدأ تسجيل الوصول الساعة 12:30، قبل الموعد بقليل."),
     ],
 )
 def test_the_list_is_in_the_desks_language(bookings, desk_doctor, language, heading, state):

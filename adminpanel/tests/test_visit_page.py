@@ -22,6 +22,7 @@ from notifications.models import (
 )
 from patients import services
 from patients.models import Queue
+from smartqueue.i18n import clock_time
 
 API = "/adminpanel/api/"
 
@@ -376,7 +377,7 @@ def test_the_visit_page_tells_the_desk_when_and_by_whom_a_token_was_cancelled(
     colleague = make_user(username="desk.two", first_name="Rita", last_name="Gomes")
     services.cancel(entry=cancelled_at_desk, actor=colleague)
     moved = doctor_services.move_to_department(entry=wrong_department, to_department=orthopaedics, actor=colleague)
-    at = timezone.localtime().strftime("%H:%M")
+    at = clock_time(timezone.now())
 
     def said(entry):
         page = admin_client.get(visit_page(entry)).content.decode()

@@ -41,7 +41,7 @@ def test_dashboard_lists_booked_tokens_with_slot_and_arrival_and_bookings_not_ar
     assert [parse_datetime(booking["slot_time"]) for booking in data["expected_appointments"]] == [at(time(13, 30))]
 
     page = doctor_client.get(reverse("doctors:dashboard")).content.decode()
-    assert "13:00 · Early" in page and "Walk-in" in page and "13:30" in page and "Booked Patient" in page
+    assert "1 p.m. · Early" in page and "Walk-in" in page and "1:30 p.m." in page and "Booked Patient" in page
 
 
 def test_dashboard_rows_are_labelled_in_the_doctors_language(doctor_client, working_doctor, make_token, clock):

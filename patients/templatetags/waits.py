@@ -4,10 +4,12 @@ minutes is a number to work out; in hours it is one to plan by. static/js/wait-w
 the live pages (test_wait_words_read_alike_on_the_server_and_in_the_browser)."""
 
 from django import template
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import json_script
 from django.utils.translation import get_language, gettext, ngettext
+
+from smartqueue.i18n import clock_time
 
 register = template.Library()
 
@@ -104,7 +106,7 @@ def doctors_expected_later(doctors, now=None):
         expected_at = parse_datetime(expected_at)
     if expected_at <= (now or timezone.now()):
         return None
-    return formats.time_format(timezone.localtime(expected_at), "TIME_FORMAT")
+    return clock_time(expected_at)
 
 
 def beyond_today(wait, doctors):
@@ -118,7 +120,7 @@ def beyond_today(wait, doctors):
         hours_end_at = parse_datetime(hours_end_at)
     return gettext("%(wait)s, maybe not today (hours end at %(time)s)") % {
         "wait": wait,
-        "time": formats.time_format(timezone.localtime(hours_end_at), "TIME_FORMAT"),
+        "time": clock_time(hours_end_at),
     }
 
 

@@ -465,7 +465,7 @@ def test_the_desk_registering_a_booked_patient_late_through_the_api_checks_them_
     assert (checked_in.status, checked_in.arrival) == (Appointment.Status.CHECKED_IN, Appointment.Arrival.LATE)
     assert checked_in.queue_entry.token == response.json()["token"] and checked_in.queue_entry.due_at is None
     assert response.json()["appointment"]["booking_code"] == appointment.booking_code
-    assert response.json()["detail"].startswith("Checked in for the 13:00 booking, after its grace period")
+    assert response.json()["detail"].startswith("Checked in for the 1 p.m. booking, after its grace period")
 
 
 def test_the_desk_registering_a_booked_patient_on_time_through_the_api_gives_the_token_the_slot_s_place(

@@ -601,7 +601,7 @@ def test_the_move_offers_the_other_times_of_the_day_as_one_group_naming_the_day(
     assert move.label_targets == ["id_slot_0", "id_slot_1"]
     assert PageForms(page).labels_pointing_elsewhere() == {}
     # 13:00 is the booking's own time: moving there would change nothing.
-    assert re.findall(r'for="id_slot_\d">([^<]*)</label>', page) == ["13:30", "14:00"]
+    assert re.findall(r'for="id_slot_\d">([^<]*)</label>', page) == ["1:30 p.m.", "2 p.m."]
 
 
 def test_the_moves_legend_names_the_day_in_the_pages_language(client, clinic):
@@ -722,7 +722,7 @@ def test_the_desk_registering_a_booked_patient_checks_them_in_at_the_booking_s_p
     assert booked.due_at == appointment.slot_start
     in_line = Queue.objects.waiting().filter(department=clinic).in_service_order()
     assert [entry.pk for entry in in_line] == [booked.pk, walk_in_after_the_slot.pk]
-    assert "Checked in for the 13:00 booking: the token takes the booking&#x27;s place in line." in (
+    assert "Checked in for the 1 p.m. booking: the token takes the booking&#x27;s place in line." in (
         response.content.decode()
     )
 
@@ -938,7 +938,9 @@ def test_the_booking_page_says_when_check_in_opens_and_when_the_slot_is_no_longe
     page = client.get(appointment.get_absolute_url()).content.decode()
 
     said = re.search(r'<p id="when-to-come">([^<]*)</p>', page).group(1)
-    assert said == "Check in from 12:30. After 13:10 the slot is no longer kept: you join the line as a walk-in."
+    assert said == (
+        "Check in from 12:30 p.m.; after 1:10 p.m. the slot is no longer kept: you join the line as a walk-in."
+    )
 
 
 def test_a_midnight_slots_check_in_opens_at_midnight_where_the_kiosk_takes_it(client, clock, clinic):
@@ -954,7 +956,7 @@ def test_a_midnight_slots_check_in_opens_at_midnight_where_the_kiosk_takes_it(cl
     page = client.get(appointment.get_absolute_url()).content.decode()
 
     said = re.search(r'<p id="when-to-come">([^<]*)</p>', page).group(1)
-    assert said.startswith("Check in from 00:00. ")
+    assert said.startswith("Check in from midnight; ")
     clock.move_to(at(time(23, 45)))
     assert not appointments.can_check_in(appointment)
     clock.move_to(at(time(0), tomorrow))

@@ -288,7 +288,7 @@ def test_a_booked_patient_checked_in_late_or_called_is_not_told_of_a_kept_slot(c
 def test_check_in_before_the_early_window_is_refused(clinic, clock):
     appointment = book(clinic, at(time(14)))
     clock.move_to(at(time(13, 29)))  # the window opens 30 minutes before
-    with pytest.raises(appointments.CheckInRefused, match="opens at 13:30"):
+    with pytest.raises(appointments.CheckInRefused, match="opens at 1:30 p.m."):
         appointments.check_in(appointment=appointment)
 
 
@@ -750,7 +750,7 @@ def test_the_desk_is_told_a_booked_patient_it_put_in_line_before_check_in_opened
 
     assert (checked_in.entry.pk, checked_in.token_created, checked_in.entry.due_at) == (walk_in.entry.pk, False, None)
     assert appointments.checked_in_in_words(checked_in.appointment) == (
-        "Checked in for the 13:00 booking on the token the patient already held, which keeps its place in line."
+        "Checked in for the 1 p.m. booking on the token the patient already held, which keeps its place in line."
     )
 
 
