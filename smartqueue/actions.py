@@ -129,7 +129,9 @@ class ActionTable:
             **form_type_errors(data, form.fields),
         }
         if type_errors:
-            return Outcome(errors=type_errors)
+            # The other fields are checked too: every bad field in one answer, not one correction at a time.
+            rest = action.form({name: value for name, value in data.items() if name not in type_errors}, **context)
+            return Outcome(errors={**form_errors(rest), **type_errors})
         if not form.is_valid():
             return Outcome(errors=form_errors(form))
         return self.execute(action, form, **context)

@@ -171,5 +171,14 @@ class StrictSerializer(serializers.Serializer):
                 **_type_errors(data, writable, _serializer_field_types),
             }
             if errors:
-                raise serializers.ValidationError(errors)
+                raise serializers.ValidationError({**self._errors_of_the_other_fields(data, errors), **errors})
         return super().to_internal_value(data)
+
+    def _errors_of_the_other_fields(self, data, refused):
+        # The fields not refused for their type are checked too, so that a client learns every bad field in one
+        # answer, not the next one only once it has corrected the first.
+        try:
+            super().to_internal_value({name: value for name, value in data.items() if name not in refused})
+        except serializers.ValidationError as invalid:
+            return invalid.detail if isinstance(invalid.detail, Mapping) else {}
+        return {}

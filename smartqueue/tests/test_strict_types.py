@@ -296,3 +296,32 @@ def test_the_schema_leaves_form_bodies_open_to_the_fields_browsers_add(client, d
     assert schedule["multipart/form-data"]["schema"]["properties"]["schedule"]["items"]["properties"]["weekday"]
     assert schedule["application/json"]["schema"] == {"$ref": "#/components/schemas/WeeklySchedule"}
     assert {action["additionalProperties"] for action in dashboard["application/json"]["schema"]["oneOf"]} == {False}
+
+
+# A field of the wrong type was answered alone: the client corrected it and only then learnt of the blank name and
+# the negative age beside it.
+def test_a_booking_naming_its_department_in_words_is_told_of_its_other_bad_fields_too(department, unthrottled):
+    body = {"name": "", "phone": "+14155550123", "age": -1, "department": "cardiology", "slot": "soon"}
+
+    response = post(Client(), "/patients/api/appointments/", body)
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"name", "age", "department", "slot"}
+    assert response.json()["department"] == ["Expected an id number, not text."]
+
+
+def test_a_registration_with_a_misspelt_field_is_told_of_its_other_bad_fields_too(department, unthrottled):
+    body = {"name": "Asha", "phone": "+14155550123", "age": 200, "department": department.pk, "prioirty": "high"}
+
+    response = post(Client(), "/patients/api/register/", body)
+
+    assert response.json() == {"prioirty": [UNDECLARED], "age": ["Ensure this value is less than or equal to 130."]}
+
+
+def test_the_admin_api_names_every_bad_field_of_an_action_at_once(admin, db):
+    response = post(admin, "/adminpanel/api/", {**DEPARTMENT, "name": ["a"], "average_consultation_minutes": -5})
+
+    assert response.status_code == 400
+    assert {"name", "average_consultation_minutes"} <= set(response.json()["errors"])
+    assert response.json()["errors"]["name"] == ["Expected text, not a list."]
+    assert not Department.objects.filter(code="RAD").exists()
