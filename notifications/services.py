@@ -1546,7 +1546,10 @@ def _appointment_values(appointment, template_type, message):
     if template_type in (TemplateType.BOOKING_CONFIRMED, TemplateType.BOOKING_REMINDER):
         link = settings.SITE_URL + appointment.get_absolute_url()
     else:
-        link = f"{settings.SITE_URL}{reverse('patients:book')}?department={appointment.department_id}"
+        # Book again on the booking's own day, where other times may still be free; the page shows today once it
+        # has passed.
+        day = timezone.localdate(appointment.slot_start).isoformat()
+        link = f"{settings.SITE_URL}{reverse('patients:book')}?department={appointment.department_id}&day={day}"
     return {
         "name": appointment.patient.name,
         "department": appointment.department.translated("name"),

@@ -328,6 +328,27 @@ class FeedbackForm(BootstrapForm):
     )
 
 
+def day_in_link_or_today(query, days):
+    """The query of a link to the booking page, and a note for the patient: a day it names that cannot be booked (one
+    passed, as a "book again" text read late names, one past the days open, not a date) is replaced by today, the
+    first day open, and the note says so; a link naming no day shows today without a note."""
+    query = query.copy()
+    asked = query.getlist("day")
+    if len(asked) > 1 or (asked and asked[0] in {day.isoformat() for day in days}):
+        return query, ""  # A day given twice is refused by the form, naming it.
+    query["day"] = days[0].isoformat()
+    if not asked:
+        return query, ""
+    try:
+        passed = date.fromisoformat(asked[0]) < days[0]
+    except ValueError:
+        passed = False
+    if passed:
+        day = date_format(date.fromisoformat(asked[0]), pgettext("date format", "D j M"))
+        return query, _("The day in the link, %(day)s, has passed: the times shown are today's.") % {"day": day}
+    return query, _("The day in the link is not open to booking: the times shown are today's.")
+
+
 class SlotDayForm(BootstrapForm):
     """Which department and day to show bookable times for (the booking page's first step, a GET form)."""
 

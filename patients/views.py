@@ -33,6 +33,7 @@ from .forms import (
     RegistrationForm,
     RescheduleForm,
     SlotDayForm,
+    day_in_link_or_today,
 )
 from .models import ClosedDay, Department, Queue
 from .selectors import (
@@ -371,9 +372,8 @@ def book(request):
     """/patients/appointments/: choose a department and day, then a time, and book it."""
     reception_staff = hooks.is_reception_staff(request.user)
     days = appointments.booking_days()
-    # A link naming only the department (e.g. "book again" in a message) shows its first day.
-    query = request.GET.copy()
-    query.setdefault("day", days[0].isoformat())
+    # A "book again" text names the cancelled booking's day, which may have passed by the time it is read.
+    query, day_note = day_in_link_or_today(request.GET, days)
     department_day = SlotDayForm(query if request.GET else None, days=days)
     slots = _booking_slots(department_day)
     initial = {"department": department_day.cleaned_data["department"]} if slots else None
@@ -416,9 +416,10 @@ def book(request):
             "any_free": any_free,
             "closure": closure,
             "no_free_times": no_free_times,
+            "day_note": day_note,
         },
         # A slot booked by someone else between showing and booking is the one conflict; other refusals (a
-        # department or day in the address that is not one to book) are bad input.
+        # department in the address that is not one to book, a day given twice) are bad input.
         status=(
             409
             if form.has_error("slot", "taken")

@@ -76,6 +76,8 @@ def test_a_booking_a_doctors_new_hours_leave_without_a_doctor_is_not_told_the_cl
     [(_event, _status, body)] = messages(TemplateType.BOOKING_CANCELLED)
     assert "no doctor can see you at that time. Other times that day may still be free." in body
     assert "cannot see you that day" not in body
+    # Its "Book again" link opens that day's times, not today's.
+    assert f"/patients/appointments/?department={clinic.pk}&day={tomorrow.isoformat()}" in body
     assert [slot.free for slot in appointments.available_slots(department=clinic, day=tomorrow)] == [1, 1]
 
 
