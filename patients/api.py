@@ -686,7 +686,8 @@ class BookAPI(PatientSubmissionAPI):
         try:
             booking = appointments.book_appointment(
                 slot_start=details.pop("slot"),
-                **{"language": request.LANGUAGE_CODE, **details},
+                **details,
+                new_patient_language=request.LANGUAGE_CODE,
                 actor=request.user,
                 ip_address=client_ip(request),
                 self_service=not hooks.is_reception_staff(request.user),

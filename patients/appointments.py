@@ -332,7 +332,8 @@ def book_appointment(
     age,
     gender,
     notes="",
-    language=settings.LANGUAGE_CODE,
+    language=None,
+    new_patient_language=settings.LANGUAGE_CODE,
     actor=None,
     ip_address=None,
     self_service=False,
@@ -357,10 +358,16 @@ def book_appointment(
     if not seats:
         # Before the phone is looked at: a full slot is one answer for every phone, whatever it holds.
         raise SlotTaken(_("This slot has just been booked by someone else; please choose another time."))
-    # A new patient's messages are in the language of the page they booked on; a known patient keeps theirs
-    # (reception booking for them may read another language).
-    patient, created, _corrected = services.patient_for_phone(
-        phone=phone, details={"name": name, "age": age, "gender": gender}, update=not self_service, language=language
+    # As a registration: a new patient's messages are in the language of the page they booked on, a known patient
+    # keeps theirs unless the desk chooses one.
+    patient, created, _corrected = services.patient_for_registration(
+        phone=phone,
+        name=name,
+        age=age,
+        gender=gender,
+        language=language,
+        new_patient_language=new_patient_language,
+        self_service=self_service,
     )
     sent_to_phone = self_service and not created
     if sent_to_phone:

@@ -394,9 +394,14 @@ def match_registrant(
         # again under the counter's lock when a token is issued.
         check_active(department)
         _check_daily_capacity(department, day=timezone.localdate(), priority=priority)
-    details = {"name": name, "age": age, "gender": gender} | ({"language": language} if language else {})
-    patient, patient_created, corrected = patient_for_phone(
-        phone=phone, details=details, update=not self_service, language=new_patient_language
+    patient, patient_created, corrected = patient_for_registration(
+        phone=phone,
+        name=name,
+        age=age,
+        gender=gender,
+        language=language,
+        new_patient_language=new_patient_language,
+        self_service=self_service,
     )
     sent_to_phone = self_service and not patient_created
     if sent_to_phone:
@@ -657,6 +662,14 @@ def check_one_active_token(*, patient_id, department_id, other_than=None):
 
 
 _PATIENT_COLUMNS = [field for field in Patient._meta.concrete_fields if not field.primary_key]
+
+
+def patient_for_registration(*, phone, name, age, gender, language, new_patient_language, self_service):
+    """patient_for_phone as a registration or a booking asks it: reception staff correct a known patient's name, age
+    and gender, and their language only where they choose one (language); else it stays as it is, as the desk's page
+    or client may read another. A new patient's is language, else new_patient_language."""
+    details = {"name": name, "age": age, "gender": gender} | ({"language": language} if language else {})
+    return patient_for_phone(phone=phone, details=details, update=not self_service, language=new_patient_language)
 
 
 def patient_for_phone(*, phone, details, update, language=None):

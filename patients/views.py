@@ -394,7 +394,9 @@ def book(request):
             booking = appointments.book_appointment(
                 slot_start=details["slot"],
                 **{field: details[field] for field in SELF_SERVICE_FIELDS},
-                language=details.get("language") or request.LANGUAGE_CODE,
+                # As the desk's registration: chosen, it replaces a known patient's; else a known patient keeps theirs.
+                language=details.get("language") or None,
+                new_patient_language=request.LANGUAGE_CODE,
                 actor=request.user,
                 ip_address=client_ip(request),
                 self_service=not reception_staff,

@@ -154,7 +154,9 @@ def test_a_booking_on_a_spanish_page_stores_spanish_for_a_new_patient_only(clini
     assert Patient.objects.get(phone="+14155550190").language == "es"
     assert messages()[0][2].startswith("Hola Lucía")
 
-    book(clinic, at(time(13), day=timezone.localdate() + timedelta(days=1)), phone="+14155550190", language="hi")
+    # Booked again from a Hindi page, with no language chosen for them.
+    next_day = at(time(13), day=timezone.localdate() + timedelta(days=1))
+    book(clinic, next_day, phone="+14155550190", new_patient_language="hi")
     assert Patient.objects.get(phone="+14155550190").language == "es"
 
 

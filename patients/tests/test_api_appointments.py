@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 
 from notifications.models import Notification
 from patients import appointments, hooks, services
-from patients.models import Appointment, Queue
+from patients.models import Appointment, Patient, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 
 pytestmark = pytest.mark.django_db
@@ -578,3 +578,21 @@ def test_slots_refuse_a_parameter_given_twice_naming_it(api_client, clinic):
 
     assert response.status_code == 400
     assert response.json() == {"department": ['"department" is given more than once.']}
+
+
+@pytest.mark.parametrize(("given", "kept"), [({}, "es"), ({"language": "hi"}, "hi")])
+def test_the_desk_booking_through_the_api_sets_a_known_patients_language_only_when_it_gives_one(
+    api_client, clinic, make_patient, given, kept
+):
+    make_patient(phone="+14155550179", language="es")
+    api_client.force_authenticate(clinic.doctor.user)
+
+    response = api_client.post(
+        reverse("patients:api-book"),
+        {**booking_body(clinic, at(time(13)), phone="+14155550179"), **given},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 201
+    assert Patient.objects.get(phone="+14155550179").language == kept

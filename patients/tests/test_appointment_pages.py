@@ -19,7 +19,7 @@ from doctors.services import set_availability
 from notifications.models import Notification
 from patients import appointments, kiosk_urls, services
 from patients import urls as patient_urls
-from patients.models import Appointment, ClosedDay, Department, Queue
+from patients.models import Appointment, ClosedDay, Department, Patient, Queue
 from patients.tests.appointment_helpers import at, book, clinic  # noqa: F401 - clinic is a fixture
 from patients.tests.page_forms import PageForms
 
@@ -1010,6 +1010,26 @@ def test_the_desk_booking_for_a_caller_chooses_the_language_of_their_messages_as
     assert booking.patient.language == "es"
     [confirmation] = Notification.objects.filter(appointment=booking)
     assert "Su cita" in confirmation.body or "su cita" in confirmation.body
+
+
+@pytest.mark.parametrize(("chosen", "kept"), [("", "es"), ("hi", "hi")])
+def test_the_desk_booking_for_a_known_patient_keeps_their_language_unless_it_chooses_one(
+    client, clinic, make_patient, chosen, kept
+):
+    # The select opened on "As on file" as at registration, but the booking read a choice as a new patient's only: a
+    # returning patient's language could not be changed from it, though it looked as if it applied.
+    make_patient(phone="+14155550192", language="es")
+    client.force_login(clinic.doctor.user)
+    page_url = f"{reverse('patients:book')}?department={clinic.pk}&day={timezone.localdate().isoformat()}"
+    page = client.get(page_url).content.decode()
+    assert '<option value="" selected>As on file (a new patient: English)</option>' in page
+
+    response = client.post(
+        page_url, details(department=clinic.pk, slot=at(time(13)).isoformat(), language=chosen, phone="+14155550192")
+    )
+
+    assert response.status_code == 302
+    assert Patient.objects.get(phone="+14155550192").language == kept
 
 
 def test_a_patient_booking_on_their_phone_is_not_asked_for_a_language_their_page_is_in(client, clinic):
