@@ -21,7 +21,7 @@ def test_a_panel_admin_sets_a_doctors_weekly_hours_from_the_doctors_list(admin_c
     response = admin_client.post(hours_page(doctor), page_rows(("0", "09:00", "13:00"), ("0", "14:00", "17:00")))
 
     assert response.status_code == 302
-    assert [str(interval) for interval in doctor.schedule.all()] == ["Monday 09:00-13:00", "Monday 14:00-17:00"]
+    assert [str(interval) for interval in doctor.schedule.all()] == ["Monday 09:00 to 13:00", "Monday 14:00 to 17:00"]
     page = admin_client.get(hours_page(doctor)).content.decode()
     assert f"Weekly hours of {doctor}" in page
     assert 'value="14:00"' in page
@@ -34,7 +34,7 @@ def test_hours_that_overlap_are_refused_beside_the_row_and_nothing_is_saved(admi
     response = admin_client.post(hours_page(doctor), page_rows(("2", "09:00", "12:00"), ("2", "11:00", "13:00")))
 
     assert response.status_code == 400
-    assert "overlaps 09:00-12:00" in response.context["form"].forms[1].errors["starts_at"][0]
+    assert "overlaps 09:00 to 12:00" in response.context["form"].forms[1].errors["starts_at"][0]
     assert not doctor.schedule.exists()
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone, translation
 
-from patients import selectors, services
+from patients import hooks, selectors, services
 from patients.models import Queue
 from patients.selectors import (
     consultation_pace,
@@ -35,6 +35,8 @@ def test_department_snapshot_reads_a_fixed_number_of_queries(department, make_do
     doctor = make_doctor(department=department)
     fill_queue(department, 2)
     services.call_next(doctor=doctor)
+    # The hospital's settings (its doctor has no weekly hours: they work the clinic's) are kept between saves.
+    hooks.hospital_settings()
     # The day's tokens (the line, who is being served, the pace's history), the bookings, the doctors' roster;
     # the first read of the day also reads the department's history and the day's closures, kept for the rest of it.
     with django_assert_num_queries(5):
