@@ -23,6 +23,7 @@ from django.utils.dates import WEEKDAYS
 from doctors.models import Doctor
 from patients.models import Appointment, Department, PatientFeedback, Priority, Queue
 from patients.selectors import (
+    bookings_of_tokens,
     consultation_minutes,
     mean,
     minutes_between,
@@ -498,7 +499,8 @@ class AppointmentFigures:
 
 
 def appointment_figures(*, start, end):
-    """Per department over [start, end]: no-show rate, punctuality, waits of booked vs walk-in patients (3 queries)."""
+    """Per department over [start, end]: no-show rate, punctuality, waits of booked vs walk-in patients (4 queries, and
+    one per transfer back: selectors.bookings_of_tokens)."""
     bookings = defaultdict(list)
     kept_bookings = Appointment.objects.filter(slot_start__date__range=(start, end)).exclude(
         status=Appointment.Status.CANCELLED
@@ -506,7 +508,10 @@ def appointment_figures(*, start, end):
     for booking in kept_bookings.values("department_id", "status", "arrival", "slot_start", "checked_in_at"):
         bookings[booking["department_id"]].append(booking)
     booked_waits, walk_in_waits = defaultdict(list), defaultdict(list)
-    for visit in Queue.objects.filter(token_date__range=(start, end), called_at__isnull=False).values(
+    called = Queue.objects.filter(token_date__range=(start, end), called_at__isnull=False)
+    booked = bookings_of_tokens(called)
+    for visit in called.values(
+        "id",
         "department_id",
         "checked_in_at",
         "created_at",
@@ -514,9 +519,8 @@ def appointment_figures(*, start, end):
         "due_at",
         "due_after_move_back",
         "called_at",
-        "appointment",
     ):
-        if visit["appointment"] is None:
+        if visit["id"] not in booked:
             walk_in_waits[visit["department_id"]].append(wait_minutes(visit))
         else:
             # From the slot, or from where the patient's own move back put them.

@@ -10,6 +10,8 @@ from patients import appointments
 from patients.hooks import DutyDoctor
 from patients.models import Appointment, Department, Queue, format_token, minutes_waited
 from patients.selectors import (
+    Booking,
+    bookings_of_tokens,
     department_overview,
     consultation_minutes,
     mean,
@@ -108,9 +110,9 @@ def _labels_of(choices):
 
 
 # What a token row shows, read as plain values: model instances for a line of hundreds cost three times the query.
-TOKEN_ROW_FIELDS = (
-    "id", "token_number", "priority", "status", "notes", "appointment__slot_start", "appointment__arrival"
-)
+TOKEN_ROW_FIELDS = ("id", "token_number", "priority", "status", "notes")
+# A walk-in's row: no slot, no arrival.
+WALK_IN = Booking(slot_start=None, arrival="")
 
 
 def _token_rows(entries, *, department_code, now, labels):
@@ -124,6 +126,7 @@ def _token_rows(entries, *, department_code, now, labels):
         )
     )
     elsewhere = Department.objects.in_bulk({values["elsewhere_id"] for values in rows} - {None})
+    bookings = bookings_of_tokens(entries)
     # No phone number: the dashboard is on a screen in a consulting room.
     return [
         {
@@ -135,14 +138,14 @@ def _token_rows(entries, *, department_code, now, labels):
             "status_label": labels.status[values["status"]],
             "waiting_minutes": minutes_waited(values["waiting_since"], now),
             "notes": values["notes"],
-            "slot_time": values["appointment__slot_start"],
-            "arrival": values["appointment__arrival"] or "",
-            "arrival_label": labels.arrival[values["appointment__arrival"] or ""],
+            "slot_time": booking.slot_start,
+            "arrival": booking.arrival,
+            "arrival_label": labels.arrival[booking.arrival],
             "with_a_doctor_in": (
                 elsewhere[values["elsewhere_id"]].translated("name") if values["elsewhere_id"] else ""
             ),
         }
-        for values in rows
+        for values, booking in zip(rows, (bookings.get(values["id"], WALK_IN) for values in rows))
     ]
 
 

@@ -15,7 +15,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.core.cache import cache
@@ -795,6 +795,33 @@ def transferred_from(entry):
     if entry.transferred_from_id is None:
         return None
     return Queue.objects.select_related("department").get(pk=entry.transferred_from_id)
+
+
+class Booking(NamedTuple):
+    """A token's booking as the staff views mark it: when it was for and how the patient arrived."""
+
+    slot_start: datetime | None  # None: a walk-in
+    arrival: str
+
+
+def bookings_of_tokens(entries):
+    """{token id: Booking} of the tokens of entries (a queryset) that carry a booking, walk-ins left out: the booking
+    checked in on the token or on a token it was transferred from, however many transfers back. A transfer keeps the
+    booking's place in line (services.transfer), so its slot still says why the token is where it is; a referral
+    starts another visit. The one answer to "booked or walk-in" of every staff view; one query per transfer back."""
+    bookings, rows, origin_of = {}, entries, None
+    while rows is not None:
+        earlier = {}  # the token a token was transferred from (one at most: a one-to-one link) -> the token asked about
+        for row in rows.values(
+            "pk", "appointment__slot_start", "appointment__arrival", "transferred_from_id", "transferred_from__status"
+        ):
+            entry_id = origin_of[row["pk"]] if origin_of else row["pk"]
+            if row["appointment__slot_start"] is not None:
+                bookings[entry_id] = Booking(row["appointment__slot_start"], row["appointment__arrival"])
+            elif row["transferred_from__status"] == Queue.Status.CANCELLED:
+                earlier[row["transferred_from_id"]] = entry_id
+        rows, origin_of = (Queue.objects.filter(pk__in=earlier), earlier) if earlier else (None, None)
+    return bookings
 
 
 def current_visit(*, patient):

@@ -309,6 +309,22 @@ def test_reports_give_no_show_rate_punctuality_and_booked_versus_walk_in_waits(c
     assert "50%" in page and "1 / 0 / 0" in page
 
 
+def test_reports_count_a_booked_patient_transferred_to_another_department_among_the_booked_there(
+    clinic, clock, make_department, make_doctor
+):
+    # Kept at their slot in the new line, their wait was counted from their arrival among the walk-ins'.
+    neurology = make_department(name="Neurology", code="NEUR")
+    booking = book(clinic, at(time(13)))
+    clock.move_to(at(time(12, 40)))
+    moved = services.transfer(entry=appointments.check_in(appointment=booking), to_department=neurology)
+    clock.move_to(at(time(13, 5)))
+    services.call_patient(entry=moved, doctor=make_doctor(department=neurology))
+
+    today = timezone.localdate()
+    [there] = [row for row in appointment_figures(start=today, end=today) if row.department == neurology]
+    assert (there.average_booked_wait_minutes, there.average_walk_in_wait_minutes) == (5, None)
+
+
 def test_deactivating_a_department_cancels_its_bookings_to_come_and_tells_the_patients(
     clinic, admin_client, django_capture_on_commit_callbacks, tasks_run_inline
 ):

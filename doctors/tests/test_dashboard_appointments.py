@@ -81,3 +81,26 @@ def test_bookings_not_arrived_leave_out_patients_already_in_line_or_seen_and_boo
     data = doctor_client.get(reverse("doctors:api")).json()
 
     assert [parse_datetime(booking["slot_time"]) for booking in data["expected_appointments"]] == [awaited.slot_start]
+
+
+def test_a_booked_patient_transferred_here_is_shown_booked_for_the_slot_that_keeps_their_place(
+    client, working_doctor, make_department, make_doctor, make_token, clock
+):
+    # The transfer keeps the booking's place in line, so the token sat ahead of earlier walk-ins marked "Walk-in":
+    # the booking stayed linked to the first department's token.
+    neurology = make_department(name="Neurology", code="NEUR")
+    neurologist = make_doctor(department=neurology)
+    arriving = book(working_doctor.department, at(time(13)))
+    clock.move_to(at(time(12, 50)))
+    entry = appointments.check_in(appointment=arriving)
+    walk_in = make_token(neurology)
+    moved = services.transfer(entry=entry, to_department=neurology)
+    client.force_login(neurologist.user)
+
+    data = client.get(reverse("doctors:api")).json()
+    rows = {row["token"]: row for row in data["waiting"]}
+    assert [token for token in rows] == [walk_in.token, moved.token]
+    assert (parse_datetime(rows[moved.token]["slot_time"]), rows[moved.token]["arrival"]) == (at(time(13)), "early")
+    assert rows[walk_in.token]["slot_time"] is None
+    page = client.get(reverse("doctors:dashboard")).content.decode()
+    assert "13:00 · Early" in page
