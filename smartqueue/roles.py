@@ -11,11 +11,12 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
+from django.shortcuts import resolve_url
 from django.urls import Resolver404, resolve
 from drf_spectacular.utils import OpenApiResponse
 
 from .auth_backends import PublishedPasswordRefusalSaid
-from .sessions import sign_out_reason
+from .sessions import IDLE_SIGN_OUT_FLAG, ended_for_idleness, sign_out_reason
 
 
 class RoleRequiredMixin(AccessMixin):
@@ -33,6 +34,13 @@ class RoleRequiredMixin(AccessMixin):
             self.raise_exception = True
             return self.handle_no_permission()
         return super().dispatch(request, *args, **kwargs)
+
+    def get_login_url(self):
+        login_url = super().get_login_url()
+        if ended_for_idleness(self.request):
+            # The flag the page's own idle sign-out sets: the sign-in page says why (sessions.sign_out_reason).
+            return f"{resolve_url(login_url)}?{IDLE_SIGN_OUT_FLAG}=1"
+        return login_url
 
 
 # The bodies of the staff APIs' refusals: {"detail": message} when no one field is at fault (not signed in, a body

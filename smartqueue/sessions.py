@@ -25,6 +25,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import ngettext
 
@@ -106,6 +107,21 @@ def sign_out_reason(request):
     if request.GET.get(SHIFT_SIGN_OUT_FLAG) == "1":
         return shift_over_message()
     return None
+
+
+def ended_for_idleness(request):
+    """Whether the request came with the cookie of a staff sign-in that ended for want of activity, however the page
+    got here (a reload on a refused refresh, a link followed after the device slept), not only by its own timer.
+
+    Only a stored session past its end, signed in, is taken for one (its row is kept until the night's
+    clear-expired-sessions): not a session a sign-out, a password change or the shift's end deleted, nor a patient's
+    session without a sign-in. Other session engines forget an ended session at once, and nothing is said."""
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    stored = getattr(type(request.session), "get_model_class", None)
+    if not key or stored is None or request.session.session_key == key:
+        return False
+    ended = stored().objects.filter(session_key=key, expire_date__lte=timezone.now()).first()
+    return ended is not None and auth.SESSION_KEY in ended.get_decoded()
 
 
 def remember_sign_in_time(sender, request, user, **kwargs):

@@ -209,3 +209,41 @@ def test_a_page_signing_itself_out_after_the_server_ended_its_session_still_arri
 
     assert signed_out.status_code == 302
     assert signed_out["Location"] == "/admin/login/?next=/admin/patients/queue/&idle=1"
+
+
+IDLE_REASON = "You were signed out after 30 minutes without activity; sign in again to continue."
+
+
+@pytest.mark.parametrize("page", ["/doctors/", "/adminpanel/"])
+def test_a_staff_page_reached_after_its_sign_in_ended_for_idleness_leads_to_a_sign_in_page_that_says_why(
+    client, make_doctor, make_user, page
+):
+    # The page's own timer did not sign it out (it reloaded on a refused refresh, or a link was followed after the
+    # device slept): the sign-in page said nothing of why.
+    if page == "/doctors/":
+        user = make_doctor().user
+    else:
+        user = make_user()
+        AdminUser.objects.create(user=user)
+    client.force_login(user)
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)):
+        signed_out = client.get(page, follow=True)
+
+    assert "idle=1" in signed_out.redirect_chain[-1][0]
+    reason = re.search(r'<div class="alert alert-info" id="sign-out-reason">([^<]*)</div>', signed_out.content.decode())
+    assert reason and reason.group(1) == IDLE_REASON
+    assert 'aria-describedby="sign-out-reason"' in signed_out.content.decode()
+
+
+def test_the_sign_in_page_says_nothing_to_a_visitor_never_signed_in_or_signed_out_for_another_reason(
+    client, make_doctor
+):
+    assert IDLE_REASON not in client.get("/doctors/", follow=True).content.decode()
+    client.get("/patients/", HTTP_ACCEPT_LANGUAGE="es")  # a patient's session, no sign-in
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)):
+        assert IDLE_REASON not in client.get("/doctors/", follow=True).content.decode()
+    doctor = make_doctor()
+    client.force_login(doctor.user)
+    doctor.user.set_password("another password 9")
+    doctor.user.save()  # the session of the old password ends at once
+    assert IDLE_REASON not in client.get("/doctors/", follow=True).content.decode()
