@@ -15,6 +15,7 @@ ended too (BoundedDatesAdminSite.get_urls).
 """
 
 from datetime import UTC
+from functools import wraps
 
 from django import forms
 from django.contrib.admin import AdminSite
@@ -22,10 +23,11 @@ from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.options import IncorrectLookupParameters, ModelAdmin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import path
+from django.urls import path, reverse
+from django.views.decorators.cache import never_cache
 
 from .admin_yes_no import say_yes_and_no_in_words
-from .sessions import sign_out_reason
+from .sessions import IDLE_SIGN_OUT_FLAG, ended_for_idleness, sign_out_reason
 
 
 def within_the_calendar_in_utc(value):
@@ -81,6 +83,23 @@ class BoundedDatesAdminSite(AdminSite):
         # Django's sign-out view checks the CSRF token and is never cached by itself.
         sign_out = path("logout/", self.logout, name="logout")
         return [sign_out, *(url for url in super().get_urls() if getattr(url, "name", None) != "logout")]
+
+    def admin_view(self, view, cacheable=False):
+        guarded = super().admin_view(view, cacheable)
+
+        # Reached after the session ended for idleness other than by the page's own sign-out (a reload, a link
+        # followed after the device slept): to the sign-in page saying why, as the staff pages do (RoleRequiredMixin).
+        @wraps(guarded)
+        def saying_why_signed_out(request, *args, **kwargs):
+            if not self.has_permission(request) and ended_for_idleness(request):
+                # Imported here, as Django imports it: the auth views need the apps' models.
+                from django.contrib.auth.views import redirect_to_login
+
+                sign_in = reverse("admin:login", current_app=self.name)
+                return redirect_to_login(request.get_full_path(), f"{sign_in}?{IDLE_SIGN_OUT_FLAG}=1")
+            return guarded(request, *args, **kwargs)
+
+        return saying_why_signed_out if cacheable else never_cache(saying_why_signed_out)
 
     def login(self, request, extra_context=None):
         return super().login(request, {"sign_out_reason": sign_out_reason(request), **(extra_context or {})})
