@@ -103,4 +103,4 @@ def test_a_booked_patient_transferred_here_is_shown_booked_for_the_slot_that_kee
     assert (parse_datetime(rows[moved.token]["slot_time"]), rows[moved.token]["arrival"]) == (at(time(13)), "early")
     assert rows[walk_in.token]["slot_time"] is None
     page = client.get(reverse("doctors:dashboard")).content.decode()
-    assert "13:00 · Early" in page
+    assert "1 p.m. · Early" in page
